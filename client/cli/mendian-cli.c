@@ -1,0 +1,280 @@
+/* mendian-cli: the scriptable front end of a branch. JSON lines in, JSON
+ * lines out, over the same operations as the POS. */
+#define G_LOG_DOMAIN "mendian-cli"
+
+#include <glib/gi18n-lib.h>
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "mdn-error.h"
+#include "mdn-json.h"
+#include "mdn-ledger.h"
+#include "mdn-ops.h"
+#include "mdn-store.h"
+
+static char *opt_db = NULL;
+static char *opt_staff = NULL;
+
+static const char usage_text[] =
+  "Commands:\n"
+  "  init --branch-code B01 --branch-name NAME --branch-number N --admin-password-file FILE\n"
+  "       [--hq] [--timezone Asia/Shanghai] [--chain-key-file FILE]\n"
+  "                        create a new branch database\n"
+  "  exec                  read JSON operations from standard input, one per line,\n"
+  "                        write one JSON result per line (needs --staff and\n"
+  "                        MENDIAN_PASSWORD); exit status 1 if any failed\n"
+  "  verify                recompute every projection and check the hash chain;\n"
+  "                        exit status 1 on any mismatch\n"
+  "  backup --to FILE      consistent copy of the database while it is in use\n"
+  "  ops                   list the operations exec accepts\n"
+  "\n"
+  "Environment:\n"
+  "  MENDIAN_PASSWORD      the staff member's password for exec\n"
+  "  MENDIAN_NOW           ISO 8601 time to use instead of the clock (tests, replays)\n"
+  "\n"
+  "See docs/cli.md for every operation with an example.\n";
+
+static void
+print_json (JsonObject *o)
+{
+  g_autofree char *text = mdn_json_object_to_string (o);
+
+  fputs (text, stdout);
+  fputc ('\n', stdout);
+  fflush (stdout);
+}
+
+static int
+fail (const GError *error)
+{
+  g_printerr ("mendian-cli: %s (%s)\n", error->message, mdn_error_name (error));
+  return 2;
+}
+
+static char *
+read_secret_file (const char *path,
+                  GError    **error)
+{
+  char *text = NULL;
+
+  if (!g_file_get_contents (path, &text, NULL, error))
+    return NULL;
+  /* Only the line ending goes; a password may contain spaces. */
+  text[strcspn (text, "\r\n")] = '\0';
+  return text;
+}
+
+static int
+cmd_init (int argc, char **argv)
+{
+  g_autofree char *code = NULL, *name = NULL, *pw_file = NULL, *tz = NULL, *key_file = NULL;
+  g_autofree char *password = NULL, *key = NULL;
+  int number = -1;
+  gboolean hq = FALSE;
+  GOptionEntry entries[] = {
+    { "branch-code", 0, 0, G_OPTION_ARG_STRING, &code, "Branch code, like B01", "CODE" },
+    { "branch-name", 0, 0, G_OPTION_ARG_STRING, &name, "Branch name", "NAME" },
+    { "branch-number", 0, 0, G_OPTION_ARG_INT, &number, "Branch number 0-999 (first digits of its card numbers)", "N" },
+    { "admin-password-file", 0, 0, G_OPTION_ARG_FILENAME, &pw_file, "File holding the admin password", "FILE" },
+    { "hq", 0, 0, G_OPTION_ARG_NONE, &hq, "This is the head-office terminal", NULL },
+    { "timezone", 0, 0, G_OPTION_ARG_STRING, &tz, "Time zone of business dates (default Asia/Shanghai)", "TZ" },
+    { "chain-key-file", 0, 0, G_OPTION_ARG_FILENAME, &key_file, "File holding the chain's QR key (64 hex digits)", "FILE" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) oc = g_option_context_new ("- create a branch database");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MdnStore) store = NULL;
+  g_autoptr(JsonObject) out = json_object_new ();
+  MdnStoreInit init = { 0 };
+
+  g_option_context_add_main_entries (oc, entries, NULL);
+  if (!g_option_context_parse (oc, &argc, &argv, &error))
+    return fail (error);
+  if (code == NULL || name == NULL || number < 0 || pw_file == NULL)
+    {
+      g_printerr ("mendian-cli: init needs --branch-code, --branch-name, --branch-number and --admin-password-file\n");
+      return 2;
+    }
+  password = read_secret_file (pw_file, &error);
+  if (password == NULL)
+    return fail (error);
+  if (key_file && (key = read_secret_file (key_file, &error)) == NULL)
+    return fail (error);
+
+  init.branch_code = code;
+  init.branch_name = name;
+  init.branch_number = number;
+  init.hq = hq;
+  init.timezone = tz;
+  init.admin_password = password;
+  init.chain_key_hex = key;
+  store = mdn_store_init (opt_db, &init, &error);
+  if (store == NULL)
+    return fail (error);
+
+  json_object_set_boolean_member (out, "ok", TRUE);
+  json_object_set_string_member (out, "branch_code", store->branch_code);
+  json_object_set_int_member (out, "branch_number", store->branch_number);
+  json_object_set_boolean_member (out, "hq", store->hq);
+  json_object_set_string_member (out, "admin", "admin");
+  print_json (out);
+  return 0;
+}
+
+static int
+cmd_exec (MdnStore *store)
+{
+  const char *password = g_getenv ("MENDIAN_PASSWORD");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MdnOpCtx) ctx = NULL;
+  g_autoptr(GIOChannel) in = NULL;
+  int status = 0;
+
+  if (opt_staff == NULL)
+    {
+      g_printerr ("mendian-cli: exec needs --staff CODE and the password in MENDIAN_PASSWORD\n");
+      return 2;
+    }
+  ctx = mdn_op_ctx_new (store, opt_staff, password, &error);
+  if (ctx == NULL)
+    return fail (error);
+
+  in = g_io_channel_unix_new (0);
+  for (;;)
+    {
+      g_autofree char *line = NULL;
+      g_autoptr(JsonObject) out = NULL;
+      GIOStatus io = g_io_channel_read_line (in, &line, NULL, NULL, &error);
+
+      if (io == G_IO_STATUS_EOF)
+        break;
+      if (io != G_IO_STATUS_NORMAL)
+        {
+          g_printerr ("mendian-cli: reading standard input: %s\n", error ? error->message : "?");
+          return 2;
+        }
+      g_strstrip (line);
+      if (*line == '\0' || *line == '#')
+        continue;
+      out = mdn_ops_run_line (ctx, line);
+      if (!json_object_get_boolean_member (out, "ok"))
+        status = 1;
+      print_json (out);
+    }
+  return status;
+}
+
+static void
+report_mismatch (const char *what,
+                 const char *expected,
+                 const char *found,
+                 gpointer    user_data)
+{
+  g_print ("MISMATCH %s: expected %s, found %s\n", what, expected ? expected : "NULL",
+           found ? found : "NULL");
+}
+
+static int
+cmd_verify (MdnStore *store)
+{
+  g_autoptr(GError) error = NULL;
+  guint n = 0;
+
+  if (!mdn_ledger_verify (store, report_mismatch, NULL, &n, &error))
+    return fail (error);
+  if (n > 0)
+    {
+      g_print ("verify: %u mismatch%s\n", n, n == 1 ? "" : "es");
+      return 1;
+    }
+  g_print ("verify: ok\n");
+  return 0;
+}
+
+static int
+cmd_backup (MdnStore *store, int argc, char **argv)
+{
+  g_autofree char *to = NULL;
+  GOptionEntry entries[] = {
+    { "to", 0, 0, G_OPTION_ARG_FILENAME, &to, "Destination file", "FILE" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) oc = g_option_context_new ("- back up the branch database");
+  g_autoptr(GError) error = NULL;
+
+  g_option_context_add_main_entries (oc, entries, NULL);
+  if (!g_option_context_parse (oc, &argc, &argv, &error))
+    return fail (error);
+  if (to == NULL)
+    {
+      g_printerr ("mendian-cli: backup needs --to FILE\n");
+      return 2;
+    }
+  if (!mdn_db_backup (store->db, to, &error))
+    return fail (error);
+  g_print ("{\"ok\":true,\"backup\":\"%s\"}\n", to);
+  return 0;
+}
+
+int
+main (int argc, char **argv)
+{
+  GOptionEntry entries[] = {
+    { "db", 0, 0, G_OPTION_ARG_FILENAME, &opt_db, "Branch database file", "FILE" },
+    { "staff", 0, 0, G_OPTION_ARG_STRING, &opt_staff, "Acting staff code (password in MENDIAN_PASSWORD)", "CODE" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) oc = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MdnStore) store = NULL;
+  const char *command;
+
+  setlocale (LC_ALL, "");
+  mdn_library_init ();
+  textdomain (GETTEXT_PACKAGE);
+
+  oc = g_option_context_new ("COMMAND [OPTIONS] - Mendian branch command line");
+  g_option_context_set_description (oc, usage_text);
+  g_option_context_add_main_entries (oc, entries, NULL);
+  g_option_context_set_strict_posix (oc, TRUE);
+  if (!g_option_context_parse (oc, &argc, &argv, &error))
+    return fail (error);
+  if (argc < 2)
+    {
+      g_autofree char *help = g_option_context_get_help (oc, TRUE, NULL);
+      g_printerr ("%s", help);
+      return 2;
+    }
+  command = argv[1];
+
+  if (g_str_equal (command, "ops"))
+    {
+      static const char *const names[] = {
+        NULL
+      };
+      (void) names;
+      g_print ("See docs/cli.md\n");
+      return 0;
+    }
+  if (opt_db == NULL)
+    {
+      g_printerr ("mendian-cli: --db FILE is required\n");
+      return 2;
+    }
+  if (g_str_equal (command, "init"))
+    return cmd_init (argc - 1, argv + 1);
+
+  store = mdn_store_open (opt_db, &error);
+  if (store == NULL)
+    return fail (error);
+  if (g_str_equal (command, "exec"))
+    return cmd_exec (store);
+  if (g_str_equal (command, "verify"))
+    return cmd_verify (store);
+  if (g_str_equal (command, "backup"))
+    return cmd_backup (store, argc - 1, argv + 1);
+
+  g_printerr ("mendian-cli: unknown command “%s”; run mendian-cli --help\n", command);
+  return 2;
+}

@@ -1,0 +1,71 @@
+/* mdn-db.h: SQLite with Mendian's durability settings, embedded migrations
+ * and a cache of prepared statements.
+ *
+ * Values are bound, never formatted into SQL. Binding takes a type string:
+ *   's' const char * (NULL binds NULL)   'i' gint64   'n' NULL
+ */
+#pragma once
+
+#include <sqlite3.h>
+#include <glib.h>
+
+#include "mdn-types.h"
+
+G_BEGIN_DECLS
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
+
+MdnDb        *mdn_db_open            (const char  *path,
+                                      const char  *schema,
+                                      GError     **error);
+void          mdn_db_close           (MdnDb       *db);
+sqlite3      *mdn_db_handle          (MdnDb       *db);
+const char   *mdn_db_path            (MdnDb       *db);
+int           mdn_db_schema_version  (const char  *schema);
+
+sqlite3_stmt *mdn_db_query           (MdnDb       *db,
+                                      GError     **error,
+                                      const char  *sql,
+                                      const char  *types,
+                                      ...);
+gboolean      mdn_db_exec            (MdnDb       *db,
+                                      GError     **error,
+                                      const char  *sql,
+                                      const char  *types,
+                                      ...);
+int           mdn_db_step            (MdnDb       *db,
+                                      sqlite3_stmt *stmt,
+                                      GError     **error);
+gboolean      mdn_db_exec_script     (MdnDb       *db,
+                                      const char  *sql,
+                                      GError     **error);
+
+gboolean      mdn_db_begin           (MdnDb       *db,
+                                      gboolean     write,
+                                      GError     **error);
+gboolean      mdn_db_commit          (MdnDb       *db,
+                                      GError     **error);
+void          mdn_db_rollback        (MdnDb       *db);
+gboolean      mdn_db_in_transaction  (MdnDb       *db);
+
+char         *mdn_db_meta_dup        (MdnDb       *db,
+                                      const char  *key);
+gboolean      mdn_db_meta_set        (MdnDb       *db,
+                                      const char  *key,
+                                      const char  *value,
+                                      GError     **error);
+gboolean      mdn_db_counter_next    (MdnDb       *db,
+                                      const char  *name,
+                                      gint64      *out,
+                                      GError     **error);
+gboolean      mdn_db_set_database_error (MdnDb    *db,
+                                      GError     **error);
+gboolean      mdn_db_backup          (MdnDb       *db,
+                                      const char  *dest_path,
+                                      GError     **error);
+
+#define mdn_db_col_text(stmt, i) ((const char *) sqlite3_column_text ((stmt), (i)))
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MdnDb, mdn_db_close)
+
+G_END_DECLS

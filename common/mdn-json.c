@@ -1,0 +1,350 @@
+/* mdn-json.c */
+#define G_LOG_DOMAIN "mdn-json"
+
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#include "mdn-clock.h"
+#include "mdn-error.h"
+#include "mdn-json.h"
+#include "mdn-money.h"
+
+static void
+append_string (GString    *s,
+               const char *str)
+{
+  g_string_append_c (s, '"');
+  for (const guchar *p = (const guchar *) str; *p; p++)
+    {
+      switch (*p)
+        {
+        case '"':  g_string_append (s, "\\\""); break;
+        case '\\': g_string_append (s, "\\\\"); break;
+        case '\n': g_string_append (s, "\\n"); break;
+        case '\r': g_string_append (s, "\\r"); break;
+        case '\t': g_string_append (s, "\\t"); break;
+        default:
+          if (*p < 0x20)
+            g_string_append_printf (s, "\\u%04x", *p);
+          else
+            g_string_append_c (s, (char) *p);
+        }
+    }
+  g_string_append_c (s, '"');
+}
+
+static int
+compare_keys (gconstpointer a,
+              gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+static void append_node (GString *s, JsonNode *node);
+
+static void
+append_object (GString    *s,
+               JsonObject *object)
+{
+  g_autoptr(GList) members = json_object_get_members (object);
+  g_autoptr(GPtrArray) keys = g_ptr_array_new ();
+
+  for (GList *l = members; l; l = l->next)
+    g_ptr_array_add (keys, l->data);
+  g_ptr_array_sort (keys, compare_keys);
+
+  g_string_append_c (s, '{');
+  for (guint i = 0; i < keys->len; i++)
+    {
+      const char *key = g_ptr_array_index (keys, i);
+
+      if (i > 0)
+        g_string_append_c (s, ',');
+      append_string (s, key);
+      g_string_append_c (s, ':');
+      append_node (s, json_object_get_member (object, key));
+    }
+  g_string_append_c (s, '}');
+}
+
+static void
+append_node (GString  *s,
+             JsonNode *node)
+{
+  switch (JSON_NODE_TYPE (node))
+    {
+    case JSON_NODE_OBJECT:
+      append_object (s, json_node_get_object (node));
+      break;
+    case JSON_NODE_ARRAY:
+      {
+        JsonArray *array = json_node_get_array (node);
+        guint n = json_array_get_length (array);
+
+        g_string_append_c (s, '[');
+        for (guint i = 0; i < n; i++)
+          {
+            if (i > 0)
+              g_string_append_c (s, ',');
+            append_node (s, json_array_get_element (array, i));
+          }
+        g_string_append_c (s, ']');
+      }
+      break;
+    case JSON_NODE_NULL:
+      g_string_append (s, "null");
+      break;
+    case JSON_NODE_VALUE:
+      switch (json_node_get_value_type (node))
+        {
+        case G_TYPE_INT64:
+          g_string_append_printf (s, "%" G_GINT64_FORMAT, json_node_get_int (node));
+          break;
+        case G_TYPE_BOOLEAN:
+          g_string_append (s, json_node_get_boolean (node) ? "true" : "false");
+          break;
+        case G_TYPE_STRING:
+          append_string (s, json_node_get_string (node));
+          break;
+        default:
+          {
+            char buf[G_ASCII_DTOSTR_BUF_SIZE];
+            g_string_append (s, g_ascii_dtostr (buf, sizeof buf, json_node_get_double (node)));
+          }
+          break;
+        }
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* Sorted keys, no whitespace, integers only: the bytes that get hashed. */
+char *
+mdn_json_canonical (JsonNode *node)
+{
+  GString *s = g_string_new (NULL);
+
+  g_return_val_if_fail (node != NULL, NULL);
+  append_node (s, node);
+  return g_string_free (s, FALSE);
+}
+
+char *
+mdn_json_object_canonical (JsonObject *object)
+{
+  GString *s = g_string_new (NULL);
+
+  g_return_val_if_fail (object != NULL, NULL);
+  append_object (s, object);
+  return g_string_free (s, FALSE);
+}
+
+char *
+mdn_json_object_to_string (JsonObject *object)
+{
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+
+  json_node_set_object (node, object);
+  return json_to_string (node, FALSE);
+}
+
+JsonObject *
+mdn_json_parse_object (const char *text,
+                       GError    **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) local_error = NULL;
+  JsonNode *root;
+
+  if (!json_parser_load_from_data (parser, text, -1, &local_error))
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                   _("The request is not valid JSON: %s"), local_error->message);
+      return NULL;
+    }
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                           _("The request must be a JSON object"));
+      return NULL;
+    }
+  return json_object_ref (json_node_get_object (root));
+}
+
+static gboolean
+missing (const char *name,
+         GError    **error)
+{
+  g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+               _("“%s” is required"), name);
+  return FALSE;
+}
+
+static gboolean
+wrong_type (const char *name,
+            const char *expected,
+            GError    **error)
+{
+  g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+               _("“%s” must be %s"), name, expected);
+  return FALSE;
+}
+
+static JsonNode *
+get_member (JsonObject *args,
+            const char *name)
+{
+  JsonNode *node = json_object_get_member (args, name);
+
+  if (node != NULL && JSON_NODE_HOLDS_NULL (node))
+    return NULL;
+  return node;
+}
+
+/* @out is left untouched when the optional field is absent. */
+gboolean
+mdn_args_string (JsonObject  *args,
+                 const char  *name,
+                 gboolean     required,
+                 const char **out,
+                 GError     **error)
+{
+  JsonNode *node = get_member (args, name);
+  const char *value;
+
+  if (node == NULL)
+    return required ? missing (name, error) : TRUE;
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return wrong_type (name, _("text"), error);
+  value = json_node_get_string (node);
+  if (!g_utf8_validate (value, -1, NULL))
+    return wrong_type (name, _("valid UTF-8 text"), error);
+  if (required)
+    {
+      const char *p = value;
+
+      while (g_ascii_isspace (*p))
+        p++;
+      if (*p == '\0')
+        return missing (name, error);
+    }
+  *out = value;
+  return TRUE;
+}
+
+gboolean
+mdn_args_int (JsonObject *args,
+              const char *name,
+              gboolean    required,
+              gint64     *out,
+              GError    **error)
+{
+  JsonNode *node = get_member (args, name);
+
+  if (node == NULL)
+    return required ? missing (name, error) : TRUE;
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    return wrong_type (name, _("a whole number"), error);
+  *out = json_node_get_int (node);
+  return TRUE;
+}
+
+gboolean
+mdn_args_bool (JsonObject *args,
+               const char *name,
+               gboolean   *out,
+               GError    **error)
+{
+  JsonNode *node = get_member (args, name);
+
+  if (node == NULL)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_BOOLEAN)
+    return wrong_type (name, _("true or false"), error);
+  *out = json_node_get_boolean (node);
+  return TRUE;
+}
+
+/* Reads NAME_fen (integer fen) or NAME (text such as "1,234.50"). */
+gboolean
+mdn_args_money (JsonObject *args,
+                const char *name,
+                gboolean    required,
+                gint64     *out_fen,
+                GError    **error)
+{
+  g_autofree char *fen_name = g_strdup_printf ("%s_fen", name);
+  const char *text = NULL;
+
+  if (get_member (args, fen_name) != NULL)
+    return mdn_args_int (args, fen_name, TRUE, out_fen, error);
+  if (get_member (args, name) == NULL)
+    return required ? missing (fen_name, error) : TRUE;
+  if (!mdn_args_string (args, name, TRUE, &text, error))
+    return FALSE;
+  return mdn_money_parse (text, out_fen, error);
+}
+
+gboolean
+mdn_args_date (JsonObject  *args,
+               const char  *name,
+               gboolean     required,
+               const char **out,
+               GError     **error)
+{
+  const char *value = NULL;
+
+  if (!mdn_args_string (args, name, required, &value, error))
+    return FALSE;
+  if (value == NULL)
+    return TRUE;
+  if (!mdn_date_valid (value))
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                   _("“%s” must be a date like 2026-01-31, not “%s”"), name, value);
+      return FALSE;
+    }
+  *out = value;
+  return TRUE;
+}
+
+JsonArray *
+mdn_args_array (JsonObject *args,
+                const char *name,
+                gboolean    required,
+                GError    **error)
+{
+  JsonNode *node = get_member (args, name);
+
+  if (node == NULL)
+    {
+      if (required)
+        missing (name, error);
+      return NULL;
+    }
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    {
+      wrong_type (name, _("a list"), error);
+      return NULL;
+    }
+  return json_node_get_array (node);
+}
+
+JsonObject *
+mdn_args_element_object (JsonArray  *array,
+                         guint       index,
+                         const char *what,
+                         GError    **error)
+{
+  JsonNode *node = json_array_get_element (array, index);
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                   _("Each of “%s” must be an object"), what);
+      return NULL;
+    }
+  return json_node_get_object (node);
+}

@@ -1,0 +1,48 @@
+/* mdn-json.h: canonical JSON (for hashing) and typed access to operation
+ * arguments with errors a cashier can act on. */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+char       *mdn_json_canonical      (JsonNode    *node);
+char       *mdn_json_object_canonical (JsonObject *object);
+JsonObject *mdn_json_parse_object   (const char  *text,
+                                     GError     **error);
+char       *mdn_json_object_to_string (JsonObject *object);
+
+gboolean mdn_args_string   (JsonObject  *args,
+                            const char  *name,
+                            gboolean     required,
+                            const char **out,
+                            GError     **error);
+gboolean mdn_args_int      (JsonObject  *args,
+                            const char  *name,
+                            gboolean     required,
+                            gint64      *out,
+                            GError     **error);
+gboolean mdn_args_bool     (JsonObject  *args,
+                            const char  *name,
+                            gboolean    *out,
+                            GError     **error);
+gboolean mdn_args_money    (JsonObject  *args,
+                            const char  *name,
+                            gboolean     required,
+                            gint64      *out_fen,
+                            GError     **error);
+gboolean mdn_args_date     (JsonObject  *args,
+                            const char  *name,
+                            gboolean     required,
+                            const char **out,
+                            GError     **error);
+JsonArray *mdn_args_array  (JsonObject  *args,
+                            const char  *name,
+                            gboolean     required,
+                            GError     **error);
+JsonObject *mdn_args_element_object (JsonArray *array,
+                                     guint      index,
+                                     const char *what,
+                                     GError   **error);
+
+G_END_DECLS

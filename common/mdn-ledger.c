@@ -1,0 +1,751 @@
+/* mdn-ledger.c */
+#define G_LOG_DOMAIN "mdn-ledger"
+
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#include "mdn-error.h"
+#include "mdn-id.h"
+#include "mdn-json.h"
+#include "mdn-ledger.h"
+#include "mdn-ops.h"
+#include "mdn-store.h"
+
+/* Every family's entry kinds. A kind not listed here is refused by apply. */
+static const MdnKindDef *const kind_tables[] = {
+  mdn_member_kinds,
+  mdn_master_kinds,
+};
+
+/* Tables that are branch-local bookkeeping, not projections of entries. */
+static const char *const local_tables[] = {
+  "meta", "counters", "staff", "oplog", "entries", "movements",
+};
+
+const MdnKindDef *
+mdn_ledger_lookup_kind (const char *kind)
+{
+  for (guint t = 0; t < G_N_ELEMENTS (kind_tables); t++)
+    for (const MdnKindDef *k = kind_tables[t]; k->kind; k++)
+      if (g_str_equal (k->kind, kind))
+        return k;
+  return NULL;
+}
+
+static void
+movement_clear (gpointer data)
+{
+  MdnMovement *m = data;
+
+  g_free (m->member_id);
+  g_free (m->account);
+  g_free (m->item);
+  g_free (m->lot);
+  g_free (m->expires_on);
+}
+
+MdnEntry *
+mdn_entry_new (const char *kind,
+               const char *member_id)
+{
+  MdnEntry *entry = g_new0 (MdnEntry, 1);
+
+  g_return_val_if_fail (kind != NULL, NULL);
+
+  entry->kind = g_strdup (kind);
+  entry->member_id = g_strdup (member_id);
+  entry->body = json_object_new ();
+  entry->movements = g_array_new (FALSE, TRUE, sizeof (MdnMovement));
+  g_array_set_clear_func (entry->movements, movement_clear);
+  return entry;
+}
+
+void
+mdn_entry_free (MdnEntry *entry)
+{
+  if (entry == NULL)
+    return;
+  g_free (entry->id);
+  g_free (entry->branch);
+  g_free (entry->kind);
+  g_free (entry->at);
+  g_free (entry->business_date);
+  g_free (entry->staff);
+  g_free (entry->member_id);
+  g_clear_pointer (&entry->body, json_object_unref);
+  g_clear_pointer (&entry->movements, g_array_unref);
+  g_free (entry->prev_hash);
+  g_free (entry->hash);
+  g_free (entry);
+}
+
+void
+mdn_entry_add_movement (MdnEntry   *entry,
+                        const char *member_id,
+                        const char *account,
+                        const char *item,
+                        const char *lot,
+                        const char *expires_on,
+                        gint64      delta)
+{
+  MdnMovement m = {
+    .member_id = g_strdup (member_id),
+    .account = g_strdup (account),
+    .item = g_strdup (item ? item : ""),
+    .lot = g_strdup (lot ? lot : ""),
+    .expires_on = g_strdup (expires_on),
+    .delta = delta,
+  };
+
+  g_return_if_fail (entry != NULL);
+  g_return_if_fail (account != NULL);
+
+  if (delta == 0)
+    {
+      movement_clear (&m);
+      return;
+    }
+  g_array_append_val (entry->movements, m);
+}
+
+static void
+set_nullable_string (JsonObject *o,
+                     const char *name,
+                     const char *value)
+{
+  if (value)
+    json_object_set_string_member (o, name, value);
+  else
+    json_object_set_null_member (o, name);
+}
+
+JsonObject *
+mdn_entry_to_json (MdnEntry *entry,
+                   gboolean  with_hash)
+{
+  JsonObject *o = json_object_new ();
+  JsonArray *moves = json_array_new ();
+
+  json_object_set_string_member (o, "id", entry->id);
+  json_object_set_string_member (o, "branch", entry->branch);
+  json_object_set_int_member (o, "seq", entry->seq);
+  json_object_set_string_member (o, "kind", entry->kind);
+  json_object_set_string_member (o, "at", entry->at);
+  json_object_set_string_member (o, "business_date", entry->business_date);
+  json_object_set_string_member (o, "staff", entry->staff);
+  set_nullable_string (o, "member", entry->member_id);
+  json_object_set_object_member (o, "body", json_object_ref (entry->body));
+  for (guint i = 0; i < entry->movements->len; i++)
+    {
+      MdnMovement *m = &g_array_index (entry->movements, MdnMovement, i);
+      JsonObject *mo = json_object_new ();
+
+      set_nullable_string (mo, "member", m->member_id);
+      json_object_set_string_member (mo, "account", m->account);
+      json_object_set_string_member (mo, "item", m->item);
+      json_object_set_string_member (mo, "lot", m->lot);
+      set_nullable_string (mo, "expires_on", m->expires_on);
+      json_object_set_int_member (mo, "delta", m->delta);
+      json_array_add_object_element (moves, mo);
+    }
+  json_object_set_array_member (o, "movements", moves);
+  json_object_set_string_member (o, "prev_hash", entry->prev_hash);
+  if (with_hash)
+    json_object_set_string_member (o, "hash", entry->hash);
+  return o;
+}
+
+char *
+mdn_entry_compute_hash (MdnEntry *entry)
+{
+  g_autoptr(JsonObject) o = mdn_entry_to_json (entry, FALSE);
+  g_autofree char *canonical = mdn_json_object_canonical (o);
+
+  return g_compute_checksum_for_string (G_CHECKSUM_SHA256, canonical, -1);
+}
+
+static gboolean
+bad_entry (const char *what,
+           GError    **error)
+{
+  g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+               _("The entry is malformed: %s"), what);
+  return FALSE;
+}
+
+static const char *const accounts[] = { "principal", "bonus", "points", "package", "stock", NULL };
+
+/* Parses an entry as sent by a branch; checks shape, not business rules. */
+MdnEntry *
+mdn_entry_from_json (JsonObject *o,
+                     GError    **error)
+{
+  g_autoptr(MdnEntry) entry = NULL;
+  const char *id = NULL, *branch = NULL, *kind = NULL, *at = NULL, *date = NULL;
+  const char *staff = NULL, *member = NULL, *prev = NULL, *hash = NULL;
+  gint64 seq = 0;
+  JsonNode *body;
+  JsonArray *moves;
+
+  if (!mdn_args_string (o, "id", TRUE, &id, error) ||
+      !mdn_args_string (o, "branch", TRUE, &branch, error) ||
+      !mdn_args_int (o, "seq", TRUE, &seq, error) ||
+      !mdn_args_string (o, "kind", TRUE, &kind, error) ||
+      !mdn_args_string (o, "at", TRUE, &at, error) ||
+      !mdn_args_date (o, "business_date", TRUE, &date, error) ||
+      !mdn_args_string (o, "staff", TRUE, &staff, error) ||
+      !mdn_args_string (o, "member", FALSE, &member, error) ||
+      !mdn_args_string (o, "prev_hash", TRUE, &prev, error) ||
+      !mdn_args_string (o, "hash", TRUE, &hash, error))
+    return NULL;
+  if (seq < 1)
+    return bad_entry ("seq", error), NULL;
+  if (mdn_ledger_lookup_kind (kind) == NULL)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                   _("Unknown entry kind “%s”"), kind);
+      return NULL;
+    }
+  body = json_object_get_member (o, "body");
+  if (body == NULL || !JSON_NODE_HOLDS_OBJECT (body))
+    return bad_entry ("body", error), NULL;
+
+  entry = mdn_entry_new (kind, member);
+  json_object_unref (entry->body);
+  entry->body = json_object_ref (json_node_get_object (body));
+  entry->id = g_strdup (id);
+  entry->branch = g_strdup (branch);
+  entry->seq = seq;
+  entry->at = g_strdup (at);
+  entry->business_date = g_strdup (date);
+  entry->staff = g_strdup (staff);
+  entry->prev_hash = g_strdup (prev);
+  entry->hash = g_strdup (hash);
+
+  moves = mdn_args_array (o, "movements", TRUE, error);
+  if (moves == NULL)
+    return NULL;
+  for (guint i = 0; i < json_array_get_length (moves); i++)
+    {
+      JsonObject *mo = mdn_args_element_object (moves, i, "movements", error);
+      const char *m_member = NULL, *account = NULL, *item = "", *lot = "", *exp = NULL;
+      gint64 delta = 0;
+
+      if (mo == NULL ||
+          !mdn_args_string (mo, "member", FALSE, &m_member, error) ||
+          !mdn_args_string (mo, "account", TRUE, &account, error) ||
+          !mdn_args_string (mo, "item", FALSE, &item, error) ||
+          !mdn_args_string (mo, "lot", FALSE, &lot, error) ||
+          !mdn_args_date (mo, "expires_on", FALSE, &exp, error) ||
+          !mdn_args_int (mo, "delta", TRUE, &delta, error))
+        return NULL;
+      if (!g_strv_contains (accounts, account) || delta == 0)
+        return bad_entry ("movement", error), NULL;
+      mdn_entry_add_movement (entry, m_member, account, item, lot, exp, delta);
+    }
+  return g_steal_pointer (&entry);
+}
+
+static gboolean
+load_movements (MdnDb    *db,
+                MdnEntry *entry,
+                GError  **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = mdn_db_query (db, error,
+                       "SELECT member_id, account, item, lot, expires_on, delta "
+                       "FROM movements WHERE entry_id = ? ORDER BY idx", "s", entry->id);
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = mdn_db_step (db, stmt, error)) == SQLITE_ROW)
+    mdn_entry_add_movement (entry, mdn_db_col_text (stmt, 0), mdn_db_col_text (stmt, 1),
+                            mdn_db_col_text (stmt, 2), mdn_db_col_text (stmt, 3),
+                            mdn_db_col_text (stmt, 4), sqlite3_column_int64 (stmt, 5));
+  sqlite3_reset (stmt);
+  return rc == SQLITE_DONE;
+}
+
+static MdnEntry *
+entry_from_row (MdnDb        *db,
+                sqlite3_stmt *stmt,
+                GError      **error)
+{
+  g_autoptr(MdnEntry) entry = NULL;
+  g_autoptr(GError) parse_error = NULL;
+  g_autoptr(JsonObject) body = NULL;
+
+  /* columns: id, branch, seq, kind, at, business_date, staff, member_id, body, prev_hash, hash */
+  entry = mdn_entry_new (mdn_db_col_text (stmt, 3), mdn_db_col_text (stmt, 7));
+  entry->id = g_strdup (mdn_db_col_text (stmt, 0));
+  entry->branch = g_strdup (mdn_db_col_text (stmt, 1));
+  entry->seq = sqlite3_column_int64 (stmt, 2);
+  entry->at = g_strdup (mdn_db_col_text (stmt, 4));
+  entry->business_date = g_strdup (mdn_db_col_text (stmt, 5));
+  entry->staff = g_strdup (mdn_db_col_text (stmt, 6));
+  entry->prev_hash = g_strdup (mdn_db_col_text (stmt, 9));
+  entry->hash = g_strdup (mdn_db_col_text (stmt, 10));
+  body = mdn_json_parse_object (mdn_db_col_text (stmt, 8), &parse_error);
+  if (body == NULL)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_CORRUPT,
+                   _("Entry %s has a damaged body"), entry->id);
+      return NULL;
+    }
+  json_object_unref (entry->body);
+  entry->body = g_steal_pointer (&body);
+  return g_steal_pointer (&entry);
+}
+
+#define ENTRY_COLUMNS "id, branch, seq, kind, at, business_date, staff, member_id, body, prev_hash, hash"
+
+MdnEntry *
+mdn_entry_load (MdnDb      *db,
+                const char *entry_id,
+                GError    **error)
+{
+  g_autoptr(MdnEntry) entry = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = mdn_db_query (db, error, "SELECT " ENTRY_COLUMNS " FROM entries WHERE id = ?", "s", entry_id);
+  if (stmt == NULL)
+    return NULL;
+  rc = mdn_db_step (db, stmt, error);
+  if (rc == SQLITE_DONE)
+    g_set_error (error, MDN_ERROR, MDN_ERROR_UNKNOWN_ENTRY,
+                 _("No entry %s in this branch's ledger"), entry_id);
+  if (rc != SQLITE_ROW)
+    return NULL;
+  entry = entry_from_row (db, stmt, error);
+  sqlite3_reset (stmt);
+  if (entry == NULL || !load_movements (db, entry, error))
+    return NULL;
+  return g_steal_pointer (&entry);
+}
+
+static gboolean
+apply_movement (MdnDb       *db,
+                MdnEntry    *entry,
+                MdnMovement *m,
+                GError     **error)
+{
+  const char *sql = NULL;
+
+  if (g_str_equal (m->account, "stock"))
+    return mdn_db_exec (db, error,
+                        "INSERT INTO stock (item, qty) VALUES (?, ?) "
+                        "ON CONFLICT (item) DO UPDATE SET qty = qty + excluded.qty",
+                        "si", m->item, m->delta);
+  if (g_str_equal (m->account, "package"))
+    return mdn_db_exec (db, error,
+                        "INSERT INTO member_packages (member_id, item, lot, expires_on, remaining) "
+                        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (member_id, item, lot) "
+                        "DO UPDATE SET remaining = remaining + excluded.remaining",
+                        "ssssi", m->member_id, m->item, m->lot, m->expires_on, m->delta);
+  if (g_str_equal (m->account, "principal"))
+    sql = "UPDATE members SET principal_fen = principal_fen + ? WHERE id = ?";
+  else if (g_str_equal (m->account, "bonus"))
+    sql = "UPDATE members SET bonus_fen = bonus_fen + ? WHERE id = ?";
+  else if (g_str_equal (m->account, "points"))
+    sql = "UPDATE members SET points = points + ? WHERE id = ?";
+  else
+    return bad_entry ("account", error);
+
+  if (!mdn_db_exec (db, error, sql, "is", m->delta, m->member_id))
+    return FALSE;
+  if (sqlite3_changes (mdn_db_handle (db)) != 1)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_UNKNOWN_CARD,
+                   _("Entry %s moves the balance of member %s, who is not known here"),
+                   entry->id, m->member_id ? m->member_id : "?");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The one apply path: store the entry and its movements and update every
+ * projection. Runs inside the caller's transaction. */
+gboolean
+mdn_ledger_apply (MdnDb    *db,
+                  MdnEntry *entry,
+                  GError  **error)
+{
+  const MdnKindDef *kind;
+  g_autofree char *body = NULL;
+
+  g_return_val_if_fail (mdn_db_in_transaction (db), FALSE);
+
+  kind = mdn_ledger_lookup_kind (entry->kind);
+  if (kind == NULL)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                   _("Unknown entry kind “%s”"), entry->kind);
+      return FALSE;
+    }
+
+  body = mdn_json_object_canonical (entry->body);
+  if (!mdn_db_exec (db, error,
+                    "INSERT INTO entries (" ENTRY_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "ssissssssss", entry->id, entry->branch, entry->seq, entry->kind, entry->at,
+                    entry->business_date, entry->staff, entry->member_id, body,
+                    entry->prev_hash, entry->hash))
+    return FALSE;
+
+  if (kind->apply && !kind->apply (db, entry, error))
+    return FALSE;
+
+  for (guint i = 0; i < entry->movements->len; i++)
+    {
+      MdnMovement *m = &g_array_index (entry->movements, MdnMovement, i);
+
+      if (!mdn_db_exec (db, error,
+                        "INSERT INTO movements (entry_id, idx, member_id, account, item, lot, expires_on, delta) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        "sisssssi", entry->id, (gint64) i, m->member_id, m->account, m->item,
+                        m->lot, m->expires_on, m->delta))
+        return FALSE;
+      if (!apply_movement (db, entry, m, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Gives @entry its identity and place in this branch's chain, then applies it. */
+gboolean
+mdn_ledger_append (MdnStore *store,
+                   MdnOpCtx *ctx,
+                   MdnEntry *entry,
+                   GError  **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (entry->id == NULL, FALSE);
+
+  stmt = mdn_db_query (store->db, error,
+                       "SELECT seq, hash FROM entries WHERE branch = ? ORDER BY seq DESC LIMIT 1",
+                       "s", store->branch_code);
+  if (stmt == NULL || (rc = mdn_db_step (store->db, stmt, error)) < 0)
+    return FALSE;
+  if (rc == SQLITE_ROW)
+    {
+      entry->seq = sqlite3_column_int64 (stmt, 0) + 1;
+      entry->prev_hash = g_strdup (mdn_db_col_text (stmt, 1));
+    }
+  else
+    {
+      entry->seq = 1;
+      entry->prev_hash = g_strdup (MDN_GENESIS_HASH);
+    }
+  sqlite3_reset (stmt);
+
+  entry->id = mdn_uuid7_new ();
+  entry->branch = g_strdup (store->branch_code);
+  entry->at = g_strdup (ctx->now_iso);
+  entry->business_date = g_strdup (ctx->business_date);
+  entry->staff = g_strdup (ctx->staff);
+  entry->hash = mdn_entry_compute_hash (entry);
+
+  return mdn_ledger_apply (store->db, entry, error);
+}
+
+/* Verification ------------------------------------------------------------ */
+
+typedef struct
+{
+  MdnVerifyFunc report;
+  gpointer      user_data;
+  guint         count;
+} Verify;
+
+static void
+mismatch (Verify     *v,
+          const char *what,
+          const char *expected,
+          const char *found)
+{
+  v->count++;
+  if (v->report)
+    v->report (what, expected, found, v->user_data);
+}
+
+static gboolean
+verify_chain (MdnDb   *db,
+              Verify  *v,
+              GError **error)
+{
+  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) mdn_entry_free);
+  sqlite3_stmt *stmt;
+  g_autofree char *branch = NULL;
+  g_autofree char *last_hash = NULL;
+  gint64 expected_seq = 0;
+  int rc;
+
+  stmt = mdn_db_query (db, error, "SELECT " ENTRY_COLUMNS " FROM entries ORDER BY branch, seq", "");
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = mdn_db_step (db, stmt, error)) == SQLITE_ROW)
+    {
+      MdnEntry *entry = entry_from_row (db, stmt, NULL);
+
+      if (entry == NULL)
+        {
+          mismatch (v, mdn_db_col_text (stmt, 0), "a JSON body", "damaged body");
+          continue;
+        }
+      g_ptr_array_add (entries, entry);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return FALSE;
+
+  for (guint i = 0; i < entries->len; i++)
+    {
+      MdnEntry *entry = g_ptr_array_index (entries, i);
+      g_autofree char *what = NULL;
+      g_autofree char *hash = NULL;
+
+      if (branch == NULL || !g_str_equal (branch, entry->branch))
+        {
+          g_free (branch);
+          branch = g_strdup (entry->branch);
+          g_free (last_hash);
+          last_hash = g_strdup (MDN_GENESIS_HASH);
+          expected_seq = 1;
+        }
+      what = g_strdup_printf ("entry %s#%" G_GINT64_FORMAT " (%s)", entry->branch, entry->seq, entry->id);
+      if (!load_movements (db, entry, error))
+        return FALSE;
+
+      if (entry->seq != expected_seq)
+        {
+          g_autofree char *e = g_strdup_printf ("seq %" G_GINT64_FORMAT, expected_seq);
+          g_autofree char *f = g_strdup_printf ("seq %" G_GINT64_FORMAT, entry->seq);
+          g_autofree char *w = g_strdup_printf ("%s sequence", what);
+
+          mismatch (v, w, e, f);
+        }
+      if (!g_str_equal (entry->prev_hash, last_hash))
+        {
+          g_autofree char *w = g_strdup_printf ("%s prev_hash", what);
+
+          mismatch (v, w, last_hash, entry->prev_hash);
+        }
+      hash = mdn_entry_compute_hash (entry);
+      if (!g_str_equal (hash, entry->hash))
+        {
+          g_autofree char *w = g_strdup_printf ("%s hash", what);
+
+          mismatch (v, w, hash, entry->hash);
+        }
+      g_free (last_hash);
+      last_hash = g_strdup (entry->hash);
+      expected_seq = entry->seq + 1;
+    }
+  return TRUE;
+}
+
+/* Projections of sums, checked straight against the movements. */
+static const struct {
+  const char *what;
+  const char *sql;   /* rows: key, expected, found */
+} sum_checks[] = {
+  { "principal_fen",
+    "SELECT m.card_no, COALESCE (s.v, 0), m.principal_fen FROM members m LEFT JOIN "
+    "(SELECT member_id, SUM (delta) v FROM movements WHERE account = 'principal' GROUP BY member_id) s "
+    "ON s.member_id = m.id WHERE m.principal_fen IS NOT COALESCE (s.v, 0)" },
+  { "bonus_fen",
+    "SELECT m.card_no, COALESCE (s.v, 0), m.bonus_fen FROM members m LEFT JOIN "
+    "(SELECT member_id, SUM (delta) v FROM movements WHERE account = 'bonus' GROUP BY member_id) s "
+    "ON s.member_id = m.id WHERE m.bonus_fen IS NOT COALESCE (s.v, 0)" },
+  { "points",
+    "SELECT m.card_no, COALESCE (s.v, 0), m.points FROM members m LEFT JOIN "
+    "(SELECT member_id, SUM (delta) v FROM movements WHERE account = 'points' GROUP BY member_id) s "
+    "ON s.member_id = m.id WHERE m.points IS NOT COALESCE (s.v, 0)" },
+  { "movement of an unknown member",
+    "SELECT entry_id || '/' || idx, member_id, 'no such member' FROM movements "
+    "WHERE member_id IS NOT NULL AND member_id NOT IN (SELECT id FROM members)" },
+  { "package uses",
+    "SELECT COALESCE (p.member_id, s.member_id) || ' ' || COALESCE (p.item, s.item) || ' lot ' || "
+    "COALESCE (p.lot, s.lot), COALESCE (s.v, 0), COALESCE (p.remaining, 0) FROM member_packages p "
+    "FULL OUTER JOIN (SELECT member_id, item, lot, SUM (delta) v FROM movements "
+    "WHERE account = 'package' GROUP BY member_id, item, lot) s "
+    "ON s.member_id = p.member_id AND s.item = p.item AND s.lot = p.lot "
+    "WHERE COALESCE (p.remaining, 0) IS NOT COALESCE (s.v, 0)" },
+  { "stock",
+    "SELECT COALESCE (k.item, s.item), COALESCE (s.v, 0), COALESCE (k.qty, 0) FROM stock k "
+    "FULL OUTER JOIN (SELECT item, SUM (delta) v FROM movements WHERE account = 'stock' GROUP BY item) s "
+    "ON s.item = k.item WHERE COALESCE (k.qty, 0) IS NOT COALESCE (s.v, 0)" },
+};
+
+static gboolean
+verify_sums (MdnDb   *db,
+             Verify  *v,
+             GError **error)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (sum_checks); i++)
+    {
+      sqlite3_stmt *stmt = mdn_db_query (db, error, sum_checks[i].sql, "");
+      int rc;
+
+      if (stmt == NULL)
+        return FALSE;
+      while ((rc = mdn_db_step (db, stmt, error)) == SQLITE_ROW)
+        {
+          g_autofree char *what = g_strdup_printf ("%s %s", sum_checks[i].what, mdn_db_col_text (stmt, 0));
+
+          mismatch (v, what, mdn_db_col_text (stmt, 1), mdn_db_col_text (stmt, 2));
+        }
+      sqlite3_reset (stmt);
+      if (rc != SQLITE_DONE)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static char *
+row_text (sqlite3_stmt *stmt)
+{
+  GString *s = g_string_new (NULL);
+
+  for (int c = 0; c < sqlite3_column_count (stmt); c++)
+    {
+      const char *t = mdn_db_col_text (stmt, c);
+
+      if (c > 0)
+        g_string_append (s, " | ");
+      g_string_append_printf (s, "%s=%s", sqlite3_column_name (stmt, c), t ? t : "NULL");
+    }
+  return g_string_free (s, FALSE);
+}
+
+static gboolean
+compare_table (sqlite3    *mem,
+               const char *table,
+               Verify     *v,
+               GError    **error)
+{
+  /* Identifiers come from our own schema, never from input. */
+  for (int side = 0; side < 2; side++)
+    {
+      g_autofree char *sql = NULL;
+      g_autoptr(sqlite3_stmt) stmt = NULL;
+
+      sql = g_strdup_printf ("SELECT * FROM %s.\"%s\" EXCEPT SELECT * FROM %s.\"%s\"",
+                             side == 0 ? "main" : "live", table,
+                             side == 0 ? "live" : "main", table);
+      if (sqlite3_prepare_v2 (mem, sql, -1, &stmt, NULL) != SQLITE_OK)
+        {
+          g_set_error (error, MDN_ERROR, MDN_ERROR_DATABASE, "verify: %s", sqlite3_errmsg (mem));
+          return FALSE;
+        }
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          g_autofree char *row = row_text (stmt);
+          g_autofree char *what = g_strdup_printf ("projection %s", table);
+
+          if (side == 0)
+            mismatch (v, what, row, "(missing or different)");
+          else
+            mismatch (v, what, "(no such row)", row);
+        }
+    }
+  return TRUE;
+}
+
+/* Replays every entry into an empty database with the same apply code and
+ * compares every projection table with the live one. */
+static gboolean
+verify_replay (MdnStore *store,
+               Verify   *v,
+               GError  **error)
+{
+  g_autoptr(MdnDb) mem = NULL;
+  sqlite3_stmt *stmt;
+  g_autoptr(GPtrArray) tables = g_ptr_array_new_with_free_func (g_free);
+  int rc;
+
+  mem = mdn_db_open (":memory:", "branch", error);
+  if (mem == NULL)
+    return FALSE;
+  if (!mdn_db_begin (mem, TRUE, error))
+    return FALSE;
+
+  stmt = mdn_db_query (store->db, error, "SELECT " ENTRY_COLUMNS " FROM entries ORDER BY rowid", "");
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = mdn_db_step (store->db, stmt, error)) == SQLITE_ROW)
+    {
+      g_autoptr(MdnEntry) entry = entry_from_row (store->db, stmt, NULL);
+      g_autoptr(GError) apply_error = NULL;
+
+      if (entry == NULL)
+        continue;   /* reported by verify_chain */
+      if (!load_movements (store->db, entry, error))
+        return FALSE;
+      if (!mdn_ledger_apply (mem, entry, &apply_error))
+        {
+          g_autofree char *what = g_strdup_printf ("entry %s#%" G_GINT64_FORMAT " replay",
+                                                   entry->branch, entry->seq);
+
+          mismatch (v, what, "applies cleanly", apply_error->message);
+        }
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return FALSE;
+  if (!mdn_db_commit (mem, error))
+    return FALSE;
+
+  if (!mdn_db_exec (mem, error, "ATTACH DATABASE ? AS live", "s", mdn_db_path (store->db)))
+    return FALSE;
+
+  stmt = mdn_db_query (mem, error,
+                       "SELECT name FROM main.sqlite_schema WHERE type = 'table' "
+                       "AND name NOT LIKE 'sqlite_%' ORDER BY name", "");
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = mdn_db_step (mem, stmt, error)) == SQLITE_ROW)
+    {
+      const char *name = mdn_db_col_text (stmt, 0);
+      gboolean local = FALSE;
+
+      for (guint i = 0; i < G_N_ELEMENTS (local_tables); i++)
+        local |= g_str_equal (local_tables[i], name);
+      if (!local)
+        g_ptr_array_add (tables, g_strdup (name));
+    }
+  sqlite3_reset (stmt);
+
+  for (guint i = 0; i < tables->len; i++)
+    if (!compare_table (mdn_db_handle (mem), g_ptr_array_index (tables, i), v, error))
+      return FALSE;
+
+  return mdn_db_exec (mem, error, "DETACH DATABASE live", "");
+}
+
+/* Checks the hash chain of every branch, every sum projection against the
+ * movements, and every state projection against a full replay. Mismatches
+ * go to @report; returns FALSE only when verification itself failed. */
+gboolean
+mdn_ledger_verify (MdnStore     *store,
+                   MdnVerifyFunc report,
+                   gpointer      user_data,
+                   guint        *n_mismatches,
+                   GError      **error)
+{
+  Verify v = { report, user_data, 0 };
+  gboolean ok;
+
+  if (!mdn_db_begin (store->db, FALSE, error))
+    return FALSE;
+  ok = verify_chain (store->db, &v, error) &&
+       verify_sums (store->db, &v, error) &&
+       verify_replay (store, &v, error);
+  mdn_db_rollback (store->db);
+  if (n_mismatches)
+    *n_mismatches = v.count;
+  return ok;
+}

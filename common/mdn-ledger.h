@@ -1,0 +1,97 @@
+/* mdn-ledger.h: immutable entries, their movements, and the one apply path
+ * that turns them into projections (balances, points, package uses, stock,
+ * member state, master data).
+ *
+ * An entry's hash is SHA-256 over its canonical JSON (mdn_entry_to_json
+ * without "hash"), which includes prev_hash and the movements, so editing,
+ * removing or reordering any row is detected by mdn_ledger_verify().
+ */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "mdn-db.h"
+#include "mdn-types.h"
+
+G_BEGIN_DECLS
+
+#define MDN_GENESIS_HASH "0000000000000000000000000000000000000000000000000000000000000000"
+
+typedef struct
+{
+  char  *member_id;    /* NULL for stock */
+  char  *account;      /* principal | bonus | points | package | stock */
+  char  *item;         /* sku for package and stock, "" otherwise */
+  char  *lot;          /* package lot: the entry that bought the uses */
+  char  *expires_on;   /* package lot expiry, or NULL */
+  gint64 delta;
+} MdnMovement;
+
+struct _MdnEntry
+{
+  char       *id;
+  char       *branch;
+  gint64      seq;
+  char       *kind;
+  char       *at;
+  char       *business_date;
+  char       *staff;
+  char       *member_id;
+  JsonObject *body;
+  GArray     *movements;   /* of MdnMovement */
+  char       *prev_hash;
+  char       *hash;
+};
+
+MdnEntry   *mdn_entry_new           (const char  *kind,
+                                     const char  *member_id);
+void        mdn_entry_free          (MdnEntry    *entry);
+void        mdn_entry_add_movement  (MdnEntry    *entry,
+                                     const char  *member_id,
+                                     const char  *account,
+                                     const char  *item,
+                                     const char  *lot,
+                                     const char  *expires_on,
+                                     gint64       delta);
+JsonObject *mdn_entry_to_json       (MdnEntry    *entry,
+                                     gboolean     with_hash);
+MdnEntry   *mdn_entry_from_json     (JsonObject  *object,
+                                     GError     **error);
+char       *mdn_entry_compute_hash  (MdnEntry    *entry);
+MdnEntry   *mdn_entry_load          (MdnDb       *db,
+                                     const char  *entry_id,
+                                     GError     **error);
+
+gboolean    mdn_ledger_append       (MdnStore    *store,
+                                     MdnOpCtx    *ctx,
+                                     MdnEntry    *entry,
+                                     GError     **error);
+gboolean    mdn_ledger_apply        (MdnDb       *db,
+                                     MdnEntry    *entry,
+                                     GError     **error);
+
+/* Apply functions for an entry kind's non-movement state. */
+typedef gboolean (*MdnApplyFunc) (MdnDb *db, MdnEntry *entry, GError **error);
+
+typedef struct
+{
+  const char  *kind;
+  MdnApplyFunc apply;      /* NULL: movements only */
+} MdnKindDef;
+
+const MdnKindDef *mdn_ledger_lookup_kind (const char *kind);
+
+typedef void (*MdnVerifyFunc) (const char *what,
+                               const char *expected,
+                               const char *found,
+                               gpointer    user_data);
+
+gboolean    mdn_ledger_verify       (MdnStore     *store,
+                                     MdnVerifyFunc report,
+                                     gpointer      user_data,
+                                     guint        *n_mismatches,
+                                     GError      **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MdnEntry, mdn_entry_free)
+
+G_END_DECLS

@@ -1,0 +1,1238 @@
+/* mdn-members.c: the member card lifecycle. */
+#define G_LOG_DOMAIN "mdn-members"
+
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#include "mdn-clock.h"
+#include "mdn-error.h"
+#include "mdn-id.h"
+#include "mdn-json.h"
+#include "mdn-ledger.h"
+#include "mdn-members.h"
+#include "mdn-money.h"
+#include "mdn-staff.h"
+
+void
+mdn_member_free (MdnMember *m)
+{
+  if (m == NULL)
+    return;
+  g_free (m->id);
+  g_free (m->card_no);
+  g_free (m->presented);
+  g_free (m->name);
+  g_free (m->phone);
+  g_free (m->level);
+  g_free (m->status);
+  g_free (m->expires_on);
+  g_free (m->pin_hash);
+  g_free (m->birthday);
+  g_free (m->birthday_lunar);
+  g_free (m->issued_at);
+  g_free (m->issued_branch);
+  g_free (m);
+}
+
+void
+mdn_level_free (MdnLevel *level)
+{
+  if (level == NULL)
+    return;
+  g_free (level->code);
+  g_free (level->name);
+  g_free (level);
+}
+
+#define MEMBER_COLUMNS "id, card_no, name, phone, level, status, expires_on, pin_hash, birthday, " \
+                       "birthday_lunar, issued_at, issued_branch, principal_fen, bonus_fen, points"
+
+static MdnMember *
+member_from_row (sqlite3_stmt *stmt)
+{
+  MdnMember *m = g_new0 (MdnMember, 1);
+
+  m->id = g_strdup (mdn_db_col_text (stmt, 0));
+  m->card_no = g_strdup (mdn_db_col_text (stmt, 1));
+  m->name = g_strdup (mdn_db_col_text (stmt, 2));
+  m->phone = g_strdup (mdn_db_col_text (stmt, 3));
+  m->level = g_strdup (mdn_db_col_text (stmt, 4));
+  m->status = g_strdup (mdn_db_col_text (stmt, 5));
+  m->expires_on = g_strdup (mdn_db_col_text (stmt, 6));
+  m->pin_hash = g_strdup (mdn_db_col_text (stmt, 7));
+  m->birthday = g_strdup (mdn_db_col_text (stmt, 8));
+  m->birthday_lunar = g_strdup (mdn_db_col_text (stmt, 9));
+  m->issued_at = g_strdup (mdn_db_col_text (stmt, 10));
+  m->issued_branch = g_strdup (mdn_db_col_text (stmt, 11));
+  m->principal_fen = sqlite3_column_int64 (stmt, 12);
+  m->bonus_fen = sqlite3_column_int64 (stmt, 13);
+  m->points = sqlite3_column_int64 (stmt, 14);
+  return m;
+}
+
+MdnMember *
+mdn_member_load (MdnDb      *db,
+                 const char *member_id,
+                 GError    **error)
+{
+  sqlite3_stmt *stmt;
+  MdnMember *m = NULL;
+  int rc;
+
+  stmt = mdn_db_query (db, error, "SELECT " MEMBER_COLUMNS " FROM members WHERE id = ?", "s", member_id);
+  if (stmt == NULL || (rc = mdn_db_step (db, stmt, error)) < 0)
+    return NULL;
+  if (rc == SQLITE_ROW)
+    m = member_from_row (stmt);
+  else
+    g_set_error (error, MDN_ERROR, MDN_ERROR_UNKNOWN_CARD, _("No such member"));
+  sqlite3_reset (stmt);
+  return m;
+}
+
+static gboolean
+unknown_card (const char *card,
+              GError    **error)
+{
+  if (mdn_card_no_looks_like (card) && !mdn_card_no_valid (card))
+    g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_CARD_NUMBER,
+                 _("Card number %s has a wrong check digit; it was probably mistyped"), card);
+  else
+    g_set_error (error, MDN_ERROR, MDN_ERROR_UNKNOWN_CARD,
+                 _("No member with card or phone “%s”"), card);
+  return FALSE;
+}
+
+/* A card number, a phone number or a QR payload → the member.
+ * A replaced card number is refused unless @flags allow it. */
+MdnMember *
+mdn_member_resolve (MdnOpCtx       *ctx,
+                    const char     *card,
+                    MdnResolveFlags flags,
+                    GError        **error)
+{
+  g_autofree char *card_no = NULL;
+  g_autofree char *member_id = NULL;
+  g_autofree char *card_status = NULL;
+  g_autoptr(MdnMember) m = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (card != NULL, NULL);
+
+  card_no = g_strstrip (g_strdup (card));
+  if (mdn_qr_is_payload (card_no))
+    {
+      char *parsed = mdn_qr_parse (ctx->store, card_no, error);
+
+      if (parsed == NULL)
+        return NULL;
+      g_free (card_no);
+      card_no = parsed;
+    }
+
+  stmt = mdn_db_query (ctx->db, error, "SELECT member_id, status FROM cards WHERE card_no = ?", "s", card_no);
+  if (stmt == NULL || (rc = mdn_db_step (ctx->db, stmt, error)) < 0)
+    return NULL;
+  if (rc == SQLITE_ROW)
+    {
+      member_id = g_strdup (mdn_db_col_text (stmt, 0));
+      card_status = g_strdup (mdn_db_col_text (stmt, 1));
+    }
+  sqlite3_reset (stmt);
+
+  if (member_id == NULL && !mdn_qr_is_payload (card))
+    {
+      /* By phone: exactly one member may have it. */
+      stmt = mdn_db_query (ctx->db, error, "SELECT id FROM members WHERE phone = ? LIMIT 2", "s", card_no);
+      if (stmt == NULL)
+        return NULL;
+      while ((rc = mdn_db_step (ctx->db, stmt, error)) == SQLITE_ROW)
+        {
+          if (member_id != NULL)
+            {
+              sqlite3_reset (stmt);
+              g_set_error (error, MDN_ERROR, MDN_ERROR_AMBIGUOUS_CARD,
+                           _("Several members have phone %s; use the card number"), card_no);
+              return NULL;
+            }
+          member_id = g_strdup (mdn_db_col_text (stmt, 0));
+        }
+      sqlite3_reset (stmt);
+      if (rc < 0)
+        return NULL;
+    }
+  if (member_id == NULL)
+    return unknown_card (card_no, error), NULL;
+
+  m = mdn_member_load (ctx->db, member_id, error);
+  if (m == NULL)
+    return NULL;
+  if (g_strcmp0 (card_status, "replaced") == 0)
+    {
+      if (!(flags & MDN_RESOLVE_ALLOW_REPLACED))
+        {
+          g_set_error (error, MDN_ERROR, MDN_ERROR_CARD_REPLACED,
+                       _("Card %s was replaced by card %s and can no longer be used"),
+                       card_no, m->card_no);
+          return NULL;
+        }
+      m->presented = g_strdup (card_no);
+    }
+  return g_steal_pointer (&m);
+}
+
+MdnMember *
+mdn_member_resolve_arg (MdnOpCtx   *ctx,
+                        JsonObject *args,
+                        GError    **error)
+{
+  const char *card = NULL;
+
+  if (!mdn_args_string (args, "card", TRUE, &card, error))
+    return NULL;
+  return mdn_member_resolve (ctx, card, MDN_RESOLVE_DEFAULT, error);
+}
+
+/* active | lost | replaced | expired */
+const char *
+mdn_member_status (MdnOpCtx  *ctx,
+                   MdnMember *m)
+{
+  if (m->presented != NULL)
+    return "replaced";
+  if (g_str_equal (m->status, "lost"))
+    return "lost";
+  if (m->expires_on && ctx->business_date && strcmp (m->expires_on, ctx->business_date) < 0)
+    return "expired";
+  return "active";
+}
+
+/* A lost or expired card can't be used for anything but its own repair. */
+gboolean
+mdn_member_check_usable (MdnOpCtx  *ctx,
+                         MdnMember *m,
+                         GError   **error)
+{
+  const char *status = mdn_member_status (ctx, m);
+
+  if (g_str_equal (status, "lost"))
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_CARD_LOST,
+                   _("Card %s is reported lost; unlock it or issue a replacement first"), m->card_no);
+      return FALSE;
+    }
+  if (g_str_equal (status, "expired"))
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_CARD_EXPIRED,
+                   _("Card %s expired on %s; extend it first"), m->card_no, m->expires_on);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+check_not_lost (MdnOpCtx  *ctx,
+                MdnMember *m,
+                GError   **error)
+{
+  if (g_str_equal (mdn_member_status (ctx, m), "lost"))
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_CARD_LOST,
+                   _("Card %s is reported lost; unlock it or issue a replacement first"), m->card_no);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+mdn_member_check_pin (MdnMember  *m,
+                      const char *pin,
+                      GError    **error)
+{
+  if (m->pin_hash == NULL || *m->pin_hash == '\0')
+    return TRUE;
+  if (pin == NULL || *pin == '\0')
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_PIN_REQUIRED,
+                           _("This card has a PIN; ask the member to enter it"));
+      return FALSE;
+    }
+  if (!mdn_secret_verify (m->pin_hash, pin))
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_WRONG_PIN,
+                           _("Wrong PIN; ask the member to enter it again"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+MdnLevel *
+mdn_level_load (MdnDb      *db,
+                const char *code,
+                GError    **error)
+{
+  sqlite3_stmt *stmt;
+  MdnLevel *level = NULL;
+  int rc;
+
+  stmt = mdn_db_query (db, error,
+                       "SELECT code, name, price_percent, points_per_yuan, offline_limit_fen "
+                       "FROM levels WHERE code = ?", "s", code);
+  if (stmt == NULL || (rc = mdn_db_step (db, stmt, error)) < 0)
+    return NULL;
+  if (rc == SQLITE_ROW)
+    {
+      level = g_new0 (MdnLevel, 1);
+      level->code = g_strdup (mdn_db_col_text (stmt, 0));
+      level->name = g_strdup (mdn_db_col_text (stmt, 1));
+      level->price_percent = sqlite3_column_int64 (stmt, 2);
+      level->points_per_yuan = sqlite3_column_int64 (stmt, 3);
+      level->offline_limit_fen = sqlite3_column_int64 (stmt, 4);
+    }
+  else
+    g_set_error (error, MDN_ERROR, MDN_ERROR_UNKNOWN_LEVEL,
+                 _("There is no member level “%s”"), code);
+  sqlite3_reset (stmt);
+  return level;
+}
+
+static const char *const tenders[] = { "cash", "bank", "wechat", "alipay", "balance", NULL };
+
+gboolean
+mdn_tender_valid (const char *tender,
+                  gboolean    allow_balance,
+                  GError    **error)
+{
+  if (tender == NULL || !g_strv_contains (tenders, tender) ||
+      (!allow_balance && g_str_equal (tender, "balance")))
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                   allow_balance ? _("Unknown tender “%s”; use balance, cash, bank, wechat or alipay")
+                                 : _("Unknown tender “%s”; use cash, bank, wechat or alipay"),
+                   tender ? tender : "");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Validation helpers -------------------------------------------------------- */
+
+static gboolean
+valid_pin (const char *pin,
+           GError    **error)
+{
+  gsize len = strlen (pin);
+
+  for (const char *p = pin; *p; p++)
+    if (!g_ascii_isdigit (*p))
+      len = 0;
+  if (len < 4 || len > 6)
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                           _("A PIN is 4 to 6 digits"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+valid_phone (const char *phone,
+             GError    **error)
+{
+  gsize len = strlen (phone);
+  gboolean ok = len >= 3 && len <= 20;
+
+  for (const char *p = phone; *p && ok; p++)
+    ok = g_ascii_isdigit (*p) || (*p == '-' && p != phone);
+  if (!ok || mdn_qr_is_payload (phone))
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                   _("“%s” is not a phone number; use digits only"), phone);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Lunar birthday: MM-DD or YYYY-MM-DD in the Chinese calendar; a leap month
+ * is written with an “L” before the month (L04-15). */
+static gboolean
+valid_lunar (const char *text,
+             GError    **error)
+{
+  const char *md = text;
+  int month, day;
+
+  if (strlen (text) == 10 || strlen (text) == 11)
+    {
+      if (!g_ascii_isdigit (text[0]) || text[4] != '-')
+        goto bad;
+      md = text + 5;
+    }
+  if (*md == 'L')
+    md++;
+  if (strlen (md) != 5 || md[2] != '-' || !g_ascii_isdigit (md[0]) || !g_ascii_isdigit (md[1]) ||
+      !g_ascii_isdigit (md[3]) || !g_ascii_isdigit (md[4]))
+    goto bad;
+  month = (md[0] - '0') * 10 + (md[1] - '0');
+  day = (md[3] - '0') * 10 + (md[4] - '0');
+  if (month >= 1 && month <= 12 && day >= 1 && day <= 30)
+    return TRUE;
+bad:
+  g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+               _("“%s” is not a lunar birthday; write it like 08-15 (L04-15 for a leap month)"), text);
+  return FALSE;
+}
+
+static void
+set_opt_string (JsonObject *o,
+                const char *name,
+                const char *value)
+{
+  if (value)
+    json_object_set_string_member (o, name, value);
+  else
+    json_object_set_null_member (o, name);
+}
+
+static const char *
+body_string (MdnEntry   *entry,
+             const char *name)
+{
+  JsonNode *node = json_object_get_member (entry->body, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+static gint64
+balance_of (MdnMember *m)
+{
+  return m->principal_fen + m->bonus_fen;
+}
+
+/* Deposit ------------------------------------------------------------------- */
+
+static gboolean
+deposit_bonus (MdnDb  *db,
+               gint64  amount,
+               gint64 *bonus,
+               GError **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  *bonus = 0;
+  stmt = mdn_db_query (db, error,
+                       "SELECT bonus_fen FROM deposit_rules WHERE min_fen <= ? "
+                       "ORDER BY min_fen DESC LIMIT 1", "i", amount);
+  if (stmt == NULL || (rc = mdn_db_step (db, stmt, error)) < 0)
+    return FALSE;
+  if (rc == SQLITE_ROW)
+    *bonus = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
+static gboolean
+append_deposit (MdnOpCtx   *ctx,
+                MdnMember  *m,
+                gint64      amount,
+                const char *tender,
+                JsonObject *result,
+                GError    **error)
+{
+  g_autoptr(MdnEntry) entry = NULL;
+  gint64 bonus, balance;
+
+  if (!mdn_money_check_amount (amount, FALSE, error) ||
+      !mdn_tender_valid (tender, FALSE, error) ||
+      !deposit_bonus (ctx->db, amount, &bonus, error) ||
+      !mdn_money_add (balance_of (m), amount + bonus, &balance, error))
+    return FALSE;
+
+  entry = mdn_entry_new ("member.deposit", m->id);
+  json_object_set_string_member (entry->body, "card_no", m->card_no);
+  json_object_set_int_member (entry->body, "amount_fen", amount);
+  json_object_set_int_member (entry->body, "bonus_fen", bonus);
+  json_object_set_string_member (entry->body, "tender", tender);
+  mdn_entry_add_movement (entry, m->id, "principal", NULL, NULL, NULL, amount);
+  mdn_entry_add_movement (entry, m->id, "bonus", NULL, NULL, NULL, bonus);
+  if (!mdn_ledger_append (ctx->store, ctx, entry, error))
+    return FALSE;
+
+  m->principal_fen += amount;
+  m->bonus_fen += bonus;
+  json_object_set_string_member (result, "entry_id", entry->id);
+  json_object_set_int_member (result, "amount_fen", amount);
+  json_object_set_int_member (result, "bonus_fen", bonus);
+  json_object_set_int_member (result, "balance_fen", balance);
+  json_object_set_int_member (result, "principal_fen", m->principal_fen);
+  json_object_set_int_member (result, "bonus_balance_fen", m->bonus_fen);
+  return TRUE;
+}
+
+static gboolean
+op_deposit (MdnOpCtx   *ctx,
+            JsonObject *args,
+            JsonObject *result,
+            GError    **error)
+{
+  g_autoptr(MdnMember) m = NULL;
+  const char *tender = "cash";
+  gint64 amount = 0;
+
+  if (!mdn_args_money (args, "amount", TRUE, &amount, error) ||
+      !mdn_args_string (args, "tender", FALSE, &tender, error))
+    return FALSE;
+  m = mdn_member_resolve_arg (ctx, args, error);
+  if (m == NULL || !check_not_lost (ctx, m, error))
+    return FALSE;
+  json_object_set_string_member (result, "card_no", m->card_no);
+  return append_deposit (ctx, m, amount, tender, result, error);
+}
+
+/* What a deposit of this amount would earn, to show before confirming. */
+static gboolean
+op_deposit_preview (MdnOpCtx   *ctx,
+                    JsonObject *args,
+                    JsonObject *result,
+                    GError    **error)
+{
+  gint64 amount = 0, bonus = 0;
+
+  if (!mdn_args_money (args, "amount", TRUE, &amount, error) ||
+      !mdn_money_check_amount (amount, FALSE, error) ||
+      !deposit_bonus (ctx->db, amount, &bonus, error))
+    return FALSE;
+  json_object_set_int_member (result, "amount_fen", amount);
+  json_object_set_int_member (result, "bonus_fen", bonus);
+  return TRUE;
+}
+
+static gboolean
+op_withdraw (MdnOpCtx   *ctx,
+             JsonObject *args,
+             JsonObject *result,
+             GError    **error)
+{
+  g_autoptr(MdnMember) m = NULL;
+  g_autoptr(MdnEntry) entry = NULL;
+  const char *tender = "cash", *pin = NULL;
+  gint64 amount = 0;
+
+  if (!mdn_args_money (args, "amount", TRUE, &amount, error) ||
+      !mdn_args_string (args, "tender", FALSE, &tender, error) ||
+      !mdn_args_string (args, "pin", FALSE, &pin, error) ||
+      !mdn_money_check_amount (amount, FALSE, error) ||
+      !mdn_tender_valid (tender, FALSE, error))
+    return FALSE;
+  m = mdn_member_resolve_arg (ctx, args, error);
+  if (m == NULL || !check_not_lost (ctx, m, error) || !mdn_member_check_pin (m, pin, error))
+    return FALSE;
+  if (amount > m->principal_fen)
+    {
+      g_autofree char *have = mdn_money_format (m->principal_fen);
+
+      g_set_error (error, MDN_ERROR, MDN_ERROR_INSUFFICIENT_PRINCIPAL,
+                   _("Only money paid in can be withdrawn; card %s has %s of it"), m->card_no, have);
+      return FALSE;
+    }
+
+  entry = mdn_entry_new ("member.withdraw", m->id);
+  json_object_set_string_member (entry->body, "card_no", m->card_no);
+  json_object_set_int_member (entry->body, "amount_fen", amount);
+  json_object_set_string_member (entry->body, "tender", tender);
+  mdn_entry_add_movement (entry, m->id, "principal", NULL, NULL, NULL, -amount);
+  if (!mdn_ledger_append (ctx->store, ctx, entry, error))
+    return FALSE;
+
+  json_object_set_string_member (result, "entry_id", entry->id);
+  json_object_set_string_member (result, "card_no", m->card_no);
+  json_object_set_int_member (result, "amount_fen", amount);
+  json_object_set_int_member (result, "principal_fen", m->principal_fen - amount);
+  json_object_set_int_member (result, "balance_fen", balance_of (m) - amount);
+  return TRUE;
+}
+
+/* Issue ------------------------------------------------------------------ */
+
+static gboolean
+next_card_no (MdnOpCtx *ctx,
+              char    **out,
+              GError  **error)
+{
+  for (int attempt = 0; attempt < 1000; attempt++)
+    {
+      g_autofree char *card_no = NULL;
+      sqlite3_stmt *stmt;
+      gint64 seq;
+      int rc;
+
+      if (!mdn_db_counter_next (ctx->db, "card_seq", &seq, error))
+        return FALSE;
+      if (seq > 9999999)
+        {
+          g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INTERNAL,
+                               _("This branch has used up its card numbers"));
+          return FALSE;
+        }
+      card_no = mdn_card_no_make (ctx->store->branch_number, seq);
+      stmt = mdn_db_query (ctx->db, error, "SELECT 1 FROM cards WHERE card_no = ?", "s", card_no);
+      if (stmt == NULL || (rc = mdn_db_step (ctx->db, stmt, error)) < 0)
+        return FALSE;
+      sqlite3_reset (stmt);
+      if (rc == SQLITE_DONE)
+        {
+          *out = g_steal_pointer (&card_no);
+          return TRUE;
+        }
+    }
+  g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INTERNAL, _("No free card number"));
+  return FALSE;
+}
+
+static gboolean
+op_issue (MdnOpCtx   *ctx,
+          JsonObject *args,
+          JsonObject *result,
+          GError    **error)
+{
+  const char *name = NULL, *phone = NULL, *level_code = "normal", *birthday = NULL;
+  const char *lunar = NULL, *pin = NULL, *tender = "cash", *expires_on = NULL;
+  g_autoptr(MdnLevel) level = NULL;
+  g_autoptr(MdnEntry) entry = NULL;
+  g_autoptr(MdnMember) m = NULL;
+  g_autofree char *card_no = NULL;
+  g_autofree char *member_id = NULL;
+  g_autofree char *pin_hash = NULL;
+  g_autofree char *clean_name = NULL;
+  g_autofree char *qr = NULL;
+  gint64 deposit = 0;
+
+  if (!mdn_args_string (args, "name", TRUE, &name, error) ||
+      !mdn_args_string (args, "phone", TRUE, &phone, error) ||
+      !mdn_args_string (args, "level", FALSE, &level_code, error) ||
+      !mdn_args_date (args, "birthday", FALSE, &birthday, error) ||
+      !mdn_args_string (args, "birthday_lunar", FALSE, &lunar, error) ||
+      !mdn_args_string (args, "pin", FALSE, &pin, error) ||
+      !mdn_args_money (args, "deposit", FALSE, &deposit, error) ||
+      !mdn_args_string (args, "tender", FALSE, &tender, error) ||
+      !mdn_args_date (args, "expires_on", FALSE, &expires_on, error))
+    return FALSE;
+
+  clean_name = g_strstrip (g_strdup (name));
+  if (g_utf8_strlen (clean_name, -1) > 64)
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                           _("A name can have at most 64 characters"));
+      return FALSE;
+    }
+  if (!valid_phone (phone, error) ||
+      (lunar && !valid_lunar (lunar, error)) ||
+      (pin && !valid_pin (pin, error)) ||
+      (deposit != 0 && (!mdn_money_check_amount (deposit, FALSE, error) ||
+                        !mdn_tender_valid (tender, FALSE, error))))
+    return FALSE;
+  if (expires_on && strcmp (expires_on, ctx->business_date) < 0)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                   _("The card cannot expire in the past (%s)"), expires_on);
+      return FALSE;
+    }
+  level = mdn_level_load (ctx->db, level_code, error);
+  if (level == NULL)
+    return FALSE;
+  if (pin && (pin_hash = mdn_secret_hash (pin, error)) == NULL)
+    return FALSE;
+  if (!next_card_no (ctx, &card_no, error))
+    return FALSE;
+
+  member_id = mdn_uuid7_new ();
+  entry = mdn_entry_new ("member.issue", member_id);
+  json_object_set_string_member (entry->body, "card_no", card_no);
+  json_object_set_string_member (entry->body, "name", clean_name);
+  json_object_set_string_member (entry->body, "phone", phone);
+  json_object_set_string_member (entry->body, "level", level->code);
+  set_opt_string (entry->body, "birthday", birthday);
+  set_opt_string (entry->body, "birthday_lunar", lunar);
+  set_opt_string (entry->body, "pin_hash", pin_hash);
+  set_opt_string (entry->body, "expires_on", expires_on);
+  if (!mdn_ledger_append (ctx->store, ctx, entry, error))
+    return FALSE;
+
+  qr = mdn_qr_payload (ctx->store, card_no);
+  json_object_set_string_member (result, "member_id", member_id);
+  json_object_set_string_member (result, "card_no", card_no);
+  json_object_set_string_member (result, "qr", qr);
+  json_object_set_string_member (result, "entry_id", entry->id);
+
+  if (deposit > 0)
+    {
+      g_autoptr(JsonObject) dep = json_object_new ();
+
+      m = mdn_member_load (ctx->db, member_id, error);
+      if (m == NULL || !append_deposit (ctx, m, deposit, tender, dep, error))
+        return FALSE;
+      json_object_set_string_member (result, "deposit_entry_id",
+                                     json_object_get_string_member (dep, "entry_id"));
+      json_object_set_int_member (result, "bonus_fen", json_object_get_int_member (dep, "bonus_fen"));
+      json_object_set_int_member (result, "balance_fen", json_object_get_int_member (dep, "balance_fen"));
+    }
+  else
+    json_object_set_int_member (result, "balance_fen", 0);
+  return TRUE;
+}
+
+static gboolean
+apply_issue (MdnDb    *db,
+             MdnEntry *entry,
+             GError  **error)
+{
+  const char *card_no = body_string (entry, "card_no");
+
+  if (entry->member_id == NULL || card_no == NULL || body_string (entry, "name") == NULL ||
+      body_string (entry, "phone") == NULL || body_string (entry, "level") == NULL)
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                           _("The entry is malformed: member.issue"));
+      return FALSE;
+    }
+  return mdn_db_exec (db, error,
+                      "INSERT INTO members (id, card_no, name, phone, level, birthday, birthday_lunar, "
+                      "pin_hash, status, expires_on, issued_at, issued_branch) "
+                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)",
+                      "sssssssssss", entry->member_id, card_no, body_string (entry, "name"),
+                      body_string (entry, "phone"), body_string (entry, "level"),
+                      body_string (entry, "birthday"), body_string (entry, "birthday_lunar"),
+                      body_string (entry, "pin_hash"), body_string (entry, "expires_on"),
+                      entry->at, entry->branch) &&
+         mdn_db_exec (db, error,
+                      "INSERT INTO cards (card_no, member_id, status) VALUES (?, ?, 'current')",
+                      "ss", card_no, entry->member_id);
+}
+
+/* Card state ------------------------------------------------------------------ */
+
+static gboolean
+append_state (MdnOpCtx   *ctx,
+              MdnMember  *m,
+              const char *kind,
+              const char *field,
+              const char *value,
+              JsonObject *result,
+              GError    **error)
+{
+  g_autoptr(MdnEntry) entry = mdn_entry_new (kind, m->id);
+
+  json_object_set_string_member (entry->body, "card_no", m->card_no);
+  if (field)
+    set_opt_string (entry->body, field, value);
+  if (!mdn_ledger_append (ctx->store, ctx, entry, error))
+    return FALSE;
+  json_object_set_string_member (result, "entry_id", entry->id);
+  json_object_set_string_member (result, "card_no", m->card_no);
+  return TRUE;
+}
+
+static gboolean
+op_replace (MdnOpCtx   *ctx,
+            JsonObject *args,
+            JsonObject *result,
+            GError    **error)
+{
+  g_autoptr(MdnMember) m = mdn_member_resolve_arg (ctx, args, error);
+  g_autoptr(MdnEntry) entry = NULL;
+  g_autofree char *card_no = NULL;
+  g_autofree char *qr = NULL;
+
+  if (m == NULL || !next_card_no (ctx, &card_no, error))
+    return FALSE;
+
+  entry = mdn_entry_new ("member.replace", m->id);
+  json_object_set_string_member (entry->body, "old_card_no", m->card_no);
+  json_object_set_string_member (entry->body, "card_no", card_no);
+  if (!mdn_ledger_append (ctx->store, ctx, entry, error))
+    return FALSE;
+
+  qr = mdn_qr_payload (ctx->store, card_no);
+  json_object_set_string_member (result, "entry_id", entry->id);
+  json_object_set_string_member (result, "old_card_no", m->card_no);
+  json_object_set_string_member (result, "card_no", card_no);
+  json_object_set_string_member (result, "qr", qr);
+  return TRUE;
+}
+
+static gboolean
+apply_replace (MdnDb    *db,
+               MdnEntry *entry,
+               GError  **error)
+{
+  const char *old_no = body_string (entry, "old_card_no");
+  const char *new_no = body_string (entry, "card_no");
+
+  if (old_no == NULL || new_no == NULL || entry->member_id == NULL)
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                           _("The entry is malformed: member.replace"));
+      return FALSE;
+    }
+  return mdn_db_exec (db, error, "UPDATE cards SET status = 'replaced' WHERE card_no = ?", "s", old_no) &&
+         mdn_db_exec (db, error, "INSERT INTO cards (card_no, member_id, status) VALUES (?, ?, 'current')",
+                      "ss", new_no, entry->member_id) &&
+         mdn_db_exec (db, error, "UPDATE members SET card_no = ?, status = 'active' WHERE id = ?",
+                      "ss", new_no, entry->member_id);
+}
+
+static gboolean
+op_extend (MdnOpCtx   *ctx,
+           JsonObject *args,
+           JsonObject *result,
+           GError    **error)
+{
+  g_autoptr(MdnMember) m = NULL;
+  const char *expires_on = NULL;
+
+  if (!mdn_args_date (args, "expires_on", TRUE, &expires_on, error))
+    return FALSE;
+  m = mdn_member_resolve_arg (ctx, args, error);
+  if (m == NULL || !check_not_lost (ctx, m, error))
+    return FALSE;
+  if (strcmp (expires_on, ctx->business_date) < 0)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                   _("The new expiry date %s is in the past"), expires_on);
+      return FALSE;
+    }
+  if (!append_state (ctx, m, "member.extend", "expires_on", expires_on, result, error))
+    return FALSE;
+  json_object_set_string_member (result, "expires_on", expires_on);
+  return TRUE;
+}
+
+static gboolean
+op_lose (MdnOpCtx   *ctx,
+         JsonObject *args,
+         JsonObject *result,
+         GError    **error)
+{
+  g_autoptr(MdnMember) m = mdn_member_resolve_arg (ctx, args, error);
+
+  if (m == NULL || !check_not_lost (ctx, m, error))
+    return FALSE;
+  if (!append_state (ctx, m, "member.lose", NULL, NULL, result, error))
+    return FALSE;
+  json_object_set_string_member (result, "status", "lost");
+  return TRUE;
+}
+
+static gboolean
+op_unlock (MdnOpCtx   *ctx,
+           JsonObject *args,
+           JsonObject *result,
+           GError    **error)
+{
+  g_autoptr(MdnMember) m = mdn_member_resolve_arg (ctx, args, error);
+
+  if (m == NULL)
+    return FALSE;
+  if (!g_str_equal (m->status, "lost"))
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_CARD_NOT_LOST,
+                   _("Card %s is not reported lost"), m->card_no);
+      return FALSE;
+    }
+  if (!append_state (ctx, m, "member.unlock", NULL, NULL, result, error))
+    return FALSE;
+  json_object_set_string_member (result, "status", "active");
+  return TRUE;
+}
+
+static gboolean
+op_upgrade (MdnOpCtx   *ctx,
+            JsonObject *args,
+            JsonObject *result,
+            GError    **error)
+{
+  g_autoptr(MdnMember) m = NULL;
+  g_autoptr(MdnLevel) level = NULL;
+  const char *code = NULL;
+
+  if (!mdn_args_string (args, "level", TRUE, &code, error))
+    return FALSE;
+  m = mdn_member_resolve_arg (ctx, args, error);
+  if (m == NULL || !check_not_lost (ctx, m, error))
+    return FALSE;
+  level = mdn_level_load (ctx->db, code, error);
+  if (level == NULL)
+    return FALSE;
+  if (g_str_equal (m->level, level->code))
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                   _("Card %s is already at level %s"), m->card_no, level->name);
+      return FALSE;
+    }
+  if (!append_state (ctx, m, "member.upgrade", "level", level->code, result, error))
+    return FALSE;
+  json_object_set_string_member (result, "old_level", m->level);
+  json_object_set_string_member (result, "level", level->code);
+  return TRUE;
+}
+
+/* Setting a PIN on a card without one needs nothing more; changing or
+ * clearing one needs the old PIN, or a manager. */
+static gboolean
+op_set_pin (MdnOpCtx   *ctx,
+            JsonObject *args,
+            JsonObject *result,
+            GError    **error)
+{
+  g_autoptr(MdnMember) m = NULL;
+  g_autofree char *hash = NULL;
+  const char *pin = NULL, *old_pin = NULL;
+
+  if (!mdn_args_string (args, "pin", FALSE, &pin, error) ||
+      !mdn_args_string (args, "old_pin", FALSE, &old_pin, error))
+    return FALSE;
+  if (pin == NULL)
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                           _("“pin” is required (an empty pin removes it)"));
+      return FALSE;
+    }
+  m = mdn_member_resolve_arg (ctx, args, error);
+  if (m == NULL || !check_not_lost (ctx, m, error))
+    return FALSE;
+  if (m->pin_hash && ctx->role < MDN_ROLE_MANAGER && !mdn_member_check_pin (m, old_pin, error))
+    return FALSE;
+  if (*pin != '\0')
+    {
+      if (!valid_pin (pin, error) || (hash = mdn_secret_hash (pin, error)) == NULL)
+        return FALSE;
+    }
+  if (!append_state (ctx, m, "member.set_pin", "pin_hash", hash, result, error))
+    return FALSE;
+  json_object_set_boolean_member (result, "has_pin", hash != NULL);
+  return TRUE;
+}
+
+static gboolean
+apply_field (MdnDb      *db,
+             MdnEntry   *entry,
+             const char *sql,
+             const char *value,
+             GError    **error)
+{
+  if (entry->member_id == NULL)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                   _("The entry is malformed: %s"), entry->kind);
+      return FALSE;
+    }
+  if (!mdn_db_exec (db, error, sql, "ss", value, entry->member_id))
+    return FALSE;
+  if (sqlite3_changes (mdn_db_handle (db)) != 1)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_UNKNOWN_CARD,
+                   _("Entry %s changes member %s, who is not known here"), entry->id, entry->member_id);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+apply_extend (MdnDb *db, MdnEntry *entry, GError **error)
+{
+  return apply_field (db, entry, "UPDATE members SET expires_on = ? WHERE id = ?",
+                      body_string (entry, "expires_on"), error);
+}
+
+static gboolean
+apply_lose (MdnDb *db, MdnEntry *entry, GError **error)
+{
+  return apply_field (db, entry, "UPDATE members SET status = ? WHERE id = ?", "lost", error);
+}
+
+static gboolean
+apply_unlock (MdnDb *db, MdnEntry *entry, GError **error)
+{
+  return apply_field (db, entry, "UPDATE members SET status = ? WHERE id = ?", "active", error);
+}
+
+static gboolean
+apply_upgrade (MdnDb *db, MdnEntry *entry, GError **error)
+{
+  const char *level = body_string (entry, "level");
+
+  if (level == NULL)
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                           _("The entry is malformed: member.upgrade"));
+      return FALSE;
+    }
+  return apply_field (db, entry, "UPDATE members SET level = ? WHERE id = ?", level, error);
+}
+
+static gboolean
+apply_set_pin (MdnDb *db, MdnEntry *entry, GError **error)
+{
+  return apply_field (db, entry, "UPDATE members SET pin_hash = ? WHERE id = ?",
+                      body_string (entry, "pin_hash"), error);
+}
+
+/* Reading ----------------------------------------------------------------- */
+
+static gboolean
+add_packages (MdnOpCtx   *ctx,
+              MdnMember  *m,
+              JsonObject *result,
+              GError    **error)
+{
+  JsonArray *list = json_array_new ();
+  sqlite3_stmt *stmt;
+  int rc;
+
+  json_object_set_array_member (result, "packages", list);
+  stmt = mdn_db_query (ctx->db, error,
+                       "SELECT item, SUM (remaining), MIN (expires_on) FROM member_packages "
+                       "WHERE member_id = ? AND remaining > 0 "
+                       "AND (expires_on IS NULL OR expires_on >= ?) GROUP BY item ORDER BY item",
+                       "ss", m->id, ctx->business_date);
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = mdn_db_step (ctx->db, stmt, error)) == SQLITE_ROW)
+    {
+      JsonObject *p = json_object_new ();
+
+      json_object_set_string_member (p, "sku", mdn_db_col_text (stmt, 0));
+      json_object_set_int_member (p, "remaining", sqlite3_column_int64 (stmt, 1));
+      set_opt_string (p, "expires_on", mdn_db_col_text (stmt, 2));
+      json_array_add_object_element (list, p);
+    }
+  sqlite3_reset (stmt);
+  return rc == SQLITE_DONE;
+}
+
+static void
+member_summary (MdnOpCtx   *ctx,
+                MdnMember  *m,
+                JsonObject *o)
+{
+  json_object_set_string_member (o, "member_id", m->id);
+  json_object_set_string_member (o, "card_no", m->presented ? m->presented : m->card_no);
+  json_object_set_string_member (o, "name", m->name);
+  json_object_set_string_member (o, "phone", m->phone);
+  json_object_set_string_member (o, "level", m->level);
+  json_object_set_string_member (o, "status", mdn_member_status (ctx, m));
+  json_object_set_int_member (o, "balance_fen", balance_of (m));
+  json_object_set_int_member (o, "principal_fen", m->principal_fen);
+  json_object_set_int_member (o, "bonus_fen", m->bonus_fen);
+  json_object_set_int_member (o, "points", m->points);
+  set_opt_string (o, "expires_on", m->expires_on);
+}
+
+static gboolean
+op_show (MdnOpCtx   *ctx,
+         JsonObject *args,
+         JsonObject *result,
+         GError    **error)
+{
+  g_autoptr(MdnMember) m = NULL;
+  g_autoptr(MdnLevel) level = NULL;
+  const char *card = NULL;
+
+  if (!mdn_args_string (args, "card", TRUE, &card, error))
+    return FALSE;
+  m = mdn_member_resolve (ctx, card, MDN_RESOLVE_ALLOW_REPLACED, error);
+  if (m == NULL)
+    return FALSE;
+  member_summary (ctx, m, result);
+  if (m->presented)
+    json_object_set_string_member (result, "replaced_by", m->card_no);
+  level = mdn_level_load (ctx->db, m->level, NULL);
+  if (level)
+    {
+      json_object_set_string_member (result, "level_name", level->name);
+      json_object_set_int_member (result, "price_percent", level->price_percent);
+      json_object_set_int_member (result, "points_per_yuan", level->points_per_yuan);
+    }
+  set_opt_string (result, "birthday", m->birthday);
+  set_opt_string (result, "birthday_lunar", m->birthday_lunar);
+  json_object_set_boolean_member (result, "has_pin", m->pin_hash != NULL);
+  json_object_set_string_member (result, "issued_at", m->issued_at);
+  json_object_set_string_member (result, "issued_branch", m->issued_branch);
+  return add_packages (ctx, m, result, error);
+}
+
+static gboolean
+op_search (MdnOpCtx   *ctx,
+           JsonObject *args,
+           JsonObject *result,
+           GError    **error)
+{
+  const char *query = NULL;
+  gint64 limit = 50;
+  JsonArray *list;
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *q = NULL;
+  g_autofree char *upper = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  if (!mdn_args_string (args, "query", TRUE, &query, error) ||
+      !mdn_args_int (args, "limit", FALSE, &limit, error))
+    return FALSE;
+  limit = CLAMP (limit, 1, 500);
+  list = json_array_new ();
+  json_object_set_array_member (result, "members", list);
+  q = g_strstrip (g_strdup (query));
+
+  /* An exact card, phone or QR first. */
+  {
+    g_autoptr(GError) local_error = NULL;
+    g_autoptr(MdnMember) m = mdn_member_resolve (ctx, q, MDN_RESOLVE_ALLOW_REPLACED, &local_error);
+
+    if (m == NULL && local_error->code == MDN_ERROR_FORGED_QR)
+      {
+        g_propagate_error (error, g_steal_pointer (&local_error));
+        return FALSE;
+      }
+    if (m != NULL)
+      {
+        JsonObject *o = json_object_new ();
+
+        member_summary (ctx, m, o);
+        json_array_add_object_element (list, o);
+        g_hash_table_add (seen, g_strdup (m->id));
+      }
+  }
+
+  /* Then name prefix and phone suffix (the last digits a member says). */
+  upper = g_strconcat (q, "\xf4\x8f\xbf\xbf", NULL);
+  stmt = mdn_db_query (ctx->db, error,
+                       "SELECT " MEMBER_COLUMNS " FROM members WHERE name >= ?1 AND name < ?2 "
+                       "UNION SELECT " MEMBER_COLUMNS " FROM members "
+                       "WHERE length (?1) >= 4 AND ?1 NOT GLOB '*[^0-9]*' AND phone LIKE '%' || ?1 "
+                       "LIMIT ?3", "ssi", q, upper, limit);
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = mdn_db_step (ctx->db, stmt, error)) == SQLITE_ROW)
+    {
+      g_autoptr(MdnMember) m = member_from_row (stmt);
+      JsonObject *o;
+
+      if (g_hash_table_contains (seen, m->id))
+        continue;
+      o = json_object_new ();
+      member_summary (ctx, m, o);
+      json_array_add_object_element (list, o);
+      g_hash_table_add (seen, g_strdup (m->id));
+    }
+  sqlite3_reset (stmt);
+  return rc == SQLITE_DONE;
+}
+
+static gboolean
+op_qr (MdnOpCtx   *ctx,
+       JsonObject *args,
+       JsonObject *result,
+       GError    **error)
+{
+  g_autoptr(MdnMember) m = NULL;
+  g_autofree char *qr = NULL;
+  const char *png = NULL;
+
+  if (!mdn_args_string (args, "png", FALSE, &png, error))
+    return FALSE;
+  m = mdn_member_resolve_arg (ctx, args, error);
+  if (m == NULL || !check_not_lost (ctx, m, error))
+    return FALSE;
+  qr = mdn_qr_payload (ctx->store, m->card_no);
+  if (png && !mdn_qr_write_png (qr, png, error))
+    return FALSE;
+  json_object_set_string_member (result, "card_no", m->card_no);
+  json_object_set_string_member (result, "qr", qr);
+  if (png)
+    json_object_set_string_member (result, "png", png);
+  return TRUE;
+}
+
+/* Recent ledger entries of a member, newest first, for the member page. */
+static gboolean
+op_history (MdnOpCtx   *ctx,
+            JsonObject *args,
+            JsonObject *result,
+            GError    **error)
+{
+  g_autoptr(MdnMember) m = NULL;
+  const char *card = NULL;
+  gint64 limit = 20;
+  JsonArray *list;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  if (!mdn_args_string (args, "card", TRUE, &card, error) ||
+      !mdn_args_int (args, "limit", FALSE, &limit, error))
+    return FALSE;
+  m = mdn_member_resolve (ctx, card, MDN_RESOLVE_ALLOW_REPLACED, error);
+  if (m == NULL)
+    return FALSE;
+  list = json_array_new ();
+  json_object_set_array_member (result, "entries", list);
+  stmt = mdn_db_query (ctx->db, error,
+                       "SELECT id, kind, at, branch, staff, body FROM entries WHERE member_id = ? "
+                       "ORDER BY at DESC, seq DESC LIMIT ?", "si", m->id, CLAMP (limit, 1, 1000));
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = mdn_db_step (ctx->db, stmt, error)) == SQLITE_ROW)
+    {
+      JsonObject *o = json_object_new ();
+      g_autoptr(JsonObject) body = mdn_json_parse_object (mdn_db_col_text (stmt, 5), NULL);
+
+      json_object_set_string_member (o, "entry_id", mdn_db_col_text (stmt, 0));
+      json_object_set_string_member (o, "kind", mdn_db_col_text (stmt, 1));
+      json_object_set_string_member (o, "at", mdn_db_col_text (stmt, 2));
+      json_object_set_string_member (o, "branch", mdn_db_col_text (stmt, 3));
+      json_object_set_string_member (o, "staff", mdn_db_col_text (stmt, 4));
+      if (body)
+        {
+          json_object_remove_member (body, "pin_hash");
+          json_object_set_object_member (o, "body", json_object_ref (body));
+        }
+      json_array_add_object_element (list, o);
+    }
+  sqlite3_reset (stmt);
+  return rc == SQLITE_DONE;
+}
+
+const MdnOpDef mdn_member_ops[] = {
+  { "member.issue",     MDN_ROLE_CASHIER, MDN_OP_WRITE, op_issue },
+  { "member.show",      MDN_ROLE_CASHIER, MDN_OP_READ,  op_show },
+  { "member.search",    MDN_ROLE_CASHIER, MDN_OP_READ,  op_search },
+  { "member.history",   MDN_ROLE_CASHIER, MDN_OP_READ,  op_history },
+  { "member.qr",        MDN_ROLE_CASHIER, MDN_OP_READ,  op_qr },
+  { "member.deposit",   MDN_ROLE_CASHIER, MDN_OP_WRITE, op_deposit },
+  { "deposit.preview",  MDN_ROLE_CASHIER, MDN_OP_READ,  op_deposit_preview },
+  { "member.withdraw",  MDN_ROLE_MANAGER, MDN_OP_WRITE, op_withdraw },
+  { "member.replace",   MDN_ROLE_CASHIER, MDN_OP_WRITE, op_replace },
+  { "member.extend",    MDN_ROLE_MANAGER, MDN_OP_WRITE, op_extend },
+  { "member.lose",      MDN_ROLE_CASHIER, MDN_OP_WRITE, op_lose },
+  { "member.unlock",    MDN_ROLE_MANAGER, MDN_OP_WRITE, op_unlock },
+  { "member.upgrade",   MDN_ROLE_MANAGER, MDN_OP_WRITE, op_upgrade },
+  { "member.set_pin",   MDN_ROLE_CASHIER, MDN_OP_WRITE, op_set_pin },
+  { NULL }
+};
+
+const MdnKindDef mdn_member_kinds[] = {
+  { "member.issue",    apply_issue },
+  { "member.deposit",  NULL },
+  { "member.withdraw", NULL },
+  { "member.replace",  apply_replace },
+  { "member.extend",   apply_extend },
+  { "member.lose",     apply_lose },
+  { "member.unlock",   apply_unlock },
+  { "member.upgrade",  apply_upgrade },
+  { "member.set_pin",  apply_set_pin },
+  { NULL }
+};

@@ -1,0 +1,83 @@
+/* mdn-members.h: member cards, shared by every operation that takes a card. */
+#pragma once
+
+#include "mdn-ops.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  char    *id;
+  char    *card_no;        /* the current card number */
+  char    *presented;      /* the number that was presented, when it was replaced */
+  char    *name;
+  char    *phone;
+  char    *level;
+  char    *status;         /* active | lost (stored); see mdn_member_status */
+  char    *expires_on;
+  char    *pin_hash;
+  char    *birthday;
+  char    *birthday_lunar;
+  char    *issued_at;
+  char    *issued_branch;
+  gint64   principal_fen;
+  gint64   bonus_fen;
+  gint64   points;
+} MdnMember;
+
+typedef struct
+{
+  char  *code;
+  char  *name;
+  gint64 price_percent;
+  gint64 points_per_yuan;
+  gint64 offline_limit_fen;
+} MdnLevel;
+
+typedef enum {
+  MDN_RESOLVE_DEFAULT = 0,
+  MDN_RESOLVE_ALLOW_REPLACED = 1 << 0,   /* for showing what became of an old card */
+} MdnResolveFlags;
+
+void        mdn_member_free        (MdnMember   *member);
+void        mdn_level_free         (MdnLevel    *level);
+MdnMember  *mdn_member_resolve     (MdnOpCtx    *ctx,
+                                    const char  *card,
+                                    MdnResolveFlags flags,
+                                    GError     **error);
+MdnMember  *mdn_member_resolve_arg (MdnOpCtx    *ctx,
+                                    JsonObject  *args,
+                                    GError     **error);
+MdnMember  *mdn_member_load        (MdnDb       *db,
+                                    const char  *member_id,
+                                    GError     **error);
+const char *mdn_member_status      (MdnOpCtx    *ctx,
+                                    MdnMember   *member);
+gboolean    mdn_member_check_usable (MdnOpCtx   *ctx,
+                                    MdnMember   *member,
+                                    GError     **error);
+gboolean    mdn_member_check_pin   (MdnMember   *member,
+                                    const char  *pin,
+                                    GError     **error);
+MdnLevel   *mdn_level_load         (MdnDb       *db,
+                                    const char  *code,
+                                    GError     **error);
+gboolean    mdn_tender_valid       (const char  *tender,
+                                    gboolean     allow_balance,
+                                    GError     **error);
+
+/* QR member card payloads: MDN1.<card_no>.<base64url HMAC-SHA256>. */
+char       *mdn_qr_payload         (MdnStore    *store,
+                                    const char  *card_no);
+char       *mdn_qr_parse           (MdnStore    *store,
+                                    const char  *payload,
+                                    GError     **error);
+gboolean    mdn_qr_is_payload      (const char  *text);
+gboolean    mdn_qr_write_png       (const char  *payload,
+                                    const char  *path,
+                                    GError     **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MdnMember, mdn_member_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MdnLevel, mdn_level_free)
+
+G_END_DECLS

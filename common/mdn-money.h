@@ -1,0 +1,41 @@
+/* mdn-money.h: money is gint64 fen (0.01 yuan). This module is the only place
+ * that turns text into fen and fen into text, and the only place with the
+ * rounding rule for rates.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/* Largest amount accepted anywhere: 10^15 fen (ten trillion yuan). Keeps
+ * every sum of a few million amounts far from gint64 overflow. */
+#define MDN_MONEY_MAX ((gint64) 1000000000000000)
+
+gboolean  mdn_money_parse          (const char *text,
+                                    gint64     *out_fen,
+                                    GError    **error);
+char     *mdn_money_format         (gint64      fen);
+char     *mdn_money_format_plain   (gint64      fen);
+
+gboolean  mdn_money_add            (gint64      a,
+                                    gint64      b,
+                                    gint64     *out,
+                                    GError    **error);
+gboolean  mdn_money_mul            (gint64      fen,
+                                    gint64      factor,
+                                    gint64     *out,
+                                    GError    **error);
+gboolean  mdn_money_percent        (gint64      fen,
+                                    gint64      percent,
+                                    gint64     *out,
+                                    GError    **error);
+gint64    mdn_div_round_half_up    (gint64      num,
+                                    gint64      den);
+gint64    mdn_div_ceil             (gint64      num,
+                                    gint64      den);
+gboolean  mdn_money_check_amount   (gint64      fen,
+                                    gboolean    allow_zero,
+                                    GError    **error);
+
+G_END_DECLS

@@ -1,0 +1,272 @@
+/* mdn-ops.c: the operation registry, permission check and transaction. */
+#define G_LOG_DOMAIN "mdn-ops"
+
+#include <glib/gi18n-lib.h>
+
+#include "mdn-clock.h"
+#include "mdn-error.h"
+#include "mdn-json.h"
+#include "mdn-ops.h"
+#include "mdn-staff.h"
+
+static const MdnOpDef *const op_tables[] = {
+  mdn_member_ops,
+  mdn_master_ops,
+  mdn_staff_ops,
+};
+
+const char *
+mdn_role_name (MdnRole role)
+{
+  switch (role)
+    {
+    case MDN_ROLE_CASHIER: return "cashier";
+    case MDN_ROLE_MANAGER: return "manager";
+    case MDN_ROLE_ADMIN:   return "admin";
+    default:               return "unknown";
+    }
+}
+
+gboolean
+mdn_role_parse (const char *name,
+                MdnRole    *out)
+{
+  if (g_strcmp0 (name, "cashier") == 0)
+    *out = MDN_ROLE_CASHIER;
+  else if (g_strcmp0 (name, "manager") == 0)
+    *out = MDN_ROLE_MANAGER;
+  else if (g_strcmp0 (name, "admin") == 0)
+    *out = MDN_ROLE_ADMIN;
+  else
+    return FALSE;
+  return TRUE;
+}
+
+const MdnOpDef *
+mdn_ops_lookup (const char *name)
+{
+  g_return_val_if_fail (name != NULL, NULL);
+
+  for (guint t = 0; t < G_N_ELEMENTS (op_tables); t++)
+    for (const MdnOpDef *d = op_tables[t]; d->name; d++)
+      if (g_str_equal (d->name, name))
+        return d;
+  return NULL;
+}
+
+static MdnOpCtx *
+ctx_new (MdnStore   *store,
+         const char *staff,
+         const char *password,
+         GError    **error)
+{
+  g_autoptr(MdnOpCtx) ctx = g_new0 (MdnOpCtx, 1);
+
+  ctx->store = store;
+  ctx->db = store->db;
+  ctx->staff = g_strdup (staff);
+  if (!mdn_staff_lookup_role (store->db, staff, password, &ctx->role, error))
+    return NULL;
+  return g_steal_pointer (&ctx);
+}
+
+/* Logs @staff in: the context acts with their role until freed. */
+MdnOpCtx *
+mdn_op_ctx_new (MdnStore   *store,
+                const char *staff,
+                const char *password,
+                GError    **error)
+{
+  g_return_val_if_fail (store != NULL, NULL);
+  g_return_val_if_fail (staff != NULL, NULL);
+
+  if (password == NULL)
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_AUTH_FAILED,
+                           _("Give the staff password"));
+      return NULL;
+    }
+  return ctx_new (store, staff, password, error);
+}
+
+/* Acts as @staff without a password: for set-up and tests, never for a
+ * front end's login. */
+MdnOpCtx *
+mdn_op_ctx_new_trusted (MdnStore   *store,
+                        const char *staff,
+                        GError    **error)
+{
+  g_return_val_if_fail (store != NULL, NULL);
+  return ctx_new (store, staff, NULL, error);
+}
+
+static void
+ctx_clear_time (MdnOpCtx *ctx)
+{
+  g_clear_pointer (&ctx->now, g_date_time_unref);
+  g_clear_pointer (&ctx->now_iso, g_free);
+  g_clear_pointer (&ctx->business_date, g_free);
+}
+
+void
+mdn_op_ctx_free (MdnOpCtx *ctx)
+{
+  if (ctx == NULL)
+    return;
+  ctx_clear_time (ctx);
+  g_free (ctx->staff);
+  g_free (ctx);
+}
+
+gboolean
+mdn_ops_allowed (MdnOpCtx   *ctx,
+                 const char *name)
+{
+  const MdnOpDef *def = mdn_ops_lookup (name);
+
+  return def != NULL && ctx->role >= def->min_role;
+}
+
+/* Runs @def inside the caller's open transaction. */
+JsonObject *
+mdn_ops_call_in_transaction (MdnOpCtx       *ctx,
+                             const MdnOpDef *def,
+                             JsonObject     *args,
+                             GError        **error)
+{
+  g_autoptr(JsonObject) result = json_object_new ();
+  g_autoptr(GDateTime) local = NULL;
+  g_autoptr(GTimeZone) tz = NULL;
+  gboolean ok;
+
+  g_return_val_if_fail (def != NULL, NULL);
+  g_return_val_if_fail (mdn_db_in_transaction (ctx->db), NULL);
+
+  ctx_clear_time (ctx);
+  ctx->now = mdn_clock_now ();
+  tz = g_time_zone_new_identifier (ctx->store->timezone);
+  local = tz ? g_date_time_to_timezone (ctx->now, tz) : g_date_time_ref (ctx->now);
+  ctx->now_iso = mdn_clock_format (local);
+  ctx->business_date = mdn_clock_business_date (ctx->now, ctx->store->timezone);
+
+  ok = def->func (ctx, args, result, error);
+  ctx_clear_time (ctx);
+  return ok ? g_steal_pointer (&result) : NULL;
+}
+
+static void
+oplog (MdnOpCtx   *ctx,
+       const char *op,
+       gboolean    ok,
+       const char *detail)
+{
+  g_autoptr(GDateTime) now = mdn_clock_now ();
+  g_autofree char *at = mdn_clock_format (now);
+
+  mdn_db_exec (ctx->db, NULL,
+               "INSERT INTO oplog (at, staff, op, ok, detail) VALUES (?, ?, ?, ?, ?)",
+               "sssis", at, ctx->staff, op, (gint64) ok, detail);
+}
+
+/* Checks the acting staff member may run @name, then runs it in one
+ * transaction: all of it is written, or nothing. */
+JsonObject *
+mdn_ops_run (MdnOpCtx   *ctx,
+             const char *name,
+             JsonObject *args,
+             GError    **error)
+{
+  const MdnOpDef *def;
+  g_autoptr(JsonObject) result = NULL;
+  g_autoptr(GError) local_error = NULL;
+  MdnRole role;
+
+  g_return_val_if_fail (ctx != NULL, NULL);
+  g_return_val_if_fail (name != NULL, NULL);
+  g_return_val_if_fail (args != NULL, NULL);
+
+  def = mdn_ops_lookup (name);
+  if (def == NULL)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_UNKNOWN_OP, _("Unknown operation “%s”"), name);
+      return NULL;
+    }
+
+  /* The role is read again: a staff member disabled meanwhile can do nothing. */
+  if (!mdn_staff_lookup_role (ctx->db, ctx->staff, NULL, &role, error))
+    return NULL;
+  ctx->role = role;
+  if (role < def->min_role)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_PERMISSION_DENIED,
+                   _("A %s may not do “%s”; ask a manager"), mdn_role_name (role), name);
+      if (mdn_db_begin (ctx->db, TRUE, NULL))
+        {
+          oplog (ctx, name, FALSE, "permission_denied");
+          mdn_db_commit (ctx->db, NULL);
+        }
+      return NULL;
+    }
+  if (!mdn_db_begin (ctx->db, (def->flags & MDN_OP_WRITE) != 0, error))
+    return NULL;
+  result = mdn_ops_call_in_transaction (ctx, def, args, &local_error);
+  if (result == NULL)
+    {
+      mdn_db_rollback (ctx->db);
+      if ((def->flags & MDN_OP_WRITE) && mdn_db_begin (ctx->db, TRUE, NULL))
+        {
+          oplog (ctx, name, FALSE, mdn_error_name (local_error));
+          mdn_db_commit (ctx->db, NULL);
+        }
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  if (def->flags & MDN_OP_WRITE)
+    oplog (ctx, name, TRUE, NULL);
+  if (!mdn_db_commit (ctx->db, error))
+    return NULL;
+  return g_steal_pointer (&result);
+}
+
+static JsonObject *
+error_result (const GError *error)
+{
+  JsonObject *out = json_object_new ();
+  JsonObject *e = json_object_new ();
+
+  json_object_set_boolean_member (out, "ok", FALSE);
+  json_object_set_string_member (e, "code", mdn_error_name (error));
+  json_object_set_string_member (e, "message", error->message);
+  json_object_set_object_member (out, "error", e);
+  return out;
+}
+
+/* One JSON line in ({"op": NAME, ...arguments}), one JSON object out:
+ * {"ok": true, ...result} or {"ok": false, "error": {code, message}}. */
+JsonObject *
+mdn_ops_run_line (MdnOpCtx   *ctx,
+                  const char *line)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) args = NULL;
+  g_autoptr(JsonObject) result = NULL;
+  const char *op = NULL;
+  JsonObject *out;
+
+  args = mdn_json_parse_object (line, &error);
+  if (args == NULL || !mdn_args_string (args, "op", TRUE, &op, &error))
+    return error_result (error);
+  result = mdn_ops_run (ctx, op, args, &error);
+  if (result == NULL)
+    return error_result (error);
+
+  out = json_object_new ();
+  json_object_set_boolean_member (out, "ok", TRUE);
+  {
+    g_autoptr(GList) members = json_object_get_members (result);
+
+    for (GList *l = members; l; l = l->next)
+      json_object_set_member (out, l->data, json_node_copy (json_object_get_member (result, l->data)));
+  }
+  return out;
+}

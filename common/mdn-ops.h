@@ -1,0 +1,86 @@
+/* mdn-ops.h: every business operation by name, JSON arguments in, JSON
+ * result out. The CLI, the POS and the server all come through here, so the
+ * permission check and the transaction are the same for all of them. */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "mdn-ledger.h"
+#include "mdn-store.h"
+#include "mdn-types.h"
+
+G_BEGIN_DECLS
+
+typedef enum {
+  MDN_ROLE_CASHIER = 1,
+  MDN_ROLE_MANAGER = 2,
+  MDN_ROLE_ADMIN = 3,
+} MdnRole;
+
+typedef enum {
+  MDN_OP_READ = 0,
+  MDN_OP_WRITE = 1 << 0,
+  MDN_OP_HQ = 1 << 1,       /* master data: written at the head-office terminal */
+} MdnOpFlags;
+
+struct _MdnOpCtx
+{
+  MdnStore   *store;
+  MdnDb      *db;
+  char       *staff;
+  MdnRole     role;
+  /* Set for the duration of one operation: */
+  GDateTime  *now;
+  char       *now_iso;
+  char       *business_date;
+};
+
+typedef gboolean (*MdnOpFunc) (MdnOpCtx   *ctx,
+                               JsonObject *args,
+                               JsonObject *result,
+                               GError    **error);
+
+typedef struct
+{
+  const char *name;
+  MdnRole     min_role;
+  MdnOpFlags  flags;
+  MdnOpFunc   func;
+} MdnOpDef;
+
+/* Each family file defines one NULL-terminated table. */
+extern const MdnOpDef mdn_member_ops[];
+extern const MdnOpDef mdn_staff_ops[];
+extern const MdnOpDef mdn_master_ops[];
+extern const MdnKindDef mdn_member_kinds[];
+extern const MdnKindDef mdn_master_kinds[];
+
+MdnOpCtx       *mdn_op_ctx_new      (MdnStore    *store,
+                                     const char  *staff,
+                                     const char  *password,
+                                     GError     **error);
+MdnOpCtx       *mdn_op_ctx_new_trusted (MdnStore *store,
+                                     const char  *staff,
+                                     GError     **error);
+void            mdn_op_ctx_free     (MdnOpCtx    *ctx);
+JsonObject     *mdn_ops_call_in_transaction (MdnOpCtx *ctx,
+                                     const MdnOpDef *def,
+                                     JsonObject  *args,
+                                     GError     **error);
+const MdnOpDef *mdn_ops_lookup      (const char  *name);
+gboolean        mdn_ops_allowed     (MdnOpCtx    *ctx,
+                                     const char  *name);
+JsonObject     *mdn_ops_run         (MdnOpCtx    *ctx,
+                                     const char  *name,
+                                     JsonObject  *args,
+                                     GError     **error);
+JsonObject     *mdn_ops_run_line    (MdnOpCtx    *ctx,
+                                     const char  *line);
+
+const char     *mdn_role_name       (MdnRole      role);
+gboolean        mdn_role_parse      (const char  *name,
+                                     MdnRole     *out);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MdnOpCtx, mdn_op_ctx_free)
+
+G_END_DECLS

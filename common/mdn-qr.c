@@ -1,0 +1,158 @@
+/* mdn-qr.c: signed QR member card payloads and their PNG rendering. */
+#define G_LOG_DOMAIN "mdn-qr"
+
+#include <glib/gi18n-lib.h>
+#include <png.h>
+#include <qrencode.h>
+#include <sodium.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "mdn-error.h"
+#include "mdn-id.h"
+#include "mdn-members.h"
+
+#define QR_PREFIX "MDN1."
+
+static char *
+signature (MdnStore   *store,
+           const char *card_no)
+{
+  g_autoptr(GHmac) hmac = g_hmac_new (G_CHECKSUM_SHA256, store->chain_key, sizeof store->chain_key);
+  guint8 digest[32];
+  gsize len = sizeof digest;
+  char b64[sodium_base64_ENCODED_LEN (32, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
+
+  g_hmac_update (hmac, (const guchar *) QR_PREFIX, strlen (QR_PREFIX));
+  g_hmac_update (hmac, (const guchar *) card_no, strlen (card_no));
+  g_hmac_get_digest (hmac, digest, &len);
+  sodium_bin2base64 (b64, sizeof b64, digest, len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+  return g_strdup (b64);
+}
+
+char *
+mdn_qr_payload (MdnStore   *store,
+                const char *card_no)
+{
+  g_autofree char *sig = NULL;
+
+  g_return_val_if_fail (mdn_card_no_looks_like (card_no), NULL);
+
+  sig = signature (store, card_no);
+  return g_strconcat (QR_PREFIX, card_no, ".", sig, NULL);
+}
+
+gboolean
+mdn_qr_is_payload (const char *text)
+{
+  return text != NULL && g_str_has_prefix (text, QR_PREFIX);
+}
+
+/* The card number in a genuine payload; a forged or altered one is refused. */
+char *
+mdn_qr_parse (MdnStore   *store,
+              const char *payload,
+              GError    **error)
+{
+  g_auto(GStrv) parts = NULL;
+  g_autofree char *expected = NULL;
+
+  parts = g_strsplit (payload, ".", -1);
+  if (g_strv_length (parts) != 3 || !g_str_equal (parts[0], "MDN1") ||
+      !mdn_card_no_looks_like (parts[1]))
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_FORGED_QR,
+                           _("This QR code is not a Mendian member card"));
+      return NULL;
+    }
+  expected = signature (store, parts[1]);
+  if (strlen (expected) != strlen (parts[2]) ||
+      sodium_memcmp (expected, parts[2], strlen (expected)) != 0)
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_FORGED_QR,
+                           _("This member QR code is forged or damaged; ask for the physical card"));
+      return NULL;
+    }
+  return g_strdup (parts[1]);
+}
+
+/* libpng reports errors by longjmp: keep that inside one small frame. */
+static gboolean
+write_png (FILE   *fp,
+           QRcode *qr,
+           int     scale,
+           int     margin)
+{
+  png_structp png;
+  png_infop info;
+  png_bytep row;
+  int size = (qr->width + 2 * margin) * scale;
+
+  png = png_create_write_struct (PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+  if (png == NULL)
+    return FALSE;
+  info = png_create_info_struct (png);
+  row = g_malloc ((gsize) size);
+  if (info == NULL || setjmp (png_jmpbuf (png)))
+    {
+      png_destroy_write_struct (&png, &info);
+      g_free (row);
+      return FALSE;
+    }
+  png_init_io (png, fp);
+  png_set_IHDR (png, info, (png_uint_32) size, (png_uint_32) size, 8, PNG_COLOR_TYPE_GRAY,
+                PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+  png_write_info (png, info);
+  for (int y = 0; y < size; y++)
+    {
+      int my = y / scale - margin;
+
+      for (int x = 0; x < size; x++)
+        {
+          int mx = x / scale - margin;
+          gboolean dark = mx >= 0 && my >= 0 && mx < qr->width && my < qr->width &&
+                          (qr->data[my * qr->width + mx] & 1);
+
+          row[x] = dark ? 0 : 255;
+        }
+      png_write_row (png, row);
+    }
+  png_write_end (png, NULL);
+  png_destroy_write_struct (&png, &info);
+  g_free (row);
+  return TRUE;
+}
+
+/* 8 pixels a module and a quiet zone of 4 modules, black on white. */
+gboolean
+mdn_qr_write_png (const char *payload,
+                  const char *path,
+                  GError    **error)
+{
+  QRcode *qr;
+  FILE *fp;
+  gboolean ok;
+
+  qr = QRcode_encodeString8bit (payload, 0, QR_ECLEVEL_M);
+  if (qr == NULL)
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INTERNAL, _("Cannot encode the QR code"));
+      return FALSE;
+    }
+  fp = fopen (path, "wb");
+  if (fp == NULL)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                   _("Cannot write %s: %s"), path, g_strerror (errno));
+      QRcode_free (qr);
+      return FALSE;
+    }
+  ok = write_png (fp, qr, 8, 4);
+  if (fclose (fp) != 0)
+    ok = FALSE;
+  QRcode_free (qr);
+  if (!ok)
+    g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT, _("Cannot write %s"), path);
+  return ok;
+}

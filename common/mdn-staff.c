@@ -1,0 +1,320 @@
+/* mdn-staff.c */
+#define G_LOG_DOMAIN "mdn-staff"
+
+#include <glib/gi18n-lib.h>
+#include <sodium.h>
+#include <string.h>
+
+#include "mdn-clock.h"
+#include "mdn-error.h"
+#include "mdn-json.h"
+#include "mdn-staff.h"
+
+/* Interactive limits: ~0.1 s and 64 MiB on a counter PC, once per login. */
+#define PWHASH_OPS crypto_pwhash_OPSLIMIT_INTERACTIVE
+#define PWHASH_MEM crypto_pwhash_MEMLIMIT_INTERACTIVE
+
+gboolean
+mdn_password_acceptable (const char *password,
+                         GError    **error)
+{
+  if (password == NULL || g_utf8_strlen (password, -1) < 6)
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                           _("A password needs at least 6 characters"));
+      return FALSE;
+    }
+  if (strlen (password) > 256)
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                           _("A password can have at most 256 characters"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+char *
+mdn_secret_hash (const char *secret,
+                 GError    **error)
+{
+  char out[crypto_pwhash_STRBYTES];
+
+  if (crypto_pwhash_str (out, secret, strlen (secret), PWHASH_OPS, PWHASH_MEM) != 0)
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INTERNAL,
+                           _("Out of memory while hashing a password"));
+      return NULL;
+    }
+  return g_strdup (out);
+}
+
+gboolean
+mdn_secret_verify (const char *hash,
+                   const char *secret)
+{
+  if (hash == NULL || secret == NULL)
+    return FALSE;
+  return crypto_pwhash_str_verify (hash, secret, strlen (secret)) == 0;
+}
+
+static gboolean
+valid_staff_code (const char *code)
+{
+  gsize len = code ? strlen (code) : 0;
+
+  if (len < 1 || len > 32)
+    return FALSE;
+  for (const char *p = code; *p; p++)
+    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_' && *p != '.')
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+mdn_staff_insert (MdnDb      *db,
+                  const char *code,
+                  const char *name,
+                  MdnRole     role,
+                  const char *password,
+                  GError    **error)
+{
+  g_autofree char *hash = NULL;
+  g_autoptr(GDateTime) now = mdn_clock_now ();
+  g_autofree char *at = mdn_clock_format (now);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  if (!valid_staff_code (code))
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                           _("A staff code is 1 to 32 letters or digits, like 1001"));
+      return FALSE;
+    }
+  if (!mdn_password_acceptable (password, error))
+    return FALSE;
+
+  stmt = mdn_db_query (db, error, "SELECT 1 FROM staff WHERE code = ?", "s", code);
+  if (stmt == NULL || (rc = mdn_db_step (db, stmt, error)) < 0)
+    return FALSE;
+  sqlite3_reset (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_DUPLICATE,
+                   _("There is already a staff member with code %s"), code);
+      return FALSE;
+    }
+
+  hash = mdn_secret_hash (password, error);
+  if (hash == NULL)
+    return FALSE;
+  return mdn_db_exec (db, error,
+                      "INSERT INTO staff (code, name, role, pw_hash, active, created_at) "
+                      "VALUES (?, ?, ?, ?, 1, ?)",
+                      "sssss", code, name, mdn_role_name (role), hash, at);
+}
+
+/* Looks up an active staff member; checks @password unless it is NULL. */
+gboolean
+mdn_staff_lookup_role (MdnDb      *db,
+                       const char *code,
+                       const char *password,
+                       MdnRole    *out_role,
+                       GError    **error)
+{
+  sqlite3_stmt *stmt;
+  g_autofree char *hash = NULL;
+  g_autofree char *role = NULL;
+  gboolean active;
+  int rc;
+
+  stmt = mdn_db_query (db, error, "SELECT pw_hash, role, active FROM staff WHERE code = ?", "s", code);
+  if (stmt == NULL || (rc = mdn_db_step (db, stmt, error)) < 0)
+    return FALSE;
+  if (rc == SQLITE_DONE)
+    {
+      if (password != NULL)
+        g_set_error_literal (error, MDN_ERROR, MDN_ERROR_AUTH_FAILED,
+                             _("Wrong staff code or password"));
+      else
+        g_set_error (error, MDN_ERROR, MDN_ERROR_UNKNOWN_STAFF,
+                     _("There is no staff member %s"), code);
+      return FALSE;
+    }
+  hash = g_strdup (mdn_db_col_text (stmt, 0));
+  role = g_strdup (mdn_db_col_text (stmt, 1));
+  active = sqlite3_column_int (stmt, 2) != 0;
+  sqlite3_reset (stmt);
+
+  if (password != NULL && !mdn_secret_verify (hash, password))
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_AUTH_FAILED,
+                           _("Wrong staff code or password"));
+      return FALSE;
+    }
+  if (!active)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_STAFF_DISABLED,
+                   _("Staff member %s is disabled; ask the administrator"), code);
+      return FALSE;
+    }
+  if (!mdn_role_parse (role, out_role))
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_CORRUPT, _("Staff member %s has an unknown role"), code);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Operations --------------------------------------------------------------- */
+
+static gboolean
+op_staff_add (MdnOpCtx   *ctx,
+              JsonObject *args,
+              JsonObject *result,
+              GError    **error)
+{
+  const char *code = NULL, *name = NULL, *role_name = NULL, *password = NULL;
+  MdnRole role;
+
+  if (!mdn_args_string (args, "code", TRUE, &code, error) ||
+      !mdn_args_string (args, "name", TRUE, &name, error) ||
+      !mdn_args_string (args, "role", TRUE, &role_name, error) ||
+      !mdn_args_string (args, "password", TRUE, &password, error))
+    return FALSE;
+  if (!mdn_role_parse (role_name, &role))
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                   _("Unknown role “%s”; use cashier, manager or admin"), role_name);
+      return FALSE;
+    }
+  if (!mdn_staff_insert (ctx->db, code, name, role, password, error))
+    return FALSE;
+  json_object_set_string_member (result, "code", code);
+  json_object_set_string_member (result, "role", mdn_role_name (role));
+  return TRUE;
+}
+
+static gboolean
+set_active (MdnOpCtx   *ctx,
+            JsonObject *args,
+            JsonObject *result,
+            gboolean    active,
+            GError    **error)
+{
+  const char *code = NULL;
+
+  if (!mdn_args_string (args, "code", TRUE, &code, error))
+    return FALSE;
+  if (!active && g_str_equal (code, ctx->staff))
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                           _("You cannot disable yourself"));
+      return FALSE;
+    }
+  if (!mdn_db_exec (ctx->db, error, "UPDATE staff SET active = ? WHERE code = ?", "is",
+                    (gint64) active, code))
+    return FALSE;
+  if (sqlite3_changes (mdn_db_handle (ctx->db)) == 0)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_UNKNOWN_STAFF, _("There is no staff member %s"), code);
+      return FALSE;
+    }
+  json_object_set_string_member (result, "code", code);
+  json_object_set_boolean_member (result, "active", active);
+  return TRUE;
+}
+
+static gboolean
+op_staff_disable (MdnOpCtx *ctx, JsonObject *args, JsonObject *result, GError **error)
+{
+  return set_active (ctx, args, result, FALSE, error);
+}
+
+static gboolean
+op_staff_enable (MdnOpCtx *ctx, JsonObject *args, JsonObject *result, GError **error)
+{
+  return set_active (ctx, args, result, TRUE, error);
+}
+
+/* Anyone may change their own password (giving the old one); an admin may
+ * set anyone's. */
+static gboolean
+op_staff_passwd (MdnOpCtx   *ctx,
+                 JsonObject *args,
+                 JsonObject *result,
+                 GError    **error)
+{
+  const char *code = ctx->staff, *password = NULL, *old = NULL;
+  g_autofree char *hash = NULL;
+  MdnRole role;
+
+  if (!mdn_args_string (args, "code", FALSE, &code, error) ||
+      !mdn_args_string (args, "password", TRUE, &password, error) ||
+      !mdn_args_string (args, "old_password", FALSE, &old, error))
+    return FALSE;
+  if (!g_str_equal (code, ctx->staff))
+    {
+      if (ctx->role < MDN_ROLE_ADMIN)
+        {
+          g_set_error_literal (error, MDN_ERROR, MDN_ERROR_PERMISSION_DENIED,
+                               _("Only an administrator can set another staff member’s password"));
+          return FALSE;
+        }
+    }
+  else if (old == NULL || !mdn_staff_lookup_role (ctx->db, code, old, &role, NULL))
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_AUTH_FAILED,
+                           _("Give your current password (old_password) to change it"));
+      return FALSE;
+    }
+  if (!mdn_password_acceptable (password, error))
+    return FALSE;
+  hash = mdn_secret_hash (password, error);
+  if (hash == NULL ||
+      !mdn_db_exec (ctx->db, error, "UPDATE staff SET pw_hash = ? WHERE code = ?", "ss", hash, code))
+    return FALSE;
+  if (sqlite3_changes (mdn_db_handle (ctx->db)) == 0)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_UNKNOWN_STAFF, _("There is no staff member %s"), code);
+      return FALSE;
+    }
+  json_object_set_string_member (result, "code", code);
+  return TRUE;
+}
+
+static gboolean
+op_staff_list (MdnOpCtx   *ctx,
+               JsonObject *args,
+               JsonObject *result,
+               GError    **error)
+{
+  JsonArray *list = json_array_new ();
+  sqlite3_stmt *stmt;
+  int rc;
+
+  json_object_set_array_member (result, "staff", list);
+  stmt = mdn_db_query (ctx->db, error, "SELECT code, name, role, active FROM staff ORDER BY code", "");
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = mdn_db_step (ctx->db, stmt, error)) == SQLITE_ROW)
+    {
+      JsonObject *o = json_object_new ();
+
+      json_object_set_string_member (o, "code", mdn_db_col_text (stmt, 0));
+      json_object_set_string_member (o, "name", mdn_db_col_text (stmt, 1));
+      json_object_set_string_member (o, "role", mdn_db_col_text (stmt, 2));
+      json_object_set_boolean_member (o, "active", sqlite3_column_int (stmt, 3) != 0);
+      json_array_add_object_element (list, o);
+    }
+  sqlite3_reset (stmt);
+  return rc == SQLITE_DONE;
+}
+
+const MdnOpDef mdn_staff_ops[] = {
+  { "staff.add",     MDN_ROLE_ADMIN,   MDN_OP_WRITE, op_staff_add },
+  { "staff.disable", MDN_ROLE_ADMIN,   MDN_OP_WRITE, op_staff_disable },
+  { "staff.enable",  MDN_ROLE_ADMIN,   MDN_OP_WRITE, op_staff_enable },
+  { "staff.passwd",  MDN_ROLE_CASHIER, MDN_OP_WRITE, op_staff_passwd },
+  { "staff.list",    MDN_ROLE_MANAGER, MDN_OP_READ,  op_staff_list },
+  { NULL }
+};

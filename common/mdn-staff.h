@@ -1,0 +1,27 @@
+/* mdn-staff.h: staff members, roles and passwords (argon2id via libsodium). */
+#pragma once
+
+#include "mdn-db.h"
+#include "mdn-ops.h"
+
+G_BEGIN_DECLS
+
+gboolean  mdn_password_acceptable (const char *password,
+                                   GError    **error);
+char     *mdn_secret_hash         (const char *secret,
+                                   GError    **error);
+gboolean  mdn_secret_verify       (const char *hash,
+                                   const char *secret);
+gboolean  mdn_staff_insert        (MdnDb      *db,
+                                   const char *code,
+                                   const char *name,
+                                   MdnRole     role,
+                                   const char *password,
+                                   GError    **error);
+gboolean  mdn_staff_lookup_role   (MdnDb      *db,
+                                   const char *code,
+                                   const char *password,
+                                   MdnRole    *out_role,
+                                   GError    **error);
+
+G_END_DECLS

@@ -1,0 +1,49 @@
+/* mdn-store.h: a branch's ledger database with its identity (code, number,
+ * time zone, chain key). Every front end opens one of these. */
+#pragma once
+
+#include <glib.h>
+
+#include "mdn-db.h"
+#include "mdn-types.h"
+
+G_BEGIN_DECLS
+
+#define MDN_CHAIN_KEY_LEN 32
+
+struct _MdnStore
+{
+  MdnDb    *db;
+  char     *branch_code;
+  char     *branch_name;
+  int       branch_number;
+  gboolean  hq;
+  char     *timezone;
+  guint8    chain_key[MDN_CHAIN_KEY_LEN];
+};
+
+typedef struct
+{
+  const char *branch_code;
+  const char *branch_name;
+  int         branch_number;
+  gboolean    hq;
+  const char *timezone;        /* NULL: Asia/Shanghai */
+  const char *admin_password;
+  const char *chain_key_hex;   /* NULL: a new random key */
+} MdnStoreInit;
+
+void      mdn_library_init   (void);
+MdnStore *mdn_store_init     (const char          *path,
+                              const MdnStoreInit  *init,
+                              GError             **error);
+MdnStore *mdn_store_open     (const char          *path,
+                              GError             **error);
+void      mdn_store_free     (MdnStore            *store);
+gboolean  mdn_store_set_chain_key (MdnStore       *store,
+                              const char          *hex,
+                              GError             **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MdnStore, mdn_store_free)
+
+G_END_DECLS
