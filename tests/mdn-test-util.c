@@ -1,0 +1,199 @@
+/* mdn-test-util.c */
+#include <glib/gstdio.h>
+#include <stdarg.h>
+
+#include "mdn-db.h"
+#include "mdn-error.h"
+#include "mdn-json.h"
+#include "mdn-staff.h"
+#include "mdn-test-util.h"
+
+void
+mdn_test_set_now (const char *iso)
+{
+  if (iso)
+    g_setenv ("MENDIAN_NOW", iso, TRUE);
+  else
+    g_unsetenv ("MENDIAN_NOW");
+}
+
+MdnTestBranch *
+mdn_test_branch_new (const char *code,
+                     int         number)
+{
+  MdnTestBranch *b = g_new0 (MdnTestBranch, 1);
+  g_autoptr(GError) error = NULL;
+  MdnStoreInit init = {
+    .branch_code = code,
+    .branch_name = code,
+    .branch_number = number,
+    .admin_password = MDN_TEST_PASSWORD,
+    .chain_key_hex = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
+  };
+
+  b->dir = g_dir_make_tmp ("mendian-test-XXXXXX", &error);
+  g_assert_no_error (error);
+  b->path = g_build_filename (b->dir, "branch.db", NULL);
+  b->store = mdn_store_init (b->path, &init, &error);
+  g_assert_no_error (error);
+  b->admin = mdn_op_ctx_new (b->store, "admin", MDN_TEST_PASSWORD, &error);
+  g_assert_no_error (error);
+  return b;
+}
+
+static void
+rm_rf (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (d && (name = g_dir_read_name (d)))
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      if (g_file_test (path, G_FILE_TEST_IS_DIR))
+        rm_rf (path);
+      else
+        g_unlink (path);
+    }
+  g_rmdir (dir);
+}
+
+void
+mdn_test_branch_free (MdnTestBranch *b)
+{
+  if (b == NULL)
+    return;
+  mdn_op_ctx_free (b->admin);
+  mdn_store_free (b->store);
+  if (g_getenv ("MENDIAN_KEEP_TEST_DB") == NULL)
+    rm_rf (b->dir);
+  g_free (b->path);
+  g_free (b->dir);
+  g_free (b);
+}
+
+MdnOpCtx *
+mdn_test_staff (MdnTestBranch *b,
+                const char    *code,
+                const char    *role)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) r = NULL;
+  MdnOpCtx *ctx;
+
+  r = mdn_test_ok (b->admin, "{\"op\":\"staff.add\",\"code\":\"%s\",\"name\":\"%s\",\"role\":\"%s\",\"password\":\"%s\"}",
+                   code, code, role, MDN_TEST_PASSWORD);
+  ctx = mdn_op_ctx_new (b->store, code, MDN_TEST_PASSWORD, &error);
+  g_assert_no_error (error);
+  return ctx;
+}
+
+static JsonObject *
+run_va (MdnOpCtx   *ctx,
+        const char *format,
+        va_list     ap)
+{
+  g_autofree char *line = g_strdup_vprintf (format, ap);
+
+  return mdn_ops_run_line (ctx, line);
+}
+
+JsonObject *
+mdn_test_ok (MdnOpCtx   *ctx,
+             const char *format,
+             ...)
+{
+  va_list ap;
+  JsonObject *out;
+
+  va_start (ap, format);
+  out = run_va (ctx, format, ap);
+  va_end (ap);
+  if (!json_object_get_boolean_member (out, "ok"))
+    {
+      g_autofree char *text = mdn_json_object_to_string (out);
+      g_error ("operation failed: %s", text);
+    }
+  return out;
+}
+
+gint64
+mdn_test_count (MdnTestBranch *b,
+                const char    *sql)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  gint64 n;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (mdn_db_handle (b->store->db), sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  n = sqlite3_column_int64 (stmt, 0);
+  return n;
+}
+
+void
+mdn_test_fails (MdnOpCtx   *ctx,
+                const char *code,
+                const char *format,
+                ...)
+{
+  va_list ap;
+  g_autoptr(JsonObject) out = NULL;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  gint64 before, after;
+  JsonObject *err;
+
+  sqlite3_prepare_v2 (mdn_db_handle (ctx->db), "SELECT count(*) FROM entries", -1, &stmt, NULL);
+  sqlite3_step (stmt);
+  before = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+
+  va_start (ap, format);
+  out = run_va (ctx, format, ap);
+  va_end (ap);
+  if (json_object_get_boolean_member (out, "ok"))
+    {
+      g_autofree char *text = mdn_json_object_to_string (out);
+      g_error ("expected %s, operation succeeded: %s", code, text);
+    }
+  err = json_object_get_object_member (out, "error");
+  g_assert_cmpstr (json_object_get_string_member (err, "code"), ==, code);
+  g_assert_cmpstr (json_object_get_string_member (err, "message"), !=, "");
+
+  sqlite3_step (stmt);
+  after = sqlite3_column_int64 (stmt, 0);
+  g_assert_cmpint (before, ==, after);
+}
+
+gint64
+mdn_test_int (JsonObject *o,
+              const char *member)
+{
+  g_assert_true (json_object_has_member (o, member));
+  return json_object_get_int_member (o, member);
+}
+
+const char *
+mdn_test_str (JsonObject *o,
+              const char *member)
+{
+  g_assert_true (json_object_has_member (o, member));
+  return json_object_get_string_member (o, member);
+}
+
+static void
+print_mismatch (const char *what, const char *expected, const char *found, gpointer user_data)
+{
+  g_test_message ("mismatch %s: expected %s, found %s", what, expected, found);
+}
+
+guint
+mdn_test_verify (MdnTestBranch *b)
+{
+  g_autoptr(GError) error = NULL;
+  guint n = 0;
+
+  g_assert_true (mdn_ledger_verify (b->store, print_mismatch, NULL, &n, &error));
+  g_assert_no_error (error);
+  return n;
+}
