@@ -90,11 +90,20 @@ mdn_member_load (MdnDb      *db,
   return m;
 }
 
+/* 1[3-9] followed by nine digits: a mainland mobile number. */
+static gboolean
+looks_like_mobile (const char *text)
+{
+  return mdn_card_no_looks_like (text) && text[0] == '1' && text[1] >= '3';
+}
+
 static gboolean
 unknown_card (const char *card,
               GError    **error)
 {
-  if (mdn_card_no_looks_like (card) && !mdn_card_no_valid (card))
+  /* An 11-digit number that fails the Luhn check was mistyped, unless it
+   * may just as well be a phone number nobody has. */
+  if (mdn_card_no_looks_like (card) && !mdn_card_no_valid (card) && !looks_like_mobile (card))
     g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_CARD_NUMBER,
                  _("Card number %s has a wrong check digit; it was probably mistyped"), card);
   else

@@ -89,7 +89,7 @@ mdn_money_parse (const char *text,
   if (*p != '\0' || (int_digits == 0 && frac_digits == 0))
     return malformed (text, error);
 
-  if (yuan > MDN_MONEY_MAX / 100)
+  if (yuan > MDN_MONEY_MAX / 100 || yuan * 100 + fen > MDN_MONEY_MAX)
     {
       g_set_error (error, MDN_ERROR, MDN_ERROR_MONEY_OVERFLOW,
                    _("The amount %s is too large"), text);

@@ -1,0 +1,237 @@
+/* mendian-cli as a user runs it: init, exec, verify, backup, and refusals. */
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+
+typedef struct
+{
+  char *dir;
+  char *db;
+  char *pwfile;
+} Fixture;
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  f->dir = g_dir_make_tmp ("mendian-cli-XXXXXX", NULL);
+  f->db = g_build_filename (f->dir, "branch.db", NULL);
+  f->pwfile = g_build_filename (f->dir, "pw", NULL);
+  g_assert_true (g_file_set_contents (f->pwfile, "admin-pass\n", -1, NULL));
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GDir) d = g_dir_open (f->dir, 0, NULL);
+  const char *name;
+
+  while (d && (name = g_dir_read_name (d)))
+    {
+      g_autofree char *p = g_build_filename (f->dir, name, NULL);
+      g_unlink (p);
+    }
+  g_rmdir (f->dir);
+  g_free (f->dir);
+  g_free (f->db);
+  g_free (f->pwfile);
+}
+
+/* Runs mendian-cli with @args, @input on stdin; returns the exit status. */
+static int
+run_cli (const char  *input,
+         char       **out,
+         char       **err,
+         const char  *password,
+         ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                                                                        G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                                        G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *cli = g_getenv ("MENDIAN_CLI");
+  const char *arg;
+  va_list ap;
+
+  g_ptr_array_add (argv, (gpointer) (cli ? cli : "mendian-cli"));
+  va_start (ap, password);
+  while ((arg = va_arg (ap, const char *)))
+    g_ptr_array_add (argv, (gpointer) arg);
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+
+  if (password)
+    g_subprocess_launcher_setenv (launcher, "MENDIAN_PASSWORD", password, TRUE);
+  else
+    g_subprocess_launcher_unsetenv (launcher, "MENDIAN_PASSWORD");
+  proc = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (proc, input, NULL, out, err, &error);
+  g_assert_no_error (error);
+  return g_subprocess_get_exit_status (proc);
+}
+
+static void
+init_branch (Fixture *f)
+{
+  g_autofree char *out = NULL, *err = NULL;
+
+  g_assert_cmpint (run_cli (NULL, &out, &err, NULL, "--db", f->db, "init", "--branch-code", "B01",
+                            "--branch-name", "一号店", "--branch-number", "1",
+                            "--admin-password-file", f->pwfile, NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "\"branch_code\":\"B01\""));
+}
+
+static void
+test_exec (Fixture *f, gconstpointer data)
+{
+  g_autofree char *out = NULL, *err = NULL;
+  g_auto(GStrv) lines = NULL;
+  const char *input =
+    "{\"op\":\"deposit_rule.upsert\",\"min_fen\":10000,\"bonus_fen\":1000}\n"
+    "\n"
+    "# a comment\n"
+    "{\"op\":\"member.issue\",\"name\":\"张三\",\"phone\":\"13800000001\",\"deposit_fen\":20000}\n"
+    "{\"op\":\"member.withdraw\",\"card\":\"13800000001\",\"amount_fen\":99999}\n"
+    "this is not json\n"
+    "{\"op\":\"member.show\",\"card\":\"00100000017\"}\n";
+
+  init_branch (f);
+  g_assert_cmpint (run_cli (input, &out, &err, "admin-pass", "--db", f->db, "--staff", "admin", "exec", NULL), ==, 1);
+  lines = g_strsplit (g_strstrip (out), "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 5);
+  g_assert_true (g_str_has_prefix (lines[0], "{\"ok\":true"));
+  g_assert_nonnull (strstr (lines[1], "\"card_no\":\"00100000017\""));
+  g_assert_nonnull (strstr (lines[1], "\"balance_fen\":21000"));
+  g_assert_nonnull (strstr (lines[2], "{\"ok\":false,\"error\":{\"code\":\"insufficient_principal\""));
+  g_assert_nonnull (strstr (lines[3], "\"code\":\"invalid_argument\""));
+  g_assert_nonnull (strstr (lines[4], "\"principal_fen\":20000"));
+  g_assert_nonnull (strstr (lines[4], "\"bonus_fen\":1000"));
+
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_cli (NULL, &out, &err, NULL, "--db", f->db, "verify", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "verify: ok"));
+}
+
+static void
+test_all_ok_exit_zero (Fixture *f, gconstpointer data)
+{
+  g_autofree char *out = NULL, *err = NULL;
+
+  init_branch (f);
+  g_assert_cmpint (run_cli ("{\"op\":\"level.list\"}\n", &out, &err, "admin-pass",
+                            "--db", f->db, "--staff", "admin", "exec", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "\"code\":\"normal\""));
+}
+
+static void
+test_login_refused (Fixture *f, gconstpointer data)
+{
+  g_autofree char *out = NULL, *err = NULL;
+
+  init_branch (f);
+  g_assert_cmpint (run_cli ("{\"op\":\"level.list\"}\n", &out, &err, "wrong",
+                            "--db", f->db, "--staff", "admin", "exec", NULL), ==, 2);
+  g_assert_nonnull (strstr (err, "auth_failed"));
+  g_assert_cmpstr (out, ==, "");
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_cli ("{\"op\":\"level.list\"}\n", &out, &err, NULL,
+                            "--db", f->db, "--staff", "admin", "exec", NULL), ==, 2);
+  g_assert_nonnull (strstr (err, "password"));
+}
+
+static void
+sql (Fixture    *f,
+     const char *statement)
+{
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open (f->db, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, statement, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+}
+
+static void
+test_verify_tampered (Fixture *f, gconstpointer data)
+{
+  g_autofree char *out = NULL, *err = NULL;
+
+  init_branch (f);
+  g_assert_cmpint (run_cli ("{\"op\":\"member.issue\",\"name\":\"张三\",\"phone\":\"13800000001\",\"deposit_fen\":20000}\n",
+                            &out, &err, "admin-pass", "--db", f->db, "--staff", "admin", "exec", NULL), ==, 0);
+  sql (f, "UPDATE members SET principal_fen = 9990000");
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_cli (NULL, &out, &err, NULL, "--db", f->db, "verify", NULL), ==, 1);
+  g_assert_nonnull (strstr (out, "MISMATCH principal_fen 00100000017: expected 20000, found 9990000"));
+}
+
+static void
+test_newer_schema (Fixture *f, gconstpointer data)
+{
+  g_autofree char *out = NULL, *err = NULL;
+
+  init_branch (f);
+  sql (f, "PRAGMA user_version = 999");
+  g_assert_cmpint (run_cli (NULL, &out, &err, NULL, "--db", f->db, "verify", NULL), ==, 2);
+  g_assert_nonnull (strstr (err, "schema_too_new"));
+  g_assert_nonnull (strstr (err, "999"));
+}
+
+static void
+test_init_refusals (Fixture *f, gconstpointer data)
+{
+  g_autofree char *out = NULL, *err = NULL;
+
+  g_assert_cmpint (run_cli (NULL, &out, &err, NULL, "--db", f->db, "init", "--branch-code", "B 1",
+                            "--branch-name", "x", "--branch-number", "1",
+                            "--admin-password-file", f->pwfile, NULL), ==, 2);
+  g_assert_nonnull (strstr (err, "invalid_argument"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  init_branch (f);
+  g_assert_cmpint (run_cli (NULL, &out, &err, NULL, "--db", f->db, "init", "--branch-code", "B02",
+                            "--branch-name", "x", "--branch-number", "2",
+                            "--admin-password-file", f->pwfile, NULL), ==, 2);
+  g_assert_nonnull (strstr (err, "already_initialized"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_cli ("", &out, &err, "x", "--db", "/nonexistent/x.db", "--staff", "admin", "exec", NULL), ==, 2);
+  g_assert_nonnull (strstr (err, "not_initialized"));
+}
+
+static void
+test_backup (Fixture *f, gconstpointer data)
+{
+  g_autofree char *out = NULL, *err = NULL;
+  g_autofree char *copy = g_build_filename (f->dir, "copy.db", NULL);
+
+  init_branch (f);
+  g_assert_cmpint (run_cli ("{\"op\":\"member.issue\",\"name\":\"张三\",\"phone\":\"13800000001\",\"deposit_fen\":100}\n",
+                            &out, &err, "admin-pass", "--db", f->db, "--staff", "admin", "exec", NULL), ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_cli (NULL, &out, &err, NULL, "--db", f->db, "backup", "--to", copy, NULL), ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_cli ("{\"op\":\"member.show\",\"card\":\"13800000001\"}\n", &out, &err, "admin-pass",
+                            "--db", copy, "--staff", "admin", "exec", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "\"balance_fen\":100"));
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add ("/cli/exec", Fixture, NULL, fixture_setup, test_exec, fixture_teardown);
+  g_test_add ("/cli/exec/all-ok-exits-zero", Fixture, NULL, fixture_setup, test_all_ok_exit_zero, fixture_teardown);
+  g_test_add ("/cli/exec/login-refused", Fixture, NULL, fixture_setup, test_login_refused, fixture_teardown);
+  g_test_add ("/cli/verify/tampered", Fixture, NULL, fixture_setup, test_verify_tampered, fixture_teardown);
+  g_test_add ("/cli/newer-schema-refused", Fixture, NULL, fixture_setup, test_newer_schema, fixture_teardown);
+  g_test_add ("/cli/init/refusals", Fixture, NULL, fixture_setup, test_init_refusals, fixture_teardown);
+  g_test_add ("/cli/backup", Fixture, NULL, fixture_setup, test_backup, fixture_teardown);
+  return g_test_run ();
+}
