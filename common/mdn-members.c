@@ -1117,10 +1117,12 @@ op_search (MdnOpCtx   *ctx,
       }
   }
 
-  /* Then name prefix and phone suffix (the last digits a member says). */
+  /* Then name prefix, phone prefix and phone suffix (the last digits a member says). */
   upper = g_strconcat (q, "\xf4\x8f\xbf\xbf", NULL);
   stmt = mdn_db_query (ctx->db, error,
                        "SELECT " MEMBER_COLUMNS " FROM members WHERE name >= ?1 AND name < ?2 "
+                       "UNION SELECT " MEMBER_COLUMNS " FROM members "
+                       "WHERE length (?1) >= 3 AND ?1 NOT GLOB '*[^0-9]*' AND phone >= ?1 AND phone < ?2 "
                        "UNION SELECT " MEMBER_COLUMNS " FROM members "
                        "WHERE length (?1) >= 4 AND ?1 NOT GLOB '*[^0-9]*' AND phone LIKE '%' || ?1 "
                        "LIMIT ?3", "ssi", q, upper, limit);

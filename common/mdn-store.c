@@ -22,7 +22,10 @@ mdn_library_init (void)
     {
       if (sodium_init () < 0)
         g_error ("libsodium could not be initialised");
-      bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+      const char *localedir = g_getenv ("MENDIAN_LOCALEDIR");
+
+      /* MENDIAN_LOCALEDIR: translations of an uninstalled build (<build>/locale). */
+      bindtextdomain (GETTEXT_PACKAGE, localedir && *localedir ? localedir : LOCALEDIR);
       bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
       g_once_init_leave (&once, 1);
     }

@@ -362,6 +362,12 @@ test_search (void)
   g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (list, 0), "name"), ==, "张三丰");
   g_clear_pointer (&r, json_object_unref);
 
+  r = mdn_test_ok (b->admin, "{\"op\":\"member.search\",\"query\":\"1390\"}");
+  list = json_object_get_array_member (r, "members");
+  g_assert_cmpuint (json_array_get_length (list), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (list, 0), "name"), ==, "张三丰");
+  g_clear_pointer (&r, json_object_unref);
+
   r = mdn_test_ok (b->admin, "{\"op\":\"member.search\",\"query\":\"王\"}");
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (r, "members")), ==, 0);
 }
