@@ -1,0 +1,160 @@
+/* bench-lookup: member lookup by card number, phone and QR payload among N
+ * members (default 1,000,000), as a ratio to a bare indexed SQLite point
+ * query measured in the same run. Budget (DESIGN.md): within 2x.
+ *
+ * The members are written straight into the projection tables in one
+ * transaction (lookups only read projections); writing a million entries
+ * through the ledger would only make the set-up slower. */
+#include <glib/gstdio.h>
+#include <stdio.h>
+
+#include "mdn-db.h"
+#include "mdn-id.h"
+#include "mdn-members.h"
+#include "mdn-ops.h"
+#include "mdn-store.h"
+
+static void
+populate (MdnStore *store,
+          int       n)
+{
+  sqlite3 *db = mdn_db_handle (store->db);
+  g_autoptr(sqlite3_stmt) m = NULL;
+  g_autoptr(sqlite3_stmt) c = NULL;
+
+  sqlite3_exec (db, "BEGIN", NULL, NULL, NULL);
+  sqlite3_prepare_v2 (db, "INSERT INTO members (id, card_no, name, phone, level, status, issued_at, issued_branch, "
+                          "principal_fen) VALUES (?, ?, ?, ?, 'normal', 'active', '2026-01-01T00:00:00+08:00', 'B01', ?)",
+                      -1, &m, NULL);
+  sqlite3_prepare_v2 (db, "INSERT INTO cards (card_no, member_id, status) VALUES (?, ?, 'current')", -1, &c, NULL);
+  for (int i = 1; i <= n; i++)
+    {
+      g_autofree char *id = g_strdup_printf ("00000000-0000-7000-8000-%012d", i);
+      g_autofree char *card = mdn_card_no_make (1, i);
+      g_autofree char *name = g_strdup_printf ("会员%d", i);
+      g_autofree char *phone = g_strdup_printf ("139%08d", i);
+
+      sqlite3_bind_text (m, 1, id, -1, SQLITE_STATIC);
+      sqlite3_bind_text (m, 2, card, -1, SQLITE_STATIC);
+      sqlite3_bind_text (m, 3, name, -1, SQLITE_STATIC);
+      sqlite3_bind_text (m, 4, phone, -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (m, 5, i);
+      sqlite3_step (m);
+      sqlite3_reset (m);
+      sqlite3_bind_text (c, 1, card, -1, SQLITE_STATIC);
+      sqlite3_bind_text (c, 2, id, -1, SQLITE_STATIC);
+      sqlite3_step (c);
+      sqlite3_reset (c);
+    }
+  sqlite3_exec (db, "COMMIT", NULL, NULL, NULL);
+}
+
+typedef enum { BY_BARE, BY_CARD, BY_PHONE, BY_QR } Mode;
+
+static double
+run (MdnOpCtx *ctx,
+     Mode      mode,
+     int       n,
+     int       lookups)
+{
+  sqlite3 *db = mdn_db_handle (ctx->db);
+  g_autoptr(sqlite3_stmt) bare = NULL;
+  g_autoptr(GRand) rand = g_rand_new_with_seed (42);
+  gint64 start, sum = 0;
+
+  sqlite3_prepare_v2 (db, "SELECT id, card_no, name, phone, level, status, expires_on, pin_hash, principal_fen, "
+                          "bonus_fen, points FROM members WHERE card_no = ?", -1, &bare, NULL);
+  mdn_db_begin (ctx->db, FALSE, NULL);
+  start = g_get_monotonic_time ();
+  for (int k = 0; k < lookups; k++)
+    {
+      int i = g_rand_int_range (rand, 1, n + 1);
+      g_autofree char *key = NULL;
+
+      switch (mode)
+        {
+        case BY_BARE:
+          key = mdn_card_no_make (1, i);
+          sqlite3_bind_text (bare, 1, key, -1, SQLITE_STATIC);
+          if (sqlite3_step (bare) == SQLITE_ROW)
+            sum += sqlite3_column_int64 (bare, 8);
+          sqlite3_reset (bare);
+          break;
+        default:
+          {
+            g_autofree char *card = mdn_card_no_make (1, i);
+            g_autoptr(MdnMember) m = NULL;
+
+            if (mode == BY_CARD)
+              key = g_steal_pointer (&card);
+            else if (mode == BY_PHONE)
+              key = g_strdup_printf ("139%08d", i);
+            else
+              key = mdn_qr_payload (ctx->store, card);
+            m = mdn_member_resolve (ctx, key, MDN_RESOLVE_DEFAULT, NULL);
+            if (m)
+              sum += m->principal_fen;
+          }
+          break;
+        }
+    }
+  {
+    double us = (double) (g_get_monotonic_time () - start) / lookups;
+
+    mdn_db_rollback (ctx->db);
+    g_assert (sum > 0);
+    return us;
+  }
+}
+
+int
+main (int argc, char **argv)
+{
+  int n = argc > 1 ? atoi (argv[1]) : 1000000;
+  int lookups = argc > 2 ? atoi (argv[2]) : 100000;
+  g_autofree char *dir = g_dir_make_tmp ("mendian-bench-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "branch.db", NULL);
+  MdnStoreInit init = { .branch_code = "B01", .branch_name = "bench", .branch_number = 1,
+                        .admin_password = "bench-password" };
+  g_autoptr(GError) error = NULL;
+  MdnStore *store;
+  MdnOpCtx *ctx;
+  double bare, card, phone, qr;
+  gint64 t0;
+
+  mdn_library_init ();
+  store = mdn_store_init (path, &init, &error);
+  g_assert_no_error (error);
+  ctx = mdn_op_ctx_new_trusted (store, "admin", &error);
+  g_assert_no_error (error);
+  /* Lookups see business_date through the context, as in an operation. */
+  ctx->business_date = g_strdup ("2026-11-22");
+
+  t0 = g_get_monotonic_time ();
+  populate (store, n);
+  printf ("members: %d (written in %.1f s), lookups per mode: %d\n", n,
+          (g_get_monotonic_time () - t0) / 1e6, lookups);
+
+  bare = run (ctx, BY_BARE, n, lookups);
+  card = run (ctx, BY_CARD, n, lookups);
+  phone = run (ctx, BY_PHONE, n, lookups);
+  qr = run (ctx, BY_QR, n, lookups);
+  bare = MIN (bare, run (ctx, BY_BARE, n, lookups));
+
+  printf ("bare indexed point query: %8.2f us\n", bare);
+  printf ("lookup by card number:    %8.2f us  ratio %.2f (budget 2.00)\n", card, card / bare);
+  printf ("lookup by phone:          %8.2f us  ratio %.2f (budget 2.00)\n", phone, phone / bare);
+  printf ("lookup by QR payload:     %8.2f us  ratio %.2f (budget 2.00)\n", qr, qr / bare);
+
+  mdn_op_ctx_free (ctx);
+  mdn_store_free (store);
+  g_unlink (path);
+  {
+    g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+    g_autofree char *shm = g_strconcat (path, "-shm", NULL);
+    g_unlink (wal);
+    g_unlink (shm);
+  }
+  g_rmdir (dir);
+  return 0;
+}
