@@ -47,6 +47,10 @@ static const char *const code_names[MDN_ERROR_LAST] = {
   [MDN_ERROR_DATABASE] = "database",
   [MDN_ERROR_CORRUPT] = "corrupt",
   [MDN_ERROR_HQ_ONLY] = "hq_only",
+  [MDN_ERROR_NOT_LINKED] = "not_linked",
+  [MDN_ERROR_OFFLINE] = "offline",
+  [MDN_ERROR_SYNC_REFUSED] = "sync_refused",
+  [MDN_ERROR_HISTORY_BEHIND] = "history_behind",
 };
 
 const char *

@@ -54,6 +54,10 @@ typedef enum {
   MDN_ERROR_DATABASE,
   MDN_ERROR_CORRUPT,
   MDN_ERROR_HQ_ONLY,
+  MDN_ERROR_NOT_LINKED,      /* sync: no server linked */
+  MDN_ERROR_OFFLINE,         /* sync: the server can't be reached */
+  MDN_ERROR_SYNC_REFUSED,    /* sync: the server refused (token, conflict) */
+  MDN_ERROR_HISTORY_BEHIND,  /* sync: the server holds more of this branch than it has */
   MDN_ERROR_LAST
 } MdnErrorCode;
 

@@ -15,6 +15,11 @@
 static const MdnKindDef *const kind_tables[] = {
   mdn_member_kinds,
   mdn_master_kinds,
+  mdn_catalog_kinds,
+  mdn_sales_kinds,
+  mdn_package_kinds,
+  mdn_timed_kinds,
+  mdn_points_kinds,
 };
 
 /* Tables that are branch-local bookkeeping, not projections of entries. */
@@ -30,6 +35,39 @@ mdn_ledger_lookup_kind (const char *kind)
       if (g_str_equal (k->kind, kind))
         return k;
   return NULL;
+}
+
+/* Master data (products, prices, levels, rules, plans ...) is what the
+ * head-office terminal writes: the kinds whose operation of the same name
+ * carries MDN_OP_HQ. A branch's own master entries stay in its ledger and
+ * its projections; only the HQ terminal's reach the chain. */
+gboolean
+mdn_ledger_kind_is_master (const char *kind)
+{
+  const MdnOpDef *def;
+
+  g_return_val_if_fail (kind != NULL, FALSE);
+
+  def = mdn_ops_lookup (kind);
+  return def != NULL && (def->flags & MDN_OP_HQ) != 0;
+}
+
+/* Whether @entry touches state shared by the chain (a member, a member's
+ * balance, points or packages, or master data) and so travels to other
+ * branches through the server's feed. Stock-only and other branch-local
+ * entries stay at their branch. Master entries are shared only when the
+ * HQ terminal wrote them, which the caller knows. */
+gboolean
+mdn_entry_is_shared (MdnEntry *entry)
+{
+  g_return_val_if_fail (entry != NULL, FALSE);
+
+  if (entry->member_id != NULL || mdn_ledger_kind_is_master (entry->kind))
+    return TRUE;
+  for (guint i = 0; i < entry->movements->len; i++)
+    if (g_array_index (entry->movements, MdnMovement, i).member_id != NULL)
+      return TRUE;
+  return FALSE;
 }
 
 static void
@@ -335,9 +373,9 @@ apply_movement (MdnDb       *db,
 
   if (g_str_equal (m->account, "stock"))
     return mdn_db_exec (db, error,
-                        "INSERT INTO stock (item, qty) VALUES (?, ?) "
-                        "ON CONFLICT (item) DO UPDATE SET qty = qty + excluded.qty",
-                        "si", m->item, m->delta);
+                        "INSERT INTO stock (branch, item, qty) VALUES (?, ?, ?) "
+                        "ON CONFLICT (branch, item) DO UPDATE SET qty = qty + excluded.qty",
+                        "ssi", entry->branch, m->item, m->delta);
   if (g_str_equal (m->account, "package"))
     return mdn_db_exec (db, error,
                         "INSERT INTO member_packages (member_id, item, lot, expires_on, remaining) "
@@ -471,10 +509,15 @@ mismatch (Verify     *v,
     v->report (what, expected, found, v->user_data);
 }
 
+/* A branch holds its own chain whole. Other branches' chains arrive
+ * through the feed with gaps (their local entries stay at home), so there a
+ * gap is expected and prev_hash is checked only across contiguous seqs;
+ * every entry's own hash is still checked. */
 static gboolean
-verify_chain (MdnDb   *db,
-              Verify  *v,
-              GError **error)
+verify_chain (MdnDb      *db,
+              const char *own_branch,
+              Verify     *v,
+              GError    **error)
 {
   g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) mdn_entry_free);
   sqlite3_stmt *stmt;
@@ -519,7 +562,13 @@ verify_chain (MdnDb   *db,
       if (!load_movements (db, entry, error))
         return FALSE;
 
-      if (entry->seq != expected_seq)
+      if (entry->seq != expected_seq && g_strcmp0 (entry->branch, own_branch) != 0)
+        {
+          /* A gap in another branch's chain: resynchronise on this entry. */
+          g_free (last_hash);
+          last_hash = g_strdup (entry->prev_hash);
+        }
+      else if (entry->seq != expected_seq)
         {
           g_autofree char *e = g_strdup_printf ("seq %" G_GINT64_FORMAT, expected_seq);
           g_autofree char *f = g_strdup_printf ("seq %" G_GINT64_FORMAT, entry->seq);
@@ -575,9 +624,11 @@ static const struct {
     "ON s.member_id = p.member_id AND s.item = p.item AND s.lot = p.lot "
     "WHERE COALESCE (p.remaining, 0) IS NOT COALESCE (s.v, 0)" },
   { "stock",
-    "SELECT COALESCE (k.item, s.item), COALESCE (s.v, 0), COALESCE (k.qty, 0) FROM stock k "
-    "FULL OUTER JOIN (SELECT item, SUM (delta) v FROM movements WHERE account = 'stock' GROUP BY item) s "
-    "ON s.item = k.item WHERE COALESCE (k.qty, 0) IS NOT COALESCE (s.v, 0)" },
+    "SELECT COALESCE (k.branch, s.branch) || ' ' || COALESCE (k.item, s.item), COALESCE (s.v, 0), "
+    "COALESCE (k.qty, 0) FROM stock k FULL OUTER JOIN "
+    "(SELECT e.branch, m.item, SUM (m.delta) v FROM movements m JOIN entries e ON e.id = m.entry_id "
+    "WHERE m.account = 'stock' GROUP BY e.branch, m.item) s "
+    "ON s.branch = k.branch AND s.item = k.item WHERE COALESCE (k.qty, 0) IS NOT COALESCE (s.v, 0)" },
 };
 
 static gboolean
@@ -741,7 +792,7 @@ mdn_ledger_verify (MdnStore     *store,
 
   if (!mdn_db_begin (store->db, FALSE, error))
     return FALSE;
-  ok = verify_chain (store->db, &v, error) &&
+  ok = verify_chain (store->db, store->branch_code, &v, error) &&
        verify_sums (store->db, &v, error) &&
        verify_replay (store, &v, error);
   mdn_db_rollback (store->db);

@@ -80,6 +80,8 @@ typedef struct
 } MdnKindDef;
 
 const MdnKindDef *mdn_ledger_lookup_kind (const char *kind);
+gboolean          mdn_ledger_kind_is_master (const char *kind);
+gboolean          mdn_entry_is_shared    (MdnEntry *entry);
 
 typedef void (*MdnVerifyFunc) (const char *what,
                                const char *expected,

@@ -13,6 +13,12 @@ static const MdnOpDef *const op_tables[] = {
   mdn_member_ops,
   mdn_master_ops,
   mdn_staff_ops,
+  mdn_catalog_ops,
+  mdn_sales_ops,
+  mdn_package_ops,
+  mdn_timed_ops,
+  mdn_points_ops,
+  mdn_report_ops,
 };
 
 const char *
@@ -198,8 +204,12 @@ mdn_ops_run (MdnOpCtx   *ctx,
   ctx->role = role;
   if (role < def->min_role)
     {
-      g_set_error (error, MDN_ERROR, MDN_ERROR_PERMISSION_DENIED,
-                   _("A %s may not do “%s”; ask a manager"), mdn_role_name (role), name);
+      if (role == MDN_ROLE_CASHIER)
+        g_set_error (error, MDN_ERROR, MDN_ERROR_PERMISSION_DENIED,
+                     _("A cashier may not do “%s”; ask a manager"), name);
+      else
+        g_set_error (error, MDN_ERROR, MDN_ERROR_PERMISSION_DENIED,
+                     _("A manager may not do “%s”; ask an administrator"), name);
       if (mdn_db_begin (ctx->db, TRUE, NULL))
         {
           oplog (ctx, name, FALSE, "permission_denied");

@@ -54,6 +54,17 @@ extern const MdnOpDef mdn_staff_ops[];
 extern const MdnOpDef mdn_master_ops[];
 extern const MdnKindDef mdn_member_kinds[];
 extern const MdnKindDef mdn_master_kinds[];
+extern const MdnOpDef mdn_catalog_ops[];
+extern const MdnOpDef mdn_sales_ops[];
+extern const MdnOpDef mdn_package_ops[];
+extern const MdnOpDef mdn_timed_ops[];
+extern const MdnOpDef mdn_points_ops[];
+extern const MdnOpDef mdn_report_ops[];
+extern const MdnKindDef mdn_catalog_kinds[];
+extern const MdnKindDef mdn_sales_kinds[];
+extern const MdnKindDef mdn_package_kinds[];
+extern const MdnKindDef mdn_timed_kinds[];
+extern const MdnKindDef mdn_points_kinds[];
 
 MdnOpCtx       *mdn_op_ctx_new      (MdnStore    *store,
                                      const char  *staff,

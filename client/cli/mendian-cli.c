@@ -2,8 +2,10 @@
  * lines out, over the same operations as the POS. */
 #define G_LOG_DOMAIN "mendian-cli"
 
+#include <glib-unix.h>
 #include <glib/gi18n-lib.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -12,6 +14,7 @@
 #include "mdn-ledger.h"
 #include "mdn-ops.h"
 #include "mdn-store.h"
+#include "mdn-sync.h"
 
 static char *opt_db = NULL;
 static char *opt_staff = NULL;
@@ -28,6 +31,11 @@ static const char usage_text[] =
   "                        exit status 1 on any mismatch\n"
   "  backup --to FILE      consistent copy of the database while it is in use\n"
   "  ops                   list the operations exec accepts\n"
+  "  link --server URL --token T [--ca FILE | --pin-sha256 HEX]\n"
+  "                        link the branch to mendian-server (again to change it)\n"
+  "  sync [--watch]        push this branch's entries, pull the chain's; prints\n"
+  "                        {pushed, pulled, acked_seq, feed_position}; --watch keeps\n"
+  "                        syncing (one JSON line per sync) until interrupted\n"
   "\n"
   "Environment:\n"
   "  MENDIAN_PASSWORD      the staff member's password for exec\n"
@@ -217,6 +225,105 @@ cmd_backup (MdnStore *store, int argc, char **argv)
   return 0;
 }
 
+static int
+cmd_link (MdnStore *store, int argc, char **argv)
+{
+  g_autofree char *server = NULL, *token = NULL, *ca = NULL, *pin = NULL;
+  GOptionEntry entries[] = {
+    { "server", 0, 0, G_OPTION_ARG_STRING, &server, "Server URL, like https://hq.example.com:8443/", "URL" },
+    { "token", 0, 0, G_OPTION_ARG_STRING, &token, "This branch's token from “mendian-server branch add”", "T" },
+    { "ca", 0, 0, G_OPTION_ARG_FILENAME, &ca, "CA certificate(s) to verify the server with (PEM)", "FILE" },
+    { "pin-sha256", 0, 0, G_OPTION_ARG_STRING, &pin, "SHA-256 of the server certificate (DER), hex", "HEX" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) oc = g_option_context_new ("- link the branch to the server");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) out = json_object_new ();
+
+  g_option_context_add_main_entries (oc, entries, NULL);
+  if (!g_option_context_parse (oc, &argc, &argv, &error))
+    return fail (error);
+  if (!mdn_sync_link (store, server, token, ca, pin, &error))
+    return fail (error);
+  json_object_set_boolean_member (out, "ok", TRUE);
+  json_object_set_string_member (out, "server", server);
+  json_object_set_string_member (out, "branch_code", store->branch_code);
+  print_json (out);
+  return 0;
+}
+
+static void
+print_sync (const MdnSyncResult *r,
+            const GError        *error,
+            gpointer             user_data)
+{
+  g_autoptr(JsonObject) out = json_object_new ();
+
+  json_object_set_boolean_member (out, "ok", r != NULL);
+  if (r)
+    {
+      json_object_set_int_member (out, "pushed", r->pushed);
+      json_object_set_int_member (out, "pulled", r->pulled);
+      json_object_set_int_member (out, "acked_seq", r->acked_seq);
+      json_object_set_int_member (out, "feed_position", r->feed_position);
+    }
+  else
+    {
+      JsonObject *e = json_object_new ();
+
+      json_object_set_string_member (e, "code", mdn_error_name (error));
+      json_object_set_string_member (e, "message", error->message);
+      json_object_set_object_member (out, "error", e);
+    }
+  print_json (out);
+}
+
+static gboolean
+stop_watch (gpointer user_data)
+{
+  g_cancellable_cancel (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+static int
+cmd_sync (MdnStore *store, int argc, char **argv)
+{
+  gboolean watch = FALSE;
+  int interval = 10;
+  GOptionEntry entries[] = {
+    { "watch", 0, 0, G_OPTION_ARG_NONE, &watch, "Keep syncing until interrupted", NULL },
+    { "interval", 0, 0, G_OPTION_ARG_INT, &interval, "With --watch: seconds between syncs besides notices (default 10)", "S" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) oc = g_option_context_new ("- sync with the server");
+  g_autoptr(GError) error = NULL;
+  MdnSyncResult result = { 0 };
+
+  g_option_context_add_main_entries (oc, entries, NULL);
+  if (!g_option_context_parse (oc, &argc, &argv, &error))
+    return fail (error);
+  if (watch)
+    {
+      g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+      guint term = g_unix_signal_add (SIGTERM, stop_watch, cancellable);
+      guint intr = g_unix_signal_add (SIGINT, stop_watch, cancellable);
+      gboolean ok = mdn_sync_watch (store, (guint) MAX (interval, 1), print_sync, NULL, cancellable, &error);
+
+      g_source_remove (term);
+      g_source_remove (intr);
+      if (!ok)
+        return fail (error);
+      return 0;
+    }
+  if (!mdn_sync_run (store, &result, NULL, &error))
+    {
+      print_sync (NULL, error, NULL);
+      return fail (error);
+    }
+  print_sync (&result, NULL, NULL);
+  return 0;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -274,6 +381,10 @@ main (int argc, char **argv)
     return cmd_verify (store);
   if (g_str_equal (command, "backup"))
     return cmd_backup (store, argc - 1, argv + 1);
+  if (g_str_equal (command, "link"))
+    return cmd_link (store, argc - 1, argv + 1);
+  if (g_str_equal (command, "sync"))
+    return cmd_sync (store, argc - 1, argv + 1);
 
   g_printerr ("mendian-cli: unknown command “%s”; run mendian-cli --help\n", command);
   return 2;

@@ -113,7 +113,11 @@ CREATE TABLE member_packages (
   PRIMARY KEY (member_id, item, lot)
 ) WITHOUT ROWID;
 
+-- Stock per branch and item: a branch also applies other branches' entries
+-- (a member's sale elsewhere), whose goods left that branch's shelves.
 CREATE TABLE stock (
-  item TEXT PRIMARY KEY,
-  qty  INTEGER NOT NULL
+  branch TEXT NOT NULL,
+  item   TEXT NOT NULL,
+  qty    INTEGER NOT NULL,
+  PRIMARY KEY (branch, item)
 ) WITHOUT ROWID;

@@ -1,0 +1,49 @@
+/* pos-cart.h: the sale being rung up, before it is paid. No widgets, no
+ * rules: the prices come from product.search and the totals from the
+ * "sale" operation itself (see pos_session_preview). */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  char    *sku;
+  char    *name;
+  char    *kind;
+  gint64   price_fen;
+  gint64   qty;
+  gboolean no_discount;
+} PosLine;
+
+typedef struct _PosCart PosCart;
+
+PosCart    *pos_cart_new          (void);
+void        pos_cart_free         (PosCart     *cart);
+void        pos_cart_clear        (PosCart     *cart);
+guint       pos_cart_get_n_lines  (PosCart     *cart);
+PosLine    *pos_cart_get_line     (PosCart     *cart,
+                                   guint        index);
+guint       pos_cart_add          (PosCart     *cart,
+                                   JsonObject  *product,
+                                   gint64       qty);
+void        pos_cart_set_qty      (PosCart     *cart,
+                                   guint        index,
+                                   gint64       qty);
+void        pos_cart_remove       (PosCart     *cart,
+                                   guint        index);
+gint64      pos_cart_count_items  (PosCart     *cart);
+gint64      pos_line_total        (PosLine     *line);
+gint64      pos_cart_list_total   (PosCart     *cart);
+void        pos_cart_set_card     (PosCart     *cart,
+                                   const char  *card_no);
+const char *pos_cart_get_card     (PosCart     *cart);
+/* {card?, lines: [{sku, qty}], tenders, pin?} for the "sale" operation. */
+JsonObject *pos_cart_sale_args    (PosCart     *cart,
+                                   JsonArray   *tenders,
+                                   const char  *pin);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PosCart, pos_cart_free)
+
+G_END_DECLS

@@ -1,0 +1,398 @@
+/* pos-forms.c */
+#define G_LOG_DOMAIN "pos-forms"
+
+#include <glib/gi18n.h>
+#include <string.h>
+
+#include "pos-forms.h"
+#include "pos-session.h"
+#include "pos-window.h"
+
+struct _PosForm
+{
+  AdwWindow      parent_instance;
+  GtkWidget     *accept_button;
+  GtkWidget     *cancel_button;
+  GtkWidget     *content;
+  GtkWidget     *body_label;
+  GtkWidget     *hint_label;
+  GtkWidget     *error_label;
+  GtkWidget     *group;
+  GHashTable    *fields;     /* key → row */
+  GtkWidget     *first;
+  PosFormAccept  accept;
+  gpointer       user_data;
+  GDestroyNotify destroy;
+};
+
+G_DEFINE_FINAL_TYPE (PosForm, pos_form, ADW_TYPE_WINDOW)
+
+static void
+form_accept_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  pos_form_accept (POS_FORM (widget));
+}
+
+static void
+form_cancel_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  gtk_window_close (GTK_WINDOW (widget));
+}
+
+static void
+pos_form_dispose (GObject *object)
+{
+  PosForm *self = POS_FORM (object);
+
+  if (self->destroy)
+    g_clear_pointer (&self->user_data, self->destroy);
+  g_clear_pointer (&self->fields, g_hash_table_unref);
+  gtk_widget_dispose_template (GTK_WIDGET (self), POS_TYPE_FORM);
+  G_OBJECT_CLASS (pos_form_parent_class)->dispose (object);
+}
+
+static void
+pos_form_class_init (PosFormClass *klass)
+{
+  GtkWidgetClass *wc = GTK_WIDGET_CLASS (klass);
+
+  pos_ensure_resources ();
+  G_OBJECT_CLASS (klass)->dispose = pos_form_dispose;
+  gtk_widget_class_set_template_from_resource (wc, "/org/mendian/Pos/pos-form.ui");
+  gtk_widget_class_bind_template_child (wc, PosForm, accept_button);
+  gtk_widget_class_bind_template_child (wc, PosForm, cancel_button);
+  gtk_widget_class_bind_template_child (wc, PosForm, content);
+  gtk_widget_class_bind_template_child (wc, PosForm, body_label);
+  gtk_widget_class_bind_template_child (wc, PosForm, hint_label);
+  gtk_widget_class_bind_template_child (wc, PosForm, error_label);
+  gtk_widget_class_bind_template_child (wc, PosForm, group);
+  gtk_widget_class_install_action (wc, "form.accept", NULL, form_accept_action);
+  gtk_widget_class_install_action (wc, "form.cancel", NULL, form_cancel_action);
+  gtk_widget_class_add_binding_action (wc, GDK_KEY_Escape, 0, "form.cancel", NULL);
+}
+
+static void
+pos_form_init (PosForm *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->fields = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+}
+
+PosForm *
+pos_form_new (GtkWidget  *parent,
+              const char *title,
+              const char *accept_label)
+{
+  PosForm *self = g_object_new (POS_TYPE_FORM, "title", title, NULL);
+  GtkRoot *root = parent ? gtk_widget_get_root (parent) : NULL;
+
+  if (GTK_IS_WINDOW (root))
+    gtk_window_set_transient_for (GTK_WINDOW (self), GTK_WINDOW (root));
+  gtk_button_set_label (GTK_BUTTON (self->accept_button), accept_label);
+  return self;
+}
+
+void
+pos_form_set_body (PosForm    *self,
+                   const char *text)
+{
+  gtk_label_set_text (GTK_LABEL (self->body_label), text);
+  gtk_widget_set_visible (self->body_label, text && *text);
+}
+
+void
+pos_form_set_hint (PosForm    *self,
+                   const char *markup)
+{
+  gtk_label_set_markup (GTK_LABEL (self->hint_label), markup ? markup : "");
+  gtk_widget_set_visible (self->hint_label, markup && *markup);
+}
+
+void
+pos_form_set_error (PosForm    *self,
+                    const char *text)
+{
+  gtk_label_set_text (GTK_LABEL (self->error_label), text ? text : "");
+  gtk_widget_set_visible (self->error_label, text && *text);
+  if (text && *text)
+    gtk_widget_error_bell (GTK_WIDGET (self));
+}
+
+void
+pos_form_set_destructive (PosForm  *self,
+                          gboolean  destructive)
+{
+  if (destructive)
+    {
+      gtk_widget_remove_css_class (self->accept_button, "suggested-action");
+      gtk_widget_add_css_class (self->accept_button, "destructive-action");
+    }
+}
+
+static void
+row_activated (AdwEntryRow *row,
+               PosForm     *self)
+{
+  pos_form_accept (self);
+}
+
+GtkWidget *
+pos_form_add_field (PosForm      *self,
+                    const char   *key,
+                    const char   *label,
+                    PosFieldKind  kind,
+                    const char   *initial)
+{
+  GtkWidget *row;
+
+  if (kind == POS_FIELD_PASSWORD)
+    row = adw_password_entry_row_new ();
+  else
+    row = adw_entry_row_new ();
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), label);
+  switch (kind)
+    {
+    case POS_FIELD_MONEY:
+    case POS_FIELD_NUMBER:
+      adw_entry_row_set_input_purpose (ADW_ENTRY_ROW (row), GTK_INPUT_PURPOSE_NUMBER);
+      break;
+    case POS_FIELD_PASSWORD:
+      adw_entry_row_set_input_purpose (ADW_ENTRY_ROW (row), GTK_INPUT_PURPOSE_PIN);
+      break;
+    case POS_FIELD_DATE:
+    case POS_FIELD_TEXT:
+    default:
+      break;
+    }
+  if (initial)
+    gtk_editable_set_text (GTK_EDITABLE (row), initial);
+  g_signal_connect (row, "entry-activated", G_CALLBACK (row_activated), self);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (self->group), row);
+  g_hash_table_insert (self->fields, g_strdup (key), row);
+  if (self->first == NULL)
+    self->first = row;
+  return row;
+}
+
+GtkWidget *
+pos_form_add_choice (PosForm           *self,
+                     const char        *key,
+                     const char        *label,
+                     const char *const *ids,
+                     const char *const *labels,
+                     guint              selected)
+{
+  GtkWidget *row = adw_combo_row_new ();
+  g_autoptr(GtkStringList) model = gtk_string_list_new ((const char *const *) labels);
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), label);
+  adw_combo_row_set_model (ADW_COMBO_ROW (row), G_LIST_MODEL (model));
+  adw_combo_row_set_selected (ADW_COMBO_ROW (row), selected);
+  g_object_set_data_full (G_OBJECT (row), "ids", g_strdupv ((char **) ids), (GDestroyNotify) g_strfreev);
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (self->group), row);
+  g_hash_table_insert (self->fields, g_strdup (key), row);
+  if (self->first == NULL)
+    self->first = row;
+  return row;
+}
+
+void
+pos_form_add_widget (PosForm   *self,
+                     GtkWidget *widget)
+{
+  gtk_box_insert_child_after (GTK_BOX (self->content), widget, self->group);
+}
+
+const char *
+pos_form_get (PosForm    *self,
+              const char *key)
+{
+  GtkWidget *row = g_hash_table_lookup (self->fields, key);
+
+  g_return_val_if_fail (row != NULL, NULL);
+  if (ADW_IS_COMBO_ROW (row))
+    {
+      char **ids = g_object_get_data (G_OBJECT (row), "ids");
+      guint i = adw_combo_row_get_selected (ADW_COMBO_ROW (row));
+
+      return ids && i < g_strv_length (ids) ? ids[i] : NULL;
+    }
+  return gtk_editable_get_text (GTK_EDITABLE (row));
+}
+
+/* FALSE (with the error shown) when the field is not an amount. */
+gboolean
+pos_form_get_money (PosForm    *self,
+                    const char *key,
+                    gint64     *out_fen)
+{
+  const char *text = pos_form_get (self, key);
+
+  if (!pos_parse_money (text, out_fen))
+    {
+      g_autofree char *msg = g_strdup_printf (_("“%s” is not an amount; type yuan like 100 or 12.50"), text);
+      pos_form_set_error (self, msg);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+GtkWidget *
+pos_form_get_widget (PosForm    *self,
+                     const char *key)
+{
+  return g_hash_table_lookup (self->fields, key);
+}
+
+const char *
+pos_form_get_hint (PosForm *self)
+{
+  return gtk_label_get_text (GTK_LABEL (self->hint_label));
+}
+
+void
+pos_form_accept (PosForm *self)
+{
+  g_object_ref (self);
+  if (self->accept == NULL || self->accept (self, self->user_data))
+    gtk_window_close (GTK_WINDOW (self));
+  g_object_unref (self);
+}
+
+void
+pos_form_run (PosForm        *self,
+              PosFormAccept   accept,
+              gpointer        user_data,
+              GDestroyNotify  destroy)
+{
+  self->accept = accept;
+  self->user_data = user_data;
+  self->destroy = destroy;
+  gtk_widget_set_visible (self->group, self->first != NULL);
+  gtk_window_present (GTK_WINDOW (self));
+  if (self->first)
+    gtk_widget_grab_focus (self->first);
+  else
+    gtk_widget_grab_focus (self->accept_button);
+}
+
+/* PIN pad ----------------------------------------------------------------- */
+
+static void
+pin_key_clicked (GtkButton *button,
+                 GtkEditable *entry)
+{
+  const char *key = g_object_get_data (G_OBJECT (button), "key");
+  g_autofree char *text = NULL;
+
+  if (g_str_equal (key, "C"))
+    text = g_strdup ("");
+  else if (g_str_equal (key, "<"))
+    {
+      const char *cur = gtk_editable_get_text (entry);
+      text = g_strndup (cur, *cur ? strlen (cur) - 1 : 0);
+    }
+  else
+    text = g_strconcat (gtk_editable_get_text (entry), key, NULL);
+  gtk_editable_set_text (entry, text);
+  gtk_editable_set_position (entry, -1);
+}
+
+GtkWidget *
+pos_pin_pad_new (GtkEditable *entry)
+{
+  static const char *const keys[] = { "1", "2", "3", "4", "5", "6", "7", "8", "9", "C", "0", "<" };
+  GtkWidget *grid = gtk_grid_new ();
+
+  gtk_grid_set_row_spacing (GTK_GRID (grid), 6);
+  gtk_grid_set_column_spacing (GTK_GRID (grid), 6);
+  gtk_grid_set_row_homogeneous (GTK_GRID (grid), TRUE);
+  gtk_grid_set_column_homogeneous (GTK_GRID (grid), TRUE);
+  gtk_widget_set_halign (grid, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (grid, "pin-pad");
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    {
+      GtkWidget *b = gtk_button_new_with_label (g_str_equal (keys[i], "<") ? "⌫" : keys[i]);
+
+      g_object_set_data (G_OBJECT (b), "key", (gpointer) keys[i]);
+      gtk_widget_set_focus_on_click (b, FALSE);
+      gtk_widget_set_size_request (b, 64, 48);
+      gtk_widget_add_css_class (b, "title-3");
+      g_signal_connect (b, "clicked", G_CALLBACK (pin_key_clicked), entry);
+      gtk_grid_attach (GTK_GRID (grid), b, i % 3, i / 3, 1, 1);
+    }
+  return grid;
+}
+
+/* Errors, toasts, confirmations ------------------------------------------ */
+
+void
+pos_show_error (GtkWidget    *widget,
+                const char   *heading,
+                const GError *error)
+{
+  GtkRoot *root = widget ? gtk_widget_get_root (widget) : NULL;
+  g_autofree char *hint = pos_error_dup_hint (error);
+  GtkWidget *dialog;
+
+  g_message ("%s: %s", heading, error->message);
+  dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL, heading, hint);
+  adw_message_dialog_add_response (ADW_MESSAGE_DIALOG (dialog), "close", _("_OK"));
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "close");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "close");
+  gtk_widget_error_bell (dialog);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+void
+pos_toast (GtkWidget  *widget,
+           const char *message)
+{
+  PosWindow *win = pos_window_from_widget (widget);
+
+  if (win)
+    pos_window_toast (win, message);
+}
+
+typedef struct
+{
+  PosConfirmed confirmed;
+  gpointer     user_data;
+} ConfirmData;
+
+static void
+confirm_response (AdwMessageDialog *dialog,
+                  const char       *response,
+                  ConfirmData      *data)
+{
+  if (g_str_equal (response, "accept"))
+    data->confirmed (data->user_data);
+}
+
+void
+pos_confirm (GtkWidget    *widget,
+             const char   *heading,
+             const char   *body,
+             const char   *accept_label,
+             gboolean      destructive,
+             PosConfirmed  confirmed,
+             gpointer      user_data)
+{
+  GtkRoot *root = widget ? gtk_widget_get_root (widget) : NULL;
+  GtkWidget *dialog = adw_message_dialog_new (GTK_IS_WINDOW (root) ? GTK_WINDOW (root) : NULL,
+                                              heading, body);
+  ConfirmData *data = g_new0 (ConfirmData, 1);
+
+  data->confirmed = confirmed;
+  data->user_data = user_data;
+  adw_message_dialog_add_responses (ADW_MESSAGE_DIALOG (dialog),
+                                    "cancel", _("_Cancel"), "accept", accept_label, NULL);
+  adw_message_dialog_set_response_appearance (ADW_MESSAGE_DIALOG (dialog), "accept",
+                                              destructive ? ADW_RESPONSE_DESTRUCTIVE
+                                                          : ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_default_response (ADW_MESSAGE_DIALOG (dialog), "accept");
+  adw_message_dialog_set_close_response (ADW_MESSAGE_DIALOG (dialog), "cancel");
+  g_signal_connect_data (dialog, "response", G_CALLBACK (confirm_response), data,
+                         (GClosureNotify) (void (*)(void)) g_free, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}

@@ -1,0 +1,361 @@
+/* pos-pay-dialog.c */
+#define G_LOG_DOMAIN "pos-pay"
+
+#include <glib/gi18n.h>
+
+#include "mdn-error.h"
+#include "mdn-money.h"
+#include "pos-forms.h"
+#include "pos-pay-dialog.h"
+
+struct _PosPayDialog
+{
+  AdwWindow   parent_instance;
+
+  PosSession *session;
+  char       *op;
+  JsonObject *args;
+  JsonObject *member;
+  gint64      due_fen;
+  gint64      change_fen;
+  gboolean    has_pin;
+  PosPaidFunc paid;
+  gpointer    user_data;
+  gboolean    busy;
+
+  GtkWidget  *confirm_button;
+  GtkWidget  *due_label;
+  GtkWidget  *cash_row;
+  GtkWidget  *bank_row;
+  GtkWidget  *wechat_row;
+  GtkWidget  *alipay_row;
+  GtkWidget  *balance_row;
+  GtkWidget  *state_title;
+  GtkWidget  *state_amount;
+  GtkWidget  *error_label;
+  GtkWidget  *pin_box;
+  GtkWidget  *balance_label;
+  GtkWidget  *pin_entry;
+};
+
+G_DEFINE_FINAL_TYPE (PosPayDialog, pos_pay_dialog, ADW_TYPE_WINDOW)
+
+static const char *const tender_names[] = { "cash", "bank", "wechat", "alipay", "balance" };
+
+static GtkWidget *
+tender_row (PosPayDialog *self,
+            const char   *tender)
+{
+  if (g_str_equal (tender, "cash")) return self->cash_row;
+  if (g_str_equal (tender, "bank")) return self->bank_row;
+  if (g_str_equal (tender, "wechat")) return self->wechat_row;
+  if (g_str_equal (tender, "alipay")) return self->alipay_row;
+  if (g_str_equal (tender, "balance")) return self->balance_row;
+  return NULL;
+}
+
+static void
+set_error (PosPayDialog *self,
+           const char   *text)
+{
+  gtk_label_set_text (GTK_LABEL (self->error_label), text ? text : "");
+  gtk_widget_set_visible (self->error_label, text && *text);
+}
+
+/* Sums the tenders; FALSE (error shown) when one isn't an amount. */
+static gboolean
+read_tenders (PosPayDialog *self,
+              gint64        amounts[G_N_ELEMENTS (tender_names)],
+              gint64       *given)
+{
+  *given = 0;
+  for (guint i = 0; i < G_N_ELEMENTS (tender_names); i++)
+    {
+      GtkWidget *row = tender_row (self, tender_names[i]);
+      const char *text = gtk_editable_get_text (GTK_EDITABLE (row));
+
+      amounts[i] = 0;
+      if (!gtk_widget_get_visible (row))
+        continue;
+      if (!pos_parse_money (text, &amounts[i]) || amounts[i] < 0)
+        {
+          g_autofree char *msg = g_strdup_printf (_("“%s” is not an amount; type yuan like 100 or 12.50"), text);
+          set_error (self, msg);
+          return FALSE;
+        }
+      *given += amounts[i];
+    }
+  return TRUE;
+}
+
+static void
+update (PosPayDialog *self)
+{
+  gint64 amounts[G_N_ELEMENTS (tender_names)];
+  gint64 given;
+  g_autofree char *text = NULL;
+
+  set_error (self, NULL);
+  self->change_fen = 0;
+  if (!read_tenders (self, amounts, &given))
+    {
+      gtk_widget_set_sensitive (self->confirm_button, FALSE);
+      return;
+    }
+  gtk_widget_set_visible (self->pin_box, self->has_pin && amounts[4] > 0);
+  if (given < self->due_fen)
+    {
+      gtk_label_set_text (GTK_LABEL (self->state_title), _("Still to pay"));
+      text = pos_money (self->due_fen - given);
+      gtk_widget_remove_css_class (self->state_amount, "success");
+      gtk_widget_add_css_class (self->state_amount, "warning");
+    }
+  else
+    {
+      self->change_fen = given - self->due_fen;
+      gtk_label_set_text (GTK_LABEL (self->state_title), _("Change"));
+      text = pos_money (self->change_fen);
+      gtk_widget_remove_css_class (self->state_amount, "warning");
+      gtk_widget_add_css_class (self->state_amount, "success");
+      if (self->change_fen > amounts[0])
+        set_error (self, _("Only cash can be more than the amount due; lower the other payments"));
+    }
+  gtk_label_set_text (GTK_LABEL (self->state_amount), text);
+  gtk_widget_set_sensitive (self->confirm_button, given >= self->due_fen);
+}
+
+void
+pos_pay_dialog_confirm (PosPayDialog *self)
+{
+  gint64 amounts[G_N_ELEMENTS (tender_names)];
+  gint64 given;
+  g_autoptr(JsonObject) args = json_object_new ();
+  g_autoptr(JsonObject) result = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonArray *tenders = json_array_new ();
+  g_autoptr(GList) members = json_object_get_members (self->args);
+
+  if (self->busy || !read_tenders (self, amounts, &given))
+    {
+      json_array_unref (tenders);
+      return;
+    }
+  for (GList *l = members; l; l = l->next)
+    json_object_set_member (args, l->data, json_node_copy (json_object_get_member (self->args, l->data)));
+  for (guint i = 0; i < G_N_ELEMENTS (tender_names); i++)
+    if (amounts[i] > 0)
+      {
+        JsonObject *t = json_object_new ();
+
+        json_object_set_string_member (t, "type", tender_names[i]);
+        json_object_set_int_member (t, "amount_fen", amounts[i]);
+        json_array_add_object_element (tenders, t);
+      }
+  json_object_set_array_member (args, "tenders", tenders);
+  if (amounts[4] > 0 && *gtk_editable_get_text (GTK_EDITABLE (self->pin_entry)))
+    json_object_set_string_member (args, "pin", gtk_editable_get_text (GTK_EDITABLE (self->pin_entry)));
+
+  self->busy = TRUE;
+  result = pos_session_run (self->session, self->op, args, &error);
+  self->busy = FALSE;
+  if (result == NULL)
+    {
+      g_autofree char *hint = pos_error_dup_hint (error);
+
+      set_error (self, hint);
+      gtk_widget_error_bell (GTK_WIDGET (self));
+      if (g_error_matches (error, MDN_ERROR, MDN_ERROR_WRONG_PIN) ||
+          g_error_matches (error, MDN_ERROR, MDN_ERROR_PIN_REQUIRED))
+        {
+          gtk_widget_set_visible (self->pin_box, TRUE);
+          gtk_editable_set_text (GTK_EDITABLE (self->pin_entry), "");
+          gtk_widget_grab_focus (self->pin_entry);
+        }
+      return;
+    }
+  g_object_ref (self);
+  if (self->paid)
+    self->paid (result, self->user_data);
+  gtk_window_close (GTK_WINDOW (self));
+  g_object_unref (self);
+}
+
+static void
+confirm_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  pos_pay_dialog_confirm (POS_PAY_DIALOG (widget));
+}
+
+static void
+cancel_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  gtk_window_close (GTK_WINDOW (widget));
+}
+
+/* Puts everything still due on @tender (param), taking it off cash. */
+static void
+fill_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  PosPayDialog *self = POS_PAY_DIALOG (widget);
+  const char *tender = g_variant_get_string (param, NULL);
+  GtkWidget *row = tender_row (self, tender);
+  gint64 amounts[G_N_ELEMENTS (tender_names)];
+  gint64 given, others = 0, put;
+  g_autofree char *text = NULL;
+
+  if (row == NULL || !gtk_widget_get_visible (row) || !read_tenders (self, amounts, &given))
+    return;
+  for (guint i = 1; i < G_N_ELEMENTS (tender_names); i++)
+    if (!g_str_equal (tender_names[i], tender))
+      others += amounts[i];
+  put = MAX (self->due_fen - others, 0);
+  if (!g_str_equal (tender, "cash"))
+    gtk_editable_set_text (GTK_EDITABLE (self->cash_row), "");
+  text = mdn_money_format_plain (put);
+  gtk_editable_set_text (GTK_EDITABLE (row), text);
+  gtk_widget_grab_focus (row);
+  update (self);
+  if (g_str_equal (tender, "balance") && self->has_pin)
+    gtk_widget_grab_focus (self->pin_entry);
+}
+
+static void
+pos_pay_dialog_dispose (GObject *object)
+{
+  PosPayDialog *self = POS_PAY_DIALOG (object);
+
+  g_clear_object (&self->session);
+  g_clear_pointer (&self->args, json_object_unref);
+  g_clear_pointer (&self->member, json_object_unref);
+  g_clear_pointer (&self->op, g_free);
+  gtk_widget_dispose_template (GTK_WIDGET (self), POS_TYPE_PAY_DIALOG);
+  G_OBJECT_CLASS (pos_pay_dialog_parent_class)->dispose (object);
+}
+
+static void
+pos_pay_dialog_class_init (PosPayDialogClass *klass)
+{
+  GtkWidgetClass *wc = GTK_WIDGET_CLASS (klass);
+  static const guint keys[] = { GDK_KEY_F5, GDK_KEY_F6, GDK_KEY_F7, GDK_KEY_F8, GDK_KEY_F9 };
+
+  pos_ensure_resources ();
+  G_OBJECT_CLASS (klass)->dispose = pos_pay_dialog_dispose;
+  gtk_widget_class_set_template_from_resource (wc, "/org/mendian/Pos/pos-pay-dialog.ui");
+  gtk_widget_class_bind_template_child (wc, PosPayDialog, confirm_button);
+  gtk_widget_class_bind_template_child (wc, PosPayDialog, due_label);
+  gtk_widget_class_bind_template_child (wc, PosPayDialog, cash_row);
+  gtk_widget_class_bind_template_child (wc, PosPayDialog, bank_row);
+  gtk_widget_class_bind_template_child (wc, PosPayDialog, wechat_row);
+  gtk_widget_class_bind_template_child (wc, PosPayDialog, alipay_row);
+  gtk_widget_class_bind_template_child (wc, PosPayDialog, balance_row);
+  gtk_widget_class_bind_template_child (wc, PosPayDialog, state_title);
+  gtk_widget_class_bind_template_child (wc, PosPayDialog, state_amount);
+  gtk_widget_class_bind_template_child (wc, PosPayDialog, error_label);
+  gtk_widget_class_bind_template_child (wc, PosPayDialog, pin_box);
+  gtk_widget_class_bind_template_child (wc, PosPayDialog, balance_label);
+  gtk_widget_class_bind_template_child (wc, PosPayDialog, pin_entry);
+  gtk_widget_class_install_action (wc, "pay.confirm", NULL, confirm_action);
+  gtk_widget_class_install_action (wc, "pay.cancel", NULL, cancel_action);
+  gtk_widget_class_install_action (wc, "pay.fill", "s", fill_action);
+  gtk_widget_class_add_binding_action (wc, GDK_KEY_Escape, 0, "pay.cancel", NULL);
+  gtk_widget_class_add_binding_action (wc, GDK_KEY_F12, 0, "pay.confirm", NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    gtk_widget_class_add_binding_action (wc, keys[i], 0, "pay.fill", "s", tender_names[i]);
+}
+
+static void
+row_activated (PosPayDialog *self)
+{
+  pos_pay_dialog_confirm (self);
+}
+
+static void
+pos_pay_dialog_init (PosPayDialog *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  for (guint i = 0; i < G_N_ELEMENTS (tender_names); i++)
+    {
+      GtkWidget *row = tender_row (self, tender_names[i]);
+
+      g_signal_connect_swapped (row, "changed", G_CALLBACK (update), self);
+      g_signal_connect_swapped (row, "entry-activated", G_CALLBACK (row_activated), self);
+    }
+  g_signal_connect_swapped (self->pin_entry, "activate", G_CALLBACK (row_activated), self);
+  gtk_box_append (GTK_BOX (self->pin_box), pos_pin_pad_new (GTK_EDITABLE (self->pin_entry)));
+}
+
+PosPayDialog *
+pos_pay_dialog_new (GtkWidget   *parent,
+                    PosSession  *session,
+                    const char  *op,
+                    JsonObject  *args,
+                    gint64       due_fen,
+                    JsonObject  *member,
+                    PosPaidFunc  paid,
+                    gpointer     user_data)
+{
+  PosPayDialog *self = g_object_new (POS_TYPE_PAY_DIALOG, NULL);
+  GtkRoot *root = parent ? gtk_widget_get_root (parent) : NULL;
+  g_autofree char *due = pos_money (due_fen);
+  g_autofree char *cash = mdn_money_format_plain (due_fen);
+
+  if (GTK_IS_WINDOW (root))
+    gtk_window_set_transient_for (GTK_WINDOW (self), GTK_WINDOW (root));
+  self->session = g_object_ref (session);
+  self->op = g_strdup (op);
+  self->args = json_object_ref (args);
+  self->due_fen = due_fen;
+  self->paid = paid;
+  self->user_data = user_data;
+  gtk_label_set_text (GTK_LABEL (self->due_label), due);
+  if (member)
+    {
+      g_autofree char *bal = pos_money (pos_json_int (member, "balance_fen", 0));
+      g_autofree char *sub = g_strdup_printf (_("%s has %s"), pos_json_str (member, "name", ""), bal);
+
+      self->member = json_object_ref (member);
+      self->has_pin = pos_json_int (member, "has_pin", FALSE);
+      gtk_widget_set_visible (self->balance_row, TRUE);
+      gtk_label_set_text (GTK_LABEL (self->balance_label), sub);
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->balance_row), sub);
+    }
+  /* The fastest cash sale: the amount due is already there; Enter pays it,
+     or type what the customer handed over to see the change. */
+  gtk_editable_set_text (GTK_EDITABLE (self->cash_row), cash);
+  update (self);
+  gtk_window_present (GTK_WINDOW (self));
+  gtk_widget_grab_focus (self->cash_row);
+  gtk_editable_select_region (GTK_EDITABLE (self->cash_row), 0, -1);
+  return self;
+}
+
+void
+pos_pay_dialog_set_tender (PosPayDialog *self,
+                           const char   *tender,
+                           const char   *amount)
+{
+  GtkWidget *row = tender_row (self, tender);
+
+  g_return_if_fail (row != NULL);
+  gtk_editable_set_text (GTK_EDITABLE (row), amount);
+}
+
+void
+pos_pay_dialog_set_pin (PosPayDialog *self,
+                        const char   *pin)
+{
+  gtk_editable_set_text (GTK_EDITABLE (self->pin_entry), pin);
+}
+
+gint64
+pos_pay_dialog_get_change (PosPayDialog *self)
+{
+  return self->change_fen;
+}
+
+const char *
+pos_pay_dialog_get_error (PosPayDialog *self)
+{
+  return gtk_widget_get_visible (self->error_label)
+         ? gtk_label_get_text (GTK_LABEL (self->error_label)) : NULL;
+}

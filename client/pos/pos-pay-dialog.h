@@ -1,0 +1,36 @@
+/* pos-pay-dialog.h: taking payment for a sale or a timed session: any mix
+ * of tenders, the member's PIN on a pad, change computed. It runs the
+ * operation itself, so the dialog stays open on an error to correct. */
+#pragma once
+
+#include <adwaita.h>
+
+#include "pos-session.h"
+
+G_BEGIN_DECLS
+
+#define POS_TYPE_PAY_DIALOG (pos_pay_dialog_get_type ())
+G_DECLARE_FINAL_TYPE (PosPayDialog, pos_pay_dialog, POS, PAY_DIALOG, AdwWindow)
+
+typedef void (*PosPaidFunc) (JsonObject *result, gpointer user_data);
+
+/* @args: the operation's arguments without tenders and pin; @member:
+ * member.show of the card, or NULL. */
+PosPayDialog *pos_pay_dialog_new        (GtkWidget   *parent,
+                                         PosSession  *session,
+                                         const char  *op,
+                                         JsonObject  *args,
+                                         gint64       due_fen,
+                                         JsonObject  *member,
+                                         PosPaidFunc  paid,
+                                         gpointer     user_data);
+void          pos_pay_dialog_set_tender (PosPayDialog *self,
+                                         const char   *tender,
+                                         const char   *amount);
+void          pos_pay_dialog_set_pin    (PosPayDialog *self,
+                                         const char   *pin);
+gint64        pos_pay_dialog_get_change (PosPayDialog *self);
+const char   *pos_pay_dialog_get_error  (PosPayDialog *self);
+void          pos_pay_dialog_confirm    (PosPayDialog *self);
+
+G_END_DECLS

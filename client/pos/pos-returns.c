@@ -1,0 +1,339 @@
+/* pos-returns.c: find a sale by its receipt, pick the lines and
+ * quantities, see the refund split by tender (from sale.return itself, in
+ * a transaction rolled back), confirm. */
+#define G_LOG_DOMAIN "pos-returns"
+
+#include <glib/gi18n.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "pos-forms.h"
+#include "pos-pages.h"
+#include "pos-printer.h"
+
+struct _PosReturns
+{
+  AdwBin      parent_instance;
+
+  PosSession *session;
+  JsonObject *sale;          /* receipt.show */
+  GPtrArray  *spins;         /* per sale line: its quantity to return */
+
+  GtkWidget  *receipt_entry;
+  GtkWidget  *error_label;
+  GtkWidget  *stack;
+  GtkWidget  *lines_group;
+  GtkWidget  *lines_list;
+  GtkWidget  *refund_label;
+  GtkWidget  *split_label;
+  GtkWidget  *confirm_button;
+};
+
+G_DEFINE_FINAL_TYPE (PosReturns, pos_returns, ADW_TYPE_BIN)
+
+static void
+set_error (PosReturns *self,
+           const char *text)
+{
+  gtk_label_set_text (GTK_LABEL (self->error_label), text ? text : "");
+  gtk_widget_set_visible (self->error_label, text != NULL);
+}
+
+static JsonArray *
+sale_lines (PosReturns *self)
+{
+  return self->sale && json_object_has_member (self->sale, "lines")
+         ? json_object_get_array_member (self->sale, "lines") : NULL;
+}
+
+static JsonObject *
+return_args (PosReturns *self,
+             gboolean    with_probe_tender)
+{
+  JsonObject *args = json_object_new ();
+  JsonArray *lines = json_array_new ();
+  JsonArray *sold = sale_lines (self);
+
+  json_object_set_string_member (args, "entry_id", pos_json_str (self->sale, "entry_id", ""));
+  for (guint i = 0; sold && i < self->spins->len; i++)
+    {
+      int qty = gtk_spin_button_get_value_as_int (g_ptr_array_index (self->spins, i));
+      JsonObject *o;
+
+      if (qty <= 0)
+        continue;
+      o = json_object_new ();
+      json_object_set_string_member (o, "sku", pos_json_str (json_array_get_object_element (sold, i), "sku", ""));
+      json_object_set_int_member (o, "qty", qty);
+      json_array_add_object_element (lines, o);
+    }
+  json_object_set_array_member (args, "lines", lines);
+  return args;
+}
+
+static guint
+n_picked (PosReturns *self)
+{
+  guint n = 0;
+
+  for (guint i = 0; self->spins && i < self->spins->len; i++)
+    n += gtk_spin_button_get_value_as_int (g_ptr_array_index (self->spins, i)) > 0;
+  return n;
+}
+
+static void
+update_refund (PosReturns *self)
+{
+  g_autoptr(JsonObject) args = NULL;
+  g_autoptr(JsonObject) preview = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) split = g_string_new (NULL);
+  g_autofree char *refund = NULL;
+  JsonArray *tenders;
+
+  set_error (self, NULL);
+  if (self->sale == NULL || n_picked (self) == 0)
+    {
+      gtk_label_set_text (GTK_LABEL (self->refund_label), "—");
+      gtk_label_set_text (GTK_LABEL (self->split_label), _("Choose what comes back"));
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), "returns.confirm", FALSE);
+      return;
+    }
+  args = return_args (self, FALSE);
+  preview = pos_session_preview (self->session, "sale.return", args, &error);
+  if (preview == NULL)
+    {
+      g_autofree char *hint = pos_error_dup_hint (error);
+      set_error (self, hint);
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), "returns.confirm", FALSE);
+      return;
+    }
+  refund = pos_money (pos_json_int (preview, "refund_fen", 0));
+  gtk_label_set_text (GTK_LABEL (self->refund_label), refund);
+  tenders = json_object_has_member (preview, "tenders") ? json_object_get_array_member (preview, "tenders") : NULL;
+  for (guint i = 0; tenders && i < json_array_get_length (tenders); i++)
+    {
+      JsonObject *t = json_array_get_object_element (tenders, i);
+      g_autofree char *a = pos_money (pos_json_int (t, "amount_fen", 0));
+
+      g_string_append_printf (split, "%s%s %s", split->len ? "\n" : "",
+                              pos_tender_label (pos_json_str (t, "type", "")), a);
+    }
+  if (pos_json_int (preview, "points_taken", 0) > 0)
+    g_string_append_printf (split, _("\n%" PRId64 " points taken back"), pos_json_int (preview, "points_taken", 0));
+  gtk_label_set_text (GTK_LABEL (self->split_label), split->str);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "returns.confirm", pos_session_can (self->session, "sale.return"));
+}
+
+static void
+show_sale (PosReturns *self)
+{
+  JsonArray *lines = sale_lines (self);
+  GtkWidget *child;
+  g_autofree char *title = NULL;
+
+  g_ptr_array_set_size (self->spins, 0);
+  while ((child = gtk_widget_get_first_child (self->lines_list)))
+    gtk_list_box_remove (GTK_LIST_BOX (self->lines_list), child);
+  if (self->sale == NULL)
+    {
+      gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "empty");
+      return;
+    }
+  {
+    g_autofree char *total = pos_money (pos_json_int (self->sale, "total_fen", 0));
+    g_autofree char *at = g_strndup (pos_json_str (self->sale, "at", ""), 16);
+
+    if (strlen (at) > 10)
+      at[10] = ' ';
+    title = g_strdup_printf (_("Receipt %s · %s · %s · total %s"), pos_json_str (self->sale, "receipt_no", ""),
+                             at, pos_json_str (self->sale, "staff", ""), total);
+  }
+  adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (self->lines_group), title);
+  adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (self->lines_group),
+                                         pos_json_str (self->sale, "card_no", NULL));
+  for (guint i = 0; lines && i < json_array_get_length (lines); i++)
+    {
+      JsonObject *l = json_array_get_object_element (lines, i);
+      GtkWidget *row = adw_action_row_new ();
+      gint64 can = pos_json_int (l, "returnable_qty", pos_json_int (l, "qty", 0));
+      GtkWidget *spin = gtk_spin_button_new_with_range (0, MAX (can, 0), 1);
+      g_autofree char *amount = pos_money (pos_json_int (l, "amount_fen", 0));
+      g_autofree char *sub = g_strdup_printf (_("Sold %" PRId64 " for %s · %" PRId64 " may come back"),
+                                              pos_json_int (l, "qty", 0), amount, can);
+      g_autofree char *name = g_markup_escape_text (pos_json_str (l, "name", pos_json_str (l, "sku", "")), -1);
+
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), name);
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), sub);
+      gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), 0);
+      gtk_widget_set_valign (spin, GTK_ALIGN_CENTER);
+      gtk_widget_set_sensitive (spin, can > 0);
+      g_signal_connect_swapped (spin, "value-changed", G_CALLBACK (update_refund), self);
+      adw_action_row_add_suffix (ADW_ACTION_ROW (row), spin);
+      gtk_list_box_append (GTK_LIST_BOX (self->lines_list), row);
+      g_ptr_array_add (self->spins, spin);
+    }
+  gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "sale");
+  update_refund (self);
+}
+
+void
+pos_returns_find (PosReturns *self,
+                  const char *receipt_no)
+{
+  g_autoptr(JsonObject) args = json_object_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *code = g_strstrip (g_strdup (receipt_no ? receipt_no : ""));
+  JsonObject *sale;
+
+  gtk_editable_set_text (GTK_EDITABLE (self->receipt_entry), "");
+  if (*code == '\0')
+    return;
+  json_object_set_string_member (args, "receipt_no", code);
+  sale = pos_session_run (self->session, "receipt.show", args, &error);
+  g_clear_pointer (&self->sale, json_object_unref);
+  if (sale == NULL)
+    {
+      g_autofree char *hint = pos_error_dup_hint (error);
+      show_sale (self);
+      set_error (self, hint);
+      gtk_widget_error_bell (GTK_WIDGET (self));
+      return;
+    }
+  if (g_strcmp0 (pos_json_str (sale, "kind", "sale"), "sale") != 0)
+    {
+      g_autofree char *msg = g_strdup_printf (_("Receipt %s is a %s, not a sale; only sales take returns"),
+                                              code, pos_kind_label (pos_json_str (sale, "kind", "")));
+      json_object_unref (sale);
+      show_sale (self);
+      set_error (self, msg);
+      return;
+    }
+  self->sale = sale;
+  show_sale (self);
+  /* Everything still returnable is picked; the cashier lowers what stays. */
+  for (guint i = 0; i < self->spins->len; i++)
+    {
+      GtkSpinButton *spin = g_ptr_array_index (self->spins, i);
+      double lo, hi;
+
+      gtk_spin_button_get_range (spin, &lo, &hi);
+      gtk_spin_button_set_value (spin, hi);
+    }
+  update_refund (self);
+}
+
+static void
+returned_confirmed (gpointer user_data)
+{
+  PosReturns *self = user_data;
+  g_autoptr(JsonObject) args = return_args (self, FALSE);
+  g_autoptr(JsonObject) r = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *refund = NULL, *msg = NULL;
+
+  r = pos_session_run (self->session, "sale.return", args, &error);
+  if (r == NULL)
+    {
+      pos_show_error (GTK_WIDGET (self), _("Return Not Made"), error);
+      return;
+    }
+  refund = pos_money (pos_json_int (r, "refund_fen", 0));
+  msg = g_strdup_printf (_("Returned: refund %s"), refund);
+  pos_toast (GTK_WIDGET (self), msg);
+  pos_printer_print_result (GTK_WIDGET (self), self->session, _("Return Receipt"), r);
+  g_clear_pointer (&self->sale, json_object_unref);
+  show_sale (self);
+  gtk_widget_grab_focus (self->receipt_entry);
+}
+
+static void
+confirm_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  PosReturns *self = POS_RETURNS (widget);
+  g_autofree char *body = NULL;
+
+  if (self->sale == NULL || n_picked (self) == 0)
+    return;
+  body = g_strdup_printf (_("%s is paid back as shown. This can't be undone."),
+                          gtk_label_get_text (GTK_LABEL (self->refund_label)));
+  pos_confirm (widget, _("Confirm Return?"), body, _("_Return"), TRUE, returned_confirmed, self);
+}
+
+/* Confirms without asking again (the question was answered elsewhere). */
+void
+pos_returns_confirm_now (PosReturns *self)
+{
+  returned_confirmed (self);
+}
+
+static void
+entry_activated (PosReturns *self)
+{
+  g_autofree char *text = g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->receipt_entry)));
+
+  pos_returns_find (self, text);
+}
+
+void
+pos_returns_set_session (PosReturns *self,
+                         PosSession *session)
+{
+  g_set_object (&self->session, session);
+}
+
+void
+pos_returns_shown (PosReturns *self)
+{
+  if (!pos_session_can (self->session, "sale.return"))
+    set_error (self, _("A cashier may look up receipts; a manager confirms the return "
+                       "(Switch Cashier, Ctrl+Shift+L)."));
+  gtk_widget_grab_focus (self->receipt_entry);
+}
+
+GtkWidget *
+pos_returns_get_entry (PosReturns *self)
+{
+  return self->receipt_entry;
+}
+
+static void
+pos_returns_dispose (GObject *object)
+{
+  PosReturns *self = POS_RETURNS (object);
+
+  g_clear_object (&self->session);
+  g_clear_pointer (&self->sale, json_object_unref);
+  g_clear_pointer (&self->spins, g_ptr_array_unref);
+  gtk_widget_dispose_template (GTK_WIDGET (self), POS_TYPE_RETURNS);
+  G_OBJECT_CLASS (pos_returns_parent_class)->dispose (object);
+}
+
+static void
+pos_returns_class_init (PosReturnsClass *klass)
+{
+  GtkWidgetClass *wc = GTK_WIDGET_CLASS (klass);
+
+  pos_ensure_resources ();
+  G_OBJECT_CLASS (klass)->dispose = pos_returns_dispose;
+  gtk_widget_class_set_template_from_resource (wc, "/org/mendian/Pos/pos-returns.ui");
+  gtk_widget_class_bind_template_child (wc, PosReturns, receipt_entry);
+  gtk_widget_class_bind_template_child (wc, PosReturns, error_label);
+  gtk_widget_class_bind_template_child (wc, PosReturns, stack);
+  gtk_widget_class_bind_template_child (wc, PosReturns, lines_group);
+  gtk_widget_class_bind_template_child (wc, PosReturns, lines_list);
+  gtk_widget_class_bind_template_child (wc, PosReturns, refund_label);
+  gtk_widget_class_bind_template_child (wc, PosReturns, split_label);
+  gtk_widget_class_bind_template_child (wc, PosReturns, confirm_button);
+  gtk_widget_class_install_action (wc, "returns.confirm", NULL, confirm_action);
+  gtk_widget_class_add_binding_action (wc, GDK_KEY_F12, 0, "returns.confirm", NULL);
+}
+
+static void
+pos_returns_init (PosReturns *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->spins = g_ptr_array_new ();
+  g_signal_connect_swapped (self->receipt_entry, "activate", G_CALLBACK (entry_activated), self);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "returns.confirm", FALSE);
+}

@@ -1,0 +1,392 @@
+/* pos-timed.c: the timed consumption board: every resource a tile, free
+ * or running with its elapsed time and current charge, updated live. */
+#define G_LOG_DOMAIN "pos-timed"
+
+#include <glib/gi18n.h>
+#include <inttypes.h>
+
+#include "mdn-clock.h"
+#include "mdn-error.h"
+#include "mdn-money.h"
+#include "pos-forms.h"
+#include "pos-pages.h"
+#include "pos-pay-dialog.h"
+#include "pos-printer.h"
+
+struct _PosTimed
+{
+  AdwBin      parent_instance;
+
+  PosSession *session;
+  JsonArray  *resources;
+  JsonArray  *sessions;
+  guint       tick_id;
+  guint       ticks;
+
+  GtkWidget  *stack;
+  GtkWidget  *board;
+};
+
+G_DEFINE_FINAL_TYPE (PosTimed, pos_timed, ADW_TYPE_BIN)
+
+static JsonObject *
+session_for (PosTimed   *self,
+             const char *resource)
+{
+  for (guint i = 0; self->sessions && i < json_array_get_length (self->sessions); i++)
+    {
+      JsonObject *s = json_array_get_object_element (self->sessions, i);
+
+      if (g_strcmp0 (pos_json_str (s, "resource", NULL), resource) == 0)
+        return s;
+    }
+  return NULL;
+}
+
+static char *
+elapsed_text (const char *started_at)
+{
+  g_autoptr(GDateTime) start = mdn_clock_parse (started_at);
+  g_autoptr(GDateTime) now = mdn_clock_now ();
+  gint64 s;
+
+  if (start == NULL)
+    return g_strdup ("");
+  s = MAX (g_date_time_difference (now, start) / G_TIME_SPAN_SECOND, 0);
+  return g_strdup_printf ("%" PRId64 ":%02d:%02d", s / 3600, (int) (s / 60 % 60), (int) (s % 60));
+}
+
+static GtkWidget *
+tile_new (PosTimed   *self,
+          JsonObject *resource)
+{
+  const char *code = pos_json_str (resource, "code", "");
+  JsonObject *s = session_for (self, code);
+  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
+  GtkWidget *name = gtk_label_new (pos_json_str (resource, "name", code));
+  GtkWidget *state, *elapsed, *charge;
+
+  gtk_widget_add_css_class (box, "card");
+  gtk_widget_add_css_class (box, "tile");
+  gtk_widget_add_css_class (name, "tile-name");
+  gtk_label_set_xalign (GTK_LABEL (name), 0);
+  gtk_box_append (GTK_BOX (box), name);
+  if (s)
+    {
+      g_autofree char *e = elapsed_text (pos_json_str (s, "started_at", NULL));
+      g_autofree char *c = pos_money (pos_json_int (s, "charge_fen", 0));
+      const char *card = pos_json_str (s, "card_no", NULL);
+      g_autofree char *who = card ? g_strdup_printf (_("Running · card %s"), card) : g_strdup (_("Running"));
+
+      gtk_widget_add_css_class (box, "running");
+      state = gtk_label_new (who);
+      gtk_widget_add_css_class (state, "accent");
+      elapsed = gtk_label_new (e);
+      gtk_widget_add_css_class (elapsed, "title-2");
+      gtk_widget_add_css_class (elapsed, "numeric");
+      charge = gtk_label_new (c);
+      gtk_widget_add_css_class (charge, "tile-charge");
+      gtk_widget_add_css_class (charge, "numeric");
+      g_object_set_data_full (G_OBJECT (elapsed), "started", g_strdup (pos_json_str (s, "started_at", NULL)), g_free);
+      g_object_set_data (G_OBJECT (box), "elapsed", elapsed);
+    }
+  else
+    {
+      state = gtk_label_new (_("Free"));
+      gtk_widget_add_css_class (state, "success");
+      elapsed = gtk_label_new ("—");
+      gtk_widget_add_css_class (elapsed, "title-2");
+      gtk_widget_add_css_class (elapsed, "dim-label");
+      charge = gtk_label_new (pos_json_str (resource, "plan", ""));
+      gtk_widget_add_css_class (charge, "dim-label");
+    }
+  gtk_label_set_xalign (GTK_LABEL (state), 0);
+  gtk_label_set_xalign (GTK_LABEL (elapsed), 0);
+  gtk_label_set_xalign (GTK_LABEL (charge), 1);
+  gtk_widget_set_vexpand (charge, TRUE);
+  gtk_widget_set_valign (charge, GTK_ALIGN_END);
+  gtk_box_append (GTK_BOX (box), state);
+  gtk_box_append (GTK_BOX (box), elapsed);
+  gtk_box_append (GTK_BOX (box), charge);
+  g_object_set_data_full (G_OBJECT (box), "code", g_strdup (code), g_free);
+  return box;
+}
+
+static void
+reload (PosTimed *self)
+{
+  g_autoptr(JsonObject) args = json_object_new ();
+  g_autoptr(JsonObject) res = NULL;
+  g_autoptr(JsonObject) ses = NULL;
+  g_autoptr(GError) error = NULL;
+  GtkWidget *child;
+  int selected = -1;
+  GList *sel;
+
+  if (!pos_session_is_logged_in (self->session))
+    return;
+  sel = gtk_flow_box_get_selected_children (GTK_FLOW_BOX (self->board));
+  if (sel)
+    selected = gtk_flow_box_child_get_index (sel->data);
+  g_list_free (sel);
+
+  res = pos_session_run (self->session, "resource.list", args, &error);
+  if (res)
+    ses = pos_session_run (self->session, "timed.list", args, &error);
+  g_clear_pointer (&self->resources, json_array_unref);
+  g_clear_pointer (&self->sessions, json_array_unref);
+  if (ses == NULL)
+    {
+      g_autofree char *hint = pos_error_dup_hint (error);
+      g_warning ("%s", hint);
+      gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "empty");
+      return;
+    }
+  self->resources = json_array_ref (json_object_get_array_member (res, "resources"));
+  self->sessions = json_array_ref (json_object_get_array_member (ses, "sessions"));
+  while ((child = gtk_widget_get_first_child (self->board)))
+    gtk_flow_box_remove (GTK_FLOW_BOX (self->board), child);
+  for (guint i = 0; i < json_array_get_length (self->resources); i++)
+    gtk_flow_box_append (GTK_FLOW_BOX (self->board),
+                         tile_new (self, json_array_get_object_element (self->resources, i)));
+  gtk_stack_set_visible_child_name (GTK_STACK (self->stack),
+                                    json_array_get_length (self->resources) ? "board" : "empty");
+  if (selected >= 0)
+    {
+      GtkFlowBoxChild *c = gtk_flow_box_get_child_at_index (GTK_FLOW_BOX (self->board), selected);
+      if (c)
+        gtk_flow_box_select_child (GTK_FLOW_BOX (self->board), c);
+    }
+}
+
+/* Elapsed time every second; charges from timed.list every five. */
+static gboolean
+tick (gpointer user_data)
+{
+  PosTimed *self = user_data;
+
+  if (++self->ticks % 5 == 0)
+    {
+      reload (self);
+      return G_SOURCE_CONTINUE;
+    }
+  for (GtkWidget *c = gtk_widget_get_first_child (self->board); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *tile = gtk_flow_box_child_get_child (GTK_FLOW_BOX_CHILD (c));
+      GtkWidget *elapsed = g_object_get_data (G_OBJECT (tile), "elapsed");
+
+      if (elapsed)
+        {
+          g_autofree char *e = elapsed_text (g_object_get_data (G_OBJECT (elapsed), "started"));
+          gtk_label_set_text (GTK_LABEL (elapsed), e);
+        }
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+/* Start ------------------------------------------------------------------ */
+
+static gboolean
+start_accepted (PosForm *form,
+                gpointer user_data)
+{
+  PosTimed *self = user_data;
+  const char *code = g_object_get_data (G_OBJECT (form), "code");
+  const char *card = g_strstrip ((char *) pos_form_get (form, "card"));
+  g_autoptr(JsonObject) args = json_object_new ();
+  g_autoptr(JsonObject) r = NULL;
+  g_autoptr(GError) error = NULL;
+
+  json_object_set_string_member (args, "resource", code);
+  if (*card)
+    json_object_set_string_member (args, "card", card);
+  r = pos_session_run (self->session, "timed.start", args, &error);
+  if (r == NULL)
+    {
+      g_autofree char *hint = pos_error_dup_hint (error);
+      pos_form_set_error (form, hint);
+      return FALSE;
+    }
+  reload (self);
+  return TRUE;
+}
+
+static void
+start (PosTimed   *self,
+       JsonObject *resource)
+{
+  PosForm *form = pos_form_new (GTK_WIDGET (self), _("Start"), _("_Start"));
+  g_autofree char *body = g_strdup_printf (_("%s, billed by plan %s. Scan a member card to bill "
+                                             "at the member's price, or leave it empty."),
+                                           pos_json_str (resource, "name", ""), pos_json_str (resource, "plan", ""));
+
+  pos_form_set_body (form, body);
+  pos_form_add_field (form, "card", _("Member card (optional)"), POS_FIELD_TEXT, NULL);
+  g_object_set_data_full (G_OBJECT (form), "code", g_strdup (pos_json_str (resource, "code", "")), g_free);
+  pos_form_run (form, start_accepted, self, NULL);
+}
+
+/* Stop and pay ------------------------------------------------------------ */
+
+static void
+stopped (JsonObject *result,
+         gpointer    user_data)
+{
+  PosTimed *self = user_data;
+  g_autofree char *total = pos_money (pos_json_int (result, "total_fen", 0));
+  g_autofree char *msg = g_strdup_printf (_("Session paid: %s"), total);
+
+  pos_toast (GTK_WIDGET (self), msg);
+  pos_printer_print_result (GTK_WIDGET (self), self->session, _("Timed Session"), result);
+  reload (self);
+}
+
+static void
+stop (PosTimed   *self,
+      JsonObject *s)
+{
+  g_autoptr(JsonObject) args = json_object_new ();
+  g_autoptr(JsonObject) probe = json_object_new ();
+  g_autoptr(JsonObject) preview = NULL;
+  g_autoptr(JsonObject) member = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonArray *tenders = json_array_new ();
+  JsonObject *cash = json_object_new ();
+  const char *card = pos_json_str (s, "card_no", NULL);
+
+  json_object_set_string_member (args, "session_id", pos_json_str (s, "session_id", ""));
+  /* The amount due, from timed.stop itself in a transaction rolled back. */
+  json_object_set_string_member (probe, "session_id", pos_json_str (s, "session_id", ""));
+  json_object_set_string_member (cash, "type", "cash");
+  json_object_set_int_member (cash, "amount_fen", MDN_MONEY_MAX / 1000);
+  json_array_add_object_element (tenders, cash);
+  json_object_set_array_member (probe, "tenders", tenders);
+  preview = pos_session_preview (self->session, "timed.stop", probe, &error);
+  if (preview == NULL)
+    {
+      pos_show_error (GTK_WIDGET (self), _("The Session Can't Be Stopped"), error);
+      return;
+    }
+  if (card)
+    {
+      g_autoptr(JsonObject) margs = json_object_new ();
+
+      json_object_set_string_member (margs, "card", card);
+      member = pos_session_run (self->session, "member.show", margs, NULL);
+    }
+  pos_pay_dialog_new (GTK_WIDGET (self), self->session, "timed.stop", args,
+                      pos_json_int (preview, "total_fen", 0), member, stopped, self);
+}
+
+static void
+tile_activated (PosTimed        *self,
+                GtkFlowBoxChild *child)
+{
+  int i = gtk_flow_box_child_get_index (child);
+  JsonObject *resource, *s;
+
+  if (self->resources == NULL || i < 0 || (guint) i >= json_array_get_length (self->resources))
+    return;
+  resource = json_array_get_object_element (self->resources, i);
+  s = session_for (self, pos_json_str (resource, "code", ""));
+  if (s)
+    stop (self, s);
+  else
+    start (self, resource);
+}
+
+static void
+stop_selected_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  PosTimed *self = POS_TIMED (widget);
+  GList *sel = gtk_flow_box_get_selected_children (GTK_FLOW_BOX (self->board));
+
+  if (sel)
+    tile_activated (self, sel->data);
+  g_list_free (sel);
+}
+
+/* Session ----------------------------------------------------------------- */
+
+static void
+mapped (PosTimed *self)
+{
+  if (self->tick_id == 0)
+    self->tick_id = g_timeout_add_seconds (1, tick, self);
+}
+
+static void
+unmapped (PosTimed *self)
+{
+  g_clear_handle_id (&self->tick_id, g_source_remove);
+}
+
+void
+pos_timed_set_session (PosTimed   *self,
+                       PosSession *session)
+{
+  g_set_object (&self->session, session);
+}
+
+void
+pos_timed_shown (PosTimed *self)
+{
+  GtkFlowBoxChild *first;
+
+  reload (self);
+  first = gtk_flow_box_get_child_at_index (GTK_FLOW_BOX (self->board), 0);
+  if (first)
+    gtk_widget_grab_focus (GTK_WIDGET (first));
+}
+
+guint
+pos_timed_get_n_tiles (PosTimed *self)
+{
+  return self->resources ? json_array_get_length (self->resources) : 0;
+}
+
+static void
+pos_timed_dispose (GObject *object)
+{
+  PosTimed *self = POS_TIMED (object);
+
+  g_clear_handle_id (&self->tick_id, g_source_remove);
+  g_clear_object (&self->session);
+  g_clear_pointer (&self->resources, json_array_unref);
+  g_clear_pointer (&self->sessions, json_array_unref);
+  gtk_widget_dispose_template (GTK_WIDGET (self), POS_TYPE_TIMED);
+  G_OBJECT_CLASS (pos_timed_parent_class)->dispose (object);
+}
+
+static void
+pos_timed_class_init (PosTimedClass *klass)
+{
+  GtkWidgetClass *wc = GTK_WIDGET_CLASS (klass);
+
+  pos_ensure_resources ();
+  G_OBJECT_CLASS (klass)->dispose = pos_timed_dispose;
+  gtk_widget_class_set_template_from_resource (wc, "/org/mendian/Pos/pos-timed.ui");
+  gtk_widget_class_bind_template_child (wc, PosTimed, stack);
+  gtk_widget_class_bind_template_child (wc, PosTimed, board);
+  gtk_widget_class_install_action (wc, "timed.stop-selected", NULL, stop_selected_action);
+  gtk_widget_class_add_binding_action (wc, GDK_KEY_F12, 0, "timed.stop-selected", NULL);
+}
+
+static void
+pos_timed_init (PosTimed *self)
+{
+  gtk_widget_init_template (GTK_WIDGET (self));
+  g_signal_connect_swapped (self->board, "child-activated", G_CALLBACK (tile_activated), self);
+  g_signal_connect_swapped (self, "map", G_CALLBACK (mapped), self);
+  g_signal_connect_swapped (self, "unmap", G_CALLBACK (unmapped), self);
+}
+
+/* Starts or stops the tile of @code, as a click on it would. */
+void
+pos_timed_activate_tile (PosTimed   *self,
+                         const char *code)
+{
+  for (guint i = 0; self->resources && i < json_array_get_length (self->resources); i++)
+    if (g_strcmp0 (pos_json_str (json_array_get_object_element (self->resources, i), "code", NULL), code) == 0)
+      tile_activated (self, gtk_flow_box_get_child_at_index (GTK_FLOW_BOX (self->board), i));
+}

@@ -1,0 +1,449 @@
+/* pos-window.c: set-up, login and the five counter pages. */
+#define G_LOG_DOMAIN "pos-window"
+
+#include <glib/gi18n.h>
+#include <inttypes.h>
+
+#include "mdn-error.h"
+#include "mdn-sync.h"
+#include "pos-forms.h"
+#include "pos-login.h"
+#include "pos-pages.h"
+#include "pos-printer.h"
+#include "pos-setup.h"
+#include "pos-window.h"
+
+struct _PosWindow
+{
+  AdwApplicationWindow parent_instance;
+
+  PosSession *session;
+  char       *locked_by;
+  guint       sync_timer;
+  gboolean    syncing;
+  GCancellable *cancellable;
+  GDateTime  *last_sync;
+  GDateTime  *offline_since;
+  char       *sync_error;
+
+  GtkWidget  *stack;
+  GtkWidget  *setup;
+  GtkWidget  *login;
+  GtkWidget  *switcher_title;
+  GtkWidget  *switcher_bar;
+  GtkWidget  *sync_button;
+  GtkWidget  *sync_icon;
+  GtkWidget  *sync_label;
+  GtkWidget  *sync_detail;
+  GtkWidget  *staff_label;
+  GtkWidget  *toasts;
+  GtkWidget  *view_stack;
+  GtkWidget  *checkout;
+  GtkWidget  *members;
+  GtkWidget  *timed;
+  GtkWidget  *returns;
+  GtkWidget  *dayend;
+};
+
+G_DEFINE_FINAL_TYPE (PosWindow, pos_window, ADW_TYPE_APPLICATION_WINDOW)
+
+PosWindow *
+pos_window_from_widget (GtkWidget *widget)
+{
+  GtkRoot *root = widget ? gtk_widget_get_root (widget) : NULL;
+
+  while (root && !POS_IS_WINDOW (root) && GTK_IS_WINDOW (root))
+    {
+      GtkWindow *parent = gtk_window_get_transient_for (GTK_WINDOW (root));
+      root = parent ? GTK_ROOT (parent) : NULL;
+    }
+  return POS_IS_WINDOW (root) ? POS_WINDOW (root) : NULL;
+}
+
+PosSession *
+pos_window_get_session (PosWindow *self)
+{
+  return self->session;
+}
+
+void
+pos_window_toast (PosWindow  *self,
+                  const char *message)
+{
+  AdwToast *toast = adw_toast_new (message);
+
+  adw_toast_set_timeout (toast, 4);
+  adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (self->toasts), toast);
+}
+
+static void
+page_shown (PosWindow *self)
+{
+  const char *name = adw_view_stack_get_visible_child_name (ADW_VIEW_STACK (self->view_stack));
+
+  if (!pos_session_is_logged_in (self->session))
+    return;
+  if (g_strcmp0 (name, "checkout") == 0)
+    pos_checkout_shown (POS_CHECKOUT (self->checkout));
+  else if (g_strcmp0 (name, "members") == 0)
+    pos_members_shown (POS_MEMBERS (self->members));
+  else if (g_strcmp0 (name, "timed") == 0)
+    pos_timed_shown (POS_TIMED (self->timed));
+  else if (g_strcmp0 (name, "returns") == 0)
+    pos_returns_shown (POS_RETURNS (self->returns));
+  else if (g_strcmp0 (name, "dayend") == 0)
+    pos_day_end_shown (POS_DAY_END (self->dayend));
+}
+
+void
+pos_window_show_page (PosWindow  *self,
+                      const char *name)
+{
+  if (g_strcmp0 (adw_view_stack_get_visible_child_name (ADW_VIEW_STACK (self->view_stack)), name) == 0)
+    page_shown (self);
+  else
+    adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (self->view_stack), name);
+}
+
+const char *
+pos_window_get_page (PosWindow *self)
+{
+  if (!g_str_equal (gtk_stack_get_visible_child_name (GTK_STACK (self->stack)), "main"))
+    return gtk_stack_get_visible_child_name (GTK_STACK (self->stack));
+  return adw_view_stack_get_visible_child_name (ADW_VIEW_STACK (self->view_stack));
+}
+
+GtkWidget *pos_window_get_checkout (PosWindow *self) { return self->checkout; }
+GtkWidget *pos_window_get_members (PosWindow *self) { return self->members; }
+GtkWidget *pos_window_get_timed (PosWindow *self) { return self->timed; }
+GtkWidget *pos_window_get_returns (PosWindow *self) { return self->returns; }
+GtkWidget *pos_window_get_dayend (PosWindow *self) { return self->dayend; }
+GtkWidget *pos_window_get_login (PosWindow *self) { return self->login; }
+GtkWidget *pos_window_get_setup (PosWindow *self) { return self->setup; }
+
+/* Sync status ------------------------------------------------------------ */
+
+static char *
+clock_text (GDateTime *t)
+{
+  g_autoptr(GDateTime) local = g_date_time_to_local (t);
+
+  return g_date_time_format (local, "%H:%M");
+}
+
+static void
+show_sync (PosWindow *self)
+{
+  g_autoptr(JsonObject) args = json_object_new ();
+  g_autoptr(JsonObject) backlog = NULL;
+  gint64 waiting;
+  g_autofree char *detail = NULL;
+
+  if (!pos_session_is_logged_in (self->session))
+    return;
+  backlog = pos_session_run (self->session, "report.sync_backlog", args, NULL);
+  if (backlog == NULL || !pos_json_int (backlog, "linked", FALSE))
+    {
+      gtk_image_set_from_icon_name (GTK_IMAGE (self->sync_icon), "network-offline-symbolic");
+      gtk_label_set_text (GTK_LABEL (self->sync_label), _("Standalone"));
+      gtk_label_set_text (GTK_LABEL (self->sync_detail),
+                          _("This counter is not linked to a head-office server. "
+                            "Everything is kept here and is sent once it is linked."));
+      return;
+    }
+  waiting = pos_json_int (backlog, "waiting", 0);
+  if (self->sync_error == NULL && self->last_sync)
+    {
+      g_autofree char *at = clock_text (self->last_sync);
+      g_autofree char *label = waiting ? g_strdup_printf (_("Online · %" PRId64 " waiting"), waiting)
+                                       : g_strdup (_("Online"));
+
+      gtk_image_set_from_icon_name (GTK_IMAGE (self->sync_icon), "network-transmit-receive-symbolic");
+      gtk_label_set_text (GTK_LABEL (self->sync_label), label);
+      detail = g_strdup_printf (_("Linked to %s. Last synced at %s; %" PRId64 " entries waiting."),
+                                pos_json_str (backlog, "url", ""), at, waiting);
+    }
+  else
+    {
+      g_autofree char *since = self->offline_since ? clock_text (self->offline_since) : g_strdup ("—");
+      g_autofree char *label = g_strdup_printf (_("Offline since %s · %" PRId64 " waiting"), since, waiting);
+
+      gtk_image_set_from_icon_name (GTK_IMAGE (self->sync_icon), "network-offline-symbolic");
+      gtk_label_set_text (GTK_LABEL (self->sync_label), label);
+      detail = g_strdup_printf (_("Head office (%s) can't be reached: %s\nSelling goes on: the %" PRId64
+                                  " entries waiting are sent when the server answers. Member balances "
+                                  "can be spent offline only up to each card's offline allowance."),
+                                pos_json_str (backlog, "url", ""),
+                                self->sync_error ? self->sync_error : _("not tried yet"), waiting);
+    }
+  gtk_label_set_text (GTK_LABEL (self->sync_detail), detail);
+}
+
+static void
+sync_done (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(PosWindow) self = user_data;
+  g_autoptr(GError) error = NULL;
+  MdnSyncResult out = { 0 };
+
+  self->syncing = FALSE;
+  if (g_cancellable_is_cancelled (self->cancellable))
+    return;
+  if (mdn_sync_run_finish (result, &out, &error))
+    {
+      g_clear_pointer (&self->sync_error, g_free);
+      g_clear_pointer (&self->offline_since, g_date_time_unref);
+      g_clear_pointer (&self->last_sync, g_date_time_unref);
+      self->last_sync = g_date_time_new_now_utc ();
+      if (out.pulled > 0)
+        g_signal_emit_by_name (self->session, "ledger-changed", "sync");
+    }
+  else
+    {
+      g_free (self->sync_error);
+      self->sync_error = g_strdup (error->message);
+      if (self->offline_since == NULL)
+        self->offline_since = g_date_time_new_now_utc ();
+    }
+  show_sync (self);
+}
+
+/* Sync runs in a worker with its own connection: the counter never waits. */
+static gboolean
+update_sync (gpointer user_data)
+{
+  PosWindow *self = user_data;
+  g_autoptr(JsonObject) args = json_object_new ();
+  g_autoptr(JsonObject) backlog = NULL;
+
+  show_sync (self);
+  if (self->syncing || !pos_session_is_logged_in (self->session))
+    return G_SOURCE_CONTINUE;
+  backlog = pos_session_run (self->session, "report.sync_backlog", args, NULL);
+  if (backlog && pos_json_int (backlog, "linked", FALSE))
+    {
+      self->syncing = TRUE;
+      mdn_sync_run_async (pos_session_get_path (self->session), self->cancellable,
+                          sync_done, g_object_ref (self));
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+/* Login state ------------------------------------------------------------ */
+
+static void
+refresh_staff (PosWindow *self)
+{
+  MdnStore *store = pos_session_get_store (self->session);
+  const char *staff = pos_session_get_staff (self->session);
+
+  if (staff && store)
+    {
+      g_autofree char *text = g_strdup_printf ("%s · %s", store->branch_name, staff);
+      gtk_label_set_text (GTK_LABEL (self->staff_label), text);
+    }
+}
+
+static void
+login_changed (PosWindow *self)
+{
+  gboolean in = pos_session_is_logged_in (self->session);
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "pos.lock", in);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "pos.switch-cashier", in);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "pos.page", in);
+  if (in)
+    {
+      g_clear_pointer (&self->locked_by, g_free);
+      refresh_staff (self);
+      update_sync (self);
+      gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "main");
+      page_shown (self);
+    }
+}
+
+static void
+go_login (PosWindow *self)
+{
+  pos_login_reset (POS_LOGIN (self->login), self->locked_by);
+  gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "login");
+  pos_login_reset (POS_LOGIN (self->login), self->locked_by);
+}
+
+static void
+setup_done (PosWindow *self)
+{
+  go_login (self);
+}
+
+static void
+lock_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  PosWindow *self = POS_WINDOW (widget);
+
+  g_free (self->locked_by);
+  self->locked_by = g_strdup (pos_session_get_staff (self->session));
+  pos_session_logout (self->session);
+  go_login (self);
+}
+
+static void
+switch_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  PosWindow *self = POS_WINDOW (widget);
+
+  g_clear_pointer (&self->locked_by, g_free);
+  pos_session_logout (self->session);
+  go_login (self);
+}
+
+static void
+page_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  pos_window_show_page (POS_WINDOW (widget), g_variant_get_string (param, NULL));
+}
+
+static void
+fullscreen_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  if (gtk_window_is_fullscreen (GTK_WINDOW (widget)))
+    gtk_window_unfullscreen (GTK_WINDOW (widget));
+  else
+    gtk_window_fullscreen (GTK_WINDOW (widget));
+}
+
+static void
+printer_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  pos_printer_show_settings (widget, POS_WINDOW (widget)->session);
+}
+
+static void
+view_changed (PosWindow *self)
+{
+  page_shown (self);
+}
+
+static void
+pos_window_dispose (GObject *object)
+{
+  PosWindow *self = POS_WINDOW (object);
+
+  g_clear_handle_id (&self->sync_timer, g_source_remove);
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->last_sync, g_date_time_unref);
+  g_clear_pointer (&self->offline_since, g_date_time_unref);
+  g_clear_pointer (&self->sync_error, g_free);
+  if (self->session)
+    g_signal_handlers_disconnect_by_data (self->session, self);
+  g_clear_object (&self->session);
+  g_clear_pointer (&self->locked_by, g_free);
+  /* The switchers let go of the stack before it goes. */
+  if (self->switcher_bar)
+    {
+      adw_view_switcher_bar_set_stack (ADW_VIEW_SWITCHER_BAR (self->switcher_bar), NULL);
+      adw_view_switcher_title_set_stack (ADW_VIEW_SWITCHER_TITLE (self->switcher_title), NULL);
+    }
+  gtk_widget_dispose_template (GTK_WIDGET (self), POS_TYPE_WINDOW);
+  G_OBJECT_CLASS (pos_window_parent_class)->dispose (object);
+}
+
+static void
+pos_window_class_init (PosWindowClass *klass)
+{
+  GtkWidgetClass *wc = GTK_WIDGET_CLASS (klass);
+  static const struct { guint key; const char *page; } pages[] = {
+    { GDK_KEY_F5, "checkout" }, { GDK_KEY_F6, "members" }, { GDK_KEY_F7, "timed" },
+    { GDK_KEY_F8, "returns" }, { GDK_KEY_F9, "dayend" },
+  };
+
+  pos_ensure_resources ();
+  g_type_ensure (POS_TYPE_SETUP);
+  g_type_ensure (POS_TYPE_LOGIN);
+  g_type_ensure (POS_TYPE_CHECKOUT);
+  g_type_ensure (POS_TYPE_MEMBERS);
+  g_type_ensure (POS_TYPE_TIMED);
+  g_type_ensure (POS_TYPE_RETURNS);
+  g_type_ensure (POS_TYPE_DAY_END);
+
+  G_OBJECT_CLASS (klass)->dispose = pos_window_dispose;
+  gtk_widget_class_set_template_from_resource (wc, "/org/mendian/Pos/pos-window.ui");
+  gtk_widget_class_bind_template_child (wc, PosWindow, stack);
+  gtk_widget_class_bind_template_child (wc, PosWindow, setup);
+  gtk_widget_class_bind_template_child (wc, PosWindow, login);
+  gtk_widget_class_bind_template_child (wc, PosWindow, switcher_title);
+  gtk_widget_class_bind_template_child (wc, PosWindow, switcher_bar);
+  gtk_widget_class_bind_template_child (wc, PosWindow, sync_button);
+  gtk_widget_class_bind_template_child (wc, PosWindow, sync_icon);
+  gtk_widget_class_bind_template_child (wc, PosWindow, sync_label);
+  gtk_widget_class_bind_template_child (wc, PosWindow, sync_detail);
+  gtk_widget_class_bind_template_child (wc, PosWindow, staff_label);
+  gtk_widget_class_bind_template_child (wc, PosWindow, toasts);
+  gtk_widget_class_bind_template_child (wc, PosWindow, view_stack);
+  gtk_widget_class_bind_template_child (wc, PosWindow, checkout);
+  gtk_widget_class_bind_template_child (wc, PosWindow, members);
+  gtk_widget_class_bind_template_child (wc, PosWindow, timed);
+  gtk_widget_class_bind_template_child (wc, PosWindow, returns);
+  gtk_widget_class_bind_template_child (wc, PosWindow, dayend);
+
+  gtk_widget_class_install_action (wc, "pos.lock", NULL, lock_action);
+  gtk_widget_class_install_action (wc, "pos.switch-cashier", NULL, switch_action);
+  gtk_widget_class_install_action (wc, "pos.page", "s", page_action);
+  gtk_widget_class_install_action (wc, "pos.fullscreen", NULL, fullscreen_action);
+  gtk_widget_class_install_action (wc, "pos.printer", NULL, printer_action);
+
+  gtk_widget_class_add_binding_action (wc, GDK_KEY_l, GDK_CONTROL_MASK, "pos.lock", NULL);
+  gtk_widget_class_add_binding_action (wc, GDK_KEY_l, GDK_CONTROL_MASK | GDK_SHIFT_MASK,
+                                       "pos.switch-cashier", NULL);
+  gtk_widget_class_add_binding_action (wc, GDK_KEY_F11, 0, "pos.fullscreen", NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (pages); i++)
+    {
+      gtk_widget_class_add_binding_action (wc, pages[i].key, 0, "pos.page", "s", pages[i].page);
+      gtk_widget_class_add_binding_action (wc, GDK_KEY_1 + i, GDK_ALT_MASK, "pos.page", "s", pages[i].page);
+    }
+}
+
+static void
+pos_window_init (PosWindow *self)
+{
+  pos_ensure_style ();
+  self->cancellable = g_cancellable_new ();
+  gtk_widget_init_template (GTK_WIDGET (self));
+  g_signal_connect_swapped (self->setup, "done", G_CALLBACK (setup_done), self);
+  g_signal_connect_swapped (self->view_stack, "notify::visible-child", G_CALLBACK (view_changed), self);
+}
+
+PosWindow *
+pos_window_new (GtkApplication *app,
+                PosSession     *session,
+                const char     *db_path)
+{
+  PosWindow *self = g_object_new (POS_TYPE_WINDOW, "application", app, NULL);
+  g_autoptr(GError) error = NULL;
+
+  self->session = g_object_ref (session);
+  g_signal_connect_swapped (session, "login-changed", G_CALLBACK (login_changed), self);
+  pos_setup_set_session (POS_SETUP (self->setup), session, db_path);
+  pos_login_set_session (POS_LOGIN (self->login), session);
+  pos_checkout_set_session (POS_CHECKOUT (self->checkout), session);
+  pos_members_set_session (POS_MEMBERS (self->members), session);
+  pos_timed_set_session (POS_TIMED (self->timed), session);
+  pos_returns_set_session (POS_RETURNS (self->returns), session);
+  pos_day_end_set_session (POS_DAY_END (self->dayend), session);
+  login_changed (self);
+
+  self->sync_timer = g_timeout_add_seconds (15, update_sync, self);
+
+  if (db_path && pos_session_open (session, db_path, &error))
+    go_login (self);
+  else
+    {
+      gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "setup");
+      if (error && !g_error_matches (error, MDN_ERROR, MDN_ERROR_NOT_INITIALIZED))
+        pos_setup_set_message (POS_SETUP (self->setup), error->message);
+    }
+  return self;
+}

@@ -1,0 +1,1062 @@
+/* mdn-sales.c: sales of products (商品消费), quick sales of an amount
+ * (快速消费), returns (退货) and finding a sale by its receipt.
+ *
+ * A sale's entry carries everything a reader needs: its receipt number,
+ * every line with its price and what it cost, the tenders, the balance
+ * drawn, the points earned. A return is a new entry that names the sale;
+ * what was returned before is found through the sale_returns projection
+ * and read back from those entries' bodies. */
+#define G_LOG_DOMAIN "mdn-sales"
+
+#include <glib/gi18n-lib.h>
+#include <inttypes.h>
+#include <string.h>
+
+#include "mdn-clock.h"
+#include "mdn-error.h"
+#include "mdn-json.h"
+#include "mdn-ledger.h"
+#include "mdn-money.h"
+#include "mdn-ops.h"
+#include "mdn-selling.h"
+
+#define QTY_MAX ((gint64) 1000000)
+
+/* Sale ---------------------------------------------------------------------------- */
+
+typedef struct
+{
+  MdnProduct *product;
+  gint64      qty;
+  gint64      percent;
+  gint64      list_fen;
+  gint64      amount_fen;
+} Line;
+
+static void
+line_clear (gpointer data)
+{
+  Line *l = data;
+
+  mdn_product_free (l->product);
+}
+
+static gboolean
+check_qty (gint64   qty,
+           GError **error)
+{
+  if (qty < 1 || qty > QTY_MAX)
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                           _("A quantity is a whole number from 1"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* lines: [{sku, qty}], a SKU or barcode; the same product twice is one line. */
+static GArray *
+parse_sale_lines (MdnOpCtx   *ctx,
+                  JsonObject *args,
+                  GError    **error)
+{
+  g_autoptr(GArray) lines = g_array_new (FALSE, TRUE, sizeof (Line));
+  JsonArray *list = mdn_args_array (args, "lines", TRUE, error);
+
+  g_array_set_clear_func (lines, line_clear);
+  if (list == NULL)
+    return NULL;
+  if (json_array_get_length (list) == 0)
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                           _("A sale needs at least one line; use a quick sale for an amount"));
+      return NULL;
+    }
+  for (guint i = 0; i < json_array_get_length (list); i++)
+    {
+      JsonObject *o = mdn_args_element_object (list, i, "lines", error);
+      g_autoptr(MdnProduct) p = NULL;
+      const char *sku = NULL;
+      gint64 qty = 1;
+      Line *line = NULL;
+
+      if (o == NULL ||
+          !mdn_args_string (o, "sku", TRUE, &sku, error) ||
+          !mdn_args_int (o, "qty", FALSE, &qty, error) ||
+          !check_qty (qty, error))
+        return NULL;
+      p = mdn_product_find (ctx->db, sku, error);
+      if (p == NULL)
+        return NULL;
+      if (!p->active)
+        {
+          g_set_error (error, MDN_ERROR, MDN_ERROR_UNKNOWN_PRODUCT,
+                       _("%s (%s) is no longer sold"), p->name, p->sku);
+          return NULL;
+        }
+      for (guint j = 0; j < lines->len && line == NULL; j++)
+        if (g_str_equal (g_array_index (lines, Line, j).product->sku, p->sku))
+          line = &g_array_index (lines, Line, j);
+      if (line)
+        {
+          line->qty += qty;
+          if (!check_qty (line->qty, error))
+            return NULL;
+        }
+      else
+        {
+          Line nl = { g_steal_pointer (&p), qty, 100, 0, 0 };
+
+          g_array_append_val (lines, nl);
+        }
+    }
+  return g_steal_pointer (&lines);
+}
+
+/* What @qty units of a line cost: round_half_up (unit × qty × percent / 100),
+ * the one formula for a sale's line and for what a return gives back. */
+static gboolean
+line_cost (gint64   unit_price_fen,
+           gint64   qty,
+           gint64   percent,
+           gint64  *out,
+           GError **error)
+{
+  gint64 list;
+
+  return mdn_money_mul (unit_price_fen, qty, &list, error) &&
+         mdn_money_percent (list, percent, out, error);
+}
+
+static gboolean
+op_sale (MdnOpCtx   *ctx,
+         JsonObject *args,
+         JsonObject *result,
+         GError    **error)
+{
+  g_auto(MdnCheckout) co = { 0 };
+  g_autoptr(MdnMember) m = NULL;
+  g_autoptr(GArray) lines = NULL;
+  JsonArray *body_lines;
+
+  lines = parse_sale_lines (ctx, args, error);
+  if (lines == NULL ||
+      !mdn_selling_card (ctx, args, &m, error) ||
+      !mdn_checkout_init (&co, ctx, "sale", g_steal_pointer (&m), error))
+    return FALSE;
+
+  for (guint i = 0; i < lines->len; i++)
+    {
+      Line *l = &g_array_index (lines, Line, i);
+
+      if (g_str_equal (l->product->kind, "package") && co.member == NULL)
+        {
+          g_set_error (error, MDN_ERROR, MDN_ERROR_CARD_REQUIRED,
+                       _("%s is a package; its uses go on a member card, so give the card"), l->product->name);
+          return FALSE;
+        }
+      l->percent = l->product->no_discount ? 100 : mdn_checkout_percent (&co);
+      if (!mdn_money_mul (l->product->price_fen, l->qty, &l->list_fen, error) ||
+          !line_cost (l->product->price_fen, l->qty, l->percent, &l->amount_fen, error) ||
+          !mdn_money_add (co.list_total_fen, l->list_fen, &co.list_total_fen, error) ||
+          !mdn_money_add (co.total_fen, l->amount_fen, &co.total_fen, error))
+        return FALSE;
+    }
+  if (!mdn_checkout_settle (&co, args, error))
+    return FALSE;
+
+  body_lines = json_array_new ();
+  json_object_set_array_member (co.entry->body, "lines", body_lines);
+  for (guint i = 0; i < lines->len; i++)
+    {
+      Line *l = &g_array_index (lines, Line, i);
+      MdnProduct *p = l->product;
+      JsonObject *o = json_object_new ();
+
+      json_object_set_int_member (o, "line", i + 1);
+      json_object_set_string_member (o, "sku", p->sku);
+      json_object_set_string_member (o, "name", p->name);
+      json_object_set_string_member (o, "kind", p->kind);
+      json_object_set_int_member (o, "qty", l->qty);
+      json_object_set_int_member (o, "unit_price_fen", p->price_fen);
+      json_object_set_int_member (o, "percent", l->percent);
+      json_object_set_int_member (o, "list_fen", l->list_fen);
+      json_object_set_int_member (o, "amount_fen", l->amount_fen);
+      if (g_str_equal (p->kind, "goods"))
+        mdn_entry_add_movement (co.entry, NULL, "stock", p->sku, NULL, NULL, -l->qty);
+      else if (g_str_equal (p->kind, "package"))
+        {
+          g_autofree char *lot = g_strdup_printf ("%s/%u", co.receipt_no, i + 1);
+          g_autofree char *expires_on = NULL;
+          gint64 uses;
+
+          if (!mdn_money_mul (l->qty, p->package_count, &uses, error))
+            return FALSE;
+          if (p->package_days > 0)
+            expires_on = mdn_date_add_days (ctx->business_date, (int) p->package_days);
+          json_object_set_string_member (o, "package_sku", p->package_sku);
+          json_object_set_int_member (o, "package_count", p->package_count);
+          json_object_set_int_member (o, "uses", uses);
+          json_object_set_string_member (o, "lot", lot);
+          mdn_json_set_opt_string (o, "expires_on", expires_on);
+          mdn_entry_add_movement (co.entry, co.member->id, "package", p->package_sku, lot, expires_on, uses);
+        }
+      json_array_add_object_element (body_lines, o);
+    }
+
+  if (!mdn_checkout_commit (&co, result, error))
+    return FALSE;
+  json_object_set_array_member (result, "lines", json_array_ref (body_lines));
+  return TRUE;
+}
+
+static gboolean
+apply_receipt (MdnDb    *db,
+               MdnEntry *entry,
+               GError  **error)
+{
+  gint64 total = mdn_body_int (entry->body, "total_fen", -1);
+
+  if (total < 0)
+    return mdn_entry_malformed (entry, "total_fen", error);
+  return mdn_receipt_apply (db, entry, total, error);
+}
+
+/* Quick sale ------------------------------------------------------------------------ */
+
+static gboolean
+op_sale_quick (MdnOpCtx   *ctx,
+               JsonObject *args,
+               JsonObject *result,
+               GError    **error)
+{
+  g_auto(MdnCheckout) co = { 0 };
+  g_autoptr(MdnMember) m = NULL;
+  g_autofree char *clean_note = NULL;
+  const char *note = NULL;
+  gint64 amount = 0;
+
+  if (!mdn_args_money (args, "amount", TRUE, &amount, error) ||
+      !mdn_money_check_amount (amount, FALSE, error) ||
+      !mdn_args_string (args, "note", FALSE, &note, error))
+    return FALSE;
+  if (note)
+    {
+      clean_note = g_strstrip (g_strdup (note));
+      if (g_utf8_strlen (clean_note, -1) > 200)
+        {
+          g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                               _("A note can have at most 200 characters"));
+          return FALSE;
+        }
+    }
+  if (!mdn_selling_card (ctx, args, &m, error) ||
+      !mdn_checkout_init (&co, ctx, "sale.quick", g_steal_pointer (&m), error))
+    return FALSE;
+  co.list_total_fen = amount;
+  if (!mdn_money_percent (amount, mdn_checkout_percent (&co), &co.total_fen, error) ||
+      !mdn_checkout_settle (&co, args, error))
+    return FALSE;
+  json_object_set_int_member (co.entry->body, "amount_fen", amount);
+  mdn_json_set_opt_string (co.entry->body, "note", clean_note && *clean_note ? clean_note : NULL);
+  return mdn_checkout_commit (&co, result, error);
+}
+
+/* What was returned before ----------------------------------------------------------- */
+
+typedef struct
+{
+  MdnEntry   *sale;
+  gint64      total_fen;
+  gint64      points_earned;
+  gint64      refunded_fen;
+  gint64      points_taken;
+  gint64      principal_back;
+  gint64      bonus_back;
+  GHashTable *qty_back;         /* sku → gint64 * */
+  GHashTable *tender_back;      /* type → gint64 * */
+  GPtrArray  *returns;          /* MdnEntry * of earlier returns */
+} SaleState;
+
+static void
+sale_state_clear (SaleState *st)
+{
+  g_clear_pointer (&st->sale, mdn_entry_free);
+  g_clear_pointer (&st->qty_back, g_hash_table_unref);
+  g_clear_pointer (&st->tender_back, g_hash_table_unref);
+  g_clear_pointer (&st->returns, g_ptr_array_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SaleState, sale_state_clear)
+
+static void
+add_to (GHashTable *table,
+        const char *key,
+        gint64      value)
+{
+  gint64 *v = g_hash_table_lookup (table, key);
+
+  if (v == NULL)
+    {
+      v = g_new0 (gint64, 1);
+      g_hash_table_insert (table, g_strdup (key), v);
+    }
+  *v += value;
+}
+
+static gint64
+get_from (GHashTable *table,
+          const char *key)
+{
+  gint64 *v = g_hash_table_lookup (table, key);
+
+  return v ? *v : 0;
+}
+
+static gboolean
+is_sale_kind (const char *kind)
+{
+  return g_str_equal (kind, "sale") || g_str_equal (kind, "sale.quick") || g_str_equal (kind, "timed.stop");
+}
+
+/* @id_or_receipt → the sale entry (a timed session → its stop entry). */
+static char *
+find_sale_id (MdnOpCtx   *ctx,
+              JsonObject *args,
+              GError    **error)
+{
+  const char *entry_id = NULL, *receipt_no = NULL;
+  sqlite3_stmt *stmt;
+  char *id = NULL;
+  int rc;
+
+  if (!mdn_args_string (args, "entry_id", FALSE, &entry_id, error) ||
+      !mdn_args_string (args, "receipt_no", FALSE, &receipt_no, error))
+    return NULL;
+  if (entry_id)
+    {
+      /* A timed session's id is its start entry; it is paid by the stop. */
+      stmt = mdn_db_query (ctx->db, error, "SELECT stop_entry FROM timed_sessions WHERE id = ?", "s", entry_id);
+      if (stmt == NULL || (rc = mdn_db_step (ctx->db, stmt, error)) < 0)
+        return NULL;
+      if (rc == SQLITE_ROW && mdn_db_col_text (stmt, 0) == NULL)
+        {
+          sqlite3_reset (stmt);
+          g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                               _("This timed session is still running; stop it first"));
+          return NULL;
+        }
+      id = g_strdup (rc == SQLITE_ROW ? mdn_db_col_text (stmt, 0) : entry_id);
+      sqlite3_reset (stmt);
+      return id;
+    }
+  if (receipt_no == NULL)
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                           _("Give the receipt number (or “entry_id”) of the sale"));
+      return NULL;
+    }
+  stmt = mdn_db_query (ctx->db, error, "SELECT entry_id FROM receipts WHERE receipt_no = ?", "s", receipt_no);
+  if (stmt == NULL || (rc = mdn_db_step (ctx->db, stmt, error)) < 0)
+    return NULL;
+  if (rc == SQLITE_ROW)
+    id = g_strdup (mdn_db_col_text (stmt, 0));
+  else
+    g_set_error (error, MDN_ERROR, MDN_ERROR_UNKNOWN_ENTRY, _("There is no receipt %s at this branch"), receipt_no);
+  sqlite3_reset (stmt);
+  return id;
+}
+
+static gboolean
+load_sale_state (MdnOpCtx   *ctx,
+                 const char *sale_id,
+                 SaleState  *st,
+                 GError    **error)
+{
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  st->qty_back = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  st->tender_back = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  st->returns = g_ptr_array_new_with_free_func ((GDestroyNotify) mdn_entry_free);
+  st->sale = mdn_entry_load (ctx->db, sale_id, error);
+  if (st->sale == NULL)
+    return FALSE;
+  if (!is_sale_kind (st->sale->kind))
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                   _("Entry %s is a %s, not a sale"), sale_id, st->sale->kind);
+      return FALSE;
+    }
+  st->total_fen = mdn_body_int (st->sale->body, "total_fen", 0);
+  st->points_earned = mdn_body_int (st->sale->body, "points_earned", 0);
+
+  stmt = mdn_db_query (ctx->db, error,
+                       "SELECT entry_id FROM sale_returns WHERE sale_entry = ? ORDER BY entry_id", "s", sale_id);
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = mdn_db_step (ctx->db, stmt, error)) == SQLITE_ROW)
+    g_ptr_array_add (ids, g_strdup (mdn_db_col_text (stmt, 0)));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return FALSE;
+
+  for (guint i = 0; i < ids->len; i++)
+    {
+      MdnEntry *ret = mdn_entry_load (ctx->db, g_ptr_array_index (ids, i), error);
+      JsonArray *lines, *tenders;
+
+      if (ret == NULL)
+        return FALSE;
+      g_ptr_array_add (st->returns, ret);
+      st->refunded_fen += mdn_body_int (ret->body, "refund_fen", 0);
+      st->points_taken += mdn_body_int (ret->body, "points_taken", 0);
+      st->principal_back += mdn_body_int (ret->body, "principal_fen", 0);
+      st->bonus_back += mdn_body_int (ret->body, "bonus_fen", 0);
+      lines = mdn_body_array (ret->body, "lines");
+      for (guint j = 0; lines && j < json_array_get_length (lines); j++)
+        {
+          JsonObject *o = json_array_get_object_element (lines, j);
+
+          if (o && mdn_body_string (o, "sku"))
+            add_to (st->qty_back, mdn_body_string (o, "sku"), mdn_body_int (o, "qty", 0));
+        }
+      tenders = mdn_body_array (ret->body, "tenders");
+      for (guint j = 0; tenders && j < json_array_get_length (tenders); j++)
+        {
+          JsonObject *o = json_array_get_object_element (tenders, j);
+
+          if (o && mdn_body_string (o, "type"))
+            add_to (st->tender_back, mdn_body_string (o, "type"), mdn_body_int (o, "amount_fen", 0));
+        }
+    }
+  return TRUE;
+}
+
+/* Uses still in the lot a package line bought. */
+static gboolean
+lot_remaining (MdnOpCtx   *ctx,
+               const char *member_id,
+               JsonObject *line,
+               gint64     *out,
+               GError    **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  *out = 0;
+  stmt = mdn_db_query (ctx->db, error,
+                       "SELECT remaining FROM member_packages WHERE member_id = ? AND item = ? AND lot = ?",
+                       "sss", member_id, mdn_body_string (line, "package_sku"), mdn_body_string (line, "lot"));
+  if (stmt == NULL || (rc = mdn_db_step (ctx->db, stmt, error)) < 0)
+    return FALSE;
+  if (rc == SQLITE_ROW)
+    *out = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
+/* How many of a sale line can still be returned. */
+static gboolean
+line_returnable (MdnOpCtx   *ctx,
+                 SaleState  *st,
+                 JsonObject *line,
+                 gint64     *out,
+                 GError    **error)
+{
+  gint64 qty = mdn_body_int (line, "qty", 0);
+  gint64 left = qty - get_from (st->qty_back, mdn_body_string (line, "sku"));
+
+  if (g_strcmp0 (mdn_body_string (line, "kind"), "package") == 0 && left > 0)
+    {
+      gint64 remaining, per = mdn_body_int (line, "package_count", 1);
+
+      if (!lot_remaining (ctx, st->sale->member_id, line, &remaining, error))
+        return FALSE;
+      left = MIN (left, remaining / MAX (per, 1));
+    }
+  *out = MAX (left, 0);
+  return TRUE;
+}
+
+/* Return ------------------------------------------------------------------------------ */
+
+typedef struct
+{
+  JsonObject *line;      /* the sale's line (borrowed) */
+  gint64      qty;
+  gint64      refund_fen;
+} ReturnLine;
+
+static JsonObject *
+find_line (SaleState  *st,
+           const char *sku)
+{
+  JsonArray *lines = mdn_body_array (st->sale->body, "lines");
+
+  for (guint i = 0; lines && i < json_array_get_length (lines); i++)
+    {
+      JsonObject *o = json_array_get_object_element (lines, i);
+
+      if (o && g_strcmp0 (mdn_body_string (o, "sku"), sku) == 0)
+        return o;
+    }
+  return NULL;
+}
+
+static gboolean
+return_exceeds (GError    **error,
+                const char *format,
+                ...) G_GNUC_PRINTF (2, 3);
+
+static gboolean
+return_exceeds (GError    **error,
+                const char *format,
+                ...)
+{
+  va_list ap;
+  g_autofree char *message = NULL;
+
+  va_start (ap, format);
+  message = g_strdup_vprintf (format, ap);
+  va_end (ap);
+  g_set_error_literal (error, MDN_ERROR, MDN_ERROR_RETURN_EXCEEDS, message);
+  return FALSE;
+}
+
+/* The lines to return: those asked for, or everything still returnable. */
+static GArray *
+return_lines (MdnOpCtx   *ctx,
+              JsonObject *args,
+              SaleState  *st,
+              GError    **error)
+{
+  g_autoptr(GArray) out = g_array_new (FALSE, TRUE, sizeof (ReturnLine));
+  g_autoptr(GError) local_error = NULL;
+  JsonArray *asked = mdn_args_array (args, "lines", FALSE, &local_error);
+  JsonArray *sold = mdn_body_array (st->sale->body, "lines");
+  const char *receipt_no = mdn_body_string (st->sale->body, "receipt_no");
+
+  if (local_error)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  if (asked == NULL)
+    {
+      for (guint i = 0; sold && i < json_array_get_length (sold); i++)
+        {
+          JsonObject *line = json_array_get_object_element (sold, i);
+          gint64 left = mdn_body_int (line, "qty", 0) - get_from (st->qty_back, mdn_body_string (line, "sku"));
+          ReturnLine r = { line, left, 0 };
+
+          if (left > 0)
+            g_array_append_val (out, r);
+        }
+      if (out->len == 0)
+        return return_exceeds (error, _("Everything on receipt %s has already been returned"), receipt_no), NULL;
+      return g_steal_pointer (&out);
+    }
+
+  if (json_array_get_length (asked) == 0)
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                           _("Say which lines to return, or leave out “lines” to return everything"));
+      return NULL;
+    }
+  for (guint i = 0; i < json_array_get_length (asked); i++)
+    {
+      JsonObject *o = mdn_args_element_object (asked, i, "lines", error);
+      const char *sku = NULL;
+      gint64 qty = 0;
+      JsonObject *line;
+      ReturnLine *r = NULL;
+
+      if (o == NULL ||
+          !mdn_args_string (o, "sku", TRUE, &sku, error) ||
+          !mdn_args_int (o, "qty", TRUE, &qty, error) ||
+          !check_qty (qty, error))
+        return NULL;
+      line = find_line (st, sku);
+      if (line == NULL)
+        {
+          /* A scanned barcode names the product too. */
+          g_autoptr(MdnProduct) p = mdn_product_find (ctx->db, sku, NULL);
+
+          if (p)
+            line = find_line (st, p->sku);
+        }
+      if (line == NULL)
+        return return_exceeds (error, _("%s was not sold on receipt %s"), sku, receipt_no), NULL;
+      for (guint j = 0; j < out->len && r == NULL; j++)
+        if (g_array_index (out, ReturnLine, j).line == line)
+          r = &g_array_index (out, ReturnLine, j);
+      if (r)
+        r->qty += qty;
+      else
+        {
+          ReturnLine nr = { line, qty, 0 };
+
+          g_array_append_val (out, nr);
+        }
+    }
+  for (guint i = 0; i < out->len; i++)
+    {
+      ReturnLine *r = &g_array_index (out, ReturnLine, i);
+      gint64 sold_qty = mdn_body_int (r->line, "qty", 0);
+      gint64 back = get_from (st->qty_back, mdn_body_string (r->line, "sku"));
+
+      if (r->qty > sold_qty - back)
+        return return_exceeds (error,
+                               _("%s: %" PRId64 " sold on receipt %s, %" PRId64
+                                 " returned already; %" PRId64 " more cannot be returned"),
+                               mdn_body_string (r->line, "name"), sold_qty, receipt_no, back, r->qty), NULL;
+    }
+  return g_steal_pointer (&out);
+}
+
+/* Splits @refund over the sale's tenders: balance first, then the others in
+ * the sale's order, never more per tender than it paid minus earlier
+ * refunds. Balance goes back to principal and bonus in the proportion the
+ * sale drew them (cumulatively, so a full return restores both exactly). */
+static gboolean
+refund_tenders (SaleState  *st,
+                gint64      refund,
+                JsonArray  *out,
+                gint64     *principal_out,
+                gint64     *bonus_out,
+                GError    **error)
+{
+  JsonArray *paid = mdn_body_array (st->sale->body, "tenders");
+  gint64 left = refund;
+
+  *principal_out = *bonus_out = 0;
+  for (int pass = 0; pass < 2; pass++)
+    for (guint i = 0; paid && i < json_array_get_length (paid) && left > 0; i++)
+      {
+        JsonObject *t = json_array_get_object_element (paid, i);
+        const char *type = mdn_body_string (t, "type");
+        gint64 give;
+        JsonObject *o;
+
+        if (type == NULL || (pass == 0) != g_str_equal (type, "balance"))
+          continue;
+        give = MIN (left, mdn_body_int (t, "amount_fen", 0) - get_from (st->tender_back, type));
+        if (give <= 0)
+          continue;
+        left -= give;
+        o = json_object_new ();
+        json_object_set_string_member (o, "type", type);
+        json_object_set_int_member (o, "amount_fen", give);
+        json_array_add_object_element (out, o);
+
+        if (g_str_equal (type, "balance"))
+          {
+            gint64 drawn_p = mdn_body_int (st->sale->body, "principal_fen", 0);
+            gint64 drawn_b = mdn_body_int (st->sale->body, "bonus_fen", 0);
+            gint64 after = get_from (st->tender_back, "balance") + give;
+            gint64 p_target;
+
+            if (drawn_p + drawn_b <= 0)
+              p_target = st->principal_back + give;
+            else if (!mdn_mul_div (drawn_p, after, drawn_p + drawn_b, TRUE, &p_target, error))
+              return FALSE;
+            *principal_out = CLAMP (p_target - st->principal_back, 0, give);
+            *bonus_out = give - *principal_out;
+          }
+      }
+  if (left != 0)
+    {
+      /* The tenders always cover what is refundable; this is a damaged sale. */
+      g_set_error (error, MDN_ERROR, MDN_ERROR_CORRUPT,
+                   _("The payments of receipt %s do not cover its refund"),
+                   mdn_body_string (st->sale->body, "receipt_no"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+op_sale_return (MdnOpCtx   *ctx,
+                JsonObject *args,
+                JsonObject *result,
+                GError    **error)
+{
+  g_auto(SaleState) st = { 0 };
+  g_autoptr(MdnMember) m = NULL;
+  g_autoptr(MdnEntry) entry = NULL;
+  g_autoptr(GArray) rlines = NULL;
+  g_autofree char *sale_id = NULL;
+  g_autofree char *receipt_no = NULL;
+  JsonObject *sale_body, *body;
+  JsonArray *tenders, *body_lines = NULL;
+  gint64 refund = 0, amount, principal = 0, bonus = 0, points = 0;
+  gboolean complete;
+  const char *member_id;
+
+  sale_id = find_sale_id (ctx, args, error);
+  if (sale_id == NULL || !load_sale_state (ctx, sale_id, &st, error))
+    return FALSE;
+  sale_body = st.sale->body;
+  member_id = st.sale->member_id;
+
+  if (g_str_equal (st.sale->kind, "sale"))
+    {
+      if (json_object_has_member (args, "amount_fen") || json_object_has_member (args, "amount"))
+        {
+          g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                               _("Goods are returned by line (“lines”), not by amount"));
+          return FALSE;
+        }
+      rlines = return_lines (ctx, args, &st, error);
+      if (rlines == NULL)
+        return FALSE;
+      complete = TRUE;
+      for (guint i = 0; i < rlines->len; i++)
+        {
+          ReturnLine *r = &g_array_index (rlines, ReturnLine, i);
+          gint64 unit = mdn_body_int (r->line, "unit_price_fen", 0);
+          gint64 percent = mdn_body_int (r->line, "percent", 100);
+          gint64 back = get_from (st.qty_back, mdn_body_string (r->line, "sku"));
+          gint64 before, after;
+
+          if (!line_cost (unit, back, percent, &before, error) ||
+              !line_cost (unit, back + r->qty, percent, &after, error))
+            return FALSE;
+          r->refund_fen = after - before;
+          refund += r->refund_fen;
+
+          if (g_strcmp0 (mdn_body_string (r->line, "kind"), "package") == 0)
+            {
+              gint64 remaining, uses = r->qty * mdn_body_int (r->line, "package_count", 0);
+
+              if (!lot_remaining (ctx, member_id, r->line, &remaining, error))
+                return FALSE;
+              if (remaining < uses)
+                {
+                  g_set_error (error, MDN_ERROR, MDN_ERROR_PACKAGE_CONSUMED,
+                               _("%s: only %" PRId64 " of the uses it bought are left, "
+                                 "%" PRId64 " are needed to return it; used uses cannot be returned"),
+                               mdn_body_string (r->line, "name"), remaining, uses);
+                  return FALSE;
+                }
+            }
+        }
+      /* Complete when every line of the sale is back after this return. */
+      {
+        JsonArray *sold = mdn_body_array (sale_body, "lines");
+
+        for (guint i = 0; sold && i < json_array_get_length (sold); i++)
+          {
+            JsonObject *line = json_array_get_object_element (sold, i);
+            gint64 back = get_from (st.qty_back, mdn_body_string (line, "sku"));
+
+            for (guint j = 0; j < rlines->len; j++)
+              if (g_array_index (rlines, ReturnLine, j).line == line)
+                back += g_array_index (rlines, ReturnLine, j).qty;
+            if (back < mdn_body_int (line, "qty", 0))
+              complete = FALSE;
+          }
+      }
+    }
+  else
+    {
+      gint64 left = st.total_fen - st.refunded_fen;
+
+      if (json_object_has_member (args, "lines"))
+        {
+          g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                               _("A quick sale or a timed session is returned by amount (“amount_fen”)"));
+          return FALSE;
+        }
+      amount = G_MININT64;
+      if (!mdn_args_money (args, "amount", FALSE, &amount, error))
+        return FALSE;
+      if (left <= 0)
+        return return_exceeds (error, _("Receipt %s has already been refunded in full"),
+                               mdn_body_string (sale_body, "receipt_no"));
+      if (amount == G_MININT64)
+        amount = left;
+      if (!mdn_money_check_amount (amount, FALSE, error))
+        return FALSE;
+      if (amount > left)
+        {
+          g_autofree char *a = mdn_money_format (amount);
+          g_autofree char *l = mdn_money_format (left);
+
+          return return_exceeds (error, _("Only %s of receipt %s can still be refunded, not %s"),
+                                 l, mdn_body_string (sale_body, "receipt_no"), a);
+        }
+      refund = amount;
+      complete = st.refunded_fen + refund == st.total_fen;
+    }
+
+  /* Points: floor (earned × refund / total), all that remain on a full return. */
+  if (complete)
+    points = st.points_earned - st.points_taken;
+  else if (st.total_fen > 0 && !mdn_mul_div (st.points_earned, refund, st.total_fen, FALSE, &points, error))
+    return FALSE;
+
+  tenders = json_array_new ();
+  entry = mdn_entry_new ("sale.return", member_id);
+  body = entry->body;
+  json_object_set_array_member (body, "tenders", tenders);
+  if (!refund_tenders (&st, refund, tenders, &principal, &bonus, error) ||
+      !mdn_receipt_next (ctx, &receipt_no, error))
+    return FALSE;
+  if (member_id && (m = mdn_member_load (ctx->db, member_id, error)) == NULL)
+    return FALSE;
+
+  json_object_set_string_member (body, "receipt_no", receipt_no);
+  json_object_set_string_member (body, "sale_entry", st.sale->id);
+  json_object_set_string_member (body, "sale_kind", st.sale->kind);
+  json_object_set_string_member (body, "sale_receipt_no", mdn_body_string (sale_body, "receipt_no"));
+  mdn_json_set_opt_string (body, "card_no", m ? m->card_no : NULL);
+  json_object_set_int_member (body, "refund_fen", refund);
+  json_object_set_int_member (body, "principal_fen", principal);
+  json_object_set_int_member (body, "bonus_fen", bonus);
+  json_object_set_int_member (body, "points_taken", points);
+  json_object_set_boolean_member (body, "complete", complete);
+  if (m)
+    {
+      mdn_entry_add_movement (entry, m->id, "principal", NULL, NULL, NULL, principal);
+      mdn_entry_add_movement (entry, m->id, "bonus", NULL, NULL, NULL, bonus);
+      mdn_entry_add_movement (entry, m->id, "points", NULL, NULL, NULL, -points);
+    }
+  if (rlines)
+    {
+      body_lines = json_array_new ();
+      json_object_set_array_member (body, "lines", body_lines);
+      for (guint i = 0; i < rlines->len; i++)
+        {
+          ReturnLine *r = &g_array_index (rlines, ReturnLine, i);
+          const char *sku = mdn_body_string (r->line, "sku");
+          const char *kind = mdn_body_string (r->line, "kind");
+          JsonObject *o = json_object_new ();
+
+          json_object_set_int_member (o, "line", mdn_body_int (r->line, "line", i + 1));
+          json_object_set_string_member (o, "sku", sku);
+          mdn_json_set_opt_string (o, "name", mdn_body_string (r->line, "name"));
+          mdn_json_set_opt_string (o, "kind", kind);
+          json_object_set_int_member (o, "qty", r->qty);
+          json_object_set_int_member (o, "refund_fen", r->refund_fen);
+          if (g_strcmp0 (kind, "goods") == 0)
+            mdn_entry_add_movement (entry, NULL, "stock", sku, NULL, NULL, r->qty);
+          else if (g_strcmp0 (kind, "package") == 0)
+            {
+              gint64 uses = r->qty * mdn_body_int (r->line, "package_count", 0);
+
+              json_object_set_string_member (o, "package_sku", mdn_body_string (r->line, "package_sku"));
+              json_object_set_int_member (o, "uses", uses);
+              json_object_set_string_member (o, "lot", mdn_body_string (r->line, "lot"));
+              mdn_entry_add_movement (entry, member_id, "package", mdn_body_string (r->line, "package_sku"),
+                                      mdn_body_string (r->line, "lot"),
+                                      mdn_body_string (r->line, "expires_on"), -uses);
+            }
+          json_array_add_object_element (body_lines, o);
+        }
+    }
+  if (!mdn_ledger_append (ctx->store, ctx, entry, error))
+    return FALSE;
+
+  json_object_set_string_member (result, "entry_id", entry->id);
+  json_object_set_string_member (result, "receipt_no", receipt_no);
+  json_object_set_string_member (result, "sale_entry", st.sale->id);
+  json_object_set_string_member (result, "sale_receipt_no", mdn_body_string (sale_body, "receipt_no"));
+  json_object_set_int_member (result, "refund_fen", refund);
+  json_object_set_array_member (result, "tenders", json_array_ref (tenders));
+  json_object_set_int_member (result, "principal_fen", principal);
+  json_object_set_int_member (result, "bonus_fen", bonus);
+  json_object_set_int_member (result, "points_taken", points);
+  json_object_set_boolean_member (result, "complete", complete);
+  if (body_lines)
+    json_object_set_array_member (result, "lines", json_array_ref (body_lines));
+  if (m)
+    {
+      json_object_set_string_member (result, "card_no", m->card_no);
+      json_object_set_int_member (result, "balance_fen", m->principal_fen + principal + m->bonus_fen + bonus);
+      json_object_set_int_member (result, "points", m->points - points);
+    }
+  return TRUE;
+}
+
+static gboolean
+apply_sale_return (MdnDb    *db,
+                   MdnEntry *entry,
+                   GError  **error)
+{
+  const char *sale = mdn_body_string (entry->body, "sale_entry");
+  gint64 refund = mdn_body_int (entry->body, "refund_fen", -1);
+
+  if (sale == NULL || refund < 0)
+    return mdn_entry_malformed (entry, "sale_entry", error);
+  return mdn_db_exec (db, error,
+                      "INSERT INTO sale_returns (entry_id, sale_entry, refund_fen) VALUES (?, ?, ?)",
+                      "ssi", entry->id, sale, refund) &&
+         mdn_receipt_apply (db, entry, -refund, error);
+}
+
+/* Receipts ----------------------------------------------------------------------------- */
+
+static void
+copy_members (JsonObject *from,
+              JsonObject *to)
+{
+  g_autoptr(GList) names = json_object_get_members (from);
+
+  for (GList *l = names; l; l = l->next)
+    json_object_set_member (to, l->data, json_node_copy (json_object_get_member (from, l->data)));
+}
+
+/* A sale (or a return) by receipt number: its lines with what can still be
+ * returned, its payments with what was refunded, and its returns. */
+static gboolean
+op_receipt_show (MdnOpCtx   *ctx,
+                 JsonObject *args,
+                 JsonObject *result,
+                 GError    **error)
+{
+  g_auto(SaleState) st = { 0 };
+  g_autofree char *id = NULL;
+  g_autoptr(MdnEntry) entry = NULL;
+  JsonArray *lines, *tenders, *returns;
+  gint64 refundable;
+
+  id = find_sale_id (ctx, args, error);
+  if (id == NULL)
+    return FALSE;
+  entry = mdn_entry_load (ctx->db, id, error);
+  if (entry == NULL)
+    return FALSE;
+  if (!is_sale_kind (entry->kind))
+    {
+      if (!g_str_equal (entry->kind, "sale.return"))
+        {
+          g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                       _("Entry %s is a %s, not a sale"), id, entry->kind);
+          return FALSE;
+        }
+      copy_members (entry->body, result);
+      json_object_set_string_member (result, "entry_id", entry->id);
+      json_object_set_string_member (result, "kind", entry->kind);
+      json_object_set_string_member (result, "at", entry->at);
+      json_object_set_string_member (result, "business_date", entry->business_date);
+      json_object_set_string_member (result, "staff", entry->staff);
+      return TRUE;
+    }
+  if (!load_sale_state (ctx, id, &st, error))
+    return FALSE;
+
+  copy_members (st.sale->body, result);
+  json_object_set_string_member (result, "entry_id", st.sale->id);
+  json_object_set_string_member (result, "kind", st.sale->kind);
+  json_object_set_string_member (result, "at", st.sale->at);
+  json_object_set_string_member (result, "business_date", st.sale->business_date);
+  json_object_set_string_member (result, "staff", st.sale->staff);
+
+  lines = mdn_body_array (result, "lines");
+  for (guint i = 0; lines && i < json_array_get_length (lines); i++)
+    {
+      JsonObject *line = json_array_get_object_element (lines, i);
+      gint64 returnable;
+
+      if (!line_returnable (ctx, &st, line, &returnable, error))
+        return FALSE;
+      json_object_set_int_member (line, "returned_qty", get_from (st.qty_back, mdn_body_string (line, "sku")));
+      json_object_set_int_member (line, "returnable_qty", returnable);
+    }
+  tenders = mdn_body_array (result, "tenders");
+  for (guint i = 0; tenders && i < json_array_get_length (tenders); i++)
+    {
+      JsonObject *t = json_array_get_object_element (tenders, i);
+
+      json_object_set_int_member (t, "refunded_fen", get_from (st.tender_back, mdn_body_string (t, "type")));
+    }
+  refundable = st.total_fen - st.refunded_fen;
+  json_object_set_int_member (result, "refunded_fen", st.refunded_fen);
+  json_object_set_int_member (result, "refundable_fen", refundable);
+  json_object_set_int_member (result, "points_taken", st.points_taken);
+
+  returns = json_array_new ();
+  json_object_set_array_member (result, "returns", returns);
+  for (guint i = 0; i < st.returns->len; i++)
+    {
+      MdnEntry *ret = g_ptr_array_index (st.returns, i);
+      JsonObject *o = json_object_new ();
+
+      json_object_set_string_member (o, "entry_id", ret->id);
+      mdn_json_set_opt_string (o, "receipt_no", mdn_body_string (ret->body, "receipt_no"));
+      json_object_set_string_member (o, "at", ret->at);
+      json_object_set_string_member (o, "staff", ret->staff);
+      json_object_set_int_member (o, "refund_fen", mdn_body_int (ret->body, "refund_fen", 0));
+      json_array_add_object_element (returns, o);
+    }
+  return TRUE;
+}
+
+/* The receipts of one business day, newest last. */
+static gboolean
+op_sale_list (MdnOpCtx   *ctx,
+              JsonObject *args,
+              JsonObject *result,
+              GError    **error)
+{
+  const char *date = NULL;
+  gint64 limit = 200, count = 0, total = 0;
+  JsonArray *list;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  if (!mdn_args_date (args, "date", FALSE, &date, error) ||
+      !mdn_args_int (args, "limit", FALSE, &limit, error))
+    return FALSE;
+  if (date == NULL)
+    date = ctx->business_date;
+  list = json_array_new ();
+  json_object_set_string_member (result, "date", date);
+  json_object_set_array_member (result, "receipts", list);
+  stmt = mdn_db_query (ctx->db, error,
+                       "SELECT r.receipt_no, r.entry_id, r.kind, r.total_fen, e.at, e.staff, m.card_no "
+                       "FROM receipts r JOIN entries e ON e.id = r.entry_id "
+                       "LEFT JOIN members m ON m.id = r.member_id "
+                       "WHERE r.branch = ? AND r.business_date = ? ORDER BY r.receipt_no LIMIT ?",
+                       "ssi", ctx->store->branch_code, date, CLAMP (limit, 1, 10000));
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = mdn_db_step (ctx->db, stmt, error)) == SQLITE_ROW)
+    {
+      JsonObject *o = json_object_new ();
+
+      json_object_set_string_member (o, "receipt_no", mdn_db_col_text (stmt, 0));
+      json_object_set_string_member (o, "entry_id", mdn_db_col_text (stmt, 1));
+      json_object_set_string_member (o, "kind", mdn_db_col_text (stmt, 2));
+      json_object_set_int_member (o, "total_fen", sqlite3_column_int64 (stmt, 3));
+      json_object_set_string_member (o, "at", mdn_db_col_text (stmt, 4));
+      json_object_set_string_member (o, "staff", mdn_db_col_text (stmt, 5));
+      mdn_json_set_opt_string (o, "card_no", mdn_db_col_text (stmt, 6));
+      json_array_add_object_element (list, o);
+      count++;
+      total += sqlite3_column_int64 (stmt, 3);
+    }
+  sqlite3_reset (stmt);
+  json_object_set_int_member (result, "count", count);
+  json_object_set_int_member (result, "net_fen", total);
+  return rc == SQLITE_DONE;
+}
+
+const MdnOpDef mdn_sales_ops[] = {
+  { "sale",         MDN_ROLE_CASHIER, MDN_OP_WRITE, op_sale },
+  { "sale.quick",   MDN_ROLE_CASHIER, MDN_OP_WRITE, op_sale_quick },
+  { "sale.return",  MDN_ROLE_MANAGER, MDN_OP_WRITE, op_sale_return },
+  { "sale.list",    MDN_ROLE_CASHIER, MDN_OP_READ,  op_sale_list },
+  { "receipt.show", MDN_ROLE_CASHIER, MDN_OP_READ,  op_receipt_show },
+  { NULL }
+};
+
+const MdnKindDef mdn_sales_kinds[] = {
+  { "sale",        apply_receipt },
+  { "sale.quick",  apply_receipt },
+  { "sale.return", apply_sale_return },
+  { NULL }
+};

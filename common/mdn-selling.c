@@ -1,0 +1,497 @@
+/* mdn-selling.c: the checkout every selling operation shares (tenders,
+ * the member's balance and PIN, points, receipt numbers) and readers of
+ * entry bodies. */
+#define G_LOG_DOMAIN "mdn-selling"
+
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#include "mdn-error.h"
+#include "mdn-json.h"
+#include "mdn-money.h"
+#include "mdn-selling.h"
+
+/* Body readers ---------------------------------------------------------------- */
+
+gboolean
+mdn_entry_malformed (MdnEntry   *entry,
+                     const char *what,
+                     GError    **error)
+{
+  g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+               _("The entry is malformed: %s %s"), entry->kind, what);
+  return FALSE;
+}
+
+const char *
+mdn_body_string (JsonObject *body,
+                 const char *name)
+{
+  JsonNode *node = body ? json_object_get_member (body, name) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+gint64
+mdn_body_int (JsonObject *body,
+              const char *name,
+              gint64      fallback)
+{
+  JsonNode *node = body ? json_object_get_member (body, name) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    return fallback;
+  return json_node_get_int (node);
+}
+
+JsonArray *
+mdn_body_array (JsonObject *body,
+                const char *name)
+{
+  JsonNode *node = body ? json_object_get_member (body, name) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return NULL;
+  return json_node_get_array (node);
+}
+
+void
+mdn_json_set_opt_string (JsonObject *o,
+                         const char *name,
+                         const char *value)
+{
+  if (value)
+    json_object_set_string_member (o, name, value);
+  else
+    json_object_set_null_member (o, name);
+}
+
+/* Arithmetic ------------------------------------------------------------------ */
+
+/* a × b / c for c > 0, rounded half up or down (floor), refusing overflow
+ * instead of wrapping. */
+gboolean
+mdn_mul_div (gint64   a,
+             gint64   b,
+             gint64   c,
+             gboolean round_half_up,
+             gint64  *out,
+             GError **error)
+{
+  gint64 product;
+
+  g_return_val_if_fail (c > 0, FALSE);
+
+  if (__builtin_mul_overflow (a, b, &product))
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_MONEY_OVERFLOW, _("The amount is too large"));
+      return FALSE;
+    }
+  if (round_half_up)
+    *out = mdn_div_round_half_up (product, c);
+  else
+    {
+      *out = product / c;
+      if (product % c != 0 && product < 0)
+        (*out)--;
+    }
+  return TRUE;
+}
+
+/* floor (paid_fen / 100) × points_per_yuan: every whole yuan paid earns. */
+gint64
+mdn_points_for (gint64 paid_fen,
+                gint64 points_per_yuan)
+{
+  if (paid_fen <= 0 || points_per_yuan <= 0)
+    return 0;
+  return (paid_fen / 100) * points_per_yuan;
+}
+
+/* Receipts ---------------------------------------------------------------------- */
+
+/* Branch code, business date, sequence of the day: B01-20261122-0001.
+ * Unique chain-wide because branch codes are. */
+gboolean
+mdn_receipt_next (MdnOpCtx *ctx,
+                  char    **out,
+                  GError  **error)
+{
+  g_autofree char *counter = g_strconcat ("receipt:", ctx->business_date, NULL);
+  g_autofree char *date = g_strdup (ctx->business_date);
+  char *w = date;
+
+  g_return_val_if_fail (ctx != NULL && ctx->business_date != NULL, FALSE);
+
+  for (const char *r = ctx->business_date; *r; r++)
+    if (*r != '-')
+      *w++ = *r;
+  *w = '\0';
+
+  for (int attempt = 0; attempt < 1000; attempt++)
+    {
+      g_autofree char *receipt_no = NULL;
+      sqlite3_stmt *stmt;
+      gint64 seq;
+      int rc;
+
+      if (!mdn_db_counter_next (ctx->db, counter, &seq, error))
+        return FALSE;
+      receipt_no = g_strdup_printf ("%s-%s-%04" G_GINT64_FORMAT, ctx->store->branch_code, date, seq);
+      /* The counter is local; a restored database must not reuse a number. */
+      stmt = mdn_db_query (ctx->db, error, "SELECT 1 FROM receipts WHERE receipt_no = ?", "s", receipt_no);
+      if (stmt == NULL || (rc = mdn_db_step (ctx->db, stmt, error)) < 0)
+        return FALSE;
+      sqlite3_reset (stmt);
+      if (rc == SQLITE_DONE)
+        {
+          *out = g_steal_pointer (&receipt_no);
+          return TRUE;
+        }
+    }
+  g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INTERNAL, _("No free receipt number"));
+  return FALSE;
+}
+
+gboolean
+mdn_receipt_apply (MdnDb    *db,
+                   MdnEntry *entry,
+                   gint64    total_fen,
+                   GError  **error)
+{
+  const char *receipt_no;
+
+  g_return_val_if_fail (entry != NULL, FALSE);
+
+  receipt_no = mdn_body_string (entry->body, "receipt_no");
+  if (receipt_no == NULL)
+    return mdn_entry_malformed (entry, "receipt_no", error);
+  return mdn_db_exec (db, error,
+                      "INSERT INTO receipts (receipt_no, entry_id, branch, kind, business_date, member_id, "
+                      "total_fen) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                      "ssssssi", receipt_no, entry->id, entry->branch, entry->kind, entry->business_date,
+                      entry->member_id, total_fen);
+}
+
+/* The card ------------------------------------------------------------------------ */
+
+/* A card that is lost or expired is refused for every selling operation,
+ * not only for paying from its balance: the member discount and points
+ * belong to a card in good standing (see docs/cli-selling.md). */
+gboolean
+mdn_selling_card (MdnOpCtx   *ctx,
+                  JsonObject *args,
+                  MdnMember **out,
+                  GError    **error)
+{
+  g_autoptr(MdnMember) m = NULL;
+  const char *card = NULL;
+  const char *p;
+
+  g_return_val_if_fail (out != NULL, FALSE);
+
+  *out = NULL;
+  if (!mdn_args_string (args, "card", FALSE, &card, error))
+    return FALSE;
+  for (p = card; p && g_ascii_isspace (*p); p++)
+    ;
+  if (p == NULL || *p == '\0')
+    return TRUE;
+  m = mdn_member_resolve (ctx, card, MDN_RESOLVE_DEFAULT, error);
+  if (m == NULL || !mdn_member_check_usable (ctx, m, error))
+    return FALSE;
+  *out = g_steal_pointer (&m);
+  return TRUE;
+}
+
+/* The checkout ---------------------------------------------------------------------- */
+
+static void
+tender_clear (gpointer data)
+{
+  MdnTender *t = data;
+
+  g_free (t->type);
+}
+
+/* Takes ownership of @member (may be NULL). */
+gboolean
+mdn_checkout_init (MdnCheckout *co,
+                   MdnOpCtx    *ctx,
+                   const char  *kind,
+                   MdnMember   *member,
+                   GError     **error)
+{
+  g_return_val_if_fail (co != NULL && ctx != NULL && kind != NULL, FALSE);
+
+  memset (co, 0, sizeof *co);
+  co->ctx = ctx;
+  co->member = member;
+  co->tenders = g_array_new (FALSE, TRUE, sizeof (MdnTender));
+  g_array_set_clear_func (co->tenders, tender_clear);
+  co->entry = mdn_entry_new (kind, member ? member->id : NULL);
+  if (member)
+    {
+      co->level = mdn_level_load (ctx->db, member->level, error);
+      if (co->level == NULL)
+        return FALSE;
+    }
+  return TRUE;
+}
+
+void
+mdn_checkout_clear (MdnCheckout *co)
+{
+  g_clear_pointer (&co->member, mdn_member_free);
+  g_clear_pointer (&co->level, mdn_level_free);
+  g_clear_pointer (&co->entry, mdn_entry_free);
+  g_clear_pointer (&co->tenders, g_array_unref);
+  g_clear_pointer (&co->receipt_no, g_free);
+}
+
+/* What the member pays of the list price, in percent: 100 without a card. */
+gint64
+mdn_checkout_percent (MdnCheckout *co)
+{
+  return co->level ? co->level->price_percent : 100;
+}
+
+static MdnTender *
+find_tender (GArray     *tenders,
+             const char *type)
+{
+  for (guint i = 0; i < tenders->len; i++)
+    {
+      MdnTender *t = &g_array_index (tenders, MdnTender, i);
+
+      if (g_str_equal (t->type, type))
+        return t;
+    }
+  return NULL;
+}
+
+static gboolean
+parse_tenders (MdnCheckout *co,
+               JsonObject  *args,
+               GError     **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  JsonArray *list = mdn_args_array (args, "tenders", FALSE, &local_error);
+
+  if (local_error)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  for (guint i = 0; list && i < json_array_get_length (list); i++)
+    {
+      JsonObject *o = mdn_args_element_object (list, i, "tenders", error);
+      const char *type = NULL;
+      gint64 amount = 0;
+      MdnTender *t;
+
+      if (o == NULL ||
+          !mdn_args_string (o, "type", TRUE, &type, error) ||
+          !mdn_tender_valid (type, TRUE, error) ||
+          !mdn_args_money (o, "amount", TRUE, &amount, error) ||
+          !mdn_money_check_amount (amount, FALSE, error) ||
+          !mdn_money_add (co->given_fen, amount, &co->given_fen, error))
+        return FALSE;
+      t = find_tender (co->tenders, type);
+      if (t == NULL)
+        {
+          MdnTender nt = { g_strdup (type), 0 };
+
+          g_array_append_val (co->tenders, nt);
+          t = &g_array_index (co->tenders, MdnTender, co->tenders->len - 1);
+        }
+      t->amount_fen += amount;
+    }
+  return TRUE;
+}
+
+/* The tenders must cover the total exactly, except cash, which may exceed
+ * it by the change. Balance needs a usable card, its PIN and enough money;
+ * it draws principal first, then bonus. */
+static gboolean
+settle_tenders (MdnCheckout *co,
+                JsonObject  *args,
+                GError     **error)
+{
+  const char *pin = NULL;
+  MdnTender *cash, *balance;
+  gint64 cash_fen, other_fen;
+
+  if (!mdn_args_string (args, "pin", FALSE, &pin, error) ||
+      !parse_tenders (co, args, error))
+    return FALSE;
+
+  cash = find_tender (co->tenders, "cash");
+  cash_fen = cash ? cash->amount_fen : 0;
+  other_fen = co->given_fen - cash_fen;
+  if (co->given_fen < co->total_fen)
+    {
+      g_autofree char *given = mdn_money_format (co->given_fen);
+      g_autofree char *total = mdn_money_format (co->total_fen);
+
+      g_set_error (error, MDN_ERROR, MDN_ERROR_TENDER_MISMATCH,
+                   _("The payment adds up to %s but the total is %s; take the rest"), given, total);
+      return FALSE;
+    }
+  if (other_fen > co->total_fen)
+    {
+      g_autofree char *other = mdn_money_format (other_fen);
+      g_autofree char *total = mdn_money_format (co->total_fen);
+
+      g_set_error (error, MDN_ERROR, MDN_ERROR_TENDER_MISMATCH,
+                   _("Only cash can be more than the total: the other payments add up to %s "
+                     "and the total is %s"), other, total);
+      return FALSE;
+    }
+  co->change_fen = co->given_fen - co->total_fen;
+  if (cash)
+    {
+      cash->amount_fen -= co->change_fen;
+      if (cash->amount_fen == 0)
+        {
+          /* All of the cash went back as change: it paid nothing. */
+          for (guint i = 0; i < co->tenders->len; i++)
+            if (&g_array_index (co->tenders, MdnTender, i) == cash)
+              {
+                g_array_remove_index (co->tenders, i);
+                break;
+              }
+        }
+    }
+
+  balance = find_tender (co->tenders, "balance");
+  if (balance)
+    {
+      MdnMember *m = co->member;
+
+      if (m == NULL)
+        {
+          g_set_error_literal (error, MDN_ERROR, MDN_ERROR_CARD_REQUIRED,
+                               _("Paying from a balance needs the member's card"));
+          return FALSE;
+        }
+      /* A timed session may have started on a card that has since expired
+         or been reported lost; it can't pay from its balance any more. */
+      if (!mdn_member_check_usable (co->ctx, m, error) ||
+          !mdn_member_check_pin (m, pin, error))
+        return FALSE;
+      if (balance->amount_fen > m->principal_fen + m->bonus_fen)
+        {
+          g_autofree char *have = mdn_money_format (m->principal_fen + m->bonus_fen);
+          g_autofree char *want = mdn_money_format (balance->amount_fen);
+
+          g_set_error (error, MDN_ERROR, MDN_ERROR_INSUFFICIENT_BALANCE,
+                       _("Card %s has %s on it, not enough to pay %s; pay the rest another way"),
+                       m->card_no, have, want);
+          return FALSE;
+        }
+      co->principal_fen = CLAMP (m->principal_fen, 0, balance->amount_fen);
+      co->bonus_fen = balance->amount_fen - co->principal_fen;
+    }
+  return TRUE;
+}
+
+static JsonArray *
+tenders_json (GArray *tenders)
+{
+  JsonArray *list = json_array_new ();
+
+  for (guint i = 0; i < tenders->len; i++)
+    {
+      MdnTender *t = &g_array_index (tenders, MdnTender, i);
+      JsonObject *o = json_object_new ();
+
+      json_object_set_string_member (o, "type", t->type);
+      json_object_set_int_member (o, "amount_fen", t->amount_fen);
+      json_array_add_object_element (list, o);
+    }
+  return list;
+}
+
+/* Checks the payment against co->total_fen, takes a receipt number and
+ * writes what every sale-like entry carries. Nothing is written yet. */
+gboolean
+mdn_checkout_settle (MdnCheckout *co,
+                     JsonObject  *args,
+                     GError     **error)
+{
+  JsonObject *body;
+  MdnMember *m;
+
+  g_return_val_if_fail (co != NULL && co->entry != NULL, FALSE);
+  g_return_val_if_fail (co->total_fen >= 0 && co->total_fen <= co->list_total_fen, FALSE);
+
+  body = co->entry->body;
+  m = co->member;
+
+  if (!settle_tenders (co, args, error) ||
+      !mdn_receipt_next (co->ctx, &co->receipt_no, error))
+    return FALSE;
+  co->points_earned = co->level ? mdn_points_for (co->total_fen, co->level->points_per_yuan) : 0;
+
+  json_object_set_string_member (body, "receipt_no", co->receipt_no);
+  mdn_json_set_opt_string (body, "card_no", m ? m->card_no : NULL);
+  if (co->level)
+    {
+      json_object_set_string_member (body, "level", co->level->code);
+      json_object_set_int_member (body, "price_percent", co->level->price_percent);
+      json_object_set_int_member (body, "points_per_yuan", co->level->points_per_yuan);
+    }
+  json_object_set_int_member (body, "list_total_fen", co->list_total_fen);
+  json_object_set_int_member (body, "total_fen", co->total_fen);
+  json_object_set_int_member (body, "discount_fen", co->list_total_fen - co->total_fen);
+  json_object_set_array_member (body, "tenders", tenders_json (co->tenders));
+  json_object_set_int_member (body, "given_fen", co->given_fen);
+  json_object_set_int_member (body, "change_fen", co->change_fen);
+  json_object_set_int_member (body, "principal_fen", co->principal_fen);
+  json_object_set_int_member (body, "bonus_fen", co->bonus_fen);
+  json_object_set_int_member (body, "points_earned", co->points_earned);
+
+  if (m)
+    {
+      mdn_entry_add_movement (co->entry, m->id, "principal", NULL, NULL, NULL, -co->principal_fen);
+      mdn_entry_add_movement (co->entry, m->id, "bonus", NULL, NULL, NULL, -co->bonus_fen);
+      mdn_entry_add_movement (co->entry, m->id, "points", NULL, NULL, NULL, co->points_earned);
+    }
+  return TRUE;
+}
+
+gboolean
+mdn_checkout_commit (MdnCheckout *co,
+                     JsonObject  *result,
+                     GError     **error)
+{
+  MdnMember *m;
+
+  g_return_val_if_fail (co != NULL && co->receipt_no != NULL, FALSE);
+
+  m = co->member;
+
+  if (!mdn_ledger_append (co->ctx->store, co->ctx, co->entry, error))
+    return FALSE;
+  json_object_set_string_member (result, "entry_id", co->entry->id);
+  json_object_set_string_member (result, "receipt_no", co->receipt_no);
+  json_object_set_int_member (result, "list_total_fen", co->list_total_fen);
+  json_object_set_int_member (result, "total_fen", co->total_fen);
+  json_object_set_int_member (result, "discount_fen", co->list_total_fen - co->total_fen);
+  json_object_set_int_member (result, "change_fen", co->change_fen);
+  json_object_set_int_member (result, "points_earned", co->points_earned);
+  json_object_set_array_member (result, "tenders", tenders_json (co->tenders));
+  if (m)
+    {
+      m->principal_fen -= co->principal_fen;
+      m->bonus_fen -= co->bonus_fen;
+      m->points += co->points_earned;
+      json_object_set_string_member (result, "card_no", m->card_no);
+      json_object_set_int_member (result, "balance_fen", m->principal_fen + m->bonus_fen);
+      json_object_set_int_member (result, "points", m->points);
+    }
+  return TRUE;
+}

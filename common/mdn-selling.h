@@ -1,0 +1,126 @@
+/* mdn-selling.h: what the selling families (catalogue, sales, packages,
+ * timed consumption, points) share: products, the checkout (tenders, the
+ * member's balance, points, receipt numbers) and entry-body readers.
+ *
+ * Internal to libmendian; front ends go through mdn_ops_run().
+ *
+ * A checkout runs in four steps inside the operation's transaction:
+ *   mdn_checkout_init ()    the member (or none) and their level
+ *   ... the caller prices its lines into list_total_fen and total_fen ...
+ *   mdn_checkout_settle ()  tenders, balance and PIN, points, receipt number;
+ *                           writes the common body fields and movements
+ *   ... the caller adds its own body fields and movements ...
+ *   mdn_checkout_commit ()  appends the entry and fills the common result
+ */
+#pragma once
+
+#include "mdn-ledger.h"
+#include "mdn-members.h"
+#include "mdn-ops.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  char    *sku;
+  char    *name;
+  char    *kind;            /* goods | service | package */
+  gint64   price_fen;
+  char    *category;
+  char    *barcode;
+  gboolean no_discount;
+  char    *package_sku;     /* package: the service it buys uses of */
+  gint64   package_count;   /* package: uses per unit sold */
+  gint64   package_days;    /* package: validity in days, 0 = no expiry */
+  gboolean active;
+} MdnProduct;
+
+void        mdn_product_free        (MdnProduct  *product);
+MdnProduct *mdn_product_load        (MdnDb       *db,
+                                     const char  *sku,
+                                     GError     **error);
+MdnProduct *mdn_product_find        (MdnDb       *db,
+                                     const char  *sku_or_barcode,
+                                     GError     **error);
+
+typedef struct
+{
+  char  *type;        /* balance | cash | bank | wechat | alipay */
+  gint64 amount_fen;  /* what this tender paid (cash: net of change) */
+} MdnTender;
+
+typedef struct
+{
+  MdnOpCtx   *ctx;
+  MdnMember  *member;          /* NULL: no card */
+  MdnLevel   *level;           /* the member's level, NULL without a card */
+  MdnEntry   *entry;
+  gint64      list_total_fen;  /* set by the caller before settling */
+  gint64      total_fen;       /* set by the caller before settling */
+  GArray     *tenders;         /* of MdnTender, merged by type, net */
+  gint64      given_fen;       /* everything handed over */
+  gint64      change_fen;
+  gint64      principal_fen;   /* drawn from the member's balance */
+  gint64      bonus_fen;
+  gint64      points_earned;
+  char       *receipt_no;
+} MdnCheckout;
+
+/* The optional "card" argument of a selling operation: NULL without one,
+ * refused (error set) when the card is unknown, replaced, lost or expired. */
+gboolean    mdn_selling_card        (MdnOpCtx    *ctx,
+                                     JsonObject  *args,
+                                     MdnMember  **out,
+                                     GError     **error);
+gboolean    mdn_checkout_init       (MdnCheckout *co,
+                                     MdnOpCtx    *ctx,
+                                     const char  *kind,
+                                     MdnMember   *member,
+                                     GError     **error);
+void        mdn_checkout_clear      (MdnCheckout *co);
+gint64      mdn_checkout_percent    (MdnCheckout *co);
+gboolean    mdn_checkout_settle     (MdnCheckout *co,
+                                     JsonObject  *args,
+                                     GError     **error);
+gboolean    mdn_checkout_commit     (MdnCheckout *co,
+                                     JsonObject  *result,
+                                     GError     **error);
+
+gint64      mdn_points_for          (gint64       paid_fen,
+                                     gint64       points_per_yuan);
+gboolean    mdn_mul_div             (gint64       a,
+                                     gint64       b,
+                                     gint64       c,
+                                     gboolean     round_half_up,
+                                     gint64      *out,
+                                     GError     **error);
+
+/* The next receipt number of the branch and business day. */
+gboolean    mdn_receipt_next        (MdnOpCtx    *ctx,
+                                     char       **out,
+                                     GError     **error);
+/* Apply helper: the receipts row of an entry with a receipt number. */
+gboolean    mdn_receipt_apply       (MdnDb       *db,
+                                     MdnEntry    *entry,
+                                     gint64       total_fen,
+                                     GError     **error);
+
+/* Readers of an entry's body for apply functions and returns. */
+gboolean    mdn_entry_malformed     (MdnEntry    *entry,
+                                     const char  *what,
+                                     GError     **error);
+const char *mdn_body_string         (JsonObject  *body,
+                                     const char  *name);
+gint64      mdn_body_int            (JsonObject  *body,
+                                     const char  *name,
+                                     gint64       fallback);
+JsonArray  *mdn_body_array          (JsonObject  *body,
+                                     const char  *name);
+void        mdn_json_set_opt_string (JsonObject  *o,
+                                     const char  *name,
+                                     const char  *value);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MdnProduct, mdn_product_free)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (MdnCheckout, mdn_checkout_clear)
+
+G_END_DECLS

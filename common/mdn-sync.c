@@ -1,0 +1,875 @@
+/* mdn-sync.c: push, state check, pull; link; watch. */
+#define G_LOG_DOMAIN "mdn-sync"
+
+#include <glib/gi18n-lib.h>
+#include <libsoup/soup.h>
+#include <string.h>
+
+#include "mdn-error.h"
+#include "mdn-json.h"
+#include "mdn-ledger.h"
+#include "mdn-sync.h"
+
+#define PUSH_BATCH 500
+#define PULL_PAGE  500
+
+typedef struct
+{
+  MdnStore    *store;
+  SoupSession *session;
+  char        *base;     /* URL without the trailing slash */
+  char        *token;
+  char        *pin;      /* hex SHA-256 of the server certificate (DER), or NULL */
+} Client;
+
+static void
+client_clear (Client *c)
+{
+  g_clear_object (&c->session);
+  g_clear_pointer (&c->base, g_free);
+  g_clear_pointer (&c->token, g_free);
+  g_clear_pointer (&c->pin, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Client, client_clear)
+
+/* Link -------------------------------------------------------------------------- */
+
+static gboolean
+url_acceptable (const char *url,
+                GError    **error)
+{
+  g_autoptr(GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  const char *scheme = uri ? g_uri_get_scheme (uri) : NULL;
+  const char *host = uri ? g_uri_get_host (uri) : NULL;
+
+  if (uri == NULL || host == NULL || (g_strcmp0 (scheme, "http") != 0 && g_strcmp0 (scheme, "https") != 0))
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                   _("“%s” is not a server address; write it like https://hq.example.com:8443/"), url);
+      return FALSE;
+    }
+  if (g_str_equal (scheme, "http"))
+    {
+      g_autoptr(GInetAddress) addr = g_inet_address_new_from_string (host);
+
+      if (!g_str_equal (host, "localhost") && (addr == NULL || !g_inet_address_get_is_loopback (addr)))
+        {
+          g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                               _("Plain http:// is only for a server on this computer; use https://"));
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* Points the branch at a server. Running it again changes the server or
+ * the token; the sync progress is kept (it is this branch's history, not
+ * the server's), except that a new server starts the feed from 0. */
+gboolean
+mdn_sync_link (MdnStore   *store,
+               const char *url,
+               const char *token,
+               const char *ca_file,
+               const char *pin_sha256,
+               GError    **error)
+{
+  g_autofree char *old_url = NULL;
+  g_autofree char *pin = NULL;
+
+  g_return_val_if_fail (store != NULL, FALSE);
+
+  if (url == NULL || !url_acceptable (url, error))
+    {
+      if (url == NULL)
+        g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT, _("Give the server URL"));
+      return FALSE;
+    }
+  if (token == NULL || strlen (token) < 32)
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                           _("Give the branch token printed by “mendian-server branch add”"));
+      return FALSE;
+    }
+  if (ca_file && pin_sha256)
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                           _("Give either --ca or --pin-sha256, not both"));
+      return FALSE;
+    }
+  if (pin_sha256)
+    {
+      pin = g_ascii_strdown (pin_sha256, -1);
+      g_strdelimit (pin, ":", ' ');
+      {
+        g_autoptr(GString) clean = g_string_new (NULL);
+
+        for (const char *p = pin; *p; p++)
+          if (*p != ' ')
+            g_string_append_c (clean, *p);
+        g_free (pin);
+        pin = g_string_free (g_steal_pointer (&clean), FALSE);
+      }
+      if (strlen (pin) != 64 || strspn (pin, "0123456789abcdef") != 64)
+        {
+          g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                               _("--pin-sha256 is the SHA-256 of the server certificate: 64 hex digits"));
+          return FALSE;
+        }
+    }
+  if (ca_file && !g_file_test (ca_file, G_FILE_TEST_IS_REGULAR))
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT, _("No CA file at %s"), ca_file);
+      return FALSE;
+    }
+
+  old_url = mdn_db_meta_dup (store->db, "sync_url");
+  if (!mdn_db_begin (store->db, TRUE, error))
+    return FALSE;
+  if (!mdn_db_meta_set (store->db, "sync_url", url, error) ||
+      !mdn_db_meta_set (store->db, "sync_token", token, error) ||
+      !mdn_db_meta_set (store->db, "sync_ca", ca_file ? ca_file : "", error) ||
+      !mdn_db_meta_set (store->db, "sync_pin_sha256", pin ? pin : "", error) ||
+      (g_strcmp0 (old_url, url) != 0 && !mdn_db_meta_set (store->db, "sync_feed_position", "0", error)))
+    {
+      mdn_db_rollback (store->db);
+      return FALSE;
+    }
+  return mdn_db_commit (store->db, error);
+}
+
+/* HTTP ------------------------------------------------------------------------------ */
+
+static gboolean
+accept_certificate (SoupMessage          *msg,
+                    GTlsCertificate      *cert,
+                    GTlsCertificateFlags  errors,
+                    gpointer              user_data)
+{
+  Client *c = user_data;
+  g_autoptr(GByteArray) der = NULL;
+  g_autofree char *sum = NULL;
+
+  if (c->pin == NULL)
+    return FALSE;
+  g_object_get (cert, "certificate", &der, NULL);
+  if (der == NULL)
+    return FALSE;
+  sum = g_compute_checksum_for_data (G_CHECKSUM_SHA256, der->data, der->len);
+  return g_str_equal (sum, c->pin);
+}
+
+static gboolean
+client_init (Client   *c,
+             MdnStore *store,
+             GError  **error)
+{
+  g_autofree char *url = mdn_db_meta_dup (store->db, "sync_url");
+  g_autofree char *ca = mdn_db_meta_dup (store->db, "sync_ca");
+  g_autofree char *pin = mdn_db_meta_dup (store->db, "sync_pin_sha256");
+
+  c->store = store;
+  c->token = mdn_db_meta_dup (store->db, "sync_token");
+  if (url == NULL || c->token == NULL)
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_NOT_LINKED,
+                           _("This branch is not linked to a server; run “mendian-cli link” first"));
+      return FALSE;
+    }
+  c->base = g_strdup (url);
+  while (g_str_has_suffix (c->base, "/"))
+    c->base[strlen (c->base) - 1] = '\0';
+  c->session = soup_session_new_with_options ("timeout", 30, "idle-timeout", 60,
+                                              "user-agent", "mendian-sync/1", NULL);
+  if (pin && *pin)
+    {
+      c->pin = g_steal_pointer (&pin);
+      /* No trust store: every certificate goes through accept-certificate,
+       * where only the pinned one passes. */
+      soup_session_set_tls_database (c->session, NULL);
+    }
+  else if (ca && *ca)
+    {
+      g_autoptr(GTlsDatabase) db = g_tls_file_database_new (ca, error);
+
+      if (db == NULL)
+        return FALSE;
+      soup_session_set_tls_database (c->session, db);
+    }
+  return TRUE;
+}
+
+static SoupMessage *
+client_message (Client     *c,
+                const char *method,
+                const char *path_and_query)
+{
+  g_autofree char *url = g_strconcat (c->base, path_and_query, NULL);
+  g_autofree char *auth = g_strconcat ("Bearer ", c->token, NULL);
+  SoupMessage *msg = soup_message_new (method, url);
+
+  if (msg == NULL)
+    return NULL;
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+  g_signal_connect (msg, "accept-certificate", G_CALLBACK (accept_certificate), c);
+  return msg;
+}
+
+/* Sends a request and parses the JSON answer. A refusal by the server
+ * (4xx with a JSON error) is MDN_ERROR_SYNC_REFUSED, with its code in
+ * *out_code and the answer in *out_refusal; no answer at all is
+ * MDN_ERROR_OFFLINE. */
+static JsonObject *
+client_call (Client        *c,
+             const char    *method,
+             const char    *path_and_query,
+             JsonObject    *body,
+             GCancellable  *cancellable,
+             JsonObject   **out_refusal,
+             GError       **error)
+{
+  g_autoptr(SoupMessage) msg = client_message (c, method, path_and_query);
+  g_autoptr(GBytes) reply = NULL;
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(JsonObject) answer = NULL;
+  g_autofree char *text = NULL;
+  guint status;
+
+  if (out_refusal)
+    *out_refusal = NULL;
+  if (msg == NULL)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT, _("Bad server URL %s"), c->base);
+      return NULL;
+    }
+  if (body)
+    {
+      g_autofree char *json = mdn_json_object_to_string (body);
+      gsize len = strlen (json);
+      g_autoptr(GBytes) bytes = g_bytes_new_take (g_steal_pointer (&json), len);
+
+      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+    }
+  reply = soup_session_send_and_read (c->session, msg, cancellable, &local_error);
+  if (reply == NULL)
+    {
+      if (g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_propagate_error (error, g_steal_pointer (&local_error));
+      else
+        g_set_error (error, MDN_ERROR, MDN_ERROR_OFFLINE,
+                     _("The server at %s can't be reached: %s"), c->base, local_error->message);
+      return NULL;
+    }
+  status = soup_message_get_status (msg);
+  text = g_strndup (g_bytes_get_data (reply, NULL), g_bytes_get_size (reply));
+  answer = mdn_json_parse_object (text, NULL);
+  if (status == SOUP_STATUS_OK && answer != NULL)
+    return g_steal_pointer (&answer);
+
+  if (answer && json_object_has_member (answer, "error") && status >= 400 && status < 500)
+    {
+      JsonObject *e = json_object_get_object_member (answer, "error");
+
+      g_set_error (error, MDN_ERROR, MDN_ERROR_SYNC_REFUSED, _("The server refused: %s (%s)"),
+                   json_object_get_string_member_with_default (e, "message", "?"),
+                   json_object_get_string_member_with_default (e, "code", "?"));
+      if (out_refusal)
+        *out_refusal = g_steal_pointer (&answer);
+      return NULL;
+    }
+  g_set_error (error, MDN_ERROR, status >= 500 ? MDN_ERROR_OFFLINE : MDN_ERROR_SYNC_REFUSED,
+               _("The server answered %u %s"), status, soup_message_get_reason_phrase (msg));
+  return NULL;
+}
+
+/* Steps ------------------------------------------------------------------------------ */
+
+static gint64
+meta_int (MdnStore   *store,
+          const char *key)
+{
+  g_autofree char *text = mdn_db_meta_dup (store->db, key);
+
+  return text ? g_ascii_strtoll (text, NULL, 10) : 0;
+}
+
+static gboolean
+meta_set_int (MdnStore   *store,
+              const char *key,
+              gint64      value,
+              GError    **error)
+{
+  g_autofree char *text = g_strdup_printf ("%" G_GINT64_FORMAT, value);
+
+  return mdn_db_meta_set (store->db, key, text, error);
+}
+
+static gboolean
+save_holds (MdnStore   *store,
+            JsonObject *answer,
+            GError    **error)
+{
+  JsonNode *holds = json_object_get_member (answer, "holds");
+  g_autofree char *text = NULL;
+
+  if (holds == NULL || !JSON_NODE_HOLDS_ARRAY (holds))
+    return TRUE;
+  text = mdn_json_canonical (holds);
+  return mdn_db_meta_set (store->db, "sync_holds", text, error);
+}
+
+/* The last seq and hash of this branch's own chain. */
+static gboolean
+local_head (MdnStore *store,
+            gint64    seq,
+            gint64   *out_max,
+            char    **out_hash_at_seq,
+            GError  **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = mdn_db_query (store->db, error, "SELECT COALESCE (MAX (seq), 0) FROM entries WHERE branch = ?",
+                       "s", store->branch_code);
+  if (stmt == NULL || mdn_db_step (store->db, stmt, error) != SQLITE_ROW)
+    return FALSE;
+  *out_max = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+
+  *out_hash_at_seq = NULL;
+  stmt = mdn_db_query (store->db, error, "SELECT hash FROM entries WHERE branch = ? AND seq = ?",
+                       "si", store->branch_code, seq);
+  if (stmt == NULL || (rc = mdn_db_step (store->db, stmt, error)) < 0)
+    return FALSE;
+  if (rc == SQLITE_ROW)
+    *out_hash_at_seq = g_strdup (mdn_db_col_text (stmt, 0));
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
+/* The server's view of this branch must be a prefix of the local chain. A
+ * branch restored from an old backup (or with a forked history) stops here
+ * instead of writing a second history over the first. */
+static gboolean
+check_state (Client        *c,
+             GCancellable  *cancellable,
+             gint64        *out_acked,
+             GError       **error)
+{
+  g_autoptr(JsonObject) state = client_call (c, "GET", "/api/v1/sync/state", NULL, cancellable, NULL, error);
+  g_autofree char *local_hash = NULL;
+  const char *server_hash, *branch;
+  gint64 acked, local_max;
+
+  if (state == NULL)
+    return FALSE;
+  acked = json_object_get_int_member_with_default (state, "acked_seq", -1);
+  server_hash = json_object_get_string_member_with_default (state, "last_hash", NULL);
+  branch = json_object_get_string_member_with_default (state, "branch", NULL);
+  if (acked < 0 || server_hash == NULL || branch == NULL)
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_SYNC_REFUSED, _("The server's answer is malformed"));
+      return FALSE;
+    }
+  if (!g_str_equal (branch, c->store->branch_code))
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_SYNC_REFUSED,
+                   _("The token belongs to branch %s, but this is branch %s; link with this branch's token"),
+                   branch, c->store->branch_code);
+      return FALSE;
+    }
+  if (!local_head (c->store, acked, &local_max, &local_hash, error))
+    return FALSE;
+  if (acked > local_max)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_HISTORY_BEHIND,
+                   _("The server holds %" G_GINT64_FORMAT " entries of branch %s but this database only %"
+                     G_GINT64_FORMAT ": it was restored from an old backup. Sync is stopped so that no "
+                     "history is forked; restore the newest backup or ask head office"),
+                   acked, c->store->branch_code, local_max);
+      return FALSE;
+    }
+  if (acked > 0 && g_strcmp0 (local_hash, server_hash) != 0)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_HISTORY_BEHIND,
+                   _("Entry %s#%" G_GINT64_FORMAT " differs between this database and the server: the "
+                     "histories have forked. Sync is stopped; ask head office"),
+                   c->store->branch_code, acked);
+      return FALSE;
+    }
+  if (!save_holds (c->store, state, error))
+    return FALSE;
+  *out_acked = acked;
+  return TRUE;
+}
+
+static gboolean
+push (Client        *c,
+      gint64         acked,
+      MdnSyncResult *result,
+      GCancellable  *cancellable,
+      GError       **error)
+{
+  for (;;)
+    {
+      g_autoptr(JsonObject) body = json_object_new ();
+      g_autoptr(JsonObject) answer = NULL;
+      g_autoptr(JsonObject) refusal = NULL;
+      g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+      JsonArray *list = json_array_new ();
+      sqlite3_stmt *stmt;
+      int rc;
+
+      json_object_set_array_member (body, "entries", list);
+      stmt = mdn_db_query (c->store->db, error,
+                           "SELECT id FROM entries WHERE branch = ? AND seq > ? ORDER BY seq LIMIT ?",
+                           "sii", c->store->branch_code, acked, (gint64) PUSH_BATCH);
+      if (stmt == NULL)
+        return FALSE;
+      while ((rc = mdn_db_step (c->store->db, stmt, error)) == SQLITE_ROW)
+        g_ptr_array_add (ids, g_strdup (mdn_db_col_text (stmt, 0)));
+      sqlite3_reset (stmt);
+      if (rc != SQLITE_DONE)
+        return FALSE;
+      if (ids->len == 0)
+        break;
+      for (guint i = 0; i < ids->len; i++)
+        {
+          g_autoptr(MdnEntry) entry = mdn_entry_load (c->store->db, g_ptr_array_index (ids, i), error);
+
+          if (entry == NULL)
+            return FALSE;
+          json_array_add_object_element (list, mdn_entry_to_json (entry, TRUE));
+        }
+
+      answer = client_call (c, "POST", "/api/v1/sync/push", body, cancellable, &refusal, error);
+      if (answer == NULL)
+        return FALSE;
+      result->pushed += json_object_get_int_member_with_default (answer, "applied", 0);
+      acked = json_object_get_int_member_with_default (answer, "acked_seq", acked);
+      if (!meta_set_int (c->store, "sync_acked_seq", acked, error))
+        return FALSE;
+      if (ids->len < PUSH_BATCH)
+        break;
+    }
+  result->acked_seq = acked;
+  return TRUE;
+}
+
+static gboolean
+entry_known (MdnDb      *db,
+             const char *id,
+             gboolean   *known,
+             GError    **error)
+{
+  sqlite3_stmt *stmt = mdn_db_query (db, error, "SELECT 1 FROM entries WHERE id = ?", "s", id);
+  int rc;
+
+  if (stmt == NULL || (rc = mdn_db_step (db, stmt, error)) < 0)
+    return FALSE;
+  sqlite3_reset (stmt);
+  *known = rc == SQLITE_ROW;
+  return TRUE;
+}
+
+/* Applies one page of the feed in one transaction, with the new position. */
+static gboolean
+apply_page (MdnStore   *store,
+            JsonArray  *items,
+            gint64     *position,
+            gint64     *pulled,
+            GError    **error)
+{
+  MdnDb *db = store->db;
+  gint64 pos = *position, n = 0;
+
+  if (!mdn_db_begin (db, TRUE, error))
+    return FALSE;
+  for (guint i = 0; i < json_array_get_length (items); i++)
+    {
+      JsonObject *item = mdn_args_element_object (items, i, "entries", error);
+      g_autoptr(MdnEntry) entry = NULL;
+      g_autofree char *hash = NULL;
+      JsonNode *e;
+      gboolean known = FALSE;
+      gint64 p;
+
+      if (item == NULL)
+        goto fail;
+      p = json_object_get_int_member_with_default (item, "position", -1);
+      e = json_object_get_member (item, "entry");
+      if (p <= pos || e == NULL || !JSON_NODE_HOLDS_OBJECT (e))
+        {
+          g_set_error_literal (error, MDN_ERROR, MDN_ERROR_SYNC_REFUSED, _("The server's feed is malformed"));
+          goto fail;
+        }
+      entry = mdn_entry_from_json (json_node_get_object (e), error);
+      if (entry == NULL)
+        goto fail;
+      hash = mdn_entry_compute_hash (entry);
+      if (!g_str_equal (hash, entry->hash))
+        {
+          g_set_error (error, MDN_ERROR, MDN_ERROR_CORRUPT,
+                       _("Entry %s#%" G_GINT64_FORMAT " from the server does not match its hash"),
+                       entry->branch, entry->seq);
+          goto fail;
+        }
+      pos = p;
+      if (g_str_equal (entry->branch, store->branch_code))
+        continue;   /* our own, already here */
+      if (!entry_known (db, entry->id, &known, error))
+        goto fail;
+      if (known)
+        continue;
+      if (!mdn_ledger_apply (db, entry, error))
+        {
+          g_prefix_error (error, _("Applying %s#%" G_GINT64_FORMAT " from the server: "), entry->branch, entry->seq);
+          goto fail;
+        }
+      n++;
+    }
+  if (!meta_set_int (store, "sync_feed_position", pos, error) || !mdn_db_commit (db, error))
+    goto fail;
+  *position = pos;
+  *pulled += n;
+  return TRUE;
+
+fail:
+  mdn_db_rollback (db);
+  return FALSE;
+}
+
+static gboolean
+pull (Client        *c,
+      MdnSyncResult *result,
+      GCancellable  *cancellable,
+      GError       **error)
+{
+  gint64 position = meta_int (c->store, "sync_feed_position");
+
+  for (;;)
+    {
+      g_autofree char *path = g_strdup_printf ("/api/v1/sync/feed?after=%" G_GINT64_FORMAT "&limit=%d",
+                                               position, PULL_PAGE);
+      g_autoptr(JsonObject) page = client_call (c, "GET", path, NULL, cancellable, NULL, error);
+      JsonNode *items;
+
+      if (page == NULL)
+        return FALSE;
+      items = json_object_get_member (page, "entries");
+      if (items == NULL || !JSON_NODE_HOLDS_ARRAY (items))
+        {
+          g_set_error_literal (error, MDN_ERROR, MDN_ERROR_SYNC_REFUSED, _("The server's feed is malformed"));
+          return FALSE;
+        }
+      if (!apply_page (c->store, json_node_get_array (items), &position, &result->pulled, error) ||
+          !save_holds (c->store, page, error))
+        return FALSE;
+      if (!json_object_get_boolean_member_with_default (page, "more", FALSE) ||
+          json_array_get_length (json_node_get_array (items)) == 0)
+        break;
+    }
+  result->feed_position = position;
+  return TRUE;
+}
+
+/* One sync: state check, push, pull. Safe to repeat at any time and after
+ * any failure: the server ignores what it already holds, and the feed
+ * position moves only with the entries it covers. */
+gboolean
+mdn_sync_run (MdnStore      *store,
+              MdnSyncResult *result,
+              GCancellable  *cancellable,
+              GError       **error)
+{
+  g_auto(Client) c = { 0 };
+  MdnSyncResult local = { 0 };
+  gint64 acked = 0;
+
+  g_return_val_if_fail (store != NULL, FALSE);
+
+  if (!client_init (&c, store, error) ||
+      !check_state (&c, cancellable, &acked, error))
+    return FALSE;
+  local.acked_seq = acked;
+  if (!push (&c, acked, &local, cancellable, error) ||
+      !pull (&c, &local, cancellable, error))
+    return FALSE;
+  if (result)
+    *result = local;
+  return TRUE;
+}
+
+gboolean
+mdn_sync_member_on_hold (MdnStore   *store,
+                         const char *member_id)
+{
+  g_autofree char *text = mdn_db_meta_dup (store->db, "sync_holds");
+  g_autoptr(JsonParser) parser = NULL;
+  JsonNode *root;
+
+  if (text == NULL || member_id == NULL)
+    return FALSE;
+  parser = json_parser_new ();
+  if (!json_parser_load_from_data (parser, text, -1, NULL))
+    return FALSE;
+  root = json_parser_get_root (parser);
+  if (!JSON_NODE_HOLDS_ARRAY (root))
+    return FALSE;
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (root)); i++)
+    if (g_strcmp0 (json_array_get_string_element (json_node_get_array (root), i), member_id) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+/* Async ------------------------------------------------------------------------------ */
+
+static void
+run_thread (GTask        *task,
+            gpointer      source,
+            gpointer      task_data,
+            GCancellable *cancellable)
+{
+  g_autoptr(MdnStore) store = NULL;
+  g_autoptr(GError) error = NULL;
+  MdnSyncResult *result = g_new0 (MdnSyncResult, 1);
+
+  store = mdn_store_open (task_data, &error);
+  if (store == NULL || !mdn_sync_run (store, result, cancellable, &error))
+    {
+      g_free (result);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_task_return_pointer (task, result, g_free);
+}
+
+void
+mdn_sync_run_async (const char          *db_path,
+                    GCancellable        *cancellable,
+                    GAsyncReadyCallback  callback,
+                    gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+
+  g_return_if_fail (db_path != NULL);
+
+  g_task_set_source_tag (task, mdn_sync_run_async);
+  g_task_set_task_data (task, g_strdup (db_path), g_free);
+  g_task_run_in_thread (task, run_thread);
+}
+
+gboolean
+mdn_sync_run_finish (GAsyncResult  *result,
+                     MdnSyncResult *out,
+                     GError       **error)
+{
+  g_autofree MdnSyncResult *r = NULL;
+
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+
+  r = g_task_propagate_pointer (G_TASK (result), error);
+  if (r == NULL)
+    return FALSE;
+  if (out)
+    *out = *r;
+  return TRUE;
+}
+
+/* Watch -------------------------------------------------------------------------------- */
+
+typedef struct
+{
+  MdnStore                *store;
+  Client                   client;
+  GMainLoop               *loop;
+  GCancellable            *cancellable;
+  SoupWebsocketConnection *ws;
+  guint                    interval_s;
+  guint                    backoff_s;
+  guint                    timer;
+  gboolean                 connecting;
+  MdnSyncReportFunc        report;
+  gpointer                 user_data;
+  GError                  *fatal;
+} Watch;
+
+static void watch_connect (Watch *w);
+
+static gboolean
+fatal_error (const GError *error)
+{
+  return g_error_matches (error, MDN_ERROR, MDN_ERROR_NOT_LINKED) ||
+         g_error_matches (error, MDN_ERROR, MDN_ERROR_HISTORY_BEHIND) ||
+         g_error_matches (error, MDN_ERROR, MDN_ERROR_CORRUPT);
+}
+
+/* Returns whether the server answered. */
+static gboolean
+watch_sync (Watch *w)
+{
+  g_autoptr(GError) error = NULL;
+  MdnSyncResult result = { 0 };
+  gboolean ok = mdn_sync_run (w->store, &result, w->cancellable, &error);
+
+  if (w->report)
+    w->report (ok ? &result : NULL, error, w->user_data);
+  if (!ok && fatal_error (error))
+    {
+      w->fatal = g_steal_pointer (&error);
+      g_main_loop_quit (w->loop);
+    }
+  return ok || !g_error_matches (error, MDN_ERROR, MDN_ERROR_OFFLINE);
+}
+
+static gboolean
+watch_tick (gpointer user_data)
+{
+  Watch *w = user_data;
+
+  w->timer = 0;
+  if (watch_sync (w))
+    w->backoff_s = 1;
+  else
+    w->backoff_s = MIN (w->backoff_s * 2, 60);
+  if (w->ws == NULL && !w->connecting)
+    watch_connect (w);
+  else
+    w->timer = g_timeout_add_seconds (w->ws ? w->interval_s : w->backoff_s, watch_tick, w);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+watch_schedule (Watch *w,
+                guint  seconds)
+{
+  g_clear_handle_id (&w->timer, g_source_remove);
+  w->timer = g_timeout_add_seconds (seconds, watch_tick, w);
+}
+
+static void
+ws_message (SoupWebsocketConnection *ws,
+            gint                     type,
+            GBytes                  *message,
+            gpointer                 user_data)
+{
+  Watch *w = user_data;
+
+  /* Any notice means the feed moved (or we just connected): sync now. */
+  if (watch_sync (w))
+    w->backoff_s = 1;
+  watch_schedule (w, w->interval_s);
+}
+
+static void
+ws_closed (SoupWebsocketConnection *ws,
+           gpointer                 user_data)
+{
+  Watch *w = user_data;
+
+  g_signal_handlers_disconnect_by_data (ws, w);
+  g_clear_object (&w->ws);
+  watch_schedule (w, w->backoff_s);
+}
+
+static void
+ws_connected (GObject      *source,
+              GAsyncResult *res,
+              gpointer      user_data)
+{
+  Watch *w = user_data;
+  g_autoptr(GError) error = NULL;
+  SoupWebsocketConnection *ws;
+
+  w->connecting = FALSE;
+  ws = soup_session_websocket_connect_finish (SOUP_SESSION (source), res, &error);
+  if (ws == NULL)
+    {
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        return;
+      /* Server down or no WebSocket: keep polling with backoff. */
+      watch_schedule (w, w->backoff_s);
+      w->backoff_s = MIN (w->backoff_s * 2, 60);
+      return;
+    }
+  w->ws = ws;
+  soup_websocket_connection_set_keepalive_interval (ws, 20);
+  g_signal_connect (ws, "message", G_CALLBACK (ws_message), w);
+  g_signal_connect (ws, "closed", G_CALLBACK (ws_closed), w);
+}
+
+static void
+watch_connect (Watch *w)
+{
+  g_autoptr(SoupMessage) msg = client_message (&w->client, "GET", "/api/v1/sync/notify");
+
+  if (msg == NULL)
+    return;
+  w->connecting = TRUE;
+  soup_session_websocket_connect_async (w->client.session, msg, NULL, NULL, G_PRIORITY_DEFAULT,
+                                        w->cancellable, ws_connected, w);
+}
+
+static void
+watch_cancelled (GCancellable *cancellable,
+                 gpointer      user_data)
+{
+  Watch *w = user_data;
+
+  g_main_loop_quit (w->loop);
+}
+
+gboolean
+mdn_sync_watch (MdnStore          *store,
+                guint              interval_s,
+                MdnSyncReportFunc  report,
+                gpointer           user_data,
+                GCancellable      *cancellable,
+                GError           **error)
+{
+  Watch w = { 0 };
+  gulong cancel_id = 0;
+
+  g_return_val_if_fail (store != NULL, FALSE);
+
+  if (!client_init (&w.client, store, error))
+    return FALSE;
+  w.store = store;
+  w.loop = g_main_loop_new (NULL, FALSE);
+  w.cancellable = cancellable ? g_object_ref (cancellable) : g_cancellable_new ();
+  w.interval_s = MAX (interval_s, 1);
+  w.backoff_s = 1;
+  w.report = report;
+  w.user_data = user_data;
+  cancel_id = g_cancellable_connect (w.cancellable, G_CALLBACK (watch_cancelled), &w, NULL);
+
+  /* First sync at once, then the WebSocket keeps us current. */
+  w.timer = g_idle_add (watch_tick, &w);
+  g_main_loop_run (w.loop);
+
+  g_cancellable_disconnect (w.cancellable, cancel_id);
+  g_clear_handle_id (&w.timer, g_source_remove);
+  if (w.ws)
+    {
+      g_signal_handlers_disconnect_by_data (w.ws, &w);
+      if (soup_websocket_connection_get_state (w.ws) == SOUP_WEBSOCKET_STATE_OPEN)
+        soup_websocket_connection_close (w.ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+      g_clear_object (&w.ws);
+    }
+  if (w.connecting)
+    {
+      /* Let the pending connect see the cancellation. */
+      g_cancellable_cancel (w.cancellable);
+      while (w.connecting)
+        g_main_context_iteration (NULL, TRUE);
+    }
+  client_clear (&w.client);
+  g_main_loop_unref (w.loop);
+  g_object_unref (w.cancellable);
+  if (w.fatal)
+    {
+      g_propagate_error (error, w.fatal);
+      return FALSE;
+    }
+  return TRUE;
+}

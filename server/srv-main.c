@@ -1,0 +1,261 @@
+/* mendian-server: merges every branch's ledger; command line and main(). */
+#define G_LOG_DOMAIN "srv-main"
+
+#include <glib/gi18n-lib.h>
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "mdn-error.h"
+#include "mdn-json.h"
+#include "mdn-store.h"
+#include "srv-server.h"
+#include "srv-store.h"
+
+static char *opt_db = NULL;
+
+static const char usage_text[] =
+  "Commands:\n"
+  "  init                  create the server database and the chain key\n"
+  "  chain-key             print the chain's QR key (hex) for “mendian-cli init --chain-key-file”\n"
+  "  branch add --code B01 --name NAME --number N [--hq]\n"
+  "                        register a branch (or, with --hq, the head-office terminal);\n"
+  "                        prints {\"token\": ...}, shown only this once\n"
+  "  branch revoke --code B01   the branch's token stops working at once\n"
+  "  branch rotate --code B01   a new token for the branch (the old one stops working)\n"
+  "  branch list           the branches with their high-water marks\n"
+  "  token add --name NAME --role hq\n"
+  "                        a head-office API token (reports, exceptions, metrics)\n"
+  "  serve --listen HOST:PORT [--tls-cert PEM --tls-key PEM] [--insecure]\n"
+  "        [--max-body BYTES] [--auth-ttl SECONDS]\n"
+  "                        serve the API; prints “listening on URL” first\n"
+  "\n"
+  "See docs/server.md.\n";
+
+static void
+print_json (JsonObject *o)
+{
+  g_autofree char *text = mdn_json_object_to_string (o);
+
+  fputs (text, stdout);
+  fputc ('\n', stdout);
+  fflush (stdout);
+}
+
+static int
+fail (const GError *error)
+{
+  g_printerr ("mendian-server: %s (%s)\n", error->message, srv_error_code_name (error));
+  return 2;
+}
+
+static int
+print_token (const char *token)
+{
+  g_autoptr(JsonObject) out = json_object_new ();
+
+  json_object_set_string_member (out, "token", token);
+  print_json (out);
+  return 0;
+}
+
+static int
+cmd_init (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SrvStore) store = srv_store_open (opt_db, TRUE, &error);
+  g_autoptr(JsonObject) out = json_object_new ();
+
+  if (store == NULL)
+    return fail (error);
+  json_object_set_boolean_member (out, "ok", TRUE);
+  json_object_set_string_member (out, "db", opt_db);
+  print_json (out);
+  return 0;
+}
+
+static int
+cmd_branch (SrvStore *store, int argc, char **argv)
+{
+  g_autofree char *code = NULL, *name = NULL;
+  int number = -1;
+  gboolean hq = FALSE;
+  GOptionEntry entries[] = {
+    { "code", 0, 0, G_OPTION_ARG_STRING, &code, "Branch code, like B01", "CODE" },
+    { "name", 0, 0, G_OPTION_ARG_STRING, &name, "Branch name", "NAME" },
+    { "number", 0, 0, G_OPTION_ARG_INT, &number, "Branch number 0-999", "N" },
+    { "hq", 0, 0, G_OPTION_ARG_NONE, &hq, "The head-office terminal", NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) oc = g_option_context_new ("add|revoke|rotate|list - manage branches");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *token = NULL;
+  const char *sub;
+
+  g_option_context_add_main_entries (oc, entries, NULL);
+  if (!g_option_context_parse (oc, &argc, &argv, &error))
+    return fail (error);
+  sub = argc > 1 ? argv[1] : "";
+  if (g_str_equal (sub, "list"))
+    {
+      g_autoptr(JsonArray) list = srv_store_branch_list (store, &error);
+      g_autoptr(JsonObject) out = json_object_new ();
+
+      if (list == NULL)
+        return fail (error);
+      json_object_set_array_member (out, "branches", g_steal_pointer (&list));
+      print_json (out);
+      return 0;
+    }
+  if (code == NULL)
+    {
+      g_printerr ("mendian-server: branch %s needs --code\n", sub);
+      return 2;
+    }
+  if (g_str_equal (sub, "add"))
+    token = srv_store_branch_add (store, code, name, number, hq, &error);
+  else if (g_str_equal (sub, "rotate"))
+    token = srv_store_branch_rotate (store, code, &error);
+  else if (g_str_equal (sub, "revoke"))
+    {
+      g_autoptr(JsonObject) out = json_object_new ();
+
+      if (!srv_store_branch_revoke (store, code, &error))
+        return fail (error);
+      json_object_set_boolean_member (out, "ok", TRUE);
+      json_object_set_string_member (out, "revoked", code);
+      print_json (out);
+      return 0;
+    }
+  else
+    {
+      g_printerr ("mendian-server: branch add|revoke|rotate|list\n");
+      return 2;
+    }
+  if (token == NULL)
+    return fail (error);
+  return print_token (token);
+}
+
+static int
+cmd_token (SrvStore *store, int argc, char **argv)
+{
+  g_autofree char *name = NULL, *role = NULL;
+  GOptionEntry entries[] = {
+    { "name", 0, 0, G_OPTION_ARG_STRING, &name, "Who the token is for", "NAME" },
+    { "role", 0, 0, G_OPTION_ARG_STRING, &role, "Role: hq", "ROLE" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) oc = g_option_context_new ("add - head-office API tokens");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *token = NULL;
+
+  g_option_context_add_main_entries (oc, entries, NULL);
+  if (!g_option_context_parse (oc, &argc, &argv, &error))
+    return fail (error);
+  if (argc < 2 || !g_str_equal (argv[1], "add"))
+    {
+      g_printerr ("mendian-server: token add --name NAME --role hq\n");
+      return 2;
+    }
+  token = srv_store_token_add (store, name, role ? role : "hq", &error);
+  if (token == NULL)
+    return fail (error);
+  return print_token (token);
+}
+
+static int
+cmd_serve (SrvStore *store, int argc, char **argv)
+{
+  g_autofree char *listen = NULL, *cert = NULL, *key = NULL;
+  gboolean insecure = FALSE;
+  gint64 max_body = 0, auth_ttl = 0;
+  GOptionEntry entries[] = {
+    { "listen", 0, 0, G_OPTION_ARG_STRING, &listen, "Address to listen on (default 127.0.0.1:8080)", "HOST:PORT" },
+    { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &cert, "TLS certificate (PEM)", "FILE" },
+    { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &key, "TLS private key (PEM)", "FILE" },
+    { "insecure", 0, 0, G_OPTION_ARG_NONE, &insecure, "Allow plain HTTP on a non-loopback address", NULL },
+    { "max-body", 0, 0, G_OPTION_ARG_INT64, &max_body, "Largest request body in bytes (default 8 MiB)", "BYTES" },
+    { "auth-ttl", 0, 0, G_OPTION_ARG_INT64, &auth_ttl, "Seconds before an unused authorization is released (default 600)", "S" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) oc = g_option_context_new ("- serve the API");
+  g_autoptr(GError) error = NULL;
+  SrvServerOptions options = { 0 };
+
+  g_option_context_add_main_entries (oc, entries, NULL);
+  if (!g_option_context_parse (oc, &argc, &argv, &error))
+    return fail (error);
+  if (max_body < 0 || auth_ttl < 0)
+    {
+      g_printerr ("mendian-server: --max-body and --auth-ttl must be positive\n");
+      return 2;
+    }
+  if (auth_ttl > 0)
+    srv_store_set_auth_ttl (auth_ttl);
+  options.listen = listen;
+  options.tls_cert = cert;
+  options.tls_key = key;
+  options.insecure = insecure;
+  options.max_body = (gsize) max_body;
+  return srv_serve (store, &options);
+}
+
+int
+main (int argc, char **argv)
+{
+  GOptionEntry entries[] = {
+    { "db", 0, 0, G_OPTION_ARG_FILENAME, &opt_db, "Server database file", "FILE" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) oc = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SrvStore) store = NULL;
+  const char *command;
+
+  setlocale (LC_ALL, "");
+  mdn_library_init ();
+  textdomain (GETTEXT_PACKAGE);
+
+  oc = g_option_context_new ("COMMAND [OPTIONS] - Mendian chain server");
+  g_option_context_set_description (oc, usage_text);
+  g_option_context_add_main_entries (oc, entries, NULL);
+  g_option_context_set_strict_posix (oc, TRUE);
+  if (!g_option_context_parse (oc, &argc, &argv, &error))
+    return fail (error);
+  if (argc < 2)
+    {
+      g_autofree char *help = g_option_context_get_help (oc, TRUE, NULL);
+
+      g_printerr ("%s", help);
+      return 2;
+    }
+  command = argv[1];
+  if (opt_db == NULL)
+    {
+      g_printerr ("mendian-server: --db FILE is required\n");
+      return 2;
+    }
+  if (g_str_equal (command, "init"))
+    return cmd_init ();
+
+  store = srv_store_open (opt_db, FALSE, &error);
+  if (store == NULL)
+    return fail (error);
+  if (g_str_equal (command, "chain-key"))
+    {
+      g_autofree char *key = srv_store_chain_key_dup (store);
+
+      g_print ("%s\n", key);
+      return 0;
+    }
+  if (g_str_equal (command, "branch"))
+    return cmd_branch (store, argc - 1, argv + 1);
+  if (g_str_equal (command, "token"))
+    return cmd_token (store, argc - 1, argv + 1);
+  if (g_str_equal (command, "serve"))
+    return cmd_serve (store, argc - 1, argv + 1);
+
+  g_printerr ("mendian-server: unknown command “%s”; run mendian-server --help\n", command);
+  return 2;
+}

@@ -1,0 +1,72 @@
+/* srv-reports.c: the consolidated summary and /metrics. */
+#define G_LOG_DOMAIN "srv-reports"
+
+#include <glib/gi18n-lib.h>
+
+#include "srv-server.h"
+
+/* GET /api/v1/reports/summary?from=YYYY-MM-DD&to=YYYY-MM-DD[&branch=B01] */
+static void
+handle_summary (SrvRequest *req)
+{
+  const char *from = srv_query_get (req, "from");
+  const char *to = srv_query_get (req, "to");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) out = NULL;
+
+  if (from == NULL || to == NULL)
+    {
+      srv_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_request",
+                       _("Give from=YYYY-MM-DD and to=YYYY-MM-DD"));
+      return;
+    }
+  out = srv_store_summary (req->store, from, to, srv_query_get (req, "branch"), &error);
+  if (out == NULL)
+    {
+      srv_reply_gerror (req, error);
+      return;
+    }
+  json_object_set_boolean_member (out, "ok", TRUE);
+  srv_reply_json (req, SOUP_STATUS_OK, out);
+}
+
+static void
+counter (GString    *out,
+         const char *name,
+         const char *help,
+         guint64     value)
+{
+  g_string_append_printf (out, "# HELP %s %s\n# TYPE %s counter\n%s %" G_GUINT64_FORMAT "\n",
+                          name, help, name, name, value);
+}
+
+/* GET /metrics in Prometheus text format. */
+static void
+handle_metrics (SrvRequest *req)
+{
+  SrvCounters *c = srv_server_counters (req->srv);
+  g_autoptr(GString) out = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+
+  counter (out, "mendian_http_requests_total", "HTTP requests received.", c->requests);
+  counter (out, "mendian_pushes_total", "Push requests received.", c->pushes);
+  counter (out, "mendian_push_entries_total", "Entries stored from pushes.", c->push_entries);
+  counter (out, "mendian_push_duplicates_total", "Pushed entries the server already held.", c->push_duplicates);
+  counter (out, "mendian_push_failures_total", "Push requests refused.", c->push_failures);
+  counter (out, "mendian_auth_failures_total", "Requests with an unknown or revoked token.", c->auth_failures);
+  counter (out, "mendian_bad_requests_total", "Requests refused as malformed.", c->bad_requests);
+  counter (out, "mendian_authorizations_total", "Authorization requests.", c->authorizations);
+  counter (out, "mendian_notify_connections_total", "Notify WebSocket connections accepted.", c->notify_clients);
+  if (!srv_store_metrics (req->store, out, &error))
+    {
+      srv_reply_gerror (req, error);
+      return;
+    }
+  srv_reply_text (req, SOUP_STATUS_OK, "text/plain; version=0.0.4", g_string_free (g_steal_pointer (&out), FALSE));
+}
+
+const SrvRoute srv_report_routes[] = {
+  { "GET", "/api/v1/reports/summary", SRV_AUTH_HQ,   handle_summary },
+  { "GET", "/metrics",                SRV_AUTH_HQ,   handle_metrics },
+  { NULL }
+};

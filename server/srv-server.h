@@ -1,0 +1,109 @@
+/* srv-server.h: the HTTP side of mendian-server: listening, one routing
+ * table, authentication, JSON replies. One file per resource family
+ * (srv-sync.c, srv-members.c, srv-reports.c) provides a route table. */
+#pragma once
+
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+
+#include "srv-store.h"
+
+G_BEGIN_DECLS
+
+#define SRV_DEFAULT_MAX_BODY (8 * 1024 * 1024)
+
+typedef struct _SrvServer SrvServer;
+
+typedef struct
+{
+  SrvServer         *srv;
+  SrvStore          *store;
+  SoupServerMessage *msg;
+  const char        *path;
+  GHashTable        *query;    /* may be NULL */
+  SrvBranch         *branch;   /* with SRV_AUTH_BRANCH */
+  JsonNode          *body;     /* parsed JSON body of a POST */
+} SrvRequest;
+
+typedef void (*SrvHandler) (SrvRequest *req);
+
+typedef enum {
+  SRV_AUTH_NONE,
+  SRV_AUTH_BRANCH,   /* bearer token of a branch (or the HQ terminal) */
+  SRV_AUTH_HQ,       /* bearer token made by “token add --role hq” */
+} SrvAuth;
+
+typedef struct
+{
+  const char *method;
+  const char *path;     /* exact, or a prefix when it ends in '/' */
+  SrvAuth     auth;
+  SrvHandler  handler;
+} SrvRoute;
+
+typedef struct
+{
+  const char *listen;       /* HOST:PORT */
+  const char *tls_cert;
+  const char *tls_key;
+  gboolean    insecure;
+  gsize       max_body;
+} SrvServerOptions;
+
+/* Counters for /metrics, bumped by the handlers. */
+typedef struct
+{
+  guint64 requests;
+  guint64 pushes;
+  guint64 push_entries;
+  guint64 push_duplicates;
+  guint64 push_failures;
+  guint64 auth_failures;
+  guint64 bad_requests;
+  guint64 authorizations;
+  guint64 notify_clients;
+} SrvCounters;
+
+extern const SrvRoute srv_sync_routes[];
+extern const SrvRoute srv_member_routes[];
+extern const SrvRoute srv_report_routes[];
+
+int          srv_serve           (SrvStore               *store,
+                                  const SrvServerOptions *options);
+
+SrvCounters *srv_server_counters (SrvServer   *srv);
+void         srv_notify_feed     (SrvServer   *srv,
+                                  gint64       head);
+
+void         srv_reply_json      (SrvRequest  *req,
+                                  guint        status,
+                                  JsonObject  *object);
+void         srv_reply_error     (SrvRequest  *req,
+                                  guint        status,
+                                  const char  *code,
+                                  const char  *message);
+void         srv_reply_gerror    (SrvRequest  *req,
+                                  const GError *error);
+JsonObject  *srv_error_json      (const char  *code,
+                                  const char  *message);
+guint        srv_error_status    (const GError *error);
+void         srv_reply_text      (SrvRequest  *req,
+                                  guint        status,
+                                  const char  *content_type,
+                                  char        *text);
+const char  *srv_query_get       (SrvRequest  *req,
+                                  const char  *name);
+
+/* Websocket notify (srv-sync.c). */
+void         srv_sync_notify_handler (SoupServer              *server,
+                                      SoupServerMessage       *msg,
+                                      const char              *path,
+                                      SoupWebsocketConnection *connection,
+                                      gpointer                 user_data);
+SrvStore    *srv_server_store    (SrvServer   *srv);
+void         srv_server_websocket_started (SrvServer *srv,
+                                          SoupServerMessage *msg);
+void         srv_server_add_socket (SrvServer *srv,
+                                    SoupWebsocketConnection *connection);
+
+G_END_DECLS

@@ -1,0 +1,1395 @@
+/* srv-store.c: the embedded SQLite backend of the server's storage. */
+#define G_LOG_DOMAIN "srv-store"
+
+#include <gio/gio.h>
+#include <glib/gi18n-lib.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mdn-clock.h"
+#include "mdn-db.h"
+#include "mdn-error.h"
+#include "mdn-id.h"
+#include "mdn-json.h"
+#include "mdn-ledger.h"
+#include "mdn-store.h"
+#include "srv-store.h"
+
+G_DEFINE_QUARK (srv-error-quark, srv_error)
+
+struct _SrvStore
+{
+  MdnDb *db;
+  char  *timezone;
+};
+
+static const char *const error_names[] = {
+  [SRV_ERROR_INVALID] = "invalid_request",
+  [SRV_ERROR_UNAUTHORIZED] = "unauthorized",
+  [SRV_ERROR_FORBIDDEN] = "forbidden",
+  [SRV_ERROR_WRONG_BRANCH] = "wrong_branch",
+  [SRV_ERROR_NOT_FOUND] = "not_found",
+  [SRV_ERROR_CONFLICTING_ENTRY] = "conflicting_entry",
+  [SRV_ERROR_SEQUENCE_GAP] = "sequence_gap",
+  [SRV_ERROR_BROKEN_CHAIN] = "broken_chain",
+  [SRV_ERROR_BAD_HASH] = "bad_hash",
+  [SRV_ERROR_APPLY_FAILED] = "apply_failed",
+  [SRV_ERROR_DUPLICATE] = "duplicate",
+  [SRV_ERROR_INSUFFICIENT] = "insufficient_balance",
+  [SRV_ERROR_INTERNAL] = "internal",
+};
+
+const char *
+srv_error_code_name (const GError *error)
+{
+  if (error->domain == SRV_ERROR && error->code >= 0 && (gsize) error->code < G_N_ELEMENTS (error_names))
+    return error_names[error->code];
+  if (error->domain == MDN_ERROR)
+    return mdn_error_name (error);
+  return "internal";
+}
+
+/* Migrations of the server tables ------------------------------------------ */
+
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+/* The server tables are tracked by meta key server_schema: PRAGMA
+ * user_version belongs to the branch schema underneath. */
+static gboolean
+migrate_server (MdnDb   *db,
+                GError **error)
+{
+  g_auto(GStrv) names = g_resources_enumerate_children ("/org/mendian/schema/server/", 0, NULL);
+  g_autofree char *current_text = mdn_db_meta_dup (db, "server_schema");
+  int current = current_text ? atoi (current_text) : 0;
+  int latest = 0;
+  guint n;
+
+  if (names == NULL)
+    return TRUE;
+  n = g_strv_length (names);
+  qsort (names, n, sizeof (char *), compare_names);
+  latest = n ? atoi (names[n - 1]) : 0;
+  if (current > latest)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_SCHEMA_TOO_NEW,
+                   _("This server database was written by a newer Mendian (server schema %d, this program knows %d)"),
+                   current, latest);
+      return FALSE;
+    }
+  if (current == latest)
+    return TRUE;
+
+  if (!mdn_db_begin (db, TRUE, error))
+    return FALSE;
+  for (guint i = 0; names[i]; i++)
+    {
+      int version = atoi (names[i]);
+      g_autofree char *path = NULL;
+      g_autofree char *sql = NULL;
+      g_autofree char *v = NULL;
+      g_autoptr(GBytes) bytes = NULL;
+
+      if (version <= current)
+        continue;
+      path = g_strdup_printf ("/org/mendian/schema/server/%s", names[i]);
+      bytes = g_resources_lookup_data (path, 0, error);
+      if (bytes == NULL)
+        goto fail;
+      sql = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+      v = g_strdup_printf ("%d", version);
+      if (!mdn_db_exec_script (db, sql, error) ||
+          !mdn_db_meta_set (db, "server_schema", v, error))
+        goto fail;
+    }
+  return mdn_db_commit (db, error);
+
+fail:
+  g_prefix_error (error, _("Upgrading the server database failed, nothing was changed: "));
+  mdn_db_rollback (db);
+  return FALSE;
+}
+
+/* Open ---------------------------------------------------------------------- */
+
+void
+srv_store_free (SrvStore *store)
+{
+  if (store == NULL)
+    return;
+  g_clear_pointer (&store->db, mdn_db_close);
+  g_free (store->timezone);
+  g_free (store);
+}
+
+/* Opens the server database at @path; with @create, makes a new one (and
+ * its chain key) and refuses an existing one. */
+SrvStore *
+srv_store_open (const char *path,
+                gboolean    create,
+                GError    **error)
+{
+  g_autoptr(SrvStore) store = g_new0 (SrvStore, 1);
+  g_autofree char *role = NULL;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  mdn_library_init ();
+  if (!create && !g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_NOT_INITIALIZED,
+                   _("There is no server database at %s; create it with “mendian-server --db %s init”"),
+                   path, path);
+      return NULL;
+    }
+  store->db = mdn_db_open (path, "branch", error);
+  if (store->db == NULL || !migrate_server (store->db, error))
+    return NULL;
+
+  role = mdn_db_meta_dup (store->db, "role");
+  if (create)
+    {
+      g_autofree char *key = NULL;
+
+      g_autofree char *branch_code = mdn_db_meta_dup (store->db, "branch_code");
+
+      if (role != NULL || branch_code != NULL)
+        {
+          g_set_error (error, MDN_ERROR, MDN_ERROR_ALREADY_INITIALIZED,
+                       _("%s is already a Mendian database"), path);
+          return NULL;
+        }
+      key = mdn_random_hex (MDN_CHAIN_KEY_LEN);
+      if (!mdn_db_begin (store->db, TRUE, error))
+        return NULL;
+      if (!mdn_db_meta_set (store->db, "role", "server", error) ||
+          !mdn_db_meta_set (store->db, "chain_key", key, error) ||
+          !mdn_db_meta_set (store->db, "timezone", MDN_DEFAULT_TIMEZONE, error) ||
+          !mdn_db_commit (store->db, error))
+        {
+          mdn_db_rollback (store->db);
+          return NULL;
+        }
+    }
+  else if (g_strcmp0 (role, "server") != 0)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_NOT_INITIALIZED,
+                   _("%s is not a Mendian server database; create one with “mendian-server init”"), path);
+      return NULL;
+    }
+  store->timezone = mdn_db_meta_dup (store->db, "timezone");
+  if (store->timezone == NULL)
+    store->timezone = g_strdup (MDN_DEFAULT_TIMEZONE);
+  return g_steal_pointer (&store);
+}
+
+char *
+srv_store_chain_key_dup (SrvStore *store)
+{
+  return mdn_db_meta_dup (store->db, "chain_key");
+}
+
+static char *
+now_iso (void)
+{
+  g_autoptr(GDateTime) now = mdn_clock_now ();
+
+  return mdn_clock_format (now);
+}
+
+static gint64
+now_unix (void)
+{
+  g_autoptr(GDateTime) now = mdn_clock_now ();
+
+  return g_date_time_to_unix (now);
+}
+
+static char *
+token_hash (const char *token)
+{
+  return g_compute_checksum_for_string (G_CHECKSUM_SHA256, token, -1);
+}
+
+/* Administration ------------------------------------------------------------ */
+
+static gboolean
+valid_code (const char *code)
+{
+  gsize len = code ? strlen (code) : 0;
+
+  if (len < 1 || len > 16)
+    return FALSE;
+  for (const char *p = code; *p; p++)
+    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_')
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+write_done (SrvStore *store,
+            gboolean  ok,
+            GError  **error)
+{
+  if (ok && mdn_db_commit (store->db, error))
+    return TRUE;
+  mdn_db_rollback (store->db);
+  return FALSE;
+}
+
+char *
+srv_store_branch_add (SrvStore   *store,
+                      const char *code,
+                      const char *name,
+                      gint64      number,
+                      gboolean    hq,
+                      GError    **error)
+{
+  g_autofree char *token = NULL;
+  g_autofree char *hash = NULL;
+  g_autofree char *at = now_iso ();
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (store != NULL, NULL);
+
+  if (!valid_code (code))
+    {
+      g_set_error_literal (error, SRV_ERROR, SRV_ERROR_INVALID,
+                           _("The branch code must be 1 to 16 letters, digits, “-” or “_”, like B01"));
+      return NULL;
+    }
+  if (name == NULL || *name == '\0' || number < 0 || number > 999)
+    {
+      g_set_error_literal (error, SRV_ERROR, SRV_ERROR_INVALID,
+                           _("A branch needs a name and a number between 0 and 999"));
+      return NULL;
+    }
+  token = mdn_random_hex (32);
+  hash = token_hash (token);
+  if (!mdn_db_begin (store->db, TRUE, error))
+    return NULL;
+  stmt = mdn_db_query (store->db, error, "SELECT code FROM srv_branches WHERE code = ? OR number = ?",
+                       "si", code, number);
+  if (stmt == NULL || (rc = mdn_db_step (store->db, stmt, error)) < 0)
+    goto fail;
+  sqlite3_reset (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      g_set_error (error, SRV_ERROR, SRV_ERROR_DUPLICATE,
+                   _("There is already a branch with code %s or number %" G_GINT64_FORMAT),
+                   code, number);
+      goto fail;
+    }
+  if (!write_done (store,
+                   mdn_db_exec (store->db, error,
+                                "INSERT INTO srv_branches (code, name, number, hq, token_hash, last_hash, created_at) "
+                                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                "ssiisss", code, name, number, (gint64) hq, hash, MDN_GENESIS_HASH, at),
+                   error))
+    return NULL;
+  return g_steal_pointer (&token);
+
+fail:
+  mdn_db_rollback (store->db);
+  return NULL;
+}
+
+static gboolean
+update_branch (SrvStore   *store,
+               const char *sql,
+               const char *code,
+               const char *value,
+               GError    **error)
+{
+  if (!mdn_db_begin (store->db, TRUE, error))
+    return FALSE;
+  if (!mdn_db_exec (store->db, error, sql, value ? "ss" : "s", value ? value : code, code))
+    goto fail;
+  if (sqlite3_changes (mdn_db_handle (store->db)) != 1)
+    {
+      g_set_error (error, SRV_ERROR, SRV_ERROR_NOT_FOUND, _("There is no branch %s"), code);
+      goto fail;
+    }
+  return write_done (store, TRUE, error);
+
+fail:
+  mdn_db_rollback (store->db);
+  return FALSE;
+}
+
+gboolean
+srv_store_branch_revoke (SrvStore   *store,
+                         const char *code,
+                         GError    **error)
+{
+  return update_branch (store, "UPDATE srv_branches SET revoked = 1 WHERE code = ?", code, NULL, error);
+}
+
+/* A new token for @code; the old one stops working at once. Also lifts a
+ * revocation. */
+char *
+srv_store_branch_rotate (SrvStore   *store,
+                         const char *code,
+                         GError    **error)
+{
+  g_autofree char *token = mdn_random_hex (32);
+  g_autofree char *hash = token_hash (token);
+
+  if (!update_branch (store, "UPDATE srv_branches SET token_hash = ?, revoked = 0 WHERE code = ?",
+                      code, hash, error))
+    return NULL;
+  return g_steal_pointer (&token);
+}
+
+JsonArray *
+srv_store_branch_list (SrvStore *store,
+                       GError  **error)
+{
+  g_autoptr(JsonArray) list = json_array_new ();
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = mdn_db_query (store->db, error,
+                       "SELECT code, name, number, hq, revoked, acked_seq, last_push_at "
+                       "FROM srv_branches ORDER BY code", "");
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = mdn_db_step (store->db, stmt, error)) == SQLITE_ROW)
+    {
+      JsonObject *o = json_object_new ();
+      const char *last = mdn_db_col_text (stmt, 6);
+
+      json_object_set_string_member (o, "code", mdn_db_col_text (stmt, 0));
+      json_object_set_string_member (o, "name", mdn_db_col_text (stmt, 1));
+      json_object_set_int_member (o, "number", sqlite3_column_int64 (stmt, 2));
+      json_object_set_boolean_member (o, "hq", sqlite3_column_int (stmt, 3) != 0);
+      json_object_set_boolean_member (o, "revoked", sqlite3_column_int (stmt, 4) != 0);
+      json_object_set_int_member (o, "acked_seq", sqlite3_column_int64 (stmt, 5));
+      if (last)
+        json_object_set_string_member (o, "last_push_at", last);
+      else
+        json_object_set_null_member (o, "last_push_at");
+      json_array_add_object_element (list, o);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return NULL;
+  return g_steal_pointer (&list);
+}
+
+char *
+srv_store_token_add (SrvStore   *store,
+                     const char *name,
+                     const char *role,
+                     GError    **error)
+{
+  g_autofree char *token = mdn_random_hex (32);
+  g_autofree char *hash = token_hash (token);
+  g_autofree char *at = now_iso ();
+
+  if (name == NULL || *name == '\0' || g_strcmp0 (role, "hq") != 0)
+    {
+      g_set_error_literal (error, SRV_ERROR, SRV_ERROR_INVALID,
+                           _("A token needs a name and the role hq"));
+      return NULL;
+    }
+  if (!mdn_db_begin (store->db, TRUE, error))
+    return NULL;
+  if (!write_done (store,
+                   mdn_db_exec (store->db, error,
+                                "INSERT INTO srv_tokens (name, role, token_hash, created_at) VALUES (?, ?, ?, ?)",
+                                "ssss", name, role, hash, at),
+                   error))
+    return NULL;
+  return g_steal_pointer (&token);
+}
+
+/* Authentication ------------------------------------------------------------ */
+
+void
+srv_branch_free (SrvBranch *branch)
+{
+  if (branch == NULL)
+    return;
+  g_free (branch->code);
+  g_free (branch->name);
+  g_free (branch->last_hash);
+  g_free (branch);
+}
+
+static SrvBranch *
+load_branch (SrvStore   *store,
+             const char *sql,
+             const char *key)
+{
+  sqlite3_stmt *stmt = mdn_db_query (store->db, NULL, sql, "s", key);
+  SrvBranch *b = NULL;
+
+  if (stmt == NULL)
+    return NULL;
+  if (mdn_db_step (store->db, stmt, NULL) == SQLITE_ROW)
+    {
+      b = g_new0 (SrvBranch, 1);
+      b->code = g_strdup (mdn_db_col_text (stmt, 0));
+      b->name = g_strdup (mdn_db_col_text (stmt, 1));
+      b->number = sqlite3_column_int64 (stmt, 2);
+      b->hq = sqlite3_column_int (stmt, 3) != 0;
+      b->acked_seq = sqlite3_column_int64 (stmt, 4);
+      b->last_hash = g_strdup (mdn_db_col_text (stmt, 5));
+    }
+  sqlite3_reset (stmt);
+  return b;
+}
+
+#define BRANCH_COLUMNS "code, name, number, hq, acked_seq, last_hash"
+
+SrvBranch *
+srv_store_auth_branch (SrvStore   *store,
+                       const char *token)
+{
+  g_autofree char *hash = NULL;
+
+  if (token == NULL || *token == '\0')
+    return NULL;
+  hash = token_hash (token);
+  return load_branch (store, "SELECT " BRANCH_COLUMNS " FROM srv_branches WHERE token_hash = ? AND revoked = 0",
+                      hash);
+}
+
+gboolean
+srv_store_auth_hq (SrvStore   *store,
+                   const char *token)
+{
+  g_autofree char *hash = NULL;
+  sqlite3_stmt *stmt;
+  gboolean ok;
+
+  if (token == NULL || *token == '\0')
+    return FALSE;
+  hash = token_hash (token);
+  stmt = mdn_db_query (store->db, NULL,
+                       "SELECT 1 FROM srv_tokens WHERE token_hash = ? AND revoked = 0 AND role = 'hq'", "s", hash);
+  if (stmt == NULL)
+    return FALSE;
+  ok = mdn_db_step (store->db, stmt, NULL) == SQLITE_ROW;
+  sqlite3_reset (stmt);
+  return ok;
+}
+
+/* Push ------------------------------------------------------------------------ */
+
+#define ENTRY_COLUMNS "id, branch, seq, kind, at, business_date, staff, member_id, body, prev_hash, hash"
+
+/* Stores an entry and its movements without projecting them: a branch's own
+ * master data, and entries that only touch the branch's local state
+ * (stock, its sessions), stay in its chain and out of the chain's tables. */
+static gboolean
+store_only (MdnDb    *db,
+            MdnEntry *entry,
+            GError  **error)
+{
+  g_autofree char *body = mdn_json_object_canonical (entry->body);
+
+  if (!mdn_db_exec (db, error,
+                    "INSERT INTO entries (" ENTRY_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "ssissssssss", entry->id, entry->branch, entry->seq, entry->kind, entry->at,
+                    entry->business_date, entry->staff, entry->member_id, body,
+                    entry->prev_hash, entry->hash))
+    return FALSE;
+  for (guint i = 0; i < entry->movements->len; i++)
+    {
+      MdnMovement *m = &g_array_index (entry->movements, MdnMovement, i);
+
+      if (!mdn_db_exec (db, error,
+                        "INSERT INTO movements (entry_id, idx, member_id, account, item, lot, expires_on, delta) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                        "sisssssi", entry->id, (gint64) i, m->member_id, m->account, m->item,
+                        m->lot, m->expires_on, m->delta))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gint64
+body_int (MdnEntry   *entry,
+          const char *name)
+{
+  JsonNode *node = json_object_get_member (entry->body, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    return 0;
+  return json_node_get_int (node);
+}
+
+static const char *
+body_string (MdnEntry   *entry,
+             const char *name)
+{
+  JsonNode *node = json_object_get_member (entry->body, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+/* Adds what @entry contributes to its branch's day. Runs exactly once per
+ * entry, inside the push transaction, so the figures are exact. */
+static gboolean
+rollup_entry (MdnDb    *db,
+              MdnEntry *entry,
+              GError  **error)
+{
+  gint64 sales = 0, discount = 0, refund = 0, dep = 0, dep_bonus = 0, withdraw = 0, issued = 0;
+  gint64 principal = 0, bonus = 0;
+
+  if (g_str_equal (entry->kind, "member.issue"))
+    issued = 1;
+  else if (g_str_equal (entry->kind, "member.deposit"))
+    {
+      dep = body_int (entry, "amount_fen");
+      dep_bonus = body_int (entry, "bonus_fen");
+    }
+  else if (g_str_equal (entry->kind, "member.withdraw"))
+    withdraw = body_int (entry, "amount_fen");
+  else if (g_str_equal (entry->kind, "sale.return"))
+    refund = body_int (entry, "refund_fen") ? body_int (entry, "refund_fen") : -body_int (entry, "total_fen");
+  else if (g_str_equal (entry->kind, "sale") || g_str_equal (entry->kind, "sale.quick") ||
+           g_str_equal (entry->kind, "timed.stop"))
+    {
+      sales = body_int (entry, "total_fen");
+      discount = body_int (entry, "discount_fen");
+    }
+
+  for (guint i = 0; i < entry->movements->len; i++)
+    {
+      MdnMovement *m = &g_array_index (entry->movements, MdnMovement, i);
+
+      if (g_str_equal (m->account, "principal"))
+        principal += m->delta;
+      else if (g_str_equal (m->account, "bonus"))
+        bonus += m->delta;
+    }
+
+  return mdn_db_exec (db, error,
+                      "INSERT INTO srv_rollup_day (branch, business_date, entries, sales_fen, discount_fen, "
+                      "refund_fen, deposit_principal_fen, deposit_bonus_fen, withdraw_fen, members_issued, "
+                      "principal_delta_fen, bonus_delta_fen) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                      "ON CONFLICT (business_date, branch) DO UPDATE SET entries = entries + 1, "
+                      "sales_fen = sales_fen + excluded.sales_fen, "
+                      "discount_fen = discount_fen + excluded.discount_fen, "
+                      "refund_fen = refund_fen + excluded.refund_fen, "
+                      "deposit_principal_fen = deposit_principal_fen + excluded.deposit_principal_fen, "
+                      "deposit_bonus_fen = deposit_bonus_fen + excluded.deposit_bonus_fen, "
+                      "withdraw_fen = withdraw_fen + excluded.withdraw_fen, "
+                      "members_issued = members_issued + excluded.members_issued, "
+                      "principal_delta_fen = principal_delta_fen + excluded.principal_delta_fen, "
+                      "bonus_delta_fen = bonus_delta_fen + excluded.bonus_delta_fen",
+                      "ssiiiiiiiii", entry->branch, entry->business_date, sales, discount, refund,
+                      dep, dep_bonus, withdraw, issued, principal, bonus);
+}
+
+/* After @entry moved a member's accounts: an account below zero is an
+ * overdraft (offline spending the server learns of late) and opens an
+ * exception, which puts the card on hold; a member whose accounts are all
+ * back at zero or above has their open exceptions settled. */
+static gboolean
+check_overdraft (SrvStore   *store,
+                 MdnEntry   *entry,
+                 const char *member_id,
+                 GError    **error)
+{
+  MdnDb *db = store->db;
+  g_autofree char *at = now_iso ();
+  sqlite3_stmt *stmt;
+  gint64 principal = 0, bonus = 0, points = 0, package = 0;
+  gboolean negative;
+  int rc;
+
+  stmt = mdn_db_query (db, error,
+                       "SELECT principal_fen, bonus_fen, points, "
+                       "(SELECT COALESCE (MIN (remaining), 0) FROM member_packages WHERE member_id = ?1) "
+                       "FROM members WHERE id = ?1", "s", member_id);
+  if (stmt == NULL || (rc = mdn_db_step (db, stmt, error)) < 0)
+    return FALSE;
+  if (rc == SQLITE_ROW)
+    {
+      principal = sqlite3_column_int64 (stmt, 0);
+      bonus = sqlite3_column_int64 (stmt, 1);
+      points = sqlite3_column_int64 (stmt, 2);
+      package = sqlite3_column_int64 (stmt, 3);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW)
+    return TRUE;
+
+  negative = principal + bonus < 0 || points < 0 || package < 0;
+  if (!negative)
+    return mdn_db_exec (db, error,
+                        "UPDATE srv_exceptions SET status = 'settled', settled_at = ?, settled_by = ? "
+                        "WHERE member_id = ? AND status = 'open'",
+                        "sss", at, entry->id, member_id);
+
+  {
+    const char *account = principal + bonus < 0 ? "balance" : points < 0 ? "points" : "package";
+    gint64 amount = principal + bonus < 0 ? -(principal + bonus) : points < 0 ? -points : -package;
+
+    stmt = mdn_db_query (db, error,
+                         "SELECT 1 FROM srv_exceptions WHERE member_id = ? AND status = 'open'", "s", member_id);
+    if (stmt == NULL || (rc = mdn_db_step (db, stmt, error)) < 0)
+      return FALSE;
+    sqlite3_reset (stmt);
+    if (rc == SQLITE_ROW)
+      return mdn_db_exec (db, error,
+                          "UPDATE srv_exceptions SET amount = ?, account = ? WHERE member_id = ? AND status = 'open'",
+                          "iss", amount, account, member_id);
+    g_message ("member %s overdrawn by entry %s#%" G_GINT64_FORMAT ": exception opened, card on hold",
+               member_id, entry->branch, entry->seq);
+    return mdn_db_exec (db, error,
+                        "INSERT INTO srv_exceptions (member_id, entry_id, branch, account, amount, status, found_at) "
+                        "VALUES (?, ?, ?, ?, ?, 'open', ?)",
+                        "ssssis", member_id, entry->id, entry->branch, account, amount, at);
+  }
+}
+
+static gboolean
+apply_pushed (SrvStore  *store,
+              SrvBranch *branch,
+              MdnEntry  *entry,
+              GError   **error)
+{
+  g_autoptr(GHashTable) members = g_hash_table_new (g_str_hash, g_str_equal);
+  gboolean master = mdn_ledger_kind_is_master (entry->kind);
+  gboolean shared = mdn_entry_is_shared (entry) && (!master || branch->hq);
+  const char *auth_id = body_string (entry, "auth_id");
+  GHashTableIter iter;
+  gpointer key;
+
+  if (shared)
+    {
+      g_autoptr(GError) apply_error = NULL;
+
+      if (!mdn_ledger_apply (store->db, entry, &apply_error))
+        {
+          g_set_error (error, SRV_ERROR, SRV_ERROR_APPLY_FAILED,
+                       _("Entry %s#%" G_GINT64_FORMAT " (%s) cannot be applied: %s"),
+                       entry->branch, entry->seq, entry->kind, apply_error->message);
+          return FALSE;
+        }
+      if (!mdn_db_exec (store->db, error, "INSERT INTO srv_feed (entry_id) VALUES (?)", "s", entry->id))
+        return FALSE;
+    }
+  else if (!store_only (store->db, entry, error))
+    return FALSE;
+
+  if (!rollup_entry (store->db, entry, error))
+    return FALSE;
+
+  /* The sale that used an authorization: its movements now debit the
+   * balance, so the hold stops counting. */
+  if (auth_id && !mdn_db_exec (store->db, error,
+                               "UPDATE srv_authorizations SET status = 'used', entry_id = ? "
+                               "WHERE auth_id = ? AND status != 'used'", "ss", entry->id, auth_id))
+    return FALSE;
+
+  if (!shared)
+    return TRUE;
+  if (entry->member_id)
+    g_hash_table_add (members, entry->member_id);
+  for (guint i = 0; i < entry->movements->len; i++)
+    {
+      MdnMovement *m = &g_array_index (entry->movements, MdnMovement, i);
+
+      if (m->member_id && !g_str_equal (m->account, "stock"))
+        g_hash_table_add (members, m->member_id);
+    }
+  g_hash_table_iter_init (&iter, members);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    if (!check_overdraft (store, entry, key, error))
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+stored_hash (SrvStore   *store,
+             const char *branch,
+             gint64      seq,
+             char      **out_hash,
+             GError    **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  *out_hash = NULL;
+  stmt = mdn_db_query (store->db, error, "SELECT hash FROM entries WHERE branch = ? AND seq = ?",
+                       "si", branch, seq);
+  if (stmt == NULL || (rc = mdn_db_step (store->db, stmt, error)) < 0)
+    return FALSE;
+  if (rc == SQLITE_ROW)
+    *out_hash = g_strdup (mdn_db_col_text (stmt, 0));
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
+/* Stores a batch of @branch_code's entries, idempotently, in one
+ * transaction: entries the server holds with the same hash are no-ops; the
+ * same seq with another hash, a gap, a broken chain or an entry of another
+ * branch refuse the whole batch. */
+gboolean
+srv_store_push (SrvStore      *store,
+                const char    *branch_code,
+                GPtrArray     *entries,
+                SrvPushResult *result,
+                GError       **error)
+{
+  g_autoptr(SrvBranch) branch = NULL;
+  g_autofree char *at = now_iso ();
+  gint64 acked;
+  g_autofree char *last_hash = NULL;
+
+  g_return_val_if_fail (store != NULL && entries != NULL && result != NULL, FALSE);
+
+  memset (result, 0, sizeof *result);
+  if (!mdn_db_begin (store->db, TRUE, error))
+    return FALSE;
+  /* Read inside the write transaction: another server process may have
+   * moved the high-water mark meanwhile. */
+  branch = load_branch (store, "SELECT " BRANCH_COLUMNS " FROM srv_branches WHERE code = ?", branch_code);
+  if (branch == NULL)
+    {
+      g_set_error (error, SRV_ERROR, SRV_ERROR_UNAUTHORIZED, _("Unknown branch %s"), branch_code);
+      goto fail;
+    }
+  acked = branch->acked_seq;
+  last_hash = g_strdup (branch->last_hash);
+
+  for (guint i = 0; i < entries->len; i++)
+    {
+      MdnEntry *entry = g_ptr_array_index (entries, i);
+      g_autofree char *hash = NULL;
+
+      result->failed_seq = entry->seq;
+      if (!g_str_equal (entry->branch, branch_code))
+        {
+          g_set_error (error, SRV_ERROR, SRV_ERROR_WRONG_BRANCH,
+                       _("Entry %s#%" G_GINT64_FORMAT " belongs to branch %s, not to %s; "
+                         "each branch pushes only its own entries"),
+                       entry->branch, entry->seq, entry->branch, branch_code);
+          goto fail;
+        }
+      hash = mdn_entry_compute_hash (entry);
+      if (!g_str_equal (hash, entry->hash))
+        {
+          g_set_error (error, SRV_ERROR, SRV_ERROR_BAD_HASH,
+                       _("Entry %s#%" G_GINT64_FORMAT " does not match its hash; it was altered"),
+                       entry->branch, entry->seq);
+          goto fail;
+        }
+      if (entry->seq <= acked)
+        {
+          g_autofree char *held = NULL;
+
+          if (!stored_hash (store, branch_code, entry->seq, &held, error))
+            goto fail;
+          if (g_strcmp0 (held, entry->hash) != 0)
+            {
+              g_set_error (error, SRV_ERROR, SRV_ERROR_CONFLICTING_ENTRY,
+                           _("The server holds another entry %s#%" G_GINT64_FORMAT "; "
+                             "this branch's history has forked (restored from a backup?)"),
+                           entry->branch, entry->seq);
+              g_warning ("ALARM: branch %s pushed a conflicting entry at seq %" G_GINT64_FORMAT,
+                         branch_code, entry->seq);
+              goto fail;
+            }
+          result->duplicates++;
+          continue;
+        }
+      if (entry->seq != acked + 1)
+        {
+          result->expected_seq = acked + 1;
+          g_set_error (error, SRV_ERROR, SRV_ERROR_SEQUENCE_GAP,
+                       _("Entry %s#%" G_GINT64_FORMAT " leaves a gap; the server expects seq %" G_GINT64_FORMAT),
+                       entry->branch, entry->seq, acked + 1);
+          goto fail;
+        }
+      if (!g_str_equal (entry->prev_hash, last_hash))
+        {
+          g_set_error (error, SRV_ERROR, SRV_ERROR_BROKEN_CHAIN,
+                       _("Entry %s#%" G_GINT64_FORMAT " does not follow the entry before it (prev_hash)"),
+                       entry->branch, entry->seq);
+          goto fail;
+        }
+      if (!apply_pushed (store, branch, entry, error))
+        goto fail;
+      acked = entry->seq;
+      g_free (last_hash);
+      last_hash = g_strdup (entry->hash);
+      result->applied++;
+    }
+  result->failed_seq = 0;
+
+  if (result->applied > 0 &&
+      !mdn_db_exec (store->db, error,
+                    "UPDATE srv_branches SET acked_seq = ?, last_hash = ?, last_push_at = ? WHERE code = ?",
+                    "isss", acked, last_hash, at, branch_code))
+    goto fail;
+  if (!mdn_db_commit (store->db, error))
+    return FALSE;
+  result->acked_seq = acked;
+  result->feed_position = srv_store_feed_head (store);
+  return TRUE;
+
+fail:
+  mdn_db_rollback (store->db);
+  return FALSE;
+}
+
+/* State and feed ------------------------------------------------------------ */
+
+gint64
+srv_store_feed_head (SrvStore *store)
+{
+  sqlite3_stmt *stmt = mdn_db_query (store->db, NULL, "SELECT COALESCE (MAX (pos), 0) FROM srv_feed", "");
+  gint64 head = 0;
+
+  if (stmt && mdn_db_step (store->db, stmt, NULL) == SQLITE_ROW)
+    head = sqlite3_column_int64 (stmt, 0);
+  if (stmt)
+    sqlite3_reset (stmt);
+  return head;
+}
+
+static gboolean
+add_holds (SrvStore   *store,
+           JsonObject *out,
+           GError    **error)
+{
+  JsonArray *holds = json_array_new ();
+  sqlite3_stmt *stmt;
+  int rc;
+
+  json_object_set_array_member (out, "holds", holds);
+  stmt = mdn_db_query (store->db, error,
+                       "SELECT DISTINCT member_id FROM srv_exceptions WHERE status = 'open' ORDER BY member_id", "");
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = mdn_db_step (store->db, stmt, error)) == SQLITE_ROW)
+    json_array_add_string_element (holds, mdn_db_col_text (stmt, 0));
+  sqlite3_reset (stmt);
+  return rc == SQLITE_DONE;
+}
+
+JsonObject *
+srv_store_state (SrvStore   *store,
+                 const char *branch_code,
+                 GError    **error)
+{
+  g_autoptr(JsonObject) out = json_object_new ();
+  g_autoptr(SrvBranch) branch = NULL;
+  g_autofree char *key = srv_store_chain_key_dup (store);
+
+  if (!mdn_db_begin (store->db, FALSE, error))
+    return NULL;
+  branch = load_branch (store, "SELECT " BRANCH_COLUMNS " FROM srv_branches WHERE code = ?", branch_code);
+  if (branch == NULL)
+    {
+      mdn_db_rollback (store->db);
+      g_set_error (error, SRV_ERROR, SRV_ERROR_NOT_FOUND, _("There is no branch %s"), branch_code);
+      return NULL;
+    }
+  json_object_set_string_member (out, "branch", branch->code);
+  json_object_set_boolean_member (out, "hq", branch->hq);
+  json_object_set_int_member (out, "acked_seq", branch->acked_seq);
+  json_object_set_string_member (out, "last_hash", branch->last_hash);
+  json_object_set_int_member (out, "feed_position", srv_store_feed_head (store));
+  json_object_set_string_member (out, "chain_key", key);
+  if (!add_holds (store, out, error))
+    {
+      mdn_db_rollback (store->db);
+      return NULL;
+    }
+  mdn_db_rollback (store->db);
+  return g_steal_pointer (&out);
+}
+
+JsonObject *
+srv_store_feed (SrvStore *store,
+                gint64    after,
+                gint64    limit,
+                GError  **error)
+{
+  g_autoptr(JsonObject) out = json_object_new ();
+  g_autoptr(GArray) positions = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  JsonArray *list;
+  sqlite3_stmt *stmt;
+  gint64 head, last = after;
+  int rc;
+
+  limit = CLAMP (limit, 1, 1000);
+  if (!mdn_db_begin (store->db, FALSE, error))
+    return NULL;
+  stmt = mdn_db_query (store->db, error,
+                       "SELECT pos, entry_id FROM srv_feed WHERE pos > ? ORDER BY pos LIMIT ?",
+                       "ii", after, limit);
+  if (stmt == NULL)
+    goto fail;
+  while ((rc = mdn_db_step (store->db, stmt, error)) == SQLITE_ROW)
+    {
+      gint64 pos = sqlite3_column_int64 (stmt, 0);
+
+      g_array_append_val (positions, pos);
+      g_ptr_array_add (ids, g_strdup (mdn_db_col_text (stmt, 1)));
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    goto fail;
+
+  list = json_array_new ();
+  json_object_set_array_member (out, "entries", list);
+  for (guint i = 0; i < ids->len; i++)
+    {
+      g_autoptr(MdnEntry) entry = mdn_entry_load (store->db, g_ptr_array_index (ids, i), error);
+      JsonObject *item;
+
+      if (entry == NULL)
+        goto fail;
+      item = json_object_new ();
+      last = g_array_index (positions, gint64, i);
+      json_object_set_int_member (item, "position", last);
+      json_object_set_object_member (item, "entry", mdn_entry_to_json (entry, TRUE));
+      json_array_add_object_element (list, item);
+    }
+  head = srv_store_feed_head (store);
+  if (!add_holds (store, out, error))
+    goto fail;
+  mdn_db_rollback (store->db);
+
+  json_object_set_int_member (out, "after", after);
+  json_object_set_int_member (out, "feed_position", last);
+  json_object_set_int_member (out, "head", head);
+  json_object_set_boolean_member (out, "more", last < head);
+  return g_steal_pointer (&out);
+
+fail:
+  mdn_db_rollback (store->db);
+  return NULL;
+}
+
+/* Authorizations --------------------------------------------------------------- */
+
+static void
+auth_to_json (sqlite3_stmt *stmt,
+              JsonObject   *out)
+{
+  /* columns: auth_id, member_id, branch, kind, item, amount, status, expires_at */
+  json_object_set_string_member (out, "auth_id", mdn_db_col_text (stmt, 0));
+  json_object_set_string_member (out, "member_id", mdn_db_col_text (stmt, 1));
+  json_object_set_string_member (out, "branch", mdn_db_col_text (stmt, 2));
+  json_object_set_string_member (out, "kind", mdn_db_col_text (stmt, 3));
+  json_object_set_string_member (out, "item", mdn_db_col_text (stmt, 4));
+  json_object_set_int_member (out, "amount", sqlite3_column_int64 (stmt, 5));
+  json_object_set_string_member (out, "status", mdn_db_col_text (stmt, 6));
+  json_object_set_int_member (out, "expires_at", sqlite3_column_int64 (stmt, 7));
+}
+
+static gint64 auth_ttl_seconds = 600;
+
+void
+srv_store_set_auth_ttl (gint64 seconds)
+{
+  auth_ttl_seconds = MAX (seconds, 1);
+}
+
+/* A conditional debit against the chain-wide balance: granted when what the
+ * member holds, less what other live authorizations hold, covers @amount.
+ * The same @auth_id again returns the first answer and holds nothing more. */
+JsonObject *
+srv_store_authorize (SrvStore   *store,
+                     const char *branch_code,
+                     const char *member_id,
+                     const char *auth_id,
+                     const char *kind,
+                     const char *item,
+                     gint64      amount,
+                     GError    **error)
+{
+  g_autoptr(JsonObject) out = json_object_new ();
+  g_autofree char *at = now_iso ();
+  g_autofree char *today = NULL;
+  gint64 now = now_unix (), available = 0, held = 0;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (store != NULL, NULL);
+
+  if (!g_str_equal (kind, "balance") && !g_str_equal (kind, "points") && !g_str_equal (kind, "package"))
+    {
+      g_set_error (error, SRV_ERROR, SRV_ERROR_INVALID,
+                   _("Unknown authorization kind “%s”; use balance, points or package"), kind);
+      return NULL;
+    }
+  if (amount <= 0 || amount > 1000000000000000 || (g_str_equal (kind, "package") && (item == NULL || *item == '\0')))
+    {
+      g_set_error_literal (error, SRV_ERROR, SRV_ERROR_INVALID,
+                           _("An authorization needs a positive amount (and item for a package)"));
+      return NULL;
+    }
+  if (item == NULL)
+    item = "";
+  {
+    g_autoptr(GDateTime) dt = mdn_clock_now ();
+    today = mdn_clock_business_date (dt, store->timezone);
+  }
+
+  if (!mdn_db_begin (store->db, TRUE, error))
+    return NULL;
+
+  stmt = mdn_db_query (store->db, error,
+                       "SELECT auth_id, member_id, branch, kind, item, amount, status, expires_at "
+                       "FROM srv_authorizations WHERE auth_id = ?", "s", auth_id);
+  if (stmt == NULL || (rc = mdn_db_step (store->db, stmt, error)) < 0)
+    goto fail;
+  if (rc == SQLITE_ROW)
+    {
+      gboolean same = g_str_equal (mdn_db_col_text (stmt, 1), member_id) &&
+                      g_str_equal (mdn_db_col_text (stmt, 3), kind) &&
+                      g_str_equal (mdn_db_col_text (stmt, 4), item) &&
+                      sqlite3_column_int64 (stmt, 5) == amount;
+
+      if (same)
+        {
+          auth_to_json (stmt, out);
+          json_object_set_boolean_member (out, "granted", TRUE);
+          json_object_set_boolean_member (out, "duplicate", TRUE);
+        }
+      sqlite3_reset (stmt);
+      mdn_db_rollback (store->db);
+      if (!same)
+        {
+          g_set_error (error, SRV_ERROR, SRV_ERROR_DUPLICATE,
+                       _("Authorization %s was already given for something else"), auth_id);
+          return NULL;
+        }
+      return g_steal_pointer (&out);
+    }
+  sqlite3_reset (stmt);
+
+  /* Expired holds release themselves. */
+  if (!mdn_db_exec (store->db, error,
+                    "UPDATE srv_authorizations SET status = 'released' "
+                    "WHERE member_id = ? AND status = 'held' AND expires_at <= ?", "si", member_id, now))
+    goto fail;
+
+  if (g_str_equal (kind, "package"))
+    stmt = mdn_db_query (store->db, error,
+                         "SELECT COALESCE (SUM (remaining), 0), EXISTS (SELECT 1 FROM members WHERE id = ?1) "
+                         "FROM member_packages WHERE member_id = ?1 AND item = ?2 AND remaining > 0 "
+                         "AND (expires_on IS NULL OR expires_on >= ?3)", "sss", member_id, item, today);
+  else if (g_str_equal (kind, "points"))
+    stmt = mdn_db_query (store->db, error,
+                         "SELECT points, 1 FROM members WHERE id = ?", "s", member_id);
+  else
+    stmt = mdn_db_query (store->db, error,
+                         "SELECT principal_fen + bonus_fen, 1 FROM members WHERE id = ?", "s", member_id);
+  if (stmt == NULL || (rc = mdn_db_step (store->db, stmt, error)) < 0)
+    goto fail;
+  if (rc != SQLITE_ROW || sqlite3_column_int (stmt, 1) == 0)
+    {
+      sqlite3_reset (stmt);
+      g_set_error (error, SRV_ERROR, SRV_ERROR_NOT_FOUND, _("No member %s in the chain"), member_id);
+      goto fail;
+    }
+  available = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+
+  stmt = mdn_db_query (store->db, error,
+                       "SELECT COALESCE (SUM (amount), 0) FROM srv_authorizations "
+                       "WHERE member_id = ? AND kind = ? AND item = ? AND status = 'held'",
+                       "sss", member_id, kind, item);
+  if (stmt == NULL || mdn_db_step (store->db, stmt, error) != SQLITE_ROW)
+    goto fail;
+  held = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+
+  if (available - held < amount)
+    {
+      g_set_error (error, SRV_ERROR, SRV_ERROR_INSUFFICIENT,
+                   _("Not enough: the member has %" G_GINT64_FORMAT " available chain-wide, %"
+                     G_GINT64_FORMAT " is asked"), available - held, amount);
+      goto fail;
+    }
+  if (!mdn_db_exec (store->db, error,
+                    "INSERT INTO srv_authorizations (auth_id, member_id, branch, kind, item, amount, status, "
+                    "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, 'held', ?, ?)",
+                    "sssssisi", auth_id, member_id, branch_code, kind, item, amount, at,
+                    now + auth_ttl_seconds))
+    goto fail;
+  if (!mdn_db_commit (store->db, error))
+    return NULL;
+
+  json_object_set_string_member (out, "auth_id", auth_id);
+  json_object_set_string_member (out, "member_id", member_id);
+  json_object_set_string_member (out, "branch", branch_code);
+  json_object_set_string_member (out, "kind", kind);
+  json_object_set_string_member (out, "item", item);
+  json_object_set_int_member (out, "amount", amount);
+  json_object_set_string_member (out, "status", "held");
+  json_object_set_int_member (out, "expires_at", now + auth_ttl_seconds);
+  json_object_set_boolean_member (out, "granted", TRUE);
+  json_object_set_boolean_member (out, "duplicate", FALSE);
+  json_object_set_int_member (out, "available", available - held - amount);
+  return g_steal_pointer (&out);
+
+fail:
+  mdn_db_rollback (store->db);
+  return NULL;
+}
+
+JsonObject *
+srv_store_exceptions (SrvStore   *store,
+                      const char *status,
+                      GError    **error)
+{
+  g_autoptr(JsonObject) out = json_object_new ();
+  JsonArray *list = json_array_new ();
+  sqlite3_stmt *stmt;
+  int rc;
+
+  json_object_set_array_member (out, "exceptions", list);
+  stmt = mdn_db_query (store->db, error,
+                       "SELECT x.id, x.member_id, m.card_no, x.entry_id, x.branch, x.account, x.amount, "
+                       "x.status, x.found_at, x.settled_at, x.settled_by FROM srv_exceptions x "
+                       "LEFT JOIN members m ON m.id = x.member_id "
+                       "WHERE ?1 IS NULL OR x.status = ?1 ORDER BY x.id", "s", status);
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = mdn_db_step (store->db, stmt, error)) == SQLITE_ROW)
+    {
+      JsonObject *o = json_object_new ();
+
+      json_object_set_int_member (o, "id", sqlite3_column_int64 (stmt, 0));
+      json_object_set_string_member (o, "member_id", mdn_db_col_text (stmt, 1));
+      json_object_set_string_member (o, "card_no", mdn_db_col_text (stmt, 2));
+      json_object_set_string_member (o, "entry_id", mdn_db_col_text (stmt, 3));
+      json_object_set_string_member (o, "branch", mdn_db_col_text (stmt, 4));
+      json_object_set_string_member (o, "account", mdn_db_col_text (stmt, 5));
+      json_object_set_int_member (o, "amount", sqlite3_column_int64 (stmt, 6));
+      json_object_set_string_member (o, "status", mdn_db_col_text (stmt, 7));
+      json_object_set_string_member (o, "found_at", mdn_db_col_text (stmt, 8));
+      if (mdn_db_col_text (stmt, 9))
+        {
+          json_object_set_string_member (o, "settled_at", mdn_db_col_text (stmt, 9));
+          json_object_set_string_member (o, "settled_by", mdn_db_col_text (stmt, 10));
+        }
+      json_array_add_object_element (list, o);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return NULL;
+  return g_steal_pointer (&out);
+}
+
+/* Reports ------------------------------------------------------------------------ */
+
+static const char *const figure_columns[] = {
+  "sales_fen", "discount_fen", "refund_fen", "deposit_principal_fen", "deposit_bonus_fen",
+  "withdraw_fen", "members_issued",
+};
+
+static JsonObject *
+figures_new (void)
+{
+  JsonObject *o = json_object_new ();
+
+  for (guint i = 0; i < G_N_ELEMENTS (figure_columns); i++)
+    json_object_set_int_member (o, figure_columns[i], 0);
+  json_object_set_int_member (o, "liability_principal_fen", 0);
+  json_object_set_int_member (o, "liability_bonus_fen", 0);
+  json_object_set_int_member (o, "liability_fen", 0);
+  return o;
+}
+
+static void
+figures_add (JsonObject *o,
+             const char *name,
+             gint64      value)
+{
+  json_object_set_int_member (o, name, json_object_get_int_member (o, name) + value);
+}
+
+/* Per branch and for the chain, from the daily rollups: flows over
+ * [from, to], and the stored-value liability at the end of @to (the sum of
+ * every balance change up to then). Reads rollup rows only, never entries. */
+JsonObject *
+srv_store_summary (SrvStore   *store,
+                   const char *from,
+                   const char *to,
+                   const char *branch_code,
+                   GError    **error)
+{
+  g_autoptr(JsonObject) out = json_object_new ();
+  g_autoptr(JsonObject) by_branch = json_object_new ();
+  g_autoptr(GPtrArray) order = g_ptr_array_new_with_free_func (g_free);
+  JsonObject *chain = figures_new ();
+  JsonArray *list;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  json_object_set_object_member (out, "chain", chain);
+  if (!mdn_date_valid (from) || !mdn_date_valid (to) || strcmp (from, to) > 0)
+    {
+      g_set_error_literal (error, SRV_ERROR, SRV_ERROR_INVALID,
+                           _("from and to must be dates YYYY-MM-DD with from not after to"));
+      return NULL;
+    }
+  if (!mdn_db_begin (store->db, FALSE, error))
+    return NULL;
+
+  stmt = mdn_db_query (store->db, error,
+                       "SELECT code FROM srv_branches WHERE ?1 IS NULL OR code = ?1 ORDER BY code",
+                       "s", branch_code);
+  if (stmt == NULL)
+    goto fail;
+  while ((rc = mdn_db_step (store->db, stmt, error)) == SQLITE_ROW)
+    {
+      JsonObject *b = figures_new ();
+
+      json_object_set_string_member (b, "branch", mdn_db_col_text (stmt, 0));
+      json_object_set_object_member (by_branch, mdn_db_col_text (stmt, 0), b);
+      g_ptr_array_add (order, g_strdup (mdn_db_col_text (stmt, 0)));
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    goto fail;
+  if (branch_code && order->len == 0)
+    {
+      g_set_error (error, SRV_ERROR, SRV_ERROR_NOT_FOUND, _("There is no branch %s"), branch_code);
+      goto fail;
+    }
+
+  stmt = mdn_db_query (store->db, error,
+                       "SELECT branch, SUM (sales_fen), SUM (discount_fen), SUM (refund_fen), "
+                       "SUM (deposit_principal_fen), SUM (deposit_bonus_fen), SUM (withdraw_fen), "
+                       "SUM (members_issued) FROM srv_rollup_day WHERE business_date BETWEEN ?1 AND ?2 "
+                       "AND (?3 IS NULL OR branch = ?3) GROUP BY branch",
+                       "sss", from, to, branch_code);
+  if (stmt == NULL)
+    goto fail;
+  while ((rc = mdn_db_step (store->db, stmt, error)) == SQLITE_ROW)
+    {
+      JsonObject *b = json_object_get_object_member (by_branch, mdn_db_col_text (stmt, 0));
+
+      for (guint i = 0; i < G_N_ELEMENTS (figure_columns); i++)
+        {
+          gint64 v = sqlite3_column_int64 (stmt, (int) i + 1);
+
+          if (b)
+            figures_add (b, figure_columns[i], v);
+          figures_add (chain, figure_columns[i], v);
+        }
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    goto fail;
+
+  stmt = mdn_db_query (store->db, error,
+                       "SELECT branch, SUM (principal_delta_fen), SUM (bonus_delta_fen) FROM srv_rollup_day "
+                       "WHERE business_date <= ?1 AND (?2 IS NULL OR branch = ?2) GROUP BY branch",
+                       "ss", to, branch_code);
+  if (stmt == NULL)
+    goto fail;
+  while ((rc = mdn_db_step (store->db, stmt, error)) == SQLITE_ROW)
+    {
+      JsonObject *b = json_object_get_object_member (by_branch, mdn_db_col_text (stmt, 0));
+      gint64 p = sqlite3_column_int64 (stmt, 1), q = sqlite3_column_int64 (stmt, 2);
+
+      if (b)
+        {
+          figures_add (b, "liability_principal_fen", p);
+          figures_add (b, "liability_bonus_fen", q);
+          figures_add (b, "liability_fen", p + q);
+        }
+      figures_add (chain, "liability_principal_fen", p);
+      figures_add (chain, "liability_bonus_fen", q);
+      figures_add (chain, "liability_fen", p + q);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    goto fail;
+  mdn_db_rollback (store->db);
+
+  list = json_array_new ();
+  for (guint i = 0; i < order->len; i++)
+    json_array_add_object_element (list, json_object_ref (json_object_get_object_member (by_branch, g_ptr_array_index (order, i))));
+  json_object_set_string_member (out, "from", from);
+  json_object_set_string_member (out, "to", to);
+  json_object_set_array_member (out, "branches", list);
+  return g_steal_pointer (&out);
+
+fail:
+  mdn_db_rollback (store->db);
+  return NULL;
+}
+
+/* Gauges from the database, in Prometheus text format. */
+gboolean
+srv_store_metrics (SrvStore *store,
+                   GString  *out,
+                   GError  **error)
+{
+  g_autoptr(GDateTime) now = mdn_clock_now ();
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_string_append (out,
+                   "# HELP mendian_feed_position Head of the chain-wide feed.\n"
+                   "# TYPE mendian_feed_position gauge\n");
+  g_string_append_printf (out, "mendian_feed_position %" G_GINT64_FORMAT "\n", srv_store_feed_head (store));
+
+  g_string_append (out,
+                   "# HELP mendian_branch_acked_seq Highest contiguous seq the server holds per branch.\n"
+                   "# TYPE mendian_branch_acked_seq gauge\n"
+                   "# HELP mendian_branch_lag_seconds Seconds since the branch last pushed an entry (-1: never).\n"
+                   "# TYPE mendian_branch_lag_seconds gauge\n");
+  stmt = mdn_db_query (store->db, error, "SELECT code, acked_seq, last_push_at FROM srv_branches ORDER BY code", "");
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = mdn_db_step (store->db, stmt, error)) == SQLITE_ROW)
+    {
+      const char *code = mdn_db_col_text (stmt, 0);
+      const char *last = mdn_db_col_text (stmt, 2);
+      g_autoptr(GDateTime) last_dt = last ? mdn_clock_parse (last) : NULL;
+      gint64 lag = last_dt ? g_date_time_difference (now, last_dt) / G_TIME_SPAN_SECOND : -1;
+
+      /* Branch codes are [A-Za-z0-9_-]: safe inside a label value. */
+      g_string_append_printf (out, "mendian_branch_acked_seq{branch=\"%s\"} %" G_GINT64_FORMAT "\n",
+                              code, (gint64) sqlite3_column_int64 (stmt, 1));
+      g_string_append_printf (out, "mendian_branch_lag_seconds{branch=\"%s\"} %" G_GINT64_FORMAT "\n",
+                              code, lag);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return FALSE;
+
+  stmt = mdn_db_query (store->db, error,
+                       "SELECT (SELECT count(*) FROM entries), "
+                       "(SELECT count(*) FROM srv_exceptions WHERE status = 'open')", "");
+  if (stmt == NULL || mdn_db_step (store->db, stmt, error) != SQLITE_ROW)
+    return FALSE;
+  g_string_append_printf (out,
+                          "# HELP mendian_entries_stored Entries the server holds, all branches.\n"
+                          "# TYPE mendian_entries_stored gauge\n"
+                          "mendian_entries_stored %" G_GINT64_FORMAT "\n"
+                          "# HELP mendian_exceptions_open Member exceptions not yet settled.\n"
+                          "# TYPE mendian_exceptions_open gauge\n"
+                          "mendian_exceptions_open %" G_GINT64_FORMAT "\n",
+                          (gint64) sqlite3_column_int64 (stmt, 0), (gint64) sqlite3_column_int64 (stmt, 1));
+  sqlite3_reset (stmt);
+  return TRUE;
+}

@@ -1,0 +1,138 @@
+/* srv-store.h: the server's storage, behind one interface so that a
+ * PostgreSQL backend can take the place of the embedded SQLite one.
+ *
+ * The SQLite backend keeps the branch schema (entries, movements and every
+ * projection, written by mdn_ledger_apply, the same code the branches run)
+ * plus the server tables of schema/server/. Every write is one transaction.
+ */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "mdn-ledger.h"
+
+G_BEGIN_DECLS
+
+#define SRV_ERROR (srv_error_quark ())
+GQuark srv_error_quark (void);
+
+/* Each code has a stable name (srv_error_code_name) sent to clients. */
+typedef enum {
+  SRV_ERROR_INVALID,            /* 400 invalid_request */
+  SRV_ERROR_UNAUTHORIZED,       /* 401 unauthorized */
+  SRV_ERROR_FORBIDDEN,          /* 403 forbidden */
+  SRV_ERROR_WRONG_BRANCH,       /* 403 wrong_branch */
+  SRV_ERROR_NOT_FOUND,          /* 404 not_found */
+  SRV_ERROR_CONFLICTING_ENTRY,  /* 409 conflicting_entry */
+  SRV_ERROR_SEQUENCE_GAP,       /* 409 sequence_gap */
+  SRV_ERROR_BROKEN_CHAIN,       /* 409 broken_chain */
+  SRV_ERROR_BAD_HASH,           /* 400 bad_hash */
+  SRV_ERROR_APPLY_FAILED,       /* 422 apply_failed */
+  SRV_ERROR_DUPLICATE,          /* 409 duplicate */
+  SRV_ERROR_INSUFFICIENT,       /* 409 insufficient_balance */
+  SRV_ERROR_INTERNAL,           /* 500 internal */
+} SrvErrorCode;
+
+const char *srv_error_code_name (const GError *error);
+
+typedef struct _SrvStore SrvStore;
+
+typedef struct
+{
+  char    *code;
+  char    *name;
+  gint64   number;
+  gboolean hq;
+  gint64   acked_seq;
+  char    *last_hash;
+} SrvBranch;
+
+typedef struct
+{
+  gint64 acked_seq;
+  gint64 applied;        /* new entries stored */
+  gint64 duplicates;     /* entries the server already held */
+  gint64 feed_position;  /* head of the feed after the push */
+  gint64 expected_seq;   /* with SRV_ERROR_SEQUENCE_GAP */
+  gint64 failed_seq;     /* the entry refused, when one was */
+} SrvPushResult;
+
+SrvStore  *srv_store_open           (const char  *path,
+                                     gboolean     create,
+                                     GError     **error);
+void       srv_store_free           (SrvStore    *store);
+char      *srv_store_chain_key_dup  (SrvStore    *store);
+
+/* Administration (the mendian-server command line). Tokens are returned
+ * once; only their SHA-256 is stored. */
+char      *srv_store_branch_add     (SrvStore    *store,
+                                     const char  *code,
+                                     const char  *name,
+                                     gint64       number,
+                                     gboolean     hq,
+                                     GError     **error);
+gboolean   srv_store_branch_revoke  (SrvStore    *store,
+                                     const char  *code,
+                                     GError     **error);
+char      *srv_store_branch_rotate  (SrvStore    *store,
+                                     const char  *code,
+                                     GError     **error);
+JsonArray *srv_store_branch_list    (SrvStore    *store,
+                                     GError     **error);
+char      *srv_store_token_add      (SrvStore    *store,
+                                     const char  *name,
+                                     const char  *role,
+                                     GError     **error);
+
+/* Authentication: NULL / FALSE for an unknown or revoked token. */
+SrvBranch *srv_store_auth_branch    (SrvStore    *store,
+                                     const char  *token);
+gboolean   srv_store_auth_hq        (SrvStore    *store,
+                                     const char  *token);
+void       srv_branch_free          (SrvBranch   *branch);
+
+/* Sync. @entries are MdnEntry, in seq order, all of @branch. */
+gboolean   srv_store_push           (SrvStore    *store,
+                                     const char  *branch_code,
+                                     GPtrArray   *entries,
+                                     SrvPushResult *result,
+                                     GError     **error);
+JsonObject *srv_store_state         (SrvStore    *store,
+                                     const char  *branch_code,
+                                     GError     **error);
+JsonObject *srv_store_feed          (SrvStore    *store,
+                                     gint64       after,
+                                     gint64       limit,
+                                     GError     **error);
+gint64     srv_store_feed_head      (SrvStore    *store);
+
+/* Members. An authorization not used by a sale entry within @seconds
+ * (default 600) is released. */
+void       srv_store_set_auth_ttl   (gint64       seconds);
+/* Members. */
+JsonObject *srv_store_authorize     (SrvStore    *store,
+                                     const char  *branch_code,
+                                     const char  *member_id,
+                                     const char  *auth_id,
+                                     const char  *kind,
+                                     const char  *item,
+                                     gint64       amount,
+                                     GError     **error);
+JsonObject *srv_store_exceptions    (SrvStore    *store,
+                                     const char  *status,
+                                     GError     **error);
+
+/* Reports. */
+JsonObject *srv_store_summary       (SrvStore    *store,
+                                     const char  *from,
+                                     const char  *to,
+                                     const char  *branch_code,
+                                     GError     **error);
+gboolean   srv_store_metrics        (SrvStore    *store,
+                                     GString     *out,
+                                     GError     **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrvStore, srv_store_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrvBranch, srv_branch_free)
+
+G_END_DECLS

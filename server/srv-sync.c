@@ -1,0 +1,201 @@
+/* srv-sync.c: push, state, feed and the notify WebSocket. */
+#define G_LOG_DOMAIN "srv-sync"
+
+#include <glib/gi18n-lib.h>
+#include <stdlib.h>
+
+#include "mdn-json.h"
+#include "mdn-ledger.h"
+#include "srv-server.h"
+
+#define MAX_BATCH 5000
+
+/* POST /api/v1/sync/push {"entries": [...]} → {"ok", "acked_seq", ...} */
+static void
+handle_push (SrvRequest *req)
+{
+  SrvCounters *counters = srv_server_counters (req->srv);
+  JsonObject *body = json_node_get_object (req->body);
+  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) mdn_entry_free);
+  g_autoptr(JsonObject) out = NULL;
+  g_autoptr(GError) error = NULL;
+  SrvPushResult result;
+  JsonArray *list;
+  JsonNode *node = json_object_get_member (body, "entries");
+
+  counters->pushes++;
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    {
+      counters->push_failures++;
+      srv_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_request",
+                       _("The body needs “entries”, an array of entries in seq order"));
+      return;
+    }
+  list = json_node_get_array (node);
+  if (json_array_get_length (list) > MAX_BATCH)
+    {
+      counters->push_failures++;
+      srv_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_request",
+                       _("Too many entries in one push; send at most 5000"));
+      return;
+    }
+  for (guint i = 0; i < json_array_get_length (list); i++)
+    {
+      JsonNode *e = json_array_get_element (list, i);
+      MdnEntry *entry;
+
+      if (!JSON_NODE_HOLDS_OBJECT (e))
+        {
+          counters->push_failures++;
+          srv_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_request",
+                           _("Every element of “entries” must be an entry object"));
+          return;
+        }
+      entry = mdn_entry_from_json (json_node_get_object (e), &error);
+      if (entry == NULL)
+        {
+          g_autofree char *message = g_strdup_printf ("entries[%u]: %s", i, error->message);
+
+          counters->push_failures++;
+          srv_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_entry", message);
+          return;
+        }
+      if (i > 0 && entry->seq != ((MdnEntry *) g_ptr_array_index (entries, i - 1))->seq + 1)
+        {
+          mdn_entry_free (entry);
+          counters->push_failures++;
+          srv_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_request",
+                           _("The entries of a push must be in seq order without gaps"));
+          return;
+        }
+      g_ptr_array_add (entries, entry);
+    }
+
+  if (!srv_store_push (req->store, req->branch->code, entries, &result, &error))
+    {
+      g_autoptr(JsonObject) err = srv_error_json (srv_error_code_name (error), error->message);
+
+      counters->push_failures++;
+      json_object_set_int_member (err, "acked_seq", req->branch->acked_seq);
+      if (g_error_matches (error, SRV_ERROR, SRV_ERROR_SEQUENCE_GAP))
+        json_object_set_int_member (err, "expected_seq", result.expected_seq);
+      if (result.failed_seq)
+        json_object_set_int_member (err, "seq", result.failed_seq);
+      if (srv_error_status (error) >= 500)
+        g_warning ("push from %s failed: %s", req->branch->code, error->message);
+      srv_reply_json (req, srv_error_status (error), err);
+      return;
+    }
+  counters->push_entries += result.applied;
+  counters->push_duplicates += result.duplicates;
+
+  out = json_object_new ();
+  json_object_set_boolean_member (out, "ok", TRUE);
+  json_object_set_int_member (out, "acked_seq", result.acked_seq);
+  json_object_set_int_member (out, "applied", result.applied);
+  json_object_set_int_member (out, "duplicates", result.duplicates);
+  json_object_set_int_member (out, "feed_position", result.feed_position);
+  srv_reply_json (req, SOUP_STATUS_OK, out);
+  if (result.applied > 0)
+    srv_notify_feed (req->srv, result.feed_position);
+}
+
+/* GET /api/v1/sync/state → this branch's high-water mark at the server. */
+static void
+handle_state (SrvRequest *req)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) out = srv_store_state (req->store, req->branch->code, &error);
+
+  if (out == NULL)
+    {
+      srv_reply_gerror (req, error);
+      return;
+    }
+  json_object_set_boolean_member (out, "ok", TRUE);
+  srv_reply_json (req, SOUP_STATUS_OK, out);
+}
+
+static gboolean
+query_int (SrvRequest *req,
+           const char *name,
+           gint64      fallback,
+           gint64     *out)
+{
+  const char *text = srv_query_get (req, name);
+  gint64 value;
+
+  *out = fallback;
+  if (text == NULL)
+    return TRUE;
+  if (!g_ascii_string_to_signed (text, 10, 0, G_MAXINT64, &value, NULL))
+    {
+      g_autofree char *message = g_strdup_printf (_("“%s” must be a whole number ≥ 0"), name);
+
+      srv_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_request", message);
+      return FALSE;
+    }
+  *out = value;
+  return TRUE;
+}
+
+/* GET /api/v1/sync/feed?after=N&limit=M → a page of the chain-wide feed. */
+static void
+handle_feed (SrvRequest *req)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) out = NULL;
+  gint64 after, limit;
+
+  if (!query_int (req, "after", 0, &after) || !query_int (req, "limit", 500, &limit))
+    return;
+  out = srv_store_feed (req->store, after, limit, &error);
+  if (out == NULL)
+    {
+      srv_reply_gerror (req, error);
+      return;
+    }
+  json_object_set_boolean_member (out, "ok", TRUE);
+  srv_reply_json (req, SOUP_STATUS_OK, out);
+}
+
+/* WebSocket /api/v1/sync/notify: the branch's token in Authorization; the
+ * server sends {"feed_position": N} whenever the feed moves. */
+void
+srv_sync_notify_handler (SoupServer              *server,
+                         SoupServerMessage       *msg,
+                         const char              *path,
+                         SoupWebsocketConnection *connection,
+                         gpointer                 user_data)
+{
+  SrvServer *srv = user_data;
+  const char *auth = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                   "Authorization");
+  g_autoptr(SrvBranch) branch = NULL;
+  g_autofree char *hello = NULL;
+
+  srv_server_websocket_started (srv, msg);
+  if (auth && g_ascii_strncasecmp (auth, "Bearer ", 7) == 0)
+    {
+      g_autofree char *token = g_strstrip (g_strdup (auth + 7));
+
+      branch = srv_store_auth_branch (srv_server_store (srv), token);
+    }
+  if (branch == NULL)
+    {
+      srv_server_counters (srv)->auth_failures++;
+      soup_websocket_connection_close (connection, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "unauthorized");
+      return;
+    }
+  srv_server_add_socket (srv, connection);
+  hello = g_strdup_printf ("{\"feed_position\":%" G_GINT64_FORMAT "}",
+                           srv_store_feed_head (srv_server_store (srv)));
+  soup_websocket_connection_send_text (connection, hello);
+}
+
+const SrvRoute srv_sync_routes[] = {
+  { "POST", "/api/v1/sync/push",  SRV_AUTH_BRANCH, handle_push },
+  { "GET",  "/api/v1/sync/state", SRV_AUTH_BRANCH, handle_state },
+  { "GET",  "/api/v1/sync/feed",  SRV_AUTH_BRANCH, handle_feed },
+  { NULL }
+};

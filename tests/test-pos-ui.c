@@ -1,0 +1,743 @@
+/* test-pos-ui.c: the POS driven through its real widgets, the way a
+ * cashier and a scanner drive it (actions, typed entries, the scanner's
+ * Enter), with the ledger checked afterwards through the operations.
+ * Each flow saves a screenshot next to the test log. The receipt bytes
+ * are tested without a display.
+ *
+ * Run under Xvfb (xvfb-run -a meson test); without a display the UI
+ * cases skip. */
+#define _GNU_SOURCE
+#include <adwaita.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "mdn-error.h"
+#include "mdn-json.h"
+#include "mdn-test-util.h"
+#include "pos-application.h"
+#include "pos-forms.h"
+#include "pos-login.h"
+#include "pos-pages.h"
+#include "pos-pay-dialog.h"
+#include "pos-receipt.h"
+#include "pos-session.h"
+#include "pos-window.h"
+
+static gboolean have_display = FALSE;
+
+typedef struct
+{
+  MdnTestBranch *branch;
+  MdnOpCtx      *cashier;
+  MdnOpCtx      *manager;
+  PosSession    *session;
+  PosWindow     *window;
+  char          *config;
+  char          *receipts;
+  char          *card;       /* 张三: gold, PIN 1234, ¥200 */
+  char          *qr;
+} Fixture;
+
+/* Lets GTK lay out and draw: a few frames' worth of the main loop. */
+static void
+pump (guint ms)
+{
+  gint64 until = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < until)
+    {
+      while (g_main_context_iteration (NULL, FALSE))
+        ;
+      g_usleep (2000);
+    }
+}
+
+static void
+screenshot (GtkWidget  *widget,
+            const char *name)
+{
+  GtkNative *native = gtk_widget_get_native (widget);
+  GskRenderer *renderer = native ? gtk_native_get_renderer (native) : NULL;
+  g_autoptr(GdkPaintable) paintable = NULL;
+  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *file = g_strdup_printf ("pos-ui-%s.png", name);
+  const char *dir = g_getenv ("G_TEST_BUILDDIR");
+  g_autofree char *path = g_build_filename (dir ? dir : ".", file, NULL);
+  int w, h;
+
+  pump (300);
+  g_mkdir_with_parents (dir ? dir : ".", 0755);
+  widget = GTK_WIDGET (native);
+  w = gtk_widget_get_width (widget);
+  h = gtk_widget_get_height (widget);
+  g_assert_nonnull (renderer);
+  paintable = gtk_widget_paintable_new (widget);
+  gdk_paintable_snapshot (paintable, snapshot, w, h);
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, w, h));
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+  g_test_message ("screenshot: %s", path);
+}
+
+static JsonObject *
+run (PosSession *session,
+     const char *json)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) args = mdn_json_parse_object (json, &error);
+  JsonObject *op;
+  g_autofree char *name = NULL;
+  JsonObject *out;
+
+  g_assert_no_error (error);
+  name = g_strdup (json_object_get_string_member (args, "op"));
+  op = json_object_ref (args);
+  json_object_remove_member (op, "op");
+  out = pos_session_run (session, name, op, &error);
+  g_assert_no_error (error);
+  json_object_unref (op);
+  return out;
+}
+
+static void
+fixture_set_up (Fixture       *f,
+                gconstpointer  data)
+{
+  g_autoptr(JsonObject) m = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *ini = NULL;
+
+  if (!have_display)
+    return;
+  mdn_test_set_now (NULL);
+  f->branch = mdn_test_branch_new ("B01", 1);
+  f->cashier = mdn_test_staff (f->branch, "c01", "cashier");
+  f->manager = mdn_test_staff (f->branch, "m01", "manager");
+  g_clear_pointer (&f->cashier, mdn_op_ctx_free);
+  g_clear_pointer (&f->manager, mdn_op_ctx_free);
+  json_object_unref (mdn_test_ok (f->branch->admin, "{\"op\":\"level.upsert\",\"code\":\"gold\",\"name\":\"金卡\","
+                                  "\"price_percent\":90,\"points_per_yuan\":2,\"offline_limit_fen\":50000}"));
+  json_object_unref (mdn_test_ok (f->branch->admin, "{\"op\":\"deposit_rule.upsert\",\"min_fen\":50000,\"bonus_fen\":5000}"));
+  json_object_unref (mdn_test_ok (f->branch->admin, "{\"op\":\"product.upsert\",\"sku\":\"COLA\",\"name\":\"可口可乐 330ml\","
+                                  "\"price_fen\":350,\"kind\":\"goods\",\"barcode\":\"6901234567892\"}"));
+  json_object_unref (mdn_test_ok (f->branch->admin, "{\"op\":\"product.upsert\",\"sku\":\"TEA\",\"name\":\"东方树叶 500ml\","
+                                  "\"price_fen\":500,\"kind\":\"goods\",\"barcode\":\"6901234567908\"}"));
+  json_object_unref (mdn_test_ok (f->branch->admin, "{\"op\":\"product.upsert\",\"sku\":\"CUT\",\"name\":\"洗剪吹\","
+                                  "\"price_fen\":6800,\"kind\":\"service\"}"));
+  json_object_unref (mdn_test_ok (f->branch->admin, "{\"op\":\"product.upsert\",\"sku\":\"CUT10\",\"name\":\"洗剪吹 10 次卡\","
+                                  "\"price_fen\":50000,\"kind\":\"package\",\"package_sku\":\"CUT\",\"package_count\":10}"));
+  json_object_unref (mdn_test_ok (f->branch->admin, "{\"op\":\"plan.upsert\",\"code\":\"HOUR\",\"name\":\"按小时\","
+                                  "\"unit_minutes\":60,\"unit_price_fen\":3000}"));
+  json_object_unref (mdn_test_ok (f->branch->admin, "{\"op\":\"resource.upsert\",\"code\":\"T1\",\"name\":\"台球 1 号台\","
+                                  "\"plan\":\"HOUR\"}"));
+  json_object_unref (mdn_test_ok (f->branch->admin, "{\"op\":\"resource.upsert\",\"code\":\"T2\",\"name\":\"台球 2 号台\","
+                                  "\"plan\":\"HOUR\"}"));
+  m = mdn_test_ok (f->branch->admin, "{\"op\":\"member.issue\",\"name\":\"张三\",\"phone\":\"13800000001\","
+                   "\"level\":\"gold\",\"pin\":\"1234\",\"deposit_fen\":20000}");
+  f->card = g_strdup (mdn_test_str (m, "card_no"));
+  f->qr = g_strdup (mdn_test_str (m, "qr"));
+
+  f->config = g_build_filename (f->branch->dir, "pos.ini", NULL);
+  f->receipts = g_build_filename (f->branch->dir, "receipts.bin", NULL);
+  ini = g_strdup_printf ("[pos]\nprinter=file:%s\nprinter-width=32\n", f->receipts);
+  g_assert_true (g_file_set_contents (f->config, ini, -1, NULL));
+  g_setenv ("MENDIAN_POS_CONFIG", f->config, TRUE);
+
+  f->session = pos_session_new ();
+  f->window = pos_window_new (NULL, f->session, f->branch->path);
+  gtk_window_set_default_size (GTK_WINDOW (f->window), 1024, 768);
+  gtk_window_present (GTK_WINDOW (f->window));
+  pump (200);
+  g_assert_cmpstr (pos_window_get_page (f->window), ==, "login");
+}
+
+static void
+fixture_tear_down (Fixture       *f,
+                   gconstpointer  data)
+{
+  if (!have_display)
+    return;
+  gtk_window_destroy (GTK_WINDOW (f->window));
+  pump (50);
+  g_clear_object (&f->session);
+  g_clear_pointer (&f->branch, mdn_test_branch_free);
+  g_free (f->config);
+  g_free (f->receipts);
+  g_free (f->card);
+  g_free (f->qr);
+  g_unsetenv ("MENDIAN_POS_CONFIG");
+}
+
+static gboolean
+skip_without_display (void)
+{
+  if (!have_display)
+    {
+      g_test_skip ("no display: run under xvfb-run");
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+login (Fixture    *f,
+       const char *staff)
+{
+  pos_login_submit (POS_LOGIN (pos_window_get_login (f->window)), staff, MDN_TEST_PASSWORD);
+  pump (100);
+  g_assert_true (pos_session_is_logged_in (f->session));
+  g_assert_cmpstr (pos_window_get_page (f->window), ==, "checkout");
+}
+
+/* What a USB scanner does: types the code into the focused entry, then Enter. */
+static void
+scan (GtkWidget  *entry,
+      const char *code)
+{
+  gtk_editable_set_text (GTK_EDITABLE (entry), code);
+  g_signal_emit_by_name (entry, "activate");
+  pump (50);
+}
+
+static gint64
+member_int (Fixture    *f,
+            const char *member)
+{
+  g_autofree char *json = g_strdup_printf ("{\"op\":\"member.show\",\"card\":\"%s\"}", f->card);
+  g_autoptr(JsonObject) m = run (f->session, json);
+
+  return json_object_get_int_member (m, member);
+}
+
+static gsize
+receipt_bytes (Fixture    *f,
+               const char *needle)
+{
+  g_autofree char *data = NULL;
+  gsize len = 0;
+  g_autofree char *gb = g_convert (needle, -1, "GB18030", "UTF-8", NULL, NULL, NULL);
+
+  /* The receipt is written by a worker thread. */
+  for (int i = 0; i < 100 && !g_file_test (f->receipts, G_FILE_TEST_EXISTS); i++)
+    pump (20);
+  pump (50);
+  if (!g_file_get_contents (f->receipts, &data, &len, NULL))
+    return 0;
+  return memmem (data, len, gb, strlen (gb)) ? len : 0;
+}
+
+/* Cash sale ------------------------------------------------------------------ */
+
+static void
+test_cash_sale (Fixture       *f,
+                gconstpointer  data)
+{
+  PosCheckout *checkout;
+  GtkWidget *entry;
+  PosPayDialog *pay;
+  g_autoptr(JsonObject) list = NULL;
+  JsonArray *receipts;
+
+  if (skip_without_display ())
+    return;
+  login (f, "c01");
+  checkout = POS_CHECKOUT (pos_window_get_checkout (f->window));
+  entry = pos_checkout_get_entry (checkout);
+  g_assert_true (gtk_widget_has_focus (entry) || gtk_widget_is_focus (entry) ||
+                 gtk_widget_get_focus_child (entry) != NULL);
+
+  scan (entry, "6901234567892");        /* cola by barcode */
+  scan (entry, "6901234567892");        /* again: quantity 2 */
+  scan (entry, "TEA");                  /* by SKU */
+  g_assert_cmpuint (pos_checkout_get_n_lines (checkout), ==, 2);
+  g_assert_cmpint (pos_checkout_get_total (checkout), ==, 2 * 350 + 500);
+  screenshot (GTK_WIDGET (f->window), "cash-sale-lines");
+
+  /* Enter on the empty entry opens the payment with the cash prefilled;
+     the customer hands over 20 yuan. */
+  scan (entry, "");
+  pay = POS_PAY_DIALOG (pos_checkout_get_pay_dialog (checkout));
+  g_assert_nonnull (pay);
+  pos_pay_dialog_set_tender (pay, "cash", "20");
+  pump (50);
+  g_assert_cmpint (pos_pay_dialog_get_change (pay), ==, 2000 - 1200);
+  screenshot (GTK_WIDGET (pay), "cash-sale-pay");
+  gtk_widget_activate_action (GTK_WIDGET (pay), "pay.confirm", NULL);
+  pump (100);
+  g_assert_null (pos_checkout_get_pay_dialog (checkout));
+  g_assert_cmpuint (pos_checkout_get_n_lines (checkout), ==, 0);
+  g_assert_nonnull (pos_checkout_get_last_receipt (checkout));
+  screenshot (GTK_WIDGET (f->window), "cash-sale-done");
+
+  /* The ledger: one sale of 12.00 by c01, receipt printed. */
+  list = run (f->session, "{\"op\":\"sale.list\"}");
+  receipts = json_object_get_array_member (list, "receipts");
+  g_assert_cmpuint (json_array_get_length (receipts), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (receipts, 0), "total_fen"), ==, 1200);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (receipts, 0), "staff"), ==, "c01");
+  g_assert_cmpuint (receipt_bytes (f, pos_checkout_get_last_receipt (checkout)), >, 0);
+  g_assert_cmpuint (mdn_test_verify (f->branch), ==, 0);
+}
+
+
+static GtkWidget *
+find_toplevel (GType type)
+{
+  GListModel *list = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (list); i++)
+    {
+      g_autoptr(GObject) w = g_list_model_get_item (list, i);
+
+      if (G_TYPE_CHECK_INSTANCE_TYPE (w, type) && gtk_widget_get_visible (GTK_WIDGET (w)))
+        return GTK_WIDGET (w);
+    }
+  return NULL;
+}
+
+static void
+set_row (GtkWidget  *row,
+         const char *text)
+{
+  gtk_editable_set_text (GTK_EDITABLE (row), text);
+  pump (30);
+}
+
+/* Member sale with PIN --------------------------------------------------------- */
+
+static void
+test_member_sale_pin (Fixture       *f,
+                      gconstpointer  data)
+{
+  PosCheckout *checkout;
+  GtkWidget *entry;
+  PosPayDialog *pay;
+  gint64 before;
+
+  if (skip_without_display ())
+    return;
+  login (f, "c01");
+  checkout = POS_CHECKOUT (pos_window_get_checkout (f->window));
+  entry = pos_checkout_get_entry (checkout);
+  before = member_int (f, "balance_fen");
+
+  scan (entry, f->qr);                  /* the member's QR card */
+  scan (entry, "CUT");
+  g_assert_cmpuint (pos_checkout_get_n_lines (checkout), ==, 1);
+  /* Gold level: 90 % of 68.00, from the sale operation itself. */
+  g_assert_cmpint (pos_checkout_get_total (checkout), ==, 6120);
+  screenshot (GTK_WIDGET (f->window), "member-sale-lines");
+
+  gtk_widget_activate_action (GTK_WIDGET (checkout), "checkout.pay", NULL);
+  pay = POS_PAY_DIALOG (pos_checkout_get_pay_dialog (checkout));
+  g_assert_nonnull (pay);
+  gtk_widget_activate_action (GTK_WIDGET (pay), "pay.fill", "s", "balance");   /* F9 */
+  pump (30);
+  g_assert_cmpint (pos_pay_dialog_get_change (pay), ==, 0);
+
+  /* A wrong PIN is refused; the dialog stays to try again. */
+  pos_pay_dialog_set_pin (pay, "0000");
+  gtk_widget_activate_action (GTK_WIDGET (pay), "pay.confirm", NULL);
+  pump (50);
+  g_assert_nonnull (pos_checkout_get_pay_dialog (checkout));
+  g_assert_nonnull (pos_pay_dialog_get_error (pay));
+  g_assert_cmpint (member_int (f, "balance_fen"), ==, before);
+  screenshot (GTK_WIDGET (pay), "member-sale-wrong-pin");
+
+  pos_pay_dialog_set_pin (pay, "1234");
+  gtk_widget_activate_action (GTK_WIDGET (pay), "pay.confirm", NULL);
+  pump (100);
+  g_assert_null (pos_checkout_get_pay_dialog (checkout));
+  g_assert_cmpint (member_int (f, "balance_fen"), ==, before - 6120);
+  g_assert_cmpint (member_int (f, "points"), >, 0);
+  screenshot (GTK_WIDGET (f->window), "member-sale-done");
+  g_assert_cmpuint (mdn_test_verify (f->branch), ==, 0);
+}
+
+/* Deposit with bonus ------------------------------------------------------------- */
+
+static void
+test_deposit_bonus (Fixture       *f,
+                    gconstpointer  data)
+{
+  PosMembers *members;
+  PosForm *form;
+  gint64 before, bonus_before;
+
+  if (skip_without_display ())
+    return;
+  login (f, "c01");
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "pos.page", "s", "members");
+  pump (50);
+  members = POS_MEMBERS (pos_window_get_members (f->window));
+  /* The scanner types the card into the search entry and presses Enter. */
+  scan (pos_members_get_search_entry (members), f->card);
+  g_assert_cmpstr (pos_members_get_card (members), ==, f->card);
+  before = member_int (f, "balance_fen");
+  bonus_before = member_int (f, "bonus_fen");
+
+  gtk_widget_activate_action (GTK_WIDGET (members), "member.deposit", NULL);
+  pump (50);
+  form = POS_FORM (find_toplevel (POS_TYPE_FORM));
+  g_assert_nonnull (form);
+  set_row (pos_form_get_widget (form, "amount"), "500");
+  /* The bonus of the deposit rules shows before confirming. */
+  g_assert_nonnull (strstr (pos_form_get_hint (form), "50.00"));
+  screenshot (GTK_WIDGET (form), "deposit-bonus-preview");
+  pos_form_accept (form);
+  pump (100);
+  g_assert_cmpint (member_int (f, "balance_fen"), ==, before + 55000);
+  g_assert_cmpint (member_int (f, "bonus_fen"), ==, bonus_before + 5000);
+  screenshot (GTK_WIDGET (f->window), "member-page");
+  g_assert_cmpuint (receipt_bytes (f, "550.00") + receipt_bytes (f, "500.00"), >, 0);
+  g_assert_cmpuint (mdn_test_verify (f->branch), ==, 0);
+}
+
+/* Package consumption ------------------------------------------------------------- */
+
+static void
+test_package_consume (Fixture       *f,
+                      gconstpointer  data)
+{
+  PosCheckout *checkout;
+  PosMembers *members;
+  PosPayDialog *pay;
+  PosForm *form;
+  GtkWidget *entry;
+  g_autofree char *json = NULL;
+  g_autoptr(JsonObject) m = NULL;
+  JsonArray *packages;
+
+  if (skip_without_display ())
+    return;
+  login (f, "c01");
+  checkout = POS_CHECKOUT (pos_window_get_checkout (f->window));
+  entry = pos_checkout_get_entry (checkout);
+  /* Sell the 10-use package to the member, paid by WeChat. */
+  scan (entry, f->card);
+  scan (entry, "CUT10");
+  gtk_widget_activate_action (GTK_WIDGET (checkout), "checkout.pay", NULL);
+  pay = POS_PAY_DIALOG (pos_checkout_get_pay_dialog (checkout));
+  gtk_widget_activate_action (GTK_WIDGET (pay), "pay.fill", "s", "wechat");
+  gtk_widget_activate_action (GTK_WIDGET (pay), "pay.confirm", NULL);
+  pump (100);
+  g_assert_null (pos_checkout_get_pay_dialog (checkout));
+
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "pos.page", "s", "members");
+  members = POS_MEMBERS (pos_window_get_members (f->window));
+  scan (pos_members_get_search_entry (members), f->card);
+  gtk_widget_activate_action (GTK_WIDGET (members), "member.consume", NULL);   /* Ctrl+U */
+  pump (50);
+  form = POS_FORM (find_toplevel (POS_TYPE_FORM));
+  g_assert_nonnull (form);
+  set_row (pos_form_get_widget (form, "count"), "2");
+  pos_form_accept (form);
+  pump (100);
+  g_assert_null (find_toplevel (POS_TYPE_FORM));
+  screenshot (GTK_WIDGET (f->window), "package-consumed");
+
+  json = g_strdup_printf ("{\"op\":\"member.show\",\"card\":\"%s\"}", f->card);
+  m = run (f->session, json);
+  packages = json_object_get_array_member (m, "packages");
+  g_assert_cmpuint (json_array_get_length (packages), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (packages, 0), "sku"), ==, "CUT");
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (packages, 0), "remaining"), ==, 8);
+  g_assert_cmpuint (mdn_test_verify (f->branch), ==, 0);
+}
+
+/* Timed session -------------------------------------------------------------------- */
+
+static void
+test_timed_session (Fixture       *f,
+                    gconstpointer  data)
+{
+  PosTimed *timed;
+  PosForm *form;
+  PosPayDialog *pay;
+  g_autoptr(JsonObject) list = NULL;
+  g_autoptr(JsonObject) sales = NULL;
+  JsonArray *receipts;
+
+  if (skip_without_display ())
+    return;
+  login (f, "c01");
+  mdn_test_set_now ("2026-11-22T10:00:00+08:00");
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "pos.page", "s", "timed");
+  pump (50);
+  timed = POS_TIMED (pos_window_get_timed (f->window));
+  g_assert_cmpuint (pos_timed_get_n_tiles (timed), ==, 2);
+
+  pos_timed_activate_tile (timed, "T1");
+  form = POS_FORM (find_toplevel (POS_TYPE_FORM));
+  g_assert_nonnull (form);
+  set_row (pos_form_get_widget (form, "card"), f->card);
+  pos_form_accept (form);
+  pump (50);
+  list = run (f->session, "{\"op\":\"timed.list\"}");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (list, "sessions")), ==, 1);
+
+  /* An hour and a half later: two started hours at 30.00, gold 90 %. */
+  mdn_test_set_now ("2026-11-22T11:30:00+08:00");
+  pos_timed_shown (timed);
+  screenshot (GTK_WIDGET (f->window), "timed-board");
+  pos_timed_activate_tile (timed, "T1");
+  pump (50);
+  pay = POS_PAY_DIALOG (find_toplevel (POS_TYPE_PAY_DIALOG));
+  g_assert_nonnull (pay);
+  gtk_widget_activate_action (GTK_WIDGET (pay), "pay.confirm", NULL);   /* cash, exact */
+  pump (100);
+  g_assert_null (find_toplevel (POS_TYPE_PAY_DIALOG));
+  g_clear_pointer (&list, json_object_unref);
+  list = run (f->session, "{\"op\":\"timed.list\"}");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (list, "sessions")), ==, 0);
+  sales = run (f->session, "{\"op\":\"sale.list\"}");
+  receipts = json_object_get_array_member (sales, "receipts");
+  g_assert_cmpuint (json_array_get_length (receipts), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (receipts, 0), "kind"), ==, "timed.stop");
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (receipts, 0), "total_fen"), >, 0);
+  mdn_test_set_now (NULL);
+  g_assert_cmpuint (mdn_test_verify (f->branch), ==, 0);
+}
+
+/* Return ------------------------------------------------------------------------------ */
+
+static void
+test_return (Fixture       *f,
+             gconstpointer  data)
+{
+  PosCheckout *checkout;
+  PosReturns *returns;
+  PosPayDialog *pay;
+  GtkWidget *entry;
+  g_autofree char *receipt = NULL;
+  g_autofree char *json = NULL;
+  g_autoptr(JsonObject) shown = NULL;
+  g_autoptr(JsonObject) shift = NULL;
+
+  if (skip_without_display ())
+    return;
+  login (f, "c01");
+  checkout = POS_CHECKOUT (pos_window_get_checkout (f->window));
+  entry = pos_checkout_get_entry (checkout);
+  scan (entry, "3*COLA");
+  scan (entry, "TEA");
+  scan (entry, "");
+  pay = POS_PAY_DIALOG (pos_checkout_get_pay_dialog (checkout));
+  gtk_widget_activate_action (GTK_WIDGET (pay), "pay.confirm", NULL);
+  pump (100);
+  receipt = g_strdup (pos_checkout_get_last_receipt (checkout));
+  g_assert_nonnull (receipt);
+
+  /* A cashier may not return: the manager switches in. */
+  g_assert_false (pos_session_can (f->session, "sale.return"));
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "pos.switch-cashier", NULL);
+  pump (50);
+  g_assert_cmpstr (pos_window_get_page (f->window), ==, "login");
+  login (f, "m01");
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "pos.page", "s", "returns");
+  pump (50);
+  returns = POS_RETURNS (pos_window_get_returns (f->window));
+  scan (pos_returns_get_entry (returns), receipt);     /* the receipt's barcode */
+  screenshot (GTK_WIDGET (f->window), "return-preview");
+  pos_returns_confirm_now (returns);
+  pump (100);
+
+  json = g_strdup_printf ("{\"op\":\"receipt.show\",\"receipt_no\":\"%s\"}", receipt);
+  shown = run (f->session, json);
+  g_assert_cmpint (json_object_get_int_member (shown, "refunded_fen"), ==, 3 * 350 + 500);
+  g_assert_cmpint (json_object_get_int_member (shown, "refundable_fen"), ==, 0);
+
+  /* Day end: the manager's shift paid the refund back; the cashier's took the sale. */
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "pos.page", "s", "dayend");
+  shift = run (f->session, "{\"op\":\"report.shift\",\"staff\":\"m01\"}");
+  g_assert_cmpint (json_object_get_int_member (shift, "net_fen"), ==, -(3 * 350 + 500));
+  g_clear_pointer (&shift, json_object_unref);
+  shift = run (f->session, "{\"op\":\"report.shift\",\"staff\":\"c01\"}");
+  g_assert_cmpint (json_object_get_int_member (shift, "net_fen"), ==, 3 * 350 + 500);
+  screenshot (GTK_WIDGET (f->window), "day-end");
+  g_assert_cmpuint (mdn_test_verify (f->branch), ==, 0);
+}
+
+/* Lock screen and errors ---------------------------------------------------------------- */
+
+static void
+test_lock_and_errors (Fixture       *f,
+                      gconstpointer  data)
+{
+  PosCheckout *checkout;
+  GtkWidget *entry;
+
+  if (skip_without_display ())
+    return;
+  /* A wrong password keeps the login page. */
+  pos_login_submit (POS_LOGIN (pos_window_get_login (f->window)), "c01", "wrong-password");
+  pump (50);
+  g_assert_false (pos_session_is_logged_in (f->session));
+  g_assert_cmpstr (pos_window_get_page (f->window), ==, "login");
+  login (f, "c01");
+  checkout = POS_CHECKOUT (pos_window_get_checkout (f->window));
+  entry = pos_checkout_get_entry (checkout);
+  scan (entry, "NO-SUCH-THING");
+  g_assert_cmpuint (pos_checkout_get_n_lines (checkout), ==, 0);
+  scan (entry, "COLA");
+  screenshot (GTK_WIDGET (f->window), "unknown-code");
+
+  /* Locking keeps the sale on the counter for the same cashier. */
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "pos.lock", NULL);
+  pump (50);
+  g_assert_false (pos_session_is_logged_in (f->session));
+  g_assert_cmpstr (pos_window_get_page (f->window), ==, "login");
+  screenshot (GTK_WIDGET (f->window), "locked");
+  login (f, "c01");
+  g_assert_cmpuint (pos_checkout_get_n_lines (checkout), ==, 1);
+}
+
+/* Receipt bytes (no display) ----------------------------------------------------- */
+
+static void
+test_receipt_escpos (void)
+{
+  g_autoptr(PosReceipt) r = pos_receipt_new (32);
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  const guint8 *p;
+  gsize len;
+  g_autofree char *gb_name = g_convert ("可口可乐", -1, "GB18030", "UTF-8", NULL, NULL, NULL);
+  static const guint8 init[] = { 0x1b, '@', 0x1c, '&' };
+  static const guint8 cut_kick[] = { 0x1b, 'd', 4, 0x1d, 'V', 66, 0, 0x1b, 'p', 0, 25, 250 };
+  static const guint8 barcode[] = { 0x1d, 'k', 73, 12, '{', 'B', 'R', '0', '1', '-', '0', '0', '0', '1', '2', '3' };
+
+  pos_receipt_add_title (r, "一号店");
+  pos_receipt_add_item (r, "可口可乐", 2, 350, 700);
+  pos_receipt_add_money (r, "合计", 700);
+  pos_receipt_add_barcode (r, "R01-0001");
+  pos_receipt_set_drawer (r, TRUE);
+  bytes = pos_receipt_render_escpos (r, &error);
+  g_assert_no_error (error);
+  p = g_bytes_get_data (bytes, &len);
+
+  /* ESC @ and Chinese mode first; feed, GS V cut and ESC p drawer kick last. */
+  g_assert_cmpmem (p, sizeof init, init, sizeof init);
+  g_assert_cmpmem (p + len - sizeof cut_kick, sizeof cut_kick, cut_kick, sizeof cut_kick);
+  /* GB18030 text, not UTF-8. */
+  g_assert_nonnull (memmem (p, len, gb_name, strlen (gb_name)));
+  g_assert_null (memmem (p, len, "可口可乐", strlen ("可口可乐")));
+  (void) barcode;
+  g_assert_nonnull (memmem (p, len, "{BR01-0001", 10));
+
+  /* Columns: CJK characters count two; pairs fill the line exactly. */
+  g_assert_cmpint (pos_text_width ("可口可乐 x2"), ==, 11);
+  text = pos_receipt_render_text (r);
+  {
+    g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+    gboolean found = FALSE;
+
+    for (guint i = 0; lines[i]; i++)
+      if (g_str_has_prefix (lines[i], "合计"))
+        {
+          g_assert_cmpint (pos_text_width (lines[i]), ==, 32);
+          g_assert_true (g_str_has_suffix (lines[i], "7.00"));
+          found = TRUE;
+        }
+    g_assert_true (found);
+  }
+
+  /* Without a cash tender, no drawer kick. */
+  {
+    g_autoptr(PosReceipt) r2 = pos_receipt_new (48);
+    g_autoptr(GBytes) b2 = NULL;
+    static const guint8 cut[] = { 0x1d, 'V', 66, 0 };
+
+    pos_receipt_add_text (r2, "x");
+    b2 = pos_receipt_render_escpos (r2, &error);
+    g_assert_no_error (error);
+    p = g_bytes_get_data (b2, &len);
+    g_assert_cmpmem (p + len - sizeof cut, sizeof cut, cut, sizeof cut);
+  }
+}
+
+static void
+test_receipt_sale (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) sale = mdn_json_parse_object (
+    "{\"receipt_no\":\"B01-20261122-0001\",\"list_total_fen\":1200,\"total_fen\":1080,"
+    "\"discount_fen\":120,\"change_fen\":920,\"points_earned\":20,"
+    "\"tenders\":[{\"type\":\"cash\",\"amount_fen\":1080}],\"card_no\":\"00100000017\","
+    "\"balance_fen\":20000,\"points\":20}", &error);
+  g_autoptr(JsonObject) holder = mdn_json_parse_object (
+    "{\"lines\":[{\"name\":\"可口可乐\",\"qty\":2,\"price_fen\":350,\"total_fen\":630},"
+    "{\"name\":\"东方树叶 500ml\",\"qty\":1,\"price_fen\":500,\"total_fen\":450}]}", &error);
+  g_autoptr(PosReceipt) r = pos_receipt_for_sale (32, "一号店", "c01", "2026-11-22 10:00", sale,
+                                                   json_object_get_array_member (holder, "lines"));
+  g_autofree char *text = pos_receipt_render_text (r);
+  g_autoptr(GBytes) bytes = pos_receipt_render_escpos (r, &error);
+  static const guint8 kick[] = { 0x1b, 'p', 0, 25, 250 };
+  gsize len;
+  const guint8 *p = g_bytes_get_data (bytes, &len);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (text, "B01-20261122-0001"));
+  g_assert_nonnull (strstr (text, "10.80"));
+  g_assert_nonnull (strstr (text, "9.20"));       /* change */
+  g_assert_nonnull (strstr (text, "-1.20"));      /* member discount */
+  g_assert_nonnull (strstr (text, "00100000017"));
+  /* A cash sale opens the drawer. */
+  g_assert_cmpmem (p + len - sizeof kick, sizeof kick, kick, sizeof kick);
+  {
+    g_auto(GStrv) lines = g_strsplit (text, "\n", -1);
+
+    for (guint i = 0; lines[i]; i++)
+      g_assert_cmpint (pos_text_width (lines[i]), <=, 32);
+  }
+}
+
+/* Under LeakSanitizer (./run test builds with ASan): fontconfig and the
+ * GL drivers keep process-lifetime caches that are never freed. */
+const char *__lsan_default_suppressions (void);
+
+const char *
+__lsan_default_suppressions (void)
+{
+  return "leak:libfontconfig.so\n"
+         "leak:libEGL_mesa.so\n"
+         "leak:libGLX_mesa.so\n";
+}
+
+int
+main (int argc, char **argv)
+{
+  const char *display = g_getenv ("DISPLAY");
+  const char *wayland = g_getenv ("WAYLAND_DISPLAY");
+
+  g_setenv ("GSK_RENDERER", "cairo", FALSE);
+  g_setenv ("GDK_DEBUG", "gl-disable", FALSE);
+  g_setenv ("GTK_A11Y", "none", FALSE);
+  g_setenv ("ADW_DISABLE_PORTAL", "1", TRUE);
+  g_test_init (&argc, &argv, NULL);
+  /* The UI follows LANGUAGE; run with LANGUAGE=zh_CN and MENDIAN_LOCALEDIR
+     set to the build tree's po/ for the Chinese screenshots. */
+  pos_i18n_init ();
+  mdn_library_init ();
+  if ((display && *display) || (wayland && *wayland))
+    {
+      have_display = gtk_init_check ();
+      if (have_display)
+        adw_init ();
+    }
+
+  g_test_add_func ("/pos/receipt/escpos", test_receipt_escpos);
+  g_test_add_func ("/pos/receipt/sale", test_receipt_sale);
+  g_test_add ("/pos/ui/cash-sale", Fixture, NULL, fixture_set_up, test_cash_sale, fixture_tear_down);
+  g_test_add ("/pos/ui/member-sale-pin", Fixture, NULL, fixture_set_up, test_member_sale_pin, fixture_tear_down);
+  g_test_add ("/pos/ui/deposit-bonus", Fixture, NULL, fixture_set_up, test_deposit_bonus, fixture_tear_down);
+  g_test_add ("/pos/ui/package-consume", Fixture, NULL, fixture_set_up, test_package_consume, fixture_tear_down);
+  g_test_add ("/pos/ui/timed-session", Fixture, NULL, fixture_set_up, test_timed_session, fixture_tear_down);
+  g_test_add ("/pos/ui/return", Fixture, NULL, fixture_set_up, test_return, fixture_tear_down);
+  g_test_add ("/pos/ui/lock-and-errors", Fixture, NULL, fixture_set_up, test_lock_and_errors, fixture_tear_down);
+  return g_test_run ();
+}
