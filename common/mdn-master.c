@@ -46,7 +46,7 @@ op_level_upsert (MdnOpCtx   *ctx,
   if (percent < 1 || percent > 100)
     {
       g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
-                           _("price_percent is what a member pays, from 1 to 100 (90 = 10% off)"));
+                           _("price_percent is what a member pays, from 1 to 100 (90 means ten percent off)"));
       return FALSE;
     }
   if (points < 0 || points > 1000)

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "mdn-ops"
 
 #include <glib/gi18n-lib.h>
+#include <string.h>
 
 #include "mdn-clock.h"
 #include "mdn-error.h"
@@ -58,6 +59,29 @@ mdn_ops_lookup (const char *name)
       if (g_str_equal (d->name, name))
         return d;
   return NULL;
+}
+
+static int
+compare_op_names (gconstpointer a,
+                  gconstpointer b)
+{
+  const MdnOpDef *da = *(const MdnOpDef *const *) a;
+  const MdnOpDef *db = *(const MdnOpDef *const *) b;
+
+  return strcmp (da->name, db->name);
+}
+
+/* Every registered operation, sorted by name. */
+GPtrArray *
+mdn_ops_list_all (void)
+{
+  GPtrArray *defs = g_ptr_array_new ();
+
+  for (guint t = 0; t < G_N_ELEMENTS (op_tables); t++)
+    for (const MdnOpDef *d = op_tables[t]; d->name; d++)
+      g_ptr_array_add (defs, (gpointer) d);
+  g_ptr_array_sort (defs, compare_op_names);
+  return defs;
 }
 
 static MdnOpCtx *

@@ -79,6 +79,7 @@ JsonObject     *mdn_ops_call_in_transaction (MdnOpCtx *ctx,
                                      JsonObject  *args,
                                      GError     **error);
 const MdnOpDef *mdn_ops_lookup      (const char  *name);
+GPtrArray      *mdn_ops_list_all    (void);
 gboolean        mdn_ops_allowed     (MdnOpCtx    *ctx,
                                      const char  *name);
 JsonObject     *mdn_ops_run         (MdnOpCtx    *ctx,

@@ -681,7 +681,8 @@ op_resource_list (MdnOpCtx   *ctx,
 const MdnOpDef mdn_timed_ops[] = {
   { "plan.upsert",     MDN_ROLE_MANAGER, MDN_OP_WRITE | MDN_OP_HQ, op_plan_upsert },
   { "plan.list",       MDN_ROLE_CASHIER, MDN_OP_READ,              op_plan_list },
-  { "resource.upsert", MDN_ROLE_MANAGER, MDN_OP_WRITE | MDN_OP_HQ, op_resource_upsert },
+  /* Tables and rooms belong to the branch that has them: not master data. */
+  { "resource.upsert", MDN_ROLE_MANAGER, MDN_OP_WRITE,             op_resource_upsert },
   { "resource.list",   MDN_ROLE_CASHIER, MDN_OP_READ,              op_resource_list },
   { "timed.start",     MDN_ROLE_CASHIER, MDN_OP_WRITE,             op_timed_start },
   { "timed.stop",      MDN_ROLE_CASHIER, MDN_OP_WRITE,             op_timed_stop },

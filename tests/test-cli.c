@@ -222,6 +222,18 @@ test_backup (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (out, "\"balance_fen\":100"));
 }
 
+static void
+test_ops_list (Fixture *f, gconstpointer data)
+{
+  g_autofree char *out = NULL, *err = NULL;
+
+  g_assert_cmpint (run_cli (NULL, &out, &err, NULL, "ops", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "member.withdraw        manager  writes\n"));
+  g_assert_nonnull (strstr (out, "member.show            cashier  reads\n"));
+  g_assert_nonnull (strstr (out, "level.upsert           manager  writes, master data\n"));
+  g_assert_nonnull (strstr (out, "staff.add              admin    writes\n"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -233,5 +245,6 @@ main (int argc, char **argv)
   g_test_add ("/cli/newer-schema-refused", Fixture, NULL, fixture_setup, test_newer_schema, fixture_teardown);
   g_test_add ("/cli/init/refusals", Fixture, NULL, fixture_setup, test_init_refusals, fixture_teardown);
   g_test_add ("/cli/backup", Fixture, NULL, fixture_setup, test_backup, fixture_teardown);
+  g_test_add ("/cli/ops", Fixture, NULL, fixture_setup, test_ops_list, fixture_teardown);
   return g_test_run ();
 }

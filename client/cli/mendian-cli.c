@@ -30,7 +30,8 @@ static const char usage_text[] =
   "  verify                recompute every projection and check the hash chain;\n"
   "                        exit status 1 on any mismatch\n"
   "  backup --to FILE      consistent copy of the database while it is in use\n"
-  "  ops                   list the operations exec accepts\n"
+  "  ops                   list the operations exec accepts, with the least role\n"
+  "                        that may run each\n"
   "  link --server URL --token T [--ca FILE | --pin-sha256 HEX]\n"
   "                        link the branch to mendian-server (again to change it)\n"
   "  sync [--watch]        push this branch's entries, pull the chain's; prints\n"
@@ -357,11 +358,16 @@ main (int argc, char **argv)
 
   if (g_str_equal (command, "ops"))
     {
-      static const char *const names[] = {
-        NULL
-      };
-      (void) names;
-      g_print ("See docs/cli.md\n");
+      g_autoptr(GPtrArray) defs = mdn_ops_list_all ();
+
+      for (guint i = 0; i < defs->len; i++)
+        {
+          const MdnOpDef *d = g_ptr_array_index (defs, i);
+
+          g_print ("%-22s %-8s %s%s\n", d->name, mdn_role_name (d->min_role),
+                   (d->flags & MDN_OP_WRITE) ? "writes" : "reads",
+                   (d->flags & MDN_OP_HQ) ? ", master data" : "");
+        }
       return 0;
     }
   if (opt_db == NULL)
