@@ -1,5 +1,6 @@
 /* mendian-cli as a user runs it: init, exec, verify, backup, and refusals. */
 #include <gio/gio.h>
+#include <signal.h>
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 
@@ -222,6 +223,64 @@ test_backup (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (out, "\"balance_fen\":100"));
 }
 
+/* Every line exec answered ok is on disk, even if the process is killed
+ * the next instant. */
+static void
+test_killed_midway (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE |
+                                                                        G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(GString) input = g_string_new ("{\"op\":\"member.issue\",\"name\":\"张三\",\"phone\":\"13800000001\"}\n");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *show = NULL, *err = NULL;
+  g_autofree char *expect = NULL;
+  const char *cli = g_getenv ("MENDIAN_CLI");
+  int acked = -1;
+
+  init_branch (f);
+  for (int i = 0; i < 400; i++)
+    g_string_append (input, "{\"op\":\"member.deposit\",\"card\":\"13800000001\",\"amount_fen\":100}\n");
+
+  g_subprocess_launcher_setenv (launcher, "MENDIAN_PASSWORD", "admin-pass", TRUE);
+  proc = g_subprocess_launcher_spawn (launcher, &error, cli ? cli : "mendian-cli",
+                                      "--db", f->db, "--staff", "admin", "exec", NULL);
+  g_assert_no_error (error);
+  g_output_stream_write_all (g_subprocess_get_stdin_pipe (proc), input->str, input->len, NULL, NULL, &error);
+  g_assert_no_error (error);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc));
+  /* Read 30 answers (the issue and 29 deposits), then kill it hard. */
+  for (int i = 0; i < 30; i++)
+    {
+      g_autofree char *line = g_data_input_stream_read_line (out, NULL, NULL, &error);
+
+      g_assert_no_error (error);
+      g_assert_nonnull (line);
+      g_assert_true (g_str_has_prefix (line, "{\"ok\":true"));
+      acked++;
+    }
+  g_subprocess_send_signal (proc, SIGKILL);
+  g_subprocess_wait (proc, NULL, NULL);
+
+  g_assert_cmpint (run_cli ("{\"op\":\"member.show\",\"card\":\"13800000001\"}\n", &show, &err, "admin-pass",
+                            "--db", f->db, "--staff", "admin", "exec", NULL), ==, 0);
+  /* At least every acknowledged deposit, at most all of them. */
+  {
+    const char *p = strstr (show, "\"principal_fen\":");
+    gint64 principal;
+
+    g_assert_nonnull (p);
+    principal = g_ascii_strtoll (p + strlen ("\"principal_fen\":"), NULL, 10);
+    g_assert_cmpint (principal, >=, acked * 100);
+    g_assert_cmpint (principal, <=, 400 * 100);
+    g_assert_cmpint (principal % 100, ==, 0);
+  }
+  g_clear_pointer (&show, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_cli (NULL, &show, &err, NULL, "--db", f->db, "verify", NULL), ==, 0);
+}
+
 static void
 test_ops_list (Fixture *f, gconstpointer data)
 {
@@ -246,5 +305,6 @@ main (int argc, char **argv)
   g_test_add ("/cli/init/refusals", Fixture, NULL, fixture_setup, test_init_refusals, fixture_teardown);
   g_test_add ("/cli/backup", Fixture, NULL, fixture_setup, test_backup, fixture_teardown);
   g_test_add ("/cli/ops", Fixture, NULL, fixture_setup, test_ops_list, fixture_teardown);
+  g_test_add ("/cli/exec/killed-midway", Fixture, NULL, fixture_setup, test_killed_midway, fixture_teardown);
   return g_test_run ();
 }
