@@ -19,6 +19,11 @@ struct _MdnDb
   char       *path;
   GHashTable *stmts;     /* SQL text -> sqlite3_stmt */
   gboolean    in_tx;
+  /* In front of @stmts, by the address of the caller's SQL text (nearly
+   * always a literal): a hit is confirmed by comparing the text, so a
+   * reused address can't return another statement; saves hashing long
+   * SQL on hot paths (server ingest). */
+  struct { const char *sql; sqlite3_stmt *stmt; } recent[64];
 };
 
 gboolean
@@ -222,9 +227,12 @@ mdn_db_close (MdnDb *db)
   g_free (db);
 }
 
+/* With @copy FALSE, text is bound without a copy: only for a statement
+ * stepped and reset before the caller's strings can go away. */
 static gboolean
 bind_va (MdnDb        *db,
          sqlite3_stmt *stmt,
+         gboolean      copy,
          const char   *types,
          va_list       ap,
          GError      **error)
@@ -238,7 +246,7 @@ bind_va (MdnDb        *db,
         case 's':
           {
             const char *s = va_arg (ap, const char *);
-            rc = s ? sqlite3_bind_text (stmt, i + 1, s, -1, SQLITE_TRANSIENT)
+            rc = s ? sqlite3_bind_text (stmt, i + 1, s, -1, copy ? SQLITE_TRANSIENT : SQLITE_STATIC)
                    : sqlite3_bind_null (stmt, i + 1);
           }
           break;
@@ -262,8 +270,16 @@ prepare_cached (MdnDb      *db,
                 const char *sql,
                 GError    **error)
 {
-  sqlite3_stmt *stmt = g_hash_table_lookup (db->stmts, sql);
+  guint slot = (guint) (((guintptr) sql >> 3) % G_N_ELEMENTS (db->recent));
+  sqlite3_stmt *stmt = NULL;
 
+  if (db->recent[slot].sql == sql && strcmp (sqlite3_sql (db->recent[slot].stmt), sql) == 0)
+    stmt = db->recent[slot].stmt;
+  else if ((stmt = g_hash_table_lookup (db->stmts, sql)) != NULL)
+    {
+      db->recent[slot].sql = sql;
+      db->recent[slot].stmt = stmt;
+    }
   if (stmt == NULL)
     {
       if (sqlite3_prepare_v3 (db->handle, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK)
@@ -302,7 +318,7 @@ mdn_db_query (MdnDb      *db,
   if (stmt == NULL)
     return NULL;
   va_start (ap, types);
-  ok = bind_va (db, stmt, types, ap, error);
+  ok = bind_va (db, stmt, TRUE, types, ap, error);
   va_end (ap);
   return ok ? stmt : NULL;
 }
@@ -340,7 +356,7 @@ mdn_db_exec (MdnDb      *db,
   if (stmt == NULL)
     return FALSE;
   va_start (ap, types);
-  ok = bind_va (db, stmt, types, ap, error);
+  ok = bind_va (db, stmt, FALSE, types, ap, error);
   va_end (ap);
   if (!ok)
     return FALSE;

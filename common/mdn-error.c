@@ -51,6 +51,8 @@ static const char *const code_names[MDN_ERROR_LAST] = {
   [MDN_ERROR_OFFLINE] = "offline",
   [MDN_ERROR_SYNC_REFUSED] = "sync_refused",
   [MDN_ERROR_HISTORY_BEHIND] = "history_behind",
+  [MDN_ERROR_CARD_ON_HOLD] = "card_on_hold",
+  [MDN_ERROR_OFFLINE_LIMIT] = "offline_limit",
 };
 
 const char *

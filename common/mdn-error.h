@@ -58,6 +58,8 @@ typedef enum {
   MDN_ERROR_OFFLINE,         /* sync: the server can't be reached */
   MDN_ERROR_SYNC_REFUSED,    /* sync: the server refused (token, conflict) */
   MDN_ERROR_HISTORY_BEHIND,  /* sync: the server holds more of this branch than it has */
+  MDN_ERROR_CARD_ON_HOLD,    /* sync: head office put the card on hold (overdraft) */
+  MDN_ERROR_OFFLINE_LIMIT,   /* sync: offline, the card reached its offline allowance */
   MDN_ERROR_LAST
 } MdnErrorCode;
 

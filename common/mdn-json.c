@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "mdn-json"
 
 #include <glib/gi18n-lib.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mdn-clock.h"
@@ -9,35 +10,72 @@
 #include "mdn-json.h"
 #include "mdn-money.h"
 
+/* Runs of bytes that need no escape are copied at once: this is on the
+ * server's ingest path (every pushed entry is hashed). */
 static void
 append_string (GString    *s,
                const char *str)
 {
+  const guchar *run = (const guchar *) str;
+  const guchar *p;
+
   g_string_append_c (s, '"');
-  for (const guchar *p = (const guchar *) str; *p; p++)
+  for (p = run; *p; p++)
     {
+      const char *esc;
+
+      if (*p >= 0x20 && *p != '"' && *p != '\\')
+        continue;
+      if (p > run)
+        g_string_append_len (s, (const char *) run, p - run);
+      run = p + 1;
       switch (*p)
         {
-        case '"':  g_string_append (s, "\\\""); break;
-        case '\\': g_string_append (s, "\\\\"); break;
-        case '\n': g_string_append (s, "\\n"); break;
-        case '\r': g_string_append (s, "\\r"); break;
-        case '\t': g_string_append (s, "\\t"); break;
-        default:
-          if (*p < 0x20)
-            g_string_append_printf (s, "\\u%04x", *p);
-          else
-            g_string_append_c (s, (char) *p);
+        case '"':  esc = "\\\""; break;
+        case '\\': esc = "\\\\"; break;
+        case '\n': esc = "\\n"; break;
+        case '\r': esc = "\\r"; break;
+        case '\t': esc = "\\t"; break;
+        default:   esc = NULL; break;
         }
+      if (esc)
+        g_string_append (s, esc);
+      else
+        g_string_append_printf (s, "\\u%04x", *p);
     }
+  if (p > run)
+    g_string_append_len (s, (const char *) run, p - run);
   g_string_append_c (s, '"');
 }
 
-static int
-compare_keys (gconstpointer a,
-              gconstpointer b)
+/* The decimal digits of @v, as "%" G_GINT64_FORMAT prints them. */
+static void
+append_int (GString *s,
+            gint64   v)
 {
-  return strcmp (*(const char *const *) a, *(const char *const *) b);
+  char buf[24];
+  char *p = buf + sizeof buf;
+  guint64 u = v < 0 ? -(guint64) v : (guint64) v;
+
+  do
+    *--p = (char) ('0' + u % 10);
+  while ((u /= 10) != 0);
+  if (v < 0)
+    *--p = '-';
+  g_string_append_len (s, p, buf + sizeof buf - p);
+}
+
+typedef struct
+{
+  const char *key;
+  JsonNode   *node;
+} Member;
+
+static int
+compare_members (gconstpointer a,
+                 gconstpointer b)
+{
+  return strcmp (((const Member *) a)->key, ((const Member *) b)->key);
 }
 
 static void append_node (GString *s, JsonNode *node);
@@ -46,23 +84,27 @@ static void
 append_object (GString    *s,
                JsonObject *object)
 {
-  g_autoptr(GList) members = json_object_get_members (object);
-  g_autoptr(GPtrArray) keys = g_ptr_array_new ();
+  guint n = json_object_get_size (object);
+  Member stack[16];
+  g_autofree Member *heap = n > G_N_ELEMENTS (stack) ? g_new (Member, n) : NULL;
+  Member *members = heap ? heap : stack;
+  JsonObjectIter iter;
+  guint i = 0;
 
-  for (GList *l = members; l; l = l->next)
-    g_ptr_array_add (keys, l->data);
-  g_ptr_array_sort (keys, compare_keys);
+  json_object_iter_init (&iter, object);
+  while (i < n && json_object_iter_next (&iter, &members[i].key, &members[i].node))
+    i++;
+  g_assert (i == n);
+  qsort (members, n, sizeof (Member), compare_members);
 
   g_string_append_c (s, '{');
-  for (guint i = 0; i < keys->len; i++)
+  for (i = 0; i < n; i++)
     {
-      const char *key = g_ptr_array_index (keys, i);
-
       if (i > 0)
         g_string_append_c (s, ',');
-      append_string (s, key);
+      append_string (s, members[i].key);
       g_string_append_c (s, ':');
-      append_node (s, json_object_get_member (object, key));
+      append_node (s, members[i].node);
     }
   g_string_append_c (s, '}');
 }
@@ -98,7 +140,7 @@ append_node (GString  *s,
       switch (json_node_get_value_type (node))
         {
         case G_TYPE_INT64:
-          g_string_append_printf (s, "%" G_GINT64_FORMAT, json_node_get_int (node));
+          append_int (s, json_node_get_int (node));
           break;
         case G_TYPE_BOOLEAN:
           g_string_append (s, json_node_get_boolean (node) ? "true" : "false");
@@ -128,6 +170,32 @@ mdn_json_canonical (JsonNode *node)
   g_return_val_if_fail (node != NULL, NULL);
   append_node (s, node);
   return g_string_free (s, FALSE);
+}
+
+/* Appends the canonical form of @object / the JSON string @str to @s: for
+ * callers that build a larger canonical text piece by piece (the entry hash). */
+void
+mdn_json_append_canonical_object (GString    *s,
+                                  JsonObject *object)
+{
+  g_return_if_fail (s != NULL && object != NULL);
+  append_object (s, object);
+}
+
+void
+mdn_json_append_canonical_string (GString    *s,
+                                  const char *str)
+{
+  g_return_if_fail (s != NULL && str != NULL);
+  append_string (s, str);
+}
+
+void
+mdn_json_append_canonical_int (GString *s,
+                               gint64   value)
+{
+  g_return_if_fail (s != NULL);
+  append_int (s, value);
 }
 
 char *

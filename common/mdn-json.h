@@ -8,6 +8,12 @@ G_BEGIN_DECLS
 
 char       *mdn_json_canonical      (JsonNode    *node);
 char       *mdn_json_object_canonical (JsonObject *object);
+void        mdn_json_append_canonical_object (GString    *s,
+                                              JsonObject *object);
+void        mdn_json_append_canonical_string (GString    *s,
+                                              const char *str);
+void        mdn_json_append_canonical_int    (GString    *s,
+                                              gint64      value);
 JsonObject *mdn_json_parse_object   (const char  *text,
                                      GError     **error);
 char       *mdn_json_object_to_string (JsonObject *object);

@@ -41,6 +41,8 @@ struct _MdnEntry
   GArray     *movements;   /* of MdnMovement */
   char       *prev_hash;
   char       *hash;
+  char       *canonical_body;  /* cache: the body's canonical JSON, set by
+                                * mdn_entry_compute_hash; apply stores it */
 };
 
 MdnEntry   *mdn_entry_new           (const char  *kind,

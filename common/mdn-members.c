@@ -11,7 +11,9 @@
 #include "mdn-ledger.h"
 #include "mdn-members.h"
 #include "mdn-money.h"
+#include "mdn-selling.h"
 #include "mdn-staff.h"
+#include "mdn-sync.h"
 
 void
 mdn_member_free (MdnMember *m)
@@ -538,7 +540,8 @@ op_withdraw (MdnOpCtx   *ctx,
       !mdn_tender_valid (tender, FALSE, error))
     return FALSE;
   m = mdn_member_resolve_arg (ctx, args, error);
-  if (m == NULL || !check_not_lost (ctx, m, error) || !mdn_member_check_pin (m, pin, error))
+  if (m == NULL || !check_not_lost (ctx, m, error) || !mdn_selling_check_hold (ctx, m, error) ||
+      !mdn_member_check_pin (m, pin, error))
     return FALSE;
   if (amount > m->principal_fen)
     {
@@ -1069,6 +1072,15 @@ op_show (MdnOpCtx   *ctx,
   set_opt_string (result, "birthday", m->birthday);
   set_opt_string (result, "birthday_lunar", m->birthday_lunar);
   json_object_set_boolean_member (result, "has_pin", m->pin_hash != NULL);
+  /* On hold (head office found an overdraft): hold_fen is what a deposit
+     must bring at least to clear it, as far as this branch has merged. */
+  if (mdn_sync_member_on_hold (ctx->store, m->id))
+    {
+      json_object_set_boolean_member (result, "on_hold", TRUE);
+      json_object_set_int_member (result, "hold_fen", MAX (-balance_of (m), 0));
+    }
+  else
+    json_object_set_boolean_member (result, "on_hold", FALSE);
   json_object_set_string_member (result, "issued_at", m->issued_at);
   json_object_set_string_member (result, "issued_branch", m->issued_branch);
   return add_packages (ctx, m, result, error);

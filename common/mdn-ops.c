@@ -9,6 +9,7 @@
 #include "mdn-json.h"
 #include "mdn-ops.h"
 #include "mdn-staff.h"
+#include "mdn-sync.h"
 
 static const MdnOpDef *const op_tables[] = {
   mdn_member_ops,
@@ -20,6 +21,7 @@ static const MdnOpDef *const op_tables[] = {
   mdn_timed_ops,
   mdn_points_ops,
   mdn_report_ops,
+  mdn_pricing_ops,
 };
 
 const char *
@@ -173,7 +175,8 @@ mdn_ops_call_in_transaction (MdnOpCtx       *ctx,
   g_return_val_if_fail (mdn_db_in_transaction (ctx->db), NULL);
 
   ctx_clear_time (ctx);
-  ctx->now = mdn_clock_now ();
+  /* A spend's probe and its real run happen at the same instant. */
+  ctx->now = ctx->spend && ctx->spend->now ? g_date_time_ref (ctx->spend->now) : mdn_clock_now ();
   tz = g_time_zone_new_identifier (ctx->store->timezone);
   local = tz ? g_date_time_to_timezone (ctx->now, tz) : g_date_time_ref (ctx->now);
   ctx->now_iso = mdn_clock_format (local);
@@ -241,11 +244,28 @@ mdn_ops_run (MdnOpCtx   *ctx,
         }
       return NULL;
     }
+  /* Spending stored value at a linked branch: the server authorizes it
+   * first, with no transaction open (see mdn-sync.h). */
+  if ((def->flags & MDN_OP_SPEND) && !mdn_spend_prepare (ctx, def, args, &local_error))
+    {
+      mdn_spend_finish (ctx, NULL);
+      if (!mdn_db_in_transaction (ctx->db) && mdn_db_begin (ctx->db, TRUE, NULL))
+        {
+          oplog (ctx, name, FALSE, mdn_error_name (local_error));
+          mdn_db_commit (ctx->db, NULL);
+        }
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
   if (!mdn_db_begin (ctx->db, (def->flags & MDN_OP_WRITE) != 0, error))
-    return NULL;
+    {
+      mdn_spend_finish (ctx, NULL);
+      return NULL;
+    }
   result = mdn_ops_call_in_transaction (ctx, def, args, &local_error);
   if (result == NULL)
     {
+      mdn_spend_finish (ctx, NULL);
       mdn_db_rollback (ctx->db);
       if ((def->flags & MDN_OP_WRITE) && mdn_db_begin (ctx->db, TRUE, NULL))
         {
@@ -258,7 +278,11 @@ mdn_ops_run (MdnOpCtx   *ctx,
   if (def->flags & MDN_OP_WRITE)
     oplog (ctx, name, TRUE, NULL);
   if (!mdn_db_commit (ctx->db, error))
-    return NULL;
+    {
+      mdn_spend_finish (ctx, NULL);
+      return NULL;
+    }
+  mdn_spend_finish (ctx, result);
   return g_steal_pointer (&result);
 }
 

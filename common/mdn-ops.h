@@ -21,7 +21,12 @@ typedef enum {
   MDN_OP_READ = 0,
   MDN_OP_WRITE = 1 << 0,
   MDN_OP_HQ = 1 << 1,       /* master data: written at the head-office terminal */
+  MDN_OP_SPEND = 1 << 2,    /* may spend stored value (balance, package uses,
+                               points): authorized by the server first at a
+                               linked branch, see mdn_spend_prepare() */
 } MdnOpFlags;
+
+typedef struct _MdnSpend MdnSpend;
 
 struct _MdnOpCtx
 {
@@ -33,6 +38,9 @@ struct _MdnOpCtx
   GDateTime  *now;
   char       *now_iso;
   char       *business_date;
+  /* Set by mdn_ops_run around an MDN_OP_SPEND operation at a branch linked
+   * to a server: the authorization, or the offline mode (mdn-sync.h). */
+  MdnSpend   *spend;
 };
 
 typedef gboolean (*MdnOpFunc) (MdnOpCtx   *ctx,
@@ -60,6 +68,7 @@ extern const MdnOpDef mdn_package_ops[];
 extern const MdnOpDef mdn_timed_ops[];
 extern const MdnOpDef mdn_points_ops[];
 extern const MdnOpDef mdn_report_ops[];
+extern const MdnOpDef mdn_pricing_ops[];
 extern const MdnKindDef mdn_catalog_kinds[];
 extern const MdnKindDef mdn_sales_kinds[];
 extern const MdnKindDef mdn_package_kinds[];

@@ -95,7 +95,7 @@ op_package_consume (MdnOpCtx   *ctx,
       return FALSE;
     }
   m = mdn_member_resolve_arg (ctx, args, error);
-  if (m == NULL || !mdn_member_check_usable (ctx, m, error))
+  if (m == NULL || !mdn_member_check_usable (ctx, m, error) || !mdn_selling_check_hold (ctx, m, error))
     return FALSE;
 
   /* The service, or the package product that sells it. */
@@ -149,7 +149,8 @@ op_package_consume (MdnOpCtx   *ctx,
       left -= take;
     }
   json_object_set_int_member (entry->body, "remaining", available - count);
-  if (!mdn_ledger_append (ctx->store, ctx, entry, error))
+  if (!mdn_selling_spend (ctx, m, "package", item, count, entry->body, error) ||
+      !mdn_ledger_append (ctx->store, ctx, entry, error))
     return FALSE;
 
   json_object_set_string_member (result, "entry_id", entry->id);
@@ -208,7 +209,7 @@ op_package_list (MdnOpCtx   *ctx,
 }
 
 const MdnOpDef mdn_package_ops[] = {
-  { "package.consume", MDN_ROLE_CASHIER, MDN_OP_WRITE, op_package_consume },
+  { "package.consume", MDN_ROLE_CASHIER, MDN_OP_WRITE | MDN_OP_SPEND, op_package_consume },
   { "package.list",    MDN_ROLE_CASHIER, MDN_OP_READ,  op_package_list },
   { NULL }
 };

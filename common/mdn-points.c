@@ -46,7 +46,7 @@ op_points_redeem (MdnOpCtx   *ctx,
         }
     }
   m = mdn_member_resolve_arg (ctx, args, error);
-  if (m == NULL || !mdn_member_check_usable (ctx, m, error))
+  if (m == NULL || !mdn_member_check_usable (ctx, m, error) || !mdn_selling_check_hold (ctx, m, error))
     return FALSE;
   if (points > m->points)
     {
@@ -61,7 +61,8 @@ op_points_redeem (MdnOpCtx   *ctx,
   json_object_set_int_member (entry->body, "points", points);
   mdn_json_set_opt_string (entry->body, "gift", clean_gift && *clean_gift ? clean_gift : NULL);
   mdn_entry_add_movement (entry, m->id, "points", NULL, NULL, NULL, -points);
-  if (!mdn_ledger_append (ctx->store, ctx, entry, error))
+  if (!mdn_selling_spend (ctx, m, "points", NULL, points, entry->body, error) ||
+      !mdn_ledger_append (ctx->store, ctx, entry, error))
     return FALSE;
 
   json_object_set_string_member (result, "entry_id", entry->id);
@@ -128,7 +129,7 @@ op_points_adjust (MdnOpCtx   *ctx,
 }
 
 const MdnOpDef mdn_points_ops[] = {
-  { "points.redeem", MDN_ROLE_CASHIER, MDN_OP_WRITE, op_points_redeem },
+  { "points.redeem", MDN_ROLE_CASHIER, MDN_OP_WRITE | MDN_OP_SPEND, op_points_redeem },
   { "points.adjust", MDN_ROLE_MANAGER, MDN_OP_WRITE, op_points_adjust },
   { NULL }
 };

@@ -5,7 +5,9 @@
  * Money taken counts what each entry's body says changed hands: the
  * tenders of sales, quick sales and timed sessions (cash net of change),
  * minus the tenders refunded by returns, plus deposits and minus
- * withdrawals by their tender. */
+ * withdrawals by their tender. A member's balance (or package uses) paying
+ * for a sale is listed by tender but is not money taken that day: it came
+ * in with the deposit, which is counted when it is made. */
 #define G_LOG_DOMAIN "mdn-reports"
 
 #include <glib/gi18n-lib.h>
@@ -48,6 +50,14 @@ sum_of (GHashTable *table,
   return s;
 }
 
+/* Stored value (balance, package uses, points) is not money changing hands. */
+static gboolean
+is_money (const char *tender)
+{
+  return !g_str_equal (tender, "balance") && !g_str_equal (tender, "package") &&
+         !g_str_equal (tender, "points");
+}
+
 static gboolean
 add_money (Shift      *sh,
            const char *tender,
@@ -55,12 +65,17 @@ add_money (Shift      *sh,
            gint64      delta,
            GError    **error)
 {
-  Sum *t = sum_of (sh->by_tender, tender ? tender : "cash");
-  Sum *s = sum_of (sh->by_staff, staff);
+  Sum *t, *s;
 
+  tender = tender ? tender : "cash";
+  t = sum_of (sh->by_tender, tender);
+  s = sum_of (sh->by_staff, staff);
   t->count++;
-  return mdn_money_add (t->amount_fen, delta, &t->amount_fen, error) &&
-         mdn_money_add (s->amount_fen, delta, &s->amount_fen, error) &&
+  if (!mdn_money_add (t->amount_fen, delta, &t->amount_fen, error))
+    return FALSE;
+  if (!is_money (tender))
+    return TRUE;
+  return mdn_money_add (s->amount_fen, delta, &s->amount_fen, error) &&
          mdn_money_add (sh->net_fen, delta, &sh->net_fen, error);
 }
 

@@ -1046,8 +1046,8 @@ op_sale_list (MdnOpCtx   *ctx,
 }
 
 const MdnOpDef mdn_sales_ops[] = {
-  { "sale",         MDN_ROLE_CASHIER, MDN_OP_WRITE, op_sale },
-  { "sale.quick",   MDN_ROLE_CASHIER, MDN_OP_WRITE, op_sale_quick },
+  { "sale",         MDN_ROLE_CASHIER, MDN_OP_WRITE | MDN_OP_SPEND, op_sale },
+  { "sale.quick",   MDN_ROLE_CASHIER, MDN_OP_WRITE | MDN_OP_SPEND, op_sale_quick },
   { "sale.return",  MDN_ROLE_MANAGER, MDN_OP_WRITE, op_sale_return },
   { "sale.list",    MDN_ROLE_CASHIER, MDN_OP_READ,  op_sale_list },
   { "receipt.show", MDN_ROLE_CASHIER, MDN_OP_READ,  op_receipt_show },

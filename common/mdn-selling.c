@@ -4,12 +4,14 @@
 #define G_LOG_DOMAIN "mdn-selling"
 
 #include <glib/gi18n-lib.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include "mdn-error.h"
 #include "mdn-json.h"
 #include "mdn-money.h"
 #include "mdn-selling.h"
+#include "mdn-sync.h"
 
 /* Body readers ---------------------------------------------------------------- */
 
@@ -206,6 +208,179 @@ mdn_selling_card (MdnOpCtx   *ctx,
   return TRUE;
 }
 
+/* Holds, authorizations, the offline allowance ------------------------------------------ */
+
+gboolean
+mdn_selling_check_hold (MdnOpCtx  *ctx,
+                        MdnMember *m,
+                        GError   **error)
+{
+  gint64 balance;
+
+  g_return_val_if_fail (ctx != NULL && m != NULL, FALSE);
+
+  if (!mdn_sync_member_on_hold (ctx->store, m->id))
+    return TRUE;
+  /* This branch has merged the chain's entries up to its last sync, so a
+     balance below zero here is the overdraft head office found. */
+  balance = m->principal_fen + m->bonus_fen;
+  if (balance < 0)
+    {
+      g_autofree char *owed = mdn_money_format (-balance);
+
+      g_set_error (error, MDN_ERROR, MDN_ERROR_CARD_ON_HOLD,
+                   _("Card %s is on hold: spending at several branches while offline overdrew it by %s. "
+                     "It can't pay from its balance, packages or points until a deposit of at least %s "
+                     "clears it (the hold lifts at the next sync), or head office settles it"),
+                   m->card_no, owed, owed);
+    }
+  else
+    g_set_error (error, MDN_ERROR, MDN_ERROR_CARD_ON_HOLD,
+                 _("Card %s is on hold: head office found it overdrawn after offline spending. It can't "
+                   "pay from its balance, packages or points until that is settled; a deposit made here "
+                   "lifts the hold at the next sync, otherwise ask head office"), m->card_no);
+  return FALSE;
+}
+
+/* What @member_id spent from the balance offline at this branch on @date:
+ * the entries marked "offline" by mdn_selling_spend(), from the ledger. */
+static gboolean
+offline_spent (MdnOpCtx   *ctx,
+               const char *member_id,
+               gint64     *out,
+               GError    **error)
+{
+  sqlite3_stmt *stmt;
+
+  stmt = mdn_db_query (ctx->db, error,
+                       "SELECT COALESCE (SUM (-mv.delta), 0) FROM entries e "
+                       "JOIN movements mv ON mv.entry_id = e.id "
+                       "WHERE e.member_id = ?1 AND e.branch = ?2 AND e.business_date = ?3 "
+                       "AND json_extract (e.body, '$.offline') = 1 "
+                       "AND mv.member_id = ?1 AND mv.account IN ('principal', 'bonus') AND mv.delta < 0",
+                       "sss", member_id, ctx->store->branch_code, ctx->business_date);
+  if (stmt == NULL || mdn_db_step (ctx->db, stmt, error) != SQLITE_ROW)
+    return FALSE;
+  *out = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
+static gboolean
+check_offline_allowance (MdnOpCtx   *ctx,
+                         MdnMember  *m,
+                         const char *kind,
+                         gint64      amount,
+                         GError    **error)
+{
+  g_autoptr(MdnLevel) level = mdn_level_load (ctx->db, m->level, error);
+  gint64 spent = 0;
+
+  if (level == NULL)
+    return FALSE;
+  if (level->offline_limit_fen <= 0)
+    {
+      if (g_str_equal (kind, "balance"))
+        g_set_error (error, MDN_ERROR, MDN_ERROR_OFFLINE_LIMIT,
+                     _("The server can't be reached and card %s may not pay from its balance offline "
+                       "(its level has no offline allowance); pay another way, or wait for the connection"),
+                     m->card_no);
+      else
+        g_set_error (error, MDN_ERROR, MDN_ERROR_OFFLINE_LIMIT,
+                     _("The server can't be reached and card %s may not use its packages or points "
+                       "offline (its level has no offline allowance); wait for the connection"),
+                     m->card_no);
+      return FALSE;
+    }
+  /* Package uses and points have no price in fen: a level that allows
+     offline spending allows them; overdrafts are caught after merging. */
+  if (!g_str_equal (kind, "balance"))
+    return TRUE;
+  if (!offline_spent (ctx, m->id, &spent, error))
+    return FALSE;
+  if (amount > level->offline_limit_fen - spent)
+    {
+      g_autofree char *limit = mdn_money_format (level->offline_limit_fen);
+      g_autofree char *done = mdn_money_format (spent);
+      g_autofree char *left = mdn_money_format (MAX (level->offline_limit_fen - spent, 0));
+
+      g_set_error (error, MDN_ERROR, MDN_ERROR_OFFLINE_LIMIT,
+                   _("The server can't be reached and card %s has reached its offline allowance: "
+                     "%s a day at this branch, %s spent offline today, %s left; pay the rest another way"),
+                   m->card_no, limit, done, left);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+mdn_selling_spend (MdnOpCtx   *ctx,
+                   MdnMember  *m,
+                   const char *kind,
+                   const char *item,
+                   gint64      amount,
+                   JsonObject *body,
+                   GError    **error)
+{
+  MdnSpend *sp;
+
+  g_return_val_if_fail (ctx != NULL && m != NULL && kind != NULL && body != NULL, FALSE);
+
+  sp = ctx->spend;
+  if (sp == NULL || amount <= 0)
+    return TRUE;    /* not linked (single-store mode), or a preview */
+
+  switch (sp->mode)
+    {
+    case MDN_SPEND_PROBE:
+      /* One spend per operation: what the server will be asked for. */
+      g_assert (!sp->recorded);
+      sp->recorded = TRUE;
+      sp->member_id = g_strdup (m->id);
+      sp->kind = g_strdup (kind);
+      sp->item = g_strdup (item);
+      sp->amount = amount;
+      return TRUE;
+
+    case MDN_SPEND_ONLINE:
+      if (!g_str_equal (sp->member_id, m->id) || !g_str_equal (sp->kind, kind) ||
+          g_strcmp0 (sp->item, item) != 0 || amount > sp->amount)
+        break;
+      json_object_set_string_member (body, "auth_id", sp->auth_id);
+      sp->used = TRUE;
+      return TRUE;
+
+    case MDN_SPEND_OFFLINE:
+      if (!check_offline_allowance (ctx, m, kind, amount, error))
+        return FALSE;
+      json_object_set_boolean_member (body, "offline", TRUE);
+      sp->used = TRUE;
+      return TRUE;
+
+    case MDN_SPEND_LOCAL:
+      sp->used = TRUE;
+      return TRUE;
+
+    case MDN_SPEND_NONE:
+    default:
+      break;
+    }
+  /* The database changed between the probe and the real run (a sync
+     applied meanwhile): what was authorized is not what would be spent. */
+  g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INTERNAL,
+                       _("The card changed while the server was authorizing this; run it again"));
+  return FALSE;
+}
+
+/* Online, the server has said (or, probing, will say) whether the chain-wide
+ * balance covers the spend: this branch's copy may not have every deposit
+ * made elsewhere yet. */
+static gboolean
+server_vouches (MdnOpCtx *ctx)
+{
+  return ctx->spend && (ctx->spend->mode == MDN_SPEND_PROBE || ctx->spend->mode == MDN_SPEND_ONLINE);
+}
+
 /* The checkout ---------------------------------------------------------------------- */
 
 static void
@@ -380,9 +555,10 @@ settle_tenders (MdnCheckout *co,
       /* A timed session may have started on a card that has since expired
          or been reported lost; it can't pay from its balance any more. */
       if (!mdn_member_check_usable (co->ctx, m, error) ||
+          !mdn_selling_check_hold (co->ctx, m, error) ||
           !mdn_member_check_pin (m, pin, error))
         return FALSE;
-      if (balance->amount_fen > m->principal_fen + m->bonus_fen)
+      if (balance->amount_fen > m->principal_fen + m->bonus_fen && !server_vouches (co->ctx))
         {
           g_autofree char *have = mdn_money_format (m->principal_fen + m->bonus_fen);
           g_autofree char *want = mdn_money_format (balance->amount_fen);
@@ -392,8 +568,13 @@ settle_tenders (MdnCheckout *co,
                        m->card_no, have, want);
           return FALSE;
         }
+      /* Principal first, then bonus; what the server vouches for beyond
+         what this branch has seen yet was paid in elsewhere: principal. */
       co->principal_fen = CLAMP (m->principal_fen, 0, balance->amount_fen);
-      co->bonus_fen = balance->amount_fen - co->principal_fen;
+      co->bonus_fen = MIN (balance->amount_fen - co->principal_fen, MAX (m->bonus_fen, 0));
+      co->principal_fen = balance->amount_fen - co->bonus_fen;
+      if (!mdn_selling_spend (co->ctx, m, "balance", NULL, balance->amount_fen, co->entry->body, error))
+        return FALSE;
     }
   return TRUE;
 }

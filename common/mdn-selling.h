@@ -72,6 +72,24 @@ gboolean    mdn_selling_card        (MdnOpCtx    *ctx,
                                      JsonObject  *args,
                                      MdnMember  **out,
                                      GError     **error);
+/* A card the server has put on hold (an overdraft found after merging
+ * offline spending) can't pay from its balance, packages or points; it can
+ * still take deposits, which settle it. */
+gboolean    mdn_selling_check_hold  (MdnOpCtx    *ctx,
+                                     MdnMember   *member,
+                                     GError     **error);
+/* Every spend of stored value (kind balance: fen; points; package: uses of
+ * @item) goes through here inside the operation's transaction, after the
+ * operation's own checks: at a branch linked to a server it is held to the
+ * server's authorization or, offline, to the level's offline allowance,
+ * and @body is marked ("auth_id", or "offline": true). See mdn-sync.h. */
+gboolean    mdn_selling_spend       (MdnOpCtx    *ctx,
+                                     MdnMember   *member,
+                                     const char  *kind,
+                                     const char  *item,
+                                     gint64       amount,
+                                     JsonObject  *body,
+                                     GError     **error);
 gboolean    mdn_checkout_init       (MdnCheckout *co,
                                      MdnOpCtx    *ctx,
                                      const char  *kind,

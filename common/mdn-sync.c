@@ -2,12 +2,16 @@
 #define G_LOG_DOMAIN "mdn-sync"
 
 #include <glib/gi18n-lib.h>
+#include <inttypes.h>
 #include <libsoup/soup.h>
 #include <string.h>
 
+#include "mdn-clock.h"
 #include "mdn-error.h"
+#include "mdn-id.h"
 #include "mdn-json.h"
 #include "mdn-ledger.h"
+#include "mdn-money.h"
 #include "mdn-sync.h"
 
 #define PUSH_BATCH 500
@@ -620,6 +624,177 @@ mdn_sync_member_on_hold (MdnStore   *store,
     if (g_strcmp0 (json_array_get_string_element (json_node_get_array (root), i), member_id) == 0)
       return TRUE;
   return FALSE;
+}
+
+gboolean
+mdn_sync_is_linked (MdnStore *store)
+{
+  g_autofree char *url = NULL;
+
+  g_return_val_if_fail (store != NULL, FALSE);
+
+  url = mdn_db_meta_dup (store->db, "sync_url");
+  return url != NULL && *url != '\0';
+}
+
+/* Spending at a linked branch --------------------------------------------------------- */
+
+static void
+spend_free (MdnSpend *sp)
+{
+  g_clear_pointer (&sp->now, g_date_time_unref);
+  g_free (sp->member_id);
+  g_free (sp->kind);
+  g_free (sp->item);
+  g_free (sp->auth_id);
+  g_free (sp);
+}
+
+/* The server's 409: the chain-wide figure can't cover it. Another branch
+ * spent it meanwhile (or this branch hasn't pulled that yet). */
+static void
+set_insufficient (MdnSpend *sp,
+                  GError  **error)
+{
+  if (g_str_equal (sp->kind, "points"))
+    g_set_error (error, MDN_ERROR, MDN_ERROR_INSUFFICIENT_POINTS,
+                 _("The card hasn't %" PRId64 " points left across the chain (they were used at "
+                   "another branch); redeem fewer"), sp->amount);
+  else if (g_str_equal (sp->kind, "package"))
+    g_set_error (error, MDN_ERROR, MDN_ERROR_INSUFFICIENT_PACKAGE,
+                 _("The card hasn't %" PRId64 " uses of %s left across the chain (they were used at "
+                   "another branch)"), sp->amount, sp->item);
+  else
+    {
+      g_autofree char *want = mdn_money_format (sp->amount);
+
+      g_set_error (error, MDN_ERROR, MDN_ERROR_INSUFFICIENT_BALANCE,
+                   _("The card hasn't %s left across the chain (it was spent at another branch); "
+                     "pay the rest another way"), want);
+    }
+}
+
+/* Asks the server to hold sp->amount for this spend. Only a definite “not
+ * enough” refuses; a server that can't be reached (or answers nonsense)
+ * leaves the spend to the offline allowance. */
+static gboolean
+spend_authorize (MdnOpCtx *ctx,
+                 MdnSpend *sp,
+                 GError  **error)
+{
+  g_auto(Client) c = { 0 };
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(JsonObject) body = json_object_new ();
+  g_autoptr(JsonObject) answer = NULL;
+  g_autoptr(JsonObject) refusal = NULL;
+  g_autofree char *uuid = mdn_uuid7_new ();
+  g_autofree char *member = g_uri_escape_string (sp->member_id, NULL, FALSE);
+  g_autofree char *path = g_strdup_printf ("/api/v1/members/%s/authorize", member);
+
+  sp->auth_id = g_strconcat (ctx->store->branch_code, "-", uuid, NULL);
+  json_object_set_string_member (body, "auth_id", sp->auth_id);
+  json_object_set_int_member (body, "amount_fen", sp->amount);
+  json_object_set_string_member (body, "kind", sp->kind);
+  if (sp->item)
+    json_object_set_string_member (body, "item", sp->item);
+
+  if (client_init (&c, ctx->store, &local_error))
+    {
+      /* The cashier is waiting: a server that doesn't answer at once is
+         treated as down. */
+      gint64 acked = 0;
+      MdnSyncResult pushed = { 0 };
+
+      soup_session_set_timeout (c.session, MDN_SPEND_TIMEOUT_S);
+      soup_session_set_idle_timeout (c.session, MDN_SPEND_TIMEOUT_S);
+      /* The server judges by what it holds: this branch's own entries go
+         first, so that a deposit or points earned here a moment ago count. */
+      if (check_state (&c, NULL, &acked, &local_error) &&
+          push (&c, acked, &pushed, NULL, &local_error))
+        answer = client_call (&c, "POST", path, body, NULL, &refusal, &local_error);
+    }
+  if (answer && json_object_get_boolean_member_with_default (answer, "granted", FALSE))
+    {
+      sp->mode = MDN_SPEND_ONLINE;
+      return TRUE;
+    }
+  g_clear_pointer (&sp->auth_id, g_free);
+  if (refusal && json_object_has_member (refusal, "error"))
+    {
+      JsonObject *e = json_object_get_object_member (refusal, "error");
+      const char *code = json_object_get_string_member_with_default (e, "code", "");
+
+      if (g_str_equal (code, "insufficient_balance"))
+        {
+          set_insufficient (sp, error);
+          return FALSE;
+        }
+      if (g_str_equal (code, "not_found"))
+        {
+          /* Issued here and not pushed yet: no other branch knows the card,
+             so what this branch holds is all of it. */
+          sp->mode = MDN_SPEND_LOCAL;
+          return TRUE;
+        }
+    }
+  g_message ("spending offline: %s", local_error ? local_error->message : "no authorization");
+  sp->mode = MDN_SPEND_OFFLINE;
+  return TRUE;
+}
+
+/* See mdn-sync.h. On failure ctx->spend is left for mdn_spend_finish(). */
+gboolean
+mdn_spend_prepare (MdnOpCtx       *ctx,
+                   const MdnOpDef *def,
+                   JsonObject     *args,
+                   GError        **error)
+{
+  g_autoptr(JsonObject) probe = NULL;
+  MdnSpend *sp;
+
+  g_return_val_if_fail (ctx != NULL && def != NULL, FALSE);
+  g_return_val_if_fail (ctx->spend == NULL, FALSE);
+
+  if (!mdn_sync_is_linked (ctx->store))
+    return TRUE;
+  sp = ctx->spend = g_new0 (MdnSpend, 1);
+  sp->mode = MDN_SPEND_PROBE;
+  sp->now = mdn_clock_now ();
+
+  if (!mdn_db_begin (ctx->db, TRUE, error))
+    return FALSE;
+  probe = mdn_ops_call_in_transaction (ctx, def, args, error);
+  mdn_db_rollback (ctx->db);
+  if (probe == NULL)
+    return FALSE;
+  if (!sp->recorded)
+    {
+      sp->mode = MDN_SPEND_NONE;
+      return TRUE;
+    }
+  return spend_authorize (ctx, sp, error);
+}
+
+/* Tells the caller how the spend went ("offline", "auth_id") and forgets
+ * it. @result is NULL when the operation failed. */
+void
+mdn_spend_finish (MdnOpCtx   *ctx,
+                  JsonObject *result)
+{
+  MdnSpend *sp;
+
+  g_return_if_fail (ctx != NULL);
+
+  sp = g_steal_pointer (&ctx->spend);
+  if (sp == NULL)
+    return;
+  if (result && sp->used)
+    {
+      json_object_set_boolean_member (result, "offline", sp->mode == MDN_SPEND_OFFLINE);
+      if (sp->mode == MDN_SPEND_ONLINE)
+        json_object_set_string_member (result, "auth_id", sp->auth_id);
+    }
+  spend_free (sp);
 }
 
 /* Async ------------------------------------------------------------------------------ */

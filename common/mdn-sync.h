@@ -13,6 +13,7 @@
 
 #include <gio/gio.h>
 
+#include "mdn-ops.h"
 #include "mdn-store.h"
 
 G_BEGIN_DECLS
@@ -68,5 +69,61 @@ gboolean mdn_sync_watch            (MdnStore          *store,
  * after merging offline spending), as of the last sync. */
 gboolean mdn_sync_member_on_hold   (MdnStore       *store,
                                     const char     *member_id);
+/* Whether this branch is linked to a server (mdn_sync_link was run). */
+gboolean mdn_sync_is_linked        (MdnStore       *store);
+
+/* Spending stored value at a linked branch ----------------------------------
+ *
+ * mdn_ops_run() calls mdn_spend_prepare() before the write transaction of
+ * an operation flagged MDN_OP_SPEND (sale, sale.quick, timed.stop,
+ * package.consume, points.redeem), so that no network call is ever made
+ * while BEGIN IMMEDIATE is held, and mdn_spend_finish() after it:
+ *
+ * 1. A branch not linked to a server: nothing (single-store mode).
+ * 2. The probe: the operation runs once in a transaction that is rolled
+ *    back, with ctx->spend in MDN_SPEND_PROBE. It checks everything it will
+ *    check for real and records, through mdn_selling_spend(), what it would
+ *    take from the card. Refused here, it is refused without asking the
+ *    server; nothing to take from a card (a cash sale), it just runs.
+ * 3. The server is asked (POST /api/v1/members/{id}/authorize with a fresh
+ *    auth_id, at most MDN_SPEND_TIMEOUT_S seconds):
+ *      granted                 MDN_SPEND_ONLINE: the entry carries "auth_id"
+ *      409 insufficient_...    refused: insufficient_balance (points, package)
+ *      404 (member unknown)    MDN_SPEND_LOCAL: the card has not reached the
+ *                              server yet, so only this branch can spend it
+ *      no answer, 5xx, other   MDN_SPEND_OFFLINE: the offline allowance
+ * 4. The operation runs for real at the probe's instant; mdn_selling_spend()
+ *    holds it to what was authorized, or to the offline allowance, and marks
+ *    the entry body ("auth_id" or "offline": true).
+ */
+#define MDN_SPEND_TIMEOUT_S 3
+
+typedef enum {
+  MDN_SPEND_PROBE,
+  MDN_SPEND_NONE,       /* the probe took nothing from a card */
+  MDN_SPEND_ONLINE,
+  MDN_SPEND_LOCAL,
+  MDN_SPEND_OFFLINE,
+} MdnSpendMode;
+
+struct _MdnSpend
+{
+  MdnSpendMode mode;
+  GDateTime   *now;        /* the instant of the probe and of the real run */
+  gboolean     recorded;   /* the probe found a spend */
+  gboolean     used;       /* the real run made it */
+  char        *member_id;
+  char        *kind;       /* balance | points | package */
+  char        *item;       /* package: the service sku; else NULL */
+  gint64       amount;     /* fen, points or uses */
+  char        *auth_id;    /* MDN_SPEND_ONLINE */
+};
+
+gboolean mdn_spend_prepare         (MdnOpCtx       *ctx,
+                                    const MdnOpDef *def,
+                                    JsonObject     *args,
+                                    GError        **error);
+void     mdn_spend_finish          (MdnOpCtx       *ctx,
+                                    JsonObject     *result);
 
 G_END_DECLS

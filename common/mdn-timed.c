@@ -685,7 +685,7 @@ const MdnOpDef mdn_timed_ops[] = {
   { "resource.upsert", MDN_ROLE_MANAGER, MDN_OP_WRITE,             op_resource_upsert },
   { "resource.list",   MDN_ROLE_CASHIER, MDN_OP_READ,              op_resource_list },
   { "timed.start",     MDN_ROLE_CASHIER, MDN_OP_WRITE,             op_timed_start },
-  { "timed.stop",      MDN_ROLE_CASHIER, MDN_OP_WRITE,             op_timed_stop },
+  { "timed.stop",      MDN_ROLE_CASHIER, MDN_OP_WRITE | MDN_OP_SPEND, op_timed_stop },
   { "timed.list",      MDN_ROLE_CASHIER, MDN_OP_READ,              op_timed_list },
   { NULL }
 };

@@ -238,6 +238,12 @@ handle_request (SoupServer        *soup,
                            _("The request body is too large"));
           return;
         }
+      if (size > 0 && (route->flags & SRV_ROUTE_RAW_BODY) && g_utf8_validate (data, (gssize) size, NULL))
+        {
+          req.raw_body = bytes;
+          route->handler (&req);
+          return;
+        }
       if (size == 0 || !g_utf8_validate (data, (gssize) size, NULL) ||
           !json_parser_load_from_data (parser, data, (gssize) size, &error))
         {

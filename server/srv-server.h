@@ -23,6 +23,7 @@ typedef struct
   GHashTable        *query;    /* may be NULL */
   SrvBranch         *branch;   /* with SRV_AUTH_BRANCH */
   JsonNode          *body;     /* parsed JSON body of a POST */
+  GBytes            *raw_body; /* the UTF-8 body, with SRV_ROUTE_RAW_BODY */
 } SrvRequest;
 
 typedef void (*SrvHandler) (SrvRequest *req);
@@ -33,12 +34,17 @@ typedef enum {
   SRV_AUTH_HQ,       /* bearer token made by “token add --role hq” */
 } SrvAuth;
 
+typedef enum {
+  SRV_ROUTE_RAW_BODY = 1 << 0,  /* the handler reads the (UTF-8) body itself */
+} SrvRouteFlags;
+
 typedef struct
 {
-  const char *method;
-  const char *path;     /* exact, or a prefix when it ends in '/' */
-  SrvAuth     auth;
-  SrvHandler  handler;
+  const char   *method;
+  const char   *path;     /* exact, or a prefix when it ends in '/' */
+  SrvAuth       auth;
+  SrvHandler    handler;
+  SrvRouteFlags flags;
 } SrvRoute;
 
 typedef struct

@@ -3,6 +3,7 @@
 
 #include <gio/gio.h>
 #include <glib/gi18n-lib.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -494,12 +495,13 @@ store_only (MdnDb    *db,
             MdnEntry *entry,
             GError  **error)
 {
-  g_autofree char *body = mdn_json_object_canonical (entry->body);
+  g_autofree char *body = entry->canonical_body ? NULL : mdn_json_object_canonical (entry->body);
 
   if (!mdn_db_exec (db, error,
                     "INSERT INTO entries (" ENTRY_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     "ssissssssss", entry->id, entry->branch, entry->seq, entry->kind, entry->at,
-                    entry->business_date, entry->staff, entry->member_id, body,
+                    entry->business_date, entry->staff, entry->member_id,
+                    body ? body : entry->canonical_body,
                     entry->prev_hash, entry->hash))
     return FALSE;
   for (guint i = 0; i < entry->movements->len; i++)
@@ -538,32 +540,84 @@ body_string (MdnEntry   *entry,
   return json_node_get_string (node);
 }
 
+/* One branch-day of srv_rollup_day, summed in memory over a push. */
+typedef struct
+{
+  gint64 entries, sales, discount, refund, dep, dep_bonus, withdraw, issued, principal, bonus;
+} Rollup;
+
+/* What one push changes, kept until it commits: the rollups per business
+ * date (one upsert per day instead of one per entry), and the members with
+ * an open exception (so that only entries that could open or settle one
+ * look at the member's accounts). */
+typedef struct
+{
+  GHashTable *days;          /* business_date → Rollup */
+  GHashTable *open_members;  /* member_id set */
+  char       *now;           /* ISO time of the push */
+} PushBatch;
+
+static void
+push_batch_clear (PushBatch *batch)
+{
+  g_clear_pointer (&batch->days, g_hash_table_unref);
+  g_clear_pointer (&batch->open_members, g_hash_table_unref);
+  g_clear_pointer (&batch->now, g_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (PushBatch, push_batch_clear)
+
+static gboolean
+push_batch_init (SrvStore  *store,
+                 PushBatch *batch,
+                 GError   **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  batch->days = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  batch->open_members = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  batch->now = now_iso ();
+  stmt = mdn_db_query (store->db, error,
+                       "SELECT DISTINCT member_id FROM srv_exceptions WHERE status = 'open'", "");
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = mdn_db_step (store->db, stmt, error)) == SQLITE_ROW)
+    g_hash_table_add (batch->open_members, g_strdup (mdn_db_col_text (stmt, 0)));
+  sqlite3_reset (stmt);
+  return rc == SQLITE_DONE;
+}
+
 /* Adds what @entry contributes to its branch's day. Runs exactly once per
  * entry, inside the push transaction, so the figures are exact. */
-static gboolean
-rollup_entry (MdnDb    *db,
-              MdnEntry *entry,
-              GError  **error)
+static void
+rollup_entry (PushBatch *batch,
+              MdnEntry  *entry)
 {
-  gint64 sales = 0, discount = 0, refund = 0, dep = 0, dep_bonus = 0, withdraw = 0, issued = 0;
-  gint64 principal = 0, bonus = 0;
+  Rollup *r = g_hash_table_lookup (batch->days, entry->business_date);
 
+  if (r == NULL)
+    {
+      r = g_new0 (Rollup, 1);
+      g_hash_table_insert (batch->days, g_strdup (entry->business_date), r);
+    }
+  r->entries++;
   if (g_str_equal (entry->kind, "member.issue"))
-    issued = 1;
+    r->issued++;
   else if (g_str_equal (entry->kind, "member.deposit"))
     {
-      dep = body_int (entry, "amount_fen");
-      dep_bonus = body_int (entry, "bonus_fen");
+      r->dep += body_int (entry, "amount_fen");
+      r->dep_bonus += body_int (entry, "bonus_fen");
     }
   else if (g_str_equal (entry->kind, "member.withdraw"))
-    withdraw = body_int (entry, "amount_fen");
+    r->withdraw += body_int (entry, "amount_fen");
   else if (g_str_equal (entry->kind, "sale.return"))
-    refund = body_int (entry, "refund_fen") ? body_int (entry, "refund_fen") : -body_int (entry, "total_fen");
+    r->refund += body_int (entry, "refund_fen") ? body_int (entry, "refund_fen") : -body_int (entry, "total_fen");
   else if (g_str_equal (entry->kind, "sale") || g_str_equal (entry->kind, "sale.quick") ||
            g_str_equal (entry->kind, "timed.stop"))
     {
-      sales = body_int (entry, "total_fen");
-      discount = body_int (entry, "discount_fen");
+      r->sales += body_int (entry, "total_fen");
+      r->discount += body_int (entry, "discount_fen");
     }
 
   for (guint i = 0; i < entry->movements->len; i++)
@@ -571,27 +625,46 @@ rollup_entry (MdnDb    *db,
       MdnMovement *m = &g_array_index (entry->movements, MdnMovement, i);
 
       if (g_str_equal (m->account, "principal"))
-        principal += m->delta;
+        r->principal += m->delta;
       else if (g_str_equal (m->account, "bonus"))
-        bonus += m->delta;
+        r->bonus += m->delta;
     }
+}
 
-  return mdn_db_exec (db, error,
-                      "INSERT INTO srv_rollup_day (branch, business_date, entries, sales_fen, discount_fen, "
-                      "refund_fen, deposit_principal_fen, deposit_bonus_fen, withdraw_fen, members_issued, "
-                      "principal_delta_fen, bonus_delta_fen) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                      "ON CONFLICT (business_date, branch) DO UPDATE SET entries = entries + 1, "
-                      "sales_fen = sales_fen + excluded.sales_fen, "
-                      "discount_fen = discount_fen + excluded.discount_fen, "
-                      "refund_fen = refund_fen + excluded.refund_fen, "
-                      "deposit_principal_fen = deposit_principal_fen + excluded.deposit_principal_fen, "
-                      "deposit_bonus_fen = deposit_bonus_fen + excluded.deposit_bonus_fen, "
-                      "withdraw_fen = withdraw_fen + excluded.withdraw_fen, "
-                      "members_issued = members_issued + excluded.members_issued, "
-                      "principal_delta_fen = principal_delta_fen + excluded.principal_delta_fen, "
-                      "bonus_delta_fen = bonus_delta_fen + excluded.bonus_delta_fen",
-                      "ssiiiiiiiii", entry->branch, entry->business_date, sales, discount, refund,
-                      dep, dep_bonus, withdraw, issued, principal, bonus);
+/* Writes the push's rollups, in the push's transaction. */
+static gboolean
+rollup_flush (SrvStore   *store,
+              PushBatch  *batch,
+              const char *branch_code,
+              GError    **error)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, batch->days);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      Rollup *r = value;
+
+      if (!mdn_db_exec (store->db, error,
+                        "INSERT INTO srv_rollup_day (branch, business_date, entries, sales_fen, discount_fen, "
+                        "refund_fen, deposit_principal_fen, deposit_bonus_fen, withdraw_fen, members_issued, "
+                        "principal_delta_fen, bonus_delta_fen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                        "ON CONFLICT (business_date, branch) DO UPDATE SET entries = entries + excluded.entries, "
+                        "sales_fen = sales_fen + excluded.sales_fen, "
+                        "discount_fen = discount_fen + excluded.discount_fen, "
+                        "refund_fen = refund_fen + excluded.refund_fen, "
+                        "deposit_principal_fen = deposit_principal_fen + excluded.deposit_principal_fen, "
+                        "deposit_bonus_fen = deposit_bonus_fen + excluded.deposit_bonus_fen, "
+                        "withdraw_fen = withdraw_fen + excluded.withdraw_fen, "
+                        "members_issued = members_issued + excluded.members_issued, "
+                        "principal_delta_fen = principal_delta_fen + excluded.principal_delta_fen, "
+                        "bonus_delta_fen = bonus_delta_fen + excluded.bonus_delta_fen",
+                        "ssiiiiiiiiii", branch_code, (const char *) key, r->entries, r->sales, r->discount,
+                        r->refund, r->dep, r->dep_bonus, r->withdraw, r->issued, r->principal, r->bonus))
+        return FALSE;
+    }
+  return TRUE;
 }
 
 /* After @entry moved a member's accounts: an account below zero is an
@@ -600,12 +673,12 @@ rollup_entry (MdnDb    *db,
  * back at zero or above has their open exceptions settled. */
 static gboolean
 check_overdraft (SrvStore   *store,
+                 PushBatch  *batch,
                  MdnEntry   *entry,
                  const char *member_id,
                  GError    **error)
 {
   MdnDb *db = store->db;
-  g_autofree char *at = now_iso ();
   sqlite3_stmt *stmt;
   gint64 principal = 0, bonus = 0, points = 0, package = 0;
   gboolean negative;
@@ -630,45 +703,66 @@ check_overdraft (SrvStore   *store,
 
   negative = principal + bonus < 0 || points < 0 || package < 0;
   if (!negative)
-    return mdn_db_exec (db, error,
-                        "UPDATE srv_exceptions SET status = 'settled', settled_at = ?, settled_by = ? "
-                        "WHERE member_id = ? AND status = 'open'",
-                        "sss", at, entry->id, member_id);
+    {
+      if (!g_hash_table_contains (batch->open_members, member_id))
+        return TRUE;
+      g_hash_table_remove (batch->open_members, member_id);
+      return mdn_db_exec (db, error,
+                          "UPDATE srv_exceptions SET status = 'settled', settled_at = ?, settled_by = ? "
+                          "WHERE member_id = ? AND status = 'open'",
+                          "sss", batch->now, entry->id, member_id);
+    }
 
   {
     const char *account = principal + bonus < 0 ? "balance" : points < 0 ? "points" : "package";
     gint64 amount = principal + bonus < 0 ? -(principal + bonus) : points < 0 ? -points : -package;
 
-    stmt = mdn_db_query (db, error,
-                         "SELECT 1 FROM srv_exceptions WHERE member_id = ? AND status = 'open'", "s", member_id);
-    if (stmt == NULL || (rc = mdn_db_step (db, stmt, error)) < 0)
-      return FALSE;
-    sqlite3_reset (stmt);
-    if (rc == SQLITE_ROW)
+    if (g_hash_table_contains (batch->open_members, member_id))
       return mdn_db_exec (db, error,
                           "UPDATE srv_exceptions SET amount = ?, account = ? WHERE member_id = ? AND status = 'open'",
                           "iss", amount, account, member_id);
     g_message ("member %s overdrawn by entry %s#%" G_GINT64_FORMAT ": exception opened, card on hold",
                member_id, entry->branch, entry->seq);
+    g_hash_table_add (batch->open_members, g_strdup (member_id));
     return mdn_db_exec (db, error,
                         "INSERT INTO srv_exceptions (member_id, entry_id, branch, account, amount, status, found_at) "
                         "VALUES (?, ?, ?, ?, ?, 'open', ?)",
-                        "ssssis", member_id, entry->id, entry->branch, account, amount, at);
+                        "ssssis", member_id, entry->id, entry->branch, account, amount, batch->now);
   }
+}
+
+/* Whether @entry can change @member_id's exception: it can open one only by
+ * moving one of the member's accounts down, and settle or resize one only
+ * when one is open. A member below zero always has an open exception (the
+ * entry that took them there opened it), so nothing else needs a look. */
+static gboolean
+may_change_exception (PushBatch  *batch,
+                      MdnEntry   *entry,
+                      const char *member_id)
+{
+  if (g_hash_table_contains (batch->open_members, member_id))
+    return TRUE;
+  for (guint i = 0; i < entry->movements->len; i++)
+    {
+      MdnMovement *m = &g_array_index (entry->movements, MdnMovement, i);
+
+      if (m->delta < 0 && g_strcmp0 (m->member_id, member_id) == 0 && !g_str_equal (m->account, "stock"))
+        return TRUE;
+    }
+  return FALSE;
 }
 
 static gboolean
 apply_pushed (SrvStore  *store,
+              PushBatch *batch,
               SrvBranch *branch,
               MdnEntry  *entry,
               GError   **error)
 {
-  g_autoptr(GHashTable) members = g_hash_table_new (g_str_hash, g_str_equal);
   gboolean master = mdn_ledger_kind_is_master (entry->kind);
   gboolean shared = mdn_entry_is_shared (entry) && (!master || branch->hq);
   const char *auth_id = body_string (entry, "auth_id");
-  GHashTableIter iter;
-  gpointer key;
+  g_autoptr(GPtrArray) members = NULL;
 
   if (shared)
     {
@@ -677,7 +771,7 @@ apply_pushed (SrvStore  *store,
       if (!mdn_ledger_apply (store->db, entry, &apply_error))
         {
           g_set_error (error, SRV_ERROR, SRV_ERROR_APPLY_FAILED,
-                       _("Entry %s#%" G_GINT64_FORMAT " (%s) cannot be applied: %s"),
+                       _("Entry %s#%" PRId64 " (%s) cannot be applied: %s"),
                        entry->branch, entry->seq, entry->kind, apply_error->message);
           return FALSE;
         }
@@ -687,8 +781,7 @@ apply_pushed (SrvStore  *store,
   else if (!store_only (store->db, entry, error))
     return FALSE;
 
-  if (!rollup_entry (store->db, entry, error))
-    return FALSE;
+  rollup_entry (batch, entry);
 
   /* The sale that used an authorization: its movements now debit the
    * balance, so the hold stops counting. */
@@ -699,19 +792,26 @@ apply_pushed (SrvStore  *store,
 
   if (!shared)
     return TRUE;
+  /* The members this entry touches, each once. */
+  members = g_ptr_array_new ();
   if (entry->member_id)
-    g_hash_table_add (members, entry->member_id);
+    g_ptr_array_add (members, entry->member_id);
   for (guint i = 0; i < entry->movements->len; i++)
     {
       MdnMovement *m = &g_array_index (entry->movements, MdnMovement, i);
 
-      if (m->member_id && !g_str_equal (m->account, "stock"))
-        g_hash_table_add (members, m->member_id);
+      if (m->member_id && !g_str_equal (m->account, "stock") &&
+          !g_ptr_array_find_with_equal_func (members, m->member_id, g_str_equal, NULL))
+        g_ptr_array_add (members, m->member_id);
     }
-  g_hash_table_iter_init (&iter, members);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    if (!check_overdraft (store, entry, key, error))
-      return FALSE;
+  for (guint i = 0; i < members->len; i++)
+    {
+      const char *member_id = g_ptr_array_index (members, i);
+
+      if (may_change_exception (batch, entry, member_id) &&
+          !check_overdraft (store, batch, entry, member_id, error))
+        return FALSE;
+    }
   return TRUE;
 }
 
@@ -748,6 +848,7 @@ srv_store_push (SrvStore      *store,
                 GError       **error)
 {
   g_autoptr(SrvBranch) branch = NULL;
+  g_auto(PushBatch) batch = { NULL };
   g_autofree char *at = now_iso ();
   gint64 acked;
   g_autofree char *last_hash = NULL;
@@ -757,6 +858,8 @@ srv_store_push (SrvStore      *store,
   memset (result, 0, sizeof *result);
   if (!mdn_db_begin (store->db, TRUE, error))
     return FALSE;
+  if (!push_batch_init (store, &batch, error))
+    goto fail;
   /* Read inside the write transaction: another server process may have
    * moved the high-water mark meanwhile. */
   branch = load_branch (store, "SELECT " BRANCH_COLUMNS " FROM srv_branches WHERE code = ?", branch_code);
@@ -824,7 +927,7 @@ srv_store_push (SrvStore      *store,
                        entry->branch, entry->seq);
           goto fail;
         }
-      if (!apply_pushed (store, branch, entry, error))
+      if (!apply_pushed (store, &batch, branch, entry, error))
         goto fail;
       acked = entry->seq;
       g_free (last_hash);
@@ -833,6 +936,8 @@ srv_store_push (SrvStore      *store,
     }
   result->failed_seq = 0;
 
+  if (!rollup_flush (store, &batch, branch_code, error))
+    goto fail;
   if (result->applied > 0 &&
       !mdn_db_exec (store->db, error,
                     "UPDATE srv_branches SET acked_seq = ?, last_hash = ?, last_push_at = ? WHERE code = ?",

@@ -6,70 +6,57 @@
 
 #include "mdn-json.h"
 #include "mdn-ledger.h"
+#include "srv-codec.h"
 #include "srv-server.h"
 
 #define MAX_BATCH 5000
 
-/* POST /api/v1/sync/push {"entries": [...]} → {"ok", "acked_seq", ...} */
+/* POST /api/v1/sync/push {"entries": [...]} → {"ok", "acked_seq", ...}
+ * The body is read straight into entries by srv-codec.c (the hot path). */
 static void
 handle_push (SrvRequest *req)
 {
   SrvCounters *counters = srv_server_counters (req->srv);
-  JsonObject *body = json_node_get_object (req->body);
   g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) mdn_entry_free);
   g_autoptr(JsonObject) out = NULL;
   g_autoptr(GError) error = NULL;
   SrvPushResult result;
-  JsonArray *list;
-  JsonNode *node = json_object_get_member (body, "entries");
+  gsize size = 0;
+  const char *data = g_bytes_get_data (req->raw_body, &size);
+  gint index = -1;
 
   counters->pushes++;
-  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+  if (!srv_codec_read_push (data, size, MAX_BATCH, entries, &index, &error))
     {
       counters->push_failures++;
-      srv_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_request",
-                       _("The body needs “entries”, an array of entries in seq order"));
-      return;
-    }
-  list = json_node_get_array (node);
-  if (json_array_get_length (list) > MAX_BATCH)
-    {
-      counters->push_failures++;
-      srv_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_request",
-                       _("Too many entries in one push; send at most 5000"));
-      return;
-    }
-  for (guint i = 0; i < json_array_get_length (list); i++)
-    {
-      JsonNode *e = json_array_get_element (list, i);
-      MdnEntry *entry;
-
-      if (!JSON_NODE_HOLDS_OBJECT (e))
+      if (g_error_matches (error, SRV_CODEC_ERROR, SRV_CODEC_ERROR_NO_ENTRIES))
+        srv_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_request",
+                         _("The body needs “entries”, an array of entries in seq order"));
+      else if (g_error_matches (error, SRV_CODEC_ERROR, SRV_CODEC_ERROR_TOO_MANY))
+        srv_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_request",
+                         _("Too many entries in one push; send at most 5000"));
+      else if (g_error_matches (error, SRV_CODEC_ERROR, SRV_CODEC_ERROR_NOT_AN_ENTRY))
+        srv_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_request",
+                         _("Every element of “entries” must be an entry object"));
+      else if (g_error_matches (error, SRV_CODEC_ERROR, SRV_CODEC_ERROR_SYNTAX))
+        srv_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_json", error->message);
+      else
         {
-          counters->push_failures++;
-          srv_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_request",
-                           _("Every element of “entries” must be an entry object"));
-          return;
-        }
-      entry = mdn_entry_from_json (json_node_get_object (e), &error);
-      if (entry == NULL)
-        {
-          g_autofree char *message = g_strdup_printf ("entries[%u]: %s", i, error->message);
+          g_autofree char *message = g_strdup_printf ("entries[%d]: %s", index, error->message);
 
-          counters->push_failures++;
           srv_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_entry", message);
-          return;
         }
-      if (i > 0 && entry->seq != ((MdnEntry *) g_ptr_array_index (entries, i - 1))->seq + 1)
-        {
-          mdn_entry_free (entry);
-          counters->push_failures++;
-          srv_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_request",
-                           _("The entries of a push must be in seq order without gaps"));
-          return;
-        }
-      g_ptr_array_add (entries, entry);
+      return;
     }
+  for (guint i = 1; i < entries->len; i++)
+    if (((MdnEntry *) g_ptr_array_index (entries, i))->seq !=
+        ((MdnEntry *) g_ptr_array_index (entries, i - 1))->seq + 1)
+      {
+        counters->push_failures++;
+        srv_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_request",
+                         _("The entries of a push must be in seq order without gaps"));
+        return;
+      }
 
   if (!srv_store_push (req->store, req->branch->code, entries, &result, &error))
     {
@@ -194,7 +181,7 @@ srv_sync_notify_handler (SoupServer              *server,
 }
 
 const SrvRoute srv_sync_routes[] = {
-  { "POST", "/api/v1/sync/push",  SRV_AUTH_BRANCH, handle_push },
+  { "POST", "/api/v1/sync/push",  SRV_AUTH_BRANCH, handle_push, SRV_ROUTE_RAW_BODY },
   { "GET",  "/api/v1/sync/state", SRV_AUTH_BRANCH, handle_state },
   { "GET",  "/api/v1/sync/feed",  SRV_AUTH_BRANCH, handle_feed },
   { NULL }

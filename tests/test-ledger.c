@@ -3,6 +3,7 @@
 
 #include "mdn-db.h"
 #include "mdn-error.h"
+#include "mdn-json.h"
 #include "mdn-test-util.h"
 
 static void
@@ -74,6 +75,77 @@ test_entry_json_round_trip (void)
       hash = mdn_entry_compute_hash (back);
       g_assert_cmpstr (hash, ==, e->hash);
     }
+}
+
+/* mdn_entry_compute_hash writes the canonical text directly; it must be the
+ * same bytes as canonicalizing the entry's JSON tree, for every shape:
+ * NULL member and expiry, escapes, control bytes, non-ASCII, nested bodies,
+ * large and negative integers, and object keys that need sorting. */
+static const char *
+reference_hash (MdnEntry *e)
+{
+  g_autoptr(JsonObject) o = mdn_entry_to_json (e, FALSE);
+  g_autofree char *canonical = mdn_json_object_canonical (o);
+  g_autofree char *sum = g_compute_checksum_for_string (G_CHECKSUM_SHA256, canonical, -1);
+  static char hash[65];
+
+  g_strlcpy (hash, sum, sizeof hash);
+  return hash;
+}
+
+static void
+test_hash_direct_canonical (void)
+{
+  g_autoptr(MdnTestBranch) b = populated_branch ();
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(MdnEntry) odd = mdn_entry_new ("member.deposit", NULL);
+  g_autoptr(JsonObject) nested = json_object_new ();
+  g_autoptr(JsonArray) lines = json_array_new ();
+  g_autofree char *hash = NULL;
+  g_autofree char *body = NULL;
+  guint n = 0;
+
+  sqlite3_prepare_v2 (mdn_db_handle (b->store->db), "SELECT id FROM entries", -1, &stmt, NULL);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    {
+      g_autoptr(MdnEntry) e = mdn_entry_load (b->store->db, (const char *) sqlite3_column_text (stmt, 0), NULL);
+      g_autofree char *h = mdn_entry_compute_hash (e);
+
+      g_assert_cmpstr (h, ==, reference_hash (e));
+      g_assert_cmpstr (h, ==, e->hash);
+      n++;
+    }
+  g_assert_cmpuint (n, >, 5);
+
+  odd->id = g_strdup ("0190-\"quoted\"-\\-\n\r\t-\x01\x1f");
+  odd->branch = g_strdup ("B01");
+  odd->seq = G_MAXINT64;
+  odd->at = g_strdup ("2024-01-01T00:00:00+08:00");
+  odd->business_date = g_strdup ("2024-01-01");
+  odd->staff = g_strdup ("收银员 ✓");
+  odd->prev_hash = g_strdup (MDN_GENESIS_HASH);
+  json_object_set_int_member (odd->body, "zeta", G_MININT64);
+  json_object_set_string_member (odd->body, "alpha", "a\"b\\c\u00e9\x7f");
+  json_object_set_null_member (odd->body, "mid");
+  json_object_set_boolean_member (odd->body, "Beta", TRUE);
+  json_object_set_int_member (nested, "y", -1);
+  json_object_set_string_member (nested, "b", "");
+  json_array_add_object_element (lines, json_object_ref (nested));
+  json_array_add_int_element (lines, 7);
+  json_object_set_array_member (odd->body, "lines", json_array_ref (lines));
+  json_object_set_object_member (odd->body, "nested", json_object_ref (nested));
+  for (int i = 0; i < 20; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("k%02d", 19 - i);
+
+      json_object_set_int_member (odd->body, key, i);
+    }
+  mdn_entry_add_movement (odd, NULL, "stock", "SKU-1", NULL, NULL, -3);
+  mdn_entry_add_movement (odd, "m-1", "package", "SKU-2", "lot-1", "2025-12-31", 10);
+  hash = mdn_entry_compute_hash (odd);
+  g_assert_cmpstr (hash, ==, reference_hash (odd));
+  body = mdn_json_object_canonical (odd->body);
+  g_assert_cmpstr (odd->canonical_body, ==, body);
 }
 
 typedef struct { GPtrArray *what; } Caught;
@@ -248,6 +320,7 @@ main (int argc, char **argv)
   mdn_library_init ();
   g_test_add_func ("/ledger/hash-chain", test_chain);
   g_test_add_func ("/ledger/entry-json-round-trip", test_entry_json_round_trip);
+  g_test_add_func ("/ledger/hash/direct-canonical", test_hash_direct_canonical);
   g_test_add_func ("/ledger/verify/tampered-movement", test_tamper_movement);
   g_test_add_func ("/ledger/verify/tampered-projection", test_tamper_projection);
   g_test_add_func ("/ledger/verify/tampered-body", test_tamper_body);

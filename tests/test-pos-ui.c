@@ -9,10 +9,13 @@
 #define _GNU_SOURCE
 #include <adwaita.h>
 #include <glib/gstdio.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 
 #include "mdn-error.h"
 #include "mdn-json.h"
+#include "mdn-sync.h"
 #include "mdn-test-util.h"
 #include "pos-application.h"
 #include "pos-forms.h"
@@ -595,6 +598,186 @@ test_lock_and_errors (Fixture       *f,
   g_assert_cmpuint (pos_checkout_get_n_lines (checkout), ==, 1);
 }
 
+/* Link to a head-office server ------------------------------------------------------ */
+
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+/* Runs mendian-server @args... on @db to completion; its standard output. */
+static char *
+server_cmd (const char *db,
+            ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GSubprocess) proc = NULL;
+  g_autoptr(GError) error = NULL;
+  char *out = NULL;
+  const char *arg;
+  va_list ap;
+
+  g_ptr_array_add (argv, (char *) g_getenv ("MENDIAN_SERVER"));
+  g_ptr_array_add (argv, (char *) "--db");
+  g_ptr_array_add (argv, (char *) db);
+  va_start (ap, db);
+  while ((arg = va_arg (ap, const char *)))
+    g_ptr_array_add (argv, (char *) arg);
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+  proc = g_subprocess_newv ((const char *const *) argv->pdata, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (proc, NULL, NULL, &out, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_subprocess_get_successful (proc));
+  return out;
+}
+
+/* A real mendian-server on 127.0.0.1 port 0 with branch B01 registered:
+ * its process, URL and B01's token. */
+static GSubprocess *
+server_start (const char *dir,
+              char      **url,
+              char      **token)
+{
+  g_autofree char *db = g_build_filename (dir, "server.db", NULL);
+  g_autofree char *out = NULL;
+  g_autofree char *line = NULL;
+  g_autoptr(JsonObject) o = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_autoptr(GDataInputStream) in = NULL;
+  g_autoptr(GError) error = NULL;
+  GSubprocess *proc;
+
+  g_free (server_cmd (db, "init", NULL));
+  out = server_cmd (db, "branch", "add", "--code", "B01", "--name", "B01", "--number", "1", NULL);
+  o = mdn_json_parse_object (out, &error);
+  g_assert_no_error (error);
+  *token = g_strdup (json_object_get_string_member (o, "token"));
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  proc = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("MENDIAN_SERVER"), "--db", db,
+                                      "serve", "--listen", "127.0.0.1:0", NULL);
+  g_assert_no_error (error);
+  in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc));
+  line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_str_has_prefix (line, "listening on http://127.0.0.1:"));
+  *url = g_strdup (line + strlen ("listening on "));
+  return proc;
+}
+
+/* Waits until the header's sync status starts with @prefix. */
+static gboolean
+wait_sync_status (Fixture    *f,
+                  const char *prefix)
+{
+  for (int i = 0; i < 500; i++)
+    {
+      if (g_str_has_prefix (pos_window_get_sync_status (f->window), prefix))
+        return TRUE;
+      pump (20);
+    }
+  g_test_message ("sync status: %s", pos_window_get_sync_status (f->window));
+  return FALSE;
+}
+
+/* Linking after the first run: Menu → Head-Office Server… (admin only)
+ * stores the link with mdn_sync_link and syncs at once; the header follows.
+ * With MENDIAN_SERVER set, against a real server on loopback. */
+static void
+test_link_server (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autoptr(GSubprocess) server = NULL;
+  g_autoptr(JsonObject) backlog = NULL;
+  g_autofree char *url = NULL;
+  g_autofree char *token = NULL;
+  PosForm *form;
+
+  if (skip_without_display ())
+    return;
+  login (f, "c01");
+  g_assert_cmpstr (pos_window_get_sync_status (f->window), ==, "Standalone");
+
+  /* A cashier can't: the menu item is hidden and the action does nothing. */
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "pos.link", NULL);
+  pump (50);
+  g_assert_null (find_toplevel (POS_TYPE_FORM));
+
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "pos.switch-cashier", NULL);
+  pump (50);
+  login (f, "admin");
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "pos.link", NULL);
+  pump (50);
+  form = POS_FORM (find_toplevel (POS_TYPE_FORM));
+  g_assert_nonnull (form);
+
+  /* Not a server address: refused in the dialog, nothing stored. */
+  set_row (pos_form_get_widget (form, "url"), "ftp://hq.example.com/");
+  set_row (pos_form_get_widget (form, "token"), "0123456789abcdef0123456789abcdef0123456789abcdef");
+  pos_form_accept (form);
+  pump (50);
+  g_assert_true (find_toplevel (POS_TYPE_FORM) == GTK_WIDGET (form));
+  backlog = run (f->session, "{\"op\":\"report.sync_backlog\"}");
+  g_assert_false (json_object_get_boolean_member (backlog, "linked"));
+  g_clear_pointer (&backlog, json_object_unref);
+
+  if (g_getenv ("MENDIAN_SERVER"))
+    server = server_start (f->branch->dir, &url, &token);
+  else
+    {
+      /* Nothing listens on the discard port: linked, but offline. */
+      url = g_strdup ("http://127.0.0.1:9/");
+      token = g_strdup ("0123456789abcdef0123456789abcdef0123456789abcdef");
+    }
+  set_row (pos_form_get_widget (form, "url"), url);
+  set_row (pos_form_get_widget (form, "token"), token);
+  screenshot (GTK_WIDGET (form), "link-dialog");
+  pos_form_accept (form);
+  pump (50);
+  g_assert_null (find_toplevel (POS_TYPE_FORM));
+
+  backlog = run (f->session, "{\"op\":\"report.sync_backlog\"}");
+  g_assert_true (json_object_get_boolean_member (backlog, "linked"));
+  g_assert_cmpstr (json_object_get_string_member (backlog, "url"), ==, url);
+  g_clear_pointer (&backlog, json_object_unref);
+
+  if (server == NULL)
+    {
+      g_assert_true (wait_sync_status (f, "Offline since"));
+      return;
+    }
+  /* The first sync runs at once: every entry of the branch reaches the server. */
+  g_assert_true (wait_sync_status (f, "Online"));
+  backlog = run (f->session, "{\"op\":\"report.sync_backlog\"}");
+  g_assert_cmpint (json_object_get_int_member (backlog, "waiting"), ==, 0);
+  g_assert_cmpint (json_object_get_int_member (backlog, "acked_seq"), ==,
+                   json_object_get_int_member (backlog, "last_seq"));
+  g_assert_cmpint (json_object_get_int_member (backlog, "last_seq"), >, 5);
+  screenshot (GTK_WIDGET (f->window), "linked");
+
+  /* Opened again: the address is shown; an empty token keeps the one stored. */
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "pos.link", NULL);
+  pump (50);
+  form = POS_FORM (find_toplevel (POS_TYPE_FORM));
+  g_assert_nonnull (form);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (pos_form_get_widget (form, "url"))), ==, url);
+  pos_form_accept (form);
+  pump (50);
+  g_assert_null (find_toplevel (POS_TYPE_FORM));
+  g_assert_true (wait_sync_status (f, "Online"));
+
+  /* The server stops: the header says so; selling goes on. */
+  g_subprocess_send_signal (server, SIGTERM);
+  g_subprocess_wait (server, NULL, NULL);
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "pos.link", NULL);
+  pump (50);
+  pos_form_accept (POS_FORM (find_toplevel (POS_TYPE_FORM)));
+  g_assert_true (wait_sync_status (f, "Offline since"));
+  g_assert_cmpuint (mdn_test_verify (f->branch), ==, 0);
+}
+
 /* Receipt bytes (no display) ----------------------------------------------------- */
 
 static void
@@ -720,7 +903,7 @@ main (int argc, char **argv)
   g_setenv ("ADW_DISABLE_PORTAL", "1", TRUE);
   g_test_init (&argc, &argv, NULL);
   /* The UI follows LANGUAGE; run with LANGUAGE=zh_CN and MENDIAN_LOCALEDIR
-     set to the build tree's po/ for the Chinese screenshots. */
+     set to the build tree's locale/ for the Chinese screenshots. */
   pos_i18n_init ();
   mdn_library_init ();
   if ((display && *display) || (wayland && *wayland))
@@ -739,5 +922,6 @@ main (int argc, char **argv)
   g_test_add ("/pos/ui/timed-session", Fixture, NULL, fixture_set_up, test_timed_session, fixture_tear_down);
   g_test_add ("/pos/ui/return", Fixture, NULL, fixture_set_up, test_return, fixture_tear_down);
   g_test_add ("/pos/ui/lock-and-errors", Fixture, NULL, fixture_set_up, test_lock_and_errors, fixture_tear_down);
+  g_test_add ("/pos/ui/link-server", Fixture, NULL, fixture_set_up, test_link_server, fixture_tear_down);
   return g_test_run ();
 }

@@ -18,7 +18,8 @@ struct _PosApplication
 G_DEFINE_FINAL_TYPE (PosApplication, pos_application, ADW_TYPE_APPLICATION)
 
 /* The UI follows the system language. Run uninstalled, MENDIAN_LOCALEDIR
- * points at the build tree's po/ output. */
+ * points at the build tree's locale directory (BUILD/locale, written by
+ * po/meson.build), as for mendian-cli and mendian-server. */
 void
 pos_i18n_init (void)
 {

@@ -101,27 +101,21 @@ set_money (GtkWidget *label,
   gtk_label_set_text (GTK_LABEL (label), text);
 }
 
-/* Runs the "sale" operation on the cart in a transaction that is rolled
- * back: the discount and points shown are the ones the sale will write. */
+/* Prices the cart with "sale.preview" (common/mdn-pricing.c), the same
+ * rule as "sale" in a read transaction: the discount and points shown are
+ * the ones the sale will write, and a cart change never takes the write
+ * lock. */
 static void
 update_preview (PosCheckout *self)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) args = NULL;
-  g_autoptr(JsonArray) tenders = json_array_new ();
-  JsonObject *cash = json_object_new ();
 
   g_clear_pointer (&self->preview, json_object_unref);
   if (pos_cart_get_n_lines (self->cart) == 0 || !pos_session_is_logged_in (self->session))
-    {
-      json_object_unref (cash);
-      return;
-    }
-  json_object_set_string_member (cash, "type", "cash");
-  json_object_set_int_member (cash, "amount_fen", MAX (pos_cart_list_total (self->cart), 1));
-  json_array_add_object_element (tenders, cash);
-  args = pos_cart_sale_args (self->cart, tenders, NULL);
-  self->preview = pos_session_preview (self->session, "sale", args, &error);
+    return;
+  args = pos_cart_sale_args (self->cart, NULL, NULL);
+  self->preview = pos_session_run (self->session, "sale.preview", args, &error);
   if (self->preview == NULL)
     show_gerror (self, error);
 }
@@ -603,6 +597,13 @@ void_confirmed (gpointer user_data)
   show_error (self, NULL);
   refresh (self);
   refocus (self);
+}
+
+void
+pos_checkout_void (PosCheckout *self)
+{
+  g_return_if_fail (POS_IS_CHECKOUT (self));
+  void_confirmed (self);
 }
 
 static void

@@ -10,7 +10,7 @@ demo=${2:-$top/demo/pos}
 cli="$top/$build/client/cli/mendian-cli"
 pos="$top/$build/client/pos/mendian-pos"
 
-export MENDIAN_LOCALEDIR=${MENDIAN_LOCALEDIR:-$top/$build/po}
+export MENDIAN_LOCALEDIR=${MENDIAN_LOCALEDIR:-$top/$build/locale}
 export LANGUAGE=${LANGUAGE:-zh_CN}
 # gettext ignores LANGUAGE in the plain C locale; C.UTF-8 always exists.
 [ "$(locale charmap 2>/dev/null)" = UTF-8 ] || export LC_ALL=C.UTF-8

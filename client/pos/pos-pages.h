@@ -29,6 +29,8 @@ gint64      pos_checkout_get_total     (PosCheckout *self);
 GtkWidget  *pos_checkout_get_entry     (PosCheckout *self);
 const char *pos_checkout_get_last_receipt (PosCheckout *self);
 GtkWidget  *pos_checkout_get_pay_dialog (PosCheckout *self);
+/* Voids the sale on the counter without asking (F10 asks first). */
+void        pos_checkout_void          (PosCheckout *self);
 
 void        pos_members_set_session    (PosMembers *self, PosSession *session);
 void        pos_members_shown          (PosMembers *self);

@@ -21,6 +21,7 @@ struct _PosWindow
   char       *locked_by;
   guint       sync_timer;
   gboolean    syncing;
+  gboolean    sync_again;    /* linked anew while a sync was running */
   GCancellable *cancellable;
   GDateTime  *last_sync;
   GDateTime  *offline_since;
@@ -152,7 +153,14 @@ show_sync (PosWindow *self)
       return;
     }
   waiting = pos_json_int (backlog, "waiting", 0);
-  if (self->sync_error == NULL && self->last_sync)
+  if (self->sync_error == NULL && self->last_sync == NULL)
+    {
+      gtk_image_set_from_icon_name (GTK_IMAGE (self->sync_icon), "network-idle-symbolic");
+      gtk_label_set_text (GTK_LABEL (self->sync_label), _("Connecting…"));
+      detail = g_strdup_printf (_("Linked to %s; connecting to head office. %" PRId64 " entries waiting."),
+                                pos_json_str (backlog, "url", ""), waiting);
+    }
+  else if (self->sync_error == NULL)
     {
       g_autofree char *at = clock_text (self->last_sync);
       g_autofree char *label = waiting ? g_strdup_printf (_("Online · %" PRId64 " waiting"), waiting)
@@ -179,6 +187,8 @@ show_sync (PosWindow *self)
   gtk_label_set_text (GTK_LABEL (self->sync_detail), detail);
 }
 
+static gboolean update_sync (gpointer user_data);
+
 static void
 sync_done (GObject      *source,
            GAsyncResult *result,
@@ -191,6 +201,13 @@ sync_done (GObject      *source,
   self->syncing = FALSE;
   if (g_cancellable_is_cancelled (self->cancellable))
     return;
+  if (self->sync_again)
+    {
+      /* The server changed while this sync ran: its outcome is stale. */
+      self->sync_again = FALSE;
+      update_sync (self);
+      return;
+    }
   if (mdn_sync_run_finish (result, &out, &error))
     {
       g_clear_pointer (&self->sync_error, g_free);
@@ -231,6 +248,102 @@ update_sync (gpointer user_data)
   return G_SOURCE_CONTINUE;
 }
 
+const char *
+pos_window_get_sync_status (PosWindow *self)
+{
+  return gtk_label_get_text (GTK_LABEL (self->sync_label));
+}
+
+/* Server link (admin) ------------------------------------------------------ */
+
+static gboolean
+link_accepted (PosForm *form,
+               gpointer user_data)
+{
+  PosWindow *self = user_data;
+  MdnStore *store = pos_session_get_store (self->session);
+  g_autofree char *url = g_strstrip (g_strdup (pos_form_get (form, "url")));
+  g_autofree char *token = g_strstrip (g_strdup (pos_form_get (form, "token")));
+  g_autofree char *pin = g_strstrip (g_strdup (pos_form_get (form, "pin")));
+  g_autofree char *ca = NULL;
+  g_autofree char *message = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* The role is the one checked by the last operation: a staff member
+     demoted meanwhile is refused here too. */
+  if (store == NULL || pos_session_get_role (self->session) < MDN_ROLE_ADMIN)
+    {
+      pos_form_set_error (form, _("Only an administrator can link this counter to a server"));
+      return FALSE;
+    }
+  if (*url == '\0')
+    {
+      pos_form_set_error (form, _("Type the server's address, like https://hq.example.com:8443/"));
+      return FALSE;
+    }
+  if (*token == '\0')
+    {
+      /* Empty keeps the token this counter already has. */
+      g_free (token);
+      token = mdn_db_meta_dup (store->db, "sync_token");
+    }
+  if (*pin == '\0')
+    {
+      /* A CA file set with mendian-cli link --ca stays. */
+      ca = mdn_db_meta_dup (store->db, "sync_ca");
+      if (ca && *ca == '\0')
+        g_clear_pointer (&ca, g_free);
+    }
+  if (!mdn_sync_link (store, url, token && *token ? token : NULL, ca, *pin ? pin : NULL, &error))
+    {
+      pos_form_set_error (form, error->message);
+      return FALSE;
+    }
+  /* What was known about the old link no longer holds. */
+  g_clear_pointer (&self->sync_error, g_free);
+  g_clear_pointer (&self->offline_since, g_date_time_unref);
+  g_clear_pointer (&self->last_sync, g_date_time_unref);
+  self->sync_again = self->syncing;
+  update_sync (self);
+  message = g_strdup_printf (_("Linked to %s; syncing now"), url);
+  pos_window_toast (self, message);
+  return TRUE;
+}
+
+static void
+link_action (GtkWidget  *widget,
+             const char *name,
+             GVariant   *param)
+{
+  PosWindow *self = POS_WINDOW (widget);
+  MdnStore *store = pos_session_get_store (self->session);
+  g_autofree char *url = NULL;
+  g_autofree char *pin = NULL;
+  g_autofree char *body = NULL;
+  PosForm *form;
+
+  if (store == NULL || pos_session_get_role (self->session) < MDN_ROLE_ADMIN)
+    return;
+  url = mdn_db_meta_dup (store->db, "sync_url");
+  pin = mdn_db_meta_dup (store->db, "sync_pin_sha256");
+  if (url && *url)
+    body = g_strdup_printf (_("This counter (%s, %s) sends its sales to %s and receives the chain's "
+                              "members, products and prices from it. Change the address or the token "
+                              "here; leave the token empty to keep the current one."),
+                            store->branch_code, store->branch_name, url);
+  else
+    body = g_strdup_printf (_("This counter (%s, %s) works alone. Link it to the head-office server "
+                              "with the branch token printed by “mendian-server branch add”: its sales "
+                              "are sent there, and the chain's members, products and prices come here."),
+                            store->branch_code, store->branch_name);
+  form = pos_form_new (widget, _("Head-Office Server"), _("_Link"));
+  pos_form_set_body (form, body);
+  pos_form_add_field (form, "url", _("Server address (https://…)"), POS_FIELD_TEXT, url ? url : "");
+  pos_form_add_field (form, "token", _("Branch token"), POS_FIELD_PASSWORD, "");
+  pos_form_add_field (form, "pin", _("Certificate pin (SHA-256, optional)"), POS_FIELD_TEXT, pin ? pin : "");
+  pos_form_run (form, link_accepted, g_object_ref (self), g_object_unref);
+}
+
 /* Login state ------------------------------------------------------------ */
 
 static void
@@ -254,6 +367,8 @@ login_changed (PosWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "pos.lock", in);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "pos.switch-cashier", in);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "pos.page", in);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "pos.link",
+                                 in && pos_session_get_role (self->session) >= MDN_ROLE_ADMIN);
   if (in)
     {
       g_clear_pointer (&self->locked_by, g_free);
@@ -394,6 +509,7 @@ pos_window_class_init (PosWindowClass *klass)
   gtk_widget_class_install_action (wc, "pos.page", "s", page_action);
   gtk_widget_class_install_action (wc, "pos.fullscreen", NULL, fullscreen_action);
   gtk_widget_class_install_action (wc, "pos.printer", NULL, printer_action);
+  gtk_widget_class_install_action (wc, "pos.link", NULL, link_action);
 
   gtk_widget_class_add_binding_action (wc, GDK_KEY_l, GDK_CONTROL_MASK, "pos.lock", NULL);
   gtk_widget_class_add_binding_action (wc, GDK_KEY_l, GDK_CONTROL_MASK | GDK_SHIFT_MASK,

@@ -1,0 +1,186 @@
+/* mdn-pricing.c: the read-only pricing of a cart ("sale.preview"): the
+ * lines, member discount, total and points the "sale" operation would
+ * write, computed in a read transaction, so a front end can show them on
+ * every change of the cart without the write lock. See mdn-pricing.h. */
+#define G_LOG_DOMAIN "mdn-pricing"
+
+#include <glib/gi18n-lib.h>
+
+#include "mdn-error.h"
+#include "mdn-json.h"
+#include "mdn-money.h"
+#include "mdn-ops.h"
+#include "mdn-pricing.h"
+
+#define QTY_MAX ((gint64) 1000000)
+
+static void
+line_clear (gpointer data)
+{
+  MdnPricedLine *l = data;
+
+  g_clear_pointer (&l->product, mdn_product_free);
+}
+
+static gboolean
+check_qty (gint64   qty,
+           GError **error)
+{
+  if (qty < 1 || qty > QTY_MAX)
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                           _("A quantity is a whole number from 1"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+GArray *
+mdn_pricing_parse_lines (MdnOpCtx   *ctx,
+                         JsonObject *args,
+                         GError    **error)
+{
+  g_autoptr(GArray) lines = g_array_new (FALSE, TRUE, sizeof (MdnPricedLine));
+  JsonArray *list;
+
+  g_return_val_if_fail (ctx != NULL && args != NULL, NULL);
+
+  g_array_set_clear_func (lines, line_clear);
+  list = mdn_args_array (args, "lines", TRUE, error);
+  if (list == NULL)
+    return NULL;
+  if (json_array_get_length (list) == 0)
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                           _("A sale needs at least one line; use a quick sale for an amount"));
+      return NULL;
+    }
+  for (guint i = 0; i < json_array_get_length (list); i++)
+    {
+      JsonObject *o = mdn_args_element_object (list, i, "lines", error);
+      g_autoptr(MdnProduct) p = NULL;
+      MdnPricedLine *line = NULL;
+      const char *sku = NULL;
+      gint64 qty = 1;
+
+      if (o == NULL ||
+          !mdn_args_string (o, "sku", TRUE, &sku, error) ||
+          !mdn_args_int (o, "qty", FALSE, &qty, error) ||
+          !check_qty (qty, error))
+        return NULL;
+      p = mdn_product_find (ctx->db, sku, error);
+      if (p == NULL)
+        return NULL;
+      if (!p->active)
+        {
+          g_set_error (error, MDN_ERROR, MDN_ERROR_UNKNOWN_PRODUCT,
+                       _("%s (%s) is no longer sold"), p->name, p->sku);
+          return NULL;
+        }
+      for (guint j = 0; j < lines->len && line == NULL; j++)
+        if (g_str_equal (g_array_index (lines, MdnPricedLine, j).product->sku, p->sku))
+          line = &g_array_index (lines, MdnPricedLine, j);
+      if (line)
+        {
+          line->qty += qty;
+          if (!check_qty (line->qty, error))
+            return NULL;
+        }
+      else
+        {
+          MdnPricedLine nl = { g_steal_pointer (&p), qty, 100, 0, 0 };
+
+          g_array_append_val (lines, nl);
+        }
+    }
+  return g_steal_pointer (&lines);
+}
+
+gboolean
+mdn_pricing_price_lines (MdnCheckout *co,
+                         GArray      *lines,
+                         GError     **error)
+{
+  g_return_val_if_fail (co != NULL && lines != NULL, FALSE);
+
+  for (guint i = 0; i < lines->len; i++)
+    {
+      MdnPricedLine *l = &g_array_index (lines, MdnPricedLine, i);
+
+      if (g_str_equal (l->product->kind, "package") && co->member == NULL)
+        {
+          g_set_error (error, MDN_ERROR, MDN_ERROR_CARD_REQUIRED,
+                       _("%s is a package; its uses go on a member card, so give the card"), l->product->name);
+          return FALSE;
+        }
+      l->percent = l->product->no_discount ? 100 : mdn_checkout_percent (co);
+      if (!mdn_money_mul (l->product->price_fen, l->qty, &l->list_fen, error) ||
+          !mdn_money_percent (l->list_fen, l->percent, &l->amount_fen, error) ||
+          !mdn_money_add (co->list_total_fen, l->list_fen, &co->list_total_fen, error) ||
+          !mdn_money_add (co->total_fen, l->amount_fen, &co->total_fen, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* {lines: [{sku, qty}], card?} → {lines, list_total_fen, total_fen,
+ * discount_fen, points_earned, card_no?, level?, balance_fen?, points?}:
+ * what "sale" with these arguments would charge; tenders, PIN and the
+ * balance are not checked (the payment does that). Writes nothing. */
+static gboolean
+op_sale_preview (MdnOpCtx   *ctx,
+                 JsonObject *args,
+                 JsonObject *result,
+                 GError    **error)
+{
+  g_auto(MdnCheckout) co = { 0 };
+  g_autoptr(MdnMember) m = NULL;
+  g_autoptr(GArray) lines = NULL;
+  JsonArray *out;
+  gint64 points = 0;
+
+  lines = mdn_pricing_parse_lines (ctx, args, error);
+  if (lines == NULL ||
+      !mdn_selling_card (ctx, args, &m, error) ||
+      !mdn_checkout_init (&co, ctx, "sale", g_steal_pointer (&m), error) ||
+      !mdn_pricing_price_lines (&co, lines, error))
+    return FALSE;
+  if (co.level)
+    points = mdn_points_for (co.total_fen, co.level->points_per_yuan);
+
+  out = json_array_new ();
+  for (guint i = 0; i < lines->len; i++)
+    {
+      MdnPricedLine *l = &g_array_index (lines, MdnPricedLine, i);
+      JsonObject *o = json_object_new ();
+
+      json_object_set_int_member (o, "line", i + 1);
+      json_object_set_string_member (o, "sku", l->product->sku);
+      json_object_set_string_member (o, "name", l->product->name);
+      json_object_set_string_member (o, "kind", l->product->kind);
+      json_object_set_int_member (o, "qty", l->qty);
+      json_object_set_int_member (o, "unit_price_fen", l->product->price_fen);
+      json_object_set_int_member (o, "percent", l->percent);
+      json_object_set_int_member (o, "list_fen", l->list_fen);
+      json_object_set_int_member (o, "amount_fen", l->amount_fen);
+      json_array_add_object_element (out, o);
+    }
+  json_object_set_array_member (result, "lines", out);
+  json_object_set_int_member (result, "list_total_fen", co.list_total_fen);
+  json_object_set_int_member (result, "total_fen", co.total_fen);
+  json_object_set_int_member (result, "discount_fen", co.list_total_fen - co.total_fen);
+  json_object_set_int_member (result, "points_earned", points);
+  if (co.member)
+    {
+      json_object_set_string_member (result, "card_no", co.member->card_no);
+      json_object_set_string_member (result, "level", co.level->code);
+      json_object_set_int_member (result, "balance_fen", co.member->principal_fen + co.member->bonus_fen);
+      json_object_set_int_member (result, "points", co.member->points);
+    }
+  return TRUE;
+}
+
+const MdnOpDef mdn_pricing_ops[] = {
+  { "sale.preview", MDN_ROLE_CASHIER, MDN_OP_READ, op_sale_preview },
+  { NULL }
+};
