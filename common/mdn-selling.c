@@ -181,7 +181,7 @@ mdn_receipt_apply (MdnDb    *db,
 
 /* A card that is lost or expired is refused for every selling operation,
  * not only for paying from its balance: the member discount and points
- * belong to a card in good standing (see docs/cli-selling.md). */
+ * belong to a card in good standing (see docs/cli.md, “Selling”). */
 gboolean
 mdn_selling_card (MdnOpCtx   *ctx,
                   JsonObject *args,
