@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mdn-db.h"
 #include "mdn-json.h"
@@ -137,12 +138,34 @@ remove_db (const char *path)
     }
 }
 
+/* User + system CPU seconds a process has used so far (Linux). */
+static double
+process_cpu_seconds (const char *pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%s/stat", pid ? pid : "self");
+  g_autofree char *text = NULL;
+  g_auto(GStrv) fields = NULL;
+  const char *after;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL) || (after = strrchr (text, ')')) == NULL)
+    return 0;
+  fields = g_strsplit (after + 2, " ", -1);
+  if (g_strv_length (fields) < 13)
+    return 0;
+  /* state is field 3; utime and stime are fields 14 and 15 */
+  if (g_getenv ("MENDIAN_BENCH_CPU_SPLIT"))
+    g_printerr ("server user %.3f s, system %.3f s\n", g_ascii_strtod (fields[11], NULL) / sysconf (_SC_CLK_TCK),
+                g_ascii_strtod (fields[12], NULL) / sysconf (_SC_CLK_TCK));
+  return (g_ascii_strtod (fields[11], NULL) + g_ascii_strtod (fields[12], NULL)) / sysconf (_SC_CLK_TCK);
+}
+
 /* One timed push of every batch into a fresh server database, over HTTP.
  * Checks afterwards that the server acknowledged every entry. */
 static double
 server_round (const char *dir,
               GPtrArray  *bodies,
-              guint       n_entries)
+              guint       n_entries,
+              double     *cpu_seconds)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *server_db = g_build_filename (dir, "server.db", NULL);
@@ -167,7 +190,7 @@ server_round (const char *dir,
     auth = g_strconcat ("Bearer ", token, NULL);
   }
   {
-    /* MENDIAN_BENCH_WRAP="valgrind --tool=callgrind" (or "perf record -g")
+    /* MENDIAN_BENCH_WRAP="valgrind --tool=callgrind" (a wrapper that passes SIGTERM on)
      * runs the server under a profiler. */
     g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
     g_auto(GStrv) wrap = g_strsplit_set (g_getenv ("MENDIAN_BENCH_WRAP") ? g_getenv ("MENDIAN_BENCH_WRAP") : "", " ", -1);
@@ -218,6 +241,8 @@ server_round (const char *dir,
       g_error ("the server acknowledged %" G_GINT64_FORMAT " entries of %u",
                json_object_get_int_member (state, "acked_seq"), n_entries);
   }
+  if (cpu_seconds)
+    *cpu_seconds = process_cpu_seconds (g_subprocess_get_identifier (server));
   g_subprocess_send_signal (server, SIGTERM);
   g_subprocess_wait (server, NULL, NULL);
   remove_db (server_db);
@@ -260,7 +285,7 @@ main (int argc, char **argv)
   int n = argc > 1 ? atoi (argv[1]) : 5000;
   MdnStoreInit init = { .branch_code = "B01", .branch_name = "B01", .branch_number = 1,
                         .admin_password = "bench-password" };
-  double http[ROUNDS], same[ROUNDS], narrow[ROUNDS], http_s, bare_s, narrow_s;
+  double http[ROUNDS], cpu[ROUNDS], same[ROUNDS], narrow[ROUNDS], http_s, bare_s, narrow_s;
 
   mdn_library_init ();
   g_print ("bench-ingest: preparing %d entries...\n", n);
@@ -309,7 +334,7 @@ main (int argc, char **argv)
   /* Rounds interleaved, medians compared: a busy machine slows both sides. */
   for (guint k = 0; k < ROUNDS; k++)
     {
-      http[k] = server_round (dir, bodies, entries->len);
+      http[k] = server_round (dir, bodies, entries->len, &cpu[k]);
       remove_db (bare_db);
       same[k] = bare_insert (bare_db, entries, body_texts, TRUE);
       remove_db (bare_db);
@@ -324,6 +349,8 @@ main (int argc, char **argv)
            entries->len, BATCH, ROUNDS);
   g_print ("server over HTTP:   %.0f entries/s (%.3f s; parse, auth, hash check, apply, feed, rollups)\n",
            entries->len / http_s, http_s);
+  g_print ("server CPU:         %.1f us per entry (user + system, whole process life)\n",
+           median (cpu, ROUNDS) * 1e6 / entries->len);
   g_print ("bare SQLite insert: %.0f entries/s (%.3f s; same rows into the server's tables, same batches)\n",
            entries->len / bare_s, bare_s);
   g_print ("ratio:              %.2f (budget: at least 0.50)\n", bare_s / http_s);

@@ -374,9 +374,11 @@ static Run
 run_child (const char *self_exe,
            const char *mode,
            const char *db,
-           int         products)
+           int         products,
+           gboolean    no_gl)
 {
   g_autofree char *n = g_strdup_printf ("%d", products);
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
   g_autoptr(GSubprocess) proc = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *out = NULL;
@@ -384,9 +386,10 @@ run_child (const char *self_exe,
   gint64 start, login = 0, submit = 0, ready = 0;
   Run r = { 0 };
 
+  if (no_gl)
+    g_subprocess_launcher_setenv (launcher, "GDK_DEBUG", "gl-disable", TRUE);
   start = g_get_monotonic_time ();
-  proc = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, self_exe, "--child", mode,
-                           db ? db : "-", n, NULL);
+  proc = g_subprocess_launcher_spawn (launcher, &error, self_exe, "--child", mode, db ? db : "-", n, NULL);
   g_assert_no_error (error);
   g_subprocess_communicate_utf8 (proc, NULL, NULL, &out, NULL, &error);
   g_assert_no_error (error);
@@ -443,7 +446,7 @@ median_run (const char *self_exe,
 
   for (int i = 0; i < runs; i++)
     {
-      all[i] = run_child (self_exe, mode, db, products);
+      all[i] = run_child (self_exe, mode, db, products, FALSE);
       ready[i] = all[i].ready_ms;
     }
   qsort (ready, runs, sizeof (double), cmp_double);
@@ -474,7 +477,7 @@ main (int argc, char **argv)
   g_autofree char *small = NULL;
   g_autofree char *big = NULL;
   g_autofree char *config = NULL;
-  Run bare, base, full;
+  Run bare, base, full, bare_nogl, full_nogl;
   gint64 t0;
 
   if (argc == 5 && g_str_equal (argv[1], "--child"))
@@ -509,12 +512,17 @@ main (int argc, char **argv)
 
   /* Warm the page cache and the font caches once, as on a counter PC that
      has run before. */
-  run_child (self_exe, "bare", NULL, 0);
-  run_child (self_exe, "app", big, 0);
+  run_child (self_exe, "bare", NULL, 0, FALSE);
+  run_child (self_exe, "app", big, 0, FALSE);
 
   bare = median_run (self_exe, "bare", NULL, 0, runs);
   base = median_run (self_exe, "app", small, 100, runs);
   full = median_run (self_exe, "app", big, products, runs);
+  /* The same without GDK's GL context (GDK_DEBUG=gl-disable): under Xvfb
+     GL is Mesa's software rasterizer, whose libraries and buffers weigh
+     more than the POS itself. */
+  bare_nogl = run_child (self_exe, "bare", NULL, 0, TRUE);
+  full_nogl = run_child (self_exe, "app", big, 0, TRUE);
 
   {
     g_autofree char *label = g_strdup_printf ("mendian-pos, %d members, %d products", members, products);
@@ -538,6 +546,9 @@ main (int argc, char **argv)
           "RSS ratio %.2f to the bare window\n",
           full.rss_mb, full.rss_mb < 100 ? "within" : "OVER", full.anon_mb, full.hwm_mb,
           full.rss_mb / bare.rss_mb);
+  printf ("without GL (GDK_DEBUG=gl-disable): mendian-pos %.1f MB RSS (%.1f anonymous, peak %.1f), "
+          "bare window %.1f MB; ready in %.0f ms\n",
+          full_nogl.rss_mb, full_nogl.anon_mb, full_nogl.hwm_mb, bare_nogl.rss_mb, full_nogl.ready_ms);
   printf ("scan to line, barcode among %d products (%d scans, carts of up to %d lines):\n"
           "  in the handler         median %6.2f ms  p95 %6.2f ms  max %6.2f ms\n"
           "  to the painted frame   median %6.2f ms  p95 %6.2f ms  max %6.2f ms\n"

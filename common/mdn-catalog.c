@@ -394,7 +394,7 @@ op_product_search (MdnOpCtx   *ctx,
 {
   const char *query = "", *category = NULL;
   gint64 limit = 20;
-  gboolean inactive = FALSE;
+  gboolean inactive = FALSE, exact = FALSE;
   g_autofree char *q = NULL;
   g_autofree char *upper = NULL;
   g_autofree char *pattern = NULL;
@@ -407,7 +407,8 @@ op_product_search (MdnOpCtx   *ctx,
   if (!mdn_args_string (args, "query", FALSE, &query, error) ||
       !mdn_args_string (args, "category", FALSE, &category, error) ||
       !mdn_args_int (args, "limit", FALSE, &limit, error) ||
-      !mdn_args_bool (args, "include_inactive", &inactive, error))
+      !mdn_args_bool (args, "include_inactive", &inactive, error) ||
+      !mdn_args_bool (args, "exact", &exact, error))
     return FALSE;
   if (category && *category && (cat = normalize_category (category, error)) == NULL)
     return FALSE;
@@ -440,6 +441,10 @@ op_product_search (MdnOpCtx   *ctx,
       if (rc != SQLITE_DONE)
         return FALSE;
     }
+  /* "exact": the SKU or barcode only, what a scanner types: two index
+     lookups, without the name search over every product. */
+  if (exact)
+    return TRUE;
 
   upper = g_strconcat (q, "\xf4\x8f\xbf\xbf", NULL);
   pattern = like_escape (q);

@@ -21,6 +21,7 @@ static const MdnKindDef *const kind_tables[] = {
   mdn_package_kinds,
   mdn_timed_kinds,
   mdn_points_kinds,
+  mdn_exception_kinds,
 };
 
 /* Tables that are branch-local bookkeeping, not projections of entries. */

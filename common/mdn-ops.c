@@ -22,6 +22,7 @@ static const MdnOpDef *const op_tables[] = {
   mdn_points_ops,
   mdn_report_ops,
   mdn_pricing_ops,
+  mdn_exception_ops,
 };
 
 const char *

@@ -74,6 +74,8 @@ extern const MdnKindDef mdn_sales_kinds[];
 extern const MdnKindDef mdn_package_kinds[];
 extern const MdnKindDef mdn_timed_kinds[];
 extern const MdnKindDef mdn_points_kinds[];
+extern const MdnOpDef mdn_exception_ops[];
+extern const MdnKindDef mdn_exception_kinds[];
 
 MdnOpCtx       *mdn_op_ctx_new      (MdnStore    *store,
                                      const char  *staff,

@@ -157,6 +157,29 @@ add_entry (Shift      *sh,
   return mdn_money_add (k->amount_fen, amount, &k->amount_fen, error);
 }
 
+/* by_staff rows also carry the staff member's name. */
+static gboolean
+add_staff_names (MdnOpCtx   *ctx,
+                 JsonArray  *by_staff,
+                 GError    **error)
+{
+  for (guint i = 0; i < json_array_get_length (by_staff); i++)
+    {
+      JsonObject *o = json_array_get_object_element (by_staff, i);
+      sqlite3_stmt *stmt;
+      int rc;
+
+      stmt = mdn_db_query (ctx->db, error, "SELECT name FROM staff WHERE code = ?", "s",
+                           json_object_get_string_member (o, "staff"));
+      if (stmt == NULL || (rc = mdn_db_step (ctx->db, stmt, error)) < 0)
+        return FALSE;
+      if (rc == SQLITE_ROW)
+        json_object_set_string_member (o, "name", mdn_db_col_text (stmt, 0));
+      sqlite3_reset (stmt);
+    }
+  return TRUE;
+}
+
 static JsonArray *
 sums_json (GHashTable *table,
            const char *key_name)
@@ -178,7 +201,8 @@ sums_json (GHashTable *table,
 }
 
 /* {date?, staff?} → the money of this branch's business day (one staff
- * member's shift when @staff is given): by_tender, by_staff, by_kind, net. */
+ * member's shift when @staff is given): by_tender, by_staff (with each
+ * one's name), by_kind, net. */
 static gboolean
 op_report_shift (MdnOpCtx   *ctx,
                  JsonObject *args,
@@ -235,6 +259,8 @@ op_report_shift (MdnOpCtx   *ctx,
   json_object_set_int_member (result, "net_fen", sh.net_fen);
   json_object_set_array_member (result, "by_tender", sums_json (sh.by_tender, "tender"));
   json_object_set_array_member (result, "by_staff", sums_json (sh.by_staff, "staff"));
+  if (!add_staff_names (ctx, json_object_get_array_member (result, "by_staff"), error))
+    goto out;
   json_object_set_array_member (result, "by_kind", sums_json (sh.by_kind, "kind"));
   ok = TRUE;
 out:

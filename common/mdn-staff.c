@@ -310,11 +310,40 @@ op_staff_list (MdnOpCtx   *ctx,
   return rc == SQLITE_DONE;
 }
 
+/* {} → {code, name, role}: who is acting, for a front end's header. */
+static gboolean
+op_staff_me (MdnOpCtx   *ctx,
+             JsonObject *args,
+             JsonObject *result,
+             GError    **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = mdn_db_query (ctx->db, error, "SELECT code, name, role FROM staff WHERE code = ?", "s", ctx->staff);
+  if (stmt == NULL || (rc = mdn_db_step (ctx->db, stmt, error)) < 0)
+    return FALSE;
+  if (rc == SQLITE_ROW)
+    {
+      json_object_set_string_member (result, "code", mdn_db_col_text (stmt, 0));
+      json_object_set_string_member (result, "name", mdn_db_col_text (stmt, 1));
+      json_object_set_string_member (result, "role", mdn_db_col_text (stmt, 2));
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_AUTH_FAILED, _("Staff member %s is unknown"), ctx->staff);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 const MdnOpDef mdn_staff_ops[] = {
   { "staff.add",     MDN_ROLE_ADMIN,   MDN_OP_WRITE, op_staff_add },
   { "staff.disable", MDN_ROLE_ADMIN,   MDN_OP_WRITE, op_staff_disable },
   { "staff.enable",  MDN_ROLE_ADMIN,   MDN_OP_WRITE, op_staff_enable },
   { "staff.passwd",  MDN_ROLE_CASHIER, MDN_OP_WRITE, op_staff_passwd },
   { "staff.list",    MDN_ROLE_MANAGER, MDN_OP_READ,  op_staff_list },
+  { "staff.me",      MDN_ROLE_CASHIER, MDN_OP_READ,  op_staff_me },
   { NULL }
 };

@@ -387,8 +387,8 @@ check_state (Client        *c,
   if (acked > local_max)
     {
       g_set_error (error, MDN_ERROR, MDN_ERROR_HISTORY_BEHIND,
-                   _("The server holds %" G_GINT64_FORMAT " entries of branch %s but this database only %"
-                     G_GINT64_FORMAT ": it was restored from an old backup. Sync is stopped so that no "
+                   _("The server holds %" PRId64 " entries of branch %s but this database only %"
+                     PRId64 ": it was restored from an old backup. Sync is stopped so that no "
                      "history is forked; restore the newest backup or ask head office"),
                    acked, c->store->branch_code, local_max);
       return FALSE;
@@ -396,7 +396,7 @@ check_state (Client        *c,
   if (acked > 0 && g_strcmp0 (local_hash, server_hash) != 0)
     {
       g_set_error (error, MDN_ERROR, MDN_ERROR_HISTORY_BEHIND,
-                   _("Entry %s#%" G_GINT64_FORMAT " differs between this database and the server: the "
+                   _("Entry %s#%" PRId64 " differs between this database and the server: the "
                      "histories have forked. Sync is stopped; ask head office"),
                    c->store->branch_code, acked);
       return FALSE;
@@ -514,7 +514,7 @@ apply_page (MdnStore   *store,
       if (!g_str_equal (hash, entry->hash))
         {
           g_set_error (error, MDN_ERROR, MDN_ERROR_CORRUPT,
-                       _("Entry %s#%" G_GINT64_FORMAT " from the server does not match its hash"),
+                       _("Entry %s#%" PRId64 " from the server does not match its hash"),
                        entry->branch, entry->seq);
           goto fail;
         }
@@ -527,7 +527,7 @@ apply_page (MdnStore   *store,
         continue;
       if (!mdn_ledger_apply (db, entry, error))
         {
-          g_prefix_error (error, _("Applying %s#%" G_GINT64_FORMAT " from the server: "), entry->branch, entry->seq);
+          g_prefix_error (error, _("Applying %s#%" PRId64 " from the server: "), entry->branch, entry->seq);
           goto fail;
         }
       n++;

@@ -26,7 +26,7 @@ done
 # Chinese, from the build tree's catalogues (po/meson.build writes
 # BUILD/locale/zh_CN/LC_MESSAGES/mendian.mo). gettext ignores LANGUAGE in
 # the plain C locale; C.UTF-8 always exists.
-export MENDIAN_LOCALEDIR="$build/locale"
+export MENDIAN_LOCALEDIR=${MENDIAN_LOCALEDIR:-$build/locale}
 export LANGUAGE=${LANGUAGE:-zh_CN}
 [ "$(locale charmap 2>/dev/null)" = UTF-8 ] || export LC_ALL=C.UTF-8
 export MENDIAN_POS_CONFIG="$demo/pos.ini"

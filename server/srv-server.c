@@ -301,14 +301,28 @@ early_request (SoupServer        *soup,
 
 /* In-flight accounting for a clean stop ------------------------------------------ */
 
+/* A request is in flight from its headers on. libsoup starts a message as
+ * soon as a connection is open (and after each response on a kept-alive
+ * one) but says nothing when the client then closes without sending: such
+ * a message must not count, or a stop waits 10 s for it. */
+static void
+request_got_headers (SoupServerMessage *msg,
+                     gpointer           user_data)
+{
+  SrvServer *srv = user_data;
+
+  if (g_object_get_data (G_OBJECT (msg), "srv-counted"))
+    return;
+  g_object_set_data (G_OBJECT (msg), "srv-counted", GINT_TO_POINTER (1));
+  srv->in_flight++;
+}
+
 static void
 request_started (SoupServer        *soup,
                  SoupServerMessage *msg,
                  gpointer           user_data)
 {
-  SrvServer *srv = user_data;
-
-  srv->in_flight++;
+  g_signal_connect (msg, "got-headers", G_CALLBACK (request_got_headers), user_data);
 }
 
 static void
@@ -320,6 +334,8 @@ request_done (SoupServer        *soup,
 
   if (g_object_get_data (G_OBJECT (msg), "srv-upgraded"))
     return;   /* already counted out by srv_server_websocket_started */
+  if (!g_object_get_data (G_OBJECT (msg), "srv-counted"))
+    return;   /* closed before a request arrived */
   g_assert (srv->in_flight > 0);
   srv->in_flight--;
   if (srv->stopping && srv->in_flight == 0)
@@ -384,6 +400,8 @@ srv_server_websocket_started (SrvServer         *srv,
                               SoupServerMessage *msg)
 {
   g_object_set_data (G_OBJECT (msg), "srv-upgraded", GINT_TO_POINTER (1));
+  if (!g_object_get_data (G_OBJECT (msg), "srv-counted"))
+    return;
   g_assert (srv->in_flight > 0);
   srv->in_flight--;
 }

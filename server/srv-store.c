@@ -283,7 +283,7 @@ srv_store_branch_add (SrvStore   *store,
   if (rc == SQLITE_ROW)
     {
       g_set_error (error, SRV_ERROR, SRV_ERROR_DUPLICATE,
-                   _("There is already a branch with code %s or number %" G_GINT64_FORMAT),
+                   _("There is already a branch with code %s or number %" PRId64),
                    code, number);
       goto fail;
     }
@@ -544,6 +544,7 @@ body_string (MdnEntry   *entry,
 typedef struct
 {
   gint64 entries, sales, discount, refund, dep, dep_bonus, withdraw, issued, principal, bonus;
+  gint64 written_off;
 } Rollup;
 
 /* What one push changes, kept until it commits: the rollups per business
@@ -592,7 +593,8 @@ push_batch_init (SrvStore  *store,
  * entry, inside the push transaction, so the figures are exact. */
 static void
 rollup_entry (PushBatch *batch,
-              MdnEntry  *entry)
+              MdnEntry  *entry,
+              gboolean   shared)
 {
   Rollup *r = g_hash_table_lookup (batch->days, entry->business_date);
 
@@ -611,6 +613,8 @@ rollup_entry (PushBatch *batch,
     }
   else if (g_str_equal (entry->kind, "member.withdraw"))
     r->withdraw += body_int (entry, "amount_fen");
+  else if (g_str_equal (entry->kind, "exception.write_off") && shared)
+    r->written_off += body_int (entry, "written_off_fen");   /* only the HQ terminal's count */
   else if (g_str_equal (entry->kind, "sale.return"))
     r->refund += body_int (entry, "refund_fen") ? body_int (entry, "refund_fen") : -body_int (entry, "total_fen");
   else if (g_str_equal (entry->kind, "sale") || g_str_equal (entry->kind, "sale.quick") ||
@@ -649,7 +653,8 @@ rollup_flush (SrvStore   *store,
       if (!mdn_db_exec (store->db, error,
                         "INSERT INTO srv_rollup_day (branch, business_date, entries, sales_fen, discount_fen, "
                         "refund_fen, deposit_principal_fen, deposit_bonus_fen, withdraw_fen, members_issued, "
-                        "principal_delta_fen, bonus_delta_fen) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                        "principal_delta_fen, bonus_delta_fen, written_off_fen) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                         "ON CONFLICT (business_date, branch) DO UPDATE SET entries = entries + excluded.entries, "
                         "sales_fen = sales_fen + excluded.sales_fen, "
                         "discount_fen = discount_fen + excluded.discount_fen, "
@@ -659,9 +664,11 @@ rollup_flush (SrvStore   *store,
                         "withdraw_fen = withdraw_fen + excluded.withdraw_fen, "
                         "members_issued = members_issued + excluded.members_issued, "
                         "principal_delta_fen = principal_delta_fen + excluded.principal_delta_fen, "
-                        "bonus_delta_fen = bonus_delta_fen + excluded.bonus_delta_fen",
-                        "ssiiiiiiiiii", branch_code, (const char *) key, r->entries, r->sales, r->discount,
-                        r->refund, r->dep, r->dep_bonus, r->withdraw, r->issued, r->principal, r->bonus))
+                        "bonus_delta_fen = bonus_delta_fen + excluded.bonus_delta_fen, "
+                        "written_off_fen = written_off_fen + excluded.written_off_fen",
+                        "ssiiiiiiiiiii", branch_code, (const char *) key, r->entries, r->sales, r->discount,
+                        r->refund, r->dep, r->dep_bonus, r->withdraw, r->issued, r->principal, r->bonus,
+                        r->written_off))
         return FALSE;
     }
   return TRUE;
@@ -781,7 +788,7 @@ apply_pushed (SrvStore  *store,
   else if (!store_only (store->db, entry, error))
     return FALSE;
 
-  rollup_entry (batch, entry);
+  rollup_entry (batch, entry, shared);
 
   /* The sale that used an authorization: its movements now debit the
    * balance, so the hold stops counting. */
@@ -880,7 +887,7 @@ srv_store_push (SrvStore      *store,
       if (!g_str_equal (entry->branch, branch_code))
         {
           g_set_error (error, SRV_ERROR, SRV_ERROR_WRONG_BRANCH,
-                       _("Entry %s#%" G_GINT64_FORMAT " belongs to branch %s, not to %s; "
+                       _("Entry %s#%" PRId64 " belongs to branch %s, not to %s; "
                          "each branch pushes only its own entries"),
                        entry->branch, entry->seq, entry->branch, branch_code);
           goto fail;
@@ -889,7 +896,7 @@ srv_store_push (SrvStore      *store,
       if (!g_str_equal (hash, entry->hash))
         {
           g_set_error (error, SRV_ERROR, SRV_ERROR_BAD_HASH,
-                       _("Entry %s#%" G_GINT64_FORMAT " does not match its hash; it was altered"),
+                       _("Entry %s#%" PRId64 " does not match its hash; it was altered"),
                        entry->branch, entry->seq);
           goto fail;
         }
@@ -902,7 +909,7 @@ srv_store_push (SrvStore      *store,
           if (g_strcmp0 (held, entry->hash) != 0)
             {
               g_set_error (error, SRV_ERROR, SRV_ERROR_CONFLICTING_ENTRY,
-                           _("The server holds another entry %s#%" G_GINT64_FORMAT "; "
+                           _("The server holds another entry %s#%" PRId64 "; "
                              "this branch's history has forked (restored from a backup?)"),
                            entry->branch, entry->seq);
               g_warning ("ALARM: branch %s pushed a conflicting entry at seq %" G_GINT64_FORMAT,
@@ -916,14 +923,14 @@ srv_store_push (SrvStore      *store,
         {
           result->expected_seq = acked + 1;
           g_set_error (error, SRV_ERROR, SRV_ERROR_SEQUENCE_GAP,
-                       _("Entry %s#%" G_GINT64_FORMAT " leaves a gap; the server expects seq %" G_GINT64_FORMAT),
+                       _("Entry %s#%" PRId64 " leaves a gap; the server expects seq %" PRId64),
                        entry->branch, entry->seq, acked + 1);
           goto fail;
         }
       if (!g_str_equal (entry->prev_hash, last_hash))
         {
           g_set_error (error, SRV_ERROR, SRV_ERROR_BROKEN_CHAIN,
-                       _("Entry %s#%" G_GINT64_FORMAT " does not follow the entry before it (prev_hash)"),
+                       _("Entry %s#%" PRId64 " does not follow the entry before it (prev_hash)"),
                        entry->branch, entry->seq);
           goto fail;
         }
@@ -1225,8 +1232,8 @@ srv_store_authorize (SrvStore   *store,
   if (available - held < amount)
     {
       g_set_error (error, SRV_ERROR, SRV_ERROR_INSUFFICIENT,
-                   _("Not enough: the member has %" G_GINT64_FORMAT " available chain-wide, %"
-                     G_GINT64_FORMAT " is asked"), available - held, amount);
+                   _("Not enough: the member has %" PRId64 " available chain-wide, %"
+                     PRId64 " is asked"), available - held, amount);
       goto fail;
     }
   if (!mdn_db_exec (store->db, error,
@@ -1269,8 +1276,9 @@ srv_store_exceptions (SrvStore   *store,
   json_object_set_array_member (out, "exceptions", list);
   stmt = mdn_db_query (store->db, error,
                        "SELECT x.id, x.member_id, m.card_no, x.entry_id, x.branch, x.account, x.amount, "
-                       "x.status, x.found_at, x.settled_at, x.settled_by FROM srv_exceptions x "
+                       "x.status, x.found_at, x.settled_at, x.settled_by, s.kind FROM srv_exceptions x "
                        "LEFT JOIN members m ON m.id = x.member_id "
+                       "LEFT JOIN entries s ON s.id = x.settled_by "
                        "WHERE ?1 IS NULL OR x.status = ?1 ORDER BY x.id", "s", status);
   if (stmt == NULL)
     return NULL;
@@ -1291,6 +1299,8 @@ srv_store_exceptions (SrvStore   *store,
         {
           json_object_set_string_member (o, "settled_at", mdn_db_col_text (stmt, 9));
           json_object_set_string_member (o, "settled_by", mdn_db_col_text (stmt, 10));
+          /* exception.write_off, or the entry (a deposit ...) that cleared it */
+          json_object_set_string_member (o, "settled_by_kind", mdn_db_col_text (stmt, 11));
         }
       json_array_add_object_element (list, o);
     }
@@ -1304,7 +1314,7 @@ srv_store_exceptions (SrvStore   *store,
 
 static const char *const figure_columns[] = {
   "sales_fen", "discount_fen", "refund_fen", "deposit_principal_fen", "deposit_bonus_fen",
-  "withdraw_fen", "members_issued",
+  "withdraw_fen", "members_issued", "written_off_fen",
 };
 
 static JsonObject *
@@ -1381,7 +1391,8 @@ srv_store_summary (SrvStore   *store,
   stmt = mdn_db_query (store->db, error,
                        "SELECT branch, SUM (sales_fen), SUM (discount_fen), SUM (refund_fen), "
                        "SUM (deposit_principal_fen), SUM (deposit_bonus_fen), SUM (withdraw_fen), "
-                       "SUM (members_issued) FROM srv_rollup_day WHERE business_date BETWEEN ?1 AND ?2 "
+                       "SUM (members_issued), SUM (written_off_fen) FROM srv_rollup_day "
+                       "WHERE business_date BETWEEN ?1 AND ?2 "
                        "AND (?3 IS NULL OR branch = ?3) GROUP BY branch",
                        "sss", from, to, branch_code);
   if (stmt == NULL)

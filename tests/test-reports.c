@@ -365,6 +365,63 @@ test_report_shift (void)
   g_assert_cmpuint (mdn_test_verify (b), ==, 0);
 }
 
+/* Names instead of codes: the day end lists staff by name, the header
+ * shows who is logged in by name. */
+static void
+test_staff_names (void)
+{
+  g_autoptr(MdnTestBranch) b = reports_branch ();
+  g_autoptr(MdnOpCtx) wang = NULL;
+  g_autoptr(JsonObject) r = NULL;
+  g_autoptr(GError) error = NULL;
+
+  json_object_unref (mdn_test_ok (b->admin, "{\"op\":\"staff.add\",\"code\":\"1001\",\"name\":\"小王\","
+                                  "\"role\":\"cashier\",\"password\":\"%s\"}", MDN_TEST_PASSWORD));
+  wang = mdn_op_ctx_new (b->store, "1001", MDN_TEST_PASSWORD, &error);
+  g_assert_no_error (error);
+  r = mdn_test_ok (wang, "{\"op\":\"staff.me\"}");
+  g_assert_cmpstr (mdn_test_str (r, "code"), ==, "1001");
+  g_assert_cmpstr (mdn_test_str (r, "name"), ==, "小王");
+  g_assert_cmpstr (mdn_test_str (r, "role"), ==, "cashier");
+  g_clear_pointer (&r, json_object_unref);
+
+  json_object_unref (mdn_test_ok (wang, "{\"op\":\"sale\",\"lines\":[{\"sku\":\"COLA\"}],"
+                                  "\"tenders\":[{\"type\":\"cash\",\"amount_fen\":300}]}"));
+  r = mdn_test_ok (wang, "{\"op\":\"report.shift\"}");
+  g_assert_cmpstr (mdn_test_str (sum_for (r, "by_staff", "staff", "1001"), "name"), ==, "小王");
+  assert_sum (r, "by_staff", "staff", "1001", 1, 300);
+  mdn_test_set_now (NULL);
+}
+
+/* What a scanner types: "exact" finds the SKU or barcode only. */
+static void
+test_search_exact (void)
+{
+  g_autoptr(MdnTestBranch) b = reports_branch ();
+  g_autoptr(JsonObject) r = NULL;
+
+  r = mdn_test_ok (b->admin, "{\"op\":\"product.search\",\"query\":\"6901234567890\",\"exact\":true}");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (r, "products")), ==, 1);
+  g_assert_cmpstr (mdn_test_str (element (r, "products", 0), "sku"), ==, "TEA");
+  g_assert_cmpstr (mdn_test_str (element (r, "products", 0), "match"), ==, "barcode");
+  g_clear_pointer (&r, json_object_unref);
+  r = mdn_test_ok (b->admin, "{\"op\":\"product.search\",\"query\":\"CUT\",\"exact\":true}");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (r, "products")), ==, 1);
+  g_assert_cmpstr (mdn_test_str (element (r, "products", 0), "match"), ==, "sku");
+  g_clear_pointer (&r, json_object_unref);
+  /* Without "exact", the names and SKUs containing it follow. */
+  r = mdn_test_ok (b->admin, "{\"op\":\"product.search\",\"query\":\"CUT\"}");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (r, "products")), ==, 2);
+  g_clear_pointer (&r, json_object_unref);
+  /* A name is not a code; an inactive product is not sold. */
+  r = mdn_test_ok (b->admin, "{\"op\":\"product.search\",\"query\":\"绿茶\",\"exact\":true}");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (r, "products")), ==, 0);
+  g_clear_pointer (&r, json_object_unref);
+  r = mdn_test_ok (b->admin, "{\"op\":\"product.search\",\"query\":\"OLD\",\"exact\":true}");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (r, "products")), ==, 0);
+  mdn_test_set_now (NULL);
+}
+
 /* report.sync_backlog ------------------------------------------------------------------ */
 
 static void
@@ -463,5 +520,7 @@ main (int argc, char **argv)
   g_test_add_func ("/pricing/preview/matches-sale", test_preview_matches_sale);
   g_test_add_func ("/reports/shift", test_report_shift);
   g_test_add_func ("/reports/sync-backlog", test_report_sync_backlog);
+  g_test_add_func ("/reports/staff-names", test_staff_names);
+  g_test_add_func ("/catalog/search/exact", test_search_exact);
   return g_test_run ();
 }

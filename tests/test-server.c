@@ -916,6 +916,92 @@ test_offline_overdraft (void)
   g_assert_cmpuint (mdn_test_verify (b2), ==, 0);
 }
 
+/* The same overdraft, settled by head office writing it off: only the HQ
+ * terminal may (a branch gets hq_only), a manager or admin, with a reason;
+ * the entry brings principal and bonus back to zero, the server settles the
+ * exception (settled_by_kind exception.write_off), the hold is lifted at
+ * both branches and the summary reports written_off_fen. */
+static void
+test_write_off (void)
+{
+  g_autoptr(Server) s = server_new (NULL);
+  g_autoptr(MdnTestBranch) hq = branch_new (s, "HQ", 0, TRUE);
+  g_autoptr(MdnTestBranch) b1 = branch_new (s, "B01", 1, FALSE);
+  g_autoptr(MdnTestBranch) b2 = branch_new (s, "B02", 2, FALSE);
+  g_autoptr(JsonObject) r = mdn_test_ok (b1->admin, "{\"op\":\"member.issue\",\"name\":\"M\",\"phone\":\"13800000001\",\"deposit\":\"100.00\"}");
+  g_autofree char *member = g_strdup (mdn_test_str (r, "member_id"));
+  g_autofree char *card = g_strdup (mdn_test_str (r, "card_no"));
+  g_autofree char *path = NULL;
+  g_autoptr(JsonObject) out = NULL;
+  JsonObject *x, *chain;
+
+  sync_ok (b1);
+  sync_ok (b2);
+  g_clear_pointer (&r, json_object_unref);
+  r = mdn_test_ok (b1->admin, "{\"op\":\"member.withdraw\",\"card\":\"%s\",\"amount\":\"80.00\"}", card);
+  g_clear_pointer (&r, json_object_unref);
+  r = mdn_test_ok (b2->admin, "{\"op\":\"member.withdraw\",\"card\":\"%s\",\"amount\":\"80.00\"}", card);
+  sync_ok (b1);
+  sync_ok (b2);
+  sync_ok (b1);
+  sync_ok (hq);
+  g_assert_true (mdn_sync_member_on_hold (b1->store, member));
+  g_assert_true (mdn_sync_member_on_hold (b2->store, member));
+  g_assert_true (mdn_sync_member_on_hold (hq->store, member));
+  g_assert_cmpint (balance (hq, card), ==, -6000);
+
+  /* Not at a branch, not without a reason, not on stale figures, not by a cashier. */
+  mdn_test_fails (b1->admin, "hq_only",
+                "{\"op\":\"exception.write_off\",\"card\":\"%s\",\"reason\":\"x\"}", card);
+  mdn_test_fails (hq->admin, "invalid_argument", "{\"op\":\"exception.write_off\",\"card\":\"%s\"}", card);
+  mdn_test_fails (hq->admin, "invalid_argument",
+                "{\"op\":\"exception.write_off\",\"card\":\"%s\",\"reason\":\"  \"}", card);
+  mdn_test_fails (hq->admin, "invalid_argument",
+                "{\"op\":\"exception.write_off\",\"card\":\"%s\",\"reason\":\"x\",\"amount\":\"50.00\"}", card);
+  g_clear_pointer (&r, json_object_unref);
+  {
+    g_autoptr(MdnOpCtx) cashier = mdn_test_staff (hq, "c1", "cashier");
+
+    mdn_test_fails (cashier, "permission_denied",
+                    "{\"op\":\"exception.write_off\",\"card\":\"%s\",\"reason\":\"x\"}", card);
+  }
+  g_clear_pointer (&r, json_object_unref);
+  r = mdn_test_ok (hq->admin, "{\"op\":\"exception.write_off\",\"card\":\"%s\",\"amount\":\"60.00\","
+                   "\"reason\":\"两店离线重复取款，总部核销\"}", card);
+  g_assert_cmpint (mdn_test_int (r, "written_off_fen"), ==, 6000);
+  g_assert_cmpint (balance (hq, card), ==, 0);
+  /* Nothing left to write off. */
+  mdn_test_fails (hq->admin, "invalid_argument",
+                "{\"op\":\"exception.write_off\",\"card\":\"%s\",\"reason\":\"again\"}", card);
+  sync_ok (hq);
+  sync_ok (b1);
+  sync_ok (b2);
+  g_assert_false (mdn_sync_member_on_hold (b1->store, member));
+  g_assert_false (mdn_sync_member_on_hold (b2->store, member));
+  g_assert_false (mdn_sync_member_on_hold (hq->store, member));
+  g_assert_cmpint (balance (b1, card), ==, 0);
+  g_assert_cmpint (balance (b2, card), ==, 0);
+
+  g_assert_cmpuint (http (s, "GET", "/api/v1/exceptions", s->hq_token, NULL, 0, &out), ==, 200);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (out, "exceptions")), ==, 1);
+  x = json_array_get_object_element (json_object_get_array_member (out, "exceptions"), 0);
+  g_assert_cmpstr (json_object_get_string_member (x, "status"), ==, "settled");
+  g_assert_cmpstr (json_object_get_string_member (x, "settled_by_kind"), ==, "exception.write_off");
+
+  path = g_strdup ("/api/v1/reports/summary?from=2000-01-01&to=2099-12-31");
+  g_clear_pointer (&out, json_object_unref);
+  g_assert_cmpuint (http (s, "GET", path, s->hq_token, NULL, 0, &out), ==, 200);
+  chain = json_object_get_object_member (out, "chain");
+  g_assert_cmpint (json_object_get_int_member (chain, "written_off_fen"), ==, 6000);
+  g_assert_cmpint (json_object_get_int_member (chain, "withdraw_fen"), ==, 16000);
+  /* 100 in, 160 out, 60 written off: nothing owed either way. */
+  g_assert_cmpint (json_object_get_int_member (chain, "liability_fen"), ==, 0);
+
+  g_assert_cmpuint (mdn_test_verify (hq), ==, 0);
+  g_assert_cmpuint (mdn_test_verify (b1), ==, 0);
+  g_assert_cmpuint (mdn_test_verify (b2), ==, 0);
+}
+
 /* sync --watch at B02 sees B01's top-up within a second or two (WebSocket). */
 static void
 test_watch (void)
@@ -962,6 +1048,7 @@ main (int argc, char **argv)
   g_test_add_func ("/server/sync/restored-backup", test_restored_backup);
   g_test_add_func ("/server/members/authorize", test_authorize);
   g_test_add_func ("/server/members/offline-overdraft", test_offline_overdraft);
+  g_test_add_func ("/server/members/write-off", test_write_off);
   g_test_add_func ("/server/sync/watch", test_watch);
   return g_test_run ();
 }

@@ -423,9 +423,27 @@ pos_checkout_scan (PosCheckout *self,
       g_clear_error (&error);
     }
 
-  /* 2. A product barcode or SKU; 3. a name. */
+  /* 2. A product barcode or SKU: index lookups only, so a scan costs the
+     same among 100 or 100,000 products. */
   args = json_object_new ();
   json_object_set_string_member (args, "query", code);
+  json_object_set_boolean_member (args, "exact", TRUE);
+  found = pos_session_run (self->session, "product.search", args, &error);
+  if (found == NULL)
+    {
+      show_gerror (self, error);
+      return;
+    }
+  products = json_object_get_array_member (found, "products");
+  if (products && json_array_get_length (products) > 0)
+    {
+      add_product (self, json_array_get_object_element (products, 0), qty);
+      return;
+    }
+  g_clear_pointer (&found, json_object_unref);
+
+  /* 3. A name, or part of one. */
+  json_object_remove_member (args, "exact");
   json_object_set_int_member (args, "limit", 30);
   found = pos_session_run (self->session, "product.search", args, &error);
   if (found == NULL)

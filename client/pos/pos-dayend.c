@@ -37,6 +37,19 @@ same (const char *s)
   return s;
 }
 
+/* A row's title: a staff member by name and code, the rest by label. */
+static char *
+row_title (JsonObject *s,
+           const char *key,
+           LabelFunc   label)
+{
+  const char *name = pos_json_str (s, "name", NULL);
+
+  if (name && *name && g_strcmp0 (name, pos_json_str (s, key, NULL)) != 0)
+    return g_strdup_printf ("%s %s", name, pos_json_str (s, key, ""));
+  return g_strdup (label (pos_json_str (s, key, "")));
+}
+
 static void
 fill (GtkWidget  *list,
       JsonArray  *sums,
@@ -57,8 +70,10 @@ fill (GtkWidget  *list,
                                                               pos_json_int (s, "count", 0)),
                                                 pos_json_int (s, "count", 0));
       GtkWidget *l = gtk_label_new (amount);
+      g_autofree char *title = row_title (s, key, label);
+      g_autofree char *markup = g_markup_escape_text (title, -1);
 
-      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), label (pos_json_str (s, key, "")));
+      adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), markup);
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), count);
       gtk_widget_add_css_class (l, "title-4");
       gtk_widget_add_css_class (l, "numeric");
@@ -99,10 +114,17 @@ reload (PosDayEnd *self)
       gtk_label_set_text (GTK_LABEL (self->title_label), hint);
       return;
     }
-  title = mine ? g_strdup_printf (_("Shift of %s, %s"), pos_session_get_staff (self->session),
-                                  pos_json_str (self->report, "date", ""))
-               : g_strdup_printf (_("Branch %s, %s"), pos_json_str (self->report, "branch", ""),
-                                  pos_json_str (self->report, "date", ""));
+  if (mine)
+    {
+      g_autoptr(JsonObject) none = json_object_new ();
+      g_autoptr(JsonObject) me = pos_session_run (self->session, "staff.me", none, NULL);
+
+      title = g_strdup_printf (_("Shift of %s, %s"), pos_json_str (me, "name", pos_session_get_staff (self->session)),
+                               pos_json_str (self->report, "date", ""));
+    }
+  else
+    title = g_strdup_printf (_("Branch %s, %s"), pos_session_get_store (self->session)->branch_name,
+                             pos_json_str (self->report, "date", ""));
   net = pos_money (pos_json_int (self->report, "net_fen", 0));
   count = g_strdup_printf (_("Money taken, net of refunds and withdrawals · %" PRId64 " transactions"),
                            pos_json_int (self->report, "entries", 0));
@@ -141,9 +163,8 @@ print_action (GtkWidget *widget, const char *name, GVariant *param)
       for (guint i = 0; sums && i < json_array_get_length (sums); i++)
         {
           JsonObject *s = json_array_get_object_element (sums, i);
-          g_autofree char *left = g_strdup_printf ("  %s ×%" PRId64,
-                                                   parts[p].label (pos_json_str (s, parts[p].key, "")),
-                                                   pos_json_int (s, "count", 0));
+          g_autofree char *title = row_title (s, parts[p].key, parts[p].label);
+          g_autofree char *left = g_strdup_printf ("  %s ×%" PRId64, title, pos_json_int (s, "count", 0));
           pos_receipt_add_money (r, left, pos_json_int (s, "amount_fen", 0));
         }
       pos_receipt_add_rule (r);

@@ -412,6 +412,7 @@ pos_kind_label (const char *kind)
     { "sale.return", N_("Return") },
     { "package.consume", N_("Package use") },
     { "package.buy", N_("Package bought") },
+    { "timed.start", N_("Timed session started") },
     { "timed.stop", N_("Timed session") },
     { "points.redeem", N_("Points redeemed") },
     { "points.adjust", N_("Points adjusted") },

@@ -97,7 +97,7 @@ tile_new (PosTimed   *self,
       elapsed = gtk_label_new ("—");
       gtk_widget_add_css_class (elapsed, "title-2");
       gtk_widget_add_css_class (elapsed, "dim-label");
-      charge = gtk_label_new (pos_json_str (resource, "plan", ""));
+      charge = gtk_label_new (pos_json_str (resource, "plan_name", pos_json_str (resource, "plan", "")));
       gtk_widget_add_css_class (charge, "dim-label");
     }
   gtk_label_set_xalign (GTK_LABEL (state), 0);
@@ -218,7 +218,8 @@ start (PosTimed   *self,
   PosForm *form = pos_form_new (GTK_WIDGET (self), _("Start"), _("_Start"));
   g_autofree char *body = g_strdup_printf (_("%s, billed by plan %s. Scan a member card to bill "
                                              "at the member's price, or leave it empty."),
-                                           pos_json_str (resource, "name", ""), pos_json_str (resource, "plan", ""));
+                                           pos_json_str (resource, "name", ""),
+                                           pos_json_str (resource, "plan_name", pos_json_str (resource, "plan", "")));
 
   pos_form_set_body (form, body);
   pos_form_add_field (form, "card", _("Member card (optional)"), POS_FIELD_TEXT, NULL);

@@ -22,6 +22,7 @@ struct _PosWindow
   guint       sync_timer;
   gboolean    syncing;
   gboolean    sync_again;    /* linked anew while a sync was running */
+  const char *sync_state;    /* standalone | connecting | online | offline */
   GCancellable *cancellable;
   GDateTime  *last_sync;
   GDateTime  *offline_since;
@@ -147,6 +148,7 @@ show_sync (PosWindow *self)
     {
       gtk_image_set_from_icon_name (GTK_IMAGE (self->sync_icon), "network-offline-symbolic");
       gtk_label_set_text (GTK_LABEL (self->sync_label), _("Standalone"));
+      self->sync_state = "standalone";
       gtk_label_set_text (GTK_LABEL (self->sync_detail),
                           _("This counter is not linked to a head-office server. "
                             "Everything is kept here and is sent once it is linked."));
@@ -157,6 +159,7 @@ show_sync (PosWindow *self)
     {
       gtk_image_set_from_icon_name (GTK_IMAGE (self->sync_icon), "network-idle-symbolic");
       gtk_label_set_text (GTK_LABEL (self->sync_label), _("Connecting…"));
+      self->sync_state = "connecting";
       detail = g_strdup_printf (_("Linked to %s; connecting to head office. %" PRId64 " entries waiting."),
                                 pos_json_str (backlog, "url", ""), waiting);
     }
@@ -168,6 +171,7 @@ show_sync (PosWindow *self)
 
       gtk_image_set_from_icon_name (GTK_IMAGE (self->sync_icon), "network-transmit-receive-symbolic");
       gtk_label_set_text (GTK_LABEL (self->sync_label), label);
+      self->sync_state = "online";
       detail = g_strdup_printf (_("Linked to %s. Last synced at %s; %" PRId64 " entries waiting."),
                                 pos_json_str (backlog, "url", ""), at, waiting);
     }
@@ -178,6 +182,7 @@ show_sync (PosWindow *self)
 
       gtk_image_set_from_icon_name (GTK_IMAGE (self->sync_icon), "network-offline-symbolic");
       gtk_label_set_text (GTK_LABEL (self->sync_label), label);
+      self->sync_state = "offline";
       detail = g_strdup_printf (_("Head office (%s) can't be reached: %s\nSelling goes on: the %" PRId64
                                   " entries waiting are sent when the server answers. Member balances "
                                   "can be spent offline only up to each card's offline allowance."),
@@ -252,6 +257,12 @@ const char *
 pos_window_get_sync_status (PosWindow *self)
 {
   return gtk_label_get_text (GTK_LABEL (self->sync_label));
+}
+
+const char *
+pos_window_get_sync_state (PosWindow *self)
+{
+  return self->sync_state ? self->sync_state : "standalone";
 }
 
 /* Server link (admin) ------------------------------------------------------ */
@@ -354,8 +365,13 @@ refresh_staff (PosWindow *self)
 
   if (staff && store)
     {
-      g_autofree char *text = g_strdup_printf ("%s · %s", store->branch_name, staff);
+      g_autoptr(JsonObject) args = json_object_new ();
+      g_autoptr(JsonObject) me = pos_session_run (self->session, "staff.me", args, NULL);
+      g_autofree char *text = g_strdup_printf ("%s · %s", store->branch_name,
+                                               pos_json_str (me, "name", staff));
+
       gtk_label_set_text (GTK_LABEL (self->staff_label), text);
+      gtk_widget_set_tooltip_text (self->staff_label, staff);
     }
 }
 

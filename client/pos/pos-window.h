@@ -28,6 +28,8 @@ GtkWidget  *pos_window_get_login      (PosWindow      *self);
 GtkWidget  *pos_window_get_setup      (PosWindow      *self);
 /* The sync status in the header: "Standalone", "Online", "Offline since …". */
 const char *pos_window_get_sync_status (PosWindow     *self);
+/* The same as a word for tests: standalone, connecting, online or offline. */
+const char *pos_window_get_sync_state (PosWindow      *self);
 
 /* Walks up from any widget of the window. */
 PosWindow  *pos_window_from_widget    (GtkWidget      *widget);
