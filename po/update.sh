@@ -10,7 +10,7 @@ cd "$(dirname "$0")/.."
   grep -l 'translatable="yes"' client/pos/*.ui 2>/dev/null || true
 } | sort -u > po/POTFILES.in
 
-xgettext --from-code=UTF-8 --package-name=mendian -k_ -kN_ -kC_:1c,2 -kNC_:1c,2 \
+xgettext --from-code=UTF-8 --package-name=mendian -k_ -kN_ -kC_:1c,2 -kNC_:1c,2 -kg_dngettext:2,3 -kngettext:1,2 \
   --add-comments=TRANSLATORS -f po/POTFILES.in -o po/mendian.pot
 msgmerge --quiet --update --backup=none --no-fuzzy-matching po/zh_CN.po po/mendian.pot
 python3 po/tools/fill.py po/zh_CN.po po/tools/zh_CN-*.tsv || true

@@ -30,6 +30,25 @@ while i < len(lines):
         while i < len(lines) and lines[i].startswith('"'):
             mid.append(lines[i]); i += 1
         sid = unquote(mid)
+        if lines[i].startswith("msgid_plural "):
+            # Chinese has one form: msgstr[0] from the singular's entry.
+            out.append("msgid " + quote(sid))
+            out.append(lines[i]); i += 1
+            while i < len(lines) and lines[i].startswith('"'):
+                out.append(lines[i]); i += 1
+            while i < len(lines) and lines[i].startswith("msgstr["):
+                cur = unquote([lines[i].split(" ", 1)[1]])
+                if lines[i].startswith("msgstr[0]") and not cur:
+                    if sid in table:
+                        cur = table[sid]
+                    else:
+                        missing += 1
+                        sys.stderr.write("untranslated: %s\n" % sid)
+                out.append(lines[i].split(" ", 1)[0] + " " + quote(cur))
+                i += 1
+                while i < len(lines) and lines[i].startswith('"'):
+                    i += 1
+            continue
         # msgstr
         assert lines[i].startswith("msgstr ")
         mstr = [lines[i][7:]]
