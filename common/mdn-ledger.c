@@ -460,13 +460,23 @@ mdn_entry_load (MdnDb      *db,
   return g_steal_pointer (&entry);
 }
 
+/* A member's balance deltas within one entry, applied with one UPDATE. */
+typedef struct
+{
+  const char *member_id;
+  gint64      principal;
+  gint64      bonus;
+  gint64      points;
+} MemberDelta;
+
 static gboolean
 apply_movement (MdnDb       *db,
                 MdnEntry    *entry,
                 MdnMovement *m,
+                GArray      *member_deltas,
                 GError     **error)
 {
-  const char *sql = NULL;
+  MemberDelta *d = NULL;
 
   if (g_str_equal (m->account, "stock"))
     return mdn_db_exec (db, error,
@@ -479,23 +489,52 @@ apply_movement (MdnDb       *db,
                         "VALUES (?, ?, ?, ?, ?) ON CONFLICT (member_id, item, lot) "
                         "DO UPDATE SET remaining = remaining + excluded.remaining",
                         "ssssi", m->member_id, m->item, m->lot, m->expires_on, m->delta);
+
+  if (m->member_id == NULL)
+    return bad_entry ("movement without a member", error);
+  for (guint i = 0; i < member_deltas->len && d == NULL; i++)
+    if (g_str_equal (g_array_index (member_deltas, MemberDelta, i).member_id, m->member_id))
+      d = &g_array_index (member_deltas, MemberDelta, i);
+  if (d == NULL)
+    {
+      MemberDelta zero = { m->member_id, 0, 0, 0 };
+
+      g_array_append_val (member_deltas, zero);
+      d = &g_array_index (member_deltas, MemberDelta, member_deltas->len - 1);
+    }
   if (g_str_equal (m->account, "principal"))
-    sql = "UPDATE members SET principal_fen = principal_fen + ? WHERE id = ?";
+    d->principal += m->delta;
   else if (g_str_equal (m->account, "bonus"))
-    sql = "UPDATE members SET bonus_fen = bonus_fen + ? WHERE id = ?";
+    d->bonus += m->delta;
   else if (g_str_equal (m->account, "points"))
-    sql = "UPDATE members SET points = points + ? WHERE id = ?";
+    d->points += m->delta;
   else
     return bad_entry ("account", error);
+  return TRUE;
+}
 
-  if (!mdn_db_exec (db, error, sql, "is", m->delta, m->member_id))
-    return FALSE;
-  if (sqlite3_changes (mdn_db_handle (db)) != 1)
+static gboolean
+apply_member_deltas (MdnDb    *db,
+                     MdnEntry *entry,
+                     GArray   *member_deltas,
+                     GError  **error)
+{
+  for (guint i = 0; i < member_deltas->len; i++)
     {
-      g_set_error (error, MDN_ERROR, MDN_ERROR_UNKNOWN_CARD,
-                   _("Entry %s moves the balance of member %s, who is not known here"),
-                   entry->id, m->member_id ? m->member_id : "?");
-      return FALSE;
+      MemberDelta *d = &g_array_index (member_deltas, MemberDelta, i);
+
+      if (!mdn_db_exec (db, error,
+                        "UPDATE members SET principal_fen = principal_fen + ?, bonus_fen = bonus_fen + ?, "
+                        "points = points + ? WHERE id = ?",
+                        "iiis", d->principal, d->bonus, d->points, d->member_id))
+        return FALSE;
+      if (sqlite3_changes (mdn_db_handle (db)) != 1)
+        {
+          g_set_error (error, MDN_ERROR, MDN_ERROR_UNKNOWN_CARD,
+                       _("Entry %s moves the balance of member %s, who is not known here"),
+                       entry->id, d->member_id);
+          return FALSE;
+        }
     }
   return TRUE;
 }
@@ -509,6 +548,7 @@ mdn_ledger_apply (MdnDb    *db,
 {
   const MdnKindDef *kind;
   g_autofree char *body = NULL;
+  g_autoptr(GArray) member_deltas = NULL;
 
   g_return_val_if_fail (mdn_db_in_transaction (db), FALSE);
 
@@ -534,6 +574,7 @@ mdn_ledger_apply (MdnDb    *db,
   if (kind->apply && !kind->apply (db, entry, error))
     return FALSE;
 
+  member_deltas = g_array_new (FALSE, FALSE, sizeof (MemberDelta));
   for (guint i = 0; i < entry->movements->len; i++)
     {
       MdnMovement *m = &g_array_index (entry->movements, MdnMovement, i);
@@ -544,10 +585,10 @@ mdn_ledger_apply (MdnDb    *db,
                         "sisssssi", entry->id, (gint64) i, m->member_id, m->account, m->item,
                         m->lot, m->expires_on, m->delta))
         return FALSE;
-      if (!apply_movement (db, entry, m, error))
+      if (!apply_movement (db, entry, m, member_deltas, error))
         return FALSE;
     }
-  return TRUE;
+  return apply_member_deltas (db, entry, member_deltas, error);
 }
 
 /* Gives @entry its identity and place in this branch's chain, then applies it. */
