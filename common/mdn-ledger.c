@@ -539,26 +539,15 @@ apply_member_deltas (MdnDb    *db,
   return TRUE;
 }
 
-/* The one apply path: store the entry and its movements and update every
- * projection. Runs inside the caller's transaction. */
+/* Stores the entry and its movement rows, projecting nothing. */
 gboolean
-mdn_ledger_apply (MdnDb    *db,
+mdn_ledger_store (MdnDb    *db,
                   MdnEntry *entry,
                   GError  **error)
 {
-  const MdnKindDef *kind;
   g_autofree char *body = NULL;
-  g_autoptr(GArray) member_deltas = NULL;
 
   g_return_val_if_fail (mdn_db_in_transaction (db), FALSE);
-
-  kind = mdn_ledger_lookup_kind (entry->kind);
-  if (kind == NULL)
-    {
-      g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
-                   _("Unknown entry kind “%s”"), entry->kind);
-      return FALSE;
-    }
 
   /* The body bytes the hash was computed over, when it was. */
   if (entry->canonical_body == NULL)
@@ -571,10 +560,6 @@ mdn_ledger_apply (MdnDb    *db,
                     entry->prev_hash, entry->hash))
     return FALSE;
 
-  if (kind->apply && !kind->apply (db, entry, error))
-    return FALSE;
-
-  member_deltas = g_array_new (FALSE, FALSE, sizeof (MemberDelta));
   for (guint i = 0; i < entry->movements->len; i++)
     {
       MdnMovement *m = &g_array_index (entry->movements, MdnMovement, i);
@@ -585,9 +570,40 @@ mdn_ledger_apply (MdnDb    *db,
                         "sisssssi", entry->id, (gint64) i, m->member_id, m->account, m->item,
                         m->lot, m->expires_on, m->delta))
         return FALSE;
-      if (!apply_movement (db, entry, m, member_deltas, error))
-        return FALSE;
     }
+  return TRUE;
+}
+
+/* The one apply path: store the entry and its movements and update every
+ * projection. Runs inside the caller's transaction. */
+gboolean
+mdn_ledger_apply (MdnDb    *db,
+                  MdnEntry *entry,
+                  GError  **error)
+{
+  const MdnKindDef *kind;
+  g_autoptr(GArray) member_deltas = NULL;
+
+  g_return_val_if_fail (mdn_db_in_transaction (db), FALSE);
+
+  kind = mdn_ledger_lookup_kind (entry->kind);
+  if (kind == NULL)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                   _("Unknown entry kind “%s”"), entry->kind);
+      return FALSE;
+    }
+
+  if (!mdn_ledger_store (db, entry, error))
+    return FALSE;
+  if (kind->apply && !kind->apply (db, entry, error))
+    return FALSE;
+
+  member_deltas = g_array_new (FALSE, FALSE, sizeof (MemberDelta));
+  for (guint i = 0; i < entry->movements->len; i++)
+    if (!apply_movement (db, entry, &g_array_index (entry->movements, MdnMovement, i),
+                         member_deltas, error))
+      return FALSE;
   return apply_member_deltas (db, entry, member_deltas, error);
 }
 

@@ -68,6 +68,9 @@ gboolean    mdn_ledger_append       (MdnStore    *store,
                                      MdnOpCtx    *ctx,
                                      MdnEntry    *entry,
                                      GError     **error);
+gboolean    mdn_ledger_store        (MdnDb       *db,
+                                     MdnEntry    *entry,
+                                     GError     **error);
 gboolean    mdn_ledger_apply        (MdnDb       *db,
                                      MdnEntry    *entry,
                                      GError     **error);

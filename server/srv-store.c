@@ -485,39 +485,6 @@ srv_store_auth_hq (SrvStore   *store,
 
 /* Push ------------------------------------------------------------------------ */
 
-#define ENTRY_COLUMNS "id, branch, seq, kind, at, business_date, staff, member_id, body, prev_hash, hash"
-
-/* Stores an entry and its movements without projecting them: a branch's own
- * master data, and entries that only touch the branch's local state
- * (stock, its sessions), stay in its chain and out of the chain's tables. */
-static gboolean
-store_only (MdnDb    *db,
-            MdnEntry *entry,
-            GError  **error)
-{
-  g_autofree char *body = entry->canonical_body ? NULL : mdn_json_object_canonical (entry->body);
-
-  if (!mdn_db_exec (db, error,
-                    "INSERT INTO entries (" ENTRY_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    "ssissssssss", entry->id, entry->branch, entry->seq, entry->kind, entry->at,
-                    entry->business_date, entry->staff, entry->member_id,
-                    body ? body : entry->canonical_body,
-                    entry->prev_hash, entry->hash))
-    return FALSE;
-  for (guint i = 0; i < entry->movements->len; i++)
-    {
-      MdnMovement *m = &g_array_index (entry->movements, MdnMovement, i);
-
-      if (!mdn_db_exec (db, error,
-                        "INSERT INTO movements (entry_id, idx, member_id, account, item, lot, expires_on, delta) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                        "sisssssi", entry->id, (gint64) i, m->member_id, m->account, m->item,
-                        m->lot, m->expires_on, m->delta))
-        return FALSE;
-    }
-  return TRUE;
-}
-
 static gint64
 body_int (MdnEntry   *entry,
           const char *name)
@@ -785,7 +752,7 @@ apply_pushed (SrvStore  *store,
       if (!mdn_db_exec (store->db, error, "INSERT INTO srv_feed (entry_id) VALUES (?)", "s", entry->id))
         return FALSE;
     }
-  else if (!store_only (store->db, entry, error))
+  else if (!mdn_ledger_store (store->db, entry, error))
     return FALSE;
 
   rollup_entry (batch, entry, shared);
