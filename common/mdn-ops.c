@@ -23,6 +23,7 @@ static const MdnOpDef *const op_tables[] = {
   mdn_report_ops,
   mdn_pricing_ops,
   mdn_exception_ops,
+  mdn_sync_ops,
 };
 
 const char *
@@ -232,7 +233,10 @@ mdn_ops_run (MdnOpCtx   *ctx,
   ctx->role = role;
   if (role < def->min_role)
     {
-      if (role == MDN_ROLE_CASHIER)
+      if (role == MDN_ROLE_CASHIER && def->min_role == MDN_ROLE_ADMIN)
+        g_set_error (error, MDN_ERROR, MDN_ERROR_PERMISSION_DENIED,
+                     _("A cashier may not do “%s”; ask an administrator"), name);
+      else if (role == MDN_ROLE_CASHIER)
         g_set_error (error, MDN_ERROR, MDN_ERROR_PERMISSION_DENIED,
                      _("A cashier may not do “%s”; ask a manager"), name);
       else

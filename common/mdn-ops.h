@@ -76,6 +76,7 @@ extern const MdnKindDef mdn_timed_kinds[];
 extern const MdnKindDef mdn_points_kinds[];
 extern const MdnOpDef mdn_exception_ops[];
 extern const MdnKindDef mdn_exception_kinds[];
+extern const MdnOpDef mdn_sync_ops[];
 
 MdnOpCtx       *mdn_op_ctx_new      (MdnStore    *store,
                                      const char  *staff,

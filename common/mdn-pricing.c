@@ -1,7 +1,8 @@
-/* mdn-pricing.c: the read-only pricing of a cart ("sale.preview"): the
- * lines, member discount, total and points the "sale" operation would
- * write, computed in a read transaction, so a front end can show them on
- * every change of the cart without the write lock. See mdn-pricing.h. */
+/* mdn-pricing.c: the one pricing of a sale's lines. "sale" prices its cart
+ * here before taking the payment; "sale.preview" prices the same cart in a
+ * read transaction, so a front end can show the lines, member discount,
+ * total and points on every change of the cart without the write lock; a
+ * return gives back what the same line rule charged. See mdn-pricing.h. */
 #define G_LOG_DOMAIN "mdn-pricing"
 
 #include <glib/gi18n-lib.h>
@@ -22,9 +23,9 @@ line_clear (gpointer data)
   g_clear_pointer (&l->product, mdn_product_free);
 }
 
-static gboolean
-check_qty (gint64   qty,
-           GError **error)
+gboolean
+mdn_pricing_check_qty (gint64   qty,
+                       GError **error)
 {
   if (qty < 1 || qty > QTY_MAX)
     {
@@ -35,15 +36,16 @@ check_qty (gint64   qty,
   return TRUE;
 }
 
-GArray *
-mdn_pricing_parse_lines (MdnOpCtx   *ctx,
-                         JsonObject *args,
-                         GError    **error)
+/* lines: [{sku, qty}] → an array of MdnPricedLine, not yet priced. */
+static GArray *
+parse_lines (MdnOpCtx   *ctx,
+             JsonObject *args,
+             GError    **error)
 {
   g_autoptr(GArray) lines = g_array_new (FALSE, TRUE, sizeof (MdnPricedLine));
   JsonArray *list;
 
-  g_return_val_if_fail (ctx != NULL && args != NULL, NULL);
+  g_assert (ctx != NULL && args != NULL);
 
   g_array_set_clear_func (lines, line_clear);
   list = mdn_args_array (args, "lines", TRUE, error);
@@ -66,7 +68,7 @@ mdn_pricing_parse_lines (MdnOpCtx   *ctx,
       if (o == NULL ||
           !mdn_args_string (o, "sku", TRUE, &sku, error) ||
           !mdn_args_int (o, "qty", FALSE, &qty, error) ||
-          !check_qty (qty, error))
+          !mdn_pricing_check_qty (qty, error))
         return NULL;
       p = mdn_product_find (ctx->db, sku, error);
       if (p == NULL)
@@ -83,7 +85,7 @@ mdn_pricing_parse_lines (MdnOpCtx   *ctx,
       if (line)
         {
           line->qty += qty;
-          if (!check_qty (line->qty, error))
+          if (!mdn_pricing_check_qty (line->qty, error))
             return NULL;
         }
       else
@@ -96,12 +98,35 @@ mdn_pricing_parse_lines (MdnOpCtx   *ctx,
   return g_steal_pointer (&lines);
 }
 
+/* round_half_up (unit × qty × percent / 100): what a line costs. A return
+ * gives back the cost of all units returned after it less the cost of those
+ * returned before, so returning a whole line gives back its amount. */
 gboolean
-mdn_pricing_price_lines (MdnCheckout *co,
-                         GArray      *lines,
-                         GError     **error)
+mdn_pricing_line_cost (gint64   unit_price_fen,
+                       gint64   qty,
+                       gint64   percent,
+                       gint64  *list_fen,
+                       gint64  *amount_fen,
+                       GError **error)
 {
-  g_return_val_if_fail (co != NULL && lines != NULL, FALSE);
+  gint64 list;
+
+  g_return_val_if_fail (amount_fen != NULL, FALSE);
+
+  if (!mdn_money_mul (unit_price_fen, qty, &list, error) ||
+      !mdn_money_percent (list, percent, amount_fen, error))
+    return FALSE;
+  if (list_fen)
+    *list_fen = list;
+  return TRUE;
+}
+
+static gboolean
+price_lines (MdnCheckout *co,
+             GArray      *lines,
+             GError     **error)
+{
+  g_assert (co != NULL && lines != NULL);
 
   for (guint i = 0; i < lines->len; i++)
     {
@@ -114,13 +139,55 @@ mdn_pricing_price_lines (MdnCheckout *co,
           return FALSE;
         }
       l->percent = l->product->no_discount ? 100 : mdn_checkout_percent (co);
-      if (!mdn_money_mul (l->product->price_fen, l->qty, &l->list_fen, error) ||
-          !mdn_money_percent (l->list_fen, l->percent, &l->amount_fen, error) ||
+      if (!mdn_pricing_line_cost (l->product->price_fen, l->qty, l->percent, &l->list_fen, &l->amount_fen, error) ||
           !mdn_money_add (co->list_total_fen, l->list_fen, &co->list_total_fen, error) ||
           !mdn_money_add (co->total_fen, l->amount_fen, &co->total_fen, error))
         return FALSE;
     }
   return TRUE;
+}
+
+/* The cart of a "sale" (or its preview): its lines, then its card, read
+ * and priced in that order, so both refuse the same cart the same way. */
+GArray *
+mdn_pricing_price_cart (MdnCheckout *co,
+                        MdnOpCtx    *ctx,
+                        JsonObject  *args,
+                        GError     **error)
+{
+  g_autoptr(MdnMember) m = NULL;
+  g_autoptr(GArray) lines = NULL;
+
+  g_return_val_if_fail (co != NULL && ctx != NULL && args != NULL, NULL);
+
+  lines = parse_lines (ctx, args, error);
+  if (lines == NULL ||
+      !mdn_selling_card (ctx, args, &m, error) ||
+      !mdn_checkout_init (co, ctx, "sale", g_steal_pointer (&m), error) ||
+      !price_lines (co, lines, error))
+    return NULL;
+  return g_steal_pointer (&lines);
+}
+
+JsonObject *
+mdn_pricing_line_json (const MdnPricedLine *l,
+                       guint                index)
+{
+  JsonObject *o;
+
+  g_return_val_if_fail (l != NULL && l->product != NULL, NULL);
+
+  o = json_object_new ();
+  json_object_set_int_member (o, "line", index + 1);
+  json_object_set_string_member (o, "sku", l->product->sku);
+  json_object_set_string_member (o, "name", l->product->name);
+  json_object_set_string_member (o, "kind", l->product->kind);
+  json_object_set_int_member (o, "qty", l->qty);
+  json_object_set_int_member (o, "unit_price_fen", l->product->price_fen);
+  json_object_set_int_member (o, "percent", l->percent);
+  json_object_set_int_member (o, "list_fen", l->list_fen);
+  json_object_set_int_member (o, "amount_fen", l->amount_fen);
+  return o;
 }
 
 /* {lines: [{sku, qty}], card?} → {lines, list_total_fen, total_fen,
@@ -134,42 +201,21 @@ op_sale_preview (MdnOpCtx   *ctx,
                  GError    **error)
 {
   g_auto(MdnCheckout) co = { 0 };
-  g_autoptr(MdnMember) m = NULL;
   g_autoptr(GArray) lines = NULL;
   JsonArray *out;
-  gint64 points = 0;
 
-  lines = mdn_pricing_parse_lines (ctx, args, error);
-  if (lines == NULL ||
-      !mdn_selling_card (ctx, args, &m, error) ||
-      !mdn_checkout_init (&co, ctx, "sale", g_steal_pointer (&m), error) ||
-      !mdn_pricing_price_lines (&co, lines, error))
+  lines = mdn_pricing_price_cart (&co, ctx, args, error);
+  if (lines == NULL)
     return FALSE;
-  if (co.level)
-    points = mdn_points_for (co.total_fen, co.level->points_per_yuan);
 
   out = json_array_new ();
   for (guint i = 0; i < lines->len; i++)
-    {
-      MdnPricedLine *l = &g_array_index (lines, MdnPricedLine, i);
-      JsonObject *o = json_object_new ();
-
-      json_object_set_int_member (o, "line", i + 1);
-      json_object_set_string_member (o, "sku", l->product->sku);
-      json_object_set_string_member (o, "name", l->product->name);
-      json_object_set_string_member (o, "kind", l->product->kind);
-      json_object_set_int_member (o, "qty", l->qty);
-      json_object_set_int_member (o, "unit_price_fen", l->product->price_fen);
-      json_object_set_int_member (o, "percent", l->percent);
-      json_object_set_int_member (o, "list_fen", l->list_fen);
-      json_object_set_int_member (o, "amount_fen", l->amount_fen);
-      json_array_add_object_element (out, o);
-    }
+    json_array_add_object_element (out, mdn_pricing_line_json (&g_array_index (lines, MdnPricedLine, i), i));
   json_object_set_array_member (result, "lines", out);
   json_object_set_int_member (result, "list_total_fen", co.list_total_fen);
   json_object_set_int_member (result, "total_fen", co.total_fen);
   json_object_set_int_member (result, "discount_fen", co.list_total_fen - co.total_fen);
-  json_object_set_int_member (result, "points_earned", points);
+  json_object_set_int_member (result, "points_earned", mdn_checkout_points (&co));
   if (co.member)
     {
       json_object_set_string_member (result, "card_no", co.member->card_no);

@@ -1,11 +1,14 @@
-/* mdn-pricing.h: what a cart of products costs, without writing anything.
+/* mdn-pricing.h: what a cart of products costs; the one place a sale's
+ * lines are read and priced.
  *
  * The rule of a sale's line: unit price × quantity at the member level's
  * price percent (100 for a product marked no_discount or without a card),
- * rounded half up per line (mdn_money_percent); points are earned on the
- * total (mdn_points_for). "sale.preview" gives the same figures as "sale"
- * (tests/test-reports.c checks it on random carts) in a read transaction:
- * the POS calls it on every cart change without taking the write lock.
+ * rounded half up per line (mdn_pricing_line_cost); points are earned on
+ * the total (mdn_checkout_points). "sale" and "sale.preview" both price
+ * through mdn_pricing_price_cart (), so the preview gives the sale's
+ * figures (tests/test-reports.c checks it on random carts) in a read
+ * transaction: the POS calls it on every cart change without taking the
+ * write lock. "sale.return" gives back by the same mdn_pricing_line_cost ().
  *
  * Internal to libmendian; front ends go through mdn_ops_run(). */
 #pragma once
@@ -23,15 +26,31 @@ typedef struct
   gint64      amount_fen;  /* what the line costs */
 } MdnPricedLine;
 
-/* lines: [{sku, qty}] (SKU or barcode, qty 1 by default); the same product
- * twice is one line. An array of MdnPricedLine, not yet priced. */
-GArray   *mdn_pricing_parse_lines (MdnOpCtx    *ctx,
-                                   JsonObject  *args,
-                                   GError     **error);
-/* Prices @lines for @co's member (co->level) and adds them to
- * co->list_total_fen and co->total_fen. A package needs a card. */
-gboolean  mdn_pricing_price_lines (MdnCheckout *co,
-                                   GArray      *lines,
-                                   GError     **error);
+/* A line's quantity: a whole number from 1 to 1 000 000. */
+gboolean    mdn_pricing_check_qty   (gint64       qty,
+                                     GError     **error);
+/* round_half_up (unit × qty × percent / 100) into @amount_fen, and the
+ * list price unit × qty into @list_fen (may be NULL). */
+gboolean    mdn_pricing_line_cost   (gint64       unit_price_fen,
+                                     gint64       qty,
+                                     gint64       percent,
+                                     gint64      *list_fen,
+                                     gint64      *amount_fen,
+                                     GError     **error);
+/* The whole cart of a "sale": its lines [{sku, qty}] (SKU or barcode, qty 1
+ * by default; the same product twice is one line; inactive products are
+ * refused), then the optional "card" (mdn_selling_card ()), then
+ * mdn_checkout_init (@co, "sale"), then each line priced for the card's
+ * level and added to co->list_total_fen and co->total_fen (a package needs
+ * a card). An array of MdnPricedLine, or NULL; the caller clears @co
+ * either way. */
+GArray     *mdn_pricing_price_cart  (MdnCheckout *co,
+                                     MdnOpCtx    *ctx,
+                                     JsonObject  *args,
+                                     GError     **error);
+/* A priced line as "sale" and "sale.preview" show it: {line (@index + 1),
+ * sku, name, kind, qty, unit_price_fen, percent, list_fen, amount_fen}. */
+JsonObject *mdn_pricing_line_json   (const MdnPricedLine *l,
+                                     guint                index);
 
 G_END_DECLS

@@ -270,37 +270,7 @@ out:
   return ok;
 }
 
-/* {} → {linked, url?, last_seq, acked_seq, waiting}: this branch's entries
- * the server has not acknowledged yet (meta sync_acked_seq, see mdn-sync.h). */
-static gboolean
-op_report_sync_backlog (MdnOpCtx   *ctx,
-                        JsonObject *args,
-                        JsonObject *result,
-                        GError    **error)
-{
-  g_autofree char *url = mdn_db_meta_dup (ctx->db, "sync_url");
-  g_autofree char *acked = mdn_db_meta_dup (ctx->db, "sync_acked_seq");
-  gint64 last = 0, acked_seq = acked ? g_ascii_strtoll (acked, NULL, 10) : 0;
-  sqlite3_stmt *stmt;
-  int rc;
-
-  stmt = mdn_db_query (ctx->db, error, "SELECT COALESCE (MAX (seq), 0) FROM entries WHERE branch = ?",
-                       "s", ctx->store->branch_code);
-  if (stmt == NULL || (rc = mdn_db_step (ctx->db, stmt, error)) != SQLITE_ROW)
-    return FALSE;
-  last = sqlite3_column_int64 (stmt, 0);
-  sqlite3_reset (stmt);
-  json_object_set_boolean_member (result, "linked", url != NULL && *url);
-  if (url)
-    json_object_set_string_member (result, "url", url);
-  json_object_set_int_member (result, "last_seq", last);
-  json_object_set_int_member (result, "acked_seq", acked_seq);
-  json_object_set_int_member (result, "waiting", MAX (last - acked_seq, 0));
-  return TRUE;
-}
-
 const MdnOpDef mdn_report_ops[] = {
   { "report.shift",        MDN_ROLE_CASHIER, MDN_OP_READ, op_report_shift },
-  { "report.sync_backlog", MDN_ROLE_CASHIER, MDN_OP_READ, op_report_sync_backlog },
   { NULL }
 };

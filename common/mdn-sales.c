@@ -18,115 +18,10 @@
 #include "mdn-ledger.h"
 #include "mdn-money.h"
 #include "mdn-ops.h"
+#include "mdn-pricing.h"
 #include "mdn-selling.h"
 
-#define QTY_MAX ((gint64) 1000000)
-
 /* Sale ---------------------------------------------------------------------------- */
-
-typedef struct
-{
-  MdnProduct *product;
-  gint64      qty;
-  gint64      percent;
-  gint64      list_fen;
-  gint64      amount_fen;
-} Line;
-
-static void
-line_clear (gpointer data)
-{
-  Line *l = data;
-
-  mdn_product_free (l->product);
-}
-
-static gboolean
-check_qty (gint64   qty,
-           GError **error)
-{
-  if (qty < 1 || qty > QTY_MAX)
-    {
-      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
-                           _("A quantity is a whole number from 1"));
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* lines: [{sku, qty}], a SKU or barcode; the same product twice is one line. */
-static GArray *
-parse_sale_lines (MdnOpCtx   *ctx,
-                  JsonObject *args,
-                  GError    **error)
-{
-  g_autoptr(GArray) lines = g_array_new (FALSE, TRUE, sizeof (Line));
-  JsonArray *list = mdn_args_array (args, "lines", TRUE, error);
-
-  g_array_set_clear_func (lines, line_clear);
-  if (list == NULL)
-    return NULL;
-  if (json_array_get_length (list) == 0)
-    {
-      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
-                           _("A sale needs at least one line; use a quick sale for an amount"));
-      return NULL;
-    }
-  for (guint i = 0; i < json_array_get_length (list); i++)
-    {
-      JsonObject *o = mdn_args_element_object (list, i, "lines", error);
-      g_autoptr(MdnProduct) p = NULL;
-      const char *sku = NULL;
-      gint64 qty = 1;
-      Line *line = NULL;
-
-      if (o == NULL ||
-          !mdn_args_string (o, "sku", TRUE, &sku, error) ||
-          !mdn_args_int (o, "qty", FALSE, &qty, error) ||
-          !check_qty (qty, error))
-        return NULL;
-      p = mdn_product_find (ctx->db, sku, error);
-      if (p == NULL)
-        return NULL;
-      if (!p->active)
-        {
-          g_set_error (error, MDN_ERROR, MDN_ERROR_UNKNOWN_PRODUCT,
-                       _("%s (%s) is no longer sold"), p->name, p->sku);
-          return NULL;
-        }
-      for (guint j = 0; j < lines->len && line == NULL; j++)
-        if (g_str_equal (g_array_index (lines, Line, j).product->sku, p->sku))
-          line = &g_array_index (lines, Line, j);
-      if (line)
-        {
-          line->qty += qty;
-          if (!check_qty (line->qty, error))
-            return NULL;
-        }
-      else
-        {
-          Line nl = { g_steal_pointer (&p), qty, 100, 0, 0 };
-
-          g_array_append_val (lines, nl);
-        }
-    }
-  return g_steal_pointer (&lines);
-}
-
-/* What @qty units of a line cost: round_half_up (unit × qty × percent / 100),
- * the one formula for a sale's line and for what a return gives back. */
-static gboolean
-line_cost (gint64   unit_price_fen,
-           gint64   qty,
-           gint64   percent,
-           gint64  *out,
-           GError **error)
-{
-  gint64 list;
-
-  return mdn_money_mul (unit_price_fen, qty, &list, error) &&
-         mdn_money_percent (list, percent, out, error);
-}
 
 static gboolean
 op_sale (MdnOpCtx   *ctx,
@@ -135,53 +30,22 @@ op_sale (MdnOpCtx   *ctx,
          GError    **error)
 {
   g_auto(MdnCheckout) co = { 0 };
-  g_autoptr(MdnMember) m = NULL;
   g_autoptr(GArray) lines = NULL;
   JsonArray *body_lines;
 
-  lines = parse_sale_lines (ctx, args, error);
-  if (lines == NULL ||
-      !mdn_selling_card (ctx, args, &m, error) ||
-      !mdn_checkout_init (&co, ctx, "sale", g_steal_pointer (&m), error))
-    return FALSE;
-
-  for (guint i = 0; i < lines->len; i++)
-    {
-      Line *l = &g_array_index (lines, Line, i);
-
-      if (g_str_equal (l->product->kind, "package") && co.member == NULL)
-        {
-          g_set_error (error, MDN_ERROR, MDN_ERROR_CARD_REQUIRED,
-                       _("%s is a package; its uses go on a member card, so give the card"), l->product->name);
-          return FALSE;
-        }
-      l->percent = l->product->no_discount ? 100 : mdn_checkout_percent (&co);
-      if (!mdn_money_mul (l->product->price_fen, l->qty, &l->list_fen, error) ||
-          !line_cost (l->product->price_fen, l->qty, l->percent, &l->amount_fen, error) ||
-          !mdn_money_add (co.list_total_fen, l->list_fen, &co.list_total_fen, error) ||
-          !mdn_money_add (co.total_fen, l->amount_fen, &co.total_fen, error))
-        return FALSE;
-    }
-  if (!mdn_checkout_settle (&co, args, error))
+  /* Priced by the same call as "sale.preview". */
+  lines = mdn_pricing_price_cart (&co, ctx, args, error);
+  if (lines == NULL || !mdn_checkout_settle (&co, args, error))
     return FALSE;
 
   body_lines = json_array_new ();
   json_object_set_array_member (co.entry->body, "lines", body_lines);
   for (guint i = 0; i < lines->len; i++)
     {
-      Line *l = &g_array_index (lines, Line, i);
+      MdnPricedLine *l = &g_array_index (lines, MdnPricedLine, i);
       MdnProduct *p = l->product;
-      JsonObject *o = json_object_new ();
+      JsonObject *o = mdn_pricing_line_json (l, i);
 
-      json_object_set_int_member (o, "line", i + 1);
-      json_object_set_string_member (o, "sku", p->sku);
-      json_object_set_string_member (o, "name", p->name);
-      json_object_set_string_member (o, "kind", p->kind);
-      json_object_set_int_member (o, "qty", l->qty);
-      json_object_set_int_member (o, "unit_price_fen", p->price_fen);
-      json_object_set_int_member (o, "percent", l->percent);
-      json_object_set_int_member (o, "list_fen", l->list_fen);
-      json_object_set_int_member (o, "amount_fen", l->amount_fen);
       if (g_str_equal (p->kind, "goods"))
         mdn_entry_add_movement (co.entry, NULL, "stock", p->sku, NULL, NULL, -l->qty);
       else if (g_str_equal (p->kind, "package"))
@@ -576,7 +440,7 @@ return_lines (MdnOpCtx   *ctx,
       if (o == NULL ||
           !mdn_args_string (o, "sku", TRUE, &sku, error) ||
           !mdn_args_int (o, "qty", TRUE, &qty, error) ||
-          !check_qty (qty, error))
+          !mdn_pricing_check_qty (qty, error))
         return NULL;
       line = find_line (st, sku);
       if (line == NULL)
@@ -721,8 +585,8 @@ op_sale_return (MdnOpCtx   *ctx,
           gint64 back = get_from (st.qty_back, mdn_body_string (r->line, "sku"));
           gint64 before, after;
 
-          if (!line_cost (unit, back, percent, &before, error) ||
-              !line_cost (unit, back + r->qty, percent, &after, error))
+          if (!mdn_pricing_line_cost (unit, back, percent, NULL, &before, error) ||
+              !mdn_pricing_line_cost (unit, back + r->qty, percent, NULL, &after, error))
             return FALSE;
           r->refund_fen = after - before;
           refund += r->refund_fen;

@@ -433,6 +433,14 @@ mdn_checkout_percent (MdnCheckout *co)
   return co->level ? co->level->price_percent : 100;
 }
 
+gint64
+mdn_checkout_points (MdnCheckout *co)
+{
+  g_return_val_if_fail (co != NULL, 0);
+
+  return co->level ? mdn_points_for (co->total_fen, co->level->points_per_yuan) : 0;
+}
+
 static MdnTender *
 find_tender (GArray     *tenders,
              const char *type)
@@ -615,7 +623,7 @@ mdn_checkout_settle (MdnCheckout *co,
   if (!settle_tenders (co, args, error) ||
       !mdn_receipt_next (co->ctx, &co->receipt_no, error))
     return FALSE;
-  co->points_earned = co->level ? mdn_points_for (co->total_fen, co->level->points_per_yuan) : 0;
+  co->points_earned = mdn_checkout_points (co);
 
   json_object_set_string_member (body, "receipt_no", co->receipt_no);
   mdn_json_set_opt_string (body, "card_no", m ? m->card_no : NULL);

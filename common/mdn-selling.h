@@ -6,7 +6,8 @@
  *
  * A checkout runs in four steps inside the operation's transaction:
  *   mdn_checkout_init ()    the member (or none) and their level
- *   ... the caller prices its lines into list_total_fen and total_fen ...
+ *   ... the caller prices its lines into list_total_fen and total_fen
+ *       (a sale's cart: mdn_pricing_price_cart (), mdn-pricing.h) ...
  *   mdn_checkout_settle ()  tenders, balance and PIN, points, receipt number;
  *                           writes the common body fields and movements
  *   ... the caller adds its own body fields and movements ...
@@ -97,6 +98,8 @@ gboolean    mdn_checkout_init       (MdnCheckout *co,
                                      GError     **error);
 void        mdn_checkout_clear      (MdnCheckout *co);
 gint64      mdn_checkout_percent    (MdnCheckout *co);
+/* The points co->total_fen earns at the member's level: 0 without a card. */
+gint64      mdn_checkout_points     (MdnCheckout *co);
 gboolean    mdn_checkout_settle     (MdnCheckout *co,
                                      JsonObject  *args,
                                      GError     **error);

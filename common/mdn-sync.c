@@ -37,6 +37,15 @@ client_clear (Client *c)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Client, client_clear)
 
+static gint64
+meta_int_db (MdnDb      *db,
+             const char *key)
+{
+  g_autofree char *text = mdn_db_meta_dup (db, key);
+
+  return text ? g_ascii_strtoll (text, NULL, 10) : 0;
+}
+
 /* Link -------------------------------------------------------------------------- */
 
 static gboolean
@@ -67,22 +76,19 @@ url_acceptable (const char *url,
   return TRUE;
 }
 
-/* Points the branch at a server. Running it again changes the server or
- * the token; the sync progress is kept (it is this branch's history, not
- * the server's), except that a new server starts the feed from 0. */
-gboolean
-mdn_sync_link (MdnStore   *store,
-               const char *url,
-               const char *token,
-               const char *ca_file,
-               const char *pin_sha256,
-               GError    **error)
+/* Checks a link's arguments; *out_pin is the pin normalized (lower-case
+ * hex, no colons or spaces), or NULL. */
+static gboolean
+link_check (const char *url,
+            const char *token,
+            const char *ca_file,
+            const char *pin_sha256,
+            char      **out_pin,
+            GError    **error)
 {
-  g_autofree char *old_url = NULL;
   g_autofree char *pin = NULL;
 
-  g_return_val_if_fail (store != NULL, FALSE);
-
+  *out_pin = NULL;
   if (url == NULL || !url_acceptable (url, error))
     {
       if (url == NULL)
@@ -126,21 +132,152 @@ mdn_sync_link (MdnStore   *store,
       g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT, _("No CA file at %s"), ca_file);
       return FALSE;
     }
+  *out_pin = g_steal_pointer (&pin);
+  return TRUE;
+}
 
-  old_url = mdn_db_meta_dup (store->db, "sync_url");
+/* Stores a checked link, inside the caller's write transaction. */
+static gboolean
+link_store (MdnDb      *db,
+            const char *url,
+            const char *token,
+            const char *ca_file,
+            const char *pin,
+            GError    **error)
+{
+  g_autofree char *old_url = mdn_db_meta_dup (db, "sync_url");
+  gboolean new_server = g_strcmp0 (old_url, url) != 0;
+
+  return mdn_db_meta_set (db, "sync_url", url, error) &&
+         mdn_db_meta_set (db, "sync_token", token, error) &&
+         mdn_db_meta_set (db, "sync_ca", ca_file ? ca_file : "", error) &&
+         mdn_db_meta_set (db, "sync_pin_sha256", pin ? pin : "", error) &&
+         (!new_server || (mdn_db_meta_set (db, "sync_feed_position", "0", error) &&
+                          mdn_db_meta_set (db, "sync_last_at", "", error)));
+}
+
+/* Points the branch at a server. Running it again changes the server or
+ * the token; the sync progress is kept (it is this branch's history, not
+ * the server's), except that a new server starts the feed from 0. This
+ * acts on the database file directly, like mendian-cli link; a front end
+ * with a logged-in staff member runs the operation "sync.link", which only
+ * an administrator may. */
+gboolean
+mdn_sync_link (MdnStore   *store,
+               const char *url,
+               const char *token,
+               const char *ca_file,
+               const char *pin_sha256,
+               GError    **error)
+{
+  g_autofree char *pin = NULL;
+
+  g_return_val_if_fail (store != NULL, FALSE);
+
+  if (!link_check (url, token, ca_file, pin_sha256, &pin, error))
+    return FALSE;
   if (!mdn_db_begin (store->db, TRUE, error))
     return FALSE;
-  if (!mdn_db_meta_set (store->db, "sync_url", url, error) ||
-      !mdn_db_meta_set (store->db, "sync_token", token, error) ||
-      !mdn_db_meta_set (store->db, "sync_ca", ca_file ? ca_file : "", error) ||
-      !mdn_db_meta_set (store->db, "sync_pin_sha256", pin ? pin : "", error) ||
-      (g_strcmp0 (old_url, url) != 0 && !mdn_db_meta_set (store->db, "sync_feed_position", "0", error)))
+  if (!link_store (store->db, url, token, ca_file, pin, error))
     {
       mdn_db_rollback (store->db);
       return FALSE;
     }
   return mdn_db_commit (store->db, error);
 }
+
+/* Operations ---------------------------------------------------------------------- */
+
+static gboolean
+opt_string (JsonObject  *args,
+            const char  *name,
+            const char **out,
+            GError     **error)
+{
+  *out = NULL;
+  if (!mdn_args_string (args, name, FALSE, out, error))
+    return FALSE;
+  if (*out != NULL && **out == '\0')
+    *out = NULL;
+  return TRUE;
+}
+
+/* {server, token?, ca?, pin_sha256?} → {linked, server, new_server}.
+ * mdn_sync_link for a logged-in administrator; token omitted keeps the
+ * stored one. ca and pin_sha256 are stored as given (omitted: none). */
+static gboolean
+op_sync_link (MdnOpCtx   *ctx,
+              JsonObject *args,
+              JsonObject *result,
+              GError    **error)
+{
+  const char *server = NULL, *token = NULL, *ca = NULL, *pin_arg = NULL;
+  g_autofree char *stored_token = NULL;
+  g_autofree char *old_url = NULL;
+  g_autofree char *pin = NULL;
+
+  if (!mdn_args_string (args, "server", TRUE, &server, error) ||
+      !opt_string (args, "token", &token, error) ||
+      !opt_string (args, "ca", &ca, error) ||
+      !opt_string (args, "pin_sha256", &pin_arg, error))
+    return FALSE;
+  if (token == NULL)
+    token = stored_token = mdn_db_meta_dup (ctx->db, "sync_token");
+  if (!link_check (server, token, ca, pin_arg, &pin, error))
+    return FALSE;
+  old_url = mdn_db_meta_dup (ctx->db, "sync_url");
+  if (!link_store (ctx->db, server, token, ca, pin, error))
+    return FALSE;
+  json_object_set_boolean_member (result, "linked", TRUE);
+  json_object_set_string_member (result, "server", server);
+  json_object_set_boolean_member (result, "new_server", g_strcmp0 (old_url, server) != 0);
+  return TRUE;
+}
+
+/* {} → {linked, server?, ca?, pin_sha256?, last_sync_at?, acked_seq,
+ * last_seq, waiting}: what the POS header shows. Never the token. */
+static gboolean
+op_sync_status (MdnOpCtx   *ctx,
+                JsonObject *args,
+                JsonObject *result,
+                GError    **error)
+{
+  g_autofree char *url = mdn_db_meta_dup (ctx->db, "sync_url");
+  g_autofree char *ca = mdn_db_meta_dup (ctx->db, "sync_ca");
+  g_autofree char *pin = mdn_db_meta_dup (ctx->db, "sync_pin_sha256");
+  g_autofree char *last = mdn_db_meta_dup (ctx->db, "sync_last_at");
+  gint64 acked = meta_int_db (ctx->db, "sync_acked_seq");
+  gint64 last_seq;
+  sqlite3_stmt *stmt;
+
+  stmt = mdn_db_query (ctx->db, error, "SELECT COALESCE (MAX (seq), 0) FROM entries WHERE branch = ?",
+                       "s", ctx->store->branch_code);
+  if (stmt == NULL || mdn_db_step (ctx->db, stmt, error) != SQLITE_ROW)
+    return FALSE;
+  last_seq = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+
+  json_object_set_boolean_member (result, "linked", url != NULL && *url != '\0');
+  if (url && *url)
+    json_object_set_string_member (result, "server", url);
+  if (ca && *ca)
+    json_object_set_string_member (result, "ca", ca);
+  if (pin && *pin)
+    json_object_set_string_member (result, "pin_sha256", pin);
+  if (last && *last)
+    json_object_set_string_member (result, "last_sync_at", last);
+  json_object_set_int_member (result, "acked_seq", acked);
+  json_object_set_int_member (result, "last_seq", last_seq);
+  json_object_set_int_member (result, "waiting", MAX (last_seq - acked, 0));
+  return TRUE;
+}
+
+const MdnOpDef mdn_sync_ops[] = {
+  /* Where this branch sends its entries: an administrator's decision. */
+  { "sync.link",   MDN_ROLE_ADMIN,   MDN_OP_WRITE, op_sync_link },
+  { "sync.status", MDN_ROLE_CASHIER, MDN_OP_READ,  op_sync_status },
+  { NULL }
+};
 
 /* HTTP ------------------------------------------------------------------------------ */
 
@@ -292,9 +429,7 @@ static gint64
 meta_int (MdnStore   *store,
           const char *key)
 {
-  g_autofree char *text = mdn_db_meta_dup (store->db, key);
-
-  return text ? g_ascii_strtoll (text, NULL, 10) : 0;
+  return meta_int_db (store->db, key);
 }
 
 static gboolean
@@ -599,6 +734,15 @@ mdn_sync_run (MdnStore      *store,
   if (!push (&c, acked, &local, cancellable, error) ||
       !pull (&c, &local, cancellable, error))
     return FALSE;
+  {
+    /* For sync.status: when this branch last heard from the server. */
+    g_autoptr(GDateTime) now = mdn_clock_now ();
+    g_autofree char *at = mdn_clock_format (now);
+    g_autoptr(GError) local_error = NULL;
+
+    if (!mdn_db_meta_set (store->db, "sync_last_at", at, &local_error))
+      g_warning ("sync_last_at not stored: %s", local_error->message);
+  }
   if (result)
     *result = local;
   return TRUE;

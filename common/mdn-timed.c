@@ -591,7 +591,8 @@ apply_timed_stop (MdnDb    *db,
   return mdn_receipt_apply (db, entry, total, error);
 }
 
-/* Open sessions with what they would cost if stopped now. */
+/* Open sessions with what they would cost if stopped now, and whose card
+ * they run on (card_no, member_name). */
 static gboolean
 op_timed_list (MdnOpCtx   *ctx,
                JsonObject *args,
@@ -606,7 +607,7 @@ op_timed_list (MdnOpCtx   *ctx,
   stmt = mdn_db_query (ctx->db, error,
                        "SELECT s.id, s.resource, s.member_id, s.plan, s.unit_minutes, s.unit_price_fen, "
                        "s.free_minutes, s.min_minutes, COALESCE (s.cap_fen, -1), s.started_at, s.stop_entry, "
-                       "r.name, m.card_no, l.price_percent FROM timed_sessions s "
+                       "r.name, m.card_no, l.price_percent, m.name FROM timed_sessions s "
                        "LEFT JOIN resources r ON r.code = s.resource "
                        "LEFT JOIN members m ON m.id = s.member_id "
                        "LEFT JOIN levels l ON l.code = m.level "
@@ -628,6 +629,7 @@ op_timed_list (MdnOpCtx   *ctx,
       json_object_set_string_member (o, "resource", s.resource);
       mdn_json_set_opt_string (o, "resource_name", mdn_db_col_text (stmt, 11));
       mdn_json_set_opt_string (o, "card_no", mdn_db_col_text (stmt, 12));
+      mdn_json_set_opt_string (o, "member_name", mdn_db_col_text (stmt, 14));
       json_object_set_string_member (o, "plan", s.plan);
       json_object_set_string_member (o, "started_at", s.started_at);
       if (!compute_charge (&s.terms, seconds_between (s.started_at, ctx->now_iso), &c, error) ||

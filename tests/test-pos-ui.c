@@ -360,6 +360,309 @@ test_member_sale_pin (Fixture       *f,
   g_assert_cmpuint (mdn_test_verify (f->branch), ==, 0);
 }
 
+/* Spending at a linked branch whose server doesn't answer ---------------------- */
+
+/* A "server" on 127.0.0.1 port 0 that accepts connections and never
+ * answers: every request to it waits for its timeout. */
+typedef struct
+{
+  GSocketService *service;
+  GPtrArray      *connections;
+  char           *url;
+} Silent;
+
+static gboolean
+silent_incoming (GSocketService    *service,
+                 GSocketConnection *connection,
+                 GObject           *source,
+                 gpointer           user_data)
+{
+  g_ptr_array_add (user_data, g_object_ref (connection));
+  return TRUE;
+}
+
+static Silent *
+silent_start (void)
+{
+  Silent *s = g_new0 (Silent, 1);
+  g_autoptr(GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr(GSocketAddress) addr = g_inet_socket_address_new (lo, 0);
+  g_autoptr(GSocketAddress) bound = NULL;
+  g_autoptr(GError) error = NULL;
+
+  s->service = g_socket_service_new ();
+  s->connections = g_ptr_array_new_with_free_func (g_object_unref);
+  g_socket_listener_add_address (G_SOCKET_LISTENER (s->service), addr, G_SOCKET_TYPE_STREAM,
+                                 G_SOCKET_PROTOCOL_TCP, NULL, &bound, &error);
+  g_assert_no_error (error);
+  g_signal_connect (s->service, "incoming", G_CALLBACK (silent_incoming), s->connections);
+  g_socket_service_start (s->service);
+  s->url = g_strdup_printf ("http://127.0.0.1:%u/",
+                            g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound)));
+  return s;
+}
+
+static void
+silent_stop (Silent *s)
+{
+  g_socket_service_stop (s->service);
+  g_socket_listener_close (G_SOCKET_LISTENER (s->service));
+  for (guint i = 0; i < s->connections->len; i++)
+    g_io_stream_close (g_ptr_array_index (s->connections, i), NULL, NULL);
+  g_ptr_array_unref (s->connections);
+  g_object_unref (s->service);
+  g_free (s->url);
+  g_free (s);
+}
+
+/* The balance as the branch's admin sees it, logged in at the POS or not. */
+static gint64
+balance_now (Fixture *f)
+{
+  g_autoptr(JsonObject) m = mdn_test_ok (f->branch->admin, "{\"op\":\"member.show\",\"card\":\"%s\"}", f->card);
+
+  return mdn_test_int (m, "balance_fen");
+}
+
+static gboolean
+count_tick (gpointer user_data)
+{
+  (*(guint *) user_data)++;
+  return G_SOURCE_CONTINUE;
+}
+
+/* Links the branch to @url and pays 张三's 61.20 haircut from the balance
+ * with the PIN; returns the pay dialog once the payment has been running
+ * for a second, asserting the counter stayed responsive and busy. */
+static PosPayDialog *
+pay_from_balance_linked (Fixture    *f,
+                         const char *url,
+                         guint      *ticks)
+{
+  PosCheckout *checkout;
+  GtkWidget *entry;
+  PosPayDialog *pay;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (mdn_sync_link (f->branch->store, url, "0123456789abcdef0123456789abcdef0123456789abcdef",
+                                NULL, NULL, &error));
+  g_assert_no_error (error);
+  login (f, "c01");
+  checkout = POS_CHECKOUT (pos_window_get_checkout (f->window));
+  entry = pos_checkout_get_entry (checkout);
+  scan (entry, f->card);
+  scan (entry, "CUT");
+  g_assert_cmpint (pos_checkout_get_total (checkout), ==, 6120);
+  gtk_widget_activate_action (GTK_WIDGET (checkout), "checkout.pay", NULL);
+  pay = POS_PAY_DIALOG (pos_checkout_get_pay_dialog (checkout));
+  g_assert_nonnull (pay);
+  gtk_widget_activate_action (GTK_WIDGET (pay), "pay.fill", "s", "balance");
+  pos_pay_dialog_set_pin (pay, "1234");
+  pump (30);
+  g_assert_null (pos_pay_dialog_get_busy (pay));
+
+  gtk_widget_activate_action (GTK_WIDGET (pay), "pay.confirm", NULL);
+  /* Head office is asked from a worker: the confirm returns at once and the
+     main loop goes on (a timer fires while the server is silent)... */
+  g_assert_true (pos_pay_dialog_is_busy (pay));
+  *ticks = 0;
+  {
+    guint id = g_timeout_add (50, count_tick, ticks);
+
+    pump (1000);
+    g_source_remove (id);
+  }
+  g_assert_cmpuint (*ticks, >=, 10);
+  /* ...while the dialog says what it waits for. */
+  g_assert_true (pos_pay_dialog_is_busy (pay));
+  g_assert_nonnull (pos_pay_dialog_get_busy (pay));
+  g_assert_nonnull (strstr (pos_pay_dialog_get_busy (pay), "head office"));
+  g_assert_true (pos_checkout_get_pay_dialog (checkout) == GTK_WIDGET (pay));
+  screenshot (GTK_WIDGET (pay), "offline-sale-busy");
+
+  /* Esc doesn't drop a payment that may be committing; nor does a second
+     confirm start another. */
+  gtk_widget_activate_action (GTK_WIDGET (pay), "pay.escape", NULL);
+  gtk_widget_activate_action (GTK_WIDGET (pay), "pay.confirm", NULL);   /* counted below: one sale */
+  pump (50);
+  g_assert_true (pos_checkout_get_pay_dialog (checkout) == GTK_WIDGET (pay));
+  g_assert_nonnull (pos_pay_dialog_get_busy (pay));
+  return pay;
+}
+
+/* Waits (the main loop running) until the payment's outcome is in. */
+static void
+wait_not_busy (PosPayDialog *pay)
+{
+  g_object_ref (pay);
+  for (int i = 0; i < 1000 && pos_pay_dialog_is_busy (pay); i++)
+    pump (20);
+  g_assert_false (pos_pay_dialog_is_busy (pay));
+  pump (50);
+  g_object_unref (pay);
+}
+
+static void
+test_offline_sale (Fixture       *f,
+                   gconstpointer  data)
+{
+  Silent *server;
+  PosPayDialog *pay;
+  PosCheckout *checkout;
+  guint ticks = 0;
+  gint64 before;
+  gint64 t0;
+
+  if (skip_without_display ())
+    return;
+  server = silent_start ();
+  before = balance_now (f);
+  t0 = g_get_monotonic_time ();
+  pay = pay_from_balance_linked (f, server->url, &ticks);
+  wait_not_busy (pay);
+  /* The state request timed out (3 s): the spend went offline, within the
+     gold level's 500.00 a day. */
+  g_assert_cmpint (g_get_monotonic_time () - t0, >=, (MDN_SPEND_TIMEOUT_S - 1) * G_USEC_PER_SEC);
+  checkout = POS_CHECKOUT (pos_window_get_checkout (f->window));
+  g_assert_null (pos_checkout_get_pay_dialog (checkout));
+  g_assert_cmpuint (pos_checkout_get_n_lines (checkout), ==, 0);
+  g_assert_nonnull (pos_checkout_get_last_receipt (checkout));
+  g_assert_nonnull (pos_window_get_last_toast (f->window));
+  g_assert_true (g_str_has_prefix (pos_window_get_last_toast (f->window), "Offline spending:"));
+  screenshot (GTK_WIDGET (f->window), "offline-sale-done");
+
+  /* The ledger: one sale, from the balance, marked offline. */
+  g_assert_cmpint (balance_now (f), ==, before - 6120);
+  g_assert_cmpint (mdn_test_count (f->branch, "SELECT COUNT(*) FROM entries WHERE kind = 'sale' "
+                                   "AND json_extract (body, '$.offline') = 1"), ==, 1);
+  g_assert_cmpint (mdn_test_count (f->branch, "SELECT COUNT(*) FROM entries WHERE kind = 'sale'"), ==, 1);
+  g_assert_cmpuint (mdn_test_verify (f->branch), ==, 0);
+  silent_stop (server);
+}
+
+static void
+test_offline_refused (Fixture       *f,
+                      gconstpointer  data)
+{
+  Silent *server;
+  PosPayDialog *pay;
+  PosCheckout *checkout;
+  guint ticks = 0;
+  gint64 before;
+
+  if (skip_without_display ())
+    return;
+  /* A level with no offline allowance. */
+  json_object_unref (mdn_test_ok (f->branch->admin, "{\"op\":\"level.upsert\",\"code\":\"gold\",\"name\":\"金卡\","
+                                  "\"price_percent\":90,\"points_per_yuan\":2,\"offline_limit_fen\":0}"));
+  server = silent_start ();
+  before = balance_now (f);
+  pay = pay_from_balance_linked (f, server->url, &ticks);
+  wait_not_busy (pay);
+
+  /* Refused: the dialog stays with the reason, nothing is written. */
+  checkout = POS_CHECKOUT (pos_window_get_checkout (f->window));
+  g_assert_true (pos_checkout_get_pay_dialog (checkout) == GTK_WIDGET (pay));
+  g_assert_nonnull (pos_pay_dialog_get_error (pay));
+  g_assert_nonnull (strstr (pos_pay_dialog_get_error (pay), "offline"));
+  g_assert_nonnull (strstr (pos_pay_dialog_get_error (pay), f->card));
+  screenshot (GTK_WIDGET (pay), "offline-sale-refused");
+  g_assert_cmpint (balance_now (f), ==, before);
+  g_assert_cmpint (mdn_test_count (f->branch, "SELECT COUNT(*) FROM entries WHERE kind = 'sale'"), ==, 0);
+  g_assert_cmpuint (pos_checkout_get_n_lines (checkout), ==, 1);
+
+  /* Paid another way, it goes through at once (no card spend, no server). */
+  pos_pay_dialog_set_tender (pay, "balance", "");
+  pos_pay_dialog_set_tender (pay, "cash", "61.20");
+  pump (30);
+  gtk_widget_activate_action (GTK_WIDGET (pay), "pay.confirm", NULL);
+  pump (100);
+  g_assert_null (pos_checkout_get_pay_dialog (checkout));
+  g_assert_cmpint (mdn_test_count (f->branch, "SELECT COUNT(*) FROM entries WHERE kind = 'sale'"), ==, 1);
+  g_assert_cmpint (balance_now (f), ==, before);
+  g_assert_cmpuint (mdn_test_verify (f->branch), ==, 0);
+  silent_stop (server);
+}
+
+/* A package use at a linked branch whose server doesn't answer: the form
+ * waits for head office with the counter live, then the use goes offline
+ * (the gold level allows offline spending). */
+static void
+test_offline_package (Fixture       *f,
+                      gconstpointer  data)
+{
+  Silent *server;
+  PosCheckout *checkout;
+  PosMembers *members;
+  PosPayDialog *pay;
+  PosForm *form;
+  GtkWidget *entry;
+  guint ticks = 0;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *json = NULL;
+  g_autoptr(JsonObject) m = NULL;
+
+  if (skip_without_display ())
+    return;
+  server = silent_start ();
+  g_assert_true (mdn_sync_link (f->branch->store, server->url, "0123456789abcdef0123456789abcdef0123456789abcdef",
+                                NULL, NULL, &error));
+  g_assert_no_error (error);
+  login (f, "c01");
+  checkout = POS_CHECKOUT (pos_window_get_checkout (f->window));
+  entry = pos_checkout_get_entry (checkout);
+  /* Bought with WeChat: nothing taken from the card, so the server is not
+     asked and it goes through at once. */
+  scan (entry, f->card);
+  scan (entry, "CUT10");
+  gtk_widget_activate_action (GTK_WIDGET (checkout), "checkout.pay", NULL);
+  pay = POS_PAY_DIALOG (pos_checkout_get_pay_dialog (checkout));
+  gtk_widget_activate_action (GTK_WIDGET (pay), "pay.fill", "s", "wechat");
+  gtk_widget_activate_action (GTK_WIDGET (pay), "pay.confirm", NULL);
+  pump (300);
+  g_assert_null (pos_checkout_get_pay_dialog (checkout));
+
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "pos.page", "s", "members");
+  members = POS_MEMBERS (pos_window_get_members (f->window));
+  scan (pos_members_get_search_entry (members), f->card);
+  gtk_widget_activate_action (GTK_WIDGET (members), "member.consume", NULL);
+  pump (50);
+  form = POS_FORM (find_toplevel (POS_TYPE_FORM));
+  g_assert_nonnull (form);
+  g_object_ref (form);
+  set_row (pos_form_get_widget (form, "count"), "1");
+  pos_form_accept (form);
+  g_assert_true (pos_form_is_busy (form));
+  {
+    guint id = g_timeout_add (50, count_tick, &ticks);
+
+    pump (1000);
+    g_source_remove (id);
+  }
+  g_assert_cmpuint (ticks, >=, 10);
+  g_assert_nonnull (pos_form_get_busy (form));
+  /* Esc doesn't drop it. */
+  gtk_widget_activate_action (GTK_WIDGET (form), "form.cancel", NULL);
+  pump (20);
+  g_assert_true (find_toplevel (POS_TYPE_FORM) == GTK_WIDGET (form));
+  for (int i = 0; i < 1000 && pos_form_is_busy (form); i++)
+    pump (20);
+  pump (50);
+  g_assert_null (pos_form_get_error (form));
+  g_assert_null (find_toplevel (POS_TYPE_FORM));
+  g_object_unref (form);
+  g_assert_true (g_str_has_prefix (pos_window_get_last_toast (f->window), "Offline spending:"));
+
+  json = g_strdup_printf ("{\"op\":\"member.show\",\"card\":\"%s\"}", f->card);
+  m = run (f->session, json);
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (
+                     json_object_get_array_member (m, "packages"), 0), "remaining"), ==, 9);
+  g_assert_cmpint (mdn_test_count (f->branch, "SELECT COUNT(*) FROM entries WHERE kind = 'package.consume' "
+                                   "AND json_extract (body, '$.offline') = 1"), ==, 1);
+  g_assert_cmpuint (mdn_test_verify (f->branch), ==, 0);
+  silent_stop (server);
+}
+
 /* Deposit with bonus ------------------------------------------------------------- */
 
 static void
@@ -481,10 +784,19 @@ test_timed_session (Fixture       *f,
   pump (50);
   list = run (f->session, "{\"op\":\"timed.list\"}");
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (list, "sessions")), ==, 1);
+  /* Whose card it runs on, by name. */
+  {
+    JsonObject *ses = json_array_get_object_element (json_object_get_array_member (list, "sessions"), 0);
+
+    g_assert_cmpstr (json_object_get_string_member (ses, "member_name"), ==, "张三");
+    g_assert_cmpstr (json_object_get_string_member (ses, "card_no"), ==, f->card);
+  }
 
   /* An hour and a half later: two started hours at 30.00, gold 90 %. */
   mdn_test_set_now ("2026-11-22T11:30:00+08:00");
   pos_timed_shown (timed);
+  g_assert_nonnull (strstr (pos_timed_get_tile_state (timed, "T1"), "张三"));
+  g_assert_null (strstr (pos_timed_get_tile_state (timed, "T2"), "张三"));
   screenshot (GTK_WIDGET (f->window), "timed-board");
   pos_timed_activate_tile (timed, "T1");
   pump (50);
@@ -719,7 +1031,7 @@ test_link_server (Fixture       *f,
   pos_form_accept (form);
   pump (50);
   g_assert_true (find_toplevel (POS_TYPE_FORM) == GTK_WIDGET (form));
-  backlog = run (f->session, "{\"op\":\"report.sync_backlog\"}");
+  backlog = run (f->session, "{\"op\":\"sync.status\"}");
   g_assert_false (json_object_get_boolean_member (backlog, "linked"));
   g_clear_pointer (&backlog, json_object_unref);
 
@@ -738,9 +1050,9 @@ test_link_server (Fixture       *f,
   pump (50);
   g_assert_null (find_toplevel (POS_TYPE_FORM));
 
-  backlog = run (f->session, "{\"op\":\"report.sync_backlog\"}");
+  backlog = run (f->session, "{\"op\":\"sync.status\"}");
   g_assert_true (json_object_get_boolean_member (backlog, "linked"));
-  g_assert_cmpstr (json_object_get_string_member (backlog, "url"), ==, url);
+  g_assert_cmpstr (json_object_get_string_member (backlog, "server"), ==, url);
   g_clear_pointer (&backlog, json_object_unref);
 
   if (server == NULL)
@@ -750,7 +1062,7 @@ test_link_server (Fixture       *f,
     }
   /* The first sync runs at once: every entry of the branch reaches the server. */
   g_assert_true (wait_sync_state (f, "online"));
-  backlog = run (f->session, "{\"op\":\"report.sync_backlog\"}");
+  backlog = run (f->session, "{\"op\":\"sync.status\"}");
   g_assert_cmpint (json_object_get_int_member (backlog, "waiting"), ==, 0);
   g_assert_cmpint (json_object_get_int_member (backlog, "acked_seq"), ==,
                    json_object_get_int_member (backlog, "last_seq"));
@@ -917,6 +1229,9 @@ main (int argc, char **argv)
   g_test_add_func ("/pos/receipt/sale", test_receipt_sale);
   g_test_add ("/pos/ui/cash-sale", Fixture, NULL, fixture_set_up, test_cash_sale, fixture_tear_down);
   g_test_add ("/pos/ui/member-sale-pin", Fixture, NULL, fixture_set_up, test_member_sale_pin, fixture_tear_down);
+  g_test_add ("/pos/ui/offline-sale", Fixture, NULL, fixture_set_up, test_offline_sale, fixture_tear_down);
+  g_test_add ("/pos/ui/offline-refused", Fixture, NULL, fixture_set_up, test_offline_refused, fixture_tear_down);
+  g_test_add ("/pos/ui/offline-package", Fixture, NULL, fixture_set_up, test_offline_package, fixture_tear_down);
   g_test_add ("/pos/ui/deposit-bonus", Fixture, NULL, fixture_set_up, test_deposit_bonus, fixture_tear_down);
   g_test_add ("/pos/ui/package-consume", Fixture, NULL, fixture_set_up, test_package_consume, fixture_tear_down);
   g_test_add ("/pos/ui/timed-session", Fixture, NULL, fixture_set_up, test_timed_session, fixture_tear_down);

@@ -1,6 +1,7 @@
 /* The counter's read-only figures: the cart pricing "sale.preview"
  * (common/mdn-pricing.c) against "sale" itself, and the reports
- * "report.shift" and "report.sync_backlog" (common/mdn-reports.c), each
+ * "report.shift" (common/mdn-reports.c) and "sync.status"
+ * (common/mdn-sync.c), each
  * with exact figures. */
 #include <sqlite3.h>
 
@@ -422,10 +423,10 @@ test_search_exact (void)
   mdn_test_set_now (NULL);
 }
 
-/* report.sync_backlog ------------------------------------------------------------------ */
+/* sync.status: what is waiting to be sent ------------------------------------------------------------------ */
 
 static void
-test_report_sync_backlog (void)
+test_sync_status (void)
 {
   g_autoptr(MdnTestBranch) b = reports_branch ();
   g_autoptr(MdnTestBranch) other = NULL;
@@ -438,9 +439,9 @@ test_report_sync_backlog (void)
 
   /* Not linked: everything of this branch waits. */
   g_assert_cmpint (last, >, 10);
-  r = mdn_test_ok (c01, "{\"op\":\"report.sync_backlog\"}");
+  r = mdn_test_ok (c01, "{\"op\":\"sync.status\"}");
   g_assert_false (json_object_get_boolean_member (r, "linked"));
-  g_assert_false (json_object_has_member (r, "url"));
+  g_assert_false (json_object_has_member (r, "server"));
   g_assert_cmpint (mdn_test_int (r, "last_seq"), ==, last);
   g_assert_cmpint (mdn_test_int (r, "acked_seq"), ==, 0);
   g_assert_cmpint (mdn_test_int (r, "waiting"), ==, last);
@@ -457,9 +458,9 @@ test_report_sync_backlog (void)
     g_assert_true (mdn_db_meta_set (b->store->db, "sync_acked_seq", acked, &error));
     g_assert_true (mdn_db_commit (b->store->db, &error));
   }
-  r = mdn_test_ok (c01, "{\"op\":\"report.sync_backlog\"}");
+  r = mdn_test_ok (c01, "{\"op\":\"sync.status\"}");
   g_assert_true (json_object_get_boolean_member (r, "linked"));
-  g_assert_cmpstr (mdn_test_str (r, "url"), ==, "http://127.0.0.1:9/");
+  g_assert_cmpstr (mdn_test_str (r, "server"), ==, "http://127.0.0.1:9/");
   g_assert_cmpint (mdn_test_int (r, "last_seq"), ==, last);
   g_assert_cmpint (mdn_test_int (r, "acked_seq"), ==, last - 3);
   g_assert_cmpint (mdn_test_int (r, "waiting"), ==, 3);
@@ -468,7 +469,7 @@ test_report_sync_backlog (void)
   /* A sale adds one entry to send. */
   json_object_unref (mdn_test_ok (c01, "{\"op\":\"sale\",\"lines\":[{\"sku\":\"COLA\"}],"
                                   "\"tenders\":[{\"type\":\"cash\",\"amount_fen\":300}]}"));
-  r = mdn_test_ok (c01, "{\"op\":\"report.sync_backlog\"}");
+  r = mdn_test_ok (c01, "{\"op\":\"sync.status\"}");
   g_assert_cmpint (mdn_test_int (r, "last_seq"), ==, last + 1);
   g_assert_cmpint (mdn_test_int (r, "waiting"), ==, 4);
   g_clear_pointer (&r, json_object_unref);
@@ -491,7 +492,7 @@ test_report_sync_backlog (void)
   g_assert_no_error (error);
   g_assert_true (mdn_db_commit (b->store->db, &error));
   g_assert_cmpint (mdn_test_count (b, "SELECT COUNT (*) FROM entries WHERE branch = 'B02'"), ==, 1);
-  r = mdn_test_ok (c01, "{\"op\":\"report.sync_backlog\"}");
+  r = mdn_test_ok (c01, "{\"op\":\"sync.status\"}");
   g_assert_cmpint (mdn_test_int (r, "last_seq"), ==, last + 1);
   g_assert_cmpint (mdn_test_int (r, "waiting"), ==, 4);
   g_clear_pointer (&r, json_object_unref);
@@ -504,7 +505,7 @@ test_report_sync_backlog (void)
     g_assert_true (mdn_db_meta_set (b->store->db, "sync_acked_seq", acked, &error));
     g_assert_true (mdn_db_commit (b->store->db, &error));
   }
-  r = mdn_test_ok (c01, "{\"op\":\"report.sync_backlog\"}");
+  r = mdn_test_ok (c01, "{\"op\":\"sync.status\"}");
   g_assert_cmpint (mdn_test_int (r, "waiting"), ==, 0);
   mdn_test_set_now (NULL);
 }
@@ -519,7 +520,7 @@ main (int argc, char **argv)
   g_test_add_func ("/pricing/preview/no-write-lock", test_preview_no_write_lock);
   g_test_add_func ("/pricing/preview/matches-sale", test_preview_matches_sale);
   g_test_add_func ("/reports/shift", test_report_shift);
-  g_test_add_func ("/reports/sync-backlog", test_report_sync_backlog);
+  g_test_add_func ("/reports/sync-status", test_sync_status);
   g_test_add_func ("/reports/staff-names", test_staff_names);
   g_test_add_func ("/catalog/search/exact", test_search_exact);
   return g_test_run ();

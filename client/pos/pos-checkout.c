@@ -496,9 +496,12 @@ sale_paid (JsonObject *result,
   g_autofree char *title = pos_json_int (result, "change_fen", 0) > 0
                            ? g_strdup_printf (_("Change %s"), change) : g_strdup (_("Paid, no change"));
   g_autofree char *total = pos_money (pos_json_int (result, "total_fen", 0));
-  g_autofree char *detail = g_strdup_printf (_("Receipt %s · total %s · %" PRId64 " points"),
-                                             pos_json_str (result, "receipt_no", ""), total,
-                                             pos_json_int (result, "points_earned", 0));
+  g_autofree char *receipt = g_strdup_printf (_("Receipt %s · total %s · %" PRId64 " points"),
+                                              pos_json_str (result, "receipt_no", ""), total,
+                                              pos_json_int (result, "points_earned", 0));
+  /* Paid from the card while head office couldn't be reached. */
+  g_autofree char *detail = pos_json_int (result, "offline", FALSE)
+                            ? g_strdup_printf (_("%s · spent offline"), receipt) : g_strdup (receipt);
 
   g_free (self->last_receipt);
   self->last_receipt = g_strdup (pos_json_str (result, "receipt_no", NULL));

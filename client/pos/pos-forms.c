@@ -17,15 +17,29 @@ struct _PosForm
   GtkWidget     *body_label;
   GtkWidget     *hint_label;
   GtkWidget     *error_label;
+  GtkWidget     *busy_box;
+  GtkWidget     *spinner;
+  GtkWidget     *busy_label;
   GtkWidget     *group;
   GHashTable    *fields;     /* key → row */
   GtkWidget     *first;
   PosFormAccept  accept;
   gpointer       user_data;
   GDestroyNotify destroy;
+  gboolean       busy;
+  guint          busy_id;
+  GCancellable  *cancellable;
 };
 
 G_DEFINE_FINAL_TYPE (PosForm, pos_form, ADW_TYPE_WINDOW)
+
+static void
+refuse_while_busy (PosForm *self)
+{
+  gtk_label_set_text (GTK_LABEL (self->busy_label),
+                      _("Checking with head office… This can't be cancelled now; wait for the outcome."));
+  gtk_widget_error_bell (GTK_WIDGET (self));
+}
 
 static void
 form_accept_action (GtkWidget *widget, const char *name, GVariant *param)
@@ -36,7 +50,23 @@ form_accept_action (GtkWidget *widget, const char *name, GVariant *param)
 static void
 form_cancel_action (GtkWidget *widget, const char *name, GVariant *param)
 {
-  gtk_window_close (GTK_WINDOW (widget));
+  PosForm *self = POS_FORM (widget);
+
+  if (self->busy)
+    refuse_while_busy (self);
+  else
+    gtk_window_close (GTK_WINDOW (widget));
+}
+
+static gboolean
+close_request (PosForm *self)
+{
+  if (self->busy)
+    {
+      refuse_while_busy (self);
+      return TRUE;
+    }
+  return FALSE;
 }
 
 static void
@@ -44,6 +74,9 @@ pos_form_dispose (GObject *object)
 {
   PosForm *self = POS_FORM (object);
 
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_handle_id (&self->busy_id, g_source_remove);
   if (self->destroy)
     g_clear_pointer (&self->user_data, self->destroy);
   g_clear_pointer (&self->fields, g_hash_table_unref);
@@ -65,6 +98,9 @@ pos_form_class_init (PosFormClass *klass)
   gtk_widget_class_bind_template_child (wc, PosForm, body_label);
   gtk_widget_class_bind_template_child (wc, PosForm, hint_label);
   gtk_widget_class_bind_template_child (wc, PosForm, error_label);
+  gtk_widget_class_bind_template_child (wc, PosForm, busy_box);
+  gtk_widget_class_bind_template_child (wc, PosForm, spinner);
+  gtk_widget_class_bind_template_child (wc, PosForm, busy_label);
   gtk_widget_class_bind_template_child (wc, PosForm, group);
   gtk_widget_class_install_action (wc, "form.accept", NULL, form_accept_action);
   gtk_widget_class_install_action (wc, "form.cancel", NULL, form_cancel_action);
@@ -76,6 +112,8 @@ pos_form_init (PosForm *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
   self->fields = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->cancellable = g_cancellable_new ();
+  g_signal_connect (self, "close-request", G_CALLBACK (close_request), NULL);
 }
 
 PosForm *
@@ -253,6 +291,8 @@ pos_form_get_hint (PosForm *self)
 void
 pos_form_accept (PosForm *self)
 {
+  if (self->busy)
+    return;
   g_object_ref (self);
   if (self->accept == NULL || self->accept (self, self->user_data))
     gtk_window_close (GTK_WINDOW (self));
@@ -274,6 +314,142 @@ pos_form_run (PosForm        *self,
     gtk_widget_grab_focus (self->first);
   else
     gtk_widget_grab_focus (self->accept_button);
+}
+
+/* Operations ------------------------------------------------------------ */
+
+#define BUSY_DELAY_MS 250
+
+static gboolean
+show_busy (gpointer user_data)
+{
+  PosForm *self = user_data;
+
+  self->busy_id = 0;
+  gtk_widget_set_visible (self->busy_box, TRUE);
+  gtk_spinner_start (GTK_SPINNER (self->spinner));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+set_busy (PosForm  *self,
+          gboolean  busy,
+          gboolean  waiting)
+{
+  self->busy = busy;
+  gtk_label_set_text (GTK_LABEL (self->busy_label), _("Checking with head office…"));
+  /* The spinner only once it is worth it: a spend that takes nothing
+     from a card never asks the server, and a flash would only distract. */
+  g_clear_handle_id (&self->busy_id, g_source_remove);
+  gtk_widget_set_visible (self->busy_box, FALSE);
+  gtk_spinner_stop (GTK_SPINNER (self->spinner));
+  if (busy && waiting)
+    self->busy_id = g_timeout_add (BUSY_DELAY_MS, show_busy, self);
+  if (busy)
+    {
+      /* Let go of the entry before it goes insensitive; the keys still
+         reach the form (Esc says why it can't cancel now). */
+      gtk_window_set_focus (GTK_WINDOW (self), NULL);
+      pos_form_set_error (self, NULL);
+    }
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "form.accept", !busy);
+  gtk_widget_set_sensitive (self->cancel_button, !busy);
+  gtk_widget_set_sensitive (self->group, !busy);
+  if (!busy && self->first)
+    gtk_widget_grab_focus (self->first);
+}
+
+typedef struct
+{
+  PosForm       *form;
+  PosFormDone    done;
+  gpointer       user_data;
+  GDestroyNotify destroy;
+} OpData;
+
+static void
+op_data_free (OpData *d)
+{
+  if (d->destroy)
+    d->destroy (d->user_data);
+  g_object_unref (d->form);
+  g_free (d);
+}
+
+static void
+op_done (GObject      *source,
+         GAsyncResult *res,
+         gpointer      user_data)
+{
+  OpData *d = user_data;
+  PosForm *self = d->form;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) result = pos_session_run_finish (POS_SESSION (source), res, &error);
+
+  /* The form was destroyed meanwhile: nothing left to show. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    {
+      op_data_free (d);
+      return;
+    }
+  set_busy (self, FALSE, FALSE);
+  if (result == NULL)
+    {
+      g_autofree char *hint = pos_error_dup_hint (error);
+
+      pos_form_set_error (self, hint);
+    }
+  else
+    {
+      if (d->done)
+        d->done (self, result, d->user_data);
+      pos_toast_offline (GTK_WIDGET (self), result);
+      gtk_window_close (GTK_WINDOW (self));
+    }
+  op_data_free (d);
+}
+
+void
+pos_form_run_op (PosForm        *self,
+                 PosSession     *session,
+                 const char     *op,
+                 JsonObject     *args,
+                 PosFormDone     done,
+                 gpointer        user_data,
+                 GDestroyNotify  destroy)
+{
+  OpData *d;
+
+  g_return_if_fail (POS_IS_FORM (self));
+  g_return_if_fail (POS_IS_SESSION (session));
+
+  d = g_new0 (OpData, 1);
+  d->form = g_object_ref (self);
+  d->done = done;
+  d->user_data = user_data;
+  d->destroy = destroy;
+  set_busy (self, TRUE, pos_session_op_may_wait (session, op));
+  pos_session_run_async (session, op, args, self->cancellable, op_done, d);
+}
+
+gboolean
+pos_form_is_busy (PosForm *self)
+{
+  return self->busy;
+}
+
+const char *
+pos_form_get_busy (PosForm *self)
+{
+  return self->busy && gtk_widget_get_visible (self->busy_box)
+         ? gtk_label_get_text (GTK_LABEL (self->busy_label)) : NULL;
+}
+
+const char *
+pos_form_get_error (PosForm *self)
+{
+  return gtk_widget_get_visible (self->error_label)
+         ? gtk_label_get_text (GTK_LABEL (self->error_label)) : NULL;
 }
 
 /* PIN pad ----------------------------------------------------------------- */
@@ -352,6 +528,17 @@ pos_toast (GtkWidget  *widget,
 
   if (win)
     pos_window_toast (win, message);
+}
+
+void
+pos_toast_offline (GtkWidget  *widget,
+                   JsonObject *result)
+{
+  PosWindow *win = pos_window_from_widget (widget);
+  g_autofree char *notice = pos_offline_notice (result);
+
+  if (win && notice)
+    pos_window_toast_full (win, notice, ADW_TOAST_PRIORITY_HIGH, 10);
 }
 
 typedef struct

@@ -4,6 +4,8 @@
 
 #include <adwaita.h>
 
+#include "pos-session.h"
+
 G_BEGIN_DECLS
 
 typedef enum {
@@ -59,6 +61,27 @@ GtkWidget  *pos_form_get_widget   (PosForm       *self,
                                    const char    *key);
 const char *pos_form_get_hint     (PosForm       *self);
 
+/* Runs @op for the form through pos_session_run_async(). One that may
+ * wait for head office shows a spinner and "Checking with head office…";
+ * meanwhile the form can't be changed, accepted again or cancelled (the
+ * operation may already be committing: its result decides). Done, @done
+ * is called with the result, a spend made offline is told in a toast, and
+ * the form closes; refused, the error is shown and the form stays open.
+ * Call it from the PosFormAccept and return FALSE. */
+typedef void (*PosFormDone) (PosForm *form, JsonObject *result, gpointer user_data);
+
+void        pos_form_run_op       (PosForm       *self,
+                                   PosSession    *session,
+                                   const char    *op,
+                                   JsonObject    *args,
+                                   PosFormDone    done,
+                                   gpointer       user_data,
+                                   GDestroyNotify destroy);
+gboolean    pos_form_is_busy      (PosForm       *self);
+/* The busy line while the operation waits for head office, else NULL. */
+const char *pos_form_get_busy     (PosForm       *self);
+const char *pos_form_get_error    (PosForm       *self);
+
 /* A numeric PIN pad whose keys type into @entry. */
 GtkWidget  *pos_pin_pad_new       (GtkEditable   *entry);
 
@@ -67,6 +90,10 @@ void        pos_show_error        (GtkWidget     *widget,
                                    const GError  *error);
 void        pos_toast             (GtkWidget     *widget,
                                    const char    *message);
+/* Tells the cashier, at once and for longer than other toasts, that a
+ * spend in @result was made offline; nothing when it wasn't. */
+void        pos_toast_offline     (GtkWidget     *widget,
+                                   JsonObject    *result);
 
 typedef void (*PosConfirmed) (gpointer user_data);
 void        pos_confirm           (GtkWidget     *widget,

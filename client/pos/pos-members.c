@@ -499,6 +499,43 @@ job_data_free (JobData *d)
 
 static void show_card_dialog (PosMembers *self, const char *card, const char *name);
 
+typedef struct
+{
+  PosMembers *self;
+  const Job  *job;
+  char       *card;
+} JobDone;
+
+static void
+job_done_free (JobDone *d)
+{
+  g_object_unref (d->self);
+  g_free (d->card);
+  g_free (d);
+}
+
+static void
+job_done (PosForm    *form,
+          JsonObject *result,
+          gpointer    user_data)
+{
+  JobDone *d = user_data;
+  PosMembers *self = d->self;
+  g_autofree char *done = g_strdup_printf (_("%s: done"), _(d->job->title));
+
+  pos_toast (GTK_WIDGET (self), done);
+  if (d->job->receipt)
+    pos_printer_print_result (GTK_WIDGET (self), self->session, _(d->job->receipt), result);
+  if (d->job->shows_card)
+    {
+      g_autofree char *card = g_strdup (pos_json_str (result, "card_no", d->card));
+      show_member (self, card, NULL);
+      show_card_dialog (self, card, pos_json_str (self->member, "name", ""));
+    }
+  else
+    show_member (self, d->card, NULL);
+}
+
 static gboolean
 job_accepted (PosForm *form,
               gpointer user_data)
@@ -506,9 +543,7 @@ job_accepted (PosForm *form,
   JobData *d = user_data;
   PosMembers *self = d->self;
   g_autoptr(JsonObject) args = json_object_new ();
-  g_autoptr(JsonObject) result = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *done = NULL;
+  JobDone *done;
 
   json_object_set_string_member (args, "card", d->card);
   for (guint i = 0; i < G_N_ELEMENTS (d->job->fields) && d->job->fields[i].key; i++)
@@ -546,26 +581,13 @@ job_accepted (PosForm *form,
           break;
         }
     }
-  result = pos_session_run (self->session, d->job->op, args, &error);
-  if (result == NULL)
-    {
-      g_autofree char *hint = pos_error_dup_hint (error);
-      pos_form_set_error (form, hint);
-      return FALSE;
-    }
-  done = g_strdup_printf (_("%s: done"), _(d->job->title));
-  pos_toast (GTK_WIDGET (self), done);
-  if (d->job->receipt)
-    pos_printer_print_result (GTK_WIDGET (self), self->session, _(d->job->receipt), result);
-  if (d->job->shows_card)
-    {
-      g_autofree char *card = g_strdup (pos_json_str (result, "card_no", d->card));
-      show_member (self, card, NULL);
-      show_card_dialog (self, card, pos_json_str (self->member, "name", ""));
-    }
-  else
-    show_member (self, d->card, NULL);
-  return TRUE;
+  /* points.redeem may ask head office first: the form waits for it. */
+  done = g_new0 (JobDone, 1);
+  done->self = g_object_ref (self);
+  done->job = d->job;
+  done->card = g_strdup (d->card);
+  pos_form_run_op (form, self->session, d->job->op, args, job_done, done, (GDestroyNotify) job_done_free);
+  return FALSE;
 }
 
 static void
@@ -682,39 +704,60 @@ job_action (GtkWidget  *widget,
 
 /* Package uses. */
 
+typedef struct
+{
+  PosMembers *self;
+  char       *card;
+  gint64      count;
+} ConsumeDone;
+
+static void
+consume_done_free (ConsumeDone *d)
+{
+  g_object_unref (d->self);
+  g_free (d->card);
+  g_free (d);
+}
+
+static void
+consume_done (PosForm    *form,
+              JsonObject *r,
+              gpointer    user_data)
+{
+  ConsumeDone *d = user_data;
+  g_autofree char *msg = g_strdup_printf (_("Used %" PRId64 " of %s; %" PRId64 " left"), d->count,
+                                          pos_json_str (r, "sku", ""), pos_json_int (r, "remaining", 0));
+
+  pos_toast (GTK_WIDGET (d->self), msg);
+  pos_printer_print_result (GTK_WIDGET (d->self), d->self->session, _("Package Use"), r);
+  show_member (d->self, d->card, NULL);
+}
+
 static gboolean
 consume_accepted (PosForm *form,
                   gpointer user_data)
 {
   PosMembers *self = user_data;
   g_autoptr(JsonObject) args = json_object_new ();
-  g_autoptr(JsonObject) r = NULL;
-  g_autoptr(GError) error = NULL;
+  ConsumeDone *done;
   guint64 count;
-  g_autofree char *msg = NULL;
-  g_autofree char *card = g_strdup (card_of (self));
 
   if (!g_ascii_string_to_unsigned (pos_form_get (form, "count"), 10, 1, 1000, &count, NULL))
     {
       pos_form_set_error (form, _("Type how many uses, from 1"));
       return FALSE;
     }
-  json_object_set_string_member (args, "card", card);
+  done = g_new0 (ConsumeDone, 1);
+  done->self = g_object_ref (self);
+  done->card = g_strdup (card_of (self));
+  done->count = (gint64) count;
+  json_object_set_string_member (args, "card", done->card);
   json_object_set_string_member (args, "sku", pos_form_get (form, "sku"));
   json_object_set_int_member (args, "count", (gint64) count);
-  r = pos_session_run (self->session, "package.consume", args, &error);
-  if (r == NULL)
-    {
-      g_autofree char *hint = pos_error_dup_hint (error);
-      pos_form_set_error (form, hint);
-      return FALSE;
-    }
-  msg = g_strdup_printf (_("Used %" PRId64 " of %s; %" PRId64 " left"),
-                         (gint64) count, pos_json_str (r, "sku", ""), pos_json_int (r, "remaining", 0));
-  pos_toast (GTK_WIDGET (self), msg);
-  pos_printer_print_result (GTK_WIDGET (self), self->session, _("Package Use"), r);
-  show_member (self, card, NULL);
-  return TRUE;
+  /* At a linked branch head office is asked first: the form waits for it. */
+  pos_form_run_op (form, self->session, "package.consume", args, consume_done, done,
+                   (GDestroyNotify) consume_done_free);
+  return FALSE;
 }
 
 static void

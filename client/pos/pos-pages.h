@@ -42,6 +42,7 @@ void        pos_timed_set_session      (PosTimed *self, PosSession *session);
 void        pos_timed_shown            (PosTimed *self);
 guint       pos_timed_get_n_tiles      (PosTimed *self);
 void        pos_timed_activate_tile    (PosTimed *self, const char *code);
+const char *pos_timed_get_tile_state   (PosTimed *self, const char *code);
 
 void        pos_returns_set_session    (PosReturns *self, PosSession *session);
 void        pos_returns_shown          (PosReturns *self);

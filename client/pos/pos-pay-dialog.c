@@ -21,9 +21,17 @@ struct _PosPayDialog
   gboolean    has_pin;
   PosPaidFunc paid;
   gpointer    user_data;
-  gboolean    busy;
+  gboolean    busy;          /* the operation is running: its result decides */
+  GCancellable *cancellable;
+  guint       busy_id;
+  GtkWidget  *busy_focus;    /* where the focus goes back after a refusal */
 
   GtkWidget  *confirm_button;
+  GtkWidget  *cancel_button;
+  GtkWidget  *tenders_group;
+  GtkWidget  *busy_box;
+  GtkWidget  *spinner;
+  GtkWidget  *busy_label;
   GtkWidget  *due_label;
   GtkWidget  *cash_row;
   GtkWidget  *bank_row;
@@ -124,24 +132,124 @@ update (PosPayDialog *self)
   gtk_widget_set_sensitive (self->confirm_button, given >= self->due_fen);
 }
 
+#define BUSY_DELAY_MS 250
+
+static gboolean
+show_busy (gpointer user_data)
+{
+  PosPayDialog *self = user_data;
+
+  self->busy_id = 0;
+  gtk_widget_set_visible (self->busy_box, TRUE);
+  gtk_spinner_start (GTK_SPINNER (self->spinner));
+  return G_SOURCE_REMOVE;
+}
+
+/* While the operation runs nothing can be changed, confirmed again or
+ * cancelled: it may already be committing, so its result decides. */
+static void
+set_busy (PosPayDialog *self,
+          gboolean      busy,
+          gboolean      waiting)
+{
+  GtkWidget *focus;
+
+  self->busy = busy;
+  gtk_label_set_text (GTK_LABEL (self->busy_label), _("Checking with head office…"));
+  /* The spinner only once it is worth it: a spend that takes nothing
+     from a card never asks the server, and a flash would only distract. */
+  g_clear_handle_id (&self->busy_id, g_source_remove);
+  gtk_widget_set_visible (self->busy_box, FALSE);
+  gtk_spinner_stop (GTK_SPINNER (self->spinner));
+  if (busy && waiting)
+    self->busy_id = g_timeout_add (BUSY_DELAY_MS, show_busy, self);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "pay.confirm", !busy);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "pay.cancel", !busy);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "pay.fill", !busy);
+  if (busy)
+    {
+      focus = gtk_window_get_focus (GTK_WINDOW (self));
+      g_set_weak_pointer (&self->busy_focus, focus);
+      /* Let go of the entry before it goes insensitive; the keys still
+         reach the dialog (Esc says why it can't cancel now). */
+      gtk_window_set_focus (GTK_WINDOW (self), NULL);
+      set_error (self, NULL);
+    }
+  gtk_widget_set_sensitive (self->tenders_group, !busy);
+  gtk_widget_set_sensitive (self->pin_box, !busy);
+  if (!busy)
+    {
+      if (self->busy_focus && gtk_widget_get_sensitive (self->busy_focus))
+        gtk_widget_grab_focus (self->busy_focus);
+      g_clear_weak_pointer (&self->busy_focus);
+      update (self);
+    }
+}
+
+static void
+take_paid (PosPayDialog *self,
+      JsonObject   *result)
+{
+  g_object_ref (self);
+  if (self->paid)
+    self->paid (result, self->user_data);
+  /* The cashier is told the card was charged without head office's word. */
+  pos_toast_offline (GTK_WIDGET (self), result);
+  gtk_window_close (GTK_WINDOW (self));
+  g_object_unref (self);
+}
+
+static void
+refused (PosPayDialog *self,
+         const GError *error)
+{
+  g_autofree char *hint = pos_error_dup_hint (error);
+
+  set_error (self, hint);
+  gtk_widget_error_bell (GTK_WIDGET (self));
+  if (g_error_matches (error, MDN_ERROR, MDN_ERROR_WRONG_PIN) ||
+      g_error_matches (error, MDN_ERROR, MDN_ERROR_PIN_REQUIRED))
+    {
+      gtk_widget_set_visible (self->pin_box, TRUE);
+      gtk_editable_set_text (GTK_EDITABLE (self->pin_entry), "");
+      gtk_widget_grab_focus (self->pin_entry);
+    }
+}
+
+static void
+run_done (GObject      *source,
+          GAsyncResult *res,
+          gpointer      user_data)
+{
+  g_autoptr(PosPayDialog) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) result = pos_session_run_finish (POS_SESSION (source), res, &error);
+
+  /* Destroyed meanwhile (its window closed): nothing left to show. */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+  set_busy (self, FALSE, FALSE);
+  if (result == NULL)
+    refused (self, error);
+  else
+    take_paid (self, result);
+}
+
 void
 pos_pay_dialog_confirm (PosPayDialog *self)
 {
   gint64 amounts[G_N_ELEMENTS (tender_names)];
   gint64 given;
   g_autoptr(JsonObject) args = json_object_new ();
-  g_autoptr(JsonObject) result = NULL;
-  g_autoptr(GError) error = NULL;
-  JsonArray *tenders = json_array_new ();
-  g_autoptr(GList) members = json_object_get_members (self->args);
+  JsonArray *tenders;
+  g_autoptr(GList) members = NULL;
 
-  if (self->busy || !read_tenders (self, amounts, &given))
-    {
-      json_array_unref (tenders);
-      return;
-    }
+  if (self->busy || self->session == NULL || !read_tenders (self, amounts, &given))
+    return;
+  members = json_object_get_members (self->args);
   for (GList *l = members; l; l = l->next)
     json_object_set_member (args, l->data, json_node_copy (json_object_get_member (self->args, l->data)));
+  tenders = json_array_new ();
   for (guint i = 0; i < G_N_ELEMENTS (tender_names); i++)
     if (amounts[i] > 0)
       {
@@ -155,35 +263,44 @@ pos_pay_dialog_confirm (PosPayDialog *self)
   if (amounts[4] > 0 && *gtk_editable_get_text (GTK_EDITABLE (self->pin_entry)))
     json_object_set_string_member (args, "pin", gtk_editable_get_text (GTK_EDITABLE (self->pin_entry)));
 
-  self->busy = TRUE;
-  result = pos_session_run (self->session, self->op, args, &error);
-  self->busy = FALSE;
-  if (result == NULL)
-    {
-      g_autofree char *hint = pos_error_dup_hint (error);
-
-      set_error (self, hint);
-      gtk_widget_error_bell (GTK_WIDGET (self));
-      if (g_error_matches (error, MDN_ERROR, MDN_ERROR_WRONG_PIN) ||
-          g_error_matches (error, MDN_ERROR, MDN_ERROR_PIN_REQUIRED))
-        {
-          gtk_widget_set_visible (self->pin_box, TRUE);
-          gtk_editable_set_text (GTK_EDITABLE (self->pin_entry), "");
-          gtk_widget_grab_focus (self->pin_entry);
-        }
-      return;
-    }
-  g_object_ref (self);
-  if (self->paid)
-    self->paid (result, self->user_data);
-  gtk_window_close (GTK_WINDOW (self));
-  g_object_unref (self);
+  /* At a linked branch a balance payment is authorized by head office
+     first: a worker does it, and this dialog waits for the answer. */
+  set_busy (self, TRUE, pos_session_op_may_wait (self->session, self->op));
+  pos_session_run_async (self->session, self->op, args, self->cancellable, run_done, g_object_ref (self));
 }
 
 static void
 confirm_action (GtkWidget *widget, const char *name, GVariant *param)
 {
   pos_pay_dialog_confirm (POS_PAY_DIALOG (widget));
+}
+
+/* Esc: cancel, except while the payment runs. */
+static void
+escape_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  PosPayDialog *self = POS_PAY_DIALOG (widget);
+
+  if (self->busy)
+    {
+      gtk_label_set_text (GTK_LABEL (self->busy_label),
+                          _("Checking with head office… The payment can't be cancelled now; "
+                            "wait for the outcome."));
+      gtk_widget_error_bell (widget);
+      return;
+    }
+  gtk_window_close (GTK_WINDOW (widget));
+}
+
+static gboolean
+close_request (PosPayDialog *self)
+{
+  if (self->busy)
+    {
+      escape_action (GTK_WIDGET (self), NULL, NULL);
+      return TRUE;
+    }
+  return FALSE;
 }
 
 static void
@@ -224,6 +341,10 @@ pos_pay_dialog_dispose (GObject *object)
 {
   PosPayDialog *self = POS_PAY_DIALOG (object);
 
+  g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  g_clear_handle_id (&self->busy_id, g_source_remove);
+  g_clear_weak_pointer (&self->busy_focus);
   g_clear_object (&self->session);
   g_clear_pointer (&self->args, json_object_unref);
   g_clear_pointer (&self->member, json_object_unref);
@@ -242,6 +363,11 @@ pos_pay_dialog_class_init (PosPayDialogClass *klass)
   G_OBJECT_CLASS (klass)->dispose = pos_pay_dialog_dispose;
   gtk_widget_class_set_template_from_resource (wc, "/org/mendian/Pos/pos-pay-dialog.ui");
   gtk_widget_class_bind_template_child (wc, PosPayDialog, confirm_button);
+  gtk_widget_class_bind_template_child (wc, PosPayDialog, cancel_button);
+  gtk_widget_class_bind_template_child (wc, PosPayDialog, tenders_group);
+  gtk_widget_class_bind_template_child (wc, PosPayDialog, busy_box);
+  gtk_widget_class_bind_template_child (wc, PosPayDialog, spinner);
+  gtk_widget_class_bind_template_child (wc, PosPayDialog, busy_label);
   gtk_widget_class_bind_template_child (wc, PosPayDialog, due_label);
   gtk_widget_class_bind_template_child (wc, PosPayDialog, cash_row);
   gtk_widget_class_bind_template_child (wc, PosPayDialog, bank_row);
@@ -257,7 +383,8 @@ pos_pay_dialog_class_init (PosPayDialogClass *klass)
   gtk_widget_class_install_action (wc, "pay.confirm", NULL, confirm_action);
   gtk_widget_class_install_action (wc, "pay.cancel", NULL, cancel_action);
   gtk_widget_class_install_action (wc, "pay.fill", "s", fill_action);
-  gtk_widget_class_add_binding_action (wc, GDK_KEY_Escape, 0, "pay.cancel", NULL);
+  gtk_widget_class_install_action (wc, "pay.escape", NULL, escape_action);
+  gtk_widget_class_add_binding_action (wc, GDK_KEY_Escape, 0, "pay.escape", NULL);
   gtk_widget_class_add_binding_action (wc, GDK_KEY_F12, 0, "pay.confirm", NULL);
   for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
     gtk_widget_class_add_binding_action (wc, keys[i], 0, "pay.fill", "s", tender_names[i]);
@@ -273,6 +400,8 @@ static void
 pos_pay_dialog_init (PosPayDialog *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  self->cancellable = g_cancellable_new ();
+  g_signal_connect (self, "close-request", G_CALLBACK (close_request), NULL);
   for (guint i = 0; i < G_N_ELEMENTS (tender_names); i++)
     {
       GtkWidget *row = tender_row (self, tender_names[i]);
@@ -351,6 +480,25 @@ gint64
 pos_pay_dialog_get_change (PosPayDialog *self)
 {
   return self->change_fen;
+}
+
+/* Whether the payment is running (its result decides what happens). */
+gboolean
+pos_pay_dialog_is_busy (PosPayDialog *self)
+{
+  g_return_val_if_fail (POS_IS_PAY_DIALOG (self), FALSE);
+
+  return self->busy;
+}
+
+/* The busy line while the operation waits for head office, else NULL. */
+const char *
+pos_pay_dialog_get_busy (PosPayDialog *self)
+{
+  g_return_val_if_fail (POS_IS_PAY_DIALOG (self), NULL);
+
+  return self->busy && gtk_widget_get_visible (self->busy_box)
+         ? gtk_label_get_text (GTK_LABEL (self->busy_label)) : NULL;
 }
 
 const char *

@@ -1,6 +1,8 @@
 /* pos-pay-dialog.h: taking payment for a sale or a timed session: any mix
  * of tenders, the member's PIN on a pad, change computed. It runs the
- * operation itself, so the dialog stays open on an error to correct. */
+ * operation itself (pos_session_run_async: at a linked branch a balance
+ * payment waits for head office, with the dialog busy and the counter
+ * responsive), so the dialog stays open on an error to correct. */
 #pragma once
 
 #include <adwaita.h>
@@ -31,6 +33,8 @@ void          pos_pay_dialog_set_pin    (PosPayDialog *self,
                                          const char   *pin);
 gint64        pos_pay_dialog_get_change (PosPayDialog *self);
 const char   *pos_pay_dialog_get_error  (PosPayDialog *self);
+gboolean      pos_pay_dialog_is_busy    (PosPayDialog *self);
+const char   *pos_pay_dialog_get_busy   (PosPayDialog *self);
 void          pos_pay_dialog_confirm    (PosPayDialog *self);
 
 G_END_DECLS

@@ -6,7 +6,9 @@
 #include <gtk/gtk.h>
 
 #include "mdn-error.h"
+#include "mdn-json.h"
 #include "mdn-money.h"
+#include "mdn-sync.h"
 #include "pos-resources.h"
 #include "pos-session.h"
 
@@ -209,8 +211,34 @@ check_logged_in (PosSession *self,
   return TRUE;
 }
 
+static void
+emit_changed (PosSession *self,
+              const char *op)
+{
+  const MdnOpDef *def = mdn_ops_lookup (op);
+
+  if (def != NULL && (def->flags & MDN_OP_WRITE))
+    g_signal_emit (self, signals[SIGNAL_LEDGER_CHANGED], 0, op);
+}
+
+gboolean
+pos_session_op_may_wait (PosSession *self,
+                         const char *op)
+{
+  const MdnOpDef *def;
+
+  g_return_val_if_fail (POS_IS_SESSION (self), FALSE);
+  g_return_val_if_fail (op != NULL, FALSE);
+
+  def = mdn_ops_lookup (op);
+  return def != NULL && (def->flags & MDN_OP_SPEND) && self->store != NULL &&
+         mdn_sync_is_linked (self->store);
+}
+
 /* Runs @op exactly as mendian-cli would: permission check, one
- * transaction, durable when it returns. */
+ * transaction, durable when it returns. On the calling thread: an
+ * operation that may wait for the server goes through
+ * pos_session_run_async() instead. */
 JsonObject *
 pos_session_run (PosSession *self,
                  const char *op,
@@ -218,18 +246,145 @@ pos_session_run (PosSession *self,
                  GError    **error)
 {
   JsonObject *result;
-  const MdnOpDef *def;
 
   g_return_val_if_fail (POS_IS_SESSION (self), NULL);
   g_return_val_if_fail (op != NULL && args != NULL, NULL);
 
   if (!check_logged_in (self, error))
     return NULL;
+  if (pos_session_op_may_wait (self, op))
+    g_warning ("“%s” may wait for the server on the UI thread; use pos_session_run_async()", op);
   result = mdn_ops_run (self->ctx, op, args, error);
-  def = mdn_ops_lookup (op);
-  if (result != NULL && def != NULL && (def->flags & MDN_OP_WRITE))
-    g_signal_emit (self, signals[SIGNAL_LEDGER_CHANGED], 0, op);
+  if (result != NULL)
+    emit_changed (self, op);
   return result;
+}
+
+/* Async ------------------------------------------------------------------------ */
+
+typedef struct
+{
+  char *path;
+  char *staff;
+  char *op;
+  char *args;       /* JSON text: the worker parses its own copy */
+} RunData;
+
+static void
+run_data_free (RunData *d)
+{
+  g_free (d->path);
+  g_free (d->staff);
+  g_free (d->op);
+  g_free (d->args);
+  g_free (d);
+}
+
+/* The worker has its own MdnStore on the same file (WAL lets the two
+ * connections work side by side; the UI thread's is never touched here)
+ * and its own context for the staff member already logged in. */
+static void
+run_in_worker (GTask        *task,
+               gpointer      source,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  RunData *d = task_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MdnStore) store = NULL;
+  g_autoptr(MdnOpCtx) ctx = NULL;
+  g_autoptr(JsonObject) args = NULL;
+  JsonObject *result = NULL;
+
+  store = mdn_store_open (d->path, &error);
+  if (store != NULL)
+    ctx = mdn_op_ctx_new_trusted (store, d->staff, &error);
+  if (ctx != NULL)
+    args = mdn_json_parse_object (d->args, &error);
+  if (args != NULL)
+    result = mdn_ops_run (ctx, d->op, args, &error);
+  if (result == NULL)
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_pointer (task, result, (GDestroyNotify) json_object_unref);
+}
+
+/* Back on the main thread: the ledger changed whether or not the caller
+ * still wants the result. */
+static void
+worker_done (GObject      *source,
+             GAsyncResult *res,
+             gpointer      user_data)
+{
+  PosSession *self = POS_SESSION (source);
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+  JsonObject *result = g_task_propagate_pointer (G_TASK (res), &error);
+
+  if (result == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  emit_changed (self, g_task_get_task_data (task));
+  g_task_return_pointer (task, result, (GDestroyNotify) json_object_unref);
+}
+
+void
+pos_session_run_async (PosSession         *self,
+                       const char         *op,
+                       JsonObject         *args,
+                       GCancellable       *cancellable,
+                       GAsyncReadyCallback callback,
+                       gpointer            user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(GTask) worker = NULL;
+  g_autoptr(GError) error = NULL;
+  RunData *d;
+
+  g_return_if_fail (POS_IS_SESSION (self));
+  g_return_if_fail (op != NULL && args != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, pos_session_run_async);
+  g_task_set_task_data (task, g_strdup (op), g_free);
+  if (!check_logged_in (self, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (!pos_session_op_may_wait (self, op))
+    {
+      JsonObject *result = pos_session_run (self, op, args, &error);
+
+      if (result == NULL)
+        g_task_return_error (task, g_steal_pointer (&error));
+      else
+        g_task_return_pointer (task, result, (GDestroyNotify) json_object_unref);
+      return;
+    }
+
+  d = g_new0 (RunData, 1);
+  d->path = g_strdup (self->path);
+  d->staff = g_strdup (self->ctx->staff);
+  d->op = g_strdup (op);
+  d->args = mdn_json_object_to_string (args);
+  /* No cancellable: once started, the operation runs to its end. */
+  worker = g_task_new (self, NULL, worker_done, g_steal_pointer (&task));
+  g_task_set_source_tag (worker, run_in_worker);
+  g_task_set_task_data (worker, d, (GDestroyNotify) run_data_free);
+  g_task_run_in_thread (worker, run_in_worker);
+}
+
+JsonObject *
+pos_session_run_finish (PosSession   *self,
+                        GAsyncResult *result,
+                        GError      **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 /* Runs @op with the real rules inside a transaction that is rolled back:
@@ -316,6 +471,17 @@ pos_error_dup_hint (const GError *error)
     default:
       return g_strdup (error->message);
     }
+}
+
+/* What to tell the cashier about a spend made while head office couldn't
+ * be reached (the result's "offline": true), or NULL. */
+char *
+pos_offline_notice (JsonObject *result)
+{
+  if (result == NULL || !pos_json_int (result, "offline", FALSE))
+    return NULL;
+  return g_strdup (_("Offline spending: head office can't be reached, so the card's offline "
+                     "allowance was used; it is reported to head office when the connection is back"));
 }
 
 char *

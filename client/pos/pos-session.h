@@ -41,6 +41,27 @@ JsonObject  *pos_session_run          (PosSession         *self,
                                        const char         *op,
                                        JsonObject         *args,
                                        GError            **error);
+/* Whether @op may ask head office before it writes (MDN_OP_SPEND at a
+ * branch linked to a server): such an operation can take seconds, so it
+ * must go through pos_session_run_async(). */
+gboolean     pos_session_op_may_wait  (PosSession         *self,
+                                       const char         *op);
+/* Runs @op like pos_session_run(). One that may wait for the server runs
+ * in a worker thread with its own connection to the database and its own
+ * context for the logged-in staff member; any other runs at once. Either
+ * way @callback is called on the caller's main context. Cancelling
+ * @cancellable does not stop an operation already started (it may be
+ * committing): the callback then gets G_IO_ERROR_CANCELLED, and
+ * "ledger-changed" is still emitted if it was written. */
+void         pos_session_run_async    (PosSession         *self,
+                                       const char         *op,
+                                       JsonObject         *args,
+                                       GCancellable       *cancellable,
+                                       GAsyncReadyCallback callback,
+                                       gpointer            user_data);
+JsonObject  *pos_session_run_finish   (PosSession         *self,
+                                       GAsyncResult       *result,
+                                       GError            **error);
 JsonObject  *pos_session_preview      (PosSession         *self,
                                        const char         *op,
                                        JsonObject         *args,
@@ -55,6 +76,7 @@ gboolean     pos_session_set_setting  (PosSession         *self,
 
 /* Small helpers shared by the pages. */
 char        *pos_error_dup_hint       (const GError       *error);
+char        *pos_offline_notice       (JsonObject         *result);
 char        *pos_money                (gint64              fen);
 gboolean     pos_parse_money          (const char         *text,
                                        gint64             *out_fen);

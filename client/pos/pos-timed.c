@@ -76,7 +76,10 @@ tile_new (PosTimed   *self,
       g_autofree char *e = elapsed_text (pos_json_str (s, "started_at", NULL));
       g_autofree char *c = pos_money (pos_json_int (s, "charge_fen", 0));
       const char *card = pos_json_str (s, "card_no", NULL);
-      g_autofree char *who = card ? g_strdup_printf (_("Running · card %s"), card) : g_strdup (_("Running"));
+      const char *member = pos_json_str (s, "member_name", NULL);
+      g_autofree char *who = member ? g_strdup_printf (_("Running · %s"), member)
+                             : card ? g_strdup_printf (_("Running · card %s"), card)
+                             : g_strdup (_("Running"));
 
       gtk_widget_add_css_class (box, "running");
       state = gtk_label_new (who);
@@ -109,6 +112,7 @@ tile_new (PosTimed   *self,
   gtk_box_append (GTK_BOX (box), elapsed);
   gtk_box_append (GTK_BOX (box), charge);
   g_object_set_data_full (G_OBJECT (box), "code", g_strdup (code), g_free);
+  g_object_set_data (G_OBJECT (box), "state", state);
   return box;
 }
 
@@ -390,4 +394,19 @@ pos_timed_activate_tile (PosTimed   *self,
   for (guint i = 0; self->resources && i < json_array_get_length (self->resources); i++)
     if (g_strcmp0 (pos_json_str (json_array_get_object_element (self->resources, i), "code", NULL), code) == 0)
       tile_activated (self, gtk_flow_box_get_child_at_index (GTK_FLOW_BOX (self->board), i));
+}
+
+/* The state line of the tile of @code ("Free", "Running · 张三"), or NULL. */
+const char *
+pos_timed_get_tile_state (PosTimed   *self,
+                          const char *code)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (self->board); c; c = gtk_widget_get_next_sibling (c))
+    {
+      GtkWidget *tile = gtk_flow_box_child_get_child (GTK_FLOW_BOX_CHILD (c));
+
+      if (g_strcmp0 (g_object_get_data (G_OBJECT (tile), "code"), code) == 0)
+        return gtk_label_get_text (GTK_LABEL (g_object_get_data (G_OBJECT (tile), "state")));
+    }
+  return NULL;
 }

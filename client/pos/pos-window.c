@@ -27,6 +27,7 @@ struct _PosWindow
   GDateTime  *last_sync;
   GDateTime  *offline_since;
   char       *sync_error;
+  char       *last_toast;
 
   GtkWidget  *stack;
   GtkWidget  *setup;
@@ -69,13 +70,25 @@ pos_window_get_session (PosWindow *self)
 }
 
 void
-pos_window_toast (PosWindow  *self,
-                  const char *message)
+pos_window_toast_full (PosWindow        *self,
+                       const char       *message,
+                       AdwToastPriority  priority,
+                       guint             timeout_s)
 {
   AdwToast *toast = adw_toast_new (message);
 
-  adw_toast_set_timeout (toast, 4);
+  g_free (self->last_toast);
+  self->last_toast = g_strdup (message);
+  adw_toast_set_timeout (toast, timeout_s);
+  adw_toast_set_priority (toast, priority);
   adw_toast_overlay_add_toast (ADW_TOAST_OVERLAY (self->toasts), toast);
+}
+
+void
+pos_window_toast (PosWindow  *self,
+                  const char *message)
+{
+  pos_window_toast_full (self, message, ADW_TOAST_PRIORITY_NORMAL, 4);
 }
 
 static void
@@ -143,7 +156,7 @@ show_sync (PosWindow *self)
 
   if (!pos_session_is_logged_in (self->session))
     return;
-  backlog = pos_session_run (self->session, "report.sync_backlog", args, NULL);
+  backlog = pos_session_run (self->session, "sync.status", args, NULL);
   if (backlog == NULL || !pos_json_int (backlog, "linked", FALSE))
     {
       gtk_image_set_from_icon_name (GTK_IMAGE (self->sync_icon), "network-offline-symbolic");
@@ -243,7 +256,7 @@ update_sync (gpointer user_data)
   show_sync (self);
   if (self->syncing || !pos_session_is_logged_in (self->session))
     return G_SOURCE_CONTINUE;
-  backlog = pos_session_run (self->session, "report.sync_backlog", args, NULL);
+  backlog = pos_session_run (self->session, "sync.status", args, NULL);
   if (backlog && pos_json_int (backlog, "linked", FALSE))
     {
       self->syncing = TRUE;
@@ -259,6 +272,13 @@ pos_window_get_sync_status (PosWindow *self)
   return gtk_label_get_text (GTK_LABEL (self->sync_label));
 }
 
+/* The last toast shown (for the tests). */
+const char *
+pos_window_get_last_toast (PosWindow *self)
+{
+  return self->last_toast;
+}
+
 const char *
 pos_window_get_sync_state (PosWindow *self)
 {
@@ -272,42 +292,43 @@ link_accepted (PosForm *form,
                gpointer user_data)
 {
   PosWindow *self = user_data;
-  MdnStore *store = pos_session_get_store (self->session);
   g_autofree char *url = g_strstrip (g_strdup (pos_form_get (form, "url")));
   g_autofree char *token = g_strstrip (g_strdup (pos_form_get (form, "token")));
   g_autofree char *pin = g_strstrip (g_strdup (pos_form_get (form, "pin")));
-  g_autofree char *ca = NULL;
   g_autofree char *message = NULL;
+  g_autoptr(JsonObject) args = json_object_new ();
+  g_autoptr(JsonObject) status = NULL;
+  g_autoptr(JsonObject) linked = NULL;
   g_autoptr(GError) error = NULL;
 
-  /* The role is the one checked by the last operation: a staff member
-     demoted meanwhile is refused here too. */
-  if (store == NULL || pos_session_get_role (self->session) < MDN_ROLE_ADMIN)
-    {
-      pos_form_set_error (form, _("Only an administrator can link this counter to a server"));
-      return FALSE;
-    }
   if (*url == '\0')
     {
       pos_form_set_error (form, _("Type the server's address, like https://hq.example.com:8443/"));
       return FALSE;
     }
-  if (*token == '\0')
+  json_object_set_string_member (args, "server", url);
+  /* Empty keeps the token this counter already has. */
+  if (*token != '\0')
+    json_object_set_string_member (args, "token", token);
+  if (*pin != '\0')
+    json_object_set_string_member (args, "pin_sha256", pin);
+  else
     {
-      /* Empty keeps the token this counter already has. */
-      g_free (token);
-      token = mdn_db_meta_dup (store->db, "sync_token");
-    }
-  if (*pin == '\0')
-    {
+      g_autoptr(JsonObject) none = json_object_new ();
+
       /* A CA file set with mendian-cli link --ca stays. */
-      ca = mdn_db_meta_dup (store->db, "sync_ca");
-      if (ca && *ca == '\0')
-        g_clear_pointer (&ca, g_free);
+      status = pos_session_run (self->session, "sync.status", none, NULL);
+      if (pos_json_str (status, "ca", NULL))
+        json_object_set_string_member (args, "ca", pos_json_str (status, "ca", NULL));
     }
-  if (!mdn_sync_link (store, url, token && *token ? token : NULL, ca, *pin ? pin : NULL, &error))
+  /* Only an administrator may: common/ checks the role again, so a staff
+     member demoted meanwhile is refused here too. */
+  linked = pos_session_run (self->session, "sync.link", args, &error);
+  if (linked == NULL)
     {
-      pos_form_set_error (form, error->message);
+      g_autofree char *hint = pos_error_dup_hint (error);
+
+      pos_form_set_error (form, hint);
       return FALSE;
     }
   /* What was known about the old link no longer holds. */
@@ -328,16 +349,18 @@ link_action (GtkWidget  *widget,
 {
   PosWindow *self = POS_WINDOW (widget);
   MdnStore *store = pos_session_get_store (self->session);
-  g_autofree char *url = NULL;
-  g_autofree char *pin = NULL;
+  g_autoptr(JsonObject) args = json_object_new ();
+  g_autoptr(JsonObject) status = NULL;
+  const char *url, *pin;
   g_autofree char *body = NULL;
   PosForm *form;
 
-  if (store == NULL || pos_session_get_role (self->session) < MDN_ROLE_ADMIN)
+  if (store == NULL || !pos_session_can (self->session, "sync.link"))
     return;
-  url = mdn_db_meta_dup (store->db, "sync_url");
-  pin = mdn_db_meta_dup (store->db, "sync_pin_sha256");
-  if (url && *url)
+  status = pos_session_run (self->session, "sync.status", args, NULL);
+  url = pos_json_str (status, "server", NULL);
+  pin = pos_json_str (status, "pin_sha256", NULL);
+  if (url)
     body = g_strdup_printf (_("This counter (%s, %s) sends its sales to %s and receives the chain's "
                               "members, products and prices from it. Change the address or the token "
                               "here; leave the token empty to keep the current one."),
@@ -383,8 +406,7 @@ login_changed (PosWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "pos.lock", in);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "pos.switch-cashier", in);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "pos.page", in);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "pos.link",
-                                 in && pos_session_get_role (self->session) >= MDN_ROLE_ADMIN);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "pos.link", in && pos_session_can (self->session, "sync.link"));
   if (in)
     {
       g_clear_pointer (&self->locked_by, g_free);
@@ -468,6 +490,7 @@ pos_window_dispose (GObject *object)
   g_clear_pointer (&self->last_sync, g_date_time_unref);
   g_clear_pointer (&self->offline_since, g_date_time_unref);
   g_clear_pointer (&self->sync_error, g_free);
+  g_clear_pointer (&self->last_toast, g_free);
   if (self->session)
     g_signal_handlers_disconnect_by_data (self->session, self);
   g_clear_object (&self->session);

@@ -16,6 +16,10 @@ PosWindow  *pos_window_new            (GtkApplication *app,
 PosSession *pos_window_get_session    (PosWindow      *self);
 void        pos_window_toast          (PosWindow      *self,
                                        const char     *message);
+void        pos_window_toast_full     (PosWindow      *self,
+                                       const char     *message,
+                                       AdwToastPriority priority,
+                                       guint           timeout_s);
 void        pos_window_show_page      (PosWindow      *self,
                                        const char     *name);
 const char *pos_window_get_page       (PosWindow      *self);
@@ -30,6 +34,7 @@ GtkWidget  *pos_window_get_setup      (PosWindow      *self);
 const char *pos_window_get_sync_status (PosWindow     *self);
 /* The same as a word for tests: standalone, connecting, online or offline. */
 const char *pos_window_get_sync_state (PosWindow      *self);
+const char *pos_window_get_last_toast (PosWindow      *self);
 
 /* Walks up from any widget of the window. */
 PosWindow  *pos_window_from_widget    (GtkWidget      *widget);
