@@ -21,12 +21,21 @@ MdnTestBranch *
 mdn_test_branch_new (const char *code,
                      int         number)
 {
+  return mdn_test_branch_new_full (code, number, FALSE);
+}
+
+MdnTestBranch *
+mdn_test_branch_new_full (const char *code,
+                          int         number,
+                          gboolean    hq)
+{
   MdnTestBranch *b = g_new0 (MdnTestBranch, 1);
   g_autoptr(GError) error = NULL;
   MdnStoreInit init = {
     .branch_code = code,
     .branch_name = code,
     .branch_number = number,
+    .hq = hq,
     .admin_password = MDN_TEST_PASSWORD,
     .chain_key_hex = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
   };

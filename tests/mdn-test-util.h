@@ -22,6 +22,10 @@ typedef struct
 
 MdnTestBranch *mdn_test_branch_new     (const char *code,
                                         int         number);
+/* The same, an HQ terminal's database if @hq. */
+MdnTestBranch *mdn_test_branch_new_full (const char *code,
+                                         int         number,
+                                         gboolean    hq);
 void           mdn_test_branch_free    (MdnTestBranch *b);
 MdnOpCtx      *mdn_test_staff          (MdnTestBranch *b,
                                         const char    *code,

@@ -5,84 +5,26 @@
  * sync can run on the test's thread) sits between them and drops the
  * connection at the chosen point. After each fault the next sync must
  * converge: nothing lost, nothing doubled, every ledger verifies. */
-#include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #include "mdn-db.h"
 #include "mdn-json.h"
 #include "mdn-ledger.h"
 #include "mdn-sync.h"
-#include "mdn-test-util.h"
+#include "mdn-test-server.h"
 
 /* The server process ------------------------------------------------------------------ */
 
-typedef struct
-{
-  char        *dir;
-  char        *db;
-  GSubprocess *proc;
-  char        *url;
-  guint16      port;
-} Server;
-
-static void
-die_with_parent (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
-static GSubprocess *
-spawn (GSubprocessFlags    flags,
-       const char *const  *argv)
-{
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (flags);
-  g_autoptr(GError) error = NULL;
-  GSubprocess *p;
-
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  p = g_subprocess_launcher_spawnv (launcher, argv, &error);
-  g_assert_no_error (error);
-  return p;
-}
-
-static char *
-run_ok (const char *const *argv)
-{
-  g_autoptr(GSubprocess) p = spawn (G_SUBPROCESS_FLAGS_STDOUT_PIPE, argv);
-  g_autoptr(GError) error = NULL;
-  char *out = NULL;
-
-  g_subprocess_communicate_utf8 (p, NULL, NULL, &out, NULL, &error);
-  g_assert_no_error (error);
-  if (!g_subprocess_get_successful (p))
-    g_error ("%s %s failed: %s", argv[0], argv[3], out);
-  return out;
-}
+/* mendian-server without an hq token, freed with a clean stop. */
+typedef MdnTestServer Server;
 
 static Server *
 server_new (void)
 {
-  Server *s = g_new0 (Server, 1);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDataInputStream) in = NULL;
-  g_autofree char *line = NULL;
-  const char *bin = g_getenv ("MENDIAN_SERVER");
+  Server *s = mdn_test_server_init ("faults");
 
-  g_assert_nonnull (bin);
-  s->dir = g_dir_make_tmp ("mendian-faults-XXXXXX", &error);
-  g_assert_no_error (error);
-  s->db = g_build_filename (s->dir, "server.db", NULL);
-  g_free (run_ok ((const char *[]) { bin, "--db", s->db, "init", NULL }));
-  s->proc = spawn (G_SUBPROCESS_FLAGS_STDOUT_PIPE,
-                   (const char *[]) { bin, "--db", s->db, "serve", "--listen", "127.0.0.1:0", NULL });
-  in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (s->proc));
-  line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_str_has_prefix (line, "listening on http://127.0.0.1:"));
-  s->url = g_strdup (line + strlen ("listening on "));
-  s->port = (guint16) atoi (s->url + strlen ("http://127.0.0.1:"));
+  mdn_test_server_start (s, NULL);
   return s;
 }
 
@@ -92,43 +34,12 @@ server_free (Server *s)
   gint64 t0 = g_get_monotonic_time ();
 
   /* A clean stop, at once: no cut connection left counted as in flight. */
-  g_subprocess_send_signal (s->proc, SIGTERM);
-  g_subprocess_wait (s->proc, NULL, NULL);
-  g_assert_true (g_subprocess_get_if_exited (s->proc));
-  g_assert_cmpint (g_subprocess_get_exit_status (s->proc), ==, 0);
+  g_assert_cmpint (mdn_test_server_stop (s, SIGTERM), ==, 0);
   g_assert_cmpint (g_get_monotonic_time () - t0, <, 5 * G_TIME_SPAN_SECOND);
-  g_object_unref (s->proc);
-  for (const char *const *suffix = (const char *const[]) { "", "-wal", "-shm", NULL }; *suffix; suffix++)
-    {
-      g_autofree char *p = g_strconcat (s->db, *suffix, NULL);
-
-      g_unlink (p);
-    }
-  g_rmdir (s->dir);
-  g_free (s->dir);
-  g_free (s->db);
-  g_free (s->url);
-  g_free (s);
+  mdn_test_server_free (s);
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Server, server_free)
-
-static gint64
-server_count (Server     *s,
-              const char *sql)
-{
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-  sqlite3 *db = NULL;
-  gint64 n;
-
-  g_assert_cmpint (sqlite3_open_v2 (s->db, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  n = sqlite3_column_int64 (stmt, 0);
-  g_clear_pointer (&stmt, sqlite3_finalize);
-  sqlite3_close (db);
-  return n;
-}
 
 /* The proxy ---------------------------------------------------------------------------- */
 
@@ -395,19 +306,9 @@ branch_new (Server     *s,
             const char *code,
             int         number)
 {
-  g_autoptr(GError) error = NULL;
-  g_autofree char *num = g_strdup_printf ("%d", number);
-  g_autofree char *out = NULL;
-  g_autoptr(JsonObject) t = NULL;
   MdnTestBranch *b = mdn_test_branch_new (code, number);
 
-  out = run_ok ((const char *[]) { g_getenv ("MENDIAN_SERVER"), "--db", s->db, "branch", "add", "--code", code,
-                                   "--name", code, "--number", num, NULL });
-  t = mdn_json_parse_object (out, &error);
-  g_assert_no_error (error);
-  g_assert_true (mdn_sync_link (b->store, proxy->url, json_object_get_string_member (t, "token"),
-                                NULL, NULL, &error));
-  g_assert_no_error (error);
+  mdn_test_link (b, proxy->url, mdn_test_server_add_branch (s, code, number, FALSE));
   return b;
 }
 
@@ -421,18 +322,9 @@ try_sync (MdnTestBranch *b,
 }
 
 static void
-sync_ok (MdnTestBranch *b)
-{
-  g_autoptr(GError) error = NULL;
-
-  if (!try_sync (b, &error))
-    g_error ("sync of %s failed: %s", b->store->branch_code, error->message);
-}
-
-static void
 cli_verify_ok (MdnTestBranch *b)
 {
-  g_autofree char *out = run_ok ((const char *[]) { g_getenv ("MENDIAN_CLI"), "--db", b->path, "verify", NULL });
+  g_autofree char *out = mdn_test_run_ok ((const char *[]) { g_getenv ("MENDIAN_CLI"), "--db", b->path, "verify", NULL });
 
   g_assert_cmpuint (mdn_test_verify (b), ==, 0);
 }
@@ -473,19 +365,19 @@ assert_converged (Server        *s,
   const char *sum = "SELECT COALESCE (SUM (principal_fen + bonus_fen), 0) FROM members";
   gint64 server_sum;
 
-  g_assert_cmpint (server_count (s, q1), ==, mdn_test_count (b1, q1));
-  g_assert_cmpint (server_count (s, q2), ==, mdn_test_count (b2, q2));
-  g_assert_cmpint (server_count (s, "SELECT count(*) FROM entries"), ==,
+  g_assert_cmpint (mdn_test_server_count (s, q1), ==, mdn_test_count (b1, q1));
+  g_assert_cmpint (mdn_test_server_count (s, q2), ==, mdn_test_count (b2, q2));
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT count(*) FROM entries"), ==,
                    mdn_test_count (b1, q1) + mdn_test_count (b2, q2));
-  g_assert_cmpint (server_count (s, "SELECT acked_seq FROM srv_branches WHERE code = 'B01'"), ==,
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT acked_seq FROM srv_branches WHERE code = 'B01'"), ==,
                    mdn_test_count (b1, q1));
-  g_assert_cmpint (server_count (s, "SELECT acked_seq FROM srv_branches WHERE code = 'B02'"), ==,
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT acked_seq FROM srv_branches WHERE code = 'B02'"), ==,
                    mdn_test_count (b2, q2));
-  server_sum = server_count (s, sum);
+  server_sum = mdn_test_server_count (s, sum);
   g_assert_cmpint (mdn_test_count (b1, sum), ==, server_sum);
   g_assert_cmpint (mdn_test_count (b2, sum), ==, server_sum);
   /* The balances are the sum of the movements, on the server too. */
-  g_assert_cmpint (server_count (s, "SELECT COALESCE (SUM (delta), 0) FROM movements "
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT COALESCE (SUM (delta), 0) FROM movements "
                                     "WHERE account IN ('principal', 'bonus')"), ==, server_sum);
   cli_verify_ok (b1);
   cli_verify_ok (b2);
@@ -511,8 +403,8 @@ test_cut (gconstpointer data)
   g_autoptr(GError) error = NULL;
   gint64 expected;
 
-  sync_ok (b1);
-  sync_ok (b2);
+  mdn_test_sync_ok (b1);
+  mdn_test_sync_ok (b2);
   /* B01 has 1200 entries to push, three batches; the second is cut. */
   deposits (b1, card, 1200);
   proxy_arm (proxy, c->fault, 1);
@@ -523,7 +415,7 @@ test_cut (gconstpointer data)
   g_assert_cmpuint (proxy_faults (proxy), ==, 1);
   expected = mdn_test_count (b1, "SELECT SUM (principal_fen + bonus_fen) FROM members");
   /* What the server holds is a prefix of B01's chain, never more, never twice. */
-  g_assert_cmpint (server_count (s, "SELECT count(*) FROM entries WHERE branch = 'B01'"), <=,
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT count(*) FROM entries WHERE branch = 'B01'"), <=,
                    mdn_test_count (b1, "SELECT count(*) FROM entries WHERE branch = 'B01'"));
 
   /* B02 works meanwhile: a deposit of its own. */
@@ -531,9 +423,9 @@ test_cut (gconstpointer data)
     g_autoptr(JsonObject) r = mdn_test_ok (b2->admin, "{\"op\":\"member.issue\",\"name\":\"N\",\"phone\":\"13800000002\",\"deposit\":\"5.00\"}");
   }
 
-  sync_ok (b1);
-  sync_ok (b2);
-  sync_ok (b1);
+  mdn_test_sync_ok (b1);
+  mdn_test_sync_ok (b2);
+  mdn_test_sync_ok (b1);
   g_assert_cmpint (mdn_test_count (b2, "SELECT SUM (principal_fen + bonus_fen) FROM members"), ==, expected + 500);
   assert_converged (s, b1, b2);
 }
@@ -551,12 +443,12 @@ test_branch_killed_pushing (void)
   g_autoptr(GSubprocess) cli = NULL;
   gint64 held;
 
-  sync_ok (b1);
-  sync_ok (b2);
+  mdn_test_sync_ok (b1);
+  mdn_test_sync_ok (b2);
   deposits (b1, card, 1200);
   proxy_arm (proxy, FAULT_HOLD_RESPONSE, 1);
-  cli = spawn (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
-               (const char *[]) { g_getenv ("MENDIAN_CLI"), "--db", b1->path, "sync", NULL });
+  cli = mdn_test_cli_spawn (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+                            b1->path, "sync", NULL);
   g_mutex_lock (&proxy->lock);
   while (!proxy->holding)
     g_cond_wait (&proxy->cond, &proxy->lock);
@@ -572,12 +464,12 @@ test_branch_killed_pushing (void)
   g_mutex_unlock (&proxy->lock);
 
   /* The server took two batches the branch never heard about. */
-  held = server_count (s, "SELECT acked_seq FROM srv_branches WHERE code = 'B01'");
+  held = mdn_test_server_count (s, "SELECT acked_seq FROM srv_branches WHERE code = 'B01'");
   g_assert_cmpint (held, >=, 1000);
   g_assert_cmpint (held, <, mdn_test_count (b1, "SELECT count(*) FROM entries WHERE branch = 'B01'"));
 
-  sync_ok (b1);
-  sync_ok (b2);
+  mdn_test_sync_ok (b1);
+  mdn_test_sync_ok (b2);
   assert_converged (s, b1, b2);
   g_assert_cmpint (mdn_test_count (b2, "SELECT SUM (principal_fen + bonus_fen) FROM members"), ==,
                    mdn_test_count (b1, "SELECT SUM (principal_fen + bonus_fen) FROM members"));

@@ -2,246 +2,44 @@
  * mendian-server process on 127.0.0.1 port 0: authorized online, held to
  * the level's offline allowance while the server is down, and refused on a
  * card the server put on hold after merging an offline overdraft.
- *
- * The server helpers are the ones of test-server.c, cut down. */
-#include <glib/gstdio.h>
-#include <libsoup/soup.h>
+ */
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #include "mdn-db.h"
 #include "mdn-error.h"
 #include "mdn-json.h"
 #include "mdn-ledger.h"
 #include "mdn-sync.h"
-#include "mdn-test-util.h"
+#include "mdn-test-server.h"
 
 #define DAY1 "2026-11-20T10:00:00+08:00"
 #define DAY2 "2026-11-21T10:00:00+08:00"
-
-/* The server process ------------------------------------------------------------- */
-
-typedef struct
-{
-  char        *dir;
-  char        *db;
-  GSubprocess *proc;
-  char        *url;
-  char        *hq_token;
-  GHashTable  *tokens;       /* branch code -> token */
-} Server;
-
-static void
-die_with_parent (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
-static const char *
-server_binary (void)
-{
-  const char *path = g_getenv ("MENDIAN_SERVER");
-
-  g_assert_nonnull (path);
-  return path;
-}
-
-static char *
-server_cmd (Server *s, ...)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GSubprocess) proc = NULL;
-  g_autoptr(GError) error = NULL;
-  char *out = NULL;
-  const char *arg;
-  va_list ap;
-
-  g_ptr_array_add (argv, (char *) server_binary ());
-  g_ptr_array_add (argv, (char *) "--db");
-  g_ptr_array_add (argv, s->db);
-  va_start (ap, s);
-  while ((arg = va_arg (ap, const char *)))
-    g_ptr_array_add (argv, (char *) arg);
-  va_end (ap);
-  g_ptr_array_add (argv, NULL);
-
-  proc = g_subprocess_newv ((const char *const *) argv->pdata, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (proc, NULL, NULL, &out, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_successful (proc));
-  return out;
-}
-
-static char *
-token_of (const char *json)
-{
-  g_autoptr(JsonObject) o = mdn_json_parse_object (json, NULL);
-
-  g_assert_nonnull (o);
-  return g_strdup (json_object_get_string_member (o, "token"));
-}
-
-static void
-server_start (Server *s)
-{
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDataInputStream) in = NULL;
-  g_autofree char *line = NULL;
-
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  s->proc = g_subprocess_launcher_spawn (launcher, &error, server_binary (), "--db", s->db, "serve",
-                                         "--listen", "127.0.0.1:0", NULL);
-  g_assert_no_error (error);
-  in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (s->proc));
-  line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (line);
-  g_assert_true (g_str_has_prefix (line, "listening on http://127.0.0.1:"));
-  g_free (s->url);
-  s->url = g_strdup (line + strlen ("listening on "));
-}
-
-static void
-server_stop (Server *s)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_subprocess_send_signal (s->proc, SIGTERM);
-  g_subprocess_wait (s->proc, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_if_exited (s->proc));
-  g_assert_cmpint (g_subprocess_get_exit_status (s->proc), ==, 0);
-  g_clear_object (&s->proc);
-}
-
-static Server *
-server_new (void)
-{
-  Server *s = g_new0 (Server, 1);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *out = NULL;
-
-  s->dir = g_dir_make_tmp ("mendian-offline-XXXXXX", &error);
-  g_assert_no_error (error);
-  s->db = g_build_filename (s->dir, "server.db", NULL);
-  s->tokens = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  g_free (server_cmd (s, "init", NULL));
-  out = server_cmd (s, "token", "add", "--name", "boss", "--role", "hq", NULL);
-  s->hq_token = token_of (out);
-  server_start (s);
-  return s;
-}
-
-static void
-server_free (Server *s)
-{
-  if (s->proc)
-    {
-      g_subprocess_force_exit (s->proc);
-      g_subprocess_wait (s->proc, NULL, NULL);
-      g_clear_object (&s->proc);
-    }
-  g_hash_table_unref (s->tokens);
-  if (g_getenv ("MENDIAN_KEEP_TEST_DB") == NULL)
-    {
-      g_autofree char *wal = g_strconcat (s->db, "-wal", NULL);
-      g_autofree char *shm = g_strconcat (s->db, "-shm", NULL);
-
-      g_unlink (s->db);
-      g_unlink (wal);
-      g_unlink (shm);
-      g_rmdir (s->dir);
-    }
-  g_free (s->db);
-  g_free (s->dir);
-  g_free (s->url);
-  g_free (s->hq_token);
-  g_free (s);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Server, server_free)
-
-static void
-link_branch (Server        *s,
-             MdnTestBranch *b)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (mdn_sync_link (b->store, s->url, g_hash_table_lookup (s->tokens, b->store->branch_code),
-                                NULL, NULL, &error));
-  g_assert_no_error (error);
-}
 
 /* A branch registered with the server and linked to it; its own "normal"
  * level (branch master data stays at the branch) allows @offline_limit a
  * day offline. */
 static MdnTestBranch *
-branch_new (Server     *s,
-            const char *code,
-            int         number,
-            const char *offline_limit)
+branch_new (MdnTestServer *s,
+            const char    *code,
+            int            number,
+            const char    *offline_limit)
 {
-  g_autofree char *num = g_strdup_printf ("%d", number);
-  g_autofree char *out = NULL;
   MdnTestBranch *b = mdn_test_branch_new (code, number);
 
   json_object_unref (mdn_test_ok (b->admin, "{\"op\":\"level.upsert\",\"code\":\"normal\",\"name\":\"Normal\","
                                             "\"price_percent\":100,\"points_per_yuan\":1,\"offline_limit\":\"%s\"}",
                                   offline_limit));
-  out = server_cmd (s, "branch", "add", "--code", code, "--name", code, "--number", num, NULL);
-  g_hash_table_insert (s->tokens, g_strdup (code), token_of (out));
-  link_branch (s, b);
+  mdn_test_server_add_branch (s, code, number, FALSE);
+  mdn_test_server_link (s, b);
   return b;
 }
 
+/* A clean stop: SIGTERM, exit status 0. */
 static void
-sync_ok (MdnTestBranch *b)
+server_stop (MdnTestServer *s)
 {
-  g_autoptr(GError) error = NULL;
-
-  if (!mdn_sync_run (b->store, NULL, NULL, &error))
-    g_error ("sync of %s failed: %s", b->store->branch_code, error->message);
-}
-
-static guint
-http_get (Server      *s,
-          const char  *path,
-          JsonObject **out)
-{
-  g_autoptr(SoupSession) session = soup_session_new ();
-  g_autofree char *url = g_strconcat (s->url, path + 1, NULL);
-  g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
-  g_autofree char *auth = g_strconcat ("Bearer ", s->hq_token, NULL);
-  g_autoptr(GBytes) reply = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *text = NULL;
-
-  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
-  reply = soup_session_send_and_read (session, msg, NULL, &error);
-  g_assert_no_error (error);
-  text = g_strndup (g_bytes_get_data (reply, NULL), g_bytes_get_size (reply));
-  *out = mdn_json_parse_object (text, NULL);
-  return soup_message_get_status (msg);
-}
-
-static gint64
-server_count (Server     *s,
-              const char *sql)
-{
-  sqlite3_stmt *stmt = NULL;
-  sqlite3 *db = NULL;
-  gint64 n;
-
-  g_assert_cmpint (sqlite3_open_v2 (s->db, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  n = sqlite3_column_int64 (stmt, 0);
-  sqlite3_finalize (stmt);
-  sqlite3_close (db);
-  return n;
+  g_assert_cmpint (mdn_test_server_stop (s, SIGTERM), ==, 0);
 }
 
 /* Helpers ------------------------------------------------------------------------- */
@@ -327,7 +125,7 @@ sum_balances (MdnTestBranch *b)
 static void
 test_online (void)
 {
-  g_autoptr(Server) s = server_new ();
+  g_autoptr(MdnTestServer) s = mdn_test_server_new ("offline", NULL);
   g_autoptr(MdnTestBranch) b1 = NULL;
   g_autoptr(MdnTestBranch) b2 = NULL;
   g_autoptr(JsonObject) r = NULL;
@@ -341,8 +139,8 @@ test_online (void)
   b2 = branch_new (s, "B02", 2, "0.00");
   r = issue (b1, "13800000001", "100.00");
   card = g_strdup (mdn_test_str (r, "card_no"));
-  sync_ok (b1);
-  sync_ok (b2);
+  mdn_test_sync_ok (b1);
+  mdn_test_sync_ok (b2);
 
   /* Online, an allowance of 0 doesn't matter: the server authorizes. */
   g_clear_pointer (&r, json_object_unref);
@@ -352,13 +150,13 @@ test_online (void)
   body = entry_body (b2, mdn_test_str (r, "entry_id"));
   g_assert_nonnull (strstr (body, mdn_test_str (r, "auth_id")));
   g_assert_null (strstr (body, "\"offline\""));
-  g_assert_cmpint (server_count (s, "SELECT count(*) FROM srv_authorizations WHERE status = 'held' "
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT count(*) FROM srv_authorizations WHERE status = 'held' "
                                     "AND amount = 3000 AND branch = 'B02'"), ==, 1);
 
   /* A deposit at B01 that B02 hasn't pulled: the server vouches for it. */
   g_clear_pointer (&r, json_object_unref);
   r = mdn_test_ok (b1->admin, "{\"op\":\"member.deposit\",\"card\":\"%s\",\"amount\":\"50.00\"}", card);
-  sync_ok (b1);
+  mdn_test_sync_ok (b1);
   g_assert_cmpint (balance (b2, card), ==, 7000);
   g_clear_pointer (&r, json_object_unref);
   r = pay (b2, card, 10000);
@@ -367,13 +165,13 @@ test_online (void)
 
   /* 150 - 30 - 100 held: the server refuses 40, B02 writes nothing. */
   pay_fails (b2, "insufficient_balance", card, 4000);
-  g_assert_cmpint (server_count (s, "SELECT count(*) FROM srv_authorizations"), ==, 2);
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT count(*) FROM srv_authorizations"), ==, 2);
 
   /* Points and package uses are authorized too. */
   g_clear_pointer (&r, json_object_unref);
   r = mdn_test_ok (b2->admin, "{\"op\":\"points.redeem\",\"card\":\"%s\",\"points\":10}", card);
   g_assert_false (result_offline (r));
-  g_assert_cmpint (server_count (s, "SELECT count(*) FROM srv_authorizations WHERE kind = 'points' "
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT count(*) FROM srv_authorizations WHERE kind = 'points' "
                                     "AND amount = 10"), ==, 1);
   /* More points than the chain has: refused by the server's figure. */
   mdn_test_fails (b2->admin, "insufficient_points", "{\"op\":\"points.redeem\",\"card\":\"%s\",\"points\":200}", card);
@@ -383,22 +181,23 @@ test_online (void)
   r = mdn_test_ok (b2->admin, "{\"op\":\"sale.quick\",\"card\":\"%s\",\"amount_fen\":500,"
                               "\"tenders\":[{\"type\":\"cash\",\"amount_fen\":500}]}", card);
   g_assert_false (json_object_has_member (r, "offline"));
-  g_assert_cmpint (server_count (s, "SELECT count(*) FROM srv_authorizations"), ==, 3);
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT count(*) FROM srv_authorizations"), ==, 3);
 
   /* After sync every authorization is used, nothing was debited twice. */
-  sync_ok (b2);
-  sync_ok (b1);
-  sync_ok (b2);
-  g_assert_cmpint (server_count (s, "SELECT count(*) FROM srv_authorizations WHERE status = 'used'"), ==, 3);
-  g_assert_cmpint (server_count (s, "SELECT SUM (principal_fen + bonus_fen) FROM members"), ==, 2000);
+  mdn_test_sync_ok (b2);
+  mdn_test_sync_ok (b1);
+  mdn_test_sync_ok (b2);
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT count(*) FROM srv_authorizations WHERE status = 'used'"), ==, 3);
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT SUM (principal_fen + bonus_fen) FROM members"), ==, 2000);
   g_assert_cmpint (sum_balances (b1), ==, 2000);
   g_assert_cmpint (sum_balances (b2), ==, 2000);
-  g_assert_cmpint (server_count (s, "SELECT points FROM members"), ==, 130 + 5 - 10);
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT points FROM members"), ==, 130 + 5 - 10);
   g_assert_cmpint (mdn_test_count (b1, "SELECT points FROM members"), ==, 125);
   g_assert_cmpint (mdn_test_count (b2, "SELECT points FROM members"), ==, 125);
-  g_assert_cmpint (server_count (s, "SELECT count(*) FROM srv_exceptions"), ==, 0);
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT count(*) FROM srv_exceptions"), ==, 0);
 
-  g_assert_cmpuint (http_get (s, "/api/v1/reports/summary?from=2026-11-01&to=2026-11-30", &sum), ==, 200);
+  g_assert_cmpuint (mdn_test_http (s, "GET", "/api/v1/reports/summary?from=2026-11-01&to=2026-11-30", s->hq_token,
+                                   NULL, 0, &sum), ==, 200);
   chain = json_object_get_object_member (sum, "chain");
   g_assert_cmpint (json_object_get_int_member (chain, "sales_fen"), ==, 13500);
   g_assert_cmpint (json_object_get_int_member (chain, "deposit_principal_fen"), ==, 15000);
@@ -413,7 +212,7 @@ test_online (void)
 static void
 test_allowance (void)
 {
-  g_autoptr(Server) s = server_new ();
+  g_autoptr(MdnTestServer) s = mdn_test_server_new ("offline", NULL);
   g_autoptr(MdnTestBranch) b1 = NULL;
   g_autoptr(JsonObject) r = NULL;
   g_autofree char *card = NULL;
@@ -427,7 +226,7 @@ test_allowance (void)
                                              "\"unit_minutes\":60,\"unit_price_fen\":2000}"));
   json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"resource.upsert\",\"code\":\"R1\",\"name\":\"包间1\","
                                              "\"plan\":\"HOUR\"}"));
-  sync_ok (b1);
+  mdn_test_sync_ok (b1);
   server_stop (s);
 
   g_clear_pointer (&r, json_object_unref);
@@ -489,13 +288,13 @@ test_allowance (void)
   g_assert_cmpint (balance (b1, card), ==, 20000 - 3000 - 2000 + 1000 - 5000);
 
   /* The server back: everything offline reaches it, exactly once. */
-  server_start (s);
-  link_branch (s, b1);
-  sync_ok (b1);
-  g_assert_cmpint (server_count (s, "SELECT count(*) FROM entries"), ==, mdn_test_count (b1, "SELECT count(*) FROM entries"));
-  g_assert_cmpint (server_count (s, "SELECT SUM (principal_fen + bonus_fen) FROM members"), ==, 11000);
+  mdn_test_server_start (s, NULL);
+  mdn_test_server_link (s, b1);
+  mdn_test_sync_ok (b1);
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT count(*) FROM entries"), ==, mdn_test_count (b1, "SELECT count(*) FROM entries"));
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT SUM (principal_fen + bonus_fen) FROM members"), ==, 11000);
   g_assert_cmpint (sum_balances (b1), ==, 11000);
-  g_assert_cmpint (server_count (s, "SELECT count(*) FROM srv_exceptions"), ==, 0);
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT count(*) FROM srv_exceptions"), ==, 0);
 
   /* Online again: the server authorizes, beyond the allowance too. */
   g_clear_pointer (&r, json_object_unref);
@@ -510,7 +309,7 @@ test_allowance (void)
 static void
 test_allowance_zero (void)
 {
-  g_autoptr(Server) s = server_new ();
+  g_autoptr(MdnTestServer) s = mdn_test_server_new ("offline", NULL);
   g_autoptr(MdnTestBranch) b1 = NULL;
   g_autoptr(MdnTestBranch) solo = NULL;
   g_autoptr(JsonObject) r = NULL;
@@ -528,15 +327,15 @@ test_allowance_zero (void)
                                              "\"package_count\":3}"));
   /* The package bought online, from the balance: authorized. */
   g_clear_pointer (&r, json_object_unref);
-  sync_ok (b1);
+  mdn_test_sync_ok (b1);
   r = mdn_test_ok (b1->admin, "{\"op\":\"sale\",\"card\":\"%s\",\"lines\":[{\"sku\":\"CUT3\"}],"
                               "\"tenders\":[{\"type\":\"balance\",\"amount_fen\":8000}]}", card);
   g_assert_false (result_offline (r));
-  sync_ok (b1);
+  mdn_test_sync_ok (b1);
   g_clear_pointer (&r, json_object_unref);
   r = mdn_test_ok (b1->admin, "{\"op\":\"package.consume\",\"card\":\"%s\",\"sku\":\"CUT\",\"count\":1}", card);
   g_assert_false (result_offline (r));
-  g_assert_cmpint (server_count (s, "SELECT count(*) FROM srv_authorizations WHERE kind = 'package' "
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT count(*) FROM srv_authorizations WHERE kind = 'package' "
                                     "AND item = 'CUT' AND amount = 1"), ==, 1);
   server_stop (s);
 
@@ -570,7 +369,7 @@ test_allowance_zero (void)
 static void
 test_overdraft_hold (void)
 {
-  g_autoptr(Server) s = server_new ();
+  g_autoptr(MdnTestServer) s = mdn_test_server_new ("offline", NULL);
   g_autoptr(MdnTestBranch) b1 = NULL;
   g_autoptr(MdnTestBranch) b2 = NULL;
   g_autoptr(JsonObject) r = NULL;
@@ -588,8 +387,8 @@ test_overdraft_hold (void)
   r = issue (b1, "13800000001", "100.00");
   card = g_strdup (mdn_test_str (r, "card_no"));
   member = g_strdup (mdn_test_str (r, "member_id"));
-  sync_ok (b1);
-  sync_ok (b2);
+  mdn_test_sync_ok (b1);
+  mdn_test_sync_ok (b2);
   server_stop (s);
 
   g_clear_pointer (&r, json_object_unref);
@@ -599,14 +398,14 @@ test_overdraft_hold (void)
   r = pay (b2, card, 7000);
   g_assert_true (result_offline (r));
 
-  server_start (s);
-  link_branch (s, b1);
-  link_branch (s, b2);
-  sync_ok (b1);
-  sync_ok (b2);
-  sync_ok (b1);
+  mdn_test_server_start (s, NULL);
+  mdn_test_server_link (s, b1);
+  mdn_test_server_link (s, b2);
+  mdn_test_sync_ok (b1);
+  mdn_test_sync_ok (b2);
+  mdn_test_sync_ok (b1);
 
-  g_assert_cmpuint (http_get (s, "/api/v1/exceptions?status=open", &out), ==, 200);
+  g_assert_cmpuint (mdn_test_http (s, "GET", "/api/v1/exceptions?status=open", s->hq_token, NULL, 0, &out), ==, 200);
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (out, "exceptions")), ==, 1);
   ex = json_array_get_object_element (json_object_get_array_member (out, "exceptions"), 0);
   g_assert_cmpint (json_object_get_int_member (ex, "amount"), ==, 4000);
@@ -641,10 +440,10 @@ test_overdraft_hold (void)
   g_clear_pointer (&r, json_object_unref);
   r = mdn_test_ok (b2->admin, "{\"op\":\"member.deposit\",\"card\":\"%s\",\"amount\":\"50.00\"}", card);
   pay_fails (b2, "card_on_hold", card, 100);    /* not synced yet */
-  sync_ok (b2);
-  sync_ok (b1);
+  mdn_test_sync_ok (b2);
+  mdn_test_sync_ok (b1);
   g_clear_pointer (&out, json_object_unref);
-  g_assert_cmpuint (http_get (s, "/api/v1/exceptions?status=open", &out), ==, 200);
+  g_assert_cmpuint (mdn_test_http (s, "GET", "/api/v1/exceptions?status=open", s->hq_token, NULL, 0, &out), ==, 200);
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (out, "exceptions")), ==, 0);
   for (guint i = 0; i < G_N_ELEMENTS (both); i++)
     {
@@ -658,9 +457,9 @@ test_overdraft_hold (void)
   r = pay (b1, card, 600);
   g_assert_false (result_offline (r));
   pay_fails (b2, "insufficient_balance", card, 600);   /* the server holds 6.00 for B01 */
-  sync_ok (b1);
-  sync_ok (b2);
-  g_assert_cmpint (server_count (s, "SELECT SUM (principal_fen + bonus_fen) FROM members"), ==, 400);
+  mdn_test_sync_ok (b1);
+  mdn_test_sync_ok (b2);
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT SUM (principal_fen + bonus_fen) FROM members"), ==, 400);
   g_assert_cmpint (sum_balances (b1), ==, 400);
   g_assert_cmpint (sum_balances (b2), ==, 400);
   g_assert_cmpuint (mdn_test_verify (b1), ==, 0);

@@ -11,12 +11,11 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #include "mdn-error.h"
 #include "mdn-json.h"
 #include "mdn-sync.h"
-#include "mdn-test-util.h"
+#include "mdn-test-server.h"
 #include "pos-application.h"
 #include "pos-forms.h"
 #include "pos-login.h"
@@ -442,11 +441,8 @@ pay_from_balance_linked (Fixture    *f,
   PosCheckout *checkout;
   GtkWidget *entry;
   PosPayDialog *pay;
-  g_autoptr(GError) error = NULL;
 
-  g_assert_true (mdn_sync_link (f->branch->store, url, "0123456789abcdef0123456789abcdef0123456789abcdef",
-                                NULL, NULL, &error));
-  g_assert_no_error (error);
+  mdn_test_link (f->branch, url, "0123456789abcdef0123456789abcdef0123456789abcdef");
   login (f, "c01");
   checkout = POS_CHECKOUT (pos_window_get_checkout (f->window));
   entry = pos_checkout_get_entry (checkout);
@@ -598,16 +594,13 @@ test_offline_package (Fixture       *f,
   PosForm *form;
   GtkWidget *entry;
   guint ticks = 0;
-  g_autoptr(GError) error = NULL;
   g_autofree char *json = NULL;
   g_autoptr(JsonObject) m = NULL;
 
   if (skip_without_display ())
     return;
   server = silent_start ();
-  g_assert_true (mdn_sync_link (f->branch->store, server->url, "0123456789abcdef0123456789abcdef0123456789abcdef",
-                                NULL, NULL, &error));
-  g_assert_no_error (error);
+  mdn_test_link (f->branch, server->url, "0123456789abcdef0123456789abcdef0123456789abcdef");
   login (f, "c01");
   checkout = POS_CHECKOUT (pos_window_get_checkout (f->window));
   entry = pos_checkout_get_entry (checkout);
@@ -912,73 +905,6 @@ test_lock_and_errors (Fixture       *f,
 
 /* Link to a head-office server ------------------------------------------------------ */
 
-static void
-die_with_parent (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
-/* Runs mendian-server @args... on @db to completion; its standard output. */
-static char *
-server_cmd (const char *db,
-            ...)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GSubprocess) proc = NULL;
-  g_autoptr(GError) error = NULL;
-  char *out = NULL;
-  const char *arg;
-  va_list ap;
-
-  g_ptr_array_add (argv, (char *) g_getenv ("MENDIAN_SERVER"));
-  g_ptr_array_add (argv, (char *) "--db");
-  g_ptr_array_add (argv, (char *) db);
-  va_start (ap, db);
-  while ((arg = va_arg (ap, const char *)))
-    g_ptr_array_add (argv, (char *) arg);
-  va_end (ap);
-  g_ptr_array_add (argv, NULL);
-  proc = g_subprocess_newv ((const char *const *) argv->pdata, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (proc, NULL, NULL, &out, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_successful (proc));
-  return out;
-}
-
-/* A real mendian-server on 127.0.0.1 port 0 with branch B01 registered:
- * its process, URL and B01's token. */
-static GSubprocess *
-server_start (const char *dir,
-              char      **url,
-              char      **token)
-{
-  g_autofree char *db = g_build_filename (dir, "server.db", NULL);
-  g_autofree char *out = NULL;
-  g_autofree char *line = NULL;
-  g_autoptr(JsonObject) o = NULL;
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_autoptr(GDataInputStream) in = NULL;
-  g_autoptr(GError) error = NULL;
-  GSubprocess *proc;
-
-  g_free (server_cmd (db, "init", NULL));
-  out = server_cmd (db, "branch", "add", "--code", "B01", "--name", "B01", "--number", "1", NULL);
-  o = mdn_json_parse_object (out, &error);
-  g_assert_no_error (error);
-  *token = g_strdup (json_object_get_string_member (o, "token"));
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  proc = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("MENDIAN_SERVER"), "--db", db,
-                                      "serve", "--listen", "127.0.0.1:0", NULL);
-  g_assert_no_error (error);
-  in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (proc));
-  line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_str_has_prefix (line, "listening on http://127.0.0.1:"));
-  *url = g_strdup (line + strlen ("listening on "));
-  return proc;
-}
-
 /* Waits until the header's sync status is @state (online, offline…). */
 static gboolean
 wait_sync_state (Fixture    *f,
@@ -1001,7 +927,7 @@ static void
 test_link_server (Fixture       *f,
                   gconstpointer  data)
 {
-  g_autoptr(GSubprocess) server = NULL;
+  g_autoptr(MdnTestServer) server = NULL;
   g_autoptr(JsonObject) backlog = NULL;
   g_autofree char *url = NULL;
   g_autofree char *token = NULL;
@@ -1036,7 +962,13 @@ test_link_server (Fixture       *f,
   g_clear_pointer (&backlog, json_object_unref);
 
   if (g_getenv ("MENDIAN_SERVER"))
-    server = server_start (f->branch->dir, &url, &token);
+    {
+      /* A real mendian-server on 127.0.0.1 port 0 with branch B01 registered. */
+      server = mdn_test_server_init ("pos-ui");
+      token = g_strdup (mdn_test_server_add_branch (server, "B01", 1, FALSE));
+      mdn_test_server_start (server, NULL);
+      url = g_strdup (server->url);
+    }
   else
     {
       /* Nothing listens on the discard port: linked, but offline. */
@@ -1081,8 +1013,7 @@ test_link_server (Fixture       *f,
   g_assert_true (wait_sync_state (f, "online"));
 
   /* The server stops: the header says so; selling goes on. */
-  g_subprocess_send_signal (server, SIGTERM);
-  g_subprocess_wait (server, NULL, NULL);
+  mdn_test_server_stop (server, SIGTERM);
   gtk_widget_activate_action (GTK_WIDGET (f->window), "pos.link", NULL);
   pump (50);
   pos_form_accept (POS_FORM (find_toplevel (POS_TYPE_FORM)));

@@ -1,283 +1,19 @@
 /* test-server.c: the real mendian-server process on 127.0.0.1 port 0,
  * branches syncing with it through common/mdn-sync.c and raw HTTP. */
-#include <glib/gstdio.h>
-#include <libsoup/soup.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #include "mdn-db.h"
 #include "mdn-error.h"
 #include "mdn-json.h"
 #include "mdn-ledger.h"
 #include "mdn-sync.h"
-#include "mdn-test-util.h"
+#include "mdn-test-server.h"
 
-/* The server process ------------------------------------------------------------- */
-
-typedef struct
-{
-  char        *dir;
-  char        *db;
-  GSubprocess *proc;
-  char        *url;
-  char        *hq_token;     /* API token with role hq */
-  GHashTable  *tokens;       /* branch code -> token */
-} Server;
-
-/* Children die with the test, even when an assertion aborts it. */
-static void
-die_with_parent (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
-static GSubprocess *
-spawn (GSubprocessFlags flags,
-       GError         **error,
-       ...)
-{
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (flags);
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  const char *arg;
-  va_list ap;
-
-  va_start (ap, error);
-  while ((arg = va_arg (ap, const char *)))
-    g_ptr_array_add (argv, (char *) arg);
-  va_end (ap);
-  g_ptr_array_add (argv, NULL);
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  return g_subprocess_launcher_spawnv (launcher, (const char *const *) argv->pdata, error);
-}
-
-static const char *
-server_binary (void)
-{
-  const char *path = g_getenv ("MENDIAN_SERVER");
-
-  g_assert_nonnull (path);
-  return path;
-}
-
-/* Runs an administrative command to completion; returns its standard output. */
-static char *
-server_cmd (Server *s, ...)
-{
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GSubprocess) proc = NULL;
-  g_autoptr(GError) error = NULL;
-  char *out = NULL;
-  const char *arg;
-  va_list ap;
-
-  g_ptr_array_add (argv, (char *) server_binary ());
-  g_ptr_array_add (argv, (char *) "--db");
-  g_ptr_array_add (argv, s->db);
-  va_start (ap, s);
-  while ((arg = va_arg (ap, const char *)))
-    g_ptr_array_add (argv, (char *) arg);
-  va_end (ap);
-  g_ptr_array_add (argv, NULL);
-
-  proc = g_subprocess_newv ((const char *const *) argv->pdata, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
-  g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (proc, NULL, NULL, &out, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (g_subprocess_get_successful (proc));
-  return out;
-}
-
-static char *
-token_of (const char *json)
-{
-  g_autoptr(JsonObject) o = mdn_json_parse_object (json, NULL);
-
-  g_assert_nonnull (o);
-  return g_strdup (json_object_get_string_member (o, "token"));
-}
-
-static void
-server_start (Server     *s,
-              const char *extra)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GDataInputStream) in = NULL;
-  g_autofree char *line = NULL;
-
-  s->proc = spawn (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
-                              server_binary (), "--db", s->db, "serve", "--listen", "127.0.0.1:0",
-                              extra ? extra : "--auth-ttl=600", NULL);
-  g_assert_no_error (error);
-  in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (s->proc));
-  line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_nonnull (line);
-  g_assert_true (g_str_has_prefix (line, "listening on http://127.0.0.1:"));
-  g_free (s->url);
-  s->url = g_strdup (line + strlen ("listening on "));
-}
-
-/* Stops the server with @sig and returns its exit status (or -signal). */
-static int
-server_stop (Server *s,
-             int     sig)
-{
-  g_autoptr(GError) error = NULL;
-  int status;
-
-  g_subprocess_send_signal (s->proc, sig);
-  g_subprocess_wait (s->proc, NULL, &error);
-  g_assert_no_error (error);
-  status = g_subprocess_get_if_exited (s->proc) ? g_subprocess_get_exit_status (s->proc)
-                                                : -g_subprocess_get_term_sig (s->proc);
-  g_clear_object (&s->proc);
-  return status;
-}
-
-static Server *
-server_new (const char *extra)
-{
-  Server *s = g_new0 (Server, 1);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *out = NULL;
-
-  s->dir = g_dir_make_tmp ("mendian-server-XXXXXX", &error);
-  g_assert_no_error (error);
-  s->db = g_build_filename (s->dir, "server.db", NULL);
-  s->tokens = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  g_free (server_cmd (s, "init", NULL));
-  out = server_cmd (s, "token", "add", "--name", "boss", "--role", "hq", NULL);
-  s->hq_token = token_of (out);
-  server_start (s, extra);
-  return s;
-}
-
-static void
-server_free (Server *s)
-{
-  if (s->proc)
-    server_stop (s, SIGKILL);
-  g_hash_table_unref (s->tokens);
-  if (g_getenv ("MENDIAN_KEEP_TEST_DB") == NULL)
-    {
-      g_autofree char *wal = g_strconcat (s->db, "-wal", NULL);
-      g_autofree char *shm = g_strconcat (s->db, "-shm", NULL);
-
-      g_unlink (s->db);
-      g_unlink (wal);
-      g_unlink (shm);
-      g_rmdir (s->dir);
-    }
-  g_free (s->db);
-  g_free (s->dir);
-  g_free (s->url);
-  g_free (s->hq_token);
-  g_free (s);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Server, server_free)
-
-/* A branch database registered with the server and linked to it. */
-static MdnTestBranch *
-branch_new (Server     *s,
-            const char *code,
-            int         number,
-            gboolean    hq)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree char *num = g_strdup_printf ("%d", number);
-  g_autofree char *out = NULL;
-  MdnTestBranch *b;
-
-  if (hq)
-    {
-      MdnStoreInit init = {
-        .branch_code = code, .branch_name = code, .branch_number = number, .hq = TRUE,
-        .admin_password = MDN_TEST_PASSWORD,
-        .chain_key_hex = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff",
-      };
-
-      b = g_new0 (MdnTestBranch, 1);
-      b->dir = g_dir_make_tmp ("mendian-test-XXXXXX", &error);
-      g_assert_no_error (error);
-      b->path = g_build_filename (b->dir, "branch.db", NULL);
-      b->store = mdn_store_init (b->path, &init, &error);
-      g_assert_no_error (error);
-      b->admin = mdn_op_ctx_new (b->store, "admin", MDN_TEST_PASSWORD, &error);
-      g_assert_no_error (error);
-      out = server_cmd (s, "branch", "add", "--code", code, "--name", code, "--number", num, "--hq", NULL);
-    }
-  else
-    {
-      b = mdn_test_branch_new (code, number);
-      out = server_cmd (s, "branch", "add", "--code", code, "--name", code, "--number", num, NULL);
-    }
-  g_hash_table_insert (s->tokens, g_strdup (code), token_of (out));
-  g_assert_true (mdn_sync_link (b->store, s->url, g_hash_table_lookup (s->tokens, code), NULL, NULL, &error));
-  g_assert_no_error (error);
-  return b;
-}
-
-static void
-relink (Server        *s,
-        MdnTestBranch *b)
-{
-  g_autoptr(GError) error = NULL;
-
-  g_assert_true (mdn_sync_link (b->store, s->url, g_hash_table_lookup (s->tokens, b->store->branch_code),
-                                NULL, NULL, &error));
-  g_assert_no_error (error);
-}
-
-static MdnSyncResult
-sync_ok (MdnTestBranch *b)
-{
-  g_autoptr(GError) error = NULL;
-  MdnSyncResult r = { 0 };
-
-  if (!mdn_sync_run (b->store, &r, NULL, &error))
-    g_error ("sync of %s failed: %s", b->store->branch_code, error->message);
-  return r;
-}
+/* Every server here runs with a 600 s auth TTL, but test_refusals's. */
+#define AUTH_TTL "--auth-ttl=600"
 
 /* Raw HTTP ------------------------------------------------------------------------------ */
-
-static guint
-http (Server      *s,
-      const char  *method,
-      const char  *path,
-      const char  *token,
-      const char  *body,
-      gssize       len,
-      JsonObject **out)
-{
-  g_autoptr(SoupSession) session = soup_session_new ();
-  g_autofree char *url = g_strconcat (s->url, path + 1, NULL);
-  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
-  g_autoptr(GBytes) reply = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *text = NULL;
-
-  if (token)
-    {
-      g_autofree char *auth = g_strconcat ("Bearer ", token, NULL);
-
-      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
-    }
-  if (body)
-    {
-      g_autoptr(GBytes) bytes = g_bytes_new (body, len < 0 ? strlen (body) : (gsize) len);
-
-      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
-    }
-  reply = soup_session_send_and_read (session, msg, NULL, &error);
-  g_assert_no_error (error);
-  text = g_strndup (g_bytes_get_data (reply, NULL), g_bytes_get_size (reply));
-  if (out)
-    *out = mdn_json_parse_object (text, NULL);
-  return soup_message_get_status (msg);
-}
 
 static const char *
 error_code (JsonObject *o)
@@ -322,23 +58,6 @@ batch_json (MdnTestBranch *b,
 }
 
 static gint64
-server_count (Server     *s,
-              const char *sql)
-{
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-  sqlite3 *db = NULL;
-  gint64 n;
-
-  g_assert_cmpint (sqlite3_open_v2 (s->db, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  n = sqlite3_column_int64 (stmt, 0);
-  g_clear_pointer (&stmt, sqlite3_finalize);
-  sqlite3_close (db);
-  return n;
-}
-
-static gint64
 branch_entries (MdnTestBranch *b)
 {
   g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM entries WHERE branch = '%s'", b->store->branch_code);
@@ -371,9 +90,9 @@ balance (MdnTestBranch *b,
 static void
 test_cross_branch (void)
 {
-  g_autoptr(Server) s = server_new (NULL);
-  g_autoptr(MdnTestBranch) b1 = branch_new (s, "B01", 1, FALSE);
-  g_autoptr(MdnTestBranch) b2 = branch_new (s, "B02", 2, FALSE);
+  g_autoptr(MdnTestServer) s = mdn_test_server_new ("server", AUTH_TTL);
+  g_autoptr(MdnTestBranch) b1 = mdn_test_server_branch_new (s, "B01", 1, FALSE);
+  g_autoptr(MdnTestBranch) b2 = mdn_test_server_branch_new (s, "B02", 2, FALSE);
   g_autoptr(JsonObject) sum = NULL;
   g_autofree char *card = NULL;
   g_autofree char *card2 = NULL;
@@ -384,42 +103,42 @@ test_cross_branch (void)
 
   mdn_test_set_now ("2026-11-20T10:00:00+08:00");
   card = issue_member (b1, "13800000001", "100.00");
-  r = sync_ok (b1);
+  r = mdn_test_sync_ok (b1);
   g_assert_cmpint (r.pushed, ==, 3);       /* level.upsert, issue, deposit */
   g_assert_cmpint (r.acked_seq, ==, 3);
   g_assert_cmpint (r.pulled, ==, 0);
 
   /* The card issued and topped up at B01 pays at B02. */
-  r = sync_ok (b2);
+  r = mdn_test_sync_ok (b2);
   g_assert_cmpint (r.pulled, ==, 2);       /* issue + deposit; B01's level stays at B01 */
   g_assert_cmpint (balance (b2, card), ==, 10000);
   mdn_test_set_now ("2026-11-21T10:00:00+08:00");
   g_clear_pointer (&sum, json_object_unref);
   sum = mdn_test_ok (b2->admin, "{\"op\":\"member.withdraw\",\"card\":\"%s\",\"amount\":\"30.00\"}", card);
   card2 = issue_member (b2, "13800000002", "50.00");
-  r = sync_ok (b2);
+  r = mdn_test_sync_ok (b2);
   g_assert_cmpint (r.pushed, ==, 3);       /* its level.upsert went with its first sync */
-  r = sync_ok (b1);
+  r = mdn_test_sync_ok (b1);
   g_assert_cmpint (r.pulled, ==, 3);
   g_assert_cmpint (balance (b1, card), ==, 7000);
   g_assert_cmpint (balance (b1, card2), ==, 5000);
 
   /* Repeating changes nothing. */
-  r = sync_ok (b1);
+  r = mdn_test_sync_ok (b1);
   g_assert_cmpint (r.pushed + r.pulled, ==, 0);
 
   g_assert_cmpuint (mdn_test_verify (b1), ==, 0);
   g_assert_cmpuint (mdn_test_verify (b2), ==, 0);
 
   /* Server totals equal the branches' ledgers. */
-  g_assert_cmpint (server_count (s, "SELECT count(*) FROM entries"), ==, branch_entries (b1) + branch_entries (b2));
-  g_assert_cmpint (server_count (s, "SELECT SUM (principal_fen + bonus_fen) FROM members"), ==, 12000);
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT count(*) FROM entries"), ==, branch_entries (b1) + branch_entries (b2));
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT SUM (principal_fen + bonus_fen) FROM members"), ==, 12000);
   g_assert_cmpint (mdn_test_count (b1, "SELECT SUM (principal_fen + bonus_fen) FROM members"), ==, 12000);
   g_assert_cmpint (mdn_test_count (b2, "SELECT SUM (principal_fen + bonus_fen) FROM members"), ==, 12000);
 
   /* The summary, exact. */
   g_clear_pointer (&sum, json_object_unref);
-  g_assert_cmpuint (http (s, "GET", "/api/v1/reports/summary?from=2026-11-01&to=2026-11-30", s->hq_token,
+  g_assert_cmpuint (mdn_test_http (s, "GET", "/api/v1/reports/summary?from=2026-11-01&to=2026-11-30", s->hq_token,
                           NULL, 0, &sum), ==, 200);
   chain = json_object_get_object_member (sum, "chain");
   g_assert_cmpint (json_object_get_int_member (chain, "deposit_principal_fen"), ==, 15000);
@@ -444,7 +163,7 @@ test_cross_branch (void)
 
   /* The period matters: only 20 Nov, one branch, and the liability then. */
   g_clear_pointer (&sum, json_object_unref);
-  g_assert_cmpuint (http (s, "GET", "/api/v1/reports/summary?from=2026-11-20&to=2026-11-20&branch=B01",
+  g_assert_cmpuint (mdn_test_http (s, "GET", "/api/v1/reports/summary?from=2026-11-20&to=2026-11-20&branch=B01",
                           s->hq_token, NULL, 0, &sum), ==, 200);
   chain = json_object_get_object_member (sum, "chain");
   g_assert_cmpint (json_object_get_int_member (chain, "deposit_principal_fen"), ==, 10000);
@@ -452,25 +171,25 @@ test_cross_branch (void)
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (sum, "branches")), ==, 1);
 
   /* Reports need the hq token; a branch token is not one. */
-  g_assert_cmpuint (http (s, "GET", "/api/v1/reports/summary?from=2026-11-01&to=2026-11-30",
+  g_assert_cmpuint (mdn_test_http (s, "GET", "/api/v1/reports/summary?from=2026-11-01&to=2026-11-30",
                           g_hash_table_lookup (s->tokens, "B01"), NULL, 0, NULL), ==, 401);
   g_clear_pointer (&sum, json_object_unref);
-  g_assert_cmpuint (http (s, "GET", "/api/v1/reports/summary?from=2026-11-31&to=2026-11-30",
+  g_assert_cmpuint (mdn_test_http (s, "GET", "/api/v1/reports/summary?from=2026-11-31&to=2026-11-30",
                           s->hq_token, NULL, 0, &sum), ==, 400);
 
   path = g_strdup ("/metrics");
-  g_assert_cmpuint (http (s, "GET", path, s->hq_token, NULL, 0, NULL), ==, 200);
+  g_assert_cmpuint (mdn_test_http (s, "GET", path, s->hq_token, NULL, 0, NULL), ==, 200);
   mdn_test_set_now ("");
-  g_assert_cmpint (server_stop (s, SIGTERM), ==, 0);
+  g_assert_cmpint (mdn_test_server_stop (s, SIGTERM), ==, 0);
 }
 
 static void
 test_hq_master_data (void)
 {
-  g_autoptr(Server) s = server_new (NULL);
-  g_autoptr(MdnTestBranch) hq = branch_new (s, "HQ", 0, TRUE);
-  g_autoptr(MdnTestBranch) b1 = branch_new (s, "B01", 1, FALSE);
-  g_autoptr(MdnTestBranch) b2 = branch_new (s, "B02", 2, FALSE);
+  g_autoptr(MdnTestServer) s = mdn_test_server_new ("server", AUTH_TTL);
+  g_autoptr(MdnTestBranch) hq = mdn_test_server_branch_new (s, "HQ", 0, TRUE);
+  g_autoptr(MdnTestBranch) b1 = mdn_test_server_branch_new (s, "B01", 1, FALSE);
+  g_autoptr(MdnTestBranch) b2 = mdn_test_server_branch_new (s, "B02", 2, FALSE);
   g_autoptr(JsonObject) r = NULL;
 
   r = mdn_test_ok (hq->admin, "{\"op\":\"level.upsert\",\"code\":\"gold\",\"name\":\"Gold\",\"price_percent\":90,"
@@ -478,18 +197,18 @@ test_hq_master_data (void)
   g_clear_pointer (&r, json_object_unref);
   r = mdn_test_ok (b1->admin, "{\"op\":\"level.upsert\",\"code\":\"local\",\"name\":\"Local\",\"price_percent\":80,"
                               "\"points_per_yuan\":1}");
-  sync_ok (hq);
-  sync_ok (b1);
-  sync_ok (b2);
-  sync_ok (b1);
+  mdn_test_sync_ok (hq);
+  mdn_test_sync_ok (b1);
+  mdn_test_sync_ok (b2);
+  mdn_test_sync_ok (b1);
 
   /* HQ's level reaches every branch; B01's own stays at B01. */
   g_assert_cmpint (mdn_test_count (b1, "SELECT offline_limit_fen FROM levels WHERE code = 'gold'"), ==, 20000);
   g_assert_cmpint (mdn_test_count (b2, "SELECT count(*) FROM levels WHERE code = 'gold'"), ==, 1);
   g_assert_cmpint (mdn_test_count (b1, "SELECT count(*) FROM levels WHERE code = 'local'"), ==, 1);
   g_assert_cmpint (mdn_test_count (b2, "SELECT count(*) FROM levels WHERE code = 'local'"), ==, 0);
-  g_assert_cmpint (server_count (s, "SELECT count(*) FROM levels WHERE code = 'local'"), ==, 0);
-  g_assert_cmpint (server_count (s, "SELECT count(*) FROM entries WHERE kind = 'level.upsert'"), ==, 5);
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT count(*) FROM levels WHERE code = 'local'"), ==, 0);
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT count(*) FROM entries WHERE kind = 'level.upsert'"), ==, 5);
   g_assert_cmpuint (mdn_test_verify (b1), ==, 0);
   g_assert_cmpuint (mdn_test_verify (b2), ==, 0);
   g_assert_cmpuint (mdn_test_verify (hq), ==, 0);
@@ -548,27 +267,27 @@ tamper_type (JsonObject *o, gint64 seq)
 }
 
 static void
-assert_refused (Server     *s,
-                const char *token,
-                const char *body,
-                guint       status,
-                const char *code)
+assert_refused (MdnTestServer *s,
+                const char    *token,
+                const char    *body,
+                guint          status,
+                const char    *code)
 {
   g_autoptr(JsonObject) out = NULL;
-  gint64 before = server_count (s, "SELECT count(*) FROM entries");
+  gint64 before = mdn_test_server_count (s, "SELECT count(*) FROM entries");
 
-  g_assert_cmpuint (http (s, "POST", "/api/v1/sync/push", token, body, -1, &out), ==, status);
+  g_assert_cmpuint (mdn_test_http (s, "POST", "/api/v1/sync/push", token, body, -1, &out), ==, status);
   g_assert_cmpstr (error_code (out), ==, code);
   g_assert_false (json_object_get_boolean_member (out, "ok"));
-  g_assert_cmpint (server_count (s, "SELECT count(*) FROM entries"), ==, before);
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT count(*) FROM entries"), ==, before);
 }
 
 static void
 test_refusals (void)
 {
-  g_autoptr(Server) s = server_new ("--max-body=65536");
-  g_autoptr(MdnTestBranch) b1 = branch_new (s, "B01", 1, FALSE);
-  g_autoptr(MdnTestBranch) b2 = branch_new (s, "B02", 2, FALSE);
+  g_autoptr(MdnTestServer) s = mdn_test_server_new ("server", "--max-body=65536");
+  g_autoptr(MdnTestBranch) b1 = mdn_test_server_branch_new (s, "B01", 1, FALSE);
+  g_autoptr(MdnTestBranch) b2 = mdn_test_server_branch_new (s, "B02", 2, FALSE);
   const char *t1 = g_hash_table_lookup (s->tokens, "B01");
   const char *t2 = g_hash_table_lookup (s->tokens, "B02");
   g_autofree char *card = issue_member (b1, "13800000001", "100.00");
@@ -601,10 +320,10 @@ test_refusals (void)
   assert_refused (s, t1, oversize, 413, "too_large");
 
   /* The first two, then a gap, a changed entry, a bad hash, a broken chain. */
-  g_assert_cmpuint (http (s, "POST", "/api/v1/sync/push", t1, first, -1, &out), ==, 200);
+  g_assert_cmpuint (mdn_test_http (s, "POST", "/api/v1/sync/push", t1, first, -1, &out), ==, 200);
   g_assert_cmpint (json_object_get_int_member (out, "acked_seq"), ==, 2);
   g_clear_pointer (&out, json_object_unref);
-  g_assert_cmpuint (http (s, "POST", "/api/v1/sync/push", t1, second, -1, &out), ==, 200);
+  g_assert_cmpuint (mdn_test_http (s, "POST", "/api/v1/sync/push", t1, second, -1, &out), ==, 200);
   g_assert_cmpint (json_object_get_int_member (out, "duplicates"), ==, 1);
   g_clear_pointer (&out, json_object_unref);
 
@@ -616,35 +335,35 @@ test_refusals (void)
     g_autoptr(JsonObject) r = mdn_test_ok (b1->admin, "{\"op\":\"member.deposit\",\"card\":\"%s\",\"amount\":\"1.00\"}", card);
     g_autofree char *later = batch_json (b1, 4, 4, NULL);
 
-    g_assert_cmpuint (http (s, "POST", "/api/v1/sync/push", t1, later, -1, &out), ==, 409);
+    g_assert_cmpuint (mdn_test_http (s, "POST", "/api/v1/sync/push", t1, later, -1, &out), ==, 409);
     g_assert_cmpstr (error_code (out), ==, "sequence_gap");
     g_assert_cmpint (json_object_get_int_member (out, "expected_seq"), ==, 3);
     g_clear_pointer (&out, json_object_unref);
   }
 
   /* Revoked: 401 from then on; rotated: the new token works. */
-  g_free (server_cmd (s, "branch", "revoke", "--code", "B01", NULL));
+  g_free (mdn_test_server_cmd (s, "branch", "revoke", "--code", "B01", NULL));
   assert_refused (s, t1, all, 401, "unauthorized");
   {
-    g_autofree char *rotated = server_cmd (s, "branch", "rotate", "--code", "B01", NULL);
+    g_autofree char *rotated = mdn_test_server_cmd (s, "branch", "rotate", "--code", "B01", NULL);
 
-    g_hash_table_insert (s->tokens, g_strdup ("B01"), token_of (rotated));
+    g_hash_table_insert (s->tokens, g_strdup ("B01"), mdn_test_token_of (rotated));
   }
-  relink (s, b1);
+  mdn_test_server_link (s, b1);
 
   /* The server kept serving through all of it. */
-  sync_ok (b1);
-  g_assert_cmpint (server_count (s, "SELECT count(*) FROM entries"), ==, branch_entries (b1));
-  g_assert_cmpint (server_count (s, "SELECT acked_seq FROM srv_branches WHERE code = 'B01'"), ==, 4);
+  mdn_test_sync_ok (b1);
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT count(*) FROM entries"), ==, branch_entries (b1));
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT acked_seq FROM srv_branches WHERE code = 'B01'"), ==, 4);
   (void) b2;
 }
 
 typedef struct
 {
-  Server     *s;
-  const char *token;
-  const char *body;
-  guint       status;
+  MdnTestServer *s;
+  const char    *token;
+  const char    *body;
+  guint          status;
 } PushJob;
 
 static gpointer
@@ -652,15 +371,15 @@ push_thread (gpointer data)
 {
   PushJob *job = data;
 
-  job->status = http (job->s, "POST", "/api/v1/sync/push", job->token, job->body, -1, NULL);
+  job->status = mdn_test_http (job->s, "POST", "/api/v1/sync/push", job->token, job->body, -1, NULL);
   return NULL;
 }
 
 static void
 test_duplicate_batches (void)
 {
-  g_autoptr(Server) s = server_new (NULL);
-  g_autoptr(MdnTestBranch) b1 = branch_new (s, "B01", 1, FALSE);
+  g_autoptr(MdnTestServer) s = mdn_test_server_new ("server", AUTH_TTL);
+  g_autoptr(MdnTestBranch) b1 = mdn_test_server_branch_new (s, "B01", 1, FALSE);
   const char *t1 = g_hash_table_lookup (s->tokens, "B01");
   g_autofree char *body = NULL;
   PushJob jobs[4];
@@ -676,9 +395,9 @@ test_duplicate_batches (void)
   body = batch_json (b1, 1, n, NULL);
 
   /* The same batch twice in a row... */
-  g_assert_cmpuint (http (s, "POST", "/api/v1/sync/push", t1, body, -1, NULL), ==, 200);
-  g_assert_cmpuint (http (s, "POST", "/api/v1/sync/push", t1, body, -1, NULL), ==, 200);
-  g_assert_cmpint (server_count (s, "SELECT count(*) FROM entries"), ==, n);
+  g_assert_cmpuint (mdn_test_http (s, "POST", "/api/v1/sync/push", t1, body, -1, NULL), ==, 200);
+  g_assert_cmpuint (mdn_test_http (s, "POST", "/api/v1/sync/push", t1, body, -1, NULL), ==, 200);
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT count(*) FROM entries"), ==, n);
 
   /* ...and four times at once, on top of new entries. */
   {
@@ -696,10 +415,10 @@ test_duplicate_batches (void)
         g_assert_cmpuint (jobs[i].status, ==, 200);
       }
   }
-  g_assert_cmpint (server_count (s, "SELECT count(*) FROM entries"), ==, branch_entries (b1));
-  g_assert_cmpint (server_count (s, "SELECT SUM (principal_fen) FROM members"), ==, 20500);
-  g_assert_cmpint (server_count (s, "SELECT SUM (deposit_principal_fen) FROM srv_rollup_day"), ==, 20500);
-  g_assert_cmpint (server_count (s, "SELECT count(*) FROM srv_feed"), ==, 42);
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT count(*) FROM entries"), ==, branch_entries (b1));
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT SUM (principal_fen) FROM members"), ==, 20500);
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT SUM (deposit_principal_fen) FROM srv_rollup_day"), ==, 20500);
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT count(*) FROM srv_feed"), ==, 42);
 }
 
 /* SIGKILL the server while a branch pushes, restart it on the same
@@ -707,9 +426,8 @@ test_duplicate_batches (void)
 static void
 test_server_killed (void)
 {
-  g_autoptr(Server) s = server_new (NULL);
-  g_autoptr(MdnTestBranch) b1 = branch_new (s, "B01", 1, FALSE);
-  g_autoptr(GError) error = NULL;
+  g_autoptr(MdnTestServer) s = mdn_test_server_new ("server", AUTH_TTL);
+  g_autoptr(MdnTestBranch) b1 = mdn_test_server_branch_new (s, "B01", 1, FALSE);
   g_autoptr(GSubprocess) cli = NULL;
   g_autofree char *card = issue_member (b1, "13800000001", "1000.00");
   MdnSyncResult r;
@@ -720,27 +438,26 @@ test_server_killed (void)
     {
       g_autoptr(JsonObject) o = mdn_test_ok (b1->admin, "{\"op\":\"member.deposit\",\"card\":\"%s\",\"amount\":\"0.01\"}", card);
     }
-  cli = spawn (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
-                          g_getenv ("MENDIAN_CLI"), "--db", b1->path, "sync", NULL);
-  g_assert_no_error (error);
+  cli = mdn_test_cli_spawn (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+                            b1->path, "sync", NULL);
   g_usleep (150 * 1000);
-  g_assert_cmpint (server_stop (s, SIGKILL), ==, -SIGKILL);
+  g_assert_cmpint (mdn_test_server_stop (s, SIGKILL), ==, -SIGKILL);
   g_subprocess_wait (cli, NULL, NULL);
 
-  held = server_count (s, "SELECT count(*) FROM entries");
+  held = mdn_test_server_count (s, "SELECT count(*) FROM entries");
   g_test_message ("server held %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " entries when killed",
                   held, branch_entries (b1));
   /* Whole batches only: a batch is one transaction. */
-  g_assert_cmpint (held, ==, server_count (s, "SELECT acked_seq FROM srv_branches WHERE code = 'B01'"));
+  g_assert_cmpint (held, ==, mdn_test_server_count (s, "SELECT acked_seq FROM srv_branches WHERE code = 'B01'"));
 
-  server_start (s, NULL);
-  relink (s, b1);
-  r = sync_ok (b1);
+  mdn_test_server_start (s, AUTH_TTL);
+  mdn_test_server_link (s, b1);
+  r = mdn_test_sync_ok (b1);
   g_assert_cmpint (r.acked_seq, ==, branch_entries (b1));
   g_assert_cmpint (r.pushed, ==, branch_entries (b1) - held);
-  g_assert_cmpint (server_count (s, "SELECT count(*) FROM entries"), ==, branch_entries (b1));
-  g_assert_cmpint (server_count (s, "SELECT SUM (principal_fen) FROM members"), ==, 100000 + 1500);
-  g_assert_cmpint (server_count (s, "SELECT SUM (deposit_principal_fen) FROM srv_rollup_day"), ==, 100000 + 1500);
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT count(*) FROM entries"), ==, branch_entries (b1));
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT SUM (principal_fen) FROM members"), ==, 100000 + 1500);
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT SUM (deposit_principal_fen) FROM srv_rollup_day"), ==, 100000 + 1500);
   g_assert_cmpuint (mdn_test_verify (b1), ==, 0);
 }
 
@@ -748,10 +465,9 @@ test_server_killed (void)
 static void
 test_branch_killed (void)
 {
-  g_autoptr(Server) s = server_new (NULL);
-  g_autoptr(MdnTestBranch) b1 = branch_new (s, "B01", 1, FALSE);
-  g_autoptr(MdnTestBranch) b2 = branch_new (s, "B02", 2, FALSE);
-  g_autoptr(GError) error = NULL;
+  g_autoptr(MdnTestServer) s = mdn_test_server_new ("server", AUTH_TTL);
+  g_autoptr(MdnTestBranch) b1 = mdn_test_server_branch_new (s, "B01", 1, FALSE);
+  g_autoptr(MdnTestBranch) b2 = mdn_test_server_branch_new (s, "B02", 2, FALSE);
   g_autoptr(GSubprocess) cli = NULL;
   g_autofree char *card = issue_member (b1, "13800000001", "10.00");
   MdnSyncResult r;
@@ -760,16 +476,15 @@ test_branch_killed (void)
     {
       g_autoptr(JsonObject) o = mdn_test_ok (b1->admin, "{\"op\":\"member.deposit\",\"card\":\"%s\",\"amount\":\"0.01\"}", card);
     }
-  sync_ok (b1);
+  mdn_test_sync_ok (b1);
   /* B02 pulls 1202 entries in pages; kill it part way. */
-  cli = spawn (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error,
-                          g_getenv ("MENDIAN_CLI"), "--db", b2->path, "sync", NULL);
-  g_assert_no_error (error);
+  cli = mdn_test_cli_spawn (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+                            b2->path, "sync", NULL);
   g_usleep (120 * 1000);
   g_subprocess_force_exit (cli);
   g_subprocess_wait (cli, NULL, NULL);
 
-  r = sync_ok (b2);
+  r = mdn_test_sync_ok (b2);
   g_test_message ("after the kill, the second sync pulled %" G_GINT64_FORMAT, r.pulled);
   g_assert_cmpint (mdn_test_count (b2, "SELECT count(*) FROM entries WHERE branch = 'B01'"), ==, 1202);
   g_assert_cmpint (balance (b2, card), ==, 1000 + 1200);
@@ -779,8 +494,8 @@ test_branch_killed (void)
 static void
 test_restored_backup (void)
 {
-  g_autoptr(Server) s = server_new (NULL);
-  g_autoptr(MdnTestBranch) b1 = branch_new (s, "B01", 1, FALSE);
+  g_autoptr(MdnTestServer) s = mdn_test_server_new ("server", AUTH_TTL);
+  g_autoptr(MdnTestBranch) b1 = mdn_test_server_branch_new (s, "B01", 1, FALSE);
   g_autoptr(GError) error = NULL;
   g_autofree char *backup = g_build_filename (b1->dir, "old.db", NULL);
   g_autofree char *card = issue_member (b1, "13800000001", "10.00");
@@ -790,7 +505,7 @@ test_restored_backup (void)
 
   g_assert_true (mdn_db_backup (b1->store->db, backup, &error));
   r = mdn_test_ok (b1->admin, "{\"op\":\"member.deposit\",\"card\":\"%s\",\"amount\":\"5.00\"}", card);
-  sync_ok (b1);
+  mdn_test_sync_ok (b1);
 
   old = mdn_store_open (backup, &error);
   g_assert_no_error (error);
@@ -809,36 +524,36 @@ test_restored_backup (void)
   }
   g_assert_false (mdn_sync_run (old, &res, NULL, &error));
   g_assert_error (error, MDN_ERROR, MDN_ERROR_HISTORY_BEHIND);
-  g_assert_cmpint (server_count (s, "SELECT SUM (principal_fen) FROM members"), ==, 1500);
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT SUM (principal_fen) FROM members"), ==, 1500);
 }
 
 static guint
-authorize (Server     *s,
-           const char *token,
-           const char *member_id,
-           const char *auth_id,
-           gint64      amount,
-           JsonObject **out)
+authorize (MdnTestServer *s,
+           const char    *token,
+           const char    *member_id,
+           const char    *auth_id,
+           gint64         amount,
+           JsonObject   **out)
 {
   g_autofree char *path = g_strdup_printf ("/api/v1/members/%s/authorize", member_id);
   g_autofree char *body = g_strdup_printf ("{\"auth_id\":\"%s\",\"amount_fen\":%" G_GINT64_FORMAT ",\"kind\":\"balance\"}",
                                            auth_id, amount);
 
-  return http (s, "POST", path, token, body, -1, out);
+  return mdn_test_http (s, "POST", path, token, body, -1, out);
 }
 
 static void
 test_authorize (void)
 {
-  g_autoptr(Server) s = server_new (NULL);
-  g_autoptr(MdnTestBranch) b1 = branch_new (s, "B01", 1, FALSE);
-  g_autoptr(MdnTestBranch) b2 = branch_new (s, "B02", 2, FALSE);
+  g_autoptr(MdnTestServer) s = mdn_test_server_new ("server", AUTH_TTL);
+  g_autoptr(MdnTestBranch) b1 = mdn_test_server_branch_new (s, "B01", 1, FALSE);
+  g_autoptr(MdnTestBranch) b2 = mdn_test_server_branch_new (s, "B02", 2, FALSE);
   const char *t2 = g_hash_table_lookup (s->tokens, "B02");
   g_autoptr(JsonObject) r = mdn_test_ok (b1->admin, "{\"op\":\"member.issue\",\"name\":\"M\",\"phone\":\"13800000001\",\"deposit\":\"100.00\"}");
   g_autofree char *member = g_strdup (mdn_test_str (r, "member_id"));
   g_autoptr(JsonObject) out = NULL;
 
-  sync_ok (b1);
+  mdn_test_sync_ok (b1);
   g_assert_cmpuint (authorize (s, t2, member, "a1", 6000, &out), ==, 200);
   g_assert_true (json_object_get_boolean_member (out, "granted"));
   g_clear_pointer (&out, json_object_unref);
@@ -855,15 +570,31 @@ test_authorize (void)
   /* The same auth_id for something else is refused; bad input is 400. */
   g_assert_cmpuint (authorize (s, t2, member, "a1", 10, &out), ==, 409);
   g_clear_pointer (&out, json_object_unref);
-  g_assert_cmpuint (http (s, "POST", "/api/v1/members/x/authorize", t2, "{\"auth_id\":\"z\",\"amount_fen\":\"1\",\"kind\":\"balance\"}",
+  g_assert_cmpuint (mdn_test_http (s, "POST", "/api/v1/members/x/authorize", t2, "{\"auth_id\":\"z\",\"amount_fen\":\"1\",\"kind\":\"balance\"}",
                           -1, &out), ==, 400);
   g_clear_pointer (&out, json_object_unref);
-  g_assert_cmpuint (http (s, "POST", "/api/v1/members/x/authorize", t2, "{\"auth_id\":\"z\",\"amount_fen\":1,\"kind\":\"gold\"}",
+  g_assert_cmpuint (mdn_test_http (s, "POST", "/api/v1/members/x/authorize", t2, "{\"auth_id\":\"z\",\"amount_fen\":1,\"kind\":\"gold\"}",
                           -1, &out), ==, 400);
   g_clear_pointer (&out, json_object_unref);
   g_assert_cmpuint (authorize (s, t2, "no-such-member", "a9", 1, &out), ==, 404);
   g_clear_pointer (&out, json_object_unref);
   g_assert_cmpuint (authorize (s, "bad-token", member, "a8", 1, &out), ==, 401);
+}
+
+/* Both branches synced, then offline: each sees the card's 100 and pays
+ * out 80; B01, B02, B01 sync, so the server merges the overdraft (B02's). */
+static void
+overdraw (MdnTestBranch *b1,
+          MdnTestBranch *b2,
+          const char    *card)
+{
+  mdn_test_sync_ok (b1);
+  mdn_test_sync_ok (b2);
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"member.withdraw\",\"card\":\"%s\",\"amount\":\"80.00\"}", card));
+  json_object_unref (mdn_test_ok (b2->admin, "{\"op\":\"member.withdraw\",\"card\":\"%s\",\"amount\":\"80.00\"}", card));
+  mdn_test_sync_ok (b1);
+  mdn_test_sync_ok (b2);
+  mdn_test_sync_ok (b1);
 }
 
 /* Two branches spend the same balance offline; the server finds the
@@ -872,27 +603,18 @@ test_authorize (void)
 static void
 test_offline_overdraft (void)
 {
-  g_autoptr(Server) s = server_new (NULL);
-  g_autoptr(MdnTestBranch) b1 = branch_new (s, "B01", 1, FALSE);
-  g_autoptr(MdnTestBranch) b2 = branch_new (s, "B02", 2, FALSE);
+  g_autoptr(MdnTestServer) s = mdn_test_server_new ("server", AUTH_TTL);
+  g_autoptr(MdnTestBranch) b1 = mdn_test_server_branch_new (s, "B01", 1, FALSE);
+  g_autoptr(MdnTestBranch) b2 = mdn_test_server_branch_new (s, "B02", 2, FALSE);
   g_autoptr(JsonObject) r = mdn_test_ok (b1->admin, "{\"op\":\"member.issue\",\"name\":\"M\",\"phone\":\"13800000001\",\"deposit\":\"100.00\"}");
   g_autofree char *member = g_strdup (mdn_test_str (r, "member_id"));
   g_autofree char *card = g_strdup (mdn_test_str (r, "card_no"));
   g_autoptr(JsonObject) out = NULL;
   JsonArray *list;
 
-  sync_ok (b1);
-  sync_ok (b2);
-  /* Both offline: each sees 100 and pays out 80. */
-  g_clear_pointer (&r, json_object_unref);
-  r = mdn_test_ok (b1->admin, "{\"op\":\"member.withdraw\",\"card\":\"%s\",\"amount\":\"80.00\"}", card);
-  g_clear_pointer (&r, json_object_unref);
-  r = mdn_test_ok (b2->admin, "{\"op\":\"member.withdraw\",\"card\":\"%s\",\"amount\":\"80.00\"}", card);
-  sync_ok (b1);
-  sync_ok (b2);
-  sync_ok (b1);
+  overdraw (b1, b2, card);
 
-  g_assert_cmpuint (http (s, "GET", "/api/v1/exceptions", s->hq_token, NULL, 0, &out), ==, 200);
+  g_assert_cmpuint (mdn_test_http (s, "GET", "/api/v1/exceptions", s->hq_token, NULL, 0, &out), ==, 200);
   list = json_object_get_array_member (out, "exceptions");
   g_assert_cmpuint (json_array_get_length (list), ==, 1);
   g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (list, 0), "status"), ==, "open");
@@ -905,12 +627,12 @@ test_offline_overdraft (void)
   /* A deposit that clears it settles the exception; the hold goes. */
   g_clear_pointer (&r, json_object_unref);
   r = mdn_test_ok (b1->admin, "{\"op\":\"member.deposit\",\"card\":\"%s\",\"amount\":\"60.00\"}", card);
-  sync_ok (b1);
-  sync_ok (b2);
+  mdn_test_sync_ok (b1);
+  mdn_test_sync_ok (b2);
   g_assert_false (mdn_sync_member_on_hold (b1->store, member));
   g_assert_false (mdn_sync_member_on_hold (b2->store, member));
   g_clear_pointer (&out, json_object_unref);
-  g_assert_cmpuint (http (s, "GET", "/api/v1/exceptions?status=open", s->hq_token, NULL, 0, &out), ==, 200);
+  g_assert_cmpuint (mdn_test_http (s, "GET", "/api/v1/exceptions?status=open", s->hq_token, NULL, 0, &out), ==, 200);
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (out, "exceptions")), ==, 0);
   g_assert_cmpuint (mdn_test_verify (b1), ==, 0);
   g_assert_cmpuint (mdn_test_verify (b2), ==, 0);
@@ -924,10 +646,10 @@ test_offline_overdraft (void)
 static void
 test_write_off (void)
 {
-  g_autoptr(Server) s = server_new (NULL);
-  g_autoptr(MdnTestBranch) hq = branch_new (s, "HQ", 0, TRUE);
-  g_autoptr(MdnTestBranch) b1 = branch_new (s, "B01", 1, FALSE);
-  g_autoptr(MdnTestBranch) b2 = branch_new (s, "B02", 2, FALSE);
+  g_autoptr(MdnTestServer) s = mdn_test_server_new ("server", AUTH_TTL);
+  g_autoptr(MdnTestBranch) hq = mdn_test_server_branch_new (s, "HQ", 0, TRUE);
+  g_autoptr(MdnTestBranch) b1 = mdn_test_server_branch_new (s, "B01", 1, FALSE);
+  g_autoptr(MdnTestBranch) b2 = mdn_test_server_branch_new (s, "B02", 2, FALSE);
   g_autoptr(JsonObject) r = mdn_test_ok (b1->admin, "{\"op\":\"member.issue\",\"name\":\"M\",\"phone\":\"13800000001\",\"deposit\":\"100.00\"}");
   g_autofree char *member = g_strdup (mdn_test_str (r, "member_id"));
   g_autofree char *card = g_strdup (mdn_test_str (r, "card_no"));
@@ -935,16 +657,8 @@ test_write_off (void)
   g_autoptr(JsonObject) out = NULL;
   JsonObject *x, *chain;
 
-  sync_ok (b1);
-  sync_ok (b2);
-  g_clear_pointer (&r, json_object_unref);
-  r = mdn_test_ok (b1->admin, "{\"op\":\"member.withdraw\",\"card\":\"%s\",\"amount\":\"80.00\"}", card);
-  g_clear_pointer (&r, json_object_unref);
-  r = mdn_test_ok (b2->admin, "{\"op\":\"member.withdraw\",\"card\":\"%s\",\"amount\":\"80.00\"}", card);
-  sync_ok (b1);
-  sync_ok (b2);
-  sync_ok (b1);
-  sync_ok (hq);
+  overdraw (b1, b2, card);
+  mdn_test_sync_ok (hq);
   g_assert_true (mdn_sync_member_on_hold (b1->store, member));
   g_assert_true (mdn_sync_member_on_hold (b2->store, member));
   g_assert_true (mdn_sync_member_on_hold (hq->store, member));
@@ -973,16 +687,16 @@ test_write_off (void)
   /* Nothing left to write off. */
   mdn_test_fails (hq->admin, "invalid_argument",
                 "{\"op\":\"exception.write_off\",\"card\":\"%s\",\"reason\":\"again\"}", card);
-  sync_ok (hq);
-  sync_ok (b1);
-  sync_ok (b2);
+  mdn_test_sync_ok (hq);
+  mdn_test_sync_ok (b1);
+  mdn_test_sync_ok (b2);
   g_assert_false (mdn_sync_member_on_hold (b1->store, member));
   g_assert_false (mdn_sync_member_on_hold (b2->store, member));
   g_assert_false (mdn_sync_member_on_hold (hq->store, member));
   g_assert_cmpint (balance (b1, card), ==, 0);
   g_assert_cmpint (balance (b2, card), ==, 0);
 
-  g_assert_cmpuint (http (s, "GET", "/api/v1/exceptions", s->hq_token, NULL, 0, &out), ==, 200);
+  g_assert_cmpuint (mdn_test_http (s, "GET", "/api/v1/exceptions", s->hq_token, NULL, 0, &out), ==, 200);
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (out, "exceptions")), ==, 1);
   x = json_array_get_object_element (json_object_get_array_member (out, "exceptions"), 0);
   g_assert_cmpstr (json_object_get_string_member (x, "status"), ==, "settled");
@@ -990,7 +704,7 @@ test_write_off (void)
 
   path = g_strdup ("/api/v1/reports/summary?from=2000-01-01&to=2099-12-31");
   g_clear_pointer (&out, json_object_unref);
-  g_assert_cmpuint (http (s, "GET", path, s->hq_token, NULL, 0, &out), ==, 200);
+  g_assert_cmpuint (mdn_test_http (s, "GET", path, s->hq_token, NULL, 0, &out), ==, 200);
   chain = json_object_get_object_member (out, "chain");
   g_assert_cmpint (json_object_get_int_member (chain, "written_off_fen"), ==, 6000);
   g_assert_cmpint (json_object_get_int_member (chain, "withdraw_fen"), ==, 16000);
@@ -1006,20 +720,18 @@ test_write_off (void)
 static void
 test_watch (void)
 {
-  g_autoptr(Server) s = server_new (NULL);
-  g_autoptr(MdnTestBranch) b1 = branch_new (s, "B01", 1, FALSE);
-  g_autoptr(MdnTestBranch) b2 = branch_new (s, "B02", 2, FALSE);
+  g_autoptr(MdnTestServer) s = mdn_test_server_new ("server", AUTH_TTL);
+  g_autoptr(MdnTestBranch) b1 = mdn_test_server_branch_new (s, "B01", 1, FALSE);
+  g_autoptr(MdnTestBranch) b2 = mdn_test_server_branch_new (s, "B02", 2, FALSE);
   g_autoptr(GError) error = NULL;
   g_autoptr(GSubprocess) watch = NULL;
   g_autofree char *card = issue_member (b1, "13800000001", "10.00");
   gint64 seen = 0;
 
-  watch = spawn (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error,
-                            g_getenv ("MENDIAN_CLI"), "--db", b2->path, "sync", "--watch",
-                            "--interval", "60", NULL);
-  g_assert_no_error (error);
+  watch = mdn_test_cli_spawn (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, b2->path, "sync", "--watch",
+                              "--interval", "60", NULL);
   g_usleep (500 * 1000);
-  sync_ok (b1);
+  mdn_test_sync_ok (b1);
   for (int i = 0; i < 50 && seen == 0; i++)
     {
       g_usleep (100 * 1000);
@@ -1030,7 +742,7 @@ test_watch (void)
   g_subprocess_wait (watch, NULL, &error);
   g_assert_true (g_subprocess_get_if_exited (watch));
   g_assert_cmpint (g_subprocess_get_exit_status (watch), ==, 0);
-  g_assert_cmpint (server_stop (s, SIGTERM), ==, 0);
+  g_assert_cmpint (mdn_test_server_stop (s, SIGTERM), ==, 0);
 }
 
 int

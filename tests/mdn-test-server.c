@@ -1,0 +1,348 @@
+/* mdn-test-server.c */
+#include <glib/gstdio.h>
+#include <libsoup/soup.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+#include "mdn-json.h"
+#include "mdn-test-server.h"
+
+/* Child processes --------------------------------------------------------------------- */
+
+/* Children die with the test, even when an assertion aborts it. */
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+GSubprocess *
+mdn_test_spawnv (GSubprocessFlags    flags,
+                 const char *const  *argv,
+                 GError            **error)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (flags);
+
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
+  return g_subprocess_launcher_spawnv (launcher, argv, error);
+}
+
+/* Appends the NULL-terminated strings of @ap and the final NULL. */
+static void
+add_args (GPtrArray *argv,
+          va_list    ap)
+{
+  const char *arg;
+
+  while ((arg = va_arg (ap, const char *)))
+    g_ptr_array_add (argv, (char *) arg);
+  g_ptr_array_add (argv, NULL);
+}
+
+GSubprocess *
+mdn_test_spawn (GSubprocessFlags   flags,
+                GError           **error,
+                ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  va_list ap;
+
+  va_start (ap, error);
+  add_args (argv, ap);
+  va_end (ap);
+  return mdn_test_spawnv (flags, (const char *const *) argv->pdata, error);
+}
+
+char *
+mdn_test_run_ok (const char *const *argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) proc = mdn_test_spawnv (G_SUBPROCESS_FLAGS_STDOUT_PIPE, argv, &error);
+  char *out = NULL;
+
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (proc, NULL, NULL, &out, NULL, &error);
+  g_assert_no_error (error);
+  if (!g_subprocess_get_successful (proc))
+    {
+      g_autofree char *cmd = g_strjoinv (" ", (char **) argv);
+
+      g_error ("%s failed: %s", cmd, out);
+    }
+  return out;
+}
+
+GSubprocess *
+mdn_test_cli_spawn (GSubprocessFlags  flags,
+                    const char       *db,
+                    ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  const char *cli = g_getenv ("MENDIAN_CLI");
+  GSubprocess *proc;
+  va_list ap;
+
+  g_assert_nonnull (cli);
+  g_ptr_array_add (argv, (char *) cli);
+  g_ptr_array_add (argv, (char *) "--db");
+  g_ptr_array_add (argv, (char *) db);
+  va_start (ap, db);
+  add_args (argv, ap);
+  va_end (ap);
+  proc = mdn_test_spawnv (flags, (const char *const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  return proc;
+}
+
+/* The server process ------------------------------------------------------------------ */
+
+const char *
+mdn_test_server_binary (void)
+{
+  const char *path = g_getenv ("MENDIAN_SERVER");
+
+  g_assert_nonnull (path);
+  return path;
+}
+
+char *
+mdn_test_token_of (const char *json)
+{
+  g_autoptr(JsonObject) o = mdn_json_parse_object (json, NULL);
+
+  g_assert_nonnull (o);
+  return g_strdup (json_object_get_string_member (o, "token"));
+}
+
+char *
+mdn_test_server_cmd (MdnTestServer *s,
+                     ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  va_list ap;
+
+  g_ptr_array_add (argv, (char *) mdn_test_server_binary ());
+  g_ptr_array_add (argv, (char *) "--db");
+  g_ptr_array_add (argv, s->db);
+  va_start (ap, s);
+  add_args (argv, ap);
+  va_end (ap);
+  return mdn_test_run_ok ((const char *const *) argv->pdata);
+}
+
+MdnTestServer *
+mdn_test_server_init (const char *name)
+{
+  MdnTestServer *s = g_new0 (MdnTestServer, 1);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *tmpl = g_strdup_printf ("mendian-%s-XXXXXX", name);
+
+  s->dir = g_dir_make_tmp (tmpl, &error);
+  g_assert_no_error (error);
+  s->db = g_build_filename (s->dir, "server.db", NULL);
+  s->tokens = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_free (mdn_test_server_cmd (s, "init", NULL));
+  return s;
+}
+
+void
+mdn_test_server_add_hq_token (MdnTestServer *s)
+{
+  g_autofree char *out = mdn_test_server_cmd (s, "token", "add", "--name", "boss", "--role", "hq", NULL);
+
+  g_free (s->hq_token);
+  s->hq_token = mdn_test_token_of (out);
+}
+
+void
+mdn_test_server_start (MdnTestServer *s,
+                       const char    *extra)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDataInputStream) in = NULL;
+  g_autofree char *line = NULL;
+
+  g_assert_null (s->proc);
+  s->proc = mdn_test_spawn (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
+                            mdn_test_server_binary (), "--db", s->db, "serve", "--listen", "127.0.0.1:0",
+                            extra, NULL);
+  g_assert_no_error (error);
+  in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (s->proc));
+  line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (line);
+  g_assert_true (g_str_has_prefix (line, "listening on http://127.0.0.1:"));
+  g_free (s->url);
+  s->url = g_strdup (line + strlen ("listening on "));
+  s->port = (guint16) atoi (s->url + strlen ("http://127.0.0.1:"));
+}
+
+MdnTestServer *
+mdn_test_server_new (const char *name,
+                     const char *extra)
+{
+  MdnTestServer *s = mdn_test_server_init (name);
+
+  mdn_test_server_add_hq_token (s);
+  mdn_test_server_start (s, extra);
+  return s;
+}
+
+int
+mdn_test_server_stop (MdnTestServer *s,
+                      int            sig)
+{
+  g_autoptr(GError) error = NULL;
+  int status;
+
+  g_subprocess_send_signal (s->proc, sig);
+  g_subprocess_wait (s->proc, NULL, &error);
+  g_assert_no_error (error);
+  status = g_subprocess_get_if_exited (s->proc) ? g_subprocess_get_exit_status (s->proc)
+                                                : -g_subprocess_get_term_sig (s->proc);
+  g_clear_object (&s->proc);
+  return status;
+}
+
+void
+mdn_test_server_free (MdnTestServer *s)
+{
+  if (s == NULL)
+    return;
+  if (s->proc)
+    mdn_test_server_stop (s, SIGKILL);
+  g_hash_table_unref (s->tokens);
+  if (g_getenv ("MENDIAN_KEEP_TEST_DB") == NULL)
+    {
+      for (const char *const *suffix = (const char *const[]) { "", "-wal", "-shm", NULL }; *suffix; suffix++)
+        {
+          g_autofree char *path = g_strconcat (s->db, *suffix, NULL);
+
+          g_unlink (path);
+        }
+      g_rmdir (s->dir);
+    }
+  g_free (s->db);
+  g_free (s->dir);
+  g_free (s->url);
+  g_free (s->hq_token);
+  g_free (s);
+}
+
+/* Branches ---------------------------------------------------------------------------- */
+
+const char *
+mdn_test_server_add_branch (MdnTestServer *s,
+                            const char    *code,
+                            int            number,
+                            gboolean       hq)
+{
+  g_autofree char *num = g_strdup_printf ("%d", number);
+  g_autofree char *out = mdn_test_server_cmd (s, "branch", "add", "--code", code, "--name", code, "--number", num,
+                                              hq ? "--hq" : NULL, NULL);
+
+  g_hash_table_insert (s->tokens, g_strdup (code), mdn_test_token_of (out));
+  return g_hash_table_lookup (s->tokens, code);
+}
+
+void
+mdn_test_link (MdnTestBranch *b,
+               const char    *url,
+               const char    *token)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (mdn_sync_link (b->store, url, token, NULL, NULL, &error));
+  g_assert_no_error (error);
+}
+
+void
+mdn_test_server_link (MdnTestServer *s,
+                      MdnTestBranch *b)
+{
+  mdn_test_link (b, s->url, g_hash_table_lookup (s->tokens, b->store->branch_code));
+}
+
+MdnTestBranch *
+mdn_test_server_branch_new (MdnTestServer *s,
+                            const char    *code,
+                            int            number,
+                            gboolean       hq)
+{
+  MdnTestBranch *b = mdn_test_branch_new_full (code, number, hq);
+
+  mdn_test_server_add_branch (s, code, number, hq);
+  mdn_test_server_link (s, b);
+  return b;
+}
+
+/* Queries ----------------------------------------------------------------------------- */
+
+gint64
+mdn_test_server_count (MdnTestServer *s,
+                       const char    *sql)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  sqlite3 *db = NULL;
+  gint64 n;
+
+  g_assert_cmpint (sqlite3_open_v2 (s->db, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  n = sqlite3_column_int64 (stmt, 0);
+  g_clear_pointer (&stmt, sqlite3_finalize);
+  sqlite3_close (db);
+  return n;
+}
+
+guint
+mdn_test_http (MdnTestServer *s,
+               const char    *method,
+               const char    *path,
+               const char    *token,
+               const char    *body,
+               gssize         len,
+               JsonObject   **out)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *url = g_strconcat (s->url, path + 1, NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
+  g_autoptr(GBytes) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+
+  if (token)
+    {
+      g_autofree char *auth = g_strconcat ("Bearer ", token, NULL);
+
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+    }
+  if (body)
+    {
+      g_autoptr(GBytes) bytes = g_bytes_new (body, len < 0 ? strlen (body) : (gsize) len);
+
+      soup_message_set_request_body_from_bytes (msg, "application/json", bytes);
+    }
+  reply = soup_session_send_and_read (session, msg, NULL, &error);
+  g_assert_no_error (error);
+  text = g_strndup (g_bytes_get_data (reply, NULL), g_bytes_get_size (reply));
+  if (out)
+    *out = mdn_json_parse_object (text, NULL);
+  return soup_message_get_status (msg);
+}
+
+MdnSyncResult
+mdn_test_sync_ok (MdnTestBranch *b)
+{
+  g_autoptr(GError) error = NULL;
+  MdnSyncResult r = { 0 };
+
+  if (!mdn_sync_run (b->store, &r, NULL, &error))
+    g_error ("sync of %s failed: %s", b->store->branch_code, error->message);
+  return r;
+}
