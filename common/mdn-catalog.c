@@ -280,9 +280,8 @@ op_product_upsert (MdnOpCtx   *ctx,
       if (package_days > 0)
         json_object_set_int_member (body, "package_days", package_days);
     }
-  if (!mdn_ledger_append (ctx->store, ctx, entry, error))
+  if (!mdn_ops_append_entry (ctx, entry, result, error))
     return FALSE;
-  json_object_set_string_member (result, "entry_id", entry->id);
   json_object_set_string_member (result, "sku", clean_sku);
   return TRUE;
 }

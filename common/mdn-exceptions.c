@@ -92,12 +92,11 @@ op_write_off (MdnOpCtx   *ctx,
     }
   if (owed_points > 0)
     mdn_entry_add_movement (entry, m->id, "points", NULL, NULL, NULL, owed_points);
-  if (!mdn_ledger_append (ctx->store, ctx, entry, error))
+  if (!mdn_ops_append_entry (ctx, entry, result, error))
     return FALSE;
 
   g_message ("card %s: %" PRId64 " fen and %" PRId64 " points written off by %s",
              m->card_no, owed_fen, owed_points, ctx->staff);
-  json_object_set_string_member (result, "entry_id", entry->id);
   json_object_set_string_member (result, "member_id", m->id);
   json_object_set_string_member (result, "card_no", m->card_no);
   json_object_set_int_member (result, "written_off_fen", owed_fen);

@@ -2,6 +2,7 @@
 #define G_LOG_DOMAIN "mdn-json"
 
 #include <glib/gi18n-lib.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -217,6 +218,19 @@ mdn_json_object_to_string (JsonObject *object)
   return json_to_string (node, FALSE);
 }
 
+void
+mdn_json_print (JsonObject *object)
+{
+  g_autofree char *text = NULL;
+
+  g_return_if_fail (object != NULL);
+
+  text = mdn_json_object_to_string (object);
+  fputs (text, stdout);
+  fputc ('\n', stdout);
+  fflush (stdout);
+}
+
 JsonObject *
 mdn_json_parse_object (const char *text,
                        GError    **error)
@@ -415,4 +429,51 @@ mdn_args_element_object (JsonArray  *array,
       return NULL;
     }
   return json_node_get_object (node);
+}
+
+/* Entry bodies ---------------------------------------------------------------- */
+
+const char *
+mdn_body_string (JsonObject *body,
+                 const char *name)
+{
+  JsonNode *node = body ? json_object_get_member (body, name) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+gint64
+mdn_body_int (JsonObject *body,
+              const char *name,
+              gint64      fallback)
+{
+  JsonNode *node = body ? json_object_get_member (body, name) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    return fallback;
+  return json_node_get_int (node);
+}
+
+JsonArray *
+mdn_body_array (JsonObject *body,
+                const char *name)
+{
+  JsonNode *node = body ? json_object_get_member (body, name) : NULL;
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return NULL;
+  return json_node_get_array (node);
+}
+
+void
+mdn_json_set_opt_string (JsonObject *o,
+                         const char *name,
+                         const char *value)
+{
+  if (value)
+    json_object_set_string_member (o, name, value);
+  else
+    json_object_set_null_member (o, name);
 }

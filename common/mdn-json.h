@@ -17,6 +17,8 @@ void        mdn_json_append_canonical_int    (GString    *s,
 JsonObject *mdn_json_parse_object   (const char  *text,
                                      GError     **error);
 char       *mdn_json_object_to_string (JsonObject *object);
+/* @object as one line on stdout, flushed: what the command-line tools print. */
+void        mdn_json_print          (JsonObject  *object);
 
 gboolean mdn_args_string   (JsonObject  *args,
                             const char  *name,
@@ -50,5 +52,20 @@ JsonObject *mdn_args_element_object (JsonArray *array,
                                      guint      index,
                                      const char *what,
                                      GError   **error);
+
+/* An entry's body, read leniently: a member that is missing or of another
+ * type reads as NULL (or @fallback); the apply function decides whether that
+ * makes the entry malformed. */
+const char *mdn_body_string  (JsonObject  *body,
+                              const char  *name);
+gint64      mdn_body_int     (JsonObject  *body,
+                              const char  *name,
+                              gint64       fallback);
+JsonArray  *mdn_body_array   (JsonObject  *body,
+                              const char  *name);
+/* Sets @name to @value, or to null when @value is NULL. */
+void        mdn_json_set_opt_string (JsonObject *o,
+                                     const char *name,
+                                     const char *value);
 
 G_END_DECLS

@@ -149,17 +149,6 @@ mdn_entry_add_movement (MdnEntry   *entry,
   g_array_append_val (entry->movements, m);
 }
 
-static void
-set_nullable_string (JsonObject *o,
-                     const char *name,
-                     const char *value)
-{
-  if (value)
-    json_object_set_string_member (o, name, value);
-  else
-    json_object_set_null_member (o, name);
-}
-
 JsonObject *
 mdn_entry_to_json (MdnEntry *entry,
                    gboolean  with_hash)
@@ -174,18 +163,18 @@ mdn_entry_to_json (MdnEntry *entry,
   json_object_set_string_member (o, "at", entry->at);
   json_object_set_string_member (o, "business_date", entry->business_date);
   json_object_set_string_member (o, "staff", entry->staff);
-  set_nullable_string (o, "member", entry->member_id);
+  mdn_json_set_opt_string (o, "member", entry->member_id);
   json_object_set_object_member (o, "body", json_object_ref (entry->body));
   for (guint i = 0; i < entry->movements->len; i++)
     {
       MdnMovement *m = &g_array_index (entry->movements, MdnMovement, i);
       JsonObject *mo = json_object_new ();
 
-      set_nullable_string (mo, "member", m->member_id);
+      mdn_json_set_opt_string (mo, "member", m->member_id);
       json_object_set_string_member (mo, "account", m->account);
       json_object_set_string_member (mo, "item", m->item);
       json_object_set_string_member (mo, "lot", m->lot);
-      set_nullable_string (mo, "expires_on", m->expires_on);
+      mdn_json_set_opt_string (mo, "expires_on", m->expires_on);
       json_object_set_int_member (mo, "delta", m->delta);
       json_array_add_object_element (moves, mo);
     }

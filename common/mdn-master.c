@@ -10,24 +10,6 @@
 #include "mdn-ops.h"
 
 static gboolean
-append_master (MdnOpCtx   *ctx,
-               const char *kind,
-               JsonObject *body,
-               JsonObject *result,
-               GError    **error)
-{
-  g_autoptr(MdnEntry) entry = mdn_entry_new (kind, NULL);
-  g_autoptr(GList) members = json_object_get_members (body);
-
-  for (GList *l = members; l; l = l->next)
-    json_object_set_member (entry->body, l->data, json_node_copy (json_object_get_member (body, l->data)));
-  if (!mdn_ledger_append (ctx->store, ctx, entry, error))
-    return FALSE;
-  json_object_set_string_member (result, "entry_id", entry->id);
-  return TRUE;
-}
-
-static gboolean
 op_level_upsert (MdnOpCtx   *ctx,
                  JsonObject *args,
                  JsonObject *result,
@@ -35,7 +17,7 @@ op_level_upsert (MdnOpCtx   *ctx,
 {
   const char *code = NULL, *name = NULL;
   gint64 percent = 100, points = 1, offline = 0;
-  g_autoptr(JsonObject) body = json_object_new ();
+  g_autoptr(MdnEntry) entry = NULL;
 
   if (!mdn_args_string (args, "code", TRUE, &code, error) ||
       !mdn_args_string (args, "name", TRUE, &name, error) ||
@@ -58,12 +40,13 @@ op_level_upsert (MdnOpCtx   *ctx,
   if (!mdn_money_check_amount (offline, TRUE, error))
     return FALSE;
 
-  json_object_set_string_member (body, "code", code);
-  json_object_set_string_member (body, "name", name);
-  json_object_set_int_member (body, "price_percent", percent);
-  json_object_set_int_member (body, "points_per_yuan", points);
-  json_object_set_int_member (body, "offline_limit_fen", offline);
-  if (!append_master (ctx, "level.upsert", body, result, error))
+  entry = mdn_entry_new ("level.upsert", NULL);
+  json_object_set_string_member (entry->body, "code", code);
+  json_object_set_string_member (entry->body, "name", name);
+  json_object_set_int_member (entry->body, "price_percent", percent);
+  json_object_set_int_member (entry->body, "points_per_yuan", points);
+  json_object_set_int_member (entry->body, "offline_limit_fen", offline);
+  if (!mdn_ops_append_entry (ctx, entry, result, error))
     return FALSE;
   json_object_set_string_member (result, "code", code);
   return TRUE;
@@ -102,29 +85,15 @@ op_level_list (MdnOpCtx   *ctx,
                JsonObject *result,
                GError    **error)
 {
-  JsonArray *list = json_array_new ();
-  sqlite3_stmt *stmt;
-  int rc;
+  static const MdnListColumn columns[] = {
+    { "code", 's' }, { "name", 's' }, { "price_percent", 'i' }, { "points_per_yuan", 'i' },
+    { "offline_limit_fen", 'i' }, { NULL }
+  };
+  sqlite3_stmt *stmt = mdn_db_query (ctx->db, error,
+                                     "SELECT code, name, price_percent, points_per_yuan, offline_limit_fen "
+                                     "FROM levels ORDER BY price_percent DESC, code", "");
 
-  json_object_set_array_member (result, "levels", list);
-  stmt = mdn_db_query (ctx->db, error,
-                       "SELECT code, name, price_percent, points_per_yuan, offline_limit_fen "
-                       "FROM levels ORDER BY price_percent DESC, code", "");
-  if (stmt == NULL)
-    return FALSE;
-  while ((rc = mdn_db_step (ctx->db, stmt, error)) == SQLITE_ROW)
-    {
-      JsonObject *o = json_object_new ();
-
-      json_object_set_string_member (o, "code", mdn_db_col_text (stmt, 0));
-      json_object_set_string_member (o, "name", mdn_db_col_text (stmt, 1));
-      json_object_set_int_member (o, "price_percent", sqlite3_column_int64 (stmt, 2));
-      json_object_set_int_member (o, "points_per_yuan", sqlite3_column_int64 (stmt, 3));
-      json_object_set_int_member (o, "offline_limit_fen", sqlite3_column_int64 (stmt, 4));
-      json_array_add_object_element (list, o);
-    }
-  sqlite3_reset (stmt);
-  return rc == SQLITE_DONE;
+  return stmt != NULL && mdn_ops_list_rows (ctx, stmt, columns, result, "levels", error);
 }
 
 /* A deposit earns the bonus of the one rule with the largest min_fen not
@@ -136,16 +105,17 @@ op_deposit_rule_upsert (MdnOpCtx   *ctx,
                         GError    **error)
 {
   gint64 min_fen = 0, bonus_fen = 0;
-  g_autoptr(JsonObject) body = json_object_new ();
+  g_autoptr(MdnEntry) entry = NULL;
 
   if (!mdn_args_money (args, "min", TRUE, &min_fen, error) ||
       !mdn_args_money (args, "bonus", TRUE, &bonus_fen, error) ||
       !mdn_money_check_amount (min_fen, FALSE, error) ||
       !mdn_money_check_amount (bonus_fen, TRUE, error))
     return FALSE;
-  json_object_set_int_member (body, "min_fen", min_fen);
-  json_object_set_int_member (body, "bonus_fen", bonus_fen);
-  if (!append_master (ctx, "deposit_rule.upsert", body, result, error))
+  entry = mdn_entry_new ("deposit_rule.upsert", NULL);
+  json_object_set_int_member (entry->body, "min_fen", min_fen);
+  json_object_set_int_member (entry->body, "bonus_fen", bonus_fen);
+  if (!mdn_ops_append_entry (ctx, entry, result, error))
     return FALSE;
   json_object_set_int_member (result, "min_fen", min_fen);
   json_object_set_int_member (result, "bonus_fen", bonus_fen);
@@ -181,24 +151,11 @@ op_deposit_rule_list (MdnOpCtx   *ctx,
                       JsonObject *result,
                       GError    **error)
 {
-  JsonArray *list = json_array_new ();
-  sqlite3_stmt *stmt;
-  int rc;
+  static const MdnListColumn columns[] = { { "min_fen", 'i' }, { "bonus_fen", 'i' }, { NULL } };
+  sqlite3_stmt *stmt = mdn_db_query (ctx->db, error,
+                                     "SELECT min_fen, bonus_fen FROM deposit_rules ORDER BY min_fen", "");
 
-  json_object_set_array_member (result, "rules", list);
-  stmt = mdn_db_query (ctx->db, error, "SELECT min_fen, bonus_fen FROM deposit_rules ORDER BY min_fen", "");
-  if (stmt == NULL)
-    return FALSE;
-  while ((rc = mdn_db_step (ctx->db, stmt, error)) == SQLITE_ROW)
-    {
-      JsonObject *o = json_object_new ();
-
-      json_object_set_int_member (o, "min_fen", sqlite3_column_int64 (stmt, 0));
-      json_object_set_int_member (o, "bonus_fen", sqlite3_column_int64 (stmt, 1));
-      json_array_add_object_element (list, o);
-    }
-  sqlite3_reset (stmt);
-  return rc == SQLITE_DONE;
+  return stmt != NULL && mdn_ops_list_rows (ctx, stmt, columns, result, "rules", error);
 }
 
 const MdnOpDef mdn_master_ops[] = {

@@ -395,28 +395,6 @@ bad:
   return FALSE;
 }
 
-static void
-set_opt_string (JsonObject *o,
-                const char *name,
-                const char *value)
-{
-  if (value)
-    json_object_set_string_member (o, name, value);
-  else
-    json_object_set_null_member (o, name);
-}
-
-static const char *
-body_string (MdnEntry   *entry,
-             const char *name)
-{
-  JsonNode *node = json_object_get_member (entry->body, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
 static gint64
 balance_of (MdnMember *m)
 {
@@ -470,12 +448,11 @@ append_deposit (MdnOpCtx   *ctx,
   json_object_set_string_member (entry->body, "tender", tender);
   mdn_entry_add_movement (entry, m->id, "principal", NULL, NULL, NULL, amount);
   mdn_entry_add_movement (entry, m->id, "bonus", NULL, NULL, NULL, bonus);
-  if (!mdn_ledger_append (ctx->store, ctx, entry, error))
+  if (!mdn_ops_append_entry (ctx, entry, result, error))
     return FALSE;
 
   m->principal_fen += amount;
   m->bonus_fen += bonus;
-  json_object_set_string_member (result, "entry_id", entry->id);
   json_object_set_int_member (result, "amount_fen", amount);
   json_object_set_int_member (result, "bonus_fen", bonus);
   json_object_set_int_member (result, "balance_fen", balance);
@@ -557,10 +534,8 @@ op_withdraw (MdnOpCtx   *ctx,
   json_object_set_int_member (entry->body, "amount_fen", amount);
   json_object_set_string_member (entry->body, "tender", tender);
   mdn_entry_add_movement (entry, m->id, "principal", NULL, NULL, NULL, -amount);
-  if (!mdn_ledger_append (ctx->store, ctx, entry, error))
+  if (!mdn_ops_append_entry (ctx, entry, result, error))
     return FALSE;
-
-  json_object_set_string_member (result, "entry_id", entry->id);
   json_object_set_string_member (result, "card_no", m->card_no);
   json_object_set_int_member (result, "amount_fen", amount);
   json_object_set_int_member (result, "principal_fen", m->principal_fen - amount);
@@ -667,10 +642,10 @@ op_issue (MdnOpCtx   *ctx,
   json_object_set_string_member (entry->body, "name", clean_name);
   json_object_set_string_member (entry->body, "phone", phone);
   json_object_set_string_member (entry->body, "level", level->code);
-  set_opt_string (entry->body, "birthday", birthday);
-  set_opt_string (entry->body, "birthday_lunar", lunar);
-  set_opt_string (entry->body, "pin_hash", pin_hash);
-  set_opt_string (entry->body, "expires_on", expires_on);
+  mdn_json_set_opt_string (entry->body, "birthday", birthday);
+  mdn_json_set_opt_string (entry->body, "birthday_lunar", lunar);
+  mdn_json_set_opt_string (entry->body, "pin_hash", pin_hash);
+  mdn_json_set_opt_string (entry->body, "expires_on", expires_on);
   if (!mdn_ledger_append (ctx->store, ctx, entry, error))
     return FALSE;
 
@@ -702,10 +677,11 @@ apply_issue (MdnDb    *db,
              MdnEntry *entry,
              GError  **error)
 {
-  const char *card_no = body_string (entry, "card_no");
+  JsonObject *b = entry->body;
+  const char *card_no = mdn_body_string (b, "card_no");
 
-  if (entry->member_id == NULL || card_no == NULL || body_string (entry, "name") == NULL ||
-      body_string (entry, "phone") == NULL || body_string (entry, "level") == NULL)
+  if (entry->member_id == NULL || card_no == NULL || mdn_body_string (b, "name") == NULL ||
+      mdn_body_string (b, "phone") == NULL || mdn_body_string (b, "level") == NULL)
     {
       g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
                            _("The entry is malformed: member.issue"));
@@ -715,10 +691,10 @@ apply_issue (MdnDb    *db,
                       "INSERT INTO members (id, card_no, name, phone, level, birthday, birthday_lunar, "
                       "pin_hash, status, expires_on, issued_at, issued_branch) "
                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)",
-                      "sssssssssss", entry->member_id, card_no, body_string (entry, "name"),
-                      body_string (entry, "phone"), body_string (entry, "level"),
-                      body_string (entry, "birthday"), body_string (entry, "birthday_lunar"),
-                      body_string (entry, "pin_hash"), body_string (entry, "expires_on"),
+                      "sssssssssss", entry->member_id, card_no, mdn_body_string (b, "name"),
+                      mdn_body_string (b, "phone"), mdn_body_string (b, "level"),
+                      mdn_body_string (b, "birthday"), mdn_body_string (b, "birthday_lunar"),
+                      mdn_body_string (b, "pin_hash"), mdn_body_string (b, "expires_on"),
                       entry->at, entry->branch) &&
          mdn_db_exec (db, error,
                       "INSERT INTO cards (card_no, member_id, status) VALUES (?, ?, 'current')",
@@ -740,10 +716,9 @@ append_state (MdnOpCtx   *ctx,
 
   json_object_set_string_member (entry->body, "card_no", m->card_no);
   if (field)
-    set_opt_string (entry->body, field, value);
-  if (!mdn_ledger_append (ctx->store, ctx, entry, error))
+    mdn_json_set_opt_string (entry->body, field, value);
+  if (!mdn_ops_append_entry (ctx, entry, result, error))
     return FALSE;
-  json_object_set_string_member (result, "entry_id", entry->id);
   json_object_set_string_member (result, "card_no", m->card_no);
   return TRUE;
 }
@@ -765,11 +740,10 @@ op_replace (MdnOpCtx   *ctx,
   entry = mdn_entry_new ("member.replace", m->id);
   json_object_set_string_member (entry->body, "old_card_no", m->card_no);
   json_object_set_string_member (entry->body, "card_no", card_no);
-  if (!mdn_ledger_append (ctx->store, ctx, entry, error))
+  if (!mdn_ops_append_entry (ctx, entry, result, error))
     return FALSE;
 
   qr = mdn_qr_payload (ctx->store, card_no);
-  json_object_set_string_member (result, "entry_id", entry->id);
   json_object_set_string_member (result, "old_card_no", m->card_no);
   json_object_set_string_member (result, "card_no", card_no);
   json_object_set_string_member (result, "qr", qr);
@@ -781,8 +755,8 @@ apply_replace (MdnDb    *db,
                MdnEntry *entry,
                GError  **error)
 {
-  const char *old_no = body_string (entry, "old_card_no");
-  const char *new_no = body_string (entry, "card_no");
+  const char *old_no = mdn_body_string (entry->body, "old_card_no");
+  const char *new_no = mdn_body_string (entry->body, "card_no");
 
   if (old_no == NULL || new_no == NULL || entry->member_id == NULL)
     {
@@ -957,7 +931,7 @@ static gboolean
 apply_extend (MdnDb *db, MdnEntry *entry, GError **error)
 {
   return apply_field (db, entry, "UPDATE members SET expires_on = ? WHERE id = ?",
-                      body_string (entry, "expires_on"), error);
+                      mdn_body_string (entry->body, "expires_on"), error);
 }
 
 static gboolean
@@ -975,7 +949,7 @@ apply_unlock (MdnDb *db, MdnEntry *entry, GError **error)
 static gboolean
 apply_upgrade (MdnDb *db, MdnEntry *entry, GError **error)
 {
-  const char *level = body_string (entry, "level");
+  const char *level = mdn_body_string (entry->body, "level");
 
   if (level == NULL)
     {
@@ -990,7 +964,7 @@ static gboolean
 apply_set_pin (MdnDb *db, MdnEntry *entry, GError **error)
 {
   return apply_field (db, entry, "UPDATE members SET pin_hash = ? WHERE id = ?",
-                      body_string (entry, "pin_hash"), error);
+                      mdn_body_string (entry->body, "pin_hash"), error);
 }
 
 /* Reading ----------------------------------------------------------------- */
@@ -1001,29 +975,16 @@ add_packages (MdnOpCtx   *ctx,
               JsonObject *result,
               GError    **error)
 {
-  JsonArray *list = json_array_new ();
-  sqlite3_stmt *stmt;
-  int rc;
+  static const MdnListColumn columns[] = {
+    { "sku", 's' }, { "remaining", 'i' }, { "expires_on", 's' }, { NULL }
+  };
+  sqlite3_stmt *stmt = mdn_db_query (ctx->db, error,
+                                     "SELECT item, SUM (remaining), MIN (expires_on) FROM member_packages "
+                                     "WHERE member_id = ? AND remaining > 0 "
+                                     "AND (expires_on IS NULL OR expires_on >= ?) GROUP BY item ORDER BY item",
+                                     "ss", m->id, ctx->business_date);
 
-  json_object_set_array_member (result, "packages", list);
-  stmt = mdn_db_query (ctx->db, error,
-                       "SELECT item, SUM (remaining), MIN (expires_on) FROM member_packages "
-                       "WHERE member_id = ? AND remaining > 0 "
-                       "AND (expires_on IS NULL OR expires_on >= ?) GROUP BY item ORDER BY item",
-                       "ss", m->id, ctx->business_date);
-  if (stmt == NULL)
-    return FALSE;
-  while ((rc = mdn_db_step (ctx->db, stmt, error)) == SQLITE_ROW)
-    {
-      JsonObject *p = json_object_new ();
-
-      json_object_set_string_member (p, "sku", mdn_db_col_text (stmt, 0));
-      json_object_set_int_member (p, "remaining", sqlite3_column_int64 (stmt, 1));
-      set_opt_string (p, "expires_on", mdn_db_col_text (stmt, 2));
-      json_array_add_object_element (list, p);
-    }
-  sqlite3_reset (stmt);
-  return rc == SQLITE_DONE;
+  return stmt != NULL && mdn_ops_list_rows (ctx, stmt, columns, result, "packages", error);
 }
 
 static void
@@ -1041,7 +1002,7 @@ member_summary (MdnOpCtx   *ctx,
   json_object_set_int_member (o, "principal_fen", m->principal_fen);
   json_object_set_int_member (o, "bonus_fen", m->bonus_fen);
   json_object_set_int_member (o, "points", m->points);
-  set_opt_string (o, "expires_on", m->expires_on);
+  mdn_json_set_opt_string (o, "expires_on", m->expires_on);
 }
 
 static gboolean
@@ -1069,8 +1030,8 @@ op_show (MdnOpCtx   *ctx,
       json_object_set_int_member (result, "price_percent", level->price_percent);
       json_object_set_int_member (result, "points_per_yuan", level->points_per_yuan);
     }
-  set_opt_string (result, "birthday", m->birthday);
-  set_opt_string (result, "birthday_lunar", m->birthday_lunar);
+  mdn_json_set_opt_string (result, "birthday", m->birthday);
+  mdn_json_set_opt_string (result, "birthday_lunar", m->birthday_lunar);
   json_object_set_boolean_member (result, "has_pin", m->pin_hash != NULL);
   /* On hold (head office found an overdraft): hold_fen is what a deposit
      must bring at least to clear it, as far as this branch has merged. */

@@ -101,6 +101,30 @@ JsonObject     *mdn_ops_run         (MdnOpCtx    *ctx,
 JsonObject     *mdn_ops_run_line    (MdnOpCtx    *ctx,
                                      const char  *line);
 
+/* For the families' operations: appends @entry and reports it in @result
+ * as "entry_id". */
+gboolean        mdn_ops_append_entry (MdnOpCtx   *ctx,
+                                     MdnEntry    *entry,
+                                     JsonObject  *result,
+                                     GError     **error);
+
+/* Column i of a list's rows: the member it becomes in the row's object and
+ * how: 's' text (NULL: null), 'i' integer, 'b' boolean (non-zero). */
+typedef struct
+{
+  const char *name;     /* NULL ends the columns */
+  char        type;
+} MdnListColumn;
+
+/* Steps @stmt (from mdn_db_query ()) to its end and sets the array @name of
+ * @result to one object per row, built from @columns. */
+gboolean        mdn_ops_list_rows   (MdnOpCtx    *ctx,
+                                     sqlite3_stmt *stmt,
+                                     const MdnListColumn *columns,
+                                     JsonObject  *result,
+                                     const char  *name,
+                                     GError     **error);
+
 const char     *mdn_role_name       (MdnRole      role);
 gboolean        mdn_role_parse      (const char  *name,
                                      MdnRole     *out);

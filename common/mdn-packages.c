@@ -150,10 +150,8 @@ op_package_consume (MdnOpCtx   *ctx,
     }
   json_object_set_int_member (entry->body, "remaining", available - count);
   if (!mdn_selling_spend (ctx, m, "package", item, count, entry->body, error) ||
-      !mdn_ledger_append (ctx->store, ctx, entry, error))
+      !mdn_ops_append_entry (ctx, entry, result, error))
     return FALSE;
-
-  json_object_set_string_member (result, "entry_id", entry->id);
   json_object_set_string_member (result, "card_no", m->card_no);
   json_object_set_string_member (result, "sku", item);
   json_object_set_int_member (result, "count", count);
@@ -169,20 +167,20 @@ op_package_list (MdnOpCtx   *ctx,
                  JsonObject *result,
                  GError    **error)
 {
+  static const MdnListColumn columns[] = {
+    { "sku", 's' }, { "name", 's' }, { "lot", 's' }, { "expires_on", 's' }, { "remaining", 'i' },
+    { "expired", 'b' }, { NULL }
+  };
   g_autoptr(MdnMember) m = NULL;
   const char *card = NULL;
-  JsonArray *list;
   sqlite3_stmt *stmt;
-  int rc;
 
   if (!mdn_args_string (args, "card", TRUE, &card, error))
     return FALSE;
   m = mdn_member_resolve (ctx, card, MDN_RESOLVE_ALLOW_REPLACED, error);
   if (m == NULL)
     return FALSE;
-  list = json_array_new ();
   json_object_set_string_member (result, "card_no", m->card_no);
-  json_object_set_array_member (result, "lots", list);
   stmt = mdn_db_query (ctx->db, error,
                        "SELECT mp.item, p.name, mp.lot, mp.expires_on, mp.remaining, "
                        "mp.expires_on IS NOT NULL AND mp.expires_on < ? "
@@ -190,22 +188,7 @@ op_package_list (MdnOpCtx   *ctx,
                        "WHERE mp.member_id = ? AND mp.remaining > 0 "
                        "ORDER BY mp.item, mp.expires_on IS NULL, mp.expires_on, mp.lot",
                        "ss", ctx->business_date, m->id);
-  if (stmt == NULL)
-    return FALSE;
-  while ((rc = mdn_db_step (ctx->db, stmt, error)) == SQLITE_ROW)
-    {
-      JsonObject *o = json_object_new ();
-
-      json_object_set_string_member (o, "sku", mdn_db_col_text (stmt, 0));
-      mdn_json_set_opt_string (o, "name", mdn_db_col_text (stmt, 1));
-      json_object_set_string_member (o, "lot", mdn_db_col_text (stmt, 2));
-      mdn_json_set_opt_string (o, "expires_on", mdn_db_col_text (stmt, 3));
-      json_object_set_int_member (o, "remaining", sqlite3_column_int64 (stmt, 4));
-      json_object_set_boolean_member (o, "expired", sqlite3_column_int (stmt, 5) != 0);
-      json_array_add_object_element (list, o);
-    }
-  sqlite3_reset (stmt);
-  return rc == SQLITE_DONE;
+  return stmt != NULL && mdn_ops_list_rows (ctx, stmt, columns, result, "lots", error);
 }
 
 const MdnOpDef mdn_package_ops[] = {

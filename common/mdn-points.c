@@ -62,10 +62,8 @@ op_points_redeem (MdnOpCtx   *ctx,
   mdn_json_set_opt_string (entry->body, "gift", clean_gift && *clean_gift ? clean_gift : NULL);
   mdn_entry_add_movement (entry, m->id, "points", NULL, NULL, NULL, -points);
   if (!mdn_selling_spend (ctx, m, "points", NULL, points, entry->body, error) ||
-      !mdn_ledger_append (ctx->store, ctx, entry, error))
+      !mdn_ops_append_entry (ctx, entry, result, error))
     return FALSE;
-
-  json_object_set_string_member (result, "entry_id", entry->id);
   json_object_set_string_member (result, "card_no", m->card_no);
   json_object_set_int_member (result, "points_redeemed", points);
   json_object_set_int_member (result, "points", m->points - points);
@@ -118,10 +116,8 @@ op_points_adjust (MdnOpCtx   *ctx,
   json_object_set_int_member (entry->body, "delta", delta);
   json_object_set_string_member (entry->body, "reason", clean_reason);
   mdn_entry_add_movement (entry, m->id, "points", NULL, NULL, NULL, delta);
-  if (!mdn_ledger_append (ctx->store, ctx, entry, error))
+  if (!mdn_ops_append_entry (ctx, entry, result, error))
     return FALSE;
-
-  json_object_set_string_member (result, "entry_id", entry->id);
   json_object_set_string_member (result, "card_no", m->card_no);
   json_object_set_int_member (result, "delta", delta);
   json_object_set_int_member (result, "points", m->points + delta);

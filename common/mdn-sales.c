@@ -721,10 +721,8 @@ op_sale_return (MdnOpCtx   *ctx,
           json_array_add_object_element (body_lines, o);
         }
     }
-  if (!mdn_ledger_append (ctx->store, ctx, entry, error))
+  if (!mdn_ops_append_entry (ctx, entry, result, error))
     return FALSE;
-
-  json_object_set_string_member (result, "entry_id", entry->id);
   json_object_set_string_member (result, "receipt_no", receipt_no);
   json_object_set_string_member (result, "sale_entry", st.sale->id);
   json_object_set_string_member (result, "sale_receipt_no", mdn_body_string (sale_body, "receipt_no"));

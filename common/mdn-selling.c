@@ -1,6 +1,5 @@
 /* mdn-selling.c: the checkout every selling operation shares (tenders,
- * the member's balance and PIN, points, receipt numbers) and readers of
- * entry bodies. */
+ * the member's balance and PIN, points, receipt numbers). */
 #define G_LOG_DOMAIN "mdn-selling"
 
 #include <glib/gi18n-lib.h>
@@ -13,7 +12,7 @@
 #include "mdn-selling.h"
 #include "mdn-sync.h"
 
-/* Body readers ---------------------------------------------------------------- */
+/* Malformed entries ---------------------------------------------------------- */
 
 gboolean
 mdn_entry_malformed (MdnEntry   *entry,
@@ -23,51 +22,6 @@ mdn_entry_malformed (MdnEntry   *entry,
   g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
                _("The entry is malformed: %s %s"), entry->kind, what);
   return FALSE;
-}
-
-const char *
-mdn_body_string (JsonObject *body,
-                 const char *name)
-{
-  JsonNode *node = body ? json_object_get_member (body, name) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
-gint64
-mdn_body_int (JsonObject *body,
-              const char *name,
-              gint64      fallback)
-{
-  JsonNode *node = body ? json_object_get_member (body, name) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
-    return fallback;
-  return json_node_get_int (node);
-}
-
-JsonArray *
-mdn_body_array (JsonObject *body,
-                const char *name)
-{
-  JsonNode *node = body ? json_object_get_member (body, name) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
-    return NULL;
-  return json_node_get_array (node);
-}
-
-void
-mdn_json_set_opt_string (JsonObject *o,
-                         const char *name,
-                         const char *value)
-{
-  if (value)
-    json_object_set_string_member (o, name, value);
-  else
-    json_object_set_null_member (o, name);
 }
 
 /* Arithmetic ------------------------------------------------------------------ */
@@ -663,9 +617,8 @@ mdn_checkout_commit (MdnCheckout *co,
 
   m = co->member;
 
-  if (!mdn_ledger_append (co->ctx->store, co->ctx, co->entry, error))
+  if (!mdn_ops_append_entry (co->ctx, co->entry, result, error))
     return FALSE;
-  json_object_set_string_member (result, "entry_id", co->entry->id);
   json_object_set_string_member (result, "receipt_no", co->receipt_no);
   json_object_set_int_member (result, "list_total_fen", co->list_total_fen);
   json_object_set_int_member (result, "total_fen", co->total_fen);

@@ -1,6 +1,6 @@
 /* mdn-selling.h: what the selling families (catalogue, sales, packages,
- * timed consumption, points) share: products, the checkout (tenders, the
- * member's balance, points, receipt numbers) and entry-body readers.
+ * timed consumption, points) share: products and the checkout (tenders, the
+ * member's balance, points, receipt numbers).
  *
  * Internal to libmendian; front ends go through mdn_ops_run().
  *
@@ -126,20 +126,10 @@ gboolean    mdn_receipt_apply       (MdnDb       *db,
                                      gint64       total_fen,
                                      GError     **error);
 
-/* Readers of an entry's body for apply functions and returns. */
+/* For apply functions: an entry that lacks what its kind needs. */
 gboolean    mdn_entry_malformed     (MdnEntry    *entry,
                                      const char  *what,
                                      GError     **error);
-const char *mdn_body_string         (JsonObject  *body,
-                                     const char  *name);
-gint64      mdn_body_int            (JsonObject  *body,
-                                     const char  *name,
-                                     gint64       fallback);
-JsonArray  *mdn_body_array          (JsonObject  *body,
-                                     const char  *name);
-void        mdn_json_set_opt_string (JsonObject  *o,
-                                     const char  *name,
-                                     const char  *value);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MdnProduct, mdn_product_free)
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (MdnCheckout, mdn_checkout_clear)

@@ -288,26 +288,13 @@ op_staff_list (MdnOpCtx   *ctx,
                JsonObject *result,
                GError    **error)
 {
-  JsonArray *list = json_array_new ();
-  sqlite3_stmt *stmt;
-  int rc;
+  static const MdnListColumn columns[] = {
+    { "code", 's' }, { "name", 's' }, { "role", 's' }, { "active", 'b' }, { NULL }
+  };
+  sqlite3_stmt *stmt = mdn_db_query (ctx->db, error,
+                                     "SELECT code, name, role, active FROM staff ORDER BY code", "");
 
-  json_object_set_array_member (result, "staff", list);
-  stmt = mdn_db_query (ctx->db, error, "SELECT code, name, role, active FROM staff ORDER BY code", "");
-  if (stmt == NULL)
-    return FALSE;
-  while ((rc = mdn_db_step (ctx->db, stmt, error)) == SQLITE_ROW)
-    {
-      JsonObject *o = json_object_new ();
-
-      json_object_set_string_member (o, "code", mdn_db_col_text (stmt, 0));
-      json_object_set_string_member (o, "name", mdn_db_col_text (stmt, 1));
-      json_object_set_string_member (o, "role", mdn_db_col_text (stmt, 2));
-      json_object_set_boolean_member (o, "active", sqlite3_column_int (stmt, 3) != 0);
-      json_array_add_object_element (list, o);
-    }
-  sqlite3_reset (stmt);
-  return rc == SQLITE_DONE;
+  return stmt != NULL && mdn_ops_list_rows (ctx, stmt, columns, result, "staff", error);
 }
 
 /* {} → {code, name, role}: who is acting, for a front end's header. */

@@ -161,18 +161,6 @@ check_minutes (const char *name,
 }
 
 static gboolean
-append_master (MdnOpCtx   *ctx,
-               MdnEntry   *entry,
-               JsonObject *result,
-               GError    **error)
-{
-  if (!mdn_ledger_append (ctx->store, ctx, entry, error))
-    return FALSE;
-  json_object_set_string_member (result, "entry_id", entry->id);
-  return TRUE;
-}
-
-static gboolean
 op_plan_upsert (MdnOpCtx   *ctx,
                 JsonObject *args,
                 JsonObject *result,
@@ -211,7 +199,7 @@ op_plan_upsert (MdnOpCtx   *ctx,
   json_object_set_string_member (entry->body, "code", clean_code);
   json_object_set_string_member (entry->body, "name", clean_name);
   terms_to_json (&t, entry->body);
-  if (!append_master (ctx, entry, result, error))
+  if (!mdn_ops_append_entry (ctx, entry, result, error))
     return FALSE;
   json_object_set_string_member (result, "code", clean_code);
   return TRUE;
@@ -303,7 +291,7 @@ op_resource_upsert (MdnOpCtx   *ctx,
   json_object_set_string_member (entry->body, "code", clean_code);
   json_object_set_string_member (entry->body, "name", clean_name);
   json_object_set_string_member (entry->body, "plan", plan);
-  if (!append_master (ctx, entry, result, error))
+  if (!mdn_ops_append_entry (ctx, entry, result, error))
     return FALSE;
   json_object_set_string_member (result, "code", clean_code);
   return TRUE;
@@ -651,33 +639,17 @@ op_resource_list (MdnOpCtx   *ctx,
                   JsonObject *result,
                   GError    **error)
 {
-  JsonArray *list = json_array_new ();
-  sqlite3_stmt *stmt;
-  int rc;
+  static const MdnListColumn columns[] = {
+    { "code", 's' }, { "name", 's' }, { "plan", 's' }, { "plan_name", 's' }, { "busy", 'b' },
+    { "session_id", 's' }, { "started_at", 's' }, { NULL }
+  };
+  sqlite3_stmt *stmt = mdn_db_query (ctx->db, error,
+                                     "SELECT r.code, r.name, r.plan, p.name, s.id IS NOT NULL, s.id, s.started_at "
+                                     "FROM resources r LEFT JOIN plans p ON p.code = r.plan "
+                                     "LEFT JOIN timed_sessions s ON s.branch = ? AND s.resource = r.code "
+                                     "AND s.stop_entry IS NULL ORDER BY r.code", "s", ctx->store->branch_code);
 
-  json_object_set_array_member (result, "resources", list);
-  stmt = mdn_db_query (ctx->db, error,
-                       "SELECT r.code, r.name, r.plan, p.name, s.id, s.started_at FROM resources r "
-                       "LEFT JOIN plans p ON p.code = r.plan "
-                       "LEFT JOIN timed_sessions s ON s.branch = ? AND s.resource = r.code "
-                       "AND s.stop_entry IS NULL ORDER BY r.code", "s", ctx->store->branch_code);
-  if (stmt == NULL)
-    return FALSE;
-  while ((rc = mdn_db_step (ctx->db, stmt, error)) == SQLITE_ROW)
-    {
-      JsonObject *o = json_object_new ();
-
-      json_object_set_string_member (o, "code", mdn_db_col_text (stmt, 0));
-      json_object_set_string_member (o, "name", mdn_db_col_text (stmt, 1));
-      json_object_set_string_member (o, "plan", mdn_db_col_text (stmt, 2));
-      mdn_json_set_opt_string (o, "plan_name", mdn_db_col_text (stmt, 3));
-      json_object_set_boolean_member (o, "busy", mdn_db_col_text (stmt, 4) != NULL);
-      mdn_json_set_opt_string (o, "session_id", mdn_db_col_text (stmt, 4));
-      mdn_json_set_opt_string (o, "started_at", mdn_db_col_text (stmt, 5));
-      json_array_add_object_element (list, o);
-    }
-  sqlite3_reset (stmt);
-  return rc == SQLITE_DONE;
+  return stmt != NULL && mdn_ops_list_rows (ctx, stmt, columns, result, "resources", error);
 }
 
 const MdnOpDef mdn_timed_ops[] = {

@@ -3,7 +3,6 @@
 
 #include <glib/gi18n-lib.h>
 #include <locale.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "mdn-error.h"
@@ -32,16 +31,6 @@ static const char usage_text[] =
   "\n"
   "See docs/server.md.\n";
 
-static void
-print_json (JsonObject *o)
-{
-  g_autofree char *text = mdn_json_object_to_string (o);
-
-  fputs (text, stdout);
-  fputc ('\n', stdout);
-  fflush (stdout);
-}
-
 static int
 fail (const GError *error)
 {
@@ -55,7 +44,7 @@ print_token (const char *token)
   g_autoptr(JsonObject) out = json_object_new ();
 
   json_object_set_string_member (out, "token", token);
-  print_json (out);
+  mdn_json_print (out);
   return 0;
 }
 
@@ -70,7 +59,7 @@ cmd_init (void)
     return fail (error);
   json_object_set_boolean_member (out, "ok", TRUE);
   json_object_set_string_member (out, "db", opt_db);
-  print_json (out);
+  mdn_json_print (out);
   return 0;
 }
 
@@ -104,7 +93,7 @@ cmd_branch (SrvStore *store, int argc, char **argv)
       if (list == NULL)
         return fail (error);
       json_object_set_array_member (out, "branches", g_steal_pointer (&list));
-      print_json (out);
+      mdn_json_print (out);
       return 0;
     }
   if (code == NULL)
@@ -124,7 +113,7 @@ cmd_branch (SrvStore *store, int argc, char **argv)
         return fail (error);
       json_object_set_boolean_member (out, "ok", TRUE);
       json_object_set_string_member (out, "revoked", code);
-      print_json (out);
+      mdn_json_print (out);
       return 0;
     }
   else

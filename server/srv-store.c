@@ -485,28 +485,6 @@ srv_store_auth_hq (SrvStore   *store,
 
 /* Push ------------------------------------------------------------------------ */
 
-static gint64
-body_int (MdnEntry   *entry,
-          const char *name)
-{
-  JsonNode *node = json_object_get_member (entry->body, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
-    return 0;
-  return json_node_get_int (node);
-}
-
-static const char *
-body_string (MdnEntry   *entry,
-             const char *name)
-{
-  JsonNode *node = json_object_get_member (entry->body, name);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
 /* One branch-day of srv_rollup_day, summed in memory over a push. */
 typedef struct
 {
@@ -564,6 +542,7 @@ rollup_entry (PushBatch *batch,
               gboolean   shared)
 {
   Rollup *r = g_hash_table_lookup (batch->days, entry->business_date);
+  JsonObject *b = entry->body;
 
   if (r == NULL)
     {
@@ -575,20 +554,20 @@ rollup_entry (PushBatch *batch,
     r->issued++;
   else if (g_str_equal (entry->kind, "member.deposit"))
     {
-      r->dep += body_int (entry, "amount_fen");
-      r->dep_bonus += body_int (entry, "bonus_fen");
+      r->dep += mdn_body_int (b, "amount_fen", 0);
+      r->dep_bonus += mdn_body_int (b, "bonus_fen", 0);
     }
   else if (g_str_equal (entry->kind, "member.withdraw"))
-    r->withdraw += body_int (entry, "amount_fen");
+    r->withdraw += mdn_body_int (b, "amount_fen", 0);
   else if (g_str_equal (entry->kind, "exception.write_off") && shared)
-    r->written_off += body_int (entry, "written_off_fen");   /* only the HQ terminal's count */
+    r->written_off += mdn_body_int (b, "written_off_fen", 0);   /* only the HQ terminal's count */
   else if (g_str_equal (entry->kind, "sale.return"))
-    r->refund += body_int (entry, "refund_fen") ? body_int (entry, "refund_fen") : -body_int (entry, "total_fen");
+    r->refund += mdn_body_int (b, "refund_fen", 0) ? mdn_body_int (b, "refund_fen", 0) : -mdn_body_int (b, "total_fen", 0);
   else if (g_str_equal (entry->kind, "sale") || g_str_equal (entry->kind, "sale.quick") ||
            g_str_equal (entry->kind, "timed.stop"))
     {
-      r->sales += body_int (entry, "total_fen");
-      r->discount += body_int (entry, "discount_fen");
+      r->sales += mdn_body_int (b, "total_fen", 0);
+      r->discount += mdn_body_int (b, "discount_fen", 0);
     }
 
   for (guint i = 0; i < entry->movements->len; i++)
@@ -735,7 +714,7 @@ apply_pushed (SrvStore  *store,
 {
   gboolean master = mdn_ledger_kind_is_master (entry->kind);
   gboolean shared = mdn_entry_is_shared (entry) && (!master || branch->hq);
-  const char *auth_id = body_string (entry, "auth_id");
+  const char *auth_id = mdn_body_string (entry->body, "auth_id");
   g_autoptr(GPtrArray) members = NULL;
 
   if (shared)

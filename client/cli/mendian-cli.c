@@ -6,7 +6,6 @@
 #include <glib/gi18n-lib.h>
 #include <locale.h>
 #include <signal.h>
-#include <stdio.h>
 #include <string.h>
 
 #include "mdn-error.h"
@@ -43,16 +42,6 @@ static const char usage_text[] =
   "  MENDIAN_NOW           ISO 8601 time to use instead of the clock (tests, replays)\n"
   "\n"
   "See docs/cli.md for every operation with an example.\n";
-
-static void
-print_json (JsonObject *o)
-{
-  g_autofree char *text = mdn_json_object_to_string (o);
-
-  fputs (text, stdout);
-  fputc ('\n', stdout);
-  fflush (stdout);
-}
 
 static int
 fail (const GError *error)
@@ -127,7 +116,7 @@ cmd_init (int argc, char **argv)
   json_object_set_int_member (out, "branch_number", store->branch_number);
   json_object_set_boolean_member (out, "hq", store->hq);
   json_object_set_string_member (out, "admin", "admin");
-  print_json (out);
+  mdn_json_print (out);
   return 0;
 }
 
@@ -169,7 +158,7 @@ cmd_exec (MdnStore *store)
       out = mdn_ops_run_line (ctx, line);
       if (!json_object_get_boolean_member (out, "ok"))
         status = 1;
-      print_json (out);
+      mdn_json_print (out);
     }
   return status;
 }
@@ -249,7 +238,7 @@ cmd_link (MdnStore *store, int argc, char **argv)
   json_object_set_boolean_member (out, "ok", TRUE);
   json_object_set_string_member (out, "server", server);
   json_object_set_string_member (out, "branch_code", store->branch_code);
-  print_json (out);
+  mdn_json_print (out);
   return 0;
 }
 
@@ -276,7 +265,7 @@ print_sync (const MdnSyncResult *r,
       json_object_set_string_member (e, "message", error->message);
       json_object_set_object_member (out, "error", e);
     }
-  print_json (out);
+  mdn_json_print (out);
 }
 
 static gboolean

@@ -17,9 +17,7 @@ struct _PosForm
   GtkWidget     *body_label;
   GtkWidget     *hint_label;
   GtkWidget     *error_label;
-  GtkWidget     *busy_box;
-  GtkWidget     *spinner;
-  GtkWidget     *busy_label;
+  PosBusyLine    busy_line;
   GtkWidget     *group;
   GHashTable    *fields;     /* key → row */
   GtkWidget     *first;
@@ -27,7 +25,6 @@ struct _PosForm
   gpointer       user_data;
   GDestroyNotify destroy;
   gboolean       busy;
-  guint          busy_id;
   GCancellable  *cancellable;
 };
 
@@ -36,7 +33,7 @@ G_DEFINE_FINAL_TYPE (PosForm, pos_form, ADW_TYPE_WINDOW)
 static void
 refuse_while_busy (PosForm *self)
 {
-  gtk_label_set_text (GTK_LABEL (self->busy_label),
+  gtk_label_set_text (GTK_LABEL (self->busy_line.label),
                       _("Checking with head office… This can't be cancelled now; wait for the outcome."));
   gtk_widget_error_bell (GTK_WIDGET (self));
 }
@@ -76,7 +73,7 @@ pos_form_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
-  g_clear_handle_id (&self->busy_id, g_source_remove);
+  pos_busy_line_clear (&self->busy_line);
   if (self->destroy)
     g_clear_pointer (&self->user_data, self->destroy);
   g_clear_pointer (&self->fields, g_hash_table_unref);
@@ -98,9 +95,12 @@ pos_form_class_init (PosFormClass *klass)
   gtk_widget_class_bind_template_child (wc, PosForm, body_label);
   gtk_widget_class_bind_template_child (wc, PosForm, hint_label);
   gtk_widget_class_bind_template_child (wc, PosForm, error_label);
-  gtk_widget_class_bind_template_child (wc, PosForm, busy_box);
-  gtk_widget_class_bind_template_child (wc, PosForm, spinner);
-  gtk_widget_class_bind_template_child (wc, PosForm, busy_label);
+  gtk_widget_class_bind_template_child_full (wc, "busy_box", FALSE,
+                                             G_STRUCT_OFFSET (PosForm, busy_line.box));
+  gtk_widget_class_bind_template_child_full (wc, "spinner", FALSE,
+                                             G_STRUCT_OFFSET (PosForm, busy_line.spinner));
+  gtk_widget_class_bind_template_child_full (wc, "busy_label", FALSE,
+                                             G_STRUCT_OFFSET (PosForm, busy_line.label));
   gtk_widget_class_bind_template_child (wc, PosForm, group);
   gtk_widget_class_install_action (wc, "form.accept", NULL, form_accept_action);
   gtk_widget_class_install_action (wc, "form.cancel", NULL, form_cancel_action);
@@ -321,14 +321,47 @@ pos_form_run (PosForm        *self,
 #define BUSY_DELAY_MS 250
 
 static gboolean
-show_busy (gpointer user_data)
+show_busy_line (gpointer user_data)
 {
-  PosForm *self = user_data;
+  PosBusyLine *line = user_data;
 
-  self->busy_id = 0;
-  gtk_widget_set_visible (self->busy_box, TRUE);
-  gtk_spinner_start (GTK_SPINNER (self->spinner));
+  line->delay_id = 0;
+  gtk_widget_set_visible (line->box, TRUE);
+  gtk_spinner_start (GTK_SPINNER (line->spinner));
   return G_SOURCE_REMOVE;
+}
+
+void
+pos_busy_line_set (PosBusyLine *line,
+                   gboolean     busy,
+                   gboolean     waiting)
+{
+  g_return_if_fail (line != NULL && GTK_IS_LABEL (line->label));
+
+  gtk_label_set_text (GTK_LABEL (line->label), _("Checking with head office…"));
+  /* The spinner only once it is worth it: a spend that takes nothing
+     from a card never asks the server, and a flash would only distract. */
+  g_clear_handle_id (&line->delay_id, g_source_remove);
+  gtk_widget_set_visible (line->box, FALSE);
+  gtk_spinner_stop (GTK_SPINNER (line->spinner));
+  if (busy && waiting)
+    line->delay_id = g_timeout_add (BUSY_DELAY_MS, show_busy_line, line);
+}
+
+const char *
+pos_busy_line_get_text (PosBusyLine *line)
+{
+  g_return_val_if_fail (line != NULL, NULL);
+
+  return gtk_widget_get_visible (line->box) ? gtk_label_get_text (GTK_LABEL (line->label)) : NULL;
+}
+
+void
+pos_busy_line_clear (PosBusyLine *line)
+{
+  g_return_if_fail (line != NULL);
+
+  g_clear_handle_id (&line->delay_id, g_source_remove);
 }
 
 static void
@@ -337,14 +370,7 @@ set_busy (PosForm  *self,
           gboolean  waiting)
 {
   self->busy = busy;
-  gtk_label_set_text (GTK_LABEL (self->busy_label), _("Checking with head office…"));
-  /* The spinner only once it is worth it: a spend that takes nothing
-     from a card never asks the server, and a flash would only distract. */
-  g_clear_handle_id (&self->busy_id, g_source_remove);
-  gtk_widget_set_visible (self->busy_box, FALSE);
-  gtk_spinner_stop (GTK_SPINNER (self->spinner));
-  if (busy && waiting)
-    self->busy_id = g_timeout_add (BUSY_DELAY_MS, show_busy, self);
+  pos_busy_line_set (&self->busy_line, busy, waiting);
   if (busy)
     {
       /* Let go of the entry before it goes insensitive; the keys still
@@ -441,8 +467,7 @@ pos_form_is_busy (PosForm *self)
 const char *
 pos_form_get_busy (PosForm *self)
 {
-  return self->busy && gtk_widget_get_visible (self->busy_box)
-         ? gtk_label_get_text (GTK_LABEL (self->busy_label)) : NULL;
+  return self->busy ? pos_busy_line_get_text (&self->busy_line) : NULL;
 }
 
 const char *

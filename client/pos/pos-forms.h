@@ -82,6 +82,26 @@ gboolean    pos_form_is_busy      (PosForm       *self);
 const char *pos_form_get_busy     (PosForm       *self);
 const char *pos_form_get_error    (PosForm       *self);
 
+/* The "Checking with head office…" line of a window whose operation may
+ * wait for head office (pos_session_op_may_wait ()): its spinner shows only
+ * after a short delay, as a quick answer would just make it flash. The
+ * three widgets are the window's template children. */
+typedef struct
+{
+  GtkWidget *box;
+  GtkWidget *spinner;
+  GtkWidget *label;
+  guint      delay_id;
+} PosBusyLine;
+
+void        pos_busy_line_set     (PosBusyLine   *line,
+                                   gboolean       busy,
+                                   gboolean       waiting);
+/* The line's text while it is shown, else NULL. */
+const char *pos_busy_line_get_text (PosBusyLine  *line);
+/* For dispose. */
+void        pos_busy_line_clear   (PosBusyLine   *line);
+
 /* A numeric PIN pad whose keys type into @entry. */
 GtkWidget  *pos_pin_pad_new       (GtkEditable   *entry);
 

@@ -23,15 +23,12 @@ struct _PosPayDialog
   gpointer    user_data;
   gboolean    busy;          /* the operation is running: its result decides */
   GCancellable *cancellable;
-  guint       busy_id;
   GtkWidget  *busy_focus;    /* where the focus goes back after a refusal */
 
   GtkWidget  *confirm_button;
   GtkWidget  *cancel_button;
   GtkWidget  *tenders_group;
-  GtkWidget  *busy_box;
-  GtkWidget  *spinner;
-  GtkWidget  *busy_label;
+  PosBusyLine busy_line;
   GtkWidget  *due_label;
   GtkWidget  *cash_row;
   GtkWidget  *bank_row;
@@ -132,19 +129,6 @@ update (PosPayDialog *self)
   gtk_widget_set_sensitive (self->confirm_button, given >= self->due_fen);
 }
 
-#define BUSY_DELAY_MS 250
-
-static gboolean
-show_busy (gpointer user_data)
-{
-  PosPayDialog *self = user_data;
-
-  self->busy_id = 0;
-  gtk_widget_set_visible (self->busy_box, TRUE);
-  gtk_spinner_start (GTK_SPINNER (self->spinner));
-  return G_SOURCE_REMOVE;
-}
-
 /* While the operation runs nothing can be changed, confirmed again or
  * cancelled: it may already be committing, so its result decides. */
 static void
@@ -155,14 +139,7 @@ set_busy (PosPayDialog *self,
   GtkWidget *focus;
 
   self->busy = busy;
-  gtk_label_set_text (GTK_LABEL (self->busy_label), _("Checking with head office…"));
-  /* The spinner only once it is worth it: a spend that takes nothing
-     from a card never asks the server, and a flash would only distract. */
-  g_clear_handle_id (&self->busy_id, g_source_remove);
-  gtk_widget_set_visible (self->busy_box, FALSE);
-  gtk_spinner_stop (GTK_SPINNER (self->spinner));
-  if (busy && waiting)
-    self->busy_id = g_timeout_add (BUSY_DELAY_MS, show_busy, self);
+  pos_busy_line_set (&self->busy_line, busy, waiting);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "pay.confirm", !busy);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "pay.cancel", !busy);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "pay.fill", !busy);
@@ -283,7 +260,7 @@ escape_action (GtkWidget *widget, const char *name, GVariant *param)
 
   if (self->busy)
     {
-      gtk_label_set_text (GTK_LABEL (self->busy_label),
+      gtk_label_set_text (GTK_LABEL (self->busy_line.label),
                           _("Checking with head office… The payment can't be cancelled now; "
                             "wait for the outcome."));
       gtk_widget_error_bell (widget);
@@ -343,7 +320,7 @@ pos_pay_dialog_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
-  g_clear_handle_id (&self->busy_id, g_source_remove);
+  pos_busy_line_clear (&self->busy_line);
   g_clear_weak_pointer (&self->busy_focus);
   g_clear_object (&self->session);
   g_clear_pointer (&self->args, json_object_unref);
@@ -365,9 +342,12 @@ pos_pay_dialog_class_init (PosPayDialogClass *klass)
   gtk_widget_class_bind_template_child (wc, PosPayDialog, confirm_button);
   gtk_widget_class_bind_template_child (wc, PosPayDialog, cancel_button);
   gtk_widget_class_bind_template_child (wc, PosPayDialog, tenders_group);
-  gtk_widget_class_bind_template_child (wc, PosPayDialog, busy_box);
-  gtk_widget_class_bind_template_child (wc, PosPayDialog, spinner);
-  gtk_widget_class_bind_template_child (wc, PosPayDialog, busy_label);
+  gtk_widget_class_bind_template_child_full (wc, "busy_box", FALSE,
+                                             G_STRUCT_OFFSET (PosPayDialog, busy_line.box));
+  gtk_widget_class_bind_template_child_full (wc, "spinner", FALSE,
+                                             G_STRUCT_OFFSET (PosPayDialog, busy_line.spinner));
+  gtk_widget_class_bind_template_child_full (wc, "busy_label", FALSE,
+                                             G_STRUCT_OFFSET (PosPayDialog, busy_line.label));
   gtk_widget_class_bind_template_child (wc, PosPayDialog, due_label);
   gtk_widget_class_bind_template_child (wc, PosPayDialog, cash_row);
   gtk_widget_class_bind_template_child (wc, PosPayDialog, bank_row);
@@ -497,8 +477,7 @@ pos_pay_dialog_get_busy (PosPayDialog *self)
 {
   g_return_val_if_fail (POS_IS_PAY_DIALOG (self), NULL);
 
-  return self->busy && gtk_widget_get_visible (self->busy_box)
-         ? gtk_label_get_text (GTK_LABEL (self->busy_label)) : NULL;
+  return self->busy ? pos_busy_line_get_text (&self->busy_line) : NULL;
 }
 
 const char *
