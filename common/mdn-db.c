@@ -452,13 +452,20 @@ mdn_db_counter_next (MdnDb      *db,
                      GError    **error)
 {
   sqlite3_stmt *stmt;
+  int rc;
 
-  stmt = mdn_db_query (db, error,
-                       "INSERT INTO counters (name, value) VALUES (?, 1) "
-                       "ON CONFLICT (name) DO UPDATE SET value = value + 1 RETURNING value",
-                       "s", name);
-  if (stmt == NULL || mdn_db_step (db, stmt, error) != SQLITE_ROW)
+  /* Two statements rather than one with RETURNING: SQLite stages RETURNING
+   * rows in an ephemeral table, opened and freed on every call (a receipt
+   * number per sale). Both run inside the caller's transaction. */
+  if (!mdn_db_exec (db, error,
+                    "INSERT INTO counters (name, value) VALUES (?, 1) "
+                    "ON CONFLICT (name) DO UPDATE SET value = value + 1",
+                    "s", name))
     return FALSE;
+  stmt = mdn_db_query (db, error, "SELECT value FROM counters WHERE name = ?", "s", name);
+  if (stmt == NULL || (rc = mdn_db_step (db, stmt, error)) < 0)
+    return FALSE;
+  g_assert (rc == SQLITE_ROW);    /* the row was just written */
   *out = sqlite3_column_int64 (stmt, 0);
   sqlite3_reset (stmt);
   return TRUE;

@@ -170,7 +170,7 @@ mdn_ops_call_in_transaction (MdnOpCtx       *ctx,
 {
   g_autoptr(JsonObject) result = json_object_new ();
   g_autoptr(GDateTime) local = NULL;
-  g_autoptr(GTimeZone) tz = NULL;
+  GTimeZone *tz = ctx->store->tz;
   gboolean ok;
 
   g_return_val_if_fail (def != NULL, NULL);
@@ -179,10 +179,11 @@ mdn_ops_call_in_transaction (MdnOpCtx       *ctx,
   ctx_clear_time (ctx);
   /* A spend's probe and its real run happen at the same instant. */
   ctx->now = ctx->spend && ctx->spend->now ? g_date_time_ref (ctx->spend->now) : mdn_clock_now ();
-  tz = g_time_zone_new_identifier (ctx->store->timezone);
   local = tz ? g_date_time_to_timezone (ctx->now, tz) : g_date_time_ref (ctx->now);
   ctx->now_iso = mdn_clock_format (local);
-  ctx->business_date = mdn_clock_business_date (ctx->now, ctx->store->timezone);
+  /* What mdn_clock_business_date() gives, without loading the zone again. */
+  ctx->business_date = tz ? g_date_time_format (local, "%Y-%m-%d")
+                          : mdn_clock_business_date (ctx->now, ctx->store->timezone);
 
   ok = def->func (ctx, args, result, error);
   ctx_clear_time (ctx);

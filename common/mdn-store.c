@@ -40,6 +40,7 @@ mdn_store_free (MdnStore *store)
   g_free (store->branch_code);
   g_free (store->branch_name);
   g_free (store->timezone);
+  g_clear_pointer (&store->tz, g_time_zone_unref);
   sodium_memzero (store->chain_key, sizeof store->chain_key);
   g_free (store);
 }
@@ -69,6 +70,10 @@ load_identity (MdnStore *store,
   store->timezone = mdn_db_meta_dup (store->db, "timezone");
   if (store->timezone == NULL)
     store->timezone = g_strdup (MDN_DEFAULT_TIMEZONE);
+  /* Made once rather than per operation: loading a zone reads and parses
+   * its tzfile. */
+  g_clear_pointer (&store->tz, g_time_zone_unref);
+  store->tz = g_time_zone_new_identifier (store->timezone);
   key = mdn_db_meta_dup (store->db, "chain_key");
   if (key == NULL ||
       sodium_hex2bin (store->chain_key, sizeof store->chain_key, key, strlen (key),

@@ -19,6 +19,7 @@ struct _MdnStore
   int       branch_number;
   gboolean  hq;
   char     *timezone;
+  GTimeZone *tz;          /* of @timezone, made once; NULL if unknown here */
   guint8    chain_key[MDN_CHAIN_KEY_LEN];
 };
 

@@ -46,13 +46,15 @@ CREATE TABLE entries (
   UNIQUE (branch, seq)
 );
 CREATE INDEX entries_member ON entries (member_id, branch, seq) WHERE member_id IS NOT NULL;
-CREATE INDEX entries_kind_date ON entries (kind, business_date);
 
 CREATE TABLE movements (
   entry_id   TEXT NOT NULL REFERENCES entries (id),
   idx        INTEGER NOT NULL,
   member_id  TEXT,
-  account    TEXT NOT NULL CHECK (account IN ('principal', 'bonus', 'points', 'package', 'stock')),
+  -- Written as ORs, not IN (...): SQLite evaluates a longer IN list through a
+  -- temporary table on every insert.
+  account    TEXT NOT NULL CHECK (account = 'principal' OR account = 'bonus' OR account = 'points'
+                                  OR account = 'package' OR account = 'stock'),
   item       TEXT NOT NULL DEFAULT '',
   lot        TEXT NOT NULL DEFAULT '',
   expires_on TEXT,
