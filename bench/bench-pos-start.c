@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench-util.h"
 #include "mdn-db.h"
 #include "mdn-id.h"
 #include "mdn-ops.h"
@@ -54,36 +55,12 @@ populate (MdnStore *store,
           int       products)
 {
   sqlite3 *db = mdn_db_handle (store->db);
-  g_autoptr(sqlite3_stmt) m = NULL;
-  g_autoptr(sqlite3_stmt) c = NULL;
   g_autoptr(sqlite3_stmt) p = NULL;
 
   sqlite3_exec (db, "BEGIN", NULL, NULL, NULL);
-  sqlite3_prepare_v2 (db, "INSERT INTO members (id, card_no, name, phone, level, status, issued_at, issued_branch, "
-                          "principal_fen) VALUES (?, ?, ?, ?, 'normal', 'active', '2026-01-01T00:00:00+08:00', 'B01', ?)",
-                      -1, &m, NULL);
-  sqlite3_prepare_v2 (db, "INSERT INTO cards (card_no, member_id, status) VALUES (?, ?, 'current')", -1, &c, NULL);
+  bench_add_members (store, members);
   sqlite3_prepare_v2 (db, "INSERT INTO products (sku, name, kind, price_fen, category, barcode) "
                           "VALUES (?, ?, 'goods', ?, ?, ?)", -1, &p, NULL);
-  for (int i = 1; i <= members; i++)
-    {
-      g_autofree char *id = g_strdup_printf ("00000000-0000-7000-8000-%012d", i);
-      g_autofree char *card = mdn_card_no_make (1, i);
-      g_autofree char *name = g_strdup_printf ("会员%d", i);
-      g_autofree char *phone = g_strdup_printf ("139%08d", i);
-
-      sqlite3_bind_text (m, 1, id, -1, SQLITE_STATIC);
-      sqlite3_bind_text (m, 2, card, -1, SQLITE_STATIC);
-      sqlite3_bind_text (m, 3, name, -1, SQLITE_STATIC);
-      sqlite3_bind_text (m, 4, phone, -1, SQLITE_STATIC);
-      sqlite3_bind_int64 (m, 5, i);
-      sqlite3_step (m);
-      sqlite3_reset (m);
-      sqlite3_bind_text (c, 1, card, -1, SQLITE_STATIC);
-      sqlite3_bind_text (c, 2, id, -1, SQLITE_STATIC);
-      sqlite3_step (c);
-      sqlite3_reset (c);
-    }
   for (int i = 1; i <= products; i++)
     {
       g_autofree char *sku = g_strdup_printf ("SKU%06d", i);
