@@ -515,11 +515,9 @@ pos_json_str (JsonObject *o,
               const char *member,
               const char *fallback)
 {
-  JsonNode *n = o ? json_object_get_member (o, member) : NULL;
+  const char *s = mdn_body_string (o, member);
 
-  if (n == NULL || JSON_NODE_HOLDS_NULL (n) || json_node_get_value_type (n) != G_TYPE_STRING)
-    return fallback;
-  return json_node_get_string (n);
+  return s ? s : fallback;
 }
 
 gint64
@@ -529,13 +527,10 @@ pos_json_int (JsonObject *o,
 {
   JsonNode *n = o ? json_object_get_member (o, member) : NULL;
 
-  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n))
-    return fallback;
-  if (json_node_get_value_type (n) == G_TYPE_INT64)
-    return json_node_get_int (n);
-  if (json_node_get_value_type (n) == G_TYPE_BOOLEAN)
+  /* Flags ("linked", "busy") read as 0 or 1 too. */
+  if (n != NULL && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_BOOLEAN)
     return json_node_get_boolean (n);
-  return fallback;
+  return mdn_body_int (o, member, fallback);
 }
 
 const char *
