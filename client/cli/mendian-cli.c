@@ -6,6 +6,8 @@
 #include <glib/gi18n-lib.h>
 #include <locale.h>
 #include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "mdn-error.h"
@@ -31,8 +33,10 @@ static const char usage_text[] =
   "  backup --to FILE      consistent copy of the database while it is in use\n"
   "  ops                   list the operations exec accepts, with the least role\n"
   "                        that may run each\n"
-  "  link --server URL --token T [--ca FILE | --pin-sha256 HEX]\n"
-  "                        link the branch to mendian-server (again to change it)\n"
+  "  link --server URL --token-file FILE [--ca FILE | --pin-sha256 HEX]\n"
+  "                        link the branch to mendian-server (again to change it);\n"
+  "                        the token is the first line of FILE (- reads standard\n"
+  "                        input); --token T still works but shows it to ps\n"
   "  sync [--watch]        push this branch's entries, pull the chain's; prints\n"
   "                        {pushed, pulled, acked_seq, feed_position}; --watch keeps\n"
   "                        syncing (one JSON line per sync) until interrupted\n"
@@ -215,13 +219,42 @@ cmd_backup (MdnStore *store, int argc, char **argv)
   return 0;
 }
 
+/* The first line of @path, or of standard input for "-", without the
+ * blanks around it (a token is hex). */
+static char *
+read_token_file (const char *path,
+                 GError    **error)
+{
+  char *text = NULL;
+
+  if (g_str_equal (path, "-"))
+    {
+      char line[1024];
+
+      if (fgets (line, sizeof line, stdin) == NULL)
+        {
+          g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                               _("No token on standard input"));
+          return NULL;
+        }
+      text = g_strdup (line);
+      sodium_memzero (line, sizeof line);
+    }
+  else if (!g_file_get_contents (path, &text, NULL, error))
+    return NULL;
+  text[strcspn (text, "\r\n")] = '\0';
+  return g_strstrip (text);
+}
+
 static int
 cmd_link (MdnStore *store, int argc, char **argv)
 {
-  g_autofree char *server = NULL, *token = NULL, *ca = NULL, *pin = NULL;
+  g_autofree char *server = NULL, *token = NULL, *token_file = NULL, *ca = NULL, *pin = NULL;
   GOptionEntry entries[] = {
     { "server", 0, 0, G_OPTION_ARG_STRING, &server, "Server URL, like https://hq.example.com:8443/", "URL" },
-    { "token", 0, 0, G_OPTION_ARG_STRING, &token, "This branch's token from “mendian-server branch add”", "T" },
+    { "token-file", 0, 0, G_OPTION_ARG_FILENAME, &token_file,
+      "File whose first line is this branch's token from “mendian-server branch add” (- for standard input)", "FILE" },
+    { "token", 0, 0, G_OPTION_ARG_STRING, &token, "The token itself (visible to other users in ps: prefer --token-file)", "T" },
     { "ca", 0, 0, G_OPTION_ARG_FILENAME, &ca, "CA certificate(s) to verify the server with (PEM)", "FILE" },
     { "pin-sha256", 0, 0, G_OPTION_ARG_STRING, &pin, "SHA-256 of the server certificate (DER), hex", "HEX" },
     { NULL }
@@ -229,11 +262,25 @@ cmd_link (MdnStore *store, int argc, char **argv)
   g_autoptr(GOptionContext) oc = g_option_context_new ("- link the branch to the server");
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) out = json_object_new ();
+  gboolean ok;
 
   g_option_context_add_main_entries (oc, entries, NULL);
   if (!g_option_context_parse (oc, &argc, &argv, &error))
     return fail (error);
-  if (!mdn_sync_link (store, server, token, ca, pin, &error))
+  if (token && token_file)
+    {
+      g_printerr ("mendian-cli: give either --token-file or --token, not both\n");
+      return 2;
+    }
+  if (token)
+    g_printerr ("mendian-cli: warning: --token shows the token to every user of this computer "
+                "(ps, shell history); use --token-file FILE or --token-file - instead\n");
+  else if (token_file && (token = read_token_file (token_file, &error)) == NULL)
+    return fail (error);
+  ok = mdn_sync_link (store, server, token, ca, pin, &error);
+  if (token)
+    sodium_memzero (token, strlen (token));
+  if (!ok)
     return fail (error);
   json_object_set_boolean_member (out, "ok", TRUE);
   json_object_set_string_member (out, "server", server);
