@@ -26,7 +26,7 @@ static const MdnKindDef *const kind_tables[] = {
 
 /* Tables that are branch-local bookkeeping, not projections of entries. */
 static const char *const local_tables[] = {
-  "meta", "counters", "staff", "oplog", "entries", "movements",
+  "meta", "counters", "staff", "oplog", "lockouts", "entries", "movements",
 };
 
 const MdnKindDef *

@@ -9,6 +9,7 @@
 #include "mdn-id.h"
 #include "mdn-json.h"
 #include "mdn-ledger.h"
+#include "mdn-lockout.h"
 #include "mdn-members.h"
 #include "mdn-money.h"
 #include "mdn-selling.h"
@@ -256,12 +257,28 @@ check_not_lost (MdnOpCtx  *ctx,
   return TRUE;
 }
 
+/* The PIN rule, the same at a branch and at the server: a card with a PIN
+ * needs it; a locked card refuses even the right one (pin_locked); a wrong
+ * one is wrong_pin, or pin_locked when it is the MDN_LOCKOUT_MAX_FAILURES-th
+ * in a row, with *out_wrong set: the caller counts it (mdn_lockout_fail)
+ * where the count survives the failed operation. A right one starts the
+ * count again. */
 gboolean
-mdn_member_check_pin (MdnMember  *m,
-                      const char *pin,
-                      GError    **error)
+mdn_pin_verify (MdnDb      *db,
+                const char *member_id,
+                const char *pin_hash,
+                const char *pin,
+                gint64      now,
+                gboolean   *out_wrong,
+                GError    **error)
 {
-  if (m->pin_hash == NULL || *m->pin_hash == '\0')
+  MdnLockout lock;
+  gint64 left;
+
+  g_return_val_if_fail (db != NULL && member_id != NULL && out_wrong != NULL, FALSE);
+
+  *out_wrong = FALSE;
+  if (pin_hash == NULL || *pin_hash == '\0')
     return TRUE;
   if (pin == NULL || *pin == '\0')
     {
@@ -269,13 +286,86 @@ mdn_member_check_pin (MdnMember  *m,
                            _("This card has a PIN; ask the member to enter it"));
       return FALSE;
     }
-  if (!mdn_secret_verify (m->pin_hash, pin))
+  if (!mdn_lockout_get (db, "pin", member_id, now, &lock, error))
+    return FALSE;
+  if (lock.locked_until > now)
     {
-      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_WRONG_PIN,
-                           _("Wrong PIN; ask the member to enter it again"));
+      mdn_set_locked_error (error, MDN_ERROR_PIN_LOCKED, lock.locked_until, now);
       return FALSE;
     }
+  if (!mdn_secret_verify (pin_hash, pin))
+    {
+      *out_wrong = TRUE;
+      left = MDN_LOCKOUT_MAX_FAILURES - lock.failures - 1;
+      if (left <= 0)
+        mdn_set_locked_error (error, MDN_ERROR_PIN_LOCKED, now + MDN_LOCKOUT_SECONDS, now);
+      else
+        g_set_error (error, MDN_ERROR, MDN_ERROR_WRONG_PIN,
+                     g_dngettext (GETTEXT_PACKAGE,
+                                  "Wrong PIN; ask the member to enter it again (%d more wrong try locks "
+                                  "paying from this card for 15 minutes)",
+                                  "Wrong PIN; ask the member to enter it again (%d more wrong tries lock "
+                                  "paying from this card for 15 minutes)", (gulong) left),
+                     (int) left);
+      return FALSE;
+    }
+  if (lock.failures > 0 || lock.unreported > 0)
+    return mdn_lockout_clear (db, "pin", member_id, now, error);
   return TRUE;
+}
+
+/* The PIN of @m for an operation at this branch. At a linked branch a
+ * spend's probe only checks that a PIN was given and that the card is not
+ * locked: the server checks the PIN itself when it authorizes (it holds the
+ * chain-wide count), and a spend it authorized after checking the PIN
+ * (spend->pin_checked) is not checked again. Offline, unlinked, or for a
+ * withdrawal, the PIN is checked here; a wrong one is left in
+ * ctx->failed_pin for mdn_ops_run to count after the rollback. */
+gboolean
+mdn_member_check_pin (MdnOpCtx   *ctx,
+                      MdnMember  *m,
+                      const char *pin,
+                      GError    **error)
+{
+  MdnSpend *sp;
+  gint64 now;
+  gboolean wrong = FALSE;
+
+  g_return_val_if_fail (ctx != NULL && m != NULL, FALSE);
+
+  if (m->pin_hash == NULL || *m->pin_hash == '\0')
+    return TRUE;
+  sp = ctx->spend;
+  now = ctx->now ? g_date_time_to_unix (ctx->now) : mdn_lockout_now ();
+  if (sp && sp->mode == MDN_SPEND_PROBE)
+    {
+      MdnLockout lock;
+
+      if (pin == NULL || *pin == '\0')
+        {
+          g_set_error_literal (error, MDN_ERROR, MDN_ERROR_PIN_REQUIRED,
+                               _("This card has a PIN; ask the member to enter it"));
+          return FALSE;
+        }
+      if (!mdn_lockout_get (ctx->db, "pin", m->id, now, &lock, error))
+        return FALSE;
+      if (lock.locked_until > now)
+        {
+          mdn_set_locked_error (error, MDN_ERROR_PIN_LOCKED, lock.locked_until, now);
+          return FALSE;
+        }
+      return TRUE;
+    }
+  if (sp && sp->mode == MDN_SPEND_ONLINE && sp->pin_checked && g_strcmp0 (sp->member_id, m->id) == 0)
+    return TRUE;
+  if (mdn_pin_verify (ctx->db, m->id, m->pin_hash, pin, now, &wrong, error))
+    return TRUE;
+  if (wrong)
+    {
+      g_free (ctx->failed_pin);
+      ctx->failed_pin = g_strdup (m->id);
+    }
+  return FALSE;
 }
 
 MdnLevel *
@@ -338,10 +428,10 @@ valid_pin (const char *pin,
   for (const char *p = pin; *p; p++)
     if (!g_ascii_isdigit (*p))
       len = 0;
-  if (len < 4 || len > 6)
+  if (len != 4 && len != 6)
     {
       g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
-                           _("A PIN is 4 to 6 digits"));
+                           _("A PIN is 4 or 6 digits (6 is much harder to guess)"));
       return FALSE;
     }
   return TRUE;
@@ -518,7 +608,7 @@ op_withdraw (MdnOpCtx   *ctx,
     return FALSE;
   m = mdn_member_resolve_arg (ctx, args, error);
   if (m == NULL || !check_not_lost (ctx, m, error) || !mdn_selling_check_hold (ctx, m, error) ||
-      !mdn_member_check_pin (m, pin, error))
+      !mdn_member_check_pin (ctx, m, pin, error))
     return FALSE;
   if (amount > m->principal_fen)
     {
@@ -890,7 +980,7 @@ op_set_pin (MdnOpCtx   *ctx,
   m = mdn_member_resolve_arg (ctx, args, error);
   if (m == NULL || !check_not_lost (ctx, m, error))
     return FALSE;
-  if (m->pin_hash && ctx->role < MDN_ROLE_MANAGER && !mdn_member_check_pin (m, old_pin, error))
+  if (m->pin_hash && ctx->role < MDN_ROLE_MANAGER && !mdn_member_check_pin (ctx, m, old_pin, error))
     return FALSE;
   if (*pin != '\0')
     {

@@ -56,8 +56,16 @@ const char *mdn_member_status      (MdnOpCtx    *ctx,
 gboolean    mdn_member_check_usable (MdnOpCtx   *ctx,
                                     MdnMember   *member,
                                     GError     **error);
-gboolean    mdn_member_check_pin   (MdnMember   *member,
+gboolean    mdn_member_check_pin   (MdnOpCtx    *ctx,
+                                    MdnMember   *member,
                                     const char  *pin,
+                                    GError     **error);
+gboolean    mdn_pin_verify         (MdnDb       *db,
+                                    const char  *member_id,
+                                    const char  *pin_hash,
+                                    const char  *pin,
+                                    gint64       now,
+                                    gboolean    *out_wrong,
                                     GError     **error);
 MdnLevel   *mdn_level_load         (MdnDb       *db,
                                     const char  *code,

@@ -41,6 +41,9 @@ struct _MdnOpCtx
   /* Set by mdn_ops_run around an MDN_OP_SPEND operation at a branch linked
    * to a server: the authorization, or the offline mode (mdn-sync.h). */
   MdnSpend   *spend;
+  /* Set by mdn_member_check_pin on a wrong PIN: the member id, counted by
+   * mdn_ops_run after the operation's rollback (mdn-lockout.h). */
+  char       *failed_pin;
 };
 
 typedef gboolean (*MdnOpFunc) (MdnOpCtx   *ctx,

@@ -518,7 +518,7 @@ settle_tenders (MdnCheckout *co,
          or been reported lost; it can't pay from its balance any more. */
       if (!mdn_member_check_usable (co->ctx, m, error) ||
           !mdn_selling_check_hold (co->ctx, m, error) ||
-          !mdn_member_check_pin (m, pin, error))
+          !mdn_member_check_pin (co->ctx, m, pin, error))
         return FALSE;
       if (balance->amount_fen > m->principal_fen + m->bonus_fen && !server_vouches (co->ctx))
         {

@@ -117,6 +117,7 @@ struct _MdnSpend
   char        *item;       /* package: the service sku; else NULL */
   gint64       amount;     /* fen, points or uses */
   char        *auth_id;    /* MDN_SPEND_ONLINE */
+  gboolean     pin_checked; /* MDN_SPEND_ONLINE: the server checked the PIN */
 };
 
 gboolean mdn_spend_prepare         (MdnOpCtx       *ctx,

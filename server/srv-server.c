@@ -115,6 +115,9 @@ srv_error_status (const GError *error)
       case MDN_ERROR_DATABASE:
       case MDN_ERROR_CORRUPT:
       case MDN_ERROR_INTERNAL:          return SOUP_STATUS_INTERNAL_SERVER_ERROR;
+      case MDN_ERROR_PIN_REQUIRED:
+      case MDN_ERROR_WRONG_PIN:         return SOUP_STATUS_FORBIDDEN;
+      case MDN_ERROR_PIN_LOCKED:        return SOUP_STATUS_LOCKED;
       default:                          return SOUP_STATUS_BAD_REQUEST;
       }
   return SOUP_STATUS_INTERNAL_SERVER_ERROR;

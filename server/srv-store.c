@@ -13,6 +13,8 @@
 #include "mdn-id.h"
 #include "mdn-json.h"
 #include "mdn-ledger.h"
+#include "mdn-lockout.h"
+#include "mdn-members.h"
 #include "mdn-store.h"
 #include "srv-store.h"
 
@@ -342,8 +344,9 @@ srv_store_branch_rotate (SrvStore   *store,
   g_autofree char *token = mdn_random_hex (32);
   g_autofree char *hash = token_hash (token);
 
-  if (!update_branch (store, "UPDATE srv_branches SET token_hash = ?, revoked = 0 WHERE code = ?",
-                      code, hash, error))
+  /* The new token may receive the chain key once (a branch set up again). */
+  if (!update_branch (store, "UPDATE srv_branches SET token_hash = ?, revoked = 0, chain_key_at = NULL "
+                      "WHERE code = ?", code, hash, error))
     return NULL;
   return g_steal_pointer (&token);
 }
@@ -942,15 +945,60 @@ add_holds (SrvStore   *store,
   return rc == SQLITE_DONE;
 }
 
+/* Cards whose PIN is locked now, chain-wide: every branch keeps them. */
+static gboolean
+add_pin_locks (SrvStore   *store,
+               JsonObject *out,
+               gint64      now,
+               GError    **error)
+{
+  JsonArray *locks = json_array_new ();
+  sqlite3_stmt *stmt;
+  int rc;
+
+  json_object_set_array_member (out, "pin_locks", locks);
+  stmt = mdn_db_query (store->db, error,
+                       "SELECT key, locked_until FROM lockouts WHERE what = 'pin' AND locked_until > ? "
+                       "ORDER BY key", "i", now);
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = mdn_db_step (store->db, stmt, error)) == SQLITE_ROW)
+    {
+      JsonObject *o = json_object_new ();
+
+      json_object_set_string_member (o, "member_id", mdn_db_col_text (stmt, 0));
+      json_object_set_int_member (o, "locked_until", sqlite3_column_int64 (stmt, 1));
+      json_array_add_object_element (locks, o);
+    }
+  sqlite3_reset (stmt);
+  return rc == SQLITE_DONE;
+}
+
+/* The branch's high-water mark, holds and PIN locks. The chain key goes to
+ * a branch's token at most once: a branch that proves it holds the key
+ * (@key_id, mdn_chain_key_id) never gets it, and from then on neither does
+ * anyone else with that token; one that doesn't gets it in the first answer
+ * only ("chain_key"), "chain_key_ok": false after that. */
 JsonObject *
 srv_store_state (SrvStore   *store,
                  const char *branch_code,
+                 const char *key_id,
                  GError    **error)
 {
   g_autoptr(JsonObject) out = json_object_new ();
   g_autoptr(SrvBranch) branch = NULL;
   g_autofree char *key = srv_store_chain_key_dup (store);
+  g_autofree char *our_id = mdn_chain_key_id_from_hex (key);
+  gboolean holds_key = key_id != NULL && our_id != NULL && g_str_equal (key_id, our_id);
+  gboolean handed = FALSE;
+  sqlite3_stmt *stmt;
+  int rc;
 
+  if (our_id == NULL)
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_CORRUPT, _("The server database has no valid chain key"));
+      return NULL;
+    }
   if (!mdn_db_begin (store->db, FALSE, error))
     return NULL;
   branch = load_branch (store, "SELECT " BRANCH_COLUMNS " FROM srv_branches WHERE code = ?", branch_code);
@@ -960,19 +1008,48 @@ srv_store_state (SrvStore   *store,
       g_set_error (error, SRV_ERROR, SRV_ERROR_NOT_FOUND, _("There is no branch %s"), branch_code);
       return NULL;
     }
+  stmt = mdn_db_query (store->db, error, "SELECT chain_key_at IS NOT NULL FROM srv_branches WHERE code = ?",
+                       "s", branch_code);
+  if (stmt == NULL || (rc = mdn_db_step (store->db, stmt, error)) != SQLITE_ROW)
+    goto fail;
+  handed = sqlite3_column_int (stmt, 0) != 0;
+  sqlite3_reset (stmt);
   json_object_set_string_member (out, "branch", branch->code);
   json_object_set_boolean_member (out, "hq", branch->hq);
   json_object_set_int_member (out, "acked_seq", branch->acked_seq);
   json_object_set_string_member (out, "last_hash", branch->last_hash);
   json_object_set_int_member (out, "feed_position", srv_store_feed_head (store));
-  json_object_set_string_member (out, "chain_key", key);
-  if (!add_holds (store, out, error))
-    {
-      mdn_db_rollback (store->db);
-      return NULL;
-    }
+  if (!add_holds (store, out, error) || !add_pin_locks (store, out, now_unix (), error))
+    goto fail;
   mdn_db_rollback (store->db);
+
+  if (!handed)
+    {
+      /* Once: the first state answer of this token that finds it not handed. */
+      g_autofree char *at = now_iso ();
+
+      if (!mdn_db_begin (store->db, TRUE, error))
+        return NULL;
+      if (!mdn_db_exec (store->db, error,
+                        "UPDATE srv_branches SET chain_key_at = ? WHERE code = ? AND chain_key_at IS NULL",
+                        "ss", at, branch_code))
+        goto fail;
+      handed = sqlite3_changes (mdn_db_handle (store->db)) == 0;
+      if (!mdn_db_commit (store->db, error))
+        return NULL;
+      if (!handed)
+        {
+          g_message ("branch %s %s the chain key", branch_code, holds_key ? "proved it holds" : "was handed");
+          if (!holds_key)
+            json_object_set_string_member (out, "chain_key", key);
+        }
+    }
+  json_object_set_boolean_member (out, "chain_key_ok", holds_key);
   return g_steal_pointer (&out);
+
+fail:
+  mdn_db_rollback (store->db);
+  return NULL;
 }
 
 JsonObject *
@@ -1075,17 +1152,22 @@ srv_store_authorize (SrvStore   *store,
                      const char *kind,
                      const char *item,
                      gint64      amount,
+                     const char *pin,
+                     SrvPinRefusal *refusal,
                      GError    **error)
 {
   g_autoptr(JsonObject) out = json_object_new ();
   g_autofree char *at = now_iso ();
   g_autofree char *today = NULL;
   gint64 now = now_unix (), available = 0, held = 0;
+  gboolean pin_checked = FALSE;
   sqlite3_stmt *stmt;
   int rc;
 
   g_return_val_if_fail (store != NULL, NULL);
 
+  if (refusal)
+    refusal->locked_until = refusal->attempts_left = 0;
   if (!g_str_equal (kind, "balance") && !g_str_equal (kind, "points") && !g_str_equal (kind, "package"))
     {
       g_set_error (error, SRV_ERROR, SRV_ERROR_INVALID,
@@ -1166,6 +1248,39 @@ srv_store_authorize (SrvStore   *store,
   available = sqlite3_column_int64 (stmt, 0);
   sqlite3_reset (stmt);
 
+  /* Stored value needs the card's PIN, checked here against the hash the
+     chain holds, with the chain-wide count of wrong ones (mdn_pin_verify,
+     the branches' rule). A wrong one is counted and committed. */
+  if (g_str_equal (kind, "balance"))
+    {
+      g_autofree char *pin_hash = NULL;
+      gboolean wrong = FALSE;
+
+      stmt = mdn_db_query (store->db, error, "SELECT pin_hash FROM members WHERE id = ?", "s", member_id);
+      if (stmt == NULL || mdn_db_step (store->db, stmt, error) != SQLITE_ROW)
+        goto fail;
+      pin_hash = g_strdup (mdn_db_col_text (stmt, 0));
+      sqlite3_reset (stmt);
+      pin_checked = pin_hash != NULL && *pin_hash != '\0';
+      if (!mdn_pin_verify (store->db, member_id, pin_hash, pin, now, &wrong, error))
+        {
+          MdnLockout after = { 0 }, before = { 0 };
+
+          if (!wrong)
+            mdn_lockout_get (store->db, "pin", member_id, now, &before, NULL);
+          if (wrong && (!mdn_lockout_fail (store->db, "pin", member_id, now, 1, FALSE, &after, NULL) ||
+                        !mdn_db_commit (store->db, NULL)))
+            g_warning ("a wrong PIN for %s was not counted", member_id);
+          mdn_db_rollback (store->db);
+          if (refusal)
+            {
+              refusal->locked_until = wrong ? after.locked_until : before.locked_until;
+              refusal->attempts_left = MDN_LOCKOUT_MAX_FAILURES - after.failures;
+            }
+          return NULL;
+        }
+    }
+
   stmt = mdn_db_query (store->db, error,
                        "SELECT COALESCE (SUM (amount), 0) FROM srv_authorizations "
                        "WHERE member_id = ? AND kind = ? AND item = ? AND status = 'held'",
@@ -1201,9 +1316,75 @@ srv_store_authorize (SrvStore   *store,
   json_object_set_int_member (out, "expires_at", now + auth_ttl_seconds);
   json_object_set_boolean_member (out, "granted", TRUE);
   json_object_set_boolean_member (out, "duplicate", FALSE);
+  json_object_set_boolean_member (out, "pin_checked", pin_checked);
   json_object_set_int_member (out, "available", available - held - amount);
   return g_steal_pointer (&out);
 
+fail:
+  mdn_db_rollback (store->db);
+  return NULL;
+}
+
+/* Wrong PINs a branch checked while it could not ask (offline): added to
+ * the chain-wide count of each card. Unknown members are skipped (a card
+ * not pushed yet). The answer is every PIN lock now. */
+JsonObject *
+srv_store_pin_failures (SrvStore   *store,
+                        JsonArray  *failures,
+                        GError    **error)
+{
+  g_autoptr(JsonObject) out = json_object_new ();
+  gint64 now = now_unix (), counted = 0;
+
+  g_return_val_if_fail (store != NULL && failures != NULL, NULL);
+
+  if (json_array_get_length (failures) > 500)
+    {
+      g_set_error_literal (error, SRV_ERROR, SRV_ERROR_INVALID, _("At most 500 failures in one report"));
+      return NULL;
+    }
+  if (!mdn_db_begin (store->db, TRUE, error))
+    return NULL;
+  for (guint i = 0; i < json_array_get_length (failures); i++)
+    {
+      JsonObject *o = mdn_args_element_object (failures, i, "failures", error);
+      const char *member = NULL;
+      gint64 n = 0;
+      sqlite3_stmt *stmt;
+      int rc;
+
+      if (o == NULL ||
+          !mdn_args_string (o, "member_id", TRUE, &member, error) ||
+          !mdn_args_int (o, "count", TRUE, &n, error))
+        goto invalid;
+      if (n < 1 || n > 100)
+        {
+          g_set_error_literal (error, SRV_ERROR, SRV_ERROR_INVALID, _("A count of wrong PINs is 1 to 100"));
+          goto fail;
+        }
+      stmt = mdn_db_query (store->db, error, "SELECT 1 FROM members WHERE id = ?", "s", member);
+      if (stmt == NULL || (rc = mdn_db_step (store->db, stmt, error)) < 0)
+        goto fail;
+      sqlite3_reset (stmt);
+      if (rc != SQLITE_ROW)
+        continue;
+      if (!mdn_lockout_fail (store->db, "pin", member, now, n, FALSE, NULL, error))
+        goto fail;
+      counted += n;
+    }
+  if (!add_pin_locks (store, out, now, error) || !mdn_db_commit (store->db, error))
+    goto fail;
+  json_object_set_int_member (out, "counted", counted);
+  return g_steal_pointer (&out);
+
+invalid:
+  if (error && *error && (*error)->domain == MDN_ERROR)
+    {
+      GError *e = g_steal_pointer (error);
+
+      g_set_error_literal (error, SRV_ERROR, SRV_ERROR_INVALID, e->message);
+      g_error_free (e);
+    }
 fail:
   mdn_db_rollback (store->db);
   return NULL;

@@ -97,8 +97,10 @@ gboolean   srv_store_push           (SrvStore    *store,
                                      GPtrArray   *entries,
                                      SrvPushResult *result,
                                      GError     **error);
+/* @key_id: mdn_chain_key_id of the key the branch holds, or NULL. */
 JsonObject *srv_store_state         (SrvStore    *store,
                                      const char  *branch_code,
+                                     const char  *key_id,
                                      GError     **error);
 JsonObject *srv_store_feed          (SrvStore    *store,
                                      gint64       after,
@@ -109,7 +111,15 @@ gint64     srv_store_feed_head      (SrvStore    *store);
 /* Members. An authorization not used by a sale entry within @seconds
  * (default 600) is released. */
 void       srv_store_set_auth_ttl   (gint64       seconds);
-/* Members. */
+/* Members. A balance authorization of a card with a PIN needs @pin:
+ * pin_required, wrong_pin or pin_locked (MDN_ERROR) otherwise, with
+ * @refusal (may be NULL) filled in. */
+typedef struct
+{
+  gint64 attempts_left;   /* wrong_pin: before the card locks */
+  gint64 locked_until;    /* pin_locked: unix seconds */
+} SrvPinRefusal;
+
 JsonObject *srv_store_authorize     (SrvStore    *store,
                                      const char  *branch_code,
                                      const char  *member_id,
@@ -117,6 +127,12 @@ JsonObject *srv_store_authorize     (SrvStore    *store,
                                      const char  *kind,
                                      const char  *item,
                                      gint64       amount,
+                                     const char  *pin,
+                                     SrvPinRefusal *refusal,
+                                     GError     **error);
+/* @failures: [{member_id, count}] wrong PINs a branch checked offline. */
+JsonObject *srv_store_pin_failures  (SrvStore    *store,
+                                     JsonArray   *failures,
                                      GError     **error);
 JsonObject *srv_store_exceptions    (SrvStore    *store,
                                      const char  *status,

@@ -87,12 +87,15 @@ handle_push (SrvRequest *req)
     srv_notify_feed (req->srv, result.feed_position);
 }
 
-/* GET /api/v1/sync/state → this branch's high-water mark at the server. */
+/* GET /api/v1/sync/state[?key_id=HEX] → this branch's high-water mark at
+ * the server; key_id (mdn_chain_key_id) proves the branch holds the chain
+ * key, which it is otherwise handed once. */
 static void
 handle_state (SrvRequest *req)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) out = srv_store_state (req->store, req->branch->code, &error);
+  g_autoptr(JsonObject) out = srv_store_state (req->store, req->branch->code,
+                                               srv_query_get (req, "key_id"), &error);
 
   if (out == NULL)
     {
