@@ -117,6 +117,10 @@ struct _MdnSpend
   char        *item;       /* package: the service sku; else NULL */
   gint64       amount;     /* fen, points or uses */
   char        *auth_id;    /* MDN_SPEND_ONLINE */
+  /* Changes the server authorizes (kind "card" or "return", see
+     mdn_selling_chain_check): */
+  JsonObject  *detail;     /* sent with the request: the card, the lines */
+  gint64       granted;    /* card: the rev the server gave */
 };
 
 gboolean mdn_spend_prepare         (MdnOpCtx       *ctx,

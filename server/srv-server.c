@@ -115,6 +115,12 @@ srv_error_status (const GError *error)
       case MDN_ERROR_DATABASE:
       case MDN_ERROR_CORRUPT:
       case MDN_ERROR_INTERNAL:          return SOUP_STATUS_INTERNAL_SERVER_ERROR;
+      /* The chain-wide state refuses a card operation or a return. */
+      case MDN_ERROR_CARD_LOST:
+      case MDN_ERROR_CARD_NOT_LOST:
+      case MDN_ERROR_CARD_REPLACED:
+      case MDN_ERROR_RETURN_EXCEEDS:
+      case MDN_ERROR_PACKAGE_CONSUMED:  return SOUP_STATUS_CONFLICT;
       default:                          return SOUP_STATUS_BAD_REQUEST;
       }
   return SOUP_STATUS_INTERNAL_SERVER_ERROR;

@@ -49,6 +49,14 @@ gint64         mdn_test_count          (MdnTestBranch *b,
 guint          mdn_test_verify         (MdnTestBranch *b);
 void           mdn_test_set_now        (const char    *iso);
 
+/* Every row of @tables (NULL: every projection table, the branch-local
+ * bookkeeping and the server's srv_* tables left out) as sorted text, to
+ * compare two databases. */
+char          *mdn_test_dump           (MdnDb             *db,
+                                        const char *const *tables);
+int            mdn_test_compare_strings (gconstpointer a,
+                                         gconstpointer b);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MdnTestBranch, mdn_test_branch_free)
 
 G_END_DECLS
