@@ -1540,10 +1540,10 @@ const MdnOpDef mdn_member_ops[] = {
   { "member.deposit",   MDN_ROLE_CASHIER, MDN_OP_WRITE, op_deposit },
   { "deposit.preview",  MDN_ROLE_CASHIER, MDN_OP_READ,  op_deposit_preview },
   { "member.withdraw",  MDN_ROLE_MANAGER, MDN_OP_WRITE, op_withdraw },
-  { "member.replace",   MDN_ROLE_CASHIER, MDN_OP_WRITE | MDN_OP_SPEND, op_replace },
+  { "member.replace",   MDN_ROLE_CASHIER, MDN_OP_WRITE | MDN_OP_SPEND | MDN_OP_CHAIN, op_replace },
   { "member.extend",    MDN_ROLE_MANAGER, MDN_OP_WRITE, op_extend },
-  { "member.lose",      MDN_ROLE_CASHIER, MDN_OP_WRITE | MDN_OP_SPEND, op_lose },
-  { "member.unlock",    MDN_ROLE_MANAGER, MDN_OP_WRITE | MDN_OP_SPEND, op_unlock },
+  { "member.lose",      MDN_ROLE_CASHIER, MDN_OP_WRITE | MDN_OP_SPEND | MDN_OP_CHAIN, op_lose },
+  { "member.unlock",    MDN_ROLE_MANAGER, MDN_OP_WRITE | MDN_OP_SPEND | MDN_OP_CHAIN, op_unlock },
   { "member.upgrade",   MDN_ROLE_MANAGER, MDN_OP_WRITE, op_upgrade },
   { "member.set_pin",   MDN_ROLE_CASHIER, MDN_OP_WRITE, op_set_pin },
   { NULL }

@@ -108,6 +108,29 @@ mdn_package_available (MdnDb      *db,
   return TRUE;
 }
 
+/* The uses of @item left net across all of @member_id's lots, expired or
+ * not: below zero is an overdraft. */
+gboolean
+mdn_package_net (MdnDb      *db,
+                 const char *member_id,
+                 const char *item,
+                 gint64     *out,
+                 GError    **error)
+{
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (db != NULL && member_id != NULL && item != NULL, FALSE);
+
+  stmt = mdn_db_query (db, error,
+                       "SELECT COALESCE (SUM (remaining), 0) FROM member_packages WHERE member_id = ? AND item = ?",
+                       "ss", member_id, item);
+  if (stmt == NULL || mdn_db_step (db, stmt, error) != SQLITE_ROW)
+    return FALSE;
+  *out = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
 /* The services @member_id has used more of than bought, across all lots:
  * {sku, owed} objects, by sku. */
 JsonArray *

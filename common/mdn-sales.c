@@ -367,9 +367,13 @@ qty_in (JsonArray  *lines,
 
 /* Whether a return of @refund_fen (and, for a sale by lines, of @lines:
  * [{sku, qty}]) still fits what is returnable of @sale_id by the entries
- * in @db, after what live authorizations hold (@held_refund, @held_lines).
- * The server asks this of its chain-wide copy before it authorizes a
- * return at a branch (return_exceeds, package_consumed otherwise). */
+ * in @db, after what live authorizations hold: returns (@held_refund,
+ * @held_lines) and package spends ({service sku: uses} in @held_uses). A
+ * package line takes its uses back from its own lot, which must have them,
+ * and must not take the service below zero net across its lots (an
+ * overdraft) once the held spends are made. The server asks this of its
+ * chain-wide copy before it authorizes a return at a branch
+ * (return_exceeds, package_consumed otherwise). */
 gboolean
 mdn_sale_return_check (MdnDb      *db,
                        const char *sale_id,
@@ -377,6 +381,7 @@ mdn_sale_return_check (MdnDb      *db,
                        JsonArray  *lines,
                        gint64      held_refund,
                        JsonArray  *held_lines,
+                       JsonObject *held_uses,
                        GError    **error)
 {
   g_auto(SaleState) st = { 0 };
@@ -407,17 +412,24 @@ mdn_sale_return_check (MdnDb      *db,
                                mdn_body_string (line, "name"), sold, receipt_no, back, qty);
       if (g_strcmp0 (mdn_body_string (line, "kind"), "package") == 0)
         {
-          gint64 remaining, uses = qty * mdn_body_int (line, "package_count", 0);
-          gint64 held_uses = qty_in (held_lines, sku) * mdn_body_int (line, "package_count", 0);
+          const char *service = mdn_body_string (line, "package_sku");
+          gint64 per = mdn_body_int (line, "package_count", 0);
+          gint64 uses = qty * per, returning = qty_in (held_lines, sku) * per;
+          gint64 in_lot, net, left_uses;
 
-          if (!lot_remaining (db, st.sale->member_id, line, &remaining, error))
+          if (service == NULL)
+            return mdn_entry_malformed (st.sale, "package_sku", error);
+          if (!lot_remaining (db, st.sale->member_id, line, &in_lot, error) ||
+              !mdn_package_net (db, st.sale->member_id, service, &net, error))
             return FALSE;
-          if (remaining - held_uses < uses)
+          left_uses = MIN (in_lot - returning,
+                           net - returning - (held_uses ? mdn_body_int (held_uses, service, 0) : 0));
+          if (left_uses < uses)
             {
               g_set_error (error, MDN_ERROR, MDN_ERROR_PACKAGE_CONSUMED,
                            _("%s: only %" PRId64 " of the uses it bought are left across the chain, "
                              "%" PRId64 " are needed to return it; used uses cannot be returned"),
-                           mdn_body_string (line, "name"), MAX (remaining - held_uses, 0), uses);
+                           mdn_body_string (line, "name"), MAX (left_uses, 0), uses);
               return FALSE;
             }
         }
@@ -1048,7 +1060,7 @@ op_sale_list (MdnOpCtx   *ctx,
 const MdnOpDef mdn_sales_ops[] = {
   { "sale",         MDN_ROLE_CASHIER, MDN_OP_WRITE | MDN_OP_SPEND, op_sale },
   { "sale.quick",   MDN_ROLE_CASHIER, MDN_OP_WRITE | MDN_OP_SPEND, op_sale_quick },
-  { "sale.return",  MDN_ROLE_MANAGER, MDN_OP_WRITE | MDN_OP_SPEND, op_sale_return },
+  { "sale.return",  MDN_ROLE_MANAGER, MDN_OP_WRITE | MDN_OP_SPEND | MDN_OP_CHAIN, op_sale_return },
   { "sale.list",    MDN_ROLE_CASHIER, MDN_OP_READ,  op_sale_list },
   { "receipt.show", MDN_ROLE_CASHIER, MDN_OP_READ,  op_receipt_show },
   { NULL }

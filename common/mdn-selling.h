@@ -146,6 +146,11 @@ gboolean    mdn_package_available   (MdnDb       *db,
                                      const char  *date,
                                      gint64      *out,
                                      GError     **error);
+gboolean    mdn_package_net         (MdnDb       *db,
+                                     const char  *member_id,
+                                     const char  *item,
+                                     gint64      *out,
+                                     GError     **error);
 JsonArray  *mdn_package_overdrawn   (MdnDb       *db,
                                      const char  *member_id,
                                      GError     **error);
@@ -161,6 +166,7 @@ gboolean    mdn_sale_return_check   (MdnDb       *db,
                                      JsonArray   *lines,
                                      gint64       held_refund,
                                      JsonArray   *held_lines,
+                                     JsonObject  *held_uses,
                                      GError     **error);
 gboolean    mdn_sale_refunded       (MdnDb       *db,
                                      const char  *sale_id,

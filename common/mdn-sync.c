@@ -889,13 +889,7 @@ spend_authorize (MdnOpCtx *ctx,
 
 /* Changes the server authorizes: card operations and returns ------------------------ */
 
-static gboolean
-is_chain_kind (const char *kind)
-{
-  return g_str_equal (kind, "card") || g_str_equal (kind, "return");
-}
-
-/* Runs the operation once more as a probe, on what the branch holds now. */
+/* Runs the operation as a probe, on what the branch holds now. */
 static gboolean
 chain_probe (MdnOpCtx       *ctx,
              const MdnOpDef *def,
@@ -945,22 +939,23 @@ chain_refusal (JsonObject *refusal,
   return FALSE;
 }
 
-/* A card operation or a return at a linked branch. What another branch did
- * to the card or the sale must count, so the branch first brings its view
- * up to date (push, then pull the feed) and runs the probe again on it: a
- * return of what another branch returned already, or a loss report of a
- * card replaced elsewhere, is refused here with the local rules' message.
+/* A card operation or a return at a linked branch (MDN_OP_CHAIN). What
+ * another branch did to the card or the sale must count, so the branch
+ * first brings its view up to date (push, then pull the feed) and runs the
+ * probe on it: a return of what another branch returned already, or a loss
+ * report of a card replaced elsewhere, is refused here with the local
+ * rules' message.
  * Then the server authorizes it against the chain-wide state, idempotently
  * by auth_id (POST /api/v1/members/{id}/card, /api/v1/sales/{entry}/return):
  * granted → online; refused (return_exceeds, package_consumed, card_lost,
  * card_not_lost, card_replaced) → refused with the server's message;
  * 404 (the sale or card is only here) → local; no answer → offline. */
 static gboolean
-chain_authorize (MdnOpCtx       *ctx,
-                 const MdnOpDef *def,
-                 JsonObject     *args,
-                 MdnSpend       *sp,
-                 GError        **error)
+chain_prepare (MdnOpCtx       *ctx,
+               const MdnOpDef *def,
+               JsonObject     *args,
+               MdnSpend       *sp,
+               GError        **error)
 {
   g_auto(Client) c = { 0 };
   g_autoptr(GError) local_error = NULL;
@@ -1059,6 +1054,8 @@ mdn_spend_prepare (MdnOpCtx       *ctx,
   sp = ctx->spend = g_new0 (MdnSpend, 1);
   sp->mode = MDN_SPEND_PROBE;
   sp->now = mdn_clock_now ();
+  if (def->flags & MDN_OP_CHAIN)
+    return chain_prepare (ctx, def, args, sp, error);
 
   if (!mdn_db_begin (ctx->db, TRUE, error))
     return FALSE;
@@ -1071,8 +1068,6 @@ mdn_spend_prepare (MdnOpCtx       *ctx,
       sp->mode = MDN_SPEND_NONE;
       return TRUE;
     }
-  if (is_chain_kind (sp->kind))
-    return chain_authorize (ctx, def, args, sp, error);
   return spend_authorize (ctx, sp, error);
 }
 

@@ -1630,6 +1630,7 @@ srv_store_authorize_return (SrvStore   *store,
                             GError    **error)
 {
   g_autoptr(JsonArray) held_lines = json_array_new ();
+  g_autoptr(JsonObject) held_uses = json_object_new ();
   g_autoptr(JsonNode) node = json_node_init_array (json_node_alloc (), lines);
   g_autofree char *at = now_iso ();
   g_autofree char *detail = NULL;
@@ -1715,7 +1716,20 @@ srv_store_authorize_return (SrvStore   *store,
   if (rc != SQLITE_DONE)
     goto fail;
 
-  if (!mdn_sale_return_check (store->db, sale_id, refund_fen, lines, held_refund, held_lines, error))
+  /* Package uses other branches were authorized to spend and have not
+     pushed yet: a return of a package must leave them covered. */
+  stmt = mdn_db_query (store->db, error,
+                       "SELECT item, SUM (amount) FROM srv_authorizations WHERE member_id = ? AND kind = 'package' "
+                       "AND status = 'held' GROUP BY item", "s", member_id);
+  if (stmt == NULL)
+    goto fail;
+  while ((rc = mdn_db_step (store->db, stmt, error)) == SQLITE_ROW)
+    json_object_set_int_member (held_uses, mdn_db_col_text (stmt, 0), sqlite3_column_int64 (stmt, 1));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    goto fail;
+
+  if (!mdn_sale_return_check (store->db, sale_id, refund_fen, lines, held_refund, held_lines, held_uses, error))
     goto fail;
   if (!mdn_db_exec (store->db, error,
                     "INSERT INTO srv_authorizations (auth_id, member_id, branch, kind, item, amount, status, "

@@ -153,7 +153,10 @@ mdn_test_fails (MdnOpCtx   *ctx,
   gint64 before, after;
   JsonObject *err;
 
-  sqlite3_prepare_v2 (mdn_db_handle (ctx->db), "SELECT count(*) FROM entries", -1, &stmt, NULL);
+  /* The branch's own entries: a refused operation at a linked branch may
+     still have pulled other branches' entries (a return, a card change). */
+  sqlite3_prepare_v2 (mdn_db_handle (ctx->db), "SELECT count(*) FROM entries WHERE branch = ?", -1, &stmt, NULL);
+  sqlite3_bind_text (stmt, 1, ctx->store->branch_code, -1, SQLITE_TRANSIENT);
   sqlite3_step (stmt);
   before = sqlite3_column_int64 (stmt, 0);
   sqlite3_reset (stmt);

@@ -35,7 +35,7 @@ MdnOpCtx      *mdn_test_staff          (MdnTestBranch *b,
 JsonObject    *mdn_test_ok             (MdnOpCtx   *ctx,
                                         const char *format,
                                         ...) G_GNUC_PRINTF (2, 3);
-/* Asserts the operation failed with @code and changed nothing in the ledger. */
+/* Asserts the operation failed with @code and wrote no entry of the branch. */
 void           mdn_test_fails          (MdnOpCtx   *ctx,
                                         const char *code,
                                         const char *format,
