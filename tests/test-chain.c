@@ -928,6 +928,353 @@ test_points_hold (void)
   mdn_test_set_now (NULL);
 }
 
+/* Random ------------------------------------------------------------------------------ */
+
+#define N_RANDOM 4   /* HQ, B01, B02, B03 */
+
+typedef struct
+{
+  MdnTestServer *s;
+  MdnTestBranch *b[N_RANDOM];
+  GRand         *rand;
+  GDateTime     *now;
+  gboolean       up;
+  guint          ops, refused, offline;
+  GHashTable    *codes;      /* refusals by code */
+} World;
+
+static gint64
+rnd (World *w,
+     gint64 lo,
+     gint64 hi)
+{
+  return g_rand_int_range (w->rand, (gint32) lo, (gint32) hi + 1);
+}
+
+static char *
+pick (MdnTestBranch *b,
+      GRand         *rand,
+      const char    *sql)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func (g_free);
+
+  g_assert_cmpint (sqlite3_prepare_v2 (mdn_db_handle (b->store->db), sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_ptr_array_add (all, g_strdup ((const char *) sqlite3_column_text (stmt, 0)));
+  if (all->len == 0)
+    return NULL;
+  return g_strdup (g_ptr_array_index (all, g_rand_int_range (rand, 0, (gint32) all->len)));
+}
+
+static void
+world_op (World         *w,
+          MdnTestBranch *b,
+          const char    *format,
+          ...) G_GNUC_PRINTF (3, 4);
+
+static void
+world_op (World         *w,
+          MdnTestBranch *b,
+          const char    *format,
+          ...)
+{
+  static const char *const broken[] = { "internal", "corrupt", "database", "sync_refused", NULL };
+  g_autofree char *line = NULL;
+  g_autoptr(JsonObject) out = NULL;
+  va_list ap;
+
+  va_start (ap, format);
+  line = g_strdup_vprintf (format, ap);
+  va_end (ap);
+  out = mdn_ops_run_line (b->admin, line);
+  w->ops++;
+  if (json_object_get_boolean_member (out, "ok"))
+    {
+      if (json_object_has_member (out, "offline") && json_object_get_boolean_member (out, "offline"))
+        w->offline++;
+      return;
+    }
+  w->refused++;
+  {
+    const char *code = json_object_get_string_member (json_object_get_object_member (out, "error"), "code");
+    guint n = GPOINTER_TO_UINT (g_hash_table_lookup (w->codes, code));
+
+    g_hash_table_insert (w->codes, g_strdup (code), GUINT_TO_POINTER (n + 1));
+  }
+  if (g_strv_contains (broken, json_object_get_string_member (json_object_get_object_member (out, "error"), "code")))
+    {
+      g_autofree char *text = mdn_json_object_to_string (out);
+
+      g_error ("%s at %s: %s", line, b->store->branch_code, text);
+    }
+}
+
+static void
+world_step (World *w)
+{
+  MdnTestBranch *b = w->b[rnd (w, 0, N_RANDOM - 1)];
+  g_autofree char *card = pick (b, w->rand, "SELECT card_no FROM members ORDER BY id");
+  g_autoptr(GDateTime) next = g_date_time_add_seconds (w->now, (gdouble) rnd (w, 5, 400));
+  g_autofree char *iso = NULL;
+  int op = (int) rnd (w, 0, 15);
+
+  g_date_time_unref (w->now);
+  w->now = g_date_time_ref (next);
+  /* Each terminal's clock is a little off, differently. */
+  {
+    g_autoptr(GDateTime) skewed = g_date_time_add_seconds (w->now, (gdouble) (b->store->branch_number * 37 - 60));
+
+    iso = g_date_time_format_iso8601 (skewed);
+    mdn_test_set_now (iso);
+  }
+  if (card == NULL)
+    op = 0;
+  switch (op)
+    {
+    case 0:
+      world_op (w, b, "{\"op\":\"member.issue\",\"name\":\"M\",\"phone\":\"138%08u\",\"deposit\":\"%d.00\"}",
+                w->ops, (int) rnd (w, 50, 300));
+      break;
+    case 1:
+      world_op (w, b, "{\"op\":\"member.deposit\",\"card\":\"%s\",\"amount_fen\":%d}", card,
+                (int) rnd (w, 100, 20000));
+      break;
+    case 2:
+    case 3:
+      {
+        int fen = (int) rnd (w, 100, 6000);
+
+        world_op (w, b, "{\"op\":\"sale.quick\",\"card\":\"%s\",\"amount_fen\":%d,"
+                        "\"tenders\":[{\"type\":\"balance\",\"amount_fen\":%d}]}", card, fen, fen);
+      }
+      break;
+    case 4:
+      world_op (w, b, "{\"op\":\"sale\",\"card\":\"%s\",\"lines\":[{\"sku\":\"%s\",\"qty\":1}],"
+                      "\"tenders\":[{\"type\":\"cash\",\"amount_fen\":20000}]}", card,
+                rnd (w, 0, 2) ? "CUT5B" : "CUT5A");
+      break;
+    case 5:
+    case 6:
+      world_op (w, b, "{\"op\":\"package.consume\",\"card\":\"%s\",\"sku\":\"CUT\",\"count\":%d}", card,
+                (int) rnd (w, 1, 3));
+      break;
+    case 7:
+    case 8:
+      {
+        /* Any sale with a card, whichever branch sold it. */
+        g_autofree char *sale = pick (b, w->rand, "SELECT entry_id FROM receipts WHERE member_id IS NOT NULL "
+                                                  "AND kind IN ('sale', 'sale.quick') ORDER BY entry_id");
+
+        if (sale)
+          world_op (w, b, "{\"op\":\"sale.return\",\"entry_id\":\"%s\"}", sale);
+      }
+      break;
+    case 9:
+      world_op (w, b, "{\"op\":\"member.lose\",\"card\":\"%s\"}", card);
+      break;
+    case 10:
+      world_op (w, b, "{\"op\":\"member.unlock\",\"card\":\"%s\"}", card);
+      break;
+    case 11:
+      world_op (w, b, "{\"op\":\"member.replace\",\"card\":\"%s\"}", card);
+      break;
+    case 12:
+      world_op (w, b, "{\"op\":\"points.redeem\",\"card\":\"%s\",\"points\":%d}", card, (int) rnd (w, 1, 80));
+      break;
+    default:
+      if (w->up)
+        mdn_test_sync_ok (b);
+      break;
+    }
+}
+
+/* The members with an account below zero in @db: stored value, points, or
+ * a service's uses net across its lots. */
+static char *
+overdrawn_members (MdnDb *db)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  GString *out = g_string_new (NULL);
+
+  g_assert_cmpint (sqlite3_prepare_v2 (mdn_db_handle (db),
+                                       "SELECT id FROM members WHERE principal_fen + bonus_fen < 0 OR points < 0 "
+                                       "OR id IN (SELECT member_id FROM member_packages GROUP BY member_id, item "
+                                       "HAVING SUM (remaining) < 0) ORDER BY id", -1, &stmt, NULL), ==, SQLITE_OK);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_string_append_printf (out, "%s\n", sqlite3_column_text (stmt, 0));
+  return g_string_free (out, FALSE);
+}
+
+static char *
+held_members (World         *w,
+              MdnTestBranch *b)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  GString *out = g_string_new (NULL);
+
+  g_assert_cmpint (sqlite3_prepare_v2 (mdn_db_handle (b->store->db), "SELECT id FROM members ORDER BY id",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    if (mdn_sync_member_on_hold (b->store, (const char *) sqlite3_column_text (stmt, 0)))
+      g_string_append_printf (out, "%s\n", sqlite3_column_text (stmt, 0));
+  return g_string_free (out, FALSE);
+}
+
+/* Several branches selling on shared members, offline rounds, the server
+ * killed and restarted, returns at other branches, card operations
+ * anywhere. At the end every terminal shows the same members, cards and
+ * lots as the server; every hold is a member with an account below zero
+ * and an open exception for it, every such member is held everywhere; the
+ * over-refunds are the summary's; and head office's write-off lifts every
+ * hold. */
+static void
+test_random (void)
+{
+  const char *seed_env = g_getenv ("MENDIAN_TEST_SEED");
+  guint32 seed = seed_env ? (guint32) g_ascii_strtoull (seed_env, NULL, 10) : 20261120;
+  static const char *const codes[N_RANDOM] = { "HQ", "B01", "B02", "B03" };
+  const char *master[] = {
+    "{\"op\":\"level.upsert\",\"code\":\"normal\",\"name\":\"Normal\",\"price_percent\":100,"
+    "\"points_per_yuan\":1,\"offline_limit\":\"80.00\"}",
+    "{\"op\":\"product.upsert\",\"sku\":\"CUT\",\"name\":\"Cut\",\"kind\":\"service\",\"price_fen\":3000}",
+    "{\"op\":\"product.upsert\",\"sku\":\"CUT5A\",\"name\":\"Cut x5, 30 days\",\"kind\":\"package\","
+    "\"price_fen\":12000,\"package_sku\":\"CUT\",\"package_count\":5,\"package_days\":30}",
+    "{\"op\":\"product.upsert\",\"sku\":\"CUT5B\",\"name\":\"Cut x5\",\"kind\":\"package\",\"price_fen\":13000,"
+    "\"package_sku\":\"CUT\",\"package_count\":5}",
+  };
+  g_autofree char *overdrawn = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) open = NULL;
+  World w = { 0 };
+  MdnDb *db;
+  gint64 over_refunds = 0;
+  JsonArray *list;
+
+  g_test_message ("MENDIAN_TEST_SEED=%u", seed);
+  w.rand = g_rand_new_with_seed (seed);
+  w.codes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  w.now = g_date_time_new_from_iso8601 ("2026-11-20T09:00:00+08:00", NULL);
+  mdn_test_set_now ("2026-11-20T09:00:00+08:00");
+  w.s = mdn_test_server_new ("chain", NULL);
+  w.up = TRUE;
+  for (int i = 0; i < N_RANDOM; i++)
+    w.b[i] = mdn_test_server_branch_new (w.s, codes[i], i, i == 0);
+  for (guint i = 0; i < G_N_ELEMENTS (master); i++)
+    json_object_unref (mdn_test_ok (w.b[0]->admin, "%s", master[i]));
+  sync_all (w.b, N_RANDOM);
+
+  for (int round = 0; round < 10; round++)
+    {
+      /* Every other round the server is down; some rounds it is killed. */
+      gboolean offline = round % 2 == 1;
+
+      if (offline && w.up)
+        {
+          mdn_test_server_stop (w.s, rnd (&w, 0, 1) ? SIGKILL : SIGTERM);
+          w.up = FALSE;
+        }
+      else if (!offline && !w.up)
+        {
+          restart (w.s, w.b, N_RANDOM);
+          w.up = TRUE;
+        }
+      for (int k = 0; k < 30; k++)
+        world_step (&w);
+    }
+  if (!w.up)
+    restart (w.s, w.b, N_RANDOM);
+  mdn_test_set_now ("2026-11-21T09:00:00+08:00");
+  sync_all (w.b, N_RANDOM);
+  sync_all (w.b, N_RANDOM);
+  g_test_message ("%u operations, %u refused, %u made offline", w.ops, w.refused, w.offline);
+  {
+    GHashTableIter iter;
+    gpointer key, value;
+
+    g_hash_table_iter_init (&iter, w.codes);
+    while (g_hash_table_iter_next (&iter, &key, &value))
+      g_test_message ("  refused %s: %u", (char *) key, GPOINTER_TO_UINT (value));
+  }
+  g_assert_cmpuint (w.offline, >, 5);
+
+  /* Every terminal is the server's. */
+  assert_same (w.s, w.b, N_RANDOM);
+
+  /* Every hold is explained, and every overdraft is held everywhere. */
+  db = mdn_db_open (w.s->db, "branch", &error);
+  g_assert_no_error (error);
+  overdrawn = overdrawn_members (db);
+  for (int i = 0; i < N_RANDOM; i++)
+    {
+      g_autofree char *held = held_members (&w, w.b[i]);
+      g_autofree char *here = overdrawn_members (w.b[i]->store->db);
+
+      g_assert_cmpstr (held, ==, overdrawn);
+      g_assert_cmpstr (here, ==, overdrawn);
+    }
+  open = exceptions (w.s, "open");
+  list = json_object_get_array_member (open, "exceptions");
+  for (guint i = 0; i < json_array_get_length (list); i++)
+    {
+      JsonObject *ex = json_array_get_object_element (list, i);
+
+      if (g_str_equal (mdn_test_str (ex, "kind"), "overdraft"))
+        {
+          g_autofree char *line = g_strdup_printf ("%s\n", mdn_test_str (ex, "member_id"));
+
+          g_assert_nonnull (strstr (overdrawn, line));
+        }
+      else
+        {
+          g_assert_cmpstr (mdn_test_str (ex, "kind"), ==, "over_refund");
+          over_refunds += mdn_test_int (ex, "amount");
+        }
+    }
+  g_assert_cmpint (chain_figure (w.s, "over_refund_fen"), ==, over_refunds);
+  {
+    /* Each over-refund is a sale refunded beyond its total. */
+    g_autofree char *sql = g_strdup ("SELECT COALESCE (SUM (x), 0) FROM (SELECT MAX (SUM (s.refund_fen) - r.total_fen, 0) x "
+                                     "FROM receipts r JOIN sale_returns s ON s.sale_entry = r.entry_id GROUP BY r.entry_id)");
+
+    g_assert_cmpint (mdn_test_server_count (w.s, sql), ==, over_refunds);
+  }
+  mdn_db_close (db);
+  g_test_message ("%u open exceptions, %" G_GINT64_FORMAT " fen over-refunded", json_array_get_length (list),
+                  over_refunds);
+
+  /* Head office writes off every hold; they lift everywhere. */
+  {
+    g_auto(GStrv) ids = g_strsplit (overdrawn, "\n", -1);
+
+    for (guint i = 0; ids[i] && *ids[i]; i++)
+      {
+        g_autofree char *sql = g_strdup_printf ("SELECT card_no FROM members WHERE id = '%s'", ids[i]);
+        g_autofree char *card = pick (w.b[0], w.rand, sql);
+        g_autoptr(JsonObject) r = mdn_test_ok (w.b[0]->admin, "{\"op\":\"exception.write_off\",\"card\":\"%s\","
+                                                              "\"reason\":\"随机测试\"}", card);
+      }
+  }
+  sync_all (w.b, N_RANDOM);
+  for (int i = 0; i < N_RANDOM; i++)
+    {
+      g_autofree char *held = held_members (&w, w.b[i]);
+
+      g_assert_cmpstr (held, ==, "");
+    }
+  g_assert_cmpint (mdn_test_server_count (w.s, "SELECT count(*) FROM srv_exceptions WHERE kind = 'overdraft' "
+                                               "AND status = 'open'"), ==, 0);
+  assert_same (w.s, w.b, N_RANDOM);
+
+  for (int i = 0; i < N_RANDOM; i++)
+    mdn_test_branch_free (w.b[i]);
+  mdn_test_server_free (w.s);
+  g_date_time_unref (w.now);
+  g_rand_free (w.rand);
+  g_hash_table_unref (w.codes);
+  mdn_test_set_now (NULL);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -942,5 +1289,6 @@ main (int argc, char **argv)
   g_test_add_func ("/chain/package/overdraft-lifted-by-purchase", test_package_overdraft_purchase);
   g_test_add_func ("/chain/package/return-written-off", test_package_return_write_off);
   g_test_add_func ("/chain/points/hold-lifted", test_points_hold);
+  g_test_add_func ("/chain/random", test_random);
   return g_test_run ();
 }
