@@ -853,7 +853,12 @@ compare_table (sqlite3    *mem,
 }
 
 /* Replays every entry into an empty database with the same apply code and
- * compares every projection table with the live one. */
+ * compares every projection table with the live one. The replay goes in
+ * arrival order (rowid), a causal order like every real one; sums do not
+ * depend on it, and a member's card state is re-derived on each state entry
+ * from all of them in the one order every terminal knows (mdn-members.c,
+ * "Member state"), so the replay gives what any terminal holding these
+ * entries shows. */
 static gboolean
 verify_replay (MdnStore *store,
                Verify   *v,

@@ -924,6 +924,7 @@ spend_free (MdnSpend *sp)
   g_free (sp->kind);
   g_free (sp->item);
   g_free (sp->auth_id);
+  g_clear_pointer (&sp->detail, json_object_unref);
   g_free (sp);
 }
 
@@ -1074,6 +1075,155 @@ spend_authorize (MdnOpCtx   *ctx,
   return TRUE;
 }
 
+/* Changes the server authorizes: card operations and returns ------------------------ */
+
+/* Runs the operation as a probe, on what the branch holds now. */
+static gboolean
+chain_probe (MdnOpCtx       *ctx,
+             const MdnOpDef *def,
+             JsonObject     *args,
+             MdnSpend       *sp,
+             GError        **error)
+{
+  g_autoptr(JsonObject) probe = NULL;
+
+  g_clear_pointer (&sp->member_id, g_free);
+  g_clear_pointer (&sp->kind, g_free);
+  g_clear_pointer (&sp->item, g_free);
+  g_clear_pointer (&sp->detail, json_object_unref);
+  sp->amount = 0;
+  sp->recorded = FALSE;
+  sp->mode = MDN_SPEND_PROBE;
+  if (!mdn_db_begin (ctx->db, TRUE, error))
+    return FALSE;
+  probe = mdn_ops_call_in_transaction (ctx, def, args, error);
+  mdn_db_rollback (ctx->db);
+  return probe != NULL;
+}
+
+/* The refusals of the server that the branch passes on as they are. */
+static gboolean
+chain_refusal (JsonObject *refusal,
+               GError    **error)
+{
+  static const int passed_on[] = {
+    MDN_ERROR_RETURN_EXCEEDS, MDN_ERROR_PACKAGE_CONSUMED, MDN_ERROR_CARD_LOST,
+    MDN_ERROR_CARD_NOT_LOST, MDN_ERROR_CARD_REPLACED,
+  };
+  JsonObject *e;
+  const char *code;
+
+  if (refusal == NULL || !json_object_has_member (refusal, "error"))
+    return FALSE;
+  e = json_object_get_object_member (refusal, "error");
+  code = e ? json_object_get_string_member_with_default (e, "code", "") : "";
+  for (guint i = 0; i < G_N_ELEMENTS (passed_on); i++)
+    if (g_str_equal (code, mdn_error_code_name (passed_on[i])))
+      {
+        g_set_error_literal (error, MDN_ERROR, passed_on[i],
+                             json_object_get_string_member_with_default (e, "message", code));
+        return TRUE;
+      }
+  return FALSE;
+}
+
+/* A card operation or a return at a linked branch (MDN_OP_CHAIN). What
+ * another branch did to the card or the sale must count, so the branch
+ * first brings its view up to date (push, then pull the feed) and runs the
+ * probe on it: a return of what another branch returned already, or a loss
+ * report of a card replaced elsewhere, is refused here with the local
+ * rules' message.
+ * Then the server authorizes it against the chain-wide state, idempotently
+ * by auth_id (POST /api/v1/members/{id}/card, /api/v1/sales/{entry}/return):
+ * granted → online; refused (return_exceeds, package_consumed, card_lost,
+ * card_not_lost, card_replaced) → refused with the server's message;
+ * 404 (the sale or card is only here) → local; no answer → offline. */
+static gboolean
+chain_prepare (MdnOpCtx       *ctx,
+               const MdnOpDef *def,
+               JsonObject     *args,
+               MdnSpend       *sp,
+               GError        **error)
+{
+  g_auto(Client) c = { 0 };
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(JsonObject) body = json_object_new ();
+  g_autoptr(JsonObject) answer = NULL;
+  g_autoptr(JsonObject) refusal = NULL;
+  g_autofree char *uuid = mdn_uuid7_new ();
+  g_autofree char *escaped = NULL;
+  g_autofree char *path = NULL;
+  gboolean reachable = FALSE;
+
+  if (client_init (&c, ctx->store, &local_error))
+    {
+      gint64 acked = 0;
+      MdnSyncResult synced = { 0 };
+
+      soup_session_set_timeout (c.session, MDN_SPEND_TIMEOUT_S);
+      soup_session_set_idle_timeout (c.session, MDN_SPEND_TIMEOUT_S);
+      reachable = check_state (&c, NULL, &acked, &local_error) &&
+                  push (&c, acked, &synced, NULL, &local_error) &&
+                  pull (&c, &synced, NULL, &local_error);
+    }
+  /* On the view as it is now (also after a pull cut short). */
+  if (!chain_probe (ctx, def, args, sp, error))
+    return FALSE;
+  if (!sp->recorded)
+    {
+      sp->mode = MDN_SPEND_NONE;
+      return TRUE;
+    }
+  if (reachable)
+    {
+      sp->auth_id = g_strconcat (ctx->store->branch_code, "-", uuid, NULL);
+      json_object_set_string_member (body, "auth_id", sp->auth_id);
+      if (g_str_equal (sp->kind, "card"))
+        {
+          escaped = g_uri_escape_string (sp->member_id, NULL, FALSE);
+          path = g_strdup_printf ("/api/v1/members/%s/card", escaped);
+          json_object_set_string_member (body, "op", sp->item);
+          json_object_set_int_member (body, "rev", sp->amount);
+        }
+      else
+        {
+          escaped = g_uri_escape_string (sp->item, NULL, FALSE);
+          path = g_strdup_printf ("/api/v1/sales/%s/return", escaped);
+          json_object_set_int_member (body, "refund_fen", sp->amount);
+        }
+      if (sp->detail)
+        {
+          g_autoptr(GList) names = json_object_get_members (sp->detail);
+
+          for (GList *l = names; l; l = l->next)
+            json_object_set_member (body, l->data, json_node_copy (json_object_get_member (sp->detail, l->data)));
+        }
+      answer = client_call (&c, "POST", path, body, NULL, &refusal, &local_error);
+    }
+  if (answer && json_object_get_boolean_member_with_default (answer, "granted", FALSE))
+    {
+      sp->mode = MDN_SPEND_ONLINE;
+      sp->granted = json_object_get_int_member_with_default (answer, "rev", 0);
+      return TRUE;
+    }
+  g_clear_pointer (&sp->auth_id, g_free);
+  if (chain_refusal (refusal, error))
+    return FALSE;
+  if (refusal && json_object_has_member (refusal, "error"))
+    {
+      JsonObject *e = json_object_get_object_member (refusal, "error");
+
+      if (e && g_str_equal (json_object_get_string_member_with_default (e, "code", ""), "not_found"))
+        {
+          sp->mode = MDN_SPEND_LOCAL;
+          return TRUE;
+        }
+    }
+  g_message ("%s offline: %s", def->name, local_error ? local_error->message : "no authorization");
+  sp->mode = MDN_SPEND_OFFLINE;
+  return TRUE;
+}
+
 /* See mdn-sync.h. On failure ctx->spend is left for mdn_spend_finish(). */
 gboolean
 mdn_spend_prepare (MdnOpCtx       *ctx,
@@ -1092,6 +1242,8 @@ mdn_spend_prepare (MdnOpCtx       *ctx,
   sp = ctx->spend = g_new0 (MdnSpend, 1);
   sp->mode = MDN_SPEND_PROBE;
   sp->now = mdn_clock_now ();
+  if (def->flags & MDN_OP_CHAIN)
+    return chain_prepare (ctx, def, args, sp, error);
 
   if (!mdn_db_begin (ctx->db, TRUE, error))
     return FALSE;

@@ -284,18 +284,20 @@ read_object (Lex *lex)
   if (++lex->depth > MAX_DEPTH)
     return syntax (lex, "nested too deeply"), NULL;
   if (!accept (lex, '}'))
-    do
-      {
-        g_autofree char *key = read_string (lex);
-        JsonNode *value;
+    {
+      do
+        {
+          g_autofree char *key = read_string (lex);
+          JsonNode *value;
 
-        if (key == NULL || !expect (lex, ':') || (value = read_value (lex)) == NULL)
-          return NULL;
-        json_object_set_member (object, key, value);
-      }
-    while (accept (lex, ','));
-  if (!expect (lex, '}'))
-    return NULL;
+          if (key == NULL || !expect (lex, ':') || (value = read_value (lex)) == NULL)
+            return NULL;
+          json_object_set_member (object, key, value);
+        }
+      while (accept (lex, ','));
+      if (!expect (lex, '}'))
+        return NULL;
+    }
   lex->depth--;
   return json_node_init_object (json_node_alloc (), object);
 }
@@ -310,17 +312,19 @@ read_array (Lex *lex)
   if (++lex->depth > MAX_DEPTH)
     return syntax (lex, "nested too deeply"), NULL;
   if (!accept (lex, ']'))
-    do
-      {
-        JsonNode *value = read_value (lex);
+    {
+      do
+        {
+          JsonNode *value = read_value (lex);
 
-        if (value == NULL)
-          return NULL;
-        json_array_add_element (array, value);
-      }
-    while (accept (lex, ','));
-  if (!expect (lex, ']'))
-    return NULL;
+          if (value == NULL)
+            return NULL;
+          json_array_add_element (array, value);
+        }
+      while (accept (lex, ','));
+      if (!expect (lex, ']'))
+        return NULL;
+    }
   lex->depth--;
   return json_node_init_array (json_node_alloc (), array);
 }

@@ -118,6 +118,12 @@ srv_error_status (const GError *error)
       case MDN_ERROR_PIN_REQUIRED:
       case MDN_ERROR_WRONG_PIN:         return SOUP_STATUS_FORBIDDEN;
       case MDN_ERROR_PIN_LOCKED:        return SOUP_STATUS_LOCKED;
+      /* The chain-wide state refuses a card operation or a return. */
+      case MDN_ERROR_CARD_LOST:
+      case MDN_ERROR_CARD_NOT_LOST:
+      case MDN_ERROR_CARD_REPLACED:
+      case MDN_ERROR_RETURN_EXCEEDS:
+      case MDN_ERROR_PACKAGE_CONSUMED:  return SOUP_STATUS_CONFLICT;
       default:                          return SOUP_STATUS_BAD_REQUEST;
       }
   return SOUP_STATUS_INTERNAL_SERVER_ERROR;

@@ -134,6 +134,21 @@ JsonObject *srv_store_authorize     (SrvStore    *store,
 JsonObject *srv_store_pin_failures  (SrvStore    *store,
                                      JsonArray   *failures,
                                      GError     **error);
+JsonObject *srv_store_authorize_card (SrvStore   *store,
+                                     const char  *branch_code,
+                                     const char  *member_id,
+                                     const char  *auth_id,
+                                     const char  *op,
+                                     const char  *card_no,
+                                     gint64       rev,
+                                     GError     **error);
+JsonObject *srv_store_authorize_return (SrvStore *store,
+                                     const char  *branch_code,
+                                     const char  *sale_id,
+                                     const char  *auth_id,
+                                     gint64       refund_fen,
+                                     JsonArray   *lines,
+                                     GError     **error);
 JsonObject *srv_store_exceptions    (SrvStore    *store,
                                      const char  *status,
                                      GError     **error);
