@@ -31,6 +31,7 @@ typedef enum {
   SRV_ERROR_DUPLICATE,          /* 409 duplicate */
   SRV_ERROR_INSUFFICIENT,       /* 409 insufficient_balance */
   SRV_ERROR_INTERNAL,           /* 500 internal */
+  SRV_ERROR_REFUSED_ENTRY,      /* 422 refused_entry: fails its kind's check or takes what isn't its */
 } SrvErrorCode;
 
 const char *srv_error_code_name (const GError *error);

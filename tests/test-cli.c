@@ -117,6 +117,35 @@ test_exec (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (out, "verify: ok"));
 }
 
+/* One exec line of 100,000 nested '[' (json-glib recursed on it until the
+ * CLI crashed), one of more than 1 MiB, then a good one: two clear
+ * refusals, and the CLI goes on. */
+static void
+test_exec_hostile_lines (Fixture *f, gconstpointer data)
+{
+  g_autofree char *out = NULL, *err = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GString) input = g_string_new ("{\"op\":\"level.list\",\"x\":");
+
+  for (int i = 0; i < 100000; i++)
+    g_string_append_c (input, '[');
+  g_string_append (input, "\n{\"op\":\"level.list\",\"x\":\"");
+  for (int i = 0; i < 1100000; i++)
+    g_string_append_c (input, 'x');
+  g_string_append (input, "\"}\n{\"op\":\"level.list\"}\n");
+
+  init_branch (f);
+  g_assert_cmpint (run_cli (input->str, &out, &err, "admin-pass", "--db", f->db, "--staff", "admin", "exec", NULL),
+                   ==, 1);
+  lines = g_strsplit (g_strstrip (out), "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 3);
+  g_assert_nonnull (strstr (lines[0], "\"code\":\"invalid_argument\""));
+  g_assert_nonnull (strstr (lines[0], "nested more than 32 levels deep"));
+  g_assert_nonnull (strstr (lines[1], "\"code\":\"invalid_argument\""));
+  g_assert_nonnull (strstr (lines[1], "longer than 1048576 bytes"));
+  g_assert_true (g_str_has_prefix (lines[2], "{\"ok\":true"));
+}
+
 static void
 test_all_ok_exit_zero (Fixture *f, gconstpointer data)
 {
@@ -422,6 +451,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/cli/exec", Fixture, NULL, fixture_setup, test_exec, fixture_teardown);
+  g_test_add ("/cli/exec/hostile-lines", Fixture, NULL, fixture_setup, test_exec_hostile_lines, fixture_teardown);
   g_test_add ("/cli/exec/all-ok-exits-zero", Fixture, NULL, fixture_setup, test_all_ok_exit_zero, fixture_teardown);
   g_test_add ("/cli/exec/login-refused", Fixture, NULL, fixture_setup, test_login_refused, fixture_teardown);
   g_test_add ("/cli/verify/tampered", Fixture, NULL, fixture_setup, test_verify_tampered, fixture_teardown);

@@ -5,6 +5,7 @@
 #include <glib-unix.h>
 #include <glib/gi18n-lib.h>
 #include <locale.h>
+#include <errno.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -124,13 +125,57 @@ cmd_init (int argc, char **argv)
   return 0;
 }
 
+/* The longest operation line exec reads; a longer one is read to its end
+ * and refused, never held whole. */
+#define EXEC_LINE_MAX (1024 * 1024)
+
+/* One line of @in into @line, without its newline, of at most
+ * EXEC_LINE_MAX bytes (*too_long if there was more). FALSE at the end. */
+static gboolean
+read_line (FILE     *in,
+           GString  *line,
+           gboolean *too_long)
+{
+  gboolean any = FALSE;
+  int c;
+
+  g_string_truncate (line, 0);
+  *too_long = FALSE;
+  while ((c = getc (in)) != EOF)
+    {
+      any = TRUE;
+      if (c == '\n')
+        return TRUE;
+      if (line->len < EXEC_LINE_MAX)
+        g_string_append_c (line, (char) c);
+      else
+        *too_long = TRUE;
+    }
+  return any;
+}
+
+static void
+print_refusal (const char *code,
+               const char *message)
+{
+  g_autoptr(JsonObject) out = json_object_new ();
+  JsonObject *e = json_object_new ();
+
+  json_object_set_boolean_member (out, "ok", FALSE);
+  json_object_set_string_member (e, "code", code);
+  json_object_set_string_member (e, "message", message);
+  json_object_set_object_member (out, "error", e);
+  mdn_json_print (out);
+}
+
 static int
 cmd_exec (MdnStore *store)
 {
   const char *password = g_getenv ("MENDIAN_PASSWORD");
   g_autoptr(GError) error = NULL;
   g_autoptr(MdnOpCtx) ctx = NULL;
-  g_autoptr(GIOChannel) in = NULL;
+  g_autoptr(GString) line = g_string_new (NULL);
+  gboolean too_long;
   int status = 0;
 
   if (opt_staff == NULL)
@@ -142,27 +187,39 @@ cmd_exec (MdnStore *store)
   if (ctx == NULL)
     return fail (error);
 
-  in = g_io_channel_unix_new (0);
-  for (;;)
+  while (read_line (stdin, line, &too_long))
     {
-      g_autofree char *line = NULL;
       g_autoptr(JsonObject) out = NULL;
-      GIOStatus io = g_io_channel_read_line (in, &line, NULL, NULL, &error);
+      char *text;
 
-      if (io == G_IO_STATUS_EOF)
-        break;
-      if (io != G_IO_STATUS_NORMAL)
+      if (too_long)
         {
-          g_printerr ("mendian-cli: reading standard input: %s\n", error ? error->message : "?");
-          return 2;
+          g_autofree char *message = g_strdup_printf (_("The line is longer than %d bytes; nothing was done"),
+                                                      EXEC_LINE_MAX);
+
+          print_refusal ("invalid_argument", message);
+          status = 1;
+          continue;
         }
-      g_strstrip (line);
-      if (*line == '\0' || *line == '#')
+      /* A NUL byte would cut the line short unseen. */
+      if (memchr (line->str, '\0', line->len) != NULL)
+        {
+          print_refusal ("invalid_argument", _("The line has a NUL byte; nothing was done"));
+          status = 1;
+          continue;
+        }
+      text = g_strstrip (line->str);
+      if (*text == '\0' || *text == '#')
         continue;
-      out = mdn_ops_run_line (ctx, line);
+      out = mdn_ops_run_line (ctx, text);
       if (!json_object_get_boolean_member (out, "ok"))
         status = 1;
       mdn_json_print (out);
+    }
+  if (ferror (stdin))
+    {
+      g_printerr ("mendian-cli: reading standard input: %s\n", g_strerror (errno));
+      return 2;
     }
   return status;
 }
