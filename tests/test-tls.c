@@ -1,6 +1,7 @@
 /* mendian-server over HTTPS (--tls-cert/--tls-key), with the branch trusting
  * it by certificate pin or by CA file; refusals of a wrong pin and of plain
  * HTTP on a public address; and authorizations released after --auth-ttl. */
+#include <signal.h>
 #include <glib/gstdio.h>
 
 #include "mdn-error.h"
@@ -118,29 +119,47 @@ test_plain_http_refused (void)
     }
 }
 
-/* An authorization no sale used is released after --auth-ttl seconds. */
+/* An authorization no sale used is released after --auth-ttl seconds.
+ * The server's clock is MENDIAN_NOW (fixed for a process): the holds are
+ * made at T, and the server restarted at T + 2 minutes finds them expired.
+ * No real time has to pass, so a slow machine can't let one expire early. */
 static void
 test_authorization_released (void)
 {
-  g_autoptr(MdnTestServer) s = mdn_test_server_new ("tls", "--auth-ttl=1");
-  g_autoptr(MdnTestBranch) b1 = mdn_test_server_branch_new (s, "B01", 1, FALSE);
-  g_autoptr(MdnTestBranch) b2 = mdn_test_server_branch_new (s, "B02", 2, FALSE);
-  const char *t2 = g_hash_table_lookup (s->tokens, "B02");
-  g_autoptr(JsonObject) r = mdn_test_ok (b1->admin, "{\"op\":\"member.issue\",\"name\":\"M\",\"phone\":\"13800000001\",\"deposit\":\"100.00\"}");
-  g_autofree char *path = g_strdup_printf ("/api/v1/members/%s/authorize", mdn_test_str (r, "member_id"));
+  g_autofree char *old_now = g_strdup (g_getenv ("MENDIAN_NOW"));
+  g_autoptr(MdnTestServer) s = NULL;
+  g_autoptr(MdnTestBranch) b1 = NULL;
+  g_autoptr(MdnTestBranch) b2 = NULL;
+  g_autoptr(JsonObject) r = NULL;
   g_autoptr(JsonObject) out = NULL;
+  g_autofree char *path = NULL;
+  const char *t2;
+
+  g_setenv ("MENDIAN_NOW", "2026-11-20T10:00:00.000+08:00", TRUE);
+  s = mdn_test_server_new ("tls", "--auth-ttl=60");
+  b1 = mdn_test_server_branch_new (s, "B01", 1, FALSE);
+  b2 = mdn_test_server_branch_new (s, "B02", 2, FALSE);
+  t2 = g_hash_table_lookup (s->tokens, "B02");
+  r = mdn_test_ok (b1->admin, "{\"op\":\"member.issue\",\"name\":\"M\",\"phone\":\"13800000001\",\"deposit\":\"100.00\"}");
+  path = g_strdup_printf ("/api/v1/members/%s/authorize", mdn_test_str (r, "member_id"));
 
   mdn_test_sync_ok (b1);
-  g_assert_cmpuint (mdn_test_http (s, "POST", path, t2, "{\"auth_id\":\"t1\",\"amount_fen\":10000,\"kind\":\"balance\"}", -1, &out), ==, 200);
+  g_assert_cmpuint (mdn_test_http (s, "POST", path, t2, "{\"auth_id\":\"B02-t1\",\"amount_fen\":10000,\"kind\":\"balance\"}", -1, &out), ==, 200);
   g_clear_pointer (&out, json_object_unref);
   /* All 100 held: nothing more now. */
-  g_assert_cmpuint (mdn_test_http (s, "POST", path, t2, "{\"auth_id\":\"t2\",\"amount_fen\":1,\"kind\":\"balance\"}", -1, &out), ==, 409);
+  g_assert_cmpuint (mdn_test_http (s, "POST", path, t2, "{\"auth_id\":\"B02-t2\",\"amount_fen\":1,\"kind\":\"balance\"}", -1, &out), ==, 409);
   g_clear_pointer (&out, json_object_unref);
-  /* No sale used it: after the time limit the 100 are free again. */
-  g_usleep (2100 * G_TIME_SPAN_MILLISECOND);
-  g_assert_cmpuint (mdn_test_http (s, "POST", path, t2, "{\"auth_id\":\"t3\",\"amount_fen\":10000,\"kind\":\"balance\"}", -1, &out), ==, 200);
+  /* No sale used it: past the time limit the 100 are free again. */
+  mdn_test_server_stop (s, SIGTERM);
+  g_setenv ("MENDIAN_NOW", "2026-11-20T10:02:00.000+08:00", TRUE);
+  mdn_test_server_start (s, "--auth-ttl=60");
+  g_assert_cmpuint (mdn_test_http (s, "POST", path, t2, "{\"auth_id\":\"B02-t3\",\"amount_fen\":10000,\"kind\":\"balance\"}", -1, &out), ==, 200);
   g_assert_true (json_object_get_boolean_member (out, "granted"));
   (void) b2;   /* registered B02, whose token asks */
+  if (old_now)
+    g_setenv ("MENDIAN_NOW", old_now, TRUE);
+  else
+    g_unsetenv ("MENDIAN_NOW");
 }
 
 int
