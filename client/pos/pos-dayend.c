@@ -5,8 +5,8 @@
 #include <glib/gi18n.h>
 #include <inttypes.h>
 
+#include "pos-dayend.h"
 #include "pos-forms.h"
-#include "pos-pages.h"
 #include "pos-printer.h"
 #include "pos-receipt.h"
 

@@ -9,9 +9,11 @@
 
 #include "mdn-error.h"
 #include "mdn-money.h"
+#include "pos-checkout.h"
 #include "pos-forms.h"
-#include "pos-pages.h"
+#include "pos-members.h"
 #include "pos-printer.h"
+#include "pos-returns.h"
 #include "pos-window.h"
 
 struct _PosMembers

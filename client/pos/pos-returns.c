@@ -8,8 +8,8 @@
 #include <string.h>
 
 #include "pos-forms.h"
-#include "pos-pages.h"
 #include "pos-printer.h"
+#include "pos-returns.h"
 
 struct _PosReturns
 {

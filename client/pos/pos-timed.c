@@ -9,9 +9,9 @@
 #include "mdn-error.h"
 #include "mdn-money.h"
 #include "pos-forms.h"
-#include "pos-pages.h"
 #include "pos-pay-dialog.h"
 #include "pos-printer.h"
+#include "pos-timed.h"
 
 struct _PosTimed
 {

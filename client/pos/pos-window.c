@@ -6,11 +6,15 @@
 
 #include "mdn-error.h"
 #include "mdn-sync.h"
+#include "pos-checkout.h"
+#include "pos-dayend.h"
 #include "pos-forms.h"
 #include "pos-login.h"
-#include "pos-pages.h"
+#include "pos-members.h"
 #include "pos-printer.h"
+#include "pos-returns.h"
 #include "pos-setup.h"
+#include "pos-timed.h"
 #include "pos-window.h"
 
 struct _PosWindow
