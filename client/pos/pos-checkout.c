@@ -15,8 +15,10 @@
 #include "pos-cart.h"
 #include "pos-checkout.h"
 #include "pos-forms.h"
+#include "pos-member-view.h"
 #include "pos-pay-dialog.h"
 #include "pos-printer.h"
+#include "pos-views.h"
 #include "pos-window.h"
 
 struct _PosCheckout
@@ -25,8 +27,9 @@ struct _PosCheckout
 
   PosSession *session;
   PosCart    *cart;
-  JsonObject *member;        /* member.show of the attached card */
-  JsonObject *preview;       /* the sale op's own figures for this cart */
+  PosMemberView *member;     /* the attached card */
+  gboolean    has_preview;
+  PosSalePreview preview;    /* the sale op's own figures for this cart */
   char       *last_receipt;
   int         selected;
   PosPayDialog *pay_dialog;
@@ -87,8 +90,8 @@ show_gerror (PosCheckout  *self,
 static gint64
 total_fen (PosCheckout *self)
 {
-  if (self->preview)
-    return pos_json_int (self->preview, "total_fen", pos_cart_list_total (self->cart));
+  if (self->has_preview)
+    return self->preview.total_fen;
   return pos_cart_list_total (self->cart);
 }
 
@@ -110,13 +113,15 @@ update_preview (PosCheckout *self)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) args = NULL;
+  g_autoptr(JsonObject) preview = NULL;
 
-  g_clear_pointer (&self->preview, json_object_unref);
+  self->has_preview = FALSE;
   if (pos_cart_get_n_lines (self->cart) == 0 || !pos_session_is_logged_in (self->session))
     return;
   args = pos_cart_sale_args (self->cart, NULL, NULL);
-  self->preview = pos_session_run (self->session, "sale.preview", args, &error);
-  if (self->preview == NULL)
+  preview = pos_session_run (self->session, "sale.preview", args, &error);
+  self->has_preview = preview && pos_sale_preview_parse (preview, &self->preview, &error);
+  if (!self->has_preview)
     show_gerror (self, error);
 }
 
@@ -155,7 +160,7 @@ line_row_new (PosLine *line,
 static void
 update_member (PosCheckout *self)
 {
-  JsonObject *m = self->member;
+  PosMemberView *m = self->member;
   g_autofree char *detail = NULL;
   g_autofree char *bal = NULL;
   g_autofree char *pts = NULL;
@@ -164,15 +169,13 @@ update_member (PosCheckout *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "checkout.detach-member", m != NULL);
   if (m == NULL)
     return;
-  adw_avatar_set_text (ADW_AVATAR (self->member_avatar), pos_json_str (m, "name", ""));
-  gtk_label_set_text (GTK_LABEL (self->member_name), pos_json_str (m, "name", ""));
-  detail = g_strdup_printf ("%s · %s · %s", pos_json_str (m, "card_no", ""),
-                            pos_json_str (m, "level_name", pos_json_str (m, "level", "")),
-                            pos_status_label (pos_json_str (m, "status", "")));
+  adw_avatar_set_text (ADW_AVATAR (self->member_avatar), m->name);
+  gtk_label_set_text (GTK_LABEL (self->member_name), m->name);
+  detail = g_strdup_printf ("%s · %s · %s", m->card_no, m->level_name, pos_member_status_label (m->status));
   gtk_label_set_text (GTK_LABEL (self->member_detail), detail);
-  bal = pos_money (pos_json_int (m, "balance_fen", 0));
+  bal = pos_money (m->balance_fen);
   gtk_label_set_text (GTK_LABEL (self->member_balance), bal);
-  pts = g_strdup_printf (_("%" PRId64 " points"), pos_json_int (m, "points", 0));
+  pts = g_strdup_printf (_("%" PRId64 " points"), m->points);
   gtk_label_set_text (GTK_LABEL (self->member_points), pts);
 }
 
@@ -201,9 +204,8 @@ refresh (PosCheckout *self)
 
   gtk_label_set_text (GTK_LABEL (self->items_label), items);
   set_money (self->subtotal_label, list_total);
-  set_money (self->discount_label, -(self->preview ? pos_json_int (self->preview, "discount_fen", 0) : 0));
-  points = g_strdup_printf ("%" PRId64,
-                            self->preview ? pos_json_int (self->preview, "points_earned", 0) : 0);
+  set_money (self->discount_label, -(self->has_preview ? self->preview.discount_fen : 0));
+  points = g_strdup_printf ("%" PRId64, self->has_preview ? self->preview.points_earned : 0);
   gtk_label_set_text (GTK_LABEL (self->points_label), points);
   set_money (self->total_label, total_fen (self));
 
@@ -234,34 +236,36 @@ pos_checkout_attach_member (PosCheckout *self,
                             GError     **error)
 {
   g_autoptr(JsonObject) args = json_object_new ();
-  JsonObject *m;
-  const char *status;
+  g_autoptr(JsonObject) shown = NULL;
+  PosMemberView *m;
 
   json_object_set_string_member (args, "card", card);
-  m = pos_session_run (self->session, "member.show", args, error);
+  shown = pos_session_run (self->session, "member.show", args, error);
+  if (shown == NULL)
+    return FALSE;
+  m = pos_member_view_parse (shown, error);
   if (m == NULL)
     return FALSE;
-  status = pos_json_str (m, "status", "active");
-  if (!g_str_equal (status, "active"))
+  if (m->status != POS_MEMBER_ACTIVE)
     {
-      if (g_str_equal (status, "replaced"))
+      if (m->status == POS_MEMBER_REPLACED)
         g_set_error (error, MDN_ERROR, MDN_ERROR_CARD_REPLACED,
                      _("Card %s was replaced by card %s; scan the new card"),
-                     pos_json_str (m, "card_no", ""), pos_json_str (m, "replaced_by", ""));
-      else if (g_str_equal (status, "lost"))
+                     m->card_no, m->replaced_by ? m->replaced_by : "");
+      else if (m->status == POS_MEMBER_LOST)
         g_set_error (error, MDN_ERROR, MDN_ERROR_CARD_LOST,
                      _("Card %s is reported lost; a manager can unlock it on the Members page"),
-                     pos_json_str (m, "card_no", ""));
+                     m->card_no);
       else
         g_set_error (error, MDN_ERROR, MDN_ERROR_CARD_EXPIRED,
                      _("Card %s has expired; extend it on the Members page first"),
-                     pos_json_str (m, "card_no", ""));
-      json_object_unref (m);
+                     m->card_no);
+      pos_member_view_unref (m);
       return FALSE;
     }
-  g_clear_pointer (&self->member, json_object_unref);
+  g_clear_pointer (&self->member, pos_member_view_unref);
   self->member = m;
-  pos_cart_set_card (self->cart, pos_json_str (m, "card_no", NULL));
+  pos_cart_set_card (self->cart, m->card_no);
   refresh (self);
   return TRUE;
 }
@@ -269,7 +273,7 @@ pos_checkout_attach_member (PosCheckout *self,
 static void
 detach_member (PosCheckout *self)
 {
-  g_clear_pointer (&self->member, json_object_unref);
+  g_clear_pointer (&self->member, pos_member_view_unref);
   pos_cart_set_card (self->cart, NULL);
   refresh (self);
 }
@@ -277,9 +281,9 @@ detach_member (PosCheckout *self)
 /* Scanning ---------------------------------------------------------------- */
 
 static void
-add_product (PosCheckout *self,
-             JsonObject  *product,
-             gint64       qty)
+add_product (PosCheckout      *self,
+             const PosProduct *product,
+             gint64            qty)
 {
   self->selected = (int) pos_cart_add (self->cart, product, qty);
   refresh (self);
@@ -289,7 +293,7 @@ add_product (PosCheckout *self,
 typedef struct
 {
   PosCheckout *self;
-  JsonArray   *products;
+  GPtrArray   *products;    /* of PosProduct */
   gint64       qty;
   GtkWidget   *window;
 } SearchData;
@@ -297,7 +301,7 @@ typedef struct
 static void
 search_data_free (SearchData *d)
 {
-  json_array_unref (d->products);
+  g_ptr_array_unref (d->products);
   g_free (d);
 }
 
@@ -309,7 +313,7 @@ search_row_activated (GtkListBox    *list,
   guint i = gtk_list_box_row_get_index (row);
   PosCheckout *self = d->self;
 
-  add_product (self, json_array_get_object_element (d->products, i), d->qty);
+  add_product (self, g_ptr_array_index (d->products, i), d->qty);
   gtk_window_close (GTK_WINDOW (d->window));
   refocus (self);
 }
@@ -318,7 +322,7 @@ search_row_activated (GtkListBox    *list,
 static void
 show_search (PosCheckout *self,
              const char  *query,
-             JsonArray   *products,
+             GPtrArray   *products,
              gint64       qty)
 {
   PosForm *form = pos_form_new (GTK_WIDGET (self), _("Choose a Product"), _("_Add"));
@@ -328,20 +332,20 @@ show_search (PosCheckout *self,
   g_autofree char *body = g_strdup_printf (_("Products matching “%s”. Use the arrow keys and Enter."), query);
 
   d->self = self;
-  d->products = json_array_ref (products);
+  d->products = g_ptr_array_ref (products);
   d->qty = qty;
   d->window = GTK_WIDGET (form);
   gtk_widget_add_css_class (list, "boxed-list");
-  for (guint i = 0; i < json_array_get_length (products); i++)
+  for (guint i = 0; i < products->len; i++)
     {
-      JsonObject *p = json_array_get_object_element (products, i);
+      PosProduct *p = g_ptr_array_index (products, i);
       GtkWidget *row = adw_action_row_new ();
-      g_autofree char *price = pos_money (pos_json_int (p, "price_fen", 0));
-      g_autofree char *title = g_markup_escape_text (pos_json_str (p, "name", ""), -1);
+      g_autofree char *price = pos_money (p->price_fen);
+      g_autofree char *title = g_markup_escape_text (p->name, -1);
       GtkWidget *label = gtk_label_new (price);
 
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), pos_json_str (p, "sku", ""));
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), p->sku);
       gtk_widget_add_css_class (label, "numeric");
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), label);
       gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
@@ -389,7 +393,7 @@ pos_checkout_scan (PosCheckout *self,
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) args = NULL;
   g_autoptr(JsonObject) found = NULL;
-  JsonArray *products;
+  g_autoptr(GPtrArray) products = NULL;
   gint64 qty;
 
   g_return_if_fail (POS_IS_CHECKOUT (self));
@@ -429,36 +433,36 @@ pos_checkout_scan (PosCheckout *self,
   json_object_set_string_member (args, "query", code);
   json_object_set_boolean_member (args, "exact", TRUE);
   found = pos_session_run (self->session, "product.search", args, &error);
-  if (found == NULL)
+  products = found ? pos_product_list_parse (found, &error) : NULL;
+  if (products == NULL)
     {
       show_gerror (self, error);
       return;
     }
-  products = json_object_get_array_member (found, "products");
-  if (products && json_array_get_length (products) > 0)
+  if (products->len > 0)
     {
-      add_product (self, json_array_get_object_element (products, 0), qty);
+      add_product (self, g_ptr_array_index (products, 0), qty);
       return;
     }
   g_clear_pointer (&found, json_object_unref);
+  g_clear_pointer (&products, g_ptr_array_unref);
 
   /* 3. A name, or part of one. */
   json_object_remove_member (args, "exact");
   json_object_set_int_member (args, "limit", 30);
   found = pos_session_run (self->session, "product.search", args, &error);
-  if (found == NULL)
+  products = found ? pos_product_list_parse (found, &error) : NULL;
+  if (products == NULL)
     {
       show_gerror (self, error);
       return;
     }
-  products = json_object_get_array_member (found, "products");
-  if (products && json_array_get_length (products) > 0)
+  if (products->len > 0)
     {
-      JsonObject *first = json_array_get_object_element (products, 0);
-      const char *match = pos_json_str (first, "match", "");
+      PosProduct *first = g_ptr_array_index (products, 0);
+      const char *match = first->match;
 
-      if (g_str_equal (match, "sku") || g_str_equal (match, "barcode") ||
-          json_array_get_length (products) == 1)
+      if (g_str_equal (match, "sku") || g_str_equal (match, "barcode") || products->len == 1)
         add_product (self, first, qty);
       else
         show_search (self, code, products, qty);
@@ -492,26 +496,33 @@ sale_paid (JsonObject *result,
            gpointer    user_data)
 {
   PosCheckout *self = user_data;
-  g_autofree char *change = pos_money (pos_json_int (result, "change_fen", 0));
-  g_autofree char *title = pos_json_int (result, "change_fen", 0) > 0
-                           ? g_strdup_printf (_("Change %s"), change) : g_strdup (_("Paid, no change"));
-  g_autofree char *total = pos_money (pos_json_int (result, "total_fen", 0));
-  g_autofree char *receipt = g_strdup_printf (_("Receipt %s · total %s · %" PRId64 " points"),
-                                              pos_json_str (result, "receipt_no", ""), total,
-                                              pos_json_int (result, "points_earned", 0));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PosPaid) paid = pos_paid_parse (result, "sale", &error);
+  g_autofree char *change = NULL, *title = NULL, *total = NULL, *receipt = NULL, *detail = NULL;
+
+  /* The sale is written whatever its answer says: the counter goes on. */
+  if (paid == NULL)
+    {
+      g_warning ("%s", error->message);
+      paid = g_new0 (PosPaid, 1);
+    }
+  change = pos_money (paid->change_fen);
+  title = paid->change_fen > 0 ? g_strdup_printf (_("Change %s"), change) : g_strdup (_("Paid, no change"));
+  total = pos_money (paid->total_fen);
+  receipt = g_strdup_printf (_("Receipt %s · total %s · %" PRId64 " points"),
+                             paid->receipt_no ? paid->receipt_no : "", total, paid->points_earned);
   /* Paid from the card while head office couldn't be reached. */
-  g_autofree char *detail = pos_json_int (result, "offline", FALSE)
-                            ? g_strdup_printf (_("%s · spent offline"), receipt) : g_strdup (receipt);
+  detail = paid->offline ? g_strdup_printf (_("%s · spent offline"), receipt) : g_strdup (receipt);
 
   g_free (self->last_receipt);
-  self->last_receipt = g_strdup (pos_json_str (result, "receipt_no", NULL));
+  self->last_receipt = g_strdup (paid->receipt_no);
   gtk_label_set_text (GTK_LABEL (self->last_change), title);
   gtk_label_set_text (GTK_LABEL (self->last_detail), detail);
   gtk_widget_set_visible (self->last_box, TRUE);
 
   pos_printer_print_sale (GTK_WIDGET (self), self->session, result, self->cart, self->member);
   pos_cart_clear (self->cart);
-  g_clear_pointer (&self->member, json_object_unref);
+  g_clear_pointer (&self->member, pos_member_view_unref);
   self->selected = -1;
   refresh (self);
   pos_toast (GTK_WIDGET (self), title);
@@ -533,7 +544,7 @@ pay_action (GtkWidget *widget, const char *name, GVariant *param)
   if (pos_cart_get_n_lines (self->cart) == 0)
     return;
   update_preview (self);
-  if (self->preview == NULL)
+  if (!self->has_preview)
     {
       /* update_preview showed why the sale can't go through. */
       return;
@@ -613,7 +624,7 @@ void_confirmed (gpointer user_data)
   PosCheckout *self = user_data;
 
   pos_cart_clear (self->cart);
-  g_clear_pointer (&self->member, json_object_unref);
+  g_clear_pointer (&self->member, pos_member_view_unref);
   self->selected = -1;
   show_error (self, NULL);
   refresh (self);
@@ -698,7 +709,7 @@ ledger_changed (PosCheckout *self,
   /* A deposit on the Members page shows in the attached member's balance. */
   if (self->member && !g_str_equal (op, "sale"))
     {
-      g_autofree char *card = g_strdup (pos_json_str (self->member, "card_no", ""));
+      g_autofree char *card = g_strdup (self->member->card_no);
       if (!pos_checkout_attach_member (self, card, NULL))
         detach_member (self);
     }
@@ -777,8 +788,7 @@ pos_checkout_dispose (GObject *object)
 
   g_clear_object (&self->session);
   g_clear_pointer (&self->cart, pos_cart_free);
-  g_clear_pointer (&self->member, json_object_unref);
-  g_clear_pointer (&self->preview, json_object_unref);
+  g_clear_pointer (&self->member, pos_member_view_unref);
   g_clear_pointer (&self->last_receipt, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), POS_TYPE_CHECKOUT);
   G_OBJECT_CLASS (pos_checkout_parent_class)->dispose (object);

@@ -11,6 +11,7 @@
 #include "mdn-money.h"
 #include "pos-checkout.h"
 #include "pos-forms.h"
+#include "pos-member-view.h"
 #include "pos-members.h"
 #include "pos-printer.h"
 #include "pos-returns.h"
@@ -21,8 +22,8 @@ struct _PosMembers
   AdwBin      parent_instance;
 
   PosSession *session;
-  JsonObject *member;       /* member.show of the member on the page */
-  JsonArray  *results;
+  PosMemberView *member;    /* the member on the page */
+  GPtrArray  *results;      /* of PosMemberView: the search hits */
   guint       search_id;
   GHashTable *buttons;      /* action name → button */
 
@@ -122,7 +123,7 @@ static void refresh_member (PosMembers *self);
 static const char *
 card_of (PosMembers *self)
 {
-  return self->member ? pos_json_str (self->member, "card_no", NULL) : NULL;
+  return self->member ? self->member->card_no : NULL;
 }
 
 /* Search ------------------------------------------------------------------ */
@@ -142,13 +143,17 @@ show_member (PosMembers *self,
              GError    **error)
 {
   g_autoptr(JsonObject) args = json_object_new ();
-  JsonObject *m;
+  g_autoptr(JsonObject) shown = NULL;
+  PosMemberView *m;
 
   json_object_set_string_member (args, "card", card);
-  m = pos_session_run (self->session, "member.show", args, error);
+  shown = pos_session_run (self->session, "member.show", args, error);
+  if (shown == NULL)
+    return FALSE;
+  m = pos_member_view_parse (shown, error);
   if (m == NULL)
     return FALSE;
-  g_clear_pointer (&self->member, json_object_unref);
+  g_clear_pointer (&self->member, pos_member_view_unref);
   self->member = m;
   refresh_member (self);
   return TRUE;
@@ -171,16 +176,17 @@ run_search (PosMembers *self)
   g_autoptr(JsonObject) args = json_object_new ();
   g_autoptr(JsonObject) found = NULL;
   g_autoptr(GError) error = NULL;
-  JsonArray *list;
 
   clear_list (self->results_list);
-  g_clear_pointer (&self->results, json_array_unref);
+  g_clear_pointer (&self->results, g_ptr_array_unref);
   if (*q == '\0' || !pos_session_is_logged_in (self->session))
     return;
   json_object_set_string_member (args, "query", q);
   json_object_set_int_member (args, "limit", 30);
   found = pos_session_run (self->session, "member.search", args, &error);
-  if (found == NULL)
+  if (found)
+    self->results = pos_member_search_parse (found, &error);
+  if (self->results == NULL)
     {
       GtkWidget *row = adw_action_row_new ();
       g_autofree char *hint = pos_error_dup_hint (error);
@@ -189,16 +195,13 @@ run_search (PosMembers *self)
       gtk_list_box_append (GTK_LIST_BOX (self->results_list), row);
       return;
     }
-  list = json_object_get_array_member (found, "members");
-  self->results = json_array_ref (list);
-  for (guint i = 0; i < json_array_get_length (list); i++)
+  for (guint i = 0; i < self->results->len; i++)
     {
-      JsonObject *m = json_array_get_object_element (list, i);
+      PosMemberView *m = g_ptr_array_index (self->results, i);
       GtkWidget *row = adw_action_row_new ();
-      g_autofree char *title = g_markup_escape_text (pos_json_str (m, "name", ""), -1);
-      g_autofree char *sub = g_strdup_printf ("%s · %s", pos_json_str (m, "card_no", ""),
-                                              pos_json_str (m, "phone", ""));
-      g_autofree char *bal = pos_money (pos_json_int (m, "balance_fen", 0));
+      g_autofree char *title = g_markup_escape_text (m->name, -1);
+      g_autofree char *sub = g_strdup_printf ("%s · %s", m->card_no, m->phone);
+      g_autofree char *bal = pos_money (m->balance_fen);
       GtkWidget *label = gtk_label_new (bal);
 
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
@@ -208,7 +211,7 @@ run_search (PosMembers *self)
       gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
       gtk_list_box_append (GTK_LIST_BOX (self->results_list), row);
     }
-  if (json_array_get_length (list) == 0)
+  if (self->results->len == 0)
     {
       GtkWidget *row = adw_action_row_new ();
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("No member found"));
@@ -239,10 +242,10 @@ search_activated (PosMembers *self)
 {
   g_clear_handle_id (&self->search_id, g_source_remove);
   run_search (self);
-  if (self->results && json_array_get_length (self->results) > 0)
+  if (self->results && self->results->len > 0)
     {
-      JsonObject *m = json_array_get_object_element (self->results, 0);
-      g_autofree char *card = g_strdup (pos_json_str (m, "card_no", ""));
+      PosMemberView *m = g_ptr_array_index (self->results, 0);
+      g_autofree char *card = g_strdup (m->card_no);
 
       pos_members_show_card (self, card);
     }
@@ -254,25 +257,16 @@ result_activated (PosMembers    *self,
 {
   guint i = gtk_list_box_row_get_index (row);
 
-  if (self->results && i < json_array_get_length (self->results))
+  if (self->results && i < self->results->len)
     {
-      g_autofree char *card = g_strdup (pos_json_str (json_array_get_object_element (self->results, i), "card_no", ""));
+      PosMemberView *m = g_ptr_array_index (self->results, i);
+      g_autofree char *card = g_strdup (m->card_no);
+
       pos_members_show_card (self, card);
     }
 }
 
 /* The member page ------------------------------------------------------------ */
-
-static gint64
-body_amount (JsonObject *body)
-{
-  static const char *const names[] = { "total_fen", "amount_fen", "refund_fen", NULL };
-
-  for (guint i = 0; names[i]; i++)
-    if (body && json_object_has_member (body, names[i]))
-      return pos_json_int (body, names[i], 0);
-  return G_MININT64;
-}
 
 static void
 history_reprint (GtkButton *button,
@@ -299,40 +293,39 @@ fill_history (PosMembers *self)
 {
   g_autoptr(JsonObject) args = json_object_new ();
   g_autoptr(JsonObject) hist = NULL;
+  g_autoptr(GPtrArray) events = NULL;
   g_autoptr(GError) error = NULL;
-  JsonArray *list;
 
   clear_list (self->history_list);
   json_object_set_string_member (args, "card", card_of (self));
   json_object_set_int_member (args, "limit", 15);
   hist = pos_session_run (self->session, "member.history", args, &error);
-  if (hist == NULL)
-    return;
-  list = json_object_get_array_member (hist, "entries");
-  for (guint i = 0; i < json_array_get_length (list); i++)
+  if (hist)
+    events = pos_member_history_parse (hist, &error);
+  if (events == NULL)
     {
-      JsonObject *e = json_array_get_object_element (list, i);
-      JsonObject *body = json_object_has_member (e, "body") ? json_object_get_object_member (e, "body") : NULL;
+      if (hist)
+        g_warning ("%s", error->message);
+      return;
+    }
+  for (guint i = 0; i < events->len; i++)
+    {
+      PosMemberEvent *e = g_ptr_array_index (events, i);
       GtkWidget *row = adw_action_row_new ();
-      const char *at = pos_json_str (e, "at", "");
-      const char *receipt = pos_json_str (body, "receipt_no", NULL);
-      const char *kind = pos_json_str (e, "kind", "");
-      g_autofree char *when = g_strndup (at, 16);
-      g_autofree char *sub = g_strdup_printf ("%s · %s · %s%s%s", when, pos_json_str (e, "branch", ""),
-                                              pos_json_str (e, "staff", ""),
-                                              receipt ? " · " : "", receipt ? receipt : "");
-      gint64 amount = body_amount (body);
+      const char *receipt = e->receipt_no;
+      const char *kind = e->kind;
+      g_autofree char *when = g_strndup (e->at, 16);
+      g_autofree char *sub = NULL;
 
       if (strlen (when) > 10)
         when[10] = ' ';
-      g_free (sub);
-      sub = g_strdup_printf ("%s · %s · %s%s%s", when, pos_json_str (e, "branch", ""),
-                             pos_json_str (e, "staff", ""), receipt ? " · " : "", receipt ? receipt : "");
+      sub = g_strdup_printf ("%s · %s · %s%s%s", when, e->branch, e->staff,
+                             receipt ? " · " : "", receipt ? receipt : "");
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), pos_kind_label (kind));
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), sub);
-      if (amount != G_MININT64)
+      if (e->has_amount)
         {
-          g_autofree char *text = pos_money (amount);
+          g_autofree char *text = pos_money (e->amount_fen);
           GtkWidget *label = gtk_label_new (text);
 
           gtk_widget_add_css_class (label, "numeric");
@@ -361,7 +354,7 @@ fill_history (PosMembers *self)
         }
       gtk_list_box_append (GTK_LIST_BOX (self->history_list), row);
     }
-  if (json_array_get_length (list) == 0)
+  if (events->len == 0)
     {
       GtkWidget *row = adw_action_row_new ();
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Nothing yet"));
@@ -381,19 +374,17 @@ package_use_clicked (GtkButton  *button,
 static void
 fill_packages (PosMembers *self)
 {
-  JsonArray *list = json_object_has_member (self->member, "packages")
-                    ? json_object_get_array_member (self->member, "packages") : NULL;
-  guint n = list ? json_array_get_length (list) : 0;
+  GPtrArray *list = self->member->packages;
+  guint n = list->len;
 
   clear_list (self->packages_list);
   gtk_widget_set_visible (self->packages_group, n > 0);
   for (guint i = 0; i < n; i++)
     {
-      JsonObject *p = json_array_get_object_element (list, i);
+      PosPackageLot *p = g_ptr_array_index (list, i);
       GtkWidget *row = adw_action_row_new ();
-      g_autofree char *title = g_strdup_printf (_("%s: %" PRId64 " uses left"),
-                                                pos_json_str (p, "sku", ""), pos_json_int (p, "remaining", 0));
-      const char *exp = pos_json_str (p, "expires_on", NULL);
+      g_autofree char *title = g_strdup_printf (_("%s: %" PRId64 " uses left"), p->sku, p->remaining);
+      const char *exp = p->expires_on;
       g_autofree char *sub = exp ? g_strdup_printf (_("Earliest expiry %s"), exp) : g_strdup (_("No expiry"));
       GtkWidget *b = gtk_button_new_with_mnemonic (_("_Use"));
 
@@ -401,7 +392,7 @@ fill_packages (PosMembers *self)
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), sub);
       gtk_widget_set_valign (b, GTK_ALIGN_CENTER);
       gtk_widget_set_sensitive (b, pos_session_can (self->session, "package.consume"));
-      g_object_set_data_full (G_OBJECT (b), "sku", g_strdup (pos_json_str (p, "sku", "")), g_free);
+      g_object_set_data_full (G_OBJECT (b), "sku", g_strdup (p->sku), g_free);
       g_signal_connect (b, "clicked", G_CALLBACK (package_use_clicked), self);
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), b);
       gtk_list_box_append (GTK_LIST_BOX (self->packages_list), row);
@@ -411,9 +402,9 @@ fill_packages (PosMembers *self)
 static void
 update_actions (PosMembers *self)
 {
-  const char *status = self->member ? pos_json_str (self->member, "status", "") : "";
   gboolean has = self->member != NULL;
-  gboolean replaced = g_str_equal (status, "replaced");
+  PosMemberStatus status = has ? self->member->status : POS_MEMBER_ACTIVE;
+  gboolean replaced = has && status == POS_MEMBER_REPLACED;
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "member.issue",
                                  pos_session_can (self->session, "member.issue"));
@@ -425,13 +416,13 @@ update_actions (PosMembers *self)
       gboolean fits = has && !replaced;
 
       if (g_str_equal (jobs[i].action, "member.lose"))
-        fits = fits && !g_str_equal (status, "lost");
+        fits = fits && status != POS_MEMBER_LOST;
       else if (g_str_equal (jobs[i].action, "member.unlock"))
-        fits = fits && g_str_equal (status, "lost");
+        fits = fits && status == POS_MEMBER_LOST;
       gtk_widget_set_visible (gtk_widget_get_parent (b), allowed);
       gtk_widget_action_set_enabled (GTK_WIDGET (self), jobs[i].action, allowed && fits);
     }
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "member.sell", has && g_str_equal (status, "active"));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "member.sell", has && status == POS_MEMBER_ACTIVE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "member.print-card", has && !replaced);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "member.consume",
                                  has && pos_session_can (self->session, "package.consume"));
@@ -440,42 +431,38 @@ update_actions (PosMembers *self)
 static void
 refresh_member (PosMembers *self)
 {
-  JsonObject *m = self->member;
+  PosMemberView *m = self->member;
   g_autofree char *bal = NULL, *split = NULL, *pts = NULL, *principal = NULL, *bonus = NULL;
   g_autofree char *level = NULL, *issued = NULL;
-  const char *status;
 
   update_actions (self);
   gtk_stack_set_visible_child_name (GTK_STACK (self->detail_stack), m ? "member" : "empty");
   if (m == NULL)
     return;
-  status = pos_json_str (m, "status", "active");
-  adw_avatar_set_text (ADW_AVATAR (self->avatar), pos_json_str (m, "name", ""));
-  gtk_label_set_text (GTK_LABEL (self->name_label), pos_json_str (m, "name", ""));
-  gtk_label_set_text (GTK_LABEL (self->card_label), pos_json_str (m, "card_no", ""));
-  gtk_label_set_text (GTK_LABEL (self->status_label), pos_status_label (status));
+  adw_avatar_set_text (ADW_AVATAR (self->avatar), m->name);
+  gtk_label_set_text (GTK_LABEL (self->name_label), m->name);
+  gtk_label_set_text (GTK_LABEL (self->card_label), m->card_no);
+  gtk_label_set_text (GTK_LABEL (self->status_label), pos_member_status_label (m->status));
   gtk_widget_remove_css_class (self->status_label, "success");
   gtk_widget_remove_css_class (self->status_label, "error");
-  gtk_widget_add_css_class (self->status_label, g_str_equal (status, "active") ? "success" : "error");
-  bal = pos_money (pos_json_int (m, "balance_fen", 0));
-  principal = pos_money (pos_json_int (m, "principal_fen", 0));
-  bonus = pos_money (pos_json_int (m, "bonus_fen", 0));
+  gtk_widget_add_css_class (self->status_label, m->status == POS_MEMBER_ACTIVE ? "success" : "error");
+  bal = pos_money (m->balance_fen);
+  principal = pos_money (m->principal_fen);
+  bonus = pos_money (m->bonus_fen);
   split = g_strdup_printf (_("Principal %s · Bonus %s"), principal, bonus);
   gtk_label_set_text (GTK_LABEL (self->balance_label), bal);
   gtk_label_set_text (GTK_LABEL (self->split_label), split);
-  pts = g_strdup_printf ("%" PRId64, pos_json_int (m, "points", 0));
+  pts = g_strdup_printf ("%" PRId64, m->points);
   gtk_label_set_text (GTK_LABEL (self->points_label), pts);
   level = g_strdup_printf (_("Level %s · %" PRId64 "%% of price · %" PRId64 " points per yuan"),
-                           pos_json_str (m, "level_name", pos_json_str (m, "level", "")),
-                           pos_json_int (m, "price_percent", 100), pos_json_int (m, "points_per_yuan", 0));
+                           m->level_name, m->price_percent, m->points_per_yuan);
   gtk_label_set_text (GTK_LABEL (self->level_label), level);
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (self->phone_row), pos_json_str (m, "phone", ""));
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (self->phone_row), m->phone);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (self->validity_row),
-                               pos_json_str (m, "expires_on", _("No expiry")));
+                               m->expires_on ? m->expires_on : _("No expiry"));
   adw_action_row_set_subtitle (ADW_ACTION_ROW (self->pin_row),
-                               pos_json_int (m, "has_pin", FALSE) ? _("Set: balance payments ask for it")
-                                                                  : _("Not set"));
-  issued = g_strdup_printf ("%.10s · %s", pos_json_str (m, "issued_at", ""), pos_json_str (m, "issued_branch", ""));
+                               m->has_pin ? _("Set: balance payments ask for it") : _("Not set"));
+  issued = g_strdup_printf ("%.10s · %s", m->issued_at, m->issued_branch);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (self->issued_row), issued);
   fill_packages (self);
   fill_history (self);
@@ -530,9 +517,16 @@ job_done (PosForm    *form,
     pos_printer_print_result (GTK_WIDGET (self), self->session, _(d->job->receipt), result);
   if (d->job->shows_card)
     {
-      g_autofree char *card = g_strdup (pos_json_str (result, "card_no", d->card));
+      g_autoptr(GError) error = NULL;
+      g_autofree char *card = pos_new_card_parse (result, &error);
+
+      if (card == NULL)
+        {
+          g_warning ("%s", error->message);
+          card = g_strdup (d->card);
+        }
       show_member (self, card, NULL);
-      show_card_dialog (self, card, pos_json_str (self->member, "name", ""));
+      show_card_dialog (self, card, self->member ? self->member->name : "");
     }
   else
     show_member (self, d->card, NULL);
@@ -598,7 +592,8 @@ deposit_preview (PosForm *form)
   JobData *d = g_object_get_data (G_OBJECT (form), "job");
   g_autoptr(JsonObject) args = json_object_new ();
   g_autoptr(JsonObject) r = NULL;
-  gint64 amount;
+  g_autoptr(GError) error = NULL;
+  gint64 amount, bonus = 0;
 
   if (!pos_parse_money (pos_form_get (form, "amount"), &amount) || amount <= 0)
     {
@@ -607,9 +602,10 @@ deposit_preview (PosForm *form)
     }
   json_object_set_int_member (args, "amount_fen", amount);
   r = pos_session_run (d->self->session, "deposit.preview", args, NULL);
-  if (r)
+  if (r && !pos_deposit_bonus_parse (r, &bonus, &error))
+    g_warning ("%s", error->message);
+  else if (r)
     {
-      gint64 bonus = pos_json_int (r, "bonus_fen", 0);
       g_autofree char *b = pos_money (bonus);
       g_autofree char *t = pos_money (amount + bonus);
       g_autofree char *markup = bonus > 0
@@ -626,15 +622,17 @@ load_levels (PosMembers *self,
 {
   g_autoptr(JsonObject) args = json_object_new ();
   g_autoptr(JsonObject) r = pos_session_run (self->session, "level.list", args, NULL);
-  JsonArray *list = r ? json_object_get_array_member (r, "levels") : NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) list = r ? pos_level_list_parse (r, &error) : NULL;
   GPtrArray *ids = g_ptr_array_new (), *labels = g_ptr_array_new ();
 
-  for (guint i = 0; list && i < json_array_get_length (list); i++)
+  if (r && list == NULL)
+    g_warning ("%s", error->message);
+  for (guint i = 0; list && i < list->len; i++)
     {
-      JsonObject *l = json_array_get_object_element (list, i);
-      g_ptr_array_add (ids, g_strdup (pos_json_str (l, "code", "")));
-      g_ptr_array_add (labels, g_strdup_printf ("%s (%" PRId64 "%%)", pos_json_str (l, "name", ""),
-                                                pos_json_int (l, "price_percent", 100)));
+      PosLevel *l = g_ptr_array_index (list, i);
+      g_ptr_array_add (ids, g_strdup (l->code));
+      g_ptr_array_add (labels, g_strdup_printf ("%s (%" PRId64 "%%)", l->name, l->price_percent));
     }
   g_ptr_array_add (ids, NULL);
   g_ptr_array_add (labels, NULL);
@@ -658,7 +656,7 @@ open_job (PosMembers *self,
   d->job = job;
   d->card = g_strdup (card_of (self));
   {
-    g_autofree char *body = g_strdup_printf ("%s · %s%s%s", pos_json_str (self->member, "name", ""), d->card,
+    g_autofree char *body = g_strdup_printf ("%s · %s%s%s", self->member->name, d->card,
                                              job->body ? "\n" : "", job->body ? _(job->body) : "");
     pos_form_set_body (form, body);
   }
@@ -676,7 +674,7 @@ open_job (PosMembers *self,
           guint sel = 0;
 
           for (guint j = 0; ids[j]; j++)
-            if (g_strcmp0 (ids[j], pos_json_str (self->member, "level", NULL)) == 0)
+            if (g_strcmp0 (ids[j], self->member->level) == 0)
               sel = j;
           pos_form_add_choice (form, f->key, _(f->label), (const char *const *) ids,
                                (const char *const *) labels, sel);
@@ -727,9 +725,15 @@ consume_done (PosForm    *form,
               gpointer    user_data)
 {
   ConsumeDone *d = user_data;
-  g_autofree char *msg = g_strdup_printf (_("Used %" PRId64 " of %s; %" PRId64 " left"), d->count,
-                                          pos_json_str (r, "sku", ""), pos_json_int (r, "remaining", 0));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PosPackageLot) left = pos_package_use_parse (r, &error);
+  g_autofree char *msg = NULL;
 
+  /* The use is written whatever its answer says. */
+  if (left == NULL)
+    g_warning ("%s", error->message);
+  msg = g_strdup_printf (_("Used %" PRId64 " of %s; %" PRId64 " left"), d->count,
+                         left ? left->sku : "", left ? left->remaining : 0);
   pos_toast (GTK_WIDGET (d->self), msg);
   pos_printer_print_result (GTK_WIDGET (d->self), d->self->session, _("Package Use"), r);
   show_member (d->self, d->card, NULL);
@@ -766,32 +770,30 @@ static void
 consume_package (PosMembers *self,
                  const char *sku)
 {
-  JsonArray *list = self->member && json_object_has_member (self->member, "packages")
-                    ? json_object_get_array_member (self->member, "packages") : NULL;
+  GPtrArray *list = self->member ? self->member->packages : NULL;
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
   PosForm *form;
   guint sel = 0;
 
-  if (list == NULL || json_array_get_length (list) == 0)
+  if (list == NULL || list->len == 0)
     {
       pos_toast (GTK_WIDGET (self), _("This member has no package uses"));
       return;
     }
-  for (guint i = 0; i < json_array_get_length (list); i++)
+  for (guint i = 0; i < list->len; i++)
     {
-      JsonObject *p = json_array_get_object_element (list, i);
+      PosPackageLot *p = g_ptr_array_index (list, i);
 
-      if (g_strcmp0 (sku, pos_json_str (p, "sku", "")) == 0)
+      if (g_strcmp0 (sku, p->sku) == 0)
         sel = i;
-      g_ptr_array_add (ids, g_strdup (pos_json_str (p, "sku", "")));
-      g_ptr_array_add (labels, g_strdup_printf (_("%s (%" PRId64 " left)"), pos_json_str (p, "sku", ""),
-                                                pos_json_int (p, "remaining", 0)));
+      g_ptr_array_add (ids, g_strdup (p->sku));
+      g_ptr_array_add (labels, g_strdup_printf (_("%s (%" PRId64 " left)"), p->sku, p->remaining));
     }
   g_ptr_array_add (ids, NULL);
   g_ptr_array_add (labels, NULL);
   form = pos_form_new (GTK_WIDGET (self), _("Use Package"), _("_Use"));
-  pos_form_set_body (form, pos_json_str (self->member, "name", ""));
+  pos_form_set_body (form, self->member->name);
   pos_form_add_choice (form, "sku", _("Service"), (const char *const *) ids->pdata,
                        (const char *const *) labels->pdata, sel);
   pos_form_add_field (form, "count", _("Uses"), POS_FIELD_NUMBER, "1");
@@ -939,7 +941,7 @@ print_card_action (GtkWidget *widget, const char *name, GVariant *param)
   PosMembers *self = POS_MEMBERS (widget);
 
   if (self->member)
-    show_card_dialog (self, card_of (self), pos_json_str (self->member, "name", ""));
+    show_card_dialog (self, card_of (self), self->member->name);
 }
 
 static gboolean
@@ -972,9 +974,15 @@ issue_accepted (PosForm *form,
       pos_form_set_error (form, hint);
       return FALSE;
     }
-  card = g_strdup (pos_json_str (r, "card_no", ""));
   if (deposit > 0)
     pos_printer_print_result (GTK_WIDGET (self), self->session, _("Deposit Receipt"), r);
+  card = pos_new_card_parse (r, &error);
+  if (card == NULL)
+    {
+      /* The card is issued whatever its answer says. */
+      g_warning ("%s", error->message);
+      return TRUE;
+    }
   show_member (self, card, NULL);
   show_card_dialog (self, card, pos_form_get (form, "name"));
   return TRUE;
@@ -986,7 +994,8 @@ issue_deposit_preview (PosForm *form)
   PosMembers *self = g_object_get_data (G_OBJECT (form), "members");
   g_autoptr(JsonObject) args = json_object_new ();
   g_autoptr(JsonObject) r = NULL;
-  gint64 amount;
+  g_autoptr(GError) error = NULL;
+  gint64 amount, bonus = 0;
 
   if (!pos_parse_money (pos_form_get (form, "deposit"), &amount) || amount <= 0)
     {
@@ -995,10 +1004,15 @@ issue_deposit_preview (PosForm *form)
     }
   json_object_set_int_member (args, "amount_fen", amount);
   r = pos_session_run (self->session, "deposit.preview", args, NULL);
-  if (r && pos_json_int (r, "bonus_fen", 0) > 0)
+  if (r && !pos_deposit_bonus_parse (r, &bonus, &error))
     {
-      g_autofree char *b = pos_money (pos_json_int (r, "bonus_fen", 0));
-      g_autofree char *t = pos_money (amount + pos_json_int (r, "bonus_fen", 0));
+      g_warning ("%s", error->message);
+      bonus = 0;
+    }
+  if (r && bonus > 0)
+    {
+      g_autofree char *b = pos_money (bonus);
+      g_autofree char *t = pos_money (amount + bonus);
       g_autofree char *markup = g_strdup_printf (_("Bonus %s: the card gets %s"), b, t);
       pos_form_set_hint (form, markup);
     }
@@ -1073,7 +1087,7 @@ login_changed (PosMembers *self)
 {
   if (!pos_session_is_logged_in (self->session))
     {
-      g_clear_pointer (&self->member, json_object_unref);
+      g_clear_pointer (&self->member, pos_member_view_unref);
       gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
     }
   refresh_member (self);
@@ -1096,7 +1110,7 @@ pos_members_shown (PosMembers *self)
     {
       g_autofree char *card = g_strdup (card_of (self));
       if (!show_member (self, card, NULL))
-        g_clear_pointer (&self->member, json_object_unref);
+        g_clear_pointer (&self->member, pos_member_view_unref);
     }
   refresh_member (self);
   gtk_widget_grab_focus (self->search_entry);
@@ -1121,8 +1135,8 @@ pos_members_dispose (GObject *object)
 
   g_clear_handle_id (&self->search_id, g_source_remove);
   g_clear_object (&self->session);
-  g_clear_pointer (&self->member, json_object_unref);
-  g_clear_pointer (&self->results, json_array_unref);
+  g_clear_pointer (&self->member, pos_member_view_unref);
+  g_clear_pointer (&self->results, g_ptr_array_unref);
   g_clear_pointer (&self->buttons, g_hash_table_unref);
   gtk_widget_dispose_template (GTK_WIDGET (self), POS_TYPE_MEMBERS);
   G_OBJECT_CLASS (pos_members_parent_class)->dispose (object);
