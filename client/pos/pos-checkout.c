@@ -11,63 +11,20 @@
 #include "mdn-error.h"
 #include "mdn-id.h"
 #include "mdn-members.h"
-#include "mdn-money.h"
-#include "pos-cart.h"
-#include "pos-checkout.h"
+#include "pos-checkout-private.h"
 #include "pos-forms.h"
-#include "pos-member-view.h"
-#include "pos-pay-dialog.h"
-#include "pos-printer.h"
-#include "pos-views.h"
-#include "pos-window.h"
-
-struct _PosCheckout
-{
-  AdwBin      parent_instance;
-
-  PosSession *session;
-  PosCart    *cart;
-  PosMemberView *member;     /* the attached card */
-  gboolean    has_preview;
-  PosSalePreview preview;    /* the sale op's own figures for this cart */
-  char       *last_receipt;
-  int         selected;
-  PosPayDialog *pay_dialog;
-
-  GtkWidget  *scan_entry;
-  GtkWidget  *error_revealer;
-  GtkWidget  *error_label;
-  GtkWidget  *member_box;
-  GtkWidget  *member_avatar;
-  GtkWidget  *member_name;
-  GtkWidget  *member_detail;
-  GtkWidget  *member_balance;
-  GtkWidget  *member_points;
-  GtkWidget  *lines_stack;
-  GtkWidget  *lines_scroller;
-  GtkWidget  *lines_list;
-  GtkWidget  *items_label;
-  GtkWidget  *subtotal_label;
-  GtkWidget  *discount_label;
-  GtkWidget  *points_label;
-  GtkWidget  *total_label;
-  GtkWidget  *pay_button;
-  GtkWidget  *last_box;
-  GtkWidget  *last_change;
-  GtkWidget  *last_detail;
-};
 
 G_DEFINE_FINAL_TYPE (PosCheckout, pos_checkout, ADW_TYPE_BIN)
 
-static void
-refocus (PosCheckout *self)
+void
+pos_checkout_refocus (PosCheckout *self)
 {
   if (gtk_widget_get_mapped (self->scan_entry))
     gtk_widget_grab_focus (self->scan_entry);
 }
 
-static void
-show_error (PosCheckout *self,
+void
+pos_checkout_show_error (PosCheckout *self,
             const char  *text)
 {
   gtk_label_set_text (GTK_LABEL (self->error_label), text ? text : "");
@@ -82,7 +39,7 @@ show_gerror (PosCheckout  *self,
 {
   g_autofree char *hint = pos_error_dup_hint (error);
 
-  show_error (self, hint);
+  pos_checkout_show_error (self, hint);
 }
 
 /* Totals ------------------------------------------------------------------ */
@@ -108,8 +65,8 @@ set_money (GtkWidget *label,
  * rule as "sale" in a read transaction: the discount and points shown are
  * the ones the sale will write, and a cart change never takes the write
  * lock. */
-static void
-update_preview (PosCheckout *self)
+void
+pos_checkout_update_preview (PosCheckout *self)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) args = NULL;
@@ -179,8 +136,8 @@ update_member (PosCheckout *self)
   gtk_label_set_text (GTK_LABEL (self->member_points), pts);
 }
 
-static void
-refresh (PosCheckout *self)
+void
+pos_checkout_refresh (PosCheckout *self)
 {
   guint n = pos_cart_get_n_lines (self->cart);
   gint64 list_total = pos_cart_list_total (self->cart);
@@ -188,7 +145,7 @@ refresh (PosCheckout *self)
   g_autofree char *points = NULL;
   GtkWidget *child;
 
-  update_preview (self);
+  pos_checkout_update_preview (self);
   while ((child = gtk_widget_get_first_child (self->lines_list)))
     gtk_list_box_remove (GTK_LIST_BOX (self->lines_list), child);
   for (guint i = 0; i < n; i++)
@@ -217,8 +174,8 @@ refresh (PosCheckout *self)
   update_member (self);
 }
 
-static void
-scroll_to_selected (PosCheckout *self)
+void
+pos_checkout_scroll_to_selected (PosCheckout *self)
 {
   GtkListBoxRow *row = gtk_list_box_get_row_at_index (GTK_LIST_BOX (self->lines_list), self->selected);
   GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (self->lines_scroller));
@@ -266,16 +223,16 @@ pos_checkout_attach_member (PosCheckout *self,
   g_clear_pointer (&self->member, pos_member_view_unref);
   self->member = m;
   pos_cart_set_card (self->cart, m->card_no);
-  refresh (self);
+  pos_checkout_refresh (self);
   return TRUE;
 }
 
-static void
-detach_member (PosCheckout *self)
+void
+pos_checkout_detach_member (PosCheckout *self)
 {
   g_clear_pointer (&self->member, pos_member_view_unref);
   pos_cart_set_card (self->cart, NULL);
-  refresh (self);
+  pos_checkout_refresh (self);
 }
 
 /* Scanning ---------------------------------------------------------------- */
@@ -286,8 +243,8 @@ add_product (PosCheckout      *self,
              gint64            qty)
 {
   self->selected = (int) pos_cart_add (self->cart, product, qty);
-  refresh (self);
-  scroll_to_selected (self);
+  pos_checkout_refresh (self);
+  pos_checkout_scroll_to_selected (self);
 }
 
 typedef struct
@@ -315,7 +272,7 @@ search_row_activated (GtkListBox    *list,
 
   add_product (self, g_ptr_array_index (d->products, i), d->qty);
   gtk_window_close (GTK_WINDOW (d->window));
-  refocus (self);
+  pos_checkout_refocus (self);
 }
 
 /* Not a code: the products whose names match, to pick with the arrows. */
@@ -360,7 +317,7 @@ show_search (PosCheckout *self,
   pos_form_add_widget (form, scroller);
   pos_form_run (form, NULL, NULL, NULL);
   gtk_widget_grab_focus (gtk_widget_get_first_child (list));
-  g_signal_connect_swapped (form, "destroy", G_CALLBACK (refocus), self);
+  g_signal_connect_swapped (form, "destroy", G_CALLBACK (pos_checkout_refocus), self);
 }
 
 /* "3*6901234567890": three of them. */
@@ -398,7 +355,7 @@ pos_checkout_scan (PosCheckout *self,
 
   g_return_if_fail (POS_IS_CHECKOUT (self));
 
-  show_error (self, NULL);
+  pos_checkout_show_error (self, NULL);
   code = g_strstrip (g_strdup (text ? text : ""));
   gtk_editable_set_text (GTK_EDITABLE (self->scan_entry), "");
   if (*code == '\0')
@@ -477,7 +434,7 @@ pos_checkout_scan (PosCheckout *self,
   {
     g_autofree char *msg = g_strdup_printf (_("Nothing found for “%s”. Check the code, or type "
                                               "part of the product name."), code);
-    show_error (self, msg);
+    pos_checkout_show_error (self, msg);
   }
 }
 
@@ -487,217 +444,6 @@ scan_activated (PosCheckout *self)
   g_autofree char *text = g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->scan_entry)));
 
   pos_checkout_scan (self, text);
-}
-
-/* Paying ------------------------------------------------------------------ */
-
-static void
-sale_paid (JsonObject *result,
-           gpointer    user_data)
-{
-  PosCheckout *self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(PosPaid) paid = pos_paid_parse (result, "sale", &error);
-  g_autofree char *change = NULL, *title = NULL, *total = NULL, *receipt = NULL, *detail = NULL;
-
-  /* The sale is written whatever its answer says: the counter goes on. */
-  if (paid == NULL)
-    {
-      g_warning ("%s", error->message);
-      paid = g_new0 (PosPaid, 1);
-    }
-  change = pos_money (paid->change_fen);
-  title = paid->change_fen > 0 ? g_strdup_printf (_("Change %s"), change) : g_strdup (_("Paid, no change"));
-  total = pos_money (paid->total_fen);
-  receipt = g_strdup_printf (_("Receipt %s · total %s · %" PRId64 " points"),
-                             paid->receipt_no ? paid->receipt_no : "", total, paid->points_earned);
-  /* Paid from the card while head office couldn't be reached. */
-  detail = paid->offline ? g_strdup_printf (_("%s · spent offline"), receipt) : g_strdup (receipt);
-
-  g_free (self->last_receipt);
-  self->last_receipt = g_strdup (paid->receipt_no);
-  gtk_label_set_text (GTK_LABEL (self->last_change), title);
-  gtk_label_set_text (GTK_LABEL (self->last_detail), detail);
-  gtk_widget_set_visible (self->last_box, TRUE);
-
-  pos_printer_print_sale (GTK_WIDGET (self), self->session, result, self->cart, self->member);
-  pos_cart_clear (self->cart);
-  g_clear_pointer (&self->member, pos_member_view_unref);
-  self->selected = -1;
-  refresh (self);
-  pos_toast (GTK_WIDGET (self), title);
-}
-
-static void
-pay_closed (PosCheckout *self)
-{
-  self->pay_dialog = NULL;
-  refocus (self);
-}
-
-static void
-pay_action (GtkWidget *widget, const char *name, GVariant *param)
-{
-  PosCheckout *self = POS_CHECKOUT (widget);
-  g_autoptr(JsonObject) args = NULL;
-
-  if (pos_cart_get_n_lines (self->cart) == 0)
-    return;
-  update_preview (self);
-  if (!self->has_preview)
-    {
-      /* update_preview showed why the sale can't go through. */
-      return;
-    }
-  args = pos_cart_sale_args (self->cart, NULL, NULL);
-  self->pay_dialog = pos_pay_dialog_new (widget, self->session, "sale", args, total_fen (self),
-                                         self->member, sale_paid, self);
-  g_signal_connect_swapped (self->pay_dialog, "destroy", G_CALLBACK (pay_closed), self);
-}
-
-/* Line editing ------------------------------------------------------------ */
-
-static gboolean
-quantity_accepted (PosForm *form,
-                   gpointer user_data)
-{
-  PosCheckout *self = user_data;
-  guint64 n;
-
-  if (!g_ascii_string_to_unsigned (pos_form_get (form, "qty"), 10, 0, 9999, &n, NULL))
-    {
-      pos_form_set_error (form, _("Type a whole number from 0 to 9999 (0 removes the line)"));
-      return FALSE;
-    }
-  pos_cart_set_qty (self->cart, self->selected, (gint64) n);
-  refresh (self);
-  return TRUE;
-}
-
-static void
-quantity_action (GtkWidget *widget, const char *name, GVariant *param)
-{
-  PosCheckout *self = POS_CHECKOUT (widget);
-  PosLine *line;
-  PosForm *form;
-  g_autofree char *qty = NULL;
-
-  if (self->selected < 0 || self->selected >= (int) pos_cart_get_n_lines (self->cart))
-    return;
-  line = pos_cart_get_line (self->cart, self->selected);
-  qty = g_strdup_printf ("%" PRId64, line->qty);
-  form = pos_form_new (widget, _("Quantity"), _("_Set"));
-  pos_form_set_body (form, line->name);
-  pos_form_add_field (form, "qty", _("Quantity"), POS_FIELD_NUMBER, qty);
-  g_signal_connect_swapped (form, "destroy", G_CALLBACK (refocus), self);
-  pos_form_run (form, quantity_accepted, self, NULL);
-}
-
-static void
-remove_line_action (GtkWidget *widget, const char *name, GVariant *param)
-{
-  PosCheckout *self = POS_CHECKOUT (widget);
-
-  if (self->selected < 0 || self->selected >= (int) pos_cart_get_n_lines (self->cart))
-    return;
-  pos_cart_remove (self->cart, self->selected);
-  refresh (self);
-}
-
-static void
-select_action (GtkWidget *widget, const char *name, GVariant *param)
-{
-  PosCheckout *self = POS_CHECKOUT (widget);
-  int n = (int) pos_cart_get_n_lines (self->cart);
-
-  if (n == 0)
-    return;
-  self->selected = CLAMP (self->selected + g_variant_get_int32 (param), 0, n - 1);
-  gtk_list_box_select_row (GTK_LIST_BOX (self->lines_list),
-                           gtk_list_box_get_row_at_index (GTK_LIST_BOX (self->lines_list), self->selected));
-  scroll_to_selected (self);
-}
-
-static void
-void_confirmed (gpointer user_data)
-{
-  PosCheckout *self = user_data;
-
-  pos_cart_clear (self->cart);
-  g_clear_pointer (&self->member, pos_member_view_unref);
-  self->selected = -1;
-  show_error (self, NULL);
-  refresh (self);
-  refocus (self);
-}
-
-void
-pos_checkout_void (PosCheckout *self)
-{
-  g_return_if_fail (POS_IS_CHECKOUT (self));
-  void_confirmed (self);
-}
-
-static void
-void_action (GtkWidget *widget, const char *name, GVariant *param)
-{
-  PosCheckout *self = POS_CHECKOUT (widget);
-
-  if (pos_cart_get_n_lines (self->cart) == 0)
-    void_confirmed (self);
-  else
-    pos_confirm (widget, _("Void This Sale?"), _("All lines are removed. Nothing has been charged."),
-                 _("_Void Sale"), TRUE, void_confirmed, self);
-}
-
-static void
-detach_action (GtkWidget *widget, const char *name, GVariant *param)
-{
-  detach_member (POS_CHECKOUT (widget));
-  refocus (POS_CHECKOUT (widget));
-}
-
-static gboolean
-member_accepted (PosForm *form,
-                 gpointer user_data)
-{
-  PosCheckout *self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!pos_checkout_attach_member (self, pos_form_get (form, "card"), &error))
-    {
-      g_autofree char *hint = pos_error_dup_hint (error);
-      pos_form_set_error (form, hint);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static void
-member_action (GtkWidget *widget, const char *name, GVariant *param)
-{
-  PosCheckout *self = POS_CHECKOUT (widget);
-  PosForm *form = pos_form_new (widget, _("Member"), _("_Attach"));
-
-  pos_form_set_body (form, _("Scan the member's QR card, or type the card number or phone number."));
-  pos_form_add_field (form, "card", _("Card, phone or QR"), POS_FIELD_TEXT, NULL);
-  g_signal_connect_swapped (form, "destroy", G_CALLBACK (refocus), self);
-  pos_form_run (form, member_accepted, self, NULL);
-}
-
-static void
-reprint_action (GtkWidget *widget, const char *name, GVariant *param)
-{
-  PosCheckout *self = POS_CHECKOUT (widget);
-
-  if (self->last_receipt)
-    pos_printer_reprint (widget, self->session, self->last_receipt);
-}
-
-static void
-focus_scan_action (GtkWidget *widget, const char *name, GVariant *param)
-{
-  refocus (POS_CHECKOUT (widget));
 }
 
 /* Session ----------------------------------------------------------------- */
@@ -711,14 +457,14 @@ ledger_changed (PosCheckout *self,
     {
       g_autofree char *card = g_strdup (self->member->card_no);
       if (!pos_checkout_attach_member (self, card, NULL))
-        detach_member (self);
+        pos_checkout_detach_member (self);
     }
 }
 
 static void
 login_changed (PosCheckout *self)
 {
-  refresh (self);
+  pos_checkout_refresh (self);
 }
 
 void
@@ -728,20 +474,20 @@ pos_checkout_set_session (PosCheckout *self,
   g_set_object (&self->session, session);
   g_signal_connect_object (session, "ledger-changed", G_CALLBACK (ledger_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (session, "login-changed", G_CALLBACK (login_changed), self, G_CONNECT_SWAPPED);
-  refresh (self);
+  pos_checkout_refresh (self);
 }
 
 void
 pos_checkout_shown (PosCheckout *self)
 {
-  refresh (self);
-  refocus (self);
+  pos_checkout_refresh (self);
+  pos_checkout_refocus (self);
 }
 
 static gboolean
 refocus_idle (gpointer user_data)
 {
-  refocus (user_data);
+  pos_checkout_refocus (user_data);
   return G_SOURCE_REMOVE;
 }
 
@@ -824,26 +570,7 @@ pos_checkout_class_init (PosCheckoutClass *klass)
   gtk_widget_class_bind_template_child (wc, PosCheckout, last_change);
   gtk_widget_class_bind_template_child (wc, PosCheckout, last_detail);
 
-  gtk_widget_class_install_action (wc, "checkout.pay", NULL, pay_action);
-  gtk_widget_class_install_action (wc, "checkout.member", NULL, member_action);
-  gtk_widget_class_install_action (wc, "checkout.detach-member", NULL, detach_action);
-  gtk_widget_class_install_action (wc, "checkout.quantity", NULL, quantity_action);
-  gtk_widget_class_install_action (wc, "checkout.remove-line", NULL, remove_line_action);
-  gtk_widget_class_install_action (wc, "checkout.select", "i", select_action);
-  gtk_widget_class_install_action (wc, "checkout.void", NULL, void_action);
-  gtk_widget_class_install_action (wc, "checkout.reprint", NULL, reprint_action);
-  gtk_widget_class_install_action (wc, "checkout.focus-scan", NULL, focus_scan_action);
-
-  gtk_widget_class_add_binding_action (wc, GDK_KEY_F12, 0, "checkout.pay", NULL);
-  gtk_widget_class_add_binding_action (wc, GDK_KEY_Return, GDK_CONTROL_MASK, "checkout.pay", NULL);
-  gtk_widget_class_add_binding_action (wc, GDK_KEY_F2, 0, "checkout.member", NULL);
-  gtk_widget_class_add_binding_action (wc, GDK_KEY_F3, 0, "checkout.quantity", NULL);
-  gtk_widget_class_add_binding_action (wc, GDK_KEY_F4, 0, "checkout.remove-line", NULL);
-  gtk_widget_class_add_binding_action (wc, GDK_KEY_F10, 0, "checkout.void", NULL);
-  gtk_widget_class_add_binding_action (wc, GDK_KEY_p, GDK_CONTROL_MASK, "checkout.reprint", NULL);
-  gtk_widget_class_add_binding_action (wc, GDK_KEY_Up, 0, "checkout.select", "i", -1);
-  gtk_widget_class_add_binding_action (wc, GDK_KEY_Down, 0, "checkout.select", "i", 1);
-  gtk_widget_class_add_binding_action (wc, GDK_KEY_Escape, 0, "checkout.focus-scan", NULL);
+  pos_checkout_class_add_actions (wc);
 }
 
 static void
