@@ -122,8 +122,11 @@ pos_cart_add (PosCart          *cart,
               const PosProduct *product,
               gint64            qty)
 {
-  const char *sku = product->sku;
+  const char *sku;
   PosLine *line;
+
+  g_return_val_if_fail (cart != NULL && product != NULL, 0);
+  sku = product->sku;
 
   for (guint i = 0; i < cart->lines->len; i++)
     {
