@@ -1,11 +1,16 @@
 /* mdn-db.c */
 #define G_LOG_DOMAIN "mdn-db"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <gio/gio.h>
 #include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "mdn-db.h"
 #include "mdn-error.h"
@@ -168,6 +173,45 @@ fail:
   return FALSE;
 }
 
+/* Only the owner may read a database: it holds the sync token, the chain
+ * key and password and PIN hashes. A new file is created 0600 before SQLite
+ * opens it (SQLite gives its -wal, -shm and -journal files the mode of the
+ * database file); an existing one, and companions left by an older Mendian
+ * (0644), lose their group and other bits. Not the owner (another user's
+ * database shared by group): left as it is. */
+static gboolean
+make_private (const char *path,
+              GError    **error)
+{
+  static const char *const companions[] = { "", "-wal", "-shm", "-journal" };
+
+  if (!g_file_test (path, G_FILE_TEST_EXISTS))
+    {
+      int fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+      if (fd < 0 && errno != EEXIST)
+        {
+          int saved = errno;
+
+          g_set_error (error, MDN_ERROR, MDN_ERROR_DATABASE,
+                       _("Cannot create the database %s: %s"), path, g_strerror (saved));
+          return FALSE;
+        }
+      if (fd >= 0)
+        close (fd);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (companions); i++)
+    {
+      g_autofree char *file = g_strconcat (path, companions[i], NULL);
+      GStatBuf st;
+
+      if (g_stat (file, &st) == 0 && S_ISREG (st.st_mode) && (st.st_mode & 077) != 0 &&
+          st.st_uid == getuid ())
+        g_chmod (file, st.st_mode & 0700);
+    }
+  return TRUE;
+}
+
 /* Opens (creating if needed) @path and brings it to the latest @schema. */
 MdnDb *
 mdn_db_open (const char *path,
@@ -182,6 +226,8 @@ mdn_db_open (const char *path,
 
   g_resources_register (mdn_schema_get_resource ());
 
+  if (!g_str_equal (path, ":memory:") && !make_private (path, error))
+    return NULL;
   db->path = g_strdup (path);
   db->stmts = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, stmt_finalize);
 
@@ -471,7 +517,8 @@ mdn_db_counter_next (MdnDb      *db,
   return TRUE;
 }
 
-/* Online backup API: a consistent copy while the branch keeps selling. */
+/* Online backup API: a consistent copy while the branch keeps selling.
+ * The copy holds the same secrets: created 0600 like the database. */
 gboolean
 mdn_db_backup (MdnDb      *db,
                const char *dest_path,
@@ -481,6 +528,13 @@ mdn_db_backup (MdnDb      *db,
   sqlite3_backup *backup;
   int rc;
 
+  g_return_val_if_fail (db != NULL && dest_path != NULL, FALSE);
+
+  if (!make_private (dest_path, error))
+    {
+      g_prefix_error (error, _("Backup to %s failed: "), dest_path);
+      return FALSE;
+    }
   rc = sqlite3_open (dest_path, &dest);
   if (rc == SQLITE_OK)
     {
@@ -488,9 +542,10 @@ mdn_db_backup (MdnDb      *db,
       if (backup)
         {
           sqlite3_backup_step (backup, -1);
-          sqlite3_backup_finish (backup);
+          rc = sqlite3_backup_finish (backup);
         }
-      rc = sqlite3_errcode (dest);
+      else
+        rc = sqlite3_errcode (dest);
     }
   if (rc != SQLITE_OK)
     {

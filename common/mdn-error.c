@@ -53,6 +53,8 @@ static const char *const code_names[MDN_ERROR_LAST] = {
   [MDN_ERROR_HISTORY_BEHIND] = "history_behind",
   [MDN_ERROR_CARD_ON_HOLD] = "card_on_hold",
   [MDN_ERROR_OFFLINE_LIMIT] = "offline_limit",
+  [MDN_ERROR_PIN_LOCKED] = "pin_locked",
+  [MDN_ERROR_STAFF_LOCKED] = "staff_locked",
 };
 
 const char *

@@ -60,6 +60,8 @@ typedef enum {
   MDN_ERROR_HISTORY_BEHIND,  /* sync: the server holds more of this branch than it has */
   MDN_ERROR_CARD_ON_HOLD,    /* sync: head office put the card on hold (overdraft) */
   MDN_ERROR_OFFLINE_LIMIT,   /* sync: offline, the card reached its offline allowance */
+  MDN_ERROR_PIN_LOCKED,      /* too many wrong PINs in a row: balance spending locked a while */
+  MDN_ERROR_STAFF_LOCKED,    /* too many wrong passwords in a row: that login locked a while */
   MDN_ERROR_LAST
 } MdnErrorCode;
 

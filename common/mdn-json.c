@@ -231,6 +231,439 @@ mdn_json_print (JsonObject *object)
   fflush (stdout);
 }
 
+/* Strict checking ------------------------------------------------------------------ */
+
+typedef struct
+{
+  const char *start;
+  const char *p;
+  const char *end;
+  GError    **error;
+} Scan;
+
+/* One open array or object; an object's member names so far (a few in
+ * @names, all of them in @set once there are many). */
+typedef struct
+{
+  gboolean    object;
+  GPtrArray  *names;
+  GHashTable *set;
+} Level;
+
+#define FEW_NAMES 16
+
+static gboolean
+scan_fail (Scan       *s,
+           const char *what)
+{
+  if (s->error && *s->error == NULL)
+    g_set_error (s->error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                 _("The request is not valid JSON: %s at byte %u"), what,
+                 (guint) MIN ((gsize) (s->p - s->start), G_MAXUINT));
+  return FALSE;
+}
+
+static void
+scan_ws (Scan *s)
+{
+  while (s->p < s->end && (*s->p == ' ' || *s->p == '\n' || *s->p == '\r' || *s->p == '\t'))
+    s->p++;
+}
+
+static int
+scan_hex4 (const char *p)
+{
+  int v = 0;
+
+  for (int i = 0; i < 4; i++)
+    {
+      int d = g_ascii_xdigit_value (p[i]);
+
+      if (d < 0)
+        return -1;
+      v = v * 16 + d;
+    }
+  return v;
+}
+
+/* A string, the opening quote next; decoded into @out if not NULL. */
+static gboolean
+scan_string (Scan    *s,
+             GString *out)
+{
+  s->p++;
+  for (;;)
+    {
+      guchar c;
+
+      if (s->p >= s->end)
+        return scan_fail (s, "unterminated string");
+      c = (guchar) *s->p;
+      if (c == '"')
+        {
+          s->p++;
+          return TRUE;
+        }
+      if (c < 0x20)
+        return scan_fail (s, "control character in a string");
+      if (c != '\\')
+        {
+          const char *run = s->p;
+
+          while (s->p < s->end && *s->p != '"' && *s->p != '\\' && (guchar) *s->p >= 0x20)
+            s->p++;
+          if (out)
+            g_string_append_len (out, run, s->p - run);
+          continue;
+        }
+      if (s->end - s->p < 2)
+        return scan_fail (s, "bad escape");
+      switch (s->p[1])
+        {
+        case '"':  c = '"'; break;
+        case '\\': c = '\\'; break;
+        case '/':  c = '/'; break;
+        case 'b':  c = '\b'; break;
+        case 'f':  c = '\f'; break;
+        case 'n':  c = '\n'; break;
+        case 'r':  c = '\r'; break;
+        case 't':  c = '\t'; break;
+        case 'u':
+          {
+            int u, lo;
+
+            if (s->end - s->p < 6 || (u = scan_hex4 (s->p + 2)) < 0)
+              return scan_fail (s, "bad escape");
+            s->p += 6;
+            if (u >= 0xD800 && u <= 0xDBFF)
+              {
+                if (s->end - s->p < 6 || s->p[0] != '\\' || s->p[1] != 'u' ||
+                    (lo = scan_hex4 (s->p + 2)) < 0xDC00 || lo > 0xDFFF)
+                  return scan_fail (s, "lone surrogate");
+                s->p += 6;
+                u = 0x10000 + ((u - 0xD800) << 10) + (lo - 0xDC00);
+              }
+            else if (u >= 0xDC00 && u <= 0xDFFF)
+              return scan_fail (s, "lone surrogate");
+            else if (u == 0)
+              return scan_fail (s, "\\u0000 in a string");
+            if (out)
+              g_string_append_unichar (out, (gunichar) u);
+            continue;
+          }
+        default:
+          return scan_fail (s, "bad escape");
+        }
+      if (out)
+        g_string_append_c (out, (char) c);
+      s->p += 2;
+    }
+}
+
+static gboolean
+scan_digits (Scan *s)
+{
+  if (s->p >= s->end || !g_ascii_isdigit (*s->p))
+    return scan_fail (s, "bad number");
+  while (s->p < s->end && g_ascii_isdigit (*s->p))
+    s->p++;
+  return TRUE;
+}
+
+/* A number; an integer must fit gint64 (json-glib would wrap it). */
+static gboolean
+scan_number (Scan *s)
+{
+  const char *start = s->p;
+  gboolean integer = TRUE;
+
+  if (*s->p == '-')
+    s->p++;
+  if (s->p < s->end && *s->p == '0')
+    s->p++;
+  else if (!scan_digits (s))
+    return FALSE;
+  if (s->p < s->end && *s->p == '.')
+    {
+      integer = FALSE;
+      s->p++;
+      if (!scan_digits (s))
+        return FALSE;
+    }
+  if (s->p < s->end && (*s->p == 'e' || *s->p == 'E'))
+    {
+      integer = FALSE;
+      s->p++;
+      if (s->p < s->end && (*s->p == '+' || *s->p == '-'))
+        s->p++;
+      if (!scan_digits (s))
+        return FALSE;
+    }
+  if (integer)
+    {
+      char buf[24];
+      gsize len = s->p - start;
+
+      if (len >= sizeof buf)
+        return scan_fail (s, "integer out of range");
+      memcpy (buf, start, len);
+      buf[len] = '\0';
+      if (!g_ascii_string_to_signed (buf, 10, G_MININT64, G_MAXINT64, NULL, NULL))
+        return scan_fail (s, "integer out of range");
+    }
+  return TRUE;
+}
+
+static gboolean
+scan_literal (Scan       *s,
+              const char *word)
+{
+  gsize len = strlen (word);
+
+  if ((gsize) (s->end - s->p) < len || memcmp (s->p, word, len) != 0)
+    return scan_fail (s, "unexpected character");
+  s->p += len;
+  return TRUE;
+}
+
+static void
+level_clear (Level *l)
+{
+  g_clear_pointer (&l->names, g_ptr_array_unref);
+  g_clear_pointer (&l->set, g_hash_table_unref);
+}
+
+/* Adds @name to the object's names; FALSE if it was there already. */
+static gboolean
+level_add_name (Level      *l,
+                const char *name)
+{
+  if (l->set == NULL)
+    {
+      if (l->names == NULL)
+        l->names = g_ptr_array_new_with_free_func (g_free);
+      for (guint i = 0; i < l->names->len; i++)
+        if (g_str_equal (g_ptr_array_index (l->names, i), name))
+          return FALSE;
+      if (l->names->len < FEW_NAMES)
+        {
+          g_ptr_array_add (l->names, g_strdup (name));
+          return TRUE;
+        }
+      /* Many members: a set from now on, so that a big object costs
+       * linear time, not quadratic. */
+      l->set = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      for (guint i = 0; i < l->names->len; i++)
+        g_hash_table_add (l->set, g_strdup (g_ptr_array_index (l->names, i)));
+      g_clear_pointer (&l->names, g_ptr_array_unref);
+    }
+  if (g_hash_table_contains (l->set, name))
+    return FALSE;
+  g_hash_table_add (l->set, g_strdup (name));
+  return TRUE;
+}
+
+gboolean
+mdn_json_check_text (const char *text,
+                     gssize      len,
+                     GError    **error)
+{
+  Level stack[MDN_JSON_MAX_DEPTH];
+  g_autoptr(GString) name = g_string_new (NULL);
+  const char *bad = NULL;
+  guint depth = 0;
+  gboolean ok = FALSE;
+  Scan s;
+
+  g_return_val_if_fail (text != NULL, FALSE);
+
+  if (len < 0)
+    len = (gssize) strlen (text);
+  s.start = s.p = text;
+  s.end = text + len;
+  s.error = error;
+  if (!g_utf8_validate (text, len, &bad))
+    {
+      s.p = bad;
+      return scan_fail (&s, "not UTF-8");
+    }
+
+value:
+  scan_ws (&s);
+  if (s.p >= s.end)
+    {
+      scan_fail (&s, "unexpected end");
+      goto out;
+    }
+  switch (*s.p)
+    {
+    case '{':
+    case '[':
+      if (depth == MDN_JSON_MAX_DEPTH)
+        {
+          g_autofree char *what = g_strdup_printf (_("nested more than %d levels deep"), MDN_JSON_MAX_DEPTH);
+
+          scan_fail (&s, what);
+          goto out;
+        }
+      stack[depth].object = *s.p == '{';
+      stack[depth].names = NULL;
+      stack[depth].set = NULL;
+      depth++;
+      s.p++;
+      scan_ws (&s);
+      if (s.p < s.end && *s.p == (stack[depth - 1].object ? '}' : ']'))
+        {
+          s.p++;
+          level_clear (&stack[--depth]);
+          goto after;
+        }
+      if (stack[depth - 1].object)
+        goto member;
+      goto value;
+    case '"':
+      if (!scan_string (&s, NULL))
+        goto out;
+      goto after;
+    case 't':
+      if (!scan_literal (&s, "true"))
+        goto out;
+      goto after;
+    case 'f':
+      if (!scan_literal (&s, "false"))
+        goto out;
+      goto after;
+    case 'n':
+      if (!scan_literal (&s, "null"))
+        goto out;
+      goto after;
+    default:
+      if (*s.p != '-' && !g_ascii_isdigit (*s.p))
+        {
+          scan_fail (&s, "unexpected character");
+          goto out;
+        }
+      if (!scan_number (&s))
+        goto out;
+      goto after;
+    }
+
+member:
+  /* An object's member: its name, a colon, then its value. */
+  scan_ws (&s);
+  if (s.p >= s.end || *s.p != '"')
+    {
+      scan_fail (&s, "expected a member name");
+      goto out;
+    }
+  g_string_truncate (name, 0);
+  if (!scan_string (&s, name))
+    goto out;
+  if (!level_add_name (&stack[depth - 1], name->str))
+    {
+      g_autofree char *shown = g_utf8_strlen (name->str, -1) > 32 ? g_utf8_substring (name->str, 0, 32)
+                                                                  : g_strdup (name->str);
+      g_autofree char *what = g_strdup_printf (_("the member “%s” twice"), shown);
+
+      scan_fail (&s, what);
+      goto out;
+    }
+  scan_ws (&s);
+  if (s.p >= s.end || *s.p != ':')
+    {
+      scan_fail (&s, "expected ':'");
+      goto out;
+    }
+  s.p++;
+  goto value;
+
+after:
+  /* After a value: the end, or the next element or member, or a close. */
+  scan_ws (&s);
+  if (depth == 0)
+    {
+      if (s.p != s.end)
+        scan_fail (&s, "trailing data");
+      else
+        ok = TRUE;
+      goto out;
+    }
+  if (s.p < s.end && *s.p == ',')
+    {
+      s.p++;
+      if (stack[depth - 1].object)
+        goto member;
+      goto value;
+    }
+  if (s.p < s.end && *s.p == (stack[depth - 1].object ? '}' : ']'))
+    {
+      s.p++;
+      level_clear (&stack[--depth]);
+      goto after;
+    }
+  scan_fail (&s, s.p >= s.end ? "unexpected end" : stack[depth - 1].object ? "expected ',' or '}'"
+                                                                          : "expected ',' or ']'");
+
+out:
+  while (depth > 0)
+    level_clear (&stack[--depth]);
+  return ok;
+}
+
+static gboolean
+node_integers_only (JsonNode *node)
+{
+  switch (JSON_NODE_TYPE (node))
+    {
+    case JSON_NODE_OBJECT:
+      {
+        JsonObjectIter iter;
+        JsonNode *member;
+
+        json_object_iter_init (&iter, json_node_get_object (node));
+        while (json_object_iter_next (&iter, NULL, &member))
+          if (!node_integers_only (member))
+            return FALSE;
+        return TRUE;
+      }
+    case JSON_NODE_ARRAY:
+      {
+        JsonArray *array = json_node_get_array (node);
+
+        for (guint i = 0; i < json_array_get_length (array); i++)
+          if (!node_integers_only (json_array_get_element (array, i)))
+            return FALSE;
+        return TRUE;
+      }
+    case JSON_NODE_VALUE:
+      {
+        GType type = json_node_get_value_type (node);
+
+        return type == G_TYPE_INT64 || type == G_TYPE_BOOLEAN || type == G_TYPE_STRING;
+      }
+    case JSON_NODE_NULL:
+    default:
+      return TRUE;
+    }
+}
+
+gboolean
+mdn_json_object_integers_only (JsonObject *object,
+                               GError    **error)
+{
+  g_autoptr(JsonNode) node = NULL;
+
+  g_return_val_if_fail (object != NULL, FALSE);
+
+  node = json_node_init_object (json_node_alloc (), object);
+  if (node_integers_only (node))
+    return TRUE;
+  g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                       _("The entry is malformed: it holds a number that is not a whole number "
+                         "(entries hold integers only)"));
+  return FALSE;
+}
+
 JsonObject *
 mdn_json_parse_object (const char *text,
                        GError    **error)
@@ -239,6 +672,8 @@ mdn_json_parse_object (const char *text,
   g_autoptr(GError) local_error = NULL;
   JsonNode *root;
 
+  if (!mdn_json_check_text (text, -1, error))
+    return NULL;
   if (!json_parser_load_from_data (parser, text, -1, &local_error))
     {
       g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,

@@ -6,6 +6,25 @@
 
 G_BEGIN_DECLS
 
+/* The deepest nesting of arrays and objects any JSON input may have. */
+#define MDN_JSON_MAX_DEPTH 32
+
+/* Checks, without recursing or building anything, that @text (@len bytes,
+ * or up to its NUL if @len < 0) is valid UTF-8 holding one strict RFC 8259
+ * value, nested at most MDN_JSON_MAX_DEPTH deep, with no member name twice
+ * in an object, no \u0000 or lone surrogate in a string and no integer
+ * outside gint64. json-glib recurses without a limit and is lenient (it
+ * wraps big integers, reads comments, hex and single quotes, keeps the last
+ * of two members of one name): every untrusted text goes through this
+ * first. */
+gboolean    mdn_json_check_text     (const char  *text,
+                                     gssize       len,
+                                     GError     **error);
+/* Whether every number in @object (recursively) is an integer: refuses a
+ * fraction or exponent, which has no canonical form. */
+gboolean    mdn_json_object_integers_only (JsonObject *object,
+                                           GError    **error);
+
 char       *mdn_json_canonical      (JsonNode    *node);
 char       *mdn_json_object_canonical (JsonObject *object);
 void        mdn_json_append_canonical_object (GString    *s,
@@ -14,6 +33,7 @@ void        mdn_json_append_canonical_string (GString    *s,
                                               const char *str);
 void        mdn_json_append_canonical_int    (GString    *s,
                                               gint64      value);
+/* @text, checked by mdn_json_check_text, as an object. */
 JsonObject *mdn_json_parse_object   (const char  *text,
                                      GError     **error);
 char       *mdn_json_object_to_string (JsonObject *object);

@@ -5,6 +5,7 @@
 #include <nettle/sha2.h>
 #include <string.h>
 
+#include "mdn-entry-check.h"
 #include "mdn-error.h"
 #include "mdn-id.h"
 #include "mdn-json.h"
@@ -26,7 +27,7 @@ static const MdnKindDef *const kind_tables[] = {
 
 /* Tables that are branch-local bookkeeping, not projections of entries. */
 static const char *const local_tables[] = {
-  "meta", "counters", "staff", "oplog", "entries", "movements",
+  "meta", "counters", "staff", "oplog", "lockouts", "entries", "movements",
 };
 
 const MdnKindDef *
@@ -311,6 +312,9 @@ mdn_entry_from_json (JsonObject *o,
   JsonNode *body;
   JsonArray *moves;
 
+  /* Integers only, anywhere in it: a fraction has no canonical form. */
+  if (!mdn_json_object_integers_only (o, error))
+    return NULL;
   if (!mdn_args_string (o, "id", TRUE, &id, error) ||
       !mdn_args_string (o, "branch", TRUE, &branch, error) ||
       !mdn_args_int (o, "seq", TRUE, &seq, error) ||
@@ -630,6 +634,23 @@ mdn_ledger_append (MdnStore *store,
   entry->at = g_strdup (ctx->now_iso);
   entry->business_date = g_strdup (ctx->business_date);
   entry->staff = g_strdup (ctx->staff);
+
+  /* What the server will check of it, checked here first: an entry the
+   * server would refuse would stop this branch's sync for good. */
+  {
+    g_autoptr(GError) check_error = NULL;
+
+    if (!mdn_entry_check (entry, &check_error))
+      {
+        if (g_error_matches (check_error, MDN_ERROR, MDN_ERROR_MONEY_OVERFLOW))
+          g_propagate_error (error, g_steal_pointer (&check_error));
+        else
+          g_set_error (error, MDN_ERROR, MDN_ERROR_INTERNAL,
+                       _("This operation made an entry that is not right, so nothing was written "
+                         "(please report it): %s %s"), entry->kind, check_error->message);
+        return FALSE;
+      }
+  }
   entry->hash = mdn_entry_compute_hash (entry);
 
   return mdn_ledger_apply (store->db, entry, error);
@@ -853,7 +874,12 @@ compare_table (sqlite3    *mem,
 }
 
 /* Replays every entry into an empty database with the same apply code and
- * compares every projection table with the live one. */
+ * compares every projection table with the live one. The replay goes in
+ * arrival order (rowid), a causal order like every real one; sums do not
+ * depend on it, and a member's card state is re-derived on each state entry
+ * from all of them in the one order every terminal knows (mdn-members.c,
+ * "Member state"), so the replay gives what any terminal holding these
+ * entries shows. */
 static gboolean
 verify_replay (MdnStore *store,
                Verify   *v,

@@ -2,6 +2,11 @@
  * that turns them into projections (balances, points, package uses, stock,
  * member state, master data).
  *
+ * Applying the same set of entries in any causal order gives the same
+ * projections: balances, points, package lots and stock are sums of
+ * movements, and a member's card state is re-derived from the member's
+ * state entries in one total order (see mdn-members.c, "Member state").
+ *
  * An entry's hash is SHA-256 over its canonical JSON (mdn_entry_to_json
  * without "hash"), which includes prev_hash and the movements, so editing,
  * removing or reordering any row is detected by mdn_ledger_verify().

@@ -9,6 +9,7 @@
 #include "mdn-id.h"
 #include "mdn-json.h"
 #include "mdn-ledger.h"
+#include "mdn-lockout.h"
 #include "mdn-members.h"
 #include "mdn-money.h"
 #include "mdn-selling.h"
@@ -256,12 +257,28 @@ check_not_lost (MdnOpCtx  *ctx,
   return TRUE;
 }
 
+/* The PIN rule, the same at a branch and at the server: a card with a PIN
+ * needs it; a locked card refuses even the right one (pin_locked); a wrong
+ * one is wrong_pin, or pin_locked when it is the MDN_LOCKOUT_MAX_FAILURES-th
+ * in a row, with *out_wrong set: the caller counts it (mdn_lockout_fail)
+ * where the count survives the failed operation. A right one starts the
+ * count again. */
 gboolean
-mdn_member_check_pin (MdnMember  *m,
-                      const char *pin,
-                      GError    **error)
+mdn_pin_verify (MdnDb      *db,
+                const char *member_id,
+                const char *pin_hash,
+                const char *pin,
+                gint64      now,
+                gboolean   *out_wrong,
+                GError    **error)
 {
-  if (m->pin_hash == NULL || *m->pin_hash == '\0')
+  MdnLockout lock;
+  gint64 left;
+
+  g_return_val_if_fail (db != NULL && member_id != NULL && out_wrong != NULL, FALSE);
+
+  *out_wrong = FALSE;
+  if (pin_hash == NULL || *pin_hash == '\0')
     return TRUE;
   if (pin == NULL || *pin == '\0')
     {
@@ -269,13 +286,86 @@ mdn_member_check_pin (MdnMember  *m,
                            _("This card has a PIN; ask the member to enter it"));
       return FALSE;
     }
-  if (!mdn_secret_verify (m->pin_hash, pin))
+  if (!mdn_lockout_get (db, "pin", member_id, now, &lock, error))
+    return FALSE;
+  if (lock.locked_until > now)
     {
-      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_WRONG_PIN,
-                           _("Wrong PIN; ask the member to enter it again"));
+      mdn_set_locked_error (error, MDN_ERROR_PIN_LOCKED, lock.locked_until, now);
       return FALSE;
     }
+  if (!mdn_secret_verify (pin_hash, pin))
+    {
+      *out_wrong = TRUE;
+      left = MDN_LOCKOUT_MAX_FAILURES - lock.failures - 1;
+      if (left <= 0)
+        mdn_set_locked_error (error, MDN_ERROR_PIN_LOCKED, now + MDN_LOCKOUT_SECONDS, now);
+      else
+        g_set_error (error, MDN_ERROR, MDN_ERROR_WRONG_PIN,
+                     g_dngettext (GETTEXT_PACKAGE,
+                                  "Wrong PIN; ask the member to enter it again (%d more wrong try locks "
+                                  "paying from this card for 15 minutes)",
+                                  "Wrong PIN; ask the member to enter it again (%d more wrong tries lock "
+                                  "paying from this card for 15 minutes)", (gulong) left),
+                     (int) left);
+      return FALSE;
+    }
+  if (lock.failures > 0 || lock.unreported > 0)
+    return mdn_lockout_clear (db, "pin", member_id, now, error);
   return TRUE;
+}
+
+/* The PIN of @m for an operation at this branch. At a linked branch a
+ * spend's probe only checks that a PIN was given and that the card is not
+ * locked: the server checks the PIN itself when it authorizes (it holds the
+ * chain-wide count), and a spend it authorized after checking the PIN
+ * (spend->pin_checked) is not checked again. Offline, unlinked, or for a
+ * withdrawal, the PIN is checked here; a wrong one is left in
+ * ctx->failed_pin for mdn_ops_run to count after the rollback. */
+gboolean
+mdn_member_check_pin (MdnOpCtx   *ctx,
+                      MdnMember  *m,
+                      const char *pin,
+                      GError    **error)
+{
+  MdnSpend *sp;
+  gint64 now;
+  gboolean wrong = FALSE;
+
+  g_return_val_if_fail (ctx != NULL && m != NULL, FALSE);
+
+  if (m->pin_hash == NULL || *m->pin_hash == '\0')
+    return TRUE;
+  sp = ctx->spend;
+  now = ctx->now ? g_date_time_to_unix (ctx->now) : mdn_lockout_now ();
+  if (sp && sp->mode == MDN_SPEND_PROBE)
+    {
+      MdnLockout lock;
+
+      if (pin == NULL || *pin == '\0')
+        {
+          g_set_error_literal (error, MDN_ERROR, MDN_ERROR_PIN_REQUIRED,
+                               _("This card has a PIN; ask the member to enter it"));
+          return FALSE;
+        }
+      if (!mdn_lockout_get (ctx->db, "pin", m->id, now, &lock, error))
+        return FALSE;
+      if (lock.locked_until > now)
+        {
+          mdn_set_locked_error (error, MDN_ERROR_PIN_LOCKED, lock.locked_until, now);
+          return FALSE;
+        }
+      return TRUE;
+    }
+  if (sp && sp->mode == MDN_SPEND_ONLINE && sp->pin_checked && g_strcmp0 (sp->member_id, m->id) == 0)
+    return TRUE;
+  if (mdn_pin_verify (ctx->db, m->id, m->pin_hash, pin, now, &wrong, error))
+    return TRUE;
+  if (wrong)
+    {
+      g_free (ctx->failed_pin);
+      ctx->failed_pin = g_strdup (m->id);
+    }
+  return FALSE;
 }
 
 MdnLevel *
@@ -338,10 +428,10 @@ valid_pin (const char *pin,
   for (const char *p = pin; *p; p++)
     if (!g_ascii_isdigit (*p))
       len = 0;
-  if (len < 4 || len > 6)
+  if (len != 4 && len != 6)
     {
       g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
-                           _("A PIN is 4 to 6 digits"));
+                           _("A PIN is 4 or 6 digits (6 is much harder to guess)"));
       return FALSE;
     }
   return TRUE;
@@ -518,7 +608,7 @@ op_withdraw (MdnOpCtx   *ctx,
     return FALSE;
   m = mdn_member_resolve_arg (ctx, args, error);
   if (m == NULL || !check_not_lost (ctx, m, error) || !mdn_selling_check_hold (ctx, m, error) ||
-      !mdn_member_check_pin (m, pin, error))
+      !mdn_member_check_pin (ctx, m, pin, error))
     return FALSE;
   if (amount > m->principal_fen)
     {
@@ -701,7 +791,390 @@ apply_issue (MdnDb    *db,
                       "ss", card_no, entry->member_id);
 }
 
+/* Member state: one order every terminal knows ------------------------------------ *
+ *
+ * Balances, points and package uses are sums of movements: any order of
+ * arrival gives the same figures. A member's card state is not a sum: the
+ * current card number, lost or active, expiry, level and PIN hash. It is a
+ * fold of the member's state entries (member.replace, .lose, .unlock,
+ * .extend, .upgrade, .set_pin) over their member.issue, taken in one total
+ * order that every terminal computes from the entries alone:
+ *
+ *   (rev, at, branch, seq)
+ *
+ * rev is a per-member Lamport counter in the entry body: one more than the
+ * highest rev of the member's state entries the writing branch knew, or,
+ * for a card operation the server authorized, the rev the server gave (one
+ * more than every state entry and live card authorization it knows). So
+ * operations made online one after the other are ordered as they happened
+ * whatever the branches' clocks say; only operations made concurrently
+ * (offline) fall back on time, branch and seq. Each state entry applied
+ * re-derives the member's state from all of them, so an entry arriving out
+ * of order (a branch back online after hours) ends in the same state as
+ * everywhere else. The rules of the fold:
+ *
+ *   replace  the new card is current and active; every other number of the
+ *            member is replaced. Replacing a card that was no longer the
+ *            current one (two replacements of one card) still makes the new
+ *            number current: the last replacement in the order wins.
+ *   lose     the member's current card is lost, also when the branch named
+ *            an older number it did not know had been replaced: a loss
+ *            report protects the balance, so it reaches the replacement too
+ *            (unlock it, or replace it again).
+ *   unlock   the current card is active.
+ *   extend, upgrade, set_pin   the field takes the entry's value.
+ *
+ * The conflicts (a replacement of a card already replaced, a loss report of
+ * a replaced number, an unlock of a card that was not lost at its place in
+ * the order) change nothing in these rules; mdn_member_card_conflicts()
+ * lists them for head office.
+ */
+
+typedef struct
+{
+  char   *id;
+  char   *branch;
+  gint64  seq;
+  char   *kind;
+  gint64  rev;
+  gint64  at_usec;
+  char   *at;
+  /* What the fold reads of the body: */
+  char   *card_no;
+  char   *old_card_no;
+  char   *expires_on;
+  char   *level;
+  char   *pin_hash;
+} StateEntry;
+
+static void
+state_entry_clear (gpointer data)
+{
+  StateEntry *e = data;
+
+  g_free (e->id);
+  g_free (e->branch);
+  g_free (e->kind);
+  g_free (e->at);
+  g_free (e->card_no);
+  g_free (e->old_card_no);
+  g_free (e->expires_on);
+  g_free (e->level);
+  g_free (e->pin_hash);
+}
+
+static gint64
+at_usec (const char *at)
+{
+  g_autoptr(GDateTime) dt = at ? g_date_time_new_from_iso8601 (at, NULL) : NULL;
+
+  if (dt == NULL)
+    return G_MININT64;
+  return g_date_time_to_unix (dt) * G_USEC_PER_SEC + g_date_time_get_microsecond (dt);
+}
+
+static int
+state_entry_compare (gconstpointer a,
+                     gconstpointer b)
+{
+  const StateEntry *x = a, *y = b;
+  int c;
+
+  if (g_str_equal (x->kind, "member.issue") != g_str_equal (y->kind, "member.issue"))
+    return g_str_equal (x->kind, "member.issue") ? -1 : 1;
+  if (x->rev != y->rev)
+    return x->rev < y->rev ? -1 : 1;
+  if (x->at_usec != y->at_usec)
+    return x->at_usec < y->at_usec ? -1 : 1;
+  if ((c = g_strcmp0 (x->at, y->at)) != 0)
+    return c;
+  if ((c = strcmp (x->branch, y->branch)) != 0)
+    return c;
+  return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+#define STATE_KINDS "'member.issue', 'member.replace', 'member.lose', 'member.unlock', " \
+                    "'member.extend', 'member.upgrade', 'member.set_pin'"
+
+/* The member's issue and state entries, in the fold's order. */
+static GArray *
+load_state_entries (MdnDb      *db,
+                    const char *member_id,
+                    GError    **error)
+{
+  g_autoptr(GArray) list = g_array_new (FALSE, TRUE, sizeof (StateEntry));
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_array_set_clear_func (list, state_entry_clear);
+  /* The body's fields through SQLite's JSON functions: the fold runs on
+     every state entry applied, and parsing each body whole would cost more
+     than the rest of the apply. */
+  stmt = mdn_db_query (db, error,
+                       "SELECT id, branch, seq, kind, at, json_extract (body, '$.rev'), "
+                       "json_extract (body, '$.card_no'), json_extract (body, '$.old_card_no'), "
+                       "json_extract (body, '$.expires_on'), json_extract (body, '$.level'), "
+                       "json_extract (body, '$.pin_hash') FROM entries "
+                       "WHERE member_id = ? AND kind IN (" STATE_KINDS ")", "s", member_id);
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = mdn_db_step (db, stmt, error)) == SQLITE_ROW)
+    {
+      StateEntry e = {
+        .id = g_strdup (mdn_db_col_text (stmt, 0)),
+        .branch = g_strdup (mdn_db_col_text (stmt, 1)),
+        .seq = sqlite3_column_int64 (stmt, 2),
+        .kind = g_strdup (mdn_db_col_text (stmt, 3)),
+        .at = g_strdup (mdn_db_col_text (stmt, 4)),
+        .rev = sqlite3_column_type (stmt, 5) == SQLITE_INTEGER ? sqlite3_column_int64 (stmt, 5) : 0,
+        .card_no = g_strdup (mdn_db_col_text (stmt, 6)),
+        .old_card_no = g_strdup (mdn_db_col_text (stmt, 7)),
+        .expires_on = g_strdup (mdn_db_col_text (stmt, 8)),
+        .level = g_strdup (mdn_db_col_text (stmt, 9)),
+        .pin_hash = g_strdup (mdn_db_col_text (stmt, 10)),
+      };
+
+      e.at_usec = at_usec (e.at);
+      g_array_append_val (list, e);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return NULL;
+  g_array_sort (list, state_entry_compare);
+  return g_steal_pointer (&list);
+}
+
+typedef struct
+{
+  char      *card_no;
+  gboolean   lost;
+  char      *expires_on;
+  char      *level;
+  char      *pin_hash;
+  GPtrArray *conflicts;   /* MdnCardConflict, or NULL: not wanted */
+} MemberState;
+
+static void
+member_state_clear (MemberState *st)
+{
+  g_clear_pointer (&st->card_no, g_free);
+  g_clear_pointer (&st->expires_on, g_free);
+  g_clear_pointer (&st->level, g_free);
+  g_clear_pointer (&st->pin_hash, g_free);
+  g_clear_pointer (&st->conflicts, g_ptr_array_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (MemberState, member_state_clear)
+
+void
+mdn_card_conflict_free (MdnCardConflict *c)
+{
+  if (c == NULL)
+    return;
+  g_free (c->entry_id);
+  g_free (c->branch);
+  g_free (c->kind);
+  g_free (c->reason);
+  g_free (c->card_no);
+  g_free (c->current_card_no);
+  g_free (c);
+}
+
+static void
+conflict (MemberState *st,
+          StateEntry  *e,
+          const char  *reason,
+          const char  *card_no)
+{
+  MdnCardConflict *c;
+
+  if (st->conflicts == NULL)
+    return;
+  c = g_new0 (MdnCardConflict, 1);
+  c->entry_id = g_strdup (e->id);
+  c->branch = g_strdup (e->branch);
+  c->seq = e->seq;
+  c->kind = g_strdup (e->kind);
+  c->reason = g_strdup (reason);
+  c->card_no = g_strdup (card_no);
+  c->current_card_no = g_strdup (st->card_no);
+  g_ptr_array_add (st->conflicts, c);
+}
+
+static void
+set_str (char      **field,
+         const char *value)
+{
+  g_free (*field);
+  *field = g_strdup (value);
+}
+
+/* Folds @entries (issue first) into @st. FALSE when there is no issue. */
+static gboolean
+fold_state (GArray      *entries,
+            MemberState *st)
+{
+  for (guint i = 0; i < entries->len; i++)
+    {
+      StateEntry *e = &g_array_index (entries, StateEntry, i);
+
+      if (i == 0)
+        {
+          if (!g_str_equal (e->kind, "member.issue") || e->card_no == NULL)
+            return FALSE;
+          set_str (&st->card_no, e->card_no);
+          set_str (&st->expires_on, e->expires_on);
+          set_str (&st->level, e->level);
+          set_str (&st->pin_hash, e->pin_hash);
+          st->lost = FALSE;
+        }
+      else if (g_str_equal (e->kind, "member.replace"))
+        {
+          if (g_strcmp0 (e->old_card_no, st->card_no) != 0)
+            conflict (st, e, "replaced_twice", e->old_card_no);
+          set_str (&st->card_no, e->card_no);
+          st->lost = FALSE;
+        }
+      else if (g_str_equal (e->kind, "member.lose"))
+        {
+          if (e->card_no && g_strcmp0 (e->card_no, st->card_no) != 0)
+            conflict (st, e, "lost_after_replace", e->card_no);
+          st->lost = TRUE;
+        }
+      else if (g_str_equal (e->kind, "member.unlock"))
+        {
+          if (!st->lost)
+            conflict (st, e, "unlock_not_lost", e->card_no);
+          st->lost = FALSE;
+        }
+      else if (g_str_equal (e->kind, "member.extend"))
+        set_str (&st->expires_on, e->expires_on);
+      else if (g_str_equal (e->kind, "member.upgrade") && e->level)
+        set_str (&st->level, e->level);
+      else if (g_str_equal (e->kind, "member.set_pin"))
+        set_str (&st->pin_hash, e->pin_hash);
+    }
+  return entries->len > 0;
+}
+
+/* Apply: the member of @entry (just stored) gets the state of the fold. */
+static gboolean
+rederive_member (MdnDb    *db,
+                 MdnEntry *entry,
+                 GError  **error)
+{
+  g_auto(MemberState) st = { 0 };
+  g_autoptr(GArray) entries = NULL;
+
+  if (entry->member_id == NULL)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                   _("The entry is malformed: %s"), entry->kind);
+      return FALSE;
+    }
+  entries = load_state_entries (db, entry->member_id, error);
+  if (entries == NULL)
+    return FALSE;
+  if (!fold_state (entries, &st))
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_UNKNOWN_CARD,
+                   _("Entry %s changes member %s, who is not known here"), entry->id, entry->member_id);
+      return FALSE;
+    }
+  if (!mdn_db_exec (db, error,
+                    "UPDATE members SET card_no = ?, status = ?, expires_on = ?, level = ?, pin_hash = ? "
+                    "WHERE id = ?", "ssssss", st.card_no, st.lost ? "lost" : "active", st.expires_on,
+                    st.level, st.pin_hash, entry->member_id))
+    return FALSE;
+  if (sqlite3_changes (mdn_db_handle (db)) != 1)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_UNKNOWN_CARD,
+                   _("Entry %s changes member %s, who is not known here"), entry->id, entry->member_id);
+      return FALSE;
+    }
+  return mdn_db_exec (db, error,
+                      "UPDATE cards SET status = CASE WHEN card_no = ?1 THEN 'current' ELSE 'replaced' END "
+                      "WHERE member_id = ?2 AND status IS NOT (CASE WHEN card_no = ?1 THEN 'current' "
+                      "ELSE 'replaced' END)", "ss", st.card_no, entry->member_id);
+}
+
+/* The highest rev of @member_id's state entries here (0: none has one),
+ * or -1 with @error set. */
+gint64
+mdn_member_state_rev (MdnDb      *db,
+                      const char *member_id,
+                      GError    **error)
+{
+  sqlite3_stmt *stmt;
+  gint64 rev;
+
+  g_return_val_if_fail (db != NULL && member_id != NULL, -1);
+
+  stmt = mdn_db_query (db, error,
+                       "SELECT COALESCE (MAX (json_extract (body, '$.rev')), 0) FROM entries "
+                       "WHERE member_id = ? AND kind IN (" STATE_KINDS ")", "s", member_id);
+  if (stmt == NULL || mdn_db_step (db, stmt, error) != SQLITE_ROW)
+    return -1;
+  rev = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return rev;
+}
+
+/* The card-state entries of @member_id the fold found at odds with the
+ * state at their place in the order (see above), in that order. */
+GPtrArray *
+mdn_member_card_conflicts (MdnDb      *db,
+                           const char *member_id,
+                           GError    **error)
+{
+  g_auto(MemberState) st = { 0 };
+  g_autoptr(GArray) entries = NULL;
+
+  g_return_val_if_fail (db != NULL && member_id != NULL, NULL);
+
+  entries = load_state_entries (db, member_id, error);
+  if (entries == NULL)
+    return NULL;
+  st.conflicts = g_ptr_array_new_with_free_func ((GDestroyNotify) mdn_card_conflict_free);
+  fold_state (entries, &st);
+  return g_steal_pointer (&st.conflicts);
+}
+
 /* Card state ------------------------------------------------------------------ */
+
+/* Lose, unlock and replace change what every branch accepts: at a linked
+ * branch the server authorizes them against the chain-wide card state
+ * first, like a spend (mdn_selling_chain_check), and gives their rev. */
+static gboolean
+is_card_op (const char *kind)
+{
+  return g_str_equal (kind, "member.lose") || g_str_equal (kind, "member.unlock") ||
+         g_str_equal (kind, "member.replace");
+}
+
+/* Gives @entry (a state entry of @m) its rev and, for a card operation,
+ * the server's authorization. */
+static gboolean
+prepare_state_entry (MdnOpCtx  *ctx,
+                     MdnMember *m,
+                     MdnEntry  *entry,
+                     GError   **error)
+{
+  gint64 rev = mdn_member_state_rev (ctx->db, m->id, error);
+
+  if (rev < 0)
+    return FALSE;
+  json_object_set_int_member (entry->body, "rev", rev + 1);
+  if (is_card_op (entry->kind))
+    {
+      g_autoptr(JsonObject) detail = json_object_new ();
+
+      json_object_set_string_member (detail, "card_no", m->card_no);
+      if (!mdn_selling_chain_check (ctx, m->id, "card", entry->kind, rev + 1, detail, entry->body, error))
+        return FALSE;
+    }
+  return TRUE;
+}
 
 static gboolean
 append_state (MdnOpCtx   *ctx,
@@ -717,7 +1190,8 @@ append_state (MdnOpCtx   *ctx,
   json_object_set_string_member (entry->body, "card_no", m->card_no);
   if (field)
     mdn_json_set_opt_string (entry->body, field, value);
-  if (!mdn_ops_append_entry (ctx, entry, result, error))
+  if (!prepare_state_entry (ctx, m, entry, error) ||
+      !mdn_ops_append_entry (ctx, entry, result, error))
     return FALSE;
   json_object_set_string_member (result, "card_no", m->card_no);
   return TRUE;
@@ -740,7 +1214,8 @@ op_replace (MdnOpCtx   *ctx,
   entry = mdn_entry_new ("member.replace", m->id);
   json_object_set_string_member (entry->body, "old_card_no", m->card_no);
   json_object_set_string_member (entry->body, "card_no", card_no);
-  if (!mdn_ops_append_entry (ctx, entry, result, error))
+  if (!prepare_state_entry (ctx, m, entry, error) ||
+      !mdn_ops_append_entry (ctx, entry, result, error))
     return FALSE;
 
   qr = mdn_qr_payload (ctx->store, card_no);
@@ -764,11 +1239,11 @@ apply_replace (MdnDb    *db,
                            _("The entry is malformed: member.replace"));
       return FALSE;
     }
-  return mdn_db_exec (db, error, "UPDATE cards SET status = 'replaced' WHERE card_no = ?", "s", old_no) &&
-         mdn_db_exec (db, error, "INSERT INTO cards (card_no, member_id, status) VALUES (?, ?, 'current')",
+  /* The new number is the member's for good; which one is current is the
+     fold's decision (rederive_member). */
+  return mdn_db_exec (db, error, "INSERT INTO cards (card_no, member_id, status) VALUES (?, ?, 'replaced')",
                       "ss", new_no, entry->member_id) &&
-         mdn_db_exec (db, error, "UPDATE members SET card_no = ?, status = 'active' WHERE id = ?",
-                      "ss", new_no, entry->member_id);
+         rederive_member (db, entry, error);
 }
 
 static gboolean
@@ -890,7 +1365,7 @@ op_set_pin (MdnOpCtx   *ctx,
   m = mdn_member_resolve_arg (ctx, args, error);
   if (m == NULL || !check_not_lost (ctx, m, error))
     return FALSE;
-  if (m->pin_hash && ctx->role < MDN_ROLE_MANAGER && !mdn_member_check_pin (m, old_pin, error))
+  if (m->pin_hash && ctx->role < MDN_ROLE_MANAGER && !mdn_member_check_pin (ctx, m, old_pin, error))
     return FALSE;
   if (*pin != '\0')
     {
@@ -904,88 +1379,36 @@ op_set_pin (MdnOpCtx   *ctx,
 }
 
 static gboolean
-apply_field (MdnDb      *db,
-             MdnEntry   *entry,
-             const char *sql,
-             const char *value,
-             GError    **error)
-{
-  if (entry->member_id == NULL)
-    {
-      g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
-                   _("The entry is malformed: %s"), entry->kind);
-      return FALSE;
-    }
-  if (!mdn_db_exec (db, error, sql, "ss", value, entry->member_id))
-    return FALSE;
-  if (sqlite3_changes (mdn_db_handle (db)) != 1)
-    {
-      g_set_error (error, MDN_ERROR, MDN_ERROR_UNKNOWN_CARD,
-                   _("Entry %s changes member %s, who is not known here"), entry->id, entry->member_id);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static gboolean
 apply_extend (MdnDb *db, MdnEntry *entry, GError **error)
 {
-  return apply_field (db, entry, "UPDATE members SET expires_on = ? WHERE id = ?",
-                      mdn_body_string (entry->body, "expires_on"), error);
+  if (mdn_body_string (entry->body, "expires_on") == NULL)
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                           _("The entry is malformed: member.extend"));
+      return FALSE;
+    }
+  return rederive_member (db, entry, error);
 }
 
 static gboolean
-apply_lose (MdnDb *db, MdnEntry *entry, GError **error)
+apply_state (MdnDb *db, MdnEntry *entry, GError **error)
 {
-  return apply_field (db, entry, "UPDATE members SET status = ? WHERE id = ?", "lost", error);
-}
-
-static gboolean
-apply_unlock (MdnDb *db, MdnEntry *entry, GError **error)
-{
-  return apply_field (db, entry, "UPDATE members SET status = ? WHERE id = ?", "active", error);
+  return rederive_member (db, entry, error);
 }
 
 static gboolean
 apply_upgrade (MdnDb *db, MdnEntry *entry, GError **error)
 {
-  const char *level = mdn_body_string (entry->body, "level");
-
-  if (level == NULL)
+  if (mdn_body_string (entry->body, "level") == NULL)
     {
       g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
                            _("The entry is malformed: member.upgrade"));
       return FALSE;
     }
-  return apply_field (db, entry, "UPDATE members SET level = ? WHERE id = ?", level, error);
-}
-
-static gboolean
-apply_set_pin (MdnDb *db, MdnEntry *entry, GError **error)
-{
-  return apply_field (db, entry, "UPDATE members SET pin_hash = ? WHERE id = ?",
-                      mdn_body_string (entry->body, "pin_hash"), error);
+  return rederive_member (db, entry, error);
 }
 
 /* Reading ----------------------------------------------------------------- */
-
-static gboolean
-add_packages (MdnOpCtx   *ctx,
-              MdnMember  *m,
-              JsonObject *result,
-              GError    **error)
-{
-  static const MdnListColumn columns[] = {
-    { "sku", 's' }, { "remaining", 'i' }, { "expires_on", 's' }, { NULL }
-  };
-  sqlite3_stmt *stmt = mdn_db_query (ctx->db, error,
-                                     "SELECT item, SUM (remaining), MIN (expires_on) FROM member_packages "
-                                     "WHERE member_id = ? AND remaining > 0 "
-                                     "AND (expires_on IS NULL OR expires_on >= ?) GROUP BY item ORDER BY item",
-                                     "ss", m->id, ctx->business_date);
-
-  return stmt != NULL && mdn_ops_list_rows (ctx, stmt, columns, result, "packages", error);
-}
 
 static void
 member_summary (MdnOpCtx   *ctx,
@@ -1037,14 +1460,22 @@ op_show (MdnOpCtx   *ctx,
      must bring at least to clear it, as far as this branch has merged. */
   if (mdn_sync_member_on_hold (ctx->store, m->id))
     {
+      JsonArray *uses = mdn_package_overdrawn (ctx->db, m->id, error);
+
+      if (uses == NULL)
+        return FALSE;
+      /* What lifts it: a deposit of hold_fen, hold_points earned back, a
+         package of each service in hold_uses; or head office's write-off. */
       json_object_set_boolean_member (result, "on_hold", TRUE);
       json_object_set_int_member (result, "hold_fen", MAX (-balance_of (m), 0));
+      json_object_set_int_member (result, "hold_points", MAX (-m->points, 0));
+      json_object_set_array_member (result, "hold_uses", uses);
     }
   else
     json_object_set_boolean_member (result, "on_hold", FALSE);
   json_object_set_string_member (result, "issued_at", m->issued_at);
   json_object_set_string_member (result, "issued_branch", m->issued_branch);
-  return add_packages (ctx, m, result, error);
+  return mdn_package_summary (ctx, m->id, result, error);
 }
 
 static gboolean
@@ -1199,10 +1630,10 @@ const MdnOpDef mdn_member_ops[] = {
   { "member.deposit",   MDN_ROLE_CASHIER, MDN_OP_WRITE, op_deposit },
   { "deposit.preview",  MDN_ROLE_CASHIER, MDN_OP_READ,  op_deposit_preview },
   { "member.withdraw",  MDN_ROLE_MANAGER, MDN_OP_WRITE, op_withdraw },
-  { "member.replace",   MDN_ROLE_CASHIER, MDN_OP_WRITE, op_replace },
+  { "member.replace",   MDN_ROLE_CASHIER, MDN_OP_WRITE | MDN_OP_SPEND | MDN_OP_CHAIN, op_replace },
   { "member.extend",    MDN_ROLE_MANAGER, MDN_OP_WRITE, op_extend },
-  { "member.lose",      MDN_ROLE_CASHIER, MDN_OP_WRITE, op_lose },
-  { "member.unlock",    MDN_ROLE_MANAGER, MDN_OP_WRITE, op_unlock },
+  { "member.lose",      MDN_ROLE_CASHIER, MDN_OP_WRITE | MDN_OP_SPEND | MDN_OP_CHAIN, op_lose },
+  { "member.unlock",    MDN_ROLE_MANAGER, MDN_OP_WRITE | MDN_OP_SPEND | MDN_OP_CHAIN, op_unlock },
   { "member.upgrade",   MDN_ROLE_MANAGER, MDN_OP_WRITE, op_upgrade },
   { "member.set_pin",   MDN_ROLE_CASHIER, MDN_OP_WRITE, op_set_pin },
   { NULL }
@@ -1214,9 +1645,9 @@ const MdnKindDef mdn_member_kinds[] = {
   { "member.withdraw", NULL },
   { "member.replace",  apply_replace },
   { "member.extend",   apply_extend },
-  { "member.lose",     apply_lose },
-  { "member.unlock",   apply_unlock },
+  { "member.lose",     apply_state },
+  { "member.unlock",   apply_state },
   { "member.upgrade",  apply_upgrade },
-  { "member.set_pin",  apply_set_pin },
+  { "member.set_pin",  apply_state },
   { NULL }
 };

@@ -56,14 +56,42 @@ const char *mdn_member_status      (MdnOpCtx    *ctx,
 gboolean    mdn_member_check_usable (MdnOpCtx   *ctx,
                                     MdnMember   *member,
                                     GError     **error);
-gboolean    mdn_member_check_pin   (MdnMember   *member,
+gboolean    mdn_member_check_pin   (MdnOpCtx    *ctx,
+                                    MdnMember   *member,
                                     const char  *pin,
+                                    GError     **error);
+gboolean    mdn_pin_verify         (MdnDb       *db,
+                                    const char  *member_id,
+                                    const char  *pin_hash,
+                                    const char  *pin,
+                                    gint64       now,
+                                    gboolean    *out_wrong,
                                     GError     **error);
 MdnLevel   *mdn_level_load         (MdnDb       *db,
                                     const char  *code,
                                     GError     **error);
 gboolean    mdn_tender_valid       (const char  *tender,
                                     gboolean     allow_balance,
+                                    GError     **error);
+
+/* Card state across branches (see mdn-members.c, "Member state"). */
+typedef struct
+{
+  char  *entry_id;
+  char  *branch;
+  gint64 seq;
+  char  *kind;              /* member.replace | member.lose | member.unlock */
+  char  *reason;            /* replaced_twice | lost_after_replace | unlock_not_lost */
+  char  *card_no;           /* the number the entry named */
+  char  *current_card_no;   /* the member's current card at that point of the order */
+} MdnCardConflict;
+
+void        mdn_card_conflict_free (MdnCardConflict *conflict);
+gint64      mdn_member_state_rev   (MdnDb       *db,
+                                    const char  *member_id,
+                                    GError     **error);
+GPtrArray  *mdn_member_card_conflicts (MdnDb    *db,
+                                    const char  *member_id,
                                     GError     **error);
 
 /* QR member card payloads: MDN1.<card_no>.<base64url HMAC-SHA256>. */
@@ -79,5 +107,6 @@ gboolean    mdn_qr_write_png       (const char  *payload,
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MdnMember, mdn_member_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MdnLevel, mdn_level_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MdnCardConflict, mdn_card_conflict_free)
 
 G_END_DECLS

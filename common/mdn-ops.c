@@ -7,6 +7,7 @@
 #include "mdn-clock.h"
 #include "mdn-error.h"
 #include "mdn-json.h"
+#include "mdn-lockout.h"
 #include "mdn-ops.h"
 #include "mdn-staff.h"
 #include "mdn-sync.h"
@@ -148,6 +149,7 @@ mdn_op_ctx_free (MdnOpCtx *ctx)
   if (ctx == NULL)
     return;
   ctx_clear_time (ctx);
+  g_free (ctx->failed_pin);
   g_free (ctx->staff);
   g_free (ctx);
 }
@@ -202,6 +204,21 @@ oplog (MdnOpCtx   *ctx,
   mdn_db_exec (ctx->db, NULL,
                "INSERT INTO oplog (at, staff, op, ok, detail) VALUES (?, ?, ?, ?, ?)",
                "sssis", at, ctx->staff, op, (gint64) ok, detail);
+}
+
+/* A wrong PIN is counted although the operation it was given for is rolled
+ * back; at a linked branch the server is told at the next sync. Inside the
+ * write transaction that logs the refusal. */
+static void
+count_failed_pin (MdnOpCtx *ctx)
+{
+  g_autofree char *member = g_steal_pointer (&ctx->failed_pin);
+  g_autoptr(GError) error = NULL;
+
+  if (member != NULL &&
+      !mdn_lockout_fail (ctx->db, "pin", member, mdn_lockout_now (), 1, mdn_sync_is_linked (ctx->store),
+                         NULL, &error))
+    g_warning ("a wrong PIN was not counted: %s", error->message);
 }
 
 /* Checks the acting staff member may run @name, then runs it in one
@@ -268,6 +285,7 @@ mdn_ops_run (MdnOpCtx   *ctx,
       mdn_spend_finish (ctx, NULL);
       return NULL;
     }
+  g_clear_pointer (&ctx->failed_pin, g_free);
   result = mdn_ops_call_in_transaction (ctx, def, args, &local_error);
   if (result == NULL)
     {
@@ -276,11 +294,13 @@ mdn_ops_run (MdnOpCtx   *ctx,
       if ((def->flags & MDN_OP_WRITE) && mdn_db_begin (ctx->db, TRUE, NULL))
         {
           oplog (ctx, name, FALSE, mdn_error_name (local_error));
+          count_failed_pin (ctx);
           mdn_db_commit (ctx->db, NULL);
         }
       g_propagate_error (error, g_steal_pointer (&local_error));
       return NULL;
     }
+  g_clear_pointer (&ctx->failed_pin, g_free);
   if (def->flags & MDN_OP_WRITE)
     oplog (ctx, name, TRUE, NULL);
   if (!mdn_db_commit (ctx->db, error))

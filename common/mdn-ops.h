@@ -24,6 +24,9 @@ typedef enum {
   MDN_OP_SPEND = 1 << 2,    /* may spend stored value (balance, package uses,
                                points): authorized by the server first at a
                                linked branch, see mdn_spend_prepare() */
+  MDN_OP_CHAIN = 1 << 3,    /* with MDN_OP_SPEND: a return or a card operation,
+                               authorized against the chain-wide state after
+                               the branch pulled (mdn_selling_chain_check) */
 } MdnOpFlags;
 
 typedef struct _MdnSpend MdnSpend;
@@ -41,6 +44,9 @@ struct _MdnOpCtx
   /* Set by mdn_ops_run around an MDN_OP_SPEND operation at a branch linked
    * to a server: the authorization, or the offline mode (mdn-sync.h). */
   MdnSpend   *spend;
+  /* Set by mdn_member_check_pin on a wrong PIN: the member id, counted by
+   * mdn_ops_run after the operation's rollback (mdn-lockout.h). */
+  char       *failed_pin;
 };
 
 typedef gboolean (*MdnOpFunc) (MdnOpCtx   *ctx,

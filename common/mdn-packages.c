@@ -2,7 +2,19 @@
  * service are bought by a sale with a package line (mdn-sales.c), one lot
  * per sale line: lot "<receipt_no>/<line>", expiring on the sale's business
  * date plus the package's days. Using them takes from the lot that expires
- * first (lots without expiry last), skipping expired ones. */
+ * first (lots without expiry last), skipping expired ones.
+ *
+ * A lot is the sum of its movements and can go below zero: two branches
+ * took from it at once, each authorized against the service's uses across
+ * every lot, or a package was returned after some of its uses were used
+ * elsewhere. Uses are judged per service, net across lots:
+ *
+ *   available (what can be used today)  = the uses left in lots not
+ *       expired, less what lots below zero owe
+ *   overdrawn (an exception, a hold)   = the sum over every lot of the
+ *       service is below zero
+ *
+ * so a lot at -2 beside a lot with 5 leaves 3 to use and no exception. */
 #define G_LOG_DOMAIN "mdn-packages"
 
 #include <glib/gi18n-lib.h>
@@ -69,6 +81,116 @@ usable_lots (MdnOpCtx   *ctx,
   return g_steal_pointer (&lots);
 }
 
+/* The net rule above, as SQL over member_packages; ?3 is the date. */
+#define AVAILABLE_SUM \
+  "SUM (CASE WHEN remaining < 0 THEN remaining WHEN expires_on IS NULL OR expires_on >= ?3 " \
+  "THEN remaining ELSE 0 END)"
+
+gboolean
+mdn_package_available (MdnDb      *db,
+                       const char *member_id,
+                       const char *item,
+                       const char *date,
+                       gint64     *out,
+                       GError    **error)
+{
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (db != NULL && member_id != NULL && item != NULL && date != NULL, FALSE);
+
+  stmt = mdn_db_query (db, error,
+                       "SELECT COALESCE (" AVAILABLE_SUM ", 0) FROM member_packages "
+                       "WHERE member_id = ?1 AND item = ?2", "sss", member_id, item, date);
+  if (stmt == NULL || mdn_db_step (db, stmt, error) != SQLITE_ROW)
+    return FALSE;
+  *out = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
+/* The uses of @item left net across all of @member_id's lots, expired or
+ * not: below zero is an overdraft. */
+gboolean
+mdn_package_net (MdnDb      *db,
+                 const char *member_id,
+                 const char *item,
+                 gint64     *out,
+                 GError    **error)
+{
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (db != NULL && member_id != NULL && item != NULL, FALSE);
+
+  stmt = mdn_db_query (db, error,
+                       "SELECT COALESCE (SUM (remaining), 0) FROM member_packages WHERE member_id = ? AND item = ?",
+                       "ss", member_id, item);
+  if (stmt == NULL || mdn_db_step (db, stmt, error) != SQLITE_ROW)
+    return FALSE;
+  *out = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
+/* The services @member_id has used more of than bought, across all lots:
+ * {sku, owed} objects, by sku. */
+JsonArray *
+mdn_package_overdrawn (MdnDb      *db,
+                       const char *member_id,
+                       GError    **error)
+{
+  g_autoptr(JsonArray) list = json_array_new ();
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (db != NULL && member_id != NULL, NULL);
+
+  stmt = mdn_db_query (db, error,
+                       "SELECT item, -SUM (remaining) FROM member_packages WHERE member_id = ? "
+                       "GROUP BY item HAVING SUM (remaining) < 0 ORDER BY item", "s", member_id);
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = mdn_db_step (db, stmt, error)) == SQLITE_ROW)
+    {
+      JsonObject *o = json_object_new ();
+
+      json_object_set_string_member (o, "sku", mdn_db_col_text (stmt, 0));
+      json_object_set_int_member (o, "owed", sqlite3_column_int64 (stmt, 1));
+      json_array_add_object_element (list, o);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return NULL;
+  return g_steal_pointer (&list);
+}
+
+/* member.show's "packages": per service what can be used today, the first
+ * expiry among usable lots, and the uses taken beyond their own lot
+ * ("overdrawn_uses", 0 unless a lot is below zero): covered by the other
+ * lots, or owed, with the card on hold, when "remaining" is below zero. */
+gboolean
+mdn_package_summary (MdnOpCtx   *ctx,
+                     const char *member_id,
+                     JsonObject *result,
+                     GError    **error)
+{
+  static const MdnListColumn columns[] = {
+    { "sku", 's' }, { "remaining", 'i' }, { "expires_on", 's' }, { "overdrawn_uses", 'i' }, { NULL }
+  };
+  sqlite3_stmt *stmt;
+
+  g_return_val_if_fail (ctx != NULL && member_id != NULL && result != NULL, FALSE);
+
+  /* ?2 is not used: AVAILABLE_SUM takes the date as ?3. */
+  stmt = mdn_db_query (ctx->db, error,
+                       "SELECT item, " AVAILABLE_SUM " AS available, "
+                       "MIN (CASE WHEN remaining > 0 AND (expires_on IS NULL OR expires_on >= ?3) "
+                       "THEN expires_on END), -SUM (CASE WHEN remaining < 0 THEN remaining ELSE 0 END) AS owed "
+                       "FROM member_packages WHERE member_id = ?1 "
+                       "GROUP BY item HAVING available != 0 OR owed > 0 ORDER BY item",
+                       "sss", member_id, "", ctx->business_date);
+  return stmt != NULL && mdn_ops_list_rows (ctx, stmt, columns, result, "packages", error);
+}
+
 static gboolean
 op_package_consume (MdnOpCtx   *ctx,
                     JsonObject *args,
@@ -111,11 +233,9 @@ op_package_consume (MdnOpCtx   *ctx,
     item = g_strdup (product ? product->sku : sku);
 
   lots = usable_lots (ctx, m->id, item, error);
-  if (lots == NULL)
+  if (lots == NULL || !mdn_package_available (ctx->db, m->id, item, ctx->business_date, &available, error))
     return FALSE;
-  for (guint i = 0; i < lots->len; i++)
-    available += g_array_index (lots, Lot, i).remaining;
-  if (product == NULL && available == 0)
+  if (product == NULL && available <= 0 && lots->len == 0)
     {
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
@@ -124,7 +244,7 @@ op_package_consume (MdnOpCtx   *ctx,
     {
       g_set_error (error, MDN_ERROR, MDN_ERROR_INSUFFICIENT_PACKAGE,
                    _("Card %s has %" PRId64 " uses of %s left, not %" PRId64),
-                   m->card_no, available, item, count);
+                   m->card_no, MAX (available, 0), item, count);
       return FALSE;
     }
 
@@ -160,7 +280,9 @@ op_package_consume (MdnOpCtx   *ctx,
   return TRUE;
 }
 
-/* Every lot of a member with uses left, expired ones marked. */
+/* Every lot of a member with uses left, expired ones marked, and every lot
+ * below zero, marked "overdrawn" (the other lots of the service cover it,
+ * or the card is on hold). */
 static gboolean
 op_package_list (MdnOpCtx   *ctx,
                  JsonObject *args,
@@ -169,7 +291,7 @@ op_package_list (MdnOpCtx   *ctx,
 {
   static const MdnListColumn columns[] = {
     { "sku", 's' }, { "name", 's' }, { "lot", 's' }, { "expires_on", 's' }, { "remaining", 'i' },
-    { "expired", 'b' }, { NULL }
+    { "expired", 'b' }, { "overdrawn", 'b' }, { NULL }
   };
   g_autoptr(MdnMember) m = NULL;
   const char *card = NULL;
@@ -183,9 +305,9 @@ op_package_list (MdnOpCtx   *ctx,
   json_object_set_string_member (result, "card_no", m->card_no);
   stmt = mdn_db_query (ctx->db, error,
                        "SELECT mp.item, p.name, mp.lot, mp.expires_on, mp.remaining, "
-                       "mp.expires_on IS NOT NULL AND mp.expires_on < ? "
+                       "mp.expires_on IS NOT NULL AND mp.expires_on < ?, mp.remaining < 0 "
                        "FROM member_packages mp LEFT JOIN products p ON p.sku = mp.item "
-                       "WHERE mp.member_id = ? AND mp.remaining > 0 "
+                       "WHERE mp.member_id = ? AND mp.remaining != 0 "
                        "ORDER BY mp.item, mp.expires_on IS NULL, mp.expires_on, mp.lot",
                        "ss", ctx->business_date, m->id);
   return stmt != NULL && mdn_ops_list_rows (ctx, stmt, columns, result, "lots", error);

@@ -232,7 +232,7 @@ find_sale_id (MdnOpCtx   *ctx,
 }
 
 static gboolean
-load_sale_state (MdnOpCtx   *ctx,
+load_sale_state (MdnDb      *db,
                  const char *sale_id,
                  SaleState  *st,
                  GError    **error)
@@ -244,7 +244,7 @@ load_sale_state (MdnOpCtx   *ctx,
   st->qty_back = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   st->tender_back = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   st->returns = g_ptr_array_new_with_free_func ((GDestroyNotify) mdn_entry_free);
-  st->sale = mdn_entry_load (ctx->db, sale_id, error);
+  st->sale = mdn_entry_load (db, sale_id, error);
   if (st->sale == NULL)
     return FALSE;
   if (!is_sale_kind (st->sale->kind))
@@ -256,11 +256,11 @@ load_sale_state (MdnOpCtx   *ctx,
   st->total_fen = mdn_body_int (st->sale->body, "total_fen", 0);
   st->points_earned = mdn_body_int (st->sale->body, "points_earned", 0);
 
-  stmt = mdn_db_query (ctx->db, error,
+  stmt = mdn_db_query (db, error,
                        "SELECT entry_id FROM sale_returns WHERE sale_entry = ? ORDER BY entry_id", "s", sale_id);
   if (stmt == NULL)
     return FALSE;
-  while ((rc = mdn_db_step (ctx->db, stmt, error)) == SQLITE_ROW)
+  while ((rc = mdn_db_step (db, stmt, error)) == SQLITE_ROW)
     g_ptr_array_add (ids, g_strdup (mdn_db_col_text (stmt, 0)));
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
@@ -268,7 +268,7 @@ load_sale_state (MdnOpCtx   *ctx,
 
   for (guint i = 0; i < ids->len; i++)
     {
-      MdnEntry *ret = mdn_entry_load (ctx->db, g_ptr_array_index (ids, i), error);
+      MdnEntry *ret = mdn_entry_load (db, g_ptr_array_index (ids, i), error);
       JsonArray *lines, *tenders;
 
       if (ret == NULL)
@@ -300,7 +300,7 @@ load_sale_state (MdnOpCtx   *ctx,
 
 /* Uses still in the lot a package line bought. */
 static gboolean
-lot_remaining (MdnOpCtx   *ctx,
+lot_remaining (MdnDb      *db,
                const char *member_id,
                JsonObject *line,
                gint64     *out,
@@ -310,10 +310,10 @@ lot_remaining (MdnOpCtx   *ctx,
   int rc;
 
   *out = 0;
-  stmt = mdn_db_query (ctx->db, error,
+  stmt = mdn_db_query (db, error,
                        "SELECT remaining FROM member_packages WHERE member_id = ? AND item = ? AND lot = ?",
                        "sss", member_id, mdn_body_string (line, "package_sku"), mdn_body_string (line, "lot"));
-  if (stmt == NULL || (rc = mdn_db_step (ctx->db, stmt, error)) < 0)
+  if (stmt == NULL || (rc = mdn_db_step (db, stmt, error)) < 0)
     return FALSE;
   if (rc == SQLITE_ROW)
     *out = sqlite3_column_int64 (stmt, 0);
@@ -336,11 +336,142 @@ line_returnable (MdnOpCtx   *ctx,
     {
       gint64 remaining, per = mdn_body_int (line, "package_count", 1);
 
-      if (!lot_remaining (ctx, st->sale->member_id, line, &remaining, error))
+      if (!lot_remaining (ctx->db, st->sale->member_id, line, &remaining, error))
         return FALSE;
       left = MIN (left, remaining / MAX (per, 1));
     }
   *out = MAX (left, 0);
+  return TRUE;
+}
+
+static JsonObject *find_line (SaleState *st, const char *sku);
+static gboolean return_exceeds (GError **error, const char *format, ...) G_GNUC_PRINTF (2, 3);
+
+/* Chain-wide returns --------------------------------------------------------------------- */
+
+static gint64
+qty_in (JsonArray  *lines,
+        const char *sku)
+{
+  gint64 sum = 0;
+
+  for (guint i = 0; lines && i < json_array_get_length (lines); i++)
+    {
+      JsonObject *o = json_array_get_object_element (lines, i);
+
+      if (o && g_strcmp0 (mdn_body_string (o, "sku"), sku) == 0)
+        sum += mdn_body_int (o, "qty", 0);
+    }
+  return sum;
+}
+
+/* Whether a return of @refund_fen (and, for a sale by lines, of @lines:
+ * [{sku, qty}]) still fits what is returnable of @sale_id by the entries
+ * in @db, after what live authorizations hold: returns (@held_refund,
+ * @held_lines) and package spends ({service sku: uses} in @held_uses). A
+ * package line takes its uses back from its own lot, which must have them,
+ * and must not take the service below zero net across its lots (an
+ * overdraft) once the held spends are made. The server asks this of its
+ * chain-wide copy before it authorizes a return at a branch
+ * (return_exceeds, package_consumed otherwise). */
+gboolean
+mdn_sale_return_check (MdnDb      *db,
+                       const char *sale_id,
+                       gint64      refund_fen,
+                       JsonArray  *lines,
+                       gint64      held_refund,
+                       JsonArray  *held_lines,
+                       JsonObject *held_uses,
+                       GError    **error)
+{
+  g_auto(SaleState) st = { 0 };
+  const char *receipt_no;
+  gint64 left;
+
+  g_return_val_if_fail (db != NULL && sale_id != NULL, FALSE);
+
+  if (!load_sale_state (db, sale_id, &st, error))
+    return FALSE;
+  receipt_no = mdn_body_string (st.sale->body, "receipt_no");
+  for (guint i = 0; lines && i < json_array_get_length (lines); i++)
+    {
+      JsonObject *o = json_array_get_object_element (lines, i);
+      const char *sku = o ? mdn_body_string (o, "sku") : NULL;
+      gint64 qty = o ? mdn_body_int (o, "qty", 0) : 0;
+      JsonObject *line = sku ? find_line (&st, sku) : NULL;
+      gint64 sold, back;
+
+      if (line == NULL || qty < 1)
+        return return_exceeds (error, _("%s was not sold on receipt %s"), sku ? sku : "?", receipt_no);
+      sold = mdn_body_int (line, "qty", 0);
+      back = get_from (st.qty_back, sku) + qty_in (held_lines, sku);
+      if (qty > sold - back)
+        return return_exceeds (error,
+                               _("%s: %" PRId64 " sold on receipt %s, %" PRId64 " returned already "
+                                 "(here or at another branch); %" PRId64 " more cannot be returned"),
+                               mdn_body_string (line, "name"), sold, receipt_no, back, qty);
+      if (g_strcmp0 (mdn_body_string (line, "kind"), "package") == 0)
+        {
+          const char *service = mdn_body_string (line, "package_sku");
+          gint64 per = mdn_body_int (line, "package_count", 0);
+          gint64 uses = qty * per, returning = qty_in (held_lines, sku) * per;
+          gint64 in_lot, net, left_uses;
+
+          if (service == NULL)
+            return mdn_entry_malformed (st.sale, "package_sku", error);
+          if (!lot_remaining (db, st.sale->member_id, line, &in_lot, error) ||
+              !mdn_package_net (db, st.sale->member_id, service, &net, error))
+            return FALSE;
+          left_uses = MIN (in_lot - returning,
+                           net - returning - (held_uses ? mdn_body_int (held_uses, service, 0) : 0));
+          if (left_uses < uses)
+            {
+              g_set_error (error, MDN_ERROR, MDN_ERROR_PACKAGE_CONSUMED,
+                           _("%s: only %" PRId64 " of the uses it bought are left across the chain, "
+                             "%" PRId64 " are needed to return it; used uses cannot be returned"),
+                           mdn_body_string (line, "name"), MAX (left_uses, 0), uses);
+              return FALSE;
+            }
+        }
+    }
+  left = st.total_fen - st.refunded_fen - held_refund;
+  if (refund_fen > left)
+    {
+      g_autofree char *a = mdn_money_format (refund_fen);
+      g_autofree char *l = mdn_money_format (MAX (left, 0));
+
+      return return_exceeds (error, _("Only %s of receipt %s can still be refunded across the chain, not %s "
+                                      "(part was refunded at another branch)"), l, receipt_no, a);
+    }
+  return TRUE;
+}
+
+/* What @sale_id took in and what its returns in @db paid back. */
+gboolean
+mdn_sale_refunded (MdnDb      *db,
+                   const char *sale_id,
+                   gint64     *total_fen,
+                   gint64     *refunded_fen,
+                   GError    **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (db != NULL && sale_id != NULL, FALSE);
+
+  stmt = mdn_db_query (db, error,
+                       "SELECT r.total_fen, (SELECT COALESCE (SUM (refund_fen), 0) FROM sale_returns "
+                       "WHERE sale_entry = r.entry_id) FROM receipts r WHERE r.entry_id = ?", "s", sale_id);
+  if (stmt == NULL || (rc = mdn_db_step (db, stmt, error)) < 0)
+    return FALSE;
+  if (rc != SQLITE_ROW)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_UNKNOWN_ENTRY, _("No sale %s here"), sale_id);
+      return FALSE;
+    }
+  *total_fen = sqlite3_column_int64 (stmt, 0);
+  *refunded_fen = sqlite3_column_int64 (stmt, 1);
+  sqlite3_reset (stmt);
   return TRUE;
 }
 
@@ -368,11 +499,6 @@ find_line (SaleState  *st,
     }
   return NULL;
 }
-
-static gboolean
-return_exceeds (GError    **error,
-                const char *format,
-                ...) G_GNUC_PRINTF (2, 3);
 
 static gboolean
 return_exceeds (GError    **error,
@@ -560,7 +686,7 @@ op_sale_return (MdnOpCtx   *ctx,
   const char *member_id;
 
   sale_id = find_sale_id (ctx, args, error);
-  if (sale_id == NULL || !load_sale_state (ctx, sale_id, &st, error))
+  if (sale_id == NULL || !load_sale_state (ctx->db, sale_id, &st, error))
     return FALSE;
   sale_body = st.sale->body;
   member_id = st.sale->member_id;
@@ -595,7 +721,7 @@ op_sale_return (MdnOpCtx   *ctx,
             {
               gint64 remaining, uses = r->qty * mdn_body_int (r->line, "package_count", 0);
 
-              if (!lot_remaining (ctx, member_id, r->line, &remaining, error))
+              if (!lot_remaining (ctx->db, member_id, r->line, &remaining, error))
                 return FALSE;
               if (remaining < uses)
                 {
@@ -721,6 +847,25 @@ op_sale_return (MdnOpCtx   *ctx,
           json_array_add_object_element (body_lines, o);
         }
     }
+  {
+    /* At a linked branch the server checks it against the chain (see
+       mdn_sale_return_check); the lines are the sale's own skus. */
+    g_autoptr(JsonObject) detail = json_object_new ();
+    JsonArray *asked = json_array_new ();
+
+    json_object_set_array_member (detail, "lines", asked);
+    for (guint i = 0; rlines && i < rlines->len; i++)
+      {
+        ReturnLine *r = &g_array_index (rlines, ReturnLine, i);
+        JsonObject *o = json_object_new ();
+
+        json_object_set_string_member (o, "sku", mdn_body_string (r->line, "sku"));
+        json_object_set_int_member (o, "qty", r->qty);
+        json_array_add_object_element (asked, o);
+      }
+    if (!mdn_selling_chain_check (ctx, member_id, "return", st.sale->id, refund, detail, body, error))
+      return FALSE;
+  }
   if (!mdn_ops_append_entry (ctx, entry, result, error))
     return FALSE;
   json_object_set_string_member (result, "receipt_no", receipt_no);
@@ -807,7 +952,7 @@ op_receipt_show (MdnOpCtx   *ctx,
       json_object_set_string_member (result, "staff", entry->staff);
       return TRUE;
     }
-  if (!load_sale_state (ctx, id, &st, error))
+  if (!load_sale_state (ctx->db, id, &st, error))
     return FALSE;
 
   copy_members (st.sale->body, result);
@@ -837,7 +982,12 @@ op_receipt_show (MdnOpCtx   *ctx,
     }
   refundable = st.total_fen - st.refunded_fen;
   json_object_set_int_member (result, "refunded_fen", st.refunded_fen);
-  json_object_set_int_member (result, "refundable_fen", refundable);
+  json_object_set_int_member (result, "refundable_fen", MAX (refundable, 0));
+  /* Returned at two branches that had not seen each other's return (one of
+     them offline): more was paid back than the sale took in. The server
+     holds it as an exception on the sale for head office. */
+  if (refundable < 0)
+    json_object_set_int_member (result, "over_refunded_fen", -refundable);
   json_object_set_int_member (result, "points_taken", st.points_taken);
 
   returns = json_array_new ();
@@ -910,7 +1060,7 @@ op_sale_list (MdnOpCtx   *ctx,
 const MdnOpDef mdn_sales_ops[] = {
   { "sale",         MDN_ROLE_CASHIER, MDN_OP_WRITE | MDN_OP_SPEND, op_sale },
   { "sale.quick",   MDN_ROLE_CASHIER, MDN_OP_WRITE | MDN_OP_SPEND, op_sale_quick },
-  { "sale.return",  MDN_ROLE_MANAGER, MDN_OP_WRITE, op_sale_return },
+  { "sale.return",  MDN_ROLE_MANAGER, MDN_OP_WRITE | MDN_OP_SPEND | MDN_OP_CHAIN, op_sale_return },
   { "sale.list",    MDN_ROLE_CASHIER, MDN_OP_READ,  op_sale_list },
   { "receipt.show", MDN_ROLE_CASHIER, MDN_OP_READ,  op_receipt_show },
   { NULL }

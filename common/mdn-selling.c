@@ -164,20 +164,27 @@ mdn_selling_card (MdnOpCtx   *ctx,
 
 /* Holds, authorizations, the offline allowance ------------------------------------------ */
 
+/* A hold lifts when what made it is made good: a deposit for a balance
+ * below zero, points earned back for points below zero, a package of the
+ * service for uses used beyond what was bought; or head office writes it
+ * off (exception.write_off, which handles all three). The message says
+ * which, from this branch's merged view. */
 gboolean
 mdn_selling_check_hold (MdnOpCtx  *ctx,
                         MdnMember *m,
                         GError   **error)
 {
+  g_autoptr(JsonArray) uses = NULL;
   gint64 balance;
 
   g_return_val_if_fail (ctx != NULL && m != NULL, FALSE);
 
   if (!mdn_sync_member_on_hold (ctx->store, m->id))
     return TRUE;
-  /* This branch has merged the chain's entries up to its last sync, so a
-     balance below zero here is the overdraft head office found. */
+  /* This branch has merged the chain's entries up to its last sync, so an
+     account below zero here is the overdraft head office found. */
   balance = m->principal_fen + m->bonus_fen;
+  uses = mdn_package_overdrawn (ctx->db, m->id, NULL);
   if (balance < 0)
     {
       g_autofree char *owed = mdn_money_format (-balance);
@@ -187,6 +194,23 @@ mdn_selling_check_hold (MdnOpCtx  *ctx,
                      "It can't pay from its balance, packages or points until a deposit of at least %s "
                      "clears it (the hold lifts at the next sync), or head office settles it"),
                    m->card_no, owed, owed);
+    }
+  else if (m->points < 0)
+    g_set_error (error, MDN_ERROR, MDN_ERROR_CARD_ON_HOLD,
+                 _("Card %s is on hold: %" PRId64 " more points were redeemed or taken back than it had. "
+                   "It can't pay from its balance, packages or points until it earns them back (the hold "
+                   "lifts at the next sync), or head office writes them off"),
+                 m->card_no, -m->points);
+  else if (uses && json_array_get_length (uses) > 0)
+    {
+      JsonObject *o = json_array_get_object_element (uses, 0);
+
+      g_set_error (error, MDN_ERROR, MDN_ERROR_CARD_ON_HOLD,
+                   _("Card %s is on hold: %" PRId64 " uses of %s were used beyond what was bought. "
+                     "It can't pay from its balance, packages or points until a package of %s is bought "
+                     "(the hold lifts at the next sync), or head office writes the uses off"),
+                   m->card_no, json_object_get_int_member (o, "owed"), json_object_get_string_member (o, "sku"),
+                   json_object_get_string_member (o, "sku"));
     }
   else
     g_set_error (error, MDN_ERROR, MDN_ERROR_CARD_ON_HOLD,
@@ -321,6 +345,75 @@ mdn_selling_spend (MdnOpCtx   *ctx,
     }
   /* The database changed between the probe and the real run (a sync
      applied meanwhile): what was authorized is not what would be spent. */
+  g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INTERNAL,
+                       _("The card changed while the server was authorizing this; run it again"));
+  return FALSE;
+}
+
+/* Card operations and returns at a linked branch: authorized by the server
+ * against the chain-wide state (mdn-sync.h, "Changes the server
+ * authorizes"). Offline they are made and marked "offline": true;
+ * conflicts they cause are resolved on merging by the rules of
+ * mdn-members.c (cards) and found as exceptions by the server (returns). */
+gboolean
+mdn_selling_chain_check (MdnOpCtx   *ctx,
+                         const char *member_id,
+                         const char *kind,
+                         const char *item,
+                         gint64      amount,
+                         JsonObject *detail,
+                         JsonObject *body,
+                         GError    **error)
+{
+  MdnSpend *sp;
+
+  g_return_val_if_fail (ctx != NULL && kind != NULL && item != NULL && body != NULL, FALSE);
+
+  sp = ctx->spend;
+  if (sp == NULL || member_id == NULL)
+    return TRUE;    /* not linked (single-store mode), or a sale without a card */
+
+  switch (sp->mode)
+    {
+    case MDN_SPEND_PROBE:
+      g_assert (!sp->recorded);
+      sp->recorded = TRUE;
+      sp->member_id = g_strdup (member_id);
+      sp->kind = g_strdup (kind);
+      sp->item = g_strdup (item);
+      sp->amount = amount;
+      sp->detail = detail ? json_object_ref (detail) : NULL;
+      return TRUE;
+
+    case MDN_SPEND_ONLINE:
+      {
+        g_autofree char *asked = sp->detail ? mdn_json_object_canonical (sp->detail) : NULL;
+        g_autofree char *now = detail ? mdn_json_object_canonical (detail) : NULL;
+
+        if (!g_str_equal (sp->member_id, member_id) || !g_str_equal (sp->kind, kind) ||
+            g_strcmp0 (sp->item, item) != 0 || g_strcmp0 (asked, now) != 0 ||
+            (g_str_equal (kind, "return") && amount != sp->amount))
+          break;
+        json_object_set_string_member (body, "auth_id", sp->auth_id);
+        if (g_str_equal (kind, "card") && sp->granted > 0)
+          json_object_set_int_member (body, "rev", sp->granted);
+        sp->used = TRUE;
+        return TRUE;
+      }
+
+    case MDN_SPEND_OFFLINE:
+      json_object_set_boolean_member (body, "offline", TRUE);
+      sp->used = TRUE;
+      return TRUE;
+
+    case MDN_SPEND_LOCAL:
+      sp->used = TRUE;
+      return TRUE;
+
+    case MDN_SPEND_NONE:
+    default:
+      break;
+    }
   g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INTERNAL,
                        _("The card changed while the server was authorizing this; run it again"));
   return FALSE;
@@ -518,7 +611,7 @@ settle_tenders (MdnCheckout *co,
          or been reported lost; it can't pay from its balance any more. */
       if (!mdn_member_check_usable (co->ctx, m, error) ||
           !mdn_selling_check_hold (co->ctx, m, error) ||
-          !mdn_member_check_pin (m, pin, error))
+          !mdn_member_check_pin (co->ctx, m, pin, error))
         return FALSE;
       if (balance->amount_fen > m->principal_fen + m->bonus_fen && !server_vouches (co->ctx))
         {

@@ -91,6 +91,19 @@ gboolean    mdn_selling_spend       (MdnOpCtx    *ctx,
                                      gint64       amount,
                                      JsonObject  *body,
                                      GError     **error);
+/* A card operation (@kind "card": @item the entry kind, @amount the rev it
+ * would have) or a return (@kind "return": @item the sale entry, @amount
+ * the refund in fen, @detail its lines) at a linked branch: authorized by
+ * the server against the chain-wide state, like a spend; @body is marked
+ * ("auth_id", and for a card the server's "rev"; or "offline": true). */
+gboolean    mdn_selling_chain_check (MdnOpCtx    *ctx,
+                                     const char  *member_id,
+                                     const char  *kind,
+                                     const char  *item,
+                                     gint64       amount,
+                                     JsonObject  *detail,
+                                     JsonObject  *body,
+                                     GError     **error);
 gboolean    mdn_checkout_init       (MdnCheckout *co,
                                      MdnOpCtx    *ctx,
                                      const char  *kind,
@@ -124,6 +137,41 @@ gboolean    mdn_receipt_next        (MdnOpCtx    *ctx,
 gboolean    mdn_receipt_apply       (MdnDb       *db,
                                      MdnEntry    *entry,
                                      gint64       total_fen,
+                                     GError     **error);
+
+/* Package uses, judged per service net across lots (mdn-packages.c). */
+gboolean    mdn_package_available   (MdnDb       *db,
+                                     const char  *member_id,
+                                     const char  *item,
+                                     const char  *date,
+                                     gint64      *out,
+                                     GError     **error);
+gboolean    mdn_package_net         (MdnDb       *db,
+                                     const char  *member_id,
+                                     const char  *item,
+                                     gint64      *out,
+                                     GError     **error);
+JsonArray  *mdn_package_overdrawn   (MdnDb       *db,
+                                     const char  *member_id,
+                                     GError     **error);
+gboolean    mdn_package_summary     (MdnOpCtx    *ctx,
+                                     const char  *member_id,
+                                     JsonObject  *result,
+                                     GError     **error);
+
+/* Returns across the chain (mdn-sales.c). */
+gboolean    mdn_sale_return_check   (MdnDb       *db,
+                                     const char  *sale_id,
+                                     gint64       refund_fen,
+                                     JsonArray   *lines,
+                                     gint64       held_refund,
+                                     JsonArray   *held_lines,
+                                     JsonObject  *held_uses,
+                                     GError     **error);
+gboolean    mdn_sale_refunded       (MdnDb       *db,
+                                     const char  *sale_id,
+                                     gint64      *total_fen,
+                                     gint64      *refunded_fen,
                                      GError     **error);
 
 /* For apply functions: an entry that lacks what its kind needs. */

@@ -8,11 +8,21 @@
 #include "mdn-clock.h"
 #include "mdn-error.h"
 #include "mdn-json.h"
+#include "mdn-lockout.h"
 #include "mdn-staff.h"
 
 /* Interactive limits: ~0.1 s and 64 MiB on a counter PC, once per login. */
 #define PWHASH_OPS crypto_pwhash_OPSLIMIT_INTERACTIVE
 #define PWHASH_MEM crypto_pwhash_MEMLIMIT_INTERACTIVE
+
+/* What a login with an unknown staff code is checked against, so that it
+ * costs one argon2id verification like a known code (made once with
+ * PWHASH_OPS and PWHASH_MEM; /members/staff/unknown-costs-the-same checks
+ * the parameters still match). Nothing verifies against it. */
+static const char dummy_hash[] =
+  "$argon2id$v=19$m=65536,t=2,p=1$kw1NWsSQ/I8WoqogFkfmIw$fthvPTx8uGsWAy2zjRADio60E6qtkN9NwmFJxxUkcyU";
+
+static gint verifications;
 
 gboolean
 mdn_password_acceptable (const char *password,
@@ -54,7 +64,26 @@ mdn_secret_verify (const char *hash,
 {
   if (hash == NULL || secret == NULL)
     return FALSE;
+  g_atomic_int_inc (&verifications);
   return crypto_pwhash_str_verify (hash, secret, strlen (secret)) == 0;
+}
+
+const char *
+mdn_secret_dummy_hash (void)
+{
+  return dummy_hash;
+}
+
+gboolean
+mdn_secret_hash_current (const char *hash)
+{
+  return hash != NULL && crypto_pwhash_str_needs_rehash (hash, PWHASH_OPS, PWHASH_MEM) == 0;
+}
+
+guint
+mdn_secret_verifications (void)
+{
+  return (guint) g_atomic_int_get (&verifications);
 }
 
 static gboolean
@@ -113,7 +142,33 @@ mdn_staff_insert (MdnDb      *db,
                       "sssss", code, name, mdn_role_name (role), hash, at);
 }
 
-/* Looks up an active staff member; checks @password unless it is NULL. */
+static void
+set_auth_failed (GError          **error,
+                 const MdnLockout *after,
+                 gint64            now)
+{
+  if (after && after->locked_until > now)
+    mdn_set_locked_error (error, MDN_ERROR_STAFF_LOCKED, after->locked_until, now);
+  else if (after && after->failures >= MDN_LOCKOUT_MAX_FAILURES - 2)
+    g_set_error (error, MDN_ERROR, MDN_ERROR_AUTH_FAILED,
+                 g_dngettext (GETTEXT_PACKAGE,
+                              "Wrong staff code or password; %d more wrong try locks this login for 15 minutes",
+                              "Wrong staff code or password; %d more wrong tries lock this login for 15 minutes",
+                              (gulong) (MDN_LOCKOUT_MAX_FAILURES - after->failures)),
+                 (int) (MDN_LOCKOUT_MAX_FAILURES - after->failures));
+  else
+    g_set_error_literal (error, MDN_ERROR, MDN_ERROR_AUTH_FAILED,
+                         _("Wrong staff code or password"));
+}
+
+/* Looks up an active staff member; checks @password unless it is NULL.
+ *
+ * With a password it is a login: MDN_LOCKOUT_MAX_FAILURES wrong ones in a
+ * row lock that code for MDN_LOCKOUT_SECONDS (staff_locked), counted in
+ * this database (staff belong to one branch database; every terminal on it
+ * sees the lock). An unknown code costs what a known one does: one argon2id
+ * verification (against dummy_hash), the same count and the same lock, so
+ * neither time nor answers tell which codes exist. */
 gboolean
 mdn_staff_lookup_role (MdnDb      *db,
                        const char *code,
@@ -124,31 +179,62 @@ mdn_staff_lookup_role (MdnDb      *db,
   sqlite3_stmt *stmt;
   g_autofree char *hash = NULL;
   g_autofree char *role = NULL;
-  gboolean active;
+  gboolean active = FALSE, found, counted;
+  gint64 now = mdn_lockout_now ();
+  MdnLockout lock = { 0 };
   int rc;
+
+  g_return_val_if_fail (db != NULL && code != NULL, FALSE);
+
+  /* Codes that can't exist are not counted (nothing to guess), but are
+     verified all the same. */
+  counted = password != NULL && valid_staff_code (code);
+  if (counted)
+    {
+      if (!mdn_lockout_get (db, "staff", code, now, &lock, error))
+        return FALSE;
+      if (lock.locked_until > now)
+        {
+          mdn_set_locked_error (error, MDN_ERROR_STAFF_LOCKED, lock.locked_until, now);
+          return FALSE;
+        }
+    }
 
   stmt = mdn_db_query (db, error, "SELECT pw_hash, role, active FROM staff WHERE code = ?", "s", code);
   if (stmt == NULL || (rc = mdn_db_step (db, stmt, error)) < 0)
     return FALSE;
-  if (rc == SQLITE_DONE)
+  found = rc == SQLITE_ROW;
+  if (found)
     {
-      if (password != NULL)
-        g_set_error_literal (error, MDN_ERROR, MDN_ERROR_AUTH_FAILED,
-                             _("Wrong staff code or password"));
-      else
-        g_set_error (error, MDN_ERROR, MDN_ERROR_UNKNOWN_STAFF,
-                     _("There is no staff member %s"), code);
-      return FALSE;
+      hash = g_strdup (mdn_db_col_text (stmt, 0));
+      role = g_strdup (mdn_db_col_text (stmt, 1));
+      active = sqlite3_column_int (stmt, 2) != 0;
     }
-  hash = g_strdup (mdn_db_col_text (stmt, 0));
-  role = g_strdup (mdn_db_col_text (stmt, 1));
-  active = sqlite3_column_int (stmt, 2) != 0;
   sqlite3_reset (stmt);
 
-  if (password != NULL && !mdn_secret_verify (hash, password))
+  if (password != NULL)
     {
-      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_AUTH_FAILED,
-                           _("Wrong staff code or password"));
+      gboolean right = mdn_secret_verify (found ? hash : dummy_hash, password) && found;
+
+      if (!right)
+        {
+          MdnLockout after = { 0 };
+          g_autoptr(GError) local_error = NULL;
+
+          /* Counted outside any transaction of the caller's when there is
+             none (a login); a failure to count still refuses. */
+          if (counted && !mdn_lockout_fail (db, "staff", code, now, 1, FALSE, &after, &local_error))
+            g_warning ("wrong password for %s not counted: %s", code, local_error->message);
+          set_auth_failed (error, counted ? &after : NULL, now);
+          return FALSE;
+        }
+      if ((lock.failures > 0 || lock.locked_until > 0) && !mdn_lockout_clear (db, "staff", code, now, error))
+        return FALSE;
+    }
+  else if (!found)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_UNKNOWN_STAFF,
+                   _("There is no staff member %s"), code);
       return FALSE;
     }
   if (!active)
@@ -278,7 +364,29 @@ op_staff_passwd (MdnOpCtx   *ctx,
       g_set_error (error, MDN_ERROR, MDN_ERROR_UNKNOWN_STAFF, _("There is no staff member %s"), code);
       return FALSE;
     }
+  /* A new password: what was guessed against the old one no longer counts. */
+  if (!mdn_lockout_lift (ctx->db, "staff", code, error))
+    return FALSE;
   json_object_set_string_member (result, "code", code);
+  return TRUE;
+}
+
+/* {code} → {code, unlocked}: lifts a login lock before it runs out. */
+static gboolean
+op_staff_unlock (MdnOpCtx   *ctx,
+                 JsonObject *args,
+                 JsonObject *result,
+                 GError    **error)
+{
+  const char *code = NULL;
+  MdnLockout lock;
+
+  if (!mdn_args_string (args, "code", TRUE, &code, error) ||
+      !mdn_lockout_get (ctx->db, "staff", code, g_date_time_to_unix (ctx->now), &lock, error) ||
+      !mdn_lockout_lift (ctx->db, "staff", code, error))
+    return FALSE;
+  json_object_set_string_member (result, "code", code);
+  json_object_set_boolean_member (result, "unlocked", lock.locked_until > 0);
   return TRUE;
 }
 
@@ -329,6 +437,7 @@ const MdnOpDef mdn_staff_ops[] = {
   { "staff.add",     MDN_ROLE_ADMIN,   MDN_OP_WRITE, op_staff_add },
   { "staff.disable", MDN_ROLE_ADMIN,   MDN_OP_WRITE, op_staff_disable },
   { "staff.enable",  MDN_ROLE_ADMIN,   MDN_OP_WRITE, op_staff_enable },
+  { "staff.unlock",  MDN_ROLE_ADMIN,   MDN_OP_WRITE, op_staff_unlock },
   { "staff.passwd",  MDN_ROLE_CASHIER, MDN_OP_WRITE, op_staff_passwd },
   { "staff.list",    MDN_ROLE_MANAGER, MDN_OP_READ,  op_staff_list },
   { "staff.me",      MDN_ROLE_CASHIER, MDN_OP_READ,  op_staff_me },

@@ -12,6 +12,12 @@ char     *mdn_secret_hash         (const char *secret,
                                    GError    **error);
 gboolean  mdn_secret_verify       (const char *hash,
                                    const char *secret);
+/* The hash an unknown staff code is verified against; whether @hash was
+ * made with today's argon2id parameters; how many verifications this
+ * process ran (tests: an unknown code costs one, like a known one). */
+const char *mdn_secret_dummy_hash (void);
+gboolean  mdn_secret_hash_current (const char *hash);
+guint     mdn_secret_verifications (void);
 gboolean  mdn_staff_insert        (MdnDb      *db,
                                    const char *code,
                                    const char *name,

@@ -141,6 +141,64 @@ mdn_store_set_chain_key (MdnStore   *store,
   return TRUE;
 }
 
+/* What names a chain key without giving it away: the hex HMAC-SHA256 of a
+ * fixed text under the key. A branch proves with it that it holds the
+ * chain's key (GET /api/v1/sync/state?key_id=), so the server never sends
+ * the key to a branch that has it. */
+char *
+mdn_chain_key_id (const guint8 *key)
+{
+  static const char label[] = "mendian chain key id 1";
+  g_autoptr(GHmac) hmac = NULL;
+
+  g_return_val_if_fail (key != NULL, NULL);
+
+  hmac = g_hmac_new (G_CHECKSUM_SHA256, key, MDN_CHAIN_KEY_LEN);
+  g_hmac_update (hmac, (const guchar *) label, strlen (label));
+  return g_strdup (g_hmac_get_string (hmac));
+}
+
+char *
+mdn_chain_key_id_from_hex (const char *hex)
+{
+  guint8 key[MDN_CHAIN_KEY_LEN];
+  gsize len = 0;
+  char *id;
+
+  if (hex == NULL || sodium_hex2bin (key, sizeof key, hex, strlen (hex), NULL, &len, NULL) != 0 ||
+      len != MDN_CHAIN_KEY_LEN)
+    return NULL;
+  id = mdn_chain_key_id (key);
+  sodium_memzero (key, sizeof key);
+  return id;
+}
+
+/* Reads the chain key again: another connection (the POS's sync worker)
+ * may have stored the one the server handed over. */
+gboolean
+mdn_store_reload_chain_key (MdnStore *store,
+                            GError  **error)
+{
+  g_autofree char *key = NULL;
+  guint8 bin[MDN_CHAIN_KEY_LEN];
+  gsize len = 0;
+
+  g_return_val_if_fail (store != NULL, FALSE);
+
+  key = mdn_db_meta_dup (store->db, "chain_key");
+  if (key == NULL || sodium_hex2bin (bin, sizeof bin, key, strlen (key), NULL, &len, NULL) != 0 ||
+      len != MDN_CHAIN_KEY_LEN)
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_CORRUPT,
+                           _("The branch database has no valid chain key"));
+      return FALSE;
+    }
+  memcpy (store->chain_key, bin, sizeof bin);
+  sodium_memzero (bin, sizeof bin);
+  sodium_memzero (key, strlen (key));
+  return TRUE;
+}
+
 /* Creates a new branch database: identity, chain key, the admin staff member
  * and the default member level “normal”, all in one transaction. */
 MdnStore *

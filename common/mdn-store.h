@@ -44,6 +44,10 @@ void      mdn_store_free     (MdnStore            *store);
 gboolean  mdn_store_set_chain_key (MdnStore       *store,
                               const char          *hex,
                               GError             **error);
+gboolean  mdn_store_reload_chain_key (MdnStore    *store,
+                              GError             **error);
+char     *mdn_chain_key_id   (const guint8        *key);
+char     *mdn_chain_key_id_from_hex (const char   *hex);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MdnStore, mdn_store_free)
 

@@ -11,6 +11,7 @@
 #include "mdn-id.h"
 #include "mdn-json.h"
 #include "mdn-ledger.h"
+#include "mdn-lockout.h"
 #include "mdn-money.h"
 #include "mdn-sync.h"
 
@@ -486,6 +487,126 @@ local_head (MdnStore *store,
   return TRUE;
 }
 
+/* The chain key, handed over once (docs/server.md): a branch that does not
+ * hold it yet (made without --chain-key-file) takes it from the state
+ * answer; one that holds another key after the server has handed it over
+ * stops, because someone else with this token may have taken it. */
+static gboolean
+take_chain_key (MdnStore   *store,
+                JsonObject *state,
+                GError    **error)
+{
+  const char *key = json_object_get_string_member_with_default (state, "chain_key", NULL);
+
+  if (key != NULL)
+    {
+      g_autofree char *id = mdn_chain_key_id_from_hex (key);
+
+      if (id == NULL)
+        {
+          g_set_error_literal (error, MDN_ERROR, MDN_ERROR_SYNC_REFUSED, _("The server's answer is malformed"));
+          return FALSE;
+        }
+      if (!mdn_store_set_chain_key (store, key, error))
+        return FALSE;
+      g_message ("branch %s now holds the chain key of its server", store->branch_code);
+      return TRUE;
+    }
+  if (json_object_get_boolean_member_with_default (state, "chain_key_ok", TRUE))
+    return TRUE;
+  g_set_error_literal (error, MDN_ERROR, MDN_ERROR_SYNC_REFUSED,
+                       _("This branch's QR key is not the chain's, and head office has already handed "
+                         "the chain key out for this branch's token: the token may have been copied. "
+                         "Ask head office for a new token (mendian-server branch rotate) and link again"));
+  return FALSE;
+}
+
+/* Cards whose PIN the server locked (wrong PINs anywhere in the chain):
+ * locked here too, also if the server can't be reached later. */
+static gboolean
+save_pin_locks (MdnStore   *store,
+                JsonObject *answer,
+                GError    **error)
+{
+  JsonNode *node = json_object_get_member (answer, "pin_locks");
+  JsonArray *locks;
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return TRUE;
+  locks = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (locks); i++)
+    {
+      JsonNode *item = json_array_get_element (locks, i);
+      JsonObject *o = JSON_NODE_HOLDS_OBJECT (item) ? json_node_get_object (item) : NULL;
+      const char *member = o ? json_object_get_string_member_with_default (o, "member_id", NULL) : NULL;
+      gint64 until = o ? json_object_get_int_member_with_default (o, "locked_until", 0) : 0;
+
+      if (member == NULL || until <= 0)
+        continue;
+      if (!mdn_lockout_mirror (store->db, "pin", member, until, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Wrong PINs checked at this branch while the server could not be asked:
+ * the server adds them to its chain-wide count, and answers its locks. */
+static gboolean
+report_pin_failures (Client        *c,
+                     GCancellable  *cancellable,
+                     GError       **error)
+{
+  g_autoptr(JsonObject) body = json_object_new ();
+  g_autoptr(JsonObject) answer = NULL;
+  g_autoptr(JsonObject) refusal = NULL;
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GArray) counts = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_autoptr(GError) local_error = NULL;
+  JsonArray *list = json_array_new ();
+  MdnDb *db = c->store->db;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  json_object_set_array_member (body, "failures", list);
+  stmt = mdn_db_query (db, error,
+                       "SELECT key, unreported FROM lockouts WHERE what = 'pin' AND unreported > 0 "
+                       "ORDER BY key LIMIT 500", "");
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = mdn_db_step (db, stmt, error)) == SQLITE_ROW)
+    {
+      JsonObject *o = json_object_new ();
+      gint64 n = sqlite3_column_int64 (stmt, 1);
+
+      json_object_set_string_member (o, "member_id", mdn_db_col_text (stmt, 0));
+      json_object_set_int_member (o, "count", n);
+      json_array_add_object_element (list, o);
+      g_ptr_array_add (ids, g_strdup (mdn_db_col_text (stmt, 0)));
+      g_array_append_val (counts, n);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return FALSE;
+  if (ids->len == 0)
+    return TRUE;
+  answer = client_call (c, "POST", "/api/v1/sync/pin-failures", body, cancellable, &refusal, &local_error);
+  if (answer == NULL)
+    {
+      /* Refused (nothing a retry cures): kept, the sync goes on. */
+      if (g_error_matches (local_error, MDN_ERROR, MDN_ERROR_SYNC_REFUSED))
+        {
+          g_warning ("wrong PINs not reported: %s", local_error->message);
+          return TRUE;
+        }
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  for (guint i = 0; i < ids->len; i++)
+    if (!mdn_lockout_reported (db, "pin", g_ptr_array_index (ids, i), g_array_index (counts, gint64, i), error))
+      return FALSE;
+  return save_pin_locks (c->store, answer, error);
+}
+
 /* The server's view of this branch must be a prefix of the local chain. A
  * branch restored from an old backup (or with a forked history) stops here
  * instead of writing a second history over the first. */
@@ -495,11 +616,20 @@ check_state (Client        *c,
              gint64        *out_acked,
              GError       **error)
 {
-  g_autoptr(JsonObject) state = client_call (c, "GET", "/api/v1/sync/state", NULL, cancellable, NULL, error);
+  g_autofree char *key_id = NULL;
+  g_autofree char *path = NULL;
+  g_autoptr(JsonObject) state = NULL;
   g_autofree char *local_hash = NULL;
   const char *server_hash, *branch;
   gint64 acked, local_max;
 
+  /* As stored: another process on this database (the POS's sync worker, a
+     mendian-cli sync) may have taken the chain key meanwhile. */
+  if (!mdn_store_reload_chain_key (c->store, error))
+    return FALSE;
+  key_id = mdn_chain_key_id (c->store->chain_key);
+  path = g_strconcat ("/api/v1/sync/state?key_id=", key_id, NULL);
+  state = client_call (c, "GET", path, NULL, cancellable, NULL, error);
   if (state == NULL)
     return FALSE;
   acked = json_object_get_int_member_with_default (state, "acked_seq", -1);
@@ -536,7 +666,9 @@ check_state (Client        *c,
                    c->store->branch_code, acked);
       return FALSE;
     }
-  if (!save_holds (c->store, state, error))
+  if (!take_chain_key (c->store, state, error) ||
+      !save_holds (c->store, state, error) ||
+      !save_pin_locks (c->store, state, error))
     return FALSE;
   *out_acked = acked;
   return TRUE;
@@ -732,6 +864,7 @@ mdn_sync_run (MdnStore      *store,
     return FALSE;
   local.acked_seq = acked;
   if (!push (&c, acked, &local, cancellable, error) ||
+      !report_pin_failures (&c, cancellable, error) ||
       !pull (&c, &local, cancellable, error))
     return FALSE;
   {
@@ -791,6 +924,7 @@ spend_free (MdnSpend *sp)
   g_free (sp->kind);
   g_free (sp->item);
   g_free (sp->auth_id);
+  g_clear_pointer (&sp->detail, json_object_unref);
   g_free (sp);
 }
 
@@ -818,13 +952,61 @@ set_insufficient (MdnSpend *sp,
     }
 }
 
+/* The server's refusal of a PIN (it checks it, and counts it chain-wide):
+ * the cashier's message, in this branch's language. A lock is kept here
+ * too, so that it holds if the server can't be reached next time. */
+static gboolean
+pin_refused (MdnOpCtx   *ctx,
+             MdnSpend   *sp,
+             const char *code,
+             JsonObject *e,
+             GError    **error)
+{
+  gint64 now = g_date_time_to_unix (sp->now);
+
+  if (g_str_equal (code, "pin_required"))
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_PIN_REQUIRED,
+                           _("This card has a PIN; ask the member to enter it"));
+      return TRUE;
+    }
+  if (g_str_equal (code, "pin_locked"))
+    {
+      gint64 until = json_object_get_int_member_with_default (e, "locked_until", 0);
+      g_autoptr(GError) local_error = NULL;
+
+      if (until <= now)
+        until = now + MDN_LOCKOUT_SECONDS;
+      if (!mdn_lockout_mirror (ctx->db, "pin", sp->member_id, until, &local_error))
+        g_warning ("PIN lock not kept: %s", local_error->message);
+      mdn_set_locked_error (error, MDN_ERROR_PIN_LOCKED, until, now);
+      return TRUE;
+    }
+  if (g_str_equal (code, "wrong_pin"))
+    {
+      gint64 left = CLAMP (json_object_get_int_member_with_default (e, "attempts_left", 1), 1,
+                           MDN_LOCKOUT_MAX_FAILURES);
+
+      g_set_error (error, MDN_ERROR, MDN_ERROR_WRONG_PIN,
+                   g_dngettext (GETTEXT_PACKAGE,
+                                "Wrong PIN; ask the member to enter it again (%d more wrong try locks "
+                                "paying from this card for 15 minutes)",
+                                "Wrong PIN; ask the member to enter it again (%d more wrong tries lock "
+                                "paying from this card for 15 minutes)", (gulong) left),
+                   (int) left);
+      return TRUE;
+    }
+  return FALSE;
+}
+
 /* Asks the server to hold sp->amount for this spend. Only a definite “not
- * enough” refuses; a server that can't be reached (or answers nonsense)
+ * enough” or a PIN refusal refuses; a server that can't be reached (or answers nonsense)
  * leaves the spend to the offline allowance. */
 static gboolean
-spend_authorize (MdnOpCtx *ctx,
-                 MdnSpend *sp,
-                 GError  **error)
+spend_authorize (MdnOpCtx   *ctx,
+                 MdnSpend   *sp,
+                 const char *pin,
+                 GError    **error)
 {
   g_auto(Client) c = { 0 };
   g_autoptr(GError) local_error = NULL;
@@ -841,6 +1023,9 @@ spend_authorize (MdnOpCtx *ctx,
   json_object_set_string_member (body, "kind", sp->kind);
   if (sp->item)
     json_object_set_string_member (body, "item", sp->item);
+  /* Over TLS (or loopback) only; the server checks it and counts wrong ones. */
+  if (pin && *pin && g_str_equal (sp->kind, "balance"))
+    json_object_set_string_member (body, "pin", pin);
 
   if (client_init (&c, ctx->store, &local_error))
     {
@@ -854,12 +1039,14 @@ spend_authorize (MdnOpCtx *ctx,
       /* The server judges by what it holds: this branch's own entries go
          first, so that a deposit or points earned here a moment ago count. */
       if (check_state (&c, NULL, &acked, &local_error) &&
-          push (&c, acked, &pushed, NULL, &local_error))
+          push (&c, acked, &pushed, NULL, &local_error) &&
+          report_pin_failures (&c, NULL, &local_error))
         answer = client_call (&c, "POST", path, body, NULL, &refusal, &local_error);
     }
   if (answer && json_object_get_boolean_member_with_default (answer, "granted", FALSE))
     {
       sp->mode = MDN_SPEND_ONLINE;
+      sp->pin_checked = json_object_get_boolean_member_with_default (answer, "pin_checked", FALSE);
       return TRUE;
     }
   g_clear_pointer (&sp->auth_id, g_free);
@@ -873,6 +1060,8 @@ spend_authorize (MdnOpCtx *ctx,
           set_insufficient (sp, error);
           return FALSE;
         }
+      if (pin_refused (ctx, sp, code, e, error))
+        return FALSE;
       if (g_str_equal (code, "not_found"))
         {
           /* Issued here and not pushed yet: no other branch knows the card,
@@ -882,6 +1071,155 @@ spend_authorize (MdnOpCtx *ctx,
         }
     }
   g_message ("spending offline: %s", local_error ? local_error->message : "no authorization");
+  sp->mode = MDN_SPEND_OFFLINE;
+  return TRUE;
+}
+
+/* Changes the server authorizes: card operations and returns ------------------------ */
+
+/* Runs the operation as a probe, on what the branch holds now. */
+static gboolean
+chain_probe (MdnOpCtx       *ctx,
+             const MdnOpDef *def,
+             JsonObject     *args,
+             MdnSpend       *sp,
+             GError        **error)
+{
+  g_autoptr(JsonObject) probe = NULL;
+
+  g_clear_pointer (&sp->member_id, g_free);
+  g_clear_pointer (&sp->kind, g_free);
+  g_clear_pointer (&sp->item, g_free);
+  g_clear_pointer (&sp->detail, json_object_unref);
+  sp->amount = 0;
+  sp->recorded = FALSE;
+  sp->mode = MDN_SPEND_PROBE;
+  if (!mdn_db_begin (ctx->db, TRUE, error))
+    return FALSE;
+  probe = mdn_ops_call_in_transaction (ctx, def, args, error);
+  mdn_db_rollback (ctx->db);
+  return probe != NULL;
+}
+
+/* The refusals of the server that the branch passes on as they are. */
+static gboolean
+chain_refusal (JsonObject *refusal,
+               GError    **error)
+{
+  static const int passed_on[] = {
+    MDN_ERROR_RETURN_EXCEEDS, MDN_ERROR_PACKAGE_CONSUMED, MDN_ERROR_CARD_LOST,
+    MDN_ERROR_CARD_NOT_LOST, MDN_ERROR_CARD_REPLACED,
+  };
+  JsonObject *e;
+  const char *code;
+
+  if (refusal == NULL || !json_object_has_member (refusal, "error"))
+    return FALSE;
+  e = json_object_get_object_member (refusal, "error");
+  code = e ? json_object_get_string_member_with_default (e, "code", "") : "";
+  for (guint i = 0; i < G_N_ELEMENTS (passed_on); i++)
+    if (g_str_equal (code, mdn_error_code_name (passed_on[i])))
+      {
+        g_set_error_literal (error, MDN_ERROR, passed_on[i],
+                             json_object_get_string_member_with_default (e, "message", code));
+        return TRUE;
+      }
+  return FALSE;
+}
+
+/* A card operation or a return at a linked branch (MDN_OP_CHAIN). What
+ * another branch did to the card or the sale must count, so the branch
+ * first brings its view up to date (push, then pull the feed) and runs the
+ * probe on it: a return of what another branch returned already, or a loss
+ * report of a card replaced elsewhere, is refused here with the local
+ * rules' message.
+ * Then the server authorizes it against the chain-wide state, idempotently
+ * by auth_id (POST /api/v1/members/{id}/card, /api/v1/sales/{entry}/return):
+ * granted → online; refused (return_exceeds, package_consumed, card_lost,
+ * card_not_lost, card_replaced) → refused with the server's message;
+ * 404 (the sale or card is only here) → local; no answer → offline. */
+static gboolean
+chain_prepare (MdnOpCtx       *ctx,
+               const MdnOpDef *def,
+               JsonObject     *args,
+               MdnSpend       *sp,
+               GError        **error)
+{
+  g_auto(Client) c = { 0 };
+  g_autoptr(GError) local_error = NULL;
+  g_autoptr(JsonObject) body = json_object_new ();
+  g_autoptr(JsonObject) answer = NULL;
+  g_autoptr(JsonObject) refusal = NULL;
+  g_autofree char *uuid = mdn_uuid7_new ();
+  g_autofree char *escaped = NULL;
+  g_autofree char *path = NULL;
+  gboolean reachable = FALSE;
+
+  if (client_init (&c, ctx->store, &local_error))
+    {
+      gint64 acked = 0;
+      MdnSyncResult synced = { 0 };
+
+      soup_session_set_timeout (c.session, MDN_SPEND_TIMEOUT_S);
+      soup_session_set_idle_timeout (c.session, MDN_SPEND_TIMEOUT_S);
+      reachable = check_state (&c, NULL, &acked, &local_error) &&
+                  push (&c, acked, &synced, NULL, &local_error) &&
+                  pull (&c, &synced, NULL, &local_error);
+    }
+  /* On the view as it is now (also after a pull cut short). */
+  if (!chain_probe (ctx, def, args, sp, error))
+    return FALSE;
+  if (!sp->recorded)
+    {
+      sp->mode = MDN_SPEND_NONE;
+      return TRUE;
+    }
+  if (reachable)
+    {
+      sp->auth_id = g_strconcat (ctx->store->branch_code, "-", uuid, NULL);
+      json_object_set_string_member (body, "auth_id", sp->auth_id);
+      if (g_str_equal (sp->kind, "card"))
+        {
+          escaped = g_uri_escape_string (sp->member_id, NULL, FALSE);
+          path = g_strdup_printf ("/api/v1/members/%s/card", escaped);
+          json_object_set_string_member (body, "op", sp->item);
+          json_object_set_int_member (body, "rev", sp->amount);
+        }
+      else
+        {
+          escaped = g_uri_escape_string (sp->item, NULL, FALSE);
+          path = g_strdup_printf ("/api/v1/sales/%s/return", escaped);
+          json_object_set_int_member (body, "refund_fen", sp->amount);
+        }
+      if (sp->detail)
+        {
+          g_autoptr(GList) names = json_object_get_members (sp->detail);
+
+          for (GList *l = names; l; l = l->next)
+            json_object_set_member (body, l->data, json_node_copy (json_object_get_member (sp->detail, l->data)));
+        }
+      answer = client_call (&c, "POST", path, body, NULL, &refusal, &local_error);
+    }
+  if (answer && json_object_get_boolean_member_with_default (answer, "granted", FALSE))
+    {
+      sp->mode = MDN_SPEND_ONLINE;
+      sp->granted = json_object_get_int_member_with_default (answer, "rev", 0);
+      return TRUE;
+    }
+  g_clear_pointer (&sp->auth_id, g_free);
+  if (chain_refusal (refusal, error))
+    return FALSE;
+  if (refusal && json_object_has_member (refusal, "error"))
+    {
+      JsonObject *e = json_object_get_object_member (refusal, "error");
+
+      if (e && g_str_equal (json_object_get_string_member_with_default (e, "code", ""), "not_found"))
+        {
+          sp->mode = MDN_SPEND_LOCAL;
+          return TRUE;
+        }
+    }
+  g_message ("%s offline: %s", def->name, local_error ? local_error->message : "no authorization");
   sp->mode = MDN_SPEND_OFFLINE;
   return TRUE;
 }
@@ -904,6 +1242,8 @@ mdn_spend_prepare (MdnOpCtx       *ctx,
   sp = ctx->spend = g_new0 (MdnSpend, 1);
   sp->mode = MDN_SPEND_PROBE;
   sp->now = mdn_clock_now ();
+  if (def->flags & MDN_OP_CHAIN)
+    return chain_prepare (ctx, def, args, sp, error);
 
   if (!mdn_db_begin (ctx->db, TRUE, error))
     return FALSE;
@@ -916,7 +1256,7 @@ mdn_spend_prepare (MdnOpCtx       *ctx,
       sp->mode = MDN_SPEND_NONE;
       return TRUE;
     }
-  return spend_authorize (ctx, sp, error);
+  return spend_authorize (ctx, sp, mdn_body_string (args, "pin"), error);
 }
 
 /* Tells the caller how the spend went ("offline", "auth_id") and forgets

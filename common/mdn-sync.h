@@ -95,6 +95,20 @@ gboolean mdn_sync_is_linked        (MdnStore       *store);
  * 4. The operation runs for real at the probe's instant; mdn_selling_spend()
  *    holds it to what was authorized, or to the offline allowance, and marks
  *    the entry body ("auth_id" or "offline": true).
+ *
+ * Changes the server authorizes: an operation flagged MDN_OP_CHAIN as well
+ * (sale.return, member.lose, member.unlock, member.replace) depends on what
+ * other branches did to the sale or the card, so before its probe the
+ * branch pushes and pulls (same timeouts); the probe records, through
+ * mdn_selling_chain_check(), a "return" (the sale, the refund, the lines)
+ * or a "card" change (the entry kind, the card, the rev it would have),
+ * and the server is asked at POST /api/v1/sales/{entry}/return or
+ * /api/v1/members/{id}/card: granted → online (the body carries "auth_id",
+ * a card change the server's "rev"); 409 return_exceeds, package_consumed,
+ * card_lost, card_not_lost or card_replaced → refused with the server's
+ * message; 404 → local; no answer → offline, with no allowance: conflicts
+ * are resolved on merging (docs/server.md, "What happens when two branches
+ * disagree").
  */
 #define MDN_SPEND_TIMEOUT_S 3
 
@@ -117,6 +131,11 @@ struct _MdnSpend
   char        *item;       /* package: the service sku; else NULL */
   gint64       amount;     /* fen, points or uses */
   char        *auth_id;    /* MDN_SPEND_ONLINE */
+  gboolean     pin_checked; /* MDN_SPEND_ONLINE: the server checked the PIN */
+  /* Changes the server authorizes (kind "card" or "return", see
+     mdn_selling_chain_check): */
+  JsonObject  *detail;     /* sent with the request: the card, the lines */
+  gint64       granted;    /* card: the rev the server gave */
 };
 
 gboolean mdn_spend_prepare         (MdnOpCtx       *ctx,

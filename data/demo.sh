@@ -121,7 +121,7 @@ say "Three terminals with the chain's key, linked to the server"
 init_branch() {
   "$cli" --db "$demo/$1.db" init --branch-code "$2" --branch-name "$3" --branch-number "$4" \
     --admin-password-file "$demo/admin-password" --chain-key-file "$demo/chain.key" ${5:-} >/dev/null
-  "$cli" --db "$demo/$1.db" link --server "$url" --token "$6" >/dev/null
+  printf '%s\n' "$6" | "$cli" --db "$demo/$1.db" link --server "$url" --token-file - >/dev/null
   printf '  %-4s %s → demo/%s.db, linked\n' "$2" "$3" "$1"
 }
 init_branch hq HQ 总部 0 --hq "$tok_hq"

@@ -1,15 +1,20 @@
-/* srv-members.c: online authorization against chain-wide balances, and the
- * member exceptions head office settles. */
+/* srv-members.c: online authorization against chain-wide balances, card
+ * state and what remains returnable of a sale, and the member exceptions
+ * head office settles. */
 #define G_LOG_DOMAIN "srv-members"
 
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
+#include "mdn-error.h"
 #include "mdn-json.h"
 #include "srv-server.h"
 
 /* POST /api/v1/members/{member_id}/authorize
- *   {"auth_id", "amount_fen" | "amount", "kind": balance|points|package, "item"} */
+ *   {"auth_id", "amount_fen" | "amount", "kind": balance|points|package, "item", "pin"}
+ * A balance spend of a card with a PIN needs "pin": the server checks it
+ * and counts wrong ones chain-wide (403 wrong_pin with attempts_left, 423
+ * pin_locked with locked_until, 403 pin_required). */
 static void
 handle_authorize (SrvRequest *req)
 {
@@ -17,7 +22,8 @@ handle_authorize (SrvRequest *req)
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) out = NULL;
   g_auto(GStrv) parts = g_strsplit (req->path + strlen ("/api/v1/members/"), "/", -1);
-  const char *auth_id = NULL, *kind = NULL, *item = NULL;
+  const char *auth_id = NULL, *kind = NULL, *item = NULL, *pin = NULL;
+  SrvPinRefusal refusal = { 0 };
   gint64 amount = 0;
 
   if (g_strv_length (parts) != 2 || *parts[0] == '\0' || !g_str_equal (parts[1], "authorize"))
@@ -28,14 +34,61 @@ handle_authorize (SrvRequest *req)
   if (!mdn_args_string (body, "auth_id", TRUE, &auth_id, &error) ||
       !mdn_args_string (body, "kind", TRUE, &kind, &error) ||
       !mdn_args_string (body, "item", FALSE, &item, &error) ||
+      !mdn_args_string (body, "pin", FALSE, &pin, &error) ||
       !mdn_args_int (body, json_object_has_member (body, "amount_fen") ? "amount_fen" : "amount",
                      TRUE, &amount, &error))
     {
       srv_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_request", error->message);
       return;
     }
+  if (pin && strlen (pin) > 64)
+    {
+      srv_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_request", _("A PIN is 4 or 6 digits"));
+      return;
+    }
   srv_server_counters (req->srv)->authorizations++;
-  out = srv_store_authorize (req->store, req->branch->code, parts[0], auth_id, kind, item, amount, &error);
+  out = srv_store_authorize (req->store, req->branch->code, parts[0], auth_id, kind, item, amount,
+                             pin, &refusal, &error);
+  if (out == NULL)
+    {
+      if (g_error_matches (error, MDN_ERROR, MDN_ERROR_WRONG_PIN) ||
+          g_error_matches (error, MDN_ERROR, MDN_ERROR_PIN_LOCKED))
+        {
+          g_autoptr(JsonObject) err = srv_error_json (srv_error_code_name (error), error->message);
+          JsonObject *e = json_object_get_object_member (err, "error");
+
+          if (error->code == MDN_ERROR_WRONG_PIN)
+            json_object_set_int_member (e, "attempts_left", refusal.attempts_left);
+          else
+            json_object_set_int_member (e, "locked_until", refusal.locked_until);
+          srv_reply_json (req, srv_error_status (error), err);
+          return;
+        }
+      srv_reply_gerror (req, error);
+      return;
+    }
+  json_object_set_boolean_member (out, "ok", TRUE);
+  srv_reply_json (req, SOUP_STATUS_OK, out);
+}
+
+/* POST /api/v1/sync/pin-failures {"failures": [{"member_id", "count"}]}
+ * → {"counted", "pin_locks": [{member_id, locked_until}]}: wrong PINs the
+ * branch checked while offline, added to the chain-wide count. */
+static void
+handle_pin_failures (SrvRequest *req)
+{
+  JsonObject *body = json_node_get_object (req->body);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) out = NULL;
+  JsonArray *failures = mdn_args_array (body, "failures", TRUE, &error);
+
+  if (failures == NULL)
+    {
+      srv_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_request",
+                       error ? error->message : _("The body needs “failures”, an array"));
+      return;
+    }
+  out = srv_store_pin_failures (req->store, failures, &error);
   if (out == NULL)
     {
       srv_reply_gerror (req, error);
@@ -45,7 +98,92 @@ handle_authorize (SrvRequest *req)
   srv_reply_json (req, SOUP_STATUS_OK, out);
 }
 
-/* GET /api/v1/exceptions[?status=open|settled] (hq token) */
+/* POST /api/v1/members/{member_id}/card
+ *   {"auth_id", "op": member.lose|member.unlock|member.replace, "card_no", "rev"} */
+static void
+handle_card (SrvRequest *req,
+             const char *member_id)
+{
+  JsonObject *body = json_node_get_object (req->body);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) out = NULL;
+  const char *auth_id = NULL, *op = NULL, *card_no = NULL;
+  gint64 rev = 0;
+
+  if (!mdn_args_string (body, "auth_id", TRUE, &auth_id, &error) ||
+      !mdn_args_string (body, "op", TRUE, &op, &error) ||
+      !mdn_args_string (body, "card_no", TRUE, &card_no, &error) ||
+      !mdn_args_int (body, "rev", FALSE, &rev, &error))
+    {
+      srv_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_request", error->message);
+      return;
+    }
+  srv_server_counters (req->srv)->authorizations++;
+  out = srv_store_authorize_card (req->store, req->branch->code, member_id, auth_id, op, card_no, rev, &error);
+  if (out == NULL)
+    {
+      srv_reply_gerror (req, error);
+      return;
+    }
+  json_object_set_boolean_member (out, "ok", TRUE);
+  srv_reply_json (req, SOUP_STATUS_OK, out);
+}
+
+/* POST /api/v1/members/{member_id}/authorize | /card */
+static void
+handle_member_post (SrvRequest *req)
+{
+  g_auto(GStrv) parts = g_strsplit (req->path + strlen ("/api/v1/members/"), "/", -1);
+
+  if (g_strv_length (parts) == 2 && *parts[0] != '\0' && g_str_equal (parts[1], "card"))
+    handle_card (req, parts[0]);
+  else
+    handle_authorize (req);
+}
+
+/* POST /api/v1/sales/{sale_entry}/return
+ *   {"auth_id", "refund_fen", "lines": [{"sku", "qty"}]} */
+static void
+handle_return (SrvRequest *req)
+{
+  JsonObject *body = json_node_get_object (req->body);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) out = NULL;
+  g_auto(GStrv) parts = g_strsplit (req->path + strlen ("/api/v1/sales/"), "/", -1);
+  const char *auth_id = NULL;
+  JsonArray *lines = NULL;
+  gint64 refund = 0;
+
+  if (g_strv_length (parts) != 2 || *parts[0] == '\0' || !g_str_equal (parts[1], "return"))
+    {
+      srv_reply_error (req, SOUP_STATUS_NOT_FOUND, "not_found", _("No such resource"));
+      return;
+    }
+  if (mdn_args_string (body, "auth_id", TRUE, &auth_id, &error) &&
+      mdn_args_int (body, "refund_fen", TRUE, &refund, &error))
+    lines = mdn_args_array (body, "lines", FALSE, &error);
+  if (error != NULL)
+    {
+      srv_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_request", error->message);
+      return;
+    }
+  srv_server_counters (req->srv)->authorizations++;
+  {
+    g_autoptr(JsonArray) none = json_array_new ();
+
+    out = srv_store_authorize_return (req->store, req->branch->code, parts[0], auth_id, refund,
+                                      lines ? lines : none, &error);
+  }
+  if (out == NULL)
+    {
+      srv_reply_gerror (req, error);
+      return;
+    }
+  json_object_set_boolean_member (out, "ok", TRUE);
+  srv_reply_json (req, SOUP_STATUS_OK, out);
+}
+
+/* GET /api/v1/exceptions[?status=open|settled|noted] (hq token) */
 static void
 handle_exceptions (SrvRequest *req)
 {
@@ -53,9 +191,10 @@ handle_exceptions (SrvRequest *req)
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) out = NULL;
 
-  if (status && !g_str_equal (status, "open") && !g_str_equal (status, "settled"))
+  if (status && !g_str_equal (status, "open") && !g_str_equal (status, "settled") &&
+      !g_str_equal (status, "noted"))
     {
-      srv_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_request", _("status is open or settled"));
+      srv_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_request", _("status is open, settled or noted"));
       return;
     }
   out = srv_store_exceptions (req->store, status, &error);
@@ -69,7 +208,9 @@ handle_exceptions (SrvRequest *req)
 }
 
 const SrvRoute srv_member_routes[] = {
-  { "POST", "/api/v1/members/",   SRV_AUTH_BRANCH, handle_authorize },
+  { "POST", "/api/v1/sync/pin-failures", SRV_AUTH_BRANCH, handle_pin_failures },
+  { "POST", "/api/v1/members/",   SRV_AUTH_BRANCH, handle_member_post },
+  { "POST", "/api/v1/sales/",     SRV_AUTH_BRANCH, handle_return },
   { "GET",  "/api/v1/exceptions", SRV_AUTH_HQ,     handle_exceptions },
   { NULL }
 };

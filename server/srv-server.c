@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "mdn-error.h"
+#include "mdn-json.h"
 #include "srv-server.h"
 
 struct _SrvServer
@@ -106,7 +107,8 @@ srv_error_status (const GError *error)
       case SRV_ERROR_BROKEN_CHAIN:
       case SRV_ERROR_DUPLICATE:
       case SRV_ERROR_INSUFFICIENT:      return SOUP_STATUS_CONFLICT;
-      case SRV_ERROR_APPLY_FAILED:      return SOUP_STATUS_UNPROCESSABLE_ENTITY;
+      case SRV_ERROR_APPLY_FAILED:
+      case SRV_ERROR_REFUSED_ENTRY:     return SOUP_STATUS_UNPROCESSABLE_ENTITY;
       case SRV_ERROR_INTERNAL:          return SOUP_STATUS_INTERNAL_SERVER_ERROR;
       }
   if (error->domain == MDN_ERROR)
@@ -115,6 +117,15 @@ srv_error_status (const GError *error)
       case MDN_ERROR_DATABASE:
       case MDN_ERROR_CORRUPT:
       case MDN_ERROR_INTERNAL:          return SOUP_STATUS_INTERNAL_SERVER_ERROR;
+      case MDN_ERROR_PIN_REQUIRED:
+      case MDN_ERROR_WRONG_PIN:         return SOUP_STATUS_FORBIDDEN;
+      case MDN_ERROR_PIN_LOCKED:        return SOUP_STATUS_LOCKED;
+      /* The chain-wide state refuses a card operation or a return. */
+      case MDN_ERROR_CARD_LOST:
+      case MDN_ERROR_CARD_NOT_LOST:
+      case MDN_ERROR_CARD_REPLACED:
+      case MDN_ERROR_RETURN_EXCEEDS:
+      case MDN_ERROR_PACKAGE_CONSUMED:  return SOUP_STATUS_CONFLICT;
       default:                          return SOUP_STATUS_BAD_REQUEST;
       }
   return SOUP_STATUS_INTERNAL_SERVER_ERROR;
@@ -244,7 +255,9 @@ handle_request (SoupServer        *soup,
           route->handler (&req);
           return;
         }
-      if (size == 0 || !g_utf8_validate (data, (gssize) size, NULL) ||
+      /* json-glib recurses without a limit: the depth (and the rest of
+         strict JSON) is checked first. */
+      if (size == 0 || !mdn_json_check_text (data, (gssize) size, &error) ||
           !json_parser_load_from_data (parser, data, (gssize) size, &error))
         {
           srv_reply_error (&req, SOUP_STATUS_BAD_REQUEST, "invalid_json",

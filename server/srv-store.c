@@ -9,10 +9,15 @@
 
 #include "mdn-clock.h"
 #include "mdn-db.h"
+#include "mdn-entry-check.h"
 #include "mdn-error.h"
 #include "mdn-id.h"
 #include "mdn-json.h"
 #include "mdn-ledger.h"
+#include "mdn-lockout.h"
+#include "mdn-members.h"
+#include "mdn-money.h"
+#include "mdn-selling.h"
 #include "mdn-store.h"
 #include "srv-store.h"
 
@@ -38,6 +43,7 @@ static const char *const error_names[] = {
   [SRV_ERROR_DUPLICATE] = "duplicate",
   [SRV_ERROR_INSUFFICIENT] = "insufficient_balance",
   [SRV_ERROR_INTERNAL] = "internal",
+  [SRV_ERROR_REFUSED_ENTRY] = "refused_entry",
 };
 
 const char *
@@ -342,8 +348,9 @@ srv_store_branch_rotate (SrvStore   *store,
   g_autofree char *token = mdn_random_hex (32);
   g_autofree char *hash = token_hash (token);
 
-  if (!update_branch (store, "UPDATE srv_branches SET token_hash = ?, revoked = 0 WHERE code = ?",
-                      code, hash, error))
+  /* The new token may receive the chain key once (a branch set up again). */
+  if (!update_branch (store, "UPDATE srv_branches SET token_hash = ?, revoked = 0, chain_key_at = NULL "
+                      "WHERE code = ?", code, hash, error))
     return NULL;
   return g_steal_pointer (&token);
 }
@@ -489,7 +496,7 @@ srv_store_auth_hq (SrvStore   *store,
 typedef struct
 {
   gint64 entries, sales, discount, refund, dep, dep_bonus, withdraw, issued, principal, bonus;
-  gint64 written_off;
+  gint64 written_off, over_refund;
 } Rollup;
 
 /* What one push changes, kept until it commits: the rollups per business
@@ -500,6 +507,7 @@ typedef struct
 {
   GHashTable *days;          /* business_date → Rollup */
   GHashTable *open_members;  /* member_id set */
+  GHashTable *moved;         /* member_id → the last MdnEntry of the push moving their accounts */
   char       *now;           /* ISO time of the push */
 } PushBatch;
 
@@ -508,6 +516,7 @@ push_batch_clear (PushBatch *batch)
 {
   g_clear_pointer (&batch->days, g_hash_table_unref);
   g_clear_pointer (&batch->open_members, g_hash_table_unref);
+  g_clear_pointer (&batch->moved, g_hash_table_unref);
   g_clear_pointer (&batch->now, g_free);
 }
 
@@ -523,9 +532,11 @@ push_batch_init (SrvStore  *store,
 
   batch->days = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   batch->open_members = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  batch->moved = g_hash_table_new (g_str_hash, g_str_equal);
   batch->now = now_iso ();
   stmt = mdn_db_query (store->db, error,
-                       "SELECT DISTINCT member_id FROM srv_exceptions WHERE status = 'open'", "");
+                       "SELECT DISTINCT member_id FROM srv_exceptions WHERE status = 'open' "
+                       "AND kind = 'overdraft'", "");
   if (stmt == NULL)
     return FALSE;
   while ((rc = mdn_db_step (store->db, stmt, error)) == SQLITE_ROW)
@@ -599,8 +610,8 @@ rollup_flush (SrvStore   *store,
       if (!mdn_db_exec (store->db, error,
                         "INSERT INTO srv_rollup_day (branch, business_date, entries, sales_fen, discount_fen, "
                         "refund_fen, deposit_principal_fen, deposit_bonus_fen, withdraw_fen, members_issued, "
-                        "principal_delta_fen, bonus_delta_fen, written_off_fen) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                        "principal_delta_fen, bonus_delta_fen, written_off_fen, over_refund_fen) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                         "ON CONFLICT (business_date, branch) DO UPDATE SET entries = entries + excluded.entries, "
                         "sales_fen = sales_fen + excluded.sales_fen, "
                         "discount_fen = discount_fen + excluded.discount_fen, "
@@ -611,19 +622,39 @@ rollup_flush (SrvStore   *store,
                         "members_issued = members_issued + excluded.members_issued, "
                         "principal_delta_fen = principal_delta_fen + excluded.principal_delta_fen, "
                         "bonus_delta_fen = bonus_delta_fen + excluded.bonus_delta_fen, "
-                        "written_off_fen = written_off_fen + excluded.written_off_fen",
-                        "ssiiiiiiiiiii", branch_code, (const char *) key, r->entries, r->sales, r->discount,
+                        "written_off_fen = written_off_fen + excluded.written_off_fen, "
+                        "over_refund_fen = over_refund_fen + excluded.over_refund_fen",
+                        "ssiiiiiiiiiiii", branch_code, (const char *) key, r->entries, r->sales, r->discount,
                         r->refund, r->dep, r->dep_bonus, r->withdraw, r->issued, r->principal, r->bonus,
-                        r->written_off))
+                        r->written_off, r->over_refund))
         return FALSE;
     }
   return TRUE;
 }
 
-/* After @entry moved a member's accounts: an account below zero is an
- * overdraft (offline spending the server learns of late) and opens an
- * exception, which puts the card on hold; a member whose accounts are all
- * back at zero or above has their open exceptions settled. */
+/* One account of a member below zero: "balance" (principal and bonus
+ * together), "points", or "package" with the service in @item (the sum of
+ * its lots: uses are judged per service, net across lots). */
+typedef struct
+{
+  const char *account;
+  char       *item;
+  gint64      amount;     /* how far below zero */
+  gboolean    open;       /* an open exception exists for it */
+} Overdrawn;
+
+static void
+overdrawn_clear (gpointer data)
+{
+  g_free (((Overdrawn *) data)->item);
+}
+
+/* After @entry moved a member's accounts: each account below zero is an
+ * overdraft (offline spending the server learns of late) with an open
+ * exception of its own, which puts the card on hold; an exception whose
+ * account is back at zero or above is settled by the entry. So after every
+ * entry the open exceptions are exactly the member's accounts below zero,
+ * whatever order the entries came in. */
 static gboolean
 check_overdraft (SrvStore   *store,
                  PushBatch  *batch,
@@ -632,56 +663,219 @@ check_overdraft (SrvStore   *store,
                  GError    **error)
 {
   MdnDb *db = store->db;
+  g_autoptr(GArray) below = g_array_new (FALSE, TRUE, sizeof (Overdrawn));
+  g_autoptr(JsonArray) uses = NULL;
   sqlite3_stmt *stmt;
-  gint64 principal = 0, bonus = 0, points = 0, package = 0;
-  gboolean negative;
+  gint64 principal, bonus, points;
   int rc;
 
-  stmt = mdn_db_query (db, error,
-                       "SELECT principal_fen, bonus_fen, points, "
-                       "(SELECT COALESCE (MIN (remaining), 0) FROM member_packages WHERE member_id = ?1) "
-                       "FROM members WHERE id = ?1", "s", member_id);
+  g_array_set_clear_func (below, overdrawn_clear);
+  stmt = mdn_db_query (db, error, "SELECT principal_fen, bonus_fen, points FROM members WHERE id = ?",
+                       "s", member_id);
   if (stmt == NULL || (rc = mdn_db_step (db, stmt, error)) < 0)
     return FALSE;
-  if (rc == SQLITE_ROW)
-    {
-      principal = sqlite3_column_int64 (stmt, 0);
-      bonus = sqlite3_column_int64 (stmt, 1);
-      points = sqlite3_column_int64 (stmt, 2);
-      package = sqlite3_column_int64 (stmt, 3);
-    }
-  sqlite3_reset (stmt);
   if (rc != SQLITE_ROW)
-    return TRUE;
-
-  negative = principal + bonus < 0 || points < 0 || package < 0;
-  if (!negative)
     {
-      if (!g_hash_table_contains (batch->open_members, member_id))
-        return TRUE;
-      g_hash_table_remove (batch->open_members, member_id);
-      return mdn_db_exec (db, error,
-                          "UPDATE srv_exceptions SET status = 'settled', settled_at = ?, settled_by = ? "
-                          "WHERE member_id = ? AND status = 'open'",
-                          "sss", batch->now, entry->id, member_id);
+      sqlite3_reset (stmt);
+      return TRUE;
+    }
+  principal = sqlite3_column_int64 (stmt, 0);
+  bonus = sqlite3_column_int64 (stmt, 1);
+  points = sqlite3_column_int64 (stmt, 2);
+  sqlite3_reset (stmt);
+  uses = mdn_package_overdrawn (db, member_id, error);
+  if (uses == NULL)
+    return FALSE;
+
+  if (principal + bonus < 0)
+    {
+      Overdrawn o = { "balance", g_strdup (""), -(principal + bonus), FALSE };
+      g_array_append_val (below, o);
+    }
+  if (points < 0)
+    {
+      Overdrawn o = { "points", g_strdup (""), -points, FALSE };
+      g_array_append_val (below, o);
+    }
+  for (guint i = 0; i < json_array_get_length (uses); i++)
+    {
+      JsonObject *u = json_array_get_object_element (uses, i);
+      Overdrawn o = { "package", g_strdup (json_object_get_string_member (u, "sku")),
+                      json_object_get_int_member (u, "owed"), FALSE };
+      g_array_append_val (below, o);
     }
 
-  {
-    const char *account = principal + bonus < 0 ? "balance" : points < 0 ? "points" : "package";
-    gint64 amount = principal + bonus < 0 ? -(principal + bonus) : points < 0 ? -points : -package;
+  if (g_hash_table_contains (batch->open_members, member_id))
+    {
+      g_autoptr(GArray) settle = g_array_new (FALSE, FALSE, sizeof (gint64));
 
-    if (g_hash_table_contains (batch->open_members, member_id))
-      return mdn_db_exec (db, error,
-                          "UPDATE srv_exceptions SET amount = ?, account = ? WHERE member_id = ? AND status = 'open'",
-                          "iss", amount, account, member_id);
-    g_message ("member %s overdrawn by entry %s#%" G_GINT64_FORMAT ": exception opened, card on hold",
-               member_id, entry->branch, entry->seq);
+      stmt = mdn_db_query (db, error,
+                           "SELECT id, account, item FROM srv_exceptions WHERE member_id = ? "
+                           "AND kind = 'overdraft' AND status = 'open'", "s", member_id);
+      if (stmt == NULL)
+        return FALSE;
+      while ((rc = mdn_db_step (db, stmt, error)) == SQLITE_ROW)
+        {
+          gint64 id = sqlite3_column_int64 (stmt, 0);
+          gboolean still = FALSE;
+
+          for (guint i = 0; i < below->len; i++)
+            {
+              Overdrawn *o = &g_array_index (below, Overdrawn, i);
+
+              if (g_str_equal (o->account, mdn_db_col_text (stmt, 1)) &&
+                  g_str_equal (o->item, mdn_db_col_text (stmt, 2)))
+                still = o->open = TRUE;
+            }
+          if (!still)
+            g_array_append_val (settle, id);
+        }
+      sqlite3_reset (stmt);
+      if (rc != SQLITE_DONE)
+        return FALSE;
+      for (guint i = 0; i < settle->len; i++)
+        if (!mdn_db_exec (db, error,
+                          "UPDATE srv_exceptions SET status = 'settled', settled_at = ?, settled_by = ? WHERE id = ?",
+                          "ssi", batch->now, entry->id, g_array_index (settle, gint64, i)))
+          return FALSE;
+    }
+
+  for (guint i = 0; i < below->len; i++)
+    {
+      Overdrawn *o = &g_array_index (below, Overdrawn, i);
+
+      if (o->open)
+        {
+          if (!mdn_db_exec (db, error,
+                            "UPDATE srv_exceptions SET amount = ? WHERE member_id = ? AND kind = 'overdraft' "
+                            "AND status = 'open' AND account = ? AND item = ?",
+                            "isss", o->amount, member_id, o->account, o->item))
+            return FALSE;
+          continue;
+        }
+      g_message ("member %s: %s%s%s below zero by %" G_GINT64_FORMAT " after entry %s#%" G_GINT64_FORMAT
+                 ": exception opened, card on hold", member_id, o->account, *o->item ? " " : "", o->item,
+                 o->amount, entry->branch, entry->seq);
+      if (!mdn_db_exec (db, error,
+                        "INSERT INTO srv_exceptions (kind, member_id, entry_id, branch, account, item, amount, "
+                        "status, found_at) VALUES ('overdraft', ?, ?, ?, ?, ?, ?, 'open', ?)",
+                        "sssssis", member_id, entry->id, entry->branch, o->account, o->item, o->amount,
+                        batch->now))
+        return FALSE;
+    }
+  if (below->len > 0)
     g_hash_table_add (batch->open_members, g_strdup (member_id));
-    return mdn_db_exec (db, error,
-                        "INSERT INTO srv_exceptions (member_id, entry_id, branch, account, amount, status, found_at) "
-                        "VALUES (?, ?, ?, ?, ?, 'open', ?)",
-                        "ssssis", member_id, entry->id, entry->branch, account, amount, batch->now);
-  }
+  else
+    g_hash_table_remove (batch->open_members, member_id);
+  return TRUE;
+}
+
+/* A return that takes a sale's refunds above its total (two branches
+ * returned it without seeing each other's return, one of them offline):
+ * an exception on the sale for head office, and the excess in the
+ * summary. Over the whole history the excess is max (0, refunds - total)
+ * whatever order the returns came in; each return is charged what it
+ * added to it. */
+static gboolean
+check_over_refund (SrvStore  *store,
+                   PushBatch *batch,
+                   MdnEntry  *entry,
+                   GError   **error)
+{
+  const char *sale = mdn_body_string (entry->body, "sale_entry");
+  gint64 refund = mdn_body_int (entry->body, "refund_fen", 0);
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *detail = NULL;
+  gint64 total = 0, refunded = 0, excess;
+  Rollup *r;
+
+  if (sale == NULL || entry->member_id == NULL)
+    return TRUE;
+  if (!mdn_sale_refunded (store->db, sale, &total, &refunded, &local_error))
+    {
+      if (g_error_matches (local_error, MDN_ERROR, MDN_ERROR_UNKNOWN_ENTRY))
+        return TRUE;   /* a sale the chain does not share */
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  excess = MAX (refunded - total, 0) - MAX (refunded - refund - total, 0);
+  if (excess <= 0)
+    return TRUE;
+  g_message ("sale %s refunded %" G_GINT64_FORMAT " fen above its total by entry %s#%" G_GINT64_FORMAT,
+             sale, excess, entry->branch, entry->seq);
+  r = g_hash_table_lookup (batch->days, entry->business_date);
+  g_assert (r != NULL);
+  r->over_refund += excess;
+  detail = g_strdup_printf ("{\"total_fen\":%" G_GINT64_FORMAT ",\"refunded_fen\":%" G_GINT64_FORMAT "}",
+                            total, refunded);
+  return mdn_db_exec (store->db, error,
+                      "INSERT INTO srv_exceptions (kind, member_id, entry_id, branch, account, amount, status, "
+                      "found_at, sale_entry, detail) VALUES ('over_refund', ?, ?, ?, 'refund', ?, 'open', ?, ?, ?)",
+                      "sssisss", entry->member_id, entry->id, entry->branch, excess, batch->now, sale, detail);
+}
+
+/* After a card operation: the card conflicts of the member, as the fold
+ * over every state entry the server holds sees them now ('noted'
+ * exceptions for head office; an entry that arrived late can make an
+ * earlier one a conflict, or stop one being one). */
+static gboolean
+note_card_conflicts (SrvStore   *store,
+                     PushBatch  *batch,
+                     const char *member_id,
+                     GError    **error)
+{
+  g_autoptr(GPtrArray) conflicts = mdn_member_card_conflicts (store->db, member_id, error);
+  g_autoptr(GPtrArray) noted = g_ptr_array_new_with_free_func (g_free);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  if (conflicts == NULL)
+    return FALSE;
+  stmt = mdn_db_query (store->db, error,
+                       "SELECT entry_id FROM srv_exceptions WHERE member_id = ? AND kind = 'card_conflict'",
+                       "s", member_id);
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = mdn_db_step (store->db, stmt, error)) == SQLITE_ROW)
+    g_ptr_array_add (noted, g_strdup (mdn_db_col_text (stmt, 0)));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return FALSE;
+
+  for (guint i = 0; i < noted->len; i++)
+    {
+      gboolean still = FALSE;
+
+      for (guint j = 0; j < conflicts->len && !still; j++)
+        still = g_str_equal (((MdnCardConflict *) g_ptr_array_index (conflicts, j))->entry_id,
+                             g_ptr_array_index (noted, i));
+      if (!still && !mdn_db_exec (store->db, error,
+                                  "DELETE FROM srv_exceptions WHERE member_id = ? AND kind = 'card_conflict' "
+                                  "AND entry_id = ?", "ss", member_id, g_ptr_array_index (noted, i)))
+        return FALSE;
+    }
+  for (guint j = 0; j < conflicts->len; j++)
+    {
+      MdnCardConflict *c = g_ptr_array_index (conflicts, j);
+      g_autoptr(JsonObject) d = json_object_new ();
+      g_autofree char *detail = NULL;
+
+      if (g_ptr_array_find_with_equal_func (noted, c->entry_id, g_str_equal, NULL))
+        continue;
+      json_object_set_string_member (d, "kind", c->kind);
+      json_object_set_string_member (d, "reason", c->reason);
+      mdn_json_set_opt_string (d, "card_no", c->card_no);
+      mdn_json_set_opt_string (d, "current_card_no", c->current_card_no);
+      detail = mdn_json_object_canonical (d);
+      g_message ("member %s: card conflict %s (%s#%" G_GINT64_FORMAT ")", member_id, c->reason,
+                 c->branch, c->seq);
+      if (!mdn_db_exec (store->db, error,
+                        "INSERT INTO srv_exceptions (kind, member_id, entry_id, branch, account, amount, status, "
+                        "found_at, detail) VALUES ('card_conflict', ?, ?, ?, 'card', 0, 'noted', ?, ?)",
+                        "sssss", member_id, c->entry_id, c->branch, batch->now, detail))
+        return FALSE;
+    }
+  return TRUE;
 }
 
 /* Whether @entry can change @member_id's exception: it can open one only by
@@ -745,6 +939,19 @@ apply_pushed (SrvStore  *store,
 
   if (!shared)
     return TRUE;
+  if (g_str_equal (entry->kind, "sale.return") && !check_over_refund (store, batch, entry, error))
+    return FALSE;
+  if (g_str_equal (entry->kind, "exception.write_off") && mdn_body_string (entry->body, "sale_entry") &&
+      !mdn_db_exec (store->db, error,
+                    "UPDATE srv_exceptions SET status = 'settled', settled_at = ?, settled_by = ? "
+                    "WHERE kind = 'over_refund' AND sale_entry = ? AND status = 'open'",
+                    "sss", batch->now, entry->id, mdn_body_string (entry->body, "sale_entry")))
+    return FALSE;
+  if (entry->member_id &&
+      (g_str_equal (entry->kind, "member.replace") || g_str_equal (entry->kind, "member.lose") ||
+       g_str_equal (entry->kind, "member.unlock")) &&
+      !note_card_conflicts (store, batch, entry->member_id, error))
+    return FALSE;
   /* The members this entry touches, each once. */
   members = g_ptr_array_new ();
   if (entry->member_id)
@@ -764,6 +971,359 @@ apply_pushed (SrvStore  *store,
       if (may_change_exception (batch, entry, member_id) &&
           !check_overdraft (store, batch, entry, member_id, error))
         return FALSE;
+    }
+  return TRUE;
+}
+
+/* What the server checks of a pushed entry ------------------------------------------ */
+
+static gboolean
+refuse (GError    **error,
+        MdnEntry   *entry,
+        const char *format,
+        ...) G_GNUC_PRINTF (3, 4);
+
+static gboolean
+refuse (GError    **error,
+        MdnEntry   *entry,
+        const char *format,
+        ...)
+{
+  va_list ap;
+  g_autofree char *reason = NULL;
+
+  va_start (ap, format);
+  reason = g_strdup_vprintf (format, ap);
+  va_end (ap);
+  g_set_error (error, SRV_ERROR, SRV_ERROR_REFUSED_ENTRY, _("Entry %s#%" PRId64 " (%s) is refused: %s"),
+               entry->branch, entry->seq, entry->kind, reason);
+  return FALSE;
+}
+
+/* The first column of the row @sql finds for @key, or NULL (*found says
+ * whether there was a row). */
+static gboolean
+lookup_text (SrvStore   *store,
+             const char *sql,
+             const char *key,
+             gboolean   *found,
+             char      **out,
+             GError    **error)
+{
+  sqlite3_stmt *stmt = mdn_db_query (store->db, error, sql, "s", key);
+  int rc;
+
+  *found = FALSE;
+  if (out)
+    *out = NULL;
+  if (stmt == NULL || (rc = mdn_db_step (store->db, stmt, error)) < 0)
+    return FALSE;
+  if (rc == SQLITE_ROW)
+    {
+      *found = TRUE;
+      if (out)
+        *out = g_strdup (mdn_db_col_text (stmt, 0));
+    }
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
+/* A card number the pushing branch may give out: its own range (the first
+ * three digits are its number, mdn_card_no_make) and not given before. */
+static gboolean
+check_new_card (SrvStore   *store,
+                SrvBranch  *branch,
+                MdnEntry   *entry,
+                const char *card_no,
+                GError    **error)
+{
+  char prefix[8];
+  gboolean taken;
+
+  g_snprintf (prefix, sizeof prefix, "%03" PRId64, branch->number);
+  if (!g_str_has_prefix (card_no, prefix))
+    return refuse (error, entry, _("card number %s is not in the range of branch %s (%s…)"),
+                   card_no, branch->code, prefix);
+  if (!lookup_text (store, "SELECT member_id FROM cards WHERE card_no = ?", card_no, &taken, NULL, error))
+    return FALSE;
+  if (taken)
+    return refuse (error, entry, _("card number %s was given out before"), card_no);
+  return TRUE;
+}
+
+/* What a spend under an authorization took: its kind at the server
+ * (srv_store_authorize), the item and the amount. */
+static void
+spent_under_auth (MdnEntry    *entry,
+                  const char **kind,
+                  const char **item,
+                  gint64      *amount)
+{
+  JsonObject *b = entry->body;
+
+  *item = "";
+  if (g_str_equal (entry->kind, "sale.return"))
+    {
+      /* srv_store_authorize_return: held against the sale */
+      *kind = "return";
+      *item = mdn_body_string (b, "sale_entry");
+      *amount = mdn_body_int (b, "refund_fen", 0);
+    }
+  else if (g_str_equal (entry->kind, "member.lose") || g_str_equal (entry->kind, "member.unlock") ||
+           g_str_equal (entry->kind, "member.replace"))
+    {
+      /* srv_store_authorize_card: the amount is the rev it gave */
+      *kind = "card";
+      *item = entry->kind;
+      *amount = mdn_body_int (b, "rev", 0);
+    }
+  else if (g_str_equal (entry->kind, "package.consume"))
+    {
+      *kind = "package";
+      *item = mdn_body_string (b, "sku");
+      *amount = mdn_body_int (b, "count", 0);
+    }
+  else if (g_str_equal (entry->kind, "points.redeem"))
+    {
+      *kind = "points";
+      *amount = mdn_body_int (b, "points", 0);
+    }
+  else
+    {
+      *kind = "balance";
+      *amount = mdn_body_int (b, "principal_fen", 0) + mdn_body_int (b, "bonus_fen", 0);
+    }
+}
+
+/* An authorization an entry names is one this branch was given, for this
+ * member and spend, not used before, and covers what the entry takes. */
+static gboolean
+check_auth (SrvStore   *store,
+            SrvBranch  *branch,
+            MdnEntry   *entry,
+            const char *auth_id,
+            GError    **error)
+{
+  g_autofree char *prefix = g_strconcat (branch->code, "-", NULL);
+  const char *kind, *item;
+  gint64 amount;
+  sqlite3_stmt *stmt;
+  gboolean ok = TRUE;
+  int rc;
+
+  if (!g_str_has_prefix (auth_id, prefix))
+    return refuse (error, entry, _("authorization %s is not one of branch %s"), auth_id, branch->code);
+  if (!g_str_equal (entry->kind, "sale") && !g_str_equal (entry->kind, "sale.quick") &&
+      !g_str_equal (entry->kind, "timed.stop") && !g_str_equal (entry->kind, "package.consume") &&
+      !g_str_equal (entry->kind, "points.redeem") && !g_str_equal (entry->kind, "sale.return") &&
+      !g_str_equal (entry->kind, "member.lose") && !g_str_equal (entry->kind, "member.unlock") &&
+      !g_str_equal (entry->kind, "member.replace"))
+    return refuse (error, entry, _("an entry of this kind is made under no authorization"));
+  spent_under_auth (entry, &kind, &item, &amount);
+  stmt = mdn_db_query (store->db, error,
+                       "SELECT branch, member_id, kind, item, amount, status FROM srv_authorizations "
+                       "WHERE auth_id = ?", "s", auth_id);
+  if (stmt == NULL || (rc = mdn_db_step (store->db, stmt, error)) < 0)
+    return FALSE;
+  if (rc == SQLITE_ROW)
+    {
+      if (!g_str_equal (mdn_db_col_text (stmt, 0), branch->code))
+        ok = refuse (error, entry, _("authorization %s was given to branch %s"), auth_id, mdn_db_col_text (stmt, 0));
+      else if (g_strcmp0 (mdn_db_col_text (stmt, 1), entry->member_id) != 0)
+        ok = refuse (error, entry, _("authorization %s is for another member"), auth_id);
+      else if (!g_str_equal (mdn_db_col_text (stmt, 2), kind) || g_strcmp0 (mdn_db_col_text (stmt, 3), item) != 0)
+        ok = refuse (error, entry, _("authorization %s is for another kind of spending"), auth_id);
+      else if (g_str_equal (kind, "card") ? amount != sqlite3_column_int64 (stmt, 4)
+                                          : amount > sqlite3_column_int64 (stmt, 4))
+        ok = refuse (error, entry, _("it takes %" PRId64 " under authorization %s, which is for %" PRId64),
+                     amount, auth_id, (gint64) sqlite3_column_int64 (stmt, 4));
+      else if (g_str_equal (mdn_db_col_text (stmt, 5), "used"))
+        ok = refuse (error, entry, _("authorization %s was used before"), auth_id);
+    }
+  /* Unknown here: a server restored from a backup may have lost it; the
+     entry's movements do the debit all the same. */
+  sqlite3_reset (stmt);
+  return ok;
+}
+
+/* A return names a sale this server holds, of its member and kind, and
+ * gives back no more than that sale took (each return on its own: two
+ * branches may each return the same sale while offline, and refusing the
+ * second would stop that branch's sync for good). */
+static gboolean
+check_return_of_sale (SrvStore  *store,
+                      MdnEntry  *entry,
+                      GError   **error)
+{
+  g_autoptr(MdnEntry) sale = NULL;
+  g_autoptr(GError) load_error = NULL;
+  const char *sale_id = mdn_body_string (entry->body, "sale_entry");
+  JsonObject *b = entry->body;
+
+  sale = mdn_entry_load (store->db, sale_id, &load_error);
+  if (sale == NULL)
+    {
+      if (g_error_matches (load_error, MDN_ERROR, MDN_ERROR_UNKNOWN_ENTRY))
+        return refuse (error, entry, _("it returns sale %s, which the server does not hold"), sale_id);
+      g_propagate_error (error, g_steal_pointer (&load_error));
+      return FALSE;
+    }
+  if (!g_str_equal (sale->kind, mdn_body_string (b, "sale_kind")) ||
+      g_strcmp0 (sale->member_id, entry->member_id) != 0)
+    return refuse (error, entry, _("it returns %s as a %s of another member or kind"), sale_id, sale->kind);
+  if (mdn_body_int (b, "refund_fen", 0) > mdn_body_int (sale->body, "total_fen", 0) ||
+      mdn_body_int (b, "principal_fen", 0) + mdn_body_int (b, "bonus_fen", 0) >
+        mdn_body_int (sale->body, "principal_fen", 0) + mdn_body_int (sale->body, "bonus_fen", 0) ||
+      mdn_body_int (b, "points_taken", 0) > mdn_body_int (sale->body, "points_earned", 0))
+    return refuse (error, entry, _("it gives back more than sale %s took"), sale_id);
+  return TRUE;
+}
+
+/* A timed session is stopped by the branch that started it. */
+static gboolean
+check_session (SrvStore  *store,
+               SrvBranch *branch,
+               MdnEntry  *entry,
+               GError   **error)
+{
+  const char *session = mdn_body_string (entry->body, "session_id");
+  sqlite3_stmt *stmt;
+  gboolean ok;
+  int rc;
+
+  stmt = mdn_db_query (store->db, error, "SELECT branch, kind FROM entries WHERE id = ?", "s", session);
+  if (stmt == NULL || (rc = mdn_db_step (store->db, stmt, error)) < 0)
+    return FALSE;
+  ok = rc == SQLITE_ROW && g_str_equal (mdn_db_col_text (stmt, 0), branch->code) &&
+       g_str_equal (mdn_db_col_text (stmt, 1), "timed.start");
+  sqlite3_reset (stmt);
+  if (!ok)
+    return refuse (error, entry, _("it stops session %s, which branch %s did not start"), session, branch->code);
+  return TRUE;
+}
+
+/* Before a pushed entry is applied: its kind's check (mdn_entry_check,
+ * what the branch ran when it wrote it), then what only the server can
+ * see: ids and numbers already taken, card numbers out of the branch's
+ * range, another branch's authorization or session, a write-off not from
+ * the HQ terminal. */
+static gboolean
+check_pushed (SrvStore  *store,
+              SrvBranch *branch,
+              MdnEntry  *entry,
+              GError   **error)
+{
+  g_autoptr(GError) check_error = NULL;
+  const char *kind = entry->kind;
+  const char *auth_id = mdn_body_string (entry->body, "auth_id");
+  gboolean found;
+
+  if (!mdn_entry_check (entry, &check_error))
+    return refuse (error, entry, "%s", check_error->message);
+
+  if (g_str_equal (kind, "member.issue"))
+    {
+      if (!lookup_text (store, "SELECT issued_branch FROM members WHERE id = ?", entry->member_id,
+                        &found, NULL, error))
+        return FALSE;
+      if (found)
+        return refuse (error, entry, _("member id %s is taken"), entry->member_id);
+      if (!check_new_card (store, branch, entry, mdn_body_string (entry->body, "card_no"), error))
+        return FALSE;
+    }
+  else if (g_str_equal (kind, "member.replace"))
+    {
+      if (!check_new_card (store, branch, entry, mdn_body_string (entry->body, "card_no"), error))
+        return FALSE;
+    }
+  else if (g_str_equal (kind, "exception.write_off") && !branch->hq)
+    return refuse (error, entry, _("only the head-office terminal writes exceptions off"));
+  else if (g_str_equal (kind, "timed.stop") && !check_session (store, branch, entry, error))
+    return FALSE;
+  else if (g_str_equal (kind, "sale.return") && !check_return_of_sale (store, entry, error))
+    return FALSE;
+
+  if (auth_id && !check_auth (store, branch, entry, auth_id, error))
+    return FALSE;
+  return TRUE;
+}
+
+/* After @entry failed to apply: whether that was because its id or its
+ * receipt number is taken (a UNIQUE constraint), said as a refusal. Looked
+ * at only then, so that the ingest path pays nothing for it; what this
+ * entry itself stored before it failed doesn't count. FALSE with @error
+ * set if so. */
+static gboolean
+refuse_taken (SrvStore  *store,
+              MdnEntry  *entry,
+              GError   **error)
+{
+  const char *receipt_no = mdn_body_string (entry->body, "receipt_no");
+  sqlite3_stmt *stmt;
+  gboolean taken;
+  int rc;
+
+  stmt = mdn_db_query (store->db, error, "SELECT branch, seq FROM entries WHERE id = ?", "s", entry->id);
+  if (stmt == NULL || (rc = mdn_db_step (store->db, stmt, error)) < 0)
+    return FALSE;
+  taken = rc == SQLITE_ROW && (!g_str_equal (mdn_db_col_text (stmt, 0), entry->branch) ||
+                               sqlite3_column_int64 (stmt, 1) != entry->seq);
+  if (taken)
+    {
+      g_autofree char *holder = g_strdup (mdn_db_col_text (stmt, 0));
+
+      sqlite3_reset (stmt);
+      return refuse (error, entry, _("its id %s is taken by an entry of branch %s"), entry->id, holder);
+    }
+  sqlite3_reset (stmt);
+  if (receipt_no == NULL)
+    return TRUE;
+  stmt = mdn_db_query (store->db, error, "SELECT entry_id FROM receipts WHERE receipt_no = ?", "s", receipt_no);
+  if (stmt == NULL || (rc = mdn_db_step (store->db, stmt, error)) < 0)
+    return FALSE;
+  taken = rc == SQLITE_ROW && !g_str_equal (mdn_db_col_text (stmt, 0), entry->id);
+  sqlite3_reset (stmt);
+  if (taken)
+    return refuse (error, entry, _("receipt number %s is taken"), receipt_no);
+  return TRUE;
+}
+
+/* After a push's entries are applied: the balances they moved stay far
+ * from gint64 (each entry moves at most MDN_ENTRY_AMOUNT_MAX, a push holds
+ * at most 5000, so nothing wraps before this looks), or the push is
+ * refused: SQLite would turn an overflowing sum into a REAL. */
+static gboolean
+check_balances (SrvStore  *store,
+                PushBatch *batch,
+                gint64    *failed_seq,
+                GError   **error)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, batch->moved);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      sqlite3_stmt *stmt;
+      int rc;
+
+      stmt = mdn_db_query (store->db, error,
+                           "SELECT 1 FROM members WHERE id = ?1 AND NOT ("
+                           "typeof (principal_fen) = 'integer' AND typeof (bonus_fen) = 'integer' AND "
+                           "typeof (points) = 'integer' AND principal_fen BETWEEN -?2 AND ?2 AND "
+                           "bonus_fen BETWEEN -?2 AND ?2 AND points BETWEEN -?2 AND ?2) "
+                           "UNION ALL SELECT 1 FROM member_packages WHERE member_id = ?1 AND NOT ("
+                           "typeof (remaining) = 'integer' AND remaining BETWEEN -?2 AND ?2) LIMIT 1",
+                           "si", (const char *) key, MDN_MONEY_MAX);
+      if (stmt == NULL || (rc = mdn_db_step (store->db, stmt, error)) < 0)
+        return FALSE;
+      sqlite3_reset (stmt);
+      if (rc == SQLITE_ROW)
+        {
+          *failed_seq = ((MdnEntry *) value)->seq;
+          return refuse (error, value, _("it takes the accounts of member %s beyond what a card can hold"),
+                         (const char *) key);
+        }
     }
   return TRUE;
 }
@@ -828,6 +1388,7 @@ srv_store_push (SrvStore      *store,
     {
       MdnEntry *entry = g_ptr_array_index (entries, i);
       g_autofree char *hash = NULL;
+      g_autoptr(GError) apply_error = NULL;
 
       result->failed_seq = entry->seq;
       if (!g_str_equal (entry->branch, branch_code))
@@ -880,13 +1441,28 @@ srv_store_push (SrvStore      *store,
                        entry->branch, entry->seq);
           goto fail;
         }
-      if (!apply_pushed (store, &batch, branch, entry, error))
+      if (!check_pushed (store, branch, entry, error))
         goto fail;
+      if (!apply_pushed (store, &batch, branch, entry, &apply_error))
+        {
+          if (refuse_taken (store, entry, error))
+            g_propagate_error (error, g_steal_pointer (&apply_error));
+          goto fail;
+        }
+      for (guint m = 0; m < entry->movements->len; m++)
+        {
+          MdnMovement *mv = &g_array_index (entry->movements, MdnMovement, m);
+
+          if (mv->member_id)
+            g_hash_table_insert (batch.moved, mv->member_id, entry);
+        }
       acked = entry->seq;
       g_free (last_hash);
       last_hash = g_strdup (entry->hash);
       result->applied++;
     }
+  if (!check_balances (store, &batch, &result->failed_seq, error))
+    goto fail;
   result->failed_seq = 0;
 
   if (!rollup_flush (store, &batch, branch_code, error))
@@ -933,7 +1509,8 @@ add_holds (SrvStore   *store,
 
   json_object_set_array_member (out, "holds", holds);
   stmt = mdn_db_query (store->db, error,
-                       "SELECT DISTINCT member_id FROM srv_exceptions WHERE status = 'open' ORDER BY member_id", "");
+                       "SELECT DISTINCT member_id FROM srv_exceptions WHERE status = 'open' "
+                       "AND kind = 'overdraft' ORDER BY member_id", "");
   if (stmt == NULL)
     return FALSE;
   while ((rc = mdn_db_step (store->db, stmt, error)) == SQLITE_ROW)
@@ -942,15 +1519,60 @@ add_holds (SrvStore   *store,
   return rc == SQLITE_DONE;
 }
 
+/* Cards whose PIN is locked now, chain-wide: every branch keeps them. */
+static gboolean
+add_pin_locks (SrvStore   *store,
+               JsonObject *out,
+               gint64      now,
+               GError    **error)
+{
+  JsonArray *locks = json_array_new ();
+  sqlite3_stmt *stmt;
+  int rc;
+
+  json_object_set_array_member (out, "pin_locks", locks);
+  stmt = mdn_db_query (store->db, error,
+                       "SELECT key, locked_until FROM lockouts WHERE what = 'pin' AND locked_until > ? "
+                       "ORDER BY key", "i", now);
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = mdn_db_step (store->db, stmt, error)) == SQLITE_ROW)
+    {
+      JsonObject *o = json_object_new ();
+
+      json_object_set_string_member (o, "member_id", mdn_db_col_text (stmt, 0));
+      json_object_set_int_member (o, "locked_until", sqlite3_column_int64 (stmt, 1));
+      json_array_add_object_element (locks, o);
+    }
+  sqlite3_reset (stmt);
+  return rc == SQLITE_DONE;
+}
+
+/* The branch's high-water mark, holds and PIN locks. The chain key goes to
+ * a branch's token at most once: a branch that proves it holds the key
+ * (@key_id, mdn_chain_key_id) never gets it, and from then on neither does
+ * anyone else with that token; one that doesn't gets it in the first answer
+ * only ("chain_key"), "chain_key_ok": false after that. */
 JsonObject *
 srv_store_state (SrvStore   *store,
                  const char *branch_code,
+                 const char *key_id,
                  GError    **error)
 {
   g_autoptr(JsonObject) out = json_object_new ();
   g_autoptr(SrvBranch) branch = NULL;
   g_autofree char *key = srv_store_chain_key_dup (store);
+  g_autofree char *our_id = mdn_chain_key_id_from_hex (key);
+  gboolean holds_key = key_id != NULL && our_id != NULL && g_str_equal (key_id, our_id);
+  gboolean handed = FALSE;
+  sqlite3_stmt *stmt;
+  int rc;
 
+  if (our_id == NULL)
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_CORRUPT, _("The server database has no valid chain key"));
+      return NULL;
+    }
   if (!mdn_db_begin (store->db, FALSE, error))
     return NULL;
   branch = load_branch (store, "SELECT " BRANCH_COLUMNS " FROM srv_branches WHERE code = ?", branch_code);
@@ -960,19 +1582,48 @@ srv_store_state (SrvStore   *store,
       g_set_error (error, SRV_ERROR, SRV_ERROR_NOT_FOUND, _("There is no branch %s"), branch_code);
       return NULL;
     }
+  stmt = mdn_db_query (store->db, error, "SELECT chain_key_at IS NOT NULL FROM srv_branches WHERE code = ?",
+                       "s", branch_code);
+  if (stmt == NULL || (rc = mdn_db_step (store->db, stmt, error)) != SQLITE_ROW)
+    goto fail;
+  handed = sqlite3_column_int (stmt, 0) != 0;
+  sqlite3_reset (stmt);
   json_object_set_string_member (out, "branch", branch->code);
   json_object_set_boolean_member (out, "hq", branch->hq);
   json_object_set_int_member (out, "acked_seq", branch->acked_seq);
   json_object_set_string_member (out, "last_hash", branch->last_hash);
   json_object_set_int_member (out, "feed_position", srv_store_feed_head (store));
-  json_object_set_string_member (out, "chain_key", key);
-  if (!add_holds (store, out, error))
-    {
-      mdn_db_rollback (store->db);
-      return NULL;
-    }
+  if (!add_holds (store, out, error) || !add_pin_locks (store, out, now_unix (), error))
+    goto fail;
   mdn_db_rollback (store->db);
+
+  if (!handed)
+    {
+      /* Once: the first state answer of this token that finds it not handed. */
+      g_autofree char *at = now_iso ();
+
+      if (!mdn_db_begin (store->db, TRUE, error))
+        return NULL;
+      if (!mdn_db_exec (store->db, error,
+                        "UPDATE srv_branches SET chain_key_at = ? WHERE code = ? AND chain_key_at IS NULL",
+                        "ss", at, branch_code))
+        goto fail;
+      handed = sqlite3_changes (mdn_db_handle (store->db)) == 0;
+      if (!mdn_db_commit (store->db, error))
+        return NULL;
+      if (!handed)
+        {
+          g_message ("branch %s %s the chain key", branch_code, holds_key ? "proved it holds" : "was handed");
+          if (!holds_key)
+            json_object_set_string_member (out, "chain_key", key);
+        }
+    }
+  json_object_set_boolean_member (out, "chain_key_ok", holds_key);
   return g_steal_pointer (&out);
+
+fail:
+  mdn_db_rollback (store->db);
+  return NULL;
 }
 
 JsonObject *
@@ -1012,11 +1663,25 @@ srv_store_feed (SrvStore *store,
   json_object_set_array_member (out, "entries", list);
   for (guint i = 0; i < ids->len; i++)
     {
-      g_autoptr(MdnEntry) entry = mdn_entry_load (store->db, g_ptr_array_index (ids, i), error);
+      g_autoptr(GError) load_error = NULL;
+      g_autoptr(MdnEntry) entry = mdn_entry_load (store->db, g_ptr_array_index (ids, i), &load_error);
       JsonObject *item;
 
+      if (entry == NULL && g_error_matches (load_error, MDN_ERROR, MDN_ERROR_CORRUPT))
+        {
+          /* A row that can't be read back (a push checks every entry, so
+             only a damaged database has one) is left out: the rest of the
+             chain keeps syncing, and head office has the alarm. */
+          last = g_array_index (positions, gint64, i);
+          g_warning ("ALARM: feed position %" G_GINT64_FORMAT " (entry %s) can't be read and is skipped: %s",
+                     last, (const char *) g_ptr_array_index (ids, i), load_error->message);
+          continue;
+        }
       if (entry == NULL)
-        goto fail;
+        {
+          g_propagate_error (error, g_steal_pointer (&load_error));
+          goto fail;
+        }
       item = json_object_new ();
       last = g_array_index (positions, gint64, i);
       json_object_set_int_member (item, "position", last);
@@ -1075,17 +1740,22 @@ srv_store_authorize (SrvStore   *store,
                      const char *kind,
                      const char *item,
                      gint64      amount,
+                     const char *pin,
+                     SrvPinRefusal *refusal,
                      GError    **error)
 {
   g_autoptr(JsonObject) out = json_object_new ();
   g_autofree char *at = now_iso ();
   g_autofree char *today = NULL;
   gint64 now = now_unix (), available = 0, held = 0;
+  gboolean pin_checked = FALSE;
   sqlite3_stmt *stmt;
   int rc;
 
   g_return_val_if_fail (store != NULL, NULL);
 
+  if (refusal)
+    refusal->locked_until = refusal->attempts_left = 0;
   if (!g_str_equal (kind, "balance") && !g_str_equal (kind, "points") && !g_str_equal (kind, "package"))
     {
       g_set_error (error, SRV_ERROR, SRV_ERROR_INVALID,
@@ -1145,10 +1815,13 @@ srv_store_authorize (SrvStore   *store,
     goto fail;
 
   if (g_str_equal (kind, "package"))
-    stmt = mdn_db_query (store->db, error,
-                         "SELECT COALESCE (SUM (remaining), 0), EXISTS (SELECT 1 FROM members WHERE id = ?1) "
-                         "FROM member_packages WHERE member_id = ?1 AND item = ?2 AND remaining > 0 "
-                         "AND (expires_on IS NULL OR expires_on >= ?3)", "sss", member_id, item, today);
+    {
+      /* Net across the service's lots, as the branch judges it. */
+      if (!mdn_package_available (store->db, member_id, item, today, &available, error))
+        goto fail;
+      stmt = mdn_db_query (store->db, error,
+                           "SELECT ?2, EXISTS (SELECT 1 FROM members WHERE id = ?1)", "si", member_id, available);
+    }
   else if (g_str_equal (kind, "points"))
     stmt = mdn_db_query (store->db, error,
                          "SELECT points, 1 FROM members WHERE id = ?", "s", member_id);
@@ -1165,6 +1838,39 @@ srv_store_authorize (SrvStore   *store,
     }
   available = sqlite3_column_int64 (stmt, 0);
   sqlite3_reset (stmt);
+
+  /* Stored value needs the card's PIN, checked here against the hash the
+     chain holds, with the chain-wide count of wrong ones (mdn_pin_verify,
+     the branches' rule). A wrong one is counted and committed. */
+  if (g_str_equal (kind, "balance"))
+    {
+      g_autofree char *pin_hash = NULL;
+      gboolean wrong = FALSE;
+
+      stmt = mdn_db_query (store->db, error, "SELECT pin_hash FROM members WHERE id = ?", "s", member_id);
+      if (stmt == NULL || mdn_db_step (store->db, stmt, error) != SQLITE_ROW)
+        goto fail;
+      pin_hash = g_strdup (mdn_db_col_text (stmt, 0));
+      sqlite3_reset (stmt);
+      pin_checked = pin_hash != NULL && *pin_hash != '\0';
+      if (!mdn_pin_verify (store->db, member_id, pin_hash, pin, now, &wrong, error))
+        {
+          MdnLockout after = { 0 }, before = { 0 };
+
+          if (!wrong)
+            mdn_lockout_get (store->db, "pin", member_id, now, &before, NULL);
+          if (wrong && (!mdn_lockout_fail (store->db, "pin", member_id, now, 1, FALSE, &after, NULL) ||
+                        !mdn_db_commit (store->db, NULL)))
+            g_warning ("a wrong PIN for %s was not counted", member_id);
+          mdn_db_rollback (store->db);
+          if (refusal)
+            {
+              refusal->locked_until = wrong ? after.locked_until : before.locked_until;
+              refusal->attempts_left = MDN_LOCKOUT_MAX_FAILURES - after.failures;
+            }
+          return NULL;
+        }
+    }
 
   stmt = mdn_db_query (store->db, error,
                        "SELECT COALESCE (SUM (amount), 0) FROM srv_authorizations "
@@ -1201,8 +1907,407 @@ srv_store_authorize (SrvStore   *store,
   json_object_set_int_member (out, "expires_at", now + auth_ttl_seconds);
   json_object_set_boolean_member (out, "granted", TRUE);
   json_object_set_boolean_member (out, "duplicate", FALSE);
+  json_object_set_boolean_member (out, "pin_checked", pin_checked);
   json_object_set_int_member (out, "available", available - held - amount);
   return g_steal_pointer (&out);
+
+fail:
+  mdn_db_rollback (store->db);
+  return NULL;
+}
+
+/* Wrong PINs a branch checked while it could not ask (offline): added to
+ * the chain-wide count of each card. Unknown members are skipped (a card
+ * not pushed yet). The answer is every PIN lock now. */
+JsonObject *
+srv_store_pin_failures (SrvStore   *store,
+                        JsonArray  *failures,
+                        GError    **error)
+{
+  g_autoptr(JsonObject) out = json_object_new ();
+  gint64 now = now_unix (), counted = 0;
+
+  g_return_val_if_fail (store != NULL && failures != NULL, NULL);
+
+  if (json_array_get_length (failures) > 500)
+    {
+      g_set_error_literal (error, SRV_ERROR, SRV_ERROR_INVALID, _("At most 500 failures in one report"));
+      return NULL;
+    }
+  if (!mdn_db_begin (store->db, TRUE, error))
+    return NULL;
+  for (guint i = 0; i < json_array_get_length (failures); i++)
+    {
+      JsonObject *o = mdn_args_element_object (failures, i, "failures", error);
+      const char *member = NULL;
+      gint64 n = 0;
+      sqlite3_stmt *stmt;
+      int rc;
+
+      if (o == NULL ||
+          !mdn_args_string (o, "member_id", TRUE, &member, error) ||
+          !mdn_args_int (o, "count", TRUE, &n, error))
+        goto invalid;
+      if (n < 1 || n > 100)
+        {
+          g_set_error_literal (error, SRV_ERROR, SRV_ERROR_INVALID, _("A count of wrong PINs is 1 to 100"));
+          goto fail;
+        }
+      stmt = mdn_db_query (store->db, error, "SELECT 1 FROM members WHERE id = ?", "s", member);
+      if (stmt == NULL || (rc = mdn_db_step (store->db, stmt, error)) < 0)
+        goto fail;
+      sqlite3_reset (stmt);
+      if (rc != SQLITE_ROW)
+        continue;
+      if (!mdn_lockout_fail (store->db, "pin", member, now, n, FALSE, NULL, error))
+        goto fail;
+      counted += n;
+    }
+  if (!add_pin_locks (store, out, now, error) || !mdn_db_commit (store->db, error))
+    goto fail;
+  json_object_set_int_member (out, "counted", counted);
+  return g_steal_pointer (&out);
+
+invalid:
+  if (error && *error && (*error)->domain == MDN_ERROR)
+    {
+      GError *e = g_steal_pointer (error);
+
+      g_set_error_literal (error, SRV_ERROR, SRV_ERROR_INVALID, e->message);
+      g_error_free (e);
+    }
+fail:
+  mdn_db_rollback (store->db);
+  return NULL;
+}
+
+/* Card operations and returns ------------------------------------------------------ */
+
+/* An earlier authorization with @auth_id: *out_same says whether it was
+ * given for the same thing (then *out_amount is what it held); FALSE on a
+ * database error. */
+static gboolean
+auth_lookup (SrvStore   *store,
+             const char *auth_id,
+             const char *member_id,
+             const char *kind,
+             const char *item,
+             const char *detail,
+             gboolean   *out_found,
+             gboolean   *out_same,
+             gint64     *out_amount,
+             GError    **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  *out_found = *out_same = FALSE;
+  stmt = mdn_db_query (store->db, error,
+                       "SELECT member_id, kind, item, amount, detail FROM srv_authorizations WHERE auth_id = ?",
+                       "s", auth_id);
+  if (stmt == NULL || (rc = mdn_db_step (store->db, stmt, error)) < 0)
+    return FALSE;
+  if (rc == SQLITE_ROW)
+    {
+      *out_found = TRUE;
+      *out_same = g_strcmp0 (mdn_db_col_text (stmt, 0), member_id) == 0 &&
+                  g_str_equal (mdn_db_col_text (stmt, 1), kind) &&
+                  g_str_equal (mdn_db_col_text (stmt, 2), item) &&
+                  g_strcmp0 (mdn_db_col_text (stmt, 4), detail) == 0;
+      *out_amount = sqlite3_column_int64 (stmt, 3);
+    }
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
+static JsonObject *
+chain_granted (const char *auth_id,
+               const char *kind,
+               const char *item,
+               gint64      amount,
+               gboolean    duplicate)
+{
+  JsonObject *out = json_object_new ();
+
+  json_object_set_string_member (out, "auth_id", auth_id);
+  json_object_set_string_member (out, "kind", kind);
+  json_object_set_string_member (out, "item", item);
+  json_object_set_int_member (out, "amount", amount);
+  if (g_str_equal (kind, "card"))
+    json_object_set_int_member (out, "rev", amount);
+  json_object_set_boolean_member (out, "granted", TRUE);
+  json_object_set_boolean_member (out, "duplicate", duplicate);
+  return out;
+}
+
+/* A card operation (@op: member.lose, member.unlock or member.replace) of
+ * the card @card_no at a branch, against the chain-wide card state: the
+ * member's projected card, then the card operations other branches were
+ * authorized for and have not pushed yet, in the order of their revs.
+ * Refused with card_replaced (the branch is behind: the card was replaced,
+ * or is being replaced, elsewhere), card_lost (reported lost already) or
+ * card_not_lost (unlocked already). Granted, it holds like a spend and
+ * gives the entry's rev: one more than every state entry and card
+ * authorization of the member, so operations authorized one after the
+ * other are ordered as they happened whatever the branches' clocks say.
+ * The same @auth_id again gives the first answer. */
+JsonObject *
+srv_store_authorize_card (SrvStore   *store,
+                          const char *branch_code,
+                          const char *member_id,
+                          const char *auth_id,
+                          const char *op,
+                          const char *card_no,
+                          gint64      rev,
+                          GError    **error)
+{
+  g_autofree char *at = now_iso ();
+  g_autofree char *current = NULL;
+  g_autofree char *pending_branch = NULL;
+  gint64 now = now_unix (), max_rev, amount = 0;
+  gboolean lost = FALSE, found, same;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (store != NULL && member_id != NULL && auth_id != NULL, NULL);
+
+  if (op == NULL || (!g_str_equal (op, "member.lose") && !g_str_equal (op, "member.unlock") &&
+                     !g_str_equal (op, "member.replace")) ||
+      card_no == NULL || *card_no == '\0' || *auth_id == '\0' || rev < 0 || rev > G_MAXINT32)
+    {
+      g_set_error_literal (error, SRV_ERROR, SRV_ERROR_INVALID,
+                           _("A card authorization needs auth_id, op (member.lose, member.unlock or "
+                             "member.replace), card_no and rev"));
+      return NULL;
+    }
+  if (!mdn_db_begin (store->db, TRUE, error))
+    return NULL;
+  if (!auth_lookup (store, auth_id, member_id, "card", op, card_no, &found, &same, &amount, error))
+    goto fail;
+  if (found)
+    {
+      mdn_db_rollback (store->db);
+      if (!same)
+        {
+          g_set_error (error, SRV_ERROR, SRV_ERROR_DUPLICATE,
+                       _("Authorization %s was already given for something else"), auth_id);
+          return NULL;
+        }
+      return chain_granted (auth_id, "card", op, amount, TRUE);
+    }
+  if (!mdn_db_exec (store->db, error,
+                    "UPDATE srv_authorizations SET status = 'released' "
+                    "WHERE member_id = ? AND status = 'held' AND expires_at <= ?", "si", member_id, now))
+    goto fail;
+
+  stmt = mdn_db_query (store->db, error, "SELECT card_no, status = 'lost' FROM members WHERE id = ?", "s", member_id);
+  if (stmt == NULL || (rc = mdn_db_step (store->db, stmt, error)) < 0)
+    goto fail;
+  if (rc == SQLITE_ROW)
+    {
+      current = g_strdup (mdn_db_col_text (stmt, 0));
+      lost = sqlite3_column_int (stmt, 1) != 0;
+    }
+  sqlite3_reset (stmt);
+  if (current == NULL)
+    {
+      g_set_error (error, SRV_ERROR, SRV_ERROR_NOT_FOUND, _("No member %s in the chain"), member_id);
+      goto fail;
+    }
+  max_rev = mdn_member_state_rev (store->db, member_id, error);
+  if (max_rev < 0)
+    goto fail;
+
+  stmt = mdn_db_query (store->db, error,
+                       "SELECT branch, item, amount FROM srv_authorizations WHERE member_id = ? AND kind = 'card' "
+                       "AND status = 'held' ORDER BY amount, created_at", "s", member_id);
+  if (stmt == NULL)
+    goto fail;
+  while ((rc = mdn_db_step (store->db, stmt, error)) == SQLITE_ROW)
+    {
+      const char *held = mdn_db_col_text (stmt, 1);
+
+      max_rev = MAX (max_rev, sqlite3_column_int64 (stmt, 2));
+      if (g_str_equal (held, "member.lose"))
+        lost = TRUE;
+      else if (g_str_equal (held, "member.unlock"))
+        lost = FALSE;
+      else if (g_str_equal (held, "member.replace"))
+        {
+          g_free (pending_branch);
+          pending_branch = g_strdup (mdn_db_col_text (stmt, 0));
+          lost = FALSE;
+        }
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    goto fail;
+
+  if (!g_str_equal (current, card_no))
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_CARD_REPLACED,
+                   _("Card %s was replaced by card %s at another branch; use card %s"), card_no, current, current);
+      goto fail;
+    }
+  if (pending_branch)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_CARD_REPLACED,
+                   _("Card %s is being replaced at branch %s right now; sync and look again"),
+                   card_no, pending_branch);
+      goto fail;
+    }
+  if (g_str_equal (op, "member.lose") && lost)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_CARD_LOST,
+                   _("Card %s has already been reported lost (at another branch)"), card_no);
+      goto fail;
+    }
+  if (g_str_equal (op, "member.unlock") && !lost)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_CARD_NOT_LOST,
+                   _("Card %s is not reported lost (it was unlocked at another branch)"), card_no);
+      goto fail;
+    }
+
+  rev = MAX (rev, max_rev + 1);
+  if (!mdn_db_exec (store->db, error,
+                    "INSERT INTO srv_authorizations (auth_id, member_id, branch, kind, item, amount, status, "
+                    "created_at, expires_at, detail) VALUES (?, ?, ?, 'card', ?, ?, 'held', ?, ?, ?)",
+                    "ssssisis", auth_id, member_id, branch_code, op, rev, at, now + auth_ttl_seconds, card_no) ||
+      !mdn_db_commit (store->db, error))
+    goto fail;
+  return chain_granted (auth_id, "card", op, rev, FALSE);
+
+fail:
+  mdn_db_rollback (store->db);
+  return NULL;
+}
+
+/* A return of @refund_fen (and, for a sale by lines, of @lines
+ * [{sku, qty}]) of @sale_id at a branch, against what remains returnable
+ * of it chain-wide: what the returns the server holds left, less what live
+ * return authorizations hold (mdn_sale_return_check, the branch's rules).
+ * Refused with return_exceeds or package_consumed; 404 for a sale the
+ * chain does not share (no card: only its own branch knows it). */
+JsonObject *
+srv_store_authorize_return (SrvStore   *store,
+                            const char *branch_code,
+                            const char *sale_id,
+                            const char *auth_id,
+                            gint64      refund_fen,
+                            JsonArray  *lines,
+                            GError    **error)
+{
+  g_autoptr(JsonArray) held_lines = json_array_new ();
+  g_autoptr(JsonObject) held_uses = json_object_new ();
+  g_autoptr(JsonNode) node = json_node_init_array (json_node_alloc (), lines);
+  g_autofree char *at = now_iso ();
+  g_autofree char *detail = NULL;
+  g_autofree char *member_id = NULL;
+  gint64 now = now_unix (), held_refund = 0, amount = 0;
+  gboolean found, same;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (store != NULL && sale_id != NULL && auth_id != NULL && lines != NULL, NULL);
+
+  if (*auth_id == '\0' || refund_fen < 0 || refund_fen > 1000000000000000)
+    {
+      g_set_error_literal (error, SRV_ERROR, SRV_ERROR_INVALID,
+                           _("A return authorization needs auth_id and refund_fen"));
+      return NULL;
+    }
+  for (guint i = 0; i < json_array_get_length (lines); i++)
+    {
+      JsonNode *n = json_array_get_element (lines, i);
+      JsonObject *o = JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
+      const char *sku = NULL;
+      gint64 qty = 0;
+
+      if (o == NULL || !mdn_args_string (o, "sku", TRUE, &sku, NULL) ||
+          !mdn_args_int (o, "qty", TRUE, &qty, NULL) || qty < 1 || qty > 1000000)
+        {
+          g_set_error_literal (error, SRV_ERROR, SRV_ERROR_INVALID,
+                               _("Each returned line is {\"sku\", \"qty\"} with a quantity from 1"));
+          return NULL;
+        }
+    }
+  detail = mdn_json_canonical (node);
+  if (!mdn_db_begin (store->db, TRUE, error))
+    return NULL;
+
+  stmt = mdn_db_query (store->db, error, "SELECT member_id FROM receipts WHERE entry_id = ?", "s", sale_id);
+  if (stmt == NULL || (rc = mdn_db_step (store->db, stmt, error)) < 0)
+    goto fail;
+  if (rc == SQLITE_ROW)
+    member_id = g_strdup (mdn_db_col_text (stmt, 0));
+  sqlite3_reset (stmt);
+  if (member_id == NULL)
+    {
+      g_set_error (error, SRV_ERROR, SRV_ERROR_NOT_FOUND, _("No sale %s with a card in the chain"), sale_id);
+      goto fail;
+    }
+  if (!auth_lookup (store, auth_id, member_id, "return", sale_id, detail, &found, &same, &amount, error))
+    goto fail;
+  if (found)
+    {
+      mdn_db_rollback (store->db);
+      if (!same || amount != refund_fen)
+        {
+          g_set_error (error, SRV_ERROR, SRV_ERROR_DUPLICATE,
+                       _("Authorization %s was already given for something else"), auth_id);
+          return NULL;
+        }
+      return chain_granted (auth_id, "return", sale_id, amount, TRUE);
+    }
+  if (!mdn_db_exec (store->db, error,
+                    "UPDATE srv_authorizations SET status = 'released' "
+                    "WHERE member_id = ? AND status = 'held' AND expires_at <= ?", "si", member_id, now))
+    goto fail;
+
+  stmt = mdn_db_query (store->db, error,
+                       "SELECT amount, detail FROM srv_authorizations WHERE kind = 'return' AND item = ? "
+                       "AND status = 'held'", "s", sale_id);
+  if (stmt == NULL)
+    goto fail;
+  while ((rc = mdn_db_step (store->db, stmt, error)) == SQLITE_ROW)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      JsonNode *root;
+
+      held_refund += sqlite3_column_int64 (stmt, 0);
+      if (mdn_db_col_text (stmt, 1) && json_parser_load_from_data (parser, mdn_db_col_text (stmt, 1), -1, NULL) &&
+          (root = json_parser_get_root (parser)) != NULL && JSON_NODE_HOLDS_ARRAY (root))
+        for (guint i = 0; i < json_array_get_length (json_node_get_array (root)); i++)
+          json_array_add_element (held_lines, json_node_copy (json_array_get_element (json_node_get_array (root), i)));
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    goto fail;
+
+  /* Package uses other branches were authorized to spend and have not
+     pushed yet: a return of a package must leave them covered. */
+  stmt = mdn_db_query (store->db, error,
+                       "SELECT item, SUM (amount) FROM srv_authorizations WHERE member_id = ? AND kind = 'package' "
+                       "AND status = 'held' GROUP BY item", "s", member_id);
+  if (stmt == NULL)
+    goto fail;
+  while ((rc = mdn_db_step (store->db, stmt, error)) == SQLITE_ROW)
+    json_object_set_int_member (held_uses, mdn_db_col_text (stmt, 0), sqlite3_column_int64 (stmt, 1));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    goto fail;
+
+  if (!mdn_sale_return_check (store->db, sale_id, refund_fen, lines, held_refund, held_lines, held_uses, error))
+    goto fail;
+  if (!mdn_db_exec (store->db, error,
+                    "INSERT INTO srv_authorizations (auth_id, member_id, branch, kind, item, amount, status, "
+                    "created_at, expires_at, detail) VALUES (?, ?, ?, 'return', ?, ?, 'held', ?, ?, ?)",
+                    "ssssisis", auth_id, member_id, branch_code, sale_id, refund_fen, at,
+                    now + auth_ttl_seconds, detail) ||
+      !mdn_db_commit (store->db, error))
+    goto fail;
+  return chain_granted (auth_id, "return", sale_id, refund_fen, FALSE);
 
 fail:
   mdn_db_rollback (store->db);
@@ -1222,7 +2327,9 @@ srv_store_exceptions (SrvStore   *store,
   json_object_set_array_member (out, "exceptions", list);
   stmt = mdn_db_query (store->db, error,
                        "SELECT x.id, x.member_id, m.card_no, x.entry_id, x.branch, x.account, x.amount, "
-                       "x.status, x.found_at, x.settled_at, x.settled_by, s.kind FROM srv_exceptions x "
+                       "x.status, x.found_at, x.settled_at, x.settled_by, s.kind, x.kind, x.item, "
+                       "x.sale_entry, x.detail, r.receipt_no FROM srv_exceptions x "
+                       "LEFT JOIN receipts r ON r.entry_id = x.sale_entry "
                        "LEFT JOIN members m ON m.id = x.member_id "
                        "LEFT JOIN entries s ON s.id = x.settled_by "
                        "WHERE ?1 IS NULL OR x.status = ?1 ORDER BY x.id", "s", status);
@@ -1233,6 +2340,21 @@ srv_store_exceptions (SrvStore   *store,
       JsonObject *o = json_object_new ();
 
       json_object_set_int_member (o, "id", sqlite3_column_int64 (stmt, 0));
+      json_object_set_string_member (o, "kind", mdn_db_col_text (stmt, 12));
+      if (*mdn_db_col_text (stmt, 13))
+        json_object_set_string_member (o, "item", mdn_db_col_text (stmt, 13));
+      if (mdn_db_col_text (stmt, 14))
+        {
+          json_object_set_string_member (o, "sale_entry", mdn_db_col_text (stmt, 14));
+          mdn_json_set_opt_string (o, "sale_receipt_no", mdn_db_col_text (stmt, 16));
+        }
+      if (mdn_db_col_text (stmt, 15))
+        {
+          JsonObject *detail = mdn_json_parse_object (mdn_db_col_text (stmt, 15), NULL);
+
+          if (detail)
+            json_object_set_object_member (o, "detail", detail);
+        }
       json_object_set_string_member (o, "member_id", mdn_db_col_text (stmt, 1));
       json_object_set_string_member (o, "card_no", mdn_db_col_text (stmt, 2));
       json_object_set_string_member (o, "entry_id", mdn_db_col_text (stmt, 3));
@@ -1260,7 +2382,7 @@ srv_store_exceptions (SrvStore   *store,
 
 static const char *const figure_columns[] = {
   "sales_fen", "discount_fen", "refund_fen", "deposit_principal_fen", "deposit_bonus_fen",
-  "withdraw_fen", "members_issued", "written_off_fen",
+  "withdraw_fen", "members_issued", "written_off_fen", "over_refund_fen",
 };
 
 static JsonObject *
@@ -1337,7 +2459,7 @@ srv_store_summary (SrvStore   *store,
   stmt = mdn_db_query (store->db, error,
                        "SELECT branch, SUM (sales_fen), SUM (discount_fen), SUM (refund_fen), "
                        "SUM (deposit_principal_fen), SUM (deposit_bonus_fen), SUM (withdraw_fen), "
-                       "SUM (members_issued), SUM (written_off_fen) FROM srv_rollup_day "
+                       "SUM (members_issued), SUM (written_off_fen), SUM (over_refund_fen) FROM srv_rollup_day "
                        "WHERE business_date BETWEEN ?1 AND ?2 "
                        "AND (?3 IS NULL OR branch = ?3) GROUP BY branch",
                        "sss", from, to, branch_code);

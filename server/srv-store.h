@@ -31,6 +31,7 @@ typedef enum {
   SRV_ERROR_DUPLICATE,          /* 409 duplicate */
   SRV_ERROR_INSUFFICIENT,       /* 409 insufficient_balance */
   SRV_ERROR_INTERNAL,           /* 500 internal */
+  SRV_ERROR_REFUSED_ENTRY,      /* 422 refused_entry: fails its kind's check or takes what isn't its */
 } SrvErrorCode;
 
 const char *srv_error_code_name (const GError *error);
@@ -97,8 +98,10 @@ gboolean   srv_store_push           (SrvStore    *store,
                                      GPtrArray   *entries,
                                      SrvPushResult *result,
                                      GError     **error);
+/* @key_id: mdn_chain_key_id of the key the branch holds, or NULL. */
 JsonObject *srv_store_state         (SrvStore    *store,
                                      const char  *branch_code,
+                                     const char  *key_id,
                                      GError     **error);
 JsonObject *srv_store_feed          (SrvStore    *store,
                                      gint64       after,
@@ -109,7 +112,15 @@ gint64     srv_store_feed_head      (SrvStore    *store);
 /* Members. An authorization not used by a sale entry within @seconds
  * (default 600) is released. */
 void       srv_store_set_auth_ttl   (gint64       seconds);
-/* Members. */
+/* Members. A balance authorization of a card with a PIN needs @pin:
+ * pin_required, wrong_pin or pin_locked (MDN_ERROR) otherwise, with
+ * @refusal (may be NULL) filled in. */
+typedef struct
+{
+  gint64 attempts_left;   /* wrong_pin: before the card locks */
+  gint64 locked_until;    /* pin_locked: unix seconds */
+} SrvPinRefusal;
+
 JsonObject *srv_store_authorize     (SrvStore    *store,
                                      const char  *branch_code,
                                      const char  *member_id,
@@ -117,6 +128,27 @@ JsonObject *srv_store_authorize     (SrvStore    *store,
                                      const char  *kind,
                                      const char  *item,
                                      gint64       amount,
+                                     const char  *pin,
+                                     SrvPinRefusal *refusal,
+                                     GError     **error);
+/* @failures: [{member_id, count}] wrong PINs a branch checked offline. */
+JsonObject *srv_store_pin_failures  (SrvStore    *store,
+                                     JsonArray   *failures,
+                                     GError     **error);
+JsonObject *srv_store_authorize_card (SrvStore   *store,
+                                     const char  *branch_code,
+                                     const char  *member_id,
+                                     const char  *auth_id,
+                                     const char  *op,
+                                     const char  *card_no,
+                                     gint64       rev,
+                                     GError     **error);
+JsonObject *srv_store_authorize_return (SrvStore *store,
+                                     const char  *branch_code,
+                                     const char  *sale_id,
+                                     const char  *auth_id,
+                                     gint64       refund_fen,
+                                     JsonArray   *lines,
                                      GError     **error);
 JsonObject *srv_store_exceptions    (SrvStore    *store,
                                      const char  *status,

@@ -4,15 +4,16 @@
 #include <glib/gi18n-lib.h>
 #include <stdlib.h>
 
+#include "mdn-entry-codec.h"
 #include "mdn-json.h"
 #include "mdn-ledger.h"
-#include "srv-codec.h"
 #include "srv-server.h"
 
 #define MAX_BATCH 5000
 
 /* POST /api/v1/sync/push {"entries": [...]} → {"ok", "acked_seq", ...}
- * The body is read straight into entries by srv-codec.c (the hot path). */
+ * The body is read straight into entries by mdn-entry-codec.c (the hot
+ * path); srv_store_push checks and applies them. */
 static void
 handle_push (SrvRequest *req)
 {
@@ -26,20 +27,22 @@ handle_push (SrvRequest *req)
   gint index = -1;
 
   counters->pushes++;
-  if (!srv_codec_read_push (data, size, MAX_BATCH, entries, &index, &error))
+  if (!mdn_entry_codec_read_push (data, size, MAX_BATCH, entries, &index, &error))
     {
       counters->push_failures++;
-      if (g_error_matches (error, SRV_CODEC_ERROR, SRV_CODEC_ERROR_NO_ENTRIES))
+      if (g_error_matches (error, MDN_ENTRY_CODEC_ERROR, MDN_ENTRY_CODEC_ERROR_NO_ENTRIES))
         srv_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_request",
                          _("The body needs “entries”, an array of entries in seq order"));
-      else if (g_error_matches (error, SRV_CODEC_ERROR, SRV_CODEC_ERROR_TOO_MANY))
+      else if (g_error_matches (error, MDN_ENTRY_CODEC_ERROR, MDN_ENTRY_CODEC_ERROR_TOO_MANY))
         srv_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_request",
                          _("Too many entries in one push; send at most 5000"));
-      else if (g_error_matches (error, SRV_CODEC_ERROR, SRV_CODEC_ERROR_NOT_AN_ENTRY))
+      else if (g_error_matches (error, MDN_ENTRY_CODEC_ERROR, MDN_ENTRY_CODEC_ERROR_NOT_AN_ENTRY))
         srv_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_request",
                          _("Every element of “entries” must be an entry object"));
-      else if (g_error_matches (error, SRV_CODEC_ERROR, SRV_CODEC_ERROR_SYNTAX))
+      else if (g_error_matches (error, MDN_ENTRY_CODEC_ERROR, MDN_ENTRY_CODEC_ERROR_SYNTAX))
         srv_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_json", error->message);
+      else if (index < 0)
+        srv_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_request", error->message);
       else
         {
           g_autofree char *message = g_strdup_printf ("entries[%d]: %s", index, error->message);
@@ -61,16 +64,35 @@ handle_push (SrvRequest *req)
   if (!srv_store_push (req->store, req->branch->code, entries, &result, &error))
     {
       g_autoptr(JsonObject) err = srv_error_json (srv_error_code_name (error), error->message);
+      guint status = srv_error_status (error);
 
       counters->push_failures++;
       json_object_set_int_member (err, "acked_seq", req->branch->acked_seq);
       if (g_error_matches (error, SRV_ERROR, SRV_ERROR_SEQUENCE_GAP))
         json_object_set_int_member (err, "expected_seq", result.expected_seq);
       if (result.failed_seq)
-        json_object_set_int_member (err, "seq", result.failed_seq);
-      if (srv_error_status (error) >= 500)
+        {
+          json_object_set_int_member (err, "seq", result.failed_seq);
+          /* Which entry, for head office: B01#17 and its kind. */
+          for (guint i = 0; i < entries->len; i++)
+            {
+              MdnEntry *e = g_ptr_array_index (entries, i);
+
+              if (e->seq == result.failed_seq)
+                {
+                  g_autofree char *name = g_strdup_printf ("%s#%" G_GINT64_FORMAT, e->branch, e->seq);
+
+                  json_object_set_string_member (err, "entry", name);
+                  json_object_set_string_member (err, "kind", e->kind);
+                  break;
+                }
+            }
+        }
+      if (status >= 500)
         g_warning ("push from %s failed: %s", req->branch->code, error->message);
-      srv_reply_json (req, srv_error_status (error), err);
+      else if (g_error_matches (error, SRV_ERROR, SRV_ERROR_REFUSED_ENTRY))
+        g_warning ("ALARM: branch %s pushed an entry the server refuses: %s", req->branch->code, error->message);
+      srv_reply_json (req, status, err);
       return;
     }
   counters->push_entries += result.applied;
@@ -87,12 +109,15 @@ handle_push (SrvRequest *req)
     srv_notify_feed (req->srv, result.feed_position);
 }
 
-/* GET /api/v1/sync/state → this branch's high-water mark at the server. */
+/* GET /api/v1/sync/state[?key_id=HEX] → this branch's high-water mark at
+ * the server; key_id (mdn_chain_key_id) proves the branch holds the chain
+ * key, which it is otherwise handed once. */
 static void
 handle_state (SrvRequest *req)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) out = srv_store_state (req->store, req->branch->code, &error);
+  g_autoptr(JsonObject) out = srv_store_state (req->store, req->branch->code,
+                                               srv_query_get (req, "key_id"), &error);
 
   if (out == NULL)
     {

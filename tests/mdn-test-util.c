@@ -1,6 +1,7 @@
 /* mdn-test-util.c */
 #include <glib/gstdio.h>
 #include <stdarg.h>
+#include <string.h>
 
 #include "mdn-db.h"
 #include "mdn-error.h"
@@ -152,7 +153,10 @@ mdn_test_fails (MdnOpCtx   *ctx,
   gint64 before, after;
   JsonObject *err;
 
-  sqlite3_prepare_v2 (mdn_db_handle (ctx->db), "SELECT count(*) FROM entries", -1, &stmt, NULL);
+  /* The branch's own entries: a refused operation at a linked branch may
+     still have pulled other branches' entries (a return, a card change). */
+  sqlite3_prepare_v2 (mdn_db_handle (ctx->db), "SELECT count(*) FROM entries WHERE branch = ?", -1, &stmt, NULL);
+  sqlite3_bind_text (stmt, 1, ctx->store->branch_code, -1, SQLITE_TRANSIENT);
   sqlite3_step (stmt);
   before = sqlite3_column_int64 (stmt, 0);
   sqlite3_reset (stmt);
@@ -205,4 +209,73 @@ mdn_test_verify (MdnTestBranch *b)
   g_assert_true (mdn_ledger_verify (b->store, print_mismatch, NULL, &n, &error));
   g_assert_no_error (error);
   return n;
+}
+
+/* Projections as text ------------------------------------------------------------------ */
+
+static const char *const local_tables[] = {
+  "meta", "counters", "staff", "oplog", "entries", "movements", NULL,
+};
+
+char *
+mdn_test_dump (MdnDb             *db,
+               const char *const *tables)
+{
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  GString *out = g_string_new (NULL);
+  sqlite3 *h = mdn_db_handle (db);
+
+  if (tables == NULL)
+    {
+      g_autoptr(sqlite3_stmt) stmt = NULL;
+
+      g_assert_cmpint (sqlite3_prepare_v2 (h, "SELECT name FROM sqlite_schema WHERE type = 'table' "
+                                              "AND name NOT LIKE 'sqlite_%' AND name NOT LIKE 'srv_%' "
+                                              "ORDER BY name", -1, &stmt, NULL), ==, SQLITE_OK);
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          const char *name = (const char *) sqlite3_column_text (stmt, 0);
+
+          if (!g_strv_contains (local_tables, name))
+            g_ptr_array_add (names, g_strdup (name));
+        }
+    }
+  else
+    for (const char *const *t = tables; *t; t++)
+      g_ptr_array_add (names, g_strdup (*t));
+
+  for (guint i = 0; i < names->len; i++)
+    {
+      g_autoptr(sqlite3_stmt) stmt = NULL;
+      g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func (g_free);
+      /* Table names come from the schema or the test, never from input. */
+      g_autofree char *sql = g_strdup_printf ("SELECT * FROM \"%s\"", (char *) g_ptr_array_index (names, i));
+
+      g_assert_cmpint (sqlite3_prepare_v2 (h, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          GString *row = g_string_new (NULL);
+
+          for (int c = 0; c < sqlite3_column_count (stmt); c++)
+            {
+              const char *v = (const char *) sqlite3_column_text (stmt, c);
+
+              g_string_append_printf (row, "%s%s=%s", c ? " | " : "", sqlite3_column_name (stmt, c),
+                                      v ? v : "NULL");
+            }
+          g_ptr_array_add (rows, g_string_free (row, FALSE));
+        }
+      g_ptr_array_sort (rows, (GCompareFunc) mdn_test_compare_strings);
+      g_string_append_printf (out, "[%s]\n", (char *) g_ptr_array_index (names, i));
+      for (guint r = 0; r < rows->len; r++)
+        g_string_append_printf (out, "%s\n", (char *) g_ptr_array_index (rows, r));
+    }
+  return g_string_free (out, FALSE);
+}
+
+int
+mdn_test_compare_strings (gconstpointer a,
+                          gconstpointer b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
 }

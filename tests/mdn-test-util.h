@@ -35,7 +35,7 @@ MdnOpCtx      *mdn_test_staff          (MdnTestBranch *b,
 JsonObject    *mdn_test_ok             (MdnOpCtx   *ctx,
                                         const char *format,
                                         ...) G_GNUC_PRINTF (2, 3);
-/* Asserts the operation failed with @code and changed nothing in the ledger. */
+/* Asserts the operation failed with @code and wrote no entry of the branch. */
 void           mdn_test_fails          (MdnOpCtx   *ctx,
                                         const char *code,
                                         const char *format,
@@ -48,6 +48,14 @@ gint64         mdn_test_count          (MdnTestBranch *b,
                                         const char    *sql);
 guint          mdn_test_verify         (MdnTestBranch *b);
 void           mdn_test_set_now        (const char    *iso);
+
+/* Every row of @tables (NULL: every projection table, the branch-local
+ * bookkeeping and the server's srv_* tables left out) as sorted text, to
+ * compare two databases. */
+char          *mdn_test_dump           (MdnDb             *db,
+                                        const char *const *tables);
+int            mdn_test_compare_strings (gconstpointer a,
+                                         gconstpointer b);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MdnTestBranch, mdn_test_branch_free)
 

@@ -1,8 +1,9 @@
-/* mendian-cli as a user runs it: init, exec, verify, backup, and refusals. */
+/* mendian-cli as a user runs it: init, exec, verify, backup, link, and refusals. */
 #include <gio/gio.h>
 #include <signal.h>
 #include <glib/gstdio.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 typedef struct
 {
@@ -114,6 +115,35 @@ test_exec (Fixture *f, gconstpointer data)
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (run_cli (NULL, &out, &err, NULL, "--db", f->db, "verify", NULL), ==, 0);
   g_assert_nonnull (strstr (out, "verify: ok"));
+}
+
+/* One exec line of 100,000 nested '[' (json-glib recursed on it until the
+ * CLI crashed), one of more than 1 MiB, then a good one: two clear
+ * refusals, and the CLI goes on. */
+static void
+test_exec_hostile_lines (Fixture *f, gconstpointer data)
+{
+  g_autofree char *out = NULL, *err = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GString) input = g_string_new ("{\"op\":\"level.list\",\"x\":");
+
+  for (int i = 0; i < 100000; i++)
+    g_string_append_c (input, '[');
+  g_string_append (input, "\n{\"op\":\"level.list\",\"x\":\"");
+  for (int i = 0; i < 1100000; i++)
+    g_string_append_c (input, 'x');
+  g_string_append (input, "\"}\n{\"op\":\"level.list\"}\n");
+
+  init_branch (f);
+  g_assert_cmpint (run_cli (input->str, &out, &err, "admin-pass", "--db", f->db, "--staff", "admin", "exec", NULL),
+                   ==, 1);
+  lines = g_strsplit (g_strstrip (out), "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 3);
+  g_assert_nonnull (strstr (lines[0], "\"code\":\"invalid_argument\""));
+  g_assert_nonnull (strstr (lines[0], "nested more than 32 levels deep"));
+  g_assert_nonnull (strstr (lines[1], "\"code\":\"invalid_argument\""));
+  g_assert_nonnull (strstr (lines[1], "longer than 1048576 bytes"));
+  g_assert_true (g_str_has_prefix (lines[2], "{\"ok\":true"));
 }
 
 static void
@@ -293,17 +323,143 @@ test_ops_list (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (out, "staff.add              admin    writes\n"));
 }
 
+static guint
+mode_of (const char *path)
+{
+  GStatBuf st;
+
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  return st.st_mode & 0777;
+}
+
+/* A raw connection holding a read transaction, so that -wal and -shm exist. */
+static sqlite3 *
+open_reader (const char *path)
+{
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "BEGIN; SELECT count(*) FROM entries;", NULL, NULL, NULL), ==, SQLITE_OK);
+  return db;
+}
+
+/* The database, its -wal and -shm, and backups hold the sync token, the
+ * chain key and password and PIN hashes: 0600 whatever the umask, and a
+ * database left 0644 by an older Mendian is made 0600 when opened. */
+static void
+test_files_private (Fixture *f, gconstpointer data)
+{
+  g_autofree char *out = NULL, *err = NULL;
+  g_autofree char *copy = g_build_filename (f->dir, "copy.db", NULL);
+  g_autofree char *wal = g_strconcat (f->db, "-wal", NULL);
+  g_autofree char *shm = g_strconcat (f->db, "-shm", NULL);
+  mode_t old = umask (022);
+  sqlite3 *raw;
+
+  init_branch (f);
+  g_assert_cmpuint (mode_of (f->db), ==, 0600);
+  raw = open_reader (f->db);
+  g_assert_cmpuint (mode_of (wal), ==, 0600);
+  g_assert_cmpuint (mode_of (shm), ==, 0600);
+  sqlite3_close (raw);
+
+  g_assert_cmpint (run_cli (NULL, &out, &err, NULL, "--db", f->db, "backup", "--to", copy, NULL), ==, 0);
+  g_assert_cmpuint (mode_of (copy), ==, 0600);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* As an older Mendian left it. */
+  g_assert_cmpint (g_chmod (f->db, 0644), ==, 0);
+  raw = open_reader (f->db);
+  g_assert_cmpuint (mode_of (wal), ==, 0644);
+  g_assert_cmpint (run_cli (NULL, &out, &err, NULL, "--db", f->db, "verify", NULL), ==, 0);
+  g_assert_cmpuint (mode_of (f->db), ==, 0600);
+  g_assert_cmpuint (mode_of (wal), ==, 0600);
+  g_assert_cmpuint (mode_of (shm), ==, 0600);
+  sqlite3_close (raw);
+  umask (old);
+}
+
+static char *
+stored_token (Fixture *f)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  char *token = NULL;
+
+  g_assert_cmpint (sqlite3_open (f->db, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "SELECT value FROM meta WHERE key = 'sync_token'", -1, &stmt, NULL), ==, SQLITE_OK);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    token = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return token;
+}
+
+/* The token from a file or standard input, so that ps never shows it;
+ * --token still works, with a warning. */
+static void
+test_link_token_file (Fixture *f, gconstpointer data)
+{
+  static const char tok1[] = "1111111111111111111111111111111111111111111111111111111111111111";
+  static const char tok2[] = "2222222222222222222222222222222222222222222222222222222222222222";
+  g_autofree char *out = NULL, *err = NULL, *token = NULL;
+  g_autofree char *file = g_build_filename (f->dir, "token", NULL);
+  g_autofree char *text = g_strdup_printf ("  %s \n", tok1);
+
+  init_branch (f);
+  g_assert_true (g_file_set_contents (file, text, -1, NULL));
+  g_assert_cmpint (run_cli (NULL, &out, &err, NULL, "--db", f->db, "link", "--server", "http://127.0.0.1:9/",
+                            "--token-file", file, NULL), ==, 0);
+  g_assert_null (strstr (err, "warning"));
+  token = stored_token (f);
+  g_assert_cmpstr (token, ==, tok1);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_clear_pointer (&token, g_free);
+
+  g_assert_cmpint (run_cli ("2222222222222222222222222222222222222222222222222222222222222222\n", &out, &err, NULL,
+                            "--db", f->db, "link", "--server", "http://127.0.0.1:9/", "--token-file", "-", NULL), ==, 0);
+  token = stored_token (f);
+  g_assert_cmpstr (token, ==, tok2);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_clear_pointer (&token, g_free);
+
+  g_assert_cmpint (run_cli (NULL, &out, &err, NULL, "--db", f->db, "link", "--server", "http://127.0.0.1:9/",
+                            "--token", tok1, NULL), ==, 0);
+  g_assert_nonnull (strstr (err, "warning: --token"));
+  token = stored_token (f);
+  g_assert_cmpstr (token, ==, tok1);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (run_cli (NULL, &out, &err, NULL, "--db", f->db, "link", "--server", "http://127.0.0.1:9/",
+                            "--token", tok1, "--token-file", file, NULL), ==, 2);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_cli ("", &out, &err, NULL, "--db", f->db, "link", "--server", "http://127.0.0.1:9/",
+                            "--token-file", "-", NULL), ==, 2);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_cli (NULL, &out, &err, NULL, "--db", f->db, "link", "--server", "http://127.0.0.1:9/",
+                            "--token-file", "/nonexistent/token", NULL), ==, 2);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/cli/exec", Fixture, NULL, fixture_setup, test_exec, fixture_teardown);
+  g_test_add ("/cli/exec/hostile-lines", Fixture, NULL, fixture_setup, test_exec_hostile_lines, fixture_teardown);
   g_test_add ("/cli/exec/all-ok-exits-zero", Fixture, NULL, fixture_setup, test_all_ok_exit_zero, fixture_teardown);
   g_test_add ("/cli/exec/login-refused", Fixture, NULL, fixture_setup, test_login_refused, fixture_teardown);
   g_test_add ("/cli/verify/tampered", Fixture, NULL, fixture_setup, test_verify_tampered, fixture_teardown);
   g_test_add ("/cli/newer-schema-refused", Fixture, NULL, fixture_setup, test_newer_schema, fixture_teardown);
   g_test_add ("/cli/init/refusals", Fixture, NULL, fixture_setup, test_init_refusals, fixture_teardown);
   g_test_add ("/cli/backup", Fixture, NULL, fixture_setup, test_backup, fixture_teardown);
+  g_test_add ("/cli/files-private", Fixture, NULL, fixture_setup, test_files_private, fixture_teardown);
+  g_test_add ("/cli/link/token-file", Fixture, NULL, fixture_setup, test_link_token_file, fixture_teardown);
   g_test_add ("/cli/ops", Fixture, NULL, fixture_setup, test_ops_list, fixture_teardown);
   g_test_add ("/cli/exec/killed-midway", Fixture, NULL, fixture_setup, test_killed_midway, fixture_teardown);
   return g_test_run ();

@@ -1,7 +1,9 @@
 /* The member card lifecycle, with every refusal. */
 #include "mdn-error.h"
 #include "mdn-id.h"
+#include "mdn-lockout.h"
 #include "mdn-members.h"
+#include "mdn-staff.h"
 #include "mdn-test-util.h"
 
 #define NOW "2026-11-22T10:00:00+08:00"
@@ -196,6 +198,73 @@ test_pin (void)
   g_assert_false (json_object_get_boolean_member (s, "has_pin"));
   json_object_unref (mdn_test_ok (b->admin, "{\"op\":\"member.withdraw\",\"card\":\"%s\",\"amount_fen\":100}", card));
   g_assert_cmpuint (mdn_test_verify (b), ==, 0);
+}
+
+/* 4 or 6 digits: 5 digits was allowed before, and 6 is what to recommend. */
+static void
+test_pin_digits (void)
+{
+  g_autoptr(MdnTestBranch) b = mdn_test_branch_new ("B01", 1);
+  g_autofree char *card = issue (b->admin, "张三", "13800000001", ",\"pin\":\"123456\"");
+  g_autofree char *card4 = issue (b->admin, "李四", "13800000002", ",\"pin\":\"1234\"");
+
+  mdn_test_fails (b->admin, "invalid_argument", "{\"op\":\"member.issue\",\"name\":\"x\",\"phone\":\"13800000003\",\"pin\":\"12345\"}");
+  mdn_test_fails (b->admin, "invalid_argument", "{\"op\":\"member.issue\",\"name\":\"x\",\"phone\":\"13800000003\",\"pin\":\"1234567\"}");
+  mdn_test_fails (b->admin, "invalid_argument", "{\"op\":\"member.issue\",\"name\":\"x\",\"phone\":\"13800000003\",\"pin\":\"123\"}");
+  mdn_test_fails (b->admin, "invalid_argument", "{\"op\":\"member.set_pin\",\"card\":\"%s\",\"pin\":\"12345\"}", card);
+  json_object_unref (mdn_test_ok (b->admin, "{\"op\":\"member.set_pin\",\"card\":\"%s\",\"pin\":\"654321\"}", card4));
+  g_assert_cmpuint (mdn_test_verify (b), ==, 0);
+}
+
+/* 5 wrong PINs in a row lock paying from the card's balance for 15
+ * minutes, also with the right PIN; the clock (MENDIAN_NOW) moves the
+ * window; a right PIN before that starts the count again. */
+static void
+test_pin_lockout (void)
+{
+  g_autoptr(MdnTestBranch) b = mdn_test_branch_new ("B01", 1);
+  g_autoptr(MdnOpCtx) cashier = mdn_test_staff (b, "c1", "cashier");
+  g_autofree char *card = NULL;
+  g_autoptr(JsonObject) r = NULL;
+  g_autoptr(GError) error = NULL;
+#define sale "{\"op\":\"sale.quick\",\"card\":\"%s\",\"pin\":\"%s\",\"amount_fen\":100," \
+             "\"tenders\":[{\"type\":\"balance\",\"amount_fen\":100}]}"
+
+  mdn_test_set_now (NOW);
+  card = issue (b->admin, "张三", "13800000001", ",\"deposit_fen\":10000,\"pin\":\"123456\"");
+
+  /* 4 wrong, a right one: the count starts again. */
+  for (int i = 0; i < 4; i++)
+    mdn_test_fails (cashier, "wrong_pin", sale, card, "000000");
+  r = mdn_test_ok (cashier, sale, card, "123456");
+  g_clear_pointer (&r, json_object_unref);
+  for (int i = 0; i < 4; i++)
+    mdn_test_fails (cashier, "wrong_pin", sale, card, "000000");
+  /* The 5th in a row locks, the right PIN no longer helps, and the
+     withdrawal (which needs the PIN too) is locked as well. */
+  mdn_test_fails (cashier, "pin_locked", sale, card, "000000");
+  mdn_test_fails (cashier, "pin_locked", sale, card, "123456");
+  mdn_test_fails (b->admin, "pin_locked", "{\"op\":\"member.withdraw\",\"card\":\"%s\",\"amount_fen\":100,\"pin\":\"123456\"}", card);
+  g_assert_cmpint (mdn_test_count (b, "SELECT locked_until FROM lockouts WHERE what = 'pin'"), ==,
+                   mdn_test_count (b, "SELECT unixepoch ('2026-11-22T02:00:00Z')") + MDN_LOCKOUT_SECONDS);
+  /* The card is otherwise usable: deposits, cash sales. */
+  r = mdn_test_ok (cashier, "{\"op\":\"member.deposit\",\"card\":\"%s\",\"amount_fen\":500}", card);
+  g_clear_pointer (&r, json_object_unref);
+
+  mdn_test_set_now ("2026-11-22T10:14:59+08:00");
+  mdn_test_fails (cashier, "pin_locked", sale, card, "123456");
+  mdn_test_set_now ("2026-11-22T10:15:00+08:00");
+  r = mdn_test_ok (cashier, sale, card, "123456");
+  g_clear_pointer (&r, json_object_unref);
+  /* After the lock ran out, the count starts from zero. */
+  for (int i = 0; i < 4; i++)
+    mdn_test_fails (cashier, "wrong_pin", sale, card, "000000");
+  r = mdn_test_ok (cashier, sale, card, "123456");
+  g_assert_cmpint (mdn_test_count (b, "SELECT failures FROM lockouts WHERE what = 'pin'"), ==, 0);
+  g_assert_cmpint (mdn_test_count (b, "SELECT count(*) FROM entries WHERE kind = 'sale.quick'"), ==, 3);
+  mdn_test_set_now (NULL);
+  g_assert_cmpuint (mdn_test_verify (b), ==, 0);
+#undef sale
 }
 
 static void
@@ -406,6 +475,75 @@ test_staff (void)
   json_object_unref (mdn_test_ok (cashier, "{\"op\":\"member.search\",\"query\":\"x\"}"));
 }
 
+/* 5 wrong passwords in a row lock that login for 15 minutes; an unknown
+ * code is answered, counted and locked exactly like a known one, and costs
+ * one argon2id verification like it (against a hash made with the same
+ * parameters). */
+static void
+test_staff_lockout (void)
+{
+  g_autoptr(MdnTestBranch) b = mdn_test_branch_new ("B01", 1);
+  g_autoptr(MdnOpCtx) cashier = mdn_test_staff (b, "c1", "cashier");
+  g_autoptr(MdnOpCtx) ctx = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) r = NULL;
+  const char *codes[] = { "c1", "nobody" };
+  guint before;
+
+  g_assert_true (mdn_secret_hash_current (mdn_secret_dummy_hash ()));
+  mdn_test_set_now (NOW);
+  for (guint k = 0; k < G_N_ELEMENTS (codes); k++)
+    {
+      for (int i = 0; i < 4; i++)
+        {
+          before = mdn_secret_verifications ();
+          ctx = mdn_op_ctx_new (b->store, codes[k], "wrong-password", &error);
+          g_assert_null (ctx);
+          g_assert_error (error, MDN_ERROR, MDN_ERROR_AUTH_FAILED);
+          g_assert_cmpuint (mdn_secret_verifications (), ==, before + 1);
+          g_clear_error (&error);
+        }
+      ctx = mdn_op_ctx_new (b->store, codes[k], "wrong-password", &error);
+      g_assert_error (error, MDN_ERROR, MDN_ERROR_STAFF_LOCKED);
+      g_clear_error (&error);
+      /* Locked: even the right password, with no verification at all. */
+      before = mdn_secret_verifications ();
+      ctx = mdn_op_ctx_new (b->store, codes[k], MDN_TEST_PASSWORD, &error);
+      g_assert_null (ctx);
+      g_assert_error (error, MDN_ERROR, MDN_ERROR_STAFF_LOCKED);
+      g_assert_cmpuint (mdn_secret_verifications (), ==, before);
+      g_clear_error (&error);
+    }
+  /* Another staff member is not affected; an open session goes on. */
+  ctx = mdn_op_ctx_new (b->store, "admin", MDN_TEST_PASSWORD, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&ctx, mdn_op_ctx_free);
+  r = mdn_test_ok (cashier, "{\"op\":\"member.search\",\"query\":\"x\"}");
+  g_clear_pointer (&r, json_object_unref);
+
+  /* 15 minutes later the login works again. */
+  mdn_test_set_now ("2026-11-22T10:15:00+08:00");
+  ctx = mdn_op_ctx_new (b->store, "c1", MDN_TEST_PASSWORD, &error);
+  g_assert_no_error (error);
+  g_clear_pointer (&ctx, mdn_op_ctx_free);
+
+  /* An administrator lifts a lock before it runs out (a cashier may not). */
+  for (int i = 0; i < 5; i++)
+    {
+      ctx = mdn_op_ctx_new (b->store, "c1", "wrong-password", &error);
+      g_clear_error (&error);
+    }
+  ctx = mdn_op_ctx_new (b->store, "c1", MDN_TEST_PASSWORD, &error);
+  g_assert_error (error, MDN_ERROR, MDN_ERROR_STAFF_LOCKED);
+  g_clear_error (&error);
+  mdn_test_fails (cashier, "permission_denied", "{\"op\":\"staff.unlock\",\"code\":\"c1\"}");
+  r = mdn_test_ok (b->admin, "{\"op\":\"staff.unlock\",\"code\":\"c1\"}");
+  g_assert_true (json_object_get_boolean_member (r, "unlocked"));
+  ctx = mdn_op_ctx_new (b->store, "c1", MDN_TEST_PASSWORD, &error);
+  g_assert_no_error (error);
+  mdn_test_set_now (NULL);
+}
+
 /* Thousands of random card operations, then verify. */
 static void
 test_random (void)
@@ -472,6 +610,8 @@ main (int argc, char **argv)
   g_test_add_func ("/members/deposit/bonus-rules", test_deposit_bonus_rules);
   g_test_add_func ("/members/withdraw/principal-only", test_withdraw);
   g_test_add_func ("/members/pin", test_pin);
+  g_test_add_func ("/members/pin/four-or-six-digits", test_pin_digits);
+  g_test_add_func ("/members/pin/lockout", test_pin_lockout);
   g_test_add_func ("/members/lost-and-unlock", test_lost_and_unlock);
   g_test_add_func ("/members/replace", test_replace);
   g_test_add_func ("/members/extend-and-expiry", test_extend_and_expiry);
@@ -479,6 +619,7 @@ main (int argc, char **argv)
   g_test_add_func ("/members/lookup-refusals", test_lookup_refusals);
   g_test_add_func ("/members/search", test_search);
   g_test_add_func ("/members/staff", test_staff);
+  g_test_add_func ("/members/staff/lockout", test_staff_lockout);
   g_test_add_func ("/members/random-then-verify", test_random);
   return g_test_run ();
 }

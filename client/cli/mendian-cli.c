@@ -5,7 +5,10 @@
 #include <glib-unix.h>
 #include <glib/gi18n-lib.h>
 #include <locale.h>
+#include <errno.h>
 #include <signal.h>
+#include <sodium.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "mdn-error.h"
@@ -31,8 +34,10 @@ static const char usage_text[] =
   "  backup --to FILE      consistent copy of the database while it is in use\n"
   "  ops                   list the operations exec accepts, with the least role\n"
   "                        that may run each\n"
-  "  link --server URL --token T [--ca FILE | --pin-sha256 HEX]\n"
-  "                        link the branch to mendian-server (again to change it)\n"
+  "  link --server URL --token-file FILE [--ca FILE | --pin-sha256 HEX]\n"
+  "                        link the branch to mendian-server (again to change it);\n"
+  "                        the token is the first line of FILE (- reads standard\n"
+  "                        input); --token T still works but shows it to ps\n"
   "  sync [--watch]        push this branch's entries, pull the chain's; prints\n"
   "                        {pushed, pulled, acked_seq, feed_position}; --watch keeps\n"
   "                        syncing (one JSON line per sync) until interrupted\n"
@@ -120,13 +125,57 @@ cmd_init (int argc, char **argv)
   return 0;
 }
 
+/* The longest operation line exec reads; a longer one is read to its end
+ * and refused, never held whole. */
+#define EXEC_LINE_MAX (1024 * 1024)
+
+/* One line of @in into @line, without its newline, of at most
+ * EXEC_LINE_MAX bytes (*too_long if there was more). FALSE at the end. */
+static gboolean
+read_line (FILE     *in,
+           GString  *line,
+           gboolean *too_long)
+{
+  gboolean any = FALSE;
+  int c;
+
+  g_string_truncate (line, 0);
+  *too_long = FALSE;
+  while ((c = getc (in)) != EOF)
+    {
+      any = TRUE;
+      if (c == '\n')
+        return TRUE;
+      if (line->len < EXEC_LINE_MAX)
+        g_string_append_c (line, (char) c);
+      else
+        *too_long = TRUE;
+    }
+  return any;
+}
+
+static void
+print_refusal (const char *code,
+               const char *message)
+{
+  g_autoptr(JsonObject) out = json_object_new ();
+  JsonObject *e = json_object_new ();
+
+  json_object_set_boolean_member (out, "ok", FALSE);
+  json_object_set_string_member (e, "code", code);
+  json_object_set_string_member (e, "message", message);
+  json_object_set_object_member (out, "error", e);
+  mdn_json_print (out);
+}
+
 static int
 cmd_exec (MdnStore *store)
 {
   const char *password = g_getenv ("MENDIAN_PASSWORD");
   g_autoptr(GError) error = NULL;
   g_autoptr(MdnOpCtx) ctx = NULL;
-  g_autoptr(GIOChannel) in = NULL;
+  g_autoptr(GString) line = g_string_new (NULL);
+  gboolean too_long;
   int status = 0;
 
   if (opt_staff == NULL)
@@ -138,27 +187,39 @@ cmd_exec (MdnStore *store)
   if (ctx == NULL)
     return fail (error);
 
-  in = g_io_channel_unix_new (0);
-  for (;;)
+  while (read_line (stdin, line, &too_long))
     {
-      g_autofree char *line = NULL;
       g_autoptr(JsonObject) out = NULL;
-      GIOStatus io = g_io_channel_read_line (in, &line, NULL, NULL, &error);
+      char *text;
 
-      if (io == G_IO_STATUS_EOF)
-        break;
-      if (io != G_IO_STATUS_NORMAL)
+      if (too_long)
         {
-          g_printerr ("mendian-cli: reading standard input: %s\n", error ? error->message : "?");
-          return 2;
+          g_autofree char *message = g_strdup_printf (_("The line is longer than %d bytes; nothing was done"),
+                                                      EXEC_LINE_MAX);
+
+          print_refusal ("invalid_argument", message);
+          status = 1;
+          continue;
         }
-      g_strstrip (line);
-      if (*line == '\0' || *line == '#')
+      /* A NUL byte would cut the line short unseen. */
+      if (memchr (line->str, '\0', line->len) != NULL)
+        {
+          print_refusal ("invalid_argument", _("The line has a NUL byte; nothing was done"));
+          status = 1;
+          continue;
+        }
+      text = g_strstrip (line->str);
+      if (*text == '\0' || *text == '#')
         continue;
-      out = mdn_ops_run_line (ctx, line);
+      out = mdn_ops_run_line (ctx, text);
       if (!json_object_get_boolean_member (out, "ok"))
         status = 1;
       mdn_json_print (out);
+    }
+  if (ferror (stdin))
+    {
+      g_printerr ("mendian-cli: reading standard input: %s\n", g_strerror (errno));
+      return 2;
     }
   return status;
 }
@@ -215,13 +276,42 @@ cmd_backup (MdnStore *store, int argc, char **argv)
   return 0;
 }
 
+/* The first line of @path, or of standard input for "-", without the
+ * blanks around it (a token is hex). */
+static char *
+read_token_file (const char *path,
+                 GError    **error)
+{
+  char *text = NULL;
+
+  if (g_str_equal (path, "-"))
+    {
+      char line[1024];
+
+      if (fgets (line, sizeof line, stdin) == NULL)
+        {
+          g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                               _("No token on standard input"));
+          return NULL;
+        }
+      text = g_strdup (line);
+      sodium_memzero (line, sizeof line);
+    }
+  else if (!g_file_get_contents (path, &text, NULL, error))
+    return NULL;
+  text[strcspn (text, "\r\n")] = '\0';
+  return g_strstrip (text);
+}
+
 static int
 cmd_link (MdnStore *store, int argc, char **argv)
 {
-  g_autofree char *server = NULL, *token = NULL, *ca = NULL, *pin = NULL;
+  g_autofree char *server = NULL, *token = NULL, *token_file = NULL, *ca = NULL, *pin = NULL;
   GOptionEntry entries[] = {
     { "server", 0, 0, G_OPTION_ARG_STRING, &server, "Server URL, like https://hq.example.com:8443/", "URL" },
-    { "token", 0, 0, G_OPTION_ARG_STRING, &token, "This branch's token from “mendian-server branch add”", "T" },
+    { "token-file", 0, 0, G_OPTION_ARG_FILENAME, &token_file,
+      "File whose first line is this branch's token from “mendian-server branch add” (- for standard input)", "FILE" },
+    { "token", 0, 0, G_OPTION_ARG_STRING, &token, "The token itself (visible to other users in ps: prefer --token-file)", "T" },
     { "ca", 0, 0, G_OPTION_ARG_FILENAME, &ca, "CA certificate(s) to verify the server with (PEM)", "FILE" },
     { "pin-sha256", 0, 0, G_OPTION_ARG_STRING, &pin, "SHA-256 of the server certificate (DER), hex", "HEX" },
     { NULL }
@@ -229,11 +319,25 @@ cmd_link (MdnStore *store, int argc, char **argv)
   g_autoptr(GOptionContext) oc = g_option_context_new ("- link the branch to the server");
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) out = json_object_new ();
+  gboolean ok;
 
   g_option_context_add_main_entries (oc, entries, NULL);
   if (!g_option_context_parse (oc, &argc, &argv, &error))
     return fail (error);
-  if (!mdn_sync_link (store, server, token, ca, pin, &error))
+  if (token && token_file)
+    {
+      g_printerr ("mendian-cli: give either --token-file or --token, not both\n");
+      return 2;
+    }
+  if (token)
+    g_printerr ("mendian-cli: warning: --token shows the token to every user of this computer "
+                "(ps, shell history); use --token-file FILE or --token-file - instead\n");
+  else if (token_file && (token = read_token_file (token_file, &error)) == NULL)
+    return fail (error);
+  ok = mdn_sync_link (store, server, token, ca, pin, &error);
+  if (token)
+    sodium_memzero (token, strlen (token));
+  if (!ok)
     return fail (error);
   json_object_set_boolean_member (out, "ok", TRUE);
   json_object_set_string_member (out, "server", server);

@@ -185,7 +185,8 @@ refused (PosPayDialog *self,
   set_error (self, hint);
   gtk_widget_error_bell (GTK_WIDGET (self));
   if (g_error_matches (error, MDN_ERROR, MDN_ERROR_WRONG_PIN) ||
-      g_error_matches (error, MDN_ERROR, MDN_ERROR_PIN_REQUIRED))
+      g_error_matches (error, MDN_ERROR, MDN_ERROR_PIN_REQUIRED) ||
+      g_error_matches (error, MDN_ERROR, MDN_ERROR_PIN_LOCKED))
     {
       gtk_widget_set_visible (self->pin_box, TRUE);
       gtk_editable_set_text (GTK_EDITABLE (self->pin_entry), "");

@@ -406,7 +406,8 @@ settings_accepted (PosForm *form,
 {
   PosSession *session = user_data;
   const char *kind = pos_form_get (form, "kind");
-  const char *address = g_strstrip ((char *) pos_form_get (form, "address"));
+  /* A copy: the entry row owns its text. */
+  g_autofree char *address = g_strstrip (g_strdup (pos_form_get (form, "address")));
   const char *width = pos_form_get (form, "width");
   g_autofree char *target = NULL;
   g_autoptr(GError) error = NULL;

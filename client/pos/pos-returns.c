@@ -28,6 +28,7 @@ struct _PosReturns
   GtkWidget  *refund_label;
   GtkWidget  *split_label;
   GtkWidget  *confirm_button;
+  gboolean    running;       /* a return is being made */
 };
 
 G_DEFINE_FINAL_TYPE (PosReturns, pos_returns, ADW_TYPE_BIN)
@@ -220,18 +221,22 @@ pos_returns_find (PosReturns *self,
 }
 
 static void
-returned_confirmed (gpointer user_data)
+return_done (GObject      *source,
+             GAsyncResult *res,
+             gpointer      user_data)
 {
-  PosReturns *self = user_data;
-  g_autoptr(JsonObject) args = return_args (self, FALSE);
+  g_autoptr(PosReturns) self = user_data;
   g_autoptr(JsonObject) r = NULL;
   g_autoptr(PosRefund) back = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *refund = NULL, *msg = NULL;
 
-  r = pos_session_run (self->session, "sale.return", args, &error);
+  r = pos_session_run_finish (POS_SESSION (source), res, &error);
+  self->running = FALSE;
   if (r == NULL)
     {
+      gtk_widget_action_set_enabled (GTK_WIDGET (self), "returns.confirm",
+                                     pos_session_can (self->session, "sale.return"));
       pos_show_error (GTK_WIDGET (self), _("Return Not Made"), error);
       return;
     }
@@ -246,6 +251,23 @@ returned_confirmed (gpointer user_data)
   g_clear_pointer (&self->sale, pos_sale_record_free);
   show_sale (self);
   gtk_widget_grab_focus (self->receipt_entry);
+}
+
+/* At a branch linked to a server the return is authorized by head office
+ * against the sale's returns at every branch: from a worker, never on the
+ * UI thread. */
+static void
+returned_confirmed (gpointer user_data)
+{
+  PosReturns *self = user_data;
+  g_autoptr(JsonObject) args = NULL;
+
+  if (self->running)
+    return;
+  args = return_args (self, FALSE);
+  self->running = TRUE;
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "returns.confirm", FALSE);
+  pos_session_run_async (self->session, "sale.return", args, NULL, return_done, g_object_ref (self));
 }
 
 static void

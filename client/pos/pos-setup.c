@@ -47,7 +47,11 @@ static gboolean
 save_link (PosSetup *self,
            GError  **error)
 {
-  const char *url = text_of (self->url_row);
+  /* Copies: the rows own their text (a pasted token may carry blanks). */
+  g_autofree char *url = g_strstrip (g_strdup (text_of (self->url_row)));
+  g_autofree char *token = g_strstrip (g_strdup (text_of (self->token_row)));
+  g_autofree char *pin = g_strstrip (g_strdup (text_of (self->pin_row)));
+  gboolean ok;
 
   if (*url == '\0')
     return TRUE;
@@ -57,9 +61,13 @@ save_link (PosSetup *self,
                            _("The server address must start with https://"));
       return FALSE;
     }
-  /* Kept in the branch database, where the sync worker reads it. */
-  return mdn_sync_link (pos_session_get_store (self->session), url, text_of (self->token_row), NULL,
-                        *text_of (self->pin_row) ? text_of (self->pin_row) : NULL, error);
+  /* Kept in the branch database (0600), where the sync worker reads it;
+     the token goes no further than this process. */
+  ok = mdn_sync_link (pos_session_get_store (self->session), url, token, NULL,
+                      *pin ? pin : NULL, error);
+  if (ok)
+    gtk_editable_set_text (GTK_EDITABLE (self->token_row), "");
+  return ok;
 }
 
 static void

@@ -204,7 +204,9 @@ start_accepted (PosForm *form,
 {
   PosTimed *self = user_data;
   const char *code = g_object_get_data (G_OBJECT (form), "code");
-  const char *card = g_strstrip ((char *) pos_form_get (form, "card"));
+  /* A copy: the entry row owns its text (an empty one is a string GTK
+     keeps in read-only memory). */
+  g_autofree char *card = g_strstrip (g_strdup (pos_form_get (form, "card")));
   g_autoptr(JsonObject) args = json_object_new ();
   g_autoptr(JsonObject) r = NULL;
   g_autoptr(GError) error = NULL;

@@ -253,6 +253,13 @@ sync_done (GObject      *source,
     }
   if (mdn_sync_run_finish (result, &out, &error))
     {
+      MdnStore *store = pos_session_get_store (self->session);
+      g_autoptr(GError) key_error = NULL;
+
+      /* The worker may have taken the chain key from the server (a branch
+         set up without it): QR cards are checked with it from now on. */
+      if (store && !mdn_store_reload_chain_key (store, &key_error))
+        g_warning ("%s", key_error->message);
       g_clear_pointer (&self->sync_error, g_free);
       g_clear_pointer (&self->offline_since, g_date_time_unref);
       g_clear_pointer (&self->last_sync, g_date_time_unref);

@@ -1,5 +1,6 @@
-/* srv-codec.c: reads the body of a push, {"entries": [entry, ...]}, straight
- * into MdnEntry structs.
+/* mdn-entry-codec.c: the fast reader of a push, {"entries": [entry, ...]},
+ * straight into MdnEntry structs (the server's; the branch writes entries
+ * with mdn_entry_to_json and reads the feed with mdn_entry_from_json).
  *
  * This is the server's hottest path (every entry of every branch), and a
  * generic JSON tree costs more than everything else the push does: a hash
@@ -11,19 +12,26 @@
  * null counts as absent, unknown members are ignored, and every entry's
  * hash is still verified by srv_store_push over its canonical form.
  *
+ * It accepts what mdn_json_check_text followed by json-glib and
+ * mdn_entry_from_json accepts, and reads the same entries from it
+ * (tests/test-codec.c shows it on random input): nesting at most
+ * MDN_JSON_MAX_DEPTH deep counted from the push's outer object, no member
+ * name twice in one object, and integers only, in gint64 (an entry's
+ * canonical form has no fractions or exponents). Empty arrays and objects
+ * are values like any other.
+ *
  * The caller has checked that the body is valid UTF-8.
  */
-#define G_LOG_DOMAIN "srv-codec"
+#define G_LOG_DOMAIN "mdn-entry-codec"
 
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
 #include "mdn-clock.h"
+#include "mdn-entry-codec.h"
 #include "mdn-error.h"
+#include "mdn-json.h"
 #include "mdn-ledger.h"
-#include "srv-codec.h"
-
-#define MAX_DEPTH 32
 
 typedef struct
 {
@@ -39,7 +47,7 @@ syntax (Lex        *lex,
         const char *what)
 {
   if (lex->error && *lex->error == NULL)
-    g_set_error (lex->error, SRV_CODEC_ERROR, SRV_CODEC_ERROR_SYNTAX,
+    g_set_error (lex->error, MDN_ENTRY_CODEC_ERROR, MDN_ENTRY_CODEC_ERROR_SYNTAX,
                  _("The request is not valid JSON: %s at byte %u"), what,
                  (guint) MIN ((gsize) (lex->p - lex->start), G_MAXUINT));
   return FALSE;
@@ -76,6 +84,67 @@ expect (Lex  *lex,
     return TRUE;
   what[10] = c;
   return syntax (lex, what);
+}
+
+/* The member names of one object so far: those the reader knows by their
+ * bit in @known, any others in @others (made when the first one comes). */
+typedef struct
+{
+  guint32     known;
+  GHashTable *others;
+} Names;
+
+static void
+names_clear (Names *n)
+{
+  g_clear_pointer (&n->others, g_hash_table_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Names, names_clear)
+
+static gboolean
+duplicate (Lex        *lex,
+           const char *key)
+{
+  g_autofree char *shown = g_utf8_strlen (key, -1) > 32 ? g_utf8_substring (key, 0, 32) : g_strdup (key);
+  g_autofree char *what = g_strdup_printf (_("the member “%s” twice"), shown);
+
+  return syntax (lex, what);
+}
+
+/* Records @key, the reader's member @bit (or -1 for one it ignores);
+ * FALSE, a syntax error, if the object had it already. */
+static gboolean
+names_add (Lex        *lex,
+           Names      *n,
+           int         bit,
+           const char *key)
+{
+  if (bit >= 0)
+    {
+      if (n->known & (1u << bit))
+        return duplicate (lex, key);
+      n->known |= 1u << bit;
+      return TRUE;
+    }
+  if (n->others == NULL)
+    n->others = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  if (!g_hash_table_add (n->others, g_strdup (key)))
+    return duplicate (lex, key);
+  return TRUE;
+}
+
+/* Enters an array or object (its opening character consumed). */
+static gboolean
+enter (Lex *lex)
+{
+  if (++lex->depth > MDN_JSON_MAX_DEPTH)
+    {
+      g_autofree char *what = g_strdup_printf (_("nested more than %d levels deep"), MDN_JSON_MAX_DEPTH);
+
+      return syntax (lex, what);
+    }
+  return TRUE;
 }
 
 /* A member name into @buf when it is short and has no escapes (every name
@@ -205,15 +274,17 @@ read_string_into (Lex   *lex,
   return *heap;
 }
 
-/* A number: an integer that fits gint64 becomes one, anything with a
- * fraction or exponent a double (as json-glib reads them). */
+/* A number: an integer that fits gint64. A fraction or an exponent is
+ * refused, as an integer out of range is (an entry's canonical form has
+ * neither; json-glib would read one as a double, the other wrapped). */
 static JsonNode *
 read_number (Lex *lex)
 {
   const char *start = lex->p;
   gboolean integer = TRUE;
-  char buf[64];
+  char buf[24];
   gsize len;
+  gint64 v;
 
   if (lex->p < lex->end && *lex->p == '-')
     lex->p++;
@@ -245,19 +316,27 @@ read_number (Lex *lex)
         lex->p++;
     }
   len = lex->p - start;
-  if (len >= sizeof buf)
-    return syntax (lex, "number too long"), NULL;
-  memcpy (buf, start, len);
-  buf[len] = '\0';
-  if (integer)
+  if (!integer)
     {
-      gint64 v;
-
-      if (!g_ascii_string_to_signed (buf, 10, G_MININT64, G_MAXINT64, &v, NULL))
-        return syntax (lex, "integer out of range"), NULL;
-      return json_node_init_int (json_node_alloc (), v);
+      if (lex->error && *lex->error == NULL)
+        g_set_error (lex->error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                     _("The entry is malformed: %.*s is not a whole number (entries hold integers only)"),
+                     (int) MIN (len, 32), start);
+      return NULL;
     }
-  return json_node_init_double (json_node_alloc (), g_ascii_strtod (buf, NULL));
+  if (len < sizeof buf)
+    {
+      memcpy (buf, start, len);
+      buf[len] = '\0';
+    }
+  if (len >= sizeof buf || !g_ascii_string_to_signed (buf, 10, G_MININT64, G_MAXINT64, &v, NULL))
+    {
+      if (lex->error && *lex->error == NULL)
+        g_set_error (lex->error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                     _("The entry is malformed: the number %.*s is out of range"), (int) MIN (len, 32), start);
+      return NULL;
+    }
+  return json_node_init_int (json_node_alloc (), v);
 }
 
 static gboolean
@@ -274,28 +353,34 @@ literal (Lex        *lex,
 
 static JsonNode *read_value (Lex *lex);
 
+/* {} and [] are values like any other: a timed session stopped within its
+ * free minutes pays with "tenders": []. */
 static JsonNode *
 read_object (Lex *lex)
 {
   g_autoptr(JsonObject) object = json_object_new ();
 
-  if (!expect (lex, '{'))
+  if (!expect (lex, '{') || !enter (lex))
     return NULL;
-  if (++lex->depth > MAX_DEPTH)
-    return syntax (lex, "nested too deeply"), NULL;
   if (!accept (lex, '}'))
-    do
-      {
-        g_autofree char *key = read_string (lex);
-        JsonNode *value;
+    {
+      do
+        {
+          g_autofree char *key = read_string (lex);
+          JsonNode *value;
 
-        if (key == NULL || !expect (lex, ':') || (value = read_value (lex)) == NULL)
-          return NULL;
-        json_object_set_member (object, key, value);
-      }
-    while (accept (lex, ','));
-  if (!expect (lex, '}'))
-    return NULL;
+          if (key == NULL)
+            return NULL;
+          if (json_object_has_member (object, key))
+            return duplicate (lex, key), NULL;
+          if (!expect (lex, ':') || (value = read_value (lex)) == NULL)
+            return NULL;
+          json_object_set_member (object, key, value);
+        }
+      while (accept (lex, ','));
+      if (!expect (lex, '}'))
+        return NULL;
+    }
   lex->depth--;
   return json_node_init_object (json_node_alloc (), object);
 }
@@ -305,22 +390,22 @@ read_array (Lex *lex)
 {
   g_autoptr(JsonArray) array = json_array_new ();
 
-  if (!expect (lex, '['))
+  if (!expect (lex, '[') || !enter (lex))
     return NULL;
-  if (++lex->depth > MAX_DEPTH)
-    return syntax (lex, "nested too deeply"), NULL;
   if (!accept (lex, ']'))
-    do
-      {
-        JsonNode *value = read_value (lex);
+    {
+      do
+        {
+          JsonNode *value = read_value (lex);
 
-        if (value == NULL)
-          return NULL;
-        json_array_add_element (array, value);
-      }
-    while (accept (lex, ','));
-  if (!expect (lex, ']'))
-    return NULL;
+          if (value == NULL)
+            return NULL;
+          json_array_add_element (array, value);
+        }
+      while (accept (lex, ','));
+      if (!expect (lex, ']'))
+        return NULL;
+    }
   lex->depth--;
   return json_node_init_array (json_node_alloc (), array);
 }
@@ -511,49 +596,74 @@ movement_clear (Movement *m)
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Movement, movement_clear)
 
+/* Skips a member the reader does not know (its value is still checked). */
+static gboolean
+skip_value (Lex *lex)
+{
+  JsonNode *ignored = read_value (lex);
+
+  if (ignored == NULL)
+    return FALSE;
+  json_node_unref (ignored);
+  return TRUE;
+}
+
+static const char *const movement_members[] = {
+  "member", "account", "item", "lot", "expires_on", "delta", NULL
+};
+
+static int
+member_bit (const char *const *members,
+            const char        *key)
+{
+  for (int i = 0; members[i]; i++)
+    if (g_str_equal (members[i], key))
+      return i;
+  return -1;
+}
+
 static gboolean
 read_movement (Lex      *lex,
                MdnEntry *entry)
 {
   g_auto(Movement) m = { NULL };
+  g_auto(Names) names = { 0 };
 
-  if (!expect (lex, '{'))
+  if (!expect (lex, '{') || !enter (lex))
     return FALSE;
   if (!accept (lex, '}'))
-    do
-      {
-        char buf[32];
-        g_autofree char *heap = NULL;
-        const char *key = read_string_into (lex, buf, sizeof buf, &heap);
-        gboolean ok;
+    {
+      do
+        {
+          char buf[32];
+          g_autofree char *heap = NULL;
+          const char *key = read_string_into (lex, buf, sizeof buf, &heap);
+          int bit;
+          gboolean ok;
 
-        if (key == NULL || !expect (lex, ':'))
-          return FALSE;
-        if (g_str_equal (key, "member"))
-          ok = read_opt_string (lex, "member", &m.member);
-        else if (g_str_equal (key, "account"))
-          ok = read_opt_string (lex, "account", &m.account);
-        else if (g_str_equal (key, "item"))
-          ok = read_opt_string (lex, "item", &m.item);
-        else if (g_str_equal (key, "lot"))
-          ok = read_opt_string (lex, "lot", &m.lot);
-        else if (g_str_equal (key, "expires_on"))
-          ok = read_opt_string (lex, "expires_on", &m.expires_on);
-        else if (g_str_equal (key, "delta"))
-          ok = read_opt_int (lex, "delta", &m.delta, &m.has_delta);
-        else
-          {
-            JsonNode *ignored = read_value (lex);
-
-            ok = ignored != NULL;
-            g_clear_pointer (&ignored, json_node_unref);
-          }
-        if (!ok)
-          return FALSE;
-      }
-    while (accept (lex, ','));
-  if (!expect (lex, '}'))
-    return FALSE;
+          if (key == NULL)
+            return FALSE;
+          bit = member_bit (movement_members, key);
+          if (!names_add (lex, &names, bit, key) || !expect (lex, ':'))
+            return FALSE;
+          switch (bit)
+            {
+            case 0: ok = read_opt_string (lex, "member", &m.member); break;
+            case 1: ok = read_opt_string (lex, "account", &m.account); break;
+            case 2: ok = read_opt_string (lex, "item", &m.item); break;
+            case 3: ok = read_opt_string (lex, "lot", &m.lot); break;
+            case 4: ok = read_opt_string (lex, "expires_on", &m.expires_on); break;
+            case 5: ok = read_opt_int (lex, "delta", &m.delta, &m.has_delta); break;
+            default: ok = skip_value (lex); break;
+            }
+          if (!ok)
+            return FALSE;
+        }
+      while (accept (lex, ','));
+      if (!expect (lex, '}'))
+        return FALSE;
+    }
+  lex->depth--;
 
   if (!check_required ("account", m.account, lex->error) ||
       !check_date ("expires_on", m.expires_on, lex->error))
@@ -567,6 +677,15 @@ read_movement (Lex      *lex,
   return TRUE;
 }
 
+enum {
+  E_ID, E_BRANCH, E_SEQ, E_KIND, E_AT, E_DATE, E_STAFF, E_MEMBER, E_PREV, E_HASH, E_BODY, E_MOVES
+};
+
+static const char *const entry_members[] = {
+  "id", "branch", "seq", "kind", "at", "business_date", "staff", "member", "prev_hash", "hash",
+  "body", "movements", NULL
+};
+
 /* One entry object; its fields in any order, as mdn_entry_from_json reads
  * them. */
 static MdnEntry *
@@ -574,87 +693,87 @@ read_entry (Lex *lex)
 {
   g_autoptr(MdnEntry) entry = mdn_entry_new ("?", NULL);
   g_autoptr(JsonNode) body = NULL;
+  g_auto(Names) names = { 0 };
   gboolean has_seq = FALSE, has_moves = FALSE;
 
-  if (!expect (lex, '{'))
+  if (!expect (lex, '{') || !enter (lex))
     return NULL;
   if (!accept (lex, '}'))
-    do
-      {
-        char buf[32];
-        g_autofree char *heap = NULL;
-        const char *key = read_string_into (lex, buf, sizeof buf, &heap);
-        gboolean ok = TRUE;
+    {
+      do
+        {
+          char buf[32];
+          g_autofree char *heap = NULL;
+          const char *key = read_string_into (lex, buf, sizeof buf, &heap);
+          gboolean ok = TRUE;
+          int bit;
 
-        if (key == NULL || !expect (lex, ':'))
-          return NULL;
-        if (g_str_equal (key, "id"))
-          ok = read_opt_string (lex, "id", &entry->id);
-        else if (g_str_equal (key, "branch"))
-          ok = read_opt_string (lex, "branch", &entry->branch);
-        else if (g_str_equal (key, "seq"))
-          ok = read_opt_int (lex, "seq", &entry->seq, &has_seq);
-        else if (g_str_equal (key, "kind"))
-          {
-            g_autofree char *kind = NULL;
+          if (key == NULL)
+            return NULL;
+          bit = member_bit (entry_members, key);
+          if (!names_add (lex, &names, bit, key) || !expect (lex, ':'))
+            return NULL;
+          switch (bit)
+            {
+            case E_ID:     ok = read_opt_string (lex, "id", &entry->id); break;
+            case E_BRANCH: ok = read_opt_string (lex, "branch", &entry->branch); break;
+            case E_SEQ:    ok = read_opt_int (lex, "seq", &entry->seq, &has_seq); break;
+            case E_KIND:
+              {
+                g_autofree char *kind = NULL;
 
-            ok = read_opt_string (lex, "kind", &kind);
-            if (ok)
-              {
-                g_free (entry->kind);
-                entry->kind = g_steal_pointer (&kind);
-              }
-          }
-        else if (g_str_equal (key, "at"))
-          ok = read_opt_string (lex, "at", &entry->at);
-        else if (g_str_equal (key, "business_date"))
-          ok = read_opt_string (lex, "business_date", &entry->business_date);
-        else if (g_str_equal (key, "staff"))
-          ok = read_opt_string (lex, "staff", &entry->staff);
-        else if (g_str_equal (key, "member"))
-          ok = read_opt_string (lex, "member", &entry->member_id);
-        else if (g_str_equal (key, "prev_hash"))
-          ok = read_opt_string (lex, "prev_hash", &entry->prev_hash);
-        else if (g_str_equal (key, "hash"))
-          ok = read_opt_string (lex, "hash", &entry->hash);
-        else if (g_str_equal (key, "body"))
-          {
-            g_clear_pointer (&body, json_node_unref);
-            ok = (body = read_value (lex)) != NULL;
-          }
-        else if (g_str_equal (key, "movements"))
-          {
-            skip_ws (lex);
-            if (lex->p < lex->end && *lex->p == 'n')
-              ok = literal (lex, "null");
-            else if (lex->p < lex->end && *lex->p == '[' && !has_moves)
-              {
-                has_moves = TRUE;
-                lex->p++;
-                if (!accept (lex, ']'))
+                ok = read_opt_string (lex, "kind", &kind);
+                if (ok)
                   {
-                    do
-                      ok = read_movement (lex, entry);
-                    while (ok && accept (lex, ','));
-                    ok = ok && expect (lex, ']');
+                    g_free (entry->kind);
+                    entry->kind = kind ? g_steal_pointer (&kind) : g_strdup ("?");
                   }
               }
-            else
-              ok = wrong_type ("movements", _("a list"), lex->error);
-          }
-        else
-          {
-            JsonNode *ignored = read_value (lex);
-
-            ok = ignored != NULL;
-            g_clear_pointer (&ignored, json_node_unref);
-          }
-        if (!ok)
-          return NULL;
-      }
-    while (accept (lex, ','));
-  if (!expect (lex, '}'))
-    return NULL;
+              break;
+            case E_AT:     ok = read_opt_string (lex, "at", &entry->at); break;
+            case E_DATE:   ok = read_opt_string (lex, "business_date", &entry->business_date); break;
+            case E_STAFF:  ok = read_opt_string (lex, "staff", &entry->staff); break;
+            case E_MEMBER: ok = read_opt_string (lex, "member", &entry->member_id); break;
+            case E_PREV:   ok = read_opt_string (lex, "prev_hash", &entry->prev_hash); break;
+            case E_HASH:   ok = read_opt_string (lex, "hash", &entry->hash); break;
+            case E_BODY:   ok = (body = read_value (lex)) != NULL; break;
+            case E_MOVES:
+              skip_ws (lex);
+              if (lex->p < lex->end && *lex->p == 'n')
+                ok = literal (lex, "null");
+              else if (lex->p < lex->end && *lex->p == '[')
+                {
+                  has_moves = TRUE;
+                  lex->p++;
+                  if (!enter (lex))
+                    return NULL;
+                  if (!accept (lex, ']'))
+                    {
+                      do
+                        ok = read_movement (lex, entry);
+                      while (ok && accept (lex, ','));
+                      ok = ok && expect (lex, ']');
+                    }
+                  lex->depth--;
+                }
+              else
+                {
+                  /* Still a value to read, for the syntax: its type is wrong. */
+                  ok = skip_value (lex) && wrong_type ("movements", _("a list"), lex->error);
+                }
+              break;
+            default:
+              ok = skip_value (lex);
+              break;
+            }
+          if (!ok)
+            return NULL;
+        }
+      while (accept (lex, ','));
+      if (!expect (lex, '}'))
+        return NULL;
+    }
+  lex->depth--;
 
   if (!check_required ("id", entry->id, lex->error) ||
       !check_required ("branch", entry->branch, lex->error))
@@ -689,94 +808,102 @@ read_entry (Lex *lex)
 /* Reads {"entries": [...]} (other members are ignored) into @entries.
  * On failure, *out_index is the entry at fault (or -1 for the envelope). */
 gboolean
-srv_codec_read_push (const char *data,
-                     gsize       size,
-                     guint       max_entries,
-                     GPtrArray  *entries,
-                     gint       *out_index,
-                     GError    **error)
+mdn_entry_codec_read_push (const char *data,
+                           gsize       size,
+                           guint       max_entries,
+                           GPtrArray  *entries,
+                           gint       *out_index,
+                           GError    **error)
 {
   Lex lex = { .start = data, .p = data, .end = data + size, .error = error };
-  gboolean seen = FALSE;
+  g_auto(Names) names = { 0 };
+  static const char *const push_members[] = { "entries", NULL };
 
   g_return_val_if_fail (data != NULL && entries != NULL && out_index != NULL, FALSE);
 
   *out_index = -1;
-  if (!expect (&lex, '{'))
+  if (!expect (&lex, '{') || !enter (&lex))
     return FALSE;
   if (!accept (&lex, '}'))
-    do
-      {
-        g_autofree char *key = read_string (&lex);
+    {
+      do
+        {
+          g_autofree char *key = read_string (&lex);
+          int bit;
 
-        if (key == NULL || !expect (&lex, ':'))
-          return FALSE;
-        skip_ws (&lex);
-        if (g_str_equal (key, "entries"))
-          {
-            if (seen)
-              return syntax (&lex, "“entries” twice");
-            if (lex.p >= lex.end || *lex.p != '[')
-              {
-                g_set_error_literal (error, SRV_CODEC_ERROR, SRV_CODEC_ERROR_NO_ENTRIES,
-                                     "entries is not an array");
+          if (key == NULL)
+            return FALSE;
+          bit = member_bit (push_members, key);
+          if (!names_add (&lex, &names, bit, key) || !expect (&lex, ':'))
+            return FALSE;
+          skip_ws (&lex);
+          if (bit != 0)
+            {
+              if (!skip_value (&lex))
                 return FALSE;
-              }
-            seen = TRUE;
-            lex.p++;
-            if (!accept (&lex, ']'))
-              {
-                do
-                  {
-                    MdnEntry *entry;
-
-                    *out_index = (gint) entries->len;
-                    if (entries->len >= max_entries)
-                      {
-                        g_set_error_literal (error, SRV_CODEC_ERROR, SRV_CODEC_ERROR_TOO_MANY,
-                                             "too many entries");
-                        return FALSE;
-                      }
-                    skip_ws (&lex);
-                    if (lex.p >= lex.end)
-                      return syntax (&lex, "unexpected end");
-                    if (*lex.p != '{')
-                      {
-                        g_set_error_literal (error, SRV_CODEC_ERROR, SRV_CODEC_ERROR_NOT_AN_ENTRY,
-                                             "not an entry object");
-                        return FALSE;
-                      }
-                    entry = read_entry (&lex);
-                    if (entry == NULL)
-                      return FALSE;
-                    g_ptr_array_add (entries, entry);
-                  }
-                while (accept (&lex, ','));
-                *out_index = -1;
-                if (!expect (&lex, ']'))
-                  return FALSE;
-              }
-          }
-        else
-          {
-            g_autoptr(JsonNode) ignored = read_value (&lex);
-
-            if (ignored == NULL)
+              continue;
+            }
+          if (lex.p >= lex.end || *lex.p != '[')
+            {
+              /* Still a value to read, for the syntax. */
+              if (!skip_value (&lex))
+                return FALSE;
+              g_set_error_literal (error, MDN_ENTRY_CODEC_ERROR, MDN_ENTRY_CODEC_ERROR_NO_ENTRIES,
+                                   "entries is not an array");
               return FALSE;
-          }
-      }
-    while (accept (&lex, ','));
-  if (!expect (&lex, '}'))
-    return FALSE;
+            }
+          lex.p++;
+          if (!enter (&lex))
+            return FALSE;
+          if (!accept (&lex, ']'))
+            {
+              do
+                {
+                  MdnEntry *entry;
+
+                  *out_index = (gint) entries->len;
+                  if (entries->len >= max_entries)
+                    {
+                      g_set_error_literal (error, MDN_ENTRY_CODEC_ERROR, MDN_ENTRY_CODEC_ERROR_TOO_MANY,
+                                           "too many entries");
+                      return FALSE;
+                    }
+                  skip_ws (&lex);
+                  if (lex.p >= lex.end)
+                    return syntax (&lex, "unexpected end");
+                  if (*lex.p != '{')
+                    {
+                      if (!skip_value (&lex))
+                        return FALSE;
+                      g_set_error_literal (error, MDN_ENTRY_CODEC_ERROR, MDN_ENTRY_CODEC_ERROR_NOT_AN_ENTRY,
+                                           "not an entry object");
+                      return FALSE;
+                    }
+                  entry = read_entry (&lex);
+                  if (entry == NULL)
+                    return FALSE;
+                  g_ptr_array_add (entries, entry);
+                }
+              while (accept (&lex, ','));
+              *out_index = -1;
+              if (!expect (&lex, ']'))
+                return FALSE;
+            }
+          lex.depth--;
+        }
+      while (accept (&lex, ','));
+      if (!expect (&lex, '}'))
+        return FALSE;
+    }
   skip_ws (&lex);
   if (lex.p != lex.end)
     return syntax (&lex, "trailing data");
-  if (!seen)
+  if (names.known == 0)
     {
-      g_set_error_literal (error, SRV_CODEC_ERROR, SRV_CODEC_ERROR_NO_ENTRIES, "no entries array");
+      g_set_error_literal (error, MDN_ENTRY_CODEC_ERROR, MDN_ENTRY_CODEC_ERROR_NO_ENTRIES, "no entries array");
       return FALSE;
     }
   return TRUE;
 }
 
-G_DEFINE_QUARK (srv-codec-error-quark, srv_codec_error)
+G_DEFINE_QUARK (mdn-entry-codec-error-quark, mdn_entry_codec_error)
