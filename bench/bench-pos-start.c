@@ -32,8 +32,8 @@
 #include "mdn-ops.h"
 #include "mdn-store.h"
 #include "pos-application.h"
+#include "pos-checkout.h"
 #include "pos-login.h"
-#include "pos-pages.h"
 #include "pos-window.h"
 
 #define STAFF "1001"

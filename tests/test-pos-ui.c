@@ -17,12 +17,15 @@
 #include "mdn-sync.h"
 #include "mdn-test-server.h"
 #include "pos-application.h"
+#include "pos-checkout.h"
 #include "pos-forms.h"
 #include "pos-login.h"
-#include "pos-pages.h"
+#include "pos-members.h"
 #include "pos-pay-dialog.h"
 #include "pos-receipt.h"
+#include "pos-returns.h"
 #include "pos-session.h"
+#include "pos-timed.h"
 #include "pos-window.h"
 
 static gboolean have_display = FALSE;

@@ -1,7 +1,8 @@
-/* pos-cart.c */
+/* pos-cart.c: the cart, and the parsers of product.search and
+ * sale.preview (see pos-cart.h). */
 #include "mdn-money.h"
 #include "pos-cart.h"
-#include "pos-session.h"
+#include "pos-reader.h"
 
 struct _PosCart
 {
@@ -16,6 +17,63 @@ line_free (PosLine *line)
   g_free (line->name);
   g_free (line->kind);
   g_free (line);
+}
+
+void
+pos_product_free (PosProduct *product)
+{
+  if (product == NULL)
+    return;
+  g_free (product->sku);
+  g_free (product->name);
+  g_free (product->kind);
+  g_free (product->match);
+  g_free (product);
+}
+
+GPtrArray *
+pos_product_list_parse (JsonObject *result,
+                        GError    **error)
+{
+  PosReader r;
+  g_autoptr(GPtrArray) products = g_ptr_array_new_with_free_func ((GDestroyNotify) pos_product_free);
+  JsonArray *list;
+
+  g_return_val_if_fail (result != NULL, NULL);
+  pos_reader_init (&r, "product.search");
+  list = pos_reader_array (&r, result, "products");
+  for (guint i = 0; list && i < json_array_get_length (list); i++)
+    {
+      JsonObject *o = pos_reader_element (&r, list, i);
+      PosProduct *p = g_new0 (PosProduct, 1);
+
+      p->sku = pos_reader_dup_string (&r, o, "sku");
+      p->name = pos_reader_dup_string (&r, o, "name");
+      p->kind = pos_reader_dup_string (&r, o, "kind");
+      p->price_fen = pos_reader_int (&r, o, "price_fen");
+      p->no_discount = pos_reader_bool (&r, o, "no_discount");
+      p->match = pos_reader_dup_string (&r, o, "match");
+      g_ptr_array_add (products, p);
+    }
+  if (!pos_reader_finish (&r, error))
+    return NULL;
+  return g_steal_pointer (&products);
+}
+
+gboolean
+pos_sale_preview_parse (JsonObject     *result,
+                        PosSalePreview *out,
+                        GError        **error)
+{
+  PosReader r;
+
+  g_return_val_if_fail (result != NULL && out != NULL, FALSE);
+  pos_reader_init (&r, "sale.preview");
+  out->list_total_fen = pos_reader_int (&r, result, "list_total_fen");
+  out->discount_fen = pos_reader_int (&r, result, "discount_fen");
+  out->total_fen = pos_reader_int (&r, result, "total_fen");
+  out->points_earned = pos_reader_int (&r, result, "points_earned");
+  return pos_reader_finish (&r, error);
 }
 
 PosCart *
@@ -60,12 +118,15 @@ pos_cart_get_line (PosCart *cart,
 
 /* Scanning the same product again adds to its line. Returns the line. */
 guint
-pos_cart_add (PosCart    *cart,
-              JsonObject *product,
-              gint64      qty)
+pos_cart_add (PosCart          *cart,
+              const PosProduct *product,
+              gint64            qty)
 {
-  const char *sku = pos_json_str (product, "sku", "");
+  const char *sku;
   PosLine *line;
+
+  g_return_val_if_fail (cart != NULL && product != NULL, 0);
+  sku = product->sku;
 
   for (guint i = 0; i < cart->lines->len; i++)
     {
@@ -78,10 +139,10 @@ pos_cart_add (PosCart    *cart,
     }
   line = g_new0 (PosLine, 1);
   line->sku = g_strdup (sku);
-  line->name = g_strdup (pos_json_str (product, "name", sku));
-  line->kind = g_strdup (pos_json_str (product, "kind", "goods"));
-  line->price_fen = pos_json_int (product, "price_fen", 0);
-  line->no_discount = pos_json_int (product, "no_discount", FALSE);
+  line->name = g_strdup (product->name);
+  line->kind = g_strdup (product->kind);
+  line->price_fen = product->price_fen;
+  line->no_discount = product->no_discount;
   line->qty = qty;
   g_ptr_array_add (cart->lines, line);
   return cart->lines->len - 1;

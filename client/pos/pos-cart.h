@@ -1,6 +1,8 @@
 /* pos-cart.h: the sale being rung up, before it is paid. No widgets, no
- * rules: the prices come from product.search and the totals from the
- * "sale" operation itself (see pos_session_preview). */
+ * rules: the products and their prices come from product.search and the
+ * totals from sale.preview, each answer read once by its parser here into
+ * a typed struct (MDN_ERROR_INTERNAL on a field missing or of another
+ * type; tests/test-pos-views.c feeds them real answers). */
 #pragma once
 
 #include <json-glib/json-glib.h>
@@ -17,6 +19,35 @@ typedef struct
   gboolean no_discount;
 } PosLine;
 
+/* One product of product.search. */
+typedef struct
+{
+  char    *sku;
+  char    *name;
+  char    *kind;           /* goods, service, package */
+  gint64   price_fen;
+  gboolean no_discount;
+  char    *match;          /* what the query matched: sku, barcode, name… */
+} PosProduct;
+
+void        pos_product_free       (PosProduct  *product);
+/* product.search: of PosProduct, best match first. */
+GPtrArray  *pos_product_list_parse (JsonObject  *result,
+                                    GError     **error);
+
+/* sale.preview: the figures the sale will write for this cart. */
+typedef struct
+{
+  gint64 list_total_fen;
+  gint64 discount_fen;
+  gint64 total_fen;
+  gint64 points_earned;
+} PosSalePreview;
+
+gboolean    pos_sale_preview_parse (JsonObject     *result,
+                                    PosSalePreview *out,
+                                    GError        **error);
+
 typedef struct _PosCart PosCart;
 
 PosCart    *pos_cart_new          (void);
@@ -26,7 +57,7 @@ guint       pos_cart_get_n_lines  (PosCart     *cart);
 PosLine    *pos_cart_get_line     (PosCart     *cart,
                                    guint        index);
 guint       pos_cart_add          (PosCart     *cart,
-                                   JsonObject  *product,
+                                   const PosProduct *product,
                                    gint64       qty);
 void        pos_cart_set_qty      (PosCart     *cart,
                                    guint        index,

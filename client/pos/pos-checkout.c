@@ -11,60 +11,20 @@
 #include "mdn-error.h"
 #include "mdn-id.h"
 #include "mdn-members.h"
-#include "mdn-money.h"
-#include "pos-cart.h"
+#include "pos-checkout-private.h"
 #include "pos-forms.h"
-#include "pos-pages.h"
-#include "pos-pay-dialog.h"
-#include "pos-printer.h"
-#include "pos-window.h"
-
-struct _PosCheckout
-{
-  AdwBin      parent_instance;
-
-  PosSession *session;
-  PosCart    *cart;
-  JsonObject *member;        /* member.show of the attached card */
-  JsonObject *preview;       /* the sale op's own figures for this cart */
-  char       *last_receipt;
-  int         selected;
-  PosPayDialog *pay_dialog;
-
-  GtkWidget  *scan_entry;
-  GtkWidget  *error_revealer;
-  GtkWidget  *error_label;
-  GtkWidget  *member_box;
-  GtkWidget  *member_avatar;
-  GtkWidget  *member_name;
-  GtkWidget  *member_detail;
-  GtkWidget  *member_balance;
-  GtkWidget  *member_points;
-  GtkWidget  *lines_stack;
-  GtkWidget  *lines_scroller;
-  GtkWidget  *lines_list;
-  GtkWidget  *items_label;
-  GtkWidget  *subtotal_label;
-  GtkWidget  *discount_label;
-  GtkWidget  *points_label;
-  GtkWidget  *total_label;
-  GtkWidget  *pay_button;
-  GtkWidget  *last_box;
-  GtkWidget  *last_change;
-  GtkWidget  *last_detail;
-};
 
 G_DEFINE_FINAL_TYPE (PosCheckout, pos_checkout, ADW_TYPE_BIN)
 
-static void
-refocus (PosCheckout *self)
+void
+pos_checkout_refocus (PosCheckout *self)
 {
   if (gtk_widget_get_mapped (self->scan_entry))
     gtk_widget_grab_focus (self->scan_entry);
 }
 
-static void
-show_error (PosCheckout *self,
+void
+pos_checkout_show_error (PosCheckout *self,
             const char  *text)
 {
   gtk_label_set_text (GTK_LABEL (self->error_label), text ? text : "");
@@ -79,7 +39,7 @@ show_gerror (PosCheckout  *self,
 {
   g_autofree char *hint = pos_error_dup_hint (error);
 
-  show_error (self, hint);
+  pos_checkout_show_error (self, hint);
 }
 
 /* Totals ------------------------------------------------------------------ */
@@ -87,8 +47,8 @@ show_gerror (PosCheckout  *self,
 static gint64
 total_fen (PosCheckout *self)
 {
-  if (self->preview)
-    return pos_json_int (self->preview, "total_fen", pos_cart_list_total (self->cart));
+  if (self->has_preview)
+    return self->preview.total_fen;
   return pos_cart_list_total (self->cart);
 }
 
@@ -105,18 +65,20 @@ set_money (GtkWidget *label,
  * rule as "sale" in a read transaction: the discount and points shown are
  * the ones the sale will write, and a cart change never takes the write
  * lock. */
-static void
-update_preview (PosCheckout *self)
+void
+pos_checkout_update_preview (PosCheckout *self)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) args = NULL;
+  g_autoptr(JsonObject) preview = NULL;
 
-  g_clear_pointer (&self->preview, json_object_unref);
+  self->has_preview = FALSE;
   if (pos_cart_get_n_lines (self->cart) == 0 || !pos_session_is_logged_in (self->session))
     return;
   args = pos_cart_sale_args (self->cart, NULL, NULL);
-  self->preview = pos_session_run (self->session, "sale.preview", args, &error);
-  if (self->preview == NULL)
+  preview = pos_session_run (self->session, "sale.preview", args, &error);
+  self->has_preview = preview && pos_sale_preview_parse (preview, &self->preview, &error);
+  if (!self->has_preview)
     show_gerror (self, error);
 }
 
@@ -155,7 +117,7 @@ line_row_new (PosLine *line,
 static void
 update_member (PosCheckout *self)
 {
-  JsonObject *m = self->member;
+  PosMemberView *m = self->member;
   g_autofree char *detail = NULL;
   g_autofree char *bal = NULL;
   g_autofree char *pts = NULL;
@@ -164,20 +126,18 @@ update_member (PosCheckout *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "checkout.detach-member", m != NULL);
   if (m == NULL)
     return;
-  adw_avatar_set_text (ADW_AVATAR (self->member_avatar), pos_json_str (m, "name", ""));
-  gtk_label_set_text (GTK_LABEL (self->member_name), pos_json_str (m, "name", ""));
-  detail = g_strdup_printf ("%s · %s · %s", pos_json_str (m, "card_no", ""),
-                            pos_json_str (m, "level_name", pos_json_str (m, "level", "")),
-                            pos_status_label (pos_json_str (m, "status", "")));
+  adw_avatar_set_text (ADW_AVATAR (self->member_avatar), m->name);
+  gtk_label_set_text (GTK_LABEL (self->member_name), m->name);
+  detail = g_strdup_printf ("%s · %s · %s", m->card_no, m->level_name, pos_member_status_label (m->status));
   gtk_label_set_text (GTK_LABEL (self->member_detail), detail);
-  bal = pos_money (pos_json_int (m, "balance_fen", 0));
+  bal = pos_money (m->balance_fen);
   gtk_label_set_text (GTK_LABEL (self->member_balance), bal);
-  pts = g_strdup_printf (_("%" PRId64 " points"), pos_json_int (m, "points", 0));
+  pts = g_strdup_printf (_("%" PRId64 " points"), m->points);
   gtk_label_set_text (GTK_LABEL (self->member_points), pts);
 }
 
-static void
-refresh (PosCheckout *self)
+void
+pos_checkout_refresh (PosCheckout *self)
 {
   guint n = pos_cart_get_n_lines (self->cart);
   gint64 list_total = pos_cart_list_total (self->cart);
@@ -185,7 +145,7 @@ refresh (PosCheckout *self)
   g_autofree char *points = NULL;
   GtkWidget *child;
 
-  update_preview (self);
+  pos_checkout_update_preview (self);
   while ((child = gtk_widget_get_first_child (self->lines_list)))
     gtk_list_box_remove (GTK_LIST_BOX (self->lines_list), child);
   for (guint i = 0; i < n; i++)
@@ -201,9 +161,8 @@ refresh (PosCheckout *self)
 
   gtk_label_set_text (GTK_LABEL (self->items_label), items);
   set_money (self->subtotal_label, list_total);
-  set_money (self->discount_label, -(self->preview ? pos_json_int (self->preview, "discount_fen", 0) : 0));
-  points = g_strdup_printf ("%" PRId64,
-                            self->preview ? pos_json_int (self->preview, "points_earned", 0) : 0);
+  set_money (self->discount_label, -(self->has_preview ? self->preview.discount_fen : 0));
+  points = g_strdup_printf ("%" PRId64, self->has_preview ? self->preview.points_earned : 0);
   gtk_label_set_text (GTK_LABEL (self->points_label), points);
   set_money (self->total_label, total_fen (self));
 
@@ -215,8 +174,8 @@ refresh (PosCheckout *self)
   update_member (self);
 }
 
-static void
-scroll_to_selected (PosCheckout *self)
+void
+pos_checkout_scroll_to_selected (PosCheckout *self)
 {
   GtkListBoxRow *row = gtk_list_box_get_row_at_index (GTK_LIST_BOX (self->lines_list), self->selected);
   GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (self->lines_scroller));
@@ -234,62 +193,64 @@ pos_checkout_attach_member (PosCheckout *self,
                             GError     **error)
 {
   g_autoptr(JsonObject) args = json_object_new ();
-  JsonObject *m;
-  const char *status;
+  g_autoptr(JsonObject) shown = NULL;
+  PosMemberView *m;
 
   json_object_set_string_member (args, "card", card);
-  m = pos_session_run (self->session, "member.show", args, error);
+  shown = pos_session_run (self->session, "member.show", args, error);
+  if (shown == NULL)
+    return FALSE;
+  m = pos_member_view_parse (shown, error);
   if (m == NULL)
     return FALSE;
-  status = pos_json_str (m, "status", "active");
-  if (!g_str_equal (status, "active"))
+  if (m->status != POS_MEMBER_ACTIVE)
     {
-      if (g_str_equal (status, "replaced"))
+      if (m->status == POS_MEMBER_REPLACED)
         g_set_error (error, MDN_ERROR, MDN_ERROR_CARD_REPLACED,
                      _("Card %s was replaced by card %s; scan the new card"),
-                     pos_json_str (m, "card_no", ""), pos_json_str (m, "replaced_by", ""));
-      else if (g_str_equal (status, "lost"))
+                     m->card_no, m->replaced_by ? m->replaced_by : "");
+      else if (m->status == POS_MEMBER_LOST)
         g_set_error (error, MDN_ERROR, MDN_ERROR_CARD_LOST,
                      _("Card %s is reported lost; a manager can unlock it on the Members page"),
-                     pos_json_str (m, "card_no", ""));
+                     m->card_no);
       else
         g_set_error (error, MDN_ERROR, MDN_ERROR_CARD_EXPIRED,
                      _("Card %s has expired; extend it on the Members page first"),
-                     pos_json_str (m, "card_no", ""));
-      json_object_unref (m);
+                     m->card_no);
+      pos_member_view_unref (m);
       return FALSE;
     }
-  g_clear_pointer (&self->member, json_object_unref);
+  g_clear_pointer (&self->member, pos_member_view_unref);
   self->member = m;
-  pos_cart_set_card (self->cart, pos_json_str (m, "card_no", NULL));
-  refresh (self);
+  pos_cart_set_card (self->cart, m->card_no);
+  pos_checkout_refresh (self);
   return TRUE;
 }
 
-static void
-detach_member (PosCheckout *self)
+void
+pos_checkout_detach_member (PosCheckout *self)
 {
-  g_clear_pointer (&self->member, json_object_unref);
+  g_clear_pointer (&self->member, pos_member_view_unref);
   pos_cart_set_card (self->cart, NULL);
-  refresh (self);
+  pos_checkout_refresh (self);
 }
 
 /* Scanning ---------------------------------------------------------------- */
 
 static void
-add_product (PosCheckout *self,
-             JsonObject  *product,
-             gint64       qty)
+add_product (PosCheckout      *self,
+             const PosProduct *product,
+             gint64            qty)
 {
   self->selected = (int) pos_cart_add (self->cart, product, qty);
-  refresh (self);
-  scroll_to_selected (self);
+  pos_checkout_refresh (self);
+  pos_checkout_scroll_to_selected (self);
 }
 
 typedef struct
 {
   PosCheckout *self;
-  JsonArray   *products;
+  GPtrArray   *products;    /* of PosProduct */
   gint64       qty;
   GtkWidget   *window;
 } SearchData;
@@ -297,7 +258,7 @@ typedef struct
 static void
 search_data_free (SearchData *d)
 {
-  json_array_unref (d->products);
+  g_ptr_array_unref (d->products);
   g_free (d);
 }
 
@@ -309,16 +270,16 @@ search_row_activated (GtkListBox    *list,
   guint i = gtk_list_box_row_get_index (row);
   PosCheckout *self = d->self;
 
-  add_product (self, json_array_get_object_element (d->products, i), d->qty);
+  add_product (self, g_ptr_array_index (d->products, i), d->qty);
   gtk_window_close (GTK_WINDOW (d->window));
-  refocus (self);
+  pos_checkout_refocus (self);
 }
 
 /* Not a code: the products whose names match, to pick with the arrows. */
 static void
 show_search (PosCheckout *self,
              const char  *query,
-             JsonArray   *products,
+             GPtrArray   *products,
              gint64       qty)
 {
   PosForm *form = pos_form_new (GTK_WIDGET (self), _("Choose a Product"), _("_Add"));
@@ -328,20 +289,20 @@ show_search (PosCheckout *self,
   g_autofree char *body = g_strdup_printf (_("Products matching “%s”. Use the arrow keys and Enter."), query);
 
   d->self = self;
-  d->products = json_array_ref (products);
+  d->products = g_ptr_array_ref (products);
   d->qty = qty;
   d->window = GTK_WIDGET (form);
   gtk_widget_add_css_class (list, "boxed-list");
-  for (guint i = 0; i < json_array_get_length (products); i++)
+  for (guint i = 0; i < products->len; i++)
     {
-      JsonObject *p = json_array_get_object_element (products, i);
+      PosProduct *p = g_ptr_array_index (products, i);
       GtkWidget *row = adw_action_row_new ();
-      g_autofree char *price = pos_money (pos_json_int (p, "price_fen", 0));
-      g_autofree char *title = g_markup_escape_text (pos_json_str (p, "name", ""), -1);
+      g_autofree char *price = pos_money (p->price_fen);
+      g_autofree char *title = g_markup_escape_text (p->name, -1);
       GtkWidget *label = gtk_label_new (price);
 
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
-      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), pos_json_str (p, "sku", ""));
+      adw_action_row_set_subtitle (ADW_ACTION_ROW (row), p->sku);
       gtk_widget_add_css_class (label, "numeric");
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), label);
       gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
@@ -356,7 +317,7 @@ show_search (PosCheckout *self,
   pos_form_add_widget (form, scroller);
   pos_form_run (form, NULL, NULL, NULL);
   gtk_widget_grab_focus (gtk_widget_get_first_child (list));
-  g_signal_connect_swapped (form, "destroy", G_CALLBACK (refocus), self);
+  g_signal_connect_swapped (form, "destroy", G_CALLBACK (pos_checkout_refocus), self);
 }
 
 /* "3*6901234567890": three of them. */
@@ -389,12 +350,12 @@ pos_checkout_scan (PosCheckout *self,
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) args = NULL;
   g_autoptr(JsonObject) found = NULL;
-  JsonArray *products;
+  g_autoptr(GPtrArray) products = NULL;
   gint64 qty;
 
   g_return_if_fail (POS_IS_CHECKOUT (self));
 
-  show_error (self, NULL);
+  pos_checkout_show_error (self, NULL);
   code = g_strstrip (g_strdup (text ? text : ""));
   gtk_editable_set_text (GTK_EDITABLE (self->scan_entry), "");
   if (*code == '\0')
@@ -429,36 +390,36 @@ pos_checkout_scan (PosCheckout *self,
   json_object_set_string_member (args, "query", code);
   json_object_set_boolean_member (args, "exact", TRUE);
   found = pos_session_run (self->session, "product.search", args, &error);
-  if (found == NULL)
+  products = found ? pos_product_list_parse (found, &error) : NULL;
+  if (products == NULL)
     {
       show_gerror (self, error);
       return;
     }
-  products = json_object_get_array_member (found, "products");
-  if (products && json_array_get_length (products) > 0)
+  if (products->len > 0)
     {
-      add_product (self, json_array_get_object_element (products, 0), qty);
+      add_product (self, g_ptr_array_index (products, 0), qty);
       return;
     }
   g_clear_pointer (&found, json_object_unref);
+  g_clear_pointer (&products, g_ptr_array_unref);
 
   /* 3. A name, or part of one. */
   json_object_remove_member (args, "exact");
   json_object_set_int_member (args, "limit", 30);
   found = pos_session_run (self->session, "product.search", args, &error);
-  if (found == NULL)
+  products = found ? pos_product_list_parse (found, &error) : NULL;
+  if (products == NULL)
     {
       show_gerror (self, error);
       return;
     }
-  products = json_object_get_array_member (found, "products");
-  if (products && json_array_get_length (products) > 0)
+  if (products->len > 0)
     {
-      JsonObject *first = json_array_get_object_element (products, 0);
-      const char *match = pos_json_str (first, "match", "");
+      PosProduct *first = g_ptr_array_index (products, 0);
+      const char *match = first->match;
 
-      if (g_str_equal (match, "sku") || g_str_equal (match, "barcode") ||
-          json_array_get_length (products) == 1)
+      if (g_str_equal (match, "sku") || g_str_equal (match, "barcode") || products->len == 1)
         add_product (self, first, qty);
       else
         show_search (self, code, products, qty);
@@ -473,7 +434,7 @@ pos_checkout_scan (PosCheckout *self,
   {
     g_autofree char *msg = g_strdup_printf (_("Nothing found for “%s”. Check the code, or type "
                                               "part of the product name."), code);
-    show_error (self, msg);
+    pos_checkout_show_error (self, msg);
   }
 }
 
@@ -485,210 +446,6 @@ scan_activated (PosCheckout *self)
   pos_checkout_scan (self, text);
 }
 
-/* Paying ------------------------------------------------------------------ */
-
-static void
-sale_paid (JsonObject *result,
-           gpointer    user_data)
-{
-  PosCheckout *self = user_data;
-  g_autofree char *change = pos_money (pos_json_int (result, "change_fen", 0));
-  g_autofree char *title = pos_json_int (result, "change_fen", 0) > 0
-                           ? g_strdup_printf (_("Change %s"), change) : g_strdup (_("Paid, no change"));
-  g_autofree char *total = pos_money (pos_json_int (result, "total_fen", 0));
-  g_autofree char *receipt = g_strdup_printf (_("Receipt %s · total %s · %" PRId64 " points"),
-                                              pos_json_str (result, "receipt_no", ""), total,
-                                              pos_json_int (result, "points_earned", 0));
-  /* Paid from the card while head office couldn't be reached. */
-  g_autofree char *detail = pos_json_int (result, "offline", FALSE)
-                            ? g_strdup_printf (_("%s · spent offline"), receipt) : g_strdup (receipt);
-
-  g_free (self->last_receipt);
-  self->last_receipt = g_strdup (pos_json_str (result, "receipt_no", NULL));
-  gtk_label_set_text (GTK_LABEL (self->last_change), title);
-  gtk_label_set_text (GTK_LABEL (self->last_detail), detail);
-  gtk_widget_set_visible (self->last_box, TRUE);
-
-  pos_printer_print_sale (GTK_WIDGET (self), self->session, result, self->cart, self->member);
-  pos_cart_clear (self->cart);
-  g_clear_pointer (&self->member, json_object_unref);
-  self->selected = -1;
-  refresh (self);
-  pos_toast (GTK_WIDGET (self), title);
-}
-
-static void
-pay_closed (PosCheckout *self)
-{
-  self->pay_dialog = NULL;
-  refocus (self);
-}
-
-static void
-pay_action (GtkWidget *widget, const char *name, GVariant *param)
-{
-  PosCheckout *self = POS_CHECKOUT (widget);
-  g_autoptr(JsonObject) args = NULL;
-
-  if (pos_cart_get_n_lines (self->cart) == 0)
-    return;
-  update_preview (self);
-  if (self->preview == NULL)
-    {
-      /* update_preview showed why the sale can't go through. */
-      return;
-    }
-  args = pos_cart_sale_args (self->cart, NULL, NULL);
-  self->pay_dialog = pos_pay_dialog_new (widget, self->session, "sale", args, total_fen (self),
-                                         self->member, sale_paid, self);
-  g_signal_connect_swapped (self->pay_dialog, "destroy", G_CALLBACK (pay_closed), self);
-}
-
-/* Line editing ------------------------------------------------------------ */
-
-static gboolean
-quantity_accepted (PosForm *form,
-                   gpointer user_data)
-{
-  PosCheckout *self = user_data;
-  guint64 n;
-
-  if (!g_ascii_string_to_unsigned (pos_form_get (form, "qty"), 10, 0, 9999, &n, NULL))
-    {
-      pos_form_set_error (form, _("Type a whole number from 0 to 9999 (0 removes the line)"));
-      return FALSE;
-    }
-  pos_cart_set_qty (self->cart, self->selected, (gint64) n);
-  refresh (self);
-  return TRUE;
-}
-
-static void
-quantity_action (GtkWidget *widget, const char *name, GVariant *param)
-{
-  PosCheckout *self = POS_CHECKOUT (widget);
-  PosLine *line;
-  PosForm *form;
-  g_autofree char *qty = NULL;
-
-  if (self->selected < 0 || self->selected >= (int) pos_cart_get_n_lines (self->cart))
-    return;
-  line = pos_cart_get_line (self->cart, self->selected);
-  qty = g_strdup_printf ("%" PRId64, line->qty);
-  form = pos_form_new (widget, _("Quantity"), _("_Set"));
-  pos_form_set_body (form, line->name);
-  pos_form_add_field (form, "qty", _("Quantity"), POS_FIELD_NUMBER, qty);
-  g_signal_connect_swapped (form, "destroy", G_CALLBACK (refocus), self);
-  pos_form_run (form, quantity_accepted, self, NULL);
-}
-
-static void
-remove_line_action (GtkWidget *widget, const char *name, GVariant *param)
-{
-  PosCheckout *self = POS_CHECKOUT (widget);
-
-  if (self->selected < 0 || self->selected >= (int) pos_cart_get_n_lines (self->cart))
-    return;
-  pos_cart_remove (self->cart, self->selected);
-  refresh (self);
-}
-
-static void
-select_action (GtkWidget *widget, const char *name, GVariant *param)
-{
-  PosCheckout *self = POS_CHECKOUT (widget);
-  int n = (int) pos_cart_get_n_lines (self->cart);
-
-  if (n == 0)
-    return;
-  self->selected = CLAMP (self->selected + g_variant_get_int32 (param), 0, n - 1);
-  gtk_list_box_select_row (GTK_LIST_BOX (self->lines_list),
-                           gtk_list_box_get_row_at_index (GTK_LIST_BOX (self->lines_list), self->selected));
-  scroll_to_selected (self);
-}
-
-static void
-void_confirmed (gpointer user_data)
-{
-  PosCheckout *self = user_data;
-
-  pos_cart_clear (self->cart);
-  g_clear_pointer (&self->member, json_object_unref);
-  self->selected = -1;
-  show_error (self, NULL);
-  refresh (self);
-  refocus (self);
-}
-
-void
-pos_checkout_void (PosCheckout *self)
-{
-  g_return_if_fail (POS_IS_CHECKOUT (self));
-  void_confirmed (self);
-}
-
-static void
-void_action (GtkWidget *widget, const char *name, GVariant *param)
-{
-  PosCheckout *self = POS_CHECKOUT (widget);
-
-  if (pos_cart_get_n_lines (self->cart) == 0)
-    void_confirmed (self);
-  else
-    pos_confirm (widget, _("Void This Sale?"), _("All lines are removed. Nothing has been charged."),
-                 _("_Void Sale"), TRUE, void_confirmed, self);
-}
-
-static void
-detach_action (GtkWidget *widget, const char *name, GVariant *param)
-{
-  detach_member (POS_CHECKOUT (widget));
-  refocus (POS_CHECKOUT (widget));
-}
-
-static gboolean
-member_accepted (PosForm *form,
-                 gpointer user_data)
-{
-  PosCheckout *self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!pos_checkout_attach_member (self, pos_form_get (form, "card"), &error))
-    {
-      g_autofree char *hint = pos_error_dup_hint (error);
-      pos_form_set_error (form, hint);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static void
-member_action (GtkWidget *widget, const char *name, GVariant *param)
-{
-  PosCheckout *self = POS_CHECKOUT (widget);
-  PosForm *form = pos_form_new (widget, _("Member"), _("_Attach"));
-
-  pos_form_set_body (form, _("Scan the member's QR card, or type the card number or phone number."));
-  pos_form_add_field (form, "card", _("Card, phone or QR"), POS_FIELD_TEXT, NULL);
-  g_signal_connect_swapped (form, "destroy", G_CALLBACK (refocus), self);
-  pos_form_run (form, member_accepted, self, NULL);
-}
-
-static void
-reprint_action (GtkWidget *widget, const char *name, GVariant *param)
-{
-  PosCheckout *self = POS_CHECKOUT (widget);
-
-  if (self->last_receipt)
-    pos_printer_reprint (widget, self->session, self->last_receipt);
-}
-
-static void
-focus_scan_action (GtkWidget *widget, const char *name, GVariant *param)
-{
-  refocus (POS_CHECKOUT (widget));
-}
-
 /* Session ----------------------------------------------------------------- */
 
 static void
@@ -698,16 +455,16 @@ ledger_changed (PosCheckout *self,
   /* A deposit on the Members page shows in the attached member's balance. */
   if (self->member && !g_str_equal (op, "sale"))
     {
-      g_autofree char *card = g_strdup (pos_json_str (self->member, "card_no", ""));
+      g_autofree char *card = g_strdup (self->member->card_no);
       if (!pos_checkout_attach_member (self, card, NULL))
-        detach_member (self);
+        pos_checkout_detach_member (self);
     }
 }
 
 static void
 login_changed (PosCheckout *self)
 {
-  refresh (self);
+  pos_checkout_refresh (self);
 }
 
 void
@@ -717,20 +474,20 @@ pos_checkout_set_session (PosCheckout *self,
   g_set_object (&self->session, session);
   g_signal_connect_object (session, "ledger-changed", G_CALLBACK (ledger_changed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (session, "login-changed", G_CALLBACK (login_changed), self, G_CONNECT_SWAPPED);
-  refresh (self);
+  pos_checkout_refresh (self);
 }
 
 void
 pos_checkout_shown (PosCheckout *self)
 {
-  refresh (self);
-  refocus (self);
+  pos_checkout_refresh (self);
+  pos_checkout_refocus (self);
 }
 
 static gboolean
 refocus_idle (gpointer user_data)
 {
-  refocus (user_data);
+  pos_checkout_refocus (user_data);
   return G_SOURCE_REMOVE;
 }
 
@@ -777,8 +534,7 @@ pos_checkout_dispose (GObject *object)
 
   g_clear_object (&self->session);
   g_clear_pointer (&self->cart, pos_cart_free);
-  g_clear_pointer (&self->member, json_object_unref);
-  g_clear_pointer (&self->preview, json_object_unref);
+  g_clear_pointer (&self->member, pos_member_view_unref);
   g_clear_pointer (&self->last_receipt, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), POS_TYPE_CHECKOUT);
   G_OBJECT_CLASS (pos_checkout_parent_class)->dispose (object);
@@ -814,26 +570,7 @@ pos_checkout_class_init (PosCheckoutClass *klass)
   gtk_widget_class_bind_template_child (wc, PosCheckout, last_change);
   gtk_widget_class_bind_template_child (wc, PosCheckout, last_detail);
 
-  gtk_widget_class_install_action (wc, "checkout.pay", NULL, pay_action);
-  gtk_widget_class_install_action (wc, "checkout.member", NULL, member_action);
-  gtk_widget_class_install_action (wc, "checkout.detach-member", NULL, detach_action);
-  gtk_widget_class_install_action (wc, "checkout.quantity", NULL, quantity_action);
-  gtk_widget_class_install_action (wc, "checkout.remove-line", NULL, remove_line_action);
-  gtk_widget_class_install_action (wc, "checkout.select", "i", select_action);
-  gtk_widget_class_install_action (wc, "checkout.void", NULL, void_action);
-  gtk_widget_class_install_action (wc, "checkout.reprint", NULL, reprint_action);
-  gtk_widget_class_install_action (wc, "checkout.focus-scan", NULL, focus_scan_action);
-
-  gtk_widget_class_add_binding_action (wc, GDK_KEY_F12, 0, "checkout.pay", NULL);
-  gtk_widget_class_add_binding_action (wc, GDK_KEY_Return, GDK_CONTROL_MASK, "checkout.pay", NULL);
-  gtk_widget_class_add_binding_action (wc, GDK_KEY_F2, 0, "checkout.member", NULL);
-  gtk_widget_class_add_binding_action (wc, GDK_KEY_F3, 0, "checkout.quantity", NULL);
-  gtk_widget_class_add_binding_action (wc, GDK_KEY_F4, 0, "checkout.remove-line", NULL);
-  gtk_widget_class_add_binding_action (wc, GDK_KEY_F10, 0, "checkout.void", NULL);
-  gtk_widget_class_add_binding_action (wc, GDK_KEY_p, GDK_CONTROL_MASK, "checkout.reprint", NULL);
-  gtk_widget_class_add_binding_action (wc, GDK_KEY_Up, 0, "checkout.select", "i", -1);
-  gtk_widget_class_add_binding_action (wc, GDK_KEY_Down, 0, "checkout.select", "i", 1);
-  gtk_widget_class_add_binding_action (wc, GDK_KEY_Escape, 0, "checkout.focus-scan", NULL);
+  pos_checkout_class_add_actions (wc);
 }
 
 static void

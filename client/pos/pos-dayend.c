@@ -5,17 +5,18 @@
 #include <glib/gi18n.h>
 #include <inttypes.h>
 
+#include "pos-dayend.h"
 #include "pos-forms.h"
-#include "pos-pages.h"
 #include "pos-printer.h"
 #include "pos-receipt.h"
+#include "pos-views.h"
 
 struct _PosDayEnd
 {
   AdwBin      parent_instance;
 
   PosSession *session;
-  JsonObject *report;
+  PosShift   *report;       /* report.shift */
 
   GtkWidget  *title_label;
   GtkWidget  *net_label;
@@ -39,38 +40,33 @@ same (const char *s)
 
 /* A row's title: a staff member by name and code, the rest by label. */
 static char *
-row_title (JsonObject *s,
-           const char *key,
-           LabelFunc   label)
+row_title (PosShiftSum *s,
+           LabelFunc    label)
 {
-  const char *name = pos_json_str (s, "name", NULL);
-
-  if (name && *name && g_strcmp0 (name, pos_json_str (s, key, NULL)) != 0)
-    return g_strdup_printf ("%s %s", name, pos_json_str (s, key, ""));
-  return g_strdup (label (pos_json_str (s, key, "")));
+  if (s->name && *s->name && g_strcmp0 (s->name, s->code) != 0)
+    return g_strdup_printf ("%s %s", s->name, s->code);
+  return g_strdup (label (s->code));
 }
 
 static void
 fill (GtkWidget  *list,
-      JsonArray  *sums,
-      const char *key,
+      GPtrArray  *sums,
       LabelFunc   label)
 {
   GtkWidget *child;
 
   while ((child = gtk_widget_get_first_child (list)))
     gtk_list_box_remove (GTK_LIST_BOX (list), child);
-  for (guint i = 0; sums && i < json_array_get_length (sums); i++)
+  for (guint i = 0; sums && i < sums->len; i++)
     {
-      JsonObject *s = json_array_get_object_element (sums, i);
+      PosShiftSum *s = g_ptr_array_index (sums, i);
       GtkWidget *row = adw_action_row_new ();
-      g_autofree char *amount = pos_money (pos_json_int (s, "amount_fen", 0));
+      g_autofree char *amount = pos_money (s->amount_fen);
       g_autofree char *count = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%" PRId64 " time",
-                                                              "%" PRId64 " times",
-                                                              pos_json_int (s, "count", 0)),
-                                                pos_json_int (s, "count", 0));
+                                                              "%" PRId64 " times", s->count),
+                                                s->count);
       GtkWidget *l = gtk_label_new (amount);
-      g_autofree char *title = row_title (s, key, label);
+      g_autofree char *title = row_title (s, label);
       g_autofree char *markup = g_markup_escape_text (title, -1);
 
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), markup);
@@ -80,7 +76,7 @@ fill (GtkWidget  *list,
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), l);
       gtk_list_box_append (GTK_LIST_BOX (list), row);
     }
-  if (sums == NULL || json_array_get_length (sums) == 0)
+  if (sums == NULL || sums->len == 0)
     {
       GtkWidget *row = adw_action_row_new ();
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Nothing yet"));
@@ -88,16 +84,11 @@ fill (GtkWidget  *list,
     }
 }
 
-static JsonArray *
-array (JsonObject *o, const char *name)
-{
-  return o && json_object_has_member (o, name) ? json_object_get_array_member (o, name) : NULL;
-}
-
 static void
 reload (PosDayEnd *self)
 {
   g_autoptr(JsonObject) args = json_object_new ();
+  g_autoptr(JsonObject) report = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *title = NULL, *net = NULL, *count = NULL;
   gboolean mine = gtk_toggle_button_get_active (GTK_TOGGLE_BUTTON (self->mine_button));
@@ -106,8 +97,10 @@ reload (PosDayEnd *self)
     return;
   if (mine)
     json_object_set_string_member (args, "staff", pos_session_get_staff (self->session));
-  g_clear_pointer (&self->report, json_object_unref);
-  self->report = pos_session_run (self->session, "report.shift", args, &error);
+  g_clear_pointer (&self->report, pos_shift_free);
+  report = pos_session_run (self->session, "report.shift", args, &error);
+  if (report)
+    self->report = pos_shift_parse (report, &error);
   if (self->report == NULL)
     {
       g_autofree char *hint = pos_error_dup_hint (error);
@@ -118,22 +111,26 @@ reload (PosDayEnd *self)
     {
       g_autoptr(JsonObject) none = json_object_new ();
       g_autoptr(JsonObject) me = pos_session_run (self->session, "staff.me", none, NULL);
+      g_autoptr(GError) me_error = NULL;
+      g_autofree char *name = me ? pos_staff_name_parse (me, &me_error) : NULL;
 
-      title = g_strdup_printf (_("Shift of %s, %s"), pos_json_str (me, "name", pos_session_get_staff (self->session)),
-                               pos_json_str (self->report, "date", ""));
+      if (me && name == NULL)
+        g_warning ("%s", me_error->message);
+      title = g_strdup_printf (_("Shift of %s, %s"), name ? name : pos_session_get_staff (self->session),
+                               self->report->date);
     }
   else
     title = g_strdup_printf (_("Branch %s, %s"), pos_session_get_store (self->session)->branch_name,
-                             pos_json_str (self->report, "date", ""));
-  net = pos_money (pos_json_int (self->report, "net_fen", 0));
+                             self->report->date);
+  net = pos_money (self->report->net_fen);
   count = g_strdup_printf (_("Money taken, net of refunds and withdrawals · %" PRId64 " transactions"),
-                           pos_json_int (self->report, "entries", 0));
+                           self->report->entries);
   gtk_label_set_text (GTK_LABEL (self->title_label), title);
   gtk_label_set_text (GTK_LABEL (self->net_label), net);
   gtk_label_set_text (GTK_LABEL (self->count_label), count);
-  fill (self->tender_list, array (self->report, "by_tender"), "tender", pos_tender_label);
-  fill (self->staff_list, array (self->report, "by_staff"), "staff", same);
-  fill (self->kind_list, array (self->report, "by_kind"), "kind", pos_kind_label);
+  fill (self->tender_list, self->report->by_tender, pos_tender_label);
+  fill (self->staff_list, self->report->by_staff, same);
+  fill (self->kind_list, self->report->by_kind, pos_kind_label);
 }
 
 static void
@@ -142,34 +139,37 @@ print_action (GtkWidget *widget, const char *name, GVariant *param)
   PosDayEnd *self = POS_DAY_END (widget);
   g_autoptr(PosReceipt) r = NULL;
   MdnStore *store = pos_session_get_store (self->session);
-  struct { const char *array; const char *key; LabelFunc label; const char *title; } parts[] = {
-    { "by_tender", "tender", pos_tender_label, _("By tender") },
-    { "by_staff", "staff", same, _("By staff") },
-    { "by_kind", "kind", pos_kind_label, _("By business") },
+  struct { GPtrArray *sums; LabelFunc label; const char *title; } parts[3] = {
+    { NULL, pos_tender_label, _("By tender") },
+    { NULL, same, _("By staff") },
+    { NULL, pos_kind_label, _("By business") },
   };
 
   reload (self);
   if (self->report == NULL)
     return;
+  parts[0].sums = self->report->by_tender;
+  parts[1].sums = self->report->by_staff;
+  parts[2].sums = self->report->by_kind;
   r = pos_receipt_new (pos_printer_width (self->session));
   pos_receipt_add_title (r, store->branch_name);
   pos_receipt_add_center (r, gtk_label_get_text (GTK_LABEL (self->title_label)));
   pos_receipt_add_rule (r);
   for (guint p = 0; p < G_N_ELEMENTS (parts); p++)
     {
-      JsonArray *sums = array (self->report, parts[p].array);
+      GPtrArray *sums = parts[p].sums;
 
       pos_receipt_add_text (r, parts[p].title);
-      for (guint i = 0; sums && i < json_array_get_length (sums); i++)
+      for (guint i = 0; i < sums->len; i++)
         {
-          JsonObject *s = json_array_get_object_element (sums, i);
-          g_autofree char *title = row_title (s, parts[p].key, parts[p].label);
-          g_autofree char *left = g_strdup_printf ("  %s ×%" PRId64, title, pos_json_int (s, "count", 0));
-          pos_receipt_add_money (r, left, pos_json_int (s, "amount_fen", 0));
+          PosShiftSum *s = g_ptr_array_index (sums, i);
+          g_autofree char *title = row_title (s, parts[p].label);
+          g_autofree char *left = g_strdup_printf ("  %s ×%" PRId64, title, s->count);
+          pos_receipt_add_money (r, left, s->amount_fen);
         }
       pos_receipt_add_rule (r);
     }
-  pos_receipt_add_big (r, _("Net"), pos_json_int (self->report, "net_fen", 0));
+  pos_receipt_add_big (r, _("Net"), self->report->net_fen);
   pos_printer_print (widget, self->session, r);
   pos_toast (widget, _("Shift summary sent to the printer"));
 }
@@ -193,7 +193,7 @@ pos_day_end_dispose (GObject *object)
   PosDayEnd *self = POS_DAY_END (object);
 
   g_clear_object (&self->session);
-  g_clear_pointer (&self->report, json_object_unref);
+  g_clear_pointer (&self->report, pos_shift_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), POS_TYPE_DAY_END);
   G_OBJECT_CLASS (pos_day_end_parent_class)->dispose (object);
 }

@@ -1,126 +1,25 @@
-/* pos-members.c: find a member (card, phone, name, QR), their page, and
- * every card job at the counter. Each job runs the member.* operation of
- * the same name; what the cashier's role may not do is not offered. */
+/* pos-members.c: find a member (card, phone, name, QR) and their page:
+ * balance, points, packages, the card's details and its recent history.
+ * The card jobs are the member.* actions of pos-members-actions.c. */
 #define G_LOG_DOMAIN "pos-members"
 
 #include <glib/gi18n.h>
 #include <inttypes.h>
-#include <glib/gstdio.h>
 
-#include "mdn-error.h"
-#include "mdn-money.h"
 #include "pos-forms.h"
-#include "pos-pages.h"
+#include "pos-members-private.h"
 #include "pos-printer.h"
+#include "pos-returns.h"
 #include "pos-window.h"
 
-struct _PosMembers
-{
-  AdwBin      parent_instance;
-
-  PosSession *session;
-  JsonObject *member;       /* member.show of the member on the page */
-  JsonArray  *results;
-  guint       search_id;
-  GHashTable *buttons;      /* action name → button */
-
-  GtkWidget  *search_entry;
-  GtkWidget  *results_list;
-  GtkWidget  *issue_button;
-  GtkWidget  *detail_stack;
-  GtkWidget  *avatar;
-  GtkWidget  *name_label;
-  GtkWidget  *card_label;
-  GtkWidget  *status_label;
-  GtkWidget  *balance_label;
-  GtkWidget  *split_label;
-  GtkWidget  *points_label;
-  GtkWidget  *level_label;
-  GtkWidget  *actions_box;
-  GtkWidget  *phone_row;
-  GtkWidget  *validity_row;
-  GtkWidget  *pin_row;
-  GtkWidget  *issued_row;
-  GtkWidget  *packages_group;
-  GtkWidget  *packages_list;
-  GtkWidget  *history_list;
-};
-
 G_DEFINE_FINAL_TYPE (PosMembers, pos_members, ADW_TYPE_BIN)
-
-typedef enum { ARG_STRING, ARG_INT, ARG_MONEY, ARG_LEVEL, ARG_TENDER } ArgType;
-
-typedef struct
-{
-  const char  *key;
-  const char  *label;
-  PosFieldKind kind;
-  ArgType      type;
-  gboolean     optional;
-} Field;
-
-typedef struct
-{
-  const char *action;
-  const char *op;
-  const char *button;
-  const char *title;
-  const char *accept;
-  const char *body;
-  gboolean    destructive;
-  const char *receipt;      /* receipt title, or NULL for none */
-  gboolean    shows_card;   /* the result is a new card: show its QR */
-  Field       fields[3];
-} Job;
-
-static const Job jobs[] = {
-  { "member.deposit", "member.deposit", N_("Deposit"), N_("Deposit"), N_("_Deposit"),
-    N_("Money paid onto the card. The bonus of the deposit rules is shown before you confirm."),
-    FALSE, N_("Deposit Receipt"), FALSE,
-    { { "amount", N_("Amount (yuan)"), POS_FIELD_MONEY, ARG_MONEY },
-      { "tender", N_("Paid by"), POS_FIELD_TEXT, ARG_TENDER } } },
-  { "member.withdraw", "member.withdraw", N_("Withdraw"), N_("Withdraw"), N_("_Withdraw"),
-    N_("Money paid back from the card's principal (a bonus is never paid out)."),
-    FALSE, N_("Withdrawal Receipt"), FALSE,
-    { { "amount", N_("Amount (yuan)"), POS_FIELD_MONEY, ARG_MONEY },
-      { "tender", N_("Paid back by"), POS_FIELD_TEXT, ARG_TENDER },
-      { "pin", N_("Member PIN"), POS_FIELD_PASSWORD, ARG_STRING, TRUE } } },
-  { "member.replace", "member.replace", N_("Replace Card"), N_("Replace Card"), N_("_Replace"),
-    N_("A new card number is issued with the same balance, points and packages. The old card stops working."),
-    TRUE, NULL, TRUE, { { NULL } } },
-  { "member.extend", "member.extend", N_("Extend"), N_("Extend Validity"), N_("_Extend"),
-    NULL, FALSE, NULL, FALSE,
-    { { "expires_on", N_("Valid until (YYYY-MM-DD)"), POS_FIELD_DATE, ARG_STRING } } },
-  { "member.lose", "member.lose", N_("Report Lost"), N_("Report Card Lost"), N_("_Report Lost"),
-    N_("Nobody can pay with this card until it is unlocked or replaced."),
-    TRUE, NULL, FALSE, { { NULL } } },
-  { "member.unlock", "member.unlock", N_("Unlock"), N_("Unlock Card"), N_("_Unlock"),
-    N_("The card found again can be used as before."), FALSE, NULL, FALSE, { { NULL } } },
-  { "member.upgrade", "member.upgrade", N_("Change Level"), N_("Change Level"), N_("_Change"),
-    NULL, FALSE, NULL, FALSE,
-    { { "level", N_("Level"), POS_FIELD_TEXT, ARG_LEVEL } } },
-  { "member.set-pin", "member.set_pin", N_("Set PIN"), N_("Set Payment PIN"), N_("_Set"),
-    N_("The member types the new PIN. Leave it empty to remove the PIN."), FALSE, NULL, FALSE,
-    { { "pin", N_("New PIN"), POS_FIELD_PASSWORD, ARG_STRING, TRUE },
-      { "old_pin", N_("Current PIN (if there is one)"), POS_FIELD_PASSWORD, ARG_STRING, TRUE } } },
-  { "member.redeem", "points.redeem", N_("Redeem Points"), N_("Redeem Points"), N_("_Redeem"),
-    NULL, FALSE, NULL, FALSE,
-    { { "points", N_("Points"), POS_FIELD_NUMBER, ARG_INT },
-      { "gift", N_("Gift"), POS_FIELD_TEXT, ARG_STRING, TRUE } } },
-  { "member.adjust-points", "points.adjust", N_("Adjust Points"), N_("Adjust Points"), N_("_Adjust"),
-    N_("Add points with a number, take them off with a minus sign."), FALSE, NULL, FALSE,
-    { { "delta", N_("Points (+/−)"), POS_FIELD_NUMBER, ARG_INT },
-      { "reason", N_("Reason"), POS_FIELD_TEXT, ARG_STRING } } },
-};
-
-static const char *const tender_ids[] = { "cash", "bank", "wechat", "alipay", NULL };
 
 static void refresh_member (PosMembers *self);
 
 static const char *
 card_of (PosMembers *self)
 {
-  return self->member ? pos_json_str (self->member, "card_no", NULL) : NULL;
+  return self->member ? self->member->card_no : NULL;
 }
 
 /* Search ------------------------------------------------------------------ */
@@ -134,19 +33,23 @@ clear_list (GtkWidget *list)
     gtk_list_box_remove (GTK_LIST_BOX (list), child);
 }
 
-static gboolean
-show_member (PosMembers *self,
-             const char *card,
-             GError    **error)
+gboolean
+pos_members_show_member (PosMembers *self,
+                         const char *card,
+                         GError    **error)
 {
   g_autoptr(JsonObject) args = json_object_new ();
-  JsonObject *m;
+  g_autoptr(JsonObject) shown = NULL;
+  PosMemberView *m;
 
   json_object_set_string_member (args, "card", card);
-  m = pos_session_run (self->session, "member.show", args, error);
+  shown = pos_session_run (self->session, "member.show", args, error);
+  if (shown == NULL)
+    return FALSE;
+  m = pos_member_view_parse (shown, error);
   if (m == NULL)
     return FALSE;
-  g_clear_pointer (&self->member, json_object_unref);
+  g_clear_pointer (&self->member, pos_member_view_unref);
   self->member = m;
   refresh_member (self);
   return TRUE;
@@ -158,7 +61,7 @@ pos_members_show_card (PosMembers *self,
 {
   g_autoptr(GError) error = NULL;
 
-  if (!show_member (self, card, &error))
+  if (!pos_members_show_member (self, card, &error))
     pos_show_error (GTK_WIDGET (self), _("Member Not Found"), error);
 }
 
@@ -169,16 +72,17 @@ run_search (PosMembers *self)
   g_autoptr(JsonObject) args = json_object_new ();
   g_autoptr(JsonObject) found = NULL;
   g_autoptr(GError) error = NULL;
-  JsonArray *list;
 
   clear_list (self->results_list);
-  g_clear_pointer (&self->results, json_array_unref);
+  g_clear_pointer (&self->results, g_ptr_array_unref);
   if (*q == '\0' || !pos_session_is_logged_in (self->session))
     return;
   json_object_set_string_member (args, "query", q);
   json_object_set_int_member (args, "limit", 30);
   found = pos_session_run (self->session, "member.search", args, &error);
-  if (found == NULL)
+  if (found)
+    self->results = pos_member_search_parse (found, &error);
+  if (self->results == NULL)
     {
       GtkWidget *row = adw_action_row_new ();
       g_autofree char *hint = pos_error_dup_hint (error);
@@ -187,16 +91,13 @@ run_search (PosMembers *self)
       gtk_list_box_append (GTK_LIST_BOX (self->results_list), row);
       return;
     }
-  list = json_object_get_array_member (found, "members");
-  self->results = json_array_ref (list);
-  for (guint i = 0; i < json_array_get_length (list); i++)
+  for (guint i = 0; i < self->results->len; i++)
     {
-      JsonObject *m = json_array_get_object_element (list, i);
+      PosMemberView *m = g_ptr_array_index (self->results, i);
       GtkWidget *row = adw_action_row_new ();
-      g_autofree char *title = g_markup_escape_text (pos_json_str (m, "name", ""), -1);
-      g_autofree char *sub = g_strdup_printf ("%s · %s", pos_json_str (m, "card_no", ""),
-                                              pos_json_str (m, "phone", ""));
-      g_autofree char *bal = pos_money (pos_json_int (m, "balance_fen", 0));
+      g_autofree char *title = g_markup_escape_text (m->name, -1);
+      g_autofree char *sub = g_strdup_printf ("%s · %s", m->card_no, m->phone);
+      g_autofree char *bal = pos_money (m->balance_fen);
       GtkWidget *label = gtk_label_new (bal);
 
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
@@ -206,7 +107,7 @@ run_search (PosMembers *self)
       gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), TRUE);
       gtk_list_box_append (GTK_LIST_BOX (self->results_list), row);
     }
-  if (json_array_get_length (list) == 0)
+  if (self->results->len == 0)
     {
       GtkWidget *row = adw_action_row_new ();
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("No member found"));
@@ -237,10 +138,10 @@ search_activated (PosMembers *self)
 {
   g_clear_handle_id (&self->search_id, g_source_remove);
   run_search (self);
-  if (self->results && json_array_get_length (self->results) > 0)
+  if (self->results && self->results->len > 0)
     {
-      JsonObject *m = json_array_get_object_element (self->results, 0);
-      g_autofree char *card = g_strdup (pos_json_str (m, "card_no", ""));
+      PosMemberView *m = g_ptr_array_index (self->results, 0);
+      g_autofree char *card = g_strdup (m->card_no);
 
       pos_members_show_card (self, card);
     }
@@ -252,25 +153,16 @@ result_activated (PosMembers    *self,
 {
   guint i = gtk_list_box_row_get_index (row);
 
-  if (self->results && i < json_array_get_length (self->results))
+  if (self->results && i < self->results->len)
     {
-      g_autofree char *card = g_strdup (pos_json_str (json_array_get_object_element (self->results, i), "card_no", ""));
+      PosMemberView *m = g_ptr_array_index (self->results, i);
+      g_autofree char *card = g_strdup (m->card_no);
+
       pos_members_show_card (self, card);
     }
 }
 
 /* The member page ------------------------------------------------------------ */
-
-static gint64
-body_amount (JsonObject *body)
-{
-  static const char *const names[] = { "total_fen", "amount_fen", "refund_fen", NULL };
-
-  for (guint i = 0; names[i]; i++)
-    if (body && json_object_has_member (body, names[i]))
-      return pos_json_int (body, names[i], 0);
-  return G_MININT64;
-}
 
 static void
 history_reprint (GtkButton *button,
@@ -297,40 +189,39 @@ fill_history (PosMembers *self)
 {
   g_autoptr(JsonObject) args = json_object_new ();
   g_autoptr(JsonObject) hist = NULL;
+  g_autoptr(GPtrArray) events = NULL;
   g_autoptr(GError) error = NULL;
-  JsonArray *list;
 
   clear_list (self->history_list);
   json_object_set_string_member (args, "card", card_of (self));
   json_object_set_int_member (args, "limit", 15);
   hist = pos_session_run (self->session, "member.history", args, &error);
-  if (hist == NULL)
-    return;
-  list = json_object_get_array_member (hist, "entries");
-  for (guint i = 0; i < json_array_get_length (list); i++)
+  if (hist)
+    events = pos_member_history_parse (hist, &error);
+  if (events == NULL)
     {
-      JsonObject *e = json_array_get_object_element (list, i);
-      JsonObject *body = json_object_has_member (e, "body") ? json_object_get_object_member (e, "body") : NULL;
+      if (hist)
+        g_warning ("%s", error->message);
+      return;
+    }
+  for (guint i = 0; i < events->len; i++)
+    {
+      PosMemberEvent *e = g_ptr_array_index (events, i);
       GtkWidget *row = adw_action_row_new ();
-      const char *at = pos_json_str (e, "at", "");
-      const char *receipt = pos_json_str (body, "receipt_no", NULL);
-      const char *kind = pos_json_str (e, "kind", "");
-      g_autofree char *when = g_strndup (at, 16);
-      g_autofree char *sub = g_strdup_printf ("%s · %s · %s%s%s", when, pos_json_str (e, "branch", ""),
-                                              pos_json_str (e, "staff", ""),
-                                              receipt ? " · " : "", receipt ? receipt : "");
-      gint64 amount = body_amount (body);
+      const char *receipt = e->receipt_no;
+      const char *kind = e->kind;
+      g_autofree char *when = g_strndup (e->at, 16);
+      g_autofree char *sub = NULL;
 
       if (strlen (when) > 10)
         when[10] = ' ';
-      g_free (sub);
-      sub = g_strdup_printf ("%s · %s · %s%s%s", when, pos_json_str (e, "branch", ""),
-                             pos_json_str (e, "staff", ""), receipt ? " · " : "", receipt ? receipt : "");
+      sub = g_strdup_printf ("%s · %s · %s%s%s", when, e->branch, e->staff,
+                             receipt ? " · " : "", receipt ? receipt : "");
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), pos_kind_label (kind));
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), sub);
-      if (amount != G_MININT64)
+      if (e->has_amount)
         {
-          g_autofree char *text = pos_money (amount);
+          g_autofree char *text = pos_money (e->amount_fen);
           GtkWidget *label = gtk_label_new (text);
 
           gtk_widget_add_css_class (label, "numeric");
@@ -359,7 +250,7 @@ fill_history (PosMembers *self)
         }
       gtk_list_box_append (GTK_LIST_BOX (self->history_list), row);
     }
-  if (json_array_get_length (list) == 0)
+  if (events->len == 0)
     {
       GtkWidget *row = adw_action_row_new ();
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _("Nothing yet"));
@@ -367,31 +258,27 @@ fill_history (PosMembers *self)
     }
 }
 
-static void consume_package (PosMembers *self, const char *sku);
-
 static void
 package_use_clicked (GtkButton  *button,
                      PosMembers *self)
 {
-  consume_package (self, g_object_get_data (G_OBJECT (button), "sku"));
+  pos_members_use_package (self, g_object_get_data (G_OBJECT (button), "sku"));
 }
 
 static void
 fill_packages (PosMembers *self)
 {
-  JsonArray *list = json_object_has_member (self->member, "packages")
-                    ? json_object_get_array_member (self->member, "packages") : NULL;
-  guint n = list ? json_array_get_length (list) : 0;
+  GPtrArray *list = self->member->packages;
+  guint n = list->len;
 
   clear_list (self->packages_list);
   gtk_widget_set_visible (self->packages_group, n > 0);
   for (guint i = 0; i < n; i++)
     {
-      JsonObject *p = json_array_get_object_element (list, i);
+      PosPackageLot *p = g_ptr_array_index (list, i);
       GtkWidget *row = adw_action_row_new ();
-      g_autofree char *title = g_strdup_printf (_("%s: %" PRId64 " uses left"),
-                                                pos_json_str (p, "sku", ""), pos_json_int (p, "remaining", 0));
-      const char *exp = pos_json_str (p, "expires_on", NULL);
+      g_autofree char *title = g_strdup_printf (_("%s: %" PRId64 " uses left"), p->sku, p->remaining);
+      const char *exp = p->expires_on;
       g_autofree char *sub = exp ? g_strdup_printf (_("Earliest expiry %s"), exp) : g_strdup (_("No expiry"));
       GtkWidget *b = gtk_button_new_with_mnemonic (_("_Use"));
 
@@ -399,7 +286,7 @@ fill_packages (PosMembers *self)
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), sub);
       gtk_widget_set_valign (b, GTK_ALIGN_CENTER);
       gtk_widget_set_sensitive (b, pos_session_can (self->session, "package.consume"));
-      g_object_set_data_full (G_OBJECT (b), "sku", g_strdup (pos_json_str (p, "sku", "")), g_free);
+      g_object_set_data_full (G_OBJECT (b), "sku", g_strdup (p->sku), g_free);
       g_signal_connect (b, "clicked", G_CALLBACK (package_use_clicked), self);
       adw_action_row_add_suffix (ADW_ACTION_ROW (row), b);
       gtk_list_box_append (GTK_LIST_BOX (self->packages_list), row);
@@ -407,649 +294,43 @@ fill_packages (PosMembers *self)
 }
 
 static void
-update_actions (PosMembers *self)
-{
-  const char *status = self->member ? pos_json_str (self->member, "status", "") : "";
-  gboolean has = self->member != NULL;
-  gboolean replaced = g_str_equal (status, "replaced");
-
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "member.issue",
-                                 pos_session_can (self->session, "member.issue"));
-  gtk_widget_set_visible (self->issue_button, pos_session_can (self->session, "member.issue"));
-  for (guint i = 0; i < G_N_ELEMENTS (jobs); i++)
-    {
-      GtkWidget *b = g_hash_table_lookup (self->buttons, jobs[i].action);
-      gboolean allowed = pos_session_can (self->session, jobs[i].op);
-      gboolean fits = has && !replaced;
-
-      if (g_str_equal (jobs[i].action, "member.lose"))
-        fits = fits && !g_str_equal (status, "lost");
-      else if (g_str_equal (jobs[i].action, "member.unlock"))
-        fits = fits && g_str_equal (status, "lost");
-      gtk_widget_set_visible (gtk_widget_get_parent (b), allowed);
-      gtk_widget_action_set_enabled (GTK_WIDGET (self), jobs[i].action, allowed && fits);
-    }
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "member.sell", has && g_str_equal (status, "active"));
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "member.print-card", has && !replaced);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "member.consume",
-                                 has && pos_session_can (self->session, "package.consume"));
-}
-
-static void
 refresh_member (PosMembers *self)
 {
-  JsonObject *m = self->member;
+  PosMemberView *m = self->member;
   g_autofree char *bal = NULL, *split = NULL, *pts = NULL, *principal = NULL, *bonus = NULL;
   g_autofree char *level = NULL, *issued = NULL;
-  const char *status;
 
-  update_actions (self);
+  pos_members_update_actions (self);
   gtk_stack_set_visible_child_name (GTK_STACK (self->detail_stack), m ? "member" : "empty");
   if (m == NULL)
     return;
-  status = pos_json_str (m, "status", "active");
-  adw_avatar_set_text (ADW_AVATAR (self->avatar), pos_json_str (m, "name", ""));
-  gtk_label_set_text (GTK_LABEL (self->name_label), pos_json_str (m, "name", ""));
-  gtk_label_set_text (GTK_LABEL (self->card_label), pos_json_str (m, "card_no", ""));
-  gtk_label_set_text (GTK_LABEL (self->status_label), pos_status_label (status));
+  adw_avatar_set_text (ADW_AVATAR (self->avatar), m->name);
+  gtk_label_set_text (GTK_LABEL (self->name_label), m->name);
+  gtk_label_set_text (GTK_LABEL (self->card_label), m->card_no);
+  gtk_label_set_text (GTK_LABEL (self->status_label), pos_member_status_label (m->status));
   gtk_widget_remove_css_class (self->status_label, "success");
   gtk_widget_remove_css_class (self->status_label, "error");
-  gtk_widget_add_css_class (self->status_label, g_str_equal (status, "active") ? "success" : "error");
-  bal = pos_money (pos_json_int (m, "balance_fen", 0));
-  principal = pos_money (pos_json_int (m, "principal_fen", 0));
-  bonus = pos_money (pos_json_int (m, "bonus_fen", 0));
+  gtk_widget_add_css_class (self->status_label, m->status == POS_MEMBER_ACTIVE ? "success" : "error");
+  bal = pos_money (m->balance_fen);
+  principal = pos_money (m->principal_fen);
+  bonus = pos_money (m->bonus_fen);
   split = g_strdup_printf (_("Principal %s · Bonus %s"), principal, bonus);
   gtk_label_set_text (GTK_LABEL (self->balance_label), bal);
   gtk_label_set_text (GTK_LABEL (self->split_label), split);
-  pts = g_strdup_printf ("%" PRId64, pos_json_int (m, "points", 0));
+  pts = g_strdup_printf ("%" PRId64, m->points);
   gtk_label_set_text (GTK_LABEL (self->points_label), pts);
   level = g_strdup_printf (_("Level %s · %" PRId64 "%% of price · %" PRId64 " points per yuan"),
-                           pos_json_str (m, "level_name", pos_json_str (m, "level", "")),
-                           pos_json_int (m, "price_percent", 100), pos_json_int (m, "points_per_yuan", 0));
+                           m->level_name, m->price_percent, m->points_per_yuan);
   gtk_label_set_text (GTK_LABEL (self->level_label), level);
-  adw_action_row_set_subtitle (ADW_ACTION_ROW (self->phone_row), pos_json_str (m, "phone", ""));
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (self->phone_row), m->phone);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (self->validity_row),
-                               pos_json_str (m, "expires_on", _("No expiry")));
+                               m->expires_on ? m->expires_on : _("No expiry"));
   adw_action_row_set_subtitle (ADW_ACTION_ROW (self->pin_row),
-                               pos_json_int (m, "has_pin", FALSE) ? _("Set: balance payments ask for it")
-                                                                  : _("Not set"));
-  issued = g_strdup_printf ("%.10s · %s", pos_json_str (m, "issued_at", ""), pos_json_str (m, "issued_branch", ""));
+                               m->has_pin ? _("Set: balance payments ask for it") : _("Not set"));
+  issued = g_strdup_printf ("%.10s · %s", m->issued_at, m->issued_branch);
   adw_action_row_set_subtitle (ADW_ACTION_ROW (self->issued_row), issued);
   fill_packages (self);
   fill_history (self);
-}
-
-/* Jobs ------------------------------------------------------------------------ */
-
-typedef struct
-{
-  PosMembers *self;
-  const Job  *job;
-  char       *card;
-  char      **levels;
-} JobData;
-
-static void
-job_data_free (JobData *d)
-{
-  g_free (d->card);
-  g_strfreev (d->levels);
-  g_free (d);
-}
-
-static void show_card_dialog (PosMembers *self, const char *card, const char *name);
-
-typedef struct
-{
-  PosMembers *self;
-  const Job  *job;
-  char       *card;
-} JobDone;
-
-static void
-job_done_free (JobDone *d)
-{
-  g_object_unref (d->self);
-  g_free (d->card);
-  g_free (d);
-}
-
-static void
-job_done (PosForm    *form,
-          JsonObject *result,
-          gpointer    user_data)
-{
-  JobDone *d = user_data;
-  PosMembers *self = d->self;
-  g_autofree char *done = g_strdup_printf (_("%s: done"), _(d->job->title));
-
-  pos_toast (GTK_WIDGET (self), done);
-  if (d->job->receipt)
-    pos_printer_print_result (GTK_WIDGET (self), self->session, _(d->job->receipt), result);
-  if (d->job->shows_card)
-    {
-      g_autofree char *card = g_strdup (pos_json_str (result, "card_no", d->card));
-      show_member (self, card, NULL);
-      show_card_dialog (self, card, pos_json_str (self->member, "name", ""));
-    }
-  else
-    show_member (self, d->card, NULL);
-}
-
-static gboolean
-job_accepted (PosForm *form,
-              gpointer user_data)
-{
-  JobData *d = user_data;
-  PosMembers *self = d->self;
-  g_autoptr(JsonObject) args = json_object_new ();
-  JobDone *done;
-
-  json_object_set_string_member (args, "card", d->card);
-  for (guint i = 0; i < G_N_ELEMENTS (d->job->fields) && d->job->fields[i].key; i++)
-    {
-      const Field *f = &d->job->fields[i];
-      const char *text = pos_form_get (form, f->key);
-      gint64 v;
-
-      if (f->optional && (text == NULL || *text == '\0'))
-        continue;
-      switch (f->type)
-        {
-        case ARG_MONEY:
-          {
-            g_autofree char *name = g_strconcat (f->key, "_fen", NULL);
-
-            if (!pos_form_get_money (form, f->key, &v))
-              return FALSE;
-            json_object_set_int_member (args, name, v);
-          }
-          break;
-        case ARG_INT:
-          if (!g_ascii_string_to_signed (text, 10, -MDN_MONEY_MAX, MDN_MONEY_MAX, &v, NULL))
-            {
-              pos_form_set_error (form, _("Type a whole number"));
-              return FALSE;
-            }
-          json_object_set_int_member (args, f->key, v);
-          break;
-        case ARG_STRING:
-        case ARG_LEVEL:
-        case ARG_TENDER:
-        default:
-          json_object_set_string_member (args, f->key, text);
-          break;
-        }
-    }
-  /* points.redeem may ask head office first: the form waits for it. */
-  done = g_new0 (JobDone, 1);
-  done->self = g_object_ref (self);
-  done->job = d->job;
-  done->card = g_strdup (d->card);
-  pos_form_run_op (form, self->session, d->job->op, args, job_done, done, (GDestroyNotify) job_done_free);
-  return FALSE;
-}
-
-static void
-deposit_preview (PosForm *form)
-{
-  JobData *d = g_object_get_data (G_OBJECT (form), "job");
-  g_autoptr(JsonObject) args = json_object_new ();
-  g_autoptr(JsonObject) r = NULL;
-  gint64 amount;
-
-  if (!pos_parse_money (pos_form_get (form, "amount"), &amount) || amount <= 0)
-    {
-      pos_form_set_hint (form, NULL);
-      return;
-    }
-  json_object_set_int_member (args, "amount_fen", amount);
-  r = pos_session_run (d->self->session, "deposit.preview", args, NULL);
-  if (r)
-    {
-      gint64 bonus = pos_json_int (r, "bonus_fen", 0);
-      g_autofree char *b = pos_money (bonus);
-      g_autofree char *t = pos_money (amount + bonus);
-      g_autofree char *markup = bonus > 0
-        ? g_strdup_printf (_("Bonus %s: the card gets %s"), b, t)
-        : g_strdup_printf (_("No bonus for this amount: the card gets %s"), t);
-
-      pos_form_set_hint (form, markup);
-    }
-}
-
-static char **
-load_levels (PosMembers *self,
-             char     ***labels_out)
-{
-  g_autoptr(JsonObject) args = json_object_new ();
-  g_autoptr(JsonObject) r = pos_session_run (self->session, "level.list", args, NULL);
-  JsonArray *list = r ? json_object_get_array_member (r, "levels") : NULL;
-  GPtrArray *ids = g_ptr_array_new (), *labels = g_ptr_array_new ();
-
-  for (guint i = 0; list && i < json_array_get_length (list); i++)
-    {
-      JsonObject *l = json_array_get_object_element (list, i);
-      g_ptr_array_add (ids, g_strdup (pos_json_str (l, "code", "")));
-      g_ptr_array_add (labels, g_strdup_printf ("%s (%" PRId64 "%%)", pos_json_str (l, "name", ""),
-                                                pos_json_int (l, "price_percent", 100)));
-    }
-  g_ptr_array_add (ids, NULL);
-  g_ptr_array_add (labels, NULL);
-  *labels_out = (char **) g_ptr_array_free (labels, FALSE);
-  return (char **) g_ptr_array_free (ids, FALSE);
-}
-
-static PosForm *
-open_job (PosMembers *self,
-          const Job  *job)
-{
-  PosForm *form;
-  JobData *d;
-  const char *tender_labels[] = { _("Cash"), _("Bank card"), _("WeChat Pay"), _("Alipay"), NULL };
-
-  if (self->member == NULL)
-    return NULL;
-  form = pos_form_new (GTK_WIDGET (self), _(job->title), _(job->accept));
-  d = g_new0 (JobData, 1);
-  d->self = self;
-  d->job = job;
-  d->card = g_strdup (card_of (self));
-  {
-    g_autofree char *body = g_strdup_printf ("%s · %s%s%s", pos_json_str (self->member, "name", ""), d->card,
-                                             job->body ? "\n" : "", job->body ? _(job->body) : "");
-    pos_form_set_body (form, body);
-  }
-  pos_form_set_destructive (form, job->destructive);
-  for (guint i = 0; i < G_N_ELEMENTS (job->fields) && job->fields[i].key; i++)
-    {
-      const Field *f = &job->fields[i];
-
-      if (f->type == ARG_TENDER)
-        pos_form_add_choice (form, f->key, _(f->label), tender_ids, tender_labels, 0);
-      else if (f->type == ARG_LEVEL)
-        {
-          g_auto(GStrv) labels = NULL;
-          g_auto(GStrv) ids = load_levels (self, &labels);
-          guint sel = 0;
-
-          for (guint j = 0; ids[j]; j++)
-            if (g_strcmp0 (ids[j], pos_json_str (self->member, "level", NULL)) == 0)
-              sel = j;
-          pos_form_add_choice (form, f->key, _(f->label), (const char *const *) ids,
-                               (const char *const *) labels, sel);
-        }
-      else
-        {
-          GtkWidget *row = pos_form_add_field (form, f->key, _(f->label), f->kind, NULL);
-
-          if (g_str_equal (job->action, "member.deposit") && g_str_equal (f->key, "amount"))
-            g_signal_connect_swapped (row, "changed", G_CALLBACK (deposit_preview), form);
-        }
-    }
-  g_object_set_data (G_OBJECT (form), "job", d);
-  pos_form_run (form, job_accepted, d, (GDestroyNotify) job_data_free);
-  return form;
-}
-
-static void
-job_action (GtkWidget  *widget,
-            const char *name,
-            GVariant   *param)
-{
-  for (guint i = 0; i < G_N_ELEMENTS (jobs); i++)
-    if (g_str_equal (jobs[i].action, name))
-      open_job (POS_MEMBERS (widget), &jobs[i]);
-}
-
-/* Package uses. */
-
-typedef struct
-{
-  PosMembers *self;
-  char       *card;
-  gint64      count;
-} ConsumeDone;
-
-static void
-consume_done_free (ConsumeDone *d)
-{
-  g_object_unref (d->self);
-  g_free (d->card);
-  g_free (d);
-}
-
-static void
-consume_done (PosForm    *form,
-              JsonObject *r,
-              gpointer    user_data)
-{
-  ConsumeDone *d = user_data;
-  g_autofree char *msg = g_strdup_printf (_("Used %" PRId64 " of %s; %" PRId64 " left"), d->count,
-                                          pos_json_str (r, "sku", ""), pos_json_int (r, "remaining", 0));
-
-  pos_toast (GTK_WIDGET (d->self), msg);
-  pos_printer_print_result (GTK_WIDGET (d->self), d->self->session, _("Package Use"), r);
-  show_member (d->self, d->card, NULL);
-}
-
-static gboolean
-consume_accepted (PosForm *form,
-                  gpointer user_data)
-{
-  PosMembers *self = user_data;
-  g_autoptr(JsonObject) args = json_object_new ();
-  ConsumeDone *done;
-  guint64 count;
-
-  if (!g_ascii_string_to_unsigned (pos_form_get (form, "count"), 10, 1, 1000, &count, NULL))
-    {
-      pos_form_set_error (form, _("Type how many uses, from 1"));
-      return FALSE;
-    }
-  done = g_new0 (ConsumeDone, 1);
-  done->self = g_object_ref (self);
-  done->card = g_strdup (card_of (self));
-  done->count = (gint64) count;
-  json_object_set_string_member (args, "card", done->card);
-  json_object_set_string_member (args, "sku", pos_form_get (form, "sku"));
-  json_object_set_int_member (args, "count", (gint64) count);
-  /* At a linked branch head office is asked first: the form waits for it. */
-  pos_form_run_op (form, self->session, "package.consume", args, consume_done, done,
-                   (GDestroyNotify) consume_done_free);
-  return FALSE;
-}
-
-static void
-consume_package (PosMembers *self,
-                 const char *sku)
-{
-  JsonArray *list = self->member && json_object_has_member (self->member, "packages")
-                    ? json_object_get_array_member (self->member, "packages") : NULL;
-  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
-  PosForm *form;
-  guint sel = 0;
-
-  if (list == NULL || json_array_get_length (list) == 0)
-    {
-      pos_toast (GTK_WIDGET (self), _("This member has no package uses"));
-      return;
-    }
-  for (guint i = 0; i < json_array_get_length (list); i++)
-    {
-      JsonObject *p = json_array_get_object_element (list, i);
-
-      if (g_strcmp0 (sku, pos_json_str (p, "sku", "")) == 0)
-        sel = i;
-      g_ptr_array_add (ids, g_strdup (pos_json_str (p, "sku", "")));
-      g_ptr_array_add (labels, g_strdup_printf (_("%s (%" PRId64 " left)"), pos_json_str (p, "sku", ""),
-                                                pos_json_int (p, "remaining", 0)));
-    }
-  g_ptr_array_add (ids, NULL);
-  g_ptr_array_add (labels, NULL);
-  form = pos_form_new (GTK_WIDGET (self), _("Use Package"), _("_Use"));
-  pos_form_set_body (form, pos_json_str (self->member, "name", ""));
-  pos_form_add_choice (form, "sku", _("Service"), (const char *const *) ids->pdata,
-                       (const char *const *) labels->pdata, sel);
-  pos_form_add_field (form, "count", _("Uses"), POS_FIELD_NUMBER, "1");
-  pos_form_run (form, consume_accepted, self, NULL);
-}
-
-static void
-consume_action (GtkWidget *widget, const char *name, GVariant *param)
-{
-  consume_package (POS_MEMBERS (widget), NULL);
-}
-
-/* Issuing a card and its printable QR card. */
-
-static void
-save_png_response (GtkNativeDialog *dialog,
-                   int              response,
-                   gpointer         user_data)
-{
-  char *src = user_data;
-
-  if (response == GTK_RESPONSE_ACCEPT)
-    {
-      g_autoptr(GFile) dest = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (dialog));
-      g_autoptr(GFile) from = g_file_new_for_path (src);
-      g_autoptr(GError) error = NULL;
-
-      if (!g_file_copy (from, dest, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, &error))
-        g_warning ("%s", error->message);
-    }
-  g_free (src);
-  g_object_unref (dialog);
-}
-
-static void
-save_png_clicked (GtkButton *button,
-                  GtkWidget *window)
-{
-  const char *png = g_object_get_data (G_OBJECT (window), "png");
-  const char *card = g_object_get_data (G_OBJECT (window), "card");
-  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (_("Save Member Card"), GTK_WINDOW (window),
-                                                               GTK_FILE_CHOOSER_ACTION_SAVE, _("_Save"), _("_Cancel"));
-  g_autofree char *name = g_strdup_printf ("%s.png", card);
-
-  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
-  g_signal_connect (chooser, "response", G_CALLBACK (save_png_response), g_strdup (png));
-  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
-}
-
-static void
-card_draw_page (GtkPrintOperation *op,
-                GtkPrintContext   *context,
-                int                page,
-                GtkWidget         *window)
-{
-  cairo_t *cr = gtk_print_context_get_cairo_context (context);
-  const char *png = g_object_get_data (G_OBJECT (window), "png");
-  const char *card = g_object_get_data (G_OBJECT (window), "card");
-  const char *name = g_object_get_data (G_OBJECT (window), "name");
-  cairo_surface_t *img = cairo_image_surface_create_from_png (png);
-  PangoLayout *layout = gtk_print_context_create_pango_layout (context);
-  g_autofree char *text = g_strdup_printf ("%s\n%s", name, card);
-  double size = 200.0;
-  int w = cairo_image_surface_get_width (img);
-
-  if (w > 0)
-    {
-      cairo_save (cr);
-      cairo_scale (cr, size / w, size / w);
-      cairo_set_source_surface (cr, img, 0, 0);
-      cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
-      cairo_paint (cr);
-      cairo_restore (cr);
-    }
-  cairo_surface_destroy (img);
-  pango_layout_set_text (layout, text, -1);
-  cairo_move_to (cr, 0, size + 12);
-  pango_cairo_show_layout (cr, layout);
-  g_object_unref (layout);
-}
-
-static void
-print_card_clicked (GtkButton *button,
-                    GtkWidget *window)
-{
-  g_autoptr(GtkPrintOperation) op = gtk_print_operation_new ();
-
-  gtk_print_operation_set_n_pages (op, 1);
-  g_signal_connect (op, "draw-page", G_CALLBACK (card_draw_page), window);
-  gtk_print_operation_run (op, GTK_PRINT_OPERATION_ACTION_PRINT_DIALOG, GTK_WINDOW (window), NULL);
-}
-
-static void
-show_card_dialog (PosMembers *self,
-                  const char *card,
-                  const char *name)
-{
-  g_autoptr(JsonObject) args = json_object_new ();
-  g_autoptr(JsonObject) r = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree char *dir = g_build_filename (g_get_user_cache_dir (), "mendian", NULL);
-  g_autofree char *file = g_strdup_printf ("card-%s.png", card);
-  g_autofree char *png = g_build_filename (dir, file, NULL);
-  PosForm *form;
-  GtkWidget *picture, *box, *save, *print, *label;
-  g_autofree char *text = NULL;
-
-  g_mkdir_with_parents (dir, 0700);
-  json_object_set_string_member (args, "card", card);
-  json_object_set_string_member (args, "png", png);
-  r = pos_session_run (self->session, "member.qr", args, &error);
-  if (r == NULL)
-    {
-      pos_show_error (GTK_WIDGET (self), _("QR Card Not Made"), error);
-      return;
-    }
-  form = pos_form_new (GTK_WIDGET (self), _("Member Card"), _("_Done"));
-  text = g_strdup_printf (_("%s · card %s. The member scans this QR code at any branch."), name, card);
-  pos_form_set_body (form, text);
-  picture = gtk_picture_new_for_filename (png);
-  gtk_widget_set_size_request (picture, 240, 240);
-  gtk_picture_set_can_shrink (GTK_PICTURE (picture), TRUE);
-  box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
-  gtk_widget_set_halign (box, GTK_ALIGN_CENTER);
-  save = gtk_button_new_with_mnemonic (_("Save _PNG…"));
-  print = gtk_button_new_with_mnemonic (_("_Print…"));
-  gtk_box_append (GTK_BOX (box), save);
-  gtk_box_append (GTK_BOX (box), print);
-  label = gtk_label_new (card);
-  gtk_widget_add_css_class (label, "title-2");
-  pos_form_add_widget (form, box);
-  pos_form_add_widget (form, label);
-  pos_form_add_widget (form, picture);
-  g_object_set_data_full (G_OBJECT (form), "png", g_strdup (png), g_free);
-  g_object_set_data_full (G_OBJECT (form), "card", g_strdup (card), g_free);
-  g_object_set_data_full (G_OBJECT (form), "name", g_strdup (name), g_free);
-  g_signal_connect (save, "clicked", G_CALLBACK (save_png_clicked), form);
-  g_signal_connect (print, "clicked", G_CALLBACK (print_card_clicked), form);
-  pos_form_run (form, NULL, NULL, NULL);
-}
-
-static void
-print_card_action (GtkWidget *widget, const char *name, GVariant *param)
-{
-  PosMembers *self = POS_MEMBERS (widget);
-
-  if (self->member)
-    show_card_dialog (self, card_of (self), pos_json_str (self->member, "name", ""));
-}
-
-static gboolean
-issue_accepted (PosForm *form,
-                gpointer user_data)
-{
-  PosMembers *self = user_data;
-  g_autoptr(JsonObject) args = json_object_new ();
-  g_autoptr(JsonObject) r = NULL;
-  g_autoptr(GError) error = NULL;
-  gint64 deposit = 0;
-  g_autofree char *card = NULL;
-
-  json_object_set_string_member (args, "name", pos_form_get (form, "name"));
-  json_object_set_string_member (args, "phone", pos_form_get (form, "phone"));
-  json_object_set_string_member (args, "level", pos_form_get (form, "level"));
-  if (*pos_form_get (form, "pin"))
-    json_object_set_string_member (args, "pin", pos_form_get (form, "pin"));
-  if (!pos_form_get_money (form, "deposit", &deposit))
-    return FALSE;
-  if (deposit > 0)
-    {
-      json_object_set_int_member (args, "deposit_fen", deposit);
-      json_object_set_string_member (args, "tender", pos_form_get (form, "tender"));
-    }
-  r = pos_session_run (self->session, "member.issue", args, &error);
-  if (r == NULL)
-    {
-      g_autofree char *hint = pos_error_dup_hint (error);
-      pos_form_set_error (form, hint);
-      return FALSE;
-    }
-  card = g_strdup (pos_json_str (r, "card_no", ""));
-  if (deposit > 0)
-    pos_printer_print_result (GTK_WIDGET (self), self->session, _("Deposit Receipt"), r);
-  show_member (self, card, NULL);
-  show_card_dialog (self, card, pos_form_get (form, "name"));
-  return TRUE;
-}
-
-static void
-issue_deposit_preview (PosForm *form)
-{
-  PosMembers *self = g_object_get_data (G_OBJECT (form), "members");
-  g_autoptr(JsonObject) args = json_object_new ();
-  g_autoptr(JsonObject) r = NULL;
-  gint64 amount;
-
-  if (!pos_parse_money (pos_form_get (form, "deposit"), &amount) || amount <= 0)
-    {
-      pos_form_set_hint (form, NULL);
-      return;
-    }
-  json_object_set_int_member (args, "amount_fen", amount);
-  r = pos_session_run (self->session, "deposit.preview", args, NULL);
-  if (r && pos_json_int (r, "bonus_fen", 0) > 0)
-    {
-      g_autofree char *b = pos_money (pos_json_int (r, "bonus_fen", 0));
-      g_autofree char *t = pos_money (amount + pos_json_int (r, "bonus_fen", 0));
-      g_autofree char *markup = g_strdup_printf (_("Bonus %s: the card gets %s"), b, t);
-      pos_form_set_hint (form, markup);
-    }
-  else
-    pos_form_set_hint (form, NULL);
-}
-
-static void
-issue_action (GtkWidget *widget, const char *name, GVariant *param)
-{
-  PosMembers *self = POS_MEMBERS (widget);
-  PosForm *form = pos_form_new (widget, _("Issue a Card"), _("_Issue"));
-  g_auto(GStrv) labels = NULL;
-  g_auto(GStrv) ids = load_levels (self, &labels);
-  const char *tender_labels[] = { _("Cash"), _("Bank card"), _("WeChat Pay"), _("Alipay"), NULL };
-  GtkWidget *dep;
-
-  pos_form_add_field (form, "name", _("Name"), POS_FIELD_TEXT, NULL);
-  pos_form_add_field (form, "phone", _("Phone"), POS_FIELD_NUMBER, NULL);
-  pos_form_add_choice (form, "level", _("Level"), (const char *const *) ids, (const char *const *) labels, 0);
-  pos_form_add_field (form, "pin", _("Payment PIN (optional)"), POS_FIELD_PASSWORD, NULL);
-  dep = pos_form_add_field (form, "deposit", _("First deposit (yuan, optional)"), POS_FIELD_MONEY, NULL);
-  pos_form_add_choice (form, "tender", _("Paid by"), tender_ids, tender_labels, 0);
-  g_object_set_data (G_OBJECT (form), "members", self);
-  g_signal_connect_swapped (dep, "changed", G_CALLBACK (issue_deposit_preview), form);
-  pos_form_run (form, issue_accepted, self, NULL);
-}
-
-static void
-sell_action (GtkWidget *widget, const char *name, GVariant *param)
-{
-  PosMembers *self = POS_MEMBERS (widget);
-  PosWindow *win = pos_window_from_widget (widget);
-  g_autoptr(GError) error = NULL;
-  g_autofree char *card = g_strdup (card_of (self));
-
-  if (win == NULL || card == NULL)
-    return;
-  if (!pos_checkout_attach_member (POS_CHECKOUT (pos_window_get_checkout (win)), card, &error))
-    {
-      pos_show_error (widget, _("Member Not Attached"), error);
-      return;
-    }
-  pos_window_show_page (win, "checkout");
-}
-
-static void
-search_focus_action (GtkWidget *widget, const char *name, GVariant *param)
-{
-  PosMembers *self = POS_MEMBERS (widget);
-
-  gtk_widget_grab_focus (self->search_entry);
-  gtk_editable_select_region (GTK_EDITABLE (self->search_entry), 0, -1);
 }
 
 /* Session ------------------------------------------------------------------ */
@@ -1061,7 +342,7 @@ ledger_changed (PosMembers *self,
   if (self->member && gtk_widget_get_mapped (GTK_WIDGET (self)))
     {
       g_autofree char *card = g_strdup (card_of (self));
-      show_member (self, card, NULL);
+      pos_members_show_member (self, card, NULL);
       run_search (self);
     }
 }
@@ -1071,7 +352,7 @@ login_changed (PosMembers *self)
 {
   if (!pos_session_is_logged_in (self->session))
     {
-      g_clear_pointer (&self->member, json_object_unref);
+      g_clear_pointer (&self->member, pos_member_view_unref);
       gtk_editable_set_text (GTK_EDITABLE (self->search_entry), "");
     }
   refresh_member (self);
@@ -1093,8 +374,8 @@ pos_members_shown (PosMembers *self)
   if (self->member)
     {
       g_autofree char *card = g_strdup (card_of (self));
-      if (!show_member (self, card, NULL))
-        g_clear_pointer (&self->member, json_object_unref);
+      if (!pos_members_show_member (self, card, NULL))
+        g_clear_pointer (&self->member, pos_member_view_unref);
     }
   refresh_member (self);
   gtk_widget_grab_focus (self->search_entry);
@@ -1119,8 +400,8 @@ pos_members_dispose (GObject *object)
 
   g_clear_handle_id (&self->search_id, g_source_remove);
   g_clear_object (&self->session);
-  g_clear_pointer (&self->member, json_object_unref);
-  g_clear_pointer (&self->results, json_array_unref);
+  g_clear_pointer (&self->member, pos_member_view_unref);
+  g_clear_pointer (&self->results, g_ptr_array_unref);
   g_clear_pointer (&self->buttons, g_hash_table_unref);
   gtk_widget_dispose_template (GTK_WIDGET (self), POS_TYPE_MEMBERS);
   G_OBJECT_CLASS (pos_members_parent_class)->dispose (object);
@@ -1155,43 +436,14 @@ pos_members_class_init (PosMembersClass *klass)
   gtk_widget_class_bind_template_child (wc, PosMembers, packages_list);
   gtk_widget_class_bind_template_child (wc, PosMembers, history_list);
 
-  for (guint i = 0; i < G_N_ELEMENTS (jobs); i++)
-    gtk_widget_class_install_action (wc, jobs[i].action, NULL, job_action);
-  gtk_widget_class_install_action (wc, "member.issue", NULL, issue_action);
-  gtk_widget_class_install_action (wc, "member.consume", NULL, consume_action);
-  gtk_widget_class_install_action (wc, "member.print-card", NULL, print_card_action);
-  gtk_widget_class_install_action (wc, "member.sell", NULL, sell_action);
-  gtk_widget_class_install_action (wc, "member.search", NULL, search_focus_action);
-  gtk_widget_class_add_binding_action (wc, GDK_KEY_n, GDK_CONTROL_MASK, "member.issue", NULL);
-  gtk_widget_class_add_binding_action (wc, GDK_KEY_d, GDK_CONTROL_MASK, "member.deposit", NULL);
-  gtk_widget_class_add_binding_action (wc, GDK_KEY_u, GDK_CONTROL_MASK, "member.consume", NULL);
-  gtk_widget_class_add_binding_action (wc, GDK_KEY_f, GDK_CONTROL_MASK, "member.search", NULL);
-  gtk_widget_class_add_binding_action (wc, GDK_KEY_Return, GDK_CONTROL_MASK, "member.sell", NULL);
+  pos_members_class_add_actions (wc);
 }
 
 static void
 pos_members_init (PosMembers *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  self->buttons = g_hash_table_new (g_str_hash, g_str_equal);
-  for (guint i = 0; i < G_N_ELEMENTS (jobs); i++)
-    {
-      GtkWidget *b = gtk_button_new_with_label (_(jobs[i].button));
-
-      gtk_actionable_set_action_name (GTK_ACTIONABLE (b), jobs[i].action);
-      if (g_str_equal (jobs[i].action, "member.deposit"))
-        gtk_widget_add_css_class (b, "suggested-action");
-      gtk_flow_box_append (GTK_FLOW_BOX (self->actions_box), b);
-      g_hash_table_insert (self->buttons, (gpointer) jobs[i].action, b);
-    }
-  {
-    GtkWidget *b = gtk_button_new_with_label (_("Use Package"));
-    gtk_actionable_set_action_name (GTK_ACTIONABLE (b), "member.consume");
-    gtk_flow_box_append (GTK_FLOW_BOX (self->actions_box), b);
-    b = gtk_button_new_with_label (_("QR Card"));
-    gtk_actionable_set_action_name (GTK_ACTIONABLE (b), "member.print-card");
-    gtk_flow_box_append (GTK_FLOW_BOX (self->actions_box), b);
-  }
+  pos_members_add_action_buttons (self);
   g_signal_connect_swapped (self->search_entry, "search-changed", G_CALLBACK (search_changed), self);
   g_signal_connect_swapped (self->search_entry, "activate", G_CALLBACK (search_activated), self);
   g_signal_connect_swapped (self->results_list, "row-activated", G_CALLBACK (result_activated), self);

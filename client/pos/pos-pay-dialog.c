@@ -15,7 +15,7 @@ struct _PosPayDialog
   PosSession *session;
   char       *op;
   JsonObject *args;
-  JsonObject *member;
+  PosMemberView *member;
   gint64      due_fen;
   gint64      change_fen;
   gboolean    has_pin;
@@ -325,7 +325,7 @@ pos_pay_dialog_dispose (GObject *object)
   g_clear_weak_pointer (&self->busy_focus);
   g_clear_object (&self->session);
   g_clear_pointer (&self->args, json_object_unref);
-  g_clear_pointer (&self->member, json_object_unref);
+  g_clear_pointer (&self->member, pos_member_view_unref);
   g_clear_pointer (&self->op, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), POS_TYPE_PAY_DIALOG);
   G_OBJECT_CLASS (pos_pay_dialog_parent_class)->dispose (object);
@@ -400,7 +400,7 @@ pos_pay_dialog_new (GtkWidget   *parent,
                     const char  *op,
                     JsonObject  *args,
                     gint64       due_fen,
-                    JsonObject  *member,
+                    PosMemberView *member,
                     PosPaidFunc  paid,
                     gpointer     user_data)
 {
@@ -420,11 +420,11 @@ pos_pay_dialog_new (GtkWidget   *parent,
   gtk_label_set_text (GTK_LABEL (self->due_label), due);
   if (member)
     {
-      g_autofree char *bal = pos_money (pos_json_int (member, "balance_fen", 0));
-      g_autofree char *sub = g_strdup_printf (_("%s has %s"), pos_json_str (member, "name", ""), bal);
+      g_autofree char *bal = pos_money (member->balance_fen);
+      g_autofree char *sub = g_strdup_printf (_("%s has %s"), member->name, bal);
 
-      self->member = json_object_ref (member);
-      self->has_pin = pos_json_int (member, "has_pin", FALSE);
+      self->member = pos_member_view_ref (member);
+      self->has_pin = member->has_pin;
       gtk_widget_set_visible (self->balance_row, TRUE);
       gtk_label_set_text (GTK_LABEL (self->balance_label), sub);
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->balance_row), sub);

@@ -7,6 +7,7 @@
 
 #include <adwaita.h>
 
+#include "pos-member-view.h"
 #include "pos-session.h"
 
 G_BEGIN_DECLS
@@ -17,13 +18,13 @@ G_DECLARE_FINAL_TYPE (PosPayDialog, pos_pay_dialog, POS, PAY_DIALOG, AdwWindow)
 typedef void (*PosPaidFunc) (JsonObject *result, gpointer user_data);
 
 /* @args: the operation's arguments without tenders and pin; @member:
- * member.show of the card, or NULL. */
+ * the card's member, or NULL. */
 PosPayDialog *pos_pay_dialog_new        (GtkWidget   *parent,
                                          PosSession  *session,
                                          const char  *op,
                                          JsonObject  *args,
                                          gint64       due_fen,
-                                         JsonObject  *member,
+                                         PosMemberView *member,
                                          PosPaidFunc  paid,
                                          gpointer     user_data);
 void          pos_pay_dialog_set_tender (PosPayDialog *self,

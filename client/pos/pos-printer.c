@@ -12,6 +12,7 @@
 #include "mdn-clock.h"
 #include "pos-forms.h"
 #include "pos-printer.h"
+#include "pos-views.h"
 
 int
 pos_printer_width (PosSession *session)
@@ -279,20 +280,45 @@ short_time (const char *iso)
   return now_text ();
 }
 
+/* The receipt's lines ({name, qty, price_fen, total_fen}) from a sale's own. */
+static JsonArray *
+receipt_lines (GPtrArray *sold)
+{
+  JsonArray *lines = json_array_new ();
+
+  for (guint i = 0; i < sold->len; i++)
+    {
+      PosSoldLine *l = g_ptr_array_index (sold, i);
+      JsonObject *o = json_object_new ();
+
+      json_object_set_string_member (o, "sku", l->sku);
+      json_object_set_string_member (o, "name", l->name);
+      json_object_set_int_member (o, "qty", l->qty);
+      json_object_set_int_member (o, "price_fen", l->unit_price_fen);
+      json_object_set_int_member (o, "total_fen", l->amount_fen);
+      json_array_add_object_element (lines, o);
+    }
+  return lines;
+}
+
 void
 pos_printer_print_sale (GtkWidget  *widget,
                         PosSession *session,
                         JsonObject *sale,
                         PosCart    *cart,
-                        JsonObject *member)
+                        PosMemberView *member)
 {
   MdnStore *store = pos_session_get_store (session);
   g_autoptr(JsonArray) lines = NULL;
   g_autoptr(PosReceipt) receipt = NULL;
   g_autofree char *at = now_text ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PosPaid) paid = pos_paid_parse (sale, "sale", &error);
 
-  if (json_object_has_member (sale, "lines"))
-    lines = json_array_ref (json_object_get_array_member (sale, "lines"));
+  if (paid == NULL)
+    g_warning ("%s", error->message);
+  if (paid && paid->lines->len > 0)
+    lines = receipt_lines (paid->lines);
   else
     {
       lines = json_array_new ();
@@ -306,16 +332,6 @@ pos_printer_print_sale (GtkWidget  *widget,
           json_object_set_int_member (o, "price_fen", l->price_fen);
           json_array_add_object_element (lines, o);
         }
-    }
-  /* The sale's own lines carry unit_price_fen and amount_fen. */
-  for (guint i = 0; i < json_array_get_length (lines); i++)
-    {
-      JsonObject *o = json_array_get_object_element (lines, i);
-
-      if (!json_object_has_member (o, "price_fen") && json_object_has_member (o, "unit_price_fen"))
-        json_object_set_int_member (o, "price_fen", json_object_get_int_member (o, "unit_price_fen"));
-      if (!json_object_has_member (o, "total_fen") && json_object_has_member (o, "amount_fen"))
-        json_object_set_int_member (o, "total_fen", json_object_get_int_member (o, "amount_fen"));
     }
   receipt = pos_receipt_for_sale (pos_printer_width (session), store->branch_name,
                                   pos_session_get_staff (session), at, sale, lines);
@@ -343,6 +359,7 @@ pos_printer_reprint (GtkWidget  *widget,
 {
   g_autoptr(JsonObject) args = json_object_new ();
   g_autoptr(JsonObject) shown = NULL;
+  g_autoptr(PosSaleRecord) record = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(PosReceipt) receipt = NULL;
   g_autofree char *target = pos_session_dup_setting (session, "printer");
@@ -352,30 +369,25 @@ pos_printer_reprint (GtkWidget  *widget,
 
   json_object_set_string_member (args, "receipt_no", receipt_no);
   shown = pos_session_run (session, "receipt.show", args, &error);
-  if (shown == NULL)
+  if (shown)
+    record = pos_sale_record_parse (shown, &error);
+  if (record == NULL)
     {
       pos_show_error (widget, _("Receipt Not Found"), error);
       return;
     }
-  at = short_time (pos_json_str (shown, "at", NULL));
-  kind = pos_json_str (shown, "kind", "sale");
+  at = short_time (record->at);
+  kind = record->kind;
   if (g_str_equal (kind, "sale"))
     {
-      JsonArray *lines = json_object_has_member (shown, "lines")
-                         ? json_object_get_array_member (shown, "lines") : NULL;
+      g_autoptr(JsonArray) lines = receipt_lines (record->lines);
 
-      for (guint i = 0; lines && i < json_array_get_length (lines); i++)
-        {
-          JsonObject *o = json_array_get_object_element (lines, i);
-          json_object_set_int_member (o, "price_fen", pos_json_int (o, "unit_price_fen", 0));
-          json_object_set_int_member (o, "total_fen", pos_json_int (o, "amount_fen", 0));
-        }
       receipt = pos_receipt_for_sale (pos_printer_width (session), store->branch_name,
-                                      pos_json_str (shown, "staff", NULL), at, shown, lines);
+                                      record->staff, at, shown, lines);
     }
   else
     receipt = pos_receipt_for_entry (pos_printer_width (session), store->branch_name,
-                                     pos_json_str (shown, "staff", NULL), at, pos_kind_label (kind), shown);
+                                     record->staff, at, pos_kind_label (kind), shown);
   pos_receipt_add_center (receipt, _("*** Reprint ***"));
   if (target == NULL || *target == '\0' || g_str_equal (target, "none"))
     {

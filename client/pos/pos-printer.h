@@ -6,6 +6,7 @@
 #include <gtk/gtk.h>
 
 #include "pos-cart.h"
+#include "pos-member-view.h"
 #include "pos-receipt.h"
 #include "pos-session.h"
 
@@ -18,7 +19,7 @@ void pos_printer_print_sale    (GtkWidget  *widget,
                                 PosSession *session,
                                 JsonObject *sale,
                                 PosCart    *cart,
-                                JsonObject *member);
+                                PosMemberView *member);
 void pos_printer_print_result  (GtkWidget  *widget,
                                 PosSession *session,
                                 const char *title,

@@ -8,15 +8,16 @@
 #include <string.h>
 
 #include "pos-forms.h"
-#include "pos-pages.h"
 #include "pos-printer.h"
+#include "pos-returns.h"
+#include "pos-views.h"
 
 struct _PosReturns
 {
   AdwBin      parent_instance;
 
   PosSession *session;
-  JsonObject *sale;          /* receipt.show */
+  PosSaleRecord *sale;       /* receipt.show */
   GPtrArray  *spins;         /* per sale line: its quantity to return */
 
   GtkWidget  *receipt_entry;
@@ -40,22 +41,15 @@ set_error (PosReturns *self,
   gtk_widget_set_visible (self->error_label, text != NULL);
 }
 
-static JsonArray *
-sale_lines (PosReturns *self)
-{
-  return self->sale && json_object_has_member (self->sale, "lines")
-         ? json_object_get_array_member (self->sale, "lines") : NULL;
-}
-
 static JsonObject *
 return_args (PosReturns *self,
              gboolean    with_probe_tender)
 {
   JsonObject *args = json_object_new ();
   JsonArray *lines = json_array_new ();
-  JsonArray *sold = sale_lines (self);
+  GPtrArray *sold = self->sale ? self->sale->lines : NULL;
 
-  json_object_set_string_member (args, "entry_id", pos_json_str (self->sale, "entry_id", ""));
+  json_object_set_string_member (args, "entry_id", self->sale && self->sale->entry_id ? self->sale->entry_id : "");
   for (guint i = 0; sold && i < self->spins->len; i++)
     {
       int qty = gtk_spin_button_get_value_as_int (g_ptr_array_index (self->spins, i));
@@ -64,7 +58,7 @@ return_args (PosReturns *self,
       if (qty <= 0)
         continue;
       o = json_object_new ();
-      json_object_set_string_member (o, "sku", pos_json_str (json_array_get_object_element (sold, i), "sku", ""));
+      json_object_set_string_member (o, "sku", ((PosSoldLine *) g_ptr_array_index (sold, i))->sku);
       json_object_set_int_member (o, "qty", qty);
       json_array_add_object_element (lines, o);
     }
@@ -87,10 +81,10 @@ update_refund (PosReturns *self)
 {
   g_autoptr(JsonObject) args = NULL;
   g_autoptr(JsonObject) preview = NULL;
+  g_autoptr(PosRefund) back = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(GString) split = g_string_new (NULL);
   g_autofree char *refund = NULL;
-  JsonArray *tenders;
 
   set_error (self, NULL);
   if (self->sale == NULL || n_picked (self) == 0)
@@ -102,26 +96,26 @@ update_refund (PosReturns *self)
     }
   args = return_args (self, FALSE);
   preview = pos_session_preview (self->session, "sale.return", args, &error);
-  if (preview == NULL)
+  if (preview)
+    back = pos_refund_parse (preview, &error);
+  if (back == NULL)
     {
       g_autofree char *hint = pos_error_dup_hint (error);
       set_error (self, hint);
       gtk_widget_action_set_enabled (GTK_WIDGET (self), "returns.confirm", FALSE);
       return;
     }
-  refund = pos_money (pos_json_int (preview, "refund_fen", 0));
+  refund = pos_money (back->refund_fen);
   gtk_label_set_text (GTK_LABEL (self->refund_label), refund);
-  tenders = json_object_has_member (preview, "tenders") ? json_object_get_array_member (preview, "tenders") : NULL;
-  for (guint i = 0; tenders && i < json_array_get_length (tenders); i++)
+  for (guint i = 0; i < back->tenders->len; i++)
     {
-      JsonObject *t = json_array_get_object_element (tenders, i);
-      g_autofree char *a = pos_money (pos_json_int (t, "amount_fen", 0));
+      PosTenderAmount *t = g_ptr_array_index (back->tenders, i);
+      g_autofree char *a = pos_money (t->amount_fen);
 
-      g_string_append_printf (split, "%s%s %s", split->len ? "\n" : "",
-                              pos_tender_label (pos_json_str (t, "type", "")), a);
+      g_string_append_printf (split, "%s%s %s", split->len ? "\n" : "", pos_tender_label (t->type), a);
     }
-  if (pos_json_int (preview, "points_taken", 0) > 0)
-    g_string_append_printf (split, _("\n%" PRId64 " points taken back"), pos_json_int (preview, "points_taken", 0));
+  if (back->points_taken > 0)
+    g_string_append_printf (split, _("\n%" PRId64 " points taken back"), back->points_taken);
   gtk_label_set_text (GTK_LABEL (self->split_label), split->str);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "returns.confirm", pos_session_can (self->session, "sale.return"));
 }
@@ -129,7 +123,7 @@ update_refund (PosReturns *self)
 static void
 show_sale (PosReturns *self)
 {
-  JsonArray *lines = sale_lines (self);
+  GPtrArray *lines = self->sale ? self->sale->lines : NULL;
   GtkWidget *child;
   g_autofree char *title = NULL;
 
@@ -142,27 +136,26 @@ show_sale (PosReturns *self)
       return;
     }
   {
-    g_autofree char *total = pos_money (pos_json_int (self->sale, "total_fen", 0));
-    g_autofree char *at = g_strndup (pos_json_str (self->sale, "at", ""), 16);
+    g_autofree char *total = pos_money (self->sale->total_fen);
+    g_autofree char *at = g_strndup (self->sale->at, 16);
 
     if (strlen (at) > 10)
       at[10] = ' ';
-    title = g_strdup_printf (_("Receipt %s · %s · %s · total %s"), pos_json_str (self->sale, "receipt_no", ""),
-                             at, pos_json_str (self->sale, "staff", ""), total);
+    title = g_strdup_printf (_("Receipt %s · %s · %s · total %s"), self->sale->receipt_no,
+                             at, self->sale->staff, total);
   }
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (self->lines_group), title);
-  adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (self->lines_group),
-                                         pos_json_str (self->sale, "card_no", NULL));
-  for (guint i = 0; lines && i < json_array_get_length (lines); i++)
+  adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (self->lines_group), self->sale->card_no);
+  for (guint i = 0; lines && i < lines->len; i++)
     {
-      JsonObject *l = json_array_get_object_element (lines, i);
+      PosSoldLine *l = g_ptr_array_index (lines, i);
       GtkWidget *row = adw_action_row_new ();
-      gint64 can = pos_json_int (l, "returnable_qty", pos_json_int (l, "qty", 0));
+      gint64 can = l->returnable_qty;
       GtkWidget *spin = gtk_spin_button_new_with_range (0, MAX (can, 0), 1);
-      g_autofree char *amount = pos_money (pos_json_int (l, "amount_fen", 0));
+      g_autofree char *amount = pos_money (l->amount_fen);
       g_autofree char *sub = g_strdup_printf (_("Sold %" PRId64 " for %s · %" PRId64 " may come back"),
-                                              pos_json_int (l, "qty", 0), amount, can);
-      g_autofree char *name = g_markup_escape_text (pos_json_str (l, "name", pos_json_str (l, "sku", "")), -1);
+                                              l->qty, amount, can);
+      g_autofree char *name = g_markup_escape_text (l->name, -1);
 
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), name);
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), sub);
@@ -185,14 +178,17 @@ pos_returns_find (PosReturns *self,
   g_autoptr(JsonObject) args = json_object_new ();
   g_autoptr(GError) error = NULL;
   g_autofree char *code = g_strstrip (g_strdup (receipt_no ? receipt_no : ""));
-  JsonObject *sale;
+  g_autoptr(JsonObject) shown = NULL;
+  PosSaleRecord *sale = NULL;
 
   gtk_editable_set_text (GTK_EDITABLE (self->receipt_entry), "");
   if (*code == '\0')
     return;
   json_object_set_string_member (args, "receipt_no", code);
-  sale = pos_session_run (self->session, "receipt.show", args, &error);
-  g_clear_pointer (&self->sale, json_object_unref);
+  shown = pos_session_run (self->session, "receipt.show", args, &error);
+  if (shown)
+    sale = pos_sale_record_parse (shown, &error);
+  g_clear_pointer (&self->sale, pos_sale_record_free);
   if (sale == NULL)
     {
       g_autofree char *hint = pos_error_dup_hint (error);
@@ -201,11 +197,11 @@ pos_returns_find (PosReturns *self,
       gtk_widget_error_bell (GTK_WIDGET (self));
       return;
     }
-  if (g_strcmp0 (pos_json_str (sale, "kind", "sale"), "sale") != 0)
+  if (!g_str_equal (sale->kind, "sale"))
     {
       g_autofree char *msg = g_strdup_printf (_("Receipt %s is a %s, not a sale; only sales take returns"),
-                                              code, pos_kind_label (pos_json_str (sale, "kind", "")));
-      json_object_unref (sale);
+                                              code, pos_kind_label (sale->kind));
+      pos_sale_record_free (sale);
       show_sale (self);
       set_error (self, msg);
       return;
@@ -231,6 +227,7 @@ return_done (GObject      *source,
 {
   g_autoptr(PosReturns) self = user_data;
   g_autoptr(JsonObject) r = NULL;
+  g_autoptr(PosRefund) back = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *refund = NULL, *msg = NULL;
 
@@ -243,11 +240,15 @@ return_done (GObject      *source,
       pos_show_error (GTK_WIDGET (self), _("Return Not Made"), error);
       return;
     }
-  refund = pos_money (pos_json_int (r, "refund_fen", 0));
+  /* The return is written whatever its answer says. */
+  back = pos_refund_parse (r, &error);
+  if (back == NULL)
+    g_warning ("%s", error->message);
+  refund = pos_money (back ? back->refund_fen : 0);
   msg = g_strdup_printf (_("Returned: refund %s"), refund);
   pos_toast (GTK_WIDGET (self), msg);
   pos_printer_print_result (GTK_WIDGET (self), self->session, _("Return Receipt"), r);
-  g_clear_pointer (&self->sale, json_object_unref);
+  g_clear_pointer (&self->sale, pos_sale_record_free);
   show_sale (self);
   gtk_widget_grab_focus (self->receipt_entry);
 }
@@ -325,7 +326,7 @@ pos_returns_dispose (GObject *object)
   PosReturns *self = POS_RETURNS (object);
 
   g_clear_object (&self->session);
-  g_clear_pointer (&self->sale, json_object_unref);
+  g_clear_pointer (&self->sale, pos_sale_record_free);
   g_clear_pointer (&self->spins, g_ptr_array_unref);
   gtk_widget_dispose_template (GTK_WIDGET (self), POS_TYPE_RETURNS);
   G_OBJECT_CLASS (pos_returns_parent_class)->dispose (object);

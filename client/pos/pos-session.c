@@ -11,6 +11,7 @@
 #include "mdn-sync.h"
 #include "pos-resources.h"
 #include "pos-session.h"
+#include "pos-views.h"
 
 struct _PosSession
 {
@@ -478,7 +479,7 @@ pos_error_dup_hint (const GError *error)
 char *
 pos_offline_notice (JsonObject *result)
 {
-  if (result == NULL || !pos_json_int (result, "offline", FALSE))
+  if (!pos_spent_offline (result))
     return NULL;
   return g_strdup (_("Offline spending: head office can't be reached, so the card's offline "
                      "allowance was used; it is reported to head office when the connection is back"));
@@ -511,29 +512,6 @@ pos_parse_money (const char *text,
 }
 
 const char *
-pos_json_str (JsonObject *o,
-              const char *member,
-              const char *fallback)
-{
-  const char *s = mdn_body_string (o, member);
-
-  return s ? s : fallback;
-}
-
-gint64
-pos_json_int (JsonObject *o,
-              const char *member,
-              gint64      fallback)
-{
-  JsonNode *n = o ? json_object_get_member (o, member) : NULL;
-
-  /* Flags ("linked", "busy") read as 0 or 1 too. */
-  if (n != NULL && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_BOOLEAN)
-    return json_node_get_boolean (n);
-  return mdn_body_int (o, member, fallback);
-}
-
-const char *
 pos_tender_label (const char *tender)
 {
   if (g_strcmp0 (tender, "cash") == 0) return _("Cash");
@@ -543,16 +521,6 @@ pos_tender_label (const char *tender)
   if (g_strcmp0 (tender, "balance") == 0) return _("Member balance");
   if (g_strcmp0 (tender, "package") == 0) return _("Package uses");
   return tender ? tender : "";
-}
-
-const char *
-pos_status_label (const char *status)
-{
-  if (g_strcmp0 (status, "active") == 0) return _("Active");
-  if (g_strcmp0 (status, "lost") == 0) return _("Reported lost");
-  if (g_strcmp0 (status, "replaced") == 0) return _("Replaced");
-  if (g_strcmp0 (status, "expired") == 0) return _("Expired");
-  return status ? status : "";
 }
 
 const char *

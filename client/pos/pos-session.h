@@ -80,14 +80,7 @@ char        *pos_offline_notice       (JsonObject         *result);
 char        *pos_money                (gint64              fen);
 gboolean     pos_parse_money          (const char         *text,
                                        gint64             *out_fen);
-const char  *pos_json_str             (JsonObject         *o,
-                                       const char         *member,
-                                       const char         *fallback);
-gint64       pos_json_int             (JsonObject         *o,
-                                       const char         *member,
-                                       gint64              fallback);
 const char  *pos_tender_label         (const char         *tender);
-const char  *pos_status_label         (const char         *status);
 const char  *pos_kind_label           (const char         *kind);
 void         pos_ensure_resources     (void);
 void         pos_ensure_style         (void);

@@ -9,17 +9,19 @@
 #include "mdn-error.h"
 #include "mdn-money.h"
 #include "pos-forms.h"
-#include "pos-pages.h"
+#include "pos-member-view.h"
 #include "pos-pay-dialog.h"
 #include "pos-printer.h"
+#include "pos-timed.h"
+#include "pos-views.h"
 
 struct _PosTimed
 {
   AdwBin      parent_instance;
 
   PosSession *session;
-  JsonArray  *resources;
-  JsonArray  *sessions;
+  GPtrArray  *resources;     /* of PosResource */
+  GPtrArray  *sessions;      /* of PosTimedSession */
   guint       tick_id;
   guint       ticks;
 
@@ -29,15 +31,15 @@ struct _PosTimed
 
 G_DEFINE_FINAL_TYPE (PosTimed, pos_timed, ADW_TYPE_BIN)
 
-static JsonObject *
+static PosTimedSession *
 session_for (PosTimed   *self,
              const char *resource)
 {
-  for (guint i = 0; self->sessions && i < json_array_get_length (self->sessions); i++)
+  for (guint i = 0; self->sessions && i < self->sessions->len; i++)
     {
-      JsonObject *s = json_array_get_object_element (self->sessions, i);
+      PosTimedSession *s = g_ptr_array_index (self->sessions, i);
 
-      if (g_strcmp0 (pos_json_str (s, "resource", NULL), resource) == 0)
+      if (g_strcmp0 (s->resource, resource) == 0)
         return s;
     }
   return NULL;
@@ -57,13 +59,13 @@ elapsed_text (const char *started_at)
 }
 
 static GtkWidget *
-tile_new (PosTimed   *self,
-          JsonObject *resource)
+tile_new (PosTimed    *self,
+          PosResource *resource)
 {
-  const char *code = pos_json_str (resource, "code", "");
-  JsonObject *s = session_for (self, code);
+  const char *code = resource->code;
+  PosTimedSession *s = session_for (self, code);
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 4);
-  GtkWidget *name = gtk_label_new (pos_json_str (resource, "name", code));
+  GtkWidget *name = gtk_label_new (resource->name);
   GtkWidget *state, *elapsed, *charge;
 
   gtk_widget_add_css_class (box, "card");
@@ -73,10 +75,10 @@ tile_new (PosTimed   *self,
   gtk_box_append (GTK_BOX (box), name);
   if (s)
     {
-      g_autofree char *e = elapsed_text (pos_json_str (s, "started_at", NULL));
-      g_autofree char *c = pos_money (pos_json_int (s, "charge_fen", 0));
-      const char *card = pos_json_str (s, "card_no", NULL);
-      const char *member = pos_json_str (s, "member_name", NULL);
+      g_autofree char *e = elapsed_text (s->started_at);
+      g_autofree char *c = pos_money (s->charge_fen);
+      const char *card = s->card_no;
+      const char *member = s->member_name;
       g_autofree char *who = member ? g_strdup_printf (_("Running · %s"), member)
                              : card ? g_strdup_printf (_("Running · card %s"), card)
                              : g_strdup (_("Running"));
@@ -90,7 +92,7 @@ tile_new (PosTimed   *self,
       charge = gtk_label_new (c);
       gtk_widget_add_css_class (charge, "tile-charge");
       gtk_widget_add_css_class (charge, "numeric");
-      g_object_set_data_full (G_OBJECT (elapsed), "started", g_strdup (pos_json_str (s, "started_at", NULL)), g_free);
+      g_object_set_data_full (G_OBJECT (elapsed), "started", g_strdup (s->started_at), g_free);
       g_object_set_data (G_OBJECT (box), "elapsed", elapsed);
     }
   else
@@ -100,7 +102,7 @@ tile_new (PosTimed   *self,
       elapsed = gtk_label_new ("—");
       gtk_widget_add_css_class (elapsed, "title-2");
       gtk_widget_add_css_class (elapsed, "dim-label");
-      charge = gtk_label_new (pos_json_str (resource, "plan_name", pos_json_str (resource, "plan", "")));
+      charge = gtk_label_new (resource->plan_name);
       gtk_widget_add_css_class (charge, "dim-label");
     }
   gtk_label_set_xalign (GTK_LABEL (state), 0);
@@ -122,6 +124,8 @@ reload (PosTimed *self)
   g_autoptr(JsonObject) args = json_object_new ();
   g_autoptr(JsonObject) res = NULL;
   g_autoptr(JsonObject) ses = NULL;
+  g_autoptr(GPtrArray) resources = NULL;
+  g_autoptr(GPtrArray) sessions = NULL;
   g_autoptr(GError) error = NULL;
   GtkWidget *child;
   int selected = -1;
@@ -136,25 +140,29 @@ reload (PosTimed *self)
 
   res = pos_session_run (self->session, "resource.list", args, &error);
   if (res)
+    resources = pos_resource_list_parse (res, &error);
+  if (resources)
     ses = pos_session_run (self->session, "timed.list", args, &error);
-  g_clear_pointer (&self->resources, json_array_unref);
-  g_clear_pointer (&self->sessions, json_array_unref);
-  if (ses == NULL)
+  if (ses)
+    sessions = pos_timed_list_parse (ses, &error);
+  g_clear_pointer (&self->resources, g_ptr_array_unref);
+  g_clear_pointer (&self->sessions, g_ptr_array_unref);
+  if (sessions == NULL)
     {
       g_autofree char *hint = pos_error_dup_hint (error);
       g_warning ("%s", hint);
       gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "empty");
       return;
     }
-  self->resources = json_array_ref (json_object_get_array_member (res, "resources"));
-  self->sessions = json_array_ref (json_object_get_array_member (ses, "sessions"));
+  self->resources = g_steal_pointer (&resources);
+  self->sessions = g_steal_pointer (&sessions);
   while ((child = gtk_widget_get_first_child (self->board)))
     gtk_flow_box_remove (GTK_FLOW_BOX (self->board), child);
-  for (guint i = 0; i < json_array_get_length (self->resources); i++)
+  for (guint i = 0; i < self->resources->len; i++)
     gtk_flow_box_append (GTK_FLOW_BOX (self->board),
-                         tile_new (self, json_array_get_object_element (self->resources, i)));
+                         tile_new (self, g_ptr_array_index (self->resources, i)));
   gtk_stack_set_visible_child_name (GTK_STACK (self->stack),
-                                    json_array_get_length (self->resources) ? "board" : "empty");
+                                    self->resources->len ? "board" : "empty");
   if (selected >= 0)
     {
       GtkFlowBoxChild *c = gtk_flow_box_get_child_at_index (GTK_FLOW_BOX (self->board), selected);
@@ -218,18 +226,17 @@ start_accepted (PosForm *form,
 }
 
 static void
-start (PosTimed   *self,
-       JsonObject *resource)
+start (PosTimed    *self,
+       PosResource *resource)
 {
   PosForm *form = pos_form_new (GTK_WIDGET (self), _("Start"), _("_Start"));
   g_autofree char *body = g_strdup_printf (_("%s, billed by plan %s. Scan a member card to bill "
                                              "at the member's price, or leave it empty."),
-                                           pos_json_str (resource, "name", ""),
-                                           pos_json_str (resource, "plan_name", pos_json_str (resource, "plan", "")));
+                                           resource->name, resource->plan_name);
 
   pos_form_set_body (form, body);
   pos_form_add_field (form, "card", _("Member card (optional)"), POS_FIELD_TEXT, NULL);
-  g_object_set_data_full (G_OBJECT (form), "code", g_strdup (pos_json_str (resource, "code", "")), g_free);
+  g_object_set_data_full (G_OBJECT (form), "code", g_strdup (resource->code), g_free);
   pos_form_run (form, start_accepted, self, NULL);
 }
 
@@ -240,8 +247,16 @@ stopped (JsonObject *result,
          gpointer    user_data)
 {
   PosTimed *self = user_data;
-  g_autofree char *total = pos_money (pos_json_int (result, "total_fen", 0));
-  g_autofree char *msg = g_strdup_printf (_("Session paid: %s"), total);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PosPaid) paid = pos_paid_parse (result, "timed.stop", &error);
+  g_autofree char *total = NULL;
+  g_autofree char *msg = NULL;
+
+  /* The session is paid whatever its answer says: the board goes on. */
+  if (paid == NULL)
+    g_warning ("%s", error->message);
+  total = pos_money (paid ? paid->total_fen : 0);
+  msg = g_strdup_printf (_("Session paid: %s"), total);
 
   pos_toast (GTK_WIDGET (self), msg);
   pos_printer_print_result (GTK_WIDGET (self), self->session, _("Timed Session"), result);
@@ -249,27 +264,30 @@ stopped (JsonObject *result,
 }
 
 static void
-stop (PosTimed   *self,
-      JsonObject *s)
+stop (PosTimed        *self,
+      PosTimedSession *s)
 {
   g_autoptr(JsonObject) args = json_object_new ();
   g_autoptr(JsonObject) probe = json_object_new ();
   g_autoptr(JsonObject) preview = NULL;
-  g_autoptr(JsonObject) member = NULL;
+  g_autoptr(PosPaid) due = NULL;
+  g_autoptr(PosMemberView) member = NULL;
   g_autoptr(GError) error = NULL;
   JsonArray *tenders = json_array_new ();
   JsonObject *cash = json_object_new ();
-  const char *card = pos_json_str (s, "card_no", NULL);
+  const char *card = s->card_no;
 
-  json_object_set_string_member (args, "session_id", pos_json_str (s, "session_id", ""));
+  json_object_set_string_member (args, "session_id", s->session_id);
   /* The amount due, from timed.stop itself in a transaction rolled back. */
-  json_object_set_string_member (probe, "session_id", pos_json_str (s, "session_id", ""));
+  json_object_set_string_member (probe, "session_id", s->session_id);
   json_object_set_string_member (cash, "type", "cash");
   json_object_set_int_member (cash, "amount_fen", MDN_MONEY_MAX / 1000);
   json_array_add_object_element (tenders, cash);
   json_object_set_array_member (probe, "tenders", tenders);
   preview = pos_session_preview (self->session, "timed.stop", probe, &error);
-  if (preview == NULL)
+  if (preview)
+    due = pos_paid_parse (preview, "timed.stop", &error);
+  if (due == NULL)
     {
       pos_show_error (GTK_WIDGET (self), _("The Session Can't Be Stopped"), error);
       return;
@@ -277,12 +295,16 @@ stop (PosTimed   *self,
   if (card)
     {
       g_autoptr(JsonObject) margs = json_object_new ();
+      g_autoptr(JsonObject) shown = NULL;
 
       json_object_set_string_member (margs, "card", card);
-      member = pos_session_run (self->session, "member.show", margs, NULL);
+      shown = pos_session_run (self->session, "member.show", margs, NULL);
+      member = shown ? pos_member_view_parse (shown, &error) : NULL;
+      if (shown && member == NULL)
+        g_warning ("%s", error->message);
     }
   pos_pay_dialog_new (GTK_WIDGET (self), self->session, "timed.stop", args,
-                      pos_json_int (preview, "total_fen", 0), member, stopped, self);
+                      due->total_fen, member, stopped, self);
 }
 
 static void
@@ -290,12 +312,13 @@ tile_activated (PosTimed        *self,
                 GtkFlowBoxChild *child)
 {
   int i = gtk_flow_box_child_get_index (child);
-  JsonObject *resource, *s;
+  PosResource *resource;
+  PosTimedSession *s;
 
-  if (self->resources == NULL || i < 0 || (guint) i >= json_array_get_length (self->resources))
+  if (self->resources == NULL || i < 0 || (guint) i >= self->resources->len)
     return;
-  resource = json_array_get_object_element (self->resources, i);
-  s = session_for (self, pos_json_str (resource, "code", ""));
+  resource = g_ptr_array_index (self->resources, i);
+  s = session_for (self, resource->code);
   if (s)
     stop (self, s);
   else
@@ -349,7 +372,7 @@ pos_timed_shown (PosTimed *self)
 guint
 pos_timed_get_n_tiles (PosTimed *self)
 {
-  return self->resources ? json_array_get_length (self->resources) : 0;
+  return self->resources ? self->resources->len : 0;
 }
 
 static void
@@ -359,8 +382,8 @@ pos_timed_dispose (GObject *object)
 
   g_clear_handle_id (&self->tick_id, g_source_remove);
   g_clear_object (&self->session);
-  g_clear_pointer (&self->resources, json_array_unref);
-  g_clear_pointer (&self->sessions, json_array_unref);
+  g_clear_pointer (&self->resources, g_ptr_array_unref);
+  g_clear_pointer (&self->sessions, g_ptr_array_unref);
   gtk_widget_dispose_template (GTK_WIDGET (self), POS_TYPE_TIMED);
   G_OBJECT_CLASS (pos_timed_parent_class)->dispose (object);
 }
@@ -393,8 +416,8 @@ void
 pos_timed_activate_tile (PosTimed   *self,
                          const char *code)
 {
-  for (guint i = 0; self->resources && i < json_array_get_length (self->resources); i++)
-    if (g_strcmp0 (pos_json_str (json_array_get_object_element (self->resources, i), "code", NULL), code) == 0)
+  for (guint i = 0; self->resources && i < self->resources->len; i++)
+    if (g_strcmp0 (((PosResource *) g_ptr_array_index (self->resources, i))->code, code) == 0)
       tile_activated (self, gtk_flow_box_get_child_at_index (GTK_FLOW_BOX (self->board), i));
 }
 

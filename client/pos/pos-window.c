@@ -6,11 +6,16 @@
 
 #include "mdn-error.h"
 #include "mdn-sync.h"
+#include "pos-checkout.h"
+#include "pos-dayend.h"
 #include "pos-forms.h"
 #include "pos-login.h"
-#include "pos-pages.h"
+#include "pos-members.h"
 #include "pos-printer.h"
+#include "pos-returns.h"
 #include "pos-setup.h"
+#include "pos-timed.h"
+#include "pos-views.h"
 #include "pos-window.h"
 
 struct _PosWindow
@@ -146,18 +151,38 @@ clock_text (GDateTime *t)
   return g_date_time_format (local, "%H:%M");
 }
 
+/* sync.status, or NULL if it can't be had now. */
+static PosSyncStatus *
+sync_status (PosWindow *self)
+{
+  g_autoptr(JsonObject) args = json_object_new ();
+  g_autoptr(JsonObject) result = NULL;
+  g_autoptr(GError) error = NULL;
+  PosSyncStatus *status;
+
+  result = pos_session_run (self->session, "sync.status", args, &error);
+  if (result == NULL)
+    {
+      g_debug ("sync.status: %s", error->message);
+      return NULL;
+    }
+  status = pos_sync_status_parse (result, &error);
+  if (status == NULL)
+    g_warning ("%s", error->message);
+  return status;
+}
+
 static void
 show_sync (PosWindow *self)
 {
-  g_autoptr(JsonObject) args = json_object_new ();
-  g_autoptr(JsonObject) backlog = NULL;
+  g_autoptr(PosSyncStatus) backlog = NULL;
   gint64 waiting;
   g_autofree char *detail = NULL;
 
   if (!pos_session_is_logged_in (self->session))
     return;
-  backlog = pos_session_run (self->session, "sync.status", args, NULL);
-  if (backlog == NULL || !pos_json_int (backlog, "linked", FALSE))
+  backlog = sync_status (self);
+  if (backlog == NULL || !backlog->linked)
     {
       gtk_image_set_from_icon_name (GTK_IMAGE (self->sync_icon), "network-offline-symbolic");
       gtk_label_set_text (GTK_LABEL (self->sync_label), _("Standalone"));
@@ -167,14 +192,14 @@ show_sync (PosWindow *self)
                             "Everything is kept here and is sent once it is linked."));
       return;
     }
-  waiting = pos_json_int (backlog, "waiting", 0);
+  waiting = backlog->waiting;
   if (self->sync_error == NULL && self->last_sync == NULL)
     {
       gtk_image_set_from_icon_name (GTK_IMAGE (self->sync_icon), "network-idle-symbolic");
       gtk_label_set_text (GTK_LABEL (self->sync_label), _("Connecting…"));
       self->sync_state = "connecting";
       detail = g_strdup_printf (_("Linked to %s; connecting to head office. %" PRId64 " entries waiting."),
-                                pos_json_str (backlog, "url", ""), waiting);
+                                backlog->server, waiting);
     }
   else if (self->sync_error == NULL)
     {
@@ -186,7 +211,7 @@ show_sync (PosWindow *self)
       gtk_label_set_text (GTK_LABEL (self->sync_label), label);
       self->sync_state = "online";
       detail = g_strdup_printf (_("Linked to %s. Last synced at %s; %" PRId64 " entries waiting."),
-                                pos_json_str (backlog, "url", ""), at, waiting);
+                                backlog->server, at, waiting);
     }
   else
     {
@@ -199,7 +224,7 @@ show_sync (PosWindow *self)
       detail = g_strdup_printf (_("Head office (%s) can't be reached: %s\nSelling goes on: the %" PRId64
                                   " entries waiting are sent when the server answers. Member balances "
                                   "can be spent offline only up to each card's offline allowance."),
-                                pos_json_str (backlog, "url", ""),
+                                backlog->server,
                                 self->sync_error ? self->sync_error : _("not tried yet"), waiting);
     }
   gtk_label_set_text (GTK_LABEL (self->sync_detail), detail);
@@ -257,14 +282,13 @@ static gboolean
 update_sync (gpointer user_data)
 {
   PosWindow *self = user_data;
-  g_autoptr(JsonObject) args = json_object_new ();
-  g_autoptr(JsonObject) backlog = NULL;
+  g_autoptr(PosSyncStatus) backlog = NULL;
 
   show_sync (self);
   if (self->syncing || !pos_session_is_logged_in (self->session))
     return G_SOURCE_CONTINUE;
-  backlog = pos_session_run (self->session, "sync.status", args, NULL);
-  if (backlog && pos_json_int (backlog, "linked", FALSE))
+  backlog = sync_status (self);
+  if (backlog && backlog->linked)
     {
       self->syncing = TRUE;
       mdn_sync_run_async (pos_session_get_path (self->session), self->cancellable,
@@ -304,7 +328,7 @@ link_accepted (PosForm *form,
   g_autofree char *pin = g_strstrip (g_strdup (pos_form_get (form, "pin")));
   g_autofree char *message = NULL;
   g_autoptr(JsonObject) args = json_object_new ();
-  g_autoptr(JsonObject) status = NULL;
+  g_autoptr(PosSyncStatus) status = NULL;
   g_autoptr(JsonObject) linked = NULL;
   g_autoptr(GError) error = NULL;
 
@@ -321,12 +345,10 @@ link_accepted (PosForm *form,
     json_object_set_string_member (args, "pin_sha256", pin);
   else
     {
-      g_autoptr(JsonObject) none = json_object_new ();
-
       /* A CA file set with mendian-cli link --ca stays. */
-      status = pos_session_run (self->session, "sync.status", none, NULL);
-      if (pos_json_str (status, "ca", NULL))
-        json_object_set_string_member (args, "ca", pos_json_str (status, "ca", NULL));
+      status = sync_status (self);
+      if (status && status->ca)
+        json_object_set_string_member (args, "ca", status->ca);
     }
   /* Only an administrator may: common/ checks the role again, so a staff
      member demoted meanwhile is refused here too. */
@@ -356,17 +378,16 @@ link_action (GtkWidget  *widget,
 {
   PosWindow *self = POS_WINDOW (widget);
   MdnStore *store = pos_session_get_store (self->session);
-  g_autoptr(JsonObject) args = json_object_new ();
-  g_autoptr(JsonObject) status = NULL;
+  g_autoptr(PosSyncStatus) status = NULL;
   const char *url, *pin;
   g_autofree char *body = NULL;
   PosForm *form;
 
   if (store == NULL || !pos_session_can (self->session, "sync.link"))
     return;
-  status = pos_session_run (self->session, "sync.status", args, NULL);
-  url = pos_json_str (status, "server", NULL);
-  pin = pos_json_str (status, "pin_sha256", NULL);
+  status = sync_status (self);
+  url = status ? status->server : NULL;
+  pin = status ? status->pin_sha256 : NULL;
   if (url)
     body = g_strdup_printf (_("This counter (%s, %s) sends its sales to %s and receives the chain's "
                               "members, products and prices from it. Change the address or the token "
@@ -397,8 +418,13 @@ refresh_staff (PosWindow *self)
     {
       g_autoptr(JsonObject) args = json_object_new ();
       g_autoptr(JsonObject) me = pos_session_run (self->session, "staff.me", args, NULL);
-      g_autofree char *text = g_strdup_printf ("%s · %s", store->branch_name,
-                                               pos_json_str (me, "name", staff));
+      g_autoptr(GError) error = NULL;
+      g_autofree char *name = me ? pos_staff_name_parse (me, &error) : NULL;
+      g_autofree char *text = NULL;
+
+      if (me && name == NULL)
+        g_warning ("%s", error->message);
+      text = g_strdup_printf ("%s · %s", store->branch_name, name ? name : staff);
 
       gtk_label_set_text (GTK_LABEL (self->staff_label), text);
       gtk_widget_set_tooltip_text (self->staff_label, staff);

@@ -1,0 +1,20 @@
+/* pos-timed.h: the timed consumption board (tables, rooms). Takes the
+ * session once and is told when it is shown. */
+#pragma once
+
+#include <adwaita.h>
+
+#include "pos-session.h"
+
+G_BEGIN_DECLS
+
+#define POS_TYPE_TIMED (pos_timed_get_type ())
+G_DECLARE_FINAL_TYPE (PosTimed, pos_timed, POS, TIMED, AdwBin)
+
+void        pos_timed_set_session      (PosTimed *self, PosSession *session);
+void        pos_timed_shown            (PosTimed *self);
+guint       pos_timed_get_n_tiles      (PosTimed *self);
+void        pos_timed_activate_tile    (PosTimed *self, const char *code);
+const char *pos_timed_get_tile_state   (PosTimed *self, const char *code);
+
+G_END_DECLS

@@ -1,0 +1,163 @@
+/* pos-views.h: the other answers the pages show, each read once by its
+ * parser into a typed struct: a payment made (sale, timed.stop), the timed
+ * board (resource.list, timed.list), a receipt and its return
+ * (receipt.show, sale.return), the shift summary (report.shift), the link
+ * to head office (sync.status) and the staff member (staff.me). Every
+ * parser fails (MDN_ERROR_INTERNAL) on a field missing or of another type;
+ * tests/test-pos-views.c feeds them real answers. The member answers are in
+ * pos-member-view.h, the cart's in pos-cart.h. */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/* A line of a sale (its answer, or receipt.show). */
+typedef struct
+{
+  char   *sku;
+  char   *name;
+  gint64  qty;
+  gint64  unit_price_fen;
+  gint64  amount_fen;      /* what the line cost, after the member's discount */
+  gint64  returnable_qty;  /* receipt.show only: what may still come back */
+} PosSoldLine;
+
+/* Payments ------------------------------------------------------------------ */
+
+/* sale, timed.stop: what was paid. */
+typedef struct
+{
+  char      *receipt_no;
+  gint64     total_fen;
+  gint64     change_fen;
+  gint64     points_earned;
+  gboolean   offline;      /* paid from the card while head office couldn't be reached */
+  GPtrArray *lines;        /* of PosSoldLine; empty for timed.stop */
+} PosPaid;
+
+/* @op: "sale" or "timed.stop", for the message. */
+PosPaid    *pos_paid_parse            (JsonObject  *result,
+                                       const char  *op,
+                                       GError     **error);
+void        pos_paid_free             (PosPaid     *paid);
+/* Any spend's answer: TRUE if it was made offline (its "offline": true). */
+gboolean    pos_spent_offline         (JsonObject  *result);
+
+/* The timed board -------------------------------------------------------------- */
+
+typedef struct
+{
+  char *code;
+  char *name;
+  char *plan;
+  char *plan_name;         /* the plan's code if the plan is gone */
+} PosResource;
+
+typedef struct
+{
+  char   *session_id;
+  char   *resource;        /* the resource's code */
+  char   *started_at;
+  gint64  charge_fen;      /* what it costs if stopped now */
+  char   *card_no;         /* NULL: no member */
+  char   *member_name;     /* NULL: no member */
+} PosTimedSession;
+
+void        pos_resource_free         (PosResource *resource);
+void        pos_timed_session_free    (PosTimedSession *session);
+/* resource.list: of PosResource. */
+GPtrArray  *pos_resource_list_parse   (JsonObject  *result,
+                                       GError     **error);
+/* timed.list: of PosTimedSession. */
+GPtrArray  *pos_timed_list_parse      (JsonObject  *result,
+                                       GError     **error);
+
+/* A receipt and its return -------------------------------------------------------- */
+
+/* receipt.show. Only a sale (kind "sale") has a card, a total and lines. */
+typedef struct
+{
+  char      *kind;         /* sale, sale.quick, timed.stop, sale.return */
+  char      *receipt_no;
+  char      *entry_id;
+  char      *at;
+  char      *staff;
+  char      *card_no;      /* NULL: no member */
+  gint64     total_fen;
+  GPtrArray *lines;        /* of PosSoldLine */
+} PosSaleRecord;
+
+PosSaleRecord *pos_sale_record_parse  (JsonObject  *result,
+                                       GError     **error);
+void        pos_sale_record_free      (PosSaleRecord *sale);
+
+typedef struct
+{
+  char   *type;
+  gint64  amount_fen;
+} PosTenderAmount;
+
+/* sale.return (and its preview): the refund and how it is paid back. */
+typedef struct
+{
+  gint64     refund_fen;
+  gint64     points_taken;
+  GPtrArray *tenders;      /* of PosTenderAmount */
+} PosRefund;
+
+PosRefund  *pos_refund_parse          (JsonObject  *result,
+                                       GError     **error);
+void        pos_refund_free           (PosRefund   *refund);
+
+/* The shift summary ----------------------------------------------------------------- */
+
+typedef struct
+{
+  char   *code;            /* the tender, the staff member's code or the kind */
+  char   *name;            /* a staff member's name, else NULL */
+  gint64  count;
+  gint64  amount_fen;
+} PosShiftSum;
+
+typedef struct
+{
+  char      *date;
+  gint64     net_fen;
+  gint64     entries;
+  GPtrArray *by_tender;    /* of PosShiftSum */
+  GPtrArray *by_staff;
+  GPtrArray *by_kind;
+} PosShift;
+
+PosShift   *pos_shift_parse           (JsonObject  *result,
+                                       GError     **error);
+void        pos_shift_free            (PosShift    *shift);
+
+/* Head office and staff --------------------------------------------------------------- */
+
+/* sync.status. */
+typedef struct
+{
+  gboolean linked;
+  char    *server;         /* NULL when not linked */
+  char    *ca;             /* NULL: none set */
+  char    *pin_sha256;     /* NULL: none set */
+  gint64   waiting;        /* entries not yet acknowledged by head office */
+} PosSyncStatus;
+
+PosSyncStatus *pos_sync_status_parse  (JsonObject  *result,
+                                       GError     **error);
+void        pos_sync_status_free      (PosSyncStatus *status);
+
+/* staff.me: the logged-in staff member's name. */
+char       *pos_staff_name_parse      (JsonObject  *result,
+                                       GError     **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PosPaid, pos_paid_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PosSaleRecord, pos_sale_record_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PosRefund, pos_refund_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PosShift, pos_shift_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PosSyncStatus, pos_sync_status_free)
+
+G_END_DECLS
