@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 {
-  grep -l -E '\b_\(|\bN_\(|C_\(|g_dngettext' common/*.c client/cli/*.c client/pos/*.c server/*.c 2>/dev/null || true
+  grep -rl --include='*.c' -E '\b_\(|\bN_\(|C_\(|g_dngettext' common client/cli client/pos server 2>/dev/null || true
   grep -l 'translatable="yes"' client/pos/*.ui 2>/dev/null || true
 } | sort -u > po/POTFILES.in
 

@@ -8,7 +8,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 cd "$top"
 {
-  grep -l -E '\b_\(|\bN_\(|C_\(|g_dngettext' common/*.c client/cli/*.c client/pos/*.c server/*.c 2>/dev/null || true
+  grep -rl --include='*.c' -E '\b_\(|\bN_\(|C_\(|g_dngettext' common client/cli client/pos server 2>/dev/null || true
   grep -l 'translatable="yes"' client/pos/*.ui 2>/dev/null || true
 } | sort -u > "$tmp/files"
 xgettext --from-code=UTF-8 -k_ -kN_ -kC_:1c,2 -kNC_:1c,2 -kg_dngettext:2,3 -kngettext:1,2 \
