@@ -16,6 +16,7 @@
 #include "mdn-ledger.h"
 #include "mdn-ops.h"
 #include "mdn-store.h"
+#include "mdn-sync.h"
 
 #define BATCH 500
 
@@ -287,7 +288,7 @@ main (int argc, char **argv)
                         .admin_password = "bench-password" };
   double http[ROUNDS], cpu[ROUNDS], same[ROUNDS], narrow[ROUNDS], http_s, bare_s, narrow_s;
 
-  mdn_library_init ();
+  mdn_branch_init ();
   g_print ("bench-ingest: preparing %d entries...\n", n);
   store = mdn_store_init (branch_db, &init, &error);
   g_assert_no_error (error);

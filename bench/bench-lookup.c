@@ -13,6 +13,7 @@
 #include "mdn-members.h"
 #include "mdn-ops.h"
 #include "mdn-store.h"
+#include "mdn-sync.h"
 
 static void
 populate (MdnStore *store,
@@ -98,7 +99,7 @@ main (int argc, char **argv)
   double bare, card, phone, qr;
   gint64 t0;
 
-  mdn_library_init ();
+  mdn_branch_init ();
   store = mdn_store_init (path, &init, &error);
   g_assert_no_error (error);
   ctx = mdn_op_ctx_new_trusted (store, "admin", &error);

@@ -35,6 +35,7 @@
 #include "pos-checkout.h"
 #include "pos-login.h"
 #include "pos-window.h"
+#include "mdn-sync.h"
 
 #define STAFF "1001"
 #define PASSWORD "bench-cashier"
@@ -479,7 +480,7 @@ main (int argc, char **argv)
   g_setenv ("ADW_DISABLE_PORTAL", "1", FALSE);
   g_setenv ("GTK_A11Y", "none", FALSE);
 
-  mdn_library_init ();
+  mdn_branch_init ();
   t0 = g_get_monotonic_time ();
   small = make_branch (dir, "small.db", 0, 100);
   big = make_branch (dir, "big.db", members, products);

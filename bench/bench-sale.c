@@ -12,6 +12,7 @@
 #include "mdn-json.h"
 #include "mdn-ops.h"
 #include "mdn-store.h"
+#include "mdn-sync.h"
 
 static void
 must (JsonObject *r,
@@ -84,7 +85,7 @@ main (int argc, char **argv)
   double bare, sale;
   gint64 start;
 
-  mdn_library_init ();
+  mdn_branch_init ();
   store = mdn_store_init (path, &init, &error);
   g_assert_no_error (error);
   ctx = mdn_op_ctx_new_trusted (store, "admin", &error);

@@ -7,6 +7,7 @@
 
 #include "mdn-error.h"
 #include "mdn-json.h"
+#include "mdn-ops.h"
 #include "mdn-store.h"
 #include "srv-server.h"
 #include "srv-store.h"

@@ -17,6 +17,7 @@
 #include "mdn-lockout.h"
 #include "mdn-members.h"
 #include "mdn-money.h"
+#include "mdn-ops.h"
 #include "mdn-selling.h"
 #include "mdn-store.h"
 #include "srv-store.h"

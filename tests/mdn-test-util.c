@@ -8,6 +8,7 @@
 #include "mdn-json.h"
 #include "mdn-staff.h"
 #include "mdn-test-util.h"
+#include "mdn-sync.h"
 
 void
 mdn_test_set_now (const char *iso)
@@ -44,6 +45,7 @@ mdn_test_branch_new_full (const char *code,
   b->dir = g_dir_make_tmp ("mendian-test-XXXXXX", &error);
   g_assert_no_error (error);
   b->path = g_build_filename (b->dir, "branch.db", NULL);
+  mdn_branch_init ();
   b->store = mdn_store_init (b->path, &init, &error);
   g_assert_no_error (error);
   b->admin = mdn_op_ctx_new (b->store, "admin", MDN_TEST_PASSWORD, &error);

@@ -1279,7 +1279,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  mdn_library_init ();
+  mdn_branch_init ();
 
   g_test_add_func ("/chain/return/online", test_return_online);
   g_test_add_func ("/chain/return/offline-over-refund", test_return_offline);

@@ -21,6 +21,7 @@
 #include "mdn-json.h"
 #include "mdn-members.h"
 #include "mdn-test-util.h"
+#include "mdn-sync.h"
 
 #define N_NODES 4    /* HQ, B01, B02, B03 */
 
@@ -533,7 +534,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  mdn_library_init ();
+  mdn_branch_init ();
   g_test_add_func ("/converge/permutations", test_permutations);
   return g_test_run ();
 }

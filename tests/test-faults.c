@@ -486,7 +486,7 @@ main (int argc, char **argv)
   int status;
 
   g_test_init (&argc, &argv, NULL);
-  mdn_library_init ();
+  mdn_branch_init ();
 
   g_test_add_data_func ("/faults/push/cut-before-request", &cases[0], test_cut);
   g_test_add_data_func ("/faults/push/cut-after-commit", &cases[1], test_cut);

@@ -4,6 +4,7 @@
 #include "mdn-id.h"
 #include "mdn-members.h"
 #include "mdn-test-util.h"
+#include "mdn-sync.h"
 
 static void
 test_uuid7 (void)
@@ -139,7 +140,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  mdn_library_init ();
+  mdn_branch_init ();
   g_test_add_func ("/ids/uuid7", test_uuid7);
   g_test_add_func ("/ids/card-number-luhn", test_card_numbers);
   g_test_add_func ("/ids/clock-business-date", test_clock);

@@ -5,6 +5,7 @@
 #include "mdn-error.h"
 #include "mdn-json.h"
 #include "mdn-test-util.h"
+#include "mdn-sync.h"
 
 static void
 exec_sql (MdnTestBranch *b,
@@ -317,7 +318,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  mdn_library_init ();
+  mdn_branch_init ();
   g_test_add_func ("/ledger/hash-chain", test_chain);
   g_test_add_func ("/ledger/entry-json-round-trip", test_entry_json_round_trip);
   g_test_add_func ("/ledger/hash/direct-canonical", test_hash_direct_canonical);

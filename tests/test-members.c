@@ -5,6 +5,7 @@
 #include "mdn-members.h"
 #include "mdn-staff.h"
 #include "mdn-test-util.h"
+#include "mdn-sync.h"
 
 #define NOW "2026-11-22T10:00:00+08:00"
 
@@ -604,7 +605,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  mdn_library_init ();
+  mdn_branch_init ();
   g_test_add_func ("/members/issue", test_issue);
   g_test_add_func ("/members/issue/refusals", test_issue_refusals);
   g_test_add_func ("/members/deposit/bonus-rules", test_deposit_bonus_rules);

@@ -471,7 +471,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  mdn_library_init ();
+  mdn_branch_init ();
 
   g_test_add_func ("/offline/online/authorized", test_online);
   g_test_add_func ("/offline/allowance/per-day", test_allowance);

@@ -1261,7 +1261,7 @@ main (int argc, char **argv)
   /* The UI follows LANGUAGE; run with LANGUAGE=zh_CN and MENDIAN_LOCALEDIR
      set to the build tree's locale/ for the Chinese screenshots. */
   pos_i18n_init ();
-  mdn_library_init ();
+  mdn_branch_init ();
   if ((display && *display) || (wayland && *wayland))
     {
       have_display = gtk_init_check ();

@@ -13,6 +13,7 @@
 #include "mdn-json.h"
 #include "mdn-money.h"
 #include "mdn-test-util.h"
+#include "mdn-sync.h"
 
 #define N_MEMBERS 12
 #define PIN "1357"
@@ -911,7 +912,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  mdn_library_init ();
+  mdn_branch_init ();
   g_test_add_func ("/random/selling", test_random);
   return g_test_run ();
 }

@@ -514,7 +514,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  mdn_library_init ();
+  mdn_branch_init ();
 
   g_test_add_func ("/pricing/preview/figures", test_preview_figures);
   g_test_add_func ("/pricing/preview/no-write-lock", test_preview_no_write_lock);

@@ -4,6 +4,7 @@
 #include "mdn-error.h"
 #include "mdn-members.h"
 #include "mdn-test-util.h"
+#include "mdn-sync.h"
 
 #define DAY1 "2026-11-22T10:00:00+08:00"
 
@@ -1139,7 +1140,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  mdn_library_init ();
+  mdn_branch_init ();
   g_test_add_func ("/selling/product/search", test_product_search);
   g_test_add_func ("/selling/product/upsert", test_product_upsert);
   g_test_add_func ("/selling/roles", test_roles);

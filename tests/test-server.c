@@ -749,7 +749,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  mdn_library_init ();
+  mdn_branch_init ();
 
   g_test_add_func ("/server/sync/cross-branch-summary", test_cross_branch);
   g_test_add_func ("/server/sync/hq-master-data", test_hq_master_data);

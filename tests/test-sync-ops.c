@@ -147,7 +147,7 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  mdn_library_init ();
+  mdn_branch_init ();
   g_test_add_func ("/sync/ops/link-permission", test_link_permission);
   g_test_add_func ("/sync/ops/link-admin", test_link_admin);
   return g_test_run ();

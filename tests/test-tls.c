@@ -6,6 +6,7 @@
 
 #include "mdn-error.h"
 #include "mdn-test-server.h"
+#include "mdn-sync.h"
 
 static char *
 data_file (const char *name)
@@ -174,7 +175,7 @@ main (int argc, char **argv)
    * The server's leaks are checked by every other server suite. */
   g_setenv ("ASAN_OPTIONS", no_leaks, TRUE);
   g_test_init (&argc, &argv, NULL);
-  mdn_library_init ();
+  mdn_branch_init ();
   g_test_add_func ("/tls/https-pin-and-ca", test_https_pin_and_ca);
   g_test_add_func ("/tls/plain-http-refused", test_plain_http_refused);
   g_test_add_func ("/tls/authorization-released", test_authorization_released);

@@ -432,7 +432,7 @@ main (int argc, char **argv)
   const char *command;
 
   setlocale (LC_ALL, "");
-  mdn_library_init ();
+  mdn_branch_init ();
   textdomain (GETTEXT_PACKAGE);
 
   oc = g_option_context_new ("COMMAND [OPTIONS] - Mendian branch command line");

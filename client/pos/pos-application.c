@@ -5,6 +5,7 @@
 #include <locale.h>
 
 #include "mdn-store.h"
+#include "mdn-sync.h"
 #include "pos-application.h"
 #include "pos-window.h"
 
@@ -29,6 +30,7 @@ pos_i18n_init (void)
   bindtextdomain (GETTEXT_PACKAGE, dir && *dir ? dir : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
+  mdn_branch_init ();
 }
 
 char *

@@ -230,3 +230,66 @@ mdn_money_check_amount (gint64   fen,
     return overflow (error);
   return TRUE;
 }
+
+/* a × b / c for c > 0, rounded half up or down (floor), refusing overflow
+ * instead of wrapping. */
+gboolean
+mdn_money_mul_div (gint64   a,
+                   gint64   b,
+                   gint64   c,
+                   gboolean round_half_up,
+                   gint64  *out,
+                   GError **error)
+{
+  gint64 product;
+
+  g_return_val_if_fail (c > 0, FALSE);
+
+  if (__builtin_mul_overflow (a, b, &product))
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_MONEY_OVERFLOW, _("The amount is too large"));
+      return FALSE;
+    }
+  if (round_half_up)
+    *out = mdn_div_round_half_up (product, c);
+  else
+    {
+      *out = product / c;
+      if (product % c != 0 && product < 0)
+        (*out)--;
+    }
+  return TRUE;
+}
+
+/* floor (paid_fen / 100) × points_per_yuan: every whole yuan paid earns. */
+gint64
+mdn_money_points_for (gint64 paid_fen,
+                      gint64 points_per_yuan)
+{
+  if (paid_fen <= 0 || points_per_yuan <= 0)
+    return 0;
+  return (paid_fen / 100) * points_per_yuan;
+}
+
+/* round_half_up (unit × qty × percent / 100): what a line costs. A return
+ * gives back the cost of all units returned after it less the cost of those
+ * returned before, so returning a whole line gives back its amount. */
+gboolean
+mdn_money_line_cost (gint64   unit_price_fen,
+                     gint64   qty,
+                     gint64   percent,
+                     gint64  *list_fen,
+                     gint64  *amount_fen,
+                     GError **error)
+{
+  gint64 list;
+
+  g_return_val_if_fail (amount_fen != NULL, FALSE);
+
+  if (!mdn_money_mul (unit_price_fen, qty, &list, error) ||
+      !mdn_money_percent (list, percent, amount_fen, error))
+    return FALSE;
+  if (list_fen)
+    *list_fen = list;
+  return TRUE;
+}

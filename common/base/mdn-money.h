@@ -37,5 +37,22 @@ gint64    mdn_div_ceil             (gint64      num,
 gboolean  mdn_money_check_amount   (gint64      fen,
                                     gboolean    allow_zero,
                                     GError    **error);
+/* a × b / c for c > 0, rounded half up or down (floor); refuses overflow. */
+gboolean  mdn_money_mul_div        (gint64      a,
+                                    gint64      b,
+                                    gint64      c,
+                                    gboolean    round_half_up,
+                                    gint64     *out,
+                                    GError    **error);
+/* round_half_up (unit × qty × percent / 100): what a sale line costs. */
+gboolean  mdn_money_line_cost      (gint64      unit_price_fen,
+                                    gint64      qty,
+                                    gint64      percent,
+                                    gint64     *list_fen,
+                                    gint64     *amount_fen,
+                                    GError    **error);
+/* floor (paid_fen / 100) × points_per_yuan: the points a payment earns. */
+gint64    mdn_money_points_for     (gint64      paid_fen,
+                                    gint64      points_per_yuan);
 
 G_END_DECLS

@@ -8,8 +8,8 @@
 #include "mdn-json.h"
 #include "mdn-ledger.h"
 #include "mdn-money.h"
-#include "mdn-ops.h"
-#include "mdn-selling.h"
+#include "mdn-op.h"
+#include "mdn-catalog.h"
 
 #define PRODUCT_COLUMNS "p.sku, p.name, p.kind, p.price_fen, p.category, p.barcode, p.no_discount, " \
                         "p.package_sku, p.package_count, p.package_days, p.active"
@@ -480,6 +480,6 @@ const MdnOpDef mdn_catalog_ops[] = {
 };
 
 const MdnKindDef mdn_catalog_kinds[] = {
-  { "product.upsert", apply_product_upsert },
+  { "product.upsert", apply_product_upsert, MDN_KIND_MASTER },
   { NULL }
 };

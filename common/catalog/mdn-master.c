@@ -7,7 +7,7 @@
 #include "mdn-json.h"
 #include "mdn-ledger.h"
 #include "mdn-money.h"
-#include "mdn-ops.h"
+#include "mdn-op.h"
 
 static gboolean
 op_level_upsert (MdnOpCtx   *ctx,
@@ -167,7 +167,7 @@ const MdnOpDef mdn_master_ops[] = {
 };
 
 const MdnKindDef mdn_master_kinds[] = {
-  { "level.upsert",        apply_level_upsert },
-  { "deposit_rule.upsert", apply_deposit_rule_upsert },
+  { "level.upsert",        apply_level_upsert,        MDN_KIND_MASTER },
+  { "deposit_rule.upsert", apply_deposit_rule_upsert, MDN_KIND_MASTER },
   { NULL }
 };

@@ -30,8 +30,6 @@
 #include "mdn-json.h"
 #include "mdn-ledger.h"
 #include "mdn-money.h"
-#include "mdn-pricing.h"
-#include "mdn-selling.h"
 
 #define MINUTES_MAX    ((gint64) 525600)       /* a year, as mdn-timed.c */
 #define USES_MAX       ((gint64) 100000)       /* package_count, count: as mdn-catalog.c, mdn-packages.c */
@@ -617,7 +615,7 @@ check_checkout (Check  *c,
   if (balance > 0 && e->member_id == NULL)
     return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("A balance tender needs a member"));
   /* total ≤ 10^12 and points_per_yuan ≤ 1000: no overflow. */
-  if (!must_equal (c, "points_earned", points, e->member_id ? mdn_points_for (*total, ppy) : 0))
+  if (!must_equal (c, "points_earned", points, e->member_id ? mdn_money_points_for (*total, ppy) : 0))
     return FALSE;
   if (e->member_id == NULL)
     return TRUE;
@@ -833,7 +831,7 @@ check_sale (Check *c)
                      line, line_percent, percent);
       if (!g_hash_table_add (skus, (gpointer) sku))
         return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("%s is on two lines"), sku);
-      if (!mdn_pricing_line_cost (unit, qty, line_percent, &list, &amount, c->error) ||
+      if (!mdn_money_line_cost (unit, qty, line_percent, &list, &amount, c->error) ||
           !must_equal (c, "list_fen", list_fen, list) ||
           !must_equal (c, "amount_fen", amount_fen, amount) ||
           !add (c, "list_fen", list_sum, list, &list_sum) ||

@@ -10,20 +10,27 @@
 #include "mdn-id.h"
 #include "mdn-json.h"
 #include "mdn-ledger.h"
-#include "mdn-ops.h"
+#include "mdn-op.h"
 #include "mdn-store.h"
 
-/* Every family's entry kinds. A kind not listed here is refused by apply. */
-static const MdnKindDef *const kind_tables[] = {
-  mdn_member_kinds,
-  mdn_master_kinds,
-  mdn_catalog_kinds,
-  mdn_sales_kinds,
-  mdn_package_kinds,
-  mdn_timed_kinds,
-  mdn_points_kinds,
-  mdn_exception_kinds,
-};
+/* Every family's entry kinds, registered by the operation registry at
+ * mdn_library_init (ops/): the ledger names no family. A kind not
+ * registered is refused by apply. */
+#define MAX_KIND_TABLES 16
+static const MdnKindDef *kind_tables[MAX_KIND_TABLES];
+static guint n_kind_tables;
+
+void
+mdn_ledger_register_kinds (const MdnKindDef *table)
+{
+  g_return_if_fail (table != NULL);
+
+  for (guint t = 0; t < n_kind_tables; t++)
+    if (kind_tables[t] == table)
+      return;
+  g_return_if_fail (n_kind_tables < MAX_KIND_TABLES);
+  kind_tables[n_kind_tables++] = table;
+}
 
 /* Tables that are branch-local bookkeeping, not projections of entries. */
 static const char *const local_tables[] = {
@@ -33,7 +40,9 @@ static const char *const local_tables[] = {
 const MdnKindDef *
 mdn_ledger_lookup_kind (const char *kind)
 {
-  for (guint t = 0; t < G_N_ELEMENTS (kind_tables); t++)
+  g_return_val_if_fail (n_kind_tables > 0, NULL);   /* mdn_library_init () first */
+
+  for (guint t = 0; t < n_kind_tables; t++)
     for (const MdnKindDef *k = kind_tables[t]; k->kind; k++)
       if (g_str_equal (k->kind, kind))
         return k;
@@ -41,18 +50,29 @@ mdn_ledger_lookup_kind (const char *kind)
 }
 
 /* Master data (products, prices, levels, rules, plans ...) is what the
- * head-office terminal writes: the kinds whose operation of the same name
- * carries MDN_OP_HQ. A branch's own master entries stay in its ledger and
- * its projections; only the HQ terminal's reach the chain. */
+ * head-office terminal writes: the kinds flagged MDN_KIND_MASTER (the
+ * registry checks that their operations carry MDN_OP_HQ). A branch's own
+ * master entries stay in its ledger and its projections; only the HQ
+ * terminal's reach the chain. */
 gboolean
 mdn_ledger_kind_is_master (const char *kind)
 {
-  const MdnOpDef *def;
+  const MdnKindDef *def;
 
   g_return_val_if_fail (kind != NULL, FALSE);
 
-  def = mdn_ops_lookup (kind);
-  return def != NULL && (def->flags & MDN_OP_HQ) != 0;
+  def = mdn_ledger_lookup_kind (kind);
+  return def != NULL && (def->flags & MDN_KIND_MASTER) != 0;
+}
+
+gboolean
+mdn_entry_malformed (MdnEntry   *entry,
+                     const char *what,
+                     GError    **error)
+{
+  g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+               _("The entry is malformed: %s %s"), entry->kind, what);
+  return FALSE;
 }
 
 /* Whether @entry touches state shared by the chain (a member, a member's

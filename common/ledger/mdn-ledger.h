@@ -83,15 +83,28 @@ gboolean    mdn_ledger_apply        (MdnDb       *db,
 /* Apply functions for an entry kind's non-movement state. */
 typedef gboolean (*MdnApplyFunc) (MdnDb *db, MdnEntry *entry, GError **error);
 
+typedef enum {
+  MDN_KIND_MASTER = 1 << 0,   /* master data: written at the head-office
+                                 terminal (its operation is MDN_OP_HQ) */
+} MdnKindFlags;
+
 typedef struct
 {
   const char  *kind;
   MdnApplyFunc apply;      /* NULL: movements only */
+  MdnKindFlags flags;
 } MdnKindDef;
 
+/* Each family's NULL-terminated kind table is registered once, by the
+ * operation registry (mdn_library_init); the ledger names no family. */
+void              mdn_ledger_register_kinds (const MdnKindDef *table);
 const MdnKindDef *mdn_ledger_lookup_kind (const char *kind);
 gboolean          mdn_ledger_kind_is_master (const char *kind);
 gboolean          mdn_entry_is_shared    (MdnEntry *entry);
+/* For apply functions: an entry that lacks what its kind needs. */
+gboolean          mdn_entry_malformed    (MdnEntry    *entry,
+                                          const char  *what,
+                                          GError     **error);
 
 typedef void (*MdnVerifyFunc) (const char *what,
                                const char *expected,

@@ -34,10 +34,6 @@ typedef struct
   const char *chain_key_hex;   /* NULL: a new random key */
 } MdnStoreInit;
 
-void      mdn_library_init   (void);
-MdnStore *mdn_store_init     (const char          *path,
-                              const MdnStoreInit  *init,
-                              GError             **error);
 MdnStore *mdn_store_open     (const char          *path,
                               GError             **error);
 void      mdn_store_free     (MdnStore            *store);
@@ -48,6 +44,11 @@ gboolean  mdn_store_reload_chain_key (MdnStore    *store,
                               GError             **error);
 char     *mdn_chain_key_id   (const guint8        *key);
 char     *mdn_chain_key_id_from_hex (const char   *hex);
+/* Whether this branch is linked to a server (mdn_sync_link was run). */
+gboolean  mdn_store_is_linked (MdnStore           *store);
+/* For mdn_store_init (ops/): reads the identity just written into @store. */
+gboolean  mdn_store_load_identity (MdnStore       *store,
+                              GError             **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MdnStore, mdn_store_free)
 

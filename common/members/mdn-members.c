@@ -12,9 +12,8 @@
 #include "mdn-lockout.h"
 #include "mdn-members.h"
 #include "mdn-money.h"
-#include "mdn-selling.h"
 #include "mdn-staff.h"
-#include "mdn-sync.h"
+#include "mdn-card.h"
 
 void
 mdn_member_free (MdnMember *m)
@@ -607,7 +606,7 @@ op_withdraw (MdnOpCtx   *ctx,
       !mdn_tender_valid (tender, FALSE, error))
     return FALSE;
   m = mdn_member_resolve_arg (ctx, args, error);
-  if (m == NULL || !check_not_lost (ctx, m, error) || !mdn_selling_check_hold (ctx, m, error) ||
+  if (m == NULL || !check_not_lost (ctx, m, error) || !mdn_card_check_hold (ctx, m, error) ||
       !mdn_member_check_pin (ctx, m, pin, error))
     return FALSE;
   if (amount > m->principal_fen)
@@ -1144,7 +1143,7 @@ mdn_member_card_conflicts (MdnDb      *db,
 
 /* Lose, unlock and replace change what every branch accepts: at a linked
  * branch the server authorizes them against the chain-wide card state
- * first, like a spend (mdn_selling_chain_check), and gives their rev. */
+ * first, like a spend (mdn_card_chain_check), and gives their rev. */
 static gboolean
 is_card_op (const char *kind)
 {
@@ -1170,7 +1169,7 @@ prepare_state_entry (MdnOpCtx  *ctx,
       g_autoptr(JsonObject) detail = json_object_new ();
 
       json_object_set_string_member (detail, "card_no", m->card_no);
-      if (!mdn_selling_chain_check (ctx, m->id, "card", entry->kind, rev + 1, detail, entry->body, error))
+      if (!mdn_card_chain_check (ctx, m->id, "card", entry->kind, rev + 1, detail, entry->body, error))
         return FALSE;
     }
   return TRUE;
@@ -1458,7 +1457,7 @@ op_show (MdnOpCtx   *ctx,
   json_object_set_boolean_member (result, "has_pin", m->pin_hash != NULL);
   /* On hold (head office found an overdraft): hold_fen is what a deposit
      must bring at least to clear it, as far as this branch has merged. */
-  if (mdn_sync_member_on_hold (ctx->store, m->id))
+  if (mdn_member_on_hold (ctx->store, m->id))
     {
       JsonArray *uses = mdn_package_overdrawn (ctx->db, m->id, error);
 

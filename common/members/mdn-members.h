@@ -1,7 +1,8 @@
 /* mdn-members.h: member cards, shared by every operation that takes a card. */
 #pragma once
 
-#include "mdn-ops.h"
+#include "mdn-op.h"
+#include "mdn-qr.h"
 
 G_BEGIN_DECLS
 
@@ -92,17 +93,6 @@ gint64      mdn_member_state_rev   (MdnDb       *db,
                                     GError     **error);
 GPtrArray  *mdn_member_card_conflicts (MdnDb    *db,
                                     const char  *member_id,
-                                    GError     **error);
-
-/* QR member card payloads: MDN1.<card_no>.<base64url HMAC-SHA256>. */
-char       *mdn_qr_payload         (MdnStore    *store,
-                                    const char  *card_no);
-char       *mdn_qr_parse           (MdnStore    *store,
-                                    const char  *payload,
-                                    GError     **error);
-gboolean    mdn_qr_is_payload      (const char  *text);
-gboolean    mdn_qr_write_png       (const char  *payload,
-                                    const char  *path,
                                     GError     **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MdnMember, mdn_member_free)

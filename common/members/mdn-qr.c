@@ -11,7 +11,8 @@
 
 #include "mdn-error.h"
 #include "mdn-id.h"
-#include "mdn-members.h"
+#include "mdn-qr.h"
+#include "mdn-store.h"
 
 #define QR_PREFIX "MDN1."
 

@@ -2,7 +2,8 @@
 #pragma once
 
 #include "mdn-db.h"
-#include "mdn-ops.h"
+#include "mdn-op.h"
+#include "mdn-role.h"
 
 G_BEGIN_DECLS
 

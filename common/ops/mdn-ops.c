@@ -6,11 +6,12 @@
 
 #include "mdn-clock.h"
 #include "mdn-error.h"
+#include "mdn-init.h"
 #include "mdn-json.h"
 #include "mdn-lockout.h"
 #include "mdn-ops.h"
 #include "mdn-staff.h"
-#include "mdn-sync.h"
+#include "mdn-members.h"
 
 static const MdnOpDef *const op_tables[] = {
   mdn_member_ops,
@@ -24,34 +25,101 @@ static const MdnOpDef *const op_tables[] = {
   mdn_report_ops,
   mdn_pricing_ops,
   mdn_exception_ops,
-  mdn_sync_ops,
 };
 
-const char *
-mdn_role_name (MdnRole role)
+/* Tables of the branch library (mdn_ops_register) and its spend hooks. */
+#define MAX_EXTRA_TABLES 4
+static const MdnOpDef *extra_tables[MAX_EXTRA_TABLES];
+static guint n_extra_tables;
+static const MdnSpendHooks *spend_hooks;
+
+/* Every family's entry kinds, handed to the ledger by mdn_library_init. */
+static const MdnKindDef *const kind_tables[] = {
+  mdn_member_kinds,
+  mdn_master_kinds,
+  mdn_catalog_kinds,
+  mdn_sales_kinds,
+  mdn_package_kinds,
+  mdn_timed_kinds,
+  mdn_points_kinds,
+  mdn_exception_kinds,
+};
+
+void
+mdn_ops_register (const MdnOpDef *table)
 {
-  switch (role)
-    {
-    case MDN_ROLE_CASHIER: return "cashier";
-    case MDN_ROLE_MANAGER: return "manager";
-    case MDN_ROLE_ADMIN:   return "admin";
-    default:               return "unknown";
-    }
+  g_return_if_fail (table != NULL);
+
+  for (guint i = 0; i < n_extra_tables; i++)
+    if (extra_tables[i] == table)
+      return;
+  g_return_if_fail (n_extra_tables < MAX_EXTRA_TABLES);
+  extra_tables[n_extra_tables++] = table;
 }
 
-gboolean
-mdn_role_parse (const char *name,
-                MdnRole    *out)
+void
+mdn_ops_set_spend_hooks (const MdnSpendHooks *hooks)
 {
-  if (g_strcmp0 (name, "cashier") == 0)
-    *out = MDN_ROLE_CASHIER;
-  else if (g_strcmp0 (name, "manager") == 0)
-    *out = MDN_ROLE_MANAGER;
-  else if (g_strcmp0 (name, "admin") == 0)
-    *out = MDN_ROLE_ADMIN;
-  else
-    return FALSE;
+  spend_hooks = hooks;
+}
+
+static gboolean
+spend_prepare (MdnOpCtx       *ctx,
+               const MdnOpDef *def,
+               JsonObject     *args,
+               GError        **error)
+{
+  if (spend_hooks != NULL)
+    return spend_hooks->prepare (ctx, def, args, error);
+  /* A linked branch whose program did not install the hooks would spend
+     without the server's authorization: a programming error, refused. */
+  if (mdn_store_is_linked (ctx->store))
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INTERNAL,
+                           "mdn_branch_init () was not called: this program can't have a spend authorized");
+      return FALSE;
+    }
   return TRUE;
+}
+
+static void
+spend_finish (MdnOpCtx   *ctx,
+              JsonObject *result)
+{
+  if (spend_hooks != NULL)
+    spend_hooks->finish (ctx, result);
+}
+
+/* A kind is master data when the operation of the same name is written at
+ * the head-office terminal (MDN_OP_HQ): its MDN_KIND_MASTER flag must say
+ * so, or the ledger and the registry disagree about what reaches the chain. */
+static void
+check_kind_flags (void)
+{
+  for (guint t = 0; t < G_N_ELEMENTS (kind_tables); t++)
+    for (const MdnKindDef *k = kind_tables[t]; k->kind; k++)
+      {
+        const MdnOpDef *def = mdn_ops_lookup (k->kind);
+        gboolean hq = def != NULL && (def->flags & MDN_OP_HQ) != 0;
+
+        if (hq != ((k->flags & MDN_KIND_MASTER) != 0))
+          g_error ("kind %s: MDN_KIND_MASTER does not match its operation's MDN_OP_HQ", k->kind);
+      }
+}
+
+void
+mdn_library_init (void)
+{
+  static gsize once = 0;
+
+  if (g_once_init_enter (&once))
+    {
+      mdn_base_init ();
+      for (guint t = 0; t < G_N_ELEMENTS (kind_tables); t++)
+        mdn_ledger_register_kinds (kind_tables[t]);
+      check_kind_flags ();
+      g_once_init_leave (&once, 1);
+    }
 }
 
 const MdnOpDef *
@@ -61,6 +129,10 @@ mdn_ops_lookup (const char *name)
 
   for (guint t = 0; t < G_N_ELEMENTS (op_tables); t++)
     for (const MdnOpDef *d = op_tables[t]; d->name; d++)
+      if (g_str_equal (d->name, name))
+        return d;
+  for (guint t = 0; t < n_extra_tables; t++)
+    for (const MdnOpDef *d = extra_tables[t]; d->name; d++)
       if (g_str_equal (d->name, name))
         return d;
   return NULL;
@@ -84,6 +156,9 @@ mdn_ops_list_all (void)
 
   for (guint t = 0; t < G_N_ELEMENTS (op_tables); t++)
     for (const MdnOpDef *d = op_tables[t]; d->name; d++)
+      g_ptr_array_add (defs, (gpointer) d);
+  for (guint t = 0; t < n_extra_tables; t++)
+    for (const MdnOpDef *d = extra_tables[t]; d->name; d++)
       g_ptr_array_add (defs, (gpointer) d);
   g_ptr_array_sort (defs, compare_op_names);
   return defs;
@@ -135,25 +210,6 @@ mdn_op_ctx_new_trusted (MdnStore   *store,
   return ctx_new (store, staff, NULL, error);
 }
 
-static void
-ctx_clear_time (MdnOpCtx *ctx)
-{
-  g_clear_pointer (&ctx->now, g_date_time_unref);
-  g_clear_pointer (&ctx->now_iso, g_free);
-  g_clear_pointer (&ctx->business_date, g_free);
-}
-
-void
-mdn_op_ctx_free (MdnOpCtx *ctx)
-{
-  if (ctx == NULL)
-    return;
-  ctx_clear_time (ctx);
-  g_free (ctx->failed_pin);
-  g_free (ctx->staff);
-  g_free (ctx);
-}
-
 gboolean
 mdn_ops_allowed (MdnOpCtx   *ctx,
                  const char *name)
@@ -178,7 +234,7 @@ mdn_ops_call_in_transaction (MdnOpCtx       *ctx,
   g_return_val_if_fail (def != NULL, NULL);
   g_return_val_if_fail (mdn_db_in_transaction (ctx->db), NULL);
 
-  ctx_clear_time (ctx);
+  mdn_op_ctx_clear_time (ctx);
   /* A spend's probe and its real run happen at the same instant. */
   ctx->now = ctx->spend && ctx->spend->now ? g_date_time_ref (ctx->spend->now) : mdn_clock_now ();
   local = tz ? g_date_time_to_timezone (ctx->now, tz) : g_date_time_ref (ctx->now);
@@ -188,7 +244,7 @@ mdn_ops_call_in_transaction (MdnOpCtx       *ctx,
                           : mdn_clock_business_date (ctx->now, ctx->store->timezone);
 
   ok = def->func (ctx, args, result, error);
-  ctx_clear_time (ctx);
+  mdn_op_ctx_clear_time (ctx);
   return ok ? g_steal_pointer (&result) : NULL;
 }
 
@@ -216,7 +272,7 @@ count_failed_pin (MdnOpCtx *ctx)
   g_autoptr(GError) error = NULL;
 
   if (member != NULL &&
-      !mdn_lockout_fail (ctx->db, "pin", member, mdn_lockout_now (), 1, mdn_sync_is_linked (ctx->store),
+      !mdn_lockout_fail (ctx->db, "pin", member, mdn_lockout_now (), 1, mdn_store_is_linked (ctx->store),
                          NULL, &error))
     g_warning ("a wrong PIN was not counted: %s", error->message);
 }
@@ -268,10 +324,11 @@ mdn_ops_run (MdnOpCtx   *ctx,
       return NULL;
     }
   /* Spending stored value at a linked branch: the server authorizes it
-   * first, with no transaction open (see mdn-sync.h). */
-  if ((def->flags & MDN_OP_SPEND) && !mdn_spend_prepare (ctx, def, args, &local_error))
+   * first, with no transaction open (see mdn-sync.h), through the hooks
+   * the branch library installed; without them (the server) nothing. */
+  if ((def->flags & MDN_OP_SPEND) && !spend_prepare (ctx, def, args, &local_error))
     {
-      mdn_spend_finish (ctx, NULL);
+      spend_finish (ctx, NULL);
       if (!mdn_db_in_transaction (ctx->db) && mdn_db_begin (ctx->db, TRUE, NULL))
         {
           oplog (ctx, name, FALSE, mdn_error_name (local_error));
@@ -282,14 +339,14 @@ mdn_ops_run (MdnOpCtx   *ctx,
     }
   if (!mdn_db_begin (ctx->db, (def->flags & MDN_OP_WRITE) != 0, error))
     {
-      mdn_spend_finish (ctx, NULL);
+      spend_finish (ctx, NULL);
       return NULL;
     }
   g_clear_pointer (&ctx->failed_pin, g_free);
   result = mdn_ops_call_in_transaction (ctx, def, args, &local_error);
   if (result == NULL)
     {
-      mdn_spend_finish (ctx, NULL);
+      spend_finish (ctx, NULL);
       mdn_db_rollback (ctx->db);
       if ((def->flags & MDN_OP_WRITE) && mdn_db_begin (ctx->db, TRUE, NULL))
         {
@@ -305,10 +362,10 @@ mdn_ops_run (MdnOpCtx   *ctx,
     oplog (ctx, name, TRUE, NULL);
   if (!mdn_db_commit (ctx->db, error))
     {
-      mdn_spend_finish (ctx, NULL);
+      spend_finish (ctx, NULL);
       return NULL;
     }
-  mdn_spend_finish (ctx, result);
+  spend_finish (ctx, result);
   return g_steal_pointer (&result);
 }
 
@@ -353,65 +410,4 @@ mdn_ops_run_line (MdnOpCtx   *ctx,
       json_object_set_member (out, l->data, json_node_copy (json_object_get_member (result, l->data)));
   }
   return out;
-}
-
-/* Helpers for the families' operations ------------------------------------------ */
-
-gboolean
-mdn_ops_append_entry (MdnOpCtx   *ctx,
-                      MdnEntry   *entry,
-                      JsonObject *result,
-                      GError    **error)
-{
-  g_return_val_if_fail (ctx != NULL, FALSE);
-  g_return_val_if_fail (entry != NULL, FALSE);
-  g_return_val_if_fail (result != NULL, FALSE);
-
-  if (!mdn_ledger_append (ctx->store, ctx, entry, error))
-    return FALSE;
-  json_object_set_string_member (result, "entry_id", entry->id);
-  return TRUE;
-}
-
-gboolean
-mdn_ops_list_rows (MdnOpCtx            *ctx,
-                   sqlite3_stmt        *stmt,
-                   const MdnListColumn *columns,
-                   JsonObject          *result,
-                   const char          *name,
-                   GError             **error)
-{
-  JsonArray *list;
-  int rc;
-
-  g_return_val_if_fail (ctx != NULL, FALSE);
-  g_return_val_if_fail (stmt != NULL, FALSE);
-  g_return_val_if_fail (columns != NULL, FALSE);
-  g_return_val_if_fail (result != NULL, FALSE);
-
-  list = json_array_new ();
-  json_object_set_array_member (result, name, list);
-  while ((rc = mdn_db_step (ctx->db, stmt, error)) == SQLITE_ROW)
-    {
-      JsonObject *o = json_object_new ();
-
-      for (int i = 0; columns[i].name != NULL; i++)
-        switch (columns[i].type)
-          {
-          case 's':
-            mdn_json_set_opt_string (o, columns[i].name, mdn_db_col_text (stmt, i));
-            break;
-          case 'i':
-            json_object_set_int_member (o, columns[i].name, sqlite3_column_int64 (stmt, i));
-            break;
-          case 'b':
-            json_object_set_boolean_member (o, columns[i].name, sqlite3_column_int (stmt, i) != 0);
-            break;
-          default:
-            g_assert_not_reached ();
-          }
-      json_array_add_object_element (list, o);
-    }
-  sqlite3_reset (stmt);
-  return rc == SQLITE_DONE;
 }

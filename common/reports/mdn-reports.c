@@ -18,7 +18,7 @@
 #include "mdn-json.h"
 #include "mdn-ledger.h"
 #include "mdn-money.h"
-#include "mdn-ops.h"
+#include "mdn-op.h"
 #include "mdn-store.h"
 
 typedef struct

@@ -28,7 +28,7 @@
 #include "mdn-ledger.h"
 #include "mdn-members.h"
 #include "mdn-money.h"
-#include "mdn-ops.h"
+#include "mdn-op.h"
 #include "mdn-selling.h"
 
 #define REASON_MAX_CHARS 200
@@ -252,6 +252,6 @@ const MdnOpDef mdn_exception_ops[] = {
 
 /* Movements only: the balances are the sums of movements. */
 const MdnKindDef mdn_exception_kinds[] = {
-  { "exception.write_off", NULL },
+  { "exception.write_off", NULL, MDN_KIND_MASTER },
   { NULL }
 };

@@ -24,7 +24,7 @@
 #include "mdn-json.h"
 #include "mdn-ledger.h"
 #include "mdn-members.h"
-#include "mdn-ops.h"
+#include "mdn-op.h"
 #include "mdn-selling.h"
 
 #define COUNT_MAX ((gint64) 100000)
@@ -81,116 +81,6 @@ usable_lots (MdnOpCtx   *ctx,
   return g_steal_pointer (&lots);
 }
 
-/* The net rule above, as SQL over member_packages; ?3 is the date. */
-#define AVAILABLE_SUM \
-  "SUM (CASE WHEN remaining < 0 THEN remaining WHEN expires_on IS NULL OR expires_on >= ?3 " \
-  "THEN remaining ELSE 0 END)"
-
-gboolean
-mdn_package_available (MdnDb      *db,
-                       const char *member_id,
-                       const char *item,
-                       const char *date,
-                       gint64     *out,
-                       GError    **error)
-{
-  sqlite3_stmt *stmt;
-
-  g_return_val_if_fail (db != NULL && member_id != NULL && item != NULL && date != NULL, FALSE);
-
-  stmt = mdn_db_query (db, error,
-                       "SELECT COALESCE (" AVAILABLE_SUM ", 0) FROM member_packages "
-                       "WHERE member_id = ?1 AND item = ?2", "sss", member_id, item, date);
-  if (stmt == NULL || mdn_db_step (db, stmt, error) != SQLITE_ROW)
-    return FALSE;
-  *out = sqlite3_column_int64 (stmt, 0);
-  sqlite3_reset (stmt);
-  return TRUE;
-}
-
-/* The uses of @item left net across all of @member_id's lots, expired or
- * not: below zero is an overdraft. */
-gboolean
-mdn_package_net (MdnDb      *db,
-                 const char *member_id,
-                 const char *item,
-                 gint64     *out,
-                 GError    **error)
-{
-  sqlite3_stmt *stmt;
-
-  g_return_val_if_fail (db != NULL && member_id != NULL && item != NULL, FALSE);
-
-  stmt = mdn_db_query (db, error,
-                       "SELECT COALESCE (SUM (remaining), 0) FROM member_packages WHERE member_id = ? AND item = ?",
-                       "ss", member_id, item);
-  if (stmt == NULL || mdn_db_step (db, stmt, error) != SQLITE_ROW)
-    return FALSE;
-  *out = sqlite3_column_int64 (stmt, 0);
-  sqlite3_reset (stmt);
-  return TRUE;
-}
-
-/* The services @member_id has used more of than bought, across all lots:
- * {sku, owed} objects, by sku. */
-JsonArray *
-mdn_package_overdrawn (MdnDb      *db,
-                       const char *member_id,
-                       GError    **error)
-{
-  g_autoptr(JsonArray) list = json_array_new ();
-  sqlite3_stmt *stmt;
-  int rc;
-
-  g_return_val_if_fail (db != NULL && member_id != NULL, NULL);
-
-  stmt = mdn_db_query (db, error,
-                       "SELECT item, -SUM (remaining) FROM member_packages WHERE member_id = ? "
-                       "GROUP BY item HAVING SUM (remaining) < 0 ORDER BY item", "s", member_id);
-  if (stmt == NULL)
-    return NULL;
-  while ((rc = mdn_db_step (db, stmt, error)) == SQLITE_ROW)
-    {
-      JsonObject *o = json_object_new ();
-
-      json_object_set_string_member (o, "sku", mdn_db_col_text (stmt, 0));
-      json_object_set_int_member (o, "owed", sqlite3_column_int64 (stmt, 1));
-      json_array_add_object_element (list, o);
-    }
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    return NULL;
-  return g_steal_pointer (&list);
-}
-
-/* member.show's "packages": per service what can be used today, the first
- * expiry among usable lots, and the uses taken beyond their own lot
- * ("overdrawn_uses", 0 unless a lot is below zero): covered by the other
- * lots, or owed, with the card on hold, when "remaining" is below zero. */
-gboolean
-mdn_package_summary (MdnOpCtx   *ctx,
-                     const char *member_id,
-                     JsonObject *result,
-                     GError    **error)
-{
-  static const MdnListColumn columns[] = {
-    { "sku", 's' }, { "remaining", 'i' }, { "expires_on", 's' }, { "overdrawn_uses", 'i' }, { NULL }
-  };
-  sqlite3_stmt *stmt;
-
-  g_return_val_if_fail (ctx != NULL && member_id != NULL && result != NULL, FALSE);
-
-  /* ?2 is not used: AVAILABLE_SUM takes the date as ?3. */
-  stmt = mdn_db_query (ctx->db, error,
-                       "SELECT item, " AVAILABLE_SUM " AS available, "
-                       "MIN (CASE WHEN remaining > 0 AND (expires_on IS NULL OR expires_on >= ?3) "
-                       "THEN expires_on END), -SUM (CASE WHEN remaining < 0 THEN remaining ELSE 0 END) AS owed "
-                       "FROM member_packages WHERE member_id = ?1 "
-                       "GROUP BY item HAVING available != 0 OR owed > 0 ORDER BY item",
-                       "sss", member_id, "", ctx->business_date);
-  return stmt != NULL && mdn_ops_list_rows (ctx, stmt, columns, result, "packages", error);
-}
-
 static gboolean
 op_package_consume (MdnOpCtx   *ctx,
                     JsonObject *args,
@@ -217,7 +107,7 @@ op_package_consume (MdnOpCtx   *ctx,
       return FALSE;
     }
   m = mdn_member_resolve_arg (ctx, args, error);
-  if (m == NULL || !mdn_member_check_usable (ctx, m, error) || !mdn_selling_check_hold (ctx, m, error))
+  if (m == NULL || !mdn_member_check_usable (ctx, m, error) || !mdn_card_check_hold (ctx, m, error))
     return FALSE;
 
   /* The service, or the package product that sells it. */
@@ -269,7 +159,7 @@ op_package_consume (MdnOpCtx   *ctx,
       left -= take;
     }
   json_object_set_int_member (entry->body, "remaining", available - count);
-  if (!mdn_selling_spend (ctx, m, "package", item, count, entry->body, error) ||
+  if (!mdn_card_spend (ctx, m, "package", item, count, entry->body, error) ||
       !mdn_ops_append_entry (ctx, entry, result, error))
     return FALSE;
   json_object_set_string_member (result, "card_no", m->card_no);

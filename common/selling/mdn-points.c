@@ -9,7 +9,7 @@
 #include "mdn-json.h"
 #include "mdn-ledger.h"
 #include "mdn-members.h"
-#include "mdn-ops.h"
+#include "mdn-op.h"
 #include "mdn-selling.h"
 
 #define POINTS_MAX ((gint64) 1000000000)
@@ -46,7 +46,7 @@ op_points_redeem (MdnOpCtx   *ctx,
         }
     }
   m = mdn_member_resolve_arg (ctx, args, error);
-  if (m == NULL || !mdn_member_check_usable (ctx, m, error) || !mdn_selling_check_hold (ctx, m, error))
+  if (m == NULL || !mdn_member_check_usable (ctx, m, error) || !mdn_card_check_hold (ctx, m, error))
     return FALSE;
   if (points > m->points)
     {
@@ -61,7 +61,7 @@ op_points_redeem (MdnOpCtx   *ctx,
   json_object_set_int_member (entry->body, "points", points);
   mdn_json_set_opt_string (entry->body, "gift", clean_gift && *clean_gift ? clean_gift : NULL);
   mdn_entry_add_movement (entry, m->id, "points", NULL, NULL, NULL, -points);
-  if (!mdn_selling_spend (ctx, m, "points", NULL, points, entry->body, error) ||
+  if (!mdn_card_spend (ctx, m, "points", NULL, points, entry->body, error) ||
       !mdn_ops_append_entry (ctx, entry, result, error))
     return FALSE;
   json_object_set_string_member (result, "card_no", m->card_no);

@@ -10,7 +10,7 @@
 #include "mdn-error.h"
 #include "mdn-json.h"
 #include "mdn-money.h"
-#include "mdn-ops.h"
+#include "mdn-op.h"
 #include "mdn-pricing.h"
 
 #define QTY_MAX ((gint64) 1000000)
@@ -98,29 +98,6 @@ parse_lines (MdnOpCtx   *ctx,
   return g_steal_pointer (&lines);
 }
 
-/* round_half_up (unit × qty × percent / 100): what a line costs. A return
- * gives back the cost of all units returned after it less the cost of those
- * returned before, so returning a whole line gives back its amount. */
-gboolean
-mdn_pricing_line_cost (gint64   unit_price_fen,
-                       gint64   qty,
-                       gint64   percent,
-                       gint64  *list_fen,
-                       gint64  *amount_fen,
-                       GError **error)
-{
-  gint64 list;
-
-  g_return_val_if_fail (amount_fen != NULL, FALSE);
-
-  if (!mdn_money_mul (unit_price_fen, qty, &list, error) ||
-      !mdn_money_percent (list, percent, amount_fen, error))
-    return FALSE;
-  if (list_fen)
-    *list_fen = list;
-  return TRUE;
-}
-
 static gboolean
 price_lines (MdnCheckout *co,
              GArray      *lines,
@@ -139,7 +116,7 @@ price_lines (MdnCheckout *co,
           return FALSE;
         }
       l->percent = l->product->no_discount ? 100 : mdn_checkout_percent (co);
-      if (!mdn_pricing_line_cost (l->product->price_fen, l->qty, l->percent, &l->list_fen, &l->amount_fen, error) ||
+      if (!mdn_money_line_cost (l->product->price_fen, l->qty, l->percent, &l->list_fen, &l->amount_fen, error) ||
           !mdn_money_add (co->list_total_fen, l->list_fen, &co->list_total_fen, error) ||
           !mdn_money_add (co->total_fen, l->amount_fen, &co->total_fen, error))
         return FALSE;

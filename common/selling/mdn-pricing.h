@@ -3,12 +3,12 @@
  *
  * The rule of a sale's line: unit price × quantity at the member level's
  * price percent (100 for a product marked no_discount or without a card),
- * rounded half up per line (mdn_pricing_line_cost); points are earned on
+ * rounded half up per line (mdn_money_line_cost); points are earned on
  * the total (mdn_checkout_points). "sale" and "sale.preview" both price
  * through mdn_pricing_price_cart (), so the preview gives the sale's
  * figures (tests/test-reports.c checks it on random carts) in a read
  * transaction: the POS calls it on every cart change without taking the
- * write lock. "sale.return" gives back by the same mdn_pricing_line_cost ().
+ * write lock. "sale.return" gives back by the same mdn_money_line_cost ().
  *
  * Internal to libmendian; front ends go through mdn_ops_run(). */
 #pragma once
@@ -28,14 +28,6 @@ typedef struct
 
 /* A line's quantity: a whole number from 1 to 1 000 000. */
 gboolean    mdn_pricing_check_qty   (gint64       qty,
-                                     GError     **error);
-/* round_half_up (unit × qty × percent / 100) into @amount_fen, and the
- * list price unit × qty into @list_fen (may be NULL). */
-gboolean    mdn_pricing_line_cost   (gint64       unit_price_fen,
-                                     gint64       qty,
-                                     gint64       percent,
-                                     gint64      *list_fen,
-                                     gint64      *amount_fen,
                                      GError     **error);
 /* The whole cart of a "sale": its lines [{sku, qty}] (SKU or barcode, qty 1
  * by default; the same product twice is one line; inactive products are

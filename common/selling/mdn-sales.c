@@ -17,7 +17,7 @@
 #include "mdn-json.h"
 #include "mdn-ledger.h"
 #include "mdn-money.h"
-#include "mdn-ops.h"
+#include "mdn-op.h"
 #include "mdn-pricing.h"
 #include "mdn-selling.h"
 
@@ -650,7 +650,7 @@ refund_tenders (SaleState  *st,
 
             if (drawn_p + drawn_b <= 0)
               p_target = st->principal_back + give;
-            else if (!mdn_mul_div (drawn_p, after, drawn_p + drawn_b, TRUE, &p_target, error))
+            else if (!mdn_money_mul_div (drawn_p, after, drawn_p + drawn_b, TRUE, &p_target, error))
               return FALSE;
             *principal_out = CLAMP (p_target - st->principal_back, 0, give);
             *bonus_out = give - *principal_out;
@@ -711,8 +711,8 @@ op_sale_return (MdnOpCtx   *ctx,
           gint64 back = get_from (st.qty_back, mdn_body_string (r->line, "sku"));
           gint64 before, after;
 
-          if (!mdn_pricing_line_cost (unit, back, percent, NULL, &before, error) ||
-              !mdn_pricing_line_cost (unit, back + r->qty, percent, NULL, &after, error))
+          if (!mdn_money_line_cost (unit, back, percent, NULL, &before, error) ||
+              !mdn_money_line_cost (unit, back + r->qty, percent, NULL, &after, error))
             return FALSE;
           r->refund_fen = after - before;
           refund += r->refund_fen;
@@ -785,7 +785,7 @@ op_sale_return (MdnOpCtx   *ctx,
   /* Points: floor (earned × refund / total), all that remain on a full return. */
   if (complete)
     points = st.points_earned - st.points_taken;
-  else if (st.total_fen > 0 && !mdn_mul_div (st.points_earned, refund, st.total_fen, FALSE, &points, error))
+  else if (st.total_fen > 0 && !mdn_money_mul_div (st.points_earned, refund, st.total_fen, FALSE, &points, error))
     return FALSE;
 
   tenders = json_array_new ();
@@ -863,7 +863,7 @@ op_sale_return (MdnOpCtx   *ctx,
         json_object_set_int_member (o, "qty", r->qty);
         json_array_add_object_element (asked, o);
       }
-    if (!mdn_selling_chain_check (ctx, member_id, "return", st.sale->id, refund, detail, body, error))
+    if (!mdn_card_chain_check (ctx, member_id, "return", st.sale->id, refund, detail, body, error))
       return FALSE;
   }
   if (!mdn_ops_append_entry (ctx, entry, result, error))

@@ -10,61 +10,8 @@
 #include "mdn-json.h"
 #include "mdn-money.h"
 #include "mdn-selling.h"
-#include "mdn-sync.h"
 
 /* Malformed entries ---------------------------------------------------------- */
-
-gboolean
-mdn_entry_malformed (MdnEntry   *entry,
-                     const char *what,
-                     GError    **error)
-{
-  g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
-               _("The entry is malformed: %s %s"), entry->kind, what);
-  return FALSE;
-}
-
-/* Arithmetic ------------------------------------------------------------------ */
-
-/* a × b / c for c > 0, rounded half up or down (floor), refusing overflow
- * instead of wrapping. */
-gboolean
-mdn_mul_div (gint64   a,
-             gint64   b,
-             gint64   c,
-             gboolean round_half_up,
-             gint64  *out,
-             GError **error)
-{
-  gint64 product;
-
-  g_return_val_if_fail (c > 0, FALSE);
-
-  if (__builtin_mul_overflow (a, b, &product))
-    {
-      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_MONEY_OVERFLOW, _("The amount is too large"));
-      return FALSE;
-    }
-  if (round_half_up)
-    *out = mdn_div_round_half_up (product, c);
-  else
-    {
-      *out = product / c;
-      if (product % c != 0 && product < 0)
-        (*out)--;
-    }
-  return TRUE;
-}
-
-/* floor (paid_fen / 100) × points_per_yuan: every whole yuan paid earns. */
-gint64
-mdn_points_for (gint64 paid_fen,
-                gint64 points_per_yuan)
-{
-  if (paid_fen <= 0 || points_per_yuan <= 0)
-    return 0;
-  return (paid_fen / 100) * points_per_yuan;
-}
 
 /* Receipts ---------------------------------------------------------------------- */
 
@@ -162,263 +109,6 @@ mdn_selling_card (MdnOpCtx   *ctx,
   return TRUE;
 }
 
-/* Holds, authorizations, the offline allowance ------------------------------------------ */
-
-/* A hold lifts when what made it is made good: a deposit for a balance
- * below zero, points earned back for points below zero, a package of the
- * service for uses used beyond what was bought; or head office writes it
- * off (exception.write_off, which handles all three). The message says
- * which, from this branch's merged view. */
-gboolean
-mdn_selling_check_hold (MdnOpCtx  *ctx,
-                        MdnMember *m,
-                        GError   **error)
-{
-  g_autoptr(JsonArray) uses = NULL;
-  gint64 balance;
-
-  g_return_val_if_fail (ctx != NULL && m != NULL, FALSE);
-
-  if (!mdn_sync_member_on_hold (ctx->store, m->id))
-    return TRUE;
-  /* This branch has merged the chain's entries up to its last sync, so an
-     account below zero here is the overdraft head office found. */
-  balance = m->principal_fen + m->bonus_fen;
-  uses = mdn_package_overdrawn (ctx->db, m->id, NULL);
-  if (balance < 0)
-    {
-      g_autofree char *owed = mdn_money_format (-balance);
-
-      g_set_error (error, MDN_ERROR, MDN_ERROR_CARD_ON_HOLD,
-                   _("Card %s is on hold: spending at several branches while offline overdrew it by %s. "
-                     "It can't pay from its balance, packages or points until a deposit of at least %s "
-                     "clears it (the hold lifts at the next sync), or head office settles it"),
-                   m->card_no, owed, owed);
-    }
-  else if (m->points < 0)
-    g_set_error (error, MDN_ERROR, MDN_ERROR_CARD_ON_HOLD,
-                 _("Card %s is on hold: %" PRId64 " more points were redeemed or taken back than it had. "
-                   "It can't pay from its balance, packages or points until it earns them back (the hold "
-                   "lifts at the next sync), or head office writes them off"),
-                 m->card_no, -m->points);
-  else if (uses && json_array_get_length (uses) > 0)
-    {
-      JsonObject *o = json_array_get_object_element (uses, 0);
-
-      g_set_error (error, MDN_ERROR, MDN_ERROR_CARD_ON_HOLD,
-                   _("Card %s is on hold: %" PRId64 " uses of %s were used beyond what was bought. "
-                     "It can't pay from its balance, packages or points until a package of %s is bought "
-                     "(the hold lifts at the next sync), or head office writes the uses off"),
-                   m->card_no, json_object_get_int_member (o, "owed"), json_object_get_string_member (o, "sku"),
-                   json_object_get_string_member (o, "sku"));
-    }
-  else
-    g_set_error (error, MDN_ERROR, MDN_ERROR_CARD_ON_HOLD,
-                 _("Card %s is on hold: head office found it overdrawn after offline spending. It can't "
-                   "pay from its balance, packages or points until that is settled; a deposit made here "
-                   "lifts the hold at the next sync, otherwise ask head office"), m->card_no);
-  return FALSE;
-}
-
-/* What @member_id spent from the balance offline at this branch on @date:
- * the entries marked "offline" by mdn_selling_spend(), from the ledger. */
-static gboolean
-offline_spent (MdnOpCtx   *ctx,
-               const char *member_id,
-               gint64     *out,
-               GError    **error)
-{
-  sqlite3_stmt *stmt;
-
-  stmt = mdn_db_query (ctx->db, error,
-                       "SELECT COALESCE (SUM (-mv.delta), 0) FROM entries e "
-                       "JOIN movements mv ON mv.entry_id = e.id "
-                       "WHERE e.member_id = ?1 AND e.branch = ?2 AND e.business_date = ?3 "
-                       "AND json_extract (e.body, '$.offline') = 1 "
-                       "AND mv.member_id = ?1 AND mv.account IN ('principal', 'bonus') AND mv.delta < 0",
-                       "sss", member_id, ctx->store->branch_code, ctx->business_date);
-  if (stmt == NULL || mdn_db_step (ctx->db, stmt, error) != SQLITE_ROW)
-    return FALSE;
-  *out = sqlite3_column_int64 (stmt, 0);
-  sqlite3_reset (stmt);
-  return TRUE;
-}
-
-static gboolean
-check_offline_allowance (MdnOpCtx   *ctx,
-                         MdnMember  *m,
-                         const char *kind,
-                         gint64      amount,
-                         GError    **error)
-{
-  g_autoptr(MdnLevel) level = mdn_level_load (ctx->db, m->level, error);
-  gint64 spent = 0;
-
-  if (level == NULL)
-    return FALSE;
-  if (level->offline_limit_fen <= 0)
-    {
-      if (g_str_equal (kind, "balance"))
-        g_set_error (error, MDN_ERROR, MDN_ERROR_OFFLINE_LIMIT,
-                     _("The server can't be reached and card %s may not pay from its balance offline "
-                       "(its level has no offline allowance); pay another way, or wait for the connection"),
-                     m->card_no);
-      else
-        g_set_error (error, MDN_ERROR, MDN_ERROR_OFFLINE_LIMIT,
-                     _("The server can't be reached and card %s may not use its packages or points "
-                       "offline (its level has no offline allowance); wait for the connection"),
-                     m->card_no);
-      return FALSE;
-    }
-  /* Package uses and points have no price in fen: a level that allows
-     offline spending allows them; overdrafts are caught after merging. */
-  if (!g_str_equal (kind, "balance"))
-    return TRUE;
-  if (!offline_spent (ctx, m->id, &spent, error))
-    return FALSE;
-  if (amount > level->offline_limit_fen - spent)
-    {
-      g_autofree char *limit = mdn_money_format (level->offline_limit_fen);
-      g_autofree char *done = mdn_money_format (spent);
-      g_autofree char *left = mdn_money_format (MAX (level->offline_limit_fen - spent, 0));
-
-      g_set_error (error, MDN_ERROR, MDN_ERROR_OFFLINE_LIMIT,
-                   _("The server can't be reached and card %s has reached its offline allowance: "
-                     "%s a day at this branch, %s spent offline today, %s left; pay the rest another way"),
-                   m->card_no, limit, done, left);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-gboolean
-mdn_selling_spend (MdnOpCtx   *ctx,
-                   MdnMember  *m,
-                   const char *kind,
-                   const char *item,
-                   gint64      amount,
-                   JsonObject *body,
-                   GError    **error)
-{
-  MdnSpend *sp;
-
-  g_return_val_if_fail (ctx != NULL && m != NULL && kind != NULL && body != NULL, FALSE);
-
-  sp = ctx->spend;
-  if (sp == NULL || amount <= 0)
-    return TRUE;    /* not linked (single-store mode), or a preview */
-
-  switch (sp->mode)
-    {
-    case MDN_SPEND_PROBE:
-      /* One spend per operation: what the server will be asked for. */
-      g_assert (!sp->recorded);
-      sp->recorded = TRUE;
-      sp->member_id = g_strdup (m->id);
-      sp->kind = g_strdup (kind);
-      sp->item = g_strdup (item);
-      sp->amount = amount;
-      return TRUE;
-
-    case MDN_SPEND_ONLINE:
-      if (!g_str_equal (sp->member_id, m->id) || !g_str_equal (sp->kind, kind) ||
-          g_strcmp0 (sp->item, item) != 0 || amount > sp->amount)
-        break;
-      json_object_set_string_member (body, "auth_id", sp->auth_id);
-      sp->used = TRUE;
-      return TRUE;
-
-    case MDN_SPEND_OFFLINE:
-      if (!check_offline_allowance (ctx, m, kind, amount, error))
-        return FALSE;
-      json_object_set_boolean_member (body, "offline", TRUE);
-      sp->used = TRUE;
-      return TRUE;
-
-    case MDN_SPEND_LOCAL:
-      sp->used = TRUE;
-      return TRUE;
-
-    case MDN_SPEND_NONE:
-    default:
-      break;
-    }
-  /* The database changed between the probe and the real run (a sync
-     applied meanwhile): what was authorized is not what would be spent. */
-  g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INTERNAL,
-                       _("The card changed while the server was authorizing this; run it again"));
-  return FALSE;
-}
-
-/* Card operations and returns at a linked branch: authorized by the server
- * against the chain-wide state (mdn-sync.h, "Changes the server
- * authorizes"). Offline they are made and marked "offline": true;
- * conflicts they cause are resolved on merging by the rules of
- * mdn-members.c (cards) and found as exceptions by the server (returns). */
-gboolean
-mdn_selling_chain_check (MdnOpCtx   *ctx,
-                         const char *member_id,
-                         const char *kind,
-                         const char *item,
-                         gint64      amount,
-                         JsonObject *detail,
-                         JsonObject *body,
-                         GError    **error)
-{
-  MdnSpend *sp;
-
-  g_return_val_if_fail (ctx != NULL && kind != NULL && item != NULL && body != NULL, FALSE);
-
-  sp = ctx->spend;
-  if (sp == NULL || member_id == NULL)
-    return TRUE;    /* not linked (single-store mode), or a sale without a card */
-
-  switch (sp->mode)
-    {
-    case MDN_SPEND_PROBE:
-      g_assert (!sp->recorded);
-      sp->recorded = TRUE;
-      sp->member_id = g_strdup (member_id);
-      sp->kind = g_strdup (kind);
-      sp->item = g_strdup (item);
-      sp->amount = amount;
-      sp->detail = detail ? json_object_ref (detail) : NULL;
-      return TRUE;
-
-    case MDN_SPEND_ONLINE:
-      {
-        g_autofree char *asked = sp->detail ? mdn_json_object_canonical (sp->detail) : NULL;
-        g_autofree char *now = detail ? mdn_json_object_canonical (detail) : NULL;
-
-        if (!g_str_equal (sp->member_id, member_id) || !g_str_equal (sp->kind, kind) ||
-            g_strcmp0 (sp->item, item) != 0 || g_strcmp0 (asked, now) != 0 ||
-            (g_str_equal (kind, "return") && amount != sp->amount))
-          break;
-        json_object_set_string_member (body, "auth_id", sp->auth_id);
-        if (g_str_equal (kind, "card") && sp->granted > 0)
-          json_object_set_int_member (body, "rev", sp->granted);
-        sp->used = TRUE;
-        return TRUE;
-      }
-
-    case MDN_SPEND_OFFLINE:
-      json_object_set_boolean_member (body, "offline", TRUE);
-      sp->used = TRUE;
-      return TRUE;
-
-    case MDN_SPEND_LOCAL:
-      sp->used = TRUE;
-      return TRUE;
-
-    case MDN_SPEND_NONE:
-    default:
-      break;
-    }
-  g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INTERNAL,
-                       _("The card changed while the server was authorizing this; run it again"));
-  return FALSE;
-}
-
 /* Online, the server has said (or, probing, will say) whether the chain-wide
  * balance covers the spend: this branch's copy may not have every deposit
  * made elsewhere yet. */
@@ -485,7 +175,7 @@ mdn_checkout_points (MdnCheckout *co)
 {
   g_return_val_if_fail (co != NULL, 0);
 
-  return co->level ? mdn_points_for (co->total_fen, co->level->points_per_yuan) : 0;
+  return co->level ? mdn_money_points_for (co->total_fen, co->level->points_per_yuan) : 0;
 }
 
 static MdnTender *
@@ -610,7 +300,7 @@ settle_tenders (MdnCheckout *co,
       /* A timed session may have started on a card that has since expired
          or been reported lost; it can't pay from its balance any more. */
       if (!mdn_member_check_usable (co->ctx, m, error) ||
-          !mdn_selling_check_hold (co->ctx, m, error) ||
+          !mdn_card_check_hold (co->ctx, m, error) ||
           !mdn_member_check_pin (co->ctx, m, pin, error))
         return FALSE;
       if (balance->amount_fen > m->principal_fen + m->bonus_fen && !server_vouches (co->ctx))
@@ -628,7 +318,7 @@ settle_tenders (MdnCheckout *co,
       co->principal_fen = CLAMP (m->principal_fen, 0, balance->amount_fen);
       co->bonus_fen = MIN (balance->amount_fen - co->principal_fen, MAX (m->bonus_fen, 0));
       co->principal_fen = balance->amount_fen - co->bonus_fen;
-      if (!mdn_selling_spend (co->ctx, m, "balance", NULL, balance->amount_fen, co->entry->body, error))
+      if (!mdn_card_spend (co->ctx, m, "balance", NULL, balance->amount_fen, co->entry->body, error))
         return FALSE;
     }
   return TRUE;

@@ -16,7 +16,7 @@
 #include "mdn-json.h"
 #include "mdn-ledger.h"
 #include "mdn-money.h"
-#include "mdn-ops.h"
+#include "mdn-op.h"
 #include "mdn-selling.h"
 
 #define MINUTES_MAX ((gint64) 525600)   /* a year */
@@ -665,7 +665,7 @@ const MdnOpDef mdn_timed_ops[] = {
 };
 
 const MdnKindDef mdn_timed_kinds[] = {
-  { "plan.upsert",     apply_plan_upsert },
+  { "plan.upsert",     apply_plan_upsert,     MDN_KIND_MASTER },
   { "resource.upsert", apply_resource_upsert },
   { "timed.start",     apply_timed_start },
   { "timed.stop",      apply_timed_stop },

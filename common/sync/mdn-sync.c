@@ -10,6 +10,7 @@
 #include "mdn-error.h"
 #include "mdn-id.h"
 #include "mdn-json.h"
+#include "mdn-card.h"
 #include "mdn-ledger.h"
 #include "mdn-lockout.h"
 #include "mdn-money.h"
@@ -273,7 +274,7 @@ op_sync_status (MdnOpCtx   *ctx,
   return TRUE;
 }
 
-const MdnOpDef mdn_sync_ops[] = {
+static const MdnOpDef sync_ops[] = {
   /* Where this branch sends its entries: an administrator's decision. */
   { "sync.link",   MDN_ROLE_ADMIN,   MDN_OP_WRITE, op_sync_link },
   { "sync.status", MDN_ROLE_CASHIER, MDN_OP_READ,  op_sync_status },
@@ -885,33 +886,13 @@ gboolean
 mdn_sync_member_on_hold (MdnStore   *store,
                          const char *member_id)
 {
-  g_autofree char *text = mdn_db_meta_dup (store->db, "sync_holds");
-  g_autoptr(JsonParser) parser = NULL;
-  JsonNode *root;
-
-  if (text == NULL || member_id == NULL)
-    return FALSE;
-  parser = json_parser_new ();
-  if (!json_parser_load_from_data (parser, text, -1, NULL))
-    return FALSE;
-  root = json_parser_get_root (parser);
-  if (!JSON_NODE_HOLDS_ARRAY (root))
-    return FALSE;
-  for (guint i = 0; i < json_array_get_length (json_node_get_array (root)); i++)
-    if (g_strcmp0 (json_array_get_string_element (json_node_get_array (root), i), member_id) == 0)
-      return TRUE;
-  return FALSE;
+  return mdn_member_on_hold (store, member_id);
 }
 
 gboolean
 mdn_sync_is_linked (MdnStore *store)
 {
-  g_autofree char *url = NULL;
-
-  g_return_val_if_fail (store != NULL, FALSE);
-
-  url = mdn_db_meta_dup (store->db, "sync_url");
-  return url != NULL && *url != '\0';
+  return mdn_store_is_linked (store);
 }
 
 /* Spending at a linked branch --------------------------------------------------------- */
@@ -1531,4 +1512,25 @@ mdn_sync_watch (MdnStore          *store,
       return FALSE;
     }
   return TRUE;
+}
+
+/* The branch library ------------------------------------------------------------------ */
+
+static const MdnSpendHooks spend_hooks = {
+  .prepare = mdn_spend_prepare,
+  .finish = mdn_spend_finish,
+};
+
+void
+mdn_branch_init (void)
+{
+  static gsize once = 0;
+
+  mdn_library_init ();
+  if (g_once_init_enter (&once))
+    {
+      mdn_ops_register (sync_ops);
+      mdn_ops_set_spend_hooks (&spend_hooks);
+      g_once_init_leave (&once, 1);
+    }
 }

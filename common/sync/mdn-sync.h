@@ -26,6 +26,13 @@ typedef struct
   gint64 feed_position;   /* feed position applied up to */
 } MdnSyncResult;
 
+/* Once per process in a branch program (POS, CLI), instead of
+ * mdn_library_init: adds the branch's operations (sync.link, sync.status)
+ * to the registry and has every spend at a linked branch authorized by the
+ * server (mdn_spend_prepare / mdn_spend_finish as the registry's spend
+ * hooks). */
+void     mdn_branch_init           (void);
+
 gboolean mdn_sync_link             (MdnStore       *store,
                                     const char     *url,
                                     const char     *token,
@@ -82,7 +89,7 @@ gboolean mdn_sync_is_linked        (MdnStore       *store);
  * 1. A branch not linked to a server: nothing (single-store mode).
  * 2. The probe: the operation runs once in a transaction that is rolled
  *    back, with ctx->spend in MDN_SPEND_PROBE. It checks everything it will
- *    check for real and records, through mdn_selling_spend(), what it would
+ *    check for real and records, through mdn_card_spend(), what it would
  *    take from the card. Refused here, it is refused without asking the
  *    server; nothing to take from a card (a cash sale), it just runs.
  * 3. The server is asked (POST /api/v1/members/{id}/authorize with a fresh
@@ -92,7 +99,7 @@ gboolean mdn_sync_is_linked        (MdnStore       *store);
  *      404 (member unknown)    MDN_SPEND_LOCAL: the card has not reached the
  *                              server yet, so only this branch can spend it
  *      no answer, 5xx, other   MDN_SPEND_OFFLINE: the offline allowance
- * 4. The operation runs for real at the probe's instant; mdn_selling_spend()
+ * 4. The operation runs for real at the probe's instant; mdn_card_spend()
  *    holds it to what was authorized, or to the offline allowance, and marks
  *    the entry body ("auth_id" or "offline": true).
  *
@@ -100,7 +107,7 @@ gboolean mdn_sync_is_linked        (MdnStore       *store);
  * (sale.return, member.lose, member.unlock, member.replace) depends on what
  * other branches did to the sale or the card, so before its probe the
  * branch pushes and pulls (same timeouts); the probe records, through
- * mdn_selling_chain_check(), a "return" (the sale, the refund, the lines)
+ * mdn_card_chain_check(), a "return" (the sale, the refund, the lines)
  * or a "card" change (the entry kind, the card, the rev it would have),
  * and the server is asked at POST /api/v1/sales/{entry}/return or
  * /api/v1/members/{id}/card: granted → online (the body carries "auth_id",
@@ -111,32 +118,6 @@ gboolean mdn_sync_is_linked        (MdnStore       *store);
  * disagree").
  */
 #define MDN_SPEND_TIMEOUT_S 3
-
-typedef enum {
-  MDN_SPEND_PROBE,
-  MDN_SPEND_NONE,       /* the probe took nothing from a card */
-  MDN_SPEND_ONLINE,
-  MDN_SPEND_LOCAL,
-  MDN_SPEND_OFFLINE,
-} MdnSpendMode;
-
-struct _MdnSpend
-{
-  MdnSpendMode mode;
-  GDateTime   *now;        /* the instant of the probe and of the real run */
-  gboolean     recorded;   /* the probe found a spend */
-  gboolean     used;       /* the real run made it */
-  char        *member_id;
-  char        *kind;       /* balance | points | package */
-  char        *item;       /* package: the service sku; else NULL */
-  gint64       amount;     /* fen, points or uses */
-  char        *auth_id;    /* MDN_SPEND_ONLINE */
-  gboolean     pin_checked; /* MDN_SPEND_ONLINE: the server checked the PIN */
-  /* Changes the server authorizes (kind "card" or "return", see
-     mdn_selling_chain_check): */
-  JsonObject  *detail;     /* sent with the request: the card, the lines */
-  gint64       granted;    /* card: the rev the server gave */
-};
 
 gboolean mdn_spend_prepare         (MdnOpCtx       *ctx,
                                     const MdnOpDef *def,

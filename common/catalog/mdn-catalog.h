@@ -1,0 +1,35 @@
+/* mdn-catalog.h: products, the catalogue head office defines (mdn-catalog.c).
+ *
+ * Internal to libmendian; front ends go through mdn_ops_run(). */
+#pragma once
+
+#include "mdn-db.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  char    *sku;
+  char    *name;
+  char    *kind;            /* goods | service | package */
+  gint64   price_fen;
+  char    *category;
+  char    *barcode;
+  gboolean no_discount;
+  char    *package_sku;     /* package: the service it buys uses of */
+  gint64   package_count;   /* package: uses per unit sold */
+  gint64   package_days;    /* package: validity in days, 0 = no expiry */
+  gboolean active;
+} MdnProduct;
+
+void        mdn_product_free        (MdnProduct  *product);
+MdnProduct *mdn_product_load        (MdnDb       *db,
+                                     const char  *sku,
+                                     GError     **error);
+MdnProduct *mdn_product_find        (MdnDb       *db,
+                                     const char  *sku_or_barcode,
+                                     GError     **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MdnProduct, mdn_product_free)
+
+G_END_DECLS

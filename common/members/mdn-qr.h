@@ -1,0 +1,22 @@
+/* mdn-qr.h: the member QR code (mdn-qr.c): a signed payload naming a card,
+ * and its PNG. */
+#pragma once
+
+#include <glib.h>
+
+#include "mdn-types.h"
+
+G_BEGIN_DECLS
+
+/* QR member card payloads: MDN1.<card_no>.<base64url HMAC-SHA256>. */
+char       *mdn_qr_payload         (MdnStore    *store,
+                                    const char  *card_no);
+char       *mdn_qr_parse           (MdnStore    *store,
+                                    const char  *payload,
+                                    GError     **error);
+gboolean    mdn_qr_is_payload      (const char  *text);
+gboolean    mdn_qr_write_png       (const char  *payload,
+                                    const char  *path,
+                                    GError     **error);
+
+G_END_DECLS
