@@ -6,7 +6,6 @@
 
 #include "mdn-clock.h"
 #include "mdn-error.h"
-#include "mdn-init.h"
 #include "mdn-json.h"
 #include "mdn-lockout.h"
 #include "mdn-ops.h"
@@ -32,18 +31,6 @@ static const MdnOpDef *const op_tables[] = {
 static const MdnOpDef *extra_tables[MAX_EXTRA_TABLES];
 static guint n_extra_tables;
 static const MdnSpendHooks *spend_hooks;
-
-/* Every family's entry kinds, handed to the ledger by mdn_library_init. */
-static const MdnKindDef *const kind_tables[] = {
-  mdn_member_kinds,
-  mdn_master_kinds,
-  mdn_catalog_kinds,
-  mdn_sales_kinds,
-  mdn_package_kinds,
-  mdn_timed_kinds,
-  mdn_points_kinds,
-  mdn_exception_kinds,
-};
 
 void
 mdn_ops_register (const MdnOpDef *table)
@@ -92,35 +79,22 @@ spend_finish (MdnOpCtx   *ctx,
 
 /* A kind is master data when the operation of the same name is written at
  * the head-office terminal (MDN_OP_HQ): its MDN_KIND_MASTER flag must say
- * so, or the ledger and the registry disagree about what reaches the chain. */
-static void
-check_kind_flags (void)
+ * so, or the ledger and the registry disagree about what reaches the chain.
+ * Run once by mdn_branch_init, so by every branch program and test. */
+void
+mdn_ops_check_kinds (void)
 {
-  for (guint t = 0; t < G_N_ELEMENTS (kind_tables); t++)
-    for (const MdnKindDef *k = kind_tables[t]; k->kind; k++)
+  for (guint t = 0; t < G_N_ELEMENTS (op_tables); t++)
+    for (const MdnOpDef *d = op_tables[t]; d->name; d++)
       {
-        const MdnOpDef *def = mdn_ops_lookup (k->kind);
-        gboolean hq = def != NULL && (def->flags & MDN_OP_HQ) != 0;
+        const MdnKindDef *k = mdn_ledger_lookup_kind (d->name);
+        gboolean hq = (d->flags & MDN_OP_HQ) != 0;
 
-        if (hq != ((k->flags & MDN_KIND_MASTER) != 0))
+        if (k != NULL && hq != ((k->flags & MDN_KIND_MASTER) != 0))
           g_error ("kind %s: MDN_KIND_MASTER does not match its operation's MDN_OP_HQ", k->kind);
       }
 }
 
-void
-mdn_library_init (void)
-{
-  static gsize once = 0;
-
-  if (g_once_init_enter (&once))
-    {
-      mdn_base_init ();
-      for (guint t = 0; t < G_N_ELEMENTS (kind_tables); t++)
-        mdn_ledger_register_kinds (kind_tables[t]);
-      check_kind_flags ();
-      g_once_init_leave (&once, 1);
-    }
-}
 
 const MdnOpDef *
 mdn_ops_lookup (const char *name)

@@ -56,7 +56,7 @@ JsonObject     *mdn_ops_run_line    (MdnOpCtx    *ctx,
                                      const char  *line);
 
 /* Once per process, before anything else of libmendian: gettext, libsodium,
- * and the families' kind tables handed to the ledger. */
+ * and the families' kind tables handed to the ledger (mdn-library.c). */
 void            mdn_library_init    (void);
 
 /* The branch library (libmendian-branch, mdn_branch_init) adds what only a
@@ -77,6 +77,8 @@ typedef struct
 } MdnSpendHooks;
 
 void            mdn_ops_register    (const MdnOpDef *table);
+/* Aborts if a kind's MDN_KIND_MASTER and its operation's MDN_OP_HQ differ. */
+void            mdn_ops_check_kinds (void);
 void            mdn_ops_set_spend_hooks (const MdnSpendHooks *hooks);
 
 /* Creates a new branch database: identity, chain key, the admin staff

@@ -1153,6 +1153,7 @@ mdn_branch_init (void)
   mdn_library_init ();
   if (g_once_init_enter (&once))
     {
+      mdn_ops_check_kinds ();
       mdn_ops_register (sync_ops);
       mdn_ops_set_spend_hooks (&spend_hooks);
       g_once_init_leave (&once, 1);

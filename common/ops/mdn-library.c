@@ -1,0 +1,34 @@
+/* mdn-library.c: mdn_library_init, the one place that names every family's
+ * kind table (mdn-ops.c names their operation tables). Apart from the
+ * registry so that a program that runs no operation (the server) links
+ * the families' apply functions without their operations. */
+#define G_LOG_DOMAIN "mdn-library"
+
+#include "mdn-init.h"
+#include "mdn-ops.h"
+
+/* Every family's entry kinds, handed to the ledger. */
+static const MdnKindDef *const kind_tables[] = {
+  mdn_member_kinds,
+  mdn_master_kinds,
+  mdn_catalog_kinds,
+  mdn_sales_kinds,
+  mdn_package_kinds,
+  mdn_timed_kinds,
+  mdn_points_kinds,
+  mdn_exception_kinds,
+};
+
+void
+mdn_library_init (void)
+{
+  static gsize once = 0;
+
+  if (g_once_init_enter (&once))
+    {
+      mdn_base_init ();
+      for (guint t = 0; t < G_N_ELEMENTS (kind_tables); t++)
+        mdn_ledger_register_kinds (kind_tables[t]);
+      g_once_init_leave (&once, 1);
+    }
+}
