@@ -18,6 +18,7 @@
 #include "mdn-members.h"
 #include "mdn-money.h"
 #include "mdn-ops.h"
+#include "mdn-sales.h"
 #include "mdn-selling.h"
 #include "mdn-store.h"
 #include "srv-store.h"

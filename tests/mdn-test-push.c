@@ -2,11 +2,19 @@
 #include <sqlite3.h>
 #include <string.h>
 
+#include "mdn-catalog.h"
 #include "mdn-db.h"
+#include "mdn-exceptions.h"
 #include "mdn-json.h"
 #include "mdn-ledger.h"
+#include "mdn-master.h"
+#include "mdn-members.h"
 #include "mdn-ops.h"
+#include "mdn-packages.h"
+#include "mdn-points.h"
+#include "mdn-sales.h"
 #include "mdn-test-push.h"
+#include "mdn-timed.h"
 
 /* Kinds ---------------------------------------------------------------------------------- */
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "mdn-db.h"
+#include "mdn-op.h"
 
 G_BEGIN_DECLS
 
@@ -29,6 +30,9 @@ MdnProduct *mdn_product_load        (MdnDb       *db,
 MdnProduct *mdn_product_find        (MdnDb       *db,
                                      const char  *sku_or_barcode,
                                      GError     **error);
+
+extern const MdnOpDef   mdn_catalog_ops[];
+extern const MdnKindDef mdn_catalog_kinds[];
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MdnProduct, mdn_product_free)
 

@@ -6,6 +6,7 @@
 #include "mdn-error.h"
 #include "mdn-json.h"
 #include "mdn-ledger.h"
+#include "mdn-master.h"
 #include "mdn-money.h"
 #include "mdn-op.h"
 

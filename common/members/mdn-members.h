@@ -95,6 +95,9 @@ GPtrArray  *mdn_member_card_conflicts (MdnDb    *db,
                                     const char  *member_id,
                                     GError     **error);
 
+extern const MdnOpDef   mdn_member_ops[];
+extern const MdnKindDef mdn_member_kinds[];
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MdnMember, mdn_member_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MdnLevel, mdn_level_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MdnCardConflict, mdn_card_conflict_free)

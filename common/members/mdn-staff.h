@@ -31,4 +31,6 @@ gboolean  mdn_staff_lookup_role   (MdnDb      *db,
                                    MdnRole    *out_role,
                                    GError    **error);
 
+extern const MdnOpDef   mdn_staff_ops[];
+
 G_END_DECLS

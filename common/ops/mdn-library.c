@@ -4,8 +4,18 @@
  * the families' apply functions without their operations. */
 #define G_LOG_DOMAIN "mdn-library"
 
+#include "mdn-catalog.h"
+#include "mdn-exceptions.h"
 #include "mdn-init.h"
+#include "mdn-master.h"
+#include "mdn-members.h"
 #include "mdn-ops.h"
+#include "mdn-packages.h"
+#include "mdn-points.h"
+#include "mdn-pricing.h"
+#include "mdn-sales.h"
+#include "mdn-staff.h"
+#include "mdn-timed.h"
 
 /* Every family's entry kinds, handed to the ledger. */
 static const MdnKindDef *const kind_tables[] = {

@@ -4,13 +4,21 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
+#include "mdn-catalog.h"
 #include "mdn-clock.h"
 #include "mdn-error.h"
+#include "mdn-exceptions.h"
 #include "mdn-json.h"
 #include "mdn-lockout.h"
-#include "mdn-ops.h"
-#include "mdn-staff.h"
+#include "mdn-master.h"
 #include "mdn-members.h"
+#include "mdn-ops.h"
+#include "mdn-packages.h"
+#include "mdn-points.h"
+#include "mdn-pricing.h"
+#include "mdn-sales.h"
+#include "mdn-staff.h"
+#include "mdn-timed.h"
 
 static const MdnOpDef *const op_tables[] = {
   mdn_member_ops,

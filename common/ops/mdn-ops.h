@@ -12,26 +12,9 @@
 
 G_BEGIN_DECLS
 
-/* Each family file defines one NULL-terminated table. */
-extern const MdnOpDef mdn_member_ops[];
-extern const MdnOpDef mdn_staff_ops[];
-extern const MdnOpDef mdn_master_ops[];
-extern const MdnKindDef mdn_member_kinds[];
-extern const MdnKindDef mdn_master_kinds[];
-extern const MdnOpDef mdn_catalog_ops[];
-extern const MdnOpDef mdn_sales_ops[];
-extern const MdnOpDef mdn_package_ops[];
-extern const MdnOpDef mdn_timed_ops[];
-extern const MdnOpDef mdn_points_ops[];
+/* Each family's header declares its NULL-terminated tables; the reports'
+ * is declared here until reports/ has its header. */
 extern const MdnOpDef mdn_report_ops[];
-extern const MdnOpDef mdn_pricing_ops[];
-extern const MdnKindDef mdn_catalog_kinds[];
-extern const MdnKindDef mdn_sales_kinds[];
-extern const MdnKindDef mdn_package_kinds[];
-extern const MdnKindDef mdn_timed_kinds[];
-extern const MdnKindDef mdn_points_kinds[];
-extern const MdnOpDef mdn_exception_ops[];
-extern const MdnKindDef mdn_exception_kinds[];
 
 MdnOpCtx       *mdn_op_ctx_new      (MdnStore    *store,
                                      const char  *staff,

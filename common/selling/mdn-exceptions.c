@@ -24,10 +24,12 @@
 #include <inttypes.h>
 
 #include "mdn-error.h"
+#include "mdn-exceptions.h"
 #include "mdn-json.h"
 #include "mdn-ledger.h"
 #include "mdn-members.h"
 #include "mdn-money.h"
+#include "mdn-sales.h"
 #include "mdn-op.h"
 #include "mdn-selling.h"
 

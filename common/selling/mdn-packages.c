@@ -25,6 +25,7 @@
 #include "mdn-ledger.h"
 #include "mdn-members.h"
 #include "mdn-op.h"
+#include "mdn-packages.h"
 #include "mdn-selling.h"
 
 #define COUNT_MAX ((gint64) 100000)

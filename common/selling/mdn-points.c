@@ -10,6 +10,7 @@
 #include "mdn-ledger.h"
 #include "mdn-members.h"
 #include "mdn-op.h"
+#include "mdn-points.h"
 #include "mdn-selling.h"
 
 #define POINTS_MAX ((gint64) 1000000000)

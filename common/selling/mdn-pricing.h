@@ -45,4 +45,6 @@ GArray     *mdn_pricing_price_cart  (MdnCheckout *co,
 JsonObject *mdn_pricing_line_json   (const MdnPricedLine *l,
                                      guint                index);
 
+extern const MdnOpDef   mdn_pricing_ops[];
+
 G_END_DECLS

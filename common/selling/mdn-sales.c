@@ -19,6 +19,7 @@
 #include "mdn-money.h"
 #include "mdn-op.h"
 #include "mdn-pricing.h"
+#include "mdn-sales.h"
 #include "mdn-selling.h"
 
 /* Sale ---------------------------------------------------------------------------- */

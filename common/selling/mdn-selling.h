@@ -79,21 +79,6 @@ gboolean    mdn_receipt_apply       (MdnDb       *db,
                                      gint64       total_fen,
                                      GError     **error);
 
-/* Returns across the chain (mdn-sales.c). */
-gboolean    mdn_sale_return_check   (MdnDb       *db,
-                                     const char  *sale_id,
-                                     gint64       refund_fen,
-                                     JsonArray   *lines,
-                                     gint64       held_refund,
-                                     JsonArray   *held_lines,
-                                     JsonObject  *held_uses,
-                                     GError     **error);
-gboolean    mdn_sale_refunded       (MdnDb       *db,
-                                     const char  *sale_id,
-                                     gint64      *total_fen,
-                                     gint64      *refunded_fen,
-                                     GError     **error);
-
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (MdnCheckout, mdn_checkout_clear)
 
 G_END_DECLS

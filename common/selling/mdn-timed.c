@@ -18,6 +18,7 @@
 #include "mdn-money.h"
 #include "mdn-op.h"
 #include "mdn-selling.h"
+#include "mdn-timed.h"
 
 #define MINUTES_MAX ((gint64) 525600)   /* a year */
 
