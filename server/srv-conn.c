@@ -781,14 +781,18 @@ conn_take_back (SrvConn *conn)
 }
 
 /* Closes a connection, whatever its state. @conn is gone afterwards unless
- * it is a WebSocket (closed by its SoupWebsocketConnection). */
+ * it is a WebSocket (closed by its SoupWebsocketConnection) or in its TLS
+ * handshake: that runs in a thread of glib-networking's, and closing the
+ * TLS connection would wait for it; shutting the socket down makes it fail
+ * at once, and handshake_done closes (the descriptor stays open until
+ * then, so no other connection can get its number meanwhile). */
 static void
 conn_close (SrvConn *conn)
 {
   switch (conn->state)
     {
     case CONN_HANDSHAKE:
-      conn_finish (conn);
+      g_socket_shutdown (conn->socket, TRUE, TRUE, NULL);
       break;
     case CONN_HEADERS:
     case CONN_REQUEST:
@@ -1345,7 +1349,14 @@ srv_conns_free (SrvConns *conns)
     {
       SrvConn *conn = l->data;
 
-      if (conn->state == CONN_CLOSING || conn->stream == NULL)
+      if (conn->state == CONN_HANDSHAKE)
+        {
+          /* its callback will not run any more: cancelled, it would not
+           * touch the record */
+          g_socket_shutdown (conn->socket, TRUE, TRUE, NULL);
+          conn_closed (conn);
+        }
+      else if (conn->state == CONN_CLOSING || conn->stream == NULL)
         conn_finish (conn);
       else
         {

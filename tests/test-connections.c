@@ -596,14 +596,23 @@ test_churn_tls (void)
   /* As in test-tls.c: LeakSanitizer's tracer crashes at exit on
    * glib-networking's threads, so this server skips the leak check. */
   g_autofree char *env = asan ? g_strconcat ("ASAN_OPTIONS=", asan, ":detect_leaks=0", NULL) : NULL;
-  g_autoptr(Server) srv = server_start ("churn-tls", 0, env, "--tls-cert", cert, "--tls-key", key, NULL);
+  g_autoptr(Server) srv = server_start ("churn-tls", 0, env, "--tls-cert", cert, "--tls-key", key,
+                                       "--header-timeout", "1", NULL);
   guint sockets = open_fds (srv, TRUE);
   guint idle;
+  int silent;
 
   run_tls_client (srv, 20);
   g_assert_cmpuint (wait_fds (srv, TRUE, sockets), ==, sockets);
   idle = open_fds (srv, FALSE);
   run_tls_client (srv, 300);
+  g_assert_cmpuint (wait_fds (srv, FALSE, idle), ==, idle);
+
+  /* A client that never starts its handshake is dropped at the header
+   * timeout (glib-networking's handshake has no timeout of its own). */
+  silent = tcp_connect (srv);
+  g_assert_true (reads_eof (silent));
+  close (silent);
   g_assert_cmpuint (wait_fds (srv, FALSE, idle), ==, idle);
   g_assert_cmpint (server_stop (srv), ==, 0);
 }
