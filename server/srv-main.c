@@ -27,7 +27,8 @@ static const char usage_text[] =
   "  token add --name NAME --role hq\n"
   "                        a head-office API token (reports, exceptions, metrics)\n"
   "  serve --listen HOST:PORT [--tls-cert PEM --tls-key PEM] [--insecure]\n"
-  "        [--max-body BYTES] [--auth-ttl SECONDS]\n"
+  "        [--max-body BYTES] [--auth-ttl SECONDS] [--idle-timeout SECONDS]\n"
+  "        [--header-timeout SECONDS] [--ws-ping SECONDS]\n"
   "                        serve the API; prints “listening on URL” first\n"
   "\n"
   "See docs/server.md.\n";
@@ -160,6 +161,7 @@ cmd_serve (SrvStore *store, int argc, char **argv)
   g_autofree char *listen = NULL, *cert = NULL, *key = NULL;
   gboolean insecure = FALSE;
   gint64 max_body = 0, auth_ttl = 0;
+  gint idle_timeout = 0, header_timeout = 0, ws_ping = 0;
   GOptionEntry entries[] = {
     { "listen", 0, 0, G_OPTION_ARG_STRING, &listen, "Address to listen on (default 127.0.0.1:8080)", "HOST:PORT" },
     { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &cert, "TLS certificate (PEM)", "FILE" },
@@ -167,6 +169,9 @@ cmd_serve (SrvStore *store, int argc, char **argv)
     { "insecure", 0, 0, G_OPTION_ARG_NONE, &insecure, "Allow plain HTTP on a non-loopback address", NULL },
     { "max-body", 0, 0, G_OPTION_ARG_INT64, &max_body, "Largest request body in bytes (default 8 MiB)", "BYTES" },
     { "auth-ttl", 0, 0, G_OPTION_ARG_INT64, &auth_ttl, "Seconds before an unused authorization is released (default 600)", "S" },
+    { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &idle_timeout, "Close a kept-alive connection idle this long (default 60)", "S" },
+    { "header-timeout", 0, 0, G_OPTION_ARG_INT, &header_timeout, "Drop a request whose headers take longer (default 10)", "S" },
+    { "ws-ping", 0, 0, G_OPTION_ARG_INT, &ws_ping, "Seconds between WebSocket pings; 3 unanswered drop it (default 30)", "S" },
     { NULL }
   };
   g_autoptr(GOptionContext) oc = g_option_context_new ("- serve the API");
@@ -176,9 +181,10 @@ cmd_serve (SrvStore *store, int argc, char **argv)
   g_option_context_add_main_entries (oc, entries, NULL);
   if (!g_option_context_parse (oc, &argc, &argv, &error))
     return fail (error);
-  if (max_body < 0 || auth_ttl < 0)
+  if (max_body < 0 || auth_ttl < 0 || idle_timeout < 0 || header_timeout < 0 || ws_ping < 0)
     {
-      g_printerr ("mendian-server: --max-body and --auth-ttl must be positive\n");
+      g_printerr ("mendian-server: --max-body, --auth-ttl, --idle-timeout, --header-timeout and --ws-ping "
+                  "must be positive\n");
       return 2;
     }
   if (auth_ttl > 0)
@@ -188,6 +194,9 @@ cmd_serve (SrvStore *store, int argc, char **argv)
   options.tls_key = key;
   options.insecure = insecure;
   options.max_body = (gsize) max_body;
+  options.idle_timeout = (guint) idle_timeout;
+  options.header_timeout = (guint) header_timeout;
+  options.ws_ping = (guint) ws_ping;
   return srv_serve (store, &options);
 }
 

@@ -57,6 +57,7 @@ handle_metrics (SrvRequest *req)
   counter (out, "mendian_bad_requests_total", "Requests refused as malformed.", c->bad_requests);
   counter (out, "mendian_authorizations_total", "Authorization requests.", c->authorizations);
   counter (out, "mendian_notify_connections_total", "Notify WebSocket connections accepted.", c->notify_clients);
+  srv_server_write_metrics (req->srv, out);
   if (!srv_store_metrics (req->store, out, &error))
     {
       srv_reply_gerror (req, error);

@@ -1,4 +1,6 @@
-/* srv-server.c: listen, route, authenticate, reply; clean exit on SIGTERM. */
+/* srv-server.c: route, authenticate, check each request's headers, reply;
+ * the notify WebSockets and their pings; clean exit on SIGTERM. Listening
+ * and the connections themselves are srv-conn.c. */
 #define G_LOG_DOMAIN "srv-server"
 
 #include <glib-unix.h>
@@ -6,20 +8,36 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "mdn-error.h"
 #include "mdn-json.h"
+#include "srv-conn.h"
 #include "srv-server.h"
+
+#define NOTIFY_PATH "/api/v1/sync/notify"
+/* A WebSocket that answered none of this many pings in a row is dropped. */
+#define WS_MISSED_PINGS 3
+
+typedef struct
+{
+  SrvServer               *srv;
+  SoupWebsocketConnection *ws;
+  gint64                   seen;      /* monotonic time of its last frame */
+  gboolean                 dropped;
+} SrvNotifyClient;
 
 struct _SrvServer
 {
   SoupServer  *soup;
+  SrvConns    *conns;
   SrvStore    *store;
   GMainLoop   *loop;
   gsize        max_body;
-  guint        in_flight;
+  guint        ws_ping;   /* seconds */
+  guint        ws_check_id;
   gboolean     stopping;
-  GPtrArray   *sockets;   /* SoupWebsocketConnection, notify clients */
+  GPtrArray   *sockets;   /* SrvNotifyClient, the notify WebSockets */
   SrvCounters  counters;
 };
 
@@ -277,82 +295,133 @@ handle_request (SoupServer        *soup,
   route->handler (&req);
 }
 
-/* Refuses a body over the limit from its headers, before reading it. A body
- * without a length (chunked) is refused too, so none is read unbounded. */
-static void
-early_request (SoupServer        *soup,
-               SoupServerMessage *msg,
-               const char        *path,
-               GHashTable        *query,
-               gpointer           user_data)
+/* Request headers -------------------------------------------------------------- */
+
+static guint
+count_headers (SoupMessageHeaders *headers,
+               const char         *name)
 {
-  SrvServer *srv = user_data;
-  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
-  SoupEncoding encoding = soup_message_headers_get_encoding (headers);
-  const char *text = NULL;
-  guint status = 0;
+  SoupMessageHeadersIter iter;
+  const char *n, *v;
+  guint count = 0;
 
-  if (encoding == SOUP_ENCODING_CONTENT_LENGTH &&
-      (gsize) soup_message_headers_get_content_length (headers) > srv->max_body)
-    {
-      status = SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE;
-      text = "{\"ok\":false,\"error\":{\"code\":\"too_large\",\"message\":\"The request body is too large\"}}";
-    }
-  else if (encoding == SOUP_ENCODING_CHUNKED || encoding == SOUP_ENCODING_EOF)
-    {
-      status = SOUP_STATUS_LENGTH_REQUIRED;
-      text = "{\"ok\":false,\"error\":{\"code\":\"length_required\",\"message\":\"Send a Content-Length\"}}";
-    }
-  if (status)
-    {
-      srv->counters.bad_requests++;
-      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection", "close");
-      soup_server_message_set_status (msg, status, NULL);
-      soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC, text, strlen (text));
-    }
-}
-
-/* In-flight accounting for a clean stop ------------------------------------------ */
-
-/* A request is in flight from its headers on. libsoup starts a message as
- * soon as a connection is open (and after each response on a kept-alive
- * one) but says nothing when the client then closes without sending: such
- * a message must not count, or a stop waits 10 s for it. */
-static void
-request_got_headers (SoupServerMessage *msg,
-                     gpointer           user_data)
-{
-  SrvServer *srv = user_data;
-
-  if (g_object_get_data (G_OBJECT (msg), "srv-counted"))
-    return;
-  g_object_set_data (G_OBJECT (msg), "srv-counted", GINT_TO_POINTER (1));
-  srv->in_flight++;
+  soup_message_headers_iter_init (&iter, headers);
+  while (soup_message_headers_iter_next (&iter, &n, &v))
+    if (g_ascii_strcasecmp (n, name) == 0)
+      count++;
+  return count;
 }
 
 static void
-request_started (SoupServer        *soup,
+refuse (SrvServer         *srv,
+        SoupServerMessage *msg,
+        guint              status,
+        const char        *code,
+        const char        *message)
+{
+  g_autoptr(JsonObject) o = srv_error_json (code, message);
+  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), o);
+  g_autofree char *json = json_to_string (node, FALSE);
+
+  srv->counters.bad_requests++;
+  srv_conns_refuse (srv->conns, msg, status, json);
+}
+
+/* Each request's headers, before its body is read. A body over --max-body,
+ * or one without a Content-Length, is refused at once and the connection
+ * closed: nothing of it is read. */
+static void
+request_headers (SrvConns          *conns,
                  SoupServerMessage *msg,
                  gpointer           user_data)
 {
-  g_signal_connect (msg, "got-headers", G_CALLBACK (request_got_headers), user_data);
+  SrvServer *srv = user_data;
+  SrvRequest req = { .srv = srv, .store = srv->store, .msg = msg };
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  SoupEncoding encoding = soup_message_headers_get_encoding (headers);
+  const char *method = soup_server_message_get_method (msg);
+  GUri *uri = soup_server_message_get_uri (msg);
+
+  req.path = uri ? g_uri_get_path (uri) : "";
+  if (encoding == SOUP_ENCODING_CONTENT_LENGTH &&
+      (guint64) soup_message_headers_get_content_length (headers) > srv->max_body)
+    {
+      refuse (srv, msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too_large", _("The request body is too large"));
+      return;
+    }
+  if (encoding != SOUP_ENCODING_CONTENT_LENGTH &&
+      (encoding != SOUP_ENCODING_NONE || g_str_equal (method, "POST") || g_str_equal (method, "PUT") ||
+       g_str_equal (method, "PATCH")))
+    {
+      refuse (srv, msg, SOUP_STATUS_LENGTH_REQUIRED, "length_required",
+              _("Send the request body with a Content-Length"));
+      return;
+    }
+  if (soup_server_message_get_status (msg) != 0)
+    {
+      /* libsoup refused it (a path with %00, an absolute URI of another scheme) */
+      srv_reply_error (&req, soup_server_message_get_status (msg), "bad_request",
+                       _("The request is not valid HTTP"));
+      return;
+    }
+  if (count_headers (headers, "Authorization") > 1)
+    {
+      srv_reply_error (&req, SOUP_STATUS_BAD_REQUEST, "bad_request", _("Send one Authorization header, not several"));
+      return;
+    }
+  if (g_str_equal (req.path, NOTIFY_PATH))
+    {
+      g_autofree char *token = bearer_token (msg);
+      g_autoptr(SrvBranch) branch = token ? srv_store_auth_branch (srv->store, token) : NULL;
+
+      if (branch == NULL)
+        {
+          srv->counters.auth_failures++;
+          soup_message_headers_replace (soup_server_message_get_response_headers (msg), "WWW-Authenticate", "Bearer");
+          srv_reply_error (&req, SOUP_STATUS_UNAUTHORIZED, "unauthorized", _("Unknown or revoked token"));
+        }
+    }
 }
 
-static void
-request_done (SoupServer        *soup,
-              SoupServerMessage *msg,
-              gpointer           user_data)
+/* The body of an error the connection layer answers itself. */
+static char *
+connection_error_json (guint    status,
+                       gpointer user_data)
+{
+  SrvServer *srv = user_data;
+  g_autoptr(JsonObject) o = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  srv->counters.bad_requests++;
+  switch (status)
+    {
+    case SOUP_STATUS_REQUEST_TIMEOUT:
+      o = srv_error_json ("timeout", _("The request headers did not arrive in time"));
+      break;
+    case SRV_STATUS_HEADERS_TOO_LARGE:
+      o = srv_error_json ("headers_too_large", _("The request headers are too large"));
+      break;
+    case SOUP_STATUS_NOT_IMPLEMENTED:
+      o = srv_error_json ("not_implemented", _("This Transfer-Encoding is not supported"));
+      break;
+    default:
+      o = srv_error_json ("bad_request", _("The request is not valid HTTP"));
+      break;
+    }
+  node = json_node_init_object (json_node_alloc (), o);
+  return json_to_string (node, FALSE);
+}
+
+/* Stopping ----------------------------------------------------------------------- */
+
+static gboolean
+requests_drained (gpointer user_data)
 {
   SrvServer *srv = user_data;
 
-  if (g_object_get_data (G_OBJECT (msg), "srv-upgraded"))
-    return;   /* already counted out by srv_server_websocket_started */
-  if (!g_object_get_data (G_OBJECT (msg), "srv-counted"))
-    return;   /* closed before a request arrived */
-  g_assert (srv->in_flight > 0);
-  srv->in_flight--;
-  if (srv->stopping && srv->in_flight == 0)
+  if (srv->stopping)
     g_main_loop_quit (srv->loop);
+  return G_SOURCE_REMOVE;
 }
 
 static gboolean
@@ -360,7 +429,7 @@ stop_deadline (gpointer user_data)
 {
   SrvServer *srv = user_data;
 
-  g_warning ("%u requests still in flight after 10 s; exiting", srv->in_flight);
+  g_warning ("%u requests still in flight after 10 s; exiting", srv_conns_in_flight (srv->conns));
   g_main_loop_quit (srv->loop);
   return G_SOURCE_REMOVE;
 }
@@ -371,24 +440,20 @@ static gboolean
 on_signal (gpointer user_data)
 {
   SrvServer *srv = user_data;
-  GSList *listeners;
 
   if (srv->stopping)
     return G_SOURCE_CONTINUE;
   srv->stopping = TRUE;
-  g_message ("stopping: %u request(s) in flight", srv->in_flight);
-  listeners = soup_server_get_listeners (srv->soup);
-  for (GSList *l = listeners; l; l = l->next)
-    g_socket_close (l->data, NULL);
-  g_slist_free (listeners);
+  g_message ("stopping: %u request(s) in flight", srv_conns_in_flight (srv->conns));
+  srv_conns_stop_accepting (srv->conns);
   for (guint i = 0; i < srv->sockets->len; i++)
     {
-      SoupWebsocketConnection *ws = g_ptr_array_index (srv->sockets, i);
+      SrvNotifyClient *c = g_ptr_array_index (srv->sockets, i);
 
-      if (soup_websocket_connection_get_state (ws) == SOUP_WEBSOCKET_STATE_OPEN)
-        soup_websocket_connection_close (ws, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "server stopping");
+      if (soup_websocket_connection_get_state (c->ws) == SOUP_WEBSOCKET_STATE_OPEN)
+        soup_websocket_connection_close (c->ws, SOUP_WEBSOCKET_CLOSE_GOING_AWAY, "server stopping");
     }
-  if (srv->in_flight == 0)
+  if (srv_conns_in_flight (srv->conns) == 0)
     g_main_loop_quit (srv->loop);
   else
     g_timeout_add_seconds (10, stop_deadline, srv);
@@ -398,34 +463,126 @@ on_signal (gpointer user_data)
 /* Notify ------------------------------------------------------------------------ */
 
 static void
+notify_client_free (SrvNotifyClient *c)
+{
+  g_signal_handlers_disconnect_by_data (c->ws, c);
+  g_object_unref (c->ws);
+  g_free (c);
+}
+
+static void
 socket_closed (SoupWebsocketConnection *ws,
                gpointer                 user_data)
 {
-  SrvServer *srv = user_data;
+  SrvNotifyClient *c = user_data;
 
-  g_ptr_array_remove (srv->sockets, ws);
+  g_ptr_array_remove_fast (c->srv->sockets, c);
+}
+
+/* Any frame from the client (a pong above all) shows it is alive. */
+static void
+socket_pong (SoupWebsocketConnection *ws,
+             GBytes                  *message,
+             gpointer                 user_data)
+{
+  ((SrvNotifyClient *) user_data)->seen = g_get_monotonic_time ();
+}
+
+static void
+socket_message (SoupWebsocketConnection *ws,
+                gint                     type,
+                GBytes                  *message,
+                gpointer                 user_data)
+{
+  ((SrvNotifyClient *) user_data)->seen = g_get_monotonic_time ();
+}
+
+/* libsoup pings every --ws-ping seconds; a client that answered none of
+ * the last WS_MISSED_PINGS is dead (a proxy or a network that dropped it
+ * silently) and is closed. */
+static gboolean
+check_sockets (gpointer user_data)
+{
+  SrvServer *srv = user_data;
+  gint64 limit = g_get_monotonic_time () - (gint64) srv->ws_ping * WS_MISSED_PINGS * G_USEC_PER_SEC;
+  g_autoptr(GPtrArray) dead = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (guint i = 0; i < srv->sockets->len; i++)
+    {
+      SrvNotifyClient *c = g_ptr_array_index (srv->sockets, i);
+
+      if (!c->dropped && c->seen < limit &&
+          soup_websocket_connection_get_state (c->ws) == SOUP_WEBSOCKET_STATE_OPEN)
+        {
+          c->dropped = TRUE;
+          g_ptr_array_add (dead, g_object_ref (c->ws));
+        }
+    }
+  for (guint i = 0; i < dead->len; i++)
+    soup_websocket_connection_close (g_ptr_array_index (dead, i), SOUP_WEBSOCKET_CLOSE_GOING_AWAY,
+                                     "no answer to pings");
+  return G_SOURCE_CONTINUE;
 }
 
 /* An upgraded request is a long-lived WebSocket, not a request in flight:
- * a clean stop does not wait for it. */
+ * a clean stop does not wait for it, and it has no idle timeout. */
 void
 srv_server_websocket_started (SrvServer         *srv,
                               SoupServerMessage *msg)
 {
-  g_object_set_data (G_OBJECT (msg), "srv-upgraded", GINT_TO_POINTER (1));
-  if (!g_object_get_data (G_OBJECT (msg), "srv-counted"))
-    return;
-  g_assert (srv->in_flight > 0);
-  srv->in_flight--;
+  srv_conns_upgraded (srv->conns, msg);
 }
 
 void
 srv_server_add_socket (SrvServer               *srv,
                        SoupWebsocketConnection *ws)
 {
-  g_ptr_array_add (srv->sockets, g_object_ref (ws));
-  g_signal_connect (ws, "closed", G_CALLBACK (socket_closed), srv);
+  SrvNotifyClient *c = g_new0 (SrvNotifyClient, 1);
+
+  c->srv = srv;
+  c->ws = g_object_ref (ws);
+  c->seen = g_get_monotonic_time ();
+  soup_websocket_connection_set_keepalive_interval (ws, srv->ws_ping);
+  g_ptr_array_add (srv->sockets, c);
+  g_signal_connect (ws, "closed", G_CALLBACK (socket_closed), c);
+  g_signal_connect (ws, "pong", G_CALLBACK (socket_pong), c);
+  g_signal_connect (ws, "message", G_CALLBACK (socket_message), c);
   srv->counters.notify_clients++;
+}
+
+static void
+gauge (GString    *out,
+       const char *name,
+       const char *help,
+       guint64     value)
+{
+  g_string_append_printf (out, "# HELP %s %s\n# TYPE %s gauge\n%s %" G_GUINT64_FORMAT "\n",
+                          name, help, name, name, value);
+}
+
+static void
+counter (GString    *out,
+         const char *name,
+         const char *help,
+         guint64     value)
+{
+  g_string_append_printf (out, "# HELP %s %s\n# TYPE %s counter\n%s %" G_GUINT64_FORMAT "\n",
+                          name, help, name, name, value);
+}
+
+void
+srv_server_write_metrics (SrvServer *srv,
+                          GString   *out)
+{
+  const SrvConnsStats *stats = srv_conns_get_stats (srv->conns);
+
+  gauge (out, "mendian_connections_open", "Open client connections, WebSockets included.", stats->open);
+  gauge (out, "mendian_websockets_open", "Open notify WebSockets.", srv->sockets->len);
+  counter (out, "mendian_connections_accepted_total", "Connections accepted.", stats->accepted);
+  counter (out, "mendian_accept_failures_total", "Failed accepts (out of file descriptors, ...).",
+           stats->accept_failures);
+  counter (out, "mendian_connection_timeouts_total", "Connections closed by the idle or header timeout.",
+           stats->timeouts);
 }
 
 /* Tells every notify client the feed moved to @head. */
@@ -437,10 +594,10 @@ srv_notify_feed (SrvServer *srv,
 
   for (guint i = 0; i < srv->sockets->len; i++)
     {
-      SoupWebsocketConnection *ws = g_ptr_array_index (srv->sockets, i);
+      SrvNotifyClient *c = g_ptr_array_index (srv->sockets, i);
 
-      if (soup_websocket_connection_get_state (ws) == SOUP_WEBSOCKET_STATE_OPEN)
-        soup_websocket_connection_send_text (ws, text);
+      if (soup_websocket_connection_get_state (c->ws) == SOUP_WEBSOCKET_STATE_OPEN)
+        soup_websocket_connection_send_text (c->ws, text);
     }
 }
 
@@ -482,6 +639,27 @@ bad:
   return NULL;
 }
 
+/* Raises the soft limit on open files to the hard one, and says what it is. */
+static void
+raise_open_files_limit (void)
+{
+  struct rlimit rl;
+
+  if (getrlimit (RLIMIT_NOFILE, &rl) != 0)
+    return;
+  if (rl.rlim_cur < rl.rlim_max)
+    {
+      struct rlimit raised = { rl.rlim_max, rl.rlim_max };
+
+      if (setrlimit (RLIMIT_NOFILE, &raised) == 0)
+        rl = raised;
+    }
+  if (rl.rlim_cur == RLIM_INFINITY)
+    g_message ("open-file limit: unlimited");
+  else
+    g_message ("open-file limit: %llu descriptors", (unsigned long long) rl.rlim_cur);
+}
+
 int
 srv_serve (SrvStore               *store,
            const SrvServerOptions *options)
@@ -490,8 +668,9 @@ srv_serve (SrvStore               *store,
   g_autoptr(GSocketAddress) address = NULL;
   g_autoptr(GTlsCertificate) cert = NULL;
   g_autoptr(GMainLoop) loop = NULL;
+  g_autofree char *url = NULL;
   SrvServer srv = { 0 };
-  GSList *uris;
+  SrvConnsOptions conn_options = { 0 };
   guint sig_term, sig_int;
   gboolean loopback;
 
@@ -517,49 +696,47 @@ srv_serve (SrvStore               *store,
       if (cert == NULL)
         goto fail;
     }
+  raise_open_files_limit ();
 
   loop = g_main_loop_new (NULL, FALSE);
   srv.store = store;
   srv.loop = loop;
   srv.max_body = options->max_body ? options->max_body : SRV_DEFAULT_MAX_BODY;
-  srv.sockets = g_ptr_array_new_with_free_func (g_object_unref);
+  srv.ws_ping = options->ws_ping ? options->ws_ping : SRV_DEFAULT_WS_PING;
+  srv.sockets = g_ptr_array_new_with_free_func ((GDestroyNotify) notify_client_free);
   srv.soup = soup_server_new ("server-header", "mendian-server ", NULL);
-  if (cert)
-    soup_server_set_tls_certificate (srv.soup, cert);
 
-  soup_server_add_early_handler (srv.soup, NULL, early_request, &srv, NULL);
   soup_server_add_handler (srv.soup, NULL, handle_request, &srv, NULL);
-  soup_server_add_websocket_handler (srv.soup, "/api/v1/sync/notify", NULL, NULL,
-                                     srv_sync_notify_handler, &srv, NULL);
-  g_signal_connect (srv.soup, "request-started", G_CALLBACK (request_started), &srv);
-  g_signal_connect (srv.soup, "request-finished", G_CALLBACK (request_done), &srv);
-  g_signal_connect (srv.soup, "request-aborted", G_CALLBACK (request_done), &srv);
+  soup_server_add_websocket_handler (srv.soup, NOTIFY_PATH, NULL, NULL, srv_sync_notify_handler, &srv, NULL);
 
-  if (!soup_server_listen (srv.soup, address, cert ? SOUP_SERVER_LISTEN_HTTPS : 0, &error))
+  conn_options.tls_certificate = cert;
+  conn_options.idle_timeout = options->idle_timeout;
+  conn_options.header_timeout = options->header_timeout;
+  conn_options.got_headers = request_headers;
+  conn_options.error_json = connection_error_json;
+  conn_options.drained = requests_drained;
+  conn_options.user_data = &srv;
+  srv.conns = srv_conns_new (srv.soup, address, &conn_options, &error);
+  if (srv.conns == NULL)
     goto fail;
 
-  uris = soup_server_get_uris (srv.soup);
-  if (uris)
-    {
-      g_autofree char *text = g_uri_to_string (uris->data);
+  url = srv_conns_dup_url (srv.conns);
+  fprintf (stdout, "listening on %s\n", url);
+  fflush (stdout);
 
-      fprintf (stdout, "listening on %s\n", text);
-      fflush (stdout);
-    }
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
-
+  srv.ws_check_id = g_timeout_add_seconds (srv.ws_ping, check_sockets, &srv);
   sig_term = g_unix_signal_add (SIGTERM, on_signal, &srv);
   sig_int = g_unix_signal_add (SIGINT, on_signal, &srv);
   g_main_loop_run (loop);
   g_source_remove (sig_term);
   g_source_remove (sig_int);
+  g_clear_handle_id (&srv.ws_check_id, g_source_remove);
 
   g_message ("stopped cleanly");
   soup_server_disconnect (srv.soup);
-  g_clear_object (&srv.soup);
-  for (guint i = 0; i < srv.sockets->len; i++)
-    g_signal_handlers_disconnect_by_func (g_ptr_array_index (srv.sockets, i), socket_closed, &srv);
   g_ptr_array_unref (srv.sockets);
+  srv_conns_free (srv.conns);
+  g_clear_object (&srv.soup);
   return 0;
 
 fail:

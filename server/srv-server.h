@@ -11,6 +11,7 @@
 G_BEGIN_DECLS
 
 #define SRV_DEFAULT_MAX_BODY (8 * 1024 * 1024)
+#define SRV_DEFAULT_WS_PING  30   /* seconds between WebSocket pings */
 
 typedef struct _SrvServer SrvServer;
 
@@ -54,6 +55,9 @@ typedef struct
   const char *tls_key;
   gboolean    insecure;
   gsize       max_body;
+  guint       idle_timeout;     /* seconds; 0: SRV_DEFAULT_IDLE_TIMEOUT */
+  guint       header_timeout;   /* seconds; 0: SRV_DEFAULT_HEADER_TIMEOUT */
+  guint       ws_ping;          /* seconds; 0: SRV_DEFAULT_WS_PING */
 } SrvServerOptions;
 
 /* Counters for /metrics, bumped by the handlers. */
@@ -78,6 +82,9 @@ int          srv_serve           (SrvStore               *store,
                                   const SrvServerOptions *options);
 
 SrvCounters *srv_server_counters (SrvServer   *srv);
+/* Connection gauges and counters for /metrics (Prometheus text). */
+void         srv_server_write_metrics (SrvServer *srv,
+                                       GString   *out);
 void         srv_notify_feed     (SrvServer   *srv,
                                   gint64       head);
 

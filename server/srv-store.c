@@ -11,6 +11,7 @@
 #include "mdn-db.h"
 #include "mdn-entry-check.h"
 #include "mdn-error.h"
+#include "mdn-figures.h"
 #include "mdn-id.h"
 #include "mdn-json.h"
 #include "mdn-ledger.h"
@@ -494,20 +495,13 @@ srv_store_auth_hq (SrvStore   *store,
 
 /* Push ------------------------------------------------------------------------ */
 
-/* One branch-day of srv_rollup_day, summed in memory over a push. */
-typedef struct
-{
-  gint64 entries, sales, discount, refund, dep, dep_bonus, withdraw, issued, principal, bonus;
-  gint64 written_off, over_refund;
-} Rollup;
-
 /* What one push changes, kept until it commits: the rollups per business
  * date (one upsert per day instead of one per entry), and the members with
  * an open exception (so that only entries that could open or settle one
  * look at the member's accounts). */
 typedef struct
 {
-  GHashTable *days;          /* business_date → Rollup */
+  GHashTable *days;          /* business_date → MdnFigures of the branch-day */
   GHashTable *open_members;  /* member_id set */
   GHashTable *moved;         /* member_id → the last MdnEntry of the push moving their accounts */
   char       *now;           /* ISO time of the push */
@@ -547,54 +541,63 @@ push_batch_init (SrvStore  *store,
   return rc == SQLITE_DONE;
 }
 
-/* Adds what @entry contributes to its branch's day. Runs exactly once per
- * entry, inside the push transaction, so the figures are exact. */
+/* Adds what @entry contributes to its branch's day (mdn-figures.h: the
+ * branch's day end sums the same way). Runs exactly once per entry, inside
+ * the push transaction, so the figures are exact. @hq: the HQ terminal
+ * pushed it. */
 static void
 rollup_entry (PushBatch *batch,
               MdnEntry  *entry,
-              gboolean   shared)
+              gboolean   hq)
 {
-  Rollup *r = g_hash_table_lookup (batch->days, entry->business_date);
-  JsonObject *b = entry->body;
+  MdnFigures *r = g_hash_table_lookup (batch->days, entry->business_date);
 
   if (r == NULL)
     {
-      r = g_new0 (Rollup, 1);
+      r = g_new0 (MdnFigures, 1);
       g_hash_table_insert (batch->days, g_strdup (entry->business_date), r);
     }
-  r->entries++;
-  if (g_str_equal (entry->kind, "member.issue"))
-    r->issued++;
-  else if (g_str_equal (entry->kind, "member.deposit"))
-    {
-      r->dep += mdn_body_int (b, "amount_fen", 0);
-      r->dep_bonus += mdn_body_int (b, "bonus_fen", 0);
-    }
-  else if (g_str_equal (entry->kind, "member.withdraw"))
-    r->withdraw += mdn_body_int (b, "amount_fen", 0);
-  else if (g_str_equal (entry->kind, "exception.write_off") && shared)
-    r->written_off += mdn_body_int (b, "written_off_fen", 0);   /* only the HQ terminal's count */
-  else if (g_str_equal (entry->kind, "sale.return"))
-    r->refund += mdn_body_int (b, "refund_fen", 0) ? mdn_body_int (b, "refund_fen", 0) : -mdn_body_int (b, "total_fen", 0);
-  else if (g_str_equal (entry->kind, "sale") || g_str_equal (entry->kind, "sale.quick") ||
-           g_str_equal (entry->kind, "timed.stop"))
-    {
-      r->sales += mdn_body_int (b, "total_fen", 0);
-      r->discount += mdn_body_int (b, "discount_fen", 0);
-    }
+  mdn_figures_add_entry (r, entry, hq ? MDN_FIGURES_HQ : MDN_FIGURES_NONE);
+}
 
-  for (guint i = 0; i < entry->movements->len; i++)
-    {
-      MdnMovement *m = &g_array_index (entry->movements, MdnMovement, i);
+/* "SELECT c1, c2 … FROM srv_rollup_day WHERE business_date = ?1 AND
+ * branch = ?2" and "INSERT OR REPLACE INTO srv_rollup_day (branch,
+ * business_date, c1, c2 …) VALUES (?1, ?2, ?3 …)" over every figure
+ * (mdn_figures_fields), made once: the column names are the figures'. */
+static const char *rollup_select_sql, *rollup_upsert_sql;
 
-      if (g_str_equal (m->account, "principal"))
-        r->principal += m->delta;
-      else if (g_str_equal (m->account, "bonus"))
-        r->bonus += m->delta;
+static void
+rollup_sql_init (void)
+{
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done))
+    {
+      guint n;
+      const MdnFigureField *fields = mdn_figures_fields (&n);
+      GString *select = g_string_new ("SELECT ");
+      GString *insert = g_string_new ("INSERT OR REPLACE INTO srv_rollup_day (branch, business_date");
+      GString *values = g_string_new (") VALUES (?1, ?2");
+
+      for (guint i = 0; i < n; i++)
+        {
+          g_string_append_printf (select, "%s%s", i ? ", " : "", fields[i].name);
+          g_string_append_printf (insert, ", %s", fields[i].name);
+          g_string_append_printf (values, ", ?%u", i + 3);
+        }
+      g_string_append (select, " FROM srv_rollup_day WHERE business_date = ?1 AND branch = ?2");
+      g_string_append (values, ")");
+      g_string_append (insert, values->str);
+      g_string_free (values, TRUE);
+      rollup_select_sql = g_string_free (select, FALSE);
+      rollup_upsert_sql = g_string_free (insert, FALSE);
+      g_once_init_leave (&done, 1);
     }
 }
 
-/* Writes the push's rollups, in the push's transaction. */
+/* Writes the push's rollups, in the push's transaction: each branch-day's
+ * row plus the push's figures, added by mdn_figures_add, so a day whose
+ * figures would overflow refuses the push instead of wrapping. */
 static gboolean
 rollup_flush (SrvStore   *store,
               PushBatch  *batch,
@@ -603,32 +606,45 @@ rollup_flush (SrvStore   *store,
 {
   GHashTableIter iter;
   gpointer key, value;
+  guint n;
+  const MdnFigureField *fields = mdn_figures_fields (&n);
 
+  rollup_sql_init ();
   g_hash_table_iter_init (&iter, batch->days);
   while (g_hash_table_iter_next (&iter, &key, &value))
     {
-      Rollup *r = value;
+      MdnFigures day = { 0 };
+      sqlite3_stmt *stmt;
+      int rc;
 
-      if (!mdn_db_exec (store->db, error,
-                        "INSERT INTO srv_rollup_day (branch, business_date, entries, sales_fen, discount_fen, "
-                        "refund_fen, deposit_principal_fen, deposit_bonus_fen, withdraw_fen, members_issued, "
-                        "principal_delta_fen, bonus_delta_fen, written_off_fen, over_refund_fen) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                        "ON CONFLICT (business_date, branch) DO UPDATE SET entries = entries + excluded.entries, "
-                        "sales_fen = sales_fen + excluded.sales_fen, "
-                        "discount_fen = discount_fen + excluded.discount_fen, "
-                        "refund_fen = refund_fen + excluded.refund_fen, "
-                        "deposit_principal_fen = deposit_principal_fen + excluded.deposit_principal_fen, "
-                        "deposit_bonus_fen = deposit_bonus_fen + excluded.deposit_bonus_fen, "
-                        "withdraw_fen = withdraw_fen + excluded.withdraw_fen, "
-                        "members_issued = members_issued + excluded.members_issued, "
-                        "principal_delta_fen = principal_delta_fen + excluded.principal_delta_fen, "
-                        "bonus_delta_fen = bonus_delta_fen + excluded.bonus_delta_fen, "
-                        "written_off_fen = written_off_fen + excluded.written_off_fen, "
-                        "over_refund_fen = over_refund_fen + excluded.over_refund_fen",
-                        "ssiiiiiiiiiiii", branch_code, (const char *) key, r->entries, r->sales, r->discount,
-                        r->refund, r->dep, r->dep_bonus, r->withdraw, r->issued, r->principal, r->bonus,
-                        r->written_off, r->over_refund))
+      stmt = mdn_db_query (store->db, error, rollup_select_sql, "ss", (const char *) key, branch_code);
+      if (stmt == NULL || (rc = mdn_db_step (store->db, stmt, error)) < 0)
+        return FALSE;
+      if (rc == SQLITE_ROW)
+        for (guint i = 0; i < n; i++)
+          mdn_figures_set (&day, &fields[i], sqlite3_column_int64 (stmt, (int) i));
+      sqlite3_reset (stmt);
+      mdn_figures_add (&day, value);
+      if (day.overflow)
+        {
+          g_set_error (error, SRV_ERROR, SRV_ERROR_INVALID,
+                       _("The figures of branch %s on %s would be too large to add up"),
+                       branch_code, (const char *) key);
+          return FALSE;
+        }
+
+      stmt = mdn_db_query (store->db, error, rollup_upsert_sql, "ss", branch_code, (const char *) key);
+      if (stmt == NULL)
+        return FALSE;
+      for (guint i = 0; i < n; i++)
+        if (sqlite3_bind_int64 (stmt, (int) i + 3, mdn_figures_get (&day, &fields[i])) != SQLITE_OK)
+          {
+            mdn_db_set_database_error (store->db, error);
+            return FALSE;
+          }
+      rc = mdn_db_step (store->db, stmt, error);
+      sqlite3_reset (stmt);
+      if (rc < 0)
         return FALSE;
     }
   return TRUE;
@@ -789,7 +805,7 @@ check_over_refund (SrvStore  *store,
   g_autoptr(GError) local_error = NULL;
   g_autofree char *detail = NULL;
   gint64 total = 0, refunded = 0, excess;
-  Rollup *r;
+  MdnFigures *r;
 
   if (sale == NULL || entry->member_id == NULL)
     return TRUE;
@@ -800,14 +816,14 @@ check_over_refund (SrvStore  *store,
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
-  excess = MAX (refunded - total, 0) - MAX (refunded - refund - total, 0);
+  excess = mdn_figures_over_refund (total, refunded, refund);
   if (excess <= 0)
     return TRUE;
   g_message ("sale %s refunded %" G_GINT64_FORMAT " fen above its total by entry %s#%" G_GINT64_FORMAT,
              sale, excess, entry->branch, entry->seq);
   r = g_hash_table_lookup (batch->days, entry->business_date);
   g_assert (r != NULL);
-  r->over_refund += excess;
+  mdn_figures_add_over_refund (r, excess);
   detail = g_strdup_printf ("{\"total_fen\":%" G_GINT64_FORMAT ",\"refunded_fen\":%" G_GINT64_FORMAT "}",
                             total, refunded);
   return mdn_db_exec (store->db, error,
@@ -930,7 +946,7 @@ apply_pushed (SrvStore  *store,
   else if (!mdn_ledger_store (store->db, entry, error))
     return FALSE;
 
-  rollup_entry (batch, entry, shared);
+  rollup_entry (batch, entry, branch->hq);
 
   /* The sale that used an authorization: its movements now debit the
    * balance, so the hold stops counting. */
@@ -2382,35 +2398,69 @@ srv_store_exceptions (SrvStore   *store,
 
 /* Reports ------------------------------------------------------------------------ */
 
-static const char *const figure_columns[] = {
-  "sales_fen", "discount_fen", "refund_fen", "deposit_principal_fen", "deposit_bonus_fen",
-  "withdraw_fen", "members_issued", "written_off_fen", "over_refund_fen",
-};
+/* "SELECT branch, SUM (c1), SUM (c2) … FROM srv_rollup_day WHERE
+ * business_date BETWEEN ?1 AND ?2 AND (?3 IS NULL OR branch = ?3) GROUP BY
+ * branch" over every figure, made once. SQLite's SUM fails with "integer
+ * overflow" rather than wrap. */
+static const char *
+summary_sql (void)
+{
+  static const char *sql;
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done))
+    {
+      guint n;
+      const MdnFigureField *fields = mdn_figures_fields (&n);
+      GString *s = g_string_new ("SELECT branch");
+
+      for (guint i = 0; i < n; i++)
+        g_string_append_printf (s, ", SUM (%s)", fields[i].name);
+      g_string_append (s, " FROM srv_rollup_day WHERE business_date BETWEEN ?1 AND ?2 "
+                       "AND (?3 IS NULL OR branch = ?3) GROUP BY branch");
+      sql = g_string_free (s, FALSE);
+      g_once_init_leave (&done, 1);
+    }
+  return sql;
+}
+
+typedef struct
+{
+  char       *branch;
+  MdnFigures  flows;
+  gint64      principal, bonus;   /* liability at the end of the period */
+} SummaryRow;
+
+static void
+summary_row_free (gpointer data)
+{
+  SummaryRow *row = data;
+
+  g_free (row->branch);
+  g_free (row);
+}
 
 static JsonObject *
-figures_new (void)
+summary_json (const char       *branch,
+              const MdnFigures *flows,
+              gint64            principal,
+              gint64            bonus)
 {
   JsonObject *o = json_object_new ();
 
-  for (guint i = 0; i < G_N_ELEMENTS (figure_columns); i++)
-    json_object_set_int_member (o, figure_columns[i], 0);
-  json_object_set_int_member (o, "liability_principal_fen", 0);
-  json_object_set_int_member (o, "liability_bonus_fen", 0);
-  json_object_set_int_member (o, "liability_fen", 0);
+  if (branch)
+    json_object_set_string_member (o, "branch", branch);
+  mdn_figures_to_json (flows, o, TRUE);
+  json_object_set_int_member (o, "liability_principal_fen", principal);
+  json_object_set_int_member (o, "liability_bonus_fen", bonus);
+  json_object_set_int_member (o, "liability_fen", principal + bonus);   /* checked by the caller */
   return o;
 }
 
-static void
-figures_add (JsonObject *o,
-             const char *name,
-             gint64      value)
-{
-  json_object_set_int_member (o, name, json_object_get_int_member (o, name) + value);
-}
-
 /* Per branch and for the chain, from the daily rollups: flows over
- * [from, to], and the stored-value liability at the end of @to (the sum of
- * every balance change up to then). Reads rollup rows only, never entries. */
+ * [from, to] (every figure of mdn-figures.h), and the stored-value
+ * liability at the end of @to (the sum of every balance change up to
+ * then). Reads rollup rows only, never entries. */
 JsonObject *
 srv_store_summary (SrvStore   *store,
                    const char *from,
@@ -2418,15 +2468,18 @@ srv_store_summary (SrvStore   *store,
                    const char *branch_code,
                    GError    **error)
 {
-  g_autoptr(JsonObject) out = json_object_new ();
-  g_autoptr(JsonObject) by_branch = json_object_new ();
-  g_autoptr(GPtrArray) order = g_ptr_array_new_with_free_func (g_free);
-  JsonObject *chain = figures_new ();
+  g_autoptr(JsonObject) out = NULL;
+  g_autoptr(GHashTable) by_branch = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) order = g_ptr_array_new_with_free_func (summary_row_free);
+  MdnFigures chain = { 0 };
+  gint64 chain_principal = 0, chain_bonus = 0, chain_total = 0;
+  gboolean too_large = FALSE;
+  guint n;
+  const MdnFigureField *fields = mdn_figures_fields (&n);
   JsonArray *list;
   sqlite3_stmt *stmt;
   int rc;
 
-  json_object_set_object_member (out, "chain", chain);
   if (!mdn_date_valid (from) || !mdn_date_valid (to) || strcmp (from, to) > 0)
     {
       g_set_error_literal (error, SRV_ERROR, SRV_ERROR_INVALID,
@@ -2443,11 +2496,11 @@ srv_store_summary (SrvStore   *store,
     goto fail;
   while ((rc = mdn_db_step (store->db, stmt, error)) == SQLITE_ROW)
     {
-      JsonObject *b = figures_new ();
+      SummaryRow *row = g_new0 (SummaryRow, 1);
 
-      json_object_set_string_member (b, "branch", mdn_db_col_text (stmt, 0));
-      json_object_set_object_member (by_branch, mdn_db_col_text (stmt, 0), b);
-      g_ptr_array_add (order, g_strdup (mdn_db_col_text (stmt, 0)));
+      row->branch = g_strdup (mdn_db_col_text (stmt, 0));
+      g_hash_table_insert (by_branch, row->branch, row);
+      g_ptr_array_add (order, row);
     }
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
@@ -2458,27 +2511,19 @@ srv_store_summary (SrvStore   *store,
       goto fail;
     }
 
-  stmt = mdn_db_query (store->db, error,
-                       "SELECT branch, SUM (sales_fen), SUM (discount_fen), SUM (refund_fen), "
-                       "SUM (deposit_principal_fen), SUM (deposit_bonus_fen), SUM (withdraw_fen), "
-                       "SUM (members_issued), SUM (written_off_fen), SUM (over_refund_fen) FROM srv_rollup_day "
-                       "WHERE business_date BETWEEN ?1 AND ?2 "
-                       "AND (?3 IS NULL OR branch = ?3) GROUP BY branch",
-                       "sss", from, to, branch_code);
+  stmt = mdn_db_query (store->db, error, summary_sql (), "sss", from, to, branch_code);
   if (stmt == NULL)
     goto fail;
   while ((rc = mdn_db_step (store->db, stmt, error)) == SQLITE_ROW)
     {
-      JsonObject *b = json_object_get_object_member (by_branch, mdn_db_col_text (stmt, 0));
+      SummaryRow *row = g_hash_table_lookup (by_branch, mdn_db_col_text (stmt, 0));
+      MdnFigures f = { 0 };
 
-      for (guint i = 0; i < G_N_ELEMENTS (figure_columns); i++)
-        {
-          gint64 v = sqlite3_column_int64 (stmt, (int) i + 1);
-
-          if (b)
-            figures_add (b, figure_columns[i], v);
-          figures_add (chain, figure_columns[i], v);
-        }
+      for (guint i = 0; i < n; i++)
+        mdn_figures_set (&f, &fields[i], sqlite3_column_int64 (stmt, (int) i + 1));
+      if (row)
+        row->flows = f;
+      mdn_figures_add (&chain, &f);
     }
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
@@ -2492,30 +2537,43 @@ srv_store_summary (SrvStore   *store,
     goto fail;
   while ((rc = mdn_db_step (store->db, stmt, error)) == SQLITE_ROW)
     {
-      JsonObject *b = json_object_get_object_member (by_branch, mdn_db_col_text (stmt, 0));
-      gint64 p = sqlite3_column_int64 (stmt, 1), q = sqlite3_column_int64 (stmt, 2);
+      SummaryRow *row = g_hash_table_lookup (by_branch, mdn_db_col_text (stmt, 0));
+      gint64 p = sqlite3_column_int64 (stmt, 1), q = sqlite3_column_int64 (stmt, 2), t;
 
-      if (b)
+      /* Within the figures' bounds, like every figure. */
+      if (!mdn_money_add (p, q, &t, NULL) ||
+          !mdn_money_add (chain_principal, p, &chain_principal, NULL) ||
+          !mdn_money_add (chain_bonus, q, &chain_bonus, NULL))
+        too_large = TRUE;
+      if (row)
         {
-          figures_add (b, "liability_principal_fen", p);
-          figures_add (b, "liability_bonus_fen", q);
-          figures_add (b, "liability_fen", p + q);
+          row->principal = p;
+          row->bonus = q;
         }
-      figures_add (chain, "liability_principal_fen", p);
-      figures_add (chain, "liability_bonus_fen", q);
-      figures_add (chain, "liability_fen", p + q);
     }
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     goto fail;
   mdn_db_rollback (store->db);
+  if (chain.overflow || too_large || !mdn_money_add (chain_principal, chain_bonus, &chain_total, NULL))
+    {
+      g_set_error_literal (error, SRV_ERROR, SRV_ERROR_INTERNAL,
+                           _("The summary's figures are too large to add up"));
+      return NULL;
+    }
 
+  out = json_object_new ();
   list = json_array_new ();
   for (guint i = 0; i < order->len; i++)
-    json_array_add_object_element (list, json_object_ref (json_object_get_object_member (by_branch, g_ptr_array_index (order, i))));
+    {
+      SummaryRow *row = g_ptr_array_index (order, i);
+
+      json_array_add_object_element (list, summary_json (row->branch, &row->flows, row->principal, row->bonus));
+    }
   json_object_set_string_member (out, "from", from);
   json_object_set_string_member (out, "to", to);
   json_object_set_array_member (out, "branches", list);
+  json_object_set_object_member (out, "chain", summary_json (NULL, &chain, chain_principal, chain_bonus));
   return g_steal_pointer (&out);
 
 fail:

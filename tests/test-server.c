@@ -716,7 +716,11 @@ test_write_off (void)
   g_assert_cmpuint (mdn_test_verify (b2), ==, 0);
 }
 
-/* sync --watch at B02 sees B01's top-up within a second or two (WebSocket). */
+/* sync --watch at B02 sees B01's top-up through the WebSocket, without
+ * waiting for its 60 s interval. The watcher prints a line per sync: the
+ * first at start, the second when the server's greeting on the WebSocket
+ * arrives, so after two lines its WebSocket is registered at the server
+ * and B01's push must reach it; no real time is assumed. */
 static void
 test_watch (void)
 {
@@ -725,16 +729,31 @@ test_watch (void)
   g_autoptr(MdnTestBranch) b2 = mdn_test_server_branch_new (s, "B02", 2, FALSE);
   g_autoptr(GError) error = NULL;
   g_autoptr(GSubprocess) watch = NULL;
+  g_autoptr(GDataInputStream) lines = NULL;
   g_autofree char *card = issue_member (b1, "13800000001", "10.00");
   gint64 seen = 0;
 
-  watch = mdn_test_cli_spawn (G_SUBPROCESS_FLAGS_STDOUT_SILENCE, b2->path, "sync", "--watch",
+  watch = mdn_test_cli_spawn (G_SUBPROCESS_FLAGS_STDOUT_PIPE, b2->path, "sync", "--watch",
                               "--interval", "60", NULL);
-  g_usleep (500 * 1000);
-  mdn_test_sync_ok (b1);
-  for (int i = 0; i < 50 && seen == 0; i++)
+  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (watch));
+  for (int i = 0; i < 2; i++)
     {
-      g_usleep (100 * 1000);
+      g_autofree char *line = g_data_input_stream_read_line_utf8 (lines, NULL, NULL, &error);
+
+      g_assert_no_error (error);
+      g_assert_nonnull (line);
+      g_assert_true (g_str_has_prefix (line, "{\"ok\":true"));
+    }
+  g_assert_cmpint (mdn_test_count (b2, "SELECT count(*) FROM members"), ==, 0);
+  mdn_test_sync_ok (b1);
+  /* Each notice makes one sync and one line; the one that pulls B01's
+     member comes within a few (a notice of B01's own push, say). */
+  for (int i = 0; i < 20 && seen == 0; i++)
+    {
+      g_autofree char *line = g_data_input_stream_read_line_utf8 (lines, NULL, NULL, &error);
+
+      g_assert_no_error (error);
+      g_assert_nonnull (line);
       seen = mdn_test_count (b2, "SELECT count(*) FROM members");
     }
   g_assert_cmpint (seen, ==, 1);

@@ -1,160 +1,47 @@
 /* mdn-reports.c: read-only figures for the counter: the shift summary
- * (day end) by tender, by staff and by kind of business, and how many of
- * this branch's entries still wait to reach the server.
+ * (day end) by tender, by staff and by kind of business.
  *
- * Money taken counts what each entry's body says changed hands: the
- * tenders of sales, quick sales and timed sessions (cash net of change),
- * minus the tenders refunded by returns, plus deposits and minus
- * withdrawals by their tender. A member's balance (or package uses) paying
- * for a sale is listed by tender but is not money taken that day: it came
- * in with the deposit, which is counted when it is made. */
+ * What each entry adds to which figure is mdn-figures.h's to say (the
+ * server's rollups read the same code). Money taken (net_fen) is what
+ * changed hands: the tenders of sales, quick sales and timed sessions
+ * (cash net of change), minus the tenders refunded by returns, plus
+ * deposits and minus withdrawals by their tender. A member's balance
+ * paying for a sale is listed by tender but is not money taken that day:
+ * it came in with the deposit, which is counted when it is made. */
 #define G_LOG_DOMAIN "mdn-reports"
 
 #include <glib/gi18n-lib.h>
-#include <stdlib.h>
+#include <string.h>
 
 #include "mdn-db.h"
 #include "mdn-error.h"
+#include "mdn-figures.h"
 #include "mdn-json.h"
 #include "mdn-ledger.h"
-#include "mdn-money.h"
 #include "mdn-op.h"
 #include "mdn-store.h"
 
-typedef struct
-{
-  gint64 count;
-  gint64 amount_fen;
-} Sum;
-
-typedef struct
-{
-  GHashTable *by_tender;   /* tender → Sum */
-  GHashTable *by_staff;    /* staff → Sum (net money) */
-  GHashTable *by_kind;     /* kind → Sum */
-  gint64      net_fen;
-  gint64      entries;
-} Shift;
-
-static Sum *
-sum_of (GHashTable *table,
-        const char *key)
-{
-  Sum *s = g_hash_table_lookup (table, key);
-
-  if (s == NULL)
-    {
-      s = g_new0 (Sum, 1);
-      g_hash_table_insert (table, g_strdup (key), s);
-    }
-  return s;
-}
-
-/* Stored value (balance, package uses, points) is not money changing hands. */
 static gboolean
-is_money (const char *tender)
+too_large (GError **error)
 {
-  return !g_str_equal (tender, "balance") && !g_str_equal (tender, "package") &&
-         !g_str_equal (tender, "points");
+  g_set_error_literal (error, MDN_ERROR, MDN_ERROR_MONEY_OVERFLOW,
+                       _("The day's figures are too large to add up"));
+  return FALSE;
 }
 
-static gboolean
-add_money (Shift      *sh,
-           const char *tender,
-           const char *staff,
-           gint64      delta,
-           GError    **error)
+/* The figures of one staff member or one kind, by key. */
+static MdnFigures *
+figures_of (GHashTable *table,
+            const char *key)
 {
-  Sum *t, *s;
+  MdnFigures *f = g_hash_table_lookup (table, key);
 
-  tender = tender ? tender : "cash";
-  t = sum_of (sh->by_tender, tender);
-  s = sum_of (sh->by_staff, staff);
-  t->count++;
-  if (!mdn_money_add (t->amount_fen, delta, &t->amount_fen, error))
-    return FALSE;
-  if (!is_money (tender))
-    return TRUE;
-  return mdn_money_add (s->amount_fen, delta, &s->amount_fen, error) &&
-         mdn_money_add (sh->net_fen, delta, &sh->net_fen, error);
-}
-
-static gint64
-body_int (JsonObject *body,
-          const char *name)
-{
-  JsonNode *n = json_object_get_member (body, name);
-
-  return n && JSON_NODE_HOLDS_VALUE (n) && json_node_get_value_type (n) == G_TYPE_INT64
-         ? json_node_get_int (n) : 0;
-}
-
-static gboolean
-add_tenders (Shift      *sh,
-             JsonObject *body,
-             const char *staff,
-             int         sign,
-             GError    **error)
-{
-  JsonNode *n = json_object_get_member (body, "tenders");
-  JsonArray *list = n && JSON_NODE_HOLDS_ARRAY (n) ? json_node_get_array (n) : NULL;
-
-  for (guint i = 0; list && i < json_array_get_length (list); i++)
+  if (f == NULL)
     {
-      JsonNode *e = json_array_get_element (list, i);
-      JsonObject *t = JSON_NODE_HOLDS_OBJECT (e) ? json_node_get_object (e) : NULL;
-
-      if (t && json_object_has_member (t, "type") &&
-          !add_money (sh, json_object_get_string_member (t, "type"), staff,
-                      sign * body_int (t, "amount_fen"), error))
-        return FALSE;
+      f = g_new0 (MdnFigures, 1);
+      g_hash_table_insert (table, g_strdup (key), f);
     }
-  return TRUE;
-}
-
-static gboolean
-add_entry (Shift      *sh,
-           const char *kind,
-           const char *staff,
-           JsonObject *body,
-           GError    **error)
-{
-  Sum *k;
-  gint64 amount = 0;
-  const char *tender = json_object_has_member (body, "tender")
-                       ? json_object_get_string_member (body, "tender") : "cash";
-
-  if (g_str_equal (kind, "sale") || g_str_equal (kind, "sale.quick") || g_str_equal (kind, "timed.stop"))
-    {
-      amount = body_int (body, "total_fen");
-      if (!add_tenders (sh, body, staff, 1, error))
-        return FALSE;
-    }
-  else if (g_str_equal (kind, "sale.return"))
-    {
-      amount = -body_int (body, "refund_fen");
-      if (!add_tenders (sh, body, staff, -1, error))
-        return FALSE;
-    }
-  else if (g_str_equal (kind, "member.deposit"))
-    {
-      amount = body_int (body, "amount_fen");
-      if (!add_money (sh, tender, staff, amount, error))
-        return FALSE;
-    }
-  else if (g_str_equal (kind, "member.withdraw"))
-    {
-      amount = -body_int (body, "amount_fen");
-      if (!add_money (sh, tender, staff, amount, error))
-        return FALSE;
-    }
-  else if (!g_str_equal (kind, "package.consume") && !g_str_equal (kind, "member.issue"))
-    return TRUE;
-  k = sum_of (sh->by_kind, kind);
-  k->count++;
-  sum_of (sh->by_staff, staff)->count++;
-  sh->entries++;
-  return mdn_money_add (k->amount_fen, amount, &k->amount_fen, error);
+  return f;
 }
 
 /* by_staff rows also carry the staff member's name. */
@@ -180,21 +67,65 @@ add_staff_names (MdnOpCtx   *ctx,
   return TRUE;
 }
 
+/* {key, count, amount_fen} per key with counted entries, sorted by key:
+ * amount_fen is the money taken (net_fen), or the kind's gross. */
 static JsonArray *
-sums_json (GHashTable *table,
-           const char *key_name)
+rows_json (GHashTable *table,
+           const char *key_name,
+           gboolean    gross,
+           GError    **error)
 {
-  JsonArray *list = json_array_new ();
+  g_autoptr(JsonArray) list = json_array_new ();
   g_autoptr(GList) keys = g_list_sort (g_hash_table_get_keys (table), (GCompareFunc) g_strcmp0);
 
   for (GList *l = keys; l; l = l->next)
     {
-      Sum *s = g_hash_table_lookup (table, l->data);
-      JsonObject *o = json_object_new ();
+      MdnFigures *f = g_hash_table_lookup (table, l->data);
+      JsonObject *o;
+      gint64 amount = f->net_fen;
 
+      if (f->counted_entries == 0)
+        continue;
+      if (gross && !mdn_figures_gross_fen (f, &amount))
+        return too_large (error), NULL;
+      o = json_object_new ();
       json_object_set_string_member (o, key_name, l->data);
-      json_object_set_int_member (o, "count", s->count);
-      json_object_set_int_member (o, "amount_fen", s->amount_fen);
+      json_object_set_int_member (o, "count", f->counted_entries);
+      json_object_set_int_member (o, "amount_fen", amount);
+      json_array_add_object_element (list, o);
+    }
+  return g_steal_pointer (&list);
+}
+
+/* {tender, count, amount_fen} per tender used, sorted by name. */
+static JsonArray *
+tenders_json (const MdnFigures *f)
+{
+  JsonArray *list = json_array_new ();
+  MdnTenderKind order[MDN_N_TENDERS];
+
+  for (int t = 0; t < MDN_N_TENDERS; t++)
+    order[t] = (MdnTenderKind) t;
+  /* A handful: insertion sort by name. */
+  for (int i = 1; i < MDN_N_TENDERS; i++)
+    for (int j = i; j > 0 && strcmp (mdn_tender_name (order[j - 1]), mdn_tender_name (order[j])) > 0; j--)
+      {
+        MdnTenderKind x = order[j];
+
+        order[j] = order[j - 1];
+        order[j - 1] = x;
+      }
+  for (int i = 0; i < MDN_N_TENDERS; i++)
+    {
+      const MdnTenderSum *t = &f->tenders[order[i]];
+      JsonObject *o;
+
+      if (t->count == 0)
+        continue;
+      o = json_object_new ();
+      json_object_set_string_member (o, "tender", mdn_tender_name (order[i]));
+      json_object_set_int_member (o, "count", t->count);
+      json_object_set_int_member (o, "amount_fen", t->amount_fen);
       json_array_add_object_element (list, o);
     }
   return list;
@@ -202,7 +133,9 @@ sums_json (GHashTable *table,
 
 /* {date?, staff?} → the money of this branch's business day (one staff
  * member's shift when @staff is given): by_tender, by_staff (with each
- * one's name), by_kind, net. */
+ * one's name), by_kind, net, and every figure of the day (mdn-figures.h)
+ * as "figures". Everything is summed by mdn_figures_add_entry, the same
+ * code as the server's rollups. */
 static gboolean
 op_report_shift (MdnOpCtx   *ctx,
                  JsonObject *args,
@@ -210,64 +143,74 @@ op_report_shift (MdnOpCtx   *ctx,
                  GError    **error)
 {
   const char *date = NULL, *staff = NULL;
-  Shift sh = { 0 };
+  MdnFiguresFlags flags = ctx->store->hq ? MDN_FIGURES_HQ : MDN_FIGURES_NONE;
+  g_autoptr(GHashTable) by_staff = NULL;
+  g_autoptr(GHashTable) by_kind = NULL;
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(JsonArray) staff_rows = NULL;
+  g_autoptr(JsonArray) kind_rows = NULL;
+  MdnFigures day = { 0 };
+  JsonObject *figures;
   sqlite3_stmt *stmt;
   int rc;
-  gboolean ok = FALSE;
 
   if (!mdn_args_date (args, "date", FALSE, &date, error) ||
       !mdn_args_string (args, "staff", FALSE, &staff, error))
     return FALSE;
   if (date == NULL)
     date = ctx->business_date;
-  sh.by_tender = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  sh.by_staff = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  sh.by_kind = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  by_staff = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  by_kind = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 
   stmt = mdn_db_query (ctx->db, error,
-                       "SELECT kind, staff, body FROM entries WHERE branch = ? AND business_date = ? "
+                       "SELECT id FROM entries WHERE branch = ? AND business_date = ? "
                        "AND (?3 IS NULL OR staff = ?3) ORDER BY seq",
                        "sss", ctx->store->branch_code, date, staff);
   if (stmt == NULL)
-    goto out;
+    return FALSE;
   while ((rc = mdn_db_step (ctx->db, stmt, error)) == SQLITE_ROW)
-    {
-      g_autoptr(JsonObject) body = mdn_json_parse_object (mdn_db_col_text (stmt, 2), NULL);
-
-      if (body == NULL)
-        {
-          g_set_error_literal (error, MDN_ERROR, MDN_ERROR_CORRUPT,
-                               _("An entry of the day can't be read; run “mendian-cli verify”"));
-          sqlite3_reset (stmt);
-          goto out;
-        }
-      if (!add_entry (&sh, mdn_db_col_text (stmt, 0), mdn_db_col_text (stmt, 1), body, error))
-        {
-          sqlite3_reset (stmt);
-          goto out;
-        }
-    }
+    g_ptr_array_add (ids, g_strdup (mdn_db_col_text (stmt, 0)));
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
-    goto out;
+    return FALSE;
 
+  for (guint i = 0; i < ids->len; i++)
+    {
+      g_autoptr(MdnEntry) entry = mdn_entry_load (ctx->db, g_ptr_array_index (ids, i), error);
+      MdnFigures one = { 0 };
+
+      if (entry == NULL)
+        {
+          g_prefix_error (error, _("An entry of the day can't be read; run “mendian-cli verify”: "));
+          return FALSE;
+        }
+      mdn_figures_add_entry (&one, entry, flags);
+      mdn_figures_add (&day, &one);
+      mdn_figures_add (figures_of (by_staff, entry->staff), &one);
+      mdn_figures_add (figures_of (by_kind, entry->kind), &one);
+    }
+  if (day.overflow)
+    return too_large (error);
+
+  staff_rows = rows_json (by_staff, "staff", FALSE, error);
+  kind_rows = staff_rows ? rows_json (by_kind, "kind", TRUE, error) : NULL;
+  if (kind_rows == NULL)
+    return FALSE;
   json_object_set_string_member (result, "date", date);
   if (staff)
     json_object_set_string_member (result, "staff", staff);
   json_object_set_string_member (result, "branch", ctx->store->branch_code);
-  json_object_set_int_member (result, "entries", sh.entries);
-  json_object_set_int_member (result, "net_fen", sh.net_fen);
-  json_object_set_array_member (result, "by_tender", sums_json (sh.by_tender, "tender"));
-  json_object_set_array_member (result, "by_staff", sums_json (sh.by_staff, "staff"));
-  if (!add_staff_names (ctx, json_object_get_array_member (result, "by_staff"), error))
-    goto out;
-  json_object_set_array_member (result, "by_kind", sums_json (sh.by_kind, "kind"));
-  ok = TRUE;
-out:
-  g_hash_table_unref (sh.by_tender);
-  g_hash_table_unref (sh.by_staff);
-  g_hash_table_unref (sh.by_kind);
-  return ok;
+  json_object_set_int_member (result, "entries", day.counted_entries);
+  json_object_set_int_member (result, "net_fen", day.net_fen);
+  json_object_set_array_member (result, "by_tender", tenders_json (&day));
+  json_object_set_array_member (result, "by_staff", json_array_ref (staff_rows));
+  if (!add_staff_names (ctx, staff_rows, error))
+    return FALSE;
+  json_object_set_array_member (result, "by_kind", json_array_ref (kind_rows));
+  figures = json_object_new ();
+  mdn_figures_to_json (&day, figures, FALSE);
+  json_object_set_object_member (result, "figures", figures);
+  return TRUE;
 }
 
 const MdnOpDef mdn_report_ops[] = {
