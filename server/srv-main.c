@@ -55,11 +55,10 @@ cmd_init (void)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(SrvStore) store = srv_store_open (opt_db, TRUE, &error);
-  g_autoptr(JsonObject) out = json_object_new ();
+  g_autoptr(JsonObject) out = srv_json_ok (json_object_new ());
 
   if (store == NULL)
     return fail (error);
-  json_object_set_boolean_member (out, "ok", TRUE);
   json_object_set_string_member (out, "db", opt_db);
   mdn_json_print (out);
   return 0;
@@ -109,11 +108,10 @@ cmd_branch (SrvStore *store, int argc, char **argv)
     token = srv_store_branch_rotate (store, code, &error);
   else if (g_str_equal (sub, "revoke"))
     {
-      g_autoptr(JsonObject) out = json_object_new ();
+      g_autoptr(JsonObject) out = srv_json_ok (json_object_new ());
 
       if (!srv_store_branch_revoke (store, code, &error))
         return fail (error);
-      json_object_set_boolean_member (out, "ok", TRUE);
       json_object_set_string_member (out, "revoked", code);
       mdn_json_print (out);
       return 0;

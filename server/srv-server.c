@@ -82,6 +82,24 @@ srv_reply_json (SrvRequest *req,
 }
 
 JsonObject *
+srv_json_ok (JsonObject *object)
+{
+  g_return_val_if_fail (object != NULL, NULL);
+
+  json_object_set_boolean_member (object, "ok", TRUE);
+  return object;
+}
+
+void
+srv_reply_ok (SrvRequest *req,
+              JsonObject *object)
+{
+  g_return_if_fail (req != NULL && object != NULL);
+
+  srv_reply_json (req, SOUP_STATUS_OK, srv_json_ok (object));
+}
+
+JsonObject *
 srv_error_json (const char *code,
                 const char *message)
 {

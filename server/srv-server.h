@@ -1,6 +1,6 @@
 /* srv-server.h: the HTTP side of mendian-server: listening, one routing
- * table, authentication, JSON replies. One file per resource family
- * (srv-sync.c, srv-members.c, srv-reports.c) provides a route table. */
+ * table, authentication, JSON replies. One file per resource family in
+ * api/ (srv-sync.c, srv-members.c, srv-reports.c) provides a route table. */
 #pragma once
 
 #include <json-glib/json-glib.h>
@@ -91,6 +91,11 @@ void         srv_notify_feed     (SrvServer   *srv,
 void         srv_reply_json      (SrvRequest  *req,
                                   guint        status,
                                   JsonObject  *object);
+/* Adds "ok": true to @object and replies 200 with it: every success reply. */
+void         srv_reply_ok        (SrvRequest  *req,
+                                  JsonObject  *object);
+/* Adds "ok": true to @object and returns it (the command line's outputs). */
+JsonObject  *srv_json_ok         (JsonObject  *object);
 void         srv_reply_error     (SrvRequest  *req,
                                   guint        status,
                                   const char  *code,

@@ -67,8 +67,7 @@ handle_authorize (SrvRequest *req)
       srv_reply_gerror (req, error);
       return;
     }
-  json_object_set_boolean_member (out, "ok", TRUE);
-  srv_reply_json (req, SOUP_STATUS_OK, out);
+  srv_reply_ok (req, out);
 }
 
 /* POST /api/v1/sync/pin-failures {"failures": [{"member_id", "count"}]}
@@ -94,8 +93,7 @@ handle_pin_failures (SrvRequest *req)
       srv_reply_gerror (req, error);
       return;
     }
-  json_object_set_boolean_member (out, "ok", TRUE);
-  srv_reply_json (req, SOUP_STATUS_OK, out);
+  srv_reply_ok (req, out);
 }
 
 /* POST /api/v1/members/{member_id}/card
@@ -125,8 +123,7 @@ handle_card (SrvRequest *req,
       srv_reply_gerror (req, error);
       return;
     }
-  json_object_set_boolean_member (out, "ok", TRUE);
-  srv_reply_json (req, SOUP_STATUS_OK, out);
+  srv_reply_ok (req, out);
 }
 
 /* POST /api/v1/members/{member_id}/authorize | /card */
@@ -179,8 +176,7 @@ handle_return (SrvRequest *req)
       srv_reply_gerror (req, error);
       return;
     }
-  json_object_set_boolean_member (out, "ok", TRUE);
-  srv_reply_json (req, SOUP_STATUS_OK, out);
+  srv_reply_ok (req, out);
 }
 
 /* GET /api/v1/exceptions[?status=open|settled|noted] (hq token) */
@@ -203,8 +199,7 @@ handle_exceptions (SrvRequest *req)
       srv_reply_gerror (req, error);
       return;
     }
-  json_object_set_boolean_member (out, "ok", TRUE);
-  srv_reply_json (req, SOUP_STATUS_OK, out);
+  srv_reply_ok (req, out);
 }
 
 const SrvRoute srv_member_routes[] = {

@@ -26,8 +26,7 @@ handle_summary (SrvRequest *req)
       srv_reply_gerror (req, error);
       return;
     }
-  json_object_set_boolean_member (out, "ok", TRUE);
-  srv_reply_json (req, SOUP_STATUS_OK, out);
+  srv_reply_ok (req, out);
 }
 
 static void

@@ -99,12 +99,11 @@ handle_push (SrvRequest *req)
   counters->push_duplicates += result.duplicates;
 
   out = json_object_new ();
-  json_object_set_boolean_member (out, "ok", TRUE);
   json_object_set_int_member (out, "acked_seq", result.acked_seq);
   json_object_set_int_member (out, "applied", result.applied);
   json_object_set_int_member (out, "duplicates", result.duplicates);
   json_object_set_int_member (out, "feed_position", result.feed_position);
-  srv_reply_json (req, SOUP_STATUS_OK, out);
+  srv_reply_ok (req, out);
   if (result.applied > 0)
     srv_notify_feed (req->srv, result.feed_position);
 }
@@ -124,8 +123,7 @@ handle_state (SrvRequest *req)
       srv_reply_gerror (req, error);
       return;
     }
-  json_object_set_boolean_member (out, "ok", TRUE);
-  srv_reply_json (req, SOUP_STATUS_OK, out);
+  srv_reply_ok (req, out);
 }
 
 static gboolean
@@ -167,8 +165,7 @@ handle_feed (SrvRequest *req)
       srv_reply_gerror (req, error);
       return;
     }
-  json_object_set_boolean_member (out, "ok", TRUE);
-  srv_reply_json (req, SOUP_STATUS_OK, out);
+  srv_reply_ok (req, out);
 }
 
 /* WebSocket /api/v1/sync/notify: the branch's token in Authorization; the
