@@ -1,4 +1,4 @@
-/* srv-store.c: the embedded SQLite backend of the server's storage. */
+/* srv-store-sqlite.c: the embedded SQLite backend of the server's storage. */
 #define G_LOG_DOMAIN "srv-store"
 
 #include <gio/gio.h>
