@@ -64,6 +64,31 @@ cmd_init (void)
   return 0;
 }
 
+static JsonArray *
+branch_list_json (GPtrArray *list)
+{
+  JsonArray *array = json_array_new ();
+
+  for (guint i = 0; i < list->len; i++)
+    {
+      SrvBranchInfo *info = g_ptr_array_index (list, i);
+      JsonObject *o = json_object_new ();
+
+      json_object_set_string_member (o, "code", info->code);
+      json_object_set_string_member (o, "name", info->name);
+      json_object_set_int_member (o, "number", info->number);
+      json_object_set_boolean_member (o, "hq", info->hq);
+      json_object_set_boolean_member (o, "revoked", info->revoked);
+      json_object_set_int_member (o, "acked_seq", info->acked_seq);
+      if (info->last_push_at)
+        json_object_set_string_member (o, "last_push_at", info->last_push_at);
+      else
+        json_object_set_null_member (o, "last_push_at");
+      json_array_add_object_element (array, o);
+    }
+  return array;
+}
+
 static int
 cmd_branch (SrvStore *store, int argc, char **argv)
 {
@@ -88,12 +113,12 @@ cmd_branch (SrvStore *store, int argc, char **argv)
   sub = argc > 1 ? argv[1] : "";
   if (g_str_equal (sub, "list"))
     {
-      g_autoptr(JsonArray) list = srv_store_branch_list (store, &error);
+      g_autoptr(GPtrArray) list = srv_store_branch_list (store, &error);
       g_autoptr(JsonObject) out = json_object_new ();
 
       if (list == NULL)
         return fail (error);
-      json_object_set_array_member (out, "branches", g_steal_pointer (&list));
+      json_object_set_array_member (out, "branches", branch_list_json (list));
       mdn_json_print (out);
       return 0;
     }

@@ -358,13 +358,26 @@ srv_store_branch_rotate (SrvStore   *store,
   return g_steal_pointer (&token);
 }
 
-JsonArray *
+void
+srv_branch_info_free (SrvBranchInfo *info)
+{
+  if (info == NULL)
+    return;
+  g_free (info->code);
+  g_free (info->name);
+  g_free (info->last_push_at);
+  g_free (info);
+}
+
+GPtrArray *
 srv_store_branch_list (SrvStore *store,
                        GError  **error)
 {
-  g_autoptr(JsonArray) list = json_array_new ();
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) srv_branch_info_free);
   sqlite3_stmt *stmt;
   int rc;
+
+  g_return_val_if_fail (store != NULL, NULL);
 
   stmt = mdn_db_query (store->db, error,
                        "SELECT code, name, number, hq, revoked, acked_seq, last_push_at "
@@ -373,20 +386,16 @@ srv_store_branch_list (SrvStore *store,
     return NULL;
   while ((rc = mdn_db_step (store->db, stmt, error)) == SQLITE_ROW)
     {
-      JsonObject *o = json_object_new ();
-      const char *last = mdn_db_col_text (stmt, 6);
+      SrvBranchInfo *info = g_new0 (SrvBranchInfo, 1);
 
-      json_object_set_string_member (o, "code", mdn_db_col_text (stmt, 0));
-      json_object_set_string_member (o, "name", mdn_db_col_text (stmt, 1));
-      json_object_set_int_member (o, "number", sqlite3_column_int64 (stmt, 2));
-      json_object_set_boolean_member (o, "hq", sqlite3_column_int (stmt, 3) != 0);
-      json_object_set_boolean_member (o, "revoked", sqlite3_column_int (stmt, 4) != 0);
-      json_object_set_int_member (o, "acked_seq", sqlite3_column_int64 (stmt, 5));
-      if (last)
-        json_object_set_string_member (o, "last_push_at", last);
-      else
-        json_object_set_null_member (o, "last_push_at");
-      json_array_add_object_element (list, o);
+      info->code = g_strdup (mdn_db_col_text (stmt, 0));
+      info->name = g_strdup (mdn_db_col_text (stmt, 1));
+      info->number = sqlite3_column_int64 (stmt, 2);
+      info->hq = sqlite3_column_int (stmt, 3) != 0;
+      info->revoked = sqlite3_column_int (stmt, 4) != 0;
+      info->acked_seq = sqlite3_column_int64 (stmt, 5);
+      info->last_push_at = g_strdup (mdn_db_col_text (stmt, 6));
+      g_ptr_array_add (list, info);
     }
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)

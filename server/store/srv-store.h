@@ -78,7 +78,21 @@ gboolean   srv_store_branch_revoke  (SrvStore    *store,
 char      *srv_store_branch_rotate  (SrvStore    *store,
                                      const char  *code,
                                      GError     **error);
-JsonArray *srv_store_branch_list    (SrvStore    *store,
+/* A row of srv_store_branch_list. */
+typedef struct
+{
+  char    *code;
+  char    *name;
+  gint64   number;
+  gboolean hq;
+  gboolean revoked;
+  gint64   acked_seq;
+  char    *last_push_at;   /* NULL before the first push */
+} SrvBranchInfo;
+
+void       srv_branch_info_free     (SrvBranchInfo *info);
+/* Every branch by code: a GPtrArray of SrvBranchInfo. */
+GPtrArray *srv_store_branch_list    (SrvStore    *store,
                                      GError     **error);
 char      *srv_store_token_add      (SrvStore    *store,
                                      const char  *name,
