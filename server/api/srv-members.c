@@ -8,7 +8,35 @@
 
 #include "mdn-error.h"
 #include "mdn-json.h"
+#include "srv-api-private.h"
 #include "srv-server.h"
+
+JsonArray *
+srv_json_holds (const char *const *holds)
+{
+  JsonArray *array = json_array_new ();
+
+  for (gsize i = 0; holds && holds[i]; i++)
+    json_array_add_string_element (array, holds[i]);
+  return array;
+}
+
+JsonArray *
+srv_json_pin_locks (GPtrArray *locks)
+{
+  JsonArray *array = json_array_new ();
+
+  for (guint i = 0; locks && i < locks->len; i++)
+    {
+      SrvPinLock *lock = g_ptr_array_index (locks, i);
+      JsonObject *o = json_object_new ();
+
+      json_object_set_string_member (o, "member_id", lock->member_id);
+      json_object_set_int_member (o, "locked_until", lock->locked_until);
+      json_array_add_object_element (array, o);
+    }
+  return array;
+}
 
 /* POST /api/v1/members/{member_id}/authorize
  *   {"auth_id", "amount_fen" | "amount", "kind": balance|points|package, "item", "pin"}
@@ -79,7 +107,10 @@ handle_pin_failures (SrvRequest *req)
   JsonObject *body = json_node_get_object (req->body);
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) out = NULL;
+  g_autoptr(GArray) list = g_array_new (FALSE, FALSE, sizeof (SrvPinFailure));
+  g_autoptr(GPtrArray) locks = NULL;
   JsonArray *failures = mdn_args_array (body, "failures", TRUE, &error);
+  gint64 counted = 0;
 
   if (failures == NULL)
     {
@@ -87,12 +118,39 @@ handle_pin_failures (SrvRequest *req)
                        error ? error->message : _("The body needs “failures”, an array"));
       return;
     }
-  out = srv_store_pin_failures (req->store, failures, &error);
-  if (out == NULL)
+  if (json_array_get_length (failures) > SRV_MAX_PIN_FAILURES)
+    {
+      srv_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_request", _("At most 500 failures in one report"));
+      return;
+    }
+  for (guint i = 0; i < json_array_get_length (failures); i++)
+    {
+      JsonObject *o = mdn_args_element_object (failures, i, "failures", &error);
+      SrvPinFailure failure = { NULL, 0 };
+
+      if (o == NULL ||
+          !mdn_args_string (o, "member_id", TRUE, &failure.member_id, &error) ||
+          !mdn_args_int (o, "count", TRUE, &failure.count, &error))
+        {
+          srv_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_request", error->message);
+          return;
+        }
+      if (failure.count < 1 || failure.count > 100)
+        {
+          srv_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_request", _("A count of wrong PINs is 1 to 100"));
+          return;
+        }
+      g_array_append_val (list, failure);
+    }
+  locks = srv_store_pin_failures (req->store, (const SrvPinFailure *) list->data, list->len, &counted, &error);
+  if (locks == NULL)
     {
       srv_reply_gerror (req, error);
       return;
     }
+  out = json_object_new ();
+  json_object_set_array_member (out, "pin_locks", srv_json_pin_locks (locks));
+  json_object_set_int_member (out, "counted", counted);
   srv_reply_ok (req, out);
 }
 

@@ -7,6 +7,7 @@
 #include "mdn-entry-codec.h"
 #include "mdn-json.h"
 #include "mdn-ledger.h"
+#include "srv-api-private.h"
 #include "srv-server.h"
 
 #define MAX_BATCH 5000
@@ -115,14 +116,26 @@ static void
 handle_state (SrvRequest *req)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) out = srv_store_state (req->store, req->branch->code,
+  g_autoptr(SrvState) state = srv_store_state (req->store, req->branch->code,
                                                srv_query_get (req, "key_id"), &error);
+  g_autoptr(JsonObject) out = NULL;
 
-  if (out == NULL)
+  if (state == NULL)
     {
       srv_reply_gerror (req, error);
       return;
     }
+  out = json_object_new ();
+  json_object_set_string_member (out, "branch", state->branch);
+  json_object_set_boolean_member (out, "hq", state->hq);
+  json_object_set_int_member (out, "acked_seq", state->acked_seq);
+  json_object_set_string_member (out, "last_hash", state->last_hash);
+  json_object_set_int_member (out, "feed_position", state->feed_position);
+  json_object_set_array_member (out, "holds", srv_json_holds ((const char *const *) state->holds));
+  json_object_set_array_member (out, "pin_locks", srv_json_pin_locks (state->pin_locks));
+  if (state->chain_key)
+    json_object_set_string_member (out, "chain_key", state->chain_key);
+  json_object_set_boolean_member (out, "chain_key_ok", state->chain_key_ok);
   srv_reply_ok (req, out);
 }
 
@@ -154,17 +167,36 @@ static void
 handle_feed (SrvRequest *req)
 {
   g_autoptr(GError) error = NULL;
+  g_autoptr(SrvFeedPage) page = NULL;
   g_autoptr(JsonObject) out = NULL;
+  JsonArray *list;
   gint64 after, limit;
 
   if (!query_int (req, "after", 0, &after) || !query_int (req, "limit", 500, &limit))
     return;
-  out = srv_store_feed (req->store, after, limit, &error);
-  if (out == NULL)
+  page = srv_store_feed (req->store, after, limit, &error);
+  if (page == NULL)
     {
       srv_reply_gerror (req, error);
       return;
     }
+  out = json_object_new ();
+  list = json_array_new ();
+  json_object_set_array_member (out, "entries", list);
+  for (guint i = 0; i < page->rows->len; i++)
+    {
+      SrvFeedRow *row = g_ptr_array_index (page->rows, i);
+      JsonObject *item = json_object_new ();
+
+      json_object_set_int_member (item, "position", row->position);
+      json_object_set_object_member (item, "entry", mdn_entry_to_json (row->entry, TRUE));
+      json_array_add_object_element (list, item);
+    }
+  json_object_set_array_member (out, "holds", srv_json_holds ((const char *const *) page->holds));
+  json_object_set_int_member (out, "after", page->after);
+  json_object_set_int_member (out, "feed_position", page->feed_position);
+  json_object_set_int_member (out, "head", page->head);
+  json_object_set_boolean_member (out, "more", page->more);
   srv_reply_ok (req, out);
 }
 

@@ -1525,54 +1525,91 @@ srv_store_feed_head (SrvStore *store)
   return head;
 }
 
-static gboolean
-add_holds (SrvStore   *store,
-           JsonObject *out,
-           GError    **error)
+/* Members with an open overdraft, by id. */
+static GStrv
+load_holds (SrvStore *store,
+            GError  **error)
 {
-  JsonArray *holds = json_array_new ();
+  g_autoptr(GStrvBuilder) holds = g_strv_builder_new ();
   sqlite3_stmt *stmt;
   int rc;
 
-  json_object_set_array_member (out, "holds", holds);
   stmt = mdn_db_query (store->db, error,
                        "SELECT DISTINCT member_id FROM srv_exceptions WHERE status = 'open' "
                        "AND kind = 'overdraft' ORDER BY member_id", "");
   if (stmt == NULL)
-    return FALSE;
+    return NULL;
   while ((rc = mdn_db_step (store->db, stmt, error)) == SQLITE_ROW)
-    json_array_add_string_element (holds, mdn_db_col_text (stmt, 0));
+    g_strv_builder_add (holds, mdn_db_col_text (stmt, 0));
   sqlite3_reset (stmt);
-  return rc == SQLITE_DONE;
+  if (rc != SQLITE_DONE)
+    return NULL;
+  return g_strv_builder_end (holds);
+}
+
+void
+srv_pin_lock_free (SrvPinLock *lock)
+{
+  if (lock == NULL)
+    return;
+  g_free (lock->member_id);
+  g_free (lock);
+}
+
+static GPtrArray *
+pin_lock_array_new (void)
+{
+  return g_ptr_array_new_with_free_func ((GDestroyNotify) srv_pin_lock_free);
+}
+
+static void
+pin_lock_add (GPtrArray  *locks,
+              const char *member_id,
+              gint64      locked_until)
+{
+  SrvPinLock *lock = g_new0 (SrvPinLock, 1);
+
+  lock->member_id = g_strdup (member_id);
+  lock->locked_until = locked_until;
+  g_ptr_array_add (locks, lock);
 }
 
 /* Cards whose PIN is locked now, chain-wide: every branch keeps them. */
-static gboolean
-add_pin_locks (SrvStore   *store,
-               JsonObject *out,
-               gint64      now,
-               GError    **error)
+static GPtrArray *
+load_pin_locks (SrvStore *store,
+                gint64    now,
+                GError  **error)
 {
-  JsonArray *locks = json_array_new ();
+  g_autoptr(GPtrArray) locks = pin_lock_array_new ();
   sqlite3_stmt *stmt;
   int rc;
 
-  json_object_set_array_member (out, "pin_locks", locks);
   stmt = mdn_db_query (store->db, error,
                        "SELECT key, locked_until FROM lockouts WHERE what = 'pin' AND locked_until > ? "
                        "ORDER BY key", "i", now);
   if (stmt == NULL)
-    return FALSE;
+    return NULL;
   while ((rc = mdn_db_step (store->db, stmt, error)) == SQLITE_ROW)
-    {
-      JsonObject *o = json_object_new ();
-
-      json_object_set_string_member (o, "member_id", mdn_db_col_text (stmt, 0));
-      json_object_set_int_member (o, "locked_until", sqlite3_column_int64 (stmt, 1));
-      json_array_add_object_element (locks, o);
-    }
+    pin_lock_add (locks, mdn_db_col_text (stmt, 0), sqlite3_column_int64 (stmt, 1));
   sqlite3_reset (stmt);
-  return rc == SQLITE_DONE;
+  if (rc != SQLITE_DONE)
+    return NULL;
+  return g_steal_pointer (&locks);
+}
+
+void
+srv_state_free (SrvState *state)
+{
+  if (state == NULL)
+    return;
+  g_free (state->branch);
+  g_free (state->last_hash);
+  g_strfreev (state->holds);
+  g_clear_pointer (&state->pin_locks, g_ptr_array_unref);
+  if (state->chain_key)
+    memset (state->chain_key, 0, strlen (state->chain_key));
+  g_free (state->chain_key);
+  g_free (state);
 }
 
 /* The branch's high-water mark, holds and PIN locks. The chain key goes to
@@ -1580,21 +1617,26 @@ add_pin_locks (SrvStore   *store,
  * (@key_id, mdn_chain_key_id) never gets it, and from then on neither does
  * anyone else with that token; one that doesn't gets it in the first answer
  * only ("chain_key"), "chain_key_ok": false after that. */
-JsonObject *
+SrvState *
 srv_store_state (SrvStore   *store,
                  const char *branch_code,
                  const char *key_id,
                  GError    **error)
 {
-  g_autoptr(JsonObject) out = json_object_new ();
+  g_autoptr(SrvState) out = NULL;
   g_autoptr(SrvBranch) branch = NULL;
-  g_autofree char *key = srv_store_chain_key_dup (store);
-  g_autofree char *our_id = mdn_chain_key_id_from_hex (key);
-  gboolean holds_key = key_id != NULL && our_id != NULL && g_str_equal (key_id, our_id);
+  g_autofree char *key = NULL;
+  g_autofree char *our_id = NULL;
+  gboolean holds_key;
   gboolean handed = FALSE;
   sqlite3_stmt *stmt;
   int rc;
 
+  g_return_val_if_fail (store != NULL && branch_code != NULL, NULL);
+
+  key = srv_store_chain_key_dup (store);
+  our_id = mdn_chain_key_id_from_hex (key);
+  holds_key = key_id != NULL && our_id != NULL && g_str_equal (key_id, our_id);
   if (our_id == NULL)
     {
       g_set_error_literal (error, MDN_ERROR, MDN_ERROR_CORRUPT, _("The server database has no valid chain key"));
@@ -1615,12 +1657,14 @@ srv_store_state (SrvStore   *store,
     goto fail;
   handed = sqlite3_column_int (stmt, 0) != 0;
   sqlite3_reset (stmt);
-  json_object_set_string_member (out, "branch", branch->code);
-  json_object_set_boolean_member (out, "hq", branch->hq);
-  json_object_set_int_member (out, "acked_seq", branch->acked_seq);
-  json_object_set_string_member (out, "last_hash", branch->last_hash);
-  json_object_set_int_member (out, "feed_position", srv_store_feed_head (store));
-  if (!add_holds (store, out, error) || !add_pin_locks (store, out, now_unix (), error))
+  out = g_new0 (SrvState, 1);
+  out->branch = g_strdup (branch->code);
+  out->hq = branch->hq;
+  out->acked_seq = branch->acked_seq;
+  out->last_hash = g_strdup (branch->last_hash);
+  out->feed_position = srv_store_feed_head (store);
+  if ((out->holds = load_holds (store, error)) == NULL ||
+      (out->pin_locks = load_pin_locks (store, now_unix (), error)) == NULL)
     goto fail;
   mdn_db_rollback (store->db);
 
@@ -1642,10 +1686,10 @@ srv_store_state (SrvStore   *store,
         {
           g_message ("branch %s %s the chain key", branch_code, holds_key ? "proved it holds" : "was handed");
           if (!holds_key)
-            json_object_set_string_member (out, "chain_key", key);
+            out->chain_key = g_steal_pointer (&key);
         }
     }
-  json_object_set_boolean_member (out, "chain_key_ok", holds_key);
+  out->chain_key_ok = holds_key;
   return g_steal_pointer (&out);
 
 fail:
@@ -1653,19 +1697,37 @@ fail:
   return NULL;
 }
 
-JsonObject *
+static void
+feed_row_free (SrvFeedRow *row)
+{
+  mdn_entry_free (row->entry);
+  g_free (row);
+}
+
+void
+srv_feed_page_free (SrvFeedPage *page)
+{
+  if (page == NULL)
+    return;
+  g_clear_pointer (&page->rows, g_ptr_array_unref);
+  g_strfreev (page->holds);
+  g_free (page);
+}
+
+SrvFeedPage *
 srv_store_feed (SrvStore *store,
                 gint64    after,
                 gint64    limit,
                 GError  **error)
 {
-  g_autoptr(JsonObject) out = json_object_new ();
+  g_autoptr(SrvFeedPage) out = NULL;
   g_autoptr(GArray) positions = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
-  JsonArray *list;
   sqlite3_stmt *stmt;
   gint64 head, last = after;
   int rc;
+
+  g_return_val_if_fail (store != NULL, NULL);
 
   limit = CLAMP (limit, 1, 1000);
   if (!mdn_db_begin (store->db, FALSE, error))
@@ -1686,13 +1748,13 @@ srv_store_feed (SrvStore *store,
   if (rc != SQLITE_DONE)
     goto fail;
 
-  list = json_array_new ();
-  json_object_set_array_member (out, "entries", list);
+  out = g_new0 (SrvFeedPage, 1);
+  out->rows = g_ptr_array_new_with_free_func ((GDestroyNotify) feed_row_free);
   for (guint i = 0; i < ids->len; i++)
     {
       g_autoptr(GError) load_error = NULL;
       g_autoptr(MdnEntry) entry = mdn_entry_load (store->db, g_ptr_array_index (ids, i), &load_error);
-      JsonObject *item;
+      SrvFeedRow *row;
 
       if (entry == NULL && g_error_matches (load_error, MDN_ERROR, MDN_ERROR_CORRUPT))
         {
@@ -1709,21 +1771,21 @@ srv_store_feed (SrvStore *store,
           g_propagate_error (error, g_steal_pointer (&load_error));
           goto fail;
         }
-      item = json_object_new ();
       last = g_array_index (positions, gint64, i);
-      json_object_set_int_member (item, "position", last);
-      json_object_set_object_member (item, "entry", mdn_entry_to_json (entry, TRUE));
-      json_array_add_object_element (list, item);
+      row = g_new0 (SrvFeedRow, 1);
+      row->position = last;
+      row->entry = g_steal_pointer (&entry);
+      g_ptr_array_add (out->rows, row);
     }
   head = srv_store_feed_head (store);
-  if (!add_holds (store, out, error))
+  if ((out->holds = load_holds (store, error)) == NULL)
     goto fail;
   mdn_db_rollback (store->db);
 
-  json_object_set_int_member (out, "after", after);
-  json_object_set_int_member (out, "feed_position", last);
-  json_object_set_int_member (out, "head", head);
-  json_object_set_boolean_member (out, "more", last < head);
+  out->after = after;
+  out->feed_position = last;
+  out->head = head;
+  out->more = last < head;
   return g_steal_pointer (&out);
 
 fail:
@@ -1946,63 +2008,53 @@ fail:
 /* Wrong PINs a branch checked while it could not ask (offline): added to
  * the chain-wide count of each card. Unknown members are skipped (a card
  * not pushed yet). The answer is every PIN lock now. */
-JsonObject *
-srv_store_pin_failures (SrvStore   *store,
-                        JsonArray  *failures,
-                        GError    **error)
+GPtrArray *
+srv_store_pin_failures (SrvStore            *store,
+                        const SrvPinFailure *failures,
+                        guint                n_failures,
+                        gint64              *counted,
+                        GError             **error)
 {
-  g_autoptr(JsonObject) out = json_object_new ();
-  gint64 now = now_unix (), counted = 0;
+  g_autoptr(GPtrArray) locks = NULL;
+  gint64 now = now_unix (), total = 0;
 
-  g_return_val_if_fail (store != NULL && failures != NULL, NULL);
+  g_return_val_if_fail (store != NULL && (failures != NULL || n_failures == 0), NULL);
+  g_return_val_if_fail (counted != NULL, NULL);
 
-  if (json_array_get_length (failures) > 500)
+  if (n_failures > SRV_MAX_PIN_FAILURES)
     {
       g_set_error_literal (error, SRV_ERROR, SRV_ERROR_INVALID, _("At most 500 failures in one report"));
       return NULL;
     }
+  for (guint i = 0; i < n_failures; i++)
+    if (failures[i].member_id == NULL || failures[i].count < 1 || failures[i].count > 100)
+      {
+        g_set_error_literal (error, SRV_ERROR, SRV_ERROR_INVALID, _("A count of wrong PINs is 1 to 100"));
+        return NULL;
+      }
   if (!mdn_db_begin (store->db, TRUE, error))
     return NULL;
-  for (guint i = 0; i < json_array_get_length (failures); i++)
+  for (guint i = 0; i < n_failures; i++)
     {
-      JsonObject *o = mdn_args_element_object (failures, i, "failures", error);
-      const char *member = NULL;
-      gint64 n = 0;
+      const char *member = failures[i].member_id;
       sqlite3_stmt *stmt;
       int rc;
 
-      if (o == NULL ||
-          !mdn_args_string (o, "member_id", TRUE, &member, error) ||
-          !mdn_args_int (o, "count", TRUE, &n, error))
-        goto invalid;
-      if (n < 1 || n > 100)
-        {
-          g_set_error_literal (error, SRV_ERROR, SRV_ERROR_INVALID, _("A count of wrong PINs is 1 to 100"));
-          goto fail;
-        }
       stmt = mdn_db_query (store->db, error, "SELECT 1 FROM members WHERE id = ?", "s", member);
       if (stmt == NULL || (rc = mdn_db_step (store->db, stmt, error)) < 0)
         goto fail;
       sqlite3_reset (stmt);
       if (rc != SQLITE_ROW)
         continue;
-      if (!mdn_lockout_fail (store->db, "pin", member, now, n, FALSE, NULL, error))
+      if (!mdn_lockout_fail (store->db, "pin", member, now, failures[i].count, FALSE, NULL, error))
         goto fail;
-      counted += n;
+      total += failures[i].count;
     }
-  if (!add_pin_locks (store, out, now, error) || !mdn_db_commit (store->db, error))
+  if ((locks = load_pin_locks (store, now, error)) == NULL || !mdn_db_commit (store->db, error))
     goto fail;
-  json_object_set_int_member (out, "counted", counted);
-  return g_steal_pointer (&out);
+  *counted = total;
+  return g_steal_pointer (&locks);
 
-invalid:
-  if (error && *error && (*error)->domain == MDN_ERROR)
-    {
-      GError *e = g_steal_pointer (error);
-
-      g_set_error_literal (error, SRV_ERROR, SRV_ERROR_INVALID, e->message);
-      g_error_free (e);
-    }
 fail:
   mdn_db_rollback (store->db);
   return NULL;

@@ -112,12 +112,56 @@ gboolean   srv_store_push           (SrvStore    *store,
                                      GPtrArray   *entries,
                                      SrvPushResult *result,
                                      GError     **error);
+/* A card whose PIN is locked chain-wide. */
+typedef struct
+{
+  char  *member_id;
+  gint64 locked_until;   /* unix seconds */
+} SrvPinLock;
+
+void       srv_pin_lock_free        (SrvPinLock  *lock);
+
+/* What a branch learns of itself and the chain (srv_store_state). */
+typedef struct
+{
+  char      *branch;
+  gboolean   hq;
+  gint64     acked_seq;
+  char      *last_hash;
+  gint64     feed_position;  /* head of the feed */
+  GStrv      holds;          /* members with an open overdraft, by id */
+  GPtrArray *pin_locks;      /* SrvPinLock, locked now, by member id */
+  char      *chain_key;      /* hex, in the one answer that hands it; else NULL */
+  gboolean   chain_key_ok;   /* the branch proved it holds the key */
+} SrvState;
+
+void       srv_state_free           (SrvState    *state);
 /* @key_id: mdn_chain_key_id of the key the branch holds, or NULL. */
-JsonObject *srv_store_state         (SrvStore    *store,
+SrvState  *srv_store_state          (SrvStore    *store,
                                      const char  *branch_code,
                                      const char  *key_id,
                                      GError     **error);
-JsonObject *srv_store_feed          (SrvStore    *store,
+/* A row of the chain-wide feed. */
+typedef struct
+{
+  gint64    position;
+  MdnEntry *entry;
+} SrvFeedRow;
+
+/* A page of the feed (srv_store_feed). */
+typedef struct
+{
+  gint64     after;
+  GPtrArray *rows;           /* SrvFeedRow, by position */
+  GStrv      holds;          /* members with an open overdraft, by id */
+  gint64     feed_position;  /* the last position read (a damaged row is skipped) */
+  gint64     head;
+  gboolean   more;           /* feed_position < head */
+} SrvFeedPage;
+
+void       srv_feed_page_free       (SrvFeedPage *page);
+/* At most @limit (clamped to 1..1000) rows after position @after. */
+SrvFeedPage *srv_store_feed         (SrvStore    *store,
                                      gint64       after,
                                      gint64       limit,
                                      GError     **error);
@@ -145,10 +189,23 @@ JsonObject *srv_store_authorize     (SrvStore    *store,
                                      const char  *pin,
                                      SrvPinRefusal *refusal,
                                      GError     **error);
-/* @failures: [{member_id, count}] wrong PINs a branch checked offline. */
-JsonObject *srv_store_pin_failures  (SrvStore    *store,
-                                     JsonArray   *failures,
-                                     GError     **error);
+/* Wrong PINs a branch checked offline, for one member. */
+typedef struct
+{
+  const char *member_id;
+  gint64      count;     /* 1 to 100 */
+} SrvPinFailure;
+
+#define SRV_MAX_PIN_FAILURES 500   /* in one report */
+
+/* Adds @failures to the chain-wide counts (*@counted: how many wrong PINs
+ * were counted, unknown members are skipped) and returns every PIN lock
+ * now, SrvPinLock. */
+GPtrArray *srv_store_pin_failures   (SrvStore            *store,
+                                     const SrvPinFailure *failures,
+                                     guint                n_failures,
+                                     gint64              *counted,
+                                     GError             **error);
 JsonObject *srv_store_authorize_card (SrvStore   *store,
                                      const char  *branch_code,
                                      const char  *member_id,
@@ -180,5 +237,8 @@ gboolean   srv_store_metrics        (SrvStore    *store,
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrvStore, srv_store_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrvBranch, srv_branch_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrvBranchInfo, srv_branch_info_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrvState, srv_state_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrvFeedPage, srv_feed_page_free)
 
 G_END_DECLS
