@@ -237,13 +237,54 @@ handle_return (SrvRequest *req)
   srv_reply_ok (req, out);
 }
 
+static JsonObject *
+exception_json (const SrvException *x)
+{
+  JsonObject *o = json_object_new ();
+
+  json_object_set_int_member (o, "id", x->id);
+  json_object_set_string_member (o, "kind", x->kind);
+  if (x->item)
+    json_object_set_string_member (o, "item", x->item);
+  if (x->sale_entry)
+    {
+      json_object_set_string_member (o, "sale_entry", x->sale_entry);
+      mdn_json_set_opt_string (o, "sale_receipt_no", x->sale_receipt_no);
+    }
+  if (x->detail)
+    {
+      JsonObject *detail = mdn_json_parse_object (x->detail, NULL);
+
+      if (detail)
+        json_object_set_object_member (o, "detail", detail);
+    }
+  json_object_set_string_member (o, "member_id", x->member_id);
+  json_object_set_string_member (o, "card_no", x->card_no);
+  json_object_set_string_member (o, "entry_id", x->entry_id);
+  json_object_set_string_member (o, "branch", x->branch);
+  json_object_set_string_member (o, "account", x->account);
+  json_object_set_int_member (o, "amount", x->amount);
+  json_object_set_string_member (o, "status", x->status);
+  json_object_set_string_member (o, "found_at", x->found_at);
+  if (x->settled_at)
+    {
+      json_object_set_string_member (o, "settled_at", x->settled_at);
+      json_object_set_string_member (o, "settled_by", x->settled_by);
+      /* exception.write_off, or the entry (a deposit ...) that cleared it */
+      json_object_set_string_member (o, "settled_by_kind", x->settled_by_kind);
+    }
+  return o;
+}
+
 /* GET /api/v1/exceptions[?status=open|settled|noted] (hq token) */
 static void
 handle_exceptions (SrvRequest *req)
 {
   const char *status = srv_query_get (req, "status");
   g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) exceptions = NULL;
   g_autoptr(JsonObject) out = NULL;
+  JsonArray *list;
 
   if (status && !g_str_equal (status, "open") && !g_str_equal (status, "settled") &&
       !g_str_equal (status, "noted"))
@@ -251,12 +292,17 @@ handle_exceptions (SrvRequest *req)
       srv_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_request", _("status is open, settled or noted"));
       return;
     }
-  out = srv_store_exceptions (req->store, status, &error);
-  if (out == NULL)
+  exceptions = srv_store_exceptions (req->store, status, &error);
+  if (exceptions == NULL)
     {
       srv_reply_gerror (req, error);
       return;
     }
+  out = json_object_new ();
+  list = json_array_new ();
+  json_object_set_array_member (out, "exceptions", list);
+  for (guint i = 0; i < exceptions->len; i++)
+    json_array_add_object_element (list, exception_json (g_ptr_array_index (exceptions, i)));
   srv_reply_ok (req, out);
 }
 

@@ -2393,17 +2393,40 @@ fail:
   return NULL;
 }
 
-JsonObject *
+void
+srv_exception_free (SrvException *x)
+{
+  if (x == NULL)
+    return;
+  g_free (x->kind);
+  g_free (x->item);
+  g_free (x->sale_entry);
+  g_free (x->sale_receipt_no);
+  g_free (x->detail);
+  g_free (x->member_id);
+  g_free (x->card_no);
+  g_free (x->entry_id);
+  g_free (x->branch);
+  g_free (x->account);
+  g_free (x->status);
+  g_free (x->found_at);
+  g_free (x->settled_at);
+  g_free (x->settled_by);
+  g_free (x->settled_by_kind);
+  g_free (x);
+}
+
+GPtrArray *
 srv_store_exceptions (SrvStore   *store,
                       const char *status,
                       GError    **error)
 {
-  g_autoptr(JsonObject) out = json_object_new ();
-  JsonArray *list = json_array_new ();
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) srv_exception_free);
   sqlite3_stmt *stmt;
   int rc;
 
-  json_object_set_array_member (out, "exceptions", list);
+  g_return_val_if_fail (store != NULL, NULL);
+
   stmt = mdn_db_query (store->db, error,
                        "SELECT x.id, x.member_id, m.card_no, x.entry_id, x.branch, x.account, x.amount, "
                        "x.status, x.found_at, x.settled_at, x.settled_by, s.kind, x.kind, x.item, "
@@ -2416,45 +2439,32 @@ srv_store_exceptions (SrvStore   *store,
     return NULL;
   while ((rc = mdn_db_step (store->db, stmt, error)) == SQLITE_ROW)
     {
-      JsonObject *o = json_object_new ();
+      SrvException *x = g_new0 (SrvException, 1);
+      const char *item = mdn_db_col_text (stmt, 13);
 
-      json_object_set_int_member (o, "id", sqlite3_column_int64 (stmt, 0));
-      json_object_set_string_member (o, "kind", mdn_db_col_text (stmt, 12));
-      if (*mdn_db_col_text (stmt, 13))
-        json_object_set_string_member (o, "item", mdn_db_col_text (stmt, 13));
-      if (mdn_db_col_text (stmt, 14))
-        {
-          json_object_set_string_member (o, "sale_entry", mdn_db_col_text (stmt, 14));
-          mdn_json_set_opt_string (o, "sale_receipt_no", mdn_db_col_text (stmt, 16));
-        }
-      if (mdn_db_col_text (stmt, 15))
-        {
-          JsonObject *detail = mdn_json_parse_object (mdn_db_col_text (stmt, 15), NULL);
-
-          if (detail)
-            json_object_set_object_member (o, "detail", detail);
-        }
-      json_object_set_string_member (o, "member_id", mdn_db_col_text (stmt, 1));
-      json_object_set_string_member (o, "card_no", mdn_db_col_text (stmt, 2));
-      json_object_set_string_member (o, "entry_id", mdn_db_col_text (stmt, 3));
-      json_object_set_string_member (o, "branch", mdn_db_col_text (stmt, 4));
-      json_object_set_string_member (o, "account", mdn_db_col_text (stmt, 5));
-      json_object_set_int_member (o, "amount", sqlite3_column_int64 (stmt, 6));
-      json_object_set_string_member (o, "status", mdn_db_col_text (stmt, 7));
-      json_object_set_string_member (o, "found_at", mdn_db_col_text (stmt, 8));
-      if (mdn_db_col_text (stmt, 9))
-        {
-          json_object_set_string_member (o, "settled_at", mdn_db_col_text (stmt, 9));
-          json_object_set_string_member (o, "settled_by", mdn_db_col_text (stmt, 10));
-          /* exception.write_off, or the entry (a deposit ...) that cleared it */
-          json_object_set_string_member (o, "settled_by_kind", mdn_db_col_text (stmt, 11));
-        }
-      json_array_add_object_element (list, o);
+      x->id = sqlite3_column_int64 (stmt, 0);
+      x->member_id = g_strdup (mdn_db_col_text (stmt, 1));
+      x->card_no = g_strdup (mdn_db_col_text (stmt, 2));
+      x->entry_id = g_strdup (mdn_db_col_text (stmt, 3));
+      x->branch = g_strdup (mdn_db_col_text (stmt, 4));
+      x->account = g_strdup (mdn_db_col_text (stmt, 5));
+      x->amount = sqlite3_column_int64 (stmt, 6);
+      x->status = g_strdup (mdn_db_col_text (stmt, 7));
+      x->found_at = g_strdup (mdn_db_col_text (stmt, 8));
+      x->settled_at = g_strdup (mdn_db_col_text (stmt, 9));
+      x->settled_by = g_strdup (mdn_db_col_text (stmt, 10));
+      x->settled_by_kind = g_strdup (mdn_db_col_text (stmt, 11));
+      x->kind = g_strdup (mdn_db_col_text (stmt, 12));
+      x->item = item && *item ? g_strdup (item) : NULL;
+      x->sale_entry = g_strdup (mdn_db_col_text (stmt, 14));
+      x->detail = g_strdup (mdn_db_col_text (stmt, 15));
+      x->sale_receipt_no = g_strdup (mdn_db_col_text (stmt, 16));
+      g_ptr_array_add (list, x);
     }
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     return NULL;
-  return g_steal_pointer (&out);
+  return g_steal_pointer (&list);
 }
 
 /* Reports ------------------------------------------------------------------------ */

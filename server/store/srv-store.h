@@ -221,7 +221,33 @@ JsonObject *srv_store_authorize_return (SrvStore *store,
                                      gint64       refund_fen,
                                      JsonArray   *lines,
                                      GError     **error);
-JsonObject *srv_store_exceptions    (SrvStore    *store,
+/* A member exception head office settles (srv_store_exceptions). Text
+ * fields that may be missing are NULL. */
+typedef struct
+{
+  gint64  id;
+  char   *kind;             /* overdraft, ... */
+  char   *item;             /* NULL when the exception has none */
+  char   *sale_entry;
+  char   *sale_receipt_no;  /* the sale's receipt, with sale_entry */
+  char   *detail;           /* a JSON object's text, or NULL */
+  char   *member_id;
+  char   *card_no;
+  char   *entry_id;
+  char   *branch;
+  char   *account;
+  gint64  amount;
+  char   *status;           /* open, settled or noted */
+  char   *found_at;
+  char   *settled_at;       /* NULL while open */
+  char   *settled_by;       /* the entry that cleared it */
+  char   *settled_by_kind;  /* exception.write_off, member.deposit, ... */
+} SrvException;
+
+void       srv_exception_free       (SrvException *exception);
+/* Exceptions by id, of @status (open, settled, noted) or all with NULL:
+ * a GPtrArray of SrvException. */
+GPtrArray *srv_store_exceptions     (SrvStore    *store,
                                      const char  *status,
                                      GError     **error);
 
