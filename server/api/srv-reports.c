@@ -3,7 +3,22 @@
 
 #include <glib/gi18n-lib.h>
 
+#include "mdn-figures.h"
 #include "srv-server.h"
+
+static JsonObject *
+summary_json (const SrvSummaryRow *row)
+{
+  JsonObject *o = json_object_new ();
+
+  if (row->branch)
+    json_object_set_string_member (o, "branch", row->branch);
+  mdn_figures_to_json (&row->flows, o, TRUE);
+  json_object_set_int_member (o, "liability_principal_fen", row->principal);
+  json_object_set_int_member (o, "liability_bonus_fen", row->bonus);
+  json_object_set_int_member (o, "liability_fen", row->principal + row->bonus);   /* checked by the store */
+  return o;
+}
 
 /* GET /api/v1/reports/summary?from=YYYY-MM-DD&to=YYYY-MM-DD[&branch=B01] */
 static void
@@ -12,7 +27,9 @@ handle_summary (SrvRequest *req)
   const char *from = srv_query_get (req, "from");
   const char *to = srv_query_get (req, "to");
   g_autoptr(GError) error = NULL;
+  g_autoptr(SrvSummary) summary = NULL;
   g_autoptr(JsonObject) out = NULL;
+  JsonArray *list;
 
   if (from == NULL || to == NULL)
     {
@@ -20,12 +37,20 @@ handle_summary (SrvRequest *req)
                        _("Give from=YYYY-MM-DD and to=YYYY-MM-DD"));
       return;
     }
-  out = srv_store_summary (req->store, from, to, srv_query_get (req, "branch"), &error);
-  if (out == NULL)
+  summary = srv_store_summary (req->store, from, to, srv_query_get (req, "branch"), &error);
+  if (summary == NULL)
     {
       srv_reply_gerror (req, error);
       return;
     }
+  out = json_object_new ();
+  list = json_array_new ();
+  for (guint i = 0; i < summary->branches->len; i++)
+    json_array_add_object_element (list, summary_json (g_ptr_array_index (summary->branches, i)));
+  json_object_set_string_member (out, "from", from);
+  json_object_set_string_member (out, "to", to);
+  json_object_set_array_member (out, "branches", list);
+  json_object_set_object_member (out, "chain", summary_json (&summary->chain));
   srv_reply_ok (req, out);
 }
 

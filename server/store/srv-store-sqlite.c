@@ -2495,51 +2495,37 @@ summary_sql (void)
   return sql;
 }
 
-typedef struct
-{
-  char       *branch;
-  MdnFigures  flows;
-  gint64      principal, bonus;   /* liability at the end of the period */
-} SummaryRow;
-
 static void
 summary_row_free (gpointer data)
 {
-  SummaryRow *row = data;
+  SrvSummaryRow *row = data;
 
   g_free (row->branch);
   g_free (row);
 }
 
-static JsonObject *
-summary_json (const char       *branch,
-              const MdnFigures *flows,
-              gint64            principal,
-              gint64            bonus)
+void
+srv_summary_free (SrvSummary *summary)
 {
-  JsonObject *o = json_object_new ();
-
-  if (branch)
-    json_object_set_string_member (o, "branch", branch);
-  mdn_figures_to_json (flows, o, TRUE);
-  json_object_set_int_member (o, "liability_principal_fen", principal);
-  json_object_set_int_member (o, "liability_bonus_fen", bonus);
-  json_object_set_int_member (o, "liability_fen", principal + bonus);   /* checked by the caller */
-  return o;
+  if (summary == NULL)
+    return;
+  g_clear_pointer (&summary->branches, g_ptr_array_unref);
+  g_free (summary->chain.branch);
+  g_free (summary);
 }
 
 /* Per branch and for the chain, from the daily rollups: flows over
  * [from, to] (every figure of mdn-figures.h), and the stored-value
  * liability at the end of @to (the sum of every balance change up to
  * then). Reads rollup rows only, never entries. */
-JsonObject *
+SrvSummary *
 srv_store_summary (SrvStore   *store,
                    const char *from,
                    const char *to,
                    const char *branch_code,
                    GError    **error)
 {
-  g_autoptr(JsonObject) out = NULL;
+  g_autoptr(SrvSummary) out = NULL;
   g_autoptr(GHashTable) by_branch = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GPtrArray) order = g_ptr_array_new_with_free_func (summary_row_free);
   MdnFigures chain = { 0 };
@@ -2547,9 +2533,10 @@ srv_store_summary (SrvStore   *store,
   gboolean too_large = FALSE;
   guint n;
   const MdnFigureField *fields = mdn_figures_fields (&n);
-  JsonArray *list;
   sqlite3_stmt *stmt;
   int rc;
+
+  g_return_val_if_fail (store != NULL && from != NULL && to != NULL, NULL);
 
   if (!mdn_date_valid (from) || !mdn_date_valid (to) || strcmp (from, to) > 0)
     {
@@ -2567,7 +2554,7 @@ srv_store_summary (SrvStore   *store,
     goto fail;
   while ((rc = mdn_db_step (store->db, stmt, error)) == SQLITE_ROW)
     {
-      SummaryRow *row = g_new0 (SummaryRow, 1);
+      SrvSummaryRow *row = g_new0 (SrvSummaryRow, 1);
 
       row->branch = g_strdup (mdn_db_col_text (stmt, 0));
       g_hash_table_insert (by_branch, row->branch, row);
@@ -2587,7 +2574,7 @@ srv_store_summary (SrvStore   *store,
     goto fail;
   while ((rc = mdn_db_step (store->db, stmt, error)) == SQLITE_ROW)
     {
-      SummaryRow *row = g_hash_table_lookup (by_branch, mdn_db_col_text (stmt, 0));
+      SrvSummaryRow *row = g_hash_table_lookup (by_branch, mdn_db_col_text (stmt, 0));
       MdnFigures f = { 0 };
 
       for (guint i = 0; i < n; i++)
@@ -2608,7 +2595,7 @@ srv_store_summary (SrvStore   *store,
     goto fail;
   while ((rc = mdn_db_step (store->db, stmt, error)) == SQLITE_ROW)
     {
-      SummaryRow *row = g_hash_table_lookup (by_branch, mdn_db_col_text (stmt, 0));
+      SrvSummaryRow *row = g_hash_table_lookup (by_branch, mdn_db_col_text (stmt, 0));
       gint64 p = sqlite3_column_int64 (stmt, 1), q = sqlite3_column_int64 (stmt, 2), t;
 
       /* Within the figures' bounds, like every figure. */
@@ -2633,18 +2620,11 @@ srv_store_summary (SrvStore   *store,
       return NULL;
     }
 
-  out = json_object_new ();
-  list = json_array_new ();
-  for (guint i = 0; i < order->len; i++)
-    {
-      SummaryRow *row = g_ptr_array_index (order, i);
-
-      json_array_add_object_element (list, summary_json (row->branch, &row->flows, row->principal, row->bonus));
-    }
-  json_object_set_string_member (out, "from", from);
-  json_object_set_string_member (out, "to", to);
-  json_object_set_array_member (out, "branches", list);
-  json_object_set_object_member (out, "chain", summary_json (NULL, &chain, chain_principal, chain_bonus));
+  out = g_new0 (SrvSummary, 1);
+  out->branches = g_steal_pointer (&order);
+  out->chain.flows = chain;
+  out->chain.principal = chain_principal;
+  out->chain.bonus = chain_bonus;
   return g_steal_pointer (&out);
 
 fail:

@@ -9,6 +9,7 @@
 
 #include <json-glib/json-glib.h>
 
+#include "mdn-figures.h"
 #include "mdn-ledger.h"
 
 G_BEGIN_DECLS
@@ -251,8 +252,25 @@ GPtrArray *srv_store_exceptions     (SrvStore    *store,
                                      const char  *status,
                                      GError     **error);
 
-/* Reports. */
-JsonObject *srv_store_summary       (SrvStore    *store,
+/* Reports. One branch's (or the chain's) line of the summary: flows over
+ * the period, stored-value liability at its end. */
+typedef struct
+{
+  char       *branch;      /* NULL for the chain */
+  MdnFigures  flows;
+  gint64      principal;   /* liability at the end of the period */
+  gint64      bonus;       /* principal + bonus fits in a gint64 */
+} SrvSummaryRow;
+
+typedef struct
+{
+  GPtrArray     *branches;   /* SrvSummaryRow, by code */
+  SrvSummaryRow  chain;
+} SrvSummary;
+
+void       srv_summary_free         (SrvSummary  *summary);
+/* @from, @to: YYYY-MM-DD; @branch_code: one branch or NULL for all. */
+SrvSummary *srv_store_summary       (SrvStore    *store,
                                      const char  *from,
                                      const char  *to,
                                      const char  *branch_code,
@@ -266,5 +284,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrvBranch, srv_branch_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrvBranchInfo, srv_branch_info_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrvState, srv_state_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrvFeedPage, srv_feed_page_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrvSummary, srv_summary_free)
 
 G_END_DECLS
