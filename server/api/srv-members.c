@@ -38,6 +38,22 @@ srv_json_pin_locks (GPtrArray *locks)
   return array;
 }
 
+static JsonObject *
+grant_json (const SrvGrant *grant)
+{
+  JsonObject *out = json_object_new ();
+
+  json_object_set_string_member (out, "auth_id", grant->auth_id);
+  json_object_set_string_member (out, "kind", grant->kind);
+  json_object_set_string_member (out, "item", grant->item);
+  json_object_set_int_member (out, "amount", grant->amount);
+  if (g_str_equal (grant->kind, "card"))
+    json_object_set_int_member (out, "rev", grant->amount);
+  json_object_set_boolean_member (out, "granted", TRUE);
+  json_object_set_boolean_member (out, "duplicate", grant->duplicate);
+  return out;
+}
+
 /* POST /api/v1/members/{member_id}/authorize
  *   {"auth_id", "amount_fen" | "amount", "kind": balance|points|package, "item", "pin"}
  * A balance spend of a card with a PIN needs "pin": the server checks it
@@ -51,6 +67,7 @@ handle_authorize (SrvRequest *req)
   g_autoptr(JsonObject) out = NULL;
   g_auto(GStrv) parts = g_strsplit (req->path + strlen ("/api/v1/members/"), "/", -1);
   const char *auth_id = NULL, *kind = NULL, *item = NULL, *pin = NULL;
+  g_autoptr(SrvAuthorization) auth = NULL;
   SrvPinRefusal refusal = { 0 };
   gint64 amount = 0;
 
@@ -75,9 +92,9 @@ handle_authorize (SrvRequest *req)
       return;
     }
   srv_server_counters (req->srv)->authorizations++;
-  out = srv_store_authorize (req->store, req->branch->code, parts[0], auth_id, kind, item, amount,
-                             pin, &refusal, &error);
-  if (out == NULL)
+  auth = srv_store_authorize (req->store, req->branch->code, parts[0], auth_id, kind, item, amount,
+                              pin, &refusal, &error);
+  if (auth == NULL)
     {
       if (g_error_matches (error, MDN_ERROR, MDN_ERROR_WRONG_PIN) ||
           g_error_matches (error, MDN_ERROR, MDN_ERROR_PIN_LOCKED))
@@ -94,6 +111,22 @@ handle_authorize (SrvRequest *req)
         }
       srv_reply_gerror (req, error);
       return;
+    }
+  out = json_object_new ();
+  json_object_set_string_member (out, "auth_id", auth->auth_id);
+  json_object_set_string_member (out, "member_id", auth->member_id);
+  json_object_set_string_member (out, "branch", auth->branch);
+  json_object_set_string_member (out, "kind", auth->kind);
+  json_object_set_string_member (out, "item", auth->item);
+  json_object_set_int_member (out, "amount", auth->amount);
+  json_object_set_string_member (out, "status", auth->status);
+  json_object_set_int_member (out, "expires_at", auth->expires_at);
+  json_object_set_boolean_member (out, "granted", TRUE);
+  json_object_set_boolean_member (out, "duplicate", auth->duplicate);
+  if (!auth->duplicate)
+    {
+      json_object_set_boolean_member (out, "pin_checked", auth->pin_checked);
+      json_object_set_int_member (out, "available", auth->available);
     }
   srv_reply_ok (req, out);
 }
@@ -163,6 +196,7 @@ handle_card (SrvRequest *req,
   JsonObject *body = json_node_get_object (req->body);
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) out = NULL;
+  g_autoptr(SrvGrant) grant = NULL;
   const char *auth_id = NULL, *op = NULL, *card_no = NULL;
   gint64 rev = 0;
 
@@ -175,12 +209,13 @@ handle_card (SrvRequest *req,
       return;
     }
   srv_server_counters (req->srv)->authorizations++;
-  out = srv_store_authorize_card (req->store, req->branch->code, member_id, auth_id, op, card_no, rev, &error);
-  if (out == NULL)
+  grant = srv_store_authorize_card (req->store, req->branch->code, member_id, auth_id, op, card_no, rev, &error);
+  if (grant == NULL)
     {
       srv_reply_gerror (req, error);
       return;
     }
+  out = grant_json (grant);
   srv_reply_ok (req, out);
 }
 
@@ -205,6 +240,7 @@ handle_return (SrvRequest *req)
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) out = NULL;
   g_auto(GStrv) parts = g_strsplit (req->path + strlen ("/api/v1/sales/"), "/", -1);
+  g_autoptr(SrvGrant) grant = NULL;
   const char *auth_id = NULL;
   JsonArray *lines = NULL;
   gint64 refund = 0;
@@ -226,14 +262,15 @@ handle_return (SrvRequest *req)
   {
     g_autoptr(JsonArray) none = json_array_new ();
 
-    out = srv_store_authorize_return (req->store, req->branch->code, parts[0], auth_id, refund,
-                                      lines ? lines : none, &error);
+    grant = srv_store_authorize_return (req->store, req->branch->code, parts[0], auth_id, refund,
+                                        lines ? lines : none, &error);
   }
-  if (out == NULL)
+  if (grant == NULL)
     {
       srv_reply_gerror (req, error);
       return;
     }
+  out = grant_json (grant);
   srv_reply_ok (req, out);
 }
 

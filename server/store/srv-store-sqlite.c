@@ -1795,19 +1795,50 @@ fail:
 
 /* Authorizations --------------------------------------------------------------- */
 
-static void
-auth_to_json (sqlite3_stmt *stmt,
-              JsonObject   *out)
+void
+srv_authorization_free (SrvAuthorization *auth)
 {
-  /* columns: auth_id, member_id, branch, kind, item, amount, status, expires_at */
-  json_object_set_string_member (out, "auth_id", mdn_db_col_text (stmt, 0));
-  json_object_set_string_member (out, "member_id", mdn_db_col_text (stmt, 1));
-  json_object_set_string_member (out, "branch", mdn_db_col_text (stmt, 2));
-  json_object_set_string_member (out, "kind", mdn_db_col_text (stmt, 3));
-  json_object_set_string_member (out, "item", mdn_db_col_text (stmt, 4));
-  json_object_set_int_member (out, "amount", sqlite3_column_int64 (stmt, 5));
-  json_object_set_string_member (out, "status", mdn_db_col_text (stmt, 6));
-  json_object_set_int_member (out, "expires_at", sqlite3_column_int64 (stmt, 7));
+  if (auth == NULL)
+    return;
+  g_free (auth->auth_id);
+  g_free (auth->member_id);
+  g_free (auth->branch);
+  g_free (auth->kind);
+  g_free (auth->item);
+  g_free (auth->status);
+  g_free (auth);
+}
+
+static SrvAuthorization *
+auth_new (const char *auth_id,
+          const char *member_id,
+          const char *branch,
+          const char *kind,
+          const char *item,
+          gint64      amount,
+          const char *status,
+          gint64      expires_at)
+{
+  SrvAuthorization *auth = g_new0 (SrvAuthorization, 1);
+
+  auth->auth_id = g_strdup (auth_id);
+  auth->member_id = g_strdup (member_id);
+  auth->branch = g_strdup (branch);
+  auth->kind = g_strdup (kind);
+  auth->item = g_strdup (item);
+  auth->amount = amount;
+  auth->status = g_strdup (status);
+  auth->expires_at = expires_at;
+  return auth;
+}
+
+/* columns: auth_id, member_id, branch, kind, item, amount, status, expires_at */
+static SrvAuthorization *
+auth_from_row (sqlite3_stmt *stmt)
+{
+  return auth_new (mdn_db_col_text (stmt, 0), mdn_db_col_text (stmt, 1), mdn_db_col_text (stmt, 2),
+                   mdn_db_col_text (stmt, 3), mdn_db_col_text (stmt, 4), sqlite3_column_int64 (stmt, 5),
+                   mdn_db_col_text (stmt, 6), sqlite3_column_int64 (stmt, 7));
 }
 
 static gint64 auth_ttl_seconds = 600;
@@ -1821,7 +1852,7 @@ srv_store_set_auth_ttl (gint64 seconds)
 /* A conditional debit against the chain-wide balance: granted when what the
  * member holds, less what other live authorizations hold, covers @amount.
  * The same @auth_id again returns the first answer and holds nothing more. */
-JsonObject *
+SrvAuthorization *
 srv_store_authorize (SrvStore   *store,
                      const char *branch_code,
                      const char *member_id,
@@ -1833,7 +1864,7 @@ srv_store_authorize (SrvStore   *store,
                      SrvPinRefusal *refusal,
                      GError    **error)
 {
-  g_autoptr(JsonObject) out = json_object_new ();
+  g_autoptr(SrvAuthorization) out = NULL;
   g_autofree char *at = now_iso ();
   g_autofree char *today = NULL;
   gint64 now = now_unix (), available = 0, held = 0;
@@ -1881,9 +1912,8 @@ srv_store_authorize (SrvStore   *store,
 
       if (same)
         {
-          auth_to_json (stmt, out);
-          json_object_set_boolean_member (out, "granted", TRUE);
-          json_object_set_boolean_member (out, "duplicate", TRUE);
+          out = auth_from_row (stmt);
+          out->duplicate = TRUE;
         }
       sqlite3_reset (stmt);
       mdn_db_rollback (store->db);
@@ -1986,18 +2016,10 @@ srv_store_authorize (SrvStore   *store,
   if (!mdn_db_commit (store->db, error))
     return NULL;
 
-  json_object_set_string_member (out, "auth_id", auth_id);
-  json_object_set_string_member (out, "member_id", member_id);
-  json_object_set_string_member (out, "branch", branch_code);
-  json_object_set_string_member (out, "kind", kind);
-  json_object_set_string_member (out, "item", item);
-  json_object_set_int_member (out, "amount", amount);
-  json_object_set_string_member (out, "status", "held");
-  json_object_set_int_member (out, "expires_at", now + auth_ttl_seconds);
-  json_object_set_boolean_member (out, "granted", TRUE);
-  json_object_set_boolean_member (out, "duplicate", FALSE);
-  json_object_set_boolean_member (out, "pin_checked", pin_checked);
-  json_object_set_int_member (out, "available", available - held - amount);
+  out = auth_new (auth_id, member_id, branch_code, kind, item, amount, "held", now + auth_ttl_seconds);
+  out->duplicate = FALSE;
+  out->pin_checked = pin_checked;
+  out->available = available - held - amount;
   return g_steal_pointer (&out);
 
 fail:
@@ -2099,23 +2121,31 @@ auth_lookup (SrvStore   *store,
   return TRUE;
 }
 
-static JsonObject *
+void
+srv_grant_free (SrvGrant *grant)
+{
+  if (grant == NULL)
+    return;
+  g_free (grant->auth_id);
+  g_free (grant->kind);
+  g_free (grant->item);
+  g_free (grant);
+}
+
+static SrvGrant *
 chain_granted (const char *auth_id,
                const char *kind,
                const char *item,
                gint64      amount,
                gboolean    duplicate)
 {
-  JsonObject *out = json_object_new ();
+  SrvGrant *out = g_new0 (SrvGrant, 1);
 
-  json_object_set_string_member (out, "auth_id", auth_id);
-  json_object_set_string_member (out, "kind", kind);
-  json_object_set_string_member (out, "item", item);
-  json_object_set_int_member (out, "amount", amount);
-  if (g_str_equal (kind, "card"))
-    json_object_set_int_member (out, "rev", amount);
-  json_object_set_boolean_member (out, "granted", TRUE);
-  json_object_set_boolean_member (out, "duplicate", duplicate);
+  out->auth_id = g_strdup (auth_id);
+  out->kind = g_strdup (kind);
+  out->item = g_strdup (item);
+  out->amount = amount;
+  out->duplicate = duplicate;
   return out;
 }
 
@@ -2130,7 +2160,7 @@ chain_granted (const char *auth_id,
  * authorization of the member, so operations authorized one after the
  * other are ordered as they happened whatever the branches' clocks say.
  * The same @auth_id again gives the first answer. */
-JsonObject *
+SrvGrant *
 srv_store_authorize_card (SrvStore   *store,
                           const char *branch_code,
                           const char *member_id,
@@ -2268,7 +2298,7 @@ fail:
  * return authorizations hold (mdn_sale_return_check, the branch's rules).
  * Refused with return_exceeds or package_consumed; 404 for a sale the
  * chain does not share (no card: only its own branch knows it). */
-JsonObject *
+SrvGrant *
 srv_store_authorize_return (SrvStore   *store,
                             const char *branch_code,
                             const char *sale_id,

@@ -180,7 +180,25 @@ typedef struct
   gint64 locked_until;    /* pin_locked: unix seconds */
 } SrvPinRefusal;
 
-JsonObject *srv_store_authorize     (SrvStore    *store,
+/* A spend authorization (srv_store_authorize). */
+typedef struct
+{
+  char    *auth_id;
+  char    *member_id;
+  char    *branch;
+  char    *kind;          /* balance, points or package */
+  char    *item;          /* "" unless a package */
+  gint64   amount;
+  char    *status;        /* held, used, released */
+  gint64   expires_at;    /* unix seconds */
+  gboolean duplicate;     /* the same auth_id again: the first answer */
+  gboolean pin_checked;   /* a new one: the card's PIN was checked */
+  gint64   available;     /* a new one: what remains chain-wide */
+} SrvAuthorization;
+
+void       srv_authorization_free   (SrvAuthorization *auth);
+
+SrvAuthorization *srv_store_authorize (SrvStore  *store,
                                      const char  *branch_code,
                                      const char  *member_id,
                                      const char  *auth_id,
@@ -207,7 +225,20 @@ GPtrArray *srv_store_pin_failures   (SrvStore            *store,
                                      guint                n_failures,
                                      gint64              *counted,
                                      GError             **error);
-JsonObject *srv_store_authorize_card (SrvStore   *store,
+/* A card or return authorization granted (srv_store_authorize_card,
+ * srv_store_authorize_return). */
+typedef struct
+{
+  char    *auth_id;
+  char    *kind;        /* card or return */
+  char    *item;        /* the card op, or the sale's entry id */
+  gint64   amount;      /* a card op's rev; a return's refund_fen */
+  gboolean duplicate;   /* the same auth_id again: the first answer */
+} SrvGrant;
+
+void       srv_grant_free           (SrvGrant    *grant);
+
+SrvGrant  *srv_store_authorize_card (SrvStore    *store,
                                      const char  *branch_code,
                                      const char  *member_id,
                                      const char  *auth_id,
@@ -215,7 +246,7 @@ JsonObject *srv_store_authorize_card (SrvStore   *store,
                                      const char  *card_no,
                                      gint64       rev,
                                      GError     **error);
-JsonObject *srv_store_authorize_return (SrvStore *store,
+SrvGrant  *srv_store_authorize_return (SrvStore *store,
                                      const char  *branch_code,
                                      const char  *sale_id,
                                      const char  *auth_id,
@@ -285,5 +316,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrvBranchInfo, srv_branch_info_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrvState, srv_state_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrvFeedPage, srv_feed_page_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrvSummary, srv_summary_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrvAuthorization, srv_authorization_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrvGrant, srv_grant_free)
 
 G_END_DECLS
