@@ -22,6 +22,7 @@
 #include "mdn-sales.h"
 #include "mdn-selling.h"
 #include "mdn-store.h"
+#include "srv-rules.h"
 #include "srv-store.h"
 
 G_DEFINE_QUARK (srv-error-quark, srv_error)
@@ -659,23 +660,6 @@ rollup_flush (SrvStore   *store,
   return TRUE;
 }
 
-/* One account of a member below zero: "balance" (principal and bonus
- * together), "points", or "package" with the service in @item (the sum of
- * its lots: uses are judged per service, net across lots). */
-typedef struct
-{
-  const char *account;
-  char       *item;
-  gint64      amount;     /* how far below zero */
-  gboolean    open;       /* an open exception exists for it */
-} Overdrawn;
-
-static void
-overdrawn_clear (gpointer data)
-{
-  g_free (((Overdrawn *) data)->item);
-}
-
 /* After @entry moved a member's accounts: each account below zero is an
  * overdraft (offline spending the server learns of late) with an open
  * exception of its own, which puts the card on hold; an exception whose
@@ -690,13 +674,12 @@ check_overdraft (SrvStore   *store,
                  GError    **error)
 {
   MdnDb *db = store->db;
-  g_autoptr(GArray) below = g_array_new (FALSE, TRUE, sizeof (Overdrawn));
+  g_autoptr(GArray) below = NULL;
   g_autoptr(JsonArray) uses = NULL;
   sqlite3_stmt *stmt;
   gint64 principal, bonus, points;
   int rc;
 
-  g_array_set_clear_func (below, overdrawn_clear);
   stmt = mdn_db_query (db, error, "SELECT principal_fen, bonus_fen, points FROM members WHERE id = ?",
                        "s", member_id);
   if (stmt == NULL || (rc = mdn_db_step (db, stmt, error)) < 0)
@@ -714,23 +697,7 @@ check_overdraft (SrvStore   *store,
   if (uses == NULL)
     return FALSE;
 
-  if (principal + bonus < 0)
-    {
-      Overdrawn o = { "balance", g_strdup (""), -(principal + bonus), FALSE };
-      g_array_append_val (below, o);
-    }
-  if (points < 0)
-    {
-      Overdrawn o = { "points", g_strdup (""), -points, FALSE };
-      g_array_append_val (below, o);
-    }
-  for (guint i = 0; i < json_array_get_length (uses); i++)
-    {
-      JsonObject *u = json_array_get_object_element (uses, i);
-      Overdrawn o = { "package", g_strdup (json_object_get_string_member (u, "sku")),
-                      json_object_get_int_member (u, "owed"), FALSE };
-      g_array_append_val (below, o);
-    }
+  below = srv_rules_overdrawn (principal, bonus, points, uses);
 
   if (g_hash_table_contains (batch->open_members, member_id))
     {
@@ -748,7 +715,7 @@ check_overdraft (SrvStore   *store,
 
           for (guint i = 0; i < below->len; i++)
             {
-              Overdrawn *o = &g_array_index (below, Overdrawn, i);
+              SrvOverdrawn *o = &g_array_index (below, SrvOverdrawn, i);
 
               if (g_str_equal (o->account, mdn_db_col_text (stmt, 1)) &&
                   g_str_equal (o->item, mdn_db_col_text (stmt, 2)))
@@ -769,7 +736,7 @@ check_overdraft (SrvStore   *store,
 
   for (guint i = 0; i < below->len; i++)
     {
-      Overdrawn *o = &g_array_index (below, Overdrawn, i);
+      SrvOverdrawn *o = &g_array_index (below, SrvOverdrawn, i);
 
       if (o->open)
         {
@@ -1876,18 +1843,8 @@ srv_store_authorize (SrvStore   *store,
 
   if (refusal)
     refusal->locked_until = refusal->attempts_left = 0;
-  if (!g_str_equal (kind, "balance") && !g_str_equal (kind, "points") && !g_str_equal (kind, "package"))
-    {
-      g_set_error (error, SRV_ERROR, SRV_ERROR_INVALID,
-                   _("Unknown authorization kind “%s”; use balance, points or package"), kind);
-      return NULL;
-    }
-  if (amount <= 0 || amount > 1000000000000000 || (g_str_equal (kind, "package") && (item == NULL || *item == '\0')))
-    {
-      g_set_error_literal (error, SRV_ERROR, SRV_ERROR_INVALID,
-                           _("An authorization needs a positive amount (and item for a package)"));
-      return NULL;
-    }
+  if (!srv_rules_check_spend_request (kind, item, amount, error))
+    return NULL;
   if (item == NULL)
     item = "";
   {
@@ -2000,13 +1957,8 @@ srv_store_authorize (SrvStore   *store,
   held = sqlite3_column_int64 (stmt, 0);
   sqlite3_reset (stmt);
 
-  if (available - held < amount)
-    {
-      g_set_error (error, SRV_ERROR, SRV_ERROR_INSUFFICIENT,
-                   _("Not enough: the member has %" PRId64 " available chain-wide, %"
-                     PRId64 " is asked"), available - held, amount);
-      goto fail;
-    }
+  if (!srv_rules_check_spend (available, held, amount, error))
+    goto fail;
   if (!mdn_db_exec (store->db, error,
                     "INSERT INTO srv_authorizations (auth_id, member_id, branch, kind, item, amount, status, "
                     "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, 'held', ?, ?)",
@@ -2172,23 +2124,16 @@ srv_store_authorize_card (SrvStore   *store,
 {
   g_autofree char *at = now_iso ();
   g_autofree char *current = NULL;
-  g_autofree char *pending_branch = NULL;
-  gint64 now = now_unix (), max_rev, amount = 0;
-  gboolean lost = FALSE, found, same;
+  g_auto(SrvCardState) card = { FALSE, NULL, 0 };
+  gint64 now = now_unix (), amount = 0;
+  gboolean found, same;
   sqlite3_stmt *stmt;
   int rc;
 
   g_return_val_if_fail (store != NULL && member_id != NULL && auth_id != NULL, NULL);
 
-  if (op == NULL || (!g_str_equal (op, "member.lose") && !g_str_equal (op, "member.unlock") &&
-                     !g_str_equal (op, "member.replace")) ||
-      card_no == NULL || *card_no == '\0' || *auth_id == '\0' || rev < 0 || rev > G_MAXINT32)
-    {
-      g_set_error_literal (error, SRV_ERROR, SRV_ERROR_INVALID,
-                           _("A card authorization needs auth_id, op (member.lose, member.unlock or "
-                             "member.replace), card_no and rev"));
-      return NULL;
-    }
+  if (!srv_rules_check_card_request (auth_id, op, card_no, rev, error))
+    return NULL;
   if (!mdn_db_begin (store->db, TRUE, error))
     return NULL;
   if (!auth_lookup (store, auth_id, member_id, "card", op, card_no, &found, &same, &amount, error))
@@ -2215,7 +2160,7 @@ srv_store_authorize_card (SrvStore   *store,
   if (rc == SQLITE_ROW)
     {
       current = g_strdup (mdn_db_col_text (stmt, 0));
-      lost = sqlite3_column_int (stmt, 1) != 0;
+      card.lost = sqlite3_column_int (stmt, 1) != 0;
     }
   sqlite3_reset (stmt);
   if (current == NULL)
@@ -2223,8 +2168,8 @@ srv_store_authorize_card (SrvStore   *store,
       g_set_error (error, SRV_ERROR, SRV_ERROR_NOT_FOUND, _("No member %s in the chain"), member_id);
       goto fail;
     }
-  max_rev = mdn_member_state_rev (store->db, member_id, error);
-  if (max_rev < 0)
+  card.max_rev = mdn_member_state_rev (store->db, member_id, error);
+  if (card.max_rev < 0)
     goto fail;
 
   stmt = mdn_db_query (store->db, error,
@@ -2233,52 +2178,16 @@ srv_store_authorize_card (SrvStore   *store,
   if (stmt == NULL)
     goto fail;
   while ((rc = mdn_db_step (store->db, stmt, error)) == SQLITE_ROW)
-    {
-      const char *held = mdn_db_col_text (stmt, 1);
-
-      max_rev = MAX (max_rev, sqlite3_column_int64 (stmt, 2));
-      if (g_str_equal (held, "member.lose"))
-        lost = TRUE;
-      else if (g_str_equal (held, "member.unlock"))
-        lost = FALSE;
-      else if (g_str_equal (held, "member.replace"))
-        {
-          g_free (pending_branch);
-          pending_branch = g_strdup (mdn_db_col_text (stmt, 0));
-          lost = FALSE;
-        }
-    }
+    srv_rules_card_fold (&card, mdn_db_col_text (stmt, 1), mdn_db_col_text (stmt, 0),
+                         sqlite3_column_int64 (stmt, 2));
   sqlite3_reset (stmt);
   if (rc != SQLITE_DONE)
     goto fail;
 
-  if (!g_str_equal (current, card_no))
-    {
-      g_set_error (error, MDN_ERROR, MDN_ERROR_CARD_REPLACED,
-                   _("Card %s was replaced by card %s at another branch; use card %s"), card_no, current, current);
-      goto fail;
-    }
-  if (pending_branch)
-    {
-      g_set_error (error, MDN_ERROR, MDN_ERROR_CARD_REPLACED,
-                   _("Card %s is being replaced at branch %s right now; sync and look again"),
-                   card_no, pending_branch);
-      goto fail;
-    }
-  if (g_str_equal (op, "member.lose") && lost)
-    {
-      g_set_error (error, MDN_ERROR, MDN_ERROR_CARD_LOST,
-                   _("Card %s has already been reported lost (at another branch)"), card_no);
-      goto fail;
-    }
-  if (g_str_equal (op, "member.unlock") && !lost)
-    {
-      g_set_error (error, MDN_ERROR, MDN_ERROR_CARD_NOT_LOST,
-                   _("Card %s is not reported lost (it was unlocked at another branch)"), card_no);
-      goto fail;
-    }
+  if (!srv_rules_check_card (&card, current, op, card_no, error))
+    goto fail;
 
-  rev = MAX (rev, max_rev + 1);
+  rev = srv_rules_card_rev (&card, rev);
   if (!mdn_db_exec (store->db, error,
                     "INSERT INTO srv_authorizations (auth_id, member_id, branch, kind, item, amount, status, "
                     "created_at, expires_at, detail) VALUES (?, ?, ?, 'card', ?, ?, 'held', ?, ?, ?)",
@@ -2320,27 +2229,8 @@ srv_store_authorize_return (SrvStore   *store,
 
   g_return_val_if_fail (store != NULL && sale_id != NULL && auth_id != NULL && lines != NULL, NULL);
 
-  if (*auth_id == '\0' || refund_fen < 0 || refund_fen > 1000000000000000)
-    {
-      g_set_error_literal (error, SRV_ERROR, SRV_ERROR_INVALID,
-                           _("A return authorization needs auth_id and refund_fen"));
-      return NULL;
-    }
-  for (guint i = 0; i < json_array_get_length (lines); i++)
-    {
-      JsonNode *n = json_array_get_element (lines, i);
-      JsonObject *o = JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
-      const char *sku = NULL;
-      gint64 qty = 0;
-
-      if (o == NULL || !mdn_args_string (o, "sku", TRUE, &sku, NULL) ||
-          !mdn_args_int (o, "qty", TRUE, &qty, NULL) || qty < 1 || qty > 1000000)
-        {
-          g_set_error_literal (error, SRV_ERROR, SRV_ERROR_INVALID,
-                               _("Each returned line is {\"sku\", \"qty\"} with a quantity from 1"));
-          return NULL;
-        }
-    }
+  if (!srv_rules_check_return_request (auth_id, refund_fen, lines, error))
+    return NULL;
   detail = mdn_json_canonical (node);
   if (!mdn_db_begin (store->db, TRUE, error))
     return NULL;
