@@ -1,7 +1,10 @@
 /* srv-store.h: the server's storage, behind one interface so that a
- * PostgreSQL backend can take the place of the embedded SQLite one.
+ * PostgreSQL backend can take the place of the embedded SQLite one. It
+ * answers with plain structs and rows (their _free functions below), never
+ * reply JSON: the handlers in server/api/ build the replies. The decisions
+ * it applies are srv-rules.h's, shared by every backend.
  *
- * The SQLite backend keeps the branch schema (entries, movements and every
+ * The SQLite backend (srv-store-sqlite.c) keeps the branch schema (entries, movements and every
  * projection, written by mdn_ledger_apply, the same code the branches run)
  * plus the server tables of schema/server/. Every write is one transaction.
  */
