@@ -764,6 +764,44 @@ test_watch (void)
   g_assert_cmpint (mdn_test_server_stop (s, SIGTERM), ==, 0);
 }
 
+/* mendian-server branch list / revoke: the command line's JSON. */
+static void
+test_branch_list (void)
+{
+  g_autoptr(MdnTestServer) s = mdn_test_server_init ("branch-list");
+  g_autofree char *out = NULL, *revoked = NULL, *after = NULL;
+  g_autoptr(JsonObject) list = NULL, gone = NULL, again = NULL;
+  JsonArray *branches;
+  JsonObject *b;
+
+  mdn_test_server_add_branch (s, "B02", 2, FALSE);
+  mdn_test_server_add_branch (s, "B01", 1, FALSE);
+  out = mdn_test_server_cmd (s, "branch", "list", NULL);
+  list = mdn_json_parse_object (out, NULL);
+  g_assert_nonnull (list);
+  branches = json_object_get_array_member (list, "branches");
+  g_assert_cmpuint (json_array_get_length (branches), ==, 2);
+  b = json_array_get_object_element (branches, 0);
+  g_assert_cmpstr (json_object_get_string_member (b, "code"), ==, "B01");
+  g_assert_cmpstr (json_object_get_string_member (b, "name"), ==, "B01");
+  g_assert_cmpint (json_object_get_int_member (b, "number"), ==, 1);
+  g_assert_false (json_object_get_boolean_member (b, "hq"));
+  g_assert_false (json_object_get_boolean_member (b, "revoked"));
+  g_assert_cmpint (json_object_get_int_member (b, "acked_seq"), ==, 0);
+  g_assert_true (json_object_get_null_member (b, "last_push_at"));
+
+  revoked = mdn_test_server_cmd (s, "branch", "revoke", "--code", "B02", NULL);
+  gone = mdn_json_parse_object (revoked, NULL);
+  g_assert_nonnull (gone);
+  g_assert_true (json_object_get_boolean_member (gone, "ok"));
+  g_assert_cmpstr (json_object_get_string_member (gone, "revoked"), ==, "B02");
+  after = mdn_test_server_cmd (s, "branch", "list", NULL);
+  again = mdn_json_parse_object (after, NULL);
+  b = json_array_get_object_element (json_object_get_array_member (again, "branches"), 1);
+  g_assert_cmpstr (json_object_get_string_member (b, "code"), ==, "B02");
+  g_assert_true (json_object_get_boolean_member (b, "revoked"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -781,5 +819,6 @@ main (int argc, char **argv)
   g_test_add_func ("/server/members/offline-overdraft", test_offline_overdraft);
   g_test_add_func ("/server/members/write-off", test_write_off);
   g_test_add_func ("/server/sync/watch", test_watch);
+  g_test_add_func ("/server/admin/branch-list", test_branch_list);
   return g_test_run ();
 }
