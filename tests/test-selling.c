@@ -2,7 +2,9 @@
  * points and returns, each rule with exact figures and every refusal. */
 #include "mdn-db.h"
 #include "mdn-error.h"
+#include "mdn-json.h"
 #include "mdn-members.h"
+#include "mdn-pricing.h"
 #include "mdn-test-util.h"
 #include "mdn-sync.h"
 
@@ -1136,6 +1138,63 @@ test_return_timed_and_refusals (void)
   done (b);
 }
 
+/* A sale's arguments are read once into a typed request: lines as given,
+ * tenders merged by type with their sum, card and PIN; anything malformed
+ * is refused there, before pricing looks at a product. */
+static void
+test_sale_request (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) args = mdn_json_parse_object (
+    "{\"lines\":[{\"sku\":\"TEA\",\"qty\":2},{\"sku\":\"6901234567892\"},{\"sku\":\"TEA\",\"qty\":1}],"
+    "\"card\":\"00100000017\",\"pin\":\"123456\","
+    "\"tenders\":[{\"type\":\"cash\",\"amount\":\"10.00\"},{\"type\":\"balance\",\"amount\":\"5.50\"},"
+    "{\"type\":\"cash\",\"amount\":\"0.50\"}]}", &error);
+  g_auto(MdnSaleRequest) req = { 0 };
+  const MdnTender *t;
+
+  g_assert_no_error (error);
+  g_assert_true (mdn_sale_request_parse (args, &req, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (req.lines->len, ==, 3);
+  g_assert_cmpstr (g_array_index (req.lines, MdnSaleLineRequest, 0).sku, ==, "TEA");
+  g_assert_cmpint (g_array_index (req.lines, MdnSaleLineRequest, 0).qty, ==, 2);
+  g_assert_cmpint (g_array_index (req.lines, MdnSaleLineRequest, 1).qty, ==, 1);
+  g_assert_cmpstr (req.pay.card, ==, "00100000017");
+  g_assert_cmpstr (req.pay.pin, ==, "123456");
+  g_assert_cmpint (req.pay.given_fen, ==, 1600);
+  g_assert_cmpuint (req.pay.tenders->len, ==, 2);
+  t = &g_array_index (req.pay.tenders, MdnTender, 0);
+  g_assert_cmpstr (t->type, ==, "cash");
+  g_assert_cmpint (t->amount_fen, ==, 1050);
+  t = &g_array_index (req.pay.tenders, MdnTender, 1);
+  g_assert_cmpstr (t->type, ==, "balance");
+  g_assert_cmpint (t->amount_fen, ==, 550);
+
+  {
+    static const char *const refused[] = {
+      "{\"lines\":[]}",
+      "{\"lines\":[{\"qty\":1}]}",
+      "{\"lines\":[{\"sku\":\"TEA\",\"qty\":0}]}",
+      "{\"lines\":[{\"sku\":\"TEA\"}],\"tenders\":[{\"type\":\"gold\",\"amount\":\"1.00\"}]}",
+      "{\"lines\":[{\"sku\":\"TEA\"}],\"tenders\":[{\"type\":\"cash\",\"amount\":\"0.00\"}]}",
+      "{\"lines\":[{\"sku\":\"TEA\"}],\"tenders\":{\"type\":\"cash\"}}",
+      "{\"lines\":[{\"sku\":\"TEA\"}],\"card\":17}",
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+      {
+        g_autoptr(JsonObject) bad = mdn_json_parse_object (refused[i], NULL);
+        g_auto(MdnSaleRequest) r = { 0 };
+        g_autoptr(GError) e = NULL;
+
+        g_assert_nonnull (bad);
+        g_assert_false (mdn_sale_request_parse (bad, &r, &e));
+        g_assert_error (e, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT);
+      }
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1144,6 +1203,7 @@ main (int argc, char **argv)
   g_test_add_func ("/selling/product/search", test_product_search);
   g_test_add_func ("/selling/product/upsert", test_product_upsert);
   g_test_add_func ("/selling/roles", test_roles);
+  g_test_add_func ("/selling/sale/typed-request", test_sale_request);
   g_test_add_func ("/selling/sale/list-price", test_sale_list_price);
   g_test_add_func ("/selling/sale/member-discount", test_sale_member_discount);
   g_test_add_func ("/selling/sale/tenders", test_sale_tenders);

@@ -115,27 +115,64 @@ mdn_db_schema_version (const char *schema)
   return n == 0 ? 0 : atoi (names[n - 1]);
 }
 
+/* The version of @db's @schema: PRAGMA user_version for the schema the
+ * database was opened with, or the meta row @version_key for one stacked on
+ * top of it (the server's tables over the branch schema). */
 static gboolean
-migrate (MdnDb      *db,
-         const char *schema,
-         GError    **error)
+schema_version_of (MdnDb      *db,
+                   const char *version_key,
+                   int        *out,
+                   GError    **error)
 {
-  g_auto(GStrv) names = list_migrations (schema);
-  int latest = mdn_db_schema_version (schema);
-  int current = 0;
   sqlite3_stmt *stmt;
+  g_autofree char *text = NULL;
 
+  if (version_key != NULL)
+    {
+      text = mdn_db_meta_dup (db, version_key);
+      *out = text ? atoi (text) : 0;
+      return TRUE;
+    }
   stmt = mdn_db_query (db, error, "PRAGMA user_version", "");
   if (stmt == NULL || mdn_db_step (db, stmt, error) != SQLITE_ROW)
     return FALSE;
-  current = sqlite3_column_int (stmt, 0);
+  *out = sqlite3_column_int (stmt, 0);
   sqlite3_reset (stmt);
+  return TRUE;
+}
+
+/* The one migration runner, for the branch schema (mdn_db_open) and the
+ * server's tables (srv-store.c): runs every embedded
+ * /org/mendian/schema/@schema/NNNN_*.sql above the database's version, in
+ * order, in one transaction with the version bump, so an upgrade is whole
+ * or not at all. A database newer than this program is refused
+ * (schema_too_new), never written. */
+gboolean
+mdn_db_migrate (MdnDb      *db,
+                const char *schema,
+                const char *version_key,
+                GError    **error)
+{
+  g_auto(GStrv) names = NULL;
+  int latest, current = 0;
+
+  g_return_val_if_fail (db != NULL && schema != NULL, FALSE);
+
+  names = list_migrations (schema);
+  latest = mdn_db_schema_version (schema);
+  if (!schema_version_of (db, version_key, &current, error))
+    return FALSE;
 
   if (current > latest)
     {
-      g_set_error (error, MDN_ERROR, MDN_ERROR_SCHEMA_TOO_NEW,
-                   _("This database was written by a newer Mendian (schema %d, this program knows %d); "
-                     "install the newer version to open it"), current, latest);
+      if (version_key)
+        g_set_error (error, MDN_ERROR, MDN_ERROR_SCHEMA_TOO_NEW,
+                     _("This server database was written by a newer Mendian (server schema %d, this program knows %d)"),
+                     current, latest);
+      else
+        g_set_error (error, MDN_ERROR, MDN_ERROR_SCHEMA_TOO_NEW,
+                     _("This database was written by a newer Mendian (schema %d, this program knows %d); "
+                       "install the newer version to open it"), current, latest);
       return FALSE;
     }
   if (current == latest)
@@ -149,7 +186,7 @@ migrate (MdnDb      *db,
       g_autofree char *path = NULL;
       g_autoptr(GBytes) bytes = NULL;
       g_autofree char *sql = NULL;
-      g_autofree char *pragma = NULL;
+      g_autofree char *bump = NULL;
 
       if (version <= current)
         continue;
@@ -160,15 +197,25 @@ migrate (MdnDb      *db,
       sql = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
       if (!mdn_db_exec_script (db, sql, error))
         goto fail;
-      /* PRAGMA takes no bound parameters; version is an integer we parsed. */
-      pragma = g_strdup_printf ("PRAGMA user_version = %d", version);
-      if (!mdn_db_exec_script (db, pragma, error))
-        goto fail;
+      if (version_key)
+        {
+          bump = g_strdup_printf ("%d", version);
+          if (!mdn_db_meta_set (db, version_key, bump, error))
+            goto fail;
+        }
+      else
+        {
+          /* PRAGMA takes no bound parameters; version is an integer we parsed. */
+          bump = g_strdup_printf ("PRAGMA user_version = %d", version);
+          if (!mdn_db_exec_script (db, bump, error))
+            goto fail;
+        }
     }
   return mdn_db_commit (db, error);
 
 fail:
-  g_prefix_error (error, _("Upgrading the database failed, nothing was changed: "));
+  g_prefix_error (error, version_key ? _("Upgrading the server database failed, nothing was changed: ")
+                                     : _("Upgrading the database failed, nothing was changed: "));
   mdn_db_rollback (db);
   return FALSE;
 }
@@ -253,7 +300,7 @@ mdn_db_open (const char *path,
       return NULL;
     }
 
-  if (!migrate (db, schema, error))
+  if (!mdn_db_migrate (db, schema, NULL, error))
     return NULL;
 
   return g_steal_pointer (&db);

@@ -22,6 +22,13 @@ void          mdn_db_close           (MdnDb       *db);
 sqlite3      *mdn_db_handle          (MdnDb       *db);
 const char   *mdn_db_path            (MdnDb       *db);
 int           mdn_db_schema_version  (const char  *schema);
+/* The one migration runner (mdn_db_open runs it for its schema, versioned
+ * by PRAGMA user_version); a schema stacked on top, like the server's
+ * tables, is versioned by the meta row @version_key. */
+gboolean      mdn_db_migrate         (MdnDb       *db,
+                                      const char  *schema,
+                                      const char  *version_key,
+                                      GError     **error);
 
 sqlite3_stmt *mdn_db_query           (MdnDb       *db,
                                       GError     **error,

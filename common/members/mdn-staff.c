@@ -62,10 +62,19 @@ gboolean
 mdn_secret_verify (const char *hash,
                    const char *secret)
 {
+  char padded[crypto_pwhash_STRBYTES] = { 0 };
+  gsize len;
+
   if (hash == NULL || secret == NULL)
     return FALSE;
+  /* libsodium takes the hash as a char[crypto_pwhash_STRBYTES]: a stored
+     hash is shorter, so it is handed over in a buffer of that size. */
+  len = strlen (hash);
+  if (len >= sizeof padded)
+    return FALSE;
+  memcpy (padded, hash, len);
   g_atomic_int_inc (&verifications);
-  return crypto_pwhash_str_verify (hash, secret, strlen (secret)) == 0;
+  return crypto_pwhash_str_verify (padded, secret, strlen (secret)) == 0;
 }
 
 const char *

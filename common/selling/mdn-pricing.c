@@ -6,6 +6,7 @@
 #define G_LOG_DOMAIN "mdn-pricing"
 
 #include <glib/gi18n-lib.h>
+#include <string.h>
 
 #include "mdn-error.h"
 #include "mdn-json.h"
@@ -36,41 +37,79 @@ mdn_pricing_check_qty (gint64   qty,
   return TRUE;
 }
 
-/* lines: [{sku, qty}] → an array of MdnPricedLine, not yet priced. */
-static GArray *
-parse_lines (MdnOpCtx   *ctx,
-             JsonObject *args,
-             GError    **error)
+static void
+line_request_clear (gpointer data)
 {
-  g_autoptr(GArray) lines = g_array_new (FALSE, TRUE, sizeof (MdnPricedLine));
+  MdnSaleLineRequest *l = data;
+
+  g_clear_pointer (&l->sku, g_free);
+}
+
+void
+mdn_sale_request_clear (MdnSaleRequest *req)
+{
+  g_clear_pointer (&req->lines, g_array_unref);
+  mdn_payment_request_clear (&req->pay);
+}
+
+gboolean
+mdn_sale_request_parse (JsonObject      *args,
+                        MdnSaleRequest  *out,
+                        GError         **error)
+{
   JsonArray *list;
 
-  g_assert (ctx != NULL && args != NULL);
+  g_return_val_if_fail (args != NULL && out != NULL, FALSE);
 
-  g_array_set_clear_func (lines, line_clear);
+  memset (out, 0, sizeof *out);
+  out->lines = g_array_new (FALSE, TRUE, sizeof (MdnSaleLineRequest));
+  g_array_set_clear_func (out->lines, line_request_clear);
   list = mdn_args_array (args, "lines", TRUE, error);
   if (list == NULL)
-    return NULL;
+    return FALSE;
   if (json_array_get_length (list) == 0)
     {
       g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
                            _("A sale needs at least one line; use a quick sale for an amount"));
-      return NULL;
+      return FALSE;
     }
   for (guint i = 0; i < json_array_get_length (list); i++)
     {
       JsonObject *o = mdn_args_element_object (list, i, "lines", error);
-      g_autoptr(MdnProduct) p = NULL;
-      MdnPricedLine *line = NULL;
       const char *sku = NULL;
       gint64 qty = 1;
+      MdnSaleLineRequest l;
 
       if (o == NULL ||
           !mdn_args_string (o, "sku", TRUE, &sku, error) ||
           !mdn_args_int (o, "qty", FALSE, &qty, error) ||
           !mdn_pricing_check_qty (qty, error))
-        return NULL;
-      p = mdn_product_find (ctx->db, sku, error);
+        return FALSE;
+      l.sku = g_strdup (sku);
+      l.qty = qty;
+      g_array_append_val (out->lines, l);
+    }
+  return mdn_payment_request_parse (args, &out->pay, error);
+}
+
+/* The request's lines → an array of MdnPricedLine, not yet priced. */
+static GArray *
+find_lines (MdnOpCtx             *ctx,
+            const MdnSaleRequest *req,
+            GError              **error)
+{
+  g_autoptr(GArray) lines = g_array_new (FALSE, TRUE, sizeof (MdnPricedLine));
+
+  g_assert (ctx != NULL && req != NULL && req->lines != NULL);
+
+  g_array_set_clear_func (lines, line_clear);
+  for (guint i = 0; i < req->lines->len; i++)
+    {
+      const MdnSaleLineRequest *asked = &g_array_index (req->lines, MdnSaleLineRequest, i);
+      g_autoptr(MdnProduct) p = NULL;
+      MdnPricedLine *line = NULL;
+
+      p = mdn_product_find (ctx->db, asked->sku, error);
       if (p == NULL)
         return NULL;
       if (!p->active)
@@ -84,13 +123,13 @@ parse_lines (MdnOpCtx   *ctx,
           line = &g_array_index (lines, MdnPricedLine, j);
       if (line)
         {
-          line->qty += qty;
+          line->qty += asked->qty;
           if (!mdn_pricing_check_qty (line->qty, error))
             return NULL;
         }
       else
         {
-          MdnPricedLine nl = { g_steal_pointer (&p), qty, 100, 0, 0 };
+          MdnPricedLine nl = { g_steal_pointer (&p), asked->qty, 100, 0, 0 };
 
           g_array_append_val (lines, nl);
         }
@@ -127,19 +166,19 @@ price_lines (MdnCheckout *co,
 /* The cart of a "sale" (or its preview): its lines, then its card, read
  * and priced in that order, so both refuse the same cart the same way. */
 GArray *
-mdn_pricing_price_cart (MdnCheckout *co,
-                        MdnOpCtx    *ctx,
-                        JsonObject  *args,
-                        GError     **error)
+mdn_pricing_price_cart (MdnCheckout          *co,
+                        MdnOpCtx             *ctx,
+                        const MdnSaleRequest *req,
+                        GError              **error)
 {
   g_autoptr(MdnMember) m = NULL;
   g_autoptr(GArray) lines = NULL;
 
-  g_return_val_if_fail (co != NULL && ctx != NULL && args != NULL, NULL);
+  g_return_val_if_fail (co != NULL && ctx != NULL && req != NULL, NULL);
 
-  lines = parse_lines (ctx, args, error);
+  lines = find_lines (ctx, req, error);
   if (lines == NULL ||
-      !mdn_selling_card (ctx, args, &m, error) ||
+      !mdn_selling_card (ctx, req->pay.card, &m, error) ||
       !mdn_checkout_init (co, ctx, "sale", g_steal_pointer (&m), error) ||
       !price_lines (co, lines, error))
     return NULL;
@@ -178,10 +217,13 @@ op_sale_preview (MdnOpCtx   *ctx,
                  GError    **error)
 {
   g_auto(MdnCheckout) co = { 0 };
+  g_auto(MdnSaleRequest) req = { 0 };
   g_autoptr(GArray) lines = NULL;
   JsonArray *out;
 
-  lines = mdn_pricing_price_cart (&co, ctx, args, error);
+  if (!mdn_sale_request_parse (args, &req, error))
+    return FALSE;
+  lines = mdn_pricing_price_cart (&co, ctx, &req, error);
   if (lines == NULL)
     return FALSE;
 

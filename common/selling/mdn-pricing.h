@@ -26,24 +26,46 @@ typedef struct
   gint64      amount_fen;  /* what the line costs */
 } MdnPricedLine;
 
+/* A "sale" (or "sale.preview") as asked: read once from its JSON arguments
+ * at the operation's boundary ({lines: [{sku, qty?}], card?, pin?,
+ * tenders?}); pricing and the checkout work on this. */
+typedef struct
+{
+  char   *sku;         /* SKU or barcode as given */
+  gint64  qty;         /* 1 … 1 000 000 */
+} MdnSaleLineRequest;
+
+typedef struct
+{
+  GArray            *lines;   /* of MdnSaleLineRequest, at least one, in order */
+  MdnPaymentRequest  pay;
+} MdnSaleRequest;
+
+gboolean    mdn_sale_request_parse  (JsonObject      *args,
+                                     MdnSaleRequest  *out,
+                                     GError         **error);
+void        mdn_sale_request_clear  (MdnSaleRequest  *req);
+
 /* A line's quantity: a whole number from 1 to 1 000 000. */
 gboolean    mdn_pricing_check_qty   (gint64       qty,
                                      GError     **error);
-/* The whole cart of a "sale": its lines [{sku, qty}] (SKU or barcode, qty 1
- * by default; the same product twice is one line; inactive products are
- * refused), then the optional "card" (mdn_selling_card ()), then
+/* The whole cart of a "sale": its lines (SKU or barcode; the same product
+ * twice is one line; inactive products are refused), then the optional
+ * card (mdn_selling_card ()), then
  * mdn_checkout_init (@co, "sale"), then each line priced for the card's
  * level and added to co->list_total_fen and co->total_fen (a package needs
  * a card). An array of MdnPricedLine, or NULL; the caller clears @co
  * either way. */
-GArray     *mdn_pricing_price_cart  (MdnCheckout *co,
-                                     MdnOpCtx    *ctx,
-                                     JsonObject  *args,
-                                     GError     **error);
+GArray     *mdn_pricing_price_cart  (MdnCheckout          *co,
+                                     MdnOpCtx             *ctx,
+                                     const MdnSaleRequest *req,
+                                     GError              **error);
 /* A priced line as "sale" and "sale.preview" show it: {line (@index + 1),
  * sku, name, kind, qty, unit_price_fen, percent, list_fen, amount_fen}. */
 JsonObject *mdn_pricing_line_json   (const MdnPricedLine *l,
                                      guint                index);
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (MdnSaleRequest, mdn_sale_request_clear)
 
 extern const MdnOpDef   mdn_pricing_ops[];
 

@@ -31,12 +31,15 @@ op_sale (MdnOpCtx   *ctx,
          GError    **error)
 {
   g_auto(MdnCheckout) co = { 0 };
+  g_auto(MdnSaleRequest) req = { 0 };
   g_autoptr(GArray) lines = NULL;
   JsonArray *body_lines;
 
+  if (!mdn_sale_request_parse (args, &req, error))
+    return FALSE;
   /* Priced by the same call as "sale.preview". */
-  lines = mdn_pricing_price_cart (&co, ctx, args, error);
-  if (lines == NULL || !mdn_checkout_settle (&co, args, error))
+  lines = mdn_pricing_price_cart (&co, ctx, &req, error);
+  if (lines == NULL || !mdn_checkout_settle (&co, &req.pay, error))
     return FALSE;
 
   body_lines = json_array_new ();
@@ -96,6 +99,7 @@ op_sale_quick (MdnOpCtx   *ctx,
                GError    **error)
 {
   g_auto(MdnCheckout) co = { 0 };
+  g_auto(MdnPaymentRequest) pay = { 0 };
   g_autoptr(MdnMember) m = NULL;
   g_autofree char *clean_note = NULL;
   const char *note = NULL;
@@ -103,7 +107,8 @@ op_sale_quick (MdnOpCtx   *ctx,
 
   if (!mdn_args_money (args, "amount", TRUE, &amount, error) ||
       !mdn_money_check_amount (amount, FALSE, error) ||
-      !mdn_args_string (args, "note", FALSE, &note, error))
+      !mdn_args_string (args, "note", FALSE, &note, error) ||
+      !mdn_payment_request_parse (args, &pay, error))
     return FALSE;
   if (note)
     {
@@ -115,12 +120,12 @@ op_sale_quick (MdnOpCtx   *ctx,
           return FALSE;
         }
     }
-  if (!mdn_selling_card (ctx, args, &m, error) ||
+  if (!mdn_selling_card (ctx, pay.card, &m, error) ||
       !mdn_checkout_init (&co, ctx, "sale.quick", g_steal_pointer (&m), error))
     return FALSE;
   co.list_total_fen = amount;
   if (!mdn_money_percent (amount, mdn_checkout_percent (&co), &co.total_fen, error) ||
-      !mdn_checkout_settle (&co, args, error))
+      !mdn_checkout_settle (&co, &pay, error))
     return FALSE;
   json_object_set_int_member (co.entry->body, "amount_fen", amount);
   mdn_json_set_opt_string (co.entry->body, "note", clean_note && *clean_note ? clean_note : NULL);

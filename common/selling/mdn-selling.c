@@ -85,19 +85,16 @@ mdn_receipt_apply (MdnDb    *db,
  * belong to a card in good standing (see docs/cli.md, “Selling”). */
 gboolean
 mdn_selling_card (MdnOpCtx   *ctx,
-                  JsonObject *args,
+                  const char *card,
                   MdnMember **out,
                   GError    **error)
 {
   g_autoptr(MdnMember) m = NULL;
-  const char *card = NULL;
   const char *p;
 
   g_return_val_if_fail (out != NULL, FALSE);
 
   *out = NULL;
-  if (!mdn_args_string (args, "card", FALSE, &card, error))
-    return FALSE;
   for (p = card; p && g_ascii_isspace (*p); p++)
     ;
   if (p == NULL || *p == '\0')
@@ -192,14 +189,37 @@ find_tender (GArray     *tenders,
   return NULL;
 }
 
-static gboolean
-parse_tenders (MdnCheckout *co,
-               JsonObject  *args,
-               GError     **error)
+void
+mdn_payment_request_clear (MdnPaymentRequest *req)
+{
+  g_clear_pointer (&req->card, g_free);
+  g_clear_pointer (&req->pin, g_free);
+  g_clear_pointer (&req->tenders, g_array_unref);
+  req->given_fen = 0;
+}
+
+/* {card?, pin?, tenders?: [{type, amount}]}: every tender a known type
+ * with an amount of at least 0.01; the same type twice is one tender. */
+gboolean
+mdn_payment_request_parse (JsonObject        *args,
+                           MdnPaymentRequest *out,
+                           GError           **error)
 {
   g_autoptr(GError) local_error = NULL;
-  JsonArray *list = mdn_args_array (args, "tenders", FALSE, &local_error);
+  const char *card = NULL, *pin = NULL;
+  JsonArray *list;
 
+  g_return_val_if_fail (args != NULL && out != NULL, FALSE);
+
+  memset (out, 0, sizeof *out);
+  out->tenders = g_array_new (FALSE, TRUE, sizeof (MdnTender));
+  g_array_set_clear_func (out->tenders, tender_clear);
+  if (!mdn_args_string (args, "card", FALSE, &card, error) ||
+      !mdn_args_string (args, "pin", FALSE, &pin, error))
+    return FALSE;
+  out->card = g_strdup (card);
+  out->pin = g_strdup (pin);
+  list = mdn_args_array (args, "tenders", FALSE, &local_error);
   if (local_error)
     {
       g_propagate_error (error, g_steal_pointer (&local_error));
@@ -217,15 +237,15 @@ parse_tenders (MdnCheckout *co,
           !mdn_tender_valid (type, TRUE, error) ||
           !mdn_args_money (o, "amount", TRUE, &amount, error) ||
           !mdn_money_check_amount (amount, FALSE, error) ||
-          !mdn_money_add (co->given_fen, amount, &co->given_fen, error))
+          !mdn_money_add (out->given_fen, amount, &out->given_fen, error))
         return FALSE;
-      t = find_tender (co->tenders, type);
+      t = find_tender (out->tenders, type);
       if (t == NULL)
         {
           MdnTender nt = { g_strdup (type), 0 };
 
-          g_array_append_val (co->tenders, nt);
-          t = &g_array_index (co->tenders, MdnTender, co->tenders->len - 1);
+          g_array_append_val (out->tenders, nt);
+          t = &g_array_index (out->tenders, MdnTender, out->tenders->len - 1);
         }
       t->amount_fen += amount;
     }
@@ -236,17 +256,23 @@ parse_tenders (MdnCheckout *co,
  * it by the change. Balance needs a usable card, its PIN and enough money;
  * it draws principal first, then bonus. */
 static gboolean
-settle_tenders (MdnCheckout *co,
-                JsonObject  *args,
-                GError     **error)
+settle_tenders (MdnCheckout             *co,
+                const MdnPaymentRequest *pay,
+                GError                 **error)
 {
-  const char *pin = NULL;
+  const char *pin = pay->pin;
   MdnTender *cash, *balance;
   gint64 cash_fen, other_fen;
 
-  if (!mdn_args_string (args, "pin", FALSE, &pin, error) ||
-      !parse_tenders (co, args, error))
-    return FALSE;
+  /* The checkout's own copy: cash is netted of the change below. */
+  for (guint i = 0; i < pay->tenders->len; i++)
+    {
+      const MdnTender *t = &g_array_index (pay->tenders, MdnTender, i);
+      MdnTender copy = { g_strdup (t->type), t->amount_fen };
+
+      g_array_append_val (co->tenders, copy);
+    }
+  co->given_fen = pay->given_fen;
 
   cash = find_tender (co->tenders, "cash");
   cash_fen = cash ? cash->amount_fen : 0;
@@ -344,20 +370,20 @@ tenders_json (GArray *tenders)
 /* Checks the payment against co->total_fen, takes a receipt number and
  * writes what every sale-like entry carries. Nothing is written yet. */
 gboolean
-mdn_checkout_settle (MdnCheckout *co,
-                     JsonObject  *args,
-                     GError     **error)
+mdn_checkout_settle (MdnCheckout             *co,
+                     const MdnPaymentRequest *pay,
+                     GError                 **error)
 {
   JsonObject *body;
   MdnMember *m;
 
-  g_return_val_if_fail (co != NULL && co->entry != NULL, FALSE);
+  g_return_val_if_fail (co != NULL && co->entry != NULL && pay != NULL, FALSE);
   g_return_val_if_fail (co->total_fen >= 0 && co->total_fen <= co->list_total_fen, FALSE);
 
   body = co->entry->body;
   m = co->member;
 
-  if (!settle_tenders (co, args, error) ||
+  if (!settle_tenders (co, pay, error) ||
       !mdn_receipt_next (co->ctx, &co->receipt_no, error))
     return FALSE;
   co->points_earned = mdn_checkout_points (co);

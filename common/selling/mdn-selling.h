@@ -47,10 +47,27 @@ typedef struct
   char       *receipt_no;
 } MdnCheckout;
 
-/* The optional "card" argument of a selling operation: NULL without one,
- * refused (error set) when the card is unknown, replaced, lost or expired. */
+/* How a customer pays, as the operation was asked: read once from its JSON
+ * arguments at the operation's boundary ({card?, pin?, tenders?: [{type,
+ * amount}]}); the checkout works on this, never on the JSON. */
+typedef struct
+{
+  char   *card;        /* card number, phone or QR as given; NULL: none */
+  char   *pin;         /* NULL: none given */
+  GArray *tenders;     /* of MdnTender, merged by type in order of first appearance */
+  gint64  given_fen;   /* what the tenders add up to */
+} MdnPaymentRequest;
+
+gboolean    mdn_payment_request_parse (JsonObject        *args,
+                                       MdnPaymentRequest *out,
+                                       GError           **error);
+void        mdn_payment_request_clear (MdnPaymentRequest *req);
+
+/* The optional card of a selling operation (@card as given, NULL or blank:
+ * none): NULL without one, refused (error set) when the card is unknown,
+ * replaced, lost or expired. */
 gboolean    mdn_selling_card        (MdnOpCtx    *ctx,
-                                     JsonObject  *args,
+                                     const char  *card,
                                      MdnMember  **out,
                                      GError     **error);
 gboolean    mdn_checkout_init       (MdnCheckout *co,
@@ -63,7 +80,7 @@ gint64      mdn_checkout_percent    (MdnCheckout *co);
 /* The points co->total_fen earns at the member's level: 0 without a card. */
 gint64      mdn_checkout_points     (MdnCheckout *co);
 gboolean    mdn_checkout_settle     (MdnCheckout *co,
-                                     JsonObject  *args,
+                                     const MdnPaymentRequest *pay,
                                      GError     **error);
 gboolean    mdn_checkout_commit     (MdnCheckout *co,
                                      JsonObject  *result,
@@ -80,5 +97,6 @@ gboolean    mdn_receipt_apply       (MdnDb       *db,
                                      GError     **error);
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (MdnCheckout, mdn_checkout_clear)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (MdnPaymentRequest, mdn_payment_request_clear)
 
 G_END_DECLS

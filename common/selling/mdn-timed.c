@@ -372,7 +372,7 @@ op_timed_start (MdnOpCtx   *ctx,
   g_autofree char *resource_name = NULL;
   g_autofree char *plan = NULL;
   g_autofree char *plan_name = NULL;
-  const char *code = NULL;
+  const char *code = NULL, *card = NULL;
   sqlite3_stmt *stmt;
   Terms t;
   int rc;
@@ -402,7 +402,8 @@ op_timed_start (MdnOpCtx   *ctx,
   plan = g_strdup (mdn_db_col_text (stmt, 1));
   sqlite3_reset (stmt);
   if (!load_plan (ctx->db, plan, &plan_name, &t, error) ||
-      !mdn_selling_card (ctx, args, &m, error))
+      !mdn_args_string (args, "card", FALSE, &card, error) ||
+      !mdn_selling_card (ctx, card, &m, error))
     return FALSE;
 
   entry = mdn_entry_new ("timed.start", m ? m->id : NULL);
@@ -477,12 +478,14 @@ op_timed_stop (MdnOpCtx   *ctx,
 {
   g_auto(Session) s = { 0 };
   g_auto(MdnCheckout) co = { 0 };
+  g_auto(MdnPaymentRequest) pay = { 0 };
   g_autoptr(MdnMember) m = NULL;
   const char *id = NULL;
   JsonObject *body;
   Charge c;
 
   if (!mdn_args_string (args, "session_id", TRUE, &id, error) ||
+      !mdn_payment_request_parse (args, &pay, error) ||
       !load_session (ctx, id, &s, error))
     return FALSE;
   if (s.stop_entry != NULL)
@@ -499,7 +502,7 @@ op_timed_stop (MdnOpCtx   *ctx,
       g_autoptr(MdnMember) shown = NULL;
 
       m = mdn_member_load (ctx->db, s.member_id, error);
-      if (m == NULL || !mdn_selling_card (ctx, args, &shown, error))
+      if (m == NULL || !mdn_selling_card (ctx, pay.card, &shown, error))
         return FALSE;
       if (shown && !g_str_equal (shown->id, m->id))
         {
@@ -508,7 +511,7 @@ op_timed_stop (MdnOpCtx   *ctx,
           return FALSE;
         }
     }
-  else if (!mdn_selling_card (ctx, args, &m, error))
+  else if (!mdn_selling_card (ctx, pay.card, &m, error))
     return FALSE;
 
   if (!compute_charge (&s.terms, seconds_between (s.started_at, ctx->now_iso), &c, error) ||
@@ -516,7 +519,7 @@ op_timed_stop (MdnOpCtx   *ctx,
     return FALSE;
   co.list_total_fen = c.gross_fen;
   if (!mdn_money_percent (c.gross_fen, mdn_checkout_percent (&co), &co.total_fen, error) ||
-      !mdn_checkout_settle (&co, args, error))
+      !mdn_checkout_settle (&co, &pay, error))
     return FALSE;
 
   body = co.entry->body;

@@ -60,72 +60,6 @@ srv_error_code_name (const GError *error)
   return "internal";
 }
 
-/* Migrations of the server tables ------------------------------------------ */
-
-static int
-compare_names (gconstpointer a,
-               gconstpointer b)
-{
-  return strcmp (*(char *const *) a, *(char *const *) b);
-}
-
-/* The server tables are tracked by meta key server_schema: PRAGMA
- * user_version belongs to the branch schema underneath. */
-static gboolean
-migrate_server (MdnDb   *db,
-                GError **error)
-{
-  g_auto(GStrv) names = g_resources_enumerate_children ("/org/mendian/schema/server/", 0, NULL);
-  g_autofree char *current_text = mdn_db_meta_dup (db, "server_schema");
-  int current = current_text ? atoi (current_text) : 0;
-  int latest = 0;
-  guint n;
-
-  if (names == NULL)
-    return TRUE;
-  n = g_strv_length (names);
-  qsort (names, n, sizeof (char *), compare_names);
-  latest = n ? atoi (names[n - 1]) : 0;
-  if (current > latest)
-    {
-      g_set_error (error, MDN_ERROR, MDN_ERROR_SCHEMA_TOO_NEW,
-                   _("This server database was written by a newer Mendian (server schema %d, this program knows %d)"),
-                   current, latest);
-      return FALSE;
-    }
-  if (current == latest)
-    return TRUE;
-
-  if (!mdn_db_begin (db, TRUE, error))
-    return FALSE;
-  for (guint i = 0; names[i]; i++)
-    {
-      int version = atoi (names[i]);
-      g_autofree char *path = NULL;
-      g_autofree char *sql = NULL;
-      g_autofree char *v = NULL;
-      g_autoptr(GBytes) bytes = NULL;
-
-      if (version <= current)
-        continue;
-      path = g_strdup_printf ("/org/mendian/schema/server/%s", names[i]);
-      bytes = g_resources_lookup_data (path, 0, error);
-      if (bytes == NULL)
-        goto fail;
-      sql = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
-      v = g_strdup_printf ("%d", version);
-      if (!mdn_db_exec_script (db, sql, error) ||
-          !mdn_db_meta_set (db, "server_schema", v, error))
-        goto fail;
-    }
-  return mdn_db_commit (db, error);
-
-fail:
-  g_prefix_error (error, _("Upgrading the server database failed, nothing was changed: "));
-  mdn_db_rollback (db);
-  return FALSE;
-}
-
 /* Open ---------------------------------------------------------------------- */
 
 void
@@ -159,7 +93,7 @@ srv_store_open (const char *path,
       return NULL;
     }
   store->db = mdn_db_open (path, "branch", error);
-  if (store->db == NULL || !migrate_server (store->db, error))
+  if (store->db == NULL || !mdn_db_migrate (store->db, "server", "server_schema", error))
     return NULL;
 
   role = mdn_db_meta_dup (store->db, "role");
