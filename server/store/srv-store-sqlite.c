@@ -979,9 +979,10 @@ check_new_card (SrvStore   *store,
   return TRUE;
 }
 
-/* What a spend under an authorization took: its kind at the server
- * (srv_store_authorize), the item and the amount. */
-static void
+/* What an entry made under an authorization took: its kind at the server
+ * (srv_store_authorize, _card, _return), the item and the amount. FALSE
+ * for a kind that is made under no authorization. */
+static gboolean
 spent_under_auth (MdnEntry    *entry,
                   const char **kind,
                   const char **item,
@@ -1016,11 +1017,16 @@ spent_under_auth (MdnEntry    *entry,
       *kind = "points";
       *amount = mdn_body_int (b, "points", 0);
     }
-  else
+  else if (g_str_equal (entry->kind, "sale") || g_str_equal (entry->kind, "sale.quick") ||
+           g_str_equal (entry->kind, "timed.stop"))
     {
+      /* Both within MDN_ENTRY_AMOUNT_MAX (mdn_entry_check): no overflow. */
       *kind = "balance";
       *amount = mdn_body_int (b, "principal_fen", 0) + mdn_body_int (b, "bonus_fen", 0);
     }
+  else
+    return FALSE;
+  return TRUE;
 }
 
 /* An authorization an entry names is one this branch was given, for this
@@ -1041,13 +1047,8 @@ check_auth (SrvStore   *store,
 
   if (!g_str_has_prefix (auth_id, prefix))
     return refuse (error, entry, _("authorization %s is not one of branch %s"), auth_id, branch->code);
-  if (!g_str_equal (entry->kind, "sale") && !g_str_equal (entry->kind, "sale.quick") &&
-      !g_str_equal (entry->kind, "timed.stop") && !g_str_equal (entry->kind, "package.consume") &&
-      !g_str_equal (entry->kind, "points.redeem") && !g_str_equal (entry->kind, "sale.return") &&
-      !g_str_equal (entry->kind, "member.lose") && !g_str_equal (entry->kind, "member.unlock") &&
-      !g_str_equal (entry->kind, "member.replace"))
+  if (!spent_under_auth (entry, &kind, &item, &amount))
     return refuse (error, entry, _("an entry of this kind is made under no authorization"));
-  spent_under_auth (entry, &kind, &item, &amount);
   stmt = mdn_db_query (store->db, error,
                        "SELECT branch, member_id, kind, item, amount, status FROM srv_authorizations "
                        "WHERE auth_id = ?", "s", auth_id);
