@@ -346,6 +346,13 @@ test_hostile_branch (void)
     json_object_set_string_member (body, "auth_id", own_auth);
     refuse_one (&c, o, FALSE, "was used before");
   }
+  /* An authorization named by a kind that is made under none. */
+  {
+    JsonObject *o = entry_of (b3, "member.deposit", 0);
+
+    json_object_set_string_member (json_object_get_object_member (o, "body"), "auth_id", own_auth);
+    refuse_one (&c, o, FALSE, "is made under no authorization");
+  }
   /* Stopping B01's table: B01's own stop (made now, not pushed yet) as B03's. */
   {
     JsonObject *o;
