@@ -568,24 +568,16 @@ srv_server_add_socket (SrvServer               *srv,
   srv->counters.notify_clients++;
 }
 
-static void
-gauge (GString    *out,
-       const char *name,
-       const char *help,
-       guint64     value)
+/* One Prometheus sample with its HELP and TYPE (counter or gauge) lines. */
+void
+srv_metric (GString    *out,
+            const char *type,
+            const char *name,
+            const char *help,
+            guint64     value)
 {
-  g_string_append_printf (out, "# HELP %s %s\n# TYPE %s gauge\n%s %" G_GUINT64_FORMAT "\n",
-                          name, help, name, name, value);
-}
-
-static void
-counter (GString    *out,
-         const char *name,
-         const char *help,
-         guint64     value)
-{
-  g_string_append_printf (out, "# HELP %s %s\n# TYPE %s counter\n%s %" G_GUINT64_FORMAT "\n",
-                          name, help, name, name, value);
+  g_string_append_printf (out, "# HELP %s %s\n# TYPE %s %s\n%s %" G_GUINT64_FORMAT "\n",
+                          name, help, name, type, name, value);
 }
 
 void
@@ -594,13 +586,13 @@ srv_server_write_metrics (SrvServer *srv,
 {
   const SrvConnsStats *stats = srv_conns_get_stats (srv->conns);
 
-  gauge (out, "mendian_connections_open", "Open client connections, WebSockets included.", stats->open);
-  gauge (out, "mendian_websockets_open", "Open notify WebSockets.", srv->sockets->len);
-  counter (out, "mendian_connections_accepted_total", "Connections accepted.", stats->accepted);
-  counter (out, "mendian_accept_failures_total", "Failed accepts (out of file descriptors, ...).",
-           stats->accept_failures);
-  counter (out, "mendian_connection_timeouts_total", "Connections closed by the idle or header timeout.",
-           stats->timeouts);
+  srv_metric (out, "gauge", "mendian_connections_open", "Open client connections, WebSockets included.", stats->open);
+  srv_metric (out, "gauge", "mendian_websockets_open", "Open notify WebSockets.", srv->sockets->len);
+  srv_metric (out, "counter", "mendian_connections_accepted_total", "Connections accepted.", stats->accepted);
+  srv_metric (out, "counter", "mendian_accept_failures_total", "Failed accepts (out of file descriptors, ...).",
+              stats->accept_failures);
+  srv_metric (out, "counter", "mendian_connection_timeouts_total", "Connections closed by the idle or header timeout.",
+              stats->timeouts);
 }
 
 /* Tells every notify client the feed moved to @head. */

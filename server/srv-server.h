@@ -83,6 +83,11 @@ int          srv_serve           (SrvStore               *store,
 
 SrvCounters *srv_server_counters (SrvServer   *srv);
 /* Connection gauges and counters for /metrics (Prometheus text). */
+void         srv_metric          (GString     *out,
+                                  const char  *type,
+                                  const char  *name,
+                                  const char  *help,
+                                  guint64      value);
 void         srv_server_write_metrics (SrvServer *srv,
                                        GString   *out);
 void         srv_notify_feed     (SrvServer   *srv,

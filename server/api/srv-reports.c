@@ -54,16 +54,6 @@ handle_summary (SrvRequest *req)
   srv_reply_ok (req, out);
 }
 
-static void
-counter (GString    *out,
-         const char *name,
-         const char *help,
-         guint64     value)
-{
-  g_string_append_printf (out, "# HELP %s %s\n# TYPE %s counter\n%s %" G_GUINT64_FORMAT "\n",
-                          name, help, name, name, value);
-}
-
 /* GET /metrics in Prometheus text format. */
 static void
 handle_metrics (SrvRequest *req)
@@ -72,15 +62,15 @@ handle_metrics (SrvRequest *req)
   g_autoptr(GString) out = g_string_new (NULL);
   g_autoptr(GError) error = NULL;
 
-  counter (out, "mendian_http_requests_total", "HTTP requests received.", c->requests);
-  counter (out, "mendian_pushes_total", "Push requests received.", c->pushes);
-  counter (out, "mendian_push_entries_total", "Entries stored from pushes.", c->push_entries);
-  counter (out, "mendian_push_duplicates_total", "Pushed entries the server already held.", c->push_duplicates);
-  counter (out, "mendian_push_failures_total", "Push requests refused.", c->push_failures);
-  counter (out, "mendian_auth_failures_total", "Requests with an unknown or revoked token.", c->auth_failures);
-  counter (out, "mendian_bad_requests_total", "Requests refused as malformed.", c->bad_requests);
-  counter (out, "mendian_authorizations_total", "Authorization requests.", c->authorizations);
-  counter (out, "mendian_notify_connections_total", "Notify WebSocket connections accepted.", c->notify_clients);
+  srv_metric (out, "counter", "mendian_http_requests_total", "HTTP requests received.", c->requests);
+  srv_metric (out, "counter", "mendian_pushes_total", "Push requests received.", c->pushes);
+  srv_metric (out, "counter", "mendian_push_entries_total", "Entries stored from pushes.", c->push_entries);
+  srv_metric (out, "counter", "mendian_push_duplicates_total", "Pushed entries the server already held.", c->push_duplicates);
+  srv_metric (out, "counter", "mendian_push_failures_total", "Push requests refused.", c->push_failures);
+  srv_metric (out, "counter", "mendian_auth_failures_total", "Requests with an unknown or revoked token.", c->auth_failures);
+  srv_metric (out, "counter", "mendian_bad_requests_total", "Requests refused as malformed.", c->bad_requests);
+  srv_metric (out, "counter", "mendian_authorizations_total", "Authorization requests.", c->authorizations);
+  srv_metric (out, "counter", "mendian_notify_connections_total", "Notify WebSocket connections accepted.", c->notify_clients);
   srv_server_write_metrics (req->srv, out);
   if (!srv_store_metrics (req->store, out, &error))
     {
