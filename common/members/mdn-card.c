@@ -273,14 +273,33 @@ check_offline_allowance (MdnOpCtx   *ctx,
   return TRUE;
 }
 
+/* The probe's record: one spend (or chain change) per operation, what the
+ * server will be asked for. */
+static void
+spend_record (MdnSpend   *sp,
+              const char *member_id,
+              const char *kind,
+              const char *item,
+              gint64      amount,
+              JsonObject *detail)
+{
+  g_assert (!sp->recorded);
+  sp->recorded = TRUE;
+  sp->member_id = g_strdup (member_id);
+  sp->kind = g_strdup (kind);
+  sp->item = g_strdup (item);
+  sp->amount = amount;
+  sp->detail = detail ? json_object_ref (detail) : NULL;
+}
+
 gboolean
 mdn_card_spend (MdnOpCtx   *ctx,
-                   MdnMember  *m,
-                   const char *kind,
-                   const char *item,
-                   gint64      amount,
-                   JsonObject *body,
-                   GError    **error)
+                MdnMember  *m,
+                const char *kind,
+                const char *item,
+                gint64      amount,
+                JsonObject *body,
+                GError    **error)
 {
   MdnSpend *sp;
 
@@ -293,13 +312,7 @@ mdn_card_spend (MdnOpCtx   *ctx,
   switch (sp->mode)
     {
     case MDN_SPEND_PROBE:
-      /* One spend per operation: what the server will be asked for. */
-      g_assert (!sp->recorded);
-      sp->recorded = TRUE;
-      sp->member_id = g_strdup (m->id);
-      sp->kind = g_strdup (kind);
-      sp->item = g_strdup (item);
-      sp->amount = amount;
+      spend_record (sp, m->id, kind, item, amount, NULL);
       return TRUE;
 
     case MDN_SPEND_ONLINE:
@@ -339,13 +352,13 @@ mdn_card_spend (MdnOpCtx   *ctx,
  * mdn-members.c (cards) and found as exceptions by the server (returns). */
 gboolean
 mdn_card_chain_check (MdnOpCtx   *ctx,
-                         const char *member_id,
-                         const char *kind,
-                         const char *item,
-                         gint64      amount,
-                         JsonObject *detail,
-                         JsonObject *body,
-                         GError    **error)
+                      const char *member_id,
+                      const char *kind,
+                      const char *item,
+                      gint64      amount,
+                      JsonObject *detail,
+                      JsonObject *body,
+                      GError    **error)
 {
   MdnSpend *sp;
 
@@ -358,13 +371,7 @@ mdn_card_chain_check (MdnOpCtx   *ctx,
   switch (sp->mode)
     {
     case MDN_SPEND_PROBE:
-      g_assert (!sp->recorded);
-      sp->recorded = TRUE;
-      sp->member_id = g_strdup (member_id);
-      sp->kind = g_strdup (kind);
-      sp->item = g_strdup (item);
-      sp->amount = amount;
-      sp->detail = detail ? json_object_ref (detail) : NULL;
+      spend_record (sp, member_id, kind, item, amount, detail);
       return TRUE;
 
     case MDN_SPEND_ONLINE:
