@@ -1154,7 +1154,7 @@ test_sale_request (void)
   const MdnTender *t;
 
   g_assert_no_error (error);
-  g_assert_true (mdn_sale_request_parse (args, &req, &error));
+  g_assert_true (mdn_sale_request_parse (args, TRUE, &req, &error));
   g_assert_no_error (error);
   g_assert_cmpuint (req.lines->len, ==, 3);
   g_assert_cmpstr (g_array_index (req.lines, MdnSaleLineRequest, 0).sku, ==, "TEA");
@@ -1189,9 +1189,24 @@ test_sale_request (void)
         g_autoptr(GError) e = NULL;
 
         g_assert_nonnull (bad);
-        g_assert_false (mdn_sale_request_parse (bad, &r, &e));
+        g_assert_false (mdn_sale_request_parse (bad, TRUE, &r, &e));
         g_assert_error (e, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT);
       }
+  }
+  {
+    /* A preview reads the lines and the card only: tenders it doesn't
+       read can't refuse it. */
+    g_autoptr(JsonObject) preview = mdn_json_parse_object (
+      "{\"lines\":[{\"sku\":\"TEA\"}],\"card\":\"00100000017\","
+      "\"tenders\":[{\"type\":\"gold\",\"amount\":\"1.00\"}]}", NULL);
+    g_auto(MdnSaleRequest) r = { 0 };
+    g_autoptr(GError) e = NULL;
+
+    g_assert_true (mdn_sale_request_parse (preview, FALSE, &r, &e));
+    g_assert_no_error (e);
+    g_assert_cmpstr (r.pay.card, ==, "00100000017");
+    g_assert_null (r.pay.pin);
+    g_assert_null (r.pay.tenders);
   }
 }
 

@@ -54,6 +54,7 @@ mdn_sale_request_clear (MdnSaleRequest *req)
 
 gboolean
 mdn_sale_request_parse (JsonObject      *args,
+                        gboolean         with_payment,
                         MdnSaleRequest  *out,
                         GError         **error)
 {
@@ -88,6 +89,16 @@ mdn_sale_request_parse (JsonObject      *args,
       l.sku = g_strdup (sku);
       l.qty = qty;
       g_array_append_val (out->lines, l);
+    }
+  if (!with_payment)
+    {
+      /* A preview: the card prices the cart; PIN and tenders are not read. */
+      const char *card = NULL;
+
+      if (!mdn_args_string (args, "card", FALSE, &card, error))
+        return FALSE;
+      out->pay.card = g_strdup (card);
+      return TRUE;
     }
   return mdn_payment_request_parse (args, &out->pay, error);
 }
@@ -221,7 +232,7 @@ op_sale_preview (MdnOpCtx   *ctx,
   g_autoptr(GArray) lines = NULL;
   JsonArray *out;
 
-  if (!mdn_sale_request_parse (args, &req, error))
+  if (!mdn_sale_request_parse (args, FALSE, &req, error))
     return FALSE;
   lines = mdn_pricing_price_cart (&co, ctx, &req, error);
   if (lines == NULL)

@@ -28,7 +28,9 @@ typedef struct
 
 /* A "sale" (or "sale.preview") as asked: read once from its JSON arguments
  * at the operation's boundary ({lines: [{sku, qty?}], card?, pin?,
- * tenders?}); pricing and the checkout work on this. */
+ * tenders?}); pricing and the checkout work on this. Without
+ * @with_payment (a preview) only the lines and the card are read: pay.pin
+ * is NULL and pay.tenders NULL. */
 typedef struct
 {
   char   *sku;         /* SKU or barcode as given */
@@ -42,6 +44,7 @@ typedef struct
 } MdnSaleRequest;
 
 gboolean    mdn_sale_request_parse  (JsonObject      *args,
+                                     gboolean         with_payment,
                                      MdnSaleRequest  *out,
                                      GError         **error);
 void        mdn_sale_request_clear  (MdnSaleRequest  *req);

@@ -35,7 +35,7 @@ op_sale (MdnOpCtx   *ctx,
   g_autoptr(GArray) lines = NULL;
   JsonArray *body_lines;
 
-  if (!mdn_sale_request_parse (args, &req, error))
+  if (!mdn_sale_request_parse (args, TRUE, &req, error))
     return FALSE;
   /* Priced by the same call as "sale.preview". */
   lines = mdn_pricing_price_cart (&co, ctx, &req, error);
