@@ -311,6 +311,14 @@ test_lenient (void)
   g_assert_cmpint (mdn_tender_kind ("coupon"), ==, MDN_TENDER_OTHER);
   g_assert_cmpint (mdn_tender_kind (NULL), ==, MDN_TENDER_OTHER);
   g_assert_cmpstr (mdn_tender_name (MDN_TENDER_WECHAT), ==, "wechat");
+  /* Each tender the operations take has its own figure, and its own name. */
+  g_assert_cmpint (mdn_tender_kind ("cash"), ==, MDN_TENDER_CASH);
+  g_assert_cmpint (mdn_tender_kind ("bank"), ==, MDN_TENDER_BANK);
+  g_assert_cmpint (mdn_tender_kind ("alipay"), ==, MDN_TENDER_ALIPAY);
+  g_assert_cmpint (mdn_tender_kind ("balance"), ==, MDN_TENDER_BALANCE);
+  g_assert_cmpstr (mdn_tender_name (MDN_TENDER_OTHER), ==, "other");
+  for (int k = 0; mdn_all_tenders[k]; k++)
+    g_assert_cmpstr (mdn_tender_name (mdn_tender_kind (mdn_all_tenders[k])), ==, mdn_all_tenders[k]);
   g_assert_false (mdn_tender_is_money (MDN_TENDER_BALANCE));
   g_assert_true (mdn_tender_is_money (MDN_TENDER_CASH));
 }

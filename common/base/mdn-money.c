@@ -6,6 +6,9 @@
 #include "mdn-error.h"
 #include "mdn-money.h"
 
+const char *const mdn_money_tenders[] = { "cash", "bank", "wechat", "alipay", NULL };
+const char *const mdn_all_tenders[] = { "cash", "bank", "wechat", "alipay", "balance", NULL };
+
 static gboolean
 malformed (const char *text,
            GError    **error)

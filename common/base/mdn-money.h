@@ -55,4 +55,11 @@ gboolean  mdn_money_line_cost      (gint64      unit_price_fen,
 gint64    mdn_money_points_for     (gint64      paid_fen,
                                     gint64      points_per_yuan);
 
+/* The tenders, NULL-terminated: money handed over (cash, bank card, WeChat
+ * Pay, Alipay), and with it the member's stored balance. The one list: the
+ * operations check against it, the entry check, and the figures' tenders
+ * (mdn-figures.h) name the same. */
+extern const char *const mdn_money_tenders[];      /* cash bank wechat alipay */
+extern const char *const mdn_all_tenders[];        /* the same and balance */
+
 G_END_DECLS

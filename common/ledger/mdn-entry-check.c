@@ -36,8 +36,6 @@
 #define POINTS_OP_MAX  ((gint64) 1000000000)   /* points.redeem, points.adjust: as mdn-points.c */
 #define DAYS_MAX       ((gint64) 36500)
 
-static const char *const pay_tenders[] = { "cash", "bank", "wechat", "alipay", NULL };
-static const char *const all_tenders[] = { "cash", "bank", "wechat", "alipay", "balance", NULL };
 static const char *const product_kinds[] = { "goods", "service", "package", NULL };
 static const char *const sale_kinds[] = { "sale", "sale.quick", "timed.stop", NULL };
 
@@ -544,7 +542,7 @@ want_tenders (Check      *c,
       gint64 amount = 0;
 
       if (!want_string (c, t, "type", TRUE, &type) ||
-          !want_one_of (c, "type", type, all_tenders) ||
+          !want_one_of (c, "type", type, mdn_all_tenders) ||
           !want_fen (c, t, "amount_fen", 1, &amount) ||
           !add (c, "tenders", *sum, amount, sum))
         return FALSE;
@@ -654,7 +652,7 @@ check_deposit (Check *c)
          want_fen (c, b, "amount_fen", 1, &amount) &&
          want_fen (c, b, "bonus_fen", 0, &bonus) &&
          want_string (c, b, "tender", TRUE, &tender) &&
-         want_one_of (c, "tender", tender, pay_tenders) &&
+         want_one_of (c, "tender", tender, mdn_money_tenders) &&
          expect_member (c, "principal", amount) &&
          expect_member (c, "bonus", bonus);
 }
@@ -669,7 +667,7 @@ check_withdraw (Check *c)
   return want_string (c, b, "card_no", TRUE, NULL) &&
          want_fen (c, b, "amount_fen", 1, &amount) &&
          want_string (c, b, "tender", TRUE, &tender) &&
-         want_one_of (c, "tender", tender, pay_tenders) &&
+         want_one_of (c, "tender", tender, mdn_money_tenders) &&
          expect_member (c, "principal", -amount);
 }
 

@@ -397,14 +397,12 @@ mdn_level_load (MdnDb      *db,
   return level;
 }
 
-static const char *const tenders[] = { "cash", "bank", "wechat", "alipay", "balance", NULL };
-
 gboolean
 mdn_tender_valid (const char *tender,
                   gboolean    allow_balance,
                   GError    **error)
 {
-  if (tender == NULL || !g_strv_contains (tenders, tender) ||
+  if (tender == NULL || !g_strv_contains (mdn_all_tenders, tender) ||
       (!allow_balance && g_str_equal (tender, "balance")))
     {
       g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,

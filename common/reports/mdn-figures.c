@@ -41,20 +41,15 @@ sub (MdnFigures *f,
 
 /* Tenders ---------------------------------------------------------------------- */
 
-static const char *const tender_names[MDN_N_TENDERS] = {
-  [MDN_TENDER_CASH] = "cash",
-  [MDN_TENDER_BANK] = "bank",
-  [MDN_TENDER_WECHAT] = "wechat",
-  [MDN_TENDER_ALIPAY] = "alipay",
-  [MDN_TENDER_BALANCE] = "balance",
-  [MDN_TENDER_OTHER] = "other",
-};
+/* MdnTenderKind numbers mdn_all_tenders (mdn-money.h) in its order; one
+ * past them is "other". */
+G_STATIC_ASSERT (MDN_TENDER_OTHER == 5);
 
 MdnTenderKind
 mdn_tender_kind (const char *name)
 {
-  for (int t = 0; t < MDN_TENDER_OTHER; t++)
-    if (g_strcmp0 (name, tender_names[t]) == 0)
+  for (int t = 0; mdn_all_tenders[t]; t++)
+    if (g_strcmp0 (name, mdn_all_tenders[t]) == 0)
       return (MdnTenderKind) t;
   return MDN_TENDER_OTHER;
 }
@@ -64,7 +59,7 @@ mdn_tender_name (MdnTenderKind tender)
 {
   g_return_val_if_fail (tender >= 0 && tender < MDN_N_TENDERS, NULL);
 
-  return tender_names[tender];
+  return tender == MDN_TENDER_OTHER ? "other" : mdn_all_tenders[tender];
 }
 
 gboolean

@@ -80,7 +80,8 @@
 
 G_BEGIN_DECLS
 
-/* The tenders an entry can name; anything else is counted as OTHER. */
+/* The tenders an entry can name, in the order of mdn_all_tenders
+ * (mdn-money.h); anything else is counted as OTHER. */
 typedef enum
 {
   MDN_TENDER_CASH,
