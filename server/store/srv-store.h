@@ -52,16 +52,6 @@ typedef struct
   char    *last_hash;
 } SrvBranch;
 
-typedef struct
-{
-  gint64 acked_seq;
-  gint64 applied;        /* new entries stored */
-  gint64 duplicates;     /* entries the server already held */
-  gint64 feed_position;  /* head of the feed after the push */
-  gint64 expected_seq;   /* with SRV_ERROR_SEQUENCE_GAP */
-  gint64 failed_seq;     /* the entry refused, when one was */
-} SrvPushResult;
-
 SrvStore  *srv_store_open           (const char  *path,
                                      gboolean     create,
                                      GError     **error);
@@ -110,12 +100,6 @@ gboolean   srv_store_auth_hq        (SrvStore    *store,
                                      const char  *token);
 void       srv_branch_free          (SrvBranch   *branch);
 
-/* Sync. @entries are MdnEntry, in seq order, all of @branch. */
-gboolean   srv_store_push           (SrvStore    *store,
-                                     const char  *branch_code,
-                                     GPtrArray   *entries,
-                                     SrvPushResult *result,
-                                     GError     **error);
 /* A card whose PIN is locked chain-wide. */
 typedef struct
 {
@@ -197,6 +181,7 @@ typedef struct
   gboolean duplicate;     /* the same auth_id again: the first answer */
   gboolean pin_checked;   /* a new one: the card's PIN was checked */
   gint64   available;     /* a new one: what remains chain-wide */
+  char    *detail;        /* srv_store_authorization_get: a card's number, a return's lines; or NULL */
 } SrvAuthorization;
 
 void       srv_authorization_free   (SrvAuthorization *auth);
@@ -313,6 +298,184 @@ gboolean   srv_store_metrics        (SrvStore    *store,
                                      GString     *out,
                                      GError     **error);
 
+/* The primitives the rules above the store build on (srv-push.c): each
+ * reads or writes rows and decides nothing. They run inside a transaction
+ * the caller opens with srv_store_begin and ends with srv_store_commit or
+ * srv_store_rollback; a FALSE return has set @error, and the caller rolls
+ * back. */
+gboolean   srv_store_begin          (SrvStore    *store,
+                                     gboolean     write,
+                                     GError     **error);
+gboolean   srv_store_commit         (SrvStore    *store,
+                                     GError     **error);
+void       srv_store_rollback       (SrvStore    *store);
+
+/* NULL for an unknown branch. */
+SrvBranch *srv_store_branch_get     (SrvStore    *store,
+                                     const char  *code);
+/* The branch's high-water mark after a push (@at: ISO time). */
+gboolean   srv_store_branch_advance (SrvStore    *store,
+                                     const char  *code,
+                                     gint64       acked_seq,
+                                     const char  *last_hash,
+                                     const char  *at,
+                                     GError     **error);
+
+/* The hash of the entry @branch#@seq the server holds; *@out_hash NULL
+ * when it holds none. */
+gboolean   srv_store_entry_hash     (SrvStore    *store,
+                                     const char  *branch,
+                                     gint64       seq,
+                                     char       **out_hash,
+                                     GError     **error);
+/* Stores @entry and projects it (mdn_ledger_apply, the branches' apply
+ * path): the error is the apply's own. */
+gboolean   srv_store_entry_apply    (SrvStore    *store,
+                                     MdnEntry    *entry,
+                                     GError     **error);
+/* Stores @entry without projecting it (a branch's private entry). */
+gboolean   srv_store_entry_keep     (SrvStore    *store,
+                                     MdnEntry    *entry,
+                                     GError     **error);
+gboolean   srv_store_feed_append    (SrvStore    *store,
+                                     const char  *entry_id,
+                                     GError     **error);
+/* MDN_ERROR_UNKNOWN_ENTRY for an entry the server doesn't hold. */
+MdnEntry  *srv_store_entry_load     (SrvStore    *store,
+                                     const char  *entry_id,
+                                     GError     **error);
+
+/* Where the entry with an id is, if the server holds one. */
+typedef struct
+{
+  gboolean found;
+  char    *branch;
+  gint64   seq;
+  char    *kind;
+} SrvEntryRef;
+
+void       srv_entry_ref_clear      (SrvEntryRef *ref);
+gboolean   srv_store_entry_ref      (SrvStore    *store,
+                                     const char  *entry_id,
+                                     SrvEntryRef *out,
+                                     GError     **error);
+/* The entry holding receipt number @receipt_no; NULL when none does. */
+gboolean   srv_store_receipt_entry  (SrvStore    *store,
+                                     const char  *receipt_no,
+                                     char       **out_entry_id,
+                                     GError     **error);
+gboolean   srv_store_member_exists  (SrvStore    *store,
+                                     const char  *member_id,
+                                     gboolean    *out_found,
+                                     GError     **error);
+/* Whether a card was ever given number @card_no. */
+gboolean   srv_store_card_taken     (SrvStore    *store,
+                                     const char  *card_no,
+                                     gboolean    *out_taken,
+                                     GError     **error);
+
+/* A member's projected accounts. */
+typedef struct
+{
+  gint64 principal;
+  gint64 bonus;
+  gint64 points;
+} SrvAccounts;
+
+gboolean   srv_store_member_accounts (SrvStore   *store,
+                                     const char  *member_id,
+                                     gboolean    *out_found,
+                                     SrvAccounts *out,
+                                     GError     **error);
+/* The member's package services used beyond their lots, [{sku, owed}]
+ * (mdn_package_overdrawn). */
+JsonArray *srv_store_package_overdrawn (SrvStore *store,
+                                     const char  *member_id,
+                                     GError     **error);
+/* Whether each of the member's accounts and package counts is an integer
+ * within ±@bound (*@out_ok). */
+gboolean   srv_store_accounts_bounded (SrvStore  *store,
+                                     const char  *member_id,
+                                     gint64       bound,
+                                     gboolean    *out_ok,
+                                     GError     **error);
+/* A shared sale's total and what its returns gave back so far
+ * (mdn_sale_refunded); MDN_ERROR_UNKNOWN_ENTRY for a sale not shared. */
+gboolean   srv_store_sale_refunded  (SrvStore    *store,
+                                     const char  *sale_id,
+                                     gint64      *out_total,
+                                     gint64      *out_refunded,
+                                     GError     **error);
+/* The member's card conflicts as the fold over every state entry sees
+ * them now: MdnCardConflict (mdn_member_card_conflicts). */
+GPtrArray *srv_store_card_conflicts (SrvStore    *store,
+                                     const char  *member_id,
+                                     GError     **error);
+
+/* Exceptions. The members with an open overdraft, by id (the holds). */
+GStrv      srv_store_holds          (SrvStore    *store,
+                                     GError     **error);
+/* The member's open overdrafts: SrvException with id, account and item
+ * filled in. */
+GPtrArray *srv_store_open_overdrafts (SrvStore   *store,
+                                     const char  *member_id,
+                                     GError     **error);
+/* A new exception from @x's kind, member_id, entry_id, branch, account,
+ * item, amount, status, found_at, sale_entry and detail. */
+gboolean   srv_store_exception_add  (SrvStore    *store,
+                                     const SrvException *x,
+                                     GError     **error);
+gboolean   srv_store_exception_set_amount (SrvStore *store,
+                                     gint64       id,
+                                     gint64       amount,
+                                     GError     **error);
+/* Settled at @at by the entry @settled_by. */
+gboolean   srv_store_exception_settle (SrvStore  *store,
+                                     gint64       id,
+                                     const char  *at,
+                                     const char  *settled_by,
+                                     GError     **error);
+/* Settles every open exception of @kind on the sale @sale_entry. */
+gboolean   srv_store_exceptions_settle_sale (SrvStore *store,
+                                     const char  *kind,
+                                     const char  *sale_entry,
+                                     const char  *at,
+                                     const char  *settled_by,
+                                     GError     **error);
+/* The entries the member's exceptions of @kind name, any status. */
+GStrv      srv_store_exception_entries (SrvStore *store,
+                                     const char  *member_id,
+                                     const char  *kind,
+                                     GError     **error);
+gboolean   srv_store_exception_remove (SrvStore  *store,
+                                     const char  *member_id,
+                                     const char  *kind,
+                                     const char  *entry_id,
+                                     GError     **error);
+
+/* Rollups: a branch-day's figures (all zero before its first entry), and
+ * its row written back whole. */
+gboolean   srv_store_rollup_get     (SrvStore    *store,
+                                     const char  *branch,
+                                     const char  *business_date,
+                                     MdnFigures  *out,
+                                     GError     **error);
+gboolean   srv_store_rollup_put     (SrvStore    *store,
+                                     const char  *branch,
+                                     const char  *business_date,
+                                     const MdnFigures *day,
+                                     GError     **error);
+
+/* Authorizations. NULL, with @error untouched, for an unknown @auth_id. */
+SrvAuthorization *srv_store_authorization_get (SrvStore *store,
+                                     const char  *auth_id,
+                                     GError     **error);
+/* The entry @entry_id used the authorization (if it wasn't used before). */
+gboolean   srv_store_authorization_use (SrvStore *store,
+                                     const char  *auth_id,
+                                     const char  *entry_id,
+                                     GError     **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrvStore, srv_store_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrvBranch, srv_branch_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrvBranchInfo, srv_branch_info_free)
@@ -321,5 +484,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrvFeedPage, srv_feed_page_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrvSummary, srv_summary_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrvAuthorization, srv_authorization_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrvGrant, srv_grant_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrvException, srv_exception_free)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SrvEntryRef, srv_entry_ref_clear)
 
 G_END_DECLS
