@@ -98,10 +98,16 @@ static char **
 list_migrations (const char *schema)
 {
   g_autofree char *dir = g_strdup_printf ("/org/mendian/schema/%s/", schema);
-  char **names = g_resources_enumerate_children (dir, 0, NULL);
+  g_auto(GStrv) children = g_resources_enumerate_children (dir, 0, NULL);
+  g_autoptr(GStrvBuilder) files = g_strv_builder_new ();
+  char **names;
 
-  if (names == NULL)
-    return g_new0 (char *, 1);
+  /* NNNN_*.sql only: a folder beside them (server/postgres/) is another
+   * backend's. */
+  for (guint i = 0; children && children[i]; i++)
+    if (g_ascii_isdigit (children[i][0]) && g_str_has_suffix (children[i], ".sql"))
+      g_strv_builder_add (files, children[i]);
+  names = g_strv_builder_end (files);
   qsort (names, g_strv_length (names), sizeof (char *), compare_names);
   return names;
 }

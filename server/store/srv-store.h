@@ -56,6 +56,10 @@ SrvStore  *srv_store_open           (const char  *path,
                                      gboolean     create,
                                      GError     **error);
 void       srv_store_free           (SrvStore    *store);
+/* Whether @path is a libpq URI (postgresql://, postgres://): the
+ * PostgreSQL store (srv-store-pg.c); anything else is a SQLite file. */
+gboolean   srv_store_is_pg_uri      (const char  *path);
+gboolean   srv_store_is_pg          (SrvStore    *store);
 char      *srv_store_chain_key_dup  (SrvStore    *store);
 
 /* Administration (the mendian-server command line). Tokens are returned

@@ -1,0 +1,1936 @@
+/* srv-store-pg.c: the PostgreSQL backend of the server's storage
+ * (srv-store.h, through the srv_pg_* names of srv-store-backends.h), for
+ * chains that run several server processes on one database. It reads and
+ * writes rows and leaves the decisions to srv-rules.c and srv-push.c, like
+ * the SQLite backend. The schema is schema/server/postgres/; docs/server.md
+ * ("PostgreSQL") says how the projections the server reads are kept. */
+#define G_LOG_DOMAIN "srv-store-pg"
+
+#include <glib/gi18n-lib.h>
+#include <inttypes.h>
+#include <libpq-fe.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mdn-clock.h"
+#include "mdn-db.h"
+#include "mdn-error.h"
+#include "mdn-figures.h"
+#include "mdn-id.h"
+#include "mdn-json.h"
+#include "mdn-ledger.h"
+#include "mdn-members.h"
+#include "mdn-money.h"
+#include "mdn-ops.h"
+#include "mdn-sales.h"
+#include "mdn-selling.h"
+#include "mdn-store.h"
+#include "srv-store-backends.h"
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGresult, PQclear)
+
+struct _SrvPg
+{
+  PGconn     *conn;
+  GHashTable *prepared;    /* SQL text (static) -> statement name */
+  char       *timezone;
+  gboolean    in_tx;
+  gboolean    write_tx;
+  MdnDb      *scratch;     /* in-memory branch schema: a member's entries re-projected */
+};
+
+void srv_pg_free (SrvPg *pg);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrvPg, srv_pg_free)
+
+#define PG_SCHEMA_DIR "/org/mendian/schema/server/postgres/"
+#define PG_LOCK_CLASS 1835298409   /* mdn_feed_class () of the schema */
+
+static gint64 auth_ttl = 600;
+
+void
+srv_pg_set_auth_ttl (gint64 seconds)
+{
+  auth_ttl = seconds;
+}
+
+/* Queries ------------------------------------------------------------------ */
+
+static void
+set_pg_error (SrvPg      *pg,
+              PGresult   *res,
+              GError    **error)
+{
+  const char *state = res ? PQresultErrorField (res, PG_DIAG_SQLSTATE) : NULL;
+  const char *msg = res && *PQresultErrorMessage (res) ? PQresultErrorMessage (res) : PQerrorMessage (pg->conn);
+  g_autofree char *text = g_strstrip (g_strdup (msg ? msg : "?"));
+
+  if (state && (g_str_equal (state, "23505") || g_str_equal (state, "40001") || g_str_equal (state, "40P01")))
+    g_set_error (error, SRV_ERROR, SRV_ERROR_DUPLICATE,
+                 _("Another server process wrote the same rows at the same moment; try again (%s)"), text);
+  else
+    g_set_error (error, MDN_ERROR, MDN_ERROR_DATABASE, _("Database error: %s"), text);
+}
+
+/* Runs @sql, a static string, as a statement prepared once per connection,
+ * with parameters by @types: 's' a string (NULL is SQL NULL), 'i' a gint64,
+ * 'b' a gboolean. The result, or NULL with @error set. */
+static PGresult *
+pqv (SrvPg      *pg,
+     GError    **error,
+     const char *sql,
+     const char *types,
+     va_list     ap)
+{
+  int n = (int) strlen (types);
+  const char *values[32];
+  char *owned[32] = { NULL };
+  const char *name;
+  PGresult *res;
+  ExecStatusType st;
+
+  g_assert (n <= 32);
+  for (int i = 0; i < n; i++)
+    switch (types[i])
+      {
+      case 's':
+        values[i] = va_arg (ap, const char *);
+        break;
+      case 'i':
+        values[i] = owned[i] = g_strdup_printf ("%" G_GINT64_FORMAT, va_arg (ap, gint64));
+        break;
+      case 'b':
+        values[i] = va_arg (ap, gboolean) ? "t" : "f";
+        break;
+      default:
+        g_assert_not_reached ();
+      }
+
+  name = g_hash_table_lookup (pg->prepared, sql);
+  if (name == NULL)
+    {
+      g_autofree char *fresh = g_strdup_printf ("q%u", g_hash_table_size (pg->prepared));
+      g_autoptr(PGresult) prep = PQprepare (pg->conn, fresh, sql, n, NULL);
+
+      if (PQresultStatus (prep) != PGRES_COMMAND_OK)
+        {
+          set_pg_error (pg, prep, error);
+          for (int i = 0; i < n; i++)
+            g_free (owned[i]);
+          return NULL;
+        }
+      g_hash_table_insert (pg->prepared, (gpointer) sql, g_strdup (fresh));
+      name = g_hash_table_lookup (pg->prepared, sql);
+    }
+  res = PQexecPrepared (pg->conn, name, n, values, NULL, NULL, 0);
+  for (int i = 0; i < n; i++)
+    g_free (owned[i]);
+  st = PQresultStatus (res);
+  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+    {
+      set_pg_error (pg, res, error);
+      PQclear (res);
+      return NULL;
+    }
+  return res;
+}
+
+static PGresult *
+pq (SrvPg      *pg,
+    GError    **error,
+    const char *sql,
+    const char *types,
+    ...)
+{
+  va_list ap;
+  PGresult *res;
+
+  va_start (ap, types);
+  res = pqv (pg, error, sql, types, ap);
+  va_end (ap);
+  return res;
+}
+
+/* A statement whose rows are not needed. */
+static gboolean
+pq_exec (SrvPg      *pg,
+         GError    **error,
+         const char *sql,
+         const char *types,
+         ...)
+{
+  va_list ap;
+  PGresult *res;
+
+  va_start (ap, types);
+  res = pqv (pg, error, sql, types, ap);
+  va_end (ap);
+  PQclear (res);
+  return res != NULL;
+}
+
+/* How many rows a write changed. */
+static gint64
+pq_changes (SrvPg      *pg,
+            GError    **error,
+            const char *sql,
+            const char *types,
+            ...)
+{
+  va_list ap;
+  g_autoptr(PGresult) res = NULL;
+
+  va_start (ap, types);
+  res = pqv (pg, error, sql, types, ap);
+  va_end (ap);
+  if (res == NULL)
+    return -1;
+  return g_ascii_strtoll (PQcmdTuples (res), NULL, 10);
+}
+
+static const char *
+col (PGresult *res, int row, int column)
+{
+  return PQgetisnull (res, row, column) ? NULL : PQgetvalue (res, row, column);
+}
+
+static gint64
+col_int (PGresult *res, int row, int column)
+{
+  return PQgetisnull (res, row, column) ? 0 : g_ascii_strtoll (PQgetvalue (res, row, column), NULL, 10);
+}
+
+static gboolean
+col_bool (PGresult *res, int row, int column)
+{
+  return !PQgetisnull (res, row, column) && PQgetvalue (res, row, column)[0] == 't';
+}
+
+/* A plain statement (BEGIN, COMMIT ...). */
+static gboolean
+pq_simple (SrvPg      *pg,
+           const char *sql,
+           GError    **error)
+{
+  g_autoptr(PGresult) res = PQexec (pg->conn, sql);
+
+  if (PQresultStatus (res) != PGRES_COMMAND_OK && PQresultStatus (res) != PGRES_TUPLES_OK)
+    {
+      set_pg_error (pg, res, error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static char *
+now_iso (void)
+{
+  g_autoptr(GDateTime) now = mdn_clock_now ();
+
+  return mdn_clock_format (now);
+}
+
+static gint64
+now_unix (void)
+{
+  g_autoptr(GDateTime) now = mdn_clock_now ();
+
+  return g_date_time_to_unix (now);
+}
+
+static char *
+token_hash (const char *token)
+{
+  return g_compute_checksum_for_string (G_CHECKSUM_SHA256, token, -1);
+}
+
+static gboolean
+valid_code (const char *code)
+{
+  gsize len = code ? strlen (code) : 0;
+
+  if (len < 1 || len > 16)
+    return FALSE;
+  for (const char *p = code; *p; p++)
+    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_')
+      return FALSE;
+  return TRUE;
+}
+
+/* Opening and migrations ---------------------------------------------------------- */
+
+static char *
+meta_dup (SrvPg      *pg,
+          const char *key)
+{
+  g_autoptr(PGresult) res = pq (pg, NULL, "SELECT value FROM srv_meta WHERE key = $1", "s", key);
+
+  if (res == NULL || PQntuples (res) != 1)
+    return NULL;
+  return g_strdup (col (res, 0, 0));
+}
+
+static gboolean
+meta_set (SrvPg      *pg,
+          const char *key,
+          const char *value,
+          GError    **error)
+{
+  return pq_exec (pg, error,
+                  "INSERT INTO srv_meta (key, value) VALUES ($1, $2) "
+                  "ON CONFLICT (key) DO UPDATE SET value = excluded.value", "ss", key, value);
+}
+
+static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+/* Every schema/server/postgres/NNNN_*.sql above the database's version, in
+ * one transaction with the version, under a lock: two processes starting
+ * at once migrate once. A database newer than this program is refused. */
+static gboolean
+migrate (SrvPg   *pg,
+         GError **error)
+{
+  g_auto(GStrv) names = g_resources_enumerate_children (PG_SCHEMA_DIR, 0, NULL);
+  int latest = 0, current = 0;
+
+  if (names == NULL)
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_DATABASE, _("The PostgreSQL schema is missing"));
+      return FALSE;
+    }
+  qsort (names, g_strv_length (names), sizeof (char *), compare_names);
+  for (guint i = 0; names[i]; i++)
+    latest = MAX (latest, atoi (names[i]));
+
+  if (!pq_simple (pg, "BEGIN", error))
+    return FALSE;
+  if (!pq_exec (pg, error, "SELECT pg_advisory_xact_lock ($1, 2)", "i", (gint64) PG_LOCK_CLASS))
+    goto fail;
+  {
+    g_autoptr(PGresult) res = pq (pg, error, "SELECT to_regclass ('srv_meta') IS NOT NULL", "");
+
+    if (res == NULL)
+      goto fail;
+    if (col_bool (res, 0, 0))
+      {
+        g_autofree char *v = meta_dup (pg, "schema_version");
+
+        current = v ? atoi (v) : 0;
+      }
+  }
+  if (current > latest)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_SCHEMA_TOO_NEW,
+                   _("This server database was written by a newer Mendian (server schema %d, this program knows %d)"),
+                   current, latest);
+      goto fail;
+    }
+  for (guint i = 0; names[i]; i++)
+    {
+      int version = atoi (names[i]);
+      g_autofree char *path = NULL;
+      g_autoptr(GBytes) bytes = NULL;
+      g_autofree char *sql = NULL;
+      g_autofree char *bump = NULL;
+
+      if (version <= current || !g_str_has_suffix (names[i], ".sql"))
+        continue;
+      path = g_strconcat (PG_SCHEMA_DIR, names[i], NULL);
+      bytes = g_resources_lookup_data (path, 0, error);
+      if (bytes == NULL)
+        goto fail;
+      sql = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+      if (!pq_simple (pg, sql, error))
+        goto fail;
+      bump = g_strdup_printf ("%d", version);
+      if (!meta_set (pg, "schema_version", bump, error))
+        goto fail;
+    }
+  return pq_simple (pg, "COMMIT", error);
+
+fail:
+  g_prefix_error (error, _("Upgrading the server database failed, nothing was changed: "));
+  pq_simple (pg, "ROLLBACK", NULL);
+  return FALSE;
+}
+
+static void
+notice_quiet (void       *arg,
+              const char *message)
+{
+  (void) arg;
+  g_debug ("%s", message);
+}
+
+SrvPg *
+srv_pg_open (const char *path,
+             gboolean    create,
+             GError    **error)
+{
+  g_autoptr(SrvPg) pg = g_new0 (SrvPg, 1);
+  g_autofree char *role = NULL;
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  mdn_library_init ();
+  pg->prepared = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
+  pg->conn = PQconnectdb (path);
+  if (PQstatus (pg->conn) != CONNECTION_OK)
+    {
+      g_autofree char *msg = g_strstrip (g_strdup (PQerrorMessage (pg->conn)));
+
+      g_set_error (error, MDN_ERROR, MDN_ERROR_DATABASE, _("Cannot open the database %s: %s"), path, msg);
+      return NULL;
+    }
+  PQsetNoticeProcessor (pg->conn, notice_quiet, NULL);
+  if (!pq_simple (pg, "SET client_min_messages = warning", error))
+    return NULL;
+  {
+    g_autoptr(PGresult) res = pq (pg, error, "SELECT to_regclass ('srv_meta') IS NOT NULL", "");
+
+    if (res == NULL)
+      return NULL;
+    if (!col_bool (res, 0, 0) && !create)
+      {
+        g_set_error (error, MDN_ERROR, MDN_ERROR_DATABASE,
+                     _("%s is not a server database; run “mendian-server --db URI init” first"), path);
+        return NULL;
+      }
+  }
+  if (!migrate (pg, error))
+    return NULL;
+
+  role = meta_dup (pg, "role");
+  if (role == NULL)
+    {
+      g_autofree char *key = mdn_random_hex (MDN_CHAIN_KEY_LEN);
+
+      if (!create)
+        {
+          g_set_error (error, MDN_ERROR, MDN_ERROR_DATABASE,
+                       _("%s is not a server database; run “mendian-server --db URI init” first"), path);
+          return NULL;
+        }
+      /* ON CONFLICT DO NOTHING: two processes initialising at once make one key. */
+      if (!pq_simple (pg, "BEGIN", error))
+        return NULL;
+      if (!pq_exec (pg, error, "INSERT INTO srv_meta (key, value) VALUES ('chain_key', $1) ON CONFLICT DO NOTHING",
+                    "s", key) ||
+          !pq_exec (pg, error, "INSERT INTO srv_meta (key, value) VALUES ('timezone', $1) ON CONFLICT DO NOTHING",
+                    "s", MDN_DEFAULT_TIMEZONE) ||
+          !pq_exec (pg, error, "INSERT INTO srv_meta (key, value) VALUES ('role', 'server') ON CONFLICT DO NOTHING",
+                    "") ||
+          !pq_simple (pg, "COMMIT", error))
+        {
+          pq_simple (pg, "ROLLBACK", NULL);
+          return NULL;
+        }
+      memset (key, 0, strlen (key));
+    }
+  else if (!g_str_equal (role, "server"))
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_DATABASE, _("%s is not a server database"), path);
+      return NULL;
+    }
+  pg->timezone = meta_dup (pg, "timezone");
+  if (pg->timezone == NULL)
+    pg->timezone = g_strdup (MDN_DEFAULT_TIMEZONE);
+  return g_steal_pointer (&pg);
+}
+
+void
+srv_pg_free (SrvPg *pg)
+{
+  if (pg == NULL)
+    return;
+  if (pg->conn)
+    PQfinish (pg->conn);
+  g_clear_pointer (&pg->prepared, g_hash_table_unref);
+  g_clear_pointer (&pg->scratch, mdn_db_close);
+  g_free (pg->timezone);
+  g_free (pg);
+}
+
+char *
+srv_pg_chain_key_dup (SrvPg *pg)
+{
+  return meta_dup (pg, "chain_key");
+}
+
+/* Administration ------------------------------------------------------------ */
+
+char *
+srv_pg_branch_add (SrvPg      *pg,
+                   const char *code,
+                   const char *name,
+                   gint64      number,
+                   gboolean    hq,
+                   GError    **error)
+{
+  g_autofree char *token = NULL;
+  g_autofree char *hash = NULL;
+  g_autofree char *at = now_iso ();
+  g_autoptr(GError) local = NULL;
+
+  g_return_val_if_fail (pg != NULL, NULL);
+
+  if (!valid_code (code))
+    {
+      g_set_error_literal (error, SRV_ERROR, SRV_ERROR_INVALID,
+                           _("The branch code must be 1 to 16 letters, digits, “-” or “_”, like B01"));
+      return NULL;
+    }
+  if (name == NULL || *name == '\0' || number < 0 || number > 999)
+    {
+      g_set_error_literal (error, SRV_ERROR, SRV_ERROR_INVALID,
+                           _("A branch needs a name and a number between 0 and 999"));
+      return NULL;
+    }
+  token = mdn_random_hex (32);
+  hash = token_hash (token);
+  /* One statement: the unique keys decide between two processes. */
+  if (pq_changes (pg, &local,
+                  "INSERT INTO srv_branches (code, name, number, hq, token_hash, last_hash, created_at) "
+                  "VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING",
+                  "ssibsss", code, name, number, hq, hash, MDN_GENESIS_HASH, at) == 1)
+    return g_steal_pointer (&token);
+  if (local)
+    g_propagate_error (error, g_steal_pointer (&local));
+  else
+    g_set_error (error, SRV_ERROR, SRV_ERROR_DUPLICATE,
+                 _("There is already a branch with code %s or number %" PRId64), code, number);
+  return NULL;
+}
+
+static gboolean
+update_branch (SrvPg      *pg,
+               const char *sql,
+               const char *code,
+               const char *value,
+               GError    **error)
+{
+  gint64 n = value ? pq_changes (pg, error, sql, "ss", value, code) : pq_changes (pg, error, sql, "s", code);
+
+  if (n < 0)
+    return FALSE;
+  if (n != 1)
+    {
+      g_set_error (error, SRV_ERROR, SRV_ERROR_NOT_FOUND, _("There is no branch %s"), code);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+srv_pg_branch_revoke (SrvPg      *pg,
+                      const char *code,
+                      GError    **error)
+{
+  return update_branch (pg, "UPDATE srv_branches SET revoked = true WHERE code = $1", code, NULL, error);
+}
+
+char *
+srv_pg_branch_rotate (SrvPg      *pg,
+                      const char *code,
+                      GError    **error)
+{
+  g_autofree char *token = mdn_random_hex (32);
+  g_autofree char *hash = token_hash (token);
+
+  if (!update_branch (pg, "UPDATE srv_branches SET token_hash = $1, revoked = false, chain_key_at = NULL "
+                      "WHERE code = $2", code, hash, error))
+    return NULL;
+  return g_steal_pointer (&token);
+}
+
+GPtrArray *
+srv_pg_branch_list (SrvPg   *pg,
+                    GError **error)
+{
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) srv_branch_info_free);
+  g_autoptr(PGresult) res = NULL;
+
+  g_return_val_if_fail (pg != NULL, NULL);
+
+  res = pq (pg, error, "SELECT code, name, number, hq, revoked, acked_seq, last_push_at "
+            "FROM srv_branches ORDER BY code COLLATE \"C\"", "");
+  if (res == NULL)
+    return NULL;
+  for (int r = 0; r < PQntuples (res); r++)
+    {
+      SrvBranchInfo *info = g_new0 (SrvBranchInfo, 1);
+
+      info->code = g_strdup (col (res, r, 0));
+      info->name = g_strdup (col (res, r, 1));
+      info->number = col_int (res, r, 2);
+      info->hq = col_bool (res, r, 3);
+      info->revoked = col_bool (res, r, 4);
+      info->acked_seq = col_int (res, r, 5);
+      info->last_push_at = g_strdup (col (res, r, 6));
+      g_ptr_array_add (list, info);
+    }
+  return g_steal_pointer (&list);
+}
+
+char *
+srv_pg_token_add (SrvPg      *pg,
+                  const char *name,
+                  const char *role,
+                  GError    **error)
+{
+  g_autofree char *token = mdn_random_hex (32);
+  g_autofree char *hash = token_hash (token);
+  g_autofree char *at = now_iso ();
+
+  if (name == NULL || *name == '\0' || g_strcmp0 (role, "hq") != 0)
+    {
+      g_set_error_literal (error, SRV_ERROR, SRV_ERROR_INVALID, _("A token needs a name and the role hq"));
+      return NULL;
+    }
+  if (!pq_exec (pg, error, "INSERT INTO srv_tokens (name, role, token_hash, created_at) VALUES ($1, $2, $3, $4)",
+                "ssss", name, role, hash, at))
+    return NULL;
+  return g_steal_pointer (&token);
+}
+
+/* Authentication ------------------------------------------------------------ */
+
+#define BRANCH_COLUMNS "code, name, number, hq, acked_seq, last_hash"
+
+static SrvBranch *
+branch_from (PGresult *res)
+{
+  SrvBranch *b;
+
+  if (res == NULL || PQntuples (res) != 1)
+    return NULL;
+  b = g_new0 (SrvBranch, 1);
+  b->code = g_strdup (col (res, 0, 0));
+  b->name = g_strdup (col (res, 0, 1));
+  b->number = col_int (res, 0, 2);
+  b->hq = col_bool (res, 0, 3);
+  b->acked_seq = col_int (res, 0, 4);
+  b->last_hash = g_strdup (col (res, 0, 5));
+  return b;
+}
+
+SrvBranch *
+srv_pg_auth_branch (SrvPg      *pg,
+                    const char *token)
+{
+  g_autofree char *hash = NULL;
+  g_autoptr(PGresult) res = NULL;
+
+  if (token == NULL || *token == '\0')
+    return NULL;
+  hash = token_hash (token);
+  res = pq (pg, NULL, "SELECT " BRANCH_COLUMNS " FROM srv_branches WHERE token_hash = $1 AND NOT revoked",
+            "s", hash);
+  return branch_from (res);
+}
+
+gboolean
+srv_pg_auth_hq (SrvPg      *pg,
+                const char *token)
+{
+  g_autofree char *hash = NULL;
+  g_autoptr(PGresult) res = NULL;
+
+  if (token == NULL || *token == '\0')
+    return FALSE;
+  hash = token_hash (token);
+  res = pq (pg, NULL, "SELECT 1 FROM srv_tokens WHERE token_hash = $1 AND NOT revoked AND role = 'hq'", "s", hash);
+  return res && PQntuples (res) == 1;
+}
+
+/* Transactions and primitives ---------------------------------------------- */
+
+/* READ COMMITTED, with row locks where a decision needs them: a write
+ * transaction locks the branch row it reads (srv_pg_branch_get) and the
+ * rows of the members it changes. */
+gboolean
+srv_pg_begin (SrvPg    *pg,
+              gboolean  write,
+              GError  **error)
+{
+  g_return_val_if_fail (pg != NULL && !pg->in_tx, FALSE);
+
+  if (!pq_simple (pg, write ? "BEGIN" : "BEGIN READ ONLY", error))
+    return FALSE;
+  pg->in_tx = TRUE;
+  pg->write_tx = write;
+  return TRUE;
+}
+
+gboolean
+srv_pg_commit (SrvPg   *pg,
+               GError **error)
+{
+  g_return_val_if_fail (pg != NULL && pg->in_tx, FALSE);
+
+  pg->in_tx = FALSE;
+  if (!pq_simple (pg, "COMMIT", error))
+    {
+      pq_simple (pg, "ROLLBACK", NULL);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+srv_pg_rollback (SrvPg *pg)
+{
+  g_return_if_fail (pg != NULL);
+
+  if (pg->in_tx || PQtransactionStatus (pg->conn) != PQTRANS_IDLE)
+    pq_simple (pg, "ROLLBACK", NULL);
+  pg->in_tx = FALSE;
+}
+
+SrvBranch *
+srv_pg_branch_get (SrvPg      *pg,
+                   const char *code)
+{
+  g_autoptr(PGresult) res = NULL;
+
+  g_return_val_if_fail (pg != NULL, NULL);
+
+  if (pg->in_tx && pg->write_tx)
+    res = pq (pg, NULL, "SELECT " BRANCH_COLUMNS " FROM srv_branches WHERE code = $1 FOR UPDATE", "s", code);
+  else
+    res = pq (pg, NULL, "SELECT " BRANCH_COLUMNS " FROM srv_branches WHERE code = $1", "s", code);
+  return branch_from (res);
+}
+
+gboolean
+srv_pg_branch_advance (SrvPg      *pg,
+                       const char *code,
+                       gint64      acked_seq,
+                       const char *last_hash,
+                       const char *at,
+                       GError    **error)
+{
+  return pq_exec (pg, error, "UPDATE srv_branches SET acked_seq = $1, last_hash = $2, last_push_at = $3 "
+                  "WHERE code = $4", "isss", acked_seq, last_hash, at, code);
+}
+
+gboolean
+srv_pg_entry_hash (SrvPg      *pg,
+                   const char *branch,
+                   gint64      seq,
+                   char      **out_hash,
+                   GError    **error)
+{
+  g_autoptr(PGresult) res = pq (pg, error, "SELECT hash FROM entry_keys WHERE branch = $1 AND seq = $2",
+                                "si", branch, seq);
+
+  *out_hash = NULL;
+  if (res == NULL)
+    return FALSE;
+  if (PQntuples (res) == 1)
+    *out_hash = g_strdup (col (res, 0, 0));
+  return TRUE;
+}
+
+/* Entries -------------------------------------------------------------------- */
+
+static gboolean
+ensure_month (SrvPg      *pg,
+              const char *business_date,
+              GError    **error)
+{
+  static GHashTable *known;   /* "YYYY-MM" made (this process) */
+  static GMutex lock;
+  g_autofree char *month = g_strndup (business_date, 7);
+  gboolean have;
+
+  g_mutex_lock (&lock);
+  if (known == NULL)
+    known = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  have = g_hash_table_contains (known, month);
+  g_mutex_unlock (&lock);
+  if (have)
+    return TRUE;
+  if (!pq_exec (pg, error, "SELECT mdn_month_partition ($1::date)", "s", business_date))
+    return FALSE;
+  g_mutex_lock (&lock);
+  g_hash_table_add (known, g_steal_pointer (&month));
+  g_mutex_unlock (&lock);
+  return TRUE;
+}
+
+static char *
+entry_doc (MdnEntry *entry)
+{
+  g_autoptr(JsonObject) o = mdn_entry_to_json (entry, TRUE);
+
+  return mdn_json_object_canonical (o);
+}
+
+/* The movements as [{"m":member,"a":account,"i":item,"l":lot,"e":expires_on,"d":delta}]. */
+static char *
+movements_json (MdnEntry *entry)
+{
+  GString *s = g_string_new ("[");
+
+  for (guint i = 0; i < entry->movements->len; i++)
+    {
+      MdnMovement *m = &g_array_index (entry->movements, MdnMovement, i);
+
+      g_string_append (s, i ? ",{\"x\":" : "{\"x\":");
+      mdn_json_append_canonical_int (s, i);
+      g_string_append (s, ",\"m\":");
+      if (m->member_id)
+        mdn_json_append_canonical_string (s, m->member_id);
+      else
+        g_string_append (s, "null");
+      g_string_append (s, ",\"a\":");
+      mdn_json_append_canonical_string (s, m->account);
+      g_string_append (s, ",\"i\":");
+      mdn_json_append_canonical_string (s, m->item ? m->item : "");
+      g_string_append (s, ",\"l\":");
+      mdn_json_append_canonical_string (s, m->lot ? m->lot : "");
+      g_string_append (s, ",\"e\":");
+      if (m->expires_on)
+        mdn_json_append_canonical_string (s, m->expires_on);
+      else
+        g_string_append (s, "null");
+      g_string_append (s, ",\"d\":");
+      mdn_json_append_canonical_int (s, m->delta);
+      g_string_append_c (s, '}');
+    }
+  g_string_append_c (s, ']');
+  return g_string_free (s, FALSE);
+}
+
+/* The members whose rows a change locks: the entry's and every member a
+ * movement names, sorted, so that two pushes lock in one order. */
+static GPtrArray *
+members_of (MdnEntry *entry)
+{
+  GPtrArray *ids = g_ptr_array_new ();
+
+  if (entry->member_id)
+    g_ptr_array_add (ids, entry->member_id);
+  for (guint i = 0; i < entry->movements->len; i++)
+    {
+      MdnMovement *m = &g_array_index (entry->movements, MdnMovement, i);
+
+      if (m->member_id && !g_ptr_array_find_with_equal_func (ids, m->member_id, g_str_equal, NULL))
+        g_ptr_array_add (ids, m->member_id);
+    }
+  g_ptr_array_sort (ids, compare_names);
+  return ids;
+}
+
+static gboolean
+lock_member (SrvPg      *pg,
+             const char *member_id,
+             GError    **error)
+{
+  return pq_exec (pg, error, "SELECT 1 FROM srv_members WHERE id = $1 FOR UPDATE", "s", member_id);
+}
+
+/* One statement: the key row (the (branch, seq) and id de-duplication),
+ * the entry in its month's partition, its movements and, for an applied
+ * entry, the sums they add to. */
+static gboolean
+store_entry (SrvPg    *pg,
+             MdnEntry *entry,
+             gboolean  projected,
+             GError  **error)
+{
+  g_autofree char *doc = entry_doc (entry);
+  g_autofree char *moves = movements_json (entry);
+  const char *receipt_no = projected ? mdn_body_string (entry->body, "receipt_no") : NULL;
+  const char *sale_entry = mdn_body_string (entry->body, "sale_entry");
+
+  if (!ensure_month (pg, entry->business_date, error))
+    return FALSE;
+  return pq_exec (pg, error,
+                  "WITH k AS (INSERT INTO entry_keys (branch, seq, id, business_date, kind, member_id, sale_entry, "
+                  "  receipt_no, hash, projected, applied) "
+                  "  VALUES ($1, $2, $3, $4::date, $5, $6, $7, $8, $9, $10, nextval ('apply_order'))), "
+                  "e AS (INSERT INTO entries (business_date, id, branch, seq, kind, at, member_id, doc) "
+                  "  VALUES ($4::date, $3, $1, $2, $5, $11, $6, $12)), "
+                  "mv AS (SELECT * FROM json_to_recordset ($13::json) "
+                  "  AS x (x integer, m text, a text, i text, l text, e text, d bigint)), "
+                  "ins AS (INSERT INTO movements (business_date, entry_id, idx, member_id, account, item, lot, "
+                  "  expires_on, delta) SELECT $4::date, $3, x, m, a, i, l, e, d FROM mv) "
+                  "INSERT INTO accounts (member_id, account, item, balance) "
+                  "  SELECT m, a, CASE WHEN a = 'package' THEN i ELSE '' END, sum (d) FROM mv "
+                  "  WHERE $10 AND m IS NOT NULL AND a <> 'stock' GROUP BY 1, 2, 3 "
+                  "ON CONFLICT (member_id, account, item) DO UPDATE SET balance = accounts.balance + excluded.balance",
+                  "sisssssssbsss",
+                  entry->branch, entry->seq, entry->id, entry->business_date, entry->kind, entry->member_id,
+                  sale_entry, receipt_no, entry->hash, projected, entry->at, doc, moves);
+}
+
+static MdnEntry *
+entry_from_doc (const char *id,
+                const char *doc,
+                GError    **error)
+{
+  g_autoptr(GError) local = NULL;
+  g_autoptr(JsonObject) o = mdn_json_parse_object (doc, &local);
+  MdnEntry *entry = o ? mdn_entry_from_json (o, &local) : NULL;
+
+  if (entry == NULL)
+    g_set_error (error, MDN_ERROR, MDN_ERROR_CORRUPT, _("Entry %s has a damaged body"), id);
+  return entry;
+}
+
+/* The scratch database: the branch schema in memory, where a member's
+ * entries are re-projected with mdn_ledger_apply for the answers only
+ * common/ computes (package lots, a sale's refunds, the card fold). Used
+ * inside one of its transactions, always rolled back. */
+static MdnDb *
+scratch_begin (SrvPg   *pg,
+               GError **error)
+{
+  if (pg->scratch == NULL && (pg->scratch = mdn_db_open (":memory:", "branch", error)) == NULL)
+    return NULL;
+  if (!mdn_db_begin (pg->scratch, TRUE, error))
+    return NULL;
+  return pg->scratch;
+}
+
+/* Applies in @db, in the order the server applied them, the projected
+ * entries of @member_id (may be NULL) and of the sale @sale_id and its
+ * returns (may be NULL). */
+static gboolean
+project_into (SrvPg      *pg,
+              MdnDb      *db,
+              const char *member_id,
+              const char *sale_id,
+              GError    **error)
+{
+  g_autoptr(PGresult) res = pq (pg, error,
+                                "SELECT k.id, e.doc FROM entry_keys k "
+                                "JOIN entries e ON e.business_date = k.business_date AND e.id = k.id "
+                                "WHERE k.projected AND (k.member_id = $1 OR k.id = $2 OR k.sale_entry = $2) "
+                                "ORDER BY k.applied", "ss", member_id, sale_id);
+
+  if (res == NULL)
+    return FALSE;
+  for (int r = 0; r < PQntuples (res); r++)
+    {
+      g_autoptr(MdnEntry) entry = entry_from_doc (col (res, r, 0), col (res, r, 1), error);
+
+      if (entry == NULL || !mdn_ledger_apply (db, entry, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* srv_members and srv_cards from the member's entries, after one of them
+ * changed the card. */
+static gboolean
+refresh_member (SrvPg      *pg,
+                const char *member_id,
+                GError    **error)
+{
+  MdnDb *db = scratch_begin (pg, error);
+  sqlite3_stmt *stmt;
+  g_autofree char *card_no = NULL, *status = NULL, *pin_hash = NULL, *level = NULL;
+  g_autoptr(GPtrArray) cards = g_ptr_array_new_with_free_func (g_free);
+  gboolean ok = FALSE;
+
+  if (db == NULL)
+    return FALSE;
+  if (!project_into (pg, db, member_id, NULL, error))
+    goto out;
+  stmt = mdn_db_query (db, error, "SELECT card_no, status, pin_hash, level FROM members WHERE id = ?", "s", member_id);
+  if (stmt == NULL)
+    goto out;
+  if (mdn_db_step (db, stmt, error) == SQLITE_ROW)
+    {
+      card_no = g_strdup (mdn_db_col_text (stmt, 0));
+      status = g_strdup (mdn_db_col_text (stmt, 1));
+      pin_hash = g_strdup (mdn_db_col_text (stmt, 2));
+      level = g_strdup (mdn_db_col_text (stmt, 3));
+    }
+  sqlite3_reset (stmt);
+  stmt = mdn_db_query (db, error, "SELECT card_no FROM cards WHERE member_id = ?", "s", member_id);
+  if (stmt == NULL)
+    goto out;
+  while (mdn_db_step (db, stmt, NULL) == SQLITE_ROW)
+    g_ptr_array_add (cards, g_strdup (mdn_db_col_text (stmt, 0)));
+  sqlite3_reset (stmt);
+  ok = TRUE;
+
+out:
+  mdn_db_rollback (db);
+  if (!ok || card_no == NULL)
+    return ok;
+  if (!pq_exec (pg, error,
+                "INSERT INTO srv_members (id, card_no, status, pin_hash, level) VALUES ($1, $2, $3, $4, $5) "
+                "ON CONFLICT (id) DO UPDATE SET card_no = excluded.card_no, status = excluded.status, "
+                "pin_hash = excluded.pin_hash, level = excluded.level",
+                "sssss", member_id, card_no, status, pin_hash, level))
+    return FALSE;
+  for (guint i = 0; i < cards->len; i++)
+    if (!pq_exec (pg, error, "INSERT INTO srv_cards (card_no, member_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                  "ss", (const char *) g_ptr_array_index (cards, i), member_id))
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+srv_pg_entry_apply (SrvPg    *pg,
+                    MdnEntry *entry,
+                    GError  **error)
+{
+  g_autoptr(GPtrArray) members = members_of (entry);
+  const MdnKindDef *kind = mdn_ledger_lookup_kind (entry->kind);
+
+  g_return_val_if_fail (pg != NULL && pg->in_tx, FALSE);
+
+  if (kind == NULL)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT, _("Unknown entry kind “%s”"), entry->kind);
+      return FALSE;
+    }
+  for (guint i = 0; i < members->len; i++)
+    if (!lock_member (pg, g_ptr_array_index (members, i), error))
+      return FALSE;
+  if (!store_entry (pg, entry, TRUE, error))
+    return FALSE;
+  /* The kind's own apply runs on the member's re-projection: a kind that
+     changes the card (issue, replace, lose, unlock, upgrade, extend, PIN)
+     refreshes the columns decisions read; one the apply refuses is refused
+     here too. */
+  if (entry->member_id && g_str_has_prefix (entry->kind, "member."))
+    return refresh_member (pg, entry->member_id, error);
+  return TRUE;
+}
+
+gboolean
+srv_pg_entry_keep (SrvPg    *pg,
+                   MdnEntry *entry,
+                   GError  **error)
+{
+  g_return_val_if_fail (pg != NULL && pg->in_tx, FALSE);
+
+  return store_entry (pg, entry, FALSE, error);
+}
+
+gboolean
+srv_pg_feed_append (SrvPg      *pg,
+                    const char *entry_id,
+                    GError    **error)
+{
+  return pq_exec (pg, error, "INSERT INTO srv_feed (pos, entry_id) SELECT mdn_feed_take (1), $1", "s", entry_id);
+}
+
+MdnEntry *
+srv_pg_entry_load (SrvPg      *pg,
+                   const char *entry_id,
+                   GError    **error)
+{
+  g_autoptr(PGresult) res = pq (pg, error,
+                                "SELECT e.doc FROM entry_keys k "
+                                "JOIN entries e ON e.business_date = k.business_date AND e.id = k.id "
+                                "WHERE k.id = $1", "s", entry_id);
+
+  if (res == NULL)
+    return NULL;
+  if (PQntuples (res) != 1)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_UNKNOWN_ENTRY, _("No entry %s in this branch's ledger"), entry_id);
+      return NULL;
+    }
+  return entry_from_doc (entry_id, col (res, 0, 0), error);
+}
+
+gboolean
+srv_pg_entry_ref (SrvPg       *pg,
+                  const char  *entry_id,
+                  SrvEntryRef *out,
+                  GError     **error)
+{
+  g_autoptr(PGresult) res = pq (pg, error, "SELECT branch, seq, kind FROM entry_keys WHERE id = $1", "s", entry_id);
+
+  memset (out, 0, sizeof *out);
+  if (res == NULL)
+    return FALSE;
+  if (PQntuples (res) == 1)
+    {
+      out->found = TRUE;
+      out->branch = g_strdup (col (res, 0, 0));
+      out->seq = col_int (res, 0, 1);
+      out->kind = g_strdup (col (res, 0, 2));
+    }
+  return TRUE;
+}
+
+/* The first column of the row @sql finds for @key (*@found: whether one did). */
+static gboolean
+lookup_text (SrvPg      *pg,
+             const char *sql,
+             const char *key,
+             gboolean   *found,
+             char      **out,
+             GError    **error)
+{
+  g_autoptr(PGresult) res = pq (pg, error, sql, "s", key);
+
+  if (out)
+    *out = NULL;
+  if (res == NULL)
+    return FALSE;
+  *found = PQntuples (res) > 0;
+  if (*found && out)
+    *out = g_strdup (col (res, 0, 0));
+  return TRUE;
+}
+
+gboolean
+srv_pg_receipt_entry (SrvPg      *pg,
+                      const char *receipt_no,
+                      char      **out_entry_id,
+                      GError    **error)
+{
+  gboolean found;
+
+  return lookup_text (pg, "SELECT id FROM entry_keys WHERE receipt_no = $1 AND projected LIMIT 1", receipt_no,
+                      &found, out_entry_id, error);
+}
+
+gboolean
+srv_pg_member_exists (SrvPg      *pg,
+                      const char *member_id,
+                      gboolean   *out_found,
+                      GError    **error)
+{
+  return lookup_text (pg, "SELECT id FROM srv_members WHERE id = $1", member_id, out_found, NULL, error);
+}
+
+gboolean
+srv_pg_card_taken (SrvPg      *pg,
+                   const char *card_no,
+                   gboolean   *out_taken,
+                   GError    **error)
+{
+  return lookup_text (pg, "SELECT member_id FROM srv_cards WHERE card_no = $1", card_no, out_taken, NULL, error);
+}
+
+gboolean
+srv_pg_member_accounts (SrvPg       *pg,
+                        const char  *member_id,
+                        gboolean    *out_found,
+                        SrvAccounts *out,
+                        GError     **error)
+{
+  g_autoptr(PGresult) res = pq (pg, error,
+                                "SELECT (SELECT balance FROM accounts WHERE member_id = m.id AND account = 'principal'), "
+                                "(SELECT balance FROM accounts WHERE member_id = m.id AND account = 'bonus'), "
+                                "(SELECT balance FROM accounts WHERE member_id = m.id AND account = 'points') "
+                                "FROM srv_members m WHERE m.id = $1", "s", member_id);
+
+  *out_found = FALSE;
+  memset (out, 0, sizeof *out);
+  if (res == NULL)
+    return FALSE;
+  if (PQntuples (res) == 1)
+    {
+      *out_found = TRUE;
+      out->principal = col_int (res, 0, 0);
+      out->bonus = col_int (res, 0, 1);
+      out->points = col_int (res, 0, 2);
+    }
+  return TRUE;
+}
+
+JsonArray *
+srv_pg_package_overdrawn (SrvPg      *pg,
+                          const char *member_id,
+                          GError    **error)
+{
+  g_autoptr(PGresult) res = pq (pg, error, "SELECT 1 FROM accounts WHERE member_id = $1 AND account = 'package' "
+                                "LIMIT 1", "s", member_id);
+  MdnDb *db;
+  JsonArray *owed = NULL;
+
+  if (res == NULL)
+    return NULL;
+  /* No package account: nothing can be overdrawn, no history to read. */
+  if (PQntuples (res) == 0)
+    return json_array_new ();
+  if ((db = scratch_begin (pg, error)) == NULL)
+    return NULL;
+  if (project_into (pg, db, member_id, NULL, error))
+    owed = mdn_package_overdrawn (db, member_id, error);
+  mdn_db_rollback (db);
+  return owed;
+}
+
+gboolean
+srv_pg_accounts_bounded (SrvPg      *pg,
+                         const char *member_id,
+                         gint64      bound,
+                         gboolean   *out_ok,
+                         GError    **error)
+{
+  g_autoptr(PGresult) res = pq (pg, error,
+                                "SELECT 1 FROM accounts WHERE member_id = $1 AND balance NOT BETWEEN -$2::bigint AND $2 "
+                                "LIMIT 1", "si", member_id, bound);
+
+  if (res == NULL)
+    return FALSE;
+  *out_ok = PQntuples (res) == 0;
+  return TRUE;
+}
+
+gboolean
+srv_pg_sale_refunded (SrvPg      *pg,
+                      const char *sale_id,
+                      gint64     *out_total,
+                      gint64     *out_refunded,
+                      GError    **error)
+{
+  MdnDb *db = scratch_begin (pg, error);
+  gboolean ok;
+
+  if (db == NULL)
+    return FALSE;
+  ok = project_into (pg, db, NULL, sale_id, error) &&
+       mdn_sale_refunded (db, sale_id, out_total, out_refunded, error);
+  mdn_db_rollback (db);
+  return ok;
+}
+
+GPtrArray *
+srv_pg_card_conflicts (SrvPg      *pg,
+                       const char *member_id,
+                       GError    **error)
+{
+  MdnDb *db = scratch_begin (pg, error);
+  GPtrArray *conflicts = NULL;
+
+  if (db == NULL)
+    return NULL;
+  if (project_into (pg, db, member_id, NULL, error))
+    conflicts = mdn_member_card_conflicts (db, member_id, error);
+  mdn_db_rollback (db);
+  return conflicts;
+}
+
+/* Exceptions ------------------------------------------------------------------ */
+
+static GStrv
+strv_of (PGresult *res)
+{
+  g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
+
+  for (int r = 0; r < PQntuples (res); r++)
+    g_strv_builder_add (b, col (res, r, 0));
+  return g_strv_builder_end (b);
+}
+
+static GStrv
+load_holds (SrvPg   *pg,
+            GError **error)
+{
+  g_autoptr(PGresult) res = pq (pg, error,
+                                "SELECT DISTINCT member_id COLLATE \"C\" FROM srv_exceptions "
+                                "WHERE status = 'open' AND kind = 'overdraft' ORDER BY 1", "");
+
+  return res ? strv_of (res) : NULL;
+}
+
+GStrv
+srv_pg_holds (SrvPg   *pg,
+              GError **error)
+{
+  return load_holds (pg, error);
+}
+
+GPtrArray *
+srv_pg_open_overdrafts (SrvPg      *pg,
+                        const char *member_id,
+                        GError    **error)
+{
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) srv_exception_free);
+  g_autoptr(PGresult) res = pq (pg, error,
+                                "SELECT id, account, item FROM srv_exceptions WHERE member_id = $1 "
+                                "AND kind = 'overdraft' AND status = 'open' ORDER BY id", "s", member_id);
+
+  if (res == NULL)
+    return NULL;
+  for (int r = 0; r < PQntuples (res); r++)
+    {
+      SrvException *x = g_new0 (SrvException, 1);
+
+      x->id = col_int (res, r, 0);
+      x->kind = g_strdup ("overdraft");
+      x->member_id = g_strdup (member_id);
+      x->account = g_strdup (col (res, r, 1));
+      x->item = g_strdup (col (res, r, 2));
+      x->status = g_strdup ("open");
+      g_ptr_array_add (list, x);
+    }
+  return g_steal_pointer (&list);
+}
+
+gboolean
+srv_pg_exception_add (SrvPg              *pg,
+                      const SrvException *x,
+                      GError            **error)
+{
+  return pq_exec (pg, error,
+                  "INSERT INTO srv_exceptions (kind, member_id, entry_id, branch, account, item, amount, "
+                  "status, found_at, sale_entry, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+                  "ssssssissss", x->kind, x->member_id, x->entry_id, x->branch, x->account,
+                  x->item ? x->item : "", x->amount, x->status, x->found_at, x->sale_entry, x->detail);
+}
+
+gboolean
+srv_pg_exception_set_amount (SrvPg   *pg,
+                             gint64   id,
+                             gint64   amount,
+                             GError **error)
+{
+  return pq_exec (pg, error, "UPDATE srv_exceptions SET amount = $1 WHERE id = $2", "ii", amount, id);
+}
+
+gboolean
+srv_pg_exception_settle (SrvPg      *pg,
+                         gint64      id,
+                         const char *at,
+                         const char *settled_by,
+                         GError    **error)
+{
+  return pq_exec (pg, error,
+                  "UPDATE srv_exceptions SET status = 'settled', settled_at = $1, settled_by = $2 WHERE id = $3",
+                  "ssi", at, settled_by, id);
+}
+
+gboolean
+srv_pg_exceptions_settle_sale (SrvPg      *pg,
+                               const char *kind,
+                               const char *sale_entry,
+                               const char *at,
+                               const char *settled_by,
+                               GError    **error)
+{
+  return pq_exec (pg, error,
+                  "UPDATE srv_exceptions SET status = 'settled', settled_at = $1, settled_by = $2 "
+                  "WHERE kind = $3 AND sale_entry = $4 AND status = 'open'", "ssss", at, settled_by, kind, sale_entry);
+}
+
+GStrv
+srv_pg_exception_entries (SrvPg      *pg,
+                          const char *member_id,
+                          const char *kind,
+                          GError    **error)
+{
+  g_autoptr(PGresult) res = pq (pg, error, "SELECT entry_id FROM srv_exceptions WHERE member_id = $1 AND kind = $2 "
+                                "ORDER BY id", "ss", member_id, kind);
+
+  return res ? strv_of (res) : NULL;
+}
+
+gboolean
+srv_pg_exception_remove (SrvPg      *pg,
+                         const char *member_id,
+                         const char *kind,
+                         const char *entry_id,
+                         GError    **error)
+{
+  return pq_exec (pg, error, "DELETE FROM srv_exceptions WHERE member_id = $1 AND kind = $2 AND entry_id = $3",
+                  "sss", member_id, kind, entry_id);
+}
+
+GPtrArray *
+srv_pg_exceptions (SrvPg      *pg,
+                   const char *status,
+                   GError    **error)
+{
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) srv_exception_free);
+  g_autoptr(PGresult) res = pq (pg, error,
+                                "SELECT x.id, x.member_id, m.card_no, x.entry_id, x.branch, x.account, x.amount, "
+                                "x.status, x.found_at, x.settled_at, x.settled_by, s.kind, x.kind, x.item, "
+                                "x.sale_entry, x.detail, r.receipt_no FROM srv_exceptions x "
+                                "LEFT JOIN entry_keys r ON r.id = x.sale_entry "
+                                "LEFT JOIN srv_members m ON m.id = x.member_id "
+                                "LEFT JOIN entry_keys s ON s.id = x.settled_by "
+                                "WHERE $1::text IS NULL OR x.status = $1 ORDER BY x.id", "s", status);
+
+  if (res == NULL)
+    return NULL;
+  for (int r = 0; r < PQntuples (res); r++)
+    {
+      SrvException *x = g_new0 (SrvException, 1);
+      const char *item = col (res, r, 13);
+
+      x->id = col_int (res, r, 0);
+      x->member_id = g_strdup (col (res, r, 1));
+      x->card_no = g_strdup (col (res, r, 2));
+      x->entry_id = g_strdup (col (res, r, 3));
+      x->branch = g_strdup (col (res, r, 4));
+      x->account = g_strdup (col (res, r, 5));
+      x->amount = col_int (res, r, 6);
+      x->status = g_strdup (col (res, r, 7));
+      x->found_at = g_strdup (col (res, r, 8));
+      x->settled_at = g_strdup (col (res, r, 9));
+      x->settled_by = g_strdup (col (res, r, 10));
+      x->settled_by_kind = g_strdup (col (res, r, 11));
+      x->kind = g_strdup (col (res, r, 12));
+      x->item = item && *item ? g_strdup (item) : NULL;
+      x->sale_entry = g_strdup (col (res, r, 14));
+      x->detail = g_strdup (col (res, r, 15));
+      x->sale_receipt_no = g_strdup (col (res, r, 16));
+      g_ptr_array_add (list, x);
+    }
+  return g_steal_pointer (&list);
+}
+
+/* Rollups ------------------------------------------------------------------------ */
+
+/* The statements over every figure of mdn_figures_fields, made once: the
+ * column names are the figures'. */
+static const char *rollup_select_sql, *rollup_upsert_sql, *summary_sql;
+
+static void
+rollup_sql_init (void)
+{
+  static gsize done = 0;
+
+  if (g_once_init_enter (&done))
+    {
+      guint n;
+      const MdnFigureField *fields = mdn_figures_fields (&n);
+      GString *select = g_string_new ("SELECT ");
+      GString *insert = g_string_new ("INSERT INTO srv_rollup_day (branch, business_date");
+      GString *values = g_string_new (") VALUES ($1, $2::date");
+      GString *update = g_string_new (" ON CONFLICT (business_date, branch) DO UPDATE SET ");
+      GString *sum = g_string_new ("SELECT branch");
+
+      for (guint i = 0; i < n; i++)
+        {
+          g_string_append_printf (select, "%s%s", i ? ", " : "", fields[i].name);
+          g_string_append_printf (insert, ", %s", fields[i].name);
+          g_string_append_printf (values, ", $%u", i + 3);
+          g_string_append_printf (update, "%s%s = excluded.%s", i ? ", " : "", fields[i].name, fields[i].name);
+          g_string_append_printf (sum, ", SUM (%s)", fields[i].name);
+        }
+      g_string_append (select, " FROM srv_rollup_day WHERE business_date = $1::date AND branch = $2");
+      g_string_append (values, ")");
+      g_string_append (insert, values->str);
+      g_string_append (insert, update->str);
+      g_string_append (sum, " FROM srv_rollup_day WHERE business_date BETWEEN $1::date AND $2::date "
+                       "AND ($3::text IS NULL OR branch = $3) GROUP BY branch");
+      g_string_free (values, TRUE);
+      g_string_free (update, TRUE);
+      rollup_select_sql = g_string_free (select, FALSE);
+      rollup_upsert_sql = g_string_free (insert, FALSE);
+      summary_sql = g_string_free (sum, FALSE);
+      g_once_init_leave (&done, 1);
+    }
+}
+
+gboolean
+srv_pg_rollup_get (SrvPg      *pg,
+                   const char *branch,
+                   const char *business_date,
+                   MdnFigures *out,
+                   GError    **error)
+{
+  guint n;
+  const MdnFigureField *fields = mdn_figures_fields (&n);
+  g_autoptr(PGresult) res = NULL;
+
+  memset (out, 0, sizeof *out);
+  rollup_sql_init ();
+  res = pq (pg, error, rollup_select_sql, "ss", business_date, branch);
+  if (res == NULL)
+    return FALSE;
+  if (PQntuples (res) == 1)
+    for (guint i = 0; i < n; i++)
+      mdn_figures_set (out, &fields[i], col_int (res, 0, (int) i));
+  return TRUE;
+}
+
+gboolean
+srv_pg_rollup_put (SrvPg            *pg,
+                   const char       *branch,
+                   const char       *business_date,
+                   const MdnFigures *day,
+                   GError          **error)
+{
+  guint n;
+  const MdnFigureField *fields = mdn_figures_fields (&n);
+  g_autoptr(GPtrArray) owned = g_ptr_array_new_with_free_func (g_free);
+  const char **values = g_newa (const char *, n + 2);
+  const char *name;
+  g_autoptr(PGresult) res = NULL;
+
+  rollup_sql_init ();
+  values[0] = branch;
+  values[1] = business_date;
+  for (guint i = 0; i < n; i++)
+    {
+      char *v = g_strdup_printf ("%" G_GINT64_FORMAT, mdn_figures_get (day, &fields[i]));
+
+      g_ptr_array_add (owned, v);
+      values[i + 2] = v;
+    }
+  /* More parameters than pq takes: prepared here. */
+  name = g_hash_table_lookup (pg->prepared, rollup_upsert_sql);
+  if (name == NULL)
+    {
+      g_autoptr(PGresult) prep = PQprepare (pg->conn, "rollup_put", rollup_upsert_sql, (int) n + 2, NULL);
+
+      if (PQresultStatus (prep) != PGRES_COMMAND_OK)
+        {
+          set_pg_error (pg, prep, error);
+          return FALSE;
+        }
+      g_hash_table_insert (pg->prepared, (gpointer) rollup_upsert_sql, g_strdup ("rollup_put"));
+      name = "rollup_put";
+    }
+  res = PQexecPrepared (pg->conn, name, (int) n + 2, values, NULL, NULL, 0);
+  if (PQresultStatus (res) != PGRES_COMMAND_OK)
+    {
+      set_pg_error (pg, res, error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Authorizations (the rows) ---------------------------------------------------------- */
+
+#define AUTH_COLUMNS "auth_id, member_id, branch, kind, item, amount, status, expires_at, detail"
+
+static SrvAuthorization *
+auth_from (PGresult *res,
+           int       r)
+{
+  SrvAuthorization *auth = g_new0 (SrvAuthorization, 1);
+
+  auth->auth_id = g_strdup (col (res, r, 0));
+  auth->member_id = g_strdup (col (res, r, 1));
+  auth->branch = g_strdup (col (res, r, 2));
+  auth->kind = g_strdup (col (res, r, 3));
+  auth->item = g_strdup (col (res, r, 4));
+  auth->amount = col_int (res, r, 5);
+  auth->status = g_strdup (col (res, r, 6));
+  auth->expires_at = col_int (res, r, 7);
+  auth->detail = g_strdup (col (res, r, 8));
+  return auth;
+}
+
+SrvAuthorization *
+srv_pg_authorization_get (SrvPg      *pg,
+                          const char *auth_id,
+                          GError    **error)
+{
+  g_autoptr(PGresult) res = pq (pg, error, "SELECT " AUTH_COLUMNS " FROM srv_authorizations WHERE auth_id = $1",
+                                "s", auth_id);
+
+  if (res == NULL || PQntuples (res) != 1)
+    return NULL;
+  return auth_from (res, 0);
+}
+
+gboolean
+srv_pg_authorization_use (SrvPg      *pg,
+                          const char *auth_id,
+                          const char *entry_id,
+                          GError    **error)
+{
+  return pq_exec (pg, error, "UPDATE srv_authorizations SET status = 'used', entry_id = $1 "
+                  "WHERE auth_id = $2 AND status <> 'used'", "ss", entry_id, auth_id);
+}
+
+/* The feed ------------------------------------------------------------------------ */
+
+/* The highest position a reader may page to: below it every position taken
+ * belongs to a transaction that has ended (mdn_feed_stable_head). */
+gint64
+srv_pg_feed_head (SrvPg *pg)
+{
+  g_autoptr(PGresult) res = pq (pg, NULL, "SELECT mdn_feed_stable_head ()", "");
+
+  return res ? col_int (res, 0, 0) : 0;
+}
+
+static void
+feed_row_free (SrvFeedRow *row)
+{
+  mdn_entry_free (row->entry);
+  g_free (row);
+}
+
+/* Not in a transaction: the stable head is read first, then the rows in a
+ * later snapshot (READ COMMITTED), so every position up to it that
+ * committed is seen. */
+SrvFeedPage *
+srv_pg_feed (SrvPg   *pg,
+             gint64   after,
+             gint64   limit,
+             GError **error)
+{
+  g_autoptr(SrvFeedPage) out = g_new0 (SrvFeedPage, 1);
+  g_autoptr(PGresult) res = NULL;
+  gint64 head, last = after;
+
+  g_return_val_if_fail (pg != NULL && !pg->in_tx, NULL);
+
+  limit = CLAMP (limit, 1, 1000);
+  head = srv_pg_feed_head (pg);
+  res = pq (pg, error,
+            "SELECT f.pos, f.entry_id, e.doc FROM srv_feed f JOIN entry_keys k ON k.id = f.entry_id "
+            "JOIN entries e ON e.business_date = k.business_date AND e.id = k.id "
+            "WHERE f.pos > $1 AND f.pos <= $2 ORDER BY f.pos LIMIT $3", "iii", after, head, limit);
+  if (res == NULL)
+    return NULL;
+  out->rows = g_ptr_array_new_with_free_func ((GDestroyNotify) feed_row_free);
+  for (int r = 0; r < PQntuples (res); r++)
+    {
+      g_autoptr(GError) load_error = NULL;
+      MdnEntry *entry = entry_from_doc (col (res, r, 1), col (res, r, 2), &load_error);
+      SrvFeedRow *row;
+
+      last = col_int (res, r, 0);
+      if (entry == NULL)
+        {
+          g_warning ("ALARM: feed position %" G_GINT64_FORMAT " (entry %s) can't be read and is skipped: %s",
+                     last, col (res, r, 1), load_error->message);
+          continue;
+        }
+      row = g_new0 (SrvFeedRow, 1);
+      row->position = last;
+      row->entry = entry;
+      g_ptr_array_add (out->rows, row);
+    }
+  /* A page shorter than the limit read everything up to the stable head:
+     the holes below it are holes for good. */
+  if (PQntuples (res) < limit)
+    last = MAX (last, head);
+  if ((out->holds = load_holds (pg, error)) == NULL)
+    return NULL;
+  out->after = after;
+  out->feed_position = last;
+  out->head = head;
+  out->more = last < head;
+  return g_steal_pointer (&out);
+}
+
+/* PIN locks and state ----------------------------------------------------------------- */
+
+static GPtrArray *
+load_pin_locks (SrvPg   *pg,
+                gint64   now,
+                GError **error)
+{
+  g_autoptr(GPtrArray) locks = g_ptr_array_new_with_free_func ((GDestroyNotify) srv_pin_lock_free);
+  g_autoptr(PGresult) res = pq (pg, error,
+                                "SELECT key, locked_until FROM lockouts WHERE what = 'pin' AND locked_until > $1 "
+                                "ORDER BY key COLLATE \"C\"", "i", now);
+
+  if (res == NULL)
+    return NULL;
+  for (int r = 0; r < PQntuples (res); r++)
+    {
+      SrvPinLock *lock = g_new0 (SrvPinLock, 1);
+
+      lock->member_id = g_strdup (col (res, r, 0));
+      lock->locked_until = col_int (res, r, 1);
+      g_ptr_array_add (locks, lock);
+    }
+  return g_steal_pointer (&locks);
+}
+
+SrvState *
+srv_pg_state (SrvPg      *pg,
+              const char *branch_code,
+              const char *key_id,
+              GError    **error)
+{
+  g_autoptr(SrvState) out = NULL;
+  g_autoptr(SrvBranch) branch = NULL;
+  g_autofree char *key = srv_pg_chain_key_dup (pg);
+  g_autofree char *our_id = mdn_chain_key_id_from_hex (key);
+  g_autofree char *at = now_iso ();
+  g_autoptr(PGresult) res = NULL;
+  gboolean holds_key = key_id != NULL && our_id != NULL && g_str_equal (key_id, our_id);
+  gint64 handed;
+
+  g_return_val_if_fail (pg != NULL && branch_code != NULL, NULL);
+
+  if (our_id == NULL)
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_CORRUPT, _("The server database has no valid chain key"));
+      return NULL;
+    }
+  branch = srv_pg_branch_get (pg, branch_code);
+  if (branch == NULL)
+    {
+      g_set_error (error, SRV_ERROR, SRV_ERROR_NOT_FOUND, _("There is no branch %s"), branch_code);
+      return NULL;
+    }
+  out = g_new0 (SrvState, 1);
+  out->branch = g_strdup (branch->code);
+  out->hq = branch->hq;
+  out->acked_seq = branch->acked_seq;
+  out->last_hash = g_strdup (branch->last_hash);
+  out->feed_position = srv_pg_feed_head (pg);
+  if ((out->holds = load_holds (pg, error)) == NULL ||
+      (out->pin_locks = load_pin_locks (pg, now_unix (), error)) == NULL)
+    return NULL;
+  /* Once per token, in one statement: of two processes answering at the
+     same moment, one hands the key. */
+  handed = pq_changes (pg, error, "UPDATE srv_branches SET chain_key_at = $1 WHERE code = $2 AND chain_key_at IS NULL",
+                       "ss", at, branch_code);
+  if (handed < 0)
+    return NULL;
+  if (handed == 1)
+    {
+      g_message ("branch %s %s the chain key", branch_code, holds_key ? "proved it holds" : "was handed");
+      if (!holds_key)
+        out->chain_key = g_steal_pointer (&key);
+    }
+  out->chain_key_ok = holds_key;
+  return g_steal_pointer (&out);
+}
+
+GPtrArray *
+srv_pg_pin_failures (SrvPg               *pg,
+                     const SrvPinFailure *failures,
+                     guint                n_failures,
+                     gint64              *counted,
+                     GError             **error)
+{
+  (void) failures;
+  (void) n_failures;
+  *counted = 0;
+  g_set_error_literal (error, SRV_ERROR, SRV_ERROR_INTERNAL,
+                       _("Not available on PostgreSQL yet: PIN failures"));
+  (void) pg;
+  return NULL;
+}
+
+/* Reports ------------------------------------------------------------------------ */
+
+static void
+summary_row_free (gpointer data)
+{
+  SrvSummaryRow *row = data;
+
+  g_free (row->branch);
+  g_free (row);
+}
+
+/* As the SQLite store: flows over [from, to] and the liability at the end
+ * of @to, from rollup rows only. */
+SrvSummary *
+srv_pg_summary (SrvPg      *pg,
+                const char *from,
+                const char *to,
+                const char *branch_code,
+                GError    **error)
+{
+  g_autoptr(SrvSummary) out = NULL;
+  g_autoptr(GHashTable) by_branch = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) order = g_ptr_array_new_with_free_func (summary_row_free);
+  g_autoptr(PGresult) branches = NULL, flows = NULL, liability = NULL;
+  MdnFigures chain = { 0 };
+  gint64 chain_principal = 0, chain_bonus = 0, chain_total = 0;
+  gboolean too_large = FALSE;
+  guint n;
+  const MdnFigureField *fields = mdn_figures_fields (&n);
+
+  g_return_val_if_fail (pg != NULL && from != NULL && to != NULL, NULL);
+
+  if (!mdn_date_valid (from) || !mdn_date_valid (to) || strcmp (from, to) > 0)
+    {
+      g_set_error_literal (error, SRV_ERROR, SRV_ERROR_INVALID,
+                           _("from and to must be dates YYYY-MM-DD with from not after to"));
+      return NULL;
+    }
+  rollup_sql_init ();
+  /* One snapshot for the three reads. */
+  if (!pq_simple (pg, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", error))
+    return NULL;
+  branches = pq (pg, error, "SELECT code FROM srv_branches WHERE $1::text IS NULL OR code = $1 "
+                 "ORDER BY code COLLATE \"C\"", "s", branch_code);
+  if (branches)
+    flows = pq (pg, error, summary_sql, "sss", from, to, branch_code);
+  if (flows)
+    liability = pq (pg, error,
+                    "SELECT branch, SUM (principal_delta_fen), SUM (bonus_delta_fen) FROM srv_rollup_day "
+                    "WHERE business_date <= $1::date AND ($2::text IS NULL OR branch = $2) GROUP BY branch",
+                    "ss", to, branch_code);
+  pq_simple (pg, "ROLLBACK", NULL);
+  if (liability == NULL)
+    return NULL;
+
+  for (int r = 0; r < PQntuples (branches); r++)
+    {
+      SrvSummaryRow *row = g_new0 (SrvSummaryRow, 1);
+
+      row->branch = g_strdup (col (branches, r, 0));
+      g_hash_table_insert (by_branch, row->branch, row);
+      g_ptr_array_add (order, row);
+    }
+  if (branch_code && order->len == 0)
+    {
+      g_set_error (error, SRV_ERROR, SRV_ERROR_NOT_FOUND, _("There is no branch %s"), branch_code);
+      return NULL;
+    }
+  for (int r = 0; r < PQntuples (flows); r++)
+    {
+      SrvSummaryRow *row = g_hash_table_lookup (by_branch, col (flows, r, 0));
+      MdnFigures f = { 0 };
+
+      for (guint i = 0; i < n; i++)
+        {
+          const char *v = col (flows, r, (int) i + 1);
+          char *end = NULL;
+          gint64 x = v ? g_ascii_strtoll (v, &end, 10) : 0;
+
+          /* A numeric SUM beyond gint64 (the SQLite store's SUM fails instead). */
+          if (v && (*end != '\0' || x == G_MAXINT64 || x == G_MININT64))
+            too_large = TRUE;
+          mdn_figures_set (&f, &fields[i], x);
+        }
+      if (row)
+        row->flows = f;
+      mdn_figures_add (&chain, &f);
+    }
+  for (int r = 0; r < PQntuples (liability); r++)
+    {
+      SrvSummaryRow *row = g_hash_table_lookup (by_branch, col (liability, r, 0));
+      gint64 p = col_int (liability, r, 1), q = col_int (liability, r, 2), t;
+
+      if (!mdn_money_add (p, q, &t, NULL) ||
+          !mdn_money_add (chain_principal, p, &chain_principal, NULL) ||
+          !mdn_money_add (chain_bonus, q, &chain_bonus, NULL))
+        too_large = TRUE;
+      if (row)
+        {
+          row->principal = p;
+          row->bonus = q;
+        }
+    }
+  if (chain.overflow || too_large || !mdn_money_add (chain_principal, chain_bonus, &chain_total, NULL))
+    {
+      g_set_error_literal (error, SRV_ERROR, SRV_ERROR_INTERNAL, _("The summary's figures are too large to add up"));
+      return NULL;
+    }
+  out = g_new0 (SrvSummary, 1);
+  out->branches = g_steal_pointer (&order);
+  out->chain.flows = chain;
+  out->chain.principal = chain_principal;
+  out->chain.bonus = chain_bonus;
+  return g_steal_pointer (&out);
+}
+
+gboolean
+srv_pg_metrics (SrvPg   *pg,
+                GString *out,
+                GError **error)
+{
+  g_autoptr(GDateTime) now = mdn_clock_now ();
+  g_autoptr(PGresult) res = NULL, counts = NULL;
+
+  g_string_append (out,
+                   "# HELP mendian_feed_position Head of the chain-wide feed.\n"
+                   "# TYPE mendian_feed_position gauge\n");
+  g_string_append_printf (out, "mendian_feed_position %" G_GINT64_FORMAT "\n", srv_pg_feed_head (pg));
+  g_string_append (out,
+                   "# HELP mendian_branch_acked_seq Highest contiguous seq the server holds per branch.\n"
+                   "# TYPE mendian_branch_acked_seq gauge\n"
+                   "# HELP mendian_branch_lag_seconds Seconds since the branch last pushed an entry (-1: never).\n"
+                   "# TYPE mendian_branch_lag_seconds gauge\n");
+  res = pq (pg, error, "SELECT code, acked_seq, last_push_at FROM srv_branches ORDER BY code COLLATE \"C\"", "");
+  if (res == NULL)
+    return FALSE;
+  for (int r = 0; r < PQntuples (res); r++)
+    {
+      const char *code = col (res, r, 0);
+      const char *last = col (res, r, 2);
+      g_autoptr(GDateTime) last_dt = last ? mdn_clock_parse (last) : NULL;
+      gint64 lag = last_dt ? g_date_time_difference (now, last_dt) / G_TIME_SPAN_SECOND : -1;
+
+      /* Branch codes are [A-Za-z0-9_-]: safe inside a label value. */
+      g_string_append_printf (out, "mendian_branch_acked_seq{branch=\"%s\"} %" G_GINT64_FORMAT "\n",
+                              code, col_int (res, r, 1));
+      g_string_append_printf (out, "mendian_branch_lag_seconds{branch=\"%s\"} %" G_GINT64_FORMAT "\n", code, lag);
+    }
+  counts = pq (pg, error, "SELECT (SELECT count(*) FROM entry_keys), "
+               "(SELECT count(*) FROM srv_exceptions WHERE status = 'open')", "");
+  if (counts == NULL)
+    return FALSE;
+  g_string_append_printf (out,
+                          "# HELP mendian_entries_stored Entries the server holds, all branches.\n"
+                          "# TYPE mendian_entries_stored gauge\n"
+                          "mendian_entries_stored %" G_GINT64_FORMAT "\n"
+                          "# HELP mendian_exceptions_open Member exceptions not yet settled.\n"
+                          "# TYPE mendian_exceptions_open gauge\n"
+                          "mendian_exceptions_open %" G_GINT64_FORMAT "\n",
+                          col_int (counts, 0, 0), col_int (counts, 0, 1));
+  return TRUE;
+}
+
+/* Authorizations (the decisions still inside the SQLite store) ----------------------- */
+
+static void
+not_yet (GError    **error,
+         const char *what)
+{
+  g_set_error (error, SRV_ERROR, SRV_ERROR_INTERNAL, _("Not available on PostgreSQL yet: %s"), what);
+}
+
+SrvAuthorization *
+srv_pg_authorize (SrvPg         *pg,
+                  const char    *branch_code,
+                  const char    *member_id,
+                  const char    *auth_id,
+                  const char    *kind,
+                  const char    *item,
+                  gint64         amount,
+                  const char    *pin,
+                  SrvPinRefusal *refusal,
+                  GError       **error)
+{
+  (void) pg; (void) branch_code; (void) member_id; (void) auth_id; (void) kind; (void) item;
+  (void) amount; (void) pin; (void) refusal;
+  not_yet (error, "authorize");
+  return NULL;
+}
+
+SrvGrant *
+srv_pg_authorize_card (SrvPg      *pg,
+                       const char *branch_code,
+                       const char *member_id,
+                       const char *auth_id,
+                       const char *op,
+                       const char *card_no,
+                       gint64      rev,
+                       GError    **error)
+{
+  (void) pg; (void) branch_code; (void) member_id; (void) auth_id; (void) op; (void) card_no; (void) rev;
+  not_yet (error, "card authorization");
+  return NULL;
+}
+
+SrvGrant *
+srv_pg_authorize_return (SrvPg      *pg,
+                         const char *branch_code,
+                         const char *sale_id,
+                         const char *auth_id,
+                         gint64      refund_fen,
+                         JsonArray  *lines,
+                         GError    **error)
+{
+  (void) pg; (void) branch_code; (void) sale_id; (void) auth_id; (void) refund_fen; (void) lines;
+  not_yet (error, "return authorization");
+  return NULL;
+}

@@ -1,0 +1,53 @@
+/* srv-store.c: a store is SQLite (--db FILE) or PostgreSQL (--db
+ * postgresql://...); every other srv_store_* forwards to it (the
+ * dispatcher generated from srv-store.h, srv-store-dispatch.c). */
+#include "srv-store-private.h"
+
+gboolean
+srv_store_is_pg_uri (const char *path)
+{
+  return path && (g_str_has_prefix (path, "postgresql://") || g_str_has_prefix (path, "postgres://"));
+}
+
+SrvStore *
+srv_store_open (const char *path,
+                gboolean    create,
+                GError    **error)
+{
+  g_autofree SrvStore *store = g_new0 (SrvStore, 1);
+
+  g_return_val_if_fail (path != NULL, NULL);
+
+  if (srv_store_is_pg_uri (path))
+    store->pg = srv_pg_open (path, create, error);
+  else
+    store->sqlite = srv_sqlite_open (path, create, error);
+  if (store->pg == NULL && store->sqlite == NULL)
+    return NULL;
+  return g_steal_pointer (&store);
+}
+
+void
+srv_store_free (SrvStore *store)
+{
+  if (store == NULL)
+    return;
+  if (store->pg)
+    srv_pg_free (store->pg);
+  if (store->sqlite)
+    srv_sqlite_free (store->sqlite);
+  g_free (store);
+}
+
+void
+srv_store_set_auth_ttl (gint64 seconds)
+{
+  srv_sqlite_set_auth_ttl (seconds);
+  srv_pg_set_auth_ttl (seconds);
+}
+
+gboolean
+srv_store_is_pg (SrvStore *store)
+{
+  return store->pg != NULL;
+}
