@@ -9,7 +9,16 @@
 #include <sys/prctl.h>
 
 #include "mdn-json.h"
+#include "mdn-test-pg.h"
 #include "mdn-test-server.h"
+
+/* MENDIAN_TEST_BACKEND=pg: each server on a database of its own in this
+ * test process's throw-away PostgreSQL cluster (mdn-test-pg.h). */
+gboolean
+mdn_test_backend_pg (void)
+{
+  return g_strcmp0 (g_getenv ("MENDIAN_TEST_BACKEND"), "pg") == 0;
+}
 
 /* Child processes --------------------------------------------------------------------- */
 
@@ -144,7 +153,19 @@ mdn_test_server_init (const char *name)
 
   s->dir = g_dir_make_tmp (tmpl, &error);
   g_assert_no_error (error);
-  s->db = g_build_filename (s->dir, "server.db", NULL);
+  if (mdn_test_backend_pg ())
+    {
+      MdnTestPg *pg = mdn_test_pg_shared ();
+      g_autofree char *prefix = g_strdup (name);
+
+      g_assert_nonnull (pg);
+      for (char *p = prefix; *p; p++)
+        if (!g_ascii_isalnum (*p))
+          *p = '_';
+      s->db = mdn_test_pg_create_db (pg, prefix);
+    }
+  else
+    s->db = g_build_filename (s->dir, "server.db", NULL);
   s->tokens = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_free (mdn_test_server_cmd (s, "init", NULL));
   return s;
@@ -217,7 +238,7 @@ mdn_test_server_free (MdnTestServer *s)
   if (s->proc)
     mdn_test_server_stop (s, SIGKILL);
   g_hash_table_unref (s->tokens);
-  if (g_getenv ("MENDIAN_KEEP_TEST_DB") == NULL)
+  if (g_getenv ("MENDIAN_KEEP_TEST_DB") == NULL && !mdn_test_backend_pg ())
     {
       for (const char *const *suffix = (const char *const[]) { "", "-wal", "-shm", NULL }; *suffix; suffix++)
         {
@@ -227,6 +248,8 @@ mdn_test_server_free (MdnTestServer *s)
         }
       g_rmdir (s->dir);
     }
+  else if (g_getenv ("MENDIAN_KEEP_TEST_DB") == NULL)
+    g_rmdir (s->dir);
   g_free (s->db);
   g_free (s->dir);
   g_free (s->url);
@@ -291,6 +314,8 @@ mdn_test_server_count (MdnTestServer *s,
   sqlite3 *db = NULL;
   gint64 n;
 
+  if (mdn_test_backend_pg ())
+    return mdn_test_pg_count (s->db, sql);
   g_assert_cmpint (sqlite3_open_v2 (s->db, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);

@@ -14,7 +14,7 @@ G_BEGIN_DECLS
 typedef struct
 {
   char        *dir;          /* a temporary directory of its own */
-  char        *db;           /* dir/server.db */
+  char        *db;           /* dir/server.db, or a libpq URI (MENDIAN_TEST_BACKEND=pg) */
   GSubprocess *proc;         /* NULL while stopped */
   char        *url;          /* http://127.0.0.1:PORT/ of the last start */
   guint16      port;
@@ -38,6 +38,9 @@ GSubprocess   *mdn_test_cli_spawn            (GSubprocessFlags    flags,
                                               const char         *db,
                                               ...) G_GNUC_NULL_TERMINATED;
 
+/* Whether MENDIAN_TEST_BACKEND=pg: servers on PostgreSQL (s->db a libpq
+ * URI, mdn_test_server_count a query on it). */
+gboolean       mdn_test_backend_pg           (void);
 /* $MENDIAN_SERVER; asserts it is set. */
 const char    *mdn_test_server_binary        (void);
 /* The "token" member of a JSON reply of mendian-server. */

@@ -1000,11 +1000,12 @@ srv_pg_entry_apply (SrvPg    *pg,
       return FALSE;
   if (!store_entry (pg, entry, TRUE, error))
     return FALSE;
-  /* The kind's own apply runs on the member's re-projection: a kind that
-     changes the card (issue, replace, lose, unlock, upgrade, extend, PIN)
-     refreshes the columns decisions read; one the apply refuses is refused
-     here too. */
-  if (entry->member_id && g_str_has_prefix (entry->kind, "member."))
+  /* A member kind with an apply of its own changes the card (issue,
+     replace, lose, unlock, upgrade, extend, PIN): the member's entries are
+     re-projected with that apply, which refreshes the columns decisions
+     read (and refuses what it refuses). Deposits and withdrawals are
+     movements only. */
+  if (entry->member_id && kind->apply && g_str_has_prefix (entry->kind, "member."))
     return refresh_member (pg, entry->member_id, error);
   return TRUE;
 }

@@ -283,3 +283,15 @@ CREATE TABLE srv_authorizations (
   detail     text
 );
 CREATE INDEX srv_authorizations_member ON srv_authorizations (member_id, status);
+
+-- For operators (and the tests' look at the data): the member projection
+-- under the branch schema's names.
+CREATE VIEW members AS
+  SELECT m.id, m.card_no, m.status, m.level, m.pin_hash,
+         COALESCE ((SELECT balance FROM accounts a WHERE a.member_id = m.id AND a.account = 'principal'), 0)
+           AS principal_fen,
+         COALESCE ((SELECT balance FROM accounts a WHERE a.member_id = m.id AND a.account = 'bonus'), 0)
+           AS bonus_fen,
+         COALESCE ((SELECT balance FROM accounts a WHERE a.member_id = m.id AND a.account = 'points'), 0)
+           AS points
+    FROM srv_members m;
