@@ -19,12 +19,15 @@
 #include "mdn-id.h"
 #include "mdn-json.h"
 #include "mdn-ledger.h"
+#include "mdn-card.h"
+#include "mdn-lockout.h"
 #include "mdn-members.h"
 #include "mdn-money.h"
 #include "mdn-ops.h"
 #include "mdn-sales.h"
 #include "mdn-selling.h"
 #include "mdn-store.h"
+#include "srv-rules.h"
 #include "srv-store-backends.h"
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGresult, PQclear)
@@ -1701,6 +1704,12 @@ srv_pg_state (SrvPg      *pg,
   return g_steal_pointer (&out);
 }
 
+static gboolean lockout_pull (SrvPg *pg, MdnDb *db, const char *key, GError **error);
+static gboolean lockout_push (SrvPg *pg, MdnDb *db, const char *key, GError **error);
+
+/* Wrong PINs a branch checked offline, added to the chain-wide counts
+ * (mdn_lockout_fail on each card's row, copied into the scratch database
+ * and back), under the member's row lock. */
 GPtrArray *
 srv_pg_pin_failures (SrvPg               *pg,
                      const SrvPinFailure *failures,
@@ -1708,12 +1717,52 @@ srv_pg_pin_failures (SrvPg               *pg,
                      gint64              *counted,
                      GError             **error)
 {
-  (void) failures;
-  (void) n_failures;
-  *counted = 0;
-  g_set_error_literal (error, SRV_ERROR, SRV_ERROR_INTERNAL,
-                       _("Not available on PostgreSQL yet: PIN failures"));
-  (void) pg;
+  g_autoptr(GPtrArray) locks = NULL;
+  gint64 now = now_unix (), total = 0;
+  MdnDb *db;
+
+  g_return_val_if_fail (pg != NULL && (failures != NULL || n_failures == 0) && counted != NULL, NULL);
+
+  if (n_failures > SRV_MAX_PIN_FAILURES)
+    {
+      g_set_error_literal (error, SRV_ERROR, SRV_ERROR_INVALID, _("At most 500 failures in one report"));
+      return NULL;
+    }
+  for (guint i = 0; i < n_failures; i++)
+    if (failures[i].member_id == NULL || failures[i].count < 1 || failures[i].count > 100)
+      {
+        g_set_error_literal (error, SRV_ERROR, SRV_ERROR_INVALID, _("A count of wrong PINs is 1 to 100"));
+        return NULL;
+      }
+  if (!pq_simple (pg, "BEGIN", error))
+    return NULL;
+  if ((db = scratch_begin (pg, error)) == NULL)
+    goto fail;
+  for (guint i = 0; i < n_failures; i++)
+    {
+      const char *member = failures[i].member_id;
+      g_autoptr(PGresult) res = pq (pg, error, "SELECT 1 FROM srv_members WHERE id = $1 FOR UPDATE", "s", member);
+
+      if (res == NULL)
+        goto fail_db;
+      if (PQntuples (res) == 0)
+        continue;
+      if (!lockout_pull (pg, db, member, error) ||
+          !mdn_lockout_fail (db, "pin", member, now, failures[i].count, FALSE, NULL, error) ||
+          !lockout_push (pg, db, member, error))
+        goto fail_db;
+      total += failures[i].count;
+    }
+  mdn_db_rollback (db);
+  if ((locks = load_pin_locks (pg, now, error)) == NULL || !pq_simple (pg, "COMMIT", error))
+    goto fail;
+  *counted = total;
+  return g_steal_pointer (&locks);
+
+fail_db:
+  mdn_db_rollback (db);
+fail:
+  pq_simple (pg, "ROLLBACK", NULL);
   return NULL;
 }
 
@@ -1882,13 +1931,60 @@ srv_pg_metrics (SrvPg   *pg,
 
 /* Authorizations (the decisions still inside the SQLite store) ----------------------- */
 
-static void
-not_yet (GError    **error,
-         const char *what)
+
+/* The chain-wide lockout row of @key copied into the scratch database, so
+ * that common/'s lockout and PIN rules (mdn-lockout.c, mdn_pin_verify) run
+ * on it unchanged; lockout_push writes back what they left. */
+static gboolean
+lockout_pull (SrvPg      *pg,
+              MdnDb      *db,
+              const char *key,
+              GError    **error)
 {
-  g_set_error (error, SRV_ERROR, SRV_ERROR_INTERNAL, _("Not available on PostgreSQL yet: %s"), what);
+  g_autoptr(PGresult) res = pq (pg, error, "SELECT failures, locked_until, unreported FROM lockouts "
+                                "WHERE what = 'pin' AND key = $1", "s", key);
+
+  if (res == NULL)
+    return FALSE;
+  if (PQntuples (res) == 0)
+    return TRUE;
+  return mdn_db_exec (db, error, "INSERT INTO lockouts (what, key, failures, locked_until, unreported) "
+                      "VALUES ('pin', ?, ?, ?, ?)", "siii", key, col_int (res, 0, 0), col_int (res, 0, 1),
+                      col_int (res, 0, 2));
 }
 
+static gboolean
+lockout_push (SrvPg      *pg,
+              MdnDb      *db,
+              const char *key,
+              GError    **error)
+{
+  sqlite3_stmt *stmt = mdn_db_query (db, error, "SELECT failures, locked_until, unreported FROM lockouts "
+                                     "WHERE what = 'pin' AND key = ?", "s", key);
+  gint64 failures, locked_until, unreported;
+  int rc;
+
+  if (stmt == NULL || (rc = mdn_db_step (db, stmt, error)) < 0)
+    return FALSE;
+  if (rc != SQLITE_ROW)
+    {
+      sqlite3_reset (stmt);
+      return pq_exec (pg, error, "DELETE FROM lockouts WHERE what = 'pin' AND key = $1", "s", key);
+    }
+  failures = sqlite3_column_int64 (stmt, 0);
+  locked_until = sqlite3_column_int64 (stmt, 1);
+  unreported = sqlite3_column_int64 (stmt, 2);
+  sqlite3_reset (stmt);
+  return pq_exec (pg, error, "INSERT INTO lockouts (what, key, failures, locked_until, unreported) "
+                  "VALUES ('pin', $1, $2, $3, $4) ON CONFLICT (what, key) DO UPDATE SET "
+                  "failures = excluded.failures, locked_until = excluded.locked_until, "
+                  "unreported = excluded.unreported", "siii", key, failures, locked_until, unreported);
+}
+
+/* As the SQLite store: a conditional debit against the chain-wide balance.
+ * The member's row is locked first, so two authorizations of one member
+ * through two server processes decide one after the other, each seeing
+ * the other's hold. */
 SrvAuthorization *
 srv_pg_authorize (SrvPg         *pg,
                   const char    *branch_code,
@@ -1901,12 +1997,200 @@ srv_pg_authorize (SrvPg         *pg,
                   SrvPinRefusal *refusal,
                   GError       **error)
 {
-  (void) pg; (void) branch_code; (void) member_id; (void) auth_id; (void) kind; (void) item;
-  (void) amount; (void) pin; (void) refusal;
-  not_yet (error, "authorize");
+  g_autoptr(SrvAuthorization) out = NULL;
+  g_autoptr(PGresult) member = NULL, prior = NULL, funds = NULL, holds = NULL;
+  g_autofree char *at = now_iso ();
+  g_autofree char *today = NULL;
+  gint64 now = now_unix (), available = 0, held = 0;
+  gboolean pin_checked = FALSE;
+  MdnDb *db = NULL;
+
+  g_return_val_if_fail (pg != NULL && !pg->in_tx, NULL);
+
+  if (refusal)
+    refusal->locked_until = refusal->attempts_left = 0;
+  if (!srv_rules_check_spend_request (kind, item, amount, error))
+    return NULL;
+  if (item == NULL)
+    item = "";
+  {
+    g_autoptr(GDateTime) dt = mdn_clock_now ();
+    today = mdn_clock_business_date (dt, pg->timezone);
+  }
+  if (!pq_simple (pg, "BEGIN", error))
+    return NULL;
+  member = pq (pg, error, "SELECT pin_hash FROM srv_members WHERE id = $1 FOR UPDATE", "s", member_id);
+  if (member == NULL)
+    goto fail;
+  prior = pq (pg, error, "SELECT " AUTH_COLUMNS " FROM srv_authorizations WHERE auth_id = $1", "s", auth_id);
+  if (prior == NULL)
+    goto fail;
+  if (PQntuples (prior) == 1)
+    {
+      gboolean same = g_strcmp0 (col (prior, 0, 1), member_id) == 0 && g_str_equal (col (prior, 0, 3), kind) &&
+                      g_str_equal (col (prior, 0, 4), item) && col_int (prior, 0, 5) == amount;
+
+      pq_simple (pg, "ROLLBACK", NULL);
+      if (!same)
+        {
+          g_set_error (error, SRV_ERROR, SRV_ERROR_DUPLICATE,
+                       _("Authorization %s was already given for something else"), auth_id);
+          return NULL;
+        }
+      out = auth_from (prior, 0);
+      out->duplicate = TRUE;
+      return g_steal_pointer (&out);
+    }
+  if (PQntuples (member) != 1)
+    {
+      g_set_error (error, SRV_ERROR, SRV_ERROR_NOT_FOUND, _("No member %s in the chain"), member_id);
+      goto fail;
+    }
+  /* Expired holds release themselves. */
+  if (!pq_exec (pg, error, "UPDATE srv_authorizations SET status = 'released' "
+                "WHERE member_id = $1 AND status = 'held' AND expires_at <= $2", "si", member_id, now))
+    goto fail;
+
+  if ((db = scratch_begin (pg, error)) == NULL)
+    goto fail;
+  if (g_str_equal (kind, "package"))
+    {
+      /* Net across the service's lots, as the branch judges it. */
+      if (!project_into (pg, db, member_id, NULL, error) ||
+          !mdn_package_available (db, member_id, item, today, &available, error))
+        goto fail;
+    }
+  else
+    {
+      funds = pq (pg, error,
+                  g_str_equal (kind, "points")
+                  ? "SELECT COALESCE (sum (balance), 0) FROM accounts WHERE member_id = $1 AND account = 'points'"
+                  : "SELECT COALESCE (sum (balance), 0) FROM accounts WHERE member_id = $1 "
+                    "AND account IN ('principal', 'bonus')", "s", member_id);
+      if (funds == NULL)
+        goto fail;
+      available = col_int (funds, 0, 0);
+    }
+
+  /* Stored value needs the card's PIN, checked against the hash the chain
+     holds with the chain-wide count of wrong ones (mdn_pin_verify, the
+     branches' rule, on the lockout row copied into the scratch database).
+     A wrong one is counted and committed. */
+  if (g_str_equal (kind, "balance"))
+    {
+      const char *pin_hash = col (member, 0, 0);
+      gboolean wrong = FALSE;
+
+      pin_checked = pin_hash != NULL && *pin_hash != '\0';
+      if (!lockout_pull (pg, db, member_id, error))
+        goto fail;
+      if (!mdn_pin_verify (db, member_id, pin_hash, pin, now, &wrong, error))
+        {
+          MdnLockout after = { 0 }, before = { 0 };
+
+          if (!wrong)
+            mdn_lockout_get (db, "pin", member_id, now, &before, NULL);
+          if (wrong && (!mdn_lockout_fail (db, "pin", member_id, now, 1, FALSE, &after, NULL) ||
+                        !lockout_push (pg, db, member_id, NULL) || !pq_simple (pg, "COMMIT", NULL)))
+            g_warning ("a wrong PIN for %s was not counted", member_id);
+          mdn_db_rollback (db);
+          pq_simple (pg, "ROLLBACK", NULL);
+          if (refusal)
+            {
+              refusal->locked_until = wrong ? after.locked_until : before.locked_until;
+              refusal->attempts_left = MDN_LOCKOUT_MAX_FAILURES - after.failures;
+            }
+          return NULL;
+        }
+      if (!lockout_push (pg, db, member_id, error))
+        goto fail;
+    }
+  mdn_db_rollback (db);
+  db = NULL;
+
+  holds = pq (pg, error, "SELECT COALESCE (sum (amount), 0) FROM srv_authorizations "
+              "WHERE member_id = $1 AND kind = $2 AND item = $3 AND status = 'held'", "sss", member_id, kind, item);
+  if (holds == NULL)
+    goto fail;
+  held = col_int (holds, 0, 0);
+  if (!srv_rules_check_spend (available, held, amount, error))
+    goto fail;
+  if (!pq_exec (pg, error,
+                "INSERT INTO srv_authorizations (auth_id, member_id, branch, kind, item, amount, status, "
+                "created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, 'held', $7, $8)",
+                "sssssisi", auth_id, member_id, branch_code, kind, item, amount, at, now + auth_ttl) ||
+      !pq_simple (pg, "COMMIT", error))
+    goto fail;
+
+  out = g_new0 (SrvAuthorization, 1);
+  out->auth_id = g_strdup (auth_id);
+  out->member_id = g_strdup (member_id);
+  out->branch = g_strdup (branch_code);
+  out->kind = g_strdup (kind);
+  out->item = g_strdup (item);
+  out->amount = amount;
+  out->status = g_strdup ("held");
+  out->expires_at = now + auth_ttl;
+  out->pin_checked = pin_checked;
+  out->available = available - held - amount;
+  return g_steal_pointer (&out);
+
+fail:
+  if (db)
+    mdn_db_rollback (db);
+  pq_simple (pg, "ROLLBACK", NULL);
   return NULL;
 }
 
+static SrvGrant *
+granted (const char *auth_id,
+         const char *kind,
+         const char *item,
+         gint64      amount,
+         gboolean    duplicate)
+{
+  SrvGrant *out = g_new0 (SrvGrant, 1);
+
+  out->auth_id = g_strdup (auth_id);
+  out->kind = g_strdup (kind);
+  out->item = g_strdup (item);
+  out->amount = amount;
+  out->duplicate = duplicate;
+  return out;
+}
+
+/* An earlier authorization with @auth_id (*@out_found), and whether it was
+ * for the same thing (then *@out_amount is what it held). */
+static gboolean
+auth_lookup (SrvPg      *pg,
+             const char *auth_id,
+             const char *member_id,
+             const char *kind,
+             const char *item,
+             const char *detail,
+             gboolean   *out_found,
+             gboolean   *out_same,
+             gint64     *out_amount,
+             GError    **error)
+{
+  g_autoptr(PGresult) res = pq (pg, error, "SELECT member_id, kind, item, amount, detail FROM srv_authorizations "
+                                "WHERE auth_id = $1", "s", auth_id);
+
+  *out_found = *out_same = FALSE;
+  if (res == NULL)
+    return FALSE;
+  if (PQntuples (res) == 1)
+    {
+      *out_found = TRUE;
+      *out_same = g_strcmp0 (col (res, 0, 0), member_id) == 0 && g_str_equal (col (res, 0, 1), kind) &&
+                  g_str_equal (col (res, 0, 2), item) && g_strcmp0 (col (res, 0, 4), detail) == 0;
+      *out_amount = col_int (res, 0, 3);
+    }
+  return TRUE;
+}
+
+/* As the SQLite store (srv-store-sqlite.c says the rule), under the
+ * member's row lock; the member's state rev from its re-projection. */
 SrvGrant *
 srv_pg_authorize_card (SrvPg      *pg,
                        const char *branch_code,
@@ -1917,11 +2201,74 @@ srv_pg_authorize_card (SrvPg      *pg,
                        gint64      rev,
                        GError    **error)
 {
-  (void) pg; (void) branch_code; (void) member_id; (void) auth_id; (void) op; (void) card_no; (void) rev;
-  not_yet (error, "card authorization");
+  g_autofree char *at = now_iso ();
+  g_auto(SrvCardState) card = { FALSE, NULL, 0 };
+  g_autoptr(PGresult) member = NULL, held = NULL;
+  gint64 now = now_unix (), amount = 0;
+  gboolean found, same;
+  MdnDb *db;
+
+  g_return_val_if_fail (pg != NULL && member_id != NULL && auth_id != NULL && !pg->in_tx, NULL);
+
+  if (!srv_rules_check_card_request (auth_id, op, card_no, rev, error))
+    return NULL;
+  if (!pq_simple (pg, "BEGIN", error))
+    return NULL;
+  member = pq (pg, error, "SELECT card_no, status = 'lost' FROM srv_members WHERE id = $1 FOR UPDATE", "s", member_id);
+  if (member == NULL || !auth_lookup (pg, auth_id, member_id, "card", op, card_no, &found, &same, &amount, error))
+    goto fail;
+  if (found)
+    {
+      pq_simple (pg, "ROLLBACK", NULL);
+      if (!same)
+        {
+          g_set_error (error, SRV_ERROR, SRV_ERROR_DUPLICATE,
+                       _("Authorization %s was already given for something else"), auth_id);
+          return NULL;
+        }
+      return granted (auth_id, "card", op, amount, TRUE);
+    }
+  if (PQntuples (member) != 1)
+    {
+      g_set_error (error, SRV_ERROR, SRV_ERROR_NOT_FOUND, _("No member %s in the chain"), member_id);
+      goto fail;
+    }
+  card.lost = col_bool (member, 0, 1);
+  if (!pq_exec (pg, error, "UPDATE srv_authorizations SET status = 'released' "
+                "WHERE member_id = $1 AND status = 'held' AND expires_at <= $2", "si", member_id, now))
+    goto fail;
+  if ((db = scratch_begin (pg, error)) == NULL)
+    goto fail;
+  card.max_rev = project_into (pg, db, member_id, NULL, error) ? mdn_member_state_rev (db, member_id, error) : -1;
+  mdn_db_rollback (db);
+  if (card.max_rev < 0)
+    goto fail;
+  held = pq (pg, error, "SELECT branch, item, amount FROM srv_authorizations WHERE member_id = $1 AND kind = 'card' "
+             "AND status = 'held' ORDER BY amount, created_at", "s", member_id);
+  if (held == NULL)
+    goto fail;
+  for (int r = 0; r < PQntuples (held); r++)
+    srv_rules_card_fold (&card, col (held, r, 1), col (held, r, 0), col_int (held, r, 2));
+  if (!srv_rules_check_card (&card, col (member, 0, 0), op, card_no, error))
+    goto fail;
+  rev = srv_rules_card_rev (&card, rev);
+  if (!pq_exec (pg, error,
+                "INSERT INTO srv_authorizations (auth_id, member_id, branch, kind, item, amount, status, "
+                "created_at, expires_at, detail) VALUES ($1, $2, $3, 'card', $4, $5, 'held', $6, $7, $8)",
+                "ssssisis", auth_id, member_id, branch_code, op, rev, at, now + auth_ttl, card_no) ||
+      !pq_simple (pg, "COMMIT", error))
+    goto fail;
+  return granted (auth_id, "card", op, rev, FALSE);
+
+fail:
+  pq_simple (pg, "ROLLBACK", NULL);
   return NULL;
 }
 
+/* As the SQLite store: what remains returnable of @sale_id chain-wide
+ * (mdn_sale_return_check on the re-projection of the sale, its returns
+ * and its member), less what live return authorizations hold, under the
+ * member's row lock. */
 SrvGrant *
 srv_pg_authorize_return (SrvPg      *pg,
                          const char *branch_code,
@@ -1931,7 +2278,90 @@ srv_pg_authorize_return (SrvPg      *pg,
                          JsonArray  *lines,
                          GError    **error)
 {
-  (void) pg; (void) branch_code; (void) sale_id; (void) auth_id; (void) refund_fen; (void) lines;
-  not_yet (error, "return authorization");
+  g_autoptr(JsonArray) held_lines = json_array_new ();
+  g_autoptr(JsonObject) held_uses = json_object_new ();
+  g_autoptr(JsonNode) node = json_node_init_array (json_node_alloc (), lines);
+  g_autoptr(PGresult) sale = NULL, returns = NULL, uses = NULL;
+  g_autofree char *at = now_iso ();
+  g_autofree char *detail = NULL;
+  const char *member_id;
+  gint64 now = now_unix (), held_refund = 0, amount = 0;
+  gboolean found, same, ok;
+  MdnDb *db;
+
+  g_return_val_if_fail (pg != NULL && sale_id != NULL && auth_id != NULL && lines != NULL && !pg->in_tx, NULL);
+
+  if (!srv_rules_check_return_request (auth_id, refund_fen, lines, error))
+    return NULL;
+  detail = mdn_json_canonical (node);
+  if (!pq_simple (pg, "BEGIN", error))
+    return NULL;
+  sale = pq (pg, error, "SELECT member_id FROM entry_keys WHERE id = $1 AND projected AND receipt_no IS NOT NULL "
+             "AND member_id IS NOT NULL", "s", sale_id);
+  if (sale == NULL)
+    goto fail;
+  if (PQntuples (sale) != 1)
+    {
+      g_set_error (error, SRV_ERROR, SRV_ERROR_NOT_FOUND, _("No sale %s with a card in the chain"), sale_id);
+      goto fail;
+    }
+  member_id = col (sale, 0, 0);
+  if (!lock_member (pg, member_id, error) ||
+      !auth_lookup (pg, auth_id, member_id, "return", sale_id, detail, &found, &same, &amount, error))
+    goto fail;
+  if (found)
+    {
+      pq_simple (pg, "ROLLBACK", NULL);
+      if (!same || amount != refund_fen)
+        {
+          g_set_error (error, SRV_ERROR, SRV_ERROR_DUPLICATE,
+                       _("Authorization %s was already given for something else"), auth_id);
+          return NULL;
+        }
+      return granted (auth_id, "return", sale_id, amount, TRUE);
+    }
+  if (!pq_exec (pg, error, "UPDATE srv_authorizations SET status = 'released' "
+                "WHERE member_id = $1 AND status = 'held' AND expires_at <= $2", "si", member_id, now))
+    goto fail;
+  returns = pq (pg, error, "SELECT amount, detail FROM srv_authorizations WHERE kind = 'return' AND item = $1 "
+                "AND status = 'held' ORDER BY created_at, auth_id", "s", sale_id);
+  if (returns == NULL)
+    goto fail;
+  for (int r = 0; r < PQntuples (returns); r++)
+    {
+      g_autoptr(JsonParser) parser = json_parser_new ();
+      JsonNode *root;
+
+      held_refund += col_int (returns, r, 0);
+      if (col (returns, r, 1) && json_parser_load_from_data (parser, col (returns, r, 1), -1, NULL) &&
+          (root = json_parser_get_root (parser)) != NULL && JSON_NODE_HOLDS_ARRAY (root))
+        for (guint i = 0; i < json_array_get_length (json_node_get_array (root)); i++)
+          json_array_add_element (held_lines, json_node_copy (json_array_get_element (json_node_get_array (root), i)));
+    }
+  /* Package uses other branches were authorized to spend and have not
+     pushed yet: a return of a package must leave them covered. */
+  uses = pq (pg, error, "SELECT item, sum (amount) FROM srv_authorizations WHERE member_id = $1 AND kind = 'package' "
+             "AND status = 'held' GROUP BY item", "s", member_id);
+  if (uses == NULL)
+    goto fail;
+  for (int r = 0; r < PQntuples (uses); r++)
+    json_object_set_int_member (held_uses, col (uses, r, 0), col_int (uses, r, 1));
+  if ((db = scratch_begin (pg, error)) == NULL)
+    goto fail;
+  ok = project_into (pg, db, member_id, sale_id, error) &&
+       mdn_sale_return_check (db, sale_id, refund_fen, lines, held_refund, held_lines, held_uses, error);
+  mdn_db_rollback (db);
+  if (!ok)
+    goto fail;
+  if (!pq_exec (pg, error,
+                "INSERT INTO srv_authorizations (auth_id, member_id, branch, kind, item, amount, status, "
+                "created_at, expires_at, detail) VALUES ($1, $2, $3, 'return', $4, $5, 'held', $6, $7, $8)",
+                "ssssisis", auth_id, member_id, branch_code, sale_id, refund_fen, at, now + auth_ttl, detail) ||
+      !pq_simple (pg, "COMMIT", error))
+    goto fail;
+  return granted (auth_id, "return", sale_id, refund_fen, FALSE);
+
+fail:
+  pq_simple (pg, "ROLLBACK", NULL);
   return NULL;
 }
