@@ -89,6 +89,9 @@ MdnTestBranch *mdn_test_server_branch_new    (MdnTestServer      *s,
                                               int                 number,
                                               gboolean            hq);
 
+/* The server's projections as a branch database: server.db itself, or
+ * (PostgreSQL) the server's ledger applied into a database in memory. */
+MdnDb         *mdn_test_server_db            (MdnTestServer      *s);
 /* SELECT of one integer on the server's database, read-only. */
 gint64         mdn_test_server_count         (MdnTestServer      *s,
                                               const char         *sql);

@@ -141,11 +141,9 @@ assert_same (MdnTestServer  *s,
              guint           n)
 {
   static const char *const tables[] = { "members", "cards", "member_packages", NULL };
-  g_autoptr(GError) error = NULL;
-  g_autoptr(MdnDb) server = mdn_db_open (s->db, "branch", &error);
+  g_autoptr(MdnDb) server = mdn_test_server_db (s);
   g_autofree char *expected = NULL;
 
-  g_assert_no_error (error);
   expected = mdn_test_dump (server, tables);
   for (guint i = 0; i < n; i++)
     {
@@ -1202,8 +1200,7 @@ test_random (void)
   assert_same (w.s, w.b, N_RANDOM);
 
   /* Every hold is explained, and every overdraft is held everywhere. */
-  db = mdn_db_open (w.s->db, "branch", &error);
-  g_assert_no_error (error);
+  db = mdn_test_server_db (w.s);
   overdrawn = overdrawn_members (db);
   for (int i = 0; i < N_RANDOM; i++)
     {

@@ -895,8 +895,17 @@ static MdnDb *
 scratch_begin (SrvPg   *pg,
                GError **error)
 {
-  if (pg->scratch == NULL && (pg->scratch = mdn_db_open (":memory:", "branch", error)) == NULL)
-    return NULL;
+  if (pg->scratch == NULL)
+    {
+      /* Only part of the ledger is ever in it: rows another member's or
+         entry's apply would reference may be missing. */
+      if ((pg->scratch = mdn_db_open (":memory:", "branch", error)) == NULL ||
+          !mdn_db_exec_script (pg->scratch, "PRAGMA foreign_keys = OFF", error))
+        {
+          g_clear_pointer (&pg->scratch, mdn_db_close);
+          return NULL;
+        }
+    }
   if (!mdn_db_begin (pg->scratch, TRUE, error))
     return NULL;
   return pg->scratch;
@@ -915,7 +924,8 @@ project_into (SrvPg      *pg,
   g_autoptr(PGresult) res = pq (pg, error,
                                 "SELECT k.id, e.doc FROM entry_keys k "
                                 "JOIN entries e ON e.business_date = k.business_date AND e.id = k.id "
-                                "WHERE k.projected AND (k.member_id = $1 OR k.id = $2 OR k.sale_entry = $2) "
+                                "WHERE k.projected AND (k.member_id = COALESCE ($1, (SELECT s.member_id FROM entry_keys s "
+                                "  WHERE s.id = $2)) OR k.id = $2 OR k.sale_entry = $2) "
                                 "ORDER BY k.applied", "ss", member_id, sale_id);
 
   if (res == NULL)
