@@ -611,6 +611,15 @@ srv_notify_feed (SrvServer *srv,
     }
 }
 
+/* Another server process on the same database moved the feed. */
+static void
+feed_moved (gpointer data)
+{
+  SrvServer *srv = data;
+
+  srv_notify_feed (srv, srv_store_feed_head (srv->store));
+}
+
 /* Listen ------------------------------------------------------------------------ */
 
 static GSocketAddress *
@@ -716,6 +725,8 @@ srv_serve (SrvStore               *store,
   srv.sockets = g_ptr_array_new_with_free_func ((GDestroyNotify) notify_client_free);
   srv.soup = soup_server_new ("server-header", "mendian-server ", NULL);
 
+  if (!srv_store_watch_feed (store, feed_moved, &srv, &error))
+    goto fail;
   soup_server_add_handler (srv.soup, NULL, handle_request, &srv, NULL);
   soup_server_add_websocket_handler (srv.soup, NOTIFY_PATH, NULL, NULL, srv_sync_notify_handler, &srv, NULL);
 

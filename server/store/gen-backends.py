@@ -18,7 +18,8 @@ import re
 import sys
 
 # Written by hand in srv-store.c: they make, free or configure the backends.
-MANUAL = {"srv_store_open", "srv_store_free", "srv_store_set_auth_ttl", "srv_store_is_pg_uri", "srv_store_is_pg"}
+MANUAL = {"srv_store_open", "srv_store_free", "srv_store_set_auth_ttl", "srv_store_is_pg_uri", "srv_store_is_pg",
+          "srv_store_watch_feed"}
 
 DECL = re.compile(r"^([A-Za-z_][^;{}#()]*?)\b(srv_store_\w+)\s*\(([^;]*?)\)\s*(?:G_GNUC_\w+\s*)*;", re.M | re.S)
 

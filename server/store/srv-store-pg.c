@@ -7,6 +7,7 @@
 #define G_LOG_DOMAIN "srv-store-pg"
 
 #include <glib/gi18n-lib.h>
+#include <glib-unix.h>
 #include <inttypes.h>
 #include <libpq-fe.h>
 #include <stdlib.h>
@@ -40,6 +41,12 @@ struct _SrvPg
   gboolean    in_tx;
   gboolean    write_tx;
   MdnDb      *scratch;     /* in-memory branch schema: a member's entries re-projected */
+  gboolean    notified;    /* this transaction sent NOTIFY mendian_feed */
+  char       *uri;
+  PGconn     *listen;      /* LISTEN mendian_feed (srv_pg_watch_feed) */
+  guint       listen_id;
+  SrvFeedMoved moved;
+  gpointer    moved_data;
 };
 
 void srv_pg_free (SrvPg *pg);
@@ -381,6 +388,7 @@ srv_pg_open (const char *path,
 
   mdn_library_init ();
   pg->prepared = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
+  pg->uri = g_strdup (path);
   pg->conn = PQconnectdb (path);
   if (PQstatus (pg->conn) != CONNECTION_OK)
     {
@@ -450,8 +458,12 @@ srv_pg_free (SrvPg *pg)
 {
   if (pg == NULL)
     return;
+  g_clear_handle_id (&pg->listen_id, g_source_remove);
+  if (pg->listen)
+    PQfinish (pg->listen);
   if (pg->conn)
     PQfinish (pg->conn);
+  g_free (pg->uri);
   g_clear_pointer (&pg->prepared, g_hash_table_unref);
   g_clear_pointer (&pg->scratch, mdn_db_close);
   g_free (pg->timezone);
@@ -666,6 +678,7 @@ srv_pg_begin (SrvPg    *pg,
     return FALSE;
   pg->in_tx = TRUE;
   pg->write_tx = write;
+  pg->notified = FALSE;
   return TRUE;
 }
 
@@ -1033,12 +1046,102 @@ srv_pg_entry_keep (SrvPg    *pg,
   return store_entry (pg, entry, FALSE, error);
 }
 
+/* The feed moved: the other processes hear it when this transaction
+ * commits (NOTIFY), and not if it rolls back. */
 gboolean
 srv_pg_feed_append (SrvPg      *pg,
                     const char *entry_id,
                     GError    **error)
 {
+  if (!pg->notified)
+    {
+      if (!pq_exec (pg, error, "SELECT pg_notify ('mendian_feed', '')", ""))
+        return FALSE;
+      pg->notified = TRUE;
+    }
   return pq_exec (pg, error, "INSERT INTO srv_feed (pos, entry_id) SELECT mdn_feed_take (1), $1", "s", entry_id);
+}
+
+static gboolean
+listen_connect (SrvPg   *pg,
+                GError **error)
+{
+  g_autoptr(PGresult) res = NULL;
+
+  if (pg->listen)
+    PQfinish (pg->listen);
+  pg->listen = PQconnectdb (pg->uri);
+  if (PQstatus (pg->listen) != CONNECTION_OK)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_DATABASE, _("Database error: %s"), PQerrorMessage (pg->listen));
+      return FALSE;
+    }
+  res = PQexec (pg->listen, "LISTEN mendian_feed");
+  if (PQresultStatus (res) != PGRES_COMMAND_OK)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_DATABASE, _("Database error: %s"), PQerrorMessage (pg->listen));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean listen_ready (int fd, GIOCondition condition, gpointer data);
+
+static gboolean
+listen_watch (SrvPg   *pg,
+              GError **error)
+{
+  if (!listen_connect (pg, error))
+    return FALSE;
+  pg->listen_id = g_unix_fd_add (PQsocket (pg->listen), G_IO_IN | G_IO_HUP | G_IO_ERR, listen_ready, pg);
+  return TRUE;
+}
+
+/* Notifications from other processes' pushes (this process's own push
+ * has told its WebSockets already). A lost connection is made again. */
+static gboolean
+listen_ready (int          fd,
+              GIOCondition condition,
+              gpointer     data)
+{
+  SrvPg *pg = data;
+  gboolean moved = FALSE;
+  int self = PQbackendPID (pg->conn);
+  PGnotify *n;
+
+  if (!PQconsumeInput (pg->listen))
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_warning ("the feed's LISTEN connection was lost (%s); connecting again", PQerrorMessage (pg->listen));
+      pg->listen_id = 0;
+      if (!listen_watch (pg, &error))
+        g_warning ("no notifications from other server processes: %s", error->message);
+      if (pg->moved)
+        pg->moved (pg->moved_data);   /* what happened meanwhile */
+      return G_SOURCE_REMOVE;
+    }
+  while ((n = PQnotifies (pg->listen)) != NULL)
+    {
+      moved |= n->be_pid != self;
+      PQfreemem (n);
+    }
+  if (moved && pg->moved)
+    pg->moved (pg->moved_data);
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean
+srv_pg_watch_feed (SrvPg        *pg,
+                   SrvFeedMoved  moved,
+                   gpointer      user_data,
+                   GError      **error)
+{
+  g_return_val_if_fail (pg != NULL && pg->listen == NULL, FALSE);
+
+  pg->moved = moved;
+  pg->moved_data = user_data;
+  return listen_watch (pg, error);
 }
 
 MdnEntry *

@@ -51,3 +51,16 @@ srv_store_is_pg (SrvStore *store)
 {
   return store->pg != NULL;
 }
+
+gboolean
+srv_store_watch_feed (SrvStore     *store,
+                      SrvFeedMoved  moved,
+                      gpointer      user_data,
+                      GError      **error)
+{
+  g_return_val_if_fail (store != NULL && moved != NULL, FALSE);
+
+  if (store->pg)
+    return srv_pg_watch_feed (store->pg, moved, user_data, error);
+  return TRUE;   /* one process: srv_notify_feed after each push says it all */
+}

@@ -158,6 +158,14 @@ SrvFeedPage *srv_store_feed         (SrvStore    *store,
                                      gint64       limit,
                                      GError     **error);
 gint64     srv_store_feed_head      (SrvStore    *store);
+/* Calls @moved (on the thread-default main context) whenever another
+ * server process on the same database moved the feed: PostgreSQL's
+ * LISTEN/NOTIFY. SQLite has one process: it never calls. */
+typedef void (*SrvFeedMoved) (gpointer user_data);
+gboolean   srv_store_watch_feed     (SrvStore    *store,
+                                     SrvFeedMoved moved,
+                                     gpointer     user_data,
+                                     GError     **error);
 
 /* Members. An authorization not used by a sale entry within @seconds
  * (default 600) is released. */
