@@ -2,9 +2,16 @@
  * mendian-server's PostgreSQL store on it: init, migrations, the branch and
  * token commands, answering like the SQLite store. */
 #include <glib/gstdio.h>
+#include <libpq-fe.h>
+#include <signal.h>
+#include <string.h>
 
+#include "mdn-json.h"
 #include "mdn-test-pg.h"
+#include "mdn-test-push.h"
 #include "mdn-test-server.h"
+
+#define AUTH_TTL "--auth-ttl=600"
 
 /* A cluster of its own starts, takes a database and is gone after. */
 static void
@@ -35,10 +42,484 @@ test_cluster (void)
     g_assert_false (g_file_test (dir, G_FILE_TEST_EXISTS));
 }
 
+
+/* Two server processes on one database ------------------------------------------ */
+
+/* Server A on a database of its own: application_name=srvA, so a test can
+ * see its sessions in pg_stat_activity. */
+static MdnTestServer *
+server_a (void)
+{
+  MdnTestServer *s = mdn_test_server_init ("two");
+  char *db = g_strconcat (s->db, "?application_name=srvA", NULL);
+
+  g_free (s->db);
+  s->db = db;
+  mdn_test_server_add_hq_token (s);
+  mdn_test_server_start (s, AUTH_TTL);
+  return s;
+}
+
+/* Server B: a second process on A's database, with A's tokens. */
+static MdnTestServer *
+server_b (MdnTestServer *a)
+{
+  MdnTestServer *b = g_new0 (MdnTestServer, 1);
+  g_autoptr(GError) error = NULL;
+  GHashTableIter iter;
+  gpointer key, value;
+
+  b->dir = g_dir_make_tmp ("mendian-two-b-XXXXXX", &error);
+  g_assert_no_error (error);
+  b->db = g_strndup (a->db, strcspn (a->db, "?"));
+  b->db = g_strconcat (g_steal_pointer (&b->db), "?application_name=srvB", NULL);
+  b->hq_token = g_strdup (a->hq_token);
+  b->tokens = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_hash_table_iter_init (&iter, a->tokens);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    g_hash_table_insert (b->tokens, g_strdup (key), g_strdup (value));
+  mdn_test_server_start (b, AUTH_TTL);
+  return b;
+}
+
+static void
+link_to (MdnTestServer *s,
+         MdnTestBranch *b)
+{
+  mdn_test_link (b, s->url, g_hash_table_lookup (s->tokens, b->store->branch_code));
+}
+
+static gint64
+own_entries (MdnTestBranch *b)
+{
+  g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM entries WHERE branch = '%s'", b->store->branch_code);
+
+  return mdn_test_count (b, sql);
+}
+
+static char *
+issue (MdnTestBranch *b,
+       const char    *phone,
+       const char    *deposit,
+       char         **member_id)
+{
+  g_autoptr(JsonObject) r = mdn_test_ok (b->admin, "{\"op\":\"member.issue\",\"name\":\"M\",\"phone\":\"%s\","
+                                         "\"deposit\":\"%s\"}", phone, deposit);
+
+  if (member_id)
+    *member_id = g_strdup (mdn_test_str (r, "member_id"));
+  return g_strdup (mdn_test_str (r, "card_no"));
+}
+
+static void
+deposits (MdnTestBranch *b,
+          const char    *card,
+          int            n)
+{
+  for (int i = 0; i < n; i++)
+    {
+      g_autoptr(JsonObject) o = mdn_test_ok (b->admin, "{\"op\":\"member.deposit\",\"card\":\"%s\","
+                                             "\"amount\":\"0.01\"}", card);
+    }
+}
+
+/* A branch that syncs through one process and then the other misses no
+ * entry and sees none twice; a push through one is announced by the other
+ * (LISTEN/NOTIFY) to a branch watching it. */
+static void
+test_two_sync (void)
+{
+  g_autoptr(MdnTestServer) a = NULL;
+  g_autoptr(MdnTestServer) b = NULL;
+  g_autoptr(MdnTestBranch) b1 = NULL;
+  g_autoptr(MdnTestBranch) b2 = NULL;
+  g_autoptr(GSubprocess) watch = NULL;
+  g_autoptr(GDataInputStream) lines = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *card = NULL;
+  gint64 seen = 0;
+
+  if (mdn_test_pg_shared () == NULL)
+    return;
+  a = server_a ();
+  b1 = mdn_test_server_branch_new (a, "B01", 1, FALSE);
+  b2 = mdn_test_server_branch_new (a, "B02", 2, FALSE);
+  b = server_b (a);
+  card = issue (b1, "13800000001", "10.00", NULL);
+  deposits (b1, card, 30);
+  mdn_test_sync_ok (b1);               /* through A */
+  link_to (b, b2);
+  mdn_test_sync_ok (b2);               /* through B */
+  g_assert_cmpint (mdn_test_count (b2, "SELECT principal_fen FROM members"), ==, 1000 + 30);
+
+  /* B01 goes on through B, B02 through A, then each back. */
+  link_to (b, b1);
+  deposits (b1, card, 20);
+  mdn_test_sync_ok (b1);
+  link_to (a, b2);
+  mdn_test_sync_ok (b2);
+  deposits (b1, card, 5);
+  link_to (a, b1);
+  mdn_test_sync_ok (b1);
+  link_to (b, b2);
+  mdn_test_sync_ok (b2);
+  g_assert_cmpint (mdn_test_count (b2, "SELECT principal_fen FROM members"), ==, 1000 + 55);
+  /* Every shared entry of B01 once (a branch's private entries stay at the server). */
+  g_assert_cmpint (mdn_test_count (b2, "SELECT count(*) FROM entries WHERE branch = 'B01'"), ==,
+                   mdn_test_server_count (a, "SELECT count(*) FROM entry_keys WHERE branch = 'B01' AND projected"));
+  g_assert_cmpint (mdn_test_server_count (a, "SELECT count(*) FROM entry_keys WHERE branch = 'B01'"), ==,
+                   own_entries (b1));
+  g_assert_cmpuint (mdn_test_verify (b1), ==, 0);
+  g_assert_cmpuint (mdn_test_verify (b2), ==, 0);
+
+  /* B02 watches through B; B01's push through A reaches it by NOTIFY (the
+     watch's own interval is an hour). */
+  watch = mdn_test_cli_spawn (G_SUBPROCESS_FLAGS_STDOUT_PIPE, b2->path, "sync", "--watch", "--interval", "3600", NULL);
+  lines = g_data_input_stream_new (g_subprocess_get_stdout_pipe (watch));
+  for (int i = 0; i < 2; i++)
+    {
+      g_autofree char *line = g_data_input_stream_read_line_utf8 (lines, NULL, NULL, &error);
+
+      g_assert_no_error (error);
+      g_assert_nonnull (line);
+    }
+  issue (b1, "13800000002", "7.00", NULL);
+  mdn_test_sync_ok (b1);               /* through A */
+  for (int i = 0; i < 20 && seen < 2; i++)
+    {
+      g_autofree char *line = g_data_input_stream_read_line_utf8 (lines, NULL, NULL, &error);
+
+      g_assert_no_error (error);
+      g_assert_nonnull (line);
+      seen = mdn_test_count (b2, "SELECT count(*) FROM members");
+    }
+  g_assert_cmpint (seen, ==, 2);
+  g_subprocess_send_signal (watch, SIGTERM);
+  g_subprocess_wait (watch, NULL, &error);
+  g_assert_cmpint (mdn_test_server_stop (b, SIGTERM), ==, 0);
+  g_assert_cmpint (mdn_test_server_stop (a, SIGTERM), ==, 0);
+}
+
+/* Threads that start a request at the same moment. */
+typedef struct
+{
+  GMutex         lock;
+  GCond          go;
+  gboolean       started;
+} Barrier;
+
+static void
+barrier_wait (Barrier *bar)
+{
+  g_mutex_lock (&bar->lock);
+  while (!bar->started)
+    g_cond_wait (&bar->go, &bar->lock);
+  g_mutex_unlock (&bar->lock);
+}
+
+static void
+barrier_open (Barrier *bar)
+{
+  g_mutex_lock (&bar->lock);
+  bar->started = TRUE;
+  g_cond_broadcast (&bar->go);
+  g_mutex_unlock (&bar->lock);
+}
+
+typedef struct
+{
+  Barrier       *bar;
+  MdnTestServer *s;
+  const char    *method;
+  char          *path;
+  const char    *token;
+  char          *body;
+  guint          status;
+  JsonObject    *reply;
+} Request;
+
+static gpointer
+request_thread (gpointer data)
+{
+  Request *r = data;
+
+  barrier_wait (r->bar);
+  r->status = mdn_test_http (r->s, r->method, r->path, r->token, r->body, -1, &r->reply);
+  return NULL;
+}
+
+static void
+request_clear (Request *r)
+{
+  g_free (r->path);
+  g_free (r->body);
+  g_clear_pointer (&r->reply, json_object_unref);
+}
+
+/* @a and @b sent at once, to two processes; waits for both. */
+static void
+race (Request *ra,
+      Request *rb)
+{
+  Barrier bar = { 0 };
+  GThread *ta, *tb;
+
+  ra->bar = rb->bar = &bar;
+  ta = g_thread_new ("a", request_thread, ra);
+  tb = g_thread_new ("b", request_thread, rb);
+  barrier_open (&bar);
+  g_thread_join (ta);
+  g_thread_join (tb);
+}
+
+/* One branch's batch pushed to both processes at once: stored once, the
+ * two answers' applied adding up to the batch. */
+static void
+test_two_same_push (void)
+{
+  g_autoptr(MdnTestServer) a = NULL;
+  g_autoptr(MdnTestServer) b = NULL;
+  g_autoptr(MdnTestBranch) b1 = NULL;
+  g_autofree char *card = NULL;
+  const char *token;
+  gint64 from = 1;
+
+  if (mdn_test_pg_shared () == NULL)
+    return;
+  a = server_a ();
+  b1 = mdn_test_server_branch_new (a, "B01", 1, FALSE);
+  b = server_b (a);
+  token = g_hash_table_lookup (a->tokens, "B01");
+  card = issue (b1, "13800000001", "10.00", NULL);
+  for (int round = 0; round < 6; round++)
+    {
+      g_autoptr(GPtrArray) batch = NULL;
+      Request ra = { 0 }, rb = { 0 };
+      gint64 n, applied = 0;
+
+      deposits (b1, card, 40);
+      batch = mdn_test_own_entries (b1, from, -1);
+      n = batch->len;
+      ra.s = a, rb.s = b;
+      ra.method = rb.method = "POST";
+      ra.path = g_strdup ("/api/v1/sync/push");
+      rb.path = g_strdup (ra.path);
+      ra.token = rb.token = token;
+      ra.body = mdn_test_push_text (batch);
+      rb.body = g_strdup (ra.body);
+      race (&ra, &rb);
+      /* Answered 200, or 409 when the other stored it at the same moment. */
+      for (Request *r = &ra; r; r = r == &ra ? &rb : NULL)
+        {
+          g_assert_true (r->status == 200 || r->status == 409);
+          if (r->status == 200)
+            applied += mdn_test_int (r->reply, "applied");
+        }
+      g_assert_cmpint (applied, ==, n);
+      from += n;
+      g_assert_cmpint (mdn_test_server_count (a, "SELECT count(*) FROM entry_keys"), ==, from - 1);
+      g_assert_cmpint (mdn_test_server_count (a, "SELECT acked_seq FROM srv_branches WHERE code = 'B01'"), ==, from - 1);
+      request_clear (&ra);
+      request_clear (&rb);
+    }
+  g_assert_cmpint (mdn_test_server_count (a, "SELECT principal_fen FROM members"), ==, 1000 + 6 * 40);
+  g_assert_cmpint (mdn_test_server_count (a, "SELECT SUM (deposit_principal_fen) FROM srv_rollup_day"), ==, 1000 + 6 * 40);
+  g_assert_cmpint (mdn_test_server_count (a, "SELECT count(*) FROM srv_feed"), ==,
+                   mdn_test_server_count (a, "SELECT count(*) FROM entry_keys WHERE projected"));
+  /* The branch agrees: nothing more to push. */
+  g_assert_cmpint (mdn_test_sync_ok (b1).pushed, ==, 0);
+}
+
+/* Two authorizations of one member at once through two processes: one
+ * balance can't be spent twice. */
+static void
+test_two_authorize (void)
+{
+  g_autoptr(MdnTestServer) a = NULL;
+  g_autoptr(MdnTestServer) b = NULL;
+  g_autoptr(MdnTestBranch) b1 = NULL;
+  g_autoptr(MdnTestBranch) b2 = NULL;
+  g_autoptr(GPtrArray) members = g_ptr_array_new_with_free_func (g_free);
+  const char *t1, *t2;
+
+  if (mdn_test_pg_shared () == NULL)
+    return;
+  a = server_a ();
+  b1 = mdn_test_server_branch_new (a, "B01", 1, FALSE);
+  b2 = mdn_test_server_branch_new (a, "B02", 2, FALSE);
+  b = server_b (a);
+  t1 = g_hash_table_lookup (a->tokens, "B01");
+  t2 = g_hash_table_lookup (a->tokens, "B02");
+  for (int i = 0; i < 8; i++)
+    {
+      g_autofree char *phone = g_strdup_printf ("1380000010%d", i);
+      char *member = NULL;
+      g_autofree char *card = issue (b1, phone, "100.00", &member);
+
+      g_ptr_array_add (members, member);
+    }
+  mdn_test_sync_ok (b1);
+  for (guint i = 0; i < members->len; i++)
+    {
+      const char *member = g_ptr_array_index (members, i);
+      Request ra = { 0 }, rb = { 0 };
+
+      ra.s = a, rb.s = b;
+      ra.method = rb.method = "POST";
+      ra.path = g_strdup_printf ("/api/v1/members/%s/authorize", member);
+      rb.path = g_strdup (ra.path);
+      ra.token = t1, rb.token = t2;
+      ra.body = g_strdup_printf ("{\"auth_id\":\"race-a-%u\",\"amount_fen\":6000,\"kind\":\"balance\"}", i);
+      rb.body = g_strdup_printf ("{\"auth_id\":\"race-b-%u\",\"amount_fen\":6000,\"kind\":\"balance\"}", i);
+      race (&ra, &rb);
+      /* Exactly one is granted; the other is refused for the balance. */
+      g_assert_cmpuint ((ra.status == 200) + (rb.status == 200), ==, 1);
+      g_assert_cmpuint (ra.status == 200 ? rb.status : ra.status, ==, 409);
+      request_clear (&ra);
+      request_clear (&rb);
+    }
+  g_assert_cmpint (mdn_test_server_count (a, "SELECT count(*) FROM srv_authorizations WHERE status = 'held'"), ==,
+                   members->len);
+}
+
+/* One of two processes killed in the middle of a push: nothing lost or
+ * doubled once the branch syncs through the other. */
+static void
+test_two_kill (void)
+{
+  g_autoptr(MdnTestServer) a = NULL;
+  g_autoptr(MdnTestServer) b = NULL;
+  g_autoptr(MdnTestBranch) b1 = NULL;
+  g_autoptr(GSubprocess) cli = NULL;
+  g_autofree char *card = NULL;
+  g_autofree char *base = NULL;
+  gboolean caught = FALSE;
+  gint64 held;
+  PGconn *conn;
+
+  if (mdn_test_pg_shared () == NULL)
+    return;
+  a = server_a ();
+  b1 = mdn_test_server_branch_new (a, "B01", 1, FALSE);
+  b = server_b (a);
+  card = issue (b1, "13800000001", "10.00", NULL);
+  deposits (b1, card, 1500);
+  base = g_strndup (a->db, strcspn (a->db, "?"));
+  conn = PQconnectdb (base);
+  g_assert_cmpint (PQstatus (conn), ==, CONNECTION_OK);
+
+  cli = mdn_test_cli_spawn (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+                            b1->path, "sync", NULL);
+  /* Until A is inside a push's transaction (bounded: a fast machine may
+     finish first, and then A is killed after it). */
+  for (int i = 0; i < 20000 && !caught; i++)
+    {
+      PGresult *res = PQexec (conn, "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'srvA' "
+                                    "AND xact_start IS NOT NULL AND state <> 'idle' AND pid <> pg_backend_pid ()");
+
+      g_assert_cmpint (PQresultStatus (res), ==, PGRES_TUPLES_OK);
+      caught = g_ascii_strtoll (PQgetvalue (res, 0, 0), NULL, 10) > 0;
+      PQclear (res);
+    }
+  g_assert_cmpint (mdn_test_server_stop (a, SIGKILL), ==, -SIGKILL);
+  g_subprocess_wait (cli, NULL, NULL);
+  PQfinish (conn);
+  held = mdn_test_server_count (b, "SELECT count(*) FROM entry_keys");
+  g_test_message ("A killed %s a push; the database held %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " entries",
+                  caught ? "inside" : "after", held, own_entries (b1));
+  /* Whole batches only. */
+  g_assert_cmpint (held, ==, mdn_test_server_count (b, "SELECT acked_seq FROM srv_branches WHERE code = 'B01'"));
+
+  link_to (b, b1);
+  g_assert_cmpint (mdn_test_sync_ok (b1).acked_seq, ==, own_entries (b1));
+  g_assert_cmpint (mdn_test_server_count (b, "SELECT count(*) FROM entry_keys"), ==, own_entries (b1));
+  g_assert_cmpint (mdn_test_server_count (b, "SELECT principal_fen FROM members"), ==, 1000 + 1500);
+  g_assert_cmpint (mdn_test_server_count (b, "SELECT SUM (deposit_principal_fen) FROM srv_rollup_day"), ==, 1000 + 1500);
+  g_assert_cmpint (mdn_test_server_count (b, "SELECT count(*) FROM srv_feed"), ==,
+                   mdn_test_server_count (b, "SELECT count(*) FROM entry_keys WHERE projected"));
+}
+
+/* The feed's stable head stops below a position a live transaction holds,
+ * so a reader never skips an entry that commits later with a lower
+ * position. */
+static void
+test_feed_stable (void)
+{
+  MdnTestPg *pg = mdn_test_pg_shared ();
+  g_autoptr(MdnTestServer) s = NULL;
+  PGconn *w1, *w2, *r;
+  PGresult *res;
+
+  if (pg == NULL)
+    return;
+  s = mdn_test_server_init ("feed");
+  w1 = PQconnectdb (s->db);
+  w2 = PQconnectdb (s->db);
+  r = PQconnectdb (s->db);
+#define EXEC(c, sql) do { res = PQexec (c, sql); \
+    g_assert_cmpint (PQresultStatus (res) == PGRES_TUPLES_OK || PQresultStatus (res) == PGRES_COMMAND_OK, ==, 1); \
+    PQclear (res); } while (0)
+  EXEC (w1, "BEGIN");
+  EXEC (w1, "SELECT mdn_feed_take (1)");                 /* position 1, in flight */
+  EXEC (w2, "BEGIN");
+  EXEC (w2, "SELECT mdn_feed_take (2)");                 /* 2 and 3 */
+  EXEC (w2, "COMMIT");
+  g_assert_cmpint (mdn_test_pg_count (s->db, "SELECT mdn_feed_stable_head ()"), ==, 0);
+  EXEC (w1, "COMMIT");
+  g_assert_cmpint (mdn_test_pg_count (s->db, "SELECT mdn_feed_stable_head ()"), ==, 3);
+  EXEC (w1, "BEGIN");
+  EXEC (w1, "SELECT mdn_feed_take (1)");                 /* 4, then rolled back: a hole */
+  g_assert_cmpint (mdn_test_pg_count (s->db, "SELECT mdn_feed_stable_head ()"), ==, 3);
+  EXEC (w1, "ROLLBACK");
+  g_assert_cmpint (mdn_test_pg_count (s->db, "SELECT mdn_feed_stable_head ()"), ==, 4);
+#undef EXEC
+  PQfinish (w1);
+  PQfinish (w2);
+  PQfinish (r);
+}
+
+/* init, branch and token commands answer on PostgreSQL as on SQLite. */
+static void
+test_commands (void)
+{
+  g_autoptr(MdnTestServer) s = NULL;
+  g_autofree char *list = NULL, *dup = NULL;
+  g_autoptr(JsonObject) o = NULL;
+
+  if (mdn_test_pg_shared () == NULL)
+    return;
+  s = mdn_test_server_init ("commands");
+  g_free (mdn_test_server_cmd (s, "init", NULL));        /* again: a no-op */
+  g_assert_cmpint (mdn_test_pg_count (s->db, "SELECT value::int FROM srv_meta WHERE key = 'schema_version'"), ==, 1);
+  mdn_test_server_add_branch (s, "B02", 2, FALSE);
+  mdn_test_server_add_branch (s, "B01", 1, FALSE);
+  mdn_test_server_add_branch (s, "HQ", 0, TRUE);
+  mdn_test_server_add_hq_token (s);
+  g_free (mdn_test_server_cmd (s, "branch", "revoke", "--code", "B02", NULL));
+  list = mdn_test_server_cmd (s, "branch", "list", NULL);
+  o = mdn_json_parse_object (list, NULL);
+  g_assert_nonnull (o);
+  g_assert_cmpstr (list, ==,
+                   "{\"branches\":[{\"code\":\"B01\",\"name\":\"B01\",\"number\":1,\"hq\":false,\"revoked\":false,"
+                   "\"acked_seq\":0,\"last_push_at\":null},{\"code\":\"B02\",\"name\":\"B02\",\"number\":2,\"hq\":false,"
+                   "\"revoked\":true,\"acked_seq\":0,\"last_push_at\":null},{\"code\":\"HQ\",\"name\":\"HQ\",\"number\":0,"
+                   "\"hq\":true,\"revoked\":false,\"acked_seq\":0,\"last_push_at\":null}]}\n");
+  g_assert_cmpint (mdn_test_pg_count (s->db, "SELECT count(*) FROM srv_tokens"), ==, 1);
+  g_assert_cmpint (strlen (mdn_test_server_cmd (s, "chain-key", NULL)), ==, 65);
+}
+
 int
 main (int argc, char **argv)
 {
+  g_setenv ("MENDIAN_TEST_BACKEND", "pg", TRUE);
+  mdn_test_set_now ("2026-11-20T10:00:00+08:00");
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/pg/cluster", test_cluster);
+  g_test_add_func ("/pg/commands", test_commands);
+  g_test_add_func ("/pg/feed/stable-head", test_feed_stable);
+  g_test_add_func ("/pg/two/sync-through-both", test_two_sync);
+  g_test_add_func ("/pg/two/same-push", test_two_same_push);
+  g_test_add_func ("/pg/two/authorize", test_two_authorize);
+  g_test_add_func ("/pg/two/kill-mid-push", test_two_kill);
   return g_test_run ();
 }
