@@ -12,6 +12,7 @@
 
 #include "mdn-json.h"
 #include "mdn-ledger.h"
+#include "mdn-test-entry.h"
 #include "mdn-test-pg.h"
 #include "mdn-test-server.h"
 

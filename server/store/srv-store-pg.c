@@ -15,6 +15,7 @@
 
 #include "mdn-clock.h"
 #include "mdn-db.h"
+#include "mdn-entry-codec.h"
 #include "mdn-error.h"
 #include "mdn-figures.h"
 #include "mdn-id.h"
@@ -54,14 +55,6 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrvPg, srv_pg_free)
 
 #define PG_SCHEMA_DIR "/org/mendian/schema/server/postgres/"
 #define PG_LOCK_CLASS 1835298409   /* mdn_feed_class () of the schema */
-
-static gint64 auth_ttl = 600;
-
-void
-srv_pg_set_auth_ttl (gint64 seconds)
-{
-  auth_ttl = seconds;
-}
 
 /* Queries ------------------------------------------------------------------ */
 
@@ -782,9 +775,10 @@ ensure_month (SrvPg      *pg,
 static char *
 entry_doc (MdnEntry *entry)
 {
-  g_autoptr(JsonObject) o = mdn_entry_to_json (entry, TRUE);
+  GString *out = g_string_new (NULL);
 
-  return mdn_json_object_canonical (o);
+  mdn_entry_codec_write (out, entry, TRUE, NULL, NULL);
+  return g_string_free (out, FALSE);
 }
 
 /* The movements as [{"m":member,"a":account,"i":item,"l":lot,"e":expires_on,"d":delta}]. */
@@ -886,18 +880,48 @@ store_entry (SrvPg    *pg,
                   sale_entry, receipt_no, entry->hash, projected, entry->at, doc, moves);
 }
 
+/* Entries stored as their canonical JSON (entry_doc), read back with the
+ * one entry codec: @docs joined as a push body. */
+static gboolean
+entries_from_docs (GPtrArray  *docs,
+                   GPtrArray  *out,
+                   GError    **error)
+{
+  g_autoptr(GString) text = g_string_new ("{\"entries\":[");
+  gint index = -1;
+
+  for (guint i = 0; i < docs->len; i++)
+    {
+      if (i)
+        g_string_append_c (text, ',');
+      g_string_append (text, g_ptr_array_index (docs, i));
+    }
+  g_string_append (text, "]}");
+  if (!mdn_entry_codec_read_push (text->str, text->len, G_MAXUINT, out, &index, error))
+    {
+      g_prefix_error (error, _("An entry the server stored can't be read: "));
+      if (error && *error)
+        (*error)->domain = MDN_ERROR, (*error)->code = MDN_ERROR_CORRUPT;
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static MdnEntry *
 entry_from_doc (const char *id,
                 const char *doc,
                 GError    **error)
 {
-  g_autoptr(GError) local = NULL;
-  g_autoptr(JsonObject) o = mdn_json_parse_object (doc, &local);
-  MdnEntry *entry = o ? mdn_entry_from_json (o, &local) : NULL;
+  g_autoptr(GPtrArray) docs = g_ptr_array_new ();
+  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) mdn_entry_free);
 
-  if (entry == NULL)
-    g_set_error (error, MDN_ERROR, MDN_ERROR_CORRUPT, _("Entry %s has a damaged body"), id);
-  return entry;
+  g_ptr_array_add (docs, (gpointer) doc);
+  if (!entries_from_docs (docs, out, NULL) || out->len != 1)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_CORRUPT, _("Entry %s has a damaged body"), id);
+      return NULL;
+    }
+  return g_ptr_array_steal_index (out, 0);
 }
 
 /* The scratch database: the branch schema in memory, where a member's
@@ -941,15 +965,18 @@ project_into (SrvPg      *pg,
                                 "  WHERE s.id = $2)) OR k.id = $2 OR k.sale_entry = $2) "
                                 "ORDER BY k.applied", "ss", member_id, sale_id);
 
+  g_autoptr(GPtrArray) docs = g_ptr_array_new ();
+  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) mdn_entry_free);
+
   if (res == NULL)
     return FALSE;
   for (int r = 0; r < PQntuples (res); r++)
-    {
-      g_autoptr(MdnEntry) entry = entry_from_doc (col (res, r, 0), col (res, r, 1), error);
-
-      if (entry == NULL || !mdn_ledger_apply (db, entry, error))
-        return FALSE;
-    }
+    g_ptr_array_add (docs, (gpointer) col (res, r, 1));
+  if (!entries_from_docs (docs, entries, error))
+    return FALSE;
+  for (guint i = 0; i < entries->len; i++)
+    if (!mdn_ledger_apply (db, g_ptr_array_index (entries, i), error))
+      return FALSE;
   return TRUE;
 }
 
@@ -1817,68 +1844,6 @@ srv_pg_state (SrvPg      *pg,
   return g_steal_pointer (&out);
 }
 
-static gboolean lockout_pull (SrvPg *pg, MdnDb *db, const char *key, GError **error);
-static gboolean lockout_push (SrvPg *pg, MdnDb *db, const char *key, GError **error);
-
-/* Wrong PINs a branch checked offline, added to the chain-wide counts
- * (mdn_lockout_fail on each card's row, copied into the scratch database
- * and back), under the member's row lock. */
-GPtrArray *
-srv_pg_pin_failures (SrvPg               *pg,
-                     const SrvPinFailure *failures,
-                     guint                n_failures,
-                     gint64              *counted,
-                     GError             **error)
-{
-  g_autoptr(GPtrArray) locks = NULL;
-  gint64 now = now_unix (), total = 0;
-  MdnDb *db;
-
-  g_return_val_if_fail (pg != NULL && (failures != NULL || n_failures == 0) && counted != NULL, NULL);
-
-  if (n_failures > SRV_MAX_PIN_FAILURES)
-    {
-      g_set_error_literal (error, SRV_ERROR, SRV_ERROR_INVALID, _("At most 500 failures in one report"));
-      return NULL;
-    }
-  for (guint i = 0; i < n_failures; i++)
-    if (failures[i].member_id == NULL || failures[i].count < 1 || failures[i].count > 100)
-      {
-        g_set_error_literal (error, SRV_ERROR, SRV_ERROR_INVALID, _("A count of wrong PINs is 1 to 100"));
-        return NULL;
-      }
-  if (!pq_simple (pg, "BEGIN", error))
-    return NULL;
-  if ((db = scratch_begin (pg, error)) == NULL)
-    goto fail;
-  for (guint i = 0; i < n_failures; i++)
-    {
-      const char *member = failures[i].member_id;
-      g_autoptr(PGresult) res = pq (pg, error, "SELECT 1 FROM srv_members WHERE id = $1 FOR UPDATE", "s", member);
-
-      if (res == NULL)
-        goto fail_db;
-      if (PQntuples (res) == 0)
-        continue;
-      if (!lockout_pull (pg, db, member, error) ||
-          !mdn_lockout_fail (db, "pin", member, now, failures[i].count, FALSE, NULL, error) ||
-          !lockout_push (pg, db, member, error))
-        goto fail_db;
-      total += failures[i].count;
-    }
-  mdn_db_rollback (db);
-  if ((locks = load_pin_locks (pg, now, error)) == NULL || !pq_simple (pg, "COMMIT", error))
-    goto fail;
-  *counted = total;
-  return g_steal_pointer (&locks);
-
-fail_db:
-  mdn_db_rollback (db);
-fail:
-  pq_simple (pg, "ROLLBACK", NULL);
-  return NULL;
-}
-
 /* Reports ------------------------------------------------------------------------ */
 
 static void
@@ -2042,8 +2007,101 @@ srv_pg_metrics (SrvPg   *pg,
   return TRUE;
 }
 
-/* Authorizations (the decisions still inside the SQLite store) ----------------------- */
+/* Authorizations and PINs: the rows srv-authorize.c decides on ------------------------- */
 
+/* The first member-scoped write of every authorization (spend, card,
+ * return): it locks the member's row, so two authorizations of one member
+ * through two server processes decide one after the other, each seeing
+ * the other's hold. */
+gboolean
+srv_pg_authorizations_release_expired (SrvPg      *pg,
+                                       const char *member_id,
+                                       gint64      now,
+                                       GError    **error)
+{
+  return lock_member (pg, member_id, error) &&
+         pq_exec (pg, error, "UPDATE srv_authorizations SET status = 'released' "
+                  "WHERE member_id = $1 AND status = 'held' AND expires_at <= $2", "si", member_id, now);
+}
+
+GPtrArray *
+srv_pg_authorizations_held (SrvPg      *pg,
+                            const char *member_id,
+                            const char *kind,
+                            const char *item,
+                            GError    **error)
+{
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) srv_authorization_free);
+  g_autoptr(PGresult) res = pq (pg, error,
+                                "SELECT " AUTH_COLUMNS " FROM srv_authorizations WHERE status = 'held' AND kind = $2 "
+                                "AND ($1::text IS NULL OR member_id = $1) AND ($3::text IS NULL OR item = $3) "
+                                "ORDER BY amount, created_at, auth_id COLLATE \"C\"", "sss", member_id, kind, item);
+
+  if (res == NULL)
+    return NULL;
+  for (int r = 0; r < PQntuples (res); r++)
+    g_ptr_array_add (list, auth_from (res, r));
+  return g_steal_pointer (&list);
+}
+
+gboolean
+srv_pg_authorization_hold (SrvPg                  *pg,
+                           const SrvAuthorization *auth,
+                           const char             *created_at,
+                           GError                **error)
+{
+  return pq_exec (pg, error,
+                  "INSERT INTO srv_authorizations (auth_id, member_id, branch, kind, item, amount, status, "
+                  "created_at, expires_at, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                  "sssssissis",
+                  auth->auth_id, auth->member_id, auth->branch, auth->kind, auth->item ? auth->item : "",
+                  auth->amount, auth->status, created_at, auth->expires_at, auth->detail);
+}
+
+const char *
+srv_pg_timezone (SrvPg *pg)
+{
+  return pg->timezone;
+}
+
+gboolean
+srv_pg_package_available (SrvPg      *pg,
+                          const char *member_id,
+                          const char *item,
+                          const char *date,
+                          gint64     *out,
+                          GError    **error)
+{
+  MdnDb *db = scratch_begin (pg, error);
+  gboolean ok;
+
+  *out = 0;
+  if (db == NULL)
+    return FALSE;
+  ok = project_into (pg, db, member_id, NULL, error) && mdn_package_available (db, member_id, item, date, out, error);
+  mdn_db_rollback (db);
+  return ok;
+}
+
+gboolean
+srv_pg_member_pin_hash (SrvPg      *pg,
+                        const char *member_id,
+                        char      **out_hash,
+                        GError    **error)
+{
+  g_autoptr(PGresult) res = pq (pg, error, "SELECT pin_hash FROM srv_members WHERE id = $1", "s", member_id);
+
+  *out_hash = NULL;
+  if (res == NULL)
+    return FALSE;
+  if (PQntuples (res) != 1)
+    {
+      g_set_error (error, SRV_ERROR, SRV_ERROR_NOT_FOUND, _("No member %s in the chain"), member_id);
+      return FALSE;
+    }
+  *out_hash = g_strdup (col (res, 0, 0));
+  return TRUE;
+}
 
 /* The chain-wide lockout row of @key copied into the scratch database, so
  * that common/'s lockout and PIN rules (mdn-lockout.c, mdn_pin_verify) run
@@ -2094,387 +2152,150 @@ lockout_push (SrvPg      *pg,
                   "unreported = excluded.unreported", "siii", key, failures, locked_until, unreported);
 }
 
-/* As the SQLite store: a conditional debit against the chain-wide balance.
- * The member's row is locked first, so two authorizations of one member
- * through two server processes decide one after the other, each seeing
- * the other's hold. */
-SrvAuthorization *
-srv_pg_authorize (SrvPg         *pg,
-                  const char    *branch_code,
-                  const char    *member_id,
-                  const char    *auth_id,
-                  const char    *kind,
-                  const char    *item,
-                  gint64         amount,
-                  const char    *pin,
-                  SrvPinRefusal *refusal,
-                  GError       **error)
+gboolean
+srv_pg_pin_verify (SrvPg      *pg,
+                   const char *member_id,
+                   const char *pin_hash,
+                   const char *pin,
+                   gint64      now,
+                   gboolean   *out_wrong,
+                   GError    **error)
 {
-  g_autoptr(SrvAuthorization) out = NULL;
-  g_autoptr(PGresult) member = NULL, prior = NULL, funds = NULL, holds = NULL;
-  g_autofree char *at = now_iso ();
-  g_autofree char *today = NULL;
-  gint64 now = now_unix (), available = 0, held = 0;
-  gboolean pin_checked = FALSE;
-  MdnDb *db = NULL;
+  MdnDb *db = scratch_begin (pg, error);
+  gboolean ok;
 
-  g_return_val_if_fail (pg != NULL && !pg->in_tx, NULL);
-
-  if (refusal)
-    refusal->locked_until = refusal->attempts_left = 0;
-  if (!srv_rules_check_spend_request (kind, item, amount, error))
-    return NULL;
-  if (item == NULL)
-    item = "";
-  {
-    g_autoptr(GDateTime) dt = mdn_clock_now ();
-    today = mdn_clock_business_date (dt, pg->timezone);
-  }
-  if (!pq_simple (pg, "BEGIN", error))
-    return NULL;
-  member = pq (pg, error, "SELECT pin_hash FROM srv_members WHERE id = $1 FOR UPDATE", "s", member_id);
-  if (member == NULL)
-    goto fail;
-  prior = pq (pg, error, "SELECT " AUTH_COLUMNS " FROM srv_authorizations WHERE auth_id = $1", "s", auth_id);
-  if (prior == NULL)
-    goto fail;
-  if (PQntuples (prior) == 1)
+  *out_wrong = FALSE;
+  if (db == NULL)
+    return FALSE;
+  ok = lockout_pull (pg, db, member_id, error);
+  if (ok)
     {
-      gboolean same = g_strcmp0 (col (prior, 0, 1), member_id) == 0 && g_str_equal (col (prior, 0, 3), kind) &&
-                      g_str_equal (col (prior, 0, 4), item) && col_int (prior, 0, 5) == amount;
-
-      pq_simple (pg, "ROLLBACK", NULL);
-      if (!same)
-        {
-          g_set_error (error, SRV_ERROR, SRV_ERROR_DUPLICATE,
-                       _("Authorization %s was already given for something else"), auth_id);
-          return NULL;
-        }
-      out = auth_from (prior, 0);
-      out->duplicate = TRUE;
-      return g_steal_pointer (&out);
-    }
-  if (PQntuples (member) != 1)
-    {
-      g_set_error (error, SRV_ERROR, SRV_ERROR_NOT_FOUND, _("No member %s in the chain"), member_id);
-      goto fail;
-    }
-  /* Expired holds release themselves. */
-  if (!pq_exec (pg, error, "UPDATE srv_authorizations SET status = 'released' "
-                "WHERE member_id = $1 AND status = 'held' AND expires_at <= $2", "si", member_id, now))
-    goto fail;
-
-  if ((db = scratch_begin (pg, error)) == NULL)
-    goto fail;
-  if (g_str_equal (kind, "package"))
-    {
-      /* Net across the service's lots, as the branch judges it. */
-      if (!project_into (pg, db, member_id, NULL, error) ||
-          !mdn_package_available (db, member_id, item, today, &available, error))
-        goto fail;
-    }
-  else
-    {
-      funds = pq (pg, error,
-                  g_str_equal (kind, "points")
-                  ? "SELECT COALESCE (sum (balance), 0) FROM accounts WHERE member_id = $1 AND account = 'points'"
-                  : "SELECT COALESCE (sum (balance), 0) FROM accounts WHERE member_id = $1 "
-                    "AND account IN ('principal', 'bonus')", "s", member_id);
-      if (funds == NULL)
-        goto fail;
-      available = col_int (funds, 0, 0);
-    }
-
-  /* Stored value needs the card's PIN, checked against the hash the chain
-     holds with the chain-wide count of wrong ones (mdn_pin_verify, the
-     branches' rule, on the lockout row copied into the scratch database).
-     A wrong one is counted and committed. */
-  if (g_str_equal (kind, "balance"))
-    {
-      const char *pin_hash = col (member, 0, 0);
-      gboolean wrong = FALSE;
-
-      pin_checked = pin_hash != NULL && *pin_hash != '\0';
-      if (!lockout_pull (pg, db, member_id, error))
-        goto fail;
-      if (!mdn_pin_verify (db, member_id, pin_hash, pin, now, &wrong, error))
-        {
-          MdnLockout after = { 0 }, before = { 0 };
-
-          if (!wrong)
-            mdn_lockout_get (db, "pin", member_id, now, &before, NULL);
-          if (wrong && (!mdn_lockout_fail (db, "pin", member_id, now, 1, FALSE, &after, NULL) ||
-                        !lockout_push (pg, db, member_id, NULL) || !pq_simple (pg, "COMMIT", NULL)))
-            g_warning ("a wrong PIN for %s was not counted", member_id);
-          mdn_db_rollback (db);
-          pq_simple (pg, "ROLLBACK", NULL);
-          if (refusal)
-            {
-              refusal->locked_until = wrong ? after.locked_until : before.locked_until;
-              refusal->attempts_left = MDN_LOCKOUT_MAX_FAILURES - after.failures;
-            }
-          return NULL;
-        }
-      if (!lockout_push (pg, db, member_id, error))
-        goto fail;
+      ok = mdn_pin_verify (db, member_id, pin_hash, pin, now, out_wrong, error);
+      /* A right PIN may have cleared the count. */
+      if (ok && !lockout_push (pg, db, member_id, error))
+        ok = FALSE;
     }
   mdn_db_rollback (db);
-  db = NULL;
-
-  holds = pq (pg, error, "SELECT COALESCE (sum (amount), 0) FROM srv_authorizations "
-              "WHERE member_id = $1 AND kind = $2 AND item = $3 AND status = 'held'", "sss", member_id, kind, item);
-  if (holds == NULL)
-    goto fail;
-  held = col_int (holds, 0, 0);
-  if (!srv_rules_check_spend (available, held, amount, error))
-    goto fail;
-  if (!pq_exec (pg, error,
-                "INSERT INTO srv_authorizations (auth_id, member_id, branch, kind, item, amount, status, "
-                "created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, 'held', $7, $8)",
-                "sssssisi", auth_id, member_id, branch_code, kind, item, amount, at, now + auth_ttl) ||
-      !pq_simple (pg, "COMMIT", error))
-    goto fail;
-
-  out = g_new0 (SrvAuthorization, 1);
-  out->auth_id = g_strdup (auth_id);
-  out->member_id = g_strdup (member_id);
-  out->branch = g_strdup (branch_code);
-  out->kind = g_strdup (kind);
-  out->item = g_strdup (item);
-  out->amount = amount;
-  out->status = g_strdup ("held");
-  out->expires_at = now + auth_ttl;
-  out->pin_checked = pin_checked;
-  out->available = available - held - amount;
-  return g_steal_pointer (&out);
-
-fail:
-  if (db)
-    mdn_db_rollback (db);
-  pq_simple (pg, "ROLLBACK", NULL);
-  return NULL;
+  return ok;
 }
 
-static SrvGrant *
-granted (const char *auth_id,
-         const char *kind,
-         const char *item,
-         gint64      amount,
-         gboolean    duplicate)
+gboolean
+srv_pg_pin_lockout (SrvPg      *pg,
+                    const char *member_id,
+                    gint64      now,
+                    MdnLockout *out,
+                    GError    **error)
 {
-  SrvGrant *out = g_new0 (SrvGrant, 1);
+  MdnDb *db = scratch_begin (pg, error);
+  gboolean ok;
 
-  out->auth_id = g_strdup (auth_id);
-  out->kind = g_strdup (kind);
-  out->item = g_strdup (item);
-  out->amount = amount;
-  out->duplicate = duplicate;
-  return out;
+  if (db == NULL)
+    return FALSE;
+  ok = lockout_pull (pg, db, member_id, error) && mdn_lockout_get (db, "pin", member_id, now, out, error);
+  mdn_db_rollback (db);
+  return ok;
 }
 
-/* An earlier authorization with @auth_id (*@out_found), and whether it was
- * for the same thing (then *@out_amount is what it held). */
-static gboolean
-auth_lookup (SrvPg      *pg,
-             const char *auth_id,
-             const char *member_id,
-             const char *kind,
-             const char *item,
-             const char *detail,
-             gboolean   *out_found,
-             gboolean   *out_same,
-             gint64     *out_amount,
-             GError    **error)
+/* Under the member's row lock: wrong PINs from two processes add up. */
+gboolean
+srv_pg_pin_fail (SrvPg      *pg,
+                 const char *member_id,
+                 gint64      now,
+                 gint64      count,
+                 MdnLockout *out_after,
+                 GError    **error)
 {
-  g_autoptr(PGresult) res = pq (pg, error, "SELECT member_id, kind, item, amount, detail FROM srv_authorizations "
-                                "WHERE auth_id = $1", "s", auth_id);
+  MdnDb *db;
+  gboolean ok;
 
-  *out_found = *out_same = FALSE;
+  if (!lock_member (pg, member_id, error) || (db = scratch_begin (pg, error)) == NULL)
+    return FALSE;
+  ok = lockout_pull (pg, db, member_id, error) &&
+       mdn_lockout_fail (db, "pin", member_id, now, count, FALSE, out_after, error) &&
+       lockout_push (pg, db, member_id, error);
+  mdn_db_rollback (db);
+  return ok;
+}
+
+GPtrArray *
+srv_pg_pin_locks (SrvPg   *pg,
+                  gint64   now,
+                  GError **error)
+{
+  return load_pin_locks (pg, now, error);
+}
+
+gboolean
+srv_pg_member_card (SrvPg      *pg,
+                    const char *member_id,
+                    char      **out_card_no,
+                    gboolean   *out_lost,
+                    GError    **error)
+{
+  g_autoptr(PGresult) res = pq (pg, error, "SELECT card_no, status = 'lost' FROM srv_members WHERE id = $1",
+                                "s", member_id);
+
+  *out_card_no = NULL;
+  *out_lost = FALSE;
   if (res == NULL)
     return FALSE;
   if (PQntuples (res) == 1)
     {
-      *out_found = TRUE;
-      *out_same = g_strcmp0 (col (res, 0, 0), member_id) == 0 && g_str_equal (col (res, 0, 1), kind) &&
-                  g_str_equal (col (res, 0, 2), item) && g_strcmp0 (col (res, 0, 4), detail) == 0;
-      *out_amount = col_int (res, 0, 3);
+      *out_card_no = g_strdup (col (res, 0, 0));
+      *out_lost = col_bool (res, 0, 1);
     }
   return TRUE;
 }
 
-/* As the SQLite store (srv-store-sqlite.c says the rule), under the
- * member's row lock; the member's state rev from its re-projection. */
-SrvGrant *
-srv_pg_authorize_card (SrvPg      *pg,
-                       const char *branch_code,
-                       const char *member_id,
-                       const char *auth_id,
-                       const char *op,
-                       const char *card_no,
-                       gint64      rev,
-                       GError    **error)
-{
-  g_autofree char *at = now_iso ();
-  g_auto(SrvCardState) card = { FALSE, NULL, 0 };
-  g_autoptr(PGresult) member = NULL, held = NULL;
-  gint64 now = now_unix (), amount = 0;
-  gboolean found, same;
-  MdnDb *db;
-
-  g_return_val_if_fail (pg != NULL && member_id != NULL && auth_id != NULL && !pg->in_tx, NULL);
-
-  if (!srv_rules_check_card_request (auth_id, op, card_no, rev, error))
-    return NULL;
-  if (!pq_simple (pg, "BEGIN", error))
-    return NULL;
-  member = pq (pg, error, "SELECT card_no, status = 'lost' FROM srv_members WHERE id = $1 FOR UPDATE", "s", member_id);
-  if (member == NULL || !auth_lookup (pg, auth_id, member_id, "card", op, card_no, &found, &same, &amount, error))
-    goto fail;
-  if (found)
-    {
-      pq_simple (pg, "ROLLBACK", NULL);
-      if (!same)
-        {
-          g_set_error (error, SRV_ERROR, SRV_ERROR_DUPLICATE,
-                       _("Authorization %s was already given for something else"), auth_id);
-          return NULL;
-        }
-      return granted (auth_id, "card", op, amount, TRUE);
-    }
-  if (PQntuples (member) != 1)
-    {
-      g_set_error (error, SRV_ERROR, SRV_ERROR_NOT_FOUND, _("No member %s in the chain"), member_id);
-      goto fail;
-    }
-  card.lost = col_bool (member, 0, 1);
-  if (!pq_exec (pg, error, "UPDATE srv_authorizations SET status = 'released' "
-                "WHERE member_id = $1 AND status = 'held' AND expires_at <= $2", "si", member_id, now))
-    goto fail;
-  if ((db = scratch_begin (pg, error)) == NULL)
-    goto fail;
-  card.max_rev = project_into (pg, db, member_id, NULL, error) ? mdn_member_state_rev (db, member_id, error) : -1;
-  mdn_db_rollback (db);
-  if (card.max_rev < 0)
-    goto fail;
-  held = pq (pg, error, "SELECT branch, item, amount FROM srv_authorizations WHERE member_id = $1 AND kind = 'card' "
-             "AND status = 'held' ORDER BY amount, created_at", "s", member_id);
-  if (held == NULL)
-    goto fail;
-  for (int r = 0; r < PQntuples (held); r++)
-    srv_rules_card_fold (&card, col (held, r, 1), col (held, r, 0), col_int (held, r, 2));
-  if (!srv_rules_check_card (&card, col (member, 0, 0), op, card_no, error))
-    goto fail;
-  rev = srv_rules_card_rev (&card, rev);
-  if (!pq_exec (pg, error,
-                "INSERT INTO srv_authorizations (auth_id, member_id, branch, kind, item, amount, status, "
-                "created_at, expires_at, detail) VALUES ($1, $2, $3, 'card', $4, $5, 'held', $6, $7, $8)",
-                "ssssisis", auth_id, member_id, branch_code, op, rev, at, now + auth_ttl, card_no) ||
-      !pq_simple (pg, "COMMIT", error))
-    goto fail;
-  return granted (auth_id, "card", op, rev, FALSE);
-
-fail:
-  pq_simple (pg, "ROLLBACK", NULL);
-  return NULL;
-}
-
-/* As the SQLite store: what remains returnable of @sale_id chain-wide
- * (mdn_sale_return_check on the re-projection of the sale, its returns
- * and its member), less what live return authorizations hold, under the
- * member's row lock. */
-SrvGrant *
-srv_pg_authorize_return (SrvPg      *pg,
-                         const char *branch_code,
-                         const char *sale_id,
-                         const char *auth_id,
-                         gint64      refund_fen,
-                         JsonArray  *lines,
+gint64
+srv_pg_member_state_rev (SrvPg      *pg,
+                         const char *member_id,
                          GError    **error)
 {
-  g_autoptr(JsonArray) held_lines = json_array_new ();
-  g_autoptr(JsonObject) held_uses = json_object_new ();
-  g_autoptr(JsonNode) node = json_node_init_array (json_node_alloc (), lines);
-  g_autoptr(PGresult) sale = NULL, returns = NULL, uses = NULL;
-  g_autofree char *at = now_iso ();
-  g_autofree char *detail = NULL;
-  const char *member_id;
-  gint64 now = now_unix (), held_refund = 0, amount = 0;
-  gboolean found, same, ok;
-  MdnDb *db;
+  MdnDb *db = scratch_begin (pg, error);
+  gint64 rev;
 
-  g_return_val_if_fail (pg != NULL && sale_id != NULL && auth_id != NULL && lines != NULL && !pg->in_tx, NULL);
+  if (db == NULL)
+    return -1;
+  rev = project_into (pg, db, member_id, NULL, error) ? mdn_member_state_rev (db, member_id, error) : -1;
+  mdn_db_rollback (db);
+  return rev;
+}
 
-  if (!srv_rules_check_return_request (auth_id, refund_fen, lines, error))
-    return NULL;
-  detail = mdn_json_canonical (node);
-  if (!pq_simple (pg, "BEGIN", error))
-    return NULL;
-  sale = pq (pg, error, "SELECT member_id FROM entry_keys WHERE id = $1 AND projected AND receipt_no IS NOT NULL "
-             "AND member_id IS NOT NULL", "s", sale_id);
-  if (sale == NULL)
-    goto fail;
-  if (PQntuples (sale) != 1)
-    {
-      g_set_error (error, SRV_ERROR, SRV_ERROR_NOT_FOUND, _("No sale %s with a card in the chain"), sale_id);
-      goto fail;
-    }
-  member_id = col (sale, 0, 0);
-  if (!lock_member (pg, member_id, error) ||
-      !auth_lookup (pg, auth_id, member_id, "return", sale_id, detail, &found, &same, &amount, error))
-    goto fail;
-  if (found)
-    {
-      pq_simple (pg, "ROLLBACK", NULL);
-      if (!same || amount != refund_fen)
-        {
-          g_set_error (error, SRV_ERROR, SRV_ERROR_DUPLICATE,
-                       _("Authorization %s was already given for something else"), auth_id);
-          return NULL;
-        }
-      return granted (auth_id, "return", sale_id, amount, TRUE);
-    }
-  if (!pq_exec (pg, error, "UPDATE srv_authorizations SET status = 'released' "
-                "WHERE member_id = $1 AND status = 'held' AND expires_at <= $2", "si", member_id, now))
-    goto fail;
-  returns = pq (pg, error, "SELECT amount, detail FROM srv_authorizations WHERE kind = 'return' AND item = $1 "
-                "AND status = 'held' ORDER BY created_at, auth_id", "s", sale_id);
-  if (returns == NULL)
-    goto fail;
-  for (int r = 0; r < PQntuples (returns); r++)
-    {
-      g_autoptr(JsonParser) parser = json_parser_new ();
-      JsonNode *root;
+gboolean
+srv_pg_sale_member (SrvPg      *pg,
+                    const char *sale_id,
+                    char      **out_member_id,
+                    GError    **error)
+{
+  g_autoptr(PGresult) res = pq (pg, error, "SELECT member_id FROM entry_keys WHERE id = $1 AND projected "
+                                "AND receipt_no IS NOT NULL AND member_id IS NOT NULL", "s", sale_id);
 
-      held_refund += col_int (returns, r, 0);
-      if (col (returns, r, 1) && json_parser_load_from_data (parser, col (returns, r, 1), -1, NULL) &&
-          (root = json_parser_get_root (parser)) != NULL && JSON_NODE_HOLDS_ARRAY (root))
-        for (guint i = 0; i < json_array_get_length (json_node_get_array (root)); i++)
-          json_array_add_element (held_lines, json_node_copy (json_array_get_element (json_node_get_array (root), i)));
-    }
-  /* Package uses other branches were authorized to spend and have not
-     pushed yet: a return of a package must leave them covered. */
-  uses = pq (pg, error, "SELECT item, sum (amount) FROM srv_authorizations WHERE member_id = $1 AND kind = 'package' "
-             "AND status = 'held' GROUP BY item", "s", member_id);
-  if (uses == NULL)
-    goto fail;
-  for (int r = 0; r < PQntuples (uses); r++)
-    json_object_set_int_member (held_uses, col (uses, r, 0), col_int (uses, r, 1));
-  if ((db = scratch_begin (pg, error)) == NULL)
-    goto fail;
-  ok = project_into (pg, db, member_id, sale_id, error) &&
+  *out_member_id = NULL;
+  if (res == NULL)
+    return FALSE;
+  if (PQntuples (res) == 1)
+    *out_member_id = g_strdup (col (res, 0, 0));
+  return TRUE;
+}
+
+gboolean
+srv_pg_return_check (SrvPg      *pg,
+                     const char *sale_id,
+                     gint64      refund_fen,
+                     GArray     *lines,
+                     gint64      held_refund,
+                     GArray     *held_lines,
+                     GArray     *held_uses,
+                     GError    **error)
+{
+  MdnDb *db = scratch_begin (pg, error);
+  gboolean ok;
+
+  if (db == NULL)
+    return FALSE;
+  ok = project_into (pg, db, NULL, sale_id, error) &&
        mdn_sale_return_check (db, sale_id, refund_fen, lines, held_refund, held_lines, held_uses, error);
   mdn_db_rollback (db);
-  if (!ok)
-    goto fail;
-  if (!pq_exec (pg, error,
-                "INSERT INTO srv_authorizations (auth_id, member_id, branch, kind, item, amount, status, "
-                "created_at, expires_at, detail) VALUES ($1, $2, $3, 'return', $4, $5, 'held', $6, $7, $8)",
-                "ssssisis", auth_id, member_id, branch_code, sale_id, refund_fen, at, now + auth_ttl, detail) ||
-      !pq_simple (pg, "COMMIT", error))
-    goto fail;
-  return granted (auth_id, "return", sale_id, refund_fen, FALSE);
-
-fail:
-  pq_simple (pg, "ROLLBACK", NULL);
-  return NULL;
+  return ok;
 }

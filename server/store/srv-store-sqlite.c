@@ -1,6 +1,6 @@
 /* srv-store-sqlite.c: the embedded SQLite backend of the server's storage
- * (srv-store.h): reads and writes rows, and leaves the decisions to
- * srv-rules.c and the push to srv-push.c. */
+ * (srv-store.h): reads and writes rows; the push (srv-push.c) and the
+ * authorizations (srv-authorize.c) decide above it. */
 #define G_LOG_DOMAIN "srv-store"
 
 #include <gio/gio.h>
@@ -1344,269 +1344,229 @@ srv_store_authorization_use (SrvStore   *store,
                       "WHERE auth_id = ? AND status != 'used'", "ss", entry_id, auth_id);
 }
 
-static gint64 auth_ttl_seconds = 600;
-
-void
-srv_store_set_auth_ttl (gint64 seconds)
+GPtrArray *
+srv_store_authorizations_held (SrvStore   *store,
+                               const char *member_id,
+                               const char *kind,
+                               const char *item,
+                               GError    **error)
 {
-  auth_ttl_seconds = MAX (seconds, 1);
-}
-
-/* A conditional debit against the chain-wide balance: granted when what the
- * member holds, less what other live authorizations hold, covers @amount.
- * The same @auth_id again returns the first answer and holds nothing more. */
-SrvAuthorization *
-srv_store_authorize (SrvStore   *store,
-                     const char *branch_code,
-                     const char *member_id,
-                     const char *auth_id,
-                     const char *kind,
-                     const char *item,
-                     gint64      amount,
-                     const char *pin,
-                     SrvPinRefusal *refusal,
-                     GError    **error)
-{
-  g_autoptr(SrvAuthorization) out = NULL;
-  g_autofree char *at = now_iso ();
-  g_autofree char *today = NULL;
-  gint64 now = now_unix (), available = 0, held = 0;
-  gboolean pin_checked = FALSE;
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) srv_authorization_free);
   sqlite3_stmt *stmt;
   int rc;
 
-  g_return_val_if_fail (store != NULL, NULL);
+  g_return_val_if_fail (store != NULL && kind != NULL && (member_id != NULL || item != NULL), NULL);
 
-  if (refusal)
-    refusal->locked_until = refusal->attempts_left = 0;
-  if (!srv_rules_check_spend_request (kind, item, amount, error))
-    return NULL;
-  if (item == NULL)
-    item = "";
-  {
-    g_autoptr(GDateTime) dt = mdn_clock_now ();
-    today = mdn_clock_business_date (dt, store->timezone);
-  }
-
-  if (!mdn_db_begin (store->db, TRUE, error))
-    return NULL;
-
-  stmt = mdn_db_query (store->db, error,
-                       "SELECT auth_id, member_id, branch, kind, item, amount, status, expires_at "
-                       "FROM srv_authorizations WHERE auth_id = ?", "s", auth_id);
-  if (stmt == NULL || (rc = mdn_db_step (store->db, stmt, error)) < 0)
-    goto fail;
-  if (rc == SQLITE_ROW)
-    {
-      gboolean same = g_str_equal (mdn_db_col_text (stmt, 1), member_id) &&
-                      g_str_equal (mdn_db_col_text (stmt, 3), kind) &&
-                      g_str_equal (mdn_db_col_text (stmt, 4), item) &&
-                      sqlite3_column_int64 (stmt, 5) == amount;
-
-      if (same)
-        {
-          out = auth_from_row (stmt);
-          out->duplicate = TRUE;
-        }
-      sqlite3_reset (stmt);
-      mdn_db_rollback (store->db);
-      if (!same)
-        {
-          g_set_error (error, SRV_ERROR, SRV_ERROR_DUPLICATE,
-                       _("Authorization %s was already given for something else"), auth_id);
-          return NULL;
-        }
-      return g_steal_pointer (&out);
-    }
-  sqlite3_reset (stmt);
-
-  /* Expired holds release themselves. */
-  if (!mdn_db_exec (store->db, error,
-                    "UPDATE srv_authorizations SET status = 'released' "
-                    "WHERE member_id = ? AND status = 'held' AND expires_at <= ?", "si", member_id, now))
-    goto fail;
-
-  if (g_str_equal (kind, "package"))
-    {
-      /* Net across the service's lots, as the branch judges it. */
-      if (!mdn_package_available (store->db, member_id, item, today, &available, error))
-        goto fail;
-      stmt = mdn_db_query (store->db, error,
-                           "SELECT ?2, EXISTS (SELECT 1 FROM members WHERE id = ?1)", "si", member_id, available);
-    }
-  else if (g_str_equal (kind, "points"))
+  /* By member through its index; a sale's returns by item. */
+  if (member_id != NULL)
     stmt = mdn_db_query (store->db, error,
-                         "SELECT points, 1 FROM members WHERE id = ?", "s", member_id);
+                         "SELECT auth_id, member_id, branch, kind, item, amount, status, expires_at, detail "
+                         "FROM srv_authorizations WHERE member_id = ?1 AND status = 'held' AND kind = ?2 "
+                         "AND (?3 IS NULL OR item = ?3) ORDER BY amount, created_at", "sss", member_id, kind, item);
   else
     stmt = mdn_db_query (store->db, error,
-                         "SELECT principal_fen + bonus_fen, 1 FROM members WHERE id = ?", "s", member_id);
-  if (stmt == NULL || (rc = mdn_db_step (store->db, stmt, error)) < 0)
-    goto fail;
-  if (rc != SQLITE_ROW || sqlite3_column_int (stmt, 1) == 0)
-    {
-      sqlite3_reset (stmt);
-      g_set_error (error, SRV_ERROR, SRV_ERROR_NOT_FOUND, _("No member %s in the chain"), member_id);
-      goto fail;
-    }
-  available = sqlite3_column_int64 (stmt, 0);
-  sqlite3_reset (stmt);
-
-  /* Stored value needs the card's PIN, checked here against the hash the
-     chain holds, with the chain-wide count of wrong ones (mdn_pin_verify,
-     the branches' rule). A wrong one is counted and committed. */
-  if (g_str_equal (kind, "balance"))
-    {
-      g_autofree char *pin_hash = NULL;
-      gboolean wrong = FALSE;
-
-      stmt = mdn_db_query (store->db, error, "SELECT pin_hash FROM members WHERE id = ?", "s", member_id);
-      if (stmt == NULL || mdn_db_step (store->db, stmt, error) != SQLITE_ROW)
-        goto fail;
-      pin_hash = g_strdup (mdn_db_col_text (stmt, 0));
-      sqlite3_reset (stmt);
-      pin_checked = pin_hash != NULL && *pin_hash != '\0';
-      if (!mdn_pin_verify (store->db, member_id, pin_hash, pin, now, &wrong, error))
-        {
-          MdnLockout after = { 0 }, before = { 0 };
-
-          if (!wrong)
-            mdn_lockout_get (store->db, "pin", member_id, now, &before, NULL);
-          if (wrong && (!mdn_lockout_fail (store->db, "pin", member_id, now, 1, FALSE, &after, NULL) ||
-                        !mdn_db_commit (store->db, NULL)))
-            g_warning ("a wrong PIN for %s was not counted", member_id);
-          mdn_db_rollback (store->db);
-          if (refusal)
-            {
-              refusal->locked_until = wrong ? after.locked_until : before.locked_until;
-              refusal->attempts_left = MDN_LOCKOUT_MAX_FAILURES - after.failures;
-            }
-          return NULL;
-        }
-    }
-
-  stmt = mdn_db_query (store->db, error,
-                       "SELECT COALESCE (SUM (amount), 0) FROM srv_authorizations "
-                       "WHERE member_id = ? AND kind = ? AND item = ? AND status = 'held'",
-                       "sss", member_id, kind, item);
-  if (stmt == NULL || mdn_db_step (store->db, stmt, error) != SQLITE_ROW)
-    goto fail;
-  held = sqlite3_column_int64 (stmt, 0);
-  sqlite3_reset (stmt);
-
-  if (!srv_rules_check_spend (available, held, amount, error))
-    goto fail;
-  if (!mdn_db_exec (store->db, error,
-                    "INSERT INTO srv_authorizations (auth_id, member_id, branch, kind, item, amount, status, "
-                    "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, 'held', ?, ?)",
-                    "sssssisi", auth_id, member_id, branch_code, kind, item, amount, at,
-                    now + auth_ttl_seconds))
-    goto fail;
-  if (!mdn_db_commit (store->db, error))
+                         "SELECT auth_id, member_id, branch, kind, item, amount, status, expires_at, detail "
+                         "FROM srv_authorizations WHERE kind = ?1 AND item = ?2 AND status = 'held' "
+                         "ORDER BY amount, created_at", "ss", kind, item);
+  if (stmt == NULL)
     return NULL;
+  while ((rc = mdn_db_step (store->db, stmt, error)) == SQLITE_ROW)
+    {
+      SrvAuthorization *auth = auth_from_row (stmt);
 
-  out = auth_new (auth_id, member_id, branch_code, kind, item, amount, "held", now + auth_ttl_seconds);
-  out->duplicate = FALSE;
-  out->pin_checked = pin_checked;
-  out->available = available - held - amount;
-  return g_steal_pointer (&out);
-
-fail:
-  mdn_db_rollback (store->db);
-  return NULL;
+      auth->detail = g_strdup (mdn_db_col_text (stmt, 8));
+      g_ptr_array_add (list, auth);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return NULL;
+  return g_steal_pointer (&list);
 }
 
-/* Wrong PINs a branch checked while it could not ask (offline): added to
- * the chain-wide count of each card. Unknown members are skipped (a card
- * not pushed yet). The answer is every PIN lock now. */
-GPtrArray *
-srv_store_pin_failures (SrvStore            *store,
-                        const SrvPinFailure *failures,
-                        guint                n_failures,
-                        gint64              *counted,
-                        GError             **error)
+gboolean
+srv_store_authorizations_release_expired (SrvStore   *store,
+                                          const char *member_id,
+                                          gint64      now,
+                                          GError    **error)
 {
-  g_autoptr(GPtrArray) locks = NULL;
-  gint64 now = now_unix (), total = 0;
+  g_return_val_if_fail (store != NULL, FALSE);
 
-  g_return_val_if_fail (store != NULL && (failures != NULL || n_failures == 0), NULL);
-  g_return_val_if_fail (counted != NULL, NULL);
-
-  if (n_failures > SRV_MAX_PIN_FAILURES)
-    {
-      g_set_error_literal (error, SRV_ERROR, SRV_ERROR_INVALID, _("At most 500 failures in one report"));
-      return NULL;
-    }
-  for (guint i = 0; i < n_failures; i++)
-    if (failures[i].member_id == NULL || failures[i].count < 1 || failures[i].count > 100)
-      {
-        g_set_error_literal (error, SRV_ERROR, SRV_ERROR_INVALID, _("A count of wrong PINs is 1 to 100"));
-        return NULL;
-      }
-  if (!mdn_db_begin (store->db, TRUE, error))
-    return NULL;
-  for (guint i = 0; i < n_failures; i++)
-    {
-      const char *member = failures[i].member_id;
-      sqlite3_stmt *stmt;
-      int rc;
-
-      stmt = mdn_db_query (store->db, error, "SELECT 1 FROM members WHERE id = ?", "s", member);
-      if (stmt == NULL || (rc = mdn_db_step (store->db, stmt, error)) < 0)
-        goto fail;
-      sqlite3_reset (stmt);
-      if (rc != SQLITE_ROW)
-        continue;
-      if (!mdn_lockout_fail (store->db, "pin", member, now, failures[i].count, FALSE, NULL, error))
-        goto fail;
-      total += failures[i].count;
-    }
-  if ((locks = load_pin_locks (store, now, error)) == NULL || !mdn_db_commit (store->db, error))
-    goto fail;
-  *counted = total;
-  return g_steal_pointer (&locks);
-
-fail:
-  mdn_db_rollback (store->db);
-  return NULL;
+  return mdn_db_exec (store->db, error,
+                      "UPDATE srv_authorizations SET status = 'released' "
+                      "WHERE member_id = ? AND status = 'held' AND expires_at <= ?", "si", member_id, now);
 }
 
-/* Card operations and returns ------------------------------------------------------ */
+gboolean
+srv_store_authorization_hold (SrvStore               *store,
+                              const SrvAuthorization *auth,
+                              const char             *created_at,
+                              GError                **error)
+{
+  g_return_val_if_fail (store != NULL && auth != NULL, FALSE);
 
-/* An earlier authorization with @auth_id: *out_same says whether it was
- * given for the same thing (then *out_amount is what it held); FALSE on a
- * database error. */
-static gboolean
-auth_lookup (SrvStore   *store,
-             const char *auth_id,
-             const char *member_id,
-             const char *kind,
-             const char *item,
-             const char *detail,
-             gboolean   *out_found,
-             gboolean   *out_same,
-             gint64     *out_amount,
-             GError    **error)
+  return mdn_db_exec (store->db, error,
+                      "INSERT INTO srv_authorizations (auth_id, member_id, branch, kind, item, amount, status, "
+                      "created_at, expires_at, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                      "sssssissis", auth->auth_id, auth->member_id, auth->branch, auth->kind,
+                      auth->item ? auth->item : "", auth->amount, auth->status, created_at, auth->expires_at,
+                      auth->detail);
+}
+
+/* Members, for the authorizations ------------------------------------------------ */
+
+const char *
+srv_store_timezone (SrvStore *store)
+{
+  g_return_val_if_fail (store != NULL, NULL);
+
+  return store->timezone;
+}
+
+gboolean
+srv_store_package_available (SrvStore   *store,
+                             const char *member_id,
+                             const char *item,
+                             const char *date,
+                             gint64     *out,
+                             GError    **error)
+{
+  g_return_val_if_fail (store != NULL, FALSE);
+
+  return mdn_package_available (store->db, member_id, item, date, out, error);
+}
+
+gboolean
+srv_store_member_pin_hash (SrvStore   *store,
+                           const char *member_id,
+                           char      **out_hash,
+                           GError    **error)
+{
+  gboolean found;
+
+  g_return_val_if_fail (store != NULL && out_hash != NULL, FALSE);
+
+  if (!lookup_text (store, "SELECT pin_hash FROM members WHERE id = ?", member_id, &found, out_hash, error))
+    return FALSE;
+  if (!found)
+    {
+      g_set_error (error, SRV_ERROR, SRV_ERROR_NOT_FOUND, _("No member %s in the chain"), member_id);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+srv_store_pin_verify (SrvStore   *store,
+                      const char *member_id,
+                      const char *pin_hash,
+                      const char *pin,
+                      gint64      now,
+                      gboolean   *out_wrong,
+                      GError    **error)
+{
+  g_return_val_if_fail (store != NULL, FALSE);
+
+  return mdn_pin_verify (store->db, member_id, pin_hash, pin, now, out_wrong, error);
+}
+
+gboolean
+srv_store_pin_lockout (SrvStore   *store,
+                       const char *member_id,
+                       gint64      now,
+                       MdnLockout *out,
+                       GError    **error)
+{
+  g_return_val_if_fail (store != NULL, FALSE);
+
+  return mdn_lockout_get (store->db, "pin", member_id, now, out, error);
+}
+
+gboolean
+srv_store_pin_fail (SrvStore   *store,
+                    const char *member_id,
+                    gint64      now,
+                    gint64      count,
+                    MdnLockout *out_after,
+                    GError    **error)
+{
+  g_return_val_if_fail (store != NULL, FALSE);
+
+  return mdn_lockout_fail (store->db, "pin", member_id, now, count, FALSE, out_after, error);
+}
+
+GPtrArray *
+srv_store_pin_locks (SrvStore *store,
+                     gint64    now,
+                     GError  **error)
+{
+  g_return_val_if_fail (store != NULL, NULL);
+
+  return load_pin_locks (store, now, error);
+}
+
+gboolean
+srv_store_member_card (SrvStore   *store,
+                       const char *member_id,
+                       char      **out_card_no,
+                       gboolean   *out_lost,
+                       GError    **error)
 {
   sqlite3_stmt *stmt;
   int rc;
 
-  *out_found = *out_same = FALSE;
-  stmt = mdn_db_query (store->db, error,
-                       "SELECT member_id, kind, item, amount, detail FROM srv_authorizations WHERE auth_id = ?",
-                       "s", auth_id);
+  g_return_val_if_fail (store != NULL && out_card_no != NULL && out_lost != NULL, FALSE);
+
+  *out_card_no = NULL;
+  *out_lost = FALSE;
+  stmt = mdn_db_query (store->db, error, "SELECT card_no, status = 'lost' FROM members WHERE id = ?", "s", member_id);
   if (stmt == NULL || (rc = mdn_db_step (store->db, stmt, error)) < 0)
     return FALSE;
   if (rc == SQLITE_ROW)
     {
-      *out_found = TRUE;
-      *out_same = g_strcmp0 (mdn_db_col_text (stmt, 0), member_id) == 0 &&
-                  g_str_equal (mdn_db_col_text (stmt, 1), kind) &&
-                  g_str_equal (mdn_db_col_text (stmt, 2), item) &&
-                  g_strcmp0 (mdn_db_col_text (stmt, 4), detail) == 0;
-      *out_amount = sqlite3_column_int64 (stmt, 3);
+      *out_card_no = g_strdup (mdn_db_col_text (stmt, 0));
+      *out_lost = sqlite3_column_int (stmt, 1) != 0;
     }
   sqlite3_reset (stmt);
   return TRUE;
+}
+
+gint64
+srv_store_member_state_rev (SrvStore   *store,
+                            const char *member_id,
+                            GError    **error)
+{
+  g_return_val_if_fail (store != NULL, -1);
+
+  return mdn_member_state_rev (store->db, member_id, error);
+}
+
+gboolean
+srv_store_sale_member (SrvStore   *store,
+                       const char *sale_id,
+                       char      **out_member_id,
+                       GError    **error)
+{
+  gboolean found;
+
+  g_return_val_if_fail (store != NULL && out_member_id != NULL, FALSE);
+
+  return lookup_text (store, "SELECT member_id FROM receipts WHERE entry_id = ?", sale_id, &found,
+                      out_member_id, error);
+}
+
+gboolean
+srv_store_return_check (SrvStore   *store,
+                        const char *sale_id,
+                        gint64      refund_fen,
+                        GArray     *lines,
+                        gint64      held_refund,
+                        GArray     *held_lines,
+                        GArray     *held_uses,
+                        GError    **error)
+{
+  g_return_val_if_fail (store != NULL, FALSE);
+
+  return mdn_sale_return_check (store->db, sale_id, refund_fen, lines, held_refund, held_lines, held_uses, error);
 }
 
 void
@@ -1618,235 +1578,6 @@ srv_grant_free (SrvGrant *grant)
   g_free (grant->kind);
   g_free (grant->item);
   g_free (grant);
-}
-
-static SrvGrant *
-chain_granted (const char *auth_id,
-               const char *kind,
-               const char *item,
-               gint64      amount,
-               gboolean    duplicate)
-{
-  SrvGrant *out = g_new0 (SrvGrant, 1);
-
-  out->auth_id = g_strdup (auth_id);
-  out->kind = g_strdup (kind);
-  out->item = g_strdup (item);
-  out->amount = amount;
-  out->duplicate = duplicate;
-  return out;
-}
-
-/* A card operation (@op: member.lose, member.unlock or member.replace) of
- * the card @card_no at a branch, against the chain-wide card state: the
- * member's projected card, then the card operations other branches were
- * authorized for and have not pushed yet, in the order of their revs.
- * Refused with card_replaced (the branch is behind: the card was replaced,
- * or is being replaced, elsewhere), card_lost (reported lost already) or
- * card_not_lost (unlocked already). Granted, it holds like a spend and
- * gives the entry's rev: one more than every state entry and card
- * authorization of the member, so operations authorized one after the
- * other are ordered as they happened whatever the branches' clocks say.
- * The same @auth_id again gives the first answer. */
-SrvGrant *
-srv_store_authorize_card (SrvStore   *store,
-                          const char *branch_code,
-                          const char *member_id,
-                          const char *auth_id,
-                          const char *op,
-                          const char *card_no,
-                          gint64      rev,
-                          GError    **error)
-{
-  g_autofree char *at = now_iso ();
-  g_autofree char *current = NULL;
-  g_auto(SrvCardState) card = { FALSE, NULL, 0 };
-  gint64 now = now_unix (), amount = 0;
-  gboolean found, same;
-  sqlite3_stmt *stmt;
-  int rc;
-
-  g_return_val_if_fail (store != NULL && member_id != NULL && auth_id != NULL, NULL);
-
-  if (!srv_rules_check_card_request (auth_id, op, card_no, rev, error))
-    return NULL;
-  if (!mdn_db_begin (store->db, TRUE, error))
-    return NULL;
-  if (!auth_lookup (store, auth_id, member_id, "card", op, card_no, &found, &same, &amount, error))
-    goto fail;
-  if (found)
-    {
-      mdn_db_rollback (store->db);
-      if (!same)
-        {
-          g_set_error (error, SRV_ERROR, SRV_ERROR_DUPLICATE,
-                       _("Authorization %s was already given for something else"), auth_id);
-          return NULL;
-        }
-      return chain_granted (auth_id, "card", op, amount, TRUE);
-    }
-  if (!mdn_db_exec (store->db, error,
-                    "UPDATE srv_authorizations SET status = 'released' "
-                    "WHERE member_id = ? AND status = 'held' AND expires_at <= ?", "si", member_id, now))
-    goto fail;
-
-  stmt = mdn_db_query (store->db, error, "SELECT card_no, status = 'lost' FROM members WHERE id = ?", "s", member_id);
-  if (stmt == NULL || (rc = mdn_db_step (store->db, stmt, error)) < 0)
-    goto fail;
-  if (rc == SQLITE_ROW)
-    {
-      current = g_strdup (mdn_db_col_text (stmt, 0));
-      card.lost = sqlite3_column_int (stmt, 1) != 0;
-    }
-  sqlite3_reset (stmt);
-  if (current == NULL)
-    {
-      g_set_error (error, SRV_ERROR, SRV_ERROR_NOT_FOUND, _("No member %s in the chain"), member_id);
-      goto fail;
-    }
-  card.max_rev = mdn_member_state_rev (store->db, member_id, error);
-  if (card.max_rev < 0)
-    goto fail;
-
-  stmt = mdn_db_query (store->db, error,
-                       "SELECT branch, item, amount FROM srv_authorizations WHERE member_id = ? AND kind = 'card' "
-                       "AND status = 'held' ORDER BY amount, created_at", "s", member_id);
-  if (stmt == NULL)
-    goto fail;
-  while ((rc = mdn_db_step (store->db, stmt, error)) == SQLITE_ROW)
-    srv_rules_card_fold (&card, mdn_db_col_text (stmt, 1), mdn_db_col_text (stmt, 0),
-                         sqlite3_column_int64 (stmt, 2));
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    goto fail;
-
-  if (!srv_rules_check_card (&card, current, op, card_no, error))
-    goto fail;
-
-  rev = srv_rules_card_rev (&card, rev);
-  if (!mdn_db_exec (store->db, error,
-                    "INSERT INTO srv_authorizations (auth_id, member_id, branch, kind, item, amount, status, "
-                    "created_at, expires_at, detail) VALUES (?, ?, ?, 'card', ?, ?, 'held', ?, ?, ?)",
-                    "ssssisis", auth_id, member_id, branch_code, op, rev, at, now + auth_ttl_seconds, card_no) ||
-      !mdn_db_commit (store->db, error))
-    goto fail;
-  return chain_granted (auth_id, "card", op, rev, FALSE);
-
-fail:
-  mdn_db_rollback (store->db);
-  return NULL;
-}
-
-/* A return of @refund_fen (and, for a sale by lines, of @lines
- * [{sku, qty}]) of @sale_id at a branch, against what remains returnable
- * of it chain-wide: what the returns the server holds left, less what live
- * return authorizations hold (mdn_sale_return_check, the branch's rules).
- * Refused with return_exceeds or package_consumed; 404 for a sale the
- * chain does not share (no card: only its own branch knows it). */
-SrvGrant *
-srv_store_authorize_return (SrvStore   *store,
-                            const char *branch_code,
-                            const char *sale_id,
-                            const char *auth_id,
-                            gint64      refund_fen,
-                            JsonArray  *lines,
-                            GError    **error)
-{
-  g_autoptr(JsonArray) held_lines = json_array_new ();
-  g_autoptr(JsonObject) held_uses = json_object_new ();
-  g_autoptr(JsonNode) node = json_node_init_array (json_node_alloc (), lines);
-  g_autofree char *at = now_iso ();
-  g_autofree char *detail = NULL;
-  g_autofree char *member_id = NULL;
-  gint64 now = now_unix (), held_refund = 0, amount = 0;
-  gboolean found, same;
-  sqlite3_stmt *stmt;
-  int rc;
-
-  g_return_val_if_fail (store != NULL && sale_id != NULL && auth_id != NULL && lines != NULL, NULL);
-
-  if (!srv_rules_check_return_request (auth_id, refund_fen, lines, error))
-    return NULL;
-  detail = mdn_json_canonical (node);
-  if (!mdn_db_begin (store->db, TRUE, error))
-    return NULL;
-
-  stmt = mdn_db_query (store->db, error, "SELECT member_id FROM receipts WHERE entry_id = ?", "s", sale_id);
-  if (stmt == NULL || (rc = mdn_db_step (store->db, stmt, error)) < 0)
-    goto fail;
-  if (rc == SQLITE_ROW)
-    member_id = g_strdup (mdn_db_col_text (stmt, 0));
-  sqlite3_reset (stmt);
-  if (member_id == NULL)
-    {
-      g_set_error (error, SRV_ERROR, SRV_ERROR_NOT_FOUND, _("No sale %s with a card in the chain"), sale_id);
-      goto fail;
-    }
-  if (!auth_lookup (store, auth_id, member_id, "return", sale_id, detail, &found, &same, &amount, error))
-    goto fail;
-  if (found)
-    {
-      mdn_db_rollback (store->db);
-      if (!same || amount != refund_fen)
-        {
-          g_set_error (error, SRV_ERROR, SRV_ERROR_DUPLICATE,
-                       _("Authorization %s was already given for something else"), auth_id);
-          return NULL;
-        }
-      return chain_granted (auth_id, "return", sale_id, amount, TRUE);
-    }
-  if (!mdn_db_exec (store->db, error,
-                    "UPDATE srv_authorizations SET status = 'released' "
-                    "WHERE member_id = ? AND status = 'held' AND expires_at <= ?", "si", member_id, now))
-    goto fail;
-
-  stmt = mdn_db_query (store->db, error,
-                       "SELECT amount, detail FROM srv_authorizations WHERE kind = 'return' AND item = ? "
-                       "AND status = 'held'", "s", sale_id);
-  if (stmt == NULL)
-    goto fail;
-  while ((rc = mdn_db_step (store->db, stmt, error)) == SQLITE_ROW)
-    {
-      g_autoptr(JsonParser) parser = json_parser_new ();
-      JsonNode *root;
-
-      held_refund += sqlite3_column_int64 (stmt, 0);
-      if (mdn_db_col_text (stmt, 1) && json_parser_load_from_data (parser, mdn_db_col_text (stmt, 1), -1, NULL) &&
-          (root = json_parser_get_root (parser)) != NULL && JSON_NODE_HOLDS_ARRAY (root))
-        for (guint i = 0; i < json_array_get_length (json_node_get_array (root)); i++)
-          json_array_add_element (held_lines, json_node_copy (json_array_get_element (json_node_get_array (root), i)));
-    }
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    goto fail;
-
-  /* Package uses other branches were authorized to spend and have not
-     pushed yet: a return of a package must leave them covered. */
-  stmt = mdn_db_query (store->db, error,
-                       "SELECT item, SUM (amount) FROM srv_authorizations WHERE member_id = ? AND kind = 'package' "
-                       "AND status = 'held' GROUP BY item", "s", member_id);
-  if (stmt == NULL)
-    goto fail;
-  while ((rc = mdn_db_step (store->db, stmt, error)) == SQLITE_ROW)
-    json_object_set_int_member (held_uses, mdn_db_col_text (stmt, 0), sqlite3_column_int64 (stmt, 1));
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    goto fail;
-
-  if (!mdn_sale_return_check (store->db, sale_id, refund_fen, lines, held_refund, held_lines, held_uses, error))
-    goto fail;
-  if (!mdn_db_exec (store->db, error,
-                    "INSERT INTO srv_authorizations (auth_id, member_id, branch, kind, item, amount, status, "
-                    "created_at, expires_at, detail) VALUES (?, ?, ?, 'return', ?, ?, 'held', ?, ?, ?)",
-                    "ssssisis", auth_id, member_id, branch_code, sale_id, refund_fen, at,
-                    now + auth_ttl_seconds, detail) ||
-      !mdn_db_commit (store->db, error))
-    goto fail;
-  return chain_granted (auth_id, "return", sale_id, refund_fen, FALSE);
-
-fail:
-  mdn_db_rollback (store->db);
-  return NULL;
 }
 
 void

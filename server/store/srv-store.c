@@ -39,13 +39,6 @@ srv_store_free (SrvStore *store)
   g_free (store);
 }
 
-void
-srv_store_set_auth_ttl (gint64 seconds)
-{
-  srv_sqlite_set_auth_ttl (seconds);
-  srv_pg_set_auth_ttl (seconds);
-}
-
 gboolean
 srv_store_is_pg (SrvStore *store)
 {

@@ -1,8 +1,10 @@
 /* srv-store.h: the server's storage, behind one interface so that a
  * PostgreSQL backend can take the place of the embedded SQLite one. It
  * answers with plain structs and rows (their _free functions below), never
- * reply JSON: the handlers in server/api/ build the replies. The decisions
- * it applies are srv-rules.h's, shared by every backend.
+ * reply JSON: the handlers in server/api/ build the replies. It decides
+ * nothing: the push (srv-push.c) and the authorizations (srv-authorize.c)
+ * hold the rules and build on the transactions and row primitives at the
+ * end of this file; srv-rules.h has the decisions they share.
  *
  * The SQLite backend (srv-store-sqlite.c) keeps the branch schema (entries, movements and every
  * projection, written by mdn_ledger_apply, the same code the branches run)
@@ -14,6 +16,7 @@
 
 #include "mdn-figures.h"
 #include "mdn-ledger.h"
+#include "mdn-lockout.h"
 
 G_BEGIN_DECLS
 
@@ -167,19 +170,14 @@ gboolean   srv_store_watch_feed     (SrvStore    *store,
                                      gpointer     user_data,
                                      GError     **error);
 
-/* Members. An authorization not used by a sale entry within @seconds
- * (default 600) is released. */
-void       srv_store_set_auth_ttl   (gint64       seconds);
-/* Members. A balance authorization of a card with a PIN needs @pin:
- * pin_required, wrong_pin or pin_locked (MDN_ERROR) otherwise, with
- * @refusal (may be NULL) filled in. */
+/* Why a PIN was refused (srv_authorize). */
 typedef struct
 {
   gint64 attempts_left;   /* wrong_pin: before the card locks */
   gint64 locked_until;    /* pin_locked: unix seconds */
 } SrvPinRefusal;
 
-/* A spend authorization (srv_store_authorize). */
+/* A spend authorization (srv_authorize, srv-authorize.h). */
 typedef struct
 {
   char    *auth_id;
@@ -198,16 +196,6 @@ typedef struct
 
 void       srv_authorization_free   (SrvAuthorization *auth);
 
-SrvAuthorization *srv_store_authorize (SrvStore  *store,
-                                     const char  *branch_code,
-                                     const char  *member_id,
-                                     const char  *auth_id,
-                                     const char  *kind,
-                                     const char  *item,
-                                     gint64       amount,
-                                     const char  *pin,
-                                     SrvPinRefusal *refusal,
-                                     GError     **error);
 /* Wrong PINs a branch checked offline, for one member. */
 typedef struct
 {
@@ -217,16 +205,8 @@ typedef struct
 
 #define SRV_MAX_PIN_FAILURES 500   /* in one report */
 
-/* Adds @failures to the chain-wide counts (*@counted: how many wrong PINs
- * were counted, unknown members are skipped) and returns every PIN lock
- * now, SrvPinLock. */
-GPtrArray *srv_store_pin_failures   (SrvStore            *store,
-                                     const SrvPinFailure *failures,
-                                     guint                n_failures,
-                                     gint64              *counted,
-                                     GError             **error);
-/* A card or return authorization granted (srv_store_authorize_card,
- * srv_store_authorize_return). */
+/* A card or return authorization granted (srv_authorize_card,
+ * srv_authorize_return). */
 typedef struct
 {
   char    *auth_id;
@@ -238,21 +218,6 @@ typedef struct
 
 void       srv_grant_free           (SrvGrant    *grant);
 
-SrvGrant  *srv_store_authorize_card (SrvStore    *store,
-                                     const char  *branch_code,
-                                     const char  *member_id,
-                                     const char  *auth_id,
-                                     const char  *op,
-                                     const char  *card_no,
-                                     gint64       rev,
-                                     GError     **error);
-SrvGrant  *srv_store_authorize_return (SrvStore *store,
-                                     const char  *branch_code,
-                                     const char  *sale_id,
-                                     const char  *auth_id,
-                                     gint64       refund_fen,
-                                     JsonArray   *lines,
-                                     GError     **error);
 /* A member exception head office settles (srv_store_exceptions). Text
  * fields that may be missing are NULL. */
 typedef struct
@@ -486,6 +451,96 @@ SrvAuthorization *srv_store_authorization_get (SrvStore *store,
 gboolean   srv_store_authorization_use (SrvStore *store,
                                      const char  *auth_id,
                                      const char  *entry_id,
+                                     GError     **error);
+
+/* Authorizations held (status 'held') of @kind for @member_id and @item
+ * (NULL: any), SrvAuthorization with detail, by amount then age. */
+GPtrArray *srv_store_authorizations_held (SrvStore *store,
+                                     const char  *member_id,
+                                     const char  *kind,
+                                     const char  *item,
+                                     GError     **error);
+/* The member's holds whose expires_at is at or before @now become
+ * 'released'. */
+gboolean   srv_store_authorizations_release_expired (SrvStore *store,
+                                     const char  *member_id,
+                                     gint64       now,
+                                     GError     **error);
+/* A new authorization from @auth's auth_id, member_id, branch, kind, item,
+ * amount, status, expires_at and detail, made at @created_at. */
+gboolean   srv_store_authorization_hold (SrvStore *store,
+                                     const SrvAuthorization *auth,
+                                     const char  *created_at,
+                                     GError     **error);
+
+/* Members, for the authorizations (srv-authorize.c). The business date's
+ * time zone of the chain. */
+const char *srv_store_timezone      (SrvStore    *store);
+/* What the member can use of a package service on @date, net across its
+ * lots (mdn_package_available). */
+gboolean   srv_store_package_available (SrvStore *store,
+                                     const char  *member_id,
+                                     const char  *item,
+                                     const char  *date,
+                                     gint64      *out,
+                                     GError     **error);
+/* The card's PIN hash ("" or NULL: no PIN); SRV_ERROR_NOT_FOUND for an
+ * unknown member. */
+gboolean   srv_store_member_pin_hash (SrvStore   *store,
+                                     const char  *member_id,
+                                     char       **out_hash,
+                                     GError     **error);
+/* mdn_pin_verify over the chain-wide count of wrong PINs. */
+gboolean   srv_store_pin_verify     (SrvStore    *store,
+                                     const char  *member_id,
+                                     const char  *pin_hash,
+                                     const char  *pin,
+                                     gint64       now,
+                                     gboolean    *out_wrong,
+                                     GError     **error);
+/* The card's PIN lockout now, and @count wrong PINs added to it. */
+gboolean   srv_store_pin_lockout    (SrvStore    *store,
+                                     const char  *member_id,
+                                     gint64       now,
+                                     MdnLockout  *out,
+                                     GError     **error);
+gboolean   srv_store_pin_fail       (SrvStore    *store,
+                                     const char  *member_id,
+                                     gint64       now,
+                                     gint64       count,
+                                     MdnLockout  *out_after,
+                                     GError     **error);
+/* Every PIN locked at @now, SrvPinLock by member id. */
+GPtrArray *srv_store_pin_locks      (SrvStore    *store,
+                                     gint64       now,
+                                     GError     **error);
+/* The member's card now; *@out_card_no NULL for an unknown member. */
+gboolean   srv_store_member_card    (SrvStore    *store,
+                                     const char  *member_id,
+                                     char       **out_card_no,
+                                     gboolean    *out_lost,
+                                     GError     **error);
+/* The highest rev of the member's state entries (mdn_member_state_rev);
+ * -1 on error. */
+gint64     srv_store_member_state_rev (SrvStore  *store,
+                                     const char  *member_id,
+                                     GError     **error);
+/* The member a shared sale was made to; NULL when the chain holds no sale
+ * @sale_id with a card. */
+gboolean   srv_store_sale_member    (SrvStore    *store,
+                                     const char  *sale_id,
+                                     char       **out_member_id,
+                                     GError     **error);
+/* The branches' return rule (mdn_sale_return_check) over the returns this
+ * store holds, less what live authorizations hold (MdnSaleLineRequest
+ * arrays, mdn-sales.h). */
+gboolean   srv_store_return_check   (SrvStore    *store,
+                                     const char  *sale_id,
+                                     gint64       refund_fen,
+                                     GArray      *lines,
+                                     gint64       held_refund,
+                                     GArray      *held_lines,
+                                     GArray      *held_uses,
                                      GError     **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrvStore, srv_store_free)
