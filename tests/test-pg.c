@@ -71,8 +71,11 @@ server_b (MdnTestServer *a)
 
   b->dir = g_dir_make_tmp ("mendian-two-b-XXXXXX", &error);
   g_assert_no_error (error);
-  b->db = g_strndup (a->db, strcspn (a->db, "?"));
-  b->db = g_strconcat (g_steal_pointer (&b->db), "?application_name=srvB", NULL);
+  {
+    g_autofree char *base = g_strndup (a->db, strcspn (a->db, "?"));
+
+    b->db = g_strconcat (base, "?application_name=srvB", NULL);
+  }
   b->hq_token = g_strdup (a->hq_token);
   b->tokens = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_hash_table_iter_init (&iter, a->tokens);
@@ -183,7 +186,7 @@ test_two_sync (void)
       g_assert_no_error (error);
       g_assert_nonnull (line);
     }
-  issue (b1, "13800000002", "7.00", NULL);
+  g_free (issue (b1, "13800000002", "7.00", NULL));
   mdn_test_sync_ok (b1);               /* through A */
   for (int i = 0; i < 20 && seen < 2; i++)
     {
@@ -483,7 +486,7 @@ static void
 test_commands (void)
 {
   g_autoptr(MdnTestServer) s = NULL;
-  g_autofree char *list = NULL, *dup = NULL;
+  g_autofree char *list = NULL, *key = NULL;
   g_autoptr(JsonObject) o = NULL;
 
   if (mdn_test_pg_shared () == NULL)
@@ -505,7 +508,8 @@ test_commands (void)
                    "\"revoked\":true,\"acked_seq\":0,\"last_push_at\":null},{\"code\":\"HQ\",\"name\":\"HQ\",\"number\":0,"
                    "\"hq\":true,\"revoked\":false,\"acked_seq\":0,\"last_push_at\":null}]}\n");
   g_assert_cmpint (mdn_test_pg_count (s->db, "SELECT count(*) FROM srv_tokens"), ==, 1);
-  g_assert_cmpint (strlen (mdn_test_server_cmd (s, "chain-key", NULL)), ==, 65);
+  key = mdn_test_server_cmd (s, "chain-key", NULL);
+  g_assert_cmpint (strlen (key), ==, 65);
 }
 
 int
