@@ -228,7 +228,7 @@ int
 main (int argc, char **argv)
 {
   GOptionEntry entries[] = {
-    { "db", 0, 0, G_OPTION_ARG_FILENAME, &opt_db, "Server database file", "FILE" },
+    { "db", 0, 0, G_OPTION_ARG_FILENAME, &opt_db, "Server database file, or a PostgreSQL URI postgresql://...", "FILE|URI" },
     { NULL }
   };
   g_autoptr(GOptionContext) oc = NULL;
@@ -256,7 +256,7 @@ main (int argc, char **argv)
   command = argv[1];
   if (opt_db == NULL)
     {
-      g_printerr ("mendian-server: --db FILE is required\n");
+      g_printerr ("mendian-server: --db FILE (or --db postgresql://...) is required\n");
       return 2;
     }
   if (g_str_equal (command, "init"))
