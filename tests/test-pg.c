@@ -481,6 +481,32 @@ test_feed_stable (void)
   PQfinish (r);
 }
 
+/* The database ends a server's sessions (a restart, a failover): the
+ * server connects again and the next sync goes through, and it still hears
+ * of another process's pushes. */
+static void
+test_reconnect (void)
+{
+  g_autoptr(MdnTestServer) a = NULL;
+  g_autoptr(MdnTestBranch) b1 = NULL;
+  g_autofree char *card = NULL;
+  g_autofree char *base = NULL;
+
+  if (mdn_test_pg_shared () == NULL)
+    return;
+  a = server_a ();
+  b1 = mdn_test_server_branch_new (a, "B01", 1, FALSE);
+  card = issue (b1, "13800000001", "10.00", NULL);
+  mdn_test_sync_ok (b1);
+  base = g_strndup (a->db, strcspn (a->db, "?"));
+  g_assert_cmpint (mdn_test_pg_count (base, "SELECT count(pg_terminate_backend (pid)) FROM pg_stat_activity "
+                                            "WHERE application_name = 'srvA'"), ==, 2);
+  deposits (b1, card, 3);
+  g_assert_cmpint (mdn_test_sync_ok (b1).pushed, ==, 3);
+  g_assert_cmpint (mdn_test_server_count (a, "SELECT principal_fen FROM members"), ==, 1003);
+  g_assert_cmpint (mdn_test_server_stop (a, SIGTERM), ==, 0);
+}
+
 /* init, branch and token commands answer on PostgreSQL as on SQLite. */
 static void
 test_commands (void)
@@ -525,5 +551,6 @@ main (int argc, char **argv)
   g_test_add_func ("/pg/two/same-push", test_two_same_push);
   g_test_add_func ("/pg/two/authorize", test_two_authorize);
   g_test_add_func ("/pg/two/kill-mid-push", test_two_kill);
+  g_test_add_func ("/pg/reconnect", test_reconnect);
   return g_test_run ();
 }

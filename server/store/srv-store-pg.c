@@ -74,6 +74,19 @@ set_pg_error (SrvPg      *pg,
     g_set_error (error, MDN_ERROR, MDN_ERROR_DATABASE, _("Database error: %s"), text);
 }
 
+static void
+reconnect (SrvPg *pg)
+{
+  PQreset (pg->conn);
+  g_hash_table_remove_all (pg->prepared);
+  if (PQstatus (pg->conn) == CONNECTION_OK)
+    {
+      g_autoptr(PGresult) res = PQexec (pg->conn, "SET client_min_messages = warning");
+
+      g_message ("connected to the database again");
+    }
+}
+
 /* Runs @sql, a static string, as a statement prepared once per connection,
  * with parameters by @types: 's' a string (NULL is SQL NULL), 'i' a gint64,
  * 'b' a gboolean. The result, or NULL with @error set. */
@@ -108,32 +121,47 @@ pqv (SrvPg      *pg,
         g_assert_not_reached ();
       }
 
-  name = g_hash_table_lookup (pg->prepared, sql);
-  if (name == NULL)
+  /* A connection lost between transactions (the database restarted, a
+     failover, the session terminated) is made again and the statement
+     sent once more; inside one, the transaction is lost anyway and the
+     caller's error rolls it back. */
+  for (int attempt = 0;; attempt++)
     {
-      g_autofree char *fresh = g_strdup_printf ("q%u", g_hash_table_size (pg->prepared));
-      g_autoptr(PGresult) prep = PQprepare (pg->conn, fresh, sql, n, NULL);
+      gboolean retry;
 
-      if (PQresultStatus (prep) != PGRES_COMMAND_OK)
-        {
-          set_pg_error (pg, prep, error);
-          for (int i = 0; i < n; i++)
-            g_free (owned[i]);
-          return NULL;
-        }
-      g_hash_table_insert (pg->prepared, (gpointer) sql, g_strdup (fresh));
+      if (PQstatus (pg->conn) == CONNECTION_BAD && !pg->in_tx)
+        reconnect (pg);
       name = g_hash_table_lookup (pg->prepared, sql);
+      if (name == NULL)
+        {
+          g_autofree char *fresh = g_strdup_printf ("q%u", g_hash_table_size (pg->prepared));
+
+          res = PQprepare (pg->conn, fresh, sql, n, NULL);
+          if (PQresultStatus (res) == PGRES_COMMAND_OK)
+            {
+              PQclear (res);
+              g_hash_table_insert (pg->prepared, (gpointer) sql, g_strdup (fresh));
+              name = g_hash_table_lookup (pg->prepared, sql);
+              res = PQexecPrepared (pg->conn, name, n, values, NULL, NULL, 0);
+            }
+        }
+      else
+        res = PQexecPrepared (pg->conn, name, n, values, NULL, NULL, 0);
+      st = PQresultStatus (res);
+      if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+        break;
+      retry = attempt == 0 && !pg->in_tx && PQstatus (pg->conn) == CONNECTION_BAD;
+      if (!retry)
+        {
+          set_pg_error (pg, res, error);
+          PQclear (res);
+          res = NULL;
+          break;
+        }
+      PQclear (res);
     }
-  res = PQexecPrepared (pg->conn, name, n, values, NULL, NULL, 0);
   for (int i = 0; i < n; i++)
     g_free (owned[i]);
-  st = PQresultStatus (res);
-  if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
-    {
-      set_pg_error (pg, res, error);
-      PQclear (res);
-      return NULL;
-    }
   return res;
 }
 
@@ -214,7 +242,19 @@ pq_simple (SrvPg      *pg,
            const char *sql,
            GError    **error)
 {
-  g_autoptr(PGresult) res = PQexec (pg->conn, sql);
+  g_autoptr(PGresult) res = NULL;
+
+  if (PQstatus (pg->conn) == CONNECTION_BAD && !pg->in_tx)
+    reconnect (pg);
+  res = PQexec (pg->conn, sql);
+  /* BEGIN on a connection found lost: once more on a new one. */
+  if (PQresultStatus (res) != PGRES_COMMAND_OK && !pg->in_tx && PQstatus (pg->conn) == CONNECTION_BAD &&
+      g_str_has_prefix (sql, "BEGIN"))
+    {
+      PQclear (res);
+      reconnect (pg);
+      res = PQexec (pg->conn, sql);
+    }
 
   if (PQresultStatus (res) != PGRES_COMMAND_OK && PQresultStatus (res) != PGRES_TUPLES_OK)
     {
@@ -681,12 +721,15 @@ srv_pg_commit (SrvPg   *pg,
 {
   g_return_val_if_fail (pg != NULL && pg->in_tx, FALSE);
 
-  pg->in_tx = FALSE;
+  /* Still in the transaction: a lost connection is not made again for
+     the COMMIT, which fails. */
   if (!pq_simple (pg, "COMMIT", error))
     {
       pq_simple (pg, "ROLLBACK", NULL);
+      pg->in_tx = FALSE;
       return FALSE;
     }
+  pg->in_tx = FALSE;
   return TRUE;
 }
 
