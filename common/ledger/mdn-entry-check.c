@@ -1178,6 +1178,45 @@ check_write_off (Check *c)
   return expect_member (c, "points", points);
 }
 
+/* The back office (ops/mdn-roles.c, catalog/mdn-catalog.c, members/mdn-members.c). */
+
+static gboolean
+want_strings (Check      *c,
+              JsonObject *o,
+              const char *name,
+              guint       max)
+{
+  JsonArray *a = mdn_body_array (o, name);
+
+  if (a == NULL)
+    return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("“%s” must be a list"), name);
+  if (json_array_get_length (a) > max)
+    return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("“%s” has too many elements"), name);
+  for (guint i = 0; i < json_array_get_length (a); i++)
+    {
+      JsonNode *n = json_array_get_element (a, i);
+
+      if (!JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_STRING ||
+          *json_node_get_string (n) == '\0')
+        return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("“%s” must be a list of text"), name);
+    }
+  return TRUE;
+}
+
+static gboolean
+check_role_upsert (Check *c)
+{
+  return want_string (c, c->entry->body, "code", TRUE, NULL) &&
+         want_string (c, c->entry->body, "name", TRUE, NULL) &&
+         want_strings (c, c->entry->body, "permissions", 256);
+}
+
+static gboolean
+check_code_only (Check *c)
+{
+  return want_string (c, c->entry->body, "code", TRUE, NULL);
+}
+
 typedef gboolean (*CheckFunc) (Check *c);
 
 typedef struct
@@ -1212,6 +1251,8 @@ static const KindCheck checks[] = {
   { "points.redeem",       check_points_redeem,   TRUE,  FALSE },
   { "points.adjust",       check_points_adjust,   TRUE,  FALSE },
   { "exception.write_off", check_write_off,       TRUE,  FALSE },
+  { "role.upsert",         check_role_upsert,     FALSE, FALSE },
+  { "role.remove",         check_code_only,       FALSE, FALSE },
 };
 
 gboolean

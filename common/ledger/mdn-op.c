@@ -22,6 +22,10 @@ mdn_op_ctx_free (MdnOpCtx *ctx)
   mdn_op_ctx_clear_time (ctx);
   g_free (ctx->failed_pin);
   g_free (ctx->staff);
+  g_free (ctx->role_code);
+  g_free (ctx->role_name);
+  g_strfreev (ctx->permissions);
+  g_free (ctx->terminal);
   g_free (ctx);
 }
 

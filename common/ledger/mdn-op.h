@@ -66,7 +66,15 @@ struct _MdnOpCtx
   MdnStore   *store;
   MdnDb      *db;
   char       *staff;
+  /* The rank a few operations check inside (mdn_perms_rank, ops/mdn-roles.h);
+   * what the staff member may run is the role's permissions. */
   MdnRole     role;
+  char       *role_code;
+  char       *role_name;
+  char      **permissions;
+  /* Where the operation comes from, for the operation log: the program
+   * and host ("pos@till-1"); NULL: this host's name. */
+  char       *terminal;
   /* Set for the duration of one operation: */
   GDateTime  *now;
   char       *now_iso;

@@ -13,6 +13,7 @@
 #include "mdn-packages.h"
 #include "mdn-points.h"
 #include "mdn-pricing.h"
+#include "mdn-roles.h"
 #include "mdn-sales.h"
 #include "mdn-staff.h"
 #include "mdn-timed.h"
@@ -27,6 +28,7 @@ static const MdnKindDef *const kind_tables[] = {
   mdn_timed_kinds,
   mdn_points_kinds,
   mdn_exception_kinds,
+  mdn_role_kinds,
 };
 
 void
