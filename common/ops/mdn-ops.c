@@ -4,6 +4,7 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
+#include "mdn-backoffice.h"
 #include "mdn-catalog.h"
 #include "mdn-clock.h"
 #include "mdn-error.h"
@@ -34,6 +35,7 @@ static const MdnOpDef *const op_tables[] = {
   mdn_pricing_ops,
   mdn_exception_ops,
   mdn_role_ops,
+  mdn_backoffice_ops,
 };
 
 /* Tables of the branch library (mdn_ops_register) and its spend hooks. */
@@ -347,6 +349,7 @@ mdn_ops_run (MdnOpCtx   *ctx,
   const MdnOpDef *def;
   g_autoptr(JsonObject) result = NULL;
   g_autoptr(GError) local_error = NULL;
+  gboolean local = FALSE;
 
   g_return_val_if_fail (ctx != NULL, NULL);
   g_return_val_if_fail (name != NULL, NULL);
@@ -382,11 +385,16 @@ mdn_ops_run (MdnOpCtx   *ctx,
       return NULL;
     }
   /* Chain master data is written at the head-office terminal: at a
-     branch linked to a server it would stay in this branch alone. */
-  if ((def->flags & MDN_OP_HQ) && !ctx->store->hq && mdn_store_is_linked (ctx->store))
+     branch linked to a server it would stay in this branch alone, so it
+     is refused there unless asked for as a branch override ("local":
+     true, docs/cli.md). */
+  if ((def->flags & MDN_OP_HQ) && !ctx->store->hq && !mdn_args_bool (args, "local", &local, error))
+    return NULL;
+  if ((def->flags & MDN_OP_HQ) && !ctx->store->hq && mdn_store_is_linked (ctx->store) && !local)
     {
       g_set_error (error, MDN_ERROR, MDN_ERROR_HQ_ONLY,
-                   _("Only head office can %s: it is the same for every branch. Do it at the head-office terminal"),
+                   _("Only head office can %s for the chain: do it at the head-office terminal. "
+                     "To change it at this branch alone, ask for a branch override"),
                    mdn_op_title (def->name));
       if (mdn_db_begin (ctx->db, TRUE, NULL))
         {
@@ -420,8 +428,7 @@ mdn_ops_run (MdnOpCtx   *ctx,
     {
       spend_finish (ctx, NULL);
       mdn_db_rollback (ctx->db);
-      /* Every refusal is logged, a read's too. */
-      if (mdn_db_begin (ctx->db, TRUE, NULL))
+      if ((def->flags & MDN_OP_WRITE) && mdn_db_begin (ctx->db, TRUE, NULL))
         {
           oplog (ctx, name, FALSE, mdn_error_name (local_error), NULL);
           count_failed_pin (ctx);
