@@ -137,7 +137,7 @@ mdn_test_every_kind (MdnTestBranch *b)
   card_a = dup_member (ok (b, "{\"op\":\"member.issue\",\"name\":\"A\",\"phone\":\"13800000001\"}"), "card_no");
   card_b = dup_member (ok (b, "{\"op\":\"member.issue\",\"name\":\"  Bee 蜂 \",\"phone\":\"13800000002\","
                               "\"level\":\"gold\",\"birthday\":\"1990-02-28\",\"birthday_lunar\":\"L04-15\","
-                              "\"pin\":\"1234\",\"deposit\":\"500.00\",\"tender\":\"wechat\","
+                              "\"pin\":\"123400\",\"deposit\":\"500.00\",\"tender\":\"wechat\","
                               "\"expires_on\":\"2030-12-31\"}"), "card_no");
   card_z = dup_member (ok (b, "{\"op\":\"member.issue\",\"name\":\"Z\",\"phone\":\"13800000003\","
                               "\"level\":\"plain\",\"deposit\":\"0\"}"), "card_no");
@@ -166,12 +166,12 @@ mdn_test_every_kind (MdnTestBranch *b)
   r_zero_member = dup_member (ok (b, "{\"op\":\"sale\",\"lines\":[{\"sku\":\"G0\",\"qty\":3}],\"card\":\"%s\"}", card_z),
                               "receipt_no");
   r_package = dup_member (ok (b, "{\"op\":\"sale\",\"lines\":[{\"sku\":\"G1\"},{\"sku\":\"P1\",\"qty\":2},{\"sku\":\"S1\"}],"
-                                 "\"card\":\"%s\",\"pin\":\"1234\",\"tenders\":[{\"type\":\"balance\",\"amount\":\"200.00\"},"
+                                 "\"card\":\"%s\",\"pin\":\"123400\",\"tenders\":[{\"type\":\"balance\",\"amount\":\"200.00\"},"
                                  "{\"type\":\"cash\",\"amount\":\"41.25\"}]}", card_b), "receipt_no");
   RUN ("{\"op\":\"sale\",\"lines\":[{\"sku\":\"P0\"}],\"card\":\"%s\"}", card_b);
   r_quick = dup_member (ok (b, "{\"op\":\"sale.quick\",\"amount\":\"8.80\",\"note\":\"洗车\","
                                "\"tenders\":[{\"type\":\"bank\",\"amount\":\"8.80\"}]}"), "receipt_no");
-  RUN ("{\"op\":\"sale.quick\",\"amount\":\"20.00\",\"card\":\"%s\",\"pin\":\"1234\","
+  RUN ("{\"op\":\"sale.quick\",\"amount\":\"20.00\",\"card\":\"%s\",\"pin\":\"123400\","
        "\"tenders\":[{\"type\":\"balance\",\"amount\":\"18.00\"}]}", card_b);
 
   /* Package uses, points. */
@@ -196,7 +196,7 @@ mdn_test_every_kind (MdnTestBranch *b)
   mdn_test_set_now ("2026-11-20T12:00:00+08:00");
   RUN ("{\"op\":\"timed.stop\",\"session_id\":\"%s\"}", s2);
   mdn_test_set_now ("2026-11-20T11:35:00+08:00");
-  r_timed = dup_member (ok (b, "{\"op\":\"timed.stop\",\"session_id\":\"%s\",\"pin\":\"1234\","
+  r_timed = dup_member (ok (b, "{\"op\":\"timed.stop\",\"session_id\":\"%s\",\"pin\":\"123400\","
                                "\"tenders\":[{\"type\":\"balance\",\"amount\":\"54.00\"}]}", s3), "receipt_no");
 
   /* Returns: everything of a cash sale; a 0.00 sale (refund 0, no

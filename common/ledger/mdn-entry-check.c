@@ -30,6 +30,7 @@
 #include "mdn-json.h"
 #include "mdn-ledger.h"
 #include "mdn-money.h"
+#include "mdn-settings.h"
 
 #define MINUTES_MAX    ((gint64) 525600)       /* a year, as mdn-timed.c */
 #define USES_MAX       ((gint64) 100000)       /* package_count, count: as mdn-catalog.c, mdn-packages.c */
@@ -1217,6 +1218,12 @@ check_code_only (Check *c)
   return want_string (c, c->entry->body, "code", TRUE, NULL);
 }
 
+static gboolean
+check_setting (Check *c)
+{
+  return mdn_settings_check_entry (c->entry, c->error);
+}
+
 typedef gboolean (*CheckFunc) (Check *c);
 
 typedef struct
@@ -1253,6 +1260,8 @@ static const KindCheck checks[] = {
   { "exception.write_off", check_write_off,       TRUE,  FALSE },
   { "role.upsert",         check_role_upsert,     FALSE, FALSE },
   { "role.remove",         check_code_only,       FALSE, FALSE },
+  { "setting.chain",       check_setting,         FALSE, FALSE },
+  { "setting.branch",      check_setting,         FALSE, FALSE },
 };
 
 gboolean

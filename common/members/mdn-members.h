@@ -61,6 +61,7 @@ gboolean    mdn_member_check_pin   (MdnOpCtx    *ctx,
                                     MdnMember   *member,
                                     const char  *pin,
                                     GError     **error);
+gint64      mdn_pin_max_failures   (MdnDb       *db);
 gboolean    mdn_pin_verify         (MdnDb       *db,
                                     const char  *member_id,
                                     const char  *pin_hash,

@@ -19,6 +19,7 @@
 #include "mdn-pricing.h"
 #include "mdn-roles.h"
 #include "mdn-sales.h"
+#include "mdn-settings.h"
 #include "mdn-staff.h"
 #include "mdn-timed.h"
 
@@ -36,6 +37,7 @@ static const MdnOpDef *const op_tables[] = {
   mdn_exception_ops,
   mdn_role_ops,
   mdn_backoffice_ops,
+  mdn_settings_ops,
 };
 
 /* Tables of the branch library (mdn_ops_register) and its spend hooks. */
@@ -333,8 +335,8 @@ count_failed_pin (MdnOpCtx *ctx)
   g_autoptr(GError) error = NULL;
 
   if (member != NULL &&
-      !mdn_lockout_fail (ctx->db, "pin", member, mdn_lockout_now (), 1, mdn_store_is_linked (ctx->store),
-                         NULL, &error))
+      !mdn_lockout_fail_max (ctx->db, "pin", member, mdn_lockout_now (), 1, mdn_store_is_linked (ctx->store),
+                             mdn_pin_max_failures (ctx->db), NULL, &error))
     g_warning ("a wrong PIN was not counted: %s", error->message);
 }
 

@@ -1870,14 +1870,15 @@ srv_store_authorize (SrvStore   *store,
 
           if (!wrong)
             mdn_lockout_get (store->db, "pin", member_id, now, &before, NULL);
-          if (wrong && (!mdn_lockout_fail (store->db, "pin", member_id, now, 1, FALSE, &after, NULL) ||
+          if (wrong && (!mdn_lockout_fail_max (store->db, "pin", member_id, now, 1, FALSE,
+                                               mdn_pin_max_failures (store->db), &after, NULL) ||
                         !mdn_db_commit (store->db, NULL)))
             g_warning ("a wrong PIN for %s was not counted", member_id);
           mdn_db_rollback (store->db);
           if (refusal)
             {
               refusal->locked_until = wrong ? after.locked_until : before.locked_until;
-              refusal->attempts_left = MDN_LOCKOUT_MAX_FAILURES - after.failures;
+              refusal->attempts_left = mdn_pin_max_failures (store->db) - after.failures;
             }
           return NULL;
         }
@@ -1955,7 +1956,8 @@ srv_store_pin_failures (SrvStore            *store,
       sqlite3_reset (stmt);
       if (rc != SQLITE_ROW)
         continue;
-      if (!mdn_lockout_fail (store->db, "pin", member, now, failures[i].count, FALSE, NULL, error))
+      if (!mdn_lockout_fail_max (store->db, "pin", member, now, failures[i].count, FALSE,
+                                 mdn_pin_max_failures (store->db), NULL, error))
         goto fail;
       total += failures[i].count;
     }
