@@ -76,6 +76,12 @@ mdn_ops_list_rows (MdnOpCtx            *ctx,
           case 'i':
             json_object_set_int_member (o, columns[i].name, sqlite3_column_int64 (stmt, i));
             break;
+          case 'n':
+            if (sqlite3_column_type (stmt, i) == SQLITE_NULL)
+              json_object_set_null_member (o, columns[i].name);
+            else
+              json_object_set_int_member (o, columns[i].name, sqlite3_column_int64 (stmt, i));
+            break;
           case 'b':
             json_object_set_boolean_member (o, columns[i].name, sqlite3_column_int (stmt, i) != 0);
             break;

@@ -108,7 +108,8 @@ gboolean        mdn_ops_append_entry (MdnOpCtx   *ctx,
                                      GError     **error);
 
 /* Column i of a list's rows: the member it becomes in the row's object and
- * how: 's' text (NULL: null), 'i' integer, 'b' boolean (non-zero). */
+ * how: 's' text (NULL: null), 'i' integer, 'n' integer or null, 'b'
+ * boolean (non-zero). */
 typedef struct
 {
   const char *name;     /* NULL ends the columns */

@@ -465,6 +465,24 @@ valid_phone (const char *phone,
   return TRUE;
 }
 
+gboolean
+mdn_member_valid_phone (const char *phone,
+                        GError    **error)
+{
+  g_return_val_if_fail (phone != NULL, FALSE);
+  return valid_phone (phone, error);
+}
+
+static gboolean valid_lunar (const char *text, GError **error);
+
+gboolean
+mdn_member_valid_lunar (const char *text,
+                        GError    **error)
+{
+  g_return_val_if_fail (text != NULL, FALSE);
+  return valid_lunar (text, error);
+}
+
 /* Lunar birthday: MM-DD or YYYY-MM-DD in the Chinese calendar; a leap month
  * is written with an “L” before the month (L04-15). */
 static gboolean
@@ -1465,6 +1483,8 @@ op_show (MdnOpCtx   *ctx,
     }
   mdn_json_set_opt_string (result, "birthday", m->birthday);
   mdn_json_set_opt_string (result, "birthday_lunar", m->birthday_lunar);
+  if (!mdn_member_show_details (ctx, m, result, error))
+    return FALSE;
   json_object_set_boolean_member (result, "has_pin", m->pin_hash != NULL);
   /* On hold (head office found an overdraft): hold_fen is what a deposit
      must bring at least to clear it, as far as this branch has merged. */

@@ -129,7 +129,7 @@ op_oplog_list (MdnOpCtx   *ctx,
                        "     (op = substr (?5, 1, length (?5) - 2) OR substr (op, 1, length (?5) - 1) = substr (?5, 1, length (?5) - 1)))) "
                        "AND (?6 < 0 OR ok = ?6) AND (?7 IS NULL OR terminal = ?7) "
                        "ORDER BY id DESC LIMIT ?8",
-                       "isssssisi", before, from, to, staff && *staff ? staff : NULL,
+                       "issssisi", before, from, to, staff && *staff ? staff : NULL,
                        op && *op ? op : NULL, ok, terminal && *terminal ? terminal : NULL, limit + 1);
   if (stmt == NULL)
     return FALSE;

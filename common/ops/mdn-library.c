@@ -8,6 +8,7 @@
 #include "mdn-exceptions.h"
 #include "mdn-init.h"
 #include "mdn-master.h"
+#include "mdn-member-edit.h"
 #include "mdn-members.h"
 #include "mdn-ops.h"
 #include "mdn-packages.h"
@@ -30,6 +31,7 @@ static const MdnKindDef *const kind_tables[] = {
   mdn_points_kinds,
   mdn_exception_kinds,
   mdn_role_kinds,
+  mdn_member_edit_kinds,
   mdn_settings_kinds,
 };
 

@@ -12,6 +12,7 @@
 #include "mdn-json.h"
 #include "mdn-lockout.h"
 #include "mdn-master.h"
+#include "mdn-member-edit.h"
 #include "mdn-members.h"
 #include "mdn-ops.h"
 #include "mdn-packages.h"
@@ -36,6 +37,7 @@ static const MdnOpDef *const op_tables[] = {
   mdn_pricing_ops,
   mdn_exception_ops,
   mdn_role_ops,
+  mdn_member_edit_ops,
   mdn_backoffice_ops,
   mdn_settings_ops,
 };
@@ -288,7 +290,9 @@ oplog (MdnOpCtx   *ctx,
        const char *entry_id)
 {
   g_autoptr(GDateTime) now = mdn_clock_now ();
-  g_autofree char *at = mdn_clock_format (now);
+  /* In the branch's time zone, so that a day of the log is a business day. */
+  g_autoptr(GDateTime) local = ctx->store->tz ? g_date_time_to_timezone (now, ctx->store->tz) : g_date_time_ref (now);
+  g_autofree char *at = mdn_clock_format (local);
 
   mdn_db_exec (ctx->db, NULL,
                "INSERT INTO oplog (at, staff, op, ok, detail, terminal, entry_id) VALUES (?, ?, ?, ?, ?, ?, ?)",

@@ -481,7 +481,15 @@ op_role_remove (MdnOpCtx   *ctx,
   stmt = mdn_db_query (ctx->db, error, "SELECT count (*), min (name) FROM staff WHERE role = ?", "s", code);
   if (stmt == NULL || (rc = mdn_db_step (ctx->db, stmt, error)) != SQLITE_ROW)
     return FALSE;
-  if (sqlite3_column_int64 (stmt, 0) > 0)
+  if (sqlite3_column_int64 (stmt, 0) == 1)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                   _("The role “%s” is still held by %s; give them another role first"),
+                   row->name, mdn_db_col_text (stmt, 1));
+      sqlite3_reset (stmt);
+      return FALSE;
+    }
+  if (sqlite3_column_int64 (stmt, 0) > 1)
     {
       g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
                    g_dngettext (GETTEXT_PACKAGE,

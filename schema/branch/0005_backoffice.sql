@@ -52,3 +52,9 @@ CREATE TABLE categories (
 
 -- A member's note (member.update).
 ALTER TABLE members ADD COLUMN note TEXT;
+
+-- Upgrade by spend (会员升级): a member whose cumulative spend or deposits
+-- reach a level's threshold is served at that level when it is better
+-- than the one assigned (members/mdn-member-edit.c). NULL: no threshold.
+ALTER TABLE levels ADD COLUMN upgrade_spent_fen INTEGER;
+ALTER TABLE levels ADD COLUMN upgrade_deposit_fen INTEGER;
