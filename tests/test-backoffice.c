@@ -418,6 +418,156 @@ test_oplog (void)
   g_assert_true (JSON_NODE_HOLDS_NULL (json_object_get_member (r, "next")));
 }
 
+/* Restore and recovery ---------------------------------------------------------------- */
+
+/* The projections and the ledger of two databases, as text. */
+static char *
+dump_all (MdnStore *store)
+{
+  static const char *const tables[] = { "entries", "movements", "members", "cards", "levels", "products",
+                                        "receipts", "roles", "stock", "member_packages", NULL };
+
+  return mdn_test_dump (store->db, tables);
+}
+
+/* A branch restored from a backup a hundred entries old, and one rebuilt
+ * from nothing but its token, end with the same ledger and verify clean;
+ * the operation log reached head office on the way. */
+static void
+test_restore_and_recover (void)
+{
+  g_autoptr(MdnTestServer) s = mdn_test_server_new ("backoffice", NULL);
+  g_autoptr(MdnTestBranch) hq = mdn_test_server_branch_new (s, "HQ", 0, TRUE);
+  g_autoptr(MdnTestBranch) b1 = mdn_test_server_branch_new (s, "B01", 1, FALSE);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *backup = g_build_filename (b1->dir, "old.db", NULL);
+  g_autofree char *restored = g_build_filename (b1->dir, "restored.db", NULL);
+  g_autofree char *rebuilt = g_build_filename (b1->dir, "rebuilt.db", NULL);
+  g_autofree char *card = NULL;
+  g_autofree char *want = NULL;
+  g_autofree char *side = NULL;
+  g_autoptr(MdnStore) r = NULL;
+  g_autoptr(MdnStore) n = NULL;
+  g_autoptr(JsonObject) out = NULL;
+  MdnSyncResult res;
+  gint64 recovered = 0;
+  guint mismatches = 99;
+  guint status;
+
+  json_object_unref (mdn_test_ok (hq->admin, "{\"op\":\"product.upsert\",\"sku\":\"TEA\",\"name\":\"绿茶\","
+                                             "\"kind\":\"goods\",\"price\":\"12.50\"}"));
+  mdn_test_sync_ok (hq);
+  mdn_test_sync_ok (b1);
+  card = issue (b1->admin, "13800000001", ",\"deposit_fen\":100000");
+  g_assert_true (mdn_db_backup (b1->store->db, backup, &error));
+  g_assert_no_error (error);
+  /* A hundred entries after the backup. */
+  for (int i = 0; i < 50; i++)
+    {
+      json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"member.deposit\",\"card\":\"%s\",\"amount_fen\":%d}",
+                                      card, 100 + i));
+      json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"sale\",\"card\":\"%s\",\"lines\":[{\"sku\":\"TEA\"}],"
+                                                 "\"tenders\":[{\"type\":\"cash\",\"amount\":\"12.50\"}]}", card));
+    }
+  mdn_test_fails (b1->admin, "invalid_argument", "{\"op\":\"member.deposit\",\"card\":\"%s\",\"amount_fen\":-1}", card);
+  mdn_test_sync_ok (b1);
+  want = dump_all (b1->store);
+
+  /* The operation log is at head office, refusal included. */
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT count (*) FROM srv_oplog WHERE branch = 'B01' AND op = 'sale'"), ==, 50);
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT count (*) FROM srv_oplog WHERE branch = 'B01' AND ok = 0"), ==, 1);
+  g_assert_cmpint (mdn_test_count (b1, "SELECT count (*) FROM oplog WHERE sent = 0"), ==, 0);
+  status = mdn_test_http (s, "GET", "/api/v1/oplog?branch=B01&limit=5", s->hq_token, NULL, 0, &out);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (out, "rows")), ==, 5);
+  g_clear_pointer (&out, json_object_unref);
+  /* A branch token reads no log, and its own entries only. */
+  status = mdn_test_http (s, "GET", "/api/v1/oplog", g_hash_table_lookup (s->tokens, "B01"), NULL, 0, NULL);
+  g_assert_cmpuint (status, ==, 401);
+  status = mdn_test_http (s, "GET", "/api/v1/sync/own?after=0&limit=1000", g_hash_table_lookup (s->tokens, "HQ"),
+                          NULL, 0, &out);
+  g_assert_cmpuint (status, ==, 200);
+  {
+    JsonArray *list = json_object_get_array_member (out, "entries");
+
+    for (guint i = 0; i < json_array_get_length (list); i++)
+      g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (list, i), "branch"), ==, "HQ");
+  }
+  g_clear_pointer (&out, json_object_unref);
+
+  /* Restored from the old backup: behind the server, so sync stops... */
+  g_assert_true (mdn_store_restore (restored, backup, &side, &error));
+  g_assert_no_error (error);
+  g_assert_null (side);
+  r = mdn_store_open (restored, &error);
+  g_assert_no_error (error);
+  g_assert_false (mdn_sync_run (r, &res, NULL, &error));
+  g_assert_error (error, MDN_ERROR, MDN_ERROR_HISTORY_BEHIND);
+  g_clear_error (&error);
+  /* ... and recover makes it whole. */
+  g_assert_true (mdn_sync_recover (r, &recovered, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (recovered, ==, 100);
+  {
+    g_autofree char *got = dump_all (r);
+
+    g_assert_cmpstr (got, ==, want);
+  }
+  g_assert_true (mdn_ledger_verify (r, NULL, NULL, &mismatches, &error));
+  g_assert_cmpuint (mismatches, ==, 0);
+
+  /* Restoring over it keeps it beside; a backup of another branch or a
+     file that is no database is refused. */
+  g_assert_true (mdn_store_restore (restored, backup, &side, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (side);
+  g_assert_true (g_file_test (side, G_FILE_TEST_IS_REGULAR));
+  g_assert_false (mdn_store_restore (restored, hq->path, NULL, &error));
+  g_assert_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  {
+    g_autofree char *junk = g_build_filename (b1->dir, "junk.db", NULL);
+
+    g_assert_true (g_file_set_contents (junk, "not a database", -1, NULL));
+    g_assert_false (mdn_store_restore (restored, junk, NULL, &error));
+    g_assert_nonnull (error);
+    g_clear_error (&error);
+  }
+
+  /* From nothing but the token (and the chain key head office holds). */
+  {
+    g_autoptr(GString) key = g_string_new (NULL);
+
+    for (guint i = 0; i < MDN_CHAIN_KEY_LEN; i++)
+      g_string_append_printf (key, "%02x", b1->store->chain_key[i]);
+    n = mdn_sync_recover_new (rebuilt, s->url, g_hash_table_lookup (s->tokens, "B01"), NULL, NULL,
+                              "rebuilt-pass", key->str, NULL, &recovered, &error);
+  }
+  g_assert_no_error (error);
+  g_assert_nonnull (n);
+  g_assert_cmpint (recovered, ==, mdn_test_count (b1, "SELECT count (*) FROM entries WHERE branch = 'B01'"));
+  g_assert_cmpstr (n->branch_code, ==, "B01");
+  {
+    g_autofree char *got = dump_all (n);
+
+    g_assert_cmpstr (got, ==, want);
+  }
+  mismatches = 99;
+  g_assert_true (mdn_ledger_verify (n, NULL, NULL, &mismatches, &error));
+  g_assert_cmpuint (mismatches, ==, 0);
+  /* It sells on, numbering after the recovered entries. */
+  {
+    g_autoptr(MdnOpCtx) ctx = mdn_op_ctx_new (n, "admin", "rebuilt-pass", &error);
+
+    g_assert_no_error (error);
+    json_object_unref (mdn_test_ok (ctx, "{\"op\":\"sale\",\"card\":\"%s\",\"lines\":[{\"sku\":\"TEA\"}],"
+                                         "\"tenders\":[{\"type\":\"cash\",\"amount\":\"12.50\"}]}", card));
+  }
+  g_assert_true (mdn_sync_run (n, &res, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (res.pushed, ==, 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -433,5 +583,6 @@ main (int argc, char **argv)
   g_test_add_func ("/backoffice/member/update", test_member_update);
   g_test_add_func ("/backoffice/levels/upgrade-by-spend", test_upgrade_by_spend);
   g_test_add_func ("/backoffice/oplog/complete", test_oplog);
+  g_test_add_func ("/backoffice/recover/restore-and-rebuild", test_restore_and_recover);
   return g_test_run ();
 }
