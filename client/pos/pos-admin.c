@@ -787,8 +787,11 @@ load_products (PosAdmin *self)
   g_autoptr(JsonObject) args = json_object_new ();
   g_autoptr(JsonObject) r = NULL;
   JsonArray *list;
-  gboolean can = pos_session_can (self->session, "product.update");
+  gboolean can;
 
+  if (self->session == NULL || !pos_session_is_logged_in (self->session))
+    return;
+  can = pos_session_can (self->session, "product.update");
   clear_list (self->product_list);
   json_object_set_string_member (args, "query", gtk_editable_get_text (GTK_EDITABLE (self->product_search)));
   if (self->category)
@@ -1457,6 +1460,12 @@ pos_admin_dispose (GObject *object)
   PosAdmin *self = POS_ADMIN (object);
 
   g_clear_handle_id (&self->search_id, g_source_remove);
+  if (self->category_list)
+    g_signal_handlers_disconnect_by_data (self->category_list, self);
+  if (self->product_search)
+    g_signal_handlers_disconnect_by_data (self->product_search, self);
+  if (self->product_archived)
+    g_signal_handlers_disconnect_by_data (self->product_archived, self);
   gtk_widget_dispose_template (GTK_WIDGET (self), POS_TYPE_ADMIN);
   g_clear_object (&self->session);
   g_clear_pointer (&self->groups, json_object_unref);
