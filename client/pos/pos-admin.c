@@ -13,6 +13,7 @@
 #include "pos-admin.h"
 #include "mdn-money.h"
 #include "pos-forms.h"
+#include "pos-receipt.h"
 
 struct _PosAdmin
 {
@@ -594,6 +595,19 @@ load_settings (PosAdmin *self)
 
 /* Shop --------------------------------------------------------------------------------- */
 
+/* What every receipt prints of the shop. */
+static void
+receipt_shop (JsonObject *r)
+{
+  g_autoptr(GString) lines = g_string_new (NULL);
+  const char *keys[] = { "address", "phone", "receipt_header" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
+    if (str (r, keys[i]) && *str (r, keys[i]))
+      g_string_append_printf (lines, "%s%s", lines->len ? "\n" : "", str (r, keys[i]));
+  pos_receipt_set_shop (str (r, "name"), lines->str, str (r, "receipt_footer"));
+}
+
 static void
 load_shop (PosAdmin *self)
 {
@@ -601,6 +615,7 @@ load_shop (PosAdmin *self)
 
   if (r == NULL)
     return;
+  receipt_shop (r);
   gtk_editable_set_text (GTK_EDITABLE (self->shop_name), str (r, "name"));
   gtk_editable_set_text (GTK_EDITABLE (self->shop_address), str (r, "address"));
   gtk_editable_set_text (GTK_EDITABLE (self->shop_phone), str (r, "phone"));
@@ -622,7 +637,10 @@ shop_save_action (GtkWidget *widget, const char *name, GVariant *param)
   json_object_set_string_member (args, "receipt_footer", gtk_editable_get_text (GTK_EDITABLE (self->shop_footer)));
   r = run (self, "shop.update", args);
   if (r)
-    pos_toast (widget, _("Shop details saved"));
+    {
+      receipt_shop (r);
+      pos_toast (widget, _("Shop details saved"));
+    }
 }
 
 /* Products and categories ---------------------------------------------------------------- */
@@ -1446,12 +1464,30 @@ pos_admin_edit_product (PosAdmin   *self,
   return product_form (self, json_array_get_object_element (list, 0));
 }
 
+/* A login: the receipts print the shop's details from now on. */
+static void
+login_changed (PosAdmin *self)
+{
+  g_autoptr(JsonObject) none = json_object_new ();
+  g_autoptr(JsonObject) r = NULL;
+
+  if (!pos_session_is_logged_in (self->session))
+    return;
+  r = pos_session_run (self->session, "shop.show", none, NULL);
+  if (r)
+    receipt_shop (r);
+}
+
 void
 pos_admin_set_session (PosAdmin   *self,
                        PosSession *session)
 {
   g_return_if_fail (POS_IS_ADMIN (self));
+  if (self->session)
+    g_signal_handlers_disconnect_by_data (self->session, self);
   g_set_object (&self->session, session);
+  if (session)
+    g_signal_connect_object (session, "login-changed", G_CALLBACK (login_changed), self, G_CONNECT_SWAPPED);
 }
 
 static void
