@@ -190,6 +190,16 @@ pos_session_get_role (PosSession *self)
 
 /* Whether the cashier's role may run @op (and it exists in this build):
  * what a role may not do is hidden; common/ refuses it anyway. */
+void
+pos_session_log_event (PosSession *self,
+                       const char *what)
+{
+  g_return_if_fail (POS_IS_SESSION (self));
+
+  if (self->ctx != NULL)
+    mdn_ops_log_event (self->ctx, what, TRUE, NULL);
+}
+
 gboolean
 pos_session_can (PosSession *self,
                  const char *op)

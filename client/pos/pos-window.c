@@ -475,6 +475,7 @@ lock_action (GtkWidget *widget, const char *name, GVariant *param)
 
   g_free (self->locked_by);
   self->locked_by = g_strdup (pos_session_get_staff (self->session));
+  pos_session_log_event (self->session, "lock");
   pos_session_logout (self->session);
   go_login (self);
 }
@@ -485,6 +486,7 @@ switch_action (GtkWidget *widget, const char *name, GVariant *param)
   PosWindow *self = POS_WINDOW (widget);
 
   g_clear_pointer (&self->locked_by, g_free);
+  pos_session_log_event (self->session, "switch");
   pos_session_logout (self->session);
   go_login (self);
 }
