@@ -13,6 +13,7 @@
 
 #include "mdn-clock.h"
 #include "mdn-entry-check.h"
+#include "mdn-entry-codec.h"
 #include "mdn-error.h"
 #include "mdn-json.h"
 #include "mdn-ops.h"
@@ -129,17 +130,32 @@ apply_own_page (MdnStore  *store,
                 GError   **error)
 {
   MdnDb *db = store->db;
+  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) mdn_entry_free);
+  g_autoptr(JsonObject) wrap = json_object_new ();
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GError) read_error = NULL;
+  g_autofree char *text = NULL;
+  gint index = -1;
 
+  /* Read by the one entry codec, as pushes and feed pages are. */
+  json_object_set_array_member (wrap, "entries", json_array_ref (list));
+  node = json_node_init_object (json_node_alloc (), wrap);
+  text = json_to_string (node, FALSE);
+  if (!mdn_entry_codec_read_push (text, strlen (text), OWN_PAGE + 1, entries, &index, &read_error))
+    {
+      if (read_error->domain == MDN_ERROR)
+        g_propagate_error (error, g_steal_pointer (&read_error));
+      else
+        g_set_error_literal (error, MDN_ERROR, MDN_ERROR_SYNC_REFUSED, _("The server's answer is malformed"));
+      return FALSE;
+    }
   if (!mdn_db_begin (db, TRUE, error))
     return FALSE;
-  for (guint i = 0; i < json_array_get_length (list); i++)
+  for (guint i = 0; i < entries->len; i++)
     {
-      JsonObject *o = mdn_args_element_object (list, i, "entries", error);
-      g_autoptr(MdnEntry) entry = NULL;
+      MdnEntry *entry = g_ptr_array_index (entries, i);
       g_autofree char *computed = NULL;
 
-      if (o == NULL || (entry = mdn_entry_from_json (o, error)) == NULL)
-        goto fail;
       computed = mdn_entry_compute_hash (entry);
       if (!g_str_equal (entry->branch, store->branch_code) || entry->seq != *seq + 1 ||
           !g_str_equal (computed, entry->hash) ||
