@@ -2149,6 +2149,35 @@ srv_pg_member_pin_hash (SrvPg      *pg,
 /* The chain-wide lockout row of @key copied into the scratch database, so
  * that common/'s lockout and PIN rules (mdn-lockout.c, mdn_pin_verify) run
  * on it unchanged; lockout_push writes back what they left. */
+/* The chain's settings (setting.chain entries, in the order the server
+ * applied them) into the scratch database: the PIN rules read
+ * member.pin_lockout_attempts from there. */
+static gboolean
+project_settings (SrvPg   *pg,
+                  MdnDb   *db,
+                  GError **error)
+{
+  g_autoptr(PGresult) res = pq (pg, error,
+                                "SELECT k.id, e.doc FROM entry_keys k "
+                                "JOIN entries e ON e.business_date = k.business_date AND e.id = k.id "
+                                "WHERE k.projected AND k.kind = 'setting.chain' ORDER BY k.applied", "");
+  g_autoptr(GPtrArray) docs = g_ptr_array_new ();
+  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) mdn_entry_free);
+
+  if (res == NULL)
+    return FALSE;
+  if (PQntuples (res) == 0)
+    return TRUE;
+  for (int r = 0; r < PQntuples (res); r++)
+    g_ptr_array_add (docs, (gpointer) col (res, r, 1));
+  if (!entries_from_docs (docs, entries, error))
+    return FALSE;
+  for (guint i = 0; i < entries->len; i++)
+    if (!mdn_ledger_apply (db, g_ptr_array_index (entries, i), error))
+      return FALSE;
+  return TRUE;
+}
+
 static gboolean
 lockout_pull (SrvPg      *pg,
               MdnDb      *db,
@@ -2158,7 +2187,7 @@ lockout_pull (SrvPg      *pg,
   g_autoptr(PGresult) res = pq (pg, error, "SELECT failures, locked_until, unreported FROM lockouts "
                                 "WHERE what = 'pin' AND key = $1", "s", key);
 
-  if (res == NULL)
+  if (res == NULL || !project_settings (pg, db, error))
     return FALSE;
   if (PQntuples (res) == 0)
     return TRUE;
@@ -2253,8 +2282,9 @@ srv_pg_pin_fail (SrvPg      *pg,
 
   if (!lock_member (pg, member_id, error) || (db = scratch_begin (pg, error)) == NULL)
     return FALSE;
+  /* The chain's setting member.pin_lockout_attempts, as at the branches. */
   ok = lockout_pull (pg, db, member_id, error) &&
-       mdn_lockout_fail (db, "pin", member_id, now, count, FALSE, out_after, error) &&
+       mdn_lockout_fail_max (db, "pin", member_id, now, count, FALSE, mdn_pin_max_failures (db), out_after, error) &&
        lockout_push (pg, db, member_id, error);
   mdn_db_rollback (db);
   return ok;
@@ -2341,4 +2371,145 @@ srv_pg_return_check (SrvPg      *pg,
        mdn_sale_return_check (db, sale_id, refund_fen, lines, held_refund, held_lines, held_uses, error);
   mdn_db_rollback (db);
   return ok;
+}
+
+gint64
+srv_pg_pin_max_failures (SrvPg *pg)
+{
+  MdnDb *db = scratch_begin (pg, NULL);
+  gint64 max = MDN_LOCKOUT_MAX_FAILURES;
+
+  if (db == NULL)
+    return max;
+  if (project_settings (pg, db, NULL))
+    max = mdn_pin_max_failures (db);
+  mdn_db_rollback (db);
+  return max;
+}
+
+/* The back office ------------------------------------------------------------------ */
+
+gboolean
+srv_pg_oplog_add (SrvPg             *pg,
+                  const char        *branch_code,
+                  const SrvOplogRow *rows,
+                  guint              n,
+                  gint64            *out_stored,
+                  GError           **error)
+{
+  gint64 stored = 0;
+
+  g_return_val_if_fail (pg != NULL && branch_code != NULL && (rows != NULL || n == 0), FALSE);
+
+  if (!pq_simple (pg, "BEGIN", error))
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    {
+      const SrvOplogRow *r = &rows[i];
+      gint64 changed = pq_changes (pg, error,
+                                   "INSERT INTO srv_oplog (branch, id, at, staff, op, ok, detail, terminal, entry_id) "
+                                   "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (branch, id) DO NOTHING",
+                                   "sisssbsss", branch_code, r->id, r->at, r->staff, r->op, r->ok, r->detail,
+                                   r->terminal, r->entry_id);
+
+      if (changed < 0)
+        {
+          pq_simple (pg, "ROLLBACK", NULL);
+          return FALSE;
+        }
+      stored += changed;
+    }
+  if (!pq_simple (pg, "COMMIT", error))
+    return FALSE;
+  if (out_stored)
+    *out_stored = stored;
+  return TRUE;
+}
+
+static void
+oplog_row_free (gpointer data)
+{
+  SrvOplogRow *r = data;
+
+  g_free ((char *) r->at);
+  g_free ((char *) r->staff);
+  g_free ((char *) r->op);
+  g_free ((char *) r->detail);
+  g_free ((char *) r->terminal);
+  g_free ((char *) r->entry_id);
+  g_free ((char *) r->branch);
+  g_free (r);
+}
+
+GPtrArray *
+srv_pg_oplog_list (SrvPg      *pg,
+                   const char *branch_code,
+                   const char *from,
+                   const char *to,
+                   const char *staff,
+                   const char *op,
+                   gint64      limit,
+                   gint64      before_id,
+                   GError    **error)
+{
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func (oplog_row_free);
+  g_autoptr(PGresult) res = NULL;
+
+  g_return_val_if_fail (pg != NULL, NULL);
+
+  /* Newest first by the time the branch wrote them, as the SQLite store. */
+  res = pq (pg, error,
+            "SELECT branch, id, at, staff, op, ok, detail, terminal, entry_id FROM srv_oplog "
+            "WHERE ($1::text IS NULL OR branch = $1) AND ($2::text IS NULL OR substr (at, 1, 10) >= $2) "
+            "AND ($3::text IS NULL OR substr (at, 1, 10) <= $3) AND ($4::text IS NULL OR staff = $4) "
+            "AND ($5::text IS NULL OR op = $5) AND ($7::bigint < 0 OR id < $7) "
+            "ORDER BY at COLLATE \"C\" DESC, branch COLLATE \"C\", id DESC LIMIT $6",
+            "sssssii", branch_code, from, to, staff, op, CLAMP (limit, 1, 1000), before_id);
+  if (res == NULL)
+    return NULL;
+  for (int i = 0; i < PQntuples (res); i++)
+    {
+      SrvOplogRow *r = g_new0 (SrvOplogRow, 1);
+
+      r->branch = g_strdup (col (res, i, 0));
+      r->id = col_int (res, i, 1);
+      r->at = g_strdup (col (res, i, 2));
+      r->staff = g_strdup (col (res, i, 3));
+      r->op = g_strdup (col (res, i, 4));
+      r->ok = col_bool (res, i, 5);
+      r->detail = g_strdup (col (res, i, 6));
+      r->terminal = g_strdup (col (res, i, 7));
+      r->entry_id = g_strdup (col (res, i, 8));
+      g_ptr_array_add (rows, r);
+    }
+  return g_steal_pointer (&rows);
+}
+
+GPtrArray *
+srv_pg_own_entries (SrvPg      *pg,
+                    const char *branch_code,
+                    gint64      after,
+                    gint64      limit,
+                    gboolean   *out_more,
+                    GError    **error)
+{
+  g_autoptr(PGresult) res = NULL;
+  g_autoptr(GPtrArray) docs = g_ptr_array_new ();
+  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) mdn_entry_free);
+
+  g_return_val_if_fail (pg != NULL && branch_code != NULL, NULL);
+
+  limit = CLAMP (limit, 1, 1000);
+  res = pq (pg, error,
+            "SELECT e.doc FROM entry_keys k JOIN entries e ON e.business_date = k.business_date AND e.id = k.id "
+            "WHERE k.branch = $1 AND k.seq > $2 ORDER BY k.seq LIMIT $3", "sii", branch_code, after, limit + 1);
+  if (res == NULL)
+    return NULL;
+  if (out_more)
+    *out_more = PQntuples (res) > limit;
+  for (int r = 0; r < PQntuples (res) && r < limit; r++)
+    g_ptr_array_add (docs, (gpointer) col (res, r, 0));
+  if (docs->len > 0 && !entries_from_docs (docs, entries, error))
+    return NULL;
+  return g_steal_pointer (&entries);
 }

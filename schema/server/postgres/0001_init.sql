@@ -295,3 +295,18 @@ CREATE VIEW members AS
          COALESCE ((SELECT balance FROM accounts a WHERE a.member_id = m.id AND a.account = 'points'), 0)
            AS points
     FROM srv_members m;
+
+-- Every branch's operation log (POST /api/v1/sync/oplog), as server/0007.
+CREATE TABLE srv_oplog (
+  branch   text NOT NULL,
+  id       bigint NOT NULL,
+  at       text NOT NULL,
+  staff    text,
+  op       text NOT NULL,
+  ok       boolean NOT NULL,
+  detail   text,
+  terminal text,
+  entry_id text,
+  PRIMARY KEY (branch, id)
+);
+CREATE INDEX srv_oplog_at ON srv_oplog (at);
