@@ -2409,7 +2409,7 @@ srv_pg_oplog_add (SrvPg             *pg,
       gint64 changed = pq_changes (pg, error,
                                    "INSERT INTO srv_oplog (branch, id, at, staff, op, ok, detail, terminal, entry_id) "
                                    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (branch, id) DO NOTHING",
-                                   "sisssbsss", branch_code, r->id, r->at, r->staff, r->op, r->ok, r->detail,
+                                   "sisssisss", branch_code, r->id, r->at, r->staff, r->op, (gint64) (r->ok != 0), r->detail,
                                    r->terminal, r->entry_id);
 
       if (changed < 0)
@@ -2476,7 +2476,7 @@ srv_pg_oplog_list (SrvPg      *pg,
       r->at = g_strdup (col (res, i, 2));
       r->staff = g_strdup (col (res, i, 3));
       r->op = g_strdup (col (res, i, 4));
-      r->ok = col_bool (res, i, 5);
+      r->ok = col_int (res, i, 5) != 0;
       r->detail = g_strdup (col (res, i, 6));
       r->terminal = g_strdup (col (res, i, 7));
       r->entry_id = g_strdup (col (res, i, 8));

@@ -303,7 +303,7 @@ CREATE TABLE srv_oplog (
   at       text NOT NULL,
   staff    text,
   op       text NOT NULL,
-  ok       boolean NOT NULL,
+  ok       integer NOT NULL,   -- 1 or 0, as the SQLite table
   detail   text,
   terminal text,
   entry_id text,
