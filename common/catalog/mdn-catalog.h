@@ -21,6 +21,7 @@ typedef struct
   gint64   package_count;   /* package: uses per unit sold */
   gint64   package_days;    /* package: validity in days, 0 = no expiry */
   gboolean active;
+  gint64   cost_fen;        /* the standard cost (进价), -1 when none */
 } MdnProduct;
 
 void        mdn_product_free        (MdnProduct  *product);
