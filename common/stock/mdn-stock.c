@@ -1198,18 +1198,10 @@ apply_transfer_out (MdnDb    *db,
   return TRUE;
 }
 
-typedef struct
-{
-  char  *sku;
-  char  *name;
-  gint64 sent;
-  gint64 received;
-} TransferLine;
-
 static void
 transfer_line_clear (gpointer data)
 {
-  TransferLine *l = data;
+  MdnTransferLine *l = data;
 
   g_free (l->sku);
   g_free (l->name);
@@ -1221,7 +1213,7 @@ transfer_lines (MdnDb      *db,
                 const char *id,
                 GError    **error)
 {
-  g_autoptr(GArray) lines = g_array_new (FALSE, TRUE, sizeof (TransferLine));
+  g_autoptr(GArray) lines = g_array_new (FALSE, TRUE, sizeof (MdnTransferLine));
   sqlite3_stmt *stmt;
   int rc;
 
@@ -1234,7 +1226,7 @@ transfer_lines (MdnDb      *db,
     return NULL;
   while ((rc = mdn_db_step (db, stmt, error)) == SQLITE_ROW)
     {
-      TransferLine l = { g_strdup (mdn_db_col_text (stmt, 0)), g_strdup (mdn_db_col_text (stmt, 1)),
+      MdnTransferLine l = { g_strdup (mdn_db_col_text (stmt, 0)), g_strdup (mdn_db_col_text (stmt, 1)),
                          sqlite3_column_int64 (stmt, 2), sqlite3_column_int64 (stmt, 3) };
 
       g_array_append_val (lines, l);
@@ -1303,21 +1295,21 @@ op_transfer_receive (MdnOpCtx   *ctx,
   /* What arrived: all of it without lines, else what the lines say (a sku
      not named arrived not at all). */
   for (guint i = 0; i < sent->len; i++)
-    g_array_index (sent, TransferLine, i).received = given ? 0 : g_array_index (sent, TransferLine, i).sent;
+    g_array_index (sent, MdnTransferLine, i).received = given ? 0 : g_array_index (sent, MdnTransferLine, i).sent;
   for (guint i = 0; given && i < json_array_get_length (given); i++)
     {
       JsonObject *o = mdn_args_element_object (given, i, "lines", error);
       const char *sku = NULL;
       gint64 qty = 0;
       g_autoptr(MdnProduct) p = NULL;
-      TransferLine *match = NULL;
+      MdnTransferLine *match = NULL;
 
       if (o == NULL || !mdn_args_string (o, "sku", TRUE, &sku, error) || !mdn_args_int (o, "qty", TRUE, &qty, error))
         return FALSE;
       p = mdn_product_find (ctx->db, sku, NULL);
       for (guint j = 0; j < sent->len && match == NULL; j++)
-        if (g_str_equal (g_array_index (sent, TransferLine, j).sku, p ? p->sku : sku))
-          match = &g_array_index (sent, TransferLine, j);
+        if (g_str_equal (g_array_index (sent, MdnTransferLine, j).sku, p ? p->sku : sku))
+          match = &g_array_index (sent, MdnTransferLine, j);
       if (match == NULL)
         {
           g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
@@ -1341,7 +1333,7 @@ op_transfer_receive (MdnOpCtx   *ctx,
   json_object_set_array_member (entry->body, "lines", body_lines);
   for (guint i = 0; i < sent->len; i++)
     {
-      TransferLine *l = &g_array_index (sent, TransferLine, i);
+      MdnTransferLine *l = &g_array_index (sent, MdnTransferLine, i);
       JsonObject *o = json_object_new ();
 
       json_object_set_string_member (o, "sku", l->sku);
@@ -1407,8 +1399,8 @@ apply_transfer_receive (MdnDb    *db,
       gboolean found = FALSE;
 
       for (guint j = 0; j < sent->len && !found && sku; j++)
-        found = g_str_equal (g_array_index (sent, TransferLine, j).sku, sku) &&
-                g_array_index (sent, TransferLine, j).sent == qty;
+        found = g_str_equal (g_array_index (sent, MdnTransferLine, j).sku, sku) &&
+                g_array_index (sent, MdnTransferLine, j).sent == qty;
       if (!found || received < 0 || received > qty)
         return mdn_entry_malformed (entry, "line of another transfer", error);
       if (!mdn_db_exec (db, error, "UPDATE transfer_lines SET received = ? WHERE transfer_id = ? AND item = ?",
@@ -1420,6 +1412,78 @@ apply_transfer_receive (MdnDb    *db,
                       "ssss", shortfall > 0 ? "shortfall" : "received", entry->id, entry->at, id);
 }
 
+void
+mdn_transfer_free (MdnTransfer *t)
+{
+  if (t == NULL)
+    return;
+  g_free (t->id);
+  g_free (t->doc_no);
+  g_free (t->from);
+  g_free (t->to);
+  g_free (t->status);
+  g_free (t->sent_at);
+  g_free (t->received_at);
+  g_free (t->note);
+  g_clear_pointer (&t->lines, g_array_unref);
+  g_free (t);
+}
+
+GPtrArray *
+mdn_stock_transfers (MdnDb      *db,
+                     const char *branch,
+                     const char *direction,
+                     const char *status,
+                     GError    **error)
+{
+  g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func ((GDestroyNotify) mdn_transfer_free);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (db != NULL, NULL);
+
+  stmt = mdn_db_query (db, error,
+                       "SELECT id, doc_no, from_branch, to_branch, status, sent_at, note, received_at FROM transfers "
+                       "WHERE (?3 IS NULL OR (?1 IS NULL OR ?1 = 'in') AND to_branch = ?3 "
+                       "OR (?1 IS NULL OR ?1 = 'out') AND from_branch = ?3) "
+                       "AND (?2 IS NULL OR status = ?2) ORDER BY sent_at DESC, id DESC LIMIT 500",
+                       "sss", direction, status, branch);
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = mdn_db_step (db, stmt, error)) == SQLITE_ROW)
+    {
+      MdnTransfer *t = g_new0 (MdnTransfer, 1);
+
+      t->id = g_strdup (mdn_db_col_text (stmt, 0));
+      t->doc_no = g_strdup (mdn_db_col_text (stmt, 1));
+      t->from = g_strdup (mdn_db_col_text (stmt, 2));
+      t->to = g_strdup (mdn_db_col_text (stmt, 3));
+      t->status = g_strdup (mdn_db_col_text (stmt, 4));
+      t->sent_at = g_strdup (mdn_db_col_text (stmt, 5));
+      t->note = g_strdup (mdn_db_col_text (stmt, 6));
+      t->received_at = g_strdup (mdn_db_col_text (stmt, 7));
+      g_ptr_array_add (out, t);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return NULL;
+  for (guint i = 0; i < out->len; i++)
+    {
+      MdnTransfer *t = g_ptr_array_index (out, i);
+
+      if ((t->lines = transfer_lines (db, t->id, error)) == NULL)
+        return NULL;
+      for (guint j = 0; j < t->lines->len; j++)
+        {
+          MdnTransferLine *l = &g_array_index (t->lines, MdnTransferLine, j);
+
+          if (l->received >= 0)
+            t->shortfall += l->sent - l->received;
+        }
+    }
+  return g_steal_pointer (&out);
+}
+
 static gboolean
 op_transfer_list (MdnOpCtx   *ctx,
                   JsonObject *args,
@@ -1429,10 +1493,8 @@ op_transfer_list (MdnOpCtx   *ctx,
   static const char *const directions[] = { "in", "out", NULL };
   static const char *const statuses[] = { "in_transit", "received", "shortfall", NULL };
   const char *direction = NULL, *status = NULL;
-  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) transfers = NULL;
   JsonArray *list;
-  sqlite3_stmt *stmt;
-  int rc;
 
   if (!mdn_args_string (args, "direction", FALSE, &direction, error) ||
       !mdn_args_string (args, "status", FALSE, &status, error))
@@ -1441,64 +1503,43 @@ op_transfer_list (MdnOpCtx   *ctx,
     return invalid (error, _("“direction” is in or out"));
   if (status && !g_strv_contains (statuses, status))
     return invalid (error, _("“status” is in_transit, received or shortfall"));
+  transfers = mdn_stock_transfers (ctx->db, ctx->store->branch_code, direction, status, error);
+  if (transfers == NULL)
+    return FALSE;
   list = json_array_new ();
   json_object_set_array_member (result, "transfers", list);
-  stmt = mdn_db_query (ctx->db, error,
-                       "SELECT id, doc_no, from_branch, to_branch, status, sent_at, note, received_at FROM transfers "
-                       "WHERE ((?1 IS NULL OR ?1 = 'in') AND to_branch = ?3 OR (?1 IS NULL OR ?1 = 'out') AND from_branch = ?3) "
-                       "AND (?2 IS NULL OR status = ?2) ORDER BY sent_at DESC, id DESC LIMIT 500",
-                       "sss", direction, status, ctx->store->branch_code);
-  if (stmt == NULL)
-    return FALSE;
-  while ((rc = mdn_db_step (ctx->db, stmt, error)) == SQLITE_ROW)
+  for (guint i = 0; i < transfers->len; i++)
     {
+      MdnTransfer *t = g_ptr_array_index (transfers, i);
       JsonObject *o = json_object_new ();
+      JsonArray *out = json_array_new ();
 
-      json_object_set_string_member (o, "transfer_id", mdn_db_col_text (stmt, 0));
-      json_object_set_string_member (o, "doc_no", mdn_db_col_text (stmt, 1));
-      json_object_set_string_member (o, "from", mdn_db_col_text (stmt, 2));
-      json_object_set_string_member (o, "to", mdn_db_col_text (stmt, 3));
-      json_object_set_string_member (o, "direction",
-                                     g_str_equal (mdn_db_col_text (stmt, 3), ctx->store->branch_code) ? "in" : "out");
-      json_object_set_string_member (o, "status", mdn_db_col_text (stmt, 4));
-      json_object_set_string_member (o, "sent_at", mdn_db_col_text (stmt, 5));
-      mdn_json_set_opt_string (o, "note", mdn_db_col_text (stmt, 6));
-      mdn_json_set_opt_string (o, "received_at", mdn_db_col_text (stmt, 7));
-      json_array_add_object_element (list, o);
-      g_ptr_array_add (ids, g_strdup (mdn_db_col_text (stmt, 0)));
-    }
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    return FALSE;
-  for (guint i = 0; i < ids->len; i++)
-    {
-      JsonObject *o = json_array_get_object_element (list, i);
-      g_autoptr(GArray) lines = transfer_lines (ctx->db, g_ptr_array_index (ids, i), error);
-      JsonArray *out;
-      gint64 shortfall = 0;
-
-      if (lines == NULL)
-        return FALSE;
-      out = json_array_new ();
-      for (guint j = 0; j < lines->len; j++)
+      json_object_set_string_member (o, "transfer_id", t->id);
+      json_object_set_string_member (o, "doc_no", t->doc_no);
+      json_object_set_string_member (o, "from", t->from);
+      json_object_set_string_member (o, "to", t->to);
+      json_object_set_string_member (o, "direction", g_str_equal (t->to, ctx->store->branch_code) ? "in" : "out");
+      json_object_set_string_member (o, "status", t->status);
+      json_object_set_string_member (o, "sent_at", t->sent_at);
+      mdn_json_set_opt_string (o, "received_at", t->received_at);
+      mdn_json_set_opt_string (o, "note", t->note);
+      for (guint j = 0; j < t->lines->len; j++)
         {
-          TransferLine *l = &g_array_index (lines, TransferLine, j);
+          MdnTransferLine *l = &g_array_index (t->lines, MdnTransferLine, j);
           JsonObject *lo = json_object_new ();
 
           json_object_set_string_member (lo, "sku", l->sku);
           json_object_set_string_member (lo, "name", l->name);
           json_object_set_int_member (lo, "sent", l->sent);
           if (l->received >= 0)
-            {
-              json_object_set_int_member (lo, "received", l->received);
-              shortfall += l->sent - l->received;
-            }
+            json_object_set_int_member (lo, "received", l->received);
           else
             json_object_set_null_member (lo, "received");
           json_array_add_object_element (out, lo);
         }
       json_object_set_array_member (o, "lines", out);
-      json_object_set_int_member (o, "shortfall", shortfall);
+      json_object_set_int_member (o, "shortfall", t->shortfall);
+      json_array_add_object_element (list, o);
     }
   return TRUE;
 }

@@ -40,6 +40,39 @@ GArray     *mdn_stock_chain_rows     (MdnDb       *db,
                                       const char  *branch,
                                       GError     **error);
 
+typedef struct
+{
+  char  *sku;
+  char  *name;
+  gint64 sent;
+  gint64 received;          /* -1 until received */
+} MdnTransferLine;
+
+/* A transfer as the branches and the server hold it. */
+typedef struct
+{
+  char   *id;
+  char   *doc_no;
+  char   *from;
+  char   *to;
+  char   *status;           /* in_transit | received | shortfall */
+  char   *sent_at;
+  char   *received_at;      /* NULL while in transit */
+  char   *note;
+  GArray *lines;            /* of MdnTransferLine, by sku */
+  gint64  shortfall;        /* sent - received over the lines, once received */
+} MdnTransfer;
+
+void        mdn_transfer_free        (MdnTransfer *t);
+/* The transfers from or to @branch (any, if NULL), @direction "in" or
+ * "out" of it (either, if NULL), of @status (any, if NULL); newest first,
+ * at most 500. A GPtrArray of MdnTransfer. */
+GPtrArray  *mdn_stock_transfers      (MdnDb       *db,
+                                      const char  *branch,
+                                      const char  *direction,
+                                      const char  *status,
+                                      GError     **error);
+
 /* The checkout's stock rule (mdn-sales.c): for each goods line of @entry
  * that takes a sku below zero at this branch, a warning in
  * @result["stock_warnings"]; refused instead when the branch's setting
@@ -52,5 +85,7 @@ gboolean    mdn_stock_check_sale     (MdnOpCtx    *ctx,
 
 extern const MdnOpDef   mdn_stock_ops[];
 extern const MdnKindDef mdn_stock_kinds[];
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (MdnTransfer, mdn_transfer_free)
 
 G_END_DECLS

@@ -21,6 +21,7 @@
 #include "mdn-ops.h"
 #include "mdn-sales.h"
 #include "mdn-selling.h"
+#include "mdn-stock.h"
 #include "mdn-store.h"
 #include "srv-rules.h"
 #include "srv-store.h"
@@ -828,6 +829,20 @@ may_change_exception (PushBatch  *batch,
 }
 
 static gboolean
+srv_branch_known (SrvStore   *store,
+                  const char *code)
+{
+  sqlite3_stmt *stmt = mdn_db_query (store->db, NULL, "SELECT 1 FROM srv_branches WHERE code = ?", "s", code);
+  gboolean known;
+
+  if (stmt == NULL)
+    return FALSE;
+  known = mdn_db_step (store->db, stmt, NULL) == SQLITE_ROW;
+  sqlite3_reset (stmt);
+  return known;
+}
+
+static gboolean
 apply_pushed (SrvStore  *store,
               PushBatch *batch,
               SrvBranch *branch,
@@ -836,9 +851,36 @@ apply_pushed (SrvStore  *store,
 {
   gboolean master = mdn_ledger_kind_is_master (entry->kind);
   gboolean shared = mdn_entry_is_shared (entry) && (!master || branch->hq);
+  const char *to_branch = mdn_entry_addressee (entry);
   const char *auth_id = mdn_body_string (entry->body, "auth_id");
   g_autoptr(GPtrArray) members = NULL;
 
+  if (to_branch != NULL)
+    {
+      g_autoptr(GError) apply_error = NULL;
+
+      /* Addressed to one branch (a transfer): applied here, so head office
+         sees it, and in the feed of that branch only. */
+      if (!srv_branch_known (store, to_branch))
+        {
+          g_set_error (error, SRV_ERROR, SRV_ERROR_APPLY_FAILED,
+                       _("Entry %s#%" PRId64 " (%s) is addressed to %s, which is not a branch of this chain"),
+                       entry->branch, entry->seq, entry->kind, to_branch);
+          return FALSE;
+        }
+      if (!mdn_ledger_apply (store->db, entry, &apply_error))
+        {
+          g_set_error (error, SRV_ERROR, SRV_ERROR_APPLY_FAILED,
+                       _("Entry %s#%" PRId64 " (%s) cannot be applied: %s"),
+                       entry->branch, entry->seq, entry->kind, apply_error->message);
+          return FALSE;
+        }
+      if (!mdn_db_exec (store->db, error, "INSERT INTO srv_feed (entry_id, to_branch) VALUES (?, ?)",
+                        "ss", entry->id, to_branch))
+        return FALSE;
+      rollup_entry (batch, entry, branch->hq);
+      return TRUE;
+    }
   if (shared)
     {
       g_autoptr(GError) apply_error = NULL;
@@ -853,7 +895,9 @@ apply_pushed (SrvStore  *store,
       if (!mdn_db_exec (store->db, error, "INSERT INTO srv_feed (entry_id) VALUES (?)", "s", entry->id))
         return FALSE;
     }
-  else if (!mdn_ledger_store (store->db, entry, error))
+  /* A branch-local entry: stored, and its stock projected (every
+     branch's stock, for head office). */
+  else if (!mdn_ledger_apply_stock (store->db, entry, error))
     return FALSE;
 
   rollup_entry (batch, entry, branch->hq);
@@ -1617,10 +1661,11 @@ srv_feed_page_free (SrvFeedPage *page)
 }
 
 SrvFeedPage *
-srv_store_feed (SrvStore *store,
-                gint64    after,
-                gint64    limit,
-                GError  **error)
+srv_store_feed (SrvStore   *store,
+                const char *branch,
+                gint64      after,
+                gint64      limit,
+                GError    **error)
 {
   g_autoptr(SrvFeedPage) out = NULL;
   g_autoptr(GArray) positions = g_array_new (FALSE, FALSE, sizeof (gint64));
@@ -1635,8 +1680,9 @@ srv_store_feed (SrvStore *store,
   if (!mdn_db_begin (store->db, FALSE, error))
     return NULL;
   stmt = mdn_db_query (store->db, error,
-                       "SELECT pos, entry_id FROM srv_feed WHERE pos > ? ORDER BY pos LIMIT ?",
-                       "ii", after, limit);
+                       "SELECT pos, entry_id FROM srv_feed WHERE pos > ?1 "
+                       "AND (to_branch IS NULL OR to_branch = ?3) ORDER BY pos LIMIT ?2",
+                       "iis", after, limit, branch);
   if (stmt == NULL)
     goto fail;
   while ((rc = mdn_db_step (store->db, stmt, error)) == SQLITE_ROW)
@@ -1680,6 +1726,10 @@ srv_store_feed (SrvStore *store,
       g_ptr_array_add (out->rows, row);
     }
   head = srv_store_feed_head (store);
+  /* A short page is the end of this branch's feed: what lies beyond its
+     last row is addressed to other branches. */
+  if (ids->len < (guint) limit)
+    last = MAX (last, head);
   if ((out->holds = load_holds (store, error)) == NULL)
     goto fail;
   mdn_db_rollback (store->db);
@@ -1693,6 +1743,43 @@ srv_store_feed (SrvStore *store,
 fail:
   mdn_db_rollback (store->db);
   return NULL;
+}
+
+/* Stock ------------------------------------------------------------------------ */
+
+GArray *
+srv_store_stock (SrvStore   *store,
+                 const char *sku,
+                 const char *category,
+                 const char *branch,
+                 GError    **error)
+{
+  GArray *rows;
+
+  g_return_val_if_fail (store != NULL, NULL);
+
+  if (!mdn_db_begin (store->db, FALSE, error))
+    return NULL;
+  rows = mdn_stock_chain_rows (store->db, sku, category, branch, error);
+  mdn_db_rollback (store->db);
+  return rows;
+}
+
+GPtrArray *
+srv_store_transfers (SrvStore   *store,
+                     const char *branch,
+                     const char *status,
+                     GError    **error)
+{
+  GPtrArray *transfers;
+
+  g_return_val_if_fail (store != NULL, NULL);
+
+  if (!mdn_db_begin (store->db, FALSE, error))
+    return NULL;
+  transfers = mdn_stock_transfers (store->db, branch, NULL, status, error);
+  mdn_db_rollback (store->db);
+  return transfers;
 }
 
 /* Authorizations --------------------------------------------------------------- */

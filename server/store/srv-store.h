@@ -14,6 +14,7 @@
 
 #include "mdn-figures.h"
 #include "mdn-ledger.h"
+#include "mdn-stock.h"
 
 G_BEGIN_DECLS
 
@@ -164,12 +165,27 @@ typedef struct
 } SrvFeedPage;
 
 void       srv_feed_page_free       (SrvFeedPage *page);
-/* At most @limit (clamped to 1..1000) rows after position @after. */
+/* At most @limit (clamped to 1..1000) rows after position @after of the
+ * feed of @branch: every shared entry, and the entries addressed to it. */
 SrvFeedPage *srv_store_feed         (SrvStore    *store,
+                                     const char  *branch,
                                      gint64       after,
                                      gint64       limit,
                                      GError     **error);
 gint64     srv_store_feed_head      (SrvStore    *store);
+
+/* Stock (mdn-stock.h): every branch's stock, one MdnStockRow per branch and
+ * sku, filtered by each of @sku, @category and @branch that is not NULL;
+ * and the transfers from or to @branch (any, if NULL) of @status. */
+GArray    *srv_store_stock          (SrvStore    *store,
+                                     const char  *sku,
+                                     const char  *category,
+                                     const char  *branch,
+                                     GError     **error);
+GPtrArray *srv_store_transfers      (SrvStore    *store,
+                                     const char  *branch,
+                                     const char  *status,
+                                     GError     **error);
 
 /* Members. An authorization not used by a sale entry within @seconds
  * (default 600) is released. */
