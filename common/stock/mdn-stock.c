@@ -195,7 +195,7 @@ parse_lines (MdnOpCtx   *ctx,
                        p->name, qty_min, MDN_STOCK_QTY_MAX);
           return NULL;
         }
-      if (cost != -1 && (cost < 0 || cost > MDN_MONEY_MAX))
+      if ((cost != -1 || json_object_has_member (o, "cost_fen")) && (cost < 0 || cost > MDN_MONEY_MAX))
         {
           g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
                        _("The cost of %s must be 0 or more"), p->name);
