@@ -187,6 +187,15 @@ test_sale_warning (void)
   g_assert_cmpstr (mdn_test_str (json_array_get_object_element (w, 0), "name"), ==, "绿茶");
   g_assert_cmpint (mdn_test_int (json_array_get_object_element (w, 0), "after"), ==, -2);
   g_assert_cmpint (on_hand (b, "TEA"), ==, -2);
+
+  /* The branch's setting “refuse negative stock”: refused, nothing sold. */
+  json_object_unref (mdn_test_ok (b->admin, "{\"op\":\"settings.set\",\"key\":\"stock.refuse_negative\",\"value\":true}"));
+  mdn_test_fails (b->admin, "insufficient_stock", "{\"op\":\"sale\",\"lines\":[{\"sku\":\"TEA\",\"qty\":1}],"
+                                                  "\"tenders\":[{\"type\":\"cash\",\"amount_fen\":1500}]}");
+  receive (b, "TEA", 3, "6.00");
+  json_object_unref (mdn_test_ok (b->admin, "{\"op\":\"sale\",\"lines\":[{\"sku\":\"TEA\",\"qty\":1}],"
+                                            "\"tenders\":[{\"type\":\"cash\",\"amount_fen\":1500}]}"));
+  g_assert_cmpint (on_hand (b, "TEA"), ==, 0);
   done (b);
 }
 

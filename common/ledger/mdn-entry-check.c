@@ -31,6 +31,7 @@
 #include "mdn-json.h"
 #include "mdn-ledger.h"
 #include "mdn-money.h"
+#include "mdn-settings.h"
 
 #define MINUTES_MAX    ((gint64) 525600)       /* a year, as mdn-timed.c */
 #define USES_MAX       ((gint64) 100000)       /* package_count, count: as mdn-catalog.c, mdn-packages.c */
@@ -1402,6 +1403,12 @@ check_transfer_receive (Check *c)
   return must_equal (c, "shortfall", shortfall, sum);
 }
 
+static gboolean
+check_setting (Check *c)
+{
+  return mdn_settings_check_entry (c->entry, c->error);
+}
+
 typedef gboolean (*CheckFunc) (Check *c);
 
 typedef struct
@@ -1445,6 +1452,8 @@ static const KindCheck checks[] = {
   { "stocktake.cancel",    check_stocktake_cancel, FALSE, FALSE },
   { "transfer.out",        check_transfer_out,    FALSE, FALSE },
   { "transfer.receive",    check_transfer_receive, FALSE, FALSE },
+  { "setting.chain",       check_setting,         FALSE, FALSE },
+  { "setting.branch",      check_setting,         FALSE, FALSE },
 };
 
 gboolean

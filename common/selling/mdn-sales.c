@@ -74,7 +74,7 @@ op_sale (MdnOpCtx   *ctx,
     }
 
   /* Warns of (or refuses) a sale that takes goods below zero. */
-  if (!mdn_stock_check_sale (ctx, co.entry, FALSE, result, error) ||
+  if (!mdn_stock_check_sale (ctx, co.entry, result, error) ||
       !mdn_checkout_commit (&co, result, error))
     return FALSE;
   json_object_set_array_member (result, "lines", json_array_ref (body_lines));

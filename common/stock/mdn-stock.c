@@ -22,6 +22,7 @@
 #include "mdn-ledger.h"
 #include "mdn-money.h"
 #include "mdn-op.h"
+#include "mdn-settings.h"
 #include "mdn-stock.h"
 
 static const char *const issue_reasons[] = { "damage", "internal", "other", NULL };
@@ -719,14 +720,15 @@ op_list (MdnOpCtx   *ctx,
 gboolean
 mdn_stock_check_sale (MdnOpCtx   *ctx,
                       MdnEntry   *entry,
-                      gboolean    refuse,
                       JsonObject *result,
                       GError    **error)
 {
   JsonArray *warnings = NULL;
+  gboolean refuse;
 
   g_return_val_if_fail (ctx != NULL && entry != NULL, FALSE);
 
+  refuse = mdn_settings_get_bool (ctx->db, "stock.refuse_negative");
   for (guint i = 0; i < entry->movements->len; i++)
     {
       MdnMovement *m = &g_array_index (entry->movements, MdnMovement, i);

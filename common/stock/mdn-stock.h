@@ -79,7 +79,6 @@ GPtrArray  *mdn_stock_transfers      (MdnDb       *db,
  * stock.refuse_negative is on. */
 gboolean    mdn_stock_check_sale     (MdnOpCtx    *ctx,
                                       MdnEntry    *entry,
-                                      gboolean     refuse,
                                       JsonObject  *result,
                                       GError     **error);
 
