@@ -185,11 +185,10 @@ check_code_free (MdnDb      *db,
 
 /* The product is replaced by what is sent: optional fields left out are
  * cleared, so send the whole product when changing one field. */
-static gboolean
-op_product_upsert (MdnOpCtx   *ctx,
-                   JsonObject *args,
-                   JsonObject *result,
-                   GError    **error)
+MdnEntry *
+mdn_product_entry_new (MdnDb      *db,
+                       JsonObject *args,
+                       GError    **error)
 {
   const char *sku = NULL, *name = NULL, *kind = NULL, *category = NULL, *barcode = NULL;
   const char *package_sku = NULL;
@@ -214,57 +213,57 @@ op_product_upsert (MdnOpCtx   *ctx,
       !mdn_args_int (args, "package_count", FALSE, &package_count, error) ||
       !mdn_args_int (args, "package_days", FALSE, &package_days, error) ||
       !mdn_args_money (args, "cost", FALSE, &cost, error))
-    return FALSE;
+    return NULL;
 
   clean_sku = g_strstrip (g_strdup (sku));
   clean_name = g_strstrip (g_strdup (name));
   if (!valid_code (_("SKU"), clean_sku, error))
-    return FALSE;
+    return NULL;
   if (g_utf8_strlen (clean_name, -1) > 128)
-    return invalid (error, _("A product name can have at most 128 characters"));
+    return invalid (error, _("A product name can have at most 128 characters")), NULL;
   if (!g_strv_contains (kinds, kind))
     {
       g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
                    _("Unknown product kind “%s”; use goods, service or package"), kind);
-      return FALSE;
+      return NULL;
     }
   if (!mdn_money_check_amount (price, TRUE, error) ||
       (cost != -1 && !mdn_money_check_amount (cost, TRUE, error)))
-    return FALSE;
+    return NULL;
   if (category && *category && (clean_category = normalize_category (category, error)) == NULL)
-    return FALSE;
+    return NULL;
   if (barcode && *barcode)
     {
       clean_barcode = g_strstrip (g_strdup (barcode));
       if (!valid_code (_("barcode"), clean_barcode, error) ||
-          !check_code_free (ctx->db, clean_sku, clean_barcode, error))
-        return FALSE;
+          !check_code_free (db, clean_sku, clean_barcode, error))
+        return NULL;
     }
-  if (!check_code_free (ctx->db, clean_sku, clean_sku, error))
-    return FALSE;
+  if (!check_code_free (db, clean_sku, clean_sku, error))
+    return NULL;
 
   if (g_str_equal (kind, "package"))
     {
       g_autoptr(MdnProduct) service = NULL;
 
       if (package_sku == NULL)
-        return invalid (error, _("A package needs “package_sku”: the service it buys uses of"));
-      service = mdn_product_load (ctx->db, package_sku, error);
+        return invalid (error, _("A package needs “package_sku”: the service it buys uses of")), NULL;
+      service = mdn_product_load (db, package_sku, error);
       if (service == NULL)
-        return FALSE;
+        return NULL;
       if (!g_str_equal (service->kind, "service"))
         {
           g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
                        _("A package buys uses of a service; %s is %s"), service->sku, service->kind);
-          return FALSE;
+          return NULL;
         }
       if (package_count < 1 || package_count > 100000)
-        return invalid (error, _("“package_count” is the number of uses, from 1 to 100000"));
+        return invalid (error, _("“package_count” is the number of uses, from 1 to 100000")), NULL;
       if (package_days < 0 || package_days > 36500)
-        return invalid (error, _("“package_days” is the validity in days, from 1 to 36500 (0 or none: no expiry)"));
+        return invalid (error, _("“package_days” is the validity in days, from 1 to 36500 (0 or none: no expiry)")), NULL;
     }
   else if (package_sku || package_count || package_days)
-    return invalid (error, _("Only a product of kind package has package_sku, package_count and package_days"));
+    return invalid (error, _("Only a product of kind package has package_sku, package_count and package_days")), NULL;
 
   entry = mdn_entry_new ("product.upsert", NULL);
   body = entry->body;
@@ -285,9 +284,24 @@ op_product_upsert (MdnOpCtx   *ctx,
       if (package_days > 0)
         json_object_set_int_member (body, "package_days", package_days);
     }
+  return g_steal_pointer (&entry);
+}
+
+static gboolean
+op_product_upsert (MdnOpCtx   *ctx,
+                   JsonObject *args,
+                   JsonObject *result,
+                   GError    **error)
+{
+  g_autoptr(MdnEntry) entry = mdn_product_entry_new (ctx->db, args, error);
+  g_autofree char *sku = NULL;
+
+  if (entry == NULL)
+    return FALSE;
+  sku = g_strdup (mdn_body_string (entry->body, "sku"));
   if (!mdn_ops_append_entry (ctx, entry, result, error))
     return FALSE;
-  json_object_set_string_member (result, "sku", clean_sku);
+  json_object_set_string_member (result, "sku", sku);
   return TRUE;
 }
 

@@ -32,6 +32,12 @@ MdnProduct *mdn_product_find        (MdnDb       *db,
                                      const char  *sku_or_barcode,
                                      GError     **error);
 
+/* The product.upsert entry @args describe, checked as the operation checks
+ * them (codes free, the package's service known); not appended. */
+MdnEntry   *mdn_product_entry_new   (MdnDb       *db,
+                                     JsonObject  *args,
+                                     GError     **error);
+
 extern const MdnOpDef   mdn_catalog_ops[];
 extern const MdnKindDef mdn_catalog_kinds[];
 

@@ -21,6 +21,7 @@
 #include "mdn-staff.h"
 #include "mdn-timed.h"
 #include "mdn-stock.h"
+#include "mdn-import.h"
 
 static const MdnOpDef *const op_tables[] = {
   mdn_member_ops,
@@ -36,6 +37,7 @@ static const MdnOpDef *const op_tables[] = {
   mdn_exception_ops,
   mdn_settings_ops,
   mdn_stock_ops,
+  mdn_import_ops,
 };
 
 /* Tables of the branch library (mdn_ops_register) and its spend hooks. */
