@@ -331,6 +331,143 @@ test_transfer_refusals (void)
   g_assert_cmpuint (mdn_test_verify (b2), ==, 0);
 }
 
+/* Import ------------------------------------------------------------------------- */
+
+static JsonObject *
+import (MdnTestBranch *b,
+        const char    *data,
+        gssize         len,
+        gboolean       preview)
+{
+  g_autofree char *b64 = g_base64_encode ((const guchar *) data, len < 0 ? strlen (data) : (gsize) len);
+
+  return mdn_test_ok (b->admin, "{\"op\":\"product.import\",\"preview\":%s,\"data_base64\":\"%s\"}",
+                      preview ? "true" : "false", b64);
+}
+
+/* What Excel in China saves: GB18030, Chinese headers in another order,
+ * kinds in words. */
+static void
+test_import_gb18030 (void)
+{
+  g_autoptr(MdnTestBranch) b = mdn_test_branch_new ("HQ", 0);
+  const char *utf8 = "名称,货号,售价,分类,条码,类型,进价\r\n"
+                     "龙井茶,LJ01,88.00,饮品/茶,6900000000011,商品,50.00\r\n"
+                     "\"洗剪吹, 男士\",CUT01,30,服务项目,,服务,\r\n";
+  g_autoptr(GError) error = NULL;
+  gsize len = 0;
+  g_autofree char *gb = g_convert (utf8, -1, "GB18030", "UTF-8", NULL, &len, &error);
+  g_autoptr(JsonObject) r = NULL;
+  g_autoptr(JsonObject) found = NULL;
+  JsonObject *p;
+
+  g_assert_no_error (error);
+  mdn_test_set_now (DAY);
+  r = import (b, gb, (gssize) len, FALSE);
+  g_assert_cmpstr (mdn_test_str (r, "encoding"), ==, "GB18030");
+  g_assert_cmpint (mdn_test_int (r, "imported"), ==, 2);
+  g_assert_cmpint (mdn_test_int (r, "created"), ==, 2);
+  found = mdn_test_ok (b->admin, "{\"op\":\"product.search\",\"query\":\"6900000000011\",\"exact\":true}");
+  p = json_array_get_object_element (json_object_get_array_member (found, "products"), 0);
+  g_assert_cmpstr (mdn_test_str (p, "name"), ==, "龙井茶");
+  g_assert_cmpint (mdn_test_int (p, "price_fen"), ==, 8800);
+  g_assert_cmpstr (mdn_test_str (p, "category"), ==, "饮品/茶");
+  g_assert_cmpint (mdn_test_count (b, "SELECT cost_fen FROM products WHERE sku = 'LJ01'"), ==, 5000);
+  g_assert_cmpint (mdn_test_count (b, "SELECT COUNT(*) FROM products WHERE sku = 'CUT01' AND kind = 'service' "
+                                      "AND name = '洗剪吹, 男士'"), ==, 1);
+  /* Master data: product.upsert entries. */
+  g_assert_cmpint (mdn_test_count (b, "SELECT COUNT(*) FROM entries WHERE kind = 'product.upsert'"), ==, 2);
+  /* The receive takes the standard cost. */
+  json_object_unref (mdn_test_ok (b->admin, "{\"op\":\"stock.receive\",\"lines\":[{\"sku\":\"LJ01\",\"qty\":2}]}"));
+  g_assert_cmpint (stock_field (b, "LJ01", "avg_cost_fen"), ==, 5000);
+  done (b);
+}
+
+/* Line 7 is bad (and line 5, a code twice): nothing is imported, the
+ * refusal names both lines; the preview lists them. */
+static void
+test_import_bad_line (void)
+{
+  g_autoptr(MdnTestBranch) b = mdn_test_branch_new ("HQ", 0);
+  const char *csv = "sku,name,price,category\n"       /* 1 */
+                    "P1,One,1.00,A\n"                 /* 2 */
+                    "P2,Two,2.00,A\n"                 /* 3 */
+                    "\n"                              /* 4: blank, left out */
+                    "P3,Three,3.00,A\n"               /* 5 */
+                    "P4,\"Four\nlines\",4.00,A\n"     /* 6-7? no: a quoted newline */
+                    "P5,Five,five,A\n"                /* 8 */
+                    "P6,Six,6.00,A\n";                /* 9 */
+  const char *csv7 = "sku,name,price,category\n"
+                     "P1,One,1.00,A\n"
+                     "P2,Two,2.00,A\n"
+                     "P3,Three,3.00,A\n"
+                     "P4,Four,4.00,A\n"
+                     "P5,Five,5.00,A\n"
+                     "P6,Six,6.00 yuan,A\n"           /* line 7 */
+                     "P7,Seven,7.00,A\n";
+  g_autoptr(JsonObject) preview = NULL;
+  g_autoptr(JsonObject) multi = NULL;
+  g_autofree char *b64 = g_base64_encode ((const guchar *) csv7, strlen (csv7));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) args = NULL;
+  g_autoptr(JsonObject) out = NULL;
+  JsonArray *errors;
+
+  mdn_test_set_now (DAY);
+  mdn_test_fails (b->admin, "import_refused", "{\"op\":\"product.import\",\"data_base64\":\"%s\"}", b64);
+  g_assert_cmpint (mdn_test_count (b, "SELECT COUNT(*) FROM products"), ==, 0);
+  args = mdn_json_parse_object ("{}", &error);
+  json_object_set_string_member (args, "data_base64", b64);
+  out = mdn_ops_run (b->admin, "product.import", args, &error);
+  g_assert_null (out);
+  g_assert_error (error, MDN_ERROR, MDN_ERROR_IMPORT_REFUSED);
+  g_assert_nonnull (strstr (error->message, "line 7:"));
+
+  preview = import (b, csv7, -1, TRUE);
+  errors = json_object_get_array_member (preview, "errors");
+  g_assert_cmpuint (json_array_get_length (errors), ==, 1);
+  g_assert_cmpint (mdn_test_int (json_array_get_object_element (errors, 0), "line"), ==, 7);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (preview, "rows")), ==, 6);
+  g_assert_cmpint (mdn_test_count (b, "SELECT COUNT(*) FROM products"), ==, 0);
+
+  /* Lines counted through blank lines and quoted newlines. */
+  multi = import (b, csv, -1, TRUE);
+  errors = json_object_get_array_member (multi, "errors");
+  g_assert_cmpuint (json_array_get_length (errors), ==, 1);
+  g_assert_cmpint (mdn_test_int (json_array_get_object_element (errors, 0), "line"), ==, 8);
+  done (b);
+}
+
+static void
+test_import_duplicates (void)
+{
+  g_autoptr(MdnTestBranch) b = stock_branch ("HQ", 0);
+  g_autoptr(MdnTestBranch) fresh = NULL;
+  g_autoptr(JsonObject) r = NULL;
+  g_autoptr(JsonObject) t = NULL;
+  g_autoptr(JsonObject) again = NULL;
+  JsonArray *errors;
+
+  /* Two rows with one barcode; a barcode another product has. */
+  r = import (b, "货号,名称,售价,条码\nX1,甲,1,111\nX2,乙,2,111\nX3,丙,3,6901234567890\n", -1, TRUE);
+  errors = json_object_get_array_member (r, "errors");
+  g_assert_cmpuint (json_array_get_length (errors), ==, 2);
+  g_assert_cmpint (mdn_test_int (json_array_get_object_element (errors, 0), "line"), ==, 3);
+  g_assert_cmpint (mdn_test_int (json_array_get_object_element (errors, 1), "line"), ==, 4);
+  /* An existing product keeps what the file leaves blank (its category). */
+  json_object_unref (import (b, "sku,name,price\nTEA,绿茶(大),16.00\n", -1, FALSE));
+  g_assert_cmpint (mdn_test_count (b, "SELECT COUNT(*) FROM products WHERE sku = 'TEA' AND price_fen = 1600 "
+                                      "AND category = '饮品/茶' AND barcode = '6901234567890'"), ==, 1);
+  done (b);
+
+  /* The template imports as it is. */
+  fresh = mdn_test_branch_new ("B09", 9);
+  t = mdn_test_ok (fresh->admin, "{\"op\":\"product.import_template\"}");
+  again = import (fresh, mdn_test_str (t, "csv"), -1, FALSE);
+  g_assert_cmpint (mdn_test_int (again, "imported"), ==, 1);
+  g_assert_cmpuint (mdn_test_verify (fresh), ==, 0);
+}
+
 /* Two branches and HQ through the server -------------------------------------------- */
 
 static JsonObject *
@@ -468,5 +605,8 @@ main (int   argc,
   g_test_add_func ("/stock/stocktake/cancelled", test_count_cancelled);
   g_test_add_func ("/stock/transfer/refusals", test_transfer_refusals);
   g_test_add_func ("/stock/transfer/sync", test_transfer_sync);
+  g_test_add_func ("/stock/import/gb18030", test_import_gb18030);
+  g_test_add_func ("/stock/import/bad-line-7", test_import_bad_line);
+  g_test_add_func ("/stock/import/duplicates", test_import_duplicates);
   return g_test_run ();
 }
