@@ -585,6 +585,15 @@ test_transfer_sync (void)
   g_assert_cmpuint (mdn_test_http (s, "GET", "/api/v1/stock", g_hash_table_lookup (s->tokens, "B01"), NULL, 0, NULL), ==, 401);
   g_assert_cmpuint (mdn_test_http (s, "GET", "/api/v1/stock", g_hash_table_lookup (s->tokens, "HQ"), NULL, 0, NULL), ==, 200);
 
+  /* The HQ terminal's chain stock screen asks the server. */
+  {
+    g_autoptr(JsonObject) chain = mdn_test_ok (hq->admin, "{\"op\":\"stock.chain\",\"sku\":\"TEA\"}");
+
+    g_assert_cmpint (server_on_hand (json_object_get_array_member (chain, "rows"), "B02", "TEA", "on_hand"), ==, 9);
+    g_assert_cmpuint (json_array_get_length (json_object_get_array_member (chain, "transfers")), ==, 0);
+    mdn_test_fails (b1->admin, "hq_only", "{\"op\":\"stock.chain\"}");
+  }
+
   for (guint i = 0; i < G_N_ELEMENTS (all); i++)
     g_assert_cmpuint (mdn_test_verify (all[i]), ==, 0);
   mdn_test_set_now (NULL);

@@ -257,8 +257,7 @@ op_product_import (MdnOpCtx   *ctx,
   if (json_array_get_length (errors) > 0)
     {
       g_set_error (error, MDN_ERROR, MDN_ERROR_IMPORT_REFUSED,
-                   g_dngettext (GETTEXT_PACKAGE, "Nothing was imported: %u row is wrong (%s)",
-                                "Nothing was imported: %u rows are wrong (%s)", json_array_get_length (errors)),
+                   _("Nothing was imported: wrong rows: %u (%s)"),
                    json_array_get_length (errors), message->str);
       return FALSE;
     }
