@@ -1075,8 +1075,28 @@ op_stocktake_show (MdnOpCtx   *ctx,
   };
   static const MdnListColumn uncounted[] = { { "sku", 's' }, { "name", 's' }, { "on_hand", 'i' }, { NULL } };
   g_auto(Count) c = { 0 };
+  g_autoptr(JsonObject) open_args = NULL;
   sqlite3_stmt *stmt;
+  int rc;
 
+  /* Without a count_id: the branch's open count, if any. */
+  if (!json_object_has_member (args, "count_id"))
+    {
+      stmt = mdn_db_query (ctx->db, error, "SELECT id FROM stocktakes WHERE branch = ? AND status = 'open' LIMIT 1",
+                           "s", ctx->store->branch_code);
+      if (stmt == NULL || (rc = mdn_db_step (ctx->db, stmt, error)) < 0)
+        return FALSE;
+      open_args = json_object_new ();
+      if (rc == SQLITE_ROW)
+        json_object_set_string_member (open_args, "count_id", mdn_db_col_text (stmt, 0));
+      sqlite3_reset (stmt);
+      if (rc != SQLITE_ROW)
+        {
+          json_object_set_string_member (result, "status", "none");
+          return TRUE;
+        }
+      args = open_args;
+    }
   if (!count_load (ctx, args, FALSE, &c, error))
     return FALSE;
   json_object_set_string_member (result, "count_id", c.id);
