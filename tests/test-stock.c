@@ -525,6 +525,19 @@ test_transfer_sync (void)
   mdn_test_sync_ok (hq);
 
   receive (b1, "TEA", 30, "6.00");
+  /* Every stock kind goes through the server's checks. */
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"stock.issue\",\"reason\":\"damage\",\"lines\":[{\"sku\":\"TEA\",\"qty\":1}]}"));
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"stock.limits\",\"sku\":\"TEA\",\"low_stock\":5}"));
+  {
+    g_autofree char *c1 = start_count (b1, NULL);
+    g_autofree char *c2 = NULL;
+
+    json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"stocktake.count\",\"count_id\":\"%s\","
+                                               "\"lines\":[{\"sku\":\"TEA\",\"counted\":30}]}", c1));
+    json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"stocktake.finish\",\"count_id\":\"%s\"}", c1));
+    c2 = start_count (b1, NULL);
+    json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"stocktake.cancel\",\"count_id\":\"%s\"}", c2));
+  }
   json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"sale\",\"lines\":[{\"sku\":\"TEA\",\"qty\":1}],"
                                              "\"tenders\":[{\"type\":\"cash\",\"amount_fen\":1500}]}"));
   out = mdn_test_ok (b1->admin, "{\"op\":\"transfer.out\",\"to\":\"B02\",\"note\":\"补货\","
