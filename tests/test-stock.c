@@ -468,6 +468,59 @@ test_import_duplicates (void)
   g_assert_cmpuint (mdn_test_verify (fresh), ==, 0);
 }
 
+/* mendian-cli import products: the same refusal, exit status 1; then the
+ * corrected file imports. */
+static void
+test_import_cli (void)
+{
+  g_autoptr(MdnTestBranch) b = mdn_test_branch_new ("HQ", 0);
+  g_autofree char *bad = g_build_filename (b->dir, "bad.csv", NULL);
+  g_autofree char *good = g_build_filename (b->dir, "good.csv", NULL);
+  g_autofree char *tpl = g_build_filename (b->dir, "tpl.csv", NULL);
+  const char *lines = "货号,名称,售价\nP1,一,1\nP2,二,2\nP3,三,3\nP4,四,4\nP5,五,5\n";
+  g_autofree char *bad_text = g_strconcat (lines, "P6,六,六元\n", NULL);
+  g_autofree char *good_text = g_strconcat (lines, "P6,六,6\n", NULL);
+  const char *cli = g_getenv ("MENDIAN_CLI");
+  struct { const char *file; int status; const char *needle; } runs[] = {
+    { bad, 1, "line 7:" }, { good, 0, "\"imported\":6" },
+  };
+
+  g_assert_nonnull (cli);
+  g_assert_true (g_file_set_contents (bad, bad_text, -1, NULL));
+  g_assert_true (g_file_set_contents (good, good_text, -1, NULL));
+  for (guint i = 0; i < G_N_ELEMENTS (runs); i++)
+    {
+      g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+      g_autoptr(GSubprocess) p = NULL;
+      g_autoptr(GError) error = NULL;
+      g_autofree char *out = NULL;
+
+      g_subprocess_launcher_setenv (l, "MENDIAN_PASSWORD", MDN_TEST_PASSWORD, TRUE);
+      p = g_subprocess_launcher_spawn (l, &error, cli, "--db", b->path, "--staff", "admin", "import", "products",
+                                       runs[i].file, NULL);
+      g_assert_no_error (error);
+      g_assert_true (g_subprocess_communicate_utf8 (p, NULL, NULL, &out, NULL, &error));
+      g_assert_no_error (error);
+      g_assert_cmpint (g_subprocess_get_exit_status (p), ==, runs[i].status);
+      g_assert_nonnull (strstr (out, runs[i].needle));
+      g_assert_cmpint (mdn_test_count (b, "SELECT COUNT(*) FROM products"), ==, i == 0 ? 0 : 6);
+    }
+  {
+    g_autoptr(GSubprocessLauncher) l = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+    g_autoptr(GSubprocess) p = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *text = NULL;
+
+    g_subprocess_launcher_setenv (l, "MENDIAN_PASSWORD", MDN_TEST_PASSWORD, TRUE);
+    p = g_subprocess_launcher_spawn (l, &error, cli, "--db", b->path, "--staff", "admin", "import", "template", tpl, NULL);
+    g_assert_no_error (error);
+    g_assert_true (g_subprocess_wait_check (p, NULL, &error));
+    g_assert_true (g_file_get_contents (tpl, &text, NULL, NULL));
+    g_assert_true (g_str_has_prefix (text, "\xef\xbb\xbf货号,名称,售价"));
+  }
+  g_assert_cmpuint (mdn_test_verify (b), ==, 0);
+}
+
 /* Two branches and HQ through the server -------------------------------------------- */
 
 static JsonObject *
@@ -630,5 +683,6 @@ main (int   argc,
   g_test_add_func ("/stock/import/gb18030", test_import_gb18030);
   g_test_add_func ("/stock/import/bad-line-7", test_import_bad_line);
   g_test_add_func ("/stock/import/duplicates", test_import_duplicates);
+  g_test_add_func ("/stock/import/cli", test_import_cli);
   return g_test_run ();
 }
