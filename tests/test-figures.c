@@ -155,6 +155,7 @@ test_kinds (void)
   g_autoptr(JsonObject) package = NULL;
   g_autofree char *card = NULL;
   g_autofree char *session = NULL;
+  g_autofree char *count_id = NULL;
   MdnFigures day = { 0 }, f, shift;
   gint64 setup = mdn_test_count (b, "SELECT count(*) FROM entries");
 
@@ -242,6 +243,19 @@ test_kinds (void)
         "{\"op\":\"sale.return\",\"entry_id\":\"%s\"}", mdn_test_str (package, "entry_id"));
   /* A card operation moves nothing. */
   STEP (r, "entries=1", "{\"op\":\"member.extend\",\"card\":\"%s\",\"expires_on\":\"2027-12-31\"}", card);
+  /* Stock (mdn-stock.c): received with its cost, issued, counted (the bag
+     at -1 counted 3: +4), sent to another branch. */
+  STEP (r, "entries=1 stock_received_qty=10 stock_received_cost_fen=5000",
+        "{\"op\":\"stock.receive\",\"lines\":[{\"sku\":\"TEA\",\"qty\":10,\"cost\":\"5.00\"}]}");
+  STEP (r, "entries=1 stock_issued_qty=1",
+        "{\"op\":\"stock.issue\",\"reason\":\"damage\",\"lines\":[{\"sku\":\"TEA\",\"qty\":1}]}");
+  STEP (r, "entries=1", "{\"op\":\"stocktake.start\"}");
+  count_id = g_strdup (mdn_test_str (r, "count_id"));
+  STEP (r, "entries=1", "{\"op\":\"stocktake.count\",\"count_id\":\"%s\",\"lines\":[{\"sku\":\"BAG\",\"counted\":3}]}",
+        count_id);
+  STEP (r, "entries=1 stock_adjusted_qty=4", "{\"op\":\"stocktake.finish\",\"count_id\":\"%s\"}", count_id);
+  STEP (r, "entries=1 stock_transferred_out_qty=2",
+        "{\"op\":\"transfer.out\",\"to\":\"B02\",\"lines\":[{\"sku\":\"TEA\",\"qty\":2}]}");
 #undef STEP
 
   /* The day end sums the same figures: by_kind's amount is the gross. */

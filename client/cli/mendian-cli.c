@@ -45,6 +45,12 @@ static const char usage_text[] =
   "                        link the branch to mendian-server (again to change it);\n"
   "                        the token is the first line of FILE (- reads standard\n"
   "                        input); --token T still works but shows it to ps\n"
+  "  import products FILE.csv [--preview]\n"
+  "                        import products from CSV (UTF-8 or GB18030, header by\n"
+  "                        Chinese or English names): all rows or none, every bad\n"
+  "                        row named by its line; --preview checks only (needs\n"
+  "                        --staff and MENDIAN_PASSWORD)\n"
+  "  import template FILE.csv  write the import's template file\n"
   "  sync [--watch]        push this branch's entries, pull the chain's; prints\n"
   "                        {pushed, pulled, acked_seq, feed_position}; --watch keeps\n"
   "                        syncing (one JSON line per sync) until interrupted\n"
@@ -512,6 +518,77 @@ cmd_sync (MdnStore *store, int argc, char **argv)
   return 0;
 }
 
+/* import products FILE.csv [--preview] | import template FILE.csv: the
+ * file goes to product.import as base64 (it may be GB18030, not UTF-8). */
+static int
+cmd_import (MdnStore *store, int argc, char **argv)
+{
+  gboolean preview = FALSE;
+  GOptionEntry entries[] = {
+    { "preview", 0, 0, G_OPTION_ARG_NONE, &preview, "Check the file, import nothing", NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) oc = g_option_context_new ("products FILE.csv | template FILE.csv");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MdnOpCtx) ctx = NULL;
+  g_autoptr(JsonObject) args = json_object_new ();
+  g_autoptr(JsonObject) out = NULL;
+  g_autofree char *data = NULL;
+  g_autofree char *b64 = NULL;
+  gsize len = 0;
+  gboolean template;
+
+  g_option_context_add_main_entries (oc, entries, NULL);
+  if (!g_option_context_parse (oc, &argc, &argv, &error))
+    return fail (error);
+  if (argc != 3 || !(g_str_equal (argv[1], "products") || g_str_equal (argv[1], "template")))
+    {
+      g_printerr ("mendian-cli: import products FILE.csv [--preview] | import template FILE.csv\n");
+      return 2;
+    }
+  template = g_str_equal (argv[1], "template");
+  if (opt_staff == NULL)
+    {
+      g_printerr ("mendian-cli: import needs --staff CODE and the password in MENDIAN_PASSWORD\n");
+      return 2;
+    }
+  ctx = mdn_op_ctx_new (store, opt_staff, g_getenv ("MENDIAN_PASSWORD"), &error);
+  if (ctx == NULL)
+    return fail (error);
+  if (template)
+    {
+      g_autofree char *line = NULL;
+
+      json_object_set_string_member (args, "op", "product.import_template");
+      line = mdn_json_object_to_string (args);
+      out = mdn_ops_run_line (ctx, line);
+      if (json_object_get_boolean_member (out, "ok") &&
+          !g_file_set_contents (argv[2], json_object_get_string_member (out, "csv"), -1, &error))
+        return fail (error);
+      if (json_object_get_boolean_member (out, "ok"))
+        {
+          json_object_remove_member (out, "csv");
+          json_object_set_string_member (out, "file", argv[2]);
+        }
+    }
+  else
+    {
+      if (!g_file_get_contents (argv[2], &data, &len, &error))
+        return fail (error);
+      b64 = g_base64_encode ((const guchar *) data, len);
+      json_object_set_string_member (args, "data_base64", b64);
+      json_object_set_boolean_member (args, "preview", preview);
+      json_object_set_string_member (args, "op", "product.import");
+      {
+        g_autofree char *line = mdn_json_object_to_string (args);
+
+        out = mdn_ops_run_line (ctx, line);
+      }
+    }
+  mdn_json_print (out);
+  return json_object_get_boolean_member (out, "ok") ? 0 : 1;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -582,6 +659,8 @@ main (int argc, char **argv)
     return cmd_link (store, argc - 1, argv + 1);
   if (g_str_equal (command, "sync"))
     return cmd_sync (store, argc - 1, argv + 1);
+  if (g_str_equal (command, "import"))
+    return cmd_import (store, argc - 1, argv + 1);
 
   g_printerr ("mendian-cli: unknown command “%s”; run mendian-cli --help\n", command);
   return 2;

@@ -15,6 +15,7 @@
 #include "pos-printer.h"
 #include "pos-returns.h"
 #include "pos-setup.h"
+#include "pos-stock.h"
 #include "pos-timed.h"
 #include "pos-views.h"
 #include "pos-window.h"
@@ -53,6 +54,7 @@ struct _PosWindow
   GtkWidget  *returns;
   GtkWidget  *dayend;
   GtkWidget  *admin;
+  GtkWidget  *stock;
 };
 
 G_DEFINE_FINAL_TYPE (PosWindow, pos_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -117,6 +119,8 @@ page_shown (PosWindow *self)
     pos_day_end_shown (POS_DAY_END (self->dayend));
   else if (g_strcmp0 (name, "admin") == 0)
     pos_admin_shown (POS_ADMIN (self->admin));
+  else if (g_strcmp0 (name, "stock") == 0)
+    pos_stock_shown (POS_STOCK (self->stock));
 }
 
 void
@@ -142,6 +146,7 @@ GtkWidget *pos_window_get_members (PosWindow *self) { return self->members; }
 GtkWidget *pos_window_get_timed (PosWindow *self) { return self->timed; }
 GtkWidget *pos_window_get_returns (PosWindow *self) { return self->returns; }
 GtkWidget *pos_window_get_dayend (PosWindow *self) { return self->dayend; }
+GtkWidget *pos_window_get_stock (PosWindow *self) { return self->stock; }
 GtkWidget *pos_window_get_login (PosWindow *self) { return self->login; }
 GtkWidget *pos_window_get_setup (PosWindow *self) { return self->setup; }
 
@@ -562,6 +567,7 @@ pos_window_class_init (PosWindowClass *klass)
   g_type_ensure (POS_TYPE_RETURNS);
   g_type_ensure (POS_TYPE_DAY_END);
   g_type_ensure (POS_TYPE_ADMIN);
+  g_type_ensure (POS_TYPE_STOCK);
 
   G_OBJECT_CLASS (klass)->dispose = pos_window_dispose;
   gtk_widget_class_set_template_from_resource (wc, "/org/mendian/Pos/pos-window.ui");
@@ -583,6 +589,7 @@ pos_window_class_init (PosWindowClass *klass)
   gtk_widget_class_bind_template_child (wc, PosWindow, returns);
   gtk_widget_class_bind_template_child (wc, PosWindow, dayend);
   gtk_widget_class_bind_template_child (wc, PosWindow, admin);
+  gtk_widget_class_bind_template_child (wc, PosWindow, stock);
 
   gtk_widget_class_install_action (wc, "pos.lock", NULL, lock_action);
   gtk_widget_class_install_action (wc, "pos.switch-cashier", NULL, switch_action);
@@ -630,6 +637,7 @@ pos_window_new (GtkApplication *app,
   pos_returns_set_session (POS_RETURNS (self->returns), session);
   pos_day_end_set_session (POS_DAY_END (self->dayend), session);
   pos_admin_set_session (POS_ADMIN (self->admin), session);
+  pos_stock_set_session (POS_STOCK (self->stock), session);
   login_changed (self);
 
   self->sync_timer = g_timeout_add_seconds (15, update_sync, self);

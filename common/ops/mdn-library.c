@@ -19,6 +19,7 @@
 #include "mdn-sales.h"
 #include "mdn-staff.h"
 #include "mdn-timed.h"
+#include "mdn-stock.h"
 
 /* Every family's entry kinds, handed to the ledger. */
 static const MdnKindDef *const kind_tables[] = {
@@ -33,6 +34,7 @@ static const MdnKindDef *const kind_tables[] = {
   mdn_role_kinds,
   mdn_member_edit_kinds,
   mdn_settings_kinds,
+  mdn_stock_kinds,
 };
 
 void

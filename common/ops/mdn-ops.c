@@ -23,6 +23,8 @@
 #include "mdn-settings.h"
 #include "mdn-staff.h"
 #include "mdn-timed.h"
+#include "mdn-stock.h"
+#include "mdn-import.h"
 
 static const MdnOpDef *const op_tables[] = {
   mdn_member_ops,
@@ -40,6 +42,8 @@ static const MdnOpDef *const op_tables[] = {
   mdn_member_edit_ops,
   mdn_backoffice_ops,
   mdn_settings_ops,
+  mdn_stock_ops,
+  mdn_import_ops,
 };
 
 /* Tables of the branch library (mdn_ops_register) and its spend hooks. */

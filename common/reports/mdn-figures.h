@@ -58,6 +58,18 @@
  *     written_off_fen += written_off_fen (stored value owed, or a sale's
  *     over-refund); points_written_off += its points movements;
  *     package_uses_written_off += its package movements.
+ *   stock.receive (mdn-stock.c)
+ *     stock_received_qty += its stock movements; stock_received_cost_fen
+ *     += total_cost_fen.
+ *   stock.issue
+ *     stock_issued_qty -= its stock movements.
+ *   stocktake.finish
+ *     stock_adjusted_qty += its stock movements (signed).
+ *   transfer.out
+ *     stock_transferred_out_qty -= its stock movements.
+ *   transfer.receive
+ *     stock_transferred_in_qty += its stock movements;
+ *     stock_transfer_shortfall_qty += shortfall (at the receiving branch).
  *
  * And for every entry: entries += 1; principal_delta_fen and
  * bonus_delta_fen += its principal and bonus movements (the change of the
@@ -126,6 +138,13 @@ typedef struct
   gint64       package_uses_written_off;
   gint64       stock_sold_qty;
   gint64       stock_returned_qty;
+  gint64       stock_received_qty;
+  gint64       stock_received_cost_fen;
+  gint64       stock_issued_qty;
+  gint64       stock_adjusted_qty;
+  gint64       stock_transferred_out_qty;
+  gint64       stock_transferred_in_qty;
+  gint64       stock_transfer_shortfall_qty;
   MdnTenderSum tenders[MDN_N_TENDERS];
   gboolean     overflow;    /* an add was refused: the figures are short */
 } MdnFigures;

@@ -21,6 +21,7 @@
 #include "mdn-pricing.h"
 #include "mdn-sales.h"
 #include "mdn-selling.h"
+#include "mdn-stock.h"
 
 /* Sale ---------------------------------------------------------------------------- */
 
@@ -72,7 +73,9 @@ op_sale (MdnOpCtx   *ctx,
       json_array_add_object_element (body_lines, o);
     }
 
-  if (!mdn_checkout_commit (&co, result, error))
+  /* Warns of (or refuses) a sale that takes goods below zero. */
+  if (!mdn_stock_check_sale (ctx, co.entry, result, error) ||
+      !mdn_checkout_commit (&co, result, error))
     return FALSE;
   json_object_set_array_member (result, "lines", json_array_ref (body_lines));
   return TRUE;

@@ -15,6 +15,7 @@
 #include "mdn-ledger.h"
 #include "mdn-lockout.h"
 #include "mdn-money.h"
+#include "mdn-stock-chain.h"
 #include "mdn-sync-private.h"
 #include "mdn-sync.h"
 
@@ -1198,6 +1199,7 @@ mdn_branch_init (void)
     {
       mdn_ops_check_kinds ();
       mdn_ops_register (sync_ops);
+      mdn_ops_register (mdn_stock_chain_ops);
       mdn_ops_set_spend_hooks (&spend_hooks);
       g_once_init_leave (&once, 1);
     }
