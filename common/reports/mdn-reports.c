@@ -13,6 +13,7 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
+#include "mdn-clock.h"
 #include "mdn-db.h"
 #include "mdn-error.h"
 #include "mdn-figures.h"
@@ -298,6 +299,8 @@ mdn_report_branch_export (MdnOpCtx                     *ctx,
 {
   const MdnReportDef *def = mdn_report_lookup (name);
   MdnReportQuery q = *query;
+  MdnReportExportOptions o = { 0 };
+  g_autofree char *shop = NULL, *exported = NULL;
 
   g_return_val_if_fail (ctx != NULL && query != NULL && path != NULL, FALSE);
 
@@ -320,7 +323,18 @@ mdn_report_branch_export (MdnOpCtx                     *ctx,
       return FALSE;
     }
   q.branch = ctx->store->branch_code;
-  return mdn_report_export_file (ctx->db, def, &q, format, path, options, n_rows, error);
+  /* The title row names the shop and the time of export. */
+  if (options)
+    o = *options;
+  if (o.shop == NULL)
+    o.shop = shop = g_strdup_printf ("%s %s", ctx->store->branch_code, ctx->store->branch_name);
+  if (o.exported_at == NULL)
+    {
+      g_autoptr(GDateTime) now = mdn_clock_now ();
+
+      o.exported_at = exported = g_date_time_format (now, "%Y-%m-%d %H:%M");
+    }
+  return mdn_report_export_file (ctx->db, def, &q, format, path, &o, n_rows, error);
 }
 
 const MdnOpDef mdn_report_ops[] = {

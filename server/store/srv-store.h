@@ -14,6 +14,7 @@
 
 #include "mdn-figures.h"
 #include "mdn-ledger.h"
+#include "mdn-report-export.h"
 
 G_BEGIN_DECLS
 
@@ -309,6 +310,16 @@ SrvSummary *srv_store_summary       (SrvStore    *store,
                                      const char  *to,
                                      const char  *branch_code,
                                      GError     **error);
+/* Report @def over the chain's database (query->branch NULL: every
+ * branch) into the file @path, in one read transaction (mdn-report.h). */
+gboolean   srv_store_report         (SrvStore                     *store,
+                                     const MdnReportDef           *def,
+                                     const MdnReportQuery         *query,
+                                     MdnReportFormat               format,
+                                     const char                   *path,
+                                     const MdnReportExportOptions *options,
+                                     gint64                       *n_rows,
+                                     GError                      **error);
 gboolean   srv_store_metrics        (SrvStore    *store,
                                      GString     *out,
                                      GError     **error);
