@@ -16,6 +16,7 @@
 #include "mdn-sales.h"
 #include "mdn-staff.h"
 #include "mdn-timed.h"
+#include "mdn-commission.h"
 
 /* Every family's entry kinds, handed to the ledger. */
 static const MdnKindDef *const kind_tables[] = {
@@ -27,6 +28,7 @@ static const MdnKindDef *const kind_tables[] = {
   mdn_timed_kinds,
   mdn_points_kinds,
   mdn_exception_kinds,
+  mdn_commission_kinds,
 };
 
 void

@@ -20,6 +20,7 @@
 #include "mdn-op.h"
 #include "mdn-pricing.h"
 #include "mdn-sales.h"
+#include "mdn-commission.h"
 #include "mdn-selling.h"
 
 /* Sale ---------------------------------------------------------------------------- */
@@ -70,6 +71,9 @@ op_sale (MdnOpCtx   *ctx,
           mdn_entry_add_movement (co.entry, co.member->id, "package", p->package_sku, lot, expires_on, uses);
         }
       json_array_add_object_element (body_lines, o);
+      if (!mdn_commission_add (ctx, co.entry, "sale_line", p->sku, l->staff, i + 1, l->amount_fen, l->list_fen,
+                               l->qty, error))
+        return FALSE;
     }
 
   if (!mdn_checkout_commit (&co, result, error))
@@ -872,6 +876,9 @@ op_sale_return (MdnOpCtx   *ctx,
     if (!mdn_card_chain_check (ctx, member_id, "return", st.sale->id, refund, detail, body, error))
       return FALSE;
   }
+  /* The commission of what comes back is taken back. */
+  if (!mdn_commission_reverse (entry, st.sale, body_lines, refund, st.total_fen, error))
+    return FALSE;
   if (!mdn_ops_append_entry (ctx, entry, result, error))
     return FALSE;
   json_object_set_string_member (result, "receipt_no", receipt_no);
