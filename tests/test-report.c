@@ -20,6 +20,12 @@
  *           points: redeem 10 (杯子), adjust −5 (纠正)
  *           timed: T1 from 11:00 to 12:00 = 2 units = 30.00 by WeChat; 30 points
  *   B02     sale 0001: TEA × 2 = 25.00 from A's balance; 25 points
+ *   commission rules (HQ): CUT lines 10 % of what was paid; lines of
+ *           饮品 5 %; a deposit 5.00. Technician t01 cut the hair of sale
+ *           0001: 3.00; the cashier m01 earns 5 % of 37.50 = 1.875 → 1.88
+ *           for the tea and 5.00 for the deposit; the return of one tea in
+ *           three takes back 1.88 × 1 / 3 = 0.627 → 0.63; m02 at B02 earns
+ *           5 % of 25.00 = 1.25
  */
 #include <string.h>
 
@@ -69,6 +75,12 @@ world_init (World *w)
     "{\"op\":\"product.upsert\",\"sku\":\"CUT10\",\"name\":\"理发10次卡\",\"price_fen\":25000,\"kind\":\"package\","
     "\"package_sku\":\"CUT\",\"package_count\":10}",
     "{\"op\":\"plan.upsert\",\"code\":\"BIL\",\"name\":\"台球\",\"unit_minutes\":30,\"unit_price_fen\":1500}",
+    "{\"op\":\"commission_rule.upsert\",\"code\":\"R-CUT\",\"name\":\"理发提成\",\"applies_to\":{\"kind\":"
+    "\"sale_line\",\"sku\":\"CUT\"},\"base\":\"paid\",\"percent_bp\":1000}",
+    "{\"op\":\"commission_rule.upsert\",\"code\":\"R-DRINK\",\"name\":\"饮品提成\",\"applies_to\":{\"kind\":"
+    "\"sale_line\",\"category\":\"饮品\"},\"base\":\"paid\",\"percent_bp\":500}",
+    "{\"op\":\"commission_rule.upsert\",\"code\":\"R-DEP\",\"name\":\"充值提成\",\"applies_to\":{\"kind\":"
+    "\"deposit\"},\"fixed\":\"5.00\"}",
   };
   g_autoptr(JsonObject) r = NULL;
   g_autoptr(JsonObject) t = NULL;
@@ -85,6 +97,7 @@ world_init (World *w)
   mdn_test_sync_ok (w->b1);
   mdn_test_sync_ok (w->b2);
   w->m1 = mdn_test_staff (w->b1, "m01", "manager");
+  mdn_op_ctx_free (mdn_test_staff (w->b1, "t01", "cashier"));
   w->m2 = mdn_test_staff (w->b2, "m02", "manager");
   ok (w->b1->admin, "{\"op\":\"resource.upsert\",\"code\":\"T1\",\"name\":\"1号台\",\"plan\":\"BIL\"}");
 
@@ -94,7 +107,7 @@ world_init (World *w)
   w->card = g_strdup (mdn_test_str (r, "card_no"));
   mdn_test_set_now (DAY "T11:00:00+08:00");
   json_object_unref (mdn_test_ok (w->m1, "{\"op\":\"sale\",\"card\":\"%s\",\"lines\":[{\"sku\":\"TEA\",\"qty\":3},"
-                                         "{\"sku\":\"CUT\",\"qty\":1}],\"tenders\":[{\"type\":\"balance\","
+                                         "{\"sku\":\"CUT\",\"qty\":1,\"staff\":\"t01\"}],\"tenders\":[{\"type\":\"balance\","
                                          "\"amount_fen\":5000},{\"type\":\"cash\",\"amount_fen\":1750}]}", w->card));
   json_object_unref (mdn_test_ok (w->m1, "{\"op\":\"sale\",\"card\":\"%s\",\"lines\":[{\"sku\":\"CUT10\"}],"
                                          "\"tenders\":[{\"type\":\"alipay\",\"amount_fen\":25000}]}", w->card));
@@ -358,6 +371,53 @@ test_figures (World *w)
   g_assert_cmpint (mdn_test_int (r, "spent_fen"), ==, 6750 + 25000 - 1250 + 3000 + 2500);
 }
 
+static void
+test_commission (World *w)
+{
+  g_autoptr(JsonObject) c = at_branch (w->m1, "commission");
+  g_autoptr(JsonObject) t01 = mdn_test_ok (w->m1, "{\"op\":\"report.run\",\"name\":\"commission\",\"from\":\""
+                                                  DAY "\",\"staff\":\"t01\"}");
+  g_autoptr(JsonObject) chain = at_server (w, "commission", NULL);
+  g_autoptr(JsonObject) rules = mdn_test_ok (w->m1, "{\"op\":\"commission_rule.list\"}");
+
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (rules, "rules")), ==, 3);
+  g_assert_cmpuint (n_rows (c), ==, 4);
+  g_assert_cmpint (mdn_test_int (row (c, 0), "commission_fen"), ==, 500);       /* the deposit */
+  g_assert_cmpstr (mdn_test_str (row (c, 0), "rule"), ==, "R-DEP");
+  g_assert_cmpint (mdn_test_int (row (c, 1), "commission_fen"), ==, 188);       /* 5 % of 37.50 */
+  g_assert_cmpint (mdn_test_int (row (c, 1), "base_fen"), ==, 3750);
+  g_assert_cmpint (mdn_test_int (row (c, 1), "percent_bp"), ==, 500);
+  g_assert_cmpstr (mdn_test_str (row (c, 2), "staff"), ==, "t01");
+  g_assert_cmpint (mdn_test_int (row (c, 2), "commission_fen"), ==, 300);
+  g_assert_cmpint (mdn_test_int (row (c, 3), "commission_fen"), ==, -63);      /* the tea returned */
+  g_assert_cmpstr (mdn_test_str (row (c, 3), "receipt_no"), ==, "B01-20261122-0003");
+  g_assert_cmpint (total (c, "commission_fen"), ==, 500 + 188 + 300 - 63);
+  g_assert_cmpuint (n_rows (t01), ==, 1);
+  g_assert_cmpint (total (t01, "commission_fen"), ==, 300);
+  g_assert_cmpint (total (chain, "commission_fen"), ==, 500 + 188 + 300 - 63 + 125);
+  /* The consumption report names who served the line. */
+  {
+    g_autoptr(JsonObject) lines = at_branch (w->m1, "consumption");
+
+    g_assert_cmpstr (mdn_test_str (row_where (lines, "sku", "CUT"), "staff"), ==, "t01");
+    g_assert_cmpstr (mdn_test_str (row_where (lines, "sku", "TEA"), "staff"), ==, "m01");
+  }
+  /* A rule changed later does not touch what was recorded. */
+  ok (w->hq->admin, "{\"op\":\"commission_rule.upsert\",\"code\":\"R-CUT\",\"name\":\"理发提成\","
+                    "\"applies_to\":{\"kind\":\"sale_line\",\"sku\":\"CUT\"},\"percent_bp\":2000}");
+  mdn_test_sync_ok (w->hq);
+  mdn_test_sync_ok (w->b1);
+  {
+    g_autoptr(JsonObject) again = at_branch (w->m1, "commission");
+
+    g_assert_cmpint (total (again, "commission_fen"), ==, 500 + 188 + 300 - 63);
+  }
+  /* Who served must work here. */
+  mdn_test_fails (w->m1, "unknown_staff", "{\"op\":\"sale\",\"lines\":[{\"sku\":\"CUT\",\"staff\":\"nobody\"}],"
+                                          "\"tenders\":[{\"type\":\"cash\",\"amount_fen\":3000}]}");
+  g_assert_cmpuint (mdn_test_verify (w->b1), ==, 0);
+}
+
 /* A card topped up at B01 and spent at B02: B01 owes head office what it
  * took in and others served; head office owes B02 what it served. */
 static void
@@ -604,6 +664,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/report/figures", (gconstpointer) test_figures, run);
   g_test_add_data_func ("/report/settlement", (gconstpointer) test_settlement, run);
   g_test_add_data_func ("/report/pages", (gconstpointer) test_pages, run);
+  g_test_add_data_func ("/report/commission", (gconstpointer) test_commission, run);
   g_test_add_data_func ("/report/xlsx", (gconstpointer) test_xlsx, run);
   g_test_add_data_func ("/report/csv", (gconstpointer) test_csv, run);
   rc = g_test_run ();
