@@ -33,7 +33,9 @@
 #include <libsoup/soup.h>
 
 #include "mdn-json.h"
+#include "mdn-error.h"
 #include "mdn-reports.h"
+#include "mdn-sync-reports.h"
 #include "mdn-test-server.h"
 
 #define DAY "2026-11-22"
@@ -438,6 +440,34 @@ test_settlement (World *w)
   g_assert_cmpint (total (l, "closing_principal_fen") - total (l, "opening_principal_fen"), ==, 13750);
   g_assert_cmpint (total (l, "closing_principal_fen"), ==,
                    mdn_test_server_count (w->s, "SELECT SUM (principal_fen) FROM members"));
+  /* The HQ terminal asks the server with its own token, for a manager. */
+  {
+    g_autoptr(MdnOpCtx) hqm = mdn_test_staff (w->hq, "h01", "manager");
+    g_autoptr(MdnOpCtx) hqc = mdn_test_staff (w->hq, "h02", "cashier");
+    MdnReportQuery q = { DAY, DAY };
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonObject) fetched = mdn_sync_report_fetch (hqm, "settlement", &q, NULL, &error);
+    g_autofree char *dir = g_dir_make_tmp ("mendian-report-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename (dir, "s.csv", NULL);
+    g_autofree char *a = NULL, *b = NULL, *text = NULL;
+
+    g_assert_no_error (error);
+    a = member_text (fetched, "rows");
+    b = member_text (s, "rows");
+    g_assert_cmpstr (a, ==, b);
+    g_assert_true (mdn_sync_report_download (hqm, "settlement", &q, MDN_REPORT_CSV, path, NULL, NULL, NULL, &error));
+    g_assert_no_error (error);
+    g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+    g_assert_true (g_str_has_prefix (text, "\xEF\xBB\xBF"));
+    g_assert_nonnull (strstr (text, "B02,0.00,0.00,25.00,0.00,-25.00,head office owes 25.00"));
+    g_unlink (path);
+    g_rmdir (dir);
+    g_assert_null (mdn_sync_report_fetch (hqc, "settlement", &q, NULL, &error));
+    g_assert_error (error, MDN_ERROR, MDN_ERROR_PERMISSION_DENIED);
+    g_clear_error (&error);
+    g_assert_null (mdn_sync_report_fetch (w->m1, "settlement", &q, NULL, &error));
+    g_assert_error (error, MDN_ERROR, MDN_ERROR_HQ_ONLY);
+  }
   /* The summary without format stays the period's totals. */
   {
     g_autoptr(JsonObject) sum = NULL;

@@ -107,6 +107,21 @@ handle_report (SrvRequest *req)
   handle_report_named (req, req->path + strlen ("/api/v1/reports/"));
 }
 
+/* GET /api/v1/hq/reports/NAME?…: the same for the HQ terminal, with its
+ * own sync token (the POS's 报表 page there); other branches' tokens are
+ * refused. */
+static void
+handle_hq_report (SrvRequest *req)
+{
+  if (req->branch == NULL || !req->branch->hq)
+    {
+      srv_reply_error (req, SOUP_STATUS_FORBIDDEN, "unauthorized",
+                       _("The chain's reports are for head office"));
+      return;
+    }
+  handle_report_named (req, req->path + strlen ("/api/v1/hq/reports/"));
+}
+
 /* GET /api/v1/reports/summary?from=YYYY-MM-DD&to=YYYY-MM-DD[&branch=B01]:
  * the period's totals; with format=, the summary report (per day and
  * branch). */
@@ -178,5 +193,6 @@ const SrvRoute srv_report_routes[] = {
   { "GET", "/api/v1/reports/summary", SRV_AUTH_HQ,   handle_summary },
   { "GET", "/metrics",                SRV_AUTH_HQ,   handle_metrics },
   { "GET", "/api/v1/reports/",        SRV_AUTH_HQ,   handle_report },
+  { "GET", "/api/v1/hq/reports/",     SRV_AUTH_BRANCH, handle_hq_report },
   { NULL }
 };
