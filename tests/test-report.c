@@ -300,7 +300,7 @@ test_figures (World *w)
   g_assert_cmpint (total (consumption, "qty"), ==, 3 + 1 + 1 + 60);
   g_assert_cmpint (total (consumption, "paid_fen"), ==, 3750 + 3000 + 25000 + 3000);
   g_assert_cmpint (total (consumption, "discount_fen"), ==, 0);
-  g_assert_cmpstr (mdn_test_str (row (consumption, 2), "kind"), ==, "package");
+  g_assert_cmpstr (mdn_test_str (row (consumption, 2), "kind"), ==, "Package");
   g_assert_cmpstr (mdn_test_str (row (consumption, 0), "category"), ==, "饮品/茶");
 
   /* product_sales: TEA 3 sold, 1 returned, 37.50 − 12.50 = 25.00 net. */

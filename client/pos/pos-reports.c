@@ -310,8 +310,7 @@ add_cell (GtkGrid    *grid,
   GtkWidget *l = gtk_label_new (text);
 
   gtk_label_set_xalign (GTK_LABEL (l), number ? 1 : 0);
-  gtk_label_set_ellipsize (GTK_LABEL (l), PANGO_ELLIPSIZE_END);
-  gtk_label_set_max_width_chars (GTK_LABEL (l), 24);
+  /* Full text, no ellipsis: the grid scrolls sideways when it is wide. */
   if (number)
     gtk_widget_add_css_class (l, "numeric");
   if (css)

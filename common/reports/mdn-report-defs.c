@@ -63,6 +63,16 @@ tender_label (const char *tender)
   return tender ? tender : "";
 }
 
+/* goods, service, package in words. */
+static const char *
+product_kind_label (const char *kind)
+{
+  if (g_strcmp0 (kind, "goods") == 0) return _("Goods");
+  if (g_strcmp0 (kind, "service") == 0) return _("Service");
+  if (g_strcmp0 (kind, "package") == 0) return _("Package");
+  return kind;
+}
+
 static gboolean
 checked_add (gint64  *sum,
              gint64   v,
@@ -371,7 +381,7 @@ consumption_entry (MdnReportRun   *run,
         {
           product_cells (run, mdn_body_string (l, "sku"), TRUE);
           mdn_report_text (run, "name", mdn_body_string (l, "name"));
-          mdn_report_text (run, "kind", kind);
+          mdn_report_text (run, "kind", product_kind_label (kind));
         }
       if (!mdn_report_emit (run, error))
         return FALSE;
@@ -850,7 +860,7 @@ run_products (MdnReportRun *run,
 
       mdn_report_text (run, "sku", (const char *) sqlite3_column_text (stmt, 0));
       mdn_report_text (run, "name", (const char *) sqlite3_column_text (stmt, 1));
-      mdn_report_text (run, "kind", kind);
+      mdn_report_text (run, "kind", product_kind_label (kind));
       mdn_report_text (run, "category", (const char *) sqlite3_column_text (stmt, 3));
       mdn_report_text (run, "barcode", (const char *) sqlite3_column_text (stmt, 4));
       mdn_report_int (run, "price_fen", sqlite3_column_int64 (stmt, 5));
@@ -1063,7 +1073,7 @@ static const MdnReportColumn summary_columns[] = {
   { "sales_fen", N_("Sales"), MDN_COL_FEN, TRUE },
   { "discount_fen", N_("Discounts"), MDN_COL_FEN, TRUE },
   { "refund_fen", N_("Refunds"), MDN_COL_FEN, TRUE },
-  { "deposit_principal_fen", N_("Deposits"), MDN_COL_FEN, TRUE },
+  { "deposit_principal_fen", N_("Principal deposited"), MDN_COL_FEN, TRUE },
   { "deposit_bonus_fen", N_("Deposit bonus"), MDN_COL_FEN, TRUE },
   { "withdraw_fen", N_("Withdrawals"), MDN_COL_FEN, TRUE },
   { "members_issued", N_("New members"), MDN_COL_INT, TRUE },
