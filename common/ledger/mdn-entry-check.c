@@ -1,7 +1,7 @@
 /* mdn-entry-check.c: what an entry of each kind may say, checked with the
  * entry alone, the same way where it is written (mdn_ledger_append, at the
  * branch: a bug is caught where it happens) and where it arrives
- * (srv_store_push: the server trusts no push).
+ * (srv_push: the server trusts no push).
  *
  * One check per kind, in the table at the end: the body's members, their
  * types and ranges, sums that must add up (tenders to the total, lines to
@@ -14,7 +14,7 @@
  *
  * What needs the database (ids already taken, a card number in the pushing
  * branch's range, an authorization of another branch) is the server's, in
- * srv_store_push.
+ * srv_push.
  */
 #define G_LOG_DOMAIN "mdn-entry-check"
 
@@ -30,6 +30,7 @@
 #include "mdn-json.h"
 #include "mdn-ledger.h"
 #include "mdn-money.h"
+#include "mdn-settings.h"
 
 #define MINUTES_MAX    ((gint64) 525600)       /* a year, as mdn-timed.c */
 #define USES_MAX       ((gint64) 100000)       /* package_count, count: as mdn-catalog.c, mdn-packages.c */
@@ -1247,6 +1248,12 @@ check_commission_rule (Check *c)
          want_bool (c, b, "active");
 }
 
+static gboolean
+check_setting (Check *c)
+{
+  return mdn_settings_check_entry (c->entry, c->error);
+}
+
 typedef gboolean (*CheckFunc) (Check *c);
 
 typedef struct
@@ -1282,6 +1289,8 @@ static const KindCheck checks[] = {
   { "points.adjust",       check_points_adjust,   TRUE,  FALSE },
   { "exception.write_off", check_write_off,       TRUE,  FALSE },
   { "commission_rule.upsert", check_commission_rule, FALSE, FALSE },
+  { "setting.chain",       check_setting,         FALSE, FALSE },
+  { "setting.branch",      check_setting,         FALSE, FALSE },
 };
 
 gboolean

@@ -17,6 +17,7 @@
 #include "mdn-points.h"
 #include "mdn-pricing.h"
 #include "mdn-sales.h"
+#include "mdn-settings.h"
 #include "mdn-staff.h"
 #include "mdn-timed.h"
 #include "mdn-commission.h"
@@ -34,6 +35,7 @@ static const MdnOpDef *const op_tables[] = {
   mdn_pricing_ops,
   mdn_exception_ops,
   mdn_commission_ops,
+  mdn_settings_ops,
 };
 
 /* Tables of the branch library (mdn_ops_register) and its spend hooks. */
