@@ -566,7 +566,7 @@ mdn_return_lines_parse (JsonArray *lines,
       JsonObject *o = mdn_args_element_object (lines, i, "lines", error);
       const char *sku = NULL;
       gint64 qty = 0;
-      MdnSaleLineRequest l;
+      MdnSaleLineRequest l = { 0 };
 
       if (o == NULL ||
           !mdn_args_string (o, "sku", TRUE, &sku, error) ||
