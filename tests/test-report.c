@@ -653,6 +653,19 @@ test_csv (World *w)
   }
   g_assert_cmpstr (lines[2], ==, "");
 
+  /* mendian-cli report: the same rows on standard output. */
+  {
+    const char *cli = g_getenv ("MENDIAN_CLI");
+    const char *argv[] = { cli, "--db", w->b1->path, "--staff", "m01", "report", "deposits", "--from", DAY,
+                           "--format", "csv", NULL };
+    g_autofree char *out = NULL;
+
+    g_assert_nonnull (cli);
+    g_setenv ("MENDIAN_PASSWORD", MDN_TEST_PASSWORD, TRUE);
+    out = mdn_test_run_ok (argv);
+    g_assert_cmpstr (out, ==, text);
+  }
+
   /* The same from the server, streamed as a file. */
   body = http_get (w, "/api/v1/reports/deposits?from=" DAY "&to=" DAY "&branch=B01&format=csv", &status, &type);
   g_assert_cmpuint (status, ==, 200);
