@@ -847,11 +847,12 @@ run_products (MdnReportRun *run,
   int rc;
 
   /* Goods carry stock (summed over the chain when no branch is given);
-     services and packages have none. */
+     services and packages have none. In key order: no sort, so a million
+     products export in constant memory (temp_store is MEMORY). */
   if (sqlite3_prepare_v2 (mdn_db_handle (run->db),
                           "SELECT p.sku, p.name, p.kind, p.category, p.barcode, p.price_fen, p.active, "
                           "(SELECT SUM (s.qty) FROM stock s WHERE s.item = p.sku AND (?1 IS NULL OR s.branch = ?1)) "
-                          "FROM products p ORDER BY p.category, p.sku", -1, &stmt, NULL) != SQLITE_OK)
+                          "FROM products p ORDER BY p.sku", -1, &stmt, NULL) != SQLITE_OK)
     return mdn_db_set_database_error (run->db, error);
   sqlite3_bind_text (stmt, 1, run->q->branch, -1, SQLITE_STATIC);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
