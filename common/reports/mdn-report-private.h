@@ -15,6 +15,7 @@ struct _MdnReportRun
   const MdnReportQuery *q;
   MdnReportSink        *sink;
   guint                 n_columns;
+  guint                 next_column;  /* where the next cell's search starts */
   MdnReportCell        *cells;
   gint64               *totals;
   gint64                n_rows;

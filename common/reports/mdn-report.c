@@ -145,13 +145,22 @@ mdn_report_too_large (GError **error)
 
 /* Cells ------------------------------------------------------------------------ */
 
+/* Reports set their cells mostly in column order: the search starts at
+ * the column after the last one found. */
 static int
 column_index (MdnReportRun *run,
               const char   *key)
 {
-  for (guint i = 0; i < run->n_columns; i++)
-    if (g_str_equal (run->def->columns[i].key, key))
-      return (int) i;
+  for (guint k = 0; k < run->n_columns; k++)
+    {
+      guint i = (run->next_column + k) % run->n_columns;
+
+      if (strcmp (run->def->columns[i].key, key) == 0)
+        {
+          run->next_column = i + 1;
+          return (int) i;
+        }
+    }
   return -1;   /* a common cell (mdn_report_entry_cells) this report has no column for */
 }
 
