@@ -187,7 +187,7 @@ test_kinds (void)
      points. */
   STEP (member_sale, "entries=1 counted_entries=1 sales_fen=2690 discount_fen=360 tender_balance_fen=2000 "
         "tender_balance_count=1 tender_bank_fen=690 tender_bank_count=1 net_fen=690 principal_delta_fen=-2000 "
-        "points_earned=52 stock_sold_qty=1",
+        "principal_spent_fen=2000 points_earned=52 stock_sold_qty=1",
         "{\"op\":\"sale\",\"card\":\"%s\",\"lines\":[{\"sku\":\"CUT\"},{\"sku\":\"BAG\"}],"
         "\"tenders\":[{\"type\":\"balance\",\"amount_fen\":2000},{\"type\":\"bank\",\"amount_fen\":690}]}", card);
   /* A package: 10 uses sold. */
@@ -213,7 +213,8 @@ test_kinds (void)
   /* By line: the haircut, 26.40: balance back first (20.00 to principal),
      6.40 to the bank card; floor (52 × 2640 / 2690) = 51 points back. */
   STEP (r, "entries=1 counted_entries=1 refund_fen=2640 tender_balance_fen=-2000 tender_balance_count=1 "
-        "tender_bank_fen=-640 tender_bank_count=1 net_fen=-640 principal_delta_fen=2000 points_returned=51",
+        "tender_bank_fen=-640 tender_bank_count=1 net_fen=-640 principal_delta_fen=2000 "
+        "principal_refunded_fen=2000 points_returned=51",
         "{\"op\":\"sale.return\",\"entry_id\":\"%s\",\"lines\":[{\"sku\":\"CUT\",\"qty\":1}]}",
         mdn_test_str (member_sale, "entry_id"));
   /* A quick sale of 10.00 at 88 %: 8.80, paid 10.00 cash; 8 yuan × 2 points. */

@@ -3,6 +3,7 @@
 #define G_LOG_DOMAIN "mendian-cli"
 
 #include <glib-unix.h>
+#include <glib/gstdio.h>
 #include <glib/gi18n-lib.h>
 #include <locale.h>
 #include <errno.h>
@@ -10,11 +11,13 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mdn-error.h"
 #include "mdn-json.h"
 #include "mdn-ledger.h"
 #include "mdn-ops.h"
+#include "mdn-reports.h"
 #include "mdn-store.h"
 #include "mdn-sync.h"
 
@@ -51,6 +54,11 @@ static const char usage_text[] =
   "                        row named by its line; --preview checks only (needs\n"
   "                        --staff and MENDIAN_PASSWORD)\n"
   "  import template FILE.csv  write the import's template file\n"
+  "  report NAME --from D --to D [--format json|csv|xlsx] [--out FILE]\n"
+  "       [--member CARD] [--served-by CODE] [--sku SKU] [--category PATH]\n"
+  "                        a report of this branch, every row (needs --staff, a\n"
+  "                        manager, and MENDIAN_PASSWORD); json or csv go to\n"
+  "                        standard output without --out; report list names them\n"
   "  sync [--watch]        push this branch's entries, pull the chain's; prints\n"
   "                        {pushed, pulled, acked_seq, feed_position}; --watch keeps\n"
   "                        syncing (one JSON line per sync) until interrupted\n"
@@ -589,6 +597,103 @@ cmd_import (MdnStore *store, int argc, char **argv)
   return json_object_get_boolean_member (out, "ok") ? 0 : 1;
 }
 
+static int
+cmd_report (MdnStore *store, int argc, char **argv)
+{
+  g_autofree char *from = NULL, *to = NULL, *format_name = NULL, *out = NULL;
+  g_autofree char *member = NULL, *served_by = NULL, *sku = NULL, *category = NULL;
+  GOptionEntry entries[] = {
+    { "from", 0, 0, G_OPTION_ARG_STRING, &from, "First business date", "YYYY-MM-DD" },
+    { "to", 0, 0, G_OPTION_ARG_STRING, &to, "Last business date (default: --from)", "YYYY-MM-DD" },
+    { "format", 0, 0, G_OPTION_ARG_STRING, &format_name, "json (default), csv or xlsx", "FORMAT" },
+    { "out", 0, 0, G_OPTION_ARG_FILENAME, &out, "Write to FILE (needed for xlsx)", "FILE" },
+    { "member", 0, 0, G_OPTION_ARG_STRING, &member, "Only this card", "CARD" },
+    { "served-by", 0, 0, G_OPTION_ARG_STRING, &served_by, "Only rows of this staff member", "CODE" },
+    { "sku", 0, 0, G_OPTION_ARG_STRING, &sku, "Only this product", "SKU" },
+    { "category", 0, 0, G_OPTION_ARG_STRING, &category, "Only this category and those under it", "PATH" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) oc = g_option_context_new ("NAME - a report of this branch");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MdnOpCtx) ctx = NULL;
+  g_autofree char *tmp = NULL;
+  MdnReportFormat format = MDN_REPORT_JSON;
+  MdnReportQuery q = { 0 };
+  gint64 rows = 0;
+
+  g_option_context_add_main_entries (oc, entries, NULL);
+  if (!g_option_context_parse (oc, &argc, &argv, &error))
+    return fail (error);
+  if (argc == 2 && g_str_equal (argv[1], "list"))
+    {
+      const MdnReportDef *const *all = mdn_reports ();
+
+      for (guint i = 0; all[i]; i++)
+        g_print ("%-16s %s\n", all[i]->name, _(all[i]->title));
+      return 0;
+    }
+  if (argc != 2 || from == NULL)
+    {
+      g_printerr ("mendian-cli: report needs a report name and --from YYYY-MM-DD (mendian-cli report list)\n");
+      return 2;
+    }
+  if (format_name && !mdn_report_format_parse (format_name, &format))
+    {
+      g_printerr ("mendian-cli: --format is json, csv or xlsx\n");
+      return 2;
+    }
+  if (format == MDN_REPORT_XLSX && out == NULL)
+    {
+      g_printerr ("mendian-cli: an xlsx report needs --out FILE\n");
+      return 2;
+    }
+  if (opt_staff == NULL)
+    {
+      g_printerr ("mendian-cli: report needs --staff CODE and the password in MENDIAN_PASSWORD\n");
+      return 2;
+    }
+  ctx = mdn_op_ctx_new (store, opt_staff, g_getenv ("MENDIAN_PASSWORD"), &error);
+  if (ctx == NULL)
+    return fail (error);
+  q.from = from;
+  q.to = to ? to : from;
+  q.member = member;
+  q.staff = served_by;
+  q.sku = sku;
+  q.category = category;
+  if (out == NULL)
+    {
+      int fd = g_file_open_tmp ("mendian-report-XXXXXX", &tmp, &error);
+
+      if (fd < 0)
+        return fail (error);
+      close (fd);
+    }
+  if (!mdn_report_branch_export (ctx, argv[1], &q, format, out ? out : tmp, NULL, &rows, &error))
+    {
+      if (tmp)
+        g_unlink (tmp);
+      return fail (error);
+    }
+  if (tmp)
+    {
+      g_autofree char *text = NULL;
+      gsize len = 0;
+      gboolean ok = g_file_get_contents (tmp, &text, &len, &error);
+
+      g_unlink (tmp);
+      if (!ok)
+        return fail (error);
+      fwrite (text, 1, len, stdout);
+      if (format == MDN_REPORT_JSON)
+        fputc ('\n', stdout);
+      fflush (stdout);
+    }
+  else
+    g_printerr ("mendian-cli: %" G_GINT64_FORMAT " rows written to %s\n", rows, out);
+  return 0;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -659,6 +764,8 @@ main (int argc, char **argv)
     return cmd_link (store, argc - 1, argv + 1);
   if (g_str_equal (command, "sync"))
     return cmd_sync (store, argc - 1, argv + 1);
+  if (g_str_equal (command, "report"))
+    return cmd_report (store, argc - 1, argv + 1);
   if (g_str_equal (command, "import"))
     return cmd_import (store, argc - 1, argv + 1);
 

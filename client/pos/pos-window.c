@@ -9,6 +9,7 @@
 #include "pos-checkout.h"
 #include "pos-admin.h"
 #include "pos-dayend.h"
+#include "pos-reports.h"
 #include "pos-forms.h"
 #include "pos-login.h"
 #include "pos-members.h"
@@ -55,6 +56,7 @@ struct _PosWindow
   GtkWidget  *dayend;
   GtkWidget  *admin;
   GtkWidget  *stock;
+  GtkWidget  *reports;
 };
 
 G_DEFINE_FINAL_TYPE (PosWindow, pos_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -121,6 +123,8 @@ page_shown (PosWindow *self)
     pos_admin_shown (POS_ADMIN (self->admin));
   else if (g_strcmp0 (name, "stock") == 0)
     pos_stock_shown (POS_STOCK (self->stock));
+  else if (g_strcmp0 (name, "reports") == 0)
+    pos_reports_shown (POS_REPORTS (self->reports));
 }
 
 void
@@ -147,6 +151,7 @@ GtkWidget *pos_window_get_timed (PosWindow *self) { return self->timed; }
 GtkWidget *pos_window_get_returns (PosWindow *self) { return self->returns; }
 GtkWidget *pos_window_get_dayend (PosWindow *self) { return self->dayend; }
 GtkWidget *pos_window_get_stock (PosWindow *self) { return self->stock; }
+GtkWidget *pos_window_get_reports (PosWindow *self) { return self->reports; }
 GtkWidget *pos_window_get_login (PosWindow *self) { return self->login; }
 GtkWidget *pos_window_get_setup (PosWindow *self) { return self->setup; }
 
@@ -568,6 +573,7 @@ pos_window_class_init (PosWindowClass *klass)
   g_type_ensure (POS_TYPE_DAY_END);
   g_type_ensure (POS_TYPE_ADMIN);
   g_type_ensure (POS_TYPE_STOCK);
+  g_type_ensure (POS_TYPE_REPORTS);
 
   G_OBJECT_CLASS (klass)->dispose = pos_window_dispose;
   gtk_widget_class_set_template_from_resource (wc, "/org/mendian/Pos/pos-window.ui");
@@ -590,6 +596,7 @@ pos_window_class_init (PosWindowClass *klass)
   gtk_widget_class_bind_template_child (wc, PosWindow, dayend);
   gtk_widget_class_bind_template_child (wc, PosWindow, admin);
   gtk_widget_class_bind_template_child (wc, PosWindow, stock);
+  gtk_widget_class_bind_template_child (wc, PosWindow, reports);
 
   gtk_widget_class_install_action (wc, "pos.lock", NULL, lock_action);
   gtk_widget_class_install_action (wc, "pos.switch-cashier", NULL, switch_action);
@@ -607,6 +614,8 @@ pos_window_class_init (PosWindowClass *klass)
       gtk_widget_class_add_binding_action (wc, pages[i].key, 0, "pos.page", "s", pages[i].page);
       gtk_widget_class_add_binding_action (wc, GDK_KEY_1 + i, GDK_ALT_MASK, "pos.page", "s", pages[i].page);
     }
+  /* Reports: no function key is free; Alt+6 after the five pages. */
+  gtk_widget_class_add_binding_action (wc, GDK_KEY_1 + G_N_ELEMENTS (pages), GDK_ALT_MASK, "pos.page", "s", "reports");
 }
 
 static void
@@ -638,6 +647,7 @@ pos_window_new (GtkApplication *app,
   pos_day_end_set_session (POS_DAY_END (self->dayend), session);
   pos_admin_set_session (POS_ADMIN (self->admin), session);
   pos_stock_set_session (POS_STOCK (self->stock), session);
+  pos_reports_set_session (POS_REPORTS (self->reports), session);
   login_changed (self);
 
   self->sync_timer = g_timeout_add_seconds (15, update_sync, self);

@@ -821,6 +821,7 @@ check_sale (Check *c)
       if (!want_int (c, l, "line", TRUE, 0, i + 1, i + 1, &line) ||
           !want_string (c, l, "sku", TRUE, &sku) ||
           !want_string (c, l, "name", TRUE, NULL) ||
+          !want_string (c, l, "staff", FALSE, NULL) ||
           !want_string (c, l, "kind", TRUE, &kind) ||
           !want_one_of (c, "kind", kind, product_kinds) ||
           !want_int (c, l, "qty", TRUE, 0, 1, MDN_ENTRY_QTY_MAX, &qty) ||
@@ -1488,6 +1489,74 @@ check_transfer_receive (Check *c)
   return must_equal (c, "shortfall", shortfall, sum);
 }
 
+/* A body's "commission" (mdn-commission.h), if any: who earned what under
+ * which rule; an accrual's amount is its rule's arithmetic on its base and
+ * quantity, a reversal ("reverses") only takes back (≤ 0). */
+static gboolean
+want_commission (Check      *c,
+                 JsonObject *b)
+{
+  JsonArray *list;
+
+  if (!json_object_has_member (b, "commission"))
+    return TRUE;
+  if ((list = want_objects (c, b, "commission")) == NULL)
+    return FALSE;
+  for (guint i = 0; i < json_array_get_length (list); i++)
+    {
+      JsonObject *o = json_array_get_object_element (list, i);
+      gint64 base = 0, qty = 0, bp = 0, fixed = 0, amount = 0, want;
+      gboolean reverses = FALSE;
+
+      if (!want_string (c, o, "staff", TRUE, NULL) ||
+          !want_string (c, o, "rule", TRUE, NULL) ||
+          !want_string (c, o, "sku", FALSE, NULL) ||
+          !want_int (c, o, "line", FALSE, 0, 1, MDN_ENTRY_QTY_MAX, NULL) ||
+          !want_int (c, o, "percent_bp", TRUE, 0, 0, 10000, &bp) ||
+          !want_fen (c, o, "fixed_fen", 0, &fixed) ||
+          !mdn_args_bool (o, "reverses", &reverses, c->error))
+        return FALSE;
+      if (reverses)
+        {
+          if (!want_int (c, o, "qty", TRUE, 0, -MDN_ENTRY_QTY_MAX, 0, &qty) ||
+              !want_int (c, o, "base_fen", TRUE, 0, 0, 0, &base) ||
+              !want_int (c, o, "amount_fen", TRUE, 0, -MDN_ENTRY_AMOUNT_MAX, -1, &amount))
+            return FALSE;
+          continue;
+        }
+      if (!want_int (c, o, "qty", TRUE, 0, 0, MDN_ENTRY_QTY_MAX, &qty) ||
+          !want_fen (c, o, "base_fen", 0, &base) ||
+          !want_fen (c, o, "amount_fen", 1, &amount))
+        return FALSE;
+      if (!mdn_money_commission (base, bp, fixed, qty, &want))
+        return fail (c, MDN_ERROR_MONEY_OVERFLOW, _("A commission is too large"));
+      if (!must_equal (c, "amount_fen", want, amount))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+check_commission_rule (Check *c)
+{
+  static const char *const kinds[] = { "sale_line", "card_issue", "deposit", "package_use", "timed", NULL };
+  static const char *const bases[] = { "paid", "list", NULL };
+  JsonObject *b = c->entry->body;
+  const char *kind = NULL, *base = NULL;
+
+  return want_string (c, b, "code", TRUE, NULL) &&
+         want_string (c, b, "name", TRUE, NULL) &&
+         want_string (c, b, "kind", TRUE, &kind) &&
+         want_one_of (c, "kind", kind, kinds) &&
+         want_string (c, b, "sku", FALSE, NULL) &&
+         want_string (c, b, "category", FALSE, NULL) &&
+         want_string (c, b, "base", TRUE, &base) &&
+         want_one_of (c, "base", base, bases) &&
+         want_int (c, b, "percent_bp", TRUE, 0, 0, 10000, NULL) &&
+         want_fen (c, b, "fixed_fen", 0, NULL) &&
+         want_bool (c, b, "active");
+}
+
 static gboolean
 check_setting (Check *c)
 {
@@ -1528,6 +1597,7 @@ static const KindCheck checks[] = {
   { "points.redeem",       check_points_redeem,   TRUE,  FALSE },
   { "points.adjust",       check_points_adjust,   TRUE,  FALSE },
   { "exception.write_off", check_write_off,       TRUE,  FALSE },
+  { "commission_rule.upsert", check_commission_rule, FALSE, FALSE },
   { "role.upsert",         check_role_upsert,     FALSE, FALSE },
   { "role.remove",         check_code_only,       FALSE, FALSE },
   { "member.update",       check_member_update,   TRUE,  FALSE },
@@ -1578,7 +1648,7 @@ mdn_entry_check (MdnEntry *entry,
     return fail (&c, MDN_ERROR_INVALID_ARGUMENT, _("An entry of kind %s has no member"), entry->kind);
 
   c.expected = g_array_sized_new (FALSE, TRUE, sizeof (Expected), 8);
-  ok = k->check (&c) && movements_match (&c);
+  ok = k->check (&c) && want_commission (&c, entry->body) && movements_match (&c);
   g_array_unref (c.expected);
   return ok;
 }

@@ -20,6 +20,7 @@
 #include "mdn-staff.h"
 #include "mdn-timed.h"
 #include "mdn-stock.h"
+#include "mdn-commission.h"
 
 /* Every family's entry kinds, handed to the ledger. */
 static const MdnKindDef *const kind_tables[] = {
@@ -33,6 +34,7 @@ static const MdnKindDef *const kind_tables[] = {
   mdn_exception_kinds,
   mdn_role_kinds,
   mdn_member_edit_kinds,
+  mdn_commission_kinds,
   mdn_settings_kinds,
   mdn_stock_kinds,
 };

@@ -25,6 +25,7 @@
 #include "mdn-timed.h"
 #include "mdn-stock.h"
 #include "mdn-import.h"
+#include "mdn-commission.h"
 
 static const MdnOpDef *const op_tables[] = {
   mdn_member_ops,
@@ -41,6 +42,7 @@ static const MdnOpDef *const op_tables[] = {
   mdn_role_ops,
   mdn_member_edit_ops,
   mdn_backoffice_ops,
+  mdn_commission_ops,
   mdn_settings_ops,
   mdn_stock_ops,
   mdn_import_ops,

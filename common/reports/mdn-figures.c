@@ -158,6 +158,8 @@ add_sale (MdnFigures      *f,
   add (f, &f->points_earned, movements (f, entry, "points"));
   add (f, &f->package_uses_sold, movements (f, entry, "package"));
   sub (f, &f->stock_sold_qty, movements (f, entry, "stock"));
+  sub (f, &f->principal_spent_fen, movements (f, entry, "principal"));
+  sub (f, &f->bonus_spent_fen, movements (f, entry, "bonus"));
 }
 
 static void
@@ -170,6 +172,8 @@ add_return (MdnFigures      *f,
   sub (f, &f->points_returned, movements (f, entry, "points"));
   sub (f, &f->package_uses_returned, movements (f, entry, "package"));
   add (f, &f->stock_returned_qty, movements (f, entry, "stock"));
+  add (f, &f->principal_refunded_fen, movements (f, entry, "principal"));
+  add (f, &f->bonus_refunded_fen, movements (f, entry, "bonus"));
 }
 
 static void
@@ -425,6 +429,10 @@ static const MdnFigureField fields[] = {
   FIELD (stock_transferred_out_qty),
   FIELD (stock_transferred_in_qty),
   FIELD (stock_transfer_shortfall_qty),
+  FIELD (principal_spent_fen),
+  FIELD (bonus_spent_fen),
+  FIELD (principal_refunded_fen),
+  FIELD (bonus_refunded_fen),
   TENDER (MDN_TENDER_CASH, "cash"),
   TENDER (MDN_TENDER_BANK, "bank"),
   TENDER (MDN_TENDER_WECHAT, "wechat"),

@@ -1721,6 +1721,25 @@ srv_summary_free (SrvSummary *summary)
   g_free (summary);
 }
 
+gboolean
+srv_store_report (SrvStore                     *store,
+                  const MdnReportDef           *def,
+                  const MdnReportQuery         *query,
+                  MdnReportFormat               format,
+                  const char                   *path,
+                  const MdnReportExportOptions *options,
+                  gint64                       *n_rows,
+                  GError                      **error)
+{
+  gboolean ok;
+
+  if (!mdn_db_begin (store->db, FALSE, error))
+    return FALSE;
+  ok = mdn_report_export_file (store->db, def, query, format, path, options, n_rows, error);
+  mdn_db_rollback (store->db);
+  return ok;
+}
+
 /* Per branch and for the chain, from the daily rollups: flows over
  * [from, to] (every figure of mdn-figures.h), and the stored-value
  * liability at the end of @to (the sum of every balance change up to

@@ -16,6 +16,7 @@
 
 #include "mdn-figures.h"
 #include "mdn-ledger.h"
+#include "mdn-report-export.h"
 #include "mdn-lockout.h"
 #include "mdn-stock.h"
 
@@ -281,6 +282,16 @@ SrvSummary *srv_store_summary       (SrvStore    *store,
                                      const char  *to,
                                      const char  *branch_code,
                                      GError     **error);
+/* Report @def over the chain's database (query->branch NULL: every
+ * branch) into the file @path, in one read transaction (mdn-report.h). */
+gboolean   srv_store_report         (SrvStore                     *store,
+                                     const MdnReportDef           *def,
+                                     const MdnReportQuery         *query,
+                                     MdnReportFormat               format,
+                                     const char                   *path,
+                                     const MdnReportExportOptions *options,
+                                     gint64                       *n_rows,
+                                     GError                      **error);
 gboolean   srv_store_metrics        (SrvStore    *store,
                                      GString     *out,
                                      GError     **error);
