@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <glib/gstdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -35,6 +36,9 @@ static const char usage_text[] =
   "  verify                recompute every projection and check the hash chain;\n"
   "                        exit status 1 on any mismatch\n"
   "  backup --to FILE      consistent copy of the database while it is in use\n"
+  "  backup --to-dir DIR [--keep N]\n"
+  "                        the same into DIR named by branch and time, keeping the\n"
+  "                        newest N (a daily backup from cron or a systemd timer)\n"
   "  restore --from FILE   replace the database by a backup of the same branch that\n"
   "                        verifies clean; the database it replaces is kept beside it\n"
   "  recover               fetch this branch's own entries the server holds beyond\n"
@@ -273,11 +277,21 @@ cmd_verify (MdnStore *store)
 }
 
 static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+static int
 cmd_backup (MdnStore *store, int argc, char **argv)
 {
-  g_autofree char *to = NULL;
+  g_autofree char *to = NULL, *to_dir = NULL;
+  int keep = 0;
   GOptionEntry entries[] = {
     { "to", 0, 0, G_OPTION_ARG_FILENAME, &to, "Destination file", "FILE" },
+    { "to-dir", 0, 0, G_OPTION_ARG_FILENAME, &to_dir, "Destination folder: a file named by branch and time", "DIR" },
+    { "keep", 0, 0, G_OPTION_ARG_INT, &keep, "With --to-dir: keep the newest N backups of this branch there", "N" },
     { NULL }
   };
   g_autoptr(GOptionContext) oc = g_option_context_new ("- back up the branch database");
@@ -286,10 +300,47 @@ cmd_backup (MdnStore *store, int argc, char **argv)
   g_option_context_add_main_entries (oc, entries, NULL);
   if (!g_option_context_parse (oc, &argc, &argv, &error))
     return fail (error);
-  if (to == NULL)
+  if ((to == NULL) == (to_dir == NULL) || keep < 0 || (keep > 0 && to_dir == NULL))
     {
-      g_printerr ("mendian-cli: backup needs --to FILE\n");
+      g_printerr ("mendian-cli: backup needs --to FILE or --to-dir DIR [--keep N]\n");
       return 2;
+    }
+  if (to_dir)
+    {
+      /* A daily backup (cron, a systemd timer): mendian-B01-20261122-230000-000123.db,
+         and only the newest N of this branch's kept. */
+      g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+      g_autofree char *stamp = g_date_time_format (now, "%Y%m%d-%H%M%S");
+      g_autofree char *prefix = g_strdup_printf ("mendian-%s-", store->branch_code);
+      g_autoptr(GPtrArray) old = g_ptr_array_new_with_free_func (g_free);
+      g_autoptr(GDir) dir = NULL;
+      const char *entry;
+
+      /* Named to sort by time; never over an earlier one. */
+      for (int usec = g_date_time_get_microsecond (now); to == NULL || g_file_test (to, G_FILE_TEST_EXISTS); usec++)
+        {
+          g_autofree char *name = g_strdup_printf ("%s%s-%06d.db", prefix, stamp, usec % 1000000);
+
+          g_free (to);
+          to = g_build_filename (to_dir, name, NULL);
+        }
+      if (!mdn_db_backup (store->db, to, &error))
+        return fail (error);
+      dir = g_dir_open (to_dir, 0, &error);
+      if (dir == NULL)
+        return fail (error);
+      while ((entry = g_dir_read_name (dir)) != NULL)
+        if (g_str_has_prefix (entry, prefix) && g_str_has_suffix (entry, ".db"))
+          g_ptr_array_add (old, g_strdup (entry));
+      g_ptr_array_sort (old, compare_names);
+      for (guint i = 0; keep > 0 && old->len > (guint) keep && i < old->len - (guint) keep; i++)
+        {
+          g_autofree char *path = g_build_filename (to_dir, g_ptr_array_index (old, i), NULL);
+
+          g_unlink (path);
+        }
+      g_print ("{\"ok\":true,\"backup\":\"%s\"}\n", to);
+      return 0;
     }
   if (!mdn_db_backup (store->db, to, &error))
     return fail (error);
