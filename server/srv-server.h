@@ -78,6 +78,7 @@ typedef struct
 extern const SrvRoute srv_sync_routes[];
 extern const SrvRoute srv_member_routes[];
 extern const SrvRoute srv_report_routes[];
+extern const SrvRoute srv_backoffice_routes[];
 extern const SrvRoute srv_stock_routes[];
 
 int          srv_serve           (SrvStore               *store,
