@@ -8,10 +8,12 @@
 #include "mdn-json.h"
 #include "mdn-ledger.h"
 #include "mdn-master.h"
+#include "mdn-member-edit.h"
 #include "mdn-members.h"
 #include "mdn-ops.h"
 #include "mdn-packages.h"
 #include "mdn-points.h"
+#include "mdn-roles.h"
 #include "mdn-sales.h"
 #include "mdn-test-push.h"
 #include "mdn-timed.h"
@@ -30,7 +32,7 @@ mdn_test_all_kinds (void)
 {
   const MdnKindDef *const tables[] = {
     mdn_member_kinds, mdn_master_kinds, mdn_catalog_kinds, mdn_sales_kinds, mdn_package_kinds,
-    mdn_timed_kinds, mdn_points_kinds, mdn_exception_kinds,
+    mdn_timed_kinds, mdn_points_kinds, mdn_exception_kinds, mdn_role_kinds, mdn_member_edit_kinds,
   };
   GPtrArray *kinds = g_ptr_array_new_with_free_func (g_free);
 
@@ -148,6 +150,15 @@ mdn_test_every_kind (MdnTestBranch *b)
   RUN ("{\"op\":\"member.upgrade\",\"card\":\"%s\",\"level\":\"gold\"}", card_a);
   RUN ("{\"op\":\"member.extend\",\"card\":\"%s\",\"expires_on\":\"2031-01-01\"}", card_a);
   RUN ("{\"op\":\"member.set_pin\",\"card\":\"%s\",\"pin\":\"654321\"}", card_a);
+  /* The back office: details (one cleared), categories, roles. */
+  RUN ("{\"op\":\"member.update\",\"card\":\"%s\",\"name\":\"Bee\",\"note\":\"常客\",\"birthday\":null}", card_b);
+  RUN ("{\"op\":\"member.update\",\"card\":\"%s\",\"phone\":\"13800000009\"}", card_z);
+  RUN ("{\"op\":\"category.upsert\",\"local\":true,\"path\":\"饮品\"}");
+  RUN ("{\"op\":\"category.upsert\",\"local\":true,\"path\":\"饮品/茶\",\"name\":\"茶饮\"}");
+  RUN ("{\"op\":\"category.archive\",\"local\":true,\"path\":\"饮品/茶\"}");
+  RUN ("{\"op\":\"role.upsert\",\"local\":true,\"code\":\"temp\",\"name\":\"临时\",\"permissions\":[\"sale\",\"members.*\"]}");
+  RUN ("{\"op\":\"role.upsert\",\"local\":true,\"code\":\"none\",\"name\":\"None\",\"permissions\":[]}");
+  RUN ("{\"op\":\"role.remove\",\"local\":true,\"code\":\"none\"}");
   RUN ("{\"op\":\"member.set_pin\",\"card\":\"%s\",\"pin\":\"\"}", card_a);
   RUN ("{\"op\":\"member.lose\",\"card\":\"%s\"}", card_a);
   RUN ("{\"op\":\"member.unlock\",\"card\":\"%s\"}", card_a);

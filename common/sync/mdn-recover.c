@@ -123,19 +123,37 @@ own_head (MdnStore *store,
 /* One page of own entries, each the next of the chain, in one transaction. */
 static gboolean
 apply_own_page (MdnStore  *store,
-                GPtrArray *list,
+                JsonArray *list,
                 gint64    *seq,
                 char     **hash,
                 gint64    *recovered,
                 GError   **error)
 {
   MdnDb *db = store->db;
+  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) mdn_entry_free);
+  g_autoptr(JsonObject) wrap = json_object_new ();
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GError) read_error = NULL;
+  g_autofree char *text = NULL;
+  gint index = -1;
 
+  /* Read by the one entry codec, as pushes and feed pages are. */
+  json_object_set_array_member (wrap, "entries", json_array_ref (list));
+  node = json_node_init_object (json_node_alloc (), wrap);
+  text = json_to_string (node, FALSE);
+  if (!mdn_entry_codec_read_push (text, strlen (text), OWN_PAGE + 1, entries, &index, &read_error))
+    {
+      if (read_error->domain == MDN_ERROR)
+        g_propagate_error (error, g_steal_pointer (&read_error));
+      else
+        g_set_error_literal (error, MDN_ERROR, MDN_ERROR_SYNC_REFUSED, _("The server's answer is malformed"));
+      return FALSE;
+    }
   if (!mdn_db_begin (db, TRUE, error))
     return FALSE;
-  for (guint i = 0; i < list->len; i++)
+  for (guint i = 0; i < entries->len; i++)
     {
-      MdnEntry *entry = g_ptr_array_index (list, i);
+      MdnEntry *entry = g_ptr_array_index (entries, i);
       g_autofree char *computed = NULL;
 
       computed = mdn_entry_compute_hash (entry);
@@ -190,22 +208,11 @@ recover_with (Client        *c,
           g_set_error_literal (error, MDN_ERROR, MDN_ERROR_SYNC_REFUSED, _("The server's answer is malformed"));
           return FALSE;
         }
-      /* The entries through the one entry codec, as pushes and feed pages. */
-      {
-        g_autofree char *text = mdn_json_object_to_string (page);
-        g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) mdn_entry_free);
-        int at = -1;
-
-        if (!mdn_entry_codec_read_push (text, strlen (text), OWN_PAGE, entries, &at, error))
-          {
-            g_prefix_error (error, _("The server's answer is malformed: "));
-            return FALSE;
-          }
-        if (!apply_own_page (c->store, entries, &seq, &hash, &recovered, error))
-          return FALSE;
-        if (!json_object_get_boolean_member_with_default (page, "more", FALSE) || entries->len == 0)
-          break;
-      }
+      if (!apply_own_page (c->store, json_node_get_array (items), &seq, &hash, &recovered, error))
+        return FALSE;
+      if (!json_object_get_boolean_member_with_default (page, "more", FALSE) ||
+          json_array_get_length (json_node_get_array (items)) == 0)
+        break;
     }
   if (out_recovered)
     *out_recovered = recovered;

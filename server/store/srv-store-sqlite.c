@@ -1563,6 +1563,7 @@ srv_store_pin_fail (SrvStore   *store,
 {
   g_return_val_if_fail (store != NULL, FALSE);
 
+  /* The chain's setting member.pin_lockout_attempts, as at the branches. */
   return mdn_lockout_fail_max (store->db, "pin", member_id, now, count, FALSE,
                                mdn_pin_max_failures (store->db), out_after, error);
 }
@@ -1571,7 +1572,6 @@ gint64
 srv_store_pin_max_failures (SrvStore *store)
 {
   g_return_val_if_fail (store != NULL, MDN_LOCKOUT_MAX_FAILURES);
-
   return mdn_pin_max_failures (store->db);
 }
 

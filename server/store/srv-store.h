@@ -518,15 +518,14 @@ gboolean   srv_store_pin_lockout    (SrvStore    *store,
                                      gint64       now,
                                      MdnLockout  *out,
                                      GError     **error);
+/* Wrong PINs in a row that lock a card (member.pin_lockout_attempts). */
+gint64     srv_store_pin_max_failures (SrvStore  *store);
 gboolean   srv_store_pin_fail       (SrvStore    *store,
                                      const char  *member_id,
                                      gint64       now,
                                      gint64       count,
                                      MdnLockout  *out_after,
                                      GError     **error);
-/* Wrong PINs in a row that lock a card (the chain's setting
- * member.pin_lockout_attempts). */
-gint64     srv_store_pin_max_failures (SrvStore  *store);
 /* Every PIN locked at @now, SrvPinLock by member id. */
 GPtrArray *srv_store_pin_locks      (SrvStore    *store,
                                      gint64       now,
