@@ -378,7 +378,7 @@ apply_pushed (SrvStore  *store,
                        entry->branch, entry->seq, entry->kind, apply_error->message);
           return FALSE;
         }
-      if (!srv_store_feed_append (store, entry->id, to_branch, error))
+      if (!srv_store_feed_append_to (store, entry->id, to_branch, error))
         return FALSE;
       rollup_entry (batch, entry, branch->hq);
       return TRUE;
@@ -394,7 +394,7 @@ apply_pushed (SrvStore  *store,
                        entry->branch, entry->seq, entry->kind, apply_error->message);
           return FALSE;
         }
-      if (!srv_store_feed_append (store, entry->id, NULL, error))
+      if (!srv_store_feed_append (store, entry->id, error))
         return FALSE;
     }
   else if (!srv_store_entry_keep (store, entry, error))

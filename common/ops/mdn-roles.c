@@ -20,7 +20,7 @@
 static const char *const members_f[] = { "member", "deposit", "points", "package", NULL };
 static const char *const selling_f[] = { "sale", "receipt", "timed", NULL };
 static const char *const catalog_f[] = { "product", "category", "level", "deposit_rule", "plan", "resource", NULL };
-static const char *const stock_f[] = { "stock", NULL };
+static const char *const stock_f[] = { "stock", "stocktake", "transfer", NULL };
 static const char *const reports_f[] = { "report", NULL };
 static const char *const crm_f[] = { "reminder", "message", "segment", "sms", "campaign", NULL };
 static const char *const staff_f[] = { "staff", "role", "permission", NULL };

@@ -571,8 +571,16 @@ srv_store_entry_keep (SrvStore *store,
 gboolean
 srv_store_feed_append (SrvStore   *store,
                        const char *entry_id,
-                       const char *to_branch,
                        GError    **error)
+{
+  return srv_store_feed_append_to (store, entry_id, NULL, error);
+}
+
+gboolean
+srv_store_feed_append_to (SrvStore   *store,
+                          const char *entry_id,
+                          const char *to_branch,
+                          GError    **error)
 {
   g_return_val_if_fail (store != NULL && entry_id != NULL, FALSE);
 

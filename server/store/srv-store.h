@@ -162,7 +162,6 @@ SrvFeedPage *srv_store_feed         (SrvStore    *store,
                                      GError     **error);
 gint64     srv_store_feed_head      (SrvStore    *store);
 
-/* Why a PIN was refused (srv_authorize). */
 /* Stock (mdn-stock.h): every branch's stock, one MdnStockRow per branch and
  * sku, filtered by each of @sku, @category and @branch that is not NULL;
  * and the transfers from or to @branch (any, if NULL) of @status. */
@@ -176,12 +175,7 @@ GPtrArray *srv_store_transfers      (SrvStore    *store,
                                      const char  *status,
                                      GError     **error);
 
-/* Members. An authorization not used by a sale entry within @seconds
- * (default 600) is released. */
-void       srv_store_set_auth_ttl   (gint64       seconds);
-/* Members. A balance authorization of a card with a PIN needs @pin:
- * pin_required, wrong_pin or pin_locked (MDN_ERROR) otherwise, with
- * @refusal (may be NULL) filled in. */
+/* Why a PIN was refused (srv_authorize). */
 typedef struct
 {
   gint64 attempts_left;   /* wrong_pin: before the card locks */
@@ -336,8 +330,12 @@ gboolean   srv_store_entry_apply    (SrvStore    *store,
 gboolean   srv_store_entry_keep     (SrvStore    *store,
                                      MdnEntry    *entry,
                                      GError     **error);
-/* @to_branch: an entry addressed to one branch (NULL: every branch). */
 gboolean   srv_store_feed_append    (SrvStore    *store,
+                                     const char  *entry_id,
+                                     GError     **error);
+/* The same, in the feed of @to_branch only (an MDN_KIND_ADDRESSED entry);
+ * NULL: every branch's. */
+gboolean   srv_store_feed_append_to (SrvStore    *store,
                                      const char  *entry_id,
                                      const char  *to_branch,
                                      GError     **error);
