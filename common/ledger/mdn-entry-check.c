@@ -710,6 +710,33 @@ check_set_pin (Check *c)
          want_string (c, c->entry->body, "pin_hash", FALSE, NULL);
 }
 
+/* message.add, message.reply (crm/mdn-messages.c): text of at most 500
+ * characters, no movements. */
+static gboolean
+want_message_text (Check *c)
+{
+  const char *text = NULL;
+
+  if (!want_string (c, c->entry->body, "text", TRUE, &text))
+    return FALSE;
+  if (!g_utf8_validate (text, -1, NULL) || g_utf8_strlen (text, -1) > 500)
+    return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("A message can have at most %d characters"), 500);
+  return TRUE;
+}
+
+static gboolean
+check_message_add (Check *c)
+{
+  return want_string (c, c->entry->body, "card_no", TRUE, NULL) && want_message_text (c);
+}
+
+static gboolean
+check_message_reply (Check *c)
+{
+  return want_id (c, "message_id", mdn_body_string (c->entry->body, "message_id")) &&
+         want_message_text (c);
+}
+
 static gboolean
 check_level (Check *c)
 {
@@ -1212,6 +1239,8 @@ static const KindCheck checks[] = {
   { "points.redeem",       check_points_redeem,   TRUE,  FALSE },
   { "points.adjust",       check_points_adjust,   TRUE,  FALSE },
   { "exception.write_off", check_write_off,       TRUE,  FALSE },
+  { "message.add",         check_message_add,     TRUE,  FALSE },
+  { "message.reply",       check_message_reply,   TRUE,  FALSE },
 };
 
 gboolean

@@ -100,6 +100,10 @@ typedef struct
 void              mdn_ledger_register_kinds (const MdnKindDef *table);
 const MdnKindDef *mdn_ledger_lookup_kind (const char *kind);
 gboolean          mdn_ledger_kind_is_master (const char *kind);
+/* A function run after every entry's apply, whatever its kind (per-member
+ * figures, crm/mdn-member-figures.c), registered once at start by
+ * mdn_library_init like the kind tables. */
+void              mdn_ledger_add_apply_hook (MdnApplyFunc hook);
 gboolean          mdn_entry_is_shared    (MdnEntry *entry);
 /* For apply functions: an entry that lacks what its kind needs. */
 gboolean          mdn_entry_malformed    (MdnEntry    *entry,

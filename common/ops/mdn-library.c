@@ -16,6 +16,8 @@
 #include "mdn-sales.h"
 #include "mdn-staff.h"
 #include "mdn-timed.h"
+#include "mdn-member-figures.h"
+#include "mdn-messages.h"
 
 /* Every family's entry kinds, handed to the ledger. */
 static const MdnKindDef *const kind_tables[] = {
@@ -27,6 +29,7 @@ static const MdnKindDef *const kind_tables[] = {
   mdn_timed_kinds,
   mdn_points_kinds,
   mdn_exception_kinds,
+  mdn_message_kinds,
 };
 
 void
@@ -39,6 +42,7 @@ mdn_library_init (void)
       mdn_base_init ();
       for (guint t = 0; t < G_N_ELEMENTS (kind_tables); t++)
         mdn_ledger_register_kinds (kind_tables[t]);
+      mdn_ledger_add_apply_hook (mdn_member_figures_apply);
       g_once_init_leave (&once, 1);
     }
 }

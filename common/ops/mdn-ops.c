@@ -19,6 +19,8 @@
 #include "mdn-sales.h"
 #include "mdn-staff.h"
 #include "mdn-timed.h"
+#include "mdn-messages.h"
+#include "mdn-reminders.h"
 
 static const MdnOpDef *const op_tables[] = {
   mdn_member_ops,
@@ -32,6 +34,8 @@ static const MdnOpDef *const op_tables[] = {
   mdn_report_ops,
   mdn_pricing_ops,
   mdn_exception_ops,
+  mdn_reminder_ops,
+  mdn_message_ops,
 };
 
 /* Tables of the branch library (mdn_ops_register) and its spend hooks. */
