@@ -232,7 +232,11 @@ test_balance_activity_expiry (void)
   g_autofree char *rich = NULL, *poor = NULL, *idle = NULL;
 
   mdn_test_set_now ("2026-06-01T10:00:00+08:00");
-  b = mdn_test_branch_new ("B01", 1);
+  /* The head-office terminal, where the chain's thresholds are set: 90 days
+     without a visit, a balance of ¥25.00 or less. */
+  b = mdn_test_branch_new_full ("B01", 1, TRUE);
+  json_object_unref (mdn_test_ok (b->admin, "{\"op\":\"settings.set\",\"key\":\"reminder.inactive_days\",\"value\":90}"));
+  json_object_unref (mdn_test_ok (b->admin, "{\"op\":\"settings.set\",\"key\":\"reminder.low_balance_fen\",\"value\":2500}"));
   rich = issue (b, "有钱", "13800000011", ",\"deposit\":\"500.00\"");
   poor = issue (b, "没钱", "13800000012", ",\"deposit\":\"100.00\",\"expires_on\":\"2026-12-31\"");
   idle = issue (b, "没来", "13800000013", NULL);     /* never had stored value: no low_balance */

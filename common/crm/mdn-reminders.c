@@ -8,7 +8,7 @@
  *
  *   birthday        the next solar birthday and the next lunar birthday
  *                   (mdn-birthday.h) on or after today;
- *   low_balance     a card whose balance (principal + bonus) is below
+ *   low_balance     a card whose balance (principal + bonus) is at or below
  *                   reminder.low_balance_fen and that has had stored value
  *                   at all; due on the business date of the last change of
  *                   its balance, which may be before today;
@@ -34,7 +34,7 @@
 #include "mdn-members.h"
 #include "mdn-money.h"
 #include "mdn-reminders.h"
-#include "mdn-crm-settings.h"
+#include "mdn-settings.h"
 
 static const char *const reminder_kinds[] = {
   "birthday", "low_balance", "inactive", "expiry", "package_expiry", NULL,
@@ -221,7 +221,7 @@ static gboolean
 scan_low_balance (Scan    *s,
                   GError **error)
 {
-  gint64 threshold = mdn_crm_setting_int (s->ctx->db, "reminder.low_balance_fen", 5000);
+  gint64 threshold = mdn_settings_get_int (s->ctx->db, "reminder.low_balance_fen");
   sqlite3_stmt *stmt;
   int rc;
 
@@ -231,7 +231,7 @@ scan_low_balance (Scan    *s,
                        "(SELECT max (e.business_date) FROM movements mv JOIN entries e ON e.id = mv.entry_id "
                        " WHERE mv.member_id = m.id AND mv.account IN ('principal', 'bonus')) AS changed "
                        "FROM members m WHERE m.status = 'active' AND (?1 IS NULL OR m.id = ?1) "
-                       "AND m.principal_fen + m.bonus_fen < ?2 AND changed IS NOT NULL",
+                       "AND m.principal_fen + m.bonus_fen <= ?2 AND changed IS NOT NULL",
                        "si", s->member_id, threshold);
   if (stmt == NULL)
     return FALSE;
@@ -258,7 +258,7 @@ static gboolean
 scan_inactive (Scan    *s,
                GError **error)
 {
-  gint64 days = CLAMP (mdn_crm_setting_int (s->ctx->db, "reminder.inactive_days", 90), 1, 36500);
+  gint64 days = CLAMP (mdn_settings_get_int (s->ctx->db, "reminder.inactive_days"), 1, 36500);
   sqlite3_stmt *stmt;
   int rc;
 
@@ -416,7 +416,7 @@ op_list (MdnOpCtx   *ctx,
     return FALSE;
   if ((g_str_equal (kind, "expiry") || g_str_equal (kind, "package_expiry")) &&
       !json_object_has_member (args, "days"))
-    days = mdn_crm_setting_int (ctx->db, "reminder.expiry_days", 30);
+    days = mdn_settings_get_int (ctx->db, "reminder.expiry_days");
   if (!mdn_args_int (args, "days", FALSE, &days, error))
     return FALSE;
   if (days < 0 || days > DAYS_MAX)
@@ -498,7 +498,7 @@ op_member (MdnOpCtx   *ctx,
            GError    **error)
 {
   g_autoptr(MdnMember) m = NULL;
-  gint64 expiry_days = CLAMP (mdn_crm_setting_int (ctx->db, "reminder.expiry_days", 30), 0, DAYS_MAX);
+  gint64 expiry_days = CLAMP (mdn_settings_get_int (ctx->db, "reminder.expiry_days"), 0, DAYS_MAX);
   static const char *const kinds[] = { "birthday", "low_balance", "expiry", "package_expiry", NULL };
   JsonArray *hints;
   gboolean ok = TRUE;

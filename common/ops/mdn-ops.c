@@ -17,6 +17,7 @@
 #include "mdn-points.h"
 #include "mdn-pricing.h"
 #include "mdn-sales.h"
+#include "mdn-settings.h"
 #include "mdn-staff.h"
 #include "mdn-timed.h"
 #include "mdn-messages.h"
@@ -34,6 +35,7 @@ static const MdnOpDef *const op_tables[] = {
   mdn_report_ops,
   mdn_pricing_ops,
   mdn_exception_ops,
+  mdn_settings_ops,
   mdn_reminder_ops,
   mdn_message_ops,
 };
