@@ -20,6 +20,7 @@
 #include "mdn-settings.h"
 #include "mdn-staff.h"
 #include "mdn-timed.h"
+#include "mdn-member-filter.h"
 #include "mdn-messages.h"
 #include "mdn-reminders.h"
 
@@ -38,6 +39,7 @@ static const MdnOpDef *const op_tables[] = {
   mdn_settings_ops,
   mdn_reminder_ops,
   mdn_message_ops,
+  mdn_member_filter_ops,
 };
 
 /* Tables of the branch library (mdn_ops_register) and its spend hooks. */
