@@ -209,6 +209,17 @@ mdn_test_every_kind (MdnTestBranch *b)
   RUN ("{\"op\":\"sale.return\",\"receipt_no\":\"%s\",\"lines\":[{\"sku\":\"P1\",\"qty\":1},{\"sku\":\"G1\",\"qty\":1}]}",
        r_package);
   RUN ("{\"op\":\"sale.return\",\"receipt_no\":\"%s\",\"amount\":\"12.00\"}", r_timed);
+
+  /* Keeping members: a message and its reply (crm/mdn-messages.c). */
+  {
+    g_autofree char *message = dup_member (ok (b, "{\"op\":\"message.add\",\"card\":\"%s\",\"text\":\"留言 a\"}",
+                                               card_b), "message_id");
+
+    RUN ("{\"op\":\"message.reply\",\"message_id\":\"%s\",\"text\":\"回复\"}", message);
+  }
+  /* SMS: a member's consent, a campaign to those who gave it. */
+  RUN ("{\"op\":\"member.sms_prefs\",\"card\":\"%s\",\"sms_consent\":true}", card_b);
+  RUN ("{\"op\":\"sms.campaign\",\"filter\":{},\"template\":\"{name}，周末八折\",\"params\":{}}");
   mdn_test_set_now (NULL);
 }
 

@@ -738,6 +738,46 @@ check_message_reply (Check *c)
          want_message_text (c);
 }
 
+/* member.sms_prefs, sms.campaign (crm/mdn-sms.c). */
+static gboolean
+want_boolean (Check      *c,
+              JsonObject *o,
+              const char *name)
+{
+  JsonNode *n = json_object_get_member (o, name);
+
+  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_BOOLEAN)
+    return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("“%s” must be true or false"), name);
+  return TRUE;
+}
+
+static gboolean
+check_sms_prefs (Check *c)
+{
+  return want_string (c, c->entry->body, "card_no", TRUE, NULL) &&
+         want_boolean (c, c->entry->body, "sms_consent") &&
+         want_boolean (c, c->entry->body, "sms_opt_out");
+}
+
+static gboolean
+check_sms_campaign (Check *c)
+{
+  JsonObject *b = c->entry->body;
+  const char *text = NULL;
+  JsonNode *filter = json_object_get_member (b, "filter");
+  JsonNode *params = json_object_get_member (b, "params");
+
+  if (!want_string (c, b, "template", TRUE, &text) || !want_string (c, b, "shop", TRUE, NULL))
+    return FALSE;
+  if (g_utf8_strlen (text, -1) > 300)
+    return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("An SMS can have at most 300 characters"));
+  if (filter == NULL || !JSON_NODE_HOLDS_OBJECT (filter))
+    return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("“%s” must be an object"), "filter");
+  if (params == NULL || !JSON_NODE_HOLDS_OBJECT (params))
+    return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("“%s” must be an object"), "params");
+  return TRUE;
+}
+
 static gboolean
 check_level (Check *c)
 {
@@ -1250,6 +1290,8 @@ static const KindCheck checks[] = {
   { "setting.branch",      check_setting,         FALSE, FALSE },
   { "message.add",         check_message_add,     TRUE,  FALSE },
   { "message.reply",       check_message_reply,   TRUE,  FALSE },
+  { "member.sms_prefs",    check_sms_prefs,       TRUE,  FALSE },
+  { "sms.campaign",        check_sms_campaign,    FALSE, FALSE },
 };
 
 gboolean

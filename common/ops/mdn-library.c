@@ -19,6 +19,7 @@
 #include "mdn-timed.h"
 #include "mdn-member-figures.h"
 #include "mdn-messages.h"
+#include "mdn-sms.h"
 
 /* Every family's entry kinds, handed to the ledger. */
 static const MdnKindDef *const kind_tables[] = {
@@ -32,6 +33,7 @@ static const MdnKindDef *const kind_tables[] = {
   mdn_exception_kinds,
   mdn_settings_kinds,
   mdn_message_kinds,
+  mdn_sms_kinds,
 };
 
 void

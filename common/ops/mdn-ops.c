@@ -23,6 +23,7 @@
 #include "mdn-member-filter.h"
 #include "mdn-messages.h"
 #include "mdn-reminders.h"
+#include "mdn-sms.h"
 
 static const MdnOpDef *const op_tables[] = {
   mdn_member_ops,
@@ -40,6 +41,7 @@ static const MdnOpDef *const op_tables[] = {
   mdn_reminder_ops,
   mdn_message_ops,
   mdn_member_filter_ops,
+  mdn_sms_ops,
 };
 
 /* Tables of the branch library (mdn_ops_register) and its spend hooks. */

@@ -24,6 +24,7 @@
 #include "mdn-store.h"
 #include "srv-rules.h"
 #include "srv-store.h"
+#include "srv-sms.h"
 
 G_DEFINE_QUARK (srv-error-quark, srv_error)
 
@@ -74,6 +75,20 @@ srv_store_free (SrvStore *store)
 
 /* Opens the server database at @path; with @create, makes a new one (and
  * its chain key) and refuses an existing one. */
+MdnDb *
+srv_store_get_db (SrvStore *store)
+{
+  g_return_val_if_fail (store != NULL, NULL);
+  return store->db;
+}
+
+const char *
+srv_store_get_timezone (SrvStore *store)
+{
+  g_return_val_if_fail (store != NULL, NULL);
+  return store->timezone ? store->timezone : MDN_DEFAULT_TIMEZONE;
+}
+
 SrvStore *
 srv_store_open (const char *path,
                 gboolean    create,
@@ -854,6 +869,11 @@ apply_pushed (SrvStore  *store,
         return FALSE;
     }
   else if (!mdn_ledger_store (store->db, entry, error))
+    return FALSE;
+
+  /* The SMS it calls for, queued in the same transaction: once per
+     (entry, event, member), however often it is pushed. */
+  if (!srv_sms_note_entry (store->db, entry, error))
     return FALSE;
 
   rollup_entry (batch, entry, branch->hq);
