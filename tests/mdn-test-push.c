@@ -17,6 +17,7 @@
 #include "mdn-timed.h"
 #include "mdn-messages.h"
 #include "mdn-sms.h"
+#include "mdn-import.h"
 
 /* Kinds ---------------------------------------------------------------------------------- */
 
@@ -33,7 +34,7 @@ mdn_test_all_kinds (void)
   const MdnKindDef *const tables[] = {
     mdn_member_kinds, mdn_master_kinds, mdn_catalog_kinds, mdn_sales_kinds, mdn_package_kinds,
     mdn_timed_kinds, mdn_points_kinds, mdn_exception_kinds,
-    mdn_message_kinds, mdn_sms_kinds,
+    mdn_message_kinds, mdn_sms_kinds, mdn_import_kinds,
   };
   GPtrArray *kinds = g_ptr_array_new_with_free_func (g_free);
 

@@ -406,6 +406,165 @@ test_messages (void)
   mdn_test_set_now (NULL);
 }
 
+/* Import ------------------------------------------------------------------------- */
+
+static JsonObject *
+import_csv (MdnTestBranch *b,
+            const char    *csv,
+            gssize         len,
+            gboolean       ok,
+            gboolean       dry_run)
+{
+  g_autofree char *b64 = g_base64_encode ((const guchar *) csv, len < 0 ? strlen (csv) : (gsize) len);
+  g_autoptr(JsonObject) args = json_object_new ();
+  g_autoptr(GError) error = NULL;
+  JsonObject *r;
+
+  json_object_set_string_member (args, "data_base64", b64);
+  json_object_set_boolean_member (args, "dry_run", dry_run);
+  r = mdn_ops_run (b->admin, "member.import", args, &error);
+  if (ok)
+    {
+      g_assert_no_error (error);
+      g_assert_nonnull (r);
+      return r;
+    }
+  g_assert_null (r);
+  g_assert_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT);
+  r = json_object_new ();
+  json_object_set_string_member (r, "message", error->message);
+  return r;
+}
+
+static void
+test_import (void)
+{
+  g_autoptr(MdnTestBranch) b = NULL;
+  g_autoptr(JsonObject) dry = NULL, done = NULL, bad = NULL, shown = NULL, shift = NULL, gb = NULL;
+  g_autofree char *gb_text = NULL;
+  const char *csv =
+    "\xEF\xBB\xBF姓名,手机,等级,生日,农历生日,本金,赠送,积分,旧卡号\r\n"
+    "张三,13800000001,normal,1990/5/1,08-15,123.45,10.00,300,A001\r\n"
+    "李四,13800000002,,,,,,,\r\n";
+  const char *broken =
+    "name,phone,principal,old_card_no\n"
+    "王五,13800000001,1.00,\n"          /* a member's phone already */
+    "赵六,abc,x,\n"                     /* two problems on line 3 */
+    "钱七,13800000009,5,A001\n"         /* an old card number taken */
+    "钱八,13800000009,5,\n";            /* twice in the file */
+  gsize gb_len = 0;
+  gint64 entries;
+
+  mdn_test_set_now ("2026-09-22T10:00:00+08:00");
+  b = mdn_test_branch_new ("B01", 1);
+  dry = import_csv (b, csv, -1, TRUE, TRUE);
+  g_assert_cmpint (mdn_test_int (dry, "members"), ==, 2);
+  g_assert_cmpint (mdn_test_count (b, "SELECT count(*) FROM members"), ==, 0);
+  done = import_csv (b, csv, -1, TRUE, FALSE);
+  g_assert_cmpint (mdn_test_int (done, "principal_fen"), ==, 12345);
+  g_assert_cmpint (mdn_test_int (done, "bonus_fen"), ==, 1000);
+  g_assert_cmpint (mdn_test_int (done, "points"), ==, 300);
+  g_assert_cmpstr (mdn_test_str (done, "encoding"), ==, "UTF-8");
+  /* The old card number finds the member, like the new one. */
+  shown = mdn_test_ok (b->admin, "{\"op\":\"member.show\",\"card\":\"A001\"}");
+  g_assert_cmpstr (mdn_test_str (shown, "name"), ==, "张三");
+  g_assert_cmpstr (mdn_test_str (shown, "birthday"), ==, "1990-05-01");
+  g_assert_cmpint (mdn_test_int (shown, "balance_fen"), ==, 13345);
+  g_assert_cmpint (mdn_test_int (shown, "points"), ==, 300);
+  /* Shown apart from deposits. */
+  shift = mdn_test_ok (b->admin, "{\"op\":\"report.shift\"}");
+  {
+    JsonObject *f = json_object_get_object_member (shift, "figures");
+
+    g_assert_cmpint (mdn_test_int (f, "deposit_principal_fen"), ==, 0);
+    g_assert_cmpint (mdn_test_int (f, "opening_principal_fen"), ==, 12345);
+    g_assert_cmpint (mdn_test_int (f, "opening_bonus_fen"), ==, 1000);
+    g_assert_cmpint (mdn_test_int (f, "net_fen"), ==, 0);
+  }
+  g_assert_cmpint (mdn_test_count (b, "SELECT count(*) FROM entries WHERE kind = 'member.opening'"), ==, 1);
+
+  /* All or nothing, every problem with its line. */
+  entries = mdn_test_count (b, "SELECT count(*) FROM entries");
+  bad = import_csv (b, broken, -1, FALSE, FALSE);
+  g_assert_nonnull (strstr (mdn_test_str (bad, "message"), "5 problems"));
+  g_assert_nonnull (strstr (mdn_test_str (bad, "message"), "line 2: phone 13800000001 is already a member's"));
+  g_assert_nonnull (strstr (mdn_test_str (bad, "message"), "line 3: “abc” is not a phone number"));
+  g_assert_nonnull (strstr (mdn_test_str (bad, "message"), "line 4: old card number A001 is taken"));
+  g_assert_nonnull (strstr (mdn_test_str (bad, "message"), "line 5: phone 13800000009 is also on line 4"));
+  g_assert_cmpint (mdn_test_count (b, "SELECT count(*) FROM entries"), ==, entries);
+
+  /* GB18030, as Excel saves it in China. */
+  gb_text = g_convert ("姓名,手机\n孙九,13800000010\n", -1, "GB18030", "UTF-8", NULL, &gb_len, NULL);
+  g_assert_nonnull (gb_text);
+  gb = import_csv (b, gb_text, (gssize) gb_len, TRUE, FALSE);
+  g_assert_cmpstr (mdn_test_str (gb, "encoding"), ==, "GB18030");
+  g_clear_pointer (&shown, json_object_unref);
+  shown = mdn_test_ok (b->admin, "{\"op\":\"member.show\",\"card\":\"13800000010\"}");
+  g_assert_cmpstr (mdn_test_str (shown, "name"), ==, "孙九");
+  g_assert_cmpuint (mdn_test_verify (b), ==, 0);
+  mdn_test_set_now (NULL);
+}
+
+/* Filter, segments, SMS preferences ------------------------------------------------------ */
+
+static void
+test_filter_and_segments (void)
+{
+  g_autoptr(MdnTestBranch) b = NULL;
+  g_autoptr(JsonObject) page1 = NULL, page2 = NULL, sept = NULL, seg = NULL, top = NULL, prefs = NULL, again = NULL;
+  JsonArray *segs;
+
+  mdn_test_set_now ("2026-09-01T10:00:00+08:00");
+  b = mdn_test_branch_new ("B01", 1);
+  g_free (issue (b, "大客", "13800000041", ",\"birthday\":\"1990-09-24\",\"deposit\":\"1000.00\""));
+  g_free (issue (b, "小客", "13800000042", ",\"deposit\":\"100.00\""));
+  g_free (issue (b, "老客", "13800000043", ",\"deposit\":\"500.00\""));
+  json_object_unref (mdn_test_ok (b->admin, "{\"op\":\"sale.quick\",\"card\":\"13800000043\",\"amount_fen\":50000,"
+                                            "\"tenders\":[{\"type\":\"balance\",\"amount_fen\":50000}]}"));
+  mdn_test_set_now ("2026-09-20T10:00:00+08:00");
+  for (int i = 0; i < 3; i++)
+    json_object_unref (mdn_test_ok (b->admin, "{\"op\":\"sale.quick\",\"card\":\"13800000041\",\"amount_fen\":30000,"
+                                              "\"tenders\":[{\"type\":\"balance\",\"amount_fen\":30000}]}"));
+  json_object_unref (mdn_test_ok (b->admin, "{\"op\":\"sale.quick\",\"card\":\"13800000042\",\"amount_fen\":1000,"
+                                            "\"tenders\":[{\"type\":\"cash\",\"amount_fen\":1000}]}"));
+
+  /* Paging with next. */
+  page1 = mdn_test_ok (b->admin, "{\"op\":\"member.filter\",\"limit\":2}");
+  g_assert_cmpint (mdn_test_int (page1, "count"), ==, 3);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (page1, "members")), ==, 2);
+  page2 = mdn_test_ok (b->admin, "{\"op\":\"member.filter\",\"limit\":2,\"after\":\"%s\"}", mdn_test_str (page1, "next"));
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (page2, "members")), ==, 1);
+  g_assert_true (JSON_NODE_HOLDS_NULL (json_object_get_member (page2, "next")));
+  sept = mdn_test_ok (b->admin, "{\"op\":\"member.filter\",\"birthday_month\":9,\"spent_min_fen\":50000}");
+  g_assert_cmpint (mdn_test_int (sept, "count"), ==, 1);
+
+  /* RFM: averages over those who visited: 大客 recent, frequent, big. */
+  seg = mdn_test_ok (b->admin, "{\"op\":\"member.segments\"}");
+  segs = json_object_get_array_member (seg, "segments");
+  g_assert_cmpint (mdn_test_int (seg, "members"), ==, 3);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (segs, 0), "segment"), ==,
+                   "important_value");
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (segs, 0), "count"), ==, 1);
+  /* 老客: long ago, once, 500.00 (above the 470.00 average): 重要挽留. */
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (segs, 3), "count"), ==, 1);
+  /* 小客: recent, once, little: 一般发展. */
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (segs, 5), "count"), ==, 1);
+  top = mdn_test_ok (b->admin, "{\"op\":\"member.filter\",\"segment\":\"important_value\"}");
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (
+                     json_object_get_array_member (top, "members"), 0), "name"), ==, "大客");
+  mdn_test_fails (b->admin, "invalid_argument", "{\"op\":\"member.filter\",\"segment\":\"vip\"}");
+  mdn_test_fails (b->admin, "invalid_argument", "{\"op\":\"member.filter\",\"birthday_month\":13}");
+
+  /* SMS preferences: what is not given stays. */
+  prefs = mdn_test_ok (b->admin, "{\"op\":\"member.sms_prefs\",\"card\":\"13800000041\",\"sms_consent\":true}");
+  again = mdn_test_ok (b->admin, "{\"op\":\"member.sms_prefs\",\"card\":\"13800000041\",\"sms_opt_out\":true}");
+  g_assert_true (json_object_get_boolean_member (again, "sms_consent"));
+  g_assert_cmpint (mdn_test_count (b, "SELECT sms_consent * 10 + sms_opt_out FROM members WHERE phone = '13800000041'"), ==, 11);
+  mdn_test_fails (b->admin, "invalid_argument", "{\"op\":\"member.sms_prefs\",\"card\":\"13800000041\"}");
+  g_assert_cmpuint (mdn_test_verify (b), ==, 0);
+  mdn_test_set_now (NULL);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -420,5 +579,7 @@ main (int argc, char **argv)
   g_test_add_func ("/crm/reminders/balance-activity-expiry", test_balance_activity_expiry);
   g_test_add_func ("/crm/reminders/checkout-hints", test_member_hints);
   g_test_add_func ("/crm/messages/across-branches", test_messages);
+  g_test_add_func ("/crm/import/all-or-nothing", test_import);
+  g_test_add_func ("/crm/filter-and-segments", test_filter_and_segments);
   return g_test_run ();
 }

@@ -32,6 +32,10 @@ static const char usage_text[] =
   "  verify                recompute every projection and check the hash chain;\n"
   "                        exit status 1 on any mismatch\n"
   "  backup --to FILE      consistent copy of the database while it is in use\n"
+  "  import members FILE.csv [--dry-run]\n"
+  "                        issue the members of an old system's CSV (UTF-8 or\n"
+  "                        GB18030) with their opening balances; all or nothing\n"
+  "                        (needs --staff and MENDIAN_PASSWORD)\n"
   "  ops                   list the operations exec accepts, with the least role\n"
   "                        that may run each\n"
   "  link --server URL --token-file FILE [--ca FILE | --pin-sha256 HEX]\n"
@@ -222,6 +226,52 @@ cmd_exec (MdnStore *store)
       return 2;
     }
   return status;
+}
+
+/* import members FILE.csv [--dry-run]: the operation member.import with
+ * the file's bytes. */
+static int
+cmd_import (MdnStore *store,
+            int       argc,
+            char    **argv)
+{
+  const char *password = g_getenv ("MENDIAN_PASSWORD");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MdnOpCtx) ctx = NULL;
+  g_autoptr(JsonObject) args = json_object_new ();
+  g_autoptr(JsonObject) out = NULL;
+  g_autofree char *data = NULL;
+  g_autofree char *b64 = NULL;
+  gsize len = 0;
+  gboolean dry_run = argc > 3 && g_str_equal (argv[3], "--dry-run");
+
+  if (argc < 3 || !g_str_equal (argv[1], "members") || (argc > 3 && !dry_run) || argc > 4)
+    {
+      g_printerr ("mendian-cli: import members FILE.csv [--dry-run]\n");
+      return 2;
+    }
+  if (opt_staff == NULL)
+    {
+      g_printerr ("mendian-cli: import needs --staff CODE and the password in MENDIAN_PASSWORD\n");
+      return 2;
+    }
+  ctx = mdn_op_ctx_new (store, opt_staff, password, &error);
+  if (ctx == NULL)
+    return fail (error);
+  if (!g_file_get_contents (argv[2], &data, &len, &error))
+    return fail (error);
+  b64 = g_base64_encode ((const guchar *) data, len);
+  json_object_set_string_member (args, "data_base64", b64);
+  json_object_set_boolean_member (args, "dry_run", dry_run);
+  out = mdn_ops_run (ctx, "member.import", args, &error);
+  if (out == NULL)
+    {
+      print_refusal (mdn_error_code_name (error->code), error->message);
+      return 1;
+    }
+  json_object_set_boolean_member (out, "ok", TRUE);
+  mdn_json_print (out);
+  return 0;
 }
 
 static void
@@ -484,6 +534,8 @@ main (int argc, char **argv)
     return cmd_link (store, argc - 1, argv + 1);
   if (g_str_equal (command, "sync"))
     return cmd_sync (store, argc - 1, argv + 1);
+  if (g_str_equal (command, "import"))
+    return cmd_import (store, argc - 1, argv + 1);
 
   g_printerr ("mendian-cli: unknown command “%s”; run mendian-cli --help\n", command);
   return 2;

@@ -180,7 +180,8 @@ op_prefs (MdnOpCtx   *ctx,
   return TRUE;
 }
 
-/* The latest entry wins, in one order every terminal knows (at, id). */
+/* The latest entry wins, in one order every terminal knows (at, branch,
+ * seq). */
 static gboolean
 apply_prefs (MdnDb    *db,
              MdnEntry *entry,
@@ -194,7 +195,7 @@ apply_prefs (MdnDb    *db,
       json_node_get_value_type (c) != G_TYPE_BOOLEAN || !JSON_NODE_HOLDS_VALUE (o) ||
       json_node_get_value_type (o) != G_TYPE_BOOLEAN)
     return mdn_entry_malformed (entry, "sms_consent", error);
-  stamp = g_strdup_printf ("%s %s", entry->at, entry->id);
+  stamp = g_strdup_printf ("%s %s %012" G_GINT64_FORMAT, entry->at, entry->branch, entry->seq);
   return mdn_db_exec (db, error,
                       "UPDATE members SET sms_consent = ?, sms_opt_out = ?, sms_set_at = ? "
                       "WHERE id = ? AND (sms_set_at IS NULL OR sms_set_at < ?)",

@@ -778,6 +778,23 @@ check_sms_campaign (Check *c)
   return TRUE;
 }
 
+/* member.opening (crm/mdn-import.c): what an imported member brought. */
+static gboolean
+check_opening (Check *c)
+{
+  JsonObject *b = c->entry->body;
+  gint64 principal, bonus, points;
+
+  return want_string (c, b, "card_no", TRUE, NULL) &&
+         want_string (c, b, "old_card_no", FALSE, NULL) &&
+         want_fen (c, b, "principal_fen", 0, &principal) &&
+         want_fen (c, b, "bonus_fen", 0, &bonus) &&
+         want_int (c, b, "points", TRUE, 0, 0, POINTS_OP_MAX, &points) &&
+         expect_member (c, "principal", principal) &&
+         expect_member (c, "bonus", bonus) &&
+         expect_member (c, "points", points);
+}
+
 static gboolean
 check_level (Check *c)
 {
@@ -1292,6 +1309,7 @@ static const KindCheck checks[] = {
   { "message.reply",       check_message_reply,   TRUE,  FALSE },
   { "member.sms_prefs",    check_sms_prefs,       TRUE,  FALSE },
   { "sms.campaign",        check_sms_campaign,    FALSE, FALSE },
+  { "member.opening",      check_opening,         TRUE,  FALSE },
 };
 
 gboolean

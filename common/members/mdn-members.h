@@ -95,6 +95,16 @@ GPtrArray  *mdn_member_card_conflicts (MdnDb    *db,
                                     const char  *member_id,
                                     GError     **error);
 
+/* The checks and the card numbering of member.issue, for the member
+ * import (crm/mdn-import.c). */
+gboolean    mdn_phone_check        (const char  *phone,
+                                    GError     **error);
+gboolean    mdn_lunar_check        (const char  *text,
+                                    GError     **error);
+gboolean    mdn_card_no_next       (MdnOpCtx    *ctx,
+                                    char       **out,
+                                    GError     **error);
+
 extern const MdnOpDef   mdn_member_ops[];
 extern const MdnKindDef mdn_member_kinds[];
 

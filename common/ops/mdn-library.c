@@ -18,6 +18,7 @@
 #include "mdn-staff.h"
 #include "mdn-timed.h"
 #include "mdn-member-figures.h"
+#include "mdn-import.h"
 #include "mdn-messages.h"
 #include "mdn-sms.h"
 
@@ -34,6 +35,7 @@ static const MdnKindDef *const kind_tables[] = {
   mdn_settings_kinds,
   mdn_message_kinds,
   mdn_sms_kinds,
+  mdn_import_kinds,
 };
 
 void

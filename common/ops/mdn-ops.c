@@ -20,6 +20,7 @@
 #include "mdn-settings.h"
 #include "mdn-staff.h"
 #include "mdn-timed.h"
+#include "mdn-import.h"
 #include "mdn-member-filter.h"
 #include "mdn-messages.h"
 #include "mdn-reminders.h"
@@ -42,6 +43,7 @@ static const MdnOpDef *const op_tables[] = {
   mdn_message_ops,
   mdn_member_filter_ops,
   mdn_sms_ops,
+  mdn_import_ops,
 };
 
 /* Tables of the branch library (mdn_ops_register) and its spend hooks. */

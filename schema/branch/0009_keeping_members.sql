@@ -60,6 +60,13 @@ CREATE TABLE member_message_replies (
 ) WITHOUT ROWID;
 CREATE INDEX member_message_replies_message ON member_message_replies (message_id, at);
 
+-- Card numbers of an old system (member import: member.opening), which
+-- the scanner and every card lookup find as well.
+CREATE TABLE card_aliases (
+  alias     TEXT PRIMARY KEY,
+  member_id TEXT NOT NULL
+) WITHOUT ROWID;
+
 -- Not a projection (like oplog): reminders this branch marked done, by the
 -- date they were due on, so the same reminder does not come back.
 CREATE TABLE reminder_done (

@@ -57,3 +57,9 @@ CREATE TABLE srv_sms_daily (
   sent  INTEGER NOT NULL DEFAULT 0,
   PRIMARY KEY (phone, day)
 ) WITHOUT ROWID;
+
+-- The figures of member.opening (common/reports/mdn-figures.h): balances
+-- brought from an old system, shown apart from deposits.
+ALTER TABLE srv_rollup_day ADD COLUMN opening_principal_fen INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE srv_rollup_day ADD COLUMN opening_bonus_fen INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE srv_rollup_day ADD COLUMN opening_points INTEGER NOT NULL DEFAULT 0;
