@@ -221,6 +221,13 @@ mdn_test_every_kind (MdnTestBranch *b)
 
     RUN ("{\"op\":\"message.reply\",\"message_id\":\"%s\",\"text\":\"回复\"}", message);
   }
+  /* Import: a member with an opening balance and an old card number. */
+  {
+    const char *csv = "姓名,手机,本金,赠送,积分,旧卡号\n导入,13800000099,12.34,1.00,5,OLD-1\n";
+    g_autofree char *b64 = g_base64_encode ((const guchar *) csv, strlen (csv));
+
+    RUN ("{\"op\":\"member.import\",\"data_base64\":\"%s\"}", b64);
+  }
   /* SMS: a member's consent, a campaign to those who gave it. */
   RUN ("{\"op\":\"member.sms_prefs\",\"card\":\"%s\",\"sms_consent\":true}", card_b);
   RUN ("{\"op\":\"sms.campaign\",\"filter\":{},\"template\":\"{name}，周末八折\",\"params\":{}}");
