@@ -520,6 +520,60 @@ test_consent_and_window (void)
   mdn_test_set_now (NULL);
 }
 
+/* A member's own page ----------------------------------------------------------------- */
+
+static char *
+get_page (MdnTestServer *s,
+          const char    *path,
+          guint         *status)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u%s", s->port, path);
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = soup_session_send_and_read (session, msg, NULL, &error);
+
+  g_assert_no_error (error);
+  *status = soup_message_get_status (msg);
+  return g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+}
+
+static void
+test_member_page (void)
+{
+  g_autoptr(MdnTestBranch) hq = NULL, b1 = NULL;
+  g_autoptr(MdnTestServer) s = NULL;
+  g_autoptr(JsonObject) m = NULL, shown = NULL;
+  g_autofree char *path = NULL, *page = NULL, *forged = NULL, *bad = NULL, *url = NULL;
+  guint status = 0;
+
+  mdn_test_set_now ("2026-09-22T10:00:00+08:00");
+  s = chain_new (NULL, &hq, &b1);
+  mdn_test_sync_ok (b1);     /* the chain's key reaches the branch */
+  m = mdn_test_ok (b1->admin, "{\"op\":\"member.issue\",\"name\":\"<b>张三</b>\",\"phone\":\"13800000001\","
+                              "\"deposit\":\"88.50\",\"expires_on\":\"2027-12-31\"}");
+  mdn_test_sync_ok (b1);
+  path = g_strdup_printf ("/m/%s", mdn_test_str (m, "qr"));
+  page = get_page (s, path, &status);
+  if (status != 200)
+    g_test_message ("page %s: %s", path, page);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_nonnull (strstr (page, "88.50"));
+  g_assert_nonnull (strstr (page, "2027-12-31"));
+  g_assert_nonnull (strstr (page, "&lt;b&gt;张三&lt;/b&gt;"));   /* escaped */
+  g_assert_null (strstr (page, "<b>张三"));
+  /* A forged signature is not a card. */
+  forged = g_strdup (path);
+  forged[strlen (forged) - 2] = forged[strlen (forged) - 2] == 'A' ? 'B' : 'A';
+  bad = get_page (s, forged, &status);
+  g_assert_cmpuint (status, ==, 404);
+  /* The branch's scanner takes the page's address as well as the payload. */
+  url = g_strdup_printf ("https://m.example.com%s", path);
+  shown = mdn_test_ok (b1->admin, "{\"op\":\"member.show\",\"card\":\"%s\"}", url);
+  g_assert_cmpstr (mdn_test_str (shown, "card_no"), ==, mdn_test_str (m, "card_no"));
+  mdn_test_set_now (NULL);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -528,5 +582,6 @@ main (int argc, char **argv)
   g_test_add_func ("/sms/aliyun/retry-after-500-and-repeated-push", test_aliyun_retry);
   g_test_add_func ("/sms/tencent/restart-mid-send", test_tencent_restart);
   g_test_add_func ("/sms/webhook/consent-window-and-cap", test_consent_and_window);
+  g_test_add_func ("/member-page/balance-escaped-forged", test_member_page);
   return g_test_run ();
 }
