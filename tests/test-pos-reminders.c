@@ -183,6 +183,18 @@ test_views (void)
   mdn_test_set_now (NULL);
 }
 
+/* Under LeakSanitizer: fontconfig and the GL drivers keep process-lifetime
+ * caches that are never freed (as in test-pos-ui.c). */
+const char *__lsan_default_suppressions (void);
+
+const char *
+__lsan_default_suppressions (void)
+{
+  return "leak:libfontconfig.so\n"
+         "leak:libEGL_mesa.so\n"
+         "leak:libGLX_mesa.so\n";
+}
+
 int
 main (int argc, char **argv)
 {

@@ -51,6 +51,12 @@ mdn_lunar_day_parse (const char  *text,
   return out->month >= 1 && out->month <= 12 && out->day >= 1 && out->day <= 30;
 }
 
+/* One LunarDate for the process, behind a lock: liblunar-date 3.0.1's
+ * instances allocate in their init what their finalize never frees, so
+ * one object is made once instead of one per conversion. */
+static GMutex lunar_lock;
+static LunarDate *lunar_shared;
+
 /* The solar date of lunar @year-@month-@day, or FALSE with the library's
  * error (LUNAR_DATE_ERROR_LEAP: no such leap month that year;
  * LUNAR_DATE_ERROR_DAY: the month is shorter). */
@@ -62,20 +68,24 @@ convert (int       year,
          GDate    *out,
          GError  **error)
 {
-  g_autoptr(LunarDate) date = lunar_date_new ();
   g_autofree char *solar = NULL;
   GError *local_error = NULL;
   int y, m, d;
 
-  lunar_date_set_lunar_date (date, year, month, day, 0, leap, &local_error);
+  g_mutex_lock (&lunar_lock);
+  if (lunar_shared == NULL)
+    lunar_shared = lunar_date_new ();
+  lunar_date_set_lunar_date (lunar_shared, year, month, day, 0, leap, &local_error);
+  /* The library keeps the solar date it converted to; strftime is its one
+     way to read it (%(year) is the solar year, %(month), %(day) alike). */
+  if (local_error == NULL)
+    solar = lunar_date_strftime (lunar_shared, "%(year) %(month) %(day)");
+  g_mutex_unlock (&lunar_lock);
   if (local_error)
     {
       g_propagate_error (error, local_error);
       return FALSE;
     }
-  /* The library keeps the solar date it converted to; strftime is its one
-     way to read it (%(year) is the solar year, %(month), %(day) alike). */
-  solar = lunar_date_strftime (date, "%(year) %(month) %(day)");
   if (solar == NULL || sscanf (solar, "%d %d %d", &y, &m, &d) != 3 || !g_date_valid_dmy (d, m, y))
     {
       g_set_error (error, MDN_ERROR, MDN_ERROR_INTERNAL,
