@@ -561,6 +561,9 @@ test_filter_and_segments (void)
   g_assert_true (json_object_get_boolean_member (again, "sms_consent"));
   g_assert_cmpint (mdn_test_count (b, "SELECT sms_consent * 10 + sms_opt_out FROM members WHERE phone = '13800000041'"), ==, 11);
   mdn_test_fails (b->admin, "invalid_argument", "{\"op\":\"member.sms_prefs\",\"card\":\"13800000041\"}");
+  /* member.update changes them too (a member.sms_prefs entry). */
+  json_object_unref (mdn_test_ok (b->admin, "{\"op\":\"member.update\",\"card\":\"13800000041\",\"sms_opt_out\":false}"));
+  g_assert_cmpint (mdn_test_count (b, "SELECT sms_consent * 10 + sms_opt_out FROM members WHERE phone = '13800000041'"), ==, 10);
   g_assert_cmpuint (mdn_test_verify (b), ==, 0);
   mdn_test_set_now (NULL);
 }

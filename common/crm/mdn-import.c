@@ -130,7 +130,7 @@ check_row (MdnOpCtx    *ctx,
     ok = (problem (problems, n, r->line, _("A name can have at most 64 characters")), FALSE);
   if (r->phone == NULL)
     ok = (problem (problems, n, r->line, _("the phone number is empty")), FALSE);
-  else if (!mdn_phone_check (r->phone, &error))
+  else if (!mdn_member_valid_phone (r->phone, &error))
     {
       ok = (problem (problems, n, r->line, error->message), FALSE);
       g_clear_error (&error);
@@ -172,7 +172,7 @@ check_row (MdnOpCtx    *ctx,
           r->birthday = clean;
         }
     }
-  if (r->lunar && !mdn_lunar_check (r->lunar, &error))
+  if (r->lunar && !mdn_member_valid_lunar (r->lunar, &error))
     {
       ok = (problem (problems, n, r->line, error->message), FALSE);
       g_clear_error (&error);
