@@ -8,6 +8,7 @@
 #include "mdn-error.h"
 #include "mdn-json.h"
 #include "mdn-money.h"
+#include "mdn-op-titles.h"
 #include "mdn-sync.h"
 #include "pos-resources.h"
 #include "pos-session.h"
@@ -413,8 +414,7 @@ pos_session_preview (PosSession *self,
     }
   if (!mdn_ops_allowed (self->ctx, op))
     {
-      g_set_error (error, MDN_ERROR, MDN_ERROR_PERMISSION_DENIED,
-                   _("A %s may not do “%s”; ask a manager"), mdn_role_name (self->ctx->role), op);
+      mdn_op_set_refusal (error, self->ctx->role, def->min_role, op);
       return NULL;
     }
   if (!mdn_db_begin (self->store->db, (def->flags & MDN_OP_WRITE) != 0, error))

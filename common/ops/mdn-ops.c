@@ -12,6 +12,7 @@
 #include "mdn-lockout.h"
 #include "mdn-master.h"
 #include "mdn-members.h"
+#include "mdn-op-titles.h"
 #include "mdn-ops.h"
 #include "mdn-packages.h"
 #include "mdn-points.h"
@@ -289,15 +290,7 @@ mdn_ops_run (MdnOpCtx   *ctx,
   ctx->role = role;
   if (role < def->min_role)
     {
-      if (role == MDN_ROLE_CASHIER && def->min_role == MDN_ROLE_ADMIN)
-        g_set_error (error, MDN_ERROR, MDN_ERROR_PERMISSION_DENIED,
-                     _("A cashier may not do “%s”; ask an administrator"), name);
-      else if (role == MDN_ROLE_CASHIER)
-        g_set_error (error, MDN_ERROR, MDN_ERROR_PERMISSION_DENIED,
-                     _("A cashier may not do “%s”; ask a manager"), name);
-      else
-        g_set_error (error, MDN_ERROR, MDN_ERROR_PERMISSION_DENIED,
-                     _("A manager may not do “%s”; ask an administrator"), name);
+      mdn_op_set_refusal (error, role, def->min_role, name);
       if (mdn_db_begin (ctx->db, TRUE, NULL))
         {
           oplog (ctx, name, FALSE, "permission_denied");
