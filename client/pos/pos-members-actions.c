@@ -380,7 +380,7 @@ consume_done (PosForm    *form,
   if (left == NULL)
     g_warning ("%s", error->message);
   msg = g_strdup_printf (_("Used %" PRId64 " of %s; %" PRId64 " left"), d->count,
-                         left ? left->sku : "", left ? left->remaining : 0);
+                         left ? (left->name ? left->name : left->sku) : "", left ? left->remaining : 0);
   pos_toast (GTK_WIDGET (d->self), msg);
   pos_printer_print_result (GTK_WIDGET (d->self), d->self->session, _("Package Use"), r);
   pos_members_show_member (d->self, d->card, NULL);
@@ -435,7 +435,8 @@ pos_members_use_package (PosMembers *self,
       if (g_strcmp0 (sku, p->sku) == 0)
         sel = i;
       g_ptr_array_add (ids, g_strdup (p->sku));
-      g_ptr_array_add (labels, g_strdup_printf (_("%s (%" PRId64 " left)"), p->sku, p->remaining));
+      g_ptr_array_add (labels, g_strdup_printf (_("%s (%" PRId64 " left)"), p->name ? p->name : p->sku,
+                                                p->remaining));
     }
   g_ptr_array_add (ids, NULL);
   g_ptr_array_add (labels, NULL);

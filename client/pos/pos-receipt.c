@@ -530,7 +530,52 @@ pos_receipt_for_sale (int         width,
   return r;
 }
 
-/* A deposit, withdrawal, return or timed session: its amounts. */
+/* The lines a return takes back: {name, sku, qty, refund_fen, uses?}. */
+static void
+returned_lines (PosReceipt *r,
+                JsonObject *o)
+{
+  JsonArray *list = o && json_object_has_member (o, "lines")
+                    && JSON_NODE_HOLDS_ARRAY (json_object_get_member (o, "lines"))
+                    ? json_object_get_array_member (o, "lines") : NULL;
+
+  for (guint i = 0; list && i < json_array_get_length (list); i++)
+    {
+      JsonObject *l = json_array_get_object_element (list, i);
+      g_autofree char *detail = NULL;
+
+      if (l == NULL)
+        continue;
+      pos_receipt_add_text (r, str (l, "name") ? str (l, "name") : str (l, "sku"));
+      if (num (l, "uses", 0) > 0)
+        detail = g_strdup_printf (_("  %" G_GINT64_FORMAT " back (%" G_GINT64_FORMAT " uses)"),
+                                  num (l, "qty", 0), num (l, "uses", 0));
+      else
+        detail = g_strdup_printf (_("  %" G_GINT64_FORMAT " back"), num (l, "qty", 0));
+      if (json_object_has_member (l, "refund_fen"))
+        pos_receipt_add_money (r, detail, num (l, "refund_fen", 0));
+      else
+        pos_receipt_add_text (r, detail);
+    }
+  if (list && json_array_get_length (list) > 0)
+    pos_receipt_add_rule (r);
+}
+
+/* A package use: the service by name, the uses taken and those left. */
+static void
+package_use (PosReceipt *r,
+             JsonObject *o)
+{
+  g_autofree char *count = g_strdup_printf (_("%" G_GINT64_FORMAT " uses"), num (o, "count", 0));
+  g_autofree char *left = g_strdup_printf (_("%" G_GINT64_FORMAT " uses"), num (o, "remaining", 0));
+
+  pos_receipt_add_pair (r, _("Service"), str (o, "name") ? str (o, "name") : str (o, "sku"));
+  pos_receipt_add_pair (r, _("Used now"), count);
+  pos_receipt_add_pair (r, _("Uses left"), left);
+}
+
+/* A deposit, withdrawal, return, package use or timed session: its
+ * amounts, lines and table as the operation (or receipt.show) gave them. */
 PosReceipt *
 pos_receipt_for_entry (int         width,
                        const char *branch,
@@ -549,13 +594,19 @@ pos_receipt_for_entry (int         width,
   };
 
   header (r, branch, title, staff, at, str (result, "receipt_no"));
+  if (str (result, "sale_receipt_no"))
+    pos_receipt_add_pair (r, _("Original receipt"), str (result, "sale_receipt_no"));
   if (str (result, "resource"))
-    pos_receipt_add_pair (r, _("Table"), str (result, "resource"));
+    pos_receipt_add_pair (r, _("Table"), str (result, "resource_name") ? str (result, "resource_name")
+                                                                       : str (result, "resource"));
   if (json_object_has_member (result, "minutes"))
     {
       g_autofree char *m = g_strdup_printf (_("%" PRId64 " min"), num (result, "minutes", 0));
       pos_receipt_add_pair (r, _("Time used"), m);
     }
+  if (json_object_has_member (result, "count") && json_object_has_member (result, "remaining"))
+    package_use (r, result);
+  returned_lines (r, result);
   for (guint i = 0; i < G_N_ELEMENTS (amounts); i++)
     if (json_object_has_member (result, amounts[i].member) &&
         (num (result, amounts[i].member, 0) != 0 || g_str_equal (amounts[i].member, "amount_fen")))
@@ -565,6 +616,8 @@ pos_receipt_for_entry (int         width,
         else
           pos_receipt_add_money (r, _(amounts[i].label), num (result, amounts[i].member, 0));
       }
+  if (str (result, "tender"))
+    pos_receipt_add_pair (r, _("Paid by"), tender_name (str (result, "tender")));
   tenders (r, result);
   member_footer (r, result);
   pos_receipt_add_rule (r);

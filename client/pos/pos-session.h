@@ -33,6 +33,9 @@ gboolean     pos_session_login        (PosSession         *self,
 void         pos_session_logout       (PosSession         *self);
 gboolean     pos_session_is_logged_in (PosSession         *self);
 const char  *pos_session_get_staff    (PosSession         *self);
+const char  *pos_session_get_staff_name (PosSession       *self);
+char        *pos_session_branch_time  (PosSession         *self,
+                                       const char         *iso);
 MdnRole      pos_session_get_role     (PosSession         *self);
 gboolean     pos_session_can          (PosSession         *self,
                                        const char         *op);

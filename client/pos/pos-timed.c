@@ -4,6 +4,7 @@
 
 #include <glib/gi18n.h>
 #include <inttypes.h>
+#include <string.h>
 
 #include "mdn-clock.h"
 #include "mdn-error.h"
@@ -303,8 +304,19 @@ stop (PosTimed        *self,
       if (shown && member == NULL)
         g_warning ("%s", error->message);
     }
-  pos_pay_dialog_new (GTK_WIDGET (self), self->session, "timed.stop", args,
-                      due->total_fen, member, stopped, self);
+  {
+    PosPayDialog *pay = pos_pay_dialog_new (GTK_WIDGET (self), self->session, "timed.stop", args,
+                                            due->total_fen, member, stopped, self);
+    g_autofree char *from = pos_session_branch_time (self->session, due->started_at);
+    g_autofree char *to = pos_session_branch_time (self->session, due->stopped_at);
+    g_autofree char *subject = NULL;
+
+    /* "台球 1 号台 · 85 分钟 · 14:00–15:25": which table, for how long. */
+    subject = g_strdup_printf (_("%s · %" PRId64 " min · %s–%s"),
+                               due->resource_name ? due->resource_name : s->resource, due->minutes,
+                               strlen (from) > 11 ? from + 11 : from, strlen (to) > 11 ? to + 11 : to);
+    pos_pay_dialog_set_subject (pay, subject);
+  }
 }
 
 static void

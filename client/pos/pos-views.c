@@ -11,6 +11,7 @@ sold_line_free (PosSoldLine *line)
 {
   g_free (line->sku);
   g_free (line->name);
+  g_free (line->kind);
   g_free (line);
 }
 
@@ -32,7 +33,11 @@ read_lines (PosReader  *r,
       l->unit_price_fen = pos_reader_int (r, o, "unit_price_fen");
       l->amount_fen = pos_reader_int (r, o, "amount_fen");
       if (returnable)
-        l->returnable_qty = pos_reader_int (r, o, "returnable_qty");
+        {
+          l->returnable_qty = pos_reader_int (r, o, "returnable_qty");
+          l->returned_qty = pos_reader_int (r, o, "returned_qty");
+          l->kind = pos_reader_dup_opt_string (r, o, "kind");
+        }
       g_ptr_array_add (out, l);
     }
   return out;
@@ -47,6 +52,9 @@ pos_paid_free (PosPaid *paid)
     return;
   g_free (paid->receipt_no);
   g_clear_pointer (&paid->lines, g_ptr_array_unref);
+  g_free (paid->resource_name);
+  g_free (paid->started_at);
+  g_free (paid->stopped_at);
   g_free (paid);
 }
 
@@ -68,6 +76,13 @@ pos_paid_parse (JsonObject *result,
   paid->offline = pos_reader_opt_bool (&r, result, "offline");
   /* A timed session has no lines. */
   paid->lines = read_lines (&r, g_str_equal (op, "sale") ? pos_reader_array (&r, result, "lines") : NULL, FALSE);
+  if (g_str_equal (op, "timed.stop"))
+    {
+      paid->minutes = pos_reader_int (&r, result, "minutes");
+      paid->resource_name = pos_reader_dup_opt_string (&r, result, "resource_name");
+      paid->started_at = pos_reader_dup_string (&r, result, "started_at");
+      paid->stopped_at = pos_reader_dup_string (&r, result, "stopped_at");
+    }
   if (!pos_reader_finish (&r, error))
     return NULL;
   return g_steal_pointer (&paid);
@@ -185,6 +200,7 @@ pos_sale_record_free (PosSaleRecord *sale)
   g_free (sale->entry_id);
   g_free (sale->at);
   g_free (sale->staff);
+  g_free (sale->staff_name);
   g_free (sale->card_no);
   g_clear_pointer (&sale->lines, g_ptr_array_unref);
   g_free (sale);
@@ -201,10 +217,11 @@ pos_sale_record_parse (JsonObject *result,
   g_return_val_if_fail (result != NULL, NULL);
   pos_reader_init (&r, "receipt.show");
   sale->kind = pos_reader_dup_string (&r, result, "kind");
-  sale->receipt_no = pos_reader_dup_string (&r, result, "receipt_no");
+  sale->receipt_no = pos_reader_dup_opt_string (&r, result, "receipt_no");
   sale->entry_id = pos_reader_dup_string (&r, result, "entry_id");
   sale->at = pos_reader_dup_string (&r, result, "at");
   sale->staff = pos_reader_dup_string (&r, result, "staff");
+  sale->staff_name = pos_reader_dup_opt_string (&r, result, "staff_name");
   is_sale = g_strcmp0 (sale->kind, "sale") == 0;
   if (is_sale)
     {

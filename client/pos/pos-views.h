@@ -21,6 +21,8 @@ typedef struct
   gint64  unit_price_fen;
   gint64  amount_fen;      /* what the line cost, after the member's discount */
   gint64  returnable_qty;  /* receipt.show only: what may still come back */
+  gint64  returned_qty;    /* receipt.show only: what came back already */
+  char   *kind;            /* receipt.show only: goods, service, package; NULL: not said */
 } PosSoldLine;
 
 /* Payments ------------------------------------------------------------------ */
@@ -34,6 +36,11 @@ typedef struct
   gint64     points_earned;
   gboolean   offline;      /* paid from the card while head office couldn't be reached */
   GPtrArray *lines;        /* of PosSoldLine; empty for timed.stop */
+  /* timed.stop only: */
+  gint64     minutes;      /* billed minutes */
+  char      *resource_name; /* the table's name; NULL: its code only */
+  char      *started_at;
+  char      *stopped_at;
 } PosPaid;
 
 /* @op: "sale" or "timed.stop", for the message. */
@@ -78,11 +85,14 @@ GPtrArray  *pos_timed_list_parse      (JsonObject  *result,
 /* receipt.show. Only a sale (kind "sale") has a card, a total and lines. */
 typedef struct
 {
-  char      *kind;         /* sale, sale.quick, timed.stop, sale.return */
-  char      *receipt_no;
+  char      *kind;         /* sale, sale.quick, timed.stop, sale.return, or a
+                              member.issue, member.deposit, member.withdraw,
+                              package.consume (reprinted by entry id) */
+  char      *receipt_no;   /* NULL: a deposit, withdrawal or package use */
   char      *entry_id;
   char      *at;
   char      *staff;
+  char      *staff_name;   /* NULL: staff of another branch */
   char      *card_no;      /* NULL: no member */
   gint64     total_fen;
   GPtrArray *lines;        /* of PosSoldLine */

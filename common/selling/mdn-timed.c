@@ -470,6 +470,23 @@ load_session (MdnOpCtx   *ctx,
   return TRUE;
 }
 
+/* "resource_name": the table's name, for the receipt (台球 1 号台, not T1). */
+static gboolean
+set_resource_name (MdnOpCtx   *ctx,
+                   const char *code,
+                   JsonObject *result,
+                   GError    **error)
+{
+  sqlite3_stmt *stmt = mdn_db_query (ctx->db, error, "SELECT name FROM resources WHERE code = ?", "s", code);
+  int rc;
+
+  if (stmt == NULL || (rc = mdn_db_step (ctx->db, stmt, error)) < 0)
+    return FALSE;
+  mdn_json_set_opt_string (result, "resource_name", rc == SQLITE_ROW ? mdn_db_col_text (stmt, 0) : NULL);
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
 static gboolean
 op_timed_stop (MdnOpCtx   *ctx,
                JsonObject *args,
@@ -535,6 +552,8 @@ op_timed_stop (MdnOpCtx   *ctx,
 
   json_object_set_string_member (result, "session_id", s.id);
   json_object_set_string_member (result, "resource", s.resource);
+  if (!set_resource_name (ctx, s.resource, result, error))
+    return FALSE;
   json_object_set_string_member (result, "started_at", s.started_at);
   json_object_set_string_member (result, "stopped_at", ctx->now_iso);
   charge_to_json (&c, result);
