@@ -157,6 +157,14 @@ pos_form_set_error (PosForm    *self,
 }
 
 void
+pos_form_set_info_only (PosForm *self)
+{
+  g_return_if_fail (POS_IS_FORM (self));
+
+  gtk_widget_set_visible (self->cancel_button, FALSE);
+}
+
+void
 pos_form_set_destructive (PosForm  *self,
                           gboolean  destructive)
 {

@@ -108,6 +108,14 @@ pos_login_set_session (PosLogin   *self,
   g_set_object (&self->session, session);
 }
 
+const char *
+pos_login_get_message (PosLogin *self)
+{
+  g_return_val_if_fail (POS_IS_LOGIN (self), NULL);
+
+  return adw_status_page_get_description (ADW_STATUS_PAGE (self->status));
+}
+
 void
 pos_login_reset (PosLogin   *self,
                  const char *locked_by,

@@ -16,6 +16,8 @@ void pos_login_set_session (PosLogin   *self,
 void pos_login_reset       (PosLogin   *self,
                             const char *locked_by,
                             const char *locked_name);
+/* What the page says above the fields ("Locked by 王小丽…"). */
+const char *pos_login_get_message (PosLogin *self);
 void pos_login_submit      (PosLogin   *self,
                             const char *staff,
                             const char *password);

@@ -65,7 +65,7 @@ static const Job jobs[] = {
     TRUE, NULL, FALSE, { { NULL } } },
   { "member.unlock", "member.unlock", N_("Unlock"), N_("Unlock Card"), N_("_Unlock"),
     N_("The card found again can be used as before."), FALSE, NULL, FALSE, { { NULL } } },
-  { "member.upgrade", "member.upgrade", N_("Change Level"), N_("Change Level"), N_("_Change"),
+  { "member.upgrade", "member.upgrade", N_("Change Level"), N_("Change Level"), N_("Change _Level"),
     NULL, FALSE, NULL, FALSE,
     { { "level", N_("Level"), POS_FIELD_TEXT, ARG_LEVEL } } },
   { "member.set-pin", "member.set_pin", N_("Set PIN"), N_("Set Payment PIN"), N_("_Set"),
@@ -559,6 +559,8 @@ show_card_dialog (PosMembers *self,
       return;
     }
   form = pos_form_new (GTK_WIDGET (self), _("Member Card"), _("_Done"));
+  /* Nothing to cancel: the card is issued; Done (or Esc) closes. */
+  pos_form_set_info_only (form);
   text = g_strdup_printf (_("%s · card %s. The member scans this QR code at any branch."), name, card);
   pos_form_set_body (form, text);
   picture = gtk_picture_new_for_filename (png);
@@ -566,7 +568,7 @@ show_card_dialog (PosMembers *self,
   gtk_picture_set_can_shrink (GTK_PICTURE (picture), TRUE);
   box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
   gtk_widget_set_halign (box, GTK_ALIGN_CENTER);
-  save = gtk_button_new_with_mnemonic (_("Save _PNG…"));
+  save = gtk_button_new_with_mnemonic (_("Save as _Image…"));
   print = gtk_button_new_with_mnemonic (_("_Print…"));
   gtk_box_append (GTK_BOX (box), save);
   gtk_box_append (GTK_BOX (box), print);

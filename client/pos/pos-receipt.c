@@ -548,10 +548,10 @@ returned_lines (PosReceipt *r,
         continue;
       pos_receipt_add_text (r, str (l, "name") ? str (l, "name") : str (l, "sku"));
       if (num (l, "uses", 0) > 0)
-        detail = g_strdup_printf (_("  %" G_GINT64_FORMAT " back (%" G_GINT64_FORMAT " uses)"),
+        detail = g_strdup_printf (_("  %" PRId64 " back (%" PRId64 " uses)"),
                                   num (l, "qty", 0), num (l, "uses", 0));
       else
-        detail = g_strdup_printf (_("  %" G_GINT64_FORMAT " back"), num (l, "qty", 0));
+        detail = g_strdup_printf (_("  %" PRId64 " back"), num (l, "qty", 0));
       if (json_object_has_member (l, "refund_fen"))
         pos_receipt_add_money (r, detail, num (l, "refund_fen", 0));
       else
@@ -566,8 +566,8 @@ static void
 package_use (PosReceipt *r,
              JsonObject *o)
 {
-  g_autofree char *count = g_strdup_printf (_("%" G_GINT64_FORMAT " uses"), num (o, "count", 0));
-  g_autofree char *left = g_strdup_printf (_("%" G_GINT64_FORMAT " uses"), num (o, "remaining", 0));
+  g_autofree char *count = g_strdup_printf (_("%" PRId64 " uses"), num (o, "count", 0));
+  g_autofree char *left = g_strdup_printf (_("%" PRId64 " uses"), num (o, "remaining", 0));
 
   pos_receipt_add_pair (r, _("Service"), str (o, "name") ? str (o, "name") : str (o, "sku"));
   pos_receipt_add_pair (r, _("Used now"), count);

@@ -340,6 +340,26 @@ pos_returns_shown (PosReturns *self)
   gtk_widget_grab_focus (self->receipt_entry);
 }
 
+const char *
+pos_returns_get_error (PosReturns *self)
+{
+  g_return_val_if_fail (POS_IS_RETURNS (self), NULL);
+
+  return gtk_widget_get_visible (self->error_label) ? gtk_label_get_text (GTK_LABEL (self->error_label)) : NULL;
+}
+
+const char *
+pos_returns_get_line_note (PosReturns *self,
+                           guint       i)
+{
+  GtkListBoxRow *row;
+
+  g_return_val_if_fail (POS_IS_RETURNS (self), NULL);
+
+  row = gtk_list_box_get_row_at_index (GTK_LIST_BOX (self->lines_list), (int) i);
+  return row && ADW_IS_ACTION_ROW (row) ? adw_action_row_get_subtitle (ADW_ACTION_ROW (row)) : NULL;
+}
+
 GtkWidget *
 pos_returns_get_entry (PosReturns *self)
 {
