@@ -18,6 +18,7 @@
 #include "mdn-points.h"
 #include "mdn-pricing.h"
 #include "mdn-sales.h"
+#include "mdn-settings.h"
 #include "mdn-staff.h"
 #include "mdn-timed.h"
 
@@ -33,6 +34,7 @@ static const MdnOpDef *const op_tables[] = {
   mdn_report_ops,
   mdn_pricing_ops,
   mdn_exception_ops,
+  mdn_settings_ops,
 };
 
 /* Tables of the branch library (mdn_ops_register) and its spend hooks. */
