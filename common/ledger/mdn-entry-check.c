@@ -1084,6 +1084,95 @@ check_points_adjust (Check *c)
   return expect_member (c, "points", delta);
 }
 
+/* shift.close (reports/mdn-shifts.c): a count of the drawer, no member, no
+ * movements. Per money tender, once each: what the shift's entries say the
+ * drawer holds (signed: refunds can exceed takings), what was counted
+ * (≥ 0), and over/short = counted − expected; over_short_fen is their sum.
+ * Cash counted by note and coin adds up to its counted_fen exactly, with
+ * only the notes and coins of the yuan (¥100 … ¥0.1). */
+static gboolean
+check_shift_close (Check *c)
+{
+  static const gint64 denominations[] = { 10000, 5000, 2000, 1000, 500, 100, 50, 10 };
+  JsonObject *b = c->entry->body;
+  JsonArray *tenders, *denoms = NULL;
+  gint64 after = 0, last = 0, sum = 0, total = 0, cash_counted = -1;
+  gboolean seen[8] = { FALSE };
+
+  if (!want_int (c, b, "after_seq", TRUE, 0, 0, G_MAXINT64, &after) ||
+      !want_int (c, b, "last_seq", TRUE, 0, 0, G_MAXINT64, &last) ||
+      !want_string (c, b, "opened_at", FALSE, NULL) ||
+      !want_int (c, b, "entries", TRUE, 0, 0, G_MAXINT64, NULL) ||
+      !want_fen (c, b, "float_fen", 0, NULL) ||
+      !want_int (c, b, "over_short_fen", TRUE, 0, -MDN_ENTRY_AMOUNT_MAX, MDN_ENTRY_AMOUNT_MAX, &total) ||
+      (tenders = want_objects (c, b, "tenders")) == NULL)
+    return FALSE;
+  if (last < after || (c->entry->seq > 0 && last >= c->entry->seq))
+    return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("A shift ends after it starts and before its count"));
+  if (json_array_get_length (tenders) == 0)
+    return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("“%s” is required"), "tenders");
+  for (guint i = 0; i < json_array_get_length (tenders); i++)
+    {
+      JsonObject *t = json_array_get_object_element (tenders, i);
+      const char *tender = NULL;
+      gint64 expected, counted, diff, want;
+      guint k;
+
+      if (!want_string (c, t, "tender", TRUE, &tender) ||
+          !want_one_of (c, "tender", tender, mdn_money_tenders) ||
+          !want_int (c, t, "expected_fen", TRUE, 0, -MDN_ENTRY_AMOUNT_MAX, MDN_ENTRY_AMOUNT_MAX, &expected) ||
+          !want_fen (c, t, "counted_fen", 0, &counted) ||
+          !want_int (c, t, "over_short_fen", TRUE, 0, -2 * MDN_ENTRY_AMOUNT_MAX, 2 * MDN_ENTRY_AMOUNT_MAX, &diff) ||
+          !want_bool (c, t, "counted"))
+        return FALSE;
+      for (k = 0; mdn_money_tenders[k] && !g_str_equal (mdn_money_tenders[k], tender); k++)
+        ;
+      if (seen[k])
+        return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("Tender “%s” is counted twice"), tender);
+      seen[k] = TRUE;
+      want = counted - expected;   /* both within ±MDN_ENTRY_AMOUNT_MAX */
+      if (diff != want)
+        return fail (c, MDN_ERROR_INVALID_ARGUMENT,
+                     _("The over/short of %s is %" PRId64 ", not %" PRId64), tender, want, diff);
+      if (!add (c, "over_short_fen", sum, diff, &sum))
+        return FALSE;
+      if (k == 0)
+        cash_counted = counted;
+    }
+  if (sum != total)
+    return fail (c, MDN_ERROR_INVALID_ARGUMENT,
+                 _("“over_short_fen” is %" PRId64 ", not the %" PRId64 " of its tenders"), total, sum);
+  if (json_object_has_member (b, "denominations") &&
+      (denoms = want_objects (c, b, "denominations")) == NULL)
+    return FALSE;
+  if (denoms)
+    {
+      gint64 cash = 0;
+
+      for (guint i = 0; i < json_array_get_length (denoms); i++)
+        {
+          JsonObject *d = json_array_get_object_element (denoms, i);
+          gint64 value, count;
+          gboolean known = FALSE;
+
+          if (!want_int (c, d, "value_fen", TRUE, 0, 1, 10000, &value) ||
+              !want_int (c, d, "count", TRUE, 0, 1, 1000000, &count))
+            return FALSE;
+          for (guint k = 0; k < G_N_ELEMENTS (denominations); k++)
+            known |= denominations[k] == value;
+          if (!known)
+            return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("There is no note or coin of %" PRId64 " fen"), value);
+          if (!add (c, "denominations", cash, value * count, &cash))
+            return FALSE;
+        }
+      if (cash != cash_counted)
+        return fail (c, MDN_ERROR_INVALID_ARGUMENT,
+                     _("The notes and coins add up to %" PRId64 ", not the %" PRId64 " counted in cash"),
+                     cash, cash_counted);
+    }
+  return TRUE;
+}
+
 /* exception.write_off, of a card or of a sale (mdn-exceptions.c).
  *
  * Of a card: principal and bonus go to zero, and every lot of an overdrawn
@@ -1221,6 +1310,7 @@ static const KindCheck checks[] = {
   { "exception.write_off", check_write_off,       TRUE,  FALSE },
   { "setting.chain",       check_setting,         FALSE, FALSE },
   { "setting.branch",      check_setting,         FALSE, FALSE },
+  { "shift.close",         check_shift_close,     FALSE, FALSE },
 };
 
 gboolean

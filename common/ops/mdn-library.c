@@ -15,6 +15,7 @@
 #include "mdn-settings.h"
 #include "mdn-pricing.h"
 #include "mdn-sales.h"
+#include "mdn-shifts.h"
 #include "mdn-staff.h"
 #include "mdn-timed.h"
 
@@ -29,6 +30,7 @@ static const MdnKindDef *const kind_tables[] = {
   mdn_points_kinds,
   mdn_exception_kinds,
   mdn_settings_kinds,
+  mdn_shift_kinds,
 };
 
 void

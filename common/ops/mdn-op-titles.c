@@ -55,6 +55,9 @@ static const struct { const char *op; const char *title; } titles[] = {
   { "exception.write_off", N_("write off a member exception") },
   { "sync.link",           N_("link this counter to head office") },
   { "sync.status",         N_("show the sync status") },
+  { "shift.preview",       N_("show the open shift") },
+  { "shift.close",         N_("hand over the shift") },
+  { "shift.list",          N_("show the day's shifts") },
 };
 
 const char *

@@ -18,6 +18,7 @@
 #include "mdn-points.h"
 #include "mdn-pricing.h"
 #include "mdn-sales.h"
+#include "mdn-shifts.h"
 #include "mdn-settings.h"
 #include "mdn-staff.h"
 #include "mdn-timed.h"
@@ -35,6 +36,7 @@ static const MdnOpDef *const op_tables[] = {
   mdn_pricing_ops,
   mdn_exception_ops,
   mdn_settings_ops,
+  mdn_shift_ops,
 };
 
 /* Tables of the branch library (mdn_ops_register) and its spend hooks. */
