@@ -626,3 +626,65 @@ pos_receipt_for_entry (int         width,
   pos_receipt_add_center (r, _("Thank you, please come again"));
   return r;
 }
+
+PosReceipt *
+pos_receipt_for_handover (int                width,
+                          const char        *branch,
+                          const char        *staff,
+                          const char        *opened,
+                          const char        *closed,
+                          const PosHandover *h,
+                          JsonArray         *denominations)
+{
+  PosReceipt *r = pos_receipt_new (width);
+  g_autofree char *n = g_strdup_printf ("%" PRId64, h->entries);
+
+  pos_receipt_add_title (r, branch);
+  pos_receipt_add_center (r, _("Shift Handover"));
+  pos_receipt_add_rule (r);
+  pos_receipt_add_pair (r, _("Cashier"), staff);
+  pos_receipt_add_pair (r, _("From"), opened ? opened : _("first shift"));
+  pos_receipt_add_pair (r, _("To"), closed);
+  pos_receipt_add_pair (r, _("Transactions"), n);
+  if (h->float_fen > 0)
+    pos_receipt_add_money (r, _("Float"), h->float_fen);
+  pos_receipt_add_rule (r);
+  for (guint i = 0; i < h->tenders->len; i++)
+    {
+      PosTenderCount *t = g_ptr_array_index (h->tenders, i);
+
+      if (t->expected_fen == 0 && t->counted_fen == 0 && !t->counted)
+        continue;
+      pos_receipt_add_text (r, tender_name (t->tender));
+      pos_receipt_add_money (r, _("  expected"), t->expected_fen);
+      if (t->counted)
+        {
+          pos_receipt_add_money (r, _("  counted"), t->counted_fen);
+          pos_receipt_add_money (r, t->over_short_fen >= 0 ? _("  over") : _("  short"), t->over_short_fen);
+        }
+      else
+        pos_receipt_add_text (r, _("  not counted"));
+    }
+  for (guint i = 0; denominations && i < json_array_get_length (denominations); i++)
+    {
+      JsonObject *d = json_array_get_object_element (denominations, i);
+      g_autofree char *value = d ? mdn_money_format (num (d, "value_fen", 0)) : NULL;
+      g_autofree char *left = NULL;
+
+      if (d == NULL)
+        continue;
+      if (i == 0)
+        {
+          pos_receipt_add_rule (r);
+          pos_receipt_add_text (r, _("Cash by note and coin"));
+        }
+      left = g_strdup_printf ("  %s × %" PRId64, value, num (d, "count", 0));
+      pos_receipt_add_money (r, left, num (d, "value_fen", 0) * num (d, "count", 0));
+    }
+  pos_receipt_add_rule (r);
+  pos_receipt_add_big (r, h->over_short_fen >= 0 ? _("Over") : _("Short"), h->over_short_fen);
+  pos_receipt_add_rule (r);
+  pos_receipt_add_text (r, _("Handed over by:"));
+  pos_receipt_add_text (r, _("Taken over by:"));
+  return r;
+}

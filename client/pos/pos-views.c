@@ -392,3 +392,124 @@ pos_staff_name_parse (JsonObject *result,
     return NULL;
   return g_steal_pointer (&name);
 }
+
+/* The shift handover ------------------------------------------------------------------ */
+
+static void
+tender_count_free (PosTenderCount *t)
+{
+  g_free (t->tender);
+  g_free (t);
+}
+
+static GPtrArray *
+read_counts (PosReader  *r,
+             JsonArray  *list,
+             gboolean    with_counted,
+             gboolean    with_flag)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) tender_count_free);
+
+  for (guint i = 0; list && i < json_array_get_length (list); i++)
+    {
+      JsonObject *o = pos_reader_element (r, list, i);
+      PosTenderCount *t = g_new0 (PosTenderCount, 1);
+
+      t->tender = pos_reader_dup_string (r, o, "tender");
+      t->expected_fen = pos_reader_int (r, o, "expected_fen");
+      if (with_counted)
+        {
+          t->counted_fen = pos_reader_int (r, o, "counted_fen");
+          t->over_short_fen = pos_reader_int (r, o, "over_short_fen");
+        }
+      if (with_flag)
+        t->counted = pos_reader_bool (r, o, "counted");
+      g_ptr_array_add (out, t);
+    }
+  return out;
+}
+
+void
+pos_handover_free (PosHandover *h)
+{
+  if (h == NULL)
+    return;
+  g_free (h->staff);
+  g_free (h->staff_name);
+  g_free (h->opened_at);
+  g_free (h->closed_at);
+  g_clear_pointer (&h->tenders, g_ptr_array_unref);
+  g_free (h);
+}
+
+static PosHandover *
+read_handover (PosReader  *r,
+               JsonObject *o,
+               gboolean    closed,
+               gboolean    listed)
+{
+  PosHandover *h = g_new0 (PosHandover, 1);
+
+  h->staff = pos_reader_dup_string (r, o, "staff");
+  if (listed)
+    h->staff_name = pos_reader_dup_opt_string (r, o, "staff_name");
+  h->opened_at = pos_reader_dup_opt_string (r, o, "opened_at");
+  if (closed)
+    {
+      h->closed_at = pos_reader_dup_string (r, o, "closed_at");
+      h->over_short_fen = pos_reader_int (r, o, "over_short_fen");
+    }
+  h->entries = pos_reader_int (r, o, "entries");
+  h->float_fen = pos_reader_int (r, o, "float_fen");
+  h->tenders = read_counts (r, pos_reader_array (r, o, "tenders"), closed, closed);
+  return h;
+}
+
+PosHandover *
+pos_handover_parse (JsonObject  *result,
+                    const char  *op,
+                    GError     **error)
+{
+  PosReader r;
+  g_autoptr(PosHandover) h = NULL;
+
+  g_return_val_if_fail (result != NULL && op != NULL, NULL);
+  pos_reader_init (&r, op);
+  h = read_handover (&r, result, g_str_equal (op, "shift.close"), FALSE);
+  if (!pos_reader_finish (&r, error))
+    return NULL;
+  return g_steal_pointer (&h);
+}
+
+void
+pos_shift_list_free (PosShiftList *list)
+{
+  if (list == NULL)
+    return;
+  g_free (list->date);
+  g_clear_pointer (&list->shifts, g_ptr_array_unref);
+  g_clear_pointer (&list->totals, g_ptr_array_unref);
+  g_free (list);
+}
+
+PosShiftList *
+pos_shift_list_parse (JsonObject  *result,
+                      GError     **error)
+{
+  PosReader r;
+  g_autoptr(PosShiftList) list = g_new0 (PosShiftList, 1);
+  JsonArray *shifts;
+
+  g_return_val_if_fail (result != NULL, NULL);
+  pos_reader_init (&r, "shift.list");
+  list->date = pos_reader_dup_string (&r, result, "date");
+  list->shifts = g_ptr_array_new_with_free_func ((GDestroyNotify) pos_handover_free);
+  shifts = pos_reader_array (&r, result, "shifts");
+  for (guint i = 0; shifts && i < json_array_get_length (shifts); i++)
+    g_ptr_array_add (list->shifts, read_handover (&r, pos_reader_element (&r, shifts, i), TRUE, TRUE));
+  list->totals = read_counts (&r, pos_reader_array (&r, result, "totals"), TRUE, FALSE);
+  list->over_short_fen = pos_reader_int (&r, result, "over_short_fen");
+  if (!pos_reader_finish (&r, error))
+    return NULL;
+  return g_steal_pointer (&list);
+}

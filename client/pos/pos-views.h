@@ -140,6 +140,49 @@ typedef struct
   GPtrArray *by_kind;
 } PosShift;
 
+/* The shift handover: one money tender of shift.preview (expected only) or
+ * shift.close and shift.list (expected, counted, over/short). */
+typedef struct
+{
+  char    *tender;
+  gint64   expected_fen;
+  gint64   counted_fen;
+  gint64   over_short_fen;
+  gboolean counted;        /* the cashier counted it (else taken as expected) */
+} PosTenderCount;
+
+/* shift.preview, shift.close, or one shift of shift.list. */
+typedef struct
+{
+  char      *staff;
+  char      *staff_name;   /* shift.list only; NULL: not known here */
+  char      *opened_at;    /* NULL: the staff member's first shift */
+  char      *closed_at;    /* NULL: shift.preview (still open) */
+  gint64     entries;
+  gint64     float_fen;
+  gint64     over_short_fen;
+  GPtrArray *tenders;      /* of PosTenderCount, in the order of mdn_money_tenders */
+} PosHandover;
+
+void         pos_handover_free        (PosHandover *handover);
+/* @op: "shift.preview" or "shift.close". */
+PosHandover *pos_handover_parse       (JsonObject  *result,
+                                       const char  *op,
+                                       GError     **error);
+
+/* shift.list: the day end over the shifts. */
+typedef struct
+{
+  char      *date;
+  GPtrArray *shifts;       /* of PosHandover */
+  GPtrArray *totals;       /* of PosTenderCount */
+  gint64     over_short_fen;
+} PosShiftList;
+
+void          pos_shift_list_free     (PosShiftList *list);
+PosShiftList *pos_shift_list_parse    (JsonObject   *result,
+                                       GError      **error);
+
 PosShift   *pos_shift_parse           (JsonObject  *result,
                                        GError     **error);
 void        pos_shift_free            (PosShift    *shift);
@@ -169,5 +212,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (PosSaleRecord, pos_sale_record_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PosRefund, pos_refund_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PosShift, pos_shift_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PosSyncStatus, pos_sync_status_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PosHandover, pos_handover_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PosShiftList, pos_shift_list_free)
 
 G_END_DECLS
