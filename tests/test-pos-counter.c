@@ -17,8 +17,12 @@
 #include "mdn-sync.h"
 #include "mdn-test-util.h"
 #include "pos-application.h"
+#include "mdn-entry-check.h"
+#include "mdn-ops.h"
 #include "pos-checkout.h"
+#include "pos-dayend.h"
 #include "pos-forms.h"
+#include "pos-handover.h"
 #include "pos-login.h"
 #include "pos-members.h"
 #include "pos-pay-dialog.h"
@@ -581,6 +585,234 @@ test_table_payment (Fixture       *f,
   g_assert_cmpuint (mdn_test_verify (f->branch), ==, 0);
 }
 
+static JsonObject *parse (const char *json);
+static void check_receipt (PosReceipt *r, const char *const *needles);
+
+/* Shift handover ------------------------------------------------------------------------------- */
+
+static void
+set_spin (GtkWidget *spin,
+          int        value)
+{
+  g_assert_nonnull (spin);
+  gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), value);
+  pump (20);
+}
+
+static void
+test_handover (Fixture       *f,
+               gconstpointer  data)
+{
+  PosCheckout *checkout;
+  PosDayEnd *dayend;
+  PosForm *form;
+  GtkWidget *entry;
+  g_autoptr(JsonObject) list = NULL;
+  g_autoptr(JsonObject) open = NULL;
+  PosShiftList *shown;
+  JsonObject *shift, *cash = NULL;
+  JsonArray *tenders;
+
+  if (skip_without_display ())
+    return;
+  login (f, "c01");
+  checkout = POS_CHECKOUT (pos_window_get_checkout (f->window));
+  entry = pos_checkout_get_entry (checkout);
+  scan (entry, "2*COLA");
+
+  /* A sale on the counter: no handover yet. */
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "pos.page", "s", "dayend");
+  pump (50);
+  dayend = POS_DAY_END (pos_window_get_dayend (f->window));
+  gtk_widget_activate_action (GTK_WIDGET (dayend), "dayend.handover", NULL);
+  pump (50);
+  g_assert_null (find_toplevel (POS_TYPE_FORM));
+  {
+    GtkWidget *refusal = find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
+
+    g_assert_nonnull (refusal);
+    g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (refusal)), "sale is open"));
+    screenshot (refusal, "handover-refused");
+    gtk_window_destroy (GTK_WINDOW (refusal));
+  }
+  open = run (f->session, "{\"op\":\"shift.list\"}");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (open, "shifts")), ==, 0);
+
+  /* The sale is paid in cash (7.00); a deposit of 50.00 in cash too. */
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "pos.page", "s", "checkout");
+  scan (entry, "");
+  gtk_widget_activate_action (GTK_WIDGET (pos_checkout_get_pay_dialog (checkout)), "pay.confirm", NULL);
+  pump (100);
+  json_object_unref (run (f->session, "{\"op\":\"member.deposit\",\"card\":\"%s\",\"amount_fen\":5000,\"tender\":\"cash\"}",
+                          f->card));
+
+  /* The drawer started with 200.00: 257.00 expected, 255.00 counted. */
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "pos.page", "s", "dayend");
+  pump (50);
+  forget_receipts (f);
+  gtk_widget_activate_action (GTK_WIDGET (dayend), "dayend.handover", NULL);
+  pump (50);
+  form = POS_FORM (find_toplevel (POS_TYPE_FORM));
+  g_assert_nonnull (form);
+  set_spin (pos_handover_get_denomination (form, 10000), 2);
+  set_spin (pos_handover_get_denomination (form, 5000), 1);
+  set_spin (pos_handover_get_denomination (form, 500), 1);
+  g_assert_cmpstr (gtk_editable_get_text (GTK_EDITABLE (pos_form_get_widget (form, "cash"))), ==, "255.00");
+  gtk_editable_set_text (GTK_EDITABLE (pos_form_get_widget (form, "float")), "200");
+  pump (20);
+  screenshot (GTK_WIDGET (form), "handover-count");
+  pos_form_accept (form);
+  pump (150);
+
+  /* The next cashier logs in to a new shift. */
+  g_assert_cmpstr (pos_window_get_page (f->window), ==, "login");
+  {
+    GtkWidget *result = find_toplevel (ADW_TYPE_MESSAGE_DIALOG);
+
+    g_assert_nonnull (result);
+    g_assert_nonnull (strstr (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (result)), "2.00 Short"));
+    g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (result)), "expected ¥257.00, counted ¥255.00"));
+    screenshot (result, "handover-result");
+    gtk_window_destroy (GTK_WINDOW (result));
+  }
+  {
+    const char *const want[] = { "Shift Handover", "王小丽", "expected", "257.00", "counted", "255.00", "short",
+                                 "-2.00", "100.00 × 2", NULL };
+    g_assert_true (printed (f, want));
+  }
+
+  /* The ledger: one shift.close with the count, checked and verified. */
+  login (f, "m01");
+  list = run (f->session, "{\"op\":\"shift.list\"}");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (list, "shifts")), ==, 1);
+  shift = json_array_get_object_element (json_object_get_array_member (list, "shifts"), 0);
+  g_assert_cmpstr (json_object_get_string_member (shift, "staff"), ==, "c01");
+  g_assert_cmpstr (json_object_get_string_member (shift, "staff_name"), ==, "王小丽");
+  g_assert_cmpint (json_object_get_int_member (shift, "over_short_fen"), ==, -200);
+  tenders = json_object_get_array_member (shift, "tenders");
+  for (guint i = 0; i < json_array_get_length (tenders); i++)
+    if (g_str_equal (json_object_get_string_member (json_array_get_object_element (tenders, i), "tender"), "cash"))
+      cash = json_array_get_object_element (tenders, i);
+  g_assert_nonnull (cash);
+  g_assert_cmpint (json_object_get_int_member (cash, "expected_fen"), ==, 20000 + 700 + 5000);
+  g_assert_cmpint (json_object_get_int_member (cash, "counted_fen"), ==, 25500);
+  g_assert_true (json_object_get_boolean_member (cash, "counted"));
+
+  /* The day end sums the shifts; an earlier day has none. */
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "pos.page", "s", "dayend");
+  pump (50);
+  shown = pos_day_end_get_shifts (dayend);
+  g_assert_nonnull (shown);
+  g_assert_cmpuint (shown->shifts->len, ==, 1);
+  g_assert_cmpint (shown->over_short_fen, ==, -200);
+  screenshot (GTK_WIDGET (f->window), "day-end-shifts");
+  pos_day_end_set_date (dayend, "2026-11-21");
+  g_assert_cmpuint (pos_day_end_get_shifts (dayend)->shifts->len, ==, 0);
+  g_assert_cmpstr (pos_day_end_get_shifts (dayend)->date, ==, "2026-11-21");
+  pos_day_end_set_date (dayend, NULL);
+  g_assert_cmpuint (pos_day_end_get_shifts (dayend)->shifts->len, ==, 1);
+
+  /* The manager's own shift starts empty: c01's count was c01's. */
+  {
+    g_autoptr(JsonObject) mine = run (f->session, "{\"op\":\"shift.preview\"}");
+    g_assert_cmpint (json_object_get_int_member (mine, "entries"), ==, 0);
+  }
+  g_assert_cmpuint (mdn_test_verify (f->branch), ==, 0);
+}
+
+/* The rules of shift.close, from common/ (no display). */
+static void
+test_shift_rules (void)
+{
+  g_autoptr(MdnTestBranch) b = NULL;
+  MdnOpCtx *c = NULL;
+  g_autoptr(JsonObject) closed = NULL;
+  g_autoptr(MdnEntry) e = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonArray *tenders;
+
+  mdn_test_set_now ("2026-11-22T02:00:00Z");
+  b = mdn_test_branch_new ("B01", 1);
+  c = mdn_test_staff (b, "c1", "cashier");
+  json_object_unref (mdn_test_ok (b->admin, "{\"op\":\"product.upsert\",\"sku\":\"COLA\",\"name\":\"可乐\","
+                                  "\"price_fen\":350,\"kind\":\"goods\"}"));
+  json_object_unref (mdn_test_ok (c, "{\"op\":\"sale\",\"lines\":[{\"sku\":\"COLA\",\"qty\":2}],"
+                                  "\"tenders\":[{\"type\":\"cash\",\"amount_fen\":700}]}"));
+  json_object_unref (mdn_test_ok (c, "{\"op\":\"sale\",\"lines\":[{\"sku\":\"COLA\",\"qty\":1}],"
+                                  "\"tenders\":[{\"type\":\"alipay\",\"amount_fen\":350}]}"));
+  /* Cash must be counted; notes and coins are the yuan's; they add up. */
+  mdn_test_fails (c, "invalid_argument", "{\"op\":\"shift.close\",\"counted\":{\"alipay\":350}}");
+  mdn_test_fails (c, "invalid_argument", "{\"op\":\"shift.close\",\"denominations\":[{\"value_fen\":300,\"count\":1}]}");
+  mdn_test_fails (c, "invalid_argument", "{\"op\":\"shift.close\",\"denominations\":[{\"value_fen\":100,\"count\":-1}]}");
+  mdn_test_fails (c, "invalid_argument", "{\"op\":\"shift.close\",\"denominations\":[{\"value_fen\":500,\"count\":1}],"
+                  "\"counted\":{\"cash\":700}}");
+  mdn_test_fails (c, "invalid_argument", "{\"op\":\"shift.close\",\"counted\":{\"cash\":-1}}");
+  mdn_test_fails (c, "invalid_argument", "{\"op\":\"shift.close\",\"counted\":{\"cash\":700},\"float_fen\":-5}");
+  /* 7.00 cash and 3.50 Alipay expected; 7.50 and 3.50 counted: 0.50 over. */
+  closed = mdn_test_ok (c, "{\"op\":\"shift.close\",\"denominations\":[{\"value_fen\":500,\"count\":1},"
+                        "{\"value_fen\":100,\"count\":2},{\"value_fen\":50,\"count\":1}],\"counted\":{\"alipay\":350}}");
+  g_assert_cmpint (mdn_test_int (closed, "over_short_fen"), ==, 50);
+  g_assert_cmpint (mdn_test_int (closed, "entries"), ==, 2);
+
+  /* The entry's check: the over/short is what counted − expected says. */
+  e = mdn_entry_load (b->store->db, mdn_test_str (closed, "entry_id"), &error);
+  g_assert_no_error (error);
+  g_assert_true (mdn_entry_check (e, &error));
+  g_assert_no_error (error);
+  tenders = json_object_get_array_member (e->body, "tenders");
+  json_object_set_int_member (json_array_get_object_element (tenders, 0), "over_short_fen", 0);
+  g_assert_false (mdn_entry_check (e, &error));
+  g_assert_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  json_object_set_int_member (json_array_get_object_element (tenders, 0), "over_short_fen", 50);
+  json_object_set_int_member (json_array_get_object_element (json_object_get_array_member (e->body, "denominations"), 0),
+                              "count", 2);
+  g_assert_false (mdn_entry_check (e, &error));
+  g_clear_error (&error);
+  json_object_set_int_member (json_array_get_object_element (json_object_get_array_member (e->body, "denominations"), 0),
+                              "count", 1);
+  g_assert_true (mdn_entry_check (e, &error));
+  /* No movements: a count moves no account. */
+  mdn_entry_add_movement (e, NULL, "stock", "COLA", NULL, NULL, 1);
+  g_assert_false (mdn_entry_check (e, &error));
+  g_clear_error (&error);
+
+  /* The next shift starts after the count. */
+  {
+    g_autoptr(JsonObject) next = mdn_test_ok (c, "{\"op\":\"shift.preview\"}");
+    g_assert_cmpint (mdn_test_int (next, "entries"), ==, 0);
+    g_assert_cmpint (mdn_test_int (json_array_get_object_element (json_object_get_array_member (next, "tenders"), 0),
+                                   "expected_fen"), ==, 0);
+  }
+  g_assert_cmpuint (mdn_test_verify (b), ==, 0);
+  mdn_op_ctx_free (c);
+  mdn_test_set_now (NULL);
+}
+
+static void
+test_receipt_handover (void)
+{
+  g_autoptr(JsonObject) o = parse ("{\"staff\":\"c01\",\"closed_at\":\"2026-11-22T14:00:00+08:00\",\"opened_at\":null,"
+                                   "\"entries\":12,\"float_fen\":20000,\"over_short_fen\":-200,"
+                                   "\"tenders\":[{\"tender\":\"cash\",\"expected_fen\":25700,\"counted_fen\":25500,"
+                                   "\"over_short_fen\":-200,\"counted\":true},"
+                                   "{\"tender\":\"wechat\",\"expected_fen\":3500,\"counted_fen\":3500,"
+                                   "\"over_short_fen\":0,\"counted\":false}],"
+                                   "\"denominations\":[{\"value_fen\":10000,\"count\":2},{\"value_fen\":5000,\"count\":1},"
+                                   "{\"value_fen\":500,\"count\":1}]}");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PosHandover) h = pos_handover_parse (o, "shift.close", &error);
+  g_autoptr(PosReceipt) r = NULL;
+  const char *const want[] = { "一号店", "Shift Handover", "王小丽", "first shift", "2026-11-22 14:00", "12",
+                               "Float", "200.00", "Cash", "257.00", "255.00", "short", "-2.00", "WeChat Pay",
+                               "not counted", "100.00 × 2", "Short", NULL };
+
+  g_assert_no_error (error);
+  r = pos_receipt_for_handover (32, "一号店", "王小丽", NULL, "2026-11-22 14:00", h,
+                                json_object_get_array_member (o, "denominations"));
+  check_receipt (r, want);
+}
+
 /* Receipt bytes of every kind (no display) ---------------------------------------------------- */
 
 static JsonObject *
@@ -752,6 +984,8 @@ main (int argc, char **argv)
   g_test_add_func ("/pos/counter/receipt/timed", test_receipt_timed);
   g_test_add_func ("/pos/counter/receipt/withdraw", test_receipt_withdraw);
   g_test_add_func ("/pos/counter/receipt/sale-reprint", test_receipt_sale_reprint);
+  g_test_add_func ("/pos/counter/receipt/handover", test_receipt_handover);
+  g_test_add_func ("/pos/counter/shift/rules", test_shift_rules);
   g_test_add ("/pos/counter/ui/refusal-words", Fixture, NULL, fixture_set_up, test_refusal_words, fixture_tear_down);
   g_test_add ("/pos/counter/ui/f9-short-balance", Fixture, NULL, fixture_set_up, test_f9_short_balance, fixture_tear_down);
   g_test_add ("/pos/counter/ui/reprint-after-restart", Fixture, NULL, fixture_set_up, test_reprint_after_restart,
@@ -759,5 +993,6 @@ main (int argc, char **argv)
   g_test_add ("/pos/counter/ui/names", Fixture, NULL, fixture_set_up, test_names, fixture_tear_down);
   g_test_add ("/pos/counter/ui/returns-switch", Fixture, NULL, fixture_set_up, test_returns_switch, fixture_tear_down);
   g_test_add ("/pos/counter/ui/table-payment", Fixture, NULL, fixture_set_up, test_table_payment, fixture_tear_down);
+  g_test_add ("/pos/counter/ui/handover", Fixture, NULL, fixture_set_up, test_handover, fixture_tear_down);
   return g_test_run ();
 }
