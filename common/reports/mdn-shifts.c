@@ -262,7 +262,7 @@ op_shift_close (MdnOpCtx   *ctx,
       if (!JSON_NODE_HOLDS_OBJECT (n))
         {
           g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
-                               _("“counted” is what the drawer holds per tender, like {\"cash\": 52000}"));
+                               _("“counted” is what the drawer holds per tender in fen, like {cash: 52000}"));
           return FALSE;
         }
       counted = json_node_get_object (n);
