@@ -813,6 +813,126 @@ test_receipt_handover (void)
   check_receipt (r, want);
 }
 
+/* 抹零 ------------------------------------------------------------------------------------- */
+
+/* The ledger of a rounded cash sale and of its returns, from common/. */
+static void
+test_rounding_rules (void)
+{
+  g_autoptr(MdnTestBranch) b = NULL;
+  g_autoptr(JsonObject) sold = NULL;
+  g_autoptr(JsonObject) mixed = NULL;
+  g_autoptr(JsonObject) back1 = NULL;
+  g_autoptr(JsonObject) back2 = NULL;
+  g_autoptr(JsonObject) shown = NULL;
+  g_autoptr(MdnEntry) e = NULL;
+  g_autoptr(GError) error = NULL;
+
+  mdn_test_set_now ("2026-11-22T02:00:00Z");
+  b = mdn_test_branch_new ("B01", 1);
+  json_object_unref (mdn_test_ok (b->admin, "{\"op\":\"product.upsert\",\"sku\":\"GUM\",\"name\":\"口香糖\","
+                                  "\"price_fen\":1234,\"kind\":\"goods\"}"));
+  /* None by default. */
+  sold = mdn_test_ok (b->admin, "{\"op\":\"sale\",\"lines\":[{\"sku\":\"GUM\",\"qty\":1}],"
+                      "\"tenders\":[{\"type\":\"cash\",\"amount_fen\":2000}]}");
+  g_assert_cmpint (mdn_test_int (sold, "total_fen"), ==, 1234);
+  g_assert_cmpint (mdn_test_int (sold, "rounding_fen"), ==, 0);
+  g_clear_pointer (&sold, json_object_unref);
+
+  json_object_unref (mdn_test_ok (b->admin, "{\"op\":\"settings.set\",\"key\":\"checkout.cash_rounding\",\"value\":\"yuan\"}"));
+  /* Two at 12.34 in cash: 24.68 → 24.00, 0.68 as a discount. */
+  sold = mdn_test_ok (b->admin, "{\"op\":\"sale\",\"lines\":[{\"sku\":\"GUM\",\"qty\":2}],"
+                      "\"tenders\":[{\"type\":\"cash\",\"amount_fen\":5000}]}");
+  g_assert_cmpint (mdn_test_int (sold, "total_fen"), ==, 2400);
+  g_assert_cmpint (mdn_test_int (sold, "rounding_fen"), ==, 68);
+  g_assert_cmpint (mdn_test_int (sold, "discount_fen"), ==, 68);
+  g_assert_cmpint (mdn_test_int (sold, "change_fen"), ==, 2600);
+  /* Not with another tender. */
+  mixed = mdn_test_ok (b->admin, "{\"op\":\"sale\",\"lines\":[{\"sku\":\"GUM\",\"qty\":1}],"
+                       "\"tenders\":[{\"type\":\"wechat\",\"amount_fen\":1234}]}");
+  g_assert_cmpint (mdn_test_int (mixed, "total_fen"), ==, 1234);
+  g_assert_cmpint (mdn_test_int (mixed, "rounding_fen"), ==, 0);
+  /* Cash given short of the unrounded total but covering the rounded one. */
+  json_object_unref (mdn_test_ok (b->admin, "{\"op\":\"sale\",\"lines\":[{\"sku\":\"GUM\",\"qty\":1}],"
+                                  "\"tenders\":[{\"type\":\"cash\",\"amount_fen\":1200}]}"));
+
+  /* One back: its line's refund; the other: the rest of what was paid. */
+  back1 = mdn_test_ok (b->admin, "{\"op\":\"sale.return\",\"entry_id\":\"%s\",\"lines\":[{\"sku\":\"GUM\",\"qty\":1}]}",
+                       mdn_test_str (sold, "entry_id"));
+  g_assert_cmpint (mdn_test_int (back1, "refund_fen"), ==, 1234);
+  back2 = mdn_test_ok (b->admin, "{\"op\":\"sale.return\",\"entry_id\":\"%s\",\"lines\":[{\"sku\":\"GUM\",\"qty\":1}]}",
+                       mdn_test_str (sold, "entry_id"));
+  g_assert_cmpint (mdn_test_int (back2, "refund_fen"), ==, 2400 - 1234);
+  shown = mdn_test_ok (b->admin, "{\"op\":\"receipt.show\",\"entry_id\":\"%s\"}", mdn_test_str (sold, "entry_id"));
+  g_assert_cmpint (mdn_test_int (shown, "refunded_fen"), ==, 2400);
+  g_assert_cmpint (mdn_test_int (shown, "refundable_fen"), ==, 0);
+
+  /* The check: the rounding is 1–99 fen of a payment in cash alone. */
+  e = mdn_entry_load (b->store->db, mdn_test_str (sold, "entry_id"), &error);
+  g_assert_no_error (error);
+  g_assert_true (mdn_entry_check (e, &error));
+  json_object_set_int_member (e->body, "rounding_fen", 100);
+  g_assert_false (mdn_entry_check (e, &error));
+  g_clear_error (&error);
+  json_object_set_int_member (e->body, "rounding_fen", 67);
+  g_assert_false (mdn_entry_check (e, &error));
+  g_clear_error (&error);
+  json_object_set_int_member (e->body, "rounding_fen", 68);
+  json_object_set_string_member (json_array_get_object_element (json_object_get_array_member (e->body, "tenders"), 0),
+                                 "type", "wechat");
+  g_assert_false (mdn_entry_check (e, &error));
+  g_clear_error (&error);
+  g_assert_cmpuint (mdn_test_verify (b), ==, 0);
+  mdn_test_set_now (NULL);
+}
+
+/* The pay dialog at a branch that rounds to the yuan. */
+static void
+test_cash_rounding (Fixture       *f,
+                    gconstpointer  data)
+{
+  PosCheckout *checkout;
+  PosPayDialog *pay;
+  g_autoptr(JsonObject) shown = NULL;
+
+  if (skip_without_display ())
+    return;
+  json_object_unref (mdn_test_ok (f->branch->admin, "{\"op\":\"product.upsert\",\"sku\":\"GUM\",\"name\":\"口香糖\","
+                                  "\"price_fen\":1234,\"kind\":\"goods\"}"));
+  json_object_unref (mdn_test_ok (f->branch->admin, "{\"op\":\"settings.set\",\"key\":\"checkout.cash_rounding\","
+                                  "\"value\":\"yuan\"}"));
+  login (f, "c01");
+  checkout = POS_CHECKOUT (pos_window_get_checkout (f->window));
+  scan (pos_checkout_get_entry (checkout), "GUM");
+  scan (pos_checkout_get_entry (checkout), "");
+  pay = POS_PAY_DIALOG (pos_checkout_get_pay_dialog (checkout));
+  g_assert_nonnull (pay);
+  /* Cash alone: 12.00 is prefilled, no change. */
+  g_assert_cmpint (pos_pay_dialog_get_change (pay), ==, 0);
+  screenshot (GTK_WIDGET (pay), "cash-rounding");
+  /* With WeChat the whole 12.34 is due. */
+  gtk_widget_activate_action (GTK_WIDGET (pay), "pay.fill", "s", "wechat");
+  pump (30);
+  g_assert_cmpint (pos_pay_dialog_get_change (pay), ==, 0);
+  gtk_widget_activate_action (GTK_WIDGET (pay), "pay.fill", "s", "cash");
+  pos_pay_dialog_set_tender (pay, "wechat", "");
+  pos_pay_dialog_set_tender (pay, "cash", "20");
+  pump (30);
+  g_assert_cmpint (pos_pay_dialog_get_change (pay), ==, 800);
+  gtk_widget_activate_action (GTK_WIDGET (pay), "pay.confirm", NULL);
+  pump (100);
+  g_assert_null (pos_checkout_get_pay_dialog (checkout));
+  shown = run (f->session, "{\"op\":\"receipt.show\",\"receipt_no\":\"%s\"}", pos_checkout_get_last_receipt (checkout));
+  g_assert_cmpint (json_object_get_int_member (shown, "total_fen"), ==, 1200);
+  g_assert_cmpint (json_object_get_int_member (shown, "rounding_fen"), ==, 34);
+  g_assert_cmpint (json_object_get_int_member (shown, "change_fen"), ==, 800);
+  {
+    const char *const want[] = { "12.00", "Rounding", "-0.34", NULL };
+    g_assert_true (printed (f, want));
+  }
+  g_assert_cmpuint (mdn_test_verify (f->branch), ==, 0);
+}
+
 /* Receipt bytes of every kind (no display) ---------------------------------------------------- */
 
 static JsonObject *
@@ -986,6 +1106,7 @@ main (int argc, char **argv)
   g_test_add_func ("/pos/counter/receipt/sale-reprint", test_receipt_sale_reprint);
   g_test_add_func ("/pos/counter/receipt/handover", test_receipt_handover);
   g_test_add_func ("/pos/counter/shift/rules", test_shift_rules);
+  g_test_add_func ("/pos/counter/rounding/rules", test_rounding_rules);
   g_test_add ("/pos/counter/ui/refusal-words", Fixture, NULL, fixture_set_up, test_refusal_words, fixture_tear_down);
   g_test_add ("/pos/counter/ui/f9-short-balance", Fixture, NULL, fixture_set_up, test_f9_short_balance, fixture_tear_down);
   g_test_add ("/pos/counter/ui/reprint-after-restart", Fixture, NULL, fixture_set_up, test_reprint_after_restart,
@@ -994,5 +1115,6 @@ main (int argc, char **argv)
   g_test_add ("/pos/counter/ui/returns-switch", Fixture, NULL, fixture_set_up, test_returns_switch, fixture_tear_down);
   g_test_add ("/pos/counter/ui/table-payment", Fixture, NULL, fixture_set_up, test_table_payment, fixture_tear_down);
   g_test_add ("/pos/counter/ui/handover", Fixture, NULL, fixture_set_up, test_handover, fixture_tear_down);
+  g_test_add ("/pos/counter/ui/cash-rounding", Fixture, NULL, fixture_set_up, test_cash_rounding, fixture_tear_down);
   return g_test_run ();
 }

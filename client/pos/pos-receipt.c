@@ -499,8 +499,15 @@ pos_receipt_for_sale (int         width,
   pos_receipt_add_rule (r);
   if (num (sale, "discount_fen", 0) != 0)
     {
+      /* The discount is the member's and the cash rounding (抹零) together. */
+      gint64 rounding = num (sale, "rounding_fen", 0);
+      gint64 member = num (sale, "discount_fen", 0) - rounding;
+
       pos_receipt_add_money (r, _("Subtotal"), num (sale, "list_total_fen", 0));
-      pos_receipt_add_money (r, _("Member discount"), -num (sale, "discount_fen", 0));
+      if (member != 0)
+        pos_receipt_add_money (r, _("Member discount"), -member);
+      if (rounding != 0)
+        pos_receipt_add_money (r, _("Rounding"), -rounding);
     }
   pos_receipt_add_big (r, _("Total"), num (sale, "total_fen", 0));
   tenders (r, sale);

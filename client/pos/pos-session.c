@@ -10,6 +10,7 @@
 #include "mdn-json.h"
 #include "mdn-money.h"
 #include "mdn-op-titles.h"
+#include "mdn-selling.h"
 #include "mdn-sync.h"
 #include "pos-resources.h"
 #include "pos-session.h"
@@ -222,6 +223,17 @@ pos_session_branch_time (PosSession *self,
     tz = fallback = g_time_zone_new_utc ();
   local = g_date_time_to_timezone (dt, tz);
   return g_date_time_format (local, "%Y-%m-%d %H:%M");
+}
+
+/* What a payment of @due_fen in cash alone drops (抹零,
+ * checkout.cash_rounding); the sale itself drops the same in common/. */
+gint64
+pos_session_cash_rounding (PosSession *self,
+                           gint64      due_fen)
+{
+  g_return_val_if_fail (POS_IS_SESSION (self), 0);
+
+  return self->store ? mdn_cash_rounding (self->store->db, due_fen) : 0;
 }
 
 MdnRole

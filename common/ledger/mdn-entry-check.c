@@ -556,6 +556,30 @@ want_tenders (Check      *c,
   return TRUE;
 }
 
+/* 抹零 (selling/mdn-selling.c, checkout.cash_rounding): an optional
+ * "rounding_fen" of 1 to 99 fen dropped from a payment in cash only, so
+ * the entry's total is what its lines (its amount, its session) cost less
+ * it; 0 when absent. In a return, what the return that completes a rounded
+ * sale keeps back of its lines' refunds. */
+static gboolean
+want_rounding (Check      *c,
+               JsonObject *b,
+               gboolean    cash_only,
+               gint64     *rounding)
+{
+  JsonArray *tenders;
+
+  if (!want_int (c, b, "rounding_fen", FALSE, 0, 1, 99, rounding))
+    return FALSE;
+  if (*rounding == 0 || !cash_only)
+    return TRUE;
+  tenders = mdn_body_array (b, "tenders");
+  for (guint i = 0; tenders && i < json_array_get_length (tenders); i++)
+    if (g_strcmp0 (mdn_body_string (json_array_get_object_element (tenders, i), "type"), "cash") != 0)
+      return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("Only a payment in cash alone is rounded"));
+  return TRUE;
+}
+
 /* A card number when the entry has a member, none when it hasn't. */
 static gboolean
 want_card_of_member (Check      *c,
@@ -868,23 +892,29 @@ check_sale (Check *c)
             return FALSE;
         }
     }
-  return must_equal (c, "list_total_fen", list_total, list_sum) &&
-         must_equal (c, "total_fen", total, amount_sum);
+  {
+    gint64 rounding = 0;
+
+    return must_equal (c, "list_total_fen", list_total, list_sum) &&
+           want_rounding (c, b, TRUE, &rounding) &&
+           must_equal (c, "total_fen", total, amount_sum - rounding);
+  }
 }
 
 static gboolean
 check_sale_quick (Check *c)
 {
   JsonObject *b = c->entry->body;
-  gint64 list_total, total, percent, amount, implied;
+  gint64 list_total, total, percent, amount, implied, rounding = 0;
 
   if (!check_checkout (c, &list_total, &total, &percent) ||
       !want_fen (c, b, "amount_fen", 1, &amount) ||
       !want_string (c, b, "note", FALSE, NULL) ||
       !must_equal (c, "list_total_fen", list_total, amount) ||
-      !mdn_money_percent (amount, percent, &implied, c->error))
+      !mdn_money_percent (amount, percent, &implied, c->error) ||
+      !want_rounding (c, b, TRUE, &rounding))
     return FALSE;
-  return must_equal (c, "total_fen", total, implied);
+  return must_equal (c, "total_fen", total, implied - rounding);
 }
 
 /* The charge of a session (mdn-timed.c compute_charge): minutes =
@@ -925,7 +955,11 @@ check_timed_stop (Check *c)
       !must_equal (c, "list_total_fen", list_total, gross) ||
       !mdn_money_percent (gross, percent, &implied, c->error))
     return FALSE;
-  return must_equal (c, "total_fen", total, implied);
+  {
+    gint64 rounding = 0;
+
+    return want_rounding (c, b, TRUE, &rounding) && must_equal (c, "total_fen", total, implied - rounding);
+  }
 }
 
 /* A return (op_sale_return): the refund goes back over tenders, the
@@ -1015,7 +1049,15 @@ check_return (Check *c)
               return FALSE;
           }
       }
-    return must_equal (c, "refund_fen", refund, line_sum);
+    {
+      gint64 rounding = 0;
+
+      if (!want_rounding (c, b, FALSE, &rounding))
+        return FALSE;
+      if (rounding > 0 && !json_object_get_boolean_member_with_default (b, "complete", FALSE))
+        return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("Only the return that completes a sale keeps its rounding back"));
+      return must_equal (c, "refund_fen", refund, line_sum - rounding);
+    }
   }
 }
 

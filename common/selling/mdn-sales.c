@@ -687,7 +687,7 @@ op_sale_return (MdnOpCtx   *ctx,
   g_autofree char *receipt_no = NULL;
   JsonObject *sale_body, *body;
   JsonArray *tenders, *body_lines = NULL;
-  gint64 refund = 0, amount, principal = 0, bonus = 0, points = 0;
+  gint64 refund = 0, amount, principal = 0, bonus = 0, points = 0, rounding = 0;
   gboolean complete;
   const char *member_id;
 
@@ -755,6 +755,13 @@ op_sale_return (MdnOpCtx   *ctx,
               complete = FALSE;
           }
       }
+      /* A sale paid in cash with 抹零 took its lines less the rounding:
+         the return that brings the last line back keeps it back. */
+      if (complete)
+        {
+          rounding = MIN (mdn_body_int (sale_body, "rounding_fen", 0), refund);
+          refund -= rounding;
+        }
     }
   else
     {
@@ -810,6 +817,8 @@ op_sale_return (MdnOpCtx   *ctx,
   json_object_set_string_member (body, "sale_receipt_no", mdn_body_string (sale_body, "receipt_no"));
   mdn_json_set_opt_string (body, "card_no", m ? m->card_no : NULL);
   json_object_set_int_member (body, "refund_fen", refund);
+  if (rounding > 0)
+    json_object_set_int_member (body, "rounding_fen", rounding);
   json_object_set_int_member (body, "principal_fen", principal);
   json_object_set_int_member (body, "bonus_fen", bonus);
   json_object_set_int_member (body, "points_taken", points);
