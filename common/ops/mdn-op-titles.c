@@ -79,8 +79,12 @@ mdn_op_set_refusal (GError    **error,
                     MdnRole     needed,
                     const char *op)
 {
-  g_set_error (error, MDN_ERROR, MDN_ERROR_PERMISSION_DENIED,
-               /* TRANSLATORS: "A cashier may not take back a return; ask a manager" */
-               _("A %s may not %s; ask a %s"),
-               mdn_role_title (role), mdn_op_title (op), mdn_role_title (needed));
+  if (needed >= MDN_ROLE_ADMIN)
+    g_set_error (error, MDN_ERROR, MDN_ERROR_PERMISSION_DENIED,
+                 /* TRANSLATORS: "A cashier may not add staff; ask an administrator" */
+                 _("A %s may not %s; ask an administrator"), mdn_role_title (role), mdn_op_title (op));
+  else
+    g_set_error (error, MDN_ERROR, MDN_ERROR_PERMISSION_DENIED,
+                 /* TRANSLATORS: "A cashier may not take back a return; ask a manager" */
+                 _("A %s may not %s; ask a manager"), mdn_role_title (role), mdn_op_title (op));
 }
