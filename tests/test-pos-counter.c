@@ -933,6 +933,87 @@ test_cash_rounding (Fixture       *f,
   g_assert_cmpuint (mdn_test_verify (f->branch), ==, 0);
 }
 
+/* The issue-card form and the printable card ------------------------------------------------ */
+
+static void
+test_issue_card (Fixture       *f,
+                 gconstpointer  data)
+{
+  PosMembers *members;
+  PosForm *form, *card_form;
+  GtkWidget *pin, *deposit, *focus, *calendar;
+  g_autoptr(JsonObject) found = NULL;
+  g_autoptr(JsonObject) shown = NULL;
+  g_autoptr(GdkTexture) png = NULL;
+  g_autofree char *card_png = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *card;
+
+  if (skip_without_display ())
+    return;
+  login (f, "c01");
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "pos.page", "s", "members");
+  pump (50);
+  members = POS_MEMBERS (pos_window_get_members (f->window));
+  gtk_widget_activate_action (GTK_WIDGET (members), "member.issue", NULL);
+  pump (50);
+  form = POS_FORM (find_toplevel (POS_TYPE_FORM));
+  g_assert_nonnull (form);
+  gtk_editable_set_text (GTK_EDITABLE (pos_form_get_widget (form, "name")), "李四");
+  gtk_editable_set_text (GTK_EDITABLE (pos_form_get_widget (form, "phone")), "13800000002");
+  calendar = pos_form_get_widget (form, "calendar");
+  g_assert_nonnull (calendar);
+  adw_combo_row_set_selected (ADW_COMBO_ROW (calendar), 1);                /* lunar */
+  gtk_editable_set_text (GTK_EDITABLE (pos_form_get_widget (form, "birthday")), "08-15");
+  gtk_editable_set_text (GTK_EDITABLE (pos_form_get_widget (form, "expires_on")), "2027-12-31");
+  pin = pos_form_get_widget (form, "pin");
+  deposit = pos_form_get_widget (form, "deposit");
+  gtk_editable_set_text (GTK_EDITABLE (pin), "246810");
+  /* Tab from the PIN lands in the deposit, not on the PIN's eye button. */
+  gtk_widget_grab_focus (pin);
+  pump (20);
+  g_assert_true (gtk_widget_child_focus (GTK_WIDGET (form), GTK_DIR_TAB_FORWARD));
+  pump (20);
+  focus = gtk_root_get_focus (GTK_ROOT (form));
+  g_assert_nonnull (focus);
+  g_assert_true (focus == deposit || gtk_widget_is_ancestor (focus, deposit));
+  gtk_editable_set_text (GTK_EDITABLE (deposit), "300");
+  pump (20);
+  screenshot (GTK_WIDGET (form), "issue-card-form");
+  forget_receipts (f);
+  pos_form_accept (form);
+  pump (150);
+
+  /* The ledger: the card with its lunar birthday, validity and deposit. */
+  found = run (f->session, "{\"op\":\"member.search\",\"query\":\"13800000002\"}");
+  card = json_object_get_string_member (json_array_get_object_element (json_object_get_array_member (found, "members"), 0),
+                                        "card_no");
+  shown = run (f->session, "{\"op\":\"member.show\",\"card\":\"%s\"}", card);
+  g_assert_cmpstr (json_object_get_string_member (shown, "birthday_lunar"), ==, "08-15");
+  g_assert_null (json_object_get_string_member (shown, "birthday"));
+  g_assert_cmpstr (json_object_get_string_member (shown, "expires_on"), ==, "2027-12-31");
+  g_assert_cmpint (json_object_get_int_member (shown, "balance_fen"), ==, 30000);
+  {
+    const char *const want[] = { "Deposit Receipt", "Amount", "300.00", "Paid by", "Cash", NULL };
+    g_assert_true (printed (f, want));
+  }
+
+  /* The printable card: shown with Done only, written as a PNG. */
+  card_form = POS_FORM (find_toplevel (POS_TYPE_FORM));
+  g_assert_nonnull (card_form);
+  g_assert_true (card_form != form || gtk_widget_get_visible (GTK_WIDGET (card_form)));
+  screenshot (GTK_WIDGET (card_form), "member-card");
+  {
+    g_autofree char *file = g_strdup_printf ("card-%s.png", card);
+    card_png = g_build_filename (g_get_user_cache_dir (), "mendian", file, NULL);
+  }
+  png = gdk_texture_new_from_filename (card_png, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (gdk_texture_get_width (png), ==, 1012);
+  g_assert_cmpint (gdk_texture_get_height (png), ==, 638);
+  g_assert_cmpuint (mdn_test_verify (f->branch), ==, 0);
+}
+
 /* Receipt bytes of every kind (no display) ---------------------------------------------------- */
 
 static JsonObject *
@@ -1116,5 +1197,6 @@ main (int argc, char **argv)
   g_test_add ("/pos/counter/ui/table-payment", Fixture, NULL, fixture_set_up, test_table_payment, fixture_tear_down);
   g_test_add ("/pos/counter/ui/handover", Fixture, NULL, fixture_set_up, test_handover, fixture_tear_down);
   g_test_add ("/pos/counter/ui/cash-rounding", Fixture, NULL, fixture_set_up, test_cash_rounding, fixture_tear_down);
+  g_test_add ("/pos/counter/ui/issue-card", Fixture, NULL, fixture_set_up, test_issue_card, fixture_tear_down);
   return g_test_run ();
 }
