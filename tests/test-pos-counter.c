@@ -588,6 +588,79 @@ test_table_payment (Fixture       *f,
 static JsonObject *parse (const char *json);
 static void check_receipt (PosReceipt *r, const char *const *needles);
 
+/* Change table: the session moves with its time and is paid on the new table. */
+static void
+test_change_table (Fixture       *f,
+                   gconstpointer  data)
+{
+  PosTimed *timed;
+  PosForm *form;
+  PosPayDialog *pay;
+  g_autoptr(JsonObject) list = NULL;
+  JsonObject *ses;
+
+  if (skip_without_display ())
+    return;
+  json_object_unref (mdn_test_ok (f->branch->admin, "{\"op\":\"resource.upsert\",\"code\":\"T2\",\"name\":\"台球 2 号台\","
+                                  "\"plan\":\"HOUR\"}"));
+  login (f, "c01");
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "pos.page", "s", "timed");
+  pump (50);
+  timed = POS_TIMED (pos_window_get_timed (f->window));
+  pos_timed_activate_tile (timed, "T1");
+  form = POS_FORM (find_toplevel (POS_TYPE_FORM));
+  pos_form_accept (form);
+  pump (50);
+
+  mdn_test_set_now ("2026-11-22T02:30:00Z");
+  pos_timed_shown (timed);
+  pos_timed_move_tile (timed, "T1");
+  pump (50);
+  form = POS_FORM (find_toplevel (POS_TYPE_FORM));
+  g_assert_nonnull (form);
+  g_assert_cmpstr (pos_form_get (form, "to"), ==, "T2");
+  screenshot (GTK_WIDGET (form), "change-table");
+  pos_form_accept (form);
+  pump (50);
+  list = run (f->session, "{\"op\":\"timed.list\"}");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (list, "sessions")), ==, 1);
+  ses = json_array_get_object_element (json_object_get_array_member (list, "sessions"), 0);
+  g_assert_cmpstr (json_object_get_string_member (ses, "resource"), ==, "T2");
+  g_assert_cmpstr (json_object_get_string_member (ses, "started_at"), ==, "2026-11-22T10:00:00.000+08:00");
+  g_assert_nonnull (strstr (pos_timed_get_tile_state (timed, "T2"), "Running"));
+  g_assert_null (strstr (pos_timed_get_tile_state (timed, "T1"), "Running"));
+  /* T1 is free again; T2 can't be taken twice. */
+  {
+    g_autoptr(GError) error = NULL;
+    g_autoptr(JsonObject) args = json_object_new ();
+    g_autoptr(JsonObject) r = NULL;
+
+    json_object_set_string_member (args, "session_id", json_object_get_string_member (ses, "session_id"));
+    json_object_set_string_member (args, "resource", "T2");
+    r = pos_session_run (f->session, "timed.move", args, &error);
+    g_assert_null (r);
+    g_assert_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT);
+  }
+  screenshot (GTK_WIDGET (f->window), "board-after-move");
+
+  /* Paid on T2 for the whole 85 minutes. */
+  mdn_test_set_now ("2026-11-22T03:25:00Z");
+  pos_timed_shown (timed);
+  forget_receipts (f);
+  pos_timed_activate_tile (timed, "T2");
+  pump (50);
+  pay = POS_PAY_DIALOG (find_toplevel (POS_TYPE_PAY_DIALOG));
+  g_assert_nonnull (pay);
+  g_assert_nonnull (strstr (pos_pay_dialog_get_subject (pay), "台球 2 号台 · 85 min"));
+  gtk_widget_activate_action (GTK_WIDGET (pay), "pay.confirm", NULL);
+  pump (100);
+  {
+    const char *const want[] = { "台球 2 号台", "85 min", "60.00", NULL };
+    g_assert_true (printed (f, want));
+  }
+  g_assert_cmpuint (mdn_test_verify (f->branch), ==, 0);
+}
+
 /* Shift handover ------------------------------------------------------------------------------- */
 
 static void
@@ -1198,5 +1271,6 @@ main (int argc, char **argv)
   g_test_add ("/pos/counter/ui/handover", Fixture, NULL, fixture_set_up, test_handover, fixture_tear_down);
   g_test_add ("/pos/counter/ui/cash-rounding", Fixture, NULL, fixture_set_up, test_cash_rounding, fixture_tear_down);
   g_test_add ("/pos/counter/ui/issue-card", Fixture, NULL, fixture_set_up, test_issue_card, fixture_tear_down);
+  g_test_add ("/pos/counter/ui/change-table", Fixture, NULL, fixture_set_up, test_change_table, fixture_tear_down);
   return g_test_run ();
 }

@@ -337,6 +337,102 @@ tile_activated (PosTimed        *self,
     start (self, resource);
 }
 
+/* Change table (换台) ------------------------------------------------------ */
+
+static gboolean
+move_accepted (PosForm *form,
+               gpointer user_data)
+{
+  PosTimed *self = user_data;
+  g_autoptr(JsonObject) args = json_object_new ();
+  g_autoptr(JsonObject) r = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *msg = NULL;
+
+  json_object_set_string_member (args, "session_id", g_object_get_data (G_OBJECT (form), "session"));
+  json_object_set_string_member (args, "resource", pos_form_get (form, "to"));
+  r = pos_session_run (self->session, "timed.move", args, &error);
+  if (r == NULL)
+    {
+      g_autofree char *hint = pos_error_dup_hint (error);
+      pos_form_set_error (form, hint);
+      return FALSE;
+    }
+  msg = g_strdup_printf (_("Moved to %s; the time goes on"),
+                         json_object_get_string_member_with_default (r, "resource_name", pos_form_get (form, "to")));
+  pos_toast (GTK_WIDGET (self), msg);
+  reload (self);
+  return TRUE;
+}
+
+/* Moves the session on @from to a free table the cashier picks. */
+static void
+move (PosTimed   *self,
+      const char *from)
+{
+  PosTimedSession *s = session_for (self, from);
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
+  const char *from_name = from;
+  g_autofree char *body = NULL;
+  PosForm *form;
+
+  if (s == NULL)
+    {
+      pos_toast (GTK_WIDGET (self), _("Choose a running table to move"));
+      return;
+    }
+  for (guint i = 0; self->resources && i < self->resources->len; i++)
+    {
+      PosResource *r = g_ptr_array_index (self->resources, i);
+
+      if (g_str_equal (r->code, from))
+        from_name = r->name;
+      else if (session_for (self, r->code) == NULL)
+        {
+          g_ptr_array_add (ids, g_strdup (r->code));
+          g_ptr_array_add (labels, g_strdup (r->name));
+        }
+    }
+  if (ids->len == 0)
+    {
+      pos_toast (GTK_WIDGET (self), _("No table is free to move to"));
+      return;
+    }
+  g_ptr_array_add (ids, NULL);
+  g_ptr_array_add (labels, NULL);
+  form = pos_form_new (GTK_WIDGET (self), _("Change Table"), _("_Move"));
+  body = g_strdup_printf (_("The session on %s moves with its time and price; it is paid where it ends."),
+                          from_name);
+  pos_form_set_body (form, body);
+  pos_form_add_choice (form, "to", _("To"), (const char *const *) ids->pdata,
+                       (const char *const *) labels->pdata, 0);
+  g_object_set_data_full (G_OBJECT (form), "session", g_strdup (s->session_id), g_free);
+  pos_form_run (form, move_accepted, self, NULL);
+}
+
+static void
+move_selected_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  PosTimed *self = POS_TIMED (widget);
+  GList *sel = gtk_flow_box_get_selected_children (GTK_FLOW_BOX (self->board));
+  int i = sel ? gtk_flow_box_child_get_index (sel->data) : -1;
+
+  g_list_free (sel);
+  if (self->resources && i >= 0 && (guint) i < self->resources->len)
+    move (self, ((PosResource *) g_ptr_array_index (self->resources, i))->code);
+}
+
+/* Opens the change of table for the session on @code. */
+void
+pos_timed_move_tile (PosTimed   *self,
+                     const char *code)
+{
+  g_return_if_fail (POS_IS_TIMED (self));
+
+  move (self, code);
+}
+
 static void
 stop_selected_action (GtkWidget *widget, const char *name, GVariant *param)
 {
@@ -412,6 +508,8 @@ pos_timed_class_init (PosTimedClass *klass)
   gtk_widget_class_bind_template_child (wc, PosTimed, board);
   gtk_widget_class_install_action (wc, "timed.stop-selected", NULL, stop_selected_action);
   gtk_widget_class_add_binding_action (wc, GDK_KEY_F12, 0, "timed.stop-selected", NULL);
+  gtk_widget_class_install_action (wc, "timed.move-selected", NULL, move_selected_action);
+  gtk_widget_class_add_binding_action (wc, GDK_KEY_m, GDK_CONTROL_MASK, "timed.move-selected", NULL);
 }
 
 static void

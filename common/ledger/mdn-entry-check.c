@@ -1126,6 +1126,24 @@ check_points_adjust (Check *c)
   return expect_member (c, "points", delta);
 }
 
+/* timed.move (selling/mdn-timed.c): a running session to another table;
+ * no member, no movements. */
+static gboolean
+check_timed_move (Check *c)
+{
+  JsonObject *b = c->entry->body;
+  const char *from = NULL, *to = NULL;
+
+  if (!want_id (c, "session_id", mdn_body_string (b, "session_id")) ||
+      !want_string (c, b, "from", TRUE, &from) ||
+      !want_string (c, b, "resource", TRUE, &to) ||
+      !want_string (c, b, "resource_name", FALSE, NULL))
+    return FALSE;
+  if (g_str_equal (from, to))
+    return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("A session moves to another table, not to %s"), to);
+  return TRUE;
+}
+
 /* shift.close (reports/mdn-shifts.c): a count of the drawer, no member, no
  * movements. Per money tender, once each: what the shift's entries say the
  * drawer holds (signed: refunds can exceed takings), what was counted
@@ -1353,6 +1371,7 @@ static const KindCheck checks[] = {
   { "setting.chain",       check_setting,         FALSE, FALSE },
   { "setting.branch",      check_setting,         FALSE, FALSE },
   { "shift.close",         check_shift_close,     FALSE, FALSE },
+  { "timed.move",          check_timed_move,      FALSE, FALSE },
 };
 
 gboolean

@@ -44,6 +44,7 @@ static const struct { const char *op; const char *title; } titles[] = {
   { "timed.list",          N_("show the timed board") },
   { "timed.start",         N_("start a table") },
   { "timed.stop",          N_("stop a table") },
+  { "timed.move",          N_("move a session to another table") },
   { "report.shift",        N_("show the day end") },
   { "staff.add",           N_("add staff") },
   { "staff.disable",       N_("disable a staff member") },

@@ -675,6 +675,90 @@ op_resource_list (MdnOpCtx   *ctx,
   return stmt != NULL && mdn_ops_list_rows (ctx, stmt, columns, result, "resources", error);
 }
 
+/* {session_id, resource} → a running session moves to another free table
+ * or room of this branch (换台), with its time and terms: one timed.move
+ * entry, no movements; the stop bills it where it ends. */
+static gboolean
+op_timed_move (MdnOpCtx   *ctx,
+               JsonObject *args,
+               JsonObject *result,
+               GError    **error)
+{
+  g_auto(Session) s = { 0 };
+  g_autoptr(MdnEntry) entry = NULL;
+  g_autofree char *to_name = NULL;
+  const char *id = NULL, *to = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  if (!mdn_args_string (args, "session_id", TRUE, &id, error) ||
+      !mdn_args_string (args, "resource", TRUE, &to, error) ||
+      !load_session (ctx, id, &s, error))
+    return FALSE;
+  if (s.stop_entry != NULL)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_UNKNOWN_SESSION,
+                   _("Session %s on %s has already been stopped and paid"), id, s.resource);
+      return FALSE;
+    }
+  if (g_str_equal (to, s.resource))
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT, _("The session is on %s already"), to);
+      return FALSE;
+    }
+  stmt = mdn_db_query (ctx->db, error,
+                       "SELECT r.name, s.id, (SELECT name FROM resources WHERE code = ?3) FROM resources r "
+                       "LEFT JOIN timed_sessions s ON s.branch = ?1 AND s.resource = r.code AND s.stop_entry IS NULL "
+                       "WHERE r.code = ?2",
+                       "sss", ctx->store->branch_code, to, s.resource);
+  if (stmt == NULL || (rc = mdn_db_step (ctx->db, stmt, error)) < 0)
+    return FALSE;
+  if (rc == SQLITE_DONE)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_UNKNOWN_RESOURCE, _("There is no table or room “%s”"), to);
+      return FALSE;
+    }
+  if (mdn_db_col_text (stmt, 1) != NULL)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_RESOURCE_BUSY,
+                   _("%s is in use (session %s); stop that session first"),
+                   mdn_db_col_text (stmt, 0), mdn_db_col_text (stmt, 1));
+      sqlite3_reset (stmt);
+      return FALSE;
+    }
+  to_name = g_strdup (mdn_db_col_text (stmt, 0));
+  sqlite3_reset (stmt);
+
+  entry = mdn_entry_new ("timed.move", NULL);
+  json_object_set_string_member (entry->body, "session_id", s.id);
+  json_object_set_string_member (entry->body, "from", s.resource);
+  json_object_set_string_member (entry->body, "resource", to);
+  json_object_set_string_member (entry->body, "resource_name", to_name);
+  if (!mdn_ops_append_entry (ctx, entry, result, error))
+    return FALSE;
+  json_object_set_string_member (result, "session_id", s.id);
+  json_object_set_string_member (result, "from", s.resource);
+  json_object_set_string_member (result, "resource", to);
+  json_object_set_string_member (result, "resource_name", to_name);
+  return TRUE;
+}
+
+static gboolean
+apply_timed_move (MdnDb    *db,
+                  MdnEntry *entry,
+                  GError  **error)
+{
+  const char *session = mdn_body_string (entry->body, "session_id");
+  const char *to = mdn_body_string (entry->body, "resource");
+
+  if (session == NULL || to == NULL)
+    return mdn_entry_malformed (entry, "session_id", error);
+  /* A stopped session keeps the table it was paid on. */
+  return mdn_db_exec (db, error,
+                      "UPDATE timed_sessions SET resource = ?2 WHERE id = ?1 AND stop_entry IS NULL",
+                      "ss", session, to);
+}
+
 const MdnOpDef mdn_timed_ops[] = {
   { "plan.upsert",     MDN_ROLE_MANAGER, MDN_OP_WRITE | MDN_OP_HQ, op_plan_upsert },
   { "plan.list",       MDN_ROLE_CASHIER, MDN_OP_READ,              op_plan_list },
@@ -684,6 +768,7 @@ const MdnOpDef mdn_timed_ops[] = {
   { "timed.start",     MDN_ROLE_CASHIER, MDN_OP_WRITE,             op_timed_start },
   { "timed.stop",      MDN_ROLE_CASHIER, MDN_OP_WRITE | MDN_OP_SPEND, op_timed_stop },
   { "timed.list",      MDN_ROLE_CASHIER, MDN_OP_READ,              op_timed_list },
+  { "timed.move",      MDN_ROLE_CASHIER, MDN_OP_WRITE,             op_timed_move },
   { NULL }
 };
 
@@ -692,5 +777,6 @@ const MdnKindDef mdn_timed_kinds[] = {
   { "resource.upsert", apply_resource_upsert },
   { "timed.start",     apply_timed_start },
   { "timed.stop",      apply_timed_stop },
+  { "timed.move",      apply_timed_move },
   { NULL }
 };
