@@ -196,6 +196,9 @@ mdn_test_every_kind (MdnTestBranch *b)
   RUN ("{\"op\":\"timed.stop\",\"session_id\":\"%s\"}", s1);
   /* Change table: the free plan's session moves to the table just freed. */
   RUN ("{\"op\":\"timed.move\",\"session_id\":\"%s\",\"resource\":\"R1\"}", s2);
+  RUN ("{\"op\":\"timed.pause\",\"session_id\":\"%s\"}", s2);
+  mdn_test_set_now ("2026-11-20T10:30:00+08:00");
+  RUN ("{\"op\":\"timed.resume\",\"session_id\":\"%s\"}", s2);
   mdn_test_set_now ("2026-11-20T12:00:00+08:00");
   RUN ("{\"op\":\"timed.stop\",\"session_id\":\"%s\"}", s2);
   mdn_test_set_now ("2026-11-20T11:35:00+08:00");

@@ -661,6 +661,61 @@ test_change_table (Fixture       *f,
   g_assert_cmpuint (mdn_test_verify (f->branch), ==, 0);
 }
 
+/* Pause and resume: the pause is not billed. */
+static void
+test_pause_table (Fixture       *f,
+                  gconstpointer  data)
+{
+  PosTimed *timed;
+  PosForm *form;
+  PosPayDialog *pay;
+  g_autoptr(JsonObject) list = NULL;
+  g_autoptr(JsonObject) sales = NULL;
+  JsonObject *ses;
+
+  if (skip_without_display ())
+    return;
+  login (f, "c01");
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "pos.page", "s", "timed");
+  pump (50);
+  timed = POS_TIMED (pos_window_get_timed (f->window));
+  pos_timed_activate_tile (timed, "T1");                   /* 10:00 */
+  form = POS_FORM (find_toplevel (POS_TYPE_FORM));
+  pos_form_accept (form);
+  pump (50);
+  mdn_test_set_now ("2026-11-22T02:20:00Z");                /* 10:20: paused */
+  pos_timed_shown (timed);
+  pos_timed_pause_tile (timed, "T1");
+  pump (30);
+  mdn_test_set_now ("2026-11-22T02:50:00Z");                /* 10:50: still 20 minutes */
+  pos_timed_shown (timed);
+  g_assert_nonnull (strstr (pos_timed_get_tile_state (timed, "T1"), "Paused"));
+  list = run (f->session, "{\"op\":\"timed.list\"}");
+  ses = json_array_get_object_element (json_object_get_array_member (list, "sessions"), 0);
+  g_assert_true (json_object_get_boolean_member (ses, "paused"));
+  g_assert_cmpint (json_object_get_int_member (ses, "run_seconds"), ==, 20 * 60);
+  screenshot (GTK_WIDGET (f->window), "timed-paused");
+  mdn_test_set_now ("2026-11-22T03:00:00Z");                /* 11:00: resumed after 40 minutes */
+  pos_timed_pause_tile (timed, "T1");
+  pump (30);
+  g_assert_nonnull (strstr (pos_timed_get_tile_state (timed, "T1"), "Running"));
+
+  /* 11:25: 85 minutes on the clock, 45 of them ran: one hour, 30.00. */
+  mdn_test_set_now ("2026-11-22T03:25:00Z");
+  pos_timed_shown (timed);
+  pos_timed_activate_tile (timed, "T1");
+  pump (50);
+  pay = POS_PAY_DIALOG (find_toplevel (POS_TYPE_PAY_DIALOG));
+  g_assert_nonnull (pay);
+  g_assert_nonnull (strstr (pos_pay_dialog_get_subject (pay), "45 min"));
+  gtk_widget_activate_action (GTK_WIDGET (pay), "pay.confirm", NULL);
+  pump (100);
+  sales = run (f->session, "{\"op\":\"sale.list\"}");
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (json_object_get_array_member (sales, "receipts"), 0),
+                                               "total_fen"), ==, 3000);
+  g_assert_cmpuint (mdn_test_verify (f->branch), ==, 0);
+}
+
 /* Shift handover ------------------------------------------------------------------------------- */
 
 static void
@@ -1272,5 +1327,6 @@ main (int argc, char **argv)
   g_test_add ("/pos/counter/ui/cash-rounding", Fixture, NULL, fixture_set_up, test_cash_rounding, fixture_tear_down);
   g_test_add ("/pos/counter/ui/issue-card", Fixture, NULL, fixture_set_up, test_issue_card, fixture_tear_down);
   g_test_add ("/pos/counter/ui/change-table", Fixture, NULL, fixture_set_up, test_change_table, fixture_tear_down);
+  g_test_add ("/pos/counter/ui/pause-table", Fixture, NULL, fixture_set_up, test_pause_table, fixture_tear_down);
   return g_test_run ();
 }

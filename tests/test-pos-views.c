@@ -870,7 +870,8 @@ test_timed (Fixture       *f,
   g_assert_cmpint (s->charge_fen, ==, 2 * 3000);
   {
     static const char *const required[] = { "sessions", NULL };
-    static const char *const ses_required[] = { "session_id", "resource", "started_at", "charge_fen", NULL };
+    static const char *const ses_required[] = { "session_id", "resource", "started_at", "charge_fen", "paused",
+                                                "run_seconds", NULL };
     static const char *const ses_optional[] = { "card_no", "member_name", NULL };
     g_autoptr(JsonObject) t1_first = NULL;
 

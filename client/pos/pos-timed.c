@@ -76,11 +76,17 @@ tile_new (PosTimed    *self,
   gtk_box_append (GTK_BOX (box), name);
   if (s)
     {
-      g_autofree char *e = elapsed_text (s->started_at);
+      /* The clock shows the time that ran: from a start moved on by the
+         pauses, standing still while paused. */
+      g_autoptr(GDateTime) now = mdn_clock_now ();
+      g_autoptr(GDateTime) from = g_date_time_add_seconds (now, (gdouble) -s->run_seconds);
+      g_autofree char *run_start = mdn_clock_format (from);
+      g_autofree char *e = elapsed_text (run_start);
       g_autofree char *c = pos_money (s->charge_fen);
       const char *card = s->card_no;
       const char *member = s->member_name;
-      g_autofree char *who = member ? g_strdup_printf (_("Running · %s"), member)
+      g_autofree char *who = s->paused ? (member ? g_strdup_printf (_("Paused · %s"), member) : g_strdup (_("Paused")))
+                             : member ? g_strdup_printf (_("Running · %s"), member)
                              : card ? g_strdup_printf (_("Running · card %s"), card)
                              : g_strdup (_("Running"));
 
@@ -93,7 +99,8 @@ tile_new (PosTimed    *self,
       charge = gtk_label_new (c);
       gtk_widget_add_css_class (charge, "tile-charge");
       gtk_widget_add_css_class (charge, "numeric");
-      g_object_set_data_full (G_OBJECT (elapsed), "started", g_strdup (s->started_at), g_free);
+      if (!s->paused)
+        g_object_set_data_full (G_OBJECT (elapsed), "started", g_strdup (run_start), g_free);
       g_object_set_data (G_OBJECT (box), "elapsed", elapsed);
     }
   else
@@ -188,7 +195,7 @@ tick (gpointer user_data)
       GtkWidget *tile = gtk_flow_box_child_get_child (GTK_FLOW_BOX_CHILD (c));
       GtkWidget *elapsed = g_object_get_data (G_OBJECT (tile), "elapsed");
 
-      if (elapsed)
+      if (elapsed && g_object_get_data (G_OBJECT (elapsed), "started"))
         {
           g_autofree char *e = elapsed_text (g_object_get_data (G_OBJECT (elapsed), "started"));
           gtk_label_set_text (GTK_LABEL (elapsed), e);
@@ -423,6 +430,46 @@ move_selected_action (GtkWidget *widget, const char *name, GVariant *param)
     move (self, ((PosResource *) g_ptr_array_index (self->resources, i))->code);
 }
 
+/* Pauses the session on @code, or resumes it when paused (F3). */
+void
+pos_timed_pause_tile (PosTimed   *self,
+                      const char *code)
+{
+  PosTimedSession *s;
+  g_autoptr(JsonObject) args = json_object_new ();
+  g_autoptr(JsonObject) r = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (POS_IS_TIMED (self));
+  s = session_for (self, code);
+  if (s == NULL)
+    {
+      pos_toast (GTK_WIDGET (self), _("Choose a running table to pause"));
+      return;
+    }
+  json_object_set_string_member (args, "session_id", s->session_id);
+  r = pos_session_run (self->session, s->paused ? "timed.resume" : "timed.pause", args, &error);
+  if (r == NULL)
+    {
+      pos_show_error (GTK_WIDGET (self), _("The Session Can't Be Paused"), error);
+      return;
+    }
+  pos_toast (GTK_WIDGET (self), s->paused ? _("Resumed: the time goes on") : _("Paused: the time stands still"));
+  reload (self);
+}
+
+static void
+pause_selected_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  PosTimed *self = POS_TIMED (widget);
+  GList *sel = gtk_flow_box_get_selected_children (GTK_FLOW_BOX (self->board));
+  int i = sel ? gtk_flow_box_child_get_index (sel->data) : -1;
+
+  g_list_free (sel);
+  if (self->resources && i >= 0 && (guint) i < self->resources->len)
+    pos_timed_pause_tile (self, ((PosResource *) g_ptr_array_index (self->resources, i))->code);
+}
+
 /* Opens the change of table for the session on @code. */
 void
 pos_timed_move_tile (PosTimed   *self,
@@ -509,6 +556,8 @@ pos_timed_class_init (PosTimedClass *klass)
   gtk_widget_class_install_action (wc, "timed.stop-selected", NULL, stop_selected_action);
   gtk_widget_class_add_binding_action (wc, GDK_KEY_F12, 0, "timed.stop-selected", NULL);
   gtk_widget_class_install_action (wc, "timed.move-selected", NULL, move_selected_action);
+  gtk_widget_class_install_action (wc, "timed.pause-selected", NULL, pause_selected_action);
+  gtk_widget_class_add_binding_action (wc, GDK_KEY_F3, 0, "timed.pause-selected", NULL);
   gtk_widget_class_add_binding_action (wc, GDK_KEY_m, GDK_CONTROL_MASK, "timed.move-selected", NULL);
 }
 

@@ -181,6 +181,8 @@ pos_timed_list_parse (JsonObject *result,
       s->charge_fen = pos_reader_int (&r, o, "charge_fen");
       s->card_no = pos_reader_dup_opt_string (&r, o, "card_no");
       s->member_name = pos_reader_dup_opt_string (&r, o, "member_name");
+      s->paused = pos_reader_bool (&r, o, "paused");
+      s->run_seconds = pos_reader_int (&r, o, "run_seconds");
       g_ptr_array_add (out, s);
     }
   if (!pos_reader_finish (&r, error))

@@ -69,6 +69,8 @@ typedef struct
   gint64  charge_fen;      /* what it costs if stopped now */
   char   *card_no;         /* NULL: no member */
   char   *member_name;     /* NULL: no member */
+  gboolean paused;         /* its time stands still (timed.pause) */
+  gint64  run_seconds;     /* the time it ran, its pauses left out */
 } PosTimedSession;
 
 void        pos_resource_free         (PosResource *resource);

@@ -936,6 +936,7 @@ check_timed_stop (Check *c)
       !want_string (c, b, "started_at", TRUE, NULL) ||
       !want_string (c, b, "stopped_at", TRUE, NULL) ||
       !want_fen (c, b, "seconds", 0, &seconds) ||
+      !want_int (c, b, "paused_seconds", FALSE, 0, 0, MDN_ENTRY_AMOUNT_MAX, NULL) ||
       !want_fen (c, b, "minutes", 0, &minutes) ||
       !want_fen (c, b, "billable_minutes", 0, &billable) ||
       !want_fen (c, b, "units", 0, &units) ||
@@ -1142,6 +1143,22 @@ check_timed_move (Check *c)
   if (g_str_equal (from, to))
     return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("A session moves to another table, not to %s"), to);
   return TRUE;
+}
+
+/* timed.pause and timed.resume (selling/mdn-timed.c): no member, no
+ * movements; a resume says when its pause began and how long it lasted. */
+static gboolean
+check_timed_pause (Check *c)
+{
+  JsonObject *b = c->entry->body;
+
+  if (!want_id (c, "session_id", mdn_body_string (b, "session_id")) ||
+      !want_string (c, b, "resource", TRUE, NULL))
+    return FALSE;
+  if (g_str_equal (c->entry->kind, "timed.pause"))
+    return TRUE;
+  return want_string (c, b, "paused_at", TRUE, NULL) &&
+         want_int (c, b, "seconds", TRUE, 0, 0, G_MAXINT32, NULL);
 }
 
 /* shift.close (reports/mdn-shifts.c): a count of the drawer, no member, no
@@ -1372,6 +1389,8 @@ static const KindCheck checks[] = {
   { "setting.branch",      check_setting,         FALSE, FALSE },
   { "shift.close",         check_shift_close,     FALSE, FALSE },
   { "timed.move",          check_timed_move,      FALSE, FALSE },
+  { "timed.pause",         check_timed_pause,     FALSE, FALSE },
+  { "timed.resume",        check_timed_pause,     FALSE, FALSE },
 };
 
 gboolean

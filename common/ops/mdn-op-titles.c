@@ -45,6 +45,8 @@ static const struct { const char *op; const char *title; } titles[] = {
   { "timed.start",         N_("start a table") },
   { "timed.stop",          N_("stop a table") },
   { "timed.move",          N_("move a session to another table") },
+  { "timed.pause",         N_("pause a table") },
+  { "timed.resume",        N_("resume a table") },
   { "report.shift",        N_("show the day end") },
   { "staff.add",           N_("add staff") },
   { "staff.disable",       N_("disable a staff member") },
