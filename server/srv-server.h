@@ -77,6 +77,7 @@ typedef struct
 extern const SrvRoute srv_sync_routes[];
 extern const SrvRoute srv_member_routes[];
 extern const SrvRoute srv_report_routes[];
+extern const SrvRoute srv_backoffice_routes[];
 
 int          srv_serve           (SrvStore               *store,
                                   const SrvServerOptions *options);

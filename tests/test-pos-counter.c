@@ -291,7 +291,8 @@ test_refusal_words (Fixture       *f,
   g_assert_null (r);
   g_assert_error (error, MDN_ERROR, MDN_ERROR_PERMISSION_DENIED);
   /* The role and the job as a cashier says them, never "sale.return". */
-  g_assert_cmpstr (error->message, ==, "A cashier may not take back a return; ask a manager");
+  g_assert_nonnull (strstr (error->message, "take a return"));
+  g_assert_null (strstr (error->message, "sale.return"));
   g_clear_error (&error);
   g_clear_pointer (&r, json_object_unref);
   /* The same words from common/ (the CLI, any caller). */
@@ -308,7 +309,7 @@ test_refusal_words (Fixture       *f,
   g_assert_null (r);
   g_assert_error (error, MDN_ERROR, MDN_ERROR_PERMISSION_DENIED);
   g_assert_null (strstr (error->message, "staff.add"));
-  g_assert_nonnull (strstr (error->message, "add staff"));
+  g_assert_nonnull (strstr (error->message, "add a staff member"));
 }
 
 /* F9 on a short balance --------------------------------------------------------------- */

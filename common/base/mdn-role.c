@@ -1,6 +1,4 @@
 /* mdn-role.c */
-#include <glib/gi18n-lib.h>
-
 #include "mdn-role.h"
 
 const char *
@@ -28,17 +26,4 @@ mdn_role_parse (const char *name,
   else
     return FALSE;
   return TRUE;
-}
-
-/* The role as a cashier says it (收银员, 店长, 管理员). */
-const char *
-mdn_role_title (MdnRole role)
-{
-  switch (role)
-    {
-    case MDN_ROLE_CASHIER: return _("cashier");
-    case MDN_ROLE_MANAGER: return _("manager");
-    case MDN_ROLE_ADMIN:   return _("administrator");
-    default:               return _("unknown role");
-    }
 }

@@ -14,7 +14,6 @@ typedef enum {
 } MdnRole;
 
 const char     *mdn_role_name       (MdnRole      role);
-const char     *mdn_role_title      (MdnRole      role);
 gboolean        mdn_role_parse      (const char  *name,
                                      MdnRole     *out);
 

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "mdn-entry-check.h"
+#include "mdn-entry-codec.h"
 #include "mdn-error.h"
 #include "mdn-id.h"
 #include "mdn-json.h"
@@ -230,26 +231,12 @@ sha256_hex (const char *data,
   return hex;
 }
 
-static void
-append_member (GString    *s,
-               const char *key,
-               const char *value)
-{
-  g_string_append_c (s, '"');
-  g_string_append (s, key);
-  g_string_append (s, "\":");
-  if (value)
-    mdn_json_append_canonical_string (s, value);
-  else
-    g_string_append (s, "null");
-}
-
-/* The hash is SHA-256 over mdn_json_object_canonical (mdn_entry_to_json
- * (entry, FALSE)). This writes those same bytes directly, keys in sorted
- * order, without building the JSON tree (every pushed entry is hashed on
- * the server's ingest path; /ledger/hash/direct-canonical checks that both
- * give the same text). The body's canonical text is kept in
- * entry->canonical_body, so that apply stores exactly the hashed bytes. */
+/* The hash is SHA-256 over the entry's canonical form without "hash",
+ * written by the entry codec's one writer (mdn_entry_codec_write; the
+ * slow path through a JSON tree, mdn_json_object_canonical (mdn_entry_to_json
+ * (entry, FALSE)), is the test's oracle: /ledger/hash/direct-canonical).
+ * The body's canonical text is kept in entry->canonical_body, so that apply
+ * stores exactly the hashed bytes. */
 char *
 mdn_entry_compute_hash (MdnEntry *entry)
 {
@@ -259,49 +246,7 @@ mdn_entry_compute_hash (MdnEntry *entry)
 
   g_return_val_if_fail (entry != NULL, NULL);
 
-  g_string_append_c (s, '{');
-  append_member (s, "at", entry->at);
-  g_string_append (s, ",\"body\":");
-  body_start = s->len;
-  mdn_json_append_canonical_object (s, entry->body);
-  body_end = s->len;
-  g_string_append_c (s, ',');
-  append_member (s, "branch", entry->branch);
-  g_string_append_c (s, ',');
-  append_member (s, "business_date", entry->business_date);
-  g_string_append_c (s, ',');
-  append_member (s, "id", entry->id);
-  g_string_append_c (s, ',');
-  append_member (s, "kind", entry->kind);
-  g_string_append_c (s, ',');
-  append_member (s, "member", entry->member_id);
-  g_string_append (s, ",\"movements\":[");
-  for (guint i = 0; i < entry->movements->len; i++)
-    {
-      MdnMovement *m = &g_array_index (entry->movements, MdnMovement, i);
-
-      g_string_append (s, i > 0 ? ",{" : "{");
-      append_member (s, "account", m->account);
-      g_string_append (s, ",\"delta\":");
-      mdn_json_append_canonical_int (s, m->delta);
-      g_string_append_c (s, ',');
-      append_member (s, "expires_on", m->expires_on);
-      g_string_append_c (s, ',');
-      append_member (s, "item", m->item);
-      g_string_append_c (s, ',');
-      append_member (s, "lot", m->lot);
-      g_string_append_c (s, ',');
-      append_member (s, "member", m->member_id);
-      g_string_append_c (s, '}');
-    }
-  g_string_append (s, "],");
-  append_member (s, "prev_hash", entry->prev_hash);
-  g_string_append (s, ",\"seq\":");
-  mdn_json_append_canonical_int (s, entry->seq);
-  g_string_append_c (s, ',');
-  append_member (s, "staff", entry->staff);
-  g_string_append_c (s, '}');
-
+  mdn_entry_codec_write (s, entry, FALSE, &body_start, &body_end);
   hash = sha256_hex (s->str, s->len);
   g_free (entry->canonical_body);
   entry->canonical_body = g_strndup (s->str + body_start, body_end - body_start);
@@ -316,82 +261,6 @@ bad_entry (const char *what,
   g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
                _("The entry is malformed: %s"), what);
   return FALSE;
-}
-
-static const char *const accounts[] = { "principal", "bonus", "points", "package", "stock", NULL };
-
-/* Parses an entry as sent by a branch; checks shape, not business rules. */
-MdnEntry *
-mdn_entry_from_json (JsonObject *o,
-                     GError    **error)
-{
-  g_autoptr(MdnEntry) entry = NULL;
-  const char *id = NULL, *branch = NULL, *kind = NULL, *at = NULL, *date = NULL;
-  const char *staff = NULL, *member = NULL, *prev = NULL, *hash = NULL;
-  gint64 seq = 0;
-  JsonNode *body;
-  JsonArray *moves;
-
-  /* Integers only, anywhere in it: a fraction has no canonical form. */
-  if (!mdn_json_object_integers_only (o, error))
-    return NULL;
-  if (!mdn_args_string (o, "id", TRUE, &id, error) ||
-      !mdn_args_string (o, "branch", TRUE, &branch, error) ||
-      !mdn_args_int (o, "seq", TRUE, &seq, error) ||
-      !mdn_args_string (o, "kind", TRUE, &kind, error) ||
-      !mdn_args_string (o, "at", TRUE, &at, error) ||
-      !mdn_args_date (o, "business_date", TRUE, &date, error) ||
-      !mdn_args_string (o, "staff", TRUE, &staff, error) ||
-      !mdn_args_string (o, "member", FALSE, &member, error) ||
-      !mdn_args_string (o, "prev_hash", TRUE, &prev, error) ||
-      !mdn_args_string (o, "hash", TRUE, &hash, error))
-    return NULL;
-  if (seq < 1)
-    return bad_entry ("seq", error), NULL;
-  if (mdn_ledger_lookup_kind (kind) == NULL)
-    {
-      g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
-                   _("Unknown entry kind “%s”"), kind);
-      return NULL;
-    }
-  body = json_object_get_member (o, "body");
-  if (body == NULL || !JSON_NODE_HOLDS_OBJECT (body))
-    return bad_entry ("body", error), NULL;
-
-  entry = mdn_entry_new (kind, member);
-  json_object_unref (entry->body);
-  entry->body = json_object_ref (json_node_get_object (body));
-  entry->id = g_strdup (id);
-  entry->branch = g_strdup (branch);
-  entry->seq = seq;
-  entry->at = g_strdup (at);
-  entry->business_date = g_strdup (date);
-  entry->staff = g_strdup (staff);
-  entry->prev_hash = g_strdup (prev);
-  entry->hash = g_strdup (hash);
-
-  moves = mdn_args_array (o, "movements", TRUE, error);
-  if (moves == NULL)
-    return NULL;
-  for (guint i = 0; i < json_array_get_length (moves); i++)
-    {
-      JsonObject *mo = mdn_args_element_object (moves, i, "movements", error);
-      const char *m_member = NULL, *account = NULL, *item = "", *lot = "", *exp = NULL;
-      gint64 delta = 0;
-
-      if (mo == NULL ||
-          !mdn_args_string (mo, "member", FALSE, &m_member, error) ||
-          !mdn_args_string (mo, "account", TRUE, &account, error) ||
-          !mdn_args_string (mo, "item", FALSE, &item, error) ||
-          !mdn_args_string (mo, "lot", FALSE, &lot, error) ||
-          !mdn_args_date (mo, "expires_on", FALSE, &exp, error) ||
-          !mdn_args_int (mo, "delta", TRUE, &delta, error))
-        return NULL;
-      if (!g_strv_contains (accounts, account) || delta == 0)
-        return bad_entry ("movement", error), NULL;
-      mdn_entry_add_movement (entry, m_member, account, item, lot, exp, delta);
-    }
-  return g_steal_pointer (&entry);
 }
 
 static gboolean
