@@ -42,7 +42,7 @@ typedef struct
   PosWindow     *window;
   char          *config;
   char          *receipts;
-  char          *card;       /* 张三: gold, PIN 1234, ¥200 */
+  char          *card;       /* 张三: gold, PIN 123456, ¥200 */
 } Fixture;
 
 /* Lets GTK lay out and draw: a few frames' worth of the main loop. */
@@ -167,7 +167,7 @@ fixture_set_up (Fixture       *f,
   json_object_unref (mdn_test_ok (f->branch->admin, "{\"op\":\"resource.upsert\",\"code\":\"T1\",\"name\":\"台球 1 号台\","
                                   "\"plan\":\"HOUR\"}"));
   m = mdn_test_ok (f->branch->admin, "{\"op\":\"member.issue\",\"name\":\"张三\",\"phone\":\"13800000001\","
-                   "\"level\":\"gold\",\"pin\":\"1234\",\"deposit_fen\":20000}");
+                   "\"level\":\"gold\",\"pin\":\"123456\",\"deposit_fen\":20000}");
   f->card = g_strdup (mdn_test_str (m, "card_no"));
 
   f->config = g_build_filename (f->branch->dir, "pos.ini", NULL);
@@ -355,7 +355,7 @@ test_f9_short_balance (Fixture       *f,
   /* F9 again, then F5: cash takes the rest; the PIN; paid. */
   gtk_widget_activate_action (GTK_WIDGET (pay), "pay.fill", "s", "balance");
   gtk_widget_activate_action (GTK_WIDGET (pay), "pay.fill", "s", "cash");
-  pos_pay_dialog_set_pin (pay, "1234");
+  pos_pay_dialog_set_pin (pay, "123456");
   pump (30);
   g_assert_cmpint (pos_pay_dialog_get_change (pay), ==, 0);
   gtk_widget_activate_action (GTK_WIDGET (pay), "pay.confirm", NULL);
