@@ -27,6 +27,7 @@ struct _PosWindow
 
   PosSession *session;
   char       *locked_by;
+  char       *locked_name;   /* the name of who locked the screen */
   guint       sync_timer;
   gboolean    syncing;
   gboolean    sync_again;    /* linked anew while a sync was running */
@@ -457,6 +458,7 @@ login_changed (PosWindow *self)
   if (in)
     {
       g_clear_pointer (&self->locked_by, g_free);
+  g_clear_pointer (&self->locked_name, g_free);
       refresh_staff (self);
       update_sync (self);
       pos_members_refresh_reminders (POS_MEMBERS (self->members));
@@ -468,9 +470,9 @@ login_changed (PosWindow *self)
 static void
 go_login (PosWindow *self)
 {
-  pos_login_reset (POS_LOGIN (self->login), self->locked_by);
+  pos_login_reset (POS_LOGIN (self->login), self->locked_by, self->locked_name);
   gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "login");
-  pos_login_reset (POS_LOGIN (self->login), self->locked_by);
+  pos_login_reset (POS_LOGIN (self->login), self->locked_by, self->locked_name);
 }
 
 static void
@@ -486,6 +488,8 @@ lock_action (GtkWidget *widget, const char *name, GVariant *param)
 
   g_free (self->locked_by);
   self->locked_by = g_strdup (pos_session_get_staff (self->session));
+  g_free (self->locked_name);
+  self->locked_name = g_strdup (pos_session_get_staff_name (self->session));
   pos_session_log_event (self->session, "lock");
   pos_session_logout (self->session);
   go_login (self);
@@ -497,6 +501,7 @@ switch_action (GtkWidget *widget, const char *name, GVariant *param)
   PosWindow *self = POS_WINDOW (widget);
 
   g_clear_pointer (&self->locked_by, g_free);
+  g_clear_pointer (&self->locked_name, g_free);
   pos_session_log_event (self->session, "switch");
   pos_session_logout (self->session);
   go_login (self);
@@ -545,6 +550,7 @@ pos_window_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->session, self);
   g_clear_object (&self->session);
   g_clear_pointer (&self->locked_by, g_free);
+  g_clear_pointer (&self->locked_name, g_free);
   /* The switchers let go of the stack before it goes. */
   if (self->switcher_bar)
     {

@@ -558,6 +558,30 @@ want_tenders (Check      *c,
   return TRUE;
 }
 
+/* 抹零 (selling/mdn-selling.c, checkout.cash_rounding): an optional
+ * "rounding_fen" of 1 to 99 fen dropped from a payment in cash only, so
+ * the entry's total is what its lines (its amount, its session) cost less
+ * it; 0 when absent. In a return, what the return that completes a rounded
+ * sale keeps back of its lines' refunds. */
+static gboolean
+want_rounding (Check      *c,
+               JsonObject *b,
+               gboolean    cash_only,
+               gint64     *rounding)
+{
+  JsonArray *tenders;
+
+  if (!want_int (c, b, "rounding_fen", FALSE, 0, 1, 99, rounding))
+    return FALSE;
+  if (*rounding == 0 || !cash_only)
+    return TRUE;
+  tenders = mdn_body_array (b, "tenders");
+  for (guint i = 0; tenders && i < json_array_get_length (tenders); i++)
+    if (g_strcmp0 (mdn_body_string (json_array_get_object_element (tenders, i), "type"), "cash") != 0)
+      return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("Only a payment in cash alone is rounded"));
+  return TRUE;
+}
+
 /* A card number when the entry has a member, none when it hasn't. */
 static gboolean
 want_card_of_member (Check      *c,
@@ -958,23 +982,29 @@ check_sale (Check *c)
             return FALSE;
         }
     }
-  return must_equal (c, "list_total_fen", list_total, list_sum) &&
-         must_equal (c, "total_fen", total, amount_sum);
+  {
+    gint64 rounding = 0;
+
+    return must_equal (c, "list_total_fen", list_total, list_sum) &&
+           want_rounding (c, b, TRUE, &rounding) &&
+           must_equal (c, "total_fen", total, amount_sum - rounding);
+  }
 }
 
 static gboolean
 check_sale_quick (Check *c)
 {
   JsonObject *b = c->entry->body;
-  gint64 list_total, total, percent, amount, implied;
+  gint64 list_total, total, percent, amount, implied, rounding = 0;
 
   if (!check_checkout (c, &list_total, &total, &percent) ||
       !want_fen (c, b, "amount_fen", 1, &amount) ||
       !want_string (c, b, "note", FALSE, NULL) ||
       !must_equal (c, "list_total_fen", list_total, amount) ||
-      !mdn_money_percent (amount, percent, &implied, c->error))
+      !mdn_money_percent (amount, percent, &implied, c->error) ||
+      !want_rounding (c, b, TRUE, &rounding))
     return FALSE;
-  return must_equal (c, "total_fen", total, implied);
+  return must_equal (c, "total_fen", total, implied - rounding);
 }
 
 /* The charge of a session (mdn-timed.c compute_charge): minutes =
@@ -996,6 +1026,7 @@ check_timed_stop (Check *c)
       !want_string (c, b, "started_at", TRUE, NULL) ||
       !want_string (c, b, "stopped_at", TRUE, NULL) ||
       !want_fen (c, b, "seconds", 0, &seconds) ||
+      !want_int (c, b, "paused_seconds", FALSE, 0, 0, MDN_ENTRY_AMOUNT_MAX, NULL) ||
       !want_fen (c, b, "minutes", 0, &minutes) ||
       !want_fen (c, b, "billable_minutes", 0, &billable) ||
       !want_fen (c, b, "units", 0, &units) ||
@@ -1015,7 +1046,11 @@ check_timed_stop (Check *c)
       !must_equal (c, "list_total_fen", list_total, gross) ||
       !mdn_money_percent (gross, percent, &implied, c->error))
     return FALSE;
-  return must_equal (c, "total_fen", total, implied);
+  {
+    gint64 rounding = 0;
+
+    return want_rounding (c, b, TRUE, &rounding) && must_equal (c, "total_fen", total, implied - rounding);
+  }
 }
 
 /* A return (op_sale_return): the refund goes back over tenders, the
@@ -1105,7 +1140,15 @@ check_return (Check *c)
               return FALSE;
           }
       }
-    return must_equal (c, "refund_fen", refund, line_sum);
+    {
+      gint64 rounding = 0;
+
+      if (!want_rounding (c, b, FALSE, &rounding))
+        return FALSE;
+      if (rounding > 0 && !json_object_get_boolean_member_with_default (b, "complete", FALSE))
+        return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("Only the return that completes a sale keeps its rounding back"));
+      return must_equal (c, "refund_fen", refund, line_sum - rounding);
+    }
   }
 }
 
@@ -1172,6 +1215,129 @@ check_points_adjust (Check *c)
   if (delta == 0)
     return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("“%s” must not be 0"), "delta");
   return expect_member (c, "points", delta);
+}
+
+/* timed.move (selling/mdn-timed.c): a running session to another table;
+ * no member, no movements. */
+static gboolean
+check_timed_move (Check *c)
+{
+  JsonObject *b = c->entry->body;
+  const char *from = NULL, *to = NULL;
+
+  if (!want_id (c, "session_id", mdn_body_string (b, "session_id")) ||
+      !want_string (c, b, "from", TRUE, &from) ||
+      !want_string (c, b, "resource", TRUE, &to) ||
+      !want_string (c, b, "resource_name", FALSE, NULL))
+    return FALSE;
+  if (g_str_equal (from, to))
+    return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("A session moves to another table, not to %s"), to);
+  return TRUE;
+}
+
+/* timed.pause and timed.resume (selling/mdn-timed.c): no member, no
+ * movements; a resume says when its pause began and how long it lasted. */
+static gboolean
+check_timed_pause (Check *c)
+{
+  JsonObject *b = c->entry->body;
+
+  if (!want_id (c, "session_id", mdn_body_string (b, "session_id")) ||
+      !want_string (c, b, "resource", TRUE, NULL))
+    return FALSE;
+  if (g_str_equal (c->entry->kind, "timed.pause"))
+    return TRUE;
+  return want_string (c, b, "paused_at", TRUE, NULL) &&
+         want_int (c, b, "seconds", TRUE, 0, 0, G_MAXINT32, NULL);
+}
+
+/* shift.close (reports/mdn-shifts.c): a count of the drawer, no member, no
+ * movements. Per money tender, once each: what the shift's entries say the
+ * drawer holds (signed: refunds can exceed takings), what was counted
+ * (≥ 0), and over/short = counted − expected; over_short_fen is their sum.
+ * Cash counted by note and coin adds up to its counted_fen exactly, with
+ * only the notes and coins of the yuan (¥100 … ¥0.1). */
+static gboolean
+check_shift_close (Check *c)
+{
+  static const gint64 denominations[] = { 10000, 5000, 2000, 1000, 500, 100, 50, 10 };
+  JsonObject *b = c->entry->body;
+  JsonArray *tenders, *denoms = NULL;
+  gint64 after = 0, last = 0, sum = 0, total = 0, cash_counted = -1;
+  gboolean seen[8] = { FALSE };
+
+  if (!want_int (c, b, "after_seq", TRUE, 0, 0, G_MAXINT64, &after) ||
+      !want_int (c, b, "last_seq", TRUE, 0, 0, G_MAXINT64, &last) ||
+      !want_string (c, b, "opened_at", FALSE, NULL) ||
+      !want_int (c, b, "entries", TRUE, 0, 0, G_MAXINT64, NULL) ||
+      !want_fen (c, b, "float_fen", 0, NULL) ||
+      !want_int (c, b, "over_short_fen", TRUE, 0, -MDN_ENTRY_AMOUNT_MAX, MDN_ENTRY_AMOUNT_MAX, &total) ||
+      (tenders = want_objects (c, b, "tenders")) == NULL)
+    return FALSE;
+  if (last < after || (c->entry->seq > 0 && last >= c->entry->seq))
+    return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("A shift ends after it starts and before its count"));
+  if (json_array_get_length (tenders) == 0)
+    return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("“%s” is required"), "tenders");
+  for (guint i = 0; i < json_array_get_length (tenders); i++)
+    {
+      JsonObject *t = json_array_get_object_element (tenders, i);
+      const char *tender = NULL;
+      gint64 expected, counted, diff, want;
+      guint k;
+
+      if (!want_string (c, t, "tender", TRUE, &tender) ||
+          !want_one_of (c, "tender", tender, mdn_money_tenders) ||
+          !want_int (c, t, "expected_fen", TRUE, 0, -MDN_ENTRY_AMOUNT_MAX, MDN_ENTRY_AMOUNT_MAX, &expected) ||
+          !want_fen (c, t, "counted_fen", 0, &counted) ||
+          !want_int (c, t, "over_short_fen", TRUE, 0, -2 * MDN_ENTRY_AMOUNT_MAX, 2 * MDN_ENTRY_AMOUNT_MAX, &diff) ||
+          !want_bool (c, t, "counted"))
+        return FALSE;
+      for (k = 0; mdn_money_tenders[k] && !g_str_equal (mdn_money_tenders[k], tender); k++)
+        ;
+      if (seen[k])
+        return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("Tender “%s” is counted twice"), tender);
+      seen[k] = TRUE;
+      want = counted - expected;   /* both within ±MDN_ENTRY_AMOUNT_MAX */
+      if (diff != want)
+        return fail (c, MDN_ERROR_INVALID_ARGUMENT,
+                     _("The over/short of %s is %" PRId64 ", not %" PRId64), tender, want, diff);
+      if (!add (c, "over_short_fen", sum, diff, &sum))
+        return FALSE;
+      if (k == 0)
+        cash_counted = counted;
+    }
+  if (sum != total)
+    return fail (c, MDN_ERROR_INVALID_ARGUMENT,
+                 _("“over_short_fen” is %" PRId64 ", not the %" PRId64 " of its tenders"), total, sum);
+  if (json_object_has_member (b, "denominations") &&
+      (denoms = want_objects (c, b, "denominations")) == NULL)
+    return FALSE;
+  if (denoms)
+    {
+      gint64 cash = 0;
+
+      for (guint i = 0; i < json_array_get_length (denoms); i++)
+        {
+          JsonObject *d = json_array_get_object_element (denoms, i);
+          gint64 value, count;
+          gboolean known = FALSE;
+
+          if (!want_int (c, d, "value_fen", TRUE, 0, 1, 10000, &value) ||
+              !want_int (c, d, "count", TRUE, 0, 1, 1000000, &count))
+            return FALSE;
+          for (guint k = 0; k < G_N_ELEMENTS (denominations); k++)
+            known |= denominations[k] == value;
+          if (!known)
+            return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("There is no note or coin of %" PRId64 " fen"), value);
+          if (!add (c, "denominations", cash, value * count, &cash))
+            return FALSE;
+        }
+      if (cash != cash_counted)
+        return fail (c, MDN_ERROR_INVALID_ARGUMENT,
+                     _("The notes and coins add up to %" PRId64 ", not the %" PRId64 " counted in cash"),
+                     cash, cash_counted);
+    }
+  return TRUE;
 }
 
 /* exception.write_off, of a card or of a sale (mdn-exceptions.c).
@@ -1703,6 +1869,10 @@ static const KindCheck checks[] = {
   { "member.sms_prefs",    check_sms_prefs,       TRUE,  FALSE },
   { "sms.campaign",        check_sms_campaign,    FALSE, FALSE },
   { "member.opening",      check_opening,         TRUE,  FALSE },
+  { "shift.close",         check_shift_close,     FALSE, FALSE },
+  { "timed.move",          check_timed_move,      FALSE, FALSE },
+  { "timed.pause",         check_timed_pause,     FALSE, FALSE },
+  { "timed.resume",        check_timed_pause,     FALSE, FALSE },
 };
 
 gboolean

@@ -17,7 +17,7 @@
 /* Every family's entry kinds, registered by the operation registry at
  * mdn_library_init (ops/): the ledger names no family. A kind not
  * registered is refused by apply. */
-#define MAX_KIND_TABLES 16
+#define MAX_KIND_TABLES 32
 static const MdnKindDef *kind_tables[MAX_KIND_TABLES];
 static guint n_kind_tables;
 

@@ -598,6 +598,7 @@ append_deposit (MdnOpCtx   *ctx,
   m->bonus_fen += bonus;
   json_object_set_int_member (result, "amount_fen", amount);
   json_object_set_int_member (result, "bonus_fen", bonus);
+  mdn_json_set_opt_string (result, "tender", tender);
   json_object_set_int_member (result, "balance_fen", balance);
   json_object_set_int_member (result, "principal_fen", m->principal_fen);
   json_object_set_int_member (result, "bonus_balance_fen", m->bonus_fen);
@@ -810,7 +811,10 @@ op_issue (MdnOpCtx   *ctx,
         return FALSE;
       json_object_set_string_member (result, "deposit_entry_id",
                                      json_object_get_string_member (dep, "entry_id"));
+      /* The deposit's receipt prints from this answer: its amount and tender. */
+      json_object_set_int_member (result, "amount_fen", json_object_get_int_member (dep, "amount_fen"));
       json_object_set_int_member (result, "bonus_fen", json_object_get_int_member (dep, "bonus_fen"));
+      mdn_json_set_opt_string (result, "tender", json_object_get_string_member_with_default (dep, "tender", NULL));
       json_object_set_int_member (result, "balance_fen", json_object_get_int_member (dep, "balance_fen"));
     }
   else
@@ -1654,8 +1658,10 @@ op_history (MdnOpCtx   *ctx,
   list = json_array_new ();
   json_object_set_array_member (result, "entries", list);
   stmt = mdn_db_query (ctx->db, error,
-                       "SELECT id, kind, at, branch, staff, body FROM entries WHERE member_id = ? "
-                       "ORDER BY at DESC, seq DESC LIMIT ?", "si", m->id, CLAMP (limit, 1, 1000));
+                       "SELECT e.id, e.kind, e.at, e.branch, e.staff, e.body, s.name FROM entries e "
+                       "LEFT JOIN staff s ON s.code = e.staff AND e.branch = ?3 WHERE e.member_id = ?1 "
+                       "ORDER BY e.at DESC, e.seq DESC LIMIT ?2", "sis", m->id, CLAMP (limit, 1, 1000),
+                       ctx->store->branch_code);
   if (stmt == NULL)
     return FALSE;
   while ((rc = mdn_db_step (ctx->db, stmt, error)) == SQLITE_ROW)
@@ -1668,6 +1674,9 @@ op_history (MdnOpCtx   *ctx,
       json_object_set_string_member (o, "at", mdn_db_col_text (stmt, 2));
       json_object_set_string_member (o, "branch", mdn_db_col_text (stmt, 3));
       json_object_set_string_member (o, "staff", mdn_db_col_text (stmt, 4));
+      /* The staff member's name when this branch knows them (staff are a
+         branch's own): what the member page shows. */
+      mdn_json_set_opt_string (o, "staff_name", mdn_db_col_text (stmt, 6));
       if (body)
         {
           json_object_remove_member (body, "pin_hash");

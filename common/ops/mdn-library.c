@@ -17,6 +17,7 @@
 #include "mdn-pricing.h"
 #include "mdn-roles.h"
 #include "mdn-sales.h"
+#include "mdn-shifts.h"
 #include "mdn-staff.h"
 #include "mdn-timed.h"
 #include "mdn-stock.h"
@@ -44,6 +45,7 @@ static const MdnKindDef *const kind_tables[] = {
   mdn_message_kinds,
   mdn_sms_kinds,
   mdn_member_import_kinds,
+  mdn_shift_kinds,
 };
 
 void

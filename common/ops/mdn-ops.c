@@ -20,6 +20,7 @@
 #include "mdn-pricing.h"
 #include "mdn-roles.h"
 #include "mdn-sales.h"
+#include "mdn-shifts.h"
 #include "mdn-settings.h"
 #include "mdn-staff.h"
 #include "mdn-timed.h"
@@ -56,6 +57,7 @@ static const MdnOpDef *const op_tables[] = {
   mdn_sms_ops,
   mdn_import_ops,
   mdn_member_import_ops,
+  mdn_shift_ops,
 };
 
 /* Tables of the branch library (mdn_ops_register) and its spend hooks. */

@@ -21,7 +21,7 @@ static const char *const members_f[] = { "member", "deposit", "points", "package
 static const char *const selling_f[] = { "sale", "receipt", "timed", NULL };
 static const char *const catalog_f[] = { "product", "category", "level", "deposit_rule", "plan", "resource", NULL };
 static const char *const stock_f[] = { "stock", "stocktake", "transfer", NULL };
-static const char *const reports_f[] = { "report", NULL };
+static const char *const reports_f[] = { "report", "shift", NULL };
 static const char *const crm_f[] = { "reminder", "message", "segment", "sms", "campaign", NULL };
 static const char *const staff_f[] = { "staff", "role", "permission", NULL };
 static const char *const system_f[] = { "shop", "settings", "oplog", "sync", "backup", "restore", "recover", NULL };
@@ -126,6 +126,12 @@ static const struct { const char *op; const char *title; } titles[] = {
   { "timed.start",         N_("start timing") },
   { "timed.stop",          N_("stop timing and charge") },
   { "timed.list",          N_("list running sessions") },
+  { "timed.move",          N_("move a session to another table") },
+  { "timed.pause",         N_("pause a table") },
+  { "timed.resume",        N_("resume a table") },
+  { "shift.preview",       N_("see the open shift") },
+  { "shift.close",         N_("hand over the shift") },
+  { "shift.list",          N_("see the day's shifts") },
   { "package.consume",     N_("use a package") },
   { "package.list",        N_("list a member's packages") },
   { "points.redeem",       N_("redeem points") },

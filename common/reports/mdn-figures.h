@@ -77,6 +77,11 @@
  *     stock_transferred_in_qty += its stock movements;
  *     stock_transfer_shortfall_qty += shortfall (at the receiving branch).
  *
+ *   shift.close (a count of the drawer at a shift handover, mdn-shifts.c)
+ *     nothing but entries: it moves no money and no account; the money it
+ *     counts was counted when it changed hands, and its over/short is the
+ *     entry's own (tenders[].over_short_fen, summed by shift.list).
+ *
  * And for every entry: entries += 1; principal_delta_fen and
  * bonus_delta_fen += its principal and bonus movements (the change of the
  * members' stored value; summed up to a day it is the stored-value

@@ -96,6 +96,7 @@ op_package_consume (MdnOpCtx   *ctx,
   g_autoptr(GArray) lots = NULL;
   g_autoptr(MdnEntry) entry = NULL;
   g_autofree char *item = NULL;
+  g_autofree char *name = NULL;
   const char *sku = NULL, *staff = NULL;
   gint64 count = 0, available = 0, left, list = 0;
   JsonArray *taken;
@@ -134,11 +135,20 @@ op_package_consume (MdnOpCtx   *ctx,
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
+  /* The service as people call it (足疗, not MASSAGE). */
+  if (product == NULL || g_str_equal (product->kind, "package"))
+    {
+      g_autoptr(MdnProduct) service = mdn_product_load (ctx->db, item, NULL);
+
+      name = g_strdup (service ? service->name : item);
+    }
+  else
+    name = g_strdup (product->name);
   if (count > available)
     {
       g_set_error (error, MDN_ERROR, MDN_ERROR_INSUFFICIENT_PACKAGE,
                    _("Card %s has %" PRId64 " uses of %s left, not %" PRId64),
-                   m->card_no, MAX (available, 0), item, count);
+                   m->card_no, MAX (available, 0), name, count);
       return FALSE;
     }
 
@@ -173,6 +183,7 @@ op_package_consume (MdnOpCtx   *ctx,
     return FALSE;
   json_object_set_string_member (result, "card_no", m->card_no);
   json_object_set_string_member (result, "sku", item);
+  json_object_set_string_member (result, "name", name);
   json_object_set_int_member (result, "count", count);
   json_object_set_int_member (result, "remaining", available - count);
   json_object_set_array_member (result, "lots", json_array_ref (taken));
