@@ -175,7 +175,7 @@ handle_feed (SrvRequest *req)
 
   if (!query_int (req, "after", 0, &after) || !query_int (req, "limit", 500, &limit))
     return;
-  page = srv_store_feed (req->store, after, limit, &error);
+  page = srv_store_feed (req->store, req->branch->code, after, limit, &error);
   if (page == NULL)
     {
       srv_reply_gerror (req, error);
