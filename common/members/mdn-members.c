@@ -129,7 +129,6 @@ mdn_member_resolve (MdnOpCtx       *ctx,
                     GError        **error)
 {
   g_autofree char *card_no = NULL;
-  g_autofree char *member_id = NULL;
   g_autofree char *card_status = NULL;
   g_autoptr(MdnMember) m = NULL;
   sqlite3_stmt *stmt;
@@ -148,53 +147,59 @@ mdn_member_resolve (MdnOpCtx       *ctx,
       card_no = parsed;
     }
 
-  stmt = mdn_db_query (ctx->db, error, "SELECT member_id, status FROM cards WHERE card_no = ?", "s", card_no);
+  /* One statement per way in (card, then phone), each returning the member
+   * itself: a lookup is a point query or two, not three (bench-lookup). */
+  stmt = mdn_db_query (ctx->db, error,
+                       "SELECT " MEMBER_COLUMNS ", card_status FROM "
+                       "(SELECT member_id, status AS card_status FROM cards WHERE card_no = ?) "
+                       "JOIN members ON id = member_id", "s", card_no);
   if (stmt == NULL || (rc = mdn_db_step (ctx->db, stmt, error)) < 0)
     return NULL;
   if (rc == SQLITE_ROW)
     {
-      member_id = g_strdup (mdn_db_col_text (stmt, 0));
-      card_status = g_strdup (mdn_db_col_text (stmt, 1));
+      m = member_from_row (stmt);
+      card_status = g_strdup (mdn_db_col_text (stmt, 15));
     }
   sqlite3_reset (stmt);
 
-  if (member_id == NULL && !mdn_qr_is_payload (card))
+  if (m == NULL && !mdn_qr_is_payload (card))
     {
       /* By phone: exactly one member may have it. */
-      stmt = mdn_db_query (ctx->db, error, "SELECT id FROM members WHERE phone = ? LIMIT 2", "s", card_no);
+      stmt = mdn_db_query (ctx->db, error, "SELECT " MEMBER_COLUMNS " FROM members WHERE phone = ? LIMIT 2",
+                           "s", card_no);
       if (stmt == NULL)
         return NULL;
       while ((rc = mdn_db_step (ctx->db, stmt, error)) == SQLITE_ROW)
         {
-          if (member_id != NULL)
+          if (m != NULL)
             {
               sqlite3_reset (stmt);
               g_set_error (error, MDN_ERROR, MDN_ERROR_AMBIGUOUS_CARD,
                            _("Several members have phone %s; use the card number"), card_no);
               return NULL;
             }
-          member_id = g_strdup (mdn_db_col_text (stmt, 0));
+          m = member_from_row (stmt);
         }
       sqlite3_reset (stmt);
       if (rc < 0)
         return NULL;
     }
-  if (member_id == NULL && !mdn_qr_is_payload (card))
+  if (m == NULL && !mdn_qr_is_payload (card))
     {
       /* A card number of the old system the member was imported from. */
-      stmt = mdn_db_query (ctx->db, error, "SELECT member_id FROM card_aliases WHERE alias = ?", "s", card_no);
+      stmt = mdn_db_query (ctx->db, error,
+                           "SELECT " MEMBER_COLUMNS " FROM "
+                           "(SELECT member_id FROM card_aliases WHERE alias = ?) "
+                           "JOIN members ON id = member_id", "s", card_no);
       if (stmt == NULL || (rc = mdn_db_step (ctx->db, stmt, error)) < 0)
         return NULL;
       if (rc == SQLITE_ROW)
-        member_id = g_strdup (mdn_db_col_text (stmt, 0));
+        m = member_from_row (stmt);
       sqlite3_reset (stmt);
     }
-  if (member_id == NULL)
+  if (m == NULL)
     return unknown_card (card_no, error), NULL;
 
-  m = mdn_member_load (ctx->db, member_id, error);
-  if (m == NULL)
-    return NULL;
   if (g_strcmp0 (card_status, "replaced") == 0)
     {
       if (!(flags & MDN_RESOLVE_ALLOW_REPLACED))
