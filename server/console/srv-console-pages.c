@@ -595,6 +595,34 @@ kind_label (const char *kind)
   return kind;
 }
 
+/* What an exception is, in words. */
+static char *
+exception_what (SrvException *x)
+{
+  g_autofree char *money = mdn_money_format (x->amount);
+
+  if (g_strcmp0 (x->kind, "over_refund") == 0)
+    return g_strdup_printf (_("Refunded ¥%s beyond the sale"), money);
+  if (g_strcmp0 (x->kind, "card_conflict") == 0)
+    return g_strdup (_("Card operations in conflict"));
+  if (g_strcmp0 (x->account, "points") == 0)
+    return g_strdup_printf (_("Points overdrawn by %" G_GINT64_FORMAT), x->amount);
+  if (g_strcmp0 (x->account, "package") == 0)
+    return g_strdup_printf (_("Uses of %s overdrawn by %" G_GINT64_FORMAT), x->item ? x->item : "", x->amount);
+  return g_strdup_printf (_("Stored value overdrawn by ¥%s"), money);
+}
+
+/* "2026-12-01 12:38:22" of an ISO 8601 time. */
+static char *
+short_time (const char *iso)
+{
+  char *t = g_strndup (iso ? iso : "", 19);
+
+  if (strlen (t) > 10 && t[10] == 'T')
+    t[10] = ' ';
+  return t;
+}
+
 static void
 exception_rows (SrvPage    *page,
                 SrvHtml    *h,
@@ -606,13 +634,15 @@ exception_rows (SrvPage    *page,
 
   srv_html_append (h,
                    "<table><thead><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
-                   "<th class=\"num\">%s</th><th>%s</th><th>%s</th><th></th></tr></thead><tbody>",
-                   _("No."), _("Found"), _("Branch"), _("Card"), _("What"), _("Amount"), _("State"), _("Settled by"));
+                   "<th>%s</th><th>%s</th><th></th></tr></thead><tbody>",
+                   _("No."), _("Found"), _("Branch"), _("Card"), _("What"), _("State"), _("Settled by"));
   for (guint i = 0; i < list->len; i++)
     {
       SrvException *x = g_ptr_array_index (list, i);
       g_autoptr(SrvHtml) link = srv_html_new ();
       g_autoptr(SrvHtml) card = srv_html_new ();
+      g_autofree char *what = exception_what (x);
+      g_autofree char *found = short_time (x->found_at);
 
       if (member_id && g_strcmp0 (x->member_id, member_id) != 0)
         continue;
@@ -625,9 +655,9 @@ exception_rows (SrvPage    *page,
       else
         srv_html_text (card, x->card_no ? x->card_no : x->sale_receipt_no);
       srv_html_append (h,
-                       "<tr><td>%L</td><td>%s</td><td>%s</td><td>%H</td><td>%s %s</td><td class=\"num\">%L</td>"
+                       "<tr><td>%L</td><td>%s</td><td>%s</td><td>%H</td><td>%s</td>"
                        "<td>%s</td><td>%s</td><td>%H</td></tr>",
-                       x->id, x->found_at, x->branch, card, x->kind, x->account ? x->account : "", x->amount,
+                       x->id, found, x->branch, card, what,
                        g_strcmp0 (x->status, "open") == 0 ? _("Open") : g_strcmp0 (x->status, "settled") == 0
                                                                             ? _("Settled") : _("Noted"),
                        x->settled_by_kind ? kind_label (x->settled_by_kind) : "", link);
@@ -724,11 +754,12 @@ srv_console_member (SrvPage *page)
   for (guint i = 0; i < history->len; i++)
     {
       char **e = g_ptr_array_index (history, i);
+      g_autofree char *at = short_time (e[4]);
 
       srv_html_append (hist,
                        "<tr><td>%s</td><td>%s #%s</td><td>%s</td><td>%s</td><td class=\"num\">%M</td>"
                        "<td class=\"num\">%M</td><td class=\"num\">%s</td></tr>",
-                       e[4], e[1], e[2], kind_label (e[3]), e[6], g_ascii_strtoll (e[7], NULL, 10),
+                       at, e[1], e[2], kind_label (e[3]), e[6], g_ascii_strtoll (e[7], NULL, 10),
                        g_ascii_strtoll (e[8], NULL, 10), e[9]);
     }
   srv_html_append (hist, "</tbody></table>");
@@ -813,6 +844,7 @@ srv_console_exception (SrvPage *page)
   g_autoptr(SrvHtml) csrf = NULL;
   SrvException *x;
   SrvHtml *facts, *form;
+  g_autofree char *what = NULL, *found = NULL;
   gint64 owed;
 
   if (list == NULL)
@@ -833,13 +865,15 @@ srv_console_exception (SrvPage *page)
       return;
     }
   owed = owed_fen (page, x);
+  what = exception_what (x);
+  found = short_time (x->found_at);
   facts = srv_html_new ();
   srv_html_append (facts,
                    "<dl class=\"facts\"><dt>%s</dt><dd>%L</dd><dt>%s</dt><dd>%s</dd><dt>%s</dt><dd>%s</dd>"
-                   "<dt>%s</dt><dd>%s</dd><dt>%s</dt><dd>%s %s %L</dd><dt>%s</dt><dd class=\"big\">¥%M</dd></dl>",
-                   _("No."), x->id, _("Found"), x->found_at, _("Branch"), x->branch, _("Card"),
-                   x->card_no ? x->card_no : (x->sale_receipt_no ? x->sale_receipt_no : ""), _("What"), x->kind,
-                   x->account ? x->account : "", x->amount, _("Owed in stored value now"), owed);
+                   "<dt>%s</dt><dd>%s</dd><dt>%s</dt><dd>%s</dd><dt>%s</dt><dd class=\"big\">¥%M</dd></dl>",
+                   _("No."), x->id, _("Found"), found, _("Branch"), x->branch, _("Card"),
+                   x->card_no ? x->card_no : (x->sale_receipt_no ? x->sale_receipt_no : ""), _("What"), what,
+                   _("Owed in stored value now"), owed);
   form = srv_html_new ();
   csrf = srv_page_csrf_input (page);
   if (g_strcmp0 (x->status, "open") != 0)
@@ -947,10 +981,11 @@ srv_console_audit_page (SrvPage *page)
   for (guint i = 0; i < rows->len && i < 100; i++)
     {
       char **r = g_ptr_array_index (rows, i);
+      g_autofree char *at = short_time (r[0]);
 
       srv_html_append (table,
                        "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td><code>%s</code></td></tr>",
-                       r[0], r[1], r[2], r[3], g_str_equal (r[4], "1") ? _("done") : _("refused"), r[5], r[6]);
+                       at, r[1], r[2], r[3], g_str_equal (r[4], "1") ? _("done") : _("refused"), r[5], r[6]);
     }
   srv_html_append (table, "</tbody></table>");
   pager = srv_html_new ();
