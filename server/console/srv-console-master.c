@@ -41,7 +41,7 @@ typedef struct
 
 static const Field product_fields[] = {
   { "sku",           N_("SKU"),                    FIELD_TEXT,  0, TRUE,  TRUE },
-  { "name",          N_("Name"),                   FIELD_TEXT,  1, FALSE, TRUE },
+  { "name",          N_("Label"),                   FIELD_TEXT,  1, FALSE, TRUE },
   { "kind",          N_("Kind"),                   FIELD_KIND,  2, FALSE, TRUE },
   { "price",         N_("Price"),                  FIELD_MONEY, 3, FALSE, TRUE },
   { "category",      N_("Category"),               FIELD_TEXT,  4, FALSE, FALSE },
@@ -56,7 +56,7 @@ static const Field product_fields[] = {
 
 static const Field level_fields[] = {
   { "code",            N_("Code"),                          FIELD_TEXT,  0, TRUE,  TRUE },
-  { "name",            N_("Name"),                          FIELD_TEXT,  1, FALSE, TRUE },
+  { "name",            N_("Label"),                          FIELD_TEXT,  1, FALSE, TRUE },
   { "price_percent",   N_("Pays (percent of the price)"),   FIELD_INT,   2, FALSE, TRUE },
   { "points_per_yuan", N_("Points per yuan"),               FIELD_INT,   3, FALSE, TRUE },
   { "offline_limit",   N_("Offline spending allowance"),    FIELD_MONEY, 4, FALSE, FALSE },
@@ -71,7 +71,7 @@ static const Field rule_fields[] = {
 
 static const Field plan_fields[] = {
   { "code",         N_("Code"),                  FIELD_TEXT,  0, TRUE,  TRUE },
-  { "name",         N_("Name"),                  FIELD_TEXT,  1, FALSE, TRUE },
+  { "name",         N_("Label"),                  FIELD_TEXT,  1, FALSE, TRUE },
   { "unit_minutes", N_("Minutes per unit"),      FIELD_INT,   2, FALSE, TRUE },
   { "unit_price",   N_("Price per unit"),        FIELD_MONEY, 3, FALSE, TRUE },
   { "free_minutes", N_("Free minutes"),          FIELD_INT,   4, FALSE, FALSE },
@@ -385,6 +385,6 @@ srv_console_master_post (SrvPage *page)
     }
   done = g_strdup_printf (_("Saved %s: the branches receive it at their next sync"), key ? key : "");
   escaped = g_uri_escape_string (done, NULL, FALSE);
-  location = g_strconcat ("/console/master?done=", escaped, "#", k->name, NULL);
+  location = g_strconcat ("/console/master?done=", escaped, NULL);
   srv_page_redirect (page, location);
 }

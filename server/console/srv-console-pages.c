@@ -122,7 +122,7 @@ static SrvHtml *
 trend_svg (SrvRows    *rows,
            const char *first)
 {
-  const int W = 900, H = 240, L = 70, R = 16, T = 16, B = 34;
+  const int W = 900, H = 200, L = 70, R = 16, T = 16, B = 34;
   gint64 sales[TREND_DAYS] = { 0 }, deposits[TREND_DAYS] = { 0 }, max = 0;
   g_autoptr(GString) line = g_string_new (NULL);
   SrvHtml *h = srv_html_new ();
@@ -358,7 +358,7 @@ branches_page (SrvPage    *page,
   srv_html_append (table,
                    "<table><thead><tr><th>%s</th><th>%s</th><th class=\"num\">%s</th><th>%s</th><th>%s</th>"
                    "<th class=\"num\">%s</th><th class=\"num\">%s</th><th>%s</th><th></th></tr></thead><tbody>",
-                   _("Code"), _("Name"), _("Number"), _("State"), _("Last push"), _("Entries held"),
+                   _("Code"), _("Label"), _("Number"), _("State"), _("Last push"), _("Entries held"),
                    _("Feed read to"), _("Online now"));
   for (guint i = 0; i < list->len; i++)
     {
@@ -367,6 +367,7 @@ branches_page (SrvPage    *page,
       gint64 seen = srv_server_feed_seen (page->console->srv, b->code);
       guint online = srv_server_online (page->console->srv, b->code);
       g_autoptr(SrvHtml) feed = srv_html_new ();
+      g_autofree char *pushed = b->last_push_at ? srv_page_time (page, b->last_push_at) : g_strdup (_("never"));
 
       if (!srv_page_sees_branch (page, b->code))
         continue;
@@ -397,7 +398,7 @@ branches_page (SrvPage    *page,
                        "<tr><td>%s</td><td>%s%s</td><td class=\"num\">%L</td><td>%s</td><td>%s</td>"
                        "<td class=\"num\">%L</td><td class=\"num\">%H</td><td>%s</td><td>%H</td></tr>",
                        b->code, b->name, b->hq ? _(" (head office)") : "", b->number,
-                       b->revoked ? _("Revoked") : _("Active"), b->last_push_at ? b->last_push_at : _("never"),
+                       b->revoked ? _("Revoked") : _("Active"), pushed,
                        b->acked_seq, feed, online > 0 ? _("online") : _("offline"), actions);
     }
   srv_html_append (table, "</tbody></table>");
@@ -420,7 +421,7 @@ branches_page (SrvPage    *page,
                        "<label>%s <input name=\"number\" required type=\"number\" min=\"0\" max=\"999\"></label>"
                        "<label class=\"check\"><input type=\"checkbox\" name=\"hq\" value=\"1\"> %s</label>"
                        "<button type=\"submit\">%s</button></form>",
-                       csrf, _("Code"), _("Name"), _("Number (starts its card numbers)"),
+                       csrf, _("Code"), _("Label"), _("Number (starts its card numbers)"),
                        _("Head-office terminal"), _("Add the branch"));
       srv_vars_html (vars, "add", form);
     }
@@ -600,27 +601,17 @@ static char *
 exception_what (SrvException *x)
 {
   g_autofree char *money = mdn_money_format (x->amount);
+  g_autofree char *count = g_strdup_printf ("%" G_GINT64_FORMAT, x->amount);
 
   if (g_strcmp0 (x->kind, "over_refund") == 0)
     return g_strdup_printf (_("Refunded ¥%s beyond the sale"), money);
   if (g_strcmp0 (x->kind, "card_conflict") == 0)
     return g_strdup (_("Card operations in conflict"));
   if (g_strcmp0 (x->account, "points") == 0)
-    return g_strdup_printf (_("Points overdrawn by %" G_GINT64_FORMAT), x->amount);
+    return g_strdup_printf (_("Points overdrawn by %s"), count);
   if (g_strcmp0 (x->account, "package") == 0)
-    return g_strdup_printf (_("Uses of %s overdrawn by %" G_GINT64_FORMAT), x->item ? x->item : "", x->amount);
+    return g_strdup_printf (_("Uses of %s overdrawn by %s"), x->item ? x->item : "", count);
   return g_strdup_printf (_("Stored value overdrawn by ¥%s"), money);
-}
-
-/* "2026-12-01 12:38:22" of an ISO 8601 time. */
-static char *
-short_time (const char *iso)
-{
-  char *t = g_strndup (iso ? iso : "", 19);
-
-  if (strlen (t) > 10 && t[10] == 'T')
-    t[10] = ' ';
-  return t;
 }
 
 static void
@@ -642,7 +633,7 @@ exception_rows (SrvPage    *page,
       g_autoptr(SrvHtml) link = srv_html_new ();
       g_autoptr(SrvHtml) card = srv_html_new ();
       g_autofree char *what = exception_what (x);
-      g_autofree char *found = short_time (x->found_at);
+      g_autofree char *found = srv_page_time (page, x->found_at);
 
       if (member_id && g_strcmp0 (x->member_id, member_id) != 0)
         continue;
@@ -677,6 +668,7 @@ srv_console_member (SrvPage *page)
   g_autoptr(GPtrArray) exceptions = NULL;
   g_autoptr(GHashTable) vars = srv_vars_new ();
   SrvHtml *info, *pk, *hist, *exc;
+  g_autofree char *issued = NULL;
   gboolean on_hold = FALSE;
   char **m;
 
@@ -714,6 +706,7 @@ srv_console_member (SrvPage *page)
         on_hold = TRUE;
     }
 
+  issued = srv_page_time (page, m[11]);
   info = srv_html_new ();
   srv_html_append (info,
                    "<dl class=\"facts\"><dt>%s</dt><dd>%s</dd><dt>%s</dt><dd>%s</dd><dt>%s</dt><dd>%s</dd>"
@@ -724,7 +717,7 @@ srv_console_member (SrvPage *page)
                    _("State"), status_label (m[5]),
                    _("Balance"), g_ascii_strtoll (m[6], NULL, 10) + g_ascii_strtoll (m[7], NULL, 10),
                    _("of it principal"), g_ascii_strtoll (m[6], NULL, 10), _("bonus"), g_ascii_strtoll (m[7], NULL, 10),
-                   _("Points"), m[8], _("Issued"), m[9], m[11], _("Valid until"), *m[10] ? m[10] : _("no end"));
+                   _("Points"), m[8], _("Issued"), m[9], issued, _("Valid until"), *m[10] ? m[10] : _("no end"));
   if (on_hold)
     srv_html_append (info, "<p class=\"hold\" role=\"alert\">%s</p>",
                      _("On hold at every branch until its exception is settled"));
@@ -754,7 +747,7 @@ srv_console_member (SrvPage *page)
   for (guint i = 0; i < history->len; i++)
     {
       char **e = g_ptr_array_index (history, i);
-      g_autofree char *at = short_time (e[4]);
+      g_autofree char *at = srv_page_time (page, e[4]);
 
       srv_html_append (hist,
                        "<tr><td>%s</td><td>%s #%s</td><td>%s</td><td>%s</td><td class=\"num\">%M</td>"
@@ -866,7 +859,7 @@ srv_console_exception (SrvPage *page)
     }
   owed = owed_fen (page, x);
   what = exception_what (x);
-  found = short_time (x->found_at);
+  found = srv_page_time (page, x->found_at);
   facts = srv_html_new ();
   srv_html_append (facts,
                    "<dl class=\"facts\"><dt>%s</dt><dd>%L</dd><dt>%s</dt><dd>%s</dd><dt>%s</dt><dd>%s</dd>"
@@ -955,6 +948,30 @@ srv_console_write_off (SrvPage *page)
 
 /* Audit log ----------------------------------------------------------------------- */
 
+static const char *
+action_label (const char *action)
+{
+  static const struct { const char *action, *label; } actions[] = {
+    { "login", N_("Logged in") },
+    { "logout", N_("Logged out") },
+    { "csrf", N_("Form without its security token") },
+    { "refused", N_("Refused") },
+    { "branch.add", N_("Added a branch") },
+    { "branch.rotate", N_("Rotated a branch token") },
+    { "branch.revoke", N_("Revoked a branch") },
+    { "exception.write_off", N_("Wrote off an exception") },
+    { "product.upsert", N_("Saved a product") },
+    { "level.upsert", N_("Saved a member level") },
+    { "deposit_rule.upsert", N_("Saved a deposit rule") },
+    { "plan.upsert", N_("Saved a rate plan") },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (actions); i++)
+    if (g_str_equal (actions[i].action, action))
+      return _(actions[i].label);
+  return action;
+}
+
 void
 srv_console_audit_page (SrvPage *page)
 {
@@ -981,11 +998,11 @@ srv_console_audit_page (SrvPage *page)
   for (guint i = 0; i < rows->len && i < 100; i++)
     {
       char **r = g_ptr_array_index (rows, i);
-      g_autofree char *at = short_time (r[0]);
+      g_autofree char *at = srv_page_time (page, r[0]);
 
       srv_html_append (table,
                        "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td><code>%s</code></td></tr>",
-                       at, r[1], r[2], r[3], g_str_equal (r[4], "1") ? _("done") : _("refused"), r[5], r[6]);
+                       at, r[1], action_label (r[2]), r[3], g_str_equal (r[4], "1") ? _("done") : _("refused"), r[5], r[6]);
     }
   srv_html_append (table, "</tbody></table>");
   pager = srv_html_new ();

@@ -18,6 +18,7 @@ struct _SrvConsole
   char         *hq_path;
   SrvConsoleHq *hq;      /* opened at the first write */
   gint64        idle;    /* seconds */
+  GTimeZone    *tz;      /* the chain's, for times shown; may be NULL */
 };
 
 /* One request to a console page. */
@@ -62,6 +63,9 @@ void      srv_page_audit        (SrvPage     *page,
                                  gboolean     ok,
                                  const char  *detail,
                                  const char  *entry_id);
+/* "2026-12-01 20:38:22" of an ISO 8601 time, in the chain's time zone. */
+char     *srv_page_time         (SrvPage     *page,
+                                 const char  *iso);
 /* A notice above the content (?done=...), escaped. */
 SrvHtml  *srv_page_notice       (SrvPage     *page);
 

@@ -26,6 +26,7 @@ srv_console_new (SrvServer              *srv,
   c->store = srv_server_store (srv);
   c->hq_path = g_strdup (options->console_hq);
   c->idle = options->console_idle ? options->console_idle : SRV_CONSOLE_IDLE_DEFAULT;
+  c->tz = g_time_zone_new_identifier (srv_console_timezone (c->store));
   return c;
 }
 
@@ -35,6 +36,7 @@ srv_console_free (SrvConsole *console)
   if (console == NULL)
     return;
   g_clear_pointer (&console->hq, srv_console_hq_free);
+  g_clear_pointer (&console->tz, g_time_zone_unref);
   g_free (console->hq_path);
   g_free (console);
 }
@@ -178,6 +180,20 @@ srv_page_csrf_input (SrvPage *page)
   srv_html_append (h, "<input type=\"hidden\" name=\"csrf_token\" value=\"%s\">",
                    page->user ? page->user->csrf : "");
   return h;
+}
+
+char *
+srv_page_time (SrvPage    *page,
+               const char *iso)
+{
+  g_autoptr(GDateTime) dt = iso && *iso ? g_date_time_new_from_iso8601 (iso, NULL) : NULL;
+  g_autoptr(GDateTime) local = NULL;
+
+  if (dt == NULL)
+    return g_strdup (iso ? iso : "");
+  if (page->console->tz)
+    local = g_date_time_to_timezone (dt, page->console->tz);
+  return g_date_time_format (local ? local : dt, "%Y-%m-%d %H:%M:%S");
 }
 
 SrvHtml *

@@ -580,3 +580,9 @@ srv_console_today (SrvStore *store)
 
   return mdn_clock_business_date (now, store->timezone);
 }
+
+const char *
+srv_console_timezone (SrvStore *store)
+{
+  return store->timezone;
+}
