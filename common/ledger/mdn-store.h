@@ -32,6 +32,8 @@ typedef struct
   const char *timezone;        /* NULL: Asia/Shanghai */
   const char *admin_password;
   const char *chain_key_hex;   /* NULL: a new random key */
+  gboolean    no_default_level; /* no level "normal" of its own: a terminal that
+                                   receives the chain's (the server's console) */
 } MdnStoreInit;
 
 MdnStore *mdn_store_open     (const char          *path,

@@ -101,6 +101,12 @@ mdn_store_init (const char         *path,
                          init->admin_password, error))
     goto fail;
 
+  if (init->no_default_level)
+    {
+      if (!mdn_db_commit (store->db, error))
+        goto fail;
+      return g_steal_pointer (&store);
+    }
   ctx = mdn_op_ctx_new_trusted (store, "admin", error);
   if (ctx == NULL)
     goto fail;

@@ -29,6 +29,7 @@
 #include "mdn-store.h"
 #include "mdn-timed.h"
 #include "srv-console-private.h"
+#include "srv-store-console.h"
 
 #define HQ_CODE "WEB"
 
@@ -122,6 +123,10 @@ srv_console_hq_open (SrvStore   *store,
       init.hq = TRUE;
       init.admin_password = password;   /* nobody logs in: the console acts as its admin */
       init.chain_key_hex = key;
+      init.timezone = srv_console_timezone (store);
+      /* Its first entry must not be a level "normal" of its own, which
+         would replace the chain's: it receives the chain's from the feed. */
+      init.no_default_level = TRUE;
       hq->hq = mdn_store_init (path, &init, error);
     }
   else
