@@ -188,6 +188,24 @@ ops b02 admin "$admin_password" >/dev/null <<'OPS'
 OPS
 echo "  B01: 3 billiard tables, 2 KTV rooms    B02: 2 tea rooms, 1 billiard table"
 
+say "Two weeks of takings at both branches (quick cash sales, dated by MENDIAN_NOW)"
+for d in $(seq 14 -1 1); do
+  day=$(date -d "-$d day" +%F)
+  b01_fen=$(( (150 + (d * 37) % 220) * 100 ))
+  b02_fen=$(( (90 + (d * 53) % 160) * 100 ))
+  (
+    export MENDIAN_NOW="${day}T15:00:00+08:00"
+    ops b01 1001 cashier-1001 >/dev/null <<OPS
+{"op":"sale.quick","amount_fen":$b01_fen,"tenders":[{"type":"cash","amount_fen":$b01_fen}]}
+{"op":"sale.quick","amount_fen":$(( b01_fen / 3 )),"tenders":[{"type":"wechat","amount_fen":$(( b01_fen / 3 ))}]}
+OPS
+    ops b02 1001 cashier-1001 >/dev/null <<OPS
+{"op":"sale.quick","amount_fen":$b02_fen,"tenders":[{"type":"alipay","amount_fen":$b02_fen}]}
+OPS
+  )
+done
+echo "  B01 and B02: a few sales a day over the last 14 days"
+
 say "Members at B01: cards, deposits (with bonus), a package, sales, a table running"
 ops b01 1001 cashier-1001 >/dev/null <<'OPS'
 {"op":"member.issue","name":"张三","phone":"13800000001","level":"gold","birthday":"1990-05-01","pin":"1234","deposit":"500","tender":"wechat"}

@@ -260,7 +260,7 @@ def main():
             assert prices == [420], "B01 has the new price after its sync: %r" % prices
 
         def other_pages():
-            for page, words in (("branches", "当前在线"), ("audit", "product.upsert"), ("reports", "报表"),
+            for page, words in (("branches", "当前在线"), ("audit", "保存商品"), ("reports", "报表"),
                                 ("stock", "库存"), ("sms", "短信"), ("nope", "找不到")):
                 wd.get(url + "console/" + page)
                 wd.wait("page " + page, lambda: wd.js("return document.readyState") == "complete")
