@@ -9,6 +9,7 @@
 #include "mdn-json.h"
 #include "mdn-ops.h"
 #include "mdn-store.h"
+#include "srv-authorize.h"
 #include "srv-server.h"
 #include "srv-store.h"
 #include "srv-store-console.h"
@@ -265,7 +266,7 @@ cmd_serve (SrvStore *store, int argc, char **argv)
       return 2;
     }
   if (auth_ttl > 0)
-    srv_store_set_auth_ttl (auth_ttl);
+    srv_authorize_set_ttl (auth_ttl);
   options.listen = listen;
   options.tls_cert = cert;
   options.tls_key = key;

@@ -30,6 +30,7 @@
 #include "mdn-json.h"
 #include "mdn-ledger.h"
 #include "mdn-money.h"
+#include "mdn-settings.h"
 
 #define MINUTES_MAX    ((gint64) 525600)       /* a year, as mdn-timed.c */
 #define USES_MAX       ((gint64) 100000)       /* package_count, count: as mdn-catalog.c, mdn-packages.c */
@@ -1178,6 +1179,12 @@ check_write_off (Check *c)
   return expect_member (c, "points", points);
 }
 
+static gboolean
+check_setting (Check *c)
+{
+  return mdn_settings_check_entry (c->entry, c->error);
+}
+
 typedef gboolean (*CheckFunc) (Check *c);
 
 typedef struct
@@ -1212,6 +1219,8 @@ static const KindCheck checks[] = {
   { "points.redeem",       check_points_redeem,   TRUE,  FALSE },
   { "points.adjust",       check_points_adjust,   TRUE,  FALSE },
   { "exception.write_off", check_write_off,       TRUE,  FALSE },
+  { "setting.chain",       check_setting,         FALSE, FALSE },
+  { "setting.branch",      check_setting,         FALSE, FALSE },
 };
 
 gboolean

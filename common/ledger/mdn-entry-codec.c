@@ -1,6 +1,8 @@
-/* mdn-entry-codec.c: the fast reader of a push, {"entries": [entry, ...]},
- * straight into MdnEntry structs (the server's; the branch writes entries
- * with mdn_entry_to_json and reads the feed with mdn_entry_from_json).
+/* mdn-entry-codec.c: the one entry codec. Its readers take a push,
+ * {"entries": [entry, ...]} (the server), and a feed page, {"entries":
+ * [{"position", "entry"}, ...], ...} (the branch), straight into MdnEntry
+ * structs; its writer, mdn_entry_codec_write, is the one canonical form of
+ * an entry, which the hash is taken over and a branch pushes.
  *
  * This is the server's hottest path (every entry of every branch), and a
  * generic JSON tree costs more than everything else the push does: a hash
@@ -10,7 +12,7 @@
  * hash) becomes a json-glib tree. Strict RFC 8259 JSON; the shape checks are
  * those of mdn_entry_from_json (same messages), which stays the reference:
  * null counts as absent, unknown members are ignored, and every entry's
- * hash is still verified by srv_store_push over its canonical form.
+ * hash is still verified by srv_push over its canonical form.
  *
  * It accepts what mdn_json_check_text followed by json-glib and
  * mdn_entry_from_json accepts, and reads the same entries from it
@@ -907,3 +909,249 @@ mdn_entry_codec_read_push (const char *data,
 }
 
 G_DEFINE_QUARK (mdn-entry-codec-error-quark, mdn_entry_codec_error)
+
+/* Feed pages -------------------------------------------------------------------- */
+
+void
+mdn_feed_row_free (MdnFeedRow *row)
+{
+  if (row == NULL)
+    return;
+  g_clear_pointer (&row->entry, mdn_entry_free);
+  g_free (row);
+}
+
+static gboolean
+not_a_row (Lex *lex)
+{
+  g_set_error_literal (lex->error, MDN_ENTRY_CODEC_ERROR, MDN_ENTRY_CODEC_ERROR_NOT_AN_ENTRY,
+                       "not a feed row {position, entry}");
+  return FALSE;
+}
+
+/* One {"position": N, "entry": {...}} (other members ignored). */
+static MdnFeedRow *
+read_feed_row (Lex *lex)
+{
+  static const char *const row_members[] = { "position", "entry", NULL };
+  g_autoptr(MdnEntry) entry = NULL;
+  g_auto(Names) names = { 0 };
+  gint64 position = 0;
+  gboolean has_position = FALSE;
+  MdnFeedRow *row;
+
+  skip_ws (lex);
+  if (lex->p >= lex->end)
+    return syntax (lex, "unexpected end"), NULL;
+  if (*lex->p != '{')
+    {
+      if (skip_value (lex))
+        not_a_row (lex);
+      return NULL;
+    }
+  if (!expect (lex, '{') || !enter (lex))
+    return NULL;
+  if (!accept (lex, '}'))
+    {
+      do
+        {
+          g_autofree char *key = read_string (lex);
+          int bit;
+
+          if (key == NULL)
+            return NULL;
+          bit = member_bit (row_members, key);
+          if (!names_add (lex, &names, bit, key) || !expect (lex, ':'))
+            return NULL;
+          skip_ws (lex);
+          if (bit == 0)
+            {
+              g_autoptr(JsonNode) value = read_value (lex);
+
+              if (value == NULL)
+                return NULL;
+              if (JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_INT64)
+                {
+                  position = json_node_get_int (value);
+                  has_position = TRUE;
+                }
+            }
+          else if (bit == 1 && lex->p < lex->end && *lex->p == '{')
+            {
+              if ((entry = read_entry (lex)) == NULL)
+                return NULL;
+            }
+          else if (!skip_value (lex))
+            return NULL;
+        }
+      while (accept (lex, ','));
+      if (!expect (lex, '}'))
+        return NULL;
+    }
+  lex->depth--;
+  if (!has_position || entry == NULL)
+    return not_a_row (lex), NULL;
+  row = g_new0 (MdnFeedRow, 1);
+  row->position = position;
+  row->entry = g_steal_pointer (&entry);
+  return row;
+}
+
+/* Reads a feed page: "entries" row by row into @rows, every other member
+ * as a JSON value into *out_rest. */
+gboolean
+mdn_entry_codec_read_feed (const char  *data,
+                           gsize        size,
+                           GPtrArray   *rows,
+                           JsonObject **out_rest,
+                           GError     **error)
+{
+  Lex lex = { .start = data, .p = data, .end = data + size, .error = error };
+  g_autoptr(JsonObject) rest = json_object_new ();
+  gboolean has_entries = FALSE;
+
+  g_return_val_if_fail (data != NULL && rows != NULL && out_rest != NULL, FALSE);
+
+  *out_rest = NULL;
+  if (!expect (&lex, '{') || !enter (&lex))
+    return FALSE;
+  if (!accept (&lex, '}'))
+    {
+      do
+        {
+          g_autofree char *key = read_string (&lex);
+
+          if (key == NULL)
+            return FALSE;
+          if ((has_entries && g_str_equal (key, "entries")) || json_object_has_member (rest, key))
+            return duplicate (&lex, key);
+          if (!expect (&lex, ':'))
+            return FALSE;
+          skip_ws (&lex);
+          if (g_str_equal (key, "entries") && lex.p < lex.end && *lex.p == '[')
+            {
+              has_entries = TRUE;
+              lex.p++;
+              if (!enter (&lex))
+                return FALSE;
+              if (!accept (&lex, ']'))
+                {
+                  do
+                    {
+                      MdnFeedRow *row = read_feed_row (&lex);
+
+                      if (row == NULL)
+                        return FALSE;
+                      g_ptr_array_add (rows, row);
+                    }
+                  while (accept (&lex, ','));
+                  if (!expect (&lex, ']'))
+                    return FALSE;
+                }
+              lex.depth--;
+            }
+          else
+            {
+              JsonNode *value = read_value (&lex);
+
+              if (value == NULL)
+                return FALSE;
+              json_object_set_member (rest, key, value);
+            }
+        }
+      while (accept (&lex, ','));
+      if (!expect (&lex, '}'))
+        return FALSE;
+    }
+  skip_ws (&lex);
+  if (lex.p != lex.end)
+    return syntax (&lex, "trailing data");
+  if (!has_entries)
+    {
+      g_set_error_literal (error, MDN_ENTRY_CODEC_ERROR, MDN_ENTRY_CODEC_ERROR_NO_ENTRIES, "no entries array");
+      return FALSE;
+    }
+  *out_rest = g_steal_pointer (&rest);
+  return TRUE;
+}
+
+/* The canonical writer ------------------------------------------------------------ */
+
+static void
+append_member (GString    *s,
+               const char *key,
+               const char *value)
+{
+  g_string_append_c (s, '"');
+  g_string_append (s, key);
+  g_string_append (s, "\":");
+  if (value)
+    mdn_json_append_canonical_string (s, value);
+  else
+    g_string_append (s, "null");
+}
+
+/* The bytes of mdn_json_object_canonical (mdn_entry_to_json (entry,
+ * with_hash)), written directly, keys in sorted order, without building
+ * the JSON tree: every entry is hashed when it is written, pushed and
+ * received (/ledger/hash/direct-canonical checks both give the same
+ * text). */
+void
+mdn_entry_codec_write (GString  *s,
+                       MdnEntry *entry,
+                       gboolean  with_hash,
+                       gsize    *out_body_start,
+                       gsize    *out_body_end)
+{
+  g_return_if_fail (s != NULL && entry != NULL);
+
+  g_string_append_c (s, '{');
+  append_member (s, "at", entry->at);
+  g_string_append (s, ",\"body\":");
+  if (out_body_start)
+    *out_body_start = s->len;
+  mdn_json_append_canonical_object (s, entry->body);
+  if (out_body_end)
+    *out_body_end = s->len;
+  g_string_append_c (s, ',');
+  append_member (s, "branch", entry->branch);
+  g_string_append_c (s, ',');
+  append_member (s, "business_date", entry->business_date);
+  if (with_hash)
+    {
+      g_string_append_c (s, ',');
+      append_member (s, "hash", entry->hash);
+    }
+  g_string_append_c (s, ',');
+  append_member (s, "id", entry->id);
+  g_string_append_c (s, ',');
+  append_member (s, "kind", entry->kind);
+  g_string_append_c (s, ',');
+  append_member (s, "member", entry->member_id);
+  g_string_append (s, ",\"movements\":[");
+  for (guint i = 0; i < entry->movements->len; i++)
+    {
+      MdnMovement *m = &g_array_index (entry->movements, MdnMovement, i);
+
+      g_string_append (s, i > 0 ? ",{" : "{");
+      append_member (s, "account", m->account);
+      g_string_append (s, ",\"delta\":");
+      mdn_json_append_canonical_int (s, m->delta);
+      g_string_append_c (s, ',');
+      append_member (s, "expires_on", m->expires_on);
+      g_string_append_c (s, ',');
+      append_member (s, "item", m->item);
+      g_string_append_c (s, ',');
+      append_member (s, "lot", m->lot);
+      g_string_append_c (s, ',');
+      append_member (s, "member", m->member_id);
+      g_string_append_c (s, '}');
+    }
+  g_string_append (s, "],");
+  append_member (s, "prev_hash", entry->prev_hash);
+  g_string_append (s, ",\"seq\":");
+  mdn_json_append_canonical_int (s, entry->seq);
+  g_string_append_c (s, ',');
+  append_member (s, "staff", entry->staff);
+  g_string_append_c (s, '}');
+}

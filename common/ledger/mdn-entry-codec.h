@@ -1,7 +1,11 @@
-/* mdn-entry-codec.h: a push body read straight into entries (mdn-entry-codec.c). */
+/* mdn-entry-codec.h: the one entry codec of branch and server
+ * (mdn-entry-codec.c): pushes and feed pages read straight into entries,
+ * and the one canonical writer, which the hash and the push are made of. */
 #pragma once
 
-#include <glib.h>
+#include <json-glib/json-glib.h>
+
+#include "mdn-types.h"
 
 G_BEGIN_DECLS
 
@@ -25,5 +29,35 @@ gboolean mdn_entry_codec_read_push (const char *data,
                                     GPtrArray  *entries,
                                     gint       *out_index,
                                     GError    **error);
+
+/* A row of a feed page: the entry at its feed position. */
+typedef struct
+{
+  gint64    position;
+  MdnEntry *entry;
+} MdnFeedRow;
+
+void     mdn_feed_row_free         (MdnFeedRow *row);
+
+/* Reads a feed page {"entries": [{"position": N, "entry": entry}, ...],
+ * ...} (@size bytes of valid UTF-8) into @rows (MdnFeedRow, owned by the
+ * array) and its other members into *@out_rest. A row that is not
+ * {position, entry} is MDN_ENTRY_CODEC_ERROR_NOT_AN_ENTRY. */
+gboolean mdn_entry_codec_read_feed (const char  *data,
+                                    gsize        size,
+                                    GPtrArray   *rows,
+                                    JsonObject **out_rest,
+                                    GError     **error);
+
+/* Appends @entry's canonical form to @out: its JSON with the members of
+ * every object in sorted order, no white space, absent strings as null;
+ * with "hash" when @with_hash (what a branch pushes), without it what the
+ * hash is taken over (mdn_entry_compute_hash). *@out_body_start and
+ * *@out_body_end (may be NULL) receive where the body's text lies in @out. */
+void     mdn_entry_codec_write     (GString    *out,
+                                    MdnEntry   *entry,
+                                    gboolean    with_hash,
+                                    gsize      *out_body_start,
+                                    gsize      *out_body_end);
 
 G_END_DECLS

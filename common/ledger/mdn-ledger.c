@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "mdn-entry-check.h"
+#include "mdn-entry-codec.h"
 #include "mdn-error.h"
 #include "mdn-id.h"
 #include "mdn-json.h"
@@ -230,26 +231,12 @@ sha256_hex (const char *data,
   return hex;
 }
 
-static void
-append_member (GString    *s,
-               const char *key,
-               const char *value)
-{
-  g_string_append_c (s, '"');
-  g_string_append (s, key);
-  g_string_append (s, "\":");
-  if (value)
-    mdn_json_append_canonical_string (s, value);
-  else
-    g_string_append (s, "null");
-}
-
-/* The hash is SHA-256 over mdn_json_object_canonical (mdn_entry_to_json
- * (entry, FALSE)). This writes those same bytes directly, keys in sorted
- * order, without building the JSON tree (every pushed entry is hashed on
- * the server's ingest path; /ledger/hash/direct-canonical checks that both
- * give the same text). The body's canonical text is kept in
- * entry->canonical_body, so that apply stores exactly the hashed bytes. */
+/* The hash is SHA-256 over the entry's canonical form without "hash",
+ * written by the entry codec's one writer (mdn_entry_codec_write; the
+ * slow path through a JSON tree, mdn_json_object_canonical (mdn_entry_to_json
+ * (entry, FALSE)), is the test's oracle: /ledger/hash/direct-canonical).
+ * The body's canonical text is kept in entry->canonical_body, so that apply
+ * stores exactly the hashed bytes. */
 char *
 mdn_entry_compute_hash (MdnEntry *entry)
 {
@@ -259,49 +246,7 @@ mdn_entry_compute_hash (MdnEntry *entry)
 
   g_return_val_if_fail (entry != NULL, NULL);
 
-  g_string_append_c (s, '{');
-  append_member (s, "at", entry->at);
-  g_string_append (s, ",\"body\":");
-  body_start = s->len;
-  mdn_json_append_canonical_object (s, entry->body);
-  body_end = s->len;
-  g_string_append_c (s, ',');
-  append_member (s, "branch", entry->branch);
-  g_string_append_c (s, ',');
-  append_member (s, "business_date", entry->business_date);
-  g_string_append_c (s, ',');
-  append_member (s, "id", entry->id);
-  g_string_append_c (s, ',');
-  append_member (s, "kind", entry->kind);
-  g_string_append_c (s, ',');
-  append_member (s, "member", entry->member_id);
-  g_string_append (s, ",\"movements\":[");
-  for (guint i = 0; i < entry->movements->len; i++)
-    {
-      MdnMovement *m = &g_array_index (entry->movements, MdnMovement, i);
-
-      g_string_append (s, i > 0 ? ",{" : "{");
-      append_member (s, "account", m->account);
-      g_string_append (s, ",\"delta\":");
-      mdn_json_append_canonical_int (s, m->delta);
-      g_string_append_c (s, ',');
-      append_member (s, "expires_on", m->expires_on);
-      g_string_append_c (s, ',');
-      append_member (s, "item", m->item);
-      g_string_append_c (s, ',');
-      append_member (s, "lot", m->lot);
-      g_string_append_c (s, ',');
-      append_member (s, "member", m->member_id);
-      g_string_append_c (s, '}');
-    }
-  g_string_append (s, "],");
-  append_member (s, "prev_hash", entry->prev_hash);
-  g_string_append (s, ",\"seq\":");
-  mdn_json_append_canonical_int (s, entry->seq);
-  g_string_append_c (s, ',');
-  append_member (s, "staff", entry->staff);
-  g_string_append_c (s, '}');
-
+  mdn_entry_codec_write (s, entry, FALSE, &body_start, &body_end);
   hash = sha256_hex (s->str, s->len);
   g_free (entry->canonical_body);
   entry->canonical_body = g_strndup (s->str + body_start, body_end - body_start);

@@ -12,6 +12,7 @@
 #include "mdn-ops.h"
 #include "mdn-packages.h"
 #include "mdn-points.h"
+#include "mdn-settings.h"
 #include "mdn-pricing.h"
 #include "mdn-sales.h"
 #include "mdn-staff.h"
@@ -27,6 +28,7 @@ static const MdnKindDef *const kind_tables[] = {
   mdn_timed_kinds,
   mdn_points_kinds,
   mdn_exception_kinds,
+  mdn_settings_kinds,
 };
 
 void

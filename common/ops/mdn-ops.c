@@ -17,6 +17,7 @@
 #include "mdn-points.h"
 #include "mdn-pricing.h"
 #include "mdn-sales.h"
+#include "mdn-settings.h"
 #include "mdn-staff.h"
 #include "mdn-timed.h"
 
@@ -32,6 +33,7 @@ static const MdnOpDef *const op_tables[] = {
   mdn_report_ops,
   mdn_pricing_ops,
   mdn_exception_ops,
+  mdn_settings_ops,
   mdn_plan_ops,
 };
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "mdn-clock.h"
+#include "mdn-entry-codec.h"
 #include "mdn-error.h"
 #include "mdn-id.h"
 #include "mdn-json.h"
@@ -349,23 +350,24 @@ client_message (Client     *c,
   return msg;
 }
 
-/* Sends a request and parses the JSON answer. A refusal by the server
- * (4xx with a JSON error) is MDN_ERROR_SYNC_REFUSED, with its code in
- * *out_code and the answer in *out_refusal; no answer at all is
- * MDN_ERROR_OFFLINE. */
-JsonObject *
-mdn_sync_client_call (Client        *c,
-                      const char    *method,
-                      const char    *path_and_query,
-                      JsonObject    *body,
-                      GCancellable  *cancellable,
-                      JsonObject   **out_refusal,
-                      GError       **error)
+/* Sends a request (@body_text: a JSON text, or NULL) and returns the
+ * answer's bytes when it is 200 OK. A refusal by the server (4xx with a
+ * JSON error) is MDN_ERROR_SYNC_REFUSED, with its code in *out_code and
+ * the answer in *out_refusal; no answer at all is MDN_ERROR_OFFLINE. */
+static GBytes *
+client_send (Client        *c,
+             const char    *method,
+             const char    *path_and_query,
+             char          *body_text,
+             GCancellable  *cancellable,
+             JsonObject   **out_refusal,
+             GError       **error)
 {
   g_autoptr(SoupMessage) msg = client_message (c, method, path_and_query);
   g_autoptr(GBytes) reply = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autoptr(JsonObject) answer = NULL;
+  g_autofree char *json = body_text;
   g_autofree char *text = NULL;
   guint status;
 
@@ -376,9 +378,8 @@ mdn_sync_client_call (Client        *c,
       g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT, _("Bad server URL %s"), c->base);
       return NULL;
     }
-  if (body)
+  if (json)
     {
-      g_autofree char *json = mdn_json_object_to_string (body);
       gsize len = strlen (json);
       g_autoptr(GBytes) bytes = g_bytes_new_take (g_steal_pointer (&json), len);
 
@@ -395,10 +396,10 @@ mdn_sync_client_call (Client        *c,
       return NULL;
     }
   status = soup_message_get_status (msg);
+  if (status == SOUP_STATUS_OK)
+    return g_steal_pointer (&reply);
   text = g_strndup (g_bytes_get_data (reply, NULL), g_bytes_get_size (reply));
   answer = mdn_json_parse_object (text, NULL);
-  if (status == SOUP_STATUS_OK && answer != NULL)
-    return g_steal_pointer (&answer);
 
   if (answer && json_object_has_member (answer, "error") && status >= 400 && status < 500)
     {
@@ -414,6 +415,43 @@ mdn_sync_client_call (Client        *c,
   g_set_error (error, MDN_ERROR, status >= 500 ? MDN_ERROR_OFFLINE : MDN_ERROR_SYNC_REFUSED,
                _("The server answered %u %s"), status, soup_message_get_reason_phrase (msg));
   return NULL;
+}
+
+/* Sends a request and parses the JSON answer (client_send's errors). */
+static JsonObject *
+client_call_text (Client        *c,
+                  const char    *method,
+                  const char    *path_and_query,
+                  char          *body_text,
+                  GCancellable  *cancellable,
+                  JsonObject   **out_refusal,
+                  GError       **error)
+{
+  g_autoptr(GBytes) reply = client_send (c, method, path_and_query, body_text, cancellable, out_refusal, error);
+  g_autofree char *text = NULL;
+  JsonObject *answer;
+
+  if (reply == NULL)
+    return NULL;
+  text = g_strndup (g_bytes_get_data (reply, NULL), g_bytes_get_size (reply));
+  answer = mdn_json_parse_object (text, NULL);
+  if (answer == NULL)
+    g_set_error (error, MDN_ERROR, MDN_ERROR_SYNC_REFUSED, _("The server answered %u %s"),
+                 SOUP_STATUS_OK, soup_status_get_phrase (SOUP_STATUS_OK));
+  return answer;
+}
+
+JsonObject *
+mdn_sync_client_call (Client        *c,
+                      const char    *method,
+                      const char    *path_and_query,
+                      JsonObject    *body,
+                      GCancellable  *cancellable,
+                      JsonObject   **out_refusal,
+                      GError       **error)
+{
+  return client_call_text (c, method, path_and_query, body ? mdn_json_object_to_string (body) : NULL,
+                           cancellable, out_refusal, error);
 }
 
 /* Steps ------------------------------------------------------------------------------ */
@@ -675,15 +713,13 @@ mdn_sync_push (Client        *c,
 {
   for (;;)
     {
-      g_autoptr(JsonObject) body = json_object_new ();
+      g_autoptr(GString) body = g_string_new ("{\"entries\":[");
       g_autoptr(JsonObject) answer = NULL;
       g_autoptr(JsonObject) refusal = NULL;
       g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
-      JsonArray *list = json_array_new ();
       sqlite3_stmt *stmt;
       int rc;
 
-      json_object_set_array_member (body, "entries", list);
       stmt = mdn_db_query (c->store->db, error,
                            "SELECT id FROM entries WHERE branch = ? AND seq > ? ORDER BY seq LIMIT ?",
                            "sii", c->store->branch_code, acked, (gint64) PUSH_BATCH);
@@ -702,10 +738,15 @@ mdn_sync_push (Client        *c,
 
           if (entry == NULL)
             return FALSE;
-          json_array_add_object_element (list, mdn_entry_to_json (entry, TRUE));
+          /* The codec's canonical form, as the server's codec reads it. */
+          if (i > 0)
+            g_string_append_c (body, ',');
+          mdn_entry_codec_write (body, entry, TRUE, NULL, NULL);
         }
 
-      answer = mdn_sync_client_call (c, "POST", "/api/v1/sync/push", body, cancellable, &refusal, error);
+      g_string_append (body, "]}");
+      answer = client_call_text (c, "POST", "/api/v1/sync/push", g_string_free (g_steal_pointer (&body), FALSE),
+                                 cancellable, &refusal, error);
       if (answer == NULL)
         return FALSE;
       result->pushed += json_object_get_int_member_with_default (answer, "applied", 0);
@@ -735,10 +776,11 @@ entry_known (MdnDb      *db,
   return TRUE;
 }
 
-/* Applies one page of the feed in one transaction, with the new position. */
+/* Applies one page of the feed (MdnFeedRow, read by the entry codec) in
+ * one transaction, with the new position. */
 static gboolean
 apply_page (MdnStore   *store,
-            JsonArray  *items,
+            GPtrArray  *rows,
             gint64     *position,
             gint64     *pulled,
             GError    **error)
@@ -748,27 +790,18 @@ apply_page (MdnStore   *store,
 
   if (!mdn_db_begin (db, TRUE, error))
     return FALSE;
-  for (guint i = 0; i < json_array_get_length (items); i++)
+  for (guint i = 0; i < rows->len; i++)
     {
-      JsonObject *item = mdn_args_element_object (items, i, "entries", error);
-      g_autoptr(MdnEntry) entry = NULL;
+      MdnFeedRow *row = g_ptr_array_index (rows, i);
+      MdnEntry *entry = row->entry;
       g_autofree char *hash = NULL;
-      JsonNode *e;
       gboolean known = FALSE;
-      gint64 p;
 
-      if (item == NULL)
-        goto fail;
-      p = json_object_get_int_member_with_default (item, "position", -1);
-      e = json_object_get_member (item, "entry");
-      if (p <= pos || e == NULL || !JSON_NODE_HOLDS_OBJECT (e))
+      if (row->position <= pos)
         {
           g_set_error_literal (error, MDN_ERROR, MDN_ERROR_SYNC_REFUSED, _("The server's feed is malformed"));
           goto fail;
         }
-      entry = mdn_entry_from_json (json_node_get_object (e), error);
-      if (entry == NULL)
-        goto fail;
       hash = mdn_entry_compute_hash (entry);
       if (!g_str_equal (hash, entry->hash))
         {
@@ -777,7 +810,7 @@ apply_page (MdnStore   *store,
                        entry->branch, entry->seq);
           goto fail;
         }
-      pos = p;
+      pos = row->position;
       if (g_str_equal (entry->branch, store->branch_code))
         continue;   /* our own, already here */
       if (!entry_known (db, entry->id, &known, error))
@@ -814,22 +847,31 @@ mdn_sync_pull (Client        *c,
     {
       g_autofree char *path = g_strdup_printf ("/api/v1/sync/feed?after=%" G_GINT64_FORMAT "&limit=%d",
                                                position, PULL_PAGE);
-      g_autoptr(JsonObject) page = mdn_sync_client_call (c, "GET", path, NULL, cancellable, NULL, error);
-      JsonNode *items;
+      g_autoptr(GBytes) reply = client_send (c, "GET", path, NULL, cancellable, NULL, error);
+      g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) mdn_feed_row_free);
+      g_autoptr(JsonObject) page = NULL;
+      g_autoptr(GError) read_error = NULL;
+      gsize size = 0;
+      const char *data;
 
-      if (page == NULL)
+      if (reply == NULL)
         return FALSE;
-      items = json_object_get_member (page, "entries");
-      if (items == NULL || !JSON_NODE_HOLDS_ARRAY (items))
+      /* Read by the entry codec, the server's reader of pushes; an entry
+         of the wrong shape is refused with its message. */
+      data = g_bytes_get_data (reply, &size);
+      if (size == 0 || !g_utf8_validate_len (data, size, NULL) ||
+          !mdn_entry_codec_read_feed (data, size, rows, &page, &read_error))
         {
-          g_set_error_literal (error, MDN_ERROR, MDN_ERROR_SYNC_REFUSED, _("The server's feed is malformed"));
+          if (read_error && read_error->domain == MDN_ERROR)
+            g_propagate_error (error, g_steal_pointer (&read_error));
+          else
+            g_set_error_literal (error, MDN_ERROR, MDN_ERROR_SYNC_REFUSED, _("The server's feed is malformed"));
           return FALSE;
         }
-      if (!apply_page (c->store, json_node_get_array (items), &position, &result->pulled, error) ||
+      if (!apply_page (c->store, rows, &position, &result->pulled, error) ||
           !save_holds (c->store, page, error))
         return FALSE;
-      if (!json_object_get_boolean_member_with_default (page, "more", FALSE) ||
-          json_array_get_length (json_node_get_array (items)) == 0)
+      if (!json_object_get_boolean_member_with_default (page, "more", FALSE) || rows->len == 0)
         break;
     }
   result->feed_position = position;

@@ -9,6 +9,7 @@
 #include "mdn-error.h"
 #include "mdn-json.h"
 #include "srv-api-private.h"
+#include "srv-authorize.h"
 #include "srv-server.h"
 
 JsonArray *
@@ -92,7 +93,7 @@ handle_authorize (SrvRequest *req)
       return;
     }
   srv_server_counters (req->srv)->authorizations++;
-  auth = srv_store_authorize (req->store, req->branch->code, parts[0], auth_id, kind, item, amount,
+  auth = srv_authorize (req->store, req->branch->code, parts[0], auth_id, kind, item, amount,
                               pin, &refusal, &error);
   if (auth == NULL)
     {
@@ -175,7 +176,7 @@ handle_pin_failures (SrvRequest *req)
         }
       g_array_append_val (list, failure);
     }
-  locks = srv_store_pin_failures (req->store, (const SrvPinFailure *) list->data, list->len, &counted, &error);
+  locks = srv_pin_failures (req->store, (const SrvPinFailure *) list->data, list->len, &counted, &error);
   if (locks == NULL)
     {
       srv_reply_gerror (req, error);
@@ -209,7 +210,7 @@ handle_card (SrvRequest *req,
       return;
     }
   srv_server_counters (req->srv)->authorizations++;
-  grant = srv_store_authorize_card (req->store, req->branch->code, member_id, auth_id, op, card_no, rev, &error);
+  grant = srv_authorize_card (req->store, req->branch->code, member_id, auth_id, op, card_no, rev, &error);
   if (grant == NULL)
     {
       srv_reply_gerror (req, error);
@@ -262,7 +263,7 @@ handle_return (SrvRequest *req)
   {
     g_autoptr(JsonArray) none = json_array_new ();
 
-    grant = srv_store_authorize_return (req->store, req->branch->code, parts[0], auth_id, refund,
+    grant = srv_authorize_return (req->store, req->branch->code, parts[0], auth_id, refund,
                                         lines ? lines : none, &error);
   }
   if (grant == NULL)

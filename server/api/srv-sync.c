@@ -8,13 +8,14 @@
 #include "mdn-json.h"
 #include "mdn-ledger.h"
 #include "srv-api-private.h"
+#include "srv-push.h"
 #include "srv-server.h"
 
 #define MAX_BATCH 5000
 
 /* POST /api/v1/sync/push {"entries": [...]} → {"ok", "acked_seq", ...}
  * The body is read straight into entries by mdn-entry-codec.c (the hot
- * path); srv_store_push checks and applies them. */
+ * path); srv_push (srv-push.c) checks and applies them. */
 static void
 handle_push (SrvRequest *req)
 {
@@ -62,7 +63,7 @@ handle_push (SrvRequest *req)
         return;
       }
 
-  if (!srv_store_push (req->store, req->branch->code, entries, &result, &error))
+  if (!srv_push (req->store, req->branch->code, entries, &result, &error))
     {
       g_autoptr(JsonObject) err = srv_error_json (srv_error_code_name (error), error->message);
       guint status = srv_error_status (error);

@@ -6,7 +6,7 @@
  * WEB), and runs the operation of common/ there, through the same
  * permission check and transaction (mdn_ops_run_def). Then it does what
  * the HQ terminal's sync does, in-process: it pushes the new entries into
- * the server store with srv_store_push (the same checks, apply, feed and
+ * the server store with srv_push (srv-push.c: the same checks, apply, feed and
  * rollups as a push over HTTP) and tells the branches that the feed moved.
  * Before each operation the terminal catches up with the feed, applying
  * the other terminals' entries with mdn_ledger_apply, as a branch's pull
@@ -29,6 +29,7 @@
 #include "mdn-store.h"
 #include "mdn-timed.h"
 #include "srv-console-private.h"
+#include "srv-push.h"
 #include "srv-store-console.h"
 
 #define HQ_CODE "WEB"
@@ -255,7 +256,7 @@ push (SrvConsoleHq *hq,
       *feed_head = srv_store_feed_head (hq->store);
       return TRUE;
     }
-  if (!srv_store_push (hq->store, hq->hq->branch_code, entries, &result, error))
+  if (!srv_push (hq->store, hq->hq->branch_code, entries, &result, error))
     return FALSE;
   *feed_head = result.feed_position;
   return TRUE;

@@ -1,4 +1,6 @@
-/* srv-store-sqlite.c: the embedded SQLite backend of the server's storage. */
+/* srv-store-sqlite.c: the embedded SQLite backend of the server's storage
+ * (srv-store.h): reads and writes rows; the push (srv-push.c) and the
+ * authorizations (srv-authorize.c) decide above it. */
 #define G_LOG_DOMAIN "srv-store"
 
 #include <gio/gio.h>
@@ -9,7 +11,6 @@
 
 #include "mdn-clock.h"
 #include "mdn-db.h"
-#include "mdn-entry-check.h"
 #include "mdn-error.h"
 #include "mdn-figures.h"
 #include "mdn-id.h"
@@ -433,71 +434,471 @@ srv_store_auth_hq (SrvStore   *store,
   return ok;
 }
 
-/* Push ------------------------------------------------------------------------ */
+/* Transactions and primitives ---------------------------------------------- */
 
-/* What one push changes, kept until it commits: the rollups per business
- * date (one upsert per day instead of one per entry), and the members with
- * an open exception (so that only entries that could open or settle one
- * look at the member's accounts). */
-typedef struct
-{
-  GHashTable *days;          /* business_date → MdnFigures of the branch-day */
-  GHashTable *open_members;  /* member_id set */
-  GHashTable *moved;         /* member_id → the last MdnEntry of the push moving their accounts */
-  char       *now;           /* ISO time of the push */
-} PushBatch;
+/* What srv-push.c builds a push from: each reads or writes rows in the
+ * caller's transaction and decides nothing. */
 
-static void
-push_batch_clear (PushBatch *batch)
+gboolean
+srv_store_begin (SrvStore *store,
+                 gboolean  write,
+                 GError  **error)
 {
-  g_clear_pointer (&batch->days, g_hash_table_unref);
-  g_clear_pointer (&batch->open_members, g_hash_table_unref);
-  g_clear_pointer (&batch->moved, g_hash_table_unref);
-  g_clear_pointer (&batch->now, g_free);
+  g_return_val_if_fail (store != NULL, FALSE);
+
+  return mdn_db_begin (store->db, write, error);
 }
 
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (PushBatch, push_batch_clear)
+gboolean
+srv_store_commit (SrvStore *store,
+                  GError  **error)
+{
+  g_return_val_if_fail (store != NULL, FALSE);
 
+  return mdn_db_commit (store->db, error);
+}
+
+void
+srv_store_rollback (SrvStore *store)
+{
+  g_return_if_fail (store != NULL);
+
+  mdn_db_rollback (store->db);
+}
+
+SrvBranch *
+srv_store_branch_get (SrvStore   *store,
+                      const char *code)
+{
+  g_return_val_if_fail (store != NULL, NULL);
+
+  return load_branch (store, "SELECT " BRANCH_COLUMNS " FROM srv_branches WHERE code = ?", code);
+}
+
+gboolean
+srv_store_branch_advance (SrvStore   *store,
+                          const char *code,
+                          gint64      acked_seq,
+                          const char *last_hash,
+                          const char *at,
+                          GError    **error)
+{
+  g_return_val_if_fail (store != NULL, FALSE);
+
+  return mdn_db_exec (store->db, error,
+                      "UPDATE srv_branches SET acked_seq = ?, last_hash = ?, last_push_at = ? WHERE code = ?",
+                      "isss", acked_seq, last_hash, at, code);
+}
+
+/* The first column of the row @sql finds for @key, or NULL (*found says
+ * whether there was a row). */
 static gboolean
-push_batch_init (SrvStore  *store,
-                 PushBatch *batch,
-                 GError   **error)
+lookup_text (SrvStore   *store,
+             const char *sql,
+             const char *key,
+             gboolean   *found,
+             char      **out,
+             GError    **error)
+{
+  sqlite3_stmt *stmt = mdn_db_query (store->db, error, sql, "s", key);
+  int rc;
+
+  *found = FALSE;
+  if (out)
+    *out = NULL;
+  if (stmt == NULL || (rc = mdn_db_step (store->db, stmt, error)) < 0)
+    return FALSE;
+  if (rc == SQLITE_ROW)
+    {
+      *found = TRUE;
+      if (out)
+        *out = g_strdup (mdn_db_col_text (stmt, 0));
+    }
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
+gboolean
+srv_store_entry_hash (SrvStore   *store,
+                      const char *branch,
+                      gint64      seq,
+                      char      **out_hash,
+                      GError    **error)
 {
   sqlite3_stmt *stmt;
   int rc;
 
-  batch->days = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  batch->open_members = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  batch->moved = g_hash_table_new (g_str_hash, g_str_equal);
-  batch->now = now_iso ();
-  stmt = mdn_db_query (store->db, error,
-                       "SELECT DISTINCT member_id FROM srv_exceptions WHERE status = 'open' "
-                       "AND kind = 'overdraft'", "");
-  if (stmt == NULL)
+  g_return_val_if_fail (store != NULL && out_hash != NULL, FALSE);
+
+  *out_hash = NULL;
+  stmt = mdn_db_query (store->db, error, "SELECT hash FROM entries WHERE branch = ? AND seq = ?",
+                       "si", branch, seq);
+  if (stmt == NULL || (rc = mdn_db_step (store->db, stmt, error)) < 0)
     return FALSE;
-  while ((rc = mdn_db_step (store->db, stmt, error)) == SQLITE_ROW)
-    g_hash_table_add (batch->open_members, g_strdup (mdn_db_col_text (stmt, 0)));
+  if (rc == SQLITE_ROW)
+    *out_hash = g_strdup (mdn_db_col_text (stmt, 0));
   sqlite3_reset (stmt);
-  return rc == SQLITE_DONE;
+  return TRUE;
 }
 
-/* Adds what @entry contributes to its branch's day (mdn-figures.h: the
- * branch's day end sums the same way). Runs exactly once per entry, inside
- * the push transaction, so the figures are exact. @hq: the HQ terminal
- * pushed it. */
-static void
-rollup_entry (PushBatch *batch,
-              MdnEntry  *entry,
-              gboolean   hq)
+gboolean
+srv_store_entry_apply (SrvStore *store,
+                       MdnEntry *entry,
+                       GError  **error)
 {
-  MdnFigures *r = g_hash_table_lookup (batch->days, entry->business_date);
+  g_return_val_if_fail (store != NULL && entry != NULL, FALSE);
 
-  if (r == NULL)
+  return mdn_ledger_apply (store->db, entry, error);
+}
+
+gboolean
+srv_store_entry_keep (SrvStore *store,
+                      MdnEntry *entry,
+                      GError  **error)
+{
+  g_return_val_if_fail (store != NULL && entry != NULL, FALSE);
+
+  return mdn_ledger_store (store->db, entry, error);
+}
+
+gboolean
+srv_store_feed_append (SrvStore   *store,
+                       const char *entry_id,
+                       GError    **error)
+{
+  g_return_val_if_fail (store != NULL && entry_id != NULL, FALSE);
+
+  return mdn_db_exec (store->db, error, "INSERT INTO srv_feed (entry_id) VALUES (?)", "s", entry_id);
+}
+
+MdnEntry *
+srv_store_entry_load (SrvStore   *store,
+                      const char *entry_id,
+                      GError    **error)
+{
+  g_return_val_if_fail (store != NULL, NULL);
+
+  return mdn_entry_load (store->db, entry_id, error);
+}
+
+void
+srv_entry_ref_clear (SrvEntryRef *ref)
+{
+  g_clear_pointer (&ref->branch, g_free);
+  g_clear_pointer (&ref->kind, g_free);
+  ref->found = FALSE;
+  ref->seq = 0;
+}
+
+gboolean
+srv_store_entry_ref (SrvStore    *store,
+                     const char  *entry_id,
+                     SrvEntryRef *out,
+                     GError     **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (store != NULL && out != NULL, FALSE);
+
+  srv_entry_ref_clear (out);
+  stmt = mdn_db_query (store->db, error, "SELECT branch, seq, kind FROM entries WHERE id = ?", "s", entry_id);
+  if (stmt == NULL || (rc = mdn_db_step (store->db, stmt, error)) < 0)
+    return FALSE;
+  if (rc == SQLITE_ROW)
     {
-      r = g_new0 (MdnFigures, 1);
-      g_hash_table_insert (batch->days, g_strdup (entry->business_date), r);
+      out->found = TRUE;
+      out->branch = g_strdup (mdn_db_col_text (stmt, 0));
+      out->seq = sqlite3_column_int64 (stmt, 1);
+      out->kind = g_strdup (mdn_db_col_text (stmt, 2));
     }
-  mdn_figures_add_entry (r, entry, hq ? MDN_FIGURES_HQ : MDN_FIGURES_NONE);
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
+gboolean
+srv_store_receipt_entry (SrvStore   *store,
+                         const char *receipt_no,
+                         char      **out_entry_id,
+                         GError    **error)
+{
+  gboolean found;
+
+  g_return_val_if_fail (store != NULL && out_entry_id != NULL, FALSE);
+
+  return lookup_text (store, "SELECT entry_id FROM receipts WHERE receipt_no = ?", receipt_no, &found,
+                      out_entry_id, error);
+}
+
+gboolean
+srv_store_member_exists (SrvStore   *store,
+                         const char *member_id,
+                         gboolean   *out_found,
+                         GError    **error)
+{
+  g_return_val_if_fail (store != NULL && out_found != NULL, FALSE);
+
+  return lookup_text (store, "SELECT issued_branch FROM members WHERE id = ?", member_id, out_found, NULL, error);
+}
+
+gboolean
+srv_store_card_taken (SrvStore   *store,
+                      const char *card_no,
+                      gboolean   *out_taken,
+                      GError    **error)
+{
+  g_return_val_if_fail (store != NULL && out_taken != NULL, FALSE);
+
+  return lookup_text (store, "SELECT member_id FROM cards WHERE card_no = ?", card_no, out_taken, NULL, error);
+}
+
+gboolean
+srv_store_member_accounts (SrvStore    *store,
+                           const char  *member_id,
+                           gboolean    *out_found,
+                           SrvAccounts *out,
+                           GError     **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (store != NULL && out_found != NULL && out != NULL, FALSE);
+
+  *out_found = FALSE;
+  memset (out, 0, sizeof *out);
+  stmt = mdn_db_query (store->db, error, "SELECT principal_fen, bonus_fen, points FROM members WHERE id = ?",
+                       "s", member_id);
+  if (stmt == NULL || (rc = mdn_db_step (store->db, stmt, error)) < 0)
+    return FALSE;
+  if (rc == SQLITE_ROW)
+    {
+      *out_found = TRUE;
+      out->principal = sqlite3_column_int64 (stmt, 0);
+      out->bonus = sqlite3_column_int64 (stmt, 1);
+      out->points = sqlite3_column_int64 (stmt, 2);
+    }
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
+JsonArray *
+srv_store_package_overdrawn (SrvStore   *store,
+                             const char *member_id,
+                             GError    **error)
+{
+  g_return_val_if_fail (store != NULL, NULL);
+
+  return mdn_package_overdrawn (store->db, member_id, error);
+}
+
+/* SQLite turns an overflowing sum into a REAL: each account must still be
+ * an integer, and within the bound. */
+gboolean
+srv_store_accounts_bounded (SrvStore   *store,
+                            const char *member_id,
+                            gint64      bound,
+                            gboolean   *out_ok,
+                            GError    **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (store != NULL && out_ok != NULL, FALSE);
+
+  stmt = mdn_db_query (store->db, error,
+                       "SELECT 1 FROM members WHERE id = ?1 AND NOT ("
+                       "typeof (principal_fen) = 'integer' AND typeof (bonus_fen) = 'integer' AND "
+                       "typeof (points) = 'integer' AND principal_fen BETWEEN -?2 AND ?2 AND "
+                       "bonus_fen BETWEEN -?2 AND ?2 AND points BETWEEN -?2 AND ?2) "
+                       "UNION ALL SELECT 1 FROM member_packages WHERE member_id = ?1 AND NOT ("
+                       "typeof (remaining) = 'integer' AND remaining BETWEEN -?2 AND ?2) LIMIT 1",
+                       "si", member_id, bound);
+  if (stmt == NULL || (rc = mdn_db_step (store->db, stmt, error)) < 0)
+    return FALSE;
+  sqlite3_reset (stmt);
+  *out_ok = rc != SQLITE_ROW;
+  return TRUE;
+}
+
+gboolean
+srv_store_sale_refunded (SrvStore   *store,
+                         const char *sale_id,
+                         gint64     *out_total,
+                         gint64     *out_refunded,
+                         GError    **error)
+{
+  g_return_val_if_fail (store != NULL, FALSE);
+
+  return mdn_sale_refunded (store->db, sale_id, out_total, out_refunded, error);
+}
+
+GPtrArray *
+srv_store_card_conflicts (SrvStore   *store,
+                          const char *member_id,
+                          GError    **error)
+{
+  g_return_val_if_fail (store != NULL, NULL);
+
+  return mdn_member_card_conflicts (store->db, member_id, error);
+}
+
+/* Members with an open overdraft, by id. */
+static GStrv
+load_holds (SrvStore *store,
+            GError  **error)
+{
+  g_autoptr(GStrvBuilder) holds = g_strv_builder_new ();
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = mdn_db_query (store->db, error,
+                       "SELECT DISTINCT member_id FROM srv_exceptions WHERE status = 'open' "
+                       "AND kind = 'overdraft' ORDER BY member_id", "");
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = mdn_db_step (store->db, stmt, error)) == SQLITE_ROW)
+    g_strv_builder_add (holds, mdn_db_col_text (stmt, 0));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return NULL;
+  return g_strv_builder_end (holds);
+}
+
+GStrv
+srv_store_holds (SrvStore *store,
+                 GError  **error)
+{
+  g_return_val_if_fail (store != NULL, NULL);
+
+  return load_holds (store, error);
+}
+
+GPtrArray *
+srv_store_open_overdrafts (SrvStore   *store,
+                           const char *member_id,
+                           GError    **error)
+{
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) srv_exception_free);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (store != NULL, NULL);
+
+  stmt = mdn_db_query (store->db, error,
+                       "SELECT id, account, item FROM srv_exceptions WHERE member_id = ? "
+                       "AND kind = 'overdraft' AND status = 'open'", "s", member_id);
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = mdn_db_step (store->db, stmt, error)) == SQLITE_ROW)
+    {
+      SrvException *x = g_new0 (SrvException, 1);
+
+      x->id = sqlite3_column_int64 (stmt, 0);
+      x->kind = g_strdup ("overdraft");
+      x->member_id = g_strdup (member_id);
+      x->account = g_strdup (mdn_db_col_text (stmt, 1));
+      x->item = g_strdup (mdn_db_col_text (stmt, 2));
+      x->status = g_strdup ("open");
+      g_ptr_array_add (list, x);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return NULL;
+  return g_steal_pointer (&list);
+}
+
+gboolean
+srv_store_exception_add (SrvStore           *store,
+                         const SrvException *x,
+                         GError            **error)
+{
+  g_return_val_if_fail (store != NULL && x != NULL, FALSE);
+
+  return mdn_db_exec (store->db, error,
+                      "INSERT INTO srv_exceptions (kind, member_id, entry_id, branch, account, item, amount, "
+                      "status, found_at, sale_entry, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                      "ssssssissss", x->kind, x->member_id, x->entry_id, x->branch, x->account,
+                      x->item ? x->item : "", x->amount, x->status, x->found_at, x->sale_entry, x->detail);
+}
+
+gboolean
+srv_store_exception_set_amount (SrvStore *store,
+                                gint64    id,
+                                gint64    amount,
+                                GError  **error)
+{
+  g_return_val_if_fail (store != NULL, FALSE);
+
+  return mdn_db_exec (store->db, error, "UPDATE srv_exceptions SET amount = ? WHERE id = ?", "ii", amount, id);
+}
+
+gboolean
+srv_store_exception_settle (SrvStore   *store,
+                            gint64      id,
+                            const char *at,
+                            const char *settled_by,
+                            GError    **error)
+{
+  g_return_val_if_fail (store != NULL, FALSE);
+
+  return mdn_db_exec (store->db, error,
+                      "UPDATE srv_exceptions SET status = 'settled', settled_at = ?, settled_by = ? WHERE id = ?",
+                      "ssi", at, settled_by, id);
+}
+
+gboolean
+srv_store_exceptions_settle_sale (SrvStore   *store,
+                                  const char *kind,
+                                  const char *sale_entry,
+                                  const char *at,
+                                  const char *settled_by,
+                                  GError    **error)
+{
+  g_return_val_if_fail (store != NULL, FALSE);
+
+  return mdn_db_exec (store->db, error,
+                      "UPDATE srv_exceptions SET status = 'settled', settled_at = ?, settled_by = ? "
+                      "WHERE kind = ? AND sale_entry = ? AND status = 'open'",
+                      "ssss", at, settled_by, kind, sale_entry);
+}
+
+GStrv
+srv_store_exception_entries (SrvStore   *store,
+                             const char *member_id,
+                             const char *kind,
+                             GError    **error)
+{
+  g_autoptr(GStrvBuilder) ids = g_strv_builder_new ();
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (store != NULL, NULL);
+
+  stmt = mdn_db_query (store->db, error,
+                       "SELECT entry_id FROM srv_exceptions WHERE member_id = ? AND kind = ?",
+                       "ss", member_id, kind);
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = mdn_db_step (store->db, stmt, error)) == SQLITE_ROW)
+    g_strv_builder_add (ids, mdn_db_col_text (stmt, 0));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return NULL;
+  return g_strv_builder_end (ids);
+}
+
+gboolean
+srv_store_exception_remove (SrvStore   *store,
+                            const char *member_id,
+                            const char *kind,
+                            const char *entry_id,
+                            GError    **error)
+{
+  g_return_val_if_fail (store != NULL, FALSE);
+
+  return mdn_db_exec (store->db, error,
+                      "DELETE FROM srv_exceptions WHERE member_id = ? AND kind = ? AND entry_id = ?",
+                      "sss", member_id, kind, entry_id);
 }
 
 /* "SELECT c1, c2 … FROM srv_rollup_day WHERE business_date = ?1 AND
@@ -535,877 +936,60 @@ rollup_sql_init (void)
     }
 }
 
-/* Writes the push's rollups, in the push's transaction: each branch-day's
- * row plus the push's figures, added by mdn_figures_add, so a day whose
- * figures would overflow refuses the push instead of wrapping. */
-static gboolean
-rollup_flush (SrvStore   *store,
-              PushBatch  *batch,
-              const char *branch_code,
-              GError    **error)
+gboolean
+srv_store_rollup_get (SrvStore   *store,
+                      const char *branch,
+                      const char *business_date,
+                      MdnFigures *out,
+                      GError    **error)
 {
-  GHashTableIter iter;
-  gpointer key, value;
   guint n;
   const MdnFigureField *fields = mdn_figures_fields (&n);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (store != NULL && out != NULL, FALSE);
+
+  memset (out, 0, sizeof *out);
+  rollup_sql_init ();
+  stmt = mdn_db_query (store->db, error, rollup_select_sql, "ss", business_date, branch);
+  if (stmt == NULL || (rc = mdn_db_step (store->db, stmt, error)) < 0)
+    return FALSE;
+  if (rc == SQLITE_ROW)
+    for (guint i = 0; i < n; i++)
+      mdn_figures_set (out, &fields[i], sqlite3_column_int64 (stmt, (int) i));
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
+gboolean
+srv_store_rollup_put (SrvStore         *store,
+                      const char       *branch,
+                      const char       *business_date,
+                      const MdnFigures *day,
+                      GError          **error)
+{
+  guint n;
+  const MdnFigureField *fields = mdn_figures_fields (&n);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (store != NULL && day != NULL, FALSE);
 
   rollup_sql_init ();
-  g_hash_table_iter_init (&iter, batch->days);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    {
-      MdnFigures day = { 0 };
-      sqlite3_stmt *stmt;
-      int rc;
-
-      stmt = mdn_db_query (store->db, error, rollup_select_sql, "ss", (const char *) key, branch_code);
-      if (stmt == NULL || (rc = mdn_db_step (store->db, stmt, error)) < 0)
-        return FALSE;
-      if (rc == SQLITE_ROW)
-        for (guint i = 0; i < n; i++)
-          mdn_figures_set (&day, &fields[i], sqlite3_column_int64 (stmt, (int) i));
-      sqlite3_reset (stmt);
-      mdn_figures_add (&day, value);
-      if (day.overflow)
-        {
-          g_set_error (error, SRV_ERROR, SRV_ERROR_INVALID,
-                       _("The figures of branch %s on %s would be too large to add up"),
-                       branch_code, (const char *) key);
-          return FALSE;
-        }
-
-      stmt = mdn_db_query (store->db, error, rollup_upsert_sql, "ss", branch_code, (const char *) key);
-      if (stmt == NULL)
-        return FALSE;
-      for (guint i = 0; i < n; i++)
-        if (sqlite3_bind_int64 (stmt, (int) i + 3, mdn_figures_get (&day, &fields[i])) != SQLITE_OK)
-          {
-            mdn_db_set_database_error (store->db, error);
-            return FALSE;
-          }
-      rc = mdn_db_step (store->db, stmt, error);
-      sqlite3_reset (stmt);
-      if (rc < 0)
-        return FALSE;
-    }
-  return TRUE;
-}
-
-/* After @entry moved a member's accounts: each account below zero is an
- * overdraft (offline spending the server learns of late) with an open
- * exception of its own, which puts the card on hold; an exception whose
- * account is back at zero or above is settled by the entry. So after every
- * entry the open exceptions are exactly the member's accounts below zero,
- * whatever order the entries came in. */
-static gboolean
-check_overdraft (SrvStore   *store,
-                 PushBatch  *batch,
-                 MdnEntry   *entry,
-                 const char *member_id,
-                 GError    **error)
-{
-  MdnDb *db = store->db;
-  g_autoptr(GArray) below = NULL;
-  g_autoptr(JsonArray) uses = NULL;
-  sqlite3_stmt *stmt;
-  gint64 principal, bonus, points;
-  int rc;
-
-  stmt = mdn_db_query (db, error, "SELECT principal_fen, bonus_fen, points FROM members WHERE id = ?",
-                       "s", member_id);
-  if (stmt == NULL || (rc = mdn_db_step (db, stmt, error)) < 0)
-    return FALSE;
-  if (rc != SQLITE_ROW)
-    {
-      sqlite3_reset (stmt);
-      return TRUE;
-    }
-  principal = sqlite3_column_int64 (stmt, 0);
-  bonus = sqlite3_column_int64 (stmt, 1);
-  points = sqlite3_column_int64 (stmt, 2);
-  sqlite3_reset (stmt);
-  uses = mdn_package_overdrawn (db, member_id, error);
-  if (uses == NULL)
-    return FALSE;
-
-  below = srv_rules_overdrawn (principal, bonus, points, uses);
-
-  if (g_hash_table_contains (batch->open_members, member_id))
-    {
-      g_autoptr(GArray) settle = g_array_new (FALSE, FALSE, sizeof (gint64));
-
-      stmt = mdn_db_query (db, error,
-                           "SELECT id, account, item FROM srv_exceptions WHERE member_id = ? "
-                           "AND kind = 'overdraft' AND status = 'open'", "s", member_id);
-      if (stmt == NULL)
-        return FALSE;
-      while ((rc = mdn_db_step (db, stmt, error)) == SQLITE_ROW)
-        {
-          gint64 id = sqlite3_column_int64 (stmt, 0);
-          gboolean still = FALSE;
-
-          for (guint i = 0; i < below->len; i++)
-            {
-              SrvOverdrawn *o = &g_array_index (below, SrvOverdrawn, i);
-
-              if (g_str_equal (o->account, mdn_db_col_text (stmt, 1)) &&
-                  g_str_equal (o->item, mdn_db_col_text (stmt, 2)))
-                still = o->open = TRUE;
-            }
-          if (!still)
-            g_array_append_val (settle, id);
-        }
-      sqlite3_reset (stmt);
-      if (rc != SQLITE_DONE)
-        return FALSE;
-      for (guint i = 0; i < settle->len; i++)
-        if (!mdn_db_exec (db, error,
-                          "UPDATE srv_exceptions SET status = 'settled', settled_at = ?, settled_by = ? WHERE id = ?",
-                          "ssi", batch->now, entry->id, g_array_index (settle, gint64, i)))
-          return FALSE;
-    }
-
-  for (guint i = 0; i < below->len; i++)
-    {
-      SrvOverdrawn *o = &g_array_index (below, SrvOverdrawn, i);
-
-      if (o->open)
-        {
-          if (!mdn_db_exec (db, error,
-                            "UPDATE srv_exceptions SET amount = ? WHERE member_id = ? AND kind = 'overdraft' "
-                            "AND status = 'open' AND account = ? AND item = ?",
-                            "isss", o->amount, member_id, o->account, o->item))
-            return FALSE;
-          continue;
-        }
-      g_message ("member %s: %s%s%s below zero by %" G_GINT64_FORMAT " after entry %s#%" G_GINT64_FORMAT
-                 ": exception opened, card on hold", member_id, o->account, *o->item ? " " : "", o->item,
-                 o->amount, entry->branch, entry->seq);
-      if (!mdn_db_exec (db, error,
-                        "INSERT INTO srv_exceptions (kind, member_id, entry_id, branch, account, item, amount, "
-                        "status, found_at) VALUES ('overdraft', ?, ?, ?, ?, ?, ?, 'open', ?)",
-                        "sssssis", member_id, entry->id, entry->branch, o->account, o->item, o->amount,
-                        batch->now))
-        return FALSE;
-    }
-  if (below->len > 0)
-    g_hash_table_add (batch->open_members, g_strdup (member_id));
-  else
-    g_hash_table_remove (batch->open_members, member_id);
-  return TRUE;
-}
-
-/* A return that takes a sale's refunds above its total (two branches
- * returned it without seeing each other's return, one of them offline):
- * an exception on the sale for head office, and the excess in the
- * summary. Over the whole history the excess is max (0, refunds - total)
- * whatever order the returns came in; each return is charged what it
- * added to it. */
-static gboolean
-check_over_refund (SrvStore  *store,
-                   PushBatch *batch,
-                   MdnEntry  *entry,
-                   GError   **error)
-{
-  const char *sale = mdn_body_string (entry->body, "sale_entry");
-  gint64 refund = mdn_body_int (entry->body, "refund_fen", 0);
-  g_autoptr(GError) local_error = NULL;
-  g_autofree char *detail = NULL;
-  gint64 total = 0, refunded = 0, excess;
-  MdnFigures *r;
-
-  if (sale == NULL || entry->member_id == NULL)
-    return TRUE;
-  if (!mdn_sale_refunded (store->db, sale, &total, &refunded, &local_error))
-    {
-      if (g_error_matches (local_error, MDN_ERROR, MDN_ERROR_UNKNOWN_ENTRY))
-        return TRUE;   /* a sale the chain does not share */
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
-  excess = mdn_figures_over_refund (total, refunded, refund);
-  if (excess <= 0)
-    return TRUE;
-  g_message ("sale %s refunded %" G_GINT64_FORMAT " fen above its total by entry %s#%" G_GINT64_FORMAT,
-             sale, excess, entry->branch, entry->seq);
-  r = g_hash_table_lookup (batch->days, entry->business_date);
-  g_assert (r != NULL);
-  mdn_figures_add_over_refund (r, excess);
-  detail = g_strdup_printf ("{\"total_fen\":%" G_GINT64_FORMAT ",\"refunded_fen\":%" G_GINT64_FORMAT "}",
-                            total, refunded);
-  return mdn_db_exec (store->db, error,
-                      "INSERT INTO srv_exceptions (kind, member_id, entry_id, branch, account, amount, status, "
-                      "found_at, sale_entry, detail) VALUES ('over_refund', ?, ?, ?, 'refund', ?, 'open', ?, ?, ?)",
-                      "sssisss", entry->member_id, entry->id, entry->branch, excess, batch->now, sale, detail);
-}
-
-/* After a card operation: the card conflicts of the member, as the fold
- * over every state entry the server holds sees them now ('noted'
- * exceptions for head office; an entry that arrived late can make an
- * earlier one a conflict, or stop one being one). */
-static gboolean
-note_card_conflicts (SrvStore   *store,
-                     PushBatch  *batch,
-                     const char *member_id,
-                     GError    **error)
-{
-  g_autoptr(GPtrArray) conflicts = mdn_member_card_conflicts (store->db, member_id, error);
-  g_autoptr(GPtrArray) noted = g_ptr_array_new_with_free_func (g_free);
-  sqlite3_stmt *stmt;
-  int rc;
-
-  if (conflicts == NULL)
-    return FALSE;
-  stmt = mdn_db_query (store->db, error,
-                       "SELECT entry_id FROM srv_exceptions WHERE member_id = ? AND kind = 'card_conflict'",
-                       "s", member_id);
+  stmt = mdn_db_query (store->db, error, rollup_upsert_sql, "ss", branch, business_date);
   if (stmt == NULL)
     return FALSE;
-  while ((rc = mdn_db_step (store->db, stmt, error)) == SQLITE_ROW)
-    g_ptr_array_add (noted, g_strdup (mdn_db_col_text (stmt, 0)));
+  for (guint i = 0; i < n; i++)
+    if (sqlite3_bind_int64 (stmt, (int) i + 3, mdn_figures_get (day, &fields[i])) != SQLITE_OK)
+      {
+        mdn_db_set_database_error (store->db, error);
+        sqlite3_reset (stmt);
+        return FALSE;
+      }
+  rc = mdn_db_step (store->db, stmt, error);
   sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    return FALSE;
-
-  for (guint i = 0; i < noted->len; i++)
-    {
-      gboolean still = FALSE;
-
-      for (guint j = 0; j < conflicts->len && !still; j++)
-        still = g_str_equal (((MdnCardConflict *) g_ptr_array_index (conflicts, j))->entry_id,
-                             g_ptr_array_index (noted, i));
-      if (!still && !mdn_db_exec (store->db, error,
-                                  "DELETE FROM srv_exceptions WHERE member_id = ? AND kind = 'card_conflict' "
-                                  "AND entry_id = ?", "ss", member_id, g_ptr_array_index (noted, i)))
-        return FALSE;
-    }
-  for (guint j = 0; j < conflicts->len; j++)
-    {
-      MdnCardConflict *c = g_ptr_array_index (conflicts, j);
-      g_autoptr(JsonObject) d = json_object_new ();
-      g_autofree char *detail = NULL;
-
-      if (g_ptr_array_find_with_equal_func (noted, c->entry_id, g_str_equal, NULL))
-        continue;
-      json_object_set_string_member (d, "kind", c->kind);
-      json_object_set_string_member (d, "reason", c->reason);
-      mdn_json_set_opt_string (d, "card_no", c->card_no);
-      mdn_json_set_opt_string (d, "current_card_no", c->current_card_no);
-      detail = mdn_json_object_canonical (d);
-      g_message ("member %s: card conflict %s (%s#%" G_GINT64_FORMAT ")", member_id, c->reason,
-                 c->branch, c->seq);
-      if (!mdn_db_exec (store->db, error,
-                        "INSERT INTO srv_exceptions (kind, member_id, entry_id, branch, account, amount, status, "
-                        "found_at, detail) VALUES ('card_conflict', ?, ?, ?, 'card', 0, 'noted', ?, ?)",
-                        "sssss", member_id, c->entry_id, c->branch, batch->now, detail))
-        return FALSE;
-    }
-  return TRUE;
-}
-
-/* Whether @entry can change @member_id's exception: it can open one only by
- * moving one of the member's accounts down, and settle or resize one only
- * when one is open. A member below zero always has an open exception (the
- * entry that took them there opened it), so nothing else needs a look. */
-static gboolean
-may_change_exception (PushBatch  *batch,
-                      MdnEntry   *entry,
-                      const char *member_id)
-{
-  if (g_hash_table_contains (batch->open_members, member_id))
-    return TRUE;
-  for (guint i = 0; i < entry->movements->len; i++)
-    {
-      MdnMovement *m = &g_array_index (entry->movements, MdnMovement, i);
-
-      if (m->delta < 0 && g_strcmp0 (m->member_id, member_id) == 0 && !g_str_equal (m->account, "stock"))
-        return TRUE;
-    }
-  return FALSE;
-}
-
-static gboolean
-apply_pushed (SrvStore  *store,
-              PushBatch *batch,
-              SrvBranch *branch,
-              MdnEntry  *entry,
-              GError   **error)
-{
-  gboolean master = mdn_ledger_kind_is_master (entry->kind);
-  gboolean shared = mdn_entry_is_shared (entry) && (!master || branch->hq);
-  const char *auth_id = mdn_body_string (entry->body, "auth_id");
-  g_autoptr(GPtrArray) members = NULL;
-
-  if (shared)
-    {
-      g_autoptr(GError) apply_error = NULL;
-
-      if (!mdn_ledger_apply (store->db, entry, &apply_error))
-        {
-          g_set_error (error, SRV_ERROR, SRV_ERROR_APPLY_FAILED,
-                       _("Entry %s#%" PRId64 " (%s) cannot be applied: %s"),
-                       entry->branch, entry->seq, entry->kind, apply_error->message);
-          return FALSE;
-        }
-      if (!mdn_db_exec (store->db, error, "INSERT INTO srv_feed (entry_id) VALUES (?)", "s", entry->id))
-        return FALSE;
-    }
-  else if (!mdn_ledger_store (store->db, entry, error))
-    return FALSE;
-
-  rollup_entry (batch, entry, branch->hq);
-
-  /* The sale that used an authorization: its movements now debit the
-   * balance, so the hold stops counting. */
-  if (auth_id && !mdn_db_exec (store->db, error,
-                               "UPDATE srv_authorizations SET status = 'used', entry_id = ? "
-                               "WHERE auth_id = ? AND status != 'used'", "ss", entry->id, auth_id))
-    return FALSE;
-
-  if (!shared)
-    return TRUE;
-  if (g_str_equal (entry->kind, "sale.return") && !check_over_refund (store, batch, entry, error))
-    return FALSE;
-  if (g_str_equal (entry->kind, "exception.write_off") && mdn_body_string (entry->body, "sale_entry") &&
-      !mdn_db_exec (store->db, error,
-                    "UPDATE srv_exceptions SET status = 'settled', settled_at = ?, settled_by = ? "
-                    "WHERE kind = 'over_refund' AND sale_entry = ? AND status = 'open'",
-                    "sss", batch->now, entry->id, mdn_body_string (entry->body, "sale_entry")))
-    return FALSE;
-  if (entry->member_id &&
-      (g_str_equal (entry->kind, "member.replace") || g_str_equal (entry->kind, "member.lose") ||
-       g_str_equal (entry->kind, "member.unlock")) &&
-      !note_card_conflicts (store, batch, entry->member_id, error))
-    return FALSE;
-  /* The members this entry touches, each once. */
-  members = g_ptr_array_new ();
-  if (entry->member_id)
-    g_ptr_array_add (members, entry->member_id);
-  for (guint i = 0; i < entry->movements->len; i++)
-    {
-      MdnMovement *m = &g_array_index (entry->movements, MdnMovement, i);
-
-      if (m->member_id && !g_str_equal (m->account, "stock") &&
-          !g_ptr_array_find_with_equal_func (members, m->member_id, g_str_equal, NULL))
-        g_ptr_array_add (members, m->member_id);
-    }
-  for (guint i = 0; i < members->len; i++)
-    {
-      const char *member_id = g_ptr_array_index (members, i);
-
-      if (may_change_exception (batch, entry, member_id) &&
-          !check_overdraft (store, batch, entry, member_id, error))
-        return FALSE;
-    }
-  return TRUE;
-}
-
-/* What the server checks of a pushed entry ------------------------------------------ */
-
-static gboolean
-refuse (GError    **error,
-        MdnEntry   *entry,
-        const char *format,
-        ...) G_GNUC_PRINTF (3, 4);
-
-static gboolean
-refuse (GError    **error,
-        MdnEntry   *entry,
-        const char *format,
-        ...)
-{
-  va_list ap;
-  g_autofree char *reason = NULL;
-
-  va_start (ap, format);
-  reason = g_strdup_vprintf (format, ap);
-  va_end (ap);
-  g_set_error (error, SRV_ERROR, SRV_ERROR_REFUSED_ENTRY, _("Entry %s#%" PRId64 " (%s) is refused: %s"),
-               entry->branch, entry->seq, entry->kind, reason);
-  return FALSE;
-}
-
-/* The first column of the row @sql finds for @key, or NULL (*found says
- * whether there was a row). */
-static gboolean
-lookup_text (SrvStore   *store,
-             const char *sql,
-             const char *key,
-             gboolean   *found,
-             char      **out,
-             GError    **error)
-{
-  sqlite3_stmt *stmt = mdn_db_query (store->db, error, sql, "s", key);
-  int rc;
-
-  *found = FALSE;
-  if (out)
-    *out = NULL;
-  if (stmt == NULL || (rc = mdn_db_step (store->db, stmt, error)) < 0)
-    return FALSE;
-  if (rc == SQLITE_ROW)
-    {
-      *found = TRUE;
-      if (out)
-        *out = g_strdup (mdn_db_col_text (stmt, 0));
-    }
-  sqlite3_reset (stmt);
-  return TRUE;
-}
-
-/* A card number the pushing branch may give out: its own range (the first
- * three digits are its number, mdn_card_no_make) and not given before. */
-static gboolean
-check_new_card (SrvStore   *store,
-                SrvBranch  *branch,
-                MdnEntry   *entry,
-                const char *card_no,
-                GError    **error)
-{
-  char prefix[8];
-  gboolean taken;
-
-  g_snprintf (prefix, sizeof prefix, "%03" PRId64, branch->number);
-  if (!g_str_has_prefix (card_no, prefix))
-    return refuse (error, entry, _("card number %s is not in the range of branch %s (%s…)"),
-                   card_no, branch->code, prefix);
-  if (!lookup_text (store, "SELECT member_id FROM cards WHERE card_no = ?", card_no, &taken, NULL, error))
-    return FALSE;
-  if (taken)
-    return refuse (error, entry, _("card number %s was given out before"), card_no);
-  return TRUE;
-}
-
-/* What an entry made under an authorization took: its kind at the server
- * (srv_store_authorize, _card, _return), the item and the amount. FALSE
- * for a kind that is made under no authorization. */
-static gboolean
-spent_under_auth (MdnEntry    *entry,
-                  const char **kind,
-                  const char **item,
-                  gint64      *amount)
-{
-  JsonObject *b = entry->body;
-
-  *item = "";
-  if (g_str_equal (entry->kind, "sale.return"))
-    {
-      /* srv_store_authorize_return: held against the sale */
-      *kind = "return";
-      *item = mdn_body_string (b, "sale_entry");
-      *amount = mdn_body_int (b, "refund_fen", 0);
-    }
-  else if (g_str_equal (entry->kind, "member.lose") || g_str_equal (entry->kind, "member.unlock") ||
-           g_str_equal (entry->kind, "member.replace"))
-    {
-      /* srv_store_authorize_card: the amount is the rev it gave */
-      *kind = "card";
-      *item = entry->kind;
-      *amount = mdn_body_int (b, "rev", 0);
-    }
-  else if (g_str_equal (entry->kind, "package.consume"))
-    {
-      *kind = "package";
-      *item = mdn_body_string (b, "sku");
-      *amount = mdn_body_int (b, "count", 0);
-    }
-  else if (g_str_equal (entry->kind, "points.redeem"))
-    {
-      *kind = "points";
-      *amount = mdn_body_int (b, "points", 0);
-    }
-  else if (g_str_equal (entry->kind, "sale") || g_str_equal (entry->kind, "sale.quick") ||
-           g_str_equal (entry->kind, "timed.stop"))
-    {
-      /* Both within MDN_ENTRY_AMOUNT_MAX (mdn_entry_check): no overflow. */
-      *kind = "balance";
-      *amount = mdn_body_int (b, "principal_fen", 0) + mdn_body_int (b, "bonus_fen", 0);
-    }
-  else
-    return FALSE;
-  return TRUE;
-}
-
-/* An authorization an entry names is one this branch was given, for this
- * member and spend, not used before, and covers what the entry takes. */
-static gboolean
-check_auth (SrvStore   *store,
-            SrvBranch  *branch,
-            MdnEntry   *entry,
-            const char *auth_id,
-            GError    **error)
-{
-  g_autofree char *prefix = g_strconcat (branch->code, "-", NULL);
-  const char *kind, *item;
-  gint64 amount;
-  sqlite3_stmt *stmt;
-  gboolean ok = TRUE;
-  int rc;
-
-  if (!g_str_has_prefix (auth_id, prefix))
-    return refuse (error, entry, _("authorization %s is not one of branch %s"), auth_id, branch->code);
-  if (!spent_under_auth (entry, &kind, &item, &amount))
-    return refuse (error, entry, _("an entry of this kind is made under no authorization"));
-  stmt = mdn_db_query (store->db, error,
-                       "SELECT branch, member_id, kind, item, amount, status FROM srv_authorizations "
-                       "WHERE auth_id = ?", "s", auth_id);
-  if (stmt == NULL || (rc = mdn_db_step (store->db, stmt, error)) < 0)
-    return FALSE;
-  if (rc == SQLITE_ROW)
-    {
-      if (!g_str_equal (mdn_db_col_text (stmt, 0), branch->code))
-        ok = refuse (error, entry, _("authorization %s was given to branch %s"), auth_id, mdn_db_col_text (stmt, 0));
-      else if (g_strcmp0 (mdn_db_col_text (stmt, 1), entry->member_id) != 0)
-        ok = refuse (error, entry, _("authorization %s is for another member"), auth_id);
-      else if (!g_str_equal (mdn_db_col_text (stmt, 2), kind) || g_strcmp0 (mdn_db_col_text (stmt, 3), item) != 0)
-        ok = refuse (error, entry, _("authorization %s is for another kind of spending"), auth_id);
-      else if (g_str_equal (kind, "card") ? amount != sqlite3_column_int64 (stmt, 4)
-                                          : amount > sqlite3_column_int64 (stmt, 4))
-        ok = refuse (error, entry, _("it takes %" PRId64 " under authorization %s, which is for %" PRId64),
-                     amount, auth_id, (gint64) sqlite3_column_int64 (stmt, 4));
-      else if (g_str_equal (mdn_db_col_text (stmt, 5), "used"))
-        ok = refuse (error, entry, _("authorization %s was used before"), auth_id);
-    }
-  /* Unknown here: a server restored from a backup may have lost it; the
-     entry's movements do the debit all the same. */
-  sqlite3_reset (stmt);
-  return ok;
-}
-
-/* A return names a sale this server holds, of its member and kind, and
- * gives back no more than that sale took (each return on its own: two
- * branches may each return the same sale while offline, and refusing the
- * second would stop that branch's sync for good). */
-static gboolean
-check_return_of_sale (SrvStore  *store,
-                      MdnEntry  *entry,
-                      GError   **error)
-{
-  g_autoptr(MdnEntry) sale = NULL;
-  g_autoptr(GError) load_error = NULL;
-  const char *sale_id = mdn_body_string (entry->body, "sale_entry");
-  JsonObject *b = entry->body;
-
-  sale = mdn_entry_load (store->db, sale_id, &load_error);
-  if (sale == NULL)
-    {
-      if (g_error_matches (load_error, MDN_ERROR, MDN_ERROR_UNKNOWN_ENTRY))
-        return refuse (error, entry, _("it returns sale %s, which the server does not hold"), sale_id);
-      g_propagate_error (error, g_steal_pointer (&load_error));
-      return FALSE;
-    }
-  if (!g_str_equal (sale->kind, mdn_body_string (b, "sale_kind")) ||
-      g_strcmp0 (sale->member_id, entry->member_id) != 0)
-    return refuse (error, entry, _("it returns %s as a %s of another member or kind"), sale_id, sale->kind);
-  if (mdn_body_int (b, "refund_fen", 0) > mdn_body_int (sale->body, "total_fen", 0) ||
-      mdn_body_int (b, "principal_fen", 0) + mdn_body_int (b, "bonus_fen", 0) >
-        mdn_body_int (sale->body, "principal_fen", 0) + mdn_body_int (sale->body, "bonus_fen", 0) ||
-      mdn_body_int (b, "points_taken", 0) > mdn_body_int (sale->body, "points_earned", 0))
-    return refuse (error, entry, _("it gives back more than sale %s took"), sale_id);
-  return TRUE;
-}
-
-/* A timed session is stopped by the branch that started it. */
-static gboolean
-check_session (SrvStore  *store,
-               SrvBranch *branch,
-               MdnEntry  *entry,
-               GError   **error)
-{
-  const char *session = mdn_body_string (entry->body, "session_id");
-  sqlite3_stmt *stmt;
-  gboolean ok;
-  int rc;
-
-  stmt = mdn_db_query (store->db, error, "SELECT branch, kind FROM entries WHERE id = ?", "s", session);
-  if (stmt == NULL || (rc = mdn_db_step (store->db, stmt, error)) < 0)
-    return FALSE;
-  ok = rc == SQLITE_ROW && g_str_equal (mdn_db_col_text (stmt, 0), branch->code) &&
-       g_str_equal (mdn_db_col_text (stmt, 1), "timed.start");
-  sqlite3_reset (stmt);
-  if (!ok)
-    return refuse (error, entry, _("it stops session %s, which branch %s did not start"), session, branch->code);
-  return TRUE;
-}
-
-/* Before a pushed entry is applied: its kind's check (mdn_entry_check,
- * what the branch ran when it wrote it), then what only the server can
- * see: ids and numbers already taken, card numbers out of the branch's
- * range, another branch's authorization or session, a write-off not from
- * the HQ terminal. */
-static gboolean
-check_pushed (SrvStore  *store,
-              SrvBranch *branch,
-              MdnEntry  *entry,
-              GError   **error)
-{
-  g_autoptr(GError) check_error = NULL;
-  const char *kind = entry->kind;
-  const char *auth_id = mdn_body_string (entry->body, "auth_id");
-  gboolean found;
-
-  if (!mdn_entry_check (entry, &check_error))
-    return refuse (error, entry, "%s", check_error->message);
-
-  if (g_str_equal (kind, "member.issue"))
-    {
-      if (!lookup_text (store, "SELECT issued_branch FROM members WHERE id = ?", entry->member_id,
-                        &found, NULL, error))
-        return FALSE;
-      if (found)
-        return refuse (error, entry, _("member id %s is taken"), entry->member_id);
-      if (!check_new_card (store, branch, entry, mdn_body_string (entry->body, "card_no"), error))
-        return FALSE;
-    }
-  else if (g_str_equal (kind, "member.replace"))
-    {
-      if (!check_new_card (store, branch, entry, mdn_body_string (entry->body, "card_no"), error))
-        return FALSE;
-    }
-  else if (g_str_equal (kind, "exception.write_off") && !branch->hq)
-    return refuse (error, entry, _("only the head-office terminal writes exceptions off"));
-  else if (g_str_equal (kind, "timed.stop") && !check_session (store, branch, entry, error))
-    return FALSE;
-  else if (g_str_equal (kind, "sale.return") && !check_return_of_sale (store, entry, error))
-    return FALSE;
-
-  if (auth_id && !check_auth (store, branch, entry, auth_id, error))
-    return FALSE;
-  return TRUE;
-}
-
-/* After @entry failed to apply: whether that was because its id or its
- * receipt number is taken (a UNIQUE constraint), said as a refusal. Looked
- * at only then, so that the ingest path pays nothing for it; what this
- * entry itself stored before it failed doesn't count. FALSE with @error
- * set if so. */
-static gboolean
-refuse_taken (SrvStore  *store,
-              MdnEntry  *entry,
-              GError   **error)
-{
-  const char *receipt_no = mdn_body_string (entry->body, "receipt_no");
-  sqlite3_stmt *stmt;
-  gboolean taken;
-  int rc;
-
-  stmt = mdn_db_query (store->db, error, "SELECT branch, seq FROM entries WHERE id = ?", "s", entry->id);
-  if (stmt == NULL || (rc = mdn_db_step (store->db, stmt, error)) < 0)
-    return FALSE;
-  taken = rc == SQLITE_ROW && (!g_str_equal (mdn_db_col_text (stmt, 0), entry->branch) ||
-                               sqlite3_column_int64 (stmt, 1) != entry->seq);
-  if (taken)
-    {
-      g_autofree char *holder = g_strdup (mdn_db_col_text (stmt, 0));
-
-      sqlite3_reset (stmt);
-      return refuse (error, entry, _("its id %s is taken by an entry of branch %s"), entry->id, holder);
-    }
-  sqlite3_reset (stmt);
-  if (receipt_no == NULL)
-    return TRUE;
-  stmt = mdn_db_query (store->db, error, "SELECT entry_id FROM receipts WHERE receipt_no = ?", "s", receipt_no);
-  if (stmt == NULL || (rc = mdn_db_step (store->db, stmt, error)) < 0)
-    return FALSE;
-  taken = rc == SQLITE_ROW && !g_str_equal (mdn_db_col_text (stmt, 0), entry->id);
-  sqlite3_reset (stmt);
-  if (taken)
-    return refuse (error, entry, _("receipt number %s is taken"), receipt_no);
-  return TRUE;
-}
-
-/* After a push's entries are applied: the balances they moved stay far
- * from gint64 (each entry moves at most MDN_ENTRY_AMOUNT_MAX, a push holds
- * at most 5000, so nothing wraps before this looks), or the push is
- * refused: SQLite would turn an overflowing sum into a REAL. */
-static gboolean
-check_balances (SrvStore  *store,
-                PushBatch *batch,
-                gint64    *failed_seq,
-                GError   **error)
-{
-  GHashTableIter iter;
-  gpointer key, value;
-
-  g_hash_table_iter_init (&iter, batch->moved);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    {
-      sqlite3_stmt *stmt;
-      int rc;
-
-      stmt = mdn_db_query (store->db, error,
-                           "SELECT 1 FROM members WHERE id = ?1 AND NOT ("
-                           "typeof (principal_fen) = 'integer' AND typeof (bonus_fen) = 'integer' AND "
-                           "typeof (points) = 'integer' AND principal_fen BETWEEN -?2 AND ?2 AND "
-                           "bonus_fen BETWEEN -?2 AND ?2 AND points BETWEEN -?2 AND ?2) "
-                           "UNION ALL SELECT 1 FROM member_packages WHERE member_id = ?1 AND NOT ("
-                           "typeof (remaining) = 'integer' AND remaining BETWEEN -?2 AND ?2) LIMIT 1",
-                           "si", (const char *) key, MDN_MONEY_MAX);
-      if (stmt == NULL || (rc = mdn_db_step (store->db, stmt, error)) < 0)
-        return FALSE;
-      sqlite3_reset (stmt);
-      if (rc == SQLITE_ROW)
-        {
-          *failed_seq = ((MdnEntry *) value)->seq;
-          return refuse (error, value, _("it takes the accounts of member %s beyond what a card can hold"),
-                         (const char *) key);
-        }
-    }
-  return TRUE;
-}
-
-static gboolean
-stored_hash (SrvStore   *store,
-             const char *branch,
-             gint64      seq,
-             char      **out_hash,
-             GError    **error)
-{
-  sqlite3_stmt *stmt;
-  int rc;
-
-  *out_hash = NULL;
-  stmt = mdn_db_query (store->db, error, "SELECT hash FROM entries WHERE branch = ? AND seq = ?",
-                       "si", branch, seq);
-  if (stmt == NULL || (rc = mdn_db_step (store->db, stmt, error)) < 0)
-    return FALSE;
-  if (rc == SQLITE_ROW)
-    *out_hash = g_strdup (mdn_db_col_text (stmt, 0));
-  sqlite3_reset (stmt);
-  return TRUE;
-}
-
-/* Stores a batch of @branch_code's entries, idempotently, in one
- * transaction: entries the server holds with the same hash are no-ops; the
- * same seq with another hash, a gap, a broken chain or an entry of another
- * branch refuse the whole batch. */
-gboolean
-srv_store_push (SrvStore      *store,
-                const char    *branch_code,
-                GPtrArray     *entries,
-                SrvPushResult *result,
-                GError       **error)
-{
-  g_autoptr(SrvBranch) branch = NULL;
-  g_auto(PushBatch) batch = { NULL };
-  g_autofree char *at = now_iso ();
-  gint64 acked;
-  g_autofree char *last_hash = NULL;
-
-  g_return_val_if_fail (store != NULL && entries != NULL && result != NULL, FALSE);
-
-  memset (result, 0, sizeof *result);
-  if (!mdn_db_begin (store->db, TRUE, error))
-    return FALSE;
-  if (!push_batch_init (store, &batch, error))
-    goto fail;
-  /* Read inside the write transaction: another server process may have
-   * moved the high-water mark meanwhile. */
-  branch = load_branch (store, "SELECT " BRANCH_COLUMNS " FROM srv_branches WHERE code = ?", branch_code);
-  if (branch == NULL)
-    {
-      g_set_error (error, SRV_ERROR, SRV_ERROR_UNAUTHORIZED, _("Unknown branch %s"), branch_code);
-      goto fail;
-    }
-  acked = branch->acked_seq;
-  last_hash = g_strdup (branch->last_hash);
-
-  for (guint i = 0; i < entries->len; i++)
-    {
-      MdnEntry *entry = g_ptr_array_index (entries, i);
-      g_autofree char *hash = NULL;
-      g_autoptr(GError) apply_error = NULL;
-
-      result->failed_seq = entry->seq;
-      if (!g_str_equal (entry->branch, branch_code))
-        {
-          g_set_error (error, SRV_ERROR, SRV_ERROR_WRONG_BRANCH,
-                       _("Entry %s#%" PRId64 " belongs to branch %s, not to %s; "
-                         "each branch pushes only its own entries"),
-                       entry->branch, entry->seq, entry->branch, branch_code);
-          goto fail;
-        }
-      hash = mdn_entry_compute_hash (entry);
-      if (!g_str_equal (hash, entry->hash))
-        {
-          g_set_error (error, SRV_ERROR, SRV_ERROR_BAD_HASH,
-                       _("Entry %s#%" PRId64 " does not match its hash; it was altered"),
-                       entry->branch, entry->seq);
-          goto fail;
-        }
-      if (entry->seq <= acked)
-        {
-          g_autofree char *held = NULL;
-
-          if (!stored_hash (store, branch_code, entry->seq, &held, error))
-            goto fail;
-          if (g_strcmp0 (held, entry->hash) != 0)
-            {
-              g_set_error (error, SRV_ERROR, SRV_ERROR_CONFLICTING_ENTRY,
-                           _("The server holds another entry %s#%" PRId64 "; "
-                             "this branch's history has forked (restored from a backup?)"),
-                           entry->branch, entry->seq);
-              g_warning ("ALARM: branch %s pushed a conflicting entry at seq %" G_GINT64_FORMAT,
-                         branch_code, entry->seq);
-              goto fail;
-            }
-          result->duplicates++;
-          continue;
-        }
-      if (entry->seq != acked + 1)
-        {
-          result->expected_seq = acked + 1;
-          g_set_error (error, SRV_ERROR, SRV_ERROR_SEQUENCE_GAP,
-                       _("Entry %s#%" PRId64 " leaves a gap; the server expects seq %" PRId64),
-                       entry->branch, entry->seq, acked + 1);
-          goto fail;
-        }
-      if (!g_str_equal (entry->prev_hash, last_hash))
-        {
-          g_set_error (error, SRV_ERROR, SRV_ERROR_BROKEN_CHAIN,
-                       _("Entry %s#%" PRId64 " does not follow the entry before it (prev_hash)"),
-                       entry->branch, entry->seq);
-          goto fail;
-        }
-      if (!check_pushed (store, branch, entry, error))
-        goto fail;
-      if (!apply_pushed (store, &batch, branch, entry, &apply_error))
-        {
-          if (refuse_taken (store, entry, error))
-            g_propagate_error (error, g_steal_pointer (&apply_error));
-          goto fail;
-        }
-      for (guint m = 0; m < entry->movements->len; m++)
-        {
-          MdnMovement *mv = &g_array_index (entry->movements, MdnMovement, m);
-
-          if (mv->member_id)
-            g_hash_table_insert (batch.moved, mv->member_id, entry);
-        }
-      acked = entry->seq;
-      g_free (last_hash);
-      last_hash = g_strdup (entry->hash);
-      result->applied++;
-    }
-  if (!check_balances (store, &batch, &result->failed_seq, error))
-    goto fail;
-  result->failed_seq = 0;
-
-  if (!rollup_flush (store, &batch, branch_code, error))
-    goto fail;
-  if (result->applied > 0 &&
-      !mdn_db_exec (store->db, error,
-                    "UPDATE srv_branches SET acked_seq = ?, last_hash = ?, last_push_at = ? WHERE code = ?",
-                    "isss", acked, last_hash, at, branch_code))
-    goto fail;
-  if (!mdn_db_commit (store->db, error))
-    return FALSE;
-  result->acked_seq = acked;
-  result->feed_position = srv_store_feed_head (store);
-  return TRUE;
-
-fail:
-  mdn_db_rollback (store->db);
-  return FALSE;
+  return rc >= 0;
 }
 
 /* State and feed ------------------------------------------------------------ */
@@ -1421,28 +1005,6 @@ srv_store_feed_head (SrvStore *store)
   if (stmt)
     sqlite3_reset (stmt);
   return head;
-}
-
-/* Members with an open overdraft, by id. */
-static GStrv
-load_holds (SrvStore *store,
-            GError  **error)
-{
-  g_autoptr(GStrvBuilder) holds = g_strv_builder_new ();
-  sqlite3_stmt *stmt;
-  int rc;
-
-  stmt = mdn_db_query (store->db, error,
-                       "SELECT DISTINCT member_id FROM srv_exceptions WHERE status = 'open' "
-                       "AND kind = 'overdraft' ORDER BY member_id", "");
-  if (stmt == NULL)
-    return NULL;
-  while ((rc = mdn_db_step (store->db, stmt, error)) == SQLITE_ROW)
-    g_strv_builder_add (holds, mdn_db_col_text (stmt, 0));
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    return NULL;
-  return g_strv_builder_end (holds);
 }
 
 void
@@ -1704,6 +1266,7 @@ srv_authorization_free (SrvAuthorization *auth)
   g_free (auth->kind);
   g_free (auth->item);
   g_free (auth->status);
+  g_free (auth->detail);
   g_free (auth);
 }
 
@@ -1739,269 +1302,267 @@ auth_from_row (sqlite3_stmt *stmt)
                    mdn_db_col_text (stmt, 6), sqlite3_column_int64 (stmt, 7));
 }
 
-static gint64 auth_ttl_seconds = 600;
-
-void
-srv_store_set_auth_ttl (gint64 seconds)
-{
-  auth_ttl_seconds = MAX (seconds, 1);
-}
-
-/* A conditional debit against the chain-wide balance: granted when what the
- * member holds, less what other live authorizations hold, covers @amount.
- * The same @auth_id again returns the first answer and holds nothing more. */
 SrvAuthorization *
-srv_store_authorize (SrvStore   *store,
-                     const char *branch_code,
-                     const char *member_id,
-                     const char *auth_id,
-                     const char *kind,
-                     const char *item,
-                     gint64      amount,
-                     const char *pin,
-                     SrvPinRefusal *refusal,
-                     GError    **error)
+srv_store_authorization_get (SrvStore   *store,
+                             const char *auth_id,
+                             GError    **error)
 {
-  g_autoptr(SrvAuthorization) out = NULL;
-  g_autofree char *at = now_iso ();
-  g_autofree char *today = NULL;
-  gint64 now = now_unix (), available = 0, held = 0;
-  gboolean pin_checked = FALSE;
+  SrvAuthorization *auth = NULL;
   sqlite3_stmt *stmt;
   int rc;
 
-  g_return_val_if_fail (store != NULL, NULL);
-
-  if (refusal)
-    refusal->locked_until = refusal->attempts_left = 0;
-  if (!srv_rules_check_spend_request (kind, item, amount, error))
-    return NULL;
-  if (item == NULL)
-    item = "";
-  {
-    g_autoptr(GDateTime) dt = mdn_clock_now ();
-    today = mdn_clock_business_date (dt, store->timezone);
-  }
-
-  if (!mdn_db_begin (store->db, TRUE, error))
-    return NULL;
+  g_return_val_if_fail (store != NULL && auth_id != NULL, NULL);
 
   stmt = mdn_db_query (store->db, error,
-                       "SELECT auth_id, member_id, branch, kind, item, amount, status, expires_at "
+                       "SELECT auth_id, member_id, branch, kind, item, amount, status, expires_at, detail "
                        "FROM srv_authorizations WHERE auth_id = ?", "s", auth_id);
   if (stmt == NULL || (rc = mdn_db_step (store->db, stmt, error)) < 0)
-    goto fail;
+    return NULL;
   if (rc == SQLITE_ROW)
     {
-      gboolean same = g_str_equal (mdn_db_col_text (stmt, 1), member_id) &&
-                      g_str_equal (mdn_db_col_text (stmt, 3), kind) &&
-                      g_str_equal (mdn_db_col_text (stmt, 4), item) &&
-                      sqlite3_column_int64 (stmt, 5) == amount;
-
-      if (same)
-        {
-          out = auth_from_row (stmt);
-          out->duplicate = TRUE;
-        }
-      sqlite3_reset (stmt);
-      mdn_db_rollback (store->db);
-      if (!same)
-        {
-          g_set_error (error, SRV_ERROR, SRV_ERROR_DUPLICATE,
-                       _("Authorization %s was already given for something else"), auth_id);
-          return NULL;
-        }
-      return g_steal_pointer (&out);
+      auth = auth_from_row (stmt);
+      auth->detail = g_strdup (mdn_db_col_text (stmt, 8));
     }
   sqlite3_reset (stmt);
+  return auth;
+}
 
-  /* Expired holds release themselves. */
-  if (!mdn_db_exec (store->db, error,
-                    "UPDATE srv_authorizations SET status = 'released' "
-                    "WHERE member_id = ? AND status = 'held' AND expires_at <= ?", "si", member_id, now))
-    goto fail;
+gboolean
+srv_store_authorization_use (SrvStore   *store,
+                             const char *auth_id,
+                             const char *entry_id,
+                             GError    **error)
+{
+  g_return_val_if_fail (store != NULL && auth_id != NULL, FALSE);
 
-  if (g_str_equal (kind, "package"))
-    {
-      /* Net across the service's lots, as the branch judges it. */
-      if (!mdn_package_available (store->db, member_id, item, today, &available, error))
-        goto fail;
-      stmt = mdn_db_query (store->db, error,
-                           "SELECT ?2, EXISTS (SELECT 1 FROM members WHERE id = ?1)", "si", member_id, available);
-    }
-  else if (g_str_equal (kind, "points"))
+  return mdn_db_exec (store->db, error,
+                      "UPDATE srv_authorizations SET status = 'used', entry_id = ? "
+                      "WHERE auth_id = ? AND status != 'used'", "ss", entry_id, auth_id);
+}
+
+GPtrArray *
+srv_store_authorizations_held (SrvStore   *store,
+                               const char *member_id,
+                               const char *kind,
+                               const char *item,
+                               GError    **error)
+{
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) srv_authorization_free);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (store != NULL && kind != NULL && (member_id != NULL || item != NULL), NULL);
+
+  /* By member through its index; a sale's returns by item. */
+  if (member_id != NULL)
     stmt = mdn_db_query (store->db, error,
-                         "SELECT points, 1 FROM members WHERE id = ?", "s", member_id);
+                         "SELECT auth_id, member_id, branch, kind, item, amount, status, expires_at, detail "
+                         "FROM srv_authorizations WHERE member_id = ?1 AND status = 'held' AND kind = ?2 "
+                         "AND (?3 IS NULL OR item = ?3) ORDER BY amount, created_at", "sss", member_id, kind, item);
   else
     stmt = mdn_db_query (store->db, error,
-                         "SELECT principal_fen + bonus_fen, 1 FROM members WHERE id = ?", "s", member_id);
-  if (stmt == NULL || (rc = mdn_db_step (store->db, stmt, error)) < 0)
-    goto fail;
-  if (rc != SQLITE_ROW || sqlite3_column_int (stmt, 1) == 0)
-    {
-      sqlite3_reset (stmt);
-      g_set_error (error, SRV_ERROR, SRV_ERROR_NOT_FOUND, _("No member %s in the chain"), member_id);
-      goto fail;
-    }
-  available = sqlite3_column_int64 (stmt, 0);
-  sqlite3_reset (stmt);
-
-  /* Stored value needs the card's PIN, checked here against the hash the
-     chain holds, with the chain-wide count of wrong ones (mdn_pin_verify,
-     the branches' rule). A wrong one is counted and committed. */
-  if (g_str_equal (kind, "balance"))
-    {
-      g_autofree char *pin_hash = NULL;
-      gboolean wrong = FALSE;
-
-      stmt = mdn_db_query (store->db, error, "SELECT pin_hash FROM members WHERE id = ?", "s", member_id);
-      if (stmt == NULL || mdn_db_step (store->db, stmt, error) != SQLITE_ROW)
-        goto fail;
-      pin_hash = g_strdup (mdn_db_col_text (stmt, 0));
-      sqlite3_reset (stmt);
-      pin_checked = pin_hash != NULL && *pin_hash != '\0';
-      if (!mdn_pin_verify (store->db, member_id, pin_hash, pin, now, &wrong, error))
-        {
-          MdnLockout after = { 0 }, before = { 0 };
-
-          if (!wrong)
-            mdn_lockout_get (store->db, "pin", member_id, now, &before, NULL);
-          if (wrong && (!mdn_lockout_fail (store->db, "pin", member_id, now, 1, FALSE, &after, NULL) ||
-                        !mdn_db_commit (store->db, NULL)))
-            g_warning ("a wrong PIN for %s was not counted", member_id);
-          mdn_db_rollback (store->db);
-          if (refusal)
-            {
-              refusal->locked_until = wrong ? after.locked_until : before.locked_until;
-              refusal->attempts_left = MDN_LOCKOUT_MAX_FAILURES - after.failures;
-            }
-          return NULL;
-        }
-    }
-
-  stmt = mdn_db_query (store->db, error,
-                       "SELECT COALESCE (SUM (amount), 0) FROM srv_authorizations "
-                       "WHERE member_id = ? AND kind = ? AND item = ? AND status = 'held'",
-                       "sss", member_id, kind, item);
-  if (stmt == NULL || mdn_db_step (store->db, stmt, error) != SQLITE_ROW)
-    goto fail;
-  held = sqlite3_column_int64 (stmt, 0);
-  sqlite3_reset (stmt);
-
-  if (!srv_rules_check_spend (available, held, amount, error))
-    goto fail;
-  if (!mdn_db_exec (store->db, error,
-                    "INSERT INTO srv_authorizations (auth_id, member_id, branch, kind, item, amount, status, "
-                    "created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, 'held', ?, ?)",
-                    "sssssisi", auth_id, member_id, branch_code, kind, item, amount, at,
-                    now + auth_ttl_seconds))
-    goto fail;
-  if (!mdn_db_commit (store->db, error))
+                         "SELECT auth_id, member_id, branch, kind, item, amount, status, expires_at, detail "
+                         "FROM srv_authorizations WHERE kind = ?1 AND item = ?2 AND status = 'held' "
+                         "ORDER BY amount, created_at", "ss", kind, item);
+  if (stmt == NULL)
     return NULL;
+  while ((rc = mdn_db_step (store->db, stmt, error)) == SQLITE_ROW)
+    {
+      SrvAuthorization *auth = auth_from_row (stmt);
 
-  out = auth_new (auth_id, member_id, branch_code, kind, item, amount, "held", now + auth_ttl_seconds);
-  out->duplicate = FALSE;
-  out->pin_checked = pin_checked;
-  out->available = available - held - amount;
-  return g_steal_pointer (&out);
-
-fail:
-  mdn_db_rollback (store->db);
-  return NULL;
+      auth->detail = g_strdup (mdn_db_col_text (stmt, 8));
+      g_ptr_array_add (list, auth);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return NULL;
+  return g_steal_pointer (&list);
 }
 
-/* Wrong PINs a branch checked while it could not ask (offline): added to
- * the chain-wide count of each card. Unknown members are skipped (a card
- * not pushed yet). The answer is every PIN lock now. */
-GPtrArray *
-srv_store_pin_failures (SrvStore            *store,
-                        const SrvPinFailure *failures,
-                        guint                n_failures,
-                        gint64              *counted,
-                        GError             **error)
+gboolean
+srv_store_authorizations_release_expired (SrvStore   *store,
+                                          const char *member_id,
+                                          gint64      now,
+                                          GError    **error)
 {
-  g_autoptr(GPtrArray) locks = NULL;
-  gint64 now = now_unix (), total = 0;
+  g_return_val_if_fail (store != NULL, FALSE);
 
-  g_return_val_if_fail (store != NULL && (failures != NULL || n_failures == 0), NULL);
-  g_return_val_if_fail (counted != NULL, NULL);
-
-  if (n_failures > SRV_MAX_PIN_FAILURES)
-    {
-      g_set_error_literal (error, SRV_ERROR, SRV_ERROR_INVALID, _("At most 500 failures in one report"));
-      return NULL;
-    }
-  for (guint i = 0; i < n_failures; i++)
-    if (failures[i].member_id == NULL || failures[i].count < 1 || failures[i].count > 100)
-      {
-        g_set_error_literal (error, SRV_ERROR, SRV_ERROR_INVALID, _("A count of wrong PINs is 1 to 100"));
-        return NULL;
-      }
-  if (!mdn_db_begin (store->db, TRUE, error))
-    return NULL;
-  for (guint i = 0; i < n_failures; i++)
-    {
-      const char *member = failures[i].member_id;
-      sqlite3_stmt *stmt;
-      int rc;
-
-      stmt = mdn_db_query (store->db, error, "SELECT 1 FROM members WHERE id = ?", "s", member);
-      if (stmt == NULL || (rc = mdn_db_step (store->db, stmt, error)) < 0)
-        goto fail;
-      sqlite3_reset (stmt);
-      if (rc != SQLITE_ROW)
-        continue;
-      if (!mdn_lockout_fail (store->db, "pin", member, now, failures[i].count, FALSE, NULL, error))
-        goto fail;
-      total += failures[i].count;
-    }
-  if ((locks = load_pin_locks (store, now, error)) == NULL || !mdn_db_commit (store->db, error))
-    goto fail;
-  *counted = total;
-  return g_steal_pointer (&locks);
-
-fail:
-  mdn_db_rollback (store->db);
-  return NULL;
+  return mdn_db_exec (store->db, error,
+                      "UPDATE srv_authorizations SET status = 'released' "
+                      "WHERE member_id = ? AND status = 'held' AND expires_at <= ?", "si", member_id, now);
 }
 
-/* Card operations and returns ------------------------------------------------------ */
+gboolean
+srv_store_authorization_hold (SrvStore               *store,
+                              const SrvAuthorization *auth,
+                              const char             *created_at,
+                              GError                **error)
+{
+  g_return_val_if_fail (store != NULL && auth != NULL, FALSE);
 
-/* An earlier authorization with @auth_id: *out_same says whether it was
- * given for the same thing (then *out_amount is what it held); FALSE on a
- * database error. */
-static gboolean
-auth_lookup (SrvStore   *store,
-             const char *auth_id,
-             const char *member_id,
-             const char *kind,
-             const char *item,
-             const char *detail,
-             gboolean   *out_found,
-             gboolean   *out_same,
-             gint64     *out_amount,
-             GError    **error)
+  return mdn_db_exec (store->db, error,
+                      "INSERT INTO srv_authorizations (auth_id, member_id, branch, kind, item, amount, status, "
+                      "created_at, expires_at, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                      "sssssissis", auth->auth_id, auth->member_id, auth->branch, auth->kind,
+                      auth->item ? auth->item : "", auth->amount, auth->status, created_at, auth->expires_at,
+                      auth->detail);
+}
+
+/* Members, for the authorizations ------------------------------------------------ */
+
+const char *
+srv_store_timezone (SrvStore *store)
+{
+  g_return_val_if_fail (store != NULL, NULL);
+
+  return store->timezone;
+}
+
+gboolean
+srv_store_package_available (SrvStore   *store,
+                             const char *member_id,
+                             const char *item,
+                             const char *date,
+                             gint64     *out,
+                             GError    **error)
+{
+  g_return_val_if_fail (store != NULL, FALSE);
+
+  return mdn_package_available (store->db, member_id, item, date, out, error);
+}
+
+gboolean
+srv_store_member_pin_hash (SrvStore   *store,
+                           const char *member_id,
+                           char      **out_hash,
+                           GError    **error)
+{
+  gboolean found;
+
+  g_return_val_if_fail (store != NULL && out_hash != NULL, FALSE);
+
+  if (!lookup_text (store, "SELECT pin_hash FROM members WHERE id = ?", member_id, &found, out_hash, error))
+    return FALSE;
+  if (!found)
+    {
+      g_set_error (error, SRV_ERROR, SRV_ERROR_NOT_FOUND, _("No member %s in the chain"), member_id);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gboolean
+srv_store_pin_verify (SrvStore   *store,
+                      const char *member_id,
+                      const char *pin_hash,
+                      const char *pin,
+                      gint64      now,
+                      gboolean   *out_wrong,
+                      GError    **error)
+{
+  g_return_val_if_fail (store != NULL, FALSE);
+
+  return mdn_pin_verify (store->db, member_id, pin_hash, pin, now, out_wrong, error);
+}
+
+gboolean
+srv_store_pin_lockout (SrvStore   *store,
+                       const char *member_id,
+                       gint64      now,
+                       MdnLockout *out,
+                       GError    **error)
+{
+  g_return_val_if_fail (store != NULL, FALSE);
+
+  return mdn_lockout_get (store->db, "pin", member_id, now, out, error);
+}
+
+gboolean
+srv_store_pin_fail (SrvStore   *store,
+                    const char *member_id,
+                    gint64      now,
+                    gint64      count,
+                    MdnLockout *out_after,
+                    GError    **error)
+{
+  g_return_val_if_fail (store != NULL, FALSE);
+
+  return mdn_lockout_fail (store->db, "pin", member_id, now, count, FALSE, out_after, error);
+}
+
+GPtrArray *
+srv_store_pin_locks (SrvStore *store,
+                     gint64    now,
+                     GError  **error)
+{
+  g_return_val_if_fail (store != NULL, NULL);
+
+  return load_pin_locks (store, now, error);
+}
+
+gboolean
+srv_store_member_card (SrvStore   *store,
+                       const char *member_id,
+                       char      **out_card_no,
+                       gboolean   *out_lost,
+                       GError    **error)
 {
   sqlite3_stmt *stmt;
   int rc;
 
-  *out_found = *out_same = FALSE;
-  stmt = mdn_db_query (store->db, error,
-                       "SELECT member_id, kind, item, amount, detail FROM srv_authorizations WHERE auth_id = ?",
-                       "s", auth_id);
+  g_return_val_if_fail (store != NULL && out_card_no != NULL && out_lost != NULL, FALSE);
+
+  *out_card_no = NULL;
+  *out_lost = FALSE;
+  stmt = mdn_db_query (store->db, error, "SELECT card_no, status = 'lost' FROM members WHERE id = ?", "s", member_id);
   if (stmt == NULL || (rc = mdn_db_step (store->db, stmt, error)) < 0)
     return FALSE;
   if (rc == SQLITE_ROW)
     {
-      *out_found = TRUE;
-      *out_same = g_strcmp0 (mdn_db_col_text (stmt, 0), member_id) == 0 &&
-                  g_str_equal (mdn_db_col_text (stmt, 1), kind) &&
-                  g_str_equal (mdn_db_col_text (stmt, 2), item) &&
-                  g_strcmp0 (mdn_db_col_text (stmt, 4), detail) == 0;
-      *out_amount = sqlite3_column_int64 (stmt, 3);
+      *out_card_no = g_strdup (mdn_db_col_text (stmt, 0));
+      *out_lost = sqlite3_column_int (stmt, 1) != 0;
     }
   sqlite3_reset (stmt);
   return TRUE;
+}
+
+gint64
+srv_store_member_state_rev (SrvStore   *store,
+                            const char *member_id,
+                            GError    **error)
+{
+  g_return_val_if_fail (store != NULL, -1);
+
+  return mdn_member_state_rev (store->db, member_id, error);
+}
+
+gboolean
+srv_store_sale_member (SrvStore   *store,
+                       const char *sale_id,
+                       char      **out_member_id,
+                       GError    **error)
+{
+  gboolean found;
+
+  g_return_val_if_fail (store != NULL && out_member_id != NULL, FALSE);
+
+  return lookup_text (store, "SELECT member_id FROM receipts WHERE entry_id = ?", sale_id, &found,
+                      out_member_id, error);
+}
+
+gboolean
+srv_store_return_check (SrvStore   *store,
+                        const char *sale_id,
+                        gint64      refund_fen,
+                        JsonArray  *lines,
+                        gint64      held_refund,
+                        JsonArray  *held_lines,
+                        JsonObject *held_uses,
+                        GError    **error)
+{
+  g_return_val_if_fail (store != NULL, FALSE);
+
+  return mdn_sale_return_check (store->db, sale_id, refund_fen, lines, held_refund, held_lines, held_uses, error);
 }
 
 void
@@ -2013,235 +1574,6 @@ srv_grant_free (SrvGrant *grant)
   g_free (grant->kind);
   g_free (grant->item);
   g_free (grant);
-}
-
-static SrvGrant *
-chain_granted (const char *auth_id,
-               const char *kind,
-               const char *item,
-               gint64      amount,
-               gboolean    duplicate)
-{
-  SrvGrant *out = g_new0 (SrvGrant, 1);
-
-  out->auth_id = g_strdup (auth_id);
-  out->kind = g_strdup (kind);
-  out->item = g_strdup (item);
-  out->amount = amount;
-  out->duplicate = duplicate;
-  return out;
-}
-
-/* A card operation (@op: member.lose, member.unlock or member.replace) of
- * the card @card_no at a branch, against the chain-wide card state: the
- * member's projected card, then the card operations other branches were
- * authorized for and have not pushed yet, in the order of their revs.
- * Refused with card_replaced (the branch is behind: the card was replaced,
- * or is being replaced, elsewhere), card_lost (reported lost already) or
- * card_not_lost (unlocked already). Granted, it holds like a spend and
- * gives the entry's rev: one more than every state entry and card
- * authorization of the member, so operations authorized one after the
- * other are ordered as they happened whatever the branches' clocks say.
- * The same @auth_id again gives the first answer. */
-SrvGrant *
-srv_store_authorize_card (SrvStore   *store,
-                          const char *branch_code,
-                          const char *member_id,
-                          const char *auth_id,
-                          const char *op,
-                          const char *card_no,
-                          gint64      rev,
-                          GError    **error)
-{
-  g_autofree char *at = now_iso ();
-  g_autofree char *current = NULL;
-  g_auto(SrvCardState) card = { FALSE, NULL, 0 };
-  gint64 now = now_unix (), amount = 0;
-  gboolean found, same;
-  sqlite3_stmt *stmt;
-  int rc;
-
-  g_return_val_if_fail (store != NULL && member_id != NULL && auth_id != NULL, NULL);
-
-  if (!srv_rules_check_card_request (auth_id, op, card_no, rev, error))
-    return NULL;
-  if (!mdn_db_begin (store->db, TRUE, error))
-    return NULL;
-  if (!auth_lookup (store, auth_id, member_id, "card", op, card_no, &found, &same, &amount, error))
-    goto fail;
-  if (found)
-    {
-      mdn_db_rollback (store->db);
-      if (!same)
-        {
-          g_set_error (error, SRV_ERROR, SRV_ERROR_DUPLICATE,
-                       _("Authorization %s was already given for something else"), auth_id);
-          return NULL;
-        }
-      return chain_granted (auth_id, "card", op, amount, TRUE);
-    }
-  if (!mdn_db_exec (store->db, error,
-                    "UPDATE srv_authorizations SET status = 'released' "
-                    "WHERE member_id = ? AND status = 'held' AND expires_at <= ?", "si", member_id, now))
-    goto fail;
-
-  stmt = mdn_db_query (store->db, error, "SELECT card_no, status = 'lost' FROM members WHERE id = ?", "s", member_id);
-  if (stmt == NULL || (rc = mdn_db_step (store->db, stmt, error)) < 0)
-    goto fail;
-  if (rc == SQLITE_ROW)
-    {
-      current = g_strdup (mdn_db_col_text (stmt, 0));
-      card.lost = sqlite3_column_int (stmt, 1) != 0;
-    }
-  sqlite3_reset (stmt);
-  if (current == NULL)
-    {
-      g_set_error (error, SRV_ERROR, SRV_ERROR_NOT_FOUND, _("No member %s in the chain"), member_id);
-      goto fail;
-    }
-  card.max_rev = mdn_member_state_rev (store->db, member_id, error);
-  if (card.max_rev < 0)
-    goto fail;
-
-  stmt = mdn_db_query (store->db, error,
-                       "SELECT branch, item, amount FROM srv_authorizations WHERE member_id = ? AND kind = 'card' "
-                       "AND status = 'held' ORDER BY amount, created_at", "s", member_id);
-  if (stmt == NULL)
-    goto fail;
-  while ((rc = mdn_db_step (store->db, stmt, error)) == SQLITE_ROW)
-    srv_rules_card_fold (&card, mdn_db_col_text (stmt, 1), mdn_db_col_text (stmt, 0),
-                         sqlite3_column_int64 (stmt, 2));
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    goto fail;
-
-  if (!srv_rules_check_card (&card, current, op, card_no, error))
-    goto fail;
-
-  rev = srv_rules_card_rev (&card, rev);
-  if (!mdn_db_exec (store->db, error,
-                    "INSERT INTO srv_authorizations (auth_id, member_id, branch, kind, item, amount, status, "
-                    "created_at, expires_at, detail) VALUES (?, ?, ?, 'card', ?, ?, 'held', ?, ?, ?)",
-                    "ssssisis", auth_id, member_id, branch_code, op, rev, at, now + auth_ttl_seconds, card_no) ||
-      !mdn_db_commit (store->db, error))
-    goto fail;
-  return chain_granted (auth_id, "card", op, rev, FALSE);
-
-fail:
-  mdn_db_rollback (store->db);
-  return NULL;
-}
-
-/* A return of @refund_fen (and, for a sale by lines, of @lines
- * [{sku, qty}]) of @sale_id at a branch, against what remains returnable
- * of it chain-wide: what the returns the server holds left, less what live
- * return authorizations hold (mdn_sale_return_check, the branch's rules).
- * Refused with return_exceeds or package_consumed; 404 for a sale the
- * chain does not share (no card: only its own branch knows it). */
-SrvGrant *
-srv_store_authorize_return (SrvStore   *store,
-                            const char *branch_code,
-                            const char *sale_id,
-                            const char *auth_id,
-                            gint64      refund_fen,
-                            JsonArray  *lines,
-                            GError    **error)
-{
-  g_autoptr(JsonArray) held_lines = json_array_new ();
-  g_autoptr(JsonObject) held_uses = json_object_new ();
-  g_autoptr(JsonNode) node = json_node_init_array (json_node_alloc (), lines);
-  g_autofree char *at = now_iso ();
-  g_autofree char *detail = NULL;
-  g_autofree char *member_id = NULL;
-  gint64 now = now_unix (), held_refund = 0, amount = 0;
-  gboolean found, same;
-  sqlite3_stmt *stmt;
-  int rc;
-
-  g_return_val_if_fail (store != NULL && sale_id != NULL && auth_id != NULL && lines != NULL, NULL);
-
-  if (!srv_rules_check_return_request (auth_id, refund_fen, lines, error))
-    return NULL;
-  detail = mdn_json_canonical (node);
-  if (!mdn_db_begin (store->db, TRUE, error))
-    return NULL;
-
-  stmt = mdn_db_query (store->db, error, "SELECT member_id FROM receipts WHERE entry_id = ?", "s", sale_id);
-  if (stmt == NULL || (rc = mdn_db_step (store->db, stmt, error)) < 0)
-    goto fail;
-  if (rc == SQLITE_ROW)
-    member_id = g_strdup (mdn_db_col_text (stmt, 0));
-  sqlite3_reset (stmt);
-  if (member_id == NULL)
-    {
-      g_set_error (error, SRV_ERROR, SRV_ERROR_NOT_FOUND, _("No sale %s with a card in the chain"), sale_id);
-      goto fail;
-    }
-  if (!auth_lookup (store, auth_id, member_id, "return", sale_id, detail, &found, &same, &amount, error))
-    goto fail;
-  if (found)
-    {
-      mdn_db_rollback (store->db);
-      if (!same || amount != refund_fen)
-        {
-          g_set_error (error, SRV_ERROR, SRV_ERROR_DUPLICATE,
-                       _("Authorization %s was already given for something else"), auth_id);
-          return NULL;
-        }
-      return chain_granted (auth_id, "return", sale_id, amount, TRUE);
-    }
-  if (!mdn_db_exec (store->db, error,
-                    "UPDATE srv_authorizations SET status = 'released' "
-                    "WHERE member_id = ? AND status = 'held' AND expires_at <= ?", "si", member_id, now))
-    goto fail;
-
-  stmt = mdn_db_query (store->db, error,
-                       "SELECT amount, detail FROM srv_authorizations WHERE kind = 'return' AND item = ? "
-                       "AND status = 'held'", "s", sale_id);
-  if (stmt == NULL)
-    goto fail;
-  while ((rc = mdn_db_step (store->db, stmt, error)) == SQLITE_ROW)
-    {
-      g_autoptr(JsonParser) parser = json_parser_new ();
-      JsonNode *root;
-
-      held_refund += sqlite3_column_int64 (stmt, 0);
-      if (mdn_db_col_text (stmt, 1) && json_parser_load_from_data (parser, mdn_db_col_text (stmt, 1), -1, NULL) &&
-          (root = json_parser_get_root (parser)) != NULL && JSON_NODE_HOLDS_ARRAY (root))
-        for (guint i = 0; i < json_array_get_length (json_node_get_array (root)); i++)
-          json_array_add_element (held_lines, json_node_copy (json_array_get_element (json_node_get_array (root), i)));
-    }
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    goto fail;
-
-  /* Package uses other branches were authorized to spend and have not
-     pushed yet: a return of a package must leave them covered. */
-  stmt = mdn_db_query (store->db, error,
-                       "SELECT item, SUM (amount) FROM srv_authorizations WHERE member_id = ? AND kind = 'package' "
-                       "AND status = 'held' GROUP BY item", "s", member_id);
-  if (stmt == NULL)
-    goto fail;
-  while ((rc = mdn_db_step (store->db, stmt, error)) == SQLITE_ROW)
-    json_object_set_int_member (held_uses, mdn_db_col_text (stmt, 0), sqlite3_column_int64 (stmt, 1));
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    goto fail;
-
-  if (!mdn_sale_return_check (store->db, sale_id, refund_fen, lines, held_refund, held_lines, held_uses, error))
-    goto fail;
-  if (!mdn_db_exec (store->db, error,
-                    "INSERT INTO srv_authorizations (auth_id, member_id, branch, kind, item, amount, status, "
-                    "created_at, expires_at, detail) VALUES (?, ?, ?, 'return', ?, ?, 'held', ?, ?, ?)",
-                    "ssssisis", auth_id, member_id, branch_code, sale_id, refund_fen, at,
-                    now + auth_ttl_seconds, detail) ||
-      !mdn_db_commit (store->db, error))
-    goto fail;
-  return chain_granted (auth_id, "return", sale_id, refund_fen, FALSE);
-
-fail:
-  mdn_db_rollback (store->db);
-  return NULL;
 }
 
 void

@@ -1,8 +1,10 @@
 /* srv-store.h: the server's storage, behind one interface so that a
  * PostgreSQL backend can take the place of the embedded SQLite one. It
  * answers with plain structs and rows (their _free functions below), never
- * reply JSON: the handlers in server/api/ build the replies. The decisions
- * it applies are srv-rules.h's, shared by every backend.
+ * reply JSON: the handlers in server/api/ build the replies. It decides
+ * nothing: the push (srv-push.c) and the authorizations (srv-authorize.c)
+ * hold the rules and build on the transactions and row primitives at the
+ * end of this file; srv-rules.h has the decisions they share.
  *
  * The SQLite backend (srv-store-sqlite.c) keeps the branch schema (entries, movements and every
  * projection, written by mdn_ledger_apply, the same code the branches run)
@@ -14,6 +16,7 @@
 
 #include "mdn-figures.h"
 #include "mdn-ledger.h"
+#include "mdn-lockout.h"
 
 G_BEGIN_DECLS
 
@@ -51,16 +54,6 @@ typedef struct
   gint64   acked_seq;
   char    *last_hash;
 } SrvBranch;
-
-typedef struct
-{
-  gint64 acked_seq;
-  gint64 applied;        /* new entries stored */
-  gint64 duplicates;     /* entries the server already held */
-  gint64 feed_position;  /* head of the feed after the push */
-  gint64 expected_seq;   /* with SRV_ERROR_SEQUENCE_GAP */
-  gint64 failed_seq;     /* the entry refused, when one was */
-} SrvPushResult;
 
 SrvStore  *srv_store_open           (const char  *path,
                                      gboolean     create,
@@ -110,12 +103,6 @@ gboolean   srv_store_auth_hq        (SrvStore    *store,
                                      const char  *token);
 void       srv_branch_free          (SrvBranch   *branch);
 
-/* Sync. @entries are MdnEntry, in seq order, all of @branch. */
-gboolean   srv_store_push           (SrvStore    *store,
-                                     const char  *branch_code,
-                                     GPtrArray   *entries,
-                                     SrvPushResult *result,
-                                     GError     **error);
 /* A card whose PIN is locked chain-wide. */
 typedef struct
 {
@@ -171,19 +158,14 @@ SrvFeedPage *srv_store_feed         (SrvStore    *store,
                                      GError     **error);
 gint64     srv_store_feed_head      (SrvStore    *store);
 
-/* Members. An authorization not used by a sale entry within @seconds
- * (default 600) is released. */
-void       srv_store_set_auth_ttl   (gint64       seconds);
-/* Members. A balance authorization of a card with a PIN needs @pin:
- * pin_required, wrong_pin or pin_locked (MDN_ERROR) otherwise, with
- * @refusal (may be NULL) filled in. */
+/* Why a PIN was refused (srv_authorize). */
 typedef struct
 {
   gint64 attempts_left;   /* wrong_pin: before the card locks */
   gint64 locked_until;    /* pin_locked: unix seconds */
 } SrvPinRefusal;
 
-/* A spend authorization (srv_store_authorize). */
+/* A spend authorization (srv_authorize, srv-authorize.h). */
 typedef struct
 {
   char    *auth_id;
@@ -197,20 +179,11 @@ typedef struct
   gboolean duplicate;     /* the same auth_id again: the first answer */
   gboolean pin_checked;   /* a new one: the card's PIN was checked */
   gint64   available;     /* a new one: what remains chain-wide */
+  char    *detail;        /* srv_store_authorization_get: a card's number, a return's lines; or NULL */
 } SrvAuthorization;
 
 void       srv_authorization_free   (SrvAuthorization *auth);
 
-SrvAuthorization *srv_store_authorize (SrvStore  *store,
-                                     const char  *branch_code,
-                                     const char  *member_id,
-                                     const char  *auth_id,
-                                     const char  *kind,
-                                     const char  *item,
-                                     gint64       amount,
-                                     const char  *pin,
-                                     SrvPinRefusal *refusal,
-                                     GError     **error);
 /* Wrong PINs a branch checked offline, for one member. */
 typedef struct
 {
@@ -220,16 +193,8 @@ typedef struct
 
 #define SRV_MAX_PIN_FAILURES 500   /* in one report */
 
-/* Adds @failures to the chain-wide counts (*@counted: how many wrong PINs
- * were counted, unknown members are skipped) and returns every PIN lock
- * now, SrvPinLock. */
-GPtrArray *srv_store_pin_failures   (SrvStore            *store,
-                                     const SrvPinFailure *failures,
-                                     guint                n_failures,
-                                     gint64              *counted,
-                                     GError             **error);
-/* A card or return authorization granted (srv_store_authorize_card,
- * srv_store_authorize_return). */
+/* A card or return authorization granted (srv_authorize_card,
+ * srv_authorize_return). */
 typedef struct
 {
   char    *auth_id;
@@ -241,21 +206,6 @@ typedef struct
 
 void       srv_grant_free           (SrvGrant    *grant);
 
-SrvGrant  *srv_store_authorize_card (SrvStore    *store,
-                                     const char  *branch_code,
-                                     const char  *member_id,
-                                     const char  *auth_id,
-                                     const char  *op,
-                                     const char  *card_no,
-                                     gint64       rev,
-                                     GError     **error);
-SrvGrant  *srv_store_authorize_return (SrvStore *store,
-                                     const char  *branch_code,
-                                     const char  *sale_id,
-                                     const char  *auth_id,
-                                     gint64       refund_fen,
-                                     JsonArray   *lines,
-                                     GError     **error);
 /* A member exception head office settles (srv_store_exceptions). Text
  * fields that may be missing are NULL. */
 typedef struct
@@ -313,6 +263,273 @@ gboolean   srv_store_metrics        (SrvStore    *store,
                                      GString     *out,
                                      GError     **error);
 
+/* The primitives the rules above the store build on (srv-push.c): each
+ * reads or writes rows and decides nothing. They run inside a transaction
+ * the caller opens with srv_store_begin and ends with srv_store_commit or
+ * srv_store_rollback; a FALSE return has set @error, and the caller rolls
+ * back. */
+gboolean   srv_store_begin          (SrvStore    *store,
+                                     gboolean     write,
+                                     GError     **error);
+gboolean   srv_store_commit         (SrvStore    *store,
+                                     GError     **error);
+void       srv_store_rollback       (SrvStore    *store);
+
+/* NULL for an unknown branch. */
+SrvBranch *srv_store_branch_get     (SrvStore    *store,
+                                     const char  *code);
+/* The branch's high-water mark after a push (@at: ISO time). */
+gboolean   srv_store_branch_advance (SrvStore    *store,
+                                     const char  *code,
+                                     gint64       acked_seq,
+                                     const char  *last_hash,
+                                     const char  *at,
+                                     GError     **error);
+
+/* The hash of the entry @branch#@seq the server holds; *@out_hash NULL
+ * when it holds none. */
+gboolean   srv_store_entry_hash     (SrvStore    *store,
+                                     const char  *branch,
+                                     gint64       seq,
+                                     char       **out_hash,
+                                     GError     **error);
+/* Stores @entry and projects it (mdn_ledger_apply, the branches' apply
+ * path): the error is the apply's own. */
+gboolean   srv_store_entry_apply    (SrvStore    *store,
+                                     MdnEntry    *entry,
+                                     GError     **error);
+/* Stores @entry without projecting it (a branch's private entry). */
+gboolean   srv_store_entry_keep     (SrvStore    *store,
+                                     MdnEntry    *entry,
+                                     GError     **error);
+gboolean   srv_store_feed_append    (SrvStore    *store,
+                                     const char  *entry_id,
+                                     GError     **error);
+/* MDN_ERROR_UNKNOWN_ENTRY for an entry the server doesn't hold. */
+MdnEntry  *srv_store_entry_load     (SrvStore    *store,
+                                     const char  *entry_id,
+                                     GError     **error);
+
+/* Where the entry with an id is, if the server holds one. */
+typedef struct
+{
+  gboolean found;
+  char    *branch;
+  gint64   seq;
+  char    *kind;
+} SrvEntryRef;
+
+void       srv_entry_ref_clear      (SrvEntryRef *ref);
+gboolean   srv_store_entry_ref      (SrvStore    *store,
+                                     const char  *entry_id,
+                                     SrvEntryRef *out,
+                                     GError     **error);
+/* The entry holding receipt number @receipt_no; NULL when none does. */
+gboolean   srv_store_receipt_entry  (SrvStore    *store,
+                                     const char  *receipt_no,
+                                     char       **out_entry_id,
+                                     GError     **error);
+gboolean   srv_store_member_exists  (SrvStore    *store,
+                                     const char  *member_id,
+                                     gboolean    *out_found,
+                                     GError     **error);
+/* Whether a card was ever given number @card_no. */
+gboolean   srv_store_card_taken     (SrvStore    *store,
+                                     const char  *card_no,
+                                     gboolean    *out_taken,
+                                     GError     **error);
+
+/* A member's projected accounts. */
+typedef struct
+{
+  gint64 principal;
+  gint64 bonus;
+  gint64 points;
+} SrvAccounts;
+
+gboolean   srv_store_member_accounts (SrvStore   *store,
+                                     const char  *member_id,
+                                     gboolean    *out_found,
+                                     SrvAccounts *out,
+                                     GError     **error);
+/* The member's package services used beyond their lots, [{sku, owed}]
+ * (mdn_package_overdrawn). */
+JsonArray *srv_store_package_overdrawn (SrvStore *store,
+                                     const char  *member_id,
+                                     GError     **error);
+/* Whether each of the member's accounts and package counts is an integer
+ * within ±@bound (*@out_ok). */
+gboolean   srv_store_accounts_bounded (SrvStore  *store,
+                                     const char  *member_id,
+                                     gint64       bound,
+                                     gboolean    *out_ok,
+                                     GError     **error);
+/* A shared sale's total and what its returns gave back so far
+ * (mdn_sale_refunded); MDN_ERROR_UNKNOWN_ENTRY for a sale not shared. */
+gboolean   srv_store_sale_refunded  (SrvStore    *store,
+                                     const char  *sale_id,
+                                     gint64      *out_total,
+                                     gint64      *out_refunded,
+                                     GError     **error);
+/* The member's card conflicts as the fold over every state entry sees
+ * them now: MdnCardConflict (mdn_member_card_conflicts). */
+GPtrArray *srv_store_card_conflicts (SrvStore    *store,
+                                     const char  *member_id,
+                                     GError     **error);
+
+/* Exceptions. The members with an open overdraft, by id (the holds). */
+GStrv      srv_store_holds          (SrvStore    *store,
+                                     GError     **error);
+/* The member's open overdrafts: SrvException with id, account and item
+ * filled in. */
+GPtrArray *srv_store_open_overdrafts (SrvStore   *store,
+                                     const char  *member_id,
+                                     GError     **error);
+/* A new exception from @x's kind, member_id, entry_id, branch, account,
+ * item, amount, status, found_at, sale_entry and detail. */
+gboolean   srv_store_exception_add  (SrvStore    *store,
+                                     const SrvException *x,
+                                     GError     **error);
+gboolean   srv_store_exception_set_amount (SrvStore *store,
+                                     gint64       id,
+                                     gint64       amount,
+                                     GError     **error);
+/* Settled at @at by the entry @settled_by. */
+gboolean   srv_store_exception_settle (SrvStore  *store,
+                                     gint64       id,
+                                     const char  *at,
+                                     const char  *settled_by,
+                                     GError     **error);
+/* Settles every open exception of @kind on the sale @sale_entry. */
+gboolean   srv_store_exceptions_settle_sale (SrvStore *store,
+                                     const char  *kind,
+                                     const char  *sale_entry,
+                                     const char  *at,
+                                     const char  *settled_by,
+                                     GError     **error);
+/* The entries the member's exceptions of @kind name, any status. */
+GStrv      srv_store_exception_entries (SrvStore *store,
+                                     const char  *member_id,
+                                     const char  *kind,
+                                     GError     **error);
+gboolean   srv_store_exception_remove (SrvStore  *store,
+                                     const char  *member_id,
+                                     const char  *kind,
+                                     const char  *entry_id,
+                                     GError     **error);
+
+/* Rollups: a branch-day's figures (all zero before its first entry), and
+ * its row written back whole. */
+gboolean   srv_store_rollup_get     (SrvStore    *store,
+                                     const char  *branch,
+                                     const char  *business_date,
+                                     MdnFigures  *out,
+                                     GError     **error);
+gboolean   srv_store_rollup_put     (SrvStore    *store,
+                                     const char  *branch,
+                                     const char  *business_date,
+                                     const MdnFigures *day,
+                                     GError     **error);
+
+/* Authorizations. NULL, with @error untouched, for an unknown @auth_id. */
+SrvAuthorization *srv_store_authorization_get (SrvStore *store,
+                                     const char  *auth_id,
+                                     GError     **error);
+/* The entry @entry_id used the authorization (if it wasn't used before). */
+gboolean   srv_store_authorization_use (SrvStore *store,
+                                     const char  *auth_id,
+                                     const char  *entry_id,
+                                     GError     **error);
+
+/* Authorizations held (status 'held') of @kind for @member_id and @item
+ * (NULL: any), SrvAuthorization with detail, by amount then age. */
+GPtrArray *srv_store_authorizations_held (SrvStore *store,
+                                     const char  *member_id,
+                                     const char  *kind,
+                                     const char  *item,
+                                     GError     **error);
+/* The member's holds whose expires_at is at or before @now become
+ * 'released'. */
+gboolean   srv_store_authorizations_release_expired (SrvStore *store,
+                                     const char  *member_id,
+                                     gint64       now,
+                                     GError     **error);
+/* A new authorization from @auth's auth_id, member_id, branch, kind, item,
+ * amount, status, expires_at and detail, made at @created_at. */
+gboolean   srv_store_authorization_hold (SrvStore *store,
+                                     const SrvAuthorization *auth,
+                                     const char  *created_at,
+                                     GError     **error);
+
+/* Members, for the authorizations (srv-authorize.c). The business date's
+ * time zone of the chain. */
+const char *srv_store_timezone      (SrvStore    *store);
+/* What the member can use of a package service on @date, net across its
+ * lots (mdn_package_available). */
+gboolean   srv_store_package_available (SrvStore *store,
+                                     const char  *member_id,
+                                     const char  *item,
+                                     const char  *date,
+                                     gint64      *out,
+                                     GError     **error);
+/* The card's PIN hash ("" or NULL: no PIN); SRV_ERROR_NOT_FOUND for an
+ * unknown member. */
+gboolean   srv_store_member_pin_hash (SrvStore   *store,
+                                     const char  *member_id,
+                                     char       **out_hash,
+                                     GError     **error);
+/* mdn_pin_verify over the chain-wide count of wrong PINs. */
+gboolean   srv_store_pin_verify     (SrvStore    *store,
+                                     const char  *member_id,
+                                     const char  *pin_hash,
+                                     const char  *pin,
+                                     gint64       now,
+                                     gboolean    *out_wrong,
+                                     GError     **error);
+/* The card's PIN lockout now, and @count wrong PINs added to it. */
+gboolean   srv_store_pin_lockout    (SrvStore    *store,
+                                     const char  *member_id,
+                                     gint64       now,
+                                     MdnLockout  *out,
+                                     GError     **error);
+gboolean   srv_store_pin_fail       (SrvStore    *store,
+                                     const char  *member_id,
+                                     gint64       now,
+                                     gint64       count,
+                                     MdnLockout  *out_after,
+                                     GError     **error);
+/* Every PIN locked at @now, SrvPinLock by member id. */
+GPtrArray *srv_store_pin_locks      (SrvStore    *store,
+                                     gint64       now,
+                                     GError     **error);
+/* The member's card now; *@out_card_no NULL for an unknown member. */
+gboolean   srv_store_member_card    (SrvStore    *store,
+                                     const char  *member_id,
+                                     char       **out_card_no,
+                                     gboolean    *out_lost,
+                                     GError     **error);
+/* The highest rev of the member's state entries (mdn_member_state_rev);
+ * -1 on error. */
+gint64     srv_store_member_state_rev (SrvStore  *store,
+                                     const char  *member_id,
+                                     GError     **error);
+/* The member a shared sale was made to; NULL when the chain holds no sale
+ * @sale_id with a card. */
+gboolean   srv_store_sale_member    (SrvStore    *store,
+                                     const char  *sale_id,
+                                     char       **out_member_id,
+                                     GError     **error);
+/* The branches' return rule (mdn_sale_return_check) over the returns this
+ * store holds, less what live authorizations hold. */
+gboolean   srv_store_return_check   (SrvStore    *store,
+                                     const char  *sale_id,
+                                     gint64       refund_fen,
+                                     JsonArray   *lines,
+                                     gint64       held_refund,
+                                     JsonArray   *held_lines,
+                                     JsonObject  *held_uses,
+                                     GError     **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrvStore, srv_store_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrvBranch, srv_branch_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrvBranchInfo, srv_branch_info_free)
@@ -321,5 +538,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrvFeedPage, srv_feed_page_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrvSummary, srv_summary_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrvAuthorization, srv_authorization_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrvGrant, srv_grant_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrvException, srv_exception_free)
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SrvEntryRef, srv_entry_ref_clear)
 
 G_END_DECLS
