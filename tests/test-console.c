@@ -666,6 +666,58 @@ test_master_reaches_branch (void)
                                                  "action = 'product.upsert' AND ok = 1"), ==, 2);
 }
 
+/* A chain setting is a setting.chain entry of the console's HQ terminal. */
+static void
+test_settings (void)
+{
+  g_autoptr(Chain) ch = chain_new ("Ann");
+  g_autoptr(Client) c = NULL;
+  g_autoptr(Client) v = NULL;
+  g_autoptr(JsonObject) list = NULL;
+  g_auto(Reply) page = { 0 }, form = { 0 }, r1 = { 0 }, r2 = { 0 }, r3 = { 0 }, bad = { 0 }, refused = { 0 };
+  JsonArray *settings;
+  gboolean seen = FALSE;
+
+  c = logged_in (ch->s, "boss");
+  g_assert_cmpuint (get (c, "/console/master", &page), ==, 200);
+  g_assert_nonnull (strstr (page.body, "/console/master/setting?key=reminder.low_balance_fen"));
+  g_assert_null (strstr (page.body, "key=checkout.cash_rounding"));   /* a branch's own */
+  g_assert_cmpuint (get (c, "/console/master/setting?key=reminder.low_balance_fen", &form), ==, 200);
+  g_assert_cmpuint (post (c, "/console/master/setting", TRUE, &r1, "key", "reminder.low_balance_fen",
+                          "value", "50.00", NULL), ==, 303);
+  g_assert_cmpuint (post (c, "/console/master/setting", TRUE, &r2, "key", "sms.on_deposit", "value", "true", NULL),
+                    ==, 303);
+  g_assert_cmpuint (post (c, "/console/master/setting", TRUE, &r3, "key", "reminder.inactive_days", "value", "90",
+                          NULL), ==, 303);
+  g_assert_cmpuint (post (c, "/console/master/setting", TRUE, &bad, "key", "reminder.inactive_days", "value",
+                          "99999", NULL), ==, 200);
+  g_assert_nonnull (strstr (bad.body, "class=\"error\""));
+  g_assert_cmpint (mdn_test_server_count (ch->s, "SELECT count(*) FROM entries WHERE branch = 'WEB' "
+                                                 "AND kind = 'setting.chain'"), ==, 3);
+  g_assert_cmpint (mdn_test_server_count (ch->s, "SELECT value FROM settings WHERE key = 'reminder.inactive_days'"),
+                   ==, 90);
+  v = logged_in (ch->s, "viewer");
+  g_assert_cmpuint (post (v, "/console/master/setting", TRUE, &refused, "key", "sms.on_spend", "value", "true", NULL),
+                    ==, 403);
+
+  mdn_test_sync_ok (ch->b1);
+  list = mdn_test_ok (ch->b1->admin, "{\"op\":\"settings.list\"}");
+  settings = json_object_get_array_member (list, "settings");
+  for (guint i = 0; i < json_array_get_length (settings); i++)
+    {
+      JsonObject *o = json_array_get_object_element (settings, i);
+
+      if (g_str_equal (json_object_get_string_member (o, "key"), "reminder.low_balance_fen"))
+        {
+          g_assert_cmpstr (json_object_get_string_member (o, "value"), ==, "5000");
+          seen = TRUE;
+        }
+      if (g_str_equal (json_object_get_string_member (o, "key"), "sms.on_spend"))
+        g_assert_cmpstr (json_object_get_string_member (o, "value"), ==, "false");
+    }
+  g_assert_true (seen);
+}
+
 /* Sessions end after --console-idle seconds without use, on the fixed
  * clock: the server restarted at later instants of MENDIAN_NOW. */
 static void
@@ -753,6 +805,7 @@ main (int argc, char **argv)
   g_test_add_func ("/console/region/write-off", test_region_write_off);
   g_test_add_func ("/console/write-off", test_write_off);
   g_test_add_func ("/console/master/reaches-branch", test_master_reaches_branch);
+  g_test_add_func ("/console/master/settings", test_settings);
   g_test_add_func ("/console/session/expiry", test_expiry);
   g_test_add_func ("/console/user-add", test_user_add);
   return g_test_run ();

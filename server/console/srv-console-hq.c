@@ -25,6 +25,7 @@
 #include "mdn-exceptions.h"
 #include "mdn-id.h"
 #include "mdn-master.h"
+#include "mdn-settings.h"
 #include "mdn-ops.h"
 #include "mdn-store.h"
 #include "mdn-timed.h"
@@ -50,6 +51,7 @@ static const struct
   { "deposit_rule.upsert", mdn_master_ops },
   { "plan.upsert",         mdn_plan_ops },
   { "exception.write_off", mdn_exception_ops },
+  { "settings.set",        mdn_settings_ops },   /* setting.chain at an HQ terminal */
 };
 
 void

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "mdn-money.h"
+#include "mdn-settings.h"
 #include "srv-console-private.h"
 
 typedef enum
@@ -184,6 +185,211 @@ table_of (SrvPage          *page,
   return TRUE;
 }
 
+/* Chain settings ------------------------------------------------------------------
+ * The settings head office decides (mdn-settings.h, scope chain): settings.set
+ * at the console's HQ terminal writes a setting.chain entry, which reaches
+ * every branch through the feed. */
+
+static char *
+setting_value_dup (GHashTable          *values,
+                   const MdnSettingDef *d)
+{
+  const char *v = values ? g_hash_table_lookup (values, d->key) : NULL;
+
+  return g_strdup (v ? v : d->def);
+}
+
+static char *
+setting_shown (const MdnSettingDef *d,
+               const char          *value)
+{
+  if (d->type == MDN_SETTING_FEN)
+    {
+      g_autofree char *money = mdn_money_format (g_ascii_strtoll (value, NULL, 10));
+
+      return g_strconcat ("¥", money, NULL);
+    }
+  if (d->type == MDN_SETTING_BOOL)
+    return g_strdup (g_str_equal (value, "true") ? _("yes") : _("no"));
+  return g_strdup (value);
+}
+
+static GHashTable *
+setting_values (SrvPage *page,
+                GError **error)
+{
+  g_autoptr(SrvRows) rows = srv_console_setting_rows (page->console->store, error);
+  GHashTable *values;
+
+  if (rows == NULL)
+    return NULL;
+  values = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      char **r = g_ptr_array_index (rows, i);
+
+      g_hash_table_insert (values, g_strdup (r[0]), g_strdup (r[1]));
+    }
+  return values;
+}
+
+static gboolean
+settings_table (SrvPage *page,
+                SrvHtml *h,
+                GError **error)
+{
+  g_autoptr(GHashTable) values = setting_values (page, error);
+  gboolean admin = g_str_equal (page->user->role, "hq-admin");
+
+  if (values == NULL)
+    return FALSE;
+  srv_html_append (h, "<section class=\"master\" id=\"setting\"><h2>%s</h2><table><thead><tr><th>%s</th><th>%s</th>"
+                   "<th>%s</th><th></th></tr></thead><tbody>",
+                   _("Chain settings"), _("Setting"), _("Value"), _("Default"));
+  for (const MdnSettingDef *d = mdn_settings_table (); d->key; d++)
+    {
+      g_autofree char *value = NULL, *shown = NULL, *def = NULL;
+
+      if (d->scope != MDN_SETTING_CHAIN)
+        continue;
+      value = setting_value_dup (values, d);
+      shown = setting_shown (d, value);
+      def = setting_shown (d, d->def);
+      srv_html_append (h, "<tr><td>%s<br><small>%s</small></td><td>%s</td><td>%s</td>", _(d->title), _(d->help),
+                       shown, def);
+      if (admin)
+        srv_html_append (h, "<td><a href=\"/console/master/setting?key=%s\">%s</a></td></tr>", d->key, _("Edit"));
+      else
+        srv_html_append (h, "<td></td></tr>");
+    }
+  srv_html_append (h, "</tbody></table></section>");
+  return TRUE;
+}
+
+static void
+setting_form (SrvPage             *page,
+              const MdnSettingDef *d,
+              const char          *value,
+              const char          *message)
+{
+  g_autoptr(GHashTable) vars = srv_vars_new ();
+  g_autoptr(SrvHtml) csrf = srv_page_csrf_input (page);
+  SrvHtml *form = srv_html_new ();
+  SrvHtml *msg = srv_html_new ();
+
+  if (message)
+    srv_html_append (msg, "<p class=\"error\" role=\"alert\">%s</p>", message);
+  srv_html_append (form,
+                   "<form method=\"post\" action=\"/console/master/setting\" class=\"grid\">%H"
+                   "<input type=\"hidden\" name=\"key\" value=\"%s\"><p class=\"hint\">%s</p>",
+                   csrf, d->key, _(d->help));
+  switch (d->type)
+    {
+    case MDN_SETTING_BOOL:
+      srv_html_append (form, g_strcmp0 (value, "true") == 0
+                               ? "<label class=\"check\"><input type=\"checkbox\" name=\"value\" value=\"true\" checked> %s</label>"
+                               : "<label class=\"check\"><input type=\"checkbox\" name=\"value\" value=\"true\"> %s</label>",
+                       _(d->title));
+      break;
+    case MDN_SETTING_CHOICE:
+      srv_html_append (form, "<label>%s <select name=\"value\">", _(d->title));
+      for (guint i = 0; d->choices && d->choices[i]; i++)
+        srv_html_append (form, g_strcmp0 (value, d->choices[i]) == 0 ? "<option selected>%s</option>"
+                                                                     : "<option>%s</option>",
+                         d->choices[i]);
+      srv_html_append (form, "</select></label>");
+      break;
+    case MDN_SETTING_FEN:
+      {
+        g_autofree char *yuan = value && *value ? mdn_money_format_plain (g_ascii_strtoll (value, NULL, 10))
+                                                : g_strdup ("");
+
+        srv_html_append (form, "<label>%s <input name=\"value\" value=\"%s\" inputmode=\"decimal\" required></label>",
+                         _(d->title), message ? value : yuan);
+      }
+      break;
+    default:
+      srv_html_append (form, "<label>%s <input name=\"value\" value=\"%s\" inputmode=\"numeric\" required></label>",
+                       _(d->title), value ? value : "");
+    }
+  srv_html_append (form, "<div class=\"buttons\"><button type=\"submit\">%s</button> "
+                   "<a href=\"/console/master#setting\">%s</a></div></form>",
+                   _("Save for the whole chain"), _("Cancel"));
+  srv_vars_text (vars, "title", _(d->title));
+  srv_vars_html (vars, "message", msg);
+  srv_vars_html (vars, "form", form);
+  srv_page_reply (page, "master", _("Chain settings"), srv_template_render ("master-edit", vars));
+}
+
+static const MdnSettingDef *
+chain_setting (const char *key)
+{
+  const MdnSettingDef *d = key ? mdn_settings_lookup (key) : NULL;
+
+  return d && d->scope == MDN_SETTING_CHAIN ? d : NULL;
+}
+
+static void
+setting_edit (SrvPage *page)
+{
+  g_autoptr(GError) error = NULL;
+  const MdnSettingDef *d = chain_setting (srv_page_arg (page, "key"));
+  g_autoptr(GHashTable) values = NULL;
+  g_autofree char *value = NULL;
+
+  if (d == NULL)
+    {
+      srv_page_error (page, SOUP_STATUS_NOT_FOUND, _("There is no such entry in the master data"));
+      return;
+    }
+  values = setting_values (page, &error);
+  if (values == NULL)
+    {
+      srv_page_error (page, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
+      return;
+    }
+  value = setting_value_dup (values, d);
+  setting_form (page, d, value, NULL);
+}
+
+static void
+setting_post (SrvPage *page)
+{
+  g_autoptr(GError) error = NULL;
+  const char *key = srv_page_arg (page, "key");
+  const MdnSettingDef *d = chain_setting (key);
+  const char *typed = page->form ? g_hash_table_lookup (page->form, "value") : NULL;
+  g_autoptr(JsonObject) args = json_object_new ();
+  g_autoptr(JsonObject) result = NULL;
+  g_autofree char *done = NULL, *escaped = NULL, *location = NULL;
+  gint64 fen = 0;
+
+  if (d == NULL)
+    {
+      srv_page_error (page, SOUP_STATUS_NOT_FOUND, _("There is no such entry in the master data"));
+      return;
+    }
+  json_object_set_string_member (args, "key", d->key);
+  if (d->type == MDN_SETTING_BOOL)
+    json_object_set_boolean_member (args, "value", g_strcmp0 (typed, "true") == 0);
+  else if (d->type == MDN_SETTING_FEN && typed && mdn_money_parse (typed, &fen, NULL))
+    json_object_set_int_member (args, "value", fen);
+  else
+    json_object_set_string_member (args, "value", typed ? typed : "");   /* the operation refuses a wrong one */
+  result = srv_console_run_hq (page, "settings.set", args, &error);
+  srv_page_audit (page, "settings.set", d->key, result != NULL, result ? typed : error->message,
+                  result ? json_object_get_string_member_with_default (result, "entry_id", NULL) : NULL);
+  if (result == NULL)
+    {
+      setting_form (page, d, typed, error->message);
+      return;
+    }
+  done = g_strdup_printf (_("Saved %s: the branches receive it at their next sync"), _(d->title));
+  escaped = g_uri_escape_string (done, NULL, FALSE);
+  location = g_strconcat ("/console/master?done=", escaped, NULL);
+  srv_page_redirect (page, location);
+}
+
 void
 srv_console_master (SrvPage *page)
 {
@@ -202,6 +408,14 @@ srv_console_master (SrvPage *page)
           srv_page_error (page, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
           return;
         }
+    }
+  srv_html_append (toc, "<a href=\"#setting\">%s</a>", _("Chain settings"));
+  if (!settings_table (page, tables, &error))
+    {
+      srv_html_free (tables);
+      srv_html_free (toc);
+      srv_page_error (page, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
+      return;
     }
   srv_vars_html (vars, "toc", toc);
   srv_vars_html (vars, "tables", tables);
@@ -283,7 +497,8 @@ edit_form (SrvPage          *page,
         value = value ? "1" : "0";
       input (form, f, value, row != NULL || (typed && f->key && message == NULL));
     }
-  srv_html_append (form, "<button type=\"submit\">%s</button> <a href=\"/console/master#%s\">%s</a></form>",
+  srv_html_append (form, "<div class=\"buttons\"><button type=\"submit\">%s</button> "
+                   "<a href=\"/console/master#%s\">%s</a></div></form>",
                    _("Save for the whole chain"), k->name, _("Cancel"));
   srv_vars_text (vars, "title", _(k->title));
   srv_vars_html (vars, "message", msg);
@@ -300,6 +515,14 @@ srv_console_master_edit (SrvPage *page)
   g_autoptr(SrvRows) rows = NULL;
   char **row = NULL;
 
+  if (k == NULL && g_str_equal (page->sub, "master/setting"))
+    {
+      if (g_str_equal (page->user->role, "hq-admin"))
+        setting_edit (page);
+      else
+        srv_page_error (page, SOUP_STATUS_FORBIDDEN, _("Only a head-office administrator edits master data"));
+      return;
+    }
   if (k == NULL)
     {
       srv_page_error (page, SOUP_STATUS_NOT_FOUND, _("There is no such page"));
@@ -344,15 +567,20 @@ srv_console_master_post (SrvPage *page)
   g_autofree char *done = NULL, *escaped = NULL, *location = NULL;
   const char *key = NULL;
 
-  if (k == NULL)
+  if (k == NULL && !g_str_equal (page->sub, "master/setting"))
     {
       srv_page_error (page, SOUP_STATUS_NOT_FOUND, _("There is no such page"));
       return;
     }
   if (!g_str_equal (page->user->role, "hq-admin"))
     {
-      srv_page_audit (page, k->op, NULL, FALSE, "not hq-admin", NULL);
+      srv_page_audit (page, k ? k->op : "settings.set", NULL, FALSE, "not hq-admin", NULL);
       srv_page_error (page, SOUP_STATUS_FORBIDDEN, _("Only a head-office administrator edits master data"));
+      return;
+    }
+  if (k == NULL)
+    {
+      setting_post (page);
       return;
     }
   for (const Field *f = k->fields; f->arg; f++)

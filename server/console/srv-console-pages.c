@@ -420,7 +420,7 @@ branches_page (SrvPage    *page,
                        "<label>%s <input name=\"name\" required maxlength=\"64\"></label>"
                        "<label>%s <input name=\"number\" required type=\"number\" min=\"0\" max=\"999\"></label>"
                        "<label class=\"check\"><input type=\"checkbox\" name=\"hq\" value=\"1\"> %s</label>"
-                       "<button type=\"submit\">%s</button></form>",
+                       "<div class=\"buttons\"><button type=\"submit\">%s</button></div></form>",
                        csrf, _("Code"), _("Label"), _("Number (starts its card numbers)"),
                        _("Head-office terminal"), _("Add the branch"));
       srv_vars_html (vars, "add", form);
@@ -964,6 +964,7 @@ action_label (const char *action)
     { "level.upsert", N_("Saved a member level") },
     { "deposit_rule.upsert", N_("Saved a deposit rule") },
     { "plan.upsert", N_("Saved a rate plan") },
+    { "settings.set", N_("Saved a chain setting") },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (actions); i++)

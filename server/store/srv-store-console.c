@@ -586,3 +586,10 @@ srv_console_timezone (SrvStore *store)
 {
   return store->timezone;
 }
+
+SrvRows *
+srv_console_setting_rows (SrvStore *store,
+                          GError  **error)
+{
+  return rows_of (store, mdn_db_query (store->db, error, "SELECT key, value FROM settings ORDER BY key", ""), error);
+}

@@ -91,6 +91,9 @@ SrvRows *srv_console_level_rows     (SrvStore *store, GError **error);
 SrvRows *srv_console_rule_rows      (SrvStore *store, GError **error);
 /* code, name, unit_minutes, unit_price_fen, free_minutes, min_minutes, cap_fen. */
 SrvRows *srv_console_plan_rows      (SrvStore *store, GError **error);
+/* key, value: the settings in force at the server (the chain's, from
+ * setting.chain entries); a key not there is at its default. */
+SrvRows *srv_console_setting_rows   (SrvStore *store, GError **error);
 /* The chain's time zone (Asia/Shanghai). */
 const char *srv_console_timezone    (SrvStore *store);
 /* Today's business date (YYYY-MM-DD) in the chain's time zone. */
