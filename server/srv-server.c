@@ -40,7 +40,7 @@ struct _SrvServer
   guint        ws_check_id;
   gboolean     stopping;
   GPtrArray   *sockets;   /* SrvNotifyClient, the notify WebSockets */
-  GHashTable  *feed_seen; /* branch code -> gint64 *, the last feed "after" */
+  GHashTable  *feed_seen; /* branch code -> SrvFeedSeen, its last feed request */
   SrvConsole  *console;
   gboolean     tls;
   SrvCounters  counters;
@@ -595,28 +595,50 @@ srv_server_online (SrvServer  *srv,
   return n;
 }
 
-gint64
-srv_server_feed_seen (SrvServer  *srv,
-                      const char *branch)
+typedef struct
 {
-  gint64 *p = g_hash_table_lookup (srv->feed_seen, branch);
+  gint64  after;
+  char   *agent;
+} SrvFeedSeen;
 
-  return p ? *p : -1;
+static void
+feed_seen_free (SrvFeedSeen *seen)
+{
+  g_free (seen->agent);
+  g_free (seen);
+}
+
+gint64
+srv_server_feed_seen (SrvServer   *srv,
+                      const char  *branch,
+                      const char **agent)
+{
+  SrvFeedSeen *p = g_hash_table_lookup (srv->feed_seen, branch);
+
+  if (agent)
+    *agent = p ? p->agent : NULL;
+  return p ? p->after : -1;
 }
 
 void
 srv_server_note_feed (SrvServer  *srv,
                       const char *branch,
-                      gint64      after)
+                      gint64      after,
+                      const char *agent)
 {
-  gint64 *p = g_hash_table_lookup (srv->feed_seen, branch);
+  SrvFeedSeen *p = g_hash_table_lookup (srv->feed_seen, branch);
 
   if (p == NULL)
     {
-      p = g_new (gint64, 1);
+      p = g_new0 (SrvFeedSeen, 1);
       g_hash_table_insert (srv->feed_seen, g_strdup (branch), p);
     }
-  *p = after;
+  p->after = after;
+  if (g_strcmp0 (p->agent, agent) != 0)
+    {
+      g_free (p->agent);
+      p->agent = agent ? g_utf8_make_valid (agent, MIN ((gssize) strlen (agent), 80)) : NULL;
+    }
 }
 
 SrvConsole *
@@ -777,7 +799,7 @@ srv_serve (SrvStore               *store,
   srv.max_body = options->max_body ? options->max_body : SRV_DEFAULT_MAX_BODY;
   srv.ws_ping = options->ws_ping ? options->ws_ping : SRV_DEFAULT_WS_PING;
   srv.sockets = g_ptr_array_new_with_free_func ((GDestroyNotify) notify_client_free);
-  srv.feed_seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  srv.feed_seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) feed_seen_free);
   srv.tls = cert != NULL;
   srv.console = srv_console_new (&srv, options, &error);
   if (srv.console == NULL)

@@ -138,12 +138,15 @@ void         srv_server_add_socket (SrvServer *srv,
 guint        srv_server_online    (SrvServer   *srv,
                                    const char  *branch);
 /* The feed position @branch last asked to read after (-1: not since the
- * server started), and noting it (srv-sync.c). */
+ * server started) and the User-Agent it asked with (NULL), and noting
+ * them (srv-sync.c). */
 gint64       srv_server_feed_seen (SrvServer   *srv,
-                                   const char  *branch);
+                                   const char  *branch,
+                                   const char **agent);
 void         srv_server_note_feed (SrvServer   *srv,
                                    const char  *branch,
-                                   gint64       after);
+                                   gint64       after,
+                                   const char  *agent);
 SrvConsole  *srv_server_console   (SrvServer   *srv);
 gboolean     srv_server_is_tls    (SrvServer   *srv);
 

@@ -666,6 +666,65 @@ test_master_reaches_branch (void)
                                                  "action = 'product.upsert' AND ok = 1"), ==, 2);
 }
 
+typedef struct
+{
+  SoupWebsocketConnection *ws;
+  gboolean                 hello;
+  GError                  *error;
+} Watch;
+
+static void
+watch_message (SoupWebsocketConnection *ws, gint type, GBytes *message, gpointer user_data)
+{
+  ((Watch *) user_data)->hello = TRUE;
+}
+
+static void
+watch_connected (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  Watch *w = user_data;
+
+  w->ws = soup_session_websocket_connect_finish (SOUP_SESSION (source), res, &w->error);
+  if (w->ws)
+    g_signal_connect (w->ws, "message", G_CALLBACK (watch_message), w);
+}
+
+/* The branches page: who is online (a notify WebSocket open now), where it
+ * last read the feed, with which program. */
+static void
+test_branches_online (void)
+{
+  g_autoptr(Chain) ch = chain_new ("Ann");
+  g_autoptr(Client) c = NULL;
+  g_autoptr(SoupSession) soup = soup_session_new ();
+  g_autofree char *url = g_strconcat (ch->s->url, "api/v1/sync/notify", NULL);
+  g_autofree char *auth = g_strconcat ("Bearer ", (const char *) g_hash_table_lookup (ch->s->tokens, "B01"), NULL);
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+  g_auto(Reply) page = { 0 };
+  Watch w = { 0 };
+  const char *b01, *b02;
+
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+  soup_session_websocket_connect_async (soup, msg, NULL, NULL, G_PRIORITY_DEFAULT, NULL, watch_connected, &w);
+  while (!w.hello && w.error == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_no_error (w.error);
+  c = logged_in (ch->s, "boss");
+  g_assert_cmpuint (get (c, "/console/branches", &page), ==, 200);
+  b01 = strstr (page.body, "<td>B01</td>");
+  b02 = strstr (page.body, "<td>B02</td>");
+  g_assert_nonnull (b01);
+  g_assert_nonnull (b02);
+  g_assert_true (b01 < b02);
+  g_assert_nonnull (g_strstr_len (b01, b02 - b01, "<td>online</td>"));
+  g_assert_nonnull (g_strstr_len (b01, b02 - b01, "mendian-sync/"));   /* it read the feed with it */
+  g_assert_nonnull (strstr (b02, "<td>offline</td>"));
+  soup_websocket_connection_close (w.ws, SOUP_WEBSOCKET_CLOSE_NORMAL, NULL);
+  while (soup_websocket_connection_get_state (w.ws) != SOUP_WEBSOCKET_STATE_CLOSED)
+    g_main_context_iteration (NULL, TRUE);
+  g_object_unref (w.ws);
+}
+
 /* A chain setting is a setting.chain entry of the console's HQ terminal. */
 static void
 test_settings (void)
@@ -806,6 +865,7 @@ main (int argc, char **argv)
   g_test_add_func ("/console/write-off", test_write_off);
   g_test_add_func ("/console/master/reaches-branch", test_master_reaches_branch);
   g_test_add_func ("/console/master/settings", test_settings);
+  g_test_add_func ("/console/branches/online", test_branches_online);
   g_test_add_func ("/console/session/expiry", test_expiry);
   g_test_add_func ("/console/user-add", test_user_add);
   return g_test_run ();

@@ -175,7 +175,9 @@ handle_feed (SrvRequest *req)
 
   if (!query_int (req, "after", 0, &after) || !query_int (req, "limit", 500, &limit))
     return;
-  srv_server_note_feed (req->srv, req->branch->code, after);
+  srv_server_note_feed (req->srv, req->branch->code, after,
+                        soup_message_headers_get_one (soup_server_message_get_request_headers (req->msg),
+                                                      "User-Agent"));
   page = srv_store_feed (req->store, after, limit, &error);
   if (page == NULL)
     {

@@ -357,14 +357,15 @@ branches_page (SrvPage    *page,
   table = srv_html_new ();
   srv_html_append (table,
                    "<table><thead><tr><th>%s</th><th>%s</th><th class=\"num\">%s</th><th>%s</th><th>%s</th>"
-                   "<th class=\"num\">%s</th><th class=\"num\">%s</th><th>%s</th><th></th></tr></thead><tbody>",
+                   "<th class=\"num\">%s</th><th class=\"num\">%s</th><th>%s</th><th>%s</th><th></th></tr></thead><tbody>",
                    _("Code"), _("Label"), _("Number"), _("State"), _("Last push"), _("Entries held"),
-                   _("Feed read to"), _("Online now"));
+                   _("Feed read to"), _("Online now"), _("Version"));
   for (guint i = 0; i < list->len; i++)
     {
       SrvBranchInfo *b = g_ptr_array_index (list, i);
       g_autoptr(SrvHtml) actions = srv_html_new ();
-      gint64 seen = srv_server_feed_seen (page->console->srv, b->code);
+      const char *agent = NULL;
+      gint64 seen = srv_server_feed_seen (page->console->srv, b->code, &agent);
       guint online = srv_server_online (page->console->srv, b->code);
       g_autoptr(SrvHtml) feed = srv_html_new ();
       g_autofree char *pushed = b->last_push_at ? srv_page_time (page, b->last_push_at) : g_strdup (_("never"));
@@ -396,10 +397,10 @@ branches_page (SrvPage    *page,
         }
       srv_html_append (table,
                        "<tr><td>%s</td><td>%s%s</td><td class=\"num\">%L</td><td>%s</td><td>%s</td>"
-                       "<td class=\"num\">%L</td><td class=\"num\">%H</td><td>%s</td><td>%H</td></tr>",
+                       "<td class=\"num\">%L</td><td class=\"num\">%H</td><td>%s</td><td>%s</td><td>%H</td></tr>",
                        b->code, b->name, b->hq ? _(" (head office)") : "", b->number,
                        b->revoked ? _("Revoked") : _("Active"), pushed,
-                       b->acked_seq, feed, online > 0 ? _("online") : _("offline"), actions);
+                       b->acked_seq, feed, online > 0 ? _("online") : _("offline"), agent ? agent : "—", actions);
     }
   srv_html_append (table, "</tbody></table>");
   if (token)
