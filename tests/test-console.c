@@ -558,6 +558,15 @@ test_region (void)
   /* nor may it manage branches or master data */
   g_assert_cmpuint (post (c, "/console/branches/revoke", TRUE, &r7, "code", "B02", NULL), ==, 403);
   g_assert_cmpint (mdn_test_server_count (ch->s, "SELECT count(*) FROM srv_branches WHERE revoked = 1"), ==, 0);
+  /* the audit log shows it its own lines only */
+  {
+    g_autoptr(Client) boss = logged_in (ch->s, "boss");
+    g_auto(Reply) log = { 0 };
+
+    g_assert_cmpuint (get (c, "/console/audit", &log), ==, 200);
+    g_assert_nonnull (strstr (log.body, "<td>east</td>"));
+    g_assert_null (strstr (log.body, "<td>boss</td>"));
+  }
 }
 
 static void

@@ -986,7 +986,10 @@ srv_console_audit_page (SrvPage *page)
 
   if (p == NULL || !g_ascii_string_to_signed (p, 10, 1, 100000, &n, NULL))
     n = 1;
-  rows = srv_console_audit_rows (page->console->store, 101, (n - 1) * 100, &error);
+  /* a region user sees its own lines; head office every line */
+  rows = srv_console_audit_rows (page->console->store,
+                                 g_str_equal (page->user->role, "region") ? page->user->name : NULL, 101,
+                                 (n - 1) * 100, &error);
   if (rows == NULL)
     {
       srv_page_error (page, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);

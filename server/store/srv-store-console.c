@@ -398,16 +398,17 @@ branches_json (const char *const *branches)
 }
 
 SrvRows *
-srv_console_audit_rows (SrvStore *store,
-                        gint64    limit,
-                        gint64    offset,
-                        GError  **error)
+srv_console_audit_rows (SrvStore   *store,
+                        const char *name,
+                        gint64      limit,
+                        gint64      offset,
+                        GError    **error)
 {
   return rows_of (store,
                   mdn_db_query (store->db, error,
                                 "SELECT at, name, action, target, ok, detail, entry_id FROM srv_console_audit "
-                                "ORDER BY id DESC LIMIT ? OFFSET ?",
-                                "ii", limit, offset),
+                                "WHERE ?1 IS NULL OR name = ?1 ORDER BY id DESC LIMIT ?2 OFFSET ?3",
+                                "sii", name, limit, offset),
                   error);
 }
 

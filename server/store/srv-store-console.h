@@ -63,8 +63,10 @@ gboolean        srv_console_audit          (SrvStore          *store,
 
 typedef GPtrArray SrvRows;   /* of GStrv */
 
-/* at, name, action, target, ok (0/1), detail, entry_id; newest first. */
-SrvRows *srv_console_audit_rows     (SrvStore *store, gint64 limit, gint64 offset, GError **error);
+/* at, name, action, target, ok (0/1), detail, entry_id; newest first; only
+ * @name's if not NULL. */
+SrvRows *srv_console_audit_rows     (SrvStore *store, const char *name, gint64 limit, gint64 offset,
+                                     GError **error);
 /* business_date, sales_fen, deposit_principal_fen, refund_fen for each day
  * of [from, to] that has figures, by date. */
 SrvRows *srv_console_trend_rows     (SrvStore *store, const char *from, const char *to,
