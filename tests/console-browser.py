@@ -176,10 +176,8 @@ def main():
         log("building the demo chain in", demo)
         subprocess.run([os.path.join(top, "data", "demo.sh"), build], env=env, check=True,
                        stdout=subprocess.DEVNULL)
-        with open(os.path.join(demo, "server.url")) as f:
-            address = re.sub(r"^https?://([^/]*)/?.*$", r"\1", f.read().strip())
-        # the address the branches are linked to (picked with port 0 by the demo)
-        srv = subprocess.Popen([server, "--db", os.path.join(demo, "chain.db"), "serve", "--listen", address],
+        chain = os.path.join(demo, "chain.db")
+        srv = subprocess.Popen([server, "--db", chain, "serve", "--listen", "127.0.0.1:0"],
                                stdout=subprocess.PIPE, stderr=open(os.path.join(tmp, "server.log"), "w"),
                                env=env, text=True)
         first = srv.stdout.readline().strip()
@@ -187,6 +185,11 @@ def main():
             raise RuntimeError("mendian-server did not start: " + first)
         url = first[len("listening on "):]
         log("server at", url)
+        # B01 links to this server (a new port) with a new token
+        token = json.loads(subprocess.run([server, "--db", chain, "branch", "rotate", "--code", "B01"], env=env,
+                                          check=True, text=True, stdout=subprocess.PIPE).stdout)["token"]
+        subprocess.run([cli, "--db", os.path.join(demo, "b01.db"), "link", "--server", url, "--token-file", "-"],
+                       env=env, check=True, text=True, input=token + "\n", stdout=subprocess.DEVNULL)
         wd = WebDriver(tmp)
         shot = lambda name: wd.screenshot(os.path.join(outdir, "console-%s.png" % name))
 
