@@ -9,6 +9,7 @@
 #include "mdn-json.h"
 #include "mdn-lockout.h"
 #include "mdn-money.h"
+#include "mdn-sales.h"
 #include "srv-authorize.h"
 #include "srv-rules.h"
 
@@ -416,8 +417,9 @@ srv_authorize_return (SrvStore   *store,
                       JsonArray  *lines,
                       GError    **error)
 {
-  g_autoptr(JsonArray) held_lines = json_array_new ();
-  g_autoptr(JsonObject) held_uses = json_object_new ();
+  g_autoptr(GArray) asked = mdn_return_lines_new ();
+  g_autoptr(GArray) held_lines = mdn_return_lines_new ();
+  g_autoptr(GArray) held_uses = mdn_return_lines_new ();
   g_autoptr(JsonNode) node = json_node_init_array (json_node_alloc (), lines);
   g_autoptr(GPtrArray) returns = NULL;
   g_autoptr(GPtrArray) uses = NULL;
@@ -433,6 +435,9 @@ srv_authorize_return (SrvStore   *store,
   if (!srv_rules_check_return_request (auth_id, refund_fen, lines, error))
     return NULL;
   detail = mdn_json_canonical (node);
+  /* Checked well formed (srv_rules_check_return_request): read once. */
+  if (!mdn_return_lines_parse (lines, asked, error))
+    return NULL;
   if (!srv_store_begin (store, TRUE, error))
     return NULL;
 
@@ -470,10 +475,21 @@ srv_authorize_return (SrvStore   *store,
       JsonNode *root;
 
       held_refund += h->amount;
+      /* The lines it holds, as it was asked for them (its detail). */
       if (h->detail && json_parser_load_from_data (parser, h->detail, -1, NULL) &&
           (root = json_parser_get_root (parser)) != NULL && JSON_NODE_HOLDS_ARRAY (root))
-        for (guint i = 0; i < json_array_get_length (json_node_get_array (root)); i++)
-          json_array_add_element (held_lines, json_node_copy (json_array_get_element (json_node_get_array (root), i)));
+        {
+          g_autoptr(GArray) one = mdn_return_lines_new ();
+
+          if (mdn_return_lines_parse (json_node_get_array (root), one, NULL))
+            for (guint i = 0; i < one->len; i++)
+              {
+                MdnSaleLineRequest *l = &g_array_index (one, MdnSaleLineRequest, i);
+                MdnSaleLineRequest copy = { g_strdup (l->sku), l->qty };
+
+                g_array_append_val (held_lines, copy);
+              }
+        }
     }
 
   /* Package uses other branches were authorized to spend and have not
@@ -484,14 +500,12 @@ srv_authorize_return (SrvStore   *store,
   for (guint i = 0; i < uses->len; i++)
     {
       SrvAuthorization *h = g_ptr_array_index (uses, i);
-      gint64 sum = json_object_has_member (held_uses, h->item) ? json_object_get_int_member (held_uses, h->item) : 0;
+      MdnSaleLineRequest use = { g_strdup (h->item), h->amount };
 
-      if (!mdn_money_add (sum, h->amount, &sum, error))
-        goto fail;
-      json_object_set_int_member (held_uses, h->item, sum);
+      g_array_append_val (held_uses, use);
     }
 
-  if (!srv_store_return_check (store, sale_id, refund_fen, lines, held_refund, held_lines, held_uses, error))
+  if (!srv_store_return_check (store, sale_id, refund_fen, asked, held_refund, held_lines, held_uses, error))
     goto fail;
   hold = auth_new (auth_id, member_id, branch_code, "return", sale_id, refund_fen, "held", now + auth_ttl_seconds);
   hold->detail = g_steal_pointer (&detail);

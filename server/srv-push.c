@@ -465,7 +465,7 @@ check_new_card (SrvStore   *store,
 }
 
 /* What an entry made under an authorization took: its kind at the server
- * (srv_store_authorize, _card, _return), the item and the amount. FALSE
+ * (srv_authorize, _card, _return), the item and the amount. FALSE
  * for a kind that is made under no authorization. */
 static gboolean
 spent_under_auth (MdnEntry    *entry,
@@ -478,7 +478,7 @@ spent_under_auth (MdnEntry    *entry,
   *item = "";
   if (g_str_equal (entry->kind, "sale.return"))
     {
-      /* srv_store_authorize_return: held against the sale */
+      /* srv_authorize_return: held against the sale */
       *kind = "return";
       *item = mdn_body_string (b, "sale_entry");
       *amount = mdn_body_int (b, "refund_fen", 0);
@@ -486,7 +486,7 @@ spent_under_auth (MdnEntry    *entry,
   else if (g_str_equal (entry->kind, "member.lose") || g_str_equal (entry->kind, "member.unlock") ||
            g_str_equal (entry->kind, "member.replace"))
     {
-      /* srv_store_authorize_card: the amount is the rev it gave */
+      /* srv_authorize_card: the amount is the rev it gave */
       *kind = "card";
       *item = entry->kind;
       *amount = mdn_body_int (b, "rev", 0);

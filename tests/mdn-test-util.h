@@ -7,6 +7,7 @@
 #include "mdn-ledger.h"
 #include "mdn-ops.h"
 #include "mdn-store.h"
+#include "mdn-test-entry.h"
 
 G_BEGIN_DECLS
 

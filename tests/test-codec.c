@@ -1,6 +1,7 @@
-/* test-codec.c: the push's fast reader (mdn-entry-codec.c) against the
- * json-glib one (mdn_json_check_text, json-glib, mdn_entry_from_json) on
- * real entries of every kind and random mutations of them; the strict JSON
+/* test-codec.c: the entry codec's readers of pushes and feed pages
+ * (mdn-entry-codec.c) against the json-glib path (mdn_json_check_text,
+ * json-glib, mdn_entry_from_json) on real entries of every kind and random
+ * mutations of them; its canonical writer against mdn_entry_to_json; the strict JSON
  * check; and mdn_entry_check on every kind, forged or not. */
 #include <string.h>
 
@@ -464,6 +465,224 @@ test_differential (void)
   g_assert_cmpuint (accepted_count, <, total - total / 10);
 }
 
+/* Feed pages and the writer ------------------------------------------------------------- */
+
+/* What the branch reads from a feed page: "position\n" + entry per row,
+ * then the page's other members; NULL if refused. */
+static char *
+read_feed_fast (const char *text,
+                gsize       len,
+                GError    **error)
+{
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) mdn_feed_row_free);
+  g_autoptr(GPtrArray) entries = g_ptr_array_new ();
+  g_autoptr(JsonObject) rest = NULL;
+  g_autofree char *listed = NULL;
+  g_autofree char *others = NULL;
+  GString *s = g_string_new (NULL);
+
+  if (!g_utf8_validate (text, (gssize) len, NULL))
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT, "not UTF-8");
+      g_string_free (s, TRUE);
+      return NULL;
+    }
+  if (!mdn_entry_codec_read_feed (text, len, rows, &rest, error))
+    {
+      g_string_free (s, TRUE);
+      return NULL;
+    }
+  for (guint i = 0; i < rows->len; i++)
+    {
+      MdnFeedRow *row = g_ptr_array_index (rows, i);
+
+      g_string_append_printf (s, "%" G_GINT64_FORMAT "\n", row->position);
+      g_ptr_array_add (entries, row->entry);
+    }
+  listed = entries_canonical (entries);
+  others = mdn_json_object_canonical (rest);
+  g_string_append (s, listed);
+  g_string_append (s, others);
+  return g_string_free (s, FALSE);
+}
+
+/* The same page read the slow way: the strict check, json-glib (integers
+ * only), then mdn_entry_from_json for each row's entry. */
+static char *
+read_feed_reference (const char *text,
+                     gsize       len,
+                     GError    **error)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) mdn_entry_free);
+  g_autoptr(JsonObject) rest = json_object_new ();
+  g_autofree char *listed = NULL;
+  g_autofree char *others = NULL;
+  g_autoptr(GString) s = g_string_new (NULL);
+  JsonNode *root, *list;
+  JsonArray *array;
+  JsonObjectIter iter;
+  const char *name;
+  JsonNode *value;
+
+  if (!mdn_json_check_text (text, (gssize) len, error) ||
+      !json_parser_load_from_data (parser, text, (gssize) len, error))
+    return NULL;
+  root = json_parser_get_root (parser);
+  if (!JSON_NODE_HOLDS_OBJECT (root))
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT, "not an object");
+      return NULL;
+    }
+  if (!mdn_json_object_integers_only (json_node_get_object (root), error))
+    return NULL;
+  list = json_object_get_member (json_node_get_object (root), "entries");
+  if (list == NULL || !JSON_NODE_HOLDS_ARRAY (list))
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT, "no entries");
+      return NULL;
+    }
+  array = json_node_get_array (list);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonNode *r = json_array_get_element (array, i);
+      JsonNode *position, *e;
+      MdnEntry *entry;
+
+      if (!JSON_NODE_HOLDS_OBJECT (r) ||
+          (position = json_object_get_member (json_node_get_object (r), "position")) == NULL ||
+          !JSON_NODE_HOLDS_VALUE (position) || json_node_get_value_type (position) != G_TYPE_INT64 ||
+          (e = json_object_get_member (json_node_get_object (r), "entry")) == NULL || !JSON_NODE_HOLDS_OBJECT (e))
+        {
+          g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT, "not a row");
+          return NULL;
+        }
+      entry = mdn_entry_from_json (json_node_get_object (e), error);
+      if (entry == NULL)
+        return NULL;
+      g_string_append_printf (s, "%" G_GINT64_FORMAT "\n", json_node_get_int (position));
+      g_ptr_array_add (entries, entry);
+    }
+  json_object_iter_init (&iter, json_node_get_object (root));
+  while (json_object_iter_next (&iter, &name, &value))
+    if (!g_str_equal (name, "entries"))
+      json_object_set_member (rest, name, json_node_copy (value));
+  listed = entries_canonical (entries);
+  others = mdn_json_object_canonical (rest);
+  g_string_append (s, listed);
+  g_string_append (s, others);
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+/* A page as the server answers one, of @batch's entries from @first on. */
+static char *
+feed_text (GPtrArray *batch,
+           gint64     first)
+{
+  g_autoptr(JsonObject) page = json_object_new ();
+  JsonArray *list = json_array_new ();
+  JsonArray *holds = json_array_new ();
+
+  json_object_set_boolean_member (page, "ok", TRUE);
+  json_object_set_array_member (page, "entries", list);
+  for (guint i = 0; i < batch->len; i++)
+    {
+      JsonObject *row = json_object_new ();
+
+      json_object_set_int_member (row, "position", first + i);
+      json_object_set_object_member (row, "entry", json_object_ref (g_ptr_array_index (batch, i)));
+      json_array_add_object_element (list, row);
+    }
+  json_array_add_string_element (holds, "M-1");
+  json_object_set_array_member (page, "holds", holds);
+  json_object_set_int_member (page, "feed_position", first + batch->len - 1);
+  json_object_set_boolean_member (page, "more", FALSE);
+  return mdn_json_object_to_string (page);
+}
+
+/* The codec's writer is the slow path's bytes: the canonical form of
+ * mdn_entry_to_json, with the hash and without it (the hashed text). */
+static void
+test_writer (void)
+{
+  corpus_init ();
+  for (guint i = 0; i < corpus->len; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(MdnEntry) e = mdn_entry_from_json (g_ptr_array_index (corpus, i), &error);
+
+      g_assert_no_error (error);
+      for (int with_hash = 0; with_hash < 2; with_hash++)
+        {
+          g_autoptr(JsonObject) o = mdn_entry_to_json (e, with_hash);
+          g_autofree char *slow = mdn_json_object_canonical (o);
+          g_autoptr(GString) fast = g_string_new (NULL);
+          gsize body_start = 0, body_end = 0;
+          g_autofree char *body = mdn_json_object_canonical (e->body);
+
+          mdn_entry_codec_write (fast, e, with_hash, &body_start, &body_end);
+          g_assert_cmpstr (fast->str, ==, slow);
+          g_assert_cmpuint (body_end - body_start, ==, strlen (body));
+          g_assert_true (strncmp (fast->str + body_start, body, strlen (body)) == 0);
+        }
+    }
+}
+
+/* Random mutations of real feed pages: the codec and json-glib +
+ * mdn_entry_from_json read the same rows and members or both refuse. */
+static void
+test_feed_differential (void)
+{
+  guint seed = env_uint ("MENDIAN_FUZZ_SEED", 7);
+  guint iterations = env_uint ("MENDIAN_FUZZ_ITERATIONS", 1500);
+  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+  guint accepted_count = 0;
+
+  corpus_init ();
+  g_test_message ("feed differential: seed %u, %u pages", seed, iterations);
+  for (guint i = 0; i < iterations; i++)
+    {
+      g_autoptr(GPtrArray) batch = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+      guint n = g_rand_int_range (rand, 0, 4);
+      g_autofree char *text = NULL;
+      g_autoptr(GError) fast_error = NULL;
+      g_autoptr(GError) ref_error = NULL;
+      g_autofree char *fast = NULL;
+      g_autofree char *ref = NULL;
+
+      for (guint j = 0; j < n; j++)
+        {
+          JsonObject *o = copy_entry (g_ptr_array_index (corpus, g_rand_int_range (rand, 0, (gint32) corpus->len)));
+          int mutations = g_rand_int_range (rand, 0, 3);
+
+          for (int m = 0; m < mutations; m++)
+            mdn_test_mutate_entry (rand, o);
+          g_ptr_array_add (batch, o);
+        }
+      text = feed_text (batch, g_rand_int_range (rand, 1, 1000));
+      if (g_rand_int_range (rand, 0, 3) == 0)
+        {
+          char *bytes = mdn_test_mutate_bytes (rand, text);
+
+          g_free (text);
+          text = bytes;
+        }
+      fast = read_feed_fast (text, strlen (text), &fast_error);
+      ref = read_feed_reference (text, strlen (text), &ref_error);
+      if (g_strcmp0 (fast, ref) != 0)
+        {
+          g_test_message ("readers disagree on %.*s", (int) MIN (strlen (text), 4000), text);
+          g_test_message ("codec: %s", fast ? fast : fast_error->message);
+          g_test_message ("json-glib: %s", ref ? ref : ref_error->message);
+          g_error ("seed %u, page %u: the feed readers disagree (see the log)", seed, i);
+        }
+      accepted_count += fast != NULL;
+    }
+  g_test_message ("feed differential: %u of %u pages read", accepted_count, iterations);
+  g_assert_cmpuint (accepted_count, >, iterations / 10);
+  g_assert_cmpuint (accepted_count, <, iterations - iterations / 10);
+}
+
 /* mdn_entry_check -------------------------------------------------------------------------- */
 
 static MdnEntry *
@@ -808,6 +1027,8 @@ main (int argc, char **argv)
   g_test_add_func ("/codec/depth", test_depth);
   g_test_add_func ("/codec/strict-json", test_strict);
   g_test_add_func ("/codec/differential", test_differential);
+  g_test_add_func ("/codec/writer", test_writer);
+  g_test_add_func ("/codec/feed-differential", test_feed_differential);
   g_test_add_func ("/entry-check/real-entries", test_check_real);
   g_test_add_func ("/entry-check/forged", test_check_forged);
   corpus_init ();

@@ -1,7 +1,7 @@
 /* mdn-entry-check.c: what an entry of each kind may say, checked with the
  * entry alone, the same way where it is written (mdn_ledger_append, at the
  * branch: a bug is caught where it happens) and where it arrives
- * (srv_store_push: the server trusts no push).
+ * (srv_push: the server trusts no push).
  *
  * One check per kind, in the table at the end: the body's members, their
  * types and ranges, sums that must add up (tenders to the total, lines to
@@ -14,7 +14,7 @@
  *
  * What needs the database (ids already taken, a card number in the pushing
  * branch's range, an authorization of another branch) is the server's, in
- * srv_store_push.
+ * srv_push.
  */
 #define G_LOG_DOMAIN "mdn-entry-check"
 

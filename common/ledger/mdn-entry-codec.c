@@ -10,7 +10,8 @@
  * of each entry is read field by field into the struct, and only the body
  * (free-form per kind, needed as a JsonObject by the apply code and the
  * hash) becomes a json-glib tree. Strict RFC 8259 JSON; the shape checks are
- * those of mdn_entry_from_json (same messages), which stays the reference:
+ * those of mdn_entry_from_json (same messages; tests/mdn-test-entry.c, the
+ * reference):
  * null counts as absent, unknown members are ignored, and every entry's
  * hash is still verified by srv_push over its canonical form.
  *

@@ -7,9 +7,10 @@
  * movements, and a member's card state is re-derived from the member's
  * state entries in one total order (see mdn-members.c, "Member state").
  *
- * An entry's hash is SHA-256 over its canonical JSON (mdn_entry_to_json
- * without "hash"), which includes prev_hash and the movements, so editing,
- * removing or reordering any row is detected by mdn_ledger_verify().
+ * An entry's hash is SHA-256 over its canonical JSON without "hash"
+ * (mdn_entry_codec_write, the one writer), which includes prev_hash and
+ * the movements, so editing, removing or reordering any row is detected by
+ * mdn_ledger_verify().
  */
 #pragma once
 
@@ -62,8 +63,6 @@ void        mdn_entry_add_movement  (MdnEntry    *entry,
                                      gint64       delta);
 JsonObject *mdn_entry_to_json       (MdnEntry    *entry,
                                      gboolean     with_hash);
-MdnEntry   *mdn_entry_from_json     (JsonObject  *object,
-                                     GError     **error);
 char       *mdn_entry_compute_hash  (MdnEntry    *entry);
 MdnEntry   *mdn_entry_load          (MdnDb       *db,
                                      const char  *entry_id,

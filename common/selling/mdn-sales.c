@@ -189,20 +189,18 @@ is_sale_kind (const char *kind)
   return g_str_equal (kind, "sale") || g_str_equal (kind, "sale.quick") || g_str_equal (kind, "timed.stop");
 }
 
-/* @id_or_receipt → the sale entry (a timed session → its stop entry). */
+/* @entry_id or @receipt_no → the sale entry (a timed session → its stop
+ * entry). */
 static char *
-find_sale_id (MdnOpCtx   *ctx,
-              JsonObject *args,
-              GError    **error)
+find_sale (MdnOpCtx   *ctx,
+           const char *entry_id,
+           const char *receipt_no,
+           GError    **error)
 {
-  const char *entry_id = NULL, *receipt_no = NULL;
   sqlite3_stmt *stmt;
   char *id = NULL;
   int rc;
 
-  if (!mdn_args_string (args, "entry_id", FALSE, &entry_id, error) ||
-      !mdn_args_string (args, "receipt_no", FALSE, &receipt_no, error))
-    return NULL;
   if (entry_id)
     {
       /* A timed session's id is its start entry; it is paid by the stop. */
@@ -235,6 +233,20 @@ find_sale_id (MdnOpCtx   *ctx,
     g_set_error (error, MDN_ERROR, MDN_ERROR_UNKNOWN_ENTRY, _("There is no receipt %s at this branch"), receipt_no);
   sqlite3_reset (stmt);
   return id;
+}
+
+/* The sale that @args name by "entry_id" or "receipt_no". */
+static char *
+find_sale_id (MdnOpCtx   *ctx,
+              JsonObject *args,
+              GError    **error)
+{
+  const char *entry_id = NULL, *receipt_no = NULL;
+
+  if (!mdn_args_string (args, "entry_id", FALSE, &entry_id, error) ||
+      !mdn_args_string (args, "receipt_no", FALSE, &receipt_no, error))
+    return NULL;
+  return find_sale (ctx, entry_id, receipt_no, error);
 }
 
 static gboolean
@@ -356,17 +368,18 @@ static gboolean return_exceeds (GError **error, const char *format, ...) G_GNUC_
 /* Chain-wide returns --------------------------------------------------------------------- */
 
 static gint64
-qty_in (JsonArray  *lines,
+qty_in (GArray     *lines,
         const char *sku)
 {
   gint64 sum = 0;
 
-  for (guint i = 0; lines && i < json_array_get_length (lines); i++)
+  for (guint i = 0; lines && i < lines->len; i++)
     {
-      JsonObject *o = json_array_get_object_element (lines, i);
+      const MdnSaleLineRequest *l = &g_array_index (lines, MdnSaleLineRequest, i);
 
-      if (o && g_strcmp0 (mdn_body_string (o, "sku"), sku) == 0)
-        sum += mdn_body_int (o, "qty", 0);
+      /* Beyond any sale or lot: what can't be added up is refused. */
+      if (g_strcmp0 (l->sku, sku) == 0 && !mdn_money_add (sum, l->qty, &sum, NULL))
+        return MDN_MONEY_MAX;
     }
   return sum;
 }
@@ -374,7 +387,8 @@ qty_in (JsonArray  *lines,
 /* Whether a return of @refund_fen (and, for a sale by lines, of @lines:
  * [{sku, qty}]) still fits what is returnable of @sale_id by the entries
  * in @db, after what live authorizations hold: returns (@held_refund,
- * @held_lines) and package spends ({service sku: uses} in @held_uses). A
+ * @held_lines) and package spends (each service and its uses in
+ * @held_uses). A
  * package line takes its uses back from its own lot, which must have them,
  * and must not take the service below zero net across its lots (an
  * overdraft) once the held spends are made. The server asks this of its
@@ -384,10 +398,10 @@ gboolean
 mdn_sale_return_check (MdnDb      *db,
                        const char *sale_id,
                        gint64      refund_fen,
-                       JsonArray  *lines,
+                       GArray     *lines,
                        gint64      held_refund,
-                       JsonArray  *held_lines,
-                       JsonObject *held_uses,
+                       GArray     *held_lines,
+                       GArray     *held_uses,
                        GError    **error)
 {
   g_auto(SaleState) st = { 0 };
@@ -399,11 +413,11 @@ mdn_sale_return_check (MdnDb      *db,
   if (!load_sale_state (db, sale_id, &st, error))
     return FALSE;
   receipt_no = mdn_body_string (st.sale->body, "receipt_no");
-  for (guint i = 0; lines && i < json_array_get_length (lines); i++)
+  for (guint i = 0; lines && i < lines->len; i++)
     {
-      JsonObject *o = json_array_get_object_element (lines, i);
-      const char *sku = o ? mdn_body_string (o, "sku") : NULL;
-      gint64 qty = o ? mdn_body_int (o, "qty", 0) : 0;
+      const MdnSaleLineRequest *asked = &g_array_index (lines, MdnSaleLineRequest, i);
+      const char *sku = asked->sku;
+      gint64 qty = asked->qty;
       JsonObject *line = sku ? find_line (&st, sku) : NULL;
       gint64 sold, back;
 
@@ -429,7 +443,7 @@ mdn_sale_return_check (MdnDb      *db,
               !mdn_package_net (db, st.sale->member_id, service, &net, error))
             return FALSE;
           left_uses = MIN (in_lot - returning,
-                           net - returning - (held_uses ? mdn_body_int (held_uses, service, 0) : 0));
+                           net - returning - qty_in (held_uses, service));
           if (left_uses < uses)
             {
               g_set_error (error, MDN_ERROR, MDN_ERROR_PACKAGE_CONSUMED,
@@ -521,25 +535,109 @@ return_exceeds (GError    **error,
   return FALSE;
 }
 
-/* The lines to return: those asked for, or everything still returnable. */
-static GArray *
-return_lines (MdnOpCtx   *ctx,
-              JsonObject *args,
-              SaleState  *st,
-              GError    **error)
+static void
+return_line_clear (gpointer data)
 {
-  g_autoptr(GArray) out = g_array_new (FALSE, TRUE, sizeof (ReturnLine));
-  g_autoptr(GError) local_error = NULL;
-  JsonArray *asked = mdn_args_array (args, "lines", FALSE, &local_error);
-  JsonArray *sold = mdn_body_array (st->sale->body, "lines");
-  const char *receipt_no = mdn_body_string (st->sale->body, "receipt_no");
+  g_free (((MdnSaleLineRequest *) data)->sku);
+}
 
+GArray *
+mdn_return_lines_new (void)
+{
+  GArray *lines = g_array_new (FALSE, TRUE, sizeof (MdnSaleLineRequest));
+
+  g_array_set_clear_func (lines, return_line_clear);
+  return lines;
+}
+
+gboolean
+mdn_return_lines_parse (JsonArray *lines,
+                        GArray    *out,
+                        GError   **error)
+{
+  g_return_val_if_fail (lines != NULL && out != NULL, FALSE);
+
+  for (guint i = 0; i < json_array_get_length (lines); i++)
+    {
+      JsonObject *o = mdn_args_element_object (lines, i, "lines", error);
+      const char *sku = NULL;
+      gint64 qty = 0;
+      MdnSaleLineRequest l;
+
+      if (o == NULL ||
+          !mdn_args_string (o, "sku", TRUE, &sku, error) ||
+          !mdn_args_int (o, "qty", TRUE, &qty, error))
+        return FALSE;
+      l.sku = g_strdup (sku);
+      l.qty = qty;
+      g_array_append_val (out, l);
+    }
+  return TRUE;
+}
+
+void
+mdn_return_request_clear (MdnReturnRequest *req)
+{
+  g_clear_pointer (&req->entry_id, g_free);
+  g_clear_pointer (&req->receipt_no, g_free);
+  g_clear_pointer (&req->lines, g_array_unref);
+}
+
+/* The arguments of "sale.return", read once: which sale, the lines asked
+ * for (each a quantity from 1) and the amount. Whether the lines or the
+ * amount fit the sale is the return's to say. */
+gboolean
+mdn_return_request_parse (JsonObject       *args,
+                          MdnReturnRequest *out,
+                          GError          **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  const char *entry_id = NULL, *receipt_no = NULL;
+  JsonArray *asked;
+
+  g_return_val_if_fail (args != NULL && out != NULL, FALSE);
+
+  memset (out, 0, sizeof *out);
+  out->amount_fen = G_MININT64;
+  if (!mdn_args_string (args, "entry_id", FALSE, &entry_id, error) ||
+      !mdn_args_string (args, "receipt_no", FALSE, &receipt_no, error))
+    return FALSE;
+  out->entry_id = g_strdup (entry_id);
+  out->receipt_no = g_strdup (receipt_no);
+  out->has_lines = json_object_has_member (args, "lines");
+  out->has_amount = json_object_has_member (args, "amount_fen") || json_object_has_member (args, "amount");
+  asked = mdn_args_array (args, "lines", FALSE, &local_error);
   if (local_error)
     {
       g_propagate_error (error, g_steal_pointer (&local_error));
-      return NULL;
+      return FALSE;
     }
-  if (asked == NULL)
+  if (asked)
+    {
+      out->lines = mdn_return_lines_new ();
+      if (!mdn_return_lines_parse (asked, out->lines, error))
+        return FALSE;
+      for (guint i = 0; i < out->lines->len; i++)
+        if (!mdn_pricing_check_qty (g_array_index (out->lines, MdnSaleLineRequest, i).qty, error))
+          return FALSE;
+    }
+  if (!mdn_args_money (args, "amount", FALSE, &out->amount_fen, error))
+    return FALSE;
+  return TRUE;
+}
+
+/* The lines to return: those asked for, or everything still returnable. */
+static GArray *
+return_lines (MdnOpCtx               *ctx,
+              const MdnReturnRequest *req,
+              SaleState              *st,
+              GError                **error)
+{
+  g_autoptr(GArray) out = g_array_new (FALSE, TRUE, sizeof (ReturnLine));
+  JsonArray *sold = mdn_body_array (st->sale->body, "lines");
+  const char *receipt_no = mdn_body_string (st->sale->body, "receipt_no");
+
+  if (req->lines == NULL)
     {
       for (guint i = 0; sold && i < json_array_get_length (sold); i++)
         {
@@ -555,25 +653,20 @@ return_lines (MdnOpCtx   *ctx,
       return g_steal_pointer (&out);
     }
 
-  if (json_array_get_length (asked) == 0)
+  if (req->lines->len == 0)
     {
       g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
                            _("Say which lines to return, or leave out “lines” to return everything"));
       return NULL;
     }
-  for (guint i = 0; i < json_array_get_length (asked); i++)
+  for (guint i = 0; i < req->lines->len; i++)
     {
-      JsonObject *o = mdn_args_element_object (asked, i, "lines", error);
-      const char *sku = NULL;
-      gint64 qty = 0;
+      const MdnSaleLineRequest *asked = &g_array_index (req->lines, MdnSaleLineRequest, i);
+      const char *sku = asked->sku;
+      gint64 qty = asked->qty;
       JsonObject *line;
       ReturnLine *r = NULL;
 
-      if (o == NULL ||
-          !mdn_args_string (o, "sku", TRUE, &sku, error) ||
-          !mdn_args_int (o, "qty", TRUE, &qty, error) ||
-          !mdn_pricing_check_qty (qty, error))
-        return NULL;
       line = find_line (st, sku);
       if (line == NULL)
         {
@@ -679,6 +772,7 @@ op_sale_return (MdnOpCtx   *ctx,
                 JsonObject *result,
                 GError    **error)
 {
+  g_auto(MdnReturnRequest) req = { 0 };
   g_auto(SaleState) st = { 0 };
   g_autoptr(MdnMember) m = NULL;
   g_autoptr(MdnEntry) entry = NULL;
@@ -691,7 +785,9 @@ op_sale_return (MdnOpCtx   *ctx,
   gboolean complete;
   const char *member_id;
 
-  sale_id = find_sale_id (ctx, args, error);
+  if (!mdn_return_request_parse (args, &req, error))
+    return FALSE;
+  sale_id = find_sale (ctx, req.entry_id, req.receipt_no, error);
   if (sale_id == NULL || !load_sale_state (ctx->db, sale_id, &st, error))
     return FALSE;
   sale_body = st.sale->body;
@@ -699,13 +795,13 @@ op_sale_return (MdnOpCtx   *ctx,
 
   if (g_str_equal (st.sale->kind, "sale"))
     {
-      if (json_object_has_member (args, "amount_fen") || json_object_has_member (args, "amount"))
+      if (req.has_amount)
         {
           g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
                                _("Goods are returned by line (“lines”), not by amount"));
           return FALSE;
         }
-      rlines = return_lines (ctx, args, &st, error);
+      rlines = return_lines (ctx, &req, &st, error);
       if (rlines == NULL)
         return FALSE;
       complete = TRUE;
@@ -760,15 +856,13 @@ op_sale_return (MdnOpCtx   *ctx,
     {
       gint64 left = st.total_fen - st.refunded_fen;
 
-      if (json_object_has_member (args, "lines"))
+      if (req.has_lines)
         {
           g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
                                _("A quick sale or a timed session is returned by amount (“amount_fen”)"));
           return FALSE;
         }
-      amount = G_MININT64;
-      if (!mdn_args_money (args, "amount", FALSE, &amount, error))
-        return FALSE;
+      amount = req.amount_fen;
       if (left <= 0)
         return return_exceeds (error, _("Receipt %s has already been refunded in full"),
                                mdn_body_string (sale_body, "receipt_no"));

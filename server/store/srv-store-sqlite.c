@@ -1554,10 +1554,10 @@ gboolean
 srv_store_return_check (SrvStore   *store,
                         const char *sale_id,
                         gint64      refund_fen,
-                        JsonArray  *lines,
+                        GArray     *lines,
                         gint64      held_refund,
-                        JsonArray  *held_lines,
-                        JsonObject *held_uses,
+                        GArray     *held_lines,
+                        GArray     *held_uses,
                         GError    **error)
 {
   g_return_val_if_fail (store != NULL, FALSE);

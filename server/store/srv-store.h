@@ -520,14 +520,15 @@ gboolean   srv_store_sale_member    (SrvStore    *store,
                                      char       **out_member_id,
                                      GError     **error);
 /* The branches' return rule (mdn_sale_return_check) over the returns this
- * store holds, less what live authorizations hold. */
+ * store holds, less what live authorizations hold (MdnSaleLineRequest
+ * arrays, mdn-sales.h). */
 gboolean   srv_store_return_check   (SrvStore    *store,
                                      const char  *sale_id,
                                      gint64       refund_fen,
-                                     JsonArray   *lines,
+                                     GArray      *lines,
                                      gint64       held_refund,
-                                     JsonArray   *held_lines,
-                                     JsonObject  *held_uses,
+                                     GArray      *held_lines,
+                                     GArray      *held_uses,
                                      GError     **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrvStore, srv_store_free)
