@@ -675,6 +675,36 @@ test_master_reaches_branch (void)
                                                  "action = 'product.upsert' AND ok = 1"), ==, 2);
 }
 
+/* Rotate and revoke from the branches page. */
+static void
+test_branch_forms (void)
+{
+  g_autoptr(Chain) ch = chain_new ("Ann");
+  g_autoptr(Client) c = logged_in (ch->s, "boss");
+  g_autofree char *old_token = g_strdup (g_hash_table_lookup (ch->s->tokens, "B02"));
+  g_auto(Reply) rot = { 0 }, rev = { 0 }, dup = { 0 };
+  g_autofree char *shown = NULL;
+  const char *p;
+
+  g_assert_cmpuint (post (c, "/console/branches/rotate", TRUE, &rot, "code", "B02", NULL), ==, 200);
+  p = strstr (rot.body, "<pre class=\"secret\">");
+  g_assert_nonnull (p);
+  p += strlen ("<pre class=\"secret\">");
+  shown = g_strndup (p, strcspn (p, "<"));
+  g_assert_cmpuint (strlen (shown), ==, 64);
+  g_assert_cmpstr (shown, !=, old_token);
+  g_assert_cmpuint (mdn_test_http (ch->s, "GET", "/api/v1/sync/state", old_token, NULL, 0, NULL), ==, 401);
+  g_assert_cmpuint (mdn_test_http (ch->s, "GET", "/api/v1/sync/state", shown, NULL, 0, NULL), ==, 200);
+  g_assert_cmpuint (post (c, "/console/branches/revoke", TRUE, &rev, "code", "B02", NULL), ==, 303);
+  g_assert_cmpuint (mdn_test_http (ch->s, "GET", "/api/v1/sync/state", shown, NULL, 0, NULL), ==, 401);
+  /* a branch number already taken: the store's message on the error page, nothing added */
+  g_assert_cmpuint (post (c, "/console/branches/add", TRUE, &dup, "code", "B03", "name", "Three", "number", "1",
+                          NULL), ==, 409);
+  g_assert_cmpint (mdn_test_server_count (ch->s, "SELECT count(*) FROM srv_branches WHERE code = 'B03'"), ==, 0);
+  g_assert_cmpint (mdn_test_server_count (ch->s, "SELECT count(*) FROM srv_console_audit WHERE name = 'boss' AND "
+                                                 "action IN ('branch.rotate', 'branch.revoke') AND ok = 1"), ==, 2);
+}
+
 typedef struct
 {
   SoupWebsocketConnection *ws;
@@ -875,6 +905,7 @@ main (int argc, char **argv)
   g_test_add_func ("/console/master/reaches-branch", test_master_reaches_branch);
   g_test_add_func ("/console/master/settings", test_settings);
   g_test_add_func ("/console/branches/online", test_branches_online);
+  g_test_add_func ("/console/branches/forms", test_branch_forms);
   g_test_add_func ("/console/session/expiry", test_expiry);
   g_test_add_func ("/console/user-add", test_user_add);
   return g_test_run ();
