@@ -72,6 +72,7 @@ trap 'exit 130' INT TERM
 start_server() {
   local line=
   : > "$demo/server.log"
+  : > "$demo/server.out"   # truncated here, not by the child: no old line read as new
   "$srv" --db "$demo/chain.db" serve --listen "$1" > "$demo/server.out" 2>> "$demo/server.log" &
   server_pid=$!
   for _ in $(seq 100); do
