@@ -186,7 +186,7 @@ srv_authorize (SrvStore      *store,
           if (refusal)
             {
               refusal->locked_until = wrong ? after.locked_until : before.locked_until;
-              refusal->attempts_left = MDN_LOCKOUT_MAX_FAILURES - after.failures;
+              refusal->attempts_left = srv_store_pin_max_failures (store) - after.failures;
             }
           return NULL;
         }

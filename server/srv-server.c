@@ -50,6 +50,7 @@ static const SrvRoute *const route_tables[] = {
   srv_sync_routes,
   srv_member_routes,
   srv_report_routes,
+  srv_backoffice_routes,
   srv_console_routes,
 };
 

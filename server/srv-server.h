@@ -82,6 +82,7 @@ extern const SrvRoute srv_report_routes[];
 extern const SrvRoute srv_console_routes[];
 
 typedef struct _SrvConsole SrvConsole;
+extern const SrvRoute srv_backoffice_routes[];
 
 int          srv_serve           (SrvStore               *store,
                                   const SrvServerOptions *options);

@@ -8,10 +8,12 @@
 #include "mdn-json.h"
 #include "mdn-ledger.h"
 #include "mdn-master.h"
+#include "mdn-member-edit.h"
 #include "mdn-members.h"
 #include "mdn-ops.h"
 #include "mdn-packages.h"
 #include "mdn-points.h"
+#include "mdn-roles.h"
 #include "mdn-sales.h"
 #include "mdn-test-push.h"
 #include "mdn-timed.h"
@@ -30,7 +32,7 @@ mdn_test_all_kinds (void)
 {
   const MdnKindDef *const tables[] = {
     mdn_member_kinds, mdn_master_kinds, mdn_catalog_kinds, mdn_sales_kinds, mdn_package_kinds,
-    mdn_timed_kinds, mdn_points_kinds, mdn_exception_kinds,
+    mdn_timed_kinds, mdn_points_kinds, mdn_exception_kinds, mdn_role_kinds, mdn_member_edit_kinds,
   };
   GPtrArray *kinds = g_ptr_array_new_with_free_func (g_free);
 
@@ -109,26 +111,26 @@ mdn_test_every_kind (MdnTestBranch *b)
   /* Master data: levels (one with nothing: no points, no allowance), rules
      (one of bonus 0: none), products (one of 0.00, a package of 0.00),
      plans (one free of charge, no cap), tables. */
-  RUN ("{\"op\":\"level.upsert\",\"code\":\"gold\",\"name\":\"金卡\",\"price_percent\":90,"
+  RUN ("{\"op\":\"level.upsert\",\"local\":true,\"code\":\"gold\",\"name\":\"金卡\",\"price_percent\":90,"
        "\"points_per_yuan\":2,\"offline_limit\":\"200.00\"}");
-  RUN ("{\"op\":\"level.upsert\",\"code\":\"plain\",\"name\":\"Plain\",\"price_percent\":100,"
+  RUN ("{\"op\":\"level.upsert\",\"local\":true,\"code\":\"plain\",\"name\":\"Plain\",\"price_percent\":100,"
        "\"points_per_yuan\":0}");
-  RUN ("{\"op\":\"deposit_rule.upsert\",\"min\":\"100.00\",\"bonus\":\"10.00\"}");
-  RUN ("{\"op\":\"deposit_rule.upsert\",\"min\":\"5000.00\",\"bonus\":\"0\"}");
-  RUN ("{\"op\":\"product.upsert\",\"sku\":\"G1\",\"name\":\"绿茶\",\"kind\":\"goods\",\"price\":\"12.50\","
+  RUN ("{\"op\":\"deposit_rule.upsert\",\"local\":true,\"min\":\"100.00\",\"bonus\":\"10.00\"}");
+  RUN ("{\"op\":\"deposit_rule.upsert\",\"local\":true,\"min\":\"5000.00\",\"bonus\":\"0\"}");
+  RUN ("{\"op\":\"product.upsert\",\"local\":true,\"sku\":\"G1\",\"name\":\"绿茶\",\"kind\":\"goods\",\"price\":\"12.50\","
        "\"category\":\"饮品/茶\",\"barcode\":\"6900000000017\"}");
-  RUN ("{\"op\":\"product.upsert\",\"sku\":\"G0\",\"name\":\"Free water\",\"kind\":\"goods\",\"price\":\"0.00\"}");
-  RUN ("{\"op\":\"product.upsert\",\"sku\":\"S1\",\"name\":\"Haircut\",\"kind\":\"service\",\"price\":\"30.00\","
+  RUN ("{\"op\":\"product.upsert\",\"local\":true,\"sku\":\"G0\",\"name\":\"Free water\",\"kind\":\"goods\",\"price\":\"0.00\"}");
+  RUN ("{\"op\":\"product.upsert\",\"local\":true,\"sku\":\"S1\",\"name\":\"Haircut\",\"kind\":\"service\",\"price\":\"30.00\","
        "\"no_discount\":true}");
-  RUN ("{\"op\":\"product.upsert\",\"sku\":\"P1\",\"name\":\"5 haircuts\",\"kind\":\"package\",\"price\":\"100.00\","
+  RUN ("{\"op\":\"product.upsert\",\"local\":true,\"sku\":\"P1\",\"name\":\"5 haircuts\",\"kind\":\"package\",\"price\":\"100.00\","
        "\"package_sku\":\"S1\",\"package_count\":5,\"package_days\":30}");
-  RUN ("{\"op\":\"product.upsert\",\"sku\":\"P0\",\"name\":\"Trial\",\"kind\":\"package\",\"price\":\"0.00\","
+  RUN ("{\"op\":\"product.upsert\",\"local\":true,\"sku\":\"P0\",\"name\":\"Trial\",\"kind\":\"package\",\"price\":\"0.00\","
        "\"package_sku\":\"S1\",\"package_count\":1}");
-  RUN ("{\"op\":\"product.upsert\",\"sku\":\"OLD\",\"name\":\"Old\",\"kind\":\"goods\",\"price\":\"1.00\","
+  RUN ("{\"op\":\"product.upsert\",\"local\":true,\"sku\":\"OLD\",\"name\":\"Old\",\"kind\":\"goods\",\"price\":\"1.00\","
        "\"active\":false}");
-  RUN ("{\"op\":\"plan.upsert\",\"code\":\"T1\",\"name\":\"Pool\",\"unit_minutes\":30,\"unit_price\":\"20.00\","
+  RUN ("{\"op\":\"plan.upsert\",\"local\":true,\"code\":\"T1\",\"name\":\"Pool\",\"unit_minutes\":30,\"unit_price\":\"20.00\","
        "\"free_minutes\":10,\"min_minutes\":30,\"cap\":\"100.00\"}");
-  RUN ("{\"op\":\"plan.upsert\",\"code\":\"T0\",\"name\":\"Free\",\"unit_minutes\":60,\"unit_price\":\"0.00\"}");
+  RUN ("{\"op\":\"plan.upsert\",\"local\":true,\"code\":\"T0\",\"name\":\"Free\",\"unit_minutes\":60,\"unit_price\":\"0.00\"}");
   RUN ("{\"op\":\"resource.upsert\",\"code\":\"R1\",\"name\":\"Table 1\",\"plan\":\"T1\"}");
   RUN ("{\"op\":\"resource.upsert\",\"code\":\"R2\",\"name\":\"Table 2\",\"plan\":\"T0\"}");
   RUN ("{\"op\":\"resource.upsert\",\"code\":\"R3\",\"name\":\"Room 3\",\"plan\":\"T1\"}");
@@ -137,7 +139,7 @@ mdn_test_every_kind (MdnTestBranch *b)
   card_a = dup_member (ok (b, "{\"op\":\"member.issue\",\"name\":\"A\",\"phone\":\"13800000001\"}"), "card_no");
   card_b = dup_member (ok (b, "{\"op\":\"member.issue\",\"name\":\"  Bee 蜂 \",\"phone\":\"13800000002\","
                               "\"level\":\"gold\",\"birthday\":\"1990-02-28\",\"birthday_lunar\":\"L04-15\","
-                              "\"pin\":\"1234\",\"deposit\":\"500.00\",\"tender\":\"wechat\","
+                              "\"pin\":\"123400\",\"deposit\":\"500.00\",\"tender\":\"wechat\","
                               "\"expires_on\":\"2030-12-31\"}"), "card_no");
   card_z = dup_member (ok (b, "{\"op\":\"member.issue\",\"name\":\"Z\",\"phone\":\"13800000003\","
                               "\"level\":\"plain\",\"deposit\":\"0\"}"), "card_no");
@@ -148,6 +150,15 @@ mdn_test_every_kind (MdnTestBranch *b)
   RUN ("{\"op\":\"member.upgrade\",\"card\":\"%s\",\"level\":\"gold\"}", card_a);
   RUN ("{\"op\":\"member.extend\",\"card\":\"%s\",\"expires_on\":\"2031-01-01\"}", card_a);
   RUN ("{\"op\":\"member.set_pin\",\"card\":\"%s\",\"pin\":\"654321\"}", card_a);
+  /* The back office: details (one cleared), categories, roles. */
+  RUN ("{\"op\":\"member.update\",\"card\":\"%s\",\"name\":\"Bee\",\"note\":\"常客\",\"birthday\":null}", card_b);
+  RUN ("{\"op\":\"member.update\",\"card\":\"%s\",\"phone\":\"13800000009\"}", card_z);
+  RUN ("{\"op\":\"category.upsert\",\"local\":true,\"path\":\"饮品\"}");
+  RUN ("{\"op\":\"category.upsert\",\"local\":true,\"path\":\"饮品/茶\",\"name\":\"茶饮\"}");
+  RUN ("{\"op\":\"category.archive\",\"local\":true,\"path\":\"饮品/茶\"}");
+  RUN ("{\"op\":\"role.upsert\",\"local\":true,\"code\":\"temp\",\"name\":\"临时\",\"permissions\":[\"sale\",\"members.*\"]}");
+  RUN ("{\"op\":\"role.upsert\",\"local\":true,\"code\":\"none\",\"name\":\"None\",\"permissions\":[]}");
+  RUN ("{\"op\":\"role.remove\",\"local\":true,\"code\":\"none\"}");
   RUN ("{\"op\":\"member.set_pin\",\"card\":\"%s\",\"pin\":\"\"}", card_a);
   RUN ("{\"op\":\"member.lose\",\"card\":\"%s\"}", card_a);
   RUN ("{\"op\":\"member.unlock\",\"card\":\"%s\"}", card_a);
@@ -166,12 +177,12 @@ mdn_test_every_kind (MdnTestBranch *b)
   r_zero_member = dup_member (ok (b, "{\"op\":\"sale\",\"lines\":[{\"sku\":\"G0\",\"qty\":3}],\"card\":\"%s\"}", card_z),
                               "receipt_no");
   r_package = dup_member (ok (b, "{\"op\":\"sale\",\"lines\":[{\"sku\":\"G1\"},{\"sku\":\"P1\",\"qty\":2},{\"sku\":\"S1\"}],"
-                                 "\"card\":\"%s\",\"pin\":\"1234\",\"tenders\":[{\"type\":\"balance\",\"amount\":\"200.00\"},"
+                                 "\"card\":\"%s\",\"pin\":\"123400\",\"tenders\":[{\"type\":\"balance\",\"amount\":\"200.00\"},"
                                  "{\"type\":\"cash\",\"amount\":\"41.25\"}]}", card_b), "receipt_no");
   RUN ("{\"op\":\"sale\",\"lines\":[{\"sku\":\"P0\"}],\"card\":\"%s\"}", card_b);
   r_quick = dup_member (ok (b, "{\"op\":\"sale.quick\",\"amount\":\"8.80\",\"note\":\"洗车\","
                                "\"tenders\":[{\"type\":\"bank\",\"amount\":\"8.80\"}]}"), "receipt_no");
-  RUN ("{\"op\":\"sale.quick\",\"amount\":\"20.00\",\"card\":\"%s\",\"pin\":\"1234\","
+  RUN ("{\"op\":\"sale.quick\",\"amount\":\"20.00\",\"card\":\"%s\",\"pin\":\"123400\","
        "\"tenders\":[{\"type\":\"balance\",\"amount\":\"18.00\"}]}", card_b);
 
   /* Package uses, points. */
@@ -196,7 +207,7 @@ mdn_test_every_kind (MdnTestBranch *b)
   mdn_test_set_now ("2026-11-20T12:00:00+08:00");
   RUN ("{\"op\":\"timed.stop\",\"session_id\":\"%s\"}", s2);
   mdn_test_set_now ("2026-11-20T11:35:00+08:00");
-  r_timed = dup_member (ok (b, "{\"op\":\"timed.stop\",\"session_id\":\"%s\",\"pin\":\"1234\","
+  r_timed = dup_member (ok (b, "{\"op\":\"timed.stop\",\"session_id\":\"%s\",\"pin\":\"123400\","
                                "\"tenders\":[{\"type\":\"balance\",\"amount\":\"54.00\"}]}", s3), "receipt_no");
 
   /* Returns: everything of a cash sale; a 0.00 sale (refund 0, no

@@ -205,7 +205,7 @@ test_hostile_branch (void)
   json_object_unref (mdn_test_ok (hq->admin, "{\"op\":\"level.upsert\",\"code\":\"normal\",\"name\":\"Normal\","
                                              "\"price_percent\":100,\"points_per_yuan\":1,\"offline_limit\":\"0\"}"));
   mdn_test_sync_ok (hq);
-  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"plan.upsert\",\"code\":\"T\",\"name\":\"T\",\"unit_minutes\":30,"
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"plan.upsert\",\"local\":true,\"code\":\"T\",\"name\":\"T\",\"unit_minutes\":30,"
                                              "\"unit_price\":\"10.00\"}"));
   json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"resource.upsert\",\"code\":\"R\",\"name\":\"R\",\"plan\":\"T\"}"));
   r = mdn_test_ok (b1->admin, "{\"op\":\"member.issue\",\"name\":\"V\",\"phone\":\"13800000001\",\"deposit\":\"100.00\"}");

@@ -188,10 +188,10 @@ test_pin (void)
   json_object_unref (mdn_test_ok (b->admin, "{\"op\":\"member.withdraw\",\"card\":\"%s\",\"amount_fen\":100,\"pin\":\"123456\"}", card));
 
   /* A cashier changes the PIN only with the old one. */
-  mdn_test_fails (cashier, "pin_required", "{\"op\":\"member.set_pin\",\"card\":\"%s\",\"pin\":\"1111\"}", card);
-  mdn_test_fails (cashier, "wrong_pin", "{\"op\":\"member.set_pin\",\"card\":\"%s\",\"pin\":\"1111\",\"old_pin\":\"000000\"}", card);
-  mdn_test_fails (cashier, "invalid_argument", "{\"op\":\"member.set_pin\",\"card\":\"%s\",\"pin\":\"11a1\",\"old_pin\":\"123456\"}", card);
-  json_object_unref (mdn_test_ok (cashier, "{\"op\":\"member.set_pin\",\"card\":\"%s\",\"pin\":\"1111\",\"old_pin\":\"123456\"}", card));
+  mdn_test_fails (cashier, "pin_required", "{\"op\":\"member.set_pin\",\"card\":\"%s\",\"pin\":\"111100\"}", card);
+  mdn_test_fails (cashier, "wrong_pin", "{\"op\":\"member.set_pin\",\"card\":\"%s\",\"pin\":\"111100\",\"old_pin\":\"000000\"}", card);
+  mdn_test_fails (cashier, "invalid_argument", "{\"op\":\"member.set_pin\",\"card\":\"%s\",\"pin\":\"11a100\",\"old_pin\":\"123456\"}", card);
+  json_object_unref (mdn_test_ok (cashier, "{\"op\":\"member.set_pin\",\"card\":\"%s\",\"pin\":\"111100\",\"old_pin\":\"123456\"}", card));
   mdn_test_fails (b->admin, "wrong_pin", "{\"op\":\"member.withdraw\",\"card\":\"%s\",\"amount_fen\":100,\"pin\":\"123456\"}", card);
   /* A manager (here admin) clears it. */
   json_object_unref (mdn_test_ok (b->admin, "{\"op\":\"member.set_pin\",\"card\":\"%s\",\"pin\":\"\"}", card));
@@ -201,20 +201,44 @@ test_pin (void)
   g_assert_cmpuint (mdn_test_verify (b), ==, 0);
 }
 
-/* 4 or 6 digits: 5 digits was allowed before, and 6 is what to recommend. */
+/* A new PIN has the digits the chain's setting member.pin_length asks (6
+ * unless head office says 4); PINs set before a change keep working. */
 static void
 test_pin_digits (void)
 {
-  g_autoptr(MdnTestBranch) b = mdn_test_branch_new ("B01", 1);
+  g_autoptr(MdnTestBranch) b = mdn_test_branch_new_full ("HQ", 0, TRUE);
   g_autofree char *card = issue (b->admin, "张三", "13800000001", ",\"pin\":\"123456\"");
-  g_autofree char *card4 = issue (b->admin, "李四", "13800000002", ",\"pin\":\"1234\"");
+  g_autofree char *card4 = NULL;
 
+  mdn_test_fails (b->admin, "invalid_argument", "{\"op\":\"member.issue\",\"name\":\"x\",\"phone\":\"13800000003\",\"pin\":\"1234\"}");
   mdn_test_fails (b->admin, "invalid_argument", "{\"op\":\"member.issue\",\"name\":\"x\",\"phone\":\"13800000003\",\"pin\":\"12345\"}");
   mdn_test_fails (b->admin, "invalid_argument", "{\"op\":\"member.issue\",\"name\":\"x\",\"phone\":\"13800000003\",\"pin\":\"1234567\"}");
   mdn_test_fails (b->admin, "invalid_argument", "{\"op\":\"member.issue\",\"name\":\"x\",\"phone\":\"13800000003\",\"pin\":\"123\"}");
   mdn_test_fails (b->admin, "invalid_argument", "{\"op\":\"member.set_pin\",\"card\":\"%s\",\"pin\":\"12345\"}", card);
-  json_object_unref (mdn_test_ok (b->admin, "{\"op\":\"member.set_pin\",\"card\":\"%s\",\"pin\":\"654321\"}", card4));
+
+  json_object_unref (mdn_test_ok (b->admin, "{\"op\":\"settings.set\",\"key\":\"member.pin_length\",\"value\":\"4\"}"));
+  card4 = issue (b->admin, "李四", "13800000002", ",\"pin\":\"1234\"");
+  mdn_test_fails (b->admin, "invalid_argument", "{\"op\":\"member.set_pin\",\"card\":\"%s\",\"pin\":\"654321\"}", card4);
+  /* The 6-digit PIN of before still pays. */
+  json_object_unref (mdn_test_ok (b->admin, "{\"op\":\"member.deposit\",\"card\":\"%s\",\"amount_fen\":1000}", card));
+  json_object_unref (mdn_test_ok (b->admin, "{\"op\":\"member.withdraw\",\"card\":\"%s\",\"amount_fen\":100,\"pin\":\"123456\"}", card));
+  json_object_unref (mdn_test_ok (b->admin, "{\"op\":\"member.set_pin\",\"card\":\"%s\",\"pin\":\"4321\"}", card4));
   g_assert_cmpuint (mdn_test_verify (b), ==, 0);
+}
+
+/* member.pin_lockout_attempts: 3 wrong PINs lock the card when head
+ * office says 3. */
+static void
+test_pin_lockout_setting (void)
+{
+  g_autoptr(MdnTestBranch) b = mdn_test_branch_new_full ("HQ", 0, TRUE);
+  g_autofree char *card = issue (b->admin, "张三", "13800000001", ",\"deposit_fen\":10000,\"pin\":\"123456\"");
+
+  json_object_unref (mdn_test_ok (b->admin, "{\"op\":\"settings.set\",\"key\":\"member.pin_lockout_attempts\",\"value\":3}"));
+  mdn_test_fails (b->admin, "wrong_pin", "{\"op\":\"member.withdraw\",\"card\":\"%s\",\"amount_fen\":100,\"pin\":\"000000\"}", card);
+  mdn_test_fails (b->admin, "wrong_pin", "{\"op\":\"member.withdraw\",\"card\":\"%s\",\"amount_fen\":100,\"pin\":\"000000\"}", card);
+  mdn_test_fails (b->admin, "pin_locked", "{\"op\":\"member.withdraw\",\"card\":\"%s\",\"amount_fen\":100,\"pin\":\"000000\"}", card);
+  mdn_test_fails (b->admin, "pin_locked", "{\"op\":\"member.withdraw\",\"card\":\"%s\",\"amount_fen\":100,\"pin\":\"123456\"}", card);
 }
 
 /* 5 wrong PINs in a row lock paying from the card's balance for 15
@@ -286,7 +310,7 @@ test_lost_and_unlock (void)
   mdn_test_fails (b->admin, "card_lost", "{\"op\":\"member.withdraw\",\"card\":\"%s\",\"amount_fen\":100}", card);
   mdn_test_fails (b->admin, "card_lost", "{\"op\":\"member.extend\",\"card\":\"%s\",\"expires_on\":\"2030-01-01\"}", card);
   mdn_test_fails (b->admin, "card_lost", "{\"op\":\"member.upgrade\",\"card\":\"%s\",\"level\":\"normal\"}", card);
-  mdn_test_fails (cashier, "card_lost", "{\"op\":\"member.set_pin\",\"card\":\"%s\",\"pin\":\"1234\"}", card);
+  mdn_test_fails (cashier, "card_lost", "{\"op\":\"member.set_pin\",\"card\":\"%s\",\"pin\":\"123400\"}", card);
   mdn_test_fails (cashier, "card_lost", "{\"op\":\"member.lose\",\"card\":\"%s\"}", card);
   mdn_test_fails (cashier, "card_lost", "{\"op\":\"member.qr\",\"card\":\"%s\"}", card);
   mdn_test_fails (cashier, "permission_denied", "{\"op\":\"member.unlock\",\"card\":\"%s\"}", card);
@@ -611,7 +635,8 @@ main (int argc, char **argv)
   g_test_add_func ("/members/deposit/bonus-rules", test_deposit_bonus_rules);
   g_test_add_func ("/members/withdraw/principal-only", test_withdraw);
   g_test_add_func ("/members/pin", test_pin);
-  g_test_add_func ("/members/pin/four-or-six-digits", test_pin_digits);
+  g_test_add_func ("/members/pin/digits-setting", test_pin_digits);
+  g_test_add_func ("/members/pin/lockout-setting", test_pin_lockout_setting);
   g_test_add_func ("/members/pin/lockout", test_pin_lockout);
   g_test_add_func ("/members/lost-and-unlock", test_lost_and_unlock);
   g_test_add_func ("/members/replace", test_replace);

@@ -222,7 +222,7 @@ test_allowance (void)
   b1 = branch_new (s, "B01", 1, "50.00");
   r = issue (b1, "13800000001", "200.00");
   card = g_strdup (mdn_test_str (r, "card_no"));
-  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"plan.upsert\",\"code\":\"HOUR\",\"name\":\"包间\","
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"plan.upsert\",\"local\":true,\"code\":\"HOUR\",\"name\":\"包间\","
                                              "\"unit_minutes\":60,\"unit_price_fen\":2000}"));
   json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"resource.upsert\",\"code\":\"R1\",\"name\":\"包间1\","
                                              "\"plan\":\"HOUR\"}"));
@@ -320,9 +320,9 @@ test_allowance_zero (void)
   b1 = branch_new (s, "B01", 1, "0.00");
   r = issue (b1, "13800000001", "100.00");
   card = g_strdup (mdn_test_str (r, "card_no"));
-  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"product.upsert\",\"sku\":\"CUT\",\"name\":\"理发\","
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"product.upsert\",\"local\":true,\"sku\":\"CUT\",\"name\":\"理发\","
                                              "\"price_fen\":3000,\"kind\":\"service\"}"));
-  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"product.upsert\",\"sku\":\"CUT3\",\"name\":\"理发3次卡\","
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"product.upsert\",\"local\":true,\"sku\":\"CUT3\",\"name\":\"理发3次卡\","
                                              "\"price_fen\":8000,\"kind\":\"package\",\"package_sku\":\"CUT\","
                                              "\"package_count\":3}"));
   /* The package bought online, from the balance: authorized. */

@@ -39,7 +39,7 @@ typedef struct
   PosWindow     *window;
   char          *config;
   char          *receipts;
-  char          *card;       /* 张三: gold, PIN 1234, ¥200 */
+  char          *card;       /* 张三: gold, PIN 123400, ¥200 */
   char          *qr;
 } Fixture;
 
@@ -141,7 +141,7 @@ fixture_set_up (Fixture       *f,
   json_object_unref (mdn_test_ok (f->branch->admin, "{\"op\":\"resource.upsert\",\"code\":\"T2\",\"name\":\"台球 2 号台\","
                                   "\"plan\":\"HOUR\"}"));
   m = mdn_test_ok (f->branch->admin, "{\"op\":\"member.issue\",\"name\":\"张三\",\"phone\":\"13800000001\","
-                   "\"level\":\"gold\",\"pin\":\"1234\",\"deposit_fen\":20000}");
+                   "\"level\":\"gold\",\"pin\":\"123400\",\"deposit_fen\":20000}");
   f->card = g_strdup (mdn_test_str (m, "card_no"));
   f->qr = g_strdup (mdn_test_str (m, "qr"));
 
@@ -352,7 +352,7 @@ test_member_sale_pin (Fixture       *f,
   g_assert_cmpint (member_int (f, "balance_fen"), ==, before);
   screenshot (GTK_WIDGET (pay), "member-sale-wrong-pin");
 
-  pos_pay_dialog_set_pin (pay, "1234");
+  pos_pay_dialog_set_pin (pay, "123400");
   gtk_widget_activate_action (GTK_WIDGET (pay), "pay.confirm", NULL);
   pump (100);
   g_assert_null (pos_checkout_get_pay_dialog (checkout));
@@ -456,7 +456,7 @@ pay_from_balance_linked (Fixture    *f,
   pay = POS_PAY_DIALOG (pos_checkout_get_pay_dialog (checkout));
   g_assert_nonnull (pay);
   gtk_widget_activate_action (GTK_WIDGET (pay), "pay.fill", "s", "balance");
-  pos_pay_dialog_set_pin (pay, "1234");
+  pos_pay_dialog_set_pin (pay, "123400");
   pump (30);
   g_assert_null (pos_pay_dialog_get_busy (pay));
 

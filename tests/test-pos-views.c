@@ -113,7 +113,7 @@ fixture_set_up (Fixture       *f,
   g_assert_true (pos_session_login (f->session, "admin", MDN_TEST_PASSWORD, &error));
   g_assert_no_error (error);
   m = run (f, "{\"op\":\"member.issue\",\"name\":\"张三\",\"phone\":\"13800000001\",\"level\":\"gold\","
-              "\"pin\":\"1234\",\"deposit_fen\":20000,\"expires_on\":\"2030-01-01\"}");
+              "\"pin\":\"123400\",\"deposit_fen\":20000,\"expires_on\":\"2030-01-01\"}");
   f->card = g_strdup (mdn_test_str (m, "card_no"));
   f->member_id = g_strdup (mdn_test_str (m, "member_id"));
 }
@@ -401,7 +401,7 @@ test_member (Fixture       *f,
   json_object_unref (run (f, "{\"op\":\"member.deposit\",\"card\":\"%s\",\"amount_fen\":50000,\"tender\":\"cash\"}",
                           f->card));
   sale = run (f, "{\"op\":\"sale\",\"card\":\"%s\",\"lines\":[{\"sku\":\"CUT10\",\"qty\":1}],"
-                 "\"tenders\":[{\"type\":\"balance\",\"amount_fen\":45000}],\"pin\":\"1234\"}", f->card);
+                 "\"tenders\":[{\"type\":\"balance\",\"amount_fen\":45000}],\"pin\":\"123400\"}", f->card);
   shown = run (f, "{\"op\":\"member.show\",\"card\":\"%s\"}", f->card);
   m = pos_member_view_parse (shown, &error);
   g_assert_no_error (error);

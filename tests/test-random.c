@@ -16,7 +16,7 @@
 #include "mdn-sync.h"
 
 #define N_MEMBERS 12
-#define PIN "1357"
+#define PIN "135700"
 
 typedef struct
 {

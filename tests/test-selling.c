@@ -451,18 +451,18 @@ test_sale_pin (void)
   const char *card;
 
   issued = mdn_test_ok (b->admin, "{\"op\":\"member.issue\",\"name\":\"王五\",\"phone\":\"13900000009\","
-                        "\"pin\":\"2468\",\"deposit_fen\":5000}");
+                        "\"pin\":\"246800\",\"deposit_fen\":5000}");
   card = mdn_test_str (issued, "card_no");
   mdn_test_fails (b->admin, "pin_required",
                   "{\"op\":\"sale\",\"card\":\"%s\",\"lines\":[{\"sku\":\"TEA\",\"qty\":1}],"
                   "\"tenders\":[{\"type\":\"balance\",\"amount_fen\":1250}]}", card);
   mdn_test_fails (b->admin, "wrong_pin",
-                  "{\"op\":\"sale\",\"card\":\"%s\",\"pin\":\"1357\",\"lines\":[{\"sku\":\"TEA\",\"qty\":1}],"
+                  "{\"op\":\"sale\",\"card\":\"%s\",\"pin\":\"135700\",\"lines\":[{\"sku\":\"TEA\",\"qty\":1}],"
                   "\"tenders\":[{\"type\":\"balance\",\"amount_fen\":1250}]}", card);
   /* Cash needs no PIN. */
   cash = mdn_test_ok (b->admin, "{\"op\":\"sale\",\"card\":\"%s\",\"lines\":[{\"sku\":\"TEA\",\"qty\":1}],"
                       "\"tenders\":[{\"type\":\"cash\",\"amount_fen\":1250}]}", card);
-  paid = mdn_test_ok (b->admin, "{\"op\":\"sale\",\"card\":\"%s\",\"pin\":\"2468\","
+  paid = mdn_test_ok (b->admin, "{\"op\":\"sale\",\"card\":\"%s\",\"pin\":\"246800\","
                       "\"lines\":[{\"sku\":\"TEA\",\"qty\":1}],"
                       "\"tenders\":[{\"type\":\"balance\",\"amount_fen\":1250}]}", card);
   g_assert_cmpint (mdn_test_int (paid, "balance_fen"), ==, 3750);

@@ -195,7 +195,12 @@ test_hq_master_data (void)
   r = mdn_test_ok (hq->admin, "{\"op\":\"level.upsert\",\"code\":\"gold\",\"name\":\"Gold\",\"price_percent\":90,"
                               "\"points_per_yuan\":2,\"offline_limit\":\"200.00\"}");
   g_clear_pointer (&r, json_object_unref);
-  r = mdn_test_ok (b1->admin, "{\"op\":\"level.upsert\",\"code\":\"local\",\"name\":\"Local\",\"price_percent\":80,"
+  /* A linked branch writing chain master data is refused, unless it asks
+     for a branch override ("local": true), which stays at the branch. */
+  mdn_test_fails (b1->admin, "hq_only", "{\"op\":\"level.upsert\",\"code\":\"local\",\"name\":\"Local\","
+                  "\"price_percent\":80,\"points_per_yuan\":1}");
+  g_assert_cmpint (mdn_test_count (b1, "SELECT count(*) FROM oplog WHERE op = 'level.upsert' AND detail = 'hq_only'"), ==, 1);
+  r = mdn_test_ok (b1->admin, "{\"op\":\"level.upsert\",\"local\":true,\"code\":\"local\",\"name\":\"Local\",\"price_percent\":80,"
                               "\"points_per_yuan\":1}");
   mdn_test_sync_ok (hq);
   mdn_test_sync_ok (b1);

@@ -32,6 +32,13 @@ static const char usage_text[] =
   "  verify                recompute every projection and check the hash chain;\n"
   "                        exit status 1 on any mismatch\n"
   "  backup --to FILE      consistent copy of the database while it is in use\n"
+  "  restore --from FILE   replace the database by a backup of the same branch that\n"
+  "                        verifies clean; the database it replaces is kept beside it\n"
+  "  recover               fetch this branch's own entries the server holds beyond\n"
+  "                        this database (a restored backup) and sync\n"
+  "  recover --server URL --token-file FILE --admin-password-file FILE\n"
+  "       [--chain-key-file FILE] [--timezone TZ] [--ca FILE | --pin-sha256 HEX]\n"
+  "                        no database yet: build it from the server's copy\n"
   "  ops                   list the operations exec accepts, with the least role\n"
   "                        that may run each\n"
   "  link --server URL --token-file FILE [--ca FILE | --pin-sha256 HEX]\n"
@@ -304,6 +311,93 @@ read_token_file (const char *path,
 }
 
 static int
+cmd_restore (int argc, char **argv)
+{
+  g_autofree char *from = NULL;
+  g_autofree char *side = NULL;
+  GOptionEntry entries[] = {
+    { "from", 0, 0, G_OPTION_ARG_FILENAME, &from, "Backup file", "FILE" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) oc = g_option_context_new ("- restore the branch database from a backup");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) out = json_object_new ();
+
+  g_option_context_add_main_entries (oc, entries, NULL);
+  if (!g_option_context_parse (oc, &argc, &argv, &error))
+    return fail (error);
+  if (from == NULL)
+    {
+      g_printerr ("mendian-cli: restore needs --from FILE\n");
+      return 2;
+    }
+  if (!mdn_store_restore (opt_db, from, &side, &error))
+    return fail (error);
+  json_object_set_boolean_member (out, "ok", TRUE);
+  json_object_set_string_member (out, "restored", from);
+  mdn_json_set_opt_string (out, "previous", side);
+  mdn_json_print (out);
+  return 0;
+}
+
+static int
+cmd_recover (int argc, char **argv)
+{
+  g_autofree char *server = NULL, *token_file = NULL, *ca = NULL, *pin = NULL;
+  g_autofree char *admin_file = NULL, *key_file = NULL, *tz = NULL;
+  GOptionEntry entries[] = {
+    { "server", 0, 0, G_OPTION_ARG_STRING, &server, "Server URL (no database yet)", "URL" },
+    { "token-file", 0, 0, G_OPTION_ARG_FILENAME, &token_file, "File whose first line is this branch's token", "FILE" },
+    { "admin-password-file", 0, 0, G_OPTION_ARG_FILENAME, &admin_file, "Password of the new database's admin", "FILE" },
+    { "chain-key-file", 0, 0, G_OPTION_ARG_FILENAME, &key_file, "The chain key (hex) head office holds", "FILE" },
+    { "timezone", 0, 0, G_OPTION_ARG_STRING, &tz, "Time zone of the branch (default Asia/Shanghai)", "TZ" },
+    { "ca", 0, 0, G_OPTION_ARG_FILENAME, &ca, "CA certificate(s) to verify the server with (PEM)", "FILE" },
+    { "pin-sha256", 0, 0, G_OPTION_ARG_STRING, &pin, "SHA-256 of the server certificate (DER), hex", "HEX" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) oc = g_option_context_new ("- rebuild this branch from the server's copy");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) out = json_object_new ();
+  g_autoptr(MdnStore) store = NULL;
+  gint64 recovered = 0;
+
+  g_option_context_add_main_entries (oc, entries, NULL);
+  if (!g_option_context_parse (oc, &argc, &argv, &error))
+    return fail (error);
+  if (server == NULL)
+    {
+      store = mdn_store_open (opt_db, &error);
+      if (store == NULL || !mdn_sync_recover (store, &recovered, NULL, &error))
+        return fail (error);
+    }
+  else
+    {
+      g_autofree char *token = NULL, *password = NULL, *key = NULL;
+
+      if (token_file == NULL || admin_file == NULL)
+        {
+          g_printerr ("mendian-cli: recover --server needs --token-file and --admin-password-file\n");
+          return 2;
+        }
+      if ((token = read_token_file (token_file, &error)) == NULL ||
+          (password = read_secret_file (admin_file, &error)) == NULL ||
+          (key_file && (key = read_secret_file (key_file, &error)) == NULL))
+        return fail (error);
+      store = mdn_sync_recover_new (opt_db, server, token, ca, pin, password, key ? g_strstrip (key) : NULL,
+                                    tz, &recovered, &error);
+      sodium_memzero (token, strlen (token));
+      sodium_memzero (password, strlen (password));
+      if (store == NULL)
+        return fail (error);
+    }
+  json_object_set_boolean_member (out, "ok", TRUE);
+  json_object_set_string_member (out, "branch_code", store->branch_code);
+  json_object_set_int_member (out, "recovered", recovered);
+  mdn_json_print (out);
+  return 0;
+}
+
+static int
 cmd_link (MdnStore *store, int argc, char **argv)
 {
   g_autofree char *server = NULL, *token = NULL, *token_file = NULL, *ca = NULL, *pin = NULL;
@@ -470,6 +564,10 @@ main (int argc, char **argv)
     }
   if (g_str_equal (command, "init"))
     return cmd_init (argc - 1, argv + 1);
+  if (g_str_equal (command, "restore"))
+    return cmd_restore (argc - 1, argv + 1);
+  if (g_str_equal (command, "recover"))
+    return cmd_recover (argc - 1, argv + 1);
 
   store = mdn_store_open (opt_db, &error);
   if (store == NULL)

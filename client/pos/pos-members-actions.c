@@ -13,6 +13,7 @@
 #include "mdn-money.h"
 #include "pos-checkout.h"
 #include "pos-forms.h"
+#include "pos-admin.h"
 #include "pos-members-private.h"
 #include "pos-printer.h"
 #include "pos-window.h"
@@ -706,6 +707,27 @@ sell_action (GtkWidget *widget, const char *name, GVariant *param)
   pos_window_show_page (win, "checkout");
 }
 
+/* 修改会员资料: the System page's member form (pos-admin.c). */
+static void
+edit_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  PosMembers *self = POS_MEMBERS (widget);
+  g_autoptr(JsonObject) args = json_object_new ();
+  g_autoptr(JsonObject) m = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (self->member == NULL)
+    return;
+  json_object_set_string_member (args, "card", pos_members_get_card (self));
+  m = pos_session_run (self->session, "member.show", args, &error);
+  if (m == NULL)
+    {
+      pos_show_error (widget, _("Not done"), error);
+      return;
+    }
+  pos_member_edit_form (widget, self->session, m);
+}
+
 static void
 search_focus_action (GtkWidget *widget, const char *name, GVariant *param)
 {
@@ -726,6 +748,7 @@ pos_members_class_add_actions (GtkWidgetClass *wc)
   gtk_widget_class_install_action (wc, "member.consume", NULL, consume_action);
   gtk_widget_class_install_action (wc, "member.print-card", NULL, print_card_action);
   gtk_widget_class_install_action (wc, "member.sell", NULL, sell_action);
+  gtk_widget_class_install_action (wc, "member.edit", NULL, edit_action);
   gtk_widget_class_install_action (wc, "member.search", NULL, search_focus_action);
   gtk_widget_class_add_binding_action (wc, GDK_KEY_n, GDK_CONTROL_MASK, "member.issue", NULL);
   gtk_widget_class_add_binding_action (wc, GDK_KEY_d, GDK_CONTROL_MASK, "member.deposit", NULL);

@@ -423,6 +423,39 @@ num (JsonObject *o, const char *name, gint64 fallback)
          ? json_node_get_int (n) : fallback;
 }
 
+/* The shop's details (shop.show), printed on every receipt: set by the
+ * System page when someone logs in or saves them (pos-admin.c). */
+static char *shop_name, *shop_lines, *shop_footer;
+
+void
+pos_receipt_set_shop (const char *name,
+                      const char *lines,
+                      const char *footer)
+{
+  g_free (shop_name);
+  g_free (shop_lines);
+  g_free (shop_footer);
+  shop_name = name && *name ? g_strdup (name) : NULL;
+  shop_lines = lines && *lines ? g_strdup (lines) : NULL;
+  shop_footer = footer && *footer ? g_strdup (footer) : NULL;
+}
+
+static void
+shop_top (PosReceipt *r)
+{
+  g_auto(GStrv) lines = shop_lines ? g_strsplit (shop_lines, "\n", -1) : NULL;
+
+  for (guint i = 0; lines && lines[i]; i++)
+    if (*lines[i])
+      pos_receipt_add_center (r, lines[i]);
+}
+
+static const char *
+thanks (void)
+{
+  return shop_footer ? shop_footer : _("Thank you, please come again");
+}
+
 static void
 header (PosReceipt *r,
         const char *branch,
@@ -431,7 +464,8 @@ header (PosReceipt *r,
         const char *at,
         const char *receipt_no)
 {
-  pos_receipt_add_title (r, branch);
+  pos_receipt_add_title (r, shop_name ? shop_name : branch);
+  shop_top (r);
   pos_receipt_add_center (r, title);
   pos_receipt_add_rule (r);
   if (receipt_no)
@@ -515,7 +549,7 @@ pos_receipt_for_sale (int         width,
   pos_receipt_add_rule (r);
   if (str (sale, "receipt_no"))
     pos_receipt_add_barcode (r, str (sale, "receipt_no"));
-  pos_receipt_add_center (r, _("Thank you, please come again"));
+  pos_receipt_add_center (r, thanks ());
   /* A cash payment opens the drawer. */
   {
     JsonArray *list = json_object_has_member (sale, "tenders")
@@ -570,6 +604,6 @@ pos_receipt_for_entry (int         width,
   pos_receipt_add_rule (r);
   if (str (result, "receipt_no"))
     pos_receipt_add_barcode (r, str (result, "receipt_no"));
-  pos_receipt_add_center (r, _("Thank you, please come again"));
+  pos_receipt_add_center (r, thanks ());
   return r;
 }

@@ -47,6 +47,13 @@ GBytes     *pos_receipt_render_escpos (PosReceipt *receipt,
                                       GError     **error);
 char       *pos_receipt_render_text  (PosReceipt  *receipt);
 
+/* The shop's name, the lines under it (address, phone, header; "\n"
+ * between them) and the footer on every receipt; NULL or "": the branch
+ * name, nothing, the default thanks. */
+void        pos_receipt_set_shop     (const char  *name,
+                                      const char  *lines,
+                                      const char  *footer);
+
 /* The usual receipts, from the results of the operations. */
 PosReceipt *pos_receipt_for_sale     (int          width,
                                       const char  *branch,

@@ -10,6 +10,7 @@
 #include "mdn-money.h"
 #include "mdn-sync.h"
 #include "pos-resources.h"
+#include "mdn-roles.h"
 #include "pos-session.h"
 #include "pos-views.h"
 
@@ -190,6 +191,16 @@ pos_session_get_role (PosSession *self)
 
 /* Whether the cashier's role may run @op (and it exists in this build):
  * what a role may not do is hidden; common/ refuses it anyway. */
+void
+pos_session_log_event (PosSession *self,
+                       const char *what)
+{
+  g_return_if_fail (POS_IS_SESSION (self));
+
+  if (self->ctx != NULL)
+    mdn_ops_log_event (self->ctx, what, TRUE, NULL);
+}
+
 gboolean
 pos_session_can (PosSession *self,
                  const char *op)
@@ -414,7 +425,8 @@ pos_session_preview (PosSession *self,
   if (!mdn_ops_allowed (self->ctx, op))
     {
       g_set_error (error, MDN_ERROR, MDN_ERROR_PERMISSION_DENIED,
-                   _("A %s may not do “%s”; ask a manager"), mdn_role_name (self->ctx->role), op);
+                   _("A %s may not %s; ask someone whose role allows it"),
+                   self->ctx->role_name ? self->ctx->role_name : self->ctx->role_code, mdn_op_title (op));
       return NULL;
     }
   if (!mdn_db_begin (self->store->db, (def->flags & MDN_OP_WRITE) != 0, error))

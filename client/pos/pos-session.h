@@ -37,6 +37,9 @@ MdnRole      pos_session_get_role     (PosSession         *self);
 gboolean     pos_session_can          (PosSession         *self,
                                        const char         *op);
 
+/* The operation log's row of a front-end event: "lock", "switch". */
+void         pos_session_log_event    (PosSession         *self,
+                                       const char         *what);
 JsonObject  *pos_session_run          (PosSession         *self,
                                        const char         *op,
                                        JsonObject         *args,

@@ -7,6 +7,7 @@
 #include "mdn-error.h"
 #include "mdn-sync.h"
 #include "pos-checkout.h"
+#include "pos-admin.h"
 #include "pos-dayend.h"
 #include "pos-forms.h"
 #include "pos-login.h"
@@ -51,6 +52,7 @@ struct _PosWindow
   GtkWidget  *timed;
   GtkWidget  *returns;
   GtkWidget  *dayend;
+  GtkWidget  *admin;
 };
 
 G_DEFINE_FINAL_TYPE (PosWindow, pos_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -113,6 +115,8 @@ page_shown (PosWindow *self)
     pos_returns_shown (POS_RETURNS (self->returns));
   else if (g_strcmp0 (name, "dayend") == 0)
     pos_day_end_shown (POS_DAY_END (self->dayend));
+  else if (g_strcmp0 (name, "admin") == 0)
+    pos_admin_shown (POS_ADMIN (self->admin));
 }
 
 void
@@ -471,6 +475,7 @@ lock_action (GtkWidget *widget, const char *name, GVariant *param)
 
   g_free (self->locked_by);
   self->locked_by = g_strdup (pos_session_get_staff (self->session));
+  pos_session_log_event (self->session, "lock");
   pos_session_logout (self->session);
   go_login (self);
 }
@@ -481,6 +486,7 @@ switch_action (GtkWidget *widget, const char *name, GVariant *param)
   PosWindow *self = POS_WINDOW (widget);
 
   g_clear_pointer (&self->locked_by, g_free);
+  pos_session_log_event (self->session, "switch");
   pos_session_logout (self->session);
   go_login (self);
 }
@@ -555,6 +561,7 @@ pos_window_class_init (PosWindowClass *klass)
   g_type_ensure (POS_TYPE_TIMED);
   g_type_ensure (POS_TYPE_RETURNS);
   g_type_ensure (POS_TYPE_DAY_END);
+  g_type_ensure (POS_TYPE_ADMIN);
 
   G_OBJECT_CLASS (klass)->dispose = pos_window_dispose;
   gtk_widget_class_set_template_from_resource (wc, "/org/mendian/Pos/pos-window.ui");
@@ -575,6 +582,7 @@ pos_window_class_init (PosWindowClass *klass)
   gtk_widget_class_bind_template_child (wc, PosWindow, timed);
   gtk_widget_class_bind_template_child (wc, PosWindow, returns);
   gtk_widget_class_bind_template_child (wc, PosWindow, dayend);
+  gtk_widget_class_bind_template_child (wc, PosWindow, admin);
 
   gtk_widget_class_install_action (wc, "pos.lock", NULL, lock_action);
   gtk_widget_class_install_action (wc, "pos.switch-cashier", NULL, switch_action);
@@ -621,6 +629,7 @@ pos_window_new (GtkApplication *app,
   pos_timed_set_session (POS_TIMED (self->timed), session);
   pos_returns_set_session (POS_RETURNS (self->returns), session);
   pos_day_end_set_session (POS_DAY_END (self->dayend), session);
+  pos_admin_set_session (POS_ADMIN (self->admin), session);
   login_changed (self);
 
   self->sync_timer = g_timeout_add_seconds (15, update_sync, self);

@@ -74,9 +74,24 @@ mdn_lockout_fail (MdnDb       *db,
                   MdnLockout  *out,
                   GError     **error)
 {
+  return mdn_lockout_fail_max (db, what, key, now, n, unreported, MDN_LOCKOUT_MAX_FAILURES, out, error);
+}
+
+gboolean
+mdn_lockout_fail_max (MdnDb       *db,
+                      const char  *what,
+                      const char  *key,
+                      gint64       now,
+                      gint64       n,
+                      gboolean     unreported,
+                      gint64       max_failures,
+                      MdnLockout  *out,
+                      GError     **error)
+{
   MdnLockout l;
 
   g_return_val_if_fail (n > 0 && n <= MDN_LOCKOUT_MAX_FAILURES * 100, FALSE);
+  g_return_val_if_fail (max_failures >= 1, FALSE);
 
   if (!mdn_lockout_get (db, what, key, now, &l, error))
     return FALSE;
@@ -85,7 +100,7 @@ mdn_lockout_fail (MdnDb       *db,
   if (l.locked_until == 0)
     {
       l.failures += n;
-      if (l.failures >= MDN_LOCKOUT_MAX_FAILURES)
+      if (l.failures >= max_failures)
         {
           l.failures = 0;
           l.locked_until = now + MDN_LOCKOUT_SECONDS;

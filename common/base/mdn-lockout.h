@@ -39,6 +39,17 @@ gboolean mdn_lockout_fail   (MdnDb       *db,
                              gboolean     unreported,
                              MdnLockout  *out,
                              GError     **error);
+/* The same with a threshold of its own (member PINs: the setting
+ * member.pin_lockout_attempts, mdn_pin_max_failures). */
+gboolean mdn_lockout_fail_max (MdnDb     *db,
+                             const char  *what,
+                             const char  *key,
+                             gint64       now,
+                             gint64       n,
+                             gboolean     unreported,
+                             gint64       max_failures,
+                             MdnLockout  *out,
+                             GError     **error);
 /* A right attempt: the count starts again. */
 gboolean mdn_lockout_clear  (MdnDb       *db,
                              const char  *what,

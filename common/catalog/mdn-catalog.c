@@ -473,13 +473,382 @@ op_product_search (MdnOpCtx   *ctx,
   return rc == SQLITE_DONE;
 }
 
+/* product.update, .archive, .unarchive ------------------------------------------------ */
+
+/* {sku, name?, price?|price_fen?, kind?, category?, barcode?, no_discount?,
+ * active?, package_sku?, package_count?, package_days?}: the product as it
+ * is, with what is given changed (null clears category or barcode); the
+ * same product.upsert entry a whole product makes. */
+static gboolean
+op_product_update (MdnOpCtx   *ctx,
+                   JsonObject *args,
+                   JsonObject *result,
+                   GError    **error)
+{
+  static const char *const fields[] = { "name", "kind", "category", "barcode", "no_discount", "active",
+                                        "package_sku", "package_count", "package_days", NULL };
+  const char *sku = NULL;
+  g_autoptr(MdnProduct) p = NULL;
+  g_autoptr(JsonObject) merged = json_object_new ();
+  gboolean package;
+
+  if (!mdn_args_string (args, "sku", TRUE, &sku, error))
+    return FALSE;
+  p = mdn_product_load (ctx->db, sku, error);
+  if (p == NULL)
+    return FALSE;
+  json_object_set_string_member (merged, "sku", p->sku);
+  json_object_set_string_member (merged, "name", p->name);
+  json_object_set_string_member (merged, "kind", p->kind);
+  json_object_set_int_member (merged, "price_fen", p->price_fen);
+  if (p->category)
+    json_object_set_string_member (merged, "category", p->category);
+  if (p->barcode)
+    json_object_set_string_member (merged, "barcode", p->barcode);
+  json_object_set_boolean_member (merged, "no_discount", p->no_discount);
+  json_object_set_boolean_member (merged, "active", p->active);
+  if (g_str_equal (p->kind, "package"))
+    {
+      json_object_set_string_member (merged, "package_sku", p->package_sku);
+      json_object_set_int_member (merged, "package_count", p->package_count);
+      if (p->package_days > 0)
+        json_object_set_int_member (merged, "package_days", p->package_days);
+    }
+  if (json_object_has_member (args, "price") || json_object_has_member (args, "price_fen"))
+    {
+      json_object_remove_member (merged, "price_fen");
+      if (json_object_has_member (args, "price"))
+        json_object_set_member (merged, "price", json_node_copy (json_object_get_member (args, "price")));
+      if (json_object_has_member (args, "price_fen"))
+        json_object_set_member (merged, "price_fen", json_node_copy (json_object_get_member (args, "price_fen")));
+    }
+  for (guint i = 0; fields[i]; i++)
+    {
+      JsonNode *n = json_object_get_member (args, fields[i]);
+
+      if (n == NULL)
+        continue;
+      if (JSON_NODE_HOLDS_NULL (n))
+        json_object_remove_member (merged, fields[i]);
+      else
+        json_object_set_member (merged, fields[i], json_node_copy (n));
+    }
+  /* A product that stops being a package loses its package fields. */
+  package = g_strcmp0 (json_object_get_string_member_with_default (merged, "kind", ""), "package") == 0;
+  if (!package)
+    for (guint i = 6; fields[i]; i++)
+      json_object_remove_member (merged, fields[i]);
+  return op_product_upsert (ctx, merged, result, error);
+}
+
+static gboolean
+set_archived (MdnOpCtx   *ctx,
+              JsonObject *args,
+              JsonObject *result,
+              gboolean    archived,
+              GError    **error)
+{
+  const char *sku = NULL;
+  g_autoptr(JsonObject) change = json_object_new ();
+
+  if (!mdn_args_string (args, "sku", TRUE, &sku, error))
+    return FALSE;
+  json_object_set_string_member (change, "sku", sku);
+  json_object_set_boolean_member (change, "active", !archived);
+  if (!op_product_update (ctx, change, result, error))
+    return FALSE;
+  json_object_set_boolean_member (result, "archived", archived);
+  return TRUE;
+}
+
+/* An archived product can't be sold, and is left out of searches unless
+ * include_inactive; its sales, returns and stock stay. */
+static gboolean
+op_product_archive (MdnOpCtx *ctx, JsonObject *args, JsonObject *result, GError **error)
+{
+  return set_archived (ctx, args, result, TRUE, error);
+}
+
+static gboolean
+op_product_unarchive (MdnOpCtx *ctx, JsonObject *args, JsonObject *result, GError **error)
+{
+  return set_archived (ctx, args, result, FALSE, error);
+}
+
+/* Categories (三级分类) ---------------------------------------------------------------- */
+
+/* {path, name?} → {path}: a node of the tree; its parent must exist (as a
+ * category or as the category of a product). name defaults to the last
+ * level of the path. */
+static gboolean
+op_category_upsert (MdnOpCtx   *ctx,
+                    JsonObject *args,
+                    JsonObject *result,
+                    GError    **error)
+{
+  const char *path = NULL, *name = NULL;
+  g_autofree char *clean = NULL;
+  g_autofree char *parent = NULL;
+  g_autoptr(MdnEntry) entry = NULL;
+  const char *slash;
+
+  if (!mdn_args_string (args, "path", TRUE, &path, error) ||
+      !mdn_args_string (args, "name", FALSE, &name, error))
+    return FALSE;
+  clean = normalize_category (path, error);
+  if (clean == NULL)
+    return FALSE;
+  slash = strrchr (clean, '/');
+  if (slash)
+    {
+      sqlite3_stmt *stmt;
+      int rc;
+
+      parent = g_strndup (clean, slash - clean);
+      stmt = mdn_db_query (ctx->db, error,
+                           "SELECT 1 FROM categories WHERE path = ?1 AND NOT archived "
+                           "UNION ALL SELECT 1 FROM products WHERE category = ?1 OR substr (category, 1, length (?1) + 1) = ?1 || '/' "
+                           "LIMIT 1", "s", parent);
+      if (stmt == NULL || (rc = mdn_db_step (ctx->db, stmt, error)) < 0)
+        return FALSE;
+      sqlite3_reset (stmt);
+      if (rc != SQLITE_ROW)
+        {
+          g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                       _("There is no category “%s”: add it first"), parent);
+          return FALSE;
+        }
+    }
+  if (name && (*name == '\0' || g_utf8_strlen (name, -1) > 32))
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                           _("A category name is 1 to 32 characters"));
+      return FALSE;
+    }
+  entry = mdn_entry_new ("category.upsert", NULL);
+  json_object_set_string_member (entry->body, "path", clean);
+  json_object_set_string_member (entry->body, "name", name ? name : (slash ? slash + 1 : clean));
+  if (!mdn_ops_append_entry (ctx, entry, result, error))
+    return FALSE;
+  json_object_set_string_member (result, "path", clean);
+  return TRUE;
+}
+
+static gboolean
+apply_category_upsert (MdnDb    *db,
+                       MdnEntry *entry,
+                       GError  **error)
+{
+  const char *path = mdn_body_string (entry->body, "path");
+  const char *name = mdn_body_string (entry->body, "name");
+  const char *slash = path ? strrchr (path, '/') : NULL;
+  g_autofree char *parent = slash ? g_strndup (path, slash - path) : NULL;
+
+  if (path == NULL || name == NULL)
+    return mdn_entry_malformed (entry, path ? path : "", error);
+  return mdn_db_exec (db, error,
+                      "INSERT INTO categories (path, name, parent, archived) VALUES (?, ?, ?, 0) "
+                      "ON CONFLICT (path) DO UPDATE SET name = excluded.name, archived = 0",
+                      "sss", path, name, parent);
+}
+
+/* {path} → {path}: the category and everything below it leave the tree;
+ * their products keep their category (archive them one by one). */
+static gboolean
+op_category_archive (MdnOpCtx   *ctx,
+                     JsonObject *args,
+                     JsonObject *result,
+                     GError    **error)
+{
+  const char *path = NULL;
+  g_autofree char *clean = NULL;
+  g_autoptr(MdnEntry) entry = NULL;
+
+  if (!mdn_args_string (args, "path", TRUE, &path, error))
+    return FALSE;
+  clean = normalize_category (path, error);
+  if (clean == NULL)
+    return FALSE;
+  entry = mdn_entry_new ("category.archive", NULL);
+  json_object_set_string_member (entry->body, "path", clean);
+  if (!mdn_ops_append_entry (ctx, entry, result, error))
+    return FALSE;
+  json_object_set_string_member (result, "path", clean);
+  return TRUE;
+}
+
+static gboolean
+apply_category_archive (MdnDb    *db,
+                        MdnEntry *entry,
+                        GError  **error)
+{
+  const char *path = mdn_body_string (entry->body, "path");
+
+  if (path == NULL)
+    return mdn_entry_malformed (entry, "", error);
+  /* A product's category that has no row yet gets one, archived. */
+  return mdn_db_exec (db, error,
+                      "INSERT INTO categories (path, name, parent, archived) VALUES (?1, "
+                      "CASE WHEN instr (?1, '/') THEN replace (?1, rtrim (?1, replace (?1, '/', '')), '') ELSE ?1 END, "
+                      "NULL, 1) ON CONFLICT (path) DO NOTHING", "s", path) &&
+         mdn_db_exec (db, error,
+                      "UPDATE categories SET archived = 1 WHERE path = ?1 OR substr (path, 1, length (?1) + 1) = ?1 || '/'",
+                      "s", path);
+}
+
+static int
+compare_paths (gconstpointer a,
+               gconstpointer b,
+               gpointer      user_data)
+{
+  return strcmp (a, b);
+}
+
+/* {include_archived?} → {categories: [{path, name, parent, level, archived,
+ * products}]}: the tree in path order, with the categories products name
+ * that were never added themselves. */
+static gboolean
+op_category_list (MdnOpCtx   *ctx,
+                  JsonObject *args,
+                  JsonObject *result,
+                  GError    **error)
+{
+  gboolean archived = FALSE;
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GTree) tree = g_tree_new_full (compare_paths, NULL, g_free, (GDestroyNotify) json_object_unref);
+  JsonArray *list;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  if (!mdn_args_bool (args, "include_archived", &archived, error))
+    return FALSE;
+  stmt = mdn_db_query (ctx->db, error, "SELECT path, name, archived FROM categories", "");
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = mdn_db_step (ctx->db, stmt, error)) == SQLITE_ROW)
+    {
+      JsonObject *o = json_object_new ();
+
+      json_object_set_string_member (o, "name", mdn_db_col_text (stmt, 1));
+      json_object_set_boolean_member (o, "archived", sqlite3_column_int (stmt, 2) != 0);
+      g_tree_insert (tree, g_strdup (mdn_db_col_text (stmt, 0)), o);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return FALSE;
+  /* Every level above a category is a node too (a product's category
+     names them without rows). */
+  {
+    g_autoptr(GPtrArray) paths = g_ptr_array_new_with_free_func (g_free);
+    GTreeNode *node;
+
+    for (node = g_tree_node_first (tree); node; node = g_tree_node_next (node))
+      g_ptr_array_add (paths, g_strdup (g_tree_node_key (node)));
+    for (guint i = 0; i < paths->len; i++)
+      {
+        g_autofree char *up = g_strdup (g_ptr_array_index (paths, i));
+        char *slash;
+
+        while ((slash = strrchr (up, '/')) != NULL)
+          {
+            *slash = '\0';
+            if (g_tree_lookup (tree, up) == NULL)
+              {
+                JsonObject *o = json_object_new ();
+                const char *last = strrchr (up, '/');
+
+                json_object_set_string_member (o, "name", last ? last + 1 : up);
+                json_object_set_boolean_member (o, "archived", FALSE);
+                g_tree_insert (tree, g_strdup (up), o);
+              }
+          }
+      }
+  }
+  /* Every level of every product's category is a node too. */
+  stmt = mdn_db_query (ctx->db, error,
+                       "SELECT category, count (*) FROM products WHERE category IS NOT NULL AND active "
+                       "GROUP BY category", "");
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = mdn_db_step (ctx->db, stmt, error)) == SQLITE_ROW)
+    {
+      g_auto(GStrv) parts = g_strsplit (mdn_db_col_text (stmt, 0), "/", 3);
+      g_autoptr(GString) path = g_string_new (NULL);
+
+      for (guint i = 0; parts[i]; i++)
+        {
+          JsonObject *o;
+
+          if (i > 0)
+            g_string_append_c (path, '/');
+          g_string_append (path, parts[i]);
+          o = g_tree_lookup (tree, path->str);
+          if (o == NULL)
+            {
+              o = json_object_new ();
+              json_object_set_string_member (o, "name", parts[i]);
+              json_object_set_boolean_member (o, "archived", FALSE);
+              g_tree_insert (tree, g_strdup (path->str), o);
+            }
+          json_object_set_int_member (o, "products", json_object_get_int_member_with_default (o, "products", 0) +
+                                                     sqlite3_column_int64 (stmt, 1));
+        }
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return FALSE;
+
+  list = json_array_new ();
+  json_object_set_array_member (result, "categories", list);
+  {
+    GTreeNode *node;
+
+    for (node = g_tree_node_first (tree); node; node = g_tree_node_next (node))
+      {
+        const char *path = g_tree_node_key (node);
+        JsonObject *src = g_tree_node_value (node);
+        JsonObject *o;
+        const char *slash = strrchr (path, '/');
+        guint level = 1;
+
+        if (!archived && json_object_get_boolean_member (src, "archived"))
+          continue;
+        for (const char *p = path; *p; p++)
+          level += *p == '/';
+        o = json_object_new ();
+        json_object_set_string_member (o, "path", path);
+        json_object_set_string_member (o, "name", json_object_get_string_member (src, "name"));
+        if (slash)
+          {
+            g_autofree char *parent = g_strndup (path, slash - path);
+            json_object_set_string_member (o, "parent", parent);
+          }
+        else
+          json_object_set_null_member (o, "parent");
+        json_object_set_int_member (o, "level", level);
+        json_object_set_boolean_member (o, "archived", json_object_get_boolean_member (src, "archived"));
+        json_object_set_int_member (o, "products", json_object_get_int_member_with_default (src, "products", 0));
+        json_array_add_object_element (list, o);
+      }
+  }
+  return TRUE;
+}
+
 const MdnOpDef mdn_catalog_ops[] = {
   { "product.upsert", MDN_ROLE_MANAGER, MDN_OP_WRITE | MDN_OP_HQ, op_product_upsert },
   { "product.search", MDN_ROLE_CASHIER, MDN_OP_READ,              op_product_search },
+  { "product.update",    MDN_ROLE_MANAGER, MDN_OP_WRITE | MDN_OP_HQ, op_product_update },
+  { "product.archive",   MDN_ROLE_MANAGER, MDN_OP_WRITE | MDN_OP_HQ, op_product_archive },
+  { "product.unarchive", MDN_ROLE_MANAGER, MDN_OP_WRITE | MDN_OP_HQ, op_product_unarchive },
+  { "category.upsert",   MDN_ROLE_MANAGER, MDN_OP_WRITE | MDN_OP_HQ, op_category_upsert },
+  { "category.archive",  MDN_ROLE_MANAGER, MDN_OP_WRITE | MDN_OP_HQ, op_category_archive },
+  { "category.list",     MDN_ROLE_CASHIER, MDN_OP_READ,              op_category_list },
   { NULL }
 };
 
 const MdnKindDef mdn_catalog_kinds[] = {
   { "product.upsert", apply_product_upsert, MDN_KIND_MASTER },
+  { "category.upsert", apply_category_upsert, MDN_KIND_MASTER },
+  { "category.archive", apply_category_archive, MDN_KIND_MASTER },
   { NULL }
 };

@@ -17,9 +17,14 @@ op_level_upsert (MdnOpCtx   *ctx,
                  GError    **error)
 {
   const char *code = NULL, *name = NULL;
-  gint64 percent = 100, points = 1, offline = 0;
+  gint64 percent = 100, points = 1, offline = 0, up_spent = -1, up_deposit = -1;
   g_autoptr(MdnEntry) entry = NULL;
 
+  if (!mdn_args_money (args, "upgrade_spent", FALSE, &up_spent, error) ||
+      !mdn_args_money (args, "upgrade_deposit", FALSE, &up_deposit, error) ||
+      (up_spent != -1 && !mdn_money_check_amount (up_spent, FALSE, error)) ||
+      (up_deposit != -1 && !mdn_money_check_amount (up_deposit, FALSE, error)))
+    return FALSE;
   if (!mdn_args_string (args, "code", TRUE, &code, error) ||
       !mdn_args_string (args, "name", TRUE, &name, error) ||
       !mdn_args_int (args, "price_percent", TRUE, &percent, error) ||
@@ -47,6 +52,12 @@ op_level_upsert (MdnOpCtx   *ctx,
   json_object_set_int_member (entry->body, "price_percent", percent);
   json_object_set_int_member (entry->body, "points_per_yuan", points);
   json_object_set_int_member (entry->body, "offline_limit_fen", offline);
+  /* Upgrade by spend: only when given, so a level without thresholds
+     writes the body it always did. */
+  if (up_spent != -1)
+    json_object_set_int_member (entry->body, "upgrade_spent_fen", up_spent);
+  if (up_deposit != -1)
+    json_object_set_int_member (entry->body, "upgrade_deposit_fen", up_deposit);
   if (!mdn_ops_append_entry (ctx, entry, result, error))
     return FALSE;
   json_object_set_string_member (result, "code", code);
@@ -73,11 +84,16 @@ apply_level_upsert (MdnDb    *db,
       return FALSE;
     }
   return mdn_db_exec (db, error,
-                      "INSERT INTO levels (code, name, price_percent, points_per_yuan, offline_limit_fen) "
-                      "VALUES (?, ?, ?, ?, ?) ON CONFLICT (code) DO UPDATE SET name = excluded.name, "
+                      "INSERT INTO levels (code, name, price_percent, points_per_yuan, offline_limit_fen, "
+                      "upgrade_spent_fen, upgrade_deposit_fen) "
+                      "VALUES (?, ?, ?, ?, ?, NULLIF (?, -1), NULLIF (?, -1)) ON CONFLICT (code) DO UPDATE SET "
+                      "name = excluded.name, "
                       "price_percent = excluded.price_percent, points_per_yuan = excluded.points_per_yuan, "
-                      "offline_limit_fen = excluded.offline_limit_fen",
-                      "ssiii", code, name, percent, points, offline);
+                      "offline_limit_fen = excluded.offline_limit_fen, upgrade_spent_fen = excluded.upgrade_spent_fen, "
+                      "upgrade_deposit_fen = excluded.upgrade_deposit_fen",
+                      "ssiiiii", code, name, percent, points, offline,
+                      mdn_body_int (entry->body, "upgrade_spent_fen", -1),
+                      mdn_body_int (entry->body, "upgrade_deposit_fen", -1));
 }
 
 static gboolean
@@ -88,10 +104,11 @@ op_level_list (MdnOpCtx   *ctx,
 {
   static const MdnListColumn columns[] = {
     { "code", 's' }, { "name", 's' }, { "price_percent", 'i' }, { "points_per_yuan", 'i' },
-    { "offline_limit_fen", 'i' }, { NULL }
+    { "offline_limit_fen", 'i' }, { "upgrade_spent_fen", 'n' }, { "upgrade_deposit_fen", 'n' }, { NULL }
   };
   sqlite3_stmt *stmt = mdn_db_query (ctx->db, error,
-                                     "SELECT code, name, price_percent, points_per_yuan, offline_limit_fen "
+                                     "SELECT code, name, price_percent, points_per_yuan, offline_limit_fen, "
+                                     "upgrade_spent_fen, upgrade_deposit_fen "
                                      "FROM levels ORDER BY price_percent DESC, code", "");
 
   return stmt != NULL && mdn_ops_list_rows (ctx, stmt, columns, result, "levels", error);

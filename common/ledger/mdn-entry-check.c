@@ -720,7 +720,9 @@ check_level (Check *c)
          want_string (c, b, "name", TRUE, NULL) &&
          want_int (c, b, "price_percent", TRUE, 0, 1, 100, NULL) &&
          want_int (c, b, "points_per_yuan", TRUE, 0, 0, 1000, NULL) &&
-         want_fen (c, b, "offline_limit_fen", 0, NULL);
+         want_fen (c, b, "offline_limit_fen", 0, NULL) &&
+         want_int (c, b, "upgrade_spent_fen", FALSE, 0, 0, MDN_ENTRY_AMOUNT_MAX, NULL) &&
+         want_int (c, b, "upgrade_deposit_fen", FALSE, 0, 0, MDN_ENTRY_AMOUNT_MAX, NULL);
 }
 
 static gboolean
@@ -1179,6 +1181,89 @@ check_write_off (Check *c)
   return expect_member (c, "points", points);
 }
 
+/* The back office (ops/mdn-roles.c, catalog/mdn-catalog.c, members/mdn-members.c). */
+
+static gboolean
+want_strings (Check      *c,
+              JsonObject *o,
+              const char *name,
+              guint       max)
+{
+  JsonArray *a = mdn_body_array (o, name);
+
+  if (a == NULL)
+    return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("“%s” must be a list"), name);
+  if (json_array_get_length (a) > max)
+    return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("“%s” has too many elements"), name);
+  for (guint i = 0; i < json_array_get_length (a); i++)
+    {
+      JsonNode *n = json_array_get_element (a, i);
+
+      if (!JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_STRING ||
+          *json_node_get_string (n) == '\0')
+        return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("“%s” must be a list of text"), name);
+    }
+  return TRUE;
+}
+
+static gboolean
+check_role_upsert (Check *c)
+{
+  return want_string (c, c->entry->body, "code", TRUE, NULL) &&
+         want_string (c, c->entry->body, "name", TRUE, NULL) &&
+         want_strings (c, c->entry->body, "permissions", 256);
+}
+
+static gboolean
+check_code_only (Check *c)
+{
+  return want_string (c, c->entry->body, "code", TRUE, NULL);
+}
+
+static gboolean
+check_member_update (Check *c)
+{
+  JsonObject *b = c->entry->body;
+  guint n = 0;
+
+  if (!want_string (c, b, "card_no", TRUE, NULL) ||
+      !want_date (c, b, "birthday", FALSE, NULL) ||
+      !want_string (c, b, "birthday_lunar", FALSE, NULL) ||
+      !want_string (c, b, "note", FALSE, NULL))
+    return FALSE;
+  /* name and phone, when there, are not blank */
+  for (const char *const *f = (const char *const[]) { "name", "phone", NULL }; *f; f++)
+    if (json_object_has_member (b, *f) && !want_string (c, b, *f, TRUE, NULL))
+      return FALSE;
+  for (const char *const *f = (const char *const[]) { "name", "phone", "birthday", "birthday_lunar", "note", NULL }; *f; f++)
+    n += json_object_has_member (b, *f);
+  if (n == 0)
+    return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("A member.update changes nothing"));
+  return TRUE;
+}
+
+/* A category path: one to three non-blank levels. */
+static gboolean
+check_category (Check *c)
+{
+  const char *path = NULL;
+  g_auto(GStrv) parts = NULL;
+  guint n;
+
+  if (!want_string (c, c->entry->body, "path", TRUE, &path))
+    return FALSE;
+  if (g_str_equal (c->entry->kind, "category.upsert") && !want_string (c, c->entry->body, "name", TRUE, NULL))
+    return FALSE;
+  parts = g_strsplit (path, "/", -1);
+  n = g_strv_length (parts);
+  for (guint i = 0; i < n; i++)
+    if (*parts[i] == '\0')
+      n = 0;
+  if (n < 1 || n > 3)
+    return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("“%s” is not a category: write up to three levels like 饮品/茶/绿茶"), path);
+  return TRUE;
+}
+
 static gboolean
 check_setting (Check *c)
 {
@@ -1219,6 +1304,11 @@ static const KindCheck checks[] = {
   { "points.redeem",       check_points_redeem,   TRUE,  FALSE },
   { "points.adjust",       check_points_adjust,   TRUE,  FALSE },
   { "exception.write_off", check_write_off,       TRUE,  FALSE },
+  { "role.upsert",         check_role_upsert,     FALSE, FALSE },
+  { "role.remove",         check_code_only,       FALSE, FALSE },
+  { "member.update",       check_member_update,   TRUE,  FALSE },
+  { "category.upsert",     check_category,        FALSE, FALSE },
+  { "category.archive",    check_category,        FALSE, FALSE },
   { "setting.chain",       check_setting,         FALSE, FALSE },
   { "setting.branch",      check_setting,         FALSE, FALSE },
 };

@@ -22,6 +22,10 @@ mdn_op_ctx_free (MdnOpCtx *ctx)
   mdn_op_ctx_clear_time (ctx);
   g_free (ctx->failed_pin);
   g_free (ctx->staff);
+  g_free (ctx->role_code);
+  g_free (ctx->role_name);
+  g_strfreev (ctx->permissions);
+  g_free (ctx->terminal);
   g_free (ctx);
 }
 
@@ -71,6 +75,12 @@ mdn_ops_list_rows (MdnOpCtx            *ctx,
             break;
           case 'i':
             json_object_set_int_member (o, columns[i].name, sqlite3_column_int64 (stmt, i));
+            break;
+          case 'n':
+            if (sqlite3_column_type (stmt, i) == SQLITE_NULL)
+              json_object_set_null_member (o, columns[i].name);
+            else
+              json_object_set_int_member (o, columns[i].name, sqlite3_column_int64 (stmt, i));
             break;
           case 'b':
             json_object_set_boolean_member (o, columns[i].name, sqlite3_column_int (stmt, i) != 0);

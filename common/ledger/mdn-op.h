@@ -66,7 +66,15 @@ struct _MdnOpCtx
   MdnStore   *store;
   MdnDb      *db;
   char       *staff;
+  /* The rank a few operations check inside (mdn_perms_rank, ops/mdn-roles.h);
+   * what the staff member may run is the role's permissions. */
   MdnRole     role;
+  char       *role_code;
+  char       *role_name;
+  char      **permissions;
+  /* Where the operation comes from, for the operation log: the program
+   * and host ("pos@till-1"); NULL: this host's name. */
+  char       *terminal;
   /* Set for the duration of one operation: */
   GDateTime  *now;
   char       *now_iso;
@@ -100,7 +108,8 @@ gboolean        mdn_ops_append_entry (MdnOpCtx   *ctx,
                                      GError     **error);
 
 /* Column i of a list's rows: the member it becomes in the row's object and
- * how: 's' text (NULL: null), 'i' integer, 'b' boolean (non-zero). */
+ * how: 's' text (NULL: null), 'i' integer, 'n' integer or null, 'b'
+ * boolean (non-zero). */
 typedef struct
 {
   const char *name;     /* NULL ends the columns */

@@ -32,8 +32,9 @@ typedef struct
   const char *timezone;        /* NULL: Asia/Shanghai */
   const char *admin_password;
   const char *chain_key_hex;   /* NULL: a new random key */
-  gboolean    no_default_level; /* no level "normal" of its own: a terminal that
-                                   receives the chain's (the server's console) */
+  gboolean    no_entries;      /* no first entry (the level “normal”): a
+                                  branch rebuilt from the server's copy of
+                                  its entries (mdn_sync_recover_new) */
 } MdnStoreInit;
 
 MdnStore *mdn_store_open     (const char          *path,

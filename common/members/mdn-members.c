@@ -11,6 +11,7 @@
 #include "mdn-ledger.h"
 #include "mdn-lockout.h"
 #include "mdn-members.h"
+#include "mdn-settings.h"
 #include "mdn-money.h"
 #include "mdn-staff.h"
 #include "mdn-card.h"
@@ -295,7 +296,7 @@ mdn_pin_verify (MdnDb      *db,
   if (!mdn_secret_verify (pin_hash, pin))
     {
       *out_wrong = TRUE;
-      left = MDN_LOCKOUT_MAX_FAILURES - lock.failures - 1;
+      left = mdn_pin_max_failures (db) - lock.failures - 1;
       if (left <= 0)
         mdn_set_locked_error (error, MDN_ERROR_PIN_LOCKED, now + MDN_LOCKOUT_SECONDS, now);
       else
@@ -416,19 +417,31 @@ mdn_tender_valid (const char *tender,
 
 /* Validation helpers -------------------------------------------------------- */
 
+/* Wrong PINs in a row that lock a card: the chain's setting. */
+gint64
+mdn_pin_max_failures (MdnDb *db)
+{
+  return CLAMP (mdn_settings_get_int (db, "member.pin_lockout_attempts"), 1, 100);
+}
+
+/* A new PIN has the length the chain's setting member.pin_length asks
+ * (PINs set before a change keep working). */
 static gboolean
-valid_pin (const char *pin,
+valid_pin (MdnDb      *db,
+           const char *pin,
            GError    **error)
 {
   gsize len = strlen (pin);
+  g_autofree char *want = mdn_settings_dup_choice (db, "member.pin_length");
+  gsize need = want ? (gsize) g_ascii_strtoull (want, NULL, 10) : 6;
 
   for (const char *p = pin; *p; p++)
     if (!g_ascii_isdigit (*p))
       len = 0;
-  if (len != 4 && len != 6)
+  if (len != need)
     {
-      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
-                           _("A PIN is 4 or 6 digits (6 is much harder to guess)"));
+      g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                   _("A PIN is %d digits here"), (int) need);
       return FALSE;
     }
   return TRUE;
@@ -450,6 +463,24 @@ valid_phone (const char *phone,
       return FALSE;
     }
   return TRUE;
+}
+
+gboolean
+mdn_member_valid_phone (const char *phone,
+                        GError    **error)
+{
+  g_return_val_if_fail (phone != NULL, FALSE);
+  return valid_phone (phone, error);
+}
+
+static gboolean valid_lunar (const char *text, GError **error);
+
+gboolean
+mdn_member_valid_lunar (const char *text,
+                        GError    **error)
+{
+  g_return_val_if_fail (text != NULL, FALSE);
+  return valid_lunar (text, error);
 }
 
 /* Lunar birthday: MM-DD or YYYY-MM-DD in the Chinese calendar; a leap month
@@ -705,7 +736,7 @@ op_issue (MdnOpCtx   *ctx,
     }
   if (!valid_phone (phone, error) ||
       (lunar && !valid_lunar (lunar, error)) ||
-      (pin && !valid_pin (pin, error)) ||
+      (pin && !valid_pin (ctx->db, pin, error)) ||
       (deposit != 0 && (!mdn_money_check_amount (deposit, FALSE, error) ||
                         !mdn_tender_valid (tender, FALSE, error))))
     return FALSE;
@@ -1366,7 +1397,7 @@ op_set_pin (MdnOpCtx   *ctx,
     return FALSE;
   if (*pin != '\0')
     {
-      if (!valid_pin (pin, error) || (hash = mdn_secret_hash (pin, error)) == NULL)
+      if (!valid_pin (ctx->db, pin, error) || (hash = mdn_secret_hash (pin, error)) == NULL)
         return FALSE;
     }
   if (!append_state (ctx, m, "member.set_pin", "pin_hash", hash, result, error))
@@ -1452,6 +1483,8 @@ op_show (MdnOpCtx   *ctx,
     }
   mdn_json_set_opt_string (result, "birthday", m->birthday);
   mdn_json_set_opt_string (result, "birthday_lunar", m->birthday_lunar);
+  if (!mdn_member_show_details (ctx, m, result, error))
+    return FALSE;
   json_object_set_boolean_member (result, "has_pin", m->pin_hash != NULL);
   /* On hold (head office found an overdraft): hold_fen is what a deposit
      must bring at least to clear it, as far as this branch has merged. */

@@ -61,6 +61,17 @@ gboolean    mdn_member_check_pin   (MdnOpCtx    *ctx,
                                     MdnMember   *member,
                                     const char  *pin,
                                     GError     **error);
+gint64      mdn_pin_max_failures   (MdnDb       *db);
+gboolean    mdn_member_valid_phone (const char  *phone,
+                                    GError     **error);
+gboolean    mdn_member_valid_lunar (const char  *text,
+                                    GError     **error);
+/* What member.show adds from the back office (mdn-member-edit.c): the
+ * note, and the level in force with the reason (upgrade by spend). */
+gboolean    mdn_member_show_details (MdnOpCtx   *ctx,
+                                    MdnMember   *member,
+                                    JsonObject  *result,
+                                    GError     **error);
 gboolean    mdn_pin_verify         (MdnDb       *db,
                                     const char  *member_id,
                                     const char  *pin_hash,

@@ -95,6 +95,31 @@ mdn_secret_verifications (void)
   return (guint) g_atomic_int_get (&verifications);
 }
 
+/* @role is a row of roles (ops/mdn-roles.h: read here as a table, so that
+ * staff need nothing above members/). */
+gboolean
+mdn_staff_check_role (MdnDb      *db,
+                      const char *role,
+                      GError    **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (db != NULL && role != NULL, FALSE);
+
+  stmt = mdn_db_query (db, error, "SELECT 1 FROM roles WHERE code = ?", "s", role);
+  if (stmt == NULL || (rc = mdn_db_step (db, stmt, error)) < 0)
+    return FALSE;
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_ROW)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                   _("There is no role “%s”; see the roles under 系统设置, or use cashier, manager or admin"), role);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 valid_staff_code (const char *code)
 {
@@ -112,7 +137,7 @@ gboolean
 mdn_staff_insert (MdnDb      *db,
                   const char *code,
                   const char *name,
-                  MdnRole     role,
+                  const char *role,
                   const char *password,
                   GError    **error)
 {
@@ -128,7 +153,7 @@ mdn_staff_insert (MdnDb      *db,
                            _("A staff code is 1 to 32 letters or digits, like 1001"));
       return FALSE;
     }
-  if (!mdn_password_acceptable (password, error))
+  if (!mdn_password_acceptable (password, error) || !mdn_staff_check_role (db, role, error))
     return FALSE;
 
   stmt = mdn_db_query (db, error, "SELECT 1 FROM staff WHERE code = ?", "s", code);
@@ -148,7 +173,7 @@ mdn_staff_insert (MdnDb      *db,
   return mdn_db_exec (db, error,
                       "INSERT INTO staff (code, name, role, pw_hash, active, created_at) "
                       "VALUES (?, ?, ?, ?, 1, ?)",
-                      "sssss", code, name, mdn_role_name (role), hash, at);
+                      "sssss", code, name, role, hash, at);
 }
 
 static void
@@ -182,7 +207,7 @@ gboolean
 mdn_staff_lookup_role (MdnDb      *db,
                        const char *code,
                        const char *password,
-                       MdnRole    *out_role,
+                       char      **out_role,
                        GError    **error)
 {
   sqlite3_stmt *stmt;
@@ -252,11 +277,8 @@ mdn_staff_lookup_role (MdnDb      *db,
                    _("Staff member %s is disabled; ask the administrator"), code);
       return FALSE;
     }
-  if (!mdn_role_parse (role, out_role))
-    {
-      g_set_error (error, MDN_ERROR, MDN_ERROR_CORRUPT, _("Staff member %s has an unknown role"), code);
-      return FALSE;
-    }
+  if (out_role)
+    *out_role = g_steal_pointer (&role);
   return TRUE;
 }
 
@@ -268,24 +290,81 @@ op_staff_add (MdnOpCtx   *ctx,
               JsonObject *result,
               GError    **error)
 {
-  const char *code = NULL, *name = NULL, *role_name = NULL, *password = NULL;
-  MdnRole role;
+  const char *code = NULL, *name = NULL, *role = NULL, *password = NULL;
 
   if (!mdn_args_string (args, "code", TRUE, &code, error) ||
       !mdn_args_string (args, "name", TRUE, &name, error) ||
-      !mdn_args_string (args, "role", TRUE, &role_name, error) ||
+      !mdn_args_string (args, "role", TRUE, &role, error) ||
       !mdn_args_string (args, "password", TRUE, &password, error))
     return FALSE;
-  if (!mdn_role_parse (role_name, &role))
-    {
-      g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
-                   _("Unknown role “%s”; use cashier, manager or admin"), role_name);
-      return FALSE;
-    }
   if (!mdn_staff_insert (ctx->db, code, name, role, password, error))
     return FALSE;
   json_object_set_string_member (result, "code", code);
-  json_object_set_string_member (result, "role", mdn_role_name (role));
+  json_object_set_string_member (result, "role", role);
+  return TRUE;
+}
+
+/* {code, name?, role?} → {code, name, role}: changes only what is given.
+ * The last active administrator keeps the admin role. */
+static gboolean
+op_staff_update (MdnOpCtx   *ctx,
+                 JsonObject *args,
+                 JsonObject *result,
+                 GError    **error)
+{
+  const char *code = NULL, *name = NULL, *role = NULL;
+  g_autofree char *old_role = NULL;
+  g_autofree char *old_name = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  if (!mdn_args_string (args, "code", TRUE, &code, error) ||
+      !mdn_args_string (args, "name", FALSE, &name, error) ||
+      !mdn_args_string (args, "role", FALSE, &role, error))
+    return FALSE;
+  stmt = mdn_db_query (ctx->db, error, "SELECT name, role FROM staff WHERE code = ?", "s", code);
+  if (stmt == NULL || (rc = mdn_db_step (ctx->db, stmt, error)) < 0)
+    return FALSE;
+  if (rc == SQLITE_ROW)
+    {
+      old_name = g_strdup (mdn_db_col_text (stmt, 0));
+      old_role = g_strdup (mdn_db_col_text (stmt, 1));
+    }
+  sqlite3_reset (stmt);
+  if (old_role == NULL)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_UNKNOWN_STAFF, _("There is no staff member %s"), code);
+      return FALSE;
+    }
+  if (name != NULL && (*name == '\0' || g_utf8_strlen (name, -1) > 64))
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                           _("A staff name is 1 to 64 characters"));
+      return FALSE;
+    }
+  if (role != NULL && !mdn_staff_check_role (ctx->db, role, error))
+    return FALSE;
+  if (role != NULL && g_str_equal (old_role, "admin") && !g_str_equal (role, "admin"))
+    {
+      stmt = mdn_db_query (ctx->db, error,
+                           "SELECT count (*) FROM staff WHERE role = 'admin' AND active AND code <> ?", "s", code);
+      if (stmt == NULL || mdn_db_step (ctx->db, stmt, error) != SQLITE_ROW)
+        return FALSE;
+      rc = sqlite3_column_int (stmt, 0);
+      sqlite3_reset (stmt);
+      if (rc == 0)
+        {
+          g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                               _("This is the last administrator: give another staff member the administrator role first"));
+          return FALSE;
+        }
+    }
+  if (!mdn_db_exec (ctx->db, error, "UPDATE staff SET name = ?, role = ? WHERE code = ?", "sss",
+                    name ? name : old_name, role ? role : old_role, code))
+    return FALSE;
+  json_object_set_string_member (result, "code", code);
+  json_object_set_string_member (result, "name", name ? name : old_name);
+  json_object_set_string_member (result, "role", role ? role : old_role);
   return TRUE;
 }
 
@@ -341,7 +420,6 @@ op_staff_passwd (MdnOpCtx   *ctx,
 {
   const char *code = ctx->staff, *password = NULL, *old = NULL;
   g_autofree char *hash = NULL;
-  MdnRole role;
 
   if (!mdn_args_string (args, "code", FALSE, &code, error) ||
       !mdn_args_string (args, "password", TRUE, &password, error) ||
@@ -356,7 +434,7 @@ op_staff_passwd (MdnOpCtx   *ctx,
           return FALSE;
         }
     }
-  else if (old == NULL || !mdn_staff_lookup_role (ctx->db, code, old, &role, NULL))
+  else if (old == NULL || !mdn_staff_lookup_role (ctx->db, code, old, NULL, NULL))
     {
       g_set_error_literal (error, MDN_ERROR, MDN_ERROR_AUTH_FAILED,
                            _("Give your current password (old_password) to change it"));
@@ -406,10 +484,11 @@ op_staff_list (MdnOpCtx   *ctx,
                GError    **error)
 {
   static const MdnListColumn columns[] = {
-    { "code", 's' }, { "name", 's' }, { "role", 's' }, { "active", 'b' }, { NULL }
+    { "code", 's' }, { "name", 's' }, { "role", 's' }, { "active", 'b' }, { "role_name", 's' }, { NULL }
   };
   sqlite3_stmt *stmt = mdn_db_query (ctx->db, error,
-                                     "SELECT code, name, role, active FROM staff ORDER BY code", "");
+                                     "SELECT s.code, s.name, s.role, s.active, r.name FROM staff s "
+                                     "LEFT JOIN roles r ON r.code = s.role ORDER BY s.code", "");
 
   return stmt != NULL && mdn_ops_list_rows (ctx, stmt, columns, result, "staff", error);
 }
@@ -444,6 +523,7 @@ op_staff_me (MdnOpCtx   *ctx,
 
 const MdnOpDef mdn_staff_ops[] = {
   { "staff.add",     MDN_ROLE_ADMIN,   MDN_OP_WRITE, op_staff_add },
+  { "staff.update",  MDN_ROLE_ADMIN,   MDN_OP_WRITE, op_staff_update },
   { "staff.disable", MDN_ROLE_ADMIN,   MDN_OP_WRITE, op_staff_disable },
   { "staff.enable",  MDN_ROLE_ADMIN,   MDN_OP_WRITE, op_staff_enable },
   { "staff.unlock",  MDN_ROLE_ADMIN,   MDN_OP_WRITE, op_staff_unlock },

@@ -19,16 +19,20 @@ gboolean  mdn_secret_verify       (const char *hash,
 const char *mdn_secret_dummy_hash (void);
 gboolean  mdn_secret_hash_current (const char *hash);
 guint     mdn_secret_verifications (void);
+gboolean  mdn_staff_check_role    (MdnDb      *db,
+                                   const char *role,
+                                   GError    **error);
 gboolean  mdn_staff_insert        (MdnDb      *db,
                                    const char *code,
                                    const char *name,
-                                   MdnRole     role,
+                                   const char *role,
                                    const char *password,
                                    GError    **error);
+/* The code of the staff member's role (a row of roles, ops/mdn-roles.h). */
 gboolean  mdn_staff_lookup_role   (MdnDb      *db,
                                    const char *code,
                                    const char *password,
-                                   MdnRole    *out_role,
+                                   char      **out_role,
                                    GError    **error);
 
 extern const MdnOpDef   mdn_staff_ops[];

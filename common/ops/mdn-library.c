@@ -8,12 +8,14 @@
 #include "mdn-exceptions.h"
 #include "mdn-init.h"
 #include "mdn-master.h"
+#include "mdn-member-edit.h"
 #include "mdn-members.h"
 #include "mdn-ops.h"
 #include "mdn-packages.h"
 #include "mdn-points.h"
 #include "mdn-settings.h"
 #include "mdn-pricing.h"
+#include "mdn-roles.h"
 #include "mdn-sales.h"
 #include "mdn-staff.h"
 #include "mdn-timed.h"
@@ -28,6 +30,8 @@ static const MdnKindDef *const kind_tables[] = {
   mdn_timed_kinds,
   mdn_points_kinds,
   mdn_exception_kinds,
+  mdn_role_kinds,
+  mdn_member_edit_kinds,
   mdn_settings_kinds,
 };
 

@@ -4,6 +4,7 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
+#include "mdn-backoffice.h"
 #include "mdn-catalog.h"
 #include "mdn-clock.h"
 #include "mdn-error.h"
@@ -11,11 +12,13 @@
 #include "mdn-json.h"
 #include "mdn-lockout.h"
 #include "mdn-master.h"
+#include "mdn-member-edit.h"
 #include "mdn-members.h"
 #include "mdn-ops.h"
 #include "mdn-packages.h"
 #include "mdn-points.h"
 #include "mdn-pricing.h"
+#include "mdn-roles.h"
 #include "mdn-sales.h"
 #include "mdn-settings.h"
 #include "mdn-staff.h"
@@ -33,6 +36,9 @@ static const MdnOpDef *const op_tables[] = {
   mdn_report_ops,
   mdn_pricing_ops,
   mdn_exception_ops,
+  mdn_role_ops,
+  mdn_member_edit_ops,
+  mdn_backoffice_ops,
   mdn_settings_ops,
   mdn_plan_ops,
 };
@@ -149,6 +155,34 @@ mdn_ops_list_all (void)
   return defs;
 }
 
+/* Reads the acting staff member's role again: code, name, permissions
+ * and the rank of mdn_perms_rank. */
+static gboolean
+ctx_load_role (MdnOpCtx   *ctx,
+               const char *password,
+               GError    **error)
+{
+  g_autofree char *code = NULL;
+  g_autoptr(MdnRoleRow) row = NULL;
+
+  if (!mdn_staff_lookup_role (ctx->db, ctx->staff, password, &code, error))
+    return FALSE;
+  row = mdn_role_row_load (ctx->db, code, error);
+  if (row == NULL)
+    return FALSE;
+  g_free (ctx->role_code);
+  ctx->role_code = g_steal_pointer (&row->code);
+  g_free (ctx->role_name);
+  ctx->role_name = g_steal_pointer (&row->name);
+  g_strfreev (ctx->permissions);
+  ctx->permissions = g_steal_pointer (&row->permissions);
+  ctx->role = g_str_equal (ctx->role_code, "admin") ? MDN_ROLE_ADMIN
+                                                    : mdn_perms_rank ((const char *const *) ctx->permissions);
+  return TRUE;
+}
+
+static void oplog (MdnOpCtx *ctx, const char *op, gboolean ok, const char *detail, const char *entry_id);
+
 static MdnOpCtx *
 ctx_new (MdnStore   *store,
          const char *staff,
@@ -156,12 +190,27 @@ ctx_new (MdnStore   *store,
          GError    **error)
 {
   g_autoptr(MdnOpCtx) ctx = g_new0 (MdnOpCtx, 1);
+  g_autoptr(GError) local_error = NULL;
 
   ctx->store = store;
   ctx->db = store->db;
   ctx->staff = g_strdup (staff);
-  if (!mdn_staff_lookup_role (store->db, staff, password, &ctx->role, error))
-    return NULL;
+  if (!ctx_load_role (ctx, password, &local_error))
+    {
+      /* A login, right or wrong, is in the operation log. */
+      if (password != NULL && !mdn_db_in_transaction (ctx->db) && mdn_db_begin (ctx->db, TRUE, NULL))
+        {
+          oplog (ctx, "login", FALSE, mdn_error_name (local_error), NULL);
+          mdn_db_commit (ctx->db, NULL);
+        }
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  if (password != NULL && !mdn_db_in_transaction (ctx->db) && mdn_db_begin (ctx->db, TRUE, NULL))
+    {
+      oplog (ctx, "login", TRUE, NULL, NULL);
+      mdn_db_commit (ctx->db, NULL);
+    }
   return g_steal_pointer (&ctx);
 }
 
@@ -201,7 +250,7 @@ mdn_ops_allowed (MdnOpCtx   *ctx,
 {
   const MdnOpDef *def = mdn_ops_lookup (name);
 
-  return def != NULL && ctx->role >= def->min_role;
+  return def != NULL && mdn_perms_allow ((const char *const *) ctx->permissions, def);
 }
 
 /* Runs @def inside the caller's open transaction. */
@@ -233,18 +282,52 @@ mdn_ops_call_in_transaction (MdnOpCtx       *ctx,
   return ok ? g_steal_pointer (&result) : NULL;
 }
 
+/* One row of the operation log, in the caller's write transaction. */
 static void
 oplog (MdnOpCtx   *ctx,
        const char *op,
        gboolean    ok,
-       const char *detail)
+       const char *detail,
+       const char *entry_id)
 {
   g_autoptr(GDateTime) now = mdn_clock_now ();
-  g_autofree char *at = mdn_clock_format (now);
+  /* In the branch's time zone, so that a day of the log is a business day. */
+  g_autoptr(GDateTime) local = ctx->store->tz ? g_date_time_to_timezone (now, ctx->store->tz) : g_date_time_ref (now);
+  g_autofree char *at = mdn_clock_format (local);
 
   mdn_db_exec (ctx->db, NULL,
-               "INSERT INTO oplog (at, staff, op, ok, detail) VALUES (?, ?, ?, ?, ?)",
-               "sssis", at, ctx->staff, op, (gint64) ok, detail);
+               "INSERT INTO oplog (at, staff, op, ok, detail, terminal, entry_id) VALUES (?, ?, ?, ?, ?, ?, ?)",
+               "sssisss", at, ctx->staff, op, (gint64) ok, detail,
+               ctx->terminal ? ctx->terminal : g_get_host_name (), entry_id);
+}
+
+/* Logs what happened at a front end that is no operation: a lock, an
+ * unlock, a switch of staff at the till (@what: "lock", "unlock",
+ * "switch"), in a transaction of its own. */
+void
+mdn_ops_log_event (MdnOpCtx   *ctx,
+                   const char *what,
+                   gboolean    ok,
+                   const char *detail)
+{
+  g_return_if_fail (ctx != NULL && what != NULL);
+
+  if (!mdn_db_in_transaction (ctx->db) && mdn_db_begin (ctx->db, TRUE, NULL))
+    {
+      oplog (ctx, what, ok, detail, NULL);
+      mdn_db_commit (ctx->db, NULL);
+    }
+}
+
+/* A refusal: “收银员 may not top up a card”, in words. */
+static void
+set_denied (GError        **error,
+            MdnOpCtx       *ctx,
+            const MdnOpDef *def)
+{
+  g_set_error (error, MDN_ERROR, MDN_ERROR_PERMISSION_DENIED,
+               _("A %s may not %s; ask someone whose role allows it"),
+               ctx->role_name ? ctx->role_name : ctx->role_code, mdn_op_title (def->name));
 }
 
 /* A wrong PIN is counted although the operation it was given for is rolled
@@ -257,8 +340,8 @@ count_failed_pin (MdnOpCtx *ctx)
   g_autoptr(GError) error = NULL;
 
   if (member != NULL &&
-      !mdn_lockout_fail (ctx->db, "pin", member, mdn_lockout_now (), 1, mdn_store_is_linked (ctx->store),
-                         NULL, &error))
+      !mdn_lockout_fail_max (ctx->db, "pin", member, mdn_lockout_now (), 1, mdn_store_is_linked (ctx->store),
+                             mdn_pin_max_failures (ctx->db), NULL, &error))
     g_warning ("a wrong PIN was not counted: %s", error->message);
 }
 
@@ -310,32 +393,51 @@ mdn_ops_run_def (MdnOpCtx       *ctx,
 {
   g_autoptr(JsonObject) result = NULL;
   g_autoptr(GError) local_error = NULL;
+  gboolean local = FALSE;
   const char *name;
-  MdnRole role;
 
   g_return_val_if_fail (ctx != NULL, NULL);
   g_return_val_if_fail (def != NULL, NULL);
   g_return_val_if_fail (args != NULL, NULL);
   name = def->name;
 
-  /* The role is read again: a staff member disabled meanwhile can do nothing. */
-  if (!mdn_staff_lookup_role (ctx->db, ctx->staff, NULL, &role, error))
-    return NULL;
-  ctx->role = role;
-  if (role < def->min_role)
+  /* The role is read again: a staff member disabled meanwhile, or whose
+     role changed, gets what the role says now. */
+  if (!ctx_load_role (ctx, NULL, &local_error))
     {
-      if (role == MDN_ROLE_CASHIER && def->min_role == MDN_ROLE_ADMIN)
-        g_set_error (error, MDN_ERROR, MDN_ERROR_PERMISSION_DENIED,
-                     _("A cashier may not do “%s”; ask an administrator"), name);
-      else if (role == MDN_ROLE_CASHIER)
-        g_set_error (error, MDN_ERROR, MDN_ERROR_PERMISSION_DENIED,
-                     _("A cashier may not do “%s”; ask a manager"), name);
-      else
-        g_set_error (error, MDN_ERROR, MDN_ERROR_PERMISSION_DENIED,
-                     _("A manager may not do “%s”; ask an administrator"), name);
       if (mdn_db_begin (ctx->db, TRUE, NULL))
         {
-          oplog (ctx, name, FALSE, "permission_denied");
+          oplog (ctx, name, FALSE, mdn_error_name (local_error), NULL);
+          mdn_db_commit (ctx->db, NULL);
+        }
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  if (!mdn_perms_allow ((const char *const *) ctx->permissions, def))
+    {
+      set_denied (error, ctx, def);
+      if (mdn_db_begin (ctx->db, TRUE, NULL))
+        {
+          oplog (ctx, name, FALSE, "permission_denied", NULL);
+          mdn_db_commit (ctx->db, NULL);
+        }
+      return NULL;
+    }
+  /* Chain master data is written at the head-office terminal: at a
+     branch linked to a server it would stay in this branch alone, so it
+     is refused there unless asked for as a branch override ("local":
+     true, docs/cli.md). */
+  if ((def->flags & MDN_OP_HQ) && !ctx->store->hq && !mdn_args_bool (args, "local", &local, error))
+    return NULL;
+  if ((def->flags & MDN_OP_HQ) && !ctx->store->hq && mdn_store_is_linked (ctx->store) && !local)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_HQ_ONLY,
+                   _("Only head office can %s for the chain: do it at the head-office terminal. "
+                     "To change it at this branch alone, ask for a branch override"),
+                   mdn_op_title (def->name));
+      if (mdn_db_begin (ctx->db, TRUE, NULL))
+        {
+          oplog (ctx, name, FALSE, "hq_only", NULL);
           mdn_db_commit (ctx->db, NULL);
         }
       return NULL;
@@ -348,7 +450,7 @@ mdn_ops_run_def (MdnOpCtx       *ctx,
       spend_finish (ctx, NULL);
       if (!mdn_db_in_transaction (ctx->db) && mdn_db_begin (ctx->db, TRUE, NULL))
         {
-          oplog (ctx, name, FALSE, mdn_error_name (local_error));
+          oplog (ctx, name, FALSE, mdn_error_name (local_error), NULL);
           mdn_db_commit (ctx->db, NULL);
         }
       g_propagate_error (error, g_steal_pointer (&local_error));
@@ -367,7 +469,7 @@ mdn_ops_run_def (MdnOpCtx       *ctx,
       mdn_db_rollback (ctx->db);
       if ((def->flags & MDN_OP_WRITE) && mdn_db_begin (ctx->db, TRUE, NULL))
         {
-          oplog (ctx, name, FALSE, mdn_error_name (local_error));
+          oplog (ctx, name, FALSE, mdn_error_name (local_error), NULL);
           count_failed_pin (ctx);
           mdn_db_commit (ctx->db, NULL);
         }
@@ -376,7 +478,8 @@ mdn_ops_run_def (MdnOpCtx       *ctx,
     }
   g_clear_pointer (&ctx->failed_pin, g_free);
   if (def->flags & MDN_OP_WRITE)
-    oplog (ctx, name, TRUE, NULL);
+    oplog (ctx, name, TRUE, NULL,
+           json_object_get_string_member_with_default (result, "entry_id", NULL));
   if (!mdn_db_commit (ctx->db, error))
     {
       spend_finish (ctx, NULL);

@@ -45,6 +45,11 @@ JsonObject     *mdn_ops_run_def     (MdnOpCtx    *ctx,
                                      GError     **error);
 JsonObject     *mdn_ops_run_line    (MdnOpCtx    *ctx,
                                      const char  *line);
+/* A front end's event in the operation log: "lock", "unlock", "switch". */
+void            mdn_ops_log_event   (MdnOpCtx    *ctx,
+                                     const char  *what,
+                                     gboolean     ok,
+                                     const char  *detail);
 
 /* Once per process, before anything else of libmendian: gettext, libsodium,
  * and the families' kind tables handed to the ledger (mdn-library.c). */

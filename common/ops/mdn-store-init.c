@@ -97,11 +97,11 @@ mdn_store_init (const char         *path,
       !mdn_db_meta_set (store->db, "timezone", init->timezone ? init->timezone : MDN_DEFAULT_TIMEZONE, error) ||
       !mdn_store_set_chain_key (store, key, error) ||
       !mdn_store_load_identity (store, error) ||
-      !mdn_staff_insert (store->db, "admin", _("Administrator"), MDN_ROLE_ADMIN,
+      !mdn_staff_insert (store->db, "admin", _("Administrator"), "admin",
                          init->admin_password, error))
     goto fail;
 
-  if (init->no_default_level)
+  if (init->no_entries)
     {
       if (!mdn_db_commit (store->db, error))
         goto fail;

@@ -9,6 +9,7 @@
 #include "mdn-error.h"
 #include "mdn-json.h"
 #include "mdn-money.h"
+#include "mdn-member-edit.h"
 #include "mdn-selling.h"
 
 /* Malformed entries ---------------------------------------------------------- */
@@ -143,7 +144,10 @@ mdn_checkout_init (MdnCheckout *co,
   co->entry = mdn_entry_new (kind, member ? member->id : NULL);
   if (member)
     {
-      co->level = mdn_level_load (ctx->db, member->level, error);
+      /* The level in force: upgrade by spend may serve a better one. */
+      g_autofree char *level = mdn_member_effective_level (ctx->db, member->id, member->level, NULL, error);
+
+      co->level = level ? mdn_level_load (ctx->db, level, error) : NULL;
       if (co->level == NULL)
         return FALSE;
     }

@@ -15,6 +15,7 @@
 #include "mdn-json.h"
 #include "mdn-ledger.h"
 #include "mdn-lockout.h"
+#include "mdn-members.h"
 #include "mdn-money.h"
 #include "mdn-ops.h"
 #include "mdn-sync-private.h"
@@ -91,7 +92,7 @@ pin_refused (MdnOpCtx   *ctx,
   if (g_str_equal (code, "wrong_pin"))
     {
       gint64 left = CLAMP (json_object_get_int_member_with_default (e, "attempts_left", 1), 1,
-                           MDN_LOCKOUT_MAX_FAILURES);
+                           mdn_pin_max_failures (ctx->db));
 
       g_set_error (error, MDN_ERROR, MDN_ERROR_WRONG_PIN,
                    g_dngettext (GETTEXT_PACKAGE,

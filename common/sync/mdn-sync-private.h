@@ -56,6 +56,12 @@ mdn_sync_pull (Client        *c,
                GCancellable  *cancellable,
                GError       **error);
 
+/* mdn-recover.c: the operation log's unsent rows to the server. */
+gboolean
+mdn_sync_push_oplog (Client        *c,
+                     GCancellable  *cancellable,
+                     GError       **error);
+
 gboolean
 mdn_sync_report_pin_failures (Client        *c,
                               GCancellable  *cancellable,

@@ -899,6 +899,7 @@ mdn_sync_run (MdnStore      *store,
   local.acked_seq = acked;
   if (!mdn_sync_push (&c, acked, &local, cancellable, error) ||
                       !mdn_sync_report_pin_failures (&c, cancellable, error) ||
+                      !mdn_sync_push_oplog (&c, cancellable, error) ||
                       !mdn_sync_pull (&c, &local, cancellable, error))
     return FALSE;
   {

@@ -126,4 +126,26 @@ gboolean mdn_spend_prepare         (MdnOpCtx       *ctx,
 void     mdn_spend_finish          (MdnOpCtx       *ctx,
                                     JsonObject     *result);
 
+/* The back office (mdn-recover.c): this branch's own entries the server
+ * holds beyond the local high-water mark, applied, then a sync; a branch
+ * rebuilt from its token alone; a restore from a backup file. */
+gboolean  mdn_sync_recover         (MdnStore      *store,
+                                    gint64        *out_recovered,
+                                    GCancellable  *cancellable,
+                                    GError       **error);
+MdnStore *mdn_sync_recover_new     (const char    *path,
+                                    const char    *url,
+                                    const char    *token,
+                                    const char    *ca_file,
+                                    const char    *pin_sha256,
+                                    const char    *admin_password,
+                                    const char    *chain_key_hex,
+                                    const char    *timezone,
+                                    gint64        *out_recovered,
+                                    GError       **error);
+gboolean  mdn_store_restore        (const char    *path,
+                                    const char    *from,
+                                    char         **out_side,
+                                    GError       **error);
+
 G_END_DECLS

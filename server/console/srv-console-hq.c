@@ -129,7 +129,7 @@ srv_console_hq_open (SrvStore   *store,
       init.timezone = srv_console_timezone (store);
       /* Its first entry must not be a level "normal" of its own, which
          would replace the chain's: it receives the chain's from the feed. */
-      init.no_default_level = TRUE;
+      init.no_entries = TRUE;
       hq->hq = mdn_store_init (path, &init, error);
     }
   else

@@ -1487,7 +1487,16 @@ srv_store_pin_fail (SrvStore   *store,
 {
   g_return_val_if_fail (store != NULL, FALSE);
 
-  return mdn_lockout_fail (store->db, "pin", member_id, now, count, FALSE, out_after, error);
+  /* The chain's setting member.pin_lockout_attempts, as at the branches. */
+  return mdn_lockout_fail_max (store->db, "pin", member_id, now, count, FALSE,
+                               mdn_pin_max_failures (store->db), out_after, error);
+}
+
+gint64
+srv_store_pin_max_failures (SrvStore *store)
+{
+  g_return_val_if_fail (store != NULL, MDN_LOCKOUT_MAX_FAILURES);
+  return mdn_pin_max_failures (store->db);
 }
 
 GPtrArray *
@@ -1870,4 +1879,151 @@ srv_store_metrics (SrvStore *store,
                           (gint64) sqlite3_column_int64 (stmt, 0), (gint64) sqlite3_column_int64 (stmt, 1));
   sqlite3_reset (stmt);
   return TRUE;
+}
+
+/* The back office -------------------------------------------------------------------- */
+
+gboolean
+srv_store_oplog_add (SrvStore          *store,
+                     const char        *branch_code,
+                     const SrvOplogRow *rows,
+                     guint              n,
+                     gint64            *out_stored,
+                     GError           **error)
+{
+  gint64 stored = 0;
+
+  g_return_val_if_fail (store != NULL && branch_code != NULL && (rows != NULL || n == 0), FALSE);
+
+  if (!mdn_db_begin (store->db, TRUE, error))
+    return FALSE;
+  for (guint i = 0; i < n; i++)
+    {
+      const SrvOplogRow *r = &rows[i];
+
+      if (!mdn_db_exec (store->db, error,
+                        "INSERT INTO srv_oplog (branch, id, at, staff, op, ok, detail, terminal, entry_id) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (branch, id) DO NOTHING",
+                        "sisssisss", branch_code, r->id, r->at, r->staff, r->op, (gint64) r->ok,
+                        r->detail, r->terminal, r->entry_id))
+        {
+          mdn_db_rollback (store->db);
+          return FALSE;
+        }
+      stored += sqlite3_changes (mdn_db_handle (store->db));
+    }
+  if (!mdn_db_commit (store->db, error))
+    return FALSE;
+  if (out_stored)
+    *out_stored = stored;
+  return TRUE;
+}
+
+static void
+oplog_row_free (gpointer data)
+{
+  SrvOplogRow *r = data;
+
+  g_free ((char *) r->at);
+  g_free ((char *) r->staff);
+  g_free ((char *) r->op);
+  g_free ((char *) r->detail);
+  g_free ((char *) r->terminal);
+  g_free ((char *) r->entry_id);
+  g_free ((char *) r->branch);
+  g_free (r);
+}
+
+GPtrArray *
+srv_store_oplog_list (SrvStore   *store,
+                      const char *branch_code,
+                      const char *from,
+                      const char *to,
+                      const char *staff,
+                      const char *op,
+                      gint64      limit,
+                      gint64      before_id,
+                      GError    **error)
+{
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func (oplog_row_free);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (store != NULL, NULL);
+
+  /* Newest first by the time the branch wrote them. */
+  stmt = mdn_db_query (store->db, error,
+                       "SELECT branch, id, at, staff, op, ok, detail, terminal, entry_id FROM srv_oplog "
+                       "WHERE (?1 IS NULL OR branch = ?1) AND (?2 IS NULL OR substr (at, 1, 10) >= ?2) "
+                       "AND (?3 IS NULL OR substr (at, 1, 10) <= ?3) AND (?4 IS NULL OR staff = ?4) "
+                       "AND (?5 IS NULL OR op = ?5) AND (?7 < 0 OR id < ?7) "
+                       "ORDER BY at DESC, branch, id DESC LIMIT ?6",
+                       "sssssii", branch_code, from, to, staff, op, CLAMP (limit, 1, 1000), before_id);
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = mdn_db_step (store->db, stmt, error)) == SQLITE_ROW)
+    {
+      SrvOplogRow *r = g_new0 (SrvOplogRow, 1);
+
+      r->branch = g_strdup (mdn_db_col_text (stmt, 0));
+      r->id = sqlite3_column_int64 (stmt, 1);
+      r->at = g_strdup (mdn_db_col_text (stmt, 2));
+      r->staff = g_strdup (mdn_db_col_text (stmt, 3));
+      r->op = g_strdup (mdn_db_col_text (stmt, 4));
+      r->ok = sqlite3_column_int (stmt, 5) != 0;
+      r->detail = g_strdup (mdn_db_col_text (stmt, 6));
+      r->terminal = g_strdup (mdn_db_col_text (stmt, 7));
+      r->entry_id = g_strdup (mdn_db_col_text (stmt, 8));
+      g_ptr_array_add (rows, r);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return NULL;
+  return g_steal_pointer (&rows);
+}
+
+GPtrArray *
+srv_store_own_entries (SrvStore   *store,
+                       const char *branch_code,
+                       gint64      after,
+                       gint64      limit,
+                       gboolean   *out_more,
+                       GError    **error)
+{
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) mdn_entry_free);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (store != NULL && branch_code != NULL, NULL);
+
+  limit = CLAMP (limit, 1, 1000);
+  if (!mdn_db_begin (store->db, FALSE, error))
+    return NULL;
+  stmt = mdn_db_query (store->db, error,
+                       "SELECT id FROM entries WHERE branch = ? AND seq > ? ORDER BY seq LIMIT ?",
+                       "sii", branch_code, after, limit + 1);
+  if (stmt == NULL)
+    goto fail;
+  while ((rc = mdn_db_step (store->db, stmt, error)) == SQLITE_ROW)
+    g_ptr_array_add (ids, g_strdup (mdn_db_col_text (stmt, 0)));
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    goto fail;
+  if (out_more)
+    *out_more = ids->len > (guint) limit;
+  for (guint i = 0; i < ids->len && i < (guint) limit; i++)
+    {
+      MdnEntry *entry = mdn_entry_load (store->db, g_ptr_array_index (ids, i), error);
+
+      if (entry == NULL)
+        goto fail;
+      g_ptr_array_add (entries, entry);
+    }
+  mdn_db_rollback (store->db);
+  return g_steal_pointer (&entries);
+
+fail:
+  mdn_db_rollback (store->db);
+  return NULL;
 }

@@ -492,6 +492,8 @@ gboolean   srv_store_pin_lockout    (SrvStore    *store,
                                      gint64       now,
                                      MdnLockout  *out,
                                      GError     **error);
+/* Wrong PINs in a row that lock a card (member.pin_lockout_attempts). */
+gint64     srv_store_pin_max_failures (SrvStore  *store);
 gboolean   srv_store_pin_fail       (SrvStore    *store,
                                      const char  *member_id,
                                      gint64       now,
@@ -529,6 +531,50 @@ gboolean   srv_store_return_check   (SrvStore    *store,
                                      gint64       held_refund,
                                      GArray      *held_lines,
                                      GArray      *held_uses,
+                                     GError     **error);
+
+/* The back office: every branch's operation log, and a branch's own
+ * entries for its recovery. */
+typedef struct
+{
+  gint64      id;        /* the branch's row id */
+  const char *at;
+  const char *staff;
+  const char *op;
+  gboolean    ok;
+  const char *detail;
+  const char *terminal;
+  const char *entry_id;
+  const char *branch;    /* srv_store_oplog_list: the row's branch */
+} SrvOplogRow;
+
+/* Stores @n rows of @branch_code's log (a row held already is left);
+ * @out_stored: how many were new. */
+gboolean   srv_store_oplog_add      (SrvStore    *store,
+                                     const char  *branch_code,
+                                     const SrvOplogRow *rows,
+                                     guint        n,
+                                     gint64      *out_stored,
+                                     GError     **error);
+/* Rows newest first, filtered (NULL: any), before the row @before_key
+ * ("BRANCH:ID", NULL: the newest); a GPtrArray of SrvOplogRow with its
+ * strings owned by the array (free with g_ptr_array_unref). */
+GPtrArray *srv_store_oplog_list     (SrvStore    *store,
+                                     const char  *branch_code,
+                                     const char  *from,
+                                     const char  *to,
+                                     const char  *staff,
+                                     const char  *op,
+                                     gint64       limit,
+                                     gint64       before_id,
+                                     GError     **error);
+/* @branch_code's own entries with seq > @after, by seq, at most @limit
+ * (MdnEntry); @out_more when there are more. */
+GPtrArray *srv_store_own_entries    (SrvStore    *store,
+                                     const char  *branch_code,
+                                     gint64       after,
+                                     gint64       limit,
+                                     gboolean    *out_more,
                                      GError     **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrvStore, srv_store_free)
