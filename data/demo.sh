@@ -144,6 +144,7 @@ init_branch b02 B02 二号店 2 "" "$tok_b02"
 
 say "Head office writes the master data: levels, deposit bonus rules, products, packages, rate plans"
 ops hq admin "$admin_password" >/dev/null <<'OPS'
+{"op":"settings.set","key":"member.pin_length","value":"4"}
 {"op":"level.upsert","code":"silver","name":"银卡","price_percent":95,"points_per_yuan":1,"offline_limit_fen":10000}
 {"op":"level.upsert","code":"gold","name":"金卡","price_percent":85,"points_per_yuan":2,"offline_limit_fen":20000}
 {"op":"deposit_rule.upsert","min":"100","bonus":"10"}
