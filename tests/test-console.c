@@ -433,6 +433,14 @@ test_pages (void)
     g_assert_nonnull (strstr (x.body, "40.00"));   /* 140.00 spent of 100.00 */
     g_assert_cmpuint (get (c, "/console/members/nobody", &nf), ==, 404);
     g_assert_cmpuint (get (c, "/console/no-such-page", &nf2), ==, 404);
+    /* the audit log shows the branches' operation logs too */
+    {
+      g_auto(Reply) log = { 0 };
+
+      g_assert_cmpuint (get (c, "/console/audit", &log), ==, 200);
+      g_assert_nonnull (strstr (log.body, "<td>B01</td><td>admin</td>"));
+      g_assert_nonnull (strstr (log.body, "<td>B02</td><td>admin</td>"));
+    }
     /* the overview has the chart and both branches */
     g_assert_cmpuint (get (c, "/console/", &d), ==, 200);
     g_assert_nonnull (strstr (d.body, "<svg class=\"chart\""));

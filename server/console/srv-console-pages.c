@@ -10,6 +10,7 @@
 #include "mdn-clock.h"
 #include "mdn-error.h"
 #include "mdn-money.h"
+#include "mdn-roles.h"
 #include "srv-console-private.h"
 
 #define TREND_DAYS 30
@@ -974,6 +975,52 @@ action_label (const char *action)
   return action;
 }
 
+/* The branches' own operation logs (操作日志, pushed with their entries):
+ * the newest 100 rows, of one branch with ?branch=. */
+static gboolean
+branch_oplog (SrvPage *page,
+              SrvHtml *h,
+              GError **error)
+{
+  const char *only = srv_page_arg (page, "branch");
+  const char *const *mine = srv_page_branches (page);
+  g_autoptr(GPtrArray) rows = NULL;
+  guint shown = 0;
+
+  if (only && *only == '\0')
+    only = NULL;
+  if (only == NULL && mine && mine[0] && !mine[1])
+    only = mine[0];
+  rows = srv_store_oplog_list (page->console->store, only, NULL, NULL, NULL, NULL, 100, -1, error);
+  if (rows == NULL)
+    return FALSE;
+  srv_html_append (h,
+                   "</section><section><h2>%s</h2><form method=\"get\" action=\"/console/audit\" class=\"filters\">"
+                   "<label>%s <input name=\"branch\" value=\"%s\" size=\"8\"></label><button type=\"submit\">%s</button>"
+                   "</form><table><thead><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
+                   "<th>%s</th></tr></thead><tbody>",
+                   _("Operation logs of the branches"), _("Branch"), only ? only : "", _("Show"), _("Time"),
+                   _("Branch"), _("Staff"), _("Action"), _("Result"), _("Detail"), _("Entry"));
+  for (guint i = 0; i < rows->len; i++)
+    {
+      SrvOplogRow *r = g_ptr_array_index (rows, i);
+      g_autofree char *at = NULL;
+
+      if (!srv_page_sees_branch (page, r->branch))
+        continue;
+      at = srv_page_time (page, r->at);
+      srv_html_append (h,
+                       "<tr><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td><code>%s</code></td></tr>",
+                       at, r->branch, r->staff ? r->staff : "", mdn_op_title (r->op),
+                       r->ok ? _("done") : _("refused"), r->detail ? r->detail : "", r->entry_id ? r->entry_id : "");
+      shown++;
+    }
+  srv_html_append (h, "</tbody></table>");
+  if (shown == 0)
+    srv_html_append (h, "<p class=\"empty\">%s</p>", _("None."));
+  return TRUE;
+}
+
 void
 srv_console_audit_page (SrvPage *page)
 {
@@ -1010,6 +1057,12 @@ srv_console_audit_page (SrvPage *page)
                        at, r[1], action_label (r[2]), r[3], g_str_equal (r[4], "1") ? _("done") : _("refused"), r[5], r[6]);
     }
   srv_html_append (table, "</tbody></table>");
+  if (!branch_oplog (page, table, &error))
+    {
+      srv_html_free (table);
+      srv_page_error (page, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
+      return;
+    }
   pager = srv_html_new ();
   if (n > 1)
     srv_html_append (pager, "<a href=\"/console/audit?page=%L\">%s</a> ", n - 1, _("Newer"));
