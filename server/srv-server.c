@@ -51,6 +51,7 @@ static const SrvRoute *const route_tables[] = {
   srv_member_routes,
   srv_report_routes,
   srv_backoffice_routes,
+  srv_stock_routes,
   srv_console_routes,
 };
 
@@ -264,6 +265,8 @@ handle_request (SoupServer        *soup,
 
       if (route->auth == SRV_AUTH_BRANCH)
         ok = (branch = srv_store_auth_branch (srv->store, token)) != NULL;
+      else if (route->auth == SRV_AUTH_HEAD_OFFICE && !srv_store_auth_hq (srv->store, token))
+        ok = (branch = srv_store_auth_branch (srv->store, token)) != NULL && branch->hq;
       else
         ok = srv_store_auth_hq (srv->store, token);
       if (!ok)

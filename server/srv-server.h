@@ -33,6 +33,7 @@ typedef enum {
   SRV_AUTH_NONE,
   SRV_AUTH_BRANCH,   /* bearer token of a branch (or the HQ terminal) */
   SRV_AUTH_HQ,       /* bearer token made by “token add --role hq” */
+  SRV_AUTH_HEAD_OFFICE, /* an hq token, or the HQ terminal's branch token */
 } SrvAuth;
 
 typedef enum {
@@ -83,6 +84,7 @@ extern const SrvRoute srv_console_routes[];
 
 typedef struct _SrvConsole SrvConsole;
 extern const SrvRoute srv_backoffice_routes[];
+extern const SrvRoute srv_stock_routes[];
 
 int          srv_serve           (SrvStore               *store,
                                   const SrvServerOptions *options);

@@ -9,12 +9,14 @@
 #include "pos-checkout.h"
 #include "pos-admin.h"
 #include "pos-dayend.h"
+#include "pos-reports.h"
 #include "pos-forms.h"
 #include "pos-login.h"
 #include "pos-members.h"
 #include "pos-printer.h"
 #include "pos-returns.h"
 #include "pos-setup.h"
+#include "pos-stock.h"
 #include "pos-timed.h"
 #include "pos-views.h"
 #include "pos-window.h"
@@ -53,6 +55,8 @@ struct _PosWindow
   GtkWidget  *returns;
   GtkWidget  *dayend;
   GtkWidget  *admin;
+  GtkWidget  *stock;
+  GtkWidget  *reports;
 };
 
 G_DEFINE_FINAL_TYPE (PosWindow, pos_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -117,6 +121,10 @@ page_shown (PosWindow *self)
     pos_day_end_shown (POS_DAY_END (self->dayend));
   else if (g_strcmp0 (name, "admin") == 0)
     pos_admin_shown (POS_ADMIN (self->admin));
+  else if (g_strcmp0 (name, "stock") == 0)
+    pos_stock_shown (POS_STOCK (self->stock));
+  else if (g_strcmp0 (name, "reports") == 0)
+    pos_reports_shown (POS_REPORTS (self->reports));
 }
 
 void
@@ -142,6 +150,8 @@ GtkWidget *pos_window_get_members (PosWindow *self) { return self->members; }
 GtkWidget *pos_window_get_timed (PosWindow *self) { return self->timed; }
 GtkWidget *pos_window_get_returns (PosWindow *self) { return self->returns; }
 GtkWidget *pos_window_get_dayend (PosWindow *self) { return self->dayend; }
+GtkWidget *pos_window_get_stock (PosWindow *self) { return self->stock; }
+GtkWidget *pos_window_get_reports (PosWindow *self) { return self->reports; }
 GtkWidget *pos_window_get_login (PosWindow *self) { return self->login; }
 GtkWidget *pos_window_get_setup (PosWindow *self) { return self->setup; }
 
@@ -562,6 +572,8 @@ pos_window_class_init (PosWindowClass *klass)
   g_type_ensure (POS_TYPE_RETURNS);
   g_type_ensure (POS_TYPE_DAY_END);
   g_type_ensure (POS_TYPE_ADMIN);
+  g_type_ensure (POS_TYPE_STOCK);
+  g_type_ensure (POS_TYPE_REPORTS);
 
   G_OBJECT_CLASS (klass)->dispose = pos_window_dispose;
   gtk_widget_class_set_template_from_resource (wc, "/org/mendian/Pos/pos-window.ui");
@@ -583,6 +595,8 @@ pos_window_class_init (PosWindowClass *klass)
   gtk_widget_class_bind_template_child (wc, PosWindow, returns);
   gtk_widget_class_bind_template_child (wc, PosWindow, dayend);
   gtk_widget_class_bind_template_child (wc, PosWindow, admin);
+  gtk_widget_class_bind_template_child (wc, PosWindow, stock);
+  gtk_widget_class_bind_template_child (wc, PosWindow, reports);
 
   gtk_widget_class_install_action (wc, "pos.lock", NULL, lock_action);
   gtk_widget_class_install_action (wc, "pos.switch-cashier", NULL, switch_action);
@@ -600,6 +614,8 @@ pos_window_class_init (PosWindowClass *klass)
       gtk_widget_class_add_binding_action (wc, pages[i].key, 0, "pos.page", "s", pages[i].page);
       gtk_widget_class_add_binding_action (wc, GDK_KEY_1 + i, GDK_ALT_MASK, "pos.page", "s", pages[i].page);
     }
+  /* Reports: no function key is free; Alt+6 after the five pages. */
+  gtk_widget_class_add_binding_action (wc, GDK_KEY_1 + G_N_ELEMENTS (pages), GDK_ALT_MASK, "pos.page", "s", "reports");
 }
 
 static void
@@ -630,6 +646,8 @@ pos_window_new (GtkApplication *app,
   pos_returns_set_session (POS_RETURNS (self->returns), session);
   pos_day_end_set_session (POS_DAY_END (self->dayend), session);
   pos_admin_set_session (POS_ADMIN (self->admin), session);
+  pos_stock_set_session (POS_STOCK (self->stock), session);
+  pos_reports_set_session (POS_REPORTS (self->reports), session);
   login_changed (self);
 
   self->sync_timer = g_timeout_add_seconds (15, update_sync, self);

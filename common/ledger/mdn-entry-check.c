@@ -10,7 +10,8 @@
  * (in any order). A kind without a check is refused, so a new kind can't
  * be written before it has one. The bodies are those the operations of
  * mdn-members.c, mdn-sales.c, mdn-selling.c, mdn-timed.c, mdn-packages.c,
- * mdn-points.c, mdn-master.c, mdn-catalog.c and mdn-exceptions.c write.
+ * mdn-points.c, mdn-master.c, mdn-catalog.c, mdn-exceptions.c and
+ * mdn-stock.c write.
  *
  * What needs the database (ids already taken, a card number in the pushing
  * branch's range, an authorization of another branch) is the server's, in
@@ -36,6 +37,7 @@
 #define USES_MAX       ((gint64) 100000)       /* package_count, count: as mdn-catalog.c, mdn-packages.c */
 #define POINTS_OP_MAX  ((gint64) 1000000000)   /* points.redeem, points.adjust: as mdn-points.c */
 #define DAYS_MAX       ((gint64) 36500)
+#define STOCK_QTY_MAX  ((gint64) 1000000)      /* one line of a stock entry: as mdn-stock.h */
 
 static const char *const product_kinds[] = { "goods", "service", "package", NULL };
 static const char *const sale_kinds[] = { "sale", "sale.quick", "timed.stop", NULL };
@@ -748,7 +750,8 @@ check_product (Check *c)
       !want_string (c, b, "category", FALSE, NULL) ||
       !want_string (c, b, "barcode", FALSE, NULL) ||
       !want_bool (c, b, "no_discount") ||
-      !want_bool (c, b, "active"))
+      !want_bool (c, b, "active") ||
+      !want_int (c, b, "cost_fen", FALSE, 0, 0, MDN_ENTRY_AMOUNT_MAX, NULL))
     return FALSE;
   if (g_str_equal (kind, "package"))
     return want_string (c, b, "package_sku", TRUE, NULL) &&
@@ -818,6 +821,7 @@ check_sale (Check *c)
       if (!want_int (c, l, "line", TRUE, 0, i + 1, i + 1, &line) ||
           !want_string (c, l, "sku", TRUE, &sku) ||
           !want_string (c, l, "name", TRUE, NULL) ||
+          !want_string (c, l, "staff", FALSE, NULL) ||
           !want_string (c, l, "kind", TRUE, &kind) ||
           !want_one_of (c, "kind", kind, product_kinds) ||
           !want_int (c, l, "qty", TRUE, 0, 1, MDN_ENTRY_QTY_MAX, &qty) ||
@@ -1264,6 +1268,295 @@ check_category (Check *c)
   return TRUE;
 }
 
+/* Stock (mdn-stock.c) ------------------------------------------------------------------- */
+
+static const char *const issue_reasons[] = { "damage", "internal", "other", NULL };
+
+/* A branch code as mdn-stock.c accepts one. */
+static gboolean
+want_branch (Check       *c,
+             JsonObject  *b,
+             const char  *name,
+             const char **out)
+{
+  const char *code = NULL;
+  gsize len;
+
+  if (!want_string (c, b, name, TRUE, &code))
+    return FALSE;
+  len = strlen (code);
+  for (const char *p = code; *p && len <= 16; p++)
+    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_')
+      len = 0;
+  if (len < 1 || len > 16)
+    return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("“%s” is not a branch code (“%s”)"), name, code);
+  if (g_str_equal (code, c->entry->branch))
+    return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("“%s” is the entry's own branch"), name);
+  *out = code;
+  return TRUE;
+}
+
+/* "lines": at least one, each {sku, name?, <qty>} with <qty> in
+ * [min, STOCK_QTY_MAX]; each expects a stock movement of sign × qty.
+ * With @unique, no sku twice. */
+static JsonArray *
+want_stock_lines (Check      *c,
+                  const char *qty_name,
+                  gint64      min,
+                  int         sign,
+                  gboolean    unique)
+{
+  JsonArray *lines = want_objects (c, c->entry->body, "lines");
+  guint n;
+
+  if (lines == NULL)
+    return NULL;
+  n = json_array_get_length (lines);
+  if (n == 0 || n > 1000)
+    return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("“%s” must have 1 to 1000 lines"), "lines"), NULL;
+  for (guint i = 0; i < n; i++)
+    {
+      JsonObject *l = json_array_get_object_element (lines, i);
+      const char *sku = NULL;
+      gint64 qty = 0;
+
+      if (!want_string (c, l, "sku", TRUE, &sku) || !want_string (c, l, "name", FALSE, NULL) ||
+          !want_int (c, l, qty_name, TRUE, 0, min, STOCK_QTY_MAX, &qty))
+        return NULL;
+      for (guint j = 0; unique && j < i; j++)
+        if (g_str_equal (mdn_body_string (json_array_get_object_element (lines, j), "sku"), sku))
+          return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("%s is on two lines"), sku), NULL;
+      if (sign != 0 && !expect (c, NULL, "stock", sku, NULL, NULL, FALSE, sign * qty))
+        return NULL;
+    }
+  return lines;
+}
+
+static gboolean
+check_stock_receive (Check *c)
+{
+  JsonObject *b = c->entry->body;
+  JsonArray *lines;
+  gint64 total = 0, sum = 0;
+
+  if (!want_string (c, b, "doc_no", TRUE, NULL) || !want_string (c, b, "supplier", FALSE, NULL) ||
+      !want_string (c, b, "note", FALSE, NULL) || !want_fen (c, b, "total_cost_fen", 0, &total) ||
+      (lines = want_stock_lines (c, "qty", 1, 1, FALSE)) == NULL)
+    return FALSE;
+  for (guint i = 0; i < json_array_get_length (lines); i++)
+    {
+      JsonObject *l = json_array_get_object_element (lines, i);
+      gint64 cost = 0, value;
+
+      if (!want_fen (c, l, "cost_fen", 0, &cost))
+        return FALSE;
+      if (__builtin_mul_overflow (cost, mdn_body_int (l, "qty", 0), &value) || !add (c, "total_cost_fen", sum, value, &sum))
+        return fail (c, MDN_ERROR_MONEY_OVERFLOW, _("“%s” adds up to more than an entry may hold"), "total_cost_fen");
+    }
+  return must_equal (c, "total_cost_fen", total, sum);
+}
+
+static gboolean
+check_stock_issue (Check *c)
+{
+  JsonObject *b = c->entry->body;
+  const char *reason = NULL;
+
+  return want_string (c, b, "doc_no", TRUE, NULL) && want_string (c, b, "reason", TRUE, &reason) &&
+         want_one_of (c, "reason", reason, issue_reasons) && want_string (c, b, "note", FALSE, NULL) &&
+         want_stock_lines (c, "qty", 1, -1, FALSE) != NULL;
+}
+
+static gboolean
+check_stock_limits (Check *c)
+{
+  JsonObject *b = c->entry->body;
+  gint64 low = -1, high = -1;
+
+  if (!want_string (c, b, "sku", TRUE, NULL) ||
+      !want_int (c, b, "low_stock", FALSE, -1, 0, STOCK_QTY_MAX, &low) ||
+      !want_int (c, b, "high_stock", FALSE, -1, 0, STOCK_QTY_MAX, &high))
+    return FALSE;
+  if (low >= 0 && high >= 0 && low > high)
+    return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("“low_stock” is above “high_stock”"));
+  return TRUE;
+}
+
+static gboolean
+check_stocktake_start (Check *c)
+{
+  JsonObject *b = c->entry->body;
+
+  return want_id (c, "count_id", mdn_body_string (b, "count_id")) && want_string (c, b, "doc_no", TRUE, NULL) &&
+         want_string (c, b, "category", FALSE, NULL);
+}
+
+static gboolean
+check_stocktake_count (Check *c)
+{
+  JsonArray *lines;
+
+  if (!want_id (c, "count_id", mdn_body_string (c->entry->body, "count_id")) ||
+      (lines = want_stock_lines (c, "counted", 0, 0, TRUE)) == NULL)
+    return FALSE;
+  for (guint i = 0; i < json_array_get_length (lines); i++)
+    if (!want_int (c, json_array_get_object_element (lines, i), "on_hand", TRUE, 0,
+                   -MDN_ENTRY_AMOUNT_MAX, MDN_ENTRY_AMOUNT_MAX, NULL))
+      return FALSE;
+  return TRUE;
+}
+
+/* Each counted sku moves by counted - counted_on_hand: set to what was
+ * counted, corrected for what moved between its count and the finish. */
+static gboolean
+check_stocktake_finish (Check *c)
+{
+  JsonObject *b = c->entry->body;
+  JsonArray *lines;
+
+  if (!want_id (c, "count_id", mdn_body_string (b, "count_id")) || !want_string (c, b, "doc_no", TRUE, NULL))
+    return FALSE;
+  if ((lines = mdn_args_array (b, "lines", TRUE, c->error)) == NULL)
+    return FALSE;
+  for (guint i = 0; i < json_array_get_length (lines); i++)
+    {
+      JsonObject *l = mdn_args_element_object (lines, i, "lines", c->error);
+      const char *sku = NULL;
+      gint64 counted = 0, at_count = 0, delta = 0;
+
+      if (l == NULL || !want_string (c, l, "sku", TRUE, &sku) || !want_string (c, l, "name", FALSE, NULL) ||
+          !want_int (c, l, "counted", TRUE, 0, 0, STOCK_QTY_MAX, &counted) ||
+          !want_int (c, l, "counted_on_hand", TRUE, 0, -MDN_ENTRY_AMOUNT_MAX, MDN_ENTRY_AMOUNT_MAX, &at_count) ||
+          !want_int (c, l, "on_hand", TRUE, 0, -MDN_ENTRY_AMOUNT_MAX, MDN_ENTRY_AMOUNT_MAX, NULL) ||
+          !want_int (c, l, "delta", TRUE, 0, -MDN_ENTRY_AMOUNT_MAX, MDN_ENTRY_AMOUNT_MAX, &delta) ||
+          !must_equal (c, "delta", delta, counted - at_count) ||
+          !expect (c, NULL, "stock", sku, NULL, NULL, FALSE, delta))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+check_stocktake_cancel (Check *c)
+{
+  return want_id (c, "count_id", mdn_body_string (c->entry->body, "count_id"));
+}
+
+/* Addressed: "deliver_to" is the destination. */
+static gboolean
+check_transfer_out (Check *c)
+{
+  JsonObject *b = c->entry->body;
+  const char *to = NULL, *deliver_to = NULL;
+
+  if (!want_id (c, "transfer_id", mdn_body_string (b, "transfer_id")) || !want_string (c, b, "doc_no", TRUE, NULL) ||
+      !want_branch (c, b, "to", &to) || !want_branch (c, b, "deliver_to", &deliver_to) ||
+      !want_string (c, b, "note", FALSE, NULL))
+    return FALSE;
+  if (!g_str_equal (to, deliver_to))
+    return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("A transfer is delivered to its destination, not to %s"), deliver_to);
+  return want_stock_lines (c, "qty", 1, -1, TRUE) != NULL;
+}
+
+/* Addressed back to the source ("from"): each line received ≤ sent, the
+ * shortfall their difference, stock up by what was received. */
+static gboolean
+check_transfer_receive (Check *c)
+{
+  JsonObject *b = c->entry->body;
+  const char *from = NULL, *deliver_to = NULL;
+  JsonArray *lines;
+  gint64 shortfall = 0, sum = 0;
+
+  if (!want_id (c, "transfer_id", mdn_body_string (b, "transfer_id")) || !want_string (c, b, "doc_no", TRUE, NULL) ||
+      !want_branch (c, b, "from", &from) || !want_branch (c, b, "deliver_to", &deliver_to) ||
+      !want_int (c, b, "shortfall", TRUE, 0, 0, MDN_ENTRY_AMOUNT_MAX, &shortfall))
+    return FALSE;
+  if (!g_str_equal (from, deliver_to))
+    return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("A receipt of a transfer is delivered to its source, not to %s"), deliver_to);
+  if ((lines = want_stock_lines (c, "sent", 1, 0, TRUE)) == NULL)
+    return FALSE;
+  for (guint i = 0; i < json_array_get_length (lines); i++)
+    {
+      JsonObject *l = json_array_get_object_element (lines, i);
+      gint64 sent = mdn_body_int (l, "sent", 0), received = 0;
+
+      if (!want_int (c, l, "received", TRUE, 0, 0, sent, &received) ||
+          !add (c, "shortfall", sum, sent - received, &sum) ||
+          !expect (c, NULL, "stock", mdn_body_string (l, "sku"), NULL, NULL, FALSE, received))
+        return FALSE;
+    }
+  return must_equal (c, "shortfall", shortfall, sum);
+}
+
+/* A body's "commission" (mdn-commission.h), if any: who earned what under
+ * which rule; an accrual's amount is its rule's arithmetic on its base and
+ * quantity, a reversal ("reverses") only takes back (≤ 0). */
+static gboolean
+want_commission (Check      *c,
+                 JsonObject *b)
+{
+  JsonArray *list;
+
+  if (!json_object_has_member (b, "commission"))
+    return TRUE;
+  if ((list = want_objects (c, b, "commission")) == NULL)
+    return FALSE;
+  for (guint i = 0; i < json_array_get_length (list); i++)
+    {
+      JsonObject *o = json_array_get_object_element (list, i);
+      gint64 base = 0, qty = 0, bp = 0, fixed = 0, amount = 0, want;
+      gboolean reverses = FALSE;
+
+      if (!want_string (c, o, "staff", TRUE, NULL) ||
+          !want_string (c, o, "rule", TRUE, NULL) ||
+          !want_string (c, o, "sku", FALSE, NULL) ||
+          !want_int (c, o, "line", FALSE, 0, 1, MDN_ENTRY_QTY_MAX, NULL) ||
+          !want_int (c, o, "percent_bp", TRUE, 0, 0, 10000, &bp) ||
+          !want_fen (c, o, "fixed_fen", 0, &fixed) ||
+          !mdn_args_bool (o, "reverses", &reverses, c->error))
+        return FALSE;
+      if (reverses)
+        {
+          if (!want_int (c, o, "qty", TRUE, 0, -MDN_ENTRY_QTY_MAX, 0, &qty) ||
+              !want_int (c, o, "base_fen", TRUE, 0, 0, 0, &base) ||
+              !want_int (c, o, "amount_fen", TRUE, 0, -MDN_ENTRY_AMOUNT_MAX, -1, &amount))
+            return FALSE;
+          continue;
+        }
+      if (!want_int (c, o, "qty", TRUE, 0, 0, MDN_ENTRY_QTY_MAX, &qty) ||
+          !want_fen (c, o, "base_fen", 0, &base) ||
+          !want_fen (c, o, "amount_fen", 1, &amount))
+        return FALSE;
+      if (!mdn_money_commission (base, bp, fixed, qty, &want))
+        return fail (c, MDN_ERROR_MONEY_OVERFLOW, _("A commission is too large"));
+      if (!must_equal (c, "amount_fen", want, amount))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+check_commission_rule (Check *c)
+{
+  static const char *const kinds[] = { "sale_line", "card_issue", "deposit", "package_use", "timed", NULL };
+  static const char *const bases[] = { "paid", "list", NULL };
+  JsonObject *b = c->entry->body;
+  const char *kind = NULL, *base = NULL;
+
+  return want_string (c, b, "code", TRUE, NULL) &&
+         want_string (c, b, "name", TRUE, NULL) &&
+         want_string (c, b, "kind", TRUE, &kind) &&
+         want_one_of (c, "kind", kind, kinds) &&
+         want_string (c, b, "sku", FALSE, NULL) &&
+         want_string (c, b, "category", FALSE, NULL) &&
+         want_string (c, b, "base", TRUE, &base) &&
+         want_one_of (c, "base", base, bases) &&
+         want_int (c, b, "percent_bp", TRUE, 0, 0, 10000, NULL) &&
+         want_fen (c, b, "fixed_fen", 0, NULL) &&
+         want_bool (c, b, "active");
+}
+
 static gboolean
 check_setting (Check *c)
 {
@@ -1304,6 +1597,7 @@ static const KindCheck checks[] = {
   { "points.redeem",       check_points_redeem,   TRUE,  FALSE },
   { "points.adjust",       check_points_adjust,   TRUE,  FALSE },
   { "exception.write_off", check_write_off,       TRUE,  FALSE },
+  { "commission_rule.upsert", check_commission_rule, FALSE, FALSE },
   { "role.upsert",         check_role_upsert,     FALSE, FALSE },
   { "role.remove",         check_code_only,       FALSE, FALSE },
   { "member.update",       check_member_update,   TRUE,  FALSE },
@@ -1311,6 +1605,15 @@ static const KindCheck checks[] = {
   { "category.archive",    check_category,        FALSE, FALSE },
   { "setting.chain",       check_setting,         FALSE, FALSE },
   { "setting.branch",      check_setting,         FALSE, FALSE },
+  { "stock.receive",       check_stock_receive,   FALSE, FALSE },
+  { "stock.issue",         check_stock_issue,     FALSE, FALSE },
+  { "stock.limits",        check_stock_limits,    FALSE, FALSE },
+  { "stocktake.start",     check_stocktake_start, FALSE, FALSE },
+  { "stocktake.count",     check_stocktake_count, FALSE, FALSE },
+  { "stocktake.finish",    check_stocktake_finish, FALSE, FALSE },
+  { "stocktake.cancel",    check_stocktake_cancel, FALSE, FALSE },
+  { "transfer.out",        check_transfer_out,    FALSE, FALSE },
+  { "transfer.receive",    check_transfer_receive, FALSE, FALSE },
 };
 
 gboolean
@@ -1345,7 +1648,7 @@ mdn_entry_check (MdnEntry *entry,
     return fail (&c, MDN_ERROR_INVALID_ARGUMENT, _("An entry of kind %s has no member"), entry->kind);
 
   c.expected = g_array_sized_new (FALSE, TRUE, sizeof (Expected), 8);
-  ok = k->check (&c) && movements_match (&c);
+  ok = k->check (&c) && want_commission (&c, entry->body) && movements_match (&c);
   g_array_unref (c.expected);
   return ok;
 }

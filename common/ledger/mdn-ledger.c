@@ -94,6 +94,19 @@ mdn_entry_is_shared (MdnEntry *entry)
   return FALSE;
 }
 
+const char *
+mdn_entry_addressee (MdnEntry *entry)
+{
+  const MdnKindDef *def;
+
+  g_return_val_if_fail (entry != NULL, NULL);
+
+  def = mdn_ledger_lookup_kind (entry->kind);
+  if (def == NULL || (def->flags & MDN_KIND_ADDRESSED) == 0)
+    return NULL;
+  return mdn_body_string (entry->body, "deliver_to");
+}
+
 static void
 movement_clear (gpointer data)
 {
@@ -487,6 +500,25 @@ mdn_ledger_apply (MdnDb    *db,
                          member_deltas, error))
       return FALSE;
   return apply_member_deltas (db, entry, member_deltas, error);
+}
+
+gboolean
+mdn_ledger_apply_stock (MdnDb    *db,
+                        MdnEntry *entry,
+                        GError  **error)
+{
+  g_return_val_if_fail (mdn_db_in_transaction (db), FALSE);
+
+  if (!mdn_ledger_store (db, entry, error))
+    return FALSE;
+  for (guint i = 0; i < entry->movements->len; i++)
+    {
+      MdnMovement *m = &g_array_index (entry->movements, MdnMovement, i);
+
+      if (g_str_equal (m->account, "stock") && !apply_movement (db, entry, m, NULL, error))
+        return FALSE;
+    }
+  return TRUE;
 }
 
 /* Gives @entry its identity and place in this branch's chain, then applies it. */

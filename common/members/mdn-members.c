@@ -12,6 +12,7 @@
 #include "mdn-lockout.h"
 #include "mdn-members.h"
 #include "mdn-settings.h"
+#include "mdn-commission.h"
 #include "mdn-money.h"
 #include "mdn-staff.h"
 #include "mdn-card.h"
@@ -547,6 +548,7 @@ append_deposit (MdnOpCtx   *ctx,
                 MdnMember  *m,
                 gint64      amount,
                 const char *tender,
+                const char *staff,
                 JsonObject *result,
                 GError    **error)
 {
@@ -566,7 +568,8 @@ append_deposit (MdnOpCtx   *ctx,
   json_object_set_string_member (entry->body, "tender", tender);
   mdn_entry_add_movement (entry, m->id, "principal", NULL, NULL, NULL, amount);
   mdn_entry_add_movement (entry, m->id, "bonus", NULL, NULL, NULL, bonus);
-  if (!mdn_ops_append_entry (ctx, entry, result, error))
+  if (!mdn_commission_add (ctx, entry, "deposit", NULL, staff, 0, amount, amount, 1, error) ||
+      !mdn_ops_append_entry (ctx, entry, result, error))
     return FALSE;
 
   m->principal_fen += amount;
@@ -586,17 +589,18 @@ op_deposit (MdnOpCtx   *ctx,
             GError    **error)
 {
   g_autoptr(MdnMember) m = NULL;
-  const char *tender = "cash";
+  const char *tender = "cash", *staff = NULL;
   gint64 amount = 0;
 
   if (!mdn_args_money (args, "amount", TRUE, &amount, error) ||
-      !mdn_args_string (args, "tender", FALSE, &tender, error))
+      !mdn_args_string (args, "tender", FALSE, &tender, error) ||
+      !mdn_args_string (args, "staff", FALSE, &staff, error))
     return FALSE;
   m = mdn_member_resolve_arg (ctx, args, error);
   if (m == NULL || !check_not_lost (ctx, m, error))
     return FALSE;
   json_object_set_string_member (result, "card_no", m->card_no);
-  return append_deposit (ctx, m, amount, tender, result, error);
+  return append_deposit (ctx, m, amount, tender, staff, result, error);
 }
 
 /* What a deposit of this amount would earn, to show before confirming. */
@@ -705,7 +709,7 @@ op_issue (MdnOpCtx   *ctx,
           GError    **error)
 {
   const char *name = NULL, *phone = NULL, *level_code = "normal", *birthday = NULL;
-  const char *lunar = NULL, *pin = NULL, *tender = "cash", *expires_on = NULL;
+  const char *lunar = NULL, *pin = NULL, *tender = "cash", *expires_on = NULL, *staff = NULL;
   g_autoptr(MdnLevel) level = NULL;
   g_autoptr(MdnEntry) entry = NULL;
   g_autoptr(MdnMember) m = NULL;
@@ -724,6 +728,7 @@ op_issue (MdnOpCtx   *ctx,
       !mdn_args_string (args, "pin", FALSE, &pin, error) ||
       !mdn_args_money (args, "deposit", FALSE, &deposit, error) ||
       !mdn_args_string (args, "tender", FALSE, &tender, error) ||
+      !mdn_args_string (args, "staff", FALSE, &staff, error) ||
       !mdn_args_date (args, "expires_on", FALSE, &expires_on, error))
     return FALSE;
 
@@ -764,7 +769,8 @@ op_issue (MdnOpCtx   *ctx,
   mdn_json_set_opt_string (entry->body, "birthday_lunar", lunar);
   mdn_json_set_opt_string (entry->body, "pin_hash", pin_hash);
   mdn_json_set_opt_string (entry->body, "expires_on", expires_on);
-  if (!mdn_ledger_append (ctx->store, ctx, entry, error))
+  if (!mdn_commission_add (ctx, entry, "card_issue", NULL, staff, 0, 0, 0, 1, error) ||
+      !mdn_ledger_append (ctx->store, ctx, entry, error))
     return FALSE;
 
   qr = mdn_qr_payload (ctx->store, card_no);
@@ -778,7 +784,7 @@ op_issue (MdnOpCtx   *ctx,
       g_autoptr(JsonObject) dep = json_object_new ();
 
       m = mdn_member_load (ctx->db, member_id, error);
-      if (m == NULL || !append_deposit (ctx, m, deposit, tender, dep, error))
+      if (m == NULL || !append_deposit (ctx, m, deposit, tender, staff, dep, error))
         return FALSE;
       json_object_set_string_member (result, "deposit_entry_id",
                                      json_object_get_string_member (dep, "entry_id"));

@@ -19,6 +19,8 @@
 #include "mdn-sales.h"
 #include "mdn-staff.h"
 #include "mdn-timed.h"
+#include "mdn-stock.h"
+#include "mdn-commission.h"
 
 /* Every family's entry kinds, handed to the ledger. */
 static const MdnKindDef *const kind_tables[] = {
@@ -32,7 +34,9 @@ static const MdnKindDef *const kind_tables[] = {
   mdn_exception_kinds,
   mdn_role_kinds,
   mdn_member_edit_kinds,
+  mdn_commission_kinds,
   mdn_settings_kinds,
+  mdn_stock_kinds,
 };
 
 void

@@ -23,6 +23,9 @@
 #include "mdn-settings.h"
 #include "mdn-staff.h"
 #include "mdn-timed.h"
+#include "mdn-stock.h"
+#include "mdn-import.h"
+#include "mdn-commission.h"
 
 static const MdnOpDef *const op_tables[] = {
   mdn_member_ops,
@@ -39,7 +42,10 @@ static const MdnOpDef *const op_tables[] = {
   mdn_role_ops,
   mdn_member_edit_ops,
   mdn_backoffice_ops,
+  mdn_commission_ops,
   mdn_settings_ops,
+  mdn_stock_ops,
+  mdn_import_ops,
   mdn_plan_ops,
 };
 

@@ -26,6 +26,8 @@
 #include "mdn-members.h"
 #include "mdn-op.h"
 #include "mdn-packages.h"
+#include "mdn-commission.h"
+#include "mdn-money.h"
 #include "mdn-selling.h"
 
 #define COUNT_MAX ((gint64) 100000)
@@ -94,12 +96,13 @@ op_package_consume (MdnOpCtx   *ctx,
   g_autoptr(GArray) lots = NULL;
   g_autoptr(MdnEntry) entry = NULL;
   g_autofree char *item = NULL;
-  const char *sku = NULL;
-  gint64 count = 0, available = 0, left;
+  const char *sku = NULL, *staff = NULL;
+  gint64 count = 0, available = 0, left, list = 0;
   JsonArray *taken;
 
   if (!mdn_args_string (args, "sku", TRUE, &sku, error) ||
-      !mdn_args_int (args, "count", TRUE, &count, error))
+      !mdn_args_int (args, "count", TRUE, &count, error) ||
+      !mdn_args_string (args, "staff", FALSE, &staff, error))
     return FALSE;
   if (count < 1 || count > COUNT_MAX)
     {
@@ -160,7 +163,12 @@ op_package_consume (MdnOpCtx   *ctx,
       left -= take;
     }
   json_object_set_int_member (entry->body, "remaining", available - count);
-  if (!mdn_card_spend (ctx, m, "package", item, count, entry->body, error) ||
+  /* Commission on a use: nothing is paid; its list value is the service's price. */
+  mdn_json_set_opt_string (entry->body, "staff", staff);
+  if (product && g_str_equal (product->sku, item) && !mdn_money_mul (product->price_fen, count, &list, error))
+    return FALSE;
+  if (!mdn_commission_add (ctx, entry, "package_use", item, staff, 0, 0, list, count, error) ||
+      !mdn_card_spend (ctx, m, "package", item, count, entry->body, error) ||
       !mdn_ops_append_entry (ctx, entry, result, error))
     return FALSE;
   json_object_set_string_member (result, "card_no", m->card_no);

@@ -20,7 +20,9 @@
 #include "mdn-op.h"
 #include "mdn-pricing.h"
 #include "mdn-sales.h"
+#include "mdn-commission.h"
 #include "mdn-selling.h"
+#include "mdn-stock.h"
 
 /* Sale ---------------------------------------------------------------------------- */
 
@@ -70,9 +72,14 @@ op_sale (MdnOpCtx   *ctx,
           mdn_entry_add_movement (co.entry, co.member->id, "package", p->package_sku, lot, expires_on, uses);
         }
       json_array_add_object_element (body_lines, o);
+      if (!mdn_commission_add (ctx, co.entry, "sale_line", p->sku, l->staff, i + 1, l->amount_fen, l->list_fen,
+                               l->qty, error))
+        return FALSE;
     }
 
-  if (!mdn_checkout_commit (&co, result, error))
+  /* Warns of (or refuses) a sale that takes goods below zero. */
+  if (!mdn_stock_check_sale (ctx, co.entry, result, error) ||
+      !mdn_checkout_commit (&co, result, error))
     return FALSE;
   json_object_set_array_member (result, "lines", json_array_ref (body_lines));
   return TRUE;
@@ -562,7 +569,7 @@ mdn_return_lines_parse (JsonArray *lines,
       JsonObject *o = mdn_args_element_object (lines, i, "lines", error);
       const char *sku = NULL;
       gint64 qty = 0;
-      MdnSaleLineRequest l;
+      MdnSaleLineRequest l = { 0 };
 
       if (o == NULL ||
           !mdn_args_string (o, "sku", TRUE, &sku, error) ||
@@ -966,6 +973,9 @@ op_sale_return (MdnOpCtx   *ctx,
     if (!mdn_card_chain_check (ctx, member_id, "return", st.sale->id, refund, detail, body, error))
       return FALSE;
   }
+  /* The commission of what comes back is taken back. */
+  if (!mdn_commission_reverse (entry, st.sale, body_lines, refund, st.total_fen, error))
+    return FALSE;
   if (!mdn_ops_append_entry (ctx, entry, result, error))
     return FALSE;
   json_object_set_string_member (result, "receipt_no", receipt_no);

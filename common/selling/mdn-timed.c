@@ -19,6 +19,7 @@
 #include "mdn-op.h"
 #include "mdn-selling.h"
 #include "mdn-timed.h"
+#include "mdn-commission.h"
 
 #define MINUTES_MAX ((gint64) 525600)   /* a year */
 
@@ -480,11 +481,12 @@ op_timed_stop (MdnOpCtx   *ctx,
   g_auto(MdnCheckout) co = { 0 };
   g_auto(MdnPaymentRequest) pay = { 0 };
   g_autoptr(MdnMember) m = NULL;
-  const char *id = NULL;
+  const char *id = NULL, *staff = NULL;
   JsonObject *body;
   Charge c;
 
   if (!mdn_args_string (args, "session_id", TRUE, &id, error) ||
+      !mdn_args_string (args, "staff", FALSE, &staff, error) ||
       !mdn_payment_request_parse (args, &pay, error) ||
       !load_session (ctx, id, &s, error))
     return FALSE;
@@ -530,7 +532,9 @@ op_timed_stop (MdnOpCtx   *ctx,
   json_object_set_string_member (body, "started_at", s.started_at);
   json_object_set_string_member (body, "stopped_at", ctx->now_iso);
   charge_to_json (&c, body);
-  if (!mdn_checkout_commit (&co, result, error))
+  mdn_json_set_opt_string (body, "staff", staff);
+  if (!mdn_commission_add (ctx, co.entry, "timed", s.resource, staff, 0, co.total_fen, co.list_total_fen, 1, error) ||
+      !mdn_checkout_commit (&co, result, error))
     return FALSE;
 
   json_object_set_string_member (result, "session_id", s.id);

@@ -15,6 +15,7 @@
 #include "mdn-ledger.h"
 #include "mdn-lockout.h"
 #include "mdn-money.h"
+#include "mdn-stock-chain.h"
 #include "mdn-sync-private.h"
 #include "mdn-sync.h"
 
@@ -334,10 +335,10 @@ mdn_sync_client_init (Client   *c,
   return TRUE;
 }
 
-static SoupMessage *
-client_message (Client     *c,
-                const char *method,
-                const char *path_and_query)
+SoupMessage *
+mdn_sync_client_message (Client     *c,
+                         const char *method,
+                         const char *path_and_query)
 {
   g_autofree char *url = g_strconcat (c->base, path_and_query, NULL);
   g_autofree char *auth = g_strconcat ("Bearer ", c->token, NULL);
@@ -363,7 +364,7 @@ client_send (Client        *c,
              JsonObject   **out_refusal,
              GError       **error)
 {
-  g_autoptr(SoupMessage) msg = client_message (c, method, path_and_query);
+  g_autoptr(SoupMessage) msg = mdn_sync_client_message (c, method, path_and_query);
   g_autoptr(GBytes) reply = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autoptr(JsonObject) answer = NULL;
@@ -1108,7 +1109,7 @@ ws_connected (GObject      *source,
 static void
 watch_connect (Watch *w)
 {
-  g_autoptr(SoupMessage) msg = client_message (&w->client, "GET", "/api/v1/sync/notify");
+  g_autoptr(SoupMessage) msg = mdn_sync_client_message (&w->client, "GET", "/api/v1/sync/notify");
 
   if (msg == NULL)
     return;
@@ -1198,6 +1199,7 @@ mdn_branch_init (void)
     {
       mdn_ops_check_kinds ();
       mdn_ops_register (sync_ops);
+      mdn_ops_register (mdn_stock_chain_ops);
       mdn_ops_set_spend_hooks (&spend_hooks);
       g_once_init_leave (&once, 1);
     }

@@ -178,7 +178,7 @@ handle_feed (SrvRequest *req)
   srv_server_note_feed (req->srv, req->branch->code, after,
                         soup_message_headers_get_one (soup_server_message_get_request_headers (req->msg),
                                                       "User-Agent"));
-  page = srv_store_feed (req->store, after, limit, &error);
+  page = srv_store_feed (req->store, req->branch->code, after, limit, &error);
   if (page == NULL)
     {
       srv_reply_gerror (req, error);

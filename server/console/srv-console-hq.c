@@ -164,7 +164,7 @@ catch_up (SrvConsoleHq *hq,
 
   for (;;)
     {
-      g_autoptr(SrvFeedPage) page = srv_store_feed (hq->store, pos, 500, error);
+      g_autoptr(SrvFeedPage) page = srv_store_feed (hq->store, hq->hq->branch_code, pos, 500, error);
       g_autofree char *text = NULL;
 
       if (page == NULL || !mdn_db_begin (db, TRUE, error))

@@ -22,6 +22,7 @@
 #include "mdn-ops.h"
 #include "mdn-sales.h"
 #include "mdn-selling.h"
+#include "mdn-stock.h"
 #include "mdn-store.h"
 #include "srv-rules.h"
 #include "srv-store.h"
@@ -558,17 +559,21 @@ srv_store_entry_keep (SrvStore *store,
 {
   g_return_val_if_fail (store != NULL && entry != NULL, FALSE);
 
-  return mdn_ledger_store (store->db, entry, error);
+  /* A branch-local entry: stored, and its stock projected (every
+     branch's stock, for head office). */
+  return mdn_ledger_apply_stock (store->db, entry, error);
 }
 
 gboolean
 srv_store_feed_append (SrvStore   *store,
                        const char *entry_id,
+                       const char *to_branch,
                        GError    **error)
 {
   g_return_val_if_fail (store != NULL && entry_id != NULL, FALSE);
 
-  return mdn_db_exec (store->db, error, "INSERT INTO srv_feed (entry_id) VALUES (?)", "s", entry_id);
+  return mdn_db_exec (store->db, error, "INSERT INTO srv_feed (entry_id, to_branch) VALUES (?, ?)",
+                      "ss", entry_id, to_branch);
 }
 
 MdnEntry *
@@ -1175,10 +1180,11 @@ srv_feed_page_free (SrvFeedPage *page)
 }
 
 SrvFeedPage *
-srv_store_feed (SrvStore *store,
-                gint64    after,
-                gint64    limit,
-                GError  **error)
+srv_store_feed (SrvStore   *store,
+                const char *branch,
+                gint64      after,
+                gint64      limit,
+                GError    **error)
 {
   g_autoptr(SrvFeedPage) out = NULL;
   g_autoptr(GArray) positions = g_array_new (FALSE, FALSE, sizeof (gint64));
@@ -1193,8 +1199,9 @@ srv_store_feed (SrvStore *store,
   if (!mdn_db_begin (store->db, FALSE, error))
     return NULL;
   stmt = mdn_db_query (store->db, error,
-                       "SELECT pos, entry_id FROM srv_feed WHERE pos > ? ORDER BY pos LIMIT ?",
-                       "ii", after, limit);
+                       "SELECT pos, entry_id FROM srv_feed WHERE pos > ?1 "
+                       "AND (to_branch IS NULL OR to_branch = ?3) ORDER BY pos LIMIT ?2",
+                       "iis", after, limit, branch);
   if (stmt == NULL)
     goto fail;
   while ((rc = mdn_db_step (store->db, stmt, error)) == SQLITE_ROW)
@@ -1238,6 +1245,10 @@ srv_store_feed (SrvStore *store,
       g_ptr_array_add (out->rows, row);
     }
   head = srv_store_feed_head (store);
+  /* A short page is the end of this branch's feed: what lies beyond its
+     last row is addressed to other branches. */
+  if (ids->len < (guint) limit)
+    last = MAX (last, head);
   if ((out->holds = load_holds (store, error)) == NULL)
     goto fail;
   mdn_db_rollback (store->db);
@@ -1706,6 +1717,25 @@ srv_summary_free (SrvSummary *summary)
   g_free (summary);
 }
 
+gboolean
+srv_store_report (SrvStore                     *store,
+                  const MdnReportDef           *def,
+                  const MdnReportQuery         *query,
+                  MdnReportFormat               format,
+                  const char                   *path,
+                  const MdnReportExportOptions *options,
+                  gint64                       *n_rows,
+                  GError                      **error)
+{
+  gboolean ok;
+
+  if (!mdn_db_begin (store->db, FALSE, error))
+    return FALSE;
+  ok = mdn_report_export_file (store->db, def, query, format, path, options, n_rows, error);
+  mdn_db_rollback (store->db);
+  return ok;
+}
+
 /* Per branch and for the chain, from the daily rollups: flows over
  * [from, to] (every figure of mdn-figures.h), and the stored-value
  * liability at the end of @to (the sum of every balance change up to
@@ -2026,4 +2056,41 @@ srv_store_own_entries (SrvStore   *store,
 fail:
   mdn_db_rollback (store->db);
   return NULL;
+}
+
+/* Stock ------------------------------------------------------------------------ */
+
+GArray *
+srv_store_stock (SrvStore   *store,
+                 const char *sku,
+                 const char *category,
+                 const char *branch,
+                 GError    **error)
+{
+  GArray *rows;
+
+  g_return_val_if_fail (store != NULL, NULL);
+
+  if (!mdn_db_begin (store->db, FALSE, error))
+    return NULL;
+  rows = mdn_stock_chain_rows (store->db, sku, category, branch, error);
+  mdn_db_rollback (store->db);
+  return rows;
+}
+
+GPtrArray *
+srv_store_transfers (SrvStore   *store,
+                     const char *branch,
+                     const char *status,
+                     GError    **error)
+{
+  GPtrArray *transfers;
+
+  g_return_val_if_fail (store != NULL, NULL);
+
+  if (!mdn_db_begin (store->db, FALSE, error))
+    return NULL;
+  transfers = mdn_stock_transfers (store->db, branch, NULL, status, error);
+  mdn_db_rollback (store->db);
+  return transfers;
 }

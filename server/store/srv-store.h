@@ -16,7 +16,9 @@
 
 #include "mdn-figures.h"
 #include "mdn-ledger.h"
+#include "mdn-report-export.h"
 #include "mdn-lockout.h"
+#include "mdn-stock.h"
 
 G_BEGIN_DECLS
 
@@ -151,14 +153,35 @@ typedef struct
 } SrvFeedPage;
 
 void       srv_feed_page_free       (SrvFeedPage *page);
-/* At most @limit (clamped to 1..1000) rows after position @after. */
+/* At most @limit (clamped to 1..1000) rows after position @after of the
+ * feed of @branch: every shared entry, and the entries addressed to it. */
 SrvFeedPage *srv_store_feed         (SrvStore    *store,
+                                     const char  *branch,
                                      gint64       after,
                                      gint64       limit,
                                      GError     **error);
 gint64     srv_store_feed_head      (SrvStore    *store);
 
 /* Why a PIN was refused (srv_authorize). */
+/* Stock (mdn-stock.h): every branch's stock, one MdnStockRow per branch and
+ * sku, filtered by each of @sku, @category and @branch that is not NULL;
+ * and the transfers from or to @branch (any, if NULL) of @status. */
+GArray    *srv_store_stock          (SrvStore    *store,
+                                     const char  *sku,
+                                     const char  *category,
+                                     const char  *branch,
+                                     GError     **error);
+GPtrArray *srv_store_transfers      (SrvStore    *store,
+                                     const char  *branch,
+                                     const char  *status,
+                                     GError     **error);
+
+/* Members. An authorization not used by a sale entry within @seconds
+ * (default 600) is released. */
+void       srv_store_set_auth_ttl   (gint64       seconds);
+/* Members. A balance authorization of a card with a PIN needs @pin:
+ * pin_required, wrong_pin or pin_locked (MDN_ERROR) otherwise, with
+ * @refusal (may be NULL) filled in. */
 typedef struct
 {
   gint64 attempts_left;   /* wrong_pin: before the card locks */
@@ -259,6 +282,16 @@ SrvSummary *srv_store_summary       (SrvStore    *store,
                                      const char  *to,
                                      const char  *branch_code,
                                      GError     **error);
+/* Report @def over the chain's database (query->branch NULL: every
+ * branch) into the file @path, in one read transaction (mdn-report.h). */
+gboolean   srv_store_report         (SrvStore                     *store,
+                                     const MdnReportDef           *def,
+                                     const MdnReportQuery         *query,
+                                     MdnReportFormat               format,
+                                     const char                   *path,
+                                     const MdnReportExportOptions *options,
+                                     gint64                       *n_rows,
+                                     GError                      **error);
 gboolean   srv_store_metrics        (SrvStore    *store,
                                      GString     *out,
                                      GError     **error);
@@ -298,12 +331,15 @@ gboolean   srv_store_entry_hash     (SrvStore    *store,
 gboolean   srv_store_entry_apply    (SrvStore    *store,
                                      MdnEntry    *entry,
                                      GError     **error);
-/* Stores @entry without projecting it (a branch's private entry). */
+/* Stores a branch's private entry, projecting only its stock (head
+ * office's view of every branch's stock). */
 gboolean   srv_store_entry_keep     (SrvStore    *store,
                                      MdnEntry    *entry,
                                      GError     **error);
+/* @to_branch: an entry addressed to one branch (NULL: every branch). */
 gboolean   srv_store_feed_append    (SrvStore    *store,
                                      const char  *entry_id,
+                                     const char  *to_branch,
                                      GError     **error);
 /* MDN_ERROR_UNKNOWN_ENTRY for an entry the server doesn't hold. */
 MdnEntry  *srv_store_entry_load     (SrvStore    *store,
