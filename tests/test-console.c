@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <string.h>
 
+#include "mdn-report.h"
 #include "mdn-test-server.h"
 
 #define PASSWORD "console-pass-1"
@@ -433,6 +434,22 @@ test_pages (void)
     g_assert_nonnull (strstr (x.body, "40.00"));   /* 140.00 spent of 100.00 */
     g_assert_cmpuint (get (c, "/console/members/nobody", &nf), ==, 404);
     g_assert_cmpuint (get (c, "/console/no-such-page", &nf2), ==, 404);
+    /* every report downloads, as CSV (with its BOM) or Excel */
+    {
+      g_auto(Reply) list = { 0 }, csv = { 0 }, xlsx = { 0 }, nf3 = { 0 };
+      g_autofree char *path = g_strdup_printf ("/console/reports/%s?from=2026-11-01&to=2026-11-30&format=csv",
+                                               mdn_reports ()[0]->name);
+      g_autofree char *xpath = g_strdup_printf ("/console/reports/%s?from=2026-11-01&to=2026-11-30&format=xlsx",
+                                                mdn_reports ()[0]->name);
+
+      g_assert_cmpuint (get (c, "/console/reports", &list), ==, 200);
+      g_assert_nonnull (strstr (list.body, "name=\"format\" value=\"xlsx\""));
+      g_assert_cmpuint (get (c, path, &csv), ==, 200);
+      g_assert_true (g_str_has_prefix (csv.body, "\xef\xbb\xbf"));
+      g_assert_cmpuint (get (c, xpath, &xlsx), ==, 200);
+      g_assert_true (g_str_has_prefix (xlsx.body, "PK"));
+      g_assert_cmpuint (get (c, "/console/reports/nope?from=2026-11-01&to=2026-11-30", &nf3), ==, 404);
+    }
     /* the audit log shows the branches' operation logs too */
     {
       g_auto(Reply) log = { 0 };
@@ -563,6 +580,14 @@ test_region (void)
   g_assert_cmpuint (get (c, "/console/branches", &r6), ==, 200);
   g_assert_null (strstr (r6.body, "<td>B02</td>"));
   g_assert_nonnull (strstr (r6.body, "<td>B01</td>"));
+  /* nor download another region's reports */
+  {
+    g_auto(Reply) rep = { 0 };
+    g_autofree char *path = g_strdup_printf ("/console/reports/%s?from=2026-11-01&to=2026-11-30&branch=B02",
+                                             mdn_reports ()[0]->name);
+
+    g_assert_cmpuint (get (c, path, &rep), ==, 403);
+  }
   /* nor may it manage branches or master data */
   g_assert_cmpuint (post (c, "/console/branches/revoke", TRUE, &r7, "code", "B02", NULL), ==, 403);
   g_assert_cmpint (mdn_test_server_count (ch->s, "SELECT count(*) FROM srv_branches WHERE revoked = 1"), ==, 0);

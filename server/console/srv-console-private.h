@@ -80,6 +80,9 @@ void srv_console_exception      (SrvPage *page);
 void srv_console_write_off      (SrvPage *page);
 void srv_console_audit_page     (SrvPage *page);
 void srv_console_later          (SrvPage *page);
+/* Reports (srv-console-reports.c). */
+void srv_console_reports        (SrvPage *page);
+void srv_console_report         (SrvPage *page);
 /* Master data (srv-console-master.c). */
 void srv_console_master         (SrvPage *page);
 void srv_console_master_edit    (SrvPage *page);

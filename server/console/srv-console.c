@@ -474,7 +474,8 @@ static const SrvPageRoute get_pages[] = {
   { "master",       FALSE, srv_console_master },
   { "master/",      FALSE, srv_console_master_edit },
   { "audit",        FALSE, srv_console_audit_page },
-  { "reports",      FALSE, srv_console_later },
+  { "reports",      FALSE, srv_console_reports },
+  { "reports/",     FALSE, srv_console_report },
   { "stock",        FALSE, srv_console_later },
   { "sms",          FALSE, srv_console_later },
   { NULL }
