@@ -13,6 +13,7 @@
 #include "srv-server.h"
 #include "srv-sms.h"
 #include "srv-store.h"
+#include "srv-store-console.h"
 
 static char *opt_db = NULL;
 
@@ -28,10 +29,14 @@ static const char usage_text[] =
   "  branch list           the branches with their high-water marks\n"
   "  token add --name NAME --role hq\n"
   "                        a head-office API token (reports, exceptions, metrics)\n"
+  "  user add --name NAME --role hq-admin|hq-viewer|region --password-file FILE\n"
+  "           [--branches B01,B02]\n"
+  "                        a web console account (region: only those branches)\n"
   "  serve --listen HOST:PORT [--tls-cert PEM --tls-key PEM] [--insecure]\n"
   "        [--max-body BYTES] [--auth-ttl SECONDS] [--idle-timeout SECONDS]\n"
   "        [--header-timeout SECONDS] [--ws-ping SECONDS]\n"
   "        [--sms-retry-base SECONDS]\n"
+  "        [--console-hq FILE] [--console-idle SECONDS]\n"
   "                        serve the API; prints “listening on URL” first\n"
   "  sms gateway --driver aliyun|tencent|webhook|log [--url URL] [--key-id ID]\n"
   "              [--secret-file F] [--sign-name NAME] [--app-id ID]\n"
@@ -262,9 +267,56 @@ cmd_sms (SrvStore *store, int argc, char **argv)
 }
 
 static int
+cmd_user (SrvStore *store, int argc, char **argv)
+{
+  g_autofree char *name = NULL, *role = NULL, *password_file = NULL, *branches = NULL;
+  GOptionEntry entries[] = {
+    { "name", 0, 0, G_OPTION_ARG_STRING, &name, "The user's login name", "NAME" },
+    { "role", 0, 0, G_OPTION_ARG_STRING, &role, "hq-admin, hq-viewer or region", "ROLE" },
+    { "password-file", 0, 0, G_OPTION_ARG_FILENAME, &password_file, "File whose first line is the password", "FILE" },
+    { "branches", 0, 0, G_OPTION_ARG_STRING, &branches, "A region user's branches", "B01,B02" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) oc = g_option_context_new ("add - web console accounts");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  g_auto(GStrv) list = NULL;
+  g_autoptr(JsonObject) out = NULL;
+  char *nl;
+
+  g_option_context_add_main_entries (oc, entries, NULL);
+  if (!g_option_context_parse (oc, &argc, &argv, &error))
+    return fail (error);
+  if (argc < 2 || !g_str_equal (argv[1], "add") || name == NULL || role == NULL || password_file == NULL)
+    {
+      g_printerr ("mendian-server: user add --name NAME --role hq-admin|hq-viewer|region --password-file FILE "
+                  "[--branches B01,B02]\n");
+      return 2;
+    }
+  if (!g_file_get_contents (password_file, &text, NULL, &error))
+    return fail (error);
+  if ((nl = strpbrk (text, "\r\n")) != NULL)
+    *nl = '\0';
+  if (branches)
+    {
+      list = g_strsplit (branches, ",", -1);
+      for (guint i = 0; list[i]; i++)
+        g_strstrip (list[i]);
+    }
+  if (!srv_console_user_add (store, name, role, text, (const char *const *) list, &error))
+    return fail (error);
+  out = srv_json_ok (json_object_new ());
+  json_object_set_string_member (out, "user", name);
+  json_object_set_string_member (out, "role", role);
+  mdn_json_print (out);
+  return 0;
+}
+
+static int
 cmd_serve (SrvStore *store, int argc, char **argv)
 {
-  g_autofree char *listen = NULL, *cert = NULL, *key = NULL;
+  g_autofree char *listen = NULL, *cert = NULL, *key = NULL, *console_hq = NULL;
+  gint console_idle = 0;
   gboolean insecure = FALSE;
   gint64 max_body = 0, auth_ttl = 0;
   gint idle_timeout = 0, header_timeout = 0, ws_ping = 0;
@@ -282,6 +334,8 @@ cmd_serve (SrvStore *store, int argc, char **argv)
     { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &idle_timeout, "Close a kept-alive connection idle this long (default 60)", "S" },
     { "header-timeout", 0, 0, G_OPTION_ARG_INT, &header_timeout, "Drop a request whose headers take longer (default 10)", "S" },
     { "ws-ping", 0, 0, G_OPTION_ARG_INT, &ws_ping, "Seconds between WebSocket pings; 3 unanswered drop it (default 30)", "S" },
+    { "console-hq", 0, 0, G_OPTION_ARG_FILENAME, &console_hq, "The web console's head-office terminal database (default DB-console-hq.db)", "FILE" },
+    { "console-idle", 0, 0, G_OPTION_ARG_INT, &console_idle, "Log a console session out after this long unused (default 1800)", "S" },
     { NULL }
   };
   g_autoptr(GOptionContext) oc = g_option_context_new ("- serve the API");
@@ -291,7 +345,7 @@ cmd_serve (SrvStore *store, int argc, char **argv)
   g_option_context_add_main_entries (oc, entries, NULL);
   if (!g_option_context_parse (oc, &argc, &argv, &error))
     return fail (error);
-  if (max_body < 0 || auth_ttl < 0 || idle_timeout < 0 || header_timeout < 0 || ws_ping < 0)
+  if (max_body < 0 || auth_ttl < 0 || idle_timeout < 0 || header_timeout < 0 || ws_ping < 0 || console_idle < 0)
     {
       g_printerr ("mendian-server: --max-body, --auth-ttl, --idle-timeout, --header-timeout and --ws-ping "
                   "must be positive\n");
@@ -307,6 +361,10 @@ cmd_serve (SrvStore *store, int argc, char **argv)
   options.idle_timeout = (guint) idle_timeout;
   options.header_timeout = (guint) header_timeout;
   options.ws_ping = (guint) ws_ping;
+  if (console_hq == NULL)
+    console_hq = g_strconcat (opt_db, "-console-hq.db", NULL);
+  options.console_hq = console_hq;
+  options.console_idle = (guint) console_idle;
   sms = srv_sms_sender_start (srv_store_get_db (store), srv_store_get_timezone (store), MAX (sms_retry_base, 0));
   rc = srv_serve (store, &options);
   srv_sms_sender_free (sms);
@@ -365,6 +423,8 @@ main (int argc, char **argv)
     return cmd_branch (store, argc - 1, argv + 1);
   if (g_str_equal (command, "token"))
     return cmd_token (store, argc - 1, argv + 1);
+  if (g_str_equal (command, "user"))
+    return cmd_user (store, argc - 1, argv + 1);
   if (g_str_equal (command, "serve"))
     return cmd_serve (store, argc - 1, argv + 1);
   if (g_str_equal (command, "sms"))

@@ -58,6 +58,7 @@ static const MdnOpDef *const op_tables[] = {
   mdn_import_ops,
   mdn_member_import_ops,
   mdn_shift_ops,
+  mdn_plan_ops,
 };
 
 /* Tables of the branch library (mdn_ops_register) and its spend hooks. */
@@ -371,9 +372,6 @@ mdn_ops_run (MdnOpCtx   *ctx,
              GError    **error)
 {
   const MdnOpDef *def;
-  g_autoptr(JsonObject) result = NULL;
-  g_autoptr(GError) local_error = NULL;
-  gboolean local = FALSE;
 
   g_return_val_if_fail (ctx != NULL, NULL);
   g_return_val_if_fail (name != NULL, NULL);
@@ -385,6 +383,41 @@ mdn_ops_run (MdnOpCtx   *ctx,
       g_set_error (error, MDN_ERROR, MDN_ERROR_UNKNOWN_OP, _("Unknown operation “%s”"), name);
       return NULL;
     }
+  return mdn_ops_run_def (ctx, def, args, error);
+}
+
+/* The operation @name of one family's @table, or NULL. */
+const MdnOpDef *
+mdn_ops_find (const MdnOpDef *table,
+              const char     *name)
+{
+  g_return_val_if_fail (table != NULL && name != NULL, NULL);
+
+  for (const MdnOpDef *d = table; d->name; d++)
+    if (g_str_equal (d->name, name))
+      return d;
+  return NULL;
+}
+
+/* mdn_ops_run of an operation the caller found in its family's table
+ * (mdn_ops_find): the same permission check, transaction and log, without
+ * the registry, so a program that runs a few operations (the server's
+ * console, as the head-office terminal) links only their families. */
+JsonObject *
+mdn_ops_run_def (MdnOpCtx       *ctx,
+                 const MdnOpDef *def,
+                 JsonObject     *args,
+                 GError        **error)
+{
+  g_autoptr(JsonObject) result = NULL;
+  g_autoptr(GError) local_error = NULL;
+  gboolean local = FALSE;
+  const char *name;
+
+  g_return_val_if_fail (ctx != NULL, NULL);
+  g_return_val_if_fail (def != NULL, NULL);
+  g_return_val_if_fail (args != NULL, NULL);
+  name = def->name;
 
   /* The role is read again: a staff member disabled meanwhile, or whose
      role changed, gets what the role says now. */

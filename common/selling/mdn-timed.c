@@ -875,9 +875,16 @@ apply_timed_resume (MdnDb    *db,
                       "WHERE id = ?1 AND stop_entry IS NULL AND paused_at IS NOT NULL", "si", session, seconds);
 }
 
-const MdnOpDef mdn_timed_ops[] = {
+/* Rate plans are master data, in a table of their own so that a program
+ * writing master data (the server's console) links them without the
+ * checkout that timed.stop runs. */
+const MdnOpDef mdn_plan_ops[] = {
   { "plan.upsert",     MDN_ROLE_MANAGER, MDN_OP_WRITE | MDN_OP_HQ, op_plan_upsert },
   { "plan.list",       MDN_ROLE_CASHIER, MDN_OP_READ,              op_plan_list },
+  { NULL }
+};
+
+const MdnOpDef mdn_timed_ops[] = {
   /* Tables and rooms belong to the branch that has them: not master data. */
   { "resource.upsert", MDN_ROLE_MANAGER, MDN_OP_WRITE,             op_resource_upsert },
   { "resource.list",   MDN_ROLE_CASHIER, MDN_OP_READ,              op_resource_list },

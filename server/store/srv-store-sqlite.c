@@ -26,14 +26,10 @@
 #include "mdn-store.h"
 #include "srv-rules.h"
 #include "srv-store.h"
+#include "srv-store-private.h"
 
 G_DEFINE_QUARK (srv-error-quark, srv_error)
 
-struct _SrvStore
-{
-  MdnDb *db;
-  char  *timezone;
-};
 
 static const char *const error_names[] = {
   [SRV_ERROR_INVALID] = "invalid_request",
