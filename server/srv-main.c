@@ -11,6 +11,7 @@
 #include "mdn-store.h"
 #include "srv-authorize.h"
 #include "srv-server.h"
+#include "srv-sms.h"
 #include "srv-store.h"
 
 static char *opt_db = NULL;
@@ -30,7 +31,13 @@ static const char usage_text[] =
   "  serve --listen HOST:PORT [--tls-cert PEM --tls-key PEM] [--insecure]\n"
   "        [--max-body BYTES] [--auth-ttl SECONDS] [--idle-timeout SECONDS]\n"
   "        [--header-timeout SECONDS] [--ws-ping SECONDS]\n"
+  "        [--sms-retry-base SECONDS]\n"
   "                        serve the API; prints “listening on URL” first\n"
+  "  sms gateway --driver aliyun|tencent|webhook|log [--url URL] [--key-id ID]\n"
+  "              [--secret-file F] [--sign-name NAME] [--app-id ID]\n"
+  "                        the gateway the server sends SMS through (the secret is kept, never shown)\n"
+  "  sms template --event EVENT (--text TEXT | --template-code CODE)\n"
+  "  sms outbox [--status queued|sending|retrying|sent|failed]\n"
   "\n"
   "See docs/server.md.\n";
 
@@ -179,6 +186,81 @@ cmd_token (SrvStore *store, int argc, char **argv)
   return print_token (token);
 }
 
+/* sms gateway|template|outbox (server/notify/srv-sms.c). */
+static int
+cmd_sms (SrvStore *store, int argc, char **argv)
+{
+  g_autofree char *driver = NULL, *url = NULL, *key_id = NULL, *secret_file = NULL, *sign_name = NULL;
+  g_autofree char *app_id = NULL, *event = NULL, *text = NULL, *code = NULL, *status = NULL;
+  GOptionEntry entries[] = {
+    { "driver", 0, 0, G_OPTION_ARG_STRING, &driver, "aliyun, tencent, webhook or log", "DRIVER" },
+    { "url", 0, 0, G_OPTION_ARG_STRING, &url, "The gateway's endpoint (log: the file)", "URL" },
+    { "key-id", 0, 0, G_OPTION_ARG_STRING, &key_id, "AccessKeyId / SecretId", "ID" },
+    { "secret-file", 0, 0, G_OPTION_ARG_FILENAME, &secret_file, "File holding the secret (first line)", "FILE" },
+    { "sign-name", 0, 0, G_OPTION_ARG_STRING, &sign_name, "The SMS signature (签名)", "NAME" },
+    { "app-id", 0, 0, G_OPTION_ARG_STRING, &app_id, "Tencent SmsSdkAppId", "ID" },
+    { "event", 0, 0, G_OPTION_ARG_STRING, &event, "issue, deposit, spend, withdraw, lost, birthday, campaign", "EVENT" },
+    { "text", 0, 0, G_OPTION_ARG_STRING, &text, "The message with {name} {card} {amount} {balance} {shop}", "TEXT" },
+    { "template-code", 0, 0, G_OPTION_ARG_STRING, &code, "The gateway's template code or id", "CODE" },
+    { "status", 0, 0, G_OPTION_ARG_STRING, &status, "Only messages in this state", "S" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) oc = g_option_context_new ("gateway|template|outbox - SMS");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) out = NULL;
+  MdnDb *db = srv_store_get_db (store);
+  const char *sub;
+
+  g_option_context_add_main_entries (oc, entries, NULL);
+  if (!g_option_context_parse (oc, &argc, &argv, &error))
+    return fail (error);
+  sub = argc > 1 ? argv[1] : "";
+  if (g_str_equal (sub, "gateway"))
+    {
+      g_autofree char *secret = NULL;
+      SrvSmsGatewayConfig config = { driver, url, key_id, NULL, sign_name, app_id };
+
+      if (secret_file)
+        {
+          if (!g_file_get_contents (secret_file, &secret, NULL, &error))
+            return fail (error);
+          g_strdelimit (secret, "\r\n", '\0');
+          config.secret = secret;
+        }
+      if (driver && !srv_sms_set_gateway (db, &config, &error))
+        return fail (error);
+      if (secret)
+        memset (secret, 0, strlen (secret));
+      out = srv_sms_gateway_show (db, &error);
+    }
+  else if (g_str_equal (sub, "template"))
+    {
+      if (!srv_sms_set_template (db, event, text, code, &error))
+        return fail (error);
+      out = json_object_new ();
+      json_object_set_string_member (out, "event", event);
+    }
+  else if (g_str_equal (sub, "outbox"))
+    {
+      JsonArray *list = srv_sms_outbox_list (db, status, &error);
+
+      if (list == NULL)
+        return fail (error);
+      out = json_object_new ();
+      json_object_set_array_member (out, "messages", list);
+    }
+  else
+    {
+      g_printerr ("mendian-server: sms gateway|template|outbox\n");
+      return 2;
+    }
+  if (out == NULL)
+    return fail (error);
+  out = srv_json_ok (g_steal_pointer (&out));
+  mdn_json_print (out);
+  return 0;
+}
+
 static int
 cmd_serve (SrvStore *store, int argc, char **argv)
 {
@@ -186,7 +268,11 @@ cmd_serve (SrvStore *store, int argc, char **argv)
   gboolean insecure = FALSE;
   gint64 max_body = 0, auth_ttl = 0;
   gint idle_timeout = 0, header_timeout = 0, ws_ping = 0;
+  gint64 sms_retry_base = 30;
+  SrvSmsSender *sms = NULL;
+  int rc;
   GOptionEntry entries[] = {
+    { "sms-retry-base", 0, 0, G_OPTION_ARG_INT64, &sms_retry_base, "Seconds before an SMS is tried again, doubled each time (default 30)", "S" },
     { "listen", 0, 0, G_OPTION_ARG_STRING, &listen, "Address to listen on (default 127.0.0.1:8080)", "HOST:PORT" },
     { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &cert, "TLS certificate (PEM)", "FILE" },
     { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &key, "TLS private key (PEM)", "FILE" },
@@ -221,7 +307,10 @@ cmd_serve (SrvStore *store, int argc, char **argv)
   options.idle_timeout = (guint) idle_timeout;
   options.header_timeout = (guint) header_timeout;
   options.ws_ping = (guint) ws_ping;
-  return srv_serve (store, &options);
+  sms = srv_sms_sender_start (srv_store_get_db (store), srv_store_get_timezone (store), MAX (sms_retry_base, 0));
+  rc = srv_serve (store, &options);
+  srv_sms_sender_free (sms);
+  return rc;
 }
 
 int
@@ -278,6 +367,8 @@ main (int argc, char **argv)
     return cmd_token (store, argc - 1, argv + 1);
   if (g_str_equal (command, "serve"))
     return cmd_serve (store, argc - 1, argv + 1);
+  if (g_str_equal (command, "sms"))
+    return cmd_sms (store, argc - 1, argv + 1);
 
   g_printerr ("mendian-server: unknown command “%s”; run mendian-server --help\n", command);
   return 2;

@@ -17,6 +17,7 @@
 #include "mdn-money.h"
 #include "srv-push.h"
 #include "srv-rules.h"
+#include "srv-sms.h"
 
 static char *
 now_iso (void)
@@ -398,6 +399,11 @@ apply_pushed (SrvStore  *store,
         return FALSE;
     }
   else if (!srv_store_entry_keep (store, entry, error))
+    return FALSE;
+
+  /* The SMS it calls for, queued in the same transaction: once per
+     (entry, event, member), however often it is pushed. */
+  if (!srv_sms_note_entry (srv_store_get_db (store), entry, error))
     return FALSE;
 
   rollup_entry (batch, entry, branch->hq);

@@ -47,6 +47,7 @@ static const SrvRoute *const route_tables[] = {
   srv_report_routes,
   srv_backoffice_routes,
   srv_stock_routes,
+  srv_member_page_routes,
 };
 
 SrvCounters *

@@ -80,6 +80,7 @@ extern const SrvRoute srv_member_routes[];
 extern const SrvRoute srv_report_routes[];
 extern const SrvRoute srv_backoffice_routes[];
 extern const SrvRoute srv_stock_routes[];
+extern const SrvRoute srv_member_page_routes[];
 
 int          srv_serve           (SrvStore               *store,
                                   const SrvServerOptions *options);

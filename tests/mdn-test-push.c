@@ -17,6 +17,9 @@
 #include "mdn-sales.h"
 #include "mdn-test-push.h"
 #include "mdn-timed.h"
+#include "mdn-messages.h"
+#include "mdn-sms.h"
+#include "mdn-member-import.h"
 
 /* Kinds ---------------------------------------------------------------------------------- */
 
@@ -33,6 +36,7 @@ mdn_test_all_kinds (void)
   const MdnKindDef *const tables[] = {
     mdn_member_kinds, mdn_master_kinds, mdn_catalog_kinds, mdn_sales_kinds, mdn_package_kinds,
     mdn_timed_kinds, mdn_points_kinds, mdn_exception_kinds, mdn_role_kinds, mdn_member_edit_kinds,
+    mdn_message_kinds, mdn_sms_kinds, mdn_member_import_kinds,
   };
   GPtrArray *kinds = g_ptr_array_new_with_free_func (g_free);
 
@@ -220,6 +224,24 @@ mdn_test_every_kind (MdnTestBranch *b)
   RUN ("{\"op\":\"sale.return\",\"receipt_no\":\"%s\",\"lines\":[{\"sku\":\"P1\",\"qty\":1},{\"sku\":\"G1\",\"qty\":1}]}",
        r_package);
   RUN ("{\"op\":\"sale.return\",\"receipt_no\":\"%s\",\"amount\":\"12.00\"}", r_timed);
+
+  /* Keeping members: a message and its reply (crm/mdn-messages.c). */
+  {
+    g_autofree char *message = dup_member (ok (b, "{\"op\":\"message.add\",\"card\":\"%s\",\"text\":\"留言 a\"}",
+                                               card_b), "message_id");
+
+    RUN ("{\"op\":\"message.reply\",\"message_id\":\"%s\",\"text\":\"回复\"}", message);
+  }
+  /* Import: a member with an opening balance and an old card number. */
+  {
+    const char *csv = "姓名,手机,本金,赠送,积分,旧卡号\n导入,13800000099,12.34,1.00,5,OLD-1\n";
+    g_autofree char *b64 = g_base64_encode ((const guchar *) csv, strlen (csv));
+
+    RUN ("{\"op\":\"member.import\",\"data_base64\":\"%s\"}", b64);
+  }
+  /* SMS: a member's consent, a campaign to those who gave it. */
+  RUN ("{\"op\":\"member.sms_prefs\",\"card\":\"%s\",\"sms_consent\":true}", card_b);
+  RUN ("{\"op\":\"sms.campaign\",\"filter\":{},\"template\":\"{name}，周末八折\",\"params\":{}}");
   mdn_test_set_now (NULL);
 }
 

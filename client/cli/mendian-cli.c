@@ -46,6 +46,10 @@ static const char usage_text[] =
   "  recover --server URL --token-file FILE --admin-password-file FILE\n"
   "       [--chain-key-file FILE] [--timezone TZ] [--ca FILE | --pin-sha256 HEX]\n"
   "                        no database yet: build it from the server's copy\n"
+  "  import members FILE.csv [--dry-run]\n"
+  "                        issue the members of an old system's CSV (UTF-8 or\n"
+  "                        GB18030) with their opening balances; all or nothing\n"
+  "                        (needs --staff and MENDIAN_PASSWORD)\n"
   "  ops                   list the operations exec accepts, with the least role\n"
   "                        that may run each\n"
   "  link --server URL --token-file FILE [--ca FILE | --pin-sha256 HEX]\n"
@@ -247,6 +251,52 @@ cmd_exec (MdnStore *store)
       return 2;
     }
   return status;
+}
+
+/* import members FILE.csv [--dry-run]: the operation member.import with
+ * the file's bytes. */
+static int
+cmd_import_members (MdnStore *store,
+                    int       argc,
+                    char    **argv)
+{
+  const char *password = g_getenv ("MENDIAN_PASSWORD");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MdnOpCtx) ctx = NULL;
+  g_autoptr(JsonObject) args = json_object_new ();
+  g_autoptr(JsonObject) out = NULL;
+  g_autofree char *data = NULL;
+  g_autofree char *b64 = NULL;
+  gsize len = 0;
+  gboolean dry_run = argc > 3 && g_str_equal (argv[3], "--dry-run");
+
+  if (argc < 3 || !g_str_equal (argv[1], "members") || (argc > 3 && !dry_run) || argc > 4)
+    {
+      g_printerr ("mendian-cli: import members FILE.csv [--dry-run]\n");
+      return 2;
+    }
+  if (opt_staff == NULL)
+    {
+      g_printerr ("mendian-cli: import needs --staff CODE and the password in MENDIAN_PASSWORD\n");
+      return 2;
+    }
+  ctx = mdn_op_ctx_new (store, opt_staff, password, &error);
+  if (ctx == NULL)
+    return fail (error);
+  if (!g_file_get_contents (argv[2], &data, &len, &error))
+    return fail (error);
+  b64 = g_base64_encode ((const guchar *) data, len);
+  json_object_set_string_member (args, "data_base64", b64);
+  json_object_set_boolean_member (args, "dry_run", dry_run);
+  out = mdn_ops_run (ctx, "member.import", args, &error);
+  if (out == NULL)
+    {
+      print_refusal (mdn_error_code_name (error->code), error->message);
+      return 1;
+    }
+  json_object_set_boolean_member (out, "ok", TRUE);
+  mdn_json_print (out);
+  return 0;
 }
 
 static void
@@ -580,7 +630,7 @@ cmd_sync (MdnStore *store, int argc, char **argv)
 /* import products FILE.csv [--preview] | import template FILE.csv: the
  * file goes to product.import as base64 (it may be GB18030, not UTF-8). */
 static int
-cmd_import (MdnStore *store, int argc, char **argv)
+cmd_import_products (MdnStore *store, int argc, char **argv)
 {
   gboolean preview = FALSE;
   GOptionEntry entries[] = {
@@ -646,6 +696,17 @@ cmd_import (MdnStore *store, int argc, char **argv)
     }
   mdn_json_print (out);
   return json_object_get_boolean_member (out, "ok") ? 0 : 1;
+}
+
+/* import members … | import products … | import template …. */
+static int
+cmd_import (MdnStore *store,
+            int       argc,
+            char    **argv)
+{
+  if (argc >= 2 && g_str_equal (argv[1], "members"))
+    return cmd_import_members (store, argc, argv);
+  return cmd_import_products (store, argc, argv);
 }
 
 static int

@@ -378,6 +378,7 @@ pos_members_shown (PosMembers *self)
         g_clear_pointer (&self->member, pos_member_view_unref);
     }
   refresh_member (self);
+  pos_members_refresh_reminders (self);
   gtk_widget_grab_focus (self->search_entry);
 }
 
@@ -418,6 +419,7 @@ pos_members_class_init (PosMembersClass *klass)
   gtk_widget_class_bind_template_child (wc, PosMembers, search_entry);
   gtk_widget_class_bind_template_child (wc, PosMembers, results_list);
   gtk_widget_class_bind_template_child (wc, PosMembers, issue_button);
+  gtk_widget_class_bind_template_child (wc, PosMembers, reminders_button);
   gtk_widget_class_bind_template_child (wc, PosMembers, detail_stack);
   gtk_widget_class_bind_template_child (wc, PosMembers, avatar);
   gtk_widget_class_bind_template_child (wc, PosMembers, name_label);

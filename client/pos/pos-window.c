@@ -459,6 +459,7 @@ login_changed (PosWindow *self)
       g_clear_pointer (&self->locked_by, g_free);
       refresh_staff (self);
       update_sync (self);
+      pos_members_refresh_reminders (POS_MEMBERS (self->members));
       gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "main");
       page_shown (self);
     }

@@ -713,6 +713,90 @@ check_set_pin (Check *c)
          want_string (c, c->entry->body, "pin_hash", FALSE, NULL);
 }
 
+/* message.add, message.reply (crm/mdn-messages.c): text of at most 500
+ * characters, no movements. */
+static gboolean
+want_message_text (Check *c)
+{
+  const char *text = NULL;
+
+  if (!want_string (c, c->entry->body, "text", TRUE, &text))
+    return FALSE;
+  if (!g_utf8_validate (text, -1, NULL) || g_utf8_strlen (text, -1) > 500)
+    return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("A message can have at most %d characters"), 500);
+  return TRUE;
+}
+
+static gboolean
+check_message_add (Check *c)
+{
+  return want_string (c, c->entry->body, "card_no", TRUE, NULL) && want_message_text (c);
+}
+
+static gboolean
+check_message_reply (Check *c)
+{
+  return want_id (c, "message_id", mdn_body_string (c->entry->body, "message_id")) &&
+         want_message_text (c);
+}
+
+/* member.sms_prefs, sms.campaign (crm/mdn-sms.c). */
+static gboolean
+want_boolean (Check      *c,
+              JsonObject *o,
+              const char *name)
+{
+  JsonNode *n = json_object_get_member (o, name);
+
+  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_BOOLEAN)
+    return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("“%s” must be true or false"), name);
+  return TRUE;
+}
+
+static gboolean
+check_sms_prefs (Check *c)
+{
+  return want_string (c, c->entry->body, "card_no", TRUE, NULL) &&
+         want_boolean (c, c->entry->body, "sms_consent") &&
+         want_boolean (c, c->entry->body, "sms_opt_out");
+}
+
+static gboolean
+check_sms_campaign (Check *c)
+{
+  JsonObject *b = c->entry->body;
+  const char *text = NULL;
+  JsonNode *filter = json_object_get_member (b, "filter");
+  JsonNode *params = json_object_get_member (b, "params");
+
+  if (!want_string (c, b, "template", TRUE, &text) || !want_string (c, b, "shop", TRUE, NULL))
+    return FALSE;
+  if (g_utf8_strlen (text, -1) > 300)
+    return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("An SMS can have at most 300 characters"));
+  if (filter == NULL || !JSON_NODE_HOLDS_OBJECT (filter))
+    return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("“%s” must be an object"), "filter");
+  if (params == NULL || !JSON_NODE_HOLDS_OBJECT (params))
+    return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("“%s” must be an object"), "params");
+  return TRUE;
+}
+
+/* member.opening (crm/mdn-member-import.c): what an imported member brought. */
+static gboolean
+check_opening (Check *c)
+{
+  JsonObject *b = c->entry->body;
+  gint64 principal, bonus, points;
+
+  return want_string (c, b, "card_no", TRUE, NULL) &&
+         want_string (c, b, "old_card_no", FALSE, NULL) &&
+         want_fen (c, b, "principal_fen", 0, &principal) &&
+         want_fen (c, b, "bonus_fen", 0, &bonus) &&
+         want_int (c, b, "points", TRUE, 0, 0, POINTS_OP_MAX, &points) &&
+         expect_member (c, "principal", principal) &&
+         expect_member (c, "bonus", bonus) &&
+         expect_member (c, "points", points);
+}
+
 static gboolean
 check_level (Check *c)
 {
@@ -1614,6 +1698,11 @@ static const KindCheck checks[] = {
   { "stocktake.cancel",    check_stocktake_cancel, FALSE, FALSE },
   { "transfer.out",        check_transfer_out,    FALSE, FALSE },
   { "transfer.receive",    check_transfer_receive, FALSE, FALSE },
+  { "message.add",         check_message_add,     TRUE,  FALSE },
+  { "message.reply",       check_message_reply,   TRUE,  FALSE },
+  { "member.sms_prefs",    check_sms_prefs,       TRUE,  FALSE },
+  { "sms.campaign",        check_sms_campaign,    FALSE, FALSE },
+  { "member.opening",      check_opening,         TRUE,  FALSE },
 };
 
 gboolean

@@ -36,6 +36,7 @@ mdn_ledger_register_kinds (const MdnKindDef *table)
 /* Tables that are branch-local bookkeeping, not projections of entries. */
 static const char *const local_tables[] = {
   "meta", "counters", "staff", "oplog", "lockouts", "entries", "movements",
+  "reminder_done",   /* crm: reminders this branch marked done */
 };
 
 const MdnKindDef *
@@ -471,6 +472,21 @@ mdn_ledger_store (MdnDb    *db,
 
 /* The one apply path: store the entry and its movements and update every
  * projection. Runs inside the caller's transaction. */
+#define MAX_APPLY_HOOKS 4
+static MdnApplyFunc apply_hooks[MAX_APPLY_HOOKS];
+static guint n_apply_hooks;
+
+void
+mdn_ledger_add_apply_hook (MdnApplyFunc hook)
+{
+  g_return_if_fail (hook != NULL && n_apply_hooks < MAX_APPLY_HOOKS);
+
+  for (guint i = 0; i < n_apply_hooks; i++)
+    if (apply_hooks[i] == hook)
+      return;
+  apply_hooks[n_apply_hooks++] = hook;
+}
+
 gboolean
 mdn_ledger_apply (MdnDb    *db,
                   MdnEntry *entry,
@@ -499,7 +515,12 @@ mdn_ledger_apply (MdnDb    *db,
     if (!apply_movement (db, entry, &g_array_index (entry->movements, MdnMovement, i),
                          member_deltas, error))
       return FALSE;
-  return apply_member_deltas (db, entry, member_deltas, error);
+  if (!apply_member_deltas (db, entry, member_deltas, error))
+    return FALSE;
+  for (guint i = 0; i < n_apply_hooks; i++)
+    if (!apply_hooks[i] (db, entry, error))
+      return FALSE;
+  return TRUE;
 }
 
 gboolean

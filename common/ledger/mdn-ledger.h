@@ -108,6 +108,10 @@ typedef struct
 void              mdn_ledger_register_kinds (const MdnKindDef *table);
 const MdnKindDef *mdn_ledger_lookup_kind (const char *kind);
 gboolean          mdn_ledger_kind_is_master (const char *kind);
+/* A function run after every entry's apply, whatever its kind (per-member
+ * figures, crm/mdn-member-figures.c), registered once at start by
+ * mdn_library_init like the kind tables. */
+void              mdn_ledger_add_apply_hook (MdnApplyFunc hook);
 gboolean          mdn_entry_is_shared    (MdnEntry *entry);
 /* The branch an MDN_KIND_ADDRESSED entry is delivered to (its body's
  * "deliver_to"); NULL for an entry of any other kind. */

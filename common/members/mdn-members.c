@@ -51,6 +51,10 @@ mdn_level_free (MdnLevel *level)
 #define MEMBER_COLUMNS "id, card_no, name, phone, level, status, expires_on, pin_hash, birthday, " \
                        "birthday_lunar, issued_at, issued_branch, principal_fen, bonus_fen, points"
 
+static gboolean valid_phone  (const char *phone, GError **error);
+static gboolean valid_lunar  (const char *text, GError **error);
+static gboolean next_card_no (MdnOpCtx *ctx, char **out, GError **error);
+
 static MdnMember *
 member_from_row (sqlite3_stmt *stmt)
 {
@@ -174,6 +178,16 @@ mdn_member_resolve (MdnOpCtx       *ctx,
       sqlite3_reset (stmt);
       if (rc < 0)
         return NULL;
+    }
+  if (member_id == NULL && !mdn_qr_is_payload (card))
+    {
+      /* A card number of the old system the member was imported from. */
+      stmt = mdn_db_query (ctx->db, error, "SELECT member_id FROM card_aliases WHERE alias = ?", "s", card_no);
+      if (stmt == NULL || (rc = mdn_db_step (ctx->db, stmt, error)) < 0)
+        return NULL;
+      if (rc == SQLITE_ROW)
+        member_id = g_strdup (mdn_db_col_text (stmt, 0));
+      sqlite3_reset (stmt);
     }
   if (member_id == NULL)
     return unknown_card (card_no, error), NULL;
@@ -446,6 +460,14 @@ valid_pin (MdnDb      *db,
       return FALSE;
     }
   return TRUE;
+}
+
+gboolean
+mdn_card_no_next (MdnOpCtx *ctx,
+                  char    **out,
+                  GError  **error)
+{
+  return next_card_no (ctx, out, error);
 }
 
 static gboolean

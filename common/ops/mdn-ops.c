@@ -24,8 +24,13 @@
 #include "mdn-staff.h"
 #include "mdn-timed.h"
 #include "mdn-stock.h"
-#include "mdn-import.h"
 #include "mdn-commission.h"
+#include "mdn-import.h"
+#include "mdn-member-filter.h"
+#include "mdn-member-import.h"
+#include "mdn-messages.h"
+#include "mdn-reminders.h"
+#include "mdn-sms.h"
 
 static const MdnOpDef *const op_tables[] = {
   mdn_member_ops,
@@ -45,7 +50,12 @@ static const MdnOpDef *const op_tables[] = {
   mdn_commission_ops,
   mdn_settings_ops,
   mdn_stock_ops,
+  mdn_reminder_ops,
+  mdn_message_ops,
+  mdn_member_filter_ops,
+  mdn_sms_ops,
   mdn_import_ops,
+  mdn_member_import_ops,
 };
 
 /* Tables of the branch library (mdn_ops_register) and its spend hooks. */

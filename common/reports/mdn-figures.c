@@ -208,6 +208,16 @@ add_issue (MdnFigures      *f,
 }
 
 static void
+add_opening (MdnFigures      *f,
+             const MdnEntry  *entry,
+             MdnFiguresFlags  flags)
+{
+  add (f, &f->opening_principal_fen, movements (f, entry, "principal"));
+  add (f, &f->opening_bonus_fen, movements (f, entry, "bonus"));
+  add (f, &f->opening_points, movements (f, entry, "points"));
+}
+
+static void
 add_consume (MdnFigures      *f,
              const MdnEntry  *entry,
              MdnFiguresFlags  flags)
@@ -298,6 +308,7 @@ static const struct
   { "member.deposit",      TRUE,  FALSE, add_deposit },
   { "member.withdraw",     TRUE,  FALSE, add_withdraw },
   { "member.issue",        TRUE,  FALSE, add_issue },
+  { "member.opening",      TRUE,  FALSE, add_opening },
   { "package.consume",     TRUE,  FALSE, add_consume },
   { "points.redeem",       FALSE, FALSE, add_redeem },
   { "points.adjust",       FALSE, FALSE, add_adjust },
@@ -433,6 +444,9 @@ static const MdnFigureField fields[] = {
   FIELD (bonus_spent_fen),
   FIELD (principal_refunded_fen),
   FIELD (bonus_refunded_fen),
+  FIELD (opening_principal_fen),
+  FIELD (opening_bonus_fen),
+  FIELD (opening_points),
   TENDER (MDN_TENDER_CASH, "cash"),
   TENDER (MDN_TENDER_BANK, "bank"),
   TENDER (MDN_TENDER_WECHAT, "wechat"),

@@ -47,7 +47,10 @@
  *     withdraw_fen += amount_fen; subtracted from its tender (cash if none)
  *     and, if money, from net_fen; counted.
  *   member.issue
- *     members_issued += 1; counted. (An opening deposit is its own
+ *     members_issued += 1; counted.
+ *   member.opening (a member imported with the balance of an old system)
+ *     opening_principal_fen, opening_bonus_fen, opening_points += its
+ *     principal, bonus and points; not a deposit, no tender; counted. (An opening deposit is its own
  *     member.deposit entry.)
  *   package.consume
  *     package_uses_consumed -= its package movements; counted.
@@ -152,6 +155,9 @@ typedef struct
   gint64       bonus_spent_fen;
   gint64       principal_refunded_fen;
   gint64       bonus_refunded_fen;
+  gint64       opening_principal_fen;   /* member.opening: balances brought from an old system */
+  gint64       opening_bonus_fen;
+  gint64       opening_points;
   MdnTenderSum tenders[MDN_N_TENDERS];
   gboolean     overflow;    /* an add was refused: the figures are short */
 } MdnFigures;

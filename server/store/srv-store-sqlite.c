@@ -76,6 +76,20 @@ srv_store_free (SrvStore *store)
 
 /* Opens the server database at @path; with @create, makes a new one (and
  * its chain key) and refuses an existing one. */
+MdnDb *
+srv_store_get_db (SrvStore *store)
+{
+  g_return_val_if_fail (store != NULL, NULL);
+  return store->db;
+}
+
+const char *
+srv_store_get_timezone (SrvStore *store)
+{
+  g_return_val_if_fail (store != NULL, NULL);
+  return store->timezone ? store->timezone : MDN_DEFAULT_TIMEZONE;
+}
+
 SrvStore *
 srv_store_open (const char *path,
                 gboolean    create,
