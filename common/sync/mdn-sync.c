@@ -518,17 +518,20 @@ local_head (MdnStore *store,
   return TRUE;
 }
 
-/* The chain key, handed over once (docs/server.md): a branch that does not
- * hold it yet (made without --chain-key-file) takes it from the state
- * answer; one that holds another key after the server has handed it over
- * stops, because someone else with this token may have taken it. */
+/* The chain key, handed over until the branch proves it holds it
+ * (docs/server.md): a branch that does not hold it yet (made without
+ * --chain-key-file) takes it from the state answer (*@took) and proves it at
+ * once; one that holds another key after a holder of its token proved the
+ * key stops, because someone else with this token may have taken it. */
 static gboolean
 take_chain_key (MdnStore   *store,
                 JsonObject *state,
+                gboolean   *took,
                 GError    **error)
 {
   const char *key = json_object_get_string_member_with_default (state, "chain_key", NULL);
 
+  *took = FALSE;
   if (key != NULL)
     {
       g_autofree char *id = mdn_chain_key_id_from_hex (key);
@@ -541,6 +544,7 @@ take_chain_key (MdnStore   *store,
       if (!mdn_store_set_chain_key (store, key, error))
         return FALSE;
       g_message ("branch %s now holds the chain key of its server", store->branch_code);
+      *took = TRUE;
       return TRUE;
     }
   if (json_object_get_boolean_member_with_default (state, "chain_key_ok", TRUE))
@@ -641,11 +645,12 @@ mdn_sync_report_pin_failures (Client        *c,
 /* The server's view of this branch must be a prefix of the local chain. A
  * branch restored from an old backup (or with a forked history) stops here
  * instead of writing a second history over the first. */
-gboolean
-mdn_sync_check_state (Client        *c,
-                      GCancellable  *cancellable,
-                      gint64        *out_acked,
-                      GError       **error)
+static gboolean
+check_state (Client        *c,
+             GCancellable  *cancellable,
+             gint64        *out_acked,
+             gboolean      *took_key,
+             GError       **error)
 {
   g_autofree char *key_id = NULL;
   g_autofree char *path = NULL;
@@ -697,11 +702,36 @@ mdn_sync_check_state (Client        *c,
                    c->store->branch_code, acked);
       return FALSE;
     }
-  if (!take_chain_key (c->store, state, error) ||
+  if (!take_chain_key (c->store, state, took_key, error) ||
       !save_holds (c->store, state, error) ||
       !save_pin_locks (c->store, state, error))
     return FALSE;
   *out_acked = acked;
+  return TRUE;
+}
+
+gboolean
+mdn_sync_check_state (Client        *c,
+                      GCancellable  *cancellable,
+                      gint64        *out_acked,
+                      GError       **error)
+{
+  gboolean took_key = FALSE;
+
+  if (!check_state (c, cancellable, out_acked, &took_key, error))
+    return FALSE;
+  if (!took_key)
+    return TRUE;
+  /* Just taken: proven at once, so that the server stops handing it to this
+     token (a copy of it) now, not only at the next sync. If this answer is
+     lost too, the next sync proves it. */
+  if (!check_state (c, cancellable, out_acked, &took_key, error))
+    return FALSE;
+  if (took_key)
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_SYNC_REFUSED, _("The server's answer is malformed"));
+      return FALSE;
+    }
   return TRUE;
 }
 

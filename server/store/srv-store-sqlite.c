@@ -298,7 +298,8 @@ srv_store_branch_rotate (SrvStore   *store,
   g_autofree char *token = mdn_random_hex (32);
   g_autofree char *hash = token_hash (token);
 
-  /* The new token may receive the chain key once (a branch set up again). */
+  /* The new token may receive the chain key until it proves it holds it (a
+     branch set up again). */
   if (!update_branch (store, "UPDATE srv_branches SET token_hash = ?, revoked = 0, chain_key_at = NULL "
                       "WHERE code = ?", code, hash, error))
     return NULL;
@@ -1100,10 +1101,13 @@ srv_state_free (SrvState *state)
 }
 
 /* The branch's high-water mark, holds and PIN locks. The chain key goes to
- * a branch's token at most once: a branch that proves it holds the key
- * (@key_id, mdn_chain_key_id) never gets it, and from then on neither does
- * anyone else with that token; one that doesn't gets it in the first answer
- * only ("chain_key"), "chain_key_ok": false after that. */
+ * a branch's token until a holder of that token proves it holds the key
+ * (@key_id, mdn_chain_key_id): from then on (chain_key_at set) nobody with
+ * that token gets it, "chain_key_ok": false for anyone who doesn't prove it.
+ * Handing it out does not close the door: the answer carrying the key may be
+ * lost (the branch killed, the connection cut, the server killed after its
+ * commit), and a branch must never be left unable to sync by a lost reply.
+ * The branch proves the key as soon as it took it (mdn_sync_check_state). */
 SrvState *
 srv_store_state (SrvStore   *store,
                  const char *branch_code,
@@ -1115,7 +1119,7 @@ srv_store_state (SrvStore   *store,
   g_autofree char *key = NULL;
   g_autofree char *our_id = NULL;
   gboolean holds_key;
-  gboolean handed = FALSE;
+  gboolean proven = FALSE;
   sqlite3_stmt *stmt;
   int rc;
 
@@ -1142,7 +1146,7 @@ srv_store_state (SrvStore   *store,
                        "s", branch_code);
   if (stmt == NULL || (rc = mdn_db_step (store->db, stmt, error)) != SQLITE_ROW)
     goto fail;
-  handed = sqlite3_column_int (stmt, 0) != 0;
+  proven = sqlite3_column_int (stmt, 0) != 0;
   sqlite3_reset (stmt);
   out = g_new0 (SrvState, 1);
   out->branch = g_strdup (branch->code);
@@ -1155,9 +1159,9 @@ srv_store_state (SrvStore   *store,
     goto fail;
   mdn_db_rollback (store->db);
 
-  if (!handed)
+  if (!proven && holds_key)
     {
-      /* Once: the first state answer of this token that finds it not handed. */
+      /* The first proof closes the door for this token. */
       g_autofree char *at = now_iso ();
 
       if (!mdn_db_begin (store->db, TRUE, error))
@@ -1166,15 +1170,17 @@ srv_store_state (SrvStore   *store,
                         "UPDATE srv_branches SET chain_key_at = ? WHERE code = ? AND chain_key_at IS NULL",
                         "ss", at, branch_code))
         goto fail;
-      handed = sqlite3_changes (mdn_db_handle (store->db)) == 0;
+      if (sqlite3_changes (mdn_db_handle (store->db)) > 0)
+        g_message ("branch %s proved it holds the chain key", branch_code);
       if (!mdn_db_commit (store->db, error))
         return NULL;
-      if (!handed)
-        {
-          g_message ("branch %s %s the chain key", branch_code, holds_key ? "proved it holds" : "was handed");
-          if (!holds_key)
-            out->chain_key = g_steal_pointer (&key);
-        }
+    }
+  else if (!proven)
+    {
+      /* Not proven yet by anyone with this token: handed (again, if an
+         earlier answer was lost or two syncs of the branch ask at once). */
+      g_message ("branch %s was handed the chain key", branch_code);
+      out->chain_key = g_steal_pointer (&key);
     }
   out->chain_key_ok = holds_key;
   return g_steal_pointer (&out);
