@@ -293,6 +293,9 @@ test_refusal_words (Fixture       *f,
   /* The role and the job as a cashier says them, never "sale.return". */
   g_assert_nonnull (strstr (error->message, "take a return"));
   g_assert_null (strstr (error->message, "sale.return"));
+  /* And whom to ask: the role that may (the manager's, by its name). */
+  g_assert_nonnull (strstr (error->message, "; ask a "));
+  g_assert_null (strstr (error->message, "someone whose role"));
   g_clear_error (&error);
   g_clear_pointer (&r, json_object_unref);
   /* The same words from common/ (the CLI, any caller). */

@@ -477,9 +477,15 @@ pos_session_preview (PosSession *self,
     }
   if (!mdn_ops_allowed (self->ctx, op))
     {
-      g_set_error (error, MDN_ERROR, MDN_ERROR_PERMISSION_DENIED,
-                   _("A %s may not %s; ask someone whose role allows it"),
-                   self->ctx->role_name ? self->ctx->role_name : self->ctx->role_code, mdn_op_title (op));
+      g_autofree char *who = mdn_roles_dup_who_may (self->store->db, def);
+      const char *role = self->ctx->role_name ? self->ctx->role_name : self->ctx->role_code;
+
+      if (who != NULL)
+        g_set_error (error, MDN_ERROR, MDN_ERROR_PERMISSION_DENIED,
+                     _("A %s may not %s; ask a %s"), role, mdn_op_title (op), who);
+      else
+        g_set_error (error, MDN_ERROR, MDN_ERROR_PERMISSION_DENIED,
+                     _("A %s may not %s; ask someone whose role allows it"), role, mdn_op_title (op));
       return NULL;
     }
   if (!mdn_db_begin (self->store->db, (def->flags & MDN_OP_WRITE) != 0, error))

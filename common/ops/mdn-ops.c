@@ -343,9 +343,15 @@ set_denied (GError        **error,
             MdnOpCtx       *ctx,
             const MdnOpDef *def)
 {
-  g_set_error (error, MDN_ERROR, MDN_ERROR_PERMISSION_DENIED,
-               _("A %s may not %s; ask someone whose role allows it"),
-               ctx->role_name ? ctx->role_name : ctx->role_code, mdn_op_title (def->name));
+  g_autofree char *who = mdn_roles_dup_who_may (ctx->db, def);
+  const char *role = ctx->role_name ? ctx->role_name : ctx->role_code;
+
+  if (who != NULL)
+    g_set_error (error, MDN_ERROR, MDN_ERROR_PERMISSION_DENIED,
+                 _("A %s may not %s; ask a %s"), role, mdn_op_title (def->name), who);
+  else
+    g_set_error (error, MDN_ERROR, MDN_ERROR_PERMISSION_DENIED,
+                 _("A %s may not %s; ask someone whose role allows it"), role, mdn_op_title (def->name));
 }
 
 /* A wrong PIN is counted although the operation it was given for is rolled

@@ -272,6 +272,34 @@ mdn_perms_allow (const char *const *permissions,
   return FALSE;
 }
 
+/* The name of a role that may do @def, for a refusal to say whom to ask:
+ * the manager, then the administrator, then any other role that may (by
+ * code); NULL if none may. */
+char *
+mdn_roles_dup_who_may (MdnDb          *db,
+                       const MdnOpDef *def)
+{
+  sqlite3_stmt *stmt;
+  char *name = NULL;
+
+  g_return_val_if_fail (db != NULL && def != NULL, NULL);
+
+  stmt = mdn_db_query (db, NULL,
+                       "SELECT name, permissions FROM roles WHERE code != 'cashier' ORDER BY "
+                       "CASE code WHEN 'manager' THEN 0 WHEN 'admin' THEN 1 ELSE 2 END, code", "");
+  if (stmt == NULL)
+    return NULL;
+  while (name == NULL && mdn_db_step (db, stmt, NULL) == SQLITE_ROW)
+    {
+      g_auto(GStrv) perms = parse_permissions (mdn_db_col_text (stmt, 1));
+
+      if (perms != NULL && mdn_perms_allow ((const char *const *) perms, def))
+        name = g_strdup (mdn_db_col_text (stmt, 0));
+    }
+  sqlite3_reset (stmt);
+  return name;
+}
+
 MdnRole
 mdn_perms_rank (const char *const *permissions)
 {
