@@ -237,6 +237,26 @@ line_json (Line *l)
   return o;
 }
 
+/* The body's "lines" of an entry that takes @lines out of stock (an issue,
+ * a transfer out), each {sku, name, qty}, with their stock movements. */
+static void
+add_lines_out (MdnEntry *entry,
+               GArray   *lines)
+{
+  JsonArray *body_lines = json_array_new ();
+
+  json_object_set_array_member (entry->body, "lines", body_lines);
+  for (guint i = 0; i < lines->len; i++)
+    {
+      Line *l = &g_array_index (lines, Line, i);
+      JsonObject *o = line_json (l);
+
+      json_object_set_int_member (o, "qty", l->qty);
+      json_array_add_object_element (body_lines, o);
+      mdn_entry_add_movement (entry, NULL, "stock", l->product->sku, NULL, NULL, -l->qty);
+    }
+}
+
 /* Refuses a line that takes more than is on hand. */
 static gboolean
 check_enough (MdnOpCtx *ctx,
@@ -391,7 +411,6 @@ op_issue (MdnOpCtx   *ctx,
   g_autofree char *doc_no = NULL;
   g_autoptr(MdnEntry) entry = NULL;
   const char *reason = NULL;
-  JsonArray *body_lines;
 
   if (!mdn_args_string (args, "reason", TRUE, &reason, error) ||
       !optional_text (args, "note", 200, &note, error))
@@ -414,17 +433,7 @@ op_issue (MdnOpCtx   *ctx,
   json_object_set_string_member (entry->body, "doc_no", doc_no);
   json_object_set_string_member (entry->body, "reason", reason);
   mdn_json_set_opt_string (entry->body, "note", note);
-  body_lines = json_array_new ();
-  json_object_set_array_member (entry->body, "lines", body_lines);
-  for (guint i = 0; i < lines->len; i++)
-    {
-      Line *l = &g_array_index (lines, Line, i);
-      JsonObject *o = line_json (l);
-
-      json_object_set_int_member (o, "qty", l->qty);
-      json_array_add_object_element (body_lines, o);
-      mdn_entry_add_movement (entry, NULL, "stock", l->product->sku, NULL, NULL, -l->qty);
-    }
+  add_lines_out (entry, lines);
   if (!mdn_ops_append_entry (ctx, entry, result, error))
     return FALSE;
   json_object_set_string_member (result, "doc_no", doc_no);
@@ -1143,7 +1152,6 @@ op_transfer_out (MdnOpCtx   *ctx,
   g_autofree char *id = NULL;
   g_autoptr(GArray) lines = NULL;
   g_autoptr(MdnEntry) entry = NULL;
-  JsonArray *body_lines;
 
   if (!mdn_args_string (args, "to", TRUE, &to, error) || !optional_text (args, "note", 200, &note, error))
     return FALSE;
@@ -1169,17 +1177,7 @@ op_transfer_out (MdnOpCtx   *ctx,
   json_object_set_string_member (entry->body, "to", to);
   json_object_set_string_member (entry->body, "deliver_to", to);
   mdn_json_set_opt_string (entry->body, "note", note);
-  body_lines = json_array_new ();
-  json_object_set_array_member (entry->body, "lines", body_lines);
-  for (guint i = 0; i < lines->len; i++)
-    {
-      Line *l = &g_array_index (lines, Line, i);
-      JsonObject *o = line_json (l);
-
-      json_object_set_int_member (o, "qty", l->qty);
-      json_array_add_object_element (body_lines, o);
-      mdn_entry_add_movement (entry, NULL, "stock", l->product->sku, NULL, NULL, -l->qty);
-    }
+  add_lines_out (entry, lines);
   if (!mdn_ops_append_entry (ctx, entry, result, error))
     return FALSE;
   json_object_set_string_member (result, "transfer_id", id);
