@@ -8,6 +8,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include "mdn-test-ui.h"
 #include "mdn-test-util.h"
 #include "mdn-sync.h"
 #include "pos-application.h"
@@ -48,31 +49,9 @@ static void
 screenshot (GtkWidget  *widget,
             const char *name)
 {
-  GtkNative *native = gtk_widget_get_native (widget);
-  GskRenderer *renderer = native ? gtk_native_get_renderer (native) : NULL;
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *file = g_strdup_printf ("pos-reports-%s.png", name);
-  const char *dir = g_getenv ("G_TEST_BUILDDIR");
-  g_autofree char *path = g_build_filename (dir ? dir : ".", file, NULL);
-  int w, h;
-
   settle ();
-  g_mkdir_with_parents (dir ? dir : ".", 0755);
-  widget = GTK_WIDGET (native);
-  w = gtk_widget_get_width (widget);
-  h = gtk_widget_get_height (widget);
-  g_assert_nonnull (renderer);
-  paintable = gtk_widget_paintable_new (widget);
-  gdk_paintable_snapshot (paintable, snapshot, w, h);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  if (node == NULL)
-    return;   /* nothing drawn yet */
-  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, w, h));
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
+  /* Nothing drawn yet is no failure here: the page may still be loading. */
+  mdn_test_ui_screenshot (widget, "pos-reports", name);
 }
 
 static void
