@@ -17,7 +17,9 @@ case "$build" in /*) ;; *) build="$top/$build" ;; esac
 cli="$build/client/cli/mendian-cli"
 srv="$build/server/mendian-server"
 pos="$build/client/pos/mendian-pos"
-demo="$top/demo"
+# MENDIAN_DEMO_DIR: build the demo elsewhere (tests); MENDIAN_DEMO_BATCH=1: build it
+# only, no POS window and no waiting on the console.
+demo="${MENDIAN_DEMO_DIR:-$top/demo}"
 
 for exe in "$cli" "$srv" "$pos"; do
   [ -x "$exe" ] || { echo "demo: $exe is missing; build first (ninja -C $build)" >&2; exit 1; }
@@ -31,6 +33,7 @@ export LANGUAGE=${LANGUAGE:-zh_CN}
 [ "$(locale charmap 2>/dev/null)" = UTF-8 ] || export LC_ALL=C.UTF-8
 export MENDIAN_POS_CONFIG="$demo/pos.ini"
 admin_password=demo-admin
+console_password=demo-console
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 json_field() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p"; }
@@ -69,6 +72,7 @@ trap 'exit 130' INT TERM
 start_server() {
   local line=
   : > "$demo/server.log"
+  : > "$demo/server.out"   # truncated here, not by the child: no old line read as new
   "$srv" --db "$demo/chain.db" serve --listen "$1" > "$demo/server.out" 2>> "$demo/server.log" &
   server_pid=$!
   for _ in $(seq 100); do
@@ -84,10 +88,15 @@ start_server() {
 }
 
 open_pos() {
+  if [ -n "${MENDIAN_DEMO_BATCH:-}" ]; then
+    return 0
+  fi
   if [ -z "${DISPLAY:-}" ] && [ -z "${WAYLAND_DISPLAY:-}" ]; then
     say "No display: the POS window is not opened"
     echo "On a desktop, open it (the server starts again with it) with:"
     echo "  $top/data/demo.sh ${1:-build} open"
+    say "The web console is at ${url}console/ (boss / $console_password); Ctrl-C ends the demo"
+    wait "$server_pid" || true
     return 0
   fi
   say "The POS of B01 一号店 (server $url; close the window to end the demo)"
@@ -113,6 +122,11 @@ tok_hq=$("$srv" --db "$demo/chain.db" branch add --code HQ --name 总部 --numbe
 tok_b01=$("$srv" --db "$demo/chain.db" branch add --code B01 --name 一号店 --number 1 | json_field token)
 tok_b02=$("$srv" --db "$demo/chain.db" branch add --code B02 --name 二号店 --number 2 | json_field token)
 "$srv" --db "$demo/chain.db" chain-key > "$demo/chain.key"
+printf '%s\n' "$console_password" > "$demo/console-password"
+"$srv" --db "$demo/chain.db" user add --name boss --role hq-admin --password-file "$demo/console-password" >/dev/null
+"$srv" --db "$demo/chain.db" user add --name viewer --role hq-viewer --password-file "$demo/console-password" >/dev/null
+"$srv" --db "$demo/chain.db" user add --name east --role region --branches B01 \
+  --password-file "$demo/console-password" >/dev/null
 start_server 127.0.0.1:0
 printf '%s\n' "$url" > "$demo/server.url"
 echo "  mendian-server is listening on $url (pid $server_pid, log demo/server.log)"
@@ -130,6 +144,7 @@ init_branch b02 B02 二号店 2 "" "$tok_b02"
 
 say "Head office writes the master data: levels, deposit bonus rules, products, packages, rate plans"
 ops hq admin "$admin_password" >/dev/null <<'OPS'
+{"op":"settings.set","key":"member.pin_length","value":"4"}
 {"op":"level.upsert","code":"silver","name":"银卡","price_percent":95,"points_per_yuan":1,"offline_limit_fen":10000}
 {"op":"level.upsert","code":"gold","name":"金卡","price_percent":85,"points_per_yuan":2,"offline_limit_fen":20000}
 {"op":"deposit_rule.upsert","min":"100","bonus":"10"}
@@ -175,6 +190,24 @@ ops b02 admin "$admin_password" >/dev/null <<'OPS'
 OPS
 echo "  B01: 3 billiard tables, 2 KTV rooms    B02: 2 tea rooms, 1 billiard table"
 
+say "Two weeks of takings at both branches (quick cash sales, dated by MENDIAN_NOW)"
+for d in $(seq 14 -1 1); do
+  day=$(date -d "-$d day" +%F)
+  b01_fen=$(( (150 + (d * 37) % 220) * 100 ))
+  b02_fen=$(( (90 + (d * 53) % 160) * 100 ))
+  (
+    export MENDIAN_NOW="${day}T15:00:00+08:00"
+    ops b01 1001 cashier-1001 >/dev/null <<OPS
+{"op":"sale.quick","amount_fen":$b01_fen,"tenders":[{"type":"cash","amount_fen":$b01_fen}]}
+{"op":"sale.quick","amount_fen":$(( b01_fen / 3 )),"tenders":[{"type":"wechat","amount_fen":$(( b01_fen / 3 ))}]}
+OPS
+    ops b02 1001 cashier-1001 >/dev/null <<OPS
+{"op":"sale.quick","amount_fen":$b02_fen,"tenders":[{"type":"alipay","amount_fen":$b02_fen}]}
+OPS
+  )
+done
+echo "  B01 and B02: a few sales a day over the last 14 days"
+
 say "Members at B01: cards, deposits (with bonus), a package, sales, a table running"
 ops b01 1001 cashier-1001 >/dev/null <<'OPS'
 {"op":"member.issue","name":"张三","phone":"13800000001","level":"gold","birthday":"1990-05-01","pin":"1234","deposit":"500","tender":"wechat"}
@@ -211,6 +244,22 @@ OPS
 sync_branch b02
 sync_branch b01
 
+say "The server goes down; 钱七 (银卡, 95%) pays 76.00 from the card at B01 and again at B02, offline"
+addr=$(sed -E 's|^https?://([^/]*)/?.*$|\1|' "$demo/server.url")
+stop_server
+ops b01 1001 cashier-1001 >/dev/null <<'OPS'
+{"op":"sale.quick","card":"13900000002","amount_fen":8000,"tenders":[{"type":"balance","amount_fen":7600}]}
+OPS
+ops b02 1001 cashier-1001 >/dev/null <<'OPS'
+{"op":"sale.quick","card":"13900000002","amount_fen":8000,"tenders":[{"type":"balance","amount_fen":7600}]}
+OPS
+start_server "$addr"
+sync_branch b01
+sync_branch b02
+sync_branch b01
+sync_branch hq
+echo "  the server found the overdraft (-42.00: 152.00 spent of 100.00 + 10.00 bonus): an exception for head office, the card on hold"
+
 for b in hq b01 b02; do
   "$cli" --db "$demo/$b.db" verify >/dev/null || { echo "demo: $b.db does not verify" >&2; exit 1; }
 done
@@ -238,6 +287,10 @@ cat <<EOF
     13800000001    张三's card (PIN 1234)    13900000001  赵六, a B02 member
   Receipts (ESC/POS bytes) go to demo/receipts.bin.
   Command line: MENDIAN_PASSWORD=$admin_password $cli --db $demo/b01.db --staff admin exec
+
+  Head-office web console: ${url}console/
+    boss / $console_password     head-office administrator
+    viewer / $console_password   looks only       east / $console_password   region (B01 only)
 EOF
 
 open_pos "${1:-build}"

@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 {
   grep -rl --include='*.c' -E '\b_\(|\bN_\(|C_\(|g_dngettext' common client/cli client/pos server 2>/dev/null || true
   grep -l 'translatable="yes"' client/pos/*.ui 2>/dev/null || true
+  grep -l '{{_("' server/console/templates/*.html 2>/dev/null || true
 } | sort -u > po/POTFILES.in
 
 xgettext --from-code=UTF-8 --package-name=mendian -k_ -kN_ -kC_:1c,2 -kNC_:1c,2 -kg_dngettext:2,3 -kngettext:1,2 \

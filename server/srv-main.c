@@ -11,7 +11,9 @@
 #include "mdn-store.h"
 #include "srv-authorize.h"
 #include "srv-server.h"
+#include "srv-sms.h"
 #include "srv-store.h"
+#include "srv-store-console.h"
 
 static char *opt_db = NULL;
 
@@ -27,10 +29,20 @@ static const char usage_text[] =
   "  branch list           the branches with their high-water marks\n"
   "  token add --name NAME --role hq\n"
   "                        a head-office API token (reports, exceptions, metrics)\n"
+  "  user add --name NAME --role hq-admin|hq-viewer|region --password-file FILE\n"
+  "           [--branches B01,B02]\n"
+  "                        a web console account (region: only those branches)\n"
   "  serve --listen HOST:PORT [--tls-cert PEM --tls-key PEM] [--insecure]\n"
   "        [--max-body BYTES] [--auth-ttl SECONDS] [--idle-timeout SECONDS]\n"
   "        [--header-timeout SECONDS] [--ws-ping SECONDS]\n"
+  "        [--sms-retry-base SECONDS]\n"
+  "        [--console-hq FILE] [--console-idle SECONDS]\n"
   "                        serve the API; prints “listening on URL” first\n"
+  "  sms gateway --driver aliyun|tencent|webhook|log [--url URL] [--key-id ID]\n"
+  "              [--secret-file F] [--sign-name NAME] [--app-id ID]\n"
+  "                        the gateway the server sends SMS through (the secret is kept, never shown)\n"
+  "  sms template --event EVENT (--text TEXT | --template-code CODE)\n"
+  "  sms outbox [--status queued|sending|retrying|sent|failed]\n"
   "\n"
   "See docs/server.md.\n";
 
@@ -179,14 +191,147 @@ cmd_token (SrvStore *store, int argc, char **argv)
   return print_token (token);
 }
 
+/* sms gateway|template|outbox (server/notify/srv-sms.c). */
+static int
+cmd_sms (SrvStore *store, int argc, char **argv)
+{
+  g_autofree char *driver = NULL, *url = NULL, *key_id = NULL, *secret_file = NULL, *sign_name = NULL;
+  g_autofree char *app_id = NULL, *event = NULL, *text = NULL, *code = NULL, *status = NULL;
+  GOptionEntry entries[] = {
+    { "driver", 0, 0, G_OPTION_ARG_STRING, &driver, "aliyun, tencent, webhook or log", "DRIVER" },
+    { "url", 0, 0, G_OPTION_ARG_STRING, &url, "The gateway's endpoint (log: the file)", "URL" },
+    { "key-id", 0, 0, G_OPTION_ARG_STRING, &key_id, "AccessKeyId / SecretId", "ID" },
+    { "secret-file", 0, 0, G_OPTION_ARG_FILENAME, &secret_file, "File holding the secret (first line)", "FILE" },
+    { "sign-name", 0, 0, G_OPTION_ARG_STRING, &sign_name, "The SMS signature (签名)", "NAME" },
+    { "app-id", 0, 0, G_OPTION_ARG_STRING, &app_id, "Tencent SmsSdkAppId", "ID" },
+    { "event", 0, 0, G_OPTION_ARG_STRING, &event, "issue, deposit, spend, withdraw, lost, birthday, campaign", "EVENT" },
+    { "text", 0, 0, G_OPTION_ARG_STRING, &text, "The message with {name} {card} {amount} {balance} {shop}", "TEXT" },
+    { "template-code", 0, 0, G_OPTION_ARG_STRING, &code, "The gateway's template code or id", "CODE" },
+    { "status", 0, 0, G_OPTION_ARG_STRING, &status, "Only messages in this state", "S" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) oc = g_option_context_new ("gateway|template|outbox - SMS");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) out = NULL;
+  MdnDb *db = srv_store_get_db (store);
+  const char *sub;
+
+  g_option_context_add_main_entries (oc, entries, NULL);
+  if (!g_option_context_parse (oc, &argc, &argv, &error))
+    return fail (error);
+  if (db == NULL)
+    {
+      /* The SMS outbox is in the SQLite file only (docs/server.md). */
+      g_set_error (&error, SRV_ERROR, SRV_ERROR_NOT_SUPPORTED,
+                   _("SMS is not available on the PostgreSQL store yet"));
+      return fail (error);
+    }
+  sub = argc > 1 ? argv[1] : "";
+  if (g_str_equal (sub, "gateway"))
+    {
+      g_autofree char *secret = NULL;
+      SrvSmsGatewayConfig config = { driver, url, key_id, NULL, sign_name, app_id };
+
+      if (secret_file)
+        {
+          if (!g_file_get_contents (secret_file, &secret, NULL, &error))
+            return fail (error);
+          g_strdelimit (secret, "\r\n", '\0');
+          config.secret = secret;
+        }
+      if (driver && !srv_sms_set_gateway (db, &config, &error))
+        return fail (error);
+      if (secret)
+        memset (secret, 0, strlen (secret));
+      out = srv_sms_gateway_show (db, &error);
+    }
+  else if (g_str_equal (sub, "template"))
+    {
+      if (!srv_sms_set_template (db, event, text, code, &error))
+        return fail (error);
+      out = json_object_new ();
+      json_object_set_string_member (out, "event", event);
+    }
+  else if (g_str_equal (sub, "outbox"))
+    {
+      JsonArray *list = srv_sms_outbox_list (db, status, &error);
+
+      if (list == NULL)
+        return fail (error);
+      out = json_object_new ();
+      json_object_set_array_member (out, "messages", list);
+    }
+  else
+    {
+      g_printerr ("mendian-server: sms gateway|template|outbox\n");
+      return 2;
+    }
+  if (out == NULL)
+    return fail (error);
+  out = srv_json_ok (g_steal_pointer (&out));
+  mdn_json_print (out);
+  return 0;
+}
+
+static int
+cmd_user (SrvStore *store, int argc, char **argv)
+{
+  g_autofree char *name = NULL, *role = NULL, *password_file = NULL, *branches = NULL;
+  GOptionEntry entries[] = {
+    { "name", 0, 0, G_OPTION_ARG_STRING, &name, "The user's login name", "NAME" },
+    { "role", 0, 0, G_OPTION_ARG_STRING, &role, "hq-admin, hq-viewer or region", "ROLE" },
+    { "password-file", 0, 0, G_OPTION_ARG_FILENAME, &password_file, "File whose first line is the password", "FILE" },
+    { "branches", 0, 0, G_OPTION_ARG_STRING, &branches, "A region user's branches", "B01,B02" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) oc = g_option_context_new ("add - web console accounts");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *text = NULL;
+  g_auto(GStrv) list = NULL;
+  g_autoptr(JsonObject) out = NULL;
+  char *nl;
+
+  g_option_context_add_main_entries (oc, entries, NULL);
+  if (!g_option_context_parse (oc, &argc, &argv, &error))
+    return fail (error);
+  if (argc < 2 || !g_str_equal (argv[1], "add") || name == NULL || role == NULL || password_file == NULL)
+    {
+      g_printerr ("mendian-server: user add --name NAME --role hq-admin|hq-viewer|region --password-file FILE "
+                  "[--branches B01,B02]\n");
+      return 2;
+    }
+  if (!g_file_get_contents (password_file, &text, NULL, &error))
+    return fail (error);
+  if ((nl = strpbrk (text, "\r\n")) != NULL)
+    *nl = '\0';
+  if (branches)
+    {
+      list = g_strsplit (branches, ",", -1);
+      for (guint i = 0; list[i]; i++)
+        g_strstrip (list[i]);
+    }
+  if (!srv_console_user_add (store, name, role, text, (const char *const *) list, &error))
+    return fail (error);
+  out = srv_json_ok (json_object_new ());
+  json_object_set_string_member (out, "user", name);
+  json_object_set_string_member (out, "role", role);
+  mdn_json_print (out);
+  return 0;
+}
+
 static int
 cmd_serve (SrvStore *store, int argc, char **argv)
 {
-  g_autofree char *listen = NULL, *cert = NULL, *key = NULL;
+  g_autofree char *listen = NULL, *cert = NULL, *key = NULL, *console_hq = NULL;
+  gint console_idle = 0;
   gboolean insecure = FALSE;
   gint64 max_body = 0, auth_ttl = 0;
   gint idle_timeout = 0, header_timeout = 0, ws_ping = 0;
+  gint64 sms_retry_base = 30;
+  SrvSmsSender *sms = NULL;
+  int rc;
   GOptionEntry entries[] = {
+    { "sms-retry-base", 0, 0, G_OPTION_ARG_INT64, &sms_retry_base, "Seconds before an SMS is tried again, doubled each time (default 30)", "S" },
     { "listen", 0, 0, G_OPTION_ARG_STRING, &listen, "Address to listen on (default 127.0.0.1:8080)", "HOST:PORT" },
     { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &cert, "TLS certificate (PEM)", "FILE" },
     { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &key, "TLS private key (PEM)", "FILE" },
@@ -196,6 +341,8 @@ cmd_serve (SrvStore *store, int argc, char **argv)
     { "idle-timeout", 0, 0, G_OPTION_ARG_INT, &idle_timeout, "Close a kept-alive connection idle this long (default 60)", "S" },
     { "header-timeout", 0, 0, G_OPTION_ARG_INT, &header_timeout, "Drop a request whose headers take longer (default 10)", "S" },
     { "ws-ping", 0, 0, G_OPTION_ARG_INT, &ws_ping, "Seconds between WebSocket pings; 3 unanswered drop it (default 30)", "S" },
+    { "console-hq", 0, 0, G_OPTION_ARG_FILENAME, &console_hq, "The web console's head-office terminal database (default DB-console-hq.db)", "FILE" },
+    { "console-idle", 0, 0, G_OPTION_ARG_INT, &console_idle, "Log a console session out after this long unused (default 1800)", "S" },
     { NULL }
   };
   g_autoptr(GOptionContext) oc = g_option_context_new ("- serve the API");
@@ -205,7 +352,7 @@ cmd_serve (SrvStore *store, int argc, char **argv)
   g_option_context_add_main_entries (oc, entries, NULL);
   if (!g_option_context_parse (oc, &argc, &argv, &error))
     return fail (error);
-  if (max_body < 0 || auth_ttl < 0 || idle_timeout < 0 || header_timeout < 0 || ws_ping < 0)
+  if (max_body < 0 || auth_ttl < 0 || idle_timeout < 0 || header_timeout < 0 || ws_ping < 0 || console_idle < 0)
     {
       g_printerr ("mendian-server: --max-body, --auth-ttl, --idle-timeout, --header-timeout and --ws-ping "
                   "must be positive\n");
@@ -221,7 +368,18 @@ cmd_serve (SrvStore *store, int argc, char **argv)
   options.idle_timeout = (guint) idle_timeout;
   options.header_timeout = (guint) header_timeout;
   options.ws_ping = (guint) ws_ping;
-  return srv_serve (store, &options);
+  /* On PostgreSQL the console's terminal is a file given by --console-hq
+     (one server process's: docs/server.md); its writes say so without. */
+  if (console_hq == NULL && !srv_store_is_pg_uri (opt_db))
+    console_hq = g_strconcat (opt_db, "-console-hq.db", NULL);
+  options.console_hq = console_hq;
+  options.console_idle = (guint) console_idle;
+  /* No SMS sender on PostgreSQL yet: the outbox is in the SQLite file. */
+  if (srv_store_get_db (store))
+    sms = srv_sms_sender_start (srv_store_get_db (store), srv_store_get_timezone (store), MAX (sms_retry_base, 0));
+  rc = srv_serve (store, &options);
+  srv_sms_sender_free (sms);
+  return rc;
 }
 
 int
@@ -276,8 +434,12 @@ main (int argc, char **argv)
     return cmd_branch (store, argc - 1, argv + 1);
   if (g_str_equal (command, "token"))
     return cmd_token (store, argc - 1, argv + 1);
+  if (g_str_equal (command, "user"))
+    return cmd_user (store, argc - 1, argv + 1);
   if (g_str_equal (command, "serve"))
     return cmd_serve (store, argc - 1, argv + 1);
+  if (g_str_equal (command, "sms"))
+    return cmd_sms (store, argc - 1, argv + 1);
 
   g_printerr ("mendian-server: unknown command “%s”; run mendian-server --help\n", command);
   return 2;

@@ -17,6 +17,7 @@
 #include "mdn-money.h"
 #include "srv-push.h"
 #include "srv-rules.h"
+#include "srv-sms.h"
 
 static char *
 now_iso (void)
@@ -353,9 +354,36 @@ apply_pushed (SrvStore  *store,
 {
   gboolean master = mdn_ledger_kind_is_master (entry->kind);
   gboolean shared = mdn_entry_is_shared (entry) && (!master || branch->hq);
+  const char *to_branch = mdn_entry_addressee (entry);
   const char *auth_id = mdn_body_string (entry->body, "auth_id");
   g_autoptr(GPtrArray) members = NULL;
 
+  if (to_branch != NULL)
+    {
+      g_autoptr(GError) apply_error = NULL;
+      g_autoptr(SrvBranch) addressee = srv_store_branch_get (store, to_branch);
+
+      /* Addressed to one branch (a transfer): applied here, so head office
+         sees it, and in the feed of that branch only. */
+      if (addressee == NULL)
+        {
+          g_set_error (error, SRV_ERROR, SRV_ERROR_APPLY_FAILED,
+                       _("Entry %s#%" PRId64 " (%s) is addressed to %s, which is not a branch of this chain"),
+                       entry->branch, entry->seq, entry->kind, to_branch);
+          return FALSE;
+        }
+      if (!srv_store_entry_apply (store, entry, &apply_error))
+        {
+          g_set_error (error, SRV_ERROR, SRV_ERROR_APPLY_FAILED,
+                       _("Entry %s#%" PRId64 " (%s) cannot be applied: %s"),
+                       entry->branch, entry->seq, entry->kind, apply_error->message);
+          return FALSE;
+        }
+      if (!srv_store_feed_append_to (store, entry->id, to_branch, error))
+        return FALSE;
+      rollup_entry (batch, entry, branch->hq);
+      return TRUE;
+    }
   if (shared)
     {
       g_autoptr(GError) apply_error = NULL;
@@ -371,6 +399,12 @@ apply_pushed (SrvStore  *store,
         return FALSE;
     }
   else if (!srv_store_entry_keep (store, entry, error))
+    return FALSE;
+
+  /* The SMS it calls for, queued in the same transaction: once per
+     (entry, event, member), however often it is pushed. (None on
+     PostgreSQL yet, which has no SQLite handle: docs/server.md.) */
+  if (srv_store_get_db (store) && !srv_sms_note_entry (srv_store_get_db (store), entry, error))
     return FALSE;
 
   rollup_entry (batch, entry, branch->hq);

@@ -13,6 +13,7 @@
 #include "mdn-error.h"
 #include "mdn-json.h"
 #include "srv-conn.h"
+#include "srv-console.h"
 #include "srv-server.h"
 
 #define NOTIFY_PATH "/api/v1/sync/notify"
@@ -24,6 +25,7 @@ typedef struct
   SrvServer               *srv;
   SoupWebsocketConnection *ws;
   gint64                   seen;      /* monotonic time of its last frame */
+  char                    *branch;
   gboolean                 dropped;
 } SrvNotifyClient;
 
@@ -38,6 +40,9 @@ struct _SrvServer
   guint        ws_check_id;
   gboolean     stopping;
   GPtrArray   *sockets;   /* SrvNotifyClient, the notify WebSockets */
+  GHashTable  *feed_seen; /* branch code -> SrvFeedSeen, its last feed request */
+  SrvConsole  *console;
+  gboolean     tls;
   SrvCounters  counters;
 };
 
@@ -46,6 +51,9 @@ static const SrvRoute *const route_tables[] = {
   srv_member_routes,
   srv_report_routes,
   srv_backoffice_routes,
+  srv_stock_routes,
+  srv_member_page_routes,
+  srv_console_routes,
 };
 
 SrvCounters *
@@ -147,6 +155,7 @@ srv_error_status (const GError *error)
       case SRV_ERROR_APPLY_FAILED:
       case SRV_ERROR_REFUSED_ENTRY:     return SOUP_STATUS_UNPROCESSABLE_ENTITY;
       case SRV_ERROR_INTERNAL:          return SOUP_STATUS_INTERNAL_SERVER_ERROR;
+      case SRV_ERROR_NOT_SUPPORTED:     return SOUP_STATUS_NOT_IMPLEMENTED;
       }
   if (error->domain == MDN_ERROR)
     switch ((MdnErrorCode) error->code)
@@ -197,8 +206,9 @@ find_route (const char *method,
   for (guint t = 0; t < G_N_ELEMENTS (route_tables); t++)
     for (const SrvRoute *r = route_tables[t]; r->path; r++)
       {
-        gboolean match = g_str_has_suffix (r->path, "/") ? g_str_has_prefix (path, r->path)
-                                                         : g_str_equal (path, r->path);
+        /* "/" itself is exact, not a prefix of every path */
+        gboolean match = r->path[1] != '\0' && g_str_has_suffix (r->path, "/") ? g_str_has_prefix (path, r->path)
+                                                                               : g_str_equal (path, r->path);
 
         if (!match)
           continue;
@@ -257,6 +267,8 @@ handle_request (SoupServer        *soup,
 
       if (route->auth == SRV_AUTH_BRANCH)
         ok = (branch = srv_store_auth_branch (srv->store, token)) != NULL;
+      else if (route->auth == SRV_AUTH_HEAD_OFFICE && !srv_store_auth_hq (srv->store, token))
+        ok = (branch = srv_store_auth_branch (srv->store, token)) != NULL && branch->hq;
       else
         ok = srv_store_auth_hq (srv->store, token);
       if (!ok)
@@ -486,6 +498,7 @@ notify_client_free (SrvNotifyClient *c)
 {
   g_signal_handlers_disconnect_by_data (c->ws, c);
   g_object_unref (c->ws);
+  g_free (c->branch);
   g_free (c);
 }
 
@@ -554,11 +567,13 @@ srv_server_websocket_started (SrvServer         *srv,
 
 void
 srv_server_add_socket (SrvServer               *srv,
-                       SoupWebsocketConnection *ws)
+                       SoupWebsocketConnection *ws,
+                       const char              *branch)
 {
   SrvNotifyClient *c = g_new0 (SrvNotifyClient, 1);
 
   c->srv = srv;
+  c->branch = g_strdup (branch);
   c->ws = g_object_ref (ws);
   c->seen = g_get_monotonic_time ();
   soup_websocket_connection_set_keepalive_interval (ws, srv->ws_ping);
@@ -567,6 +582,81 @@ srv_server_add_socket (SrvServer               *srv,
   g_signal_connect (ws, "pong", G_CALLBACK (socket_pong), c);
   g_signal_connect (ws, "message", G_CALLBACK (socket_message), c);
   srv->counters.notify_clients++;
+}
+
+guint
+srv_server_online (SrvServer  *srv,
+                   const char *branch)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < srv->sockets->len; i++)
+    {
+      SrvNotifyClient *c = g_ptr_array_index (srv->sockets, i);
+
+      if (g_strcmp0 (c->branch, branch) == 0 &&
+          soup_websocket_connection_get_state (c->ws) == SOUP_WEBSOCKET_STATE_OPEN)
+        n++;
+    }
+  return n;
+}
+
+typedef struct
+{
+  gint64  after;
+  char   *agent;
+} SrvFeedSeen;
+
+static void
+feed_seen_free (SrvFeedSeen *seen)
+{
+  g_free (seen->agent);
+  g_free (seen);
+}
+
+gint64
+srv_server_feed_seen (SrvServer   *srv,
+                      const char  *branch,
+                      const char **agent)
+{
+  SrvFeedSeen *p = g_hash_table_lookup (srv->feed_seen, branch);
+
+  if (agent)
+    *agent = p ? p->agent : NULL;
+  return p ? p->after : -1;
+}
+
+void
+srv_server_note_feed (SrvServer  *srv,
+                      const char *branch,
+                      gint64      after,
+                      const char *agent)
+{
+  SrvFeedSeen *p = g_hash_table_lookup (srv->feed_seen, branch);
+
+  if (p == NULL)
+    {
+      p = g_new0 (SrvFeedSeen, 1);
+      g_hash_table_insert (srv->feed_seen, g_strdup (branch), p);
+    }
+  p->after = after;
+  if (g_strcmp0 (p->agent, agent) != 0)
+    {
+      g_free (p->agent);
+      p->agent = agent ? g_utf8_make_valid (agent, MIN ((gssize) strlen (agent), 80)) : NULL;
+    }
+}
+
+SrvConsole *
+srv_server_console (SrvServer *srv)
+{
+  return srv->console;
+}
+
+gboolean
+srv_server_is_tls (SrvServer *srv)
+{
+  return srv->tls;
 }
 
 /* One Prometheus sample with its HELP and TYPE (counter or gauge) lines. */
@@ -724,6 +814,11 @@ srv_serve (SrvStore               *store,
   srv.max_body = options->max_body ? options->max_body : SRV_DEFAULT_MAX_BODY;
   srv.ws_ping = options->ws_ping ? options->ws_ping : SRV_DEFAULT_WS_PING;
   srv.sockets = g_ptr_array_new_with_free_func ((GDestroyNotify) notify_client_free);
+  srv.feed_seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) feed_seen_free);
+  srv.tls = cert != NULL;
+  srv.console = srv_console_new (&srv, options, &error);
+  if (srv.console == NULL)
+    goto fail;
   srv.soup = soup_server_new ("server-header", "mendian-server ", NULL);
 
   if (!srv_store_watch_feed (store, feed_moved, &srv, &error))
@@ -759,11 +854,15 @@ srv_serve (SrvStore               *store,
   g_ptr_array_unref (srv.sockets);
   srv_conns_free (srv.conns);
   g_clear_object (&srv.soup);
+  g_hash_table_unref (srv.feed_seen);
+  srv_console_free (srv.console);
   return 0;
 
 fail:
   g_printerr ("mendian-server: %s\n", error->message);
   g_clear_object (&srv.soup);
   g_clear_pointer (&srv.sockets, g_ptr_array_unref);
+  g_clear_pointer (&srv.feed_seen, g_hash_table_unref);
+  g_clear_pointer (&srv.console, srv_console_free);
   return 2;
 }

@@ -33,6 +33,7 @@ typedef enum {
   SRV_AUTH_NONE,
   SRV_AUTH_BRANCH,   /* bearer token of a branch (or the HQ terminal) */
   SRV_AUTH_HQ,       /* bearer token made by “token add --role hq” */
+  SRV_AUTH_HEAD_OFFICE, /* an hq token, or the HQ terminal's branch token */
 } SrvAuth;
 
 typedef enum {
@@ -58,6 +59,8 @@ typedef struct
   guint       idle_timeout;     /* seconds; 0: SRV_DEFAULT_IDLE_TIMEOUT */
   guint       header_timeout;   /* seconds; 0: SRV_DEFAULT_HEADER_TIMEOUT */
   guint       ws_ping;          /* seconds; 0: SRV_DEFAULT_WS_PING */
+  const char *console_hq;       /* the console's HQ terminal database */
+  guint       console_idle;     /* seconds; 0: SRV_CONSOLE_IDLE_DEFAULT */
 } SrvServerOptions;
 
 /* Counters for /metrics, bumped by the handlers. */
@@ -77,7 +80,12 @@ typedef struct
 extern const SrvRoute srv_sync_routes[];
 extern const SrvRoute srv_member_routes[];
 extern const SrvRoute srv_report_routes[];
+extern const SrvRoute srv_console_routes[];
+
+typedef struct _SrvConsole SrvConsole;
 extern const SrvRoute srv_backoffice_routes[];
+extern const SrvRoute srv_stock_routes[];
+extern const SrvRoute srv_member_page_routes[];
 
 int          srv_serve           (SrvStore               *store,
                                   const SrvServerOptions *options);
@@ -128,6 +136,22 @@ SrvStore    *srv_server_store    (SrvServer   *srv);
 void         srv_server_websocket_started (SrvServer *srv,
                                           SoupServerMessage *msg);
 void         srv_server_add_socket (SrvServer *srv,
-                                    SoupWebsocketConnection *connection);
+                                    SoupWebsocketConnection *connection,
+                                    const char *branch);
+/* Notify WebSockets of @branch open now. */
+guint        srv_server_online    (SrvServer   *srv,
+                                   const char  *branch);
+/* The feed position @branch last asked to read after (-1: not since the
+ * server started) and the User-Agent it asked with (NULL), and noting
+ * them (srv-sync.c). */
+gint64       srv_server_feed_seen (SrvServer   *srv,
+                                   const char  *branch,
+                                   const char **agent);
+void         srv_server_note_feed (SrvServer   *srv,
+                                   const char  *branch,
+                                   gint64       after,
+                                   const char  *agent);
+SrvConsole  *srv_server_console   (SrvServer   *srv);
+gboolean     srv_server_is_tls    (SrvServer   *srv);
 
 G_END_DECLS

@@ -15,8 +15,12 @@
 #include "mdn-points.h"
 #include "mdn-roles.h"
 #include "mdn-sales.h"
+#include "mdn-shifts.h"
 #include "mdn-test-push.h"
 #include "mdn-timed.h"
+#include "mdn-messages.h"
+#include "mdn-sms.h"
+#include "mdn-member-import.h"
 
 /* Kinds ---------------------------------------------------------------------------------- */
 
@@ -33,6 +37,7 @@ mdn_test_all_kinds (void)
   const MdnKindDef *const tables[] = {
     mdn_member_kinds, mdn_master_kinds, mdn_catalog_kinds, mdn_sales_kinds, mdn_package_kinds,
     mdn_timed_kinds, mdn_points_kinds, mdn_exception_kinds, mdn_role_kinds, mdn_member_edit_kinds,
+    mdn_message_kinds, mdn_sms_kinds, mdn_member_import_kinds, mdn_shift_kinds,
   };
   GPtrArray *kinds = g_ptr_array_new_with_free_func (g_free);
 
@@ -204,6 +209,11 @@ mdn_test_every_kind (MdnTestBranch *b)
                                  "session_id"));
   mdn_test_set_now ("2026-11-20T10:09:00+08:00");
   RUN ("{\"op\":\"timed.stop\",\"session_id\":\"%s\"}", s1);
+  /* Change table: the free plan's session moves to the table just freed. */
+  RUN ("{\"op\":\"timed.move\",\"session_id\":\"%s\",\"resource\":\"R1\"}", s2);
+  RUN ("{\"op\":\"timed.pause\",\"session_id\":\"%s\"}", s2);
+  mdn_test_set_now ("2026-11-20T10:30:00+08:00");
+  RUN ("{\"op\":\"timed.resume\",\"session_id\":\"%s\"}", s2);
   mdn_test_set_now ("2026-11-20T12:00:00+08:00");
   RUN ("{\"op\":\"timed.stop\",\"session_id\":\"%s\"}", s2);
   mdn_test_set_now ("2026-11-20T11:35:00+08:00");
@@ -220,6 +230,27 @@ mdn_test_every_kind (MdnTestBranch *b)
   RUN ("{\"op\":\"sale.return\",\"receipt_no\":\"%s\",\"lines\":[{\"sku\":\"P1\",\"qty\":1},{\"sku\":\"G1\",\"qty\":1}]}",
        r_package);
   RUN ("{\"op\":\"sale.return\",\"receipt_no\":\"%s\",\"amount\":\"12.00\"}", r_timed);
+
+  /* Keeping members: a message and its reply (crm/mdn-messages.c). */
+  {
+    g_autofree char *message = dup_member (ok (b, "{\"op\":\"message.add\",\"card\":\"%s\",\"text\":\"留言 a\"}",
+                                               card_b), "message_id");
+
+    RUN ("{\"op\":\"message.reply\",\"message_id\":\"%s\",\"text\":\"回复\"}", message);
+  }
+  /* Import: a member with an opening balance and an old card number. */
+  {
+    const char *csv = "姓名,手机,本金,赠送,积分,旧卡号\n导入,13800000099,12.34,1.00,5,OLD-1\n";
+    g_autofree char *b64 = g_base64_encode ((const guchar *) csv, strlen (csv));
+
+    RUN ("{\"op\":\"member.import\",\"data_base64\":\"%s\"}", b64);
+  }
+  /* SMS: a member's consent, a campaign to those who gave it. */
+  RUN ("{\"op\":\"member.sms_prefs\",\"card\":\"%s\",\"sms_consent\":true}", card_b);
+  RUN ("{\"op\":\"sms.campaign\",\"filter\":{},\"template\":\"{name}，周末八折\",\"params\":{}}");
+  /* The shift handed over: cash by note and coin, 1.00 short; WeChat by total. */
+  RUN ("{\"op\":\"shift.close\",\"float_fen\":10000,\"denominations\":[{\"value_fen\":10000,\"count\":1},"
+       "{\"value_fen\":50,\"count\":3}],\"counted\":{\"wechat\":50000}}");
   mdn_test_set_now (NULL);
 }
 

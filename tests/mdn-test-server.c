@@ -193,9 +193,19 @@ mdn_test_server_start (MdnTestServer *s,
   g_autofree char *line = NULL;
 
   g_assert_null (s->proc);
-  s->proc = mdn_test_spawn (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
-                            mdn_test_server_binary (), "--db", s->db, "serve", "--listen", "127.0.0.1:0",
-                            extra, NULL);
+  if (mdn_test_backend_pg ())
+    {
+      /* The console's head-office terminal: a file of its own on PostgreSQL. */
+      g_autofree char *hq = g_build_filename (s->dir, "console-hq.db", NULL);
+
+      s->proc = mdn_test_spawn (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
+                                mdn_test_server_binary (), "--db", s->db, "serve", "--listen", "127.0.0.1:0",
+                                "--console-hq", hq, extra, NULL);
+    }
+  else
+    s->proc = mdn_test_spawn (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
+                              mdn_test_server_binary (), "--db", s->db, "serve", "--listen", "127.0.0.1:0",
+                              extra, NULL);
   g_assert_no_error (error);
   in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (s->proc));
   line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, &error);

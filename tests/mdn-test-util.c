@@ -216,7 +216,7 @@ mdn_test_verify (MdnTestBranch *b)
 /* Projections as text ------------------------------------------------------------------ */
 
 static const char *const local_tables[] = {
-  "meta", "counters", "staff", "oplog", "entries", "movements", NULL,
+  "meta", "counters", "staff", "oplog", "entries", "movements", "reminder_done", NULL,
 };
 
 char *

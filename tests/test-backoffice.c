@@ -568,6 +568,35 @@ test_restore_and_recover (void)
   g_assert_cmpint (res.pushed, ==, 1);
 }
 
+/* backup --to-dir DIR --keep N: the newest N of this branch stay. */
+static void
+test_backup_keep (void)
+{
+  g_autoptr(MdnTestBranch) b = mdn_test_branch_new ("B01", 1);
+  g_autofree char *dir = g_build_filename (b->dir, "backups", NULL);
+  g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *last = NULL;
+  g_autoptr(GDir) d = NULL;
+  const char *name;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  for (int i = 0; i < 3; i++)
+    {
+      const char *argv[] = { g_getenv ("MENDIAN_CLI"), "--db", b->path, "backup", "--to-dir", dir, "--keep", "2", NULL };
+      g_autofree char *out = mdn_test_run_ok (argv);
+      g_autoptr(JsonObject) o = mdn_json_parse_object (out, NULL);
+
+      g_assert_nonnull (o);
+      g_free (last);
+      last = g_path_get_basename (json_object_get_string_member (o, "backup"));
+    }
+  d = g_dir_open (dir, 0, NULL);
+  while ((name = g_dir_read_name (d)) != NULL)
+    g_ptr_array_add (names, g_strdup (name));
+  g_assert_cmpuint (names->len, ==, 2);
+  g_assert_true (g_ptr_array_find_with_equal_func (names, last, g_str_equal, NULL));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -584,5 +613,6 @@ main (int argc, char **argv)
   g_test_add_func ("/backoffice/levels/upgrade-by-spend", test_upgrade_by_spend);
   g_test_add_func ("/backoffice/oplog/complete", test_oplog);
   g_test_add_func ("/backoffice/recover/restore-and-rebuild", test_restore_and_recover);
+  g_test_add_func ("/backoffice/backup/keep", test_backup_keep);
   return g_test_run ();
 }

@@ -155,6 +155,7 @@ test_kinds (void)
   g_autoptr(JsonObject) package = NULL;
   g_autofree char *card = NULL;
   g_autofree char *session = NULL;
+  g_autofree char *count_id = NULL;
   MdnFigures day = { 0 }, f, shift;
   gint64 setup = mdn_test_count (b, "SELECT count(*) FROM entries");
 
@@ -186,7 +187,7 @@ test_kinds (void)
      points. */
   STEP (member_sale, "entries=1 counted_entries=1 sales_fen=2690 discount_fen=360 tender_balance_fen=2000 "
         "tender_balance_count=1 tender_bank_fen=690 tender_bank_count=1 net_fen=690 principal_delta_fen=-2000 "
-        "points_earned=52 stock_sold_qty=1",
+        "principal_spent_fen=2000 points_earned=52 stock_sold_qty=1",
         "{\"op\":\"sale\",\"card\":\"%s\",\"lines\":[{\"sku\":\"CUT\"},{\"sku\":\"BAG\"}],"
         "\"tenders\":[{\"type\":\"balance\",\"amount_fen\":2000},{\"type\":\"bank\",\"amount_fen\":690}]}", card);
   /* A package: 10 uses sold. */
@@ -212,7 +213,8 @@ test_kinds (void)
   /* By line: the haircut, 26.40: balance back first (20.00 to principal),
      6.40 to the bank card; floor (52 × 2640 / 2690) = 51 points back. */
   STEP (r, "entries=1 counted_entries=1 refund_fen=2640 tender_balance_fen=-2000 tender_balance_count=1 "
-        "tender_bank_fen=-640 tender_bank_count=1 net_fen=-640 principal_delta_fen=2000 points_returned=51",
+        "tender_bank_fen=-640 tender_bank_count=1 net_fen=-640 principal_delta_fen=2000 "
+        "principal_refunded_fen=2000 points_returned=51",
         "{\"op\":\"sale.return\",\"entry_id\":\"%s\",\"lines\":[{\"sku\":\"CUT\",\"qty\":1}]}",
         mdn_test_str (member_sale, "entry_id"));
   /* A quick sale of 10.00 at 88 %: 8.80, paid 10.00 cash; 8 yuan × 2 points. */
@@ -242,6 +244,19 @@ test_kinds (void)
         "{\"op\":\"sale.return\",\"entry_id\":\"%s\"}", mdn_test_str (package, "entry_id"));
   /* A card operation moves nothing. */
   STEP (r, "entries=1", "{\"op\":\"member.extend\",\"card\":\"%s\",\"expires_on\":\"2027-12-31\"}", card);
+  /* Stock (mdn-stock.c): received with its cost, issued, counted (the bag
+     at -1 counted 3: +4), sent to another branch. */
+  STEP (r, "entries=1 stock_received_qty=10 stock_received_cost_fen=5000",
+        "{\"op\":\"stock.receive\",\"lines\":[{\"sku\":\"TEA\",\"qty\":10,\"cost\":\"5.00\"}]}");
+  STEP (r, "entries=1 stock_issued_qty=1",
+        "{\"op\":\"stock.issue\",\"reason\":\"damage\",\"lines\":[{\"sku\":\"TEA\",\"qty\":1}]}");
+  STEP (r, "entries=1", "{\"op\":\"stocktake.start\"}");
+  count_id = g_strdup (mdn_test_str (r, "count_id"));
+  STEP (r, "entries=1", "{\"op\":\"stocktake.count\",\"count_id\":\"%s\",\"lines\":[{\"sku\":\"BAG\",\"counted\":3}]}",
+        count_id);
+  STEP (r, "entries=1 stock_adjusted_qty=4", "{\"op\":\"stocktake.finish\",\"count_id\":\"%s\"}", count_id);
+  STEP (r, "entries=1 stock_transferred_out_qty=2",
+        "{\"op\":\"transfer.out\",\"to\":\"B02\",\"lines\":[{\"sku\":\"TEA\",\"qty\":2}]}");
 #undef STEP
 
   /* The day end sums the same figures: by_kind's amount is the gross. */

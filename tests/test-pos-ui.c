@@ -16,6 +16,7 @@
 #include "mdn-json.h"
 #include "mdn-sync.h"
 #include "mdn-test-server.h"
+#include "mdn-test-ui.h"
 #include "pos-application.h"
 #include "pos-checkout.h"
 #include "pos-forms.h"
@@ -43,48 +44,17 @@ typedef struct
   char          *qr;
 } Fixture;
 
-/* Lets GTK lay out and draw: a few frames' worth of the main loop. */
 static void
 pump (guint ms)
 {
-  gint64 until = g_get_monotonic_time () + ms * 1000;
-
-  while (g_get_monotonic_time () < until)
-    {
-      while (g_main_context_iteration (NULL, FALSE))
-        ;
-      g_usleep (2000);
-    }
+  mdn_test_ui_pump (ms);
 }
 
 static void
 screenshot (GtkWidget  *widget,
             const char *name)
 {
-  GtkNative *native = gtk_widget_get_native (widget);
-  GskRenderer *renderer = native ? gtk_native_get_renderer (native) : NULL;
-  g_autoptr(GdkPaintable) paintable = NULL;
-  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
-  g_autoptr(GskRenderNode) node = NULL;
-  g_autoptr(GdkTexture) texture = NULL;
-  g_autofree char *file = g_strdup_printf ("pos-ui-%s.png", name);
-  const char *dir = g_getenv ("G_TEST_BUILDDIR");
-  g_autofree char *path = g_build_filename (dir ? dir : ".", file, NULL);
-  int w, h;
-
-  pump (300);
-  g_mkdir_with_parents (dir ? dir : ".", 0755);
-  widget = GTK_WIDGET (native);
-  w = gtk_widget_get_width (widget);
-  h = gtk_widget_get_height (widget);
-  g_assert_nonnull (renderer);
-  paintable = gtk_widget_paintable_new (widget);
-  gdk_paintable_snapshot (paintable, snapshot, w, h);
-  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
-  g_assert_nonnull (node);
-  texture = gsk_renderer_render_texture (renderer, node, &GRAPHENE_RECT_INIT (0, 0, w, h));
-  g_assert_true (gdk_texture_save_to_png (texture, path));
-  g_test_message ("screenshot: %s", path);
+  g_assert_true (mdn_test_ui_screenshot (widget, "pos-ui", name));
 }
 
 static JsonObject *

@@ -444,7 +444,7 @@ test_member (Fixture       *f,
     static const char *const optional[] = {
       "expires_on", "level_name", "price_percent", "points_per_yuan", NULL };
     static const char *const lot_required[] = { "sku", "remaining", NULL };
-    static const char *const lot_optional[] = { "expires_on", NULL };
+    static const char *const lot_optional[] = { "expires_on", "name", NULL };
 
     check_fields (parse_member, shown, required, optional);
     check_element_fields (parse_member, shown, "packages", lot_required, lot_optional);
@@ -589,8 +589,9 @@ test_member_history (Fixture       *f,
   g_assert_null (lot->expires_on);
   {
     static const char *const required[] = { "sku", "remaining", NULL };
+    static const char *const optional[] = { "name", NULL };
 
-    check_fields (parse_package_use, used, required, NULL);
+    check_fields (parse_package_use, used, required, optional);
   }
 
   hist = run (f, "{\"op\":\"member.history\",\"card\":\"%s\",\"limit\":15}", f->card);
@@ -623,7 +624,7 @@ test_member_history (Fixture       *f,
   {
     static const char *const required[] = { "entries", NULL };
     static const char *const entry_required[] = { "entry_id", "kind", "at", "branch", "staff", NULL };
-    static const char *const entry_optional[] = { "body", NULL };
+    static const char *const entry_optional[] = { "body", "staff_name", NULL };
     g_autoptr(JsonObject) sale_only = element_answer (hist, "entries", 1);
 
     check_fields (parse_history, hist, required, NULL);
@@ -869,7 +870,8 @@ test_timed (Fixture       *f,
   g_assert_cmpint (s->charge_fen, ==, 2 * 3000);
   {
     static const char *const required[] = { "sessions", NULL };
-    static const char *const ses_required[] = { "session_id", "resource", "started_at", "charge_fen", NULL };
+    static const char *const ses_required[] = { "session_id", "resource", "started_at", "charge_fen", "paused",
+                                                "run_seconds", NULL };
     static const char *const ses_optional[] = { "card_no", "member_name", NULL };
     g_autoptr(JsonObject) t1_first = NULL;
 
@@ -893,10 +895,15 @@ test_timed (Fixture       *f,
   g_assert_cmpint (paid->points_earned, ==, 54 * 2);
   g_assert_nonnull (paid->receipt_no);
   g_assert_cmpuint (paid->lines->len, ==, 0);
+  g_assert_cmpint (paid->minutes, ==, mdn_test_int (due, "minutes"));
+  g_assert_nonnull (paid->started_at);
+  g_assert_nonnull (paid->stopped_at);
   {
-    static const char *const required[] = { "receipt_no", "total_fen", "change_fen", "points_earned", NULL };
+    static const char *const required[] = { "receipt_no", "total_fen", "change_fen", "points_earned", "minutes",
+                                            "started_at", "stopped_at", NULL };
+    static const char *const optional[] = { "resource_name", NULL };
 
-    check_fields (parse_timed_paid, due, required, NULL);
+    check_fields (parse_timed_paid, due, required, optional);
   }
 }
 
@@ -938,13 +945,14 @@ test_return (Fixture       *f,
   g_assert_cmpint (l->amount_fen, ==, 945);
   g_assert_cmpint (l->returnable_qty, ==, 3);
   {
-    static const char *const required[] = { "kind", "receipt_no", "entry_id", "at", "staff", "total_fen", "lines", NULL };
-    static const char *const optional[] = { "card_no", NULL };
+    static const char *const required[] = { "kind", "entry_id", "at", "staff", "total_fen", "lines", NULL };
+    static const char *const optional[] = { "card_no", "receipt_no", "staff_name", NULL };
     static const char *const line_required[] = {
-      "sku", "name", "qty", "unit_price_fen", "amount_fen", "returnable_qty", NULL };
+      "sku", "name", "qty", "unit_price_fen", "amount_fen", "returnable_qty", "returned_qty", NULL };
+    static const char *const line_optional[] = { "kind", NULL };
 
     check_fields (parse_record, shown, required, optional);
-    check_element_fields (parse_record, shown, "lines", line_required, NULL);
+    check_element_fields (parse_record, shown, "lines", line_required, line_optional);
   }
 
   /* Two colas back: the refund from sale.return itself, rolled back. */
@@ -979,9 +987,10 @@ test_return (Fixture       *f,
   g_assert_cmpstr (rec->entry_id, ==, mdn_test_str (done, "entry_id"));
   g_assert_cmpuint (rec->lines->len, ==, 0);
   {
-    static const char *const required[] = { "kind", "receipt_no", "entry_id", "at", "staff", NULL };
+    static const char *const required[] = { "kind", "entry_id", "at", "staff", NULL };
+    static const char *const optional[] = { "receipt_no", "staff_name", NULL };
 
-    check_fields (parse_record, shown_return, required, NULL);
+    check_fields (parse_record, shown_return, required, optional);
   }
 }
 

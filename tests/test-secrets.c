@@ -271,8 +271,9 @@ get_state (MdnTestServer *s,
 }
 
 /* A branch set up without the chain key gets it in its first state answer,
- * and nobody with that token ever again; a branch that has it proves it
- * (key_id) and is never sent it; a rotated token may receive it once. */
+ * proves it within that sync, and nobody with that token gets it again; a
+ * branch that has it proves it (key_id) and is never sent it; a rotated
+ * token may receive it again until it proves it. */
 static void
 test_chain_key_once (void)
 {
@@ -349,6 +350,42 @@ test_chain_key_once (void)
   g_assert_false (json_object_has_member (out, "chain_key"));
 }
 
+/* The answer that carried the chain key was lost: the server handed it out
+ * (here twice: two syncs of one branch asking at once, or a first sync
+ * killed after the server answered) and the branch never stored it. Raw
+ * GETs with the branch's own token stand for those lost answers, so the
+ * interleaving is forced, not waited for. The branch's next sync still takes
+ * the key and proves it at once; after that the token alone gets nothing. */
+static void
+test_chain_key_reply_lost (void)
+{
+  g_autoptr(MdnTestServer) s = mdn_test_server_new ("secrets", NULL);
+  g_autoptr(MdnTestBranch) b1 = branch_new (s, "B01", 1);
+  g_autoptr(JsonObject) out = NULL;
+  g_autofree char *key = server_key (s);
+  g_autofree char *after = NULL;
+  const char *token1 = g_hash_table_lookup (s->tokens, "B01");
+
+  for (int i = 0; i < 2; i++)
+    {
+      g_assert_cmpuint (get_state (s, token1, NULL, &out), ==, 200);
+      g_assert_cmpstr (json_object_get_string_member_with_default (out, "chain_key", NULL), ==, key);
+      g_clear_pointer (&out, json_object_unref);
+    }
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT count(*) FROM srv_branches WHERE chain_key_at IS NOT NULL"), ==, 0);
+
+  mdn_test_sync_ok (b1);
+  after = mdn_db_meta_dup (b1->store->db, "chain_key");
+  g_assert_cmpstr (after, ==, key);
+  /* Proven within that same sync: the door is shut for copies of the token. */
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT count(*) FROM srv_branches WHERE chain_key_at IS NOT NULL"), ==, 1);
+  g_assert_cmpuint (get_state (s, token1, NULL, &out), ==, 200);
+  g_assert_false (json_object_has_member (out, "chain_key"));
+  g_assert_false (json_object_get_boolean_member (out, "chain_key_ok"));
+  g_clear_pointer (&out, json_object_unref);
+  mdn_test_sync_ok (b1);
+}
+
 /* Files ------------------------------------------------------------------------------ */
 
 static guint
@@ -389,6 +426,7 @@ main (int argc, char **argv)
   g_test_add_func ("/secrets/pin/chain-wide-lock", test_pin_chain_wide);
   g_test_add_func ("/secrets/pin/offline-failures-reported", test_pin_offline_reported);
   g_test_add_func ("/secrets/chain-key/handed-once", test_chain_key_once);
+  g_test_add_func ("/secrets/chain-key/reply-lost", test_chain_key_reply_lost);
   g_test_add_func ("/secrets/files/server-db-private", test_server_db_private);
   return g_test_run ();
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The layers of common/ call only downwards.
 
-    base < ledger < members < catalog < selling < reports < ops < sync
+    base < ledger < members < catalog < stock < selling < reports < crm < ops < sync
 
 A file may include the headers of its own folder and of lower ones. Given
 static libraries (libmendian-core.a, libmendian-branch.a), their objects are
@@ -18,9 +18,10 @@ import subprocess
 import sys
 
 # The one order. The domains form a chain so that they stay acyclic:
-# members (cards, staff) < catalog (products, master data) < selling (the
+# members (cards, staff) < catalog (products, master data) < stock (receive,
+# counts, transfers: the checkout warns through it) < selling (the
 # checkout and what uses it) < reports (reads everything).
-LAYERS = ["base", "ledger", "members", "catalog", "selling", "reports", "ops", "sync"]
+LAYERS = ["base", "ledger", "members", "catalog", "stock", "selling", "reports", "crm", "ops", "sync"]
 RANK = {name: i for i, name in enumerate(LAYERS)}
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)
 

@@ -3,18 +3,22 @@
 #define G_LOG_DOMAIN "mendian-cli"
 
 #include <glib-unix.h>
+#include <glib/gstdio.h>
 #include <glib/gi18n-lib.h>
 #include <locale.h>
 #include <errno.h>
 #include <signal.h>
 #include <sodium.h>
 #include <stdio.h>
+#include <glib/gstdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "mdn-error.h"
 #include "mdn-json.h"
 #include "mdn-ledger.h"
 #include "mdn-ops.h"
+#include "mdn-reports.h"
 #include "mdn-store.h"
 #include "mdn-sync.h"
 
@@ -32,6 +36,9 @@ static const char usage_text[] =
   "  verify                recompute every projection and check the hash chain;\n"
   "                        exit status 1 on any mismatch\n"
   "  backup --to FILE      consistent copy of the database while it is in use\n"
+  "  backup --to-dir DIR [--keep N]\n"
+  "                        the same into DIR named by branch and time, keeping the\n"
+  "                        newest N (a daily backup from cron or a systemd timer)\n"
   "  restore --from FILE   replace the database by a backup of the same branch that\n"
   "                        verifies clean; the database it replaces is kept beside it\n"
   "  recover               fetch this branch's own entries the server holds beyond\n"
@@ -39,12 +46,27 @@ static const char usage_text[] =
   "  recover --server URL --token-file FILE --admin-password-file FILE\n"
   "       [--chain-key-file FILE] [--timezone TZ] [--ca FILE | --pin-sha256 HEX]\n"
   "                        no database yet: build it from the server's copy\n"
+  "  import members FILE.csv [--dry-run]\n"
+  "                        issue the members of an old system's CSV (UTF-8 or\n"
+  "                        GB18030) with their opening balances; all or nothing\n"
+  "                        (needs --staff and MENDIAN_PASSWORD)\n"
   "  ops                   list the operations exec accepts, with the least role\n"
   "                        that may run each\n"
   "  link --server URL --token-file FILE [--ca FILE | --pin-sha256 HEX]\n"
   "                        link the branch to mendian-server (again to change it);\n"
   "                        the token is the first line of FILE (- reads standard\n"
   "                        input); --token T still works but shows it to ps\n"
+  "  import products FILE.csv [--preview]\n"
+  "                        import products from CSV (UTF-8 or GB18030, header by\n"
+  "                        Chinese or English names): all rows or none, every bad\n"
+  "                        row named by its line; --preview checks only (needs\n"
+  "                        --staff and MENDIAN_PASSWORD)\n"
+  "  import template FILE.csv  write the import's template file\n"
+  "  report NAME --from D --to D [--format json|csv|xlsx] [--out FILE]\n"
+  "       [--member CARD] [--served-by CODE] [--sku SKU] [--category PATH]\n"
+  "                        a report of this branch, every row (needs --staff, a\n"
+  "                        manager, and MENDIAN_PASSWORD); json or csv go to\n"
+  "                        standard output without --out; report list names them\n"
   "  sync [--watch]        push this branch's entries, pull the chain's; prints\n"
   "                        {pushed, pulled, acked_seq, feed_position}; --watch keeps\n"
   "                        syncing (one JSON line per sync) until interrupted\n"
@@ -231,6 +253,52 @@ cmd_exec (MdnStore *store)
   return status;
 }
 
+/* import members FILE.csv [--dry-run]: the operation member.import with
+ * the file's bytes. */
+static int
+cmd_import_members (MdnStore *store,
+                    int       argc,
+                    char    **argv)
+{
+  const char *password = g_getenv ("MENDIAN_PASSWORD");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MdnOpCtx) ctx = NULL;
+  g_autoptr(JsonObject) args = json_object_new ();
+  g_autoptr(JsonObject) out = NULL;
+  g_autofree char *data = NULL;
+  g_autofree char *b64 = NULL;
+  gsize len = 0;
+  gboolean dry_run = argc > 3 && g_str_equal (argv[3], "--dry-run");
+
+  if (argc < 3 || !g_str_equal (argv[1], "members") || (argc > 3 && !dry_run) || argc > 4)
+    {
+      g_printerr ("mendian-cli: import members FILE.csv [--dry-run]\n");
+      return 2;
+    }
+  if (opt_staff == NULL)
+    {
+      g_printerr ("mendian-cli: import needs --staff CODE and the password in MENDIAN_PASSWORD\n");
+      return 2;
+    }
+  ctx = mdn_op_ctx_new (store, opt_staff, password, &error);
+  if (ctx == NULL)
+    return fail (error);
+  if (!g_file_get_contents (argv[2], &data, &len, &error))
+    return fail (error);
+  b64 = g_base64_encode ((const guchar *) data, len);
+  json_object_set_string_member (args, "data_base64", b64);
+  json_object_set_boolean_member (args, "dry_run", dry_run);
+  out = mdn_ops_run (ctx, "member.import", args, &error);
+  if (out == NULL)
+    {
+      print_refusal (mdn_error_code_name (error->code), error->message);
+      return 1;
+    }
+  json_object_set_boolean_member (out, "ok", TRUE);
+  mdn_json_print (out);
+  return 0;
+}
+
 static void
 report_mismatch (const char *what,
                  const char *expected,
@@ -259,11 +327,21 @@ cmd_verify (MdnStore *store)
 }
 
 static int
+compare_names (gconstpointer a,
+               gconstpointer b)
+{
+  return strcmp (*(const char *const *) a, *(const char *const *) b);
+}
+
+static int
 cmd_backup (MdnStore *store, int argc, char **argv)
 {
-  g_autofree char *to = NULL;
+  g_autofree char *to = NULL, *to_dir = NULL;
+  int keep = 0;
   GOptionEntry entries[] = {
     { "to", 0, 0, G_OPTION_ARG_FILENAME, &to, "Destination file", "FILE" },
+    { "to-dir", 0, 0, G_OPTION_ARG_FILENAME, &to_dir, "Destination folder: a file named by branch and time", "DIR" },
+    { "keep", 0, 0, G_OPTION_ARG_INT, &keep, "With --to-dir: keep the newest N backups of this branch there", "N" },
     { NULL }
   };
   g_autoptr(GOptionContext) oc = g_option_context_new ("- back up the branch database");
@@ -272,10 +350,47 @@ cmd_backup (MdnStore *store, int argc, char **argv)
   g_option_context_add_main_entries (oc, entries, NULL);
   if (!g_option_context_parse (oc, &argc, &argv, &error))
     return fail (error);
-  if (to == NULL)
+  if ((to == NULL) == (to_dir == NULL) || keep < 0 || (keep > 0 && to_dir == NULL))
     {
-      g_printerr ("mendian-cli: backup needs --to FILE\n");
+      g_printerr ("mendian-cli: backup needs --to FILE or --to-dir DIR [--keep N]\n");
       return 2;
+    }
+  if (to_dir)
+    {
+      /* A daily backup (cron, a systemd timer): mendian-B01-20261122-230000-000123.db,
+         and only the newest N of this branch's kept. */
+      g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+      g_autofree char *stamp = g_date_time_format (now, "%Y%m%d-%H%M%S");
+      g_autofree char *prefix = g_strdup_printf ("mendian-%s-", store->branch_code);
+      g_autoptr(GPtrArray) old = g_ptr_array_new_with_free_func (g_free);
+      g_autoptr(GDir) dir = NULL;
+      const char *entry;
+
+      /* Named to sort by time; never over an earlier one. */
+      for (int usec = g_date_time_get_microsecond (now); to == NULL || g_file_test (to, G_FILE_TEST_EXISTS); usec++)
+        {
+          g_autofree char *name = g_strdup_printf ("%s%s-%06d.db", prefix, stamp, usec % 1000000);
+
+          g_free (to);
+          to = g_build_filename (to_dir, name, NULL);
+        }
+      if (!mdn_db_backup (store->db, to, &error))
+        return fail (error);
+      dir = g_dir_open (to_dir, 0, &error);
+      if (dir == NULL)
+        return fail (error);
+      while ((entry = g_dir_read_name (dir)) != NULL)
+        if (g_str_has_prefix (entry, prefix) && g_str_has_suffix (entry, ".db"))
+          g_ptr_array_add (old, g_strdup (entry));
+      g_ptr_array_sort (old, compare_names);
+      for (guint i = 0; keep > 0 && old->len > (guint) keep && i < old->len - (guint) keep; i++)
+        {
+          g_autofree char *path = g_build_filename (to_dir, g_ptr_array_index (old, i), NULL);
+
+          g_unlink (path);
+        }
+      g_print ("{\"ok\":true,\"backup\":\"%s\"}\n", to);
+      return 0;
     }
   if (!mdn_db_backup (store->db, to, &error))
     return fail (error);
@@ -512,6 +627,185 @@ cmd_sync (MdnStore *store, int argc, char **argv)
   return 0;
 }
 
+/* import products FILE.csv [--preview] | import template FILE.csv: the
+ * file goes to product.import as base64 (it may be GB18030, not UTF-8). */
+static int
+cmd_import_products (MdnStore *store, int argc, char **argv)
+{
+  gboolean preview = FALSE;
+  GOptionEntry entries[] = {
+    { "preview", 0, 0, G_OPTION_ARG_NONE, &preview, "Check the file, import nothing", NULL },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) oc = g_option_context_new ("products FILE.csv | template FILE.csv");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MdnOpCtx) ctx = NULL;
+  g_autoptr(JsonObject) args = json_object_new ();
+  g_autoptr(JsonObject) out = NULL;
+  g_autofree char *data = NULL;
+  g_autofree char *b64 = NULL;
+  gsize len = 0;
+  gboolean template;
+
+  g_option_context_add_main_entries (oc, entries, NULL);
+  if (!g_option_context_parse (oc, &argc, &argv, &error))
+    return fail (error);
+  if (argc != 3 || !(g_str_equal (argv[1], "products") || g_str_equal (argv[1], "template")))
+    {
+      g_printerr ("mendian-cli: import products FILE.csv [--preview] | import template FILE.csv\n");
+      return 2;
+    }
+  template = g_str_equal (argv[1], "template");
+  if (opt_staff == NULL)
+    {
+      g_printerr ("mendian-cli: import needs --staff CODE and the password in MENDIAN_PASSWORD\n");
+      return 2;
+    }
+  ctx = mdn_op_ctx_new (store, opt_staff, g_getenv ("MENDIAN_PASSWORD"), &error);
+  if (ctx == NULL)
+    return fail (error);
+  if (template)
+    {
+      g_autofree char *line = NULL;
+
+      json_object_set_string_member (args, "op", "product.import_template");
+      line = mdn_json_object_to_string (args);
+      out = mdn_ops_run_line (ctx, line);
+      if (json_object_get_boolean_member (out, "ok") &&
+          !g_file_set_contents (argv[2], json_object_get_string_member (out, "csv"), -1, &error))
+        return fail (error);
+      if (json_object_get_boolean_member (out, "ok"))
+        {
+          json_object_remove_member (out, "csv");
+          json_object_set_string_member (out, "file", argv[2]);
+        }
+    }
+  else
+    {
+      if (!g_file_get_contents (argv[2], &data, &len, &error))
+        return fail (error);
+      b64 = g_base64_encode ((const guchar *) data, len);
+      json_object_set_string_member (args, "data_base64", b64);
+      json_object_set_boolean_member (args, "preview", preview);
+      json_object_set_string_member (args, "op", "product.import");
+      {
+        g_autofree char *line = mdn_json_object_to_string (args);
+
+        out = mdn_ops_run_line (ctx, line);
+      }
+    }
+  mdn_json_print (out);
+  return json_object_get_boolean_member (out, "ok") ? 0 : 1;
+}
+
+/* import members … | import products … | import template …. */
+static int
+cmd_import (MdnStore *store,
+            int       argc,
+            char    **argv)
+{
+  if (argc >= 2 && g_str_equal (argv[1], "members"))
+    return cmd_import_members (store, argc, argv);
+  return cmd_import_products (store, argc, argv);
+}
+
+static int
+cmd_report (MdnStore *store, int argc, char **argv)
+{
+  g_autofree char *from = NULL, *to = NULL, *format_name = NULL, *out = NULL;
+  g_autofree char *member = NULL, *served_by = NULL, *sku = NULL, *category = NULL;
+  GOptionEntry entries[] = {
+    { "from", 0, 0, G_OPTION_ARG_STRING, &from, "First business date", "YYYY-MM-DD" },
+    { "to", 0, 0, G_OPTION_ARG_STRING, &to, "Last business date (default: --from)", "YYYY-MM-DD" },
+    { "format", 0, 0, G_OPTION_ARG_STRING, &format_name, "json (default), csv or xlsx", "FORMAT" },
+    { "out", 0, 0, G_OPTION_ARG_FILENAME, &out, "Write to FILE (needed for xlsx)", "FILE" },
+    { "member", 0, 0, G_OPTION_ARG_STRING, &member, "Only this card", "CARD" },
+    { "served-by", 0, 0, G_OPTION_ARG_STRING, &served_by, "Only rows of this staff member", "CODE" },
+    { "sku", 0, 0, G_OPTION_ARG_STRING, &sku, "Only this product", "SKU" },
+    { "category", 0, 0, G_OPTION_ARG_STRING, &category, "Only this category and those under it", "PATH" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) oc = g_option_context_new ("NAME - a report of this branch");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MdnOpCtx) ctx = NULL;
+  g_autofree char *tmp = NULL;
+  MdnReportFormat format = MDN_REPORT_JSON;
+  MdnReportQuery q = { 0 };
+  gint64 rows = 0;
+
+  g_option_context_add_main_entries (oc, entries, NULL);
+  if (!g_option_context_parse (oc, &argc, &argv, &error))
+    return fail (error);
+  if (argc == 2 && g_str_equal (argv[1], "list"))
+    {
+      const MdnReportDef *const *all = mdn_reports ();
+
+      for (guint i = 0; all[i]; i++)
+        g_print ("%-16s %s\n", all[i]->name, _(all[i]->title));
+      return 0;
+    }
+  if (argc != 2 || from == NULL)
+    {
+      g_printerr ("mendian-cli: report needs a report name and --from YYYY-MM-DD (mendian-cli report list)\n");
+      return 2;
+    }
+  if (format_name && !mdn_report_format_parse (format_name, &format))
+    {
+      g_printerr ("mendian-cli: --format is json, csv or xlsx\n");
+      return 2;
+    }
+  if (format == MDN_REPORT_XLSX && out == NULL)
+    {
+      g_printerr ("mendian-cli: an xlsx report needs --out FILE\n");
+      return 2;
+    }
+  if (opt_staff == NULL)
+    {
+      g_printerr ("mendian-cli: report needs --staff CODE and the password in MENDIAN_PASSWORD\n");
+      return 2;
+    }
+  ctx = mdn_op_ctx_new (store, opt_staff, g_getenv ("MENDIAN_PASSWORD"), &error);
+  if (ctx == NULL)
+    return fail (error);
+  q.from = from;
+  q.to = to ? to : from;
+  q.member = member;
+  q.staff = served_by;
+  q.sku = sku;
+  q.category = category;
+  if (out == NULL)
+    {
+      int fd = g_file_open_tmp ("mendian-report-XXXXXX", &tmp, &error);
+
+      if (fd < 0)
+        return fail (error);
+      close (fd);
+    }
+  if (!mdn_report_branch_export (ctx, argv[1], &q, format, out ? out : tmp, NULL, &rows, &error))
+    {
+      if (tmp)
+        g_unlink (tmp);
+      return fail (error);
+    }
+  if (tmp)
+    {
+      g_autofree char *text = NULL;
+      gsize len = 0;
+      gboolean ok = g_file_get_contents (tmp, &text, &len, &error);
+
+      g_unlink (tmp);
+      if (!ok)
+        return fail (error);
+      fwrite (text, 1, len, stdout);
+      if (format == MDN_REPORT_JSON)
+        fputc ('\n', stdout);
+      fflush (stdout);
+    }
+  else
+    g_printerr ("mendian-cli: %" G_GINT64_FORMAT " rows written to %s\n", rows, out);
+  return 0;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -582,6 +876,10 @@ main (int argc, char **argv)
     return cmd_link (store, argc - 1, argv + 1);
   if (g_str_equal (command, "sync"))
     return cmd_sync (store, argc - 1, argv + 1);
+  if (g_str_equal (command, "report"))
+    return cmd_report (store, argc - 1, argv + 1);
+  if (g_str_equal (command, "import"))
+    return cmd_import (store, argc - 1, argv + 1);
 
   g_printerr ("mendian-cli: unknown command “%s”; run mendian-cli --help\n", command);
   return 2;

@@ -305,7 +305,7 @@ role_new_action (GtkWidget *widget, const char *name, GVariant *param)
 
   pos_form_set_body (form, _("Start from the tasks of a cashier or a manager; change the groups in the matrix afterwards."));
   pos_form_add_field (form, "code", _("Code (letters and digits)"), POS_FIELD_TEXT, NULL);
-  pos_form_add_field (form, "name", _("Name"), POS_FIELD_TEXT, NULL);
+  pos_form_add_field (form, "name", _("Role name"), POS_FIELD_TEXT, NULL);
   pos_form_add_choice (form, "base", _("Starts with"), ids, labels, 0);
   pos_form_run (form, role_new_accepted, self, NULL);
   g_signal_connect_object (form, "destroy", G_CALLBACK (load_roles), self, G_CONNECT_SWAPPED);
@@ -754,7 +754,7 @@ product_form (PosAdmin   *self,
     }
   else
     pos_form_add_field (form, "sku", _("SKU"), POS_FIELD_TEXT, NULL);
-  pos_form_add_field (form, "name", _("Name"), POS_FIELD_TEXT, p ? str (p, "name") : NULL);
+  pos_form_add_field (form, "name", _("Product name"), POS_FIELD_TEXT, p ? str (p, "name") : NULL);
   pos_form_add_field (form, "price", _("Price (yuan)"), POS_FIELD_MONEY, price);
   pos_form_add_choice (form, "kind", _("Kind"), kind_ids, kind_labels, kind);
   pos_form_add_field (form, "category", _("Category, like 饮品/茶/绿茶"), POS_FIELD_TEXT,
@@ -937,7 +937,7 @@ typedef struct
 
 static const Field level_fields[] = {
   { "code", N_("Code"), POS_FIELD_TEXT, TRUE },
-  { "name", N_("Name"), POS_FIELD_TEXT },
+  { "name", N_("Display name"), POS_FIELD_TEXT },
   { "price_percent", N_("Price paid, in % (90 is ten percent off)"), POS_FIELD_NUMBER },
   { "points_per_yuan", N_("Points per yuan"), POS_FIELD_NUMBER },
   { "offline_limit", N_("Offline allowance (yuan)"), POS_FIELD_MONEY, FALSE, TRUE },
@@ -952,7 +952,7 @@ static const Field rule_fields[] = {
 };
 static const Field plan_fields[] = {
   { "code", N_("Code"), POS_FIELD_TEXT, TRUE },
-  { "name", N_("Name"), POS_FIELD_TEXT },
+  { "name", N_("Display name"), POS_FIELD_TEXT },
   { "unit_minutes", N_("Minutes per unit"), POS_FIELD_NUMBER },
   { "unit_price", N_("Price per unit (yuan)"), POS_FIELD_MONEY },
   { "free_minutes", N_("Free minutes"), POS_FIELD_NUMBER, FALSE, TRUE },
@@ -962,7 +962,7 @@ static const Field plan_fields[] = {
 };
 static const Field resource_fields[] = {
   { "code", N_("Code"), POS_FIELD_TEXT, TRUE },
-  { "name", N_("Name"), POS_FIELD_TEXT },
+  { "name", N_("Display name"), POS_FIELD_TEXT },
   { "plan", N_("Rate plan code"), POS_FIELD_TEXT },
   { NULL }
 };

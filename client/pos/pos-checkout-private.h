@@ -31,6 +31,8 @@ struct _PosCheckout
   GtkWidget  *member_avatar;
   GtkWidget  *member_name;
   GtkWidget  *member_detail;
+  GtkWidget  *member_hints;     /* “今天生日 · 余额不足 ¥20.00”: reminder.member */
+  char       *hints_text;       /* read when the member is attached */
   GtkWidget  *member_balance;
   GtkWidget  *member_points;
   GtkWidget  *lines_stack;

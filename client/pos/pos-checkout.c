@@ -13,6 +13,7 @@
 #include "mdn-members.h"
 #include "pos-checkout-private.h"
 #include "pos-forms.h"
+#include "pos-reminders.h"
 
 G_DEFINE_FINAL_TYPE (PosCheckout, pos_checkout, ADW_TYPE_BIN)
 
@@ -130,6 +131,8 @@ update_member (PosCheckout *self)
   gtk_label_set_text (GTK_LABEL (self->member_name), m->name);
   detail = g_strdup_printf ("%s · %s · %s", m->card_no, m->level_name, pos_member_status_label (m->status));
   gtk_label_set_text (GTK_LABEL (self->member_detail), detail);
+  gtk_label_set_text (GTK_LABEL (self->member_hints), self->hints_text ? self->hints_text : "");
+  gtk_widget_set_visible (self->member_hints, self->hints_text != NULL);
   bal = pos_money (m->balance_fen);
   gtk_label_set_text (GTK_LABEL (self->member_balance), bal);
   pts = g_strdup_printf (_("%" PRId64 " points"), m->points);
@@ -222,15 +225,25 @@ pos_checkout_attach_member (PosCheckout *self,
     }
   g_clear_pointer (&self->member, pos_member_view_unref);
   self->member = m;
+  g_free (self->hints_text);
+  self->hints_text = pos_reminders_dup_hints (self->session, m->card_no);
   pos_cart_set_card (self->cart, m->card_no);
   pos_checkout_refresh (self);
   return TRUE;
+}
+
+const char *
+pos_checkout_get_hints (PosCheckout *self)
+{
+  g_return_val_if_fail (POS_IS_CHECKOUT (self), NULL);
+  return self->member ? self->hints_text : NULL;
 }
 
 void
 pos_checkout_detach_member (PosCheckout *self)
 {
   g_clear_pointer (&self->member, pos_member_view_unref);
+  g_clear_pointer (&self->hints_text, g_free);
   pos_cart_set_card (self->cart, NULL);
   pos_checkout_refresh (self);
 }
@@ -536,6 +549,7 @@ pos_checkout_dispose (GObject *object)
   g_clear_pointer (&self->cart, pos_cart_free);
   g_clear_pointer (&self->member, pos_member_view_unref);
   g_clear_pointer (&self->last_receipt, g_free);
+  g_clear_pointer (&self->hints_text, g_free);
   gtk_widget_dispose_template (GTK_WIDGET (self), POS_TYPE_CHECKOUT);
   G_OBJECT_CLASS (pos_checkout_parent_class)->dispose (object);
 }
@@ -555,6 +569,7 @@ pos_checkout_class_init (PosCheckoutClass *klass)
   gtk_widget_class_bind_template_child (wc, PosCheckout, member_avatar);
   gtk_widget_class_bind_template_child (wc, PosCheckout, member_name);
   gtk_widget_class_bind_template_child (wc, PosCheckout, member_detail);
+  gtk_widget_class_bind_template_child (wc, PosCheckout, member_hints);
   gtk_widget_class_bind_template_child (wc, PosCheckout, member_balance);
   gtk_widget_class_bind_template_child (wc, PosCheckout, member_points);
   gtk_widget_class_bind_template_child (wc, PosCheckout, lines_stack);

@@ -20,6 +20,8 @@ gboolean    pos_checkout_attach_member (PosCheckout *self, const char *card, GEr
 guint       pos_checkout_get_n_lines   (PosCheckout *self);
 gint64      pos_checkout_get_total     (PosCheckout *self);
 GtkWidget  *pos_checkout_get_entry     (PosCheckout *self);
+/* The attached member's hints as shown (“今天生日 · 余额不足 ¥20.00”), or NULL. */
+const char *pos_checkout_get_hints     (PosCheckout *self);
 const char *pos_checkout_get_last_receipt (PosCheckout *self);
 GtkWidget  *pos_checkout_get_pay_dialog (PosCheckout *self);
 /* Voids the sale on the counter without asking (F10 asks first). */

@@ -157,6 +157,14 @@ pos_form_set_error (PosForm    *self,
 }
 
 void
+pos_form_set_info_only (PosForm *self)
+{
+  g_return_if_fail (POS_IS_FORM (self));
+
+  gtk_widget_set_visible (self->cancel_button, FALSE);
+}
+
+void
 pos_form_set_destructive (PosForm  *self,
                           gboolean  destructive)
 {
@@ -172,6 +180,23 @@ row_activated (AdwEntryRow *row,
                PosForm     *self)
 {
   pos_form_accept (self);
+}
+
+/* Tab goes from field to field: the "show password" button of a PIN row
+ * takes no focus (a cashier tabbing on from the PIN and typing the next
+ * field's digits lost them to it). It still works with the mouse. */
+static void
+skip_buttons_on_tab (GtkWidget *widget)
+{
+  for (GtkWidget *c = gtk_widget_get_first_child (widget); c; c = gtk_widget_get_next_sibling (c))
+    {
+      if (GTK_IS_BUTTON (c) || GTK_IS_TOGGLE_BUTTON (c))
+        {
+          gtk_widget_set_focusable (c, FALSE);
+          gtk_widget_set_focus_on_click (c, FALSE);
+        }
+      skip_buttons_on_tab (c);
+    }
 }
 
 GtkWidget *
@@ -202,6 +227,8 @@ pos_form_add_field (PosForm      *self,
     default:
       break;
     }
+  if (kind == POS_FIELD_PASSWORD)
+    skip_buttons_on_tab (row);
   if (initial)
     gtk_editable_set_text (GTK_EDITABLE (row), initial);
   g_signal_connect (row, "entry-activated", G_CALLBACK (row_activated), self);

@@ -50,6 +50,8 @@ const char *pos_form_get          (PosForm       *self,
 gboolean    pos_form_get_money    (PosForm       *self,
                                    const char    *key,
                                    gint64        *out_fen);
+/* A form that only shows something: its one button closes it (no Cancel). */
+void        pos_form_set_info_only (PosForm      *self);
 void        pos_form_set_destructive (PosForm    *self,
                                    gboolean       destructive);
 void        pos_form_run          (PosForm       *self,

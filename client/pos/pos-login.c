@@ -108,9 +108,18 @@ pos_login_set_session (PosLogin   *self,
   g_set_object (&self->session, session);
 }
 
+const char *
+pos_login_get_message (PosLogin *self)
+{
+  g_return_val_if_fail (POS_IS_LOGIN (self), NULL);
+
+  return adw_status_page_get_description (ADW_STATUS_PAGE (self->status));
+}
+
 void
 pos_login_reset (PosLogin   *self,
-                 const char *locked_by)
+                 const char *locked_by,
+                 const char *locked_name)
 {
   MdnStore *store = pos_session_get_store (self->session);
 
@@ -125,7 +134,7 @@ pos_login_reset (PosLogin   *self,
     {
       g_autofree char *desc = g_strdup_printf (_("Locked by %s. Type the password to go on, "
                                                  "or another staff code to switch cashier."),
-                                               locked_by);
+                                               locked_name ? locked_name : locked_by);
       adw_status_page_set_title (ADW_STATUS_PAGE (self->status), _("Screen Locked"));
       adw_status_page_set_description (ADW_STATUS_PAGE (self->status), desc);
       gtk_editable_set_text (GTK_EDITABLE (self->staff_row), locked_by);

@@ -14,7 +14,10 @@ void pos_login_set_session (PosLogin   *self,
                             PosSession *session);
 /* @locked_by: the cashier who locked the screen, or NULL for a fresh login. */
 void pos_login_reset       (PosLogin   *self,
-                            const char *locked_by);
+                            const char *locked_by,
+                            const char *locked_name);
+/* What the page says above the fields ("Locked by 王小丽…"). */
+const char *pos_login_get_message (PosLogin *self);
 void pos_login_submit      (PosLogin   *self,
                             const char *staff,
                             const char *password);

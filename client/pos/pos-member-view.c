@@ -15,6 +15,7 @@ pos_package_lot_free (PosPackageLot *lot)
   if (lot == NULL)
     return;
   g_free (lot->sku);
+  g_free (lot->name);
   g_free (lot->expires_on);
   g_free (lot);
 }
@@ -27,6 +28,7 @@ read_lot (PosReader  *r,
   PosPackageLot *lot = g_new0 (PosPackageLot, 1);
 
   lot->sku = pos_reader_dup_string (r, o, "sku");
+  lot->name = pos_reader_dup_opt_string (r, o, "name");
   lot->remaining = pos_reader_int (r, o, "remaining");
   if (with_expiry)
     lot->expires_on = pos_reader_dup_opt_string (r, o, "expires_on");
@@ -197,6 +199,7 @@ pos_member_event_free (PosMemberEvent *event)
   g_free (event->at);
   g_free (event->branch);
   g_free (event->staff);
+  g_free (event->staff_name);
   g_free (event->receipt_no);
   g_free (event);
 }
@@ -226,6 +229,7 @@ pos_member_history_parse (JsonObject *result,
       e->at = pos_reader_dup_string (&r, o, "at");
       e->branch = pos_reader_dup_string (&r, o, "branch");
       e->staff = pos_reader_dup_string (&r, o, "staff");
+      e->staff_name = pos_reader_dup_opt_string (&r, o, "staff_name");
       /* The body is the entry's own, different for every kind. */
       body = pos_reader_opt_object (&r, o, "body");
       e->receipt_no = pos_reader_dup_opt_string (&r, body, "receipt_no");

@@ -22,6 +22,7 @@ typedef enum {
 typedef struct
 {
   char   *sku;
+  char   *name;            /* the service's name; NULL: not known here */
   gint64  remaining;
   char   *expires_on;      /* the earliest expiry of its lots; NULL: none */
 } PosPackageLot;
@@ -77,6 +78,7 @@ typedef struct
   char    *at;
   char    *branch;
   char    *staff;
+  char    *staff_name;     /* NULL: a staff member of another branch */
   char    *receipt_no;     /* NULL when the entry has none */
   gboolean has_amount;
   gint64   amount_fen;     /* the body's total_fen, amount_fen or refund_fen */

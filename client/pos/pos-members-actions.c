@@ -12,6 +12,7 @@
 
 #include "mdn-money.h"
 #include "pos-checkout.h"
+#include "pos-card.h"
 #include "pos-forms.h"
 #include "pos-admin.h"
 #include "pos-members-private.h"
@@ -66,7 +67,7 @@ static const Job jobs[] = {
     TRUE, NULL, FALSE, { { NULL } } },
   { "member.unlock", "member.unlock", N_("Unlock"), N_("Unlock Card"), N_("_Unlock"),
     N_("The card found again can be used as before."), FALSE, NULL, FALSE, { { NULL } } },
-  { "member.upgrade", "member.upgrade", N_("Change Level"), N_("Change Level"), N_("_Change"),
+  { "member.upgrade", "member.upgrade", N_("Change Level"), N_("Change Level"), N_("Change _Level"),
     NULL, FALSE, NULL, FALSE,
     { { "level", N_("Level"), POS_FIELD_TEXT, ARG_LEVEL } } },
   { "member.set-pin", "member.set_pin", N_("Set PIN"), N_("Set Payment PIN"), N_("_Set"),
@@ -381,7 +382,7 @@ consume_done (PosForm    *form,
   if (left == NULL)
     g_warning ("%s", error->message);
   msg = g_strdup_printf (_("Used %" PRId64 " of %s; %" PRId64 " left"), d->count,
-                         left ? left->sku : "", left ? left->remaining : 0);
+                         left ? (left->name ? left->name : left->sku) : "", left ? left->remaining : 0);
   pos_toast (GTK_WIDGET (d->self), msg);
   pos_printer_print_result (GTK_WIDGET (d->self), d->self->session, _("Package Use"), r);
   pos_members_show_member (d->self, d->card, NULL);
@@ -436,7 +437,8 @@ pos_members_use_package (PosMembers *self,
       if (g_strcmp0 (sku, p->sku) == 0)
         sel = i;
       g_ptr_array_add (ids, g_strdup (p->sku));
-      g_ptr_array_add (labels, g_strdup_printf (_("%s (%" PRId64 " left)"), p->sku, p->remaining));
+      g_ptr_array_add (labels, g_strdup_printf (_("%s (%" PRId64 " left)"), p->name ? p->name : p->sku,
+                                                p->remaining));
     }
   g_ptr_array_add (ids, NULL);
   g_ptr_array_add (labels, NULL);
@@ -498,29 +500,17 @@ card_draw_page (GtkPrintOperation *op,
                 GtkWidget         *window)
 {
   cairo_t *cr = gtk_print_context_get_cairo_context (context);
-  const char *png = g_object_get_data (G_OBJECT (window), "png");
-  const char *card = g_object_get_data (G_OBJECT (window), "card");
-  const char *name = g_object_get_data (G_OBJECT (window), "name");
-  cairo_surface_t *img = cairo_image_surface_create_from_png (png);
-  PangoLayout *layout = gtk_print_context_create_pango_layout (context);
-  g_autofree char *text = g_strdup_printf ("%s\n%s", name, card);
-  double size = 200.0;
-  int w = cairo_image_surface_get_width (img);
+  PosCardInfo info = {
+    g_object_get_data (G_OBJECT (window), "shop"),
+    g_object_get_data (G_OBJECT (window), "name"),
+    g_object_get_data (G_OBJECT (window), "level"),
+    g_object_get_data (G_OBJECT (window), "card"),
+    g_object_get_data (G_OBJECT (window), "qr-png"),
+  };
+  /* ID-1 size: 85.6 mm at the printer's resolution. */
+  double width = 85.6 / 25.4 * gtk_print_context_get_dpi_x (context);
 
-  if (w > 0)
-    {
-      cairo_save (cr);
-      cairo_scale (cr, size / w, size / w);
-      cairo_set_source_surface (cr, img, 0, 0);
-      cairo_pattern_set_filter (cairo_get_source (cr), CAIRO_FILTER_NEAREST);
-      cairo_paint (cr);
-      cairo_restore (cr);
-    }
-  cairo_surface_destroy (img);
-  pango_layout_set_text (layout, text, -1);
-  cairo_move_to (cr, 0, size + 12);
-  pango_cairo_show_layout (cr, layout);
-  g_object_unref (layout);
+  pos_card_draw (cr, width, &info);
 }
 
 static void
@@ -543,30 +533,38 @@ show_card_dialog (PosMembers *self,
   g_autoptr(JsonObject) r = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = g_build_filename (g_get_user_cache_dir (), "mendian", NULL);
-  g_autofree char *file = g_strdup_printf ("card-%s.png", card);
-  g_autofree char *png = g_build_filename (dir, file, NULL);
+  g_autofree char *file = g_strdup_printf ("qr-%s.png", card);
+  g_autofree char *qr_png = g_build_filename (dir, file, NULL);
+  g_autofree char *card_file = g_strdup_printf ("card-%s.png", card);
+  g_autofree char *png = g_build_filename (dir, card_file, NULL);
+  MdnStore *store = pos_session_get_store (self->session);
+  const char *level = self->member && g_strcmp0 (self->member->card_no, card) == 0 ? self->member->level_name : NULL;
+  PosCardInfo info = { store->branch_name, name, level, card, qr_png };
   PosForm *form;
   GtkWidget *picture, *box, *save, *print, *label;
   g_autofree char *text = NULL;
 
   g_mkdir_with_parents (dir, 0700);
   json_object_set_string_member (args, "card", card);
-  json_object_set_string_member (args, "png", png);
+  json_object_set_string_member (args, "png", qr_png);
   r = pos_session_run (self->session, "member.qr", args, &error);
-  if (r == NULL)
+  /* The printable card: shop, member, level, card number and the QR. */
+  if (r == NULL || !pos_card_write_png (&info, png, &error))
     {
       pos_show_error (GTK_WIDGET (self), _("QR Card Not Made"), error);
       return;
     }
   form = pos_form_new (GTK_WIDGET (self), _("Member Card"), _("_Done"));
+  /* Nothing to cancel: the card is issued; Done (or Esc) closes. */
+  pos_form_set_info_only (form);
   text = g_strdup_printf (_("%s · card %s. The member scans this QR code at any branch."), name, card);
   pos_form_set_body (form, text);
   picture = gtk_picture_new_for_filename (png);
-  gtk_widget_set_size_request (picture, 240, 240);
+  gtk_widget_set_size_request (picture, 381, 240);
   gtk_picture_set_can_shrink (GTK_PICTURE (picture), TRUE);
   box = gtk_box_new (GTK_ORIENTATION_HORIZONTAL, 12);
   gtk_widget_set_halign (box, GTK_ALIGN_CENTER);
-  save = gtk_button_new_with_mnemonic (_("Save _PNG…"));
+  save = gtk_button_new_with_mnemonic (_("Save as _Image…"));
   print = gtk_button_new_with_mnemonic (_("_Print…"));
   gtk_box_append (GTK_BOX (box), save);
   gtk_box_append (GTK_BOX (box), print);
@@ -578,6 +576,9 @@ show_card_dialog (PosMembers *self,
   g_object_set_data_full (G_OBJECT (form), "png", g_strdup (png), g_free);
   g_object_set_data_full (G_OBJECT (form), "card", g_strdup (card), g_free);
   g_object_set_data_full (G_OBJECT (form), "name", g_strdup (name), g_free);
+  g_object_set_data_full (G_OBJECT (form), "shop", g_strdup (store->branch_name), g_free);
+  g_object_set_data_full (G_OBJECT (form), "level", g_strdup (level), g_free);
+  g_object_set_data_full (G_OBJECT (form), "qr-png", g_strdup (qr_png), g_free);
   g_signal_connect (save, "clicked", G_CALLBACK (save_png_clicked), form);
   g_signal_connect (print, "clicked", G_CALLBACK (print_card_clicked), form);
   pos_form_run (form, NULL, NULL, NULL);
@@ -608,6 +609,16 @@ issue_accepted (PosForm *form,
   json_object_set_string_member (args, "level", pos_form_get (form, "level"));
   if (*pos_form_get (form, "pin"))
     json_object_set_string_member (args, "pin", pos_form_get (form, "pin"));
+  {
+    g_autofree char *birthday = g_strstrip (g_strdup (pos_form_get (form, "birthday")));
+    g_autofree char *expires = g_strstrip (g_strdup (pos_form_get (form, "expires_on")));
+
+    if (*birthday)
+      json_object_set_string_member (args, g_str_equal (pos_form_get (form, "calendar"), "lunar")
+                                           ? "birthday_lunar" : "birthday", birthday);
+    if (*expires)
+      json_object_set_string_member (args, "expires_on", expires);
+  }
   if (!pos_form_get_money (form, "deposit", &deposit))
     return FALSE;
   if (deposit > 0)
@@ -671,6 +682,8 @@ issue_deposit_preview (PosForm *form)
 static void
 issue_action (GtkWidget *widget, const char *name, GVariant *param)
 {
+  static const char *const calendar_ids[] = { "solar", "lunar", NULL };
+  const char *calendar_labels[] = { _("Solar (Gregorian)"), _("Lunar (Chinese calendar)"), NULL };
   PosMembers *self = POS_MEMBERS (widget);
   PosForm *form = pos_form_new (widget, _("Issue a Card"), _("_Issue"));
   g_auto(GStrv) labels = NULL;
@@ -681,6 +694,11 @@ issue_action (GtkWidget *widget, const char *name, GVariant *param)
   pos_form_add_field (form, "name", _("Name"), POS_FIELD_TEXT, NULL);
   pos_form_add_field (form, "phone", _("Phone"), POS_FIELD_NUMBER, NULL);
   pos_form_add_choice (form, "level", _("Level"), (const char *const *) ids, (const char *const *) labels, 0);
+  /* The birthday as the member keeps it: solar (阳历) or lunar (阴历). */
+  pos_form_add_choice (form, "calendar", _("Birthday calendar"), calendar_ids, calendar_labels, 0);
+  pos_form_add_field (form, "birthday", _("Birthday (optional: 1990-08-15; lunar 08-15, leap month L04-15)"),
+                      POS_FIELD_TEXT, NULL);
+  pos_form_add_field (form, "expires_on", _("Valid until (optional, YYYY-MM-DD)"), POS_FIELD_DATE, NULL);
   pos_form_add_field (form, "pin", _("Payment PIN (optional)"), POS_FIELD_PASSWORD, NULL);
   dep = pos_form_add_field (form, "deposit", _("First deposit (yuan, optional)"), POS_FIELD_MONEY, NULL);
   pos_form_add_choice (form, "tender", _("Paid by"), tender_ids, tender_labels, 0);
@@ -750,6 +768,8 @@ pos_members_class_add_actions (GtkWidgetClass *wc)
   gtk_widget_class_install_action (wc, "member.sell", NULL, sell_action);
   gtk_widget_class_install_action (wc, "member.edit", NULL, edit_action);
   gtk_widget_class_install_action (wc, "member.search", NULL, search_focus_action);
+  gtk_widget_class_install_action (wc, "member.reminders", NULL, pos_members_reminders_action);
+  gtk_widget_class_add_binding_action (wc, GDK_KEY_r, GDK_CONTROL_MASK, "member.reminders", NULL);
   gtk_widget_class_add_binding_action (wc, GDK_KEY_n, GDK_CONTROL_MASK, "member.issue", NULL);
   gtk_widget_class_add_binding_action (wc, GDK_KEY_d, GDK_CONTROL_MASK, "member.deposit", NULL);
   gtk_widget_class_add_binding_action (wc, GDK_KEY_u, GDK_CONTROL_MASK, "member.consume", NULL);

@@ -21,6 +21,7 @@ struct _PosMembers
   GtkWidget  *search_entry;
   GtkWidget  *results_list;
   GtkWidget  *issue_button;
+  GtkWidget  *reminders_button;
   GtkWidget  *detail_stack;
   GtkWidget  *avatar;
   GtkWidget  *name_label;
@@ -45,6 +46,12 @@ struct _PosMembers
 gboolean pos_members_show_member         (PosMembers     *self,
                                           const char     *card,
                                           GError        **error);
+
+/* pos-members-reminders.c */
+/* member.reminders: the reminders window, the page's badge updated after. */
+void     pos_members_reminders_action    (GtkWidget      *widget,
+                                          const char     *action_name,
+                                          GVariant       *parameter);
 
 /* pos-members-actions.c */
 /* Installs the member.* actions and their keys on the class. */

@@ -168,7 +168,23 @@ static void
 history_reprint (GtkButton *button,
                  PosMembers *self)
 {
-  pos_printer_reprint (GTK_WIDGET (self), self->session, g_object_get_data (G_OBJECT (button), "receipt"));
+  const char *receipt = g_object_get_data (G_OBJECT (button), "receipt");
+
+  if (receipt)
+    pos_printer_reprint (GTK_WIDGET (self), self->session, receipt);
+  else
+    pos_printer_reprint_entry (GTK_WIDGET (self), self->session, g_object_get_data (G_OBJECT (button), "entry"));
+}
+
+/* Entries without a receipt number that still had a receipt printed. */
+static gboolean
+reprintable (const char *kind)
+{
+  static const char *const kinds[] = {
+    "member.deposit", "member.withdraw", "package.consume", NULL
+  };
+
+  return g_strv_contains (kinds, kind);
 }
 
 static void
@@ -210,12 +226,10 @@ fill_history (PosMembers *self)
       GtkWidget *row = adw_action_row_new ();
       const char *receipt = e->receipt_no;
       const char *kind = e->kind;
-      g_autofree char *when = g_strndup (e->at, 16);
+      g_autofree char *when = pos_session_branch_time (self->session, e->at);
       g_autofree char *sub = NULL;
 
-      if (strlen (when) > 10)
-        when[10] = ' ';
-      sub = g_strdup_printf ("%s · %s · %s%s%s", when, e->branch, e->staff,
+      sub = g_strdup_printf ("%s · %s · %s%s%s", when, e->branch, e->staff_name ? e->staff_name : e->staff,
                              receipt ? " · " : "", receipt ? receipt : "");
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), pos_kind_label (kind));
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), sub);
@@ -226,6 +240,17 @@ fill_history (PosMembers *self)
 
           gtk_widget_add_css_class (label, "numeric");
           adw_action_row_add_suffix (ADW_ACTION_ROW (row), label);
+        }
+      if (receipt == NULL && reprintable (kind))
+        {
+          GtkWidget *b = gtk_button_new_from_icon_name ("printer-symbolic");
+
+          gtk_widget_set_tooltip_text (b, _("Reprint"));
+          gtk_widget_set_valign (b, GTK_ALIGN_CENTER);
+          gtk_widget_add_css_class (b, "flat");
+          g_object_set_data_full (G_OBJECT (b), "entry", g_strdup (e->entry_id), g_free);
+          g_signal_connect (b, "clicked", G_CALLBACK (history_reprint), self);
+          adw_action_row_add_suffix (ADW_ACTION_ROW (row), b);
         }
       if (receipt)
         {
@@ -277,10 +302,12 @@ fill_packages (PosMembers *self)
     {
       PosPackageLot *p = g_ptr_array_index (list, i);
       GtkWidget *row = adw_action_row_new ();
-      g_autofree char *title = g_strdup_printf (_("%s: %" PRId64 " uses left"), p->sku, p->remaining);
+      g_autofree char *title = g_strdup_printf (_("%s: %" PRId64 " uses left"), p->name ? p->name : p->sku,
+                                                p->remaining);
       const char *exp = p->expires_on;
       g_autofree char *sub = exp ? g_strdup_printf (_("Earliest expiry %s"), exp) : g_strdup (_("No expiry"));
-      GtkWidget *b = gtk_button_new_with_mnemonic (_("_Use"));
+      /* No mnemonic: one button per service, so a letter would repeat. */
+      GtkWidget *b = gtk_button_new_with_label (_("Use"));
 
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
       adw_action_row_set_subtitle (ADW_ACTION_ROW (row), sub);
@@ -378,6 +405,7 @@ pos_members_shown (PosMembers *self)
         g_clear_pointer (&self->member, pos_member_view_unref);
     }
   refresh_member (self);
+  pos_members_refresh_reminders (self);
   gtk_widget_grab_focus (self->search_entry);
 }
 
@@ -418,6 +446,7 @@ pos_members_class_init (PosMembersClass *klass)
   gtk_widget_class_bind_template_child (wc, PosMembers, search_entry);
   gtk_widget_class_bind_template_child (wc, PosMembers, results_list);
   gtk_widget_class_bind_template_child (wc, PosMembers, issue_button);
+  gtk_widget_class_bind_template_child (wc, PosMembers, reminders_button);
   gtk_widget_class_bind_template_child (wc, PosMembers, detail_stack);
   gtk_widget_class_bind_template_child (wc, PosMembers, avatar);
   gtk_widget_class_bind_template_child (wc, PosMembers, name_label);

@@ -16,5 +16,7 @@ void        pos_members_shown          (PosMembers *self);
 void        pos_members_show_card      (PosMembers *self, const char *card);
 GtkWidget  *pos_members_get_search_entry (PosMembers *self);
 const char *pos_members_get_card       (PosMembers *self);
+/* The reminders' count on the page's badge and button (pos-reminders.c). */
+void        pos_members_refresh_reminders (PosMembers *self);
 
 G_END_DECLS

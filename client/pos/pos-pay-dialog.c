@@ -17,6 +17,7 @@ struct _PosPayDialog
   JsonObject *args;
   PosMemberView *member;
   gint64      due_fen;
+  gint64      rounding_fen;  /* 抹零 when paid in cash alone */
   gint64      change_fen;
   gboolean    has_pin;
   PosPaidFunc paid;
@@ -30,6 +31,8 @@ struct _PosPayDialog
   GtkWidget  *tenders_group;
   PosBusyLine busy_line;
   GtkWidget  *due_label;
+  GtkWidget  *subject_label;
+  GtkWidget  *rounding_label;
   GtkWidget  *cash_row;
   GtkWidget  *bank_row;
   GtkWidget  *wechat_row;
@@ -93,11 +96,43 @@ read_tenders (PosPayDialog *self,
   return TRUE;
 }
 
+/* What the card's balance can't cover, said exactly: more put on it than
+ * it holds is refused here, and a balance that covers only part of the
+ * amount due says what is left for another tender. */
+static void
+balance_hint (PosPayDialog *self,
+              gint64        on_balance,
+              gint64        given)
+{
+  gint64 have = MAX (self->member->balance_fen, 0);
+  g_autofree char *have_text = pos_money (have);
+
+  if (on_balance > have)
+    {
+      g_autofree char *short_text = pos_money (on_balance - have);
+      g_autofree char *msg = g_strdup_printf (_("%s has only %s on the card, %s short of what is put on it; "
+                                                "lower the balance payment or pay the rest another way"),
+                                              self->member->name, have_text, short_text);
+
+      set_error (self, msg);
+      gtk_widget_set_sensitive (self->confirm_button, FALSE);
+    }
+  else if (given < self->due_fen && on_balance == have)
+    {
+      g_autofree char *short_text = pos_money (self->due_fen - given);
+      g_autofree char *msg = g_strdup_printf (_("%s has only %s on the card; %s is still to pay: "
+                                                "press F5 for cash or another payment key"),
+                                              self->member->name, have_text, short_text);
+
+      set_error (self, msg);
+    }
+}
+
 static void
 update (PosPayDialog *self)
 {
   gint64 amounts[G_N_ELEMENTS (tender_names)];
-  gint64 given;
+  gint64 given, due;
   g_autofree char *text = NULL;
 
   set_error (self, NULL);
@@ -108,16 +143,19 @@ update (PosPayDialog *self)
       return;
     }
   gtk_widget_set_visible (self->pin_box, self->has_pin && amounts[4] > 0);
-  if (given < self->due_fen)
+  /* Cash alone pays the amount due less its rounding (抹零). */
+  due = given == amounts[0] ? self->due_fen - self->rounding_fen : self->due_fen;
+  gtk_widget_set_visible (self->rounding_label, self->rounding_fen > 0 && due < self->due_fen);
+  if (given < due)
     {
       gtk_label_set_text (GTK_LABEL (self->state_title), _("Still to pay"));
-      text = pos_money (self->due_fen - given);
+      text = pos_money (due - given);
       gtk_widget_remove_css_class (self->state_amount, "success");
       gtk_widget_add_css_class (self->state_amount, "warning");
     }
   else
     {
-      self->change_fen = given - self->due_fen;
+      self->change_fen = given - due;
       gtk_label_set_text (GTK_LABEL (self->state_title), _("Change"));
       text = pos_money (self->change_fen);
       gtk_widget_remove_css_class (self->state_amount, "warning");
@@ -126,7 +164,9 @@ update (PosPayDialog *self)
         set_error (self, _("Only cash can be more than the amount due; lower the other payments"));
     }
   gtk_label_set_text (GTK_LABEL (self->state_amount), text);
-  gtk_widget_set_sensitive (self->confirm_button, given >= self->due_fen);
+  gtk_widget_set_sensitive (self->confirm_button, given >= due);
+  if (self->member && amounts[4] > 0)
+    balance_hint (self, amounts[4], given);
 }
 
 /* While the operation runs nothing can be changed, confirmed again or
@@ -304,6 +344,11 @@ fill_action (GtkWidget *widget, const char *name, GVariant *param)
     if (!g_str_equal (tender_names[i], tender))
       others += amounts[i];
   put = MAX (self->due_fen - others, 0);
+  if (g_str_equal (tender, "cash") && others == 0)
+    put -= self->rounding_fen;
+  /* The balance pays what it can; the rest stays due for another tender. */
+  if (g_str_equal (tender, "balance") && self->member)
+    put = MIN (put, MAX (self->member->balance_fen, 0));
   if (!g_str_equal (tender, "cash"))
     gtk_editable_set_text (GTK_EDITABLE (self->cash_row), "");
   text = mdn_money_format_plain (put);
@@ -360,6 +405,8 @@ pos_pay_dialog_class_init (PosPayDialogClass *klass)
   gtk_widget_class_bind_template_child (wc, PosPayDialog, error_label);
   gtk_widget_class_bind_template_child (wc, PosPayDialog, pin_box);
   gtk_widget_class_bind_template_child (wc, PosPayDialog, balance_label);
+  gtk_widget_class_bind_template_child (wc, PosPayDialog, subject_label);
+  gtk_widget_class_bind_template_child (wc, PosPayDialog, rounding_label);
   gtk_widget_class_bind_template_child (wc, PosPayDialog, pin_entry);
   gtk_widget_class_install_action (wc, "pay.confirm", NULL, confirm_action);
   gtk_widget_class_install_action (wc, "pay.cancel", NULL, cancel_action);
@@ -418,6 +465,17 @@ pos_pay_dialog_new (GtkWidget   *parent,
   self->paid = paid;
   self->user_data = user_data;
   gtk_label_set_text (GTK_LABEL (self->due_label), due);
+  self->rounding_fen = pos_session_cash_rounding (session, due_fen);
+  if (self->rounding_fen > 0)
+    {
+      g_autofree char *dropped = pos_money (self->rounding_fen);
+      g_autofree char *in_cash = pos_money (due_fen - self->rounding_fen);
+      g_autofree char *line = g_strdup_printf (_("In cash alone: %s (rounding %s off)"), in_cash, dropped);
+
+      gtk_label_set_text (GTK_LABEL (self->rounding_label), line);
+      g_free (cash);
+      cash = mdn_money_format_plain (due_fen - self->rounding_fen);
+    }
   if (member)
     {
       g_autofree char *bal = pos_money (member->balance_fen);
@@ -448,6 +506,26 @@ pos_pay_dialog_set_tender (PosPayDialog *self,
 
   g_return_if_fail (row != NULL);
   gtk_editable_set_text (GTK_EDITABLE (row), amount);
+}
+
+/* What is being paid, under the amount due (a table and its time). */
+void
+pos_pay_dialog_set_subject (PosPayDialog *self,
+                            const char   *text)
+{
+  g_return_if_fail (POS_IS_PAY_DIALOG (self));
+
+  gtk_label_set_text (GTK_LABEL (self->subject_label), text ? text : "");
+  gtk_widget_set_visible (self->subject_label, text && *text);
+}
+
+const char *
+pos_pay_dialog_get_subject (PosPayDialog *self)
+{
+  g_return_val_if_fail (POS_IS_PAY_DIALOG (self), NULL);
+
+  return gtk_widget_get_visible (self->subject_label)
+         ? gtk_label_get_text (GTK_LABEL (self->subject_label)) : NULL;
 }
 
 void

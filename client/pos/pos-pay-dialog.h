@@ -30,6 +30,9 @@ PosPayDialog *pos_pay_dialog_new        (GtkWidget   *parent,
 void          pos_pay_dialog_set_tender (PosPayDialog *self,
                                          const char   *tender,
                                          const char   *amount);
+void          pos_pay_dialog_set_subject (PosPayDialog *self,
+                                         const char   *text);
+const char   *pos_pay_dialog_get_subject (PosPayDialog *self);
 void          pos_pay_dialog_set_pin    (PosPayDialog *self,
                                          const char   *pin);
 gint64        pos_pay_dialog_get_change (PosPayDialog *self);

@@ -257,29 +257,6 @@ pos_printer_print (GtkWidget  *widget,
   pos_printer_send_async (target, data, NULL, sent, g_object_ref (widget));
 }
 
-static char *
-now_text (void)
-{
-  g_autoptr(GDateTime) now = mdn_clock_now ();
-  g_autoptr(GTimeZone) tz = g_time_zone_new_local ();
-  g_autoptr(GDateTime) local = g_date_time_to_timezone (now, tz);
-
-  return g_date_time_format (local, "%Y-%m-%d %H:%M");
-}
-
-static char *
-short_time (const char *iso)
-{
-  /* "2026-11-22T10:00:00+08:00" → "2026-11-22 10:00" */
-  if (iso && strlen (iso) >= 16)
-    {
-      char *s = g_strndup (iso, 16);
-      s[10] = ' ';
-      return s;
-    }
-  return now_text ();
-}
-
 /* The receipt's lines ({name, qty, price_fen, total_fen}) from a sale's own. */
 static JsonArray *
 receipt_lines (GPtrArray *sold)
@@ -311,7 +288,7 @@ pos_printer_print_sale (GtkWidget  *widget,
   MdnStore *store = pos_session_get_store (session);
   g_autoptr(JsonArray) lines = NULL;
   g_autoptr(PosReceipt) receipt = NULL;
-  g_autofree char *at = now_text ();
+  g_autofree char *at = pos_session_branch_time (session, NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(PosPaid) paid = pos_paid_parse (sale, "sale", &error);
 
@@ -334,7 +311,7 @@ pos_printer_print_sale (GtkWidget  *widget,
         }
     }
   receipt = pos_receipt_for_sale (pos_printer_width (session), store->branch_name,
-                                  pos_session_get_staff (session), at, sale, lines);
+                                  pos_session_get_staff_name (session), at, sale, lines);
   pos_printer_print (widget, session, receipt);
 }
 
@@ -345,50 +322,64 @@ pos_printer_print_result (GtkWidget  *widget,
                           JsonObject *result)
 {
   MdnStore *store = pos_session_get_store (session);
-  g_autofree char *at = now_text ();
+  g_autofree char *at = pos_session_branch_time (session, NULL);
   g_autoptr(PosReceipt) receipt = pos_receipt_for_entry (pos_printer_width (session), store->branch_name,
-                                                         pos_session_get_staff (session), at, title, result);
+                                                         pos_session_get_staff_name (session), at, title,
+                                                         result);
 
   pos_printer_print (widget, session, receipt);
 }
 
-void
-pos_printer_reprint (GtkWidget  *widget,
-                     PosSession *session,
-                     const char *receipt_no)
+/* The receipt of a sale, return, deposit, package use or timed session
+ * as receipt.show reads it again from the ledger (after a restart too):
+ * its own time in branch time, its own cashier by name. */
+PosReceipt *
+pos_printer_receipt_for_record (PosSession *session,
+                                JsonObject *shown,
+                                GError    **error)
 {
-  g_autoptr(JsonObject) args = json_object_new ();
-  g_autoptr(JsonObject) shown = NULL;
-  g_autoptr(PosSaleRecord) record = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(PosReceipt) receipt = NULL;
-  g_autofree char *target = pos_session_dup_setting (session, "printer");
+  g_autoptr(PosSaleRecord) record = pos_sale_record_parse (shown, error);
   MdnStore *store = pos_session_get_store (session);
   g_autofree char *at = NULL;
-  const char *kind;
+  const char *staff;
+  PosReceipt *receipt;
 
-  json_object_set_string_member (args, "receipt_no", receipt_no);
-  shown = pos_session_run (session, "receipt.show", args, &error);
-  if (shown)
-    record = pos_sale_record_parse (shown, &error);
   if (record == NULL)
-    {
-      pos_show_error (widget, _("Receipt Not Found"), error);
-      return;
-    }
-  at = short_time (record->at);
-  kind = record->kind;
-  if (g_str_equal (kind, "sale"))
+    return NULL;
+  at = pos_session_branch_time (session, record->at);
+  staff = record->staff_name ? record->staff_name : record->staff;
+  if (g_str_equal (record->kind, "sale"))
     {
       g_autoptr(JsonArray) lines = receipt_lines (record->lines);
 
       receipt = pos_receipt_for_sale (pos_printer_width (session), store->branch_name,
-                                      record->staff, at, shown, lines);
+                                      staff, at, shown, lines);
     }
   else
     receipt = pos_receipt_for_entry (pos_printer_width (session), store->branch_name,
-                                     record->staff, at, pos_kind_label (kind), shown);
+                                     staff, at, pos_kind_label (record->kind), shown);
   pos_receipt_add_center (receipt, _("*** Reprint ***"));
+  return receipt;
+}
+
+static void
+reprint (GtkWidget  *widget,
+         PosSession *session,
+         JsonObject *args)
+{
+  g_autoptr(JsonObject) shown = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PosReceipt) receipt = NULL;
+  g_autofree char *target = pos_session_dup_setting (session, "printer");
+
+  shown = pos_session_run (session, "receipt.show", args, &error);
+  if (shown)
+    receipt = pos_printer_receipt_for_record (session, shown, &error);
+  if (receipt == NULL)
+    {
+      pos_show_error (widget, _("Receipt Not Found"), error);
+      return;
+    }
   if (target == NULL || *target == '\0' || g_str_equal (target, "none"))
     {
       pos_toast (widget, _("No receipt printer is set up; choose one in the menu under Receipt Printer"));
@@ -396,6 +387,31 @@ pos_printer_reprint (GtkWidget  *widget,
     }
   pos_printer_print (widget, session, receipt);
   pos_toast (widget, _("Receipt sent to the printer"));
+}
+
+/* By the number printed on it (a sale, a return, a timed session). */
+void
+pos_printer_reprint (GtkWidget  *widget,
+                     PosSession *session,
+                     const char *receipt_no)
+{
+  g_autoptr(JsonObject) args = json_object_new ();
+
+  json_object_set_string_member (args, "receipt_no", receipt_no);
+  reprint (widget, session, args);
+}
+
+/* By the entry (a deposit, a card issued with a deposit, a withdrawal, a
+ * package use: from the member's history). */
+void
+pos_printer_reprint_entry (GtkWidget  *widget,
+                           PosSession *session,
+                           const char *entry_id)
+{
+  g_autoptr(JsonObject) args = json_object_new ();
+
+  json_object_set_string_member (args, "entry_id", entry_id);
+  reprint (widget, session, args);
 }
 
 /* Settings ------------------------------------------------------------------ */

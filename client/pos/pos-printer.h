@@ -27,6 +27,13 @@ void pos_printer_print_result  (GtkWidget  *widget,
 void pos_printer_reprint       (GtkWidget  *widget,
                                 PosSession *session,
                                 const char *receipt_no);
+void pos_printer_reprint_entry (GtkWidget  *widget,
+                                PosSession *session,
+                                const char *entry_id);
+/* receipt.show's answer as its receipt, marked as a reprint. */
+PosReceipt *pos_printer_receipt_for_record (PosSession *session,
+                                JsonObject *shown,
+                                GError    **error);
 int  pos_printer_width         (PosSession *session);
 void pos_printer_show_settings (GtkWidget  *widget,
                                 PosSession *session);

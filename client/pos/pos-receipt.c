@@ -533,8 +533,15 @@ pos_receipt_for_sale (int         width,
   pos_receipt_add_rule (r);
   if (num (sale, "discount_fen", 0) != 0)
     {
+      /* The discount is the member's and the cash rounding (抹零) together. */
+      gint64 rounding = num (sale, "rounding_fen", 0);
+      gint64 member = num (sale, "discount_fen", 0) - rounding;
+
       pos_receipt_add_money (r, _("Subtotal"), num (sale, "list_total_fen", 0));
-      pos_receipt_add_money (r, _("Member discount"), -num (sale, "discount_fen", 0));
+      if (member != 0)
+        pos_receipt_add_money (r, _("Member discount"), -member);
+      if (rounding != 0)
+        pos_receipt_add_money (r, _("Rounding"), -rounding);
     }
   pos_receipt_add_big (r, _("Total"), num (sale, "total_fen", 0));
   tenders (r, sale);
@@ -564,7 +571,52 @@ pos_receipt_for_sale (int         width,
   return r;
 }
 
-/* A deposit, withdrawal, return or timed session: its amounts. */
+/* The lines a return takes back: {name, sku, qty, refund_fen, uses?}. */
+static void
+returned_lines (PosReceipt *r,
+                JsonObject *o)
+{
+  JsonArray *list = o && json_object_has_member (o, "lines")
+                    && JSON_NODE_HOLDS_ARRAY (json_object_get_member (o, "lines"))
+                    ? json_object_get_array_member (o, "lines") : NULL;
+
+  for (guint i = 0; list && i < json_array_get_length (list); i++)
+    {
+      JsonObject *l = json_array_get_object_element (list, i);
+      g_autofree char *detail = NULL;
+
+      if (l == NULL)
+        continue;
+      pos_receipt_add_text (r, str (l, "name") ? str (l, "name") : str (l, "sku"));
+      if (num (l, "uses", 0) > 0)
+        detail = g_strdup_printf (_("  %" PRId64 " back (%" PRId64 " uses)"),
+                                  num (l, "qty", 0), num (l, "uses", 0));
+      else
+        detail = g_strdup_printf (_("  %" PRId64 " back"), num (l, "qty", 0));
+      if (json_object_has_member (l, "refund_fen"))
+        pos_receipt_add_money (r, detail, num (l, "refund_fen", 0));
+      else
+        pos_receipt_add_text (r, detail);
+    }
+  if (list && json_array_get_length (list) > 0)
+    pos_receipt_add_rule (r);
+}
+
+/* A package use: the service by name, the uses taken and those left. */
+static void
+package_use (PosReceipt *r,
+             JsonObject *o)
+{
+  g_autofree char *count = g_strdup_printf (_("%" PRId64 " uses"), num (o, "count", 0));
+  g_autofree char *left = g_strdup_printf (_("%" PRId64 " uses"), num (o, "remaining", 0));
+
+  pos_receipt_add_pair (r, _("Service"), str (o, "name") ? str (o, "name") : str (o, "sku"));
+  pos_receipt_add_pair (r, _("Used now"), count);
+  pos_receipt_add_pair (r, _("Uses left"), left);
+}
+
+/* A deposit, withdrawal, return, package use or timed session: its
+ * amounts, lines and table as the operation (or receipt.show) gave them. */
 PosReceipt *
 pos_receipt_for_entry (int         width,
                        const char *branch,
@@ -583,13 +635,19 @@ pos_receipt_for_entry (int         width,
   };
 
   header (r, branch, title, staff, at, str (result, "receipt_no"));
+  if (str (result, "sale_receipt_no"))
+    pos_receipt_add_pair (r, _("Original receipt"), str (result, "sale_receipt_no"));
   if (str (result, "resource"))
-    pos_receipt_add_pair (r, _("Table"), str (result, "resource"));
+    pos_receipt_add_pair (r, _("Table"), str (result, "resource_name") ? str (result, "resource_name")
+                                                                       : str (result, "resource"));
   if (json_object_has_member (result, "minutes"))
     {
       g_autofree char *m = g_strdup_printf (_("%" PRId64 " min"), num (result, "minutes", 0));
       pos_receipt_add_pair (r, _("Time used"), m);
     }
+  if (json_object_has_member (result, "count") && json_object_has_member (result, "remaining"))
+    package_use (r, result);
+  returned_lines (r, result);
   for (guint i = 0; i < G_N_ELEMENTS (amounts); i++)
     if (json_object_has_member (result, amounts[i].member) &&
         (num (result, amounts[i].member, 0) != 0 || g_str_equal (amounts[i].member, "amount_fen")))
@@ -599,11 +657,75 @@ pos_receipt_for_entry (int         width,
         else
           pos_receipt_add_money (r, _(amounts[i].label), num (result, amounts[i].member, 0));
       }
+  if (str (result, "tender"))
+    pos_receipt_add_pair (r, _("Paid by"), tender_name (str (result, "tender")));
   tenders (r, result);
   member_footer (r, result);
   pos_receipt_add_rule (r);
   if (str (result, "receipt_no"))
     pos_receipt_add_barcode (r, str (result, "receipt_no"));
   pos_receipt_add_center (r, thanks ());
+  return r;
+}
+
+PosReceipt *
+pos_receipt_for_handover (int                width,
+                          const char        *branch,
+                          const char        *staff,
+                          const char        *opened,
+                          const char        *closed,
+                          const PosHandover *h,
+                          JsonArray         *denominations)
+{
+  PosReceipt *r = pos_receipt_new (width);
+  g_autofree char *n = g_strdup_printf ("%" PRId64, h->entries);
+
+  pos_receipt_add_title (r, branch);
+  pos_receipt_add_center (r, _("Shift Handover"));
+  pos_receipt_add_rule (r);
+  pos_receipt_add_pair (r, _("Cashier"), staff);
+  pos_receipt_add_pair (r, _("From"), opened ? opened : _("first shift"));
+  pos_receipt_add_pair (r, _("To"), closed);
+  pos_receipt_add_pair (r, _("Transactions"), n);
+  if (h->float_fen > 0)
+    pos_receipt_add_money (r, _("Float"), h->float_fen);
+  pos_receipt_add_rule (r);
+  for (guint i = 0; i < h->tenders->len; i++)
+    {
+      PosTenderCount *t = g_ptr_array_index (h->tenders, i);
+
+      if (t->expected_fen == 0 && t->counted_fen == 0 && !t->counted)
+        continue;
+      pos_receipt_add_text (r, tender_name (t->tender));
+      pos_receipt_add_money (r, _("  expected"), t->expected_fen);
+      if (t->counted)
+        {
+          pos_receipt_add_money (r, _("  counted"), t->counted_fen);
+          pos_receipt_add_money (r, t->over_short_fen >= 0 ? _("  over") : _("  short"), t->over_short_fen);
+        }
+      else
+        pos_receipt_add_text (r, _("  not counted"));
+    }
+  for (guint i = 0; denominations && i < json_array_get_length (denominations); i++)
+    {
+      JsonObject *d = json_array_get_object_element (denominations, i);
+      g_autofree char *value = d ? mdn_money_format (num (d, "value_fen", 0)) : NULL;
+      g_autofree char *left = NULL;
+
+      if (d == NULL)
+        continue;
+      if (i == 0)
+        {
+          pos_receipt_add_rule (r);
+          pos_receipt_add_text (r, _("Cash by note and coin"));
+        }
+      left = g_strdup_printf ("  %s × %" PRId64, value, num (d, "count", 0));
+      pos_receipt_add_money (r, left, num (d, "value_fen", 0) * num (d, "count", 0));
+    }
+  pos_receipt_add_rule (r);
+  pos_receipt_add_big (r, h->over_short_fen >= 0 ? _("Over") : _("Short"), h->over_short_fen);
+  pos_receipt_add_rule (r);
+  pos_receipt_add_text (r, _("Handed over by:"));
+  pos_receipt_add_text (r, _("Taken over by:"));
   return r;
 }

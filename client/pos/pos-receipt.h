@@ -6,6 +6,8 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
+#include "pos-views.h"
+
 G_BEGIN_DECLS
 
 typedef struct _PosReceipt PosReceipt;
@@ -67,6 +69,18 @@ PosReceipt *pos_receipt_for_entry    (int          width,
                                       const char  *at,
                                       const char  *title,
                                       JsonObject  *result);
+
+/* The handover slip (交班单): per money tender expected, counted and
+ * over/short, the notes and coins if counted so, the total over/short.
+ * @opened and @closed are branch times ("2026-11-22 10:00"), @opened NULL
+ * for a staff member's first shift. */
+PosReceipt *pos_receipt_for_handover (int                width,
+                                      const char        *branch,
+                                      const char        *staff,
+                                      const char        *opened,
+                                      const char        *closed,
+                                      const PosHandover *handover,
+                                      JsonArray         *denominations);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PosReceipt, pos_receipt_free)
 

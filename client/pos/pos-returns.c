@@ -137,12 +137,11 @@ show_sale (PosReturns *self)
     }
   {
     g_autofree char *total = pos_money (self->sale->total_fen);
-    g_autofree char *at = g_strndup (self->sale->at, 16);
+    g_autofree char *at = pos_session_branch_time (self->session, self->sale->at);
 
-    if (strlen (at) > 10)
-      at[10] = ' ';
-    title = g_strdup_printf (_("Receipt %s · %s · %s · total %s"), self->sale->receipt_no,
-                             at, self->sale->staff, total);
+    title = g_strdup_printf (_("Receipt %s · %s · %s · total %s"),
+                             self->sale->receipt_no ? self->sale->receipt_no : "", at,
+                             self->sale->staff_name ? self->sale->staff_name : self->sale->staff, total);
   }
   adw_preferences_group_set_title (ADW_PREFERENCES_GROUP (self->lines_group), title);
   adw_preferences_group_set_description (ADW_PREFERENCES_GROUP (self->lines_group), self->sale->card_no);
@@ -153,8 +152,18 @@ show_sale (PosReturns *self)
       gint64 can = l->returnable_qty;
       GtkWidget *spin = gtk_spin_button_new_with_range (0, MAX (can, 0), 1);
       g_autofree char *amount = pos_money (l->amount_fen);
-      g_autofree char *sub = g_strdup_printf (_("Sold %" PRId64 " for %s · %" PRId64 " may come back"),
-                                              l->qty, amount, can);
+      g_autofree char *sub = NULL;
+
+      /* Nothing may come back: say why, so the cashier can tell the customer. */
+      if (can > 0)
+        sub = g_strdup_printf (_("Sold %" PRId64 " for %s · %" PRId64 " may come back"), l->qty, amount, can);
+      else if (l->returned_qty >= l->qty)
+        sub = g_strdup_printf (_("Sold %" PRId64 " for %s · all of it came back already"), l->qty, amount);
+      else if (g_strcmp0 (l->kind, "package") == 0)
+        sub = g_strdup_printf (_("Sold %" PRId64 " for %s · none may come back: its uses have been used "
+                                 "(a package comes back only with all its uses left)"), l->qty, amount);
+      else
+        sub = g_strdup_printf (_("Sold %" PRId64 " for %s · none may come back"), l->qty, amount);
       g_autofree char *name = g_markup_escape_text (l->name, -1);
 
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), name);
@@ -298,20 +307,57 @@ entry_activated (PosReturns *self)
   pos_returns_find (self, text);
 }
 
+/* Another staff member logged in (a manager to confirm the return): the
+ * sale on the page stays, what was said to the one before goes. */
+static void
+login_changed (PosReturns *self)
+{
+  set_error (self, NULL);
+  if (pos_session_is_logged_in (self->session) && self->sale)
+    update_refund (self);
+}
+
 void
 pos_returns_set_session (PosReturns *self,
                          PosSession *session)
 {
+  if (self->session)
+    g_signal_handlers_disconnect_by_data (self->session, self);
   g_set_object (&self->session, session);
+  if (session)
+    g_signal_connect_object (session, "login-changed", G_CALLBACK (login_changed), self, G_CONNECT_SWAPPED);
 }
 
 void
 pos_returns_shown (PosReturns *self)
 {
+  set_error (self, NULL);
+  if (self->sale)
+    update_refund (self);
   if (!pos_session_can (self->session, "sale.return"))
     set_error (self, _("A cashier may look up receipts; a manager confirms the return "
                        "(Switch Cashier, Ctrl+Shift+L)."));
   gtk_widget_grab_focus (self->receipt_entry);
+}
+
+const char *
+pos_returns_get_error (PosReturns *self)
+{
+  g_return_val_if_fail (POS_IS_RETURNS (self), NULL);
+
+  return gtk_widget_get_visible (self->error_label) ? gtk_label_get_text (GTK_LABEL (self->error_label)) : NULL;
+}
+
+const char *
+pos_returns_get_line_note (PosReturns *self,
+                           guint       i)
+{
+  GtkListBoxRow *row;
+
+  g_return_val_if_fail (POS_IS_RETURNS (self), NULL);
+
+  row = gtk_list_box_get_row_at_index (GTK_LIST_BOX (self->lines_list), (int) i);
+  return row && ADW_IS_ACTION_ROW (row) ? adw_action_row_get_subtitle (ADW_ACTION_ROW (row)) : NULL;
 }
 
 GtkWidget *

@@ -17,5 +17,9 @@ void        pos_returns_shown          (PosReturns *self);
 void        pos_returns_find           (PosReturns *self, const char *receipt_no);
 GtkWidget  *pos_returns_get_entry      (PosReturns *self);
 void        pos_returns_confirm_now    (PosReturns *self);
+/* The error shown on the page, or NULL. */
+const char *pos_returns_get_error      (PosReturns *self);
+/* The subtitle of sale line @i (what may come back, or why nothing may). */
+const char *pos_returns_get_line_note  (PosReturns *self, guint i);
 
 G_END_DECLS

@@ -5,9 +5,11 @@
 
 #include <gtk/gtk.h>
 
+#include "mdn-clock.h"
 #include "mdn-error.h"
 #include "mdn-json.h"
 #include "mdn-money.h"
+#include "mdn-selling.h"
 #include "mdn-sync.h"
 #include "pos-resources.h"
 #include "mdn-roles.h"
@@ -22,6 +24,7 @@ struct _PosSession
   MdnOpCtx  *ctx;
   GKeyFile  *settings;
   char      *settings_path;
+  char      *staff_name;     /* of the logged-in staff member (staff.me) */
 };
 
 G_DEFINE_FINAL_TYPE (PosSession, pos_session, G_TYPE_OBJECT)
@@ -38,6 +41,7 @@ pos_session_finalize (GObject *object)
   g_clear_pointer (&self->store, mdn_store_free);
   g_clear_pointer (&self->settings, g_key_file_unref);
   g_free (self->settings_path);
+  g_free (self->staff_name);
   g_free (self->path);
   G_OBJECT_CLASS (pos_session_parent_class)->finalize (object);
 }
@@ -158,6 +162,13 @@ pos_session_login (PosSession *self,
     return FALSE;
   g_clear_pointer (&self->ctx, mdn_op_ctx_free);
   self->ctx = ctx;
+  g_clear_pointer (&self->staff_name, g_free);
+  {
+    g_autoptr(JsonObject) none = json_object_new ();
+    g_autoptr(JsonObject) me = pos_session_run (self, "staff.me", none, NULL);
+
+    self->staff_name = me ? pos_staff_name_parse (me, NULL) : NULL;
+  }
   g_signal_emit (self, signals[SIGNAL_LOGIN_CHANGED], 0);
   return TRUE;
 }
@@ -181,6 +192,48 @@ const char *
 pos_session_get_staff (PosSession *self)
 {
   return self->ctx ? self->ctx->staff : NULL;
+}
+
+/* The logged-in staff member's name, as receipts and screens show them
+ * (their code if staff.me could not say). */
+const char *
+pos_session_get_staff_name (PosSession *self)
+{
+  if (self->ctx == NULL)
+    return NULL;
+  return self->staff_name ? self->staff_name : self->ctx->staff;
+}
+
+/* @iso (or now, when NULL) in the branch's time zone, "2026-11-22 10:00":
+ * every time the POS shows or prints. */
+char *
+pos_session_branch_time (PosSession *self,
+                         const char *iso)
+{
+  g_autoptr(GDateTime) dt = iso ? mdn_clock_parse (iso) : mdn_clock_now ();
+  g_autoptr(GTimeZone) fallback = NULL;
+  g_autoptr(GDateTime) local = NULL;
+  GTimeZone *tz = self->store ? self->store->tz : NULL;
+
+  if (dt == NULL)
+    return g_strdup (iso ? iso : "");
+  if (tz == NULL)
+    tz = fallback = g_time_zone_new_identifier (MDN_DEFAULT_TIMEZONE);
+  if (tz == NULL)
+    tz = fallback = g_time_zone_new_utc ();
+  local = g_date_time_to_timezone (dt, tz);
+  return g_date_time_format (local, "%Y-%m-%d %H:%M");
+}
+
+/* What a payment of @due_fen in cash alone drops (抹零,
+ * checkout.cash_rounding); the sale itself drops the same in common/. */
+gint64
+pos_session_cash_rounding (PosSession *self,
+                           gint64      due_fen)
+{
+  g_return_val_if_fail (POS_IS_SESSION (self), 0);
+
+  return self->store ? mdn_cash_rounding (self->store->db, due_fen) : 0;
 }
 
 MdnRole
@@ -424,9 +477,15 @@ pos_session_preview (PosSession *self,
     }
   if (!mdn_ops_allowed (self->ctx, op))
     {
-      g_set_error (error, MDN_ERROR, MDN_ERROR_PERMISSION_DENIED,
-                   _("A %s may not %s; ask someone whose role allows it"),
-                   self->ctx->role_name ? self->ctx->role_name : self->ctx->role_code, mdn_op_title (op));
+      g_autofree char *who = mdn_roles_dup_who_may (self->store->db, def);
+      const char *role = self->ctx->role_name ? self->ctx->role_name : self->ctx->role_code;
+
+      if (who != NULL)
+        g_set_error (error, MDN_ERROR, MDN_ERROR_PERMISSION_DENIED,
+                     _("A %s may not %s; ask a %s"), role, mdn_op_title (op), who);
+      else
+        g_set_error (error, MDN_ERROR, MDN_ERROR_PERMISSION_DENIED,
+                     _("A %s may not %s; ask someone whose role allows it"), role, mdn_op_title (op));
       return NULL;
     }
   if (!mdn_db_begin (self->store->db, (def->flags & MDN_OP_WRITE) != 0, error))

@@ -33,6 +33,11 @@ gboolean     pos_session_login        (PosSession         *self,
 void         pos_session_logout       (PosSession         *self);
 gboolean     pos_session_is_logged_in (PosSession         *self);
 const char  *pos_session_get_staff    (PosSession         *self);
+const char  *pos_session_get_staff_name (PosSession       *self);
+gint64       pos_session_cash_rounding (PosSession        *self,
+                                        gint64             due_fen);
+char        *pos_session_branch_time  (PosSession         *self,
+                                       const char         *iso);
 MdnRole      pos_session_get_role     (PosSession         *self);
 gboolean     pos_session_can          (PosSession         *self,
                                        const char         *op);

@@ -4,6 +4,7 @@
 
 #include <glib/gi18n.h>
 #include <inttypes.h>
+#include <string.h>
 
 #include "mdn-clock.h"
 #include "mdn-error.h"
@@ -75,11 +76,17 @@ tile_new (PosTimed    *self,
   gtk_box_append (GTK_BOX (box), name);
   if (s)
     {
-      g_autofree char *e = elapsed_text (s->started_at);
+      /* The clock shows the time that ran: from a start moved on by the
+         pauses, standing still while paused. */
+      g_autoptr(GDateTime) now = mdn_clock_now ();
+      g_autoptr(GDateTime) from = g_date_time_add_seconds (now, (gdouble) -s->run_seconds);
+      g_autofree char *run_start = mdn_clock_format (from);
+      g_autofree char *e = elapsed_text (run_start);
       g_autofree char *c = pos_money (s->charge_fen);
       const char *card = s->card_no;
       const char *member = s->member_name;
-      g_autofree char *who = member ? g_strdup_printf (_("Running · %s"), member)
+      g_autofree char *who = s->paused ? (member ? g_strdup_printf (_("Paused · %s"), member) : g_strdup (_("Paused")))
+                             : member ? g_strdup_printf (_("Running · %s"), member)
                              : card ? g_strdup_printf (_("Running · card %s"), card)
                              : g_strdup (_("Running"));
 
@@ -92,7 +99,8 @@ tile_new (PosTimed    *self,
       charge = gtk_label_new (c);
       gtk_widget_add_css_class (charge, "tile-charge");
       gtk_widget_add_css_class (charge, "numeric");
-      g_object_set_data_full (G_OBJECT (elapsed), "started", g_strdup (s->started_at), g_free);
+      if (!s->paused)
+        g_object_set_data_full (G_OBJECT (elapsed), "started", g_strdup (run_start), g_free);
       g_object_set_data (G_OBJECT (box), "elapsed", elapsed);
     }
   else
@@ -187,7 +195,7 @@ tick (gpointer user_data)
       GtkWidget *tile = gtk_flow_box_child_get_child (GTK_FLOW_BOX_CHILD (c));
       GtkWidget *elapsed = g_object_get_data (G_OBJECT (tile), "elapsed");
 
-      if (elapsed)
+      if (elapsed && g_object_get_data (G_OBJECT (elapsed), "started"))
         {
           g_autofree char *e = elapsed_text (g_object_get_data (G_OBJECT (elapsed), "started"));
           gtk_label_set_text (GTK_LABEL (elapsed), e);
@@ -303,8 +311,19 @@ stop (PosTimed        *self,
       if (shown && member == NULL)
         g_warning ("%s", error->message);
     }
-  pos_pay_dialog_new (GTK_WIDGET (self), self->session, "timed.stop", args,
-                      due->total_fen, member, stopped, self);
+  {
+    PosPayDialog *pay = pos_pay_dialog_new (GTK_WIDGET (self), self->session, "timed.stop", args,
+                                            due->total_fen, member, stopped, self);
+    g_autofree char *from = pos_session_branch_time (self->session, due->started_at);
+    g_autofree char *to = pos_session_branch_time (self->session, due->stopped_at);
+    g_autofree char *subject = NULL;
+
+    /* "台球 1 号台 · 85 分钟 · 14:00–15:25": which table, for how long. */
+    subject = g_strdup_printf (_("%s · %" PRId64 " min · %s–%s"),
+                               due->resource_name ? due->resource_name : s->resource, due->minutes,
+                               strlen (from) > 11 ? from + 11 : from, strlen (to) > 11 ? to + 11 : to);
+    pos_pay_dialog_set_subject (pay, subject);
+  }
 }
 
 static void
@@ -323,6 +342,142 @@ tile_activated (PosTimed        *self,
     stop (self, s);
   else
     start (self, resource);
+}
+
+/* Change table (换台) ------------------------------------------------------ */
+
+static gboolean
+move_accepted (PosForm *form,
+               gpointer user_data)
+{
+  PosTimed *self = user_data;
+  g_autoptr(JsonObject) args = json_object_new ();
+  g_autoptr(JsonObject) r = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *msg = NULL;
+
+  json_object_set_string_member (args, "session_id", g_object_get_data (G_OBJECT (form), "session"));
+  json_object_set_string_member (args, "resource", pos_form_get (form, "to"));
+  r = pos_session_run (self->session, "timed.move", args, &error);
+  if (r == NULL)
+    {
+      g_autofree char *hint = pos_error_dup_hint (error);
+      pos_form_set_error (form, hint);
+      return FALSE;
+    }
+  msg = g_strdup_printf (_("Moved to %s; the time goes on"),
+                         json_object_get_string_member_with_default (r, "resource_name", pos_form_get (form, "to")));
+  pos_toast (GTK_WIDGET (self), msg);
+  reload (self);
+  return TRUE;
+}
+
+/* Moves the session on @from to a free table the cashier picks. */
+static void
+move (PosTimed   *self,
+      const char *from)
+{
+  PosTimedSession *s = session_for (self, from);
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
+  const char *from_name = from;
+  g_autofree char *body = NULL;
+  PosForm *form;
+
+  if (s == NULL)
+    {
+      pos_toast (GTK_WIDGET (self), _("Choose a running table to move"));
+      return;
+    }
+  for (guint i = 0; self->resources && i < self->resources->len; i++)
+    {
+      PosResource *r = g_ptr_array_index (self->resources, i);
+
+      if (g_str_equal (r->code, from))
+        from_name = r->name;
+      else if (session_for (self, r->code) == NULL)
+        {
+          g_ptr_array_add (ids, g_strdup (r->code));
+          g_ptr_array_add (labels, g_strdup (r->name));
+        }
+    }
+  if (ids->len == 0)
+    {
+      pos_toast (GTK_WIDGET (self), _("No table is free to move to"));
+      return;
+    }
+  g_ptr_array_add (ids, NULL);
+  g_ptr_array_add (labels, NULL);
+  form = pos_form_new (GTK_WIDGET (self), _("Change Table"), _("_Move"));
+  body = g_strdup_printf (_("The session on %s moves with its time and price; it is paid where it ends."),
+                          from_name);
+  pos_form_set_body (form, body);
+  pos_form_add_choice (form, "to", _("To"), (const char *const *) ids->pdata,
+                       (const char *const *) labels->pdata, 0);
+  g_object_set_data_full (G_OBJECT (form), "session", g_strdup (s->session_id), g_free);
+  pos_form_run (form, move_accepted, self, NULL);
+}
+
+static void
+move_selected_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  PosTimed *self = POS_TIMED (widget);
+  GList *sel = gtk_flow_box_get_selected_children (GTK_FLOW_BOX (self->board));
+  int i = sel ? gtk_flow_box_child_get_index (sel->data) : -1;
+
+  g_list_free (sel);
+  if (self->resources && i >= 0 && (guint) i < self->resources->len)
+    move (self, ((PosResource *) g_ptr_array_index (self->resources, i))->code);
+}
+
+/* Pauses the session on @code, or resumes it when paused (F3). */
+void
+pos_timed_pause_tile (PosTimed   *self,
+                      const char *code)
+{
+  PosTimedSession *s;
+  g_autoptr(JsonObject) args = json_object_new ();
+  g_autoptr(JsonObject) r = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (POS_IS_TIMED (self));
+  s = session_for (self, code);
+  if (s == NULL)
+    {
+      pos_toast (GTK_WIDGET (self), _("Choose a running table to pause"));
+      return;
+    }
+  json_object_set_string_member (args, "session_id", s->session_id);
+  r = pos_session_run (self->session, s->paused ? "timed.resume" : "timed.pause", args, &error);
+  if (r == NULL)
+    {
+      pos_show_error (GTK_WIDGET (self), _("The Session Can't Be Paused"), error);
+      return;
+    }
+  pos_toast (GTK_WIDGET (self), s->paused ? _("Resumed: the time goes on") : _("Paused: the time stands still"));
+  reload (self);
+}
+
+static void
+pause_selected_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  PosTimed *self = POS_TIMED (widget);
+  GList *sel = gtk_flow_box_get_selected_children (GTK_FLOW_BOX (self->board));
+  int i = sel ? gtk_flow_box_child_get_index (sel->data) : -1;
+
+  g_list_free (sel);
+  if (self->resources && i >= 0 && (guint) i < self->resources->len)
+    pos_timed_pause_tile (self, ((PosResource *) g_ptr_array_index (self->resources, i))->code);
+}
+
+/* Opens the change of table for the session on @code. */
+void
+pos_timed_move_tile (PosTimed   *self,
+                     const char *code)
+{
+  g_return_if_fail (POS_IS_TIMED (self));
+
+  move (self, code);
 }
 
 static void
@@ -400,6 +555,10 @@ pos_timed_class_init (PosTimedClass *klass)
   gtk_widget_class_bind_template_child (wc, PosTimed, board);
   gtk_widget_class_install_action (wc, "timed.stop-selected", NULL, stop_selected_action);
   gtk_widget_class_add_binding_action (wc, GDK_KEY_F12, 0, "timed.stop-selected", NULL);
+  gtk_widget_class_install_action (wc, "timed.move-selected", NULL, move_selected_action);
+  gtk_widget_class_install_action (wc, "timed.pause-selected", NULL, pause_selected_action);
+  gtk_widget_class_add_binding_action (wc, GDK_KEY_F3, 0, "timed.pause-selected", NULL);
+  gtk_widget_class_add_binding_action (wc, GDK_KEY_m, GDK_CONTROL_MASK, "timed.move-selected", NULL);
 }
 
 static void

@@ -15,6 +15,10 @@ void        pos_timed_set_session      (PosTimed *self, PosSession *session);
 void        pos_timed_shown            (PosTimed *self);
 guint       pos_timed_get_n_tiles      (PosTimed *self);
 void        pos_timed_activate_tile    (PosTimed *self, const char *code);
+/* Change table (Ctrl+M on the selected tile): the form for @code's session. */
+void        pos_timed_move_tile        (PosTimed *self, const char *code);
+/* Pause / resume (F3 on the selected tile) the session on @code. */
+void        pos_timed_pause_tile       (PosTimed *self, const char *code);
 const char *pos_timed_get_tile_state   (PosTimed *self, const char *code);
 
 G_END_DECLS

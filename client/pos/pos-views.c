@@ -11,6 +11,7 @@ sold_line_free (PosSoldLine *line)
 {
   g_free (line->sku);
   g_free (line->name);
+  g_free (line->kind);
   g_free (line);
 }
 
@@ -32,7 +33,11 @@ read_lines (PosReader  *r,
       l->unit_price_fen = pos_reader_int (r, o, "unit_price_fen");
       l->amount_fen = pos_reader_int (r, o, "amount_fen");
       if (returnable)
-        l->returnable_qty = pos_reader_int (r, o, "returnable_qty");
+        {
+          l->returnable_qty = pos_reader_int (r, o, "returnable_qty");
+          l->returned_qty = pos_reader_int (r, o, "returned_qty");
+          l->kind = pos_reader_dup_opt_string (r, o, "kind");
+        }
       g_ptr_array_add (out, l);
     }
   return out;
@@ -47,6 +52,9 @@ pos_paid_free (PosPaid *paid)
     return;
   g_free (paid->receipt_no);
   g_clear_pointer (&paid->lines, g_ptr_array_unref);
+  g_free (paid->resource_name);
+  g_free (paid->started_at);
+  g_free (paid->stopped_at);
   g_free (paid);
 }
 
@@ -68,6 +76,13 @@ pos_paid_parse (JsonObject *result,
   paid->offline = pos_reader_opt_bool (&r, result, "offline");
   /* A timed session has no lines. */
   paid->lines = read_lines (&r, g_str_equal (op, "sale") ? pos_reader_array (&r, result, "lines") : NULL, FALSE);
+  if (g_str_equal (op, "timed.stop"))
+    {
+      paid->minutes = pos_reader_int (&r, result, "minutes");
+      paid->resource_name = pos_reader_dup_opt_string (&r, result, "resource_name");
+      paid->started_at = pos_reader_dup_string (&r, result, "started_at");
+      paid->stopped_at = pos_reader_dup_string (&r, result, "stopped_at");
+    }
   if (!pos_reader_finish (&r, error))
     return NULL;
   return g_steal_pointer (&paid);
@@ -166,6 +181,8 @@ pos_timed_list_parse (JsonObject *result,
       s->charge_fen = pos_reader_int (&r, o, "charge_fen");
       s->card_no = pos_reader_dup_opt_string (&r, o, "card_no");
       s->member_name = pos_reader_dup_opt_string (&r, o, "member_name");
+      s->paused = pos_reader_bool (&r, o, "paused");
+      s->run_seconds = pos_reader_int (&r, o, "run_seconds");
       g_ptr_array_add (out, s);
     }
   if (!pos_reader_finish (&r, error))
@@ -185,6 +202,7 @@ pos_sale_record_free (PosSaleRecord *sale)
   g_free (sale->entry_id);
   g_free (sale->at);
   g_free (sale->staff);
+  g_free (sale->staff_name);
   g_free (sale->card_no);
   g_clear_pointer (&sale->lines, g_ptr_array_unref);
   g_free (sale);
@@ -201,10 +219,11 @@ pos_sale_record_parse (JsonObject *result,
   g_return_val_if_fail (result != NULL, NULL);
   pos_reader_init (&r, "receipt.show");
   sale->kind = pos_reader_dup_string (&r, result, "kind");
-  sale->receipt_no = pos_reader_dup_string (&r, result, "receipt_no");
+  sale->receipt_no = pos_reader_dup_opt_string (&r, result, "receipt_no");
   sale->entry_id = pos_reader_dup_string (&r, result, "entry_id");
   sale->at = pos_reader_dup_string (&r, result, "at");
   sale->staff = pos_reader_dup_string (&r, result, "staff");
+  sale->staff_name = pos_reader_dup_opt_string (&r, result, "staff_name");
   is_sale = g_strcmp0 (sale->kind, "sale") == 0;
   if (is_sale)
     {
@@ -374,4 +393,125 @@ pos_staff_name_parse (JsonObject *result,
   if (!pos_reader_finish (&r, error))
     return NULL;
   return g_steal_pointer (&name);
+}
+
+/* The shift handover ------------------------------------------------------------------ */
+
+static void
+tender_count_free (PosTenderCount *t)
+{
+  g_free (t->tender);
+  g_free (t);
+}
+
+static GPtrArray *
+read_counts (PosReader  *r,
+             JsonArray  *list,
+             gboolean    with_counted,
+             gboolean    with_flag)
+{
+  GPtrArray *out = g_ptr_array_new_with_free_func ((GDestroyNotify) tender_count_free);
+
+  for (guint i = 0; list && i < json_array_get_length (list); i++)
+    {
+      JsonObject *o = pos_reader_element (r, list, i);
+      PosTenderCount *t = g_new0 (PosTenderCount, 1);
+
+      t->tender = pos_reader_dup_string (r, o, "tender");
+      t->expected_fen = pos_reader_int (r, o, "expected_fen");
+      if (with_counted)
+        {
+          t->counted_fen = pos_reader_int (r, o, "counted_fen");
+          t->over_short_fen = pos_reader_int (r, o, "over_short_fen");
+        }
+      if (with_flag)
+        t->counted = pos_reader_bool (r, o, "counted");
+      g_ptr_array_add (out, t);
+    }
+  return out;
+}
+
+void
+pos_handover_free (PosHandover *h)
+{
+  if (h == NULL)
+    return;
+  g_free (h->staff);
+  g_free (h->staff_name);
+  g_free (h->opened_at);
+  g_free (h->closed_at);
+  g_clear_pointer (&h->tenders, g_ptr_array_unref);
+  g_free (h);
+}
+
+static PosHandover *
+read_handover (PosReader  *r,
+               JsonObject *o,
+               gboolean    closed,
+               gboolean    listed)
+{
+  PosHandover *h = g_new0 (PosHandover, 1);
+
+  h->staff = pos_reader_dup_string (r, o, "staff");
+  if (listed)
+    h->staff_name = pos_reader_dup_opt_string (r, o, "staff_name");
+  h->opened_at = pos_reader_dup_opt_string (r, o, "opened_at");
+  if (closed)
+    {
+      h->closed_at = pos_reader_dup_string (r, o, "closed_at");
+      h->over_short_fen = pos_reader_int (r, o, "over_short_fen");
+    }
+  h->entries = pos_reader_int (r, o, "entries");
+  h->float_fen = pos_reader_int (r, o, "float_fen");
+  h->tenders = read_counts (r, pos_reader_array (r, o, "tenders"), closed, closed);
+  return h;
+}
+
+PosHandover *
+pos_handover_parse (JsonObject  *result,
+                    const char  *op,
+                    GError     **error)
+{
+  PosReader r;
+  g_autoptr(PosHandover) h = NULL;
+
+  g_return_val_if_fail (result != NULL && op != NULL, NULL);
+  pos_reader_init (&r, op);
+  h = read_handover (&r, result, g_str_equal (op, "shift.close"), FALSE);
+  if (!pos_reader_finish (&r, error))
+    return NULL;
+  return g_steal_pointer (&h);
+}
+
+void
+pos_shift_list_free (PosShiftList *list)
+{
+  if (list == NULL)
+    return;
+  g_free (list->date);
+  g_clear_pointer (&list->shifts, g_ptr_array_unref);
+  g_clear_pointer (&list->totals, g_ptr_array_unref);
+  g_free (list);
+}
+
+PosShiftList *
+pos_shift_list_parse (JsonObject  *result,
+                      GError     **error)
+{
+  PosReader r;
+  g_autoptr(PosShiftList) list = g_new0 (PosShiftList, 1);
+  JsonArray *shifts;
+
+  g_return_val_if_fail (result != NULL, NULL);
+  pos_reader_init (&r, "shift.list");
+  list->date = pos_reader_dup_string (&r, result, "date");
+  list->shifts = g_ptr_array_new_with_free_func ((GDestroyNotify) pos_handover_free);
+  shifts = pos_reader_array (&r, result, "shifts");
+  for (guint i = 0; shifts && i < json_array_get_length (shifts); i++)
+    g_ptr_array_add (list->shifts, read_handover (&r, pos_reader_element (&r, shifts, i), TRUE, TRUE));
+  list->totals = read_counts (&r, pos_reader_array (&r, result, "totals"), TRUE, FALSE);
+  list->over_short_fen = pos_reader_int (&r, result, "over_short_fen");
+  if (!pos_reader_finish (&r, error))
+    return NULL;
+  return g_steal_pointer (&list);
 }

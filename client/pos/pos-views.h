@@ -21,6 +21,8 @@ typedef struct
   gint64  unit_price_fen;
   gint64  amount_fen;      /* what the line cost, after the member's discount */
   gint64  returnable_qty;  /* receipt.show only: what may still come back */
+  gint64  returned_qty;    /* receipt.show only: what came back already */
+  char   *kind;            /* receipt.show only: goods, service, package; NULL: not said */
 } PosSoldLine;
 
 /* Payments ------------------------------------------------------------------ */
@@ -34,6 +36,11 @@ typedef struct
   gint64     points_earned;
   gboolean   offline;      /* paid from the card while head office couldn't be reached */
   GPtrArray *lines;        /* of PosSoldLine; empty for timed.stop */
+  /* timed.stop only: */
+  gint64     minutes;      /* billed minutes */
+  char      *resource_name; /* the table's name; NULL: its code only */
+  char      *started_at;
+  char      *stopped_at;
 } PosPaid;
 
 /* @op: "sale" or "timed.stop", for the message. */
@@ -62,6 +69,8 @@ typedef struct
   gint64  charge_fen;      /* what it costs if stopped now */
   char   *card_no;         /* NULL: no member */
   char   *member_name;     /* NULL: no member */
+  gboolean paused;         /* its time stands still (timed.pause) */
+  gint64  run_seconds;     /* the time it ran, its pauses left out */
 } PosTimedSession;
 
 void        pos_resource_free         (PosResource *resource);
@@ -78,11 +87,14 @@ GPtrArray  *pos_timed_list_parse      (JsonObject  *result,
 /* receipt.show. Only a sale (kind "sale") has a card, a total and lines. */
 typedef struct
 {
-  char      *kind;         /* sale, sale.quick, timed.stop, sale.return */
-  char      *receipt_no;
+  char      *kind;         /* sale, sale.quick, timed.stop, sale.return, or a
+                              member.issue, member.deposit, member.withdraw,
+                              package.consume (reprinted by entry id) */
+  char      *receipt_no;   /* NULL: a deposit, withdrawal or package use */
   char      *entry_id;
   char      *at;
   char      *staff;
+  char      *staff_name;   /* NULL: staff of another branch */
   char      *card_no;      /* NULL: no member */
   gint64     total_fen;
   GPtrArray *lines;        /* of PosSoldLine */
@@ -130,6 +142,49 @@ typedef struct
   GPtrArray *by_kind;
 } PosShift;
 
+/* The shift handover: one money tender of shift.preview (expected only) or
+ * shift.close and shift.list (expected, counted, over/short). */
+typedef struct
+{
+  char    *tender;
+  gint64   expected_fen;
+  gint64   counted_fen;
+  gint64   over_short_fen;
+  gboolean counted;        /* the cashier counted it (else taken as expected) */
+} PosTenderCount;
+
+/* shift.preview, shift.close, or one shift of shift.list. */
+typedef struct
+{
+  char      *staff;
+  char      *staff_name;   /* shift.list only; NULL: not known here */
+  char      *opened_at;    /* NULL: the staff member's first shift */
+  char      *closed_at;    /* NULL: shift.preview (still open) */
+  gint64     entries;
+  gint64     float_fen;
+  gint64     over_short_fen;
+  GPtrArray *tenders;      /* of PosTenderCount, in the order of mdn_money_tenders */
+} PosHandover;
+
+void         pos_handover_free        (PosHandover *handover);
+/* @op: "shift.preview" or "shift.close". */
+PosHandover *pos_handover_parse       (JsonObject  *result,
+                                       const char  *op,
+                                       GError     **error);
+
+/* shift.list: the day end over the shifts. */
+typedef struct
+{
+  char      *date;
+  GPtrArray *shifts;       /* of PosHandover */
+  GPtrArray *totals;       /* of PosTenderCount */
+  gint64     over_short_fen;
+} PosShiftList;
+
+void          pos_shift_list_free     (PosShiftList *list);
+PosShiftList *pos_shift_list_parse    (JsonObject   *result,
+                                       GError      **error);
+
 PosShift   *pos_shift_parse           (JsonObject  *result,
                                        GError     **error);
 void        pos_shift_free            (PosShift    *shift);
@@ -159,5 +214,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (PosSaleRecord, pos_sale_record_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PosRefund, pos_refund_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PosShift, pos_shift_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PosSyncStatus, pos_sync_status_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PosHandover, pos_handover_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PosShiftList, pos_shift_list_free)
 
 G_END_DECLS

@@ -9,12 +9,14 @@
 #include "pos-checkout.h"
 #include "pos-admin.h"
 #include "pos-dayend.h"
+#include "pos-reports.h"
 #include "pos-forms.h"
 #include "pos-login.h"
 #include "pos-members.h"
 #include "pos-printer.h"
 #include "pos-returns.h"
 #include "pos-setup.h"
+#include "pos-stock.h"
 #include "pos-timed.h"
 #include "pos-views.h"
 #include "pos-window.h"
@@ -25,6 +27,7 @@ struct _PosWindow
 
   PosSession *session;
   char       *locked_by;
+  char       *locked_name;   /* the name of who locked the screen */
   guint       sync_timer;
   gboolean    syncing;
   gboolean    sync_again;    /* linked anew while a sync was running */
@@ -53,6 +56,8 @@ struct _PosWindow
   GtkWidget  *returns;
   GtkWidget  *dayend;
   GtkWidget  *admin;
+  GtkWidget  *stock;
+  GtkWidget  *reports;
 };
 
 G_DEFINE_FINAL_TYPE (PosWindow, pos_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -117,6 +122,10 @@ page_shown (PosWindow *self)
     pos_day_end_shown (POS_DAY_END (self->dayend));
   else if (g_strcmp0 (name, "admin") == 0)
     pos_admin_shown (POS_ADMIN (self->admin));
+  else if (g_strcmp0 (name, "stock") == 0)
+    pos_stock_shown (POS_STOCK (self->stock));
+  else if (g_strcmp0 (name, "reports") == 0)
+    pos_reports_shown (POS_REPORTS (self->reports));
 }
 
 void
@@ -142,6 +151,8 @@ GtkWidget *pos_window_get_members (PosWindow *self) { return self->members; }
 GtkWidget *pos_window_get_timed (PosWindow *self) { return self->timed; }
 GtkWidget *pos_window_get_returns (PosWindow *self) { return self->returns; }
 GtkWidget *pos_window_get_dayend (PosWindow *self) { return self->dayend; }
+GtkWidget *pos_window_get_stock (PosWindow *self) { return self->stock; }
+GtkWidget *pos_window_get_reports (PosWindow *self) { return self->reports; }
 GtkWidget *pos_window_get_login (PosWindow *self) { return self->login; }
 GtkWidget *pos_window_get_setup (PosWindow *self) { return self->setup; }
 
@@ -447,8 +458,10 @@ login_changed (PosWindow *self)
   if (in)
     {
       g_clear_pointer (&self->locked_by, g_free);
+  g_clear_pointer (&self->locked_name, g_free);
       refresh_staff (self);
       update_sync (self);
+      pos_members_refresh_reminders (POS_MEMBERS (self->members));
       gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "main");
       page_shown (self);
     }
@@ -457,9 +470,9 @@ login_changed (PosWindow *self)
 static void
 go_login (PosWindow *self)
 {
-  pos_login_reset (POS_LOGIN (self->login), self->locked_by);
+  pos_login_reset (POS_LOGIN (self->login), self->locked_by, self->locked_name);
   gtk_stack_set_visible_child_name (GTK_STACK (self->stack), "login");
-  pos_login_reset (POS_LOGIN (self->login), self->locked_by);
+  pos_login_reset (POS_LOGIN (self->login), self->locked_by, self->locked_name);
 }
 
 static void
@@ -475,6 +488,8 @@ lock_action (GtkWidget *widget, const char *name, GVariant *param)
 
   g_free (self->locked_by);
   self->locked_by = g_strdup (pos_session_get_staff (self->session));
+  g_free (self->locked_name);
+  self->locked_name = g_strdup (pos_session_get_staff_name (self->session));
   pos_session_log_event (self->session, "lock");
   pos_session_logout (self->session);
   go_login (self);
@@ -486,6 +501,7 @@ switch_action (GtkWidget *widget, const char *name, GVariant *param)
   PosWindow *self = POS_WINDOW (widget);
 
   g_clear_pointer (&self->locked_by, g_free);
+  g_clear_pointer (&self->locked_name, g_free);
   pos_session_log_event (self->session, "switch");
   pos_session_logout (self->session);
   go_login (self);
@@ -534,6 +550,7 @@ pos_window_dispose (GObject *object)
     g_signal_handlers_disconnect_by_data (self->session, self);
   g_clear_object (&self->session);
   g_clear_pointer (&self->locked_by, g_free);
+  g_clear_pointer (&self->locked_name, g_free);
   /* The switchers let go of the stack before it goes. */
   if (self->switcher_bar)
     {
@@ -562,6 +579,8 @@ pos_window_class_init (PosWindowClass *klass)
   g_type_ensure (POS_TYPE_RETURNS);
   g_type_ensure (POS_TYPE_DAY_END);
   g_type_ensure (POS_TYPE_ADMIN);
+  g_type_ensure (POS_TYPE_STOCK);
+  g_type_ensure (POS_TYPE_REPORTS);
 
   G_OBJECT_CLASS (klass)->dispose = pos_window_dispose;
   gtk_widget_class_set_template_from_resource (wc, "/org/mendian/Pos/pos-window.ui");
@@ -583,6 +602,8 @@ pos_window_class_init (PosWindowClass *klass)
   gtk_widget_class_bind_template_child (wc, PosWindow, returns);
   gtk_widget_class_bind_template_child (wc, PosWindow, dayend);
   gtk_widget_class_bind_template_child (wc, PosWindow, admin);
+  gtk_widget_class_bind_template_child (wc, PosWindow, stock);
+  gtk_widget_class_bind_template_child (wc, PosWindow, reports);
 
   gtk_widget_class_install_action (wc, "pos.lock", NULL, lock_action);
   gtk_widget_class_install_action (wc, "pos.switch-cashier", NULL, switch_action);
@@ -600,6 +621,8 @@ pos_window_class_init (PosWindowClass *klass)
       gtk_widget_class_add_binding_action (wc, pages[i].key, 0, "pos.page", "s", pages[i].page);
       gtk_widget_class_add_binding_action (wc, GDK_KEY_1 + i, GDK_ALT_MASK, "pos.page", "s", pages[i].page);
     }
+  /* Reports: no function key is free; Alt+6 after the five pages. */
+  gtk_widget_class_add_binding_action (wc, GDK_KEY_1 + G_N_ELEMENTS (pages), GDK_ALT_MASK, "pos.page", "s", "reports");
 }
 
 static void
@@ -630,6 +653,8 @@ pos_window_new (GtkApplication *app,
   pos_returns_set_session (POS_RETURNS (self->returns), session);
   pos_day_end_set_session (POS_DAY_END (self->dayend), session);
   pos_admin_set_session (POS_ADMIN (self->admin), session);
+  pos_stock_set_session (POS_STOCK (self->stock), session);
+  pos_reports_set_session (POS_REPORTS (self->reports), session);
   login_changed (self);
 
   self->sync_timer = g_timeout_add_seconds (15, update_sync, self);

@@ -28,6 +28,8 @@ GtkWidget  *pos_window_get_members    (PosWindow      *self);
 GtkWidget  *pos_window_get_timed      (PosWindow      *self);
 GtkWidget  *pos_window_get_returns    (PosWindow      *self);
 GtkWidget  *pos_window_get_dayend     (PosWindow      *self);
+GtkWidget  *pos_window_get_stock      (PosWindow      *self);
+GtkWidget  *pos_window_get_reports    (PosWindow      *self);
 GtkWidget  *pos_window_get_login      (PosWindow      *self);
 GtkWidget  *pos_window_get_setup      (PosWindow      *self);
 /* The sync status in the header: "Standalone", "Online", "Offline since …". */

@@ -55,6 +55,12 @@ static const char *const code_names[MDN_ERROR_LAST] = {
   [MDN_ERROR_OFFLINE_LIMIT] = "offline_limit",
   [MDN_ERROR_PIN_LOCKED] = "pin_locked",
   [MDN_ERROR_STAFF_LOCKED] = "staff_locked",
+  [MDN_ERROR_INSUFFICIENT_STOCK] = "insufficient_stock",
+  [MDN_ERROR_UNKNOWN_TRANSFER] = "unknown_transfer",
+  [MDN_ERROR_UNKNOWN_STOCKTAKE] = "unknown_stocktake",
+  [MDN_ERROR_WRONG_STATE] = "wrong_state",
+  [MDN_ERROR_RECEIVE_EXCEEDS] = "receive_exceeds",
+  [MDN_ERROR_IMPORT_REFUSED] = "import_refused",
 };
 
 const char *

@@ -62,6 +62,12 @@ typedef enum {
   MDN_ERROR_OFFLINE_LIMIT,   /* sync: offline, the card reached its offline allowance */
   MDN_ERROR_PIN_LOCKED,      /* too many wrong PINs in a row: balance spending locked a while */
   MDN_ERROR_STAFF_LOCKED,    /* too many wrong passwords in a row: that login locked a while */
+  MDN_ERROR_INSUFFICIENT_STOCK, /* stock: less on hand than an issue or transfer takes */
+  MDN_ERROR_UNKNOWN_TRANSFER,   /* stock: no such transfer to this branch */
+  MDN_ERROR_UNKNOWN_STOCKTAKE,  /* stock: no such count */
+  MDN_ERROR_WRONG_STATE,        /* stock: a count already closed, a transfer already received */
+  MDN_ERROR_RECEIVE_EXCEEDS,    /* stock: more received than was sent */
+  MDN_ERROR_IMPORT_REFUSED,     /* import: a bad row refuses the whole file */
   MDN_ERROR_LAST
 } MdnErrorCode;
 

@@ -296,3 +296,26 @@ mdn_money_line_cost (gint64   unit_price_fen,
     *list_fen = list;
   return TRUE;
 }
+
+gboolean
+mdn_money_commission (gint64  base_fen,
+                      gint64  percent_bp,
+                      gint64  fixed_fen,
+                      gint64  qty,
+                      gint64 *out)
+{
+  gint64 part, fixed, sum;
+
+  g_return_val_if_fail (out != NULL, FALSE);
+
+  if (base_fen < 0 || qty < 0 || percent_bp < 0 || percent_bp > 10000 || fixed_fen < 0 ||
+      base_fen > MDN_MONEY_MAX || fixed_fen > MDN_MONEY_MAX)
+    return FALSE;
+  /* base ≤ 10^15 and bp ≤ 10^4: the product stays inside gint64. */
+  part = mdn_div_round_half_up (base_fen * percent_bp, 10000);
+  if (__builtin_mul_overflow (fixed_fen, qty, &fixed) || __builtin_add_overflow (part, fixed, &sum) ||
+      sum > MDN_MONEY_MAX)
+    return FALSE;
+  *out = sum;
+  return TRUE;
+}

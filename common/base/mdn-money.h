@@ -62,4 +62,13 @@ gint64    mdn_money_points_for     (gint64      paid_fen,
 extern const char *const mdn_money_tenders[];      /* cash bank wechat alipay */
 extern const char *const mdn_all_tenders[];        /* the same and balance */
 
+/* A commission (mdn-commission.h): round_half_up (base_fen × percent_bp /
+ * 10000) + fixed_fen × qty, for base_fen and qty ≥ 0, percent_bp 0 …
+ * 10000; FALSE when out of range or beyond MDN_MONEY_MAX. */
+gboolean  mdn_money_commission     (gint64      base_fen,
+                                    gint64      percent_bp,
+                                    gint64      fixed_fen,
+                                    gint64      qty,
+                                    gint64     *out);
+
 G_END_DECLS

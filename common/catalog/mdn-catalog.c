@@ -12,7 +12,7 @@
 #include "mdn-catalog.h"
 
 #define PRODUCT_COLUMNS "p.sku, p.name, p.kind, p.price_fen, p.category, p.barcode, p.no_discount, " \
-                        "p.package_sku, p.package_count, p.package_days, p.active"
+                        "p.package_sku, p.package_count, p.package_days, p.active, COALESCE (p.cost_fen, -1)"
 
 static const char *const kinds[] = { "goods", "service", "package", NULL };
 
@@ -46,6 +46,7 @@ product_from_row (sqlite3_stmt *stmt)
   p->package_count = sqlite3_column_int64 (stmt, 8);
   p->package_days = sqlite3_column_int64 (stmt, 9);
   p->active = sqlite3_column_int (stmt, 10) != 0;
+  p->cost_fen = sqlite3_column_int64 (stmt, 11);
   return p;
 }
 
@@ -184,15 +185,14 @@ check_code_free (MdnDb      *db,
 
 /* The product is replaced by what is sent: optional fields left out are
  * cleared, so send the whole product when changing one field. */
-static gboolean
-op_product_upsert (MdnOpCtx   *ctx,
-                   JsonObject *args,
-                   JsonObject *result,
-                   GError    **error)
+MdnEntry *
+mdn_product_entry_new (MdnDb      *db,
+                       JsonObject *args,
+                       GError    **error)
 {
   const char *sku = NULL, *name = NULL, *kind = NULL, *category = NULL, *barcode = NULL;
   const char *package_sku = NULL;
-  gint64 price = 0, package_count = 0, package_days = 0;
+  gint64 price = 0, package_count = 0, package_days = 0, cost = -1;
   gboolean no_discount = FALSE, active = TRUE;
   g_autofree char *clean_sku = NULL;
   g_autofree char *clean_name = NULL;
@@ -211,57 +211,59 @@ op_product_upsert (MdnOpCtx   *ctx,
       !mdn_args_bool (args, "active", &active, error) ||
       !mdn_args_string (args, "package_sku", FALSE, &package_sku, error) ||
       !mdn_args_int (args, "package_count", FALSE, &package_count, error) ||
-      !mdn_args_int (args, "package_days", FALSE, &package_days, error))
-    return FALSE;
+      !mdn_args_int (args, "package_days", FALSE, &package_days, error) ||
+      !mdn_args_money (args, "cost", FALSE, &cost, error))
+    return NULL;
 
   clean_sku = g_strstrip (g_strdup (sku));
   clean_name = g_strstrip (g_strdup (name));
   if (!valid_code (_("SKU"), clean_sku, error))
-    return FALSE;
+    return NULL;
   if (g_utf8_strlen (clean_name, -1) > 128)
-    return invalid (error, _("A product name can have at most 128 characters"));
+    return invalid (error, _("A product name can have at most 128 characters")), NULL;
   if (!g_strv_contains (kinds, kind))
     {
       g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
                    _("Unknown product kind “%s”; use goods, service or package"), kind);
-      return FALSE;
+      return NULL;
     }
-  if (!mdn_money_check_amount (price, TRUE, error))
-    return FALSE;
+  if (!mdn_money_check_amount (price, TRUE, error) ||
+      (cost != -1 && !mdn_money_check_amount (cost, TRUE, error)))
+    return NULL;
   if (category && *category && (clean_category = normalize_category (category, error)) == NULL)
-    return FALSE;
+    return NULL;
   if (barcode && *barcode)
     {
       clean_barcode = g_strstrip (g_strdup (barcode));
       if (!valid_code (_("barcode"), clean_barcode, error) ||
-          !check_code_free (ctx->db, clean_sku, clean_barcode, error))
-        return FALSE;
+          !check_code_free (db, clean_sku, clean_barcode, error))
+        return NULL;
     }
-  if (!check_code_free (ctx->db, clean_sku, clean_sku, error))
-    return FALSE;
+  if (!check_code_free (db, clean_sku, clean_sku, error))
+    return NULL;
 
   if (g_str_equal (kind, "package"))
     {
       g_autoptr(MdnProduct) service = NULL;
 
       if (package_sku == NULL)
-        return invalid (error, _("A package needs “package_sku”: the service it buys uses of"));
-      service = mdn_product_load (ctx->db, package_sku, error);
+        return invalid (error, _("A package needs “package_sku”: the service it buys uses of")), NULL;
+      service = mdn_product_load (db, package_sku, error);
       if (service == NULL)
-        return FALSE;
+        return NULL;
       if (!g_str_equal (service->kind, "service"))
         {
           g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
                        _("A package buys uses of a service; %s is %s"), service->sku, service->kind);
-          return FALSE;
+          return NULL;
         }
       if (package_count < 1 || package_count > 100000)
-        return invalid (error, _("“package_count” is the number of uses, from 1 to 100000"));
+        return invalid (error, _("“package_count” is the number of uses, from 1 to 100000")), NULL;
       if (package_days < 0 || package_days > 36500)
-        return invalid (error, _("“package_days” is the validity in days, from 1 to 36500 (0 or none: no expiry)"));
+        return invalid (error, _("“package_days” is the validity in days, from 1 to 36500 (0 or none: no expiry)")), NULL;
     }
   else if (package_sku || package_count || package_days)
-    return invalid (error, _("Only a product of kind package has package_sku, package_count and package_days"));
+    return invalid (error, _("Only a product of kind package has package_sku, package_count and package_days")), NULL;
 
   entry = mdn_entry_new ("product.upsert", NULL);
   body = entry->body;
@@ -273,6 +275,8 @@ op_product_upsert (MdnOpCtx   *ctx,
   mdn_json_set_opt_string (body, "barcode", clean_barcode);
   json_object_set_boolean_member (body, "no_discount", no_discount);
   json_object_set_boolean_member (body, "active", active);
+  if (cost >= 0)
+    json_object_set_int_member (body, "cost_fen", cost);
   if (g_str_equal (kind, "package"))
     {
       json_object_set_string_member (body, "package_sku", package_sku);
@@ -280,9 +284,24 @@ op_product_upsert (MdnOpCtx   *ctx,
       if (package_days > 0)
         json_object_set_int_member (body, "package_days", package_days);
     }
+  return g_steal_pointer (&entry);
+}
+
+static gboolean
+op_product_upsert (MdnOpCtx   *ctx,
+                   JsonObject *args,
+                   JsonObject *result,
+                   GError    **error)
+{
+  g_autoptr(MdnEntry) entry = mdn_product_entry_new (ctx->db, args, error);
+  g_autofree char *sku = NULL;
+
+  if (entry == NULL)
+    return FALSE;
+  sku = g_strdup (mdn_body_string (entry->body, "sku"));
   if (!mdn_ops_append_entry (ctx, entry, result, error))
     return FALSE;
-  json_object_set_string_member (result, "sku", clean_sku);
+  json_object_set_string_member (result, "sku", sku);
   return TRUE;
 }
 
@@ -309,16 +328,17 @@ apply_product_upsert (MdnDb    *db,
   /* NULL package fields for anything but a package, binding NULL for 0 days. */
   return mdn_db_exec (db, error,
                       "INSERT INTO products (sku, name, kind, price_fen, category, barcode, no_discount, "
-                      "package_sku, package_count, package_days, active) "
-                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULLIF (?9, 0), NULLIF (?10, 0), ?11) "
+                      "package_sku, package_count, package_days, active, cost_fen) "
+                      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, NULLIF (?9, 0), NULLIF (?10, 0), ?11, NULLIF (?12, -1)) "
                       "ON CONFLICT (sku) DO UPDATE SET name = excluded.name, kind = excluded.kind, "
                       "price_fen = excluded.price_fen, category = excluded.category, "
                       "barcode = excluded.barcode, no_discount = excluded.no_discount, "
                       "package_sku = excluded.package_sku, package_count = excluded.package_count, "
-                      "package_days = excluded.package_days, active = excluded.active",
-                      "sssissisiii", sku, name, kind, price, mdn_body_string (b, "category"),
+                      "package_days = excluded.package_days, active = excluded.active, "
+                      "cost_fen = excluded.cost_fen",
+                      "sssissisiiii", sku, name, kind, price, mdn_body_string (b, "category"),
                       mdn_body_string (b, "barcode"), (gint64) no_discount, package_sku,
-                      count, days, (gint64) active);
+                      count, days, (gint64) active, mdn_body_int (b, "cost_fen", -1));
 }
 
 /* product.search --------------------------------------------------------------- */
@@ -348,7 +368,7 @@ product_json (sqlite3_stmt *stmt,
         json_object_set_null_member (o, "package_days");
     }
   if (g_str_equal (p->kind, "goods"))
-    json_object_set_int_member (o, "stock", sqlite3_column_int64 (stmt, 11));
+    json_object_set_int_member (o, "stock", sqlite3_column_int64 (stmt, 12));
   json_object_set_string_member (o, "match", match);
   return o;
 }
@@ -467,7 +487,7 @@ op_product_search (MdnOpCtx   *ctx,
         continue;
       g_hash_table_add (seen, g_strdup (sku));
       json_array_add_object_element (list, product_json (stmt, *q == '\0' ? "list" :
-                                                sqlite3_column_int (stmt, 12) ? "name" : "contains"));
+                                                sqlite3_column_int (stmt, 13) ? "name" : "contains"));
     }
   sqlite3_reset (stmt);
   return rc == SQLITE_DONE;

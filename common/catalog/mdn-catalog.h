@@ -21,6 +21,7 @@ typedef struct
   gint64   package_count;   /* package: uses per unit sold */
   gint64   package_days;    /* package: validity in days, 0 = no expiry */
   gboolean active;
+  gint64   cost_fen;        /* the standard cost (进价), -1 when none */
 } MdnProduct;
 
 void        mdn_product_free        (MdnProduct  *product);
@@ -29,6 +30,12 @@ MdnProduct *mdn_product_load        (MdnDb       *db,
                                      GError     **error);
 MdnProduct *mdn_product_find        (MdnDb       *db,
                                      const char  *sku_or_barcode,
+                                     GError     **error);
+
+/* The product.upsert entry @args describe, checked as the operation checks
+ * them (codes free, the package's service known); not appended. */
+MdnEntry   *mdn_product_entry_new   (MdnDb       *db,
+                                     JsonObject  *args,
                                      GError     **error);
 
 extern const MdnOpDef   mdn_catalog_ops[];

@@ -10,7 +10,8 @@
  * (in any order). A kind without a check is refused, so a new kind can't
  * be written before it has one. The bodies are those the operations of
  * mdn-members.c, mdn-sales.c, mdn-selling.c, mdn-timed.c, mdn-packages.c,
- * mdn-points.c, mdn-master.c, mdn-catalog.c and mdn-exceptions.c write.
+ * mdn-points.c, mdn-master.c, mdn-catalog.c, mdn-exceptions.c and
+ * mdn-stock.c write.
  *
  * What needs the database (ids already taken, a card number in the pushing
  * branch's range, an authorization of another branch) is the server's, in
@@ -36,6 +37,7 @@
 #define USES_MAX       ((gint64) 100000)       /* package_count, count: as mdn-catalog.c, mdn-packages.c */
 #define POINTS_OP_MAX  ((gint64) 1000000000)   /* points.redeem, points.adjust: as mdn-points.c */
 #define DAYS_MAX       ((gint64) 36500)
+#define STOCK_QTY_MAX  ((gint64) 1000000)      /* one line of a stock entry: as mdn-stock.h */
 
 static const char *const product_kinds[] = { "goods", "service", "package", NULL };
 static const char *const sale_kinds[] = { "sale", "sale.quick", "timed.stop", NULL };
@@ -556,6 +558,30 @@ want_tenders (Check      *c,
   return TRUE;
 }
 
+/* 抹零 (selling/mdn-selling.c, checkout.cash_rounding): an optional
+ * "rounding_fen" of 1 to 99 fen dropped from a payment in cash only, so
+ * the entry's total is what its lines (its amount, its session) cost less
+ * it; 0 when absent. In a return, what the return that completes a rounded
+ * sale keeps back of its lines' refunds. */
+static gboolean
+want_rounding (Check      *c,
+               JsonObject *b,
+               gboolean    cash_only,
+               gint64     *rounding)
+{
+  JsonArray *tenders;
+
+  if (!want_int (c, b, "rounding_fen", FALSE, 0, 1, 99, rounding))
+    return FALSE;
+  if (*rounding == 0 || !cash_only)
+    return TRUE;
+  tenders = mdn_body_array (b, "tenders");
+  for (guint i = 0; tenders && i < json_array_get_length (tenders); i++)
+    if (g_strcmp0 (mdn_body_string (json_array_get_object_element (tenders, i), "type"), "cash") != 0)
+      return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("Only a payment in cash alone is rounded"));
+  return TRUE;
+}
+
 /* A card number when the entry has a member, none when it hasn't. */
 static gboolean
 want_card_of_member (Check      *c,
@@ -711,6 +737,90 @@ check_set_pin (Check *c)
          want_string (c, c->entry->body, "pin_hash", FALSE, NULL);
 }
 
+/* message.add, message.reply (crm/mdn-messages.c): text of at most 500
+ * characters, no movements. */
+static gboolean
+want_message_text (Check *c)
+{
+  const char *text = NULL;
+
+  if (!want_string (c, c->entry->body, "text", TRUE, &text))
+    return FALSE;
+  if (!g_utf8_validate (text, -1, NULL) || g_utf8_strlen (text, -1) > 500)
+    return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("A message can have at most %d characters"), 500);
+  return TRUE;
+}
+
+static gboolean
+check_message_add (Check *c)
+{
+  return want_string (c, c->entry->body, "card_no", TRUE, NULL) && want_message_text (c);
+}
+
+static gboolean
+check_message_reply (Check *c)
+{
+  return want_id (c, "message_id", mdn_body_string (c->entry->body, "message_id")) &&
+         want_message_text (c);
+}
+
+/* member.sms_prefs, sms.campaign (crm/mdn-sms.c). */
+static gboolean
+want_boolean (Check      *c,
+              JsonObject *o,
+              const char *name)
+{
+  JsonNode *n = json_object_get_member (o, name);
+
+  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_BOOLEAN)
+    return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("“%s” must be true or false"), name);
+  return TRUE;
+}
+
+static gboolean
+check_sms_prefs (Check *c)
+{
+  return want_string (c, c->entry->body, "card_no", TRUE, NULL) &&
+         want_boolean (c, c->entry->body, "sms_consent") &&
+         want_boolean (c, c->entry->body, "sms_opt_out");
+}
+
+static gboolean
+check_sms_campaign (Check *c)
+{
+  JsonObject *b = c->entry->body;
+  const char *text = NULL;
+  JsonNode *filter = json_object_get_member (b, "filter");
+  JsonNode *params = json_object_get_member (b, "params");
+
+  if (!want_string (c, b, "template", TRUE, &text) || !want_string (c, b, "shop", TRUE, NULL))
+    return FALSE;
+  if (g_utf8_strlen (text, -1) > 300)
+    return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("An SMS can have at most 300 characters"));
+  if (filter == NULL || !JSON_NODE_HOLDS_OBJECT (filter))
+    return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("“%s” must be an object"), "filter");
+  if (params == NULL || !JSON_NODE_HOLDS_OBJECT (params))
+    return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("“%s” must be an object"), "params");
+  return TRUE;
+}
+
+/* member.opening (crm/mdn-member-import.c): what an imported member brought. */
+static gboolean
+check_opening (Check *c)
+{
+  JsonObject *b = c->entry->body;
+  gint64 principal, bonus, points;
+
+  return want_string (c, b, "card_no", TRUE, NULL) &&
+         want_string (c, b, "old_card_no", FALSE, NULL) &&
+         want_fen (c, b, "principal_fen", 0, &principal) &&
+         want_fen (c, b, "bonus_fen", 0, &bonus) &&
+         want_int (c, b, "points", TRUE, 0, 0, POINTS_OP_MAX, &points) &&
+         expect_member (c, "principal", principal) &&
+         expect_member (c, "bonus", bonus) &&
+         expect_member (c, "points", points);
+}
+
 static gboolean
 check_level (Check *c)
 {
@@ -748,7 +858,8 @@ check_product (Check *c)
       !want_string (c, b, "category", FALSE, NULL) ||
       !want_string (c, b, "barcode", FALSE, NULL) ||
       !want_bool (c, b, "no_discount") ||
-      !want_bool (c, b, "active"))
+      !want_bool (c, b, "active") ||
+      !want_int (c, b, "cost_fen", FALSE, 0, 0, MDN_ENTRY_AMOUNT_MAX, NULL))
     return FALSE;
   if (g_str_equal (kind, "package"))
     return want_string (c, b, "package_sku", TRUE, NULL) &&
@@ -818,6 +929,7 @@ check_sale (Check *c)
       if (!want_int (c, l, "line", TRUE, 0, i + 1, i + 1, &line) ||
           !want_string (c, l, "sku", TRUE, &sku) ||
           !want_string (c, l, "name", TRUE, NULL) ||
+          !want_string (c, l, "staff", FALSE, NULL) ||
           !want_string (c, l, "kind", TRUE, &kind) ||
           !want_one_of (c, "kind", kind, product_kinds) ||
           !want_int (c, l, "qty", TRUE, 0, 1, MDN_ENTRY_QTY_MAX, &qty) ||
@@ -870,23 +982,29 @@ check_sale (Check *c)
             return FALSE;
         }
     }
-  return must_equal (c, "list_total_fen", list_total, list_sum) &&
-         must_equal (c, "total_fen", total, amount_sum);
+  {
+    gint64 rounding = 0;
+
+    return must_equal (c, "list_total_fen", list_total, list_sum) &&
+           want_rounding (c, b, TRUE, &rounding) &&
+           must_equal (c, "total_fen", total, amount_sum - rounding);
+  }
 }
 
 static gboolean
 check_sale_quick (Check *c)
 {
   JsonObject *b = c->entry->body;
-  gint64 list_total, total, percent, amount, implied;
+  gint64 list_total, total, percent, amount, implied, rounding = 0;
 
   if (!check_checkout (c, &list_total, &total, &percent) ||
       !want_fen (c, b, "amount_fen", 1, &amount) ||
       !want_string (c, b, "note", FALSE, NULL) ||
       !must_equal (c, "list_total_fen", list_total, amount) ||
-      !mdn_money_percent (amount, percent, &implied, c->error))
+      !mdn_money_percent (amount, percent, &implied, c->error) ||
+      !want_rounding (c, b, TRUE, &rounding))
     return FALSE;
-  return must_equal (c, "total_fen", total, implied);
+  return must_equal (c, "total_fen", total, implied - rounding);
 }
 
 /* The charge of a session (mdn-timed.c compute_charge): minutes =
@@ -908,6 +1026,7 @@ check_timed_stop (Check *c)
       !want_string (c, b, "started_at", TRUE, NULL) ||
       !want_string (c, b, "stopped_at", TRUE, NULL) ||
       !want_fen (c, b, "seconds", 0, &seconds) ||
+      !want_int (c, b, "paused_seconds", FALSE, 0, 0, MDN_ENTRY_AMOUNT_MAX, NULL) ||
       !want_fen (c, b, "minutes", 0, &minutes) ||
       !want_fen (c, b, "billable_minutes", 0, &billable) ||
       !want_fen (c, b, "units", 0, &units) ||
@@ -927,7 +1046,11 @@ check_timed_stop (Check *c)
       !must_equal (c, "list_total_fen", list_total, gross) ||
       !mdn_money_percent (gross, percent, &implied, c->error))
     return FALSE;
-  return must_equal (c, "total_fen", total, implied);
+  {
+    gint64 rounding = 0;
+
+    return want_rounding (c, b, TRUE, &rounding) && must_equal (c, "total_fen", total, implied - rounding);
+  }
 }
 
 /* A return (op_sale_return): the refund goes back over tenders, the
@@ -1017,7 +1140,15 @@ check_return (Check *c)
               return FALSE;
           }
       }
-    return must_equal (c, "refund_fen", refund, line_sum);
+    {
+      gint64 rounding = 0;
+
+      if (!want_rounding (c, b, FALSE, &rounding))
+        return FALSE;
+      if (rounding > 0 && !json_object_get_boolean_member_with_default (b, "complete", FALSE))
+        return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("Only the return that completes a sale keeps its rounding back"));
+      return must_equal (c, "refund_fen", refund, line_sum - rounding);
+    }
   }
 }
 
@@ -1084,6 +1215,129 @@ check_points_adjust (Check *c)
   if (delta == 0)
     return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("“%s” must not be 0"), "delta");
   return expect_member (c, "points", delta);
+}
+
+/* timed.move (selling/mdn-timed.c): a running session to another table;
+ * no member, no movements. */
+static gboolean
+check_timed_move (Check *c)
+{
+  JsonObject *b = c->entry->body;
+  const char *from = NULL, *to = NULL;
+
+  if (!want_id (c, "session_id", mdn_body_string (b, "session_id")) ||
+      !want_string (c, b, "from", TRUE, &from) ||
+      !want_string (c, b, "resource", TRUE, &to) ||
+      !want_string (c, b, "resource_name", FALSE, NULL))
+    return FALSE;
+  if (g_str_equal (from, to))
+    return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("A session moves to another table, not to %s"), to);
+  return TRUE;
+}
+
+/* timed.pause and timed.resume (selling/mdn-timed.c): no member, no
+ * movements; a resume says when its pause began and how long it lasted. */
+static gboolean
+check_timed_pause (Check *c)
+{
+  JsonObject *b = c->entry->body;
+
+  if (!want_id (c, "session_id", mdn_body_string (b, "session_id")) ||
+      !want_string (c, b, "resource", TRUE, NULL))
+    return FALSE;
+  if (g_str_equal (c->entry->kind, "timed.pause"))
+    return TRUE;
+  return want_string (c, b, "paused_at", TRUE, NULL) &&
+         want_int (c, b, "seconds", TRUE, 0, 0, G_MAXINT32, NULL);
+}
+
+/* shift.close (reports/mdn-shifts.c): a count of the drawer, no member, no
+ * movements. Per money tender, once each: what the shift's entries say the
+ * drawer holds (signed: refunds can exceed takings), what was counted
+ * (≥ 0), and over/short = counted − expected; over_short_fen is their sum.
+ * Cash counted by note and coin adds up to its counted_fen exactly, with
+ * only the notes and coins of the yuan (¥100 … ¥0.1). */
+static gboolean
+check_shift_close (Check *c)
+{
+  static const gint64 denominations[] = { 10000, 5000, 2000, 1000, 500, 100, 50, 10 };
+  JsonObject *b = c->entry->body;
+  JsonArray *tenders, *denoms = NULL;
+  gint64 after = 0, last = 0, sum = 0, total = 0, cash_counted = -1;
+  gboolean seen[8] = { FALSE };
+
+  if (!want_int (c, b, "after_seq", TRUE, 0, 0, G_MAXINT64, &after) ||
+      !want_int (c, b, "last_seq", TRUE, 0, 0, G_MAXINT64, &last) ||
+      !want_string (c, b, "opened_at", FALSE, NULL) ||
+      !want_int (c, b, "entries", TRUE, 0, 0, G_MAXINT64, NULL) ||
+      !want_fen (c, b, "float_fen", 0, NULL) ||
+      !want_int (c, b, "over_short_fen", TRUE, 0, -MDN_ENTRY_AMOUNT_MAX, MDN_ENTRY_AMOUNT_MAX, &total) ||
+      (tenders = want_objects (c, b, "tenders")) == NULL)
+    return FALSE;
+  if (last < after || (c->entry->seq > 0 && last >= c->entry->seq))
+    return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("A shift ends after it starts and before its count"));
+  if (json_array_get_length (tenders) == 0)
+    return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("“%s” is required"), "tenders");
+  for (guint i = 0; i < json_array_get_length (tenders); i++)
+    {
+      JsonObject *t = json_array_get_object_element (tenders, i);
+      const char *tender = NULL;
+      gint64 expected, counted, diff, want;
+      guint k;
+
+      if (!want_string (c, t, "tender", TRUE, &tender) ||
+          !want_one_of (c, "tender", tender, mdn_money_tenders) ||
+          !want_int (c, t, "expected_fen", TRUE, 0, -MDN_ENTRY_AMOUNT_MAX, MDN_ENTRY_AMOUNT_MAX, &expected) ||
+          !want_fen (c, t, "counted_fen", 0, &counted) ||
+          !want_int (c, t, "over_short_fen", TRUE, 0, -2 * MDN_ENTRY_AMOUNT_MAX, 2 * MDN_ENTRY_AMOUNT_MAX, &diff) ||
+          !want_bool (c, t, "counted"))
+        return FALSE;
+      for (k = 0; mdn_money_tenders[k] && !g_str_equal (mdn_money_tenders[k], tender); k++)
+        ;
+      if (seen[k])
+        return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("Tender “%s” is counted twice"), tender);
+      seen[k] = TRUE;
+      want = counted - expected;   /* both within ±MDN_ENTRY_AMOUNT_MAX */
+      if (diff != want)
+        return fail (c, MDN_ERROR_INVALID_ARGUMENT,
+                     _("The over/short of %s is %" PRId64 ", not %" PRId64), tender, want, diff);
+      if (!add (c, "over_short_fen", sum, diff, &sum))
+        return FALSE;
+      if (k == 0)
+        cash_counted = counted;
+    }
+  if (sum != total)
+    return fail (c, MDN_ERROR_INVALID_ARGUMENT,
+                 _("“over_short_fen” is %" PRId64 ", not the %" PRId64 " of its tenders"), total, sum);
+  if (json_object_has_member (b, "denominations") &&
+      (denoms = want_objects (c, b, "denominations")) == NULL)
+    return FALSE;
+  if (denoms)
+    {
+      gint64 cash = 0;
+
+      for (guint i = 0; i < json_array_get_length (denoms); i++)
+        {
+          JsonObject *d = json_array_get_object_element (denoms, i);
+          gint64 value, count;
+          gboolean known = FALSE;
+
+          if (!want_int (c, d, "value_fen", TRUE, 0, 1, 10000, &value) ||
+              !want_int (c, d, "count", TRUE, 0, 1, 1000000, &count))
+            return FALSE;
+          for (guint k = 0; k < G_N_ELEMENTS (denominations); k++)
+            known |= denominations[k] == value;
+          if (!known)
+            return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("There is no note or coin of %" PRId64 " fen"), value);
+          if (!add (c, "denominations", cash, value * count, &cash))
+            return FALSE;
+        }
+      if (cash != cash_counted)
+        return fail (c, MDN_ERROR_INVALID_ARGUMENT,
+                     _("The notes and coins add up to %" PRId64 ", not the %" PRId64 " counted in cash"),
+                     cash, cash_counted);
+    }
+  return TRUE;
 }
 
 /* exception.write_off, of a card or of a sale (mdn-exceptions.c).
@@ -1264,6 +1518,295 @@ check_category (Check *c)
   return TRUE;
 }
 
+/* Stock (mdn-stock.c) ------------------------------------------------------------------- */
+
+static const char *const issue_reasons[] = { "damage", "internal", "other", NULL };
+
+/* A branch code as mdn-stock.c accepts one. */
+static gboolean
+want_branch (Check       *c,
+             JsonObject  *b,
+             const char  *name,
+             const char **out)
+{
+  const char *code = NULL;
+  gsize len;
+
+  if (!want_string (c, b, name, TRUE, &code))
+    return FALSE;
+  len = strlen (code);
+  for (const char *p = code; *p && len <= 16; p++)
+    if (!g_ascii_isalnum (*p) && *p != '-' && *p != '_')
+      len = 0;
+  if (len < 1 || len > 16)
+    return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("“%s” is not a branch code (“%s”)"), name, code);
+  if (g_str_equal (code, c->entry->branch))
+    return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("“%s” is the entry's own branch"), name);
+  *out = code;
+  return TRUE;
+}
+
+/* "lines": at least one, each {sku, name?, <qty>} with <qty> in
+ * [min, STOCK_QTY_MAX]; each expects a stock movement of sign × qty.
+ * With @unique, no sku twice. */
+static JsonArray *
+want_stock_lines (Check      *c,
+                  const char *qty_name,
+                  gint64      min,
+                  int         sign,
+                  gboolean    unique)
+{
+  JsonArray *lines = want_objects (c, c->entry->body, "lines");
+  guint n;
+
+  if (lines == NULL)
+    return NULL;
+  n = json_array_get_length (lines);
+  if (n == 0 || n > 1000)
+    return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("“%s” must have 1 to 1000 lines"), "lines"), NULL;
+  for (guint i = 0; i < n; i++)
+    {
+      JsonObject *l = json_array_get_object_element (lines, i);
+      const char *sku = NULL;
+      gint64 qty = 0;
+
+      if (!want_string (c, l, "sku", TRUE, &sku) || !want_string (c, l, "name", FALSE, NULL) ||
+          !want_int (c, l, qty_name, TRUE, 0, min, STOCK_QTY_MAX, &qty))
+        return NULL;
+      for (guint j = 0; unique && j < i; j++)
+        if (g_str_equal (mdn_body_string (json_array_get_object_element (lines, j), "sku"), sku))
+          return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("%s is on two lines"), sku), NULL;
+      if (sign != 0 && !expect (c, NULL, "stock", sku, NULL, NULL, FALSE, sign * qty))
+        return NULL;
+    }
+  return lines;
+}
+
+static gboolean
+check_stock_receive (Check *c)
+{
+  JsonObject *b = c->entry->body;
+  JsonArray *lines;
+  gint64 total = 0, sum = 0;
+
+  if (!want_string (c, b, "doc_no", TRUE, NULL) || !want_string (c, b, "supplier", FALSE, NULL) ||
+      !want_string (c, b, "note", FALSE, NULL) || !want_fen (c, b, "total_cost_fen", 0, &total) ||
+      (lines = want_stock_lines (c, "qty", 1, 1, FALSE)) == NULL)
+    return FALSE;
+  for (guint i = 0; i < json_array_get_length (lines); i++)
+    {
+      JsonObject *l = json_array_get_object_element (lines, i);
+      gint64 cost = 0, value;
+
+      if (!want_fen (c, l, "cost_fen", 0, &cost))
+        return FALSE;
+      if (__builtin_mul_overflow (cost, mdn_body_int (l, "qty", 0), &value) || !add (c, "total_cost_fen", sum, value, &sum))
+        return fail (c, MDN_ERROR_MONEY_OVERFLOW, _("“%s” adds up to more than an entry may hold"), "total_cost_fen");
+    }
+  return must_equal (c, "total_cost_fen", total, sum);
+}
+
+static gboolean
+check_stock_issue (Check *c)
+{
+  JsonObject *b = c->entry->body;
+  const char *reason = NULL;
+
+  return want_string (c, b, "doc_no", TRUE, NULL) && want_string (c, b, "reason", TRUE, &reason) &&
+         want_one_of (c, "reason", reason, issue_reasons) && want_string (c, b, "note", FALSE, NULL) &&
+         want_stock_lines (c, "qty", 1, -1, FALSE) != NULL;
+}
+
+static gboolean
+check_stock_limits (Check *c)
+{
+  JsonObject *b = c->entry->body;
+  gint64 low = -1, high = -1;
+
+  if (!want_string (c, b, "sku", TRUE, NULL) ||
+      !want_int (c, b, "low_stock", FALSE, -1, 0, STOCK_QTY_MAX, &low) ||
+      !want_int (c, b, "high_stock", FALSE, -1, 0, STOCK_QTY_MAX, &high))
+    return FALSE;
+  if (low >= 0 && high >= 0 && low > high)
+    return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("“low_stock” is above “high_stock”"));
+  return TRUE;
+}
+
+static gboolean
+check_stocktake_start (Check *c)
+{
+  JsonObject *b = c->entry->body;
+
+  return want_id (c, "count_id", mdn_body_string (b, "count_id")) && want_string (c, b, "doc_no", TRUE, NULL) &&
+         want_string (c, b, "category", FALSE, NULL);
+}
+
+static gboolean
+check_stocktake_count (Check *c)
+{
+  JsonArray *lines;
+
+  if (!want_id (c, "count_id", mdn_body_string (c->entry->body, "count_id")) ||
+      (lines = want_stock_lines (c, "counted", 0, 0, TRUE)) == NULL)
+    return FALSE;
+  for (guint i = 0; i < json_array_get_length (lines); i++)
+    if (!want_int (c, json_array_get_object_element (lines, i), "on_hand", TRUE, 0,
+                   -MDN_ENTRY_AMOUNT_MAX, MDN_ENTRY_AMOUNT_MAX, NULL))
+      return FALSE;
+  return TRUE;
+}
+
+/* Each counted sku moves by counted - counted_on_hand: set to what was
+ * counted, corrected for what moved between its count and the finish. */
+static gboolean
+check_stocktake_finish (Check *c)
+{
+  JsonObject *b = c->entry->body;
+  JsonArray *lines;
+
+  if (!want_id (c, "count_id", mdn_body_string (b, "count_id")) || !want_string (c, b, "doc_no", TRUE, NULL))
+    return FALSE;
+  if ((lines = mdn_args_array (b, "lines", TRUE, c->error)) == NULL)
+    return FALSE;
+  for (guint i = 0; i < json_array_get_length (lines); i++)
+    {
+      JsonObject *l = mdn_args_element_object (lines, i, "lines", c->error);
+      const char *sku = NULL;
+      gint64 counted = 0, at_count = 0, delta = 0;
+
+      if (l == NULL || !want_string (c, l, "sku", TRUE, &sku) || !want_string (c, l, "name", FALSE, NULL) ||
+          !want_int (c, l, "counted", TRUE, 0, 0, STOCK_QTY_MAX, &counted) ||
+          !want_int (c, l, "counted_on_hand", TRUE, 0, -MDN_ENTRY_AMOUNT_MAX, MDN_ENTRY_AMOUNT_MAX, &at_count) ||
+          !want_int (c, l, "on_hand", TRUE, 0, -MDN_ENTRY_AMOUNT_MAX, MDN_ENTRY_AMOUNT_MAX, NULL) ||
+          !want_int (c, l, "delta", TRUE, 0, -MDN_ENTRY_AMOUNT_MAX, MDN_ENTRY_AMOUNT_MAX, &delta) ||
+          !must_equal (c, "delta", delta, counted - at_count) ||
+          !expect (c, NULL, "stock", sku, NULL, NULL, FALSE, delta))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+check_stocktake_cancel (Check *c)
+{
+  return want_id (c, "count_id", mdn_body_string (c->entry->body, "count_id"));
+}
+
+/* Addressed: "deliver_to" is the destination. */
+static gboolean
+check_transfer_out (Check *c)
+{
+  JsonObject *b = c->entry->body;
+  const char *to = NULL, *deliver_to = NULL;
+
+  if (!want_id (c, "transfer_id", mdn_body_string (b, "transfer_id")) || !want_string (c, b, "doc_no", TRUE, NULL) ||
+      !want_branch (c, b, "to", &to) || !want_branch (c, b, "deliver_to", &deliver_to) ||
+      !want_string (c, b, "note", FALSE, NULL))
+    return FALSE;
+  if (!g_str_equal (to, deliver_to))
+    return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("A transfer is delivered to its destination, not to %s"), deliver_to);
+  return want_stock_lines (c, "qty", 1, -1, TRUE) != NULL;
+}
+
+/* Addressed back to the source ("from"): each line received ≤ sent, the
+ * shortfall their difference, stock up by what was received. */
+static gboolean
+check_transfer_receive (Check *c)
+{
+  JsonObject *b = c->entry->body;
+  const char *from = NULL, *deliver_to = NULL;
+  JsonArray *lines;
+  gint64 shortfall = 0, sum = 0;
+
+  if (!want_id (c, "transfer_id", mdn_body_string (b, "transfer_id")) || !want_string (c, b, "doc_no", TRUE, NULL) ||
+      !want_branch (c, b, "from", &from) || !want_branch (c, b, "deliver_to", &deliver_to) ||
+      !want_int (c, b, "shortfall", TRUE, 0, 0, MDN_ENTRY_AMOUNT_MAX, &shortfall))
+    return FALSE;
+  if (!g_str_equal (from, deliver_to))
+    return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("A receipt of a transfer is delivered to its source, not to %s"), deliver_to);
+  if ((lines = want_stock_lines (c, "sent", 1, 0, TRUE)) == NULL)
+    return FALSE;
+  for (guint i = 0; i < json_array_get_length (lines); i++)
+    {
+      JsonObject *l = json_array_get_object_element (lines, i);
+      gint64 sent = mdn_body_int (l, "sent", 0), received = 0;
+
+      if (!want_int (c, l, "received", TRUE, 0, 0, sent, &received) ||
+          !add (c, "shortfall", sum, sent - received, &sum) ||
+          !expect (c, NULL, "stock", mdn_body_string (l, "sku"), NULL, NULL, FALSE, received))
+        return FALSE;
+    }
+  return must_equal (c, "shortfall", shortfall, sum);
+}
+
+/* A body's "commission" (mdn-commission.h), if any: who earned what under
+ * which rule; an accrual's amount is its rule's arithmetic on its base and
+ * quantity, a reversal ("reverses") only takes back (≤ 0). */
+static gboolean
+want_commission (Check      *c,
+                 JsonObject *b)
+{
+  JsonArray *list;
+
+  if (!json_object_has_member (b, "commission"))
+    return TRUE;
+  if ((list = want_objects (c, b, "commission")) == NULL)
+    return FALSE;
+  for (guint i = 0; i < json_array_get_length (list); i++)
+    {
+      JsonObject *o = json_array_get_object_element (list, i);
+      gint64 base = 0, qty = 0, bp = 0, fixed = 0, amount = 0, want;
+      gboolean reverses = FALSE;
+
+      if (!want_string (c, o, "staff", TRUE, NULL) ||
+          !want_string (c, o, "rule", TRUE, NULL) ||
+          !want_string (c, o, "sku", FALSE, NULL) ||
+          !want_int (c, o, "line", FALSE, 0, 1, MDN_ENTRY_QTY_MAX, NULL) ||
+          !want_int (c, o, "percent_bp", TRUE, 0, 0, 10000, &bp) ||
+          !want_fen (c, o, "fixed_fen", 0, &fixed) ||
+          !mdn_args_bool (o, "reverses", &reverses, c->error))
+        return FALSE;
+      if (reverses)
+        {
+          if (!want_int (c, o, "qty", TRUE, 0, -MDN_ENTRY_QTY_MAX, 0, &qty) ||
+              !want_int (c, o, "base_fen", TRUE, 0, 0, 0, &base) ||
+              !want_int (c, o, "amount_fen", TRUE, 0, -MDN_ENTRY_AMOUNT_MAX, -1, &amount))
+            return FALSE;
+          continue;
+        }
+      if (!want_int (c, o, "qty", TRUE, 0, 0, MDN_ENTRY_QTY_MAX, &qty) ||
+          !want_fen (c, o, "base_fen", 0, &base) ||
+          !want_fen (c, o, "amount_fen", 1, &amount))
+        return FALSE;
+      if (!mdn_money_commission (base, bp, fixed, qty, &want))
+        return fail (c, MDN_ERROR_MONEY_OVERFLOW, _("A commission is too large"));
+      if (!must_equal (c, "amount_fen", want, amount))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+check_commission_rule (Check *c)
+{
+  static const char *const kinds[] = { "sale_line", "card_issue", "deposit", "package_use", "timed", NULL };
+  static const char *const bases[] = { "paid", "list", NULL };
+  JsonObject *b = c->entry->body;
+  const char *kind = NULL, *base = NULL;
+
+  return want_string (c, b, "code", TRUE, NULL) &&
+         want_string (c, b, "name", TRUE, NULL) &&
+         want_string (c, b, "kind", TRUE, &kind) &&
+         want_one_of (c, "kind", kind, kinds) &&
+         want_string (c, b, "sku", FALSE, NULL) &&
+         want_string (c, b, "category", FALSE, NULL) &&
+         want_string (c, b, "base", TRUE, &base) &&
+         want_one_of (c, "base", base, bases) &&
+         want_int (c, b, "percent_bp", TRUE, 0, 0, 10000, NULL) &&
+         want_fen (c, b, "fixed_fen", 0, NULL) &&
+         want_bool (c, b, "active");
+}
+
 static gboolean
 check_setting (Check *c)
 {
@@ -1304,6 +1847,7 @@ static const KindCheck checks[] = {
   { "points.redeem",       check_points_redeem,   TRUE,  FALSE },
   { "points.adjust",       check_points_adjust,   TRUE,  FALSE },
   { "exception.write_off", check_write_off,       TRUE,  FALSE },
+  { "commission_rule.upsert", check_commission_rule, FALSE, FALSE },
   { "role.upsert",         check_role_upsert,     FALSE, FALSE },
   { "role.remove",         check_code_only,       FALSE, FALSE },
   { "member.update",       check_member_update,   TRUE,  FALSE },
@@ -1311,6 +1855,24 @@ static const KindCheck checks[] = {
   { "category.archive",    check_category,        FALSE, FALSE },
   { "setting.chain",       check_setting,         FALSE, FALSE },
   { "setting.branch",      check_setting,         FALSE, FALSE },
+  { "stock.receive",       check_stock_receive,   FALSE, FALSE },
+  { "stock.issue",         check_stock_issue,     FALSE, FALSE },
+  { "stock.limits",        check_stock_limits,    FALSE, FALSE },
+  { "stocktake.start",     check_stocktake_start, FALSE, FALSE },
+  { "stocktake.count",     check_stocktake_count, FALSE, FALSE },
+  { "stocktake.finish",    check_stocktake_finish, FALSE, FALSE },
+  { "stocktake.cancel",    check_stocktake_cancel, FALSE, FALSE },
+  { "transfer.out",        check_transfer_out,    FALSE, FALSE },
+  { "transfer.receive",    check_transfer_receive, FALSE, FALSE },
+  { "message.add",         check_message_add,     TRUE,  FALSE },
+  { "message.reply",       check_message_reply,   TRUE,  FALSE },
+  { "member.sms_prefs",    check_sms_prefs,       TRUE,  FALSE },
+  { "sms.campaign",        check_sms_campaign,    FALSE, FALSE },
+  { "member.opening",      check_opening,         TRUE,  FALSE },
+  { "shift.close",         check_shift_close,     FALSE, FALSE },
+  { "timed.move",          check_timed_move,      FALSE, FALSE },
+  { "timed.pause",         check_timed_pause,     FALSE, FALSE },
+  { "timed.resume",        check_timed_pause,     FALSE, FALSE },
 };
 
 gboolean
@@ -1345,7 +1907,7 @@ mdn_entry_check (MdnEntry *entry,
     return fail (&c, MDN_ERROR_INVALID_ARGUMENT, _("An entry of kind %s has no member"), entry->kind);
 
   c.expected = g_array_sized_new (FALSE, TRUE, sizeof (Expected), 8);
-  ok = k->check (&c) && movements_match (&c);
+  ok = k->check (&c) && want_commission (&c, entry->body) && movements_match (&c);
   g_array_unref (c.expected);
   return ok;
 }

@@ -17,7 +17,7 @@
 /* Every family's entry kinds, registered by the operation registry at
  * mdn_library_init (ops/): the ledger names no family. A kind not
  * registered is refused by apply. */
-#define MAX_KIND_TABLES 16
+#define MAX_KIND_TABLES 32
 static const MdnKindDef *kind_tables[MAX_KIND_TABLES];
 static guint n_kind_tables;
 
@@ -36,6 +36,7 @@ mdn_ledger_register_kinds (const MdnKindDef *table)
 /* Tables that are branch-local bookkeeping, not projections of entries. */
 static const char *const local_tables[] = {
   "meta", "counters", "staff", "oplog", "lockouts", "entries", "movements",
+  "reminder_done",   /* crm: reminders this branch marked done */
 };
 
 const MdnKindDef *
@@ -92,6 +93,19 @@ mdn_entry_is_shared (MdnEntry *entry)
     if (g_array_index (entry->movements, MdnMovement, i).member_id != NULL)
       return TRUE;
   return FALSE;
+}
+
+const char *
+mdn_entry_addressee (MdnEntry *entry)
+{
+  const MdnKindDef *def;
+
+  g_return_val_if_fail (entry != NULL, NULL);
+
+  def = mdn_ledger_lookup_kind (entry->kind);
+  if (def == NULL || (def->flags & MDN_KIND_ADDRESSED) == 0)
+    return NULL;
+  return mdn_body_string (entry->body, "deliver_to");
 }
 
 static void
@@ -458,6 +472,21 @@ mdn_ledger_store (MdnDb    *db,
 
 /* The one apply path: store the entry and its movements and update every
  * projection. Runs inside the caller's transaction. */
+#define MAX_APPLY_HOOKS 4
+static MdnApplyFunc apply_hooks[MAX_APPLY_HOOKS];
+static guint n_apply_hooks;
+
+void
+mdn_ledger_add_apply_hook (MdnApplyFunc hook)
+{
+  g_return_if_fail (hook != NULL && n_apply_hooks < MAX_APPLY_HOOKS);
+
+  for (guint i = 0; i < n_apply_hooks; i++)
+    if (apply_hooks[i] == hook)
+      return;
+  apply_hooks[n_apply_hooks++] = hook;
+}
+
 gboolean
 mdn_ledger_apply (MdnDb    *db,
                   MdnEntry *entry,
@@ -486,7 +515,31 @@ mdn_ledger_apply (MdnDb    *db,
     if (!apply_movement (db, entry, &g_array_index (entry->movements, MdnMovement, i),
                          member_deltas, error))
       return FALSE;
-  return apply_member_deltas (db, entry, member_deltas, error);
+  if (!apply_member_deltas (db, entry, member_deltas, error))
+    return FALSE;
+  for (guint i = 0; i < n_apply_hooks; i++)
+    if (!apply_hooks[i] (db, entry, error))
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+mdn_ledger_apply_stock (MdnDb    *db,
+                        MdnEntry *entry,
+                        GError  **error)
+{
+  g_return_val_if_fail (mdn_db_in_transaction (db), FALSE);
+
+  if (!mdn_ledger_store (db, entry, error))
+    return FALSE;
+  for (guint i = 0; i < entry->movements->len; i++)
+    {
+      MdnMovement *m = &g_array_index (entry->movements, MdnMovement, i);
+
+      if (g_str_equal (m->account, "stock") && !apply_movement (db, entry, m, NULL, error))
+        return FALSE;
+    }
+  return TRUE;
 }
 
 /* Gives @entry its identity and place in this branch's chain, then applies it. */

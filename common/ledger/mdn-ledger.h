@@ -78,6 +78,11 @@ gboolean    mdn_ledger_store        (MdnDb       *db,
 gboolean    mdn_ledger_apply        (MdnDb       *db,
                                      MdnEntry    *entry,
                                      GError     **error);
+/* Stores the entry and projects only its stock movements: what the server
+ * does with a branch-local entry, so that it holds every branch's stock. */
+gboolean    mdn_ledger_apply_stock  (MdnDb       *db,
+                                     MdnEntry    *entry,
+                                     GError     **error);
 
 /* Apply functions for an entry kind's non-movement state. */
 typedef gboolean (*MdnApplyFunc) (MdnDb *db, MdnEntry *entry, GError **error);
@@ -85,6 +90,10 @@ typedef gboolean (*MdnApplyFunc) (MdnDb *db, MdnEntry *entry, GError **error);
 typedef enum {
   MDN_KIND_MASTER = 1 << 0,   /* master data: written at the head-office
                                  terminal (its operation is MDN_OP_HQ) */
+  MDN_KIND_ADDRESSED = 1 << 1, /* addressed to one branch: the body's
+                                  "deliver_to" names it; the server applies
+                                  it and its feed gives it to that branch
+                                  only (a stock transfer) */
 } MdnKindFlags;
 
 typedef struct
@@ -99,7 +108,14 @@ typedef struct
 void              mdn_ledger_register_kinds (const MdnKindDef *table);
 const MdnKindDef *mdn_ledger_lookup_kind (const char *kind);
 gboolean          mdn_ledger_kind_is_master (const char *kind);
+/* A function run after every entry's apply, whatever its kind (per-member
+ * figures, crm/mdn-member-figures.c), registered once at start by
+ * mdn_library_init like the kind tables. */
+void              mdn_ledger_add_apply_hook (MdnApplyFunc hook);
 gboolean          mdn_entry_is_shared    (MdnEntry *entry);
+/* The branch an MDN_KIND_ADDRESSED entry is delivered to (its body's
+ * "deliver_to"); NULL for an entry of any other kind. */
+const char       *mdn_entry_addressee    (MdnEntry *entry);
 /* For apply functions: an entry that lacks what its kind needs. */
 gboolean          mdn_entry_malformed    (MdnEntry    *entry,
                                           const char  *what,

@@ -52,6 +52,9 @@ static const MdnSettingDef settings[] = {
     "sms", N_("Text on reporting lost"), N_("Send the member a text message when the card is reported lost") },
   { "sms.birthday", MDN_SETTING_BOOL, MDN_SETTING_CHAIN, "false", 0, 0, NULL,
     "sms", N_("Birthday greeting"), N_("Send members a birthday greeting on their (solar or lunar) birthday") },
+  { "sms.daily_cap", MDN_SETTING_INT, MDN_SETTING_CHAIN, "2", 1, 100, NULL,
+    "sms", N_("Marketing texts per number a day"),
+    N_("At most this many marketing text messages reach one phone number in a day; the rest wait for the next") },
   { NULL }
 };
 

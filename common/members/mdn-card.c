@@ -119,7 +119,8 @@ mdn_package_overdrawn (MdnDb      *db,
 /* member.show's "packages": per service what can be used today, the first
  * expiry among usable lots, and the uses taken beyond their own lot
  * ("overdrawn_uses", 0 unless a lot is below zero): covered by the other
- * lots, or owed, with the card on hold, when "remaining" is below zero. */
+ * lots, or owed, with the card on hold, when "remaining" is below zero;
+ * "name" is the service's name (null for a service this branch doesn't know). */
 gboolean
 mdn_package_summary (MdnOpCtx   *ctx,
                      const char *member_id,
@@ -127,7 +128,8 @@ mdn_package_summary (MdnOpCtx   *ctx,
                      GError    **error)
 {
   static const MdnListColumn columns[] = {
-    { "sku", 's' }, { "remaining", 'i' }, { "expires_on", 's' }, { "overdrawn_uses", 'i' }, { NULL }
+    { "sku", 's' }, { "remaining", 'i' }, { "expires_on", 's' }, { "overdrawn_uses", 'i' }, { "name", 's' },
+    { NULL }
   };
   sqlite3_stmt *stmt;
 
@@ -137,7 +139,8 @@ mdn_package_summary (MdnOpCtx   *ctx,
   stmt = mdn_db_query (ctx->db, error,
                        "SELECT item, " AVAILABLE_SUM " AS available, "
                        "MIN (CASE WHEN remaining > 0 AND (expires_on IS NULL OR expires_on >= ?3) "
-                       "THEN expires_on END), -SUM (CASE WHEN remaining < 0 THEN remaining ELSE 0 END) AS owed "
+                       "THEN expires_on END), -SUM (CASE WHEN remaining < 0 THEN remaining ELSE 0 END) AS owed, "
+                       "(SELECT name FROM products p WHERE p.sku = item) "
                        "FROM member_packages WHERE member_id = ?1 "
                        "GROUP BY item HAVING available != 0 OR owed > 0 ORDER BY item",
                        "sss", member_id, "", ctx->business_date);

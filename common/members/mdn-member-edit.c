@@ -24,8 +24,48 @@
 
 static const char *const detail_fields[] = { "name", "phone", "birthday", "birthday_lunar", "note", NULL };
 
-/* {card, name?, phone?, birthday?, birthday_lunar?, note?}: what is given
- * changes; null (or "") clears a birthday or the note. */
+/* sms_consent / sms_opt_out given to member.update: a member.sms_prefs
+ * entry (its kind and apply are crm/mdn-sms.c's) with what is not given
+ * kept as it is. */
+static gboolean
+append_sms_prefs (MdnOpCtx   *ctx,
+                  MdnMember  *m,
+                  JsonObject *args,
+                  JsonObject *result,
+                  GError    **error)
+{
+  gboolean has_consent = json_object_has_member (args, "sms_consent");
+  gboolean has_opt_out = json_object_has_member (args, "sms_opt_out");
+  gboolean consent = FALSE, opt_out = FALSE;
+  g_autoptr(MdnEntry) entry = NULL;
+  g_autoptr(JsonObject) sub = json_object_new ();
+  sqlite3_stmt *stmt;
+
+  if (!mdn_args_bool (args, "sms_consent", &consent, error) || !mdn_args_bool (args, "sms_opt_out", &opt_out, error))
+    return FALSE;
+  stmt = mdn_db_query (ctx->db, error, "SELECT sms_consent, sms_opt_out FROM members WHERE id = ?", "s", m->id);
+  if (stmt == NULL || mdn_db_step (ctx->db, stmt, error) != SQLITE_ROW)
+    return FALSE;
+  if (!has_consent)
+    consent = sqlite3_column_int (stmt, 0);
+  if (!has_opt_out)
+    opt_out = sqlite3_column_int (stmt, 1);
+  sqlite3_reset (stmt);
+  entry = mdn_entry_new ("member.sms_prefs", m->id);
+  json_object_set_string_member (entry->body, "card_no", m->card_no);
+  json_object_set_boolean_member (entry->body, "sms_consent", consent);
+  json_object_set_boolean_member (entry->body, "sms_opt_out", opt_out);
+  if (!mdn_ops_append_entry (ctx, entry, sub, error))
+    return FALSE;
+  json_object_set_string_member (result, "sms_entry_id", json_object_get_string_member (sub, "entry_id"));
+  json_object_set_boolean_member (result, "sms_consent", consent);
+  json_object_set_boolean_member (result, "sms_opt_out", opt_out);
+  return TRUE;
+}
+
+/* {card, name?, phone?, birthday?, birthday_lunar?, note?, sms_consent?,
+ * sms_opt_out?}: what is given changes; null (or "") clears a birthday or
+ * the note. */
 static gboolean
 op_member_update (MdnOpCtx   *ctx,
                   JsonObject *args,
@@ -35,6 +75,7 @@ op_member_update (MdnOpCtx   *ctx,
   g_autoptr(MdnMember) m = NULL;
   g_autoptr(MdnEntry) entry = NULL;
   guint changed = 0;
+  gboolean sms;
 
   m = mdn_member_resolve_arg (ctx, args, error);
   if (m == NULL)
@@ -90,13 +131,16 @@ op_member_update (MdnOpCtx   *ctx,
       mdn_json_set_opt_string (entry->body, f, clean);
       changed++;
     }
-  if (changed == 0)
+  sms = json_object_has_member (args, "sms_consent") || json_object_has_member (args, "sms_opt_out");
+  if (changed == 0 && !sms)
     {
       g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
                            _("Nothing to change: give a name, phone, birthday, lunar birthday or note"));
       return FALSE;
     }
-  if (!mdn_ops_append_entry (ctx, entry, result, error))
+  if (changed > 0 && !mdn_ops_append_entry (ctx, entry, result, error))
+    return FALSE;
+  if (sms && !append_sms_prefs (ctx, m, args, result, error))
     return FALSE;
   json_object_set_string_member (result, "card_no", m->card_no);
   json_object_set_string_member (result, "member_id", m->id);

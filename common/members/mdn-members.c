@@ -12,6 +12,7 @@
 #include "mdn-lockout.h"
 #include "mdn-members.h"
 #include "mdn-settings.h"
+#include "mdn-commission.h"
 #include "mdn-money.h"
 #include "mdn-staff.h"
 #include "mdn-card.h"
@@ -49,6 +50,10 @@ mdn_level_free (MdnLevel *level)
 
 #define MEMBER_COLUMNS "id, card_no, name, phone, level, status, expires_on, pin_hash, birthday, " \
                        "birthday_lunar, issued_at, issued_branch, principal_fen, bonus_fen, points"
+
+static gboolean valid_phone  (const char *phone, GError **error);
+static gboolean valid_lunar  (const char *text, GError **error);
+static gboolean next_card_no (MdnOpCtx *ctx, char **out, GError **error);
 
 static MdnMember *
 member_from_row (sqlite3_stmt *stmt)
@@ -124,7 +129,6 @@ mdn_member_resolve (MdnOpCtx       *ctx,
                     GError        **error)
 {
   g_autofree char *card_no = NULL;
-  g_autofree char *member_id = NULL;
   g_autofree char *card_status = NULL;
   g_autoptr(MdnMember) m = NULL;
   sqlite3_stmt *stmt;
@@ -143,43 +147,59 @@ mdn_member_resolve (MdnOpCtx       *ctx,
       card_no = parsed;
     }
 
-  stmt = mdn_db_query (ctx->db, error, "SELECT member_id, status FROM cards WHERE card_no = ?", "s", card_no);
+  /* One statement per way in (card, then phone), each returning the member
+   * itself: a lookup is a point query or two, not three (bench-lookup). */
+  stmt = mdn_db_query (ctx->db, error,
+                       "SELECT " MEMBER_COLUMNS ", card_status FROM "
+                       "(SELECT member_id, status AS card_status FROM cards WHERE card_no = ?) "
+                       "JOIN members ON id = member_id", "s", card_no);
   if (stmt == NULL || (rc = mdn_db_step (ctx->db, stmt, error)) < 0)
     return NULL;
   if (rc == SQLITE_ROW)
     {
-      member_id = g_strdup (mdn_db_col_text (stmt, 0));
-      card_status = g_strdup (mdn_db_col_text (stmt, 1));
+      m = member_from_row (stmt);
+      card_status = g_strdup (mdn_db_col_text (stmt, 15));
     }
   sqlite3_reset (stmt);
 
-  if (member_id == NULL && !mdn_qr_is_payload (card))
+  if (m == NULL && !mdn_qr_is_payload (card))
     {
       /* By phone: exactly one member may have it. */
-      stmt = mdn_db_query (ctx->db, error, "SELECT id FROM members WHERE phone = ? LIMIT 2", "s", card_no);
+      stmt = mdn_db_query (ctx->db, error, "SELECT " MEMBER_COLUMNS " FROM members WHERE phone = ? LIMIT 2",
+                           "s", card_no);
       if (stmt == NULL)
         return NULL;
       while ((rc = mdn_db_step (ctx->db, stmt, error)) == SQLITE_ROW)
         {
-          if (member_id != NULL)
+          if (m != NULL)
             {
               sqlite3_reset (stmt);
               g_set_error (error, MDN_ERROR, MDN_ERROR_AMBIGUOUS_CARD,
                            _("Several members have phone %s; use the card number"), card_no);
               return NULL;
             }
-          member_id = g_strdup (mdn_db_col_text (stmt, 0));
+          m = member_from_row (stmt);
         }
       sqlite3_reset (stmt);
       if (rc < 0)
         return NULL;
     }
-  if (member_id == NULL)
+  if (m == NULL && !mdn_qr_is_payload (card))
+    {
+      /* A card number of the old system the member was imported from. */
+      stmt = mdn_db_query (ctx->db, error,
+                           "SELECT " MEMBER_COLUMNS " FROM "
+                           "(SELECT member_id FROM card_aliases WHERE alias = ?) "
+                           "JOIN members ON id = member_id", "s", card_no);
+      if (stmt == NULL || (rc = mdn_db_step (ctx->db, stmt, error)) < 0)
+        return NULL;
+      if (rc == SQLITE_ROW)
+        m = member_from_row (stmt);
+      sqlite3_reset (stmt);
+    }
+  if (m == NULL)
     return unknown_card (card_no, error), NULL;
 
-  m = mdn_member_load (ctx->db, member_id, error);
-  if (m == NULL)
-    return NULL;
   if (g_strcmp0 (card_status, "replaced") == 0)
     {
       if (!(flags & MDN_RESOLVE_ALLOW_REPLACED))
@@ -447,6 +467,14 @@ valid_pin (MdnDb      *db,
   return TRUE;
 }
 
+gboolean
+mdn_card_no_next (MdnOpCtx *ctx,
+                  char    **out,
+                  GError  **error)
+{
+  return next_card_no (ctx, out, error);
+}
+
 static gboolean
 valid_phone (const char *phone,
              GError    **error)
@@ -547,6 +575,7 @@ append_deposit (MdnOpCtx   *ctx,
                 MdnMember  *m,
                 gint64      amount,
                 const char *tender,
+                const char *staff,
                 JsonObject *result,
                 GError    **error)
 {
@@ -566,13 +595,15 @@ append_deposit (MdnOpCtx   *ctx,
   json_object_set_string_member (entry->body, "tender", tender);
   mdn_entry_add_movement (entry, m->id, "principal", NULL, NULL, NULL, amount);
   mdn_entry_add_movement (entry, m->id, "bonus", NULL, NULL, NULL, bonus);
-  if (!mdn_ops_append_entry (ctx, entry, result, error))
+  if (!mdn_commission_add (ctx, entry, "deposit", NULL, staff, 0, amount, amount, 1, error) ||
+      !mdn_ops_append_entry (ctx, entry, result, error))
     return FALSE;
 
   m->principal_fen += amount;
   m->bonus_fen += bonus;
   json_object_set_int_member (result, "amount_fen", amount);
   json_object_set_int_member (result, "bonus_fen", bonus);
+  mdn_json_set_opt_string (result, "tender", tender);
   json_object_set_int_member (result, "balance_fen", balance);
   json_object_set_int_member (result, "principal_fen", m->principal_fen);
   json_object_set_int_member (result, "bonus_balance_fen", m->bonus_fen);
@@ -586,17 +617,18 @@ op_deposit (MdnOpCtx   *ctx,
             GError    **error)
 {
   g_autoptr(MdnMember) m = NULL;
-  const char *tender = "cash";
+  const char *tender = "cash", *staff = NULL;
   gint64 amount = 0;
 
   if (!mdn_args_money (args, "amount", TRUE, &amount, error) ||
-      !mdn_args_string (args, "tender", FALSE, &tender, error))
+      !mdn_args_string (args, "tender", FALSE, &tender, error) ||
+      !mdn_args_string (args, "staff", FALSE, &staff, error))
     return FALSE;
   m = mdn_member_resolve_arg (ctx, args, error);
   if (m == NULL || !check_not_lost (ctx, m, error))
     return FALSE;
   json_object_set_string_member (result, "card_no", m->card_no);
-  return append_deposit (ctx, m, amount, tender, result, error);
+  return append_deposit (ctx, m, amount, tender, staff, result, error);
 }
 
 /* What a deposit of this amount would earn, to show before confirming. */
@@ -705,7 +737,7 @@ op_issue (MdnOpCtx   *ctx,
           GError    **error)
 {
   const char *name = NULL, *phone = NULL, *level_code = "normal", *birthday = NULL;
-  const char *lunar = NULL, *pin = NULL, *tender = "cash", *expires_on = NULL;
+  const char *lunar = NULL, *pin = NULL, *tender = "cash", *expires_on = NULL, *staff = NULL;
   g_autoptr(MdnLevel) level = NULL;
   g_autoptr(MdnEntry) entry = NULL;
   g_autoptr(MdnMember) m = NULL;
@@ -724,6 +756,7 @@ op_issue (MdnOpCtx   *ctx,
       !mdn_args_string (args, "pin", FALSE, &pin, error) ||
       !mdn_args_money (args, "deposit", FALSE, &deposit, error) ||
       !mdn_args_string (args, "tender", FALSE, &tender, error) ||
+      !mdn_args_string (args, "staff", FALSE, &staff, error) ||
       !mdn_args_date (args, "expires_on", FALSE, &expires_on, error))
     return FALSE;
 
@@ -764,7 +797,8 @@ op_issue (MdnOpCtx   *ctx,
   mdn_json_set_opt_string (entry->body, "birthday_lunar", lunar);
   mdn_json_set_opt_string (entry->body, "pin_hash", pin_hash);
   mdn_json_set_opt_string (entry->body, "expires_on", expires_on);
-  if (!mdn_ledger_append (ctx->store, ctx, entry, error))
+  if (!mdn_commission_add (ctx, entry, "card_issue", NULL, staff, 0, 0, 0, 1, error) ||
+      !mdn_ledger_append (ctx->store, ctx, entry, error))
     return FALSE;
 
   qr = mdn_qr_payload (ctx->store, card_no);
@@ -778,11 +812,14 @@ op_issue (MdnOpCtx   *ctx,
       g_autoptr(JsonObject) dep = json_object_new ();
 
       m = mdn_member_load (ctx->db, member_id, error);
-      if (m == NULL || !append_deposit (ctx, m, deposit, tender, dep, error))
+      if (m == NULL || !append_deposit (ctx, m, deposit, tender, staff, dep, error))
         return FALSE;
       json_object_set_string_member (result, "deposit_entry_id",
                                      json_object_get_string_member (dep, "entry_id"));
+      /* The deposit's receipt prints from this answer: its amount and tender. */
+      json_object_set_int_member (result, "amount_fen", json_object_get_int_member (dep, "amount_fen"));
       json_object_set_int_member (result, "bonus_fen", json_object_get_int_member (dep, "bonus_fen"));
+      mdn_json_set_opt_string (result, "tender", json_object_get_string_member_with_default (dep, "tender", NULL));
       json_object_set_int_member (result, "balance_fen", json_object_get_int_member (dep, "balance_fen"));
     }
   else
@@ -1626,8 +1663,10 @@ op_history (MdnOpCtx   *ctx,
   list = json_array_new ();
   json_object_set_array_member (result, "entries", list);
   stmt = mdn_db_query (ctx->db, error,
-                       "SELECT id, kind, at, branch, staff, body FROM entries WHERE member_id = ? "
-                       "ORDER BY at DESC, seq DESC LIMIT ?", "si", m->id, CLAMP (limit, 1, 1000));
+                       "SELECT e.id, e.kind, e.at, e.branch, e.staff, e.body, s.name FROM entries e "
+                       "LEFT JOIN staff s ON s.code = e.staff AND e.branch = ?3 WHERE e.member_id = ?1 "
+                       "ORDER BY e.at DESC, e.seq DESC LIMIT ?2", "sis", m->id, CLAMP (limit, 1, 1000),
+                       ctx->store->branch_code);
   if (stmt == NULL)
     return FALSE;
   while ((rc = mdn_db_step (ctx->db, stmt, error)) == SQLITE_ROW)
@@ -1640,6 +1679,9 @@ op_history (MdnOpCtx   *ctx,
       json_object_set_string_member (o, "at", mdn_db_col_text (stmt, 2));
       json_object_set_string_member (o, "branch", mdn_db_col_text (stmt, 3));
       json_object_set_string_member (o, "staff", mdn_db_col_text (stmt, 4));
+      /* The staff member's name when this branch knows them (staff are a
+         branch's own): what the member page shows. */
+      mdn_json_set_opt_string (o, "staff_name", mdn_db_col_text (stmt, 6));
       if (body)
         {
           json_object_remove_member (body, "pin_hash");

@@ -106,6 +106,12 @@ GPtrArray  *mdn_member_card_conflicts (MdnDb    *db,
                                     const char  *member_id,
                                     GError     **error);
 
+/* The card numbering of member.issue, for the member import
+ * (crm/mdn-member-import.c). */
+gboolean    mdn_card_no_next       (MdnOpCtx    *ctx,
+                                    char       **out,
+                                    GError     **error);
+
 extern const MdnOpDef   mdn_member_ops[];
 extern const MdnKindDef mdn_member_kinds[];
 

@@ -17,10 +17,10 @@
 #define QR_PREFIX "MDN1."
 
 static char *
-signature (MdnStore   *store,
-           const char *card_no)
+signature_with_key (const guint8 *key,
+                    const char   *card_no)
 {
-  g_autoptr(GHmac) hmac = g_hmac_new (G_CHECKSUM_SHA256, store->chain_key, sizeof store->chain_key);
+  g_autoptr(GHmac) hmac = g_hmac_new (G_CHECKSUM_SHA256, key, MDN_CHAIN_KEY_LEN);
   guint8 digest[32];
   gsize len = sizeof digest;
   char b64[sodium_base64_ENCODED_LEN (32, sodium_base64_VARIANT_URLSAFE_NO_PADDING)];
@@ -30,6 +30,27 @@ signature (MdnStore   *store,
   g_hmac_get_digest (hmac, digest, &len);
   sodium_bin2base64 (b64, sizeof b64, digest, len, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
   return g_strdup (b64);
+}
+
+static char *
+signature (MdnStore   *store,
+           const char *card_no)
+{
+  return signature_with_key (store->chain_key, card_no);
+}
+
+/* The payload in a member page's address, URL/m/MDN1.…, as a phone's
+ * camera or the scanner reads a card printed with the chain's public URL;
+ * the text itself otherwise. */
+static const char *
+strip_url (const char *text)
+{
+  const char *m;
+
+  if (text == NULL || !(g_str_has_prefix (text, "https://") || g_str_has_prefix (text, "http://")))
+    return text;
+  m = strstr (text, "/m/" QR_PREFIX);
+  return m ? m + 3 : text;
 }
 
 char *
@@ -47,6 +68,7 @@ mdn_qr_payload (MdnStore   *store,
 gboolean
 mdn_qr_is_payload (const char *text)
 {
+  text = strip_url (text);
   return text != NULL && g_str_has_prefix (text, QR_PREFIX);
 }
 
@@ -56,8 +78,19 @@ mdn_qr_parse (MdnStore   *store,
               const char *payload,
               GError    **error)
 {
+  g_return_val_if_fail (store != NULL, NULL);
+  return mdn_qr_parse_with_key (store->chain_key, payload, error);
+}
+
+char *
+mdn_qr_parse_with_key (const guint8 *key,
+                       const char   *payload,
+                       GError      **error)
+{
   g_auto(GStrv) parts = NULL;
   g_autofree char *expected = NULL;
+
+  payload = strip_url (payload);
 
   parts = g_strsplit (payload, ".", -1);
   if (g_strv_length (parts) != 3 || !g_str_equal (parts[0], "MDN1") ||
@@ -67,7 +100,7 @@ mdn_qr_parse (MdnStore   *store,
                            _("This QR code is not a Mendian member card"));
       return NULL;
     }
-  expected = signature (store, parts[1]);
+  expected = signature_with_key (key, parts[1]);
   if (strlen (expected) != strlen (parts[2]) ||
       sodium_memcmp (expected, parts[2], strlen (expected)) != 0)
     {

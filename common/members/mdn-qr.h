@@ -14,6 +14,11 @@ char       *mdn_qr_payload         (MdnStore    *store,
 char       *mdn_qr_parse           (MdnStore    *store,
                                     const char  *payload,
                                     GError     **error);
+/* The same with the chain key itself (the server's member page). Both
+ * accept the payload inside a member page address, URL/m/MDN1.…. */
+char       *mdn_qr_parse_with_key  (const guint8 *key,
+                                    const char  *payload,
+                                    GError     **error);
 gboolean    mdn_qr_is_payload      (const char  *text);
 gboolean    mdn_qr_write_png       (const char  *payload,
                                     const char  *path,

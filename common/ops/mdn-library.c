@@ -17,8 +17,15 @@
 #include "mdn-pricing.h"
 #include "mdn-roles.h"
 #include "mdn-sales.h"
+#include "mdn-shifts.h"
 #include "mdn-staff.h"
 #include "mdn-timed.h"
+#include "mdn-stock.h"
+#include "mdn-commission.h"
+#include "mdn-member-figures.h"
+#include "mdn-member-import.h"
+#include "mdn-messages.h"
+#include "mdn-sms.h"
 
 /* Every family's entry kinds, handed to the ledger. */
 static const MdnKindDef *const kind_tables[] = {
@@ -32,7 +39,13 @@ static const MdnKindDef *const kind_tables[] = {
   mdn_exception_kinds,
   mdn_role_kinds,
   mdn_member_edit_kinds,
+  mdn_commission_kinds,
   mdn_settings_kinds,
+  mdn_stock_kinds,
+  mdn_message_kinds,
+  mdn_sms_kinds,
+  mdn_member_import_kinds,
+  mdn_shift_kinds,
 };
 
 void
@@ -45,6 +58,7 @@ mdn_library_init (void)
       mdn_base_init ();
       for (guint t = 0; t < G_N_ELEMENTS (kind_tables); t++)
         mdn_ledger_register_kinds (kind_tables[t]);
+      mdn_ledger_add_apply_hook (mdn_member_figures_apply);
       g_once_init_leave (&once, 1);
     }
 }

@@ -20,9 +20,18 @@
 #include "mdn-pricing.h"
 #include "mdn-roles.h"
 #include "mdn-sales.h"
+#include "mdn-shifts.h"
 #include "mdn-settings.h"
 #include "mdn-staff.h"
 #include "mdn-timed.h"
+#include "mdn-stock.h"
+#include "mdn-commission.h"
+#include "mdn-import.h"
+#include "mdn-member-filter.h"
+#include "mdn-member-import.h"
+#include "mdn-messages.h"
+#include "mdn-reminders.h"
+#include "mdn-sms.h"
 
 static const MdnOpDef *const op_tables[] = {
   mdn_member_ops,
@@ -39,7 +48,17 @@ static const MdnOpDef *const op_tables[] = {
   mdn_role_ops,
   mdn_member_edit_ops,
   mdn_backoffice_ops,
+  mdn_commission_ops,
   mdn_settings_ops,
+  mdn_stock_ops,
+  mdn_reminder_ops,
+  mdn_message_ops,
+  mdn_member_filter_ops,
+  mdn_sms_ops,
+  mdn_import_ops,
+  mdn_member_import_ops,
+  mdn_shift_ops,
+  mdn_plan_ops,
 };
 
 /* Tables of the branch library (mdn_ops_register) and its spend hooks. */
@@ -324,9 +343,15 @@ set_denied (GError        **error,
             MdnOpCtx       *ctx,
             const MdnOpDef *def)
 {
-  g_set_error (error, MDN_ERROR, MDN_ERROR_PERMISSION_DENIED,
-               _("A %s may not %s; ask someone whose role allows it"),
-               ctx->role_name ? ctx->role_name : ctx->role_code, mdn_op_title (def->name));
+  g_autofree char *who = mdn_roles_dup_who_may (ctx->db, def);
+  const char *role = ctx->role_name ? ctx->role_name : ctx->role_code;
+
+  if (who != NULL)
+    g_set_error (error, MDN_ERROR, MDN_ERROR_PERMISSION_DENIED,
+                 _("A %s may not %s; ask a %s"), role, mdn_op_title (def->name), who);
+  else
+    g_set_error (error, MDN_ERROR, MDN_ERROR_PERMISSION_DENIED,
+                 _("A %s may not %s; ask someone whose role allows it"), role, mdn_op_title (def->name));
 }
 
 /* A wrong PIN is counted although the operation it was given for is rolled
@@ -353,9 +378,6 @@ mdn_ops_run (MdnOpCtx   *ctx,
              GError    **error)
 {
   const MdnOpDef *def;
-  g_autoptr(JsonObject) result = NULL;
-  g_autoptr(GError) local_error = NULL;
-  gboolean local = FALSE;
 
   g_return_val_if_fail (ctx != NULL, NULL);
   g_return_val_if_fail (name != NULL, NULL);
@@ -367,6 +389,41 @@ mdn_ops_run (MdnOpCtx   *ctx,
       g_set_error (error, MDN_ERROR, MDN_ERROR_UNKNOWN_OP, _("Unknown operation “%s”"), name);
       return NULL;
     }
+  return mdn_ops_run_def (ctx, def, args, error);
+}
+
+/* The operation @name of one family's @table, or NULL. */
+const MdnOpDef *
+mdn_ops_find (const MdnOpDef *table,
+              const char     *name)
+{
+  g_return_val_if_fail (table != NULL && name != NULL, NULL);
+
+  for (const MdnOpDef *d = table; d->name; d++)
+    if (g_str_equal (d->name, name))
+      return d;
+  return NULL;
+}
+
+/* mdn_ops_run of an operation the caller found in its family's table
+ * (mdn_ops_find): the same permission check, transaction and log, without
+ * the registry, so a program that runs a few operations (the server's
+ * console, as the head-office terminal) links only their families. */
+JsonObject *
+mdn_ops_run_def (MdnOpCtx       *ctx,
+                 const MdnOpDef *def,
+                 JsonObject     *args,
+                 GError        **error)
+{
+  g_autoptr(JsonObject) result = NULL;
+  g_autoptr(GError) local_error = NULL;
+  gboolean local = FALSE;
+  const char *name;
+
+  g_return_val_if_fail (ctx != NULL, NULL);
+  g_return_val_if_fail (def != NULL, NULL);
+  g_return_val_if_fail (args != NULL, NULL);
+  name = def->name;
 
   /* The role is read again: a staff member disabled meanwhile, or whose
      role changed, gets what the role says now. */

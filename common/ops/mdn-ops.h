@@ -35,6 +35,14 @@ JsonObject     *mdn_ops_run         (MdnOpCtx    *ctx,
                                      const char  *name,
                                      JsonObject  *args,
                                      GError     **error);
+/* One family's operation @name (NULL if it has none), and mdn_ops_run of
+ * it: for a program that runs only a few families' operations. */
+const MdnOpDef *mdn_ops_find        (const MdnOpDef *table,
+                                     const char  *name);
+JsonObject     *mdn_ops_run_def     (MdnOpCtx    *ctx,
+                                     const MdnOpDef *def,
+                                     JsonObject  *args,
+                                     GError     **error);
 JsonObject     *mdn_ops_run_line    (MdnOpCtx    *ctx,
                                      const char  *line);
 /* A front end's event in the operation log: "lock", "unlock", "switch". */

@@ -20,8 +20,8 @@
 static const char *const members_f[] = { "member", "deposit", "points", "package", NULL };
 static const char *const selling_f[] = { "sale", "receipt", "timed", NULL };
 static const char *const catalog_f[] = { "product", "category", "level", "deposit_rule", "plan", "resource", NULL };
-static const char *const stock_f[] = { "stock", NULL };
-static const char *const reports_f[] = { "report", NULL };
+static const char *const stock_f[] = { "stock", "stocktake", "transfer", NULL };
+static const char *const reports_f[] = { "report", "shift", NULL };
 static const char *const crm_f[] = { "reminder", "message", "segment", "sms", "campaign", NULL };
 static const char *const staff_f[] = { "staff", "role", "permission", NULL };
 static const char *const system_f[] = { "shop", "settings", "oplog", "sync", "backup", "restore", "recover", NULL };
@@ -126,6 +126,12 @@ static const struct { const char *op; const char *title; } titles[] = {
   { "timed.start",         N_("start timing") },
   { "timed.stop",          N_("stop timing and charge") },
   { "timed.list",          N_("list running sessions") },
+  { "timed.move",          N_("move a session to another table") },
+  { "timed.pause",         N_("pause a table") },
+  { "timed.resume",        N_("resume a table") },
+  { "shift.preview",       N_("see the open shift") },
+  { "shift.close",         N_("hand over the shift") },
+  { "shift.list",          N_("see the day's shifts") },
   { "package.consume",     N_("use a package") },
   { "package.list",        N_("list a member's packages") },
   { "points.redeem",       N_("redeem points") },
@@ -264,6 +270,34 @@ mdn_perms_allow (const char *const *permissions,
     if (perm_allows (*p, def))
       return TRUE;
   return FALSE;
+}
+
+/* The name of a role that may do @def, for a refusal to say whom to ask:
+ * the manager, then the administrator, then any other role that may (by
+ * code); NULL if none may. */
+char *
+mdn_roles_dup_who_may (MdnDb          *db,
+                       const MdnOpDef *def)
+{
+  sqlite3_stmt *stmt;
+  char *name = NULL;
+
+  g_return_val_if_fail (db != NULL && def != NULL, NULL);
+
+  stmt = mdn_db_query (db, NULL,
+                       "SELECT name, permissions FROM roles WHERE code != 'cashier' ORDER BY "
+                       "CASE code WHEN 'manager' THEN 0 WHEN 'admin' THEN 1 ELSE 2 END, code", "");
+  if (stmt == NULL)
+    return NULL;
+  while (name == NULL && mdn_db_step (db, stmt, NULL) == SQLITE_ROW)
+    {
+      g_auto(GStrv) perms = parse_permissions (mdn_db_col_text (stmt, 1));
+
+      if (perms != NULL && mdn_perms_allow ((const char *const *) perms, def))
+        name = g_strdup (mdn_db_col_text (stmt, 0));
+    }
+  sqlite3_reset (stmt);
+  return name;
 }
 
 MdnRole

@@ -47,6 +47,10 @@ MdnRoleRow    *mdn_role_row_load      (MdnDb       *db,
                                        GError     **error);
 gboolean       mdn_perms_allow        (const char *const *permissions,
                                        const MdnOpDef *def);
+/* The name of a role that may do @def (the manager's, the administrator's,
+ * then any other's), for a refusal to say whom to ask; NULL if none. */
+char          *mdn_roles_dup_who_may  (MdnDb          *db,
+                                       const MdnOpDef *def);
 /* The rank internal checks of a few operations use (ctx->role): admin
  * for "*", manager for a role holding "@manager", else cashier. */
 MdnRole        mdn_perms_rank         (const char *const *permissions);

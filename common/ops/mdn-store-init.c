@@ -9,6 +9,7 @@
 #include "mdn-clock.h"
 #include "mdn-error.h"
 #include "mdn-id.h"
+#include "mdn-master.h"
 #include "mdn-ops.h"
 #include "mdn-staff.h"
 #include "mdn-store.h"
@@ -114,7 +115,7 @@ mdn_store_init (const char         *path,
   json_object_set_string_member (args, "name", _("Normal member"));
   json_object_set_int_member (args, "price_percent", 100);
   json_object_set_int_member (args, "points_per_yuan", 1);
-  result = mdn_ops_call_in_transaction (ctx, mdn_ops_lookup ("level.upsert"), args, error);
+  result = mdn_ops_call_in_transaction (ctx, mdn_ops_find (mdn_master_ops, "level.upsert"), args, error);
   if (result == NULL || !mdn_db_commit (store->db, error))
     goto fail;
 

@@ -158,6 +158,8 @@ add_sale (MdnFigures      *f,
   add (f, &f->points_earned, movements (f, entry, "points"));
   add (f, &f->package_uses_sold, movements (f, entry, "package"));
   sub (f, &f->stock_sold_qty, movements (f, entry, "stock"));
+  sub (f, &f->principal_spent_fen, movements (f, entry, "principal"));
+  sub (f, &f->bonus_spent_fen, movements (f, entry, "bonus"));
 }
 
 static void
@@ -170,6 +172,8 @@ add_return (MdnFigures      *f,
   sub (f, &f->points_returned, movements (f, entry, "points"));
   sub (f, &f->package_uses_returned, movements (f, entry, "package"));
   add (f, &f->stock_returned_qty, movements (f, entry, "stock"));
+  add (f, &f->principal_refunded_fen, movements (f, entry, "principal"));
+  add (f, &f->bonus_refunded_fen, movements (f, entry, "bonus"));
 }
 
 static void
@@ -201,6 +205,16 @@ add_issue (MdnFigures      *f,
            MdnFiguresFlags  flags)
 {
   add (f, &f->members_issued, 1);
+}
+
+static void
+add_opening (MdnFigures      *f,
+             const MdnEntry  *entry,
+             MdnFiguresFlags  flags)
+{
+  add (f, &f->opening_principal_fen, movements (f, entry, "principal"));
+  add (f, &f->opening_bonus_fen, movements (f, entry, "bonus"));
+  add (f, &f->opening_points, movements (f, entry, "points"));
 }
 
 static void
@@ -238,6 +252,48 @@ add_write_off (MdnFigures      *f,
   add (f, &f->package_uses_written_off, movements (f, entry, "package"));
 }
 
+static void
+add_stock_receive (MdnFigures      *f,
+                   const MdnEntry  *entry,
+                   MdnFiguresFlags  flags)
+{
+  add (f, &f->stock_received_qty, movements (f, entry, "stock"));
+  add (f, &f->stock_received_cost_fen, mdn_body_int (entry->body, "total_cost_fen", 0));
+}
+
+static void
+add_stock_issue (MdnFigures      *f,
+                 const MdnEntry  *entry,
+                 MdnFiguresFlags  flags)
+{
+  sub (f, &f->stock_issued_qty, movements (f, entry, "stock"));
+}
+
+static void
+add_stocktake (MdnFigures      *f,
+               const MdnEntry  *entry,
+               MdnFiguresFlags  flags)
+{
+  add (f, &f->stock_adjusted_qty, movements (f, entry, "stock"));
+}
+
+static void
+add_transfer_out (MdnFigures      *f,
+                  const MdnEntry  *entry,
+                  MdnFiguresFlags  flags)
+{
+  sub (f, &f->stock_transferred_out_qty, movements (f, entry, "stock"));
+}
+
+static void
+add_transfer_receive (MdnFigures      *f,
+                      const MdnEntry  *entry,
+                      MdnFiguresFlags  flags)
+{
+  add (f, &f->stock_transferred_in_qty, movements (f, entry, "stock"));
+  add (f, &f->stock_transfer_shortfall_qty, mdn_body_int (entry->body, "shortfall", 0));
+}
+
 static const struct
 {
   const char *kind;
@@ -252,10 +308,16 @@ static const struct
   { "member.deposit",      TRUE,  FALSE, add_deposit },
   { "member.withdraw",     TRUE,  FALSE, add_withdraw },
   { "member.issue",        TRUE,  FALSE, add_issue },
+  { "member.opening",      TRUE,  FALSE, add_opening },
   { "package.consume",     TRUE,  FALSE, add_consume },
   { "points.redeem",       FALSE, FALSE, add_redeem },
   { "points.adjust",       FALSE, FALSE, add_adjust },
   { "exception.write_off", FALSE, TRUE,  add_write_off },
+  { "stock.receive",       FALSE, FALSE, add_stock_receive },
+  { "stock.issue",         FALSE, FALSE, add_stock_issue },
+  { "stocktake.finish",    FALSE, FALSE, add_stocktake },
+  { "transfer.out",        FALSE, FALSE, add_transfer_out },
+  { "transfer.receive",    FALSE, FALSE, add_transfer_receive },
 };
 
 static int
@@ -371,6 +433,20 @@ static const MdnFigureField fields[] = {
   FIELD (package_uses_written_off),
   FIELD (stock_sold_qty),
   FIELD (stock_returned_qty),
+  FIELD (stock_received_qty),
+  FIELD (stock_received_cost_fen),
+  FIELD (stock_issued_qty),
+  FIELD (stock_adjusted_qty),
+  FIELD (stock_transferred_out_qty),
+  FIELD (stock_transferred_in_qty),
+  FIELD (stock_transfer_shortfall_qty),
+  FIELD (principal_spent_fen),
+  FIELD (bonus_spent_fen),
+  FIELD (principal_refunded_fen),
+  FIELD (bonus_refunded_fen),
+  FIELD (opening_principal_fen),
+  FIELD (opening_bonus_fen),
+  FIELD (opening_points),
   TENDER (MDN_TENDER_CASH, "cash"),
   TENDER (MDN_TENDER_BANK, "bank"),
   TENDER (MDN_TENDER_WECHAT, "wechat"),

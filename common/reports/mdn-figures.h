@@ -25,13 +25,16 @@
  *     (already net of change) to its tender_*; the money tenders to
  *     net_fen; points_earned += its points movements; package_uses_sold +=
  *     its package movements (a package line); stock_sold_qty -= its stock
- *     movements (goods lines); counted.
+ *     movements (goods lines); principal_spent_fen and bonus_spent_fen −=
+ *     its principal and bonus movements (the stored value it took); counted.
  *   sale.return (by lines or by amount)
  *     refund_fen += refund_fen (≥ 0, what this return paid back); each
  *     tender of its `tenders` (how the refund was paid back) subtracted
  *     from its tender_*, the money ones from net_fen; points_returned -=
  *     its points movements; package_uses_returned -= its package
- *     movements; stock_returned_qty += its stock movements; counted.
+ *     movements; stock_returned_qty += its stock movements;
+ *     principal_refunded_fen and bonus_refunded_fen += its principal and
+ *     bonus movements (stored value given back to the card); counted.
  *     over_refund_fen is not the entry's to say: it is the part of the
  *     refund beyond what the sale took in, judged on the chain's order of
  *     returns, which only the server knows (mdn_figures_over_refund gives
@@ -44,7 +47,10 @@
  *     withdraw_fen += amount_fen; subtracted from its tender (cash if none)
  *     and, if money, from net_fen; counted.
  *   member.issue
- *     members_issued += 1; counted. (An opening deposit is its own
+ *     members_issued += 1; counted.
+ *   member.opening (a member imported with the balance of an old system)
+ *     opening_principal_fen, opening_bonus_fen, opening_points += its
+ *     principal, bonus and points; not a deposit, no tender; counted. (An opening deposit is its own
  *     member.deposit entry.)
  *   package.consume
  *     package_uses_consumed -= its package movements; counted.
@@ -58,6 +64,23 @@
  *     written_off_fen += written_off_fen (stored value owed, or a sale's
  *     over-refund); points_written_off += its points movements;
  *     package_uses_written_off += its package movements.
+ *   stock.receive (mdn-stock.c)
+ *     stock_received_qty += its stock movements; stock_received_cost_fen
+ *     += total_cost_fen.
+ *   stock.issue
+ *     stock_issued_qty -= its stock movements.
+ *   stocktake.finish
+ *     stock_adjusted_qty += its stock movements (signed).
+ *   transfer.out
+ *     stock_transferred_out_qty -= its stock movements.
+ *   transfer.receive
+ *     stock_transferred_in_qty += its stock movements;
+ *     stock_transfer_shortfall_qty += shortfall (at the receiving branch).
+ *
+ *   shift.close (a count of the drawer at a shift handover, mdn-shifts.c)
+ *     nothing but entries: it moves no money and no account; the money it
+ *     counts was counted when it changed hands, and its over/short is the
+ *     entry's own (tenders[].over_short_fen, summed by shift.list).
  *
  * And for every entry: entries += 1; principal_delta_fen and
  * bonus_delta_fen += its principal and bonus movements (the change of the
@@ -126,6 +149,20 @@ typedef struct
   gint64       package_uses_written_off;
   gint64       stock_sold_qty;
   gint64       stock_returned_qty;
+  gint64       stock_received_qty;
+  gint64       stock_received_cost_fen;
+  gint64       stock_issued_qty;
+  gint64       stock_adjusted_qty;
+  gint64       stock_transferred_out_qty;
+  gint64       stock_transferred_in_qty;
+  gint64       stock_transfer_shortfall_qty;
+  gint64       principal_spent_fen;
+  gint64       bonus_spent_fen;
+  gint64       principal_refunded_fen;
+  gint64       bonus_refunded_fen;
+  gint64       opening_principal_fen;   /* member.opening: balances brought from an old system */
+  gint64       opening_bonus_fen;
+  gint64       opening_points;
   MdnTenderSum tenders[MDN_N_TENDERS];
   gboolean     overflow;    /* an add was refused: the figures are short */
 } MdnFigures;

@@ -13,12 +13,15 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
+#include "mdn-clock.h"
 #include "mdn-db.h"
 #include "mdn-error.h"
 #include "mdn-figures.h"
 #include "mdn-json.h"
 #include "mdn-ledger.h"
 #include "mdn-op.h"
+#include "mdn-report-export.h"
+#include "mdn-reports.h"
 #include "mdn-store.h"
 
 static gboolean
@@ -213,7 +216,130 @@ op_report_shift (MdnOpCtx   *ctx,
   return TRUE;
 }
 
+/* report.list → {reports: [{name, title, filters, columns}]}: the reports
+ * of mdn-report.h. */
+static gboolean
+op_report_list (MdnOpCtx   *ctx,
+                JsonObject *args,
+                JsonObject *result,
+                GError    **error)
+{
+  json_object_set_array_member (result, "reports", mdn_report_list_json ());
+  return TRUE;
+}
+
+/* report.run {name, from, to, branch?, staff?, member?, sku?, category?,
+ * limit?, after?} → {columns, rows, totals, next, …} (mdn_report_page): a
+ * report of this branch (a branch's database holds only its own business
+ * whole; the chain's reports are the server's). */
+static gboolean
+op_report_run (MdnOpCtx   *ctx,
+               JsonObject *args,
+               JsonObject *result,
+               GError    **error)
+{
+  const char *name = NULL, *branch = NULL, *after = NULL;
+  MdnReportQuery q = { 0 };
+  gint64 limit = 0;
+  const MdnReportDef *def;
+  g_autoptr(JsonObject) page = NULL;
+  g_autoptr(GList) members = NULL;
+
+  if (!mdn_args_string (args, "name", TRUE, &name, error) ||
+      !mdn_args_date (args, "from", FALSE, &q.from, error) ||
+      !mdn_args_date (args, "to", FALSE, &q.to, error) ||
+      !mdn_args_string (args, "branch", FALSE, &branch, error) ||
+      !mdn_args_string (args, "staff", FALSE, &q.staff, error) ||
+      !mdn_args_string (args, "member", FALSE, &q.member, error) ||
+      !mdn_args_string (args, "sku", FALSE, &q.sku, error) ||
+      !mdn_args_string (args, "category", FALSE, &q.category, error) ||
+      !mdn_args_int (args, "limit", FALSE, &limit, error) ||
+      !mdn_args_string (args, "after", FALSE, &after, error))
+    return FALSE;
+  def = mdn_report_lookup (name);
+  if (def == NULL)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT, _("There is no report “%s”"), name);
+      return FALSE;
+    }
+  if (branch && !g_str_equal (branch, ctx->store->branch_code))
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                   _("This terminal reports on branch %s only; head office's reports cover the other branches"),
+                   ctx->store->branch_code);
+      return FALSE;
+    }
+  if (limit < 0 || limit > 100000)
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                           _("A page has 1 to 100000 rows (0: all)"));
+      return FALSE;
+    }
+  q.from = q.from ? q.from : ctx->business_date;
+  q.to = q.to ? q.to : q.from;
+  q.branch = ctx->store->branch_code;
+  page = mdn_report_page (ctx->db, def, &q, limit, after, error);
+  if (page == NULL)
+    return FALSE;
+  members = json_object_get_members (page);
+  for (GList *l = members; l; l = l->next)
+    json_object_set_member (result, l->data, json_node_copy (json_object_get_member (page, l->data)));
+  return TRUE;
+}
+
+gboolean
+mdn_report_branch_export (MdnOpCtx                     *ctx,
+                          const char                   *name,
+                          const MdnReportQuery         *query,
+                          MdnReportFormat               format,
+                          const char                   *path,
+                          const MdnReportExportOptions *options,
+                          gint64                       *n_rows,
+                          GError                      **error)
+{
+  const MdnReportDef *def = mdn_report_lookup (name);
+  MdnReportQuery q = *query;
+  MdnReportExportOptions o = { 0 };
+  g_autofree char *shop = NULL, *exported = NULL;
+
+  g_return_val_if_fail (ctx != NULL && query != NULL && path != NULL, FALSE);
+
+  if (ctx->role < MDN_ROLE_MANAGER)
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_PERMISSION_DENIED,
+                           _("Only a manager may export reports"));
+      return FALSE;
+    }
+  if (def == NULL)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT, _("There is no report “%s”"), name);
+      return FALSE;
+    }
+  if (q.branch && !g_str_equal (q.branch, ctx->store->branch_code))
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                   _("This terminal reports on branch %s only; head office's reports cover the other branches"),
+                   ctx->store->branch_code);
+      return FALSE;
+    }
+  q.branch = ctx->store->branch_code;
+  /* The title row names the shop and the time of export. */
+  if (options)
+    o = *options;
+  if (o.shop == NULL)
+    o.shop = shop = g_strdup_printf ("%s %s", ctx->store->branch_code, ctx->store->branch_name);
+  if (o.exported_at == NULL)
+    {
+      g_autoptr(GDateTime) now = mdn_clock_now ();
+
+      o.exported_at = exported = g_date_time_format (now, "%Y-%m-%d %H:%M");
+    }
+  return mdn_report_export_file (ctx->db, def, &q, format, path, &o, n_rows, error);
+}
+
 const MdnOpDef mdn_report_ops[] = {
   { "report.shift",        MDN_ROLE_CASHIER, MDN_OP_READ, op_report_shift },
+  { "report.list",         MDN_ROLE_MANAGER, MDN_OP_READ, op_report_list },
+  { "report.run",          MDN_ROLE_MANAGER, MDN_OP_READ, op_report_run },
   { NULL }
 };

@@ -26,6 +26,8 @@
 #include "mdn-members.h"
 #include "mdn-op.h"
 #include "mdn-packages.h"
+#include "mdn-commission.h"
+#include "mdn-money.h"
 #include "mdn-selling.h"
 
 #define COUNT_MAX ((gint64) 100000)
@@ -94,12 +96,14 @@ op_package_consume (MdnOpCtx   *ctx,
   g_autoptr(GArray) lots = NULL;
   g_autoptr(MdnEntry) entry = NULL;
   g_autofree char *item = NULL;
-  const char *sku = NULL;
-  gint64 count = 0, available = 0, left;
+  g_autofree char *name = NULL;
+  const char *sku = NULL, *staff = NULL;
+  gint64 count = 0, available = 0, left, list = 0;
   JsonArray *taken;
 
   if (!mdn_args_string (args, "sku", TRUE, &sku, error) ||
-      !mdn_args_int (args, "count", TRUE, &count, error))
+      !mdn_args_int (args, "count", TRUE, &count, error) ||
+      !mdn_args_string (args, "staff", FALSE, &staff, error))
     return FALSE;
   if (count < 1 || count > COUNT_MAX)
     {
@@ -131,11 +135,20 @@ op_package_consume (MdnOpCtx   *ctx,
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
+  /* The service as people call it (足疗, not MASSAGE). */
+  if (product == NULL || g_str_equal (product->kind, "package"))
+    {
+      g_autoptr(MdnProduct) service = mdn_product_load (ctx->db, item, NULL);
+
+      name = g_strdup (service ? service->name : item);
+    }
+  else
+    name = g_strdup (product->name);
   if (count > available)
     {
       g_set_error (error, MDN_ERROR, MDN_ERROR_INSUFFICIENT_PACKAGE,
                    _("Card %s has %" PRId64 " uses of %s left, not %" PRId64),
-                   m->card_no, MAX (available, 0), item, count);
+                   m->card_no, MAX (available, 0), name, count);
       return FALSE;
     }
 
@@ -160,11 +173,17 @@ op_package_consume (MdnOpCtx   *ctx,
       left -= take;
     }
   json_object_set_int_member (entry->body, "remaining", available - count);
-  if (!mdn_card_spend (ctx, m, "package", item, count, entry->body, error) ||
+  /* Commission on a use: nothing is paid; its list value is the service's price. */
+  mdn_json_set_opt_string (entry->body, "staff", staff);
+  if (product && g_str_equal (product->sku, item) && !mdn_money_mul (product->price_fen, count, &list, error))
+    return FALSE;
+  if (!mdn_commission_add (ctx, entry, "package_use", item, staff, 0, 0, list, count, error) ||
+      !mdn_card_spend (ctx, m, "package", item, count, entry->body, error) ||
       !mdn_ops_append_entry (ctx, entry, result, error))
     return FALSE;
   json_object_set_string_member (result, "card_no", m->card_no);
   json_object_set_string_member (result, "sku", item);
+  json_object_set_string_member (result, "name", name);
   json_object_set_int_member (result, "count", count);
   json_object_set_int_member (result, "remaining", available - count);
   json_object_set_array_member (result, "lots", json_array_ref (taken));

@@ -22,6 +22,7 @@ line_clear (gpointer data)
   MdnPricedLine *l = data;
 
   g_clear_pointer (&l->product, mdn_product_free);
+  g_clear_pointer (&l->staff, g_free);
 }
 
 gboolean
@@ -43,6 +44,7 @@ line_request_clear (gpointer data)
   MdnSaleLineRequest *l = data;
 
   g_clear_pointer (&l->sku, g_free);
+  g_clear_pointer (&l->staff, g_free);
 }
 
 void
@@ -77,17 +79,19 @@ mdn_sale_request_parse (JsonObject      *args,
   for (guint i = 0; i < json_array_get_length (list); i++)
     {
       JsonObject *o = mdn_args_element_object (list, i, "lines", error);
-      const char *sku = NULL;
+      const char *sku = NULL, *staff = NULL;
       gint64 qty = 1;
       MdnSaleLineRequest l;
 
       if (o == NULL ||
           !mdn_args_string (o, "sku", TRUE, &sku, error) ||
+          !mdn_args_string (o, "staff", FALSE, &staff, error) ||
           !mdn_args_int (o, "qty", FALSE, &qty, error) ||
           !mdn_pricing_check_qty (qty, error))
         return FALSE;
       l.sku = g_strdup (sku);
       l.qty = qty;
+      l.staff = g_strdup (staff);
       g_array_append_val (out->lines, l);
     }
   if (!with_payment)
@@ -132,6 +136,12 @@ find_lines (MdnOpCtx             *ctx,
       for (guint j = 0; j < lines->len && line == NULL; j++)
         if (g_str_equal (g_array_index (lines, MdnPricedLine, j).product->sku, p->sku))
           line = &g_array_index (lines, MdnPricedLine, j);
+      if (line && g_strcmp0 (line->staff, asked->staff) != 0)
+        {
+          g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                       _("%s is on the sale twice, served by different staff; sell it once"), p->name);
+          return NULL;
+        }
       if (line)
         {
           line->qty += asked->qty;
@@ -140,7 +150,7 @@ find_lines (MdnOpCtx             *ctx,
         }
       else
         {
-          MdnPricedLine nl = { g_steal_pointer (&p), asked->qty, 100, 0, 0 };
+          MdnPricedLine nl = { g_steal_pointer (&p), asked->qty, 100, 0, 0, g_strdup (asked->staff) };
 
           g_array_append_val (lines, nl);
         }
@@ -214,6 +224,7 @@ mdn_pricing_line_json (const MdnPricedLine *l,
   json_object_set_int_member (o, "percent", l->percent);
   json_object_set_int_member (o, "list_fen", l->list_fen);
   json_object_set_int_member (o, "amount_fen", l->amount_fen);
+  mdn_json_set_opt_string (o, "staff", l->staff);
   return o;
 }
 

@@ -24,10 +24,11 @@ typedef struct
   gint64      percent;     /* of the list price */
   gint64      list_fen;    /* unit price × qty */
   gint64      amount_fen;  /* what the line costs */
+  char       *staff;       /* who served it (commission), or NULL */
 } MdnPricedLine;
 
 /* A "sale" (or "sale.preview") as asked: read once from its JSON arguments
- * at the operation's boundary ({lines: [{sku, qty?}], card?, pin?,
+ * at the operation's boundary ({lines: [{sku, qty?, staff?}], card?, pin?,
  * tenders?}); pricing and the checkout work on this. Without
  * @with_payment (a preview) only the lines and the card are read: pay.pin
  * is NULL and pay.tenders NULL. */
@@ -35,6 +36,7 @@ typedef struct
 {
   char   *sku;         /* SKU or barcode as given */
   gint64  qty;         /* 1 … 1 000 000 */
+  char   *staff;       /* who served (the technician), or NULL */
 } MdnSaleLineRequest;
 
 typedef struct

@@ -20,7 +20,9 @@
 #include "mdn-op.h"
 #include "mdn-pricing.h"
 #include "mdn-sales.h"
+#include "mdn-commission.h"
 #include "mdn-selling.h"
+#include "mdn-stock.h"
 
 /* Sale ---------------------------------------------------------------------------- */
 
@@ -70,9 +72,14 @@ op_sale (MdnOpCtx   *ctx,
           mdn_entry_add_movement (co.entry, co.member->id, "package", p->package_sku, lot, expires_on, uses);
         }
       json_array_add_object_element (body_lines, o);
+      if (!mdn_commission_add (ctx, co.entry, "sale_line", p->sku, l->staff, i + 1, l->amount_fen, l->list_fen,
+                               l->qty, error))
+        return FALSE;
     }
 
-  if (!mdn_checkout_commit (&co, result, error))
+  /* Warns of (or refuses) a sale that takes goods below zero. */
+  if (!mdn_stock_check_sale (ctx, co.entry, result, error) ||
+      !mdn_checkout_commit (&co, result, error))
     return FALSE;
   json_object_set_array_member (result, "lines", json_array_ref (body_lines));
   return TRUE;
@@ -562,7 +569,7 @@ mdn_return_lines_parse (JsonArray *lines,
       JsonObject *o = mdn_args_element_object (lines, i, "lines", error);
       const char *sku = NULL;
       gint64 qty = 0;
-      MdnSaleLineRequest l;
+      MdnSaleLineRequest l = { 0 };
 
       if (o == NULL ||
           !mdn_args_string (o, "sku", TRUE, &sku, error) ||
@@ -781,7 +788,7 @@ op_sale_return (MdnOpCtx   *ctx,
   g_autofree char *receipt_no = NULL;
   JsonObject *sale_body, *body;
   JsonArray *tenders, *body_lines = NULL;
-  gint64 refund = 0, amount, principal = 0, bonus = 0, points = 0;
+  gint64 refund = 0, amount, principal = 0, bonus = 0, points = 0, rounding = 0;
   gboolean complete;
   const char *member_id;
 
@@ -851,6 +858,13 @@ op_sale_return (MdnOpCtx   *ctx,
               complete = FALSE;
           }
       }
+      /* A sale paid in cash with 抹零 took its lines less the rounding:
+         the return that brings the last line back keeps it back. */
+      if (complete)
+        {
+          rounding = MIN (mdn_body_int (sale_body, "rounding_fen", 0), refund);
+          refund -= rounding;
+        }
     }
   else
     {
@@ -904,6 +918,8 @@ op_sale_return (MdnOpCtx   *ctx,
   json_object_set_string_member (body, "sale_receipt_no", mdn_body_string (sale_body, "receipt_no"));
   mdn_json_set_opt_string (body, "card_no", m ? m->card_no : NULL);
   json_object_set_int_member (body, "refund_fen", refund);
+  if (rounding > 0)
+    json_object_set_int_member (body, "rounding_fen", rounding);
   json_object_set_int_member (body, "principal_fen", principal);
   json_object_set_int_member (body, "bonus_fen", bonus);
   json_object_set_int_member (body, "points_taken", points);
@@ -966,6 +982,9 @@ op_sale_return (MdnOpCtx   *ctx,
     if (!mdn_card_chain_check (ctx, member_id, "return", st.sale->id, refund, detail, body, error))
       return FALSE;
   }
+  /* The commission of what comes back is taken back. */
+  if (!mdn_commission_reverse (entry, st.sale, body_lines, refund, st.total_fen, error))
+    return FALSE;
   if (!mdn_ops_append_entry (ctx, entry, result, error))
     return FALSE;
   json_object_set_string_member (result, "receipt_no", receipt_no);
@@ -1018,6 +1037,59 @@ copy_members (JsonObject *from,
 
 /* A sale (or a return) by receipt number: its lines with what can still be
  * returned, its payments with what was refunded, and its returns. */
+/* The other entries a cashier prints a receipt for, reprinted by entry id
+ * (from the member's history): a return, a card issued with its deposit, a
+ * deposit, a withdrawal, a package use. */
+static gboolean
+has_receipt (const char *kind)
+{
+  static const char *const kinds[] = {
+    "sale.return", "member.issue", "member.deposit", "member.withdraw", "package.consume", NULL
+  };
+
+  return g_strv_contains (kinds, kind);
+}
+
+/* What the receipt prints as people say it: the staff member's name (when
+ * this branch knows them), the table's, the package service's. */
+static gboolean
+receipt_names (MdnOpCtx   *ctx,
+               MdnEntry   *entry,
+               JsonObject *result,
+               GError    **error)
+{
+  static const struct { const char *member; const char *name; const char *sql; } names[] = {
+    { "resource", "resource_name", "SELECT name FROM resources WHERE code = ?" },
+    { "sku", "name", "SELECT name FROM products WHERE sku = ?" },
+  };
+  sqlite3_stmt *stmt;
+  int rc;
+
+  if (g_str_equal (entry->branch, ctx->store->branch_code))
+    {
+      stmt = mdn_db_query (ctx->db, error, "SELECT name FROM staff WHERE code = ?", "s", entry->staff);
+      if (stmt == NULL || (rc = mdn_db_step (ctx->db, stmt, error)) < 0)
+        return FALSE;
+      if (rc == SQLITE_ROW)
+        json_object_set_string_member (result, "staff_name", mdn_db_col_text (stmt, 0));
+      sqlite3_reset (stmt);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      const char *code = mdn_body_string (entry->body, names[i].member);
+
+      if (code == NULL || json_object_has_member (result, names[i].name))
+        continue;
+      stmt = mdn_db_query (ctx->db, error, names[i].sql, "s", code);
+      if (stmt == NULL || (rc = mdn_db_step (ctx->db, stmt, error)) < 0)
+        return FALSE;
+      if (rc == SQLITE_ROW)
+        json_object_set_string_member (result, names[i].name, mdn_db_col_text (stmt, 0));
+      sqlite3_reset (stmt);
+    }
+  return TRUE;
+}
+
 static gboolean
 op_receipt_show (MdnOpCtx   *ctx,
                  JsonObject *args,
@@ -1038,21 +1110,23 @@ op_receipt_show (MdnOpCtx   *ctx,
     return FALSE;
   if (!is_sale_kind (entry->kind))
     {
-      if (!g_str_equal (entry->kind, "sale.return"))
+      if (!has_receipt (entry->kind))
         {
           g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
                        _("Entry %s is a %s, not a sale"), id, entry->kind);
           return FALSE;
         }
       copy_members (entry->body, result);
+      json_object_remove_member (result, "pin_hash");
       json_object_set_string_member (result, "entry_id", entry->id);
       json_object_set_string_member (result, "kind", entry->kind);
       json_object_set_string_member (result, "at", entry->at);
       json_object_set_string_member (result, "business_date", entry->business_date);
       json_object_set_string_member (result, "staff", entry->staff);
-      return TRUE;
+      return receipt_names (ctx, entry, result, error);
     }
-  if (!load_sale_state (ctx->db, id, &st, error))
+  if (!load_sale_state (ctx->db, id, &st, error) ||
+      !receipt_names (ctx, st.sale, result, error))
     return FALSE;
 
   copy_members (st.sale->body, result);

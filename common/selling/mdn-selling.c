@@ -11,6 +11,7 @@
 #include "mdn-money.h"
 #include "mdn-member-edit.h"
 #include "mdn-selling.h"
+#include "mdn-settings.h"
 
 /* Malformed entries ---------------------------------------------------------- */
 
@@ -371,8 +372,44 @@ tenders_json (GArray *tenders)
   return list;
 }
 
+gint64
+mdn_cash_rounding (MdnDb  *db,
+                   gint64  total_fen)
+{
+  g_autofree char *mode = NULL;
+  gint64 unit;
+
+  g_return_val_if_fail (db != NULL, 0);
+
+  mode = mdn_settings_dup_choice (db, "checkout.cash_rounding");
+  if (g_strcmp0 (mode, "jiao") == 0)
+    unit = 10;
+  else if (g_strcmp0 (mode, "yuan") == 0)
+    unit = 100;
+  else
+    return 0;
+  if (total_fen < unit)
+    return 0;
+  return total_fen % unit;
+}
+
+/* Whether every tender handed over is cash (and there is one). */
+static gboolean
+cash_only (const MdnPaymentRequest *pay)
+{
+  if (pay->tenders->len == 0)
+    return FALSE;
+  for (guint i = 0; i < pay->tenders->len; i++)
+    if (!g_str_equal (g_array_index (pay->tenders, MdnTender, i).type, "cash"))
+      return FALSE;
+  return TRUE;
+}
+
 /* Checks the payment against co->total_fen, takes a receipt number and
- * writes what every sale-like entry carries. Nothing is written yet. */
+ * writes what every sale-like entry carries. Nothing is written yet. A
+ * payment in cash only drops what checkout.cash_rounding says (抹零): the
+ * total is lowered by it, kept as "rounding_fen" and counted in the
+ * discount. */
 gboolean
 mdn_checkout_settle (MdnCheckout             *co,
                      const MdnPaymentRequest *pay,
@@ -387,6 +424,10 @@ mdn_checkout_settle (MdnCheckout             *co,
   body = co->entry->body;
   m = co->member;
 
+  co->rounding_fen = cash_only (pay) ? mdn_cash_rounding (co->ctx->db, co->total_fen) : 0;
+  co->total_fen -= co->rounding_fen;
+  if (co->rounding_fen > 0)
+    json_object_set_int_member (body, "rounding_fen", co->rounding_fen);
   if (!settle_tenders (co, pay, error) ||
       !mdn_receipt_next (co->ctx, &co->receipt_no, error))
     return FALSE;
@@ -436,6 +477,7 @@ mdn_checkout_commit (MdnCheckout *co,
   json_object_set_int_member (result, "list_total_fen", co->list_total_fen);
   json_object_set_int_member (result, "total_fen", co->total_fen);
   json_object_set_int_member (result, "discount_fen", co->list_total_fen - co->total_fen);
+  json_object_set_int_member (result, "rounding_fen", co->rounding_fen);
   json_object_set_int_member (result, "change_fen", co->change_fen);
   json_object_set_int_member (result, "points_earned", co->points_earned);
   json_object_set_array_member (result, "tenders", tenders_json (co->tenders));

@@ -45,7 +45,16 @@ typedef struct
   gint64      bonus_fen;
   gint64      points_earned;
   char       *receipt_no;
+  gint64      rounding_fen;    /* 抹零: dropped from a cash-only payment by
+                                  the setting checkout.cash_rounding, set by
+                                  settle; part of the discount */
 } MdnCheckout;
+
+/* What a payment of @total_fen in cash only drops under the setting
+ * checkout.cash_rounding (none | jiao | yuan): the fen, or the jiao and fen,
+ * of it, and nothing when that would leave less than one jiao (one yuan). */
+gint64   mdn_cash_rounding      (MdnDb  *db,
+                                 gint64  total_fen);
 
 /* How a customer pays, as the operation was asked: read once from its JSON
  * arguments at the operation's boundary ({card?, pin?, tenders?: [{type,

@@ -19,6 +19,7 @@
 #include "mdn-op.h"
 #include "mdn-selling.h"
 #include "mdn-timed.h"
+#include "mdn-commission.h"
 
 #define MINUTES_MAX ((gint64) 525600)   /* a year */
 
@@ -326,6 +327,8 @@ typedef struct
   Terms  terms;
   char  *started_at;
   char  *stop_entry;
+  char  *paused_at;        /* the pause running now; NULL: not paused */
+  gint64 paused_seconds;   /* the pauses before it */
 } Session;
 
 static void
@@ -337,12 +340,25 @@ session_clear (Session *s)
   g_free (s->plan);
   g_free (s->started_at);
   g_free (s->stop_entry);
+  g_free (s->paused_at);
+}
+
+/* The seconds the session ran up to @now_iso, its pauses left out. */
+static gint64
+active_seconds (const Session *s,
+                const char    *now_iso)
+{
+  gint64 run = seconds_between (s->started_at, now_iso) - s->paused_seconds;
+
+  if (s->paused_at)
+    run -= seconds_between (s->paused_at, now_iso);
+  return MAX (run, 0);
 }
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Session, session_clear)
 
 #define SESSION_COLUMNS "id, resource, member_id, plan, unit_minutes, unit_price_fen, free_minutes, " \
-                        "min_minutes, COALESCE (cap_fen, -1), started_at, stop_entry"
+                        "min_minutes, COALESCE (cap_fen, -1), started_at, stop_entry, paused_at, paused_seconds"
 
 static void
 session_from_row (sqlite3_stmt *stmt,
@@ -359,6 +375,8 @@ session_from_row (sqlite3_stmt *stmt,
   s->terms.cap_fen = sqlite3_column_int64 (stmt, 8);
   s->started_at = g_strdup (mdn_db_col_text (stmt, 9));
   s->stop_entry = g_strdup (mdn_db_col_text (stmt, 10));
+  s->paused_at = g_strdup (mdn_db_col_text (stmt, 11));
+  s->paused_seconds = sqlite3_column_int64 (stmt, 12);
 }
 
 static gboolean
@@ -470,6 +488,23 @@ load_session (MdnOpCtx   *ctx,
   return TRUE;
 }
 
+/* "resource_name": the table's name, for the receipt (台球 1 号台, not T1). */
+static gboolean
+set_resource_name (MdnOpCtx   *ctx,
+                   const char *code,
+                   JsonObject *result,
+                   GError    **error)
+{
+  sqlite3_stmt *stmt = mdn_db_query (ctx->db, error, "SELECT name FROM resources WHERE code = ?", "s", code);
+  int rc;
+
+  if (stmt == NULL || (rc = mdn_db_step (ctx->db, stmt, error)) < 0)
+    return FALSE;
+  mdn_json_set_opt_string (result, "resource_name", rc == SQLITE_ROW ? mdn_db_col_text (stmt, 0) : NULL);
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
 static gboolean
 op_timed_stop (MdnOpCtx   *ctx,
                JsonObject *args,
@@ -480,11 +515,12 @@ op_timed_stop (MdnOpCtx   *ctx,
   g_auto(MdnCheckout) co = { 0 };
   g_auto(MdnPaymentRequest) pay = { 0 };
   g_autoptr(MdnMember) m = NULL;
-  const char *id = NULL;
+  const char *id = NULL, *staff = NULL;
   JsonObject *body;
   Charge c;
 
   if (!mdn_args_string (args, "session_id", TRUE, &id, error) ||
+      !mdn_args_string (args, "staff", FALSE, &staff, error) ||
       !mdn_payment_request_parse (args, &pay, error) ||
       !load_session (ctx, id, &s, error))
     return FALSE;
@@ -514,7 +550,7 @@ op_timed_stop (MdnOpCtx   *ctx,
   else if (!mdn_selling_card (ctx, pay.card, &m, error))
     return FALSE;
 
-  if (!compute_charge (&s.terms, seconds_between (s.started_at, ctx->now_iso), &c, error) ||
+  if (!compute_charge (&s.terms, active_seconds (&s, ctx->now_iso), &c, error) ||
       !mdn_checkout_init (&co, ctx, "timed.stop", g_steal_pointer (&m), error))
     return FALSE;
   co.list_total_fen = c.gross_fen;
@@ -529,12 +565,20 @@ op_timed_stop (MdnOpCtx   *ctx,
   terms_to_json (&s.terms, body);
   json_object_set_string_member (body, "started_at", s.started_at);
   json_object_set_string_member (body, "stopped_at", ctx->now_iso);
+  /* "seconds" is the time that ran; the pauses, when there were any. */
+  if (s.paused_at || s.paused_seconds > 0)
+    json_object_set_int_member (body, "paused_seconds",
+                                seconds_between (s.started_at, ctx->now_iso) - c.seconds);
   charge_to_json (&c, body);
-  if (!mdn_checkout_commit (&co, result, error))
+  mdn_json_set_opt_string (body, "staff", staff);
+  if (!mdn_commission_add (ctx, co.entry, "timed", s.resource, staff, 0, co.total_fen, co.list_total_fen, 1, error) ||
+      !mdn_checkout_commit (&co, result, error))
     return FALSE;
 
   json_object_set_string_member (result, "session_id", s.id);
   json_object_set_string_member (result, "resource", s.resource);
+  if (!set_resource_name (ctx, s.resource, result, error))
+    return FALSE;
   json_object_set_string_member (result, "started_at", s.started_at);
   json_object_set_string_member (result, "stopped_at", ctx->now_iso);
   charge_to_json (&c, result);
@@ -599,6 +643,7 @@ op_timed_list (MdnOpCtx   *ctx,
   stmt = mdn_db_query (ctx->db, error,
                        "SELECT s.id, s.resource, s.member_id, s.plan, s.unit_minutes, s.unit_price_fen, "
                        "s.free_minutes, s.min_minutes, COALESCE (s.cap_fen, -1), s.started_at, s.stop_entry, "
+                       "s.paused_at, s.paused_seconds, "
                        "r.name, m.card_no, l.price_percent, m.name FROM timed_sessions s "
                        "LEFT JOIN resources r ON r.code = s.resource "
                        "LEFT JOIN members m ON m.id = s.member_id "
@@ -611,7 +656,7 @@ op_timed_list (MdnOpCtx   *ctx,
     {
       g_auto(Session) s = { 0 };
       JsonObject *o = json_object_new ();
-      gint64 percent = sqlite3_column_type (stmt, 13) == SQLITE_NULL ? 100 : sqlite3_column_int64 (stmt, 13);
+      gint64 percent = sqlite3_column_type (stmt, 15) == SQLITE_NULL ? 100 : sqlite3_column_int64 (stmt, 15);
       gint64 charge = 0;
       Charge c;
 
@@ -619,12 +664,15 @@ op_timed_list (MdnOpCtx   *ctx,
       json_array_add_object_element (list, o);
       json_object_set_string_member (o, "session_id", s.id);
       json_object_set_string_member (o, "resource", s.resource);
-      mdn_json_set_opt_string (o, "resource_name", mdn_db_col_text (stmt, 11));
-      mdn_json_set_opt_string (o, "card_no", mdn_db_col_text (stmt, 12));
-      mdn_json_set_opt_string (o, "member_name", mdn_db_col_text (stmt, 14));
+      mdn_json_set_opt_string (o, "resource_name", mdn_db_col_text (stmt, 13));
+      mdn_json_set_opt_string (o, "card_no", mdn_db_col_text (stmt, 14));
+      mdn_json_set_opt_string (o, "member_name", mdn_db_col_text (stmt, 16));
       json_object_set_string_member (o, "plan", s.plan);
       json_object_set_string_member (o, "started_at", s.started_at);
-      if (!compute_charge (&s.terms, seconds_between (s.started_at, ctx->now_iso), &c, error) ||
+      /* Paused: the time stands still; what ran is billed. */
+      json_object_set_boolean_member (o, "paused", s.paused_at != NULL);
+      json_object_set_int_member (o, "run_seconds", active_seconds (&s, ctx->now_iso));
+      if (!compute_charge (&s.terms, active_seconds (&s, ctx->now_iso), &c, error) ||
           !mdn_money_percent (c.gross_fen, percent, &charge, error))
         {
           sqlite3_reset (stmt);
@@ -656,15 +704,196 @@ op_resource_list (MdnOpCtx   *ctx,
   return stmt != NULL && mdn_ops_list_rows (ctx, stmt, columns, result, "resources", error);
 }
 
-const MdnOpDef mdn_timed_ops[] = {
+/* {session_id, resource} → a running session moves to another free table
+ * or room of this branch (换台), with its time and terms: one timed.move
+ * entry, no movements; the stop bills it where it ends. */
+static gboolean
+op_timed_move (MdnOpCtx   *ctx,
+               JsonObject *args,
+               JsonObject *result,
+               GError    **error)
+{
+  g_auto(Session) s = { 0 };
+  g_autoptr(MdnEntry) entry = NULL;
+  g_autofree char *to_name = NULL;
+  const char *id = NULL, *to = NULL;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  if (!mdn_args_string (args, "session_id", TRUE, &id, error) ||
+      !mdn_args_string (args, "resource", TRUE, &to, error) ||
+      !load_session (ctx, id, &s, error))
+    return FALSE;
+  if (s.stop_entry != NULL)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_UNKNOWN_SESSION,
+                   _("Session %s on %s has already been stopped and paid"), id, s.resource);
+      return FALSE;
+    }
+  if (g_str_equal (to, s.resource))
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT, _("The session is on %s already"), to);
+      return FALSE;
+    }
+  stmt = mdn_db_query (ctx->db, error,
+                       "SELECT r.name, s.id, (SELECT name FROM resources WHERE code = ?3) FROM resources r "
+                       "LEFT JOIN timed_sessions s ON s.branch = ?1 AND s.resource = r.code AND s.stop_entry IS NULL "
+                       "WHERE r.code = ?2",
+                       "sss", ctx->store->branch_code, to, s.resource);
+  if (stmt == NULL || (rc = mdn_db_step (ctx->db, stmt, error)) < 0)
+    return FALSE;
+  if (rc == SQLITE_DONE)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_UNKNOWN_RESOURCE, _("There is no table or room “%s”"), to);
+      return FALSE;
+    }
+  if (mdn_db_col_text (stmt, 1) != NULL)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_RESOURCE_BUSY,
+                   _("%s is in use (session %s); stop that session first"),
+                   mdn_db_col_text (stmt, 0), mdn_db_col_text (stmt, 1));
+      sqlite3_reset (stmt);
+      return FALSE;
+    }
+  to_name = g_strdup (mdn_db_col_text (stmt, 0));
+  sqlite3_reset (stmt);
+
+  entry = mdn_entry_new ("timed.move", NULL);
+  json_object_set_string_member (entry->body, "session_id", s.id);
+  json_object_set_string_member (entry->body, "from", s.resource);
+  json_object_set_string_member (entry->body, "resource", to);
+  json_object_set_string_member (entry->body, "resource_name", to_name);
+  if (!mdn_ops_append_entry (ctx, entry, result, error))
+    return FALSE;
+  json_object_set_string_member (result, "session_id", s.id);
+  json_object_set_string_member (result, "from", s.resource);
+  json_object_set_string_member (result, "resource", to);
+  json_object_set_string_member (result, "resource_name", to_name);
+  return TRUE;
+}
+
+static gboolean
+apply_timed_move (MdnDb    *db,
+                  MdnEntry *entry,
+                  GError  **error)
+{
+  const char *session = mdn_body_string (entry->body, "session_id");
+  const char *to = mdn_body_string (entry->body, "resource");
+
+  if (session == NULL || to == NULL)
+    return mdn_entry_malformed (entry, "session_id", error);
+  /* A stopped session keeps the table it was paid on. */
+  return mdn_db_exec (db, error,
+                      "UPDATE timed_sessions SET resource = ?2 WHERE id = ?1 AND stop_entry IS NULL",
+                      "ss", session, to);
+}
+
+/* {session_id} → timed.pause: the session's time stands still until
+ * timed.resume (a guest who steps out, a room being cleaned). One entry
+ * each, no movements; the stop bills the time that ran. */
+static gboolean
+pause_or_resume (MdnOpCtx   *ctx,
+                 JsonObject *args,
+                 JsonObject *result,
+                 gboolean    pause,
+                 GError    **error)
+{
+  g_auto(Session) s = { 0 };
+  g_autoptr(MdnEntry) entry = NULL;
+  const char *id = NULL;
+
+  if (!mdn_args_string (args, "session_id", TRUE, &id, error) ||
+      !load_session (ctx, id, &s, error))
+    return FALSE;
+  if (s.stop_entry != NULL)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_UNKNOWN_SESSION,
+                   _("Session %s on %s has already been stopped and paid"), id, s.resource);
+      return FALSE;
+    }
+  if (pause == (s.paused_at != NULL))
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                   pause ? _("The session on %s is paused already") : _("The session on %s is not paused"),
+                   s.resource);
+      return FALSE;
+    }
+  entry = mdn_entry_new (pause ? "timed.pause" : "timed.resume", NULL);
+  json_object_set_string_member (entry->body, "session_id", s.id);
+  json_object_set_string_member (entry->body, "resource", s.resource);
+  if (!pause)
+    {
+      json_object_set_string_member (entry->body, "paused_at", s.paused_at);
+      json_object_set_int_member (entry->body, "seconds", MAX (seconds_between (s.paused_at, ctx->now_iso), 0));
+    }
+  if (!mdn_ops_append_entry (ctx, entry, result, error))
+    return FALSE;
+  json_object_set_string_member (result, "session_id", s.id);
+  json_object_set_string_member (result, "resource", s.resource);
+  json_object_set_boolean_member (result, "paused", pause);
+  return TRUE;
+}
+
+static gboolean
+op_timed_pause (MdnOpCtx *ctx, JsonObject *args, JsonObject *result, GError **error)
+{
+  return pause_or_resume (ctx, args, result, TRUE, error);
+}
+
+static gboolean
+op_timed_resume (MdnOpCtx *ctx, JsonObject *args, JsonObject *result, GError **error)
+{
+  return pause_or_resume (ctx, args, result, FALSE, error);
+}
+
+static gboolean
+apply_timed_pause (MdnDb    *db,
+                   MdnEntry *entry,
+                   GError  **error)
+{
+  const char *session = mdn_body_string (entry->body, "session_id");
+
+  if (session == NULL)
+    return mdn_entry_malformed (entry, "session_id", error);
+  return mdn_db_exec (db, error,
+                      "UPDATE timed_sessions SET paused_at = ?2 WHERE id = ?1 AND stop_entry IS NULL "
+                      "AND paused_at IS NULL", "ss", session, entry->at);
+}
+
+static gboolean
+apply_timed_resume (MdnDb    *db,
+                    MdnEntry *entry,
+                    GError  **error)
+{
+  const char *session = mdn_body_string (entry->body, "session_id");
+  gint64 seconds = mdn_body_int (entry->body, "seconds", -1);
+
+  if (session == NULL || seconds < 0)
+    return mdn_entry_malformed (entry, "session_id", error);
+  return mdn_db_exec (db, error,
+                      "UPDATE timed_sessions SET paused_at = NULL, paused_seconds = paused_seconds + ?2 "
+                      "WHERE id = ?1 AND stop_entry IS NULL AND paused_at IS NOT NULL", "si", session, seconds);
+}
+
+/* Rate plans are master data, in a table of their own so that a program
+ * writing master data (the server's console) links them without the
+ * checkout that timed.stop runs. */
+const MdnOpDef mdn_plan_ops[] = {
   { "plan.upsert",     MDN_ROLE_MANAGER, MDN_OP_WRITE | MDN_OP_HQ, op_plan_upsert },
   { "plan.list",       MDN_ROLE_CASHIER, MDN_OP_READ,              op_plan_list },
+  { NULL }
+};
+
+const MdnOpDef mdn_timed_ops[] = {
   /* Tables and rooms belong to the branch that has them: not master data. */
   { "resource.upsert", MDN_ROLE_MANAGER, MDN_OP_WRITE,             op_resource_upsert },
   { "resource.list",   MDN_ROLE_CASHIER, MDN_OP_READ,              op_resource_list },
   { "timed.start",     MDN_ROLE_CASHIER, MDN_OP_WRITE,             op_timed_start },
   { "timed.stop",      MDN_ROLE_CASHIER, MDN_OP_WRITE | MDN_OP_SPEND, op_timed_stop },
   { "timed.list",      MDN_ROLE_CASHIER, MDN_OP_READ,              op_timed_list },
+  { "timed.move",      MDN_ROLE_CASHIER, MDN_OP_WRITE,             op_timed_move },
+  { "timed.pause",     MDN_ROLE_CASHIER, MDN_OP_WRITE,             op_timed_pause },
+  { "timed.resume",    MDN_ROLE_CASHIER, MDN_OP_WRITE,             op_timed_resume },
   { NULL }
 };
 
@@ -673,5 +902,8 @@ const MdnKindDef mdn_timed_kinds[] = {
   { "resource.upsert", apply_resource_upsert },
   { "timed.start",     apply_timed_start },
   { "timed.stop",      apply_timed_stop },
+  { "timed.move",      apply_timed_move },
+  { "timed.pause",     apply_timed_pause },
+  { "timed.resume",    apply_timed_resume },
   { NULL }
 };

@@ -10,6 +10,7 @@
 G_BEGIN_DECLS
 
 extern const MdnOpDef   mdn_timed_ops[];
+extern const MdnOpDef   mdn_plan_ops[];
 extern const MdnKindDef mdn_timed_kinds[];
 
 G_END_DECLS

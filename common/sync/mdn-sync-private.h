@@ -28,6 +28,13 @@ mdn_sync_client_init (Client   *c,
                       MdnStore *store,
                       GError  **error);
 
+/* A request to the server with the branch's token and its certificate
+ * check (pinned or CA); NULL for a bad URL. */
+SoupMessage *
+mdn_sync_client_message (Client     *c,
+                         const char *method,
+                         const char *path_and_query);
+
 JsonObject *
 mdn_sync_client_call (Client        *c,
                       const char    *method,

@@ -15,6 +15,7 @@
 #include "mdn-ledger.h"
 #include "mdn-lockout.h"
 #include "mdn-money.h"
+#include "mdn-stock-chain.h"
 #include "mdn-sync-private.h"
 #include "mdn-sync.h"
 
@@ -334,10 +335,10 @@ mdn_sync_client_init (Client   *c,
   return TRUE;
 }
 
-static SoupMessage *
-client_message (Client     *c,
-                const char *method,
-                const char *path_and_query)
+SoupMessage *
+mdn_sync_client_message (Client     *c,
+                         const char *method,
+                         const char *path_and_query)
 {
   g_autofree char *url = g_strconcat (c->base, path_and_query, NULL);
   g_autofree char *auth = g_strconcat ("Bearer ", c->token, NULL);
@@ -363,7 +364,7 @@ client_send (Client        *c,
              JsonObject   **out_refusal,
              GError       **error)
 {
-  g_autoptr(SoupMessage) msg = client_message (c, method, path_and_query);
+  g_autoptr(SoupMessage) msg = mdn_sync_client_message (c, method, path_and_query);
   g_autoptr(GBytes) reply = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autoptr(JsonObject) answer = NULL;
@@ -517,17 +518,20 @@ local_head (MdnStore *store,
   return TRUE;
 }
 
-/* The chain key, handed over once (docs/server.md): a branch that does not
- * hold it yet (made without --chain-key-file) takes it from the state
- * answer; one that holds another key after the server has handed it over
- * stops, because someone else with this token may have taken it. */
+/* The chain key, handed over until the branch proves it holds it
+ * (docs/server.md): a branch that does not hold it yet (made without
+ * --chain-key-file) takes it from the state answer (*@took) and proves it at
+ * once; one that holds another key after a holder of its token proved the
+ * key stops, because someone else with this token may have taken it. */
 static gboolean
 take_chain_key (MdnStore   *store,
                 JsonObject *state,
+                gboolean   *took,
                 GError    **error)
 {
   const char *key = json_object_get_string_member_with_default (state, "chain_key", NULL);
 
+  *took = FALSE;
   if (key != NULL)
     {
       g_autofree char *id = mdn_chain_key_id_from_hex (key);
@@ -540,6 +544,7 @@ take_chain_key (MdnStore   *store,
       if (!mdn_store_set_chain_key (store, key, error))
         return FALSE;
       g_message ("branch %s now holds the chain key of its server", store->branch_code);
+      *took = TRUE;
       return TRUE;
     }
   if (json_object_get_boolean_member_with_default (state, "chain_key_ok", TRUE))
@@ -640,11 +645,12 @@ mdn_sync_report_pin_failures (Client        *c,
 /* The server's view of this branch must be a prefix of the local chain. A
  * branch restored from an old backup (or with a forked history) stops here
  * instead of writing a second history over the first. */
-gboolean
-mdn_sync_check_state (Client        *c,
-                      GCancellable  *cancellable,
-                      gint64        *out_acked,
-                      GError       **error)
+static gboolean
+check_state (Client        *c,
+             GCancellable  *cancellable,
+             gint64        *out_acked,
+             gboolean      *took_key,
+             GError       **error)
 {
   g_autofree char *key_id = NULL;
   g_autofree char *path = NULL;
@@ -696,11 +702,36 @@ mdn_sync_check_state (Client        *c,
                    c->store->branch_code, acked);
       return FALSE;
     }
-  if (!take_chain_key (c->store, state, error) ||
+  if (!take_chain_key (c->store, state, took_key, error) ||
       !save_holds (c->store, state, error) ||
       !save_pin_locks (c->store, state, error))
     return FALSE;
   *out_acked = acked;
+  return TRUE;
+}
+
+gboolean
+mdn_sync_check_state (Client        *c,
+                      GCancellable  *cancellable,
+                      gint64        *out_acked,
+                      GError       **error)
+{
+  gboolean took_key = FALSE;
+
+  if (!check_state (c, cancellable, out_acked, &took_key, error))
+    return FALSE;
+  if (!took_key)
+    return TRUE;
+  /* Just taken: proven at once, so that the server stops handing it to this
+     token (a copy of it) now, not only at the next sync. If this answer is
+     lost too, the next sync proves it. */
+  if (!check_state (c, cancellable, out_acked, &took_key, error))
+    return FALSE;
+  if (took_key)
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_SYNC_REFUSED, _("The server's answer is malformed"));
+      return FALSE;
+    }
   return TRUE;
 }
 
@@ -1108,7 +1139,7 @@ ws_connected (GObject      *source,
 static void
 watch_connect (Watch *w)
 {
-  g_autoptr(SoupMessage) msg = client_message (&w->client, "GET", "/api/v1/sync/notify");
+  g_autoptr(SoupMessage) msg = mdn_sync_client_message (&w->client, "GET", "/api/v1/sync/notify");
 
   if (msg == NULL)
     return;
@@ -1198,6 +1229,7 @@ mdn_branch_init (void)
     {
       mdn_ops_check_kinds ();
       mdn_ops_register (sync_ops);
+      mdn_ops_register (mdn_stock_chain_ops);
       mdn_ops_set_spend_hooks (&spend_hooks);
       g_once_init_leave (&once, 1);
     }

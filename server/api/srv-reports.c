@@ -3,7 +3,12 @@
 
 #include <glib/gi18n-lib.h>
 
+#include <glib/gstdio.h>
+#include <string.h>
+#include <unistd.h>
+
 #include "mdn-figures.h"
+#include "mdn-report-export.h"
 #include "srv-server.h"
 
 static JsonObject *
@@ -20,7 +25,106 @@ summary_json (const SrvSummaryRow *row)
   return o;
 }
 
-/* GET /api/v1/reports/summary?from=YYYY-MM-DD&to=YYYY-MM-DD[&branch=B01] */
+/* GET /api/v1/reports/NAME?from=&to=[&branch=B01][&format=json|csv|xlsx]
+ * [&staff=][&member=][&sku=][&category=]: every row of a report of the
+ * chain (or one branch), written to a temporary file in constant memory
+ * and sent from it (mapped, not read into memory); never capped. */
+static void
+handle_report_named (SrvRequest *req,
+                     const char *name)
+{
+  const MdnReportDef *def = mdn_report_lookup (name);
+  const char *format_name = srv_query_get (req, "format");
+  MdnReportFormat format = MDN_REPORT_JSON;
+  MdnReportQuery q = { 0 };
+  MdnReportExportOptions o = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autofree char *tmp = NULL, *exported = NULL, *disposition = NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
+  g_autoptr(GMappedFile) mapped = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  SoupMessageHeaders *headers;
+  int fd;
+
+  if (def == NULL)
+    {
+      srv_reply_error (req, SOUP_STATUS_NOT_FOUND, "invalid_request", _("There is no such report"));
+      return;
+    }
+  if (format_name && !mdn_report_format_parse (format_name, &format))
+    {
+      srv_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_request", _("format is json, csv or xlsx"));
+      return;
+    }
+  q.from = srv_query_get (req, "from");
+  q.to = srv_query_get (req, "to");
+  q.branch = srv_query_get (req, "branch");
+  q.staff = srv_query_get (req, "staff");
+  q.member = srv_query_get (req, "member");
+  q.sku = srv_query_get (req, "sku");
+  q.category = srv_query_get (req, "category");
+  if (q.from == NULL || q.to == NULL)
+    {
+      srv_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_request",
+                       _("Give from=YYYY-MM-DD and to=YYYY-MM-DD"));
+      return;
+    }
+  exported = g_date_time_format (now, "%Y-%m-%d %H:%M");
+  o.exported_at = exported;
+  o.shop = q.branch ? q.branch : _("whole chain");
+  fd = g_file_open_tmp ("mendian-report-XXXXXX", &tmp, &error);
+  if (fd < 0)
+    {
+      srv_reply_gerror (req, error);
+      return;
+    }
+  close (fd);
+  if (!srv_store_report (req->store, def, &q, format, tmp, &o, NULL, &error) ||
+      (mapped = g_mapped_file_new (tmp, FALSE, &error)) == NULL)
+    {
+      g_unlink (tmp);
+      srv_reply_gerror (req, error);
+      return;
+    }
+  /* The mapping stays readable after the name is gone. */
+  g_unlink (tmp);
+  bytes = g_mapped_file_get_bytes (mapped);
+  headers = soup_server_message_get_response_headers (req->msg);
+  soup_message_headers_set_content_type (headers, mdn_report_format_content_type (format), NULL);
+  if (format != MDN_REPORT_JSON)
+    {
+      disposition = g_strdup_printf ("attachment; filename=\"%s-%s-%s.%s\"", def->name, q.from, q.to,
+                                     format == MDN_REPORT_CSV ? "csv" : "xlsx");
+      soup_message_headers_replace (headers, "Content-Disposition", disposition);
+    }
+  soup_server_message_set_status (req->msg, SOUP_STATUS_OK, NULL);
+  soup_message_body_append_bytes (soup_server_message_get_response_body (req->msg), bytes);
+}
+
+static void
+handle_report (SrvRequest *req)
+{
+  handle_report_named (req, req->path + strlen ("/api/v1/reports/"));
+}
+
+/* GET /api/v1/hq/reports/NAME?…: the same for the HQ terminal, with its
+ * own sync token (the POS's 报表 page there); other branches' tokens are
+ * refused. */
+static void
+handle_hq_report (SrvRequest *req)
+{
+  if (req->branch == NULL || !req->branch->hq)
+    {
+      srv_reply_error (req, SOUP_STATUS_FORBIDDEN, "unauthorized",
+                       _("The chain's reports are for head office"));
+      return;
+    }
+  handle_report_named (req, req->path + strlen ("/api/v1/hq/reports/"));
+}
+
+/* GET /api/v1/reports/summary?from=YYYY-MM-DD&to=YYYY-MM-DD[&branch=B01]:
+ * the period's totals; with format=, the summary report (per day and
+ * branch). */
 static void
 handle_summary (SrvRequest *req)
 {
@@ -31,6 +135,11 @@ handle_summary (SrvRequest *req)
   g_autoptr(JsonObject) out = NULL;
   JsonArray *list;
 
+  if (srv_query_get (req, "format"))
+    {
+      handle_report_named (req, "summary");
+      return;
+    }
   if (from == NULL || to == NULL)
     {
       srv_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_request",
@@ -83,5 +192,7 @@ handle_metrics (SrvRequest *req)
 const SrvRoute srv_report_routes[] = {
   { "GET", "/api/v1/reports/summary", SRV_AUTH_HQ,   handle_summary },
   { "GET", "/metrics",                SRV_AUTH_HQ,   handle_metrics },
+  { "GET", "/api/v1/reports/",        SRV_AUTH_HQ,   handle_report },
+  { "GET", "/api/v1/hq/reports/",     SRV_AUTH_BRANCH, handle_hq_report },
   { NULL }
 };

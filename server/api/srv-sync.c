@@ -175,7 +175,10 @@ handle_feed (SrvRequest *req)
 
   if (!query_int (req, "after", 0, &after) || !query_int (req, "limit", 500, &limit))
     return;
-  page = srv_store_feed (req->store, after, limit, &error);
+  srv_server_note_feed (req->srv, req->branch->code, after,
+                        soup_message_headers_get_one (soup_server_message_get_request_headers (req->msg),
+                                                      "User-Agent"));
+  page = srv_store_feed (req->store, req->branch->code, after, limit, &error);
   if (page == NULL)
     {
       srv_reply_gerror (req, error);
@@ -229,7 +232,7 @@ srv_sync_notify_handler (SoupServer              *server,
       soup_websocket_connection_close (connection, SOUP_WEBSOCKET_CLOSE_POLICY_VIOLATION, "unauthorized");
       return;
     }
-  srv_server_add_socket (srv, connection);
+  srv_server_add_socket (srv, connection, branch->code);
   hello = g_strdup_printf ("{\"feed_position\":%" G_GINT64_FORMAT "}",
                            srv_store_feed_head (srv_server_store (srv)));
   soup_websocket_connection_send_text (connection, hello);

@@ -28,6 +28,8 @@
 #include "mdn-ops.h"
 #include "mdn-sales.h"
 #include "mdn-selling.h"
+#include "mdn-staff.h"
+#include "mdn-stock.h"
 #include "mdn-store.h"
 #include "srv-rules.h"
 #include "srv-store-backends.h"
@@ -1032,7 +1034,9 @@ refresh_member (SrvPg      *pg,
 {
   MdnDb *db = scratch_begin (pg, error);
   sqlite3_stmt *stmt;
-  g_autofree char *card_no = NULL, *status = NULL, *pin_hash = NULL, *level = NULL;
+  /* card_no, status, pin_hash, level, name, phone, issued_branch,
+     expires_on, issued_at, birthday */
+  char *c[10] = { NULL };
   g_autoptr(GPtrArray) cards = g_ptr_array_new_with_free_func (g_free);
   gboolean ok = FALSE;
 
@@ -1040,16 +1044,13 @@ refresh_member (SrvPg      *pg,
     return FALSE;
   if (!project_into (pg, db, member_id, NULL, error))
     goto out;
-  stmt = mdn_db_query (db, error, "SELECT card_no, status, pin_hash, level FROM members WHERE id = ?", "s", member_id);
+  stmt = mdn_db_query (db, error, "SELECT card_no, status, pin_hash, level, name, phone, issued_branch, expires_on, "
+                       "issued_at, birthday FROM members WHERE id = ?", "s", member_id);
   if (stmt == NULL)
     goto out;
   if (mdn_db_step (db, stmt, error) == SQLITE_ROW)
-    {
-      card_no = g_strdup (mdn_db_col_text (stmt, 0));
-      status = g_strdup (mdn_db_col_text (stmt, 1));
-      pin_hash = g_strdup (mdn_db_col_text (stmt, 2));
-      level = g_strdup (mdn_db_col_text (stmt, 3));
-    }
+    for (int i = 0; i < 10; i++)
+      c[i] = g_strdup (mdn_db_col_text (stmt, i));
   sqlite3_reset (stmt);
   stmt = mdn_db_query (db, error, "SELECT card_no FROM cards WHERE member_id = ?", "s", member_id);
   if (stmt == NULL)
@@ -1061,19 +1062,25 @@ refresh_member (SrvPg      *pg,
 
 out:
   mdn_db_rollback (db);
-  if (!ok || card_no == NULL)
-    return ok;
-  if (!pq_exec (pg, error,
-                "INSERT INTO srv_members (id, card_no, status, pin_hash, level) VALUES ($1, $2, $3, $4, $5) "
-                "ON CONFLICT (id) DO UPDATE SET card_no = excluded.card_no, status = excluded.status, "
-                "pin_hash = excluded.pin_hash, level = excluded.level",
-                "sssss", member_id, card_no, status, pin_hash, level))
-    return FALSE;
-  for (guint i = 0; i < cards->len; i++)
-    if (!pq_exec (pg, error, "INSERT INTO srv_cards (card_no, member_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                  "ss", (const char *) g_ptr_array_index (cards, i), member_id))
-      return FALSE;
-  return TRUE;
+  if (ok && c[0] != NULL)
+    {
+      ok = pq_exec (pg, error,
+                    "INSERT INTO srv_members (id, card_no, status, pin_hash, level, name, phone, issued_branch, "
+                    "  expires_on, issued_at, birthday) "
+                    "VALUES ($1, $2, $3, $4, $5, COALESCE ($6, ''), COALESCE ($7, ''), COALESCE ($8, ''), $9, "
+                    "  COALESCE ($10, ''), $11) "
+                    "ON CONFLICT (id) DO UPDATE SET card_no = excluded.card_no, status = excluded.status, "
+                    "pin_hash = excluded.pin_hash, level = excluded.level, name = excluded.name, "
+                    "phone = excluded.phone, issued_branch = excluded.issued_branch, "
+                    "expires_on = excluded.expires_on, issued_at = excluded.issued_at, birthday = excluded.birthday",
+                    "sssssssssss", member_id, c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9]);
+      for (guint i = 0; ok && i < cards->len; i++)
+        ok = pq_exec (pg, error, "INSERT INTO srv_cards (card_no, member_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                      "ss", (const char *) g_ptr_array_index (cards, i), member_id);
+    }
+  for (int i = 0; i < 10; i++)
+    g_free (c[i]);
+  return ok;
 }
 
 gboolean
@@ -1123,13 +1130,25 @@ srv_pg_feed_append (SrvPg      *pg,
                     const char *entry_id,
                     GError    **error)
 {
+  return srv_pg_feed_append_to (pg, entry_id, NULL, error);
+}
+
+/* @to_branch: in that branch's feed only (an addressed entry); NULL:
+ * every branch's. */
+gboolean
+srv_pg_feed_append_to (SrvPg      *pg,
+                       const char *entry_id,
+                       const char *to_branch,
+                       GError    **error)
+{
   if (!pg->notified)
     {
       if (!pq_exec (pg, error, "SELECT pg_notify ('mendian_feed', '')", ""))
         return FALSE;
       pg->notified = TRUE;
     }
-  return pq_exec (pg, error, "INSERT INTO srv_feed (pos, entry_id) SELECT mdn_feed_take (1), $1", "s", entry_id);
+  return pq_exec (pg, error, "INSERT INTO srv_feed (pos, entry_id, to_branch) SELECT mdn_feed_take (1), $1, $2",
+                  "ss", entry_id, to_branch);
 }
 
 static gboolean
@@ -1758,10 +1777,11 @@ feed_row_free (SrvFeedRow *row)
  * later snapshot (READ COMMITTED), so every position up to it that
  * committed is seen. */
 SrvFeedPage *
-srv_pg_feed (SrvPg   *pg,
-             gint64   after,
-             gint64   limit,
-             GError **error)
+srv_pg_feed (SrvPg      *pg,
+             const char *branch,
+             gint64      after,
+             gint64      limit,
+             GError    **error)
 {
   g_autoptr(SrvFeedPage) out = g_new0 (SrvFeedPage, 1);
   g_autoptr(PGresult) res = NULL;
@@ -1774,7 +1794,8 @@ srv_pg_feed (SrvPg   *pg,
   res = pq (pg, error,
             "SELECT f.pos, f.entry_id, e.doc FROM srv_feed f JOIN entry_keys k ON k.id = f.entry_id "
             "JOIN entries e ON e.business_date = k.business_date AND e.id = k.id "
-            "WHERE f.pos > $1 AND f.pos <= $2 ORDER BY f.pos LIMIT $3", "iii", after, head, limit);
+            "WHERE f.pos > $1 AND f.pos <= $2 AND (f.to_branch IS NULL OR f.to_branch = $4) "
+            "ORDER BY f.pos LIMIT $3", "iiis", after, head, limit, branch);
   if (res == NULL)
     return NULL;
   out->rows = g_ptr_array_new_with_free_func ((GDestroyNotify) feed_row_free);
@@ -1797,7 +1818,8 @@ srv_pg_feed (SrvPg   *pg,
       g_ptr_array_add (out->rows, row);
     }
   /* A page shorter than the limit read everything up to the stable head:
-     the holes below it are holes for good. */
+     the holes below it are holes for good, and what lies between is
+     addressed to other branches. */
   if (PQntuples (res) < limit)
     last = MAX (last, head);
   if ((out->holds = load_holds (pg, error)) == NULL)
@@ -1847,7 +1869,6 @@ srv_pg_state (SrvPg      *pg,
   g_autofree char *at = now_iso ();
   g_autoptr(PGresult) res = NULL;
   gboolean holds_key = key_id != NULL && our_id != NULL && g_str_equal (key_id, our_id);
-  gint64 handed;
 
   g_return_val_if_fail (pg != NULL && branch_code != NULL, NULL);
 
@@ -1871,17 +1892,32 @@ srv_pg_state (SrvPg      *pg,
   if ((out->holds = load_holds (pg, error)) == NULL ||
       (out->pin_locks = load_pin_locks (pg, now_unix (), error)) == NULL)
     return NULL;
-  /* Once per token, in one statement: of two processes answering at the
-     same moment, one hands the key. */
-  handed = pq_changes (pg, error, "UPDATE srv_branches SET chain_key_at = $1 WHERE code = $2 AND chain_key_at IS NULL",
-                       "ss", at, branch_code);
-  if (handed < 0)
-    return NULL;
-  if (handed == 1)
+  /* The key goes to the token until a holder of it proves it holds the
+     key (chain_key_at set): a lost answer that carried it must never
+     leave a branch unable to sync (as srv-store-sqlite.c). */
+  if (holds_key)
     {
-      g_message ("branch %s %s the chain key", branch_code, holds_key ? "proved it holds" : "was handed");
-      if (!holds_key)
-        out->chain_key = g_steal_pointer (&key);
+      gint64 proven = pq_changes (pg, error,
+                                  "UPDATE srv_branches SET chain_key_at = $1 WHERE code = $2 AND chain_key_at IS NULL",
+                                  "ss", at, branch_code);
+
+      if (proven < 0)
+        return NULL;
+      if (proven == 1)
+        g_message ("branch %s proved it holds the chain key", branch_code);
+    }
+  else
+    {
+      g_autoptr(PGresult) proof = pq (pg, error, "SELECT chain_key_at IS NOT NULL FROM srv_branches WHERE code = $1",
+                                      "s", branch_code);
+
+      if (proof == NULL)
+        return NULL;
+      if (PQntuples (proof) == 1 && !col_bool (proof, 0, 0))
+        {
+          g_message ("branch %s was handed the chain key", branch_code);
+          out->chain_key = g_steal_pointer (&key);
+        }
     }
   out->chain_key_ok = holds_key;
   return g_steal_pointer (&out);
@@ -2179,31 +2215,42 @@ project_settings (SrvPg   *pg,
 }
 
 static gboolean
-lockout_pull (SrvPg      *pg,
-              MdnDb      *db,
-              const char *key,
-              GError    **error)
+lockout_pull_what (SrvPg      *pg,
+                   MdnDb      *db,
+                   const char *what,
+                   const char *key,
+                   GError    **error)
 {
   g_autoptr(PGresult) res = pq (pg, error, "SELECT failures, locked_until, unreported FROM lockouts "
-                                "WHERE what = 'pin' AND key = $1", "s", key);
+                                "WHERE what = $2 AND key = $1", "ss", key, what);
 
   if (res == NULL || !project_settings (pg, db, error))
     return FALSE;
   if (PQntuples (res) == 0)
     return TRUE;
   return mdn_db_exec (db, error, "INSERT INTO lockouts (what, key, failures, locked_until, unreported) "
-                      "VALUES ('pin', ?, ?, ?, ?)", "siii", key, col_int (res, 0, 0), col_int (res, 0, 1),
+                      "VALUES (?, ?, ?, ?, ?)", "ssiii", what, key, col_int (res, 0, 0), col_int (res, 0, 1),
                       col_int (res, 0, 2));
 }
 
 static gboolean
-lockout_push (SrvPg      *pg,
+lockout_pull (SrvPg      *pg,
               MdnDb      *db,
               const char *key,
               GError    **error)
 {
+  return lockout_pull_what (pg, db, "pin", key, error);
+}
+
+static gboolean
+lockout_push_what (SrvPg      *pg,
+                   MdnDb      *db,
+                   const char *what,
+                   const char *key,
+                   GError    **error)
+{
   sqlite3_stmt *stmt = mdn_db_query (db, error, "SELECT failures, locked_until, unreported FROM lockouts "
-                                     "WHERE what = 'pin' AND key = ?", "s", key);
+                                     "WHERE what = ? AND key = ?", "ss", what, key);
   gint64 failures, locked_until, unreported;
   int rc;
 
@@ -2212,16 +2259,25 @@ lockout_push (SrvPg      *pg,
   if (rc != SQLITE_ROW)
     {
       sqlite3_reset (stmt);
-      return pq_exec (pg, error, "DELETE FROM lockouts WHERE what = 'pin' AND key = $1", "s", key);
+      return pq_exec (pg, error, "DELETE FROM lockouts WHERE what = $2 AND key = $1", "ss", key, what);
     }
   failures = sqlite3_column_int64 (stmt, 0);
   locked_until = sqlite3_column_int64 (stmt, 1);
   unreported = sqlite3_column_int64 (stmt, 2);
   sqlite3_reset (stmt);
   return pq_exec (pg, error, "INSERT INTO lockouts (what, key, failures, locked_until, unreported) "
-                  "VALUES ('pin', $1, $2, $3, $4) ON CONFLICT (what, key) DO UPDATE SET "
+                  "VALUES ($5, $1, $2, $3, $4) ON CONFLICT (what, key) DO UPDATE SET "
                   "failures = excluded.failures, locked_until = excluded.locked_until, "
-                  "unreported = excluded.unreported", "siii", key, failures, locked_until, unreported);
+                  "unreported = excluded.unreported", "siiis", key, failures, locked_until, unreported, what);
+}
+
+static gboolean
+lockout_push (SrvPg      *pg,
+              MdnDb      *db,
+              const char *key,
+              GError    **error)
+{
+  return lockout_push_what (pg, db, "pin", key, error);
 }
 
 gboolean
@@ -2512,4 +2568,767 @@ srv_pg_own_entries (SrvPg      *pg,
   if (docs->len > 0 && !entries_from_docs (docs, entries, error))
     return NULL;
   return g_steal_pointer (&entries);
+}
+
+/* What has no SQLite handle here ---------------------------------------------------- */
+
+/* No SQLite file behind this store: the callers of srv_store_get_db (SMS,
+ * the member page) say they aren't available on PostgreSQL yet. */
+MdnDb *
+srv_pg_get_db (SrvPg *pg)
+{
+  (void) pg;
+  return NULL;
+}
+
+const char *
+srv_pg_get_timezone (SrvPg *pg)
+{
+  return pg->timezone ? pg->timezone : MDN_DEFAULT_TIMEZONE;
+}
+
+/* The report definitions of common/reports/ are SQLite SQL over the
+ * branch schema; on PostgreSQL only the summary (srv_pg_summary, from the
+ * rollups) and the console's dashboard are there yet. */
+gboolean
+srv_pg_report (SrvPg                        *pg,
+               const MdnReportDef           *def,
+               const MdnReportQuery         *query,
+               MdnReportFormat               format,
+               const char                   *path,
+               const MdnReportExportOptions *options,
+               gint64                       *n_rows,
+               GError                      **error)
+{
+  (void) pg, (void) query, (void) format, (void) path, (void) options;
+  if (n_rows)
+    *n_rows = 0;
+  g_set_error (error, SRV_ERROR, SRV_ERROR_NOT_SUPPORTED,
+               _("The report “%s” is not available on the PostgreSQL store yet; the summary is"),
+               def && def->title ? _(def->title) : "?");
+  return FALSE;
+}
+
+/* Re-projections into the scratch database ---------------------------------------- */
+
+/* The entries @sql selects (id, projected, doc; in the order the server
+ * applied them) applied in @db as the SQLite store applied them: a shared
+ * entry of the catalogue, settings or stock families in full
+ * (mdn_ledger_apply), any other only its stock movements
+ * (mdn_ledger_apply_stock, like a branch's private entry there). */
+static gboolean
+replay (SrvPg      *pg,
+        MdnDb      *db,
+        const char *sql,
+        GError    **error)
+{
+  g_autoptr(PGresult) res = pq (pg, error, sql, "");
+  g_autoptr(GPtrArray) docs = g_ptr_array_new ();
+  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) mdn_entry_free);
+  static const char *const whole[] = {
+    "product.", "category.", "level.", "deposit_rule.", "plan.", "setting.chain", "stock.", "stocktake.",
+    "transfer.", NULL
+  };
+
+  if (res == NULL)
+    return FALSE;
+  for (int r = 0; r < PQntuples (res); r++)
+    g_ptr_array_add (docs, (gpointer) col (res, r, 2));
+  if (!entries_from_docs (docs, entries, error))
+    return FALSE;
+  for (guint i = 0; i < entries->len; i++)
+    {
+      MdnEntry *entry = g_ptr_array_index (entries, i);
+      gboolean full = FALSE;
+
+      for (guint w = 0; whole[w] && col_bool (res, (int) i, 1); w++)
+        full |= g_str_has_prefix (entry->kind, whole[w]);
+      if (!(full ? mdn_ledger_apply (db, entry, error) : mdn_ledger_apply_stock (db, entry, error)))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+#define REPLAY_SELECT \
+  "SELECT k.id, k.projected, e.doc FROM entry_keys k " \
+  "JOIN entries e ON e.business_date = k.business_date AND e.id = k.id "
+#define CATALOG_KINDS \
+  "(k.kind LIKE 'product.%' OR k.kind LIKE 'category.%' OR k.kind LIKE 'level.%' " \
+  "OR k.kind LIKE 'deposit_rule.%' OR k.kind LIKE 'plan.%' OR k.kind = 'setting.chain')"
+
+/* The catalogue and the chain's settings, as the SQLite server holds them. */
+static MdnDb *
+catalog_scratch (SrvPg   *pg,
+                 GError **error)
+{
+  MdnDb *db = scratch_begin (pg, error);
+
+  if (db && !replay (pg, db, REPLAY_SELECT "WHERE k.projected AND " CATALOG_KINDS " ORDER BY k.applied", error))
+    {
+      mdn_db_rollback (db);
+      return NULL;
+    }
+  return db;
+}
+
+/* The catalogue and every entry that moved stock or is of the stock
+ * family: every branch's stock and transfers as the SQLite server holds
+ * them. Read by replaying those entries at each call (correct, not yet
+ * flat as history grows: docs/server.md). */
+static MdnDb *
+stock_scratch (SrvPg   *pg,
+               GError **error)
+{
+  MdnDb *db = scratch_begin (pg, error);
+
+  if (db && !replay (pg, db,
+                     REPLAY_SELECT "WHERE (k.projected AND " CATALOG_KINDS ") OR k.kind LIKE 'stock%' "
+                     "OR k.kind LIKE 'transfer.%' OR EXISTS (SELECT 1 FROM movements m "
+                     "  WHERE m.business_date = k.business_date AND m.entry_id = k.id AND m.account = 'stock') "
+                     "ORDER BY k.applied", error))
+    {
+      mdn_db_rollback (db);
+      return NULL;
+    }
+  return db;
+}
+
+GArray *
+srv_pg_stock (SrvPg      *pg,
+              const char *sku,
+              const char *category,
+              const char *branch,
+              GError    **error)
+{
+  MdnDb *db = stock_scratch (pg, error);
+  GArray *rows;
+
+  if (db == NULL)
+    return NULL;
+  rows = mdn_stock_chain_rows (db, sku, category, branch, error);
+  mdn_db_rollback (db);
+  return rows;
+}
+
+GPtrArray *
+srv_pg_transfers (SrvPg      *pg,
+                  const char *branch,
+                  const char *status,
+                  GError    **error)
+{
+  MdnDb *db = stock_scratch (pg, error);
+  GPtrArray *transfers;
+
+  if (db == NULL)
+    return NULL;
+  transfers = mdn_stock_transfers (db, branch, NULL, status, error);
+  mdn_db_rollback (db);
+  return transfers;
+}
+
+/* The console's store (srv-store-console.h) ----------------------------------------- */
+
+#define CONSOLE_LOCKOUT "staff"
+
+static gboolean
+console_valid_name (const char *name)
+{
+  gsize len = name ? strlen (name) : 0;
+
+  if (len < 1 || len > 64 || !g_utf8_validate (name, -1, NULL))
+    return FALSE;
+  for (const char *p = name; *p; p++)
+    if ((guchar) *p < 0x20 || *p == '/' || *p == ' ')
+      return FALSE;
+  return TRUE;
+}
+
+/* @ok: commit, else roll back. */
+static gboolean
+console_done (SrvPg    *pg,
+              gboolean  ok,
+              GError  **error)
+{
+  if (ok && srv_pg_commit (pg, error))
+    return TRUE;
+  srv_pg_rollback (pg);
+  return FALSE;
+}
+
+gboolean
+srv_pg_console_user_add (SrvPg             *pg,
+                         const char        *name,
+                         const char        *role,
+                         const char        *password,
+                         const char *const *branches,
+                         GError           **error)
+{
+  g_autofree char *hash = NULL, *at = now_iso ();
+  gboolean ok;
+
+  if (!console_valid_name (name))
+    {
+      g_set_error_literal (error, SRV_ERROR, SRV_ERROR_INVALID,
+                           _("A console user name is 1 to 64 characters without spaces or “/”"));
+      return FALSE;
+    }
+  if (g_strcmp0 (role, "hq-admin") != 0 && g_strcmp0 (role, "hq-viewer") != 0 && g_strcmp0 (role, "region") != 0)
+    {
+      g_set_error_literal (error, SRV_ERROR, SRV_ERROR_INVALID, _("The role is hq-admin, hq-viewer or region"));
+      return FALSE;
+    }
+  if (password == NULL || g_utf8_strlen (password, -1) < 8)
+    {
+      g_set_error_literal (error, SRV_ERROR, SRV_ERROR_INVALID, _("A console password has at least 8 characters"));
+      return FALSE;
+    }
+  if (g_str_equal (role, "region") && (branches == NULL || branches[0] == NULL))
+    {
+      g_set_error_literal (error, SRV_ERROR, SRV_ERROR_INVALID,
+                           _("A region user needs its branches (--branches B01,B02)"));
+      return FALSE;
+    }
+  hash = mdn_secret_hash (password, error);
+  if (hash == NULL || !srv_pg_begin (pg, TRUE, error))
+    return FALSE;
+  for (guint i = 0; branches && branches[i]; i++)
+    {
+      g_autoptr(PGresult) res = pq (pg, error, "SELECT 1 FROM srv_branches WHERE code = $1", "s", branches[i]);
+
+      if (res == NULL)
+        return console_done (pg, FALSE, error);
+      if (PQntuples (res) == 0)
+        {
+          g_set_error (error, SRV_ERROR, SRV_ERROR_NOT_FOUND, _("There is no branch %s"), branches[i]);
+          return console_done (pg, FALSE, error);
+        }
+    }
+  ok = pq_exec (pg, error,
+                "INSERT INTO srv_console_users (name, role, password_hash, created_at) VALUES ($1, $2, $3, $4) "
+                "ON CONFLICT (name) DO UPDATE SET role = $2, password_hash = $3, disabled = 0",
+                "ssss", name, role, hash, at) &&
+       pq_exec (pg, error, "DELETE FROM srv_console_user_branches WHERE name = $1", "s", name);
+  for (guint i = 0; ok && g_str_equal (role, "region") && branches[i]; i++)
+    ok = pq_exec (pg, error,
+                  "INSERT INTO srv_console_user_branches (name, branch) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                  "ss", name, branches[i]);
+  return console_done (pg, ok, error);
+}
+
+static GStrv
+console_branches (SrvPg      *pg,
+                  const char *name)
+{
+  g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
+  g_autoptr(PGresult) res = pq (pg, NULL,
+                                "SELECT branch FROM srv_console_user_branches WHERE name = $1 "
+                                "ORDER BY branch COLLATE \"C\"", "s", name);
+
+  for (int r = 0; res && r < PQntuples (res); r++)
+    g_strv_builder_add (b, col (res, r, 0));
+  return g_strv_builder_end (b);
+}
+
+gboolean
+srv_pg_console_audit (SrvPg      *pg,
+                      const char *name,
+                      const char *action,
+                      const char *target,
+                      gboolean    ok,
+                      const char *detail,
+                      const char *entry_id)
+{
+  g_autofree char *at = now_iso ();
+  g_autoptr(GError) error = NULL;
+
+  /* In the caller's transaction if there is one (it commits with it). */
+  if (!pq_exec (pg, &error,
+                "INSERT INTO srv_console_audit (at, name, action, target, ok, detail, entry_id) "
+                "VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                "ssssiss", at, name ? name : "", action, target, (gint64) ok, detail, entry_id))
+    {
+      g_warning ("the console's audit log could not be written: %s", error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+SrvConsoleUser *
+srv_pg_console_login (SrvPg      *pg,
+                      const char *name,
+                      const char *password,
+                      GError    **error)
+{
+  g_autofree char *key = NULL, *hash = NULL, *role = NULL;
+  g_autoptr(SrvConsoleUser) user = NULL;
+  MdnLockout lock = { 0 }, after = { 0 };
+  gint64 now = mdn_lockout_now ();
+  gboolean found = FALSE, right, ok;
+  MdnDb *db;
+
+  if (name == NULL || password == NULL || !console_valid_name (name))
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_AUTH_FAILED, _("Wrong user name or password"));
+      srv_pg_console_audit (pg, name && g_utf8_validate (name, -1, NULL) ? name : "?", "login", NULL, FALSE,
+                            "invalid", NULL);
+      return NULL;
+    }
+  key = g_strconcat ("console/", name, NULL);
+  {
+    g_autoptr(PGresult) res = pq (pg, error, "SELECT locked_until FROM lockouts WHERE what = 'staff' AND key = $1",
+                                  "s", key);
+
+    if (res == NULL)
+      return NULL;
+    lock.locked_until = PQntuples (res) ? col_int (res, 0, 0) : 0;
+  }
+  if (lock.locked_until > now)
+    {
+      mdn_set_locked_error (error, MDN_ERROR_STAFF_LOCKED, lock.locked_until, now);
+      srv_pg_console_audit (pg, name, "login", NULL, FALSE, "locked", NULL);
+      return NULL;
+    }
+  {
+    g_autoptr(PGresult) res = pq (pg, error, "SELECT password_hash, role FROM srv_console_users "
+                                  "WHERE name = $1 AND disabled = 0", "s", name);
+
+    if (res == NULL)
+      return NULL;
+    if (PQntuples (res) == 1)
+      {
+        found = TRUE;
+        hash = g_strdup (col (res, 0, 0));
+        role = g_strdup (col (res, 0, 1));
+      }
+  }
+  /* An unknown name costs one verification too, and locks like a known one. */
+  right = mdn_secret_verify (found ? hash : mdn_secret_dummy_hash (), password) && found;
+  /* common/'s lockout rule on the row (mdn-lockout.c), one process at a
+     time per name. */
+  if (!srv_pg_begin (pg, TRUE, error))
+    return NULL;
+  if (!pq_exec (pg, error, "SELECT pg_advisory_xact_lock ($1, hashtext ($2))", "is", (gint64) PG_LOCK_CLASS, key) ||
+      (db = scratch_begin (pg, error)) == NULL)
+    return console_done (pg, FALSE, error), NULL;
+  ok = lockout_pull_what (pg, db, CONSOLE_LOCKOUT, key, error) &&
+       (right ? mdn_lockout_clear (db, CONSOLE_LOCKOUT, key, now, error)
+              : mdn_lockout_fail (db, CONSOLE_LOCKOUT, key, now, 1, FALSE, &after, error)) &&
+       lockout_push_what (pg, db, CONSOLE_LOCKOUT, key, error);
+  mdn_db_rollback (db);
+  if (!console_done (pg, ok, error))
+    return NULL;
+  if (!right)
+    {
+      srv_pg_console_audit (pg, name, "login", NULL, FALSE, after.locked_until > now ? "locked" : "wrong password",
+                            NULL);
+      if (after.locked_until > now)
+        mdn_set_locked_error (error, MDN_ERROR_STAFF_LOCKED, after.locked_until, now);
+      else
+        g_set_error_literal (error, MDN_ERROR, MDN_ERROR_AUTH_FAILED, _("Wrong user name or password"));
+      return NULL;
+    }
+  user = g_new0 (SrvConsoleUser, 1);
+  user->name = g_strdup (name);
+  user->role = g_steal_pointer (&role);
+  user->branches = console_branches (pg, name);
+  return g_steal_pointer (&user);
+}
+
+char *
+srv_pg_console_session_new (SrvPg      *pg,
+                            const char *name,
+                            char      **csrf,
+                            GError    **error)
+{
+  g_autofree char *id = mdn_random_hex (32);
+  g_autofree char *token = mdn_random_hex (32);
+  g_autofree char *hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, id, -1);
+  gint64 now = mdn_lockout_now ();
+
+  g_return_val_if_fail (name != NULL && csrf != NULL, NULL);
+
+  if (!pq_exec (pg, error,
+                "INSERT INTO srv_console_sessions (id_hash, name, csrf, created_at, last_seen) "
+                "VALUES ($1, $2, $3, $4, $5)", "sssii", hash, name, token, now, now))
+    return NULL;
+  *csrf = g_steal_pointer (&token);
+  return g_steal_pointer (&id);
+}
+
+SrvConsoleUser *
+srv_pg_console_session_get (SrvPg      *pg,
+                            const char *id,
+                            gint64      idle)
+{
+  g_autofree char *hash = NULL;
+  g_autoptr(SrvConsoleUser) user = NULL;
+  g_autoptr(PGresult) res = NULL;
+  gint64 now = mdn_lockout_now (), seen;
+
+  if (id == NULL || strlen (id) != 64)
+    return NULL;
+  hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, id, -1);
+  res = pq (pg, NULL,
+            "SELECT s.name, s.csrf, s.last_seen, u.role FROM srv_console_sessions s "
+            "JOIN srv_console_users u ON u.name = s.name AND u.disabled = 0 WHERE s.id_hash = $1", "s", hash);
+  if (res == NULL || PQntuples (res) != 1)
+    return NULL;
+  seen = col_int (res, 0, 2);
+  if (now - seen >= idle || now < seen - 300)
+    {
+      srv_pg_console_session_end (pg, id);
+      return NULL;
+    }
+  if (now > seen)
+    pq_exec (pg, NULL, "UPDATE srv_console_sessions SET last_seen = $1 WHERE id_hash = $2", "is", now, hash);
+  user = g_new0 (SrvConsoleUser, 1);
+  user->name = g_strdup (col (res, 0, 0));
+  user->csrf = g_strdup (col (res, 0, 1));
+  user->role = g_strdup (col (res, 0, 3));
+  user->branches = console_branches (pg, user->name);
+  return g_steal_pointer (&user);
+}
+
+void
+srv_pg_console_session_end (SrvPg      *pg,
+                            const char *id)
+{
+  g_autofree char *hash = NULL;
+
+  if (id == NULL)
+    return;
+  hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, id, -1);
+  pq_exec (pg, NULL, "DELETE FROM srv_console_sessions WHERE id_hash = $1", "s", hash);
+}
+
+/* Rows as srv-store-console.c gives them: "" for SQL NULL. */
+static SrvRows *
+console_rows (PGresult *res)
+{
+  GPtrArray *rows;
+  int n;
+
+  if (res == NULL)
+    return NULL;
+  rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  n = PQnfields (res);
+  for (int r = 0; r < PQntuples (res); r++)
+    {
+      char **row = g_new0 (char *, n + 1);
+
+      for (int i = 0; i < n; i++)
+        row[i] = g_strdup (col (res, r, i) ? col (res, r, i) : "");
+      g_ptr_array_add (rows, row);
+    }
+  PQclear (res);
+  return rows;
+}
+
+/* The same from a query of the scratch database. */
+static SrvRows *
+scratch_rows (MdnDb        *db,
+              sqlite3_stmt *stmt,
+              GError      **error)
+{
+  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  int rc, n;
+
+  if (stmt == NULL)
+    return NULL;
+  n = sqlite3_column_count (stmt);
+  while ((rc = mdn_db_step (db, stmt, error)) == SQLITE_ROW)
+    {
+      char **row = g_new0 (char *, n + 1);
+
+      for (int i = 0; i < n; i++)
+        row[i] = g_strdup (mdn_db_col_text (stmt, i) ? mdn_db_col_text (stmt, i) : "");
+      g_ptr_array_add (rows, row);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return NULL;
+  return g_steal_pointer (&rows);
+}
+
+/* The branch codes as a text[] literal for = ANY, or NULL for every branch. */
+static char *
+console_branch_array (const char *const *branches)
+{
+  GString *s;
+
+  if (branches == NULL)
+    return NULL;
+  s = g_string_new ("{");
+  for (guint i = 0; branches[i]; i++)
+    {
+      g_string_append (s, i ? ",\"" : "\"");
+      for (const char *p = branches[i]; *p; p++)
+        {
+          if (*p == '"' || *p == '\\')
+            g_string_append_c (s, '\\');
+          g_string_append_c (s, *p);
+        }
+      g_string_append_c (s, '"');
+    }
+  g_string_append_c (s, '}');
+  return g_string_free (s, FALSE);
+}
+
+SrvRows *
+srv_pg_console_audit_rows (SrvPg      *pg,
+                           const char *name,
+                           gint64      limit,
+                           gint64      offset,
+                           GError    **error)
+{
+  return console_rows (pq (pg, error,
+                           "SELECT at, name, action, target, ok, detail, entry_id FROM srv_console_audit "
+                           "WHERE $1::text IS NULL OR name = $1 ORDER BY id DESC LIMIT $2 OFFSET $3",
+                           "sii", name, limit, offset));
+}
+
+SrvRows *
+srv_pg_console_trend_rows (SrvPg             *pg,
+                           const char        *from,
+                           const char        *to,
+                           const char *const *branches,
+                           GError           **error)
+{
+  g_autofree char *only = console_branch_array (branches);
+
+  return console_rows (pq (pg, error,
+                           "SELECT to_char (business_date, 'YYYY-MM-DD'), SUM (sales_fen), "
+                           "SUM (deposit_principal_fen), SUM (refund_fen) "
+                           "FROM srv_rollup_day WHERE business_date BETWEEN $1::date AND $2::date "
+                           "AND ($3::text[] IS NULL OR branch = ANY ($3::text[])) "
+                           "GROUP BY business_date ORDER BY business_date",
+                           "sss", from, to, only));
+}
+
+/* One query of the catalogue's scratch projection. */
+static SrvRows *
+catalog_rows (SrvPg      *pg,
+              const char *sql,
+              GError    **error)
+{
+  MdnDb *db = catalog_scratch (pg, error);
+  SrvRows *rows;
+
+  if (db == NULL)
+    return NULL;
+  rows = scratch_rows (db, mdn_db_query (db, error, sql, ""), error);
+  mdn_db_rollback (db);
+  return rows;
+}
+
+SrvRows *
+srv_pg_console_product_rows (SrvPg   *pg,
+                             GError **error)
+{
+  return catalog_rows (pg, "SELECT sku, name, kind, price_fen, category, barcode, no_discount, package_sku, "
+                       "package_count, package_days, active FROM products ORDER BY sku", error);
+}
+
+SrvRows *
+srv_pg_console_level_rows (SrvPg   *pg,
+                           GError **error)
+{
+  return catalog_rows (pg, "SELECT code, name, price_percent, points_per_yuan, offline_limit_fen FROM levels "
+                       "ORDER BY price_percent DESC, code", error);
+}
+
+SrvRows *
+srv_pg_console_rule_rows (SrvPg   *pg,
+                          GError **error)
+{
+  return catalog_rows (pg, "SELECT min_fen, bonus_fen FROM deposit_rules ORDER BY min_fen", error);
+}
+
+SrvRows *
+srv_pg_console_plan_rows (SrvPg   *pg,
+                          GError **error)
+{
+  return catalog_rows (pg, "SELECT code, name, unit_minutes, unit_price_fen, free_minutes, min_minutes, cap_fen "
+                       "FROM plans ORDER BY code", error);
+}
+
+SrvRows *
+srv_pg_console_setting_rows (SrvPg   *pg,
+                             GError **error)
+{
+  return catalog_rows (pg, "SELECT key, value FROM settings ORDER BY key", error);
+}
+
+char *
+srv_pg_console_today (SrvPg *pg)
+{
+  g_autoptr(GDateTime) now = mdn_clock_now ();
+
+  return mdn_clock_business_date (now, pg->timezone);
+}
+
+const char *
+srv_pg_console_timezone (SrvPg *pg)
+{
+  return pg->timezone;
+}
+
+/* The level names of the catalogue (code -> name), for the member rows. */
+static GHashTable *
+level_names (SrvPg   *pg,
+             GError **error)
+{
+  g_autoptr(SrvRows) rows = catalog_rows (pg, "SELECT code, name FROM levels", error);
+  GHashTable *names;
+
+  if (rows == NULL)
+    return NULL;
+  names = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      char **row = g_ptr_array_index (rows, i);
+
+      g_hash_table_insert (names, g_strdup (row[0]), g_strdup (row[1]));
+    }
+  return names;
+}
+
+/* Member rows from @res with column 4 the level's code: its name instead
+ * (COALESCE (l.name, m.level) of srv-store-console.c). */
+static SrvRows *
+member_rows_named (SrvPg    *pg,
+                   PGresult *res,
+                   GError  **error)
+{
+  g_autoptr(GHashTable) names = NULL;
+  SrvRows *rows = console_rows (res);
+
+  if (rows == NULL || rows->len == 0)
+    return rows;
+  if ((names = level_names (pg, error)) == NULL)
+    {
+      g_ptr_array_unref (rows);
+      return NULL;
+    }
+  for (guint i = 0; i < rows->len; i++)
+    {
+      char **row = g_ptr_array_index (rows, i);
+      const char *name = g_hash_table_lookup (names, row[4]);
+
+      if (name)
+        {
+          g_free (row[4]);
+          row[4] = g_strdup (name);
+        }
+    }
+  return rows;
+}
+
+#define PG_MEMBER_COLUMNS \
+  "m.id, m.card_no, m.name, m.phone, m.level, m.status, " \
+  "COALESCE ((SELECT balance FROM accounts a WHERE a.member_id = m.id AND a.account = 'principal' AND a.item = ''), 0), " \
+  "COALESCE ((SELECT balance FROM accounts a WHERE a.member_id = m.id AND a.account = 'bonus' AND a.item = ''), 0), " \
+  "COALESCE ((SELECT balance FROM accounts a WHERE a.member_id = m.id AND a.account = 'points' AND a.item = ''), 0), " \
+  "m.issued_branch"
+
+SrvRows *
+srv_pg_console_member_rows (SrvPg             *pg,
+                            const char        *q,
+                            const char *const *branches,
+                            gint64             limit,
+                            GError           **error)
+{
+  g_autofree char *only = console_branch_array (branches);
+  g_autoptr(GString) like = g_string_new ("%");
+
+  for (const char *p = q ? q : ""; *p; p++)
+    {
+      if (*p == '%' || *p == '_' || *p == '\\')
+        g_string_append_c (like, '\\');
+      g_string_append_c (like, *p);
+    }
+  g_string_append_c (like, '%');
+  /* ILIKE: SQLite's LIKE ignores the case of ASCII letters. */
+  return member_rows_named (pg, pq (pg, error,
+                                    "SELECT " PG_MEMBER_COLUMNS " FROM srv_members m "
+                                    "WHERE (m.card_no = $1 OR m.phone = $1 OR m.name = $1 "
+                                    "       OR m.card_no ILIKE $2 ESCAPE '\\' OR m.phone ILIKE $2 ESCAPE '\\' "
+                                    "       OR m.name ILIKE $2 ESCAPE '\\' "
+                                    "       OR m.id IN (SELECT member_id FROM srv_cards WHERE card_no = $1)) "
+                                    "AND ($3::text[] IS NULL OR m.issued_branch = ANY ($3::text[])) "
+                                    "ORDER BY (m.card_no = $1 OR m.phone = $1) DESC, m.name COLLATE \"C\", "
+                                    "m.card_no COLLATE \"C\" LIMIT $4",
+                                    "sssi", q ? q : "", like->str, only, limit), error);
+}
+
+SrvRows *
+srv_pg_console_member_row (SrvPg      *pg,
+                           const char *member_id,
+                           GError    **error)
+{
+  return member_rows_named (pg, pq (pg, error,
+                                    "SELECT " PG_MEMBER_COLUMNS ", m.expires_on, m.issued_at, m.birthday "
+                                    "FROM srv_members m WHERE m.id = $1", "s", member_id), error);
+}
+
+char *
+srv_pg_console_member_branch (SrvPg      *pg,
+                              const char *member_id)
+{
+  g_autoptr(PGresult) res = pq (pg, NULL, "SELECT issued_branch FROM srv_members WHERE id = $1", "s", member_id);
+
+  return res && PQntuples (res) == 1 ? g_strdup (col (res, 0, 0)) : NULL;
+}
+
+/* The member's lots from its entries re-projected (with the catalogue, for
+ * the products' names), as the SQLite server's member_packages. */
+SrvRows *
+srv_pg_console_package_rows (SrvPg      *pg,
+                             const char *member_id,
+                             GError    **error)
+{
+  MdnDb *db = catalog_scratch (pg, error);
+  SrvRows *rows = NULL;
+
+  if (db == NULL)
+    return NULL;
+  if (project_into (pg, db, member_id, NULL, error))
+    rows = scratch_rows (db, mdn_db_query (db, error,
+                                           "SELECT p.item, COALESCE (pr.name, p.item), p.lot, p.expires_on, p.remaining "
+                                           "FROM member_packages p LEFT JOIN products pr ON pr.sku = p.item "
+                                           "WHERE p.member_id = ? ORDER BY p.item, p.expires_on", "s", member_id),
+                         error);
+  mdn_db_rollback (db);
+  return rows;
+}
+
+SrvRows *
+srv_pg_console_history_rows (SrvPg      *pg,
+                             const char *member_id,
+                             gint64      limit,
+                             GError    **error)
+{
+  return console_rows (pq (pg, error,
+                           "SELECT e.id, e.branch, e.seq, e.kind, e.at, to_char (e.business_date, 'YYYY-MM-DD'), "
+                           "  COALESCE (e.doc::jsonb ->> 'staff', ''), "
+                           "  (SELECT COALESCE (SUM (delta), 0) FROM movements v WHERE v.entry_id = e.id "
+                           "     AND v.business_date = e.business_date AND v.member_id = $1 AND v.account = 'principal'), "
+                           "  (SELECT COALESCE (SUM (delta), 0) FROM movements v WHERE v.entry_id = e.id "
+                           "     AND v.business_date = e.business_date AND v.member_id = $1 AND v.account = 'bonus'), "
+                           "  (SELECT COALESCE (SUM (delta), 0) FROM movements v WHERE v.entry_id = e.id "
+                           "     AND v.business_date = e.business_date AND v.member_id = $1 AND v.account = 'points') "
+                           "FROM entries e WHERE e.id IN (SELECT id FROM entry_keys WHERE member_id = $1 "
+                           "  UNION SELECT entry_id FROM movements WHERE member_id = $1) "
+                           "ORDER BY e.at COLLATE \"C\" DESC, e.branch COLLATE \"C\", e.seq DESC LIMIT $2",
+                           "si", member_id, limit));
+}
+
+/* What the generated srv-store-pg-missing.c answers for a function of the
+ * interface this store doesn't have yet. */
+void
+srv_pg_not_supported (GError    **error,
+                      const char *function)
+{
+  g_set_error (error, SRV_ERROR, SRV_ERROR_NOT_SUPPORTED, _("%s is not available on the PostgreSQL store yet"),
+               function);
 }

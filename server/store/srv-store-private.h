@@ -1,11 +1,12 @@
-/* srv-store-private.h: what srv-store.c and the generated dispatcher share:
- * a store is one of the two backends. */
+/* srv-store-private.h: the SQLite store's handle, shared by the files of
+ * its implementation (srv-store-sqlite.c, srv-store-console.c). */
 #pragma once
 
-#include "srv-store-backends.h"
+#include "mdn-db.h"
+#include "srv-store.h"
 
 struct _SrvStore
 {
-  SrvSqlite *sqlite;   /* --db FILE */
-  SrvPg     *pg;       /* --db postgresql://... */
+  MdnDb *db;
+  char  *timezone;
 };

@@ -22,17 +22,14 @@
 #include "mdn-ops.h"
 #include "mdn-sales.h"
 #include "mdn-selling.h"
+#include "mdn-stock.h"
 #include "mdn-store.h"
 #include "srv-rules.h"
 #include "srv-store.h"
+#include "srv-store-private.h"
 
 G_DEFINE_QUARK (srv-error-quark, srv_error)
 
-struct _SrvStore
-{
-  MdnDb *db;
-  char  *timezone;
-};
 
 static const char *const error_names[] = {
   [SRV_ERROR_INVALID] = "invalid_request",
@@ -49,6 +46,7 @@ static const char *const error_names[] = {
   [SRV_ERROR_INSUFFICIENT] = "insufficient_balance",
   [SRV_ERROR_INTERNAL] = "internal",
   [SRV_ERROR_REFUSED_ENTRY] = "refused_entry",
+  [SRV_ERROR_NOT_SUPPORTED] = "not_supported",
 };
 
 const char *
@@ -75,6 +73,20 @@ srv_store_free (SrvStore *store)
 
 /* Opens the server database at @path; with @create, makes a new one (and
  * its chain key) and refuses an existing one. */
+MdnDb *
+srv_store_get_db (SrvStore *store)
+{
+  g_return_val_if_fail (store != NULL, NULL);
+  return store->db;
+}
+
+const char *
+srv_store_get_timezone (SrvStore *store)
+{
+  g_return_val_if_fail (store != NULL, NULL);
+  return store->timezone ? store->timezone : MDN_DEFAULT_TIMEZONE;
+}
+
 SrvStore *
 srv_store_open (const char *path,
                 gboolean    create,
@@ -287,7 +299,8 @@ srv_store_branch_rotate (SrvStore   *store,
   g_autofree char *token = mdn_random_hex (32);
   g_autofree char *hash = token_hash (token);
 
-  /* The new token may receive the chain key once (a branch set up again). */
+  /* The new token may receive the chain key until it proves it holds it (a
+     branch set up again). */
   if (!update_branch (store, "UPDATE srv_branches SET token_hash = ?, revoked = 0, chain_key_at = NULL "
                       "WHERE code = ?", code, hash, error))
     return NULL;
@@ -562,7 +575,9 @@ srv_store_entry_keep (SrvStore *store,
 {
   g_return_val_if_fail (store != NULL && entry != NULL, FALSE);
 
-  return mdn_ledger_store (store->db, entry, error);
+  /* A branch-local entry: stored, and its stock projected (every
+     branch's stock, for head office). */
+  return mdn_ledger_apply_stock (store->db, entry, error);
 }
 
 gboolean
@@ -570,9 +585,19 @@ srv_store_feed_append (SrvStore   *store,
                        const char *entry_id,
                        GError    **error)
 {
+  return srv_store_feed_append_to (store, entry_id, NULL, error);
+}
+
+gboolean
+srv_store_feed_append_to (SrvStore   *store,
+                          const char *entry_id,
+                          const char *to_branch,
+                          GError    **error)
+{
   g_return_val_if_fail (store != NULL && entry_id != NULL, FALSE);
 
-  return mdn_db_exec (store->db, error, "INSERT INTO srv_feed (entry_id) VALUES (?)", "s", entry_id);
+  return mdn_db_exec (store->db, error, "INSERT INTO srv_feed (entry_id, to_branch) VALUES (?, ?)",
+                      "ss", entry_id, to_branch);
 }
 
 MdnEntry *
@@ -1077,10 +1102,13 @@ srv_state_free (SrvState *state)
 }
 
 /* The branch's high-water mark, holds and PIN locks. The chain key goes to
- * a branch's token at most once: a branch that proves it holds the key
- * (@key_id, mdn_chain_key_id) never gets it, and from then on neither does
- * anyone else with that token; one that doesn't gets it in the first answer
- * only ("chain_key"), "chain_key_ok": false after that. */
+ * a branch's token until a holder of that token proves it holds the key
+ * (@key_id, mdn_chain_key_id): from then on (chain_key_at set) nobody with
+ * that token gets it, "chain_key_ok": false for anyone who doesn't prove it.
+ * Handing it out does not close the door: the answer carrying the key may be
+ * lost (the branch killed, the connection cut, the server killed after its
+ * commit), and a branch must never be left unable to sync by a lost reply.
+ * The branch proves the key as soon as it took it (mdn_sync_check_state). */
 SrvState *
 srv_store_state (SrvStore   *store,
                  const char *branch_code,
@@ -1092,7 +1120,7 @@ srv_store_state (SrvStore   *store,
   g_autofree char *key = NULL;
   g_autofree char *our_id = NULL;
   gboolean holds_key;
-  gboolean handed = FALSE;
+  gboolean proven = FALSE;
   sqlite3_stmt *stmt;
   int rc;
 
@@ -1119,7 +1147,7 @@ srv_store_state (SrvStore   *store,
                        "s", branch_code);
   if (stmt == NULL || (rc = mdn_db_step (store->db, stmt, error)) != SQLITE_ROW)
     goto fail;
-  handed = sqlite3_column_int (stmt, 0) != 0;
+  proven = sqlite3_column_int (stmt, 0) != 0;
   sqlite3_reset (stmt);
   out = g_new0 (SrvState, 1);
   out->branch = g_strdup (branch->code);
@@ -1132,9 +1160,9 @@ srv_store_state (SrvStore   *store,
     goto fail;
   mdn_db_rollback (store->db);
 
-  if (!handed)
+  if (!proven && holds_key)
     {
-      /* Once: the first state answer of this token that finds it not handed. */
+      /* The first proof closes the door for this token. */
       g_autofree char *at = now_iso ();
 
       if (!mdn_db_begin (store->db, TRUE, error))
@@ -1143,15 +1171,17 @@ srv_store_state (SrvStore   *store,
                         "UPDATE srv_branches SET chain_key_at = ? WHERE code = ? AND chain_key_at IS NULL",
                         "ss", at, branch_code))
         goto fail;
-      handed = sqlite3_changes (mdn_db_handle (store->db)) == 0;
+      if (sqlite3_changes (mdn_db_handle (store->db)) > 0)
+        g_message ("branch %s proved it holds the chain key", branch_code);
       if (!mdn_db_commit (store->db, error))
         return NULL;
-      if (!handed)
-        {
-          g_message ("branch %s %s the chain key", branch_code, holds_key ? "proved it holds" : "was handed");
-          if (!holds_key)
-            out->chain_key = g_steal_pointer (&key);
-        }
+    }
+  else if (!proven)
+    {
+      /* Not proven yet by anyone with this token: handed (again, if an
+         earlier answer was lost or two syncs of the branch ask at once). */
+      g_message ("branch %s was handed the chain key", branch_code);
+      out->chain_key = g_steal_pointer (&key);
     }
   out->chain_key_ok = holds_key;
   return g_steal_pointer (&out);
@@ -1179,10 +1209,11 @@ srv_feed_page_free (SrvFeedPage *page)
 }
 
 SrvFeedPage *
-srv_store_feed (SrvStore *store,
-                gint64    after,
-                gint64    limit,
-                GError  **error)
+srv_store_feed (SrvStore   *store,
+                const char *branch,
+                gint64      after,
+                gint64      limit,
+                GError    **error)
 {
   g_autoptr(SrvFeedPage) out = NULL;
   g_autoptr(GArray) positions = g_array_new (FALSE, FALSE, sizeof (gint64));
@@ -1197,8 +1228,9 @@ srv_store_feed (SrvStore *store,
   if (!mdn_db_begin (store->db, FALSE, error))
     return NULL;
   stmt = mdn_db_query (store->db, error,
-                       "SELECT pos, entry_id FROM srv_feed WHERE pos > ? ORDER BY pos LIMIT ?",
-                       "ii", after, limit);
+                       "SELECT pos, entry_id FROM srv_feed WHERE pos > ?1 "
+                       "AND (to_branch IS NULL OR to_branch = ?3) ORDER BY pos LIMIT ?2",
+                       "iis", after, limit, branch);
   if (stmt == NULL)
     goto fail;
   while ((rc = mdn_db_step (store->db, stmt, error)) == SQLITE_ROW)
@@ -1242,6 +1274,10 @@ srv_store_feed (SrvStore *store,
       g_ptr_array_add (out->rows, row);
     }
   head = srv_store_feed_head (store);
+  /* A short page is the end of this branch's feed: what lies beyond its
+     last row is addressed to other branches. */
+  if (ids->len < (guint) limit)
+    last = MAX (last, head);
   if ((out->holds = load_holds (store, error)) == NULL)
     goto fail;
   mdn_db_rollback (store->db);
@@ -1710,6 +1746,25 @@ srv_summary_free (SrvSummary *summary)
   g_free (summary);
 }
 
+gboolean
+srv_store_report (SrvStore                     *store,
+                  const MdnReportDef           *def,
+                  const MdnReportQuery         *query,
+                  MdnReportFormat               format,
+                  const char                   *path,
+                  const MdnReportExportOptions *options,
+                  gint64                       *n_rows,
+                  GError                      **error)
+{
+  gboolean ok;
+
+  if (!mdn_db_begin (store->db, FALSE, error))
+    return FALSE;
+  ok = mdn_report_export_file (store->db, def, query, format, path, options, n_rows, error);
+  mdn_db_rollback (store->db);
+  return ok;
+}
+
 /* Per branch and for the chain, from the daily rollups: flows over
  * [from, to] (every figure of mdn-figures.h), and the stored-value
  * liability at the end of @to (the sum of every balance change up to
@@ -2030,4 +2085,41 @@ srv_store_own_entries (SrvStore   *store,
 fail:
   mdn_db_rollback (store->db);
   return NULL;
+}
+
+/* Stock ------------------------------------------------------------------------ */
+
+GArray *
+srv_store_stock (SrvStore   *store,
+                 const char *sku,
+                 const char *category,
+                 const char *branch,
+                 GError    **error)
+{
+  GArray *rows;
+
+  g_return_val_if_fail (store != NULL, NULL);
+
+  if (!mdn_db_begin (store->db, FALSE, error))
+    return NULL;
+  rows = mdn_stock_chain_rows (store->db, sku, category, branch, error);
+  mdn_db_rollback (store->db);
+  return rows;
+}
+
+GPtrArray *
+srv_store_transfers (SrvStore   *store,
+                     const char *branch,
+                     const char *status,
+                     GError    **error)
+{
+  GPtrArray *transfers;
+
+  g_return_val_if_fail (store != NULL, NULL);
+
+  if (!mdn_db_begin (store->db, FALSE, error))
+    return NULL;
+  transfers = mdn_stock_transfers (store->db, branch, NULL, status, error);
+  mdn_db_rollback (store->db);
+  return transfers;
 }

@@ -1,7 +1,7 @@
 /* srv-store.c: a store is SQLite (--db FILE) or PostgreSQL (--db
  * postgresql://...); every other srv_store_* forwards to it (the
  * dispatcher generated from srv-store.h, srv-store-dispatch.c). */
-#include "srv-store-private.h"
+#include "srv-store-front.h"
 
 gboolean
 srv_store_is_pg_uri (const char *path)

@@ -16,7 +16,9 @@
 
 #include "mdn-figures.h"
 #include "mdn-ledger.h"
+#include "mdn-report-export.h"
 #include "mdn-lockout.h"
+#include "mdn-stock.h"
 
 G_BEGIN_DECLS
 
@@ -39,6 +41,7 @@ typedef enum {
   SRV_ERROR_INSUFFICIENT,       /* 409 insufficient_balance */
   SRV_ERROR_INTERNAL,           /* 500 internal */
   SRV_ERROR_REFUSED_ENTRY,      /* 422 refused_entry: fails its kind's check or takes what isn't its */
+  SRV_ERROR_NOT_SUPPORTED,      /* 501 not_supported: not on this store (PostgreSQL) yet */
 } SrvErrorCode;
 
 const char *srv_error_code_name (const GError *error);
@@ -54,6 +57,11 @@ typedef struct
   gint64   acked_seq;
   char    *last_hash;
 } SrvBranch;
+
+/* For server/notify/srv-sms.c, whose outbox lives in the SQLite file (a
+ * PostgreSQL backend would need it behind this interface). */
+MdnDb     *srv_store_get_db         (SrvStore    *store);
+const char *srv_store_get_timezone  (SrvStore    *store);
 
 SrvStore  *srv_store_open           (const char  *path,
                                      gboolean     create,
@@ -155,8 +163,10 @@ typedef struct
 } SrvFeedPage;
 
 void       srv_feed_page_free       (SrvFeedPage *page);
-/* At most @limit (clamped to 1..1000) rows after position @after. */
+/* At most @limit (clamped to 1..1000) rows after position @after of the
+ * feed of @branch: every shared entry, and the entries addressed to it. */
 SrvFeedPage *srv_store_feed         (SrvStore    *store,
+                                     const char  *branch,
                                      gint64       after,
                                      gint64       limit,
                                      GError     **error);
@@ -168,6 +178,19 @@ typedef void (*SrvFeedMoved) (gpointer user_data);
 gboolean   srv_store_watch_feed     (SrvStore    *store,
                                      SrvFeedMoved moved,
                                      gpointer     user_data,
+                                     GError     **error);
+
+/* Stock (mdn-stock.h): every branch's stock, one MdnStockRow per branch and
+ * sku, filtered by each of @sku, @category and @branch that is not NULL;
+ * and the transfers from or to @branch (any, if NULL) of @status. */
+GArray    *srv_store_stock          (SrvStore    *store,
+                                     const char  *sku,
+                                     const char  *category,
+                                     const char  *branch,
+                                     GError     **error);
+GPtrArray *srv_store_transfers      (SrvStore    *store,
+                                     const char  *branch,
+                                     const char  *status,
                                      GError     **error);
 
 /* Why a PIN was refused (srv_authorize). */
@@ -271,6 +294,16 @@ SrvSummary *srv_store_summary       (SrvStore    *store,
                                      const char  *to,
                                      const char  *branch_code,
                                      GError     **error);
+/* Report @def over the chain's database (query->branch NULL: every
+ * branch) into the file @path, in one read transaction (mdn-report.h). */
+gboolean   srv_store_report         (SrvStore                     *store,
+                                     const MdnReportDef           *def,
+                                     const MdnReportQuery         *query,
+                                     MdnReportFormat               format,
+                                     const char                   *path,
+                                     const MdnReportExportOptions *options,
+                                     gint64                       *n_rows,
+                                     GError                      **error);
 gboolean   srv_store_metrics        (SrvStore    *store,
                                      GString     *out,
                                      GError     **error);
@@ -310,12 +343,19 @@ gboolean   srv_store_entry_hash     (SrvStore    *store,
 gboolean   srv_store_entry_apply    (SrvStore    *store,
                                      MdnEntry    *entry,
                                      GError     **error);
-/* Stores @entry without projecting it (a branch's private entry). */
+/* Stores a branch's private entry, projecting only its stock (head
+ * office's view of every branch's stock). */
 gboolean   srv_store_entry_keep     (SrvStore    *store,
                                      MdnEntry    *entry,
                                      GError     **error);
 gboolean   srv_store_feed_append    (SrvStore    *store,
                                      const char  *entry_id,
+                                     GError     **error);
+/* The same, in the feed of @to_branch only (an MDN_KIND_ADDRESSED entry);
+ * NULL: every branch's. */
+gboolean   srv_store_feed_append_to (SrvStore    *store,
+                                     const char  *entry_id,
+                                     const char  *to_branch,
                                      GError     **error);
 /* MDN_ERROR_UNKNOWN_ENTRY for an entry the server doesn't hold. */
 MdnEntry  *srv_store_entry_load     (SrvStore    *store,

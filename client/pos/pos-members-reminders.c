@@ -1,0 +1,57 @@
+/* pos-members-reminders.c: the Members page's reminders: the count on the
+ * page's badge (AdwViewStackPage:badge-number) and on its button, and the
+ * member.reminders action that opens the window (pos-reminders.c). */
+#define G_LOG_DOMAIN "pos-members"
+
+#include <glib/gi18n.h>
+#include <inttypes.h>
+
+#include "pos-members-private.h"
+#include "pos-reminders.h"
+
+void
+pos_members_refresh_reminders (PosMembers *self)
+{
+  GtkWidget *parent;
+  gint64 total;
+  g_autofree char *label = NULL;
+
+  g_return_if_fail (POS_IS_MEMBERS (self));
+
+  total = self->session ? pos_reminders_count_total (self->session) : 0;
+  label = total > 0 ? g_strdup_printf (_("_Reminders (%" PRId64 ")…  Ctrl+R"), total)
+                    : g_strdup (_("_Reminders…  Ctrl+R"));
+  gtk_button_set_label (GTK_BUTTON (self->reminders_button), label);
+  /* The page sits in the window's view stack: its badge. */
+  for (parent = gtk_widget_get_parent (GTK_WIDGET (self)); parent; parent = gtk_widget_get_parent (parent))
+    if (ADW_IS_VIEW_STACK (parent))
+      {
+        AdwViewStackPage *page = adw_view_stack_get_page (ADW_VIEW_STACK (parent), GTK_WIDGET (self));
+
+        if (page)
+          adw_view_stack_page_set_badge_number (page, (guint) CLAMP (total, 0, G_MAXUINT));
+        break;
+      }
+}
+
+static gboolean
+reminders_closed (PosMembers *self)
+{
+  pos_members_refresh_reminders (self);
+  return FALSE;
+}
+
+void
+pos_members_reminders_action (GtkWidget  *widget,
+                              const char *action_name,
+                              GVariant   *parameter)
+{
+  PosMembers *self = POS_MEMBERS (widget);
+  PosReminders *win;
+
+  if (self->session == NULL || !pos_session_is_logged_in (self->session))
+    return;
+  win = pos_reminders_new (widget, self->session);
+  g_signal_connect_object (win, "close-request", G_CALLBACK (reminders_closed), self, G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (win));
+}

@@ -1,0 +1,58 @@
+/* mdn-member-figures.c: the per-member figures kept on apply (see
+ * mdn-member-figures.h). */
+#define G_LOG_DOMAIN "mdn-member-figures"
+
+#include <glib/gi18n-lib.h>
+
+#include "mdn-error.h"
+#include "mdn-figures.h"
+#include "mdn-member-figures.h"
+
+static gboolean
+is_visit (const char *kind)
+{
+  return g_str_equal (kind, "sale") || g_str_equal (kind, "sale.quick") ||
+         g_str_equal (kind, "timed.stop") || g_str_equal (kind, "package.consume");
+}
+
+gboolean
+mdn_member_figures_apply (MdnDb    *db,
+                          MdnEntry *entry,
+                          GError  **error)
+{
+  MdnFigures f = { 0 };
+  gboolean visit, deposit;
+  gint64 spent;
+
+  g_return_val_if_fail (db != NULL && entry != NULL, FALSE);
+
+  if (entry->member_id == NULL)
+    return TRUE;
+  visit = is_visit (entry->kind);
+  deposit = g_str_equal (entry->kind, "member.deposit");
+  if (!visit && !deposit && !g_str_equal (entry->kind, "sale.return"))
+    return TRUE;
+  mdn_figures_add_entry (&f, entry, MDN_FIGURES_NONE);
+  if (f.overflow)
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_MONEY_OVERFLOW, _("The amount is too large"));
+      return FALSE;
+    }
+  spent = f.sales_fen - f.refund_fen;    /* each within ±MDN_MONEY_MAX */
+  /* spent_fen stays far from overflow: each entry adds at most
+     MDN_MONEY_MAX, and SQLite turns an overflowing sum into an error. */
+  return mdn_db_exec (db, error,
+                      "INSERT INTO member_figures (member_id, first_visit, last_visit, visits, spent_fen, deposits) "
+                      "VALUES (?1, ?2, ?2, ?3, ?4, ?5) "
+                      "ON CONFLICT (member_id) DO UPDATE SET "
+                      "first_visit = CASE WHEN excluded.first_visit IS NULL THEN first_visit "
+                      "  WHEN first_visit IS NULL OR excluded.first_visit < first_visit THEN excluded.first_visit "
+                      "  ELSE first_visit END, "
+                      "last_visit = CASE WHEN excluded.last_visit IS NULL THEN last_visit "
+                      "  WHEN last_visit IS NULL OR excluded.last_visit > last_visit THEN excluded.last_visit "
+                      "  ELSE last_visit END, "
+                      "visits = visits + excluded.visits, spent_fen = spent_fen + excluded.spent_fen, "
+                      "deposits = deposits + excluded.deposits",
+                      "ssiii", entry->member_id, visit ? entry->business_date : NULL,
+                      (gint64) (visit ? 1 : 0), spent, (gint64) (deposit ? 1 : 0));
+}

@@ -1,0 +1,19 @@
+/* mdn-member-figures.h: per-member figures (first and last visit, visits,
+ * spent, deposits) in the table member_figures, kept up to date on apply
+ * at every terminal and at the server, so that inactivity reminders and the
+ * RFM segments never scan the history. A visit is a sale, a quick sale, a
+ * timed stop or a package use; spent is what mdn-figures.c says those
+ * sales charged, less what returns refunded. Every figure is a sum or a
+ * min/max, so any order of arrival gives the same row. */
+#pragma once
+
+#include "mdn-ledger.h"
+
+G_BEGIN_DECLS
+
+/* The ledger's apply hook (mdn_ledger_add_apply_hook). */
+gboolean mdn_member_figures_apply (MdnDb    *db,
+                                   MdnEntry *entry,
+                                   GError  **error);
+
+G_END_DECLS

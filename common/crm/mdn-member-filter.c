@@ -1,0 +1,377 @@
+/* mdn-member-filter.c: member.filter and member.segments (see
+ * mdn-member-filter.h, docs/members.md).
+ *
+ * RFM: over the members with at least one visit, recency is the days from
+ * the last visit to as_of, frequency the visits, monetary what they spent
+ * (member_figures). Each is "high" against the chain's average (recency:
+ * at most the average days; the others: at least the average), and the
+ * three give one of the classic eight segments:
+ *
+ *   R F M   segment               R F M   segment
+ *   + + +   important_value       + + -   general_value
+ *   + - +   important_development + - -   general_development
+ *   - + +   important_retention   - + -   general_retention
+ *   - - +   important_winback     - - -   general_winback
+ */
+#define G_LOG_DOMAIN "mdn-member-filter"
+
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#include "mdn-error.h"
+#include "mdn-json.h"
+#include "mdn-member-filter.h"
+
+static const struct { const char *code; const char *name; } segments[] = {
+  { "important_value",       N_("Important value") },
+  { "important_development", N_("Important development") },
+  { "important_retention",   N_("Important retention") },
+  { "important_winback",     N_("Important win-back") },
+  { "general_value",         N_("General value") },
+  { "general_development",   N_("General development") },
+  { "general_retention",     N_("General retention") },
+  { "general_winback",       N_("General win-back") },
+};
+
+/* The averages the segments are judged against, in integers: recency in
+ * days, frequency in visits ×1000, monetary in fen. */
+typedef struct
+{
+  gint64 members;
+  gint64 recency_days;
+  gint64 frequency_milli;
+  gint64 monetary_fen;
+} Averages;
+
+static gboolean
+averages (MdnDb      *db,
+          const char *as_of,
+          Averages   *out,
+          GError    **error)
+{
+  sqlite3_stmt *stmt;
+  int rc;
+
+  stmt = mdn_db_query (db, error,
+                       "SELECT count (*), "
+                       "coalesce (sum (julianday (?1) - julianday (last_visit)) / count (*), 0), "
+                       "coalesce (sum (visits) * 1000 / count (*), 0), coalesce (sum (spent_fen) / count (*), 0) "
+                       "FROM member_figures WHERE visits > 0 AND last_visit <= ?1", "s", as_of);
+  if (stmt == NULL || (rc = mdn_db_step (db, stmt, error)) != SQLITE_ROW)
+    return FALSE;
+  out->members = sqlite3_column_int64 (stmt, 0);
+  out->recency_days = sqlite3_column_int64 (stmt, 1);
+  out->frequency_milli = sqlite3_column_int64 (stmt, 2);
+  out->monetary_fen = sqlite3_column_int64 (stmt, 3);
+  sqlite3_reset (stmt);
+  return TRUE;
+}
+
+/* The segment of member m (joined to f) as SQL, with ?20 as_of, ?21 the
+ * average days, ?22 the average visits ×1000, ?23 the average spent. */
+#define SEGMENT_SQL \
+  "CASE WHEN f.visits IS NULL OR f.visits = 0 THEN NULL ELSE " \
+  "CASE ((julianday (?20) - julianday (f.last_visit)) <= ?21) * 4 + (f.visits * 1000 >= ?22) * 2 + " \
+  "     (f.spent_fen >= ?23) " \
+  "WHEN 7 THEN 'important_value' WHEN 5 THEN 'important_development' " \
+  "WHEN 3 THEN 'important_retention' WHEN 1 THEN 'important_winback' " \
+  "WHEN 6 THEN 'general_value' WHEN 4 THEN 'general_development' " \
+  "WHEN 2 THEN 'general_retention' ELSE 'general_winback' END END"
+
+/* One statement for every filter: each condition holds when its parameter
+ * is null. */
+#define FILTER_WHERE \
+  "WHERE m.status != 'replaced' " \
+  "AND (?1 IS NULL OR m.level = ?1) " \
+  "AND (?2 IS NULL OR m.principal_fen + m.bonus_fen >= ?2) " \
+  "AND (?3 IS NULL OR m.principal_fen + m.bonus_fen <= ?3) " \
+  "AND (?4 IS NULL OR m.points >= ?4) " \
+  "AND (?5 IS NULL OR coalesce (f.last_visit, '') < ?5) " \
+  "AND (?6 IS NULL OR f.last_visit > ?6) " \
+  "AND (?7 IS NULL OR (m.birthday IS NOT NULL AND " \
+  "     CAST (substr (m.birthday, length (m.birthday) - 4, 2) AS INTEGER) = ?7)) " \
+  "AND (?8 IS NULL OR coalesce (f.spent_fen, 0) >= ?8) " \
+  "AND (?9 IS NULL OR m.issued_at >= ?9) " \
+  "AND (?10 IS NULL OR substr (m.issued_at, 1, 10) <= ?10) " \
+  "AND (?11 IS NULL OR (" SEGMENT_SQL ") = ?11) " \
+  "AND (?12 IS NULL OR m.id > ?12) "
+
+#define FILTER_COLUMNS "m.id, m.card_no, m.name, m.phone, m.level, m.principal_fen + m.bonus_fen, m.points, " \
+                       "m.sms_consent, m.sms_opt_out"
+
+typedef struct
+{
+  const char *level, *last_visit_before, *last_visit_after, *issued_from, *issued_to, *segment, *after;
+  gint64 balance_min, balance_max, points_min, birthday_month, spent_min;
+  gboolean has_balance_min, has_balance_max, has_points_min, has_birthday_month, has_spent_min;
+  Averages avg;
+  const char *as_of;
+} Filter;
+
+static gboolean
+opt_int (JsonObject *args,
+         const char *name,
+         gint64     *out,
+         gboolean   *has,
+         GError    **error)
+{
+  *has = json_object_has_member (args, name) && !JSON_NODE_HOLDS_NULL (json_object_get_member (args, name));
+  return !*has || mdn_args_int (args, name, TRUE, out, error);
+}
+
+static gboolean
+valid_segment (const char *code,
+               GError    **error)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (segments); i++)
+    if (g_str_equal (segments[i].code, code))
+      return TRUE;
+  g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT, _("“%s” is not a member segment"), code);
+  return FALSE;
+}
+
+static gboolean
+read_filter (MdnDb      *db,
+             JsonObject *args,
+             const char *today,
+             Filter     *f,
+             GError    **error)
+{
+  memset (f, 0, sizeof *f);
+  f->as_of = today;
+  if (!mdn_args_string (args, "level", FALSE, &f->level, error) ||
+      !opt_int (args, "balance_min_fen", &f->balance_min, &f->has_balance_min, error) ||
+      !opt_int (args, "balance_max_fen", &f->balance_max, &f->has_balance_max, error) ||
+      !opt_int (args, "points_min", &f->points_min, &f->has_points_min, error) ||
+      !mdn_args_date (args, "last_visit_before", FALSE, &f->last_visit_before, error) ||
+      !mdn_args_date (args, "last_visit_after", FALSE, &f->last_visit_after, error) ||
+      !opt_int (args, "birthday_month", &f->birthday_month, &f->has_birthday_month, error) ||
+      !opt_int (args, "spent_min_fen", &f->spent_min, &f->has_spent_min, error) ||
+      !mdn_args_date (args, "issued_from", FALSE, &f->issued_from, error) ||
+      !mdn_args_date (args, "issued_to", FALSE, &f->issued_to, error) ||
+      !mdn_args_string (args, "segment", FALSE, &f->segment, error) ||
+      !mdn_args_string (args, "after", FALSE, &f->after, error))
+    return FALSE;
+  /* issued_at: a month (YYYY-MM) or a day the card was issued in. */
+  {
+    const char *issued = NULL;
+
+    if (!mdn_args_string (args, "issued_at", FALSE, &issued, error))
+      return FALSE;
+    if (issued)
+      {
+        g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                     _("Give issued_from and issued_to (dates) instead of issued_at"));
+        return FALSE;
+      }
+  }
+  if (f->has_birthday_month && (f->birthday_month < 1 || f->birthday_month > 12))
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                           _("birthday_month is a month, 1 to 12"));
+      return FALSE;
+    }
+  if ((f->segment && !valid_segment (f->segment, error)) || !averages (db, today, &f->avg, error))
+    return FALSE;
+  return TRUE;
+}
+
+static sqlite3_stmt *
+filter_query (MdnDb      *db,
+              const char *sql,
+              Filter     *f,
+              gint64      limit,
+              GError    **error)
+{
+  sqlite3_stmt *stmt = mdn_db_query (db, error, sql, "");
+
+  if (stmt == NULL)
+    return NULL;
+#define BIND_TEXT(i, v) ((v) ? sqlite3_bind_text (stmt, (i), (v), -1, SQLITE_TRANSIENT) : sqlite3_bind_null (stmt, (i)))
+#define BIND_INT(i, has, v) ((has) ? sqlite3_bind_int64 (stmt, (i), (v)) : sqlite3_bind_null (stmt, (i)))
+  if (BIND_TEXT (1, f->level) || BIND_INT (2, f->has_balance_min, f->balance_min) ||
+      BIND_INT (3, f->has_balance_max, f->balance_max) || BIND_INT (4, f->has_points_min, f->points_min) ||
+      BIND_TEXT (5, f->last_visit_before) || BIND_TEXT (6, f->last_visit_after) ||
+      BIND_INT (7, f->has_birthday_month, f->birthday_month) || BIND_INT (8, f->has_spent_min, f->spent_min) ||
+      BIND_TEXT (9, f->issued_from) || BIND_TEXT (10, f->issued_to) || BIND_TEXT (11, f->segment) ||
+      BIND_TEXT (12, f->after) || BIND_INT (13, limit > 0, limit) ||
+      BIND_TEXT (20, f->as_of) || sqlite3_bind_int64 (stmt, 21, f->avg.recency_days) ||
+      sqlite3_bind_int64 (stmt, 22, f->avg.frequency_milli) || sqlite3_bind_int64 (stmt, 23, f->avg.monetary_fen))
+    {
+      sqlite3_reset (stmt);
+      mdn_db_set_database_error (db, error);
+      return NULL;
+    }
+#undef BIND_TEXT
+#undef BIND_INT
+  return stmt;
+}
+
+gboolean
+mdn_member_filter_each (MdnDb        *db,
+                        JsonObject   *filter,
+                        const char   *today,
+                        MdnMemberFunc func,
+                        gpointer      user_data,
+                        GError      **error)
+{
+  Filter f;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (db != NULL && filter != NULL && today != NULL && func != NULL, FALSE);
+
+  if (!read_filter (db, filter, today, &f, error))
+    return FALSE;
+  f.after = NULL;
+  stmt = filter_query (db, "SELECT " FILTER_COLUMNS " FROM members m "
+                           "LEFT JOIN member_figures f ON f.member_id = m.id " FILTER_WHERE
+                           "AND m.status = 'active' ORDER BY m.id LIMIT coalesce (?13, -1)", &f, 0, error);
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = mdn_db_step (db, stmt, error)) == SQLITE_ROW)
+    if (!func (stmt, user_data))
+      break;
+  sqlite3_reset (stmt);
+  return rc >= 0;
+}
+
+static gboolean
+op_filter (MdnOpCtx   *ctx,
+           JsonObject *args,
+           JsonObject *result,
+           GError    **error)
+{
+  Filter f;
+  gint64 limit = 100, count = 0;
+  g_autofree char *last = NULL;
+  JsonArray *list;
+  sqlite3_stmt *stmt;
+  int rc;
+  guint n = 0;
+
+  if (!mdn_args_int (args, "limit", FALSE, &limit, error) || !read_filter (ctx->db, args, ctx->business_date, &f, error))
+    return FALSE;
+  limit = CLAMP (limit, 1, 10000);
+  {
+    const char *after = f.after;
+
+    f.after = NULL;
+    stmt = filter_query (ctx->db, "SELECT count (*) FROM members m "
+                                  "LEFT JOIN member_figures f ON f.member_id = m.id " FILTER_WHERE
+                                  "AND coalesce (?13, 0) = coalesce (?13, 0)", &f, 0, error);
+    if (stmt == NULL || (rc = mdn_db_step (ctx->db, stmt, error)) != SQLITE_ROW)
+      return FALSE;
+    count = sqlite3_column_int64 (stmt, 0);
+    sqlite3_reset (stmt);
+    f.after = after;
+  }
+  stmt = filter_query (ctx->db, "SELECT " FILTER_COLUMNS ", m.status, m.expires_on, f.last_visit, "
+                                "coalesce (f.visits, 0), coalesce (f.spent_fen, 0), " SEGMENT_SQL " FROM members m "
+                                "LEFT JOIN member_figures f ON f.member_id = m.id " FILTER_WHERE
+                                "ORDER BY m.id LIMIT ?13", &f, limit + 1, error);
+  if (stmt == NULL)
+    return FALSE;
+  list = json_array_new ();
+  json_object_set_array_member (result, "members", list);
+  while ((rc = mdn_db_step (ctx->db, stmt, error)) == SQLITE_ROW)
+    {
+      JsonObject *o;
+
+      if (++n > limit)
+        break;
+      o = json_object_new ();
+      json_object_set_string_member (o, "member_id", mdn_db_col_text (stmt, 0));
+      json_object_set_string_member (o, "card_no", mdn_db_col_text (stmt, 1));
+      json_object_set_string_member (o, "name", mdn_db_col_text (stmt, 2));
+      json_object_set_string_member (o, "phone", mdn_db_col_text (stmt, 3));
+      json_object_set_string_member (o, "level", mdn_db_col_text (stmt, 4));
+      json_object_set_int_member (o, "balance_fen", sqlite3_column_int64 (stmt, 5));
+      json_object_set_int_member (o, "points", sqlite3_column_int64 (stmt, 6));
+      json_object_set_boolean_member (o, "sms_consent", sqlite3_column_int (stmt, 7));
+      json_object_set_boolean_member (o, "sms_opt_out", sqlite3_column_int (stmt, 8));
+      json_object_set_string_member (o, "status", mdn_db_col_text (stmt, 9));
+      mdn_json_set_opt_string (o, "expires_on", mdn_db_col_text (stmt, 10));
+      mdn_json_set_opt_string (o, "last_visit", mdn_db_col_text (stmt, 11));
+      json_object_set_int_member (o, "visits", sqlite3_column_int64 (stmt, 12));
+      json_object_set_int_member (o, "spent_fen", sqlite3_column_int64 (stmt, 13));
+      mdn_json_set_opt_string (o, "segment", mdn_db_col_text (stmt, 14));
+      json_array_add_object_element (list, o);
+      g_free (last);
+      last = g_strdup (mdn_db_col_text (stmt, 0));
+    }
+  sqlite3_reset (stmt);
+  if (rc < 0)
+    return FALSE;
+  json_object_set_int_member (result, "count", count);
+  mdn_json_set_opt_string (result, "next", n > limit ? last : NULL);
+  return TRUE;
+}
+
+static gboolean
+op_segments (MdnOpCtx   *ctx,
+             JsonObject *args,
+             JsonObject *result,
+             GError    **error)
+{
+  const char *as_of = ctx->business_date;
+  Filter f = { 0 };
+  JsonArray *list;
+  g_autoptr(GHashTable) index = g_hash_table_new (g_str_hash, g_str_equal);
+  sqlite3_stmt *stmt;
+  int rc;
+
+  if (!mdn_args_date (args, "as_of", FALSE, &as_of, error) || !averages (ctx->db, as_of, &f.avg, error))
+    return FALSE;
+  if (json_object_has_member (args, "days"))
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                           _("Segments are scored on each member's whole history; “days” is not supported"));
+      return FALSE;
+    }
+  f.as_of = as_of;
+  list = json_array_new ();
+  json_object_set_array_member (result, "segments", list);
+  for (guint i = 0; i < G_N_ELEMENTS (segments); i++)
+    {
+      JsonObject *o = json_object_new ();
+
+      json_object_set_string_member (o, "segment", segments[i].code);
+      json_object_set_string_member (o, "name", _(segments[i].name));
+      json_object_set_int_member (o, "count", 0);
+      json_object_set_object_member (o, "branches", json_object_new ());
+      json_array_add_object_element (list, o);
+      g_hash_table_insert (index, (gpointer) segments[i].code, o);
+    }
+  stmt = filter_query (ctx->db, "SELECT seg, m.issued_branch, count (*) FROM (SELECT " SEGMENT_SQL " AS seg, "
+                                "m.issued_branch FROM members m JOIN member_figures f ON f.member_id = m.id "
+                                FILTER_WHERE "AND coalesce (?13, 0) = coalesce (?13, 0) AND f.last_visit <= ?20) m "
+                                "WHERE seg IS NOT NULL GROUP BY seg, m.issued_branch", &f, 0, error);
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = mdn_db_step (ctx->db, stmt, error)) == SQLITE_ROW)
+    {
+      JsonObject *o = g_hash_table_lookup (index, mdn_db_col_text (stmt, 0));
+      gint64 n = sqlite3_column_int64 (stmt, 2);
+
+      if (o == NULL)
+        continue;
+      json_object_set_int_member (o, "count", json_object_get_int_member (o, "count") + n);
+      json_object_set_int_member (json_object_get_object_member (o, "branches"), mdn_db_col_text (stmt, 1), n);
+    }
+  sqlite3_reset (stmt);
+  if (rc < 0)
+    return FALSE;
+  json_object_set_string_member (result, "as_of", as_of);
+  json_object_set_int_member (result, "members", f.avg.members);
+  json_object_set_int_member (result, "average_recency_days", f.avg.recency_days);
+  json_object_set_int_member (result, "average_visits_milli", f.avg.frequency_milli);
+  json_object_set_int_member (result, "average_spent_fen", f.avg.monetary_fen);
+  return TRUE;
+}
+
+const MdnOpDef mdn_member_filter_ops[] = {
+  { "member.filter",   MDN_ROLE_MANAGER, MDN_OP_READ, op_filter },
+  { "member.segments", MDN_ROLE_MANAGER, MDN_OP_READ, op_segments },
+  { NULL }
+};

@@ -1,0 +1,27 @@
+/* mdn-member-filter.h: a filtered set of members (member.filter, the
+ * target of an SMS campaign) and the RFM segments (member.segments), both
+ * read from the members table and the per-member figures kept on apply
+ * (mdn-member-figures.h), at a branch and at the server alike. */
+#pragma once
+
+#include "mdn-op.h"
+
+G_BEGIN_DECLS
+
+/* Steps @func over every member @filter selects (the arguments of
+ * member.filter without limit and after), ordered by id; @func returns
+ * FALSE to stop. The row's columns: id, card_no, name, phone, level,
+ * balance_fen, points, sms_consent, sms_opt_out. */
+typedef gboolean (*MdnMemberFunc) (sqlite3_stmt *row,
+                                   gpointer      user_data);
+
+gboolean mdn_member_filter_each (MdnDb        *db,
+                                 JsonObject   *filter,
+                                 const char   *today,
+                                 MdnMemberFunc func,
+                                 gpointer      user_data,
+                                 GError      **error);
+
+extern const MdnOpDef mdn_member_filter_ops[];
+
+G_END_DECLS

@@ -1,0 +1,587 @@
+/* SMS sent by the real mendian-server to a gateway double on 127.0.0.1
+ * that speaks the request shapes of 阿里云 (SendSms, RPC signature v1) and
+ * 腾讯云 (SendSms 2021-01-11, TC3-HMAC-SHA256) and a webhook
+ * (X-Mendian-Signature), checking every signature with code of its own:
+ * retry after a 500, a restart while a message is with the gateway (no
+ * duplicate), repeated pushes, consent, opt-out and the send window.
+ * Waits are on events (a request arrived, a row changed), bounded by a
+ * generous deadline that only turns a hang into a failure. */
+#include <libsoup/soup.h>
+#include <signal.h>
+#include <string.h>
+
+#include "mdn-json.h"
+#include "mdn-test-server.h"
+
+#define SECRET "s3cr3t-key"
+
+typedef struct
+{
+  SoupServer *server;
+  guint16     port;
+  GPtrArray  *requests;     /* of JsonObject: what each request asked for */
+  guint       fail_first;   /* answer 500 to this many */
+  gboolean    hold_first;   /* never answer the first */
+  SoupServerMessage *held;
+  guint       bad_signatures;
+} Gateway;
+
+static char *
+pct (const char *s)
+{
+  return g_uri_escape_string (s, NULL, FALSE);
+}
+
+static int
+cmp (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+/* 阿里云 RPC signature v1, computed here from the form as received. */
+static gboolean
+aliyun_signature_ok (GHashTable *form)
+{
+  g_autoptr(GPtrArray) pairs = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter it;
+  gpointer k, v;
+  GString *canon = g_string_new (NULL);
+  g_autofree char *canon_text = NULL, *canon_pct = NULL, *to_sign = NULL, *expected = NULL;
+  g_autoptr(GHmac) h = g_hmac_new (G_CHECKSUM_SHA1, (const guchar *) SECRET "&", strlen (SECRET) + 1);
+  guint8 digest[20];
+  gsize len = 20;
+
+  g_hash_table_iter_init (&it, form);
+  while (g_hash_table_iter_next (&it, &k, &v))
+    if (!g_str_equal (k, "Signature"))
+      {
+        g_autofree char *pk = pct (k), *pv = pct (v);
+
+        g_ptr_array_add (pairs, g_strdup_printf ("%s=%s", pk, pv));
+      }
+  g_ptr_array_sort (pairs, cmp);
+  for (guint i = 0; i < pairs->len; i++)
+    g_string_append_printf (canon, "%s%s", i ? "&" : "", (char *) pairs->pdata[i]);
+  canon_text = g_string_free (canon, FALSE);
+  canon_pct = pct (canon_text);
+  to_sign = g_strconcat ("POST&%2F&", canon_pct, NULL);
+  g_hmac_update (h, (const guchar *) to_sign, -1);
+  g_hmac_get_digest (h, digest, &len);
+  expected = g_base64_encode (digest, len);
+  return g_strcmp0 (expected, g_hash_table_lookup (form, "Signature")) == 0 &&
+         g_str_equal (g_hash_table_lookup (form, "Action"), "SendSms") &&
+         g_str_equal (g_hash_table_lookup (form, "Version"), "2017-05-25") &&
+         g_str_equal (g_hash_table_lookup (form, "AccessKeyId"), "AK1") &&
+         g_str_equal (g_hash_table_lookup (form, "SignatureMethod"), "HMAC-SHA1");
+}
+
+static void
+hmac256 (const guint8 *key, gsize key_len, const char *data, guint8 out[32])
+{
+  g_autoptr(GHmac) h = g_hmac_new (G_CHECKSUM_SHA256, key, key_len);
+  gsize len = 32;
+
+  g_hmac_update (h, (const guchar *) data, -1);
+  g_hmac_get_digest (h, out, &len);
+}
+
+/* 腾讯云 TC3-HMAC-SHA256, from the headers and body as received. */
+static gboolean
+tencent_signature_ok (SoupMessageHeaders *hdrs,
+                      const char         *body)
+{
+  const char *auth = soup_message_headers_get_one (hdrs, "Authorization");
+  const char *ts = soup_message_headers_get_one (hdrs, "X-TC-Timestamp");
+  const char *host = soup_message_headers_get_one (hdrs, "Host");
+  const char *ctype = soup_message_headers_get_one (hdrs, "Content-Type");
+  g_autoptr(GDateTime) t = NULL;
+  g_autofree char *date = NULL, *body_hash = NULL, *canonical = NULL, *canonical_hash = NULL;
+  g_autofree char *to_sign = NULL, *k0 = NULL, *expected = NULL;
+  guint8 kd[32], ks[32], kg[32], sig[32];
+  GString *hex = g_string_new (NULL);
+
+  if (!auth || !ts || !host || g_strcmp0 (ctype, "application/json; charset=utf-8") != 0 ||
+      g_strcmp0 (soup_message_headers_get_one (hdrs, "X-TC-Action"), "SendSms") != 0 ||
+      g_strcmp0 (soup_message_headers_get_one (hdrs, "X-TC-Version"), "2021-01-11") != 0)
+    {
+      g_string_free (hex, TRUE);
+      return FALSE;
+    }
+  t = g_date_time_new_from_unix_utc (g_ascii_strtoll (ts, NULL, 10));
+  date = g_date_time_format (t, "%Y-%m-%d");
+  body_hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, body, -1);
+  canonical = g_strdup_printf ("POST\n/\n\ncontent-type:%s\nhost:%s\n\ncontent-type;host\n%s", ctype, host, body_hash);
+  canonical_hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, canonical, -1);
+  to_sign = g_strdup_printf ("TC3-HMAC-SHA256\n%s\n%s/sms/tc3_request\n%s", ts, date, canonical_hash);
+  k0 = g_strconcat ("TC3", SECRET, NULL);
+  hmac256 ((const guint8 *) k0, strlen (k0), date, kd);
+  hmac256 (kd, 32, "sms", ks);
+  hmac256 (ks, 32, "tc3_request", kg);
+  hmac256 (kg, 32, to_sign, sig);
+  for (int i = 0; i < 32; i++)
+    g_string_append_printf (hex, "%02x", sig[i]);
+  expected = g_strdup_printf ("TC3-HMAC-SHA256 Credential=AKID1/%s/sms/tc3_request, "
+                              "SignedHeaders=content-type;host, Signature=%s", date, hex->str);
+  g_string_free (hex, TRUE);
+  return g_str_equal (expected, auth);
+}
+
+static void
+handle (SoupServer        *server,
+        SoupServerMessage *msg,
+        const char        *path,
+        GHashTable        *query,
+        gpointer           user_data)
+{
+  Gateway *g = user_data;
+  SoupMessageBody *b = soup_server_message_get_request_body (msg);
+  g_autoptr(GBytes) bytes = soup_message_body_flatten (b);
+  g_autofree char *body = g_strndup (g_bytes_get_data (bytes, NULL), g_bytes_get_size (bytes));
+  JsonObject *req = json_object_new ();
+  guint n;
+  const char *reply = "{}";
+
+  json_object_set_string_member (req, "path", path);
+  if (g_str_equal (path, "/aliyun"))
+    {
+      g_autoptr(GHashTable) form = soup_form_decode (body);
+
+      if (!aliyun_signature_ok (form))
+        g->bad_signatures++;
+      json_object_set_string_member (req, "phone", g_hash_table_lookup (form, "PhoneNumbers"));
+      json_object_set_string_member (req, "template", g_hash_table_lookup (form, "TemplateCode"));
+      json_object_set_string_member (req, "params", g_hash_table_lookup (form, "TemplateParam"));
+      json_object_set_string_member (req, "sign", g_hash_table_lookup (form, "SignName"));
+      reply = "{\"Code\":\"OK\",\"Message\":\"OK\",\"BizId\":\"1\",\"RequestId\":\"r\"}";
+    }
+  else if (g_str_equal (path, "/tencent"))
+    {
+      g_autoptr(JsonObject) o = mdn_json_parse_object (body, NULL);
+
+      if (!tencent_signature_ok (soup_server_message_get_request_headers (msg), body) || o == NULL)
+        g->bad_signatures++;
+      else
+        {
+          json_object_set_string_member (req, "phone", json_array_get_string_element (
+                                           json_object_get_array_member (o, "PhoneNumberSet"), 0));
+          json_object_set_string_member (req, "template", json_object_get_string_member (o, "TemplateId"));
+          json_object_set_array_member (req, "params",
+                                        json_array_ref (json_object_get_array_member (o, "TemplateParamSet")));
+        }
+      reply = "{\"Response\":{\"SendStatusSet\":[{\"Code\":\"Ok\",\"Message\":\"send success\"}],\"RequestId\":\"r\"}}";
+    }
+  else
+    {
+      const char *sig = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
+                                                      "X-Mendian-Signature");
+      g_autoptr(GHmac) h = g_hmac_new (G_CHECKSUM_SHA256, (const guchar *) SECRET, strlen (SECRET));
+      g_autoptr(JsonObject) o = mdn_json_parse_object (body, NULL);
+
+      g_hmac_update (h, (const guchar *) body, -1);
+      if (g_strcmp0 (sig, g_hmac_get_string (h)) != 0 || o == NULL)
+        g->bad_signatures++;
+      else
+        {
+          json_object_set_string_member (req, "phone", json_object_get_string_member (o, "phone"));
+          json_object_set_string_member (req, "text", json_object_get_string_member (o, "text"));
+          json_object_set_string_member (req, "event", json_object_get_string_member (o, "event"));
+        }
+    }
+  g_ptr_array_add (g->requests, req);
+  n = g->requests->len;
+  if (g->hold_first && n == 1)
+    {
+      g->held = msg;
+      soup_server_message_pause (msg);
+      return;
+    }
+  if (n <= g->fail_first)
+    {
+      soup_server_message_set_status (msg, 500, NULL);
+      soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC, "{}", 2);
+      return;
+    }
+  soup_server_message_set_status (msg, 200, NULL);
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, reply, strlen (reply));
+}
+
+static Gateway *
+gateway_new (void)
+{
+  Gateway *g = g_new0 (Gateway, 1);
+  g_autoptr(GError) error = NULL;
+  GSList *uris;
+
+  g->requests = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  g->server = soup_server_new (NULL, NULL);
+  soup_server_add_handler (g->server, NULL, handle, g, NULL);
+  g_assert_true (soup_server_listen_local (g->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (g->server);
+  g->port = (guint16) g_uri_get_port (uris->data);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  return g;
+}
+
+static void
+gateway_free (Gateway *g)
+{
+  if (g->held)
+    {
+      soup_server_message_set_status (g->held, 200, NULL);
+      soup_server_message_unpause (g->held);
+    }
+  soup_server_disconnect (g->server);
+  g_object_unref (g->server);
+  g_ptr_array_unref (g->requests);
+  g_free (g);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Gateway, gateway_free)
+
+/* Runs the main loop (the double answers in it) until @done, at most a
+ * minute: a hang fails, nothing is decided by the clock. */
+typedef gboolean (*Done) (gpointer data);
+
+static void
+wait_until (Done     done,
+            gpointer data)
+{
+  gint64 deadline = g_get_monotonic_time () + 60 * G_USEC_PER_SEC;
+
+  while (!done (data))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("timed out waiting");
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (2000);
+    }
+}
+
+typedef struct { Gateway *g; guint n; } Count;
+
+static gboolean
+has_requests (gpointer data)
+{
+  Count *c = data;
+
+  return c->g->requests->len >= c->n;
+}
+
+typedef struct { MdnTestServer *s; const char *sql; gint64 want; } Rows;
+
+static gboolean
+rows_are (gpointer data)
+{
+  Rows *r = data;
+
+  g_main_context_iteration (NULL, FALSE);
+  return mdn_test_server_count (r->s, r->sql) == r->want;
+}
+
+static void
+wait_rows (MdnTestServer *s,
+           const char    *sql,
+           gint64         want)
+{
+  Rows r = { s, sql, want };
+
+  wait_until (rows_are, &r);
+}
+
+static char *
+write_secret (MdnTestServer *s)
+{
+  char *path = g_build_filename (s->dir, "sms-secret", NULL);
+
+  g_assert_true (g_file_set_contents (path, SECRET "\n", -1, NULL));
+  return path;
+}
+
+/* A server with the HQ terminal (sms.on_deposit switched on) and a branch. */
+static MdnTestServer *
+chain_new (const char     *gateway_args,
+           MdnTestBranch **hq,
+           MdnTestBranch **b1)
+{
+  MdnTestServer *s = mdn_test_server_init ("sms");
+
+  mdn_test_server_add_hq_token (s);
+  (void) gateway_args;
+  mdn_test_server_start (s, "--sms-retry-base=0");
+  *hq = mdn_test_server_branch_new (s, "HQ", 0, TRUE);
+  *b1 = mdn_test_server_branch_new (s, "B01", 1, FALSE);
+  json_object_unref (mdn_test_ok ((*hq)->admin, "{\"op\":\"settings.set\",\"key\":\"sms.on_deposit\",\"value\":true}"));
+  mdn_test_sync_ok (*hq);
+  return s;
+}
+
+static void
+set_gateway (MdnTestServer *s,
+             const char    *driver,
+             const char    *url,
+             const char    *extra1,
+             const char    *extra2)
+{
+  g_autofree char *secret = write_secret (s);
+  g_autofree char *out = mdn_test_server_cmd (s, "sms", "gateway", "--driver", driver, "--url", url,
+                                              "--key-id", driver[0] == 't' ? "AKID1" : "AK1",
+                                              "--secret-file", secret, "--sign-name", "门店", extra1, extra2, NULL);
+
+  /* The secret is kept, never shown. */
+  g_assert_null (strstr (out, SECRET));
+  g_assert_nonnull (strstr (out, "\"has_secret\":true"));
+}
+
+static void
+test_aliyun_retry (void)
+{
+  g_autoptr(Gateway) g = gateway_new ();
+  g_autoptr(MdnTestBranch) hq = NULL, b1 = NULL;
+  g_autoptr(MdnTestServer) s = NULL;
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/aliyun", g->port);
+  g_autofree char *out = NULL;
+  Count c = { g, 2 };
+  JsonObject *req;
+
+  mdn_test_set_now ("2026-09-22T10:00:00+08:00");
+  s = chain_new (NULL, &hq, &b1);
+  set_gateway (s, "aliyun", url, NULL, NULL);
+  g_free (mdn_test_server_cmd (s, "sms", "template", "--event", "deposit", "--template-code", "SMS_100", NULL));
+  g->fail_first = 1;
+
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"member.issue\",\"name\":\"张三\",\"phone\":\"13800000001\","
+                                             "\"deposit\":\"100.00\"}"));
+  mdn_test_sync_ok (b1);
+  wait_until (has_requests, &c);
+  wait_rows (s, "SELECT count(*) FROM srv_sms_outbox WHERE status = 'sent' AND attempts = 2", 1);
+  g_assert_cmpuint (g->bad_signatures, ==, 0);
+  req = g_ptr_array_index (g->requests, 1);
+  g_assert_cmpstr (json_object_get_string_member (req, "phone"), ==, "13800000001");
+  g_assert_cmpstr (json_object_get_string_member (req, "template"), ==, "SMS_100");
+  g_assert_cmpstr (json_object_get_string_member (req, "sign"), ==, "门店");
+  g_assert_nonnull (strstr (json_object_get_string_member (req, "params"), "\"amount\":\"100.00\""));
+
+  /* A repeated push of everything: nothing new queued or sent. */
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT count(*) FROM srv_sms_outbox"), ==, 1);
+  {
+    g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+    g_autoptr(sqlite3_stmt) stmt = NULL;
+    g_autofree char *text = NULL;
+    GString *body = g_string_new ("{\"entries\":[");
+
+    g_assert_cmpint (sqlite3_prepare_v2 (mdn_db_handle (b1->store->db),
+                                         "SELECT id FROM entries WHERE branch = 'B01' ORDER BY seq", -1, &stmt, NULL),
+                     ==, SQLITE_OK);
+    for (guint i = 0; sqlite3_step (stmt) == SQLITE_ROW; i++)
+      {
+        g_autoptr(MdnEntry) e = mdn_entry_load (b1->store->db, (const char *) sqlite3_column_text (stmt, 0), NULL);
+        g_autoptr(JsonObject) o = mdn_entry_to_json (e, TRUE);
+        g_autofree char *t = mdn_json_object_to_string (o);
+
+        g_string_append_printf (body, "%s%s", i ? "," : "", t);
+      }
+    g_string_append (body, "]}");
+    text = g_string_free (body, FALSE);
+    g_assert_cmpuint (mdn_test_http (s, "POST", "/api/v1/sync/push", g_hash_table_lookup (s->tokens, "B01"),
+                                     text, -1, NULL), ==, 200);
+  }
+  mdn_test_sync_ok (b1);
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT count(*) FROM srv_sms_outbox"), ==, 1);
+  out = mdn_test_server_cmd (s, "sms", "outbox", "--status", "sent", NULL);
+  g_assert_nonnull (strstr (out, "13800000001"));
+  g_assert_cmpuint (g->requests->len, ==, 2);
+  mdn_test_set_now (NULL);
+}
+
+static void
+test_tencent_restart (void)
+{
+  g_autoptr(Gateway) g = gateway_new ();
+  g_autoptr(MdnTestBranch) hq = NULL, b1 = NULL;
+  g_autoptr(MdnTestServer) s = NULL;
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/tencent", g->port);
+  Count one = { g, 1 }, two = { g, 2 };
+  guint first_phone_seen = 0;
+
+  mdn_test_set_now ("2026-09-22T10:00:00+08:00");
+  s = chain_new (NULL, &hq, &b1);
+  set_gateway (s, "tencent", url, "--app-id", "1400000001");
+  g_free (mdn_test_server_cmd (s, "sms", "template", "--event", "deposit", "--template-code", "2000001",
+                               "--text", "{name}充值{amount}元，余额{balance}元", NULL));
+  g->hold_first = TRUE;
+
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"member.issue\",\"name\":\"甲\",\"phone\":\"13800000001\","
+                                             "\"deposit\":\"10.00\"}"));
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"member.issue\",\"name\":\"乙\",\"phone\":\"13800000002\","
+                                             "\"deposit\":\"20.00\"}"));
+  mdn_test_sync_ok (b1);
+  /* The first message is with the gateway, unanswered: the server dies. */
+  wait_until (has_requests, &one);
+  g_assert_cmpint (mdn_test_server_stop (s, SIGKILL), ==, -SIGKILL);
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT count(*) FROM srv_sms_outbox WHERE status = 'sending'"), ==, 1);
+  mdn_test_server_start (s, "--sms-retry-base=0");
+  mdn_test_server_link (s, b1);
+  /* The other goes out; the first is never sent again. */
+  wait_until (has_requests, &two);
+  wait_rows (s, "SELECT count(*) FROM srv_sms_outbox WHERE status = 'sent'", 1);
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT count(*) FROM srv_sms_outbox WHERE status = 'failed' "
+                                             "AND last_error LIKE 'interrupted%'"), ==, 1);
+  mdn_test_sync_ok (b1);
+  g_assert_cmpuint (g->bad_signatures, ==, 0);
+  for (guint i = 0; i < g->requests->len; i++)
+    if (g_strcmp0 (json_object_get_string_member (g_ptr_array_index (g->requests, i), "phone"),
+                   json_object_get_string_member (g_ptr_array_index (g->requests, 0), "phone")) == 0)
+      first_phone_seen++;
+  g_assert_cmpuint (first_phone_seen, ==, 1);
+  g_assert_cmpuint (g->requests->len, ==, 2);
+  {
+    JsonObject *req = g_ptr_array_index (g->requests, 1);
+    JsonArray *params = json_object_get_array_member (req, "params");
+
+    g_assert_true (g_str_has_prefix (json_object_get_string_member (req, "phone"), "+86138"));
+    g_assert_cmpstr (json_object_get_string_member (req, "template"), ==, "2000001");
+    g_assert_cmpuint (json_array_get_length (params), ==, 3);   /* name, amount, balance in order */
+  }
+  mdn_test_set_now (NULL);
+}
+
+static void
+test_consent_and_window (void)
+{
+  g_autoptr(Gateway) g = gateway_new ();
+  g_autoptr(MdnTestBranch) hq = NULL, b1 = NULL;
+  g_autoptr(MdnTestServer) s = NULL;
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/hook", g->port);
+  g_autoptr(JsonObject) preview = NULL;
+  g_autoptr(GDateTime) open = NULL;
+  g_autofree char *sql = NULL;
+  Count one = { g, 1 }, two = { g, 2 };
+  JsonObject *req;
+
+  /* 23:00 at the branch and the server: marketing waits for 08:00. */
+  mdn_test_set_now ("2026-09-22T23:00:00+08:00");
+  s = chain_new (NULL, &hq, &b1);
+  set_gateway (s, "webhook", url, NULL, NULL);
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"member.issue\",\"name\":\"同意\",\"phone\":\"13800000011\"}"));
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"member.issue\",\"name\":\"没说\",\"phone\":\"13800000012\"}"));
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"member.issue\",\"name\":\"退订\",\"phone\":\"13800000013\"}"));
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"member.sms_prefs\",\"card\":\"13800000011\",\"sms_consent\":true}"));
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"member.sms_prefs\",\"card\":\"13800000013\","
+                                             "\"sms_consent\":true,\"sms_opt_out\":true}"));
+  /* An event message to the one who opted out is never queued. */
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"member.deposit\",\"card\":\"13800000013\",\"amount\":\"5.00\"}"));
+  mdn_test_sync_ok (b1);
+  mdn_test_sync_ok (hq);
+
+  preview = mdn_test_ok (hq->admin, "{\"op\":\"sms.campaign\",\"filter\":{},\"template\":\"{name}，周末{offer}\","
+                                    "\"params\":{\"offer\":\"八折\"},\"preview\":true}");
+  g_assert_cmpint (mdn_test_int (preview, "count"), ==, 1);
+  g_assert_cmpstr (mdn_test_str (preview, "text"), ==, "同意，周末八折拒收请回复R");
+  g_assert_cmpint (mdn_test_count (hq, "SELECT count(*) FROM entries WHERE kind = 'sms.campaign'"), ==, 0);
+  json_object_unref (mdn_test_ok (hq->admin, "{\"op\":\"sms.campaign\",\"filter\":{},\"template\":\"{name}，周末{offer}\","
+                                             "\"params\":{\"offer\":\"八折\"}}"));
+  mdn_test_sync_ok (hq);
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT count(*) FROM srv_sms_outbox WHERE event = 'campaign'"), ==, 1);
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT count(*) FROM srv_sms_outbox WHERE phone = '13800000013'"), ==, 0);
+  /* The sender moved it to 08:00 the next morning and sent nothing. */
+  open = g_date_time_new_from_iso8601 ("2026-09-23T08:00:00+08:00", NULL);
+  sql = g_strdup_printf ("SELECT count(*) FROM srv_sms_outbox WHERE status = 'queued' AND next_at = %" G_GINT64_FORMAT,
+                         g_date_time_to_unix (open));
+  wait_rows (s, sql, 1);
+  g_assert_cmpuint (g->requests->len, ==, 0);
+
+  /* The next morning: it goes, with the opt-out line. */
+  g_assert_cmpint (mdn_test_server_stop (s, SIGTERM), ==, 0);
+  mdn_test_set_now ("2026-09-23T09:00:00+08:00");
+  mdn_test_server_start (s, "--sms-retry-base=0");
+  wait_until (has_requests, &one);
+  req = g_ptr_array_index (g->requests, 0);
+  g_assert_cmpuint (g->bad_signatures, ==, 0);
+  g_assert_cmpstr (json_object_get_string_member (req, "phone"), ==, "13800000011");
+  g_assert_cmpstr (json_object_get_string_member (req, "text"), ==, "同意，周末八折拒收请回复R");
+  g_assert_cmpstr (json_object_get_string_member (req, "event"), ==, "campaign");
+  wait_rows (s, "SELECT count(*) FROM srv_sms_outbox WHERE status = 'sent'", 1);
+
+  /* The daily cap (2): a third campaign the same day waits for tomorrow. */
+  mdn_test_server_link (s, hq);
+  for (int i = 0; i < 2; i++)
+    json_object_unref (mdn_test_ok (hq->admin, "{\"op\":\"sms.campaign\",\"filter\":{},\"template\":\"第%d次\","
+                                               "\"params\":{}}", i + 2));
+  mdn_test_sync_ok (hq);
+  wait_until (has_requests, &two);
+  g_clear_pointer (&sql, g_free);
+  g_clear_pointer (&open, g_date_time_unref);
+  open = g_date_time_new_from_iso8601 ("2026-09-24T08:00:00+08:00", NULL);
+  sql = g_strdup_printf ("SELECT count(*) FROM srv_sms_outbox WHERE status = 'queued' AND next_at = %" G_GINT64_FORMAT,
+                         g_date_time_to_unix (open));
+  wait_rows (s, sql, 1);
+  g_assert_cmpuint (g->requests->len, ==, 2);
+  mdn_test_set_now (NULL);
+}
+
+/* A member's own page ----------------------------------------------------------------- */
+
+static char *
+get_page (MdnTestServer *s,
+          const char    *path,
+          guint         *status)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u%s", s->port, path);
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = soup_session_send_and_read (session, msg, NULL, &error);
+
+  g_assert_no_error (error);
+  *status = soup_message_get_status (msg);
+  return g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+}
+
+static void
+test_member_page (void)
+{
+  g_autoptr(MdnTestBranch) hq = NULL, b1 = NULL;
+  g_autoptr(MdnTestServer) s = NULL;
+  g_autoptr(JsonObject) m = NULL, shown = NULL;
+  g_autofree char *path = NULL, *page = NULL, *forged = NULL, *bad = NULL, *url = NULL;
+  guint status = 0;
+
+  mdn_test_set_now ("2026-09-22T10:00:00+08:00");
+  s = chain_new (NULL, &hq, &b1);
+  mdn_test_sync_ok (b1);     /* the chain's key reaches the branch */
+  m = mdn_test_ok (b1->admin, "{\"op\":\"member.issue\",\"name\":\"<b>张三</b>\",\"phone\":\"13800000001\","
+                              "\"deposit\":\"88.50\",\"expires_on\":\"2027-12-31\"}");
+  mdn_test_sync_ok (b1);
+  path = g_strdup_printf ("/m/%s", mdn_test_str (m, "qr"));
+  page = get_page (s, path, &status);
+  if (status != 200)
+    g_test_message ("page %s: %s", path, page);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_nonnull (strstr (page, "88.50"));
+  g_assert_nonnull (strstr (page, "2027-12-31"));
+  g_assert_nonnull (strstr (page, "&lt;b&gt;张三&lt;/b&gt;"));   /* escaped */
+  g_assert_null (strstr (page, "<b>张三"));
+  /* A forged signature is not a card. */
+  forged = g_strdup (path);
+  forged[strlen (forged) - 2] = forged[strlen (forged) - 2] == 'A' ? 'B' : 'A';
+  bad = get_page (s, forged, &status);
+  g_assert_cmpuint (status, ==, 404);
+  /* The branch's scanner takes the page's address as well as the payload. */
+  url = g_strdup_printf ("https://m.example.com%s", path);
+  shown = mdn_test_ok (b1->admin, "{\"op\":\"member.show\",\"card\":\"%s\"}", url);
+  g_assert_cmpstr (mdn_test_str (shown, "card_no"), ==, mdn_test_str (m, "card_no"));
+  mdn_test_set_now (NULL);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  mdn_branch_init ();
+  g_test_add_func ("/sms/aliyun/retry-after-500-and-repeated-push", test_aliyun_retry);
+  g_test_add_func ("/sms/tencent/restart-mid-send", test_tencent_restart);
+  g_test_add_func ("/sms/webhook/consent-window-and-cap", test_consent_and_window);
+  g_test_add_func ("/member-page/balance-escaped-forged", test_member_page);
+  return g_test_run ();
+}
