@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "mdn-json.h"
+#include "mdn-settings.h"
 #include "mdn-sync.h"
 #include "mdn-test-ui.h"
 #include "mdn-test-util.h"
@@ -219,7 +220,8 @@ static void
 test_settings_change (Fixture       *f,
                       gconstpointer  data)
 {
-  GtkWidget *sw, *spin;
+  GtkWidget *sw, *spin, *entry;
+  g_autofree char *url = NULL;
 
   if (skip_without_display ())
     return;
@@ -234,11 +236,19 @@ test_settings_change (Fixture       *f,
   g_assert_true (GTK_IS_SPIN_BUTTON (spin));
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), 35.5);
   pump (50);
+  /* A text setting is saved by Enter. */
+  entry = pos_admin_get_setting (f->admin, "member.public_url");
+  g_assert_true (GTK_IS_ENTRY (entry));
+  gtk_editable_set_text (GTK_EDITABLE (entry), "https://vip.example.com");
+  g_signal_emit_by_name (entry, "activate");
+  pump (50);
   screenshot (GTK_WIDGET (f->window), "settings");
+  url = mdn_settings_dup_string (f->branch->store->db, "member.public_url");
+  g_assert_cmpstr (url, ==, "https://vip.example.com");
   g_assert_cmpint (mdn_test_count (f->branch, "SELECT count (*) FROM settings WHERE key = 'sms.on_deposit' "
                                               "AND value = 'true'"), ==, 1);
   g_assert_cmpint (mdn_test_count (f->branch, "SELECT value FROM settings WHERE key = 'reminder.low_balance_fen'"), ==, 3550);
-  g_assert_cmpint (mdn_test_count (f->branch, "SELECT count (*) FROM entries WHERE kind = 'setting.chain'"), ==, 2);
+  g_assert_cmpint (mdn_test_count (f->branch, "SELECT count (*) FROM entries WHERE kind = 'setting.chain'"), ==, 3);
 }
 
 /* The other pages draw (levels and plans, the log, the shop, backup). */

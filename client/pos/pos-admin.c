@@ -438,6 +438,7 @@ static const struct { const char *topic; const char *title; } topics[] = {
   { "member",   N_("Members") },
   { "reminder", N_("Reminders") },
   { "sms",      N_("SMS to members") },
+  { "backup",   N_("Backup") },
 };
 
 static void
@@ -474,6 +475,16 @@ spin_changed (GtkSpinButton *spin,
   /* A money value is shown in yuan with 2 decimals and kept in fen. */
   v = g_strdup_printf ("%" PRId64, fen ? (gint64) (d * 100 + (d >= 0 ? 0.5 : -0.5)) : (gint64) d);
   setting_set (self, g_object_get_data (G_OBJECT (spin), "pos-key"), v);
+}
+
+/* A text setting is saved when Enter is pressed in it or its button clicked. */
+static void
+entry_save (GtkWidget *widget,
+            PosAdmin  *self)
+{
+  GtkWidget *entry = g_object_get_data (G_OBJECT (widget), "pos-entry");
+
+  setting_set (self, g_object_get_data (G_OBJECT (entry), "pos-key"), gtk_editable_get_text (GTK_EDITABLE (entry)));
 }
 
 static void
@@ -563,6 +574,38 @@ load_settings (PosAdmin *self)
                                       (GDestroyNotify) g_strfreev);
               g_object_set_data_full (G_OBJECT (w), "pos-key", g_strdup (key), g_free);
               g_signal_connect (w, "notify::selected", G_CALLBACK (drop_changed), self);
+            }
+          else if (g_strcmp0 (type, "string") == 0)
+            {
+              GtkWidget *save = gtk_button_new_with_mnemonic (_("_Save"));
+
+              w = gtk_entry_new ();
+              gtk_editable_set_text (GTK_EDITABLE (w), value ? value : "");
+              gtk_editable_set_width_chars (GTK_EDITABLE (w), 26);
+              gtk_entry_set_max_length (GTK_ENTRY (w), (int) num (o, "max", 0));
+              if (g_strcmp0 (str (o, "format"), "url") == 0)
+                {
+                  gtk_entry_set_input_purpose (GTK_ENTRY (w), GTK_INPUT_PURPOSE_URL);
+                  gtk_entry_set_placeholder_text (GTK_ENTRY (w), "https://vip.example.com");
+                }
+              else if (g_strcmp0 (str (o, "format"), "path") == 0)
+                gtk_entry_set_placeholder_text (GTK_ENTRY (w), _("(beside the ledger)"));
+              g_object_set_data_full (G_OBJECT (w), "pos-key", g_strdup (key), g_free);
+              g_object_set_data (G_OBJECT (w), "pos-entry", w);
+              g_object_set_data (G_OBJECT (save), "pos-entry", w);
+              gtk_widget_set_hexpand (w, TRUE);
+              g_signal_connect (w, "activate", G_CALLBACK (entry_save), self);
+              g_signal_connect (save, "clicked", G_CALLBACK (entry_save), self);
+              gtk_widget_set_valign (save, GTK_ALIGN_CENTER);
+              gtk_widget_set_sensitive (save, can && (!chain || store->hq));
+              adw_action_row_add_suffix (ADW_ACTION_ROW (row), w);
+              adw_action_row_add_suffix (ADW_ACTION_ROW (row), save);
+              gtk_widget_set_valign (w, GTK_ALIGN_CENTER);
+              gtk_widget_set_sensitive (w, can && (!chain || store->hq));
+              adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
+              g_hash_table_insert (self->settings, g_strdup (key), w);
+              n++;
+              continue;
             }
           else
             {
