@@ -11,6 +11,7 @@
 
 #include "mdn-sync.h"
 #include "pos-admin.h"
+#include "pos-backup.h"
 #include "mdn-money.h"
 #include "pos-forms.h"
 #include "pos-receipt.h"
@@ -1233,6 +1234,59 @@ set_status (PosAdmin   *self,
   gtk_label_set_text (GTK_LABEL (self->backup_status), text);
 }
 
+/* The last backup and where the daily ones go; in red after a failure. */
+static void
+load_backup_status (PosAdmin *self)
+{
+  gboolean failed = FALSE;
+  g_autofree char *text = NULL;
+
+  if (self->session == NULL || !pos_session_is_open (self->session))
+    return;
+  text = pos_backup_dup_status (pos_backup_get (self->session), &failed);
+  set_status (self, text);
+  if (failed)
+    {
+      gtk_widget_remove_css_class (self->backup_status, "dim-label");
+      gtk_widget_add_css_class (self->backup_status, "error");
+    }
+  else
+    {
+      gtk_widget_remove_css_class (self->backup_status, "error");
+      gtk_widget_add_css_class (self->backup_status, "dim-label");
+    }
+}
+
+static void
+backup_finished (PosBackup  *backup,
+                 gboolean    ok,
+                 const char *detail,
+                 PosAdmin   *self)
+{
+  load_backup_status (self);
+  if (ok)
+    {
+      g_autofree char *msg = g_strdup_printf (_("Backed up to %s"), detail);
+
+      pos_toast (GTK_WIDGET (self), msg);
+    }
+}
+
+/* 备份现在: into the daily folder, in a worker thread. */
+static void
+backup_now_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  PosAdmin *self = POS_ADMIN (widget);
+  g_autoptr(GError) error = NULL;
+
+  if (!pos_backup_start_now (pos_backup_get (self->session), &error))
+    {
+      pos_show_error (widget, _("No backup was made"), error);
+      return;
+    }
+  load_backup_status (self);
+}
+
 static void
 backup_chosen (GtkNativeDialog *dialog,
                int              response,
@@ -1458,6 +1512,7 @@ pos_admin_shown (PosAdmin *self)
   load_products (self);
   load_tables (self);
   load_log (self, FALSE);
+  load_backup_status (self);
 }
 
 void
@@ -1466,6 +1521,13 @@ pos_admin_show (PosAdmin   *self,
 {
   g_return_if_fail (POS_IS_ADMIN (self));
   gtk_stack_set_visible_child_name (GTK_STACK (self->stack), name);
+}
+
+const char *
+pos_admin_get_backup_status (PosAdmin *self)
+{
+  g_return_val_if_fail (POS_IS_ADMIN (self), NULL);
+  return gtk_label_get_text (GTK_LABEL (self->backup_status));
 }
 
 GtkWidget *
@@ -1530,7 +1592,10 @@ pos_admin_set_session (PosAdmin   *self,
     g_signal_handlers_disconnect_by_data (self->session, self);
   g_set_object (&self->session, session);
   if (session)
-    g_signal_connect_object (session, "login-changed", G_CALLBACK (login_changed), self, G_CONNECT_SWAPPED);
+    {
+      g_signal_connect_object (session, "login-changed", G_CALLBACK (login_changed), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (pos_backup_get (session), "finished", G_CALLBACK (backup_finished), self, 0);
+    }
 }
 
 static void
@@ -1613,6 +1678,7 @@ pos_admin_class_init (PosAdminClass *klass)
   gtk_widget_class_install_action (wc, "admin.log-search", NULL, log_search_action);
   gtk_widget_class_install_action (wc, "admin.log-more", NULL, log_more_action);
   gtk_widget_class_install_action (wc, "admin.backup", NULL, backup_action);
+  gtk_widget_class_install_action (wc, "admin.backup-now", NULL, backup_now_action);
   gtk_widget_class_install_action (wc, "admin.restore", NULL, restore_action);
   gtk_widget_class_install_action (wc, "admin.recover", NULL, recover_action);
 }
