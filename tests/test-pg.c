@@ -3,6 +3,7 @@
  * token commands, answering like the SQLite store. */
 #include <glib/gstdio.h>
 #include <libpq-fe.h>
+#include <libsoup/soup.h>
 #include <signal.h>
 #include <string.h>
 
@@ -538,6 +539,57 @@ test_commands (void)
   g_assert_cmpint (strlen (key), ==, 65);
 }
 
+/* A member's own page on PostgreSQL: through the console's store
+ * (srv_console_card_member, member_row, package_rows), as on SQLite
+ * (test sms, /member-page/...). */
+static char *
+get_page (MdnTestServer *s,
+          const char    *path,
+          guint         *status)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u%s", s->port, path);
+  g_autoptr(SoupMessage) msg = soup_message_new ("GET", url);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = soup_session_send_and_read (session, msg, NULL, &error);
+
+  g_assert_no_error (error);
+  *status = soup_message_get_status (msg);
+  return g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+}
+
+static void
+test_member_page (void)
+{
+  g_autoptr(MdnTestServer) s = NULL;
+  g_autoptr(MdnTestBranch) b1 = NULL;
+  g_autoptr(JsonObject) m = NULL;
+  g_autofree char *path = NULL, *page = NULL, *forged = NULL, *bad = NULL;
+  guint status = 0;
+
+  if (mdn_test_pg_shared () == NULL)
+    return;
+  s = mdn_test_server_new ("mpage", NULL);
+  b1 = mdn_test_server_branch_new (s, "B01", 1, FALSE);
+  mdn_test_sync_ok (b1);     /* the chain's key reaches the branch */
+  m = mdn_test_ok (b1->admin, "{\"op\":\"member.issue\",\"name\":\"<b>张三</b>\",\"phone\":\"13800000001\","
+                              "\"deposit\":\"88.50\",\"expires_on\":\"2027-12-31\"}");
+  mdn_test_sync_ok (b1);
+  path = g_strdup_printf ("/m/%s", mdn_test_str (m, "qr"));
+  page = get_page (s, path, &status);
+  if (status != 200)
+    g_test_message ("page %s: %s", path, page);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_nonnull (strstr (page, "88.50"));
+  g_assert_nonnull (strstr (page, "2027-12-31"));
+  g_assert_nonnull (strstr (page, "&lt;b&gt;张三&lt;/b&gt;"));   /* escaped */
+  g_assert_null (strstr (page, "<b>张三"));
+  forged = g_strdup (path);
+  forged[strlen (forged) - 2] = forged[strlen (forged) - 2] == 'A' ? 'B' : 'A';
+  bad = get_page (s, forged, &status);
+  g_assert_cmpuint (status, ==, 404);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -552,5 +604,6 @@ main (int argc, char **argv)
   g_test_add_func ("/pg/two/authorize", test_two_authorize);
   g_test_add_func ("/pg/two/kill-mid-push", test_two_kill);
   g_test_add_func ("/pg/reconnect", test_reconnect);
+  g_test_add_func ("/pg/member-page", test_member_page);
   return g_test_run ();
 }

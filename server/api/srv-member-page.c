@@ -17,6 +17,7 @@
 #include "srv-api-private.h"
 #include "srv-server.h"
 #include "srv-store.h"
+#include "srv-store-console.h"
 
 static void
 reply_html (SrvRequest *req,
@@ -60,26 +61,13 @@ page_start (GString    *s,
 static void
 handle_page (SrvRequest *req)
 {
-  MdnDb *db = srv_store_get_db (req->store);
   g_autofree char *hex = srv_store_chain_key_dup (req->store);
-  g_autofree char *card_no = NULL;
+  g_autofree char *card_no = NULL, *member_id = NULL;
   g_autoptr(GString) s = g_string_new (NULL);
+  g_autoptr(SrvRows) member = NULL, lots = NULL;
+  gboolean any = FALSE;
   guint8 key[MDN_CHAIN_KEY_LEN];
-  sqlite3_stmt *stmt;
-  int rc;
 
-  if (db == NULL)
-    {
-      /* The PostgreSQL store has no member page yet (docs/server.md). */
-      page_start (s, _("Not available"));
-      {
-        g_autofree char *m = g_markup_escape_text (_("The member page is not available on the PostgreSQL store yet."), -1);
-
-        g_string_append_printf (s, "<p>%s</p></body></html>\n", m);
-      }
-      reply_html (req, SOUP_STATUS_NOT_IMPLEMENTED, s);
-      return;
-    }
   if (hex == NULL || strlen (hex) != 2 * MDN_CHAIN_KEY_LEN)
     goto not_found;
   for (int i = 0; i < MDN_CHAIN_KEY_LEN; i++)
@@ -88,67 +76,68 @@ handle_page (SrvRequest *req)
   if (card_no == NULL)
     goto not_found;
 
-  stmt = mdn_db_query (db, NULL,
-                       "SELECT m.id, m.name, m.card_no, coalesce (l.name, m.level), m.status, m.expires_on, "
-                       "m.principal_fen + m.bonus_fen, m.points FROM cards c JOIN members m ON m.id = c.member_id "
-                       "LEFT JOIN levels l ON l.code = m.level WHERE c.card_no = ? AND c.status = 'current'",
-                       "s", card_no);
-  if (stmt == NULL || (rc = mdn_db_step (db, stmt, NULL)) != SQLITE_ROW)
-    {
-      if (stmt)
-        sqlite3_reset (stmt);
-      goto not_found;
-    }
+  /* Through the console's store (srv-store-console.h): the member of the
+     current card, its row and its lots. */
+  member_id = srv_console_card_member (req->store, card_no);
+  if (member_id == NULL || (member = srv_console_member_row (req->store, member_id, NULL)) == NULL ||
+      member->len != 1)
+    goto not_found;
   {
-    g_autofree char *member_id = g_strdup (mdn_db_col_text (stmt, 0));
-    g_autofree char *balance = mdn_money_format (sqlite3_column_int64 (stmt, 6));
+    /* id, card_no, name, phone, level, status, principal_fen, bonus_fen,
+       points, issued_branch, expires_on, issued_at, birthday */
+    char **m = g_ptr_array_index (member, 0);
+    gint64 principal = g_ascii_strtoll (m[6], NULL, 10), bonus = g_ascii_strtoll (m[7], NULL, 10);
+    g_autofree char *balance = mdn_money_format (principal + bonus);
     g_autofree char *yuan = g_strdup_printf ("¥%s", balance);
-    g_autofree char *points = g_strdup_printf ("%" PRId64, (gint64) sqlite3_column_int64 (stmt, 7));
-    const char *status = mdn_db_col_text (stmt, 4);
 
-    page_start (s, mdn_db_col_text (stmt, 1));
+    page_start (s, m[2]);
     g_string_append (s, "<table>\n");
-    row (s, _("Card"), mdn_db_col_text (stmt, 2));
-    row (s, _("Level"), mdn_db_col_text (stmt, 3));
+    row (s, _("Card"), m[1]);
+    row (s, _("Level"), m[4]);
     row (s, _("Balance"), yuan);
-    row (s, _("Points"), points);
-    row (s, _("Valid until"), mdn_db_col_text (stmt, 5) ? mdn_db_col_text (stmt, 5) : _("no expiry"));
-    if (g_strcmp0 (status, "lost") == 0)
+    row (s, _("Points"), m[8]);
+    row (s, _("Valid until"), *m[10] ? m[10] : _("no expiry"));
+    if (g_strcmp0 (m[5], "lost") == 0)
       row (s, _("Status"), _("reported lost"));
     g_string_append (s, "</table>\n");
-    sqlite3_reset (stmt);
-
-    stmt = mdn_db_query (db, NULL,
-                         "SELECT coalesce (p.name, mp.item), sum (mp.remaining), min (mp.expires_on) "
-                         "FROM member_packages mp LEFT JOIN products p ON p.sku = mp.item "
-                         "WHERE mp.member_id = ? AND mp.remaining > 0 GROUP BY mp.item ORDER BY mp.item",
-                         "s", member_id);
-    if (stmt)
-      {
-        gboolean any = FALSE;
-
-        while ((rc = mdn_db_step (db, stmt, NULL)) == SQLITE_ROW)
-          {
-            g_autofree char *uses = NULL;
-
-            if (!any)
-              {
-                g_autofree char *h = g_markup_escape_text (_("Packages"), -1);
-
-                g_string_append_printf (s, "<h2>%s</h2>\n<table>\n", h);
-                any = TRUE;
-              }
-            uses = mdn_db_col_text (stmt, 2)
-                   ? g_strdup_printf (_("%" PRId64 " uses, until %s"), (gint64) sqlite3_column_int64 (stmt, 1),
-                                      mdn_db_col_text (stmt, 2))
-                   : g_strdup_printf (_("%" PRId64 " uses"), (gint64) sqlite3_column_int64 (stmt, 1));
-            row (s, mdn_db_col_text (stmt, 0), uses);
-          }
-        sqlite3_reset (stmt);
-        if (any)
-          g_string_append (s, "</table>\n");
-      }
   }
+
+  /* item, name, lot, expires_on, remaining, by item and expiry: each
+     item's remaining uses and its soonest expiry. */
+  lots = srv_console_package_rows (req->store, member_id, NULL);
+  for (guint i = 0; lots && i < lots->len;)
+    {
+      char **first = g_ptr_array_index (lots, i);
+      const char *until = NULL;
+      gint64 uses = 0;
+      g_autofree char *text = NULL;
+
+      for (; i < lots->len && g_str_equal (((char **) g_ptr_array_index (lots, i))[0], first[0]); i++)
+        {
+          char **lot = g_ptr_array_index (lots, i);
+          gint64 left = g_ascii_strtoll (lot[4], NULL, 10);
+
+          if (left <= 0)
+            continue;
+          uses += left;
+          if (until == NULL && *lot[3])
+            until = lot[3];
+        }
+      if (uses <= 0)
+        continue;
+      if (!any)
+        {
+          g_autofree char *h = g_markup_escape_text (_("Packages"), -1);
+
+          g_string_append_printf (s, "<h2>%s</h2>\n<table>\n", h);
+          any = TRUE;
+        }
+      text = until ? g_strdup_printf (_("%" PRId64 " uses, until %s"), uses, until)
+                   : g_strdup_printf (_("%" PRId64 " uses"), uses);
+      row (s, first[1], text);
+    }
+  if (any)
+    g_string_append (s, "</table>\n");
   g_string_append (s, "</body></html>\n");
   reply_html (req, SOUP_STATUS_OK, s);
   return;

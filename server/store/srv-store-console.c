@@ -493,6 +493,22 @@ srv_console_member_branch (SrvStore   *store,
   return out;
 }
 
+char *
+srv_console_card_member (SrvStore   *store,
+                         const char *card_no)
+{
+  sqlite3_stmt *stmt = mdn_db_query (store->db, NULL,
+                                     "SELECT member_id FROM cards WHERE card_no = ? AND status = 'current'", "s",
+                                     card_no);
+  char *out = NULL;
+
+  if (stmt && mdn_db_step (store->db, stmt, NULL) == SQLITE_ROW)
+    out = g_strdup (mdn_db_col_text (stmt, 0));
+  if (stmt)
+    sqlite3_reset (stmt);
+  return out;
+}
+
 SrvRows *
 srv_console_package_rows (SrvStore   *store,
                           const char *member_id,

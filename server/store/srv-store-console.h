@@ -102,6 +102,9 @@ const char *srv_console_timezone    (SrvStore *store);
 char    *srv_console_today          (SrvStore *store);
 /* The branch that issued member @member_id, or NULL. */
 char    *srv_console_member_branch  (SrvStore *store, const char *member_id);
+/* The member whose current card is @card_no, or NULL (a member's own
+ * page, server/api/srv-member-page.c). */
+char    *srv_console_card_member    (SrvStore *store, const char *card_no);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrvConsoleUser, srv_console_user_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrvRows, g_ptr_array_unref)

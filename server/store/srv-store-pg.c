@@ -3280,6 +3280,16 @@ srv_pg_console_member_branch (SrvPg      *pg,
   return res && PQntuples (res) == 1 ? g_strdup (col (res, 0, 0)) : NULL;
 }
 
+/* srv_members.card_no is the member's current card (refresh_member). */
+char *
+srv_pg_console_card_member (SrvPg      *pg,
+                            const char *card_no)
+{
+  g_autoptr(PGresult) res = pq (pg, NULL, "SELECT id FROM srv_members WHERE card_no = $1", "s", card_no);
+
+  return res && PQntuples (res) == 1 ? g_strdup (col (res, 0, 0)) : NULL;
+}
+
 /* The member's lots from its entries re-projected (with the catalogue, for
  * the products' names), as the SQLite server's member_packages. */
 SrvRows *
