@@ -37,6 +37,7 @@ static const char usage_text[] =
   "        [--header-timeout SECONDS] [--ws-ping SECONDS]\n"
   "        [--sms-retry-base SECONDS]\n"
   "        [--console-hq FILE] [--console-idle SECONDS]\n"
+  "        [--report-dsn postgresql://...]\n"
   "                        serve the API; prints “listening on URL” first\n"
   "  sms gateway --driver aliyun|tencent|webhook|log [--url URL] [--key-id ID]\n"
   "              [--secret-file F] [--sign-name NAME] [--app-id ID]\n"
@@ -322,7 +323,7 @@ cmd_user (SrvStore *store, int argc, char **argv)
 static int
 cmd_serve (SrvStore *store, int argc, char **argv)
 {
-  g_autofree char *listen = NULL, *cert = NULL, *key = NULL, *console_hq = NULL;
+  g_autofree char *listen = NULL, *cert = NULL, *key = NULL, *console_hq = NULL, *report_dsn = NULL;
   gint console_idle = 0;
   gboolean insecure = FALSE;
   gint64 max_body = 0, auth_ttl = 0;
@@ -343,6 +344,7 @@ cmd_serve (SrvStore *store, int argc, char **argv)
     { "ws-ping", 0, 0, G_OPTION_ARG_INT, &ws_ping, "Seconds between WebSocket pings; 3 unanswered drop it (default 30)", "S" },
     { "console-hq", 0, 0, G_OPTION_ARG_FILENAME, &console_hq, "The web console's head-office terminal database (default DB-console-hq.db)", "FILE" },
     { "console-idle", 0, 0, G_OPTION_ARG_INT, &console_idle, "Log a console session out after this long unused (default 1800)", "S" },
+    { "report-dsn", 0, 0, G_OPTION_ARG_STRING, &report_dsn, "PostgreSQL: reports, stock and console reads from this replica", "URI" },
     { NULL }
   };
   g_autoptr(GOptionContext) oc = g_option_context_new ("- serve the API");
@@ -358,6 +360,8 @@ cmd_serve (SrvStore *store, int argc, char **argv)
                   "must be positive\n");
       return 2;
     }
+  if (report_dsn && !srv_store_set_report_dsn (store, report_dsn, &error))
+    return fail (error);
   if (auth_ttl > 0)
     srv_authorize_set_ttl (auth_ttl);
   options.listen = listen;

@@ -590,6 +590,60 @@ test_member_page (void)
   g_assert_cmpuint (status, ==, 404);
 }
 
+/* serve --report-dsn: the summary, stock and the console's reads from a
+ * replica (here the same database through a connection of its own,
+ * application_name=srvR, read-only); pushes and decisions stay on the
+ * primary. A --report-dsn beside a SQLite store is refused. */
+static void
+test_report_dsn (void)
+{
+  g_autoptr(MdnTestServer) s = NULL;
+  g_autoptr(MdnTestBranch) b1 = NULL;
+  g_autoptr(JsonObject) sum = NULL, stock = NULL;
+  g_autofree char *card = NULL, *arg = NULL, *base = NULL, *out = NULL;
+  g_autofree char *sqlite_db = NULL, *err = NULL;
+  g_autoptr(GError) error = NULL;
+  int status = 0;
+
+  if (mdn_test_pg_shared () == NULL)
+    return;
+  s = mdn_test_server_init ("rdsn");
+  mdn_test_server_add_hq_token (s);
+  arg = g_strconcat ("--report-dsn=", s->db, "?application_name=srvR", NULL);
+  mdn_test_server_start (s, arg);
+  b1 = mdn_test_server_branch_new (s, "B01", 1, FALSE);
+  card = issue (b1, "13800000001", "100.00", NULL);
+  mdn_test_sync_ok (b1);
+  g_assert_cmpint (mdn_test_pg_count (s->db, "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'srvR'"),
+                   ==, 1);
+  g_assert_cmpuint (mdn_test_http (s, "GET", "/api/v1/reports/summary?from=2026-11-01&to=2026-11-30",
+                                   s->hq_token, NULL, 0, &sum), ==, 200);
+  out = json_to_string (json_node_init_object (json_node_alloc (), sum), FALSE);
+  g_assert_nonnull (strstr (out, "\"deposit_principal_fen\":10000"));
+  g_assert_cmpuint (mdn_test_http (s, "GET", "/api/v1/stock", s->hq_token, NULL, 0, &stock), ==, 200);
+  g_assert_cmpint (mdn_test_server_stop (s, SIGTERM), ==, 0);
+
+  /* Beside SQLite: refused, with the reason. */
+  sqlite_db = g_build_filename (s->dir, "server.db", NULL);
+  {
+    const char *argv[] = { mdn_test_server_binary (), "--db", sqlite_db, "init", NULL };
+
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
+                                 NULL, NULL, NULL, NULL, &status, &error));
+    g_assert_no_error (error);
+  }
+  {
+    const char *argv[] = { mdn_test_server_binary (), "--db", sqlite_db, "serve", "--listen", "127.0.0.1:0",
+                           arg, NULL };
+
+    g_assert_true (g_spawn_sync (NULL, (char **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, &err,
+                                 &status, &error));
+    g_assert_no_error (error);
+    g_assert_false (g_spawn_check_wait_status (status, NULL));
+    g_assert_nonnull (strstr (err, "--report-dsn"));
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -605,5 +659,6 @@ main (int argc, char **argv)
   g_test_add_func ("/pg/two/kill-mid-push", test_two_kill);
   g_test_add_func ("/pg/reconnect", test_reconnect);
   g_test_add_func ("/pg/member-page", test_member_page);
+  g_test_add_func ("/pg/report-dsn", test_report_dsn);
   return g_test_run ();
 }

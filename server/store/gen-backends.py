@@ -28,7 +28,16 @@ import sys
 
 # Written by hand in srv-store.c: they make, free or configure the backends.
 MANUAL = {"srv_store_open", "srv_store_free", "srv_store_set_auth_ttl", "srv_store_is_pg_uri", "srv_store_is_pg",
-          "srv_store_watch_feed"}
+          "srv_store_watch_feed", "srv_store_set_report_dsn"}
+
+# Reads that may be answered by a replica (serve --report-dsn): reports,
+# stock and the console's pages, never what a decision reads. docs/server.md
+# ("Deployment") says what may be stale.
+REPLICA_READS = {"srv_store_summary", "srv_store_metrics", "srv_store_report", "srv_store_stock",
+                 "srv_store_transfers", "srv_console_audit_rows", "srv_console_trend_rows",
+                 "srv_console_member_rows", "srv_console_member_row", "srv_console_package_rows",
+                 "srv_console_history_rows", "srv_console_product_rows", "srv_console_level_rows",
+                 "srv_console_rule_rows", "srv_console_plan_rows", "srv_console_setting_rows"}
 
 DECL = re.compile(r"^([A-Za-z_][^;{}#()]*?)\b(srv_(?:store|console)_\w+)\s*\(([^;]*?)\)\s*(?:G_GNUC_\w+\s*)*;",
                   re.M | re.S)
@@ -114,7 +123,9 @@ def main():
         f.write('#include "srv-store.h"\n#include "srv-store-console.h"\n\nG_BEGIN_DECLS\n\n')
         f.write("typedef struct _SrvSqlite SrvSqlite;\ntypedef struct _SrvPg SrvPg;\n\n")
         f.write("/* SRV_ERROR_NOT_SUPPORTED naming @function (srv-store-pg.c). */\n"
-                "void srv_pg_not_supported (GError **error, const char *function);\n\n")
+                "void srv_pg_not_supported (GError **error, const char *function);\n"
+                "/* A replica of a store's database, for REPLICA_READS only (srv-store-pg.c). */\n"
+                "SrvPg *srv_pg_open_replica (const char *uri, GError **error);\n\n")
         for ret, name, params in decls:
             f.write(proto(ret, name, params, "srv_sqlite_", "SrvSqlite") + ";\n")
             f.write(proto(ret, name, params, "srv_pg_", "SrvPg") + ";\n")
@@ -134,7 +145,8 @@ def main():
             short = short_of(name)
             f.write("%s\n%s (%s)\n{\n" % (ret, name, sig))
             r = "" if ret == "void" else "return "
-            f.write("  if (store->pg)\n    %ssrv_pg_%s (store->pg%s);\n" % (r, short, rest))
+            pg = "store->report ? store->report : store->pg" if name in REPLICA_READS else "store->pg"
+            f.write("  if (store->pg)\n    %ssrv_pg_%s (%s%s);\n" % (r, short, pg, rest))
             if ret == "void":
                 f.write("  else\n    srv_sqlite_%s (store->sqlite%s);\n}\n\n" % (short, rest))
             else:

@@ -8,4 +8,5 @@ struct _SrvStore
 {
   SrvSqlite *sqlite;   /* --db FILE */
   SrvPg     *pg;       /* --db postgresql://... */
+  SrvPg     *report;   /* serve --report-dsn: a replica for the reads gen-backends.py lists */
 };

@@ -335,6 +335,18 @@ compare_names (gconstpointer a,
 /* Every schema/server/postgres/NNNN_*.sql above the database's version, in
  * one transaction with the version, under a lock: two processes starting
  * at once migrate once. A database newer than this program is refused. */
+/* The highest schema/server/postgres/ version this program knows. */
+static int
+latest_version (void)
+{
+  g_auto(GStrv) names = g_resources_enumerate_children (PG_SCHEMA_DIR, 0, NULL);
+  int latest = 0;
+
+  for (guint i = 0; names && names[i]; i++)
+    latest = MAX (latest, atoi (names[i]));
+  return latest;
+}
+
 static gboolean
 migrate (SrvPg   *pg,
          GError **error)
@@ -3341,4 +3353,59 @@ srv_pg_not_supported (GError    **error,
 {
   g_set_error (error, SRV_ERROR, SRV_ERROR_NOT_SUPPORTED, _("%s is not available on the PostgreSQL store yet"),
                function);
+}
+
+/* A replica (serve --report-dsn): read-only, never migrated; its schema
+ * must be the one this program writes (a replica that hasn't replayed a
+ * migration yet is refused). */
+SrvPg *
+srv_pg_open_replica (const char *uri,
+                     GError    **error)
+{
+  g_autoptr(SrvPg) pg = g_new0 (SrvPg, 1);
+  g_autofree char *version = NULL, *role = NULL;
+
+  mdn_library_init ();
+  pg->prepared = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
+  pg->uri = g_strdup (uri);
+  pg->conn = PQconnectdb (uri);
+  if (PQstatus (pg->conn) != CONNECTION_OK)
+    {
+      g_autofree char *msg = g_strstrip (g_strdup (PQerrorMessage (pg->conn)));
+
+      g_set_error (error, MDN_ERROR, MDN_ERROR_DATABASE, _("Cannot open the database %s: %s"), uri, msg);
+      return NULL;
+    }
+  PQsetNoticeProcessor (pg->conn, notice_quiet, NULL);
+  if (!pq_simple (pg, "SET client_min_messages = warning", error) ||
+      !pq_simple (pg, "SET default_transaction_read_only = on", error))
+    return NULL;
+  {
+    g_autoptr(PGresult) res = pq (pg, error, "SELECT to_regclass ('srv_meta') IS NOT NULL", "");
+
+    if (res == NULL)
+      return NULL;
+    if (col_bool (res, 0, 0))
+      {
+        version = meta_dup (pg, "schema_version");
+        role = meta_dup (pg, "role");
+      }
+  }
+  if (g_strcmp0 (role, "server") != 0)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_DATABASE, _("%s is not a server database"), uri);
+      return NULL;
+    }
+  if (version == NULL || atoi (version) != latest_version ())
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_DATABASE,
+                   _("The report replica %s has server schema %s, this program writes %d"), uri,
+                   version ? version : "?", latest_version ());
+      return NULL;
+    }
+  pg->timezone = meta_dup (pg, "timezone");
+  if (pg->timezone == NULL)
+    pg->timezone = g_strdup (MDN_DEFAULT_TIMEZONE);
+  g_message ("reports and console reads from a replica (--report-dsn)");
+  return g_steal_pointer (&pg);
 }

@@ -1,6 +1,8 @@
 /* srv-store.c: a store is SQLite (--db FILE) or PostgreSQL (--db
  * postgresql://...); every other srv_store_* forwards to it (the
  * dispatcher generated from srv-store.h, srv-store-dispatch.c). */
+#include <glib/gi18n-lib.h>
+
 #include "srv-store-front.h"
 
 gboolean
@@ -32,6 +34,8 @@ srv_store_free (SrvStore *store)
 {
   if (store == NULL)
     return;
+  if (store->report)
+    srv_pg_free (store->report);
   if (store->pg)
     srv_pg_free (store->pg);
   if (store->sqlite)
@@ -56,4 +60,23 @@ srv_store_watch_feed (SrvStore     *store,
   if (store->pg)
     return srv_pg_watch_feed (store->pg, moved, user_data, error);
   return TRUE;   /* one process: srv_notify_feed after each push says it all */
+}
+
+gboolean
+srv_store_set_report_dsn (SrvStore   *store,
+                          const char *uri,
+                          GError    **error)
+{
+  g_return_val_if_fail (store != NULL && uri != NULL, FALSE);
+
+  if (store->pg == NULL || !srv_store_is_pg_uri (uri))
+    {
+      g_set_error_literal (error, SRV_ERROR, SRV_ERROR_INVALID,
+                           _("--report-dsn is a postgresql:// replica of a PostgreSQL store (--db postgresql://...)"));
+      return FALSE;
+    }
+  if (store->report)
+    srv_pg_free (store->report);
+  store->report = srv_pg_open_replica (uri, error);
+  return store->report != NULL;
 }

@@ -66,6 +66,12 @@ const char *srv_store_get_timezone  (SrvStore    *store);
 SrvStore  *srv_store_open           (const char  *path,
                                      gboolean     create,
                                      GError     **error);
+/* PostgreSQL: the summary, the metrics, reports, stock and the console's
+ * page reads from @uri, a replica of the store's database (serve
+ * --report-dsn; docs/server.md says what may be stale). */
+gboolean   srv_store_set_report_dsn (SrvStore    *store,
+                                     const char  *uri,
+                                     GError     **error);
 void       srv_store_free           (SrvStore    *store);
 /* Whether @path is a libpq URI (postgresql://, postgres://): the
  * PostgreSQL store (srv-store-pg.c); anything else is a SQLite file. */
