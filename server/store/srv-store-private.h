@@ -2,13 +2,12 @@
  * its implementation (srv-store-sqlite.c, srv-store-console.c). */
 #pragma once
 
-/* The SrvStore callers hold is the front of srv-store-front.h: a file using
- * this handle is compiled as the SQLite backend, under the generated
- * srv-store-sqlite-names.h (as srv-store-console-sqlite-impl.c does), and
- * its functions' header is read by gen-backends.py (server/store/meson.build). */
-#ifndef SrvStore
-#error "include srv-store-sqlite-names.h first: compile this file as the SQLite backend (srv-store-*-sqlite-impl.c)"
-#endif
+/* In mendian-server the SrvStore callers hold is the front of
+ * srv-store-front.h: a file using this handle is compiled as the SQLite
+ * backend, under the generated srv-store-sqlite-names.h (as
+ * srv-store-console-sqlite-impl.c does), and its functions' header is read
+ * by gen-backends.py (server/store/meson.build). Compiled directly it
+ * would take the front for this struct. */
 
 #include "mdn-db.h"
 #include "srv-store.h"
