@@ -25,6 +25,9 @@
 #include "mdn-exceptions.h"
 #include "mdn-id.h"
 #include "mdn-master.h"
+#include "mdn-member-filter.h"
+#include "mdn-messages.h"
+#include "mdn-sms.h"
 #include "mdn-settings.h"
 #include "mdn-ops.h"
 #include "mdn-store.h"
@@ -52,6 +55,9 @@ static const struct
   { "plan.upsert",         mdn_plan_ops },
   { "exception.write_off", mdn_exception_ops },
   { "settings.set",        mdn_settings_ops },   /* setting.chain at an HQ terminal */
+  { "sms.campaign",        mdn_sms_ops },        /* preview, or the campaign entry */
+  { "member.filter",       mdn_member_filter_ops },
+  { "message.reply",       mdn_message_ops },    /* a shared entry: every branch sees it */
 };
 
 void
