@@ -91,9 +91,9 @@ transfer_table (SrvPage   *page,
             srv_html_append (lines, "%s%s %s: %L", j ? "<br>" : "", l->sku, l->name ? l->name : "", l->sent);
         }
       srv_html_append (h,
-                       "<tr%s><td><code>%s</code></td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%H</td>"
+                       "<tr class=\"%s\"><td><code>%s</code></td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%H</td>"
                        "<td>%s</td></tr>",
-                       t->shortfall > 0 ? " class=\"short\"" : "", t->doc_no, t->from, t->to, sent, received, lines,
+                       t->shortfall > 0 ? "short" : "", t->doc_no, t->from, t->to, sent, received, lines,
                        transfer_status (t->status));
       shown++;
     }
@@ -298,9 +298,9 @@ srv_console_oplog (SrvPage *page)
       gboolean ok = g_str_equal (r[5], "1");
 
       srv_html_append (table,
-                       "<tr%s><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td title=\"%s\">%s</td><td>%s</td>"
+                       "<tr class=\"%s\"><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td title=\"%s\">%s</td><td>%s</td>"
                        "<td>%s</td><td><code>%s</code></td></tr>",
-                       ok ? "" : " class=\"refused\"", at, r[0], r[7], r[3], r[4], mdn_op_title (r[4]),
+                       ok ? "done" : "refused", at, r[0], r[7], r[3], r[4], mdn_op_title (r[4]),
                        ok ? _("done") : _("refused"), r[6], r[8]);
     }
   srv_html_append (table, "</tbody></table>");

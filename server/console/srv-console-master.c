@@ -460,10 +460,10 @@ input (SrvHtml     *h,
     srv_html_append (h, "<input name=\"%s\" value=\"%s\" readonly></label>", f->arg, shown);
   else
     srv_html_append (h,
-                     f->required ? "<input name=\"%s\" value=\"%s\" required%s></label>"
-                                 : "<input name=\"%s\" value=\"%s\"%s></label>",
+                     f->required ? "<input name=\"%s\" value=\"%s\" inputmode=\"%s\" required></label>"
+                                 : "<input name=\"%s\" value=\"%s\" inputmode=\"%s\"></label>",
                      f->arg, shown,
-                     f->type == FIELD_MONEY ? " inputmode=\"decimal\"" : f->type == FIELD_INT ? " inputmode=\"numeric\"" : "");
+                     f->type == FIELD_MONEY ? "decimal" : f->type == FIELD_INT ? "numeric" : "text");
 }
 
 static void

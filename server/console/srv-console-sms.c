@@ -224,11 +224,16 @@ sms_page (SrvPage *page,
   }
 
   tabs = srv_html_new ();
-  srv_html_append (tabs, "<nav class=\"filters\"><a href=\"/console/sms\"%s>%s</a>", status ? "" : " aria-current=\"page\"",
-                   _("All"));
+  if (status)
+    srv_html_append (tabs, "<nav class=\"filters\"><a href=\"/console/sms\">%s</a>", _("All"));
+  else
+    srv_html_append (tabs, "<nav class=\"filters\"><a href=\"/console/sms\" aria-current=\"page\">%s</a>", _("All"));
   for (guint i = 0; statuses[i]; i++)
-    srv_html_append (tabs, "<a href=\"/console/sms?status=%s\"%s>%s</a>", statuses[i],
-                     g_strcmp0 (status, statuses[i]) == 0 ? " aria-current=\"page\"" : "", status_label (statuses[i]));
+    if (g_strcmp0 (status, statuses[i]) == 0)
+      srv_html_append (tabs, "<a href=\"/console/sms?status=%s\" aria-current=\"page\">%s</a>", statuses[i],
+                       status_label (statuses[i]));
+    else
+      srv_html_append (tabs, "<a href=\"/console/sms?status=%s\">%s</a>", statuses[i], status_label (statuses[i]));
   srv_html_append (tabs, "</nav>");
 
   box = srv_html_new ();
