@@ -7,6 +7,7 @@
 
 #include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
+#include <inttypes.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -288,7 +289,7 @@ report_page (SrvPage              *page,
     srv_html_append (pager, "<a rel=\"next\" href=\"/console/reports/%s?%s&amp;after=%s\">%s</a>", def->name,
                      query, next, _("Next page"));
   {
-    g_autofree char *shown = g_strdup_printf (_("Rows %" G_GINT64_FORMAT "–%" G_GINT64_FORMAT " of %" G_GINT64_FORMAT),
+    g_autofree char *shown = g_strdup_printf (_("Rows %" PRId64 "–%" PRId64 " of %" PRId64),
                                               count ? skip + 1 : 0, skip + json_array_get_length (rows), count);
 
     srv_vars_text (vars, "count", shown);

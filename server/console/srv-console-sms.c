@@ -9,6 +9,7 @@
 #define G_LOG_DOMAIN "srv-console"
 
 #include <glib/gi18n-lib.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include "mdn-clock.h"
@@ -336,7 +337,7 @@ srv_console_sms_preview (SrvPage *page)
     JsonArray *list = json_object_get_array_member (members, "members");
     g_autoptr(SrvHtml) csrf = srv_page_csrf_input (page);
     g_autoptr(SrvHtml) hidden = srv_html_new ();
-    g_autofree char *reach = g_strdup_printf (_("%" G_GINT64_FORMAT " members take marketing SMS and will get it"),
+    g_autofree char *reach = g_strdup_printf (_("%" PRId64 " members take marketing SMS and will get it"),
                                               count);
 
     srv_html_append (h, "<section class=\"preview\" id=\"preview\"><h2>%s</h2><p class=\"big\">%s</p>"
@@ -360,10 +361,11 @@ srv_console_sms_preview (SrvPage *page)
     campaign_fields (page, hidden, TRUE);
     if (count > 0 && srv_page_may_write (page))
       srv_html_append (h,
-                       "<form method=\"post\" action=\"/console/sms/send\" class=\"confirm\">%H%H"
+                       "<form method=\"post\" action=\"/console/sms/send\" class=\"confirm\" data-confirm=\"%s\">%H%H"
                        "<label class=\"check\"><input type=\"checkbox\" name=\"confirm\" value=\"1\" required> %s</label>"
                        "<button type=\"submit\" class=\"danger\">%s</button></form>",
-                       csrf, hidden, reach, _("Send the campaign"));
+                       _("Send this campaign now? It cannot be called back."), csrf, hidden, reach,
+                       _("Send the campaign"));
     else if (count > 0)
       srv_html_append (h, "<p class=\"hint\">%s</p>", _("Your account may look but not change anything"));
     srv_html_append (h, "</section>");
@@ -405,7 +407,7 @@ srv_console_sms_send (SrvPage *page)
       srv_page_error (page, srv_error_status (error), error->message);
       return;
     }
-  done = g_strdup_printf (_("The campaign is sent to %" G_GINT64_FORMAT " members: its messages are in the outbox"),
+  done = g_strdup_printf (_("The campaign is sent to %" PRId64 " members: its messages are in the outbox"),
                           json_object_get_int_member (result, "count"));
   escaped = g_uri_escape_string (done, NULL, FALSE);
   location = g_strconcat ("/console/sms?done=", escaped, NULL);
