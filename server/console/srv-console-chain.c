@@ -67,7 +67,8 @@ transfer_table (SrvPage   *page,
   srv_html_append (h,
                    "<table><thead><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th>"
                    "<th>%s</th></tr></thead><tbody>",
-                   _("Document"), _("From"), _("To"), _("Sent"), _("Received"), _("Lines (sent → received)"),
+                   _("Document"), _("From branch"), _("To branch"), _("Sent on"), _("Received on"),
+                   _("Lines (sent → received)"),
                    _("State"));
   for (guint i = 0; i < transfers->len; i++)
     {
@@ -100,6 +101,13 @@ transfer_table (SrvPage   *page,
   srv_html_append (h, "</tbody></table>");
   if (shown == 0)
     srv_html_append (h, "<p class=\"empty\">%s</p>", _("None."));
+}
+
+static gint
+compare_codes (gconstpointer a,
+               gconstpointer b)
+{
+  return g_strcmp0 (*(const char *const *) a, *(const char *const *) b);
 }
 
 /* GET /console/stock?sku=&category=&branch=: a product per row, a column
@@ -144,7 +152,7 @@ srv_console_stock (SrvPage *page)
         g_ptr_array_add (skus, r);
       g_hash_table_insert (cell, g_strconcat (r->sku, "\n", r->branch, NULL), r);
     }
-  g_ptr_array_sort (branches, (GCompareFunc) g_strcmp0);
+  g_ptr_array_sort (branches, compare_codes);
 
   form = srv_html_new ();
   srv_html_append (form,
@@ -157,7 +165,8 @@ srv_console_stock (SrvPage *page)
                    branch ? branch : "", _("Show"));
 
   table = srv_html_new ();
-  srv_html_append (table, "<table class=\"stock\"><thead><tr><th>%s</th><th>%s</th>", _("Product code"), _("Name"));
+  srv_html_append (table, "<table class=\"stock\"><thead><tr><th>%s</th><th>%s</th>", _("Product code"),
+                   _("Product"));
   for (guint b = 0; b < branches->len; b++)
     srv_html_append (table, "<th class=\"num\">%s</th>", (const char *) g_ptr_array_index (branches, b));
   srv_html_append (table, "<th class=\"num\">%s</th></tr></thead><tbody>", _("Chain"));
@@ -205,7 +214,8 @@ srv_console_stock (SrvPage *page)
     {
       srv_html_append (shorts, "<h3>%s</h3><table><thead><tr><th>%s</th><th>%s</th><th>%s</th>"
                                "<th class=\"num\">%s</th><th class=\"num\">%s</th></tr></thead><tbody>",
-                       _("Below the low mark"), _("Branch"), _("Product code"), _("Name"), _("On hand"), _("Low mark"));
+                       _("Below the low mark"), _("Branch"), _("Product code"), _("Product"), _("On hand"),
+                       _("Low mark"));
       for (guint i = 0; i < rows->len; i++)
         {
           MdnStockRow *r = &g_array_index (rows, MdnStockRow, i);
@@ -269,8 +279,10 @@ srv_console_oplog (SrvPage *page)
     {
       const char *name = ((char **) g_ptr_array_index (ops, i))[0];
 
-      srv_html_append (choice, "<option value=\"%s\"%s>%s</option>", name,
-                       g_strcmp0 (name, op) == 0 ? " selected" : "", mdn_op_title (name));
+      if (g_strcmp0 (name, op) == 0)
+        srv_html_append (choice, "<option value=\"%s\" selected>%s (%s)</option>", name, mdn_op_title (name), name);
+      else
+        srv_html_append (choice, "<option value=\"%s\">%s (%s)</option>", name, mdn_op_title (name), name);
     }
   form = srv_html_new ();
   srv_html_append (form,
@@ -298,9 +310,9 @@ srv_console_oplog (SrvPage *page)
       gboolean ok = g_str_equal (r[5], "1");
 
       srv_html_append (table,
-                       "<tr class=\"%s\"><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td title=\"%s\">%s</td><td>%s</td>"
+                       "<tr class=\"%s\"><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td title=\"%s\">%s <small>%s</small></td><td>%s</td>"
                        "<td>%s</td><td><code>%s</code></td></tr>",
-                       ok ? "done" : "refused", at, r[0], r[7], r[3], r[4], mdn_op_title (r[4]),
+                       ok ? "done" : "refused", at, r[0], r[7], r[3], r[4], mdn_op_title (r[4]), r[4],
                        ok ? _("done") : _("refused"), r[6], r[8]);
     }
   srv_html_append (table, "</tbody></table>");

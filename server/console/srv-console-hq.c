@@ -148,6 +148,9 @@ srv_console_hq_open (SrvStore   *store,
                    _("%s is not the console's head-office terminal (%s)"), path, HQ_CODE);
       return NULL;
     }
+  /* The terminal is the server's own code: its version is the server's. */
+  if (!srv_console_branch_note_version (store, HQ_CODE, MDN_VERSION, error))
+    return NULL;
   return g_steal_pointer (&hq);
 }
 

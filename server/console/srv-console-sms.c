@@ -364,7 +364,8 @@ srv_console_sms_preview (SrvPage *page)
                        "<form method=\"post\" action=\"/console/sms/send\" class=\"confirm\" data-confirm=\"%s\">%H%H"
                        "<label class=\"check\"><input type=\"checkbox\" name=\"confirm\" value=\"1\" required> %s</label>"
                        "<button type=\"submit\" class=\"danger\">%s</button></form>",
-                       _("Send this campaign now? It cannot be called back."), csrf, hidden, reach,
+                       _("Send this campaign now? It cannot be called back."), csrf, hidden,
+                       _("I have checked who gets it and what they read"),
                        _("Send the campaign"));
     else if (count > 0)
       srv_html_append (h, "<p class=\"hint\">%s</p>", _("Your account may look but not change anything"));
