@@ -675,6 +675,18 @@ test_master_reaches_branch (void)
   g_assert_cmpuint (post (c, "/console/master/rule", TRUE, &r4, "min", "100", "bonus", "10", NULL), ==, 303);
   g_assert_cmpuint (post (c, "/console/master/plan", TRUE, &r5, "code", "HOUR", "name", "Hourly", "unit_minutes",
                           "60", "unit_price", "30.00", NULL), ==, 303);
+  {
+    g_auto(Reply) cat = { 0 }, form = { 0 }, top = { 0 }, orphan = { 0 };
+
+    g_assert_cmpuint (get (c, "/console/master/category", &form), ==, 200);
+    /* a level below one that is not there: the operation's refusal, on the form */
+    g_assert_cmpuint (post (c, "/console/master/category", TRUE, &orphan, "path", "零食/坚果", NULL), ==, 200);
+    g_assert_nonnull (strstr (orphan.body, "class=\"error\""));
+    g_assert_cmpuint (post (c, "/console/master/category", TRUE, &top, "path", "饮品", NULL), ==, 303);
+    g_assert_cmpuint (post (c, "/console/master/category", TRUE, &cat, "path", "饮品/茶", "name", "茶饮", NULL), ==, 303);
+    g_assert_cmpint (mdn_test_server_count (ch->s, "SELECT count(*) FROM categories WHERE path = '饮品/茶' "
+                                                   "AND name = '茶饮'"), ==, 1);
+  }
   /* a refused one shows the form again with the operation's message, writes nothing */
   g_assert_cmpuint (post (c, "/console/master/product", TRUE, &bad, "sku", "BAD", "name", "Bad", "kind", "goods",
                           "price", "abc", NULL), ==, 200);
@@ -702,6 +714,13 @@ test_master_reaches_branch (void)
     g_assert_nonnull (strstr (text, "\"gold\""));
     /* B01's own level "normal" (offline 80.00) is not replaced by the console's terminal */
     g_assert_nonnull (strstr (text, "\"offline_limit_fen\":8000"));
+  }
+  {
+    g_autoptr(JsonObject) cats = mdn_test_ok (ch->b1->admin, "{\"op\":\"category.list\"}");
+    g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), cats);
+    g_autofree char *text = json_to_string (node, FALSE);
+
+    g_assert_nonnull (strstr (text, "茶饮"));
   }
   plans = mdn_test_ok (ch->b1->admin, "{\"op\":\"plan.list\"}");
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (plans, "plans")), ==, 1);

@@ -50,6 +50,7 @@ static const struct
   const MdnOpDef *table;
 } hq_ops[] = {
   { "product.upsert",      mdn_catalog_ops },
+  { "category.upsert",     mdn_catalog_ops },
   { "level.upsert",        mdn_master_ops },
   { "deposit_rule.upsert", mdn_master_ops },
   { "plan.upsert",         mdn_plan_ops },

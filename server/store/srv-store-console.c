@@ -707,6 +707,16 @@ srv_console_branch_versions (SrvStore *store,
                   error);
 }
 
+SrvRows *
+srv_console_category_rows (SrvStore *store,
+                           GError  **error)
+{
+  return rows_of (store,
+                  mdn_db_query (store->db, error,
+                                "SELECT path, name FROM categories WHERE NOT archived ORDER BY path", ""),
+                  error);
+}
+
 JsonArray *
 srv_console_sms_outbox (SrvStore   *store,
                         const char *status,

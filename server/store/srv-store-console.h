@@ -88,6 +88,8 @@ SrvRows *srv_console_history_rows   (SrvStore *store, const char *member_id, gin
 /* sku, name, kind, price_fen, category, barcode, no_discount, package_sku,
  * package_count, package_days, active; by sku. */
 SrvRows *srv_console_product_rows   (SrvStore *store, GError **error);
+/* path, name: the product categories in use (not archived), by path. */
+SrvRows *srv_console_category_rows  (SrvStore *store, GError **error);
 /* code, name, price_percent, points_per_yuan, offline_limit_fen. */
 SrvRows *srv_console_level_rows     (SrvStore *store, GError **error);
 /* min_fen, bonus_fen. */
