@@ -1008,6 +1008,9 @@ busy_chain (void)
   json_object_unref (mdn_test_ok (ch->b2->admin, "{\"op\":\"transfer.receive\",\"transfer_id\":\"%s\","
                                                  "\"lines\":[{\"sku\":\"TEA\",\"qty\":9}]}",
                                   mdn_test_str (t1, "transfer_id")));
+  /* B02 sells 10 of what it has 9 of: -1 */
+  json_object_unref (mdn_test_ok (ch->b2->admin, "{\"op\":\"sale\",\"lines\":[{\"sku\":\"TEA\",\"qty\":10}],"
+                                                 "\"tenders\":[{\"type\":\"cash\",\"amount_fen\":15000}]}"));
   mdn_test_sync_ok (ch->b2);
   mdn_test_sync_ok (ch->b1);
   return ch;
@@ -1082,7 +1085,9 @@ test_stock_page (void)
   g_assert_true (has (&r, "<th class=\"num\">B02</th>"));
   g_assert_true (has (&r, "<td class=\"num\">15</td>"));   /* 30 - 10 - 5 */
   g_assert_true (has (&r, "+5 "));                         /* on its way to B02 */
-  g_assert_true (has (&r, "<strong>24</strong>"));        /* 15 + 9 at the chain */
+  g_assert_true (has (&r, "<td class=\"num low\">-1"));   /* 9 received, 10 sold */
+  g_assert_true (has (&r, "<strong>14</strong>"));        /* 15 - 1 at the chain */
+  g_assert_true (has (&r, "<tr class=\"short\"><td>B02</td><td><code>TEA</code>"));
   g_assert_true (has (&r, "class=\"short\""));            /* 10 sent, 9 received */
   g_assert_true (has (&r, "TEA 绿茶: 10 → 9"));
   g_assert_true (has (&r, "TEA 绿茶: 5"));

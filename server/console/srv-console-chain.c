@@ -103,6 +103,14 @@ transfer_table (SrvPage   *page,
     srv_html_append (h, "<p class=\"empty\">%s</p>", _("None."));
 }
 
+/* Stock that is short: below zero (sold before it was received) or under
+ * the product's low mark where the server knows it. */
+static gboolean
+short_of (const MdnStockRow *r)
+{
+  return r->on_hand < 0 || (r->has_low && r->on_hand < r->low_stock);
+}
+
 static gint
 compare_codes (gconstpointer a,
                gconstpointer b)
@@ -189,10 +197,9 @@ srv_console_stock (SrvPage *page)
             }
           if (!overflow && !mdn_money_add (total, r->on_hand, &total, NULL))
             overflow = TRUE;
-          if (r->has_low && r->on_hand < r->low_stock)
+          if (short_of (r))
             low++;
-          srv_html_append (table, "<td class=\"num%s\">%L", r->has_low && r->on_hand < r->low_stock ? " low" : "",
-                           r->on_hand);
+          srv_html_append (table, "<td class=\"num%s\">%L", short_of (r) ? " low" : "", r->on_hand);
           if (r->in_transit_in > 0)
             srv_html_append (table, "<br><small>+%L %s</small>", r->in_transit_in, _("on the way"));
           srv_html_append (table, "</td>");
@@ -214,18 +221,18 @@ srv_console_stock (SrvPage *page)
     {
       srv_html_append (shorts, "<h3>%s</h3><table><thead><tr><th>%s</th><th>%s</th><th>%s</th>"
                                "<th class=\"num\">%s</th><th class=\"num\">%s</th></tr></thead><tbody>",
-                       _("Below the low mark"), _("Branch"), _("Product code"), _("Product"), _("On hand"),
+                       _("Below zero or under the low mark"), _("Branch"), _("Product code"), _("Product"), _("On hand"),
                        _("Low mark"));
       for (guint i = 0; i < rows->len; i++)
         {
           MdnStockRow *r = &g_array_index (rows, MdnStockRow, i);
 
-          if (!srv_page_sees_branch (page, r->branch) || !r->has_low || r->on_hand >= r->low_stock)
+          if (!srv_page_sees_branch (page, r->branch) || !short_of (r))
             continue;
           srv_html_append (shorts,
                            "<tr class=\"short\"><td>%s</td><td><code>%s</code></td><td>%s</td><td class=\"num\">%L</td>"
                            "<td class=\"num\">%L</td></tr>",
-                           r->branch, r->sku, r->name ? r->name : "", r->on_hand, r->low_stock);
+                           r->branch, r->sku, r->name ? r->name : "", r->on_hand, r->has_low ? r->low_stock : 0);
         }
       srv_html_append (shorts, "</tbody></table>");
     }
