@@ -411,7 +411,10 @@ test_pages (void)
                           "/console/exceptions?status=all", "/console/master", "/console/master/product",
                           "/console/master/level", "/console/master/rule", "/console/master/plan",
                           "/console/master/product?key=", "/console/audit", "/console/audit?page=2",
-                          "/console/reports", "/console/stock", "/console/sms", "/console/style.css",
+                          "/console/reports", "/console/stock", "/console/stock?sku=X&category=Y",
+                          "/console/sms", "/console/sms?status=sent", "/console/sms?status=nonsense",
+                          "/console/oplog", "/console/oplog?page=9&op=x&staff=y", "/console/master/category",
+                          "/console/reports/summary", "/console/style.css",
                           "/console/console.js" };
 
   overdraft (ch);

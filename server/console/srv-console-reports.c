@@ -290,7 +290,9 @@ report_page (SrvPage              *page,
                      query, next, _("Next page"));
   {
     g_autofree char *shown = g_strdup_printf (_("Rows %" PRId64 "–%" PRId64 " of %" PRId64),
-                                              count ? skip + 1 : 0, skip + json_array_get_length (rows), count);
+                                              json_array_get_length (rows) ? skip + 1 : 0,
+                                              json_array_get_length (rows) ? skip + json_array_get_length (rows) : 0,
+                                              count);
 
     srv_vars_text (vars, "count", shown);
   }

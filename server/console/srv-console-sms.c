@@ -1,5 +1,5 @@
 /* srv-console-sms.c: the 短信 page: the gateway's state, the outbox
- * (srv-sms.c's, through the store), and campaigns: a filter of members
+ * (srv-sms.c's table, the newest 100, through the store), and campaigns: a filter of members
  * (member.filter) → a preview (sms.campaign with preview, at the
  * console's HQ terminal: how many members take marketing SMS and the text
  * the first one gets) → a confirmed send (sms.campaign: the entry, pushed
@@ -165,37 +165,22 @@ sms_page (SrvPage *page,
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) gateway = srv_console_sms_gateway (page->console->store, &error);
-  g_autoptr(JsonArray) outbox = NULL;
+  g_autoptr(SrvRows) outbox = NULL, counts = NULL;
   g_autoptr(GHashTable) vars = srv_vars_new ();
-  g_autoptr(GHashTable) counts = g_hash_table_new (g_str_hash, g_str_equal);
   const char *status = opt_arg (page, "status");
   static const char *const statuses[] = { "queued", "sending", "retrying", "sent", "failed", NULL };
   SrvHtml *gw, *box, *form, *tabs;
-  const char *last_error = NULL, *last_error_at = NULL;
-  guint shown = 0;
 
   if (status && !g_strv_contains (statuses, status))
     status = NULL;
-  outbox = gateway ? srv_console_sms_outbox (page->console->store, NULL, &error) : NULL;
-  if (outbox == NULL)
+  outbox = gateway ? srv_console_sms_rows (page->console->store, status, OUTBOX_ROWS, &error) : NULL;
+  counts = outbox ? srv_console_sms_counts (page->console->store, &error) : NULL;
+  if (counts == NULL)
     {
       if (preview)
         srv_html_free (preview);
       srv_page_error (page, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
       return;
-    }
-  for (guint i = 0; i < json_array_get_length (outbox); i++)
-    {
-      JsonObject *m = json_array_get_object_element (outbox, i);
-      const char *s = json_object_get_string_member (m, "status");
-
-      g_hash_table_insert (counts, (gpointer) s, GINT_TO_POINTER (GPOINTER_TO_INT (g_hash_table_lookup (counts, s)) + 1));
-      if (last_error == NULL && json_object_has_member (m, "last_error") &&
-          !JSON_NODE_HOLDS_NULL (json_object_get_member (m, "last_error")))
-        {
-          last_error = json_object_get_string_member (m, "last_error");
-          last_error_at = json_object_get_string_member (m, "created_at");
-        }
     }
 
   gw = srv_html_new ();
@@ -204,7 +189,6 @@ sms_page (SrvPage *page,
     const char *sign = json_object_get_string_member_with_default (gateway, "sign_name", NULL);
     const char *set_at = json_object_get_string_member_with_default (gateway, "set_at", NULL);
     g_autofree char *at = set_at ? srv_page_time (page, set_at) : NULL;
-    g_autofree char *err_at = last_error_at ? srv_page_time (page, last_error_at) : NULL;
 
     srv_html_append (gw, "<dl class=\"facts\"><dt>%s</dt><dd><strong>%s</strong>%s</dd>", _("Gateway"), driver,
                      g_str_equal (driver, "log") ? _(" (writes messages to a file, sends none)") : "");
@@ -216,10 +200,22 @@ sms_page (SrvPage *page,
     if (at)
       srv_html_append (gw, "<dt>%s</dt><dd>%s</dd>", _("Configured"), at);
     for (guint i = 0; statuses[i]; i++)
-      srv_html_append (gw, "<dt>%s</dt><dd>%d</dd>", status_label (statuses[i]),
-                       GPOINTER_TO_INT (g_hash_table_lookup (counts, statuses[i])));
-    if (last_error)
-      srv_html_append (gw, "<dt>%s</dt><dd class=\"bad\">%s (%s)</dd>", _("Last error"), last_error, err_at);
+      {
+        const char *n = "0", *last_error = NULL;
+
+        for (guint k = 0; k < counts->len; k++)
+          {
+            char **c = g_ptr_array_index (counts, k);
+
+            if (g_str_equal (c[0], statuses[i]))
+              n = c[1], last_error = *c[2] ? c[2] : NULL;
+          }
+        if (last_error)
+          srv_html_append (gw, "<dt>%s</dt><dd>%s <span class=\"bad\">%s: %s</span></dd>", status_label (statuses[i]),
+                           n, _("Last error"), last_error);
+        else
+          srv_html_append (gw, "<dt>%s</dt><dd>%s</dd>", status_label (statuses[i]), n);
+      }
     srv_html_append (gw, "</dl><p class=\"hint\">%s</p>",
                      _("The gateway is set on the server: mendian-server sms gateway (docs/members.md, “SMS”)."));
   }
@@ -242,26 +238,19 @@ sms_page (SrvPage *page,
                    "<table><thead><tr><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th>%s</th><th class=\"num\">%s</th>"
                    "<th>%s</th></tr></thead><tbody>",
                    _("Queued at"), _("Event"), _("Phone"), _("Text"), _("State"), _("Attempts"), _("Sent at"));
-  for (guint i = 0; i < json_array_get_length (outbox) && shown < OUTBOX_ROWS; i++)
+  for (guint i = 0; i < outbox->len; i++)
     {
-      JsonObject *m = json_array_get_object_element (outbox, i);
-      const char *s = json_object_get_string_member (m, "status");
-      const char *sent_at = json_object_get_string_member_with_default (m, "sent_at", NULL);
-      g_autofree char *at = srv_page_time (page, json_object_get_string_member (m, "created_at"));
-      g_autofree char *sent = sent_at ? srv_page_time (page, sent_at) : g_strdup ("");
+      char **m = g_ptr_array_index (outbox, i);
+      g_autofree char *at = srv_page_time (page, m[0]);
+      g_autofree char *sent = *m[6] ? srv_page_time (page, m[6]) : g_strdup ("");
 
-      if (status && g_strcmp0 (s, status) != 0)
-        continue;
       srv_html_append (box,
-                       "<tr><td>%s</td><td>%s</td><td>%s</td><td class=\"sms-text\">%s</td><td>%s</td>"
-                       "<td class=\"num\">%L</td><td>%s</td></tr>",
-                       at, event_label (json_object_get_string_member (m, "event")),
-                       json_object_get_string_member (m, "phone"), json_object_get_string_member (m, "text"),
-                       status_label (s), json_object_get_int_member (m, "attempts"), sent);
-      shown++;
+                       "<tr><td>%s</td><td>%s</td><td>%s</td><td class=\"sms-text\">%s</td><td title=\"%s\">%s</td>"
+                       "<td class=\"num\">%s</td><td>%s</td></tr>",
+                       at, event_label (m[1]), m[2], m[3], m[7], status_label (m[4]), m[5], sent);
     }
   srv_html_append (box, "</tbody></table>");
-  if (shown == 0)
+  if (outbox->len == 0)
     srv_html_append (box, "<p class=\"empty\">%s</p>", _("None."));
 
   form = srv_html_new ();

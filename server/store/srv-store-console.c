@@ -717,12 +717,31 @@ srv_console_category_rows (SrvStore *store,
                   error);
 }
 
-JsonArray *
-srv_console_sms_outbox (SrvStore   *store,
-                        const char *status,
-                        GError    **error)
+SrvRows *
+srv_console_sms_rows (SrvStore   *store,
+                      const char *status,
+                      gint64      limit,
+                      GError    **error)
 {
-  return srv_sms_outbox_list (store->db, status, error);
+  return rows_of (store,
+                  mdn_db_query (store->db, error,
+                                "SELECT created_at, event, phone, text, status, attempts, sent_at, last_error "
+                                "FROM srv_sms_outbox WHERE ?1 IS NULL OR status = ?1 ORDER BY id DESC LIMIT ?2",
+                                "si", status, CLAMP (limit, 1, 1000)),
+                  error);
+}
+
+SrvRows *
+srv_console_sms_counts (SrvStore *store,
+                        GError  **error)
+{
+  return rows_of (store,
+                  mdn_db_query (store->db, error,
+                                "SELECT status, count (*), "
+                                "  (SELECT last_error FROM srv_sms_outbox o WHERE o.status = s.status "
+                                "   AND last_error IS NOT NULL ORDER BY id DESC LIMIT 1) "
+                                "FROM srv_sms_outbox s GROUP BY status ORDER BY status", ""),
+                  error);
 }
 
 JsonObject *
