@@ -1128,6 +1128,16 @@ test_oplog_page (void)
   g_assert_true (has (&op, "title=\"message.add\""));
   g_assert_false (has (&op, "title=\"member.deposit\""));
   g_assert_true (has (&op, "value=\"message.add\" selected"));
+  {
+    g_auto(Reply) refused = { 0 }, done = { 0 };
+
+    g_assert_cmpuint (get (c, "/console/oplog?outcome=refused", &refused), ==, 200);
+    g_assert_true (has (&refused, "class=\"refused\""));
+    g_assert_false (has (&refused, "class=\"done\""));
+    g_assert_true (has (&refused, "value=\"refused\" selected"));
+    g_assert_cmpuint (get (c, "/console/oplog?outcome=done&branch=B01", &done), ==, 200);
+    g_assert_false (has (&done, "class=\"refused\""));
+  }
   g_assert_cmpuint (get (c, "/console/oplog?from=2026-11-22&to=2026-11-22", &day), ==, 200);
   g_assert_true (has (&day, "<td>B01</td>"));
   g_assert_cmpuint (get (c, "/console/oplog?from=2026-11-23", &none), ==, 200);

@@ -247,7 +247,7 @@ srv_console_stock (SrvPage *page)
 
 #define OPLOG_ROWS 100
 
-/* GET /console/oplog?branch=&staff=&op=&from=&to=&page=N: every branch's
+/* GET /console/oplog?branch=&staff=&op=&outcome=done|refused&from=&to=&page=N: every branch's
  * operation log (#12: every operation attempted, refusals and logins too),
  * newest first, OPLOG_ROWS a page. */
 void
@@ -260,7 +260,8 @@ srv_console_oplog (SrvPage *page)
   g_autofree char *query = NULL;
   const char *branch = NULL, *staff = opt_arg (page, "staff"), *op = opt_arg (page, "op");
   const char *from = opt_arg (page, "from"), *to = opt_arg (page, "to"), *p = srv_page_arg (page, "page");
-  SrvHtml *form, *table, *pager, *choice;
+  const char *outcome = opt_arg (page, "outcome");
+  SrvHtml *form, *table, *pager, *choice, *results;
   gint64 n = 1;
 
   if (!asked_branch (page, &branch))
@@ -272,8 +273,11 @@ srv_console_oplog (SrvPage *page)
       srv_page_error (page, SOUP_STATUS_BAD_REQUEST, _("Give the dates as YYYY-MM-DD"));
       return;
     }
+  if (outcome && !g_str_equal (outcome, "done") && !g_str_equal (outcome, "refused"))
+    outcome = NULL;
   rows = srv_console_oplog_rows (page->console->store, srv_page_branches (page), branch, from, to, staff, op,
-                                 OPLOG_ROWS + 1, (n - 1) * OPLOG_ROWS, &error);
+                                 outcome == NULL ? -1 : g_str_equal (outcome, "done") ? 1 : 0, OPLOG_ROWS + 1,
+                                 (n - 1) * OPLOG_ROWS, &error);
   ops = rows ? srv_console_oplog_ops (page->console->store, &error) : NULL;
   if (ops == NULL)
     {
@@ -291,18 +295,32 @@ srv_console_oplog (SrvPage *page)
       else
         srv_html_append (choice, "<option value=\"%s\">%s (%s)</option>", name, mdn_op_title (name), name);
     }
+  results = srv_html_new ();
+  srv_html_append (results, "<option value=\"\">%s</option>", _("Either"));
+  for (guint i = 0; i < 2; i++)
+    {
+      const char *v = i ? "refused" : "done";
+
+      if (g_strcmp0 (outcome, v) == 0)
+        srv_html_append (results, "<option value=\"%s\" selected>%s</option>", v, i ? _("refused") : _("done"));
+      else
+        srv_html_append (results, "<option value=\"%s\">%s</option>", v, i ? _("refused") : _("done"));
+    }
   form = srv_html_new ();
   srv_html_append (form,
                    "<form method=\"get\" action=\"/console/oplog\" class=\"filters\">"
                    "<label>%s <input name=\"branch\" size=\"6\" value=\"%s\"></label>"
                    "<label>%s <input name=\"staff\" size=\"8\" value=\"%s\"></label>"
                    "<label>%s <select name=\"op\">%H</select></label>"
+                   "<label>%s <select name=\"outcome\">%H</select></label>"
                    "<label>%s <input type=\"date\" name=\"from\" value=\"%s\"></label>"
                    "<label>%s <input type=\"date\" name=\"to\" value=\"%s\"></label>"
                    "<button type=\"submit\">%s</button></form>",
                    _("Branch"), branch ? branch : "", _("Staff"), staff ? staff : "", _("Operation"), choice,
+                   _("Result"), results,
                    _("From"), from ? from : "", _("To"), to ? to : "", _("Show"));
   srv_html_free (choice);
+  srv_html_free (results);
 
   table = srv_html_new ();
   srv_html_append (table,
@@ -336,6 +354,8 @@ srv_console_oplog (SrvPage *page)
     g_hash_table_insert (q, "from", (gpointer) from);
   if (to)
     g_hash_table_insert (q, "to", (gpointer) to);
+  if (outcome)
+    g_hash_table_insert (q, "outcome", (gpointer) outcome);
   query = soup_form_encode_hash (q);
   pager = srv_html_new ();
   if (n > 1)

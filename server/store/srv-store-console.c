@@ -652,6 +652,7 @@ srv_console_oplog_rows (SrvStore          *store,
                         const char        *to,
                         const char        *staff,
                         const char        *op,
+                        int                ok,
                         gint64             limit,
                         gint64             offset,
                         GError           **error)
@@ -664,10 +665,10 @@ srv_console_oplog_rows (SrvStore          *store,
                                 "WHERE (?1 IS NULL OR branch IN (SELECT value FROM json_each (?1))) "
                                 "AND (?2 IS NULL OR branch = ?2) AND (?3 IS NULL OR substr (at, 1, 10) >= ?3) "
                                 "AND (?4 IS NULL OR substr (at, 1, 10) <= ?4) AND (?5 IS NULL OR staff = ?5) "
-                                "AND (?6 IS NULL OR op = ?6) "
+                                "AND (?6 IS NULL OR op = ?6) AND (?9 < 0 OR ok = ?9) "
                                 "ORDER BY at DESC, branch, id DESC LIMIT ?7 OFFSET ?8",
-                                "ssssssii", only, branch, from, to, staff, op, CLAMP (limit, 1, 1001),
-                                MAX (offset, 0)),
+                                "ssssssiii", only, branch, from, to, staff, op, CLAMP (limit, 1, 1001),
+                                MAX (offset, 0), (gint64) ok),
                   error);
 }
 

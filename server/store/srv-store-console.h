@@ -119,11 +119,11 @@ SrvRows *srv_console_message_rows   (SrvStore *store, const char *member_id, GEr
 SrvRows *srv_console_reply_rows     (SrvStore *store, const char *member_id, GError **error);
 /* branch, id, at, staff, op, ok (0/1), detail, terminal, entry_id: the
  * branches' operation logs (srv_oplog) newest first, each filter NULL for
- * any (@from, @to: business dates of `at`), at most @limit from the
- * @offset'th. */
+ * any (@from, @to: business dates of `at`; @ok 1 done, 0 refused, -1
+ * either), at most @limit from the @offset'th. */
 SrvRows *srv_console_oplog_rows     (SrvStore *store, const char *const *branches, const char *branch,
                                      const char *from, const char *to, const char *staff, const char *op,
-                                     gint64 limit, gint64 offset, GError **error);
+                                     int ok, gint64 limit, gint64 offset, GError **error);
 /* op: every operation name the operation logs hold, by name. */
 SrvRows *srv_console_oplog_ops      (SrvStore *store, GError **error);
 /* Notes the software version @branch_code reported (NULL or "": none). */
