@@ -685,6 +685,108 @@ test_csv (World *w)
   g_rmdir (dir);
 }
 
+/* product_sales' cost and margin, on a later day (DAY2) so the ledger
+ * above keeps its figures. HQ: SOAP 20.00 (goods) with a standard cost of
+ * 8.00. B01 receives 10 at 9.00 and 10 at 10.00 (moving average
+ * (10 × 900 + 10 × 1000) / 20 = 9.50), sells 3 (cost 28.50) and one TEA
+ * (no cost known), takes 1 SOAP back (at the 9.50 it was sold at):
+ * net 60.00 − 20.00 = 40.00, cost 19.00, margin 21.00 = 52.50 %. B02,
+ * which received none, sells 2 at the standard cost: cost 16.00, net
+ * 40.00, margin 24.00 = 60.00 %. */
+#define DAY2 "2026-11-23"
+
+static JsonObject *
+day2_at_branch (MdnOpCtx *ctx)
+{
+  return mdn_test_ok (ctx, "{\"op\":\"report.run\",\"name\":\"product_sales\",\"from\":\"" DAY2 "\",\"to\":\"" DAY2 "\"}");
+}
+
+static JsonObject *
+day2_at_server (World      *w,
+                const char *branch)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/reports/product_sales?format=json&from=" DAY2 "&to=" DAY2
+                                           "&branch=%s", branch);
+  guint status;
+  g_autoptr(GBytes) body = http_get (w, path, &status, NULL);
+  g_autofree char *text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  JsonObject *o;
+
+  g_assert_cmpuint (status, ==, 200);
+  o = mdn_json_parse_object (text, NULL);
+  g_assert_nonnull (o);
+  return o;
+}
+
+static void
+test_cost (World *w)
+{
+  g_autoptr(JsonObject) sale = NULL, ret = NULL, b1 = NULL, b2 = NULL, s1 = NULL, s2 = NULL;
+  JsonObject *line, *r;
+
+  mdn_test_set_now (DAY2 "T09:00:00+08:00");
+  ok (w->hq->admin, "{\"op\":\"product.upsert\",\"sku\":\"SOAP\",\"name\":\"香皂\",\"price_fen\":2000,"
+                    "\"kind\":\"goods\",\"category\":\"日用\",\"cost\":\"8.00\"}");
+  mdn_test_sync_ok (w->hq);
+  mdn_test_sync_ok (w->b1);
+  mdn_test_sync_ok (w->b2);
+  ok (w->m1, "{\"op\":\"stock.receive\",\"lines\":[{\"sku\":\"SOAP\",\"qty\":10,\"cost\":\"9.00\"}]}");
+  ok (w->m1, "{\"op\":\"stock.receive\",\"lines\":[{\"sku\":\"SOAP\",\"qty\":10,\"cost\":\"10.00\"}]}");
+  mdn_test_set_now (DAY2 "T10:00:00+08:00");
+  sale = mdn_test_ok (w->m1, "{\"op\":\"sale\",\"lines\":[{\"sku\":\"SOAP\",\"qty\":3},{\"sku\":\"TEA\"}],"
+                             "\"tenders\":[{\"type\":\"cash\",\"amount_fen\":7250}]}");
+  line = json_array_get_object_element (json_object_get_array_member (sale, "lines"), 0);
+  g_assert_cmpint (mdn_test_int (line, "unit_cost_fen"), ==, 950);
+  g_assert_cmpint (mdn_test_int (line, "cost_fen"), ==, 2850);
+  line = json_array_get_object_element (json_object_get_array_member (sale, "lines"), 1);
+  g_assert_false (json_object_has_member (line, "cost_fen"));
+  /* A later receipt moves the average; the return comes back at 9.50. */
+  ok (w->m1, "{\"op\":\"stock.receive\",\"lines\":[{\"sku\":\"SOAP\",\"qty\":17,\"cost\":\"20.00\"}]}");
+  ret = mdn_test_ok (w->m1, "{\"op\":\"sale.return\",\"receipt_no\":\"%s\",\"lines\":[{\"sku\":\"SOAP\",\"qty\":1}]}",
+                     mdn_test_str (sale, "receipt_no"));
+  line = json_array_get_object_element (json_object_get_array_member (ret, "lines"), 0);
+  g_assert_cmpint (mdn_test_int (line, "cost_fen"), ==, 950);
+  json_object_unref (mdn_test_ok (w->m2, "{\"op\":\"sale\",\"lines\":[{\"sku\":\"SOAP\",\"qty\":2}],"
+                                         "\"tenders\":[{\"type\":\"cash\",\"amount_fen\":4000}]}"));
+  mdn_test_sync_ok (w->b1);
+  mdn_test_sync_ok (w->b2);
+
+  b1 = day2_at_branch (w->m1);
+  r = row_where (b1, "sku", "SOAP");
+  g_assert_cmpint (mdn_test_int (r, "net_fen"), ==, 4000);
+  g_assert_cmpint (mdn_test_int (r, "cost_fen"), ==, 2850 - 950);
+  g_assert_cmpint (mdn_test_int (r, "margin_fen"), ==, 4000 - 1900);
+  g_assert_cmpint (mdn_test_int (r, "margin_percent"), ==, 5250);
+  /* No cost known for the tea: empty, not 0. */
+  r = row_where (b1, "sku", "TEA");
+  g_assert_cmpint (mdn_test_int (r, "net_fen"), ==, 1250);
+  g_assert_true (json_object_get_null_member (r, "cost_fen"));
+  g_assert_true (json_object_get_null_member (r, "margin_fen"));
+  g_assert_true (json_object_get_null_member (r, "margin_percent"));
+  g_assert_cmpint (total (b1, "cost_fen"), ==, 1900);
+  g_assert_cmpint (total (b1, "margin_fen"), ==, 2100);
+
+  b2 = day2_at_branch (w->m2);
+  r = row_where (b2, "sku", "SOAP");
+  g_assert_cmpint (mdn_test_int (r, "cost_fen"), ==, 1600);
+  g_assert_cmpint (mdn_test_int (r, "margin_fen"), ==, 2400);
+  g_assert_cmpint (mdn_test_int (r, "margin_percent"), ==, 6000);
+
+  /* The server, from the same entries, agrees to the fen. */
+  s1 = day2_at_server (w, "B01");
+  s2 = day2_at_server (w, "B02");
+  {
+    g_autofree char *a = member_text (b1, "rows"), *b = member_text (s1, "rows");
+    g_autofree char *c = member_text (b2, "rows"), *d = member_text (s2, "rows");
+    g_autofree char *ta = member_text (b1, "totals"), *tb = member_text (s1, "totals");
+
+    g_assert_cmpstr (a, ==, b);
+    g_assert_cmpstr (c, ==, d);
+    g_assert_cmpstr (ta, ==, tb);
+  }
+  g_assert_cmpuint (mdn_test_verify (w->b1), ==, 0);
+}
+
 static World world;
 
 static void
@@ -710,6 +812,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/report/commission", (gconstpointer) test_commission, run);
   g_test_add_data_func ("/report/xlsx", (gconstpointer) test_xlsx, run);
   g_test_add_data_func ("/report/csv", (gconstpointer) test_csv, run);
+  g_test_add_data_func ("/report/cost", (gconstpointer) test_cost, run);
   rc = g_test_run ();
   world_free (&world);
   return rc;

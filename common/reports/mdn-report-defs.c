@@ -440,6 +440,8 @@ typedef struct
   char  *sku;
   char  *name;
   gint64 qty_sold, qty_returned, list, sold, refund;
+  gint64 cost;              /* of the lines sold less the lines returned */
+  gboolean cost_unknown;    /* a line without a recorded cost (written before costs were) */
 } SkuSum;
 
 static void
@@ -492,6 +494,10 @@ product_sales_entry (MdnReportRun   *run,
       if (sku == NULL)
         continue;
       s = sku_sum (table, sku, mdn_body_string (l, "name"));
+      if (!json_object_has_member (l, "cost_fen"))
+        s->cost_unknown = TRUE;
+      else if (!checked_add (&s->cost, ret ? -mdn_body_int (l, "cost_fen", 0) : mdn_body_int (l, "cost_fen", 0), error))
+        return FALSE;
       if (ret)
         {
           if (!checked_add (&s->qty_returned, mdn_body_int (l, "qty", 0), error) ||
@@ -571,7 +577,25 @@ run_product_sales (MdnReportRun *run,
           mdn_report_int (run, "sold_fen", s->sold);
           mdn_report_int (run, "refund_fen", s->refund);
           mdn_report_int (run, "net_fen", s->sold - s->refund);
-          ok = mdn_report_emit (run, error);
+          /* Margin = net − cost, and its share of the net in basis points;
+             unknown (empty, not 0) when a line has no recorded cost. */
+          if (!s->cost_unknown)
+            {
+              gint64 net = s->sold - s->refund, margin, bp;
+
+              mdn_report_int (run, "cost_fen", s->cost);
+              if (__builtin_sub_overflow (net, s->cost, &margin) || margin > MDN_MONEY_MAX || margin < -MDN_MONEY_MAX)
+                ok = mdn_report_too_large (error);
+              else
+                {
+                  mdn_report_int (run, "margin_fen", margin);
+                  if (net > 0 && !mdn_money_mul_div (margin, 10000, net, TRUE, &bp, NULL))
+                    ok = mdn_report_too_large (error);
+                  else if (net > 0)
+                    mdn_report_int (run, "margin_percent", bp);
+                }
+            }
+          ok = ok && mdn_report_emit (run, error);
         }
       g_free (r->category);
     }
