@@ -61,6 +61,7 @@ typedef struct
   guint       ws_ping;          /* seconds; 0: SRV_DEFAULT_WS_PING */
   const char *console_hq;       /* the console's HQ terminal database */
   guint       console_idle;     /* seconds; 0: SRV_CONSOLE_IDLE_DEFAULT */
+  const char *db;               /* the --db value: report workers open their own store with it */
 } SrvServerOptions;
 
 /* Counters for /metrics, bumped by the handlers. */
@@ -153,5 +154,12 @@ void         srv_server_note_feed (SrvServer   *srv,
                                    const char  *agent);
 SrvConsole  *srv_server_console   (SrvServer   *srv);
 gboolean     srv_server_is_tls    (SrvServer   *srv);
+/* The --db value the server was started with (NULL when not known). */
+const char  *srv_server_db_path   (SrvServer   *srv);
+/* Report workers (srv-reports.c), counted on the main thread: take fails
+ * when @max are already running. */
+gboolean     srv_server_report_slot_take (SrvServer *srv,
+                                          guint      max);
+void         srv_server_report_slot_give (SrvServer *srv);
 
 G_END_DECLS
