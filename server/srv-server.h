@@ -161,5 +161,22 @@ const char  *srv_server_db_path   (SrvServer   *srv);
 gboolean     srv_server_report_slot_take (SrvServer *srv,
                                           guint      max);
 void         srv_server_report_slot_give (SrvServer *srv);
+/* srv-reports.c: builds report @def in a worker thread (its own store,
+ * opened from the server's --db) and answers @msg, paused meanwhile, with
+ * the file; @download adds the console's no-store headers. FALSE when it
+ * could not start: *@busy when the workers are all taken (the caller
+ * answers 503), else @error. */
+gboolean     srv_report_start     (SrvServer            *srv,
+                                   SoupServerMessage    *msg,
+                                   const MdnReportDef   *def,
+                                   const MdnReportQuery *q,
+                                   MdnReportFormat       format,
+                                   const char           *shop,
+                                   gboolean              download,
+                                   gboolean              hold,
+                                   gboolean             *busy,
+                                   GError              **error);
+#define SRV_REPORTS_AT_ONCE    2     /* report workers at once */
+#define SRV_REPORT_RETRY_AFTER "5"   /* seconds, in a 503's Retry-After */
 
 G_END_DECLS

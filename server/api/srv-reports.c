@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mdn-clock.h"
 #include "mdn-figures.h"
 #include "mdn-report-export.h"
 #include "srv-server.h"
@@ -36,8 +37,6 @@ summary_json (const SrvSummaryRow *row)
  * SRV_REPORTS_AT_ONCE at a time; one more is answered 503 with Retry-After.
  * The message is paused meanwhile and answered from the main thread. */
 
-#define SRV_REPORTS_AT_ONCE 2
-#define SRV_REPORT_RETRY_AFTER "5"   /* seconds */
 
 typedef struct
 {
@@ -46,6 +45,7 @@ typedef struct
   gulong              finished_id;
   gboolean            gone;        /* the client went away */
   gboolean            hold;        /* the tests' hook, see test_hold */
+  gboolean            download;    /* the console's: always an attachment, not cached */
   char               *db_path;
   const MdnReportDef *def;
   MdnReportFormat     format;
@@ -175,6 +175,11 @@ report_done (GObject      *source,
                                      job->format == MDN_REPORT_CSV ? "csv" : "xlsx");
       soup_message_headers_replace (headers, "Content-Disposition", disposition);
     }
+  if (job->download)
+    {
+      soup_message_headers_replace (headers, "Cache-Control", "no-store");
+      soup_message_headers_replace (headers, "X-Content-Type-Options", "nosniff");
+    }
   soup_server_message_set_status (job->msg, SOUP_STATUS_OK, NULL);
   soup_message_body_append_bytes (soup_server_message_get_response_body (job->msg), bytes);
   soup_server_message_unpause (job->msg);
@@ -192,11 +197,9 @@ handle_report_named (SrvRequest *req,
   const MdnReportDef *def = mdn_report_lookup (name);
   const char *format_name = srv_query_get (req, "format");
   MdnReportFormat format = MDN_REPORT_JSON;
+  MdnReportQuery q = { 0 };
   g_autoptr(GError) error = NULL;
-  g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-  g_autoptr(GTask) task = NULL;
-  ReportJob *job;
-  int fd;
+  gboolean busy = FALSE;
 
   if (def == NULL)
     {
@@ -208,57 +211,97 @@ handle_report_named (SrvRequest *req,
       srv_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_request", _("format is json, csv or xlsx"));
       return;
     }
-  if (srv_query_get (req, "from") == NULL || srv_query_get (req, "to") == NULL)
+  q.from = srv_query_get (req, "from");
+  q.to = srv_query_get (req, "to");
+  q.branch = srv_query_get (req, "branch");
+  q.staff = srv_query_get (req, "staff");
+  q.member = srv_query_get (req, "member");
+  q.sku = srv_query_get (req, "sku");
+  q.category = srv_query_get (req, "category");
+  if (q.from == NULL || q.to == NULL)
     {
       srv_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_request",
                        _("Give from=YYYY-MM-DD and to=YYYY-MM-DD"));
       return;
     }
-  if (srv_server_db_path (req->srv) == NULL)
+  if (!srv_report_start (req->srv, req->msg, def, &q, format, q.branch ? q.branch : _("whole chain"), FALSE,
+                         g_strcmp0 (srv_query_get (req, "test_hold"), "1") == 0, &busy, &error))
     {
-      srv_reply_error (req, SOUP_STATUS_INTERNAL_SERVER_ERROR, "internal", _("The server's database is not known"));
-      return;
+      if (busy)
+        {
+          soup_message_headers_replace (soup_server_message_get_response_headers (req->msg), "Retry-After",
+                                        SRV_REPORT_RETRY_AFTER);
+          srv_reply_error (req, SOUP_STATUS_SERVICE_UNAVAILABLE, "busy",
+                           _("Other reports are being prepared; ask again in a few seconds"));
+        }
+      else
+        srv_reply_gerror (req, error);
     }
-  if (!srv_server_report_slot_take (req->srv, SRV_REPORTS_AT_ONCE))
+}
+
+gboolean
+srv_report_start (SrvServer            *srv,
+                  SoupServerMessage    *msg,
+                  const MdnReportDef   *def,
+                  const MdnReportQuery *q,
+                  MdnReportFormat       format,
+                  const char           *shop,
+                  gboolean              download,
+                  gboolean              hold,
+                  gboolean             *busy,
+                  GError              **error)
+{
+  g_autoptr(GDateTime) now = mdn_clock_now ();
+  g_autoptr(GTask) task = NULL;
+  ReportJob *job;
+  int fd;
+
+  g_return_val_if_fail (srv != NULL && msg != NULL && def != NULL && q != NULL && busy != NULL, FALSE);
+
+  *busy = FALSE;
+  if (srv_server_db_path (srv) == NULL)
     {
-      soup_message_headers_replace (soup_server_message_get_response_headers (req->msg), "Retry-After",
-                                    SRV_REPORT_RETRY_AFTER);
-      srv_reply_error (req, SOUP_STATUS_SERVICE_UNAVAILABLE, "busy",
-                       _("Other reports are being prepared; ask again in a few seconds"));
-      return;
+      g_set_error_literal (error, SRV_ERROR, SRV_ERROR_INTERNAL, _("The server's database is not known"));
+      return FALSE;
+    }
+  if (!srv_server_report_slot_take (srv, SRV_REPORTS_AT_ONCE))
+    {
+      *busy = TRUE;
+      return FALSE;
     }
 
   job = g_new0 (ReportJob, 1);
-  job->srv = req->srv;
-  job->msg = g_object_ref (req->msg);
-  job->db_path = g_strdup (srv_server_db_path (req->srv));
+  job->srv = srv;
+  job->msg = g_object_ref (msg);
+  job->db_path = g_strdup (srv_server_db_path (srv));
   job->def = def;
   job->format = format;
-  job->from = g_strdup (srv_query_get (req, "from"));
-  job->to = g_strdup (srv_query_get (req, "to"));
-  job->branch = g_strdup (srv_query_get (req, "branch"));
-  job->staff = g_strdup (srv_query_get (req, "staff"));
-  job->member = g_strdup (srv_query_get (req, "member"));
-  job->sku = g_strdup (srv_query_get (req, "sku"));
-  job->category = g_strdup (srv_query_get (req, "category"));
+  job->from = g_strdup (q->from);
+  job->to = g_strdup (q->to);
+  job->branch = g_strdup (q->branch);
+  job->staff = g_strdup (q->staff);
+  job->member = g_strdup (q->member);
+  job->sku = g_strdup (q->sku);
+  job->category = g_strdup (q->category);
   job->exported_at = g_date_time_format (now, "%Y-%m-%d %H:%M");
-  job->shop = g_strdup (job->branch ? job->branch : _("whole chain"));
-  job->hold = g_strcmp0 (srv_query_get (req, "test_hold"), "1") == 0;
-  fd = g_file_open_tmp ("mendian-report-XXXXXX", &job->tmp, &error);
+  job->shop = g_strdup (shop);
+  job->hold = hold;
+  job->download = download;
+  fd = g_file_open_tmp ("mendian-report-XXXXXX", &job->tmp, error);
   if (fd < 0)
     {
-      srv_server_report_slot_give (req->srv);
+      srv_server_report_slot_give (srv);
       report_job_free (job);
-      srv_reply_gerror (req, error);
-      return;
+      return FALSE;
     }
   close (fd);
   job->finished_id = g_signal_connect (job->msg, "finished", G_CALLBACK (report_msg_finished), job);
 
-  soup_server_message_pause (req->msg);
+  soup_server_message_pause (msg);
   task = g_task_new (NULL, NULL, report_done, NULL);
   g_task_set_task_data (task, job, report_job_free);
   g_task_run_in_thread (task, report_thread);
+  return TRUE;
 }
 
 static void
