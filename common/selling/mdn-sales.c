@@ -1258,12 +1258,29 @@ op_sale_list (MdnOpCtx   *ctx,
   return rc == SQLITE_DONE;
 }
 
+/* {} → {staff: [{code, name}]}: who may be named as having served a sale
+ * line (the technician, for commission: mdn_commission_check_staff takes
+ * any active staff member of the branch), by code, for the checkout's
+ * picker; a cashier may ask (staff.list, with roles, is a manager's). */
+static gboolean
+op_sale_staff (MdnOpCtx   *ctx,
+               JsonObject *args,
+               JsonObject *result,
+               GError    **error)
+{
+  static const MdnListColumn columns[] = { { "code", 's' }, { "name", 's' }, { NULL } };
+  sqlite3_stmt *stmt = mdn_db_query (ctx->db, error, "SELECT code, name FROM staff WHERE active = 1 ORDER BY code", "");
+
+  return stmt != NULL && mdn_ops_list_rows (ctx, stmt, columns, result, "staff", error);
+}
+
 const MdnOpDef mdn_sales_ops[] = {
   { "sale",         MDN_ROLE_CASHIER, MDN_OP_WRITE | MDN_OP_SPEND, op_sale },
   { "sale.quick",   MDN_ROLE_CASHIER, MDN_OP_WRITE | MDN_OP_SPEND, op_sale_quick },
   { "sale.return",  MDN_ROLE_MANAGER, MDN_OP_WRITE | MDN_OP_SPEND | MDN_OP_CHAIN, op_sale_return },
   { "sale.list",    MDN_ROLE_CASHIER, MDN_OP_READ,  op_sale_list },
   { "receipt.show", MDN_ROLE_CASHIER, MDN_OP_READ,  op_receipt_show },
+  { "sale.staff",   MDN_ROLE_CASHIER, MDN_OP_READ,  op_sale_staff },
   { NULL }
 };
 
