@@ -775,6 +775,23 @@ test_cost (World *w)
   g_assert_cmpint (mdn_test_int (r, "margin_fen"), ==, 2400);
   g_assert_cmpint (mdn_test_int (r, "margin_percent"), ==, 6000);
 
+  /* products: the standard cost, and B01's moving average after the third
+     receipt, (17 × 950 + 17 × 2000) / 34 = 14.75; its thresholds. */
+  ok (w->m1, "{\"op\":\"stock.limits\",\"sku\":\"SOAP\",\"low_stock\":5,\"high_stock\":50}");
+  {
+    g_autoptr(JsonObject) p = at_branch (w->m1, "products");
+
+    r = row_where (p, "sku", "SOAP");
+    g_assert_cmpint (mdn_test_int (r, "cost_fen"), ==, 800);
+    g_assert_cmpint (mdn_test_int (r, "avg_cost_fen"), ==, 1475);
+    g_assert_cmpint (mdn_test_int (r, "stock"), ==, 20 - 3 + 17 + 1);
+    g_assert_cmpint (mdn_test_int (r, "low_stock"), ==, 5);
+    g_assert_cmpint (mdn_test_int (r, "high_stock"), ==, 50);
+    r = row_where (p, "sku", "CUT");
+    g_assert_true (json_object_get_null_member (r, "cost_fen"));
+    g_assert_true (json_object_get_null_member (r, "avg_cost_fen"));
+  }
+
   /* The server, from the same entries, agrees to the fen. */
   s1 = day2_at_server (w, "B01");
   s2 = day2_at_server (w, "B02");
