@@ -207,8 +207,9 @@ clear_cells (MdnReportRun *run)
 }
 
 /* Whether the row passes the query's filter on column @key: a filter the
- * row has no column (or no value) for passes. @prefix: a category path
- * matches its sub-categories. */
+ * report has no column for passes; a row with the column but no value in
+ * it (a line without a category, a sale without a card) does not.
+ * @prefix: a category path matches its sub-categories. */
 static gboolean
 passes (MdnReportRun *run,
         const char   *key,
@@ -216,9 +217,12 @@ passes (MdnReportRun *run,
         gboolean      prefix)
 {
   for (guint i = 0; want && i < run->n_columns; i++)
-    if (g_str_equal (run->def->columns[i].key, key) && run->cells[i].set)
+    if (g_str_equal (run->def->columns[i].key, key))
       {
         const char *have = run->cells[i].s ? run->cells[i].s : "";
+
+        if (!run->cells[i].set)
+          return FALSE;
 
         if (prefix)
           return g_str_equal (have, want) ||
