@@ -87,6 +87,15 @@ srv_server_report_slot_take (SrvServer *srv,
 }
 
 void
+srv_server_hold_request (SrvServer         *srv,
+                         SoupServerMessage *msg,
+                         gboolean           held)
+{
+  if (srv->conns)
+    srv_conns_hold (srv->conns, msg, held);
+}
+
+void
 srv_server_report_slot_give (SrvServer *srv)
 {
   g_assert (srv->reports_running > 0);

@@ -161,6 +161,11 @@ const char  *srv_server_db_path   (SrvServer   *srv);
 gboolean     srv_server_report_slot_take (SrvServer *srv,
                                           guint      max);
 void         srv_server_report_slot_give (SrvServer *srv);
+/* @msg is answered later by a worker: no idle timeout meanwhile
+ * (srv_conns_hold). */
+void         srv_server_hold_request (SrvServer         *srv,
+                                      SoupServerMessage *msg,
+                                      gboolean           held);
 /* srv-reports.c: builds report @def in a worker thread (its own store,
  * opened from the server's --db) and answers @msg, paused meanwhile, with
  * the file; @download adds the console's no-store headers. FALSE when it

@@ -157,6 +157,7 @@ report_done (GObject      *source,
   srv_server_report_slot_give (job->srv);
   if (job->gone)
     return;
+  srv_server_hold_request (job->srv, job->msg, FALSE);
   if (!g_task_propagate_boolean (G_TASK (result), &error) ||
       (mapped = g_mapped_file_new (job->tmp, FALSE, &error)) == NULL)
     {
@@ -298,6 +299,7 @@ srv_report_start (SrvServer            *srv,
   job->finished_id = g_signal_connect (job->msg, "finished", G_CALLBACK (report_msg_finished), job);
 
   soup_server_message_pause (msg);
+  srv_server_hold_request (srv, msg, TRUE);
   task = g_task_new (NULL, NULL, report_done, NULL);
   g_task_set_task_data (task, job, report_job_free);
   g_task_run_in_thread (task, report_thread);
