@@ -273,6 +273,19 @@ find_toplevel (GType type)
   return NULL;
 }
 
+static guint
+choice_index (GtkWidget  *row,
+              const char *suffix)
+{
+  GListModel *model = adw_combo_row_get_model (ADW_COMBO_ROW (row));
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    if (g_str_has_suffix (gtk_string_list_get_string (GTK_STRING_LIST (model), i), suffix))
+      return i;
+  g_error ("no choice ending in %s", suffix);
+  return 0;
+}
+
 static void
 set_row (GtkWidget  *row,
          const char *text)
@@ -706,6 +719,12 @@ test_package_consume (Fixture       *f,
   form = POS_FORM (find_toplevel (POS_TYPE_FORM));
   g_assert_nonnull (form);
   set_row (pos_form_get_widget (form, "count"), "2");
+  /* The stylist m01 gave the service (who served, for commission). */
+  {
+    GtkWidget *row = pos_form_get_widget (form, "staff");
+
+    adw_combo_row_set_selected (ADW_COMBO_ROW (row), choice_index (row, "(m01)"));
+  }
   pos_form_accept (form);
   pump (100);
   g_assert_null (find_toplevel (POS_TYPE_FORM));
@@ -717,6 +736,8 @@ test_package_consume (Fixture       *f,
   g_assert_cmpuint (json_array_get_length (packages), ==, 1);
   g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (packages, 0), "sku"), ==, "CUT");
   g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (packages, 0), "remaining"), ==, 8);
+  g_assert_cmpint (mdn_test_count (f->branch, "SELECT COUNT(*) FROM entries WHERE kind = 'package.consume' AND "
+                                   "json_extract (body, '$.staff') = 'm01'"), ==, 1);
   g_assert_cmpuint (mdn_test_verify (f->branch), ==, 0);
 }
 
@@ -1218,19 +1239,6 @@ __lsan_default_suppressions (void)
 }
 
 /* Who served a line (Ctrl+T) ---------------------------------------------------- */
-
-static guint
-choice_index (GtkWidget  *row,
-              const char *suffix)
-{
-  GListModel *model = adw_combo_row_get_model (ADW_COMBO_ROW (row));
-
-  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
-    if (g_str_has_suffix (gtk_string_list_get_string (GTK_STRING_LIST (model), i), suffix))
-      return i;
-  g_error ("no choice ending in %s", suffix);
-  return 0;
-}
 
 static void
 test_served_by (Fixture       *f,

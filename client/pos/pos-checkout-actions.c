@@ -120,42 +120,19 @@ quantity_action (GtkWidget *widget, const char *name, GVariant *param)
 
 /* Who served the line (the technician, for commission): any active staff
  * member of the branch (sale.staff), or the cashier. */
-typedef struct
-{
-  PosCheckout *self;
-  GPtrArray   *codes;   /* "" first: the cashier */
-  GPtrArray   *names;
-} ServedBy;
-
-static void
-served_by_free (gpointer data)
-{
-  ServedBy *sb = data;
-
-  g_object_unref (sb->self);
-  g_ptr_array_unref (sb->codes);
-  g_ptr_array_unref (sb->names);
-  g_free (sb);
-}
-
 static gboolean
 served_by_accepted (PosForm *form,
                     gpointer user_data)
 {
-  ServedBy *sb = user_data;
-  PosCheckout *self = sb->self;
+  PosCheckout *self = user_data;
   const char *code = pos_form_get (form, "staff");
 
   if (self->selected < 0 || self->selected >= (int) pos_cart_get_n_lines (self->cart))
     return TRUE;
-  for (guint i = 1; code && *code && i < sb->codes->len; i++)
-    if (g_str_equal (code, g_ptr_array_index (sb->codes, i)))
-      {
-        pos_cart_set_staff (self->cart, self->selected, code, g_ptr_array_index (sb->names, i));
-        pos_checkout_refresh (self);
-        return TRUE;
-      }
-  pos_cart_set_staff (self->cart, self->selected, NULL, NULL);
+  if (code && *code)
+    pos_cart_set_staff (self->cart, self->selected, code, pos_form_get_label (form, "staff"));
+  else
+    pos_cart_set_staff (self->cart, self->selected, NULL, NULL);
   pos_checkout_refresh (self);
   return TRUE;
 }
@@ -165,56 +142,22 @@ served_by_action (GtkWidget *widget, const char *name, GVariant *param)
 {
   PosCheckout *self = POS_CHECKOUT (widget);
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) args = json_object_new ();
-  g_autoptr(JsonObject) result = NULL;
-  g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
-  ServedBy *sb;
   PosLine *line;
   PosForm *form;
-  JsonArray *staff;
-  guint selected = 0;
 
   if (self->selected < 0 || self->selected >= (int) pos_cart_get_n_lines (self->cart))
     return;
   line = pos_cart_get_line (self->cart, self->selected);
-  result = pos_session_run (self->session, "sale.staff", args, &error);
-  if (result == NULL)
+  form = pos_form_new (widget, _("Served By"), _("_Set"));
+  pos_form_set_body (form, line->name);
+  if (!pos_form_add_staff_choice (form, self->session, "staff", line->staff, &error))
     {
+      gtk_window_destroy (GTK_WINDOW (form));
       pos_show_error (widget, _("Served By"), error);
       return;
     }
-  sb = g_new0 (ServedBy, 1);
-  sb->self = g_object_ref (self);
-  sb->codes = g_ptr_array_new_with_free_func (g_free);
-  sb->names = g_ptr_array_new_with_free_func (g_free);
-  g_ptr_array_add (sb->codes, g_strdup (""));
-  g_ptr_array_add (sb->names, g_strdup (""));
-  g_ptr_array_add (labels, g_strdup_printf (_("The cashier (%s)"), pos_session_get_staff_name (self->session)));
-  staff = json_object_get_array_member (result, "staff");
-  for (guint i = 0; staff && i < json_array_get_length (staff); i++)
-    {
-      JsonObject *o = json_array_get_object_element (staff, i);
-      const char *code = json_object_get_string_member_with_default (o, "code", NULL);
-      const char *who = json_object_get_string_member_with_default (o, "name", NULL);
-
-      if (code == NULL)
-        continue;
-      if (g_strcmp0 (code, line->staff) == 0)
-        selected = sb->codes->len;
-      g_ptr_array_add (sb->codes, g_strdup (code));
-      g_ptr_array_add (sb->names, g_strdup (who ? who : code));
-      g_ptr_array_add (labels, g_strdup_printf ("%s (%s)", who ? who : code, code));
-    }
-  g_ptr_array_add (sb->codes, NULL);
-  g_ptr_array_add (labels, NULL);
-  form = pos_form_new (widget, _("Served By"), _("_Set"));
-  pos_form_set_body (form, line->name);
-  pos_form_add_choice (form, "staff", _("Who served"), (const char *const *) sb->codes->pdata,
-                       (const char *const *) labels->pdata, selected);
-  /* The NULL ends the strv for the choice; the lookups stop before it. */
-  g_ptr_array_set_size (sb->codes, sb->codes->len - 1);
   g_signal_connect_swapped (form, "destroy", G_CALLBACK (pos_checkout_refocus), self);
-  pos_form_run (form, served_by_accepted, sb, served_by_free);
+  pos_form_run (form, served_by_accepted, self, NULL);
 }
 
 static void
