@@ -309,15 +309,9 @@ srv_console_report (SrvPage *page)
   const char *branch = srv_page_arg (page, "branch");
   MdnReportFormat format = MDN_REPORT_XLSX;
   MdnReportQuery q = { 0 };
-  MdnReportExportOptions o = { 0 };
   g_autoptr(GError) error = NULL;
-  g_autofree char *tmp = NULL, *disposition = NULL, *exported = NULL;
-  g_autoptr(GMappedFile) mapped = NULL;
-  g_autoptr(GBytes) bytes = NULL;
-  g_autoptr(GDateTime) now = mdn_clock_now ();
-  SoupMessageHeaders *headers;
   const char *const *mine = srv_page_branches (page);
-  int fd;
+  gboolean busy = FALSE;
 
   if (def == NULL)
     {
@@ -361,32 +355,18 @@ srv_console_report (SrvPage *page)
       srv_page_error (page, SOUP_STATUS_BAD_REQUEST, _("Give from=YYYY-MM-DD and to=YYYY-MM-DD"));
       return;
     }
-  exported = g_date_time_format (now, "%Y-%m-%d %H:%M");
-  o.exported_at = exported;
-  o.shop = branch ? branch : _("whole chain");
-  fd = g_file_open_tmp ("mendian-console-report-XXXXXX", &tmp, &error);
-  if (fd < 0)
+  /* Built by a report worker off the main loop (srv-reports.c). */
+  if (!srv_report_start (page->req->srv, page->req->msg, def, &q, format, branch ? branch : _("whole chain"), TRUE,
+                         FALSE, &busy, &error))
     {
-      srv_page_error (page, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
-      return;
+      if (busy)
+        {
+          soup_message_headers_replace (soup_server_message_get_response_headers (page->req->msg), "Retry-After",
+                                        SRV_REPORT_RETRY_AFTER);
+          srv_page_error (page, SOUP_STATUS_SERVICE_UNAVAILABLE,
+                          _("Other reports are being prepared; ask again in a few seconds"));
+        }
+      else
+        srv_page_error (page, srv_error_status (error), error->message);
     }
-  close (fd);
-  if (!srv_store_report (page->console->store, def, &q, format, tmp, &o, NULL, &error) ||
-      (mapped = g_mapped_file_new (tmp, FALSE, &error)) == NULL)
-    {
-      g_unlink (tmp);
-      srv_page_error (page, srv_error_status (error), error->message);
-      return;
-    }
-  g_unlink (tmp);
-  bytes = g_mapped_file_get_bytes (mapped);
-  headers = soup_server_message_get_response_headers (page->req->msg);
-  soup_message_headers_set_content_type (headers, mdn_report_format_content_type (format), NULL);
-  disposition = g_strdup_printf ("attachment; filename=\"%s-%s-%s.%s\"", def->name, q.from, q.to,
-                                 format == MDN_REPORT_CSV ? "csv" : "xlsx");
-  soup_message_headers_replace (headers, "Content-Disposition", disposition);
-  soup_message_headers_replace (headers, "Cache-Control", "no-store");
-  soup_message_headers_replace (headers, "X-Content-Type-Options", "nosniff");
-  soup_server_message_set_status (page->req->msg, SOUP_STATUS_OK, NULL);
-  soup_message_body_append_bytes (soup_server_message_get_response_body (page->req->msg), bytes);
 }
