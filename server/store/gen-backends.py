@@ -37,7 +37,10 @@ REPLICA_READS = {"srv_store_summary", "srv_store_metrics", "srv_store_report", "
                  "srv_store_transfers", "srv_console_audit_rows", "srv_console_trend_rows",
                  "srv_console_member_rows", "srv_console_member_row", "srv_console_package_rows",
                  "srv_console_history_rows", "srv_console_product_rows", "srv_console_level_rows",
-                 "srv_console_rule_rows", "srv_console_plan_rows", "srv_console_setting_rows"}
+                 "srv_console_rule_rows", "srv_console_plan_rows", "srv_console_setting_rows",
+                 "srv_console_report_page", "srv_console_message_rows", "srv_console_reply_rows",
+                 "srv_console_oplog_rows", "srv_console_oplog_ops", "srv_console_branch_versions",
+                 "srv_console_category_rows"}
 
 DECL = re.compile(r"^([A-Za-z_][^;{}#()]*?)\b(srv_(?:store|console)_\w+)\s*\(([^;]*?)\)\s*(?:G_GNUC_\w+\s*)*;",
                   re.M | re.S)

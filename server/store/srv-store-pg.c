@@ -3409,3 +3409,125 @@ srv_pg_open_replica (const char *uri,
   g_message ("reports and console reads from a replica (--report-dsn)");
   return g_steal_pointer (&pg);
 }
+
+/* The console's later pages (reports on the page, messages, operation
+ * logs, branch versions, categories; SMS is not on PostgreSQL yet). */
+
+JsonObject *
+srv_pg_console_report_page (SrvPg                *pg,
+                            const MdnReportDef   *def,
+                            const MdnReportQuery *query,
+                            gint64                limit,
+                            const char           *after,
+                            GError              **error)
+{
+  (void) pg, (void) query, (void) limit, (void) after;
+  g_set_error (error, SRV_ERROR, SRV_ERROR_NOT_SUPPORTED,
+               _("The report “%s” is not available on the PostgreSQL store yet; the summary is"),
+               def && def->title ? _(def->title) : "?");
+  return NULL;
+}
+
+/* The member's entries re-projected, then @sql (one ? for the member). */
+static SrvRows *
+member_scratch_rows (SrvPg      *pg,
+                     const char *member_id,
+                     const char *sql,
+                     GError    **error)
+{
+  MdnDb *db = scratch_begin (pg, error);
+  SrvRows *rows = NULL;
+
+  if (db == NULL)
+    return NULL;
+  if (project_into (pg, db, member_id, NULL, error))
+    rows = scratch_rows (db, mdn_db_query (db, error, sql, "s", member_id), error);
+  mdn_db_rollback (db);
+  return rows;
+}
+
+SrvRows *
+srv_pg_console_message_rows (SrvPg      *pg,
+                             const char *member_id,
+                             GError    **error)
+{
+  return member_scratch_rows (pg, member_id,
+                              "SELECT id, branch, at, staff, text FROM member_messages "
+                              "WHERE member_id = ? ORDER BY at DESC, id DESC LIMIT 200", error);
+}
+
+SrvRows *
+srv_pg_console_reply_rows (SrvPg      *pg,
+                           const char *member_id,
+                           GError    **error)
+{
+  return member_scratch_rows (pg, member_id,
+                              "SELECT message_id, id, branch, at, staff, text FROM member_message_replies "
+                              "WHERE member_id = ? ORDER BY at, id", error);
+}
+
+SrvRows *
+srv_pg_console_oplog_rows (SrvPg             *pg,
+                           const char *const *branches,
+                           const char        *branch,
+                           const char        *from,
+                           const char        *to,
+                           const char        *staff,
+                           const char        *op,
+                           int                ok,
+                           gint64             limit,
+                           gint64             offset,
+                           GError           **error)
+{
+  g_autofree char *only = console_branch_array (branches);
+
+  return console_rows (pq (pg, error,
+                           "SELECT branch, id, at, staff, op, ok, detail, terminal, entry_id FROM srv_oplog "
+                           "WHERE ($1::text[] IS NULL OR branch = ANY ($1::text[])) "
+                           "AND ($2::text IS NULL OR branch = $2) AND ($3::text IS NULL OR substr (at, 1, 10) >= $3) "
+                           "AND ($4::text IS NULL OR substr (at, 1, 10) <= $4) AND ($5::text IS NULL OR staff = $5) "
+                           "AND ($6::text IS NULL OR op = $6) AND ($9::bigint < 0 OR ok = $9) "
+                           "ORDER BY at COLLATE \"C\" DESC, branch COLLATE \"C\", id DESC LIMIT $7 OFFSET $8",
+                           "ssssssiii", only, branch, from, to, staff, op, CLAMP (limit, 1, 1001), MAX (offset, 0),
+                           (gint64) ok));
+}
+
+SrvRows *
+srv_pg_console_oplog_ops (SrvPg   *pg,
+                          GError **error)
+{
+  return console_rows (pq (pg, error, "SELECT DISTINCT op COLLATE \"C\" FROM srv_oplog ORDER BY 1", ""));
+}
+
+gboolean
+srv_pg_console_branch_note_version (SrvPg      *pg,
+                                    const char *branch_code,
+                                    const char *version,
+                                    GError    **error)
+{
+  g_autofree char *at = NULL;
+
+  if (version == NULL || *version == '\0')
+    return TRUE;
+  at = now_iso ();
+  return pq_exec (pg, error,
+                  "UPDATE srv_branches SET version = $2, version_at = $3 "
+                  "WHERE code = $1 AND (version IS DISTINCT FROM $2 OR version_at IS NULL OR version_at < $3)",
+                  "sss", branch_code, version, at);
+}
+
+SrvRows *
+srv_pg_console_branch_versions (SrvPg   *pg,
+                                GError **error)
+{
+  return console_rows (pq (pg, error,
+                           "SELECT code, version, version_at FROM srv_branches WHERE version IS NOT NULL "
+                           "ORDER BY code COLLATE \"C\"", ""));
+}
+
+SrvRows *
+srv_pg_console_category_rows (SrvPg   *pg,
+                              GError **error)
+{
+  return catalog_rows (pg, "SELECT path, name FROM categories WHERE NOT archived ORDER BY path", error);
+}
