@@ -431,6 +431,30 @@ test_lookup_refusals (void)
   mdn_test_fails (b->admin, "forged_qr", "{\"op\":\"member.deposit\",\"card\":\"%s\",\"amount_fen\":100}", forged);
 }
 
+/* A phone number is found whether or not its last digit happens to be a
+ * card number's check digit (a lookup asks cards only for a number that
+ * could be one): 13800000005 could be a card number, 13900000005 not. */
+static void
+test_lookup_phone_check_digit (void)
+{
+  g_autoptr(MdnTestBranch) b = mdn_test_branch_new ("B01", 1);
+  g_autofree char *luhn = issue (b->admin, "甲", "13800000005", NULL);
+  g_autofree char *other = issue (b->admin, "乙", "13900000005", NULL);
+  g_autoptr(JsonObject) s1 = NULL;
+  g_autoptr(JsonObject) s2 = NULL;
+  g_autoptr(JsonObject) s3 = NULL;
+
+  g_assert_true (mdn_card_no_valid ("13800000005"));
+  g_assert_false (mdn_card_no_valid ("13900000005"));
+  s1 = show (b->admin, "13800000005");
+  g_assert_cmpstr (mdn_test_str (s1, "card_no"), ==, luhn);
+  s2 = show (b->admin, " 13900000005 ");
+  g_assert_cmpstr (mdn_test_str (s2, "card_no"), ==, other);
+  s3 = show (b->admin, other);
+  g_assert_cmpstr (mdn_test_str (s3, "name"), ==, "乙");
+  mdn_test_fails (b->admin, "unknown_card", "{\"op\":\"member.show\",\"card\":\"13900000006\"}");
+}
+
 static void
 test_search (void)
 {
@@ -678,6 +702,7 @@ main (int argc, char **argv)
   g_test_add_func ("/members/extend-and-expiry", test_extend_and_expiry);
   g_test_add_func ("/members/upgrade", test_upgrade);
   g_test_add_func ("/members/lookup-refusals", test_lookup_refusals);
+  g_test_add_func ("/members/lookup/phone-check-digit", test_lookup_phone_check_digit);
   g_test_add_func ("/members/search", test_search);
   g_test_add_func ("/members/staff", test_staff);
   g_test_add_func ("/members/staff/lockout", test_staff_lockout);
