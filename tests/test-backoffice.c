@@ -498,6 +498,9 @@ test_restore_and_recover (void)
                                                  "\"tenders\":[{\"type\":\"cash\",\"amount\":\"12.50\"}]}", card));
     }
   mdn_test_fails (b1->admin, "invalid_argument", "{\"op\":\"member.deposit\",\"card\":\"%s\",\"amount_fen\":-1}", card);
+  /* The receipt lines changed after the backup. */
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"shop.update\",\"address\":\"人民路 1 号\","
+                                             "\"receipt_footer\":\"谢谢惠顾\"}"));
   /* Someone taken on after the backup. */
   c02 = mdn_test_staff (b1, "c02", "cashier");
   json_object_unref (mdn_test_ok (c02, "{\"op\":\"sale\",\"lines\":[{\"sku\":\"TEA\"}],"
@@ -539,11 +542,16 @@ test_restore_and_recover (void)
   /* ... and recover makes it whole. */
   g_assert_true (mdn_sync_recover (r, &recovered, NULL, &error));
   g_assert_no_error (error);
-  g_assert_cmpint (recovered, ==, 101);
+  g_assert_cmpint (recovered, ==, 102);
   {
     g_autofree char *got = dump_all (r);
 
     g_assert_cmpstr (got, ==, want);
+  }
+  {
+    g_autofree char *address = mdn_db_meta_dup (r->db, "shop_address");
+
+    g_assert_cmpstr (address, ==, "人民路 1 号");
   }
   /* Its staff: c01 as in the backup, with the password; c02, taken on
      later, back under the same code without a password until given one. */
@@ -610,6 +618,10 @@ test_restore_and_recover (void)
 
     g_assert_no_error (error);
     g_assert_cmpstr (rounding, ==, "jiao");
+    list = mdn_test_ok (admin, "{\"op\":\"shop.show\"}");
+    g_assert_cmpstr (json_object_get_string_member (list, "address"), ==, "人民路 1 号");
+    g_assert_cmpstr (json_object_get_string_member (list, "receipt_footer"), ==, "谢谢惠顾");
+    g_clear_pointer (&list, json_object_unref);
     g_assert_cmpint (count_in (n->db, "SELECT count (*) FROM roles WHERE code = 'senior'"), ==, 1);
     g_assert_cmpint (count_in (n->db, "SELECT count (*) FROM categories WHERE path = '饮品'"), ==, 1);
     list = mdn_test_ok (admin, "{\"op\":\"staff.list\"}");
