@@ -7,12 +7,15 @@
  * which should be on the disk the branch would use (not a tmpfs). */
 #include <glib/gstdio.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "mdn-db.h"
 #include "mdn-json.h"
 #include "mdn-ops.h"
 #include "mdn-store.h"
 #include "mdn-sync.h"
+
+#define ROUNDS 10
 
 static void
 must (JsonObject *r,
@@ -99,37 +102,96 @@ count_on (sqlite3 *db,
   sqlite3_wal_hook (db, count_wal, c);
 }
 
-static double
-bare_commits (const char *path,
-              int         n,
-              Counts     *c)
+/* The baseline: one row inserted and committed per transaction. */
+typedef struct {
+  sqlite3      *db;
+  sqlite3_stmt *insert;
+} Bare;
+
+static void
+bare_open (Bare       *b,
+           const char *path,
+           Counts     *c)
 {
-  sqlite3 *db = NULL;
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-  gint64 start;
-
-  sqlite3_open (path, &db);
-  sqlite3_exec (db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
-                    "CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT NOT NULL)", NULL, NULL, NULL);
-  sqlite3_prepare_v2 (db, "INSERT INTO t (body) VALUES (?)", -1, &stmt, NULL);
-  count_on (db, c);
-  start = g_get_monotonic_time ();
-  for (int i = 0; i < n; i++)
-    {
-      sqlite3_exec (db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-      sqlite3_bind_text (stmt, 1, "{\"kind\":\"sale\",\"lines\":[1,2,3,4,5],\"tenders\":[\"balance\",\"cash\"]}", -1, SQLITE_STATIC);
-      sqlite3_step (stmt);
-      sqlite3_reset (stmt);
-      sqlite3_exec (db, "COMMIT", NULL, NULL, NULL);
-    }
-  {
-    double us = (double) (g_get_monotonic_time () - start) / n;
-
-    sqlite3_finalize (g_steal_pointer (&stmt));
-    sqlite3_close (db);
-    return us;
-  }
+  sqlite3_open (path, &b->db);
+  sqlite3_exec (b->db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+                       "CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT NOT NULL)", NULL, NULL, NULL);
+  sqlite3_prepare_v2 (b->db, "INSERT INTO t (body) VALUES (?)", -1, &b->insert, NULL);
+  count_on (b->db, c);
 }
+
+static void
+bare_commit (Bare *b)
+{
+  sqlite3_exec (b->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+  sqlite3_bind_text (b->insert, 1, "{\"kind\":\"sale\",\"lines\":[1,2,3,4,5],\"tenders\":[\"balance\",\"cash\"]}", -1,
+                     SQLITE_STATIC);
+  sqlite3_step (b->insert);
+  sqlite3_reset (b->insert);
+  sqlite3_exec (b->db, "COMMIT", NULL, NULL, NULL);
+}
+
+static void
+bare_close (Bare *b)
+{
+  sqlite3_finalize (b->insert);
+  sqlite3_close (b->db);
+}
+
+/* One sale as the POS runs it: the arguments built as a JsonObject (the
+ * CLI's JSON text line is parsed by json-glib first; not the counter's
+ * path), then mdn_ops_run. 5 lines at 88 %: 1037+1074+1111+1148+1185 =
+ * 5555 list, 4888 member; balance 4000 + cash 889. */
+static void
+sale_once (MdnOpCtx   *ctx,
+           const char *card)
+{
+  g_autoptr(JsonObject) args = json_object_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) result = NULL;
+  JsonArray *lines = json_array_new ();
+  JsonArray *tenders = json_array_new ();
+  static const struct { const char *type; gint64 fen; } pay[] = { { "balance", 4000 }, { "cash", 889 } };
+
+  json_object_set_string_member (args, "card", card);
+  for (int i = 1; i <= 5; i++)
+    {
+      JsonObject *l = json_object_new ();
+      g_autofree char *sku = g_strdup_printf ("G%d", i);
+
+      json_object_set_string_member (l, "sku", sku);
+      json_object_set_int_member (l, "qty", 1);
+      json_array_add_object_element (lines, l);
+    }
+  json_object_set_array_member (args, "lines", lines);
+  for (guint i = 0; i < G_N_ELEMENTS (pay); i++)
+    {
+      JsonObject *t = json_object_new ();
+
+      json_object_set_string_member (t, "type", pay[i].type);
+      json_object_set_int_member (t, "amount_fen", pay[i].fen);
+      json_array_add_object_element (tenders, t);
+    }
+  json_object_set_array_member (args, "tenders", tenders);
+  result = mdn_ops_run (ctx, "sale", args, &error);
+  if (result == NULL)
+    g_error ("sale: %s", error->message);
+}
+
+static gint64
+cpu_now (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (gint64) ts.tv_sec * G_USEC_PER_SEC + ts.tv_nsec / 1000;
+}
+
+/* Wall and CPU time of one side, summed over the rounds. */
+typedef struct {
+  gint64 wall;
+  gint64 cpu;
+} Spent;
 
 int
 main (int argc, char **argv)
@@ -147,8 +209,9 @@ main (int argc, char **argv)
   MdnStore *store;
   MdnOpCtx *ctx;
   double bare, sale;
-  gint64 start;
-  Counts bare_c = { 0 }, bare_c2 = { 0 }, sale_c = { 0 };
+  Counts bare_c = { 0 }, sale_c = { 0 };
+  Bare bare_db = { 0 };
+  Spent bare_t = { 0 }, sale_t = { 0 };
   gboolean list = g_getenv ("BENCH_SALE_LIST") != NULL;
 
   mdn_branch_init ();
@@ -170,8 +233,7 @@ main (int argc, char **argv)
     card = g_strdup (json_object_get_string_member (r, "card_no"));
   }
 
-  bare = bare_commits (bare_path, n, &bare_c);
-
+  bare_open (&bare_db, bare_path, &bare_c);
   if (list)
     sale_c.by_sql = g_hash_table_new (g_str_hash, g_str_equal);
   {
@@ -181,26 +243,36 @@ main (int argc, char **argv)
     sqlite3_wal_checkpoint_v2 (h, NULL, SQLITE_CHECKPOINT_TRUNCATE, &log, &ckpt);
     count_on (h, &sale_c);
   }
-  start = g_get_monotonic_time ();
-  for (int i = 0; i < n; i++)
-    {
-      /* 5 lines at 88%: 1037+1074+1111+1148+1185 = 5555 list, 4888 member;
-       * balance 4000 + cash 889. */
-      g_autofree char *line = g_strdup_printf (
-        "{\"op\":\"sale\",\"card\":\"%s\",\"lines\":[{\"sku\":\"G1\",\"qty\":1},{\"sku\":\"G2\",\"qty\":1},"
-        "{\"sku\":\"G3\",\"qty\":1},{\"sku\":\"G4\",\"qty\":1},{\"sku\":\"G5\",\"qty\":1}],"
-        "\"tenders\":[{\"type\":\"balance\",\"amount_fen\":4000},{\"type\":\"cash\",\"amount_fen\":889}]}", card);
+  /* Rounds of bare commits and sales in turn (which goes first alternates),
+   * so both sides meet the same load and the same disk: on a shared
+   * machine the flush time moves by a factor of two within a minute. */
+  for (int r = 0; r < ROUNDS; r++)
+    for (int side = 0; side < 2; side++)
+      {
+        gboolean sales = (side + r) % 2 == 1;
+        int count = n / ROUNDS + (r < n % ROUNDS);
+        gint64 w0 = g_get_monotonic_time (), c0 = cpu_now ();
 
-      must (run_line (ctx, line), "sale");
-    }
-  sale = (double) (g_get_monotonic_time () - start) / n;
-  bare = MIN (bare, bare_commits (bare_path, n, &bare_c2));
+        for (int i = 0; i < count; i++)
+          {
+            if (sales)
+              sale_once (ctx, card);
+            else
+              bare_commit (&bare_db);
+          }
+        (sales ? &sale_t : &bare_t)->wall += g_get_monotonic_time () - w0;
+        (sales ? &sale_t : &bare_t)->cpu += cpu_now () - c0;
+      }
+  bare_close (&bare_db);
   sqlite3_trace_v2 (mdn_db_handle (store->db), 0, NULL, NULL);
   sqlite3_wal_hook (mdn_db_handle (store->db), NULL, NULL);
+  bare = (double) bare_t.wall / n;
+  sale = (double) sale_t.wall / n;
 
   printf ("sales: %d in %s\n", n, dir);
-  printf ("bare insert+commit (WAL, synchronous=FULL): %8.1f us\n", bare);
-  printf ("member sale, 5 lines, balance + cash:       %8.1f us  ratio %.2f (budget 1.50)\n", sale, sale / bare);
+  printf ("bare insert+commit (WAL, synchronous=FULL): %8.1f us  (CPU %6.1f us)\n", bare, (double) bare_t.cpu / n);
+  printf ("member sale, 5 lines, balance + cash:       %8.1f us  (CPU %6.1f us)  ratio %.2f (budget 1.50)\n",
+          sale, (double) sale_t.cpu / n, sale / bare);
   printf ("per bare commit: %5.1f statements, %5.2f WAL pages, %.2f commits\n",
           (double) bare_c.stmts / n, (double) bare_c.wal_frames / n, (double) bare_c.commits / n);
   printf ("per sale:        %5.1f statements, %5.2f WAL pages, %.2f commits\n",

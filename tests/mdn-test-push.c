@@ -2,6 +2,7 @@
 #include <sqlite3.h>
 #include <string.h>
 
+#include "mdn-backoffice.h"
 #include "mdn-catalog.h"
 #include "mdn-db.h"
 #include "mdn-exceptions.h"
@@ -38,6 +39,7 @@ mdn_test_all_kinds (void)
     mdn_member_kinds, mdn_master_kinds, mdn_catalog_kinds, mdn_sales_kinds, mdn_package_kinds,
     mdn_timed_kinds, mdn_points_kinds, mdn_exception_kinds, mdn_role_kinds, mdn_member_edit_kinds,
     mdn_message_kinds, mdn_sms_kinds, mdn_member_import_kinds, mdn_shift_kinds,
+    mdn_backoffice_kinds,
   };
   GPtrArray *kinds = g_ptr_array_new_with_free_func (g_free);
 
@@ -164,6 +166,7 @@ mdn_test_every_kind (MdnTestBranch *b)
   RUN ("{\"op\":\"role.upsert\",\"local\":true,\"code\":\"temp\",\"name\":\"临时\",\"permissions\":[\"sale\",\"members.*\"]}");
   RUN ("{\"op\":\"role.upsert\",\"local\":true,\"code\":\"none\",\"name\":\"None\",\"permissions\":[]}");
   RUN ("{\"op\":\"role.remove\",\"local\":true,\"code\":\"none\"}");
+  RUN ("{\"op\":\"shop.update\",\"address\":\"人民路 1 号\",\"receipt_footer\":\"\"}");
   RUN ("{\"op\":\"member.set_pin\",\"card\":\"%s\",\"pin\":\"\"}", card_a);
   RUN ("{\"op\":\"member.lose\",\"card\":\"%s\"}", card_a);
   RUN ("{\"op\":\"member.unlock\",\"card\":\"%s\"}", card_a);

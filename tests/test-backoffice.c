@@ -8,6 +8,7 @@
 #include "mdn-error.h"
 #include "mdn-json.h"
 #include "mdn-ops.h"
+#include "mdn-settings.h"
 #include "mdn-sync.h"
 #include "mdn-test-server.h"
 #include "mdn-test-util.h"
@@ -420,6 +421,20 @@ test_oplog (void)
 
 /* Restore and recovery ---------------------------------------------------------------- */
 
+static gint64
+count_in (MdnDb      *db,
+          const char *sql)
+{
+  sqlite3_stmt *stmt = mdn_db_query (db, NULL, sql, "");
+  gint64 n;
+
+  g_assert_nonnull (stmt);
+  g_assert_cmpint (mdn_db_step (db, stmt, NULL), ==, SQLITE_ROW);
+  n = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return n;
+}
+
 /* The projections and the ledger of two databases, as text. */
 static char *
 dump_all (MdnStore *store)
@@ -450,6 +465,8 @@ test_restore_and_recover (void)
   g_autoptr(MdnStore) n = NULL;
   g_autoptr(JsonObject) out = NULL;
   MdnSyncResult res;
+  g_autoptr(MdnOpCtx) c01 = NULL;
+  g_autoptr(MdnOpCtx) c02 = NULL;
   gint64 recovered = 0;
   guint mismatches = 99;
   guint status;
@@ -459,6 +476,17 @@ test_restore_and_recover (void)
   mdn_test_sync_ok (hq);
   mdn_test_sync_ok (b1);
   card = issue (b1->admin, "13800000001", ",\"deposit_fen\":100000");
+  /* The branch's own roles, settings and staff; a category from head office. */
+  json_object_unref (mdn_test_ok (hq->admin, "{\"op\":\"category.upsert\",\"path\":\"饮品\"}"));
+  mdn_test_sync_ok (hq);
+  mdn_test_sync_ok (b1);
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"role.upsert\",\"code\":\"senior\",\"name\":\"高级收银\","
+                                             "\"permissions\":[\"@cashier\"],\"local\":true}"));
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"settings.set\",\"key\":\"checkout.cash_rounding\","
+                                             "\"value\":\"jiao\"}"));
+  c01 = mdn_test_staff (b1, "c01", "senior");
+  json_object_unref (mdn_test_ok (c01, "{\"op\":\"sale\",\"lines\":[{\"sku\":\"TEA\"}],"
+                                       "\"tenders\":[{\"type\":\"cash\",\"amount\":\"12.50\"}]}"));
   g_assert_true (mdn_db_backup (b1->store->db, backup, &error));
   g_assert_no_error (error);
   /* A hundred entries after the backup. */
@@ -470,11 +498,18 @@ test_restore_and_recover (void)
                                                  "\"tenders\":[{\"type\":\"cash\",\"amount\":\"12.50\"}]}", card));
     }
   mdn_test_fails (b1->admin, "invalid_argument", "{\"op\":\"member.deposit\",\"card\":\"%s\",\"amount_fen\":-1}", card);
+  /* The receipt lines changed after the backup. */
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"shop.update\",\"address\":\"人民路 1 号\","
+                                             "\"receipt_footer\":\"谢谢惠顾\"}"));
+  /* Someone taken on after the backup. */
+  c02 = mdn_test_staff (b1, "c02", "cashier");
+  json_object_unref (mdn_test_ok (c02, "{\"op\":\"sale\",\"lines\":[{\"sku\":\"TEA\"}],"
+                                       "\"tenders\":[{\"type\":\"cash\",\"amount\":\"12.50\"}]}"));
   mdn_test_sync_ok (b1);
   want = dump_all (b1->store);
 
   /* The operation log is at head office, refusal included. */
-  g_assert_cmpint (mdn_test_server_count (s, "SELECT count (*) FROM srv_oplog WHERE branch = 'B01' AND op = 'sale'"), ==, 50);
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT count (*) FROM srv_oplog WHERE branch = 'B01' AND op = 'sale'"), ==, 52);
   g_assert_cmpint (mdn_test_server_count (s, "SELECT count (*) FROM srv_oplog WHERE branch = 'B01' AND ok = 0"), ==, 1);
   g_assert_cmpint (mdn_test_count (b1, "SELECT count (*) FROM oplog WHERE sent = 0"), ==, 0);
   status = mdn_test_http (s, "GET", "/api/v1/oplog?branch=B01&limit=5", s->hq_token, NULL, 0, &out);
@@ -507,11 +542,26 @@ test_restore_and_recover (void)
   /* ... and recover makes it whole. */
   g_assert_true (mdn_sync_recover (r, &recovered, NULL, &error));
   g_assert_no_error (error);
-  g_assert_cmpint (recovered, ==, 100);
+  g_assert_cmpint (recovered, ==, 102);
   {
     g_autofree char *got = dump_all (r);
 
     g_assert_cmpstr (got, ==, want);
+  }
+  {
+    g_autofree char *address = mdn_db_meta_dup (r->db, "shop_address");
+
+    g_assert_cmpstr (address, ==, "人民路 1 号");
+  }
+  /* Its staff: c01 as in the backup, with the password; c02, taken on
+     later, back under the same code without a password until given one. */
+  {
+    g_autoptr(MdnOpCtx) ctx = mdn_op_ctx_new (r, "c01", MDN_TEST_PASSWORD, &error);
+
+    g_assert_no_error (error);
+    g_assert_null (mdn_op_ctx_new (r, "c02", MDN_TEST_PASSWORD, &error));
+    g_assert_error (error, MDN_ERROR, MDN_ERROR_AUTH_FAILED);
+    g_clear_error (&error);
   }
   g_assert_true (mdn_ledger_verify (r, NULL, NULL, &mismatches, &error));
   g_assert_cmpuint (mismatches, ==, 0);
@@ -555,6 +605,54 @@ test_restore_and_recover (void)
   mismatches = 99;
   g_assert_true (mdn_ledger_verify (n, NULL, NULL, &mismatches, &error));
   g_assert_cmpuint (mismatches, ==, 0);
+  /* Its roles, settings and categories came back with the entries and the
+     feed; its staff who wrote anything under their codes, as cashiers
+     without a password that the administrator gives them. */
+  {
+    g_autofree char *rounding = mdn_settings_dup_choice (n->db, "checkout.cash_rounding");
+    g_autoptr(MdnOpCtx) admin = mdn_op_ctx_new (n, "admin", "rebuilt-pass", &error);
+    g_autoptr(MdnOpCtx) staff = NULL;
+    g_autoptr(JsonObject) list = NULL;
+    JsonArray *rows;
+    guint seen = 0;
+
+    g_assert_no_error (error);
+    g_assert_cmpstr (rounding, ==, "jiao");
+    list = mdn_test_ok (admin, "{\"op\":\"shop.show\"}");
+    g_assert_cmpstr (json_object_get_string_member (list, "address"), ==, "人民路 1 号");
+    g_assert_cmpstr (json_object_get_string_member (list, "receipt_footer"), ==, "谢谢惠顾");
+    g_clear_pointer (&list, json_object_unref);
+    g_assert_cmpint (count_in (n->db, "SELECT count (*) FROM roles WHERE code = 'senior'"), ==, 1);
+    g_assert_cmpint (count_in (n->db, "SELECT count (*) FROM categories WHERE path = '饮品'"), ==, 1);
+    list = mdn_test_ok (admin, "{\"op\":\"staff.list\"}");
+    rows = json_object_get_array_member (list, "staff");
+    for (guint i = 0; i < json_array_get_length (rows); i++)
+      {
+        JsonObject *o = json_array_get_object_element (rows, i);
+        const char *code = json_object_get_string_member (o, "code");
+
+        if (g_str_equal (code, "c01") || g_str_equal (code, "c02"))
+          {
+            seen++;
+            g_assert_false (json_object_get_boolean_member (o, "has_password"));
+            g_assert_cmpstr (json_object_get_string_member (o, "role"), ==, "cashier");
+          }
+        else
+          g_assert_cmpstr (code, ==, "admin");
+      }
+    g_assert_cmpuint (seen, ==, 2);
+    g_assert_null (mdn_op_ctx_new (n, "c01", "", &error));
+    g_clear_error (&error);
+    g_assert_null (mdn_op_ctx_new (n, "c01", MDN_TEST_PASSWORD, &error));
+    g_assert_error (error, MDN_ERROR, MDN_ERROR_AUTH_FAILED);
+    g_clear_error (&error);
+    json_object_unref (mdn_test_ok (admin, "{\"op\":\"staff.passwd\",\"code\":\"c01\",\"password\":\"new-pass-1\"}"));
+    json_object_unref (mdn_test_ok (admin, "{\"op\":\"staff.update\",\"code\":\"c01\",\"role\":\"senior\"}"));
+    staff = mdn_op_ctx_new (n, "c01", "new-pass-1", &error);
+    g_assert_no_error (error);
+    json_object_unref (mdn_test_ok (staff, "{\"op\":\"sale\",\"lines\":[{\"sku\":\"TEA\"}],"
+                                           "\"tenders\":[{\"type\":\"cash\",\"amount\":\"12.50\"}]}"));
+  }
   /* It sells on, numbering after the recovered entries. */
   {
     g_autoptr(MdnOpCtx) ctx = mdn_op_ctx_new (n, "admin", "rebuilt-pass", &error);
@@ -565,7 +663,7 @@ test_restore_and_recover (void)
   }
   g_assert_true (mdn_sync_run (n, &res, NULL, &error));
   g_assert_no_error (error);
-  g_assert_cmpint (res.pushed, ==, 1);
+  g_assert_cmpint (res.pushed, ==, 2);
 }
 
 /* backup --to-dir DIR --keep N: the newest N of this branch stay. */

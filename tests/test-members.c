@@ -3,6 +3,7 @@
 #include "mdn-id.h"
 #include "mdn-lockout.h"
 #include "mdn-members.h"
+#include "mdn-qr.h"
 #include "mdn-staff.h"
 #include "mdn-test-util.h"
 #include "mdn-sync.h"
@@ -430,6 +431,30 @@ test_lookup_refusals (void)
   mdn_test_fails (b->admin, "forged_qr", "{\"op\":\"member.deposit\",\"card\":\"%s\",\"amount_fen\":100}", forged);
 }
 
+/* A phone number is found whether or not its last digit happens to be a
+ * card number's check digit (a lookup asks cards only for a number that
+ * could be one): 13800000005 could be a card number, 13900000005 not. */
+static void
+test_lookup_phone_check_digit (void)
+{
+  g_autoptr(MdnTestBranch) b = mdn_test_branch_new ("B01", 1);
+  g_autofree char *luhn = issue (b->admin, "甲", "13800000005", NULL);
+  g_autofree char *other = issue (b->admin, "乙", "13900000005", NULL);
+  g_autoptr(JsonObject) s1 = NULL;
+  g_autoptr(JsonObject) s2 = NULL;
+  g_autoptr(JsonObject) s3 = NULL;
+
+  g_assert_true (mdn_card_no_valid ("13800000005"));
+  g_assert_false (mdn_card_no_valid ("13900000005"));
+  s1 = show (b->admin, "13800000005");
+  g_assert_cmpstr (mdn_test_str (s1, "card_no"), ==, luhn);
+  s2 = show (b->admin, " 13900000005 ");
+  g_assert_cmpstr (mdn_test_str (s2, "card_no"), ==, other);
+  s3 = show (b->admin, other);
+  g_assert_cmpstr (mdn_test_str (s3, "name"), ==, "乙");
+  mdn_test_fails (b->admin, "unknown_card", "{\"op\":\"member.show\",\"card\":\"13900000006\"}");
+}
+
 static void
 test_search (void)
 {
@@ -625,12 +650,46 @@ test_random (void)
   g_assert_cmpuint (mdn_test_verify (b), ==, 0);
 }
 
+/* A card printed before the signature moved from GLib's GHmac to nettle
+ * still reads: the payload's signature is HMAC-SHA256 as GHmac gives it. */
+static void
+test_qr_signature (void)
+{
+  g_autoptr(MdnTestBranch) b = mdn_test_branch_new ("B01", 7);
+  const char *const cards[] = { "00700000011", "00700000029", "99999999994" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cards); i++)
+    {
+      g_autoptr(GHmac) hmac = g_hmac_new (G_CHECKSUM_SHA256, b->store->chain_key, MDN_CHAIN_KEY_LEN);
+      g_autofree char *payload = mdn_qr_payload (b->store, cards[i]);
+      g_autofree char *expected = NULL;
+      g_autofree char *b64 = NULL;
+      g_autofree char *parsed = NULL;
+      guint8 digest[32];
+      gsize len = sizeof digest;
+
+      g_hmac_update (hmac, (const guchar *) "MDN1.", 5);
+      g_hmac_update (hmac, (const guchar *) cards[i], strlen (cards[i]));
+      g_hmac_get_digest (hmac, digest, &len);
+      b64 = g_base64_encode (digest, len);
+      /* URL-safe, no padding: what sodium_bin2base64 writes. */
+      g_strdelimit (b64, "+", '-');
+      g_strdelimit (b64, "/", '_');
+      g_strdelimit (b64, "=", '\0');
+      expected = g_strconcat ("MDN1.", cards[i], ".", b64, NULL);
+      g_assert_cmpstr (payload, ==, expected);
+      parsed = mdn_qr_parse (b->store, payload, NULL);
+      g_assert_cmpstr (parsed, ==, cards[i]);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   mdn_branch_init ();
   g_test_add_func ("/members/issue", test_issue);
+  g_test_add_func ("/members/qr/signature", test_qr_signature);
   g_test_add_func ("/members/issue/refusals", test_issue_refusals);
   g_test_add_func ("/members/deposit/bonus-rules", test_deposit_bonus_rules);
   g_test_add_func ("/members/withdraw/principal-only", test_withdraw);
@@ -643,6 +702,7 @@ main (int argc, char **argv)
   g_test_add_func ("/members/extend-and-expiry", test_extend_and_expiry);
   g_test_add_func ("/members/upgrade", test_upgrade);
   g_test_add_func ("/members/lookup-refusals", test_lookup_refusals);
+  g_test_add_func ("/members/lookup/phone-check-digit", test_lookup_phone_check_digit);
   g_test_add_func ("/members/search", test_search);
   g_test_add_func ("/members/staff", test_staff);
   g_test_add_func ("/members/staff/lockout", test_staff_lockout);

@@ -246,6 +246,19 @@ test_settings_change (Fixture       *f,
   screenshot (GTK_WIDGET (f->window), "settings");
   url = mdn_settings_dup_string (f->branch->store->db, "member.public_url");
   g_assert_cmpstr (url, ==, "https://vip.example.com");
+  /* The backup group, at the end of the page. */
+  entry = pos_admin_get_setting (f->admin, "backup.dir");
+  g_assert_true (GTK_IS_ENTRY (entry));
+  g_assert_true (GTK_IS_SWITCH (pos_admin_get_setting (f->admin, "backup.daily")));
+  g_assert_true (GTK_IS_SPIN_BUTTON (pos_admin_get_setting (f->admin, "backup.keep")));
+  {
+    GtkWidget *scrolled = gtk_widget_get_ancestor (entry, GTK_TYPE_SCROLLED_WINDOW);
+    GtkAdjustment *adj = gtk_scrolled_window_get_vadjustment (GTK_SCROLLED_WINDOW (scrolled));
+
+    gtk_adjustment_set_value (adj, gtk_adjustment_get_upper (adj));
+  }
+  pump (100);
+  screenshot (GTK_WIDGET (f->window), "settings-backup");
   g_assert_cmpint (mdn_test_count (f->branch, "SELECT count (*) FROM settings WHERE key = 'sms.on_deposit' "
                                               "AND value = 'true'"), ==, 1);
   g_assert_cmpint (mdn_test_count (f->branch, "SELECT value FROM settings WHERE key = 'reminder.low_balance_fen'"), ==, 3550);

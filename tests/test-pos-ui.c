@@ -1005,6 +1005,9 @@ test_lock_and_errors (Fixture       *f,
   screenshot (GTK_WIDGET (f->window), "locked");
   login (f, "c01");
   g_assert_cmpuint (pos_checkout_get_n_lines (checkout), ==, 1);
+  /* The lock and the unlock are in the operation log. */
+  g_assert_cmpint (mdn_test_count (f->branch, "SELECT count (*) FROM oplog WHERE op = 'lock' AND staff = 'c01'"), ==, 1);
+  g_assert_cmpint (mdn_test_count (f->branch, "SELECT count (*) FROM oplog WHERE op = 'unlock' AND staff = 'c01'"), ==, 1);
 }
 
 /* Link to a head-office server ------------------------------------------------------ */

@@ -3,6 +3,7 @@
 #include "mdn-db.h"
 #include "mdn-error.h"
 #include "mdn-json.h"
+#include "mdn-ledger.h"
 #include "mdn-members.h"
 #include "mdn-pricing.h"
 #include "mdn-test-util.h"
@@ -1210,6 +1211,52 @@ test_sale_request (void)
   }
 }
 
+/* The commission rule in force for a line is the most specific: one naming
+ * the sku, then the longest category the product is in, then the first
+ * code; an inactive rule or another kind's never. */
+static void
+test_commission_rule_order (void)
+{
+  g_autoptr(MdnTestBranch) b = selling_branch ();
+  const char *rules[] = {
+    "{\"op\":\"commission_rule.upsert\",\"code\":\"R-ALL\",\"name\":\"all\",\"applies_to\":{\"kind\":\"sale_line\"},\"percent_bp\":100}",
+    "{\"op\":\"commission_rule.upsert\",\"code\":\"R-DRINK\",\"name\":\"drink\",\"applies_to\":{\"kind\":\"sale_line\",\"category\":\"饮品\"},\"percent_bp\":200}",
+    "{\"op\":\"commission_rule.upsert\",\"code\":\"R-TEA-B\",\"name\":\"tea b\",\"applies_to\":{\"kind\":\"sale_line\",\"category\":\"饮品/茶\"},\"percent_bp\":400}",
+    "{\"op\":\"commission_rule.upsert\",\"code\":\"R-TEA-A\",\"name\":\"tea a\",\"applies_to\":{\"kind\":\"sale_line\",\"category\":\"饮品/茶\"},\"percent_bp\":300}",
+    "{\"op\":\"commission_rule.upsert\",\"code\":\"R-GUM\",\"name\":\"gum\",\"applies_to\":{\"kind\":\"sale_line\",\"sku\":\"GUM\"},\"percent_bp\":1000}",
+    "{\"op\":\"commission_rule.upsert\",\"code\":\"R-DEP\",\"name\":\"deposit\",\"applies_to\":{\"kind\":\"deposit\",\"sku\":\"COLA\"},\"percent_bp\":5000}",
+  };
+  /* line sku -> the rule that must pay it */
+  const char *const want[][2] = { { "TEA", "R-TEA-A" }, { "COLA", "R-DRINK" }, { "GUM", "R-GUM" }, { "BAG", "R-ALL" } };
+  g_autoptr(JsonObject) sale = NULL;
+  g_autoptr(MdnEntry) entry = NULL;
+  g_autoptr(GError) error = NULL;
+  JsonArray *commission;
+
+  for (guint i = 0; i < G_N_ELEMENTS (rules); i++)
+    json_object_unref (mdn_test_ok (b->admin, "%s", rules[i]));
+  sale = mdn_test_ok (b->admin, "{\"op\":\"sale\",\"lines\":[{\"sku\":\"TEA\",\"qty\":4},{\"sku\":\"COLA\",\"qty\":5},"
+                                "{\"sku\":\"GUM\",\"qty\":8},{\"sku\":\"BAG\",\"qty\":10}],"
+                                "\"tenders\":[{\"type\":\"cash\",\"amount_fen\":10000}]}");
+  entry = mdn_entry_load (b->store->db, mdn_test_str (sale, "entry_id"), &error);
+  g_assert_no_error (error);
+  commission = json_object_get_array_member (entry->body, "commission");
+  g_assert_cmpuint (json_array_get_length (commission), ==, G_N_ELEMENTS (want));
+  for (guint i = 0; i < G_N_ELEMENTS (want); i++)
+    {
+      JsonObject *c = json_array_get_object_element (commission, i);
+
+      g_assert_cmpstr (mdn_test_str (c, "sku"), ==, want[i][0]);
+      g_assert_cmpstr (mdn_test_str (c, "rule"), ==, want[i][1]);
+    }
+  /* TEA 4 × 12.50 at 3 %, COLA 5 × 3.00 at 2 %, GUM 8 × 1.25 at 10 %, BAG 10 × 0.50 at 1 % */
+  g_assert_cmpint (mdn_test_int (json_array_get_object_element (commission, 0), "amount_fen"), ==, 150);
+  g_assert_cmpint (mdn_test_int (json_array_get_object_element (commission, 1), "amount_fen"), ==, 30);
+  g_assert_cmpint (mdn_test_int (json_array_get_object_element (commission, 2), "amount_fen"), ==, 100);
+  g_assert_cmpint (mdn_test_int (json_array_get_object_element (commission, 3), "amount_fen"), ==, 5);
+  done (b);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1219,6 +1266,7 @@ main (int argc, char **argv)
   g_test_add_func ("/selling/product/upsert", test_product_upsert);
   g_test_add_func ("/selling/roles", test_roles);
   g_test_add_func ("/selling/sale/typed-request", test_sale_request);
+  g_test_add_func ("/selling/sale/commission-rule-order", test_commission_rule_order);
   g_test_add_func ("/selling/sale/list-price", test_sale_list_price);
   g_test_add_func ("/selling/sale/member-discount", test_sale_member_discount);
   g_test_add_func ("/selling/sale/tenders", test_sale_tenders);

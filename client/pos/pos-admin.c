@@ -361,6 +361,23 @@ staff_accepted (PosForm *form, gpointer user_data)
   json_object_set_string_member (args, "role", pos_form_get (form, "role"));
   if (e->code == NULL)
     json_object_set_string_member (args, "password", pos_form_get (form, "password"));
+  /* An administrator gives someone a new password (one restored by a
+     recovery has none yet) before the rest is saved. */
+  else if (pos_form_get (form, "password") && *pos_form_get (form, "password"))
+    {
+      g_autoptr(JsonObject) pw = json_object_new ();
+      g_autoptr(JsonObject) r = NULL;
+      g_autoptr(GError) error = NULL;
+
+      json_object_set_string_member (pw, "code", e->code);
+      json_object_set_string_member (pw, "password", pos_form_get (form, "password"));
+      r = pos_session_run (e->self->session, "staff.passwd", pw, &error);
+      if (r == NULL)
+        {
+          pos_form_set_error (form, error->message);
+          return FALSE;
+        }
+    }
   pos_form_run_op (form, e->self->session, e->code ? "staff.update" : "staff.add", args, NULL, NULL, NULL);
   return FALSE;
 }
@@ -387,6 +404,8 @@ staff_form (PosAdmin   *self,
   pos_form_add_choice (form, "role", _("Role"), (const char *const *) ids, (const char *const *) labels, selected);
   if (staff == NULL)
     pos_form_add_field (form, "password", _("Password (at least 6 characters)"), POS_FIELD_PASSWORD, NULL);
+  else if (pos_session_get_role (self->session) >= MDN_ROLE_ADMIN)
+    pos_form_add_field (form, "password", _("New password (empty: unchanged)"), POS_FIELD_PASSWORD, NULL);
   pos_form_run (form, staff_accepted, e, (GDestroyNotify) staff_edit_free);
   g_signal_connect_object (form, "destroy", G_CALLBACK (load_staff), self, G_CONNECT_SWAPPED);
 }
@@ -419,8 +438,10 @@ load_staff (PosAdmin *self)
     {
       JsonObject *o = json_array_get_object_element (list, i);
       g_autofree char *title = g_strdup_printf ("%s %s", str (o, "name"), str (o, "code"));
-      g_autofree char *sub = g_strdup_printf ("%s%s", str (o, "role_name") ? str (o, "role_name") : str (o, "role"),
-                                              json_object_get_boolean_member (o, "active") ? "" : _(" · disabled"));
+      g_autofree char *sub = g_strdup_printf ("%s%s%s", str (o, "role_name") ? str (o, "role_name") : str (o, "role"),
+                                              json_object_get_boolean_member (o, "active") ? "" : _(" · disabled"),
+                                              json_object_get_boolean_member_with_default (o, "has_password", TRUE)
+                                              ? "" : _(" · no password yet: set one"));
       GtkWidget *row = row_new (title, sub);
       GtkWidget *b = edit_button (_("_Change…"));
 

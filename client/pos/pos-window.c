@@ -457,6 +457,9 @@ login_changed (PosWindow *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "pos.link", in && pos_session_can (self->session, "sync.link"));
   if (in)
     {
+      /* Logged in at a locked till: the log's unlock (who, by the row). */
+      if (self->locked_by != NULL)
+        pos_session_log_event (self->session, "unlock");
       g_clear_pointer (&self->locked_by, g_free);
   g_clear_pointer (&self->locked_name, g_free);
       refresh_staff (self);

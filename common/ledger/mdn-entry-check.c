@@ -1841,6 +1841,36 @@ check_setting (Check *c)
   return mdn_settings_check_entry (c->entry, c->error);
 }
 
+/* shop.update (common/ops/mdn-backoffice.c): the shop's details given,
+ * each text of at most its length; the name not blank. */
+static gboolean
+check_shop_update (Check *c)
+{
+  static const struct { const char *field; glong max; } fields[] = {
+    { "name", 64 }, { "address", 128 }, { "phone", 32 }, { "receipt_header", 256 }, { "receipt_footer", 256 },
+  };
+  guint n = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+    {
+      const char *value = NULL;
+
+      if (!want_string (c, c->entry->body, fields[i].field, FALSE, &value))
+        return FALSE;
+      if (value == NULL)
+        continue;
+      n++;
+      if (g_utf8_strlen (value, -1) > fields[i].max)
+        return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("“%s” can have at most %d characters"),
+                     fields[i].field, (int) fields[i].max);
+      if (i == 0 && value[strspn (value, " \t")] == '\0')
+        return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("The shop needs a name"));
+    }
+  if (n == 0 || json_object_get_size (c->entry->body) != n)
+    return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("“%s” is malformed"), c->entry->kind);
+  return TRUE;   /* and no movements: movements_match */
+}
+
 typedef gboolean (*CheckFunc) (Check *c);
 
 typedef struct
@@ -1901,6 +1931,7 @@ static const KindCheck checks[] = {
   { "timed.move",          check_timed_move,      FALSE, FALSE },
   { "timed.pause",         check_timed_pause,     FALSE, FALSE },
   { "timed.resume",        check_timed_pause,     FALSE, FALSE },
+  { "shop.update",         check_shop_update,     FALSE, FALSE },
 };
 
 gboolean

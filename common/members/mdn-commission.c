@@ -45,7 +45,10 @@ typedef struct
   gint64 fixed_fen;
 } Rule;
 
-/* The rule in force for @kind and @sku, most specific first. */
+/* The rule in force for @kind and @sku, most specific first: one naming
+ * the sku, then the longest category, then the first code. Picked here
+ * from the few matching rows rather than by ORDER BY, which would build a
+ * temporary B-tree on every sale line even when there is no rule. */
 static gboolean
 find_rule (MdnOpCtx   *ctx,
            const char *kind,
@@ -54,26 +57,46 @@ find_rule (MdnOpCtx   *ctx,
            GError    **error)
 {
   sqlite3_stmt *stmt;
+  gint64 best_general = 0, best_len = 0;
   int rc;
 
   stmt = mdn_db_query (ctx->db, error,
-                       "SELECT r.code, r.base, r.percent_bp, r.fixed_fen FROM commission_rules r "
+                       "SELECT r.code, r.base, r.percent_bp, r.fixed_fen, r.sku IS NULL, "
+                       "length (COALESCE (r.category, '')) FROM commission_rules r "
                        "LEFT JOIN products p ON p.sku = ?2 "
                        "WHERE r.active = 1 AND r.kind = ?1 AND (r.sku IS NULL OR r.sku = ?2) "
                        "AND (r.category IS NULL OR p.category = r.category "
-                       "     OR substr (p.category, 1, length (r.category) + 1) = r.category || '/') "
-                       "ORDER BY r.sku IS NULL, length (COALESCE (r.category, '')) DESC, r.code LIMIT 1",
+                       "     OR substr (p.category, 1, length (r.category) + 1) = r.category || '/')",
                        "ss", kind, sku);
-  if (stmt == NULL || (rc = mdn_db_step (ctx->db, stmt, error)) < 0)
+  if (stmt == NULL)
     return FALSE;
-  if (rc == SQLITE_ROW)
+  while ((rc = mdn_db_step (ctx->db, stmt, error)) == SQLITE_ROW)
     {
-      out->code = g_strdup (mdn_db_col_text (stmt, 0));
+      const char *code = mdn_db_col_text (stmt, 0);
+      gint64 general = sqlite3_column_int64 (stmt, 4);
+      gint64 len = sqlite3_column_int64 (stmt, 5);
+
+      if (out->code != NULL &&
+          (general > best_general ||
+           (general == best_general && (len < best_len ||
+                                        (len == best_len && strcmp (code, out->code) >= 0)))))
+        continue;
+      g_free (out->code);
+      g_free (out->base);
+      out->code = g_strdup (code);
       out->base = g_strdup (mdn_db_col_text (stmt, 1));
       out->percent_bp = sqlite3_column_int64 (stmt, 2);
       out->fixed_fen = sqlite3_column_int64 (stmt, 3);
+      best_general = general;
+      best_len = len;
     }
   sqlite3_reset (stmt);
+  if (rc < 0)
+    {
+      g_clear_pointer (&out->code, g_free);
+      g_clear_pointer (&out->base, g_free);
+      return FALSE;
+    }
   return TRUE;
 }
 

@@ -248,7 +248,9 @@ mdn_staff_lookup_role (MdnDb      *db,
 
   if (password != NULL)
     {
-      gboolean right = mdn_secret_verify (found ? hash : dummy_hash, password) && found;
+      /* No password yet: refused like a wrong one, after the same cost. */
+      gboolean usable = found && g_strcmp0 (hash, MDN_STAFF_NO_PASSWORD) != 0;
+      gboolean right = mdn_secret_verify (usable ? hash : dummy_hash, password) && usable;
 
       if (!right)
         {
@@ -484,11 +486,12 @@ op_staff_list (MdnOpCtx   *ctx,
                GError    **error)
 {
   static const MdnListColumn columns[] = {
-    { "code", 's' }, { "name", 's' }, { "role", 's' }, { "active", 'b' }, { "role_name", 's' }, { NULL }
+    { "code", 's' }, { "name", 's' }, { "role", 's' }, { "active", 'b' }, { "role_name", 's' },
+    { "has_password", 'b' }, { NULL }
   };
   sqlite3_stmt *stmt = mdn_db_query (ctx->db, error,
-                                     "SELECT s.code, s.name, s.role, s.active, r.name FROM staff s "
-                                     "LEFT JOIN roles r ON r.code = s.role ORDER BY s.code", "");
+                                     "SELECT s.code, s.name, s.role, s.active, r.name, s.pw_hash <> ? FROM staff s "
+                                     "LEFT JOIN roles r ON r.code = s.role ORDER BY s.code", "s", MDN_STAFF_NO_PASSWORD);
 
   return stmt != NULL && mdn_ops_list_rows (ctx, stmt, columns, result, "staff", error);
 }

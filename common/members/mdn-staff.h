@@ -7,6 +7,10 @@
 
 G_BEGIN_DECLS
 
+/* The pw_hash of a staff member who has no password yet (one restored by a
+ * recovery, mdn_sync_restore_staff): no password matches it. */
+#define MDN_STAFF_NO_PASSWORD "!"
+
 gboolean  mdn_password_acceptable (const char *password,
                                    GError    **error);
 char     *mdn_secret_hash         (const char *secret,

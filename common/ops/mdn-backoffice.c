@@ -12,6 +12,8 @@
 #include "mdn-clock.h"
 #include "mdn-error.h"
 #include "mdn-json.h"
+#include "mdn-ledger.h"
+#include "mdn-ops.h"
 #include "mdn-roles.h"
 
 /* shop.* --------------------------------------------------------------------------- */
@@ -50,6 +52,7 @@ op_shop_update (MdnOpCtx   *ctx,
                 GError    **error)
 {
   const char *values[G_N_ELEMENTS (shop_fields)] = { NULL };
+  g_autoptr(MdnEntry) entry = NULL;
 
   for (guint i = 0; i < G_N_ELEMENTS (shop_fields); i++)
     {
@@ -67,9 +70,17 @@ op_shop_update (MdnOpCtx   *ctx,
       g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT, _("The shop needs a name"));
       return FALSE;
     }
+  /* A branch-local entry (shop.update): kept by the server, so a branch
+     rebuilt from it (mdn_sync_recover_new) or restored from an older
+     backup gets its receipt lines back. */
+  entry = mdn_entry_new ("shop.update", NULL);
   for (guint i = 0; i < G_N_ELEMENTS (shop_fields); i++)
-    if (values[i] && !mdn_db_meta_set (ctx->db, shop_fields[i].meta, values[i], error))
-      return FALSE;
+    if (values[i])
+      json_object_set_string_member (entry->body, shop_fields[i].field, values[i]);
+  if (json_object_get_size (entry->body) == 0)
+    return op_shop_show (ctx, args, result, error);
+  if (!mdn_ops_append_entry (ctx, entry, result, error))
+    return FALSE;
   if (values[0])
     {
       g_free (ctx->store->branch_name);
@@ -77,6 +88,27 @@ op_shop_update (MdnOpCtx   *ctx,
     }
   return op_shop_show (ctx, args, result, error);
 }
+
+/* The shop's details from a shop.update entry: the fields it names. */
+static gboolean
+apply_shop_update (MdnDb    *db,
+                   MdnEntry *entry,
+                   GError  **error)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (shop_fields); i++)
+    {
+      const char *value = mdn_body_string (entry->body, shop_fields[i].field);
+
+      if (value != NULL && !mdn_db_meta_set (db, shop_fields[i].meta, value, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+const MdnKindDef mdn_backoffice_kinds[] = {
+  { "shop.update", apply_shop_update, 0 },
+  { NULL }
+};
 
 /* oplog.list ------------------------------------------------------------------------ */
 

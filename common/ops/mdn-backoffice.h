@@ -3,6 +3,7 @@
  * mdn_ops_run(). */
 #pragma once
 
+#include "mdn-ledger.h"
 #include "mdn-op.h"
 
 G_BEGIN_DECLS
@@ -12,5 +13,6 @@ G_BEGIN_DECLS
 const char *mdn_oplog_title (const char *op);
 
 extern const MdnOpDef mdn_backoffice_ops[];
+extern const MdnKindDef mdn_backoffice_kinds[];
 
 G_END_DECLS

@@ -4,6 +4,7 @@
  * the families' apply functions without their operations. */
 #define G_LOG_DOMAIN "mdn-library"
 
+#include "mdn-backoffice.h"
 #include "mdn-catalog.h"
 #include "mdn-exceptions.h"
 #include "mdn-init.h"
@@ -46,6 +47,7 @@ static const MdnKindDef *const kind_tables[] = {
   mdn_sms_kinds,
   mdn_member_import_kinds,
   mdn_shift_kinds,
+  mdn_backoffice_kinds,
 };
 
 void

@@ -741,6 +741,25 @@ op_list (MdnOpCtx   *ctx,
   return TRUE;
 }
 
+/* The product's name as the sale's line for @sku carries it (priced in this
+ * transaction), so a warning needs no second read of the product. */
+static const char *
+line_name (MdnEntry   *entry,
+           const char *sku)
+{
+  JsonArray *lines = mdn_body_array (entry->body, "lines");
+
+  for (guint i = 0; lines != NULL && i < json_array_get_length (lines); i++)
+    {
+      JsonNode *n = json_array_get_element (lines, i);
+      JsonObject *o = JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
+
+      if (o != NULL && g_strcmp0 (mdn_body_string (o, "sku"), sku) == 0)
+        return mdn_body_string (o, "name");
+    }
+  return NULL;
+}
+
 /* The checkout's rule ------------------------------------------------------------- */
 
 gboolean
@@ -760,6 +779,7 @@ mdn_stock_check_sale (MdnOpCtx   *ctx,
       MdnMovement *m = &g_array_index (entry->movements, MdnMovement, i);
       gint64 have, after;
       g_autoptr(MdnProduct) p = NULL;
+      const char *name;
 
       if (!g_str_equal (m->account, "stock") || m->delta >= 0)
         continue;
@@ -768,12 +788,14 @@ mdn_stock_check_sale (MdnOpCtx   *ctx,
       after = have + m->delta;
       if (after >= 0)
         continue;
-      p = mdn_product_load (ctx->db, m->item, NULL);
+      name = line_name (entry, m->item);
+      if (name == NULL && (p = mdn_product_load (ctx->db, m->item, NULL)) != NULL)
+        name = p->name;
       if (refuse)
         {
           g_set_error (error, MDN_ERROR, MDN_ERROR_INSUFFICIENT_STOCK,
                        _("Only %" PRId64 " of %s in stock, and this branch doesn't sell below zero"),
-                       have, p ? p->name : m->item);
+                       have, name ? name : m->item);
           return FALSE;
         }
       if (warnings == NULL)
@@ -785,7 +807,7 @@ mdn_stock_check_sale (MdnOpCtx   *ctx,
         JsonObject *w = json_object_new ();
 
         json_object_set_string_member (w, "sku", m->item);
-        mdn_json_set_opt_string (w, "name", p ? p->name : NULL);
+        mdn_json_set_opt_string (w, "name", name);
         json_object_set_int_member (w, "on_hand", have);
         json_object_set_int_member (w, "after", after);
         json_array_add_object_element (warnings, w);

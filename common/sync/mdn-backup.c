@@ -343,6 +343,14 @@ op_backup_now (MdnOpCtx   *ctx,
 
   if (!mdn_args_string (args, "dir", FALSE, &dir, error))
     return FALSE;
+  /* A copy of everything (staff and PIN hashes too) elsewhere than the
+     folder the settings name: an administrator's decision. */
+  if (dir != NULL && ctx->role < MDN_ROLE_ADMIN)
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_PERMISSION_DENIED,
+                           _("Only an administrator backs up into another folder than the backup folder"));
+      return FALSE;
+    }
   if (dir == NULL)
     dir = daily = mdn_backup_dir_dup (ctx->store);
   set = mdn_settings_dup_string (ctx->db, "backup.dir");

@@ -17,6 +17,7 @@
 #include "mdn-error.h"
 #include "mdn-json.h"
 #include "mdn-ops.h"
+#include "mdn-staff.h"
 #include "mdn-sync-private.h"
 #include "mdn-sync.h"
 
@@ -183,6 +184,37 @@ fail:
   return FALSE;
 }
 
+/* Staff rows are this branch's own and never leave it (their passwords
+ * least of all), so a branch rebuilt from the server's copy, or restored
+ * from a backup older than some of its staff, lacks them. Everyone who
+ * wrote an entry of this branch comes back under the same code (so the
+ * history, commissions and the log still name them) as a cashier without
+ * a password: nobody can log in with it until the administrator gives it
+ * one (staff.passwd) and sets the right role and name (staff.update). */
+gboolean
+mdn_sync_restore_staff (MdnStore *store,
+                        gint64   *out_added,
+                        GError  **error)
+{
+  g_return_val_if_fail (store != NULL, FALSE);
+
+  if (!mdn_db_begin (store->db, TRUE, error))
+    return FALSE;
+  if (!mdn_db_exec (store->db, error,
+                    "INSERT INTO staff (code, name, role, pw_hash, active, created_at) "
+                    "SELECT e.staff, e.staff, 'cashier', ?, 1, min (e.at) FROM entries e "
+                    "WHERE e.branch = ? AND e.staff IS NOT NULL AND e.staff <> '' "
+                    "AND NOT EXISTS (SELECT 1 FROM staff s WHERE s.code = e.staff) GROUP BY e.staff",
+                    "ss", MDN_STAFF_NO_PASSWORD, store->branch_code))
+    {
+      mdn_db_rollback (store->db);
+      return FALSE;
+    }
+  if (out_added)
+    *out_added = sqlite3_changes (mdn_db_handle (store->db));
+  return mdn_db_commit (store->db, error);
+}
+
 static gboolean
 recover_with (Client        *c,
               gint64        *out_recovered,
@@ -216,6 +248,14 @@ recover_with (Client        *c,
     }
   if (out_recovered)
     *out_recovered = recovered;
+  {
+    gint64 added = 0;
+
+    if (!mdn_sync_restore_staff (c->store, &added, error))
+      return FALSE;
+    if (added > 0)
+      g_message ("%" G_GINT64_FORMAT " staff members restored from the ledger, without a password", added);
+  }
   return TRUE;
 }
 

@@ -143,6 +143,12 @@ MdnStore *mdn_sync_recover_new     (const char    *path,
                                     const char    *timezone,
                                     gint64        *out_recovered,
                                     GError       **error);
+/* Gives every staff code that wrote an entry of this branch and has no
+ * staff row one again: a cashier without a password (mdn-recover.c);
+ * run by both recoveries. */
+gboolean  mdn_sync_restore_staff   (MdnStore      *store,
+                                    gint64        *out_added,
+                                    GError       **error);
 gboolean  mdn_store_restore        (const char    *path,
                                     const char    *from,
                                     char         **out_side,
