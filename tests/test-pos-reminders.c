@@ -14,6 +14,7 @@
 #include "pos-application.h"
 #include "pos-checkout.h"
 #include "pos-login.h"
+#include "pos-member-import.h"
 #include "pos-members.h"
 #include "pos-reminder-view.h"
 #include "pos-reminders.h"
@@ -119,6 +120,82 @@ test_hints_and_reminders (void)
   mdn_test_set_now (NULL);
 }
 
+/* The member import dialog: a bad file's lines named, a good one
+ * previewed, confirmed and imported; a cashier is refused. */
+static void
+test_member_import (void)
+{
+  static const char bad[] = "姓名,手机,本金\n张三,13800000011,100.00\n李四,abc,5\n王五,13800000011,1.2.3\n";
+  static const char good[] = "姓名,手机,等级,本金,赠送,积分,旧卡号\n张三,13800000011,,100.00,20.00,300,OLD-1\n"
+                             "李四,13800000012,,,,,\n";
+  g_autoptr(MdnTestBranch) b = NULL;
+  g_autoptr(PosSession) session = NULL, cashier = NULL;
+  g_autoptr(GBytes) bad_bytes = g_bytes_new_static (bad, sizeof bad - 1);
+  g_autoptr(GBytes) good_bytes = g_bytes_new_static (good, sizeof good - 1);
+  g_autoptr(GError) error = NULL;
+  PosWindow *window;
+  PosMemberImport *dialog;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display: run under xvfb-run");
+      return;
+    }
+  mdn_test_set_now ("2026-09-22T10:00:00+08:00");
+  b = mdn_test_branch_new ("B01", 1);
+  mdn_op_ctx_free (mdn_test_staff (b, "m01", "manager"));
+  mdn_op_ctx_free (mdn_test_staff (b, "c01", "cashier"));
+  session = pos_session_new ();
+  window = pos_window_new (NULL, session, b->path);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1024, 768);
+  gtk_window_present (GTK_WINDOW (window));
+  pump (200);
+  pos_login_submit (POS_LOGIN (pos_window_get_login (window)), "m01", MDN_TEST_PASSWORD);
+  pump (100);
+  g_assert_true (pos_session_is_logged_in (session));
+
+  dialog = pos_member_import_new (GTK_WIDGET (window), session);
+  gtk_window_set_default_size (GTK_WINDOW (dialog), 1024, 768);
+  gtk_window_present (GTK_WINDOW (dialog));
+  pos_member_import_load (dialog, "old.csv", bad_bytes);
+  pump (100);
+  /* Line 3: not a phone; line 4: bad money and the phone of line 2. */
+  g_assert_cmpuint (pos_member_import_n_errors (dialog), ==, 3);
+  g_assert_cmpuint (pos_member_import_n_rows (dialog), ==, 0);
+  screenshot (GTK_WIDGET (dialog), "import-errors");
+  g_assert_false (pos_member_import_run (dialog, &error));
+  g_assert_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT);
+  g_clear_error (&error);
+  g_assert_cmpint (mdn_test_count (b, "SELECT count (*) FROM members"), ==, 0);
+
+  pos_member_import_load (dialog, "old.csv", good_bytes);
+  pump (100);
+  g_assert_cmpuint (pos_member_import_n_errors (dialog), ==, 0);
+  g_assert_cmpuint (pos_member_import_n_rows (dialog), ==, 2);
+  screenshot (GTK_WIDGET (dialog), "import-preview");
+  g_assert_true (pos_member_import_run (dialog, &error));
+  g_assert_no_error (error);
+  pump (100);
+  g_assert_cmpint (mdn_test_count (b, "SELECT count (*) FROM members"), ==, 2);
+  g_assert_nonnull (strstr (pos_member_import_get_status (dialog), "2"));
+  screenshot (GTK_WIDGET (dialog), "import-done");
+  gtk_window_destroy (GTK_WINDOW (dialog));
+
+  /* A cashier: refused by common/, and the dialog says so. */
+  cashier = pos_session_new ();
+  g_assert_true (pos_session_open (cashier, b->path, &error));
+  g_assert_true (pos_session_login (cashier, "c01", MDN_TEST_PASSWORD, &error));
+  dialog = pos_member_import_new (GTK_WIDGET (window), cashier);
+  pos_member_import_load (dialog, "old.csv", good_bytes);
+  g_assert_cmpuint (pos_member_import_n_rows (dialog), ==, 0);
+  g_assert_false (pos_member_import_run (dialog, &error));
+  g_assert_error (error, MDN_ERROR, MDN_ERROR_PERMISSION_DENIED);
+  gtk_window_destroy (GTK_WINDOW (dialog));
+  gtk_window_destroy (GTK_WINDOW (window));
+  pump (50);
+  mdn_test_set_now (NULL);
+}
+
 /* The view parsers on real answers. */
 static void
 test_views (void)
@@ -187,5 +264,6 @@ main (int argc, char **argv)
     }
   g_test_add_func ("/pos/reminders/views", test_views);
   g_test_add_func ("/pos/reminders/hints-and-window", test_hints_and_reminders);
+  g_test_add_func ("/pos/members/import-dialog", test_member_import);
   return g_test_run ();
 }

@@ -1,12 +1,14 @@
 /* pos-members-reminders.c: the Members page's reminders: the count on the
  * page's badge (AdwViewStackPage:badge-number) and on its button, and the
- * member.reminders action that opens the window (pos-reminders.c). */
+ * member.reminders action that opens the window (pos-reminders.c); and
+ * member.import, the member import dialog (pos-member-import.c). */
 #define G_LOG_DOMAIN "pos-members"
 
 #include <glib/gi18n.h>
 #include <inttypes.h>
 
 #include "pos-members-private.h"
+#include "pos-member-import.h"
 #include "pos-reminders.h"
 
 void
@@ -53,5 +55,21 @@ pos_members_reminders_action (GtkWidget  *widget,
     return;
   win = pos_reminders_new (widget, self->session);
   g_signal_connect_object (win, "close-request", G_CALLBACK (reminders_closed), self, G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (win));
+}
+
+/* member.import: the member import dialog (a manager's; common/ refuses
+ * anyone else, and the dialog shows why). */
+void
+pos_members_import_action (GtkWidget  *widget,
+                           const char *action_name,
+                           GVariant   *parameter)
+{
+  PosMembers *self = POS_MEMBERS (widget);
+  PosMemberImport *win;
+
+  if (self->session == NULL || !pos_session_is_logged_in (self->session))
+    return;
+  win = pos_member_import_new (widget, self->session);
   gtk_window_present (GTK_WINDOW (win));
 }
