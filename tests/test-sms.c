@@ -538,6 +538,102 @@ get_page (MdnTestServer *s,
   return g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
 }
 
+static char *
+post_page (MdnTestServer *s,
+           const char    *path,
+           const char    *form,
+           guint         *status)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u%s", s->port, path);
+  g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+  g_autoptr(GBytes) req = g_bytes_new (form, strlen (form));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = NULL;
+
+  soup_message_set_request_body_from_bytes (msg, "application/x-www-form-urlencoded", req);
+  body = soup_session_send_and_read (session, msg, NULL, &error);
+  g_assert_no_error (error);
+  *status = soup_message_get_status (msg);
+  return g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+}
+
+/* History and messages behind the PIN, with the counter's lockout; a
+ * message left there reaches the branches; the PIN never in the address
+ * nor in the server's log. */
+static void
+test_member_page_pin (void)
+{
+  g_autoptr(MdnTestBranch) hq = NULL, b1 = NULL;
+  g_autoptr(MdnTestServer) s = NULL;
+  g_autoptr(JsonObject) m = NULL, list = NULL;
+  g_autofree char *path = NULL, *page = NULL;
+  guint status = 0;
+
+  mdn_test_set_now ("2026-09-22T10:00:00+08:00");
+  s = chain_new (NULL, &hq, &b1);
+  mdn_test_sync_ok (b1);
+  m = mdn_test_ok (b1->admin, "{\"op\":\"member.issue\",\"name\":\"李四\",\"phone\":\"13800000002\","
+                              "\"deposit\":\"50.00\",\"pin\":\"246810\"}");
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"sale.quick\",\"card\":\"13800000002\",\"amount_fen\":1250,"
+                                             "\"pin\":\"246810\",\"tenders\":[{\"type\":\"balance\",\"amount_fen\":1250}]}"));
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"message.add\",\"card\":\"13800000002\",\"text\":\"周末营业吗\"}"));
+  mdn_test_sync_ok (b1);
+  path = g_strdup_printf ("/m/%s", mdn_test_str (m, "qr"));
+  page = get_page (s, path, &status);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_nonnull (strstr (page, "name=\"pin\""));
+  g_assert_null (strstr (page, "12.50"));         /* no history without the PIN */
+  g_clear_pointer (&page, g_free);
+
+  /* A wrong PIN is counted (chain-wide, as at the counter). */
+  page = post_page (s, path, "pin=111111", &status);
+  g_assert_cmpuint (status, ==, 403);
+  g_assert_null (strstr (page, "12.50"));
+  g_clear_pointer (&page, g_free);
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT coalesce (sum (failures), 0) FROM lockouts WHERE what = 'pin'"), ==, 1);
+
+  page = post_page (s, path, "pin=246810", &status);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_nonnull (strstr (page, "12.50"));      /* the purchase */
+  g_assert_nonnull (strstr (page, "50.00"));      /* the top-up */
+  g_assert_nonnull (strstr (page, "周末营业吗"));  /* the member's message */
+  g_assert_nonnull (strstr (page, "name=\"message\""));
+  g_assert_null (strstr (page, "246810"));        /* the PIN is not echoed */
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT coalesce (sum (failures), 0) FROM lockouts WHERE what = 'pin'"), ==, 0);
+  g_clear_pointer (&page, g_free);
+
+  /* A message left on the page: a shared entry the branch reads. */
+  page = post_page (s, path, "pin=246810&message=%E5%8F%AF%E4%BB%A5%E9%A2%84%E7%BA%A6%3Cb%3E", &status);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_nonnull (strstr (page, "可以预约&lt;b&gt;"));
+  g_assert_null (strstr (page, "可以预约<b>"));
+  g_clear_pointer (&page, g_free);
+  mdn_test_sync_ok (b1);
+  list = mdn_test_ok (b1->admin, "{\"op\":\"message.list\",\"card\":\"13800000002\"}");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (list, "messages")), ==, 2);
+
+  /* Five wrong in a row lock the card, here and at the counter. */
+  for (int i = 0; i < 5; i++)
+    {
+      page = post_page (s, path, "pin=000000", &status);
+      g_assert_cmpuint (status, ==, 403);
+      g_clear_pointer (&page, g_free);
+    }
+  page = post_page (s, path, "pin=246810", &status);
+  g_assert_cmpuint (status, ==, 403);
+  g_assert_null (strstr (page, "12.50"));
+  g_clear_pointer (&page, g_free);
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT count (*) FROM lockouts WHERE what = 'pin' AND locked_until > 0"), ==, 1);
+
+  /* Rate limit: the eleventh post of the minute from one address. */
+  for (int i = 0; i < 4; i++)
+    g_free (post_page (s, path, "pin=000000", &status));
+  g_assert_cmpuint (status, ==, 429);
+
+  mdn_test_set_now (NULL);
+}
+
 static void
 test_member_page (void)
 {
@@ -583,5 +679,6 @@ main (int argc, char **argv)
   g_test_add_func ("/sms/tencent/restart-mid-send", test_tencent_restart);
   g_test_add_func ("/sms/webhook/consent-window-and-cap", test_consent_and_window);
   g_test_add_func ("/member-page/balance-escaped-forged", test_member_page);
+  g_test_add_func ("/member-page/pin-history-messages", test_member_page_pin);
   return g_test_run ();
 }

@@ -12,7 +12,8 @@
  * the other terminals' entries with mdn_ledger_apply, as a branch's pull
  * does, so it decides on the chain's figures (a write-off needs them).
  *
- * Only the families that hold master data are linked (mdn_ops_find over
+ * Only the families that hold master data (and message.add, for the
+ * member's own page, srv-member-page.c) are linked (mdn_ops_find over
  * their tables): not the registry, not the checkout, not the sync client
  * (test server-no-branch). */
 #define G_LOG_DOMAIN "srv-console"
@@ -25,6 +26,7 @@
 #include "mdn-exceptions.h"
 #include "mdn-id.h"
 #include "mdn-master.h"
+#include "mdn-messages.h"
 #include "mdn-settings.h"
 #include "mdn-ops.h"
 #include "mdn-store.h"
@@ -52,6 +54,7 @@ static const struct
   { "plan.upsert",         mdn_plan_ops },
   { "exception.write_off", mdn_exception_ops },
   { "settings.set",        mdn_settings_ops },   /* setting.chain at an HQ terminal */
+  { "message.add",         mdn_message_ops },    /* left on the member's own page */
 };
 
 void
