@@ -520,6 +520,89 @@ test_consent_and_window (void)
   mdn_test_set_now (NULL);
 }
 
+/* Birthday greetings and sms.send ------------------------------------------------------ */
+
+static gboolean
+webhook_has_phone (Gateway    *g,
+                   const char *phone)
+{
+  for (guint i = 0; i < g->requests->len; i++)
+    if (g_strcmp0 (json_object_get_string_member (g_ptr_array_index (g->requests, i), "phone"), phone) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+test_birthdays_and_send (void)
+{
+  g_autoptr(Gateway) g = gateway_new ();
+  g_autoptr(MdnTestBranch) hq = NULL, b1 = NULL;
+  g_autoptr(MdnTestServer) s = NULL;
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/hook", g->port);
+  g_autoptr(JsonObject) sent = NULL;
+  Count three = { g, 3 };
+
+  /* 10:00 on 2026-09-22 (lunar 8/12) in the chain's zone. */
+  mdn_test_set_now ("2026-09-22T10:00:00+08:00");
+  s = chain_new (NULL, &hq, &b1);
+  set_gateway (s, "webhook", url, NULL, NULL);
+  json_object_unref (mdn_test_ok (hq->admin, "{\"op\":\"settings.set\",\"key\":\"sms.on_deposit\",\"value\":false}"));
+  mdn_test_sync_ok (hq);
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"member.issue\",\"name\":\"阳历\",\"phone\":\"13800000021\","
+                                             "\"birthday\":\"1990-09-22\"}"));
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"member.issue\",\"name\":\"农历\",\"phone\":\"13800000022\","
+                                             "\"birthday_lunar\":\"08-12\"}"));
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"member.issue\",\"name\":\"退订\",\"phone\":\"13800000023\","
+                                             "\"birthday\":\"1985-09-22\"}"));
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"member.sms_prefs\",\"card\":\"13800000023\",\"sms_opt_out\":true}"));
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"member.issue\",\"name\":\"明天\",\"phone\":\"13800000024\","
+                                             "\"birthday\":\"1990-09-23\",\"deposit\":\"8.00\"}"));
+  mdn_test_sync_ok (b1);
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT count(*) FROM srv_sms_outbox"), ==, 0);
+
+  /* Head office switches the greeting on: today's two birthdays, once. */
+  json_object_unref (mdn_test_ok (hq->admin, "{\"op\":\"settings.set\",\"key\":\"sms.birthday\",\"value\":true}"));
+  mdn_test_sync_ok (hq);
+  wait_rows (s, "SELECT count(*) FROM srv_sms_outbox WHERE event = 'birthday' AND status = 'sent'", 2);
+  g_assert_true (webhook_has_phone (g, "13800000021"));
+  g_assert_true (webhook_has_phone (g, "13800000022"));
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT count(*) FROM srv_sms_outbox WHERE entry_id = 'birthday:2026'"), ==, 2);
+
+  /* sms.send from the reminders window: a low balance (about the card:
+     no consent needed); inactivity is marketing and needs consent. */
+  sent = mdn_test_ok (b1->admin, "{\"op\":\"sms.send\",\"card\":\"13800000024\",\"event\":\"low_balance\"}");
+  g_assert_nonnull (strstr (mdn_test_str (sent, "text"), "8.00"));
+  mdn_test_fails (b1->admin, "invalid_argument", "{\"op\":\"sms.send\",\"card\":\"13800000024\",\"event\":\"inactive\"}");
+  mdn_test_fails (b1->admin, "invalid_argument", "{\"op\":\"sms.send\",\"card\":\"13800000023\",\"event\":\"expiry\"}");
+  mdn_test_fails (b1->admin, "invalid_argument", "{\"op\":\"sms.send\",\"card\":\"13800000024\",\"event\":\"deposit\"}");
+  mdn_test_sync_ok (b1);
+  wait_until (has_requests, &three);
+  g_assert_true (webhook_has_phone (g, "13800000024"));
+
+  /* A member issued after today's scan is greeted by the next process's
+     scan (a restart the same day), and the others are not greeted twice. */
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"member.issue\",\"name\":\"新客\",\"phone\":\"13800000025\","
+                                             "\"birthday\":\"2000-09-22\"}"));
+  mdn_test_sync_ok (b1);
+  g_assert_cmpint (mdn_test_server_stop (s, SIGTERM), ==, 0);
+  mdn_test_set_now ("2026-09-22T11:00:00+08:00");
+  mdn_test_server_start (s, "--sms-retry-base=0");
+  wait_rows (s, "SELECT count(*) FROM srv_sms_outbox WHERE event = 'birthday' AND phone = '13800000025' "
+                "AND status = 'sent'", 1);
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT count(*) FROM srv_sms_outbox WHERE event = 'birthday'"), ==, 3);
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT count(*) FROM srv_sms_outbox WHERE event = 'birthday' "
+                                             "AND phone = '13800000021'"), ==, 1);
+
+  /* The next year: greeted again, once. */
+  g_assert_cmpint (mdn_test_server_stop (s, SIGTERM), ==, 0);
+  mdn_test_set_now ("2027-09-22T09:30:00+08:00");
+  mdn_test_server_start (s, "--sms-retry-base=0");
+  wait_rows (s, "SELECT count(*) FROM srv_sms_outbox WHERE entry_id = 'birthday:2027' AND phone = '13800000021'", 1);
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT count(*) FROM srv_sms_outbox WHERE event = 'birthday' "
+                                             "AND phone = '13800000023'"), ==, 0);
+  mdn_test_set_now (NULL);
+}
+
 /* A member's own page ----------------------------------------------------------------- */
 
 static char *
@@ -678,6 +761,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sms/aliyun/retry-after-500-and-repeated-push", test_aliyun_retry);
   g_test_add_func ("/sms/tencent/restart-mid-send", test_tencent_restart);
   g_test_add_func ("/sms/webhook/consent-window-and-cap", test_consent_and_window);
+  g_test_add_func ("/sms/birthday-once-a-year-and-send", test_birthdays_and_send);
   g_test_add_func ("/member-page/balance-escaped-forged", test_member_page);
   g_test_add_func ("/member-page/pin-history-messages", test_member_page_pin);
   return g_test_run ();
