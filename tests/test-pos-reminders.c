@@ -15,6 +15,7 @@
 #include "pos-checkout.h"
 #include "pos-login.h"
 #include "pos-member-import.h"
+#include "pos-member-list.h"
 #include "pos-members.h"
 #include "pos-reminder-view.h"
 #include "pos-reminders.h"
@@ -196,6 +197,106 @@ test_member_import (void)
   mdn_test_set_now (NULL);
 }
 
+static void
+on_exported (PosMemberList *list,
+             const char    *error,
+             char         **out)
+{
+  *out = g_strdup (error ? error : "ok");
+}
+
+/* The member filter window: find, export (CSV with a BOM), an SMS
+ * campaign previewed and sent; a cashier is refused by common/. */
+static void
+test_member_filter_window (void)
+{
+  g_autoptr(MdnTestBranch) b = NULL;
+  g_autoptr(PosSession) session = NULL, cashier = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *csv = NULL, *text = NULL, *preview = NULL, *done = NULL;
+  PosWindow *window;
+  PosMemberList *list;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display: run under xvfb-run");
+      return;
+    }
+  mdn_test_set_now ("2026-09-22T10:00:00+08:00");
+  b = mdn_test_branch_new ("B01", 1);
+  mdn_op_ctx_free (mdn_test_staff (b, "m01", "manager"));
+  mdn_op_ctx_free (mdn_test_staff (b, "c01", "cashier"));
+  json_object_unref (mdn_test_ok (b->admin, "{\"op\":\"member.issue\",\"name\":\"大客\",\"phone\":\"13800000031\","
+                                            "\"deposit\":\"500.00\"}"));
+  json_object_unref (mdn_test_ok (b->admin, "{\"op\":\"member.issue\",\"name\":\"中客\",\"phone\":\"13800000032\","
+                                            "\"deposit\":\"80.00\"}"));
+  json_object_unref (mdn_test_ok (b->admin, "{\"op\":\"member.issue\",\"name\":\"小客\",\"phone\":\"13800000033\","
+                                            "\"deposit\":\"10.00\"}"));
+  json_object_unref (mdn_test_ok (b->admin, "{\"op\":\"member.sms_prefs\",\"card\":\"13800000031\",\"sms_consent\":true}"));
+  session = pos_session_new ();
+  window = pos_window_new (NULL, session, b->path);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1024, 768);
+  gtk_window_present (GTK_WINDOW (window));
+  pump (200);
+  pos_login_submit (POS_LOGIN (pos_window_get_login (window)), "m01", MDN_TEST_PASSWORD);
+  pump (100);
+  g_assert_true (pos_session_is_logged_in (session));
+
+  list = pos_member_list_new (GTK_WIDGET (window), session);
+  gtk_window_set_default_size (GTK_WINDOW (list), 1024, 768);
+  gtk_window_present (GTK_WINDOW (list));
+  pos_member_list_set_field (list, "balance_min", "50.00");
+  g_assert_cmpint (pos_member_list_find (list, &error), ==, 2);
+  g_assert_no_error (error);
+  g_assert_cmpuint (pos_member_list_n_rows (list), ==, 2);
+  pump (100);
+  screenshot (GTK_WIDGET (list), "filter-found");
+
+  /* Export: every member of the filter, in a worker; wait for its signal. */
+  csv = g_build_filename (b->dir, "members.csv", NULL);
+  g_signal_connect (list, "exported", G_CALLBACK (on_exported), &done);
+  pos_member_list_export_to (list, csv);
+  while (done == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpstr (done, ==, "ok");
+  g_assert_true (g_file_get_contents (csv, &text, NULL, NULL));
+  g_assert_true (g_str_has_prefix (text, "\xEF\xBB\xBF"));
+  g_assert_nonnull (strstr (text, "大客"));
+  g_assert_nonnull (strstr (text, "中客"));
+  g_assert_null (strstr (text, "小客"));
+
+  /* The campaign: the count of those who agreed, the text, then sent. */
+  pos_member_list_set_text (list, "{name}您好，本周会员日八折");
+  g_assert_cmpint (pos_member_list_preview (list, &preview, &error), ==, 1);
+  g_assert_no_error (error);
+  g_assert_cmpstr (preview, ==, "大客您好，本周会员日八折拒收请回复R");
+  pump (100);
+  screenshot (GTK_WIDGET (list), "filter-campaign-preview");
+  g_assert_true (pos_member_list_send (list, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (mdn_test_count (b, "SELECT count (*) FROM entries WHERE kind = 'sms.campaign'"), ==, 1);
+  pump (100);
+  screenshot (GTK_WIDGET (list), "filter-campaign-sent");
+  gtk_window_destroy (GTK_WINDOW (list));
+
+  /* A cashier may neither list, nor send. */
+  cashier = pos_session_new ();
+  g_assert_true (pos_session_open (cashier, b->path, &error));
+  g_assert_true (pos_session_login (cashier, "c01", MDN_TEST_PASSWORD, &error));
+  list = pos_member_list_new (GTK_WIDGET (window), cashier);
+  g_assert_cmpint (pos_member_list_find (list, &error), ==, -1);
+  g_assert_error (error, MDN_ERROR, MDN_ERROR_PERMISSION_DENIED);
+  g_clear_error (&error);
+  pos_member_list_set_text (list, "hi");
+  g_assert_false (pos_member_list_send (list, &error));
+  g_assert_error (error, MDN_ERROR, MDN_ERROR_PERMISSION_DENIED);
+  g_assert_cmpint (mdn_test_count (b, "SELECT count (*) FROM entries WHERE kind = 'sms.campaign'"), ==, 1);
+  gtk_window_destroy (GTK_WINDOW (list));
+  gtk_window_destroy (GTK_WINDOW (window));
+  pump (50);
+  mdn_test_set_now (NULL);
+}
+
 /* The view parsers on real answers. */
 static void
 test_views (void)
@@ -265,5 +366,6 @@ main (int argc, char **argv)
   g_test_add_func ("/pos/reminders/views", test_views);
   g_test_add_func ("/pos/reminders/hints-and-window", test_hints_and_reminders);
   g_test_add_func ("/pos/members/import-dialog", test_member_import);
+  g_test_add_func ("/pos/members/filter-export-campaign", test_member_filter_window);
   return g_test_run ();
 }

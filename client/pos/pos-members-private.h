@@ -49,6 +49,9 @@ gboolean pos_members_show_member         (PosMembers     *self,
 
 /* pos-members-reminders.c */
 /* member.reminders: the reminders window, the page's badge updated after. */
+void     pos_members_filter_action       (GtkWidget      *widget,
+                                          const char     *action_name,
+                                          GVariant       *parameter);
 void     pos_members_import_action       (GtkWidget      *widget,
                                           const char     *action_name,
                                           GVariant       *parameter);

@@ -1,7 +1,8 @@
 /* pos-members-reminders.c: the Members page's reminders: the count on the
  * page's badge (AdwViewStackPage:badge-number) and on its button, and the
  * member.reminders action that opens the window (pos-reminders.c); and
- * member.import, the member import dialog (pos-member-import.c). */
+ * member.import, the member import dialog (pos-member-import.c), and
+ * member.filter, the member filter window (pos-member-list.c). */
 #define G_LOG_DOMAIN "pos-members"
 
 #include <glib/gi18n.h>
@@ -9,6 +10,7 @@
 
 #include "pos-members-private.h"
 #include "pos-member-import.h"
+#include "pos-member-list.h"
 #include "pos-reminders.h"
 
 void
@@ -71,5 +73,20 @@ pos_members_import_action (GtkWidget  *widget,
   if (self->session == NULL || !pos_session_is_logged_in (self->session))
     return;
   win = pos_member_import_new (widget, self->session);
+  gtk_window_present (GTK_WINDOW (win));
+}
+
+/* member.filter: the member filter window (export, SMS campaign). */
+void
+pos_members_filter_action (GtkWidget  *widget,
+                           const char *action_name,
+                           GVariant   *parameter)
+{
+  PosMembers *self = POS_MEMBERS (widget);
+  PosMemberList *win;
+
+  if (self->session == NULL || !pos_session_is_logged_in (self->session))
+    return;
+  win = pos_member_list_new (widget, self->session);
   gtk_window_present (GTK_WINDOW (win));
 }
