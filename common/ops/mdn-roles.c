@@ -145,6 +145,8 @@ static const struct { const char *op; const char *title; } titles[] = {
   { "settings.list",       N_("see the settings") },
   { "settings.set",        N_("change a setting") },
   { "oplog.list",          N_("read the operation log") },
+  { "backup.now",          N_("back up the database") },
+  { "backup.daily",        N_("make the daily backup") },
 };
 
 const char *

@@ -18,6 +18,7 @@
 #include "mdn-stock-chain.h"
 #include "mdn-sync-private.h"
 #include "mdn-sync.h"
+#include "mdn-backup.h"
 
 #define PUSH_BATCH 500
 #define PULL_PAGE  500
@@ -1230,6 +1231,7 @@ mdn_branch_init (void)
       mdn_ops_check_kinds ();
       mdn_ops_register (sync_ops);
       mdn_ops_register (mdn_stock_chain_ops);
+      mdn_ops_register (mdn_backup_ops);
       mdn_ops_set_spend_hooks (&spend_hooks);
       g_once_init_leave (&once, 1);
     }

@@ -308,6 +308,11 @@ setting_form (SrvPage             *page,
                          _(d->title), message ? value : yuan);
       }
       break;
+    case MDN_SETTING_STRING:
+      /* Empty is a value (the default): not required. */
+      srv_html_append (form, "<label>%s <input name=\"value\" value=\"%s\" maxlength=\"%d\"></label>",
+                       _(d->title), value ? value : "", (int) d->max);
+      break;
     default:
       srv_html_append (form, "<label>%s <input name=\"value\" value=\"%s\" inputmode=\"numeric\" required></label>",
                        _(d->title), value ? value : "");
