@@ -750,6 +750,35 @@ test_member_page (void)
   url = g_strdup_printf ("https://m.example.com%s", path);
   shown = mdn_test_ok (b1->admin, "{\"op\":\"member.show\",\"card\":\"%s\"}", url);
   g_assert_cmpstr (mdn_test_str (shown, "card_no"), ==, mdn_test_str (m, "card_no"));
+
+  /* The chain's public URL: new and reprinted cards encode URL/m/<payload>;
+     the old card's bare payload and the new address both scan. */
+  {
+    g_autoptr(JsonObject) m2 = NULL, reprint = NULL, by_url = NULL, by_old = NULL;
+    g_autofree char *png = g_build_filename (s->dir, "card.png", NULL);
+    g_autofree char *path2 = NULL, *page2 = NULL;
+
+    json_object_unref (mdn_test_ok (hq->admin, "{\"op\":\"settings.set\",\"key\":\"member.public_url\","
+                                               "\"value\":\"https://vip.example.com/\"}"));
+    mdn_test_sync_ok (hq);
+    mdn_test_sync_ok (b1);
+    m2 = mdn_test_ok (b1->admin, "{\"op\":\"member.issue\",\"name\":\"王五\",\"phone\":\"13800000003\"}");
+    g_assert_true (g_str_has_prefix (mdn_test_str (m2, "qr"), "https://vip.example.com/m/MDN1."));
+    g_assert_true (g_str_has_suffix (mdn_test_str (m2, "qr"), mdn_test_str (m2, "payload")));
+    reprint = mdn_test_ok (b1->admin, "{\"op\":\"member.qr\",\"card\":\"%s\",\"png\":\"%s\"}",
+                           mdn_test_str (m, "card_no"), png);
+    g_assert_true (g_str_has_prefix (mdn_test_str (reprint, "qr"), "https://vip.example.com/m/MDN1."));
+    g_assert_true (g_file_test (png, G_FILE_TEST_EXISTS));
+    by_url = mdn_test_ok (b1->admin, "{\"op\":\"member.show\",\"card\":\"%s\"}", mdn_test_str (m2, "qr"));
+    g_assert_cmpstr (mdn_test_str (by_url, "card_no"), ==, mdn_test_str (m2, "card_no"));
+    by_old = mdn_test_ok (b1->admin, "{\"op\":\"member.show\",\"card\":\"%s\"}", mdn_test_str (m, "qr"));
+    g_assert_cmpstr (mdn_test_str (by_old, "card_no"), ==, mdn_test_str (m, "card_no"));
+    mdn_test_sync_ok (b1);
+    path2 = g_strdup_printf ("/m/%s", mdn_test_str (m2, "payload"));
+    page2 = get_page (s, path2, &status);
+    g_assert_cmpuint (status, ==, 200);
+    g_assert_nonnull (strstr (page2, "王五"));
+  }
   mdn_test_set_now (NULL);
 }
 
