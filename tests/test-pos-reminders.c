@@ -96,6 +96,18 @@ test_hints_and_reminders (void)
     g_assert_cmpstr (pos_checkout_get_hints (checkout), ==,
                      "Lunar 八月十五 birthday (in 3 days) · Low balance ¥20.00 · The card expires on 10-10");
   screenshot (GTK_WIDGET (window), "checkout-hints");
+  /* A card printed with the chain's public URL scans too: the second
+     member, by the address of their member page. */
+  {
+    g_autoptr(JsonObject) qr = mdn_test_ok (b->admin, "{\"op\":\"member.qr\",\"card\":\"13800000002\"}");
+    g_autofree char *url = g_strdup_printf ("https://vip.example.com/m/%s", mdn_test_str (qr, "payload"));
+
+    gtk_editable_set_text (GTK_EDITABLE (entry), url);
+    g_signal_emit_by_name (entry, "activate");
+    pump (100);
+    g_assert_nonnull (pos_checkout_get_hints (checkout));
+    g_assert_null (strstr (pos_checkout_get_hints (checkout), "八月十五"));   /* the other member now */
+  }
 
   /* The reminders window: birthdays, nearest first; one marked done. */
   reminders = pos_reminders_new (GTK_WIDGET (window), session);
