@@ -555,6 +555,21 @@ test_filter_and_segments (void)
                      json_object_get_array_member (top, "members"), 0), "name"), ==, "大客");
   mdn_test_fails (b->admin, "invalid_argument", "{\"op\":\"member.filter\",\"segment\":\"vip\"}");
   mdn_test_fails (b->admin, "invalid_argument", "{\"op\":\"member.filter\",\"birthday_month\":13}");
+  /* issued_at: the month or the day the card was issued. */
+  {
+    g_autoptr(JsonObject) sep = mdn_test_ok (b->admin, "{\"op\":\"member.filter\",\"issued_at\":\"2026-09\"}");
+    g_autoptr(JsonObject) day = mdn_test_ok (b->admin, "{\"op\":\"member.filter\",\"issued_at\":\"2026-09-01\"}");
+    g_autoptr(JsonObject) aug = mdn_test_ok (b->admin, "{\"op\":\"member.filter\",\"issued_at\":\"2026-08\"}");
+    g_autoptr(JsonObject) next = mdn_test_ok (b->admin, "{\"op\":\"member.filter\",\"issued_at\":\"2026-09-02\"}");
+
+    g_assert_cmpint (mdn_test_int (sep, "count"), ==, 3);
+    g_assert_cmpint (mdn_test_int (day, "count"), ==, 3);
+    g_assert_cmpint (mdn_test_int (aug, "count"), ==, 0);
+    g_assert_cmpint (mdn_test_int (next, "count"), ==, 0);
+    mdn_test_fails (b->admin, "invalid_argument", "{\"op\":\"member.filter\",\"issued_at\":\"2026/09\"}");
+    mdn_test_fails (b->admin, "invalid_argument", "{\"op\":\"member.filter\",\"issued_at\":\"2026-09\","
+                                                  "\"issued_from\":\"2026-09-01\"}");
+  }
 
   /* Export: the filtered set, every row, CSV with a BOM and xlsx; a manager's job. */
   {

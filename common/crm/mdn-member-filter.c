@@ -16,6 +16,7 @@
 #define G_LOG_DOMAIN "mdn-member-filter"
 
 #include <glib/gi18n-lib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "mdn-clock.h"
@@ -108,6 +109,7 @@ typedef struct
   gboolean has_balance_min, has_balance_max, has_points_min, has_birthday_month, has_spent_min;
   Averages avg;
   const char *as_of;
+  char issued_buf[2][11];   /* issued_at as issued_from and issued_to */
 } Filter;
 
 static gboolean
@@ -154,17 +156,44 @@ read_filter (MdnDb      *db,
       !mdn_args_string (args, "segment", FALSE, &f->segment, error) ||
       !mdn_args_string (args, "after", FALSE, &f->after, error))
     return FALSE;
-  /* issued_at: a month (YYYY-MM) or a day the card was issued in. */
+  /* issued_at: a month (YYYY-MM) or a day the card was issued in, read as
+     issued_from and issued_to (which it may not be given with). */
   {
     const char *issued = NULL;
+    int y, m, d;
+    char extra;
 
     if (!mdn_args_string (args, "issued_at", FALSE, &issued, error))
       return FALSE;
-    if (issued)
+    if (issued && (f->issued_from || f->issued_to))
+      {
+        g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                             _("Give either issued_at or issued_from and issued_to"));
+        return FALSE;
+      }
+    if (issued && strlen (issued) == 7 && sscanf (issued, "%4d-%2d%c", &y, &m, &extra) == 2 &&
+        y >= 1900 && y <= 9999 && m >= 1 && m <= 12)
+      {
+        g_snprintf (f->issued_buf[0], sizeof f->issued_buf[0], "%04d-%02d-01", y, m);
+        g_snprintf (f->issued_buf[1], sizeof f->issued_buf[1], "%04d-%02d-%02d", y, m,
+                    g_date_get_days_in_month ((GDateMonth) m, (GDateYear) y));
+      }
+    else if (issued && strlen (issued) == 10 && sscanf (issued, "%4d-%2d-%2d%c", &y, &m, &d, &extra) == 3 &&
+             g_date_valid_dmy ((GDateDay) d, (GDateMonth) m, (GDateYear) y))
+      {
+        g_strlcpy (f->issued_buf[0], issued, sizeof f->issued_buf[0]);
+        g_strlcpy (f->issued_buf[1], issued, sizeof f->issued_buf[1]);
+      }
+    else if (issued)
       {
         g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
-                     _("Give issued_from and issued_to (dates) instead of issued_at"));
+                     _("issued_at is a month (2026-09) or a day (2026-09-01), not “%s”"), issued);
         return FALSE;
+      }
+    if (issued)
+      {
+        f->issued_from = f->issued_buf[0];
+        f->issued_to = f->issued_buf[1];
       }
   }
   if (f->has_birthday_month && (f->birthday_month < 1 || f->birthday_month > 12))
