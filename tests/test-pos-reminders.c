@@ -16,6 +16,7 @@
 #include "pos-login.h"
 #include "pos-member-import.h"
 #include "pos-member-list.h"
+#include "pos-messages.h"
 #include "pos-members.h"
 #include "pos-reminder-view.h"
 #include "pos-reminders.h"
@@ -309,6 +310,60 @@ test_member_filter_window (void)
   mdn_test_set_now (NULL);
 }
 
+/* The messages window: a message for the member on the page, a reply,
+ * open and replied. */
+static void
+test_messages_window (void)
+{
+  g_autoptr(MdnTestBranch) b = NULL;
+  g_autoptr(PosSession) session = NULL;
+  g_autoptr(GError) error = NULL;
+  PosWindow *window;
+  PosMessages *messages;
+
+  if (!have_display)
+    {
+      g_test_skip ("no display: run under xvfb-run");
+      return;
+    }
+  mdn_test_set_now ("2026-09-22T10:00:00+08:00");
+  b = mdn_test_branch_new ("B01", 1);
+  mdn_op_ctx_free (mdn_test_staff (b, "c01", "cashier"));
+  json_object_unref (mdn_test_ok (b->admin, "{\"op\":\"member.issue\",\"name\":\"王芳\",\"phone\":\"13800000041\"}"));
+  json_object_unref (mdn_test_ok (b->admin, "{\"op\":\"message.add\",\"card\":\"13800000041\",\"text\":\"周日几点开门？\"}"));
+  session = pos_session_new ();
+  window = pos_window_new (NULL, session, b->path);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1024, 768);
+  gtk_window_present (GTK_WINDOW (window));
+  pump (200);
+  pos_login_submit (POS_LOGIN (pos_window_get_login (window)), "c01", MDN_TEST_PASSWORD);
+  pump (100);
+
+  messages = pos_messages_new (GTK_WIDGET (window), session, "13800000041");
+  gtk_window_set_default_size (GTK_WINDOW (messages), 1024, 768);
+  gtk_window_present (GTK_WINDOW (messages));
+  g_assert_cmpuint (pos_messages_show (messages, "open", &error), ==, 1);
+  mdn_test_set_now ("2026-09-22T10:05:00+08:00");
+  g_assert_true (pos_messages_send (messages, G_MAXUINT, "想预约周六下午", &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (pos_messages_show (messages, "open", &error), ==, 2);
+  pump (100);
+  screenshot (GTK_WIDGET (messages), "messages-open");
+  /* Newest first: row 1 is the question about Sunday. */
+  g_assert_true (pos_messages_send (messages, 1, "周日 10 点开门", &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (pos_messages_show (messages, "open", &error), ==, 1);
+  g_assert_cmpuint (pos_messages_show (messages, "replied", &error), ==, 1);
+  g_assert_cmpuint (pos_messages_show (messages, NULL, &error), ==, 2);
+  pump (100);
+  screenshot (GTK_WIDGET (messages), "messages-all");
+  g_assert_cmpint (mdn_test_count (b, "SELECT count (*) FROM entries WHERE kind = 'message.reply'"), ==, 1);
+  gtk_window_destroy (GTK_WINDOW (messages));
+  gtk_window_destroy (GTK_WINDOW (window));
+  pump (50);
+  mdn_test_set_now (NULL);
+}
+
 /* The view parsers on real answers. */
 static void
 test_views (void)
@@ -379,5 +434,6 @@ main (int argc, char **argv)
   g_test_add_func ("/pos/reminders/hints-and-window", test_hints_and_reminders);
   g_test_add_func ("/pos/members/import-dialog", test_member_import);
   g_test_add_func ("/pos/members/filter-export-campaign", test_member_filter_window);
+  g_test_add_func ("/pos/members/messages", test_messages_window);
   return g_test_run ();
 }

@@ -771,6 +771,7 @@ pos_members_class_add_actions (GtkWidgetClass *wc)
   gtk_widget_class_install_action (wc, "member.reminders", NULL, pos_members_reminders_action);
   gtk_widget_class_install_action (wc, "member.import", NULL, pos_members_import_action);
   gtk_widget_class_install_action (wc, "member.filter", NULL, pos_members_filter_action);
+  gtk_widget_class_install_action (wc, "member.messages", NULL, pos_members_messages_action);
   gtk_widget_class_add_binding_action (wc, GDK_KEY_r, GDK_CONTROL_MASK, "member.reminders", NULL);
   gtk_widget_class_add_binding_action (wc, GDK_KEY_n, GDK_CONTROL_MASK, "member.issue", NULL);
   gtk_widget_class_add_binding_action (wc, GDK_KEY_d, GDK_CONTROL_MASK, "member.deposit", NULL);

@@ -52,6 +52,9 @@ gboolean pos_members_show_member         (PosMembers     *self,
 void     pos_members_filter_action       (GtkWidget      *widget,
                                           const char     *action_name,
                                           GVariant       *parameter);
+void     pos_members_messages_action     (GtkWidget      *widget,
+                                          const char     *action_name,
+                                          GVariant       *parameter);
 void     pos_members_import_action       (GtkWidget      *widget,
                                           const char     *action_name,
                                           GVariant       *parameter);

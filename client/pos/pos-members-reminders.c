@@ -1,8 +1,9 @@
 /* pos-members-reminders.c: the Members page's reminders: the count on the
  * page's badge (AdwViewStackPage:badge-number) and on its button, and the
  * member.reminders action that opens the window (pos-reminders.c); and
- * member.import, the member import dialog (pos-member-import.c), and
- * member.filter, the member filter window (pos-member-list.c). */
+ * member.import, the member import dialog (pos-member-import.c),
+ * member.filter, the member filter window (pos-member-list.c), and
+ * member.messages, the messages window (pos-messages.c). */
 #define G_LOG_DOMAIN "pos-members"
 
 #include <glib/gi18n.h>
@@ -11,6 +12,7 @@
 #include "pos-members-private.h"
 #include "pos-member-import.h"
 #include "pos-member-list.h"
+#include "pos-messages.h"
 #include "pos-reminders.h"
 
 void
@@ -88,5 +90,21 @@ pos_members_filter_action (GtkWidget  *widget,
   if (self->session == NULL || !pos_session_is_logged_in (self->session))
     return;
   win = pos_member_list_new (widget, self->session);
+  gtk_window_present (GTK_WINDOW (win));
+}
+
+/* member.messages: the member messages window; a new message is the
+ * member's on the page, if one is. */
+void
+pos_members_messages_action (GtkWidget  *widget,
+                             const char *action_name,
+                             GVariant   *parameter)
+{
+  PosMembers *self = POS_MEMBERS (widget);
+  PosMessages *win;
+
+  if (self->session == NULL || !pos_session_is_logged_in (self->session))
+    return;
+  win = pos_messages_new (widget, self->session, self->member ? self->member->card_no : NULL);
   gtk_window_present (GTK_WINDOW (win));
 }
