@@ -359,6 +359,16 @@ test_messages_window (void)
   screenshot (GTK_WIDGET (messages), "messages-all");
   g_assert_cmpint (mdn_test_count (b, "SELECT count (*) FROM entries WHERE kind = 'message.reply'"), ==, 1);
   gtk_window_destroy (GTK_WINDOW (messages));
+
+  /* The member's SMS choices from the member page. */
+  {
+    PosMembers *members = POS_MEMBERS (pos_window_get_members (window));
+
+    pos_members_show_card (members, "13800000041");
+    g_assert_true (pos_members_set_sms_prefs (members, TRUE, FALSE, &error));
+    g_assert_no_error (error);
+    g_assert_cmpint (mdn_test_count (b, "SELECT sms_consent * 10 + sms_opt_out FROM members"), ==, 10);
+  }
   gtk_window_destroy (GTK_WINDOW (window));
   pump (50);
   mdn_test_set_now (NULL);

@@ -40,6 +40,7 @@ struct _PosMemberList
   GtkWidget    *list;
   GtkWidget    *text_view;
   GtkWidget    *preview_label;
+  GtkWidget    *segments_label;
 };
 
 G_DEFINE_FINAL_TYPE (PosMemberList, pos_member_list, ADW_TYPE_WINDOW)
@@ -499,6 +500,30 @@ pos_member_list_set_field (PosMemberList *self,
         adw_combo_row_set_selected (ADW_COMBO_ROW (self->segment_row), i);
 }
 
+/* The RFM segments' counts (member.segments), under the conditions. */
+static void
+show_segments (PosMemberList *self)
+{
+  g_autoptr(JsonObject) args = json_object_new ();
+  g_autoptr(JsonObject) result = pos_session_run (self->session, "member.segments", args, NULL);
+  JsonArray *list = result ? json_object_get_array_member (result, "segments") : NULL;
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  if (list == NULL)
+    return;
+  g_string_append_printf (text, _("Segments of the %" PRId64 " members with visits (RFM):"),
+                          json_object_get_int_member_with_default (result, "members", 0));
+  for (guint i = 0; i < json_array_get_length (list); i++)
+    {
+      JsonObject *o = json_array_get_object_element (list, i);
+
+      g_string_append_printf (text, "%s%s %" PRId64, i % 2 ? " · " : "\n",
+                              json_object_get_string_member_with_default (o, "name", ""),
+                              json_object_get_int_member_with_default (o, "count", 0));
+    }
+  gtk_label_set_text (GTK_LABEL (self->segments_label), text->str);
+}
+
 PosMemberList *
 pos_member_list_new (GtkWidget  *parent,
                      PosSession *session)
@@ -509,6 +534,7 @@ pos_member_list_new (GtkWidget  *parent,
   if (GTK_IS_WINDOW (root))
     gtk_window_set_transient_for (GTK_WINDOW (self), GTK_WINDOW (root));
   self->session = g_object_ref (session);
+  show_segments (self);
   return self;
 }
 
@@ -545,6 +571,7 @@ pos_member_list_class_init (PosMemberListClass *klass)
   gtk_widget_class_bind_template_child (wc, PosMemberList, list);
   gtk_widget_class_bind_template_child (wc, PosMemberList, text_view);
   gtk_widget_class_bind_template_child (wc, PosMemberList, preview_label);
+  gtk_widget_class_bind_template_child (wc, PosMemberList, segments_label);
   gtk_widget_class_install_action (wc, "filter.find", NULL, find_action);
   gtk_widget_class_install_action (wc, "filter.export", NULL, export_action);
   gtk_widget_class_install_action (wc, "filter.preview", NULL, preview_action);
