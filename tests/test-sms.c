@@ -622,10 +622,27 @@ get_page (MdnTestServer *s,
 }
 
 static char *
+post_page_from (MdnTestServer *s,
+                const char    *path,
+                const char    *form,
+                const char    *forwarded_for,
+                guint         *status);
+
+static char *
 post_page (MdnTestServer *s,
            const char    *path,
            const char    *form,
            guint         *status)
+{
+  return post_page_from (s, path, form, NULL, status);
+}
+
+static char *
+post_page_from (MdnTestServer *s,
+                const char    *path,
+                const char    *form,
+                const char    *forwarded_for,
+                guint         *status)
 {
   g_autoptr(SoupSession) session = soup_session_new ();
   g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u%s", s->port, path);
@@ -635,6 +652,8 @@ post_page (MdnTestServer *s,
   g_autoptr(GBytes) body = NULL;
 
   soup_message_set_request_body_from_bytes (msg, "application/x-www-form-urlencoded", req);
+  if (forwarded_for)
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "X-Forwarded-For", forwarded_for);
   body = soup_session_send_and_read (session, msg, NULL, &error);
   g_assert_no_error (error);
   *status = soup_message_get_status (msg);
@@ -713,6 +732,10 @@ test_member_page_pin (void)
   for (int i = 0; i < 4; i++)
     g_free (post_page (s, path, "pin=000000", &status));
   g_assert_cmpuint (status, ==, 429);
+  /* Behind a reverse proxy on this host, each forwarded client has its own
+     count: another phone is not held back (the card is still locked). */
+  g_free (post_page_from (s, path, "pin=246810", "203.0.113.7, 198.51.100.9", &status));
+  g_assert_cmpuint (status, ==, 403);
 
   mdn_test_set_now (NULL);
 }

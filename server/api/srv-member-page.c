@@ -11,7 +11,8 @@
  * against the chain's hash with the chain-wide count of wrong ones, the
  * same rule and lockout as the counter's (srv_store_pin_verify,
  * srv_store_pin_fail, as srv-authorize.c); and a client address may post
- * at most PAGE_POSTS_PER_MINUTE times a minute. Public exposure goes behind
+ * at most PAGE_POSTS_PER_MINUTE times a minute (behind a proxy on this
+ * host, the address it forwards). Public exposure goes behind
  * a reverse proxy with TLS (docs/members.md). */
 #define G_LOG_DOMAIN "srv-member-page"
 
@@ -204,23 +205,44 @@ typedef struct
   guint  posts;
 } Rate;
 
+/* The client's address: behind a reverse proxy on this host (loopback),
+ * the last address of its X-Forwarded-For (the one nginx appended); the
+ * peer's otherwise. */
+static char *
+client_address (SrvRequest *req)
+{
+  const char *host = soup_server_message_get_remote_host (req->msg);
+  const char *fwd = soup_message_headers_get_one (soup_server_message_get_request_headers (req->msg),
+                                                  "X-Forwarded-For");
+
+  if (fwd && host && (g_str_equal (host, "127.0.0.1") || g_str_equal (host, "::1")))
+    {
+      const char *last = strrchr (fwd, ',');
+      g_autofree char *a = g_strstrip (g_strndup (last ? last + 1 : fwd, 64));
+
+      if (*a)
+        return g_steal_pointer (&a);
+    }
+  return g_strdup (host ? host : "");
+}
+
 static gboolean
 rate_ok (SrvRequest *req,
          gint64      now)
 {
   static GHashTable *rates;
-  const char *host = soup_server_message_get_remote_host (req->msg);
+  g_autofree char *host = client_address (req);
   Rate *r;
 
   if (rates == NULL)
     rates = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   if (g_hash_table_size (rates) > 10000)
     g_hash_table_remove_all (rates);
-  r = g_hash_table_lookup (rates, host ? host : "");
+  r = g_hash_table_lookup (rates, host);
   if (r == NULL)
     {
       r = g_new0 (Rate, 1);
-      g_hash_table_insert (rates, g_strdup (host ? host : ""), r);
+      g_hash_table_insert (rates, g_strdup (host), r);
     }
   if (r->minute != now / 60)
     {
