@@ -256,6 +256,7 @@ exported (GObject      *source,
           gpointer      data)
 {
   PosMemberList *self = POS_MEMBER_LIST (source);
+  g_autofree char *path = data;   /* the task's, handed to us */
   g_autoptr(GError) error = NULL;
   gint64 rows = g_task_propagate_int (G_TASK (res), &error);
 
@@ -269,7 +270,7 @@ exported (GObject      *source,
       return;
     }
   {
-    g_autofree char *text = g_strdup_printf (_("%" PRId64 " members exported to %s"), rows, (const char *) data);
+    g_autofree char *text = g_strdup_printf (_("%" PRId64 " members exported to %s"), rows, path);
 
     toast (self, text);
   }
