@@ -348,6 +348,9 @@ mdn_sync_client_message (Client     *c,
   if (msg == NULL)
     return NULL;
   soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+  /* The branch's software version, shown on the console's 门店 page
+   * (an older server ignores the header). */
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "X-Mendian-Version", MDN_VERSION);
   g_signal_connect (msg, "accept-certificate", G_CALLBACK (accept_certificate), c);
   return msg;
 }
