@@ -248,9 +248,11 @@ mdn_test_every_kind (MdnTestBranch *b)
 
     RUN ("{\"op\":\"member.import\",\"data_base64\":\"%s\"}", b64);
   }
-  /* SMS: a member's consent, a campaign to those who gave it. */
+  /* SMS: a member's consent, a campaign to those who gave it, a reminder. */
   RUN ("{\"op\":\"member.sms_prefs\",\"card\":\"%s\",\"sms_consent\":true}", card_b);
   RUN ("{\"op\":\"sms.campaign\",\"filter\":{},\"template\":\"{name}，周末八折\",\"params\":{}}");
+  /* One reminder SMS, as the reminders window sends it. */
+  RUN ("{\"op\":\"sms.send\",\"card\":\"%s\",\"event\":\"expiry\",\"due_on\":\"2026-12-31\"}", card_b);
   /* The shift handed over: cash by note and coin, 1.00 short; WeChat by total. */
   RUN ("{\"op\":\"shift.close\",\"float_fen\":10000,\"denominations\":[{\"value_fen\":10000,\"count\":1},"
        "{\"value_fen\":50,\"count\":3}],\"counted\":{\"wechat\":50000}}");

@@ -7,6 +7,7 @@
 #include "mdn-error.h"
 #include "mdn-ledger.h"
 #include "mdn-sync.h"
+#include "mdn-member-filter.h"
 #include "mdn-test-util.h"
 
 static void
@@ -554,6 +555,55 @@ test_filter_and_segments (void)
                      json_object_get_array_member (top, "members"), 0), "name"), ==, "大客");
   mdn_test_fails (b->admin, "invalid_argument", "{\"op\":\"member.filter\",\"segment\":\"vip\"}");
   mdn_test_fails (b->admin, "invalid_argument", "{\"op\":\"member.filter\",\"birthday_month\":13}");
+  /* issued_at: the month or the day the card was issued. */
+  {
+    g_autoptr(JsonObject) sep = mdn_test_ok (b->admin, "{\"op\":\"member.filter\",\"issued_at\":\"2026-09\"}");
+    g_autoptr(JsonObject) day = mdn_test_ok (b->admin, "{\"op\":\"member.filter\",\"issued_at\":\"2026-09-01\"}");
+    g_autoptr(JsonObject) aug = mdn_test_ok (b->admin, "{\"op\":\"member.filter\",\"issued_at\":\"2026-08\"}");
+    g_autoptr(JsonObject) next = mdn_test_ok (b->admin, "{\"op\":\"member.filter\",\"issued_at\":\"2026-09-02\"}");
+
+    g_assert_cmpint (mdn_test_int (sep, "count"), ==, 3);
+    g_assert_cmpint (mdn_test_int (day, "count"), ==, 3);
+    g_assert_cmpint (mdn_test_int (aug, "count"), ==, 0);
+    g_assert_cmpint (mdn_test_int (next, "count"), ==, 0);
+    mdn_test_fails (b->admin, "invalid_argument", "{\"op\":\"member.filter\",\"issued_at\":\"2026/09\"}");
+    mdn_test_fails (b->admin, "invalid_argument", "{\"op\":\"member.filter\",\"issued_at\":\"2026-09\","
+                                                  "\"issued_from\":\"2026-09-01\"}");
+  }
+
+  /* Export: the filtered set, every row, CSV with a BOM and xlsx; a manager's job. */
+  {
+    g_autoptr(JsonNode) fnode = json_from_string ("{\"balance_min_fen\":50000}", NULL);
+    g_autoptr(MdnOpCtx) cashier = mdn_test_staff (b, "c01", "cashier");
+    g_autoptr(GError) error = NULL;
+    g_autofree char *csv = g_build_filename (b->dir, "members.csv", NULL);
+    g_autofree char *xlsx = g_build_filename (b->dir, "members.xlsx", NULL);
+    g_autofree char *text = NULL;
+    gint64 rows = 0;
+
+    mdn_member_filter_export (b->admin, json_node_get_object (fnode), MDN_REPORT_CSV, csv, NULL, &rows, &error);
+    g_assert_no_error (error);
+    /* 大客 (1000.00 − 900.00 = 100.00) is out; 老客 spent all; 小客 100.00 in cash. */
+    g_assert_cmpint (rows, ==, 0);
+    json_object_unref (mdn_test_ok (b->admin, "{\"op\":\"member.deposit\",\"card\":\"13800000043\","
+                                              "\"amount\":\"600.00\",\"tender\":\"cash\"}"));
+    g_assert_true (mdn_member_filter_export (b->admin, json_node_get_object (fnode), MDN_REPORT_CSV, csv,
+                                             NULL, &rows, &error));
+    g_assert_cmpint (rows, ==, 1);
+    g_assert_true (g_file_get_contents (csv, &text, NULL, NULL));
+    g_assert_true (g_str_has_prefix (text, "\xEF\xBB\xBF"));
+    g_assert_nonnull (strstr (text, "老客"));
+    g_assert_nonnull (strstr (text, "13800000043"));
+    g_assert_nonnull (strstr (text, "600.00"));
+    g_assert_null (strstr (text, "小客"));
+    g_clear_pointer (&text, g_free);
+    g_assert_true (mdn_member_filter_export (b->admin, NULL, MDN_REPORT_XLSX, xlsx, NULL, &rows, &error));
+    g_assert_cmpint (rows, ==, 3);
+    g_assert_true (g_file_get_contents (xlsx, &text, NULL, NULL));
+    g_assert_true (g_str_has_prefix (text, "PK"));
+    g_assert_false (mdn_member_filter_export (cashier, NULL, MDN_REPORT_CSV, csv, NULL, &rows, &error));
+    g_assert_error (error, MDN_ERROR, MDN_ERROR_PERMISSION_DENIED);
+  }
 
   /* SMS preferences: what is not given stays. */
   prefs = mdn_test_ok (b->admin, "{\"op\":\"member.sms_prefs\",\"card\":\"13800000041\",\"sms_consent\":true}");

@@ -520,6 +520,89 @@ test_consent_and_window (void)
   mdn_test_set_now (NULL);
 }
 
+/* Birthday greetings and sms.send ------------------------------------------------------ */
+
+static gboolean
+webhook_has_phone (Gateway    *g,
+                   const char *phone)
+{
+  for (guint i = 0; i < g->requests->len; i++)
+    if (g_strcmp0 (json_object_get_string_member (g_ptr_array_index (g->requests, i), "phone"), phone) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static void
+test_birthdays_and_send (void)
+{
+  g_autoptr(Gateway) g = gateway_new ();
+  g_autoptr(MdnTestBranch) hq = NULL, b1 = NULL;
+  g_autoptr(MdnTestServer) s = NULL;
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u/hook", g->port);
+  g_autoptr(JsonObject) sent = NULL;
+  Count three = { g, 3 };
+
+  /* 10:00 on 2026-09-22 (lunar 8/12) in the chain's zone. */
+  mdn_test_set_now ("2026-09-22T10:00:00+08:00");
+  s = chain_new (NULL, &hq, &b1);
+  set_gateway (s, "webhook", url, NULL, NULL);
+  json_object_unref (mdn_test_ok (hq->admin, "{\"op\":\"settings.set\",\"key\":\"sms.on_deposit\",\"value\":false}"));
+  mdn_test_sync_ok (hq);
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"member.issue\",\"name\":\"阳历\",\"phone\":\"13800000021\","
+                                             "\"birthday\":\"1990-09-22\"}"));
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"member.issue\",\"name\":\"农历\",\"phone\":\"13800000022\","
+                                             "\"birthday_lunar\":\"08-12\"}"));
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"member.issue\",\"name\":\"退订\",\"phone\":\"13800000023\","
+                                             "\"birthday\":\"1985-09-22\"}"));
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"member.sms_prefs\",\"card\":\"13800000023\",\"sms_opt_out\":true}"));
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"member.issue\",\"name\":\"明天\",\"phone\":\"13800000024\","
+                                             "\"birthday\":\"1990-09-23\",\"deposit\":\"8.00\"}"));
+  mdn_test_sync_ok (b1);
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT count(*) FROM srv_sms_outbox"), ==, 0);
+
+  /* Head office switches the greeting on: today's two birthdays, once. */
+  json_object_unref (mdn_test_ok (hq->admin, "{\"op\":\"settings.set\",\"key\":\"sms.birthday\",\"value\":true}"));
+  mdn_test_sync_ok (hq);
+  wait_rows (s, "SELECT count(*) FROM srv_sms_outbox WHERE event = 'birthday' AND status = 'sent'", 2);
+  g_assert_true (webhook_has_phone (g, "13800000021"));
+  g_assert_true (webhook_has_phone (g, "13800000022"));
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT count(*) FROM srv_sms_outbox WHERE entry_id = 'birthday:2026'"), ==, 2);
+
+  /* sms.send from the reminders window: a low balance (about the card:
+     no consent needed); inactivity is marketing and needs consent. */
+  sent = mdn_test_ok (b1->admin, "{\"op\":\"sms.send\",\"card\":\"13800000024\",\"event\":\"low_balance\"}");
+  g_assert_nonnull (strstr (mdn_test_str (sent, "text"), "8.00"));
+  mdn_test_fails (b1->admin, "invalid_argument", "{\"op\":\"sms.send\",\"card\":\"13800000024\",\"event\":\"inactive\"}");
+  mdn_test_fails (b1->admin, "invalid_argument", "{\"op\":\"sms.send\",\"card\":\"13800000023\",\"event\":\"expiry\"}");
+  mdn_test_fails (b1->admin, "invalid_argument", "{\"op\":\"sms.send\",\"card\":\"13800000024\",\"event\":\"deposit\"}");
+  mdn_test_sync_ok (b1);
+  wait_until (has_requests, &three);
+  g_assert_true (webhook_has_phone (g, "13800000024"));
+
+  /* A member issued after today's scan is greeted by the next process's
+     scan (a restart the same day), and the others are not greeted twice. */
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"member.issue\",\"name\":\"新客\",\"phone\":\"13800000025\","
+                                             "\"birthday\":\"2000-09-22\"}"));
+  mdn_test_sync_ok (b1);
+  g_assert_cmpint (mdn_test_server_stop (s, SIGTERM), ==, 0);
+  mdn_test_set_now ("2026-09-22T11:00:00+08:00");
+  mdn_test_server_start (s, "--sms-retry-base=0");
+  wait_rows (s, "SELECT count(*) FROM srv_sms_outbox WHERE event = 'birthday' AND phone = '13800000025' "
+                "AND status = 'sent'", 1);
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT count(*) FROM srv_sms_outbox WHERE event = 'birthday'"), ==, 3);
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT count(*) FROM srv_sms_outbox WHERE event = 'birthday' "
+                                             "AND phone = '13800000021'"), ==, 1);
+
+  /* The next year: greeted again, once. */
+  g_assert_cmpint (mdn_test_server_stop (s, SIGTERM), ==, 0);
+  mdn_test_set_now ("2027-09-22T09:30:00+08:00");
+  mdn_test_server_start (s, "--sms-retry-base=0");
+  wait_rows (s, "SELECT count(*) FROM srv_sms_outbox WHERE entry_id = 'birthday:2027' AND phone = '13800000021'", 1);
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT count(*) FROM srv_sms_outbox WHERE event = 'birthday' "
+                                             "AND phone = '13800000023'"), ==, 0);
+  mdn_test_set_now (NULL);
+}
+
 /* A member's own page ----------------------------------------------------------------- */
 
 static char *
@@ -536,6 +619,125 @@ get_page (MdnTestServer *s,
   g_assert_no_error (error);
   *status = soup_message_get_status (msg);
   return g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+}
+
+static char *
+post_page_from (MdnTestServer *s,
+                const char    *path,
+                const char    *form,
+                const char    *forwarded_for,
+                guint         *status);
+
+static char *
+post_page (MdnTestServer *s,
+           const char    *path,
+           const char    *form,
+           guint         *status)
+{
+  return post_page_from (s, path, form, NULL, status);
+}
+
+static char *
+post_page_from (MdnTestServer *s,
+                const char    *path,
+                const char    *form,
+                const char    *forwarded_for,
+                guint         *status)
+{
+  g_autoptr(SoupSession) session = soup_session_new ();
+  g_autofree char *url = g_strdup_printf ("http://127.0.0.1:%u%s", s->port, path);
+  g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
+  g_autoptr(GBytes) req = g_bytes_new (form, strlen (form));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) body = NULL;
+
+  soup_message_set_request_body_from_bytes (msg, "application/x-www-form-urlencoded", req);
+  if (forwarded_for)
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "X-Forwarded-For", forwarded_for);
+  body = soup_session_send_and_read (session, msg, NULL, &error);
+  g_assert_no_error (error);
+  *status = soup_message_get_status (msg);
+  return g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+}
+
+/* History and messages behind the PIN, with the counter's lockout; a
+ * message left there reaches the branches; the PIN never in the address
+ * nor in the server's log. */
+static void
+test_member_page_pin (void)
+{
+  g_autoptr(MdnTestBranch) hq = NULL, b1 = NULL;
+  g_autoptr(MdnTestServer) s = NULL;
+  g_autoptr(JsonObject) m = NULL, list = NULL;
+  g_autofree char *path = NULL, *page = NULL;
+  guint status = 0;
+
+  mdn_test_set_now ("2026-09-22T10:00:00+08:00");
+  s = chain_new (NULL, &hq, &b1);
+  mdn_test_sync_ok (b1);
+  m = mdn_test_ok (b1->admin, "{\"op\":\"member.issue\",\"name\":\"李四\",\"phone\":\"13800000002\","
+                              "\"deposit\":\"50.00\",\"pin\":\"246810\"}");
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"sale.quick\",\"card\":\"13800000002\",\"amount_fen\":1250,"
+                                             "\"pin\":\"246810\",\"tenders\":[{\"type\":\"balance\",\"amount_fen\":1250}]}"));
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"message.add\",\"card\":\"13800000002\",\"text\":\"周末营业吗\"}"));
+  mdn_test_sync_ok (b1);
+  path = g_strdup_printf ("/m/%s", mdn_test_str (m, "qr"));
+  page = get_page (s, path, &status);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_nonnull (strstr (page, "name=\"pin\""));
+  g_assert_null (strstr (page, "12.50"));         /* no history without the PIN */
+  g_clear_pointer (&page, g_free);
+
+  /* A wrong PIN is counted (chain-wide, as at the counter). */
+  page = post_page (s, path, "pin=111111", &status);
+  g_assert_cmpuint (status, ==, 403);
+  g_assert_null (strstr (page, "12.50"));
+  g_clear_pointer (&page, g_free);
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT coalesce (sum (failures), 0) FROM lockouts WHERE what = 'pin'"), ==, 1);
+
+  page = post_page (s, path, "pin=246810", &status);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_nonnull (strstr (page, "12.50"));      /* the purchase */
+  g_assert_nonnull (strstr (page, "50.00"));      /* the top-up */
+  g_assert_nonnull (strstr (page, "周末营业吗"));  /* the member's message */
+  g_assert_nonnull (strstr (page, "name=\"message\""));
+  g_assert_null (strstr (page, "246810"));        /* the PIN is not echoed */
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT coalesce (sum (failures), 0) FROM lockouts WHERE what = 'pin'"), ==, 0);
+  g_clear_pointer (&page, g_free);
+
+  /* A message left on the page: a shared entry the branch reads. */
+  page = post_page (s, path, "pin=246810&message=%E5%8F%AF%E4%BB%A5%E9%A2%84%E7%BA%A6%3Cb%3E", &status);
+  g_assert_cmpuint (status, ==, 200);
+  g_assert_nonnull (strstr (page, "可以预约&lt;b&gt;"));
+  g_assert_null (strstr (page, "可以预约<b>"));
+  g_clear_pointer (&page, g_free);
+  mdn_test_sync_ok (b1);
+  list = mdn_test_ok (b1->admin, "{\"op\":\"message.list\",\"card\":\"13800000002\"}");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (list, "messages")), ==, 2);
+
+  /* Five wrong in a row lock the card, here and at the counter. */
+  for (int i = 0; i < 5; i++)
+    {
+      page = post_page (s, path, "pin=000000", &status);
+      g_assert_cmpuint (status, ==, 403);
+      g_clear_pointer (&page, g_free);
+    }
+  page = post_page (s, path, "pin=246810", &status);
+  g_assert_cmpuint (status, ==, 403);
+  g_assert_null (strstr (page, "12.50"));
+  g_clear_pointer (&page, g_free);
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT count (*) FROM lockouts WHERE what = 'pin' AND locked_until > 0"), ==, 1);
+
+  /* Rate limit: the eleventh post of the minute from one address. */
+  for (int i = 0; i < 4; i++)
+    g_free (post_page (s, path, "pin=000000", &status));
+  g_assert_cmpuint (status, ==, 429);
+  /* Behind a reverse proxy on this host, each forwarded client has its own
+     count: another phone is not held back (the card is still locked). */
+  g_free (post_page_from (s, path, "pin=246810", "203.0.113.7, 198.51.100.9", &status));
+  g_assert_cmpuint (status, ==, 403);
+
+  mdn_test_set_now (NULL);
 }
 
 static void
@@ -571,6 +773,35 @@ test_member_page (void)
   url = g_strdup_printf ("https://m.example.com%s", path);
   shown = mdn_test_ok (b1->admin, "{\"op\":\"member.show\",\"card\":\"%s\"}", url);
   g_assert_cmpstr (mdn_test_str (shown, "card_no"), ==, mdn_test_str (m, "card_no"));
+
+  /* The chain's public URL: new and reprinted cards encode URL/m/<payload>;
+     the old card's bare payload and the new address both scan. */
+  {
+    g_autoptr(JsonObject) m2 = NULL, reprint = NULL, by_url = NULL, by_old = NULL;
+    g_autofree char *png = g_build_filename (s->dir, "card.png", NULL);
+    g_autofree char *path2 = NULL, *page2 = NULL;
+
+    json_object_unref (mdn_test_ok (hq->admin, "{\"op\":\"settings.set\",\"key\":\"member.public_url\","
+                                               "\"value\":\"https://vip.example.com/\"}"));
+    mdn_test_sync_ok (hq);
+    mdn_test_sync_ok (b1);
+    m2 = mdn_test_ok (b1->admin, "{\"op\":\"member.issue\",\"name\":\"王五\",\"phone\":\"13800000003\"}");
+    g_assert_true (g_str_has_prefix (mdn_test_str (m2, "qr"), "https://vip.example.com/m/MDN1."));
+    g_assert_true (g_str_has_suffix (mdn_test_str (m2, "qr"), mdn_test_str (m2, "payload")));
+    reprint = mdn_test_ok (b1->admin, "{\"op\":\"member.qr\",\"card\":\"%s\",\"png\":\"%s\"}",
+                           mdn_test_str (m, "card_no"), png);
+    g_assert_true (g_str_has_prefix (mdn_test_str (reprint, "qr"), "https://vip.example.com/m/MDN1."));
+    g_assert_true (g_file_test (png, G_FILE_TEST_EXISTS));
+    by_url = mdn_test_ok (b1->admin, "{\"op\":\"member.show\",\"card\":\"%s\"}", mdn_test_str (m2, "qr"));
+    g_assert_cmpstr (mdn_test_str (by_url, "card_no"), ==, mdn_test_str (m2, "card_no"));
+    by_old = mdn_test_ok (b1->admin, "{\"op\":\"member.show\",\"card\":\"%s\"}", mdn_test_str (m, "qr"));
+    g_assert_cmpstr (mdn_test_str (by_old, "card_no"), ==, mdn_test_str (m, "card_no"));
+    mdn_test_sync_ok (b1);
+    path2 = g_strdup_printf ("/m/%s", mdn_test_str (m2, "payload"));
+    page2 = get_page (s, path2, &status);
+    g_assert_cmpuint (status, ==, 200);
+    g_assert_nonnull (strstr (page2, "王五"));
+  }
   mdn_test_set_now (NULL);
 }
 
@@ -582,6 +813,8 @@ main (int argc, char **argv)
   g_test_add_func ("/sms/aliyun/retry-after-500-and-repeated-push", test_aliyun_retry);
   g_test_add_func ("/sms/tencent/restart-mid-send", test_tencent_restart);
   g_test_add_func ("/sms/webhook/consent-window-and-cap", test_consent_and_window);
+  g_test_add_func ("/sms/birthday-once-a-year-and-send", test_birthdays_and_send);
   g_test_add_func ("/member-page/balance-escaped-forged", test_member_page);
+  g_test_add_func ("/member-page/pin-history-messages", test_member_page_pin);
   return g_test_run ();
 }

@@ -113,6 +113,8 @@ pos_members_update_actions (PosMembers *self)
     }
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "member.sell", has && status == POS_MEMBER_ACTIVE);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "member.print-card", has && !replaced);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "member.sms-prefs",
+                                 has && !replaced && pos_session_can (self->session, "member.sms_prefs"));
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "member.consume",
                                  has && pos_session_can (self->session, "package.consume"));
 }
@@ -782,6 +784,10 @@ pos_members_class_add_actions (GtkWidgetClass *wc)
   gtk_widget_class_install_action (wc, "member.edit", NULL, edit_action);
   gtk_widget_class_install_action (wc, "member.search", NULL, search_focus_action);
   gtk_widget_class_install_action (wc, "member.reminders", NULL, pos_members_reminders_action);
+  gtk_widget_class_install_action (wc, "member.import", NULL, pos_members_import_action);
+  gtk_widget_class_install_action (wc, "member.filter", NULL, pos_members_filter_action);
+  gtk_widget_class_install_action (wc, "member.messages", NULL, pos_members_messages_action);
+  gtk_widget_class_install_action (wc, "member.sms-prefs", NULL, pos_members_sms_prefs_action);
   gtk_widget_class_add_binding_action (wc, GDK_KEY_r, GDK_CONTROL_MASK, "member.reminders", NULL);
   gtk_widget_class_add_binding_action (wc, GDK_KEY_n, GDK_CONTROL_MASK, "member.issue", NULL);
   gtk_widget_class_add_binding_action (wc, GDK_KEY_d, GDK_CONTROL_MASK, "member.deposit", NULL);
@@ -810,6 +816,9 @@ pos_members_add_action_buttons (PosMembers *self)
     gtk_flow_box_append (GTK_FLOW_BOX (self->actions_box), b);
     b = gtk_button_new_with_label (_("QR Card"));
     gtk_actionable_set_action_name (GTK_ACTIONABLE (b), "member.print-card");
+    gtk_flow_box_append (GTK_FLOW_BOX (self->actions_box), b);
+    b = gtk_button_new_with_label (_("SMS Choices"));
+    gtk_actionable_set_action_name (GTK_ACTIONABLE (b), "member.sms-prefs");
     gtk_flow_box_append (GTK_FLOW_BOX (self->actions_box), b);
   }
 }

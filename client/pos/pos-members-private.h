@@ -49,6 +49,19 @@ gboolean pos_members_show_member         (PosMembers     *self,
 
 /* pos-members-reminders.c */
 /* member.reminders: the reminders window, the page's badge updated after. */
+void     pos_members_filter_action       (GtkWidget      *widget,
+                                          const char     *action_name,
+                                          GVariant       *parameter);
+/* member.sms-prefs: the member's SMS choices (member.sms_prefs). */
+void     pos_members_sms_prefs_action    (GtkWidget      *widget,
+                                          const char     *action_name,
+                                          GVariant       *parameter);
+void     pos_members_messages_action     (GtkWidget      *widget,
+                                          const char     *action_name,
+                                          GVariant       *parameter);
+void     pos_members_import_action       (GtkWidget      *widget,
+                                          const char     *action_name,
+                                          GVariant       *parameter);
 void     pos_members_reminders_action    (GtkWidget      *widget,
                                           const char     *action_name,
                                           GVariant       *parameter);

@@ -19,4 +19,11 @@ const char *pos_members_get_card       (PosMembers *self);
 /* The reminders' count on the page's badge and button (pos-reminders.c). */
 void        pos_members_refresh_reminders (PosMembers *self);
 
+/* The SMS choices of the member on the page, as the SMS Choices dialog
+ * sets them (member.sms_prefs). */
+gboolean    pos_members_set_sms_prefs (PosMembers *self,
+                                       gboolean    consent,
+                                       gboolean    opt_out,
+                                       GError    **error);
+
 G_END_DECLS

@@ -77,6 +77,8 @@ sms_clicked (GtkButton    *button,
   r = g_ptr_array_index (self->reminders, i);
   json_object_set_string_member (args, "member_id", r->member_id);
   json_object_set_string_member (args, "event", r->kind);
+  if (r->due_on && (g_str_equal (r->kind, "expiry") || g_str_equal (r->kind, "package_expiry")))
+    json_object_set_string_member (args, "due_on", r->due_on);
   result = pos_session_run (self->session, "sms.send", args, &error);
   if (result == NULL)
     {

@@ -16,11 +16,14 @@
 #define G_LOG_DOMAIN "mdn-member-filter"
 
 #include <glib/gi18n-lib.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "mdn-clock.h"
 #include "mdn-error.h"
 #include "mdn-json.h"
 #include "mdn-member-filter.h"
+#include "mdn-report-private.h"
 
 static const struct { const char *code; const char *name; } segments[] = {
   { "important_value",       N_("Important value") },
@@ -106,6 +109,7 @@ typedef struct
   gboolean has_balance_min, has_balance_max, has_points_min, has_birthday_month, has_spent_min;
   Averages avg;
   const char *as_of;
+  char issued_buf[2][11];   /* issued_at as issued_from and issued_to */
 } Filter;
 
 static gboolean
@@ -152,17 +156,44 @@ read_filter (MdnDb      *db,
       !mdn_args_string (args, "segment", FALSE, &f->segment, error) ||
       !mdn_args_string (args, "after", FALSE, &f->after, error))
     return FALSE;
-  /* issued_at: a month (YYYY-MM) or a day the card was issued in. */
+  /* issued_at: a month (YYYY-MM) or a day the card was issued in, read as
+     issued_from and issued_to (which it may not be given with). */
   {
     const char *issued = NULL;
+    int y, m, d;
+    char extra;
 
     if (!mdn_args_string (args, "issued_at", FALSE, &issued, error))
       return FALSE;
-    if (issued)
+    if (issued && (f->issued_from || f->issued_to))
+      {
+        g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                             _("Give either issued_at or issued_from and issued_to"));
+        return FALSE;
+      }
+    if (issued && strlen (issued) == 7 && sscanf (issued, "%4d-%2d%c", &y, &m, &extra) == 2 &&
+        y >= 1900 && y <= 9999 && m >= 1 && m <= 12)
+      {
+        g_snprintf (f->issued_buf[0], sizeof f->issued_buf[0], "%04d-%02d-01", y, m);
+        g_snprintf (f->issued_buf[1], sizeof f->issued_buf[1], "%04d-%02d-%02d", y, m,
+                    g_date_get_days_in_month ((GDateMonth) m, (GDateYear) y));
+      }
+    else if (issued && strlen (issued) == 10 && sscanf (issued, "%4d-%2d-%2d%c", &y, &m, &d, &extra) == 3 &&
+             g_date_valid_dmy ((GDateDay) d, (GDateMonth) m, (GDateYear) y))
+      {
+        g_strlcpy (f->issued_buf[0], issued, sizeof f->issued_buf[0]);
+        g_strlcpy (f->issued_buf[1], issued, sizeof f->issued_buf[1]);
+      }
+    else if (issued)
       {
         g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
-                     _("Give issued_from and issued_to (dates) instead of issued_at"));
+                     _("issued_at is a month (2026-09) or a day (2026-09-01), not “%s”"), issued);
         return FALSE;
+      }
+    if (issued)
+      {
+        f->issued_from = f->issued_buf[0];
+        f->issued_to = f->issued_buf[1];
       }
   }
   if (f->has_birthday_month && (f->birthday_month < 1 || f->birthday_month > 12))
@@ -368,6 +399,125 @@ op_segments (MdnOpCtx   *ctx,
   json_object_set_int_member (result, "average_visits_milli", f.avg.frequency_milli);
   json_object_set_int_member (result, "average_spent_fen", f.avg.monetary_fen);
   return TRUE;
+}
+
+/* Export: member.filter's set, every row, through the report export
+ * (mdn-report-export.c: CSV with a BOM, xlsx in constant memory). ------- */
+
+static const MdnReportColumn export_columns[] = {
+  { "card_no",     N_("Card"),         MDN_COL_TEXT },
+  { "name",        N_("Name"),         MDN_COL_TEXT },
+  { "phone",       N_("Phone"),        MDN_COL_TEXT },
+  { "level",       N_("Level"),        MDN_COL_TEXT },
+  { "balance_fen", N_("Balance"),      MDN_COL_FEN, TRUE },
+  { "points",      N_("Points"),       MDN_COL_INT, TRUE },
+  { "status",      N_("Status"),       MDN_COL_TEXT },
+  { "expires_on",  N_("Valid until"),  MDN_COL_DATE },
+  { "last_visit",  N_("Last visit"),   MDN_COL_DATE },
+  { "visits",      N_("Visits"),       MDN_COL_INT },
+  { "spent_fen",   N_("Spent"),        MDN_COL_FEN, TRUE },
+  { "segment",     N_("Segment"),      MDN_COL_TEXT },
+  { "sms_consent", N_("SMS consent"),  MDN_COL_TEXT },
+  { NULL }
+};
+
+static const char *
+segment_name (const char *code)
+{
+  for (guint i = 0; code && i < G_N_ELEMENTS (segments); i++)
+    if (g_str_equal (segments[i].code, code))
+      return _(segments[i].name);
+  return NULL;
+}
+
+static gboolean
+export_run (MdnReportRun *run,
+            GError      **error)
+{
+  Filter f;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  if (!read_filter (run->db, run->q->args, run->q->to, &f, error))
+    return FALSE;
+  f.after = NULL;
+  stmt = filter_query (run->db, "SELECT " FILTER_COLUMNS ", m.status, m.expires_on, f.last_visit, "
+                                "coalesce (f.visits, 0), coalesce (f.spent_fen, 0), " SEGMENT_SQL ", "
+                                "coalesce (l.name, m.level) FROM members m "
+                                "LEFT JOIN member_figures f ON f.member_id = m.id "
+                                "LEFT JOIN levels l ON l.code = m.level " FILTER_WHERE
+                                "ORDER BY m.id LIMIT coalesce (?13, -1)", &f, 0, error);
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = mdn_db_step (run->db, stmt, error)) == SQLITE_ROW)
+    {
+      const char *status = mdn_db_col_text (stmt, 9);
+
+      mdn_report_text (run, "card_no", mdn_db_col_text (stmt, 1));
+      mdn_report_text (run, "name", mdn_db_col_text (stmt, 2));
+      mdn_report_text (run, "phone", mdn_db_col_text (stmt, 3));
+      mdn_report_text (run, "level", mdn_db_col_text (stmt, 15));
+      mdn_report_int (run, "balance_fen", sqlite3_column_int64 (stmt, 5));
+      mdn_report_int (run, "points", sqlite3_column_int64 (stmt, 6));
+      mdn_report_text (run, "status", g_strcmp0 (status, "lost") == 0 ? _("reported lost")
+                                      : g_strcmp0 (status, "active") == 0 ? _("active") : status);
+      if (mdn_db_col_text (stmt, 10))
+        mdn_report_text (run, "expires_on", mdn_db_col_text (stmt, 10));
+      if (mdn_db_col_text (stmt, 11))
+        mdn_report_text (run, "last_visit", mdn_db_col_text (stmt, 11));
+      mdn_report_int (run, "visits", sqlite3_column_int64 (stmt, 12));
+      mdn_report_int (run, "spent_fen", sqlite3_column_int64 (stmt, 13));
+      if (segment_name (mdn_db_col_text (stmt, 14)))
+        mdn_report_text (run, "segment", segment_name (mdn_db_col_text (stmt, 14)));
+      mdn_report_text (run, "sms_consent", sqlite3_column_int (stmt, 8) ? _("opted out")
+                                           : sqlite3_column_int (stmt, 7) ? _("yes") : _("no"));
+      if (!mdn_report_emit (run, error))
+        {
+          sqlite3_reset (stmt);
+          return FALSE;
+        }
+    }
+  sqlite3_reset (stmt);
+  return rc >= 0;
+}
+
+static const MdnReportDef export_def = {
+  "members", N_("Members"), export_columns, NULL, export_run,
+};
+
+gboolean
+mdn_member_filter_export (MdnOpCtx                     *ctx,
+                          JsonObject                   *filter,
+                          MdnReportFormat               format,
+                          const char                   *path,
+                          const MdnReportExportOptions *options,
+                          gint64                       *n_rows,
+                          GError                      **error)
+{
+  g_autoptr(JsonObject) empty = json_object_new ();
+  g_autofree char *shop = NULL, *exported = NULL, *today = NULL;
+  g_autoptr(GDateTime) now = mdn_clock_now ();
+  MdnReportQuery q = { 0 };
+  MdnReportExportOptions o = { 0 };
+
+  g_return_val_if_fail (ctx != NULL && path != NULL, FALSE);
+
+  if (ctx->role < MDN_ROLE_MANAGER)
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_PERMISSION_DENIED,
+                           _("Only a manager may export the member list"));
+      return FALSE;
+    }
+  q.from = q.to = today = mdn_clock_business_date (now, ctx->store->timezone);
+  q.branch = ctx->store->branch_code;
+  q.args = filter ? filter : empty;
+  if (options)
+    o = *options;
+  if (o.shop == NULL)
+    o.shop = shop = g_strdup_printf ("%s %s", ctx->store->branch_code, ctx->store->branch_name);
+  if (o.exported_at == NULL)
+    o.exported_at = exported = g_date_time_format (now, "%Y-%m-%d %H:%M");
+  return mdn_report_export_file (ctx->db, &export_def, &q, format, path, &o, n_rows, error);
 }
 
 const MdnOpDef mdn_member_filter_ops[] = {

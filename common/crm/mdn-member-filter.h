@@ -5,6 +5,7 @@
 #pragma once
 
 #include "mdn-op.h"
+#include "mdn-report-export.h"
 
 G_BEGIN_DECLS
 
@@ -21,6 +22,17 @@ gboolean mdn_member_filter_each (MdnDb        *db,
                                  MdnMemberFunc func,
                                  gpointer      user_data,
                                  GError      **error);
+
+/* Writes every member @filter (member.filter's arguments; limit and after
+ * are ignored, NULL: every member) selects to @path as CSV (UTF-8 with a
+ * BOM) or xlsx, through the report export; a manager's job, checked here. */
+gboolean mdn_member_filter_export (MdnOpCtx                     *ctx,
+                                   JsonObject                   *filter,
+                                   MdnReportFormat               format,
+                                   const char                   *path,
+                                   const MdnReportExportOptions *options,
+                                   gint64                       *n_rows,
+                                   GError                      **error);
 
 extern const MdnOpDef mdn_member_filter_ops[];
 

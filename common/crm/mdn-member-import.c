@@ -1,6 +1,6 @@
 /* mdn-member-import.c: member.import and the entry kind member.opening.
  *
- * member.import {data_base64, dry_run?}: the file's bytes (UTF-8 or
+ * member.import {data_base64, dry_run?, preview?}: the file's bytes (UTF-8 or
  * GB18030), a header naming the columns in Chinese or English:
  *   姓名/name (required), 手机/phone (required), 等级/level, 生日/birthday,
  *   农历生日/birthday_lunar, 本金/principal, 赠送/bonus (yuan, 123.45),
@@ -11,7 +11,11 @@
  * member's is a problem (duplicates by phone are reported, never merged).
  * Then each row becomes a member.issue and, if it brings a balance, bonus,
  * points or an old card number, a member.opening: reports show it apart
- * from deposits (no tender, no money taken today). */
+ * from deposits (no tender, no money taken today).
+ * preview: true checks only, and answers the problems as errors: [{line,
+ * reason}] (the file's line) and the first 500 rows as rows: [{line, name,
+ * phone, level, principal_fen, bonus_fen, points, old_card_no}], even when
+ * there are problems: what the POS import dialog shows. */
 #define G_LOG_DOMAIN "mdn-member-import"
 
 #include <glib/gi18n-lib.h>
@@ -61,17 +65,33 @@ typedef struct
   gint64 principal, bonus, points;
 } Row;
 
+/* The problems found: as one message, and as [{line, reason}] for a
+ * preview (list NULL otherwise). */
+typedef struct
+{
+  GString   *text;
+  JsonArray *list;
+} Problems;
+
 static void
-problem (GString    *problems,
+problem (Problems   *problems,
          guint      *n,
          guint       line,
          const char *message)
 {
   if (++*n > MAX_PROBLEMS)
     return;
-  if (problems->len)
-    g_string_append_c (problems, '\n');
-  g_string_append_printf (problems, _("line %u: %s"), line, message);
+  if (problems->list)
+    {
+      JsonObject *o = json_object_new ();
+
+      json_object_set_int_member (o, "line", line);
+      json_object_set_string_member (o, "reason", message);
+      json_array_add_object_element (problems->list, o);
+    }
+  if (problems->text->len)
+    g_string_append_c (problems->text, '\n');
+  g_string_append_printf (problems->text, _("line %u: %s"), line, message);
 }
 
 static gboolean
@@ -108,7 +128,7 @@ check_row (MdnOpCtx    *ctx,
            GHashTable  *phones,
            GHashTable  *olds,
            GPtrArray   *keep,
-           GString     *problems,
+           Problems    *problems,
            guint       *n)
 {
   const char *principal = mdn_csv_get (t, i, "principal");
@@ -286,19 +306,21 @@ op_import (MdnOpCtx   *ctx,
            GError    **error)
 {
   const char *b64 = NULL;
-  gboolean dry_run = FALSE;
+  gboolean dry_run = FALSE, preview = FALSE;
   g_autofree guchar *data = NULL;
   gsize len = 0;
   g_autoptr(MdnCsvTable) t = NULL;
   g_autoptr(GHashTable) phones = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GHashTable) olds = g_hash_table_new (g_str_hash, g_str_equal);
   g_autoptr(GPtrArray) keep = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GString) problems = g_string_new (NULL);
+  g_autoptr(GString) problem_text = g_string_new (NULL);
+  Problems problems_ = { problem_text, NULL }, *problems = &problems_;
   g_autofree Row *rows = NULL;
   gint64 principal = 0, bonus = 0, points = 0;
   guint n = 0, n_rows;
 
-  if (!mdn_args_string (args, "data_base64", TRUE, &b64, error) || !mdn_args_bool (args, "dry_run", &dry_run, error))
+  if (!mdn_args_string (args, "data_base64", TRUE, &b64, error) || !mdn_args_bool (args, "dry_run", &dry_run, error) ||
+      !mdn_args_bool (args, "preview", &preview, error))
     return FALSE;
   data = g_base64_decode (b64, &len);
   t = mdn_csv_read ((const char *) data, len, columns, error);
@@ -312,6 +334,11 @@ op_import (MdnOpCtx   *ctx,
       return FALSE;
     }
   rows = g_new0 (Row, MAX (n_rows, 1));
+  if (preview)
+    {
+      problems->list = json_array_new ();
+      json_object_set_array_member (result, "errors", problems->list);
+    }
   for (guint i = 0; i < n_rows; i++)
     {
       if (check_row (ctx, t, i, &rows[i], phones, olds, keep, problems, &n))
@@ -324,10 +351,36 @@ op_import (MdnOpCtx   *ctx,
   if (n > 0)
     {
       if (n > MAX_PROBLEMS)
-        g_string_append_printf (problems, _("\n… and %u more"), n - MAX_PROBLEMS);
-      g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
-                   _("Nothing was imported: %u problems in the file\n%s"), n, problems->str);
-      return FALSE;
+        g_string_append_printf (problems->text, _("\n… and %u more"), n - MAX_PROBLEMS);
+      if (!preview)
+        {
+          g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                       _("Nothing was imported: %u problems in the file\n%s"), n, problems->text->str);
+          return FALSE;
+        }
+    }
+  json_object_set_int_member (result, "problems", n);
+  if (preview)
+    {
+      /* What would be issued, the first rows: for the POS dialog. */
+      JsonArray *list = json_array_new ();
+
+      json_object_set_array_member (result, "rows", list);
+      for (guint i = 0; i < n_rows && i < 500; i++)
+        {
+          JsonObject *o = json_object_new ();
+
+          json_object_set_int_member (o, "line", rows[i].line);
+          mdn_json_set_opt_string (o, "name", rows[i].name);
+          mdn_json_set_opt_string (o, "phone", rows[i].phone);
+          mdn_json_set_opt_string (o, "level", rows[i].level);
+          json_object_set_int_member (o, "principal_fen", rows[i].principal);
+          json_object_set_int_member (o, "bonus_fen", rows[i].bonus);
+          json_object_set_int_member (o, "points", rows[i].points);
+          mdn_json_set_opt_string (o, "old_card_no", rows[i].old_card_no);
+          json_array_add_object_element (list, o);
+        }
+      dry_run = TRUE;
     }
   json_object_set_int_member (result, "members", n_rows);
   json_object_set_int_member (result, "principal_fen", principal);

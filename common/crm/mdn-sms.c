@@ -10,6 +10,7 @@
 #include "mdn-json.h"
 #include "mdn-member-filter.h"
 #include "mdn-members.h"
+#include "mdn-money.h"
 #include "mdn-sms.h"
 
 static const struct { const char *event; const char *setting; const char *text; } events[] = {
@@ -20,7 +21,29 @@ static const struct { const char *event; const char *setting; const char *text; 
   { "lost",     "sms.on_lost",     "【{shop}】{name}您好，您的会员卡 {card} 已挂失，如非本人操作请致电门店。" },
   { "birthday", "sms.birthday",    "【{shop}】{name}您好，祝您生日快乐！" },
   { "campaign", NULL,              "{text}" },
+  /* sms.send from the reminders window (no toggle: a person chose to send). */
+  { "low_balance",    NULL, "【{shop}】{name}您好，您的会员卡余额为 {balance} 元，欢迎到店充值。" },
+  { "inactive",       NULL, "【{shop}】{name}您好，好久不见，期待您再次光临。" },
+  { "expiry",         NULL, "【{shop}】{name}您好，您的会员卡将于 {due_on} 到期，请及时到店办理延期。" },
+  { "package_expiry", NULL, "【{shop}】{name}您好，您的套餐将于 {due_on} 到期，请及时使用。" },
 };
+
+gboolean
+mdn_sms_send_event_valid (const char *event)
+{
+  static const char *const ok[] = { "birthday", "low_balance", "inactive", "expiry", "package_expiry" };
+
+  for (guint i = 0; event && i < G_N_ELEMENTS (ok); i++)
+    if (g_str_equal (ok[i], event))
+      return TRUE;
+  return FALSE;
+}
+
+gboolean
+mdn_sms_send_is_marketing (const char *event)
+{
+  return g_strcmp0 (event, "inactive") == 0;
+}
 
 static gboolean
 spends_stored_value (MdnEntry *entry)
@@ -304,8 +327,88 @@ op_campaign (MdnOpCtx   *ctx,
   return TRUE;
 }
 
+/* sms.send ----------------------------------------------------------------------------- */
+
+static gboolean
+op_send (MdnOpCtx   *ctx,
+         JsonObject *args,
+         JsonObject *result,
+         GError    **error)
+{
+  const char *member_id = NULL, *event = NULL, *due_on = NULL;
+  g_autoptr(MdnMember) m = NULL;
+  g_autoptr(JsonObject) vars = json_object_new ();
+  g_autofree char *balance = NULL, *text = NULL;
+  gboolean consent = FALSE, opt_out = FALSE;
+
+  if (!mdn_args_string (args, "member_id", FALSE, &member_id, error) ||
+      !mdn_args_string (args, "event", TRUE, &event, error) ||
+      !mdn_args_date (args, "due_on", FALSE, &due_on, error))
+    return FALSE;
+  if (!mdn_sms_send_event_valid (event))
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                   _("“%s” is not a reminder an SMS can be sent for"), event);
+      return FALSE;
+    }
+  m = member_id ? mdn_member_load (ctx->db, member_id, error) : mdn_member_resolve_arg (ctx, args, error);
+  if (m == NULL)
+    return FALSE;
+  if (m->phone == NULL || *m->phone == '\0')
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT, _("%s has no phone number"), m->name);
+      return FALSE;
+    }
+  {
+    sqlite3_stmt *stmt = mdn_db_query (ctx->db, error, "SELECT sms_consent, sms_opt_out FROM members WHERE id = ?",
+                                       "s", m->id);
+
+    if (stmt == NULL)
+      return FALSE;
+    if (mdn_db_step (ctx->db, stmt, NULL) == SQLITE_ROW)
+      {
+        consent = sqlite3_column_int (stmt, 0) != 0;
+        opt_out = sqlite3_column_int (stmt, 1) != 0;
+      }
+    sqlite3_reset (stmt);
+  }
+  if (opt_out)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT, _("%s has opted out of SMS"), m->name);
+      return FALSE;
+    }
+  if (mdn_sms_send_is_marketing (event) && !consent)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                   _("%s has not agreed to receive marketing SMS"), m->name);
+      return FALSE;
+    }
+  /* What the member will read, unless head office set a template. */
+  balance = mdn_money_format (m->principal_fen + m->bonus_fen);
+  json_object_set_string_member (vars, "name", m->name);
+  json_object_set_string_member (vars, "card", m->card_no);
+  json_object_set_string_member (vars, "balance", balance);
+  json_object_set_string_member (vars, "shop", ctx->store->branch_name);
+  json_object_set_string_member (vars, "due_on", due_on ? due_on : "");
+  text = mdn_sms_render (mdn_sms_default_text (event), vars);
+  {
+    g_autoptr(MdnEntry) entry = mdn_entry_new ("sms.send", m->id);
+
+    json_object_set_string_member (entry->body, "card_no", m->card_no);
+    json_object_set_string_member (entry->body, "event", event);
+    mdn_json_set_opt_string (entry->body, "due_on", due_on);
+    json_object_set_string_member (entry->body, "shop", ctx->store->branch_name);
+    if (!mdn_ops_append_entry (ctx, entry, result, error))
+      return FALSE;
+  }
+  json_object_set_string_member (result, "text", text);
+  json_object_set_boolean_member (result, "marketing", mdn_sms_send_is_marketing (event));
+  return TRUE;
+}
+
 const MdnOpDef mdn_sms_ops[] = {
   { "member.sms_prefs", MDN_ROLE_CASHIER, MDN_OP_WRITE, op_prefs },
+  { "sms.send",         MDN_ROLE_CASHIER, MDN_OP_WRITE, op_send },
   { "sms.campaign",     MDN_ROLE_MANAGER, MDN_OP_WRITE, op_campaign },
   { NULL }
 };
@@ -313,5 +416,6 @@ const MdnOpDef mdn_sms_ops[] = {
 const MdnKindDef mdn_sms_kinds[] = {
   { "member.sms_prefs", apply_prefs },
   { "sms.campaign",     NULL },
+  { "sms.send",         NULL },
   { NULL }
 };

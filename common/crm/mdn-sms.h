@@ -24,6 +24,14 @@ char       *mdn_sms_render           (const char  *text,
  * parameters). */
 GStrv       mdn_sms_placeholders     (const char  *text);
 
+/* sms.send {member_id | card, event, due_on?}: one reminder SMS chosen at
+ * the reminders window; @event is birthday, low_balance, inactive, expiry
+ * or package_expiry. An sms.send entry the server turns into a message. */
+gboolean    mdn_sms_send_event_valid (const char *event);
+/* Whether sms.send's @event is marketing (consent, window, cap, opt-out
+ * line): inactive; the others are about the member's own card. */
+gboolean    mdn_sms_send_is_marketing (const char *event);
+
 /* What is appended to every marketing message. */
 #define MDN_SMS_OPT_OUT_LINE "拒收请回复R"
 

@@ -804,6 +804,27 @@ check_sms_campaign (Check *c)
   return TRUE;
 }
 
+/* sms.send (crm/mdn-sms.c): one reminder SMS to the entry's member. */
+static gboolean
+check_sms_send (Check *c)
+{
+  JsonObject *b = c->entry->body;
+  const char *event = NULL, *due_on = NULL;
+  static const char *const events[] = { "birthday", "low_balance", "inactive", "expiry", "package_expiry" };
+  gboolean known = FALSE;
+
+  if (!want_string (c, b, "card_no", TRUE, NULL) || !want_string (c, b, "shop", TRUE, NULL) ||
+      !want_string (c, b, "event", TRUE, &event) || !want_string (c, b, "due_on", FALSE, &due_on))
+    return FALSE;
+  for (guint i = 0; i < G_N_ELEMENTS (events); i++)
+    known = known || g_str_equal (events[i], event);
+  if (!known)
+    return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("“%s” is not a reminder an SMS can be sent for"), event);
+  if (due_on && !mdn_date_valid (due_on))
+    return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("“%s” must be a date, YYYY-MM-DD"), "due_on");
+  return TRUE;
+}
+
 /* member.opening (crm/mdn-member-import.c): what an imported member brought. */
 static gboolean
 check_opening (Check *c)
@@ -1926,6 +1947,7 @@ static const KindCheck checks[] = {
   { "message.reply",       check_message_reply,   TRUE,  FALSE },
   { "member.sms_prefs",    check_sms_prefs,       TRUE,  FALSE },
   { "sms.campaign",        check_sms_campaign,    FALSE, FALSE },
+  { "sms.send",            check_sms_send,        TRUE,  FALSE },
   { "member.opening",      check_opening,         TRUE,  FALSE },
   { "shift.close",         check_shift_close,     FALSE, FALSE },
   { "timed.move",          check_timed_move,      FALSE, FALSE },

@@ -808,10 +808,15 @@ op_issue (MdnOpCtx   *ctx,
       !mdn_ledger_append (ctx->store, ctx, entry, error))
     return FALSE;
 
-  qr = mdn_qr_payload (ctx->store, card_no);
+  qr = mdn_qr_card_text (ctx->store, card_no);
   json_object_set_string_member (result, "member_id", member_id);
   json_object_set_string_member (result, "card_no", card_no);
   json_object_set_string_member (result, "qr", qr);
+  {
+    g_autofree char *payload = mdn_qr_payload (ctx->store, card_no);
+
+    json_object_set_string_member (result, "payload", payload);
+  }
   json_object_set_string_member (result, "entry_id", entry->id);
 
   if (deposit > 0)
@@ -1290,10 +1295,15 @@ op_replace (MdnOpCtx   *ctx,
       !mdn_ops_append_entry (ctx, entry, result, error))
     return FALSE;
 
-  qr = mdn_qr_payload (ctx->store, card_no);
+  qr = mdn_qr_card_text (ctx->store, card_no);
   json_object_set_string_member (result, "old_card_no", m->card_no);
   json_object_set_string_member (result, "card_no", card_no);
   json_object_set_string_member (result, "qr", qr);
+  {
+    g_autofree char *payload = mdn_qr_payload (ctx->store, card_no);
+
+    json_object_set_string_member (result, "payload", payload);
+  }
   return TRUE;
 }
 
@@ -1637,11 +1647,16 @@ op_qr (MdnOpCtx   *ctx,
   m = mdn_member_resolve_arg (ctx, args, error);
   if (m == NULL || !check_not_lost (ctx, m, error))
     return FALSE;
-  qr = mdn_qr_payload (ctx->store, m->card_no);
+  qr = mdn_qr_card_text (ctx->store, m->card_no);
   if (png && !mdn_qr_write_png (qr, png, error))
     return FALSE;
   json_object_set_string_member (result, "card_no", m->card_no);
   json_object_set_string_member (result, "qr", qr);
+  {
+    g_autofree char *payload = mdn_qr_payload (ctx->store, m->card_no);
+
+    json_object_set_string_member (result, "payload", payload);
+  }
   if (png)
     json_object_set_string_member (result, "png", png);
   return TRUE;

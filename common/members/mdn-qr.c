@@ -13,6 +13,7 @@
 #include "mdn-error.h"
 #include "mdn-id.h"
 #include "mdn-qr.h"
+#include "mdn-settings.h"
 #include "mdn-store.h"
 
 #define QR_PREFIX "MDN1."
@@ -67,6 +68,28 @@ mdn_qr_payload (MdnStore   *store,
 
   sig = signature (store, card_no);
   return g_strconcat (QR_PREFIX, card_no, ".", sig, NULL);
+}
+
+char *
+mdn_qr_card_text (MdnStore   *store,
+                  const char *card_no)
+{
+  g_autofree char *payload = NULL;
+  g_autofree char *url = NULL;
+  gsize len;
+
+  g_return_val_if_fail (store != NULL, NULL);
+
+  payload = mdn_qr_payload (store, card_no);
+  if (payload == NULL)
+    return NULL;
+  url = mdn_settings_dup_string (store->db, "member.public_url");
+  len = url ? strlen (url) : 0;
+  while (len > 0 && url[len - 1] == '/')
+    url[--len] = '\0';
+  if (len == 0)
+    return g_steal_pointer (&payload);
+  return g_strconcat (url, "/m/", payload, NULL);
 }
 
 gboolean

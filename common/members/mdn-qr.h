@@ -11,6 +11,11 @@ G_BEGIN_DECLS
 /* QR member card payloads: MDN1.<card_no>.<base64url HMAC-SHA256>. */
 char       *mdn_qr_payload         (MdnStore    *store,
                                     const char  *card_no);
+/* What a new or reprinted card's QR encodes: URL/m/<payload> when the
+ * chain set member.public_url (its member page), the bare payload
+ * otherwise. Both scan (mdn_qr_parse), and so do old cards. */
+char       *mdn_qr_card_text       (MdnStore    *store,
+                                    const char  *card_no);
 char       *mdn_qr_parse           (MdnStore    *store,
                                     const char  *payload,
                                     GError     **error);

@@ -64,6 +64,7 @@ typedef struct
   const char *member;     /* card number */
   const char *sku;
   const char *category;   /* a category path or its prefix */
+  JsonObject *args;       /* a report's own arguments (crm's member list: member.filter's) */
 } MdnReportQuery;
 
 /* Where rows go: @row is called once per row, in the report's order. */

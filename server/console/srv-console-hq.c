@@ -12,7 +12,8 @@
  * the other terminals' entries with mdn_ledger_apply, as a branch's pull
  * does, so it decides on the chain's figures (a write-off needs them).
  *
- * Only the families that hold master data are linked (mdn_ops_find over
+ * Only the families that hold master data (and message.add, for the
+ * member's own page, srv-member-page.c) are linked (mdn_ops_find over
  * their tables): not the registry, not the checkout, not the sync client
  * (test server-no-branch). */
 #define G_LOG_DOMAIN "srv-console"
@@ -59,6 +60,7 @@ static const struct
   { "sms.campaign",        mdn_sms_ops },        /* preview, or the campaign entry */
   { "member.filter",       mdn_member_filter_ops },
   { "message.reply",       mdn_message_ops },    /* a shared entry: every branch sees it */
+  { "message.add",         mdn_message_ops },    /* left on the member's own page */
 };
 
 void

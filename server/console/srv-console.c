@@ -321,15 +321,22 @@ srv_page_redirect (SrvPage    *page,
   srv_reply_text (page->req, SOUP_STATUS_SEE_OTHER, "text/plain; charset=utf-8", g_strdup (""));
 }
 
-JsonObject *
-srv_console_run_hq (SrvPage    *page,
-                    const char *op,
-                    JsonObject *args,
-                    GError    **error)
+gboolean
+srv_console_has_hq (SrvConsole *c)
 {
-  SrvConsole *c = page->console;
+  return c != NULL && (c->hq != NULL || c->hq_path != NULL);
+}
+
+JsonObject *
+srv_console_run_hq_op (SrvConsole *c,
+                       const char *op,
+                       JsonObject *args,
+                       GError    **error)
+{
   JsonObject *result;
   gint64 head = 0;
+
+  g_return_val_if_fail (c != NULL && op != NULL && args != NULL, NULL);
 
   if (c->hq == NULL)
     {
@@ -347,6 +354,15 @@ srv_console_run_hq (SrvPage    *page,
   if (head > 0)
     srv_notify_feed (c->srv, head);
   return result;
+}
+
+JsonObject *
+srv_console_run_hq (SrvPage    *page,
+                    const char *op,
+                    JsonObject *args,
+                    GError    **error)
+{
+  return srv_console_run_hq_op (page->console, op, args, error);
 }
 
 /* Login -------------------------------------------------------------------------- */

@@ -21,7 +21,15 @@
  * HMAC-SHA1 over the sorted, percent-encoded parameters, POST form),
  * tencent (SendSms 2021-01-11, TC3-HMAC-SHA256), webhook (JSON body signed
  * in X-Mendian-Signature, hex HMAC-SHA256), log (one JSON line per message
- * appended to a file). Secrets are never logged. */
+ * appended to a file). Secrets are never logged.
+ *
+ * Besides the entries' events: sms.send (one reminder chosen at a
+ * terminal's reminders window) and, when sms.birthday is on, the birthday
+ * greetings the sender queues once a day from 09:00 in the chain's zone
+ * (srv_sms_queue_birthdays, keyed "birthday:YEAR" in the outbox: once a
+ * year per member, across restarts and processes). A message is claimed
+ * for sending by a conditional update, so two server processes never both
+ * send it. */
 #define G_LOG_DOMAIN "srv-sms"
 
 #include <glib/gi18n-lib.h>
@@ -30,6 +38,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "mdn-birthday.h"
 #include "mdn-clock.h"
 #include "mdn-error.h"
 #include "mdn-json.h"
@@ -49,6 +58,29 @@ static const char *const drivers[] = { "aliyun", "tencent", "webhook", "log", NU
 /* Queueing ------------------------------------------------------------------------- */
 
 static gboolean
+enqueue_key (MdnDb      *db,
+             const char *key,
+             const char *event,
+             const char *member_id,
+             const char *phone,
+             const char *text,
+             JsonObject *params,
+             gboolean    marketing,
+             GError    **error)
+{
+  g_autoptr(GDateTime) now = mdn_clock_now ();
+  g_autofree char *now_iso = mdn_clock_format (now);
+  g_autofree char *params_text = mdn_json_object_to_string (params);
+
+  return mdn_db_exec (db, error,
+                      "INSERT INTO srv_sms_outbox (entry_id, event, member_id, phone, text, params, marketing, "
+                      "status, next_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?) "
+                      "ON CONFLICT DO NOTHING",
+                      "ssssssiis", key, event, member_id, phone, text, params_text,
+                      (gint64) (marketing ? 1 : 0), g_date_time_to_unix (now), now_iso);
+}
+
+static gboolean
 enqueue (MdnDb      *db,
          MdnEntry   *entry,
          const char *event,
@@ -59,16 +91,7 @@ enqueue (MdnDb      *db,
          gboolean    marketing,
          GError    **error)
 {
-  g_autoptr(GDateTime) now = mdn_clock_now ();
-  g_autofree char *now_iso = mdn_clock_format (now);
-  g_autofree char *params_text = mdn_json_object_to_string (params);
-
-  return mdn_db_exec (db, error,
-                      "INSERT INTO srv_sms_outbox (entry_id, event, member_id, phone, text, params, marketing, "
-                      "status, next_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?) "
-                      "ON CONFLICT DO NOTHING",
-                      "ssssssiis", entry->id, event, member_id, phone, text, params_text,
-                      (gint64) (marketing ? 1 : 0), g_date_time_to_unix (now), now_iso);
+  return enqueue_key (db, entry->id, event, member_id, phone, text, params, marketing, error);
 }
 
 static char *
@@ -184,6 +207,52 @@ campaign_member (sqlite3_stmt *row,
   return c->ok;
 }
 
+/* The variables of a message to member @m: name, card, balance, shop. */
+static JsonObject *
+member_vars (MdnMember  *m,
+             const char *shop)
+{
+  JsonObject *vars = json_object_new ();
+  g_autofree char *balance = mdn_money_format (m->principal_fen + m->bonus_fen);
+
+  json_object_set_string_member (vars, "name", m->name);
+  json_object_set_string_member (vars, "card", m->card_no);
+  json_object_set_string_member (vars, "balance", balance);
+  json_object_set_string_member (vars, "shop", shop);
+  return vars;
+}
+
+/* sms.send: one reminder chosen at a terminal. The member's choices are
+ * read again here (they may have changed on the way): opted out, nothing;
+ * marketing (inactive) needs consent and gets the opt-out line. */
+static gboolean
+note_reminder_send (MdnDb    *db,
+                    MdnEntry *entry,
+                    GError  **error)
+{
+  const char *event = mdn_body_string (entry->body, "event");
+  const char *due_on = mdn_body_string (entry->body, "due_on");
+  const char *shop = mdn_body_string (entry->body, "shop");
+  g_autoptr(MdnMember) m = NULL;
+  g_autoptr(JsonObject) vars = NULL;
+  g_autofree char *tmpl = NULL, *body = NULL, *text = NULL;
+  gboolean consent = FALSE, marketing;
+
+  if (!mdn_sms_send_event_valid (event) || shop == NULL)
+    return mdn_entry_malformed (entry, "event", error);
+  marketing = mdn_sms_send_is_marketing (event);
+  m = mdn_member_load (db, entry->member_id, NULL);
+  if (m == NULL || m->phone == NULL || *m->phone == '\0' || opted_out (db, m->id, &consent) ||
+      (marketing && !consent))
+    return TRUE;
+  vars = member_vars (m, shop);
+  json_object_set_string_member (vars, "due_on", due_on ? due_on : "");
+  tmpl = template_text (db, event);
+  body = mdn_sms_render (tmpl, vars);
+  text = marketing ? g_strconcat (body, MDN_SMS_OPT_OUT_LINE, NULL) : g_strdup (body);
+  return enqueue (db, entry, event, m->id, m->phone, text, vars, marketing, error);
+}
+
 gboolean
 srv_sms_note_entry (MdnDb    *db,
                     MdnEntry *entry,
@@ -219,6 +288,9 @@ srv_sms_note_entry (MdnDb    *db,
       return c.ok;
     }
 
+  if (g_str_equal (entry->kind, "sms.send"))
+    return note_reminder_send (db, entry, error);
+
   event = mdn_sms_event_of_entry (entry);
   if (event == NULL || (setting = mdn_sms_setting_of_event (event)) == NULL || !mdn_settings_get_bool (db, setting))
     return TRUE;
@@ -237,6 +309,96 @@ srv_sms_note_entry (MdnDb    *db,
   tmpl = template_text (db, event);
   text = mdn_sms_render (tmpl, vars);
   return enqueue (db, entry, event, m->id, m->phone, text, vars, FALSE, error);
+}
+
+/* Birthdays ---------------------------------------------------------------------- */
+
+/* Members who may get a birthday greeting: id, solar, lunar birthday, the
+ * issuing branch. */
+static sqlite3_stmt *
+birthday_candidates (MdnDb   *db,
+                     GError **error)
+{
+  return mdn_db_query (db, error,
+                       "SELECT id, birthday, birthday_lunar, issued_branch FROM members "
+                       "WHERE status = 'active' AND phone IS NOT NULL AND phone != '' AND sms_opt_out = 0 "
+                       "AND (birthday IS NOT NULL OR birthday_lunar IS NOT NULL) ORDER BY id", "");
+}
+
+/* Whether a solar (@solar) or lunar (@lunar) birthday falls on @today. */
+static gboolean
+birthday_is (const char  *solar,
+             const char  *lunar,
+             const GDate *today)
+{
+  GDate next;
+  int month, day;
+  MdnLunarDay ld;
+
+  if (solar && mdn_solar_day_parse (solar, &month, &day))
+    {
+      mdn_solar_day_next (month, day, today, &next);
+      if (g_date_compare (&next, today) == 0)
+        return TRUE;
+    }
+  if (lunar && mdn_lunar_day_parse (lunar, &ld) && mdn_lunar_day_next (&ld, today, &next, NULL))
+    return g_date_compare (&next, today) == 0;
+  return FALSE;
+}
+
+/* The birthday greetings of @today (YYYY-MM-DD in the chain's zone), when
+ * sms.birthday is on: every active member with a phone, not opted out,
+ * whose solar or lunar birthday is today. Keyed "birthday:YEAR" in the
+ * outbox, so a member is greeted once a year however often this runs,
+ * after a restart or in several server processes at once. */
+gboolean
+srv_sms_queue_birthdays (MdnDb      *db,
+                         const char *today,
+                         GError    **error)
+{
+  g_autofree char *key = NULL;
+  GDate day;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_return_val_if_fail (db != NULL && today != NULL, FALSE);
+
+  if (!mdn_settings_get_bool (db, "sms.birthday"))
+    return TRUE;
+  g_date_clear (&day, 1);
+  g_date_set_parse (&day, today);
+  if (!mdn_date_valid (today) || !g_date_valid (&day))
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT, _("“%s” is not a date"), today);
+      return FALSE;
+    }
+  key = g_strdup_printf ("birthday:%.4s", today);
+  stmt = birthday_candidates (db, error);
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = mdn_db_step (db, stmt, error)) == SQLITE_ROW)
+    {
+      g_autoptr(MdnMember) m = NULL;
+      g_autoptr(JsonObject) vars = NULL;
+      g_autofree char *shop = NULL, *tmpl = NULL, *text = NULL;
+
+      if (!birthday_is (mdn_db_col_text (stmt, 1), mdn_db_col_text (stmt, 2), &day))
+        continue;
+      m = mdn_member_load (db, mdn_db_col_text (stmt, 0), NULL);
+      if (m == NULL)
+        continue;
+      shop = shop_of (db, mdn_db_col_text (stmt, 3));
+      vars = member_vars (m, shop);
+      tmpl = template_text (db, "birthday");
+      text = mdn_sms_render (tmpl, vars);
+      if (!enqueue_key (db, key, "birthday", m->id, m->phone, text, vars, FALSE, error))
+        {
+          rc = -1;
+          break;
+        }
+    }
+  sqlite3_reset (stmt);
+  return rc >= 0;
 }
 
 /* Configuration -------------------------------------------------------------------- */
@@ -550,6 +712,7 @@ struct _SrvSmsSender
   guint        timer;
   gboolean     busy;
   Message      current;
+  char        *birthdays_done;   /* the local day whose greetings are queued */
 };
 
 static gboolean
@@ -1006,6 +1169,47 @@ next_message (SrvSmsSender *self,
   return FALSE;
 }
 
+/* Birthday greetings go out from BIRTHDAY_HOUR local time, once a day per
+ * process (the outbox's key keeps them once a year per member). */
+#define BIRTHDAY_HOUR 9
+
+static void
+queue_birthdays_once (SrvSmsSender *self,
+                      GDateTime    *now)
+{
+  g_autoptr(GDateTime) local = g_date_time_to_timezone (now, self->tz);
+  g_autofree char *today = g_date_time_format (local, "%Y-%m-%d");
+  g_autoptr(GError) error = NULL;
+  int hour = g_date_time_get_hour (local);
+
+  if (g_strcmp0 (self->birthdays_done, today) == 0 || hour < BIRTHDAY_HOUR || hour >= WINDOW_CLOSE ||
+      !mdn_settings_get_bool (self->db, "sms.birthday"))   /* switched on later today: greeted then */
+    return;
+  if (!mdn_db_begin (self->db, TRUE, &error) || !srv_sms_queue_birthdays (self->db, today, &error) ||
+      !mdn_db_commit (self->db, &error))
+    {
+      mdn_db_rollback (self->db);
+      g_warning ("SMS birthdays of %s: %s", today, error->message);
+      return;
+    }
+  g_free (self->birthdays_done);
+  self->birthdays_done = g_steal_pointer (&today);
+}
+
+/* Claims message @id for this process: FALSE when another one (a second
+ * server process) already has. */
+static gboolean
+claim_message (MdnDb   *db,
+               gint64   id,
+               gint64   attempts,
+               GError **error)
+{
+  if (!mdn_db_exec (db, error, "UPDATE srv_sms_outbox SET status = 'sending', attempts = ? "
+                               "WHERE id = ? AND status IN ('queued', 'retrying')", "ii", attempts, id))
+    return FALSE;
+  return sqlite3_changes (mdn_db_handle (db)) == 1;
+}
+
 static gboolean
 tick (gpointer user_data)
 {
@@ -1019,6 +1223,7 @@ tick (gpointer user_data)
   if (self->busy)
     return G_SOURCE_CONTINUE;
   now = mdn_clock_now ();
+  queue_birthdays_once (self, now);
   if (!next_message (self, now, m))
     return G_SOURCE_CONTINUE;
   if (!load_gateway (self->db, &g))
@@ -1028,10 +1233,10 @@ tick (gpointer user_data)
     }
   /* Handed over from here on: a crash leaves it "sending", never resent. */
   m->attempts++;
-  if (!mdn_db_exec (self->db, &error, "UPDATE srv_sms_outbox SET status = 'sending', attempts = ? WHERE id = ?",
-                    "ii", m->attempts, m->id))
+  if (!claim_message (self->db, m->id, m->attempts, &error))
     {
-      g_warning ("SMS %" PRId64 ": %s", m->id, error->message);
+      if (error)
+        g_warning ("SMS %" PRId64 ": %s", m->id, error->message);
       message_clear (m);
       gateway_clear (&g);
       return G_SOURCE_CONTINUE;
@@ -1098,5 +1303,6 @@ srv_sms_sender_free (SrvSmsSender *self)
   g_clear_object (&self->session);
   g_clear_pointer (&self->tz, g_time_zone_unref);
   message_clear (&self->current);
+  g_free (self->birthdays_done);
   g_free (self);
 }

@@ -28,6 +28,13 @@ gboolean    srv_sms_note_entry     (MdnDb       *db,
                                     MdnEntry    *entry,
                                     GError     **error);
 
+/* Queues the birthday greetings of @today (YYYY-MM-DD, the chain's zone)
+ * if sms.birthday is on; idempotent (outbox key "birthday:YEAR"). The
+ * sender calls it once a day from 09:00. */
+gboolean    srv_sms_queue_birthdays (MdnDb      *db,
+                                    const char  *today,
+                                    GError     **error);
+
 gboolean    srv_sms_set_gateway    (MdnDb       *db,
                                     const SrvSmsGatewayConfig *config,
                                     GError     **error);
