@@ -55,6 +55,9 @@ static const MdnSettingDef settings[] = {
   { "sms.daily_cap", MDN_SETTING_INT, MDN_SETTING_CHAIN, "2", 1, 100, NULL,
     "sms", N_("Marketing texts per number a day"),
     N_("At most this many marketing text messages reach one phone number in a day; the rest wait for the next") },
+  { "timed.warn_minutes", MDN_SETTING_INT, MDN_SETTING_BRANCH, "5", 1, 60, NULL,
+    "checkout", N_("Warn before prepaid time ends"),
+    N_("A prepaid table or room is marked, and the cashier warned, this many minutes before its time is up") },
   { NULL }
 };
 

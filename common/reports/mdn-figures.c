@@ -304,6 +304,8 @@ static const struct
   { "sale",                TRUE,  FALSE, add_sale },
   { "sale.quick",          TRUE,  FALSE, add_sale },
   { "timed.stop",          TRUE,  FALSE, add_sale },
+  { "timed.prepay",        TRUE,  FALSE, add_sale },
+  { "timed.extend",        TRUE,  FALSE, add_sale },
   { "sale.return",         TRUE,  FALSE, add_return },
   { "member.deposit",      TRUE,  FALSE, add_deposit },
   { "member.withdraw",     TRUE,  FALSE, add_withdraw },
