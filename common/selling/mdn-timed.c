@@ -567,7 +567,7 @@ load_lines (MdnOpCtx   *ctx,
   g_array_set_clear_func (lines, request_clear);
   stmt = mdn_db_query (ctx->db, error,
                        "SELECT sku, qty, staff FROM timed_lines WHERE session_id = ? AND qty > 0 "
-                       "ORDER BY added_at, sku", "s", session_id);
+                       "ORDER BY added_seq, sku", "s", session_id);
   if (stmt == NULL)
     return FALSE;
   while ((rc = mdn_db_step (ctx->db, stmt, error)) == SQLITE_ROW)
@@ -1120,9 +1120,9 @@ apply_timed_add (MdnDb    *db,
   if (session == NULL || sku == NULL || qty == 0)
     return mdn_entry_malformed (entry, "session_id", error);
   return mdn_db_exec (db, error,
-                      "INSERT INTO timed_lines (session_id, sku, staff, qty, added_at) VALUES (?1, ?2, ?3, ?4, ?5) "
+                      "INSERT INTO timed_lines (session_id, sku, staff, qty, added_seq) VALUES (?1, ?2, ?3, ?4, ?5) "
                       "ON CONFLICT (session_id, sku) DO UPDATE SET qty = qty + excluded.qty",
-                      "sssis", session, sku, mdn_body_string (entry->body, "staff"), qty, entry->at) &&
+                      "sssii", session, sku, mdn_body_string (entry->body, "staff"), qty, entry->seq) &&
          mdn_db_exec (db, error, "DELETE FROM timed_lines WHERE session_id = ? AND sku = ? AND qty <= 0",
                       "ss", session, sku);
 }
@@ -1148,7 +1148,7 @@ op_timed_lines (MdnOpCtx   *ctx,
   stmt = mdn_db_query (ctx->db, error,
                        "SELECT t.sku, p.name, p.kind, t.qty, t.staff, p.price_fen FROM timed_lines t "
                        "LEFT JOIN products p ON p.sku = t.sku WHERE t.session_id = ? AND t.qty > 0 "
-                       "ORDER BY t.added_at, t.sku", "s", id);
+                       "ORDER BY t.added_seq, t.sku", "s", id);
   return stmt != NULL && mdn_ops_list_rows (ctx, stmt, columns, result, "lines", error);
 }
 

@@ -10,7 +10,7 @@ CREATE TABLE timed_lines (
   sku        TEXT NOT NULL,
   staff      TEXT,
   qty        INTEGER NOT NULL,
-  added_at   TEXT NOT NULL,
+  added_seq  INTEGER NOT NULL,   -- the seq of its first timed.add: the order on the receipt
   PRIMARY KEY (session_id, sku)
 ) WITHOUT ROWID;
 
