@@ -1096,6 +1096,8 @@ static const MdnReportColumn summary_columns[] = {
   { "tender_alipay_fen", N_("Alipay"), MDN_COL_FEN, TRUE },
   { "tender_balance_fen", N_("Member balance"), MDN_COL_FEN, TRUE },
   { "net_fen", N_("Money taken"), MDN_COL_FEN, TRUE },
+  { "shifts_closed", N_("Shifts handed over"), MDN_COL_INT, TRUE },
+  { "over_short_fen", N_("Over/short"), MDN_COL_FEN, TRUE },
   COL_END
 };
 
@@ -1123,6 +1125,9 @@ summary_day (MdnReportRun     *run,
   mdn_report_int (run, "tender_alipay_fen", f->tenders[MDN_TENDER_ALIPAY].amount_fen);
   mdn_report_int (run, "tender_balance_fen", f->tenders[MDN_TENDER_BALANCE].amount_fen);
   mdn_report_int (run, "net_fen", f->net_fen);
+  /* 长短款: from the rollup, as every figure here. */
+  mdn_report_int (run, "shifts_closed", f->shifts_closed);
+  mdn_report_int (run, "over_short_fen", f->over_short_fen);
   return mdn_report_emit (run, error);
 }
 
