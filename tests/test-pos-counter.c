@@ -562,6 +562,177 @@ test_table_payment (Fixture       *f,
 
 static JsonObject *parse (const char *json);
 static void check_receipt (PosReceipt *r, const char *const *needles);
+static void
+set_field (PosForm    *form,
+           const char *name,
+           const char *text)
+{
+  GtkWidget *w = pos_form_get_widget (form, name);
+
+  g_assert_nonnull (w);
+  gtk_editable_set_text (GTK_EDITABLE (w), text);
+}
+
+/* Goods on a running table (F4): two colas go on 台球 1 号台 and are paid
+ * with its time on one receipt; the stock leaves with the stop. */
+static void
+test_table_goods (Fixture       *f,
+                  gconstpointer  data)
+{
+  PosTimed *timed;
+  PosForm *form;
+  PosPayDialog *pay;
+  g_autoptr(JsonObject) sales = NULL;
+  g_autoptr(JsonObject) list = NULL;
+  g_autoptr(JsonObject) show = NULL;
+  JsonObject *receipt;
+
+  if (skip_without_display ())
+    return;
+  login (f, "c01");
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "pos.page", "s", "timed");
+  pump (50);
+  timed = POS_TIMED (pos_window_get_timed (f->window));
+  pos_timed_activate_tile (timed, "T1");
+  form = POS_FORM (find_toplevel (POS_TYPE_FORM));
+  pos_form_accept (form);
+  pump (50);
+
+  /* F4 on the selected tile: by barcode, two. */
+  pos_timed_add_tile (timed, "T1");
+  pump (50);
+  form = POS_FORM (find_toplevel (POS_TYPE_FORM));
+  g_assert_nonnull (form);
+  set_field (form, "sku", "6901234567892");
+  set_field (form, "qty", "2");
+  screenshot (GTK_WIDGET (form), "table-add-goods");
+  pos_form_accept (form);
+  pump (50);
+  g_assert_null (find_toplevel (POS_TYPE_FORM));
+  /* A package is refused, the form says why and stays. */
+  pos_timed_add_tile (timed, "T1");
+  pump (50);
+  form = POS_FORM (find_toplevel (POS_TYPE_FORM));
+  set_field (form, "sku", "CUT10");
+  pos_form_accept (form);
+  pump (30);
+  g_assert_nonnull (find_toplevel (POS_TYPE_FORM));
+  g_assert_cmpint (mdn_test_count (f->branch, "SELECT count(*) FROM entries WHERE kind = 'timed.add'"), ==, 1);
+  gtk_window_destroy (GTK_WINDOW (form));
+  pump (30);
+  list = run (f->session, "{\"op\":\"timed.list\"}");
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (json_object_get_array_member (list, "sessions"), 0),
+                                               "items"), ==, 2);
+  g_assert_cmpint (mdn_test_count (f->branch, "SELECT count(*) FROM movements WHERE account = 'stock'"), ==, 0);
+
+  mdn_test_set_now ("2026-11-22T03:25:00Z");       /* 85 minutes: 60.00 + 2 × 3.50 */
+  pos_timed_shown (timed);
+  screenshot (GTK_WIDGET (f->window), "board-goods");
+  forget_receipts (f);
+  pos_timed_activate_tile (timed, "T1");
+  pump (50);
+  pay = POS_PAY_DIALOG (find_toplevel (POS_TYPE_PAY_DIALOG));
+  g_assert_nonnull (pay);
+  g_assert_nonnull (strstr (pos_pay_dialog_get_subject (pay), "2 items"));
+  screenshot (GTK_WIDGET (pay), "table-goods-payment");
+  gtk_widget_activate_action (GTK_WIDGET (pay), "pay.confirm", NULL);
+  pump (100);
+  sales = run (f->session, "{\"op\":\"sale.list\"}");
+  receipt = json_array_get_object_element (json_object_get_array_member (sales, "receipts"), 0);
+  g_assert_cmpint (json_object_get_int_member (receipt, "total_fen"), ==, 6700);
+  g_assert_cmpint (mdn_test_count (f->branch, "SELECT -SUM (delta) FROM movements WHERE account = 'stock' "
+                                              "AND item = 'COLA'"), ==, 2);
+  {
+    const char *const want[] = { "台球 1 号台", "85 min", "可口可乐 330ml", "2 × 3.50", "7.00", "67.00", NULL };
+    g_assert_true (printed (f, want));
+  }
+  /* The receipt says the same after the fact: one line, returnable. */
+  show = run (f->session, "{\"op\":\"receipt.show\",\"receipt_no\":\"%s\"}",
+              json_object_get_string_member (receipt, "receipt_no"));
+  g_assert_cmpint (json_object_get_int_member (show, "time_fen"), ==, 6000);
+  g_assert_cmpint (json_array_get_length (json_object_get_array_member (show, "lines")), ==, 1);
+  g_assert_cmpuint (mdn_test_verify (f->branch), ==, 0);
+}
+
+/* 预付计时: a table paid for an hour up front counts down, warns five
+ * minutes before its end, is extended by half an hour, and is stopped
+ * early with nothing more to pay. */
+static void
+test_prepaid_table (Fixture       *f,
+                    gconstpointer  data)
+{
+  PosTimed *timed;
+  PosForm *form;
+  PosPayDialog *pay;
+  g_autoptr(JsonObject) sales = NULL;
+  JsonArray *receipts;
+
+  if (skip_without_display ())
+    return;
+  login (f, "c01");
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "pos.page", "s", "timed");
+  pump (50);
+  timed = POS_TIMED (pos_window_get_timed (f->window));
+  pos_timed_activate_tile (timed, "T1");
+  form = POS_FORM (find_toplevel (POS_TYPE_FORM));
+  set_field (form, "minutes", "60");
+  screenshot (GTK_WIDGET (form), "prepay-start");
+  forget_receipts (f);
+  pos_form_accept (form);
+  pump (50);
+  pay = POS_PAY_DIALOG (find_toplevel (POS_TYPE_PAY_DIALOG));
+  g_assert_nonnull (pay);
+  g_assert_nonnull (strstr (pos_pay_dialog_get_subject (pay), "prepaid 60 min"));
+  screenshot (GTK_WIDGET (pay), "prepay-payment");
+  gtk_widget_activate_action (GTK_WIDGET (pay), "pay.confirm", NULL);
+  pump (100);
+  {
+    const char *const want[] = { "台球 1 号台", "Prepaid time", "60 min", "30.00", NULL };
+    g_assert_true (printed (f, want));
+  }
+  g_assert_nonnull (strstr (pos_timed_get_tile_state (timed, "T1"), "Prepaid"));
+
+  /* 10:55: five minutes left, the tile says so. */
+  mdn_test_set_now ("2026-11-22T02:55:00Z");
+  pos_timed_shown (timed);
+  pump (30);
+  g_assert_nonnull (strstr (pos_timed_get_tile_state (timed, "T1"), "ending soon"));
+  screenshot (GTK_WIDGET (f->window), "prepay-ending");
+
+  /* Ctrl+E: half an hour more, 30.00 (a started hour). */
+  pos_timed_extend_tile (timed, "T1");
+  pump (50);
+  form = POS_FORM (find_toplevel (POS_TYPE_FORM));
+  g_assert_nonnull (form);
+  set_field (form, "minutes", "30");
+  screenshot (GTK_WIDGET (form), "prepay-extend");
+  pos_form_accept (form);
+  pump (50);
+  pay = POS_PAY_DIALOG (find_toplevel (POS_TYPE_PAY_DIALOG));
+  g_assert_nonnull (pay);
+  g_assert_nonnull (strstr (pos_pay_dialog_get_subject (pay), "90 in all"));
+  gtk_widget_activate_action (GTK_WIDGET (pay), "pay.confirm", NULL);
+  pump (100);
+  pos_timed_shown (timed);
+  g_assert_null (strstr (pos_timed_get_tile_state (timed, "T1"), "ending"));
+
+  /* 11:10, 20 minutes early: nothing more to pay. */
+  mdn_test_set_now ("2026-11-22T03:10:00Z");
+  pos_timed_shown (timed);
+  pos_timed_activate_tile (timed, "T1");
+  pump (50);
+  pay = POS_PAY_DIALOG (find_toplevel (POS_TYPE_PAY_DIALOG));
+  g_assert_nonnull (pay);
+  g_assert_nonnull (strstr (pos_pay_dialog_get_subject (pay), "90 min prepaid"));
+  gtk_widget_activate_action (GTK_WIDGET (pay), "pay.confirm", NULL);
+  pump (100);
+  sales = run (f->session, "{\"op\":\"sale.list\"}");
+  receipts = json_object_get_array_member (sales, "receipts");
+  g_assert_cmpuint (json_array_get_length (receipts), ==, 3);
+  g_assert_cmpint (mdn_test_count (f->branch, "SELECT SUM (total_fen) FROM receipts"), ==, 6000);
+  g_assert_cmpuint (mdn_test_verify (f->branch), ==, 0);
+}
+
 
 /* Change table: the session moves with its time and is paid on the new table. */
 static void
@@ -1303,5 +1474,7 @@ main (int argc, char **argv)
   g_test_add ("/pos/counter/ui/issue-card", Fixture, NULL, fixture_set_up, test_issue_card, fixture_tear_down);
   g_test_add ("/pos/counter/ui/change-table", Fixture, NULL, fixture_set_up, test_change_table, fixture_tear_down);
   g_test_add ("/pos/counter/ui/pause-table", Fixture, NULL, fixture_set_up, test_pause_table, fixture_tear_down);
+  g_test_add ("/pos/counter/ui/table-goods", Fixture, NULL, fixture_set_up, test_table_goods, fixture_tear_down);
+  g_test_add ("/pos/counter/ui/prepaid-table", Fixture, NULL, fixture_set_up, test_prepaid_table, fixture_tear_down);
   return g_test_run ();
 }
