@@ -41,8 +41,7 @@ struct _PosWindow
   GtkWidget  *stack;
   GtkWidget  *setup;
   GtkWidget  *login;
-  GtkWidget  *switcher_title;
-  GtkWidget  *switcher_bar;
+  GtkWidget  *switcher;
   GtkWidget  *sync_button;
   GtkWidget  *sync_icon;
   GtkWidget  *sync_label;
@@ -552,10 +551,9 @@ pos_window_dispose (GObject *object)
   g_clear_pointer (&self->locked_by, g_free);
   g_clear_pointer (&self->locked_name, g_free);
   /* The switchers let go of the stack before it goes. */
-  if (self->switcher_bar)
+  if (self->switcher)
     {
-      adw_view_switcher_bar_set_stack (ADW_VIEW_SWITCHER_BAR (self->switcher_bar), NULL);
-      adw_view_switcher_title_set_stack (ADW_VIEW_SWITCHER_TITLE (self->switcher_title), NULL);
+      adw_view_switcher_set_stack (ADW_VIEW_SWITCHER (self->switcher), NULL);
     }
   gtk_widget_dispose_template (GTK_WIDGET (self), POS_TYPE_WINDOW);
   G_OBJECT_CLASS (pos_window_parent_class)->dispose (object);
@@ -587,8 +585,7 @@ pos_window_class_init (PosWindowClass *klass)
   gtk_widget_class_bind_template_child (wc, PosWindow, stack);
   gtk_widget_class_bind_template_child (wc, PosWindow, setup);
   gtk_widget_class_bind_template_child (wc, PosWindow, login);
-  gtk_widget_class_bind_template_child (wc, PosWindow, switcher_title);
-  gtk_widget_class_bind_template_child (wc, PosWindow, switcher_bar);
+  gtk_widget_class_bind_template_child (wc, PosWindow, switcher);
   gtk_widget_class_bind_template_child (wc, PosWindow, sync_button);
   gtk_widget_class_bind_template_child (wc, PosWindow, sync_icon);
   gtk_widget_class_bind_template_child (wc, PosWindow, sync_label);
