@@ -362,6 +362,32 @@ test_printer_form (Fixture       *f,
   pump (50);
 }
 
+/* The header's popovers (the sync state, the main menu): their text in
+ * lines, not a character a line. */
+static void
+test_header_popovers (Fixture       *f,
+                      gconstpointer  data)
+{
+  GtkWidget *sync = (GtkWidget *) gtk_widget_get_template_child (GTK_WIDGET (f->window), POS_TYPE_WINDOW, "sync_button");
+  GtkWidget *detail = (GtkWidget *) gtk_widget_get_template_child (GTK_WIDGET (f->window), POS_TYPE_WINDOW, "sync_detail");
+  GtkPopover *popover;
+
+  if (skip_without_display ())
+    return;
+  g_assert_nonnull (sync);
+  gtk_menu_button_popup (GTK_MENU_BUTTON (sync));
+  pump (200);
+  popover = gtk_menu_button_get_popover (GTK_MENU_BUTTON (sync));
+  g_assert_true (gtk_widget_get_mapped (GTK_WIDGET (popover)));
+  g_test_message ("sync detail: “%s”, %d × %d px", gtk_label_get_text (GTK_LABEL (detail)),
+                  gtk_widget_get_width (detail), gtk_widget_get_height (detail));
+  shot (f, GTK_WIDGET (popover), "sync-popover");
+  /* Some room for a line: at least ten characters wide. */
+  g_assert_cmpint (gtk_widget_get_width (detail), >=, 10 * 12);
+  gtk_menu_button_popdown (GTK_MENU_BUTTON (sync));
+  pump (50);
+}
+
 /* The timed board's dialogs: goods on a table, prepaid time, its
  * extension, the payment of a table with goods. */
 static void
@@ -452,5 +478,7 @@ main (int argc, char **argv)
   g_test_add ("/pos/layout/1920x1080/last-sale", Fixture, large, fixture_set_up, test_last_sale, fixture_tear_down);
   g_test_add ("/pos/layout/1024x768/printer", Fixture, small, fixture_set_up, test_printer_form, fixture_tear_down);
   g_test_add ("/pos/layout/1920x1080/printer", Fixture, large, fixture_set_up, test_printer_form, fixture_tear_down);
+  g_test_add ("/pos/layout/1024x768/header-popovers", Fixture, small, fixture_set_up, test_header_popovers,
+              fixture_tear_down);
   return g_test_run ();
 }

@@ -42,6 +42,7 @@ struct _PosWindow
   GtkWidget  *setup;
   GtkWidget  *login;
   GtkWidget  *switcher;
+  GtkWidget  *menu_button;
   GtkWidget  *sync_button;
   GtkWidget  *sync_icon;
   GtkWidget  *sync_label;
@@ -586,6 +587,7 @@ pos_window_class_init (PosWindowClass *klass)
   gtk_widget_class_bind_template_child (wc, PosWindow, setup);
   gtk_widget_class_bind_template_child (wc, PosWindow, login);
   gtk_widget_class_bind_template_child (wc, PosWindow, switcher);
+  gtk_widget_class_bind_template_child (wc, PosWindow, menu_button);
   gtk_widget_class_bind_template_child (wc, PosWindow, sync_button);
   gtk_widget_class_bind_template_child (wc, PosWindow, sync_icon);
   gtk_widget_class_bind_template_child (wc, PosWindow, sync_label);
@@ -622,6 +624,28 @@ pos_window_class_init (PosWindowClass *klass)
   gtk_widget_class_add_binding_action (wc, GDK_KEY_1 + G_N_ELEMENTS (pages), GDK_ALT_MASK, "pos.page", "s", "reports");
 }
 
+/* The header's tooltips on one line: GTK's own tooltip label wraps, and
+ * wraps Chinese (no spaces) a character a line in the header's corner. */
+static gboolean
+one_line_tooltip (GtkWidget  *widget,
+                  int         x,
+                  int         y,
+                  gboolean    keyboard,
+                  GtkTooltip *tooltip,
+                  gpointer    user_data)
+{
+  const char *text = gtk_widget_get_tooltip_text (widget);
+  GtkWidget *label;
+
+  if (text == NULL || *text == '\0')
+    return FALSE;
+  label = gtk_label_new (text);
+  gtk_label_set_wrap (GTK_LABEL (label), FALSE);
+  gtk_label_set_single_line_mode (GTK_LABEL (label), TRUE);
+  gtk_tooltip_set_custom (tooltip, label);
+  return TRUE;
+}
+
 static void
 pos_window_init (PosWindow *self)
 {
@@ -630,6 +654,9 @@ pos_window_init (PosWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   g_signal_connect_swapped (self->setup, "done", G_CALLBACK (setup_done), self);
   g_signal_connect_swapped (self->view_stack, "notify::visible-child", G_CALLBACK (view_changed), self);
+  g_signal_connect (self->menu_button, "query-tooltip", G_CALLBACK (one_line_tooltip), NULL);
+  g_signal_connect (self->sync_button, "query-tooltip", G_CALLBACK (one_line_tooltip), NULL);
+  g_signal_connect (self->staff_label, "query-tooltip", G_CALLBACK (one_line_tooltip), NULL);
 }
 
 PosWindow *
