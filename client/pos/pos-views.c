@@ -239,7 +239,9 @@ pos_sale_record_parse (JsonObject *result,
   sale->at = pos_reader_dup_string (&r, result, "at");
   sale->staff = pos_reader_dup_string (&r, result, "staff");
   sale->staff_name = pos_reader_dup_opt_string (&r, result, "staff_name");
-  is_sale = g_strcmp0 (sale->kind, "sale") == 0;
+  /* A table's receipt with goods on it (timed.add) returns them by line. */
+  is_sale = g_strcmp0 (sale->kind, "sale") == 0 ||
+            (g_strcmp0 (sale->kind, "timed.stop") == 0 && pos_reader_has (result, "lines"));
   if (is_sale)
     {
       sale->card_no = pos_reader_dup_opt_string (&r, result, "card_no");

@@ -90,7 +90,8 @@ GPtrArray  *pos_timed_list_parse      (JsonObject  *result,
 
 /* A receipt and its return -------------------------------------------------------- */
 
-/* receipt.show. Only a sale (kind "sale") has a card, a total and lines. */
+/* receipt.show. Only a sale (kind "sale", or a timed.stop with goods on
+ * its table) has a card, a total and lines. */
 typedef struct
 {
   char      *kind;         /* sale, sale.quick, timed.stop, sale.return, or a
