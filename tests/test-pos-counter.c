@@ -1407,6 +1407,39 @@ test_receipt_timed (void)
   g_assert_null (strstr (text, "T1\n"));
 }
 
+/* A table with goods on it: the time, then every product. */
+static void
+test_receipt_timed_goods (void)
+{
+  g_autoptr(JsonObject) o = parse ("{\"receipt_no\":\"B01-20261122-0004\",\"resource\":\"T1\","
+                                   "\"resource_name\":\"台球 1 号台\",\"minutes\":85,\"time_fen\":6000,"
+                                   "\"lines\":[{\"sku\":\"COLA\",\"name\":\"可口可乐 330ml\",\"qty\":2,"
+                                   "\"unit_price_fen\":350,\"amount_fen\":700}],\"total_fen\":6700,"
+                                   "\"tenders\":[{\"type\":\"cash\",\"amount_fen\":6700}]}");
+  g_autoptr(PosReceipt) r = pos_receipt_for_entry (32, "一号店", "王小丽", "2026-11-22 11:25", "Timed Session", o);
+  const char *const want[] = { "台球 1 号台", "85 min", "Time", "60.00", "可口可乐 330ml", "2 × 3.50", "7.00",
+                               "67.00", NULL };
+  g_autofree char *text = pos_receipt_render_text (r);
+
+  check_receipt (r, want);
+  g_assert_null (strstr (text, "back"));
+}
+
+/* Prepaid time: what was bought now and all there is. */
+static void
+test_receipt_prepaid (void)
+{
+  g_autoptr(JsonObject) o = parse ("{\"receipt_no\":\"B01-20261122-0005\",\"resource\":\"K1\","
+                                   "\"resource_name\":\"KTV 小包 1\",\"minutes\":60,\"prepaid_minutes\":120,"
+                                   "\"total_fen\":3000,\"tenders\":[{\"type\":\"cash\",\"amount_fen\":3000}]}");
+  g_autoptr(PosReceipt) r = pos_receipt_for_entry (32, "一号店", "王小丽", "2026-11-22 10:55", "Prepaid Time", o);
+  const char *const want[] = { "KTV 小包 1", "Prepaid time", "60 min", "Prepaid in all", "120 min", "30.00", NULL };
+  g_autofree char *text = pos_receipt_render_text (r);
+
+  check_receipt (r, want);
+  g_assert_null (strstr (text, "Time used"));
+}
+
 static void
 test_receipt_withdraw (void)
 {
@@ -1475,6 +1508,8 @@ main (int argc, char **argv)
   g_test_add_func ("/pos/counter/receipt/deposit-at-issue", test_receipt_deposit_at_issue);
   g_test_add_func ("/pos/counter/receipt/return", test_receipt_return);
   g_test_add_func ("/pos/counter/receipt/timed", test_receipt_timed);
+  g_test_add_func ("/pos/counter/receipt/timed-goods", test_receipt_timed_goods);
+  g_test_add_func ("/pos/counter/receipt/prepaid", test_receipt_prepaid);
   g_test_add_func ("/pos/counter/receipt/withdraw", test_receipt_withdraw);
   g_test_add_func ("/pos/counter/receipt/sale-reprint", test_receipt_sale_reprint);
   g_test_add_func ("/pos/counter/receipt/handover", test_receipt_handover);
