@@ -260,6 +260,30 @@ sync_branch b01
 sync_branch hq
 echo "  the server found the overdraft (-42.00: 152.00 spent of 100.00 + 10.00 bonus): an exception for head office, the card on hold"
 
+say "Stock, transfers and member messages, for head office's 库存 and 会员 pages"
+ops b01 2001 manager-2001 >/dev/null <<'OPS'
+{"op":"stock.receive","lines":[{"sku":"COLA","qty":48,"cost":"1.80"},{"sku":"NUTS","qty":20,"cost":"4.00"}]}
+{"op":"transfer.out","to":"B02","note":"补货","lines":[{"sku":"COLA","qty":12}]}
+OPS
+ops b02 2001 manager-2001 >/dev/null <<'OPS'
+{"op":"stock.receive","lines":[{"sku":"TEA","qty":24,"cost":"2.50"},{"sku":"BEER","qty":36,"cost":"3.20"}]}
+OPS
+tea_doc=$(ops b02 2001 manager-2001 <<<'{"op":"transfer.out","to":"B01","lines":[{"sku":"TEA","qty":6}]}' |
+          sed -n 's/.*"doc_no":"\([^"]*\)".*/\1/p')
+ops b01 1001 cashier-1001 >/dev/null <<'OPS'
+{"op":"message.add","card":"13800000001","text":"周六下午还能预约洗剪吹吗？"}
+{"op":"member.sms_prefs","card":"13800000001","sms_consent":true}
+{"op":"member.sms_prefs","card":"13800000002","sms_consent":true}
+OPS
+sync_branch b02
+sync_branch b01
+ops b01 2001 manager-2001 >/dev/null <<OPS
+{"op":"transfer.receive","transfer_id":"$tea_doc","lines":[{"sku":"TEA","qty":5}]}
+OPS
+sync_branch b01
+sync_branch b02
+echo "  B01 sent 12 可乐 to B02 (in transit); B02 sent 6 茶 to B01, 5 arrived (a shortfall); 张三 left a message"
+
 for b in hq b01 b02; do
   "$cli" --db "$demo/$b.db" verify >/dev/null || { echo "demo: $b.db does not verify" >&2; exit 1; }
 done

@@ -84,6 +84,7 @@ typedef struct
   gsize              header_bytes;
   gsize              lingered;
   gint64             activity;     /* CONN_REQUEST: last progress */
+  gboolean           held;         /* CONN_REQUEST answered by a worker: no idle timeout */
 } SrvConn;
 
 struct _SrvConns
@@ -925,6 +926,8 @@ conn_timer (gpointer user_data)
   switch (conn->state)
     {
     case CONN_REQUEST:
+      if (conn->held)
+        conn->activity = now;
       if (now - conn->activity < idle)
         {
           conn_set_deadline (conn, conn->activity + idle);
@@ -1081,6 +1084,7 @@ msg_got_headers (SoupServerMessage *msg,
   if (conn == NULL || conn->state == CONN_CLOSING)
     return;
   conn->state = CONN_REQUEST;
+  conn->held = FALSE;
   conn->activity = g_get_monotonic_time ();
   conn_arm (conn, conns->options.idle_timeout);
   if (!conn->counted)
@@ -1125,6 +1129,19 @@ request_done (SoupServer        *soup,
   conn->state = CONN_IDLE;
   conn_arm (conn, conns->options.idle_timeout);
   conn_uncount (conn);
+}
+
+void
+srv_conns_hold (SrvConns          *conns,
+                SoupServerMessage *msg,
+                gboolean           held)
+{
+  SrvConn *conn = conn_for_msg (conns, msg);
+
+  if (conn == NULL || conn->msg != msg)
+    return;
+  conn->held = held;
+  conn->activity = g_get_monotonic_time ();
 }
 
 void

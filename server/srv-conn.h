@@ -68,6 +68,12 @@ void                 srv_conns_refuse         (SrvConns               *conns,
                                                SoupServerMessage      *msg,
                                                guint                   status,
                                                const char             *json);
+/* @msg is being answered by a worker (a report, srv-reports.c): while
+ * @held the request's idle timeout does not run, as no bytes move until
+ * the answer is ready. */
+void                 srv_conns_hold           (SrvConns               *conns,
+                                               SoupServerMessage      *msg,
+                                               gboolean                held);
 /* @msg was upgraded to a WebSocket: a long-lived connection, not a request
  * in flight, with no idle timeout (the WebSocket pings instead). */
 void                 srv_conns_upgraded       (SrvConns               *conns,

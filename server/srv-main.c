@@ -365,6 +365,7 @@ cmd_serve (SrvStore *store, int argc, char **argv)
     console_hq = g_strconcat (opt_db, "-console-hq.db", NULL);
   options.console_hq = console_hq;
   options.console_idle = (guint) console_idle;
+  options.db = opt_db;
   sms = srv_sms_sender_start (srv_store_get_db (store), srv_store_get_timezone (store), MAX (sms_retry_base, 0));
   rc = srv_serve (store, &options);
   srv_sms_sender_free (sms);

@@ -44,6 +44,8 @@ struct _SrvServer
   SrvConsole  *console;
   gboolean     tls;
   SrvCounters  counters;
+  const char  *db_path;          /* options->db */
+  guint        reports_running;  /* report workers, main thread only */
 };
 
 static const SrvRoute *const route_tables[] = {
@@ -66,6 +68,38 @@ SrvStore *
 srv_server_store (SrvServer *srv)
 {
   return srv->store;
+}
+
+const char *
+srv_server_db_path (SrvServer *srv)
+{
+  return srv->db_path;
+}
+
+gboolean
+srv_server_report_slot_take (SrvServer *srv,
+                             guint      max)
+{
+  if (srv->reports_running >= max)
+    return FALSE;
+  srv->reports_running++;
+  return TRUE;
+}
+
+void
+srv_server_hold_request (SrvServer         *srv,
+                         SoupServerMessage *msg,
+                         gboolean           held)
+{
+  if (srv->conns)
+    srv_conns_hold (srv->conns, msg, held);
+}
+
+void
+srv_server_report_slot_give (SrvServer *srv)
+{
+  g_assert (srv->reports_running > 0);
+  srv->reports_running--;
 }
 
 /* Replies --------------------------------------------------------------------- */
@@ -800,6 +834,7 @@ srv_serve (SrvStore               *store,
 
   loop = g_main_loop_new (NULL, FALSE);
   srv.store = store;
+  srv.db_path = options->db;
   srv.loop = loop;
   srv.max_body = options->max_body ? options->max_body : SRV_DEFAULT_MAX_BODY;
   srv.ws_ping = options->ws_ping ? options->ws_ping : SRV_DEFAULT_WS_PING;

@@ -61,6 +61,7 @@ typedef struct
   guint       ws_ping;          /* seconds; 0: SRV_DEFAULT_WS_PING */
   const char *console_hq;       /* the console's HQ terminal database */
   guint       console_idle;     /* seconds; 0: SRV_CONSOLE_IDLE_DEFAULT */
+  const char *db;               /* the --db value: report workers open their own store with it */
 } SrvServerOptions;
 
 /* Counters for /metrics, bumped by the handlers. */
@@ -153,5 +154,34 @@ void         srv_server_note_feed (SrvServer   *srv,
                                    const char  *agent);
 SrvConsole  *srv_server_console   (SrvServer   *srv);
 gboolean     srv_server_is_tls    (SrvServer   *srv);
+/* The --db value the server was started with (NULL when not known). */
+const char  *srv_server_db_path   (SrvServer   *srv);
+/* Report workers (srv-reports.c), counted on the main thread: take fails
+ * when @max are already running. */
+gboolean     srv_server_report_slot_take (SrvServer *srv,
+                                          guint      max);
+void         srv_server_report_slot_give (SrvServer *srv);
+/* @msg is answered later by a worker: no idle timeout meanwhile
+ * (srv_conns_hold). */
+void         srv_server_hold_request (SrvServer         *srv,
+                                      SoupServerMessage *msg,
+                                      gboolean           held);
+/* srv-reports.c: builds report @def in a worker thread (its own store,
+ * opened from the server's --db) and answers @msg, paused meanwhile, with
+ * the file; @download adds the console's no-store headers. FALSE when it
+ * could not start: *@busy when the workers are all taken (the caller
+ * answers 503), else @error. */
+gboolean     srv_report_start     (SrvServer            *srv,
+                                   SoupServerMessage    *msg,
+                                   const MdnReportDef   *def,
+                                   const MdnReportQuery *q,
+                                   MdnReportFormat       format,
+                                   const char           *shop,
+                                   gboolean              download,
+                                   gboolean              hold,
+                                   gboolean             *busy,
+                                   GError              **error);
+#define SRV_REPORTS_AT_ONCE    2     /* report workers at once */
+#define SRV_REPORT_RETRY_AFTER "5"   /* seconds, in a 503's Retry-After */
 
 G_END_DECLS

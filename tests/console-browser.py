@@ -262,12 +262,79 @@ def main():
             prices = [p["price_fen"] for p in found["products"] if p["sku"] == "COLA"]
             assert prices == [420], "B01 has the new price after its sync: %r" % prices
 
+        def report():
+            wd.get(url + "console/reports")
+            wd.loaded("/console/reports")
+            shot("reports")
+            wd.click("a[href^='/console/reports/consumption?']")
+            wd.wait("the report on the page", lambda: "/console/reports/consumption" in wd.url()
+                    and wd.find_all("table.report tbody tr"))
+            body = wd.text()
+            assert "合计（全部行）" in body and "下载 Excel" in body, "totals and downloads on the page"
+            assert wd.find_all("table.report tfoot"), "the totals row"
+            shot("report")
+            downloads = os.path.join(tmp, "downloads")
+            os.makedirs(downloads, exist_ok=True)
+            wd.s("POST", "/goog/cdp/execute", {"cmd": "Browser.setDownloadBehavior", "params": {
+                "behavior": "allow", "downloadPath": downloads}})
+            wd.click("button[name=format][value=xlsx]")
+            done = lambda: [f for f in os.listdir(downloads) if f.endswith(".xlsx")]
+            wd.wait("the xlsx download", done)
+            with open(os.path.join(downloads, done()[0]), "rb") as f:
+                assert f.read(2) == b"PK", "an Excel file"
+
+        def stock():
+            wd.get(url + "console/stock")
+            wd.loaded("/console/stock")
+            body = wd.text()
+            for words in ("可口可乐", "在途调拨", "短缺", "短收", "B01", "B02"):
+                assert words in body, words + " on the stock page"
+            shot("stock")
+
+        def messages():
+            wd.get(url + "console/members?q=13800000001")
+            wd.wait("the search results", lambda: wd.find_all("table a"))
+            wd.click("table a")
+            wd.wait("the member page", lambda: "/console/members/" in wd.url() and "张三" in wd.text("h1"))
+            assert "周六下午还能预约洗剪吹吗？" in wd.text(), "the member's message"
+            wd.type("textarea[name=text]", "可以的，周六 14:00 后有空位，欢迎光临。")
+            wd.click("article.thread button[type=submit]")
+            wd.wait("the reply", lambda: "回复已写入" in wd.text())
+            assert "14:00 后有空位" in wd.text("article.thread")
+            wd.js("document.querySelector('article.thread').scrollIntoView()")
+            shot("member-messages")
+
+        def sms():
+            wd.get(url + "console/sms")
+            wd.loaded("/console/sms")
+            assert "发件箱" in wd.text() and "短信网关" in wd.text()
+            wd.type("input[name=level]", "gold")
+            wd.click("form.grid button[type=submit]")
+            wd.wait("the preview", lambda: wd.find_all("#preview") and "/console/sms/preview" in wd.url())
+            assert "张三" in wd.text("#preview"), "who gets it"
+            wd.click("input[name=confirm]")
+            shot("sms-preview")
+            wd.click("#preview button.danger")
+            wd.wait("the confirmation", lambda: wd.alert_text() is not None)
+            wd.accept_alert()
+            wd.wait("the sent notice", lambda: "已进入发件箱" in wd.text())
+            assert "13800000001" in wd.text(), "the message in the outbox"
+            shot("sms")
+
+        def oplog():
+            wd.get(url + "console/oplog?branch=B01")
+            wd.loaded("/console/oplog")
+            body = wd.text()
+            assert "操作日志" in body and "B01" in body
+            shot("oplog")
+
         def other_pages():
-            for page, words in (("branches", "当前在线"), ("audit", "保存商品"), ("reports", "报表"),
-                                ("stock", "库存"), ("sms", "短信"), ("nope", "找不到")):
+            for page, words in (("branches", "当前在线"), ("audit", "保存商品"), ("nope", "找不到")):
                 wd.get(url + "console/" + page)
                 wd.wait("page " + page, lambda: wd.js("return document.readyState") == "complete")
                 assert words in wd.text(), "%s on %s" % (words, page)
+                if page == "branches":
+                    assert re.search(r"\b\d+\.\d+\.\d+\b", wd.text("table")), "the branches' versions"
                 shot(page)
 
         check("console/login", login)
@@ -275,6 +342,11 @@ def main():
         check("console/member", member)
         check("console/write-off", write_off)
         check("console/price-reaches-branch", price)
+        check("console/report-xlsx", report)
+        check("console/stock", stock)
+        check("console/member-messages", messages)
+        check("console/sms-campaign", sms)
+        check("console/oplog", oplog)
         check("console/other-pages", other_pages)
     finally:
         if wd:

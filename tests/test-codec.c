@@ -860,6 +860,30 @@ test_check_forged (void)
     assert_refused (e, "sale putting goods on the shelf");
   }
   {
+    /* A line's cost: unit_cost_fen × qty = cost_fen, both or neither;
+       a line without them (an entry written before costs) passes. */
+    g_autoptr(MdnEntry) e = corpus_entry ("sale", 0);
+    JsonObject *l = json_array_get_object_element (json_object_get_array_member (e->body, "lines"), 0);
+    gint64 qty = json_object_get_int_member (l, "qty");
+    g_autoptr(GError) error = NULL;
+
+    g_assert_false (json_object_has_member (l, "cost_fen"));
+    g_assert_true (mdn_entry_check (e, &error));
+    json_object_set_int_member (l, "unit_cost_fen", 650);
+    json_object_set_int_member (l, "cost_fen", 650 * qty);
+    g_assert_true (mdn_entry_check (e, &error));
+    g_assert_no_error (error);
+    json_object_set_int_member (l, "cost_fen", 650 * qty + 1);
+    assert_refused (e, "sale line whose cost is not its unit cost × qty");
+    json_object_set_int_member (l, "unit_cost_fen", G_MAXINT64 / 2);
+    assert_refused (e, "sale line whose cost overflows");
+    json_object_remove_member (l, "unit_cost_fen");
+    json_object_set_int_member (l, "cost_fen", 650 * qty);
+    assert_refused (e, "sale line with a cost but no unit cost");
+    json_object_set_int_member (l, "unit_cost_fen", -1);
+    assert_refused (e, "sale line with a negative unit cost");
+  }
+  {
     g_autoptr(MdnEntry) e = corpus_entry ("sale", 3);
 
     for (guint i = 0; i < e->movements->len; i++)
@@ -881,6 +905,24 @@ test_check_forged (void)
 
     set_delta (e, "principal", 1000000);
     assert_refused (e, "return refunding more to the balance");
+  }
+  {
+    /* A returned line's cost follows the same rule. */
+    g_autoptr(MdnEntry) e = NULL;
+    JsonObject *l;
+
+    for (guint n = 0; e == NULL; n++)
+      {
+        e = corpus_entry ("sale.return", n);
+        if (mdn_body_array (e->body, "lines") == NULL)
+          g_clear_pointer (&e, mdn_entry_free);
+      }
+    l = json_array_get_object_element (json_object_get_array_member (e->body, "lines"), 0);
+    json_object_set_int_member (l, "unit_cost_fen", 300);
+    json_object_set_int_member (l, "cost_fen", 300 * json_object_get_int_member (l, "qty"));
+    g_assert_true (mdn_entry_check (e, NULL));
+    json_object_set_int_member (l, "cost_fen", 0);
+    assert_refused (e, "returned line whose cost is not its unit cost × qty");
   }
   {
     g_autoptr(MdnEntry) e = corpus_entry ("timed.stop", 0);

@@ -226,6 +226,7 @@ typedef struct
   MdnTestServer *s;
   MdnTestBranch *b1, *b2;
   char          *card1, *member1, *member2;
+  char          *message;   /* busy_chain: the message left at B01 */
 } Chain;
 
 static void
@@ -237,6 +238,7 @@ chain_free (Chain *ch)
   g_free (ch->card1);
   g_free (ch->member1);
   g_free (ch->member2);
+  g_free (ch->message);
   g_free (ch);
 }
 
@@ -409,7 +411,10 @@ test_pages (void)
                           "/console/exceptions?status=all", "/console/master", "/console/master/product",
                           "/console/master/level", "/console/master/rule", "/console/master/plan",
                           "/console/master/product?key=", "/console/audit", "/console/audit?page=2",
-                          "/console/reports", "/console/stock", "/console/sms", "/console/style.css",
+                          "/console/reports", "/console/stock", "/console/stock?sku=X&category=Y",
+                          "/console/sms", "/console/sms?status=sent", "/console/sms?status=nonsense",
+                          "/console/oplog", "/console/oplog?page=9&op=x&staff=y", "/console/master/category",
+                          "/console/reports/summary", "/console/style.css",
                           "/console/console.js" };
 
   overdraft (ch);
@@ -673,6 +678,18 @@ test_master_reaches_branch (void)
   g_assert_cmpuint (post (c, "/console/master/rule", TRUE, &r4, "min", "100", "bonus", "10", NULL), ==, 303);
   g_assert_cmpuint (post (c, "/console/master/plan", TRUE, &r5, "code", "HOUR", "name", "Hourly", "unit_minutes",
                           "60", "unit_price", "30.00", NULL), ==, 303);
+  {
+    g_auto(Reply) cat = { 0 }, form = { 0 }, top = { 0 }, orphan = { 0 };
+
+    g_assert_cmpuint (get (c, "/console/master/category", &form), ==, 200);
+    /* a level below one that is not there: the operation's refusal, on the form */
+    g_assert_cmpuint (post (c, "/console/master/category", TRUE, &orphan, "path", "零食/坚果", NULL), ==, 200);
+    g_assert_nonnull (strstr (orphan.body, "class=\"error\""));
+    g_assert_cmpuint (post (c, "/console/master/category", TRUE, &top, "path", "饮品", NULL), ==, 303);
+    g_assert_cmpuint (post (c, "/console/master/category", TRUE, &cat, "path", "饮品/茶", "name", "茶饮", NULL), ==, 303);
+    g_assert_cmpint (mdn_test_server_count (ch->s, "SELECT count(*) FROM categories WHERE path = '饮品/茶' "
+                                                   "AND name = '茶饮'"), ==, 1);
+  }
   /* a refused one shows the form again with the operation's message, writes nothing */
   g_assert_cmpuint (post (c, "/console/master/product", TRUE, &bad, "sku", "BAD", "name", "Bad", "kind", "goods",
                           "price", "abc", NULL), ==, 200);
@@ -700,6 +717,13 @@ test_master_reaches_branch (void)
     g_assert_nonnull (strstr (text, "\"gold\""));
     /* B01's own level "normal" (offline 80.00) is not replaced by the console's terminal */
     g_assert_nonnull (strstr (text, "\"offline_limit_fen\":8000"));
+  }
+  {
+    g_autoptr(JsonObject) cats = mdn_test_ok (ch->b1->admin, "{\"op\":\"category.list\"}");
+    g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), cats);
+    g_autofree char *text = json_to_string (node, FALSE);
+
+    g_assert_nonnull (strstr (text, "茶饮"));
   }
   plans = mdn_test_ok (ch->b1->admin, "{\"op\":\"plan.list\"}");
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (plans, "plans")), ==, 1);
@@ -918,6 +942,338 @@ test_user_add (void)
                                              "LIKE '$argon2id$%'"), ==, 1);
 }
 
+
+/* The rows of the page's first <tbody>. */
+static guint
+tbody_rows (const char *body, const char *table_class)
+{
+  g_autofree char *open = g_strdup_printf ("<table class=\"%s\">", table_class);
+  const char *t = strstr (body, open);
+  const char *b = t ? strstr (t, "<tbody>") : NULL;
+  const char *e = b ? strstr (b, "</tbody>") : NULL;
+  guint n = 0;
+
+  g_assert_nonnull (e);
+  for (const char *p = b; (p = strstr (p, "<tr>")) && p < e; p++)
+    n++;
+  return n;
+}
+
+static char *
+tfoot_of (const char *body)
+{
+  const char *b = strstr (body, "<tfoot>");
+  const char *e = b ? strstr (b, "</tfoot>") : NULL;
+
+  g_assert_nonnull (e);
+  return g_strndup (b, e - b);
+}
+
+static gboolean
+has (const Reply *r, const char *text)
+{
+  return strstr (r->body, text) != NULL;
+}
+
+/* A chain with enough business to page: 110 deposits at B01, a message,
+ * stock received, one transfer received short and one still in transit,
+ * a member who takes marketing SMS. */
+static Chain *
+busy_chain (void)
+{
+  Chain *ch = chain_new ("Ann");
+  g_autoptr(Client) c = logged_in (ch->s, "boss");
+  g_autoptr(JsonObject) t1 = NULL, t2 = NULL;
+  g_auto(Reply) r = { 0 };
+
+  for (int i = 0; i < 110; i++)
+    json_object_unref (mdn_test_ok (ch->b1->admin, "{\"op\":\"member.deposit\",\"card\":\"%s\",\"amount\":\"1.00\"}",
+                                    ch->card1));
+  {
+    g_autoptr(JsonObject) m = mdn_test_ok (ch->b1->admin, "{\"op\":\"message.add\",\"card\":\"%s\","
+                                                          "\"text\":\"<b>周六有位吗</b>\"}", ch->card1);
+
+    ch->message = g_strdup (mdn_test_str (m, "message_id"));
+  }
+  json_object_unref (mdn_test_ok (ch->b1->admin, "{\"op\":\"member.sms_prefs\",\"card\":\"%s\",\"sms_consent\":true}",
+                                  ch->card1));
+  g_assert_cmpuint (post (c, "/console/master/product", TRUE, &r, "sku", "TEA", "name", "绿茶", "kind", "goods",
+                          "price", "15.00", "category", "饮品/茶", "active", "1", NULL), ==, 303);
+  mdn_test_sync_ok (ch->b1);
+  mdn_test_sync_ok (ch->b2);
+  json_object_unref (mdn_test_ok (ch->b1->admin, "{\"op\":\"stock.receive\",\"lines\":[{\"sku\":\"TEA\",\"qty\":30,"
+                                                 "\"cost\":\"6.00\"}]}"));
+  json_object_unref (mdn_test_ok (ch->b1->admin, "{\"op\":\"stock.limits\",\"sku\":\"TEA\",\"low_stock\":50}"));
+  t1 = mdn_test_ok (ch->b1->admin, "{\"op\":\"transfer.out\",\"to\":\"B02\",\"lines\":[{\"sku\":\"TEA\",\"qty\":10}]}");
+  t2 = mdn_test_ok (ch->b1->admin, "{\"op\":\"transfer.out\",\"to\":\"B02\",\"lines\":[{\"sku\":\"TEA\",\"qty\":5}]}");
+  mdn_test_sync_ok (ch->b1);
+  mdn_test_sync_ok (ch->b2);
+  json_object_unref (mdn_test_ok (ch->b2->admin, "{\"op\":\"transfer.receive\",\"transfer_id\":\"%s\","
+                                                 "\"lines\":[{\"sku\":\"TEA\",\"qty\":9}]}",
+                                  mdn_test_str (t1, "transfer_id")));
+  /* B02 sells 10 of what it has 9 of: -1 */
+  json_object_unref (mdn_test_ok (ch->b2->admin, "{\"op\":\"sale\",\"lines\":[{\"sku\":\"TEA\",\"qty\":10}],"
+                                                 "\"tenders\":[{\"type\":\"cash\",\"amount_fen\":15000}]}"));
+  mdn_test_sync_ok (ch->b2);
+  mdn_test_sync_ok (ch->b1);
+  return ch;
+}
+
+static void
+test_report_pages (void)
+{
+  g_autoptr(Chain) ch = busy_chain ();
+  g_autoptr(Client) c = logged_in (ch->s, "boss");
+  g_autoptr(Client) east = logged_in (ch->s, "east");
+  g_auto(Reply) list = { 0 }, p1 = { 0 }, p2 = { 0 }, p3 = { 0 }, bad = { 0 }, other = { 0 }, filt = { 0 };
+  g_autofree char *f1 = NULL, *f3 = NULL;
+
+  g_assert_cmpuint (get (c, "/console/reports", &list), ==, 200);
+  for (const MdnReportDef *const *d = mdn_reports (); *d; d++)
+    {
+      g_autofree char *link = g_strdup_printf ("href=\"/console/reports/%s?", (*d)->name);
+      g_autofree char *path = g_strdup_printf ("/console/reports/%s?from=2026-11-01&to=2026-11-30", (*d)->name);
+      g_auto(Reply) one = { 0 };
+
+      g_assert_true (has (&list, link));
+      /* every report opens on the page, with its filters and downloads */
+      g_test_message ("GET %s", path);
+      g_assert_cmpuint (get (c, path, &one), ==, 200);
+      g_assert_true (has (&one, "name=\"format\" value=\"xlsx\""));
+      g_assert_true (has (&one, "name=\"format\" value=\"csv\""));
+    }
+  /* 110 deposits and the two cards' first deposits: three pages of 50 */
+  g_assert_cmpuint (get (c, "/console/reports/deposits?from=2026-11-01&to=2026-11-30", &p1), ==, 200);
+  g_assert_cmpuint (tbody_rows (p1.body, "report"), ==, 50);
+  g_assert_true (has (&p1, "rel=\"next\""));
+  g_assert_false (has (&p1, "rel=\"prev\""));
+  g_assert_true (has (&p1, "after=50"));
+  g_assert_true (has (&p1, "name=\"staff\""));   /* its own filters */
+  g_assert_cmpuint (get (c, "/console/reports/deposits?from=2026-11-01&to=2026-11-30&after=50", &p2), ==, 200);
+  g_assert_cmpuint (tbody_rows (p2.body, "report"), ==, 50);
+  g_assert_true (has (&p2, "rel=\"prev\""));
+  g_assert_cmpuint (get (c, "/console/reports/deposits?from=2026-11-01&to=2026-11-30&after=100", &p3), ==, 200);
+  g_assert_false (has (&p3, "rel=\"next\""));
+  g_assert_true (has (&p3, "after=50"));   /* back a page */
+  /* the totals are of every row, the same on every page */
+  f1 = tfoot_of (p1.body);
+  f3 = tfoot_of (p3.body);
+  g_assert_cmpstr (f1, ==, f3);
+  g_assert_nonnull (strstr (f1, "260.00"));   /* 100.00 + 50.00 + 110 × 1.00 */
+  g_assert_cmpuint (tbody_rows (p3.body, "report"), ==,
+                    mdn_test_server_count (ch->s, "SELECT count(*) FROM entries WHERE kind = 'member.deposit'") - 100);
+  /* a bad page or period is said on the page */
+  g_assert_cmpuint (get (c, "/console/reports/deposits?from=2026-11-01&to=2026-11-30&after=x", &bad), ==, 200);
+  g_assert_true (has (&bad, "class=\"error\""));
+  /* a filter narrows the rows: B02 has one deposit (its card's first) */
+  g_assert_cmpuint (get (c, "/console/reports/deposits?from=2026-11-01&to=2026-11-30&branch=B02", &filt), ==, 200);
+  g_assert_cmpuint (tbody_rows (filt.body, "report"), ==,
+                    mdn_test_server_count (ch->s, "SELECT count(*) FROM entries WHERE kind = 'member.deposit' "
+                                                  "AND branch = 'B02'"));
+  /* a region user sees its branch's rows only, not another's */
+  g_assert_cmpuint (get (east, "/console/reports/deposits?from=2026-11-01&to=2026-11-30&branch=B02", &other), ==, 403);
+}
+
+static void
+test_stock_page (void)
+{
+  g_autoptr(Chain) ch = busy_chain ();
+  g_autoptr(Client) c = logged_in (ch->s, "boss");
+  g_autoptr(Client) east = logged_in (ch->s, "east");
+  g_auto(Reply) r = { 0 }, one = { 0 }, mine = { 0 }, other = { 0 };
+
+  g_assert_cmpuint (get (c, "/console/stock", &r), ==, 200);
+  g_assert_true (has (&r, "<code>TEA</code>"));
+  g_assert_true (has (&r, "<th class=\"num\">B01</th>"));
+  g_assert_true (has (&r, "<th class=\"num\">B02</th>"));
+  g_assert_true (has (&r, "<td class=\"num\">15</td>"));   /* 30 - 10 - 5 */
+  g_assert_true (has (&r, "+5 "));                         /* on its way to B02 */
+  g_assert_true (has (&r, "<td class=\"num low\">-1"));   /* 9 received, 10 sold */
+  g_assert_true (has (&r, "<strong>14</strong>"));        /* 15 - 1 at the chain */
+  g_assert_true (has (&r, "<tr class=\"short\"><td>B02</td><td><code>TEA</code>"));
+  g_assert_true (has (&r, "class=\"short\""));            /* 10 sent, 9 received */
+  g_assert_true (has (&r, "TEA 绿茶: 10 → 9"));
+  g_assert_true (has (&r, "TEA 绿茶: 5"));
+  g_assert_cmpuint (get (c, "/console/stock?sku=NONE", &one), ==, 200);
+  g_assert_false (has (&one, "<code>TEA</code>"));
+  /* a region user: its branch only */
+  g_assert_cmpuint (get (east, "/console/stock", &mine), ==, 200);
+  g_assert_false (has (&mine, "<th class=\"num\">B02</th>"));
+  g_assert_cmpuint (get (east, "/console/stock?branch=B02", &other), ==, 403);
+  g_assert_true (refused_page (&other));
+}
+
+static void
+test_oplog_page (void)
+{
+  g_autoptr(Chain) ch = busy_chain ();
+  g_autoptr(Client) c = logged_in (ch->s, "boss");
+  g_autoptr(Client) east = logged_in (ch->s, "east");
+  g_auto(Reply) p1 = { 0 }, p2 = { 0 }, b2 = { 0 }, op = { 0 }, day = { 0 }, none = { 0 }, mine = { 0 },
+                other = { 0 }, bad = { 0 };
+
+  mdn_test_fails (ch->b1->admin, "malformed_money", "{\"op\":\"member.deposit\",\"card\":\"%s\",\"amount\":\"x\"}",
+                  ch->card1);
+  mdn_test_sync_ok (ch->b1);
+  g_assert_cmpuint (get (c, "/console/oplog", &p1), ==, 200);
+  g_assert_true (has (&p1, "<td>B01</td>"));
+  g_assert_true (has (&p1, "class=\"refused\""));   /* a refused operation is in the log too */
+  g_assert_true (has (&p1, "rel=\"next\""));        /* more than 100 rows */
+  g_assert_cmpuint (get (c, "/console/oplog?page=2", &p2), ==, 200);
+  g_assert_true (has (&p2, "rel=\"prev\""));
+  g_assert_cmpuint (get (c, "/console/oplog?branch=B02", &b2), ==, 200);
+  g_assert_false (has (&b2, "<td>B01</td>"));
+  g_assert_true (has (&b2, "<td>B02</td>"));
+  g_assert_cmpuint (get (c, "/console/oplog?op=message.add&staff=admin", &op), ==, 200);
+  g_assert_true (has (&op, "title=\"message.add\""));
+  g_assert_false (has (&op, "title=\"member.deposit\""));
+  g_assert_true (has (&op, "value=\"message.add\" selected"));
+  {
+    g_auto(Reply) refused = { 0 }, done = { 0 };
+
+    g_assert_cmpuint (get (c, "/console/oplog?outcome=refused", &refused), ==, 200);
+    g_assert_true (has (&refused, "class=\"refused\""));
+    g_assert_false (has (&refused, "class=\"done\""));
+    g_assert_true (has (&refused, "value=\"refused\" selected"));
+    g_assert_cmpuint (get (c, "/console/oplog?outcome=done&branch=B01", &done), ==, 200);
+    g_assert_false (has (&done, "class=\"refused\""));
+  }
+  g_assert_cmpuint (get (c, "/console/oplog?from=2026-11-22&to=2026-11-22", &day), ==, 200);
+  g_assert_true (has (&day, "<td>B01</td>"));
+  g_assert_cmpuint (get (c, "/console/oplog?from=2026-11-23", &none), ==, 200);
+  g_assert_false (has (&none, "<td>B01</td>"));
+  g_assert_cmpuint (get (c, "/console/oplog?from=nope", &bad), ==, 400);
+  /* a region user: its branches' logs only */
+  g_assert_cmpuint (get (east, "/console/oplog", &mine), ==, 200);
+  g_assert_false (has (&mine, "<td>B02</td>"));
+  g_assert_cmpuint (get (east, "/console/oplog?branch=B02", &other), ==, 403);
+}
+
+static void
+test_messages (void)
+{
+  g_autoptr(Chain) ch = busy_chain ();
+  g_autoptr(Client) c = logged_in (ch->s, "boss");
+  g_autoptr(Client) viewer = logged_in (ch->s, "viewer");
+  g_autoptr(Client) east = logged_in (ch->s, "east");
+  g_autoptr(JsonObject) list = NULL;
+  g_autofree char *page = g_strdup_printf ("/console/members/%s", ch->member1);
+  g_autofree char *reply = g_strdup_printf ("/console/members/%s/reply", ch->member1);
+  g_autofree char *other_reply = g_strdup_printf ("/console/members/%s/reply", ch->member2);
+  const char *message = ch->message;
+  g_auto(Reply) m = { 0 }, done = { 0 }, after = { 0 }, v = { 0 }, x = { 0 }, e = { 0 }, empty = { 0 }, vm = { 0 };
+  JsonArray *replies;
+
+  g_assert_cmpuint (get (c, page, &m), ==, 200);
+  g_assert_true (has (&m, "&lt;b&gt;周六有位吗&lt;/b&gt;"));   /* what a branch typed, as text */
+  g_assert_true (has (&m, "name=\"message_id\""));
+  /* a viewer sees the thread, without a form, and may not reply */
+  g_assert_cmpuint (get (viewer, page, &vm), ==, 200);
+  g_assert_false (has (&vm, "name=\"message_id\""));
+  g_assert_cmpuint (post (viewer, reply, TRUE, &v, "message_id", message, "text", "x", NULL), ==, 403);
+  /* without the token: refused */
+  g_assert_cmpuint (post (c, reply, FALSE, &x, "message_id", message, "text", "x", NULL), ==, 403);
+  /* a region user, for another region's member: refused */
+  g_assert_cmpuint (post (east, other_reply, TRUE, &e, "message_id", message, "text", "x", NULL), ==, 403);
+  /* an empty reply is the operation's refusal, nothing written */
+  g_assert_cmpuint (post (c, reply, TRUE, &empty, "message_id", message, "text", "  ", NULL), ==, 400);
+  g_assert_cmpint (mdn_test_server_count (ch->s, "SELECT count(*) FROM member_message_replies"), ==, 0);
+
+  g_assert_cmpuint (post (c, reply, TRUE, &done, "message_id", message, "text", "有的，<欢迎>", NULL), ==, 303);
+  g_assert_cmpint (mdn_test_server_count (ch->s, "SELECT count(*) FROM member_message_replies WHERE branch = 'WEB'"),
+                   ==, 1);
+  g_assert_cmpint (mdn_test_server_count (ch->s, "SELECT count(*) FROM srv_console_audit WHERE action = 'message.reply' "
+                                                 "AND ok = 1 AND entry_id IS NOT NULL"), ==, 1);
+  g_assert_cmpuint (get (c, page, &after), ==, 200);
+  g_assert_true (has (&after, "class=\"reply\""));
+  g_assert_true (has (&after, "有的，&lt;欢迎&gt;"));
+  /* a shared entry: the branch that took the message gets the reply */
+  mdn_test_sync_ok (ch->b1);
+  list = mdn_test_ok (ch->b1->admin, "{\"op\":\"message.list\",\"card\":\"%s\"}", ch->card1);
+  replies = json_object_get_array_member (json_array_get_object_element (json_object_get_array_member (list, "messages"),
+                                                                          0), "replies");
+  g_assert_cmpuint (json_array_get_length (replies), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (replies, 0), "text"), ==,
+                   "有的，<欢迎>");
+  g_assert_cmpuint (mdn_test_verify (ch->b1), ==, 0);
+}
+
+static void
+test_sms_page (void)
+{
+  g_autoptr(Chain) ch = busy_chain ();
+  g_autoptr(Client) c = logged_in (ch->s, "boss");
+  g_autoptr(Client) viewer = logged_in (ch->s, "viewer");
+  g_autoptr(Client) east = logged_in (ch->s, "east");
+  g_auto(Reply) page = { 0 }, pre = { 0 }, vpre = { 0 }, vsend = { 0 }, nocheck = { 0 }, sent = { 0 }, box = { 0 },
+                bad = { 0 }, none = { 0 }, region = { 0 }, nocsrf = { 0 };
+
+  g_assert_cmpuint (get (c, "/console/sms", &page), ==, 200);
+  g_assert_true (has (&page, "<strong>log</strong>"));   /* the gateway */
+  g_assert_true (has (&page, "action=\"/console/sms/preview\""));
+  /* preview: who and what, nothing written */
+  g_assert_cmpuint (post (c, "/console/sms/preview", TRUE, &pre, "template", "{name}: <新品>", "level", "", NULL),
+                    ==, 200);
+  g_assert_true (has (&pre, "id=\"preview\""));
+  g_assert_true (has (&pre, "Ann: &lt;新品&gt;"));
+  g_assert_true (has (&pre, ch->card1));
+  g_assert_true (has (&pre, "action=\"/console/sms/send\""));
+  g_assert_true (has (&pre, "name=\"confirm\""));
+  g_assert_cmpint (mdn_test_server_count (ch->s, "SELECT count(*) FROM entries WHERE kind = 'sms.campaign'"), ==, 0);
+  /* a selection nobody is in */
+  g_assert_cmpuint (post (c, "/console/sms/preview", TRUE, &none, "template", "x", "points_min", "999999", NULL), ==, 200);
+  g_assert_false (has (&none, "action=\"/console/sms/send\""));
+  g_assert_cmpuint (post (c, "/console/sms/preview", TRUE, &bad, "template", "x", "birthday_month", "13", NULL), ==, 200);
+  g_assert_true (has (&bad, "class=\"error\""));
+  /* a viewer may preview, not send */
+  g_assert_cmpuint (post (viewer, "/console/sms/preview", TRUE, &vpre, "template", "x", NULL), ==, 200);
+  g_assert_false (has (&vpre, "action=\"/console/sms/send\""));
+  g_assert_cmpuint (post (viewer, "/console/sms/send", TRUE, &vsend, "template", "x", "confirm", "1", NULL), ==, 403);
+  /* a region user: not its business */
+  g_assert_cmpuint (get (east, "/console/sms", &region), ==, 403);
+  /* without the confirmation or the token: not sent */
+  g_assert_cmpuint (post (c, "/console/sms/send", TRUE, &nocheck, "template", "{name}: <新品>", NULL), ==, 400);
+  g_assert_cmpuint (post (c, "/console/sms/send", FALSE, &nocsrf, "template", "{name}: <新品>", "confirm", "1", NULL),
+                    ==, 403);
+  g_assert_cmpint (mdn_test_server_count (ch->s, "SELECT count(*) FROM entries WHERE kind = 'sms.campaign'"), ==, 0);
+
+  g_assert_cmpuint (post (c, "/console/sms/send", TRUE, &sent, "template", "{name}: <新品>", "level", "",
+                          "confirm", "1", NULL), ==, 303);
+  g_assert_true (g_str_has_prefix (sent.location, "/console/sms?done="));
+  g_assert_cmpint (mdn_test_server_count (ch->s, "SELECT count(*) FROM entries WHERE kind = 'sms.campaign' "
+                                                 "AND branch = 'WEB'"), ==, 1);
+  g_assert_cmpint (mdn_test_server_count (ch->s, "SELECT count(*) FROM srv_sms_outbox WHERE event = 'campaign'"), ==, 1);
+  g_assert_cmpint (mdn_test_server_count (ch->s, "SELECT count(*) FROM srv_console_audit WHERE action = 'sms.campaign' "
+                                                 "AND ok = 1 AND entry_id IS NOT NULL"), ==, 1);
+  g_assert_cmpuint (get (c, "/console/sms", &box), ==, 200);
+  g_assert_true (has (&box, "13800000001"));
+  g_assert_true (has (&box, "Ann: &lt;新品&gt;"));
+}
+
+static void
+test_branch_version (void)
+{
+  g_autoptr(Chain) ch = chain_new ("Ann");
+  g_autoptr(Client) c = logged_in (ch->s, "boss");
+  g_auto(Reply) r = { 0 };
+
+  g_assert_cmpint (mdn_test_server_count (ch->s, "SELECT count(*) FROM srv_branches WHERE version = '" MDN_VERSION "'"),
+                   ==, 2);
+  g_assert_cmpuint (get (c, "/console/branches", &r), ==, 200);
+  g_assert_true (has (&r, "<span class=\"version\">" MDN_VERSION "</span>"));
+  /* both branches have synced: none is unknown */
+  g_assert_cmpint (mdn_test_server_count (ch->s, "SELECT count(*) FROM srv_branches WHERE version IS NULL"), ==, 0);
+  /* a branch of an older Mendian sends no version: the sync goes, what was noted stays */
+  {
+    g_autoptr(JsonObject) state = NULL;
+
+    g_assert_cmpuint (mdn_test_http (ch->s, "GET", "/api/v1/sync/state",
+                                     g_hash_table_lookup (ch->s->tokens, "B02"), NULL, 0, &state), ==, 200);
+    g_assert_cmpint (mdn_test_server_count (ch->s, "SELECT count(*) FROM srv_branches WHERE code = 'B02' "
+                                                   "AND version = '" MDN_VERSION "'"), ==, 1);
+  }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -941,5 +1297,11 @@ main (int argc, char **argv)
   g_test_add_func ("/console/branches/forms", test_branch_forms);
   g_test_add_func ("/console/session/expiry", test_expiry);
   g_test_add_func ("/console/user-add", test_user_add);
+  g_test_add_func ("/console/reports/pages", test_report_pages);
+  g_test_add_func ("/console/stock", test_stock_page);
+  g_test_add_func ("/console/oplog", test_oplog_page);
+  g_test_add_func ("/console/members/messages", test_messages);
+  g_test_add_func ("/console/sms", test_sms_page);
+  g_test_add_func ("/console/branches/version", test_branch_version);
   return g_test_run ();
 }

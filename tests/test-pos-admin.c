@@ -8,11 +8,13 @@
 #include <string.h>
 
 #include "mdn-json.h"
+#include "mdn-settings.h"
 #include "mdn-sync.h"
 #include "mdn-test-ui.h"
 #include "mdn-test-util.h"
 #include "pos-admin.h"
 #include "pos-application.h"
+#include "pos-backup.h"
 #include "pos-forms.h"
 #include "pos-login.h"
 #include "pos-session.h"
@@ -219,7 +221,8 @@ static void
 test_settings_change (Fixture       *f,
                       gconstpointer  data)
 {
-  GtkWidget *sw, *spin;
+  GtkWidget *sw, *spin, *entry;
+  g_autofree char *url = NULL;
 
   if (skip_without_display ())
     return;
@@ -234,11 +237,19 @@ test_settings_change (Fixture       *f,
   g_assert_true (GTK_IS_SPIN_BUTTON (spin));
   gtk_spin_button_set_value (GTK_SPIN_BUTTON (spin), 35.5);
   pump (50);
+  /* A text setting is saved by Enter. */
+  entry = pos_admin_get_setting (f->admin, "member.public_url");
+  g_assert_true (GTK_IS_ENTRY (entry));
+  gtk_editable_set_text (GTK_EDITABLE (entry), "https://vip.example.com");
+  g_signal_emit_by_name (entry, "activate");
+  pump (50);
   screenshot (GTK_WIDGET (f->window), "settings");
+  url = mdn_settings_dup_string (f->branch->store->db, "member.public_url");
+  g_assert_cmpstr (url, ==, "https://vip.example.com");
   g_assert_cmpint (mdn_test_count (f->branch, "SELECT count (*) FROM settings WHERE key = 'sms.on_deposit' "
                                               "AND value = 'true'"), ==, 1);
   g_assert_cmpint (mdn_test_count (f->branch, "SELECT value FROM settings WHERE key = 'reminder.low_balance_fen'"), ==, 3550);
-  g_assert_cmpint (mdn_test_count (f->branch, "SELECT count (*) FROM entries WHERE kind = 'setting.chain'"), ==, 2);
+  g_assert_cmpint (mdn_test_count (f->branch, "SELECT count (*) FROM entries WHERE kind = 'setting.chain'"), ==, 3);
 }
 
 /* The other pages draw (levels and plans, the log, the shop, backup). */
@@ -257,6 +268,110 @@ test_other_pages (Fixture       *f,
   screenshot (GTK_WIDGET (f->window), "shop");
   pos_admin_show (f->admin, "backup");
   screenshot (GTK_WIDGET (f->window), "backup");
+}
+
+static guint
+count_backups (const char *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  while (d && (name = g_dir_read_name (d)) != NULL)
+    if (g_str_has_prefix (name, "mendian-HQ-") && g_str_has_suffix (name, ".db"))
+      n++;
+  return n;
+}
+
+static void
+backup_finished (PosBackup  *backup,
+                 gboolean    ok,
+                 const char *detail,
+                 guint      *n)
+{
+  (*n)++;
+}
+
+/* Waits for the @n-th end of a backup: the worker's result, not a time. */
+static void
+wait_backups (guint *finished,
+              guint  n)
+{
+  while (*finished < n)
+    g_main_context_iteration (NULL, TRUE);
+  pump (50);
+}
+
+/* The daily backup while the POS runs, on a fixed clock: made at start,
+ * not again the same day, again the next; a missing folder is told in the
+ * window and on the backup page; 备份现在 makes one at once. */
+static void
+test_daily_backup (Fixture       *f,
+                   gconstpointer  data)
+{
+  g_autofree char *dir = NULL, *usb = NULL;
+  PosBackup *backup;
+  guint finished = 0;
+  const char *status, *toast;
+
+  if (skip_without_display ())
+    return;
+  dir = g_build_filename (f->branch->dir, "bk", NULL);
+  usb = g_build_filename (f->branch->dir, "usb", NULL);
+  g_assert_cmpint (g_mkdir (dir, 0700), ==, 0);
+  json_object_unref (mdn_test_ok (f->branch->admin, "{\"op\":\"settings.set\",\"key\":\"backup.dir\",\"value\":\"%s\"}", dir));
+  json_object_unref (mdn_test_ok (f->branch->admin, "{\"op\":\"settings.set\",\"key\":\"backup.keep\",\"value\":2}"));
+  mdn_test_set_now ("2026-11-23T09:00:00+08:00");
+  backup = pos_backup_get (f->session);
+  g_signal_connect (backup, "finished", G_CALLBACK (backup_finished), &finished);
+
+  /* At start. */
+  pos_backup_schedule (backup, GTK_WIDGET (f->window));
+  wait_backups (&finished, 1);
+  g_assert_cmpuint (count_backups (dir), ==, 1);
+  g_assert_cmpint (mdn_test_count (f->branch, "SELECT count(*) FROM oplog WHERE op = 'backup.daily' AND ok = 1"), ==, 1);
+  /* Not again today; again tomorrow. */
+  mdn_test_set_now ("2026-11-23T22:00:00+08:00");
+  g_assert_false (pos_backup_check (backup));
+  mdn_test_set_now ("2026-11-24T08:00:00+08:00");
+  g_assert_true (pos_backup_check (backup));
+  g_assert_true (pos_backup_is_running (backup));
+  g_assert_false (pos_backup_check (backup));
+  wait_backups (&finished, 2);
+  g_assert_cmpuint (count_backups (dir), ==, 2);
+
+  /* The folder is on a drive that is not there. */
+  json_object_unref (mdn_test_ok (f->branch->admin, "{\"op\":\"settings.set\",\"key\":\"backup.dir\",\"value\":\"%s\"}", usb));
+  mdn_test_set_now ("2026-11-25T08:00:00+08:00");
+  g_assert_true (pos_backup_check (backup));
+  wait_backups (&finished, 3);
+  g_assert_false (g_file_test (usb, G_FILE_TEST_EXISTS));
+  toast = pos_window_get_last_toast (f->window);
+  g_assert_nonnull (toast);
+  g_assert_nonnull (strstr (toast, usb));
+  /* Not tried again within the hour. */
+  mdn_test_set_now ("2026-11-25T08:30:00+08:00");
+  g_assert_false (pos_backup_check (backup));
+  pos_admin_show (f->admin, "backup");
+  pos_admin_shown (f->admin);
+  pump (100);
+  status = pos_admin_get_backup_status (f->admin);
+  g_assert_nonnull (strstr (status, usb));
+  screenshot (GTK_WIDGET (f->window), "backup-failed");
+
+  /* 备份现在, into the folder set back. */
+  json_object_unref (mdn_test_ok (f->branch->admin, "{\"op\":\"settings.set\",\"key\":\"backup.dir\",\"value\":\"%s\"}", dir));
+  gtk_widget_activate_action (GTK_WIDGET (f->admin), "admin.backup-now", NULL);
+  wait_backups (&finished, 4);
+  g_assert_cmpuint (count_backups (dir), ==, 2);
+  g_assert_cmpint (mdn_test_count (f->branch, "SELECT count(*) FROM oplog WHERE op = 'backup.now' AND ok = 1 "
+                                              "AND staff = 'admin'"), ==, 1);
+  status = pos_admin_get_backup_status (f->admin);
+  g_assert_nonnull (strstr (status, dir));
+  g_assert_null (strstr (status, usb));
+  screenshot (GTK_WIDGET (f->window), "backup-daily");
+  g_signal_handlers_disconnect_by_data (backup, &finished);
+  mdn_test_set_now (NULL);
 }
 
 /* Under LeakSanitizer (./run test builds with ASan): fontconfig and the
@@ -297,5 +412,6 @@ main (int argc, char **argv)
   g_test_add ("/pos-admin/ui/product-edit", Fixture, NULL, fixture_set_up, test_product_edit, fixture_tear_down);
   g_test_add ("/pos-admin/ui/settings-change", Fixture, NULL, fixture_set_up, test_settings_change, fixture_tear_down);
   g_test_add ("/pos-admin/ui/other-pages", Fixture, NULL, fixture_set_up, test_other_pages, fixture_tear_down);
+  g_test_add ("/pos-admin/ui/daily-backup", Fixture, NULL, fixture_set_up, test_daily_backup, fixture_tear_down);
   return g_test_run ();
 }

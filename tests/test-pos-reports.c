@@ -158,6 +158,21 @@ test_show_and_export (Fixture       *f,
   g_assert_cmpuint (pos_reports_get_n_rows (page), ==, 60);   /* 30 sales of two lines */
   screenshot (GTK_WIDGET (f->window), "consumption");
 
+  /* Filtered by product, then by category (饮品 and what is under it). */
+  pos_reports_set_filter (page, "sku", "CUT");
+  f->done = FALSE;
+  pos_reports_run (page, "consumption", DAY, DAY);
+  iterate_until (&f->done);
+  g_assert_cmpuint (pos_reports_get_n_rows (page), ==, 30);
+  pos_reports_set_filter (page, "sku", NULL);
+  pos_reports_set_filter (page, "category", "饮品");
+  f->done = FALSE;
+  pos_reports_run (page, "consumption", DAY, DAY);
+  iterate_until (&f->done);
+  g_assert_cmpuint (pos_reports_get_n_rows (page), ==, 30);
+  screenshot (GTK_WIDGET (f->window), "consumption-category");
+  pos_reports_set_filter (page, "category", NULL);
+
   f->done = FALSE;
   pos_reports_run (page, "summary", DAY, DAY);
   iterate_until (&f->done);

@@ -273,6 +273,19 @@ find_toplevel (GType type)
   return NULL;
 }
 
+static guint
+choice_index (GtkWidget  *row,
+              const char *suffix)
+{
+  GListModel *model = adw_combo_row_get_model (ADW_COMBO_ROW (row));
+
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    if (g_str_has_suffix (gtk_string_list_get_string (GTK_STRING_LIST (model), i), suffix))
+      return i;
+  g_error ("no choice ending in %s", suffix);
+  return 0;
+}
+
 static void
 set_row (GtkWidget  *row,
          const char *text)
@@ -706,6 +719,12 @@ test_package_consume (Fixture       *f,
   form = POS_FORM (find_toplevel (POS_TYPE_FORM));
   g_assert_nonnull (form);
   set_row (pos_form_get_widget (form, "count"), "2");
+  /* The stylist m01 gave the service (who served, for commission). */
+  {
+    GtkWidget *row = pos_form_get_widget (form, "staff");
+
+    adw_combo_row_set_selected (ADW_COMBO_ROW (row), choice_index (row, "(m01)"));
+  }
   pos_form_accept (form);
   pump (100);
   g_assert_null (find_toplevel (POS_TYPE_FORM));
@@ -717,6 +736,8 @@ test_package_consume (Fixture       *f,
   g_assert_cmpuint (json_array_get_length (packages), ==, 1);
   g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (packages, 0), "sku"), ==, "CUT");
   g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (packages, 0), "remaining"), ==, 8);
+  g_assert_cmpint (mdn_test_count (f->branch, "SELECT COUNT(*) FROM entries WHERE kind = 'package.consume' AND "
+                                   "json_extract (body, '$.staff') = 'm01'"), ==, 1);
   g_assert_cmpuint (mdn_test_verify (f->branch), ==, 0);
 }
 
@@ -1217,6 +1238,64 @@ __lsan_default_suppressions (void)
          "leak:libGLX_mesa.so\n";
 }
 
+/* Who served a line (Ctrl+T) ---------------------------------------------------- */
+
+static void
+test_served_by (Fixture       *f,
+                gconstpointer  data)
+{
+  PosCheckout *checkout;
+  GtkWidget *entry, *row;
+  PosPayDialog *pay;
+  PosForm *form;
+  g_autoptr(JsonObject) c = NULL;
+
+  if (skip_without_display ())
+    return;
+  json_object_unref (mdn_test_ok (f->branch->admin, "{\"op\":\"commission_rule.upsert\",\"code\":\"R-CUT\","
+                                  "\"name\":\"剪发提成\",\"applies_to\":{\"kind\":\"sale_line\",\"sku\":\"CUT\"},"
+                                  "\"base\":\"paid\",\"percent_bp\":1000}"));
+  login (f, "c01");
+  checkout = POS_CHECKOUT (pos_window_get_checkout (f->window));
+  entry = pos_checkout_get_entry (checkout);
+  scan (entry, "CUT");
+  scan (entry, "6901234567892");
+  /* Up to the haircut, Ctrl+T: the stylist m01 cut the hair. */
+  gtk_widget_activate_action (GTK_WIDGET (checkout), "checkout.select", "i", -1);
+  gtk_widget_activate_action (GTK_WIDGET (checkout), "checkout.served-by", NULL);
+  pump (50);
+  form = POS_FORM (find_toplevel (POS_TYPE_FORM));
+  g_assert_nonnull (form);
+  row = pos_form_get_widget (form, "staff");
+  g_assert_cmpuint (adw_combo_row_get_selected (ADW_COMBO_ROW (row)), ==, 0);   /* the cashier */
+  adw_combo_row_set_selected (ADW_COMBO_ROW (row), choice_index (row, "(m01)"));
+  screenshot (GTK_WIDGET (form), "served-by");
+  pos_form_accept (form);
+  pump (50);
+  g_assert_null (find_toplevel (POS_TYPE_FORM));
+  screenshot (GTK_WIDGET (f->window), "served-by-lines");
+
+  scan (entry, "");
+  pay = POS_PAY_DIALOG (pos_checkout_get_pay_dialog (checkout));
+  g_assert_nonnull (pay);
+  pos_pay_dialog_set_tender (pay, "cash", "71.50");
+  pump (50);
+  gtk_widget_activate_action (GTK_WIDGET (pay), "pay.confirm", NULL);
+  pump (100);
+  g_assert_cmpuint (pos_checkout_get_n_lines (checkout), ==, 0);
+
+  /* The sale names m01 on the haircut and no one on the cola; the
+     commission is m01's: 10 % of 68.00. */
+  g_assert_cmpint (mdn_test_count (f->branch, "SELECT COUNT(*) FROM entries WHERE kind = 'sale' AND "
+                                   "json_extract (body, '$.lines[0].sku') = 'CUT' AND "
+                                   "json_extract (body, '$.lines[0].staff') = 'm01' AND "
+                                   "json_extract (body, '$.lines[1].staff') IS NULL"), ==, 1);
+  c = mdn_test_ok (f->branch->admin, "{\"op\":\"report.run\",\"name\":\"commission\",\"from\":\"2000-01-01\",\"to\":\"2100-01-01\","
+                       "\"staff\":\"m01\"}");
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (c, "totals"), "commission_fen"), ==, 680);
+  g_assert_cmpuint (mdn_test_verify (f->branch), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1242,6 +1321,7 @@ main (int argc, char **argv)
   g_test_add_func ("/pos/receipt/escpos", test_receipt_escpos);
   g_test_add_func ("/pos/receipt/sale", test_receipt_sale);
   g_test_add ("/pos/ui/cash-sale", Fixture, NULL, fixture_set_up, test_cash_sale, fixture_tear_down);
+  g_test_add ("/pos/ui/served-by", Fixture, NULL, fixture_set_up, test_served_by, fixture_tear_down);
   g_test_add ("/pos/ui/member-sale-pin", Fixture, NULL, fixture_set_up, test_member_sale_pin, fixture_tear_down);
   g_test_add ("/pos/ui/offline-sale", Fixture, NULL, fixture_set_up, test_offline_sale, fixture_tear_down);
   g_test_add ("/pos/ui/offline-refused", Fixture, NULL, fixture_set_up, test_offline_refused, fixture_tear_down);

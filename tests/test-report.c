@@ -27,7 +27,10 @@
  *           three takes back 1.88 × 1 / 3 = 0.627 → 0.63; m02 at B02 earns
  *           5 % of 25.00 = 1.25
  */
+#include <fcntl.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
@@ -685,6 +688,240 @@ test_csv (World *w)
   g_rmdir (dir);
 }
 
+/* product_sales' cost and margin, on a later day (DAY2) so the ledger
+ * above keeps its figures. HQ: SOAP 20.00 (goods) with a standard cost of
+ * 8.00. B01 receives 10 at 9.00 and 10 at 10.00 (moving average
+ * (10 × 900 + 10 × 1000) / 20 = 9.50), sells 3 (cost 28.50) and one TEA
+ * (no cost known), takes 1 SOAP back (at the 9.50 it was sold at):
+ * net 60.00 − 20.00 = 40.00, cost 19.00, margin 21.00 = 52.50 %. B02,
+ * which received none, sells 2 at the standard cost: cost 16.00, net
+ * 40.00, margin 24.00 = 60.00 %. */
+#define DAY2 "2026-11-23"
+
+static JsonObject *
+day2_at_branch (MdnOpCtx *ctx)
+{
+  return mdn_test_ok (ctx, "{\"op\":\"report.run\",\"name\":\"product_sales\",\"from\":\"" DAY2 "\",\"to\":\"" DAY2 "\"}");
+}
+
+static JsonObject *
+day2_at_server (World      *w,
+                const char *branch)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/reports/product_sales?format=json&from=" DAY2 "&to=" DAY2
+                                           "&branch=%s", branch);
+  guint status;
+  g_autoptr(GBytes) body = http_get (w, path, &status, NULL);
+  g_autofree char *text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  JsonObject *o;
+
+  g_assert_cmpuint (status, ==, 200);
+  o = mdn_json_parse_object (text, NULL);
+  g_assert_nonnull (o);
+  return o;
+}
+
+static void
+test_cost (World *w)
+{
+  g_autoptr(JsonObject) sale = NULL, ret = NULL, b1 = NULL, b2 = NULL, s1 = NULL, s2 = NULL;
+  JsonObject *line, *r;
+
+  mdn_test_set_now (DAY2 "T09:00:00+08:00");
+  ok (w->hq->admin, "{\"op\":\"product.upsert\",\"sku\":\"SOAP\",\"name\":\"香皂\",\"price_fen\":2000,"
+                    "\"kind\":\"goods\",\"category\":\"日用\",\"cost\":\"8.00\"}");
+  mdn_test_sync_ok (w->hq);
+  mdn_test_sync_ok (w->b1);
+  mdn_test_sync_ok (w->b2);
+  ok (w->m1, "{\"op\":\"stock.receive\",\"lines\":[{\"sku\":\"SOAP\",\"qty\":10,\"cost\":\"9.00\"}]}");
+  ok (w->m1, "{\"op\":\"stock.receive\",\"lines\":[{\"sku\":\"SOAP\",\"qty\":10,\"cost\":\"10.00\"}]}");
+  mdn_test_set_now (DAY2 "T10:00:00+08:00");
+  sale = mdn_test_ok (w->m1, "{\"op\":\"sale\",\"lines\":[{\"sku\":\"SOAP\",\"qty\":3},{\"sku\":\"TEA\"}],"
+                             "\"tenders\":[{\"type\":\"cash\",\"amount_fen\":7250}]}");
+  line = json_array_get_object_element (json_object_get_array_member (sale, "lines"), 0);
+  g_assert_cmpint (mdn_test_int (line, "unit_cost_fen"), ==, 950);
+  g_assert_cmpint (mdn_test_int (line, "cost_fen"), ==, 2850);
+  line = json_array_get_object_element (json_object_get_array_member (sale, "lines"), 1);
+  g_assert_false (json_object_has_member (line, "cost_fen"));
+  /* A later receipt moves the average; the return comes back at 9.50. */
+  ok (w->m1, "{\"op\":\"stock.receive\",\"lines\":[{\"sku\":\"SOAP\",\"qty\":17,\"cost\":\"20.00\"}]}");
+  ret = mdn_test_ok (w->m1, "{\"op\":\"sale.return\",\"receipt_no\":\"%s\",\"lines\":[{\"sku\":\"SOAP\",\"qty\":1}]}",
+                     mdn_test_str (sale, "receipt_no"));
+  line = json_array_get_object_element (json_object_get_array_member (ret, "lines"), 0);
+  g_assert_cmpint (mdn_test_int (line, "cost_fen"), ==, 950);
+  json_object_unref (mdn_test_ok (w->m2, "{\"op\":\"sale\",\"lines\":[{\"sku\":\"SOAP\",\"qty\":2}],"
+                                         "\"tenders\":[{\"type\":\"cash\",\"amount_fen\":4000}]}"));
+  mdn_test_sync_ok (w->b1);
+  mdn_test_sync_ok (w->b2);
+
+  b1 = day2_at_branch (w->m1);
+  r = row_where (b1, "sku", "SOAP");
+  g_assert_cmpint (mdn_test_int (r, "net_fen"), ==, 4000);
+  g_assert_cmpint (mdn_test_int (r, "cost_fen"), ==, 2850 - 950);
+  g_assert_cmpint (mdn_test_int (r, "margin_fen"), ==, 4000 - 1900);
+  g_assert_cmpint (mdn_test_int (r, "margin_percent"), ==, 5250);
+  /* No cost known for the tea: empty, not 0. */
+  r = row_where (b1, "sku", "TEA");
+  g_assert_cmpint (mdn_test_int (r, "net_fen"), ==, 1250);
+  g_assert_true (json_object_get_null_member (r, "cost_fen"));
+  g_assert_true (json_object_get_null_member (r, "margin_fen"));
+  g_assert_true (json_object_get_null_member (r, "margin_percent"));
+  g_assert_cmpint (total (b1, "cost_fen"), ==, 1900);
+  g_assert_cmpint (total (b1, "margin_fen"), ==, 2100);
+
+  b2 = day2_at_branch (w->m2);
+  r = row_where (b2, "sku", "SOAP");
+  g_assert_cmpint (mdn_test_int (r, "cost_fen"), ==, 1600);
+  g_assert_cmpint (mdn_test_int (r, "margin_fen"), ==, 2400);
+  g_assert_cmpint (mdn_test_int (r, "margin_percent"), ==, 6000);
+
+  /* products: the standard cost, and B01's moving average after the third
+     receipt, (17 × 950 + 17 × 2000) / 34 = 14.75; its thresholds. */
+  ok (w->m1, "{\"op\":\"stock.limits\",\"sku\":\"SOAP\",\"low_stock\":5,\"high_stock\":50}");
+  {
+    g_autoptr(JsonObject) p = at_branch (w->m1, "products");
+
+    r = row_where (p, "sku", "SOAP");
+    g_assert_cmpint (mdn_test_int (r, "cost_fen"), ==, 800);
+    g_assert_cmpint (mdn_test_int (r, "avg_cost_fen"), ==, 1475);
+    g_assert_cmpint (mdn_test_int (r, "stock"), ==, 20 - 3 + 17 + 1);
+    g_assert_cmpint (mdn_test_int (r, "low_stock"), ==, 5);
+    g_assert_cmpint (mdn_test_int (r, "high_stock"), ==, 50);
+    r = row_where (p, "sku", "CUT");
+    g_assert_true (json_object_get_null_member (r, "cost_fen"));
+    g_assert_true (json_object_get_null_member (r, "avg_cost_fen"));
+  }
+
+  /* The server, from the same entries, agrees to the fen. */
+  s1 = day2_at_server (w, "B01");
+  s2 = day2_at_server (w, "B02");
+  {
+    g_autofree char *a = member_text (b1, "rows"), *b = member_text (s1, "rows");
+    g_autofree char *c = member_text (b2, "rows"), *d = member_text (s2, "rows");
+    g_autofree char *ta = member_text (b1, "totals"), *tb = member_text (s1, "totals");
+
+    g_assert_cmpstr (a, ==, b);
+    g_assert_cmpstr (c, ==, d);
+    g_assert_cmpstr (ta, ==, tb);
+  }
+  /* The chain's Excel file from the server: the cost columns typed, the
+     tea's cost cells empty. Columns: L cost, M margin, N margin %. */
+  {
+    g_autofree char *dir = g_dir_make_tmp ("mendian-report-XXXXXX", NULL);
+    g_autofree char *path = g_build_filename (dir, "product_sales.xlsx", NULL);
+    guint status;
+    g_autoptr(GBytes) body = http_get (w, "/api/v1/reports/product_sales?format=xlsx&from=" DAY2 "&to=" DAY2
+                                          "&branch=B01", &status, NULL);
+    g_autoptr(JsonObject) book = NULL;
+    JsonObject *sh, *cells, *formats;
+
+    g_assert_cmpuint (status, ==, 200);
+    g_assert_true (g_file_set_contents (path, g_bytes_get_data (body, NULL), (gssize) g_bytes_get_size (body), NULL));
+    book = read_xlsx (path);
+    sh = sheet (book, 0);
+    cells = json_object_get_object_member (sh, "cells");
+    formats = json_object_get_object_member (sh, "formats");
+    g_assert_cmpstr (cell (sh, "L2"), ==, "Cost");
+    g_assert_cmpstr (cell (sh, "B3"), ==, "SOAP");
+    g_assert_cmpstr (cell (sh, "L3"), ==, "19");
+    g_assert_cmpstr (cell (sh, "M3"), ==, "21");
+    g_assert_cmpstr (cell (sh, "N3"), ==, "0.525");
+    g_assert_cmpstr (json_object_get_string_member (formats, "L3"), ==, "#,##0.00");
+    g_assert_cmpstr (json_object_get_string_member (formats, "N3"), ==, "0.00%");
+    g_assert_cmpstr (cell (sh, "B4"), ==, "TEA");
+    g_assert_cmpstr (cell (sh, "K4"), ==, "12.5");
+    g_assert_false (json_object_has_member (cells, "L4"));
+    g_assert_false (json_object_has_member (cells, "M4"));
+    g_assert_false (json_object_has_member (cells, "N4"));
+    g_assert_cmpstr (cell (sh, "L5"), ==, "19");   /* the totals: of the rows with a cost */
+    g_unlink (path);
+    g_rmdir (dir);
+  }
+}
+
+/* Reports are built by workers off the server's main loop: while one is
+ * held (the test hook, MENDIAN_TEST_REPORT_HOLD), a push is answered; a
+ * third while two are held is refused 503 with Retry-After; released,
+ * both are answered whole. */
+static char *hold_dir;
+
+typedef struct
+{
+  World  *w;
+  guint   status;
+  GBytes *body;
+} HeldReport;
+
+static gpointer
+held_report (gpointer data)
+{
+  HeldReport *h = data;
+
+  h->body = http_get (h->w, "/api/v1/reports/consumption?format=xlsx&from=" DAY "&to=" DAY "&branch=B01&test_hold=1",
+                      &h->status, NULL);
+  return NULL;
+}
+
+static void
+wait_held (int fd)
+{
+  char c;
+
+  /* Blocks until a worker has written its byte: no timing. */
+  g_assert_cmpint (read (fd, &c, 1), ==, 1);
+  g_assert_cmpint (c, ==, 'h');
+}
+
+static void
+test_worker (World *w)
+{
+  g_autofree char *held = g_build_filename (hold_dir, "held", NULL);
+  g_autofree char *release = g_build_filename (hold_dir, "release", NULL);
+  /* Read-write: neither open blocks, and neither end sees end-of-file. */
+  int hfd = open (held, O_RDWR), rfd = open (release, O_RDWR);
+  HeldReport a = { w }, b = { w };
+  GThread *ta, *tb;
+  guint status;
+  g_autofree char *type = NULL;
+  g_autoptr(GBytes) busy = NULL, after = NULL;
+  g_autoptr(JsonObject) r = NULL;
+
+  g_assert_cmpint (hfd, >=, 0);
+  g_assert_cmpint (rfd, >=, 0);
+  ta = g_thread_new ("report-a", held_report, &a);
+  wait_held (hfd);
+
+  /* A branch's push is answered while the report is being built. */
+  mdn_test_set_now (DAY2 "T15:00:00+08:00");
+  r = mdn_test_ok (w->m1, "{\"op\":\"sale.quick\",\"amount_fen\":100,\"tenders\":[{\"type\":\"cash\",\"amount_fen\":100}]}");
+  mdn_test_sync_ok (w->b1);
+
+  tb = g_thread_new ("report-b", held_report, &b);
+  wait_held (hfd);
+  busy = http_get (w, "/api/v1/reports/summary?format=csv&from=" DAY "&to=" DAY, &status, &type);
+  g_assert_cmpuint (status, ==, 503);
+  {
+    g_autofree char *text = g_strndup (g_bytes_get_data (busy, NULL), g_bytes_get_size (busy));
+
+    g_assert_nonnull (strstr (text, "\"busy\""));
+  }
+
+  g_assert_cmpint (write (rfd, "rr", 2), ==, 2);
+  g_thread_join (ta);
+  g_thread_join (tb);
+  g_assert_cmpuint (a.status, ==, 200);
+  g_assert_cmpuint (b.status, ==, 200);
+  g_assert_true (g_bytes_get_size (a.body) > 4 && memcmp (g_bytes_get_data (a.body, NULL), "PK", 2) == 0);
+  g_assert_true (g_bytes_get_size (b.body) > 4 && memcmp (g_bytes_get_data (b.body, NULL), "PK", 2) == 0);
+  g_bytes_unref (a.body);
+  g_bytes_unref (b.body);
+  /* The slots are free again. */
+  after = http_get (w, "/api/v1/reports/summary?format=csv&from=" DAY "&to=" DAY, &status, NULL);
+  g_assert_cmpuint (status, ==, 200);
+  close (hfd);
+  close (rfd);
+}
+
 static World world;
 
 static void
@@ -703,6 +940,16 @@ main (int argc, char **argv)
   int rc;
 
   g_test_init (&argc, &argv, NULL);
+  /* The report workers' hold (srv-reports.c test_hold): two FIFOs. */
+  hold_dir = g_dir_make_tmp ("mendian-report-hold-XXXXXX", NULL);
+  {
+    g_autofree char *held = g_build_filename (hold_dir, "held", NULL);
+    g_autofree char *release = g_build_filename (hold_dir, "release", NULL);
+
+    g_assert_cmpint (mkfifo (held, 0600), ==, 0);
+    g_assert_cmpint (mkfifo (release, 0600), ==, 0);
+    g_setenv ("MENDIAN_TEST_REPORT_HOLD", hold_dir, TRUE);
+  }
   g_test_add_data_func ("/report/agree", (gconstpointer) test_agree, run);
   g_test_add_data_func ("/report/figures", (gconstpointer) test_figures, run);
   g_test_add_data_func ("/report/settlement", (gconstpointer) test_settlement, run);
@@ -710,7 +957,18 @@ main (int argc, char **argv)
   g_test_add_data_func ("/report/commission", (gconstpointer) test_commission, run);
   g_test_add_data_func ("/report/xlsx", (gconstpointer) test_xlsx, run);
   g_test_add_data_func ("/report/csv", (gconstpointer) test_csv, run);
+  g_test_add_data_func ("/report/cost", (gconstpointer) test_cost, run);
+  g_test_add_data_func ("/report/worker", (gconstpointer) test_worker, run);
   rc = g_test_run ();
   world_free (&world);
+  {
+    g_autofree char *held = g_build_filename (hold_dir, "held", NULL);
+    g_autofree char *release = g_build_filename (hold_dir, "release", NULL);
+
+    g_unlink (held);
+    g_unlink (release);
+    g_rmdir (hold_dir);
+    g_free (hold_dir);
+  }
   return rc;
 }

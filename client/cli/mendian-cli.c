@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mdn-backup.h"
+#include "mdn-clock.h"
 #include "mdn-error.h"
 #include "mdn-json.h"
 #include "mdn-ledger.h"
@@ -327,13 +329,6 @@ cmd_verify (MdnStore *store)
 }
 
 static int
-compare_names (gconstpointer a,
-               gconstpointer b)
-{
-  return strcmp (*(const char *const *) a, *(const char *const *) b);
-}
-
-static int
 cmd_backup (MdnStore *store, int argc, char **argv)
 {
   g_autofree char *to = NULL, *to_dir = NULL;
@@ -358,37 +353,13 @@ cmd_backup (MdnStore *store, int argc, char **argv)
   if (to_dir)
     {
       /* A daily backup (cron, a systemd timer): mendian-B01-20261122-230000-000123.db,
-         and only the newest N of this branch's kept. */
-      g_autoptr(GDateTime) now = g_date_time_new_now_local ();
-      g_autofree char *stamp = g_date_time_format (now, "%Y%m%d-%H%M%S");
-      g_autofree char *prefix = g_strdup_printf ("mendian-%s-", store->branch_code);
-      g_autoptr(GPtrArray) old = g_ptr_array_new_with_free_func (g_free);
-      g_autoptr(GDir) dir = NULL;
-      const char *entry;
+         and only the newest N of this branch's kept (common/sync/mdn-backup.c, as the
+         POS's daily backup). */
+      g_autoptr(GDateTime) now = mdn_clock_now ();
+      g_autoptr(GDateTime) local = store->tz ? g_date_time_to_timezone (now, store->tz) : g_date_time_to_local (now);
 
-      /* Named to sort by time; never over an earlier one. */
-      for (int usec = g_date_time_get_microsecond (now); to == NULL || g_file_test (to, G_FILE_TEST_EXISTS); usec++)
-        {
-          g_autofree char *name = g_strdup_printf ("%s%s-%06d.db", prefix, stamp, usec % 1000000);
-
-          g_free (to);
-          to = g_build_filename (to_dir, name, NULL);
-        }
-      if (!mdn_db_backup (store->db, to, &error))
+      if (!mdn_backup_to_dir (store->db, store->branch_code, to_dir, (guint) keep, local, FALSE, &to, &error))
         return fail (error);
-      dir = g_dir_open (to_dir, 0, &error);
-      if (dir == NULL)
-        return fail (error);
-      while ((entry = g_dir_read_name (dir)) != NULL)
-        if (g_str_has_prefix (entry, prefix) && g_str_has_suffix (entry, ".db"))
-          g_ptr_array_add (old, g_strdup (entry));
-      g_ptr_array_sort (old, compare_names);
-      for (guint i = 0; keep > 0 && old->len > (guint) keep && i < old->len - (guint) keep; i++)
-        {
-          g_autofree char *path = g_build_filename (to_dir, g_ptr_array_index (old, i), NULL);
-
-          g_unlink (path);
-        }
       g_print ("{\"ok\":true,\"backup\":\"%s\"}\n", to);
       return 0;
     }

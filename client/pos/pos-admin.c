@@ -11,6 +11,7 @@
 
 #include "mdn-sync.h"
 #include "pos-admin.h"
+#include "pos-backup.h"
 #include "mdn-money.h"
 #include "pos-forms.h"
 #include "pos-receipt.h"
@@ -438,6 +439,7 @@ static const struct { const char *topic; const char *title; } topics[] = {
   { "member",   N_("Members") },
   { "reminder", N_("Reminders") },
   { "sms",      N_("SMS to members") },
+  { "backup",   N_("Backup") },
 };
 
 static void
@@ -474,6 +476,16 @@ spin_changed (GtkSpinButton *spin,
   /* A money value is shown in yuan with 2 decimals and kept in fen. */
   v = g_strdup_printf ("%" PRId64, fen ? (gint64) (d * 100 + (d >= 0 ? 0.5 : -0.5)) : (gint64) d);
   setting_set (self, g_object_get_data (G_OBJECT (spin), "pos-key"), v);
+}
+
+/* A text setting is saved when Enter is pressed in it or its button clicked. */
+static void
+entry_save (GtkWidget *widget,
+            PosAdmin  *self)
+{
+  GtkWidget *entry = g_object_get_data (G_OBJECT (widget), "pos-entry");
+
+  setting_set (self, g_object_get_data (G_OBJECT (entry), "pos-key"), gtk_editable_get_text (GTK_EDITABLE (entry)));
 }
 
 static void
@@ -563,6 +575,38 @@ load_settings (PosAdmin *self)
                                       (GDestroyNotify) g_strfreev);
               g_object_set_data_full (G_OBJECT (w), "pos-key", g_strdup (key), g_free);
               g_signal_connect (w, "notify::selected", G_CALLBACK (drop_changed), self);
+            }
+          else if (g_strcmp0 (type, "string") == 0)
+            {
+              GtkWidget *save = gtk_button_new_with_mnemonic (_("_Save"));
+
+              w = gtk_entry_new ();
+              gtk_editable_set_text (GTK_EDITABLE (w), value ? value : "");
+              gtk_editable_set_width_chars (GTK_EDITABLE (w), 26);
+              gtk_entry_set_max_length (GTK_ENTRY (w), (int) num (o, "max", 0));
+              if (g_strcmp0 (str (o, "format"), "url") == 0)
+                {
+                  gtk_entry_set_input_purpose (GTK_ENTRY (w), GTK_INPUT_PURPOSE_URL);
+                  gtk_entry_set_placeholder_text (GTK_ENTRY (w), "https://vip.example.com");
+                }
+              else if (g_strcmp0 (str (o, "format"), "path") == 0)
+                gtk_entry_set_placeholder_text (GTK_ENTRY (w), _("(beside the ledger)"));
+              g_object_set_data_full (G_OBJECT (w), "pos-key", g_strdup (key), g_free);
+              g_object_set_data (G_OBJECT (w), "pos-entry", w);
+              g_object_set_data (G_OBJECT (save), "pos-entry", w);
+              gtk_widget_set_hexpand (w, TRUE);
+              g_signal_connect (w, "activate", G_CALLBACK (entry_save), self);
+              g_signal_connect (save, "clicked", G_CALLBACK (entry_save), self);
+              gtk_widget_set_valign (save, GTK_ALIGN_CENTER);
+              gtk_widget_set_sensitive (save, can && (!chain || store->hq));
+              adw_action_row_add_suffix (ADW_ACTION_ROW (row), w);
+              adw_action_row_add_suffix (ADW_ACTION_ROW (row), save);
+              gtk_widget_set_valign (w, GTK_ALIGN_CENTER);
+              gtk_widget_set_sensitive (w, can && (!chain || store->hq));
+              adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), row);
+              g_hash_table_insert (self->settings, g_strdup (key), w);
+              n++;
+              continue;
             }
           else
             {
@@ -1190,6 +1234,59 @@ set_status (PosAdmin   *self,
   gtk_label_set_text (GTK_LABEL (self->backup_status), text);
 }
 
+/* The last backup and where the daily ones go; in red after a failure. */
+static void
+load_backup_status (PosAdmin *self)
+{
+  gboolean failed = FALSE;
+  g_autofree char *text = NULL;
+
+  if (self->session == NULL || !pos_session_is_open (self->session))
+    return;
+  text = pos_backup_dup_status (pos_backup_get (self->session), &failed);
+  set_status (self, text);
+  if (failed)
+    {
+      gtk_widget_remove_css_class (self->backup_status, "dim-label");
+      gtk_widget_add_css_class (self->backup_status, "error");
+    }
+  else
+    {
+      gtk_widget_remove_css_class (self->backup_status, "error");
+      gtk_widget_add_css_class (self->backup_status, "dim-label");
+    }
+}
+
+static void
+backup_finished (PosBackup  *backup,
+                 gboolean    ok,
+                 const char *detail,
+                 PosAdmin   *self)
+{
+  load_backup_status (self);
+  if (ok)
+    {
+      g_autofree char *msg = g_strdup_printf (_("Backed up to %s"), detail);
+
+      pos_toast (GTK_WIDGET (self), msg);
+    }
+}
+
+/* 备份现在: into the daily folder, in a worker thread. */
+static void
+backup_now_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  PosAdmin *self = POS_ADMIN (widget);
+  g_autoptr(GError) error = NULL;
+
+  if (!pos_backup_start_now (pos_backup_get (self->session), &error))
+    {
+      pos_show_error (widget, _("No backup was made"), error);
+      return;
+    }
+  load_backup_status (self);
+}
+
 static void
 backup_chosen (GtkNativeDialog *dialog,
                int              response,
@@ -1415,6 +1512,7 @@ pos_admin_shown (PosAdmin *self)
   load_products (self);
   load_tables (self);
   load_log (self, FALSE);
+  load_backup_status (self);
 }
 
 void
@@ -1423,6 +1521,13 @@ pos_admin_show (PosAdmin   *self,
 {
   g_return_if_fail (POS_IS_ADMIN (self));
   gtk_stack_set_visible_child_name (GTK_STACK (self->stack), name);
+}
+
+const char *
+pos_admin_get_backup_status (PosAdmin *self)
+{
+  g_return_val_if_fail (POS_IS_ADMIN (self), NULL);
+  return gtk_label_get_text (GTK_LABEL (self->backup_status));
 }
 
 GtkWidget *
@@ -1487,7 +1592,10 @@ pos_admin_set_session (PosAdmin   *self,
     g_signal_handlers_disconnect_by_data (self->session, self);
   g_set_object (&self->session, session);
   if (session)
-    g_signal_connect_object (session, "login-changed", G_CALLBACK (login_changed), self, G_CONNECT_SWAPPED);
+    {
+      g_signal_connect_object (session, "login-changed", G_CALLBACK (login_changed), self, G_CONNECT_SWAPPED);
+      g_signal_connect_object (pos_backup_get (session), "finished", G_CALLBACK (backup_finished), self, 0);
+    }
 }
 
 static void
@@ -1570,6 +1678,7 @@ pos_admin_class_init (PosAdminClass *klass)
   gtk_widget_class_install_action (wc, "admin.log-search", NULL, log_search_action);
   gtk_widget_class_install_action (wc, "admin.log-more", NULL, log_more_action);
   gtk_widget_class_install_action (wc, "admin.backup", NULL, backup_action);
+  gtk_widget_class_install_action (wc, "admin.backup-now", NULL, backup_now_action);
   gtk_widget_class_install_action (wc, "admin.restore", NULL, restore_action);
   gtk_widget_class_install_action (wc, "admin.recover", NULL, recover_action);
 }

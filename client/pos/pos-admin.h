@@ -26,13 +26,15 @@ void        pos_admin_show           (PosAdmin   *self,
 GtkWidget  *pos_admin_get_check      (PosAdmin   *self,
                                       const char *role,
                                       const char *group);
-/* For tests: the row widget of setting @key (a GtkSwitch, GtkSpinButton
- * or GtkDropDown), NULL if none. */
+/* For tests: the row widget of setting @key (a GtkSwitch, GtkSpinButton,
+ * GtkDropDown or, for a text, its GtkEntry), NULL if none. */
 GtkWidget  *pos_admin_get_setting    (PosAdmin   *self,
                                       const char *key);
 /* For tests: opens the edit form of product @sku. */
 GtkWidget  *pos_admin_edit_product   (PosAdmin   *self,
                                       const char *sku);
+/* For tests: the text under the backup section (the last backup). */
+const char *pos_admin_get_backup_status (PosAdmin *self);
 /* Saves the matrix (admin.roles-save). */
 void        pos_admin_save_roles     (PosAdmin   *self);
 

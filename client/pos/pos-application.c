@@ -7,6 +7,7 @@
 #include "mdn-store.h"
 #include "mdn-sync.h"
 #include "pos-application.h"
+#include "pos-backup.h"
 #include "pos-window.h"
 
 struct _PosApplication
@@ -50,6 +51,8 @@ pos_application_activate (GApplication *app)
       g_autoptr(PosSession) session = pos_session_new ();
 
       window = GTK_WINDOW (pos_window_new (GTK_APPLICATION (app), session, self->db_path));
+      /* The daily backup while the POS runs (pos-backup.h). */
+      pos_backup_schedule (pos_backup_get (session), GTK_WIDGET (window));
       if (self->fullscreen)
         gtk_window_fullscreen (window);
     }

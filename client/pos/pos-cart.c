@@ -16,6 +16,8 @@ line_free (PosLine *line)
   g_free (line->sku);
   g_free (line->name);
   g_free (line->kind);
+  g_free (line->staff);
+  g_free (line->staff_name);
   g_free (line);
 }
 
@@ -149,6 +151,22 @@ pos_cart_add (PosCart          *cart,
 }
 
 void
+pos_cart_set_staff (PosCart    *cart,
+                    guint       index,
+                    const char *staff,
+                    const char *staff_name)
+{
+  PosLine *line;
+
+  g_return_if_fail (cart != NULL && index < cart->lines->len);
+  line = g_ptr_array_index (cart->lines, index);
+  g_free (line->staff);
+  g_free (line->staff_name);
+  line->staff = g_strdup (staff);
+  line->staff_name = g_strdup (staff ? staff_name : NULL);
+}
+
+void
 pos_cart_set_qty (PosCart *cart,
                   guint    index,
                   gint64   qty)
@@ -231,6 +249,8 @@ pos_cart_sale_args (PosCart    *cart,
 
       json_object_set_string_member (o, "sku", line->sku);
       json_object_set_int_member (o, "qty", line->qty);
+      if (line->staff)
+        json_object_set_string_member (o, "staff", line->staff);
       json_array_add_object_element (lines, o);
     }
   json_object_set_array_member (args, "lines", lines);

@@ -17,6 +17,8 @@ typedef struct
   gint64   price_fen;
   gint64   qty;
   gboolean no_discount;
+  char    *staff;         /* who served the line (the technician), NULL: the cashier */
+  char    *staff_name;
 } PosLine;
 
 /* One product of product.search. */
@@ -62,6 +64,11 @@ guint       pos_cart_add          (PosCart     *cart,
 void        pos_cart_set_qty      (PosCart     *cart,
                                    guint        index,
                                    gint64       qty);
+/* Who served line @index (a staff code and name; NULL: the cashier). */
+void        pos_cart_set_staff    (PosCart     *cart,
+                                   guint        index,
+                                   const char  *staff,
+                                   const char  *staff_name);
 void        pos_cart_remove       (PosCart     *cart,
                                    guint        index);
 gint64      pos_cart_count_items  (PosCart     *cart);
@@ -70,7 +77,7 @@ gint64      pos_cart_list_total   (PosCart     *cart);
 void        pos_cart_set_card     (PosCart     *cart,
                                    const char  *card_no);
 const char *pos_cart_get_card     (PosCart     *cart);
-/* {card?, lines: [{sku, qty}], tenders, pin?} for the "sale" operation. */
+/* {card?, lines: [{sku, qty, staff?}], tenders, pin?} for the "sale" operation. */
 JsonObject *pos_cart_sale_args    (PosCart     *cart,
                                    JsonArray   *tenders,
                                    const char  *pin);

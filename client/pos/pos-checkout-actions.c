@@ -1,8 +1,9 @@
 /* pos-checkout-actions.c: the checkout.* actions of the home screen,
  * installed on the class (gtk_widget_class_install_action) and bound to the
  * function keys: pay (F12, Ctrl+Enter, Enter on the empty entry), attach a
- * member (F2), quantity (F3), remove a line (F4), select (Up/Down), void
- * (F10), reprint (Ctrl+P), back to the scan entry (Esc). */
+ * member (F2), quantity (F3), remove a line (F4), who served the line
+ * (Ctrl+T), select (Up/Down), void (F10), reprint (Ctrl+P), back to the
+ * scan entry (Esc). */
 #define G_LOG_DOMAIN "pos-checkout"
 
 #include <glib/gi18n.h>
@@ -115,6 +116,48 @@ quantity_action (GtkWidget *widget, const char *name, GVariant *param)
   pos_form_add_field (form, "qty", _("Quantity"), POS_FIELD_NUMBER, qty);
   g_signal_connect_swapped (form, "destroy", G_CALLBACK (pos_checkout_refocus), self);
   pos_form_run (form, quantity_accepted, self, NULL);
+}
+
+/* Who served the line (the technician, for commission): any active staff
+ * member of the branch (sale.staff), or the cashier. */
+static gboolean
+served_by_accepted (PosForm *form,
+                    gpointer user_data)
+{
+  PosCheckout *self = user_data;
+  const char *code = pos_form_get (form, "staff");
+
+  if (self->selected < 0 || self->selected >= (int) pos_cart_get_n_lines (self->cart))
+    return TRUE;
+  if (code && *code)
+    pos_cart_set_staff (self->cart, self->selected, code, pos_form_get_label (form, "staff"));
+  else
+    pos_cart_set_staff (self->cart, self->selected, NULL, NULL);
+  pos_checkout_refresh (self);
+  return TRUE;
+}
+
+static void
+served_by_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  PosCheckout *self = POS_CHECKOUT (widget);
+  g_autoptr(GError) error = NULL;
+  PosLine *line;
+  PosForm *form;
+
+  if (self->selected < 0 || self->selected >= (int) pos_cart_get_n_lines (self->cart))
+    return;
+  line = pos_cart_get_line (self->cart, self->selected);
+  form = pos_form_new (widget, _("Served By"), _("_Set"));
+  pos_form_set_body (form, line->name);
+  if (!pos_form_add_staff_choice (form, self->session, "staff", line->staff, &error))
+    {
+      gtk_window_destroy (GTK_WINDOW (form));
+      pos_show_error (widget, _("Served By"), error);
+      return;
+    }
+  g_signal_connect_swapped (form, "destroy", G_CALLBACK (pos_checkout_refocus), self);
+  pos_form_run (form, served_by_accepted, self, NULL);
 }
 
 static void
@@ -234,6 +277,7 @@ pos_checkout_class_add_actions (GtkWidgetClass *wc)
   gtk_widget_class_install_action (wc, "checkout.detach-member", NULL, detach_action);
   gtk_widget_class_install_action (wc, "checkout.quantity", NULL, quantity_action);
   gtk_widget_class_install_action (wc, "checkout.remove-line", NULL, remove_line_action);
+  gtk_widget_class_install_action (wc, "checkout.served-by", NULL, served_by_action);
   gtk_widget_class_install_action (wc, "checkout.select", "i", select_action);
   gtk_widget_class_install_action (wc, "checkout.void", NULL, void_action);
   gtk_widget_class_install_action (wc, "checkout.reprint", NULL, reprint_action);
@@ -244,6 +288,7 @@ pos_checkout_class_add_actions (GtkWidgetClass *wc)
   gtk_widget_class_add_binding_action (wc, GDK_KEY_F2, 0, "checkout.member", NULL);
   gtk_widget_class_add_binding_action (wc, GDK_KEY_F3, 0, "checkout.quantity", NULL);
   gtk_widget_class_add_binding_action (wc, GDK_KEY_F4, 0, "checkout.remove-line", NULL);
+  gtk_widget_class_add_binding_action (wc, GDK_KEY_t, GDK_CONTROL_MASK, "checkout.served-by", NULL);
   gtk_widget_class_add_binding_action (wc, GDK_KEY_F10, 0, "checkout.void", NULL);
   gtk_widget_class_add_binding_action (wc, GDK_KEY_p, GDK_CONTROL_MASK, "checkout.reprint", NULL);
   gtk_widget_class_add_binding_action (wc, GDK_KEY_Up, 0, "checkout.select", "i", -1);

@@ -90,7 +90,10 @@ line_row_new (PosLine *line,
   GtkWidget *row = adw_action_row_new ();
   GtkWidget *qty, *amount, *box;
   g_autofree char *unit = pos_money (line->price_fen);
-  g_autofree char *sub = g_strdup_printf ("%s · %s", line->sku, unit);
+  g_autofree char *who = line->staff ? g_markup_escape_text (line->staff_name ? line->staff_name : line->staff, -1)
+                                     : NULL;
+  g_autofree char *sub = who ? g_strdup_printf (_("%s · %s · served by %s"), line->sku, unit, who)
+                             : g_strdup_printf ("%s · %s", line->sku, unit);
   g_autofree char *q = g_strdup_printf ("× %" PRId64, line->qty);
   g_autofree char *total = pos_money (pos_line_total (line));
   g_autofree char *title = g_markup_escape_text (line->name, -1);
@@ -172,6 +175,7 @@ pos_checkout_refresh (PosCheckout *self)
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "checkout.pay", n > 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "checkout.quantity", n > 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "checkout.remove-line", n > 0);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "checkout.served-by", n > 0);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "checkout.void", n > 0 || self->member);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "checkout.reprint", self->last_receipt != NULL);
   update_member (self);

@@ -285,6 +285,62 @@ pos_form_get (PosForm    *self,
   return gtk_editable_get_text (GTK_EDITABLE (row));
 }
 
+const char *
+pos_form_get_label (PosForm    *self,
+                    const char *key)
+{
+  GtkWidget *row = g_hash_table_lookup (self->fields, key);
+  GListModel *model;
+  guint i;
+
+  g_return_val_if_fail (row != NULL && ADW_IS_COMBO_ROW (row), NULL);
+  model = adw_combo_row_get_model (ADW_COMBO_ROW (row));
+  i = adw_combo_row_get_selected (ADW_COMBO_ROW (row));
+  return i < g_list_model_get_n_items (model) ? gtk_string_list_get_string (GTK_STRING_LIST (model), i) : NULL;
+}
+
+gboolean
+pos_form_add_staff_choice (PosForm     *self,
+                           PosSession  *session,
+                           const char  *key,
+                           const char  *current,
+                           GError     **error)
+{
+  g_autoptr(JsonObject) args = json_object_new ();
+  g_autoptr(JsonObject) result = NULL;
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
+  JsonArray *staff;
+  guint selected = 0;
+
+  g_return_val_if_fail (POS_IS_FORM (self) && session != NULL && key != NULL, FALSE);
+
+  result = pos_session_run (session, "sale.staff", args, error);
+  if (result == NULL)
+    return FALSE;
+  g_ptr_array_add (ids, g_strdup (""));
+  g_ptr_array_add (labels, g_strdup_printf (_("The cashier (%s)"), pos_session_get_staff_name (session)));
+  staff = json_object_get_array_member (result, "staff");
+  for (guint i = 0; staff && i < json_array_get_length (staff); i++)
+    {
+      JsonObject *o = json_array_get_object_element (staff, i);
+      const char *code = json_object_get_string_member_with_default (o, "code", NULL);
+      const char *name = json_object_get_string_member_with_default (o, "name", NULL);
+
+      if (code == NULL)
+        continue;
+      if (g_strcmp0 (code, current) == 0)
+        selected = ids->len;
+      g_ptr_array_add (ids, g_strdup (code));
+      g_ptr_array_add (labels, g_strdup_printf ("%s (%s)", name ? name : code, code));
+    }
+  g_ptr_array_add (ids, NULL);
+  g_ptr_array_add (labels, NULL);
+  pos_form_add_choice (self, key, _("Who served"), (const char *const *) ids->pdata,
+                       (const char *const *) labels->pdata, selected);
+  return TRUE;
+}
+
 /* FALSE (with the error shown) when the field is not an amount. */
 gboolean
 pos_form_get_money (PosForm    *self,

@@ -43,6 +43,17 @@ GtkWidget  *pos_form_add_choice   (PosForm       *self,
                                    const char *const *ids,
                                    const char *const *labels,
                                    guint          selected);
+/* A "Who served" choice (the technician, who earns the commission): the
+ * branch's active staff (sale.staff), the cashier first with id "";
+ * @current preselected. FALSE with @error when the list can't be read. */
+gboolean    pos_form_add_staff_choice (PosForm   *self,
+                                   PosSession    *session,
+                                   const char    *key,
+                                   const char    *current,
+                                   GError       **error);
+/* The shown label of choice @key's selection. */
+const char *pos_form_get_label    (PosForm       *self,
+                                   const char    *key);
 void        pos_form_add_widget   (PosForm       *self,
                                    GtkWidget     *widget);
 const char *pos_form_get          (PosForm       *self,

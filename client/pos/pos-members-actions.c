@@ -409,6 +409,9 @@ consume_accepted (PosForm *form,
   json_object_set_string_member (args, "card", done->card);
   json_object_set_string_member (args, "sku", pos_form_get (form, "sku"));
   json_object_set_int_member (args, "count", (gint64) count);
+  /* Who served (the technician), when not the cashier. */
+  if (*pos_form_get (form, "staff"))
+    json_object_set_string_member (args, "staff", pos_form_get (form, "staff"));
   /* At a linked branch head office is asked first: the form waits for it. */
   pos_form_run_op (form, self->session, "package.consume", args, consume_done, done,
                    (GDestroyNotify) consume_done_free);
@@ -447,6 +450,16 @@ pos_members_use_package (PosMembers *self,
   pos_form_add_choice (form, "sku", _("Service"), (const char *const *) ids->pdata,
                        (const char *const *) labels->pdata, sel);
   pos_form_add_field (form, "count", _("Uses"), POS_FIELD_NUMBER, "1");
+  {
+    g_autoptr(GError) error = NULL;
+
+    if (!pos_form_add_staff_choice (form, self->session, "staff", NULL, &error))
+      {
+        gtk_window_destroy (GTK_WINDOW (form));
+        pos_show_error (GTK_WIDGET (self), _("Use Package"), error);
+        return;
+      }
+  }
   pos_form_run (form, consume_accepted, self, NULL);
 }
 

@@ -35,6 +35,9 @@ struct _PosReports
   GtkWidget    *to_entry;
   GtkWidget    *staff_entry;
   GtkWidget    *member_entry;
+  GtkWidget    *sku_entry;
+  GtkWidget    *category_entry;
+  GtkWidget    *branch_entry;    /* the HQ terminal's: one branch or the chain */
   GtkWidget    *format_dropdown;
   GtkWidget    *status_label;
   GtkWidget    *progress_box;
@@ -56,7 +59,7 @@ typedef struct
   char          *staff;
   gboolean       hq;
   char          *name;
-  char          *from, *to, *served_by, *member;
+  char          *from, *to, *served_by, *member, *sku, *category, *branch;
   gboolean       export;
   MdnReportFormat format;
   char          *out_path;
@@ -73,6 +76,9 @@ job_free (Job *j)
   g_free (j->to);
   g_free (j->served_by);
   g_free (j->member);
+  g_free (j->sku);
+  g_free (j->category);
+  g_free (j->branch);
   g_free (j->out_path);
   g_clear_object (&j->self);
   g_free (j);
@@ -130,7 +136,7 @@ run_job (GTask        *task,
   g_autoptr(GError) error = NULL;
   g_autoptr(MdnStore) store = mdn_store_open (j->db_path, &error);
   g_autoptr(MdnOpCtx) ctx = NULL;
-  MdnReportQuery q = { j->from, j->to, NULL, j->served_by, j->member };
+  MdnReportQuery q = { j->from, j->to, j->hq ? j->branch : NULL, j->served_by, j->member, j->sku, j->category };
 
   if (store)
     ctx = mdn_op_ctx_new_trusted (store, j->staff, &error);
@@ -171,6 +177,8 @@ run_job (GTask        *task,
       json_object_set_string_member (args, "to", j->to);
       mdn_json_set_opt_string (args, "staff", j->served_by);
       mdn_json_set_opt_string (args, "member", j->member);
+      mdn_json_set_opt_string (args, "sku", j->sku);
+      mdn_json_set_opt_string (args, "category", j->category);
       json_object_set_int_member (args, "limit", SHOWN_ROWS);
       page = mdn_ops_run (ctx, "report.run", args, &error);
       if (page == NULL)
@@ -244,6 +252,9 @@ job_new (PosReports *self)
   j->to = entry_text (self->to_entry);
   j->served_by = entry_text (self->staff_entry);
   j->member = entry_text (self->member_entry);
+  j->sku = entry_text (self->sku_entry);
+  j->category = entry_text (self->category_entry);
+  j->branch = entry_text (self->branch_entry);
   j->self = g_object_ref (self);
   if (j->to == NULL)
     j->to = g_strdup (j->from);
@@ -532,8 +543,28 @@ pos_reports_shown (PosReports *self)
       self->filled = TRUE;
     }
   period_changed (self);
+  /* The HQ terminal reports on the chain, or on the branch typed. */
+  gtk_widget_set_visible (self->branch_entry, pos_session_get_store (self->session)->hq);
   if (pos_session_get_store (self->session)->hq)
     gtk_label_set_text (GTK_LABEL (self->status_label), _("Head office: the chain's reports, from the server"));
+}
+
+void
+pos_reports_set_filter (PosReports *self,
+                        const char *key,
+                        const char *text)
+{
+  GtkWidget *entry;
+
+  g_return_if_fail (POS_IS_REPORTS (self) && key != NULL);
+
+  entry = g_str_equal (key, "staff") ? self->staff_entry :
+          g_str_equal (key, "member") ? self->member_entry :
+          g_str_equal (key, "sku") ? self->sku_entry :
+          g_str_equal (key, "category") ? self->category_entry :
+          g_str_equal (key, "branch") ? self->branch_entry : NULL;
+  g_return_if_fail (entry != NULL);
+  gtk_editable_set_text (GTK_EDITABLE (entry), text ? text : "");
 }
 
 void
@@ -595,6 +626,9 @@ pos_reports_class_init (PosReportsClass *klass)
   gtk_widget_class_bind_template_child (wc, PosReports, to_entry);
   gtk_widget_class_bind_template_child (wc, PosReports, staff_entry);
   gtk_widget_class_bind_template_child (wc, PosReports, member_entry);
+  gtk_widget_class_bind_template_child (wc, PosReports, sku_entry);
+  gtk_widget_class_bind_template_child (wc, PosReports, category_entry);
+  gtk_widget_class_bind_template_child (wc, PosReports, branch_entry);
   gtk_widget_class_bind_template_child (wc, PosReports, format_dropdown);
   gtk_widget_class_bind_template_child (wc, PosReports, status_label);
   gtk_widget_class_bind_template_child (wc, PosReports, progress_box);

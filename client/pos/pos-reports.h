@@ -15,6 +15,11 @@ G_DECLARE_FINAL_TYPE (PosReports, pos_reports, POS, REPORTS, AdwBin)
 
 void        pos_reports_set_session    (PosReports *self, PosSession *session);
 void        pos_reports_shown          (PosReports *self);
+/* Types into a filter entry: @key staff, member, sku, category or branch
+ * (the HQ terminal's); NULL or "" clears it. */
+void        pos_reports_set_filter     (PosReports *self,
+                                        const char *key,
+                                        const char *text);
 /* For tests: runs the report @name for @from..@to as if picked and
  * "Show" pressed; the rows arrive on the main loop ("loaded" is emitted). */
 void        pos_reports_run            (PosReports *self,

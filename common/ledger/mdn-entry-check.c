@@ -902,6 +902,32 @@ check_timed_start (Check *c)
          want_card_of_member (c, b);
 }
 
+/* The cost a sale or return line records (op_sale, op_sale_return):
+ * unit_cost_fen and cost_fen = unit_cost_fen × qty, both or neither (an
+ * entry written before costs were recorded has neither). */
+static gboolean
+want_line_cost (Check      *c,
+                JsonObject *l,
+                gint64      qty)
+{
+  JsonNode *unit_node = json_object_get_member (l, "unit_cost_fen");
+  gint64 unit = 0, cost = 0, implied;
+
+  if (unit_node == NULL || JSON_NODE_HOLDS_NULL (unit_node))
+    {
+      JsonNode *cost_node = json_object_get_member (l, "cost_fen");
+
+      if (cost_node != NULL && !JSON_NODE_HOLDS_NULL (cost_node))
+        return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("“%s” is required"), "unit_cost_fen");
+      return TRUE;
+    }
+  if (!want_fen (c, l, "unit_cost_fen", 0, &unit) || !want_fen (c, l, "cost_fen", 0, &cost))
+    return FALSE;
+  if (__builtin_mul_overflow (unit, qty, &implied) || implied > MDN_ENTRY_AMOUNT_MAX)
+    return fail (c, MDN_ERROR_MONEY_OVERFLOW, _("“%s” adds up to more than an entry may hold"), "cost_fen");
+  return must_equal (c, "cost_fen", cost, implied);
+}
+
 /* The lines of a sale (mdn_pricing_line_json and op_sale): each prices to
  * its amount, they add up to the totals, goods leave the shelf and a
  * package line gives the member its uses in a lot of its own. */
@@ -935,7 +961,8 @@ check_lines (Check      *c,
           !want_fen (c, l, "unit_price_fen", 0, &unit) ||
           !want_int (c, l, "percent", TRUE, 0, 1, 100, &line_percent) ||
           !want_fen (c, l, "list_fen", 0, &list_fen) ||
-          !want_fen (c, l, "amount_fen", 0, &amount_fen))
+          !want_fen (c, l, "amount_fen", 0, &amount_fen) ||
+          !want_line_cost (c, l, qty))
         return FALSE;
       if (line_percent != 100 && line_percent != percent)
         return fail (c, MDN_ERROR_INVALID_ARGUMENT,
@@ -1234,6 +1261,7 @@ check_return (Check *c)
             (kind && !want_one_of (c, "kind", kind, product_kinds)) ||
             !want_int (c, l, "qty", TRUE, 0, 1, MDN_ENTRY_QTY_MAX, &qty) ||
             !want_fen (c, l, "refund_fen", 0, &line_refund) ||
+            !want_line_cost (c, l, qty) ||
             !add (c, "refund_fen", line_sum, line_refund, &line_sum))
           return FALSE;
         if (!g_hash_table_add (skus, (gpointer) sku))

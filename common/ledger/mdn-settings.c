@@ -55,6 +55,20 @@ static const MdnSettingDef settings[] = {
   { "sms.daily_cap", MDN_SETTING_INT, MDN_SETTING_CHAIN, "2", 1, 100, NULL,
     "sms", N_("Marketing texts per number a day"),
     N_("At most this many marketing text messages reach one phone number in a day; the rest wait for the next") },
+  { "member.public_url", MDN_SETTING_STRING, MDN_SETTING_CHAIN, "", 0, 200, NULL,
+    "member", N_("Member page address"),
+    N_("The web address of the page where members see their own card (balance, points, packages), such as https://vip.example.com; empty: no member page"),
+    MDN_SETTING_URL },
+  { "backup.daily", MDN_SETTING_BOOL, MDN_SETTING_BRANCH, "true", 0, 0, NULL,
+    "backup", N_("Daily backup"),
+    N_("While the POS runs it backs up the ledger once every business day") },
+  { "backup.dir", MDN_SETTING_STRING, MDN_SETTING_BRANCH, "", 0, 500, NULL,
+    "backup", N_("Backup folder"),
+    N_("The folder the backups are written to, from the root (/…); empty: a backups folder beside the ledger"),
+    MDN_SETTING_PATH },
+  { "backup.keep", MDN_SETTING_INT, MDN_SETTING_BRANCH, "14", 1, 365, NULL,
+    "backup", N_("Backups kept"),
+    N_("Only the newest this many backups in the folder are kept; older ones are deleted") },
   { "timed.warn_minutes", MDN_SETTING_INT, MDN_SETTING_BRANCH, "5", 1, 60, NULL,
     "checkout", N_("Warn before prepaid time ends"),
     N_("A prepaid table or room is marked, and the cashier warned, this many minutes before its time is up") },
@@ -87,16 +101,80 @@ type_name (MdnSettingType type)
     case MDN_SETTING_INT: return "int";
     case MDN_SETTING_FEN: return "fen";
     case MDN_SETTING_CHOICE: return "choice";
+    case MDN_SETTING_STRING: return "string";
     default: g_assert_not_reached ();
     }
 }
 
-/* Whether @text is a valid value of @def, as stored (canonical text). */
+/* Whether a non-empty @text is a web address of http or https with a host
+ * and no spaces. */
 static gboolean
-value_valid (const MdnSettingDef *def,
-             const char          *text,
-             GError             **error)
+url_valid (const char *text)
 {
+  g_autoptr(GUri) uri = NULL;
+  const char *host;
+
+  if (g_ascii_strncasecmp (text, "http://", 7) != 0 && g_ascii_strncasecmp (text, "https://", 8) != 0)
+    return FALSE;
+  for (const char *p = text; *p; p++)
+    if (g_ascii_isspace (*p))
+      return FALSE;
+  uri = g_uri_parse (text, G_URI_FLAGS_NONE, NULL);
+  host = uri ? g_uri_get_host (uri) : NULL;
+  return host != NULL && *host != '\0';
+}
+
+static gboolean
+string_valid (const MdnSettingDef *def,
+              const char          *text,
+              GError             **error)
+{
+  if (!g_utf8_validate (text, -1, NULL))
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                   _("“%s” is not readable text"), _(def->title));
+      return FALSE;
+    }
+  if (g_utf8_strlen (text, -1) > def->max)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                   _("“%s” is at most %u characters long"), _(def->title), (guint) def->max);
+      return FALSE;
+    }
+  for (const char *p = text; *p; p = g_utf8_next_char (p))
+    if (g_unichar_iscntrl (g_utf8_get_char (p)))
+      {
+        g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                     _("“%s” may not contain line breaks, tabs or other control characters"), _(def->title));
+        return FALSE;
+      }
+  if (*text == '\0')
+    return TRUE;
+  if (def->format == MDN_SETTING_URL && !url_valid (text))
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                   _("“%s” is a web address that begins with http:// or https:// and the site's name, "
+                     "without spaces, such as https://vip.example.com"), _(def->title));
+      return FALSE;
+    }
+  if (def->format == MDN_SETTING_PATH && !g_path_is_absolute (text))
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                   _("“%s” is a folder written from the root, beginning with /, such as /home/shop/backups"),
+                   _(def->title));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Whether @text is a valid value of @def, as stored (canonical text). */
+gboolean
+mdn_settings_value_valid (const MdnSettingDef *def,
+                          const char          *text,
+                          GError             **error)
+{
+  g_return_val_if_fail (def != NULL && text != NULL, FALSE);
+
   gint64 n = 0;
   char *end = NULL;
 
@@ -137,6 +215,8 @@ value_valid (const MdnSettingDef *def,
                      _("“%s” is one of: %s"), _(def->title), words);
       }
       return FALSE;
+    case MDN_SETTING_STRING:
+      return string_valid (def, text, error);
     default:
       g_assert_not_reached ();
     }
@@ -159,7 +239,7 @@ value_dup (MdnDb               *db,
     }
   /* A stored value this program would refuse (written by a newer one with a
      wider range) reads as the default rather than as nonsense. */
-  if (value != NULL && !value_valid (def, value, NULL))
+  if (value != NULL && !mdn_settings_value_valid (def, value, NULL))
     g_clear_pointer (&value, g_free);
   return value != NULL ? value : g_strdup (def->def);
 }
@@ -215,6 +295,15 @@ mdn_settings_dup_choice (MdnDb      *db,
   return value_dup (db, lookup_typed (key, MDN_SETTING_CHOICE, MDN_SETTING_CHOICE));
 }
 
+char *
+mdn_settings_dup_string (MdnDb      *db,
+                         const char *key)
+{
+  g_return_val_if_fail (db != NULL && key != NULL, NULL);
+
+  return value_dup (db, lookup_typed (key, MDN_SETTING_STRING, MDN_SETTING_STRING));
+}
+
 /* The value given to settings.set, as canonical text: a string as it is, a
  * boolean as true/false, an integer in decimal. */
 static char *
@@ -262,7 +351,7 @@ op_settings_set (MdnOpCtx   *ctx,
       return FALSE;
     }
   value = arg_value_dup (args, error);
-  if (value == NULL || !value_valid (def, value, error))
+  if (value == NULL || !mdn_settings_value_valid (def, value, error))
     return FALSE;
 
   chain = def->scope == MDN_SETTING_CHAIN;
@@ -313,6 +402,12 @@ op_settings_list (MdnOpCtx   *ctx,
             json_array_add_string_element (choices, d->choices[i]);
           json_object_set_array_member (o, "choices", choices);
         }
+      if (d->type == MDN_SETTING_STRING)
+        {
+          json_object_set_int_member (o, "max", d->max);
+          json_object_set_string_member (o, "format", d->format == MDN_SETTING_URL ? "url"
+                                                      : d->format == MDN_SETTING_PATH ? "path" : "text");
+        }
       if (d->type == MDN_SETTING_INT || d->type == MDN_SETTING_FEN)
         {
           json_object_set_int_member (o, "min", d->min);
@@ -354,9 +449,15 @@ mdn_settings_check_entry (MdnEntry *entry,
 
   g_return_val_if_fail (entry != NULL, FALSE);
 
+  /* An empty value is a value (a text setting's default). */
   if (!mdn_args_string (entry->body, "key", TRUE, &key, error) ||
-      !mdn_args_string (entry->body, "value", TRUE, &value, error))
+      !mdn_args_string (entry->body, "value", FALSE, &value, error))
     return FALSE;
+  if (value == NULL)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT, _("“%s” is required"), "value");
+      return FALSE;
+    }
   def = mdn_settings_lookup (key);
   if (def == NULL)
     {
@@ -375,7 +476,7 @@ mdn_settings_check_entry (MdnEntry *entry,
                      _("The setting “%s” is the chain's, not a branch's own"), key);
       return FALSE;
     }
-  return value_valid (def, value, error);
+  return mdn_settings_value_valid (def, value, error);
 }
 
 const MdnOpDef mdn_settings_ops[] = {

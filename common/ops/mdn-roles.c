@@ -106,6 +106,7 @@ static const struct { const char *op; const char *title; } titles[] = {
   { "sale.return",         N_("take a return") },
   { "sale.list",           N_("list sales") },
   { "sale.preview",        N_("price a cart") },
+  { "sale.staff",          N_("list who may serve a sale line") },
   { "receipt.show",        N_("show a receipt") },
   { "product.upsert",      N_("define a product") },
   { "product.update",      N_("edit a product") },
@@ -149,6 +150,8 @@ static const struct { const char *op; const char *title; } titles[] = {
   { "settings.list",       N_("see the settings") },
   { "settings.set",        N_("change a setting") },
   { "oplog.list",          N_("read the operation log") },
+  { "backup.now",          N_("back up the database") },
+  { "backup.daily",        N_("make the daily backup") },
 };
 
 const char *

@@ -452,6 +452,8 @@ typedef struct
   char  *sku;
   char  *name;
   gint64 qty_sold, qty_returned, list, sold, refund;
+  gint64 cost;              /* of the lines sold less the lines returned */
+  gboolean cost_unknown;    /* a line without a recorded cost (written before costs were) */
 } SkuSum;
 
 static void
@@ -504,6 +506,10 @@ product_sales_entry (MdnReportRun   *run,
       if (sku == NULL)
         continue;
       s = sku_sum (table, sku, mdn_body_string (l, "name"));
+      if (!json_object_has_member (l, "cost_fen"))
+        s->cost_unknown = TRUE;
+      else if (!checked_add (&s->cost, ret ? -mdn_body_int (l, "cost_fen", 0) : mdn_body_int (l, "cost_fen", 0), error))
+        return FALSE;
       if (ret)
         {
           if (!checked_add (&s->qty_returned, mdn_body_int (l, "qty", 0), error) ||
@@ -583,7 +589,25 @@ run_product_sales (MdnReportRun *run,
           mdn_report_int (run, "sold_fen", s->sold);
           mdn_report_int (run, "refund_fen", s->refund);
           mdn_report_int (run, "net_fen", s->sold - s->refund);
-          ok = mdn_report_emit (run, error);
+          /* Margin = net − cost, and its share of the net in basis points;
+             unknown (empty, not 0) when a line has no recorded cost. */
+          if (!s->cost_unknown)
+            {
+              gint64 net = s->sold - s->refund, margin, bp;
+
+              mdn_report_int (run, "cost_fen", s->cost);
+              if (__builtin_sub_overflow (net, s->cost, &margin) || margin > MDN_MONEY_MAX || margin < -MDN_MONEY_MAX)
+                ok = mdn_report_too_large (error);
+              else
+                {
+                  mdn_report_int (run, "margin_fen", margin);
+                  if (net > 0 && !mdn_money_mul_div (margin, 10000, net, TRUE, &bp, NULL))
+                    ok = mdn_report_too_large (error);
+                  else if (net > 0)
+                    mdn_report_int (run, "margin_percent", bp);
+                }
+            }
+          ok = ok && mdn_report_emit (run, error);
         }
       g_free (r->category);
     }
@@ -846,7 +870,11 @@ static const MdnReportColumn product_columns[] = {
   { "category", N_("Category"), MDN_COL_TEXT, FALSE },
   { "barcode", N_("Barcode"), MDN_COL_TEXT, FALSE },
   { "price_fen", N_("Price"), MDN_COL_FEN, FALSE },
+  { "cost_fen", N_("Standard cost"), MDN_COL_FEN, FALSE },
+  { "avg_cost_fen", N_("Average cost"), MDN_COL_FEN, FALSE },
   { "stock", N_("Stock"), MDN_COL_INT, TRUE },
+  { "low_stock", N_("Low stock at"), MDN_COL_INT, FALSE },
+  { "high_stock", N_("High stock at"), MDN_COL_INT, FALSE },
   { "active", N_("On sale"), MDN_COL_TEXT, FALSE },
   COL_END
 };
@@ -859,11 +887,17 @@ run_products (MdnReportRun *run,
   int rc;
 
   /* Goods carry stock (summed over the chain when no branch is given);
-     services and packages have none. In key order: no sort, so a million
-     products export in constant memory (temp_store is MEMORY). */
+     services and packages have none. The moving average cost and the
+     thresholds are a branch's (empty for the whole chain). In key order:
+     no sort, so a million products export in constant memory (temp_store
+     is MEMORY). */
   if (sqlite3_prepare_v2 (mdn_db_handle (run->db),
                           "SELECT p.sku, p.name, p.kind, p.category, p.barcode, p.price_fen, p.active, "
-                          "(SELECT SUM (s.qty) FROM stock s WHERE s.item = p.sku AND (?1 IS NULL OR s.branch = ?1)) "
+                          "(SELECT SUM (s.qty) FROM stock s WHERE s.item = p.sku AND (?1 IS NULL OR s.branch = ?1)), "
+                          "p.cost_fen, "
+                          "(SELECT c.avg_cost_fen FROM stock_costs c WHERE c.branch = ?1 AND c.item = p.sku), "
+                          "(SELECT k.low_stock FROM stock_limits k WHERE k.branch = ?1 AND k.item = p.sku), "
+                          "(SELECT k.high_stock FROM stock_limits k WHERE k.branch = ?1 AND k.item = p.sku) "
                           "FROM products p ORDER BY p.sku", -1, &stmt, NULL) != SQLITE_OK)
     return mdn_db_set_database_error (run->db, error);
   sqlite3_bind_text (stmt, 1, run->q->branch, -1, SQLITE_STATIC);
@@ -878,8 +912,16 @@ run_products (MdnReportRun *run,
       mdn_report_text (run, "barcode", (const char *) sqlite3_column_text (stmt, 4));
       mdn_report_int (run, "price_fen", sqlite3_column_int64 (stmt, 5));
       mdn_report_text (run, "active", sqlite3_column_int (stmt, 6) ? _("yes") : _("no"));
+      if (sqlite3_column_type (stmt, 8) != SQLITE_NULL)
+        mdn_report_int (run, "cost_fen", sqlite3_column_int64 (stmt, 8));
       if (g_strcmp0 (kind, "goods") == 0)
-        mdn_report_int (run, "stock", sqlite3_column_int64 (stmt, 7));
+        {
+          mdn_report_int (run, "stock", sqlite3_column_int64 (stmt, 7));
+          for (int c = 9; c <= 11; c++)
+            if (sqlite3_column_type (stmt, c) != SQLITE_NULL)
+              mdn_report_int (run, c == 9 ? "avg_cost_fen" : c == 10 ? "low_stock" : "high_stock",
+                              sqlite3_column_int64 (stmt, c));
+        }
       if (!mdn_report_emit (run, error))
         return FALSE;
     }
@@ -1135,7 +1177,14 @@ static gboolean
 run_summary (MdnReportRun *run,
              GError      **error)
 {
-  return mdn_report_each_day (run, run->q->from, run->q->to, summary_day, NULL, error);
+  /* Only the figures it shows: a third of the rollup's columns. */
+  static const char *const figures[] = {
+    "counted_entries", "sales_fen", "discount_fen", "refund_fen", "deposit_principal_fen",
+    "deposit_bonus_fen", "withdraw_fen", "members_issued", "tender_cash_fen", "tender_bank_fen",
+    "tender_wechat_fen", "tender_alipay_fen", "tender_balance_fen", "net_fen", NULL
+  };
+
+  return mdn_report_each_day_of (run, run->q->from, run->q->to, figures, summary_day, NULL, error);
 }
 
 const MdnReportDef mdn_report_summary = {

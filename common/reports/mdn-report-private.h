@@ -76,6 +76,17 @@ gboolean mdn_report_each_day (MdnReportRun     *run,
                               gpointer          data,
                               GError          **error);
 
+/* The same, reading only the figures @figures names (NULL-terminated; the
+ * others are 0) from the server's rollup: a narrower read. At a branch the
+ * days' entries are summed whole. */
+gboolean mdn_report_each_day_of (MdnReportRun       *run,
+                                 const char         *from,
+                                 const char         *to,
+                                 const char *const  *figures,
+                                 MdnReportDayFunc    func,
+                                 gpointer            data,
+                                 GError            **error);
+
 gboolean mdn_report_too_large (GError **error);
 
 extern const MdnReportDef mdn_report_income, mdn_report_deposits, mdn_report_package_sales,

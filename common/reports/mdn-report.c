@@ -207,8 +207,9 @@ clear_cells (MdnReportRun *run)
 }
 
 /* Whether the row passes the query's filter on column @key: a filter the
- * row has no column (or no value) for passes. @prefix: a category path
- * matches its sub-categories. */
+ * report has no column for passes; a row with the column but no value in
+ * it (a line without a category, a sale without a card) does not.
+ * @prefix: a category path matches its sub-categories. */
 static gboolean
 passes (MdnReportRun *run,
         const char   *key,
@@ -216,9 +217,12 @@ passes (MdnReportRun *run,
         gboolean      prefix)
 {
   for (guint i = 0; want && i < run->n_columns; i++)
-    if (g_str_equal (run->def->columns[i].key, key) && run->cells[i].set)
+    if (g_str_equal (run->def->columns[i].key, key))
       {
         const char *have = run->cells[i].s ? run->cells[i].s : "";
+
+        if (!run->cells[i].set)
+          return FALSE;
 
         if (prefix)
           return g_str_equal (have, want) ||
@@ -360,56 +364,54 @@ mdn_report_each_entry (MdnReportRun       *run,
   return TRUE;
 }
 
-/* "SELECT business_date, branch, f1, f2 … FROM srv_rollup_day …" over every
- * figure (the rollup's columns are the figures' names), made once. */
-static const char *
-rollup_sql (void)
+/* "SELECT business_date, branch, f1, f2 … FROM srv_rollup_day …" over the
+ * figures @figures names (NULL: every figure; the rollup's columns are the
+ * figures' names); @picked gets the fields read, in the columns' order. */
+static char *
+rollup_sql (const char *const *figures,
+            GPtrArray         *picked)
 {
-  static gsize once = 0;
-  static const char *sql;
+  GString *s = g_string_new ("SELECT business_date, branch");
+  const MdnFigureField *fields;
+  guint n;
 
-  if (g_once_init_enter (&once))
-    {
-      GString *s = g_string_new ("SELECT business_date, branch");
-      const MdnFigureField *fields;
-      guint n;
-
-      fields = mdn_figures_fields (&n);
-      for (guint i = 0; i < n; i++)
+  fields = mdn_figures_fields (&n);
+  for (guint i = 0; i < n; i++)
+    if (figures == NULL || g_strv_contains (figures, fields[i].name))
+      {
         g_string_append_printf (s, ", %s", fields[i].name);
-      g_string_append (s, " FROM srv_rollup_day WHERE business_date BETWEEN ?1 AND ?2 "
-                          "AND (?3 IS NULL OR branch = ?3) ORDER BY business_date, branch");
-      sql = g_string_free (s, FALSE);
-      g_once_init_leave (&once, 1);
-    }
-  return sql;
+        g_ptr_array_add (picked, (gpointer) &fields[i]);
+      }
+  g_string_append (s, " FROM srv_rollup_day WHERE business_date BETWEEN ?1 AND ?2 "
+                      "AND (?3 IS NULL OR branch = ?3) ORDER BY business_date, branch");
+  return g_string_free (s, FALSE);
 }
 
 static gboolean
-each_rollup_day (MdnReportRun     *run,
-                 const char       *from,
-                 const char       *to,
-                 MdnReportDayFunc  func,
-                 gpointer          data,
-                 GError          **error)
+each_rollup_day (MdnReportRun       *run,
+                 const char         *from,
+                 const char         *to,
+                 const char *const  *figures,
+                 MdnReportDayFunc    func,
+                 gpointer            data,
+                 GError            **error)
 {
   g_autoptr(sqlite3_stmt) stmt = NULL;
-  const MdnFigureField *fields;
-  guint n;
+  g_autoptr(GPtrArray) picked = g_ptr_array_new ();
+  g_autofree char *sql = rollup_sql (figures, picked);
+  MdnFigures f = { 0 };
   int rc;
 
-  fields = mdn_figures_fields (&n);
-  if (sqlite3_prepare_v2 (mdn_db_handle (run->db), rollup_sql (), -1, &stmt, NULL) != SQLITE_OK)
+  if (sqlite3_prepare_v2 (mdn_db_handle (run->db), sql, -1, &stmt, NULL) != SQLITE_OK)
     return mdn_db_set_database_error (run->db, error);
   sqlite3_bind_text (stmt, 1, from ? from : "0000-00-00", -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 2, to, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 3, run->q->branch, -1, SQLITE_STATIC);
+  /* The figures not read stay 0 for every row. */
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
-      MdnFigures f = { 0 };
-
-      for (guint i = 0; i < n; i++)
-        mdn_figures_set (&f, &fields[i], sqlite3_column_int64 (stmt, 2 + (int) i));
+      for (guint i = 0; i < picked->len; i++)
+        mdn_figures_set (&f, picked->pdata[i], sqlite3_column_int64 (stmt, 2 + (int) i));
       if (!func (run, (const char *) sqlite3_column_text (stmt, 0),
                  (const char *) sqlite3_column_text (stmt, 1), &f, data, error))
         return FALSE;
@@ -490,8 +492,20 @@ mdn_report_each_day (MdnReportRun     *run,
                      gpointer          data,
                      GError          **error)
 {
+  return mdn_report_each_day_of (run, from, to, NULL, func, data, error);
+}
+
+gboolean
+mdn_report_each_day_of (MdnReportRun       *run,
+                        const char         *from,
+                        const char         *to,
+                        const char *const  *figures,
+                        MdnReportDayFunc    func,
+                        gpointer            data,
+                        GError            **error)
+{
   if (run->chain_db)
-    return each_rollup_day (run, from, to, func, data, error);
+    return each_rollup_day (run, from, to, figures, func, data, error);
   return each_entry_day (run, from, to, func, data, error);
 }
 

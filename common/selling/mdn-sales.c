@@ -51,6 +51,23 @@ op_sale (MdnOpCtx   *ctx,
       MdnPricedLine *l = &g_array_index (lines, MdnPricedLine, i);
       MdnProduct *p = l->product;
       JsonObject *o = mdn_pricing_line_json (l, i);
+      gint64 unit_cost, cost;
+
+      /* What the line cost the shop, for the gross margin: goods at their
+         moving average (else the standard cost), others at the standard
+         cost; not recorded when none is known. */
+      unit_cost = g_str_equal (p->kind, "goods")
+                  ? mdn_stock_unit_cost (ctx->db, ctx->store->branch_code, p->sku, p->cost_fen, error)
+                  : p->cost_fen;
+      if (unit_cost == G_MININT64)
+        return FALSE;
+      if (unit_cost >= 0)
+        {
+          if (!mdn_money_mul (unit_cost, l->qty, &cost, error))
+            return FALSE;
+          json_object_set_int_member (o, "unit_cost_fen", unit_cost);
+          json_object_set_int_member (o, "cost_fen", cost);
+        }
 
       if (g_str_equal (p->kind, "goods"))
         mdn_entry_add_movement (co.entry, NULL, "stock", p->sku, NULL, NULL, -l->qty);
@@ -976,6 +993,16 @@ op_sale_return (MdnOpCtx   *ctx,
           mdn_json_set_opt_string (o, "kind", kind);
           json_object_set_int_member (o, "qty", r->qty);
           json_object_set_int_member (o, "refund_fen", r->refund_fen);
+          /* The cost comes back at what the sale recorded. */
+          if (json_object_has_member (r->line, "unit_cost_fen"))
+            {
+              gint64 unit_cost = mdn_body_int (r->line, "unit_cost_fen", 0), cost;
+
+              if (!mdn_money_mul (unit_cost, r->qty, &cost, error))
+                return FALSE;
+              json_object_set_int_member (o, "unit_cost_fen", unit_cost);
+              json_object_set_int_member (o, "cost_fen", cost);
+            }
           if (g_strcmp0 (kind, "goods") == 0)
             mdn_entry_add_movement (entry, NULL, "stock", sku, NULL, NULL, r->qty);
           else if (g_strcmp0 (kind, "package") == 0)
@@ -1260,12 +1287,29 @@ op_sale_list (MdnOpCtx   *ctx,
   return rc == SQLITE_DONE;
 }
 
+/* {} → {staff: [{code, name}]}: who may be named as having served a sale
+ * line (the technician, for commission: mdn_commission_check_staff takes
+ * any active staff member of the branch), by code, for the checkout's
+ * picker; a cashier may ask (staff.list, with roles, is a manager's). */
+static gboolean
+op_sale_staff (MdnOpCtx   *ctx,
+               JsonObject *args,
+               JsonObject *result,
+               GError    **error)
+{
+  static const MdnListColumn columns[] = { { "code", 's' }, { "name", 's' }, { NULL } };
+  sqlite3_stmt *stmt = mdn_db_query (ctx->db, error, "SELECT code, name FROM staff WHERE active = 1 ORDER BY code", "");
+
+  return stmt != NULL && mdn_ops_list_rows (ctx, stmt, columns, result, "staff", error);
+}
+
 const MdnOpDef mdn_sales_ops[] = {
   { "sale",         MDN_ROLE_CASHIER, MDN_OP_WRITE | MDN_OP_SPEND, op_sale },
   { "sale.quick",   MDN_ROLE_CASHIER, MDN_OP_WRITE | MDN_OP_SPEND, op_sale_quick },
   { "sale.return",  MDN_ROLE_MANAGER, MDN_OP_WRITE | MDN_OP_SPEND | MDN_OP_CHAIN, op_sale_return },
   { "sale.list",    MDN_ROLE_CASHIER, MDN_OP_READ,  op_sale_list },
   { "receipt.show", MDN_ROLE_CASHIER, MDN_OP_READ,  op_receipt_show },
+  { "sale.staff",   MDN_ROLE_CASHIER, MDN_OP_READ,  op_sale_staff },
   { NULL }
 };
 

@@ -77,6 +77,23 @@ avg_cost (MdnDb      *db,
   return cost;
 }
 
+gint64
+mdn_stock_unit_cost (MdnDb      *db,
+                     const char *branch,
+                     const char *sku,
+                     gint64      standard_cost_fen,
+                     GError    **error)
+{
+  gint64 cost;
+
+  g_return_val_if_fail (db != NULL && branch != NULL && sku != NULL, G_MININT64);
+
+  cost = avg_cost (db, branch, sku, error);
+  if (cost == G_MININT64 || cost >= 0)
+    return cost;
+  return standard_cost_fen >= 0 ? standard_cost_fen : -1;
+}
+
 /* "RK-B01-20261120-0001": a document number per prefix, branch and day. */
 static char *
 doc_no_new (MdnOpCtx   *ctx,

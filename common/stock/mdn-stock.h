@@ -82,6 +82,16 @@ gboolean    mdn_stock_check_sale     (MdnOpCtx    *ctx,
                                       JsonObject  *result,
                                       GError     **error);
 
+/* What one unit of @sku costs at @branch now, for a sale line: the moving
+ * average cost of its receipts (stock_costs), else @standard_cost_fen
+ * (the product's 进价, -1 when none); -1 when neither is known, G_MININT64
+ * on a database error. A sale does not change the average. */
+gint64      mdn_stock_unit_cost      (MdnDb       *db,
+                                      const char  *branch,
+                                      const char  *sku,
+                                      gint64       standard_cost_fen,
+                                      GError     **error);
+
 extern const MdnOpDef   mdn_stock_ops[];
 extern const MdnKindDef mdn_stock_kinds[];
 

@@ -18,6 +18,7 @@
 #include "mdn-stock-chain.h"
 #include "mdn-sync-private.h"
 #include "mdn-sync.h"
+#include "mdn-backup.h"
 
 #define PUSH_BATCH 500
 #define PULL_PAGE  500
@@ -347,6 +348,9 @@ mdn_sync_client_message (Client     *c,
   if (msg == NULL)
     return NULL;
   soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+  /* The branch's software version, shown on the console's 门店 page
+   * (an older server ignores the header). */
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "X-Mendian-Version", MDN_VERSION);
   g_signal_connect (msg, "accept-certificate", G_CALLBACK (accept_certificate), c);
   return msg;
 }
@@ -1230,6 +1234,7 @@ mdn_branch_init (void)
       mdn_ops_check_kinds ();
       mdn_ops_register (sync_ops);
       mdn_ops_register (mdn_stock_chain_ops);
+      mdn_ops_register (mdn_backup_ops);
       mdn_ops_set_spend_hooks (&spend_hooks);
       g_once_init_leave (&once, 1);
     }

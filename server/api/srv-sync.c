@@ -3,6 +3,7 @@
 
 #include <glib/gi18n-lib.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "mdn-entry-codec.h"
 #include "mdn-json.h"
@@ -10,6 +11,7 @@
 #include "srv-api-private.h"
 #include "srv-push.h"
 #include "srv-server.h"
+#include "srv-store-console.h"
 
 #define MAX_BATCH 5000
 
@@ -113,6 +115,19 @@ handle_push (SrvRequest *req)
 /* GET /api/v1/sync/state[?key_id=HEX] → this branch's high-water mark at
  * the server; key_id (mdn_chain_key_id) proves the branch holds the chain
  * key, which it is otherwise handed once. */
+static gboolean
+valid_version (const char *v)
+{
+  gsize n = strlen (v);
+
+  if (n == 0 || n > 40)
+    return FALSE;
+  for (gsize i = 0; i < n; i++)
+    if (!g_ascii_isalnum (v[i]) && !strchr (".-+_~", v[i]))
+      return FALSE;
+  return TRUE;
+}
+
 static void
 handle_state (SrvRequest *req)
 {
@@ -120,11 +135,23 @@ handle_state (SrvRequest *req)
   g_autoptr(SrvState) state = srv_store_state (req->store, req->branch->code,
                                                srv_query_get (req, "key_id"), &error);
   g_autoptr(JsonObject) out = NULL;
+  const char *version = soup_message_headers_get_one (soup_server_message_get_request_headers (req->msg),
+                                                      "X-Mendian-Version");
 
   if (state == NULL)
     {
       srv_reply_gerror (req, error);
       return;
+    }
+  /* The version the branch reports (optional: an older branch sends none),
+   * for the console's 门店 page; a version that is not short printable
+   * text is not noted, and never refuses the sync. */
+  if (version && valid_version (version))
+    {
+      g_autoptr(GError) ignored = NULL;
+
+      if (!srv_console_branch_note_version (req->store, req->branch->code, version, &ignored))
+        g_warning ("branch %s: version not noted: %s", req->branch->code, ignored->message);
     }
   out = json_object_new ();
   json_object_set_string_member (out, "branch", state->branch);

@@ -25,6 +25,9 @@
 #include "mdn-exceptions.h"
 #include "mdn-id.h"
 #include "mdn-master.h"
+#include "mdn-member-filter.h"
+#include "mdn-messages.h"
+#include "mdn-sms.h"
 #include "mdn-settings.h"
 #include "mdn-ops.h"
 #include "mdn-store.h"
@@ -47,11 +50,15 @@ static const struct
   const MdnOpDef *table;
 } hq_ops[] = {
   { "product.upsert",      mdn_catalog_ops },
+  { "category.upsert",     mdn_catalog_ops },
   { "level.upsert",        mdn_master_ops },
   { "deposit_rule.upsert", mdn_master_ops },
   { "plan.upsert",         mdn_plan_ops },
   { "exception.write_off", mdn_exception_ops },
   { "settings.set",        mdn_settings_ops },   /* setting.chain at an HQ terminal */
+  { "sms.campaign",        mdn_sms_ops },        /* preview, or the campaign entry */
+  { "member.filter",       mdn_member_filter_ops },
+  { "message.reply",       mdn_message_ops },    /* a shared entry: every branch sees it */
 };
 
 void
@@ -142,6 +149,9 @@ srv_console_hq_open (SrvStore   *store,
                    _("%s is not the console's head-office terminal (%s)"), path, HQ_CODE);
       return NULL;
     }
+  /* The terminal is the server's own code: its version is the server's. */
+  if (!srv_console_branch_note_version (store, HQ_CODE, MDN_VERSION, error))
+    return NULL;
   return g_steal_pointer (&hq);
 }
 

@@ -81,8 +81,15 @@ static const Field plan_fields[] = {
   { NULL }
 };
 
+static const Field category_fields[] = {
+  { "path", N_("Category path (up to three levels: 饮品/茶/绿茶)"), FIELD_TEXT, 0, TRUE,  TRUE },
+  { "name", N_("Label"),                                             FIELD_TEXT, 1, FALSE, FALSE },
+  { NULL }
+};
+
 static const MasterKind kinds[] = {
   { "product", "product.upsert",      N_("Products and prices"), product_fields, srv_console_product_rows },
+  { "category", "category.upsert",    N_("Product categories"),  category_fields, srv_console_category_rows },
   { "level",   "level.upsert",        N_("Member levels"),       level_fields,   srv_console_level_rows },
   { "rule",    "deposit_rule.upsert", N_("Deposit bonus rules"), rule_fields,    srv_console_rule_rows },
   { "plan",    "plan.upsert",         N_("Rate plans"),          plan_fields,    srv_console_plan_rows },
@@ -308,6 +315,11 @@ setting_form (SrvPage             *page,
                          _(d->title), message ? value : yuan);
       }
       break;
+    case MDN_SETTING_STRING:
+      /* Empty is a value (the default): not required. */
+      srv_html_append (form, "<label>%s <input name=\"value\" value=\"%s\" maxlength=\"%d\"></label>",
+                       _(d->title), value ? value : "", (int) d->max);
+      break;
     default:
       srv_html_append (form, "<label>%s <input name=\"value\" value=\"%s\" inputmode=\"numeric\" required></label>",
                        _(d->title), value ? value : "");
@@ -460,10 +472,10 @@ input (SrvHtml     *h,
     srv_html_append (h, "<input name=\"%s\" value=\"%s\" readonly></label>", f->arg, shown);
   else
     srv_html_append (h,
-                     f->required ? "<input name=\"%s\" value=\"%s\" required%s></label>"
-                                 : "<input name=\"%s\" value=\"%s\"%s></label>",
+                     f->required ? "<input name=\"%s\" value=\"%s\" inputmode=\"%s\" required></label>"
+                                 : "<input name=\"%s\" value=\"%s\" inputmode=\"%s\"></label>",
                      f->arg, shown,
-                     f->type == FIELD_MONEY ? " inputmode=\"decimal\"" : f->type == FIELD_INT ? " inputmode=\"numeric\"" : "");
+                     f->type == FIELD_MONEY ? "decimal" : f->type == FIELD_INT ? "numeric" : "text");
 }
 
 static void

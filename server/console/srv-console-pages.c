@@ -348,7 +348,15 @@ branches_page (SrvPage    *page,
   g_autoptr(GHashTable) vars = srv_vars_new ();
   SrvHtml *table, *shown = srv_html_new ();
   gboolean admin = g_str_equal (page->user->role, "hq-admin");
+  g_autoptr(SrvRows) versions = srv_console_branch_versions (page->console->store, NULL);
+  g_autoptr(GHashTable) version_of = g_hash_table_new (g_str_hash, g_str_equal);
 
+  for (guint i = 0; versions && i < versions->len; i++)
+    {
+      char **v = g_ptr_array_index (versions, i);
+
+      g_hash_table_insert (version_of, v[0], v);
+    }
   if (list == NULL)
     {
       srv_html_free (shown);
@@ -373,6 +381,19 @@ branches_page (SrvPage    *page,
 
       if (!srv_page_sees_branch (page, b->code))
         continue;
+      char **v = g_hash_table_lookup (version_of, b->code);
+      g_autoptr(SrvHtml) version = srv_html_new ();
+
+      if (v)
+        {
+          g_autofree char *at = srv_page_time (page, v[2]);
+
+          srv_html_append (version, "<span class=\"version\">%s</span><br><small>%s</small>", v[1], at);
+        }
+      else
+        srv_html_append (version, "—");
+      if (agent)
+        srv_html_append (version, "<br><small>%s</small>", agent);
       if (seen >= 0)
         srv_html_append (feed, "%L", seen);
       else
@@ -398,10 +419,10 @@ branches_page (SrvPage    *page,
         }
       srv_html_append (table,
                        "<tr><td>%s</td><td>%s%s</td><td class=\"num\">%L</td><td>%s</td><td>%s</td>"
-                       "<td class=\"num\">%L</td><td class=\"num\">%H</td><td>%s</td><td>%s</td><td>%H</td></tr>",
+                       "<td class=\"num\">%L</td><td class=\"num\">%H</td><td>%s</td><td>%H</td><td>%H</td></tr>",
                        b->code, b->name, b->hq ? _(" (head office)") : "", b->number,
                        b->revoked ? _("Revoked") : _("Active"), pushed,
-                       b->acked_seq, feed, online > 0 ? _("online") : _("offline"), agent ? agent : "—", actions);
+                       b->acked_seq, feed, online > 0 ? _("online") : _("offline"), version, actions);
     }
   srv_html_append (table, "</tbody></table>");
   if (token)
@@ -663,6 +684,8 @@ exception_rows (SrvPage    *page,
     srv_html_append (h, "<p class=\"empty\">%s</p>", _("None."));
 }
 
+static gboolean message_threads (SrvPage *page, const char *member_id, SrvHtml *h, GError **error);
+
 void
 srv_console_member (SrvPage *page)
 {
@@ -769,7 +792,125 @@ srv_console_member (SrvPage *page)
   srv_vars_html (vars, "packages", pk);
   srv_vars_html (vars, "history", hist);
   srv_vars_html (vars, "exceptions", exc);
+  {
+    SrvHtml *msgs = srv_html_new ();
+
+    if (!message_threads (page, id, msgs, &error))
+      {
+        srv_html_free (msgs);
+        srv_page_error (page, SOUP_STATUS_INTERNAL_SERVER_ERROR, error->message);
+        return;
+      }
+    srv_vars_html (vars, "messages", msgs);
+  }
   srv_page_reply (page, "members", m[2], srv_template_render ("member", vars));
+}
+
+/* The member's messages (会员留言, message.add at any branch) each with its
+ * replies; under each, a reply form for those who may write. */
+static gboolean
+message_threads (SrvPage    *page,
+                 const char *member_id,
+                 SrvHtml    *h,
+                 GError    **error)
+{
+  g_autoptr(SrvRows) messages = srv_console_message_rows (page->console->store, member_id, error);
+  g_autoptr(SrvRows) replies = messages ? srv_console_reply_rows (page->console->store, member_id, error) : NULL;
+
+  if (replies == NULL)
+    return FALSE;
+  if (messages->len == 0)
+    {
+      srv_html_append (h, "<p class=\"empty\">%s</p>", _("None."));
+      return TRUE;
+    }
+  for (guint i = 0; i < messages->len; i++)
+    {
+      char **msg = g_ptr_array_index (messages, i);
+      g_autofree char *at = srv_page_time (page, msg[2]);
+      guint n = 0;
+
+      srv_html_append (h,
+                       "<article class=\"thread\" id=\"m-%s\"><p class=\"said\"><strong>%s</strong> "
+                       "<small>%s · %s · %s</small></p><p class=\"text\">%s</p>",
+                       msg[0], _("Member's message"), msg[1], msg[3], at, msg[4]);
+      for (guint j = 0; j < replies->len; j++)
+        {
+          char **r = g_ptr_array_index (replies, j);
+          g_autofree char *rat = NULL;
+
+          if (!g_str_equal (r[0], msg[0]))
+            continue;
+          rat = srv_page_time (page, r[3]);
+          srv_html_append (h, "<blockquote class=\"reply\"><p><strong>%s</strong> <small>%s · %s · %s</small></p>"
+                              "<p class=\"text\">%s</p></blockquote>",
+                           _("Reply"), r[2], r[4], rat, r[5]);
+          n++;
+        }
+      if (n == 0)
+        srv_html_append (h, "<p class=\"hint\">%s</p>", _("Not answered yet."));
+      if (srv_page_may_write (page))
+        {
+          g_autoptr(SrvHtml) csrf = srv_page_csrf_input (page);
+
+          srv_html_append (h,
+                           "<form method=\"post\" action=\"/console/members/%s/reply\" class=\"filters\">%H"
+                           "<input type=\"hidden\" name=\"message_id\" value=\"%s\">"
+                           "<label class=\"wide\">%s <textarea name=\"text\" rows=\"2\" maxlength=\"500\" required>"
+                           "</textarea></label><button type=\"submit\">%s</button></form>",
+                           member_id, csrf, msg[0], _("Head office's reply (every branch sees it)"), _("Reply"));
+        }
+      srv_html_append (h, "</article>");
+    }
+  return TRUE;
+}
+
+/* POST /console/members/ID/reply {message_id, text}: message.reply at the
+ * console's HQ terminal, a shared entry that reaches every branch;
+ * audited. A region user only for its branches' members. */
+void
+srv_console_message_reply (SrvPage *page)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) args = NULL, result = NULL;
+  g_autofree char *id = NULL, *branch = NULL, *location = NULL, *escaped = NULL;
+  const char *rest = page->sub + strlen ("members/");
+  const char *slash = strchr (rest, '/');
+  const char *message_id = srv_page_arg (page, "message_id");
+  const char *text = srv_page_arg (page, "text");
+
+  if (slash == NULL || !g_str_equal (slash, "/reply"))
+    {
+      srv_page_error (page, SOUP_STATUS_NOT_FOUND, _("There is no such page"));
+      return;
+    }
+  id = g_strndup (rest, slash - rest);
+  branch = srv_console_member_branch (page->console->store, id);
+  if (branch == NULL)
+    {
+      srv_page_error (page, SOUP_STATUS_NOT_FOUND, _("There is no such member"));
+      return;
+    }
+  if (!srv_page_sees_branch (page, branch))
+    {
+      srv_page_audit (page, "refused", branch, FALSE, "member of another region", NULL);
+      srv_page_error (page, SOUP_STATUS_FORBIDDEN, _("This member belongs to a branch that is not one of yours"));
+      return;
+    }
+  args = json_object_new ();
+  json_object_set_string_member (args, "message_id", message_id ? message_id : "");
+  json_object_set_string_member (args, "text", text ? text : "");
+  result = srv_console_run_hq (page, "message.reply", args, &error);
+  srv_page_audit (page, "message.reply", message_id, result != NULL, result ? NULL : error->message,
+                  result ? json_object_get_string_member_with_default (result, "entry_id", NULL) : NULL);
+  if (result == NULL)
+    {
+      srv_page_error (page, srv_error_status (error), error->message);
+      return;
+    }
+  escaped = g_uri_escape_string (_("The reply is written; every branch receives it at its next sync"), NULL, FALSE);
+  location = g_strconcat ("/console/members/", id, "?done=", escaped, NULL);
+  srv_page_redirect (page, location);
 }
 
 /* Exceptions ---------------------------------------------------------------------- */
@@ -1073,29 +1214,4 @@ srv_console_audit_page (SrvPage *page)
   srv_vars_html (vars, "table", table);
   srv_vars_html (vars, "pager", pager);
   srv_page_reply (page, "audit", _("Audit log"), srv_template_render ("audit", vars));
-}
-
-/* Pages to come ------------------------------------------------------------------- */
-
-void
-srv_console_later (SrvPage *page)
-{
-  g_autoptr(GHashTable) vars = srv_vars_new ();
-  const char *title, *what;
-
-  if (g_str_equal (page->sub, "reports"))
-    title = _("Reports"),
-    what = _("Every report of the chain with its filters, paged rows and totals, and download as Excel or CSV, "
-             "comes here when the report definitions of common/reports land.");
-  else if (g_str_equal (page->sub, "stock"))
-    title = _("Stock"),
-    what = _("Stock of every product at every branch, transfers in transit and shortfalls come here when stock "
-             "reaches the server.");
-  else
-    title = _("SMS"),
-    what = _("The outbox, campaigns (filter, preview, send) and the gateway's state come here when the server "
-             "sends SMS.");
-  srv_vars_text (vars, "title", title);
-  srv_vars_text (vars, "what", what);
-  srv_page_reply (page, page->sub, title, srv_template_render ("later", vars));
 }

@@ -79,10 +79,18 @@ void srv_console_exceptions     (SrvPage *page);
 void srv_console_exception      (SrvPage *page);
 void srv_console_write_off      (SrvPage *page);
 void srv_console_audit_page     (SrvPage *page);
-void srv_console_later          (SrvPage *page);
 /* Reports (srv-console-reports.c). */
 void srv_console_reports        (SrvPage *page);
 void srv_console_report         (SrvPage *page);
+/* Stock and the branches' operation logs (srv-console-chain.c). */
+void srv_console_stock          (SrvPage *page);
+void srv_console_oplog          (SrvPage *page);
+/* SMS (srv-console-sms.c). */
+void srv_console_sms            (SrvPage *page);
+void srv_console_sms_preview    (SrvPage *page);
+void srv_console_sms_send       (SrvPage *page);
+/* A member's messages: HQ's reply (srv-console-pages.c). */
+void srv_console_message_reply  (SrvPage *page);
 /* Master data (srv-console-master.c). */
 void srv_console_master         (SrvPage *page);
 void srv_console_master_edit    (SrvPage *page);

@@ -230,6 +230,7 @@ static const struct
   { "stock",      "/console/stock",      N_("Stock") },
   { "sms",        "/console/sms",        N_("SMS") },
   { "master",     "/console/master",     N_("Master data") },
+  { "oplog",      "/console/oplog",      N_("Operation log") },
   { "audit",      "/console/audit",      N_("Audit log") },
 };
 
@@ -476,8 +477,9 @@ static const SrvPageRoute get_pages[] = {
   { "audit",        FALSE, srv_console_audit_page },
   { "reports",      FALSE, srv_console_reports },
   { "reports/",     FALSE, srv_console_report },
-  { "stock",        FALSE, srv_console_later },
-  { "sms",          FALSE, srv_console_later },
+  { "stock",        FALSE, srv_console_stock },
+  { "sms",          FALSE, srv_console_sms },
+  { "oplog",        FALSE, srv_console_oplog },
   { NULL }
 };
 
@@ -486,6 +488,9 @@ static const SrvPageRoute post_pages[] = {
   { "branches/",         TRUE,  srv_console_branch_post },
   { "exceptions/",       TRUE,  srv_console_write_off },
   { "master/",           TRUE,  srv_console_master_post },
+  { "sms/preview",       FALSE, srv_console_sms_preview },
+  { "sms/send",          TRUE,  srv_console_sms_send },
+  { "members/",          TRUE,  srv_console_message_reply },
   { NULL }
 };
 

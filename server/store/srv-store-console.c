@@ -10,7 +10,9 @@
 #include "mdn-id.h"
 #include "mdn-json.h"
 #include "mdn-lockout.h"
+#include "mdn-report.h"
 #include "mdn-staff.h"
+#include "srv-sms.h"
 #include "srv-store-console.h"
 #include "srv-store-private.h"
 
@@ -593,4 +595,159 @@ srv_console_setting_rows (SrvStore *store,
                           GError  **error)
 {
   return rows_of (store, mdn_db_query (store->db, error, "SELECT key, value FROM settings ORDER BY key", ""), error);
+}
+
+/* The pages added later: reports on the page, messages, the operation
+ * logs, branch versions, SMS. Each is one small query (or a call of the
+ * module that owns the table) so another store can provide the same. */
+
+JsonObject *
+srv_console_report_page (SrvStore             *store,
+                         const MdnReportDef   *def,
+                         const MdnReportQuery *query,
+                         gint64                limit,
+                         const char           *after,
+                         GError              **error)
+{
+  JsonObject *page;
+
+  if (!mdn_db_begin (store->db, FALSE, error))
+    return NULL;
+  page = mdn_report_page (store->db, def, query, limit, after, error);
+  mdn_db_rollback (store->db);
+  return page;
+}
+
+SrvRows *
+srv_console_message_rows (SrvStore   *store,
+                          const char *member_id,
+                          GError    **error)
+{
+  return rows_of (store,
+                  mdn_db_query (store->db, error,
+                                "SELECT id, branch, at, staff, text FROM member_messages "
+                                "WHERE member_id = ? ORDER BY at DESC, id DESC LIMIT 200",
+                                "s", member_id),
+                  error);
+}
+
+SrvRows *
+srv_console_reply_rows (SrvStore   *store,
+                        const char *member_id,
+                        GError    **error)
+{
+  return rows_of (store,
+                  mdn_db_query (store->db, error,
+                                "SELECT message_id, id, branch, at, staff, text FROM member_message_replies "
+                                "WHERE member_id = ? ORDER BY at, id",
+                                "s", member_id),
+                  error);
+}
+
+SrvRows *
+srv_console_oplog_rows (SrvStore          *store,
+                        const char *const *branches,
+                        const char        *branch,
+                        const char        *from,
+                        const char        *to,
+                        const char        *staff,
+                        const char        *op,
+                        int                ok,
+                        gint64             limit,
+                        gint64             offset,
+                        GError           **error)
+{
+  g_autofree char *only = branches_json (branches);
+
+  return rows_of (store,
+                  mdn_db_query (store->db, error,
+                                "SELECT branch, id, at, staff, op, ok, detail, terminal, entry_id FROM srv_oplog "
+                                "WHERE (?1 IS NULL OR branch IN (SELECT value FROM json_each (?1))) "
+                                "AND (?2 IS NULL OR branch = ?2) AND (?3 IS NULL OR substr (at, 1, 10) >= ?3) "
+                                "AND (?4 IS NULL OR substr (at, 1, 10) <= ?4) AND (?5 IS NULL OR staff = ?5) "
+                                "AND (?6 IS NULL OR op = ?6) AND (?9 < 0 OR ok = ?9) "
+                                "ORDER BY at DESC, branch, id DESC LIMIT ?7 OFFSET ?8",
+                                "ssssssiii", only, branch, from, to, staff, op, CLAMP (limit, 1, 1001),
+                                MAX (offset, 0), (gint64) ok),
+                  error);
+}
+
+SrvRows *
+srv_console_oplog_ops (SrvStore *store,
+                       GError  **error)
+{
+  return rows_of (store, mdn_db_query (store->db, error, "SELECT DISTINCT op FROM srv_oplog ORDER BY op", ""),
+                  error);
+}
+
+gboolean
+srv_console_branch_note_version (SrvStore   *store,
+                                 const char *branch_code,
+                                 const char *version,
+                                 GError    **error)
+{
+  g_autofree char *at = NULL;
+
+  if (version == NULL || *version == '\0')
+    return TRUE;
+  at = now_text ();
+  return mdn_db_exec (store->db, error,
+                      "UPDATE srv_branches SET version = ?2, version_at = ?3 "
+                      "WHERE code = ?1 AND (version IS NOT ?2 OR version_at IS NULL OR version_at < ?3)",
+                      "sss", branch_code, version, at);
+}
+
+SrvRows *
+srv_console_branch_versions (SrvStore *store,
+                             GError  **error)
+{
+  return rows_of (store,
+                  mdn_db_query (store->db, error,
+                                "SELECT code, version, version_at FROM srv_branches WHERE version IS NOT NULL "
+                                "ORDER BY code", ""),
+                  error);
+}
+
+SrvRows *
+srv_console_category_rows (SrvStore *store,
+                           GError  **error)
+{
+  return rows_of (store,
+                  mdn_db_query (store->db, error,
+                                "SELECT path, name FROM categories WHERE NOT archived ORDER BY path", ""),
+                  error);
+}
+
+SrvRows *
+srv_console_sms_rows (SrvStore   *store,
+                      const char *status,
+                      gint64      limit,
+                      GError    **error)
+{
+  return rows_of (store,
+                  mdn_db_query (store->db, error,
+                                "SELECT created_at, event, phone, text, status, attempts, sent_at, last_error "
+                                "FROM srv_sms_outbox WHERE ?1 IS NULL OR status = ?1 ORDER BY id DESC LIMIT ?2",
+                                "si", status, CLAMP (limit, 1, 1000)),
+                  error);
+}
+
+SrvRows *
+srv_console_sms_counts (SrvStore *store,
+                        GError  **error)
+{
+  return rows_of (store,
+                  mdn_db_query (store->db, error,
+                                "SELECT status, count (*), "
+                                "  (SELECT last_error FROM srv_sms_outbox o WHERE o.status = s.status "
+                                "   AND last_error IS NOT NULL ORDER BY id DESC LIMIT 1) "
+                                "FROM srv_sms_outbox s GROUP BY status ORDER BY status", ""),
+                  error);
+}
+
+JsonObject *
+srv_console_sms_gateway (SrvStore *store,
+                         GError  **error)
+{
+  return srv_sms_gateway_show (store->db, error);
 }

@@ -6,6 +6,7 @@
  * the rows to those branches (a region user's); NULL means every branch. */
 #pragma once
 
+#include "mdn-report.h"
 #include "srv-store.h"
 
 G_BEGIN_DECLS
@@ -87,6 +88,8 @@ SrvRows *srv_console_history_rows   (SrvStore *store, const char *member_id, gin
 /* sku, name, kind, price_fen, category, barcode, no_discount, package_sku,
  * package_count, package_days, active; by sku. */
 SrvRows *srv_console_product_rows   (SrvStore *store, GError **error);
+/* path, name: the product categories in use (not archived), by path. */
+SrvRows *srv_console_category_rows  (SrvStore *store, GError **error);
 /* code, name, price_percent, points_per_yuan, offline_limit_fen. */
 SrvRows *srv_console_level_rows     (SrvStore *store, GError **error);
 /* min_fen, bonus_fen. */
@@ -102,6 +105,40 @@ const char *srv_console_timezone    (SrvStore *store);
 char    *srv_console_today          (SrvStore *store);
 /* The branch that issued member @member_id, or NULL. */
 char    *srv_console_member_branch  (SrvStore *store, const char *member_id);
+
+/* The page of report @def the console shows (mdn_report_page over the
+ * chain's database, in one read transaction): {columns, rows (at most
+ * @limit from the @after'th), totals, count, next}. */
+JsonObject *srv_console_report_page (SrvStore *store, const MdnReportDef *def, const MdnReportQuery *query,
+                                     gint64 limit, const char *after, GError **error);
+/* message id, branch, at, staff, text: the member's messages (会员留言),
+ * newest first. */
+SrvRows *srv_console_message_rows   (SrvStore *store, const char *member_id, GError **error);
+/* message id, reply id, branch, at, staff, text: the replies to the
+ * member's messages, oldest first. */
+SrvRows *srv_console_reply_rows     (SrvStore *store, const char *member_id, GError **error);
+/* branch, id, at, staff, op, ok (0/1), detail, terminal, entry_id: the
+ * branches' operation logs (srv_oplog) newest first, each filter NULL for
+ * any (@from, @to: business dates of `at`; @ok 1 done, 0 refused, -1
+ * either), at most @limit from the @offset'th. */
+SrvRows *srv_console_oplog_rows     (SrvStore *store, const char *const *branches, const char *branch,
+                                     const char *from, const char *to, const char *staff, const char *op,
+                                     int ok, gint64 limit, gint64 offset, GError **error);
+/* op: every operation name the operation logs hold, by name. */
+SrvRows *srv_console_oplog_ops      (SrvStore *store, GError **error);
+/* Notes the software version @branch_code reported (NULL or "": none). */
+gboolean srv_console_branch_note_version (SrvStore *store, const char *branch_code, const char *version,
+                                          GError **error);
+/* code, version, version_at: each branch that ever reported its version. */
+SrvRows *srv_console_branch_versions (SrvStore *store, GError **error);
+/* created_at, event, phone, text, status, attempts, sent_at, last_error:
+ * the newest @limit messages of the SMS outbox (srv-sms.c's table), of
+ * @status (NULL: any). */
+SrvRows *srv_console_sms_rows       (SrvStore *store, const char *status, gint64 limit, GError **error);
+/* status, count, the newest last_error of that status: the outbox by status. */
+SrvRows *srv_console_sms_counts     (SrvStore *store, GError **error);
+/* The gateway (srv_sms_gateway_show) of the server's database. */
+JsonObject *srv_console_sms_gateway (SrvStore *store, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrvConsoleUser, srv_console_user_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrvRows, g_ptr_array_unref)
