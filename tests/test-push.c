@@ -158,6 +158,16 @@ test_every_kind (void)
                    mdn_test_server_count (s, "SELECT SUM (json_extract (body, '$.over_short_fen')) FROM entries "
                                              "WHERE kind = 'shift.close' AND branch = 'B01'"));
   g_assert_cmpint (mdn_test_server_count (s, "SELECT SUM (over_short_fen) FROM srv_rollup_day WHERE branch = 'B01'"), !=, 0);
+  /* And the daily summary reads it from there. */
+  {
+    g_autoptr(JsonObject) out = NULL;
+
+    g_assert_cmpuint (mdn_test_http (s, "GET", "/api/v1/hq/reports/summary?from=2026-11-01&to=2026-11-30&branch=B01",
+                                     g_hash_table_lookup (s->tokens, "HQ"), NULL, -1, &out), ==, 200);
+    g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (out, "totals"), "over_short_fen"), ==,
+                     mdn_test_server_count (s, "SELECT SUM (over_short_fen) FROM srv_rollup_day WHERE branch = 'B01'"));
+    g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (out, "totals"), "shifts_closed"), ==, 1);
+  }
   g_assert_cmpint (mdn_test_server_count (s, "SELECT SUM (cash_over_short_fen) FROM srv_rollup_day WHERE branch = 'B01'"),
                    ==, mdn_test_server_count (s, "SELECT SUM (json_extract (t.value, '$.over_short_fen')) FROM entries e, "
                                                  "json_each (e.body, '$.tenders') t WHERE e.kind = 'shift.close' "

@@ -1181,7 +1181,8 @@ run_summary (MdnReportRun *run,
   static const char *const figures[] = {
     "counted_entries", "sales_fen", "discount_fen", "refund_fen", "deposit_principal_fen",
     "deposit_bonus_fen", "withdraw_fen", "members_issued", "tender_cash_fen", "tender_bank_fen",
-    "tender_wechat_fen", "tender_alipay_fen", "tender_balance_fen", "net_fen", NULL
+    "tender_wechat_fen", "tender_alipay_fen", "tender_balance_fen", "net_fen", "shifts_closed", "over_short_fen",
+    NULL
   };
 
   return mdn_report_each_day_of (run, run->q->from, run->q->to, figures, summary_day, NULL, error);
