@@ -537,7 +537,8 @@ spent_under_auth (MdnEntry    *entry,
       *amount = mdn_body_int (b, "points", 0);
     }
   else if (g_str_equal (entry->kind, "sale") || g_str_equal (entry->kind, "sale.quick") ||
-           g_str_equal (entry->kind, "timed.stop"))
+           g_str_equal (entry->kind, "timed.stop") || g_str_equal (entry->kind, "timed.prepay") ||
+           g_str_equal (entry->kind, "timed.extend"))
     {
       /* Both within MDN_ENTRY_AMOUNT_MAX (mdn_entry_check): no overflow. */
       *kind = "balance";
@@ -636,7 +637,8 @@ check_session (SrvStore  *store,
 
   if (!srv_store_entry_ref (store, session, &start, error))
     return FALSE;
-  if (!start.found || !g_str_equal (start.branch, branch->code) || !g_str_equal (start.kind, "timed.start"))
+  if (!start.found || !g_str_equal (start.branch, branch->code) ||
+      (!g_str_equal (start.kind, "timed.start") && !g_str_equal (start.kind, "timed.prepay")))
     return refuse (error, entry, _("it stops session %s, which branch %s did not start"), session, branch->code);
   return TRUE;
 }
@@ -676,7 +678,8 @@ check_pushed (SrvStore  *store,
     }
   else if (g_str_equal (kind, "exception.write_off") && !branch->hq)
     return refuse (error, entry, _("only the head-office terminal writes exceptions off"));
-  else if (g_str_equal (kind, "timed.stop") && !check_session (store, branch, entry, error))
+  else if ((g_str_equal (kind, "timed.stop") || g_str_equal (kind, "timed.extend") ||
+            g_str_equal (kind, "timed.add")) && !check_session (store, branch, entry, error))
     return FALSE;
   else if (g_str_equal (kind, "sale.return") && !check_return_of_sale (store, entry, error))
     return FALSE;

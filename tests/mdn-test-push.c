@@ -110,7 +110,7 @@ mdn_test_every_kind (MdnTestBranch *b)
 {
   g_autofree char *card_a = NULL, *card_b = NULL, *card_z = NULL;
   g_autofree char *r_goods = NULL, *r_zero = NULL, *r_quick = NULL, *r_package = NULL;
-  g_autofree char *r_zero_member = NULL, *r_timed = NULL;
+  g_autofree char *r_zero_member = NULL, *r_timed = NULL, *r_table = NULL;
   g_autofree char *s1 = NULL, *s2 = NULL, *s3 = NULL;
 
   mdn_test_set_now ("2026-11-20T10:00:00+08:00");
@@ -223,6 +223,30 @@ mdn_test_every_kind (MdnTestBranch *b)
   r_timed = dup_member (ok (b, "{\"op\":\"timed.stop\",\"session_id\":\"%s\",\"pin\":\"123400\","
                                "\"tenders\":[{\"type\":\"balance\",\"amount\":\"54.00\"}]}", s3), "receipt_no");
 
+  /* Goods on a running table (timed.add, one taken back off), billed
+     with its time at the stop; a prepaid session (timed.prepay) on a
+     card, extended (timed.extend) and stopped in overtime. */
+  {
+    g_autofree char *s4 = NULL, *s5 = NULL;
+
+    mdn_test_set_now ("2026-11-20T12:00:00+08:00");
+    s4 = dup_member (ok (b, "{\"op\":\"timed.start\",\"resource\":\"R3\"}"), "session_id");
+    RUN ("{\"op\":\"timed.add\",\"session_id\":\"%s\",\"sku\":\"G1\",\"qty\":2}", s4);
+    RUN ("{\"op\":\"timed.add\",\"session_id\":\"%s\",\"sku\":\"S1\",\"staff\":\"admin\"}", s4);
+    RUN ("{\"op\":\"timed.add\",\"session_id\":\"%s\",\"sku\":\"G1\",\"qty\":-1}", s4);
+    s5 = dup_member (ok (b, "{\"op\":\"timed.prepay\",\"resource\":\"R1\",\"minutes\":60,\"card\":\"%s\","
+                            "\"pin\":\"123400\",\"tenders\":[{\"type\":\"balance\",\"amount\":\"36.00\"}]}", card_b),
+                     "session_id");
+    RUN ("{\"op\":\"timed.extend\",\"session_id\":\"%s\",\"minutes\":30,"
+         "\"tenders\":[{\"type\":\"cash\",\"amount\":\"18.00\"}]}", s5);
+    mdn_test_set_now ("2026-11-20T12:40:00+08:00");
+    r_table = dup_member (ok (b, "{\"op\":\"timed.stop\",\"session_id\":\"%s\","
+                                 "\"tenders\":[{\"type\":\"cash\",\"amount\":\"82.50\"}]}", s4), "receipt_no");
+    mdn_test_set_now ("2026-11-20T13:45:00+08:00");
+    RUN ("{\"op\":\"timed.stop\",\"session_id\":\"%s\",\"pin\":\"123400\","
+         "\"tenders\":[{\"type\":\"balance\",\"amount\":\"18.00\"}]}", s5);
+  }
+
   /* Returns: everything of a cash sale; a 0.00 sale (refund 0, no
      tenders); part of a quick sale; a package line; a timed session. */
   mdn_test_set_now ("2026-11-21T09:00:00+08:00");
@@ -233,6 +257,9 @@ mdn_test_every_kind (MdnTestBranch *b)
   RUN ("{\"op\":\"sale.return\",\"receipt_no\":\"%s\",\"lines\":[{\"sku\":\"P1\",\"qty\":1},{\"sku\":\"G1\",\"qty\":1}]}",
        r_package);
   RUN ("{\"op\":\"sale.return\",\"receipt_no\":\"%s\",\"amount\":\"12.00\"}", r_timed);
+  /* The table's goods by line, its time by amount. */
+  RUN ("{\"op\":\"sale.return\",\"receipt_no\":\"%s\",\"lines\":[{\"sku\":\"G1\",\"qty\":1}]}", r_table);
+  RUN ("{\"op\":\"sale.return\",\"receipt_no\":\"%s\",\"amount\":\"5.00\"}", r_table);
 
   /* Keeping members: a message and its reply (crm/mdn-messages.c). */
   {

@@ -562,6 +562,195 @@ test_table_payment (Fixture       *f,
 
 static JsonObject *parse (const char *json);
 static void check_receipt (PosReceipt *r, const char *const *needles);
+static void
+set_field (PosForm    *form,
+           const char *name,
+           const char *text)
+{
+  GtkWidget *w = pos_form_get_widget (form, name);
+
+  g_assert_nonnull (w);
+  gtk_editable_set_text (GTK_EDITABLE (w), text);
+}
+
+/* Goods on a running table (F4): two colas go on 台球 1 号台 and are paid
+ * with its time on one receipt; the stock leaves with the stop. */
+static void
+test_table_goods (Fixture       *f,
+                  gconstpointer  data)
+{
+  PosTimed *timed;
+  PosForm *form;
+  PosPayDialog *pay;
+  g_autoptr(JsonObject) sales = NULL;
+  g_autoptr(JsonObject) list = NULL;
+  g_autoptr(JsonObject) show = NULL;
+  JsonObject *receipt;
+
+  if (skip_without_display ())
+    return;
+  login (f, "c01");
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "pos.page", "s", "timed");
+  pump (50);
+  timed = POS_TIMED (pos_window_get_timed (f->window));
+  pos_timed_activate_tile (timed, "T1");
+  form = POS_FORM (find_toplevel (POS_TYPE_FORM));
+  pos_form_accept (form);
+  pump (50);
+
+  /* F4 on the selected tile: by barcode, two. */
+  pos_timed_add_tile (timed, "T1");
+  pump (50);
+  form = POS_FORM (find_toplevel (POS_TYPE_FORM));
+  g_assert_nonnull (form);
+  set_field (form, "sku", "6901234567892");
+  set_field (form, "qty", "2");
+  screenshot (GTK_WIDGET (form), "table-add-goods");
+  pos_form_accept (form);
+  pump (50);
+  g_assert_null (find_toplevel (POS_TYPE_FORM));
+  /* A package is refused, the form says why and stays. */
+  pos_timed_add_tile (timed, "T1");
+  pump (50);
+  form = POS_FORM (find_toplevel (POS_TYPE_FORM));
+  set_field (form, "sku", "CUT10");
+  pos_form_accept (form);
+  pump (30);
+  g_assert_nonnull (find_toplevel (POS_TYPE_FORM));
+  g_assert_cmpint (mdn_test_count (f->branch, "SELECT count(*) FROM entries WHERE kind = 'timed.add'"), ==, 1);
+  gtk_window_destroy (GTK_WINDOW (form));
+  pump (30);
+  list = run (f->session, "{\"op\":\"timed.list\"}");
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (json_object_get_array_member (list, "sessions"), 0),
+                                               "items"), ==, 2);
+  g_assert_cmpint (mdn_test_count (f->branch, "SELECT count(*) FROM movements WHERE account = 'stock'"), ==, 0);
+
+  mdn_test_set_now ("2026-11-22T03:25:00Z");       /* 85 minutes: 60.00 + 2 × 3.50 */
+  pos_timed_shown (timed);
+  screenshot (GTK_WIDGET (f->window), "board-goods");
+  forget_receipts (f);
+  pos_timed_activate_tile (timed, "T1");
+  pump (50);
+  pay = POS_PAY_DIALOG (find_toplevel (POS_TYPE_PAY_DIALOG));
+  g_assert_nonnull (pay);
+  g_assert_nonnull (strstr (pos_pay_dialog_get_subject (pay), "2 items"));
+  screenshot (GTK_WIDGET (pay), "table-goods-payment");
+  gtk_widget_activate_action (GTK_WIDGET (pay), "pay.confirm", NULL);
+  pump (100);
+  sales = run (f->session, "{\"op\":\"sale.list\"}");
+  receipt = json_array_get_object_element (json_object_get_array_member (sales, "receipts"), 0);
+  g_assert_cmpint (json_object_get_int_member (receipt, "total_fen"), ==, 6700);
+  g_assert_cmpint (mdn_test_count (f->branch, "SELECT -SUM (delta) FROM movements WHERE account = 'stock' "
+                                              "AND item = 'COLA'"), ==, 2);
+  {
+    const char *const want[] = { "台球 1 号台", "85 min", "可口可乐 330ml", "2 × 3.50", "7.00", "67.00", NULL };
+    g_assert_true (printed (f, want));
+  }
+  /* The receipt says the same after the fact: one line, returnable. */
+  show = run (f->session, "{\"op\":\"receipt.show\",\"receipt_no\":\"%s\"}",
+              json_object_get_string_member (receipt, "receipt_no"));
+  g_assert_cmpint (json_object_get_int_member (show, "time_fen"), ==, 6000);
+  g_assert_cmpint (json_array_get_length (json_object_get_array_member (show, "lines")), ==, 1);
+
+  /* The returns page takes the goods back by line (a manager's job). */
+  close_window (f);
+  open_window (f);
+  login (f, "m01");
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "pos.page", "s", "returns");
+  pump (50);
+  pos_returns_find (POS_RETURNS (pos_window_get_returns (f->window)), json_object_get_string_member (receipt, "receipt_no"));
+  pump (50);
+  screenshot (GTK_WIDGET (f->window), "table-goods-return");
+  pos_returns_confirm_now (POS_RETURNS (pos_window_get_returns (f->window)));
+  /* The return runs on a worker: waited for, not slept on. */
+  for (int tries = 0; tries < 500 && mdn_test_count (f->branch, "SELECT count(*) FROM sale_returns") == 0; tries++)
+    pump (20);
+  g_assert_cmpint (mdn_test_count (f->branch, "SELECT -SUM (delta) FROM movements WHERE account = 'stock' "
+                                              "AND item = 'COLA'"), ==, 0);
+  g_assert_cmpint (mdn_test_count (f->branch, "SELECT -total_fen FROM receipts WHERE entry_id IN "
+                                              "(SELECT entry_id FROM sale_returns)"), ==, 700);
+  g_assert_cmpuint (mdn_test_verify (f->branch), ==, 0);
+}
+
+/* 预付计时: a table paid for an hour up front counts down, warns five
+ * minutes before its end, is extended by half an hour, and is stopped
+ * early with nothing more to pay. */
+static void
+test_prepaid_table (Fixture       *f,
+                    gconstpointer  data)
+{
+  PosTimed *timed;
+  PosForm *form;
+  PosPayDialog *pay;
+  g_autoptr(JsonObject) sales = NULL;
+  JsonArray *receipts;
+
+  if (skip_without_display ())
+    return;
+  login (f, "c01");
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "pos.page", "s", "timed");
+  pump (50);
+  timed = POS_TIMED (pos_window_get_timed (f->window));
+  pos_timed_activate_tile (timed, "T1");
+  form = POS_FORM (find_toplevel (POS_TYPE_FORM));
+  set_field (form, "minutes", "60");
+  screenshot (GTK_WIDGET (form), "prepay-start");
+  forget_receipts (f);
+  pos_form_accept (form);
+  pump (50);
+  pay = POS_PAY_DIALOG (find_toplevel (POS_TYPE_PAY_DIALOG));
+  g_assert_nonnull (pay);
+  g_assert_nonnull (strstr (pos_pay_dialog_get_subject (pay), "prepaid 60 min"));
+  screenshot (GTK_WIDGET (pay), "prepay-payment");
+  gtk_widget_activate_action (GTK_WIDGET (pay), "pay.confirm", NULL);
+  pump (100);
+  {
+    const char *const want[] = { "台球 1 号台", "Prepaid time", "60 min", "30.00", NULL };
+    g_assert_true (printed (f, want));
+  }
+  g_assert_nonnull (strstr (pos_timed_get_tile_state (timed, "T1"), "Prepaid"));
+
+  /* 10:55: five minutes left, the tile says so. */
+  mdn_test_set_now ("2026-11-22T02:55:00Z");
+  pos_timed_shown (timed);
+  pump (30);
+  g_assert_nonnull (strstr (pos_timed_get_tile_state (timed, "T1"), "ending soon"));
+  screenshot (GTK_WIDGET (f->window), "prepay-ending");
+
+  /* Ctrl+E: half an hour more, 30.00 (a started hour). */
+  pos_timed_extend_tile (timed, "T1");
+  pump (50);
+  form = POS_FORM (find_toplevel (POS_TYPE_FORM));
+  g_assert_nonnull (form);
+  set_field (form, "minutes", "30");
+  screenshot (GTK_WIDGET (form), "prepay-extend");
+  pos_form_accept (form);
+  pump (50);
+  pay = POS_PAY_DIALOG (find_toplevel (POS_TYPE_PAY_DIALOG));
+  g_assert_nonnull (pay);
+  g_assert_nonnull (strstr (pos_pay_dialog_get_subject (pay), "90 in all"));
+  gtk_widget_activate_action (GTK_WIDGET (pay), "pay.confirm", NULL);
+  pump (100);
+  pos_timed_shown (timed);
+  g_assert_null (strstr (pos_timed_get_tile_state (timed, "T1"), "ending"));
+
+  /* 11:10, 20 minutes early: nothing more to pay. */
+  mdn_test_set_now ("2026-11-22T03:10:00Z");
+  pos_timed_shown (timed);
+  pos_timed_activate_tile (timed, "T1");
+  pump (50);
+  pay = POS_PAY_DIALOG (find_toplevel (POS_TYPE_PAY_DIALOG));
+  g_assert_nonnull (pay);
+  g_assert_nonnull (strstr (pos_pay_dialog_get_subject (pay), "90 min prepaid"));
+  gtk_widget_activate_action (GTK_WIDGET (pay), "pay.confirm", NULL);
+  pump (100);
+  sales = run (f->session, "{\"op\":\"sale.list\"}");
+  receipts = json_object_get_array_member (sales, "receipts");
+  g_assert_cmpuint (json_array_get_length (receipts), ==, 3);
+  g_assert_cmpint (mdn_test_count (f->branch, "SELECT SUM (total_fen) FROM receipts"), ==, 6000);
+  g_assert_cmpuint (mdn_test_verify (f->branch), ==, 0);
+}
+
 
 /* Change table: the session moves with its time and is paid on the new table. */
 static void
@@ -1218,6 +1407,39 @@ test_receipt_timed (void)
   g_assert_null (strstr (text, "T1\n"));
 }
 
+/* A table with goods on it: the time, then every product. */
+static void
+test_receipt_timed_goods (void)
+{
+  g_autoptr(JsonObject) o = parse ("{\"receipt_no\":\"B01-20261122-0004\",\"resource\":\"T1\","
+                                   "\"resource_name\":\"台球 1 号台\",\"minutes\":85,\"time_fen\":6000,"
+                                   "\"lines\":[{\"sku\":\"COLA\",\"name\":\"可口可乐 330ml\",\"qty\":2,"
+                                   "\"unit_price_fen\":350,\"amount_fen\":700}],\"total_fen\":6700,"
+                                   "\"tenders\":[{\"type\":\"cash\",\"amount_fen\":6700}]}");
+  g_autoptr(PosReceipt) r = pos_receipt_for_entry (32, "一号店", "王小丽", "2026-11-22 11:25", "Timed Session", o);
+  const char *const want[] = { "台球 1 号台", "85 min", "Time", "60.00", "可口可乐 330ml", "2 × 3.50", "7.00",
+                               "67.00", NULL };
+  g_autofree char *text = pos_receipt_render_text (r);
+
+  check_receipt (r, want);
+  g_assert_null (strstr (text, "back"));
+}
+
+/* Prepaid time: what was bought now and all there is. */
+static void
+test_receipt_prepaid (void)
+{
+  g_autoptr(JsonObject) o = parse ("{\"receipt_no\":\"B01-20261122-0005\",\"resource\":\"K1\","
+                                   "\"resource_name\":\"KTV 小包 1\",\"minutes\":60,\"prepaid_minutes\":120,"
+                                   "\"total_fen\":3000,\"tenders\":[{\"type\":\"cash\",\"amount_fen\":3000}]}");
+  g_autoptr(PosReceipt) r = pos_receipt_for_entry (32, "一号店", "王小丽", "2026-11-22 10:55", "Prepaid Time", o);
+  const char *const want[] = { "KTV 小包 1", "Prepaid time", "60 min", "Prepaid in all", "120 min", "30.00", NULL };
+  g_autofree char *text = pos_receipt_render_text (r);
+
+  check_receipt (r, want);
+  g_assert_null (strstr (text, "Time used"));
+}
+
 static void
 test_receipt_withdraw (void)
 {
@@ -1286,6 +1508,8 @@ main (int argc, char **argv)
   g_test_add_func ("/pos/counter/receipt/deposit-at-issue", test_receipt_deposit_at_issue);
   g_test_add_func ("/pos/counter/receipt/return", test_receipt_return);
   g_test_add_func ("/pos/counter/receipt/timed", test_receipt_timed);
+  g_test_add_func ("/pos/counter/receipt/timed-goods", test_receipt_timed_goods);
+  g_test_add_func ("/pos/counter/receipt/prepaid", test_receipt_prepaid);
   g_test_add_func ("/pos/counter/receipt/withdraw", test_receipt_withdraw);
   g_test_add_func ("/pos/counter/receipt/sale-reprint", test_receipt_sale_reprint);
   g_test_add_func ("/pos/counter/receipt/handover", test_receipt_handover);
@@ -1303,5 +1527,7 @@ main (int argc, char **argv)
   g_test_add ("/pos/counter/ui/issue-card", Fixture, NULL, fixture_set_up, test_issue_card, fixture_tear_down);
   g_test_add ("/pos/counter/ui/change-table", Fixture, NULL, fixture_set_up, test_change_table, fixture_tear_down);
   g_test_add ("/pos/counter/ui/pause-table", Fixture, NULL, fixture_set_up, test_pause_table, fixture_tear_down);
+  g_test_add ("/pos/counter/ui/table-goods", Fixture, NULL, fixture_set_up, test_table_goods, fixture_tear_down);
+  g_test_add ("/pos/counter/ui/prepaid-table", Fixture, NULL, fixture_set_up, test_prepaid_table, fixture_tear_down);
   return g_test_run ();
 }

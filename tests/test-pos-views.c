@@ -872,7 +872,7 @@ test_timed (Fixture       *f,
     static const char *const required[] = { "sessions", NULL };
     static const char *const ses_required[] = { "session_id", "resource", "started_at", "charge_fen", "paused",
                                                 "run_seconds", NULL };
-    static const char *const ses_optional[] = { "card_no", "member_name", NULL };
+    static const char *const ses_optional[] = { "card_no", "member_name", "items", NULL };
     g_autoptr(JsonObject) t1_first = NULL;
 
     check_fields (parse_sessions, sessions, required, NULL);
@@ -901,7 +901,7 @@ test_timed (Fixture       *f,
   {
     static const char *const required[] = { "receipt_no", "total_fen", "change_fen", "points_earned", "minutes",
                                             "started_at", "stopped_at", NULL };
-    static const char *const optional[] = { "resource_name", NULL };
+    static const char *const optional[] = { "resource_name", "time_fen", NULL };
 
     check_fields (parse_timed_paid, due, required, optional);
   }

@@ -152,6 +152,26 @@ test_every_kind (void)
   kinds = mdn_test_server_text (s, "SELECT group_concat (kind, ',') FROM (SELECT DISTINCT kind FROM entries ORDER BY kind)");
   g_assert_cmpstr (kinds, ==, expected);
   g_assert_cmpint (mdn_test_server_count (s, "SELECT count(*) FROM entries WHERE body LIKE '%\"tenders\":[]%'"), >=, 4);
+  /* The handover's over/short (长短款) is in the day rollup, as the entry says. */
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT SUM (shifts_closed) FROM srv_rollup_day WHERE branch = 'B01'"), ==, 1);
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT SUM (over_short_fen) FROM srv_rollup_day WHERE branch = 'B01'"), ==,
+                   mdn_test_server_count (s, "SELECT SUM (json_extract (body, '$.over_short_fen')) FROM entries "
+                                             "WHERE kind = 'shift.close' AND branch = 'B01'"));
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT SUM (over_short_fen) FROM srv_rollup_day WHERE branch = 'B01'"), !=, 0);
+  /* And the daily summary reads it from there. */
+  {
+    g_autoptr(JsonObject) out = NULL;
+
+    g_assert_cmpuint (mdn_test_http (s, "GET", "/api/v1/hq/reports/summary?from=2026-11-01&to=2026-11-30&branch=B01",
+                                     g_hash_table_lookup (s->tokens, "HQ"), NULL, -1, &out), ==, 200);
+    g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (out, "totals"), "over_short_fen"), ==,
+                     mdn_test_server_count (s, "SELECT SUM (over_short_fen) FROM srv_rollup_day WHERE branch = 'B01'"));
+    g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (out, "totals"), "shifts_closed"), ==, 1);
+  }
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT SUM (cash_over_short_fen) FROM srv_rollup_day WHERE branch = 'B01'"),
+                   ==, mdn_test_server_count (s, "SELECT SUM (json_extract (t.value, '$.over_short_fen')) FROM entries e, "
+                                                 "json_each (e.body, '$.tenders') t WHERE e.kind = 'shift.close' "
+                                                 "AND e.branch = 'B01' AND json_extract (t.value, '$.tender') = 'cash'"));
 
   assert_round_trip (s, b1, b2);
   assert_round_trip (s, hq, b1);

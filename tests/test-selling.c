@@ -756,6 +756,164 @@ test_timed_charge (void)
   done (b);
 }
 
+/* Goods on a running table (timed.add): added, some taken back off,
+ * priced at the stop with the time at the member's level, on one receipt;
+ * goods leave the shelf with the stop and come back by line; the time is
+ * refunded by amount, never the goods'. */
+static void
+test_timed_goods (void)
+{
+  g_autoptr(MdnTestBranch) b = selling_branch ();
+  g_autofree char *gold = issue (b, "13900000011", "gold", 100000);
+  g_autoptr(JsonObject) start = NULL, added = NULL, lines = NULL, list = NULL, stop = NULL;
+  g_autoptr(JsonObject) show = NULL, back = NULL, time_back = NULL;
+  const char *id;
+
+  mdn_test_set_now (DAY1);
+  start = mdn_test_ok (b->admin, "{\"op\":\"timed.start\",\"resource\":\"T1\",\"card\":\"%s\"}", gold);
+  id = mdn_test_str (start, "session_id");
+  json_object_unref (mdn_test_ok (b->admin, "{\"op\":\"timed.add\",\"session_id\":\"%s\",\"sku\":\"TEA\",\"qty\":2}", id));
+  /* By barcode, then one taken back off. */
+  json_object_unref (mdn_test_ok (b->admin, "{\"op\":\"timed.add\",\"session_id\":\"%s\",\"sku\":\"6901234567890\"}", id));
+  added = mdn_test_ok (b->admin, "{\"op\":\"timed.add\",\"session_id\":\"%s\",\"sku\":\"TEA\",\"qty\":-1}", id);
+  g_assert_cmpint (mdn_test_int (added, "qty"), ==, 2);
+  json_object_unref (mdn_test_ok (b->admin, "{\"op\":\"timed.add\",\"session_id\":\"%s\",\"sku\":\"BAG\"}", id));
+  json_object_unref (mdn_test_ok (b->admin, "{\"op\":\"timed.add\",\"session_id\":\"%s\",\"sku\":\"COLA\"}", id));
+  json_object_unref (mdn_test_ok (b->admin, "{\"op\":\"timed.add\",\"session_id\":\"%s\",\"sku\":\"COLA\",\"qty\":-1}", id));
+  /* Refused: more off than on, a package, nothing, an unknown session. */
+  mdn_test_fails (b->admin, "invalid_argument", "{\"op\":\"timed.add\",\"session_id\":\"%s\",\"sku\":\"TEA\",\"qty\":-3}", id);
+  mdn_test_fails (b->admin, "invalid_argument", "{\"op\":\"timed.add\",\"session_id\":\"%s\",\"sku\":\"CUT10\"}", id);
+  mdn_test_fails (b->admin, "invalid_argument", "{\"op\":\"timed.add\",\"session_id\":\"%s\",\"sku\":\"TEA\",\"qty\":0}", id);
+  mdn_test_fails (b->admin, "unknown_product", "{\"op\":\"timed.add\",\"session_id\":\"%s\",\"sku\":\"NOPE\"}", id);
+  mdn_test_fails (b->admin, "unknown_session",
+                  "{\"op\":\"timed.add\",\"session_id\":\"01a20b14-5100-7000-8000-000000000000\",\"sku\":\"TEA\"}");
+  g_assert_cmpint (mdn_test_count (b, "SELECT count(*) FROM entries WHERE kind = 'timed.add'"), ==, 6);
+  /* Nothing left the shelf yet. */
+  g_assert_cmpint (stock_of (b, "TEA"), ==, 0);
+
+  lines = mdn_test_ok (b->admin, "{\"op\":\"timed.lines\",\"session_id\":\"%s\"}", id);
+  g_assert_cmpuint (length_of (lines, "lines"), ==, 2);
+  g_assert_cmpstr (mdn_test_str (element (lines, "lines", 0), "name"), ==, "绿茶");
+  g_assert_cmpint (mdn_test_int (element (lines, "lines", 0), "qty"), ==, 2);
+  g_assert_cmpstr (mdn_test_str (element (lines, "lines", 1), "sku"), ==, "BAG");
+
+  mdn_test_set_now ("2026-11-22T11:05:00+08:00");
+  list = mdn_test_ok (b->admin, "{\"op\":\"timed.list\"}");
+  g_assert_cmpint (mdn_test_int (element (list, "sessions", 0), "items"), ==, 3);
+  /* 65 minutes: 2 units of 15.00 = 30.00 at 88 % = 26.40; TEA 2 × 12.50 at
+     88 % = 22.00, BAG 0.50 (no discount): 48.90 on one receipt. */
+  stop = mdn_test_ok (b->admin, "{\"op\":\"timed.stop\",\"session_id\":\"%s\","
+                      "\"tenders\":[{\"type\":\"balance\",\"amount_fen\":4890}]}", id);
+  g_assert_cmpint (mdn_test_int (stop, "time_fen"), ==, 2640);
+  g_assert_cmpint (mdn_test_int (stop, "total_fen"), ==, 4890);
+  g_assert_cmpint (mdn_test_int (stop, "list_total_fen"), ==, 3000 + 2500 + 50);
+  g_assert_cmpuint (length_of (stop, "lines"), ==, 2);
+  g_assert_cmpint (mdn_test_int (element (stop, "lines", 0), "amount_fen"), ==, 2200);
+  g_assert_cmpint (mdn_test_int (element (stop, "lines", 1), "amount_fen"), ==, 50);
+  g_assert_cmpint (stock_of (b, "TEA"), ==, -2);
+  g_assert_cmpint (stock_of (b, "BAG"), ==, -1);
+  g_assert_cmpint (stock_of (b, "COLA"), ==, 0);
+  g_assert_cmpint (member_int (b, gold, "balance_fen"), ==, 100000 + 1500 - 4890);
+  mdn_test_fails (b->admin, "unknown_session", "{\"op\":\"timed.add\",\"session_id\":\"%s\",\"sku\":\"TEA\"}", id);
+
+  /* The receipt shows the table, the time and the goods. */
+  show = mdn_test_ok (b->admin, "{\"op\":\"receipt.show\",\"receipt_no\":\"%s\"}", mdn_test_str (stop, "receipt_no"));
+  g_assert_cmpstr (mdn_test_str (show, "resource_name"), ==, "1号台");
+  g_assert_cmpint (mdn_test_int (element (show, "lines", 0), "returnable_qty"), ==, 2);
+
+  /* A tea comes back by line (to the shelf and the balance); the time by
+     amount, no more than the time cost. */
+  back = mdn_test_ok (b->admin, "{\"op\":\"sale.return\",\"receipt_no\":\"%s\",\"lines\":[{\"sku\":\"TEA\",\"qty\":1}]}",
+                      mdn_test_str (stop, "receipt_no"));
+  g_assert_cmpint (mdn_test_int (back, "refund_fen"), ==, 1100);
+  g_assert_cmpint (stock_of (b, "TEA"), ==, -1);
+  mdn_test_fails (b->admin, "return_exceeds", "{\"op\":\"sale.return\",\"receipt_no\":\"%s\",\"amount\":\"26.41\"}",
+                  mdn_test_str (stop, "receipt_no"));
+  time_back = mdn_test_ok (b->admin, "{\"op\":\"sale.return\",\"receipt_no\":\"%s\",\"amount\":\"26.40\"}",
+                           mdn_test_str (stop, "receipt_no"));
+  g_assert_false (json_object_get_boolean_member (time_back, "complete"));
+  mdn_test_fails (b->admin, "return_exceeds", "{\"op\":\"sale.return\",\"receipt_no\":\"%s\",\"amount\":\"0.01\"}",
+                  mdn_test_str (stop, "receipt_no"));
+  json_object_unref (mdn_test_ok (b->admin, "{\"op\":\"sale.return\",\"receipt_no\":\"%s\","
+                                  "\"lines\":[{\"sku\":\"TEA\",\"qty\":1},{\"sku\":\"BAG\",\"qty\":1}]}",
+                                  mdn_test_str (stop, "receipt_no")));
+  g_assert_cmpint (stock_of (b, "TEA"), ==, 0);
+  g_assert_cmpint (member_int (b, gold, "balance_fen"), ==, 100000 + 1500);
+  done (b);
+}
+
+/* 预付计时: paid up front, counted down with a warning before the end,
+ * extended, ended early (nothing more to pay, nothing back by itself) or
+ * in overtime (only the time beyond is billed). */
+static void
+test_timed_prepaid (void)
+{
+  g_autoptr(MdnTestBranch) b = selling_branch ();
+  g_autoptr(JsonObject) pre = NULL, list = NULL, ext = NULL, stop = NULL, pre2 = NULL, stop2 = NULL, refund = NULL;
+  g_autoptr(JsonObject) normal = NULL;
+  const char *id;
+
+  mdn_test_set_now (DAY1);
+  /* R1 (HOUR): 60-minute units of 20.00. Two hours: 40.00. */
+  mdn_test_fails (b->admin, "tender_mismatch", "{\"op\":\"timed.prepay\",\"resource\":\"R1\",\"minutes\":120}");
+  mdn_test_fails (b->admin, "invalid_argument", "{\"op\":\"timed.prepay\",\"resource\":\"R1\",\"minutes\":0,"
+                  "\"tenders\":[{\"type\":\"cash\",\"amount_fen\":0}]}");
+  pre = mdn_test_ok (b->admin, "{\"op\":\"timed.prepay\",\"resource\":\"R1\",\"minutes\":120,"
+                     "\"tenders\":[{\"type\":\"cash\",\"amount_fen\":4000}]}");
+  id = mdn_test_str (pre, "session_id");
+  g_assert_cmpint (mdn_test_int (pre, "total_fen"), ==, 4000);
+  g_assert_nonnull (mdn_test_str (pre, "receipt_no"));
+  mdn_test_fails (b->admin, "resource_busy", "{\"op\":\"timed.start\",\"resource\":\"R1\"}");
+
+  mdn_test_set_now ("2026-11-22T11:54:59+08:00");
+  list = mdn_test_ok (b->admin, "{\"op\":\"timed.list\"}");
+  g_assert_cmpint (mdn_test_int (list, "warn_minutes"), ==, 5);
+  g_assert_cmpint (mdn_test_int (element (list, "sessions", 0), "remaining_seconds"), ==, 301);
+  g_assert_false (json_object_get_boolean_member (element (list, "sessions", 0), "ending"));
+  g_assert_cmpint (mdn_test_int (element (list, "sessions", 0), "charge_fen"), ==, 0);
+  g_clear_pointer (&list, json_object_unref);
+  mdn_test_set_now ("2026-11-22T11:55:00+08:00");
+  list = mdn_test_ok (b->admin, "{\"op\":\"timed.list\"}");
+  g_assert_true (json_object_get_boolean_member (element (list, "sessions", 0), "ending"));
+
+  /* One more hour: 20.00. */
+  ext = mdn_test_ok (b->admin, "{\"op\":\"timed.extend\",\"session_id\":\"%s\",\"minutes\":60,"
+                     "\"tenders\":[{\"type\":\"wechat\",\"amount_fen\":2000}]}", id);
+  g_assert_cmpint (mdn_test_int (ext, "total_fen"), ==, 2000);
+  g_assert_cmpint (mdn_test_int (ext, "prepaid_minutes"), ==, 180);
+
+  /* Ended early at 2:30: nothing more to pay, 30 minutes unused. */
+  mdn_test_set_now ("2026-11-22T12:30:00+08:00");
+  stop = mdn_test_ok (b->admin, "{\"op\":\"timed.stop\",\"session_id\":\"%s\"}", id);
+  g_assert_cmpint (mdn_test_int (stop, "total_fen"), ==, 0);
+  g_assert_cmpint (mdn_test_int (stop, "unused_minutes"), ==, 30);
+  /* The shop may give the unused half hour back: the prepay by amount. */
+  refund = mdn_test_ok (b->admin, "{\"op\":\"sale.return\",\"receipt_no\":\"%s\",\"amount\":\"10.00\"}",
+                        mdn_test_str (pre, "receipt_no"));
+  g_assert_cmpint (mdn_test_int (refund, "refund_fen"), ==, 1000);
+  mdn_test_fails (b->admin, "unknown_session", "{\"op\":\"timed.extend\",\"session_id\":\"%s\",\"minutes\":60,"
+                  "\"tenders\":[{\"type\":\"cash\",\"amount_fen\":2000}]}", id);
+
+  /* T1 (BIL): an hour prepaid is 30.00 (60 billable minutes after 5 free);
+     stopped at 1:40, the overtime is C (100 min) − C (60 min) = 60.00 −
+     30.00. */
+  mdn_test_set_now (DAY1);
+  pre2 = mdn_test_ok (b->admin, "{\"op\":\"timed.prepay\",\"resource\":\"T1\",\"minutes\":60,"
+                      "\"tenders\":[{\"type\":\"cash\",\"amount_fen\":3000}]}");
+  mdn_test_set_now ("2026-11-22T11:40:00+08:00");
+  stop2 = mdn_test_ok (b->admin, "{\"op\":\"timed.stop\",\"session_id\":\"%s\","
+                       "\"tenders\":[{\"type\":\"cash\",\"amount_fen\":3000}]}", mdn_test_str (pre2, "session_id"));
+  g_assert_cmpint (mdn_test_int (stop2, "total_fen"), ==, 3000);
+  g_assert_cmpint (mdn_test_int (stop2, "minutes"), ==, 100);
+  g_assert_cmpint (mdn_test_int (stop2, "unused_minutes"), ==, 0);
+
+  /* A session billed at the stop has nothing to extend. */
+  normal = mdn_test_ok (b->admin, "{\"op\":\"timed.start\",\"resource\":\"T2\"}");
+  mdn_test_fails (b->admin, "invalid_argument", "{\"op\":\"timed.extend\",\"session_id\":\"%s\",\"minutes\":60,"
+                  "\"tenders\":[{\"type\":\"cash\",\"amount_fen\":3000}]}", mdn_test_str (normal, "session_id"));
+  done (b);
+}
+
 static void
 test_timed_member (void)
 {
@@ -1283,6 +1441,8 @@ main (int argc, char **argv)
   g_test_add_func ("/selling/timed/busy", test_timed_busy);
   g_test_add_func ("/selling/timed/restart", test_timed_restart);
   g_test_add_func ("/selling/timed/terms-and-cards", test_timed_terms_and_cards);
+  g_test_add_func ("/selling/timed/goods", test_timed_goods);
+  g_test_add_func ("/selling/timed/prepaid", test_timed_prepaid);
   g_test_add_func ("/selling/points", test_points);
   g_test_add_func ("/selling/return/lines", test_return_lines);
   g_test_add_func ("/selling/return/tenders", test_return_tenders);

@@ -473,7 +473,9 @@ pos_printer_show_settings (GtkWidget  *widget,
   else if (g_strcmp0 (target, "gtk") == 0)
     kind = 3;
   pos_form_set_body (form, _("Receipts print in Chinese (GB18030) with a cut and a cash-drawer kick."));
-  pos_form_add_choice (form, "kind", _("Printer"), ids, labels, kind);
+  /* The kind as the row's subtitle: whole, however long in Chinese. */
+  adw_combo_row_set_use_subtitle (ADW_COMBO_ROW (pos_form_add_choice (form, "kind", _("Printer"), ids, labels, kind)),
+                                  TRUE);
   pos_form_add_field (form, "address", _("Device file or network address"), POS_FIELD_TEXT, address);
   pos_form_add_choice (form, "width", _("Paper"), widths, width_labels, g_strcmp0 (width, "48") == 0);
   pos_form_run (form, settings_accepted, session, NULL);

@@ -602,6 +602,32 @@ returned_lines (PosReceipt *r,
     pos_receipt_add_rule (r);
 }
 
+/* The goods and services of a table (timed.add), billed with its time:
+ * {name, qty, unit_price_fen, amount_fen}; the time's own part first. */
+static void
+table_lines (PosReceipt *r,
+             JsonObject *o)
+{
+  JsonArray *list = json_object_has_member (o, "lines") && JSON_NODE_HOLDS_ARRAY (json_object_get_member (o, "lines"))
+                    ? json_object_get_array_member (o, "lines") : NULL;
+
+  pos_receipt_add_money (r, _("Time"), num (o, "time_fen", 0));
+  for (guint i = 0; list && i < json_array_get_length (list); i++)
+    {
+      JsonObject *l = json_array_get_object_element (list, i);
+      g_autofree char *price = NULL;
+      g_autofree char *detail = NULL;
+
+      if (l == NULL)
+        continue;
+      price = mdn_money_format (num (l, "unit_price_fen", 0));
+      pos_receipt_add_text (r, str (l, "name") ? str (l, "name") : str (l, "sku"));
+      detail = g_strdup_printf ("  %" PRId64 " × %s", num (l, "qty", 0), price);
+      pos_receipt_add_money (r, detail, num (l, "amount_fen", 0));
+    }
+  pos_receipt_add_rule (r);
+}
+
 /* A package use: the service by name, the uses taken and those left. */
 static void
 package_use (PosReceipt *r,
@@ -640,14 +666,34 @@ pos_receipt_for_entry (int         width,
   if (str (result, "resource"))
     pos_receipt_add_pair (r, _("Table"), str (result, "resource_name") ? str (result, "resource_name")
                                                                        : str (result, "resource"));
-  if (json_object_has_member (result, "minutes"))
+  if (json_object_has_member (result, "minutes") && json_object_has_member (result, "prepaid_minutes") &&
+      !json_object_has_member (result, "stopped_at"))
+    {
+      /* 预付计时: the time bought now, and all there is. */
+      g_autofree char *m = g_strdup_printf (_("%" PRId64 " min"), num (result, "minutes", 0));
+      g_autofree char *all = g_strdup_printf (_("%" PRId64 " min"), num (result, "prepaid_minutes", 0));
+
+      pos_receipt_add_pair (r, _("Prepaid time"), m);
+      if (num (result, "prepaid_minutes", 0) != num (result, "minutes", 0))
+        pos_receipt_add_pair (r, _("Prepaid in all"), all);
+    }
+  else if (json_object_has_member (result, "minutes"))
     {
       g_autofree char *m = g_strdup_printf (_("%" PRId64 " min"), num (result, "minutes", 0));
       pos_receipt_add_pair (r, _("Time used"), m);
+      if (json_object_has_member (result, "prepaid_minutes"))
+        {
+          g_autofree char *p = g_strdup_printf (_("%" PRId64 " min"), num (result, "prepaid_minutes", 0));
+
+          pos_receipt_add_pair (r, _("Prepaid time"), p);
+        }
     }
   if (json_object_has_member (result, "count") && json_object_has_member (result, "remaining"))
     package_use (r, result);
-  returned_lines (r, result);
+  if (json_object_has_member (result, "time_fen") && json_object_has_member (result, "lines"))
+    table_lines (r, result);
+  else
+    returned_lines (r, result);
   for (guint i = 0; i < G_N_ELEMENTS (amounts); i++)
     if (json_object_has_member (result, amounts[i].member) &&
         (num (result, amounts[i].member, 0) != 0 || g_str_equal (amounts[i].member, "amount_fen")))

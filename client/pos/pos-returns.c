@@ -206,7 +206,7 @@ pos_returns_find (PosReturns *self,
       gtk_widget_error_bell (GTK_WIDGET (self));
       return;
     }
-  if (!g_str_equal (sale->kind, "sale"))
+  if (!g_str_equal (sale->kind, "sale") && sale->lines->len == 0)
     {
       g_autofree char *msg = g_strdup_printf (_("Receipt %s is a %s, not a sale; only sales take returns"),
                                               code, pos_kind_label (sale->kind));

@@ -614,6 +614,8 @@ pos_kind_label (const char *kind)
     { "package.buy", N_("Package bought") },
     { "timed.start", N_("Timed session started") },
     { "timed.stop", N_("Timed session") },
+    { "timed.prepay", N_("Prepaid time") },
+    { "timed.extend", N_("More prepaid time") },
     { "points.redeem", N_("Points redeemed") },
     { "points.adjust", N_("Points adjusted") },
   };

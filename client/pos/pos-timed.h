@@ -20,5 +20,9 @@ void        pos_timed_move_tile        (PosTimed *self, const char *code);
 /* Pause / resume (F3 on the selected tile) the session on @code. */
 void        pos_timed_pause_tile       (PosTimed *self, const char *code);
 const char *pos_timed_get_tile_state   (PosTimed *self, const char *code);
+/* Goods on a running table (F4): the form for @code's session. */
+void        pos_timed_add_tile         (PosTimed *self, const char *code);
+/* More prepaid time (Ctrl+E): the form for @code's prepaid session. */
+void        pos_timed_extend_tile      (PosTimed *self, const char *code);
 
 G_END_DECLS

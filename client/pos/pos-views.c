@@ -74,10 +74,21 @@ pos_paid_parse (JsonObject *result,
   paid->points_earned = pos_reader_int (&r, result, "points_earned");
   /* Only a spend made offline says so. */
   paid->offline = pos_reader_opt_bool (&r, result, "offline");
-  /* A timed session has no lines. */
-  paid->lines = read_lines (&r, g_str_equal (op, "sale") ? pos_reader_array (&r, result, "lines") : NULL, FALSE);
+  /* A timed session's lines are the goods added to its table, if any. */
+  paid->lines = read_lines (&r, g_str_equal (op, "sale") ? pos_reader_array (&r, result, "lines")
+                                : g_str_equal (op, "timed.stop") && pos_reader_has (result, "lines")
+                                ? pos_reader_array (&r, result, "lines") : NULL, FALSE);
+  if (g_str_has_prefix (op, "timed.") && !g_str_equal (op, "timed.stop"))
+    {
+      /* timed.prepay, timed.extend: the time bought and all there is. */
+      paid->minutes = pos_reader_int (&r, result, "minutes");
+      paid->prepaid_minutes = pos_reader_int (&r, result, "prepaid_minutes");
+      paid->resource_name = pos_reader_dup_opt_string (&r, result, "resource_name");
+    }
   if (g_str_equal (op, "timed.stop"))
     {
+      paid->prepaid_minutes = pos_reader_opt_int (&r, result, "prepaid_minutes", -1);
+      paid->time_fen = pos_reader_opt_int (&r, result, "time_fen", 0);
       paid->minutes = pos_reader_int (&r, result, "minutes");
       paid->resource_name = pos_reader_dup_opt_string (&r, result, "resource_name");
       paid->started_at = pos_reader_dup_string (&r, result, "started_at");
@@ -183,6 +194,10 @@ pos_timed_list_parse (JsonObject *result,
       s->member_name = pos_reader_dup_opt_string (&r, o, "member_name");
       s->paused = pos_reader_bool (&r, o, "paused");
       s->run_seconds = pos_reader_int (&r, o, "run_seconds");
+      s->items = pos_reader_opt_int (&r, o, "items", 0);
+      s->prepaid_minutes = pos_reader_opt_int (&r, o, "prepaid_minutes", -1);
+      s->remaining_seconds = pos_reader_opt_int (&r, o, "remaining_seconds", 0);
+      s->ending = pos_reader_opt_bool (&r, o, "ending");
       g_ptr_array_add (out, s);
     }
   if (!pos_reader_finish (&r, error))
@@ -224,7 +239,9 @@ pos_sale_record_parse (JsonObject *result,
   sale->at = pos_reader_dup_string (&r, result, "at");
   sale->staff = pos_reader_dup_string (&r, result, "staff");
   sale->staff_name = pos_reader_dup_opt_string (&r, result, "staff_name");
-  is_sale = g_strcmp0 (sale->kind, "sale") == 0;
+  /* A table's receipt with goods on it (timed.add) returns them by line. */
+  is_sale = g_strcmp0 (sale->kind, "sale") == 0 ||
+            (g_strcmp0 (sale->kind, "timed.stop") == 0 && pos_reader_has (result, "lines"));
   if (is_sale)
     {
       sale->card_no = pos_reader_dup_opt_string (&r, result, "card_no");

@@ -36,8 +36,10 @@ typedef struct
   gint64     points_earned;
   gboolean   offline;      /* paid from the card while head office couldn't be reached */
   GPtrArray *lines;        /* of PosSoldLine; empty for timed.stop */
-  /* timed.stop only: */
-  gint64     minutes;      /* billed minutes */
+  /* timed.stop, timed.prepay, timed.extend only: */
+  gint64     minutes;      /* billed minutes (prepay, extend: bought now) */
+  gint64     prepaid_minutes; /* -1: not prepaid */
+  gint64     time_fen;     /* timed.stop: the time's part of the total */
   char      *resource_name; /* the table's name; NULL: its code only */
   char      *started_at;
   char      *stopped_at;
@@ -71,6 +73,10 @@ typedef struct
   char   *member_name;     /* NULL: no member */
   gboolean paused;         /* its time stands still (timed.pause) */
   gint64  run_seconds;     /* the time it ran, its pauses left out */
+  gint64  items;           /* goods and services on the table (timed.add) */
+  gint64  prepaid_minutes; /* 预付计时: paid up front; -1: billed at the stop */
+  gint64  remaining_seconds; /* prepaid: what is left (below 0: overtime) */
+  gboolean ending;         /* prepaid: within timed.warn_minutes of its end */
 } PosTimedSession;
 
 void        pos_resource_free         (PosResource *resource);
@@ -84,7 +90,8 @@ GPtrArray  *pos_timed_list_parse      (JsonObject  *result,
 
 /* A receipt and its return -------------------------------------------------------- */
 
-/* receipt.show. Only a sale (kind "sale") has a card, a total and lines. */
+/* receipt.show. Only a sale (kind "sale", or a timed.stop with goods on
+ * its table) has a card, a total and lines. */
 typedef struct
 {
   char      *kind;         /* sale, sale.quick, timed.stop, sale.return, or a

@@ -41,8 +41,8 @@ struct _PosWindow
   GtkWidget  *stack;
   GtkWidget  *setup;
   GtkWidget  *login;
-  GtkWidget  *switcher_title;
-  GtkWidget  *switcher_bar;
+  GtkWidget  *switcher;
+  GtkWidget  *menu_button;
   GtkWidget  *sync_button;
   GtkWidget  *sync_icon;
   GtkWidget  *sync_label;
@@ -555,10 +555,9 @@ pos_window_dispose (GObject *object)
   g_clear_pointer (&self->locked_by, g_free);
   g_clear_pointer (&self->locked_name, g_free);
   /* The switchers let go of the stack before it goes. */
-  if (self->switcher_bar)
+  if (self->switcher)
     {
-      adw_view_switcher_bar_set_stack (ADW_VIEW_SWITCHER_BAR (self->switcher_bar), NULL);
-      adw_view_switcher_title_set_stack (ADW_VIEW_SWITCHER_TITLE (self->switcher_title), NULL);
+      adw_view_switcher_set_stack (ADW_VIEW_SWITCHER (self->switcher), NULL);
     }
   gtk_widget_dispose_template (GTK_WIDGET (self), POS_TYPE_WINDOW);
   G_OBJECT_CLASS (pos_window_parent_class)->dispose (object);
@@ -590,8 +589,8 @@ pos_window_class_init (PosWindowClass *klass)
   gtk_widget_class_bind_template_child (wc, PosWindow, stack);
   gtk_widget_class_bind_template_child (wc, PosWindow, setup);
   gtk_widget_class_bind_template_child (wc, PosWindow, login);
-  gtk_widget_class_bind_template_child (wc, PosWindow, switcher_title);
-  gtk_widget_class_bind_template_child (wc, PosWindow, switcher_bar);
+  gtk_widget_class_bind_template_child (wc, PosWindow, switcher);
+  gtk_widget_class_bind_template_child (wc, PosWindow, menu_button);
   gtk_widget_class_bind_template_child (wc, PosWindow, sync_button);
   gtk_widget_class_bind_template_child (wc, PosWindow, sync_icon);
   gtk_widget_class_bind_template_child (wc, PosWindow, sync_label);
@@ -628,6 +627,28 @@ pos_window_class_init (PosWindowClass *klass)
   gtk_widget_class_add_binding_action (wc, GDK_KEY_1 + G_N_ELEMENTS (pages), GDK_ALT_MASK, "pos.page", "s", "reports");
 }
 
+/* The header's tooltips on one line: GTK's own tooltip label wraps, and
+ * wraps Chinese (no spaces) a character a line in the header's corner. */
+static gboolean
+one_line_tooltip (GtkWidget  *widget,
+                  int         x,
+                  int         y,
+                  gboolean    keyboard,
+                  GtkTooltip *tooltip,
+                  gpointer    user_data)
+{
+  const char *text = gtk_widget_get_tooltip_text (widget);
+  GtkWidget *label;
+
+  if (text == NULL || *text == '\0')
+    return FALSE;
+  label = gtk_label_new (text);
+  gtk_label_set_wrap (GTK_LABEL (label), FALSE);
+  gtk_label_set_single_line_mode (GTK_LABEL (label), TRUE);
+  gtk_tooltip_set_custom (tooltip, label);
+  return TRUE;
+}
+
 static void
 pos_window_init (PosWindow *self)
 {
@@ -636,6 +657,9 @@ pos_window_init (PosWindow *self)
   gtk_widget_init_template (GTK_WIDGET (self));
   g_signal_connect_swapped (self->setup, "done", G_CALLBACK (setup_done), self);
   g_signal_connect_swapped (self->view_stack, "notify::visible-child", G_CALLBACK (view_changed), self);
+  g_signal_connect (self->menu_button, "query-tooltip", G_CALLBACK (one_line_tooltip), NULL);
+  g_signal_connect (self->sync_button, "query-tooltip", G_CALLBACK (one_line_tooltip), NULL);
+  g_signal_connect (self->staff_label, "query-tooltip", G_CALLBACK (one_line_tooltip), NULL);
 }
 
 PosWindow *

@@ -12,7 +12,8 @@ static gboolean
 is_visit (const char *kind)
 {
   return g_str_equal (kind, "sale") || g_str_equal (kind, "sale.quick") ||
-         g_str_equal (kind, "timed.stop") || g_str_equal (kind, "package.consume");
+         g_str_equal (kind, "timed.stop") || g_str_equal (kind, "package.consume") ||
+         g_str_equal (kind, "timed.prepay") || g_str_equal (kind, "timed.extend");
 }
 
 gboolean

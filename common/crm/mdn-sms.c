@@ -74,7 +74,8 @@ mdn_sms_event_of_entry (MdnEntry *entry)
   if (g_str_equal (entry->kind, "member.lose"))
     return "lost";
   if ((g_str_equal (entry->kind, "sale") || g_str_equal (entry->kind, "sale.quick") ||
-       g_str_equal (entry->kind, "timed.stop")) && spends_stored_value (entry))
+       g_str_equal (entry->kind, "timed.stop") || g_str_equal (entry->kind, "timed.prepay") ||
+       g_str_equal (entry->kind, "timed.extend")) && spends_stored_value (entry))
     return "spend";
   return NULL;
 }

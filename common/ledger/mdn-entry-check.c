@@ -40,7 +40,7 @@
 #define STOCK_QTY_MAX  ((gint64) 1000000)      /* one line of a stock entry: as mdn-stock.h */
 
 static const char *const product_kinds[] = { "goods", "service", "package", NULL };
-static const char *const sale_kinds[] = { "sale", "sale.quick", "timed.stop", NULL };
+static const char *const sale_kinds[] = { "sale", "sale.quick", "timed.stop", "timed.prepay", "timed.extend", NULL };
 
 /* Its strings are the entry's (or literals): it lives only during the check. */
 typedef struct
@@ -953,20 +953,19 @@ want_line_cost (Check      *c,
  * its amount, they add up to the totals, goods leave the shelf and a
  * package line gives the member its uses in a lot of its own. */
 static gboolean
-check_sale (Check *c)
+check_lines (Check      *c,
+             JsonArray  *lines,
+             gint64      percent,
+             gboolean    packages,
+             gint64     *list_out,
+             gint64     *amount_out)
 {
   MdnEntry *e = c->entry;
   JsonObject *b = e->body;
-  gint64 list_total, total, percent, list_sum = 0, amount_sum = 0;
+  gint64 list_sum = 0, amount_sum = 0;
   g_autoptr(GHashTable) skus = g_hash_table_new (g_str_hash, g_str_equal);
-  const char *receipt_no;
-  JsonArray *lines;
+  const char *receipt_no = mdn_body_string (b, "receipt_no");
 
-  if (!check_checkout (c, &list_total, &total, &percent) || (lines = want_objects (c, b, "lines")) == NULL)
-    return FALSE;
-  receipt_no = mdn_body_string (b, "receipt_no");
-  if (json_array_get_length (lines) == 0)
-    return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("A sale needs at least one line"));
   for (guint i = 0; i < json_array_get_length (lines); i++)
     {
       JsonObject *l = json_array_get_object_element (lines, i);
@@ -1007,6 +1006,10 @@ check_sale (Check *c)
       else if (g_str_equal (kind, "package"))
         {
           g_autofree char *lot = g_strdup_printf ("%s/%" PRId64, receipt_no, line);
+
+          if (!packages)
+            return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("A package is not sold on a table"));
+          {
           const char *package_sku = NULL, *line_lot = NULL, *expires_on = NULL;
           gint64 count, uses, implied;
 
@@ -1028,15 +1031,29 @@ check_sale (Check *c)
           /* The line's own lot, now known to be the implied one. */
           if (!expect (c, e->member_id, "package", package_sku, line_lot, expires_on, FALSE, uses))
             return FALSE;
+          }
         }
     }
-  {
-    gint64 rounding = 0;
+  *list_out = list_sum;
+  *amount_out = amount_sum;
+  return TRUE;
+}
 
-    return must_equal (c, "list_total_fen", list_total, list_sum) &&
-           want_rounding (c, b, TRUE, &rounding) &&
-           must_equal (c, "total_fen", total, amount_sum - rounding);
-  }
+static gboolean
+check_sale (Check *c)
+{
+  JsonObject *b = c->entry->body;
+  gint64 list_total, total, percent, list_sum = 0, amount_sum = 0, rounding = 0;
+  JsonArray *lines;
+
+  if (!check_checkout (c, &list_total, &total, &percent) || (lines = want_objects (c, b, "lines")) == NULL)
+    return FALSE;
+  if (json_array_get_length (lines) == 0)
+    return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("A sale needs at least one line"));
+  return check_lines (c, lines, percent, TRUE, &list_sum, &amount_sum) &&
+         must_equal (c, "list_total_fen", list_total, list_sum) &&
+         want_rounding (c, b, TRUE, &rounding) &&
+         must_equal (c, "total_fen", total, amount_sum - rounding);
 }
 
 static gboolean
@@ -1059,11 +1076,41 @@ check_sale_quick (Check *c)
  * ceil (seconds / 60); billable = minutes - free, raised to min_minutes
  * when some but fewer; units = ceil (billable / unit_minutes); gross =
  * units × unit price, capped. */
+/* C (seconds), the charge of a session (mdn-timed.c compute_charge), its
+ * minutes, billable minutes and units. */
+static gboolean
+charge_of (Check       *c,
+           const Terms *t,
+           gint64       seconds,
+           gint64      *billable,
+           gint64      *units,
+           gint64      *gross)
+{
+  gint64 b = MAX (mdn_div_ceil (seconds, 60) - t->free_minutes, 0);
+
+  if (b > 0 && b < t->min_minutes)
+    b = t->min_minutes;
+  *billable = b;
+  *units = mdn_div_ceil (b, t->unit_minutes);
+  if (!mdn_money_mul (*units, t->unit_price_fen, gross, c->error))
+    return FALSE;
+  if (t->cap_fen >= 0 && *gross > t->cap_fen)
+    *gross = t->cap_fen;
+  return TRUE;
+}
+
+/* A stop bills C (seconds); a prepaid session's (prepaid_minutes P, 预付计时)
+ * C (max (seconds, 60 P)) − C (60 P): only the time beyond what was paid.
+ * The goods and services added to the table (timed.add) are its "lines",
+ * priced as a sale's (no packages), and "time_fen" is the time's part of
+ * the total: total = time_fen + the lines − the rounding. */
 static gboolean
 check_timed_stop (Check *c)
 {
   JsonObject *b = c->entry->body;
-  gint64 list_total, total, percent, seconds, minutes, billable, units, gross, implied;
+  gint64 list_total, total, percent, seconds, minutes, billable, units, gross, implied, want_billable, want_units;
+  gint64 prepaid = -1, billed, paid = 0, ignore, time_fen, list_sum = 0, amount_sum = 0, rounding = 0;
+  JsonArray *lines = NULL;
   Terms t;
 
   if (!check_checkout (c, &list_total, &total, &percent) ||
@@ -1075,30 +1122,96 @@ check_timed_stop (Check *c)
       !want_string (c, b, "stopped_at", TRUE, NULL) ||
       !want_fen (c, b, "seconds", 0, &seconds) ||
       !want_int (c, b, "paused_seconds", FALSE, 0, 0, MDN_ENTRY_AMOUNT_MAX, NULL) ||
+      !want_int (c, b, "prepaid_minutes", FALSE, -1, 1, MINUTES_MAX, &prepaid) ||
       !want_fen (c, b, "minutes", 0, &minutes) ||
       !want_fen (c, b, "billable_minutes", 0, &billable) ||
       !want_fen (c, b, "units", 0, &units) ||
       !want_fen (c, b, "gross_fen", 0, &gross))
     return FALSE;
-  implied = MAX (mdn_div_ceil (seconds, 60) - t.free_minutes, 0);
-  if (implied > 0 && implied < t.min_minutes)
-    implied = t.min_minutes;
+  billed = prepaid >= 0 ? MAX (seconds, prepaid * 60) : seconds;
   if (!must_equal (c, "minutes", minutes, mdn_div_ceil (seconds, 60)) ||
-      !must_equal (c, "billable_minutes", billable, implied) ||
-      !must_equal (c, "units", units, mdn_div_ceil (billable, t.unit_minutes)) ||
-      !mdn_money_mul (units, t.unit_price_fen, &implied, c->error))
+      !charge_of (c, &t, billed, &want_billable, &want_units, &implied) ||
+      (prepaid >= 0 && !charge_of (c, &t, prepaid * 60, &ignore, &ignore, &paid)) ||
+      !must_equal (c, "billable_minutes", billable, want_billable) ||
+      !must_equal (c, "units", units, want_units) ||
+      !must_equal (c, "gross_fen", gross, implied - paid) ||
+      !mdn_money_percent (gross, percent, &time_fen, c->error))
     return FALSE;
-  if (t.cap_fen >= 0 && implied > t.cap_fen)
-    implied = t.cap_fen;
-  if (!must_equal (c, "gross_fen", gross, implied) ||
-      !must_equal (c, "list_total_fen", list_total, gross) ||
-      !mdn_money_percent (gross, percent, &implied, c->error))
-    return FALSE;
-  {
-    gint64 rounding = 0;
+  if (json_object_has_member (b, "lines"))
+    {
+      gint64 stated;
 
-    return want_rounding (c, b, TRUE, &rounding) && must_equal (c, "total_fen", total, implied - rounding);
-  }
+      if ((lines = want_objects (c, b, "lines")) == NULL ||
+          !check_lines (c, lines, percent, FALSE, &list_sum, &amount_sum) ||
+          !want_fen (c, b, "time_fen", 0, &stated) ||
+          !must_equal (c, "time_fen", stated, time_fen))
+        return FALSE;
+    }
+  if (!add (c, "list_total_fen", gross, list_sum, &implied) ||
+      !must_equal (c, "list_total_fen", list_total, implied) ||
+      !add (c, "total_fen", time_fen, amount_sum, &implied) ||
+      !want_rounding (c, b, TRUE, &rounding))
+    return FALSE;
+  return must_equal (c, "total_fen", total, implied - rounding);
+}
+
+/* timed.add (selling/mdn-timed.c): a product on a running table; no
+ * member, no movements (the stop carries it as a line). */
+static gboolean
+check_timed_add (Check *c)
+{
+  JsonObject *b = c->entry->body;
+  const char *kind = NULL;
+  gint64 qty;
+
+  if (!want_id (c, "session_id", mdn_body_string (b, "session_id")) ||
+      !want_string (c, b, "resource", TRUE, NULL) ||
+      !want_string (c, b, "sku", TRUE, NULL) ||
+      !want_string (c, b, "name", TRUE, NULL) ||
+      !want_string (c, b, "kind", TRUE, &kind) ||
+      !want_string (c, b, "staff", FALSE, NULL) ||
+      !want_int (c, b, "qty", TRUE, 0, -MDN_ENTRY_QTY_MAX, MDN_ENTRY_QTY_MAX, &qty))
+    return FALSE;
+  if (g_strcmp0 (kind, "goods") != 0 && g_strcmp0 (kind, "service") != 0)
+    return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("Only goods and services go on a table, not “%s”"), kind);
+  if (qty == 0)
+    return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("“%s” must not be 0"), "qty");
+  return TRUE;
+}
+
+/* timed.prepay and timed.extend (selling/mdn-timed.c, 预付计时): paid like
+ * a sale; the prepay starts a session of "minutes" paid up front and bills
+ * C (60 minutes); an extension after "prepaid_before" minutes bills
+ * C (60 (before + minutes)) − C (60 before). */
+static gboolean
+check_timed_prepay (Check *c)
+{
+  JsonObject *b = c->entry->body;
+  gboolean extend = g_str_equal (c->entry->kind, "timed.extend");
+  gint64 list_total, total, percent, minutes, before = 0, gross, upto, paid = 0, ignore, implied, rounding = 0;
+  Terms t;
+
+  if (!check_checkout (c, &list_total, &total, &percent) ||
+      (extend && !want_id (c, "session_id", mdn_body_string (b, "session_id"))) ||
+      !want_string (c, b, "resource", TRUE, NULL) ||
+      (!extend && !want_string (c, b, "resource_name", FALSE, NULL)) ||
+      !want_string (c, b, "plan", TRUE, NULL) ||
+      !want_string (c, b, "staff", FALSE, NULL) ||
+      !want_terms (c, b, &t) ||
+      !want_int (c, b, "minutes", TRUE, 0, 1, MINUTES_MAX, &minutes) ||
+      (extend && !want_int (c, b, "prepaid_before", TRUE, 0, 1, MINUTES_MAX, &before)) ||
+      !want_fen (c, b, "gross_fen", 0, &gross))
+    return FALSE;
+  if (before + minutes > MINUTES_MAX)
+    return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("A session is prepaid for at most %" PRId64 " minutes"), MINUTES_MAX);
+  if (!charge_of (c, &t, (before + minutes) * 60, &ignore, &ignore, &upto) ||
+      !charge_of (c, &t, before * 60, &ignore, &ignore, &paid) ||
+      !must_equal (c, "gross_fen", gross, upto - paid) ||
+      !must_equal (c, "list_total_fen", list_total, gross) ||
+      !mdn_money_percent (gross, percent, &implied, c->error) ||
+      !want_rounding (c, b, TRUE, &rounding))
+    return FALSE;
+  return must_equal (c, "total_fen", total, implied - rounding);
 }
 
 /* A return (op_sale_return): the refund goes back over tenders, the
@@ -1139,7 +1252,11 @@ check_return (Check *c)
     return FALSE;
 
   lines_node = json_object_get_member (b, "lines");
-  if (!g_str_equal (sale_kind, "sale"))
+  /* A timed session's goods (timed.add) come back by line, its time by
+     amount. */
+  if (g_str_equal (sale_kind, "timed.stop") && (lines_node == NULL || JSON_NODE_HOLDS_NULL (lines_node)))
+    return TRUE;
+  if (!g_str_equal (sale_kind, "sale") && !g_str_equal (sale_kind, "timed.stop"))
     return want_null (c, b, "lines");
   if (lines_node == NULL)
     return fail (c, MDN_ERROR_INVALID_ARGUMENT, _("“%s” is required"), "lines");
@@ -1954,6 +2071,9 @@ static const KindCheck checks[] = {
   { "timed.pause",         check_timed_pause,     FALSE, FALSE },
   { "timed.resume",        check_timed_pause,     FALSE, FALSE },
   { "shop.update",         check_shop_update,     FALSE, FALSE },
+  { "timed.add",           check_timed_add,       FALSE, FALSE },
+  { "timed.prepay",        check_timed_prepay,    TRUE,  TRUE  },
+  { "timed.extend",        check_timed_prepay,    TRUE,  TRUE  },
 };
 
 gboolean

@@ -69,6 +69,9 @@ static const MdnSettingDef settings[] = {
   { "backup.keep", MDN_SETTING_INT, MDN_SETTING_BRANCH, "14", 1, 365, NULL,
     "backup", N_("Backups kept"),
     N_("Only the newest this many backups in the folder are kept; older ones are deleted") },
+  { "timed.warn_minutes", MDN_SETTING_INT, MDN_SETTING_BRANCH, "5", 1, 60, NULL,
+    "checkout", N_("Warn before prepaid time ends"),
+    N_("A prepaid table or room is marked, and the cashier warned, this many minutes before its time is up") },
   { NULL }
 };
 

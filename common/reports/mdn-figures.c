@@ -294,6 +294,25 @@ add_transfer_receive (MdnFigures      *f,
   add (f, &f->stock_transfer_shortfall_qty, mdn_body_int (entry->body, "shortfall", 0));
 }
 
+static void
+add_shift (MdnFigures      *f,
+           const MdnEntry  *entry,
+           MdnFiguresFlags  flags)
+{
+  JsonArray *list = mdn_body_array (entry->body, "tenders");
+
+  add (f, &f->shifts_closed, 1);
+  add (f, &f->over_short_fen, mdn_body_int (entry->body, "over_short_fen", 0));
+  for (guint i = 0; list && i < json_array_get_length (list); i++)
+    {
+      JsonNode *n = json_array_get_element (list, i);
+      JsonObject *t = JSON_NODE_HOLDS_OBJECT (n) ? json_node_get_object (n) : NULL;
+
+      if (t && g_strcmp0 (mdn_body_string (t, "tender"), "cash") == 0)
+        add (f, &f->cash_over_short_fen, mdn_body_int (t, "over_short_fen", 0));
+    }
+}
+
 static const struct
 {
   const char *kind;
@@ -304,6 +323,8 @@ static const struct
   { "sale",                TRUE,  FALSE, add_sale },
   { "sale.quick",          TRUE,  FALSE, add_sale },
   { "timed.stop",          TRUE,  FALSE, add_sale },
+  { "timed.prepay",        TRUE,  FALSE, add_sale },
+  { "timed.extend",        TRUE,  FALSE, add_sale },
   { "sale.return",         TRUE,  FALSE, add_return },
   { "member.deposit",      TRUE,  FALSE, add_deposit },
   { "member.withdraw",     TRUE,  FALSE, add_withdraw },
@@ -318,6 +339,7 @@ static const struct
   { "stocktake.finish",    FALSE, FALSE, add_stocktake },
   { "transfer.out",        FALSE, FALSE, add_transfer_out },
   { "transfer.receive",    FALSE, FALSE, add_transfer_receive },
+  { "shift.close",         FALSE, FALSE, add_shift },
 };
 
 static int
@@ -447,6 +469,9 @@ static const MdnFigureField fields[] = {
   FIELD (opening_principal_fen),
   FIELD (opening_bonus_fen),
   FIELD (opening_points),
+  FIELD (shifts_closed),
+  FIELD (over_short_fen),
+  FIELD (cash_over_short_fen),
   TENDER (MDN_TENDER_CASH, "cash"),
   TENDER (MDN_TENDER_BANK, "bank"),
   TENDER (MDN_TENDER_WECHAT, "wechat"),

@@ -78,9 +78,12 @@
  *     stock_transfer_shortfall_qty += shortfall (at the receiving branch).
  *
  *   shift.close (a count of the drawer at a shift handover, mdn-shifts.c)
- *     nothing but entries: it moves no money and no account; the money it
- *     counts was counted when it changed hands, and its over/short is the
- *     entry's own (tenders[].over_short_fen, summed by shift.list).
+ *     it moves no money and no account (the money it counts was counted
+ *     when it changed hands): shifts_closed += 1; over_short_fen +=
+ *     over_short_fen (长短款, counted − expected over every money tender);
+ *     cash_over_short_fen += its cash tender's over_short_fen. Kept in
+ *     the rollup, so a report of any period reads the over/short of its
+ *     days without reading their shifts.
  *
  * And for every entry: entries += 1; principal_delta_fen and
  * bonus_delta_fen += its principal and bonus movements (the change of the
@@ -163,6 +166,9 @@ typedef struct
   gint64       opening_principal_fen;   /* member.opening: balances brought from an old system */
   gint64       opening_bonus_fen;
   gint64       opening_points;
+  gint64       shifts_closed;           /* shift.close: handovers, and their 长短款 */
+  gint64       over_short_fen;
+  gint64       cash_over_short_fen;
   MdnTenderSum tenders[MDN_N_TENDERS];
   gboolean     overflow;    /* an add was refused: the figures are short */
 } MdnFigures;

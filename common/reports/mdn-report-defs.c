@@ -36,6 +36,8 @@ kind_label (const char *kind)
     { "sale.quick", N_("Quick sale") },
     { "sale.return", N_("Return") },
     { "timed.stop", N_("Timed session") },
+    { "timed.prepay", N_("Prepaid time") },
+    { "timed.extend", N_("More prepaid time") },
     { "member.deposit", N_("Deposit") },
     { "member.withdraw", N_("Withdrawal") },
     { "member.issue", N_("Card issued") },
@@ -193,7 +195,7 @@ run_income (MdnReportRun *run,
             GError      **error)
 {
   static const char *const kinds[] = { "sale", "sale.quick", "timed.stop", "sale.return",
-                                       "member.deposit", "member.withdraw", NULL };
+                                       "member.deposit", "member.withdraw", "timed.prepay", "timed.extend", NULL };
   gint64 running[MDN_N_TENDERS] = { 0 };
 
   return mdn_report_each_entry (run, kinds, income_entry, running, error);
@@ -329,12 +331,19 @@ consumption_entry (MdnReportRun   *run,
       /* A quick sale or a timed session: one line, no product. */
       gint64 list = mdn_body_int (entry->body, "list_total_fen", 0);
       gint64 paid = mdn_body_int (entry->body, "total_fen", 0);
+      gboolean timed = g_str_has_prefix (entry->kind, "timed.");
 
+      /* A session with goods on it (timed.add): its time, then its lines. */
+      if (lines && timed)
+        {
+          list = mdn_body_int (entry->body, "gross_fen", 0);
+          paid = mdn_body_int (entry->body, "time_fen", 0);
+        }
       if (packages_only)
         return TRUE;
       mdn_report_entry_cells (run, entry);
       mdn_report_text (run, "receipt_no", mdn_body_string (entry->body, "receipt_no"));
-      if (g_str_equal (entry->kind, "timed.stop"))
+      if (timed)
         {
           mdn_report_text (run, "sku", mdn_body_string (entry->body, "resource"));
           mdn_report_text (run, "kind", _("timed"));
@@ -349,7 +358,10 @@ consumption_entry (MdnReportRun   *run,
       mdn_report_int (run, "list_fen", list);
       mdn_report_int (run, "discount_fen", list - paid);
       mdn_report_int (run, "paid_fen", paid);
-      return mdn_report_emit (run, error);
+      if (!mdn_report_emit (run, error))
+        return FALSE;
+      if (!timed || lines == NULL)
+        return TRUE;
     }
 
   for (guint i = 0; lines && i < json_array_get_length (lines); i++)
@@ -393,7 +405,7 @@ static gboolean
 run_consumption (MdnReportRun *run,
                  GError      **error)
 {
-  static const char *const kinds[] = { "sale", "sale.quick", "timed.stop", NULL };
+  static const char *const kinds[] = { "sale", "sale.quick", "timed.stop", "timed.prepay", "timed.extend", NULL };
 
   return mdn_report_each_entry (run, kinds, consumption_entry, GINT_TO_POINTER (FALSE), error);
 }
@@ -1126,6 +1138,8 @@ static const MdnReportColumn summary_columns[] = {
   { "tender_alipay_fen", N_("Alipay"), MDN_COL_FEN, TRUE },
   { "tender_balance_fen", N_("Member balance"), MDN_COL_FEN, TRUE },
   { "net_fen", N_("Money taken"), MDN_COL_FEN, TRUE },
+  { "shifts_closed", N_("Shifts handed over"), MDN_COL_INT, TRUE },
+  { "over_short_fen", N_("Over/short"), MDN_COL_FEN, TRUE },
   COL_END
 };
 
@@ -1153,6 +1167,9 @@ summary_day (MdnReportRun     *run,
   mdn_report_int (run, "tender_alipay_fen", f->tenders[MDN_TENDER_ALIPAY].amount_fen);
   mdn_report_int (run, "tender_balance_fen", f->tenders[MDN_TENDER_BALANCE].amount_fen);
   mdn_report_int (run, "net_fen", f->net_fen);
+  /* 长短款: from the rollup, as every figure here. */
+  mdn_report_int (run, "shifts_closed", f->shifts_closed);
+  mdn_report_int (run, "over_short_fen", f->over_short_fen);
   return mdn_report_emit (run, error);
 }
 
@@ -1164,7 +1181,8 @@ run_summary (MdnReportRun *run,
   static const char *const figures[] = {
     "counted_entries", "sales_fen", "discount_fen", "refund_fen", "deposit_principal_fen",
     "deposit_bonus_fen", "withdraw_fen", "members_issued", "tender_cash_fen", "tender_bank_fen",
-    "tender_wechat_fen", "tender_alipay_fen", "tender_balance_fen", "net_fen", NULL
+    "tender_wechat_fen", "tender_alipay_fen", "tender_balance_fen", "net_fen", "shifts_closed", "over_short_fen",
+    NULL
   };
 
   return mdn_report_each_day_of (run, run->q->from, run->q->to, figures, summary_day, NULL, error);

@@ -110,17 +110,17 @@ mdn_sale_request_parse (JsonObject      *args,
 /* The request's lines → an array of MdnPricedLine, not yet priced. */
 static GArray *
 find_lines (MdnOpCtx             *ctx,
-            const MdnSaleRequest *req,
+            GArray               *requests,
             GError              **error)
 {
   g_autoptr(GArray) lines = g_array_new (FALSE, TRUE, sizeof (MdnPricedLine));
 
-  g_assert (ctx != NULL && req != NULL && req->lines != NULL);
+  g_assert (ctx != NULL && requests != NULL);
 
   g_array_set_clear_func (lines, line_clear);
-  for (guint i = 0; i < req->lines->len; i++)
+  for (guint i = 0; i < requests->len; i++)
     {
-      const MdnSaleLineRequest *asked = &g_array_index (req->lines, MdnSaleLineRequest, i);
+      const MdnSaleLineRequest *asked = &g_array_index (requests, MdnSaleLineRequest, i);
       g_autoptr(MdnProduct) p = NULL;
       MdnPricedLine *line = NULL;
 
@@ -197,11 +197,27 @@ mdn_pricing_price_cart (MdnCheckout          *co,
 
   g_return_val_if_fail (co != NULL && ctx != NULL && req != NULL, NULL);
 
-  lines = find_lines (ctx, req, error);
+  lines = find_lines (ctx, req->lines, error);
   if (lines == NULL ||
       !mdn_selling_card (ctx, req->pay.card, &m, error) ||
       !mdn_checkout_init (co, ctx, "sale", g_steal_pointer (&m), error) ||
       !price_lines (co, lines, error))
+    return NULL;
+  return g_steal_pointer (&lines);
+}
+
+GArray *
+mdn_pricing_price_lines (MdnCheckout *co,
+                         MdnOpCtx    *ctx,
+                         GArray      *requests,
+                         GError     **error)
+{
+  g_autoptr(GArray) lines = NULL;
+
+  g_return_val_if_fail (co != NULL && ctx != NULL && requests != NULL, NULL);
+
+  lines = find_lines (ctx, requests, error);
+  if (lines == NULL || !price_lines (co, lines, error))
     return NULL;
   return g_steal_pointer (&lines);
 }

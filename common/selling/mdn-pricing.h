@@ -65,6 +65,15 @@ GArray     *mdn_pricing_price_cart  (MdnCheckout          *co,
                                      MdnOpCtx             *ctx,
                                      const MdnSaleRequest *req,
                                      GError              **error);
+/* Lines priced for a checkout already begun (mdn_checkout_init ()): the
+ * goods and services added to a running table (timed.add), billed with
+ * the session at timed.stop. @lines is of MdnSaleLineRequest; the rules
+ * are mdn_pricing_price_cart ()'s, and the lines' costs are added to
+ * co->list_total_fen and co->total_fen. */
+GArray     *mdn_pricing_price_lines (MdnCheckout          *co,
+                                     MdnOpCtx             *ctx,
+                                     GArray               *lines,
+                                     GError              **error);
 /* A priced line as "sale" and "sale.preview" show it: {line (@index + 1),
  * sku, name, kind, qty, unit_price_fen, percent, list_fen, amount_fen}. */
 JsonObject *mdn_pricing_line_json   (const MdnPricedLine *l,

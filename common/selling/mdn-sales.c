@@ -167,6 +167,7 @@ typedef struct
   gint64      points_taken;
   gint64      principal_back;
   gint64      bonus_back;
+  gint64      amount_back;      /* refunded by returns by amount (no lines) */
   GHashTable *qty_back;         /* sku → gint64 * */
   GHashTable *tender_back;      /* type → gint64 * */
   GPtrArray  *returns;          /* MdnEntry * of earlier returns */
@@ -210,7 +211,8 @@ get_from (GHashTable *table,
 static gboolean
 is_sale_kind (const char *kind)
 {
-  return g_str_equal (kind, "sale") || g_str_equal (kind, "sale.quick") || g_str_equal (kind, "timed.stop");
+  return g_str_equal (kind, "sale") || g_str_equal (kind, "sale.quick") || g_str_equal (kind, "timed.stop") ||
+         g_str_equal (kind, "timed.prepay") || g_str_equal (kind, "timed.extend");
 }
 
 /* @entry_id or @receipt_no → the sale entry (a timed session → its stop
@@ -227,8 +229,10 @@ find_sale (MdnOpCtx   *ctx,
 
   if (entry_id)
     {
-      /* A timed session's id is its start entry; it is paid by the stop. */
-      stmt = mdn_db_query (ctx->db, error, "SELECT stop_entry FROM timed_sessions WHERE id = ?", "s", entry_id);
+      /* A timed session's id is its start entry; it is paid by the stop.
+         A prepaid one's is its timed.prepay, a receipt of its own. */
+      stmt = mdn_db_query (ctx->db, error, "SELECT stop_entry FROM timed_sessions WHERE id = ? AND prepaid_minutes IS NULL",
+                           "s", entry_id);
       if (stmt == NULL || (rc = mdn_db_step (ctx->db, stmt, error)) < 0)
         return NULL;
       if (rc == SQLITE_ROW && mdn_db_col_text (stmt, 0) == NULL)
@@ -321,6 +325,8 @@ load_sale_state (MdnDb      *db,
       st->principal_back += mdn_body_int (ret->body, "principal_fen", 0);
       st->bonus_back += mdn_body_int (ret->body, "bonus_fen", 0);
       lines = mdn_body_array (ret->body, "lines");
+      if (lines == NULL)
+        st->amount_back += mdn_body_int (ret->body, "refund_fen", 0);
       for (guint j = 0; lines && j < json_array_get_length (lines); j++)
         {
           JsonObject *o = json_array_get_object_element (lines, j);
@@ -806,7 +812,7 @@ op_sale_return (MdnOpCtx   *ctx,
   JsonObject *sale_body, *body;
   JsonArray *tenders, *body_lines = NULL;
   gint64 refund = 0, amount, principal = 0, bonus = 0, points = 0, rounding = 0;
-  gboolean complete;
+  gboolean complete, by_lines;
   const char *member_id;
 
   if (!mdn_return_request_parse (args, &req, error))
@@ -817,7 +823,12 @@ op_sale_return (MdnOpCtx   *ctx,
   sale_body = st.sale->body;
   member_id = st.sale->member_id;
 
-  if (g_str_equal (st.sale->kind, "sale"))
+  /* A timed session's goods (timed.add, its stop's lines) come back by
+     line like a sale's; its time by amount. */
+  by_lines = g_str_equal (st.sale->kind, "sale") ||
+             (g_str_equal (st.sale->kind, "timed.stop") && req.has_lines &&
+              mdn_body_array (sale_body, "lines") != NULL);
+  if (by_lines)
     {
       if (req.has_amount)
         {
@@ -876,8 +887,18 @@ op_sale_return (MdnOpCtx   *ctx,
           }
       }
       /* A sale paid in cash with 抹零 took its lines less the rounding:
-         the return that brings the last line back keeps it back. */
-      if (complete)
+         the return that brings the last line back keeps it back. A
+         timed session's time carries its rounding (below); what its
+         lines can't get back of it is what the receipt has left. */
+      if (!g_str_equal (st.sale->kind, "sale"))
+        {
+          gint64 left = st.total_fen - st.refunded_fen;
+
+          rounding = refund > left ? refund - left : 0;
+          refund -= rounding;
+          complete = st.refunded_fen + refund == st.total_fen;
+        }
+      else if (complete)
         {
           rounding = MIN (mdn_body_int (sale_body, "rounding_fen", 0), refund);
           refund -= rounding;
@@ -893,7 +914,15 @@ op_sale_return (MdnOpCtx   *ctx,
                                _("A quick sale or a timed session is returned by amount (“amount_fen”)"));
           return FALSE;
         }
+      /* A session with goods on it: its time alone is refunded by amount,
+         the goods by line (they go back on the shelf). */
+      if (json_object_has_member (sale_body, "time_fen"))
+        left = MIN (left, MAX (mdn_body_int (sale_body, "time_fen", 0) - mdn_body_int (sale_body, "rounding_fen", 0), 0) -
+                          st.amount_back);
       amount = req.amount_fen;
+      if (left <= 0 && json_object_has_member (sale_body, "time_fen") && st.total_fen > st.refunded_fen)
+        return return_exceeds (error, _("The time on receipt %s has been refunded; its goods are returned by line"),
+                               mdn_body_string (sale_body, "receipt_no"));
       if (left <= 0)
         return return_exceeds (error, _("Receipt %s has already been refunded in full"),
                                mdn_body_string (sale_body, "receipt_no"));

@@ -18,8 +18,11 @@
 #include "mdn-money.h"
 #include "mdn-op.h"
 #include "mdn-selling.h"
+#include "mdn-settings.h"
 #include "mdn-timed.h"
 #include "mdn-commission.h"
+#include "mdn-pricing.h"
+#include "mdn-stock.h"
 
 #define MINUTES_MAX ((gint64) 525600)   /* a year */
 
@@ -329,6 +332,7 @@ typedef struct
   char  *stop_entry;
   char  *paused_at;        /* the pause running now; NULL: not paused */
   gint64 paused_seconds;   /* the pauses before it */
+  gint64 prepaid_minutes;  /* 预付计时: paid up front; -1: billed at the stop */
 } Session;
 
 static void
@@ -357,8 +361,41 @@ active_seconds (const Session *s,
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (Session, session_clear)
 
+/* What the time of @s costs up to @now_iso, before the level's discount:
+ * c for the time that ran; a prepaid session (预付计时) bills only the time
+ * beyond what was paid for: the charge of max (ran, prepaid) less the
+ * charge of the prepaid time, so the plan's rules (free minutes, minimum,
+ * cap) hold across the prepay, its extensions and the overtime alike. */
+static gboolean
+session_charge (const Session *s,
+                const char    *now_iso,
+                Charge        *c,
+                gint64        *gross,
+                GError       **error)
+{
+  gint64 run = active_seconds (s, now_iso);
+  Charge paid;
+
+  if (s->prepaid_minutes < 0)
+    {
+      if (!compute_charge (&s->terms, run, c, error))
+        return FALSE;
+      *gross = c->gross_fen;
+      return TRUE;
+    }
+  if (!compute_charge (&s->terms, MAX (run, s->prepaid_minutes * 60), c, error) ||
+      !compute_charge (&s->terms, s->prepaid_minutes * 60, &paid, error))
+    return FALSE;
+  c->seconds = run;
+  c->minutes = mdn_div_ceil (run, 60);
+  *gross = c->gross_fen - paid.gross_fen;
+  c->gross_fen = *gross;
+  return TRUE;
+}
+
 #define SESSION_COLUMNS "id, resource, member_id, plan, unit_minutes, unit_price_fen, free_minutes, " \
-                        "min_minutes, COALESCE (cap_fen, -1), started_at, stop_entry, paused_at, paused_seconds"
+                        "min_minutes, COALESCE (cap_fen, -1), started_at, stop_entry, paused_at, paused_seconds, " \
+                        "COALESCE (prepaid_minutes, -1)"
 
 static void
 session_from_row (sqlite3_stmt *stmt,
@@ -377,6 +414,7 @@ session_from_row (sqlite3_stmt *stmt,
   s->stop_entry = g_strdup (mdn_db_col_text (stmt, 10));
   s->paused_at = g_strdup (mdn_db_col_text (stmt, 11));
   s->paused_seconds = sqlite3_column_int64 (stmt, 12);
+  s->prepaid_minutes = sqlite3_column_int64 (stmt, 13);
 }
 
 static gboolean
@@ -505,6 +543,48 @@ set_resource_name (MdnOpCtx   *ctx,
   return TRUE;
 }
 
+static void
+request_clear (gpointer data)
+{
+  MdnSaleLineRequest *l = data;
+
+  g_free (l->sku);
+  g_free (l->staff);
+}
+
+/* The goods and services on a session (timed.add), in the order first
+ * added, as the lines of a cart. */
+static gboolean
+load_lines (MdnOpCtx   *ctx,
+            const char *session_id,
+            GArray    **out,
+            GError    **error)
+{
+  g_autoptr(GArray) lines = g_array_new (FALSE, TRUE, sizeof (MdnSaleLineRequest));
+  sqlite3_stmt *stmt;
+  int rc;
+
+  g_array_set_clear_func (lines, request_clear);
+  stmt = mdn_db_query (ctx->db, error,
+                       "SELECT sku, qty, staff FROM timed_lines WHERE session_id = ? AND qty > 0 "
+                       "ORDER BY added_seq, sku", "s", session_id);
+  if (stmt == NULL)
+    return FALSE;
+  while ((rc = mdn_db_step (ctx->db, stmt, error)) == SQLITE_ROW)
+    {
+      MdnSaleLineRequest l = {
+        g_strdup (mdn_db_col_text (stmt, 0)), sqlite3_column_int64 (stmt, 1), g_strdup (mdn_db_col_text (stmt, 2)),
+      };
+
+      g_array_append_val (lines, l);
+    }
+  sqlite3_reset (stmt);
+  if (rc != SQLITE_DONE)
+    return FALSE;
+  *out = g_steal_pointer (&lines);
+  return TRUE;
+}
+
 static gboolean
 op_timed_stop (MdnOpCtx   *ctx,
                JsonObject *args,
@@ -515,7 +595,10 @@ op_timed_stop (MdnOpCtx   *ctx,
   g_auto(MdnCheckout) co = { 0 };
   g_auto(MdnPaymentRequest) pay = { 0 };
   g_autoptr(MdnMember) m = NULL;
+  g_autoptr(GArray) asked = NULL;
+  g_autoptr(GArray) priced = NULL;
   const char *id = NULL, *staff = NULL;
+  gint64 gross = 0, time_fen = 0;
   JsonObject *body;
   Charge c;
 
@@ -550,15 +633,41 @@ op_timed_stop (MdnOpCtx   *ctx,
   else if (!mdn_selling_card (ctx, pay.card, &m, error))
     return FALSE;
 
-  if (!compute_charge (&s.terms, active_seconds (&s, ctx->now_iso), &c, error) ||
+  if (!session_charge (&s, ctx->now_iso, &c, &gross, error) ||
+      !load_lines (ctx, s.id, &asked, error) ||
       !mdn_checkout_init (&co, ctx, "timed.stop", g_steal_pointer (&m), error))
     return FALSE;
-  co.list_total_fen = c.gross_fen;
-  if (!mdn_money_percent (c.gross_fen, mdn_checkout_percent (&co), &co.total_fen, error) ||
-      !mdn_checkout_settle (&co, &pay, error))
+  co.list_total_fen = gross;
+  if (!mdn_money_percent (gross, mdn_checkout_percent (&co), &co.total_fen, error))
+    return FALSE;
+  time_fen = co.total_fen;
+  /* The goods and services added to the table, priced now like a cart. */
+  if (asked->len > 0 && (priced = mdn_pricing_price_lines (&co, ctx, asked, error)) == NULL)
+    return FALSE;
+  if (!mdn_checkout_settle (&co, &pay, error))
     return FALSE;
 
   body = co.entry->body;
+  if (priced)
+    {
+      JsonArray *body_lines = json_array_new ();
+
+      json_object_set_array_member (body, "lines", body_lines);
+      json_object_set_int_member (body, "time_fen", time_fen);
+      for (guint i = 0; i < priced->len; i++)
+        {
+          MdnPricedLine *l = &g_array_index (priced, MdnPricedLine, i);
+
+          json_array_add_object_element (body_lines, mdn_pricing_line_json (l, i));
+          if (g_str_equal (l->product->kind, "goods"))
+            mdn_entry_add_movement (co.entry, NULL, "stock", l->product->sku, NULL, NULL, -l->qty);
+          if (!mdn_commission_add (ctx, co.entry, "sale_line", l->product->sku, l->staff, i + 1, l->amount_fen,
+                                   l->list_fen, l->qty, error))
+            return FALSE;
+        }
+    }
+  if (s.prepaid_minutes >= 0)
+    json_object_set_int_member (body, "prepaid_minutes", s.prepaid_minutes);
   json_object_set_string_member (body, "session_id", s.id);
   json_object_set_string_member (body, "resource", s.resource);
   json_object_set_string_member (body, "plan", s.plan);
@@ -571,7 +680,9 @@ op_timed_stop (MdnOpCtx   *ctx,
                                 seconds_between (s.started_at, ctx->now_iso) - c.seconds);
   charge_to_json (&c, body);
   mdn_json_set_opt_string (body, "staff", staff);
-  if (!mdn_commission_add (ctx, co.entry, "timed", s.resource, staff, 0, co.total_fen, co.list_total_fen, 1, error) ||
+  if (!mdn_commission_add (ctx, co.entry, "timed", s.resource, staff, 0,
+                           priced ? time_fen : co.total_fen, priced ? gross : co.list_total_fen, 1, error) ||
+      (priced && !mdn_stock_check_sale (ctx, co.entry, result, error)) ||
       !mdn_checkout_commit (&co, result, error))
     return FALSE;
 
@@ -583,6 +694,14 @@ op_timed_stop (MdnOpCtx   *ctx,
   json_object_set_string_member (result, "stopped_at", ctx->now_iso);
   charge_to_json (&c, result);
   json_object_set_int_member (result, "charge_fen", co.total_fen);
+  json_object_set_int_member (result, "time_fen", time_fen);
+  if (priced)
+    json_object_set_array_member (result, "lines", json_array_ref (mdn_body_array (body, "lines")));
+  if (s.prepaid_minutes >= 0)
+    {
+      json_object_set_int_member (result, "prepaid_minutes", s.prepaid_minutes);
+      json_object_set_int_member (result, "unused_minutes", MAX (s.prepaid_minutes - c.minutes, 0));
+    }
   return TRUE;
 }
 
@@ -636,15 +755,19 @@ op_timed_list (MdnOpCtx   *ctx,
                GError    **error)
 {
   JsonArray *list = json_array_new ();
+  gint64 warn = mdn_settings_get_int (ctx->db, "timed.warn_minutes");
   sqlite3_stmt *stmt;
   int rc;
 
   json_object_set_array_member (result, "sessions", list);
+  json_object_set_int_member (result, "warn_minutes", warn);
   stmt = mdn_db_query (ctx->db, error,
                        "SELECT s.id, s.resource, s.member_id, s.plan, s.unit_minutes, s.unit_price_fen, "
                        "s.free_minutes, s.min_minutes, COALESCE (s.cap_fen, -1), s.started_at, s.stop_entry, "
-                       "s.paused_at, s.paused_seconds, "
-                       "r.name, m.card_no, l.price_percent, m.name FROM timed_sessions s "
+                       "s.paused_at, s.paused_seconds, COALESCE (s.prepaid_minutes, -1), "
+                       "r.name, m.card_no, l.price_percent, m.name, "
+                       "(SELECT COALESCE (SUM (t.qty), 0) FROM timed_lines t WHERE t.session_id = s.id) "
+                       "FROM timed_sessions s "
                        "LEFT JOIN resources r ON r.code = s.resource "
                        "LEFT JOIN members m ON m.id = s.member_id "
                        "LEFT JOIN levels l ON l.code = m.level "
@@ -656,24 +779,35 @@ op_timed_list (MdnOpCtx   *ctx,
     {
       g_auto(Session) s = { 0 };
       JsonObject *o = json_object_new ();
-      gint64 percent = sqlite3_column_type (stmt, 15) == SQLITE_NULL ? 100 : sqlite3_column_int64 (stmt, 15);
-      gint64 charge = 0;
+      gint64 percent = sqlite3_column_type (stmt, 16) == SQLITE_NULL ? 100 : sqlite3_column_int64 (stmt, 16);
+      gint64 charge = 0, gross = 0;
       Charge c;
 
       session_from_row (stmt, &s);
       json_array_add_object_element (list, o);
       json_object_set_string_member (o, "session_id", s.id);
       json_object_set_string_member (o, "resource", s.resource);
-      mdn_json_set_opt_string (o, "resource_name", mdn_db_col_text (stmt, 13));
-      mdn_json_set_opt_string (o, "card_no", mdn_db_col_text (stmt, 14));
-      mdn_json_set_opt_string (o, "member_name", mdn_db_col_text (stmt, 16));
+      mdn_json_set_opt_string (o, "resource_name", mdn_db_col_text (stmt, 14));
+      mdn_json_set_opt_string (o, "card_no", mdn_db_col_text (stmt, 15));
+      mdn_json_set_opt_string (o, "member_name", mdn_db_col_text (stmt, 17));
+      json_object_set_int_member (o, "items", sqlite3_column_int64 (stmt, 18));
       json_object_set_string_member (o, "plan", s.plan);
       json_object_set_string_member (o, "started_at", s.started_at);
       /* Paused: the time stands still; what ran is billed. */
       json_object_set_boolean_member (o, "paused", s.paused_at != NULL);
       json_object_set_int_member (o, "run_seconds", active_seconds (&s, ctx->now_iso));
-      if (!compute_charge (&s.terms, active_seconds (&s, ctx->now_iso), &c, error) ||
-          !mdn_money_percent (c.gross_fen, percent, &charge, error))
+      /* Prepaid: what is left of it (below 0: overtime), and whether the
+         end is near (the POS warns). */
+      if (s.prepaid_minutes >= 0)
+        {
+          gint64 left = s.prepaid_minutes * 60 - active_seconds (&s, ctx->now_iso);
+
+          json_object_set_int_member (o, "prepaid_minutes", s.prepaid_minutes);
+          json_object_set_int_member (o, "remaining_seconds", left);
+          json_object_set_boolean_member (o, "ending", left <= warn * 60);
+        }
+      if (!session_charge (&s, ctx->now_iso, &c, &gross, error) ||
+          !mdn_money_percent (gross, percent, &charge, error))
         {
           sqlite3_reset (stmt);
           return FALSE;
@@ -875,6 +1009,383 @@ apply_timed_resume (MdnDb    *db,
                       "WHERE id = ?1 AND stop_entry IS NULL AND paused_at IS NOT NULL", "si", session, seconds);
 }
 
+/* Goods on a running table ------------------------------------------------------------ */
+
+/* {session_id, sku, qty?, staff?} → timed.add: a product (goods or a
+ * service: a drink, a snack, a cue rental) goes on a running table, to be
+ * billed with the time at timed.stop on one receipt. A negative qty takes
+ * some back (never below what was added). One entry, no movements: the
+ * goods leave the shelf with the stop, which carries them as sale lines
+ * (returned by line like a sale's). */
+static gboolean
+op_timed_add (MdnOpCtx   *ctx,
+              JsonObject *args,
+              JsonObject *result,
+              GError    **error)
+{
+  g_auto(Session) s = { 0 };
+  g_autoptr(MdnEntry) entry = NULL;
+  g_autoptr(MdnProduct) p = NULL;
+  const char *id = NULL, *sku = NULL, *staff = NULL;
+  gint64 qty = 1, on = 0;
+  gboolean had = FALSE;
+  sqlite3_stmt *stmt;
+  int rc;
+
+  if (!mdn_args_string (args, "session_id", TRUE, &id, error) ||
+      !mdn_args_string (args, "sku", TRUE, &sku, error) ||
+      !mdn_args_int (args, "qty", FALSE, &qty, error) ||
+      !mdn_args_string (args, "staff", FALSE, &staff, error) ||
+      !load_session (ctx, id, &s, error))
+    return FALSE;
+  if (s.stop_entry != NULL)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_UNKNOWN_SESSION,
+                   _("Session %s on %s has already been stopped and paid"), id, s.resource);
+      return FALSE;
+    }
+  if (qty == 0 || !mdn_pricing_check_qty (ABS (qty), error))
+    {
+      g_clear_error (error);
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                           _("A quantity is a whole number from 1 (less than 0 takes some off the table)"));
+      return FALSE;
+    }
+  if ((p = mdn_product_find (ctx->db, sku, error)) == NULL)
+    return FALSE;
+  if (!p->active)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_UNKNOWN_PRODUCT, _("%s (%s) is no longer sold"), p->name, p->sku);
+      return FALSE;
+    }
+  if (g_str_equal (p->kind, "package"))
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                   _("%s is a package; sell it at the checkout with the member's card, not on a table"), p->name);
+      return FALSE;
+    }
+  stmt = mdn_db_query (ctx->db, error, "SELECT qty, staff FROM timed_lines WHERE session_id = ? AND sku = ?",
+                       "ss", s.id, p->sku);
+  if (stmt == NULL || (rc = mdn_db_step (ctx->db, stmt, error)) < 0)
+    return FALSE;
+  if (rc == SQLITE_ROW)
+    {
+      had = TRUE;
+      on = sqlite3_column_int64 (stmt, 0);
+      if (staff && g_strcmp0 (staff, mdn_db_col_text (stmt, 1)) != 0)
+        {
+          g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                       _("%s is on the table already, served by other staff"), p->name);
+          sqlite3_reset (stmt);
+          return FALSE;
+        }
+    }
+  sqlite3_reset (stmt);
+  if (on + qty < 0)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                   _("Only %" PRId64 " of %s are on the table; %" PRId64 " cannot be taken off"),
+                   on, p->name, -qty);
+      return FALSE;
+    }
+  if (on + qty > 1000000)
+    return mdn_pricing_check_qty (on + qty, error);
+
+  entry = mdn_entry_new ("timed.add", NULL);
+  json_object_set_string_member (entry->body, "session_id", s.id);
+  json_object_set_string_member (entry->body, "resource", s.resource);
+  json_object_set_string_member (entry->body, "sku", p->sku);
+  json_object_set_string_member (entry->body, "name", p->name);
+  json_object_set_string_member (entry->body, "kind", p->kind);
+  json_object_set_int_member (entry->body, "qty", qty);
+  mdn_json_set_opt_string (entry->body, "staff", had ? NULL : staff);
+  if (!mdn_ops_append_entry (ctx, entry, result, error))
+    return FALSE;
+  json_object_set_string_member (result, "session_id", s.id);
+  json_object_set_string_member (result, "sku", p->sku);
+  json_object_set_string_member (result, "name", p->name);
+  json_object_set_int_member (result, "qty", on + qty);
+  return TRUE;
+}
+
+static gboolean
+apply_timed_add (MdnDb    *db,
+                 MdnEntry *entry,
+                 GError  **error)
+{
+  const char *session = mdn_body_string (entry->body, "session_id");
+  const char *sku = mdn_body_string (entry->body, "sku");
+  gint64 qty = mdn_body_int (entry->body, "qty", 0);
+
+  if (session == NULL || sku == NULL || qty == 0)
+    return mdn_entry_malformed (entry, "session_id", error);
+  return mdn_db_exec (db, error,
+                      "INSERT INTO timed_lines (session_id, sku, staff, qty, added_seq) VALUES (?1, ?2, ?3, ?4, ?5) "
+                      "ON CONFLICT (session_id, sku) DO UPDATE SET qty = qty + excluded.qty",
+                      "sssii", session, sku, mdn_body_string (entry->body, "staff"), qty, entry->seq) &&
+         mdn_db_exec (db, error, "DELETE FROM timed_lines WHERE session_id = ? AND sku = ? AND qty <= 0",
+                      "ss", session, sku);
+}
+
+/* {session_id} → the goods and services on a running table, priced as the
+ * stop would price them now: {lines: [{sku, name, kind, qty, staff?,
+ * unit_price_fen}]}. */
+static gboolean
+op_timed_lines (MdnOpCtx   *ctx,
+                JsonObject *args,
+                JsonObject *result,
+                GError    **error)
+{
+  static const MdnListColumn columns[] = {
+    { "sku", 's' }, { "name", 's' }, { "kind", 's' }, { "qty", 'i' }, { "staff", 's' },
+    { "unit_price_fen", 'i' }, { NULL }
+  };
+  const char *id = NULL;
+  sqlite3_stmt *stmt;
+
+  if (!mdn_args_string (args, "session_id", TRUE, &id, error))
+    return FALSE;
+  stmt = mdn_db_query (ctx->db, error,
+                       "SELECT t.sku, p.name, p.kind, t.qty, t.staff, p.price_fen FROM timed_lines t "
+                       "LEFT JOIN products p ON p.sku = t.sku WHERE t.session_id = ? AND t.qty > 0 "
+                       "ORDER BY t.added_seq, t.sku", "s", id);
+  return stmt != NULL && mdn_ops_list_rows (ctx, stmt, columns, result, "lines", error);
+}
+
+/* Prepaid count-down sessions (预付计时) ------------------------------------------------- */
+
+/* The charge of @minutes of prepaid time after @before minutes already
+ * paid for: C (before + minutes) − C (before), C the plan's charge. */
+static gboolean
+prepaid_charge (const Terms *t,
+                gint64       before,
+                gint64       minutes,
+                gint64      *gross,
+                GError     **error)
+{
+  Charge upto, paid;
+
+  if (!compute_charge (t, (before + minutes) * 60, &upto, error) ||
+      !compute_charge (t, before * 60, &paid, error))
+    return FALSE;
+  *gross = upto.gross_fen - paid.gross_fen;
+  return TRUE;
+}
+
+static gboolean
+want_prepaid_minutes (JsonObject *args,
+                      gint64     *minutes,
+                      GError    **error)
+{
+  if (!mdn_args_int (args, "minutes", TRUE, minutes, error))
+    return FALSE;
+  return check_minutes (_("minutes"), *minutes, 1, error);
+}
+
+/* {resource, minutes, card?, pin?, tenders, staff?} → timed.prepay: a
+ * table or room paid up front for @minutes (预付计时, the KTV room of two
+ * hours). One entry starts the session (its id is the session's) and pays
+ * for the time like a sale, with a receipt. The POS counts down and warns
+ * timed.warn_minutes before the end; timed.extend buys more; timed.stop
+ * ends it and bills only the time beyond what was paid. Time not used when
+ * it ends early is not paid back by itself: a manager refunds it, if the
+ * shop does, by returning the prepay receipt by amount (sale.return). */
+static gboolean
+op_timed_prepay (MdnOpCtx   *ctx,
+                 JsonObject *args,
+                 JsonObject *result,
+                 GError    **error)
+{
+  g_auto(MdnCheckout) co = { 0 };
+  g_auto(MdnPaymentRequest) pay = { 0 };
+  g_autoptr(MdnMember) m = NULL;
+  g_autofree char *resource_name = NULL;
+  g_autofree char *plan = NULL;
+  const char *code = NULL, *staff = NULL;
+  sqlite3_stmt *stmt;
+  gint64 minutes = 0, gross = 0;
+  Terms t;
+  int rc;
+
+  if (!mdn_args_string (args, "resource", TRUE, &code, error) ||
+      !want_prepaid_minutes (args, &minutes, error) ||
+      !mdn_args_string (args, "staff", FALSE, &staff, error) ||
+      !mdn_payment_request_parse (args, &pay, error))
+    return FALSE;
+  stmt = mdn_db_query (ctx->db, error,
+                       "SELECT r.name, r.plan, s.id FROM resources r LEFT JOIN timed_sessions s "
+                       "ON s.branch = ?1 AND s.resource = r.code AND s.stop_entry IS NULL WHERE r.code = ?2",
+                       "ss", ctx->store->branch_code, code);
+  if (stmt == NULL || (rc = mdn_db_step (ctx->db, stmt, error)) < 0)
+    return FALSE;
+  if (rc == SQLITE_DONE)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_UNKNOWN_RESOURCE, _("There is no table or room “%s”"), code);
+      return FALSE;
+    }
+  if (mdn_db_col_text (stmt, 2) != NULL)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_RESOURCE_BUSY,
+                   _("%s is in use (session %s); stop that session first"),
+                   mdn_db_col_text (stmt, 0), mdn_db_col_text (stmt, 2));
+      sqlite3_reset (stmt);
+      return FALSE;
+    }
+  resource_name = g_strdup (mdn_db_col_text (stmt, 0));
+  plan = g_strdup (mdn_db_col_text (stmt, 1));
+  sqlite3_reset (stmt);
+  if (!load_plan (ctx->db, plan, NULL, &t, error) ||
+      !prepaid_charge (&t, 0, minutes, &gross, error) ||
+      !mdn_selling_card (ctx, pay.card, &m, error) ||
+      !mdn_checkout_init (&co, ctx, "timed.prepay", g_steal_pointer (&m), error))
+    return FALSE;
+  co.list_total_fen = gross;
+  if (!mdn_money_percent (gross, mdn_checkout_percent (&co), &co.total_fen, error) ||
+      !mdn_checkout_settle (&co, &pay, error))
+    return FALSE;
+  json_object_set_string_member (co.entry->body, "resource", code);
+  json_object_set_string_member (co.entry->body, "resource_name", resource_name);
+  json_object_set_string_member (co.entry->body, "plan", plan);
+  terms_to_json (&t, co.entry->body);
+  json_object_set_int_member (co.entry->body, "minutes", minutes);
+  json_object_set_int_member (co.entry->body, "gross_fen", gross);
+  mdn_json_set_opt_string (co.entry->body, "staff", staff);
+  if (!mdn_commission_add (ctx, co.entry, "timed", code, staff, 0, co.total_fen, co.list_total_fen, 1, error) ||
+      !mdn_checkout_commit (&co, result, error))
+    return FALSE;
+  json_object_set_string_member (result, "session_id", co.entry->id);
+  json_object_set_string_member (result, "started_at", co.entry->at);
+  json_object_set_string_member (result, "resource", code);
+  json_object_set_string_member (result, "resource_name", resource_name);
+  json_object_set_string_member (result, "plan", plan);
+  json_object_set_int_member (result, "minutes", minutes);
+  json_object_set_int_member (result, "prepaid_minutes", minutes);
+  return TRUE;
+}
+
+static gboolean
+apply_timed_prepay (MdnDb    *db,
+                    MdnEntry *entry,
+                    GError  **error)
+{
+  const char *resource = mdn_body_string (entry->body, "resource");
+  const char *plan = mdn_body_string (entry->body, "plan");
+  gint64 minutes = mdn_body_int (entry->body, "minutes", -1);
+  gint64 total = mdn_body_int (entry->body, "total_fen", -1);
+  Terms t;
+
+  if (resource == NULL || plan == NULL || minutes < 1 || total < 0 || !terms_from_body (entry->body, &t))
+    return mdn_entry_malformed (entry, "resource", error);
+  return mdn_db_exec (db, error,
+                      "INSERT INTO timed_sessions (id, branch, resource, member_id, plan, unit_minutes, "
+                      "unit_price_fen, free_minutes, min_minutes, cap_fen, started_at, prepaid_minutes) "
+                      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULLIF (?, -1), ?, ?)",
+                      "sssssiiiiisi", entry->id, entry->branch, resource, entry->member_id, plan, t.unit_minutes,
+                      t.unit_price_fen, t.free_minutes, t.min_minutes, t.cap_fen, entry->at, minutes) &&
+         mdn_receipt_apply (db, entry, total, error);
+}
+
+/* {session_id, minutes, card?, pin?, tenders, staff?} → timed.extend: more
+ * prepaid time on a prepaid session (续时), paid now like a sale: the
+ * charge of the time up to the new end less that of the time paid for. */
+static gboolean
+op_timed_extend (MdnOpCtx   *ctx,
+                 JsonObject *args,
+                 JsonObject *result,
+                 GError    **error)
+{
+  g_auto(Session) s = { 0 };
+  g_auto(MdnCheckout) co = { 0 };
+  g_auto(MdnPaymentRequest) pay = { 0 };
+  g_autoptr(MdnMember) m = NULL;
+  const char *id = NULL, *staff = NULL;
+  gint64 minutes = 0, gross = 0;
+
+  if (!mdn_args_string (args, "session_id", TRUE, &id, error) ||
+      !want_prepaid_minutes (args, &minutes, error) ||
+      !mdn_args_string (args, "staff", FALSE, &staff, error) ||
+      !mdn_payment_request_parse (args, &pay, error) ||
+      !load_session (ctx, id, &s, error))
+    return FALSE;
+  if (s.stop_entry != NULL)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_UNKNOWN_SESSION,
+                   _("Session %s on %s has already been stopped and paid"), id, s.resource);
+      return FALSE;
+    }
+  if (s.prepaid_minutes < 0)
+    {
+      g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                   _("The session on %s is billed by the time it runs, not prepaid; there is nothing to extend"),
+                   s.resource);
+      return FALSE;
+    }
+  if (!check_minutes (_("minutes"), s.prepaid_minutes + minutes, 1, error))
+    return FALSE;
+  if (s.member_id)
+    {
+      g_autoptr(MdnMember) shown = NULL;
+
+      m = mdn_member_load (ctx->db, s.member_id, error);
+      if (m == NULL || !mdn_selling_card (ctx, pay.card, &shown, error))
+        return FALSE;
+      if (shown && !g_str_equal (shown->id, m->id))
+        {
+          g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                       _("This session was started on card %s, not %s"), m->card_no, shown->card_no);
+          return FALSE;
+        }
+    }
+  else if (!mdn_selling_card (ctx, pay.card, &m, error))
+    return FALSE;
+  if (!prepaid_charge (&s.terms, s.prepaid_minutes, minutes, &gross, error) ||
+      !mdn_checkout_init (&co, ctx, "timed.extend", g_steal_pointer (&m), error))
+    return FALSE;
+  co.list_total_fen = gross;
+  if (!mdn_money_percent (gross, mdn_checkout_percent (&co), &co.total_fen, error) ||
+      !mdn_checkout_settle (&co, &pay, error))
+    return FALSE;
+  json_object_set_string_member (co.entry->body, "session_id", s.id);
+  json_object_set_string_member (co.entry->body, "resource", s.resource);
+  json_object_set_string_member (co.entry->body, "plan", s.plan);
+  terms_to_json (&s.terms, co.entry->body);
+  json_object_set_int_member (co.entry->body, "prepaid_before", s.prepaid_minutes);
+  json_object_set_int_member (co.entry->body, "minutes", minutes);
+  json_object_set_int_member (co.entry->body, "gross_fen", gross);
+  mdn_json_set_opt_string (co.entry->body, "staff", staff);
+  if (!mdn_commission_add (ctx, co.entry, "timed", s.resource, staff, 0, co.total_fen, co.list_total_fen, 1,
+                           error) ||
+      !mdn_checkout_commit (&co, result, error))
+    return FALSE;
+  json_object_set_string_member (result, "session_id", s.id);
+  json_object_set_string_member (result, "resource", s.resource);
+  if (!set_resource_name (ctx, s.resource, result, error))
+    return FALSE;
+  json_object_set_int_member (result, "minutes", minutes);
+  json_object_set_int_member (result, "prepaid_minutes", s.prepaid_minutes + minutes);
+  return TRUE;
+}
+
+static gboolean
+apply_timed_extend (MdnDb    *db,
+                    MdnEntry *entry,
+                    GError  **error)
+{
+  const char *session = mdn_body_string (entry->body, "session_id");
+  gint64 minutes = mdn_body_int (entry->body, "minutes", -1);
+  gint64 total = mdn_body_int (entry->body, "total_fen", -1);
+
+  if (session == NULL || minutes < 1 || total < 0)
+    return mdn_entry_malformed (entry, "session_id", error);
+  /* A member's session elsewhere is known here when its prepay was;
+     a session without a card is not, and has nothing to update. */
+  return mdn_db_exec (db, error,
+                      "UPDATE timed_sessions SET prepaid_minutes = prepaid_minutes + ?2 "
+                      "WHERE id = ?1 AND stop_entry IS NULL AND prepaid_minutes IS NOT NULL",
+                      "si", session, minutes) &&
+         mdn_receipt_apply (db, entry, total, error);
+}
+
 /* Rate plans are master data, in a table of their own so that a program
  * writing master data (the server's console) links them without the
  * checkout that timed.stop runs. */
@@ -894,6 +1405,10 @@ const MdnOpDef mdn_timed_ops[] = {
   { "timed.move",      MDN_ROLE_CASHIER, MDN_OP_WRITE,             op_timed_move },
   { "timed.pause",     MDN_ROLE_CASHIER, MDN_OP_WRITE,             op_timed_pause },
   { "timed.resume",    MDN_ROLE_CASHIER, MDN_OP_WRITE,             op_timed_resume },
+  { "timed.add",       MDN_ROLE_CASHIER, MDN_OP_WRITE,             op_timed_add },
+  { "timed.lines",     MDN_ROLE_CASHIER, MDN_OP_READ,              op_timed_lines },
+  { "timed.prepay",    MDN_ROLE_CASHIER, MDN_OP_WRITE | MDN_OP_SPEND, op_timed_prepay },
+  { "timed.extend",    MDN_ROLE_CASHIER, MDN_OP_WRITE | MDN_OP_SPEND, op_timed_extend },
   { NULL }
 };
 
@@ -905,5 +1420,8 @@ const MdnKindDef mdn_timed_kinds[] = {
   { "timed.move",      apply_timed_move },
   { "timed.pause",     apply_timed_pause },
   { "timed.resume",    apply_timed_resume },
+  { "timed.add",       apply_timed_add },
+  { "timed.prepay",    apply_timed_prepay },
+  { "timed.extend",    apply_timed_extend },
   { NULL }
 };

@@ -608,6 +608,8 @@ kind_label (const char *kind)
     { "package.consume", N_("Package use") },
     { "timed.start", N_("Timed start") },
     { "timed.stop", N_("Timed charge") },
+    { "timed.prepay", N_("Prepaid time") },
+    { "timed.extend", N_("More prepaid time") },
     { "points.redeem", N_("Points redeemed") },
     { "points.adjust", N_("Points adjusted") },
     { "exception.write_off", N_("Written off") },
