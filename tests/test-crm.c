@@ -679,6 +679,16 @@ test_segments_window (void)
   g_assert_cmpint (mdn_test_count (b, "SELECT count(*) FROM member_days"), ==, 9);
   g_assert_cmpint (mdn_test_count (b, "SELECT spent_fen FROM member_days d JOIN members m ON m.id = d.member_id "
                                       "WHERE m.name = '乙' AND d.business_date = '2026-10-06'"), ==, -30000);
+  /* What migration 0015 fills member_days with from an older ledger is
+     what the apply hook kept (the same statement as the migration). */
+  g_assert_cmpint (mdn_test_count (b, "SELECT count(*) FROM (SELECT member_id, business_date, "
+    "sum (kind IN ('sale', 'sale.quick', 'timed.stop', 'package.consume')) AS v, "
+    "sum (CASE WHEN kind IN ('sale', 'sale.quick', 'timed.stop') THEN coalesce (json_extract (body, '$.total_fen'), 0) "
+    "          WHEN kind = 'sale.return' THEN -coalesce (json_extract (body, '$.refund_fen'), 0) ELSE 0 END) AS s "
+    "FROM entries WHERE member_id IS NOT NULL "
+    "AND kind IN ('sale', 'sale.quick', 'timed.stop', 'package.consume', 'sale.return') "
+    "GROUP BY member_id, business_date) x JOIN member_days d USING (member_id, business_date) "
+    "WHERE d.visits = x.v AND d.spent_fen = x.s"), ==, 9);
 
   /* 30 days ending 10-31 (10-02 … 10-31), over the four who came by then:
    *        last   R   F  M
