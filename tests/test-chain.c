@@ -288,6 +288,12 @@ test_return_offline (void)
   g_assert_cmpint (mdn_test_int (ex, "amount"), ==, 3000);
   g_assert_cmpint (chain_figure (s, "refund_fen"), ==, 6000);
   g_assert_cmpint (chain_figure (s, "over_refund_fen"), ==, 3000);
+  /* The member's figures by day (member.segments {days}), kept on apply at
+     the server as at the terminals, whichever return arrived first: one
+     visit, 30.00 spent, 30.00 refunded twice. */
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT count(*) FROM member_days WHERE business_date = '2026-11-20' "
+                                             "AND visits = 1 AND spent_fen = -3000"), ==, 1);
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT count(*) FROM member_days"), ==, 1);
   for (guint i = 0; i < 3; i++)
     {
       g_autoptr(JsonObject) m = show (all[i], card);

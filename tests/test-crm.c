@@ -618,6 +618,147 @@ test_filter_and_segments (void)
   mdn_test_set_now (NULL);
 }
 
+/* Segments over a window: member_days, kept on apply ---------------------------------------- */
+
+static gint64
+segment_count (JsonObject *r,
+               const char *code)
+{
+  JsonArray *segs = json_object_get_array_member (r, "segments");
+
+  for (guint i = 0; i < json_array_get_length (segs); i++)
+    if (g_str_equal (json_object_get_string_member (json_array_get_object_element (segs, i), "segment"), code))
+      return json_object_get_int_member (json_array_get_object_element (segs, i), "count");
+  g_assert_not_reached ();
+}
+
+static char *
+quick_sale (MdnTestBranch *b,
+            const char    *when,
+            const char    *card,
+            gint64         fen)
+{
+  g_autoptr(JsonObject) r = NULL;
+
+  mdn_test_set_now (when);
+  r = mdn_test_ok (b->admin, "{\"op\":\"sale.quick\",\"card\":\"%s\",\"amount_fen\":%" G_GINT64_FORMAT ","
+                             "\"tenders\":[{\"type\":\"cash\",\"amount_fen\":%" G_GINT64_FORMAT "}]}", card, fen, fen);
+  return g_strdup (mdn_test_str (r, "entry_id"));
+}
+
+static void
+test_segments_window (void)
+{
+  g_autoptr(MdnTestBranch) b = NULL;
+  g_autoptr(JsonObject) oct = NULL, nov = NULL, whole = NULL, list = NULL, upto = NULL;
+  g_autofree char *a = NULL, *bb = NULL, *c = NULL, *d = NULL, *e = NULL, *b_sale = NULL, *d_sale = NULL;
+
+  mdn_test_set_now ("2026-07-01T10:00:00+08:00");
+  b = mdn_test_branch_new ("B01", 1);
+  a = issue (b, "甲", "13800000051", NULL);
+  bb = issue (b, "乙", "13800000052", NULL);
+  c = issue (b, "丙", "13800000053", NULL);
+  d = issue (b, "丁", "13800000054", NULL);
+  e = issue (b, "戊", "13800000055", NULL);
+  /* 甲: 100.00 before the window, 200.00 twice inside it. */
+  g_free (quick_sale (b, "2026-08-01T10:00:00+08:00", a, 10000));
+  g_free (quick_sale (b, "2026-10-10T10:00:00+08:00", a, 20000));
+  g_free (quick_sale (b, "2026-10-20T10:00:00+08:00", a, 20000));
+  /* 乙: 300.00 on 10-05, returned on 10-06: inside the window. */
+  b_sale = quick_sale (b, "2026-10-05T10:00:00+08:00", bb, 30000);
+  mdn_test_set_now ("2026-10-06T10:00:00+08:00");
+  json_object_unref (mdn_test_ok (b->admin, "{\"op\":\"sale.return\",\"entry_id\":\"%s\"}", b_sale));
+  /* 丙: 500.00 on 09-01 only, before the window. */
+  g_free (quick_sale (b, "2026-09-01T10:00:00+08:00", c, 50000));
+  /* 丁: 100.00 on 10-25, returned on 11-05: after the window of 10-31. */
+  d_sale = quick_sale (b, "2026-10-25T10:00:00+08:00", d, 10000);
+  /* 戊: only after as_of, so not scored at 10-31. */
+  g_free (quick_sale (b, "2026-11-03T10:00:00+08:00", e, 40000));
+  mdn_test_set_now ("2026-11-05T10:00:00+08:00");
+  json_object_unref (mdn_test_ok (b->admin, "{\"op\":\"sale.return\",\"entry_id\":\"%s\"}", d_sale));
+  g_assert_cmpint (mdn_test_count (b, "SELECT count(*) FROM member_days"), ==, 9);
+  g_assert_cmpint (mdn_test_count (b, "SELECT spent_fen FROM member_days d JOIN members m ON m.id = d.member_id "
+                                      "WHERE m.name = '乙' AND d.business_date = '2026-10-06'"), ==, -30000);
+  /* What migration 0015 fills member_days with from an older ledger is
+     what the apply hook kept (the same statement as the migration). */
+  g_assert_cmpint (mdn_test_count (b, "SELECT count(*) FROM (SELECT member_id, business_date, "
+    "sum (kind IN ('sale', 'sale.quick', 'timed.stop', 'package.consume')) AS v, "
+    "sum (CASE WHEN kind IN ('sale', 'sale.quick', 'timed.stop') THEN coalesce (json_extract (body, '$.total_fen'), 0) "
+    "          WHEN kind = 'sale.return' THEN -coalesce (json_extract (body, '$.refund_fen'), 0) ELSE 0 END) AS s "
+    "FROM entries WHERE member_id IS NOT NULL "
+    "AND kind IN ('sale', 'sale.quick', 'timed.stop', 'package.consume', 'sale.return') "
+    "GROUP BY member_id, business_date) x JOIN member_days d USING (member_id, business_date) "
+    "WHERE d.visits = x.v AND d.spent_fen = x.s"), ==, 9);
+
+  /* 30 days ending 10-31 (10-02 … 10-31), over the four who came by then:
+   *        last   R   F  M
+   *   甲  10-20  11   2  400.00
+   *   乙  10-05  26   1    0.00   (the return is inside)
+   *   丙  09-01  60   0    0.00
+   *   丁  10-25   6   1  100.00   (the return is after)
+   * averages: R 103/4 = 25 days, F 4/4 = 1.000, M 500.00/4 = 125.00:
+   * 甲 + + + 重要价值, 乙 − + − 一般保持, 丙 − − − 一般挽留, 丁 + + − 一般价值. */
+  oct = mdn_test_ok (b->admin, "{\"op\":\"member.segments\",\"as_of\":\"2026-10-31\",\"days\":30}");
+  g_assert_cmpstr (mdn_test_str (oct, "from"), ==, "2026-10-02");
+  g_assert_cmpint (mdn_test_int (oct, "members"), ==, 4);
+  g_assert_cmpint (mdn_test_int (oct, "average_recency_days"), ==, 25);
+  g_assert_cmpint (mdn_test_int (oct, "average_visits_milli"), ==, 1000);
+  g_assert_cmpint (mdn_test_int (oct, "average_spent_fen"), ==, 12500);
+  g_assert_cmpint (segment_count (oct, "important_value"), ==, 1);
+  g_assert_cmpint (segment_count (oct, "general_retention"), ==, 1);
+  g_assert_cmpint (segment_count (oct, "general_winback"), ==, 1);
+  g_assert_cmpint (segment_count (oct, "general_value"), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (
+                     json_array_get_object_element (json_object_get_array_member (oct, "segments"), 0),
+                     "branches"), "B01"), ==, 1);
+  /* member.filter takes the same window for its segment. */
+  list = mdn_test_ok (b->admin, "{\"op\":\"member.filter\",\"segment\":\"general_value\",\"as_of\":\"2026-10-31\","
+                                "\"days\":30}");
+  g_assert_cmpint (mdn_test_int (list, "count"), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (
+                     json_object_get_array_member (list, "members"), 0), "name"), ==, "丁");
+
+  /* 30 days ending 11-10 (10-12 … 11-10): 丁's return now inside, 乙's sale
+   * and return both outside; 戊 counts.
+   *        last   R   F  M
+   *   甲  10-20  21   1  200.00
+   *   乙  10-05  36   0    0.00
+   *   丙  09-01  70   0    0.00
+   *   丁  10-25  16   1    0.00
+   *   戊  11-03   7   1  400.00
+   * averages: R 150/5 = 30, F 3/5 = 0.600, M 600.00/5 = 120.00:
+   * 甲 + + + 重要价值, 乙 − − − 一般挽留, 丙 − − − 一般挽留, 丁 + + − 一般价值,
+   * 戊 + + + 重要价值. */
+  nov = mdn_test_ok (b->admin, "{\"op\":\"member.segments\",\"as_of\":\"2026-11-10\",\"days\":30}");
+  g_assert_cmpint (mdn_test_int (nov, "members"), ==, 5);
+  g_assert_cmpint (mdn_test_int (nov, "average_recency_days"), ==, 30);
+  g_assert_cmpint (mdn_test_int (nov, "average_visits_milli"), ==, 600);
+  g_assert_cmpint (mdn_test_int (nov, "average_spent_fen"), ==, 12000);
+  g_assert_cmpint (segment_count (nov, "important_value"), ==, 2);
+  g_assert_cmpint (segment_count (nov, "general_winback"), ==, 2);
+  g_assert_cmpint (segment_count (nov, "general_value"), ==, 1);
+
+  /* as_of alone: every day up to it. At 10-31: 甲 3 / 500.00, 乙 1 / 0,
+   * 丙 1 / 500.00, 丁 1 / 100.00 (its return is later). */
+  upto = mdn_test_ok (b->admin, "{\"op\":\"member.segments\",\"as_of\":\"2026-10-31\"}");
+  g_assert_cmpint (mdn_test_int (upto, "members"), ==, 4);
+  g_assert_cmpint (mdn_test_int (upto, "average_visits_milli"), ==, 1500);
+  g_assert_cmpint (mdn_test_int (upto, "average_spent_fen"), ==, 27500);
+  g_assert_true (JSON_NODE_HOLDS_NULL (json_object_get_member (upto, "from")));
+  /* Neither: the whole history as kept in member_figures (today 11-05). */
+  whole = mdn_test_ok (b->admin, "{\"op\":\"member.segments\"}");
+  g_assert_cmpint (mdn_test_int (whole, "members"), ==, 5);
+  g_assert_cmpint (mdn_test_int (whole, "average_spent_fen"), ==, (50000 + 0 + 50000 + 0 + 40000) / 5);
+
+  mdn_test_fails (b->admin, "invalid_argument", "{\"op\":\"member.segments\",\"days\":0}");
+  mdn_test_fails (b->admin, "invalid_argument", "{\"op\":\"member.segments\",\"days\":4000}");
+  mdn_test_fails (b->admin, "invalid_argument", "{\"op\":\"member.segments\",\"days\":\"30\"}");
+  mdn_test_fails (b->admin, "invalid_argument", "{\"op\":\"member.segments\",\"as_of\":\"2026-13-01\",\"days\":3}");
+  mdn_test_fails (b->admin, "invalid_argument", "{\"op\":\"member.filter\",\"segment\":\"general_value\",\"days\":-1}");
+  g_assert_cmpuint (mdn_test_verify (b), ==, 0);
+  mdn_test_set_now (NULL);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -634,5 +775,6 @@ main (int argc, char **argv)
   g_test_add_func ("/crm/messages/across-branches", test_messages);
   g_test_add_func ("/crm/import/all-or-nothing", test_import);
   g_test_add_func ("/crm/filter-and-segments", test_filter_and_segments);
+  g_test_add_func ("/crm/segments/window", test_segments_window);
   return g_test_run ();
 }

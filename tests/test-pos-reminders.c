@@ -264,6 +264,22 @@ test_member_filter_window (void)
   g_assert_cmpuint (pos_member_list_n_rows (list), ==, 2);
   pump (100);
   screenshot (GTK_WIDGET (list), "filter-found");
+  /* A segment is scored over the window chosen, as the counts are. */
+  pos_member_list_set_field (list, "segment", "general_value");
+  pos_member_list_set_field (list, "period", "90");
+  {
+    g_autoptr(JsonObject) f = pos_member_list_dup_filter (list);
+
+    g_assert_cmpstr (json_object_get_string_member (f, "segment"), ==, "general_value");
+    g_assert_cmpint (json_object_get_int_member (f, "days"), ==, 90);
+  }
+  pos_member_list_set_field (list, "period", "");
+  pos_member_list_set_field (list, "segment", "");
+  {
+    g_autoptr(JsonObject) f = pos_member_list_dup_filter (list);
+
+    g_assert_false (json_object_has_member (f, "days"));
+  }
 
   /* Export: every member of the filter, in a worker; wait for its signal. */
   csv = g_build_filename (b->dir, "members.csv", NULL);

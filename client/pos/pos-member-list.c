@@ -36,6 +36,7 @@ struct _PosMemberList
   GtkWidget    *last_visit_row;
   GtkWidget    *birthday_month_row;
   GtkWidget    *segment_row;
+  GtkWidget    *period_row;    /* the segments' window: whole history, 30, 90, 365 days */
   GtkWidget    *count_label;
   GtkWidget    *list;
   GtkWidget    *text_view;
@@ -66,6 +67,16 @@ row_text (GtkWidget *row)
 
 /* A condition that doesn't read is left out of @filter and named in
  * @error; FALSE then. */
+/* The days the segments are scored over (0: the whole history). */
+static gint64
+period_days (PosMemberList *self)
+{
+  static const gint64 days[] = { 0, 30, 90, 365 };
+  guint i = adw_combo_row_get_selected (ADW_COMBO_ROW (self->period_row));
+
+  return i < G_N_ELEMENTS (days) ? days[i] : 0;
+}
+
 static gboolean
 read_filter (PosMemberList *self,
              JsonObject    *filter,
@@ -112,7 +123,11 @@ read_filter (PosMemberList *self,
       json_object_set_int_member (filter, "birthday_month", m);
     }
   if (seg > 0 && seg < G_N_ELEMENTS (segments))
-    json_object_set_string_member (filter, "segment", segments[seg]);
+    {
+      json_object_set_string_member (filter, "segment", segments[seg]);
+      if (period_days (self) > 0)
+        json_object_set_int_member (filter, "days", period_days (self));
+    }
   return TRUE;
 
 bad_money:
@@ -495,10 +510,18 @@ pos_member_list_set_field (PosMemberList *self,
 
   if (row)
     gtk_editable_set_text (GTK_EDITABLE (row), text);
+  else if (g_str_equal (field, "period"))    /* days: "", "30", "90" or "365" */
+    adw_combo_row_set_selected (ADW_COMBO_ROW (self->period_row), g_str_equal (text, "30") ? 1
+                                : g_str_equal (text, "90") ? 2 : g_str_equal (text, "365") ? 3 : 0);
   else if (g_str_equal (field, "segment"))
-    for (guint i = 1; i < G_N_ELEMENTS (segments); i++)
-      if (g_strcmp0 (segments[i], text) == 0)
-        adw_combo_row_set_selected (ADW_COMBO_ROW (self->segment_row), i);
+    {
+      guint selected = 0;    /* anything else: any segment */
+
+      for (guint i = 1; i < G_N_ELEMENTS (segments); i++)
+        if (g_strcmp0 (segments[i], text) == 0)
+          selected = i;
+      adw_combo_row_set_selected (ADW_COMBO_ROW (self->segment_row), selected);
+    }
 }
 
 /* The RFM segments' counts (member.segments), under the conditions. */
@@ -506,10 +529,16 @@ static void
 show_segments (PosMemberList *self)
 {
   g_autoptr(JsonObject) args = json_object_new ();
-  g_autoptr(JsonObject) result = pos_session_run (self->session, "member.segments", args, NULL);
-  JsonArray *list = result ? json_object_get_array_member (result, "segments") : NULL;
+  g_autoptr(JsonObject) result = NULL;
+  JsonArray *list;
   g_autoptr(GString) text = g_string_new (NULL);
 
+  if (self->session == NULL)
+    return;
+  if (period_days (self) > 0)
+    json_object_set_int_member (args, "days", period_days (self));
+  result = pos_session_run (self->session, "member.segments", args, NULL);
+  list = result ? json_object_get_array_member (result, "segments") : NULL;
   if (list == NULL)
     return;
   g_string_append_printf (text, _("Segments of the %" PRId64 " members with visits (RFM):"),
@@ -568,6 +597,7 @@ pos_member_list_class_init (PosMemberListClass *klass)
   gtk_widget_class_bind_template_child (wc, PosMemberList, last_visit_row);
   gtk_widget_class_bind_template_child (wc, PosMemberList, birthday_month_row);
   gtk_widget_class_bind_template_child (wc, PosMemberList, segment_row);
+  gtk_widget_class_bind_template_child (wc, PosMemberList, period_row);
   gtk_widget_class_bind_template_child (wc, PosMemberList, count_label);
   gtk_widget_class_bind_template_child (wc, PosMemberList, list);
   gtk_widget_class_bind_template_child (wc, PosMemberList, text_view);
@@ -603,4 +633,6 @@ pos_member_list_init (PosMemberList *self)
   /* Enter in any condition finds. */
   for (guint i = 0; i < G_N_ELEMENTS (rows); i++)
     g_signal_connect_object (rows[i], "entry-activated", G_CALLBACK (entry_activated), self, G_CONNECT_SWAPPED);
+  /* Another window rescores the counts. */
+  g_signal_connect_object (self->period_row, "notify::selected", G_CALLBACK (show_segments), self, G_CONNECT_SWAPPED);
 }

@@ -35,7 +35,8 @@ gint64         pos_member_list_preview   (PosMemberList *self,
 gboolean       pos_member_list_send      (PosMemberList *self,
                                           GError       **error);
 /* Sets the condition of @field (level, balance_min, balance_max,
- * last_visit_before, birthday_month, segment) as typed. */
+ * last_visit_before, birthday_month, segment, period: the days the segment
+ * is scored over, "30", "90", "365" or "" for the whole history) as typed. */
 void           pos_member_list_set_field (PosMemberList *self,
                                           const char    *field,
                                           const char    *text);

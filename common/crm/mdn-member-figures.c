@@ -42,7 +42,7 @@ mdn_member_figures_apply (MdnDb    *db,
   spent = f.sales_fen - f.refund_fen;    /* each within ±MDN_MONEY_MAX */
   /* spent_fen stays far from overflow: each entry adds at most
      MDN_MONEY_MAX, and SQLite turns an overflowing sum into an error. */
-  return mdn_db_exec (db, error,
+  if (!mdn_db_exec (db, error,
                       "INSERT INTO member_figures (member_id, first_visit, last_visit, visits, spent_fen, deposits) "
                       "VALUES (?1, ?2, ?2, ?3, ?4, ?5) "
                       "ON CONFLICT (member_id) DO UPDATE SET "
@@ -55,5 +55,16 @@ mdn_member_figures_apply (MdnDb    *db,
                       "visits = visits + excluded.visits, spent_fen = spent_fen + excluded.spent_fen, "
                       "deposits = deposits + excluded.deposits",
                       "ssiii", entry->member_id, visit ? entry->business_date : NULL,
-                      (gint64) (visit ? 1 : 0), spent, (gint64) (deposit ? 1 : 0));
+                      (gint64) (visit ? 1 : 0), spent, (gint64) (deposit ? 1 : 0)))
+    return FALSE;
+  /* By business day, for the windowed segments: visits and returns only
+     (a deposit is neither), sums only. */
+  if (deposit)
+    return TRUE;
+  return mdn_db_exec (db, error,
+                      "INSERT INTO member_days (member_id, business_date, visits, spent_fen) "
+                      "VALUES (?1, ?2, ?3, ?4) "
+                      "ON CONFLICT (member_id, business_date) DO UPDATE SET "
+                      "visits = visits + excluded.visits, spent_fen = spent_fen + excluded.spent_fen",
+                      "ssii", entry->member_id, entry->business_date, (gint64) (visit ? 1 : 0), spent);
 }

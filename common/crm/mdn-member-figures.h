@@ -4,7 +4,9 @@
  * RFM segments never scan the history. A visit is a sale, a quick sale, a
  * timed stop or a package use; spent is what mdn-figures.c says those
  * sales charged, less what returns refunded. Every figure is a sum or a
- * min/max, so any order of arrival gives the same row. */
+ * min/max, so any order of arrival gives the same row. The same figures
+ * (visits, spent) are kept by member and business day in member_days, for
+ * member.segments {days}: a return counts on the day it was made. */
 #pragma once
 
 #include "mdn-ledger.h"

@@ -1,9 +1,13 @@
 /* mdn-member-filter.c: member.filter and member.segments (see
  * mdn-member-filter.h, docs/members.md).
  *
- * RFM: over the members with at least one visit, recency is the days from
- * the last visit to as_of, frequency the visits, monetary what they spent
- * (member_figures). Each is "high" against the chain's average (recency:
+ * RFM: over the members with at least one visit on or before as_of,
+ * recency is the days from the last visit on or before as_of to as_of,
+ * frequency the visits, monetary what they spent: over the whole history
+ * (member_figures) when neither as_of nor days is given, otherwise over
+ * the days ending at as_of (days: a window; none: every day up to as_of),
+ * summed from an index range of member_days (one row per member and
+ * business day, kept on apply). Each is "high" against the chain's average (recency:
  * at most the average days; the others: at least the average), and the
  * three give one of the classic eight segments:
  *
@@ -46,9 +50,42 @@ typedef struct
   gint64 monetary_fen;
 } Averages;
 
+/* The figures a member (f, member_figures) is scored on, with ?20 as_of
+ * and ?24 the window's first day (null: the whole history, as kept in
+ * member_figures): the window's sums (w) from the range of member_days. */
+#define WINDOW_JOIN \
+  "LEFT JOIN (SELECT member_id, sum (visits) AS visits, sum (spent_fen) AS spent_fen FROM member_days " \
+  "           WHERE ?24 IS NOT NULL AND business_date >= ?24 AND business_date <= ?20 GROUP BY member_id) w " \
+  "ON w.member_id = f.member_id "
+/* The last visit on or before as_of (null: none). */
+#define R_LAST \
+  "(CASE WHEN f.visits IS NULL OR f.visits = 0 THEN NULL WHEN ?24 IS NULL OR f.last_visit <= ?20 THEN f.last_visit " \
+  "ELSE (SELECT max (d.business_date) FROM member_days d WHERE d.member_id = f.member_id " \
+  "      AND d.business_date <= ?20 AND d.visits > 0) END)"
+#define F_VISITS "(CASE WHEN ?24 IS NULL THEN f.visits ELSE coalesce (w.visits, 0) END)"
+#define M_SPENT  "(CASE WHEN ?24 IS NULL THEN f.spent_fen ELSE coalesce (w.spent_fen, 0) END)"
+
+static gboolean
+bind_window (MdnDb        *db,
+             sqlite3_stmt *stmt,
+             const char   *as_of,
+             const char   *from,
+             GError      **error)
+{
+  if (sqlite3_bind_text (stmt, 20, as_of, -1, SQLITE_TRANSIENT) ||
+      (from ? sqlite3_bind_text (stmt, 24, from, -1, SQLITE_TRANSIENT) : sqlite3_bind_null (stmt, 24)))
+    {
+      sqlite3_reset (stmt);
+      mdn_db_set_database_error (db, error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 averages (MdnDb      *db,
           const char *as_of,
+          const char *from,
           Averages   *out,
           GError    **error)
 {
@@ -57,10 +94,12 @@ averages (MdnDb      *db,
 
   stmt = mdn_db_query (db, error,
                        "SELECT count (*), "
-                       "coalesce (sum (julianday (?1) - julianday (last_visit)) / count (*), 0), "
-                       "coalesce (sum (visits) * 1000 / count (*), 0), coalesce (sum (spent_fen) / count (*), 0) "
-                       "FROM member_figures WHERE visits > 0 AND last_visit <= ?1", "s", as_of);
-  if (stmt == NULL || (rc = mdn_db_step (db, stmt, error)) != SQLITE_ROW)
+                       "coalesce (sum (julianday (?20) - julianday (r)) / count (*), 0), "
+                       "coalesce (sum (v) * 1000 / count (*), 0), coalesce (sum (s) / count (*), 0) "
+                       "FROM (SELECT " R_LAST " AS r, " F_VISITS " AS v, " M_SPENT " AS s "
+                       "      FROM member_figures f " WINDOW_JOIN ") WHERE r IS NOT NULL", "");
+  if (stmt == NULL || !bind_window (db, stmt, as_of, from, error) ||
+      (rc = mdn_db_step (db, stmt, error)) != SQLITE_ROW)
     return FALSE;
   out->members = sqlite3_column_int64 (stmt, 0);
   out->recency_days = sqlite3_column_int64 (stmt, 1);
@@ -70,12 +109,13 @@ averages (MdnDb      *db,
   return TRUE;
 }
 
-/* The segment of member m (joined to f) as SQL, with ?20 as_of, ?21 the
- * average days, ?22 the average visits ×1000, ?23 the average spent. */
+/* The segment of member m (joined to f and w) as SQL, with ?20 as_of, ?21
+ * the average days, ?22 the average visits ×1000, ?23 the average spent,
+ * ?24 the window's first day. */
 #define SEGMENT_SQL \
-  "CASE WHEN f.visits IS NULL OR f.visits = 0 THEN NULL ELSE " \
-  "CASE ((julianday (?20) - julianday (f.last_visit)) <= ?21) * 4 + (f.visits * 1000 >= ?22) * 2 + " \
-  "     (f.spent_fen >= ?23) " \
+  "CASE WHEN " R_LAST " IS NULL THEN NULL ELSE " \
+  "CASE ((julianday (?20) - julianday (" R_LAST ")) <= ?21) * 4 + (" F_VISITS " * 1000 >= ?22) * 2 + " \
+  "     (" M_SPENT " >= ?23) " \
   "WHEN 7 THEN 'important_value' WHEN 5 THEN 'important_development' " \
   "WHEN 3 THEN 'important_retention' WHEN 1 THEN 'important_winback' " \
   "WHEN 6 THEN 'general_value' WHEN 4 THEN 'general_development' " \
@@ -108,7 +148,8 @@ typedef struct
   gint64 balance_min, balance_max, points_min, birthday_month, spent_min;
   gboolean has_balance_min, has_balance_max, has_points_min, has_birthday_month, has_spent_min;
   Averages avg;
-  const char *as_of;
+  const char *as_of, *from;   /* the segments' window (from null: whole history) */
+  char from_buf[11];
   char issued_buf[2][11];   /* issued_at as issued_from and issued_to */
 } Filter;
 
@@ -134,6 +175,49 @@ valid_segment (const char *code,
   return FALSE;
 }
 
+/* The segments' window: as_of (default today) and days ending there
+ * (default: every day up to as_of; neither: the whole history). */
+static gboolean
+read_window (JsonObject *args,
+             const char *today,
+             Filter     *f,
+             GError    **error)
+{
+  const char *as_of = NULL;
+  gint64 days = 0;
+  gboolean has_days;
+  GDate date;
+
+  if (!mdn_args_date (args, "as_of", FALSE, &as_of, error) ||
+      !opt_int (args, "days", &days, &has_days, error))
+    return FALSE;
+  f->as_of = as_of ? as_of : today;
+  f->from = NULL;
+  if (has_days && (days < 1 || days > 3660))
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                           _("days is the length of the window, 1 to 3660 days"));
+      return FALSE;
+    }
+  if (has_days)
+    {
+      g_date_clear (&date, 1);
+      g_date_set_parse (&date, f->as_of);
+      if (!g_date_valid (&date) || g_date_get_julian (&date) <= (guint32) days)
+        {
+          g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT, _("“%s” is not a date"), f->as_of);
+          return FALSE;
+        }
+      g_date_subtract_days (&date, (guint) days - 1);
+      g_snprintf (f->from_buf, sizeof f->from_buf, "%04d-%02d-%02d", g_date_get_year (&date),
+                  g_date_get_month (&date), g_date_get_day (&date));
+      f->from = f->from_buf;
+    }
+  else if (as_of)
+    f->from = "0000-00-00";
+  return TRUE;
+}
+
 static gboolean
 read_filter (MdnDb      *db,
              JsonObject *args,
@@ -142,8 +226,8 @@ read_filter (MdnDb      *db,
              GError    **error)
 {
   memset (f, 0, sizeof *f);
-  f->as_of = today;
-  if (!mdn_args_string (args, "level", FALSE, &f->level, error) ||
+  if (!read_window (args, today, f, error) ||
+      !mdn_args_string (args, "level", FALSE, &f->level, error) ||
       !opt_int (args, "balance_min_fen", &f->balance_min, &f->has_balance_min, error) ||
       !opt_int (args, "balance_max_fen", &f->balance_max, &f->has_balance_max, error) ||
       !opt_int (args, "points_min", &f->points_min, &f->has_points_min, error) ||
@@ -202,7 +286,7 @@ read_filter (MdnDb      *db,
                            _("birthday_month is a month, 1 to 12"));
       return FALSE;
     }
-  if ((f->segment && !valid_segment (f->segment, error)) || !averages (db, today, &f->avg, error))
+  if ((f->segment && !valid_segment (f->segment, error)) || !averages (db, f->as_of, f->from, &f->avg, error))
     return FALSE;
   return TRUE;
 }
@@ -227,7 +311,8 @@ filter_query (MdnDb      *db,
       BIND_TEXT (9, f->issued_from) || BIND_TEXT (10, f->issued_to) || BIND_TEXT (11, f->segment) ||
       BIND_TEXT (12, f->after) || BIND_INT (13, limit > 0, limit) ||
       BIND_TEXT (20, f->as_of) || sqlite3_bind_int64 (stmt, 21, f->avg.recency_days) ||
-      sqlite3_bind_int64 (stmt, 22, f->avg.frequency_milli) || sqlite3_bind_int64 (stmt, 23, f->avg.monetary_fen))
+      sqlite3_bind_int64 (stmt, 22, f->avg.frequency_milli) || sqlite3_bind_int64 (stmt, 23, f->avg.monetary_fen) ||
+      BIND_TEXT (24, f->from))
     {
       sqlite3_reset (stmt);
       mdn_db_set_database_error (db, error);
@@ -256,7 +341,7 @@ mdn_member_filter_each (MdnDb        *db,
     return FALSE;
   f.after = NULL;
   stmt = filter_query (db, "SELECT " FILTER_COLUMNS " FROM members m "
-                           "LEFT JOIN member_figures f ON f.member_id = m.id " FILTER_WHERE
+                           "LEFT JOIN member_figures f ON f.member_id = m.id " WINDOW_JOIN FILTER_WHERE
                            "AND m.status = 'active' ORDER BY m.id LIMIT coalesce (?13, -1)", &f, 0, error);
   if (stmt == NULL)
     return FALSE;
@@ -289,7 +374,7 @@ op_filter (MdnOpCtx   *ctx,
 
     f.after = NULL;
     stmt = filter_query (ctx->db, "SELECT count (*) FROM members m "
-                                  "LEFT JOIN member_figures f ON f.member_id = m.id " FILTER_WHERE
+                                  "LEFT JOIN member_figures f ON f.member_id = m.id " WINDOW_JOIN FILTER_WHERE
                                   "AND coalesce (?13, 0) = coalesce (?13, 0)", &f, 0, error);
     if (stmt == NULL || (rc = mdn_db_step (ctx->db, stmt, error)) != SQLITE_ROW)
       return FALSE;
@@ -299,7 +384,7 @@ op_filter (MdnOpCtx   *ctx,
   }
   stmt = filter_query (ctx->db, "SELECT " FILTER_COLUMNS ", m.status, m.expires_on, f.last_visit, "
                                 "coalesce (f.visits, 0), coalesce (f.spent_fen, 0), " SEGMENT_SQL " FROM members m "
-                                "LEFT JOIN member_figures f ON f.member_id = m.id " FILTER_WHERE
+                                "LEFT JOIN member_figures f ON f.member_id = m.id " WINDOW_JOIN FILTER_WHERE
                                 "ORDER BY m.id LIMIT ?13", &f, limit + 1, error);
   if (stmt == NULL)
     return FALSE;
@@ -345,22 +430,14 @@ op_segments (MdnOpCtx   *ctx,
              JsonObject *result,
              GError    **error)
 {
-  const char *as_of = ctx->business_date;
   Filter f = { 0 };
   JsonArray *list;
   g_autoptr(GHashTable) index = g_hash_table_new (g_str_hash, g_str_equal);
   sqlite3_stmt *stmt;
   int rc;
 
-  if (!mdn_args_date (args, "as_of", FALSE, &as_of, error) || !averages (ctx->db, as_of, &f.avg, error))
+  if (!read_window (args, ctx->business_date, &f, error) || !averages (ctx->db, f.as_of, f.from, &f.avg, error))
     return FALSE;
-  if (json_object_has_member (args, "days"))
-    {
-      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
-                           _("Segments are scored on each member's whole history; “days” is not supported"));
-      return FALSE;
-    }
-  f.as_of = as_of;
   list = json_array_new ();
   json_object_set_array_member (result, "segments", list);
   for (guint i = 0; i < G_N_ELEMENTS (segments); i++)
@@ -375,8 +452,8 @@ op_segments (MdnOpCtx   *ctx,
       g_hash_table_insert (index, (gpointer) segments[i].code, o);
     }
   stmt = filter_query (ctx->db, "SELECT seg, m.issued_branch, count (*) FROM (SELECT " SEGMENT_SQL " AS seg, "
-                                "m.issued_branch FROM members m JOIN member_figures f ON f.member_id = m.id "
-                                FILTER_WHERE "AND coalesce (?13, 0) = coalesce (?13, 0) AND f.last_visit <= ?20) m "
+                                "m.issued_branch FROM members m JOIN member_figures f ON f.member_id = m.id " WINDOW_JOIN
+                                FILTER_WHERE "AND coalesce (?13, 0) = coalesce (?13, 0)) m "
                                 "WHERE seg IS NOT NULL GROUP BY seg, m.issued_branch", &f, 0, error);
   if (stmt == NULL)
     return FALSE;
@@ -393,7 +470,8 @@ op_segments (MdnOpCtx   *ctx,
   sqlite3_reset (stmt);
   if (rc < 0)
     return FALSE;
-  json_object_set_string_member (result, "as_of", as_of);
+  json_object_set_string_member (result, "as_of", f.as_of);
+  mdn_json_set_opt_string (result, "from", f.from == f.from_buf ? f.from : NULL);
   json_object_set_int_member (result, "members", f.avg.members);
   json_object_set_int_member (result, "average_recency_days", f.avg.recency_days);
   json_object_set_int_member (result, "average_visits_milli", f.avg.frequency_milli);
@@ -444,7 +522,7 @@ export_run (MdnReportRun *run,
   stmt = filter_query (run->db, "SELECT " FILTER_COLUMNS ", m.status, m.expires_on, f.last_visit, "
                                 "coalesce (f.visits, 0), coalesce (f.spent_fen, 0), " SEGMENT_SQL ", "
                                 "coalesce (l.name, m.level) FROM members m "
-                                "LEFT JOIN member_figures f ON f.member_id = m.id "
+                                "LEFT JOIN member_figures f ON f.member_id = m.id " WINDOW_JOIN
                                 "LEFT JOIN levels l ON l.code = m.level " FILTER_WHERE
                                 "ORDER BY m.id LIMIT coalesce (?13, -1)", &f, 0, error);
   if (stmt == NULL)
