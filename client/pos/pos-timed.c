@@ -323,6 +323,13 @@ stop (PosTimed        *self,
                                due->resource_name ? due->resource_name : s->resource, due->minutes,
                                strlen (from) > 11 ? from + 11 : from, strlen (to) > 11 ? to + 11 : to);
     pos_pay_dialog_set_subject (pay, subject);
+    /* Who served the table (the technician, for commission): Ctrl+T. */
+    {
+      g_autoptr(GError) staff_error = NULL;
+
+      if (!pos_pay_dialog_add_staff_choice (pay, &staff_error))
+        g_warning ("%s", staff_error->message);
+    }
   }
 }
 
