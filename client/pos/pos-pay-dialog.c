@@ -196,6 +196,8 @@ set_busy (PosPayDialog *self,
     }
   gtk_widget_set_sensitive (self->tenders_group, !busy);
   gtk_widget_set_sensitive (self->pin_box, !busy);
+  if (self->staff_row)
+    gtk_widget_set_sensitive (self->staff_row, !busy);
   if (!busy)
     {
       if (self->busy_focus && gtk_widget_get_sensitive (self->busy_focus))
@@ -595,6 +597,7 @@ pos_pay_dialog_add_staff_choice (PosPayDialog *self,
 {
   g_auto(GStrv) labels = NULL;
   g_autoptr(GtkStringList) model = NULL;
+  GtkWidget *group;
 
   g_return_val_if_fail (POS_IS_PAY_DIALOG (self), FALSE);
 
@@ -606,7 +609,10 @@ pos_pay_dialog_add_staff_choice (PosPayDialog *self,
   self->staff_row = adw_combo_row_new ();
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->staff_row), _("Who served (Ctrl+T)"));
   adw_combo_row_set_model (ADW_COMBO_ROW (self->staff_row), G_LIST_MODEL (model));
-  adw_preferences_group_add (ADW_PREFERENCES_GROUP (self->tenders_group), self->staff_row);
+  /* Its own group under the tenders (not one of them). */
+  group = adw_preferences_group_new ();
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), self->staff_row);
+  gtk_box_insert_child_after (GTK_BOX (gtk_widget_get_parent (self->tenders_group)), group, self->tenders_group);
   return TRUE;
 }
 
