@@ -1299,6 +1299,135 @@ test_served_by (Fixture       *f,
   g_assert_cmpuint (mdn_test_verify (f->branch), ==, 0);
 }
 
+/* Who served a deposit, a card issue and a timed stop ---------------------------- */
+
+static gint64
+commission_of (Fixture    *f,
+               const char *staff)
+{
+  g_autoptr(JsonObject) c = mdn_test_ok (f->branch->admin, "{\"op\":\"report.run\",\"name\":\"commission\","
+                                         "\"from\":\"2000-01-01\",\"to\":\"2100-01-01\",\"staff\":\"%s\"}", staff);
+
+  return json_object_get_int_member (json_object_get_object_member (c, "totals"), "commission_fen");
+}
+
+static void
+test_served_by_member_timed (Fixture       *f,
+                             gconstpointer  data)
+{
+  PosMembers *members;
+  PosTimed *timed;
+  PosPayDialog *pay;
+  PosForm *form;
+  GtkWidget *row, *focus;
+
+  if (skip_without_display ())
+    return;
+  json_object_unref (mdn_test_ok (f->branch->admin, "{\"op\":\"commission_rule.upsert\",\"code\":\"R-DEP\","
+                                  "\"name\":\"充值提成\",\"applies_to\":{\"kind\":\"deposit\"},"
+                                  "\"base\":\"paid\",\"percent_bp\":200}"));
+  json_object_unref (mdn_test_ok (f->branch->admin, "{\"op\":\"commission_rule.upsert\",\"code\":\"R-CARD\","
+                                  "\"name\":\"开卡提成\",\"applies_to\":{\"kind\":\"card_issue\"},"
+                                  "\"base\":\"paid\",\"fixed_fen\":1000}"));
+  json_object_unref (mdn_test_ok (f->branch->admin, "{\"op\":\"commission_rule.upsert\",\"code\":\"R-TIME\","
+                                  "\"name\":\"计时提成\",\"applies_to\":{\"kind\":\"timed\"},"
+                                  "\"base\":\"paid\",\"fixed_fen\":500}"));
+  login (f, "c01");
+  mdn_test_set_now ("2026-11-22T10:00:00+08:00");
+
+  /* A deposit of 500.00 that m01 sold (Ctrl+D): 2 % of it is m01's. */
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "pos.page", "s", "members");
+  pump (50);
+  members = POS_MEMBERS (pos_window_get_members (f->window));
+  scan (pos_members_get_search_entry (members), f->card);
+  gtk_widget_activate_action (GTK_WIDGET (members), "member.deposit", NULL);
+  pump (50);
+  form = POS_FORM (find_toplevel (POS_TYPE_FORM));
+  g_assert_nonnull (form);
+  set_row (pos_form_get_widget (form, "amount"), "500");
+  row = pos_form_get_widget (form, "staff");
+  g_assert_nonnull (row);
+  g_assert_cmpuint (adw_combo_row_get_selected (ADW_COMBO_ROW (row)), ==, 0);   /* the cashier */
+  adw_combo_row_set_selected (ADW_COMBO_ROW (row), choice_index (row, "(m01)"));
+  screenshot (GTK_WIDGET (form), "deposit-served-by");
+  pos_form_accept (form);
+  pump (100);
+  g_assert_null (find_toplevel (POS_TYPE_FORM));
+  g_assert_cmpint (mdn_test_count (f->branch, "SELECT COUNT(*) FROM entries WHERE kind = 'member.deposit' AND "
+                                   "json_extract (body, '$.amount_fen') = 50000 AND "
+                                   "json_extract (body, '$.commission[0].staff') = 'm01' AND "
+                                   "json_extract (body, '$.commission[0].amount_fen') = 1000"), ==, 1);
+
+  /* A card issued by m01 with an opening deposit of 100.00: the issue's
+     10.00 and 2 % of the deposit. */
+  gtk_widget_activate_action (GTK_WIDGET (members), "member.issue", NULL);
+  pump (50);
+  form = POS_FORM (find_toplevel (POS_TYPE_FORM));
+  g_assert_nonnull (form);
+  set_row (pos_form_get_widget (form, "name"), "李四");
+  set_row (pos_form_get_widget (form, "phone"), "13800000002");
+  set_row (pos_form_get_widget (form, "deposit"), "100");
+  row = pos_form_get_widget (form, "staff");
+  g_assert_cmpuint (adw_combo_row_get_selected (ADW_COMBO_ROW (row)), ==, 0);
+  adw_combo_row_set_selected (ADW_COMBO_ROW (row), choice_index (row, "(m01)"));
+  screenshot (GTK_WIDGET (form), "issue-served-by");
+  pos_form_accept (form);
+  pump (100);
+  /* The new card's QR form: closed. */
+  form = POS_FORM (find_toplevel (POS_TYPE_FORM));
+  if (form)
+    gtk_window_destroy (GTK_WINDOW (form));
+  pump (50);
+  g_assert_cmpint (mdn_test_count (f->branch, "SELECT COUNT(*) FROM entries WHERE kind = 'member.issue' AND "
+                                   "json_extract (body, '$.name') = '李四' AND "
+                                   "json_extract (body, '$.commission[0].staff') = 'm01'"), ==, 1);
+  g_assert_cmpint (mdn_test_count (f->branch, "SELECT COUNT(*) FROM entries WHERE kind = 'member.deposit' AND "
+                                   "json_extract (body, '$.amount_fen') = 10000 AND "
+                                   "json_extract (body, '$.commission[0].staff') = 'm01'"), ==, 1);
+
+  /* A walk-in table for an hour and a half (60.00) that m01 looked after:
+     Ctrl+T in the payment goes to who served. */
+  gtk_widget_activate_action (GTK_WIDGET (f->window), "pos.page", "s", "timed");
+  pump (50);
+  timed = POS_TIMED (pos_window_get_timed (f->window));
+  pos_timed_activate_tile (timed, "T1");
+  form = POS_FORM (find_toplevel (POS_TYPE_FORM));
+  g_assert_nonnull (form);
+  pos_form_accept (form);
+  pump (50);
+  mdn_test_set_now ("2026-11-22T11:30:00+08:00");
+  pos_timed_shown (timed);
+  pos_timed_activate_tile (timed, "T1");
+  pump (50);
+  pay = POS_PAY_DIALOG (find_toplevel (POS_TYPE_PAY_DIALOG));
+  g_assert_nonnull (pay);
+  row = pos_pay_dialog_get_staff_row (pay);
+  g_assert_nonnull (row);
+  g_assert_cmpuint (adw_combo_row_get_selected (ADW_COMBO_ROW (row)), ==, 0);
+  g_assert_cmpstr (pos_pay_dialog_get_staff (pay), ==, "");
+  gtk_widget_activate_action (GTK_WIDGET (pay), "pay.served-by", NULL);
+  pump (20);
+  focus = gtk_root_get_focus (GTK_ROOT (pay));
+  g_assert_true (focus == row || (focus && gtk_widget_is_ancestor (focus, row)));
+  adw_combo_row_set_selected (ADW_COMBO_ROW (row), choice_index (row, "(m01)"));
+  g_assert_cmpstr (pos_pay_dialog_get_staff (pay), ==, "m01");
+  screenshot (GTK_WIDGET (pay), "timed-served-by");
+  gtk_widget_activate_action (GTK_WIDGET (pay), "pay.confirm", NULL);   /* cash, exact */
+  pump (100);
+  g_assert_null (find_toplevel (POS_TYPE_PAY_DIALOG));
+  g_assert_cmpint (mdn_test_count (f->branch, "SELECT COUNT(*) FROM entries WHERE kind = 'timed.stop' AND "
+                                   "json_extract (body, '$.staff') = 'm01' AND "
+                                   "json_extract (body, '$.commission[0].staff') = 'm01' AND "
+                                   "json_extract (body, '$.commission[0].amount_fen') = 500"), ==, 1);
+
+  /* The commission report credits m01: 10.00 + 2.00 + 10.00 + 5.00; the
+     cashier c01 nothing. */
+  g_assert_cmpint (commission_of (f, "m01"), ==, 1000 + 200 + 1000 + 500);
+  g_assert_cmpint (commission_of (f, "c01"), ==, 0);
+  mdn_test_set_now (NULL);
+  g_assert_cmpuint (mdn_test_verify (f->branch), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1325,6 +1454,8 @@ main (int argc, char **argv)
   g_test_add_func ("/pos/receipt/sale", test_receipt_sale);
   g_test_add ("/pos/ui/cash-sale", Fixture, NULL, fixture_set_up, test_cash_sale, fixture_tear_down);
   g_test_add ("/pos/ui/served-by", Fixture, NULL, fixture_set_up, test_served_by, fixture_tear_down);
+  g_test_add ("/pos/ui/served-by-member-timed", Fixture, NULL, fixture_set_up, test_served_by_member_timed,
+              fixture_tear_down);
   g_test_add ("/pos/ui/member-sale-pin", Fixture, NULL, fixture_set_up, test_member_sale_pin, fixture_tear_down);
   g_test_add ("/pos/ui/offline-sale", Fixture, NULL, fixture_set_up, test_offline_sale, fixture_tear_down);
   g_test_add ("/pos/ui/offline-refused", Fixture, NULL, fixture_set_up, test_offline_refused, fixture_tear_down);

@@ -300,11 +300,12 @@ pos_form_get_label (PosForm    *self,
 }
 
 gboolean
-pos_form_add_staff_choice (PosForm     *self,
-                           PosSession  *session,
-                           const char  *key,
-                           const char  *current,
-                           GError     **error)
+pos_staff_choices (PosSession  *session,
+                   const char  *current,
+                   char      ***ids_out,
+                   char      ***labels_out,
+                   guint       *selected_out,
+                   GError     **error)
 {
   g_autoptr(JsonObject) args = json_object_new ();
   g_autoptr(JsonObject) result = NULL;
@@ -313,7 +314,7 @@ pos_form_add_staff_choice (PosForm     *self,
   JsonArray *staff;
   guint selected = 0;
 
-  g_return_val_if_fail (POS_IS_FORM (self) && session != NULL && key != NULL, FALSE);
+  g_return_val_if_fail (session != NULL && ids_out != NULL && labels_out != NULL, FALSE);
 
   result = pos_session_run (session, "sale.staff", args, error);
   if (result == NULL)
@@ -336,8 +337,30 @@ pos_form_add_staff_choice (PosForm     *self,
     }
   g_ptr_array_add (ids, NULL);
   g_ptr_array_add (labels, NULL);
-  pos_form_add_choice (self, key, _("Who served"), (const char *const *) ids->pdata,
-                       (const char *const *) labels->pdata, selected);
+  *ids_out = (char **) g_ptr_array_steal (ids, NULL);
+  *labels_out = (char **) g_ptr_array_steal (labels, NULL);
+  if (selected_out)
+    *selected_out = selected;
+  return TRUE;
+}
+
+gboolean
+pos_form_add_staff_choice (PosForm     *self,
+                           PosSession  *session,
+                           const char  *key,
+                           const char  *current,
+                           GError     **error)
+{
+  g_auto(GStrv) ids = NULL;
+  g_auto(GStrv) labels = NULL;
+  guint selected = 0;
+
+  g_return_val_if_fail (POS_IS_FORM (self) && session != NULL && key != NULL, FALSE);
+
+  if (!pos_staff_choices (session, current, &ids, &labels, &selected, error))
+    return FALSE;
+  pos_form_add_choice (self, key, _("Who served"), (const char *const *) ids,
+                       (const char *const *) labels, selected);
   return TRUE;
 }
 

@@ -51,6 +51,14 @@ gboolean    pos_form_add_staff_choice (PosForm   *self,
                                    const char    *key,
                                    const char    *current,
                                    GError       **error);
+/* The same choice as two NULL-terminated arrays (free with g_strfreev):
+ * ids ("" first: the cashier) and labels, with the index of @current. */
+gboolean    pos_staff_choices     (PosSession    *session,
+                                   const char    *current,
+                                   char        ***ids_out,
+                                   char        ***labels_out,
+                                   guint         *selected_out,
+                                   GError       **error);
 /* The shown label of choice @key's selection. */
 const char *pos_form_get_label    (PosForm       *self,
                                    const char    *key);

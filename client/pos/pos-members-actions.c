@@ -19,7 +19,7 @@
 #include "pos-printer.h"
 #include "pos-window.h"
 
-typedef enum { ARG_STRING, ARG_INT, ARG_MONEY, ARG_LEVEL, ARG_TENDER } ArgType;
+typedef enum { ARG_STRING, ARG_INT, ARG_MONEY, ARG_LEVEL, ARG_TENDER, ARG_STAFF } ArgType;
 
 typedef struct
 {
@@ -49,7 +49,8 @@ static const Job jobs[] = {
     N_("Money paid onto the card. The bonus of the deposit rules is shown before you confirm."),
     FALSE, N_("Deposit Receipt"), FALSE,
     { { "amount", N_("Amount (yuan)"), POS_FIELD_MONEY, ARG_MONEY },
-      { "tender", N_("Paid by"), POS_FIELD_TEXT, ARG_TENDER } } },
+      { "tender", N_("Paid by"), POS_FIELD_TEXT, ARG_TENDER },
+      { "staff", N_("Who served"), POS_FIELD_TEXT, ARG_STAFF, TRUE } } },
   { "member.withdraw", "member.withdraw", N_("Withdraw"), N_("Withdraw"), N_("_Withdraw"),
     N_("Money paid back from the card's principal (a bonus is never paid out)."),
     FALSE, N_("Withdrawal Receipt"), FALSE,
@@ -223,6 +224,7 @@ job_accepted (PosForm *form,
         case ARG_STRING:
         case ARG_LEVEL:
         case ARG_TENDER:
+        case ARG_STAFF:
         default:
           json_object_set_string_member (args, f->key, text);
           break;
@@ -318,6 +320,19 @@ open_job (PosMembers *self,
 
       if (f->type == ARG_TENDER)
         pos_form_add_choice (form, f->key, _(f->label), tender_ids, tender_labels, 0);
+      else if (f->type == ARG_STAFF)
+        {
+          /* Who served (the technician, for commission); the cashier first. */
+          g_autoptr(GError) error = NULL;
+
+          if (!pos_form_add_staff_choice (form, self->session, f->key, NULL, &error))
+            {
+              job_data_free (d);
+              gtk_window_destroy (GTK_WINDOW (form));
+              pos_show_error (GTK_WIDGET (self), _(job->title), error);
+              return NULL;
+            }
+        }
       else if (f->type == ARG_LEVEL)
         {
           g_auto(GStrv) labels = NULL;
@@ -641,6 +656,9 @@ issue_accepted (PosForm *form,
       json_object_set_int_member (args, "deposit_fen", deposit);
       json_object_set_string_member (args, "tender", pos_form_get (form, "tender"));
     }
+  /* Who served (the technician): the issue's and its deposit's commission. */
+  if (*pos_form_get (form, "staff"))
+    json_object_set_string_member (args, "staff", pos_form_get (form, "staff"));
   r = pos_session_run (self->session, "member.issue", args, &error);
   if (r == NULL)
     {
@@ -717,6 +735,16 @@ issue_action (GtkWidget *widget, const char *name, GVariant *param)
   pos_form_add_field (form, "pin", _("Payment PIN (optional)"), POS_FIELD_PASSWORD, NULL);
   dep = pos_form_add_field (form, "deposit", _("First deposit (yuan, optional)"), POS_FIELD_MONEY, NULL);
   pos_form_add_choice (form, "tender", _("Paid by"), tender_ids, tender_labels, 0);
+  {
+    g_autoptr(GError) error = NULL;
+
+    if (!pos_form_add_staff_choice (form, self->session, "staff", NULL, &error))
+      {
+        gtk_window_destroy (GTK_WINDOW (form));
+        pos_show_error (widget, _("Issue a Card"), error);
+        return;
+      }
+  }
   g_object_set_data (G_OBJECT (form), "members", self);
   g_signal_connect_swapped (dep, "changed", G_CALLBACK (issue_deposit_preview), form);
   pos_form_run (form, issue_accepted, self, NULL);

@@ -44,6 +44,8 @@ struct _PosPayDialog
   GtkWidget  *pin_box;
   GtkWidget  *balance_label;
   GtkWidget  *pin_entry;
+  GtkWidget  *staff_row;     /* who served (timed stops), or NULL */
+  char      **staff_ids;     /* its choices' staff codes, "" the cashier */
 };
 
 G_DEFINE_FINAL_TYPE (PosPayDialog, pos_pay_dialog, ADW_TYPE_WINDOW)
@@ -194,6 +196,8 @@ set_busy (PosPayDialog *self,
     }
   gtk_widget_set_sensitive (self->tenders_group, !busy);
   gtk_widget_set_sensitive (self->pin_box, !busy);
+  if (self->staff_row)
+    gtk_widget_set_sensitive (self->staff_row, !busy);
   if (!busy)
     {
       if (self->busy_focus && gtk_widget_get_sensitive (self->busy_focus))
@@ -280,6 +284,12 @@ pos_pay_dialog_confirm (PosPayDialog *self)
   json_object_set_array_member (args, "tenders", tenders);
   if (amounts[4] > 0 && *gtk_editable_get_text (GTK_EDITABLE (self->pin_entry)))
     json_object_set_string_member (args, "pin", gtk_editable_get_text (GTK_EDITABLE (self->pin_entry)));
+  {
+    const char *staff = pos_pay_dialog_get_staff (self);
+
+    if (staff && *staff)
+      json_object_set_string_member (args, "staff", staff);
+  }
 
   /* At a linked branch a balance payment is authorized by head office
      first: a worker does it, and this dialog waits for the answer. */
@@ -291,6 +301,16 @@ static void
 confirm_action (GtkWidget *widget, const char *name, GVariant *param)
 {
   pos_pay_dialog_confirm (POS_PAY_DIALOG (widget));
+}
+
+/* Ctrl+T: to the who-served choice, when the dialog has one. */
+static void
+served_by_action (GtkWidget *widget, const char *name, GVariant *param)
+{
+  PosPayDialog *self = POS_PAY_DIALOG (widget);
+
+  if (self->staff_row && !self->busy)
+    gtk_widget_grab_focus (self->staff_row);
 }
 
 /* Esc: cancel, except while the payment runs. */
@@ -372,6 +392,7 @@ pos_pay_dialog_dispose (GObject *object)
   g_clear_pointer (&self->args, json_object_unref);
   g_clear_pointer (&self->member, pos_member_view_unref);
   g_clear_pointer (&self->op, g_free);
+  g_clear_pointer (&self->staff_ids, g_strfreev);
   gtk_widget_dispose_template (GTK_WIDGET (self), POS_TYPE_PAY_DIALOG);
   G_OBJECT_CLASS (pos_pay_dialog_parent_class)->dispose (object);
 }
@@ -412,6 +433,8 @@ pos_pay_dialog_class_init (PosPayDialogClass *klass)
   gtk_widget_class_install_action (wc, "pay.cancel", NULL, cancel_action);
   gtk_widget_class_install_action (wc, "pay.fill", "s", fill_action);
   gtk_widget_class_install_action (wc, "pay.escape", NULL, escape_action);
+  gtk_widget_class_install_action (wc, "pay.served-by", NULL, served_by_action);
+  gtk_widget_class_add_binding_action (wc, GDK_KEY_t, GDK_CONTROL_MASK, "pay.served-by", NULL);
   gtk_widget_class_add_binding_action (wc, GDK_KEY_Escape, 0, "pay.escape", NULL);
   gtk_widget_class_add_binding_action (wc, GDK_KEY_F12, 0, "pay.confirm", NULL);
   for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
@@ -564,4 +587,50 @@ pos_pay_dialog_get_error (PosPayDialog *self)
 {
   return gtk_widget_get_visible (self->error_label)
          ? gtk_label_get_text (GTK_LABEL (self->error_label)) : NULL;
+}
+
+/* Who served (the technician, for commission): the cashier first, then
+ * the branch's active staff; the choice goes to the operation as staff. */
+gboolean
+pos_pay_dialog_add_staff_choice (PosPayDialog *self,
+                                 GError      **error)
+{
+  g_auto(GStrv) labels = NULL;
+  g_autoptr(GtkStringList) model = NULL;
+  GtkWidget *group;
+
+  g_return_val_if_fail (POS_IS_PAY_DIALOG (self), FALSE);
+
+  if (self->staff_row)
+    return TRUE;
+  if (!pos_staff_choices (self->session, NULL, &self->staff_ids, &labels, NULL, error))
+    return FALSE;
+  model = gtk_string_list_new ((const char *const *) labels);
+  self->staff_row = adw_combo_row_new ();
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (self->staff_row), _("Who served (Ctrl+T)"));
+  adw_combo_row_set_model (ADW_COMBO_ROW (self->staff_row), G_LIST_MODEL (model));
+  /* Its own group under the tenders (not one of them). */
+  group = adw_preferences_group_new ();
+  adw_preferences_group_add (ADW_PREFERENCES_GROUP (group), self->staff_row);
+  gtk_box_insert_child_after (GTK_BOX (gtk_widget_get_parent (self->tenders_group)), group, self->tenders_group);
+  return TRUE;
+}
+
+GtkWidget *
+pos_pay_dialog_get_staff_row (PosPayDialog *self)
+{
+  g_return_val_if_fail (POS_IS_PAY_DIALOG (self), NULL);
+  return self->staff_row;
+}
+
+const char *
+pos_pay_dialog_get_staff (PosPayDialog *self)
+{
+  guint i;
+
+  g_return_val_if_fail (POS_IS_PAY_DIALOG (self), NULL);
+  if (self->staff_row == NULL || self->staff_ids == NULL)
+    return NULL;
+  i = adw_combo_row_get_selected (ADW_COMBO_ROW (self->staff_row));
+  return i < g_strv_length (self->staff_ids) ? self->staff_ids[i] : NULL;
 }

@@ -40,5 +40,13 @@ const char   *pos_pay_dialog_get_error  (PosPayDialog *self);
 gboolean      pos_pay_dialog_is_busy    (PosPayDialog *self);
 const char   *pos_pay_dialog_get_busy   (PosPayDialog *self);
 void          pos_pay_dialog_confirm    (PosPayDialog *self);
+/* A "who served" choice (Ctrl+T), the cashier preselected; the chosen
+ * staff code goes to the operation as staff. FALSE with @error when the
+ * staff can't be read. */
+gboolean      pos_pay_dialog_add_staff_choice (PosPayDialog *self,
+                                               GError      **error);
+GtkWidget    *pos_pay_dialog_get_staff_row (PosPayDialog *self);
+/* The chosen staff code, "" for the cashier, NULL without the choice. */
+const char   *pos_pay_dialog_get_staff  (PosPayDialog *self);
 
 G_END_DECLS

@@ -664,6 +664,13 @@ stop (PosTimed        *self,
         subject = g_steal_pointer (&more);
       }
     pos_pay_dialog_set_subject (pay, subject);
+    /* Who served the table (the technician, for commission): Ctrl+T. */
+    {
+      g_autoptr(GError) staff_error = NULL;
+
+      if (!pos_pay_dialog_add_staff_choice (pay, &staff_error))
+        g_warning ("%s", staff_error->message);
+    }
   }
 }
 
