@@ -45,13 +45,7 @@ server_text (MdnTestServer *s,
              const char    *sql,
              const char    *param)
 {
-  sqlite3 *db = NULL;
-  char *out;
-
-  g_assert_cmpint (sqlite3_open_v2 (s->db, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  out = lookup (db, sql, param);
-  sqlite3_close (db);
-  return out;
+  return mdn_test_server_value (s, sql, param);
 }
 
 static char *

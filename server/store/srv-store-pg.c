@@ -904,7 +904,10 @@ lock_member (SrvPg      *pg,
 
 /* One statement: the key row (the (branch, seq) and id de-duplication),
  * the entry in its month's partition, its movements and, for an applied
- * entry, the sums they add to. */
+ * entry, the sums they add to. A key taken stores nothing and fails with
+ * SRV_ERROR_DUPLICATE without aborting the transaction (ON CONFLICT DO
+ * NOTHING; the rest hangs on the key row inserted), so that the caller can
+ * still look up who holds it, as on SQLite. */
 static gboolean
 store_entry (SrvPg    *pg,
              MdnEntry *entry,
@@ -915,26 +918,38 @@ store_entry (SrvPg    *pg,
   g_autofree char *moves = movements_json (entry);
   const char *receipt_no = projected ? mdn_body_string (entry->body, "receipt_no") : NULL;
   const char *sale_entry = mdn_body_string (entry->body, "sale_entry");
+  g_autoptr(PGresult) res = NULL;
 
   if (!ensure_month (pg, entry->business_date, error))
     return FALSE;
-  return pq_exec (pg, error,
-                  "WITH k AS (INSERT INTO entry_keys (branch, seq, id, business_date, kind, member_id, sale_entry, "
-                  "  receipt_no, hash, projected, applied) "
-                  "  VALUES ($1, $2, $3, $4::date, $5, $6, $7, $8, $9, $10, nextval ('apply_order'))), "
-                  "e AS (INSERT INTO entries (business_date, id, branch, seq, kind, at, member_id, doc) "
-                  "  VALUES ($4::date, $3, $1, $2, $5, $11, $6, $12)), "
-                  "mv AS (SELECT * FROM json_to_recordset ($13::json) "
-                  "  AS x (x integer, m text, a text, i text, l text, e text, d bigint)), "
-                  "ins AS (INSERT INTO movements (business_date, entry_id, idx, member_id, account, item, lot, "
-                  "  expires_on, delta) SELECT $4::date, $3, x, m, a, i, l, e, d FROM mv) "
-                  "INSERT INTO accounts (member_id, account, item, balance) "
-                  "  SELECT m, a, CASE WHEN a = 'package' THEN i ELSE '' END, sum (d) FROM mv "
-                  "  WHERE $10 AND m IS NOT NULL AND a <> 'stock' GROUP BY 1, 2, 3 "
-                  "ON CONFLICT (member_id, account, item) DO UPDATE SET balance = accounts.balance + excluded.balance",
-                  "sisssssssbsss",
-                  entry->branch, entry->seq, entry->id, entry->business_date, entry->kind, entry->member_id,
-                  sale_entry, receipt_no, entry->hash, projected, entry->at, doc, moves);
+  res = pq (pg, error,
+            "WITH k AS (INSERT INTO entry_keys (branch, seq, id, business_date, kind, member_id, sale_entry, "
+            "  receipt_no, hash, projected, applied) "
+            "  VALUES ($1, $2, $3, $4::date, $5, $6, $7, $8, $9, $10, nextval ('apply_order')) "
+            "  ON CONFLICT DO NOTHING RETURNING id), "
+            "e AS (INSERT INTO entries (business_date, id, branch, seq, kind, at, member_id, doc) "
+            "  SELECT $4::date, $3, $1, $2, $5, $11, $6, $12 FROM k), "
+            "mv AS (SELECT * FROM json_to_recordset ($13::json) "
+            "  AS x (x integer, m text, a text, i text, l text, e text, d bigint) WHERE EXISTS (SELECT 1 FROM k)), "
+            "ins AS (INSERT INTO movements (business_date, entry_id, idx, member_id, account, item, lot, "
+            "  expires_on, delta) SELECT $4::date, $3, x, m, a, i, l, e, d FROM mv), "
+            "acc AS (INSERT INTO accounts (member_id, account, item, balance) "
+            "  SELECT m, a, CASE WHEN a = 'package' THEN i ELSE '' END, sum (d) FROM mv "
+            "  WHERE $10 AND m IS NOT NULL AND a <> 'stock' GROUP BY 1, 2, 3 "
+            "  ON CONFLICT (member_id, account, item) DO UPDATE SET balance = accounts.balance + excluded.balance) "
+            "SELECT count(*) FROM k",
+            "sisssssssbsss",
+            entry->branch, entry->seq, entry->id, entry->business_date, entry->kind, entry->member_id,
+            sale_entry, receipt_no, entry->hash, projected, entry->at, doc, moves);
+  if (res == NULL)
+    return FALSE;
+  if (col_int (res, 0, 0) != 1)
+    {
+      g_set_error (error, SRV_ERROR, SRV_ERROR_DUPLICATE,
+                   _("Entry %s#%" PRId64 " or its id %s is stored already"), entry->branch, entry->seq, entry->id);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* Entries stored as their canonical JSON (entry_doc), read back with the
