@@ -1110,6 +1110,71 @@ out:
   return ok;
 }
 
+/* What the SQLite server's timed_sessions refuses an applied timed entry
+ * by (common/selling/mdn-timed.c's apply): a start or prepay on a table
+ * with an open session, a move onto one, a stop of a session stopped
+ * already. Each a statement that fails without aborting the transaction. */
+static gboolean
+apply_timed (SrvPg    *pg,
+             MdnEntry *entry,
+             GError  **error)
+{
+  const char *session = mdn_body_string (entry->body, "session_id");
+  const char *resource = mdn_body_string (entry->body, "resource");
+  gint64 n;
+
+  if (g_str_equal (entry->kind, "timed.start") || g_str_equal (entry->kind, "timed.prepay"))
+    {
+      if (resource == NULL)
+        return mdn_entry_malformed (entry, "resource", error);
+      n = pq_changes (pg, error, "INSERT INTO srv_timed_sessions (id, branch, resource) VALUES ($1, $2, $3) "
+                      "ON CONFLICT DO NOTHING", "sss", entry->id, entry->branch, resource);
+      if (n == 0)
+        g_set_error (error, MDN_ERROR, MDN_ERROR_RESOURCE_BUSY,
+                     _("Entry %s starts session %s on table %s, which has a session open"), entry->id,
+                     entry->id, resource);
+      return n == 1;
+    }
+  if (g_str_equal (entry->kind, "timed.move"))
+    {
+      if (session == NULL || resource == NULL)
+        return mdn_entry_malformed (entry, "session_id", error);
+      n = pq_changes (pg, error, "UPDATE srv_timed_sessions s SET resource = $2 WHERE s.id = $1 AND NOT s.stopped "
+                      "AND NOT EXISTS (SELECT 1 FROM srv_timed_sessions o WHERE o.branch = s.branch "
+                      "AND o.resource = $2 AND NOT o.stopped AND o.id <> s.id)", "ss", session, resource);
+      if (n < 0)
+        return FALSE;
+      if (n == 0)
+        {
+          g_autoptr(PGresult) res = pq (pg, error, "SELECT count(*) FROM srv_timed_sessions WHERE id = $1 "
+                                        "AND NOT stopped", "s", session);
+
+          if (res == NULL)
+            return FALSE;
+          if (col_int (res, 0, 0) == 0)
+            return TRUE;
+          g_set_error (error, MDN_ERROR, MDN_ERROR_RESOURCE_BUSY,
+                       _("Entry %s moves session %s to table %s, which has a session open"), entry->id, session,
+                       resource);
+          return FALSE;
+        }
+      return TRUE;
+    }
+  if (g_str_equal (entry->kind, "timed.stop"))
+    {
+      if (session == NULL || resource == NULL)
+        return mdn_entry_malformed (entry, "session_id", error);
+      n = pq_changes (pg, error, "INSERT INTO srv_timed_sessions (id, branch, resource, stopped) "
+                      "VALUES ($1, $2, $3, true) ON CONFLICT (id) DO UPDATE SET stopped = true "
+                      "WHERE NOT srv_timed_sessions.stopped", "sss", session, entry->branch, resource);
+      if (n == 0)
+        g_set_error (error, MDN_ERROR, MDN_ERROR_UNKNOWN_SESSION,
+                     _("Entry %s stops session %s, which was stopped already"), entry->id, session);
+      return n == 1;
+    }
+  return TRUE;
+}
+
 gboolean
 srv_pg_entry_apply (SrvPg    *pg,
                     MdnEntry *entry,
@@ -1129,6 +1194,8 @@ srv_pg_entry_apply (SrvPg    *pg,
     if (!lock_member (pg, g_ptr_array_index (members, i), error))
       return FALSE;
   if (!store_entry (pg, entry, TRUE, error))
+    return FALSE;
+  if (g_str_has_prefix (entry->kind, "timed.") && !apply_timed (pg, entry, error))
     return FALSE;
   /* A member kind with an apply of its own changes the card (issue,
      replace, lose, unlock, upgrade, extend, PIN): the member's entries are
