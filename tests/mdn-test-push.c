@@ -731,22 +731,51 @@ char *
 mdn_test_server_text (MdnTestServer *s,
                       const char    *sql)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-  sqlite3 *db = NULL;
-  char *out = NULL;
+  return mdn_test_server_value (s, sql, NULL);
+}
 
-  g_assert_cmpint (sqlite3_open_v2 (s->db, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
-    out = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-  g_clear_pointer (&stmt, sqlite3_finalize);
-  sqlite3_close (db);
-  return out;
+/* The server's own tables on PostgreSQL, then the branch projections of
+ * its ledger re-projected: the same figures as on SQLite. */
+static char *
+server_digest_pg (MdnTestServer *s)
+{
+  g_autofree char *own = NULL;
+  g_autoptr(MdnDb) projected = NULL;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  own = mdn_test_server_text (s,
+    "SELECT (SELECT count(*) || '/' || COALESCE (max (applied), 0) FROM entry_keys) || ' e' || "
+    "(SELECT count(*) FROM entries) || ' m' || "
+    "(SELECT count(*) || '/' || COALESCE (sum (delta), 0) FROM movements) || ' f' || "
+    "(SELECT COALESCE (max (pos), 0) FROM srv_feed) || ' b' || "
+    "(SELECT COALESCE (string_agg (code || ':' || acked_seq || ':' || last_hash, ',' ORDER BY code), '') "
+    " FROM srv_branches) || ' a' || "
+    "(SELECT count(*) || COALESCE (string_agg (status, '' ORDER BY auth_id), '') FROM srv_authorizations) || ' x' || "
+    "(SELECT count(*) || COALESCE (string_agg (status || amount, '' ORDER BY id), '') FROM srv_exceptions) || ' d' || "
+    "(SELECT COALESCE (sum (entries), 0) || '/' || COALESCE (sum (sales_fen), 0) || '/' || "
+    " COALESCE (sum (principal_delta_fen), 0) || '/' || COALESCE (sum (bonus_delta_fen), 0) FROM srv_rollup_day)");
+  projected = mdn_test_server_db (s);
+  g_assert_cmpint (sqlite3_prepare_v2 (mdn_db_handle (projected),
+    "SELECT ' $' || "
+    "(SELECT count(*) || '/' || COALESCE (sum (principal_fen), 0) || '/' || COALESCE (sum (bonus_fen), 0) || '/' || "
+    " COALESCE (sum (points), 0) || '/' || COALESCE (group_concat (status || level || COALESCE (pin_hash, '') || "
+    " COALESCE (expires_on, '') || card_no, ''), '') FROM members) || ' c' || "
+    "(SELECT count(*) || COALESCE (group_concat (status, ''), '') FROM cards) || ' p' || "
+    "(SELECT count(*) || '/' || COALESCE (sum (remaining), 0) FROM member_packages) || ' s' || "
+    "(SELECT count(*) || '/' || COALESCE (sum (qty), 0) FROM stock) || ' r' || "
+    "(SELECT count(*) FROM receipts) || '/' || (SELECT count(*) FROM sale_returns) || ' t' || "
+    "(SELECT count(*) || '/' || count (stop_entry) FROM timed_sessions) || ' l' || "
+    "(SELECT count(*) FROM levels) || '/' || (SELECT count(*) FROM products) || '/' || "
+    "(SELECT count(*) FROM plans) || '/' || (SELECT count(*) FROM deposit_rules)", -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  return g_strconcat (own, (const char *) sqlite3_column_text (stmt, 0), NULL);
 }
 
 char *
 mdn_test_server_digest (MdnTestServer *s)
 {
+  if (mdn_test_backend_pg ())
+    return server_digest_pg (s);
   return mdn_test_server_text (s,
     "SELECT (SELECT count(*) || '/' || COALESCE (max (rowid), 0) FROM entries) || ' m' || "
     "(SELECT count(*) || '/' || COALESCE (sum (delta), 0) FROM movements) || ' f' || "

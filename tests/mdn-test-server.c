@@ -351,8 +351,9 @@ mdn_test_server_db (MdnTestServer *s)
       g_assert_no_error (error);
       entry = mdn_entry_from_json (o, &error);
       g_assert_no_error (error);
-      g_assert_true (mdn_ledger_apply (db, entry, &error));
-      g_assert_no_error (error);
+      if (!mdn_ledger_apply (db, entry, &error))
+        g_error ("re-projecting %s#%" G_GINT64_FORMAT " (%s): %s", entry->branch, entry->seq, entry->kind,
+                 error->message);
     }
   g_assert_true (mdn_db_commit (db, &error));
   PQclear (res);
@@ -413,6 +414,68 @@ mdn_test_server_count (MdnTestServer *s,
   g_clear_pointer (&stmt, sqlite3_finalize);
   sqlite3_close (db);
   return n;
+}
+
+static char *
+sqlite_value (sqlite3    *db,
+              const char *sql,
+              const char *param)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  char *out = NULL;
+
+  if (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    g_error ("%s: %s", sql, sqlite3_errmsg (db));
+  if (param != NULL)
+    sqlite3_bind_text (stmt, 1, param, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
+    out = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  return out;
+}
+
+char *
+mdn_test_server_value (MdnTestServer *s,
+                       const char    *sql,
+                       const char    *param)
+{
+  sqlite3 *db = NULL;
+  char *out = NULL;
+
+  if (mdn_test_backend_pg ())
+    {
+      g_auto(GStrv) parts = g_strsplit (sql, "?", -1);
+      g_autofree char *pg_sql = g_strjoinv ("$1", parts);
+      const char *values[1] = { param };
+      PGconn *conn = PQconnectdb (s->db);
+      PGresult *res;
+      gboolean fallback;
+
+      g_assert_cmpint (PQstatus (conn), ==, CONNECTION_OK);
+      res = PQexecParams (conn, pg_sql, param != NULL ? 1 : 0, NULL, values, NULL, NULL, 0);
+      fallback = PQresultStatus (res) != PGRES_TUPLES_OK;
+      if (fallback)
+        {
+          const char *state = PQresultErrorField (res, PG_DIAG_SQLSTATE);
+
+          if (state == NULL || strncmp (state, "42", 2) != 0)
+            g_error ("%s: %s", sql, PQerrorMessage (conn));
+        }
+      else if (PQntuples (res) > 0 && !PQgetisnull (res, 0, 0))
+        out = g_strdup (PQgetvalue (res, 0, 0));
+      PQclear (res);
+      PQfinish (conn);
+      if (!fallback)
+        return out;
+      {
+        g_autoptr(MdnDb) projected = mdn_test_server_db (s);
+
+        return sqlite_value (mdn_db_handle (projected), sql, param);
+      }
+    }
+  g_assert_cmpint (sqlite3_open_v2 (s->db, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  out = sqlite_value (db, sql, param);
+  sqlite3_close (db);
+  return out;
 }
 
 guint

@@ -95,6 +95,13 @@ MdnDb         *mdn_test_server_db            (MdnTestServer      *s);
 /* SELECT of one integer on the server's database, read-only. */
 gint64         mdn_test_server_count         (MdnTestServer      *s,
                                               const char         *sql);
+/* The first column of the first row of @sql (@param, if not NULL, bound to
+ * its one "?") on the server's database, read-only; NULL if no row or SQL
+ * NULL. On PostgreSQL like mdn_test_server_count: the server's own tables,
+ * or the re-projected ledger for what they don't have. */
+char          *mdn_test_server_value         (MdnTestServer      *s,
+                                              const char         *sql,
+                                              const char         *param);
 /* A request to the server; @body (@len bytes, or up to NUL if @len < 0)
  * sent as application/json if not NULL, Authorization: Bearer @token if
  * not NULL. The HTTP status; the reply parsed into @out if not NULL. */

@@ -54,18 +54,7 @@ server_text (MdnTestServer *s,
              const char    *sql,
              const char    *param)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
-  sqlite3 *db = NULL;
-  char *out = NULL;
-
-  g_assert_cmpint (sqlite3_open_v2 (s->db, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-  sqlite3_bind_text (stmt, 1, param, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_type (stmt, 0) != SQLITE_NULL)
-    out = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-  g_clear_pointer (&stmt, sqlite3_finalize);
-  sqlite3_close (db);
-  return out;
+  return mdn_test_server_value (s, sql, param);
 }
 
 /* @o as the attacker's next entries: its branch, the next seq after what

@@ -12,6 +12,7 @@
 #include "mdn-id.h"
 #include "mdn-json.h"
 #include "mdn-ledger.h"
+#include "mdn-test-pg.h"
 #include "mdn-test-push.h"
 
 #define AUTH_TTL "--auth-ttl=600"
@@ -45,13 +46,7 @@ server_text (MdnTestServer *s,
              const char    *sql,
              const char    *param)
 {
-  sqlite3 *db = NULL;
-  char *out;
-
-  g_assert_cmpint (sqlite3_open_v2 (s->db, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
-  out = lookup (db, sql, param);
-  sqlite3_close (db);
-  return out;
+  return mdn_test_server_value (s, sql, param);
 }
 
 static char *
@@ -106,10 +101,27 @@ assert_round_trip (MdnTestServer *s,
       JsonObject *o = g_ptr_array_index (entries, i);
       const char *id = json_object_get_string_member (o, "id");
       g_autofree char *body = branch_text (b, "SELECT body FROM entries WHERE id = ?", id);
-      g_autofree char *server_hash = server_text (s, "SELECT hash FROM entries WHERE id = ?", id);
-      g_autofree char *server_body = server_text (s, "SELECT body FROM entries WHERE id = ?", id);
+      g_autofree char *server_hash = NULL, *server_body = NULL;
       g_autofree char *fed = server_text (s, "SELECT pos FROM srv_feed WHERE entry_id = ?", id);
 
+      if (mdn_test_backend_pg ())
+        {
+          /* PostgreSQL keeps the hash in entry_keys and the entry as its
+             canonical JSON (entries.doc). */
+          g_autofree char *doc = server_text (s, "SELECT doc FROM entries WHERE id = ?", id);
+          g_autoptr(JsonObject) stored = NULL;
+
+          server_hash = server_text (s, "SELECT hash FROM entry_keys WHERE id = ?", id);
+          g_assert_nonnull (doc);
+          stored = mdn_json_parse_object (doc, NULL);
+          g_assert_nonnull (stored);
+          server_body = mdn_json_object_canonical (json_object_get_object_member (stored, "body"));
+        }
+      else
+        {
+          server_hash = server_text (s, "SELECT hash FROM entries WHERE id = ?", id);
+          server_body = server_text (s, "SELECT body FROM entries WHERE id = ?", id);
+        }
       g_assert_cmpstr (server_hash, ==, json_object_get_string_member (o, "hash"));
       g_assert_cmpstr (server_body, ==, body);
       if (fed && other)
@@ -136,6 +148,7 @@ test_every_kind (void)
   g_autoptr(GPtrArray) all = mdn_test_all_kinds ();
   g_autofree char *kinds = NULL;
   g_autofree char *expected = NULL;
+  gboolean pg;
   MdnSyncResult r;
 
   mdn_test_every_kind (b1);
@@ -149,16 +162,25 @@ test_every_kind (void)
   /* All of them, at the server. */
   g_ptr_array_add (all, NULL);
   expected = g_strjoinv (",", (char **) all->pdata);
-  kinds = mdn_test_server_text (s, "SELECT group_concat (kind, ',') FROM (SELECT DISTINCT kind FROM entries ORDER BY kind)");
+  /* Every stored entry (applied or kept): on PostgreSQL entries.doc is
+     the entry's canonical JSON, its body under "body". */
+  pg = mdn_test_backend_pg ();
+  kinds = mdn_test_server_text (s, pg ? "SELECT string_agg (kind, ',' ORDER BY kind) FROM (SELECT DISTINCT kind FROM entries) k"
+                                     : "SELECT group_concat (kind, ',') FROM (SELECT DISTINCT kind FROM entries ORDER BY kind)");
   g_assert_cmpstr (kinds, ==, expected);
-  g_assert_cmpint (mdn_test_server_count (s, "SELECT count(*) FROM entries WHERE body LIKE '%\"tenders\":[]%'"), >=, 4);
+  g_assert_cmpint (mdn_test_server_count (s, pg ? "SELECT count(*) FROM entries WHERE doc::json->>'body' LIKE '%\"tenders\":[]%'"
+                                                : "SELECT count(*) FROM entries WHERE body LIKE '%\"tenders\":[]%'"), >=, 4);
   /* The handover's over/short (长短款) is in the day rollup, as the entry says. */
   g_assert_cmpint (mdn_test_server_count (s, "SELECT SUM (shifts_closed) FROM srv_rollup_day WHERE branch = 'B01'"), ==, 1);
   g_assert_cmpint (mdn_test_server_count (s, "SELECT SUM (over_short_fen) FROM srv_rollup_day WHERE branch = 'B01'"), ==,
-                   mdn_test_server_count (s, "SELECT SUM (json_extract (body, '$.over_short_fen')) FROM entries "
-                                             "WHERE kind = 'shift.close' AND branch = 'B01'"));
+                   mdn_test_server_count (s, pg ? "SELECT SUM ((doc::json->'body'->>'over_short_fen')::bigint) FROM entries "
+                                                  "WHERE kind = 'shift.close' AND branch = 'B01'"
+                                                : "SELECT SUM (json_extract (body, '$.over_short_fen')) FROM entries "
+                                                  "WHERE kind = 'shift.close' AND branch = 'B01'"));
   g_assert_cmpint (mdn_test_server_count (s, "SELECT SUM (over_short_fen) FROM srv_rollup_day WHERE branch = 'B01'"), !=, 0);
-  /* And the daily summary reads it from there. */
+  /* And the daily summary reads it from there (a named report: not on
+     PostgreSQL yet, docs/server.md). */
+  if (!pg)
   {
     g_autoptr(JsonObject) out = NULL;
 
@@ -169,9 +191,12 @@ test_every_kind (void)
     g_assert_cmpint (json_object_get_int_member (json_object_get_object_member (out, "totals"), "shifts_closed"), ==, 1);
   }
   g_assert_cmpint (mdn_test_server_count (s, "SELECT SUM (cash_over_short_fen) FROM srv_rollup_day WHERE branch = 'B01'"),
-                   ==, mdn_test_server_count (s, "SELECT SUM (json_extract (t.value, '$.over_short_fen')) FROM entries e, "
-                                                 "json_each (e.body, '$.tenders') t WHERE e.kind = 'shift.close' "
-                                                 "AND e.branch = 'B01' AND json_extract (t.value, '$.tender') = 'cash'"));
+                   ==, mdn_test_server_count (s, pg ? "SELECT SUM ((t->>'over_short_fen')::bigint) FROM entries e, "
+                                                      "json_array_elements (e.doc::json->'body'->'tenders') t "
+                                                      "WHERE e.kind = 'shift.close' AND e.branch = 'B01' AND t->>'tender' = 'cash'"
+                                                    : "SELECT SUM (json_extract (t.value, '$.over_short_fen')) FROM entries e, "
+                                                      "json_each (e.body, '$.tenders') t WHERE e.kind = 'shift.close' "
+                                                      "AND e.branch = 'B01' AND json_extract (t.value, '$.tender') = 'cash'"));
 
   assert_round_trip (s, b1, b2);
   assert_round_trip (s, hq, b1);
@@ -287,14 +312,27 @@ test_feed_survives_a_damaged_row (void)
 
   json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"member.issue\",\"name\":\"A\",\"phone\":\"13800000001\"}"));
   mdn_test_sync_ok (b1);
-  g_assert_cmpint (sqlite3_open (s->db, &db), ==, SQLITE_OK);
-  sqlite3_busy_timeout (db, 10000);
-  g_assert_cmpint (sqlite3_exec (db,
-                                 "INSERT INTO entries (id, branch, seq, kind, at, business_date, staff, member_id, "
-                                 "body, prev_hash, hash) VALUES ('damaged', 'ZZ', 1, 'member.lose', 'x', "
-                                 "'2026-01-01', 'x', NULL, '{\"amount\":inf}', 'x', 'x'); "
-                                 "INSERT INTO srv_feed (entry_id) VALUES ('damaged');", NULL, NULL, NULL), ==, SQLITE_OK);
-  sqlite3_close (db);
+  if (mdn_test_backend_pg ())
+    g_assert_cmpint (mdn_test_pg_count (s->db,
+                                        "SELECT mdn_month_partition ('2026-01-01'); "
+                                        "INSERT INTO entry_keys (branch, seq, id, business_date, kind, hash, projected, "
+                                        "applied) VALUES ('ZZ', 1, 'damaged', '2026-01-01', 'member.lose', 'x', true, "
+                                        "nextval ('apply_order')); "
+                                        "INSERT INTO entries (business_date, id, branch, seq, kind, at, doc) VALUES "
+                                        "('2026-01-01', 'damaged', 'ZZ', 1, 'member.lose', 'x', '{\"amount\":inf}'); "
+                                        "INSERT INTO srv_feed (pos, entry_id) VALUES (nextval ('feed_pos'), 'damaged'); "
+                                        "SELECT 1"), ==, 1);
+  else
+    {
+      g_assert_cmpint (sqlite3_open (s->db, &db), ==, SQLITE_OK);
+      sqlite3_busy_timeout (db, 10000);
+      g_assert_cmpint (sqlite3_exec (db,
+                                     "INSERT INTO entries (id, branch, seq, kind, at, business_date, staff, member_id, "
+                                     "body, prev_hash, hash) VALUES ('damaged', 'ZZ', 1, 'member.lose', 'x', "
+                                     "'2026-01-01', 'x', NULL, '{\"amount\":inf}', 'x', 'x'); "
+                                     "INSERT INTO srv_feed (entry_id) VALUES ('damaged');", NULL, NULL, NULL), ==, SQLITE_OK);
+      sqlite3_close (db);
+    }
   json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"member.issue\",\"name\":\"B\",\"phone\":\"13800000002\"}"));
   mdn_test_sync_ok (b1);
 

@@ -410,6 +410,17 @@ test_server_db_private (void)
   s = mdn_test_server_new ("secrets", NULL);
   b1 = branch_new (s, "B01", 1);
   mdn_test_sync_ok (b1);
+  if (mdn_test_backend_pg ())
+    {
+      /* No file on PostgreSQL: who may read is the cluster's roles, and
+         the store grants nothing of its tables to PUBLIC. */
+      g_assert_cmpint (mdn_test_server_count (s, "SELECT count(*) FROM information_schema.table_privileges "
+                                                 "WHERE grantee = 'PUBLIC' AND table_schema = 'public'"), ==, 0);
+      g_assert_cmpint (mdn_test_server_count (s, "SELECT count(*) FROM pg_tables WHERE schemaname = 'public' "
+                                                 "AND tablename = 'srv_branches'"), ==, 1);
+      umask (old);
+      return;
+    }
   wal = g_strconcat (s->db, "-wal", NULL);
   shm = g_strconcat (s->db, "-shm", NULL);
   g_assert_cmpuint (mode_of (s->db), ==, 0600);

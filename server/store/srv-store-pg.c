@@ -904,7 +904,10 @@ lock_member (SrvPg      *pg,
 
 /* One statement: the key row (the (branch, seq) and id de-duplication),
  * the entry in its month's partition, its movements and, for an applied
- * entry, the sums they add to. */
+ * entry, the sums they add to. A key taken stores nothing and fails with
+ * SRV_ERROR_DUPLICATE without aborting the transaction (ON CONFLICT DO
+ * NOTHING; the rest hangs on the key row inserted), so that the caller can
+ * still look up who holds it, as on SQLite. */
 static gboolean
 store_entry (SrvPg    *pg,
              MdnEntry *entry,
@@ -915,26 +918,38 @@ store_entry (SrvPg    *pg,
   g_autofree char *moves = movements_json (entry);
   const char *receipt_no = projected ? mdn_body_string (entry->body, "receipt_no") : NULL;
   const char *sale_entry = mdn_body_string (entry->body, "sale_entry");
+  g_autoptr(PGresult) res = NULL;
 
   if (!ensure_month (pg, entry->business_date, error))
     return FALSE;
-  return pq_exec (pg, error,
-                  "WITH k AS (INSERT INTO entry_keys (branch, seq, id, business_date, kind, member_id, sale_entry, "
-                  "  receipt_no, hash, projected, applied) "
-                  "  VALUES ($1, $2, $3, $4::date, $5, $6, $7, $8, $9, $10, nextval ('apply_order'))), "
-                  "e AS (INSERT INTO entries (business_date, id, branch, seq, kind, at, member_id, doc) "
-                  "  VALUES ($4::date, $3, $1, $2, $5, $11, $6, $12)), "
-                  "mv AS (SELECT * FROM json_to_recordset ($13::json) "
-                  "  AS x (x integer, m text, a text, i text, l text, e text, d bigint)), "
-                  "ins AS (INSERT INTO movements (business_date, entry_id, idx, member_id, account, item, lot, "
-                  "  expires_on, delta) SELECT $4::date, $3, x, m, a, i, l, e, d FROM mv) "
-                  "INSERT INTO accounts (member_id, account, item, balance) "
-                  "  SELECT m, a, CASE WHEN a = 'package' THEN i ELSE '' END, sum (d) FROM mv "
-                  "  WHERE $10 AND m IS NOT NULL AND a <> 'stock' GROUP BY 1, 2, 3 "
-                  "ON CONFLICT (member_id, account, item) DO UPDATE SET balance = accounts.balance + excluded.balance",
-                  "sisssssssbsss",
-                  entry->branch, entry->seq, entry->id, entry->business_date, entry->kind, entry->member_id,
-                  sale_entry, receipt_no, entry->hash, projected, entry->at, doc, moves);
+  res = pq (pg, error,
+            "WITH k AS (INSERT INTO entry_keys (branch, seq, id, business_date, kind, member_id, sale_entry, "
+            "  receipt_no, hash, projected, applied) "
+            "  VALUES ($1, $2, $3, $4::date, $5, $6, $7, $8, $9, $10, nextval ('apply_order')) "
+            "  ON CONFLICT DO NOTHING RETURNING id), "
+            "e AS (INSERT INTO entries (business_date, id, branch, seq, kind, at, member_id, doc) "
+            "  SELECT $4::date, $3, $1, $2, $5, $11, $6, $12 FROM k), "
+            "mv AS (SELECT * FROM json_to_recordset ($13::json) "
+            "  AS x (x integer, m text, a text, i text, l text, e text, d bigint) WHERE EXISTS (SELECT 1 FROM k)), "
+            "ins AS (INSERT INTO movements (business_date, entry_id, idx, member_id, account, item, lot, "
+            "  expires_on, delta) SELECT $4::date, $3, x, m, a, i, l, e, d FROM mv), "
+            "acc AS (INSERT INTO accounts (member_id, account, item, balance) "
+            "  SELECT m, a, CASE WHEN a = 'package' THEN i ELSE '' END, sum (d) FROM mv "
+            "  WHERE $10 AND m IS NOT NULL AND a <> 'stock' GROUP BY 1, 2, 3 "
+            "  ON CONFLICT (member_id, account, item) DO UPDATE SET balance = accounts.balance + excluded.balance) "
+            "SELECT count(*) FROM k",
+            "sisssssssbsss",
+            entry->branch, entry->seq, entry->id, entry->business_date, entry->kind, entry->member_id,
+            sale_entry, receipt_no, entry->hash, projected, entry->at, doc, moves);
+  if (res == NULL)
+    return FALSE;
+  if (col_int (res, 0, 0) != 1)
+    {
+      g_set_error (error, SRV_ERROR, SRV_ERROR_DUPLICATE,
+                   _("Entry %s#%" PRId64 " or its id %s is stored already"), entry->branch, entry->seq, entry->id);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* Entries stored as their canonical JSON (entry_doc), read back with the
@@ -1095,6 +1110,71 @@ out:
   return ok;
 }
 
+/* What the SQLite server's timed_sessions refuses an applied timed entry
+ * by (common/selling/mdn-timed.c's apply): a start or prepay on a table
+ * with an open session, a move onto one, a stop of a session stopped
+ * already. Each a statement that fails without aborting the transaction. */
+static gboolean
+apply_timed (SrvPg    *pg,
+             MdnEntry *entry,
+             GError  **error)
+{
+  const char *session = mdn_body_string (entry->body, "session_id");
+  const char *resource = mdn_body_string (entry->body, "resource");
+  gint64 n;
+
+  if (g_str_equal (entry->kind, "timed.start") || g_str_equal (entry->kind, "timed.prepay"))
+    {
+      if (resource == NULL)
+        return mdn_entry_malformed (entry, "resource", error);
+      n = pq_changes (pg, error, "INSERT INTO srv_timed_sessions (id, branch, resource) VALUES ($1, $2, $3) "
+                      "ON CONFLICT DO NOTHING", "sss", entry->id, entry->branch, resource);
+      if (n == 0)
+        g_set_error (error, MDN_ERROR, MDN_ERROR_RESOURCE_BUSY,
+                     _("Entry %s starts session %s on table %s, which has a session open"), entry->id,
+                     entry->id, resource);
+      return n == 1;
+    }
+  if (g_str_equal (entry->kind, "timed.move"))
+    {
+      if (session == NULL || resource == NULL)
+        return mdn_entry_malformed (entry, "session_id", error);
+      n = pq_changes (pg, error, "UPDATE srv_timed_sessions s SET resource = $2 WHERE s.id = $1 AND NOT s.stopped "
+                      "AND NOT EXISTS (SELECT 1 FROM srv_timed_sessions o WHERE o.branch = s.branch "
+                      "AND o.resource = $2 AND NOT o.stopped AND o.id <> s.id)", "ss", session, resource);
+      if (n < 0)
+        return FALSE;
+      if (n == 0)
+        {
+          g_autoptr(PGresult) res = pq (pg, error, "SELECT count(*) FROM srv_timed_sessions WHERE id = $1 "
+                                        "AND NOT stopped", "s", session);
+
+          if (res == NULL)
+            return FALSE;
+          if (col_int (res, 0, 0) == 0)
+            return TRUE;
+          g_set_error (error, MDN_ERROR, MDN_ERROR_RESOURCE_BUSY,
+                       _("Entry %s moves session %s to table %s, which has a session open"), entry->id, session,
+                       resource);
+          return FALSE;
+        }
+      return TRUE;
+    }
+  if (g_str_equal (entry->kind, "timed.stop"))
+    {
+      if (session == NULL || resource == NULL)
+        return mdn_entry_malformed (entry, "session_id", error);
+      n = pq_changes (pg, error, "INSERT INTO srv_timed_sessions (id, branch, resource, stopped) "
+                      "VALUES ($1, $2, $3, true) ON CONFLICT (id) DO UPDATE SET stopped = true "
+                      "WHERE NOT srv_timed_sessions.stopped", "sss", session, entry->branch, resource);
+      if (n == 0)
+        g_set_error (error, MDN_ERROR, MDN_ERROR_UNKNOWN_SESSION,
+                     _("Entry %s stops session %s, which was stopped already"), entry->id, session);
+      return n == 1;
+    }
+  return TRUE;
+}
+
 gboolean
 srv_pg_entry_apply (SrvPg    *pg,
                     MdnEntry *entry,
@@ -1114,6 +1194,8 @@ srv_pg_entry_apply (SrvPg    *pg,
     if (!lock_member (pg, g_ptr_array_index (members, i), error))
       return FALSE;
   if (!store_entry (pg, entry, TRUE, error))
+    return FALSE;
+  if (g_str_has_prefix (entry->kind, "timed.") && !apply_timed (pg, entry, error))
     return FALSE;
   /* A member kind with an apply of its own changes the card (issue,
      replace, lose, unlock, upgrade, extend, PIN): the member's entries are
