@@ -417,24 +417,19 @@ session_from_row (sqlite3_stmt *stmt,
   s->prepaid_minutes = sqlite3_column_int64 (stmt, 13);
 }
 
+/* The table or room @code, free (no open session on it at this branch):
+ * its name and rate plan code (@plan may be NULL). Refused, naming the
+ * session, when it is in use. */
 static gboolean
-op_timed_start (MdnOpCtx   *ctx,
-                JsonObject *args,
-                JsonObject *result,
-                GError    **error)
+free_resource (MdnOpCtx    *ctx,
+               const char  *code,
+               char       **name,
+               char       **plan,
+               GError     **error)
 {
-  g_autoptr(MdnMember) m = NULL;
-  g_autoptr(MdnEntry) entry = NULL;
-  g_autofree char *resource_name = NULL;
-  g_autofree char *plan = NULL;
-  g_autofree char *plan_name = NULL;
-  const char *code = NULL, *card = NULL;
   sqlite3_stmt *stmt;
-  Terms t;
   int rc;
 
-  if (!mdn_args_string (args, "resource", TRUE, &code, error))
-    return FALSE;
   stmt = mdn_db_query (ctx->db, error,
                        "SELECT r.name, r.plan, s.id FROM resources r LEFT JOIN timed_sessions s "
                        "ON s.branch = ?1 AND s.resource = r.code AND s.stop_entry IS NULL WHERE r.code = ?2",
@@ -454,9 +449,31 @@ op_timed_start (MdnOpCtx   *ctx,
       sqlite3_reset (stmt);
       return FALSE;
     }
-  resource_name = g_strdup (mdn_db_col_text (stmt, 0));
-  plan = g_strdup (mdn_db_col_text (stmt, 1));
+  *name = g_strdup (mdn_db_col_text (stmt, 0));
+  if (plan != NULL)
+    *plan = g_strdup (mdn_db_col_text (stmt, 1));
   sqlite3_reset (stmt);
+  return TRUE;
+}
+
+static gboolean
+op_timed_start (MdnOpCtx   *ctx,
+                JsonObject *args,
+                JsonObject *result,
+                GError    **error)
+{
+  g_autoptr(MdnMember) m = NULL;
+  g_autoptr(MdnEntry) entry = NULL;
+  g_autofree char *resource_name = NULL;
+  g_autofree char *plan = NULL;
+  g_autofree char *plan_name = NULL;
+  const char *code = NULL, *card = NULL;
+  Terms t;
+
+  if (!mdn_args_string (args, "resource", TRUE, &code, error))
+    return FALSE;
+  if (!free_resource (ctx, code, &resource_name, &plan, error))
+    return FALSE;
   if (!load_plan (ctx->db, plan, &plan_name, &t, error) ||
       !mdn_args_string (args, "card", FALSE, &card, error) ||
       !mdn_selling_card (ctx, card, &m, error))
@@ -851,8 +868,6 @@ op_timed_move (MdnOpCtx   *ctx,
   g_autoptr(MdnEntry) entry = NULL;
   g_autofree char *to_name = NULL;
   const char *id = NULL, *to = NULL;
-  sqlite3_stmt *stmt;
-  int rc;
 
   if (!mdn_args_string (args, "session_id", TRUE, &id, error) ||
       !mdn_args_string (args, "resource", TRUE, &to, error) ||
@@ -869,28 +884,8 @@ op_timed_move (MdnOpCtx   *ctx,
       g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT, _("The session is on %s already"), to);
       return FALSE;
     }
-  stmt = mdn_db_query (ctx->db, error,
-                       "SELECT r.name, s.id, (SELECT name FROM resources WHERE code = ?3) FROM resources r "
-                       "LEFT JOIN timed_sessions s ON s.branch = ?1 AND s.resource = r.code AND s.stop_entry IS NULL "
-                       "WHERE r.code = ?2",
-                       "sss", ctx->store->branch_code, to, s.resource);
-  if (stmt == NULL || (rc = mdn_db_step (ctx->db, stmt, error)) < 0)
+  if (!free_resource (ctx, to, &to_name, NULL, error))
     return FALSE;
-  if (rc == SQLITE_DONE)
-    {
-      g_set_error (error, MDN_ERROR, MDN_ERROR_UNKNOWN_RESOURCE, _("There is no table or room “%s”"), to);
-      return FALSE;
-    }
-  if (mdn_db_col_text (stmt, 1) != NULL)
-    {
-      g_set_error (error, MDN_ERROR, MDN_ERROR_RESOURCE_BUSY,
-                   _("%s is in use (session %s); stop that session first"),
-                   mdn_db_col_text (stmt, 0), mdn_db_col_text (stmt, 1));
-      sqlite3_reset (stmt);
-      return FALSE;
-    }
-  to_name = g_strdup (mdn_db_col_text (stmt, 0));
-  sqlite3_reset (stmt);
 
   entry = mdn_entry_new ("timed.move", NULL);
   json_object_set_string_member (entry->body, "session_id", s.id);
@@ -1202,38 +1197,16 @@ op_timed_prepay (MdnOpCtx   *ctx,
   g_autofree char *resource_name = NULL;
   g_autofree char *plan = NULL;
   const char *code = NULL, *staff = NULL;
-  sqlite3_stmt *stmt;
   gint64 minutes = 0, gross = 0;
   Terms t;
-  int rc;
 
   if (!mdn_args_string (args, "resource", TRUE, &code, error) ||
       !want_prepaid_minutes (args, &minutes, error) ||
       !mdn_args_string (args, "staff", FALSE, &staff, error) ||
       !mdn_payment_request_parse (args, &pay, error))
     return FALSE;
-  stmt = mdn_db_query (ctx->db, error,
-                       "SELECT r.name, r.plan, s.id FROM resources r LEFT JOIN timed_sessions s "
-                       "ON s.branch = ?1 AND s.resource = r.code AND s.stop_entry IS NULL WHERE r.code = ?2",
-                       "ss", ctx->store->branch_code, code);
-  if (stmt == NULL || (rc = mdn_db_step (ctx->db, stmt, error)) < 0)
+  if (!free_resource (ctx, code, &resource_name, &plan, error))
     return FALSE;
-  if (rc == SQLITE_DONE)
-    {
-      g_set_error (error, MDN_ERROR, MDN_ERROR_UNKNOWN_RESOURCE, _("There is no table or room “%s”"), code);
-      return FALSE;
-    }
-  if (mdn_db_col_text (stmt, 2) != NULL)
-    {
-      g_set_error (error, MDN_ERROR, MDN_ERROR_RESOURCE_BUSY,
-                   _("%s is in use (session %s); stop that session first"),
-                   mdn_db_col_text (stmt, 0), mdn_db_col_text (stmt, 2));
-      sqlite3_reset (stmt);
-      return FALSE;
-    }
-  resource_name = g_strdup (mdn_db_col_text (stmt, 0));
-  plan = g_strdup (mdn_db_col_text (stmt, 1));
-  sqlite3_reset (stmt);
   if (!load_plan (ctx->db, plan, NULL, &t, error) ||
       !prepaid_charge (&t, 0, minutes, &gross, error) ||
       !mdn_selling_card (ctx, pay.card, &m, error) ||
