@@ -480,12 +480,12 @@ srv_console_member_row (SrvStore   *store,
                   error);
 }
 
-char *
-srv_console_member_branch (SrvStore   *store,
-                           const char *member_id)
+/* The first column of the first row of @stmt (NULL: none, or the query
+ * failed), and @stmt reset. */
+static char *
+first_text (SrvStore     *store,
+            sqlite3_stmt *stmt)
 {
-  sqlite3_stmt *stmt = mdn_db_query (store->db, NULL, "SELECT issued_branch FROM members WHERE id = ?", "s",
-                                     member_id);
   char *out = NULL;
 
   if (stmt && mdn_db_step (store->db, stmt, NULL) == SQLITE_ROW)
@@ -496,19 +496,20 @@ srv_console_member_branch (SrvStore   *store,
 }
 
 char *
+srv_console_member_branch (SrvStore   *store,
+                           const char *member_id)
+{
+  return first_text (store, mdn_db_query (store->db, NULL, "SELECT issued_branch FROM members WHERE id = ?",
+                                          "s", member_id));
+}
+
+char *
 srv_console_card_member (SrvStore   *store,
                          const char *card_no)
 {
-  sqlite3_stmt *stmt = mdn_db_query (store->db, NULL,
-                                     "SELECT member_id FROM cards WHERE card_no = ? AND status = 'current'", "s",
-                                     card_no);
-  char *out = NULL;
-
-  if (stmt && mdn_db_step (store->db, stmt, NULL) == SQLITE_ROW)
-    out = g_strdup (mdn_db_col_text (stmt, 0));
-  if (stmt)
-    sqlite3_reset (stmt);
-  return out;
+  return first_text (store, mdn_db_query (store->db, NULL,
+                                          "SELECT member_id FROM cards WHERE card_no = ? AND status = 'current'",
+                                          "s", card_no));
 }
 
 SrvRows *
