@@ -979,6 +979,29 @@ entries_from_docs (GPtrArray  *docs,
   return TRUE;
 }
 
+/* Applies the entries whose documents are column @column of @res, in row
+ * order, to the scratch database @db. */
+static gboolean
+apply_docs (PGresult *res,
+            int       column,
+            MdnDb    *db,
+            GError  **error)
+{
+  g_autoptr(GPtrArray) docs = g_ptr_array_new ();
+  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) mdn_entry_free);
+
+  if (PQntuples (res) == 0)
+    return TRUE;
+  for (int r = 0; r < PQntuples (res); r++)
+    g_ptr_array_add (docs, (gpointer) col (res, r, column));
+  if (!entries_from_docs (docs, entries, error))
+    return FALSE;
+  for (guint i = 0; i < entries->len; i++)
+    if (!mdn_ledger_apply (db, g_ptr_array_index (entries, i), error))
+      return FALSE;
+  return TRUE;
+}
+
 static MdnEntry *
 entry_from_doc (const char *id,
                 const char *doc,
@@ -1037,19 +1060,7 @@ project_into (SrvPg      *pg,
                                 "  WHERE s.id = $2)) OR k.id = $2 OR k.sale_entry = $2) "
                                 "ORDER BY k.applied", "ss", member_id, sale_id);
 
-  g_autoptr(GPtrArray) docs = g_ptr_array_new ();
-  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) mdn_entry_free);
-
-  if (res == NULL)
-    return FALSE;
-  for (int r = 0; r < PQntuples (res); r++)
-    g_ptr_array_add (docs, (gpointer) col (res, r, 1));
-  if (!entries_from_docs (docs, entries, error))
-    return FALSE;
-  for (guint i = 0; i < entries->len; i++)
-    if (!mdn_ledger_apply (db, g_ptr_array_index (entries, i), error))
-      return FALSE;
-  return TRUE;
+  return res != NULL && apply_docs (res, 1, db, error);
 }
 
 /* srv_members and srv_cards from the member's entries, after one of them
@@ -2291,21 +2302,7 @@ project_settings (SrvPg   *pg,
                                 "SELECT k.id, e.doc FROM entry_keys k "
                                 "JOIN entries e ON e.business_date = k.business_date AND e.id = k.id "
                                 "WHERE k.projected AND k.kind = 'setting.chain' ORDER BY k.applied", "");
-  g_autoptr(GPtrArray) docs = g_ptr_array_new ();
-  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) mdn_entry_free);
-
-  if (res == NULL)
-    return FALSE;
-  if (PQntuples (res) == 0)
-    return TRUE;
-  for (int r = 0; r < PQntuples (res); r++)
-    g_ptr_array_add (docs, (gpointer) col (res, r, 1));
-  if (!entries_from_docs (docs, entries, error))
-    return FALSE;
-  for (guint i = 0; i < entries->len; i++)
-    if (!mdn_ledger_apply (db, g_ptr_array_index (entries, i), error))
-      return FALSE;
-  return TRUE;
+  return res != NULL && apply_docs (res, 1, db, error);
 }
 
 static gboolean
