@@ -33,24 +33,9 @@
 #include "mdn-store.h"
 #include "srv-rules.h"
 #include "srv-store-backends.h"
+#include "srv-store-pg-private.h"
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGresult, PQclear)
 
-struct _SrvPg
-{
-  PGconn     *conn;
-  GHashTable *prepared;    /* SQL text (static) -> statement name */
-  char       *timezone;
-  gboolean    in_tx;
-  gboolean    write_tx;
-  MdnDb      *scratch;     /* in-memory branch schema: a member's entries re-projected */
-  gboolean    notified;    /* this transaction sent NOTIFY mendian_feed */
-  char       *uri;
-  PGconn     *listen;      /* LISTEN mendian_feed (srv_pg_watch_feed) */
-  guint       listen_id;
-  SrvFeedMoved moved;
-  gpointer    moved_data;
-};
 
 void srv_pg_free (SrvPg *pg);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrvPg, srv_pg_free)
@@ -60,7 +45,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrvPg, srv_pg_free)
 
 /* Queries ------------------------------------------------------------------ */
 
-static void
+void
 set_pg_error (SrvPg      *pg,
               PGresult   *res,
               GError    **error)
@@ -167,7 +152,7 @@ pqv (SrvPg      *pg,
   return res;
 }
 
-static PGresult *
+PGresult *
 pq (SrvPg      *pg,
     GError    **error,
     const char *sql,
@@ -184,7 +169,7 @@ pq (SrvPg      *pg,
 }
 
 /* A statement whose rows are not needed. */
-static gboolean
+gboolean
 pq_exec (SrvPg      *pg,
          GError    **error,
          const char *sql,
@@ -202,7 +187,7 @@ pq_exec (SrvPg      *pg,
 }
 
 /* How many rows a write changed. */
-static gint64
+gint64
 pq_changes (SrvPg      *pg,
             GError    **error,
             const char *sql,
@@ -220,26 +205,26 @@ pq_changes (SrvPg      *pg,
   return g_ascii_strtoll (PQcmdTuples (res), NULL, 10);
 }
 
-static const char *
+const char *
 col (PGresult *res, int row, int column)
 {
   return PQgetisnull (res, row, column) ? NULL : PQgetvalue (res, row, column);
 }
 
-static gint64
+gint64
 col_int (PGresult *res, int row, int column)
 {
   return PQgetisnull (res, row, column) ? 0 : g_ascii_strtoll (PQgetvalue (res, row, column), NULL, 10);
 }
 
-static gboolean
+gboolean
 col_bool (PGresult *res, int row, int column)
 {
   return !PQgetisnull (res, row, column) && PQgetvalue (res, row, column)[0] == 't';
 }
 
 /* A plain statement (BEGIN, COMMIT ...). */
-static gboolean
+gboolean
 pq_simple (SrvPg      *pg,
            const char *sql,
            GError    **error)
@@ -266,7 +251,7 @@ pq_simple (SrvPg      *pg,
   return TRUE;
 }
 
-static char *
+char *
 now_iso (void)
 {
   g_autoptr(GDateTime) now = mdn_clock_now ();
@@ -274,7 +259,7 @@ now_iso (void)
   return mdn_clock_format (now);
 }
 
-static gint64
+gint64
 now_unix (void)
 {
   g_autoptr(GDateTime) now = mdn_clock_now ();
@@ -303,7 +288,7 @@ valid_code (const char *code)
 
 /* Opening and migrations ---------------------------------------------------------- */
 
-static char *
+char *
 meta_dup (SrvPg      *pg,
           const char *key)
 {
@@ -314,7 +299,7 @@ meta_dup (SrvPg      *pg,
   return g_strdup (col (res, 0, 0));
 }
 
-static gboolean
+gboolean
 meta_set (SrvPg      *pg,
           const char *key,
           const char *value,
@@ -804,7 +789,7 @@ srv_pg_entry_hash (SrvPg      *pg,
 
 /* Entries -------------------------------------------------------------------- */
 
-static gboolean
+gboolean
 ensure_month (SrvPg      *pg,
               const char *business_date,
               GError    **error)
@@ -829,7 +814,7 @@ ensure_month (SrvPg      *pg,
   return TRUE;
 }
 
-static char *
+char *
 entry_doc (MdnEntry *entry)
 {
   GString *out = g_string_new (NULL);
@@ -894,7 +879,7 @@ members_of (MdnEntry *entry)
   return ids;
 }
 
-static gboolean
+gboolean
 lock_member (SrvPg      *pg,
              const char *member_id,
              GError    **error)
@@ -954,7 +939,7 @@ store_entry (SrvPg    *pg,
 
 /* Entries stored as their canonical JSON (entry_doc), read back with the
  * one entry codec: @docs joined as a push body. */
-static gboolean
+gboolean
 entries_from_docs (GPtrArray  *docs,
                    GPtrArray  *out,
                    GError    **error)
@@ -981,7 +966,7 @@ entries_from_docs (GPtrArray  *docs,
 
 /* Applies the entries whose documents are column @column of @res, in row
  * order, to the scratch database @db. */
-static gboolean
+gboolean
 apply_docs (PGresult *res,
             int       column,
             MdnDb    *db,
@@ -1002,7 +987,7 @@ apply_docs (PGresult *res,
   return TRUE;
 }
 
-static MdnEntry *
+MdnEntry *
 entry_from_doc (const char *id,
                 const char *doc,
                 GError    **error)
@@ -1023,7 +1008,7 @@ entry_from_doc (const char *id,
  * entries are re-projected with mdn_ledger_apply for the answers only
  * common/ computes (package lots, a sale's refunds, the card fold). Used
  * inside one of its transactions, always rolled back. */
-static MdnDb *
+MdnDb *
 scratch_begin (SrvPg   *pg,
                GError **error)
 {
@@ -1046,7 +1031,7 @@ scratch_begin (SrvPg   *pg,
 /* Applies in @db, in the order the server applied them, the projected
  * entries of @member_id (may be NULL) and of the sale @sale_id and its
  * returns (may be NULL). */
-static gboolean
+gboolean
 project_into (SrvPg      *pg,
               MdnDb      *db,
               const char *member_id,
@@ -2707,7 +2692,7 @@ srv_pg_report (SrvPg                        *pg,
  * entry of the catalogue, settings or stock families in full
  * (mdn_ledger_apply), any other only its stock movements
  * (mdn_ledger_apply_stock, like a branch's private entry there). */
-static gboolean
+gboolean
 replay (SrvPg      *pg,
         MdnDb      *db,
         const char *sql,
@@ -2740,15 +2725,9 @@ replay (SrvPg      *pg,
   return TRUE;
 }
 
-#define REPLAY_SELECT \
-  "SELECT k.id, k.projected, e.doc FROM entry_keys k " \
-  "JOIN entries e ON e.business_date = k.business_date AND e.id = k.id "
-#define CATALOG_KINDS \
-  "(k.kind LIKE 'product.%' OR k.kind LIKE 'category.%' OR k.kind LIKE 'level.%' " \
-  "OR k.kind LIKE 'deposit_rule.%' OR k.kind LIKE 'plan.%' OR k.kind = 'setting.chain')"
 
 /* The catalogue and the chain's settings, as the SQLite server holds them. */
-static MdnDb *
+MdnDb *
 catalog_scratch (SrvPg   *pg,
                  GError **error)
 {
@@ -2766,7 +2745,7 @@ catalog_scratch (SrvPg   *pg,
  * family: every branch's stock and transfers as the SQLite server holds
  * them. Read by replaying those entries at each call (correct, not yet
  * flat as history grows: docs/server.md). */
-static MdnDb *
+MdnDb *
 stock_scratch (SrvPg   *pg,
                GError **error)
 {

@@ -1,0 +1,66 @@
+/* srv-store-pg-private.h: what the files of the PostgreSQL store
+ * (srv-store-pg*.c) share: the store itself, its statement helpers and the
+ * scratch database (an in-memory branch schema where entries are
+ * re-projected with the rules of common/). Not for anything outside
+ * server/store/. */
+#pragma once
+
+#include <libpq-fe.h>
+
+#include "mdn-db.h"
+#include "mdn-ledger.h"
+#include "srv-store-backends.h"
+
+G_BEGIN_DECLS
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (PGresult, PQclear)
+
+struct _SrvPg
+{
+  PGconn     *conn;
+  GHashTable *prepared;    /* SQL text (static) -> statement name */
+  char       *timezone;
+  gboolean    in_tx;
+  gboolean    write_tx;
+  MdnDb      *scratch;     /* in-memory branch schema: a member's entries re-projected */
+  gboolean    notified;    /* this transaction sent NOTIFY mendian_feed */
+  char       *uri;
+  PGconn     *listen;      /* LISTEN mendian_feed (srv_pg_watch_feed) */
+  guint       listen_id;
+  SrvFeedMoved moved;
+  gpointer    moved_data;
+};
+
+/* replay()'s select (id, projected, doc) and the catalogue's kinds. */
+#define REPLAY_SELECT \
+  "SELECT k.id, k.projected, e.doc FROM entry_keys k " \
+  "JOIN entries e ON e.business_date = k.business_date AND e.id = k.id "
+#define CATALOG_KINDS \
+  "(k.kind LIKE 'product.%' OR k.kind LIKE 'category.%' OR k.kind LIKE 'level.%' " \
+  "OR k.kind LIKE 'deposit_rule.%' OR k.kind LIKE 'plan.%' OR k.kind = 'setting.chain')"
+
+G_GNUC_INTERNAL void set_pg_error (SrvPg *pg, PGresult *res, GError **error);
+G_GNUC_INTERNAL PGresult * pq (SrvPg *pg, GError **error, const char *sql, const char *types, ...);
+G_GNUC_INTERNAL gboolean pq_exec (SrvPg *pg, GError **error, const char *sql, const char *types, ...);
+G_GNUC_INTERNAL gint64 pq_changes (SrvPg *pg, GError **error, const char *sql, const char *types, ...);
+G_GNUC_INTERNAL const char * col (PGresult *res, int row, int column);
+G_GNUC_INTERNAL gint64 col_int (PGresult *res, int row, int column);
+G_GNUC_INTERNAL gboolean col_bool (PGresult *res, int row, int column);
+G_GNUC_INTERNAL gboolean pq_simple (SrvPg *pg, const char *sql, GError **error);
+G_GNUC_INTERNAL char * now_iso (void);
+G_GNUC_INTERNAL gint64 now_unix (void);
+G_GNUC_INTERNAL char * meta_dup (SrvPg *pg, const char *key);
+G_GNUC_INTERNAL gboolean meta_set (SrvPg *pg, const char *key, const char *value, GError **error);
+G_GNUC_INTERNAL char * entry_doc (MdnEntry *entry);
+G_GNUC_INTERNAL gboolean entries_from_docs (GPtrArray *docs, GPtrArray *out, GError **error);
+G_GNUC_INTERNAL gboolean apply_docs (PGresult *res, int column, MdnDb *db, GError **error);
+G_GNUC_INTERNAL MdnEntry * entry_from_doc (const char *id, const char *doc, GError **error);
+G_GNUC_INTERNAL MdnDb * scratch_begin (SrvPg *pg, GError **error);
+G_GNUC_INTERNAL gboolean project_into (SrvPg *pg, MdnDb *db, const char *member_id, const char *sale_id, GError **error);
+G_GNUC_INTERNAL gboolean lock_member (SrvPg *pg, const char *member_id, GError **error);
+G_GNUC_INTERNAL gboolean replay (SrvPg *pg, MdnDb *db, const char *sql, GError **error);
+G_GNUC_INTERNAL MdnDb * catalog_scratch (SrvPg *pg, GError **error);
+G_GNUC_INTERNAL MdnDb * stock_scratch (SrvPg *pg, GError **error);
+G_GNUC_INTERNAL gboolean ensure_month (SrvPg *pg, const char *business_date, GError **error);
+
+G_END_DECLS
