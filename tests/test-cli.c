@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <glib/gstdio.h>
 #include <sqlite3.h>
+#include <string.h>
 #include <sys/stat.h>
 
 typedef struct
@@ -446,10 +447,67 @@ test_link_token_file (Fixture *f, gconstpointer data)
                             "--token-file", "/nonexistent/token", NULL), ==, 2);
 }
 
+/* --help names every command, in English and, for a Chinese desktop, in
+ * Chinese (every block of the usage translated, the option's words too). */
+static void
+test_help (Fixture *f, gconstpointer data)
+{
+  g_autofree char *out = NULL, *err = NULL, *zh = NULL, *zh_err = NULL;
+  g_autofree char *root = NULL, *localedir = NULL;
+  g_autofree char *old_language = g_strdup (g_getenv ("LANGUAGE"));
+  g_autofree char *old_lc_all = g_strdup (g_getenv ("LC_ALL"));
+  const char *cli = g_getenv ("MENDIAN_CLI");
+
+  g_assert_cmpint (run_cli (NULL, &out, &err, NULL, "--help", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "Commands:"));
+  g_assert_nonnull (strstr (out, "create a new branch database"));
+  g_assert_nonnull (strstr (out, "Acting staff code"));
+
+  if (cli == NULL)
+    {
+      g_test_skip ("MENDIAN_CLI is not set: no build tree to find the translations in");
+      return;
+    }
+  /* build/client/cli/mendian-cli -> build/locale */
+  root = g_path_get_dirname (cli);
+  for (int i = 0; i < 2; i++)
+    {
+      char *up = g_path_get_dirname (root);
+
+      g_free (root);
+      root = up;
+    }
+  localedir = g_build_filename (root, "locale", NULL);
+  g_setenv ("LANGUAGE", "zh_CN", TRUE);
+  g_setenv ("LC_ALL", "C.UTF-8", TRUE);
+  g_setenv ("MENDIAN_LOCALEDIR", localedir, TRUE);
+  g_assert_cmpint (run_cli (NULL, &zh, &zh_err, NULL, "--help", NULL), ==, 0);
+  g_unsetenv ("MENDIAN_LOCALEDIR");
+  if (old_language)
+    g_setenv ("LANGUAGE", old_language, TRUE);
+  else
+    g_unsetenv ("LANGUAGE");
+  if (old_lc_all)
+    g_setenv ("LC_ALL", old_lc_all, TRUE);
+  else
+    g_unsetenv ("LC_ALL");
+
+  g_assert_nonnull (strstr (zh, "命令："));
+  g_assert_nonnull (strstr (zh, "新建门店数据库"));
+  g_assert_nonnull (strstr (zh, "操作员工的工号"));
+  g_assert_nonnull (strstr (zh, "Mendian 门店命令行"));
+  g_assert_nonnull (strstr (zh, "环境变量："));
+  /* The commands and their options stay as typed. */
+  g_assert_nonnull (strstr (zh, "  export members --out FILE"));
+  g_assert_null (strstr (zh, "Commands:"));
+  g_assert_null (strstr (zh, "create a new branch database"));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add ("/cli/help", Fixture, NULL, fixture_setup, test_help, fixture_teardown);
   g_test_add ("/cli/exec", Fixture, NULL, fixture_setup, test_exec, fixture_teardown);
   g_test_add ("/cli/exec/hostile-lines", Fixture, NULL, fixture_setup, test_exec_hostile_lines, fixture_teardown);
   g_test_add ("/cli/exec/all-ok-exits-zero", Fixture, NULL, fixture_setup, test_all_ok_exit_zero, fixture_teardown);

@@ -28,61 +28,63 @@
 static char *opt_db = NULL;
 static char *opt_staff = NULL;
 
-static const char usage_text[] =
-  "Commands:\n"
-  "  init --branch-code B01 --branch-name NAME --branch-number N --admin-password-file FILE\n"
-  "       [--hq] [--timezone Asia/Shanghai] [--chain-key-file FILE]\n"
-  "                        create a new branch database\n"
-  "  exec                  read JSON operations from standard input, one per line,\n"
-  "                        write one JSON result per line (needs --staff and\n"
-  "                        MENDIAN_PASSWORD); exit status 1 if any failed\n"
-  "  verify                recompute every projection and check the hash chain;\n"
-  "                        exit status 1 on any mismatch\n"
-  "  backup --to FILE      consistent copy of the database while it is in use\n"
-  "  backup --to-dir DIR [--keep N]\n"
-  "                        the same into DIR named by branch and time, keeping the\n"
-  "                        newest N (a daily backup from cron or a systemd timer)\n"
-  "  restore --from FILE   replace the database by a backup of the same branch that\n"
-  "                        verifies clean; the database it replaces is kept beside it\n"
-  "  recover               fetch this branch's own entries the server holds beyond\n"
-  "                        this database (a restored backup) and sync\n"
-  "  recover --server URL --token-file FILE --admin-password-file FILE\n"
-  "       [--chain-key-file FILE] [--timezone TZ] [--ca FILE | --pin-sha256 HEX]\n"
-  "                        no database yet: build it from the server's copy\n"
-  "  import members FILE.csv [--dry-run]\n"
-  "                        issue the members of an old system's CSV (UTF-8 or\n"
-  "                        GB18030) with their opening balances; all or nothing\n"
-  "                        (needs --staff and MENDIAN_PASSWORD)\n"
-  "  export members --out FILE [--format csv|xlsx] [--filter JSON]\n"
-  "                        the members member.filter selects (JSON: its arguments;\n"
-  "                        none: every member), every row, as CSV with a BOM or\n"
-  "                        Excel (needs --staff, a manager, and MENDIAN_PASSWORD)\n"
-  "  ops                   list the operations exec accepts, with the least role\n"
-  "                        that may run each\n"
-  "  link --server URL --token-file FILE [--ca FILE | --pin-sha256 HEX]\n"
-  "                        link the branch to mendian-server (again to change it);\n"
-  "                        the token is the first line of FILE (- reads standard\n"
-  "                        input); --token T still works but shows it to ps\n"
-  "  import products FILE.csv [--preview]\n"
-  "                        import products from CSV (UTF-8 or GB18030, header by\n"
-  "                        Chinese or English names): all rows or none, every bad\n"
-  "                        row named by its line; --preview checks only (needs\n"
-  "                        --staff and MENDIAN_PASSWORD)\n"
-  "  import template FILE.csv  write the import's template file\n"
-  "  report NAME --from D --to D [--format json|csv|xlsx] [--out FILE]\n"
-  "       [--member CARD] [--served-by CODE] [--sku SKU] [--category PATH]\n"
-  "                        a report of this branch, every row (needs --staff, a\n"
-  "                        manager, and MENDIAN_PASSWORD); json or csv go to\n"
-  "                        standard output without --out; report list names them\n"
-  "  sync [--watch]        push this branch's entries, pull the chain's; prints\n"
-  "                        {pushed, pulled, acked_seq, feed_position}; --watch keeps\n"
-  "                        syncing (one JSON line per sync) until interrupted\n"
-  "\n"
-  "Environment:\n"
-  "  MENDIAN_PASSWORD      the staff member's password for exec\n"
-  "  MENDIAN_NOW           ISO 8601 time to use instead of the clock (tests, replays)\n"
-  "\n"
-  "See docs/cli.md for every operation with an example.\n";
+/* The commands, a block each (translated one by one). */
+static const char *const usage_blocks[] = {
+  N_("Commands:\n"),
+  N_("  init --branch-code B01 --branch-name NAME --branch-number N --admin-password-file FILE\n"
+     "       [--hq] [--timezone Asia/Shanghai] [--chain-key-file FILE]\n"
+     "                        create a new branch database\n"),
+  N_("  exec                  read JSON operations from standard input, one per line,\n"
+     "                        write one JSON result per line (needs --staff and\n"
+     "                        MENDIAN_PASSWORD); exit status 1 if any failed\n"),
+  N_("  verify                recompute every projection and check the hash chain;\n"
+     "                        exit status 1 on any mismatch\n"),
+  N_("  backup --to FILE      consistent copy of the database while it is in use\n"),
+  N_("  backup --to-dir DIR [--keep N]\n"
+     "                        the same into DIR named by branch and time, keeping the\n"
+     "                        newest N (a daily backup from cron or a systemd timer)\n"),
+  N_("  restore --from FILE   replace the database by a backup of the same branch that\n"
+     "                        verifies clean; the database it replaces is kept beside it\n"),
+  N_("  recover               fetch this branch's own entries the server holds beyond\n"
+     "                        this database (a restored backup) and sync\n"),
+  N_("  recover --server URL --token-file FILE --admin-password-file FILE\n"
+     "       [--chain-key-file FILE] [--timezone TZ] [--ca FILE | --pin-sha256 HEX]\n"
+     "                        no database yet: build it from the server's copy\n"),
+  N_("  import members FILE.csv [--dry-run]\n"
+     "                        issue the members of an old system's CSV (UTF-8 or\n"
+     "                        GB18030) with their opening balances; all or nothing\n"
+     "                        (needs --staff and MENDIAN_PASSWORD)\n"),
+  N_("  export members --out FILE [--format csv|xlsx] [--filter JSON]\n"
+     "                        the members member.filter selects (JSON: its arguments;\n"
+     "                        none: every member), every row, as CSV with a BOM or\n"
+     "                        Excel (needs --staff, a manager, and MENDIAN_PASSWORD)\n"),
+  N_("  ops                   list the operations exec accepts, with the least role\n"
+     "                        that may run each\n"),
+  N_("  link --server URL --token-file FILE [--ca FILE | --pin-sha256 HEX]\n"
+     "                        link the branch to mendian-server (again to change it);\n"
+     "                        the token is the first line of FILE (- reads standard\n"
+     "                        input); --token T still works but shows it to ps\n"),
+  N_("  import products FILE.csv [--preview]\n"
+     "                        import products from CSV (UTF-8 or GB18030, header by\n"
+     "                        Chinese or English names): all rows or none, every bad\n"
+     "                        row named by its line; --preview checks only (needs\n"
+     "                        --staff and MENDIAN_PASSWORD)\n"),
+  N_("  import template FILE.csv  write the import's template file\n"),
+  N_("  report NAME --from D --to D [--format json|csv|xlsx] [--out FILE]\n"
+     "       [--member CARD] [--served-by CODE] [--sku SKU] [--category PATH]\n"
+     "                        a report of this branch, every row (needs --staff, a\n"
+     "                        manager, and MENDIAN_PASSWORD); json or csv go to\n"
+     "                        standard output without --out; report list names them\n"),
+  N_("  sync [--watch]        push this branch's entries, pull the chain's; prints\n"
+     "                        {pushed, pulled, acked_seq, feed_position}; --watch keeps\n"
+     "                        syncing (one JSON line per sync) until interrupted\n"),
+  "\n",
+  N_("Environment:\n"
+     "  MENDIAN_PASSWORD      the staff member's password for exec\n"
+     "  MENDIAN_NOW           ISO 8601 time to use instead of the clock (tests, replays)\n"),
+  "\n",
+  N_("See docs/cli.md for every operation with an example.\n"),
+};
 
 static int
 fail (const GError *error)
@@ -127,7 +129,8 @@ cmd_init (int argc, char **argv)
   g_autoptr(JsonObject) out = json_object_new ();
   MdnStoreInit init = { 0 };
 
-  g_option_context_add_main_entries (oc, entries, NULL);
+  g_option_context_set_translation_domain (oc, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (oc, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (oc, &argc, &argv, &error))
     return fail (error);
   if (code == NULL || name == NULL || number < 0 || pw_file == NULL)
@@ -347,7 +350,8 @@ cmd_backup (MdnStore *store, int argc, char **argv)
   g_autoptr(GOptionContext) oc = g_option_context_new ("- back up the branch database");
   g_autoptr(GError) error = NULL;
 
-  g_option_context_add_main_entries (oc, entries, NULL);
+  g_option_context_set_translation_domain (oc, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (oc, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (oc, &argc, &argv, &error))
     return fail (error);
   if ((to == NULL) == (to_dir == NULL) || keep < 0 || (keep > 0 && to_dir == NULL))
@@ -414,7 +418,8 @@ cmd_restore (int argc, char **argv)
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) out = json_object_new ();
 
-  g_option_context_add_main_entries (oc, entries, NULL);
+  g_option_context_set_translation_domain (oc, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (oc, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (oc, &argc, &argv, &error))
     return fail (error);
   if (from == NULL)
@@ -452,7 +457,8 @@ cmd_recover (int argc, char **argv)
   g_autoptr(MdnStore) store = NULL;
   gint64 recovered = 0;
 
-  g_option_context_add_main_entries (oc, entries, NULL);
+  g_option_context_set_translation_domain (oc, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (oc, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (oc, &argc, &argv, &error))
     return fail (error);
   if (server == NULL)
@@ -506,7 +512,8 @@ cmd_link (MdnStore *store, int argc, char **argv)
   g_autoptr(JsonObject) out = json_object_new ();
   gboolean ok;
 
-  g_option_context_add_main_entries (oc, entries, NULL);
+  g_option_context_set_translation_domain (oc, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (oc, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (oc, &argc, &argv, &error))
     return fail (error);
   if (token && token_file)
@@ -578,7 +585,8 @@ cmd_sync (MdnStore *store, int argc, char **argv)
   g_autoptr(GError) error = NULL;
   MdnSyncResult result = { 0 };
 
-  g_option_context_add_main_entries (oc, entries, NULL);
+  g_option_context_set_translation_domain (oc, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (oc, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (oc, &argc, &argv, &error))
     return fail (error);
   if (watch)
@@ -623,7 +631,8 @@ cmd_import_products (MdnStore *store, int argc, char **argv)
   gsize len = 0;
   gboolean template;
 
-  g_option_context_add_main_entries (oc, entries, NULL);
+  g_option_context_set_translation_domain (oc, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (oc, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (oc, &argc, &argv, &error))
     return fail (error);
   if (argc != 3 || !(g_str_equal (argv[1], "products") || g_str_equal (argv[1], "template")))
@@ -703,7 +712,8 @@ cmd_export (MdnStore *store, int argc, char **argv)
   MdnReportFormat format = MDN_REPORT_CSV;
   gint64 rows = 0;
 
-  g_option_context_add_main_entries (oc, entries, NULL);
+  g_option_context_set_translation_domain (oc, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (oc, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (oc, &argc, &argv, &error))
     return fail (error);
   if (argc != 2 || !g_str_equal (argv[1], "members") || out == NULL)
@@ -768,7 +778,8 @@ cmd_report (MdnStore *store, int argc, char **argv)
   MdnReportQuery q = { 0 };
   gint64 rows = 0;
 
-  g_option_context_add_main_entries (oc, entries, NULL);
+  g_option_context_set_translation_domain (oc, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (oc, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (oc, &argc, &argv, &error))
     return fail (error);
   if (argc == 2 && g_str_equal (argv[1], "list"))
@@ -845,8 +856,8 @@ int
 main (int argc, char **argv)
 {
   GOptionEntry entries[] = {
-    { "db", 0, 0, G_OPTION_ARG_FILENAME, &opt_db, "Branch database file", "FILE" },
-    { "staff", 0, 0, G_OPTION_ARG_STRING, &opt_staff, "Acting staff code (password in MENDIAN_PASSWORD)", "CODE" },
+    { "db", 0, 0, G_OPTION_ARG_FILENAME, &opt_db, N_("Branch database file"), N_("FILE") },
+    { "staff", 0, 0, G_OPTION_ARG_STRING, &opt_staff, N_("Acting staff code (password in MENDIAN_PASSWORD)"), N_("CODE") },
     { NULL }
   };
   g_autoptr(GOptionContext) oc = NULL;
@@ -858,9 +869,16 @@ main (int argc, char **argv)
   mdn_branch_init ();
   textdomain (GETTEXT_PACKAGE);
 
-  oc = g_option_context_new ("COMMAND [OPTIONS] - Mendian branch command line");
-  g_option_context_set_description (oc, usage_text);
-  g_option_context_add_main_entries (oc, entries, NULL);
+  oc = g_option_context_new (N_("COMMAND [OPTIONS] - Mendian branch command line"));
+  {
+    g_autoptr(GString) usage = g_string_new (NULL);
+
+    for (guint i = 0; i < G_N_ELEMENTS (usage_blocks); i++)
+      g_string_append (usage, usage_blocks[i][0] == '\n' ? usage_blocks[i] : _(usage_blocks[i]));
+    g_option_context_set_description (oc, usage->str);
+  }
+  g_option_context_set_translation_domain (oc, GETTEXT_PACKAGE);
+  g_option_context_add_main_entries (oc, entries, GETTEXT_PACKAGE);
   g_option_context_set_strict_posix (oc, TRUE);
   if (!g_option_context_parse (oc, &argc, &argv, &error))
     return fail (error);
