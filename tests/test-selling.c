@@ -784,6 +784,12 @@ test_timed_goods (void)
   mdn_test_fails (b->admin, "invalid_argument", "{\"op\":\"timed.add\",\"session_id\":\"%s\",\"sku\":\"TEA\",\"qty\":-3}", id);
   mdn_test_fails (b->admin, "invalid_argument", "{\"op\":\"timed.add\",\"session_id\":\"%s\",\"sku\":\"CUT10\"}", id);
   mdn_test_fails (b->admin, "invalid_argument", "{\"op\":\"timed.add\",\"session_id\":\"%s\",\"sku\":\"TEA\",\"qty\":0}", id);
+  /* The largest and the smallest whole numbers JSON may carry. */
+  mdn_test_fails (b->admin, "invalid_argument",
+                  "{\"op\":\"timed.add\",\"session_id\":\"%s\",\"sku\":\"TEA\",\"qty\":9223372036854775807}", id);
+  mdn_test_fails (b->admin, "invalid_argument",
+                  "{\"op\":\"timed.add\",\"session_id\":\"%s\",\"sku\":\"TEA\",\"qty\":-9223372036854775808}", id);
+  mdn_test_fails (b->admin, "invalid_argument", "{\"op\":\"timed.add\",\"session_id\":\"%s\",\"sku\":\"TEA\",\"qty\":1000001}", id);
   mdn_test_fails (b->admin, "unknown_product", "{\"op\":\"timed.add\",\"session_id\":\"%s\",\"sku\":\"NOPE\"}", id);
   mdn_test_fails (b->admin, "unknown_session",
                   "{\"op\":\"timed.add\",\"session_id\":\"01a20b14-5100-7000-8000-000000000000\",\"sku\":\"TEA\"}");

@@ -6,6 +6,7 @@
 #define G_LOG_DOMAIN "mdn-pricing"
 
 #include <glib/gi18n-lib.h>
+#include <inttypes.h>
 #include <string.h>
 
 #include "mdn-error.h"
@@ -31,8 +32,8 @@ mdn_pricing_check_qty (gint64   qty,
 {
   if (qty < 1 || qty > QTY_MAX)
     {
-      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
-                           _("A quantity is a whole number from 1"));
+      g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
+                   _("A quantity is a whole number from 1 to %" PRId64), QTY_MAX);
       return FALSE;
     }
   return TRUE;

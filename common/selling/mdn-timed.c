@@ -1039,11 +1039,11 @@ op_timed_add (MdnOpCtx   *ctx,
                    _("Session %s on %s has already been stopped and paid"), id, s.resource);
       return FALSE;
     }
-  if (qty == 0 || !mdn_pricing_check_qty (ABS (qty), error))
+  /* No ABS (): -G_MININT64 does not exist. */
+  if (qty == 0 || qty < -1000000 || !mdn_pricing_check_qty (qty < 0 ? -qty : qty, NULL))
     {
-      g_clear_error (error);
       g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT,
-                           _("A quantity is a whole number from 1 (less than 0 takes some off the table)"));
+                           _("A quantity is a whole number from 1 to 1000000 (less than 0 takes some off the table)"));
       return FALSE;
     }
   if ((p = mdn_product_find (ctx->db, sku, error)) == NULL)
