@@ -324,6 +324,7 @@ static int
 cmd_serve (SrvStore *store, int argc, char **argv)
 {
   g_autofree char *listen = NULL, *cert = NULL, *key = NULL, *console_hq = NULL, *report_dsn = NULL;
+  g_autofree char *console_hq_code = NULL;
   gint console_idle = 0;
   gboolean insecure = FALSE;
   gint64 max_body = 0, auth_ttl = 0;
@@ -343,6 +344,7 @@ cmd_serve (SrvStore *store, int argc, char **argv)
     { "header-timeout", 0, 0, G_OPTION_ARG_INT, &header_timeout, "Drop a request whose headers take longer (default 10)", "S" },
     { "ws-ping", 0, 0, G_OPTION_ARG_INT, &ws_ping, "Seconds between WebSocket pings; 3 unanswered drop it (default 30)", "S" },
     { "console-hq", 0, 0, G_OPTION_ARG_FILENAME, &console_hq, "The web console's head-office terminal database (default DB-console-hq.db)", "FILE" },
+    { "console-hq-code", 0, 0, G_OPTION_ARG_STRING, &console_hq_code, "The branch code that terminal is registered under (default WEB; one per server process on PostgreSQL)", "CODE" },
     { "console-idle", 0, 0, G_OPTION_ARG_INT, &console_idle, "Log a console session out after this long unused (default 1800)", "S" },
     { "report-dsn", 0, 0, G_OPTION_ARG_STRING, &report_dsn, "PostgreSQL: reports, stock and console reads from this replica", "URI" },
     { NULL }
@@ -377,6 +379,7 @@ cmd_serve (SrvStore *store, int argc, char **argv)
   if (console_hq == NULL && !srv_store_is_pg_uri (opt_db))
     console_hq = g_strconcat (opt_db, "-console-hq.db", NULL);
   options.console_hq = console_hq;
+  options.console_hq_code = console_hq_code;
   options.console_idle = (guint) console_idle;
   options.db = opt_db;
   /* No SMS sender on PostgreSQL yet: the outbox is in the SQLite file. */

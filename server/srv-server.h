@@ -60,6 +60,7 @@ typedef struct
   guint       header_timeout;   /* seconds; 0: SRV_DEFAULT_HEADER_TIMEOUT */
   guint       ws_ping;          /* seconds; 0: SRV_DEFAULT_WS_PING */
   const char *console_hq;       /* the console's HQ terminal database */
+  const char *console_hq_code;  /* its branch code; NULL: SRV_CONSOLE_HQ_CODE */
   guint       console_idle;     /* seconds; 0: SRV_CONSOLE_IDLE_DEFAULT */
   const char *db;               /* the --db value: report workers open their own store with it */
 } SrvServerOptions;

@@ -200,7 +200,8 @@ mdn_test_server_start (MdnTestServer *s,
 
       s->proc = mdn_test_spawn (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
                                 mdn_test_server_binary (), "--db", s->db, "serve", "--listen", "127.0.0.1:0",
-                                "--console-hq", hq, extra, NULL);
+                                "--console-hq", hq, "--console-hq-code", s->hq_code ? s->hq_code : "WEB",
+                                extra, NULL);
     }
   else
     s->proc = mdn_test_spawn (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error,
@@ -263,12 +264,48 @@ mdn_test_server_free (MdnTestServer *s)
       g_rmdir (s->dir);
     }
   else if (g_getenv ("MENDIAN_KEEP_TEST_DB") == NULL)
-    g_rmdir (s->dir);
+    {
+      /* The console's terminal lives beside (mdn_test_server_start). */
+      for (const char *const *suffix = (const char *const[]) { "", "-wal", "-shm", NULL }; *suffix; suffix++)
+        {
+          g_autofree char *path = g_strconcat (s->dir, "/console-hq.db", *suffix, NULL);
+
+          g_unlink (path);
+        }
+      g_rmdir (s->dir);
+    }
   g_free (s->db);
   g_free (s->dir);
   g_free (s->url);
   g_free (s->hq_token);
+  g_free (s->hq_code);
   g_free (s);
+}
+
+MdnTestServer *
+mdn_test_server_second (MdnTestServer *a,
+                        const char    *name,
+                        const char    *hq_code,
+                        const char    *extra)
+{
+  MdnTestServer *b = g_new0 (MdnTestServer, 1);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *base = g_strndup (a->db, strcspn (a->db, "?"));
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_assert_true (mdn_test_backend_pg ());
+  b->dir = g_dir_make_tmp ("mendian-two-b-XXXXXX", &error);
+  g_assert_no_error (error);
+  b->db = g_strconcat (base, "?application_name=", name, NULL);
+  b->hq_code = g_strdup (hq_code);
+  b->hq_token = g_strdup (a->hq_token);
+  b->tokens = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_hash_table_iter_init (&iter, a->tokens);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    g_hash_table_insert (b->tokens, g_strdup (key), g_strdup (value));
+  mdn_test_server_start (b, extra);
+  return b;
 }
 
 /* Branches ---------------------------------------------------------------------------- */

@@ -20,6 +20,7 @@ typedef struct
   guint16      port;
   char        *hq_token;     /* API token with role hq, if added */
   GHashTable  *tokens;       /* branch code -> token */
+  char        *hq_code;      /* PostgreSQL: serve --console-hq-code (NULL: WEB) */
 } MdnTestServer;
 
 /* Spawns argv (NULL-terminated varargs or an array); the child is killed
@@ -64,6 +65,13 @@ char          *mdn_test_server_cmd           (MdnTestServer      *s,
 void           mdn_test_server_add_hq_token  (MdnTestServer      *s);
 /* serve --listen 127.0.0.1:0 [@extra]; waits for its first line
  * "listening on URL" and sets s->url and s->port. */
+/* PostgreSQL: a second server process on @a's database, with @a's tokens,
+ * started with @extra (may be NULL); @name goes into its connections'
+ * application_name, @hq_code is its console terminal's branch code. */
+MdnTestServer *mdn_test_server_second        (MdnTestServer      *a,
+                                              const char         *name,
+                                              const char         *hq_code,
+                                              const char         *extra);
 void           mdn_test_server_start         (MdnTestServer      *s,
                                               const char         *extra);
 /* Sends @sig and waits: the exit status, or -signal if it was killed. */

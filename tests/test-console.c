@@ -676,6 +676,51 @@ test_write_off (void)
   g_assert_cmpint (mdn_test_int (shown, "balance_fen"), ==, 0);
 }
 
+/* PostgreSQL: two server processes on one database, each with a terminal
+ * of its own (serve --console-hq-code): a master-data change through
+ * either process reaches the branches, and a terminal catches up with the
+ * other's entries before it writes (a price set at A, changed through B). */
+static void
+test_two_processes (void)
+{
+  g_autoptr(Chain) ch = NULL;
+  g_autoptr(Client) a = NULL, b = NULL;
+  g_auto(Reply) r1 = { 0 }, r2 = { 0 }, r3 = { 0 }, master = { 0 };
+  g_autoptr(JsonObject) one = NULL, two = NULL;
+  MdnTestServer *second;
+  JsonObject *p;
+
+  if (!mdn_test_backend_pg ())
+    {
+      g_test_skip ("Two server processes share one database on PostgreSQL only");
+      return;
+    }
+  ch = chain_new ("Ann");
+  second = mdn_test_server_second (ch->s, "srvB", "WEB2", NULL);
+  a = logged_in (ch->s, "boss");
+  b = logged_in (second, "boss");
+  g_assert_cmpuint (post (a, "/console/master/product", TRUE, &r1, "sku", "P1", "name", "一号", "kind", "goods",
+                          "price", "1.00", "active", "1", NULL), ==, 303);
+  g_assert_cmpuint (post (b, "/console/master/product", TRUE, &r2, "sku", "P2", "name", "二号", "kind", "goods",
+                          "price", "2.00", "active", "1", NULL), ==, 303);
+  /* B's terminal has A's product before it changes it */
+  g_assert_cmpuint (get (b, "/console/master", &master), ==, 200);
+  g_assert_nonnull (strstr (master.body, "一号"));
+  g_assert_cmpuint (post (b, "/console/master/product", TRUE, &r3, "sku", "P1", "name", "一号", "kind", "goods",
+                          "price", "1.50", "active", "1", NULL), ==, 303);
+  g_assert_cmpint (mdn_test_server_count (ch->s, "SELECT count(*) FROM srv_branches WHERE hq "
+                                                 "AND code IN ('WEB', 'WEB2')"), ==, 2);
+
+  mdn_test_sync_ok (ch->b1);
+  one = mdn_test_ok (ch->b1->admin, "{\"op\":\"product.search\",\"query\":\"P1\",\"exact\":true}");
+  p = json_array_get_object_element (json_object_get_array_member (one, "products"), 0);
+  g_assert_cmpint (json_object_get_int_member (p, "price_fen"), ==, 150);
+  two = mdn_test_ok (ch->b1->admin, "{\"op\":\"product.search\",\"query\":\"P2\",\"exact\":true}");
+  p = json_array_get_object_element (json_object_get_array_member (two, "products"), 0);
+  g_assert_cmpint (json_object_get_int_member (p, "price_fen"), ==, 200);
+  mdn_test_server_free (second);
+}
+
 static void
 test_master_reaches_branch (void)
 {
@@ -1327,6 +1372,7 @@ main (int argc, char **argv)
   g_test_add_func ("/console/region/write-off", test_region_write_off);
   g_test_add_func ("/console/write-off", test_write_off);
   g_test_add_func ("/console/master/reaches-branch", test_master_reaches_branch);
+  g_test_add_func ("/console/master/two-processes", test_two_processes);
   g_test_add_func ("/console/master/settings", test_settings);
   g_test_add_func ("/console/branches/online", test_branches_online);
   g_test_add_func ("/console/branches/forms", test_branch_forms);

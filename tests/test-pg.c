@@ -65,25 +65,7 @@ server_a (void)
 static MdnTestServer *
 server_b (MdnTestServer *a)
 {
-  MdnTestServer *b = g_new0 (MdnTestServer, 1);
-  g_autoptr(GError) error = NULL;
-  GHashTableIter iter;
-  gpointer key, value;
-
-  b->dir = g_dir_make_tmp ("mendian-two-b-XXXXXX", &error);
-  g_assert_no_error (error);
-  {
-    g_autofree char *base = g_strndup (a->db, strcspn (a->db, "?"));
-
-    b->db = g_strconcat (base, "?application_name=srvB", NULL);
-  }
-  b->hq_token = g_strdup (a->hq_token);
-  b->tokens = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  g_hash_table_iter_init (&iter, a->tokens);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    g_hash_table_insert (b->tokens, g_strdup (key), g_strdup (value));
-  mdn_test_server_start (b, AUTH_TTL);
-  return b;
+  return mdn_test_server_second (a, "srvB", "WEB2", AUTH_TTL);
 }
 
 static void

@@ -37,12 +37,12 @@
 #include "srv-push.h"
 #include "srv-store-console.h"
 
-#define HQ_CODE "WEB"
 
 struct _SrvConsoleHq
 {
   SrvStore *store;   /* the server's */
   MdnStore *hq;      /* the terminal's own database */
+  char     *code;    /* its branch code: SRV_CONSOLE_HQ_CODE or serve --console-hq-code */
 };
 
 static const struct
@@ -69,14 +69,16 @@ srv_console_hq_free (SrvConsoleHq *hq)
   if (hq == NULL)
     return;
   g_clear_pointer (&hq->hq, mdn_store_free);
+  g_free (hq->code);
   g_free (hq);
 }
 
 /* Registers the terminal at the server under the highest free number. */
 static gboolean
-register_terminal (SrvStore *store,
-                   gint64   *number,
-                   GError  **error)
+register_terminal (SrvStore   *store,
+                   const char *code,
+                   gint64     *number,
+                   GError    **error)
 {
   g_autoptr(GPtrArray) list = srv_store_branch_list (store, error);
   gboolean used[1000] = { FALSE };
@@ -88,12 +90,12 @@ register_terminal (SrvStore *store,
     {
       SrvBranchInfo *b = g_ptr_array_index (list, i);
 
-      if (g_str_equal (b->code, HQ_CODE))
+      if (g_str_equal (b->code, code))
         {
           g_set_error (error, SRV_ERROR, SRV_ERROR_INVALID,
                        _("Branch %s (the console's head-office terminal) is registered, but its database is "
                          "missing; give its file with --console-hq"),
-                       HQ_CODE);
+                       code);
           return FALSE;
         }
       if (b->number >= 0 && b->number < 1000)
@@ -106,13 +108,14 @@ register_terminal (SrvStore *store,
       g_set_error_literal (error, SRV_ERROR, SRV_ERROR_INVALID, _("No branch number is free for the console"));
       return FALSE;
     }
-  token = srv_store_branch_add (store, HQ_CODE, _("Head-office console"), *number, TRUE, error);
+  token = srv_store_branch_add (store, code, _("Head-office console"), *number, TRUE, error);
   return token != NULL;   /* it pushes in-process: the token is never used */
 }
 
 SrvConsoleHq *
 srv_console_hq_open (SrvStore   *store,
                      const char *path,
+                     const char *code,
                      GError    **error)
 {
   g_autoptr(SrvConsoleHq) hq = g_new0 (SrvConsoleHq, 1);
@@ -120,6 +123,7 @@ srv_console_hq_open (SrvStore   *store,
   g_return_val_if_fail (store != NULL && path != NULL, NULL);
 
   hq->store = store;
+  hq->code = g_strdup (code ? code : SRV_CONSOLE_HQ_CODE);
   if (!g_file_test (path, G_FILE_TEST_EXISTS))
     {
       g_autofree char *key = srv_store_chain_key_dup (store);
@@ -127,9 +131,9 @@ srv_console_hq_open (SrvStore   *store,
       MdnStoreInit init = { 0 };
       gint64 number = 0;
 
-      if (!register_terminal (store, &number, error))
+      if (!register_terminal (store, hq->code, &number, error))
         return NULL;
-      init.branch_code = HQ_CODE;
+      init.branch_code = hq->code;
       init.branch_name = _("Head-office console");
       init.branch_number = (int) number;
       init.hq = TRUE;
@@ -145,14 +149,14 @@ srv_console_hq_open (SrvStore   *store,
     hq->hq = mdn_store_open (path, error);
   if (hq->hq == NULL)
     return NULL;
-  if (!hq->hq->hq || g_strcmp0 (hq->hq->branch_code, HQ_CODE) != 0)
+  if (!hq->hq->hq || g_strcmp0 (hq->hq->branch_code, hq->code) != 0)
     {
       g_set_error (error, SRV_ERROR, SRV_ERROR_INVALID,
-                   _("%s is not the console's head-office terminal (%s)"), path, HQ_CODE);
+                   _("%s is not the console's head-office terminal (%s)"), path, hq->code);
       return NULL;
     }
   /* The terminal is the server's own code: its version is the server's. */
-  if (!srv_console_branch_note_version (store, HQ_CODE, MDN_VERSION, error))
+  if (!srv_console_branch_note_version (store, hq->code, MDN_VERSION, error))
     return NULL;
   return g_steal_pointer (&hq);
 }

@@ -9,6 +9,10 @@
 
 G_BEGIN_DECLS
 
+/* The branch code of the console's head-office terminal unless serve
+ * --console-hq-code names another (one per server process on PostgreSQL). */
+#define SRV_CONSOLE_HQ_CODE "WEB"
+
 typedef struct _SrvConsoleHq SrvConsoleHq;
 
 struct _SrvConsole
@@ -16,6 +20,7 @@ struct _SrvConsole
   SrvServer    *srv;
   SrvStore     *store;
   char         *hq_path;
+  char         *hq_code;       /* serve --console-hq-code; NULL: SRV_CONSOLE_HQ_CODE */
   SrvConsoleHq *hq;      /* opened at the first write */
   gint64        idle;    /* seconds */
   GTimeZone    *tz;      /* the chain's, for times shown; may be NULL */
@@ -103,8 +108,11 @@ JsonObject *srv_console_run_hq  (SrvPage     *page,
                                  JsonObject  *args,
                                  GError     **error);
 
+/* The terminal in @path (made, and registered under @code, if missing);
+ * @code NULL: SRV_CONSOLE_HQ_CODE. */
 SrvConsoleHq *srv_console_hq_open (SrvStore   *store,
                                    const char *path,
+                                   const char *code,
                                    GError    **error);
 void        srv_console_hq_free (SrvConsoleHq *hq);
 gboolean    srv_console_hq_known (const char  *op);

@@ -25,6 +25,7 @@ srv_console_new (SrvServer              *srv,
   c->srv = srv;
   c->store = srv_server_store (srv);
   c->hq_path = g_strdup (options->console_hq);
+  c->hq_code = g_strdup (options->console_hq_code);
   c->idle = options->console_idle ? options->console_idle : SRV_CONSOLE_IDLE_DEFAULT;
   c->tz = g_time_zone_new_identifier (srv_console_timezone (c->store));
   return c;
@@ -38,6 +39,7 @@ srv_console_free (SrvConsole *console)
   g_clear_pointer (&console->hq, srv_console_hq_free);
   g_clear_pointer (&console->tz, g_time_zone_unref);
   g_free (console->hq_path);
+  g_free (console->hq_code);
   g_free (console);
 }
 
@@ -346,7 +348,7 @@ srv_console_run_hq_op (SrvConsole *c,
                                _("The console has no head-office terminal: start the server with --console-hq FILE"));
           return NULL;
         }
-      c->hq = srv_console_hq_open (c->store, c->hq_path, error);
+      c->hq = srv_console_hq_open (c->store, c->hq_path, c->hq_code, error);
       if (c->hq == NULL)
         return NULL;
     }
