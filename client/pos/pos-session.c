@@ -296,7 +296,7 @@ pos_session_op_may_wait (PosSession *self,
   g_return_val_if_fail (op != NULL, FALSE);
 
   def = mdn_ops_lookup (op);
-  return def != NULL && (def->flags & MDN_OP_SPEND) && self->store != NULL &&
+  return def != NULL && (def->flags & (MDN_OP_SPEND | MDN_OP_NETWORK)) && self->store != NULL &&
          mdn_sync_is_linked (self->store);
 }
 

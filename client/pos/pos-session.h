@@ -49,9 +49,9 @@ JsonObject  *pos_session_run          (PosSession         *self,
                                        const char         *op,
                                        JsonObject         *args,
                                        GError            **error);
-/* Whether @op may ask head office before it writes (MDN_OP_SPEND at a
- * branch linked to a server): such an operation can take seconds, so it
- * must go through pos_session_run_async(). */
+/* Whether @op may ask head office before it writes or answers (MDN_OP_SPEND
+ * or MDN_OP_NETWORK at a branch linked to a server): such an operation can
+ * take seconds, so it must go through pos_session_run_async(). */
 gboolean     pos_session_op_may_wait  (PosSession         *self,
                                        const char         *op);
 /* Runs @op like pos_session_run(). One that may wait for the server runs

@@ -13,8 +13,9 @@ struct _PosStockChain
 {
   AdwBin      parent_instance;
 
-  PosSession *session;
-  guint       n_rows;
+  PosSession   *session;
+  guint         n_rows;
+  GCancellable *cancellable;   /* the question asked, while it is out */
 
   GtkWidget  *sku_entry;
   GtkWidget  *category_entry;
@@ -65,23 +66,23 @@ add_row (GtkWidget  *list,
   gtk_list_box_append (GTK_LIST_BOX (list), row);
 }
 
-void
-pos_stock_chain_search (PosStockChain *self)
+/* The server's answer, on the main thread. */
+static void
+search_done (GObject      *source,
+             GAsyncResult *res,
+             gpointer      user_data)
 {
-  g_autoptr(JsonObject) args = json_object_new ();
+  g_autoptr(PosStockChain) self = user_data;
   g_autoptr(JsonObject) result = NULL;
   g_autoptr(GPtrArray) rows = NULL;
   g_autoptr(GPtrArray) transfers = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *status = NULL;
 
-  clear (self->row_list);
-  clear (self->transit_list);
-  self->n_rows = 0;
-  filter (args, "sku", self->sku_entry);
-  filter (args, "category", self->category_entry);
-  filter (args, "branch", self->branch_entry);
-  result = pos_session_run (self->session, "stock.chain", args, &error);
+  result = pos_session_run_finish (POS_SESSION (source), res, &error);
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;   /* a newer search, or the page is gone */
+  g_clear_object (&self->cancellable);
   if (result && (rows = pos_stock_items_parse (result, "rows", &error)) != NULL)
     transfers = pos_transfers_parse (result, &error);
   if (transfers == NULL)
@@ -125,6 +126,33 @@ pos_stock_chain_search (PosStockChain *self)
   gtk_label_set_text (GTK_LABEL (self->status_label), status);
 }
 
+/* Asks the server (stock.chain) off the UI thread: the page says it is
+ * asking, and a new search replaces one still out. */
+void
+pos_stock_chain_search (PosStockChain *self)
+{
+  g_autoptr(JsonObject) args = json_object_new ();
+
+  if (self->cancellable)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
+  self->cancellable = g_cancellable_new ();
+  clear (self->row_list);
+  clear (self->transit_list);
+  self->n_rows = 0;
+  filter (args, "sku", self->sku_entry);
+  filter (args, "category", self->category_entry);
+  filter (args, "branch", self->branch_entry);
+  gtk_label_set_text (GTK_LABEL (self->status_label), _("Asking head office…"));
+  pos_session_run_async (self->session, "stock.chain", args, self->cancellable, search_done, g_object_ref (self));
+}
+
+gboolean
+pos_stock_chain_busy (PosStockChain *self)
+{
+  return self->cancellable != NULL;
+}
+
 static void
 search_action (GtkWidget *widget, const char *action, GVariant *param)
 {
@@ -155,6 +183,9 @@ pos_stock_chain_dispose (GObject *object)
 {
   PosStockChain *self = POS_STOCK_CHAIN (object);
 
+  if (self->cancellable)
+    g_cancellable_cancel (self->cancellable);
+  g_clear_object (&self->cancellable);
   g_clear_object (&self->session);
   gtk_widget_dispose_template (GTK_WIDGET (self), POS_TYPE_STOCK_CHAIN);
   G_OBJECT_CLASS (pos_stock_chain_parent_class)->dispose (object);

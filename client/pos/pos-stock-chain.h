@@ -18,5 +18,7 @@ void        pos_stock_chain_shown       (PosStockChain *self);
 /* Asks the server again with the filters shown (for tests). */
 void        pos_stock_chain_search      (PosStockChain *self);
 guint       pos_stock_chain_n_rows      (PosStockChain *self);
+/* Whether a search is still out at the server. */
+gboolean    pos_stock_chain_busy        (PosStockChain *self);
 
 G_END_DECLS

@@ -24,6 +24,9 @@ typedef enum {
   MDN_OP_CHAIN = 1 << 3,    /* with MDN_OP_SPEND: a return or a card operation,
                                authorized against the chain-wide state after
                                the branch pulled (mdn_card_chain_check) */
+  MDN_OP_NETWORK = 1 << 4,  /* asks the server before it answers (seconds on a
+                               slow line): a front end runs it off its UI
+                               thread */
 } MdnOpFlags;
 
 /* What an MDN_OP_SPEND operation takes from a card, between the probe and

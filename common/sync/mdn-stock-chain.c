@@ -70,6 +70,6 @@ op_stock_chain (MdnOpCtx   *ctx,
 }
 
 const MdnOpDef mdn_stock_chain_ops[] = {
-  { "stock.chain", MDN_ROLE_MANAGER, MDN_OP_READ, op_stock_chain },
+  { "stock.chain", MDN_ROLE_MANAGER, MDN_OP_READ | MDN_OP_NETWORK, op_stock_chain },
   { NULL }
 };
