@@ -105,22 +105,55 @@ query_opt (SrvRequest *req,
   return v && *v ? v : NULL;
 }
 
+/* The page's cursor: before=BRANCH:ID (the previous page's next), or, with
+ * branch=, the row's id alone. */
+static gboolean
+oplog_cursor (SrvRequest  *req,
+              char       **out_branch,
+              gint64      *out_id)
+{
+  const char *text = query_opt (req, "before");
+  const char *colon = text ? strrchr (text, ':') : NULL;
+  const char *branch = query_opt (req, "branch");
+
+  *out_branch = NULL;
+  *out_id = 0;
+  if (text == NULL)
+    return TRUE;
+  if (colon == NULL && branch != NULL && g_ascii_string_to_signed (text, 10, 0, G_MAXINT64, out_id, NULL))
+    {
+      *out_branch = g_strdup (branch);
+      return TRUE;
+    }
+  if (colon != NULL && colon > text && g_ascii_string_to_signed (colon + 1, 10, 0, G_MAXINT64, out_id, NULL))
+    {
+      *out_branch = g_strndup (text, colon - text);
+      return TRUE;
+    }
+  srv_reply_error (req, SOUP_STATUS_BAD_REQUEST, "invalid_request",
+                   _("“before” is the previous page's “next” (BRANCH:ID), or a row's id with branch="));
+  return FALSE;
+}
+
 /* GET /api/v1/oplog?branch=&from=&to=&staff=&op=&limit=&before= (HQ) →
- * {"rows": [{branch, id, at, staff, op, ok, detail, terminal, entry_id}]}. */
+ * {"rows": [{branch, id, at, staff, op, ok, detail, terminal, entry_id}],
+ *  "next": "BRANCH:ID" of the last row when the page is full, else null}. */
 static void
 handle_oplog_list (SrvRequest *req)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) rows = NULL;
   g_autoptr(JsonObject) out = NULL;
+  g_autofree char *before_branch = NULL;
   JsonArray *list;
-  gint64 limit, before;
+  gint64 limit, before_id;
 
-  if (!query_int (req, "limit", 100, &limit) || !query_int (req, "before", -1, &before))
+  if (!query_int (req, "limit", 100, &limit) || !oplog_cursor (req, &before_branch, &before_id))
     return;
+  limit = CLAMP (limit, 1, 1000);
   rows = srv_store_oplog_list (req->store, query_opt (req, "branch"), query_opt (req, "from"),
                                query_opt (req, "to"), query_opt (req, "staff"), query_opt (req, "op"),
-                               limit, before, &error);
+                               limit, before_branch, before_id, &error);
   if (rows == NULL)
     {
       srv_reply_gerror (req, error);
@@ -145,6 +178,15 @@ handle_oplog_list (SrvRequest *req)
       mdn_json_set_opt_string (o, "entry_id", r->entry_id);
       json_array_add_object_element (list, o);
     }
+  if (rows->len > 0 && rows->len == (guint) limit)
+    {
+      SrvOplogRow *last = g_ptr_array_index (rows, rows->len - 1);
+      g_autofree char *next = g_strdup_printf ("%s:%" G_GINT64_FORMAT, last->branch, last->id);
+
+      json_object_set_string_member (out, "next", next);
+    }
+  else
+    json_object_set_null_member (out, "next");
   srv_reply_ok (req, out);
 }
 

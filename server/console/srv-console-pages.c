@@ -1134,7 +1134,7 @@ branch_oplog (SrvPage *page,
     only = NULL;
   if (only == NULL && mine && mine[0] && !mine[1])
     only = mine[0];
-  rows = srv_store_oplog_list (page->console->store, only, NULL, NULL, NULL, NULL, 100, -1, error);
+  rows = srv_store_oplog_list (page->console->store, only, NULL, NULL, NULL, NULL, 100, NULL, 0, error);
   if (rows == NULL)
     return FALSE;
   srv_html_append (h,

@@ -2581,6 +2581,7 @@ srv_pg_oplog_list (SrvPg      *pg,
                    const char *staff,
                    const char *op,
                    gint64      limit,
+                   const char *before_branch,
                    gint64      before_id,
                    GError    **error)
 {
@@ -2591,12 +2592,15 @@ srv_pg_oplog_list (SrvPg      *pg,
 
   /* Newest first by the time the branch wrote them, as the SQLite store. */
   res = pq (pg, error,
-            "SELECT branch, id, at, staff, op, ok, detail, terminal, entry_id FROM srv_oplog "
+            "SELECT branch, id, at, staff, op, ok, detail, terminal, entry_id FROM srv_oplog o "
             "WHERE ($1::text IS NULL OR branch = $1) AND ($2::text IS NULL OR substr (at, 1, 10) >= $2) "
             "AND ($3::text IS NULL OR substr (at, 1, 10) <= $3) AND ($4::text IS NULL OR staff = $4) "
-            "AND ($5::text IS NULL OR op = $5) AND ($7::bigint < 0 OR id < $7) "
+            "AND ($5::text IS NULL OR op = $5) AND ($8::text IS NULL OR EXISTS (SELECT 1 FROM srv_oplog c "
+            "  WHERE c.branch = $8 AND c.id = $7::bigint AND (o.at COLLATE \"C\" < c.at COLLATE \"C\" "
+            "  OR (o.at = c.at AND (o.branch COLLATE \"C\" > c.branch COLLATE \"C\" "
+            "  OR (o.branch = c.branch AND o.id < c.id)))))) "
             "ORDER BY at COLLATE \"C\" DESC, branch COLLATE \"C\", id DESC LIMIT $6",
-            "sssssii", branch_code, from, to, staff, op, CLAMP (limit, 1, 1000), before_id);
+            "sssssiis", branch_code, from, to, staff, op, CLAMP (limit, 1, 1000), before_id, before_branch);
   if (res == NULL)
     return NULL;
   for (int i = 0; i < PQntuples (res); i++)

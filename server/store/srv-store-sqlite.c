@@ -2001,6 +2001,7 @@ srv_store_oplog_list (SrvStore   *store,
                       const char *staff,
                       const char *op,
                       gint64      limit,
+                      const char *before_branch,
                       gint64      before_id,
                       GError    **error)
 {
@@ -2015,9 +2016,12 @@ srv_store_oplog_list (SrvStore   *store,
                        "SELECT branch, id, at, staff, op, ok, detail, terminal, entry_id FROM srv_oplog "
                        "WHERE (?1 IS NULL OR branch = ?1) AND (?2 IS NULL OR substr (at, 1, 10) >= ?2) "
                        "AND (?3 IS NULL OR substr (at, 1, 10) <= ?3) AND (?4 IS NULL OR staff = ?4) "
-                       "AND (?5 IS NULL OR op = ?5) AND (?7 < 0 OR id < ?7) "
+                       "AND (?5 IS NULL OR op = ?5) AND (?8 IS NULL OR at < (SELECT at FROM srv_oplog "
+                       "  WHERE branch = ?8 AND id = ?7) OR (at = (SELECT at FROM srv_oplog WHERE branch = ?8 "
+                       "  AND id = ?7) AND (branch > ?8 OR (branch = ?8 AND id < ?7)))) "
                        "ORDER BY at DESC, branch, id DESC LIMIT ?6",
-                       "sssssii", branch_code, from, to, staff, op, CLAMP (limit, 1, 1000), before_id);
+                       "sssssiis", branch_code, from, to, staff, op, CLAMP (limit, 1, 1000), before_id,
+                       before_branch);
   if (stmt == NULL)
     return NULL;
   while ((rc = mdn_db_step (store->db, stmt, error)) == SQLITE_ROW)

@@ -614,9 +614,11 @@ gboolean   srv_store_oplog_add      (SrvStore    *store,
                                      guint        n,
                                      gint64      *out_stored,
                                      GError     **error);
-/* Rows newest first, filtered (NULL: any), before the row @before_key
- * ("BRANCH:ID", NULL: the newest); a GPtrArray of SrvOplogRow with its
- * strings owned by the array (free with g_ptr_array_unref). */
+/* Rows newest first (by at, then branch, then id from the highest),
+ * filtered (NULL: any), from the one after row (@before_branch,
+ * @before_id) in that order (@before_branch NULL: from the newest); a
+ * GPtrArray of SrvOplogRow with its strings owned by the array (free with
+ * g_ptr_array_unref). */
 GPtrArray *srv_store_oplog_list     (SrvStore    *store,
                                      const char  *branch_code,
                                      const char  *from,
@@ -624,6 +626,7 @@ GPtrArray *srv_store_oplog_list     (SrvStore    *store,
                                      const char  *staff,
                                      const char  *op,
                                      gint64       limit,
+                                     const char  *before_branch,
                                      gint64       before_id,
                                      GError     **error);
 /* @branch_code's own entries with seq > @after, by seq, at most @limit
