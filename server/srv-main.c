@@ -2,6 +2,8 @@
 #define G_LOG_DOMAIN "srv-main"
 
 #include <glib/gi18n-lib.h>
+#include <glib/gstdio.h>
+#include <errno.h>
 #include <locale.h>
 #include <string.h>
 
@@ -36,7 +38,7 @@ static const char usage_text[] =
   "        [--max-body BYTES] [--auth-ttl SECONDS] [--idle-timeout SECONDS]\n"
   "        [--header-timeout SECONDS] [--ws-ping SECONDS]\n"
   "        [--sms-retry-base SECONDS]\n"
-  "        [--console-hq FILE] [--console-idle SECONDS]\n"
+  "        [--console-hq FILE] [--console-hq-code CODE] [--console-idle SECONDS]\n"
   "        [--report-dsn postgresql://...]\n"
   "                        serve the API; prints “listening on URL” first\n"
   "  sms gateway --driver aliyun|tencent|webhook|log [--url URL] [--key-id ID]\n"
@@ -44,6 +46,14 @@ static const char usage_text[] =
   "                        the gateway the server sends SMS through (the secret is kept, never shown)\n"
   "  sms template --event EVENT (--text TEXT | --template-code CODE)\n"
   "  sms outbox [--status queued|sending|retrying|sent|failed]\n"
+  "  backup --to FILE [--console-hq FILE]\n"
+  "                        SQLite: a consistent copy of the server database while it serves,\n"
+  "                        and of the console's head-office terminal beside it (FILE-console-hq.db);\n"
+  "                        on PostgreSQL use pg_dump or a base backup (docs/server.md, Backup and restore)\n"
+  "  restore --from FILE   SQLite, the server stopped: put the database back from such a copy\n"
+  "                        (the one it replaces is kept as DB.replaced-TIME) and mark it restored\n"
+  "  restored              mark a database put back from a backup (pg_restore ...): every branch\n"
+  "                        pulls the feed again from the start at its next sync\n"
   "\n"
   "See docs/server.md.\n";
 
@@ -73,8 +83,120 @@ cmd_init (void)
 
   if (store == NULL)
     return fail (error);
+  if (!srv_store_feed_epoch_renew (store, FALSE, &error))
+    return fail (error);
   json_object_set_string_member (out, "db", opt_db);
   mdn_json_print (out);
+  return 0;
+}
+
+/* restored: the database was put back from a backup; a new feed epoch
+ * makes every branch pull the feed again from 0, so that no entry that
+ * gets a feed position they have seen already is missed. */
+static int
+cmd_restored (SrvStore *store)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) out = srv_json_ok (json_object_new ());
+  g_autofree char *epoch = NULL;
+
+  if (!srv_store_feed_epoch_renew (store, FALSE, &error))
+    return fail (error);
+  epoch = srv_store_feed_epoch_dup (store);
+  json_object_set_string_member (out, "feed_epoch", epoch);
+  mdn_json_print (out);
+  return 0;
+}
+
+/* restore --from FILE (SQLite, the server stopped): the database is put
+ * aside (DB.replaced-TIME), FILE copied in its place, and marked restored. */
+static int
+cmd_restore (int argc, char **argv)
+{
+  g_autofree char *from = NULL, *aside = NULL;
+  GOptionEntry entries[] = {
+    { "from", 0, 0, G_OPTION_ARG_FILENAME, &from, "A copy made by backup --to", "FILE" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) oc = g_option_context_new ("- put the server database back from a backup");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(SrvStore) store = NULL;
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree char *stamp = g_date_time_format (now, "%Y%m%d-%H%M%S");
+
+  g_option_context_add_main_entries (oc, entries, NULL);
+  if (!g_option_context_parse (oc, &argc, &argv, &error))
+    return fail (error);
+  if (srv_store_is_pg_uri (opt_db))
+    {
+      g_printerr ("mendian-server: %s\n",
+                  _("A PostgreSQL chain is restored by PostgreSQL itself; then run “mendian-server --db URI "
+                    "restored” before serving (docs/server.md, “Backup and restore”)"));
+      return 2;
+    }
+  if (from == NULL)
+    {
+      g_printerr ("mendian-server: restore needs --from FILE\n");
+      return 2;
+    }
+  if (!g_file_test (from, G_FILE_TEST_IS_REGULAR))
+    {
+      g_printerr ("mendian-server: %s: %s\n", from, g_strerror (ENOENT));
+      return 2;
+    }
+  aside = g_strdup_printf ("%s.replaced-%s", opt_db, stamp);
+  for (int n = 2; g_file_test (aside, G_FILE_TEST_EXISTS); n++)
+    {
+      g_free (aside);
+      aside = g_strdup_printf ("%s.replaced-%s-%d", opt_db, stamp, n);
+    }
+  for (const char *const *suffix = (const char *const[]) { "", "-wal", "-shm", NULL }; *suffix; suffix++)
+    {
+      g_autofree char *path = g_strconcat (opt_db, *suffix, NULL);
+      g_autofree char *to = g_strconcat (aside, *suffix, NULL);
+
+      if (g_file_test (path, G_FILE_TEST_EXISTS) && g_rename (path, to) != 0)
+        {
+          g_printerr ("mendian-server: %s → %s: %s\n", path, to, g_strerror (errno));
+          return 2;
+        }
+    }
+  /* The copy, not the backup, is what opening migrates; one that doesn't
+     open as a server database puts the old one back. */
+  {
+    g_autoptr(GFile) src = g_file_new_for_path (from);
+    g_autoptr(GFile) dest = g_file_new_for_path (opt_db);
+
+    if (g_file_copy (src, dest, G_FILE_COPY_NONE, NULL, NULL, NULL, &error) && g_chmod (opt_db, 0600) == 0)
+      store = srv_store_open (opt_db, FALSE, &error);
+    if (store == NULL)
+      {
+        g_unlink (opt_db);
+        for (const char *const *suffix = (const char *const[]) { "", "-wal", "-shm", NULL }; *suffix; suffix++)
+          {
+            g_autofree char *path = g_strconcat (opt_db, *suffix, NULL);
+            g_autofree char *back = g_strconcat (aside, *suffix, NULL);
+
+            if (g_file_test (back, G_FILE_TEST_EXISTS))
+              g_rename (back, path);
+          }
+        if (error == NULL)
+          g_set_error (&error, G_FILE_ERROR, G_FILE_ERROR_PERM, "chmod %s: %s", opt_db, g_strerror (errno));
+        g_prefix_error (&error, _("%s is not a server database this program can open; nothing changed: "), from);
+        return fail (error);
+      }
+  }
+  if (!srv_store_feed_epoch_renew (store, FALSE, &error))
+    return fail (error);
+  {
+    g_autoptr(JsonObject) out = srv_json_ok (json_object_new ());
+    g_autofree char *epoch = srv_store_feed_epoch_dup (store);
+
+    json_object_set_string_member (out, "restored", opt_db);
+    json_object_set_string_member (out, "replaced", aside);
+    json_object_set_string_member (out, "feed_epoch", epoch);
+    mdn_json_print (out);
+  }
   return 0;
 }
 
@@ -320,6 +442,60 @@ cmd_user (SrvStore *store, int argc, char **argv)
   return 0;
 }
 
+/* backup --to FILE [--console-hq FILE]: the online backup API, so the
+ * server keeps serving; the copies are 0600 like the databases. */
+static int
+cmd_backup (SrvStore *store, int argc, char **argv)
+{
+  g_autofree char *to = NULL, *console_hq = NULL, *hq_to = NULL;
+  GOptionEntry entries[] = {
+    { "to", 0, 0, G_OPTION_ARG_FILENAME, &to, "The copy of the server database", "FILE" },
+    { "console-hq", 0, 0, G_OPTION_ARG_FILENAME, &console_hq, "The console's head-office terminal (default DB-console-hq.db)", "FILE" },
+    { NULL }
+  };
+  g_autoptr(GOptionContext) oc = g_option_context_new ("- copy the server database while it serves");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) out = NULL;
+
+  g_option_context_add_main_entries (oc, entries, NULL);
+  if (!g_option_context_parse (oc, &argc, &argv, &error))
+    return fail (error);
+  if (srv_store_get_db (store) == NULL)
+    {
+      g_printerr ("mendian-server: %s\n",
+                  _("A PostgreSQL chain is backed up by PostgreSQL itself: pg_dump, or a base backup with "
+                    "WAL archiving (docs/server.md, “Backup and restore”)"));
+      return 2;
+    }
+  if (to == NULL)
+    {
+      g_printerr ("mendian-server: backup needs --to FILE\n");
+      return 2;
+    }
+  if (g_file_test (to, G_FILE_TEST_EXISTS))
+    {
+      g_printerr ("mendian-server: %s\n", _("The backup file exists already: give a new name"));
+      return 2;
+    }
+  if (!mdn_db_backup (srv_store_get_db (store), to, &error))
+    return fail (error);
+  if (console_hq == NULL)
+    console_hq = g_strconcat (opt_db, "-console-hq.db", NULL);
+  if (g_file_test (console_hq, G_FILE_TEST_EXISTS))
+    {
+      g_autoptr(MdnDb) hq = mdn_db_open (console_hq, "branch", &error);
+
+      hq_to = g_strconcat (to, "-console-hq.db", NULL);
+      if (hq == NULL || !mdn_db_backup (hq, hq_to, &error))
+        return fail (error);
+    }
+  out = srv_json_ok (json_object_new ());
+  json_object_set_string_member (out, "server", to);
+  mdn_json_set_opt_string (out, "console_hq", hq_to);
+  mdn_json_print (out);
+  return 0;
+}
+
 static int
 cmd_serve (SrvStore *store, int argc, char **argv)
 {
@@ -363,6 +539,9 @@ cmd_serve (SrvStore *store, int argc, char **argv)
       return 2;
     }
   if (report_dsn && !srv_store_set_report_dsn (store, report_dsn, &error))
+    return fail (error);
+  /* A database from before feed epochs gets one before any branch asks. */
+  if (!srv_store_feed_epoch_renew (store, TRUE, &error))
     return fail (error);
   if (auth_ttl > 0)
     srv_authorize_set_ttl (auth_ttl);
@@ -427,6 +606,8 @@ main (int argc, char **argv)
     }
   if (g_str_equal (command, "init"))
     return cmd_init ();
+  if (g_str_equal (command, "restore"))
+    return cmd_restore (argc - 1, argv + 1);
 
   store = srv_store_open (opt_db, FALSE, &error);
   if (store == NULL)
@@ -448,6 +629,10 @@ main (int argc, char **argv)
     return cmd_serve (store, argc - 1, argv + 1);
   if (g_str_equal (command, "sms"))
     return cmd_sms (store, argc - 1, argv + 1);
+  if (g_str_equal (command, "backup"))
+    return cmd_backup (store, argc - 1, argv + 1);
+  if (g_str_equal (command, "restored"))
+    return cmd_restored (store);
 
   g_printerr ("mendian-server: unknown command “%s”; run mendian-server --help\n", command);
   return 2;

@@ -149,6 +149,7 @@ link_store (MdnDb      *db,
          mdn_db_meta_set (db, "sync_ca", ca_file ? ca_file : "", error) &&
          mdn_db_meta_set (db, "sync_pin_sha256", pin ? pin : "", error) &&
          (!new_server || (mdn_db_meta_set (db, "sync_feed_position", "0", error) &&
+                          mdn_db_meta_set (db, "sync_feed_epoch", "", error) &&
                           mdn_db_meta_set (db, "sync_last_at", "", error)));
 }
 
@@ -649,6 +650,36 @@ mdn_sync_report_pin_failures (Client        *c,
 /* The server's view of this branch must be a prefix of the local chain. A
  * branch restored from an old backup (or with a forked history) stops here
  * instead of writing a second history over the first. */
+
+/* The server's feed epoch (GET /api/v1/sync/state): another one than the
+ * branch saw last means the server's database was put back from a backup
+ * and may give out feed positions this branch has passed already, so the
+ * feed is pulled again from 0 (what is here already is skipped). The first
+ * epoch seen, or one after a new link, is only noted. */
+static gboolean
+follow_feed_epoch (MdnStore   *store,
+                   const char *epoch,
+                   GError    **error)
+{
+  MdnDb *db = store->db;
+  g_autofree char *seen = mdn_db_meta_dup (db, "sync_feed_epoch");
+  gboolean again = seen != NULL && *seen != '\0';
+
+  if (g_strcmp0 (seen ? seen : "", epoch ? epoch : "") == 0)
+    return TRUE;
+  if (!mdn_db_begin (db, TRUE, error))
+    return FALSE;
+  if (!mdn_db_meta_set (db, "sync_feed_epoch", epoch ? epoch : "", error) ||
+      (again && !mdn_db_meta_set (db, "sync_feed_position", "0", error)) ||
+      !mdn_db_commit (db, error))
+    {
+      mdn_db_rollback (db);
+      return FALSE;
+    }
+  if (again)
+    g_message ("the server's database was restored from a backup: pulling its feed again from the start");
+  return TRUE;
+}
 static gboolean
 check_state (Client        *c,
              GCancellable  *cancellable,
@@ -708,7 +739,8 @@ check_state (Client        *c,
     }
   if (!take_chain_key (c->store, state, took_key, error) ||
       !save_holds (c->store, state, error) ||
-      !save_pin_locks (c->store, state, error))
+      !save_pin_locks (c->store, state, error) ||
+      !follow_feed_epoch (c->store, json_object_get_string_member_with_default (state, "feed_epoch", NULL), error))
     return FALSE;
   *out_acked = acked;
   return TRUE;

@@ -135,6 +135,7 @@ handle_state (SrvRequest *req)
   g_autoptr(SrvState) state = srv_store_state (req->store, req->branch->code,
                                                srv_query_get (req, "key_id"), &error);
   g_autoptr(JsonObject) out = NULL;
+  g_autofree char *epoch = NULL;
   const char *version = soup_message_headers_get_one (soup_server_message_get_request_headers (req->msg),
                                                       "X-Mendian-Version");
 
@@ -159,6 +160,8 @@ handle_state (SrvRequest *req)
   json_object_set_int_member (out, "acked_seq", state->acked_seq);
   json_object_set_string_member (out, "last_hash", state->last_hash);
   json_object_set_int_member (out, "feed_position", state->feed_position);
+  epoch = srv_store_feed_epoch_dup (req->store);
+  mdn_json_set_opt_string (out, "feed_epoch", epoch);
   json_object_set_array_member (out, "holds", srv_json_holds ((const char *const *) state->holds));
   json_object_set_array_member (out, "pin_locks", srv_json_pin_locks (state->pin_locks));
   if (state->chain_key)

@@ -503,6 +503,26 @@ srv_pg_free (SrvPg *pg)
 }
 
 char *
+srv_pg_feed_epoch_dup (SrvPg *pg)
+{
+  return meta_dup (pg, "feed_epoch");
+}
+
+gboolean
+srv_pg_feed_epoch_renew (SrvPg    *pg,
+                         gboolean  only_if_missing,
+                         GError  **error)
+{
+  g_autofree char *epoch = mdn_random_hex (16);
+
+  /* Two processes starting at once on a database without one: one wins. */
+  if (only_if_missing)
+    return pq_exec (pg, error, "INSERT INTO srv_meta (key, value) VALUES ('feed_epoch', $1) ON CONFLICT DO NOTHING",
+                    "s", epoch);
+  return meta_set (pg, "feed_epoch", epoch, error);
+}
+
+char *
 srv_pg_chain_key_dup (SrvPg *pg)
 {
   return meta_dup (pg, "chain_key");

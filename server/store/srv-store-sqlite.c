@@ -152,6 +152,35 @@ srv_store_chain_key_dup (SrvStore *store)
   return mdn_db_meta_dup (store->db, "chain_key");
 }
 
+char *
+srv_store_feed_epoch_dup (SrvStore *store)
+{
+  return mdn_db_meta_dup (store->db, "feed_epoch");
+}
+
+gboolean
+srv_store_feed_epoch_renew (SrvStore *store,
+                            gboolean  only_if_missing,
+                            GError  **error)
+{
+  g_autofree char *epoch = mdn_random_hex (16);
+  g_autofree char *old = NULL;
+
+  if (!mdn_db_begin (store->db, TRUE, error))
+    return FALSE;
+  if (only_if_missing && (old = mdn_db_meta_dup (store->db, "feed_epoch")) != NULL)
+    {
+      mdn_db_rollback (store->db);
+      return TRUE;
+    }
+  if (!mdn_db_meta_set (store->db, "feed_epoch", epoch, error) || !mdn_db_commit (store->db, error))
+    {
+      mdn_db_rollback (store->db);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static char *
 now_iso (void)
 {

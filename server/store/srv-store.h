@@ -145,6 +145,17 @@ typedef struct
 } SrvState;
 
 void       srv_state_free           (SrvState    *state);
+/* The feed's epoch: a random name the database gets at init, at the first
+ * serve of a database that has none, and again when it is marked as
+ * restored from a backup (srv_store_feed_epoch_renew), since a restored
+ * database may give out feed positions its branches have seen already.
+ * A branch that sees another epoch pulls the feed again from 0 (docs/server.md,
+ * "Backup and restore"). NULL: none yet. */
+char      *srv_store_feed_epoch_dup (SrvStore    *store);
+/* A new epoch; @only_if_missing: only for a database that has none. */
+gboolean   srv_store_feed_epoch_renew (SrvStore  *store,
+                                     gboolean    only_if_missing,
+                                     GError     **error);
 /* @key_id: mdn_chain_key_id of the key the branch holds, or NULL. */
 SrvState  *srv_store_state          (SrvStore    *store,
                                      const char  *branch_code,
