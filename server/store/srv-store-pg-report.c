@@ -164,10 +164,12 @@ copy_day (SrvPg       *pg,
           GError     **error)
 {
   g_autoptr(PGresult) res = pq (pg, error,
-                                "SELECT k.applied, e.doc FROM entries e "
-                                "JOIN entry_keys k ON k.id = e.id "
+                                /* applied through entry_keys' id index, row by row:
+                                   a join may scan entry_keys, all of history */
+                                "SELECT (SELECT k.applied FROM entry_keys k WHERE k.id = e.id) AS applied, e.doc "
+                                "FROM entries e "
                                 "WHERE e.business_date = $1::date AND ($2::text IS NULL OR e.branch = $2) "
-                                "AND ($3::text IS NULL OR e.member_id = $3) ORDER BY k.applied",
+                                "AND ($3::text IS NULL OR e.member_id = $3) ORDER BY applied",
                                 "sss", day, branch, member_id);
   g_autoptr(GPtrArray) docs = g_ptr_array_new ();
   g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) mdn_entry_free);
