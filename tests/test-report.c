@@ -39,6 +39,7 @@
 #include "mdn-error.h"
 #include "mdn-reports.h"
 #include "mdn-sync-reports.h"
+#include "mdn-test-pg.h"
 #include "mdn-test-server.h"
 
 #define DAY "2026-11-22"
@@ -1014,6 +1015,53 @@ test_months (World *w)
   b = member_text (there, "rows");
   g_assert_cmpstr (a, ==, b);
   g_assert_cmpuint (n_rows (there), ==, 2);
+
+  /* The members report of card A: the branch (which applied B02's sale
+     from the feed) and the server agree; its last visit is B02's sale. */
+  {
+    g_autoptr(JsonObject) mine = mdn_test_ok (w->m1, "{\"op\":\"report.run\",\"name\":\"members\",\"from\":\""
+                                              DEC01 "\",\"to\":\"" DEC01 "\",\"member\":\"%s\"}", w->card);
+    g_autofree char *path = g_strdup_printf ("/api/v1/reports/members?format=json&from=" DEC01 "&to=" DEC01
+                                             "&member=%s", w->card);
+    g_autoptr(JsonObject) theirs = NULL;
+    g_autofree char *ma = NULL, *mb = NULL;
+    guint status;
+    g_autoptr(GBytes) body = http_get (w, path, &status, NULL);
+    g_autofree char *text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+
+    g_assert_cmpuint (status, ==, 200);
+    theirs = mdn_json_parse_object (text, NULL);
+    g_assert_nonnull (theirs);
+    ma = member_text (mine, "rows");
+    mb = member_text (theirs, "rows");
+    g_assert_cmpstr (ma, ==, mb);
+    g_assert_cmpuint (n_rows (theirs), ==, 1);
+    g_assert_cmpstr (mdn_test_str (row (theirs, 0), "last_visit"), ==, DEC01);
+    g_assert_cmpint (mdn_test_int (row (theirs, 0), "balance_fen"), ==, now);
+    g_assert_cmpint (mdn_test_int (row (theirs, 0), "package_uses"), ==, 8);
+
+    /* PostgreSQL: the receipt figures of a ledger from before version 6
+       are filled by its migration (postgres/0006_member_receipts.sql). */
+    if (mdn_test_backend_pg ())
+      {
+        g_autoptr(GBytes) again = NULL;
+        g_autofree char *again_text = NULL, *mc = NULL;
+        g_autoptr(JsonObject) migrated = NULL;
+
+        g_assert_cmpint (mdn_test_pg_count (w->s->db, "DROP TABLE srv_member_receipts; "
+                                                      "UPDATE srv_meta SET value = '5' WHERE key = 'schema_version'; "
+                                                      "SELECT 1"), ==, 1);
+        g_free (mdn_test_server_cmd (w->s, "init", NULL));
+        g_assert_cmpint (mdn_test_pg_count (w->s->db, "SELECT count(*) FROM srv_member_receipts"), >=, 1);
+        again = http_get (w, path, &status, NULL);
+        g_assert_cmpuint (status, ==, 200);
+        again_text = g_strndup (g_bytes_get_data (again, NULL), g_bytes_get_size (again));
+        migrated = mdn_json_parse_object (again_text, NULL);
+        g_assert_nonnull (migrated);
+        mc = member_text (migrated, "rows");
+        g_assert_cmpstr (mc, ==, mb);
+      }
+  }
 }
 
 static World world;
