@@ -1016,6 +1016,27 @@ test_months (World *w)
   g_assert_cmpstr (a, ==, b);
   g_assert_cmpuint (n_rows (there), ==, 2);
 
+  /* The products of B01: the branch and the server agree on each
+     product's price and B01's stock (the moving average cost and the
+     thresholds are the branch's own: empty at the server, on SQLite too). */
+  {
+    g_autoptr(JsonObject) mine = mdn_test_ok (w->m1, "{\"op\":\"report.run\",\"name\":\"products\",\"from\":\""
+                                              DEC01 "\",\"to\":\"" DEC01 "\"}");
+    g_autoptr(JsonObject) theirs = at_server_period (w, "products", DEC01, DEC01, "B01");
+
+    g_assert_cmpuint (n_rows (theirs), ==, n_rows (mine));
+    for (guint i = 0; i < n_rows (mine); i++)
+      {
+        JsonObject *x = row (mine, i), *y = row (theirs, i);
+
+        g_assert_cmpstr (mdn_test_str (x, "sku"), ==, mdn_test_str (y, "sku"));
+        g_assert_cmpint (mdn_test_int (x, "price_fen"), ==, mdn_test_int (y, "price_fen"));
+        g_assert_cmpint (json_object_get_int_member_with_default (x, "stock", -999), ==,
+                         json_object_get_int_member_with_default (y, "stock", -999));
+      }
+    g_assert_cmpint (mdn_test_int (row_where (theirs, "sku", "TEA"), "stock"), !=, 0);
+  }
+
   /* The members report of card A: the branch (which applied B02's sale
      from the feed) and the server agree; its last visit is B02's sale. */
   {
