@@ -1015,6 +1015,16 @@ test_months (World *w)
   b = member_text (there, "rows");
   g_assert_cmpstr (a, ==, b);
   g_assert_cmpuint (n_rows (there), ==, 2);
+  /* And over years (most days without an entry). */
+  {
+    g_autoptr(JsonObject) all_here = mdn_test_ok (w->m1, "{\"op\":\"report.run\",\"name\":\"income\",\"from\":"
+                                                  "\"2000-01-01\",\"to\":\"2030-12-31\"}");
+    g_autoptr(JsonObject) all_there = at_server_period (w, "income", "2000-01-01", "2030-12-31", "B01");
+    g_autofree char *ya = member_text (all_here, "rows"), *yb = member_text (all_there, "rows");
+
+    g_assert_cmpstr (ya, ==, yb);
+    g_assert_cmpuint (n_rows (all_there), >, 8);
+  }
 
   /* The products of B01: the branch and the server agree on each
      product's price and B01's stock (the moving average cost and the

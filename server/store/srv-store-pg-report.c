@@ -307,8 +307,16 @@ copy_period (SrvPg                *pg,
   g_autoptr(GHashTable) members = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GHashTable) depositors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   Copied copied = { members, depositors, 0 };
+  g_autoptr(PGresult) span = NULL;
   GDate day, last;
   char text[16];
+
+  /* The days of the period that have entries at all (the ends of each
+     month partition's index): a period of years asks only for those. */
+  span = pq (pg, error, "SELECT to_char (min (business_date), 'YYYY-MM-DD'), to_char (max (business_date), 'YYYY-MM-DD') "
+                        "FROM entries WHERE business_date BETWEEN $1::date AND $2::date", "ss", q->from, q->to);
+  if (span == NULL)
+    return FALSE;
 
   /* The replayed catalogue's rows out of the way of the arrival order
      (applied, from 1): they hold no member's movements. */
@@ -316,9 +324,12 @@ copy_period (SrvPg                *pg,
     return FALSE;
   g_date_clear (&day, 1);
   g_date_clear (&last, 1);
-  g_date_set_parse (&day, q->from);
-  g_date_set_parse (&last, q->to);
-  for (; g_date_compare (&day, &last) <= 0; g_date_add_days (&day, 1))
+  if (col (span, 0, 0))
+    {
+      g_date_set_parse (&day, col (span, 0, 0));
+      g_date_set_parse (&last, col (span, 0, 1));
+    }
+  for (; col (span, 0, 0) && g_date_compare (&day, &last) <= 0; g_date_add_days (&day, 1))
     {
       g_date_strftime (text, sizeof text, "%Y-%m-%d", &day);
       if (!copy_day (pg, db, text, q->branch, member_id, &copied, error))
