@@ -28,7 +28,7 @@
  *   members          every member (or the one asked for) from srv_members,
  *                    accounts and srv_member_receipts, by pages of ids
  *
- * docs/server.md ("PostgreSQL") says which of these stay flat as history
+ * docs/server.md ("Reports on PostgreSQL") says which of these stay flat as history
  * grows. */
 #define G_LOG_DOMAIN "srv-store-pg"
 
