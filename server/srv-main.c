@@ -561,6 +561,7 @@ cmd_serve (SrvStore *store, int argc, char **argv)
   options.console_hq_code = console_hq_code;
   options.console_idle = (guint) console_idle;
   options.db = opt_db;
+  options.report_dsn = report_dsn;
   /* No SMS sender on PostgreSQL yet: the outbox is in the SQLite file. */
   if (srv_store_get_db (store))
     sms = srv_sms_sender_start (srv_store_get_db (store), srv_store_get_timezone (store), MAX (sms_retry_base, 0));

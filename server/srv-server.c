@@ -45,6 +45,7 @@ struct _SrvServer
   gboolean     tls;
   SrvCounters  counters;
   const char  *db_path;          /* options->db */
+  const char  *report_dsn;       /* options->report_dsn */
   guint        reports_running;  /* report workers, main thread only */
 };
 
@@ -74,6 +75,12 @@ const char *
 srv_server_db_path (SrvServer *srv)
 {
   return srv->db_path;
+}
+
+const char *
+srv_server_report_dsn (SrvServer *srv)
+{
+  return srv->report_dsn;
 }
 
 gboolean
@@ -845,6 +852,7 @@ srv_serve (SrvStore               *store,
   loop = g_main_loop_new (NULL, FALSE);
   srv.store = store;
   srv.db_path = options->db;
+  srv.report_dsn = options->report_dsn;
   srv.loop = loop;
   srv.max_body = options->max_body ? options->max_body : SRV_DEFAULT_MAX_BODY;
   srv.ws_ping = options->ws_ping ? options->ws_ping : SRV_DEFAULT_WS_PING;

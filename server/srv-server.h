@@ -63,6 +63,7 @@ typedef struct
   const char *console_hq_code;  /* its branch code; NULL: SRV_CONSOLE_HQ_CODE */
   guint       console_idle;     /* seconds; 0: SRV_CONSOLE_IDLE_DEFAULT */
   const char *db;               /* the --db value: report workers open their own store with it */
+  const char *report_dsn;       /* serve --report-dsn: and their replica reads with this */
 } SrvServerOptions;
 
 /* Counters for /metrics, bumped by the handlers. */
@@ -157,6 +158,8 @@ SrvConsole  *srv_server_console   (SrvServer   *srv);
 gboolean     srv_server_is_tls    (SrvServer   *srv);
 /* The --db value the server was started with (NULL when not known). */
 const char  *srv_server_db_path   (SrvServer   *srv);
+/* Its --report-dsn (NULL: none). */
+const char  *srv_server_report_dsn (SrvServer  *srv);
 /* Report workers (srv-reports.c), counted on the main thread: take fails
  * when @max are already running. */
 gboolean     srv_server_report_slot_take (SrvServer *srv,

@@ -457,19 +457,10 @@ test_pages (void)
 
       g_assert_cmpuint (get (c, "/console/reports", &list), ==, 200);
       g_assert_nonnull (strstr (list.body, "name=\"format\" value=\"xlsx\""));
-      if (mdn_test_backend_pg ())
-        {
-          /* Not yet on PostgreSQL (docs/server.md): a clear refusal. */
-          g_assert_cmpuint (get (c, path, &csv), ==, 501);
-          g_assert_nonnull (strstr (csv.body, "PostgreSQL"));
-        }
-      else
-        {
-          g_assert_cmpuint (get (c, path, &csv), ==, 200);
-          g_assert_true (g_str_has_prefix (csv.body, "\xef\xbb\xbf"));
-          g_assert_cmpuint (get (c, xpath, &xlsx), ==, 200);
-          g_assert_true (g_str_has_prefix (xlsx.body, "PK"));
-        }
+      g_assert_cmpuint (get (c, path, &csv), ==, 200);
+      g_assert_true (g_str_has_prefix (csv.body, "\xef\xbb\xbf"));
+      g_assert_cmpuint (get (c, xpath, &xlsx), ==, 200);
+      g_assert_true (g_str_has_prefix (xlsx.body, "PK"));
       g_assert_cmpuint (get (c, "/console/reports/nope?from=2026-11-01&to=2026-11-30", &nf3), ==, 404);
     }
     /* the audit log shows the branches' operation logs too */
@@ -1091,17 +1082,6 @@ test_report_pages (void)
   g_autofree char *f1 = NULL, *f3 = NULL;
 
   g_assert_cmpuint (get (c, "/console/reports", &list), ==, 200);
-  if (mdn_test_backend_pg ())
-    {
-      /* Not on PostgreSQL yet (docs/server.md): the page says so. */
-      g_autofree char *path = g_strdup_printf ("/console/reports/%s?from=2026-11-01&to=2026-11-30",
-                                               mdn_reports ()[0]->name);
-
-      g_assert_cmpuint (get (c, path, &p1), ==, 200);
-      g_assert_true (has (&p1, "class=\"error\""));
-      g_assert_true (has (&p1, "PostgreSQL"));
-      return;
-    }
   for (const MdnReportDef *const *d = mdn_reports (); *d; d++)
     {
       g_autofree char *link = g_strdup_printf ("href=\"/console/reports/%s?", (*d)->name);

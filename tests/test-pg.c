@@ -502,7 +502,7 @@ test_commands (void)
     return;
   s = mdn_test_server_init ("commands");
   g_free (mdn_test_server_cmd (s, "init", NULL));        /* again: a no-op */
-  g_assert_cmpint (mdn_test_pg_count (s->db, "SELECT value::int FROM srv_meta WHERE key = 'schema_version'"), ==, 5);
+  g_assert_cmpint (mdn_test_pg_count (s->db, "SELECT value::int FROM srv_meta WHERE key = 'schema_version'"), ==, 6);
   mdn_test_server_add_branch (s, "B02", 2, FALSE);
   mdn_test_server_add_branch (s, "B01", 1, FALSE);
   mdn_test_server_add_branch (s, "HQ", 0, TRUE);
@@ -641,6 +641,41 @@ test_report_dsn (void)
   }
 }
 
+/* serve --report-dsn and the named reports, built by the report workers on
+ * stores of their own: they read the replica too. The "replica" here is
+ * another server database, empty: a report from it has none of the
+ * primary's rows, while the primary holds them (a deposit). */
+static void
+test_report_dsn_named (void)
+{
+  g_autoptr(MdnTestServer) s = NULL, other = NULL;
+  g_autoptr(MdnTestBranch) b1 = NULL;
+  g_autoptr(JsonObject) rep = NULL;
+  g_autofree char *card = NULL, *arg = NULL;
+
+  if (mdn_test_pg_shared () == NULL)
+    return;
+  other = mdn_test_server_init ("rdsn_other");
+  s = mdn_test_server_init ("rdsn_named");
+  mdn_test_server_add_hq_token (s);
+  mdn_test_server_start (s, NULL);
+  b1 = mdn_test_server_branch_new (s, "B01", 1, FALSE);
+  card = issue (b1, "13800000001", "100.00", NULL);
+  mdn_test_sync_ok (b1);
+  g_assert_cmpuint (mdn_test_http (s, "GET", "/api/v1/reports/deposits?format=json&from=2026-11-20&to=2026-11-20",
+                                   s->hq_token, NULL, 0, &rep), ==, 200);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (rep, "rows")), ==, 1);
+  g_clear_pointer (&rep, json_object_unref);
+  g_assert_cmpint (mdn_test_server_stop (s, SIGTERM), ==, 0);
+
+  arg = g_strconcat ("--report-dsn=", other->db, NULL);
+  mdn_test_server_start (s, arg);
+  g_assert_cmpuint (mdn_test_http (s, "GET", "/api/v1/reports/deposits?format=json&from=2026-11-20&to=2026-11-20",
+                                   s->hq_token, NULL, 0, &rep), ==, 200);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (rep, "rows")), ==, 0);
+  g_assert_cmpint (mdn_test_server_stop (s, SIGTERM), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -657,5 +692,6 @@ main (int argc, char **argv)
   g_test_add_func ("/pg/reconnect", test_reconnect);
   g_test_add_func ("/pg/member-page", test_member_page);
   g_test_add_func ("/pg/report-dsn", test_report_dsn);
+  g_test_add_func ("/pg/report-dsn/named", test_report_dsn_named);
   return g_test_run ();
 }

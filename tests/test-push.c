@@ -178,9 +178,7 @@ test_every_kind (void)
                                                 : "SELECT SUM (json_extract (body, '$.over_short_fen')) FROM entries "
                                                   "WHERE kind = 'shift.close' AND branch = 'B01'"));
   g_assert_cmpint (mdn_test_server_count (s, "SELECT SUM (over_short_fen) FROM srv_rollup_day WHERE branch = 'B01'"), !=, 0);
-  /* And the daily summary reads it from there (a named report: not on
-     PostgreSQL yet, docs/server.md). */
-  if (!pg)
+  /* And the daily summary reads it from there (a named report). */
   {
     g_autoptr(JsonObject) out = NULL;
 

@@ -39,6 +39,7 @@
 #include "mdn-error.h"
 #include "mdn-reports.h"
 #include "mdn-sync-reports.h"
+#include "mdn-test-pg.h"
 #include "mdn-test-server.h"
 
 #define DAY "2026-11-22"
@@ -922,6 +923,178 @@ test_worker (World *w)
   close (rfd);
 }
 
+/* A period over two months (two partitions of the PostgreSQL store's
+ * entries): card A gets 100.00 (+15.00 bonus) at B01 on 11-30, spends
+ * 12.50 at B02 on 12-01, gets 100.00 (+15.00) at B01 again. The balance
+ * after each deposit counts every earlier entry of the card, also those
+ * outside the period and at another branch; the liability's opening on
+ * 12-01 is the closing of 11-30; the branch and the server agree. */
+#define NOV30 "2026-11-30"
+#define DEC01 "2026-12-01"
+
+static JsonObject *
+at_server_period (World      *w,
+                  const char *name,
+                  const char *from,
+                  const char *to,
+                  const char *branch)
+{
+  g_autofree char *path = g_strdup_printf ("/api/v1/reports/%s?format=json&from=%s&to=%s%s%s", name, from, to,
+                                           branch ? "&branch=" : "", branch ? branch : "");
+  guint status;
+  g_autoptr(GBytes) body = http_get (w, path, &status, NULL);
+  g_autofree char *text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+  g_autoptr(GError) error = NULL;
+  JsonObject *o;
+
+  g_assert_cmpuint (status, ==, 200);
+  o = mdn_json_parse_object (text, &error);
+  g_assert_no_error (error);
+  return o;
+}
+
+static void
+test_months (World *w)
+{
+  g_autoptr(JsonObject) both = NULL, dec = NULL, chain = NULL, l_nov = NULL, l_dec = NULL, summary = NULL;
+  g_autoptr(JsonObject) here = NULL, there = NULL;
+  g_autofree char *count_sql = g_strdup_printf ("SELECT principal_fen + bonus_fen FROM members WHERE card_no = '%s'",
+                                                w->card);
+  g_autofree char *a = NULL, *b = NULL;
+  gint64 now;
+
+  mdn_test_set_now (NOV30 "T10:00:00+08:00");
+  json_object_unref (mdn_test_ok (w->m1, "{\"op\":\"member.deposit\",\"card\":\"%s\",\"amount_fen\":10000,"
+                                         "\"tender\":\"cash\"}", w->card));
+  mdn_test_sync_ok (w->b1);
+  mdn_test_sync_ok (w->b2);
+  mdn_test_set_now (DEC01 "T10:00:00+08:00");
+  json_object_unref (mdn_test_ok (w->m2, "{\"op\":\"sale\",\"card\":\"%s\",\"lines\":[{\"sku\":\"TEA\",\"qty\":1}],"
+                                         "\"tenders\":[{\"type\":\"balance\",\"amount_fen\":1250}]}", w->card));
+  mdn_test_sync_ok (w->b2);
+  mdn_test_sync_ok (w->b1);
+  mdn_test_set_now (DEC01 "T11:00:00+08:00");
+  json_object_unref (mdn_test_ok (w->m1, "{\"op\":\"member.deposit\",\"card\":\"%s\",\"amount_fen\":10000,"
+                                         "\"tender\":\"cash\"}", w->card));
+  mdn_test_sync_ok (w->b1);
+  now = mdn_test_server_count (w->s, count_sql);
+
+  both = at_server_period (w, "deposits", NOV30, DEC01, "B01");
+  g_assert_cmpuint (n_rows (both), ==, 2);
+  g_assert_cmpint (mdn_test_int (row (both, 0), "balance_after_fen"), ==, now - 11500 + 1250);
+  g_assert_cmpint (mdn_test_int (row (both, 1), "balance_after_fen"), ==, now);
+  g_assert_cmpint (total (both, "principal_fen"), ==, 20000);
+  g_assert_cmpint (total (both, "bonus_fen"), ==, 3000);
+  dec = at_server_period (w, "deposits", DEC01, DEC01, "B01");
+  g_assert_cmpuint (n_rows (dec), ==, 1);
+  g_assert_cmpint (mdn_test_int (row (dec, 0), "balance_after_fen"), ==, now);
+  chain = at_server_period (w, "deposits", NOV30, DEC01, NULL);
+  g_assert_cmpuint (n_rows (chain), ==, 2);
+  g_assert_cmpint (mdn_test_int (row (chain, 0), "balance_after_fen"), ==, now - 11500 + 1250);
+
+  /* The liability: 12-01 opens where 11-30 closed, and closes at the cards. */
+  l_nov = at_server_period (w, "liability", NOV30, NOV30, NULL);
+  l_dec = at_server_period (w, "liability", DEC01, DEC01, NULL);
+  g_assert_cmpint (total (l_dec, "opening_principal_fen"), ==, total (l_nov, "closing_principal_fen"));
+  g_assert_cmpint (total (l_dec, "opening_bonus_fen"), ==, total (l_nov, "closing_bonus_fen"));
+  g_assert_cmpint (total (l_dec, "closing_principal_fen"), ==,
+                   mdn_test_server_count (w->s, "SELECT SUM (principal_fen) FROM members"));
+  g_assert_cmpint (total (l_dec, "closing_principal_fen") + total (l_dec, "closing_bonus_fen"), ==,
+                   mdn_test_server_count (w->s, "SELECT SUM (principal_fen + bonus_fen) FROM members"));
+
+  /* The summary over both months: a row per branch-day. */
+  summary = at_server_period (w, "summary", NOV30, DEC01, NULL);
+  g_assert_cmpuint (n_rows (summary), ==, 3);
+  g_assert_cmpint (total (summary, "deposit_principal_fen"), ==, 20000);
+  g_assert_cmpint (total (summary, "sales_fen"), ==, 1250);
+
+  /* The branch and the server, row for row, over both months. */
+  here = mdn_test_ok (w->m1, "{\"op\":\"report.run\",\"name\":\"income\",\"from\":\"" NOV30 "\",\"to\":\"" DEC01 "\"}");
+  there = at_server_period (w, "income", NOV30, DEC01, "B01");
+  a = member_text (here, "rows");
+  b = member_text (there, "rows");
+  g_assert_cmpstr (a, ==, b);
+  g_assert_cmpuint (n_rows (there), ==, 2);
+  /* And over years (most days without an entry). */
+  {
+    g_autoptr(JsonObject) all_here = mdn_test_ok (w->m1, "{\"op\":\"report.run\",\"name\":\"income\",\"from\":"
+                                                  "\"2000-01-01\",\"to\":\"2030-12-31\"}");
+    g_autoptr(JsonObject) all_there = at_server_period (w, "income", "2000-01-01", "2030-12-31", "B01");
+    g_autofree char *ya = member_text (all_here, "rows"), *yb = member_text (all_there, "rows");
+
+    g_assert_cmpstr (ya, ==, yb);
+    g_assert_cmpuint (n_rows (all_there), >, 8);
+  }
+
+  /* The products of B01: the branch and the server agree on each
+     product's price and B01's stock (the moving average cost and the
+     thresholds are the branch's own: empty at the server, on SQLite too). */
+  {
+    g_autoptr(JsonObject) mine = mdn_test_ok (w->m1, "{\"op\":\"report.run\",\"name\":\"products\",\"from\":\""
+                                              DEC01 "\",\"to\":\"" DEC01 "\"}");
+    g_autoptr(JsonObject) theirs = at_server_period (w, "products", DEC01, DEC01, "B01");
+
+    g_assert_cmpuint (n_rows (theirs), ==, n_rows (mine));
+    for (guint i = 0; i < n_rows (mine); i++)
+      {
+        JsonObject *x = row (mine, i), *y = row (theirs, i);
+
+        g_assert_cmpstr (mdn_test_str (x, "sku"), ==, mdn_test_str (y, "sku"));
+        g_assert_cmpint (mdn_test_int (x, "price_fen"), ==, mdn_test_int (y, "price_fen"));
+        g_assert_cmpint (json_object_get_int_member_with_default (x, "stock", -999), ==,
+                         json_object_get_int_member_with_default (y, "stock", -999));
+      }
+    g_assert_cmpint (mdn_test_int (row_where (theirs, "sku", "TEA"), "stock"), !=, 0);
+  }
+
+  /* The members report of card A: the branch (which applied B02's sale
+     from the feed) and the server agree; its last visit is B02's sale. */
+  {
+    g_autoptr(JsonObject) mine = mdn_test_ok (w->m1, "{\"op\":\"report.run\",\"name\":\"members\",\"from\":\""
+                                              DEC01 "\",\"to\":\"" DEC01 "\",\"member\":\"%s\"}", w->card);
+    g_autofree char *path = g_strdup_printf ("/api/v1/reports/members?format=json&from=" DEC01 "&to=" DEC01
+                                             "&member=%s", w->card);
+    g_autoptr(JsonObject) theirs = NULL;
+    g_autofree char *ma = NULL, *mb = NULL;
+    guint status;
+    g_autoptr(GBytes) body = http_get (w, path, &status, NULL);
+    g_autofree char *text = g_strndup (g_bytes_get_data (body, NULL), g_bytes_get_size (body));
+
+    g_assert_cmpuint (status, ==, 200);
+    theirs = mdn_json_parse_object (text, NULL);
+    g_assert_nonnull (theirs);
+    ma = member_text (mine, "rows");
+    mb = member_text (theirs, "rows");
+    g_assert_cmpstr (ma, ==, mb);
+    g_assert_cmpuint (n_rows (theirs), ==, 1);
+    g_assert_cmpstr (mdn_test_str (row (theirs, 0), "last_visit"), ==, DEC01);
+    g_assert_cmpint (mdn_test_int (row (theirs, 0), "balance_fen"), ==, now);
+    g_assert_cmpint (mdn_test_int (row (theirs, 0), "package_uses"), ==, 8);
+
+    /* PostgreSQL: the receipt figures of a ledger from before version 6
+       are filled by its migration (postgres/0006_member_receipts.sql). */
+    if (mdn_test_backend_pg ())
+      {
+        g_autoptr(GBytes) again = NULL;
+        g_autofree char *again_text = NULL, *mc = NULL;
+        g_autoptr(JsonObject) migrated = NULL;
+
+        g_assert_cmpint (mdn_test_pg_count (w->s->db, "DROP TABLE srv_member_receipts; "
+                                                      "UPDATE srv_meta SET value = '5' WHERE key = 'schema_version'; "
+                                                      "SELECT 1"), ==, 1);
+        g_free (mdn_test_server_cmd (w->s, "init", NULL));
+        g_assert_cmpint (mdn_test_pg_count (w->s->db, "SELECT count(*) FROM srv_member_receipts"), >=, 1);
+        again = http_get (w, path, &status, NULL);
+        g_assert_cmpuint (status, ==, 200);
+        again_text = g_strndup (g_bytes_get_data (again, NULL), g_bytes_get_size (again));
+        migrated = mdn_json_parse_object (again_text, NULL);
+        g_assert_nonnull (migrated);
+        mc = member_text (migrated, "rows");
+        g_assert_cmpstr (mc, ==, mb);
+      }
+  }
+}
+
 static World world;
 
 static void
@@ -959,6 +1132,7 @@ main (int argc, char **argv)
   g_test_add_data_func ("/report/csv", (gconstpointer) test_csv, run);
   g_test_add_data_func ("/report/cost", (gconstpointer) test_cost, run);
   g_test_add_data_func ("/report/worker", (gconstpointer) test_worker, run);
+  g_test_add_data_func ("/report/months", (gconstpointer) test_months, run);
   rc = g_test_run ();
   world_free (&world);
   {

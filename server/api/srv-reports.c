@@ -47,6 +47,7 @@ typedef struct
   gboolean            hold;        /* the tests' hook, see test_hold */
   gboolean            download;    /* the console's: always an attachment, not cached */
   char               *db_path;
+  char               *report_dsn;  /* --report-dsn: the worker reads the replica too */
   const MdnReportDef *def;
   MdnReportFormat     format;
   char               *from, *to, *branch, *staff, *member, *sku, *category;
@@ -65,6 +66,7 @@ report_job_free (gpointer data)
     g_unlink (job->tmp);
   g_free (job->tmp);
   g_free (job->db_path);
+  g_free (job->report_dsn);
   g_free (job->from);
   g_free (job->to);
   g_free (job->branch);
@@ -133,8 +135,12 @@ report_thread (GTask        *task,
     test_hold ();
   o.exported_at = job->exported_at;
   o.shop = job->shop;
-  /* Its own store: a read transaction on its own connection (any backend). */
+  /* Its own store: a read transaction on its own connection (any backend),
+     and on PostgreSQL with --report-dsn its own connection to the replica,
+     which srv_store_report reads (REPLICA_READS). */
   store = srv_store_open (job->db_path, FALSE, &error);
+  if (store && job->report_dsn && !srv_store_set_report_dsn (store, job->report_dsn, &error))
+    g_clear_pointer (&store, srv_store_free);
   if (store == NULL || !srv_store_report (store, job->def, &q, job->format, job->tmp, &o, NULL, &error))
     g_task_return_error (task, g_steal_pointer (&error));
   else
@@ -275,6 +281,7 @@ srv_report_start (SrvServer            *srv,
   job->srv = srv;
   job->msg = g_object_ref (msg);
   job->db_path = g_strdup (srv_server_db_path (srv));
+  job->report_dsn = g_strdup (srv_server_report_dsn (srv));
   job->def = def;
   job->format = format;
   job->from = g_strdup (q->from);

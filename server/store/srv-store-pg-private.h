@@ -62,5 +62,8 @@ G_GNUC_INTERNAL gboolean replay (SrvPg *pg, MdnDb *db, const char *sql, GError *
 G_GNUC_INTERNAL MdnDb * catalog_scratch (SrvPg *pg, GError **error);
 G_GNUC_INTERNAL MdnDb * stock_scratch (SrvPg *pg, GError **error);
 G_GNUC_INTERNAL gboolean ensure_month (SrvPg *pg, const char *business_date, GError **error);
+/* srv-store-pg-report.c: what an applied entry adds to the members
+ * report's receipt figures (srv_member_receipts). */
+G_GNUC_INTERNAL gboolean report_entry_applied (SrvPg *pg, MdnEntry *entry, GError **error);
 
 G_END_DECLS

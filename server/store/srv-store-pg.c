@@ -1211,6 +1211,9 @@ srv_pg_entry_apply (SrvPg    *pg,
       return FALSE;
   if (!store_entry (pg, entry, TRUE, error))
     return FALSE;
+  /* The members report's receipt figures (srv-store-pg-report.c). */
+  if (!report_entry_applied (pg, entry, error))
+    return FALSE;
   if (g_str_has_prefix (entry->kind, "timed.") && !apply_timed (pg, entry, error))
     return FALSE;
   /* A member kind with an apply of its own changes the card (issue,
@@ -2687,28 +2690,6 @@ srv_pg_get_timezone (SrvPg *pg)
   return pg->timezone ? pg->timezone : MDN_DEFAULT_TIMEZONE;
 }
 
-/* The report definitions of common/reports/ are SQLite SQL over the
- * branch schema; on PostgreSQL only the summary (srv_pg_summary, from the
- * rollups) and the console's dashboard are there yet. */
-gboolean
-srv_pg_report (SrvPg                        *pg,
-               const MdnReportDef           *def,
-               const MdnReportQuery         *query,
-               MdnReportFormat               format,
-               const char                   *path,
-               const MdnReportExportOptions *options,
-               gint64                       *n_rows,
-               GError                      **error)
-{
-  (void) pg, (void) query, (void) format, (void) path, (void) options;
-  if (n_rows)
-    *n_rows = 0;
-  g_set_error (error, SRV_ERROR, SRV_ERROR_NOT_SUPPORTED,
-               _("The report “%s” is not available on the PostgreSQL store yet; the summary is"),
-               def && def->title ? _(def->title) : "?");
-  return FALSE;
-}
-
 /* Re-projections into the scratch database ---------------------------------------- */
 
 /* The entries @sql selects (id, projected, doc; in the order the server
@@ -3492,23 +3473,9 @@ srv_pg_open_replica (const char *uri,
   return g_steal_pointer (&pg);
 }
 
-/* The console's later pages (reports on the page, messages, operation
- * logs, branch versions, categories; SMS is not on PostgreSQL yet). */
-
-JsonObject *
-srv_pg_console_report_page (SrvPg                *pg,
-                            const MdnReportDef   *def,
-                            const MdnReportQuery *query,
-                            gint64                limit,
-                            const char           *after,
-                            GError              **error)
-{
-  (void) pg, (void) query, (void) limit, (void) after;
-  g_set_error (error, SRV_ERROR, SRV_ERROR_NOT_SUPPORTED,
-               _("The report “%s” is not available on the PostgreSQL store yet; the summary is"),
-               def && def->title ? _(def->title) : "?");
-  return NULL;
-}
+/* The console's later pages (messages, operation logs, branch versions,
+ * categories; reports on the page are in srv-store-pg-report.c; SMS is not
+ * on PostgreSQL yet). */
 
 /* The member's entries re-projected, then @sql (one ? for the member). */
 static SrvRows *

@@ -1,0 +1,334 @@
+/* bench-report-pg: a one-day detail report on the PostgreSQL store
+ * (issue 18: flat as history grows), on a throw-away cluster
+ * (tests/mdn-test-pg.c). One branch pushes a day of DAY entries (a member
+ * and its deposits) over HTTP; the `income` report of that day for that
+ * branch is asked over HTTP (GET /api/v1/reports/income, built on the
+ * PostgreSQL store's scratch database: srv-store-pg-report.c) of two
+ * server databases holding that day, one with SMALL entries of other days,
+ * the other with BIG (written straight in SQL over ~3 years of days, the
+ * same month's partition included), each behind a server process, asked
+ * in turn; it prints the medians and their ratio (budget: within 1.2).
+ * The cluster runs with fsync off.
+ *
+ *   bench-report-pg [BIG [DAY]]    (defaults 1000000 and 2000; SMALL is 10000)
+ */
+#include <glib/gstdio.h>
+#include <libpq-fe.h>
+#include <libsoup/soup.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "mdn-db.h"
+#include "mdn-entry-codec.h"
+#include "mdn-json.h"
+#include "mdn-ledger.h"
+#include "mdn-ops.h"
+#include "mdn-store.h"
+#include "mdn-sync.h"
+#include "mdn-test-pg.h"
+
+#define BATCH  500
+#define ROUNDS 9
+#define SMALL  10000
+#define TODAY  "2026-11-20"
+
+static char *
+run (const char *const *argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) p = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+  char *out = NULL;
+
+  if (p == NULL || !g_subprocess_communicate_utf8 (p, NULL, NULL, &out, NULL, &error) ||
+      !g_subprocess_get_successful (p))
+    g_error ("%s failed: %s", argv[0], error ? error->message : "exit status");
+  return out;
+}
+
+/* The day's push bodies: a member issued, then deposits. */
+static GPtrArray *
+day_bodies (const char *dir,
+            int         n)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *path = g_build_filename (dir, "B01.db", NULL);
+  MdnStoreInit init = { .branch_code = "B01", .branch_name = "B01", .branch_number = 1,
+                        .admin_password = "bench-password" };
+  g_autoptr(MdnStore) store = mdn_store_init (path, &init, &error);
+  g_autoptr(MdnOpCtx) ctx = NULL;
+  g_autoptr(JsonObject) r = NULL;
+  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) mdn_entry_free);
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  GPtrArray *bodies = g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref);
+  g_autofree char *card = NULL;
+  sqlite3_stmt *stmt;
+
+  g_assert_no_error (error);
+  ctx = mdn_op_ctx_new_trusted (store, "admin", &error);
+  g_assert_no_error (error);
+  r = mdn_ops_run_line (ctx, "{\"op\":\"member.issue\",\"name\":\"Bench\",\"phone\":\"13800000001\"}");
+  card = g_strdup (json_object_get_string_member (r, "card_no"));
+  mdn_db_exec_script (store->db, "PRAGMA synchronous = OFF", NULL);
+  for (int i = 2; i < n; i++)
+    {
+      g_autofree char *op = g_strdup_printf ("{\"op\":\"member.deposit\",\"card\":\"%s\",\"amount\":\"%d.%02d\","
+                                             "\"tender\":\"%s\"}", card, 1 + i % 50, i % 100,
+                                             i % 2 ? "cash" : "wechat");
+      g_autoptr(JsonObject) o = mdn_ops_run_line (ctx, op);
+    }
+  stmt = mdn_db_query (store->db, NULL, "SELECT id FROM entries WHERE branch = 'B01' ORDER BY seq", "");
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_ptr_array_add (ids, g_strdup (mdn_db_col_text (stmt, 0)));
+  sqlite3_reset (stmt);
+  for (guint i = 0; i < ids->len; i++)
+    g_ptr_array_add (entries, mdn_entry_load (store->db, g_ptr_array_index (ids, i), NULL));
+  for (guint i = 0; i < entries->len; i += BATCH)
+    {
+      GString *text = g_string_new ("{\"entries\":[");
+      gsize len;
+
+      for (guint k = i; k < MIN (entries->len, i + BATCH); k++)
+        {
+          if (k > i)
+            g_string_append_c (text, ',');
+          mdn_entry_codec_write (text, g_ptr_array_index (entries, k), TRUE, NULL, NULL);
+        }
+      g_string_append (text, "]}");
+      len = text->len;
+      g_ptr_array_add (bodies, g_bytes_new_take (g_string_free (text, FALSE), len));
+    }
+  g_unlink (path);
+  return bodies;
+}
+
+static GSubprocess *
+serve (const char *uri,
+       char      **base)
+{
+  g_autoptr(GError) error = NULL;
+  const char *argv[] = { MENDIAN_SERVER_PATH, "--db", uri, "serve", "--listen", "127.0.0.1:0", NULL };
+  GSubprocess *p = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
+  g_autoptr(GDataInputStream) in = NULL;
+  g_autofree char *line = NULL;
+
+  g_assert_no_error (error);
+  in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (p));
+  line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, &error);
+  g_assert_nonnull (line);
+  *base = g_strdup (line + strlen ("listening on "));
+  return p;
+}
+
+static GBytes *
+http (SoupSession *session,
+      const char  *method,
+      const char  *url,
+      const char  *auth,
+      GBytes      *body)
+{
+  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
+  g_autoptr(GError) error = NULL;
+  GBytes *reply;
+
+  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
+  if (body)
+    soup_message_set_request_body_from_bytes (msg, "application/json", body);
+  reply = soup_session_send_and_read (session, msg, NULL, &error);
+  if (reply == NULL || soup_message_get_status (msg) != 200)
+    g_error ("%s %s failed: %s", method, url, error ? error->message : soup_message_get_reason_phrase (msg));
+  return reply;
+}
+
+static void
+exec_ok (PGconn     *conn,
+         const char *sql)
+{
+  PGresult *res = PQexec (conn, sql);
+
+  if (PQresultStatus (res) != PGRES_COMMAND_OK && PQresultStatus (res) != PGRES_TUPLES_OK)
+    g_error ("%s: %s", sql, PQerrorMessage (conn));
+  PQclear (res);
+}
+
+/* History entries numbered [@from, @to) on days other than TODAY, from
+ * 2024-01-01 to the day before it: rows the report must not read (their
+ * documents are never parsed). */
+static void
+add_history (PGconn *conn,
+             gint64  from,
+             gint64  to)
+{
+  const gint64 chunk = 200000;
+
+  for (gint64 a = from; a < to; a += chunk)
+    {
+      gint64 b = MIN (to, a + chunk);
+      g_autofree char *keys = g_strdup_printf (
+        "INSERT INTO entry_keys (branch, seq, id, business_date, kind, member_id, hash, projected, applied) "
+        "SELECT 'B01', 100000000 + g, 'history-' || g, date '2024-01-01' + (g %% 1054)::int, 'sale.quick', NULL, "
+        "'x', true, nextval ('apply_order') FROM generate_series (%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ") g",
+        a, b - 1);
+      g_autofree char *rows = g_strdup_printf (
+        "INSERT INTO entries (business_date, id, branch, seq, kind, at, member_id, doc) "
+        "SELECT business_date, id, branch, seq, kind, business_date || 'T10:00:00+08:00', NULL, '{}' "
+        "FROM entry_keys WHERE branch = 'B01' AND seq BETWEEN %" G_GINT64_FORMAT " AND %" G_GINT64_FORMAT,
+        100000000 + a, 100000000 + b - 1);
+      g_autofree char *moves = g_strdup_printf (
+        "INSERT INTO movements (business_date, entry_id, idx, member_id, account, item, delta) "
+        "SELECT business_date, id, 0, NULL, 'stock', 'TEA', -1 "
+        "FROM entry_keys WHERE branch = 'B01' AND seq BETWEEN %" G_GINT64_FORMAT " AND %" G_GINT64_FORMAT,
+        100000000 + a, 100000000 + b - 1);
+
+      exec_ok (conn, "BEGIN");
+      exec_ok (conn, keys);
+      exec_ok (conn, rows);
+      exec_ok (conn, moves);
+      exec_ok (conn, "COMMIT");
+    }
+  exec_ok (conn, "ANALYZE");
+}
+
+static int
+compare_double (gconstpointer a,
+                gconstpointer b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return x < y ? -1 : x > y;
+}
+
+/* A server database holding the day (pushed over HTTP) and @history
+ * entries of other days; its server process, its HQ token. */
+typedef struct
+{
+  char        *uri;
+  char        *base;
+  char        *hq_token;
+  char        *report_url;
+  GSubprocess *server;
+} Chain;
+
+static void
+chain_init (Chain       *c,
+            MdnTestPg   *pg,
+            const char  *name,
+            GPtrArray   *bodies,
+            gint64       history,
+            SoupSession *session)
+{
+  const char *init_argv[] = { MENDIAN_SERVER_PATH, "--db", NULL, "init", NULL };
+  const char *add_argv[] = { MENDIAN_SERVER_PATH, "--db", NULL, "branch", "add", "--code", "B01", "--name", "B01",
+                             "--number", "1", NULL };
+  const char *token_argv[] = { MENDIAN_SERVER_PATH, "--db", NULL, "token", "add", "--name", "boss", "--role", "hq",
+                               NULL };
+  g_autofree char *out = NULL, *tout = NULL, *branch_token = NULL, *push_url = NULL;
+  g_autoptr(JsonObject) t = NULL, h = NULL;
+  PGconn *conn;
+
+  c->uri = mdn_test_pg_create_db (pg, name);
+  init_argv[2] = add_argv[2] = token_argv[2] = c->uri;
+  g_free (run (init_argv));
+  out = run (add_argv);
+  t = mdn_json_parse_object (out, NULL);
+  branch_token = g_strconcat ("Bearer ", json_object_get_string_member (t, "token"), NULL);
+  tout = run (token_argv);
+  h = mdn_json_parse_object (tout, NULL);
+  c->hq_token = g_strconcat ("Bearer ", json_object_get_string_member (h, "token"), NULL);
+  c->server = serve (c->uri, &c->base);
+  push_url = g_strconcat (c->base, "api/v1/sync/push", NULL);
+  c->report_url = g_strconcat (c->base, "api/v1/reports/income?format=json&from=" TODAY "&to=" TODAY "&branch=B01",
+                               NULL);
+  for (guint i = 0; i < bodies->len; i++)
+    g_bytes_unref (http (session, "POST", push_url, branch_token, g_ptr_array_index (bodies, i)));
+  conn = PQconnectdb (c->uri);
+  g_assert_cmpint (PQstatus (conn), ==, CONNECTION_OK);
+  exec_ok (conn, "SELECT mdn_month_partition (d::date) FROM generate_series (date '2024-01-01', "
+                 "date '" TODAY "', interval '1 month') d");
+  add_history (conn, 0, history);
+  PQfinish (conn);
+}
+
+static void
+chain_clear (Chain *c)
+{
+  g_subprocess_send_signal (c->server, SIGTERM);
+  g_subprocess_wait (c->server, NULL, NULL);
+  g_clear_object (&c->server);
+  g_free (c->uri);
+  g_free (c->base);
+  g_free (c->hq_token);
+  g_free (c->report_url);
+}
+
+/* Seconds of one report of TODAY at B01; @rows its rows. */
+static double
+one_report (SoupSession *session,
+            Chain       *c,
+            gint64      *rows)
+{
+  gint64 t0 = g_get_monotonic_time ();
+  g_autoptr(GBytes) reply = http (session, "GET", c->report_url, c->hq_token, NULL);
+  double seconds = (g_get_monotonic_time () - t0) / 1e6;
+  g_autofree char *text = g_strndup (g_bytes_get_data (reply, NULL), g_bytes_get_size (reply));
+  g_autoptr(JsonObject) o = mdn_json_parse_object (text, NULL);
+
+  g_assert_nonnull (o);
+  *rows = json_object_get_int_member (o, "count");
+  return seconds;
+}
+
+int
+main (int argc, char **argv)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("mendian-bench-report-pg-XXXXXX", &error);
+  gint64 big = argc > 1 ? g_ascii_strtoll (argv[1], NULL, 10) : 1000000;
+  int day = argc > 2 ? atoi (argv[2]) : 2000;
+  g_autoptr(GPtrArray) bodies = NULL;
+  g_autoptr(SoupSession) session = soup_session_new ();
+  Chain small = { 0 }, large = { 0 };
+  MdnTestPg *pg;
+  gint64 rows_small = 0, rows_big = 0;
+  double small_s[ROUNDS], big_s[ROUNDS];
+
+  g_setenv ("MENDIAN_NOW", TODAY "T10:00:00+08:00", TRUE);
+  mdn_branch_init ();
+  if (!mdn_test_pg_available ())
+    {
+      g_print ("bench-report-pg: PostgreSQL 15 is not installed\n");
+      return 0;
+    }
+  if (big < SMALL)
+    big = SMALL;
+  g_print ("bench-report-pg: a day of %d entries, history %d and %" G_GINT64_FORMAT " entries...\n", day, SMALL,
+           big);
+  bodies = day_bodies (dir, day);
+  pg = mdn_test_pg_start (&error);
+  g_assert_no_error (error);
+  chain_init (&small, pg, "small", bodies, SMALL, session);
+  chain_init (&large, pg, "large", bodies, big, session);
+
+  /* Warm both, then interleave: a busy machine slows both sides alike. */
+  one_report (session, &small, &rows_small);
+  one_report (session, &large, &rows_big);
+  for (guint k = 0; k < ROUNDS; k++)
+    {
+      small_s[k] = one_report (session, &small, &rows_small);
+      big_s[k] = one_report (session, &large, &rows_big);
+    }
+  g_assert_cmpint (rows_small, ==, rows_big);
+  qsort (small_s, ROUNDS, sizeof (double), compare_double);
+  qsort (big_s, ROUNDS, sizeof (double), compare_double);
+
+  g_print ("one-day income report:  %" G_GINT64_FORMAT " rows (median of %d, over HTTP, interleaved)\n", rows_big,
+           ROUNDS);
+  g_print ("history %8d:       %.1f ms\n", SMALL, small_s[ROUNDS / 2] * 1000);
+  g_print ("history %8" G_GINT64_FORMAT ":       %.1f ms\n", big, big_s[ROUNDS / 2] * 1000);
+  g_print ("ratio:                  %.2f (budget: within 1.2)\n", big_s[ROUNDS / 2] / small_s[ROUNDS / 2]);
+  chain_clear (&small);
+  chain_clear (&large);
+  mdn_test_pg_free (pg);
+  g_rmdir (dir);
+  return 0;
+}
