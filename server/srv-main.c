@@ -214,19 +214,11 @@ cmd_sms (SrvStore *store, int argc, char **argv)
   g_autoptr(GOptionContext) oc = g_option_context_new ("gateway|template|outbox - SMS");
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) out = NULL;
-  MdnDb *db = srv_store_get_db (store);
   const char *sub;
 
   g_option_context_add_main_entries (oc, entries, NULL);
   if (!g_option_context_parse (oc, &argc, &argv, &error))
     return fail (error);
-  if (db == NULL)
-    {
-      /* The SMS outbox is in the SQLite file only (docs/server.md). */
-      g_set_error (&error, SRV_ERROR, SRV_ERROR_NOT_SUPPORTED,
-                   _("SMS is not available on the PostgreSQL store yet"));
-      return fail (error);
-    }
   sub = argc > 1 ? argv[1] : "";
   if (g_str_equal (sub, "gateway"))
     {
@@ -240,22 +232,22 @@ cmd_sms (SrvStore *store, int argc, char **argv)
           g_strdelimit (secret, "\r\n", '\0');
           config.secret = secret;
         }
-      if (driver && !srv_sms_set_gateway (db, &config, &error))
+      if (driver && !srv_sms_set_gateway (store, &config, &error))
         return fail (error);
       if (secret)
         memset (secret, 0, strlen (secret));
-      out = srv_sms_gateway_show (db, &error);
+      out = srv_sms_gateway_show (store, &error);
     }
   else if (g_str_equal (sub, "template"))
     {
-      if (!srv_sms_set_template (db, event, text, code, &error))
+      if (!srv_sms_set_template (store, event, text, code, &error))
         return fail (error);
       out = json_object_new ();
       json_object_set_string_member (out, "event", event);
     }
   else if (g_str_equal (sub, "outbox"))
     {
-      JsonArray *list = srv_sms_outbox_list (db, status, &error);
+      JsonArray *list = srv_sms_outbox_list (store, status, &error);
 
       if (list == NULL)
         return fail (error);
@@ -379,9 +371,9 @@ cmd_serve (SrvStore *store, int argc, char **argv)
   options.console_hq = console_hq;
   options.console_idle = (guint) console_idle;
   options.db = opt_db;
-  /* No SMS sender on PostgreSQL yet: the outbox is in the SQLite file. */
-  if (srv_store_get_db (store))
-    sms = srv_sms_sender_start (srv_store_get_db (store), srv_store_get_timezone (store), MAX (sms_retry_base, 0));
+  /* Every process sends: on PostgreSQL they share the outbox, each
+     message claimed by one (srv-store-sms.h). */
+  sms = srv_sms_sender_start (store, srv_store_get_timezone (store), MAX (sms_retry_base, 0));
   rc = srv_serve (store, &options);
   srv_sms_sender_free (sms);
   return rc;

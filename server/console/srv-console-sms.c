@@ -16,6 +16,7 @@
 #include "mdn-error.h"
 #include "mdn-money.h"
 #include "srv-console-private.h"
+#include "srv-sms.h"
 
 #define OUTBOX_ROWS 100
 
@@ -164,7 +165,7 @@ sms_page (SrvPage *page,
           SrvHtml *preview)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) gateway = srv_console_sms_gateway (page->console->store, &error);
+  g_autoptr(JsonObject) gateway = srv_sms_gateway_show (page->console->store, &error);
   g_autoptr(SrvRows) outbox = NULL, counts = NULL;
   g_autoptr(GHashTable) vars = srv_vars_new ();
   const char *status = opt_arg (page, "status");
