@@ -1,4 +1,6 @@
-/* srv-sms.c: the SMS outbox and its sender (srv-sms.h).
+/* srv-sms.c: the SMS outbox's rules and its sender (srv-sms.h). What is
+ * stored and read (the outbox, gateway, templates, the members' data) goes
+ * through the store (srv-store-sms.h), SQLite or PostgreSQL alike.
  *
  * Queueing happens inside the push's transaction (srv_sms_note_entry), so a
  * message exists exactly when its entry does: a repeated push stores
@@ -8,9 +10,10 @@
  * Sending: one message at a time. It is marked "sending" and committed
  * before the request goes out; the answer makes it "sent", "retrying"
  * (5xx, network: after retry_base × 2^(attempts − 1) seconds, at most
- * MAX_ATTEMPTS) or "failed" (a refusal). A message a previous process left
- * "sending" may or may not have reached the gateway, and gateways are not
- * idempotent: it is marked failed, never sent twice.
+ * MAX_ATTEMPTS) or "failed" (a refusal). A message a process that is gone
+ * left "sending" may or may not have reached the gateway, and gateways are
+ * not idempotent: it is marked failed (srv_store_sms_recover, at the
+ * start and every RECOVER_TICKS), never sent twice.
  *
  * Marketing messages (campaigns) go out only between 08:00 and 22:00 in
  * the chain's time zone, with the opt-out line already in their text, and
@@ -28,8 +31,12 @@
  * greetings the sender queues once a day from 09:00 in the chain's zone
  * (srv_sms_queue_birthdays, keyed "birthday:YEAR" in the outbox: once a
  * year per member, across restarts and processes). A message is claimed
- * for sending by a conditional update, so two server processes never both
- * send it. */
+ * for sending by the store (srv_store_sms_claim), so two server processes
+ * on one database never both send it.
+ *
+ * A campaign the store can't expand (PostgreSQL: no member_figures for
+ * the member filter) is stored failed with the reason, and the push goes
+ * on. */
 #define G_LOG_DOMAIN "srv-sms"
 
 #include <glib/gi18n-lib.h>

@@ -72,7 +72,7 @@ srv_pg_sms_template (SrvPg      *pg,
   return TRUE;
 }
 
-/* @sql in a write transaction of its own. */
+/* Ends the write transaction its caller began: COMMIT if @ok, else ROLLBACK. */
 static gboolean
 write_one (SrvPg      *pg,
            GError    **error,

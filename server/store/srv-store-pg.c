@@ -2650,17 +2650,6 @@ srv_pg_own_entries (SrvPg      *pg,
   return g_steal_pointer (&entries);
 }
 
-/* What has no SQLite handle here ---------------------------------------------------- */
-
-/* No SQLite file behind this store: the callers of srv_store_get_db (SMS,
- * the member page) say they aren't available on PostgreSQL yet. */
-MdnDb *
-srv_pg_get_db (SrvPg *pg)
-{
-  (void) pg;
-  return NULL;
-}
-
 const char *
 srv_pg_get_timezone (SrvPg *pg)
 {

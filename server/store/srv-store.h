@@ -58,9 +58,6 @@ typedef struct
   char    *last_hash;
 } SrvBranch;
 
-/* For server/notify/srv-sms.c, whose outbox lives in the SQLite file (a
- * PostgreSQL backend would need it behind this interface). */
-MdnDb     *srv_store_get_db         (SrvStore    *store);
 const char *srv_store_get_timezone  (SrvStore    *store);
 
 SrvStore  *srv_store_open           (const char  *path,
