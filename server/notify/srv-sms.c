@@ -294,6 +294,9 @@ srv_sms_note_entry (SrvStore *store,
 
   g_return_val_if_fail (store != NULL && entry != NULL, FALSE);
 
+  /* The settings these rules read (sms.on_*, sms.birthday, the cap). */
+  if (g_str_equal (entry->kind, "setting.chain"))
+    return srv_store_sms_settings_changed (store, error);
   if (g_str_equal (entry->kind, "sms.campaign"))
     {
       JsonNode *filter = json_object_get_member (entry->body, "filter");

@@ -223,35 +223,118 @@ srv_pg_sms_shop (SrvPg      *pg,
   return res && PQntuples (res) == 1 ? g_strdup (col (res, 0, 0)) : NULL;
 }
 
-/* The chain's settings, from its setting.chain entries re-projected in
- * the scratch database; NULL (the caller reads defaults) if that fails. */
-static MdnDb *
-settings_begin (SrvPg *pg)
-{
-  g_autoptr(GError) error = NULL;
-  MdnDb *db = scratch_begin (pg, &error);
+/* The chain's settings as the SMS rules read them, for every pushed entry
+ * with an SMS event: a branch schema in memory holding the setting.chain
+ * entries re-projected (project_settings), kept until a setting.chain is
+ * stored: in this process at once (srv_pg_sms_settings_changed), in the
+ * others when its transaction commits (NOTIFY SETTINGS_CHANNEL, which the
+ * store's connection listens to), so a push reads no settings from the
+ * database. Without the LISTEN (before the sender starts it, or after the
+ * connection was made again inside a transaction) every read projects the
+ * settings again. One per process: its store's (mendian-server opens one). */
+#define SETTINGS_CHANNEL "mendian_sms_settings"
 
-  if (db == NULL || !project_settings (pg, db, &error))
+typedef struct
+{
+  SrvPg  *pg;
+  int     listen_pid;   /* the backend whose session LISTENs, 0 none */
+  MdnDb  *db;
+} SettingsCache;
+
+static SettingsCache settings_cache;
+
+/* LISTEN on the store's connection, outside a transaction (one that
+ * rolls back would take the LISTEN with it). */
+static void
+ensure_listen (SrvPg *pg)
+{
+  SettingsCache *c = &settings_cache;
+  int pid = PQbackendPID (pg->conn);
+  g_autoptr(GError) error = NULL;
+
+  if (pg->in_tx || PQtransactionStatus (pg->conn) != PQTRANS_IDLE || (c->pg == pg && c->listen_pid == pid))
+    return;
+  if (!pq_simple (pg, "LISTEN " SETTINGS_CHANNEL, &error))
     {
-      if (db)
-        mdn_db_rollback (db);
+      g_warning ("LISTEN " SETTINGS_CHANNEL ": %s", error->message);
+      return;
+    }
+  if (c->pg != pg)
+    g_clear_pointer (&c->db, mdn_db_close);
+  c->pg = pg;
+  c->listen_pid = PQbackendPID (pg->conn);
+  g_clear_pointer (&c->db, mdn_db_close);   /* what changed before the LISTEN */
+}
+
+/* Whether a settings change was announced since the last look. */
+static gboolean
+settings_announced (SrvPg *pg)
+{
+  PGnotify *n;
+  gboolean any = FALSE;
+
+  PQconsumeInput (pg->conn);
+  while ((n = PQnotifies (pg->conn)) != NULL)
+    {
+      if (g_str_equal (n->relname, SETTINGS_CHANNEL))
+        any = TRUE;
+      PQfreemem (n);
+    }
+  return any;
+}
+
+static MdnDb *
+settings_db (SrvPg *pg)
+{
+  SettingsCache *c = &settings_cache;
+  g_autoptr(GError) error = NULL;
+
+  ensure_listen (pg);
+  if (settings_announced (pg) || c->pg != pg || c->listen_pid != PQbackendPID (pg->conn))
+    g_clear_pointer (&c->db, mdn_db_close);
+  if (c->db)
+    return c->db;
+  if ((c->db = mdn_db_open (":memory:", "branch", &error)) == NULL ||
+      !mdn_db_exec_script (c->db, "PRAGMA foreign_keys = OFF", &error) || !mdn_db_begin (c->db, TRUE, &error) ||
+      !project_settings (pg, c->db, &error) || !mdn_db_commit (c->db, &error))
+    {
       g_warning ("the chain's settings could not be read: %s", error ? error->message : "?");
+      g_clear_pointer (&c->db, mdn_db_close);
       return NULL;
     }
-  return db;
+  return c->db;
+}
+
+/* A setting.chain was stored in this transaction: this process reads the
+ * settings again at once (seeing it inside the transaction), the others
+ * when it commits. */
+gboolean
+srv_pg_sms_settings_changed (SrvPg   *pg,
+                             GError **error)
+{
+  g_clear_pointer (&settings_cache.db, mdn_db_close);
+  return pq_exec (pg, error, "SELECT pg_notify ('" SETTINGS_CHANNEL "', '')", "");
+}
+
+/* Not listening: not kept. */
+static void
+settings_done (SrvPg *pg)
+{
+  if (settings_cache.listen_pid != PQbackendPID (pg->conn))
+    g_clear_pointer (&settings_cache.db, mdn_db_close);
 }
 
 gboolean
 srv_pg_sms_setting_bool (SrvPg      *pg,
                          const char *key)
 {
-  MdnDb *db = settings_begin (pg);
+  MdnDb *db = settings_db (pg);
   gboolean value;
 
   if (db == NULL)
     return g_strcmp0 (mdn_settings_lookup (key)->def, "true") == 0;
   value = mdn_settings_get_bool (db, key);
-  mdn_db_rollback (db);
+  settings_done (pg);
   return value;
 }
 
@@ -259,13 +342,13 @@ gint64
 srv_pg_sms_setting_int (SrvPg      *pg,
                         const char *key)
 {
-  MdnDb *db = settings_begin (pg);
+  MdnDb *db = settings_db (pg);
   gint64 value;
 
   if (db == NULL)
     return g_ascii_strtoll (mdn_settings_lookup (key)->def, NULL, 10);
   value = mdn_settings_get_int (db, key);
-  mdn_db_rollback (db);
+  settings_done (pg);
   return value;
 }
 
@@ -314,6 +397,7 @@ srv_pg_sms_sender_begin (SrvPg   *pg,
       if (col_bool (res, 0, 0))
         {
           *out_sender = id;
+          ensure_listen (pg);
           return TRUE;
         }
     }
@@ -354,6 +438,8 @@ srv_pg_sms_claim (SrvPg         *pg,
                                 "RETURNING o.id, o.entry_id, o.event, o.member_id, o.phone, o.text, o.params, "
                                 "o.attempts, o.marketing, c.status",
                                 "ii", sender, now);
+
+  ensure_listen (pg);   /* again after the connection was made again */
 
   memset (out, 0, sizeof *out);
   *out_found = FALSE;

@@ -84,6 +84,10 @@ gboolean srv_store_sms_member (SrvStore *store, const char *member_id, SrvSmsMem
                                GError **error);
 /* The name of branch @code, NULL if unknown. */
 char    *srv_store_sms_shop (SrvStore *store, const char *code);
+/* A setting.chain entry was stored in this transaction: what
+ * srv_store_sms_setting_* answer is read again (PostgreSQL: in this process
+ * at once, in the others once the transaction commits). */
+gboolean srv_store_sms_settings_changed (SrvStore *store, GError **error);
 /* A chain setting in force (mdn-settings.h: its default if never set). */
 gboolean srv_store_sms_setting_bool (SrvStore *store, const char *key);
 gint64   srv_store_sms_setting_int (SrvStore *store, const char *key);
