@@ -381,6 +381,9 @@ srv_pg_sms_campaign_members (SrvPg           *pg,
   return FALSE;
 }
 
+/* The session that holds this process's sender id (0: none yet). */
+static int sender_pid;
+
 gboolean
 srv_pg_sms_sender_begin (SrvPg   *pg,
                          gint64  *out_sender,
@@ -397,6 +400,7 @@ srv_pg_sms_sender_begin (SrvPg   *pg,
       if (col_bool (res, 0, 0))
         {
           *out_sender = id;
+          sender_pid = PQbackendPID (pg->conn);
           ensure_listen (pg);
           return TRUE;
         }
@@ -421,6 +425,23 @@ srv_pg_sms_recover (SrvPg   *pg,
                      "iii", sender, busy, (gint64) SMS_SENDER_CLASS);
 }
 
+/* The sender's id held again by a connection made again (the old
+ * session's lock went with it). */
+static void
+hold_sender (SrvPg  *pg,
+             gint64  sender)
+{
+  g_autoptr(PGresult) res = NULL;
+
+  if (sender == 0 || sender_pid == PQbackendPID (pg->conn) || pg->in_tx)
+    return;
+  res = pq (pg, NULL, "SELECT pg_try_advisory_lock ($1, $2::integer)", "ii", (gint64) SMS_SENDER_CLASS, sender);
+  if (res && col_bool (res, 0, 0))
+    sender_pid = PQbackendPID (pg->conn);
+  else
+    g_warning ("the SMS sender's id %" G_GINT64_FORMAT " is held by another session", sender);
+}
+
 gboolean
 srv_pg_sms_claim (SrvPg         *pg,
                   gint64         sender,
@@ -429,15 +450,18 @@ srv_pg_sms_claim (SrvPg         *pg,
                   gboolean      *out_found,
                   GError       **error)
 {
-  g_autoptr(PGresult) res = pq (pg, error,
-                                "WITH c AS (SELECT id, status FROM srv_sms_outbox "
-                                "  WHERE status IN ('queued', 'retrying') AND next_at <= $2 "
-                                "  ORDER BY next_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) "
-                                "UPDATE srv_sms_outbox o SET status = 'sending', attempts = o.attempts + 1, "
-                                "claimed_by = $1::integer FROM c WHERE o.id = c.id "
-                                "RETURNING o.id, o.entry_id, o.event, o.member_id, o.phone, o.text, o.params, "
-                                "o.attempts, o.marketing, c.status",
-                                "ii", sender, now);
+  g_autoptr(PGresult) res = NULL;
+
+  hold_sender (pg, sender);
+  res = pq (pg, error,
+            "WITH c AS (SELECT id, status FROM srv_sms_outbox "
+            "  WHERE status IN ('queued', 'retrying') AND next_at <= $2 "
+            "  ORDER BY next_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) "
+            "UPDATE srv_sms_outbox o SET status = 'sending', attempts = o.attempts + 1, "
+            "claimed_by = $1::integer FROM c WHERE o.id = c.id "
+            "RETURNING o.id, o.entry_id, o.event, o.member_id, o.phone, o.text, o.params, "
+            "o.attempts, o.marketing, c.status",
+            "ii", sender, now);
 
   ensure_listen (pg);   /* again after the connection was made again */
 
