@@ -6,6 +6,7 @@
  * duplicate), repeated pushes, consent, opt-out and the send window.
  * Waits are on events (a request arrived, a row changed), bounded by a
  * generous deadline that only turns a hang into a failure. */
+#include <libpq-fe.h>
 #include <libsoup/soup.h>
 #include <signal.h>
 #include <string.h>
@@ -643,6 +644,69 @@ test_two_senders (void)
   mdn_test_set_now (NULL);
 }
 
+/* A PostgreSQL database upgraded to postgres/0007_sms.sql keeps every
+ * member's SMS choices stored before it (the latest member.sms_prefs of
+ * each), so nobody who opted out is sent anything after the upgrade. */
+static void
+test_pg_upgrade_choices (void)
+{
+  g_autoptr(MdnTestBranch) hq = NULL, b1 = NULL;
+  g_autoptr(MdnTestServer) s = NULL;
+  g_autoptr(JsonObject) out = NULL, in = NULL;
+  g_autofree char *sql = NULL;
+  PGconn *conn;
+  PGresult *res;
+
+  if (!mdn_test_backend_pg ())
+    {
+      g_test_skip ("a PostgreSQL migration");
+      return;
+    }
+  mdn_test_set_now ("2026-09-22T10:00:00+08:00");
+  s = chain_new (NULL, &hq, &b1);
+  out = mdn_test_ok (b1->admin, "{\"op\":\"member.issue\",\"name\":\"退订\",\"phone\":\"13800000041\"}");
+  in = mdn_test_ok (b1->admin, "{\"op\":\"member.issue\",\"name\":\"同意\",\"phone\":\"13800000042\"}");
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"member.sms_prefs\",\"card\":\"13800000041\","
+                                             "\"sms_consent\":true}"));
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"member.sms_prefs\",\"card\":\"13800000041\","
+                                             "\"sms_opt_out\":true}"));
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"member.sms_prefs\",\"card\":\"13800000042\","
+                                             "\"sms_consent\":true}"));
+  mdn_test_sync_ok (b1);
+  g_assert_cmpint (mdn_test_server_stop (s, SIGTERM), ==, 0);
+
+  /* Back to the schema before 0007, the members' rows as they were. */
+  conn = PQconnectdb (s->db);
+  g_assert_cmpint (PQstatus (conn), ==, CONNECTION_OK);
+  res = PQexec (conn, "BEGIN; DROP TABLE srv_sms_gateway, srv_sms_templates, srv_sms_outbox, srv_sms_daily; "
+                      "ALTER TABLE srv_members DROP COLUMN birthday_lunar, DROP COLUMN sms_consent, "
+                      "DROP COLUMN sms_opt_out; "
+                      "UPDATE srv_meta SET value = '6' WHERE key = 'schema_version'; COMMIT");
+  g_assert_cmpint (PQresultStatus (res), ==, PGRES_COMMAND_OK);
+  PQclear (res);
+  PQfinish (conn);
+
+  g_free (mdn_test_server_cmd (s, "init", NULL));        /* opening migrates */
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT value::int FROM srv_meta WHERE key = 'schema_version'"), >=, 7);
+  sql = g_strdup_printf ("SELECT count(*) FROM srv_members WHERE id = '%s' AND sms_opt_out AND sms_consent",
+                         mdn_test_str (out, "member_id"));
+  g_assert_cmpint (mdn_test_server_count (s, sql), ==, 1);
+  g_clear_pointer (&sql, g_free);
+  sql = g_strdup_printf ("SELECT count(*) FROM srv_members WHERE id = '%s' AND NOT sms_opt_out AND sms_consent",
+                         mdn_test_str (in, "member_id"));
+  g_assert_cmpint (mdn_test_server_count (s, sql), ==, 1);
+
+  /* A deposit of each: only the one who didn't opt out is texted. */
+  mdn_test_server_start (s, "--sms-retry-base=0");
+  mdn_test_server_link (s, b1);
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"member.deposit\",\"card\":\"13800000041\",\"amount\":\"5.00\"}"));
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"member.deposit\",\"card\":\"13800000042\",\"amount\":\"5.00\"}"));
+  mdn_test_sync_ok (b1);
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT count(*) FROM srv_sms_outbox"), ==, 1);
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT count(*) FROM srv_sms_outbox WHERE phone = '13800000042'"), ==, 1);
+  mdn_test_set_now (NULL);
+}
+
 /* Birthday greetings and sms.send ------------------------------------------------------ */
 
 static gboolean
@@ -938,6 +1002,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sms/webhook/consent-window-and-cap", test_consent_and_window);
   g_test_add_func ("/sms/birthday-once-a-year-and-send", test_birthdays_and_send);
   g_test_add_func ("/sms/two-processes/each-message-once", test_two_senders);
+  g_test_add_func ("/sms/pg-upgrade-keeps-choices", test_pg_upgrade_choices);
   g_test_add_func ("/member-page/balance-escaped-forged", test_member_page);
   g_test_add_func ("/member-page/pin-history-messages", test_member_page_pin);
   return g_test_run ();
