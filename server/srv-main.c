@@ -336,19 +336,11 @@ cmd_sms (SrvStore *store, int argc, char **argv)
   g_autoptr(GOptionContext) oc = g_option_context_new ("gateway|template|outbox - SMS");
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) out = NULL;
-  MdnDb *db = srv_store_get_db (store);
   const char *sub;
 
   g_option_context_add_main_entries (oc, entries, NULL);
   if (!g_option_context_parse (oc, &argc, &argv, &error))
     return fail (error);
-  if (db == NULL)
-    {
-      /* The SMS outbox is in the SQLite file only (docs/server.md). */
-      g_set_error (&error, SRV_ERROR, SRV_ERROR_NOT_SUPPORTED,
-                   _("SMS is not available on the PostgreSQL store yet"));
-      return fail (error);
-    }
   sub = argc > 1 ? argv[1] : "";
   if (g_str_equal (sub, "gateway"))
     {
@@ -362,22 +354,22 @@ cmd_sms (SrvStore *store, int argc, char **argv)
           g_strdelimit (secret, "\r\n", '\0');
           config.secret = secret;
         }
-      if (driver && !srv_sms_set_gateway (db, &config, &error))
+      if (driver && !srv_sms_set_gateway (store, &config, &error))
         return fail (error);
       if (secret)
         memset (secret, 0, strlen (secret));
-      out = srv_sms_gateway_show (db, &error);
+      out = srv_sms_gateway_show (store, &error);
     }
   else if (g_str_equal (sub, "template"))
     {
-      if (!srv_sms_set_template (db, event, text, code, &error))
+      if (!srv_sms_set_template (store, event, text, code, &error))
         return fail (error);
       out = json_object_new ();
       json_object_set_string_member (out, "event", event);
     }
   else if (g_str_equal (sub, "outbox"))
     {
-      JsonArray *list = srv_sms_outbox_list (db, status, &error);
+      JsonArray *list = srv_sms_outbox_list (store, status, &error);
 
       if (list == NULL)
         return fail (error);
@@ -460,13 +452,6 @@ cmd_backup (SrvStore *store, int argc, char **argv)
   g_option_context_add_main_entries (oc, entries, NULL);
   if (!g_option_context_parse (oc, &argc, &argv, &error))
     return fail (error);
-  if (srv_store_get_db (store) == NULL)
-    {
-      g_printerr ("mendian-server: %s\n",
-                  _("A PostgreSQL chain is backed up by PostgreSQL itself: pg_dump, or a base backup with "
-                    "WAL archiving (docs/server.md, “Backup and restore”)"));
-      return 2;
-    }
   if (to == NULL)
     {
       g_printerr ("mendian-server: backup needs --to FILE\n");
@@ -477,7 +462,7 @@ cmd_backup (SrvStore *store, int argc, char **argv)
       g_printerr ("mendian-server: %s\n", _("The backup file exists already: give a new name"));
       return 2;
     }
-  if (!mdn_db_backup (srv_store_get_db (store), to, &error))
+  if (!srv_store_backup (store, to, &error))
     return fail (error);
   if (console_hq == NULL)
     console_hq = g_strconcat (opt_db, "-console-hq.db", NULL);
@@ -562,9 +547,9 @@ cmd_serve (SrvStore *store, int argc, char **argv)
   options.console_idle = (guint) console_idle;
   options.db = opt_db;
   options.report_dsn = report_dsn;
-  /* No SMS sender on PostgreSQL yet: the outbox is in the SQLite file. */
-  if (srv_store_get_db (store))
-    sms = srv_sms_sender_start (srv_store_get_db (store), srv_store_get_timezone (store), MAX (sms_retry_base, 0));
+  /* Every process sends: on PostgreSQL they share the outbox, each
+     message claimed by one (srv-store-sms.h). */
+  sms = srv_sms_sender_start (store, srv_store_get_timezone (store), MAX (sms_retry_base, 0));
   rc = srv_serve (store, &options);
   srv_sms_sender_free (sms);
   return rc;

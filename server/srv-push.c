@@ -402,9 +402,8 @@ apply_pushed (SrvStore  *store,
     return FALSE;
 
   /* The SMS it calls for, queued in the same transaction: once per
-     (entry, event, member), however often it is pushed. (None on
-     PostgreSQL yet, which has no SQLite handle: docs/server.md.) */
-  if (srv_store_get_db (store) && !srv_sms_note_entry (srv_store_get_db (store), entry, error))
+     (entry, event, member), however often it is pushed. */
+  if (!srv_sms_note_entry (store, entry, error))
     return FALSE;
 
   rollup_entry (batch, entry, branch->hq);

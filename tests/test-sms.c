@@ -6,6 +6,7 @@
  * duplicate), repeated pushes, consent, opt-out and the send window.
  * Waits are on events (a request arrived, a row changed), bounded by a
  * generous deadline that only turns a hang into a failure. */
+#include <libpq-fe.h>
 #include <libsoup/soup.h>
 #include <signal.h>
 #include <string.h>
@@ -185,6 +186,7 @@ handle (SoupServer        *server,
           json_object_set_string_member (req, "phone", json_object_get_string_member (o, "phone"));
           json_object_set_string_member (req, "text", json_object_get_string_member (o, "text"));
           json_object_set_string_member (req, "event", json_object_get_string_member (o, "event"));
+          json_object_set_int_member (req, "id", json_object_get_int_member (o, "id"));
         }
     }
   g_ptr_array_add (g->requests, req);
@@ -287,6 +289,19 @@ wait_rows (MdnTestServer *s,
   Rows r = { s, sql, want };
 
   wait_until (rows_are, &r);
+}
+
+/* PostgreSQL: until @n SMS senders hold their id's advisory lock
+ * (srv-store-pg-sms.c's SMS_SENDER_CLASS), so that a killed server's
+ * session is known to be gone before the next one looks; SQLite: nothing
+ * to wait for. */
+static void
+wait_senders (MdnTestServer *s,
+              gint64         n)
+{
+  if (mdn_test_backend_pg ())
+    wait_rows (s, "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objsubid = 2 "
+                  "AND classid = 1835298410 AND granted", n);
 }
 
 static char *
@@ -420,6 +435,7 @@ test_tencent_restart (void)
   wait_until (has_requests, &one);
   g_assert_cmpint (mdn_test_server_stop (s, SIGKILL), ==, -SIGKILL);
   g_assert_cmpint (mdn_test_server_count (s, "SELECT count(*) FROM srv_sms_outbox WHERE status = 'sending'"), ==, 1);
+  wait_senders (s, 0);
   mdn_test_server_start (s, "--sms-retry-base=0");
   mdn_test_server_link (s, b1);
   /* The other goes out; the first is never sent again. */
@@ -482,6 +498,19 @@ test_consent_and_window (void)
   json_object_unref (mdn_test_ok (hq->admin, "{\"op\":\"sms.campaign\",\"filter\":{},\"template\":\"{name}，周末{offer}\","
                                              "\"params\":{\"offer\":\"八折\"}}"));
   mdn_test_sync_ok (hq);
+  if (mdn_test_backend_pg ())
+    {
+      /* No member_figures on PostgreSQL: the push goes, the campaign is in
+         the outbox failed with the reason, nothing is sent. */
+      g_assert_cmpint (mdn_test_server_count (s, "SELECT count(*) FROM srv_sms_outbox WHERE event = 'campaign' "
+                                                 "AND status = 'failed' AND last_error LIKE '%member_figures%'"), ==, 1);
+      g_assert_cmpint (mdn_test_server_count (s, "SELECT count(*) FROM srv_sms_outbox WHERE status <> 'failed'"),
+                       ==, 0);
+      g_assert_cmpint (mdn_test_server_count (s, "SELECT count(*) FROM entries WHERE kind = 'sms.campaign'"), ==, 1);
+      g_assert_cmpuint (g->requests->len, ==, 0);
+      mdn_test_set_now (NULL);
+      return;
+    }
   g_assert_cmpint (mdn_test_server_count (s, "SELECT count(*) FROM srv_sms_outbox WHERE event = 'campaign'"), ==, 1);
   g_assert_cmpint (mdn_test_server_count (s, "SELECT count(*) FROM srv_sms_outbox WHERE phone = '13800000013'"), ==, 0);
   /* The sender moved it to 08:00 the next morning and sent nothing. */
@@ -517,6 +546,164 @@ test_consent_and_window (void)
                          g_date_time_to_unix (open));
   wait_rows (s, sql, 1);
   g_assert_cmpuint (g->requests->len, ==, 2);
+  mdn_test_set_now (NULL);
+}
+
+/* Two server processes on one PostgreSQL database -------------------------------------- */
+
+/* Another mendian-server process on @a's database, with @a's tokens. */
+static MdnTestServer *
+second_process (MdnTestServer *a,
+                const char    *name)
+{
+  MdnTestServer *b = g_new0 (MdnTestServer, 1);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *tmpl = g_strdup_printf ("mendian-sms-%s-XXXXXX", name);
+  GHashTableIter iter;
+  gpointer key, value;
+
+  b->dir = g_dir_make_tmp (tmpl, &error);
+  g_assert_no_error (error);
+  b->db = g_strdup (a->db);
+  b->hq_token = g_strdup (a->hq_token);
+  b->tokens = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_hash_table_iter_init (&iter, a->tokens);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    g_hash_table_insert (b->tokens, g_strdup (key), g_strdup (value));
+  mdn_test_server_start (b, "--sms-retry-base=0");
+  return b;
+}
+
+/* Two senders share one outbox: every message is sent exactly once. The
+ * double holds the first request unanswered, so one sender is busy with
+ * it while the other sends the rest; a third process starting then (its
+ * sender looks for messages left by processes that are gone) leaves the
+ * held one alone, and it is sent once when the gateway answers. */
+static void
+test_two_senders (void)
+{
+  g_autoptr(Gateway) g = NULL;
+  g_autoptr(MdnTestBranch) hq = NULL, b1 = NULL;
+  g_autoptr(MdnTestServer) a = NULL, b = NULL, c = NULL;
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_int64_hash, g_int64_equal);
+  g_autofree char *url = NULL;
+  g_autofree char *card = NULL;
+  g_autoptr(JsonObject) m = NULL;
+  const guint n = 12;
+  Count all = { NULL, n };
+  g_autofree gint64 *ids = g_new0 (gint64, n);
+
+  if (!mdn_test_backend_pg ())
+    {
+      g_test_skip ("several server processes on one database: PostgreSQL only");
+      return;
+    }
+  g = gateway_new ();
+  all.g = g;
+  url = g_strdup_printf ("http://127.0.0.1:%u/hook", g->port);
+  mdn_test_set_now ("2026-09-22T10:00:00+08:00");
+  a = chain_new (NULL, &hq, &b1);
+  set_gateway (a, "webhook", url, NULL, NULL);
+  b = second_process (a, "b");
+  wait_senders (a, 2);
+  g->hold_first = TRUE;
+
+  /* n deposits in one push through A: n messages due at once for both. */
+  m = mdn_test_ok (b1->admin, "{\"op\":\"member.issue\",\"name\":\"甲\",\"phone\":\"13800000031\"}");
+  card = g_strdup (mdn_test_str (m, "card_no"));
+  for (guint i = 0; i < n; i++)
+    json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"member.deposit\",\"card\":\"%s\",\"amount\":\"%u.00\"}",
+                                    card, i + 1));
+  mdn_test_sync_ok (b1);
+  g_assert_cmpint (mdn_test_server_count (a, "SELECT count(*) FROM srv_sms_outbox"), ==, n);
+  wait_until (has_requests, &all);
+  wait_rows (a, "SELECT count(*) FROM srv_sms_outbox WHERE status = 'sent'", n - 1);
+  g_assert_cmpint (mdn_test_server_count (a, "SELECT count(*) FROM srv_sms_outbox WHERE status = 'sending'"), ==, 1);
+
+  /* A third process: the held message's sender is alive, it stays. */
+  c = second_process (a, "c");
+  g_assert_cmpint (mdn_test_server_count (a, "SELECT count(*) FROM srv_sms_outbox WHERE status = 'sending'"), ==, 1);
+  g_assert_cmpint (mdn_test_server_count (a, "SELECT count(*) FROM srv_sms_outbox WHERE status = 'failed'"), ==, 0);
+
+  /* The gateway answers the held one: sent, once. */
+  soup_server_message_set_status (g->held, 200, NULL);
+  soup_server_message_set_response (g->held, "application/json", SOUP_MEMORY_STATIC, "{}", 2);
+  soup_server_message_unpause (g->held);
+  g->held = NULL;
+  wait_rows (a, "SELECT count(*) FROM srv_sms_outbox WHERE status = 'sent'", n);
+  g_assert_cmpuint (g->bad_signatures, ==, 0);
+  g_assert_cmpuint (g->requests->len, ==, n);
+  for (guint i = 0; i < g->requests->len; i++)
+    {
+      ids[i] = json_object_get_int_member (g_ptr_array_index (g->requests, i), "id");
+      g_assert_false (g_hash_table_contains (seen, &ids[i]));
+      g_hash_table_add (seen, &ids[i]);
+    }
+  g_assert_cmpint (mdn_test_server_count (a, "SELECT count(DISTINCT id) FROM srv_sms_outbox WHERE status = 'sent'"),
+                   ==, g_hash_table_size (seen));
+  mdn_test_set_now (NULL);
+}
+
+/* A PostgreSQL database upgraded to postgres/0007_sms.sql keeps every
+ * member's SMS choices stored before it (the latest member.sms_prefs of
+ * each), so nobody who opted out is sent anything after the upgrade. */
+static void
+test_pg_upgrade_choices (void)
+{
+  g_autoptr(MdnTestBranch) hq = NULL, b1 = NULL;
+  g_autoptr(MdnTestServer) s = NULL;
+  g_autoptr(JsonObject) out = NULL, in = NULL;
+  g_autofree char *sql = NULL;
+  PGconn *conn;
+  PGresult *res;
+
+  if (!mdn_test_backend_pg ())
+    {
+      g_test_skip ("a PostgreSQL migration");
+      return;
+    }
+  mdn_test_set_now ("2026-09-22T10:00:00+08:00");
+  s = chain_new (NULL, &hq, &b1);
+  out = mdn_test_ok (b1->admin, "{\"op\":\"member.issue\",\"name\":\"退订\",\"phone\":\"13800000041\"}");
+  in = mdn_test_ok (b1->admin, "{\"op\":\"member.issue\",\"name\":\"同意\",\"phone\":\"13800000042\"}");
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"member.sms_prefs\",\"card\":\"13800000041\","
+                                             "\"sms_consent\":true}"));
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"member.sms_prefs\",\"card\":\"13800000041\","
+                                             "\"sms_opt_out\":true}"));
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"member.sms_prefs\",\"card\":\"13800000042\","
+                                             "\"sms_consent\":true}"));
+  mdn_test_sync_ok (b1);
+  g_assert_cmpint (mdn_test_server_stop (s, SIGTERM), ==, 0);
+
+  /* Back to the schema before 0007, the members' rows as they were. */
+  conn = PQconnectdb (s->db);
+  g_assert_cmpint (PQstatus (conn), ==, CONNECTION_OK);
+  res = PQexec (conn, "BEGIN; DROP TABLE srv_sms_gateway, srv_sms_templates, srv_sms_outbox, srv_sms_daily; "
+                      "ALTER TABLE srv_members DROP COLUMN birthday_lunar, DROP COLUMN sms_consent, "
+                      "DROP COLUMN sms_opt_out; "
+                      "UPDATE srv_meta SET value = '6' WHERE key = 'schema_version'; COMMIT");
+  g_assert_cmpint (PQresultStatus (res), ==, PGRES_COMMAND_OK);
+  PQclear (res);
+  PQfinish (conn);
+
+  g_free (mdn_test_server_cmd (s, "init", NULL));        /* opening migrates */
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT value::int FROM srv_meta WHERE key = 'schema_version'"), >=, 7);
+  sql = g_strdup_printf ("SELECT count(*) FROM srv_members WHERE id = '%s' AND sms_opt_out AND sms_consent",
+                         mdn_test_str (out, "member_id"));
+  g_assert_cmpint (mdn_test_server_count (s, sql), ==, 1);
+  g_clear_pointer (&sql, g_free);
+  sql = g_strdup_printf ("SELECT count(*) FROM srv_members WHERE id = '%s' AND NOT sms_opt_out AND sms_consent",
+                         mdn_test_str (in, "member_id"));
+  g_assert_cmpint (mdn_test_server_count (s, sql), ==, 1);
+
+  /* A deposit of each: only the one who didn't opt out is texted. */
+  mdn_test_server_start (s, "--sms-retry-base=0");
+  mdn_test_server_link (s, b1);
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"member.deposit\",\"card\":\"13800000041\",\"amount\":\"5.00\"}"));
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"member.deposit\",\"card\":\"13800000042\",\"amount\":\"5.00\"}"));
+  mdn_test_sync_ok (b1);
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT count(*) FROM srv_sms_outbox"), ==, 1);
+  g_assert_cmpint (mdn_test_server_count (s, "SELECT count(*) FROM srv_sms_outbox WHERE phone = '13800000042'"), ==, 1);
   mdn_test_set_now (NULL);
 }
 
@@ -814,6 +1001,8 @@ main (int argc, char **argv)
   g_test_add_func ("/sms/tencent/restart-mid-send", test_tencent_restart);
   g_test_add_func ("/sms/webhook/consent-window-and-cap", test_consent_and_window);
   g_test_add_func ("/sms/birthday-once-a-year-and-send", test_birthdays_and_send);
+  g_test_add_func ("/sms/two-processes/each-message-once", test_two_senders);
+  g_test_add_func ("/sms/pg-upgrade-keeps-choices", test_pg_upgrade_choices);
   g_test_add_func ("/member-page/balance-escaped-forged", test_member_page);
   g_test_add_func ("/member-page/pin-history-messages", test_member_page_pin);
   return g_test_run ();

@@ -29,6 +29,7 @@
 #include "srv-server.h"
 #include "srv-store.h"
 #include "srv-store-console.h"
+#include "srv-store-sms.h"
 
 static void
 reply_html (SrvRequest *req,
@@ -269,26 +270,22 @@ message_page (SrvRequest *req,
   reply_html (req, status, s);
 }
 
-/* The member of @card_no with the PIN hash; FALSE when unknown. */
+/* The member of @card_no (id and name), through the console's store as
+ * the GET's; FALSE when unknown. */
 static gboolean
-page_member (MdnDb       *db,
+page_member (SrvStore    *store,
              const char  *card_no,
              char       **member_id,
              char       **name)
 {
-  sqlite3_stmt *stmt = mdn_db_query (db, NULL,
-                                     "SELECT m.id, m.name FROM cards c JOIN members m ON m.id = c.member_id "
-                                     "WHERE c.card_no = ? AND c.status = 'current'", "s", card_no);
-  gboolean found = stmt && mdn_db_step (db, stmt, NULL) == SQLITE_ROW;
+  g_autofree char *id = srv_console_card_member (store, card_no);
+  g_autoptr(SrvRows) member = id ? srv_console_member_row (store, id, NULL) : NULL;
 
-  if (found)
-    {
-      *member_id = g_strdup (mdn_db_col_text (stmt, 0));
-      *name = g_strdup (mdn_db_col_text (stmt, 1));
-    }
-  if (stmt)
-    sqlite3_reset (stmt);
-  return found;
+  if (member == NULL || member->len != 1)
+    return FALSE;
+  *name = g_strdup (((char **) g_ptr_array_index (member, 0))[2]);
+  *member_id = g_steal_pointer (&id);
+  return TRUE;
 }
 
 /* What a kind is called on the member's page. */
@@ -315,34 +312,37 @@ kind_name (const char *kind)
 }
 
 /* The member's latest entries that change something of theirs: date,
- * what, the balance and points moved. */
+ * what, the balance and points moved (srv_console_history_rows: id,
+ * branch, seq, kind, at, business_date, staff, principal, bonus, points). */
 static void
 history (GString    *s,
-         MdnDb      *db,
+         SrvStore   *store,
          const char *member_id)
 {
-  sqlite3_stmt *stmt = mdn_db_query (db, NULL,
-                                     "SELECT e.business_date, e.kind, coalesce (b.name, e.branch), "
-                                     "coalesce (sum (CASE WHEN mv.account = 'principal' OR mv.account = 'bonus' "
-                                     "THEN mv.delta END), 0), "
-                                     "coalesce (sum (CASE WHEN mv.account = 'points' THEN mv.delta END), 0) "
-                                     "FROM entries e LEFT JOIN movements mv ON mv.entry_id = e.id AND mv.member_id = ?1 "
-                                     "LEFT JOIN srv_branches b ON b.code = e.branch "
-                                     "WHERE e.member_id = ?1 GROUP BY e.id ORDER BY e.at DESC, e.id DESC LIMIT ?2",
-                                     "si", member_id, (gint64) PAGE_HISTORY_ROWS);
+  g_autoptr(SrvRows) rows = srv_console_history_rows (store, member_id, PAGE_HISTORY_ROWS, NULL);
+  g_autoptr(GHashTable) shops = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   g_autofree char *h = g_markup_escape_text (_("History"), -1);
-  int rc;
 
   g_string_append_printf (s, "<h2>%s</h2>\n<table>\n", h);
-  while (stmt && (rc = mdn_db_step (db, stmt, NULL)) == SQLITE_ROW)
+  for (guint i = 0; rows && i < rows->len; i++)
     {
-      const char *what = kind_name (mdn_db_col_text (stmt, 1));
-      gint64 money = sqlite3_column_int64 (stmt, 3), points = sqlite3_column_int64 (stmt, 4);
+      char **r = g_ptr_array_index (rows, i);
+      const char *what = kind_name (r[3]);
+      gint64 money = g_ascii_strtoll (r[7], NULL, 10) + g_ascii_strtoll (r[8], NULL, 10);
+      gint64 points = g_ascii_strtoll (r[9], NULL, 10);
       g_autoptr(GString) v = g_string_new (NULL);
       g_autofree char *label = NULL;
+      const char *shop;
 
       if (what == NULL)
         continue;
+      if ((shop = g_hash_table_lookup (shops, r[1])) == NULL)
+        {
+          char *name = srv_store_sms_shop (store, r[1]);
+
+          g_hash_table_insert (shops, r[1], name ? name : g_strdup (r[1]));
+          shop = g_hash_table_lookup (shops, r[1]);
+        }
       if (money != 0)
         {
           g_autofree char *yuan = mdn_money_format (money < 0 ? -money : money);
@@ -352,39 +352,47 @@ history (GString    *s,
       if (points != 0)
         g_string_append_printf (v, _("%s%s%" PRId64 " points"), v->len ? " " : "", points < 0 ? "−" : "+",
                                 points < 0 ? -points : points);
-      label = g_strdup_printf ("%s %s · %s", mdn_db_col_text (stmt, 0), what, mdn_db_col_text (stmt, 2));
+      label = g_strdup_printf ("%s %s · %s", r[5], what, shop);
       row (s, label, v->str);
     }
-  if (stmt)
-    sqlite3_reset (stmt);
   g_string_append (s, "</table>\n");
 }
 
+/* The member's messages, newest first, each followed by its replies
+ * (srv_console_message_rows: id, branch, at, staff, text;
+ * srv_console_reply_rows: message id, id, branch, at, staff, text). */
 static void
 messages (GString    *s,
-          MdnDb      *db,
+          SrvStore   *store,
           const char *member_id)
 {
-  sqlite3_stmt *stmt = mdn_db_query (db, NULL,
-                                     "SELECT 0, m.at, m.text, m.id FROM member_messages m WHERE m.member_id = ?1 "
-                                     "UNION ALL SELECT 1, r.at, r.text, r.message_id FROM member_message_replies r "
-                                     "WHERE r.member_id = ?1 ORDER BY 4 DESC, 1, 2 LIMIT 100", "s", member_id);
+  g_autoptr(SrvRows) asked = srv_console_message_rows (store, member_id, NULL);
+  g_autoptr(SrvRows) replies = asked ? srv_console_reply_rows (store, member_id, NULL) : NULL;
   g_autofree char *h = g_markup_escape_text (_("Messages"), -1);
-  int rc;
   gboolean any = FALSE;
 
-  while (stmt && (rc = mdn_db_step (db, stmt, NULL)) == SQLITE_ROW)
+  for (guint i = 0; replies && i < asked->len && i < 100; i++)
     {
-      g_autofree char *at = g_strndup (mdn_db_col_text (stmt, 1), 16);
-      g_autofree char *label = g_strdup_printf ("%s %s", at, sqlite3_column_int (stmt, 0) ? _("Reply") : _("You"));
+      char **m = g_ptr_array_index (asked, i);
+      g_autofree char *at = g_strndup (m[2], 16);
+      g_autofree char *label = g_strdup_printf ("%s %s", at, _("You"));
 
       if (!any)
         g_string_append_printf (s, "<h2>%s</h2>\n<table>\n", h);
       any = TRUE;
-      row (s, label, mdn_db_col_text (stmt, 2));
+      row (s, label, m[4]);
+      for (guint k = 0; k < replies->len; k++)
+        {
+          char **r = g_ptr_array_index (replies, k);
+          g_autofree char *rat = NULL, *rlabel = NULL;
+
+          if (!g_str_equal (r[0], m[0]))
+            continue;
+          rat = g_strndup (r[3], 16);
+          rlabel = g_strdup_printf ("%s %s", rat, _("Reply"));
+          row (s, rlabel, r[5]);
+        }
     }
-  if (stmt)
-    sqlite3_reset (stmt);
   if (any)
     g_string_append (s, "</table>\n");
 }
@@ -392,7 +400,6 @@ messages (GString    *s,
 static void
 handle_post (SrvRequest *req)
 {
-  MdnDb *db = srv_store_get_db (req->store);
   g_autofree char *card_no = page_card (req);
   g_autofree char *member_id = NULL, *name = NULL, *pin_hash = NULL;
   g_autoptr(GHashTable) form = NULL;
@@ -402,14 +409,7 @@ handle_post (SrvRequest *req)
   gint64 now = mdn_lockout_now ();
   gboolean wrong = FALSE;
 
-  if (db == NULL)
-    {
-      /* The PIN-gated part reads the SQLite file (docs/server.md). */
-      message_page (req, SOUP_STATUS_NOT_IMPLEMENTED, _("Not available"),
-                    _("History and messages are not available on the PostgreSQL store yet."));
-      return;
-    }
-  if (card_no == NULL || !page_member (db, card_no, &member_id, &name))
+  if (card_no == NULL || !page_member (req->store, card_no, &member_id, &name))
     {
       message_page (req, SOUP_STATUS_NOT_FOUND, _("Card not found"), _("This is not a member card of this chain."));
       return;
@@ -488,8 +488,8 @@ handle_post (SrvRequest *req)
         g_string_append_printf (s, "<p role=\"status\">%s</p>\n", m);
       }
     }
-  history (s, db, member_id);
-  messages (s, db, member_id);
+  history (s, req->store, member_id);
+  messages (s, req->store, member_id);
   if (srv_console_has_hq (srv_server_console (req->srv)))
     pin_form (s, req->path, TRUE);
   g_string_append (s, "</body></html>\n");

@@ -16,6 +16,7 @@
 #include "mdn-error.h"
 #include "mdn-money.h"
 #include "srv-console-private.h"
+#include "srv-sms.h"
 
 #define OUTBOX_ROWS 100
 
@@ -37,6 +38,21 @@ head_office (SrvPage *page)
       srv_page_error (page, SOUP_STATUS_FORBIDDEN, _("SMS are sent by head office; a region account may not"));
       return FALSE;
     }
+  return TRUE;
+}
+
+/* Campaigns select members with mdn-member-filter over the members' figures,
+ * which the PostgreSQL store doesn't keep (srv-store-pg-sms.c). */
+#define NO_CAMPAIGNS_ON_PG \
+  N_("Campaigns are not available on the PostgreSQL store yet: choosing their members needs the members' " \
+     "figures (member_figures), which it doesn't keep. Event messages, reminders and birthday greetings are sent.")
+
+static gboolean
+campaigns_refused (SrvPage *page)
+{
+  if (!srv_store_is_pg (page->console->store))
+    return FALSE;
+  srv_page_error (page, SOUP_STATUS_NOT_IMPLEMENTED, _(NO_CAMPAIGNS_ON_PG));
   return TRUE;
 }
 
@@ -164,7 +180,7 @@ sms_page (SrvPage *page,
           SrvHtml *preview)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) gateway = srv_console_sms_gateway (page->console->store, &error);
+  g_autoptr(JsonObject) gateway = srv_sms_gateway_show (page->console->store, &error);
   g_autoptr(SrvRows) outbox = NULL, counts = NULL;
   g_autoptr(GHashTable) vars = srv_vars_new ();
   const char *status = opt_arg (page, "status");
@@ -258,11 +274,16 @@ sms_page (SrvPage *page,
     g_autoptr(SrvHtml) csrf = srv_page_csrf_input (page);
     g_autoptr(SrvHtml) fields = srv_html_new ();
 
-    campaign_fields (page, fields, FALSE);
-    srv_html_append (form,
-                     "<form method=\"post\" action=\"/console/sms/preview\" class=\"grid\">%H%H"
-                     "<div class=\"buttons\"><button type=\"submit\">%s</button></div></form>",
-                     csrf, fields, _("Preview"));
+    if (srv_store_is_pg (page->console->store))
+      srv_html_append (form, "<p class=\"hint\">%s</p>", _(NO_CAMPAIGNS_ON_PG));
+    else
+      {
+        campaign_fields (page, fields, FALSE);
+        srv_html_append (form,
+                         "<form method=\"post\" action=\"/console/sms/preview\" class=\"grid\">%H%H"
+                         "<div class=\"buttons\"><button type=\"submit\">%s</button></div></form>",
+                         csrf, fields, _("Preview"));
+      }
   }
   srv_vars_html (vars, "gateway", gw);
   srv_vars_html (vars, "tabs", tabs);
@@ -290,7 +311,7 @@ srv_console_sms_preview (SrvPage *page)
   const char *text = opt_arg (page, "template");
   SrvHtml *h;
 
-  if (!head_office (page))
+  if (!head_office (page) || campaigns_refused (page))
     return;
   h = srv_html_new ();
   filter = filter_of (page, &error);
@@ -373,7 +394,7 @@ srv_console_sms_send (SrvPage *page)
   const char *entry_id;
   g_autofree char *done = NULL, *escaped = NULL, *location = NULL;
 
-  if (!head_office (page))
+  if (!head_office (page) || campaigns_refused (page))
     return;
   if (g_strcmp0 (srv_page_arg (page, "confirm"), "1") != 0)
     {

@@ -1,4 +1,6 @@
-/* srv-sms.c: the SMS outbox and its sender (srv-sms.h).
+/* srv-sms.c: the SMS outbox's rules and its sender (srv-sms.h). What is
+ * stored and read (the outbox, gateway, templates, the members' data) goes
+ * through the store (srv-store-sms.h), SQLite or PostgreSQL alike.
  *
  * Queueing happens inside the push's transaction (srv_sms_note_entry), so a
  * message exists exactly when its entry does: a repeated push stores
@@ -8,9 +10,10 @@
  * Sending: one message at a time. It is marked "sending" and committed
  * before the request goes out; the answer makes it "sent", "retrying"
  * (5xx, network: after retry_base × 2^(attempts − 1) seconds, at most
- * MAX_ATTEMPTS) or "failed" (a refusal). A message a previous process left
- * "sending" may or may not have reached the gateway, and gateways are not
- * idempotent: it is marked failed, never sent twice.
+ * MAX_ATTEMPTS) or "failed" (a refusal). A message a process that is gone
+ * left "sending" may or may not have reached the gateway, and gateways are
+ * not idempotent: it is marked failed (srv_store_sms_recover, at the
+ * start and every RECOVER_TICKS), never sent twice.
  *
  * Marketing messages (campaigns) go out only between 08:00 and 22:00 in
  * the chain's time zone, with the opt-out line already in their text, and
@@ -28,8 +31,12 @@
  * greetings the sender queues once a day from 09:00 in the chain's zone
  * (srv_sms_queue_birthdays, keyed "birthday:YEAR" in the outbox: once a
  * year per member, across restarts and processes). A message is claimed
- * for sending by a conditional update, so two server processes never both
- * send it. */
+ * for sending by the store (srv_store_sms_claim), so two server processes
+ * on one database never both send it.
+ *
+ * A campaign the store can't expand (PostgreSQL: no member_figures for
+ * the member filter) is stored failed with the reason, and the push goes
+ * on. */
 #define G_LOG_DOMAIN "srv-sms"
 
 #include <glib/gi18n-lib.h>
@@ -42,12 +49,10 @@
 #include "mdn-clock.h"
 #include "mdn-error.h"
 #include "mdn-json.h"
-#include "mdn-member-filter.h"
-#include "mdn-members.h"
 #include "mdn-money.h"
-#include "mdn-settings.h"
 #include "mdn-sms.h"
 #include "srv-sms.h"
+#include "srv-store-sms.h"
 
 #define MAX_ATTEMPTS 5
 #define WINDOW_OPEN  8
@@ -57,8 +62,21 @@ static const char *const drivers[] = { "aliyun", "tencent", "webhook", "log", NU
 
 /* Queueing ------------------------------------------------------------------------- */
 
+static void
+member_clear (SrvSmsMember *m)
+{
+  g_free (m->id);
+  g_free (m->card_no);
+  g_free (m->name);
+  g_free (m->phone);
+  g_free (m->issued_branch);
+  memset (m, 0, sizeof *m);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SrvSmsMember, member_clear)
+
 static gboolean
-enqueue_key (MdnDb      *db,
+enqueue_key (SrvStore   *store,
              const char *key,
              const char *event,
              const char *member_id,
@@ -72,16 +90,12 @@ enqueue_key (MdnDb      *db,
   g_autofree char *now_iso = mdn_clock_format (now);
   g_autofree char *params_text = mdn_json_object_to_string (params);
 
-  return mdn_db_exec (db, error,
-                      "INSERT INTO srv_sms_outbox (entry_id, event, member_id, phone, text, params, marketing, "
-                      "status, next_at, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?) "
-                      "ON CONFLICT DO NOTHING",
-                      "ssssssiis", key, event, member_id, phone, text, params_text,
-                      (gint64) (marketing ? 1 : 0), g_date_time_to_unix (now), now_iso);
+  return srv_store_sms_enqueue (store, key, event, member_id, phone, text, params_text, marketing, NULL,
+                                g_date_time_to_unix (now), now_iso, error);
 }
 
 static gboolean
-enqueue (MdnDb      *db,
+enqueue (SrvStore   *store,
          MdnEntry   *entry,
          const char *event,
          const char *member_id,
@@ -91,34 +105,27 @@ enqueue (MdnDb      *db,
          gboolean    marketing,
          GError    **error)
 {
-  return enqueue_key (db, entry->id, event, member_id, phone, text, params, marketing, error);
+  return enqueue_key (store, entry->id, event, member_id, phone, text, params, marketing, error);
 }
 
 static char *
-template_text (MdnDb      *db,
+template_text (SrvStore   *store,
                const char *event)
 {
-  sqlite3_stmt *stmt = mdn_db_query (db, NULL, "SELECT text FROM srv_sms_templates WHERE event = ?", "s", event);
+  g_autofree char *code = NULL;
   char *text = NULL;
 
-  if (stmt && mdn_db_step (db, stmt, NULL) == SQLITE_ROW && mdn_db_col_text (stmt, 0))
-    text = g_strdup (mdn_db_col_text (stmt, 0));
-  if (stmt)
-    sqlite3_reset (stmt);
+  if (!srv_store_sms_template (store, event, &text, &code, NULL))
+    text = NULL;
   return text ? text : g_strdup (mdn_sms_default_text (event));
 }
 
 static char *
-shop_of (MdnDb      *db,
+shop_of (SrvStore   *store,
          const char *branch)
 {
-  sqlite3_stmt *stmt = mdn_db_query (db, NULL, "SELECT name FROM srv_branches WHERE code = ?", "s", branch);
-  char *name = NULL;
+  char *name = srv_store_sms_shop (store, branch);
 
-  if (stmt && mdn_db_step (db, stmt, NULL) == SQLITE_ROW)
-    name = g_strdup (mdn_db_col_text (stmt, 0));
-  if (stmt)
-    sqlite3_reset (stmt);
   return name ? name : g_strdup (branch);
 }
 
@@ -143,29 +150,24 @@ amount_of (MdnEntry   *entry,
   return MIN (sum, MDN_MONEY_MAX);
 }
 
+/* Member @member_id into @m if there is one with a phone who has not
+ * opted out. */
 static gboolean
-opted_out (MdnDb      *db,
-           const char *member_id,
-           gboolean   *consent)
+reachable (SrvStore     *store,
+           const char   *member_id,
+           SrvSmsMember *m,
+           GError      **error)
 {
-  sqlite3_stmt *stmt = mdn_db_query (db, NULL, "SELECT sms_opt_out, sms_consent FROM members WHERE id = ?",
-                                     "s", member_id);
-  gboolean out = TRUE;
+  gboolean found = FALSE;
 
-  *consent = FALSE;
-  if (stmt && mdn_db_step (db, stmt, NULL) == SQLITE_ROW)
-    {
-      out = sqlite3_column_int (stmt, 0) != 0;
-      *consent = sqlite3_column_int (stmt, 1) != 0;
-    }
-  if (stmt)
-    sqlite3_reset (stmt);
-  return out;
+  if (member_id == NULL || !srv_store_sms_member (store, member_id, m, &found, error))
+    return FALSE;
+  return found && m->phone != NULL && *m->phone != '\0' && !m->opt_out;
 }
 
 typedef struct
 {
-  MdnDb      *db;
+  SrvStore   *store;
   MdnEntry   *entry;
   const char *text;
   JsonObject *params;
@@ -186,34 +188,33 @@ copy_string (JsonObject *o,
 }
 
 static gboolean
-campaign_member (sqlite3_stmt *row,
-                 gpointer      user_data)
+campaign_member (const SrvSmsMember *m,
+                 gpointer            user_data)
 {
   Campaign *c = user_data;
   g_autoptr(JsonObject) vars = json_object_new ();
   g_autofree char *body = NULL;
   g_autofree char *text = NULL;
-  const char *phone = mdn_db_col_text (row, 3);
 
-  if (!sqlite3_column_int (row, 7) || sqlite3_column_int (row, 8) || phone == NULL || *phone == '\0')
+  if (!m->consent || m->opt_out || m->phone == NULL || *m->phone == '\0')
     return TRUE;
   json_object_foreach_member (c->params, copy_string, vars);
-  json_object_set_string_member (vars, "name", mdn_db_col_text (row, 2));
-  json_object_set_string_member (vars, "card", mdn_db_col_text (row, 1));
+  json_object_set_string_member (vars, "name", m->name);
+  json_object_set_string_member (vars, "card", m->card_no);
   json_object_set_string_member (vars, "shop", c->shop);
   body = mdn_sms_render (c->text, vars);
   text = g_strconcat (body, MDN_SMS_OPT_OUT_LINE, NULL);
-  c->ok = enqueue (c->db, c->entry, "campaign", mdn_db_col_text (row, 0), phone, text, vars, TRUE, c->error);
+  c->ok = enqueue (c->store, c->entry, "campaign", m->id, m->phone, text, vars, TRUE, c->error);
   return c->ok;
 }
 
 /* The variables of a message to member @m: name, card, balance, shop. */
 static JsonObject *
-member_vars (MdnMember  *m,
-             const char *shop)
+member_vars (const SrvSmsMember *m,
+             const char         *shop)
 {
   JsonObject *vars = json_object_new ();
-  g_autofree char *balance = mdn_money_format (m->principal_fen + m->bonus_fen);
+  g_autofree char *balance = mdn_money_format (m->balance_fen);
 
   json_object_set_string_member (vars, "name", m->name);
   json_object_set_string_member (vars, "card", m->card_no);
@@ -226,104 +227,131 @@ member_vars (MdnMember  *m,
  * read again here (they may have changed on the way): opted out, nothing;
  * marketing (inactive) needs consent and gets the opt-out line. */
 static gboolean
-note_reminder_send (MdnDb    *db,
+note_reminder_send (SrvStore *store,
                     MdnEntry *entry,
                     GError  **error)
 {
   const char *event = mdn_body_string (entry->body, "event");
   const char *due_on = mdn_body_string (entry->body, "due_on");
   const char *shop = mdn_body_string (entry->body, "shop");
-  g_autoptr(MdnMember) m = NULL;
+  g_auto(SrvSmsMember) m = { 0 };
   g_autoptr(JsonObject) vars = NULL;
+  g_autoptr(GError) local = NULL;
   g_autofree char *tmpl = NULL, *body = NULL, *text = NULL;
-  gboolean consent = FALSE, marketing;
+  gboolean marketing;
 
   if (!mdn_sms_send_event_valid (event) || shop == NULL)
     return mdn_entry_malformed (entry, "event", error);
   marketing = mdn_sms_send_is_marketing (event);
-  m = mdn_member_load (db, entry->member_id, NULL);
-  if (m == NULL || m->phone == NULL || *m->phone == '\0' || opted_out (db, m->id, &consent) ||
-      (marketing && !consent))
-    return TRUE;
-  vars = member_vars (m, shop);
+  if (!reachable (store, entry->member_id, &m, &local) || (marketing && !m.consent))
+    {
+      if (local)
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      return TRUE;
+    }
+  vars = member_vars (&m, shop);
   json_object_set_string_member (vars, "due_on", due_on ? due_on : "");
-  tmpl = template_text (db, event);
+  tmpl = template_text (store, event);
   body = mdn_sms_render (tmpl, vars);
   text = marketing ? g_strconcat (body, MDN_SMS_OPT_OUT_LINE, NULL) : g_strdup (body);
-  return enqueue (db, entry, event, m->id, m->phone, text, vars, marketing, error);
+  return enqueue (store, entry, event, m.id, m.phone, text, vars, marketing, error);
+}
+
+/* A campaign the store can't expand (SRV_ERROR_NOT_SUPPORTED): the push
+ * goes on, and the outbox holds the campaign failed with the reason, so
+ * head office sees it rather than nothing. */
+static gboolean
+campaign_refused (SrvStore   *store,
+                  MdnEntry   *entry,
+                  const char *reason,
+                  GError    **error)
+{
+  g_autoptr(GDateTime) now = mdn_clock_now ();
+  g_autofree char *now_iso = mdn_clock_format (now);
+
+  g_warning ("SMS campaign %s: %s", entry->id, reason);
+  return srv_store_sms_enqueue (store, entry->id, "campaign", "", "", mdn_body_string (entry->body, "template"),
+                                "{}", TRUE, reason, g_date_time_to_unix (now), now_iso, error);
 }
 
 gboolean
-srv_sms_note_entry (MdnDb    *db,
+srv_sms_note_entry (SrvStore *store,
                     MdnEntry *entry,
                     GError  **error)
 {
   const char *event, *setting;
-  g_autoptr(MdnMember) m = NULL;
+  g_auto(SrvSmsMember) m = { 0 };
   g_autoptr(JsonObject) vars = NULL;
+  g_autoptr(GError) local = NULL;
   g_autofree char *text = NULL;
   g_autofree char *tmpl = NULL;
   g_autofree char *shop = NULL;
   g_autofree char *amount = NULL;
   g_autofree char *balance = NULL;
-  gboolean consent;
 
-  g_return_val_if_fail (db != NULL && entry != NULL, FALSE);
+  g_return_val_if_fail (store != NULL && entry != NULL, FALSE);
 
+  /* The settings these rules read (sms.on_*, sms.birthday, the cap). */
+  if (g_str_equal (entry->kind, "setting.chain"))
+    return srv_store_sms_settings_changed (store, error);
   if (g_str_equal (entry->kind, "sms.campaign"))
     {
       JsonNode *filter = json_object_get_member (entry->body, "filter");
       JsonNode *params = json_object_get_member (entry->body, "params");
       g_autoptr(GDateTime) now = mdn_clock_now ();
       g_autofree char *today = mdn_clock_business_date (now, NULL);
-      Campaign c = { db, entry, mdn_body_string (entry->body, "template"), NULL,
+      Campaign c = { store, entry, mdn_body_string (entry->body, "template"), NULL,
                      mdn_body_string (entry->body, "shop"), error, TRUE };
 
       if (filter == NULL || !JSON_NODE_HOLDS_OBJECT (filter) || params == NULL || !JSON_NODE_HOLDS_OBJECT (params) ||
           c.text == NULL || c.shop == NULL)
         return mdn_entry_malformed (entry, "filter", error);
       c.params = json_node_get_object (params);
-      if (!mdn_member_filter_each (db, json_node_get_object (filter), today, campaign_member, &c, error))
-        return FALSE;
+      if (!srv_store_sms_campaign_members (store, json_node_get_object (filter), today, campaign_member, &c, &local))
+        {
+          if (g_error_matches (local, SRV_ERROR, SRV_ERROR_NOT_SUPPORTED))
+            return campaign_refused (store, entry, local->message, error);
+          if (local)
+            g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
       return c.ok;
     }
 
   if (g_str_equal (entry->kind, "sms.send"))
-    return note_reminder_send (db, entry, error);
+    return note_reminder_send (store, entry, error);
 
   event = mdn_sms_event_of_entry (entry);
-  if (event == NULL || (setting = mdn_sms_setting_of_event (event)) == NULL || !mdn_settings_get_bool (db, setting))
+  if (event == NULL || (setting = mdn_sms_setting_of_event (event)) == NULL ||
+      !srv_store_sms_setting_bool (store, setting))
     return TRUE;
-  m = mdn_member_load (db, entry->member_id, NULL);
-  if (m == NULL || m->phone == NULL || *m->phone == '\0' || opted_out (db, m->id, &consent))
-    return TRUE;
-  shop = shop_of (db, entry->branch);
+  if (!reachable (store, entry->member_id, &m, &local))
+    {
+      if (local)
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+      return TRUE;
+    }
+  shop = shop_of (store, entry->branch);
   amount = mdn_money_format (amount_of (entry, event));
-  balance = mdn_money_format (m->principal_fen + m->bonus_fen);
+  balance = mdn_money_format (m.balance_fen);
   vars = json_object_new ();
-  json_object_set_string_member (vars, "name", m->name);
-  json_object_set_string_member (vars, "card", m->card_no);
+  json_object_set_string_member (vars, "name", m.name);
+  json_object_set_string_member (vars, "card", m.card_no);
   json_object_set_string_member (vars, "amount", amount);
   json_object_set_string_member (vars, "balance", balance);
   json_object_set_string_member (vars, "shop", shop);
-  tmpl = template_text (db, event);
+  tmpl = template_text (store, event);
   text = mdn_sms_render (tmpl, vars);
-  return enqueue (db, entry, event, m->id, m->phone, text, vars, FALSE, error);
+  return enqueue (store, entry, event, m.id, m.phone, text, vars, FALSE, error);
 }
 
 /* Birthdays ---------------------------------------------------------------------- */
-
-/* Members who may get a birthday greeting: id, solar, lunar birthday, the
- * issuing branch. */
-static sqlite3_stmt *
-birthday_candidates (MdnDb   *db,
-                     GError **error)
-{
-  return mdn_db_query (db, error,
-                       "SELECT id, birthday, birthday_lunar, issued_branch FROM members "
-                       "WHERE status = 'active' AND phone IS NOT NULL AND phone != '' AND sms_opt_out = 0 "
-                       "AND (birthday IS NOT NULL OR birthday_lunar IS NOT NULL) ORDER BY id", "");
-}
 
 /* Whether a solar (@solar) or lunar (@lunar) birthday falls on @today. */
 static gboolean
@@ -346,24 +374,58 @@ birthday_is (const char  *solar,
   return FALSE;
 }
 
+/* The greetings of the candidates (srv_store_sms_birthday_candidates)
+ * whose birthday is @day, in the caller's transaction. */
+static gboolean
+queue_birthdays (SrvStore    *store,
+                 const char  *key,
+                 const GDate *day,
+                 GError     **error)
+{
+  g_autoptr(SrvRows) rows = srv_store_sms_birthday_candidates (store, error);
+
+  if (rows == NULL)
+    return FALSE;
+  for (guint i = 0; i < rows->len; i++)
+    {
+      char **row = g_ptr_array_index (rows, i);
+      g_auto(SrvSmsMember) m = { 0 };
+      g_autoptr(JsonObject) vars = NULL;
+      g_autofree char *shop = NULL, *tmpl = NULL, *text = NULL;
+      gboolean found = FALSE;
+
+      if (!birthday_is (*row[1] ? row[1] : NULL, *row[2] ? row[2] : NULL, day))
+        continue;
+      if (!srv_store_sms_member (store, row[0], &m, &found, error))
+        return FALSE;
+      if (!found)
+        continue;
+      shop = shop_of (store, row[3]);
+      vars = member_vars (&m, shop);
+      tmpl = template_text (store, "birthday");
+      text = mdn_sms_render (tmpl, vars);
+      if (!enqueue_key (store, key, "birthday", m.id, m.phone, text, vars, FALSE, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
 /* The birthday greetings of @today (YYYY-MM-DD in the chain's zone), when
  * sms.birthday is on: every active member with a phone, not opted out,
  * whose solar or lunar birthday is today. Keyed "birthday:YEAR" in the
  * outbox, so a member is greeted once a year however often this runs,
  * after a restart or in several server processes at once. */
 gboolean
-srv_sms_queue_birthdays (MdnDb      *db,
+srv_sms_queue_birthdays (SrvStore   *store,
                          const char *today,
                          GError    **error)
 {
   g_autofree char *key = NULL;
   GDate day;
-  sqlite3_stmt *stmt;
-  int rc;
 
-  g_return_val_if_fail (db != NULL && today != NULL, FALSE);
+  g_return_val_if_fail (store != NULL && today != NULL, FALSE);
 
-  if (!mdn_settings_get_bool (db, "sms.birthday"))
+  if (!srv_store_sms_setting_bool (store, "sms.birthday"))
     return TRUE;
   g_date_clear (&day, 1);
   g_date_set_parse (&day, today);
@@ -373,45 +435,28 @@ srv_sms_queue_birthdays (MdnDb      *db,
       return FALSE;
     }
   key = g_strdup_printf ("birthday:%.4s", today);
-  stmt = birthday_candidates (db, error);
-  if (stmt == NULL)
+  if (!srv_store_begin (store, TRUE, error))
     return FALSE;
-  while ((rc = mdn_db_step (db, stmt, error)) == SQLITE_ROW)
+  if (!queue_birthdays (store, key, &day, error) || !srv_store_commit (store, error))
     {
-      g_autoptr(MdnMember) m = NULL;
-      g_autoptr(JsonObject) vars = NULL;
-      g_autofree char *shop = NULL, *tmpl = NULL, *text = NULL;
-
-      if (!birthday_is (mdn_db_col_text (stmt, 1), mdn_db_col_text (stmt, 2), &day))
-        continue;
-      m = mdn_member_load (db, mdn_db_col_text (stmt, 0), NULL);
-      if (m == NULL)
-        continue;
-      shop = shop_of (db, mdn_db_col_text (stmt, 3));
-      vars = member_vars (m, shop);
-      tmpl = template_text (db, "birthday");
-      text = mdn_sms_render (tmpl, vars);
-      if (!enqueue_key (db, key, "birthday", m->id, m->phone, text, vars, FALSE, error))
-        {
-          rc = -1;
-          break;
-        }
+      srv_store_rollback (store);
+      return FALSE;
     }
-  sqlite3_reset (stmt);
-  return rc >= 0;
+  return TRUE;
 }
 
 /* Configuration -------------------------------------------------------------------- */
 
 gboolean
-srv_sms_set_gateway (MdnDb                     *db,
+srv_sms_set_gateway (SrvStore                  *store,
                      const SrvSmsGatewayConfig *config,
                      GError                   **error)
 {
   g_autoptr(GDateTime) now = mdn_clock_now ();
   g_autofree char *now_iso = mdn_clock_format (now);
+  SrvSmsGateway g;
 
-  g_return_val_if_fail (db != NULL && config != NULL, FALSE);
+  g_return_val_if_fail (store != NULL && config != NULL, FALSE);
 
   if (config->driver == NULL || !g_strv_contains (drivers, config->driver))
     {
@@ -434,51 +479,61 @@ srv_sms_set_gateway (MdnDb                     *db,
                    config->driver);
       return FALSE;
     }
-  return mdn_db_begin (db, TRUE, error) &&
-         mdn_db_exec (db, error,
-                      "INSERT OR REPLACE INTO srv_sms_gateway (id, driver, url, key_id, secret, sign_name, app_id, "
-                      "set_at) VALUES (1, ?, ?, ?, ?, ?, ?, ?)",
-                      "sssssss", config->driver, config->url, config->key_id, config->secret, config->sign_name,
-                      config->app_id, now_iso) &&
-         mdn_db_commit (db, error);
+  g = (SrvSmsGateway) { (char *) config->driver, (char *) config->url, (char *) config->key_id,
+                        (char *) config->secret, (char *) config->sign_name, (char *) config->app_id, now_iso };
+  return srv_store_sms_gateway_set (store, &g, error);
 }
 
+static void
+gateway_clear (SrvSmsGateway *g)
+{
+  g_free (g->driver);
+  g_free (g->url);
+  g_free (g->key_id);
+  if (g->secret)
+    memset (g->secret, 0, strlen (g->secret));
+  g_free (g->secret);
+  g_free (g->sign_name);
+  g_free (g->app_id);
+  g_free (g->set_at);
+  memset (g, 0, sizeof *g);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (SrvSmsGateway, gateway_clear)
+
 JsonObject *
-srv_sms_gateway_show (MdnDb   *db,
-                      GError **error)
+srv_sms_gateway_show (SrvStore *store,
+                      GError  **error)
 {
   g_autoptr(JsonObject) o = json_object_new ();
-  sqlite3_stmt *stmt;
-  int rc;
+  g_auto(SrvSmsGateway) g = { 0 };
+  gboolean found = FALSE;
 
-  stmt = mdn_db_query (db, error, "SELECT driver, url, key_id, sign_name, app_id, secret IS NOT NULL, set_at "
-                                  "FROM srv_sms_gateway WHERE id = 1", "");
-  if (stmt == NULL || (rc = mdn_db_step (db, stmt, error)) < 0)
+  if (!srv_store_sms_gateway (store, &g, &found, error))
     return NULL;
-  if (rc == SQLITE_ROW)
+  if (found)
     {
-      json_object_set_string_member (o, "driver", mdn_db_col_text (stmt, 0));
-      mdn_json_set_opt_string (o, "url", mdn_db_col_text (stmt, 1));
-      mdn_json_set_opt_string (o, "key_id", mdn_db_col_text (stmt, 2));
-      mdn_json_set_opt_string (o, "sign_name", mdn_db_col_text (stmt, 3));
-      mdn_json_set_opt_string (o, "app_id", mdn_db_col_text (stmt, 4));
-      json_object_set_boolean_member (o, "has_secret", sqlite3_column_int (stmt, 5));
-      json_object_set_string_member (o, "set_at", mdn_db_col_text (stmt, 6));
+      json_object_set_string_member (o, "driver", g.driver);
+      mdn_json_set_opt_string (o, "url", g.url);
+      mdn_json_set_opt_string (o, "key_id", g.key_id);
+      mdn_json_set_opt_string (o, "sign_name", g.sign_name);
+      mdn_json_set_opt_string (o, "app_id", g.app_id);
+      json_object_set_boolean_member (o, "has_secret", g.secret != NULL);
+      json_object_set_string_member (o, "set_at", g.set_at);
     }
   else
     json_object_set_string_member (o, "driver", "log");
-  sqlite3_reset (stmt);
   return g_steal_pointer (&o);
 }
 
 gboolean
-srv_sms_set_template (MdnDb      *db,
+srv_sms_set_template (SrvStore   *store,
                       const char *event,
                       const char *text,
                       const char *template_code,
                       GError    **error)
 {
-  g_return_val_if_fail (db != NULL, FALSE);
+  g_return_val_if_fail (store != NULL, FALSE);
 
   if (event == NULL || mdn_sms_default_text (event) == NULL)
     {
@@ -492,51 +547,45 @@ srv_sms_set_template (MdnDb      *db,
       g_set_error_literal (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT, _("Give --text or --template-code"));
       return FALSE;
     }
-  return mdn_db_begin (db, TRUE, error) &&
-         mdn_db_exec (db, error,
-                      "INSERT INTO srv_sms_templates (event, text, template_code) VALUES (?1, ?2, ?3) "
-                      "ON CONFLICT (event) DO UPDATE SET text = coalesce (?2, text), "
-                      "template_code = coalesce (?3, template_code)",
-                      "sss", event, text, template_code) &&
-         mdn_db_commit (db, error);
+  return srv_store_sms_template_set (store, event, text, template_code, error);
+}
+
+/* SQL NULL is "" in store rows: NULL again here. */
+static const char *
+opt (const char *value)
+{
+  return value && *value ? value : NULL;
 }
 
 JsonArray *
-srv_sms_outbox_list (MdnDb      *db,
+srv_sms_outbox_list (SrvStore   *store,
                      const char *status,
                      GError    **error)
 {
   g_autoptr(JsonArray) list = json_array_new ();
-  sqlite3_stmt *stmt;
-  int rc;
+  g_autoptr(SrvRows) rows = srv_store_sms_outbox (store, status, error);
 
-  stmt = mdn_db_query (db, error,
-                       "SELECT id, entry_id, event, member_id, phone, text, marketing, status, attempts, last_error, "
-                       "created_at, sent_at FROM srv_sms_outbox WHERE (?1 IS NULL OR status = ?1) ORDER BY id DESC",
-                       "s", status);
-  if (stmt == NULL)
+  if (rows == NULL)
     return NULL;
-  while ((rc = mdn_db_step (db, stmt, error)) == SQLITE_ROW)
+  for (guint i = 0; i < rows->len; i++)
     {
+      char **row = g_ptr_array_index (rows, i);
       JsonObject *o = json_object_new ();
 
-      json_object_set_int_member (o, "id", sqlite3_column_int64 (stmt, 0));
-      json_object_set_string_member (o, "entry_id", mdn_db_col_text (stmt, 1));
-      json_object_set_string_member (o, "event", mdn_db_col_text (stmt, 2));
-      json_object_set_string_member (o, "member_id", mdn_db_col_text (stmt, 3));
-      json_object_set_string_member (o, "phone", mdn_db_col_text (stmt, 4));
-      json_object_set_string_member (o, "text", mdn_db_col_text (stmt, 5));
-      json_object_set_boolean_member (o, "marketing", sqlite3_column_int (stmt, 6));
-      json_object_set_string_member (o, "status", mdn_db_col_text (stmt, 7));
-      json_object_set_int_member (o, "attempts", sqlite3_column_int64 (stmt, 8));
-      mdn_json_set_opt_string (o, "last_error", mdn_db_col_text (stmt, 9));
-      json_object_set_string_member (o, "created_at", mdn_db_col_text (stmt, 10));
-      mdn_json_set_opt_string (o, "sent_at", mdn_db_col_text (stmt, 11));
+      json_object_set_int_member (o, "id", g_ascii_strtoll (row[0], NULL, 10));
+      json_object_set_string_member (o, "entry_id", row[1]);
+      json_object_set_string_member (o, "event", row[2]);
+      json_object_set_string_member (o, "member_id", row[3]);
+      json_object_set_string_member (o, "phone", row[4]);
+      json_object_set_string_member (o, "text", row[5]);
+      json_object_set_boolean_member (o, "marketing", g_ascii_strtoll (row[6], NULL, 10) != 0);
+      json_object_set_string_member (o, "status", row[7]);
+      json_object_set_int_member (o, "attempts", g_ascii_strtoll (row[8], NULL, 10));
+      mdn_json_set_opt_string (o, "last_error", opt (row[9]));
+      json_object_set_string_member (o, "created_at", row[10]);
+      mdn_json_set_opt_string (o, "sent_at", opt (row[11]));
       json_array_add_object_element (list, o);
     }
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    return NULL;
   return g_steal_pointer (&list);
 }
 
@@ -663,32 +712,7 @@ tencent_authorization (const char *secret_id,
 
 /* The sender ------------------------------------------------------------------------- */
 
-typedef struct
-{
-  char *driver, *url, *key_id, *secret, *sign_name, *app_id;
-} Gateway;
-
-static void
-gateway_clear (Gateway *g)
-{
-  g_free (g->driver);
-  g_free (g->url);
-  g_free (g->key_id);
-  if (g->secret)
-    memset (g->secret, 0, strlen (g->secret));
-  g_free (g->secret);
-  g_free (g->sign_name);
-  g_free (g->app_id);
-  memset (g, 0, sizeof *g);
-}
-
-typedef struct
-{
-  gint64  id;
-  char   *entry_id, *event, *member_id, *phone, *text, *params;
-  gint64  attempts;
-  gboolean marketing;
-} Message;
+typedef SrvSmsMessage Message;
 
 static void
 message_clear (Message *m)
@@ -699,59 +723,28 @@ message_clear (Message *m)
   g_free (m->phone);
   g_free (m->text);
   g_free (m->params);
+  g_free (m->status);
   memset (m, 0, sizeof *m);
 }
 
+/* How often (in ticks) the sender looks for messages a process that is
+ * gone left "sending". */
+#define RECOVER_TICKS 240
+
 struct _SrvSmsSender
 {
-  MdnDb       *db;
+  SrvStore    *store;
   GTimeZone   *tz;
   gint64       retry_base;
+  gint64       id;                /* srv_store_sms_sender_begin */
   SoupSession *session;
   GCancellable *cancel;
   guint        timer;
+  guint        ticks;
   gboolean     busy;
   Message      current;
   char        *birthdays_done;   /* the local day whose greetings are queued */
 };
-
-static gboolean
-load_gateway (MdnDb   *db,
-              Gateway *g)
-{
-  sqlite3_stmt *stmt = mdn_db_query (db, NULL, "SELECT driver, url, key_id, secret, sign_name, app_id "
-                                               "FROM srv_sms_gateway WHERE id = 1", "");
-  gboolean found = FALSE;
-
-  if (stmt && mdn_db_step (db, stmt, NULL) == SQLITE_ROW)
-    {
-      g->driver = g_strdup (mdn_db_col_text (stmt, 0));
-      g->url = g_strdup (mdn_db_col_text (stmt, 1));
-      g->key_id = g_strdup (mdn_db_col_text (stmt, 2));
-      g->secret = g_strdup (mdn_db_col_text (stmt, 3));
-      g->sign_name = g_strdup (mdn_db_col_text (stmt, 4));
-      g->app_id = g_strdup (mdn_db_col_text (stmt, 5));
-      found = TRUE;
-    }
-  if (stmt)
-    sqlite3_reset (stmt);
-  return found;
-}
-
-static char *
-template_code (MdnDb      *db,
-               const char *event)
-{
-  sqlite3_stmt *stmt = mdn_db_query (db, NULL, "SELECT template_code FROM srv_sms_templates WHERE event = ?",
-                                     "s", event);
-  char *code = NULL;
-
-  if (stmt && mdn_db_step (db, stmt, NULL) == SQLITE_ROW && mdn_db_col_text (stmt, 0))
-    code = g_strdup (mdn_db_col_text (stmt, 0));
-  if (stmt)
-    sqlite3_reset (stmt);
-  return code;
-}
 
 static gboolean
 write_state (SrvSmsSender *self,
@@ -765,21 +758,9 @@ write_state (SrvSmsSender *self,
   g_autofree char *now_iso = mdn_clock_format (now);
   g_autoptr(GDateTime) local = g_date_time_to_timezone (now, self->tz);
   g_autofree char *day = g_date_time_format (local, "%Y-%m-%d");
-  gboolean sent = g_str_equal (status, "sent");
 
-  if (!mdn_db_begin (self->db, TRUE, &error) ||
-      !mdn_db_exec (self->db, &error,
-                    "UPDATE srv_sms_outbox SET status = ?, next_at = ?, last_error = ?, "
-                    "sent_at = CASE WHEN ? THEN ? ELSE sent_at END WHERE id = ?",
-                    "sisisi", status, next_at, last_error, (gint64) sent, now_iso, id) ||
-      (sent && !mdn_db_exec (self->db, &error,
-                             "INSERT INTO srv_sms_daily (phone, day, sent) "
-                             "SELECT phone, ?, 1 FROM srv_sms_outbox WHERE id = ? "
-                             "ON CONFLICT (phone, day) DO UPDATE SET sent = sent + 1",
-                             "si", day, id)) ||
-      !mdn_db_commit (self->db, &error))
+  if (!srv_store_sms_finish (self->store, id, status, next_at, last_error, now_iso, day, &error))
     {
-      mdn_db_rollback (self->db);
       g_warning ("SMS %" PRId64 ": cannot record “%s”: %s", id, status, error->message);
       return FALSE;
     }
@@ -928,15 +909,19 @@ sent_cb (GObject      *source,
 }
 
 static SoupMessage *
-build_request (SrvSmsSender *self,
-               Gateway      *g,
+build_request (SrvSmsSender  *self,
+               SrvSmsGateway *g,
                Message      *m,
                GError      **error)
 {
   g_autoptr(GDateTime) now = mdn_clock_now ();
   SoupMessage *msg = NULL;
   g_autoptr(JsonObject) params = mdn_json_parse_object (m->params, NULL);
-  g_autofree char *code = template_code (self->db, m->event);
+  g_autofree char *code = NULL;
+  g_autofree char *tmpl = NULL;
+
+  if (!srv_store_sms_template (self->store, m->event, &tmpl, &code, NULL))
+    tmpl = code = NULL;
 
   if (params == NULL)
     params = json_object_new ();
@@ -964,7 +949,6 @@ build_request (SrvSmsSender *self,
       g_autoptr(JsonObject) req = json_object_new ();
       JsonArray *phones = json_array_new ();
       JsonArray *tps = json_array_new ();
-      g_autofree char *tmpl = NULL;
       g_auto(GStrv) names = NULL;
       g_autofree char *payload = NULL;
       g_autofree char *auth = NULL;
@@ -975,15 +959,6 @@ build_request (SrvSmsSender *self,
       GUri *uri;
 
       /* Positional parameters: the template's {names} in order. */
-      {
-        sqlite3_stmt *stmt = mdn_db_query (self->db, NULL, "SELECT text FROM srv_sms_templates WHERE event = ?",
-                                           "s", m->event);
-
-        if (stmt && mdn_db_step (self->db, stmt, NULL) == SQLITE_ROW && mdn_db_col_text (stmt, 0))
-          tmpl = g_strdup (mdn_db_col_text (stmt, 0));
-        if (stmt)
-          sqlite3_reset (stmt);
-      }
       names = mdn_sms_placeholders (tmpl ? tmpl : mdn_sms_default_text (m->event));
       for (guint i = 0; names[i]; i++)
         json_array_add_string_element (tps, json_object_has_member (params, names[i]) ?
@@ -1046,9 +1021,9 @@ build_request (SrvSmsSender *self,
 }
 
 static gboolean
-send_log (Gateway  *g,
-          Message  *m,
-          GError  **error)
+send_log (SrvSmsGateway *g,
+          Message       *m,
+          GError       **error)
 {
   g_autoptr(JsonObject) o = json_object_new ();
   g_autofree char *line = NULL;
@@ -1096,21 +1071,16 @@ marketing_may_go (SrvSmsSender *self,
   g_autoptr(GDateTime) local = g_date_time_to_timezone (now, self->tz);
   g_autofree char *day = g_date_time_format (local, "%Y-%m-%d");
   int hour = g_date_time_get_hour (local);
-  gint64 cap = mdn_settings_get_int (self->db, "sms.daily_cap");
-  gint64 sent = 0;
-  sqlite3_stmt *stmt;
+  gint64 cap, sent = 0;
 
   if (hour < WINDOW_OPEN || hour >= WINDOW_CLOSE)
     {
       *later = next_window (self, now);
       return FALSE;
     }
-  stmt = mdn_db_query (self->db, NULL, "SELECT sent FROM srv_sms_daily WHERE phone = ? AND day = ?", "ss",
-                       m->phone, day);
-  if (stmt && mdn_db_step (self->db, stmt, NULL) == SQLITE_ROW)
-    sent = sqlite3_column_int64 (stmt, 0);
-  if (stmt)
-    sqlite3_reset (stmt);
+  cap = srv_store_sms_setting_int (self->store, "sms.daily_cap");
+  if (!srv_store_sms_daily_sent (self->store, m->phone, day, &sent, NULL))
+    sent = 0;
   if (sent >= cap)
     {
       g_autoptr(GDateTime) tomorrow = g_date_time_add_days (local, 1);
@@ -1124,8 +1094,9 @@ marketing_may_go (SrvSmsSender *self,
   return TRUE;
 }
 
-/* The next due message, or FALSE. Marketing messages outside the window or
- * over the cap are moved to when they may go. */
+/* Claims the next due message for this sender (srv_store_sms_claim: no
+ * other process has it), or FALSE. Marketing messages outside the window
+ * or over the cap are given back for when they may go. */
 static gboolean
 next_message (SrvSmsSender *self,
               GDateTime    *now,
@@ -1135,32 +1106,22 @@ next_message (SrvSmsSender *self,
 
   for (int guard = 0; guard < 1000; guard++)
     {
-      sqlite3_stmt *stmt = mdn_db_query (self->db, NULL,
-                                         "SELECT id, entry_id, event, member_id, phone, text, params, attempts, "
-                                         "marketing FROM srv_sms_outbox WHERE status IN ('queued', 'retrying') "
-                                         "AND next_at <= ? ORDER BY next_at, id LIMIT 1", "i", t);
+      g_autoptr(GError) error = NULL;
+      gboolean found = FALSE;
       gint64 later = 0;
 
-      if (stmt == NULL || mdn_db_step (self->db, stmt, NULL) != SQLITE_ROW)
+      if (!srv_store_sms_claim (self->store, self->id, t, m, &found, &error))
         {
-          if (stmt)
-            sqlite3_reset (stmt);
+          g_warning ("SMS outbox: %s", error->message);
           return FALSE;
         }
-      m->id = sqlite3_column_int64 (stmt, 0);
-      m->entry_id = g_strdup (mdn_db_col_text (stmt, 1));
-      m->event = g_strdup (mdn_db_col_text (stmt, 2));
-      m->member_id = g_strdup (mdn_db_col_text (stmt, 3));
-      m->phone = g_strdup (mdn_db_col_text (stmt, 4));
-      m->text = g_strdup (mdn_db_col_text (stmt, 5));
-      m->params = g_strdup (mdn_db_col_text (stmt, 6));
-      m->attempts = sqlite3_column_int64 (stmt, 7);
-      m->marketing = sqlite3_column_int (stmt, 8) != 0;
-      sqlite3_reset (stmt);
+      if (!found)
+        return FALSE;
       if (!m->marketing || marketing_may_go (self, m, now, &later))
         return TRUE;
-      if (!mdn_db_exec (self->db, NULL, "UPDATE srv_sms_outbox SET next_at = ? WHERE id = ?", "ii", later, m->id))
+      if (!srv_store_sms_release (self->store, m->id, m->status, m->attempts - 1, later, &error))
         {
+          g_warning ("SMS %" PRId64 ": %s", m->id, error->message);
           message_clear (m);
           return FALSE;
         }
@@ -1183,12 +1144,10 @@ queue_birthdays_once (SrvSmsSender *self,
   int hour = g_date_time_get_hour (local);
 
   if (g_strcmp0 (self->birthdays_done, today) == 0 || hour < BIRTHDAY_HOUR || hour >= WINDOW_CLOSE ||
-      !mdn_settings_get_bool (self->db, "sms.birthday"))   /* switched on later today: greeted then */
+      !srv_store_sms_setting_bool (self->store, "sms.birthday"))   /* switched on later today: greeted then */
     return;
-  if (!mdn_db_begin (self->db, TRUE, &error) || !srv_sms_queue_birthdays (self->db, today, &error) ||
-      !mdn_db_commit (self->db, &error))
+  if (!srv_sms_queue_birthdays (self->store, today, &error))
     {
-      mdn_db_rollback (self->db);
       g_warning ("SMS birthdays of %s: %s", today, error->message);
       return;
     }
@@ -1196,18 +1155,17 @@ queue_birthdays_once (SrvSmsSender *self,
   self->birthdays_done = g_steal_pointer (&today);
 }
 
-/* Claims message @id for this process: FALSE when another one (a second
- * server process) already has. */
-static gboolean
-claim_message (MdnDb   *db,
-               gint64   id,
-               gint64   attempts,
-               GError **error)
+/* Messages a sender that is gone left "sending": failed, never resent. */
+static void
+recover (SrvSmsSender *self)
 {
-  if (!mdn_db_exec (db, error, "UPDATE srv_sms_outbox SET status = 'sending', attempts = ? "
-                               "WHERE id = ? AND status IN ('queued', 'retrying')", "ii", attempts, id))
-    return FALSE;
-  return sqlite3_changes (mdn_db_handle (db)) == 1;
+  g_autoptr(GError) error = NULL;
+  gint64 n = srv_store_sms_recover (self->store, self->id, self->busy ? self->current.id : 0, &error);
+
+  if (n < 0)
+    g_warning ("SMS outbox: %s", error->message);
+  else if (n > 0)
+    g_message ("SMS outbox: %" PRId64 " message(s) interrupted while sending marked failed", n);
 }
 
 static gboolean
@@ -1216,30 +1174,29 @@ tick (gpointer user_data)
   SrvSmsSender *self = user_data;
   g_autoptr(GDateTime) now = NULL;
   g_autoptr(GError) error = NULL;
-  Gateway g = { 0 };
+  g_auto(SrvSmsGateway) g = { 0 };
+  gboolean found = FALSE;
   Message *m = &self->current;
   SoupMessage *msg;
 
+  if (++self->ticks % RECOVER_TICKS == 0)
+    recover (self);
   if (self->busy)
     return G_SOURCE_CONTINUE;
   now = mdn_clock_now ();
   queue_birthdays_once (self, now);
+  /* Claimed: handed over from here on; a crash leaves it "sending", never
+     resent. */
   if (!next_message (self, now, m))
     return G_SOURCE_CONTINUE;
-  if (!load_gateway (self->db, &g))
-    {
-      g.driver = g_strdup ("log");
-      g.url = g_strdup ("sms.log");
-    }
-  /* Handed over from here on: a crash leaves it "sending", never resent. */
-  m->attempts++;
-  if (!claim_message (self->db, m->id, m->attempts, &error))
+  if (!srv_store_sms_gateway (self->store, &g, &found, &error) || !found)
     {
       if (error)
-        g_warning ("SMS %" PRId64 ": %s", m->id, error->message);
-      message_clear (m);
+        g_warning ("SMS gateway: %s", error->message);
+      g_clear_error (&error);
       gateway_clear (&g);
-      return G_SOURCE_CONTINUE;
+      g.driver = g_strdup ("log");
+      g.url = g_strdup ("sms.log");
     }
   self->busy = TRUE;
   if (g_str_equal (g.driver, "log"))
@@ -1247,7 +1204,6 @@ tick (gpointer user_data)
       gboolean ok = send_log (&g, m, &error);
 
       finish (self, ok ? OUTCOME_SENT : OUTCOME_RETRY, ok ? NULL : error->message);
-      gateway_clear (&g);
       return G_SOURCE_CONTINUE;
     }
   msg = build_request (self, &g, m, &error);
@@ -1262,32 +1218,35 @@ tick (gpointer user_data)
       soup_session_send_and_read_async (self->session, msg, G_PRIORITY_DEFAULT, self->cancel, sent_cb, d);
       g_object_unref (msg);
     }
-  gateway_clear (&g);
   return G_SOURCE_CONTINUE;
 }
 
 SrvSmsSender *
-srv_sms_sender_start (MdnDb      *db,
+srv_sms_sender_start (SrvStore   *store,
                       const char *timezone,
                       gint64      retry_base_s)
 {
-  SrvSmsSender *self = g_new0 (SrvSmsSender, 1);
   g_autoptr(GError) error = NULL;
+  SrvSmsSender *self;
+  gint64 id = 0;
 
-  g_return_val_if_fail (db != NULL, NULL);
+  g_return_val_if_fail (store != NULL, NULL);
 
-  self->db = db;
+  if (!srv_store_sms_sender_begin (store, &id, &error))
+    {
+      g_warning ("SMS sender: %s", error->message);
+      return NULL;
+    }
+  self = g_new0 (SrvSmsSender, 1);
+  self->store = store;
+  self->id = id;
   self->tz = g_time_zone_new_identifier (timezone ? timezone : MDN_DEFAULT_TIMEZONE);
   if (self->tz == NULL)
     self->tz = g_time_zone_new_utc ();
   self->retry_base = CLAMP (retry_base_s, 0, 86400);
   self->session = soup_session_new_with_options ("timeout", 30, "user-agent", "mendian-server", NULL);
   self->cancel = g_cancellable_new ();
-  if (!mdn_db_exec (db, &error,
-                    "UPDATE srv_sms_outbox SET status = 'failed', "
-                    "last_error = 'interrupted while sending: not sent again (it may have reached the gateway)' "
-                    "WHERE status = 'sending'", ""))
-    g_warning ("SMS outbox: %s", error->message);
+  recover (self);
   self->timer = g_timeout_add (250, tick, self);
   return self;
 }

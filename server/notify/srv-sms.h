@@ -5,8 +5,8 @@
 
 #include <json-glib/json-glib.h>
 
-#include "mdn-db.h"
 #include "mdn-ledger.h"
+#include "srv-store.h"
 
 G_BEGIN_DECLS
 
@@ -20,43 +20,47 @@ typedef struct
   const char *app_id;
 } SrvSmsGatewayConfig;
 
-/* Called by the store for every newly stored pushed entry, inside its
- * transaction: queues the event message the chain's settings ask for
- * (sms.on_*), or a campaign's messages (sms.campaign). Idempotent by
- * (entry, event, member). */
-gboolean    srv_sms_note_entry     (MdnDb       *db,
+/* Called by the push (srv-push.c) for every newly stored pushed entry,
+ * inside its transaction: queues the event message the chain's settings
+ * ask for (sms.on_*), or a campaign's messages (sms.campaign). Idempotent
+ * by (entry, event, member). */
+gboolean    srv_sms_note_entry     (SrvStore    *store,
                                     MdnEntry    *entry,
                                     GError     **error);
 
 /* Queues the birthday greetings of @today (YYYY-MM-DD, the chain's zone)
- * if sms.birthday is on; idempotent (outbox key "birthday:YEAR"). The
- * sender calls it once a day from 09:00. */
-gboolean    srv_sms_queue_birthdays (MdnDb      *db,
+ * if sms.birthday is on, in one transaction; idempotent (outbox key
+ * "birthday:YEAR"), in several processes at once too. The sender calls it
+ * once a day from 09:00. */
+gboolean    srv_sms_queue_birthdays (SrvStore   *store,
                                     const char  *today,
                                     GError     **error);
 
-gboolean    srv_sms_set_gateway    (MdnDb       *db,
+gboolean    srv_sms_set_gateway    (SrvStore    *store,
                                     const SrvSmsGatewayConfig *config,
                                     GError     **error);
 /* The gateway as configured, without its secret (has_secret instead). */
-JsonObject *srv_sms_gateway_show   (MdnDb       *db,
+JsonObject *srv_sms_gateway_show   (SrvStore    *store,
                                     GError     **error);
-gboolean    srv_sms_set_template   (MdnDb       *db,
+gboolean    srv_sms_set_template   (SrvStore    *store,
                                     const char  *event,
                                     const char  *text,
                                     const char  *template_code,
                                     GError     **error);
 /* The outbox, newest first; @status NULL for every state. */
-JsonArray  *srv_sms_outbox_list    (MdnDb       *db,
+JsonArray  *srv_sms_outbox_list    (SrvStore    *store,
                                     const char  *status,
                                     GError     **error);
 
 /* The sender: runs in the server's main loop, one message at a time. A
- * message left "sending" by a previous process is marked failed, never
- * sent again. @retry_base_s: the first retry's delay, doubled per attempt. */
+ * message left "sending" by a process that is gone is marked failed, never
+ * sent again; several processes on one PostgreSQL database share the
+ * outbox, each message sent by one of them (srv-store-sms.h). NULL if the
+ * store can't give it a sender id. @retry_base_s: the first retry's
+ * delay, doubled per attempt. */
 typedef struct _SrvSmsSender SrvSmsSender;
 
-SrvSmsSender *srv_sms_sender_start (MdnDb       *db,
+SrvSmsSender *srv_sms_sender_start (SrvStore    *store,
                                     const char  *timezone,
                                     gint64       retry_base_s);
 void          srv_sms_sender_free  (SrvSmsSender *sender);

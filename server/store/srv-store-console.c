@@ -12,7 +12,6 @@
 #include "mdn-lockout.h"
 #include "mdn-report.h"
 #include "mdn-staff.h"
-#include "srv-sms.h"
 #include "srv-store-console.h"
 #include "srv-store-private.h"
 
@@ -760,11 +759,4 @@ srv_console_sms_counts (SrvStore *store,
                                 "   AND last_error IS NOT NULL ORDER BY id DESC LIMIT 1) "
                                 "FROM srv_sms_outbox s GROUP BY status ORDER BY status", ""),
                   error);
-}
-
-JsonObject *
-srv_console_sms_gateway (SrvStore *store,
-                         GError  **error)
-{
-  return srv_sms_gateway_show (store->db, error);
 }

@@ -135,13 +135,11 @@ gboolean srv_console_branch_note_version (SrvStore *store, const char *branch_co
 /* code, version, version_at: each branch that ever reported its version. */
 SrvRows *srv_console_branch_versions (SrvStore *store, GError **error);
 /* created_at, event, phone, text, status, attempts, sent_at, last_error:
- * the newest @limit messages of the SMS outbox (srv-sms.c's table), of
+ * the newest @limit messages of the SMS outbox (srv-store-sms.h), of
  * @status (NULL: any). */
 SrvRows *srv_console_sms_rows       (SrvStore *store, const char *status, gint64 limit, GError **error);
 /* status, count, the newest last_error of that status: the outbox by status. */
 SrvRows *srv_console_sms_counts     (SrvStore *store, GError **error);
-/* The gateway (srv_sms_gateway_show) of the server's database. */
-JsonObject *srv_console_sms_gateway (SrvStore *store, GError **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrvConsoleUser, srv_console_user_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrvRows, g_ptr_array_unref)

@@ -59,6 +59,7 @@ G_GNUC_INTERNAL MdnDb * scratch_begin (SrvPg *pg, GError **error);
 G_GNUC_INTERNAL gboolean project_into (SrvPg *pg, MdnDb *db, const char *member_id, const char *sale_id, GError **error);
 G_GNUC_INTERNAL gboolean lock_member (SrvPg *pg, const char *member_id, GError **error);
 G_GNUC_INTERNAL gboolean replay (SrvPg *pg, MdnDb *db, const char *sql, GError **error);
+G_GNUC_INTERNAL gboolean project_settings (SrvPg *pg, MdnDb *db, GError **error);
 G_GNUC_INTERNAL MdnDb * catalog_scratch (SrvPg *pg, GError **error);
 G_GNUC_INTERNAL MdnDb * stock_scratch (SrvPg *pg, GError **error);
 G_GNUC_INTERNAL gboolean ensure_month (SrvPg *pg, const char *business_date, GError **error);

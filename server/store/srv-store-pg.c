@@ -502,6 +502,18 @@ srv_pg_free (SrvPg *pg)
   g_free (pg);
 }
 
+gboolean
+srv_pg_backup (SrvPg      *pg,
+               const char *path,
+               GError    **error)
+{
+  (void) pg, (void) path;
+  g_set_error_literal (error, SRV_ERROR, SRV_ERROR_NOT_SUPPORTED,
+                       _("A PostgreSQL chain is backed up by PostgreSQL itself: pg_dump, or a base backup with "
+                         "WAL archiving (docs/server.md, “Backup and restore”)"));
+  return FALSE;
+}
+
 char *
 srv_pg_feed_epoch_dup (SrvPg *pg)
 {
@@ -1078,8 +1090,9 @@ refresh_member (SrvPg      *pg,
   MdnDb *db = scratch_begin (pg, error);
   sqlite3_stmt *stmt;
   /* card_no, status, pin_hash, level, name, phone, issued_branch,
-     expires_on, issued_at, birthday */
-  char *c[10] = { NULL };
+     expires_on, issued_at, birthday; birthday_lunar, sms_consent,
+     sms_opt_out (what the SMS rules read, srv-store-pg-sms.c) */
+  char *c[13] = { NULL };
   g_autoptr(GPtrArray) cards = g_ptr_array_new_with_free_func (g_free);
   gboolean ok = FALSE;
 
@@ -1088,11 +1101,12 @@ refresh_member (SrvPg      *pg,
   if (!project_into (pg, db, member_id, NULL, error))
     goto out;
   stmt = mdn_db_query (db, error, "SELECT card_no, status, pin_hash, level, name, phone, issued_branch, expires_on, "
-                       "issued_at, birthday FROM members WHERE id = ?", "s", member_id);
+                       "issued_at, birthday, birthday_lunar, CASE WHEN sms_consent THEN 't' ELSE 'f' END, "
+                       "CASE WHEN sms_opt_out THEN 't' ELSE 'f' END FROM members WHERE id = ?", "s", member_id);
   if (stmt == NULL)
     goto out;
   if (mdn_db_step (db, stmt, error) == SQLITE_ROW)
-    for (int i = 0; i < 10; i++)
+    for (int i = 0; i < 13; i++)
       c[i] = g_strdup (mdn_db_col_text (stmt, i));
   sqlite3_reset (stmt);
   stmt = mdn_db_query (db, error, "SELECT card_no FROM cards WHERE member_id = ?", "s", member_id);
@@ -1116,12 +1130,14 @@ out:
                     "pin_hash = excluded.pin_hash, level = excluded.level, name = excluded.name, "
                     "phone = excluded.phone, issued_branch = excluded.issued_branch, "
                     "expires_on = excluded.expires_on, issued_at = excluded.issued_at, birthday = excluded.birthday",
-                    "sssssssssss", member_id, c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9]);
+                    "sssssssssss", member_id, c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7], c[8], c[9]) &&
+           pq_exec (pg, error, "UPDATE srv_members SET birthday_lunar = $2, sms_consent = $3::boolean, "
+                    "sms_opt_out = $4::boolean WHERE id = $1", "ssss", member_id, c[10], c[11], c[12]);
       for (guint i = 0; ok && i < cards->len; i++)
         ok = pq_exec (pg, error, "INSERT INTO srv_cards (card_no, member_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
                       "ss", (const char *) g_ptr_array_index (cards, i), member_id);
     }
-  for (int i = 0; i < 10; i++)
+  for (int i = 0; i < 13; i++)
     g_free (c[i]);
   return ok;
 }
@@ -2301,7 +2317,7 @@ srv_pg_member_pin_hash (SrvPg      *pg,
 /* The chain's settings (setting.chain entries, in the order the server
  * applied them) into the scratch database: the PIN rules read
  * member.pin_lockout_attempts from there. */
-static gboolean
+gboolean
 project_settings (SrvPg   *pg,
                   MdnDb   *db,
                   GError **error)
@@ -2671,17 +2687,6 @@ srv_pg_own_entries (SrvPg      *pg,
   if (docs->len > 0 && !entries_from_docs (docs, entries, error))
     return NULL;
   return g_steal_pointer (&entries);
-}
-
-/* What has no SQLite handle here ---------------------------------------------------- */
-
-/* No SQLite file behind this store: the callers of srv_store_get_db (SMS,
- * the member page) say they aren't available on PostgreSQL yet. */
-MdnDb *
-srv_pg_get_db (SrvPg *pg)
-{
-  (void) pg;
-  return NULL;
 }
 
 const char *

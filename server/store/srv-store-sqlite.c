@@ -71,15 +71,6 @@ srv_store_free (SrvStore *store)
   g_free (store);
 }
 
-/* Opens the server database at @path; with @create, makes a new one (and
- * its chain key) and refuses an existing one. */
-MdnDb *
-srv_store_get_db (SrvStore *store)
-{
-  g_return_val_if_fail (store != NULL, NULL);
-  return store->db;
-}
-
 const char *
 srv_store_get_timezone (SrvStore *store)
 {
@@ -87,6 +78,8 @@ srv_store_get_timezone (SrvStore *store)
   return store->timezone ? store->timezone : MDN_DEFAULT_TIMEZONE;
 }
 
+/* Opens the server database at @path; with @create, makes a new one (and
+ * its chain key) and refuses an existing one. */
 SrvStore *
 srv_store_open (const char *path,
                 gboolean    create,
@@ -150,6 +143,14 @@ char *
 srv_store_chain_key_dup (SrvStore *store)
 {
   return mdn_db_meta_dup (store->db, "chain_key");
+}
+
+gboolean
+srv_store_backup (SrvStore   *store,
+                  const char *path,
+                  GError    **error)
+{
+  return mdn_db_backup (store->db, path, error);
 }
 
 char *

@@ -58,9 +58,6 @@ typedef struct
   char    *last_hash;
 } SrvBranch;
 
-/* For server/notify/srv-sms.c, whose outbox lives in the SQLite file (a
- * PostgreSQL backend would need it behind this interface). */
-MdnDb     *srv_store_get_db         (SrvStore    *store);
 const char *srv_store_get_timezone  (SrvStore    *store);
 
 SrvStore  *srv_store_open           (const char  *path,
@@ -152,6 +149,11 @@ void       srv_state_free           (SrvState    *state);
  * A branch that sees another epoch pulls the feed again from 0 (docs/server.md,
  * "Backup and restore"). NULL: none yet. */
 char      *srv_store_feed_epoch_dup (SrvStore    *store);
+/* SQLite: a consistent copy of the database into the new file @path while
+ * it serves (the online backup API). PostgreSQL: refused (pg_dump). */
+gboolean   srv_store_backup         (SrvStore    *store,
+                                     const char  *path,
+                                     GError     **error);
 /* A new epoch; @only_if_missing: only for a database that has none. */
 gboolean   srv_store_feed_epoch_renew (SrvStore  *store,
                                      gboolean    only_if_missing,
