@@ -1078,11 +1078,15 @@ test_months (World *w)
         g_autoptr(GBytes) again = NULL;
         g_autofree char *again_text = NULL, *mc = NULL;
         g_autoptr(JsonObject) migrated = NULL;
+        g_autofree char *file = g_test_build_filename (G_TEST_DIST, "..", "schema", "server", "postgres",
+                                                       "0006_member_receipts.sql", NULL);
+        g_autofree char *migration = NULL, *sql = NULL;
 
-        g_assert_cmpint (mdn_test_pg_count (w->s->db, "DROP TABLE srv_member_receipts; "
-                                                      "UPDATE srv_meta SET value = '5' WHERE key = 'schema_version'; "
-                                                      "SELECT 1"), ==, 1);
-        g_free (mdn_test_server_cmd (w->s, "init", NULL));
+        /* The migration itself, on a database without its table (later
+           migrations are applied already: the file is run, not init). */
+        g_assert_true (g_file_get_contents (file, &migration, NULL, NULL));
+        sql = g_strconcat ("DROP TABLE srv_member_receipts; ", migration, "; SELECT 1", NULL);
+        g_assert_cmpint (mdn_test_pg_count (w->s->db, sql), ==, 1);
         g_assert_cmpint (mdn_test_pg_count (w->s->db, "SELECT count(*) FROM srv_member_receipts"), >=, 1);
         again = http_get (w, path, &status, NULL);
         g_assert_cmpuint (status, ==, 200);
