@@ -278,6 +278,15 @@ mdn_db_open (const char *path,
   g_return_val_if_fail (schema != NULL, NULL);
 
   g_resources_register (mdn_schema_get_resource ());
+  {
+    static gsize once;
+
+    if (g_once_init_enter (&once))
+      {
+        sqlite3_config (SQLITE_CONFIG_MEMSTATUS, 0);
+        g_once_init_leave (&once, 1);
+      }
+  }
 
   if (!g_str_equal (path, ":memory:") && !make_private (path, error))
     return NULL;

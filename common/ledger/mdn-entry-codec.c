@@ -182,8 +182,7 @@ read_string (Lex *lex)
     return syntax (lex, "expected a string"), NULL;
   start = ++lex->p;
   /* The common case: no escapes. */
-  while (lex->p < lex->end && *lex->p != '"' && *lex->p != '\\' && (guchar) *lex->p >= 0x20)
-    lex->p++;
+  lex->p += mdn_json_plain_run (lex->p, lex->end - lex->p);
   if (lex->p < lex->end && *lex->p == '"')
     return g_strndup (start, lex->p++ - start);
 
@@ -260,9 +259,7 @@ read_string_into (Lex   *lex,
   skip_ws (lex);
   if (lex->p < lex->end && *lex->p == '"')
     {
-      for (q = lex->p + 1; q < lex->end && (gsize) (q - lex->p) < size; q++)
-        if (*q == '"' || *q == '\\' || (guchar) *q < 0x20)
-          break;
+      q = lex->p + 1 + mdn_json_plain_run (lex->p + 1, MIN ((gsize) (lex->end - lex->p - 1), size));
       if (q < lex->end && *q == '"' && (gsize) (q - lex->p) < size)
         {
           gsize len = q - lex->p - 1;
