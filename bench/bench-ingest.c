@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "mdn-db.h"
+#include "mdn-entry-codec.h"
 #include "mdn-json.h"
 #include "mdn-ledger.h"
 #include "mdn-ops.h"
@@ -316,20 +317,22 @@ main (int argc, char **argv)
     for (guint i = 0; i < ids->len; i++)
       g_ptr_array_add (entries, mdn_entry_load (store->db, g_ptr_array_index (ids, i), NULL));
   }
-  /* The push bodies, as the branch's sync sends them (PUSH_BATCH = BATCH). */
+  /* The push bodies, as the branch's sync sends them (mdn_sync_push: each
+   * entry in the codec's canonical form; PUSH_BATCH = BATCH). */
   for (guint i = 0; i < entries->len; i += BATCH)
     {
-      g_autoptr(JsonObject) body = json_object_new ();
-      JsonArray *list = json_array_new ();
-      g_autofree char *text = NULL;
+      GString *text = g_string_new ("{\"entries\":[");
       gsize len;
 
       for (guint k = i; k < MIN (entries->len, i + BATCH); k++)
-        json_array_add_object_element (list, mdn_entry_to_json (g_ptr_array_index (entries, k), TRUE));
-      json_object_set_array_member (body, "entries", list);
-      text = mdn_json_object_to_string (body);
-      len = strlen (text);
-      g_ptr_array_add (bodies, g_bytes_new_take (g_steal_pointer (&text), len));
+        {
+          if (k > i)
+            g_string_append_c (text, ',');
+          mdn_entry_codec_write (text, g_ptr_array_index (entries, k), TRUE, NULL, NULL);
+        }
+      g_string_append (text, "]}");
+      len = text->len;
+      g_ptr_array_add (bodies, g_bytes_new_take (g_string_free (text, FALSE), len));
     }
 
   /* Rounds interleaved, medians compared: a busy machine slows both sides. */

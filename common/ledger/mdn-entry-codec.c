@@ -366,7 +366,9 @@ read_object (Lex *lex)
     {
       do
         {
-          g_autofree char *key = read_string (lex);
+          char buf[64];
+          g_autofree char *heap = NULL;
+          const char *key = read_string_into (lex, buf, sizeof buf, &heap);
           JsonNode *value;
 
           if (key == NULL)
@@ -672,8 +674,20 @@ read_movement (Lex      *lex,
     return missing ("delta", lex->error);
   if (!g_strv_contains (accounts, m.account) || m.delta == 0)
     return bad_entry ("movement", lex->error);
-  mdn_entry_add_movement (entry, m.member, m.account, m.item ? m.item : "", m.lot ? m.lot : "",
-                          m.expires_on, m.delta);
+  {
+    /* What mdn_entry_add_movement stores, without copying the strings
+       again. */
+    MdnMovement mv = {
+      .member_id = g_steal_pointer (&m.member),
+      .account = g_steal_pointer (&m.account),
+      .item = m.item ? g_steal_pointer (&m.item) : g_strdup (""),
+      .lot = m.lot ? g_steal_pointer (&m.lot) : g_strdup (""),
+      .expires_on = g_steal_pointer (&m.expires_on),
+      .delta = m.delta,
+    };
+
+    g_array_append_val (entry->movements, mv);
+  }
   return TRUE;
 }
 
@@ -1075,19 +1089,56 @@ mdn_entry_codec_read_feed (const char  *data,
 
 /* The canonical writer ------------------------------------------------------------ */
 
+/* Appends @n bytes of @p: one length check, no strlen (the GLib of
+ * Debian 12 has no inline g_string_append_len). */
+static inline void
+put (GString    *s,
+     const char *p,
+     gsize       n)
+{
+  gsize at = s->len;
+
+  if (at + n >= s->allocated_len)
+    {
+      g_string_set_size (s, at + n);
+      s->len = at;
+    }
+  memcpy (s->str + at, p, n);
+  s->len = at + n;
+  s->str[s->len] = '\0';
+}
+
+#define PUT(s, literal) put ((s), (literal), sizeof (literal) - 1)
+
+/* @name_part is the member's name with its quotes and colon (and the comma
+ * before it): ,"branch": */
 static void
 append_member (GString    *s,
-               const char *key,
+               const char *name_part,
+               gsize       name_len,
                const char *value)
 {
-  g_string_append_c (s, '"');
-  g_string_append (s, key);
-  g_string_append (s, "\":");
-  if (value)
-    mdn_json_append_canonical_string (s, value);
+  gsize len;
+
+  put (s, name_part, name_len);
+  if (value == NULL)
+    {
+      PUT (s, "null");
+      return;
+    }
+  len = strlen (value);
+  if (mdn_json_plain_run (value, len) == len)
+    {
+      /* Nothing to escape: the bytes themselves. */
+      put (s, "\"", 1);
+      put (s, value, len);
+      put (s, "\"", 1);
+    }
   else
-    g_string_append (s, "null");
+    mdn_json_append_canonical_string (s, value);
 }
+
+#define MEMBER(s, name_part, value) append_member ((s), (name_part), sizeof (name_part) - 1, (value))
 
 /* The bytes of mdn_json_object_canonical (mdn_entry_to_json (entry,
  * with_hash)), written directly, keys in sorted order, without building
@@ -1103,53 +1154,39 @@ mdn_entry_codec_write (GString  *s,
 {
   g_return_if_fail (s != NULL && entry != NULL);
 
-  g_string_append_c (s, '{');
-  append_member (s, "at", entry->at);
-  g_string_append (s, ",\"body\":");
+  MEMBER (s, "{\"at\":", entry->at);
+  PUT (s, ",\"body\":");
   if (out_body_start)
     *out_body_start = s->len;
   mdn_json_append_canonical_object (s, entry->body);
   if (out_body_end)
     *out_body_end = s->len;
-  g_string_append_c (s, ',');
-  append_member (s, "branch", entry->branch);
-  g_string_append_c (s, ',');
-  append_member (s, "business_date", entry->business_date);
+  MEMBER (s, ",\"branch\":", entry->branch);
+  MEMBER (s, ",\"business_date\":", entry->business_date);
   if (with_hash)
-    {
-      g_string_append_c (s, ',');
-      append_member (s, "hash", entry->hash);
-    }
-  g_string_append_c (s, ',');
-  append_member (s, "id", entry->id);
-  g_string_append_c (s, ',');
-  append_member (s, "kind", entry->kind);
-  g_string_append_c (s, ',');
-  append_member (s, "member", entry->member_id);
-  g_string_append (s, ",\"movements\":[");
+    MEMBER (s, ",\"hash\":", entry->hash);
+  MEMBER (s, ",\"id\":", entry->id);
+  MEMBER (s, ",\"kind\":", entry->kind);
+  MEMBER (s, ",\"member\":", entry->member_id);
+  PUT (s, ",\"movements\":[");
   for (guint i = 0; i < entry->movements->len; i++)
     {
       MdnMovement *m = &g_array_index (entry->movements, MdnMovement, i);
 
-      g_string_append (s, i > 0 ? ",{" : "{");
-      append_member (s, "account", m->account);
-      g_string_append (s, ",\"delta\":");
+      if (i > 0)
+        PUT (s, ",");
+      MEMBER (s, "{\"account\":", m->account);
+      PUT (s, ",\"delta\":");
       mdn_json_append_canonical_int (s, m->delta);
-      g_string_append_c (s, ',');
-      append_member (s, "expires_on", m->expires_on);
-      g_string_append_c (s, ',');
-      append_member (s, "item", m->item);
-      g_string_append_c (s, ',');
-      append_member (s, "lot", m->lot);
-      g_string_append_c (s, ',');
-      append_member (s, "member", m->member_id);
-      g_string_append_c (s, '}');
+      MEMBER (s, ",\"expires_on\":", m->expires_on);
+      MEMBER (s, ",\"item\":", m->item);
+      MEMBER (s, ",\"lot\":", m->lot);
+      MEMBER (s, ",\"member\":", m->member_id);
+      PUT (s, "}");
     }
-  g_string_append (s, "],");
-  append_member (s, "prev_hash", entry->prev_hash);
-  g_string_append (s, ",\"seq\":");
+  MEMBER (s, "],\"prev_hash\":", entry->prev_hash);
+  PUT (s, ",\"seq\":");
   mdn_json_append_canonical_int (s, entry->seq);
-  g_string_append_c (s, ',');
-  append_member (s, "staff", entry->staff);
-  g_string_append_c (s, '}');
+  MEMBER (s, ",\"staff\":", entry->staff);
+  PUT (s, "}");
 }
