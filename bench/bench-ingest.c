@@ -289,6 +289,12 @@ main (int argc, char **argv)
                         .admin_password = "bench-password" };
   double http[ROUNDS], cpu[ROUNDS], same[ROUNDS], narrow[ROUNDS], http_s, bare_s, narrow_s;
 
+  /* mendian-server turns SQLite's memory statistics off (mdn_db_library_init);
+   * the bare baseline keeps SQLite's defaults, as any program gets them.
+   * MENDIAN_BENCH_BARE_TUNED=1 gives the baseline the same setting, to
+   * show what it is worth on each side (docs/speed.md). */
+  if (g_getenv ("MENDIAN_BENCH_BARE_TUNED"))
+    mdn_db_library_init ();
   mdn_branch_init ();
   g_print ("bench-ingest: preparing %d entries...\n", n);
   store = mdn_store_init (branch_db, &init, &error);
