@@ -354,14 +354,14 @@ literal (Lex        *lex,
 static JsonNode *read_value (Lex *lex);
 
 /* {} and [] are values like any other: a timed session stopped within its
- * free minutes pays with "tenders": []. */
-static JsonNode *
-read_object (Lex *lex)
+ * free minutes pays with "tenders": []. Reads the members into @object
+ * (empty). */
+static gboolean
+read_object_into (Lex        *lex,
+                  JsonObject *object)
 {
-  g_autoptr(JsonObject) object = json_object_new ();
-
   if (!expect (lex, '{') || !enter (lex))
-    return NULL;
+    return FALSE;
   if (!accept (lex, '}'))
     {
       do
@@ -372,18 +372,28 @@ read_object (Lex *lex)
           JsonNode *value;
 
           if (key == NULL)
-            return NULL;
+            return FALSE;
           if (json_object_has_member (object, key))
-            return duplicate (lex, key), NULL;
+            return duplicate (lex, key);
           if (!expect (lex, ':') || (value = read_value (lex)) == NULL)
-            return NULL;
+            return FALSE;
           json_object_set_member (object, key, value);
         }
       while (accept (lex, ','));
       if (!expect (lex, '}'))
-        return NULL;
+        return FALSE;
     }
   lex->depth--;
+  return TRUE;
+}
+
+static JsonNode *
+read_object (Lex *lex)
+{
+  g_autoptr(JsonObject) object = json_object_new ();
+
+  if (!read_object_into (lex, object))
+    return NULL;
   return json_node_init_object (json_node_alloc (), object);
 }
 
@@ -706,9 +716,8 @@ static MdnEntry *
 read_entry (Lex *lex)
 {
   g_autoptr(MdnEntry) entry = mdn_entry_new ("?", NULL);
-  g_autoptr(JsonNode) body = NULL;
   g_auto(Names) names = { 0 };
-  gboolean has_seq = FALSE, has_moves = FALSE;
+  gboolean has_seq = FALSE, has_moves = FALSE, has_body = FALSE;
 
   if (!expect (lex, '{') || !enter (lex))
     return NULL;
@@ -750,7 +759,15 @@ read_entry (Lex *lex)
             case E_MEMBER: ok = read_opt_string (lex, "member", &entry->member_id); break;
             case E_PREV:   ok = read_opt_string (lex, "prev_hash", &entry->prev_hash); break;
             case E_HASH:   ok = read_opt_string (lex, "hash", &entry->hash); break;
-            case E_BODY:   ok = (body = read_value (lex)) != NULL; break;
+            case E_BODY:
+              /* Read into the entry's (empty) body: names_add has seen to
+                 it that this is the first "body". */
+              skip_ws (lex);
+              if (lex->p < lex->end && *lex->p == '{')
+                ok = has_body = read_object_into (lex, entry->body);
+              else
+                ok = skip_value (lex);
+              break;
             case E_MOVES:
               skip_ws (lex);
               if (lex->p < lex->end && *lex->p == 'n')
@@ -810,12 +827,10 @@ read_entry (Lex *lex)
                    _("Unknown entry kind “%s”"), entry->kind);
       return NULL;
     }
-  if (body == NULL || !JSON_NODE_HOLDS_OBJECT (body))
+  if (!has_body)
     return bad_entry ("body", lex->error), NULL;
   if (!has_moves)
     return missing ("movements", lex->error), NULL;
-  json_object_unref (entry->body);
-  entry->body = json_node_dup_object (body);
   return g_steal_pointer (&entry);
 }
 
