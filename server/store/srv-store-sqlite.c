@@ -457,10 +457,10 @@ srv_store_auth_hq (SrvStore   *store,
 /* What srv-push.c builds a push from: each reads or writes rows in the
  * caller's transaction and decides nothing. */
 
-/* The feed rows a push appends go in at its end, FEED_CHUNK to an insert:
- * one statement per entry cost more than the row itself (server ingest,
- * docs/speed.md). Same rows, same order, so the same positions, in the
- * same transaction. */
+/* The feed rows a push appends go in at its end, FEED_CHUNK to an insert,
+ * which saves the statement's own cost per row (about a quarter of the
+ * row's: server ingest, docs/speed.md). Same rows, same order, so the same
+ * positions, in the same transaction. */
 #define FEED_CHUNK 50
 
 static const char *
@@ -1118,7 +1118,6 @@ srv_store_feed_head (SrvStore *store)
   if (mdn_db_in_transaction (store->db) && !feed_flush (store, NULL))
     return 0;
   stmt = mdn_db_query (store->db, NULL, "SELECT COALESCE (MAX (pos), 0) FROM srv_feed", "");
-
   if (stmt && mdn_db_step (store->db, stmt, NULL) == SQLITE_ROW)
     head = sqlite3_column_int64 (stmt, 0);
   if (stmt)
