@@ -7,6 +7,7 @@
 #include <locale.h>
 #include <string.h>
 
+#include "mdn-db.h"
 #include "mdn-error.h"
 #include "mdn-json.h"
 #include "mdn-ops.h"
@@ -568,6 +569,7 @@ main (int argc, char **argv)
   const char *command;
 
   setlocale (LC_ALL, "");
+  mdn_db_library_init ();
   mdn_library_init ();
   textdomain (GETTEXT_PACKAGE);
 

@@ -339,7 +339,7 @@ handle_request (SoupServer        *soup,
                            _("The request body is too large"));
           return;
         }
-      if (size > 0 && (route->flags & SRV_ROUTE_RAW_BODY) && g_utf8_validate (data, (gssize) size, NULL))
+      if (size > 0 && (route->flags & SRV_ROUTE_RAW_BODY) && mdn_json_utf8_valid (data, size))
         {
           req.raw_body = bytes;
           route->handler (&req);

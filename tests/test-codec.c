@@ -628,6 +628,97 @@ test_writer (void)
     }
 }
 
+/* The canonical escaping, byte by byte: the oracle for the eight-bytes-
+ * at-a-time paths. */
+static char *
+naive_canonical_string (const char *str)
+{
+  GString *s = g_string_new ("\"");
+
+  for (const guchar *p = (const guchar *) str; *p; p++)
+    switch (*p)
+      {
+      case '"':  g_string_append (s, "\\\""); break;
+      case '\\': g_string_append (s, "\\\\"); break;
+      case '\n': g_string_append (s, "\\n"); break;
+      case '\r': g_string_append (s, "\\r"); break;
+      case '\t': g_string_append (s, "\\t"); break;
+      default:
+        if (*p < 0x20)
+          g_string_append_printf (s, "\\u%04x", *p);
+        else
+          g_string_append_c (s, (char) *p);
+      }
+  g_string_append_c (s, '"');
+  return g_string_free (s, FALSE);
+}
+
+/* Random byte strings, mostly plain with now and then a byte a JSON
+ * string must escape, a NUL or a non-ASCII one, at every offset:
+ * mdn_json_plain_run against a byte loop, mdn_json_utf8_valid against
+ * g_utf8_validate, the canonical string writer and the entry writer
+ * against the byte-by-byte escaping. */
+static void
+test_plain_runs (void)
+{
+  static const char specials[] = { '"', '\\', '\n', '\t', 0x01, 0x1f, 0x7f, '\0', (char) 0xc3, (char) 0xa9,
+                                   (char) 0xe4, (char) 0xb8, (char) 0xad, (char) 0xff, '/', ' ' };
+  g_autoptr(GRand) rand = g_rand_new_with_seed (env_uint ("MENDIAN_FUZZ_SEED", 11));
+
+  for (guint i = 0; i < 20000; i++)
+    {
+      gsize len = g_rand_int_range (rand, 0, 70);
+      g_autofree char *buf = g_malloc (len + 1);
+      g_autofree char *oracle = NULL;
+      g_autoptr(GString) fast = g_string_new (NULL);
+
+      for (gsize k = 0; k < len; k++)
+        buf[k] = g_rand_int_range (rand, 0, 12) == 0 ? specials[g_rand_int_range (rand, 0, G_N_ELEMENTS (specials))]
+                                                     : (char) g_rand_int_range (rand, 0x20, 0x7f);
+      buf[len] = '\0';
+      for (gsize off = 0; off <= MIN (len, 9); off++)
+        {
+          gsize plain = len - off;
+
+          for (gsize k = off; k < len; k++)
+            if ((guchar) buf[k] < 0x20 || buf[k] == '"' || buf[k] == '\\')
+              {
+                plain = k - off;
+                break;
+              }
+          g_assert_cmpuint (mdn_json_plain_run (buf + off, len - off), ==, plain);
+          g_assert_cmpint (mdn_json_utf8_valid (buf + off, len - off), ==,
+                           g_utf8_validate (buf + off, (gssize) (len - off), NULL));
+        }
+      /* The writers take C strings: up to the first NUL. */
+      oracle = naive_canonical_string (buf);
+      mdn_json_append_canonical_string (fast, buf);
+      g_assert_cmpstr (fast->str, ==, oracle);
+      if (i % 20 == 0)
+        {
+          g_autoptr(MdnEntry) e = mdn_entry_new ("member.deposit", buf);
+          g_autoptr(GString) written = g_string_new (NULL);
+          g_autoptr(JsonObject) o = NULL;
+          g_autofree char *slow = NULL;
+
+          e->id = g_strdup (buf);
+          e->branch = g_strdup ("B01");
+          e->at = g_strdup (buf);
+          e->business_date = g_strdup ("2026-01-31");
+          e->staff = g_strdup (buf);
+          e->prev_hash = g_strdup (buf);
+          e->hash = g_strdup (buf);
+          json_object_set_string_member (e->body, buf, buf);
+          mdn_entry_add_movement (e, buf, "principal", buf, buf, NULL, 5);
+          o = mdn_entry_to_json (e, TRUE);
+          slow = mdn_json_object_canonical (o);
+          mdn_entry_codec_write (written, e, TRUE, NULL, NULL);
+          g_assert_cmpstr (written->str, ==, slow);
+          g_assert_nonnull (strstr (written->str, oracle));
+        }
+    }
+}
+
 /* Random mutations of real feed pages: the codec and json-glib +
  * mdn_entry_from_json read the same rows and members or both refuse. */
 static void
@@ -1070,6 +1161,7 @@ main (int argc, char **argv)
   g_test_add_func ("/codec/strict-json", test_strict);
   g_test_add_func ("/codec/differential", test_differential);
   g_test_add_func ("/codec/writer", test_writer);
+  g_test_add_func ("/codec/plain-runs", test_plain_runs);
   g_test_add_func ("/codec/feed-differential", test_feed_differential);
   g_test_add_func ("/entry-check/real-entries", test_check_real);
   g_test_add_func ("/entry-check/forged", test_check_forged);

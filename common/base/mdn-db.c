@@ -265,6 +265,25 @@ make_private (const char *path,
   return TRUE;
 }
 
+/* SQLite counts every allocation in its memory statistics under a global
+ * mutex; with a build that has no lookaside allocator (Debian's is built
+ * with SQLITE_OMIT_LOOKASIDE) that is dozens of lock pairs per statement.
+ * Nothing in Mendian reads the statistics (nor sets a soft heap limit,
+ * which needs them). sqlite3_config works only before SQLite is first
+ * used; later it refuses and nothing changes. */
+void
+mdn_db_library_init (void)
+{
+  static gsize once;
+
+  if (g_once_init_enter (&once))
+    {
+      if (sqlite3_config (SQLITE_CONFIG_MEMSTATUS, 0) != SQLITE_OK)
+        g_debug ("SQLite was used before mdn_db_library_init: memory statistics stay on");
+      g_once_init_leave (&once, 1);
+    }
+}
+
 /* Opens (creating if needed) @path and brings it to the latest @schema. */
 MdnDb *
 mdn_db_open (const char *path,

@@ -15,6 +15,9 @@ G_BEGIN_DECLS
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
 
+/* Process-wide SQLite settings for speed (no memory statistics): call
+ * first thing in main, before anything touches SQLite (mendian-server). */
+void          mdn_db_library_init    (void);
 MdnDb        *mdn_db_open            (const char  *path,
                                       const char  *schema,
                                       GError     **error);

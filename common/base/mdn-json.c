@@ -11,16 +11,50 @@
 #include "mdn-json.h"
 #include "mdn-money.h"
 
+#define ONES G_GUINT64_CONSTANT (0x0101010101010101)
+#define HIGHS G_GUINT64_CONSTANT (0x8080808080808080)
+/* Whether a byte of @w is zero / below @n (n ≤ 0x80): exact for "any". */
+#define HAS_ZERO(w) (((w) - ONES) & ~(w) & HIGHS)
+#define HAS_LESS(w, n) (((w) - ONES * (n)) & ~(w) & HIGHS)
+
+gsize
+mdn_json_plain_run (const char *p,
+                    gsize       len)
+{
+  gsize i = 0;
+
+  for (; i + 8 <= len; i += 8)
+    {
+      guint64 w;
+
+      memcpy (&w, p + i, 8);
+      if ((HAS_ZERO (w ^ (ONES * '"')) | HAS_ZERO (w ^ (ONES * '\\')) | HAS_LESS (w, 0x20)) != 0)
+        break;
+    }
+  while (i < len && (guchar) p[i] >= 0x20 && p[i] != '"' && p[i] != '\\')
+    i++;
+  return i;
+}
+
 /* Runs of bytes that need no escape are copied at once: this is on the
  * server's ingest path (every pushed entry is hashed). */
 static void
 append_string (GString    *s,
                const char *str)
 {
-  const guchar *run = (const guchar *) str;
+  gsize len = strlen (str);
+  gsize plain = mdn_json_plain_run (str, len);
+  const guchar *run = (const guchar *) str + plain;
   const guchar *p;
 
   g_string_append_c (s, '"');
+  if (plain == len)
+    {
+      g_string_append_len (s, str, (gssize) len);
+      g_string_append_c (s, '"');
+      return;
+    }
+  g_string_append_len (s, str, (gssize) plain);
   for (p = run; *p; p++)
     {
       const char *esc;
@@ -47,6 +81,27 @@ append_string (GString    *s,
   if (p > run)
     g_string_append_len (s, (const char *) run, p - run);
   g_string_append_c (s, '"');
+}
+
+gboolean
+mdn_json_utf8_valid (const char *text,
+                     gsize       len)
+{
+  gsize i = 0;
+
+  g_return_val_if_fail (text != NULL || len == 0, FALSE);
+
+  /* A word with no byte ≥ 0x80 and no NUL byte is eight ASCII
+     characters; from the first other one on, GLib's validator. */
+  for (; i + 8 <= len; i += 8)
+    {
+      guint64 w;
+
+      memcpy (&w, text + i, 8);
+      if (((w & HIGHS) | HAS_ZERO (w)) != 0)
+        break;
+    }
+  return g_utf8_validate (text + i, (gssize) (len - i), NULL);
 }
 
 /* The decimal digits of @v, as "%" G_GINT64_FORMAT prints them. */

@@ -20,6 +20,16 @@ G_BEGIN_DECLS
 gboolean    mdn_json_check_text     (const char  *text,
                                      gssize       len,
                                      GError     **error);
+/* g_utf8_validate (@text, @len, NULL) for @len ≥ 0 (a NUL byte is
+ * invalid too), with the ASCII runs that make up nearly all of a push
+ * checked eight bytes at a time. */
+gboolean    mdn_json_utf8_valid     (const char  *text,
+                                     gsize        len);
+/* How many of the @len bytes at @p come before the first one a JSON
+ * string ends at or must escape (", \\, a control character): the runs the
+ * entry codec copies at once, eight bytes at a time. */
+gsize       mdn_json_plain_run      (const char  *p,
+                                     gsize        len);
 /* Whether every number in @object (recursively) is an integer: refuses a
  * fraction or exponent, which has no canonical form. */
 gboolean    mdn_json_object_integers_only (JsonObject *object,

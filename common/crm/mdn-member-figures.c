@@ -22,7 +22,7 @@ mdn_member_figures_apply (MdnDb    *db,
                           GError  **error)
 {
   MdnFigures f = { 0 };
-  gboolean visit, deposit;
+  gboolean visit, deposit, updated = FALSE;
   gint64 spent;
 
   g_return_val_if_fail (db != NULL && entry != NULL, FALSE);
@@ -42,7 +42,19 @@ mdn_member_figures_apply (MdnDb    *db,
   spent = f.sales_fen - f.refund_fen;    /* each within ±MDN_MONEY_MAX */
   /* spent_fen stays far from overflow: each entry adds at most
      MDN_MONEY_MAX, and SQLite turns an overflowing sum into an error. */
-  if (!mdn_db_exec (db, error,
+  if (!visit)
+    {
+      /* A deposit or a return leaves the visit dates as they are: an
+         update that doesn't name them (and so leaves member_figures_last
+         alone) when the member has a row, which is nearly always. */
+      if (!mdn_db_exec (db, error,
+                        "UPDATE member_figures SET spent_fen = spent_fen + ?2, deposits = deposits + ?3 "
+                        "WHERE member_id = ?1",
+                        "sii", entry->member_id, spent, (gint64) (deposit ? 1 : 0)))
+        return FALSE;
+      updated = sqlite3_changes (mdn_db_handle (db)) == 1;
+    }
+  if (!updated && !mdn_db_exec (db, error,
                       "INSERT INTO member_figures (member_id, first_visit, last_visit, visits, spent_fen, deposits) "
                       "VALUES (?1, ?2, ?2, ?3, ?4, ?5) "
                       "ON CONFLICT (member_id) DO UPDATE SET "

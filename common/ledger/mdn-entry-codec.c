@@ -182,8 +182,7 @@ read_string (Lex *lex)
     return syntax (lex, "expected a string"), NULL;
   start = ++lex->p;
   /* The common case: no escapes. */
-  while (lex->p < lex->end && *lex->p != '"' && *lex->p != '\\' && (guchar) *lex->p >= 0x20)
-    lex->p++;
+  lex->p += mdn_json_plain_run (lex->p, lex->end - lex->p);
   if (lex->p < lex->end && *lex->p == '"')
     return g_strndup (start, lex->p++ - start);
 
@@ -260,9 +259,7 @@ read_string_into (Lex   *lex,
   skip_ws (lex);
   if (lex->p < lex->end && *lex->p == '"')
     {
-      for (q = lex->p + 1; q < lex->end && (gsize) (q - lex->p) < size; q++)
-        if (*q == '"' || *q == '\\' || (guchar) *q < 0x20)
-          break;
+      q = lex->p + 1 + mdn_json_plain_run (lex->p + 1, MIN ((gsize) (lex->end - lex->p - 1), size));
       if (q < lex->end && *q == '"' && (gsize) (q - lex->p) < size)
         {
           gsize len = q - lex->p - 1;
@@ -357,34 +354,46 @@ literal (Lex        *lex,
 static JsonNode *read_value (Lex *lex);
 
 /* {} and [] are values like any other: a timed session stopped within its
- * free minutes pays with "tenders": []. */
+ * free minutes pays with "tenders": []. Reads the members into @object
+ * (empty). */
+static gboolean
+read_object_into (Lex        *lex,
+                  JsonObject *object)
+{
+  if (!expect (lex, '{') || !enter (lex))
+    return FALSE;
+  if (!accept (lex, '}'))
+    {
+      do
+        {
+          char buf[64];
+          g_autofree char *heap = NULL;
+          const char *key = read_string_into (lex, buf, sizeof buf, &heap);
+          JsonNode *value;
+
+          if (key == NULL)
+            return FALSE;
+          if (json_object_has_member (object, key))
+            return duplicate (lex, key);
+          if (!expect (lex, ':') || (value = read_value (lex)) == NULL)
+            return FALSE;
+          json_object_set_member (object, key, value);
+        }
+      while (accept (lex, ','));
+      if (!expect (lex, '}'))
+        return FALSE;
+    }
+  lex->depth--;
+  return TRUE;
+}
+
 static JsonNode *
 read_object (Lex *lex)
 {
   g_autoptr(JsonObject) object = json_object_new ();
 
-  if (!expect (lex, '{') || !enter (lex))
+  if (!read_object_into (lex, object))
     return NULL;
-  if (!accept (lex, '}'))
-    {
-      do
-        {
-          g_autofree char *key = read_string (lex);
-          JsonNode *value;
-
-          if (key == NULL)
-            return NULL;
-          if (json_object_has_member (object, key))
-            return duplicate (lex, key), NULL;
-          if (!expect (lex, ':') || (value = read_value (lex)) == NULL)
-            return NULL;
-          json_object_set_member (object, key, value);
-        }
-      while (accept (lex, ','));
-      if (!expect (lex, '}'))
-        return NULL;
-    }
-  lex->depth--;
   return json_node_init_object (json_node_alloc (), object);
 }
 
@@ -675,8 +684,20 @@ read_movement (Lex      *lex,
     return missing ("delta", lex->error);
   if (!g_strv_contains (accounts, m.account) || m.delta == 0)
     return bad_entry ("movement", lex->error);
-  mdn_entry_add_movement (entry, m.member, m.account, m.item ? m.item : "", m.lot ? m.lot : "",
-                          m.expires_on, m.delta);
+  {
+    /* What mdn_entry_add_movement stores, without copying the strings
+       again. */
+    MdnMovement mv = {
+      .member_id = g_steal_pointer (&m.member),
+      .account = g_steal_pointer (&m.account),
+      .item = m.item ? g_steal_pointer (&m.item) : g_strdup (""),
+      .lot = m.lot ? g_steal_pointer (&m.lot) : g_strdup (""),
+      .expires_on = g_steal_pointer (&m.expires_on),
+      .delta = m.delta,
+    };
+
+    g_array_append_val (entry->movements, mv);
+  }
   return TRUE;
 }
 
@@ -695,9 +716,8 @@ static MdnEntry *
 read_entry (Lex *lex)
 {
   g_autoptr(MdnEntry) entry = mdn_entry_new ("?", NULL);
-  g_autoptr(JsonNode) body = NULL;
   g_auto(Names) names = { 0 };
-  gboolean has_seq = FALSE, has_moves = FALSE;
+  gboolean has_seq = FALSE, has_moves = FALSE, has_body = FALSE;
 
   if (!expect (lex, '{') || !enter (lex))
     return NULL;
@@ -739,7 +759,15 @@ read_entry (Lex *lex)
             case E_MEMBER: ok = read_opt_string (lex, "member", &entry->member_id); break;
             case E_PREV:   ok = read_opt_string (lex, "prev_hash", &entry->prev_hash); break;
             case E_HASH:   ok = read_opt_string (lex, "hash", &entry->hash); break;
-            case E_BODY:   ok = (body = read_value (lex)) != NULL; break;
+            case E_BODY:
+              /* Read into the entry's (empty) body: names_add has seen to
+                 it that this is the first "body". */
+              skip_ws (lex);
+              if (lex->p < lex->end && *lex->p == '{')
+                ok = has_body = read_object_into (lex, entry->body);
+              else
+                ok = skip_value (lex);
+              break;
             case E_MOVES:
               skip_ws (lex);
               if (lex->p < lex->end && *lex->p == 'n')
@@ -799,12 +827,10 @@ read_entry (Lex *lex)
                    _("Unknown entry kind “%s”"), entry->kind);
       return NULL;
     }
-  if (body == NULL || !JSON_NODE_HOLDS_OBJECT (body))
+  if (!has_body)
     return bad_entry ("body", lex->error), NULL;
   if (!has_moves)
     return missing ("movements", lex->error), NULL;
-  json_object_unref (entry->body);
-  entry->body = json_node_dup_object (body);
   return g_steal_pointer (&entry);
 }
 
@@ -1078,19 +1104,56 @@ mdn_entry_codec_read_feed (const char  *data,
 
 /* The canonical writer ------------------------------------------------------------ */
 
+/* Appends @n bytes of @p: one length check, no strlen (the GLib of
+ * Debian 12 has no inline g_string_append_len). */
+static inline void
+put (GString    *s,
+     const char *p,
+     gsize       n)
+{
+  gsize at = s->len;
+
+  if (at + n >= s->allocated_len)
+    {
+      g_string_set_size (s, at + n);
+      s->len = at;
+    }
+  memcpy (s->str + at, p, n);
+  s->len = at + n;
+  s->str[s->len] = '\0';
+}
+
+#define PUT(s, literal) put ((s), (literal), sizeof (literal) - 1)
+
+/* @name_part is the member's name with its quotes and colon (and the comma
+ * before it): ,"branch": */
 static void
 append_member (GString    *s,
-               const char *key,
+               const char *name_part,
+               gsize       name_len,
                const char *value)
 {
-  g_string_append_c (s, '"');
-  g_string_append (s, key);
-  g_string_append (s, "\":");
-  if (value)
-    mdn_json_append_canonical_string (s, value);
+  gsize len;
+
+  put (s, name_part, name_len);
+  if (value == NULL)
+    {
+      PUT (s, "null");
+      return;
+    }
+  len = strlen (value);
+  if (mdn_json_plain_run (value, len) == len)
+    {
+      /* Nothing to escape: the bytes themselves. */
+      put (s, "\"", 1);
+      put (s, value, len);
+      put (s, "\"", 1);
+    }
   else
-    g_string_append (s, "null");
+    mdn_json_append_canonical_string (s, value);
 }
+
+#define MEMBER(s, name_part, value) append_member ((s), (name_part), sizeof (name_part) - 1, (value))
 
 /* The bytes of mdn_json_object_canonical (mdn_entry_to_json (entry,
  * with_hash)), written directly, keys in sorted order, without building
@@ -1106,53 +1169,39 @@ mdn_entry_codec_write (GString  *s,
 {
   g_return_if_fail (s != NULL && entry != NULL);
 
-  g_string_append_c (s, '{');
-  append_member (s, "at", entry->at);
-  g_string_append (s, ",\"body\":");
+  MEMBER (s, "{\"at\":", entry->at);
+  PUT (s, ",\"body\":");
   if (out_body_start)
     *out_body_start = s->len;
   mdn_json_append_canonical_object (s, entry->body);
   if (out_body_end)
     *out_body_end = s->len;
-  g_string_append_c (s, ',');
-  append_member (s, "branch", entry->branch);
-  g_string_append_c (s, ',');
-  append_member (s, "business_date", entry->business_date);
+  MEMBER (s, ",\"branch\":", entry->branch);
+  MEMBER (s, ",\"business_date\":", entry->business_date);
   if (with_hash)
-    {
-      g_string_append_c (s, ',');
-      append_member (s, "hash", entry->hash);
-    }
-  g_string_append_c (s, ',');
-  append_member (s, "id", entry->id);
-  g_string_append_c (s, ',');
-  append_member (s, "kind", entry->kind);
-  g_string_append_c (s, ',');
-  append_member (s, "member", entry->member_id);
-  g_string_append (s, ",\"movements\":[");
+    MEMBER (s, ",\"hash\":", entry->hash);
+  MEMBER (s, ",\"id\":", entry->id);
+  MEMBER (s, ",\"kind\":", entry->kind);
+  MEMBER (s, ",\"member\":", entry->member_id);
+  PUT (s, ",\"movements\":[");
   for (guint i = 0; i < entry->movements->len; i++)
     {
       MdnMovement *m = &g_array_index (entry->movements, MdnMovement, i);
 
-      g_string_append (s, i > 0 ? ",{" : "{");
-      append_member (s, "account", m->account);
-      g_string_append (s, ",\"delta\":");
+      if (i > 0)
+        PUT (s, ",");
+      MEMBER (s, "{\"account\":", m->account);
+      PUT (s, ",\"delta\":");
       mdn_json_append_canonical_int (s, m->delta);
-      g_string_append_c (s, ',');
-      append_member (s, "expires_on", m->expires_on);
-      g_string_append_c (s, ',');
-      append_member (s, "item", m->item);
-      g_string_append_c (s, ',');
-      append_member (s, "lot", m->lot);
-      g_string_append_c (s, ',');
-      append_member (s, "member", m->member_id);
-      g_string_append_c (s, '}');
+      MEMBER (s, ",\"expires_on\":", m->expires_on);
+      MEMBER (s, ",\"item\":", m->item);
+      MEMBER (s, ",\"lot\":", m->lot);
+      MEMBER (s, ",\"member\":", m->member_id);
+      PUT (s, "}");
     }
-  g_string_append (s, "],");
-  append_member (s, "prev_hash", entry->prev_hash);
-  g_string_append (s, ",\"seq\":");
+  MEMBER (s, "],\"prev_hash\":", entry->prev_hash);
+  PUT (s, ",\"seq\":");
   mdn_json_append_canonical_int (s, entry->seq);
-  g_string_append_c (s, ',');
-  append_member (s, "staff", entry->staff);
-  g_string_append_c (s, '}');
+  MEMBER (s, ",\"staff\":", entry->staff);
+  PUT (s, "}");
 }

@@ -14,6 +14,11 @@
 
 struct _SrvStore
 {
-  MdnDb *db;
-  char  *timezone;
+  MdnDb     *db;
+  char      *timezone;
+  /* The feed rows of the open write transaction, (entry id, addressee or
+   * NULL) pairs in the order appended: written by a few multi-row inserts
+   * before it commits (srv-store-sqlite.c, feed_flush), dropped with a
+   * rollback. */
+  GPtrArray *feed_pending;
 };
