@@ -776,6 +776,9 @@ srv_push (SrvStore      *store,
     }
   acked = branch->acked_seq;
   last_hash = g_strdup (branch->last_hash);
+  /* A storage hint (srv-store.h): what the checks below read, at once. */
+  if (!srv_store_push_prepare (store, branch_code, entries, error))
+    goto fail;
 
   for (guint i = 0; i < entries->len; i++)
     {

@@ -29,6 +29,7 @@ struct _SrvPg
   guint       listen_id;
   SrvFeedMoved moved;
   gpointer    moved_data;
+  struct _SrvPgPush *push; /* the push's prefetch and held-back writes (srv-store-pg-push.c) */
 };
 
 /* replay()'s select (id, projected, doc) and the catalogue's kinds. */
@@ -62,5 +63,19 @@ G_GNUC_INTERNAL gboolean replay (SrvPg *pg, MdnDb *db, const char *sql, GError *
 G_GNUC_INTERNAL MdnDb * catalog_scratch (SrvPg *pg, GError **error);
 G_GNUC_INTERNAL MdnDb * stock_scratch (SrvPg *pg, GError **error);
 G_GNUC_INTERNAL gboolean ensure_month (SrvPg *pg, const char *business_date, GError **error);
+G_GNUC_INTERNAL const char * pq_prepared_name (SrvPg *pg, const char *sql, int n, GError **error);
+
+/* The write-behind of a push (srv-store-pg-push.c). Each deferring call
+ * answers 1 when it held the write back, 0 when the caller writes now,
+ * -1 with @error set. */
+G_GNUC_INTERNAL void srv_pg_push_free (SrvPg *pg);
+G_GNUC_INTERNAL void srv_pg_push_end (SrvPg *pg);
+G_GNUC_INTERNAL gboolean srv_pg_push_pending (SrvPg *pg);
+G_GNUC_INTERNAL gboolean srv_pg_push_failed (SrvPg *pg, GError **error);
+G_GNUC_INTERNAL PGresult * srv_pg_push_flush (SrvPg *pg, const char *sql, int n, const char *const *values,
+                                              GError **error);
+G_GNUC_INTERNAL int srv_pg_push_defer_entry (SrvPg *pg, MdnEntry *entry, gboolean projected, GError **error);
+G_GNUC_INTERNAL int srv_pg_push_defer_feed (SrvPg *pg, const char *entry_id, const char *to_branch, GError **error);
+G_GNUC_INTERNAL int srv_pg_push_defer (SrvPg *pg, const char *sql, int n, const char *const *values, GError **error);
 
 G_END_DECLS

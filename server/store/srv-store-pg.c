@@ -74,6 +74,31 @@ reconnect (SrvPg *pg)
     }
 }
 
+/* The name @sql (a static string) is prepared under on this connection,
+ * prepared now if it isn't; NULL with @error set. */
+const char *
+pq_prepared_name (SrvPg      *pg,
+                  const char *sql,
+                  int         n,
+                  GError    **error)
+{
+  const char *name = g_hash_table_lookup (pg->prepared, sql);
+  g_autofree char *fresh = NULL;
+  g_autoptr(PGresult) res = NULL;
+
+  if (name)
+    return name;
+  fresh = g_strdup_printf ("q%u", g_hash_table_size (pg->prepared));
+  res = PQprepare (pg->conn, fresh, sql, n, NULL);
+  if (PQresultStatus (res) != PGRES_COMMAND_OK)
+    {
+      set_pg_error (pg, res, error);
+      return NULL;
+    }
+  g_hash_table_insert (pg->prepared, (gpointer) sql, g_steal_pointer (&fresh));
+  return g_hash_table_lookup (pg->prepared, sql);
+}
+
 /* Runs @sql, a static string, as a statement prepared once per connection,
  * with parameters by @types: 's' a string (NULL is SQL NULL), 'i' a gint64,
  * 'b' a gboolean. The result, or NULL with @error set. */
@@ -107,6 +132,17 @@ pqv (SrvPg      *pg,
       default:
         g_assert_not_reached ();
       }
+
+  /* A push's writes held back (srv-store-pg-push.c) go first, in one
+     round trip with this statement; after one of them failed, every
+     statement of the transaction fails the same. */
+  if (pg->in_tx && (srv_pg_push_failed (pg, error) || srv_pg_push_pending (pg)))
+    {
+      res = srv_pg_push_failed (pg, NULL) ? NULL : srv_pg_push_flush (pg, sql, n, values, error);
+      for (int i = 0; i < n; i++)
+        g_free (owned[i]);
+      return res;
+    }
 
   /* A connection lost between transactions (the database restarted, a
      failover, the session terminated) is made again and the statement
@@ -491,6 +527,7 @@ srv_pg_free (SrvPg *pg)
   if (pg == NULL)
     return;
   g_clear_handle_id (&pg->listen_id, g_source_remove);
+  srv_pg_push_free (pg);
   if (pg->listen)
     PQfinish (pg->listen);
   if (pg->conn)
@@ -711,6 +748,7 @@ srv_pg_begin (SrvPg    *pg,
   pg->in_tx = TRUE;
   pg->write_tx = write;
   pg->notified = FALSE;
+  srv_pg_push_end (pg);
   return TRUE;
 }
 
@@ -721,13 +759,29 @@ srv_pg_commit (SrvPg   *pg,
   g_return_val_if_fail (pg != NULL && pg->in_tx, FALSE);
 
   /* Still in the transaction: a lost connection is not made again for
-     the COMMIT, which fails. */
-  if (!pq_simple (pg, "COMMIT", error))
+     the COMMIT, which fails. A push's writes held back go with it, in
+     one round trip (srv-store-pg-push.c). */
+  if (srv_pg_push_pending (pg) || srv_pg_push_failed (pg, NULL))
+    {
+      PGresult *res = srv_pg_push_flush (pg, "COMMIT", 0, NULL, error);
+
+      if (res == NULL)
+        {
+          pq_simple (pg, "ROLLBACK", NULL);
+          srv_pg_push_end (pg);
+          pg->in_tx = FALSE;
+          return FALSE;
+        }
+      PQclear (res);
+    }
+  else if (!pq_simple (pg, "COMMIT", error))
     {
       pq_simple (pg, "ROLLBACK", NULL);
+      srv_pg_push_end (pg);
       pg->in_tx = FALSE;
       return FALSE;
     }
+  srv_pg_push_end (pg);
   pg->in_tx = FALSE;
   return TRUE;
 }
@@ -739,6 +793,7 @@ srv_pg_rollback (SrvPg *pg)
 
   if (pg->in_tx || PQtransactionStatus (pg->conn) != PQTRANS_IDLE)
     pq_simple (pg, "ROLLBACK", NULL);
+  srv_pg_push_end (pg);
   pg->in_tx = FALSE;
 }
 
@@ -757,6 +812,9 @@ srv_pg_branch_get (SrvPg      *pg,
   return branch_from (res);
 }
 
+static const char *branch_advance_sql =
+  "UPDATE srv_branches SET acked_seq = $1, last_hash = $2, last_push_at = $3 WHERE code = $4";
+
 gboolean
 srv_pg_branch_advance (SrvPg      *pg,
                        const char *code,
@@ -765,8 +823,13 @@ srv_pg_branch_advance (SrvPg      *pg,
                        const char *at,
                        GError    **error)
 {
-  return pq_exec (pg, error, "UPDATE srv_branches SET acked_seq = $1, last_hash = $2, last_push_at = $3 "
-                  "WHERE code = $4", "isss", acked_seq, last_hash, at, code);
+  g_autofree char *seq = g_strdup_printf ("%" G_GINT64_FORMAT, acked_seq);
+  const char *values[] = { seq, last_hash, at, code };
+  int held = srv_pg_push_defer (pg, branch_advance_sql, 4, values, error);
+
+  if (held != 0)
+    return held > 0;
+  return pq_exec (pg, error, branch_advance_sql, "isss", acked_seq, last_hash, at, code);
 }
 
 gboolean
@@ -1186,6 +1249,13 @@ srv_pg_entry_apply (SrvPg    *pg,
       g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT, _("Unknown entry kind “%s”"), entry->kind);
       return FALSE;
     }
+  /* Held back to the push's next read or its commit, if it can be. */
+  switch (srv_pg_push_defer_entry (pg, entry, TRUE, error))
+    {
+    case 1: return TRUE;
+    case -1: return FALSE;
+    default: break;
+    }
   for (guint i = 0; i < members->len; i++)
     if (!lock_member (pg, g_ptr_array_index (members, i), error))
       return FALSE;
@@ -1210,6 +1280,12 @@ srv_pg_entry_keep (SrvPg    *pg,
 {
   g_return_val_if_fail (pg != NULL && pg->in_tx, FALSE);
 
+  switch (srv_pg_push_defer_entry (pg, entry, FALSE, error))
+    {
+    case 1: return TRUE;
+    case -1: return FALSE;
+    default: break;
+    }
   return store_entry (pg, entry, FALSE, error);
 }
 
@@ -1231,6 +1307,10 @@ srv_pg_feed_append_to (SrvPg      *pg,
                        const char *to_branch,
                        GError    **error)
 {
+  int held = srv_pg_push_defer_feed (pg, entry_id, to_branch, error);
+
+  if (held != 0)
+    return held > 0;
   if (!pg->notified)
     {
       if (!pq_exec (pg, error, "SELECT pg_notify ('mendian_feed', '')", ""))
@@ -1775,6 +1855,12 @@ srv_pg_rollup_put (SrvPg            *pg,
 
       g_ptr_array_add (owned, v);
       values[i + 2] = v;
+    }
+  switch (srv_pg_push_defer (pg, rollup_upsert_sql, (int) n + 2, values, error))
+    {
+    case 1: return TRUE;
+    case -1: return FALSE;
+    default: break;
     }
   /* More parameters than pq takes: prepared here. */
   name = g_hash_table_lookup (pg->prepared, rollup_upsert_sql);
