@@ -70,6 +70,9 @@ G_GNUC_INTERNAL const char * pq_prepared_name (SrvPg *pg, const char *sql, int n
  * -1 with @error set. */
 G_GNUC_INTERNAL void srv_pg_push_free (SrvPg *pg);
 G_GNUC_INTERNAL void srv_pg_push_end (SrvPg *pg);
+G_GNUC_INTERNAL gboolean srv_pg_push_commit (SrvPg *pg, GError **error);
+G_GNUC_INTERNAL gboolean srv_pg_push_head (SrvPg *pg, gint64 *out_head);
+G_GNUC_INTERNAL void srv_pg_push_forget_head (SrvPg *pg);
 G_GNUC_INTERNAL gboolean srv_pg_push_pending (SrvPg *pg);
 G_GNUC_INTERNAL gboolean srv_pg_push_failed (SrvPg *pg, GError **error);
 G_GNUC_INTERNAL PGresult * srv_pg_push_flush (SrvPg *pg, const char *sql, int n, const char *const *values,

@@ -61,6 +61,8 @@ struct _SrvPgPush
   GHashTable *lock;        /* members whose srv_members row is locked first */
   GPtrArray  *after;       /* Held, sent after the entries */
   GError     *failed;      /* a held-back write failed: the transaction is lost */
+  gboolean    head_known;  /* the feed's stable head read right after the commit */
+  gint64      head;
 };
 
 typedef struct _SrvPgPush SrvPgPush;
@@ -78,7 +80,7 @@ static const char *batch_sql =
   "  AS x (branch, seq, id, business_date, kind, member_id, sale_entry, receipt_no, hash, projected, at, doc, o)), "
   "k AS (INSERT INTO entry_keys (branch, seq, id, business_date, kind, member_id, sale_entry, receipt_no, hash, "
   "  projected, applied) SELECT branch, seq, id, business_date, kind, member_id, sale_entry, receipt_no, hash, "
-  "  projected, nextval ('apply_order') FROM x ORDER BY o), "
+  "  projected, nextval ('apply_order') FROM x), "
   "e AS (INSERT INTO entries (business_date, id, branch, seq, kind, at, member_id, doc) "
   "  SELECT business_date, id, branch, seq, kind, at, member_id, doc FROM x), "
   "mv AS (SELECT * FROM unnest ($13::date[], $14::text[], $15::integer[], $16::text[], $17::text[], $18::text[], "
@@ -96,6 +98,9 @@ static const char *batch_sql =
   "SELECT 1";
 
 static const char *notify_sql = "SELECT pg_notify ('mendian_feed', '')";
+static const char *head_sql = "SELECT mdn_feed_stable_head ()";
+
+static void hold (SrvPgPush *p, const char *sql, int n, const char *const *values);
 
 static void
 held_free (Held *h)
@@ -159,6 +164,47 @@ srv_pg_push_end (SrvPg *pg)
   g_clear_pointer (&p->branch, g_free);
   g_clear_error (&p->failed);
   p->active = FALSE;
+}
+
+/* The commit of a push with writes held back: them, COMMIT and the feed's
+ * stable head, which srv-push.c asks for next (srv_pg_push_head), in one
+ * round trip. */
+gboolean
+srv_pg_push_commit (SrvPg   *pg,
+                    GError **error)
+{
+  g_autoptr(PGresult) res = NULL;
+
+  pg->push->head_known = FALSE;
+  if (!srv_pg_push_failed (pg, NULL))
+    hold (pg->push, "COMMIT", 0, NULL);
+  res = srv_pg_push_flush (pg, head_sql, 0, NULL, error);
+  if (res == NULL)
+    return FALSE;
+  pg->push->head = col_int (res, 0, 0);
+  pg->push->head_known = TRUE;
+  return TRUE;
+}
+
+/* Any other statement, or a new transaction: the head read with the last
+ * commit may be old. */
+void
+srv_pg_push_forget_head (SrvPg *pg)
+{
+  if (pg->push)
+    pg->push->head_known = FALSE;
+}
+
+/* The stable head read with the last commit, if nothing ran since; once. */
+gboolean
+srv_pg_push_head (SrvPg  *pg,
+                  gint64 *out_head)
+{
+  if (pg->push == NULL || !pg->push->head_known || pg->in_tx)
+    return FALSE;
+  pg->push->head_known = FALSE;
+  *out_head = pg->push->head;
+  return TRUE;
 }
 
 void

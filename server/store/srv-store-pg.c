@@ -133,6 +133,7 @@ pqv (SrvPg      *pg,
         g_assert_not_reached ();
       }
 
+  srv_pg_push_forget_head (pg);
   /* A push's writes held back (srv-store-pg-push.c) go first, in one
      round trip with this statement; after one of them failed, every
      statement of the transaction fails the same. */
@@ -749,6 +750,7 @@ srv_pg_begin (SrvPg    *pg,
   pg->write_tx = write;
   pg->notified = FALSE;
   srv_pg_push_end (pg);
+  srv_pg_push_forget_head (pg);
   return TRUE;
 }
 
@@ -763,16 +765,13 @@ srv_pg_commit (SrvPg   *pg,
      one round trip (srv-store-pg-push.c). */
   if (srv_pg_push_pending (pg) || srv_pg_push_failed (pg, NULL))
     {
-      PGresult *res = srv_pg_push_flush (pg, "COMMIT", 0, NULL, error);
-
-      if (res == NULL)
+      if (!srv_pg_push_commit (pg, error))
         {
           pq_simple (pg, "ROLLBACK", NULL);
           srv_pg_push_end (pg);
           pg->in_tx = FALSE;
           return FALSE;
         }
-      PQclear (res);
     }
   else if (!pq_simple (pg, "COMMIT", error))
     {
@@ -1937,7 +1936,13 @@ srv_pg_authorization_use (SrvPg      *pg,
 gint64
 srv_pg_feed_head (SrvPg *pg)
 {
-  g_autoptr(PGresult) res = pq (pg, NULL, "SELECT mdn_feed_stable_head ()", "");
+  g_autoptr(PGresult) res = NULL;
+  gint64 head;
+
+  /* read with the push's commit (srv-store-pg-push.c) */
+  if (srv_pg_push_head (pg, &head))
+    return head;
+  res = pq (pg, NULL, "SELECT mdn_feed_stable_head ()", "");
 
   return res ? col_int (res, 0, 0) : 0;
 }
