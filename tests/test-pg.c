@@ -482,6 +482,83 @@ test_feed_stable (void)
   PQfinish (r);
 }
 
+/* A push whose writes the store held back (srv-store-pg-push.c) fails when
+ * they are sent: a key another process took at that moment (23505), any
+ * other database error, or a write sent with the COMMIT. Each time nothing
+ * of the push is stored and the answer is one the branch sends it again
+ * on (409, 500); once the fault is gone its sync stores it once. */
+static void
+test_held_write_fails (void)
+{
+  static const struct
+  {
+    const char *trigger;
+    guint       status;
+  } faults[] = {
+    { "CREATE TRIGGER fault BEFORE INSERT ON srv_feed FOR EACH STATEMENT EXECUTE FUNCTION fault_taken ()", 409 },
+    { "CREATE TRIGGER fault BEFORE INSERT ON srv_feed FOR EACH STATEMENT EXECUTE FUNCTION fault_other ()", 500 },
+    { "CREATE TRIGGER fault BEFORE UPDATE ON srv_branches FOR EACH STATEMENT EXECUTE FUNCTION fault_other ()", 500 },
+  };
+  g_autoptr(MdnTestServer) a = NULL;
+  g_autoptr(MdnTestBranch) b1 = NULL;
+  g_autoptr(GPtrArray) batch = NULL;
+  g_autofree char *card = NULL, *body = NULL;
+  const char *token;
+  gint64 acked, keys, feed;
+  PGconn *c;
+  PGresult *res;
+
+  if (mdn_test_pg_shared () == NULL)
+    return;
+  a = server_a ();
+  b1 = mdn_test_server_branch_new (a, "B01", 1, FALSE);
+  token = g_hash_table_lookup (a->tokens, "B01");
+  card = issue (b1, "13800000001", "10.00", NULL);
+  mdn_test_sync_ok (b1);
+  acked = mdn_test_server_count (a, "SELECT acked_seq FROM srv_branches WHERE code = 'B01'");
+  keys = mdn_test_server_count (a, "SELECT count(*) FROM entry_keys");
+  feed = mdn_test_server_count (a, "SELECT count(*) FROM srv_feed");
+  deposits (b1, card, 5);
+  batch = mdn_test_own_entries (b1, acked + 1, -1);
+  g_assert_cmpuint (batch->len, ==, 5);
+  body = mdn_test_push_text (batch);
+
+  c = PQconnectdb (a->db);
+#define EXEC(sql) do { res = PQexec (c, sql); \
+    g_assert_cmpint (PQresultStatus (res), ==, PGRES_COMMAND_OK); PQclear (res); } while (0)
+  EXEC ("CREATE FUNCTION fault_taken () RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "RAISE EXCEPTION 'taken meanwhile' USING ERRCODE = 'unique_violation'; END $$");
+  EXEC ("CREATE FUNCTION fault_other () RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "RAISE EXCEPTION 'the disk is full'; END $$");
+  for (guint i = 0; i < G_N_ELEMENTS (faults); i++)
+    {
+      g_autoptr(JsonObject) reply = NULL;
+
+      EXEC (faults[i].trigger);
+      g_assert_cmpuint (mdn_test_http (a, "POST", "/api/v1/sync/push", token, body, -1, &reply), ==,
+                        faults[i].status);
+      g_assert_cmpint (mdn_test_server_count (a, "SELECT acked_seq FROM srv_branches WHERE code = 'B01'"), ==, acked);
+      g_assert_cmpint (mdn_test_server_count (a, "SELECT count(*) FROM entry_keys"), ==, keys);
+      g_assert_cmpint (mdn_test_server_count (a, "SELECT count(*) FROM srv_feed"), ==, feed);
+      g_assert_cmpint (mdn_test_server_count (a, "SELECT count(*) FROM entries"), ==, keys);
+      g_assert_cmpint (mdn_test_server_count (a, "SELECT count(*) FROM movements m WHERE NOT EXISTS "
+                                                 "(SELECT 1 FROM entry_keys k WHERE k.id = m.entry_id)"), ==, 0);
+      g_assert_cmpint (mdn_test_server_count (a, "SELECT principal_fen FROM members"), ==, 1000);
+      EXEC ("SET client_min_messages = warning; DROP TRIGGER IF EXISTS fault ON srv_feed; "
+            "DROP TRIGGER IF EXISTS fault ON srv_branches");
+    }
+#undef EXEC
+  PQfinish (c);
+  /* The server still answers, and the branch's next sync stores the push once. */
+  g_assert_cmpint (mdn_test_sync_ok (b1).pushed, ==, 5);
+  g_assert_cmpint (mdn_test_server_count (a, "SELECT count(*) FROM entry_keys"), ==, keys + 5);
+  g_assert_cmpint (mdn_test_server_count (a, "SELECT count(*) FROM srv_feed"), ==, feed + 5);
+  g_assert_cmpint (mdn_test_server_count (a, "SELECT acked_seq FROM srv_branches WHERE code = 'B01'"), ==, acked + 5);
+  g_assert_cmpint (mdn_test_server_count (a, "SELECT principal_fen FROM members"), ==, 1005);
+  g_assert_cmpint (mdn_test_server_count (a, "SELECT SUM (deposit_principal_fen) FROM srv_rollup_day"), ==, 1005);
+  g_assert_cmpint (mdn_test_sync_ok (b1).pushed, ==, 0);
+}
+
 /* The database ends a server's sessions (a restart, a failover): the
  * server connects again and the next sync goes through, and it still hears
  * of another process's pushes. */
@@ -673,6 +750,7 @@ main (int argc, char **argv)
   g_test_add_func ("/pg/two/authorize", test_two_authorize);
   g_test_add_func ("/pg/two/kill-mid-push", test_two_kill);
   g_test_add_func ("/pg/reconnect", test_reconnect);
+  g_test_add_func ("/pg/push/held-write-fails", test_held_write_fails);
   g_test_add_func ("/pg/member-page", test_member_page);
   g_test_add_func ("/pg/report-dsn", test_report_dsn);
   return g_test_run ();
