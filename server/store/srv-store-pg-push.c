@@ -490,9 +490,11 @@ srv_pg_push_defer (SrvPg             *pg,
 static void
 pipeline_leave (SrvPg *pg)
 {
+  guint nulls = 0;
+
   if (PQpipelineStatus (pg->conn) == PQ_PIPELINE_OFF)
     return;
-  while (PQstatus (pg->conn) == CONNECTION_OK)
+  while (PQstatus (pg->conn) == CONNECTION_OK && nulls < 1000)
     {
       PGresult *res = PQgetResult (pg->conn);
 
@@ -500,6 +502,7 @@ pipeline_leave (SrvPg *pg)
         {
           if (PQexitPipelineMode (pg->conn) == 1)
             return;
+          nulls++;
           continue;
         }
       PQclear (res);
