@@ -73,6 +73,11 @@ G_GNUC_INTERNAL void srv_pg_push_end (SrvPg *pg);
 G_GNUC_INTERNAL gboolean srv_pg_push_commit (SrvPg *pg, GError **error);
 G_GNUC_INTERNAL gboolean srv_pg_push_head (SrvPg *pg, gint64 *out_head);
 G_GNUC_INTERNAL void srv_pg_push_forget_head (SrvPg *pg);
+/* What srv_pg_push_prepare read for the calls srv-push.c makes next. */
+enum { SRV_PG_PUSH_BRANCH, SRV_PG_PUSH_HOLDS, SRV_PG_PUSH_N_EARLY };
+G_GNUC_INTERNAL PGresult * srv_pg_push_take_early (SrvPg *pg, int what);
+G_GNUC_INTERNAL gboolean srv_pg_push_rollup (SrvPg *pg, const char *branch, const char *business_date,
+                                             PGresult **res, int *row);
 G_GNUC_INTERNAL gboolean srv_pg_push_pending (SrvPg *pg);
 G_GNUC_INTERNAL gboolean srv_pg_push_failed (SrvPg *pg, GError **error);
 G_GNUC_INTERNAL PGresult * srv_pg_push_flush (SrvPg *pg, const char *sql, int n, const char *const *values,

@@ -29,6 +29,7 @@
 #include <string.h>
 
 #include "mdn-error.h"
+#include "mdn-figures.h"
 #include "mdn-json.h"
 #include "mdn-ledger.h"
 #include "srv-store-backends.h"
@@ -63,6 +64,9 @@ struct _SrvPgPush
   GError     *failed;      /* a held-back write failed: the transaction is lost */
   gboolean    head_known;  /* the feed's stable head read right after the commit */
   gint64      head;
+  PGresult   *early[SRV_PG_PUSH_N_EARLY];  /* read with the prefetch, for the calls that come next */
+  PGresult   *rollups;     /* the batch's days' rollup rows (business_date, then the figures) */
+  GHashTable *days;        /* business_date → row in @rollups + 1, 0 for a day without one */
 };
 
 typedef struct _SrvPgPush SrvPgPush;
@@ -99,8 +103,45 @@ static const char *batch_sql =
 
 static const char *notify_sql = "SELECT pg_notify ('mendian_feed', '')";
 static const char *head_sql = "SELECT mdn_feed_stable_head ()";
+/* What srv_pg_branch_get and srv_pg_holds send (srv-store-pg.c). */
+static const char *branch_sql = "SELECT code, name, number, hq, acked_seq, last_hash FROM srv_branches "
+                                "WHERE code = $1 FOR UPDATE";
+static const char *holds_sql = "SELECT DISTINCT member_id COLLATE \"C\" FROM srv_exceptions "
+                               "WHERE status = 'open' AND kind = 'overdraft' ORDER BY 1";
+static const char *keys_sql = "SELECT id, receipt_no FROM entry_keys WHERE id = ANY ($1::text[]) "
+                              "OR receipt_no = ANY ($2::text[])";
+
+/* srv_rollup_day's rows of a branch on some days, every figure. */
+static const char *
+rollups_sql (void)
+{
+  static gsize done = 0;
+  static const char *sql;
+
+  if (g_once_init_enter (&done))
+    {
+      guint n;
+      const MdnFigureField *fields = mdn_figures_fields (&n);
+      GString *select = g_string_new ("SELECT business_date::text");
+
+      for (guint i = 0; i < n; i++)
+        g_string_append_printf (select, ", %s", fields[i].name);
+      g_string_append (select, " FROM srv_rollup_day WHERE branch = $1 AND business_date = ANY ($2::date[])");
+      sql = g_string_free (select, FALSE);
+      g_once_init_leave (&done, 1);
+    }
+  return sql;
+}
+
+typedef struct
+{
+  const char        *sql;
+  int                n;
+  const char *const *values;
+} Send;
 
 static void hold (SrvPgPush *p, const char *sql, int n, const char *const *values);
+static gboolean run (SrvPg *pg, GArray *sends, PGresult **results, GError **error);
 
 static void
 held_free (Held *h)
@@ -124,6 +165,7 @@ push_get (SrvPg *pg)
       p->seqs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
       p->lock = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
       p->after = g_ptr_array_new_with_free_func ((GDestroyNotify) held_free);
+      p->days = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
       for (int i = 0; i < N_E; i++)
         p->e[i] = g_string_new (NULL);
       for (int i = 0; i < N_M; i++)
@@ -164,6 +206,10 @@ srv_pg_push_end (SrvPg *pg)
   g_clear_pointer (&p->branch, g_free);
   g_clear_error (&p->failed);
   p->active = FALSE;
+  for (int i = 0; i < SRV_PG_PUSH_N_EARLY; i++)
+    g_clear_pointer (&p->early[i], PQclear);
+  g_clear_pointer (&p->rollups, PQclear);
+  g_hash_table_remove_all (p->days);
 }
 
 /* The commit of a push with writes held back: them, COMMIT and the feed's
@@ -192,7 +238,48 @@ void
 srv_pg_push_forget_head (SrvPg *pg)
 {
   if (pg->push)
-    pg->push->head_known = FALSE;
+    {
+      pg->push->head_known = FALSE;
+      for (int i = 0; i < SRV_PG_PUSH_N_EARLY; i++)
+        g_clear_pointer (&pg->push->early[i], PQclear);
+    }
+}
+
+/* What the prefetch read for the call that comes next (@what), if no
+ * other statement ran since: the caller's to PQclear. */
+PGresult *
+srv_pg_push_take_early (SrvPg *pg,
+                        int    what)
+{
+  PGresult *res;
+
+  if (pg->push == NULL || !pg->in_tx)
+    return NULL;
+  res = pg->push->early[what];
+  pg->push->early[what] = NULL;
+  return res;
+}
+
+/* @branch's rollup row of @business_date as the prefetch read it: the
+ * push holds the branch's row, and only the branch's pushes write its
+ * rollups. FALSE if the prefetch didn't read it; else *@res and *@row
+ * (-1: no row yet). */
+gboolean
+srv_pg_push_rollup (SrvPg      *pg,
+                    const char *branch,
+                    const char *business_date,
+                    PGresult  **res,
+                    int        *row)
+{
+  SrvPgPush *p = pg->push;
+  gpointer value;
+
+  if (p == NULL || !p->active || !pg->in_tx || p->rollups == NULL || !g_str_equal (branch, p->branch) ||
+      !g_hash_table_lookup_extended (p->days, business_date, NULL, &value))
+    return FALSE;
+  *res = p->rollups;
+  *row = GPOINTER_TO_INT (value) - 1;
+  return TRUE;
 }
 
 /* The stable head read with the last commit, if nothing ran since; once. */
@@ -219,6 +306,7 @@ srv_pg_push_free (SrvPg *pg)
   g_hash_table_unref (p->receipts);
   g_hash_table_unref (p->seqs);
   g_hash_table_unref (p->lock);
+  g_hash_table_unref (p->days);
   g_ptr_array_unref (p->after);
   for (int i = 0; i < N_E; i++)
     g_string_free (p->e[i], TRUE);
@@ -304,9 +392,11 @@ srv_pg_push_prepare (SrvPg      *pg,
   SrvPgPush *p;
   g_autoptr(GString) ids = g_string_new (NULL);
   g_autoptr(GString) receipts = g_string_new (NULL);
-  g_autoptr(GString) seqs = g_string_new (NULL);
-  g_autofree char *ids_lit = NULL, *receipts_lit = NULL, *seqs_lit = NULL;
-  g_autoptr(PGresult) res = NULL;
+  g_autoptr(GString) dates = g_string_new (NULL);
+  g_autoptr(GArray) sends = g_array_new (FALSE, TRUE, sizeof (Send));
+  g_autofree char *ids_lit = NULL, *receipts_lit = NULL, *dates_lit = NULL;
+  const char *branch_values[1], *keys_values[2], *rollup_values[2];
+  PGresult *results[4] = { NULL };
 
   g_return_val_if_fail (pg != NULL && pg->in_tx && pg->write_tx, FALSE);
 
@@ -322,24 +412,44 @@ srv_pg_push_prepare (SrvPg      *pg,
       add_elem (ids, entry->id, TRUE);
       if (receipt_no)
         add_elem (receipts, receipt_no, TRUE);
-      add_int (seqs, entry->seq);
+      if (!g_hash_table_contains (p->days, entry->business_date))
+        {
+          g_hash_table_insert (p->days, g_strdup (entry->business_date), GINT_TO_POINTER (0));
+          add_elem (dates, entry->business_date, TRUE);
+        }
     }
   ids_lit = literal (ids);
   receipts_lit = literal (receipts);
-  seqs_lit = literal (seqs);
-  res = pq (pg, error, "SELECT id, receipt_no, branch, seq FROM entry_keys WHERE id = ANY ($1::text[]) "
-            "OR receipt_no = ANY ($2::text[]) OR (branch = $3 AND seq = ANY ($4::bigint[]))",
-            "ssss", ids_lit, receipts_lit, branch_code, seqs_lit);
-  if (res == NULL)
-    return FALSE;
-  for (int r = 0; r < PQntuples (res); r++)
+  dates_lit = literal (dates);
+  /* One round trip: the branch's row locked (what srv-push.c reads next),
+     the holds, the taken keys and the days' rollups, read under that
+     lock. */
+  branch_values[0] = branch_code;
+  keys_values[0] = ids_lit;
+  keys_values[1] = receipts_lit;
+  rollup_values[0] = branch_code;
+  rollup_values[1] = dates_lit;
+  g_array_append_val (sends, ((Send) { branch_sql, 1, branch_values }));
+  g_array_append_val (sends, ((Send) { holds_sql, 0, NULL }));
+  g_array_append_val (sends, ((Send) { keys_sql, 2, keys_values }));
+  g_array_append_val (sends, ((Send) { rollups_sql (), 2, rollup_values }));
+  if (!run (pg, sends, results, error))
     {
-      g_hash_table_add (p->ids, g_strdup (col (res, r, 0)));
-      if (col (res, r, 1))
-        g_hash_table_add (p->receipts, g_strdup (col (res, r, 1)));
-      if (g_str_equal (col (res, r, 2), branch_code))
-        g_hash_table_add (p->seqs, g_strdup (col (res, r, 3)));
+      g_hash_table_remove_all (p->days);
+      return FALSE;
     }
+  p->early[SRV_PG_PUSH_BRANCH] = results[0];
+  p->early[SRV_PG_PUSH_HOLDS] = results[1];
+  for (int r = 0; r < PQntuples (results[2]); r++)
+    {
+      g_hash_table_add (p->ids, g_strdup (col (results[2], r, 0)));
+      if (col (results[2], r, 1))
+        g_hash_table_add (p->receipts, g_strdup (col (results[2], r, 1)));
+    }
+  PQclear (results[2]);
+  p->rollups = results[3];
+  for (int r = 0; r < PQntuples (p->rollups); r++)
+    g_hash_table_insert (p->days, g_strdup (col (p->rollups, r, 0)), GINT_TO_POINTER (r + 1));
   p->branch = g_strdup (branch_code);
   p->active = TRUE;
   return TRUE;
@@ -514,18 +624,85 @@ pipeline_leave (SrvPg *pg)
     }
 }
 
-typedef struct
-{
-  const char        *sql;
-  int                n;
-  const char *const *values;
-} Send;
-
 static int
 compare_ids (gconstpointer a,
              gconstpointer b)
 {
   return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+/* @sends in one pipeline: each one's result in @results (the caller's to
+ * PQclear), or FALSE with @error set by the first that failed (the rest
+ * were skipped). */
+static gboolean
+run (SrvPg     *pg,
+     GArray    *sends,
+     PGresult **results,
+     GError   **error)
+{
+  g_autoptr(GError) failure = NULL;
+  guint sent = 0;
+
+  /* Prepared (once per connection) before the pipeline starts. */
+  for (guint i = 0; i < sends->len; i++)
+    {
+      Send *s = &g_array_index (sends, Send, i);
+
+      if (!g_str_equal (s->sql, "COMMIT") && pq_prepared_name (pg, s->sql, s->n, error) == NULL)
+        return FALSE;
+    }
+  if (PQenterPipelineMode (pg->conn) != 1)
+    {
+      set_pg_error (pg, NULL, error);
+      return FALSE;
+    }
+  for (; sent < sends->len; sent++)
+    {
+      Send *s = &g_array_index (sends, Send, sent);
+      int ok;
+
+      if (g_str_equal (s->sql, "COMMIT"))
+        ok = PQsendQueryParams (pg->conn, s->sql, 0, NULL, NULL, NULL, NULL, 0);
+      else
+        ok = PQsendQueryPrepared (pg->conn, pq_prepared_name (pg, s->sql, s->n, NULL), s->n, s->values, NULL,
+                                  NULL, 0);
+      if (ok != 1)
+        break;
+    }
+  if (sent < sends->len || PQpipelineSync (pg->conn) != 1)
+    {
+      set_pg_error (pg, NULL, error);
+      pipeline_leave (pg);
+      return FALSE;
+    }
+  for (guint i = 0; i < sent && PQstatus (pg->conn) == CONNECTION_OK; i++)
+    {
+      PGresult *res = PQgetResult (pg->conn);
+      ExecStatusType st = res ? PQresultStatus (res) : PGRES_FATAL_ERROR;
+
+      if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+        {
+          if (failure == NULL)
+            set_pg_error (pg, res, &failure);
+          PQclear (res);
+        }
+      else
+        results[i] = res;
+      /* each statement's results end with a NULL */
+      while (res != NULL && (res = PQgetResult (pg->conn)) != NULL)
+        PQclear (res);
+    }
+  if (failure == NULL && PQstatus (pg->conn) != CONNECTION_OK)
+    set_pg_error (pg, NULL, &failure);
+  pipeline_leave (pg);
+  if (failure)
+    {
+      for (guint i = 0; i < sends->len; i++)
+        g_clear_pointer (&results[i], PQclear);
+      g_propagate_error (error, g_steal_pointer (&failure));
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* What is held back, then @sql (a static string, or "COMMIT") with
@@ -547,8 +724,8 @@ srv_pg_push_flush (SrvPg             *pg,
   const char *lock_values[1];
   const char *batch_values[N_E + N_M + N_F];
   PGresult *last = NULL;
+  PGresult **results;
   gboolean held;
-  guint sent = 0;
 
   g_return_val_if_fail (p != NULL && pg->in_tx, NULL);
 
@@ -598,65 +775,8 @@ srv_pg_push_flush (SrvPg             *pg,
   if (sql)
     g_array_append_val (sends, ((Send) { sql, n, values }));
 
-  /* Prepared (once per connection) before the pipeline starts. */
-  for (guint i = 0; i < sends->len; i++)
-    {
-      Send *s = &g_array_index (sends, Send, i);
-
-      if (!g_str_equal (s->sql, "COMMIT") && pq_prepared_name (pg, s->sql, s->n, &failure) == NULL)
-        goto out;
-    }
-
-  if (PQenterPipelineMode (pg->conn) != 1)
-    {
-      set_pg_error (pg, NULL, &failure);
-      goto out;
-    }
-  for (; sent < sends->len; sent++)
-    {
-      Send *s = &g_array_index (sends, Send, sent);
-      int ok;
-
-      if (g_str_equal (s->sql, "COMMIT"))
-        ok = PQsendQueryParams (pg->conn, s->sql, 0, NULL, NULL, NULL, NULL, 0);
-      else
-        ok = PQsendQueryPrepared (pg->conn, pq_prepared_name (pg, s->sql, s->n, NULL), s->n, s->values, NULL,
-                                  NULL, 0);
-      if (ok != 1)
-        break;
-    }
-  if (sent < sends->len || PQpipelineSync (pg->conn) != 1)
-    {
-      set_pg_error (pg, NULL, &failure);
-      pipeline_leave (pg);
-      goto out;
-    }
-  for (guint i = 0; i < sent && PQstatus (pg->conn) == CONNECTION_OK; i++)
-    {
-      PGresult *res = PQgetResult (pg->conn);
-      ExecStatusType st = res ? PQresultStatus (res) : PGRES_FATAL_ERROR;
-
-      if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
-        {
-          /* the first that failed; the rest of the pipeline was skipped */
-          if (failure == NULL)
-            set_pg_error (pg, res, &failure);
-          PQclear (res);
-        }
-      else if (i + 1 == sent && sql)
-        last = res;
-      else
-        PQclear (res);
-      /* each statement's results end with a NULL */
-      while (res != NULL && (res = PQgetResult (pg->conn)) != NULL)
-        PQclear (res);
-    }
-  if (failure == NULL && PQstatus (pg->conn) != CONNECTION_OK)
-    set_pg_error (pg, NULL, &failure);
-  pipeline_leave (pg);
-
-out:
-  if (failure)
+  results = g_new0 (PGresult *, sends->len);
+  if (!run (pg, sends, results, &failure))
     {
       /* Any error aborts the transaction: with held-back writes in it,
          every later statement of it answers this one's error. */
@@ -665,9 +785,12 @@ out:
           g_message ("a push's writes held back failed, nothing of it is stored: %s", failure->message);
           p->failed = g_error_copy (failure);
         }
-      g_clear_pointer (&last, PQclear);
       g_propagate_error (error, g_steal_pointer (&failure));
-      return NULL;
     }
+  else if (sql)
+    last = g_steal_pointer (&results[sends->len - 1]);
+  for (guint i = 0; i < sends->len; i++)
+    g_clear_pointer (&results[i], PQclear);
+  g_free (results);
   return last;
 }

@@ -804,6 +804,11 @@ srv_pg_branch_get (SrvPg      *pg,
 
   g_return_val_if_fail (pg != NULL, NULL);
 
+  /* read (and locked) with the push's prefetch (srv-store-pg-push.c) */
+  res = srv_pg_push_take_early (pg, SRV_PG_PUSH_BRANCH);
+  if (res && (PQntuples (res) == 0 || g_str_equal (col (res, 0, 0), code)))
+    return branch_from (res);
+  g_clear_pointer (&res, PQclear);
   if (pg->in_tx && pg->write_tx)
     res = pq (pg, NULL, "SELECT " BRANCH_COLUMNS " FROM srv_branches WHERE code = $1 FOR UPDATE", "s", code);
   else
@@ -1622,6 +1627,11 @@ GStrv
 srv_pg_holds (SrvPg   *pg,
               GError **error)
 {
+  /* read with the push's prefetch (srv-store-pg-push.c) */
+  g_autoptr(PGresult) res = srv_pg_push_take_early (pg, SRV_PG_PUSH_HOLDS);
+
+  if (res)
+    return strv_of (res);
   return load_holds (pg, error);
 }
 
@@ -1822,6 +1832,19 @@ srv_pg_rollup_get (SrvPg      *pg,
 
   memset (out, 0, sizeof *out);
   rollup_sql_init ();
+  /* read with the push's prefetch (srv-store-pg-push.c) */
+  {
+    PGresult *held;
+    int row;
+
+    if (srv_pg_push_rollup (pg, branch, business_date, &held, &row))
+      {
+        if (row >= 0)
+          for (guint i = 0; i < n; i++)
+            mdn_figures_set (out, &fields[i], col_int (held, row, (int) i + 1));
+        return TRUE;
+      }
+  }
   res = pq (pg, error, rollup_select_sql, "ss", business_date, branch);
   if (res == NULL)
     return FALSE;
