@@ -358,11 +358,18 @@ add_elem (GString    *a,
       return;
     }
   g_string_append_c (a, '"');
-  for (const char *c = value; *c; c++)
+  /* runs without a quote or a backslash copied whole */
+  for (const char *c = value; *c;)
     {
-      if (*c == '"' || *c == '\\')
-        g_string_append_c (a, '\\');
-      g_string_append_c (a, *c);
+      size_t run = strcspn (c, "\"\\");
+
+      g_string_append_len (a, c, (gssize) run);
+      c += run;
+      if (*c)
+        {
+          g_string_append_c (a, '\\');
+          g_string_append_c (a, *c++);
+        }
     }
   g_string_append_c (a, '"');
 }
