@@ -441,6 +441,18 @@ main (int argc, char **argv)
   g_print ("scaling:              %.2f (budget: at least 1.60; this machine has %u cores)\n",
            median (single) / median (two), g_get_num_processors ());
   mdn_test_pg_free (pg);
+  /* The ledgers' -wal and -shm, left by their unlink while open. */
+  {
+    g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+    const char *name;
+
+    while (d && (name = g_dir_read_name (d)))
+      {
+        g_autofree char *path = g_build_filename (dir, name, NULL);
+
+        g_unlink (path);
+      }
+  }
   g_rmdir (dir);
   return 0;
 }
