@@ -559,6 +559,50 @@ test_held_write_fails (void)
   g_assert_cmpint (mdn_test_sync_ok (b1).pushed, ==, 0);
 }
 
+/* Two entries of one push with the same id: the first is held back
+ * (srv-store-pg-push.c), the second is stored at once and refused as taken
+ * as ever; nothing of the push stays. */
+static void
+test_held_same_id (void)
+{
+  g_autoptr(MdnTestServer) a = NULL;
+  g_autoptr(MdnTestBranch) b1 = NULL;
+  g_autoptr(GPtrArray) batch = NULL;
+  g_autoptr(JsonObject) reply = NULL;
+  g_autofree char *card = NULL, *body = NULL;
+  JsonObject *second;
+  gint64 acked, keys;
+
+  if (mdn_test_pg_shared () == NULL)
+    return;
+  a = server_a ();
+  b1 = mdn_test_server_branch_new (a, "B01", 1, FALSE);
+  card = issue (b1, "13800000001", "10.00", NULL);
+  mdn_test_sync_ok (b1);
+  acked = mdn_test_server_count (a, "SELECT acked_seq FROM srv_branches WHERE code = 'B01'");
+  keys = mdn_test_server_count (a, "SELECT count(*) FROM entry_keys");
+  deposits (b1, card, 3);
+  batch = mdn_test_own_entries (b1, acked + 1, -1);
+  g_assert_cmpuint (batch->len, ==, 3);
+  /* the second takes the first's id; the chain of hashes made again */
+  second = g_ptr_array_index (batch, 1);
+  json_object_set_string_member (second, "id",
+                                 json_object_get_string_member (g_ptr_array_index (batch, 0), "id"));
+  g_assert_true (mdn_test_rehash (second));
+  json_object_set_string_member (g_ptr_array_index (batch, 2), "prev_hash",
+                                 json_object_get_string_member (second, "hash"));
+  g_assert_true (mdn_test_rehash (g_ptr_array_index (batch, 2)));
+  body = mdn_test_push_text (batch);
+  g_assert_cmpuint (mdn_test_http (a, "POST", "/api/v1/sync/push", g_hash_table_lookup (a->tokens, "B01"), body, -1,
+                                   &reply), ==, 422);
+  g_assert_nonnull (strstr (mdn_test_str (json_object_get_object_member (reply, "error"), "message"),
+                           "is taken by an entry of branch B01"));
+  g_assert_cmpint (mdn_test_int (reply, "seq"), ==, json_object_get_int_member (second, "seq"));
+  g_assert_cmpint (mdn_test_server_count (a, "SELECT count(*) FROM entry_keys"), ==, keys);
+  g_assert_cmpint (mdn_test_server_count (a, "SELECT acked_seq FROM srv_branches WHERE code = 'B01'"), ==, acked);
+  g_assert_cmpint (mdn_test_server_count (a, "SELECT principal_fen FROM members"), ==, 1000);
+}
+
 /* The database ends a server's sessions (a restart, a failover): the
  * server connects again and the next sync goes through, and it still hears
  * of another process's pushes. */
@@ -751,6 +795,7 @@ main (int argc, char **argv)
   g_test_add_func ("/pg/two/kill-mid-push", test_two_kill);
   g_test_add_func ("/pg/reconnect", test_reconnect);
   g_test_add_func ("/pg/push/held-write-fails", test_held_write_fails);
+  g_test_add_func ("/pg/push/held-same-id", test_held_same_id);
   g_test_add_func ("/pg/member-page", test_member_page);
   g_test_add_func ("/pg/report-dsn", test_report_dsn);
   return g_test_run ();
