@@ -142,8 +142,20 @@ serve (const char *uri,
        char      **base)
 {
   g_autoptr(GError) error = NULL;
-  const char *argv[] = { MENDIAN_SERVER_PATH, "--db", uri, "serve", "--listen", "127.0.0.1:0", NULL };
-  GSubprocess *p = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
+  /* MENDIAN_BENCH_WRAP="perf record -g -o FILE" (a wrapper that passes
+     SIGTERM on) runs each server under a profiler. */
+  g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
+  g_auto(GStrv) wrap = g_strsplit_set (g_getenv ("MENDIAN_BENCH_WRAP") ? g_getenv ("MENDIAN_BENCH_WRAP") : "", " ", -1);
+  g_auto(GStrv) argv = NULL;
+  GSubprocess *p;
+
+  for (guint i = 0; wrap[i]; i++)
+    if (*wrap[i])
+      g_strv_builder_add (b, wrap[i]);
+  g_strv_builder_addv (b, (const char *[]) { MENDIAN_SERVER_PATH, "--db", uri, "serve", "--listen", "127.0.0.1:0", NULL });
+  argv = g_strv_builder_end (b);
+  p = g_subprocess_newv ((const char *const *) argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
+                         &error);
   g_autoptr(GDataInputStream) in = NULL;
   g_autofree char *line = NULL;
 
@@ -429,6 +441,18 @@ main (int argc, char **argv)
   g_print ("scaling:              %.2f (budget: at least 1.60; this machine has %u cores)\n",
            median (single) / median (two), g_get_num_processors ());
   mdn_test_pg_free (pg);
+  /* The ledgers' -wal and -shm, left by their unlink while open. */
+  {
+    g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+    const char *name;
+
+    while (d && (name = g_dir_read_name (d)))
+      {
+        g_autofree char *path = g_build_filename (dir, name, NULL);
+
+        g_unlink (path);
+      }
+  }
   g_rmdir (dir);
   return 0;
 }

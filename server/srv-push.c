@@ -763,6 +763,9 @@ srv_push (SrvStore      *store,
   memset (result, 0, sizeof *result);
   if (!srv_store_begin (store, TRUE, error))
     return FALSE;
+  /* A storage hint (srv-store.h): what the push reads, at once. */
+  if (!srv_store_push_prepare (store, branch_code, entries, error))
+    goto fail;
   if (!push_batch_init (store, &batch, error))
     goto fail;
   /* Read inside the write transaction: another server process may have

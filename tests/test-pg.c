@@ -464,6 +464,127 @@ test_feed_stable (void)
   PQfinish (r);
 }
 
+/* A push whose writes the store held back (srv-store-pg-push.c) fails when
+ * they are sent: a key another process took at that moment (23505), any
+ * other database error, or a write sent with the COMMIT. Each time nothing
+ * of the push is stored and the answer is one the branch sends it again
+ * on (409, 500); once the fault is gone its sync stores it once. */
+static void
+test_held_write_fails (void)
+{
+  static const struct
+  {
+    const char *trigger;
+    guint       status;
+  } faults[] = {
+    { "CREATE TRIGGER fault BEFORE INSERT ON srv_feed FOR EACH STATEMENT EXECUTE FUNCTION fault_taken ()", 409 },
+    { "CREATE TRIGGER fault BEFORE INSERT ON srv_feed FOR EACH STATEMENT EXECUTE FUNCTION fault_other ()", 500 },
+    { "CREATE TRIGGER fault BEFORE UPDATE ON srv_branches FOR EACH STATEMENT EXECUTE FUNCTION fault_other ()", 500 },
+  };
+  g_autoptr(MdnTestServer) a = NULL;
+  g_autoptr(MdnTestBranch) b1 = NULL;
+  g_autoptr(GPtrArray) batch = NULL;
+  g_autofree char *card = NULL, *body = NULL;
+  const char *token;
+  gint64 acked, keys, feed;
+  PGconn *c;
+  PGresult *res;
+
+  if (mdn_test_pg_shared () == NULL)
+    return;
+  a = server_a ();
+  b1 = mdn_test_server_branch_new (a, "B01", 1, FALSE);
+  token = g_hash_table_lookup (a->tokens, "B01");
+  card = issue (b1, "13800000001", "10.00", NULL);
+  mdn_test_sync_ok (b1);
+  acked = mdn_test_server_count (a, "SELECT acked_seq FROM srv_branches WHERE code = 'B01'");
+  keys = mdn_test_server_count (a, "SELECT count(*) FROM entry_keys");
+  feed = mdn_test_server_count (a, "SELECT count(*) FROM srv_feed");
+  deposits (b1, card, 5);
+  batch = mdn_test_own_entries (b1, acked + 1, -1);
+  g_assert_cmpuint (batch->len, ==, 5);
+  body = mdn_test_push_text (batch);
+
+  c = PQconnectdb (a->db);
+#define EXEC(sql) do { res = PQexec (c, sql); \
+    g_assert_cmpint (PQresultStatus (res), ==, PGRES_COMMAND_OK); PQclear (res); } while (0)
+  EXEC ("CREATE FUNCTION fault_taken () RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "RAISE EXCEPTION 'taken meanwhile' USING ERRCODE = 'unique_violation'; END $$");
+  EXEC ("CREATE FUNCTION fault_other () RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+        "RAISE EXCEPTION 'the disk is full'; END $$");
+  for (guint i = 0; i < G_N_ELEMENTS (faults); i++)
+    {
+      g_autoptr(JsonObject) reply = NULL;
+
+      EXEC (faults[i].trigger);
+      g_assert_cmpuint (mdn_test_http (a, "POST", "/api/v1/sync/push", token, body, -1, &reply), ==,
+                        faults[i].status);
+      g_assert_cmpint (mdn_test_server_count (a, "SELECT acked_seq FROM srv_branches WHERE code = 'B01'"), ==, acked);
+      g_assert_cmpint (mdn_test_server_count (a, "SELECT count(*) FROM entry_keys"), ==, keys);
+      g_assert_cmpint (mdn_test_server_count (a, "SELECT count(*) FROM srv_feed"), ==, feed);
+      g_assert_cmpint (mdn_test_server_count (a, "SELECT count(*) FROM entries"), ==, keys);
+      g_assert_cmpint (mdn_test_server_count (a, "SELECT count(*) FROM movements m WHERE NOT EXISTS "
+                                                 "(SELECT 1 FROM entry_keys k WHERE k.id = m.entry_id)"), ==, 0);
+      g_assert_cmpint (mdn_test_server_count (a, "SELECT principal_fen FROM members"), ==, 1000);
+      EXEC ("SET client_min_messages = warning; DROP TRIGGER IF EXISTS fault ON srv_feed; "
+            "DROP TRIGGER IF EXISTS fault ON srv_branches");
+    }
+#undef EXEC
+  PQfinish (c);
+  /* The server still answers, and the branch's next sync stores the push once. */
+  g_assert_cmpint (mdn_test_sync_ok (b1).pushed, ==, 5);
+  g_assert_cmpint (mdn_test_server_count (a, "SELECT count(*) FROM entry_keys"), ==, keys + 5);
+  g_assert_cmpint (mdn_test_server_count (a, "SELECT count(*) FROM srv_feed"), ==, feed + 5);
+  g_assert_cmpint (mdn_test_server_count (a, "SELECT acked_seq FROM srv_branches WHERE code = 'B01'"), ==, acked + 5);
+  g_assert_cmpint (mdn_test_server_count (a, "SELECT principal_fen FROM members"), ==, 1005);
+  g_assert_cmpint (mdn_test_server_count (a, "SELECT SUM (deposit_principal_fen) FROM srv_rollup_day"), ==, 1005);
+  g_assert_cmpint (mdn_test_sync_ok (b1).pushed, ==, 0);
+}
+
+/* Two entries of one push with the same id: the first is held back
+ * (srv-store-pg-push.c), the second is stored at once and refused as taken
+ * as ever; nothing of the push stays. */
+static void
+test_held_same_id (void)
+{
+  g_autoptr(MdnTestServer) a = NULL;
+  g_autoptr(MdnTestBranch) b1 = NULL;
+  g_autoptr(GPtrArray) batch = NULL;
+  g_autoptr(JsonObject) reply = NULL;
+  g_autofree char *card = NULL, *body = NULL;
+  JsonObject *second;
+  gint64 acked, keys;
+
+  if (mdn_test_pg_shared () == NULL)
+    return;
+  a = server_a ();
+  b1 = mdn_test_server_branch_new (a, "B01", 1, FALSE);
+  card = issue (b1, "13800000001", "10.00", NULL);
+  mdn_test_sync_ok (b1);
+  acked = mdn_test_server_count (a, "SELECT acked_seq FROM srv_branches WHERE code = 'B01'");
+  keys = mdn_test_server_count (a, "SELECT count(*) FROM entry_keys");
+  deposits (b1, card, 3);
+  batch = mdn_test_own_entries (b1, acked + 1, -1);
+  g_assert_cmpuint (batch->len, ==, 3);
+  /* the second takes the first's id; the chain of hashes made again */
+  second = g_ptr_array_index (batch, 1);
+  json_object_set_string_member (second, "id",
+                                 json_object_get_string_member (g_ptr_array_index (batch, 0), "id"));
+  g_assert_true (mdn_test_rehash (second));
+  json_object_set_string_member (g_ptr_array_index (batch, 2), "prev_hash",
+                                 json_object_get_string_member (second, "hash"));
+  g_assert_true (mdn_test_rehash (g_ptr_array_index (batch, 2)));
+  body = mdn_test_push_text (batch);
+  g_assert_cmpuint (mdn_test_http (a, "POST", "/api/v1/sync/push", g_hash_table_lookup (a->tokens, "B01"), body, -1,
+                                   &reply), ==, 422);
+  g_assert_nonnull (strstr (mdn_test_str (json_object_get_object_member (reply, "error"), "message"),
+                           "is taken by an entry of branch B01"));
+  g_assert_cmpint (mdn_test_int (reply, "seq"), ==, json_object_get_int_member (second, "seq"));
+  g_assert_cmpint (mdn_test_server_count (a, "SELECT count(*) FROM entry_keys"), ==, keys);
+  g_assert_cmpint (mdn_test_server_count (a, "SELECT acked_seq FROM srv_branches WHERE code = 'B01'"), ==, acked);
+  g_assert_cmpint (mdn_test_server_count (a, "SELECT principal_fen FROM members"), ==, 1000);
+}
+
 /* The database ends a server's sessions (a restart, a failover): the
  * server connects again and the next sync goes through, and it still hears
  * of another process's pushes. */
@@ -502,7 +623,7 @@ test_commands (void)
     return;
   s = mdn_test_server_init ("commands");
   g_free (mdn_test_server_cmd (s, "init", NULL));        /* again: a no-op */
-  g_assert_cmpint (mdn_test_pg_count (s->db, "SELECT value::int FROM srv_meta WHERE key = 'schema_version'"), ==, 7);
+  g_assert_cmpint (mdn_test_pg_count (s->db, "SELECT value::int FROM srv_meta WHERE key = 'schema_version'"), ==, 8);
   mdn_test_server_add_branch (s, "B02", 2, FALSE);
   mdn_test_server_add_branch (s, "B01", 1, FALSE);
   mdn_test_server_add_branch (s, "HQ", 0, TRUE);
@@ -691,6 +812,8 @@ main (int argc, char **argv)
   g_test_add_func ("/pg/two/authorize", test_two_authorize);
   g_test_add_func ("/pg/two/kill-mid-push", test_two_kill);
   g_test_add_func ("/pg/reconnect", test_reconnect);
+  g_test_add_func ("/pg/push/held-write-fails", test_held_write_fails);
+  g_test_add_func ("/pg/push/held-same-id", test_held_same_id);
   g_test_add_func ("/pg/member-page", test_member_page);
   g_test_add_func ("/pg/report-dsn", test_report_dsn);
   g_test_add_func ("/pg/report-dsn/named", test_report_dsn_named);

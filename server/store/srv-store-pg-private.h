@@ -29,6 +29,7 @@ struct _SrvPg
   guint       listen_id;
   SrvFeedMoved moved;
   gpointer    moved_data;
+  struct _SrvPgPush *push; /* the push's prefetch and held-back writes (srv-store-pg-push.c) */
 };
 
 /* replay()'s select (id, projected, doc) and the catalogue's kinds. */
@@ -66,5 +67,28 @@ G_GNUC_INTERNAL gboolean ensure_month (SrvPg *pg, const char *business_date, GEr
 /* srv-store-pg-report.c: what an applied entry adds to the members
  * report's receipt figures (srv_member_receipts). */
 G_GNUC_INTERNAL gboolean report_entry_applied (SrvPg *pg, MdnEntry *entry, GError **error);
+
+G_GNUC_INTERNAL const char * pq_prepared_name (SrvPg *pg, const char *sql, int n, GError **error);
+
+/* The write-behind of a push (srv-store-pg-push.c). Each deferring call
+ * answers 1 when it held the write back, 0 when the caller writes now,
+ * -1 with @error set. */
+G_GNUC_INTERNAL void srv_pg_push_free (SrvPg *pg);
+G_GNUC_INTERNAL void srv_pg_push_end (SrvPg *pg);
+G_GNUC_INTERNAL gboolean srv_pg_push_commit (SrvPg *pg, GError **error);
+G_GNUC_INTERNAL gboolean srv_pg_push_head (SrvPg *pg, gint64 *out_head);
+G_GNUC_INTERNAL void srv_pg_push_forget_head (SrvPg *pg);
+/* What srv_pg_push_prepare read for the calls srv-push.c makes next. */
+enum { SRV_PG_PUSH_BRANCH, SRV_PG_PUSH_HOLDS, SRV_PG_PUSH_N_EARLY };
+G_GNUC_INTERNAL PGresult * srv_pg_push_take_early (SrvPg *pg, int what);
+G_GNUC_INTERNAL gboolean srv_pg_push_rollup (SrvPg *pg, const char *branch, const char *business_date,
+                                             PGresult **res, int *row);
+G_GNUC_INTERNAL gboolean srv_pg_push_pending (SrvPg *pg);
+G_GNUC_INTERNAL gboolean srv_pg_push_failed (SrvPg *pg, GError **error);
+G_GNUC_INTERNAL PGresult * srv_pg_push_flush (SrvPg *pg, const char *sql, int n, const char *const *values,
+                                              GError **error);
+G_GNUC_INTERNAL int srv_pg_push_defer_entry (SrvPg *pg, MdnEntry *entry, gboolean projected, GError **error);
+G_GNUC_INTERNAL int srv_pg_push_defer_feed (SrvPg *pg, const char *entry_id, const char *to_branch, GError **error);
+G_GNUC_INTERNAL int srv_pg_push_defer (SrvPg *pg, const char *sql, int n, const char *const *values, GError **error);
 
 G_END_DECLS

@@ -64,19 +64,30 @@ report_entry_applied (SrvPg    *pg,
                       MdnEntry *entry,
                       GError  **error)
 {
+  static const char *const sql =
+    "INSERT INTO srv_member_receipts (member_id, last_visit, spent_fen) VALUES ($1, $2::date, $3) "
+    "ON CONFLICT (member_id) DO UPDATE SET "
+    "last_visit = greatest (srv_member_receipts.last_visit, excluded.last_visit), "
+    "spent_fen = srv_member_receipts.spent_fen + excluded.spent_fen";
   gint64 total;
+  char text[24];
+  const char *values[3];
+  int held;
 
   if (entry->member_id == NULL || !receipt_kind (entry->kind) ||
       mdn_body_string (entry->body, "receipt_no") == NULL)
     return TRUE;
   total = g_str_equal (entry->kind, "sale.return") ? -mdn_body_int (entry->body, "refund_fen", 0)
                                                    : mdn_body_int (entry->body, "total_fen", 0);
-  return pq_exec (pg, error,
-                  "INSERT INTO srv_member_receipts (member_id, last_visit, spent_fen) VALUES ($1, $2::date, $3) "
-                  "ON CONFLICT (member_id) DO UPDATE SET "
-                  "last_visit = greatest (srv_member_receipts.last_visit, excluded.last_visit), "
-                  "spent_fen = srv_member_receipts.spent_fen + excluded.spent_fen",
-                  "ssi", entry->member_id, entry->business_date, total);
+  /* With the push's other held-back writes when they are (srv-store-pg-push.c). */
+  g_snprintf (text, sizeof text, "%" G_GINT64_FORMAT, total);
+  values[0] = entry->member_id;
+  values[1] = entry->business_date;
+  values[2] = text;
+  held = srv_pg_push_defer (pg, sql, 3, values, error);
+  if (held != 0)
+    return held > 0;
+  return pq_exec (pg, error, sql, "ssi", entry->member_id, entry->business_date, total);
 }
 
 /* Helpers ---------------------------------------------------------------------------- */

@@ -74,6 +74,31 @@ reconnect (SrvPg *pg)
     }
 }
 
+/* The name @sql (a static string) is prepared under on this connection,
+ * prepared now if it isn't; NULL with @error set. */
+const char *
+pq_prepared_name (SrvPg      *pg,
+                  const char *sql,
+                  int         n,
+                  GError    **error)
+{
+  const char *name = g_hash_table_lookup (pg->prepared, sql);
+  g_autofree char *fresh = NULL;
+  g_autoptr(PGresult) res = NULL;
+
+  if (name)
+    return name;
+  fresh = g_strdup_printf ("q%u", g_hash_table_size (pg->prepared));
+  res = PQprepare (pg->conn, fresh, sql, n, NULL);
+  if (PQresultStatus (res) != PGRES_COMMAND_OK)
+    {
+      set_pg_error (pg, res, error);
+      return NULL;
+    }
+  g_hash_table_insert (pg->prepared, (gpointer) sql, g_steal_pointer (&fresh));
+  return g_hash_table_lookup (pg->prepared, sql);
+}
+
 /* Runs @sql, a static string, as a statement prepared once per connection,
  * with parameters by @types: 's' a string (NULL is SQL NULL), 'i' a gint64,
  * 'b' a gboolean. The result, or NULL with @error set. */
@@ -107,6 +132,18 @@ pqv (SrvPg      *pg,
       default:
         g_assert_not_reached ();
       }
+
+  srv_pg_push_forget_head (pg);
+  /* A push's writes held back (srv-store-pg-push.c) go first, in one
+     round trip with this statement; after one of them failed, every
+     statement of the transaction fails the same. */
+  if (pg->in_tx && (srv_pg_push_failed (pg, error) || srv_pg_push_pending (pg)))
+    {
+      res = srv_pg_push_failed (pg, NULL) ? NULL : srv_pg_push_flush (pg, sql, n, values, error);
+      for (int i = 0; i < n; i++)
+        g_free (owned[i]);
+      return res;
+    }
 
   /* A connection lost between transactions (the database restarted, a
      failover, the session terminated) is made again and the statement
@@ -491,6 +528,7 @@ srv_pg_free (SrvPg *pg)
   if (pg == NULL)
     return;
   g_clear_handle_id (&pg->listen_id, g_source_remove);
+  srv_pg_push_free (pg);
   if (pg->listen)
     PQfinish (pg->listen);
   if (pg->conn)
@@ -743,6 +781,8 @@ srv_pg_begin (SrvPg    *pg,
   pg->in_tx = TRUE;
   pg->write_tx = write;
   pg->notified = FALSE;
+  srv_pg_push_end (pg);
+  srv_pg_push_forget_head (pg);
   return TRUE;
 }
 
@@ -753,13 +793,26 @@ srv_pg_commit (SrvPg   *pg,
   g_return_val_if_fail (pg != NULL && pg->in_tx, FALSE);
 
   /* Still in the transaction: a lost connection is not made again for
-     the COMMIT, which fails. */
-  if (!pq_simple (pg, "COMMIT", error))
+     the COMMIT, which fails. A push's writes held back go with it, in
+     one round trip (srv-store-pg-push.c). */
+  if (srv_pg_push_pending (pg) || srv_pg_push_failed (pg, NULL))
+    {
+      if (!srv_pg_push_commit (pg, error))
+        {
+          pq_simple (pg, "ROLLBACK", NULL);
+          srv_pg_push_end (pg);
+          pg->in_tx = FALSE;
+          return FALSE;
+        }
+    }
+  else if (!pq_simple (pg, "COMMIT", error))
     {
       pq_simple (pg, "ROLLBACK", NULL);
+      srv_pg_push_end (pg);
       pg->in_tx = FALSE;
       return FALSE;
     }
+  srv_pg_push_end (pg);
   pg->in_tx = FALSE;
   return TRUE;
 }
@@ -771,6 +824,7 @@ srv_pg_rollback (SrvPg *pg)
 
   if (pg->in_tx || PQtransactionStatus (pg->conn) != PQTRANS_IDLE)
     pq_simple (pg, "ROLLBACK", NULL);
+  srv_pg_push_end (pg);
   pg->in_tx = FALSE;
 }
 
@@ -782,12 +836,20 @@ srv_pg_branch_get (SrvPg      *pg,
 
   g_return_val_if_fail (pg != NULL, NULL);
 
+  /* read (and locked) with the push's prefetch (srv-store-pg-push.c) */
+  res = srv_pg_push_take_early (pg, SRV_PG_PUSH_BRANCH);
+  if (res && (PQntuples (res) == 0 || g_str_equal (col (res, 0, 0), code)))
+    return branch_from (res);
+  g_clear_pointer (&res, PQclear);
   if (pg->in_tx && pg->write_tx)
     res = pq (pg, NULL, "SELECT " BRANCH_COLUMNS " FROM srv_branches WHERE code = $1 FOR UPDATE", "s", code);
   else
     res = pq (pg, NULL, "SELECT " BRANCH_COLUMNS " FROM srv_branches WHERE code = $1", "s", code);
   return branch_from (res);
 }
+
+static const char *branch_advance_sql =
+  "UPDATE srv_branches SET acked_seq = $1, last_hash = $2, last_push_at = $3 WHERE code = $4";
 
 gboolean
 srv_pg_branch_advance (SrvPg      *pg,
@@ -797,8 +859,13 @@ srv_pg_branch_advance (SrvPg      *pg,
                        const char *at,
                        GError    **error)
 {
-  return pq_exec (pg, error, "UPDATE srv_branches SET acked_seq = $1, last_hash = $2, last_push_at = $3 "
-                  "WHERE code = $4", "isss", acked_seq, last_hash, at, code);
+  g_autofree char *seq = g_strdup_printf ("%" G_GINT64_FORMAT, acked_seq);
+  const char *values[] = { seq, last_hash, at, code };
+  int held = srv_pg_push_defer (pg, branch_advance_sql, 4, values, error);
+
+  if (held != 0)
+    return held > 0;
+  return pq_exec (pg, error, branch_advance_sql, "isss", acked_seq, last_hash, at, code);
 }
 
 gboolean
@@ -1222,6 +1289,13 @@ srv_pg_entry_apply (SrvPg    *pg,
       g_set_error (error, MDN_ERROR, MDN_ERROR_INVALID_ARGUMENT, _("Unknown entry kind “%s”"), entry->kind);
       return FALSE;
     }
+  /* Held back to the push's next read or its commit, if it can be. */
+  switch (srv_pg_push_defer_entry (pg, entry, TRUE, error))
+    {
+    case 1: return report_entry_applied (pg, entry, error);   /* held back too */
+    case -1: return FALSE;
+    default: break;
+    }
   for (guint i = 0; i < members->len; i++)
     if (!lock_member (pg, g_ptr_array_index (members, i), error))
       return FALSE;
@@ -1249,6 +1323,12 @@ srv_pg_entry_keep (SrvPg    *pg,
 {
   g_return_val_if_fail (pg != NULL && pg->in_tx, FALSE);
 
+  switch (srv_pg_push_defer_entry (pg, entry, FALSE, error))
+    {
+    case 1: return TRUE;
+    case -1: return FALSE;
+    default: break;
+    }
   return store_entry (pg, entry, FALSE, error);
 }
 
@@ -1270,6 +1350,10 @@ srv_pg_feed_append_to (SrvPg      *pg,
                        const char *to_branch,
                        GError    **error)
 {
+  int held = srv_pg_push_defer_feed (pg, entry_id, to_branch, error);
+
+  if (held != 0)
+    return held > 0;
   if (!pg->notified)
     {
       if (!pq_exec (pg, error, "SELECT pg_notify ('mendian_feed', '')", ""))
@@ -1582,6 +1666,11 @@ GStrv
 srv_pg_holds (SrvPg   *pg,
               GError **error)
 {
+  /* read with the push's prefetch (srv-store-pg-push.c) */
+  g_autoptr(PGresult) res = srv_pg_push_take_early (pg, SRV_PG_PUSH_HOLDS);
+
+  if (res)
+    return strv_of (res);
   return load_holds (pg, error);
 }
 
@@ -1782,6 +1871,19 @@ srv_pg_rollup_get (SrvPg      *pg,
 
   memset (out, 0, sizeof *out);
   rollup_sql_init ();
+  /* read with the push's prefetch (srv-store-pg-push.c) */
+  {
+    PGresult *held;
+    int row;
+
+    if (srv_pg_push_rollup (pg, branch, business_date, &held, &row))
+      {
+        if (row >= 0)
+          for (guint i = 0; i < n; i++)
+            mdn_figures_set (out, &fields[i], col_int (held, row, (int) i + 1));
+        return TRUE;
+      }
+  }
   res = pq (pg, error, rollup_select_sql, "ss", business_date, branch);
   if (res == NULL)
     return FALSE;
@@ -1814,6 +1916,12 @@ srv_pg_rollup_put (SrvPg            *pg,
 
       g_ptr_array_add (owned, v);
       values[i + 2] = v;
+    }
+  switch (srv_pg_push_defer (pg, rollup_upsert_sql, (int) n + 2, values, error))
+    {
+    case 1: return TRUE;
+    case -1: return FALSE;
+    default: break;
     }
   /* More parameters than pq takes: prepared here. */
   name = g_hash_table_lookup (pg->prepared, rollup_upsert_sql);
@@ -1890,7 +1998,13 @@ srv_pg_authorization_use (SrvPg      *pg,
 gint64
 srv_pg_feed_head (SrvPg *pg)
 {
-  g_autoptr(PGresult) res = pq (pg, NULL, "SELECT mdn_feed_stable_head ()", "");
+  g_autoptr(PGresult) res = NULL;
+  gint64 head;
+
+  /* read with the push's commit (srv-store-pg-push.c) */
+  if (srv_pg_push_head (pg, &head))
+    return head;
+  res = pq (pg, NULL, "SELECT mdn_feed_stable_head ()", "");
 
   return res ? col_int (res, 0, 0) : 0;
 }

@@ -665,6 +665,17 @@ srv_store_entry_hash (SrvStore   *store,
   return TRUE;
 }
 
+/* A hint for stores that batch a push's reads and writes: SQLite's are
+   in-process already. */
+gboolean
+srv_store_push_prepare (SrvStore   *store,
+                        const char *branch_code,
+                        GPtrArray  *entries,
+                        GError    **error)
+{
+  return TRUE;
+}
+
 gboolean
 srv_store_entry_apply (SrvStore *store,
                        MdnEntry *entry,

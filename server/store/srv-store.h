@@ -350,6 +350,17 @@ gboolean   srv_store_branch_advance (SrvStore    *store,
                                      const char  *at,
                                      GError     **error);
 
+/* A storage hint, in the push's transaction before its entries are
+ * checked: the store may read at once, for every entry of @entries, what
+ * the push asks of each (whether its id, receipt number or (branch, seq)
+ * is taken), and hold the push's writes back until a read that could see
+ * them or the commit (PostgreSQL: one round trip per batch, not per row;
+ * a write held back that fails makes the commit fail, nothing stored). It
+ * decides nothing; SQLite ignores it. */
+gboolean   srv_store_push_prepare   (SrvStore    *store,
+                                     const char  *branch_code,
+                                     GPtrArray   *entries,
+                                     GError     **error);
 /* The hash of the entry @branch#@seq the server holds; *@out_hash NULL
  * when it holds none. */
 gboolean   srv_store_entry_hash     (SrvStore    *store,

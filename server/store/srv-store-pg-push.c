@@ -1,0 +1,803 @@
+/* srv-store-pg-push.c: a push on PostgreSQL in a few round trips, not
+ * several per entry (issue 18, docs/server.md "Benchmark").
+ *
+ * srv-push.c asks the store entry by entry: is this (branch, seq), id or
+ * receipt number taken, store it, lock its member, add it to the feed ...
+ * Here, in the push's one transaction:
+ *   - srv_pg_push_prepare (the srv_store_push_prepare hint) reads at once
+ *     which of the batch's ids, receipt numbers and seqs are taken;
+ *   - an entry none of whose keys is taken, and whose apply is movements
+ *     only (no timed session, no card change: those go the way they always
+ *     went), is held back as a row of column arrays, with its movements,
+ *     its members' row locks, its feed row; so are the rollup rows, the
+ *     branch's high-water mark and the NOTIFY;
+ *   - the first statement that reads (any pq () of the store) or the
+ *     commit sends what is held back and itself in one pipeline (libpq's
+ *     pipeline mode): the members locked in id order, then one statement
+ *     inserting every key, entry, movement, account sum and feed row.
+ * A held-back write that fails (a key another process took meanwhile:
+ * SRV_ERROR_DUPLICATE, 409; anything else: a database error) fails that
+ * read or the commit, and every later statement of the transaction with
+ * the same error: the push rolls back, nothing of it stored, and the
+ * branch sends it again. An entry whose id or receipt number is taken
+ * (before the push or by an earlier entry of it) is stored at once as
+ * before, so that srv-push.c refuses it with the same answer as ever.
+ */
+#define G_LOG_DOMAIN "srv-store-pg"
+
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#include "mdn-error.h"
+#include "mdn-figures.h"
+#include "mdn-json.h"
+#include "mdn-ledger.h"
+#include "srv-store-backends.h"
+#include "srv-store-pg-private.h"
+
+enum { E_BRANCH, E_SEQ, E_ID, E_DATE, E_KIND, E_MEMBER, E_SALE, E_RECEIPT, E_HASH, E_PROJECTED, E_AT, E_DOC,
+       N_E };
+enum { M_DATE, M_ENTRY, M_IDX, M_MEMBER, M_ACCOUNT, M_ITEM, M_LOT, M_EXPIRES, M_DELTA, M_PROJECTED, N_M };
+enum { F_ENTRY, F_TO, N_F };
+
+/* A statement held back: @sql static, @values owned (NULL: SQL NULL). */
+typedef struct
+{
+  const char *sql;
+  int         n;
+  char      **values;
+} Held;
+
+struct _SrvPgPush
+{
+  gboolean    active;      /* srv_pg_push_prepare ran in this transaction */
+  char       *branch;
+  GHashTable *ids;         /* entry ids taken before the push or by it */
+  GHashTable *receipts;    /* receipt numbers, likewise */
+  GHashTable *seqs;        /* seqs of @branch, likewise */
+  GString    *e[N_E];      /* the entries held back: array literals' elements */
+  GString    *m[N_M];      /* their movements */
+  GString    *f[N_F];      /* feed rows */
+  guint       n_entries, n_feed;
+  GHashTable *lock;        /* members whose srv_members row is locked first */
+  GPtrArray  *after;       /* Held, sent after the entries */
+  GError     *failed;      /* a held-back write failed: the transaction is lost */
+  gboolean    head_known;  /* the feed's stable head read right after the commit */
+  gint64      head;
+  PGresult   *early[SRV_PG_PUSH_N_EARLY];  /* read with the prefetch, for the calls that come next */
+  PGresult   *rollups;     /* the batch's days' rollup rows (business_date, then the figures) */
+  GHashTable *days;        /* business_date → row in @rollups + 1, 0 for a day without one */
+};
+
+typedef struct _SrvPgPush SrvPgPush;
+
+/* Locked in one order by every process: no deadlock between two pushes. */
+static const char *lock_sql = "SELECT 1 FROM srv_members WHERE id = ANY ($1::text[]) ORDER BY id FOR UPDATE";
+
+/* What store_entry (srv-store-pg.c) writes for one entry, for many: the
+ * keys (a taken one fails the statement: 23505, SRV_ERROR_DUPLICATE), the
+ * entries in their months' partitions, the movements, the account sums of
+ * the projected ones, and the feed rows with positions in their order. */
+static const char *batch_sql =
+  "WITH x AS (SELECT * FROM unnest ($1::text[], $2::bigint[], $3::text[], $4::date[], $5::text[], $6::text[], "
+  "  $7::text[], $8::text[], $9::text[], $10::boolean[], $11::text[], $12::text[]) WITH ORDINALITY "
+  "  AS x (branch, seq, id, business_date, kind, member_id, sale_entry, receipt_no, hash, projected, at, doc, o)), "
+  "k AS (INSERT INTO entry_keys (branch, seq, id, business_date, kind, member_id, sale_entry, receipt_no, hash, "
+  "  projected, applied) SELECT branch, seq, id, business_date, kind, member_id, sale_entry, receipt_no, hash, "
+  "  projected, nextval ('apply_order') FROM x), "
+  "e AS (INSERT INTO entries (business_date, id, branch, seq, kind, at, member_id, doc) "
+  "  SELECT business_date, id, branch, seq, kind, at, member_id, doc FROM x), "
+  "mv AS (SELECT * FROM unnest ($13::date[], $14::text[], $15::integer[], $16::text[], $17::text[], $18::text[], "
+  "  $19::text[], $20::text[], $21::bigint[], $22::boolean[]) "
+  "  AS m (business_date, entry_id, idx, member_id, account, item, lot, expires_on, delta, projected)), "
+  "ins AS (INSERT INTO movements (business_date, entry_id, idx, member_id, account, item, lot, expires_on, delta) "
+  "  SELECT business_date, entry_id, idx, member_id, account, item, lot, expires_on, delta FROM mv), "
+  "acc AS (INSERT INTO accounts (member_id, account, item, balance) "
+  "  SELECT member_id, account, CASE WHEN account = 'package' THEN item ELSE '' END, sum (delta) FROM mv "
+  "  WHERE projected AND member_id IS NOT NULL AND account <> 'stock' GROUP BY 1, 2, 3 "
+  "  ON CONFLICT (member_id, account, item) DO UPDATE SET balance = accounts.balance + excluded.balance), "
+  "f AS (INSERT INTO srv_feed (pos, entry_id, to_branch) SELECT t.pos, y.entry_id, y.to_branch "
+  "  FROM unnest ($23::text[], $24::text[]) WITH ORDINALITY AS y (entry_id, to_branch, o) "
+  "  JOIN mdn_feed_take (cardinality ($23::text[])) WITH ORDINALITY AS t (pos, o) USING (o)) "
+  "SELECT 1";
+
+static const char *notify_sql = "SELECT pg_notify ('mendian_feed', '')";
+static const char *head_sql = "SELECT mdn_feed_stable_head ()";
+/* What srv_pg_branch_get and srv_pg_holds send (srv-store-pg.c). */
+static const char *branch_sql = "SELECT code, name, number, hq, acked_seq, last_hash FROM srv_branches "
+                                "WHERE code = $1 FOR UPDATE";
+static const char *holds_sql = "SELECT DISTINCT member_id COLLATE \"C\" FROM srv_exceptions "
+                               "WHERE status = 'open' AND kind = 'overdraft' ORDER BY 1";
+static const char *keys_sql = "SELECT id, receipt_no FROM entry_keys WHERE id = ANY ($1::text[]) "
+                              "OR receipt_no = ANY ($2::text[])";
+
+/* srv_rollup_day's rows of a branch on some days, every figure. */
+static const char *
+rollups_sql (void)
+{
+  static gsize done = 0;
+  static const char *sql;
+
+  if (g_once_init_enter (&done))
+    {
+      guint n;
+      const MdnFigureField *fields = mdn_figures_fields (&n);
+      GString *select = g_string_new ("SELECT business_date::text");
+
+      for (guint i = 0; i < n; i++)
+        g_string_append_printf (select, ", %s", fields[i].name);
+      g_string_append (select, " FROM srv_rollup_day WHERE branch = $1 AND business_date = ANY ($2::date[])");
+      sql = g_string_free (select, FALSE);
+      g_once_init_leave (&done, 1);
+    }
+  return sql;
+}
+
+typedef struct
+{
+  const char        *sql;
+  int                n;
+  const char *const *values;
+} Send;
+
+static void hold (SrvPgPush *p, const char *sql, int n, const char *const *values);
+static gboolean run (SrvPg *pg, GArray *sends, PGresult **results, GError **error);
+
+static void
+held_free (Held *h)
+{
+  for (int i = 0; i < h->n; i++)
+    g_free (h->values[i]);
+  g_free (h->values);
+  g_free (h);
+}
+
+static SrvPgPush *
+push_get (SrvPg *pg)
+{
+  SrvPgPush *p = pg->push;
+
+  if (p == NULL)
+    {
+      p = pg->push = g_new0 (SrvPgPush, 1);
+      p->ids = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      p->receipts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      p->seqs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      p->lock = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      p->after = g_ptr_array_new_with_free_func ((GDestroyNotify) held_free);
+      p->days = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      for (int i = 0; i < N_E; i++)
+        p->e[i] = g_string_new (NULL);
+      for (int i = 0; i < N_M; i++)
+        p->m[i] = g_string_new (NULL);
+      for (int i = 0; i < N_F; i++)
+        p->f[i] = g_string_new (NULL);
+    }
+  return p;
+}
+
+/* What is held back, dropped (sent, or the transaction ended). */
+static void
+push_clear_pending (SrvPgPush *p)
+{
+  for (int i = 0; i < N_E; i++)
+    g_string_truncate (p->e[i], 0);
+  for (int i = 0; i < N_M; i++)
+    g_string_truncate (p->m[i], 0);
+  for (int i = 0; i < N_F; i++)
+    g_string_truncate (p->f[i], 0);
+  p->n_entries = p->n_feed = 0;
+  g_hash_table_remove_all (p->lock);
+  g_ptr_array_set_size (p->after, 0);
+}
+
+/* The transaction ended: nothing held back, nothing known. */
+void
+srv_pg_push_end (SrvPg *pg)
+{
+  SrvPgPush *p = pg->push;
+
+  if (p == NULL)
+    return;
+  push_clear_pending (p);
+  g_hash_table_remove_all (p->ids);
+  g_hash_table_remove_all (p->receipts);
+  g_hash_table_remove_all (p->seqs);
+  g_clear_pointer (&p->branch, g_free);
+  g_clear_error (&p->failed);
+  p->active = FALSE;
+  for (int i = 0; i < SRV_PG_PUSH_N_EARLY; i++)
+    g_clear_pointer (&p->early[i], PQclear);
+  g_clear_pointer (&p->rollups, PQclear);
+  g_hash_table_remove_all (p->days);
+}
+
+/* The commit of a push with writes held back: them, COMMIT and the feed's
+ * stable head, which srv-push.c asks for next (srv_pg_push_head), in one
+ * round trip. */
+gboolean
+srv_pg_push_commit (SrvPg   *pg,
+                    GError **error)
+{
+  g_autoptr(PGresult) res = NULL;
+
+  pg->push->head_known = FALSE;
+  if (!srv_pg_push_failed (pg, NULL))
+    hold (pg->push, "COMMIT", 0, NULL);
+  res = srv_pg_push_flush (pg, head_sql, 0, NULL, error);
+  if (res == NULL)
+    return FALSE;
+  pg->push->head = col_int (res, 0, 0);
+  pg->push->head_known = TRUE;
+  return TRUE;
+}
+
+/* Any other statement, or a new transaction: the head read with the last
+ * commit may be old. */
+void
+srv_pg_push_forget_head (SrvPg *pg)
+{
+  if (pg->push)
+    {
+      pg->push->head_known = FALSE;
+      for (int i = 0; i < SRV_PG_PUSH_N_EARLY; i++)
+        g_clear_pointer (&pg->push->early[i], PQclear);
+    }
+}
+
+/* What the prefetch read for the call that comes next (@what), if no
+ * other statement ran since: the caller's to PQclear. */
+PGresult *
+srv_pg_push_take_early (SrvPg *pg,
+                        int    what)
+{
+  PGresult *res;
+
+  if (pg->push == NULL || !pg->in_tx)
+    return NULL;
+  res = pg->push->early[what];
+  pg->push->early[what] = NULL;
+  return res;
+}
+
+/* @branch's rollup row of @business_date as the prefetch read it: the
+ * push holds the branch's row, and only the branch's pushes write its
+ * rollups. FALSE if the prefetch didn't read it; else *@res and *@row
+ * (-1: no row yet). */
+gboolean
+srv_pg_push_rollup (SrvPg      *pg,
+                    const char *branch,
+                    const char *business_date,
+                    PGresult  **res,
+                    int        *row)
+{
+  SrvPgPush *p = pg->push;
+  gpointer value;
+
+  if (p == NULL || !p->active || !pg->in_tx || p->rollups == NULL || !g_str_equal (branch, p->branch) ||
+      !g_hash_table_lookup_extended (p->days, business_date, NULL, &value))
+    return FALSE;
+  *res = p->rollups;
+  *row = GPOINTER_TO_INT (value) - 1;
+  return TRUE;
+}
+
+/* The stable head read with the last commit, if nothing ran since; once. */
+gboolean
+srv_pg_push_head (SrvPg  *pg,
+                  gint64 *out_head)
+{
+  if (pg->push == NULL || !pg->push->head_known || pg->in_tx)
+    return FALSE;
+  pg->push->head_known = FALSE;
+  *out_head = pg->push->head;
+  return TRUE;
+}
+
+void
+srv_pg_push_free (SrvPg *pg)
+{
+  SrvPgPush *p = pg->push;
+
+  if (p == NULL)
+    return;
+  srv_pg_push_end (pg);
+  g_hash_table_unref (p->ids);
+  g_hash_table_unref (p->receipts);
+  g_hash_table_unref (p->seqs);
+  g_hash_table_unref (p->lock);
+  g_hash_table_unref (p->days);
+  g_ptr_array_unref (p->after);
+  for (int i = 0; i < N_E; i++)
+    g_string_free (p->e[i], TRUE);
+  for (int i = 0; i < N_M; i++)
+    g_string_free (p->m[i], TRUE);
+  for (int i = 0; i < N_F; i++)
+    g_string_free (p->f[i], TRUE);
+  g_free (p);
+  pg->push = NULL;
+}
+
+gboolean
+srv_pg_push_pending (SrvPg *pg)
+{
+  SrvPgPush *p = pg->push;
+
+  return p && (p->n_entries > 0 || p->n_feed > 0 || p->after->len > 0);
+}
+
+gboolean
+srv_pg_push_failed (SrvPg   *pg,
+                    GError **error)
+{
+  SrvPgPush *p = pg->push;
+
+  if (p == NULL || p->failed == NULL)
+    return FALSE;
+  if (error)
+    *error = g_error_copy (p->failed);
+  return TRUE;
+}
+
+/* One element of an array literal: quoted (NULL: NULL), or as it is. */
+static void
+add_elem (GString    *a,
+          const char *value,
+          gboolean    quote)
+{
+  if (a->len > 0)
+    g_string_append_c (a, ',');
+  if (value == NULL)
+    {
+      g_string_append (a, "NULL");
+      return;
+    }
+  if (!quote)
+    {
+      g_string_append (a, value);
+      return;
+    }
+  g_string_append_c (a, '"');
+  /* runs without a quote or a backslash copied whole */
+  for (const char *c = value; *c;)
+    {
+      size_t run = strcspn (c, "\"\\");
+
+      g_string_append_len (a, c, (gssize) run);
+      c += run;
+      if (*c)
+        {
+          g_string_append_c (a, '\\');
+          g_string_append_c (a, *c++);
+        }
+    }
+  g_string_append_c (a, '"');
+}
+
+static void
+add_int (GString *a,
+         gint64   value)
+{
+  char buf[24];
+
+  g_snprintf (buf, sizeof buf, "%" G_GINT64_FORMAT, value);
+  add_elem (a, buf, FALSE);
+}
+
+static char *
+literal (GString *a)
+{
+  return g_strconcat ("{", a->str, "}", NULL);
+}
+
+gboolean
+srv_pg_push_prepare (SrvPg      *pg,
+                     const char *branch_code,
+                     GPtrArray  *entries,
+                     GError    **error)
+{
+  SrvPgPush *p;
+  g_autoptr(GString) ids = g_string_new (NULL);
+  g_autoptr(GString) receipts = g_string_new (NULL);
+  g_autoptr(GString) dates = g_string_new (NULL);
+  g_autoptr(GArray) sends = g_array_new (FALSE, TRUE, sizeof (Send));
+  g_autofree char *ids_lit = NULL, *receipts_lit = NULL, *dates_lit = NULL;
+  const char *branch_values[1], *keys_values[2], *rollup_values[2];
+  PGresult *results[4] = { NULL };
+
+  g_return_val_if_fail (pg != NULL && pg->in_tx && pg->write_tx, FALSE);
+
+  p = push_get (pg);
+  srv_pg_push_end (pg);
+  if (entries->len == 0)
+    return TRUE;
+  for (guint i = 0; i < entries->len; i++)
+    {
+      MdnEntry *entry = g_ptr_array_index (entries, i);
+      const char *receipt_no = mdn_body_string (entry->body, "receipt_no");
+
+      add_elem (ids, entry->id, TRUE);
+      if (receipt_no)
+        add_elem (receipts, receipt_no, TRUE);
+      if (!g_hash_table_contains (p->days, entry->business_date))
+        {
+          g_hash_table_insert (p->days, g_strdup (entry->business_date), GINT_TO_POINTER (0));
+          add_elem (dates, entry->business_date, TRUE);
+        }
+    }
+  ids_lit = literal (ids);
+  receipts_lit = literal (receipts);
+  dates_lit = literal (dates);
+  /* One round trip: the branch's row locked (what srv-push.c reads next),
+     the holds, the taken keys and the days' rollups, read under that
+     lock. */
+  branch_values[0] = branch_code;
+  keys_values[0] = ids_lit;
+  keys_values[1] = receipts_lit;
+  rollup_values[0] = branch_code;
+  rollup_values[1] = dates_lit;
+  g_array_append_val (sends, ((Send) { branch_sql, 1, branch_values }));
+  g_array_append_val (sends, ((Send) { holds_sql, 0, NULL }));
+  g_array_append_val (sends, ((Send) { keys_sql, 2, keys_values }));
+  g_array_append_val (sends, ((Send) { rollups_sql (), 2, rollup_values }));
+  if (!run (pg, sends, results, error))
+    {
+      g_hash_table_remove_all (p->days);
+      return FALSE;
+    }
+  p->early[SRV_PG_PUSH_BRANCH] = results[0];
+  p->early[SRV_PG_PUSH_HOLDS] = results[1];
+  for (int r = 0; r < PQntuples (results[2]); r++)
+    {
+      g_hash_table_add (p->ids, g_strdup (col (results[2], r, 0)));
+      if (col (results[2], r, 1))
+        g_hash_table_add (p->receipts, g_strdup (col (results[2], r, 1)));
+    }
+  PQclear (results[2]);
+  p->rollups = results[3];
+  for (int r = 0; r < PQntuples (p->rollups); r++)
+    g_hash_table_insert (p->days, g_strdup (col (p->rollups, r, 0)), GINT_TO_POINTER (r + 1));
+  p->branch = g_strdup (branch_code);
+  p->active = TRUE;
+  return TRUE;
+}
+
+/* Marks @key taken; whether it was. */
+static gboolean
+take (GHashTable *set,
+      const char *key)
+{
+  if (key == NULL)
+    return FALSE;
+  if (g_hash_table_contains (set, key))
+    return TRUE;
+  g_hash_table_add (set, g_strdup (key));
+  return FALSE;
+}
+
+int
+srv_pg_push_defer_entry (SrvPg    *pg,
+                         MdnEntry *entry,
+                         gboolean  projected,
+                         GError  **error)
+{
+  SrvPgPush *p = pg->push;
+  const char *receipt_no = projected ? mdn_body_string (entry->body, "receipt_no") : NULL;
+  const char *sale_entry = mdn_body_string (entry->body, "sale_entry");
+  g_autofree char *doc = NULL;
+  char seq[24];
+  gboolean defer = TRUE;
+
+  if (p == NULL || !p->active || !pg->in_tx || p->failed)
+    return 0;
+  if (projected)
+    {
+      const MdnKindDef *kind = mdn_ledger_lookup_kind (entry->kind);
+
+      /* What srv_pg_entry_apply does beyond store_entry. */
+      if (kind == NULL || g_str_has_prefix (entry->kind, "timed.") ||
+          (entry->member_id && kind->apply && g_str_has_prefix (entry->kind, "member.")))
+        defer = FALSE;
+    }
+  g_snprintf (seq, sizeof seq, "%" G_GINT64_FORMAT, entry->seq);
+  /* Each of what it takes counts as taken from here on (every one marked,
+     whichever way it goes): a later entry of the push with the same id or
+     receipt number is stored at once, and refused as taken. */
+  if (take (p->ids, entry->id))
+    defer = FALSE;
+  if (take (p->receipts, receipt_no))
+    defer = FALSE;
+  if (!g_str_equal (entry->branch, p->branch) || take (p->seqs, seq))
+    defer = FALSE;
+  if (!defer)
+    return 0;
+  if (!ensure_month (pg, entry->business_date, error))
+    return -1;
+
+  doc = entry_doc (entry);
+  add_elem (p->e[E_BRANCH], entry->branch, TRUE);
+  add_elem (p->e[E_SEQ], seq, FALSE);
+  add_elem (p->e[E_ID], entry->id, TRUE);
+  add_elem (p->e[E_DATE], entry->business_date, TRUE);
+  add_elem (p->e[E_KIND], entry->kind, TRUE);
+  add_elem (p->e[E_MEMBER], entry->member_id, TRUE);
+  add_elem (p->e[E_SALE], sale_entry, TRUE);
+  add_elem (p->e[E_RECEIPT], receipt_no, TRUE);
+  add_elem (p->e[E_HASH], entry->hash, TRUE);
+  add_elem (p->e[E_PROJECTED], projected ? "t" : "f", FALSE);
+  add_elem (p->e[E_AT], entry->at, TRUE);
+  add_elem (p->e[E_DOC], doc, TRUE);
+  p->n_entries++;
+  if (projected && entry->member_id)
+    take (p->lock, entry->member_id);
+  for (guint i = 0; i < entry->movements->len; i++)
+    {
+      MdnMovement *m = &g_array_index (entry->movements, MdnMovement, i);
+
+      add_elem (p->m[M_DATE], entry->business_date, TRUE);
+      add_elem (p->m[M_ENTRY], entry->id, TRUE);
+      add_int (p->m[M_IDX], i);
+      add_elem (p->m[M_MEMBER], m->member_id, TRUE);
+      add_elem (p->m[M_ACCOUNT], m->account, TRUE);
+      add_elem (p->m[M_ITEM], m->item ? m->item : "", TRUE);
+      add_elem (p->m[M_LOT], m->lot ? m->lot : "", TRUE);
+      add_elem (p->m[M_EXPIRES], m->expires_on, TRUE);
+      add_int (p->m[M_DELTA], m->delta);
+      add_elem (p->m[M_PROJECTED], projected ? "t" : "f", FALSE);
+      if (projected && m->member_id)
+        take (p->lock, m->member_id);
+    }
+  return 1;
+}
+
+static void
+hold (SrvPgPush         *p,
+      const char        *sql,
+      int                n,
+      const char *const *values)
+{
+  Held *h = g_new0 (Held, 1);
+
+  h->sql = sql;
+  h->n = n;
+  h->values = g_new0 (char *, MAX (n, 1));
+  for (int i = 0; i < n; i++)
+    h->values[i] = g_strdup (values[i]);
+  g_ptr_array_add (p->after, h);
+}
+
+int
+srv_pg_push_defer_feed (SrvPg      *pg,
+                        const char *entry_id,
+                        const char *to_branch,
+                        GError    **error)
+{
+  SrvPgPush *p = pg->push;
+
+  if (p == NULL || !p->active || !pg->in_tx || p->failed)
+    return 0;
+  if (!pg->notified)
+    {
+      hold (p, notify_sql, 0, NULL);
+      pg->notified = TRUE;
+    }
+  add_elem (p->f[F_ENTRY], entry_id, TRUE);
+  add_elem (p->f[F_TO], to_branch, TRUE);
+  p->n_feed++;
+  return 1;
+}
+
+int
+srv_pg_push_defer (SrvPg             *pg,
+                   const char        *sql,
+                   int                n,
+                   const char *const *values,
+                   GError           **error)
+{
+  SrvPgPush *p = pg->push;
+
+  if (p == NULL || !p->active || !pg->in_tx || p->failed)
+    return 0;
+  hold (p, sql, n, values);
+  return 1;
+}
+
+/* Out of pipeline mode whatever happened: the results read to the sync,
+ * or a lost connection made again (its transaction is gone anyway). */
+static void
+pipeline_leave (SrvPg *pg)
+{
+  guint nulls = 0;
+
+  if (PQpipelineStatus (pg->conn) == PQ_PIPELINE_OFF)
+    return;
+  while (PQstatus (pg->conn) == CONNECTION_OK && nulls < 1000)
+    {
+      PGresult *res = PQgetResult (pg->conn);
+
+      if (res == NULL)
+        {
+          if (PQexitPipelineMode (pg->conn) == 1)
+            return;
+          nulls++;
+          continue;
+        }
+      PQclear (res);
+    }
+  if (PQexitPipelineMode (pg->conn) != 1)
+    {
+      PQreset (pg->conn);
+      g_hash_table_remove_all (pg->prepared);
+    }
+}
+
+static int
+compare_ids (gconstpointer a,
+             gconstpointer b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+/* @sends in one pipeline: each one's result in @results (the caller's to
+ * PQclear), or FALSE with @error set by the first that failed (the rest
+ * were skipped). */
+static gboolean
+run (SrvPg     *pg,
+     GArray    *sends,
+     PGresult **results,
+     GError   **error)
+{
+  g_autoptr(GError) failure = NULL;
+  guint sent = 0;
+
+  /* Prepared (once per connection) before the pipeline starts. */
+  for (guint i = 0; i < sends->len; i++)
+    {
+      Send *s = &g_array_index (sends, Send, i);
+
+      if (!g_str_equal (s->sql, "COMMIT") && pq_prepared_name (pg, s->sql, s->n, error) == NULL)
+        return FALSE;
+    }
+  if (PQenterPipelineMode (pg->conn) != 1)
+    {
+      set_pg_error (pg, NULL, error);
+      return FALSE;
+    }
+  for (; sent < sends->len; sent++)
+    {
+      Send *s = &g_array_index (sends, Send, sent);
+      int ok;
+
+      if (g_str_equal (s->sql, "COMMIT"))
+        ok = PQsendQueryParams (pg->conn, s->sql, 0, NULL, NULL, NULL, NULL, 0);
+      else
+        ok = PQsendQueryPrepared (pg->conn, pq_prepared_name (pg, s->sql, s->n, NULL), s->n, s->values, NULL,
+                                  NULL, 0);
+      if (ok != 1)
+        break;
+    }
+  if (sent < sends->len || PQpipelineSync (pg->conn) != 1)
+    {
+      set_pg_error (pg, NULL, error);
+      pipeline_leave (pg);
+      return FALSE;
+    }
+  for (guint i = 0; i < sent && PQstatus (pg->conn) == CONNECTION_OK; i++)
+    {
+      PGresult *res = PQgetResult (pg->conn);
+      ExecStatusType st = res ? PQresultStatus (res) : PGRES_FATAL_ERROR;
+
+      if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+        {
+          if (failure == NULL)
+            set_pg_error (pg, res, &failure);
+          PQclear (res);
+        }
+      else
+        results[i] = res;
+      /* each statement's results end with a NULL */
+      while (res != NULL && (res = PQgetResult (pg->conn)) != NULL)
+        PQclear (res);
+    }
+  if (failure == NULL && PQstatus (pg->conn) != CONNECTION_OK)
+    set_pg_error (pg, NULL, &failure);
+  pipeline_leave (pg);
+  if (failure)
+    {
+      for (guint i = 0; i < sends->len; i++)
+        g_clear_pointer (&results[i], PQclear);
+      g_propagate_error (error, g_steal_pointer (&failure));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* What is held back, then @sql (a static string, or "COMMIT") with
+ * @values, in one pipeline: @sql's result, or NULL with @error set (the
+ * first statement that failed; after a held-back one, every later call in
+ * the transaction fails the same). */
+PGresult *
+srv_pg_push_flush (SrvPg             *pg,
+                   const char        *sql,
+                   int                n,
+                   const char *const *values,
+                   GError           **error)
+{
+  SrvPgPush *p = pg->push;
+  g_autoptr(GArray) sends = g_array_new (FALSE, TRUE, sizeof (Send));
+  g_autoptr(GPtrArray) owned = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) after = NULL;
+  g_autoptr(GError) failure = NULL;
+  const char *lock_values[1];
+  const char *batch_values[N_E + N_M + N_F];
+  PGresult *last = NULL;
+  PGresult **results;
+  gboolean held;
+
+  g_return_val_if_fail (p != NULL && pg->in_tx, NULL);
+
+  if (srv_pg_push_failed (pg, error))
+    return NULL;
+  if (g_hash_table_size (p->lock) > 0)
+    {
+      g_autoptr(GPtrArray) ids = g_ptr_array_new ();
+      g_autoptr(GString) a = g_string_new (NULL);
+      GHashTableIter iter;
+      gpointer key;
+      char *lit;
+
+      g_hash_table_iter_init (&iter, p->lock);
+      while (g_hash_table_iter_next (&iter, &key, NULL))
+        g_ptr_array_add (ids, key);
+      g_ptr_array_sort (ids, compare_ids);
+      for (guint i = 0; i < ids->len; i++)
+        add_elem (a, g_ptr_array_index (ids, i), TRUE);
+      lit = literal (a);
+      g_ptr_array_add (owned, lit);
+      lock_values[0] = lit;
+      g_array_append_val (sends, ((Send) { lock_sql, 1, lock_values }));
+    }
+  if (p->n_entries > 0 || p->n_feed > 0)
+    {
+      int k = 0;
+
+      for (int i = 0; i < N_E; i++, k++)
+        g_ptr_array_add (owned, (gpointer) (batch_values[k] = literal (p->e[i])));
+      for (int i = 0; i < N_M; i++, k++)
+        g_ptr_array_add (owned, (gpointer) (batch_values[k] = literal (p->m[i])));
+      for (int i = 0; i < N_F; i++, k++)
+        g_ptr_array_add (owned, (gpointer) (batch_values[k] = literal (p->f[i])));
+      g_array_append_val (sends, ((Send) { batch_sql, k, batch_values }));
+    }
+  after = g_steal_pointer (&p->after);
+  p->after = g_ptr_array_new_with_free_func ((GDestroyNotify) held_free);
+  for (guint i = 0; i < after->len; i++)
+    {
+      Held *h = g_ptr_array_index (after, i);
+
+      g_array_append_val (sends, ((Send) { h->sql, h->n, (const char *const *) h->values }));
+    }
+  push_clear_pending (p);
+  held = sends->len > 0;
+  if (sql)
+    g_array_append_val (sends, ((Send) { sql, n, values }));
+
+  results = g_new0 (PGresult *, sends->len);
+  if (!run (pg, sends, results, &failure))
+    {
+      /* Any error aborts the transaction: with held-back writes in it,
+         every later statement of it answers this one's error. */
+      if (held)
+        {
+          g_message ("a push's writes held back failed, nothing of it is stored: %s", failure->message);
+          p->failed = g_error_copy (failure);
+        }
+      g_propagate_error (error, g_steal_pointer (&failure));
+    }
+  else if (sql)
+    last = g_steal_pointer (&results[sends->len - 1]);
+  for (guint i = 0; i < sends->len; i++)
+    g_clear_pointer (&results[i], PQclear);
+  g_free (results);
+  return last;
+}
