@@ -8,6 +8,10 @@
  * the other with BIG (written straight in SQL over ~3 years of days, the
  * same month's partition included), each behind a server process, asked
  * in turn; it prints the medians and their ratio (budget: within 1.2).
+ * Then the consolidated summary of TODAY's month (GET /api/v1/reports/summary,
+ * the rollups), with the rollup rows of a chain of 100 branches over the
+ * days before that month, a branch-day for every 100 entries of history
+ * (SMALL: 1 day, BIG 1000000: 100 days), asked the same way.
  * The cluster runs with fsync off.
  *
  *   bench-report-pg [BIG [DAY]]    (defaults 1000000 and 2000; SMALL is 10000)
@@ -32,6 +36,7 @@
 #define ROUNDS 9
 #define SMALL  10000
 #define TODAY  "2026-11-20"
+#define MONTH1 "2026-11-01"
 
 static char *
 run (const char *const *argv)
@@ -189,6 +194,24 @@ add_history (PGconn *conn,
   exec_ok (conn, "ANALYZE");
 }
 
+/* The rollups of 100 branches on the days before TODAY's month, a
+ * branch-day per 100 entries of @history: rows this month's summary must
+ * not read. */
+static void
+add_rollups (PGconn *conn,
+             gint64  history)
+{
+  gint64 days = MAX (1, history / 10000);
+  g_autofree char *sql = g_strdup_printf (
+    "INSERT INTO srv_rollup_day (business_date, branch, entries, sales_fen, net_fen, counted_entries, "
+    "  tender_cash_fen, tender_cash_count) "
+    "SELECT date '" MONTH1 "' - 1 - d, 'R' || lpad (b::text, 3, '0'), 100, 1000000, 1000000, 100, 1000000, 100 "
+    "FROM generate_series (0, %" G_GINT64_FORMAT ") d, generate_series (1, 100) b", days - 1);
+
+  exec_ok (conn, sql);
+  exec_ok (conn, "ANALYZE srv_rollup_day");
+}
+
 static int
 compare_double (gconstpointer a,
                 gconstpointer b)
@@ -206,6 +229,7 @@ typedef struct
   char        *base;
   char        *hq_token;
   char        *report_url;
+  char        *summary_url;
   GSubprocess *server;
 } Chain;
 
@@ -239,6 +263,7 @@ chain_init (Chain       *c,
   push_url = g_strconcat (c->base, "api/v1/sync/push", NULL);
   c->report_url = g_strconcat (c->base, "api/v1/reports/income?format=json&from=" TODAY "&to=" TODAY "&branch=B01",
                                NULL);
+  c->summary_url = g_strconcat (c->base, "api/v1/reports/summary?from=" MONTH1 "&to=" TODAY, NULL);
   for (guint i = 0; i < bodies->len; i++)
     g_bytes_unref (http (session, "POST", push_url, branch_token, g_ptr_array_index (bodies, i)));
   conn = PQconnectdb (c->uri);
@@ -246,6 +271,7 @@ chain_init (Chain       *c,
   exec_ok (conn, "SELECT mdn_month_partition (d::date) FROM generate_series (date '2024-01-01', "
                  "date '" TODAY "', interval '1 month') d");
   add_history (conn, 0, history);
+  add_rollups (conn, history);
   PQfinish (conn);
 }
 
@@ -259,6 +285,24 @@ chain_clear (Chain *c)
   g_free (c->base);
   g_free (c->hq_token);
   g_free (c->report_url);
+  g_free (c->summary_url);
+}
+
+/* Seconds of one summary of TODAY's month; @fen its sales. */
+static double
+one_summary (SoupSession *session,
+             Chain       *c,
+             gint64      *fen)
+{
+  gint64 t0 = g_get_monotonic_time ();
+  g_autoptr(GBytes) reply = http (session, "GET", c->summary_url, c->hq_token, NULL);
+  double seconds = (g_get_monotonic_time () - t0) / 1e6;
+  g_autofree char *text = g_strndup (g_bytes_get_data (reply, NULL), g_bytes_get_size (reply));
+  g_autoptr(JsonObject) o = mdn_json_parse_object (text, NULL);
+
+  g_assert_nonnull (o);
+  *fen = json_object_get_int_member_with_default (json_object_get_object_member (o, "chain"), "deposit_principal_fen", -1);
+  return seconds;
 }
 
 /* Seconds of one report of TODAY at B01; @rows its rows. */
@@ -326,6 +370,25 @@ main (int argc, char **argv)
   g_print ("history %8d:       %.1f ms\n", SMALL, small_s[ROUNDS / 2] * 1000);
   g_print ("history %8" G_GINT64_FORMAT ":       %.1f ms\n", big, big_s[ROUNDS / 2] * 1000);
   g_print ("ratio:                  %.2f (budget: within 1.2)\n", big_s[ROUNDS / 2] / small_s[ROUNDS / 2]);
+
+  {
+    gint64 fen_small = 0, fen_big = 0;
+
+    one_summary (session, &small, &fen_small);
+    one_summary (session, &large, &fen_big);
+    for (guint k = 0; k < ROUNDS; k++)
+      {
+        small_s[k] = one_summary (session, &small, &fen_small);
+        big_s[k] = one_summary (session, &large, &fen_big);
+      }
+    g_assert_cmpint (fen_small, ==, fen_big);
+    qsort (small_s, ROUNDS, sizeof (double), compare_double);
+    qsort (big_s, ROUNDS, sizeof (double), compare_double);
+    g_print ("summary of " MONTH1 " to " TODAY " (the chain, rollups; median of %d):\n", ROUNDS);
+    g_print ("history %8d:       %.1f ms\n", SMALL, small_s[ROUNDS / 2] * 1000);
+    g_print ("history %8" G_GINT64_FORMAT ":       %.1f ms\n", big, big_s[ROUNDS / 2] * 1000);
+    g_print ("ratio:                  %.2f (budget: within 1.2)\n", big_s[ROUNDS / 2] / small_s[ROUNDS / 2]);
+  }
   chain_clear (&small);
   chain_clear (&large);
   mdn_test_pg_free (pg);
