@@ -2214,8 +2214,13 @@ srv_pg_summary (SrvPg      *pg,
     flows = pq (pg, error, summary_sql, "sss", from, to, branch_code);
   if (flows)
     liability = pq (pg, error,
-                    "SELECT branch, SUM (principal_delta_fen), SUM (bonus_delta_fen) FROM srv_rollup_day "
-                    "WHERE business_date <= $1::date AND ($2::text IS NULL OR branch = $2) GROUP BY branch",
+                    /* The liability now less the days after the period
+                       (srv_branch_balance, postgres/0009): flat as history grows. */
+                    "SELECT b.branch, b.principal_fen - COALESCE ((SELECT SUM (r.principal_delta_fen) "
+                    "  FROM srv_rollup_day r WHERE r.branch = b.branch AND r.business_date > $1::date), 0), "
+                    "b.bonus_fen - COALESCE ((SELECT SUM (r.bonus_delta_fen) FROM srv_rollup_day r "
+                    "  WHERE r.branch = b.branch AND r.business_date > $1::date), 0) "
+                    "FROM srv_branch_balance b WHERE $2::text IS NULL OR b.branch = $2",
                     "ss", to, branch_code);
   pq_simple (pg, "ROLLBACK", NULL);
   if (liability == NULL)

@@ -1969,8 +1969,13 @@ srv_store_summary (SrvStore   *store,
     goto fail;
 
   stmt = mdn_db_query (store->db, error,
-                       "SELECT branch, SUM (principal_delta_fen), SUM (bonus_delta_fen) FROM srv_rollup_day "
-                       "WHERE business_date <= ?1 AND (?2 IS NULL OR branch = ?2) GROUP BY branch",
+                       /* The liability now less the days after the period
+                          (srv_branch_balance, server/0014): flat as history grows. */
+                       "SELECT b.branch, b.principal_fen - COALESCE ((SELECT SUM (r.principal_delta_fen) "
+                       "  FROM srv_rollup_day r WHERE r.branch = b.branch AND r.business_date > ?1), 0), "
+                       "b.bonus_fen - COALESCE ((SELECT SUM (r.bonus_delta_fen) FROM srv_rollup_day r "
+                       "  WHERE r.branch = b.branch AND r.business_date > ?1), 0) "
+                       "FROM srv_branch_balance b WHERE ?2 IS NULL OR b.branch = ?2",
                        "ss", to, branch_code);
   if (stmt == NULL)
     goto fail;
