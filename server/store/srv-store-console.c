@@ -356,10 +356,10 @@ srv_console_session_end (SrvStore   *store,
 
 /* Rows ------------------------------------------------------------------------ */
 
-static SrvRows *
-rows_of (SrvStore     *store,
-         sqlite3_stmt *stmt,
-         GError      **error)
+SrvRows *
+srv_sqlite_rows_of (SrvStore     *store,
+                    sqlite3_stmt *stmt,
+                    GError      **error)
 {
   g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
   int rc, n;
@@ -405,7 +405,7 @@ srv_console_audit_rows (SrvStore   *store,
                         gint64      offset,
                         GError    **error)
 {
-  return rows_of (store,
+  return srv_sqlite_rows_of (store,
                   mdn_db_query (store->db, error,
                                 "SELECT at, name, action, target, ok, detail, entry_id FROM srv_console_audit "
                                 "WHERE ?1 IS NULL OR name = ?1 ORDER BY id DESC LIMIT ?2 OFFSET ?3",
@@ -422,7 +422,7 @@ srv_console_trend_rows (SrvStore          *store,
 {
   g_autofree char *only = branches_json (branches);
 
-  return rows_of (store,
+  return srv_sqlite_rows_of (store,
                   mdn_db_query (store->db, error,
                                 "SELECT business_date, SUM (sales_fen), SUM (deposit_principal_fen), SUM (refund_fen) "
                                 "FROM srv_rollup_day WHERE business_date BETWEEN ?1 AND ?2 "
@@ -453,7 +453,7 @@ srv_console_member_rows (SrvStore          *store,
       g_string_append_c (like, *p);
     }
   g_string_append_c (like, '%');
-  return rows_of (store,
+  return srv_sqlite_rows_of (store,
                   mdn_db_query (store->db, error,
                                 "SELECT " MEMBER_COLUMNS " FROM members m LEFT JOIN levels l ON l.code = m.level "
                                 "WHERE (m.card_no = ?1 OR m.phone = ?1 OR m.name = ?1 "
@@ -471,7 +471,7 @@ srv_console_member_row (SrvStore   *store,
                         const char *member_id,
                         GError    **error)
 {
-  return rows_of (store,
+  return srv_sqlite_rows_of (store,
                   mdn_db_query (store->db, error,
                                 "SELECT " MEMBER_COLUMNS ", m.expires_on, m.issued_at, m.birthday "
                                 "FROM members m LEFT JOIN levels l ON l.code = m.level WHERE m.id = ?",
@@ -516,7 +516,7 @@ srv_console_package_rows (SrvStore   *store,
                           const char *member_id,
                           GError    **error)
 {
-  return rows_of (store,
+  return srv_sqlite_rows_of (store,
                   mdn_db_query (store->db, error,
                                 "SELECT p.item, COALESCE (pr.name, p.item), p.lot, p.expires_on, p.remaining "
                                 "FROM member_packages p LEFT JOIN products pr ON pr.sku = p.item "
@@ -531,7 +531,7 @@ srv_console_history_rows (SrvStore   *store,
                           gint64      limit,
                           GError    **error)
 {
-  return rows_of (store,
+  return srv_sqlite_rows_of (store,
                   mdn_db_query (store->db, error,
                                 "SELECT e.id, e.branch, e.seq, e.kind, e.at, e.business_date, e.staff, "
                                 "  (SELECT COALESCE (SUM (delta), 0) FROM movements v WHERE v.entry_id = e.id "
@@ -551,7 +551,7 @@ SrvRows *
 srv_console_product_rows (SrvStore *store,
                           GError  **error)
 {
-  return rows_of (store,
+  return srv_sqlite_rows_of (store,
                   mdn_db_query (store->db, error,
                                 "SELECT sku, name, kind, price_fen, category, barcode, no_discount, package_sku, "
                                 "package_count, package_days, active FROM products ORDER BY sku",
@@ -563,7 +563,7 @@ SrvRows *
 srv_console_level_rows (SrvStore *store,
                         GError  **error)
 {
-  return rows_of (store,
+  return srv_sqlite_rows_of (store,
                   mdn_db_query (store->db, error,
                                 "SELECT code, name, price_percent, points_per_yuan, offline_limit_fen FROM levels "
                                 "ORDER BY price_percent DESC, code",
@@ -575,7 +575,7 @@ SrvRows *
 srv_console_rule_rows (SrvStore *store,
                        GError  **error)
 {
-  return rows_of (store,
+  return srv_sqlite_rows_of (store,
                   mdn_db_query (store->db, error, "SELECT min_fen, bonus_fen FROM deposit_rules ORDER BY min_fen", ""),
                   error);
 }
@@ -584,7 +584,7 @@ SrvRows *
 srv_console_plan_rows (SrvStore *store,
                        GError  **error)
 {
-  return rows_of (store,
+  return srv_sqlite_rows_of (store,
                   mdn_db_query (store->db, error,
                                 "SELECT code, name, unit_minutes, unit_price_fen, free_minutes, min_minutes, cap_fen "
                                 "FROM plans ORDER BY code",
@@ -610,7 +610,7 @@ SrvRows *
 srv_console_setting_rows (SrvStore *store,
                           GError  **error)
 {
-  return rows_of (store, mdn_db_query (store->db, error, "SELECT key, value FROM settings ORDER BY key", ""), error);
+  return srv_sqlite_rows_of (store, mdn_db_query (store->db, error, "SELECT key, value FROM settings ORDER BY key", ""), error);
 }
 
 /* The pages added later: reports on the page, messages, the operation
@@ -639,7 +639,7 @@ srv_console_message_rows (SrvStore   *store,
                           const char *member_id,
                           GError    **error)
 {
-  return rows_of (store,
+  return srv_sqlite_rows_of (store,
                   mdn_db_query (store->db, error,
                                 "SELECT id, branch, at, staff, text FROM member_messages "
                                 "WHERE member_id = ? ORDER BY at DESC, id DESC LIMIT 200",
@@ -652,7 +652,7 @@ srv_console_reply_rows (SrvStore   *store,
                         const char *member_id,
                         GError    **error)
 {
-  return rows_of (store,
+  return srv_sqlite_rows_of (store,
                   mdn_db_query (store->db, error,
                                 "SELECT message_id, id, branch, at, staff, text FROM member_message_replies "
                                 "WHERE member_id = ? ORDER BY at, id",
@@ -675,7 +675,7 @@ srv_console_oplog_rows (SrvStore          *store,
 {
   g_autofree char *only = branches_json (branches);
 
-  return rows_of (store,
+  return srv_sqlite_rows_of (store,
                   mdn_db_query (store->db, error,
                                 "SELECT branch, id, at, staff, op, ok, detail, terminal, entry_id FROM srv_oplog "
                                 "WHERE (?1 IS NULL OR branch IN (SELECT value FROM json_each (?1))) "
@@ -692,7 +692,7 @@ SrvRows *
 srv_console_oplog_ops (SrvStore *store,
                        GError  **error)
 {
-  return rows_of (store, mdn_db_query (store->db, error, "SELECT DISTINCT op FROM srv_oplog ORDER BY op", ""),
+  return srv_sqlite_rows_of (store, mdn_db_query (store->db, error, "SELECT DISTINCT op FROM srv_oplog ORDER BY op", ""),
                   error);
 }
 
@@ -717,7 +717,7 @@ SrvRows *
 srv_console_branch_versions (SrvStore *store,
                              GError  **error)
 {
-  return rows_of (store,
+  return srv_sqlite_rows_of (store,
                   mdn_db_query (store->db, error,
                                 "SELECT code, version, version_at FROM srv_branches WHERE version IS NOT NULL "
                                 "ORDER BY code", ""),
@@ -728,7 +728,7 @@ SrvRows *
 srv_console_category_rows (SrvStore *store,
                            GError  **error)
 {
-  return rows_of (store,
+  return srv_sqlite_rows_of (store,
                   mdn_db_query (store->db, error,
                                 "SELECT path, name FROM categories WHERE NOT archived ORDER BY path", ""),
                   error);
@@ -740,7 +740,7 @@ srv_console_sms_rows (SrvStore   *store,
                       gint64      limit,
                       GError    **error)
 {
-  return rows_of (store,
+  return srv_sqlite_rows_of (store,
                   mdn_db_query (store->db, error,
                                 "SELECT created_at, event, phone, text, status, attempts, sent_at, last_error "
                                 "FROM srv_sms_outbox WHERE ?1 IS NULL OR status = ?1 ORDER BY id DESC LIMIT ?2",
@@ -752,7 +752,7 @@ SrvRows *
 srv_console_sms_counts (SrvStore *store,
                         GError  **error)
 {
-  return rows_of (store,
+  return srv_sqlite_rows_of (store,
                   mdn_db_query (store->db, error,
                                 "SELECT status, count (*), "
                                 "  (SELECT last_error FROM srv_sms_outbox o WHERE o.status = s.status "

@@ -91,4 +91,8 @@ G_GNUC_INTERNAL int srv_pg_push_defer_entry (SrvPg *pg, MdnEntry *entry, gboolea
 G_GNUC_INTERNAL int srv_pg_push_defer_feed (SrvPg *pg, const char *entry_id, const char *to_branch, GError **error);
 G_GNUC_INTERNAL int srv_pg_push_defer (SrvPg *pg, const char *sql, int n, const char *const *values, GError **error);
 
+/* Every row of @res as a GStrv, "" for SQL NULL, as the SQLite console
+ * store gives them; clears @res (NULL: NULL). */
+G_GNUC_INTERNAL SrvRows * console_rows (PGresult *res);
+
 G_END_DECLS

@@ -148,35 +148,12 @@ srv_pg_sms_gateway_set (SrvPg               *pg,
                              g->set_at));
 }
 
-/* Rows as srv-store-console.c gives them: "" for SQL NULL. */
-static SrvRows *
-sms_rows (PGresult *res)
-{
-  GPtrArray *rows;
-  int n;
-
-  if (res == NULL)
-    return NULL;
-  rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
-  n = PQnfields (res);
-  for (int r = 0; r < PQntuples (res); r++)
-    {
-      char **row = g_new0 (char *, n + 1);
-
-      for (int i = 0; i < n; i++)
-        row[i] = g_strdup (col (res, r, i) ? col (res, r, i) : "");
-      g_ptr_array_add (rows, row);
-    }
-  PQclear (res);
-  return rows;
-}
-
 SrvRows *
 srv_pg_sms_outbox (SrvPg      *pg,
                    const char *status,
                    GError    **error)
 {
-  return sms_rows (pq (pg, error,
+  return console_rows (pq (pg, error,
                        "SELECT id, entry_id, event, member_id, phone, text, marketing, status, attempts, last_error, "
                        "created_at, sent_at FROM srv_sms_outbox WHERE ($1::text IS NULL OR status = $1) "
                        "ORDER BY id DESC", "s", status));
@@ -356,7 +333,7 @@ SrvRows *
 srv_pg_sms_birthday_candidates (SrvPg   *pg,
                                 GError **error)
 {
-  return sms_rows (pq (pg, error,
+  return console_rows (pq (pg, error,
                        "SELECT id, birthday, birthday_lunar, issued_branch FROM srv_members "
                        "WHERE status = 'active' AND phone <> '' AND NOT sms_opt_out "
                        "AND (birthday IS NOT NULL OR birthday_lunar IS NOT NULL) ORDER BY id", ""));
@@ -551,7 +528,7 @@ srv_pg_console_sms_rows (SrvPg      *pg,
                          gint64      limit,
                          GError    **error)
 {
-  return sms_rows (pq (pg, error,
+  return console_rows (pq (pg, error,
                        "SELECT created_at, event, phone, text, status, attempts, sent_at, last_error "
                        "FROM srv_sms_outbox WHERE $1::text IS NULL OR status = $1 ORDER BY id DESC LIMIT $2",
                        "si", status, CLAMP (limit, 1, 1000)));
@@ -561,7 +538,7 @@ SrvRows *
 srv_pg_console_sms_counts (SrvPg   *pg,
                            GError **error)
 {
-  return sms_rows (pq (pg, error,
+  return console_rows (pq (pg, error,
                        "SELECT status, count (*), "
                        "  (SELECT last_error FROM srv_sms_outbox o WHERE o.status = s.status "
                        "   AND last_error IS NOT NULL ORDER BY id DESC LIMIT 1) "

@@ -3201,7 +3201,7 @@ srv_pg_console_session_end (SrvPg      *pg,
 }
 
 /* Rows as srv-store-console.c gives them: "" for SQL NULL. */
-static SrvRows *
+SrvRows *
 console_rows (PGresult *res)
 {
   GPtrArray *rows;

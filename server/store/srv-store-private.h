@@ -11,6 +11,7 @@
 
 #include "mdn-db.h"
 #include "srv-store.h"
+#include "srv-store-console.h"
 
 struct _SrvStore
 {
@@ -22,3 +23,9 @@ struct _SrvStore
    * rollback. */
   GPtrArray *feed_pending;
 };
+
+/* Every row of @stmt as a GStrv, "" for SQL NULL (srv-store-console.c);
+ * NULL with @error set if a step fails. */
+G_GNUC_INTERNAL SrvRows *srv_sqlite_rows_of (SrvStore     *store,
+                                             sqlite3_stmt *stmt,
+                                             GError      **error);

@@ -130,38 +130,12 @@ srv_store_sms_gateway_set (SrvStore            *store,
   return TRUE;
 }
 
-/* Rows of @stmt, "" for SQL NULL (as srv-store-console.c's). */
-static SrvRows *
-sms_rows (SrvStore     *store,
-          sqlite3_stmt *stmt,
-          GError      **error)
-{
-  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
-  int rc, n;
-
-  if (stmt == NULL)
-    return NULL;
-  n = sqlite3_column_count (stmt);
-  while ((rc = mdn_db_step (store->db, stmt, error)) == SQLITE_ROW)
-    {
-      char **row = g_new0 (char *, n + 1);
-
-      for (int i = 0; i < n; i++)
-        row[i] = g_strdup (mdn_db_col_text (stmt, i) ? mdn_db_col_text (stmt, i) : "");
-      g_ptr_array_add (rows, row);
-    }
-  sqlite3_reset (stmt);
-  if (rc != SQLITE_DONE)
-    return NULL;
-  return g_steal_pointer (&rows);
-}
-
 SrvRows *
 srv_store_sms_outbox (SrvStore   *store,
                       const char *status,
                       GError    **error)
 {
-  return sms_rows (store,
+  return srv_sqlite_rows_of (store,
                    mdn_db_query (store->db, error,
                                  "SELECT id, entry_id, event, member_id, phone, text, marketing, status, attempts, "
                                  "last_error, created_at, sent_at FROM srv_sms_outbox "
@@ -247,7 +221,7 @@ SrvRows *
 srv_store_sms_birthday_candidates (SrvStore *store,
                                    GError  **error)
 {
-  return sms_rows (store,
+  return srv_sqlite_rows_of (store,
                    mdn_db_query (store->db, error,
                                  "SELECT id, birthday, birthday_lunar, issued_branch FROM members "
                                  "WHERE status = 'active' AND phone IS NOT NULL AND phone != '' AND sms_opt_out = 0 "
