@@ -322,6 +322,38 @@ one_report (SoupSession *session,
   return seconds;
 }
 
+typedef double (*OneFunc) (SoupSession *session, Chain *c, gint64 *value);
+
+/* @one asked of both chains, warmed, then in turn (a busy machine slows
+ * both alike); the medians and their ratio. Both must answer the same
+ * value: @what names it. */
+static void
+compare (SoupSession *session,
+         Chain       *small,
+         Chain       *large,
+         gint64       big,
+         OneFunc      one,
+         const char  *what)
+{
+  double small_s[ROUNDS], big_s[ROUNDS];
+  gint64 v_small = 0, v_big = 0;
+
+  one (session, small, &v_small);
+  one (session, large, &v_big);
+  for (guint k = 0; k < ROUNDS; k++)
+    {
+      small_s[k] = one (session, small, &v_small);
+      big_s[k] = one (session, large, &v_big);
+    }
+  g_assert_cmpint (v_small, ==, v_big);
+  qsort (small_s, ROUNDS, sizeof (double), compare_double);
+  qsort (big_s, ROUNDS, sizeof (double), compare_double);
+  g_print ("%s %" G_GINT64_FORMAT " (median of %d, over HTTP, interleaved):\n", what, v_big, ROUNDS);
+  g_print ("history %8d:       %.1f ms\n", SMALL, small_s[ROUNDS / 2] * 1000);
+  g_print ("history %8" G_GINT64_FORMAT ":       %.1f ms\n", big, big_s[ROUNDS / 2] * 1000);
+  g_print ("ratio:                  %.2f (budget: within 1.2)\n", big_s[ROUNDS / 2] / small_s[ROUNDS / 2]);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -333,8 +365,6 @@ main (int argc, char **argv)
   g_autoptr(SoupSession) session = soup_session_new ();
   Chain small = { 0 }, large = { 0 };
   MdnTestPg *pg;
-  gint64 rows_small = 0, rows_big = 0;
-  double small_s[ROUNDS], big_s[ROUNDS];
 
   g_setenv ("MENDIAN_NOW", TODAY "T10:00:00+08:00", TRUE);
   mdn_branch_init ();
@@ -353,42 +383,9 @@ main (int argc, char **argv)
   chain_init (&small, pg, "small", bodies, SMALL, session);
   chain_init (&large, pg, "large", bodies, big, session);
 
-  /* Warm both, then interleave: a busy machine slows both sides alike. */
-  one_report (session, &small, &rows_small);
-  one_report (session, &large, &rows_big);
-  for (guint k = 0; k < ROUNDS; k++)
-    {
-      small_s[k] = one_report (session, &small, &rows_small);
-      big_s[k] = one_report (session, &large, &rows_big);
-    }
-  g_assert_cmpint (rows_small, ==, rows_big);
-  qsort (small_s, ROUNDS, sizeof (double), compare_double);
-  qsort (big_s, ROUNDS, sizeof (double), compare_double);
-
-  g_print ("one-day income report:  %" G_GINT64_FORMAT " rows (median of %d, over HTTP, interleaved)\n", rows_big,
-           ROUNDS);
-  g_print ("history %8d:       %.1f ms\n", SMALL, small_s[ROUNDS / 2] * 1000);
-  g_print ("history %8" G_GINT64_FORMAT ":       %.1f ms\n", big, big_s[ROUNDS / 2] * 1000);
-  g_print ("ratio:                  %.2f (budget: within 1.2)\n", big_s[ROUNDS / 2] / small_s[ROUNDS / 2]);
-
-  {
-    gint64 fen_small = 0, fen_big = 0;
-
-    one_summary (session, &small, &fen_small);
-    one_summary (session, &large, &fen_big);
-    for (guint k = 0; k < ROUNDS; k++)
-      {
-        small_s[k] = one_summary (session, &small, &fen_small);
-        big_s[k] = one_summary (session, &large, &fen_big);
-      }
-    g_assert_cmpint (fen_small, ==, fen_big);
-    qsort (small_s, ROUNDS, sizeof (double), compare_double);
-    qsort (big_s, ROUNDS, sizeof (double), compare_double);
-    g_print ("summary of " MONTH1 " to " TODAY " (the chain, rollups; median of %d):\n", ROUNDS);
-    g_print ("history %8d:       %.1f ms\n", SMALL, small_s[ROUNDS / 2] * 1000);
-    g_print ("history %8" G_GINT64_FORMAT ":       %.1f ms\n", big, big_s[ROUNDS / 2] * 1000);
-    g_print ("ratio:                  %.2f (budget: within 1.2)\n", big_s[ROUNDS / 2] / small_s[ROUNDS / 2]);
-  }
+  compare (session, &small, &large, big, one_report, "one-day income report, rows");
+  compare (session, &small, &large, big, one_summary,
+           "summary of " MONTH1 " to " TODAY " (the chain, rollups), deposits in fen");
   chain_clear (&small);
   chain_clear (&large);
   mdn_test_pg_free (pg);
