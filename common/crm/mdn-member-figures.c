@@ -3,6 +3,7 @@
 #define G_LOG_DOMAIN "mdn-member-figures"
 
 #include <glib/gi18n-lib.h>
+#include <string.h>
 
 #include "mdn-error.h"
 #include "mdn-figures.h"
@@ -17,21 +18,20 @@ is_visit (const char *kind)
 }
 
 gboolean
-mdn_member_figures_apply (MdnDb    *db,
-                          MdnEntry *entry,
-                          GError  **error)
+mdn_member_figures_of (const MdnEntry     *entry,
+                       MdnMemberFigureAdd *out,
+                       GError            **error)
 {
   MdnFigures f = { 0 };
-  gboolean visit, deposit, updated = FALSE;
-  gint64 spent;
 
-  g_return_val_if_fail (db != NULL && entry != NULL, FALSE);
+  g_return_val_if_fail (entry != NULL && out != NULL, FALSE);
 
+  memset (out, 0, sizeof *out);
   if (entry->member_id == NULL)
     return TRUE;
-  visit = is_visit (entry->kind);
-  deposit = g_str_equal (entry->kind, "member.deposit");
-  if (!visit && !deposit && !g_str_equal (entry->kind, "sale.return"))
+  out->visit = is_visit (entry->kind);
+  out->deposit = g_str_equal (entry->kind, "member.deposit");
+  if (!out->visit && !out->deposit && !g_str_equal (entry->kind, "sale.return"))
     return TRUE;
   mdn_figures_add_entry (&f, entry, MDN_FIGURES_NONE);
   if (f.overflow)
@@ -39,7 +39,29 @@ mdn_member_figures_apply (MdnDb    *db,
       g_set_error_literal (error, MDN_ERROR, MDN_ERROR_MONEY_OVERFLOW, _("The amount is too large"));
       return FALSE;
     }
-  spent = f.sales_fen - f.refund_fen;    /* each within ±MDN_MONEY_MAX */
+  out->counts = TRUE;
+  out->spent_fen = f.sales_fen - f.refund_fen;    /* each within ±MDN_MONEY_MAX */
+  return TRUE;
+}
+
+gboolean
+mdn_member_figures_apply (MdnDb    *db,
+                          MdnEntry *entry,
+                          GError  **error)
+{
+  MdnMemberFigureAdd a;
+  gboolean visit, deposit, updated = FALSE;
+  gint64 spent;
+
+  g_return_val_if_fail (db != NULL && entry != NULL, FALSE);
+
+  if (!mdn_member_figures_of (entry, &a, error))
+    return FALSE;
+  if (!a.counts)
+    return TRUE;
+  visit = a.visit;
+  deposit = a.deposit;
+  spent = a.spent_fen;
   /* spent_fen stays far from overflow: each entry adds at most
      MDN_MONEY_MAX, and SQLite turns an overflowing sum into an error. */
   if (!visit)

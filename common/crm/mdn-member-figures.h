@@ -13,6 +13,25 @@
 
 G_BEGIN_DECLS
 
+/* What @entry adds to its member's figures (the one rule: the apply
+ * hook below and the PostgreSQL server store keep their tables by it):
+ * @counts FALSE when it adds nothing (no member, or a kind that is neither
+ * a visit, a return nor a deposit); else whether it is a visit (first and
+ * last visit move to its business day, visits + 1, and that day's visits
+ * + 1) or a deposit (deposits + 1, no day row), and what it adds to spent
+ * (sales less refunds; a deposit adds 0 and no day row). */
+typedef struct
+{
+  gboolean counts;
+  gboolean visit;
+  gboolean deposit;
+  gint64   spent_fen;
+} MdnMemberFigureAdd;
+
+gboolean mdn_member_figures_of (const MdnEntry     *entry,
+                                MdnMemberFigureAdd *out,
+                                GError            **error);
+
 /* The ledger's apply hook (mdn_ledger_add_apply_hook). */
 gboolean mdn_member_figures_apply (MdnDb    *db,
                                    MdnEntry *entry,

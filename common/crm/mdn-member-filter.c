@@ -218,6 +218,26 @@ read_window (JsonObject *args,
   return TRUE;
 }
 
+gboolean
+mdn_member_filter_window (JsonObject *filter,
+                          const char *today,
+                          char      **out_as_of,
+                          char      **out_from,
+                          GError    **error)
+{
+  Filter f;
+
+  g_return_val_if_fail (filter != NULL && today != NULL && out_as_of != NULL && out_from != NULL, FALSE);
+
+  memset (&f, 0, sizeof f);
+  *out_as_of = *out_from = NULL;
+  if (!read_window (filter, today, &f, error))
+    return FALSE;
+  *out_as_of = g_strdup (f.as_of);
+  *out_from = g_strdup (f.from);
+  return TRUE;
+}
+
 static gboolean
 read_filter (MdnDb      *db,
              JsonObject *args,

@@ -23,6 +23,18 @@ gboolean mdn_member_filter_each (MdnDb        *db,
                                  gpointer      user_data,
                                  GError      **error);
 
+/* The segments' window @filter names, as the filter reads member_days:
+ * @out_as_of (default @today) and @out_from, its first day: NULL when the
+ * filter reads the whole history from member_figures alone (neither as_of
+ * nor days), "0000-00-00" for every day up to as_of (as_of without days).
+ * Both owned by the caller. For a store that copies the figures a filter
+ * reads into a branch schema (the PostgreSQL server). */
+gboolean mdn_member_filter_window (JsonObject *filter,
+                                   const char *today,
+                                   char      **out_as_of,
+                                   char      **out_from,
+                                   GError    **error);
+
 /* Writes every member @filter (member.filter's arguments; limit and after
  * are ignored, NULL: every member) selects to @path as CSV (UTF-8 with a
  * BOM) or xlsx, through the report export; a manager's job, checked here. */

@@ -41,21 +41,6 @@ head_office (SrvPage *page)
   return TRUE;
 }
 
-/* Campaigns select members with mdn-member-filter over the members' figures,
- * which the PostgreSQL store doesn't keep (srv-store-pg-sms.c). */
-#define NO_CAMPAIGNS_ON_PG \
-  N_("Campaigns are not available on the PostgreSQL store yet: choosing their members needs the members' " \
-     "figures (member_figures), which it doesn't keep. Event messages, reminders and birthday greetings are sent.")
-
-static gboolean
-campaigns_refused (SrvPage *page)
-{
-  if (!srv_store_is_pg (page->console->store))
-    return FALSE;
-  srv_page_error (page, SOUP_STATUS_NOT_IMPLEMENTED, _(NO_CAMPAIGNS_ON_PG));
-  return TRUE;
-}
-
 static const char *
 status_label (const char *status)
 {
@@ -274,16 +259,11 @@ sms_page (SrvPage *page,
     g_autoptr(SrvHtml) csrf = srv_page_csrf_input (page);
     g_autoptr(SrvHtml) fields = srv_html_new ();
 
-    if (srv_store_is_pg (page->console->store))
-      srv_html_append (form, "<p class=\"hint\">%s</p>", _(NO_CAMPAIGNS_ON_PG));
-    else
-      {
-        campaign_fields (page, fields, FALSE);
-        srv_html_append (form,
-                         "<form method=\"post\" action=\"/console/sms/preview\" class=\"grid\">%H%H"
-                         "<div class=\"buttons\"><button type=\"submit\">%s</button></div></form>",
-                         csrf, fields, _("Preview"));
-      }
+    campaign_fields (page, fields, FALSE);
+    srv_html_append (form,
+                     "<form method=\"post\" action=\"/console/sms/preview\" class=\"grid\">%H%H"
+                     "<div class=\"buttons\"><button type=\"submit\">%s</button></div></form>",
+                     csrf, fields, _("Preview"));
   }
   srv_vars_html (vars, "gateway", gw);
   srv_vars_html (vars, "tabs", tabs);
@@ -311,7 +291,7 @@ srv_console_sms_preview (SrvPage *page)
   const char *text = opt_arg (page, "template");
   SrvHtml *h;
 
-  if (!head_office (page) || campaigns_refused (page))
+  if (!head_office (page))
     return;
   h = srv_html_new ();
   filter = filter_of (page, &error);
@@ -394,7 +374,7 @@ srv_console_sms_send (SrvPage *page)
   const char *entry_id;
   g_autofree char *done = NULL, *escaped = NULL, *location = NULL;
 
-  if (!head_office (page) || campaigns_refused (page))
+  if (!head_office (page))
     return;
   if (g_strcmp0 (srv_page_arg (page, "confirm"), "1") != 0)
     {

@@ -34,9 +34,8 @@
  * for sending by the store (srv_store_sms_claim), so two server processes
  * on one database never both send it.
  *
- * A campaign the store can't expand (PostgreSQL: no member_figures for
- * the member filter) is stored failed with the reason, and the push goes
- * on. */
+ * A campaign's members are chosen by the member filter over the members'
+ * figures (mdn-member-filter.c), which both stores keep on apply. */
 #define G_LOG_DOMAIN "srv-sms"
 
 #include <glib/gi18n-lib.h>
@@ -260,23 +259,6 @@ note_reminder_send (SrvStore *store,
   return enqueue (store, entry, event, m.id, m.phone, text, vars, marketing, error);
 }
 
-/* A campaign the store can't expand (SRV_ERROR_NOT_SUPPORTED): the push
- * goes on, and the outbox holds the campaign failed with the reason, so
- * head office sees it rather than nothing. */
-static gboolean
-campaign_refused (SrvStore   *store,
-                  MdnEntry   *entry,
-                  const char *reason,
-                  GError    **error)
-{
-  g_autoptr(GDateTime) now = mdn_clock_now ();
-  g_autofree char *now_iso = mdn_clock_format (now);
-
-  g_warning ("SMS campaign %s: %s", entry->id, reason);
-  return srv_store_sms_enqueue (store, entry->id, "campaign", "", "", mdn_body_string (entry->body, "template"),
-                                "{}", TRUE, reason, g_date_time_to_unix (now), now_iso, error);
-}
-
 gboolean
 srv_sms_note_entry (SrvStore *store,
                     MdnEntry *entry,
@@ -312,8 +294,6 @@ srv_sms_note_entry (SrvStore *store,
       c.params = json_node_get_object (params);
       if (!srv_store_sms_campaign_members (store, json_node_get_object (filter), today, campaign_member, &c, &local))
         {
-          if (g_error_matches (local, SRV_ERROR, SRV_ERROR_NOT_SUPPORTED))
-            return campaign_refused (store, entry, local->message, error);
           if (local)
             g_propagate_error (error, g_steal_pointer (&local));
           return FALSE;

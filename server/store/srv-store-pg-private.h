@@ -67,6 +67,9 @@ G_GNUC_INTERNAL gboolean ensure_month (SrvPg *pg, const char *business_date, GEr
 /* srv-store-pg-report.c: what an applied entry adds to the members
  * report's receipt figures (srv_member_receipts). */
 G_GNUC_INTERNAL gboolean report_entry_applied (SrvPg *pg, MdnEntry *entry, GError **error);
+/* srv-store-pg-crm.c: what an applied entry adds to its member's figures
+ * (srv_member_figures, srv_member_days), held back with the push's writes. */
+G_GNUC_INTERNAL gboolean crm_entry_applied (SrvPg *pg, MdnEntry *entry, GError **error);
 
 G_GNUC_INTERNAL const char * pq_prepared_name (SrvPg *pg, const char *sql, int n, GError **error);
 

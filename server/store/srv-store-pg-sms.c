@@ -12,10 +12,8 @@
  * gone (or lost its connection), and is marked failed, never sent again.
  *
  * Members: srv_members has what the rules read (refresh_member keeps it);
- * the balance is the accounts' principal and bonus. Campaigns need
- * mdn-member-filter over members and member_figures, which this store
- * doesn't keep: srv_pg_sms_campaign_members refuses, and srv-sms.c stores
- * the campaign failed with that reason (docs/members.md, "SMS"). */
+ * the balance is the accounts' principal and bonus. A campaign's members
+ * are chosen in srv-store-pg-crm.c (the members' figures). */
 #define G_LOG_DOMAIN "srv-store-pg"
 
 #include <glib/gi18n-lib.h>
@@ -337,25 +335,6 @@ srv_pg_sms_birthday_candidates (SrvPg   *pg,
                        "SELECT id, birthday, birthday_lunar, issued_branch FROM srv_members "
                        "WHERE status = 'active' AND phone <> '' AND NOT sms_opt_out "
                        "AND (birthday IS NOT NULL OR birthday_lunar IS NOT NULL) ORDER BY id", ""));
-}
-
-gboolean
-srv_pg_sms_campaign_members (SrvPg           *pg,
-                             JsonObject      *filter,
-                             const char      *today,
-                             SrvSmsMemberFunc each,
-                             gpointer         user_data,
-                             GError         **error)
-{
-  (void) pg;
-  (void) filter;
-  (void) today;
-  (void) each;
-  (void) user_data;
-  g_set_error_literal (error, SRV_ERROR, SRV_ERROR_NOT_SUPPORTED,
-                       _("A campaign's member filter needs the members' figures (member_figures), which the "
-                         "PostgreSQL store doesn't keep yet: no campaign message was queued"));
-  return FALSE;
 }
 
 /* The session that holds this process's sender id (0: none yet). */

@@ -1292,7 +1292,8 @@ srv_pg_entry_apply (SrvPg    *pg,
   /* Held back to the push's next read or its commit, if it can be. */
   switch (srv_pg_push_defer_entry (pg, entry, TRUE, error))
     {
-    case 1: return report_entry_applied (pg, entry, error);   /* held back too */
+    case 1: return report_entry_applied (pg, entry, error) &&   /* held back too */
+                   crm_entry_applied (pg, entry, error);
     case -1: return FALSE;
     default: break;
     }
@@ -1303,6 +1304,9 @@ srv_pg_entry_apply (SrvPg    *pg,
     return FALSE;
   /* The members report's receipt figures (srv-store-pg-report.c). */
   if (!report_entry_applied (pg, entry, error))
+    return FALSE;
+  /* The members' figures a campaign's filter reads (srv-store-pg-crm.c). */
+  if (!crm_entry_applied (pg, entry, error))
     return FALSE;
   if (g_str_has_prefix (entry->kind, "timed.") && !apply_timed (pg, entry, error))
     return FALSE;

@@ -95,8 +95,9 @@ gint64   srv_store_sms_setting_int (SrvStore *store, const char *key);
  * phone, not opted out, with a solar or lunar birthday, by id. */
 SrvRows *srv_store_sms_birthday_candidates (SrvStore *store, GError **error);
 /* Calls @each for every member a campaign's @filter (member.filter's
- * arguments, as of business day @today) selects, until it answers FALSE.
- * SRV_ERROR_NOT_SUPPORTED where the store can't run the filter. */
+ * arguments, as of business day @today) selects, until it answers FALSE:
+ * mdn-member-filter over the members and their figures kept on apply (on
+ * PostgreSQL copied into a scratch branch schema, srv-store-pg-crm.c). */
 gboolean srv_store_sms_campaign_members (SrvStore *store, JsonObject *filter, const char *today,
                                          SrvSmsMemberFunc each, gpointer user_data, GError **error);
 
