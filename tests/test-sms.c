@@ -11,7 +11,10 @@
 #include <signal.h>
 #include <string.h>
 
+#include "mdn-db.h"
+#include "mdn-entry-codec.h"
 #include "mdn-json.h"
+#include "mdn-member-figures.h"
 #include "mdn-test-server.h"
 
 #define SECRET "s3cr3t-key"
@@ -703,6 +706,304 @@ test_pg_upgrade_choices (void)
   mdn_test_set_now (NULL);
 }
 
+/* Campaigns over the members' figures, on both stores ---------------------------------- */
+
+typedef struct
+{
+  MdnTestServer *s;
+  MdnTestBranch *hq, *b1, *b2;
+} FigChain;
+
+static void
+fig_chain_free (FigChain *c)
+{
+  g_clear_pointer (&c->s, mdn_test_server_free);
+  g_clear_pointer (&c->b2, mdn_test_branch_free);
+  g_clear_pointer (&c->b1, mdn_test_branch_free);
+  g_clear_pointer (&c->hq, mdn_test_branch_free);
+  g_free (c);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (FigChain, fig_chain_free)
+
+static char *
+fig_quick (MdnTestBranch *b,
+           const char    *when,
+           const char    *phone,
+           gint64         fen)
+{
+  g_autoptr(JsonObject) r = NULL;
+
+  mdn_test_set_now (when);
+  r = mdn_test_ok (b->admin, "{\"op\":\"sale.quick\",\"card\":\"%s\",\"amount_fen\":%" G_GINT64_FORMAT ","
+                             "\"tenders\":[{\"type\":\"cash\",\"amount_fen\":%" G_GINT64_FORMAT "}]}", phone, fen, fen);
+  return g_strdup (mdn_test_str (r, "entry_id"));
+}
+
+/* Five members of B01 who take marketing SMS (甲 … 戊, 13800000061 …
+ * 65), with visits at B01 and B02, two returns and a deposit (test-crm's
+ * window, and visits after as_of):
+ *   甲  08-01 B01 100.00, 10-10 B02 200.00, 10-20 B01 200.00, 11-04 B02 50.00
+ *   乙  10-05 B02 300.00 returned at B02 on 10-06
+ *   丙  09-01 B01 500.00, 11-04 B01 50.00, a deposit at B02 on 10-15
+ *   丁  10-25 B01 100.00 returned at B01 on 11-05
+ *   戊  11-03 B02 400.00
+ * then the server restarted on 11-05 (the campaigns' today). */
+static FigChain *
+fig_chain_new (void)
+{
+  FigChain *c = g_new0 (FigChain, 1);
+  static const char *const names[] = { "甲", "乙", "丙", "丁", "戊" };
+  g_autofree char *b_sale = NULL, *d_sale = NULL;
+
+  mdn_test_set_now ("2026-07-01T10:00:00+08:00");
+  c->s = chain_new (NULL, &c->hq, &c->b1);
+  c->b2 = mdn_test_server_branch_new (c->s, "B02", 2, FALSE);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      json_object_unref (mdn_test_ok (c->b1->admin, "{\"op\":\"member.issue\",\"name\":\"%s\",\"phone\":\"1380000006%u\"}",
+                                      names[i], i + 1));
+      json_object_unref (mdn_test_ok (c->b1->admin, "{\"op\":\"member.sms_prefs\",\"card\":\"1380000006%u\","
+                                                    "\"sms_consent\":true}", i + 1));
+    }
+  mdn_test_sync_ok (c->b1);
+  mdn_test_sync_ok (c->b2);
+  g_free (fig_quick (c->b1, "2026-08-01T10:00:00+08:00", "13800000061", 10000));
+  g_free (fig_quick (c->b1, "2026-09-01T10:00:00+08:00", "13800000063", 50000));
+  b_sale = fig_quick (c->b2, "2026-10-05T10:00:00+08:00", "13800000062", 30000);
+  mdn_test_set_now ("2026-10-06T10:00:00+08:00");
+  json_object_unref (mdn_test_ok (c->b2->admin, "{\"op\":\"sale.return\",\"entry_id\":\"%s\"}", b_sale));
+  g_free (fig_quick (c->b2, "2026-10-10T10:00:00+08:00", "13800000061", 20000));
+  mdn_test_set_now ("2026-10-15T10:00:00+08:00");
+  json_object_unref (mdn_test_ok (c->b2->admin, "{\"op\":\"member.deposit\",\"card\":\"13800000063\",\"amount\":\"80.00\"}"));
+  g_free (fig_quick (c->b1, "2026-10-20T10:00:00+08:00", "13800000061", 20000));
+  d_sale = fig_quick (c->b1, "2026-10-25T10:00:00+08:00", "13800000064", 10000);
+  g_free (fig_quick (c->b2, "2026-11-03T10:00:00+08:00", "13800000065", 40000));
+  g_free (fig_quick (c->b2, "2026-11-04T10:00:00+08:00", "13800000061", 5000));
+  g_free (fig_quick (c->b1, "2026-11-04T11:00:00+08:00", "13800000063", 5000));
+  mdn_test_set_now ("2026-11-05T10:00:00+08:00");
+  json_object_unref (mdn_test_ok (c->b1->admin, "{\"op\":\"sale.return\",\"entry_id\":\"%s\"}", d_sale));
+  mdn_test_sync_ok (c->b1);
+  mdn_test_sync_ok (c->b2);
+  g_assert_cmpint (mdn_test_server_stop (c->s, SIGTERM), ==, 0);
+  mdn_test_server_start (c->s, "--sms-retry-base=0");
+  mdn_test_server_link (c->s, c->hq);
+  mdn_test_server_link (c->s, c->b1);
+  mdn_test_server_link (c->s, c->b2);
+  mdn_test_sync_ok (c->hq);
+  return c;
+}
+
+/* Sends a campaign to @filter from the HQ terminal; asserts the server
+ * queued it to exactly @phones (comma-separated last digits of
+ * 1380000006x, "" for nobody). */
+static void
+fig_campaign (FigChain   *c,
+              const char *filter,
+              const char *digits)
+{
+  g_autoptr(JsonObject) r = NULL;
+  g_autofree char *all = NULL, *some = NULL;
+  g_autoptr(GString) in = g_string_new ("''");
+  guint n = 0;
+
+  g_test_message ("campaign to %s", filter);
+  r = mdn_test_ok (c->hq->admin, "{\"op\":\"sms.campaign\",\"filter\":%s,\"template\":\"好消息\","
+                                  "\"params\":{}}", filter);
+
+  mdn_test_sync_ok (c->hq);
+  for (const char *d = digits; *d; d++)
+    if (*d != ',')
+      {
+        g_string_append_printf (in, ", '1380000006%c'", *d);
+        n++;
+      }
+  all = g_strdup_printf ("SELECT count(*) FROM srv_sms_outbox WHERE entry_id = '%s' AND event = 'campaign'",
+                         mdn_test_str (r, "entry_id"));
+  some = g_strdup_printf ("SELECT count(*) FROM srv_sms_outbox WHERE entry_id = '%s' AND event = 'campaign' "
+                          "AND phone IN (%s)", mdn_test_str (r, "entry_id"), in->str);
+  if (mdn_test_server_count (c->s, all) != n || mdn_test_server_count (c->s, some) != n)
+    g_error ("campaign %s: %" G_GINT64_FORMAT " queued, %" G_GINT64_FORMAT " of them to %s", filter,
+             mdn_test_server_count (c->s, all), mdn_test_server_count (c->s, some), digits);
+}
+
+/* The same members on both stores for the same filter: the window's
+ * segments (30 days to 10-31: 甲 important_value, 乙 general_retention,
+ * 丙 general_winback with its last visit before the window and one after
+ * as_of, 丁 general_value, 戊 not scored), as_of alone (丙
+ * important_winback), the whole history at 11-05 (甲 丙 important_value),
+ * spent (returns subtracted), the last visit. */
+static void
+test_campaign_figures (void)
+{
+  g_autoptr(FigChain) c = fig_chain_new ();
+
+  fig_campaign (c, "{\"segment\":\"important_value\",\"as_of\":\"2026-10-31\",\"days\":30}", "1");
+  fig_campaign (c, "{\"segment\":\"general_retention\",\"as_of\":\"2026-10-31\",\"days\":30}", "2");
+  fig_campaign (c, "{\"segment\":\"general_winback\",\"as_of\":\"2026-10-31\",\"days\":30}", "3");
+  fig_campaign (c, "{\"segment\":\"general_value\",\"as_of\":\"2026-10-31\",\"days\":30}", "4");
+  fig_campaign (c, "{\"segment\":\"important_winback\",\"as_of\":\"2026-10-31\"}", "3");
+  fig_campaign (c, "{\"segment\":\"general_development\",\"as_of\":\"2026-10-31\"}", "4");
+  fig_campaign (c, "{\"segment\":\"important_value\"}", "1,3");
+  fig_campaign (c, "{\"segment\":\"important_development\"}", "5");
+  fig_campaign (c, "{\"spent_min_fen\":40000}", "1,3,5");
+  fig_campaign (c, "{\"last_visit_before\":\"2026-11-01\"}", "2,4");
+  fig_campaign (c, "{\"last_visit_after\":\"2026-11-03\"}", "1,3");
+  mdn_test_set_now (NULL);
+}
+
+/* The server's member_figures and member_days as text, one line a row. */
+static char *
+pg_figures_text (const char *uri)
+{
+  PGconn *conn = PQconnectdb (uri);
+  PGresult *res;
+  GString *out = g_string_new (NULL);
+
+  g_assert_cmpint (PQstatus (conn), ==, CONNECTION_OK);
+  res = PQexec (conn, "SELECT t FROM (SELECT 'f ' || member_id || ' ' || coalesce (to_char (first_visit, 'YYYY-MM-DD'), '-') || ' ' || "
+                      "coalesce (to_char (last_visit, 'YYYY-MM-DD'), '-') || ' ' || visits || ' ' || spent_fen || ' ' || "
+                      "deposits FROM srv_member_figures "
+                      "UNION ALL SELECT 'd ' || member_id || ' ' || to_char (business_date, 'YYYY-MM-DD') || ' ' || "
+                      "visits || ' ' || spent_fen FROM srv_member_days) x (t) ORDER BY t COLLATE \"C\"");
+  if (PQresultStatus (res) != PGRES_TUPLES_OK)
+    g_error ("the figures: %s", PQerrorMessage (conn));
+  for (int r = 0; r < PQntuples (res); r++)
+    g_string_append_printf (out, "%s\n", PQgetvalue (res, r, 0));
+  PQclear (res);
+  PQfinish (conn);
+  return g_string_free (out, FALSE);
+}
+
+/* The figures of every entry the server applied, computed here from its
+ * history with the rule itself (mdn_member_figures_apply, in a branch
+ * schema in memory), in pg_figures_text's form. */
+static char *
+history_figures_text (const char *uri)
+{
+  PGconn *conn = PQconnectdb (uri);
+  PGresult *res;
+  g_autoptr(GString) push = g_string_new ("{\"entries\":[");
+  g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) mdn_entry_free);
+  g_autoptr(GError) error = NULL;
+  GString *out = g_string_new (NULL);
+  MdnDb *db;
+  sqlite3_stmt *stmt;
+  gint index = -1;
+
+  g_assert_cmpint (PQstatus (conn), ==, CONNECTION_OK);
+  res = PQexec (conn, "SELECT e.doc FROM entry_keys k JOIN entries e ON e.business_date = k.business_date "
+                      "AND e.id = k.id WHERE k.projected ORDER BY k.applied");
+  g_assert_cmpint (PQresultStatus (res), ==, PGRES_TUPLES_OK);
+  for (int r = 0; r < PQntuples (res); r++)
+    g_string_append_printf (push, "%s%s", r ? "," : "", PQgetvalue (res, r, 0));
+  g_string_append (push, "]}");
+  g_assert_cmpint (PQntuples (res), >, 20);
+  PQclear (res);
+  PQfinish (conn);
+  g_assert_true (mdn_entry_codec_read_push (push->str, push->len, G_MAXUINT, entries, &index, &error));
+  g_assert_no_error (error);
+  db = mdn_db_open (":memory:", "branch", &error);
+  g_assert_no_error (error);
+  g_assert_true (mdn_db_begin (db, TRUE, &error));
+  for (guint i = 0; i < entries->len; i++)
+    {
+      g_assert_true (mdn_member_figures_apply (db, g_ptr_array_index (entries, i), &error));
+      g_assert_no_error (error);
+    }
+  stmt = mdn_db_query (db, &error,
+                       "SELECT 'f ' || member_id || ' ' || coalesce (first_visit, '-') || ' ' || "
+                       "coalesce (last_visit, '-') || ' ' || visits || ' ' || spent_fen || ' ' || deposits "
+                       "FROM member_figures UNION ALL SELECT 'd ' || member_id || ' ' || business_date || ' ' || "
+                       "visits || ' ' || spent_fen FROM member_days ORDER BY 1", "");
+  g_assert_no_error (error);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_string_append_printf (out, "%s\n", (const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_reset (stmt);
+  mdn_db_rollback (db);
+  mdn_db_close (db);
+  return g_string_free (out, FALSE);
+}
+
+/* PostgreSQL keeps the figures on apply (postgres/0010) as the rule
+ * computes them from the history: two branches, a return of each, a
+ * deposit, visits out of date order. */
+static void
+test_pg_figures_kept (void)
+{
+  g_autoptr(FigChain) c = NULL;
+  g_autofree char *kept = NULL, *computed = NULL;
+
+  if (!mdn_test_backend_pg ())
+    {
+      g_test_skip ("the PostgreSQL store's figures");
+      return;
+    }
+  c = fig_chain_new ();
+  kept = pg_figures_text (c->s->db);
+  computed = history_figures_text (c->s->db);
+  g_assert_cmpstr (kept, ==, computed);
+  /* 5 members with a row each; 甲's four visits; 丙's deposit; 乙's day
+     of the return; 丁's return after the window, on its own day. */
+  g_assert_nonnull (strstr (kept, " 2026-08-01 2026-11-04 4 55000 0\n"));
+  g_assert_nonnull (strstr (kept, " 2026-09-01 2026-11-04 2 55000 1\n"));
+  g_assert_nonnull (strstr (kept, " 2026-10-06 0 -30000\n"));
+  g_assert_nonnull (strstr (kept, " 2026-11-05 0 -10000\n"));
+  g_assert_cmpint (mdn_test_server_count (c->s, "SELECT count(*) FROM srv_member_figures"), ==, 5);
+  mdn_test_set_now (NULL);
+}
+
+/* A database upgraded to postgres/0010 gets the figures of the entries it
+ * held (the migration fills them from entry_keys and entries): the same
+ * rows apply keeps, and a campaign after the upgrade chooses by them. */
+static void
+test_pg_figures_migration (void)
+{
+  g_autoptr(FigChain) c = NULL;
+  g_autofree char *kept = NULL, *filled = NULL;
+  PGconn *conn;
+  PGresult *res;
+
+  if (!mdn_test_backend_pg ())
+    {
+      g_test_skip ("a PostgreSQL migration");
+      return;
+    }
+  c = fig_chain_new ();
+  kept = pg_figures_text (c->s->db);
+  g_assert_cmpint (mdn_test_server_stop (c->s, SIGTERM), ==, 0);
+
+  /* Back to the schema before 0010, then the migration as the runner runs
+     it (one transaction). */
+  conn = PQconnectdb (c->s->db);
+  g_assert_cmpint (PQstatus (conn), ==, CONNECTION_OK);
+  res = PQexec (conn, "BEGIN; DROP TABLE srv_member_figures, srv_member_days; "
+                      "DROP FUNCTION srv_member_figures_fill (); COMMIT");
+  g_assert_cmpint (PQresultStatus (res), ==, PGRES_COMMAND_OK);
+  PQclear (res);
+  {
+    g_autofree char *file = g_test_build_filename (G_TEST_DIST, "..", "schema", "server", "postgres",
+                                                   "0010_member_figures.sql", NULL);
+    g_autofree char *migration = NULL, *script = NULL;
+
+    g_assert_true (g_file_get_contents (file, &migration, NULL, NULL));
+    script = g_strconcat ("BEGIN; ", migration, "; COMMIT", NULL);
+    res = PQexec (conn, script);
+    if (PQresultStatus (res) != PGRES_COMMAND_OK)
+      g_error ("0010: %s", PQerrorMessage (conn));
+    PQclear (res);
+  }
+  PQfinish (conn);
+  filled = pg_figures_text (c->s->db);
+  g_assert_cmpstr (filled, ==, kept);
+
+  mdn_test_server_start (c->s, "--sms-retry-base=0");
+  mdn_test_server_link (c->s, c->hq);
+  fig_campaign (c, "{\"segment\":\"general_winback\",\"as_of\":\"2026-10-31\",\"days\":30}", "3");
+  fig_campaign (c, "{\"spent_min_fen\":40000}", "1,3,5");
+  mdn_test_set_now (NULL);
+}
+
 /* Birthday greetings and sms.send ------------------------------------------------------ */
 
 static gboolean
@@ -999,6 +1300,9 @@ main (int argc, char **argv)
   g_test_add_func ("/sms/birthday-once-a-year-and-send", test_birthdays_and_send);
   g_test_add_func ("/sms/two-processes/each-message-once", test_two_senders);
   g_test_add_func ("/sms/pg-upgrade-keeps-choices", test_pg_upgrade_choices);
+  g_test_add_func ("/sms/campaign/figures-segments-window", test_campaign_figures);
+  g_test_add_func ("/sms/pg/figures-kept-as-history", test_pg_figures_kept);
+  g_test_add_func ("/sms/pg/figures-migration-fill", test_pg_figures_migration);
   g_test_add_func ("/member-page/balance-escaped-forged", test_member_page);
   g_test_add_func ("/member-page/pin-history-messages", test_member_page_pin);
   return g_test_run ();
