@@ -486,7 +486,7 @@ test_held_write_fails (void)
   g_autoptr(GPtrArray) batch = NULL;
   g_autofree char *card = NULL, *body = NULL;
   const char *token;
-  gint64 acked, keys, feed;
+  gint64 acked, keys, feed, deposited;
   PGconn *c;
   PGresult *res;
 
@@ -500,6 +500,7 @@ test_held_write_fails (void)
   acked = mdn_test_server_count (a, "SELECT acked_seq FROM srv_branches WHERE code = 'B01'");
   keys = mdn_test_server_count (a, "SELECT count(*) FROM entry_keys");
   feed = mdn_test_server_count (a, "SELECT count(*) FROM srv_feed");
+  deposited = mdn_test_server_count (a, "SELECT coalesce (sum (deposits), 0) FROM srv_member_figures");
   deposits (b1, card, 5);
   batch = mdn_test_own_entries (b1, acked + 1, -1);
   g_assert_cmpuint (batch->len, ==, 5);
@@ -526,6 +527,9 @@ test_held_write_fails (void)
       g_assert_cmpint (mdn_test_server_count (a, "SELECT count(*) FROM movements m WHERE NOT EXISTS "
                                                  "(SELECT 1 FROM entry_keys k WHERE k.id = m.entry_id)"), ==, 0);
       g_assert_cmpint (mdn_test_server_count (a, "SELECT principal_fen FROM members"), ==, 1000);
+      /* the members' figures, held back with the entries, likewise */
+      g_assert_cmpint (mdn_test_server_count (a, "SELECT coalesce (sum (deposits), 0) FROM srv_member_figures"), ==,
+                       deposited);
       EXEC ("SET client_min_messages = warning; DROP TRIGGER IF EXISTS fault ON srv_feed; "
             "DROP TRIGGER IF EXISTS fault ON srv_branches");
     }
@@ -538,6 +542,7 @@ test_held_write_fails (void)
   g_assert_cmpint (mdn_test_server_count (a, "SELECT acked_seq FROM srv_branches WHERE code = 'B01'"), ==, acked + 5);
   g_assert_cmpint (mdn_test_server_count (a, "SELECT principal_fen FROM members"), ==, 1005);
   g_assert_cmpint (mdn_test_server_count (a, "SELECT SUM (deposit_principal_fen) FROM srv_rollup_day"), ==, 1005);
+  g_assert_cmpint (mdn_test_server_count (a, "SELECT sum (deposits) FROM srv_member_figures"), ==, deposited + 5);
   g_assert_cmpint (mdn_test_sync_ok (b1).pushed, ==, 0);
 }
 
