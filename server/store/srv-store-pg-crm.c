@@ -7,8 +7,9 @@
  * the SQLite server's member_figures and member_days, by the rule its
  * apply hook uses (mdn_member_figures_of), on every applied entry in the
  * push's transaction: with the push's held-back writes when the entry is
- * held back (srv-store-pg-push.c), so a push that rolls back leaves no
- * figure behind. Every figure is a sum or a min/max: any order of arrival,
+ * held back (srv-store-pg-push.c; the held-back entries' figures in one
+ * statement over arrays, srv_pg_push_defer_row), so a push that rolls back
+ * leaves no figure behind. Every figure is a sum or a min/max: any order of arrival,
  * and two pushes of one member at once (serialized by the row's lock, and
  * by the member's, taken first), give the same row.
  *
@@ -34,19 +35,41 @@
 
 #define PAGE 5000
 
-/* What @entry adds to its member's figures: one statement, both tables
- * (a deposit has no day row). */
+/* What entries add to their members' figures: one statement for both
+ * tables, over arrays (member, business day, visits, spent, deposits; one
+ * element an entry), summed by member and by member and day first (one
+ * INSERT may not update a row twice). A deposit has no day row. The rows
+ * it locks are of members whose srv_members row the push locked first. */
 static const char *const figures_sql =
-  "WITH f AS (INSERT INTO srv_member_figures AS t (member_id, first_visit, last_visit, visits, spent_fen, deposits) "
-  "  VALUES ($1, CASE WHEN $3::bigint > 0 THEN $2::date END, CASE WHEN $3::bigint > 0 THEN $2::date END, "
-  "          $3::bigint, $4::bigint, $5::bigint) "
+  "WITH x AS (SELECT * FROM unnest ($1::text[], $2::date[], $3::bigint[], $4::bigint[], $5::bigint[]) "
+  "  AS x (member_id, business_date, visits, spent_fen, deposits)), "
+  "f AS (INSERT INTO srv_member_figures AS t (member_id, first_visit, last_visit, visits, spent_fen, deposits) "
+  "  SELECT member_id, min (business_date) FILTER (WHERE visits > 0), max (business_date) FILTER (WHERE visits > 0), "
+  "         sum (visits), sum (spent_fen), sum (deposits) FROM x GROUP BY member_id "
   "  ON CONFLICT (member_id) DO UPDATE SET first_visit = least (t.first_visit, excluded.first_visit), "
   "  last_visit = greatest (t.last_visit, excluded.last_visit), visits = t.visits + excluded.visits, "
   "  spent_fen = t.spent_fen + excluded.spent_fen, deposits = t.deposits + excluded.deposits) "
   "INSERT INTO srv_member_days AS d (member_id, business_date, visits, spent_fen) "
-  "SELECT $1, $2::date, $3::bigint, $4::bigint WHERE $5::bigint = 0 "
+  "SELECT member_id, business_date, sum (visits), sum (spent_fen) FROM x WHERE deposits = 0 "
+  "GROUP BY member_id, business_date "
   "ON CONFLICT (member_id, business_date) DO UPDATE SET visits = d.visits + excluded.visits, "
   "spent_fen = d.spent_fen + excluded.spent_fen";
+
+/* @value as a one-element array literal. */
+static char *
+one (const char *value)
+{
+  GString *s = g_string_new ("{\"");
+
+  for (const char *c = value; *c; c++)
+    {
+      if (*c == '"' || *c == '\\')
+        g_string_append_c (s, '\\');
+      g_string_append_c (s, *c);
+    }
+  g_string_append (s, "\"}");
+  return g_string_free (s, FALSE);
+}
 
 gboolean
 crm_entry_applied (SrvPg    *pg,
@@ -56,6 +79,8 @@ crm_entry_applied (SrvPg    *pg,
   MdnMemberFigureAdd a;
   char visits[4], spent[24], deposits[4];
   const char *values[5];
+  char *v[5];
+  gboolean ok;
   int held;
 
   if (!mdn_member_figures_of (entry, &a, error))
@@ -70,10 +95,16 @@ crm_entry_applied (SrvPg    *pg,
   values[2] = visits;
   values[3] = spent;
   values[4] = deposits;
-  held = srv_pg_push_defer (pg, figures_sql, 5, values, error);
+  /* With the push's held-back writes, the push's entries in one statement. */
+  held = srv_pg_push_defer_row (pg, figures_sql, 5, values, error);
   if (held != 0)
     return held > 0;
-  return pq_exec (pg, error, figures_sql, "sssss", values[0], values[1], values[2], values[3], values[4]);
+  for (int i = 0; i < 5; i++)
+    v[i] = one (values[i]);
+  ok = pq_exec (pg, error, figures_sql, "sssss", v[0], v[1], v[2], v[3], v[4]);
+  for (int i = 0; i < 5; i++)
+    g_free (v[i]);
+  return ok;
 }
 
 /* The campaign's members ------------------------------------------------------------ */

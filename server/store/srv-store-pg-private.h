@@ -93,6 +93,12 @@ G_GNUC_INTERNAL PGresult * srv_pg_push_flush (SrvPg *pg, const char *sql, int n,
 G_GNUC_INTERNAL int srv_pg_push_defer_entry (SrvPg *pg, MdnEntry *entry, gboolean projected, GError **error);
 G_GNUC_INTERNAL int srv_pg_push_defer_feed (SrvPg *pg, const char *entry_id, const char *to_branch, GError **error);
 G_GNUC_INTERNAL int srv_pg_push_defer (SrvPg *pg, const char *sql, int n, const char *const *values, GError **error);
+/* Held back as one row of @sql, whose @n parameters are arrays: every row
+ * deferred with the same @sql until the next flush goes in one statement,
+ * sent where the first was held (so only for writes that commute with the
+ * others held back, like sums). */
+G_GNUC_INTERNAL int srv_pg_push_defer_row (SrvPg *pg, const char *sql, int n, const char *const *values,
+                                           GError **error);
 
 /* Every row of @res as a GStrv, "" for SQL NULL, as the SQLite console
  * store gives them; clears @res (NULL: NULL). */

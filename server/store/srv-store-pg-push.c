@@ -40,12 +40,15 @@ enum { E_BRANCH, E_SEQ, E_ID, E_DATE, E_KIND, E_MEMBER, E_SALE, E_RECEIPT, E_HAS
 enum { M_DATE, M_ENTRY, M_IDX, M_MEMBER, M_ACCOUNT, M_ITEM, M_LOT, M_EXPIRES, M_DELTA, M_PROJECTED, N_M };
 enum { F_ENTRY, F_TO, N_F };
 
-/* A statement held back: @sql static, @values owned (NULL: SQL NULL). */
+/* A statement held back: @sql static, @values owned (NULL: SQL NULL);
+ * or, with @rows, one whose parameters are arrays, a row of elements
+ * appended by each srv_pg_push_defer_row (@values made at the flush). */
 typedef struct
 {
   const char *sql;
   int         n;
   char      **values;
+  GString   **rows;
 } Held;
 
 struct _SrvPgPush
@@ -61,6 +64,7 @@ struct _SrvPgPush
   guint       n_entries, n_feed;
   GHashTable *lock;        /* members whose srv_members row is locked first */
   GPtrArray  *after;       /* Held, sent after the entries */
+  GHashTable *row_held;    /* sql → its Held with rows in @after */
   GError     *failed;      /* a held-back write failed: the transaction is lost */
   gboolean    head_known;  /* the feed's stable head read right after the commit */
   gint64      head;
@@ -147,8 +151,13 @@ static void
 held_free (Held *h)
 {
   for (int i = 0; i < h->n; i++)
-    g_free (h->values[i]);
+    {
+      g_free (h->values[i]);
+      if (h->rows)
+        g_string_free (h->rows[i], TRUE);
+    }
   g_free (h->values);
+  g_free (h->rows);
   g_free (h);
 }
 
@@ -165,6 +174,7 @@ push_get (SrvPg *pg)
       p->seqs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
       p->lock = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
       p->after = g_ptr_array_new_with_free_func ((GDestroyNotify) held_free);
+      p->row_held = g_hash_table_new (g_direct_hash, g_direct_equal);
       p->days = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
       for (int i = 0; i < N_E; i++)
         p->e[i] = g_string_new (NULL);
@@ -188,6 +198,7 @@ push_clear_pending (SrvPgPush *p)
     g_string_truncate (p->f[i], 0);
   p->n_entries = p->n_feed = 0;
   g_hash_table_remove_all (p->lock);
+  g_hash_table_remove_all (p->row_held);
   g_ptr_array_set_size (p->after, 0);
 }
 
@@ -307,6 +318,7 @@ srv_pg_push_free (SrvPg *pg)
   g_hash_table_unref (p->seqs);
   g_hash_table_unref (p->lock);
   g_hash_table_unref (p->days);
+  g_hash_table_unref (p->row_held);
   g_ptr_array_unref (p->after);
   for (int i = 0; i < N_E; i++)
     g_string_free (p->e[i], TRUE);
@@ -602,6 +614,37 @@ srv_pg_push_defer (SrvPg             *pg,
   return 1;
 }
 
+int
+srv_pg_push_defer_row (SrvPg             *pg,
+                       const char        *sql,
+                       int                n,
+                       const char *const *values,
+                       GError           **error)
+{
+  SrvPgPush *p = pg->push;
+  Held *h;
+
+  if (p == NULL || !p->active || !pg->in_tx || p->failed)
+    return 0;
+  h = g_hash_table_lookup (p->row_held, sql);
+  if (h == NULL)
+    {
+      h = g_new0 (Held, 1);
+      h->sql = sql;
+      h->n = n;
+      h->values = g_new0 (char *, MAX (n, 1));
+      h->rows = g_new0 (GString *, MAX (n, 1));
+      for (int i = 0; i < n; i++)
+        h->rows[i] = g_string_new (NULL);
+      g_ptr_array_add (p->after, h);
+      g_hash_table_insert (p->row_held, (gpointer) sql, h);
+    }
+  g_assert (h->n == n);
+  for (int i = 0; i < n; i++)
+    add_elem (h->rows[i], values[i], TRUE);
+  return 1;
+}
+
 /* Out of pipeline mode whatever happened: the results read to the sync,
  * or a lost connection made again (its transaction is gone anyway). */
 static void
@@ -771,10 +814,13 @@ srv_pg_push_flush (SrvPg             *pg,
     }
   after = g_steal_pointer (&p->after);
   p->after = g_ptr_array_new_with_free_func ((GDestroyNotify) held_free);
+  g_hash_table_remove_all (p->row_held);
   for (guint i = 0; i < after->len; i++)
     {
       Held *h = g_ptr_array_index (after, i);
 
+      for (int c = 0; h->rows && c < h->n; c++)
+        h->values[c] = literal (h->rows[c]);
       g_array_append_val (sends, ((Send) { h->sql, h->n, (const char *const *) h->values }));
     }
   push_clear_pending (p);
