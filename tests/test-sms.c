@@ -932,6 +932,7 @@ static void
 test_pg_figures_kept (void)
 {
   g_autoptr(FigChain) c = NULL;
+  g_autoptr(JsonObject) start = NULL;
   g_autofree char *kept = NULL, *computed = NULL;
 
   if (!mdn_test_backend_pg ())
@@ -940,6 +941,21 @@ test_pg_figures_kept (void)
       return;
     }
   c = fig_chain_new ();
+  /* A timed session of 戊 at B02: a timed entry is stored at once, never
+     held back (srv-store-pg-push.c), and its figures with it. */
+  json_object_unref (mdn_test_ok (c->hq->admin, "{\"op\":\"plan.upsert\",\"code\":\"BIL\",\"name\":\"台球\","
+                                                "\"unit_minutes\":30,\"unit_price_fen\":1500}"));
+  mdn_test_sync_ok (c->hq);
+  mdn_test_sync_ok (c->b2);
+  json_object_unref (mdn_test_ok (c->b2->admin, "{\"op\":\"resource.upsert\",\"code\":\"T1\",\"name\":\"一号台\","
+                                                "\"plan\":\"BIL\"}"));
+  mdn_test_set_now ("2026-11-05T12:00:00+08:00");
+  start = mdn_test_ok (c->b2->admin, "{\"op\":\"timed.start\",\"resource\":\"T1\",\"card\":\"13800000065\"}");
+  mdn_test_set_now ("2026-11-05T13:00:00+08:00");
+  json_object_unref (mdn_test_ok (c->b2->admin, "{\"op\":\"timed.stop\",\"session_id\":\"%s\","
+                                                "\"tenders\":[{\"type\":\"cash\",\"amount_fen\":3000}]}",
+                                  mdn_test_str (start, "session_id")));
+  mdn_test_sync_ok (c->b2);
   kept = pg_figures_text (c->s->db);
   computed = history_figures_text (c->s->db);
   g_assert_cmpstr (kept, ==, computed);
@@ -949,6 +965,7 @@ test_pg_figures_kept (void)
   g_assert_nonnull (strstr (kept, " 2026-09-01 2026-11-04 2 55000 1\n"));
   g_assert_nonnull (strstr (kept, " 2026-10-06 0 -30000\n"));
   g_assert_nonnull (strstr (kept, " 2026-11-05 0 -10000\n"));
+  g_assert_nonnull (strstr (kept, " 2026-11-03 2026-11-05 2 43000 0\n"));   /* 戊 and the session */
   g_assert_cmpint (mdn_test_server_count (c->s, "SELECT count(*) FROM srv_member_figures"), ==, 5);
   mdn_test_set_now (NULL);
 }
