@@ -268,6 +268,10 @@ pq_simple (SrvPg      *pg,
 {
   g_autoptr(PGresult) res = NULL;
 
+  /* Parts of a push's batch sent ahead: read before leaving the pipeline
+     (a failure among them fails the push). */
+  if (PQpipelineStatus (pg->conn) != PQ_PIPELINE_OFF)
+    srv_pg_push_drain (pg, NULL);
   if (PQstatus (pg->conn) == CONNECTION_BAD && !pg->in_tx)
     reconnect (pg);
   res = PQexec (pg->conn, sql);
@@ -916,9 +920,10 @@ ensure_month (SrvPg      *pg,
 char *
 entry_doc (MdnEntry *entry)
 {
-  GString *out = g_string_new (NULL);
+  GString *out = g_string_sized_new (entry->canonical ? strlen (entry->canonical) + 80 : 1024);
 
-  mdn_entry_codec_write (out, entry, TRUE, NULL, NULL);
+  /* from the text its hash was checked over (srv_push), when it was */
+  mdn_entry_codec_write_hashed (out, entry);
   return g_string_free (out, FALSE);
 }
 

@@ -698,6 +698,11 @@ srv_store_push_prepare (SrvStore   *store,
   return TRUE;
 }
 
+void
+srv_store_warm_up (SrvStore *store)
+{
+}
+
 gboolean
 srv_store_entry_apply (SrvStore *store,
                        MdnEntry *entry,
