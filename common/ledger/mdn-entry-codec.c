@@ -628,8 +628,10 @@ static int
 member_bit (const char *const *members,
             const char        *key)
 {
+  /* the first byte first: a strcmp only for the one or two names that
+     start alike (every key of every entry comes here) */
   for (int i = 0; members[i]; i++)
-    if (g_str_equal (members[i], key))
+    if (members[i][0] == key[0] && strcmp (members[i], key) == 0)
       return i;
   return -1;
 }

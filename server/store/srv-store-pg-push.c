@@ -369,21 +369,25 @@ add_elem (GString    *a,
       g_string_append (a, value);
       return;
     }
-  g_string_append_c (a, '"');
-  /* runs without a quote or a backslash copied whole */
-  for (const char *c = value; *c;)
-    {
-      size_t run = strcspn (c, "\"\\");
+  {
+    /* one pass into room for the worst case (every byte escaped) */
+    gsize n = strlen (value), at = a->len;
+    char *out;
 
-      g_string_append_len (a, c, (gssize) run);
-      c += run;
-      if (*c)
-        {
-          g_string_append_c (a, '\\');
-          g_string_append_c (a, *c++);
-        }
-    }
-  g_string_append_c (a, '"');
+    g_string_set_size (a, at + 2 * n + 2);
+    out = a->str + at;
+    *out++ = '"';
+    for (gsize i = 0; i < n; i++)
+      {
+        char c = value[i];
+
+        if (c == '"' || c == '\\')
+          *out++ = '\\';
+        *out++ = c;
+      }
+    *out++ = '"';
+    g_string_truncate (a, (gsize) (out - a->str));
+  }
 }
 
 static void
