@@ -623,7 +623,7 @@ test_commands (void)
     return;
   s = mdn_test_server_init ("commands");
   g_free (mdn_test_server_cmd (s, "init", NULL));        /* again: a no-op */
-  g_assert_cmpint (mdn_test_pg_count (s->db, "SELECT value::int FROM srv_meta WHERE key = 'schema_version'"), ==, 9);
+  g_assert_cmpint (mdn_test_pg_count (s->db, "SELECT value::int FROM srv_meta WHERE key = 'schema_version'"), ==, 13);
   mdn_test_server_add_branch (s, "B02", 2, FALSE);
   mdn_test_server_add_branch (s, "B01", 1, FALSE);
   mdn_test_server_add_branch (s, "HQ", 0, TRUE);

@@ -30,6 +30,7 @@ struct _SrvPg
   SrvFeedMoved moved;
   gpointer    moved_data;
   struct _SrvPgPush *push; /* the push's prefetch and held-back writes (srv-store-pg-push.c) */
+  GPtrArray  *months_made; /* "YYYY-MM" whose partitions the open transaction made (ensure_month) */
 };
 
 /* replay()'s select (id, projected, doc) and the catalogue's kinds. */
