@@ -14,7 +14,12 @@
  *   - the first statement that reads (any pq () of the store) or the
  *     commit sends what is held back and itself in one pipeline (libpq's
  *     pipeline mode): the members locked in id order, then one statement
- *     inserting every key, entry, movement, account sum and feed row.
+ *     inserting every key, entry, movement, account sum and feed row;
+ *   - every STREAM_PART entries held back go ahead in that statement's
+ *     form, in the open pipeline, without waiting (stream_part), their
+ *     results read with the next read or the commit: PostgreSQL stores them
+ *     while srv-push.c checks the rest. The prefetch locked every member of
+ *     the push first, in id order, so a part needs no lock of its own.
  * A held-back write that fails (a key another process took meanwhile:
  * SRV_ERROR_DUPLICATE, 409; anything else: a database error) fails that
  * read or the commit, and every later statement of the transaction with
