@@ -550,6 +550,7 @@ cmd_serve (SrvStore *store, int argc, char **argv)
   options.report_dsn = report_dsn;
   /* Every process sends: on PostgreSQL they share the outbox, each
      message claimed by one (srv-store-sms.h). */
+  srv_store_warm_up (store);
   sms = srv_sms_sender_start (store, srv_store_get_timezone (store), MAX (sms_retry_base, 0));
   rc = srv_serve (store, &options);
   srv_sms_sender_free (sms);

@@ -2,6 +2,7 @@
 #include <glib/gstdio.h>
 
 #include "mdn-db.h"
+#include "mdn-entry-codec.h"
 #include "mdn-error.h"
 #include "mdn-json.h"
 #include "mdn-test-util.h"
@@ -94,6 +95,20 @@ reference_hash (MdnEntry *e)
   return hash;
 }
 
+/* The form with the hash, from the text the hash was computed over (what
+ * the PostgreSQL store writes as the entry's doc), is the writer's. */
+static void
+assert_hashed_form (MdnEntry *e)
+{
+  g_autoptr(GString) direct = g_string_new (NULL);
+  g_autoptr(GString) kept = g_string_new ("x");
+
+  mdn_entry_codec_write (direct, e, TRUE, NULL, NULL);
+  g_string_prepend_c (direct, 'x');
+  mdn_entry_codec_write_hashed (kept, e);
+  g_assert_cmpstr (kept->str, ==, direct->str);
+}
+
 static void
 test_hash_direct_canonical (void)
 {
@@ -114,6 +129,7 @@ test_hash_direct_canonical (void)
 
       g_assert_cmpstr (h, ==, reference_hash (e));
       g_assert_cmpstr (h, ==, e->hash);
+      assert_hashed_form (e);
       n++;
     }
   g_assert_cmpuint (n, >, 5);
@@ -147,6 +163,11 @@ test_hash_direct_canonical (void)
   g_assert_cmpstr (hash, ==, reference_hash (odd));
   body = mdn_json_object_canonical (odd->body);
   g_assert_cmpstr (odd->canonical_body, ==, body);
+  odd->hash = g_strdup (hash);
+  assert_hashed_form (odd);
+  g_clear_pointer (&odd->hash, g_free);
+  odd->hash = g_strdup ("\"odd\\");
+  assert_hashed_form (odd);
 }
 
 typedef struct { GPtrArray *what; } Caught;

@@ -1306,6 +1306,54 @@ test_member_page (void)
   mdn_test_set_now (NULL);
 }
 
+/* The SQLite store keeps the chain settings the SMS rules read per entry
+ * (srv-store-sms-sqlite.c): a setting written by another connection to the
+ * file, or applied by a push, is what the next push reads. */
+static void
+test_settings_cache (void)
+{
+  g_autoptr(MdnTestBranch) hq = NULL, b1 = NULL;
+  g_autoptr(MdnTestServer) s = NULL;
+  const char *deposits = "SELECT count(*) FROM srv_sms_outbox WHERE event = 'deposit'";
+  sqlite3 *other = NULL;
+
+  if (mdn_test_backend_pg ())
+    {
+      g_test_skip ("the SQLite store's cache (PostgreSQL: LISTEN, /sms/two-processes)");
+      return;
+    }
+  s = chain_new (NULL, &hq, &b1);
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"member.issue\",\"name\":\"存款\",\"phone\":\"13800000051\"}"));
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"member.deposit\",\"card\":\"13800000051\",\"amount\":\"5.00\"}"));
+  mdn_test_sync_ok (b1);
+  g_assert_cmpint (mdn_test_server_count (s, deposits), ==, 1);
+
+  /* Another connection switches it off (as a restore of the file would). */
+  g_assert_cmpint (sqlite3_open (s->db, &other), ==, SQLITE_OK);
+  sqlite3_busy_timeout (other, 5000);
+  g_assert_cmpint (sqlite3_exec (other, "UPDATE settings SET value = 'false' WHERE key = 'sms.on_deposit'",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_changes (other), ==, 1);
+  sqlite3_close (other);
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"member.deposit\",\"card\":\"13800000051\",\"amount\":\"6.00\"}"));
+  mdn_test_sync_ok (b1);
+  g_assert_cmpint (mdn_test_server_count (s, deposits), ==, 1);
+
+  /* Head office switches it on again: its push, then the branch's. */
+  json_object_unref (mdn_test_ok (hq->admin, "{\"op\":\"settings.set\",\"key\":\"sms.on_deposit\",\"value\":true}"));
+  mdn_test_sync_ok (hq);
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"member.deposit\",\"card\":\"13800000051\",\"amount\":\"7.00\"}"));
+  mdn_test_sync_ok (b1);
+  g_assert_cmpint (mdn_test_server_count (s, deposits), ==, 2);
+
+  /* And off, by head office. */
+  json_object_unref (mdn_test_ok (hq->admin, "{\"op\":\"settings.set\",\"key\":\"sms.on_deposit\",\"value\":false}"));
+  mdn_test_sync_ok (hq);
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"member.deposit\",\"card\":\"13800000051\",\"amount\":\"8.00\"}"));
+  mdn_test_sync_ok (b1);
+  g_assert_cmpint (mdn_test_server_count (s, deposits), ==, 2);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1320,6 +1368,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sms/campaign/figures-segments-window", test_campaign_figures);
   g_test_add_func ("/sms/pg/figures-kept-as-history", test_pg_figures_kept);
   g_test_add_func ("/sms/pg/figures-migration-fill", test_pg_figures_migration);
+  g_test_add_func ("/sms/settings/seen-when-changed", test_settings_cache);
   g_test_add_func ("/member-page/balance-escaped-forged", test_member_page);
   g_test_add_func ("/member-page/pin-history-messages", test_member_page_pin);
   return g_test_run ();

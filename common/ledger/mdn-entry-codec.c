@@ -628,8 +628,10 @@ static int
 member_bit (const char *const *members,
             const char        *key)
 {
+  /* the first byte first: a strcmp only for the one or two names that
+     start alike (every key of every entry comes here) */
   for (int i = 0; members[i]; i++)
-    if (g_str_equal (members[i], key))
+    if (members[i][0] == key[0] && strcmp (members[i], key) == 0)
       return i;
   return -1;
 }
@@ -1160,15 +1162,14 @@ append_member (GString    *s,
  * the JSON tree: every entry is hashed when it is written, pushed and
  * received (/ledger/hash/direct-canonical checks both give the same
  * text). */
-void
-mdn_entry_codec_write (GString  *s,
-                       MdnEntry *entry,
-                       gboolean  with_hash,
-                       gsize    *out_body_start,
-                       gsize    *out_body_end)
+static void
+write_entry (GString  *s,
+             MdnEntry *entry,
+             gboolean  with_hash,
+             gsize    *out_body_start,
+             gsize    *out_body_end,
+             gsize    *out_hash_at)
 {
-  g_return_if_fail (s != NULL && entry != NULL);
-
   MEMBER (s, "{\"at\":", entry->at);
   PUT (s, ",\"body\":");
   if (out_body_start)
@@ -1178,6 +1179,8 @@ mdn_entry_codec_write (GString  *s,
     *out_body_end = s->len;
   MEMBER (s, ",\"branch\":", entry->branch);
   MEMBER (s, ",\"business_date\":", entry->business_date);
+  if (out_hash_at)
+    *out_hash_at = s->len;
   if (with_hash)
     MEMBER (s, ",\"hash\":", entry->hash);
   MEMBER (s, ",\"id\":", entry->id);
@@ -1204,4 +1207,44 @@ mdn_entry_codec_write (GString  *s,
   mdn_json_append_canonical_int (s, entry->seq);
   MEMBER (s, ",\"staff\":", entry->staff);
   PUT (s, "}");
+}
+
+void
+mdn_entry_codec_write (GString  *s,
+                       MdnEntry *entry,
+                       gboolean  with_hash,
+                       gsize    *out_body_start,
+                       gsize    *out_body_end)
+{
+  g_return_if_fail (s != NULL && entry != NULL);
+
+  write_entry (s, entry, with_hash, out_body_start, out_body_end, NULL);
+}
+
+void
+mdn_entry_codec_write_unhashed (GString  *s,
+                                MdnEntry *entry,
+                                gsize    *out_body_start,
+                                gsize    *out_body_end,
+                                gsize    *out_hash_at)
+{
+  g_return_if_fail (s != NULL && entry != NULL);
+
+  write_entry (s, entry, FALSE, out_body_start, out_body_end, out_hash_at);
+}
+
+void
+mdn_entry_codec_write_hashed (GString  *s,
+                              MdnEntry *entry)
+{
+  g_return_if_fail (s != NULL && entry != NULL);
+
+  if (entry->canonical == NULL || entry->hash == NULL)
+    {
+      write_entry (s, entry, TRUE, NULL, NULL, NULL);
+      return;
+    }
+  g_string_append_len (s, entry->canonical, (gssize) entry->canonical_hash_at);
+  MEMBER (s, ",\"hash\":", entry->hash);
+  g_string_append (s, entry->canonical + entry->canonical_hash_at);
 }

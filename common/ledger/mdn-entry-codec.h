@@ -59,5 +59,18 @@ void     mdn_entry_codec_write     (GString    *out,
                                     gboolean    with_hash,
                                     gsize      *out_body_start,
                                     gsize      *out_body_end);
+/* The form without "hash", as mdn_entry_codec_write (@out, @entry, FALSE,
+ * ...), and in *@out_hash_at where "hash" would go. */
+void     mdn_entry_codec_write_unhashed (GString  *out,
+                                         MdnEntry *entry,
+                                         gsize    *out_body_start,
+                                         gsize    *out_body_end,
+                                         gsize    *out_hash_at);
+/* The form with "hash", as mdn_entry_codec_write (@out, @entry, TRUE, NULL,
+ * NULL): from the text mdn_entry_compute_hash kept when it ran (the entry
+ * unchanged since; the store writes an entry right after its hash is
+ * checked), with the hash put in. */
+void     mdn_entry_codec_write_hashed (GString  *out,
+                                       MdnEntry *entry);
 
 G_END_DECLS

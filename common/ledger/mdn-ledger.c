@@ -153,6 +153,7 @@ mdn_entry_free (MdnEntry *entry)
   g_free (entry->prev_hash);
   g_free (entry->hash);
   g_free (entry->canonical_body);
+  g_free (entry->canonical);
   g_free (entry);
 }
 
@@ -255,16 +256,20 @@ char *
 mdn_entry_compute_hash (MdnEntry *entry)
 {
   GString *s = g_string_sized_new (1024);
-  gsize body_start, body_end;
+  gsize body_start, body_end, hash_at;
   char *hash;
 
   g_return_val_if_fail (entry != NULL, NULL);
 
-  mdn_entry_codec_write (s, entry, FALSE, &body_start, &body_end);
+  mdn_entry_codec_write_unhashed (s, entry, &body_start, &body_end, &hash_at);
   hash = sha256_hex (s->str, s->len);
   g_free (entry->canonical_body);
   entry->canonical_body = g_strndup (s->str + body_start, body_end - body_start);
-  g_string_free (s, TRUE);
+  /* kept: the form with the hash is this text with one member more
+     (mdn_entry_codec_write_hashed) */
+  g_free (entry->canonical);
+  entry->canonical_hash_at = hash_at;
+  entry->canonical = g_string_free (s, FALSE);
   return hash;
 }
 

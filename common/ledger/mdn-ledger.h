@@ -49,6 +49,10 @@ struct _MdnEntry
   char       *hash;
   char       *canonical_body;  /* cache: the body's canonical JSON, set by
                                 * mdn_entry_compute_hash; apply stores it */
+  char       *canonical;       /* cache: the text the hash was computed over
+                                * (mdn_entry_compute_hash), and where its
+                                * "hash" member would go */
+  gsize       canonical_hash_at;
 };
 
 MdnEntry   *mdn_entry_new           (const char  *kind,

@@ -30,6 +30,7 @@ struct _SrvPg
   SrvFeedMoved moved;
   gpointer    moved_data;
   struct _SrvPgPush *push; /* the push's prefetch and held-back writes (srv-store-pg-push.c) */
+  GPtrArray  *months_made; /* "YYYY-MM" whose partitions the open transaction made (ensure_month) */
 };
 
 /* replay()'s select (id, projected, doc) and the catalogue's kinds. */
@@ -88,6 +89,9 @@ G_GNUC_INTERNAL gboolean srv_pg_push_rollup (SrvPg *pg, const char *branch, cons
                                              PGresult **res, int *row);
 G_GNUC_INTERNAL gboolean srv_pg_push_pending (SrvPg *pg);
 G_GNUC_INTERNAL gboolean srv_pg_push_failed (SrvPg *pg, GError **error);
+/* Reads what parts of a push's batch were sent ahead and leaves the
+ * pipeline (before a statement outside it); FALSE if one failed. */
+G_GNUC_INTERNAL gboolean srv_pg_push_drain (SrvPg *pg, GError **error);
 G_GNUC_INTERNAL PGresult * srv_pg_push_flush (SrvPg *pg, const char *sql, int n, const char *const *values,
                                               GError **error);
 G_GNUC_INTERNAL int srv_pg_push_defer_entry (SrvPg *pg, MdnEntry *entry, gboolean projected, GError **error);

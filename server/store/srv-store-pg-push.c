@@ -14,7 +14,12 @@
  *   - the first statement that reads (any pq () of the store) or the
  *     commit sends what is held back and itself in one pipeline (libpq's
  *     pipeline mode): the members locked in id order, then one statement
- *     inserting every key, entry, movement, account sum and feed row.
+ *     inserting every key, entry, movement, account sum and feed row;
+ *   - every STREAM_PART entries held back go ahead in that statement's
+ *     form, in the open pipeline, without waiting (stream_part), their
+ *     results read with the next read or the commit: PostgreSQL stores them
+ *     while srv-push.c checks the rest. The prefetch locked every member of
+ *     the push first, in id order, so a part needs no lock of its own.
  * A held-back write that fails (a key another process took meanwhile:
  * SRV_ERROR_DUPLICATE, 409; anything else: a database error) fails that
  * read or the commit, and every later statement of the transaction with
@@ -63,6 +68,8 @@ struct _SrvPgPush
   GString    *f[N_F];      /* feed rows */
   guint       n_entries, n_feed;
   GHashTable *lock;        /* members whose srv_members row is locked first */
+  GHashTable *prelocked;   /* members the prefetch locked (or found no row of) */
+  guint       unread;      /* parts of the batch sent ahead, their results not read yet */
   GPtrArray  *after;       /* Held, sent after the entries */
   GHashTable *row_held;    /* sql → its Held with rows in @after */
   GError     *failed;      /* a held-back write failed: the transaction is lost */
@@ -74,6 +81,10 @@ struct _SrvPgPush
 };
 
 typedef struct _SrvPgPush SrvPgPush;
+
+/* Entries held back that go ahead of the rest of the batch, in one
+ * statement (stream_part). */
+#define STREAM_PART 100
 
 /* Locked in one order by every process: no deadlock between two pushes. */
 static const char *lock_sql = "SELECT 1 FROM srv_members WHERE id = ANY ($1::text[]) ORDER BY id FOR UPDATE";
@@ -145,7 +156,8 @@ typedef struct
 } Send;
 
 static void hold (SrvPgPush *p, const char *sql, int n, const char *const *values);
-static gboolean run (SrvPg *pg, GArray *sends, PGresult **results, GError **error);
+static gboolean run (SrvPg *pg, GArray *sends, PGresult **results, guint *ahead, GError **error);
+static void stream_part (SrvPg *pg);
 
 static void
 held_free (Held *h)
@@ -173,6 +185,7 @@ push_get (SrvPg *pg)
       p->receipts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
       p->seqs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
       p->lock = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+      p->prelocked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
       p->after = g_ptr_array_new_with_free_func ((GDestroyNotify) held_free);
       p->row_held = g_hash_table_new (g_direct_hash, g_direct_equal);
       p->days = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -210,7 +223,10 @@ srv_pg_push_end (SrvPg *pg)
 
   if (p == NULL)
     return;
+  if (p->unread > 0)
+    srv_pg_push_drain (pg, NULL);
   push_clear_pending (p);
+  g_hash_table_remove_all (p->prelocked);
   g_hash_table_remove_all (p->ids);
   g_hash_table_remove_all (p->receipts);
   g_hash_table_remove_all (p->seqs);
@@ -317,6 +333,7 @@ srv_pg_push_free (SrvPg *pg)
   g_hash_table_unref (p->receipts);
   g_hash_table_unref (p->seqs);
   g_hash_table_unref (p->lock);
+  g_hash_table_unref (p->prelocked);
   g_hash_table_unref (p->days);
   g_hash_table_unref (p->row_held);
   g_ptr_array_unref (p->after);
@@ -335,7 +352,7 @@ srv_pg_push_pending (SrvPg *pg)
 {
   SrvPgPush *p = pg->push;
 
-  return p && (p->n_entries > 0 || p->n_feed > 0 || p->after->len > 0);
+  return p && (p->n_entries > 0 || p->n_feed > 0 || p->after->len > 0 || p->unread > 0);
 }
 
 gboolean
@@ -369,21 +386,25 @@ add_elem (GString    *a,
       g_string_append (a, value);
       return;
     }
-  g_string_append_c (a, '"');
-  /* runs without a quote or a backslash copied whole */
-  for (const char *c = value; *c;)
-    {
-      size_t run = strcspn (c, "\"\\");
+  {
+    /* one pass into room for the worst case (every byte escaped) */
+    gsize n = strlen (value), at = a->len;
+    char *out;
 
-      g_string_append_len (a, c, (gssize) run);
-      c += run;
-      if (*c)
-        {
-          g_string_append_c (a, '\\');
-          g_string_append_c (a, *c++);
-        }
-    }
-  g_string_append_c (a, '"');
+    g_string_set_size (a, at + 2 * n + 2);
+    out = a->str + at;
+    *out++ = '"';
+    for (gsize i = 0; i < n; i++)
+      {
+        char c = value[i];
+
+        if (c == '"' || c == '\\')
+          *out++ = '\\';
+        *out++ = c;
+      }
+    *out++ = '"';
+    g_string_truncate (a, (gsize) (out - a->str));
+  }
 }
 
 static void
@@ -402,6 +423,31 @@ literal (GString *a)
   return g_strconcat ("{", a->str, "}", NULL);
 }
 
+static int
+compare_ids (gconstpointer a,
+             gconstpointer b)
+{
+  return strcmp (*(char *const *) a, *(char *const *) b);
+}
+
+/* The ids of @set, sorted, as an array literal. */
+static char *
+sorted_literal (GHashTable *set)
+{
+  g_autoptr(GPtrArray) ids = g_ptr_array_new ();
+  g_autoptr(GString) a = g_string_new (NULL);
+  GHashTableIter iter;
+  gpointer key;
+
+  g_hash_table_iter_init (&iter, set);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    g_ptr_array_add (ids, key);
+  g_ptr_array_sort (ids, compare_ids);
+  for (guint i = 0; i < ids->len; i++)
+    add_elem (a, g_ptr_array_index (ids, i), TRUE);
+  return literal (a);
+}
+
 gboolean
 srv_pg_push_prepare (SrvPg      *pg,
                      const char *branch_code,
@@ -413,9 +459,9 @@ srv_pg_push_prepare (SrvPg      *pg,
   g_autoptr(GString) receipts = g_string_new (NULL);
   g_autoptr(GString) dates = g_string_new (NULL);
   g_autoptr(GArray) sends = g_array_new (FALSE, TRUE, sizeof (Send));
-  g_autofree char *ids_lit = NULL, *receipts_lit = NULL, *dates_lit = NULL;
-  const char *branch_values[1], *keys_values[2], *rollup_values[2];
-  PGresult *results[4] = { NULL };
+  g_autofree char *ids_lit = NULL, *receipts_lit = NULL, *dates_lit = NULL, *members_lit = NULL;
+  const char *branch_values[1], *keys_values[2], *rollup_values[2], *lock_values[1];
+  PGresult *results[5] = { NULL };
 
   g_return_val_if_fail (pg != NULL && pg->in_tx && pg->write_tx, FALSE);
 
@@ -436,42 +482,97 @@ srv_pg_push_prepare (SrvPg      *pg,
           g_hash_table_insert (p->days, g_strdup (entry->business_date), GINT_TO_POINTER (0));
           add_elem (dates, entry->business_date, TRUE);
         }
+      /* every member an entry of the push could lock */
+      if (entry->member_id && !g_hash_table_contains (p->prelocked, entry->member_id))
+        g_hash_table_add (p->prelocked, g_strdup (entry->member_id));
+      for (guint m = 0; m < entry->movements->len; m++)
+        {
+          const char *member = g_array_index (entry->movements, MdnMovement, m).member_id;
+
+          if (member && !g_hash_table_contains (p->prelocked, member))
+            g_hash_table_add (p->prelocked, g_strdup (member));
+        }
     }
   ids_lit = literal (ids);
   receipts_lit = literal (receipts);
   dates_lit = literal (dates);
+  members_lit = sorted_literal (p->prelocked);
   /* One round trip: the branch's row locked (what srv-push.c reads next),
-     the holds, the taken keys and the days' rollups, read under that
-     lock. */
+     then the rows of every member the push names, in id order (as every
+     push and authorization locks them: no deadlock), the holds, the taken
+     keys and the days' rollups, read under those locks. With the members
+     locked here, parts of the batch can go ahead of the rest
+     (stream_part). */
   branch_values[0] = branch_code;
+  lock_values[0] = members_lit;
   keys_values[0] = ids_lit;
   keys_values[1] = receipts_lit;
   rollup_values[0] = branch_code;
   rollup_values[1] = dates_lit;
   g_array_append_val (sends, ((Send) { branch_sql, 1, branch_values }));
+  g_array_append_val (sends, ((Send) { lock_sql, 1, lock_values }));
   g_array_append_val (sends, ((Send) { holds_sql, 0, NULL }));
   g_array_append_val (sends, ((Send) { keys_sql, 2, keys_values }));
   g_array_append_val (sends, ((Send) { rollups_sql (), 2, rollup_values }));
-  if (!run (pg, sends, results, error))
+  /* The months' partitions first: making one locks the parent tables,
+     which preparing the batch's statement (now: a part sent ahead goes in
+     an open pipeline) holds a lock on to the end of the transaction. */
+  {
+    GHashTableIter iter;
+    gpointer day;
+    gboolean ok = TRUE;
+
+    g_hash_table_iter_init (&iter, p->days);
+    while (ok && g_hash_table_iter_next (&iter, &day, NULL))
+      ok = ensure_month (pg, day, error);
+    if (!ok)
+      {
+        g_hash_table_remove_all (p->days);
+        g_hash_table_remove_all (p->prelocked);
+        return FALSE;
+      }
+  }
+  if (pq_prepared_name (pg, batch_sql, N_E + N_M + N_F, error) == NULL ||
+      !run (pg, sends, results, NULL, error))
     {
       g_hash_table_remove_all (p->days);
+      g_hash_table_remove_all (p->prelocked);
       return FALSE;
     }
   p->early[SRV_PG_PUSH_BRANCH] = results[0];
-  p->early[SRV_PG_PUSH_HOLDS] = results[1];
-  for (int r = 0; r < PQntuples (results[2]); r++)
+  PQclear (results[1]);
+  p->early[SRV_PG_PUSH_HOLDS] = results[2];
+  for (int r = 0; r < PQntuples (results[3]); r++)
     {
-      g_hash_table_add (p->ids, g_strdup (col (results[2], r, 0)));
-      if (col (results[2], r, 1))
-        g_hash_table_add (p->receipts, g_strdup (col (results[2], r, 1)));
+      g_hash_table_add (p->ids, g_strdup (col (results[3], r, 0)));
+      if (col (results[3], r, 1))
+        g_hash_table_add (p->receipts, g_strdup (col (results[3], r, 1)));
     }
-  PQclear (results[2]);
-  p->rollups = results[3];
+  PQclear (results[3]);
+  p->rollups = results[4];
   for (int r = 0; r < PQntuples (p->rollups); r++)
     g_hash_table_insert (p->days, g_strdup (col (p->rollups, r, 0)), GINT_TO_POINTER (r + 1));
   p->branch = g_strdup (branch_code);
   p->active = TRUE;
   return TRUE;
+}
+
+/* Made before the first push of a process instead of in it: the scratch
+ * database (a member.issue's card fold) and the SMS rules' settings, each
+ * the branch schema migrated in memory. */
+void
+srv_pg_warm_up (SrvPg *pg)
+{
+  g_autoptr(GError) error = NULL;
+  MdnDb *db;
+
+  if (pg->in_tx)
+    return;
+  if ((db = scratch_begin (pg, &error)) != NULL)
+    mdn_db_rollback (db);
+  else
+    g_message ("the scratch database could not be made yet: %s", error->message);
+  (void) srv_pg_sms_setting_bool (pg, "sms.birthday");
 }
 
 /* Marks @key taken; whether it was. */
@@ -501,6 +602,10 @@ srv_pg_push_defer_entry (SrvPg    *pg,
   gboolean defer = TRUE;
 
   if (p == NULL || !p->active || !pg->in_tx || p->failed)
+    return 0;
+  if (p->n_entries >= STREAM_PART)
+    stream_part (pg);
+  if (p->failed)
     return 0;
   if (projected)
     {
@@ -674,27 +779,36 @@ pipeline_leave (SrvPg *pg)
     }
 }
 
-static int
-compare_ids (gconstpointer a,
-             gconstpointer b)
-{
-  return strcmp (*(char *const *) a, *(char *const *) b);
-}
-
 /* @sends in one pipeline: each one's result in @results (the caller's to
  * PQclear), or FALSE with @error set by the first that failed (the rest
- * were skipped). */
+ * were skipped). *@ahead (if not NULL): parts of the batch sent before in
+ * the open pipeline (stream_part), whose results are read first; a
+ * failure among them is the first. */
 static gboolean
 run (SrvPg     *pg,
      GArray    *sends,
      PGresult **results,
+     guint     *ahead,
      GError   **error)
 {
   g_autoptr(GError) failure = NULL;
-  guint sent = 0;
+  guint sent = 0, before = ahead ? *ahead : 0;
 
-  /* Prepared (once per connection) before the pipeline starts. */
-  for (guint i = 0; i < sends->len; i++)
+  /* Prepared (once per connection) before the pipeline starts. One not
+     prepared yet while parts are out: those read first (a round trip
+     more, once per connection and statement). */
+  for (guint i = 0; i < sends->len && before > 0; i++)
+    {
+      Send *s = &g_array_index (sends, Send, i);
+
+      if (!g_str_equal (s->sql, "COMMIT") && g_hash_table_lookup (pg->prepared, s->sql) == NULL)
+        {
+          if (!srv_pg_push_drain (pg, error))
+            return FALSE;
+          before = 0;
+        }
+    }
+  for (guint i = 0; i < sends->len && before == 0; i++)
     {
       Send *s = &g_array_index (sends, Send, i);
 
@@ -722,9 +836,24 @@ run (SrvPg     *pg,
   if (sent < sends->len || PQpipelineSync (pg->conn) != 1)
     {
       set_pg_error (pg, NULL, error);
+      if (ahead)
+        *ahead = 0;
       pipeline_leave (pg);
       return FALSE;
     }
+  for (guint i = 0; i < before && PQstatus (pg->conn) == CONNECTION_OK; i++)
+    {
+      PGresult *res = PQgetResult (pg->conn);
+      ExecStatusType st = res ? PQresultStatus (res) : PGRES_FATAL_ERROR;
+
+      if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && failure == NULL)
+        set_pg_error (pg, res, &failure);
+      PQclear (res);
+      while (res != NULL && (res = PQgetResult (pg->conn)) != NULL)
+        PQclear (res);
+    }
+  if (ahead)
+    *ahead = 0;
   for (guint i = 0; i < sent && PQstatus (pg->conn) == CONNECTION_OK; i++)
     {
       PGresult *res = PQgetResult (pg->conn);
@@ -753,6 +882,100 @@ run (SrvPg     *pg,
       return FALSE;
     }
   return TRUE;
+}
+
+/* The parts of the batch sent ahead: their results read, the pipeline
+ * left. FALSE with @error set (and the push failed) if one failed. */
+gboolean
+srv_pg_push_drain (SrvPg   *pg,
+                   GError **error)
+{
+  SrvPgPush *p = pg->push;
+  g_autoptr(GError) failure = NULL;
+
+  if (p == NULL || p->unread == 0)
+    return TRUE;
+  if (PQpipelineSync (pg->conn) != 1)
+    set_pg_error (pg, NULL, &failure);
+  for (guint i = 0; failure == NULL && i < p->unread && PQstatus (pg->conn) == CONNECTION_OK; i++)
+    {
+      PGresult *res = PQgetResult (pg->conn);
+      ExecStatusType st = res ? PQresultStatus (res) : PGRES_FATAL_ERROR;
+
+      if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+        set_pg_error (pg, res, &failure);
+      PQclear (res);
+      while (res != NULL && (res = PQgetResult (pg->conn)) != NULL)
+        PQclear (res);
+    }
+  if (failure == NULL && PQstatus (pg->conn) != CONNECTION_OK)
+    set_pg_error (pg, NULL, &failure);
+  p->unread = 0;
+  pipeline_leave (pg);
+  if (failure == NULL)
+    return TRUE;
+  if (p->failed == NULL)
+    {
+      g_message ("a push's writes held back failed, nothing of it is stored: %s", failure->message);
+      p->failed = g_error_copy (failure);
+    }
+  g_propagate_error (error, g_steal_pointer (&failure));
+  return FALSE;
+}
+
+/* The entries held back so far (with their feed rows) sent ahead of the
+ * rest of the batch, in the open pipeline, without waiting: PostgreSQL
+ * stores them while srv-push.c checks the next ones. Only when every
+ * member they lock was locked by the prefetch (the lock order of every
+ * push); a failure shows at the next statement or the commit, as for any
+ * held-back write. */
+static void
+stream_part (SrvPg *pg)
+{
+  SrvPgPush *p = pg->push;
+  const char *name = g_hash_table_lookup (pg->prepared, batch_sql);
+  const char *values[N_E + N_M + N_F];
+  char *owned[N_E + N_M + N_F];
+  GHashTableIter iter;
+  gpointer key;
+  int k = 0;
+  gboolean ok;
+
+  if (name == NULL || PQstatus (pg->conn) != CONNECTION_OK)
+    return;
+  g_hash_table_iter_init (&iter, p->lock);
+  while (g_hash_table_iter_next (&iter, &key, NULL))
+    if (!g_hash_table_contains (p->prelocked, key))
+      return;
+  for (int i = 0; i < N_E; i++, k++)
+    values[k] = owned[k] = literal (p->e[i]);
+  for (int i = 0; i < N_M; i++, k++)
+    values[k] = owned[k] = literal (p->m[i]);
+  for (int i = 0; i < N_F; i++, k++)
+    values[k] = owned[k] = literal (p->f[i]);
+  ok = PQenterPipelineMode (pg->conn) == 1 &&
+       PQsendQueryPrepared (pg->conn, name, k, values, NULL, NULL, 0) == 1 && PQflush (pg->conn) == 0;
+  for (int i = 0; i < k; i++)
+    g_free (owned[i]);
+  if (!ok)
+    {
+      /* what was taken out of the batch can't be put back: the push fails */
+      g_autoptr(GError) failure = NULL;
+
+      set_pg_error (pg, NULL, &failure);
+      if (p->failed == NULL)
+        p->failed = g_steal_pointer (&failure);
+    }
+  else
+    p->unread++;
+  for (int i = 0; i < N_E; i++)
+    g_string_truncate (p->e[i], 0);
+  for (int i = 0; i < N_M; i++)
+    g_string_truncate (p->m[i], 0);
+  for (int i = 0; i < N_F; i++)
+    g_string_truncate (p->f[i], 0);
+  p->n_entries = p->n_feed = 0;
+  g_hash_table_remove_all (p->lock);
 }
 
 /* What is held back, then @sql (a static string, or "COMMIT") with
@@ -824,12 +1047,12 @@ srv_pg_push_flush (SrvPg             *pg,
       g_array_append_val (sends, ((Send) { h->sql, h->n, (const char *const *) h->values }));
     }
   push_clear_pending (p);
-  held = sends->len > 0;
+  held = sends->len > 0 || p->unread > 0;
   if (sql)
     g_array_append_val (sends, ((Send) { sql, n, values }));
 
   results = g_new0 (PGresult *, sends->len);
-  if (!run (pg, sends, results, &failure))
+  if (!run (pg, sends, results, &p->unread, &failure))
     {
       /* Any error aborts the transaction: with held-back writes in it,
          every later statement of it answers this one's error. */

@@ -268,6 +268,10 @@ pq_simple (SrvPg      *pg,
 {
   g_autoptr(PGresult) res = NULL;
 
+  /* Parts of a push's batch sent ahead: read before leaving the pipeline
+     (a failure among them fails the push). */
+  if (PQpipelineStatus (pg->conn) != PQ_PIPELINE_OFF)
+    srv_pg_push_drain (pg, NULL);
   if (PQstatus (pg->conn) == CONNECTION_BAD && !pg->in_tx)
     reconnect (pg);
   res = PQexec (pg->conn, sql);
@@ -536,6 +540,7 @@ srv_pg_free (SrvPg *pg)
   g_free (pg->uri);
   g_clear_pointer (&pg->prepared, g_hash_table_unref);
   g_clear_pointer (&pg->scratch, mdn_db_close);
+  g_clear_pointer (&pg->months_made, g_ptr_array_unref);
   g_free (pg->timezone);
   g_free (pg);
 }
@@ -766,6 +771,8 @@ srv_pg_auth_hq (SrvPg      *pg,
 
 /* Transactions and primitives ---------------------------------------------- */
 
+static void months_end (SrvPg *pg, gboolean committed);
+
 /* READ COMMITTED, with row locks where a decision needs them: a write
  * transaction locks the branch row it reads (srv_pg_branch_get) and the
  * rows of the members it changes. */
@@ -801,6 +808,7 @@ srv_pg_commit (SrvPg   *pg,
         {
           pq_simple (pg, "ROLLBACK", NULL);
           srv_pg_push_end (pg);
+          months_end (pg, FALSE);
           pg->in_tx = FALSE;
           return FALSE;
         }
@@ -809,10 +817,12 @@ srv_pg_commit (SrvPg   *pg,
     {
       pq_simple (pg, "ROLLBACK", NULL);
       srv_pg_push_end (pg);
+      months_end (pg, FALSE);
       pg->in_tx = FALSE;
       return FALSE;
     }
   srv_pg_push_end (pg);
+  months_end (pg, TRUE);
   pg->in_tx = FALSE;
   return TRUE;
 }
@@ -825,6 +835,7 @@ srv_pg_rollback (SrvPg *pg)
   if (pg->in_tx || PQtransactionStatus (pg->conn) != PQTRANS_IDLE)
     pq_simple (pg, "ROLLBACK", NULL);
   srv_pg_push_end (pg);
+  months_end (pg, FALSE);
   pg->in_tx = FALSE;
 }
 
@@ -888,37 +899,65 @@ srv_pg_entry_hash (SrvPg      *pg,
 
 /* Entries -------------------------------------------------------------------- */
 
+static GHashTable *months_known;   /* "YYYY-MM" whose partitions exist, committed (this process) */
+static GMutex months_lock;
+
+/* The months made by the transaction that ends: known if it committed
+ * (a partition made in one that rolled back is gone with it). */
+static void
+months_end (SrvPg   *pg,
+            gboolean committed)
+{
+  if (pg->months_made == NULL || pg->months_made->len == 0)
+    return;
+  if (committed)
+    {
+      g_mutex_lock (&months_lock);
+      for (guint i = 0; i < pg->months_made->len; i++)
+        g_hash_table_add (months_known, g_strdup (g_ptr_array_index (pg->months_made, i)));
+      g_mutex_unlock (&months_lock);
+    }
+  g_ptr_array_set_size (pg->months_made, 0);
+}
+
 gboolean
 ensure_month (SrvPg      *pg,
               const char *business_date,
               GError    **error)
 {
-  static GHashTable *known;   /* "YYYY-MM" made (this process) */
-  static GMutex lock;
   g_autofree char *month = g_strndup (business_date, 7);
   gboolean have;
 
-  g_mutex_lock (&lock);
-  if (known == NULL)
-    known = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  have = g_hash_table_contains (known, month);
-  g_mutex_unlock (&lock);
-  if (have)
+  g_mutex_lock (&months_lock);
+  if (months_known == NULL)
+    months_known = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  have = g_hash_table_contains (months_known, month);
+  g_mutex_unlock (&months_lock);
+  if (have || (pg->months_made && g_ptr_array_find_with_equal_func (pg->months_made, month, g_str_equal, NULL)))
     return TRUE;
   if (!pq_exec (pg, error, "SELECT mdn_month_partition ($1::date)", "s", business_date))
     return FALSE;
-  g_mutex_lock (&lock);
-  g_hash_table_add (known, g_steal_pointer (&month));
-  g_mutex_unlock (&lock);
+  if (!pg->in_tx)
+    {
+      g_mutex_lock (&months_lock);
+      g_hash_table_add (months_known, g_steal_pointer (&month));
+      g_mutex_unlock (&months_lock);
+      return TRUE;
+    }
+  /* known once this transaction commits */
+  if (pg->months_made == NULL)
+    pg->months_made = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (pg->months_made, g_steal_pointer (&month));
   return TRUE;
 }
 
 char *
 entry_doc (MdnEntry *entry)
 {
-  GString *out = g_string_new (NULL);
+  GString *out = g_string_sized_new (entry->canonical ? strlen (entry->canonical) + 80 : 1024);
 
-  mdn_entry_codec_write (out, entry, TRUE, NULL, NULL);
+  /* from the text its hash was checked over (srv_push), when it was */
+  mdn_entry_codec_write_hashed (out, entry);
   return g_string_free (out, FALSE);
 }
 

@@ -22,7 +22,22 @@ struct _SrvStore
    * before it commits (srv-store-sqlite.c, feed_flush), dropped with a
    * rollback. */
   GPtrArray *feed_pending;
+  /* The chain settings the SMS rules read for every pushed entry
+   * (srv_store_sms_setting_*, srv-store-sms-sqlite.c), as read inside a
+   * transaction: key → gint64, valid while the file's data version
+   * (SQLITE_FCNTL_DATA_VERSION: it moves with every commit, of this
+   * connection or any other, seen when a transaction starts) is
+   * @settings_version. @settings_written: this connection wrote a setting
+   * in the open transaction; until it ends every read goes to the file. */
+  GHashTable  *settings;
+  unsigned int settings_version;
+  gboolean     settings_written;
 };
+
+/* The open transaction wrote (or may have written) a chain setting; its
+ * end (srv_sqlite_settings_ended) drops what the cache read meanwhile. */
+G_GNUC_INTERNAL void srv_sqlite_settings_written (SrvStore *store);
+G_GNUC_INTERNAL void srv_sqlite_settings_ended (SrvStore *store);
 
 /* Every row of @stmt as a GStrv, "" for SQL NULL (srv-store-console.c);
  * NULL with @error set if a step fails. */

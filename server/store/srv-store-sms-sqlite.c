@@ -193,28 +193,92 @@ srv_store_sms_shop (SrvStore   *store,
   return name;
 }
 
-/* Read from the database each time: nothing to forget. */
+/* The chain settings, cached per data version of the file (the SMS rules
+ * read one for every pushed entry; a SELECT each before). Correct across
+ * connections and processes: SQLITE_FCNTL_DATA_VERSION moves with every
+ * commit to the file, by this connection or any other (seen when a
+ * transaction starts), so the cache is used only inside a transaction
+ * holding at least a read lock, and refilled when the version moved. A
+ * write of this connection moves it only at its commit: a setting applied
+ * in the open transaction (srv_store_entry_apply of a setting kind, or
+ * srv_store_sms_settings_changed) makes every read go to the file until
+ * that transaction ends, committed or rolled back, and nothing read
+ * meanwhile is kept. */
 gboolean
 srv_store_sms_settings_changed (SrvStore *store,
                                 GError  **error)
 {
-  (void) store;
   (void) error;
+  srv_sqlite_settings_written (store);
   return TRUE;
+}
+
+/* The cached value of @key, if the cache may answer (else FALSE: read the
+ * file; *@usable says whether to keep what is read). */
+static gboolean
+setting_cached (SrvStore   *store,
+                const char *key,
+                gint64     *out,
+                gboolean   *usable)
+{
+  sqlite3 *handle = mdn_db_handle (store->db);
+  unsigned int version = 0;
+  gint64 *value;
+
+  *usable = FALSE;
+  if (store->settings_written || sqlite3_txn_state (handle, "main") < SQLITE_TXN_READ ||
+      sqlite3_file_control (handle, "main", SQLITE_FCNTL_DATA_VERSION, &version) != SQLITE_OK)
+    return FALSE;
+  if (store->settings == NULL)
+    store->settings = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  if (version != store->settings_version)
+    {
+      g_hash_table_remove_all (store->settings);
+      store->settings_version = version;
+    }
+  *usable = TRUE;
+  if ((value = g_hash_table_lookup (store->settings, key)) == NULL)
+    return FALSE;
+  *out = *value;
+  return TRUE;
+}
+
+static void
+setting_keep (SrvStore   *store,
+              const char *key,
+              gint64      value)
+{
+  g_hash_table_replace (store->settings, g_strdup (key), g_memdup2 (&value, sizeof value));
 }
 
 gboolean
 srv_store_sms_setting_bool (SrvStore   *store,
                             const char *key)
 {
-  return mdn_settings_get_bool (store->db, key);
+  gint64 value;
+  gboolean usable;
+
+  if (setting_cached (store, key, &value, &usable))
+    return value != 0;
+  value = mdn_settings_get_bool (store->db, key);
+  if (usable)
+    setting_keep (store, key, value);
+  return value != 0;
 }
 
 gint64
 srv_store_sms_setting_int (SrvStore   *store,
                            const char *key)
 {
-  return mdn_settings_get_int (store->db, key);
+  gint64 value;
+  gboolean usable;
+
+  if (setting_cached (store, key, &value, &usable))
+    return value;
+  value = mdn_settings_get_int (store->db, key);
+  if (usable)
+    setting_keep (store, key, value);
+  return value;
 }
 
 SrvRows *

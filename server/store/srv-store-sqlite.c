@@ -68,6 +68,7 @@ srv_store_free (SrvStore *store)
     return;
   g_clear_pointer (&store->db, mdn_db_close);
   g_clear_pointer (&store->feed_pending, g_ptr_array_unref);
+  g_clear_pointer (&store->settings, g_hash_table_unref);
   g_free (store->timezone);
   g_free (store);
 }
@@ -566,12 +567,32 @@ srv_store_begin (SrvStore *store,
   return mdn_db_begin (store->db, write, error);
 }
 
+/* The SMS rules' settings cache (srv-store-sms-sqlite.c). */
+void
+srv_sqlite_settings_written (SrvStore *store)
+{
+  store->settings_written = TRUE;
+  if (store->settings)
+    g_hash_table_remove_all (store->settings);
+}
+
+void
+srv_sqlite_settings_ended (SrvStore *store)
+{
+  if (!store->settings_written)
+    return;
+  store->settings_written = FALSE;
+  if (store->settings)
+    g_hash_table_remove_all (store->settings);
+}
+
 gboolean
 srv_store_commit (SrvStore *store,
                   GError  **error)
 {
   g_return_val_if_fail (store != NULL, FALSE);
 
+  srv_sqlite_settings_ended (store);
   if (!feed_flush (store, error))
     {
       mdn_db_rollback (store->db);
@@ -587,6 +608,7 @@ srv_store_rollback (SrvStore *store)
 
   if (store->feed_pending)
     g_ptr_array_set_size (store->feed_pending, 0);
+  srv_sqlite_settings_ended (store);
   mdn_db_rollback (store->db);
 }
 
@@ -676,6 +698,11 @@ srv_store_push_prepare (SrvStore   *store,
   return TRUE;
 }
 
+void
+srv_store_warm_up (SrvStore *store)
+{
+}
+
 gboolean
 srv_store_entry_apply (SrvStore *store,
                        MdnEntry *entry,
@@ -683,6 +710,9 @@ srv_store_entry_apply (SrvStore *store,
 {
   g_return_val_if_fail (store != NULL && entry != NULL, FALSE);
 
+  /* The settings projection is written by the setting kinds' apply only. */
+  if (g_str_has_prefix (entry->kind, "setting."))
+    srv_sqlite_settings_written (store);
   return mdn_ledger_apply (store->db, entry, error);
 }
 

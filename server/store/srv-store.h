@@ -361,6 +361,11 @@ gboolean   srv_store_push_prepare   (SrvStore    *store,
                                      const char  *branch_code,
                                      GPtrArray   *entries,
                                      GError     **error);
+/* A hint before serving: the store may make now what it would otherwise
+ * make in the first request that needs it (PostgreSQL: the branch schema
+ * in memory that card checks and the SMS rules' settings project into,
+ * about 10 ms each). Decides nothing; SQLite ignores it. */
+void       srv_store_warm_up        (SrvStore    *store);
 /* The hash of the entry @branch#@seq the server holds; *@out_hash NULL
  * when it holds none. */
 gboolean   srv_store_entry_hash     (SrvStore    *store,
