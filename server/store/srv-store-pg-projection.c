@@ -61,6 +61,7 @@ advance_step (void)
 }
 #define ADVANCE_STEP advance_step ()
 #define STORE_STEP   (16 * advance_step ())
+#define BUILD_CHUNK  20000
 
 enum { PROJ_CATALOG, PROJ_STOCK, N_PROJ };
 
@@ -78,15 +79,23 @@ struct _SrvPgProjections
 
 static const char *const names[N_PROJ] = { "catalog", "stock" };
 
-/* The entries of each projection with $1 < applied <= $2, in arrival order
- * (entry_keys_applied). */
+/* The entries of each projection with $1 < applied <= $2, in arrival order:
+ * (id, projected, doc), as replay_rows reads them. Written so that the
+ * plan (a generic one, prepared once) can only go through the few keys
+ * after $1 (entry_keys_applied) and, for each, its own rows: the document
+ * by its partition's key, the stock movement by movements_stock (OFFSET 0
+ * and LIMIT keep them per key; a join or a hashed subplan would read the
+ * whole history). */
+#define TAIL_SELECT(pred) \
+  "SELECT k.id, k.projected, d.doc FROM (SELECT k.id, k.projected, k.business_date, k.applied " \
+  "  FROM entry_keys k WHERE k.applied > $1 AND k.applied <= $2 AND (" pred ") OFFSET 0) k " \
+  "CROSS JOIN LATERAL (SELECT e.doc FROM entries e WHERE e.business_date = k.business_date " \
+  "  AND e.id = k.id OFFSET 0) d ORDER BY k.applied"
 static const char *const tails[N_PROJ] = {
-  REPLAY_SELECT "WHERE k.applied > $1 AND k.applied <= $2 AND k.projected AND " CATALOG_KINDS
-  " ORDER BY k.applied",
-  REPLAY_SELECT "WHERE k.applied > $1 AND k.applied <= $2 AND ((k.projected AND " CATALOG_KINDS ") "
-  "OR k.kind LIKE 'stock%' OR k.kind LIKE 'transfer.%' OR EXISTS (SELECT 1 FROM movements m "
-  "  WHERE m.business_date = k.business_date AND m.entry_id = k.id AND m.account = 'stock')) "
-  "ORDER BY k.applied",
+  TAIL_SELECT ("k.projected AND " CATALOG_KINDS),
+  TAIL_SELECT ("(k.projected AND " CATALOG_KINDS ") OR k.kind LIKE 'stock%' OR k.kind LIKE 'transfer.%' "
+               "OR (SELECT 1 FROM movements m WHERE m.business_date = k.business_date AND m.entry_id = k.id "
+               "  AND m.account = 'stock' LIMIT 1) IS NOT NULL"),
 };
 
 void
@@ -227,6 +236,29 @@ apply_tail (SrvPg   *pg,
   return TRUE;
 }
 
+/* @db without free pages, when a quarter of it or more is free. */
+static gboolean
+vacuumed (MdnDb *db)
+{
+  g_autoptr(GError) error = NULL;
+  sqlite3_stmt *stmt = mdn_db_query (db, &error, "SELECT (SELECT freelist_count FROM pragma_freelist_count), "
+                                     "(SELECT page_count FROM pragma_page_count)", "");
+  gint64 free_pages = 0, pages = 0;
+
+  if (stmt && mdn_db_step (db, stmt, &error) == SQLITE_ROW)
+    {
+      free_pages = sqlite3_column_int64 (stmt, 0);
+      pages = sqlite3_column_int64 (stmt, 1);
+    }
+  if (stmt)
+    sqlite3_reset (stmt);
+  if (error == NULL && free_pages > 0 && free_pages * 4 >= pages)
+    mdn_db_exec_script (db, "VACUUM", &error);
+  if (error)
+    g_message ("the projection was not compacted: %s", error->message);
+  return error == NULL;
+}
+
 /* Stores @p's image unless one covering as much is there. A failure is
  * only logged: the image is an optimisation, the entries the truth. */
 static void
@@ -236,12 +268,17 @@ store_image (SrvPg      *pg,
 {
   g_autoptr(GError) error = NULL;
   sqlite3_int64 size = 0;
-  unsigned char *image = sqlite3_serialize (mdn_db_handle (p->db), "main", &size, 0);
+  unsigned char *image;
   g_autofree char *built_at = now_iso ();
   size_t hex_len = 0;
   unsigned char *hex;
   gboolean ok;
 
+  /* The pages the dropped sales took are free, not gone: the image is
+     made of the projection's own, without them. */
+  if (!vacuumed (p->db))
+    return;
+  image = sqlite3_serialize (mdn_db_handle (p->db), "main", &size, 0);
   if (image == NULL)
     return;
   hex = PQescapeByteaConn (pg->conn, image, (size_t) size, &hex_len);
@@ -281,14 +318,21 @@ advance (SrvPg      *pg,
   head = col_int (res, 0, 0);
   if (head - p->covers < MAX (margin, 1))
     return TRUE;
-  if (!mdn_db_begin (p->db, TRUE, error))
-    return FALSE;
-  if (!apply_tail (pg, which, p->db, p->covers, head, TRUE, error) || !mdn_db_commit (p->db, error))
+  /* By chunks of positions (the first build of a long history holds one
+     chunk's documents at a time): each one stable, so each one for good. */
+  while (p->covers < head)
     {
-      mdn_db_rollback (p->db);
-      return FALSE;
+      gint64 upto = MIN (head, p->covers + BUILD_CHUNK);
+
+      if (!mdn_db_begin (p->db, TRUE, error))
+        return FALSE;
+      if (!apply_tail (pg, which, p->db, p->covers, upto, TRUE, error) || !mdn_db_commit (p->db, error))
+        {
+          mdn_db_rollback (p->db);
+          return FALSE;
+        }
+      p->covers = upto;
     }
-  p->covers = head;
   if (p->stored < 0 || p->covers - p->stored >= STORE_STEP)
     store_image (pg, which, p);
   return TRUE;
