@@ -210,6 +210,36 @@ load_image (SrvPg      *pg,
   return TRUE;
 }
 
+/* The entries of tails[@which] after @after up to @upto. Planned for
+ * these bounds at each call (PQexecParams, the unnamed statement; the
+ * values still bound): a generic plan, made for any bounds, went through
+ * the whole history once the table was large. Inside a transaction, where
+ * a push's held-back writes must go first, through pq. */
+static PGresult *
+tail_rows (SrvPg   *pg,
+           int      which,
+           gint64   after,
+           gint64   upto,
+           GError **error)
+{
+  char a[32], u[32];
+  const char *values[2] = { a, u };
+  PGresult *res;
+
+  if (pg->in_tx || PQstatus (pg->conn) != CONNECTION_OK)
+    return pq (pg, error, tails[which], "ii", after, upto);
+  g_snprintf (a, sizeof a, "%" G_GINT64_FORMAT, after);
+  g_snprintf (u, sizeof u, "%" G_GINT64_FORMAT, upto);
+  res = PQexecParams (pg->conn, tails[which], 2, NULL, values, NULL, NULL, 0);
+  if (PQresultStatus (res) != PGRES_TUPLES_OK)
+    {
+      set_pg_error (pg, res, error);
+      PQclear (res);
+      return NULL;
+    }
+  return res;
+}
+
 /* Applies to @db, in its open transaction, the entries of @which with
  * @after < applied <= @upto; drops those applied only for their stock
  * movements from its entries when @prune. */
@@ -222,7 +252,7 @@ apply_tail (SrvPg   *pg,
             gboolean prune,
             GError **error)
 {
-  g_autoptr(PGresult) res = pq (pg, error, tails[which], "ii", after, upto);
+  g_autoptr(PGresult) res = tail_rows (pg, which, after, upto, error);
   g_autoptr(GPtrArray) partial = g_ptr_array_new_with_free_func (g_free);
 
   if (res == NULL || !replay_rows (res, db, prune ? partial : NULL, error))
