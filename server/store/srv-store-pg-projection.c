@@ -362,9 +362,11 @@ advance (SrvPg      *pg,
           return FALSE;
         }
       p->covers = upto;
+      /* Stored as it goes: a first build that is stopped (a long history,
+         a process killed) goes on from there. */
+      if (p->stored < 0 || p->covers - p->stored >= STORE_STEP)
+        store_image (pg, which, p);
     }
-  if (p->stored < 0 || p->covers - p->stored >= STORE_STEP)
-    store_image (pg, which, p);
   return TRUE;
 }
 
