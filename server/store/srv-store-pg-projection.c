@@ -329,14 +329,12 @@ store_image (SrvPg      *pg,
     g_message ("the %s projection's image was not stored: %s", names[which], error->message);
 }
 
-/* Moves @p's covers to the stable head (when that is @margin or more
- * positions on), applying the entries up to it for good; stores the image
- * when it is far enough past the stored one. */
+/* Moves @p's covers to the stable head, applying the entries up to it for
+ * good; stores the image when it is far enough past the stored one. */
 static gboolean
 advance (SrvPg      *pg,
          int         which,
          Projection *p,
-         gint64      margin,
          GError    **error)
 {
   g_autoptr(PGresult) res = NULL;
@@ -346,8 +344,6 @@ advance (SrvPg      *pg,
   if ((res = pq (pg, error, "SELECT mdn_apply_stable_head ()", "")) == NULL)
     return FALSE;
   head = col_int (res, 0, 0);
-  if (head - p->covers < MAX (margin, 1))
-    return TRUE;
   /* By chunks of positions (the first build of a long history holds one
      chunk's documents at a time): each one stable, so each one for good. */
   while (p->covers < head)
@@ -420,10 +416,10 @@ projection_begin (SrvPg   *pg,
         }
       if (stored < 0 && p->stored >= 0)
         p->stored = -1;   /* the image was removed: stored again */
-      if (idle && primary && last - p->covers >= ADVANCE_STEP && !advance (pg, which, p, 0, error))
+      if (idle && primary && last - p->covers >= ADVANCE_STEP && !advance (pg, which, p, error))
         return NULL;
       /* The first read of a database without an image stores one. */
-      if (idle && primary && p->stored < 0 && !advance (pg, which, p, 0, error))
+      if (idle && primary && p->stored < 0 && !advance (pg, which, p, error))
         return NULL;
       if (idle && primary && p->stored < 0 && p->covers > 0)
         store_image (pg, which, p);
