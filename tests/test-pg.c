@@ -817,6 +817,293 @@ test_report_dsn_named (void)
   g_assert_cmpint (mdn_test_server_stop (s, SIGTERM), ==, 0);
 }
 
+/* The stock projection (srv-store-pg-projection.c) ------------------------------- */
+
+/* Arrival positions (apply_order) like the feed's: the stable head stops
+ * below one taken by a transaction still open, and passes a hole. */
+static void
+test_apply_stable (void)
+{
+  MdnTestPg *pg = mdn_test_pg_shared ();
+  g_autoptr(MdnTestServer) s = NULL;
+  PGconn *w1, *w2;
+  PGresult *res;
+
+  if (pg == NULL)
+    return;
+  s = mdn_test_server_init ("apply");
+  w1 = PQconnectdb (s->db);
+  w2 = PQconnectdb (s->db);
+#define EXEC(c, sql) do { res = PQexec (c, sql); \
+    g_assert_cmpint (PQresultStatus (res) == PGRES_TUPLES_OK || PQresultStatus (res) == PGRES_COMMAND_OK, ==, 1); \
+    PQclear (res); } while (0)
+#define HEAD() mdn_test_pg_count (s->db, "SELECT mdn_apply_stable_head ()")
+  EXEC (w1, "BEGIN");
+  EXEC (w1, "SELECT mdn_apply_hold ()");                 /* before its first position */
+  g_assert_cmpint (HEAD (), ==, 0);
+  EXEC (w2, "BEGIN");
+  EXEC (w2, "SELECT CASE WHEN mdn_apply_hold () THEN nextval ('apply_order') END");   /* 1 */
+  EXEC (w2, "SELECT CASE WHEN mdn_apply_hold () THEN nextval ('apply_order') END");   /* 2 */
+  EXEC (w1, "SELECT nextval ('apply_order')");           /* 3, w1 holds from 1 */
+  EXEC (w2, "COMMIT");
+  g_assert_cmpint (HEAD (), ==, 0);
+  EXEC (w1, "COMMIT");
+  g_assert_cmpint (HEAD (), ==, 3);
+  EXEC (w2, "BEGIN");
+  EXEC (w2, "SELECT CASE WHEN mdn_apply_hold () THEN nextval ('apply_order') END");   /* 4, rolled back */
+  g_assert_cmpint (HEAD (), ==, 3);
+  EXEC (w2, "ROLLBACK");
+  g_assert_cmpint (HEAD (), ==, 4);
+#undef HEAD
+#undef EXEC
+  PQfinish (w1);
+  PQfinish (w2);
+}
+
+static char *
+reply_text (MdnTestServer *s,
+            const char    *path)
+{
+  g_autoptr(JsonObject) reply = NULL;
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+
+  g_assert_cmpuint (mdn_test_http (s, "GET", path, s->hq_token, NULL, 0, &reply), ==, 200);
+  json_node_set_object (node, reply);
+  return json_to_string (node, FALSE);
+}
+
+/* What @s answers for the chain's stock, transfers and the reports on the
+ * catalogue and stock projections equals what @ref (a process replaying all history) answers. */
+static void
+assert_same_stock (MdnTestServer *ref,
+                   MdnTestServer *s)
+{
+  static const char *const paths[] = { "/api/v1/stock", "/api/v1/stock?sku=TEA", "/api/v1/transfers",
+                                       "/api/v1/reports/products?format=json&from=2026-11-20&to=2026-11-20",
+                                       "/api/v1/reports/product_sales?format=json&from=2026-11-20&to=2026-11-20",
+                                       "/api/v1/reports/stock_moves?format=json&from=2026-11-20&to=2026-11-20" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    {
+      g_autofree char *want = reply_text (ref, paths[i]);
+      g_autofree char *got = reply_text (s, paths[i]);
+
+      g_assert_cmpstr (got, ==, want);
+    }
+}
+
+/* A process that replays every entry at each read, as before version 12. */
+static MdnTestServer *
+server_replaying (MdnTestServer *a,
+                  const char    *name,
+                  const char    *hq_code)
+{
+  MdnTestServer *s;
+
+  g_setenv ("MENDIAN_PG_REPLAY", "1", TRUE);
+  s = mdn_test_server_second (a, name, hq_code, AUTH_TTL);
+  g_unsetenv ("MENDIAN_PG_REPLAY");
+  return s;
+}
+
+static void
+stock_chain (MdnTestServer  *a,
+             MdnTestBranch **hq,
+             MdnTestBranch **b1,
+             MdnTestBranch **b2)
+{
+  *hq = mdn_test_server_branch_new (a, "HQ", 0, TRUE);
+  *b1 = mdn_test_server_branch_new (a, "B01", 1, FALSE);
+  *b2 = mdn_test_server_branch_new (a, "B02", 2, FALSE);
+  json_object_unref (mdn_test_ok ((*hq)->admin, "{\"op\":\"product.upsert\",\"sku\":\"TEA\",\"name\":\"绿茶\","
+                                                "\"kind\":\"goods\",\"price\":\"15.00\",\"category\":\"饮品/茶\"}"));
+  json_object_unref (mdn_test_ok ((*hq)->admin, "{\"op\":\"product.upsert\",\"sku\":\"COLA\",\"name\":\"可乐\","
+                                                "\"kind\":\"goods\",\"price\":\"3.00\",\"category\":\"饮品/汽水\"}"));
+  mdn_test_sync_ok (*hq);
+  mdn_test_sync_ok (*b1);
+  mdn_test_sync_ok (*b2);
+  for (MdnTestBranch *b = *b1; b; b = b == *b1 ? *b2 : NULL)
+    json_object_unref (mdn_test_ok (b->admin, "{\"op\":\"stock.receive\",\"lines\":[{\"sku\":\"TEA\",\"qty\":500,"
+                                              "\"cost_fen\":600},{\"sku\":\"COLA\",\"qty\":300}]}"));
+}
+
+/* @n sales of stock goods at @b (private entries that move stock). */
+static void
+stock_sales (MdnTestBranch *b,
+             int            n)
+{
+  for (int i = 0; i < n; i++)
+    json_object_unref (mdn_test_ok (b->admin, "{\"op\":\"sale\",\"lines\":[{\"sku\":\"%s\",\"qty\":%d}],"
+                                              "\"tenders\":[{\"type\":\"cash\",\"amount_fen\":%d}]}",
+                                    i % 3 ? "TEA" : "COLA", 1 + i % 2, (i % 3 ? 1500 : 300) * (1 + i % 2)));
+}
+
+typedef struct
+{
+  Barrier       *bar;
+  MdnTestServer *s[2];
+  guint          ok;
+} Reader;
+
+/* Reads the chain's stock from both processes while the pushes run:
+ * each read may move the projection's position. */
+static gpointer
+reader_thread (gpointer data)
+{
+  Reader *r = data;
+
+  barrier_wait (r->bar);
+  for (int i = 0; i < 8; i++)
+    r->ok += mdn_test_http (r->s[i % 2], "GET", "/api/v1/stock", r->s[i % 2]->hq_token, NULL, 0, NULL) == 200;
+  return NULL;
+}
+
+/* Two branches push stock-moving entries to two processes at once while
+ * both read the chain's stock (with a projection step of 3 positions, so
+ * that the reads move it and store its image under the pushes); what both
+ * answer then equals a replay of every entry, and so does a process that
+ * starts from the stored image. */
+static void
+test_two_stock (void)
+{
+  g_autoptr(MdnTestServer) a = NULL;
+  g_autoptr(MdnTestServer) b = NULL;
+  g_autoptr(MdnTestServer) ref = NULL;
+  g_autoptr(MdnTestServer) fresh = NULL;
+  g_autoptr(MdnTestBranch) hq = NULL;
+  g_autoptr(MdnTestBranch) b1 = NULL;
+  g_autoptr(MdnTestBranch) b2 = NULL;
+  gint64 from1 = 1, from2 = 1;
+
+  if (mdn_test_pg_shared () == NULL)
+    return;
+  g_setenv ("MENDIAN_PG_PROJECTION_STEP", "3", TRUE);
+  a = server_a ();
+  stock_chain (a, &hq, &b1, &b2);
+  b = server_b (a);
+  for (int round = 0; round < 5; round++)
+    {
+      g_autoptr(GPtrArray) batch1 = NULL;
+      g_autoptr(GPtrArray) batch2 = NULL;
+      Request r1 = { 0 }, r2 = { 0 };
+      Reader reader = { 0 };
+      Barrier bar = { 0 };
+      GThread *t1, *t2, *tr;
+
+      stock_sales (b1, 30 + round);
+      stock_sales (b2, 25);
+      if (round == 2)
+        json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"transfer.out\",\"to\":\"B02\","
+                                                   "\"lines\":[{\"sku\":\"TEA\",\"qty\":10}]}"));
+      /* The catalogue moves too: a product renamed through A. */
+      json_object_unref (mdn_test_ok (hq->admin, "{\"op\":\"product.upsert\",\"sku\":\"COLA\",\"name\":\"可乐%d\","
+                                                 "\"kind\":\"goods\",\"price\":\"3.00\",\"category\":\"饮品/汽水\"}",
+                                      round));
+      mdn_test_sync_ok (hq);
+      batch1 = mdn_test_own_entries (b1, from1, -1);
+      batch2 = mdn_test_own_entries (b2, from2, -1);
+      r1.s = a, r2.s = b;
+      r1.method = r2.method = "POST";
+      r1.path = g_strdup ("/api/v1/sync/push");
+      r2.path = g_strdup (r1.path);
+      r1.token = g_hash_table_lookup (a->tokens, "B01");
+      r2.token = g_hash_table_lookup (a->tokens, "B02");
+      r1.body = mdn_test_push_text (batch1);
+      r2.body = mdn_test_push_text (batch2);
+      r1.bar = r2.bar = reader.bar = &bar;
+      reader.s[0] = a, reader.s[1] = b;
+      t1 = g_thread_new ("b01", request_thread, &r1);
+      t2 = g_thread_new ("b02", request_thread, &r2);
+      tr = g_thread_new ("reader", reader_thread, &reader);
+      barrier_open (&bar);
+      g_thread_join (t1);
+      g_thread_join (t2);
+      g_thread_join (tr);
+      g_assert_cmpuint (r1.status, ==, 200);
+      g_assert_cmpuint (r2.status, ==, 200);
+      g_assert_cmpuint (reader.ok, ==, 8);
+      from1 += batch1->len;
+      from2 += batch2->len;
+      request_clear (&r1);
+      request_clear (&r2);
+    }
+  /* The branches learn what was acked; B02 gets the transfer. */
+  mdn_test_sync_ok (b1);
+  mdn_test_sync_ok (b2);
+  ref = server_replaying (a, "srvR", "WEB3");
+  assert_same_stock (ref, a);
+  assert_same_stock (ref, b);
+  /* The stock reads (outside a transaction) moved and stored the image. */
+  g_assert_cmpint (mdn_test_server_count (a, "SELECT count(*) FROM srv_projections WHERE name = 'stock' "
+                                             "AND covers > 0"), ==, 1);
+  fresh = mdn_test_server_second (a, "srvF", "WEB4", AUTH_TTL);
+  assert_same_stock (ref, fresh);
+  /* The sums the projection holds are those of the stock movements stored. */
+  {
+    g_autoptr(JsonObject) stock = NULL;
+    JsonArray *rows;
+    gint64 sum = 0;
+
+    g_assert_cmpuint (mdn_test_http (fresh, "GET", "/api/v1/stock", fresh->hq_token, NULL, 0, &stock), ==, 200);
+    rows = json_object_get_array_member (stock, "rows");
+    for (guint i = 0; i < json_array_get_length (rows); i++)
+      sum += mdn_test_int (json_array_get_object_element (rows, i), "on_hand");
+    g_assert_cmpint (sum, ==, mdn_test_server_count (a, "SELECT sum (delta) FROM movements WHERE account = 'stock'"));
+  }
+  g_unsetenv ("MENDIAN_PG_PROJECTION_STEP");
+}
+
+/* A database upgraded to version 12 has entries and no image: the first
+ * read builds the projection from the stored rows, equal to the replay,
+ * and stores it covering every entry. */
+static void
+test_projection_upgrade (void)
+{
+  g_autoptr(MdnTestServer) a = NULL;
+  g_autoptr(MdnTestServer) ref = NULL;
+  g_autoptr(MdnTestServer) up = NULL;
+  g_autoptr(MdnTestServer) again = NULL;
+  g_autoptr(MdnTestBranch) hq = NULL;
+  g_autoptr(MdnTestBranch) b1 = NULL;
+  g_autoptr(MdnTestBranch) b2 = NULL;
+  g_autoptr(JsonObject) out = NULL;
+  PGconn *c;
+  PGresult *res;
+
+  if (mdn_test_pg_shared () == NULL)
+    return;
+  a = server_a ();
+  stock_chain (a, &hq, &b1, &b2);
+  stock_sales (b1, 40);
+  stock_sales (b2, 20);
+  out = mdn_test_ok (b1->admin, "{\"op\":\"transfer.out\",\"to\":\"B02\",\"lines\":[{\"sku\":\"TEA\",\"qty\":7}]}");
+  mdn_test_sync_ok (b1);
+  mdn_test_sync_ok (b2);
+  json_object_unref (mdn_test_ok (b2->admin, "{\"op\":\"transfer.receive\",\"transfer_id\":\"%s\","
+                                             "\"lines\":[{\"sku\":\"TEA\",\"qty\":6}]}",
+                                  mdn_test_str (out, "transfer_id")));
+  mdn_test_sync_ok (b2);
+  /* Stopped before any read: no image, as after the migration. */
+  g_assert_cmpint (mdn_test_server_stop (a, SIGTERM), ==, 0);
+  c = PQconnectdb (a->db);
+  res = PQexec (c, "DELETE FROM srv_projections");
+  g_assert_cmpint (PQresultStatus (res), ==, PGRES_COMMAND_OK);
+  PQclear (res);
+  PQfinish (c);
+  g_assert_cmpint (mdn_test_server_count (a, "SELECT count(*) FROM srv_projections"), ==, 0);
+
+  ref = server_replaying (a, "srvR", "WEB3");
+  up = mdn_test_server_second (a, "srvU", "WEB4", AUTH_TTL);
+  assert_same_stock (ref, up);
+  g_assert_cmpint (mdn_test_server_count (a, "SELECT count(*) FROM srv_projections WHERE name = 'stock'"), ==, 1);
+  g_assert_cmpint (mdn_test_server_count (a, "SELECT covers FROM srv_projections WHERE name = 'stock'"), ==,
+                   mdn_test_server_count (a, "SELECT max (applied) FROM entry_keys"));
+  /* A process started on the image stored answers the same. */
+  again = mdn_test_server_second (a, "srvA2", "WEB5", AUTH_TTL);
+  assert_same_stock (ref, again);
+  g_assert_cmpint (mdn_test_server_stop (ref, SIGTERM), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -836,5 +1123,8 @@ main (int argc, char **argv)
   g_test_add_func ("/pg/member-page", test_member_page);
   g_test_add_func ("/pg/report-dsn", test_report_dsn);
   g_test_add_func ("/pg/report-dsn/named", test_report_dsn_named);
+  g_test_add_func ("/pg/projection/stable-head", test_apply_stable);
+  g_test_add_func ("/pg/projection/two-processes", test_two_stock);
+  g_test_add_func ("/pg/projection/upgrade", test_projection_upgrade);
   return g_test_run ();
 }

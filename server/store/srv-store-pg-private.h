@@ -31,6 +31,7 @@ struct _SrvPg
   gpointer    moved_data;
   struct _SrvPgPush *push; /* the push's prefetch and held-back writes (srv-store-pg-push.c) */
   GPtrArray  *months_made; /* "YYYY-MM" whose partitions the open transaction made (ensure_month) */
+  struct _SrvPgProjections *projections; /* catalogue and stock images (srv-store-pg-projection.c) */
 };
 
 /* replay()'s select (id, projected, doc) and the catalogue's kinds. */
@@ -61,9 +62,13 @@ G_GNUC_INTERNAL MdnDb * scratch_begin (SrvPg *pg, GError **error);
 G_GNUC_INTERNAL gboolean project_into (SrvPg *pg, MdnDb *db, const char *member_id, const char *sale_id, GError **error);
 G_GNUC_INTERNAL gboolean lock_member (SrvPg *pg, const char *member_id, GError **error);
 G_GNUC_INTERNAL gboolean replay (SrvPg *pg, MdnDb *db, const char *sql, GError **error);
+G_GNUC_INTERNAL gboolean replay_rows (PGresult *res, MdnDb *db, GPtrArray *partial, GError **error);
 G_GNUC_INTERNAL gboolean project_settings (SrvPg *pg, MdnDb *db, GError **error);
 G_GNUC_INTERNAL MdnDb * catalog_scratch (SrvPg *pg, GError **error);
 G_GNUC_INTERNAL MdnDb * stock_scratch (SrvPg *pg, GError **error);
+/* srv-store-pg-projection.c: the images catalog_scratch and stock_scratch
+ * start from, and what the store frees of them. */
+G_GNUC_INTERNAL void srv_pg_projections_free (SrvPg *pg);
 G_GNUC_INTERNAL gboolean ensure_month (SrvPg *pg, const char *business_date, GError **error);
 /* srv-store-pg-report.c: what an applied entry adds to the members
  * report's receipt figures (srv_member_receipts). */

@@ -97,9 +97,10 @@ static const char *batch_sql =
   "WITH x AS (SELECT * FROM unnest ($1::text[], $2::bigint[], $3::text[], $4::date[], $5::text[], $6::text[], "
   "  $7::text[], $8::text[], $9::text[], $10::boolean[], $11::text[], $12::text[]) WITH ORDINALITY "
   "  AS x (branch, seq, id, business_date, kind, member_id, sale_entry, receipt_no, hash, projected, at, doc, o)), "
+  "h AS MATERIALIZED (SELECT mdn_apply_hold () AS held), "   /* before the first position (0012) */
   "k AS (INSERT INTO entry_keys (branch, seq, id, business_date, kind, member_id, sale_entry, receipt_no, hash, "
   "  projected, applied) SELECT branch, seq, id, business_date, kind, member_id, sale_entry, receipt_no, hash, "
-  "  projected, nextval ('apply_order') FROM x), "
+  "  projected, nextval ('apply_order') FROM x, h WHERE h.held), "
   "e AS (INSERT INTO entries (business_date, id, branch, seq, kind, at, member_id, doc) "
   "  SELECT business_date, id, branch, seq, kind, at, member_id, doc FROM x), "
   "mv AS (SELECT * FROM unnest ($13::date[], $14::text[], $15::integer[], $16::text[], $17::text[], $18::text[], "

@@ -541,6 +541,7 @@ srv_pg_free (SrvPg *pg)
   g_clear_pointer (&pg->prepared, g_hash_table_unref);
   g_clear_pointer (&pg->scratch, mdn_db_close);
   g_clear_pointer (&pg->months_made, g_ptr_array_unref);
+  srv_pg_projections_free (pg);
   g_free (pg->timezone);
   g_free (pg);
 }
@@ -1048,7 +1049,8 @@ store_entry (SrvPg    *pg,
   res = pq (pg, error,
             "WITH k AS (INSERT INTO entry_keys (branch, seq, id, business_date, kind, member_id, sale_entry, "
             "  receipt_no, hash, projected, applied) "
-            "  VALUES ($1, $2, $3, $4::date, $5, $6, $7, $8, $9, $10, nextval ('apply_order')) "
+            "  VALUES ($1, $2, $3, $4::date, $5, $6, $7, $8, $9, $10, "
+            "  CASE WHEN mdn_apply_hold () THEN nextval ('apply_order') END) "  /* 0012: held */
             "  ON CONFLICT DO NOTHING RETURNING id), "
             "e AS (INSERT INTO entries (business_date, id, branch, seq, kind, at, member_id, doc) "
             "  SELECT $4::date, $3, $1, $2, $5, $11, $6, $12 FROM k), "
@@ -2859,18 +2861,18 @@ srv_pg_get_timezone (SrvPg *pg)
 
 /* Re-projections into the scratch database ---------------------------------------- */
 
-/* The entries @sql selects (id, projected, doc; in the order the server
- * applied them) applied in @db as the SQLite store applied them: a shared
- * entry of the catalogue, settings or stock families in full
- * (mdn_ledger_apply), any other only its stock movements
- * (mdn_ledger_apply_stock, like a branch's private entry there). */
+/* The entries of @res (id, projected, doc; in the order the server applied
+ * them) applied in @db as the SQLite store applied them: a shared entry of
+ * the catalogue, settings or stock families in full (mdn_ledger_apply),
+ * any other only its stock movements (mdn_ledger_apply_stock, like a
+ * branch's private entry there). The ids of those applied only so are
+ * added to @partial (may be NULL). */
 gboolean
-replay (SrvPg      *pg,
-        MdnDb      *db,
-        const char *sql,
-        GError    **error)
+replay_rows (PGresult  *res,
+             MdnDb     *db,
+             GPtrArray *partial,
+             GError   **error)
 {
-  g_autoptr(PGresult) res = pq (pg, error, sql, "");
   g_autoptr(GPtrArray) docs = g_ptr_array_new ();
   g_autoptr(GPtrArray) entries = g_ptr_array_new_with_free_func ((GDestroyNotify) mdn_entry_free);
   static const char *const whole[] = {
@@ -2878,11 +2880,9 @@ replay (SrvPg      *pg,
     "transfer.", NULL
   };
 
-  if (res == NULL)
-    return FALSE;
   for (int r = 0; r < PQntuples (res); r++)
     g_ptr_array_add (docs, (gpointer) col (res, r, 2));
-  if (!entries_from_docs (docs, entries, error))
+  if (docs->len && !entries_from_docs (docs, entries, error))
     return FALSE;
   for (guint i = 0; i < entries->len; i++)
     {
@@ -2893,47 +2893,28 @@ replay (SrvPg      *pg,
         full |= g_str_has_prefix (entry->kind, whole[w]);
       if (!(full ? mdn_ledger_apply (db, entry, error) : mdn_ledger_apply_stock (db, entry, error)))
         return FALSE;
+      if (!full && partial)
+        g_ptr_array_add (partial, g_strdup (entry->id));
     }
   return TRUE;
 }
 
-
-/* The catalogue and the chain's settings, as the SQLite server holds them. */
-MdnDb *
-catalog_scratch (SrvPg   *pg,
-                 GError **error)
+/* The same for the entries @sql selects. */
+gboolean
+replay (SrvPg      *pg,
+        MdnDb      *db,
+        const char *sql,
+        GError    **error)
 {
-  MdnDb *db = scratch_begin (pg, error);
+  g_autoptr(PGresult) res = pq (pg, error, sql, "");
 
-  if (db && !replay (pg, db, REPLAY_SELECT "WHERE k.projected AND " CATALOG_KINDS " ORDER BY k.applied", error))
-    {
-      mdn_db_rollback (db);
-      return NULL;
-    }
-  return db;
+  return res != NULL && replay_rows (res, db, NULL, error);
 }
 
-/* The catalogue and every entry that moved stock or is of the stock
- * family: every branch's stock and transfers as the SQLite server holds
- * them. Read by replaying those entries at each call (correct, not yet
- * flat as history grows: docs/server.md). */
-MdnDb *
-stock_scratch (SrvPg   *pg,
-               GError **error)
-{
-  MdnDb *db = scratch_begin (pg, error);
-
-  if (db && !replay (pg, db,
-                     REPLAY_SELECT "WHERE (k.projected AND " CATALOG_KINDS ") OR k.kind LIKE 'stock%' "
-                     "OR k.kind LIKE 'transfer.%' OR EXISTS (SELECT 1 FROM movements m "
-                     "  WHERE m.business_date = k.business_date AND m.entry_id = k.id AND m.account = 'stock') "
-                     "ORDER BY k.applied", error))
-    {
-      mdn_db_rollback (db);
-      return NULL;
-    }
-  return db;
-}
+/* catalog_scratch and stock_scratch (the catalogue and the chain's
+ * settings; those with every branch's stock and transfers, as the SQLite
+ * server holds them) are in srv-store-pg-projection.c: an image kept of
+ * their projection and the entries after it, not all history. */
 
 GArray *
 srv_pg_stock (SrvPg      *pg,
