@@ -529,6 +529,7 @@ srv_pg_free (SrvPg *pg)
     return;
   g_clear_handle_id (&pg->listen_id, g_source_remove);
   srv_pg_push_free (pg);
+  srv_pg_deposits_free (pg);
   if (pg->listen)
     PQfinish (pg->listen);
   if (pg->conn)
@@ -1292,7 +1293,8 @@ srv_pg_entry_apply (SrvPg    *pg,
   /* Held back to the push's next read or its commit, if it can be. */
   switch (srv_pg_push_defer_entry (pg, entry, TRUE, error))
     {
-    case 1: return report_entry_applied (pg, entry, error);   /* held back too */
+    case 1: return report_entry_applied (pg, entry, error) &&   /* held back too */
+                   srv_pg_deposits_applied (pg, entry, TRUE, error);
     case -1: return FALSE;
     default: break;
     }
@@ -1301,8 +1303,9 @@ srv_pg_entry_apply (SrvPg    *pg,
       return FALSE;
   if (!store_entry (pg, entry, TRUE, error))
     return FALSE;
-  /* The members report's receipt figures (srv-store-pg-report.c). */
-  if (!report_entry_applied (pg, entry, error))
+  /* The members report's receipt figures (srv-store-pg-report.c), the
+     deposits report's balance after (srv-store-pg-deposits.c). */
+  if (!report_entry_applied (pg, entry, error) || !srv_pg_deposits_applied (pg, entry, FALSE, error))
     return FALSE;
   if (g_str_has_prefix (entry->kind, "timed.") && !apply_timed (pg, entry, error))
     return FALSE;
