@@ -163,8 +163,9 @@ srv_pg_deposits_flush (SrvPg       *pg,
 
       g_ptr_array_add (ids, p->entry_id);
       g_ptr_array_add (members, p->member_id);
-      /* no overflow: both are sums the accounts will hold */
-      g_string_append_printf (later, "%s%" G_GINT64_FORMAT, i ? "," : "", *sum - p->moved);
+      /* no overflow: both are sums the accounts will hold; none when
+         nothing held back moved the member's principal or bonus */
+      g_string_append_printf (later, "%s%" G_GINT64_FORMAT, i ? "," : "", sum ? *sum - p->moved : 0);
     }
   g_string_append_c (later, '}');
   g_ptr_array_add (owned, text_array (ids));
