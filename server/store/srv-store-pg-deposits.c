@@ -32,7 +32,6 @@
 #include <string.h>
 
 #include "mdn-error.h"
-#include "mdn-money.h"
 #include "srv-store-backends.h"
 #include "srv-store-pg-private.h"
 
@@ -88,6 +87,21 @@ stored_value (const MdnMovement *m)
   return m->member_id && (g_str_equal (m->account, "principal") || g_str_equal (m->account, "bonus"));
 }
 
+/* *@sum + @delta, refused only beyond gint64: a card's own bound (10^15
+ * fen) is the push's rule to refuse, with its own answer, later. */
+static gboolean
+add (gint64  *sum,
+     gint64   delta,
+     GError **error)
+{
+  if (__builtin_add_overflow (*sum, delta, sum))
+    {
+      g_set_error_literal (error, MDN_ERROR, MDN_ERROR_MONEY_OVERFLOW, _("The amount is too large"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 static gboolean
 is_deposit (const MdnEntry *entry)
 {
@@ -122,7 +136,7 @@ srv_pg_deposits_applied (SrvPg    *pg,
           sum = g_new0 (gint64, 1);
           g_hash_table_insert (d->moved, g_strdup (m->member_id), sum);
         }
-      if (!mdn_money_add (*sum, m->delta, sum, error))
+      if (!add (sum, m->delta, error))
         return FALSE;
     }
   if (is_deposit (entry))
@@ -163,8 +177,9 @@ srv_pg_deposits_flush (SrvPg       *pg,
 
       g_ptr_array_add (ids, p->entry_id);
       g_ptr_array_add (members, p->member_id);
-      /* no overflow: both are sums the accounts will hold; none when
-         nothing held back moved the member's principal or bonus */
+      /* what the entries held back after it moved (each checked within an
+         entry's bound: no overflow); none when nothing held back moved the
+         member's principal or bonus */
       g_string_append_printf (later, "%s%" G_GINT64_FORMAT, i ? "," : "", sum ? *sum - p->moved : 0);
     }
   g_string_append_c (later, '}');
@@ -328,7 +343,7 @@ srv_pg_deposits_fill (SrvPg            *pg,
         }
       if (row->entry_id == NULL)
         {
-          if (!mdn_money_add (*sum, row->delta, sum, error))
+          if (!add (sum, row->delta, error))
             return FALSE;
           continue;
         }
@@ -340,7 +355,8 @@ srv_pg_deposits_fill (SrvPg            *pg,
           return FALSE;
         }
       after = col_int (res, at - 1, 1);
-      if (*sum == G_MININT64 || !mdn_money_add (after, -*sum, &lack, error))
+      lack = after;
+      if (*sum == G_MININT64 || !add (&lack, -*sum, error))
         return FALSE;
       if (lack != 0 &&
           !mdn_db_exec (db, error, "INSERT INTO movements (entry_id, idx, member_id, account, delta) "
