@@ -561,3 +561,19 @@ mdn_test_sync_ok (MdnTestBranch *b)
     g_error ("sync of %s failed: %s", b->store->branch_code, error->message);
   return r;
 }
+
+gint64
+mdn_test_pg_deposits_drift (MdnTestServer *s)
+{
+  g_assert_true (mdn_test_backend_pg ());
+  return mdn_test_server_count (s,
+                                "SELECT (SELECT count (*) FROM entry_keys d "
+                                "  LEFT JOIN srv_deposit_balances b ON b.entry_id = d.id "
+                                "  WHERE d.kind = 'member.deposit' AND d.member_id IS NOT NULL "
+                                "  AND b.balance_after_fen IS DISTINCT FROM (SELECT COALESCE (SUM (m.delta), 0) "
+                                "    FROM movements m JOIN entry_keys k ON k.business_date = m.business_date "
+                                "    AND k.id = m.entry_id WHERE m.member_id = d.member_id "
+                                "    AND m.account IN ('principal', 'bonus') AND k.applied <= d.applied)) "
+                                "+ (SELECT count (*) FROM srv_deposit_balances b WHERE NOT EXISTS (SELECT 1 "
+                                "  FROM entry_keys d WHERE d.id = b.entry_id AND d.kind = 'member.deposit'))");
+}

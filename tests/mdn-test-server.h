@@ -110,6 +110,11 @@ gint64         mdn_test_server_count         (MdnTestServer      *s,
 char          *mdn_test_server_value         (MdnTestServer      *s,
                                               const char         *sql,
                                               const char         *param);
+/* PostgreSQL: how many deposits have a kept balance after
+ * (srv_deposit_balances) missing, or other than their member's principal
+ * and bonus movements of every entry stored up to them, summed from the
+ * ledger; how many kept rows name no deposit is added. */
+gint64         mdn_test_pg_deposits_drift    (MdnTestServer      *s);
 /* A request to the server; @body (@len bytes, or up to NUL if @len < 0)
  * sent as application/json if not NULL, Authorization: Bearer @token if
  * not NULL. The HTTP status; the reply parsed into @out if not NULL. */

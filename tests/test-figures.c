@@ -1059,6 +1059,14 @@ differential (guint32  seed,
                      ==, 0);
     g_assert_cmpint (mdn_test_server_count (w.s, "SELECT count (DISTINCT branch) FROM srv_rollup_day"), ==,
                      mdn_test_server_count (w.s, "SELECT count (*) FROM srv_branch_balance"));
+    /* PostgreSQL: the balance after each deposit, kept on apply with the
+       push's held-back writes (srv_deposit_balances), is what the ledger
+       sums to. */
+    if (mdn_test_backend_pg ())
+      {
+        g_assert_cmpint (mdn_test_server_count (w.s, "SELECT count (*) FROM srv_deposit_balances"), >, 0);
+        g_assert_cmpint (mdn_test_pg_deposits_drift (w.s), ==, 0);
+      }
     g_test_message ("chain: %" G_GINT64_FORMAT " entries, sales %" G_GINT64_FORMAT ", refunds %" G_GINT64_FORMAT
                     ", over-refunds %" G_GINT64_FORMAT ", written off %" G_GINT64_FORMAT ", net %" G_GINT64_FORMAT,
                     chain.entries, chain.sales_fen, chain.refund_fen, chain.over_refund_fen, chain.written_off_fen,

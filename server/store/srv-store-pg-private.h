@@ -32,6 +32,7 @@ struct _SrvPg
   struct _SrvPgPush *push; /* the push's prefetch and held-back writes (srv-store-pg-push.c) */
   GPtrArray  *months_made; /* "YYYY-MM" whose partitions the open transaction made (ensure_month) */
   struct _SrvPgProjections *projections; /* catalogue and stock images (srv-store-pg-projection.c) */
+  struct _SrvPgDeposits *deposits; /* the held-back deposits' balances (srv-store-pg-deposits.c) */
 };
 
 /* replay()'s select (id, projected, doc) and the catalogue's kinds. */
@@ -76,6 +77,23 @@ G_GNUC_INTERNAL gboolean report_entry_applied (SrvPg *pg, MdnEntry *entry, GErro
 /* srv-store-pg-crm.c: what an applied entry adds to its member's figures
  * (srv_member_figures, srv_member_days), held back with the push's writes. */
 G_GNUC_INTERNAL gboolean crm_entry_applied (SrvPg *pg, MdnEntry *entry, GError **error);
+/* @ids as a PostgreSQL text[] literal. */
+G_GNUC_INTERNAL char * text_array (GPtrArray *ids);
+
+/* srv-store-pg-deposits.c: the balance after each deposit
+ * (srv_deposit_balances), kept as entries are applied and written with the
+ * push's held-back entries; the deposits report's scratch from it. */
+typedef struct _SrvPgDeposits SrvPgDeposits;
+typedef struct _SrvPgDepositRows SrvPgDepositRows;
+G_GNUC_INTERNAL gboolean srv_pg_deposits_applied (SrvPg *pg, MdnEntry *entry, gboolean held, GError **error);
+G_GNUC_INTERNAL const char * srv_pg_deposits_flush (SrvPg *pg, const char **values, GPtrArray *owned);
+G_GNUC_INTERNAL void srv_pg_deposits_forget (SrvPg *pg);
+G_GNUC_INTERNAL void srv_pg_deposits_free (SrvPg *pg);
+G_GNUC_INTERNAL SrvPgDepositRows * srv_pg_deposit_rows_new (void);
+G_GNUC_INTERNAL void srv_pg_deposit_rows_add (SrvPgDepositRows *rows, const MdnEntry *entry, gint64 applied);
+G_GNUC_INTERNAL gboolean srv_pg_deposits_fill (SrvPg *pg, MdnDb *db, SrvPgDepositRows *rows, GError **error);
+G_GNUC_INTERNAL void srv_pg_deposit_rows_free (SrvPgDepositRows *rows);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (SrvPgDepositRows, srv_pg_deposit_rows_free)
 
 G_GNUC_INTERNAL const char * pq_prepared_name (SrvPg *pg, const char *sql, int n, GError **error);
 

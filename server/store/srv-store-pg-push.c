@@ -222,6 +222,7 @@ srv_pg_push_end (SrvPg *pg)
 {
   SrvPgPush *p = pg->push;
 
+  srv_pg_deposits_forget (pg);
   if (p == NULL)
     return;
   if (p->unread > 0)
@@ -997,6 +998,7 @@ srv_pg_push_flush (SrvPg             *pg,
   g_autoptr(GError) failure = NULL;
   const char *lock_values[1];
   const char *batch_values[N_E + N_M + N_F];
+  const char *deposit_values[3], *deposits_sql;
   PGresult *last = NULL;
   PGresult **results;
   gboolean held;
@@ -1036,6 +1038,11 @@ srv_pg_push_flush (SrvPg             *pg,
         g_ptr_array_add (owned, (gpointer) (batch_values[k] = literal (p->f[i])));
       g_array_append_val (sends, ((Send) { batch_sql, k, batch_values }));
     }
+  /* The held-back deposits' balances after, read from the accounts the
+     entries just moved (srv-store-pg-deposits.c). */
+  deposits_sql = srv_pg_deposits_flush (pg, deposit_values, owned);
+  if (deposits_sql)
+    g_array_append_val (sends, ((Send) { deposits_sql, 3, deposit_values }));
   after = g_steal_pointer (&p->after);
   p->after = g_ptr_array_new_with_free_func ((GDestroyNotify) held_free);
   g_hash_table_remove_all (p->row_held);

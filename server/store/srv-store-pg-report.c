@@ -18,9 +18,10 @@
  *                    with its rowid set to its arrival order (applied), as
  *                    the SQLite server's rowids are; the members they name
  *                    (srv_members) and the card asked for (srv_cards)
- *   deposits         for the balance after each deposit: the depositing
- *                    members' other entries applied before it, as rows of
- *                    one movement (their principal and bonus summed)
+ *   deposits         for the balance after each deposit, its kept figure
+ *                    (srv_deposit_balances, srv-store-pg-deposits.c): a
+ *                    movement on the deposit of what the copied entries
+ *                    lack of it
  *   summary, settlement  srv_rollup_day rows of the period
  *   liability        the same, and before the period one row per branch
  *                    summing every earlier day (the opening balance)
@@ -93,7 +94,7 @@ report_entry_applied (SrvPg    *pg,
 /* Helpers ---------------------------------------------------------------------------- */
 
 /* @ids as a PostgreSQL text[] literal ({"a","b"}). */
-static char *
+char *
 text_array (GPtrArray *ids)
 {
   GString *s = g_string_new ("{");
@@ -124,7 +125,7 @@ sqlite_failed (MdnDb   *db,
 typedef struct
 {
   gboolean entries;   /* the period's entries */
-  gboolean deposits;  /* and the depositing members' earlier ones */
+  gboolean deposits;  /* and the deposits' kept balances after */
   gboolean rollup;    /* srv_rollup_day of the period */
   gboolean opening;   /* and its sum before the period */
   gboolean stock;
@@ -158,9 +159,8 @@ needs_of (const MdnReportDef *def)
 
 typedef struct
 {
-  GHashTable *members;        /* member ids the copied entries name */
-  GHashTable *depositors;     /* member ids of the copied deposits */
-  gint64      last_deposit;   /* the highest applied of a copied deposit */
+  GHashTable       *members;  /* member ids the copied entries name */
+  SrvPgDepositRows *deposits; /* for the deposits' balance after, or NULL */
 } Copied;
 
 /* The entries of @day (branch and member filters as the report's) into
@@ -209,67 +209,10 @@ copy_day (SrvPg       *pg,
           !mdn_db_exec (db, error, "UPDATE entries SET rowid = ? WHERE id = ?", "is", applied, entry->id))
         return FALSE;
       if (entry->member_id)
-        {
-          g_hash_table_add (copied->members, g_strdup (entry->member_id));
-          if (g_str_equal (entry->kind, "member.deposit"))
-            {
-              g_hash_table_add (copied->depositors, g_strdup (entry->member_id));
-              copied->last_deposit = MAX (copied->last_deposit, applied);
-            }
-        }
+        g_hash_table_add (copied->members, g_strdup (entry->member_id));
+      if (copied->deposits)
+        srv_pg_deposit_rows_add (copied->deposits, entry, applied);
     }
-  return TRUE;
-}
-
-/* For the deposits' balance after (mdn-report-defs.c, balance_after: the
- * member's principal and bonus movements of the entries stored before the
- * deposit): each depositing member's entries not copied and applied
- * before the period's last deposit, one row each with its principal and
- * bonus movements summed, under the entry's own rowid. Found through
- * entry_keys_member: the movements of a member's own entries. */
-static gboolean
-copy_earlier (SrvPg                *pg,
-              MdnDb                *db,
-              const MdnReportQuery *q,
-              const char           *member_id,
-              Copied               *copied,
-              GError              **error)
-{
-  g_autoptr(GPtrArray) ids = g_ptr_array_new ();
-  g_autofree char *array = NULL;
-  g_autoptr(PGresult) res = NULL;
-  GHashTableIter it;
-  gpointer key;
-
-  if (g_hash_table_size (copied->depositors) == 0)
-    return TRUE;
-  g_hash_table_iter_init (&it, copied->depositors);
-  while (g_hash_table_iter_next (&it, &key, NULL))
-    g_ptr_array_add (ids, key);
-  array = text_array (ids);
-  res = pq (pg, error,
-            "SELECT k.applied, k.id, k.branch, k.seq, k.kind, to_char (k.business_date, 'YYYY-MM-DD'), k.member_id, "
-            "  sum (m.delta) FROM entry_keys k "
-            "JOIN movements m ON m.business_date = k.business_date AND m.entry_id = k.id "
-            "  AND m.member_id = k.member_id AND m.account IN ('principal', 'bonus') "
-            "WHERE k.member_id = ANY ($1::text[]) AND k.applied <= $2 "
-            "AND NOT (k.business_date BETWEEN $3::date AND $4::date AND ($5::text IS NULL OR k.branch = $5) "
-            "  AND ($6::text IS NULL OR k.member_id = $6)) "
-            "GROUP BY k.applied, k.id, k.branch, k.seq, k.kind, k.business_date, k.member_id",
-            "sissss", array, copied->last_deposit, q->from, q->to, q->branch, member_id);
-  if (res == NULL)
-    return FALSE;
-  for (int r = 0; r < PQntuples (res); r++)
-    if (!mdn_db_exec (db, error,
-                      "INSERT INTO entries (rowid, id, branch, seq, kind, at, business_date, staff, member_id, body, "
-                      "prev_hash, hash) VALUES (?, ?, ?, ?, ?, '', ?, '', ?, '{}', '', '')",
-                      "ississs", col_int (res, r, 0), col (res, r, 1), col (res, r, 2), col_int (res, r, 3),
-                      col (res, r, 4), col (res, r, 5), col (res, r, 6)) ||
-        !mdn_db_exec (db, error,
-                      "INSERT INTO movements (entry_id, idx, member_id, account, delta) "
-                      "VALUES (?, 0, ?, 'principal', ?)",
-                      "ssi", col (res, r, 1), col (res, r, 6), col_int (res, r, 7)))
-      return FALSE;
   return TRUE;
 }
 
@@ -316,8 +259,8 @@ copy_period (SrvPg                *pg,
              GError              **error)
 {
   g_autoptr(GHashTable) members = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autoptr(GHashTable) depositors = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  Copied copied = { members, depositors, 0 };
+  g_autoptr(SrvPgDepositRows) rows = deposits ? srv_pg_deposit_rows_new () : NULL;
+  Copied copied = { members, rows };
   g_autoptr(PGresult) span = NULL;
   GDate day, last;
   char text[16];
@@ -346,7 +289,7 @@ copy_period (SrvPg                *pg,
       if (!copy_day (pg, db, text, q->branch, member_id, &copied, error))
         return FALSE;
     }
-  if (deposits && !copy_earlier (pg, db, q, member_id, &copied, error))
+  if (rows && !srv_pg_deposits_fill (pg, db, rows, error))
     return FALSE;
   return copy_named_members (pg, db, members, error);
 }
