@@ -35,6 +35,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "bench-server.h"
 #include "srv-conn.h"
 
 #define ROUNDS   3
@@ -122,19 +123,6 @@ typedef struct
   guint16      port;
 } Server;
 
-static char *
-run (const char *const *argv)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocess) p = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
-  char *out = NULL;
-
-  if (p == NULL || !g_subprocess_communicate_utf8 (p, NULL, NULL, &out, NULL, &error) ||
-      !g_subprocess_get_successful (p))
-    g_error ("%s failed: %s", argv[0], error ? error->message : "exit status");
-  return out;
-}
-
 static void
 server_start (Server     *s,
               int         which,
@@ -152,7 +140,7 @@ server_start (Server     *s,
       const char *init_argv[] = { MENDIAN_SERVER_PATH, "--db", db, "init", NULL };
       const char *serve_argv[] = { MENDIAN_SERVER_PATH, "--db", db, "serve", "--listen", "127.0.0.1:0", NULL };
 
-      g_free (run (init_argv));
+      g_free (bench_run (init_argv));
       s->proc = g_subprocess_newv (serve_argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
                                    &error);
     }
@@ -300,25 +288,6 @@ measure (int         which,
   return r;
 }
 
-static int
-cmp_double (gconstpointer a,
-            gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return (x > y) - (x < y);
-}
-
-static double
-median (double *v)
-{
-  double copy[ROUNDS];
-
-  memcpy (copy, v, sizeof copy);
-  qsort (copy, ROUNDS, sizeof (double), cmp_double);
-  return copy[ROUNDS / 2];
-}
-
 int
 main (int argc, char **argv)
 {
@@ -355,13 +324,14 @@ main (int argc, char **argv)
       for (int srv = 0; srv < N_SERVERS; srv++)
         {
           g_print ("%-11s %-19s %11.0f %17.0f %13.0f", modes[m], server_names[srv],
-                   median (rate[srv]), median (rss[srv]), median (fds[srv]));
+                   bench_median (rate[srv], ROUNDS), bench_median (rss[srv], ROUNDS), bench_median (fds[srv], ROUNDS));
           if (stopped[srv])
             g_print ("   stopped answering at cycle %u", stopped[srv]);
           g_print ("\n");
         }
       g_print ("%-11s requests/s ratio srv-conn / baseline: %.2f   mendian-server / baseline: %.2f\n", modes[m],
-               median (rate[SRV_CONN]) / median (rate[BASELINE]), median (rate[MENDIAN]) / median (rate[BASELINE]));
+               bench_median (rate[SRV_CONN], ROUNDS) / bench_median (rate[BASELINE], ROUNDS),
+               bench_median (rate[MENDIAN], ROUNDS) / bench_median (rate[BASELINE], ROUNDS));
     }
   return 0;
 }

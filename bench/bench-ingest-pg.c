@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bench-server.h"
 #include "mdn-db.h"
 #include "mdn-entry-codec.h"
 #include "mdn-json.h"
@@ -27,19 +28,6 @@
 
 #define BATCH  500
 #define ROUNDS 3
-
-static char *
-run (const char *const *argv)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocess) p = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
-  char *out = NULL;
-
-  if (p == NULL || !g_subprocess_communicate_utf8 (p, NULL, NULL, &out, NULL, &error) ||
-      !g_subprocess_get_successful (p))
-    g_error ("%s failed: %s", argv[0], error ? error->message : "exit status");
-  return out;
-}
 
 /* A branch's ledger: @n entries (a member, then deposits), and its push
  * bodies in batches. */
@@ -146,13 +134,13 @@ server_db (MdnTestPg  *pg,
   char *uri = mdn_test_pg_create_db (pg, "bench");
   const char *init_argv[] = { MENDIAN_SERVER_PATH, "--db", uri, "init", NULL };
 
-  g_free (run (init_argv));
+  g_free (bench_run (init_argv));
   for (guint i = 0; i < n; i++)
     {
       g_autofree char *number = g_strdup_printf ("%u", i + 1);
       const char *add_argv[] = { MENDIAN_SERVER_PATH, "--db", uri, "branch", "add", "--code", ledgers[i]->code,
                                  "--name", ledgers[i]->code, "--number", number, NULL };
-      g_autofree char *out = run (add_argv);
+      g_autofree char *out = bench_run (add_argv);
       g_autoptr(JsonObject) t = mdn_json_parse_object (out, NULL);
 
       tokens[i] = g_strconcat ("Bearer ", json_object_get_string_member (t, "token"), NULL);
@@ -166,36 +154,6 @@ server_db (MdnTestPg  *pg,
     PQfinish (conn);
   }
   return uri;
-}
-
-static GSubprocess *
-serve (const char *uri,
-       char      **base)
-{
-  g_autoptr(GError) error = NULL;
-  /* MENDIAN_BENCH_WRAP="perf record -g -o FILE" (a wrapper that passes
-     SIGTERM on) runs each server under a profiler. */
-  g_autoptr(GStrvBuilder) b = g_strv_builder_new ();
-  g_auto(GStrv) wrap = g_strsplit_set (g_getenv ("MENDIAN_BENCH_WRAP") ? g_getenv ("MENDIAN_BENCH_WRAP") : "", " ", -1);
-  g_auto(GStrv) argv = NULL;
-  GSubprocess *p;
-
-  for (guint i = 0; wrap[i]; i++)
-    if (*wrap[i])
-      g_strv_builder_add (b, wrap[i]);
-  g_strv_builder_addv (b, (const char *[]) { MENDIAN_SERVER_PATH, "--db", uri, "serve", "--listen", "127.0.0.1:0", NULL });
-  argv = g_strv_builder_end (b);
-  p = g_subprocess_newv ((const char *const *) argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE,
-                         &error);
-  g_autoptr(GDataInputStream) in = NULL;
-  g_autofree char *line = NULL;
-
-  g_assert_no_error (error);
-  in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (p));
-  line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, &error);
-  g_assert_nonnull (line);
-  *base = g_strdup (line + strlen ("listening on "));
-  return p;
 }
 
 typedef struct
@@ -245,7 +203,7 @@ http_round (MdnTestPg *pg,
   double seconds;
 
   for (guint i = 0; i < processes; i++)
-    servers[i] = serve (uri, &bases[i]);
+    servers[i] = bench_serve (uri, &bases[i]);
   t0 = g_get_monotonic_time ();
   for (guint i = 0; i < n; i++)
     {
@@ -295,17 +253,6 @@ copy_field (GString    *row,
 }
 
 static void
-exec_ok (PGconn     *conn,
-         const char *sql)
-{
-  PGresult *res = PQexec (conn, sql);
-
-  if (PQresultStatus (res) != PGRES_COMMAND_OK && PQresultStatus (res) != PGRES_TUPLES_OK)
-    g_error ("%s: %s", sql, PQerrorMessage (conn));
-  PQclear (res);
-}
-
-static void
 copy_rows (PGconn     *conn,
            const char *sql,
            GString    *rows)
@@ -336,7 +283,7 @@ copy_round (MdnTestPg *pg,
   gint64 t0;
   double seconds;
 
-  g_free (run (init_argv));
+  g_free (bench_run (init_argv));
   conn = PQconnectdb (uri);
   g_assert_cmpint (PQstatus (conn), ==, CONNECTION_OK);
   for (guint i = 0; i < l->entries->len; i++)
@@ -396,33 +343,17 @@ copy_round (MdnTestPg *pg,
               copy_field (moves, delta, TRUE);
             }
         }
-      exec_ok (conn, "BEGIN");
+      mdn_test_pg_exec (conn, "BEGIN");
       copy_rows (conn, "COPY entry_keys (branch, seq, id, business_date, kind, member_id, hash, projected, applied) "
                  "FROM STDIN", keys);
       copy_rows (conn, "COPY entries (business_date, id, branch, seq, kind, at, member_id, doc) FROM STDIN", rows);
       copy_rows (conn, "COPY movements (business_date, entry_id, idx, member_id, account, item, lot, expires_on, delta) "
                  "FROM STDIN", moves);
-      exec_ok (conn, "COMMIT");
+      mdn_test_pg_exec (conn, "COMMIT");
     }
   seconds = (g_get_monotonic_time () - t0) / 1e6;
   PQfinish (conn);
   return seconds;
-}
-
-static int
-compare_double (gconstpointer a,
-                gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return x < y ? -1 : x > y;
-}
-
-static double
-median (double *v)
-{
-  qsort (v, ROUNDS, sizeof (double), compare_double);
-  return v[ROUNDS / 2];
 }
 
 int
@@ -457,14 +388,15 @@ main (int argc, char **argv)
     }
   g_print ("entries:              %u per branch (batches of %d; median of %d rounds)\n",
            ledgers[0]->entries->len, BATCH, ROUNDS);
-  g_print ("one process, HTTP:    %.0f entries/s\n", ledgers[0]->entries->len / median (one));
+  g_print ("one process, HTTP:    %.0f entries/s\n", ledgers[0]->entries->len / bench_median (one, ROUNDS));
   g_print ("bare COPY:            %.0f entries/s (entry_keys, entries, movements)\n",
-           ledgers[0]->entries->len / median (bare));
-  g_print ("ratio:                %.2f (budget: at least 0.50)\n", median (bare) / median (one));
-  g_print ("2 branches, 1 process:  %.0f entries/s\n", 2 * ledgers[0]->entries->len / median (single));
-  g_print ("2 branches, 2 processes: %.0f entries/s\n", 2 * ledgers[0]->entries->len / median (two));
+           ledgers[0]->entries->len / bench_median (bare, ROUNDS));
+  g_print ("ratio:                %.2f (budget: at least 0.50)\n",
+           bench_median (bare, ROUNDS) / bench_median (one, ROUNDS));
+  g_print ("2 branches, 1 process:  %.0f entries/s\n", 2 * ledgers[0]->entries->len / bench_median (single, ROUNDS));
+  g_print ("2 branches, 2 processes: %.0f entries/s\n", 2 * ledgers[0]->entries->len / bench_median (two, ROUNDS));
   g_print ("scaling:              %.2f (budget: at least 1.60; this machine has %u cores)\n",
-           median (single) / median (two), g_get_num_processors ());
+           bench_median (single, ROUNDS) / bench_median (two, ROUNDS), g_get_num_processors ());
   mdn_test_pg_free (pg);
   /* The ledgers' -wal and -shm, left by their unlink while open. */
   {

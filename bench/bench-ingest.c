@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench-server.h"
 #include "mdn-db.h"
 #include "mdn-entry-codec.h"
 #include "mdn-json.h"
@@ -21,19 +22,6 @@
 #include "mdn-sync.h"
 
 #define BATCH 500
-
-static char *
-run (const char *const *argv)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocess) p = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
-  char *out = NULL;
-
-  if (p == NULL || !g_subprocess_communicate_utf8 (p, NULL, NULL, &out, NULL, &error) ||
-      !g_subprocess_get_successful (p))
-    g_error ("%s failed: %s", argv[0], error ? error->message : "exit status");
-  return out;
-}
 
 /* Bare baseline: the same entry and movement rows (values ready in memory,
  * as a bulk loader would have them), prepared statements, one transaction
@@ -222,8 +210,8 @@ server_round (const char *dir,
     g_autoptr(JsonObject) t = NULL;
 
     remove_db (server_db);
-    g_free (run (init_argv));
-    out = run (add_argv);
+    g_free (bench_run (init_argv));
+    out = bench_run (add_argv);
     t = mdn_json_parse_object (out, NULL);
     token = g_strdup (json_object_get_string_member (t, "token"));
     auth = g_strconcat ("Bearer ", token, NULL);
@@ -288,23 +276,6 @@ server_round (const char *dir,
   g_subprocess_wait (server, NULL, NULL);
   remove_db (server_db);
   return seconds;
-}
-
-static int
-compare_double (gconstpointer a,
-                gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return x < y ? -1 : x > y;
-}
-
-static double
-median (double *v,
-        guint   n)
-{
-  qsort (v, n, sizeof (double), compare_double);
-  return v[n / 2];
 }
 
 #define ROUNDS 3
@@ -391,16 +362,16 @@ main (int argc, char **argv)
       narrow[k] = bare_insert (bare_db, entries, body_texts, FALSE, NULL);
       remove_db (bare_db);
     }
-  http_s = median (http, ROUNDS);
-  bare_s = median (same, ROUNDS);
-  narrow_s = median (narrow, ROUNDS);
+  http_s = bench_median (http, ROUNDS);
+  bare_s = bench_median (same, ROUNDS);
+  narrow_s = bench_median (narrow, ROUNDS);
 
   g_print ("entries:            %u (batches of %d, WAL, synchronous=FULL; median of %d rounds)\n",
            entries->len, BATCH, ROUNDS);
   g_print ("server over HTTP:   %.0f entries/s (%.3f s; parse, auth, hash check, apply, feed, rollups)\n",
            entries->len / http_s, http_s);
   g_print ("server CPU:         %.1f us per entry (user + system, whole process life)\n",
-           median (cpu, ROUNDS) * 1e6 / entries->len);
+           bench_median (cpu, ROUNDS) * 1e6 / entries->len);
   g_print ("bare SQLite insert: %.0f entries/s (%.3f s; same rows into the server's tables, same batches)\n",
            entries->len / bare_s, bare_s);
   g_print ("ratio:              %.2f (budget: at least 0.50)\n", bare_s / http_s);
@@ -410,7 +381,7 @@ main (int argc, char **argv)
      load; CPU time moves much less. Not the budget's measure (it leaves
      out the waits for fsync, the same on both sides), a check of it. */
   {
-    double push_cpu_s = median (push_cpu, ROUNDS), bare_cpu_s = median (bare_cpu, ROUNDS);
+    double push_cpu_s = bench_median (push_cpu, ROUNDS), bare_cpu_s = bench_median (bare_cpu, ROUNDS);
 
     g_print ("CPU while timed:    server %.1f us per entry (every thread, pushes only), bare insert %.1f us; "
              "ratio %.2f\n", push_cpu_s * 1e6 / entries->len, bare_cpu_s * 1e6 / entries->len,

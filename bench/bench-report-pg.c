@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bench-server.h"
 #include "mdn-db.h"
 #include "mdn-entry-codec.h"
 #include "mdn-json.h"
@@ -38,19 +39,6 @@
 #define SMALL  10000
 #define TODAY  "2026-11-20"
 #define MONTH1 "2026-11-01"
-
-static char *
-run (const char *const *argv)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocess) p = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
-  char *out = NULL;
-
-  if (p == NULL || !g_subprocess_communicate_utf8 (p, NULL, NULL, &out, NULL, &error) ||
-      !g_subprocess_get_successful (p))
-    g_error ("%s failed: %s", argv[0], error ? error->message : "exit status");
-  return out;
-}
 
 /* The day's push bodies: a member issued, then deposits. */
 static GPtrArray *
@@ -108,55 +96,6 @@ day_bodies (const char *dir,
   return bodies;
 }
 
-static GSubprocess *
-serve (const char *uri,
-       char      **base)
-{
-  g_autoptr(GError) error = NULL;
-  const char *argv[] = { MENDIAN_SERVER_PATH, "--db", uri, "serve", "--listen", "127.0.0.1:0", NULL };
-  GSubprocess *p = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
-  g_autoptr(GDataInputStream) in = NULL;
-  g_autofree char *line = NULL;
-
-  g_assert_no_error (error);
-  in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (p));
-  line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, &error);
-  g_assert_nonnull (line);
-  *base = g_strdup (line + strlen ("listening on "));
-  return p;
-}
-
-static GBytes *
-http (SoupSession *session,
-      const char  *method,
-      const char  *url,
-      const char  *auth,
-      GBytes      *body)
-{
-  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
-  g_autoptr(GError) error = NULL;
-  GBytes *reply;
-
-  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
-  if (body)
-    soup_message_set_request_body_from_bytes (msg, "application/json", body);
-  reply = soup_session_send_and_read (session, msg, NULL, &error);
-  if (reply == NULL || soup_message_get_status (msg) != 200)
-    g_error ("%s %s failed: %s", method, url, error ? error->message : soup_message_get_reason_phrase (msg));
-  return reply;
-}
-
-static void
-exec_ok (PGconn     *conn,
-         const char *sql)
-{
-  PGresult *res = PQexec (conn, sql);
-
-  if (PQresultStatus (res) != PGRES_COMMAND_OK && PQresultStatus (res) != PGRES_TUPLES_OK)
-    g_error ("%s: %s", sql, PQerrorMessage (conn));
-  PQclear (res);
-}
-
 /* History entries numbered [@from, @to) on days other than TODAY, from
  * 2024-01-01 to the day before it: rows the report must not read (their
  * documents are never parsed). */
@@ -186,13 +125,13 @@ add_history (PGconn *conn,
         "FROM entry_keys WHERE branch = 'B01' AND seq BETWEEN %" G_GINT64_FORMAT " AND %" G_GINT64_FORMAT,
         100000000 + a, 100000000 + b - 1);
 
-      exec_ok (conn, "BEGIN");
-      exec_ok (conn, keys);
-      exec_ok (conn, rows);
-      exec_ok (conn, moves);
-      exec_ok (conn, "COMMIT");
+      mdn_test_pg_exec (conn, "BEGIN");
+      mdn_test_pg_exec (conn, keys);
+      mdn_test_pg_exec (conn, rows);
+      mdn_test_pg_exec (conn, moves);
+      mdn_test_pg_exec (conn, "COMMIT");
     }
-  exec_ok (conn, "ANALYZE");
+  mdn_test_pg_exec (conn, "ANALYZE");
 }
 
 /* The rollups of 100 branches on the days before TODAY's month, a
@@ -216,18 +155,9 @@ add_rollups (PGconn *conn,
         "SELECT date '" MONTH1 "' - 1 - %" G_GINT64_FORMAT ", 'R' || lpad (b::text, 3, '0'), 100, 1000000, "
         "  1000000, 100, 1000000, 100, 50000, 50000 FROM generate_series (1, 100) b", d);
 
-      exec_ok (conn, sql);
+      mdn_test_pg_exec (conn, sql);
     }
-  exec_ok (conn, "ANALYZE srv_rollup_day");
-}
-
-static int
-compare_double (gconstpointer a,
-                gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return x < y ? -1 : x > y;
+  mdn_test_pg_exec (conn, "ANALYZE srv_rollup_day");
 }
 
 /* A server database holding the day (pushed over HTTP) and @history
@@ -261,23 +191,23 @@ chain_init (Chain       *c,
 
   c->uri = mdn_test_pg_create_db (pg, name);
   init_argv[2] = add_argv[2] = token_argv[2] = c->uri;
-  g_free (run (init_argv));
-  out = run (add_argv);
+  g_free (bench_run (init_argv));
+  out = bench_run (add_argv);
   t = mdn_json_parse_object (out, NULL);
   branch_token = g_strconcat ("Bearer ", json_object_get_string_member (t, "token"), NULL);
-  tout = run (token_argv);
+  tout = bench_run (token_argv);
   h = mdn_json_parse_object (tout, NULL);
   c->hq_token = g_strconcat ("Bearer ", json_object_get_string_member (h, "token"), NULL);
-  c->server = serve (c->uri, &c->base);
+  c->server = bench_serve (c->uri, &c->base);
   push_url = g_strconcat (c->base, "api/v1/sync/push", NULL);
   c->report_url = g_strconcat (c->base, "api/v1/reports/income?format=json&from=" TODAY "&to=" TODAY "&branch=B01",
                                NULL);
   c->summary_url = g_strconcat (c->base, "api/v1/reports/summary?from=" MONTH1 "&to=" TODAY, NULL);
   for (guint i = 0; i < bodies->len; i++)
-    g_bytes_unref (http (session, "POST", push_url, branch_token, g_ptr_array_index (bodies, i)));
+    g_bytes_unref (bench_http (session, "POST", push_url, branch_token, g_ptr_array_index (bodies, i)));
   conn = PQconnectdb (c->uri);
   g_assert_cmpint (PQstatus (conn), ==, CONNECTION_OK);
-  exec_ok (conn, "SELECT mdn_month_partition (d::date) FROM generate_series (date '2024-01-01', "
+  mdn_test_pg_exec (conn, "SELECT mdn_month_partition (d::date) FROM generate_series (date '2024-01-01', "
                  "date '" TODAY "', interval '1 month') d");
   add_history (conn, 0, history);
   add_rollups (conn, history);
@@ -304,7 +234,7 @@ one_summary (SoupSession *session,
              gint64      *fen)
 {
   gint64 t0 = g_get_monotonic_time ();
-  g_autoptr(GBytes) reply = http (session, "GET", c->summary_url, c->hq_token, NULL);
+  g_autoptr(GBytes) reply = bench_http (session, "GET", c->summary_url, c->hq_token, NULL);
   double seconds = (g_get_monotonic_time () - t0) / 1e6;
   g_autofree char *text = g_strndup (g_bytes_get_data (reply, NULL), g_bytes_get_size (reply));
   g_autoptr(JsonObject) o = mdn_json_parse_object (text, NULL);
@@ -321,7 +251,7 @@ one_report (SoupSession *session,
             gint64      *rows)
 {
   gint64 t0 = g_get_monotonic_time ();
-  g_autoptr(GBytes) reply = http (session, "GET", c->report_url, c->hq_token, NULL);
+  g_autoptr(GBytes) reply = bench_http (session, "GET", c->report_url, c->hq_token, NULL);
   double seconds = (g_get_monotonic_time () - t0) / 1e6;
   g_autofree char *text = g_strndup (g_bytes_get_data (reply, NULL), g_bytes_get_size (reply));
   g_autoptr(JsonObject) o = mdn_json_parse_object (text, NULL);
@@ -355,12 +285,11 @@ compare (SoupSession *session,
       big_s[k] = one (session, large, &v_big);
     }
   g_assert_cmpint (v_small, ==, v_big);
-  qsort (small_s, ROUNDS, sizeof (double), compare_double);
-  qsort (big_s, ROUNDS, sizeof (double), compare_double);
   g_print ("%s %" G_GINT64_FORMAT " (median of %d, over HTTP, interleaved):\n", what, v_big, ROUNDS);
-  g_print ("history %8d:       %.1f ms\n", SMALL, small_s[ROUNDS / 2] * 1000);
-  g_print ("history %8" G_GINT64_FORMAT ":       %.1f ms\n", big, big_s[ROUNDS / 2] * 1000);
-  g_print ("ratio:                  %.2f (budget: within 1.2)\n", big_s[ROUNDS / 2] / small_s[ROUNDS / 2]);
+  g_print ("history %8d:       %.1f ms\n", SMALL, bench_median (small_s, ROUNDS) * 1000);
+  g_print ("history %8" G_GINT64_FORMAT ":       %.1f ms\n", big, bench_median (big_s, ROUNDS) * 1000);
+  g_print ("ratio:                  %.2f (budget: within 1.2)\n",
+           bench_median (big_s, ROUNDS) / bench_median (small_s, ROUNDS));
 }
 
 int

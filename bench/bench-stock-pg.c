@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bench-server.h"
 #include "mdn-db.h"
 #include "mdn-entry-codec.h"
 #include "mdn-json.h"
@@ -35,68 +36,6 @@
 #define SMALL  10000
 #define TAIL   20          /* sales pushed before each timed read */
 #define TODAY  "2026-11-20"
-
-static void
-exec_ok (PGconn     *conn,
-         const char *sql)
-{
-  PGresult *res = PQexec (conn, sql);
-
-  if (PQresultStatus (res) != PGRES_COMMAND_OK && PQresultStatus (res) != PGRES_TUPLES_OK)
-    g_error ("%s: %s", sql, PQerrorMessage (conn));
-  PQclear (res);
-}
-
-static char *
-run (const char *const *argv)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocess) p = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
-  char *out = NULL;
-
-  if (p == NULL || !g_subprocess_communicate_utf8 (p, NULL, NULL, &out, NULL, &error) ||
-      !g_subprocess_get_successful (p))
-    g_error ("%s failed: %s", argv[0], error ? error->message : "exit status");
-  return out;
-}
-
-static GSubprocess *
-serve (const char *uri,
-       char      **base)
-{
-  g_autoptr(GError) error = NULL;
-  const char *argv[] = { MENDIAN_SERVER_PATH, "--db", uri, "serve", "--listen", "127.0.0.1:0", NULL };
-  GSubprocess *p = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_SILENCE, &error);
-  g_autoptr(GDataInputStream) in = NULL;
-  g_autofree char *line = NULL;
-
-  g_assert_no_error (error);
-  in = g_data_input_stream_new (g_subprocess_get_stdout_pipe (p));
-  line = g_data_input_stream_read_line_utf8 (in, NULL, NULL, &error);
-  g_assert_nonnull (line);
-  *base = g_strdup (line + strlen ("listening on "));
-  return p;
-}
-
-static GBytes *
-http (SoupSession *session,
-      const char  *method,
-      const char  *url,
-      const char  *auth,
-      GBytes      *body)
-{
-  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
-  g_autoptr(GError) error = NULL;
-  GBytes *reply;
-
-  soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization", auth);
-  if (body)
-    soup_message_set_request_body_from_bytes (msg, "application/json", body);
-  reply = soup_session_send_and_read (session, msg, NULL, &error);
-  if (reply == NULL || soup_message_get_status (msg) != 200)
-    g_error ("%s %s failed: %s", method, url, error ? error->message : soup_message_get_reason_phrase (msg));
-  return reply;
-}
 
 /* The branch: its own products (the branch schema lets a plain branch
  * keep them), a receipt of stock, then sales of one unit each. */
@@ -213,16 +152,16 @@ add_history (PGconn *conn,
         "FROM entry_keys WHERE branch = 'B01' AND seq BETWEEN %" G_GINT64_FORMAT " AND %" G_GINT64_FORMAT,
         100000000 + a, 100000000 + b - 1);
 
-      exec_ok (conn, "BEGIN");
-      exec_ok (conn, keys);
+      mdn_test_pg_exec (conn, "BEGIN");
+      mdn_test_pg_exec (conn, keys);
       res = PQexecParams (conn, rows, 1, NULL, params, NULL, NULL, 0);
       if (PQresultStatus (res) != PGRES_COMMAND_OK)
         g_error ("%s", PQerrorMessage (conn));
       PQclear (res);
-      exec_ok (conn, moves);
-      exec_ok (conn, "COMMIT");
+      mdn_test_pg_exec (conn, moves);
+      mdn_test_pg_exec (conn, "COMMIT");
     }
-  exec_ok (conn, "ANALYZE");
+  mdn_test_pg_exec (conn, "ANALYZE");
 }
 
 static void
@@ -272,21 +211,21 @@ chain_init (Chain       *c,
 
   c->uri = mdn_test_pg_create_db (pg, name);
   init_argv[2] = add_argv[2] = token_argv[2] = c->uri;
-  g_free (run (init_argv));
-  out = run (add_argv);
+  g_free (bench_run (init_argv));
+  out = bench_run (add_argv);
   t = mdn_json_parse_object (out, NULL);
   c->branch_token = g_strconcat ("Bearer ", json_object_get_string_member (t, "token"), NULL);
-  tout = run (token_argv);
+  tout = bench_run (token_argv);
   h = mdn_json_parse_object (tout, NULL);
   c->hq_token = g_strconcat ("Bearer ", json_object_get_string_member (h, "token"), NULL);
-  c->server = serve (c->uri, &c->base);
+  c->server = bench_serve (c->uri, &c->base);
   c->push_url = g_strconcat (c->base, "api/v1/sync/push", NULL);
   c->stock_url = g_strconcat (c->base, "api/v1/stock?sku=TEA", NULL);
   body = branch_unpushed (&c->branch);
-  g_bytes_unref (http (session, "POST", c->push_url, c->branch_token, body));
+  g_bytes_unref (bench_http (session, "POST", c->push_url, c->branch_token, body));
   conn = PQconnectdb (c->uri);
   g_assert_cmpint (PQstatus (conn), ==, CONNECTION_OK);
-  exec_ok (conn, "SELECT mdn_month_partition (d::date) FROM generate_series (date '2024-01-01', "
+  mdn_test_pg_exec (conn, "SELECT mdn_month_partition (d::date) FROM generate_series (date '2024-01-01', "
                  "date '" TODAY "', interval '1 month') d");
   add_history (conn, history);
   PQfinish (conn);
@@ -321,7 +260,7 @@ one_read (SoupSession *session,
           gint64      *qty)
 {
   gint64 t0 = g_get_monotonic_time ();
-  g_autoptr(GBytes) reply = http (session, "GET", url, token, NULL);
+  g_autoptr(GBytes) reply = bench_http (session, "GET", url, token, NULL);
   double seconds = (g_get_monotonic_time () - t0) / 1e6;
   g_autofree char *text = g_strndup (g_bytes_get_data (reply, NULL), g_bytes_get_size (reply));
   g_autoptr(JsonObject) o = mdn_json_parse_object (text, NULL);
@@ -332,15 +271,6 @@ one_read (SoupSession *session,
   g_assert_cmpuint (json_array_get_length (rows), ==, 1);
   *qty = json_object_get_int_member (json_array_get_object_element (rows, 0), "on_hand");
   return seconds;
-}
-
-static int
-compare_double (gconstpointer a,
-                gconstpointer b)
-{
-  double x = *(const double *) a, y = *(const double *) b;
-
-  return x < y ? -1 : x > y;
 }
 
 /* The read of a process on @c's database that replays all history. */
@@ -354,7 +284,7 @@ replay_read (SoupSession *session,
   gint64 qty;
 
   g_setenv ("MENDIAN_PG_REPLAY", "1", TRUE);
-  p = serve (c->uri, &base);
+  p = bench_serve (c->uri, &base);
   g_unsetenv ("MENDIAN_PG_REPLAY");
   url = g_strconcat (base, "api/v1/stock?sku=TEA", NULL);
   s = one_read (session, url, c->hq_token, &qty);
@@ -409,19 +339,18 @@ main (int argc, char **argv)
 
           sales (&c->branch, TAIL);
           body = branch_unpushed (&c->branch);
-          g_bytes_unref (http (session, "POST", c->push_url, c->branch_token, body));
+          g_bytes_unref (bench_http (session, "POST", c->push_url, c->branch_token, body));
         }
       small_s[k] = one_read (session, small.stock_url, small.hq_token, &q_small);
       big_s[k] = one_read (session, large.stock_url, large.hq_token, &q_big);
     }
   g_assert_cmpint (q_small - q_big, ==, big - SMALL);
-  qsort (small_s, ROUNDS, sizeof (double), compare_double);
-  qsort (big_s, ROUNDS, sizeof (double), compare_double);
   g_print ("GET /api/v1/stock?sku=TEA, %d new sales pushed before each (median of %d, over HTTP, interleaved):\n",
            TAIL, ROUNDS);
-  g_print ("history %8d:       %.1f ms\n", SMALL, small_s[ROUNDS / 2] * 1000);
-  g_print ("history %8" G_GINT64_FORMAT ":       %.1f ms\n", big, big_s[ROUNDS / 2] * 1000);
-  g_print ("ratio:                  %.2f (budget: within 1.2)\n", big_s[ROUNDS / 2] / small_s[ROUNDS / 2]);
+  g_print ("history %8d:       %.1f ms\n", SMALL, bench_median (small_s, ROUNDS) * 1000);
+  g_print ("history %8" G_GINT64_FORMAT ":       %.1f ms\n", big, bench_median (big_s, ROUNDS) * 1000);
+  g_print ("ratio:                  %.2f (budget: within 1.2)\n",
+           bench_median (big_s, ROUNDS) / bench_median (small_s, ROUNDS));
   chain_clear (&small);
   chain_clear (&large);
   mdn_test_pg_free (pg);

@@ -313,6 +313,17 @@ mdn_test_pg_create_db (MdnTestPg  *pg,
   return g_strdup_printf ("postgresql://" PG_ROLE "@127.0.0.1:%u/%s", pg->port, name);
 }
 
+void
+mdn_test_pg_exec (PGconn     *conn,
+                  const char *sql)
+{
+  PGresult *res = PQexec (conn, sql);
+
+  if (PQresultStatus (res) != PGRES_COMMAND_OK && PQresultStatus (res) != PGRES_TUPLES_OK)
+    g_error ("%s: %s", sql, PQerrorMessage (conn));
+  PQclear (res);
+}
+
 gint64
 mdn_test_pg_count (const char *uri,
                    const char *sql)

@@ -33,6 +33,10 @@ char      *mdn_test_pg_create_db  (MdnTestPg  *pg,
 /* One integer from @sql on @uri (a test's own look at the data). */
 gint64     mdn_test_pg_count      (const char *uri,
                                    const char *sql);
+/* @sql on @conn (a PGconn), which must succeed: a bench's own writes. */
+struct pg_conn;
+void       mdn_test_pg_exec       (struct pg_conn *conn,
+                                   const char     *sql);
 /* Stops the cluster (fast shutdown, waited for) and removes its files. */
 void       mdn_test_pg_free       (MdnTestPg  *pg);
 

@@ -1,0 +1,27 @@
+/* bench-server.h: what the server benchmarks share (bench-ingest,
+ * bench-ingest-pg, bench-report-pg, bench-stock-pg, bench-connections):
+ * running a command, a mendian-server process, a request to it, a median. */
+#pragma once
+
+#include <libsoup/soup.h>
+
+/* The standard output of @argv, which must succeed (else the bench stops). */
+char *bench_run (const char *const *argv);
+
+/* `mendian-server --db @db serve --listen 127.0.0.1:0` (MENDIAN_SERVER_PATH),
+ * its base URL in @base once it listens. MENDIAN_BENCH_WRAP="perf record -g
+ * -o FILE" (a wrapper that passes SIGTERM on) runs it under a profiler. */
+GSubprocess *bench_serve (const char *db,
+                          char      **base);
+
+/* @method @url with the Authorization header @auth and the JSON @body (or
+ * none): the reply's body, which must be a 200. */
+GBytes *bench_http (SoupSession *session,
+                    const char  *method,
+                    const char  *url,
+                    const char  *auth,
+                    GBytes      *body);
+
+/* The median of @n values (@v is left as it was). */
+double bench_median (const double *v,
+                     guint         n);
