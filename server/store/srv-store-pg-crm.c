@@ -232,32 +232,6 @@ copy_figures (SrvPg      *pg,
     }
 }
 
-typedef struct
-{
-  SrvSmsMemberFunc each;
-  gpointer         data;
-} Each;
-
-/* mdn_member_filter_each's row: id, card_no, name, phone, level,
- * balance_fen, points, sms_consent, sms_opt_out. */
-static gboolean
-campaign_row (sqlite3_stmt *row,
-              gpointer      user_data)
-{
-  Each *e = user_data;
-  SrvSmsMember m = {
-    .id = (char *) mdn_db_col_text (row, 0),
-    .card_no = (char *) mdn_db_col_text (row, 1),
-    .name = (char *) mdn_db_col_text (row, 2),
-    .phone = (char *) mdn_db_col_text (row, 3),
-    .balance_fen = sqlite3_column_int64 (row, 5),
-    .consent = sqlite3_column_int (row, 7) != 0,
-    .opt_out = sqlite3_column_int (row, 8) != 0,
-  };
-
-  return e->each (&m, e->data);
-}
-
 gboolean
 srv_pg_sms_campaign_members (SrvPg           *pg,
                              JsonObject      *filter,
@@ -267,7 +241,6 @@ srv_pg_sms_campaign_members (SrvPg           *pg,
                              GError         **error)
 {
   g_autofree char *as_of = NULL, *from = NULL;
-  Each e = { each, user_data };
   MdnDb *db;
   gboolean ok;
 
@@ -279,7 +252,7 @@ srv_pg_sms_campaign_members (SrvPg           *pg,
   if ((db = scratch_begin (pg, error)) == NULL)
     return FALSE;
   ok = copy_members (pg, db, error) && copy_figures (pg, db, as_of, from, error) &&
-       mdn_member_filter_each (db, filter, today, campaign_row, &e, error);
+       srv_sms_filter_members (db, filter, today, each, user_data, error);
   mdn_db_rollback (db);
   return ok;
 }

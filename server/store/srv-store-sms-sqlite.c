@@ -320,6 +320,19 @@ campaign_row (sqlite3_stmt *row,
 }
 
 gboolean
+srv_sms_filter_members (MdnDb           *db,
+                        JsonObject      *filter,
+                        const char      *today,
+                        SrvSmsMemberFunc each,
+                        gpointer         user_data,
+                        GError         **error)
+{
+  Each e = { each, user_data };
+
+  return mdn_member_filter_each (db, filter, today, campaign_row, &e, error);
+}
+
+gboolean
 srv_store_sms_campaign_members (SrvStore        *store,
                                 JsonObject      *filter,
                                 const char      *today,
@@ -327,9 +340,7 @@ srv_store_sms_campaign_members (SrvStore        *store,
                                 gpointer         user_data,
                                 GError         **error)
 {
-  Each e = { each, user_data };
-
-  return mdn_member_filter_each (store->db, filter, today, campaign_row, &e, error);
+  return srv_sms_filter_members (store->db, filter, today, each, user_data, error);
 }
 
 gboolean

@@ -100,6 +100,12 @@ SrvRows *srv_store_sms_birthday_candidates (SrvStore *store, GError **error);
  * PostgreSQL copied into a scratch branch schema, srv-store-pg-crm.c). */
 gboolean srv_store_sms_campaign_members (SrvStore *store, JsonObject *filter, const char *today,
                                          SrvSmsMemberFunc each, gpointer user_data, GError **error);
+/* The members @filter chooses in @db (the branch schema: members,
+ * member_figures, member_days) by mdn_member_filter_each, each given to
+ * @each: both backends' campaign_members (PostgreSQL's over its scratch
+ * copy). Not a store function: it reads the SQLite database it is given. */
+gboolean srv_sms_filter_members (MdnDb *db, JsonObject *filter, const char *today, SrvSmsMemberFunc each,
+                                 gpointer user_data, GError **error);
 
 /* The sender. A process's sender has an id (@out_sender) that marks what
  * it claims; on PostgreSQL it is held by the connection (an advisory
