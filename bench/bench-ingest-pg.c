@@ -361,7 +361,7 @@ main (int argc, char **argv)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = g_dir_make_tmp ("mendian-bench-pg-XXXXXX", &error);
-  int n = argc > 1 ? atoi (argv[1]) : 3000;
+  int n = (int) bench_arg (argc, argv, 1, 3000, 1, 10000000, "bench-ingest-pg [N_ENTRIES per branch]");
   MdnTestPg *pg;
   Ledger *ledgers[2];
   double one[ROUNDS], bare[ROUNDS], single[ROUNDS], two[ROUNDS];

@@ -294,7 +294,7 @@ main (int argc, char **argv)
   g_autoptr(MdnStore) store = NULL;
   g_autoptr(MdnOpCtx) ctx = NULL;
   g_autoptr(JsonObject) r = NULL;
-  int n = argc > 1 ? atoi (argv[1]) : 5000;
+  int n = (int) bench_arg (argc, argv, 1, 5000, 1, 10000000, "bench-ingest [N_ENTRIES]");
   MdnStoreInit init = { .branch_code = "B01", .branch_name = "B01", .branch_number = 1,
                         .admin_password = "bench-password" };
   double http[ROUNDS], cpu[ROUNDS], same[ROUNDS], narrow[ROUNDS], http_s, bare_s, narrow_s;

@@ -297,8 +297,8 @@ main (int argc, char **argv)
 {
   g_autoptr(GError) error = NULL;
   g_autofree char *dir = g_dir_make_tmp ("mendian-bench-report-pg-XXXXXX", &error);
-  gint64 big = argc > 1 ? g_ascii_strtoll (argv[1], NULL, 10) : 1000000;
-  int day = argc > 2 ? atoi (argv[2]) : 2000;
+  gint64 big = bench_arg (argc, argv, 1, 1000000, SMALL, G_MAXINT32, "bench-report-pg [BIG [DAY]]");
+  int day = (int) bench_arg (argc, argv, 2, 2000, 1, 1000000, "bench-report-pg [BIG [DAY]]");
   g_autoptr(GPtrArray) bodies = NULL;
   g_autoptr(SoupSession) session = soup_session_new ();
   Chain small = { 0 }, large = { 0 };
@@ -311,8 +311,6 @@ main (int argc, char **argv)
       g_print ("bench-report-pg: PostgreSQL 15 is not installed\n");
       return 0;
     }
-  if (big < SMALL)
-    big = SMALL;
   g_print ("bench-report-pg: a day of %d entries, history %d and %" G_GINT64_FORMAT " entries...\n", day, SMALL,
            big);
   bodies = day_bodies (dir, day);

@@ -1,4 +1,5 @@
 /* bench-server.c: what the server benchmarks share (bench-server.h). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,4 +86,32 @@ bench_median (const double *v,
   g_return_val_if_fail (n > 0, 0);
   qsort (copy, n, sizeof (double), compare_double);
   return copy[n / 2];
+}
+
+gint64
+bench_arg (int         argc,
+           char      **argv,
+           int         i,
+           gint64      fallback,
+           gint64      min,
+           gint64      max,
+           const char *usage)
+{
+  gint64 v;
+
+  for (int k = 1; k < argc; k++)
+    if (!g_ascii_string_to_signed (argv[k], 10, G_MININT64, G_MAXINT64, NULL, NULL))
+      {
+        fprintf (stderr, "usage: %s\n", usage);
+        exit (g_str_equal (argv[k], "--help") ? 0 : 2);
+      }
+  if (argc <= i)
+    return fallback;
+  if (!g_ascii_string_to_signed (argv[i], 10, min, max, &v, NULL))
+    {
+      fprintf (stderr, "usage: %s\n(%s: a number from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT ")\n", usage, argv[i],
+               min, max);
+      exit (2);
+    }
+  return v;
 }

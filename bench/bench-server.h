@@ -25,3 +25,13 @@ GBytes *bench_http (SoupSession *session,
 /* The median of @n values (@v is left as it was). */
 double bench_median (const double *v,
                      guint         n);
+
+/* argv[@i] as a whole number in [@min, @max], or @fallback when it isn't
+ * given; anything else (--help too) prints "usage: @usage" and exits. */
+gint64 bench_arg (int         argc,
+                  char      **argv,
+                  int         i,
+                  gint64      fallback,
+                  gint64      min,
+                  gint64      max,
+                  const char *usage);

@@ -298,7 +298,7 @@ int
 main (int argc, char **argv)
 {
   g_autoptr(GError) error = NULL;
-  gint64 big = argc > 1 ? g_ascii_strtoll (argv[1], NULL, 10) : 1000000;
+  gint64 big = bench_arg (argc, argv, 1, 1000000, SMALL, G_MAXINT32, "bench-stock-pg [BIG]");
   g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 0, NULL);
   Chain small = { 0 }, large = { 0 };
   double small_s[ROUNDS], big_s[ROUNDS], first_small, first_big;
@@ -312,8 +312,6 @@ main (int argc, char **argv)
       g_print ("bench-stock-pg: PostgreSQL 15 is not installed\n");
       return 0;
     }
-  if (big < SMALL)
-    big = SMALL;
   g_print ("bench-stock-pg: stock of one branch, history of %d and %" G_GINT64_FORMAT " sales...\n", SMALL, big);
   pg = mdn_test_pg_start (&error);
   g_assert_no_error (error);
