@@ -23,6 +23,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+import zipfile
 
 CHROMIUM = "/usr/bin/chromium"
 DRIVER = "/usr/bin/chromedriver"
@@ -278,10 +279,21 @@ def main():
             wd.s("POST", "/goog/cdp/execute", {"cmd": "Browser.setDownloadBehavior", "params": {
                 "behavior": "allow", "downloadPath": downloads}})
             wd.click("button[name=format][value=xlsx]")
-            done = lambda: [f for f in os.listdir(downloads) if f.endswith(".xlsx")]
+
+            def done():
+                # Chromium reserves the target name with an empty file, writes
+                # the download to NAME.crdownload and renames it over the
+                # placeholder when it is complete: only then is it there.
+                names = os.listdir(downloads)
+                if any(n.endswith(".crdownload") for n in names):
+                    return []
+                return [n for n in names if n.endswith(".xlsx") and os.path.getsize(os.path.join(downloads, n)) > 0]
             wd.wait("the xlsx download", done)
-            with open(os.path.join(downloads, done()[0]), "rb") as f:
+            path = os.path.join(downloads, done()[0])
+            with open(path, "rb") as f:
                 assert f.read(2) == b"PK", "an Excel file"
+            with zipfile.ZipFile(path) as z:
+                assert "xl/workbook.xml" in z.namelist(), "an Excel workbook"
 
         def stock():
             wd.get(url + "console/stock")
