@@ -281,13 +281,13 @@ def main():
             wd.click("button[name=format][value=xlsx]")
 
             def done():
-                # Chromium reserves the target name with an empty file, writes
-                # the download to NAME.crdownload and renames it over the
-                # placeholder when it is complete: only then is it there.
+                # The name may be there before the file is whole (Chromium can
+                # reserve it with an empty file while NAME.crdownload fills):
+                # done when no part is left and the file is a whole zip.
                 names = os.listdir(downloads)
                 if any(n.endswith(".crdownload") for n in names):
                     return []
-                return [n for n in names if n.endswith(".xlsx") and os.path.getsize(os.path.join(downloads, n)) > 0]
+                return [n for n in names if n.endswith(".xlsx") and zipfile.is_zipfile(os.path.join(downloads, n))]
             wd.wait("the xlsx download", done)
             path = os.path.join(downloads, done()[0])
             with open(path, "rb") as f:
