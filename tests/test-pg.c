@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "mdn-json.h"
+#include "mdn-ledger.h"
 #include "mdn-test-pg.h"
 #include "mdn-test-push.h"
 #include "mdn-test-server.h"
@@ -544,6 +545,106 @@ test_held_write_fails (void)
   g_assert_cmpint (mdn_test_server_count (a, "SELECT SUM (deposit_principal_fen) FROM srv_rollup_day"), ==, 1005);
   g_assert_cmpint (mdn_test_server_count (a, "SELECT sum (deposits) FROM srv_member_figures"), ==, deposited + 5);
   g_assert_cmpint (mdn_test_sync_ok (b1).pushed, ==, 0);
+}
+
+/* The entries held back go to PostgreSQL as arrays in the binary format
+ * (srv-store-pg-push.c): dates on both sides of 2000-01-01 (the binary
+ * date's zero) and a leap day, a text with quotes, backslashes, a tab and
+ * Chinese, a movement's NULL columns: each stored as pushed, its document
+ * the pushed text, and the feed hands it to another branch unchanged. */
+static void
+test_held_binary (void)
+{
+  static const char *const days[] = { "1999-12-31", "2000-01-01", "2000-02-29", "2040-12-31" };
+  static const char *note = "备注 \"引号\" \\反斜杠\\ \ttab";
+  g_autoptr(MdnTestServer) a = NULL;
+  g_autoptr(MdnTestBranch) b1 = NULL, b2 = NULL;
+  g_autoptr(GPtrArray) batch = NULL;
+  g_autoptr(JsonObject) reply = NULL;
+  g_autofree char *card = NULL, *body = NULL;
+  gint64 acked;
+  PGconn *c;
+
+  if (mdn_test_pg_shared () == NULL)
+    return;
+  a = server_a ();
+  b1 = mdn_test_server_branch_new (a, "B01", 1, FALSE);
+  b2 = mdn_test_server_branch_new (a, "B02", 2, FALSE);
+  card = issue (b1, "13800000001", "10.00", NULL);
+  mdn_test_sync_ok (b1);
+  acked = mdn_test_server_count (a, "SELECT acked_seq FROM srv_branches WHERE code = 'B01'");
+  deposits (b1, card, G_N_ELEMENTS (days));
+  batch = mdn_test_own_entries (b1, acked + 1, -1);
+  g_assert_cmpuint (batch->len, ==, G_N_ELEMENTS (days));
+  for (guint i = 0; i < batch->len; i++)
+    {
+      JsonObject *e = g_ptr_array_index (batch, i);
+
+      json_object_set_string_member (e, "business_date", days[i]);
+      if (i == 2)
+        json_object_set_string_member (json_object_get_object_member (e, "body"), "note", note);
+      if (i > 0)
+        json_object_set_string_member (e, "prev_hash",
+                                       json_object_get_string_member (g_ptr_array_index (batch, i - 1), "hash"));
+      g_assert_true (mdn_test_rehash (e));
+    }
+  body = mdn_test_push_text (batch);
+  g_assert_cmpuint (mdn_test_http (a, "POST", "/api/v1/sync/push", g_hash_table_lookup (a->tokens, "B01"), body, -1,
+                                   &reply), ==, 200);
+  g_assert_cmpint (mdn_test_int (reply, "applied"), ==, G_N_ELEMENTS (days));
+
+  c = PQconnectdb (a->db);
+  g_assert_cmpint (PQstatus (c), ==, CONNECTION_OK);
+  for (guint i = 0; i < batch->len; i++)
+    {
+      JsonObject *e = g_ptr_array_index (batch, i);
+      const char *id = json_object_get_string_member (e, "id");
+      const char *values[] = { id };
+      PGresult *res = PQexecParams (c, "SELECT k.business_date::text, e.business_date::text, e.doc, k.seq, k.projected, "
+                                    "  (SELECT string_agg (m.business_date::text || ' ' || coalesce (m.member_id, '-') "
+                                    "     || ' ' || m.account || ' ' || m.delta || ' ' || m.idx "
+                                    "     || ' ' || coalesce (m.expires_on::text, 'null'), ',') "
+                                    "   FROM movements m WHERE m.entry_id = k.id) "
+                                    "FROM entry_keys k JOIN entries e ON e.id = k.id WHERE k.id = $1",
+                                    1, NULL, values, NULL, NULL, 0);
+      g_autoptr(JsonObject) doc = NULL;
+      g_autofree char *moves = NULL;
+
+      g_assert_cmpint (PQresultStatus (res), ==, PGRES_TUPLES_OK);
+      g_assert_cmpint (PQntuples (res), ==, 1);
+      g_assert_cmpstr (PQgetvalue (res, 0, 0), ==, days[i]);
+      g_assert_cmpstr (PQgetvalue (res, 0, 1), ==, days[i]);
+      doc = mdn_json_parse_object (PQgetvalue (res, 0, 2), NULL);
+      g_assert_nonnull (doc);
+      g_assert_cmpstr (json_object_get_string_member (doc, "hash"), ==, json_object_get_string_member (e, "hash"));
+      g_assert_cmpstr (json_object_get_string_member (doc, "business_date"), ==, days[i]);
+      g_assert_cmpint (g_ascii_strtoll (PQgetvalue (res, 0, 3), NULL, 10), ==, json_object_get_int_member (e, "seq"));
+      g_assert_cmpstr (PQgetvalue (res, 0, 4), ==, "t");
+      if (i == 2)
+        g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (doc, "body"), "note"), ==, note);
+      moves = g_strdup_printf ("%s %s principal 1 0 null", days[i], json_object_get_string_member (e, "member"));
+      g_assert_cmpstr (PQgetvalue (res, 0, 5), ==, moves);
+      PQclear (res);
+    }
+  PQfinish (c);
+  g_assert_cmpint (mdn_test_server_count (a, "SELECT principal_fen FROM members"), ==, 1000 + G_N_ELEMENTS (days));
+  g_assert_cmpint (mdn_test_server_count (a, "SELECT count(*) FROM srv_deposit_balances"), ==,
+                   1 + G_N_ELEMENTS (days));
+  g_assert_cmpint (mdn_test_server_count (a, "SELECT balance_after_fen FROM srv_deposit_balances d "
+                                             "JOIN entry_keys k ON k.id = d.entry_id WHERE k.business_date = '2040-12-31'"),
+                   ==, 1000 + G_N_ELEMENTS (days));
+  /* another branch reads them from the feed, the note as it was pushed */
+  mdn_test_sync_ok (b2);
+  {
+    g_autoptr(MdnEntry) got = NULL;
+    g_autoptr(GError) error = NULL;
+
+    got = mdn_entry_load (b2->store->db, json_object_get_string_member (g_ptr_array_index (batch, 2), "id"), &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (got);
+    g_assert_cmpstr (got->business_date, ==, days[2]);
+    g_assert_cmpstr (mdn_body_string (got->body, "note"), ==, note);
+  }
 }
 
 /* Two entries of one push with the same id: the first is held back
@@ -1117,6 +1218,7 @@ main (int argc, char **argv)
   g_test_add_func ("/pg/reconnect", test_reconnect);
   g_test_add_func ("/pg/push/held-write-fails", test_held_write_fails);
   g_test_add_func ("/pg/push/held-same-id", test_held_same_id);
+  g_test_add_func ("/pg/push/held-binary", test_held_binary);
   g_test_add_func ("/pg/member-page", test_member_page);
   g_test_add_func ("/pg/report-dsn", test_report_dsn);
   g_test_add_func ("/pg/report-dsn/named", test_report_dsn_named);

@@ -48,11 +48,14 @@ struct _SrvPgDeposits
   GArray     *pending;  /* Pending: the held-back deposits, in order */
 };
 
+/* Each member's accounts read once, however many deposits it has. */
 static const char *flush_sql =
   "INSERT INTO srv_deposit_balances (entry_id, balance_after_fen) "
-  "SELECT d.id, COALESCE ((SELECT SUM (a.balance) FROM accounts a WHERE a.member_id = d.member "
-  "  AND a.account IN ('principal', 'bonus')), 0) - d.later "
-  "FROM unnest ($1::text[], $2::text[], $3::bigint[]) AS d (id, member, later)";
+  "SELECT d.id, COALESCE (s.total, 0) - d.later "
+  "FROM unnest ($1::text[], $2::text[], $3::bigint[]) AS d (id, member, later) "
+  "LEFT JOIN (SELECT member_id, SUM (balance) AS total FROM accounts "
+  "  WHERE member_id = ANY ($2::text[]) AND account IN ('principal', 'bonus') GROUP BY 1) s "
+  "  ON s.member_id = d.member";
 
 static const char *now_sql =
   "INSERT INTO srv_deposit_balances (entry_id, balance_after_fen) "
