@@ -1354,6 +1354,60 @@ test_settings_cache (void)
   g_assert_cmpint (mdn_test_server_count (s, deposits), ==, 2);
 }
 
+/* On PostgreSQL each process keeps the chain settings the SMS rules read
+ * (srv-store-pg-sms.c), values too, and looks for a change once per
+ * transaction: head office switching a setting through one process is what
+ * the next push through the other reads, and a push that carries the
+ * change itself reads it for its later entries. */
+static void
+test_pg_settings_kept (void)
+{
+  g_autoptr(MdnTestBranch) hq = NULL, b1 = NULL;
+  g_autoptr(MdnTestServer) s = NULL;
+  MdnTestServer *b;
+  const char *deposits = "SELECT count(*) FROM srv_sms_outbox WHERE event = 'deposit'";
+
+  if (!mdn_test_backend_pg ())
+    {
+      g_test_skip ("PostgreSQL only (the SQLite store: /sms/settings/seen-when-changed)");
+      return;
+    }
+  s = chain_new (NULL, &hq, &b1);
+  b = second_process (s, "settings");
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"member.issue\",\"name\":\"存款\",\"phone\":\"13800000061\"}"));
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"member.deposit\",\"card\":\"13800000061\",\"amount\":\"5.00\"}"));
+  mdn_test_link (b1, b->url, g_hash_table_lookup (b->tokens, "B01"));
+  mdn_test_sync_ok (b1);                       /* through the second: on, kept there */
+  g_assert_cmpint (mdn_test_server_count (s, deposits), ==, 1);
+
+  /* Off through the first; the second's next push reads it. */
+  json_object_unref (mdn_test_ok (hq->admin, "{\"op\":\"settings.set\",\"key\":\"sms.on_deposit\",\"value\":false}"));
+  mdn_test_sync_ok (hq);
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"member.deposit\",\"card\":\"13800000061\",\"amount\":\"6.00\"}"));
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"member.deposit\",\"card\":\"13800000061\",\"amount\":\"6.50\"}"));
+  mdn_test_sync_ok (b1);
+  g_assert_cmpint (mdn_test_server_count (s, deposits), ==, 1);
+
+  /* On again through the first, twice read by the second. */
+  json_object_unref (mdn_test_ok (hq->admin, "{\"op\":\"settings.set\",\"key\":\"sms.on_deposit\",\"value\":true}"));
+  mdn_test_sync_ok (hq);
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"member.deposit\",\"card\":\"13800000061\",\"amount\":\"7.00\"}"));
+  mdn_test_sync_ok (b1);
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"member.deposit\",\"card\":\"13800000061\",\"amount\":\"7.50\"}"));
+  mdn_test_sync_ok (b1);
+  g_assert_cmpint (mdn_test_server_count (s, deposits), ==, 3);
+
+  /* Head office's own push through the second: a deposit, the switch off,
+     a deposit; the one after the switch sends nothing. */
+  mdn_test_link (hq, b->url, g_hash_table_lookup (b->tokens, "HQ"));
+  json_object_unref (mdn_test_ok (hq->admin, "{\"op\":\"member.deposit\",\"card\":\"13800000061\",\"amount\":\"1.00\"}"));
+  json_object_unref (mdn_test_ok (hq->admin, "{\"op\":\"settings.set\",\"key\":\"sms.on_deposit\",\"value\":false}"));
+  json_object_unref (mdn_test_ok (hq->admin, "{\"op\":\"member.deposit\",\"card\":\"13800000061\",\"amount\":\"2.00\"}"));
+  g_assert_cmpint (mdn_test_sync_ok (hq).pushed, >=, 3);
+  g_assert_cmpint (mdn_test_server_count (s, deposits), ==, 4);
+  mdn_test_server_free (b);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1369,6 +1423,7 @@ main (int argc, char **argv)
   g_test_add_func ("/sms/pg/figures-kept-as-history", test_pg_figures_kept);
   g_test_add_func ("/sms/pg/figures-migration-fill", test_pg_figures_migration);
   g_test_add_func ("/sms/settings/seen-when-changed", test_settings_cache);
+  g_test_add_func ("/sms/pg/settings-kept-across-processes", test_pg_settings_kept);
   g_test_add_func ("/member-page/balance-escaped-forged", test_member_page);
   g_test_add_func ("/member-page/pin-history-messages", test_member_page_pin);
   return g_test_run ();

@@ -22,6 +22,7 @@ struct _SrvPg
   char       *timezone;
   gboolean    in_tx;
   gboolean    write_tx;
+  guint64     tx_serial;   /* which transaction: one more at each begin */
   MdnDb      *scratch;     /* in-memory branch schema: a member's entries re-projected */
   gboolean    notified;    /* this transaction sent NOTIFY mendian_feed */
   char       *uri;

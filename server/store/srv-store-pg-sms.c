@@ -206,17 +206,32 @@ srv_pg_sms_shop (SrvPg      *pg,
  * store's connection listens to), so a push reads no settings from the
  * database. Without the LISTEN (before the sender starts it, or after the
  * connection was made again inside a transaction) every read projects the
- * settings again. One per process: its store's (mendian-server opens one). */
+ * settings again. One per process: its store's (mendian-server opens one).
+ * The values read are kept with it; inside a transaction the notices are
+ * looked at once (PostgreSQL hands a session its notices only between
+ * transactions), not at every pushed entry. */
 #define SETTINGS_CHANNEL "mendian_sms_settings"
 
 typedef struct
 {
-  SrvPg  *pg;
-  int     listen_pid;   /* the backend whose session LISTENs, 0 none */
-  MdnDb  *db;
+  SrvPg      *pg;
+  int         listen_pid;   /* the backend whose session LISTENs, 0 none */
+  MdnDb      *db;
+  GHashTable *values;       /* key → its value read from @db (a string) */
+  guint64     looked_tx;    /* the transaction whose notices were looked at (0: none) */
 } SettingsCache;
 
 static SettingsCache settings_cache;
+
+/* What is kept, dropped: read again at the next look. */
+static void
+cache_drop (SettingsCache *c)
+{
+  g_clear_pointer (&c->db, mdn_db_close);
+  if (c->values)
+    g_hash_table_remove_all (c->values);
+  c->looked_tx = 0;
+}
 
 /* LISTEN on the store's connection, outside a transaction (one that
  * rolls back would take the LISTEN with it). */
@@ -234,11 +249,9 @@ ensure_listen (SrvPg *pg)
       g_warning ("LISTEN " SETTINGS_CHANNEL ": %s", error->message);
       return;
     }
-  if (c->pg != pg)
-    g_clear_pointer (&c->db, mdn_db_close);
   c->pg = pg;
   c->listen_pid = PQbackendPID (pg->conn);
-  g_clear_pointer (&c->db, mdn_db_close);   /* what changed before the LISTEN */
+  cache_drop (c);   /* what changed before the LISTEN */
 }
 
 /* Whether a settings change was announced since the last look. */
@@ -265,18 +278,27 @@ settings_db (SrvPg *pg)
   g_autoptr(GError) error = NULL;
 
   ensure_listen (pg);
-  if (settings_announced (pg) || c->pg != pg || c->listen_pid != PQbackendPID (pg->conn))
-    g_clear_pointer (&c->db, mdn_db_close);
-  if (c->db)
+  if (c->db && c->pg == pg && pg->in_tx && c->looked_tx == pg->tx_serial &&
+      c->listen_pid == PQbackendPID (pg->conn))
     return c->db;
+  if (settings_announced (pg) || c->pg != pg || c->listen_pid != PQbackendPID (pg->conn))
+    cache_drop (c);
+  if (c->db)
+    {
+      c->looked_tx = pg->in_tx ? pg->tx_serial : 0;
+      return c->db;
+    }
   if ((c->db = mdn_db_open (":memory:", "branch", &error)) == NULL ||
       !mdn_db_exec_script (c->db, "PRAGMA foreign_keys = OFF", &error) || !mdn_db_begin (c->db, TRUE, &error) ||
       !project_settings (pg, c->db, &error) || !mdn_db_commit (c->db, &error))
     {
       g_warning ("the chain's settings could not be read: %s", error ? error->message : "?");
-      g_clear_pointer (&c->db, mdn_db_close);
+      cache_drop (c);
       return NULL;
     }
+  if (c->values == NULL)
+    c->values = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  c->looked_tx = pg->in_tx ? pg->tx_serial : 0;
   return c->db;
 }
 
@@ -287,7 +309,7 @@ gboolean
 srv_pg_sms_settings_changed (SrvPg   *pg,
                              GError **error)
 {
-  g_clear_pointer (&settings_cache.db, mdn_db_close);
+  cache_drop (&settings_cache);
   return pq_exec (pg, error, "SELECT pg_notify ('" SETTINGS_CHANNEL "', '')", "");
 }
 
@@ -296,35 +318,45 @@ static void
 settings_done (SrvPg *pg)
 {
   if (settings_cache.listen_pid != PQbackendPID (pg->conn))
-    g_clear_pointer (&settings_cache.db, mdn_db_close);
+    cache_drop (&settings_cache);
+}
+
+/* @key's value (a bool as 0 or 1) as read from the settings, kept. */
+static gint64
+setting_value (SrvPg      *pg,
+               const char *key,
+               gboolean    is_bool)
+{
+  MdnDb *db = settings_db (pg);
+  gint64 *kept, value;
+
+  if (db == NULL)
+    {
+      const char *def = mdn_settings_lookup (key)->def;
+
+      return is_bool ? g_strcmp0 (def, "true") == 0 : g_ascii_strtoll (def, NULL, 10);
+    }
+  if ((kept = g_hash_table_lookup (settings_cache.values, key)) != NULL)
+    return *kept;
+  value = is_bool ? mdn_settings_get_bool (db, key) : mdn_settings_get_int (db, key);
+  if (settings_cache.db == db)
+    g_hash_table_insert (settings_cache.values, g_strdup (key), g_memdup2 (&value, sizeof value));
+  settings_done (pg);
+  return value;
 }
 
 gboolean
 srv_pg_sms_setting_bool (SrvPg      *pg,
                          const char *key)
 {
-  MdnDb *db = settings_db (pg);
-  gboolean value;
-
-  if (db == NULL)
-    return g_strcmp0 (mdn_settings_lookup (key)->def, "true") == 0;
-  value = mdn_settings_get_bool (db, key);
-  settings_done (pg);
-  return value;
+  return setting_value (pg, key, TRUE) != 0;
 }
 
 gint64
 srv_pg_sms_setting_int (SrvPg      *pg,
                         const char *key)
 {
-  MdnDb *db = settings_db (pg);
-  gint64 value;
-
-  if (db == NULL)
-    return g_ascii_strtoll (mdn_settings_lookup (key)->def, NULL, 10);
-  value = mdn_settings_get_int (db, key);
-  settings_done (pg);
-  return value;
+  return setting_value (pg, key, FALSE);
 }
 
 SrvRows *

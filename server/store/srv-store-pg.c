@@ -789,6 +789,7 @@ srv_pg_begin (SrvPg    *pg,
     return FALSE;
   pg->in_tx = TRUE;
   pg->write_tx = write;
+  pg->tx_serial++;
   pg->notified = FALSE;
   srv_pg_push_end (pg);
   srv_pg_push_forget_head (pg);
