@@ -160,6 +160,11 @@ static const char *holds_sql = "SELECT DISTINCT member_id COLLATE \"C\" FROM srv
 static const char *keys_sql = "SELECT id, receipt_no FROM entry_keys WHERE id = ANY ($1::text[]) "
                               "OR receipt_no = ANY ($2::text[])";
 
+/* Today's partitions, which most pushes write, planned (and so opened). */
+static const char *today_sql =
+  "SELECT (SELECT count (*) FROM entries WHERE business_date = current_date AND id = '') + "
+  "(SELECT count (*) FROM movements WHERE business_date = current_date AND entry_id = '')";
+
 /* srv_rollup_day's rows of a branch on some days, every figure. */
 static const char *
 rollups_sql (void)
@@ -789,6 +794,35 @@ srv_pg_warm_up (SrvPg *pg)
         g_message ("a push's statements could not be prepared yet: %s", error->message);
         return;
       }
+  /* And run once on nothing, in a transaction rolled back: the backend
+     plans them and reads the tables' and indexes' descriptions now. */
+  {
+    SrvPgPush *p = push_get (pg);
+    g_autoptr(GArray) sends = g_array_new (FALSE, TRUE, sizeof (Send));
+    g_autoptr(GPtrArray) buffers = g_ptr_array_new_with_free_func ((GDestroyNotify) g_byte_array_unref);
+    const char *none[] = { "", "{}", "{}" };
+    const char *batch_values[N_BATCH];
+    int batch_lengths[N_BATCH];
+    PGresult *results[8] = { NULL };
+    int k;
+
+    columns_reset (p);
+    k = batch_params (p, batch_values, batch_lengths, buffers);
+    g_array_append_val (sends, ((Send) { "BEGIN", 0, NULL }));
+    g_array_append_val (sends, ((Send) { branch_sql, 1, none }));
+    g_array_append_val (sends, ((Send) { lock_sql, 1, none + 1 }));
+    g_array_append_val (sends, ((Send) { holds_sql, 0, NULL }));
+    g_array_append_val (sends, ((Send) { keys_sql, 2, none + 1 }));
+    g_array_append_val (sends, ((Send) { rollups_sql (), 2, none }));
+    g_array_append_val (sends, ((Send) { batch_sql, k, batch_values, batch_lengths, batch_formats }));
+    g_array_append_val (sends, ((Send) { today_sql, 0, NULL }));
+    if (run (pg, sends, results, NULL, &error))
+      for (guint i = 0; i < G_N_ELEMENTS (results); i++)
+        g_clear_pointer (&results[i], PQclear);
+    else
+      g_message ("a push's statements could not be tried yet: %s", error->message);
+    pq_simple (pg, "ROLLBACK", NULL);
+  }
 }
 
 /* Marks @key taken; whether it was. */
@@ -999,6 +1033,13 @@ pipeline_leave (SrvPg *pg)
     }
 }
 
+/* COMMIT and BEGIN go as they are, not prepared. */
+static gboolean
+simple_sql (const char *sql)
+{
+  return g_str_equal (sql, "COMMIT") || g_str_equal (sql, "BEGIN");
+}
+
 /* @sends in one pipeline: each one's result in @results (the caller's to
  * PQclear), or FALSE with @error set by the first that failed (the rest
  * were skipped). *@ahead (if not NULL): parts of the batch sent before in
@@ -1021,7 +1062,7 @@ run (SrvPg     *pg,
     {
       Send *s = &g_array_index (sends, Send, i);
 
-      if (!g_str_equal (s->sql, "COMMIT") && g_hash_table_lookup (pg->prepared, s->sql) == NULL)
+      if (!simple_sql (s->sql) && g_hash_table_lookup (pg->prepared, s->sql) == NULL)
         {
           if (!srv_pg_push_drain (pg, error))
             return FALSE;
@@ -1032,7 +1073,7 @@ run (SrvPg     *pg,
     {
       Send *s = &g_array_index (sends, Send, i);
 
-      if (!g_str_equal (s->sql, "COMMIT") && pq_prepared_name (pg, s->sql, s->n, error) == NULL)
+      if (!simple_sql (s->sql) && pq_prepared_name (pg, s->sql, s->n, error) == NULL)
         return FALSE;
     }
   if (PQenterPipelineMode (pg->conn) != 1)
@@ -1045,7 +1086,7 @@ run (SrvPg     *pg,
       Send *s = &g_array_index (sends, Send, sent);
       int ok;
 
-      if (g_str_equal (s->sql, "COMMIT"))
+      if (simple_sql (s->sql))
         ok = PQsendQueryParams (pg->conn, s->sql, 0, NULL, NULL, NULL, NULL, 0);
       else
         ok = PQsendQueryPrepared (pg->conn, pq_prepared_name (pg, s->sql, s->n, NULL), s->n, s->values,
