@@ -5,6 +5,9 @@
  *     the same batches, one transaction each (budget: at least 0.5);
  *   - two branches pushing in parallel to two server processes against the
  *     same two branches pushing in parallel to one (budget: at least 1.6).
+ * For reference it also prints what the machine gives two writers at all:
+ * the bare COPY of both branches through two connections at once against
+ * the same one after the other.
  * The cluster runs with fsync off (a test cluster): both sides alike.
  *
  *   bench-ingest-pg [N_ENTRIES per branch]      (default 3000)
@@ -270,33 +273,23 @@ copy_rows (PGconn     *conn,
   PQclear (res);
 }
 
-/* The bare baseline: the same rows (ready in memory) into the same tables
- * of a fresh server database by COPY, one transaction per batch. */
-static double
-copy_round (MdnTestPg *pg,
-            Ledger    *l)
+/* A ledger's rows by COPY into @conn's database, one transaction per
+ * batch; its documents ready in @docs. */
+typedef struct
 {
-  g_autofree char *uri = mdn_test_pg_create_db (pg, "bare");
-  const char *init_argv[] = { MENDIAN_SERVER_PATH, "--db", uri, "init", NULL };
-  g_autoptr(GPtrArray) docs = g_ptr_array_new_with_free_func (g_free);
-  PGconn *conn;
-  gint64 t0;
-  double seconds;
+  PGconn    *conn;
+  Ledger    *l;
+  GPtrArray *docs;
+} Bare;
 
-  g_free (bench_run (init_argv));
-  conn = PQconnectdb (uri);
-  g_assert_cmpint (PQstatus (conn), ==, CONNECTION_OK);
-  for (guint i = 0; i < l->entries->len; i++)
-    {
-      MdnEntry *e = g_ptr_array_index (l->entries, i);
-      GString *doc = g_string_new (NULL);
+static gpointer
+copy_ledger (gpointer data)
+{
+  Bare *bare = data;
+  PGconn *conn = bare->conn;
+  Ledger *l = bare->l;
+  GPtrArray *docs = bare->docs;
 
-      mdn_entry_codec_write (doc, e, TRUE, NULL, NULL);
-      g_ptr_array_add (docs, g_string_free (doc, FALSE));
-    }
-  make_partitions (conn, l);
-
-  t0 = g_get_monotonic_time ();
   for (guint i = 0; i < l->entries->len; i += BATCH)
     {
       g_autoptr(GString) keys = g_string_new (NULL);
@@ -351,8 +344,60 @@ copy_round (MdnTestPg *pg,
                  "FROM STDIN", moves);
       mdn_test_pg_exec (conn, "COMMIT");
     }
+  return NULL;
+}
+
+/* The bare baseline: the same rows (ready in memory) into the same tables
+ * of a fresh server database by COPY, one transaction per batch: @n
+ * ledgers, each through its own connection, in turn or (@parallel) at
+ * once. Seconds. */
+static double
+copy_round (MdnTestPg *pg,
+            Ledger   **ledgers,
+            guint      n,
+            gboolean   parallel)
+{
+  g_autofree char *uri = mdn_test_pg_create_db (pg, "bare");
+  const char *init_argv[] = { MENDIAN_SERVER_PATH, "--db", uri, "init", NULL };
+  Bare bare[2];
+  GThread *threads[2];
+  gint64 t0;
+  double seconds;
+
+  g_free (bench_run (init_argv));
+  for (guint k = 0; k < n; k++)
+    {
+      Ledger *l = ledgers[k];
+
+      bare[k] = (Bare) { PQconnectdb (uri), l, g_ptr_array_new_with_free_func (g_free) };
+      g_assert_cmpint (PQstatus (bare[k].conn), ==, CONNECTION_OK);
+      for (guint i = 0; i < l->entries->len; i++)
+        {
+          MdnEntry *e = g_ptr_array_index (l->entries, i);
+          GString *doc = g_string_new (NULL);
+
+          mdn_entry_codec_write (doc, e, TRUE, NULL, NULL);
+          g_ptr_array_add (bare[k].docs, g_string_free (doc, FALSE));
+        }
+      make_partitions (bare[k].conn, l);
+    }
+
+  t0 = g_get_monotonic_time ();
+  for (guint k = 0; k < n; k++)
+    {
+      if (parallel)
+        threads[k] = g_thread_new ("copy", copy_ledger, &bare[k]);
+      else
+        copy_ledger (&bare[k]);
+    }
+  for (guint k = 0; parallel && k < n; k++)
+    g_thread_join (threads[k]);
   seconds = (g_get_monotonic_time () - t0) / 1e6;
-  PQfinish (conn);
+  for (guint k = 0; k < n; k++)
+    {
+      PQfinish (bare[k].conn);
+      g_ptr_array_unref (bare[k].docs);
+    }
   return seconds;
 }
 
@@ -364,7 +409,7 @@ main (int argc, char **argv)
   int n = (int) bench_arg (argc, argv, 1, 3000, 1, 10000000, "bench-ingest-pg [N_ENTRIES per branch]");
   MdnTestPg *pg;
   Ledger *ledgers[2];
-  double one[ROUNDS], bare[ROUNDS], single[ROUNDS], two[ROUNDS];
+  double one[ROUNDS], bare[ROUNDS], single[ROUNDS], two[ROUNDS], bare_turn[ROUNDS], bare_both[ROUNDS];
 
   mdn_branch_init ();
   if (!mdn_test_pg_available ())
@@ -382,9 +427,11 @@ main (int argc, char **argv)
   for (guint k = 0; k < ROUNDS; k++)
     {
       one[k] = http_round (pg, ledgers, 1, 1);
-      bare[k] = copy_round (pg, ledgers[0]);
+      bare[k] = copy_round (pg, ledgers, 1, FALSE);
       single[k] = http_round (pg, ledgers, 2, 1);
       two[k] = http_round (pg, ledgers, 2, 2);
+      bare_turn[k] = copy_round (pg, ledgers, 2, FALSE);
+      bare_both[k] = copy_round (pg, ledgers, 2, TRUE);
     }
   g_print ("entries:              %u per branch (batches of %d; median of %d rounds)\n",
            ledgers[0]->entries->len, BATCH, ROUNDS);
@@ -397,6 +444,10 @@ main (int argc, char **argv)
   g_print ("2 branches, 2 processes: %.0f entries/s\n", 2 * ledgers[0]->entries->len / bench_median (two, ROUNDS));
   g_print ("scaling:              %.2f (budget: at least 1.60; this machine has %u cores)\n",
            bench_median (single, ROUNDS) / bench_median (two, ROUNDS), g_get_num_processors ());
+  /* What the machine gives two writers at all: the bare COPY of the same
+     two branches, two connections at once against one after the other. */
+  g_print ("for reference:        bare COPY of both branches, at once / in turn: %.2f\n",
+           bench_median (bare_turn, ROUNDS) / bench_median (bare_both, ROUNDS));
   mdn_test_pg_free (pg);
   /* The ledgers' -wal and -shm, left by their unlink while open. */
   {
