@@ -33,6 +33,7 @@
 #include <glib/gi18n-lib.h>
 #include <string.h>
 
+#include "mdn-clock.h"
 #include "mdn-error.h"
 #include "mdn-figures.h"
 #include "mdn-json.h"
@@ -298,17 +299,9 @@ pg_date (const char *iso,
          gint32     *days)
 {
   static guint32 epoch;
-  int y, m, d;
+  GDate day;
 
-  if (iso == NULL || strlen (iso) != 10 || iso[4] != '-' || iso[7] != '-')
-    return FALSE;
-  for (int i = 0; i < 10; i++)
-    if (i != 4 && i != 7 && !g_ascii_isdigit (iso[i]))
-      return FALSE;
-  y = atoi (iso);
-  m = atoi (iso + 5);
-  d = atoi (iso + 8);
-  if (y < 1 || !g_date_valid_dmy ((GDateDay) d, (GDateMonth) m, (GDateYear) y))
+  if (!mdn_date_valid (iso))
     return FALSE;
   if (epoch == 0)
     {
@@ -318,13 +311,10 @@ pg_date (const char *iso,
       g_date_set_dmy (&e, 1, G_DATE_JANUARY, 2000);
       epoch = g_date_get_julian (&e);
     }
-  {
-    GDate day;
-
-    g_date_clear (&day, 1);
-    g_date_set_dmy (&day, (GDateDay) d, (GDateMonth) m, (GDateYear) y);
-    *days = (gint32) ((gint64) g_date_get_julian (&day) - (gint64) epoch);
-  }
+  g_date_clear (&day, 1);
+  g_date_set_dmy (&day, (GDateDay) g_ascii_strtoull (iso + 8, NULL, 10),
+                  (GDateMonth) g_ascii_strtoull (iso + 5, NULL, 10), (GDateYear) g_ascii_strtoull (iso, NULL, 10));
+  *days = (gint32) ((gint64) g_date_get_julian (&day) - (gint64) epoch);
   return TRUE;
 }
 
