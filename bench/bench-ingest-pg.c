@@ -159,6 +159,38 @@ server_db (MdnTestPg  *pg,
   return uri;
 }
 
+/* CPU seconds so far of @conn's database session. */
+static double
+backend_cpu (PGconn *conn)
+{
+  g_autofree char *pid = g_strdup_printf ("%d", PQbackendPID (conn));
+
+  return bench_task_cpu_seconds (pid);
+}
+
+/* CPU seconds so far of the server processes @servers and of every
+ * session of the database @uri but the one that asks. */
+static double
+server_cpu (const char   *uri,
+            GSubprocess **servers,
+            guint         n)
+{
+  PGconn *conn = PQconnectdb (uri);
+  PGresult *res = PQexec (conn, "SELECT pid FROM pg_stat_activity WHERE datname = current_database () "
+                                "AND pid <> pg_backend_pid ()");
+  double sum = 0;
+
+  if (PQresultStatus (res) != PGRES_TUPLES_OK)
+    g_error ("pg_stat_activity: %s", PQerrorMessage (conn));
+  for (int r = 0; r < PQntuples (res); r++)
+    sum += bench_task_cpu_seconds (PQgetvalue (res, r, 0));
+  for (guint i = 0; i < n; i++)
+    sum += bench_task_cpu_seconds (g_subprocess_get_identifier (servers[i]));
+  PQclear (res);
+  PQfinish (conn);
+  return sum;
+}
+
 typedef struct
 {
   Ledger     *ledger;
@@ -194,7 +226,8 @@ static double
 http_round (MdnTestPg *pg,
             Ledger   **ledgers,
             guint      n,
-            guint      processes)
+            guint      processes,
+            double    *cpu)
 {
   char *tokens[2] = { NULL, NULL };
   g_autofree char *uri = server_db (pg, ledgers, n, tokens);
@@ -207,6 +240,7 @@ http_round (MdnTestPg *pg,
 
   for (guint i = 0; i < processes; i++)
     servers[i] = bench_serve (uri, &bases[i]);
+  *cpu = -server_cpu (uri, servers, processes);
   t0 = g_get_monotonic_time ();
   for (guint i = 0; i < n; i++)
     {
@@ -216,6 +250,7 @@ http_round (MdnTestPg *pg,
   for (guint i = 0; i < n; i++)
     g_thread_join (threads[i]);
   seconds = (g_get_monotonic_time () - t0) / 1e6;
+  *cpu += server_cpu (uri, servers, processes);
   for (guint i = 0; i < n; i++)
     {
       g_autofree char *sql = g_strdup_printf ("SELECT acked_seq FROM srv_branches WHERE code = '%s'", ledgers[i]->code);
@@ -280,6 +315,7 @@ typedef struct
   PGconn    *conn;
   Ledger    *l;
   GPtrArray *docs;
+  double     cpu;    /* the thread's CPU seconds in it */
 } Bare;
 
 static gpointer
@@ -289,6 +325,7 @@ copy_ledger (gpointer data)
   PGconn *conn = bare->conn;
   Ledger *l = bare->l;
   GPtrArray *docs = bare->docs;
+  double cpu0 = bench_thread_cpu_seconds ();
 
   for (guint i = 0; i < l->entries->len; i += BATCH)
     {
@@ -344,6 +381,7 @@ copy_ledger (gpointer data)
                  "FROM STDIN", moves);
       mdn_test_pg_exec (conn, "COMMIT");
     }
+  bare->cpu = bench_thread_cpu_seconds () - cpu0;
   return NULL;
 }
 
@@ -355,7 +393,8 @@ static double
 copy_round (MdnTestPg *pg,
             Ledger   **ledgers,
             guint      n,
-            gboolean   parallel)
+            gboolean   parallel,
+            double    *cpu)
 {
   g_autofree char *uri = mdn_test_pg_create_db (pg, "bare");
   const char *init_argv[] = { MENDIAN_SERVER_PATH, "--db", uri, "init", NULL };
@@ -382,6 +421,9 @@ copy_round (MdnTestPg *pg,
       make_partitions (bare[k].conn, l);
     }
 
+  *cpu = 0;
+  for (guint k = 0; k < n; k++)
+    *cpu -= backend_cpu (bare[k].conn);
   t0 = g_get_monotonic_time ();
   for (guint k = 0; k < n; k++)
     {
@@ -393,6 +435,8 @@ copy_round (MdnTestPg *pg,
   for (guint k = 0; parallel && k < n; k++)
     g_thread_join (threads[k]);
   seconds = (g_get_monotonic_time () - t0) / 1e6;
+  for (guint k = 0; k < n; k++)
+    *cpu += backend_cpu (bare[k].conn) + bare[k].cpu;
   for (guint k = 0; k < n; k++)
     {
       PQfinish (bare[k].conn);
@@ -410,6 +454,7 @@ main (int argc, char **argv)
   MdnTestPg *pg;
   Ledger *ledgers[2];
   double one[ROUNDS], bare[ROUNDS], single[ROUNDS], two[ROUNDS], bare_turn[ROUNDS], bare_both[ROUNDS];
+  double one_cpu[ROUNDS], bare_cpu[ROUNDS], unused;
 
   mdn_branch_init ();
   if (!mdn_test_pg_available ())
@@ -426,12 +471,12 @@ main (int argc, char **argv)
   /* Rounds interleaved, medians compared: a busy machine slows every side. */
   for (guint k = 0; k < ROUNDS; k++)
     {
-      one[k] = http_round (pg, ledgers, 1, 1);
-      bare[k] = copy_round (pg, ledgers, 1, FALSE);
-      single[k] = http_round (pg, ledgers, 2, 1);
-      two[k] = http_round (pg, ledgers, 2, 2);
-      bare_turn[k] = copy_round (pg, ledgers, 2, FALSE);
-      bare_both[k] = copy_round (pg, ledgers, 2, TRUE);
+      one[k] = http_round (pg, ledgers, 1, 1, &one_cpu[k]);
+      bare[k] = copy_round (pg, ledgers, 1, FALSE, &bare_cpu[k]);
+      single[k] = http_round (pg, ledgers, 2, 1, &unused);
+      two[k] = http_round (pg, ledgers, 2, 2, &unused);
+      bare_turn[k] = copy_round (pg, ledgers, 2, FALSE, &unused);
+      bare_both[k] = copy_round (pg, ledgers, 2, TRUE, &unused);
     }
   g_print ("entries:              %u per branch (batches of %d; median of %d rounds)\n",
            ledgers[0]->entries->len, BATCH, ROUNDS);
@@ -440,6 +485,12 @@ main (int argc, char **argv)
            ledgers[0]->entries->len / bench_median (bare, ROUNDS));
   g_print ("ratio:                %.2f (budget: at least 0.50)\n",
            bench_median (bare, ROUNDS) / bench_median (one, ROUNDS));
+  /* CPU moves far less with the machine's load than the rates do. */
+  g_print ("CPU while timed:      server %.1f us per entry (its process and its database sessions), "
+           "bare COPY %.1f us (its session and the thread writing the rows); ratio %.2f\n",
+           bench_median (one_cpu, ROUNDS) * 1e6 / ledgers[0]->entries->len,
+           bench_median (bare_cpu, ROUNDS) * 1e6 / ledgers[0]->entries->len,
+           bench_median (bare_cpu, ROUNDS) / bench_median (one_cpu, ROUNDS));
   g_print ("2 branches, 1 process:  %.0f entries/s\n", 2 * ledgers[0]->entries->len / bench_median (single, ROUNDS));
   g_print ("2 branches, 2 processes: %.0f entries/s\n", 2 * ledgers[0]->entries->len / bench_median (two, ROUNDS));
   g_print ("scaling:              %.2f (budget: at least 1.60; this machine has %u cores)\n",

@@ -32,36 +32,6 @@
  * unique (branch, seq) and two secondary indexes, movements with its
  * foreign key and member index). Without, into two bare tables with only
  * their keys: a lower bound, printed for reference. */
-/* CPU time of the calling thread, in seconds. */
-static double
-thread_cpu_seconds (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* CPU time (ns, from the scheduler) of every thread of process @pid so far. */
-static double
-task_cpu_seconds (const char *pid)
-{
-  g_autofree char *dir_path = g_strdup_printf ("/proc/%s/task", pid);
-  g_autoptr(GDir) dir = g_dir_open (dir_path, 0, NULL);
-  const char *tid;
-  double sum = 0;
-
-  while (dir && (tid = g_dir_read_name (dir)) != NULL)
-    {
-      g_autofree char *path = g_strdup_printf ("%s/%s/schedstat", dir_path, tid);
-      g_autofree char *text = NULL;
-
-      if (g_file_get_contents (path, &text, NULL, NULL))
-        sum += g_ascii_strtod (text, NULL) / 1e9;
-    }
-  return sum;
-}
-
 static double
 bare_insert (const char *path,
              GPtrArray  *entries,
@@ -100,7 +70,7 @@ bare_insert (const char *path,
                       "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", -1, &m, NULL);
 
   t0 = g_get_monotonic_time ();
-  cpu0 = thread_cpu_seconds ();
+  cpu0 = bench_thread_cpu_seconds ();
   for (guint i = 0; i < entries->len; i++)
     {
       MdnEntry *x = g_ptr_array_index (entries, i);
@@ -143,7 +113,7 @@ bare_insert (const char *path,
     }
   t0 = g_get_monotonic_time () - t0;
   if (cpu_seconds)
-    *cpu_seconds = thread_cpu_seconds () - cpu0;
+    *cpu_seconds = bench_thread_cpu_seconds () - cpu0;
   sqlite3_finalize (e);
   sqlite3_finalize (m);
   if (mdb)
@@ -240,7 +210,7 @@ server_round (const char *dir,
   url = g_strconcat (base, "api/v1/sync/push", NULL);
 
   t0 = g_get_monotonic_time ();
-  push_cpu0 = task_cpu_seconds (g_subprocess_get_identifier (server));
+  push_cpu0 = bench_task_cpu_seconds (g_subprocess_get_identifier (server));
   for (guint i = 0; i < bodies->len; i++)
     {
       g_autoptr(SoupMessage) msg = soup_message_new ("POST", url);
@@ -253,7 +223,7 @@ server_round (const char *dir,
         g_error ("push failed: %s", error ? error->message : soup_message_get_reason_phrase (msg));
     }
   seconds = (g_get_monotonic_time () - t0) / 1e6;
-  *push_cpu_seconds = task_cpu_seconds (g_subprocess_get_identifier (server)) - push_cpu0;
+  *push_cpu_seconds = bench_task_cpu_seconds (g_subprocess_get_identifier (server)) - push_cpu0;
 
   {
     g_autofree char *state_url = g_strconcat (base, "api/v1/sync/state", NULL);

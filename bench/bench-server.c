@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "bench-server.h"
 
@@ -114,4 +115,34 @@ bench_arg (int         argc,
       exit (2);
     }
   return v;
+}
+
+/* CPU time of the calling thread, in seconds. */
+double
+bench_thread_cpu_seconds (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_THREAD_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* CPU time (ns, from the scheduler) of every thread of process @pid so far. */
+double
+bench_task_cpu_seconds (const char *pid)
+{
+  g_autofree char *dir_path = g_strdup_printf ("/proc/%s/task", pid);
+  g_autoptr(GDir) dir = g_dir_open (dir_path, 0, NULL);
+  const char *tid;
+  double sum = 0;
+
+  while (dir && (tid = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_strdup_printf ("%s/%s/schedstat", dir_path, tid);
+      g_autofree char *text = NULL;
+
+      if (g_file_get_contents (path, &text, NULL, NULL))
+        sum += g_ascii_strtod (text, NULL) / 1e9;
+    }
+  return sum;
 }

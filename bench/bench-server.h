@@ -35,3 +35,8 @@ gint64 bench_arg (int         argc,
                   gint64      min,
                   gint64      max,
                   const char *usage);
+
+/* CPU time of the calling thread; of every thread of process @pid so far
+ * (the scheduler's, /proc/PID/task/TID/schedstat). Seconds. */
+double bench_thread_cpu_seconds (void);
+double bench_task_cpu_seconds   (const char *pid);
