@@ -29,6 +29,19 @@ struct _MdnDb
    * reused address can't return another statement; saves hashing long
    * SQL on hot paths (server ingest). */
   struct { const char *sql; sqlite3_stmt *stmt; } recent[64];
+  /* Writes held back by their owners until a statement names their table
+   * or the transaction commits (mdn_db_hold_writes). */
+  struct
+  {
+    const char    *table;
+    MdnDbFlushFunc flush;
+    GFunc          end;
+    gpointer       data;
+    GDestroyNotify destroy;
+    gboolean       pending;
+  } holders[4];
+  guint       n_holders;
+  guint       n_pending;
 };
 
 gboolean
@@ -57,6 +70,10 @@ stmt_finalize (gpointer data)
   sqlite3_finalize (data);
 }
 
+static gboolean flush_for (MdnDb      *db,
+                           const char *sql,
+                           GError    **error);
+
 sqlite3 *
 mdn_db_handle (MdnDb *db)
 {
@@ -76,6 +93,9 @@ mdn_db_exec_script (MdnDb      *db,
 {
   char *errmsg = NULL;
 
+  /* Any statement at all: whatever is held goes first. */
+  if (G_UNLIKELY (db->n_pending > 0) && !flush_for (db, NULL, error))
+    return FALSE;
   if (sqlite3_exec (db->handle, sql, NULL, NULL, &errmsg) != SQLITE_OK)
     {
       g_set_error (error, MDN_ERROR, MDN_ERROR_DATABASE,
@@ -338,6 +358,10 @@ mdn_db_close (MdnDb *db)
     return;
   if (db->in_tx)
     mdn_db_rollback (db);
+  for (guint i = 0; i < db->n_holders; i++)
+    if (db->holders[i].destroy)
+      db->holders[i].destroy (db->holders[i].data);
+  db->n_holders = 0;
   g_clear_pointer (&db->stmts, g_hash_table_destroy);
   if (db->handle)
     sqlite3_close (db->handle);
@@ -383,6 +407,99 @@ bind_va (MdnDb        *db,
   return TRUE;
 }
 
+/* Writes the held writes of holder @i (no longer pending first, so that
+ * its own statements don't flush it again). */
+static gboolean
+flush_holder (MdnDb   *db,
+              guint    i,
+              GError **error)
+{
+  if (!db->holders[i].pending)
+    return TRUE;
+  db->holders[i].pending = FALSE;
+  db->n_pending--;
+  return db->holders[i].flush (db, db->holders[i].data, error);
+}
+
+/* Before a statement whose SQL is @sql (NULL: any statement at all): the
+ * held writes it could read or write over. */
+static gboolean
+flush_for (MdnDb      *db,
+           const char *sql,
+           GError    **error)
+{
+  for (guint i = 0; i < db->n_holders && db->n_pending > 0; i++)
+    if (db->holders[i].pending && (sql == NULL || strstr (sql, db->holders[i].table) != NULL) &&
+        !flush_holder (db, i, error))
+      return FALSE;
+  return TRUE;
+}
+
+/* The transaction ended: every holder forgets what it kept for it. */
+static void
+end_holders (MdnDb *db)
+{
+  for (guint i = 0; i < db->n_holders; i++)
+    {
+      db->holders[i].pending = FALSE;
+      if (db->holders[i].end)
+        db->holders[i].end (db->holders[i].data, db);
+    }
+  db->n_pending = 0;
+}
+
+void
+mdn_db_hold_writes (MdnDb         *db,
+                    const char    *table,
+                    MdnDbFlushFunc flush,
+                    GFunc          end,
+                    gpointer       data,
+                    GDestroyNotify destroy)
+{
+  g_return_if_fail (db != NULL && table != NULL && flush != NULL);
+  g_return_if_fail (!db->in_tx && mdn_db_held (db, flush) == NULL);
+  g_return_if_fail (db->n_holders < G_N_ELEMENTS (db->holders));
+
+  db->holders[db->n_holders].table = table;
+  db->holders[db->n_holders].flush = flush;
+  db->holders[db->n_holders].end = end;
+  db->holders[db->n_holders].data = data;
+  db->holders[db->n_holders].destroy = destroy;
+  db->holders[db->n_holders].pending = FALSE;
+  db->n_holders++;
+}
+
+gpointer
+mdn_db_held (MdnDb         *db,
+             MdnDbFlushFunc flush)
+{
+  for (guint i = 0; i < db->n_holders; i++)
+    if (db->holders[i].flush == flush)
+      return db->holders[i].data;
+  return NULL;
+}
+
+void
+mdn_db_held_pending (MdnDb         *db,
+                     MdnDbFlushFunc flush)
+{
+  g_return_if_fail (db->in_tx);
+
+  for (guint i = 0; i < db->n_holders; i++)
+    if (db->holders[i].flush == flush && !db->holders[i].pending)
+      {
+        db->holders[i].pending = TRUE;
+        db->n_pending++;
+      }
+}
+
+gboolean
+mdn_db_flush_held (MdnDb   *db,
+                   GError **error)
+{
+  return flush_for (db, NULL, error);
+}
+
 static sqlite3_stmt *
 prepare_cached (MdnDb      *db,
                 const char *sql,
@@ -391,6 +508,10 @@ prepare_cached (MdnDb      *db,
   guint slot = (guint) (((guintptr) sql >> 3) % G_N_ELEMENTS (db->recent));
   sqlite3_stmt *stmt = NULL;
 
+  /* Before anything reads or writes over them, and before the statement
+     is looked up: a holder's own statement may be this one. */
+  if (G_UNLIKELY (db->n_pending > 0) && !flush_for (db, sql, error))
+    return NULL;
   if (db->recent[slot].sql == sql && strcmp (sqlite3_sql (db->recent[slot].stmt), sql) == 0)
     stmt = db->recent[slot].stmt;
   else if ((stmt = g_hash_table_lookup (db->stmts, sql)) != NULL)
@@ -503,12 +624,13 @@ mdn_db_commit (MdnDb   *db,
 {
   g_return_val_if_fail (db->in_tx, FALSE);
 
-  if (!mdn_db_exec (db, error, "COMMIT", ""))
+  if (!flush_for (db, NULL, error) || !mdn_db_exec (db, error, "COMMIT", ""))
     {
       mdn_db_rollback (db);
       return FALSE;
     }
   db->in_tx = FALSE;
+  end_holders (db);
   return TRUE;
 }
 
@@ -528,6 +650,7 @@ mdn_db_rollback (MdnDb *db)
   }
   sqlite3_exec (db->handle, "ROLLBACK", NULL, NULL, NULL);
   db->in_tx = FALSE;
+  end_holders (db);
 }
 
 gboolean

@@ -414,16 +414,94 @@ apply_movement (MdnDb       *db,
   return TRUE;
 }
 
+/* Held balances (mdn_ledger_hold_balances): per member, what the
+ * transaction's entries added since the last write of the row. A member
+ * is in the table once an UPDATE of their row changed it in this
+ * transaction (so the row is there: no statement deletes a member). */
+typedef struct
+{
+  gint64 principal;
+  gint64 bonus;
+  gint64 points;
+} HeldBalance;
+
+static gboolean
+held_balances_flush (MdnDb   *db,
+                     gpointer data,
+                     GError **error)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, data);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      HeldBalance *h = value;
+
+      if (h->principal == 0 && h->bonus == 0 && h->points == 0)
+        continue;
+      if (!mdn_db_exec (db, error,
+                        "UPDATE members SET principal_fen = principal_fen + ?, bonus_fen = bonus_fen + ?, "
+                        "points = points + ? WHERE id = ?",
+                        "iiis", h->principal, h->bonus, h->points, (const char *) key))
+        return FALSE;
+      if (sqlite3_changes (mdn_db_handle (db)) != 1)
+        {
+          g_set_error (error, MDN_ERROR, MDN_ERROR_INTERNAL,
+                       "held balances: member %s is gone", (const char *) key);
+          return FALSE;
+        }
+      memset (h, 0, sizeof *h);
+    }
+  return TRUE;
+}
+
+static void
+held_balances_end (gpointer data,
+                   gpointer db)
+{
+  g_hash_table_remove_all (data);
+}
+
+void
+mdn_ledger_hold_balances (MdnDb *db)
+{
+  g_return_if_fail (db != NULL);
+
+  if (mdn_db_held (db, held_balances_flush) == NULL)
+    mdn_db_hold_writes (db, "members", held_balances_flush, held_balances_end,
+                        g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free),
+                        (GDestroyNotify) g_hash_table_unref);
+}
+
 static gboolean
 apply_member_deltas (MdnDb    *db,
                      MdnEntry *entry,
                      GArray   *member_deltas,
                      GError  **error)
 {
+  GHashTable *held = member_deltas->len > 0 ? mdn_db_held (db, held_balances_flush) : NULL;
+
   for (guint i = 0; i < member_deltas->len; i++)
     {
       MemberDelta *d = &g_array_index (member_deltas, MemberDelta, i);
+      HeldBalance *h = held ? g_hash_table_lookup (held, d->member_id) : NULL;
+      gint64 principal, bonus, points;
 
+      /* Held: added to what is held for the member, unless a sum would
+         leave gint64 (then written now, after what is held: the UPDATE
+         names the table). */
+      if (h != NULL &&
+          !__builtin_add_overflow (h->principal, d->principal, &principal) &&
+          !__builtin_add_overflow (h->bonus, d->bonus, &bonus) &&
+          !__builtin_add_overflow (h->points, d->points, &points))
+        {
+          h->principal = principal;
+          h->bonus = bonus;
+          h->points = points;
+          mdn_db_held_pending (db, held_balances_flush);
+          continue;
+        }
       if (!mdn_db_exec (db, error,
                         "UPDATE members SET principal_fen = principal_fen + ?, bonus_fen = bonus_fen + ?, "
                         "points = points + ? WHERE id = ?",
@@ -436,6 +514,8 @@ apply_member_deltas (MdnDb    *db,
                        entry->id, d->member_id);
           return FALSE;
         }
+      if (held && h == NULL)
+        g_hash_table_insert (held, g_strdup (d->member_id), g_new0 (HeldBalance, 1));
     }
   return TRUE;
 }
