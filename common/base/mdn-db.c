@@ -28,7 +28,7 @@ struct _MdnDb
    * always a literal): a hit is confirmed by comparing the text, so a
    * reused address can't return another statement; saves hashing long
    * SQL on hot paths (server ingest). */
-  struct { const char *sql; sqlite3_stmt *stmt; } recent[64];
+  struct { const char *sql; sqlite3_stmt *stmt; guint held; } recent[64];
   /* Writes held back by their owners until a statement names their table
    * or the transaction commits (mdn_db_hold_writes). */
   struct
@@ -38,10 +38,9 @@ struct _MdnDb
     GFunc          end;
     gpointer       data;
     GDestroyNotify destroy;
-    gboolean       pending;
   } holders[4];
   guint       n_holders;
-  guint       n_pending;
+  guint       pending;   /* bit i: holder i holds writes */
 };
 
 gboolean
@@ -70,9 +69,9 @@ stmt_finalize (gpointer data)
   sqlite3_finalize (data);
 }
 
-static gboolean flush_for (MdnDb      *db,
-                           const char *sql,
-                           GError    **error);
+static gboolean flush_for (MdnDb   *db,
+                           guint    mask,
+                           GError **error);
 
 sqlite3 *
 mdn_db_handle (MdnDb *db)
@@ -94,7 +93,7 @@ mdn_db_exec_script (MdnDb      *db,
   char *errmsg = NULL;
 
   /* Any statement at all: whatever is held goes first. */
-  if (G_UNLIKELY (db->n_pending > 0) && !flush_for (db, NULL, error))
+  if (G_UNLIKELY (db->pending != 0) && !flush_for (db, ~0u, error))
     return FALSE;
   if (sqlite3_exec (db->handle, sql, NULL, NULL, &errmsg) != SQLITE_OK)
     {
@@ -407,45 +406,44 @@ bind_va (MdnDb        *db,
   return TRUE;
 }
 
-/* Writes the held writes of holder @i (no longer pending first, so that
- * its own statements don't flush it again). */
+/* Writes what the holders in @mask hold (each no longer pending first,
+ * so that its own statements don't flush it again). */
 static gboolean
-flush_holder (MdnDb   *db,
-              guint    i,
-              GError **error)
+flush_for (MdnDb   *db,
+           guint    mask,
+           GError **error)
 {
-  if (!db->holders[i].pending)
-    return TRUE;
-  db->holders[i].pending = FALSE;
-  db->n_pending--;
-  return db->holders[i].flush (db, db->holders[i].data, error);
+  for (guint i = 0; i < db->n_holders && (db->pending & mask) != 0; i++)
+    if (db->pending & mask & (1u << i))
+      {
+        db->pending &= ~(1u << i);
+        if (!db->holders[i].flush (db, db->holders[i].data, error))
+          return FALSE;
+      }
+  return TRUE;
 }
 
-/* Before a statement whose SQL is @sql (NULL: any statement at all): the
- * held writes it could read or write over. */
-static gboolean
-flush_for (MdnDb      *db,
-           const char *sql,
-           GError    **error)
+/* The holders whose table @sql names. */
+static guint
+held_mask (MdnDb      *db,
+           const char *sql)
 {
-  for (guint i = 0; i < db->n_holders && db->n_pending > 0; i++)
-    if (db->holders[i].pending && (sql == NULL || strstr (sql, db->holders[i].table) != NULL) &&
-        !flush_holder (db, i, error))
-      return FALSE;
-  return TRUE;
+  guint mask = 0;
+
+  for (guint i = 0; i < db->n_holders; i++)
+    if (strstr (sql, db->holders[i].table) != NULL)
+      mask |= 1u << i;
+  return mask;
 }
 
 /* The transaction ended: every holder forgets what it kept for it. */
 static void
 end_holders (MdnDb *db)
 {
+  db->pending = 0;
   for (guint i = 0; i < db->n_holders; i++)
-    {
-      db->holders[i].pending = FALSE;
-      if (db->holders[i].end)
-        db->holders[i].end (db->holders[i].data, db);
-    }
-  db->n_pending = 0;
+    if (db->holders[i].end)
+      db->holders[i].end (db->holders[i].data, db);
 }
 
 void
@@ -465,8 +463,9 @@ mdn_db_hold_writes (MdnDb         *db,
   db->holders[db->n_holders].end = end;
   db->holders[db->n_holders].data = data;
   db->holders[db->n_holders].destroy = destroy;
-  db->holders[db->n_holders].pending = FALSE;
   db->n_holders++;
+  /* The statements' masks are computed again, with this table. */
+  memset (db->recent, 0, sizeof db->recent);
 }
 
 gpointer
@@ -486,18 +485,15 @@ mdn_db_held_pending (MdnDb         *db,
   g_return_if_fail (db->in_tx);
 
   for (guint i = 0; i < db->n_holders; i++)
-    if (db->holders[i].flush == flush && !db->holders[i].pending)
-      {
-        db->holders[i].pending = TRUE;
-        db->n_pending++;
-      }
+    if (db->holders[i].flush == flush)
+      db->pending |= 1u << i;
 }
 
 gboolean
 mdn_db_flush_held (MdnDb   *db,
                    GError **error)
 {
-  return flush_for (db, NULL, error);
+  return flush_for (db, ~0u, error);
 }
 
 static sqlite3_stmt *
@@ -507,18 +503,26 @@ prepare_cached (MdnDb      *db,
 {
   guint slot = (guint) (((guintptr) sql >> 3) % G_N_ELEMENTS (db->recent));
   sqlite3_stmt *stmt = NULL;
+  guint held;
 
-  /* Before anything reads or writes over them, and before the statement
-     is looked up: a holder's own statement may be this one. */
-  if (G_UNLIKELY (db->n_pending > 0) && !flush_for (db, sql, error))
-    return NULL;
   if (db->recent[slot].sql == sql && strcmp (sqlite3_sql (db->recent[slot].stmt), sql) == 0)
-    stmt = db->recent[slot].stmt;
+    {
+      stmt = db->recent[slot].stmt;
+      held = db->recent[slot].held;
+    }
   else if ((stmt = g_hash_table_lookup (db->stmts, sql)) != NULL)
     {
       db->recent[slot].sql = sql;
       db->recent[slot].stmt = stmt;
+      held = db->recent[slot].held = held_mask (db, sql);
     }
+  else
+    held = held_mask (db, sql);
+  /* What is held for a table this statement names goes in first, before
+     the statement is reset and bound (a holder's own statement may be
+     this one). */
+  if (G_UNLIKELY (db->pending & held) && !flush_for (db, held, error))
+    return NULL;
   if (stmt == NULL)
     {
       if (sqlite3_prepare_v3 (db->handle, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK)
@@ -624,7 +628,7 @@ mdn_db_commit (MdnDb   *db,
 {
   g_return_val_if_fail (db->in_tx, FALSE);
 
-  if (!flush_for (db, NULL, error) || !mdn_db_exec (db, error, "COMMIT", ""))
+  if (!flush_for (db, ~0u, error) || !mdn_db_exec (db, error, "COMMIT", ""))
     {
       mdn_db_rollback (db);
       return FALSE;
