@@ -406,8 +406,9 @@ bind_va (MdnDb        *db,
   return TRUE;
 }
 
-/* Writes what the holders in @mask hold (each no longer pending first,
- * so that its own statements don't flush it again). */
+/* Writes what the holders in @mask hold (each no longer pending while it
+ * writes, so that its own statements don't flush it again; pending again
+ * if it failed, so that a commit can't go without it). */
 static gboolean
 flush_for (MdnDb   *db,
            guint    mask,
@@ -418,7 +419,10 @@ flush_for (MdnDb   *db,
       {
         db->pending &= ~(1u << i);
         if (!db->holders[i].flush (db, db->holders[i].data, error))
-          return FALSE;
+          {
+            db->pending |= 1u << i;
+            return FALSE;
+          }
       }
   return TRUE;
 }
