@@ -281,6 +281,7 @@ db_int (MdnTestBranch *b,
   return v;
 }
 
+#define MOVEMENTS_SQL "SELECT count (*) FROM movements"
 #define BALANCE_SQL "SELECT principal_fen FROM members WHERE phone = '13800000002'"
 #define DEPOSITS_SQL "SELECT deposits FROM member_figures WHERE member_id = " \
                      "(SELECT id FROM members WHERE phone = '13800000002')"
@@ -318,10 +319,11 @@ apply_ok (MdnTestBranch *b,
   g_assert_no_error (error);
 }
 
-/* mdn_ledger_hold_balances and mdn_member_figures_hold (what the server's
- * SQLite store turns on): a member's first balance and deposits UPDATE in
- * a transaction goes in at once, later ones are held; every statement that
- * names the table sees them (they go in first), commit writes them,
+/* mdn_ledger_hold_balances, mdn_ledger_hold_movements and
+ * mdn_member_figures_hold (what the server's SQLite store turns on): a
+ * member's first balance and deposits UPDATE in a transaction goes in at
+ * once, later ones are held, movement rows are all held; every statement
+ * that names the table sees them (they go in first), commit writes them,
  * rollback drops them; an unknown member is refused as before. */
 static void
 test_held_balances (void)
@@ -329,30 +331,33 @@ test_held_balances (void)
   g_autoptr(MdnTestBranch) b = populated_branch ();
   g_autoptr(GError) error = NULL;
   gint64 balance = raw_int (b, BALANCE_SQL), deposits = raw_int (b, DEPOSITS_SQL);
-  gint64 seq = 100;
+  gint64 movements = raw_int (b, MOVEMENTS_SQL);
+  /* Made before: loading an entry reads its movements. */
+  g_autoptr(GPtrArray) pool = g_ptr_array_new_with_free_func ((GDestroyNotify) mdn_entry_free);
+  guint next = 0;
+
+  for (gint64 seq = 100; seq < 112; seq++)
+    g_ptr_array_add (pool, deposit_copy (b, seq));
 
   mdn_ledger_hold_balances (b->store->db);
+  mdn_ledger_hold_movements (b->store->db);
   mdn_member_figures_hold (b->store->db);
 
   g_assert_true (mdn_db_begin (b->store->db, TRUE, &error));
   for (int i = 0; i < 3; i++)
-    {
-      g_autoptr(MdnEntry) e = deposit_copy (b, seq++);
-
-      apply_ok (b, e);
-    }
+    apply_ok (b, g_ptr_array_index (pool, next++));
   /* The first went in, two are held; a statement naming the tables sees all three. */
   g_assert_cmpint (raw_int (b, BALANCE_SQL), ==, balance + 5000);
   g_assert_cmpint (raw_int (b, DEPOSITS_SQL), ==, deposits + 1);
   g_assert_cmpint (db_int (b, BALANCE_SQL), ==, balance + 3 * 5000);
   g_assert_cmpint (raw_int (b, BALANCE_SQL), ==, balance + 3 * 5000);
   g_assert_cmpint (db_int (b, DEPOSITS_SQL), ==, deposits + 3);
+  /* The movement rows too (all three held), 50 to an insert. */
+  g_assert_cmpint (raw_int (b, MOVEMENTS_SQL), ==, movements);
+  g_assert_cmpint (db_int (b, MOVEMENTS_SQL), ==, movements + 3);
+  g_assert_cmpint (raw_int (b, MOVEMENTS_SQL), ==, movements + 3);
   /* Held again after the read, written at commit. */
-  {
-    g_autoptr(MdnEntry) e = deposit_copy (b, seq++);
-
-    apply_ok (b, e);
-  }
+  apply_ok (b, g_ptr_array_index (pool, next++));
   g_assert_cmpint (raw_int (b, BALANCE_SQL), ==, balance + 3 * 5000);
   g_assert_true (mdn_db_commit (b->store->db, &error));
   g_assert_no_error (error);
@@ -360,33 +365,27 @@ test_held_balances (void)
   deposits += 4;
   g_assert_cmpint (raw_int (b, BALANCE_SQL), ==, balance);
   g_assert_cmpint (raw_int (b, DEPOSITS_SQL), ==, deposits);
+  g_assert_cmpint (raw_int (b, MOVEMENTS_SQL), ==, movements + 4);
 
   /* Rolled back: nothing of it, held or not; the next transaction starts afresh. */
   g_assert_true (mdn_db_begin (b->store->db, TRUE, &error));
   for (int i = 0; i < 3; i++)
-    {
-      g_autoptr(MdnEntry) e = deposit_copy (b, seq++);
-
-      apply_ok (b, e);
-    }
+    apply_ok (b, g_ptr_array_index (pool, next++));
   mdn_db_rollback (b->store->db);
   g_assert_cmpint (raw_int (b, BALANCE_SQL), ==, balance);
   g_assert_cmpint (db_int (b, DEPOSITS_SQL), ==, deposits);
+  g_assert_cmpint (db_int (b, MOVEMENTS_SQL), ==, movements + 4);
   g_assert_true (mdn_db_begin (b->store->db, TRUE, &error));
   for (int i = 0; i < 2; i++)
-    {
-      g_autoptr(MdnEntry) e = deposit_copy (b, seq++);
-
-      apply_ok (b, e);
-    }
+    apply_ok (b, g_ptr_array_index (pool, next++));
   g_assert_cmpint (raw_int (b, BALANCE_SQL), ==, balance + 5000);
   /* A script (any statement at all) goes after them too. */
   g_assert_true (mdn_db_exec_script (b->store->db, "SELECT 1", &error));
   g_assert_cmpint (raw_int (b, BALANCE_SQL), ==, balance + 2 * 5000);
   /* A member this transaction hasn't seen, after a held one: refused as before. */
   {
-    g_autoptr(MdnEntry) held = deposit_copy (b, seq++);
-    g_autoptr(MdnEntry) e = deposit_copy (b, seq++);
+    MdnEntry *held = g_ptr_array_index (pool, next++);
+    MdnEntry *e = g_ptr_array_index (pool, next++);
     MdnMovement *m = &g_array_index (e->movements, MdnMovement, 0);
 
     apply_ok (b, held);
@@ -399,6 +398,7 @@ test_held_balances (void)
   mdn_db_rollback (b->store->db);
   g_assert_cmpint (raw_int (b, BALANCE_SQL), ==, balance);
   g_assert_cmpint (raw_int (b, DEPOSITS_SQL), ==, deposits);
+  g_assert_cmpint (raw_int (b, MOVEMENTS_SQL), ==, movements + 4);
 }
 
 static void

@@ -494,6 +494,17 @@ mdn_db_held_pending (MdnDb         *db,
 }
 
 gboolean
+mdn_db_held_flush (MdnDb         *db,
+                   MdnDbFlushFunc flush,
+                   GError       **error)
+{
+  for (guint i = 0; i < db->n_holders; i++)
+    if (db->holders[i].flush == flush)
+      return flush_for (db, 1u << i, error);
+  return TRUE;
+}
+
+gboolean
 mdn_db_flush_held (MdnDb   *db,
                    GError **error)
 {

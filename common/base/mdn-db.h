@@ -98,6 +98,10 @@ gpointer      mdn_db_held            (MdnDb       *db,
                                       MdnDbFlushFunc flush);
 void          mdn_db_held_pending    (MdnDb       *db,
                                       MdnDbFlushFunc flush);
+/* Writes what the holder whose flush is @flush holds, now. */
+gboolean      mdn_db_held_flush      (MdnDb       *db,
+                                      MdnDbFlushFunc flush,
+                                      GError     **error);
 /* Writes everything held now. */
 gboolean      mdn_db_flush_held      (MdnDb       *db,
                                       GError     **error);

@@ -520,6 +520,160 @@ apply_member_deltas (MdnDb    *db,
   return TRUE;
 }
 
+/* Held movement rows (mdn_ledger_hold_movements): the rows' strings one
+ * after another in @text (offsets, NO_TEXT for NULL), written
+ * MOVEMENT_CHUNK to an insert. */
+#define MOVEMENT_CHUNK 50
+#define MOVEMENTS_HELD_MAX 2000
+#define NO_TEXT G_MAXUINT
+
+typedef struct
+{
+  guint  entry_id, member_id, account, item, lot, expires_on;
+  gint64 idx;
+  gint64 delta;
+} HeldMovement;
+
+typedef struct
+{
+  GByteArray *text;
+  GArray     *rows;
+} HeldMovements;
+
+#define MOVEMENT_INSERT "INSERT INTO movements (entry_id, idx, member_id, account, item, lot, expires_on, delta) " \
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+
+static const char *
+movement_chunk_sql (void)
+{
+  static gsize sql;
+
+  /* Placeholders only, never a value: the text is the same every time. */
+  if (g_once_init_enter (&sql))
+    {
+      GString *s = g_string_new (MOVEMENT_INSERT);
+
+      for (guint i = 1; i < MOVEMENT_CHUNK; i++)
+        g_string_append (s, ", (?, ?, ?, ?, ?, ?, ?, ?)");
+      g_once_init_leave (&sql, (gsize) g_string_free (s, FALSE));
+    }
+  return (const char *) sql;
+}
+
+static guint
+held_text (HeldMovements *h,
+           const char    *text)
+{
+  guint at = h->text->len;
+
+  if (text == NULL)
+    return NO_TEXT;
+  g_byte_array_append (h->text, (const guint8 *) text, strlen (text) + 1);
+  return at;
+}
+
+static int
+bind_held (sqlite3_stmt  *stmt,
+           int            col,
+           HeldMovements *h,
+           guint          at)
+{
+  return at == NO_TEXT ? sqlite3_bind_null (stmt, col)
+                       : sqlite3_bind_text (stmt, col, (const char *) h->text->data + at, -1, SQLITE_STATIC);
+}
+
+static gboolean
+held_movements_flush (MdnDb   *db,
+                      gpointer data,
+                      GError **error)
+{
+  HeldMovements *h = data;
+  guint n = h->rows->len, done = 0;
+
+  while (done < n)
+    {
+      guint take = n - done >= MOVEMENT_CHUNK ? MOVEMENT_CHUNK : 1;
+      sqlite3_stmt *stmt = mdn_db_query (db, error, take == MOVEMENT_CHUNK ? movement_chunk_sql ()
+                                         : MOVEMENT_INSERT, "");
+      int rc = SQLITE_OK;
+
+      if (stmt == NULL)
+        return FALSE;
+      for (guint i = 0; i < take && rc == SQLITE_OK; i++)
+        {
+          HeldMovement *m = &g_array_index (h->rows, HeldMovement, done + i);
+          int col = 8 * i + 1;
+
+          if ((rc = bind_held (stmt, col, h, m->entry_id)) == SQLITE_OK &&
+              (rc = sqlite3_bind_int64 (stmt, col + 1, m->idx)) == SQLITE_OK &&
+              (rc = bind_held (stmt, col + 2, h, m->member_id)) == SQLITE_OK &&
+              (rc = bind_held (stmt, col + 3, h, m->account)) == SQLITE_OK &&
+              (rc = bind_held (stmt, col + 4, h, m->item)) == SQLITE_OK &&
+              (rc = bind_held (stmt, col + 5, h, m->lot)) == SQLITE_OK &&
+              (rc = bind_held (stmt, col + 6, h, m->expires_on)) == SQLITE_OK)
+            rc = sqlite3_bind_int64 (stmt, col + 7, m->delta);
+        }
+      if (rc != SQLITE_OK)
+        return mdn_db_set_database_error (db, error);
+      rc = mdn_db_step (db, stmt, error);
+      sqlite3_reset (stmt);
+      sqlite3_clear_bindings (stmt);
+      if (rc != SQLITE_DONE)
+        return FALSE;
+      done += take;
+    }
+  g_array_set_size (h->rows, 0);
+  g_byte_array_set_size (h->text, 0);
+  return TRUE;
+}
+
+static void
+held_movements_end (gpointer data,
+                    gpointer db)
+{
+  HeldMovements *h = data;
+
+  g_array_set_size (h->rows, 0);
+  g_byte_array_set_size (h->text, 0);
+}
+
+static void
+held_movements_free (gpointer data)
+{
+  HeldMovements *h = data;
+
+  g_array_unref (h->rows);
+  g_byte_array_unref (h->text);
+  g_free (h);
+}
+
+void
+mdn_ledger_hold_movements (MdnDb *db)
+{
+  HeldMovements *h;
+
+  g_return_if_fail (db != NULL);
+
+  if (mdn_db_held (db, held_movements_flush) != NULL)
+    return;
+  h = g_new0 (HeldMovements, 1);
+  h->text = g_byte_array_new ();
+  h->rows = g_array_new (FALSE, FALSE, sizeof (HeldMovement));
+  mdn_db_hold_writes (db, "movements", held_movements_flush, held_movements_end, h, held_movements_free);
+}
+
+/* A row held only when none of its constraints could refuse it: a known
+ * account, item and lot given (its entry's row went in just before, its
+ * key is new with it). Any other row goes in at once, failing as before. */
+static gboolean
+movement_holdable (const MdnMovement *m)
+{
+  return m->item != NULL && m->lot != NULL && m->account != NULL &&
+         (g_str_equal (m->account, "principal") || g_str_equal (m->account, "bonus") ||
+          g_str_equal (m->account, "points") || g_str_equal (m->account, "package") ||
+          g_str_equal (m->account, "stock"));
+}
+
 /* Stores the entry and its movement rows, projecting nothing. */
 gboolean
 mdn_ledger_store (MdnDb    *db,
@@ -527,6 +681,7 @@ mdn_ledger_store (MdnDb    *db,
                   GError  **error)
 {
   g_autofree char *body = NULL;
+  HeldMovements *held;
 
   g_return_val_if_fail (mdn_db_in_transaction (db), FALSE);
 
@@ -541,17 +696,36 @@ mdn_ledger_store (MdnDb    *db,
                     entry->prev_hash, entry->hash))
     return FALSE;
 
+  held = entry->movements->len > 0 && entry->id != NULL ? mdn_db_held (db, held_movements_flush) : NULL;
   for (guint i = 0; i < entry->movements->len; i++)
     {
       MdnMovement *m = &g_array_index (entry->movements, MdnMovement, i);
 
-      if (!mdn_db_exec (db, error,
-                        "INSERT INTO movements (entry_id, idx, member_id, account, item, lot, expires_on, delta) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      if (held != NULL && movement_holdable (m))
+        {
+          HeldMovement row = {
+            .entry_id = held_text (held, entry->id),
+            .member_id = held_text (held, m->member_id),
+            .account = held_text (held, m->account),
+            .item = held_text (held, m->item),
+            .lot = held_text (held, m->lot),
+            .expires_on = held_text (held, m->expires_on),
+            .idx = i,
+            .delta = m->delta,
+          };
+
+          g_array_append_val (held->rows, row);
+          mdn_db_held_pending (db, held_movements_flush);
+          continue;
+        }
+      if (!mdn_db_exec (db, error, MOVEMENT_INSERT,
                         "sisssssi", entry->id, (gint64) i, m->member_id, m->account, m->item,
                         m->lot, m->expires_on, m->delta))
         return FALSE;
     }
+  /* A long transaction (a replay) doesn't keep them all. */
+  if (held != NULL && held->rows->len >= MOVEMENTS_HELD_MAX)
+    return mdn_db_held_flush (db, held_movements_flush, error);
   return TRUE;
 }
 

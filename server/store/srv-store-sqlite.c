@@ -104,9 +104,11 @@ srv_store_open (const char *path,
   store->db = mdn_db_open (path, "branch", error);
   if (store->db == NULL || !mdn_db_migrate (store->db, "server", "server_schema", error))
     return NULL;
-  /* Ingest: a member's balance and figures UPDATEs held within a
-     transaction until something names their table (docs/speed.md). */
+  /* Ingest: a member's balance and figures UPDATEs and the movement rows
+     held within a transaction until something names their table
+     (docs/speed.md). */
   mdn_ledger_hold_balances (store->db);
+  mdn_ledger_hold_movements (store->db);
   mdn_member_figures_hold (store->db);
 
   role = mdn_db_meta_dup (store->db, "role");
