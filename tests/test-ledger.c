@@ -4,7 +4,10 @@
 #include "mdn-db.h"
 #include "mdn-entry-codec.h"
 #include "mdn-error.h"
+#include "mdn-id.h"
 #include "mdn-json.h"
+#include "mdn-ledger.h"
+#include "mdn-member-figures.h"
 #include "mdn-test-util.h"
 #include "mdn-sync.h"
 
@@ -250,6 +253,154 @@ test_deleted_entry (void)
   g_assert_cmpuint (verify_collect (b, "sequence"), >=, 1);
 }
 
+/* Raw reads, past mdn_db (so past the held writes): what the file holds. */
+static gint64
+raw_int (MdnTestBranch *b,
+         const char    *sql)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (mdn_db_handle (b->store->db), sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  return sqlite3_column_int64 (stmt, 0);
+}
+
+/* The same reads through mdn_db: what every statement of the program sees. */
+static gint64
+db_int (MdnTestBranch *b,
+        const char    *sql)
+{
+  g_autoptr(GError) error = NULL;
+  sqlite3_stmt *stmt = mdn_db_query (b->store->db, &error, sql, "");
+  gint64 v;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  v = sqlite3_column_int64 (stmt, 0);
+  sqlite3_reset (stmt);
+  return v;
+}
+
+#define MOVEMENTS_SQL "SELECT count (*) FROM movements"
+#define BALANCE_SQL "SELECT principal_fen FROM members WHERE phone = '13800000002'"
+#define DEPOSITS_SQL "SELECT deposits FROM member_figures WHERE member_id = " \
+                     "(SELECT id FROM members WHERE phone = '13800000002')"
+
+/* A copy of the deposit of 50.00 to 李四 as another entry (id, seq). */
+static MdnEntry *
+deposit_copy (MdnTestBranch *b,
+              gint64         seq)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  MdnEntry *e;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (mdn_db_handle (b->store->db),
+                                       "SELECT id FROM entries WHERE kind = 'member.deposit' AND member_id = "
+                                       "(SELECT id FROM members WHERE phone = '13800000002')",
+                                       -1, &stmt, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  e = mdn_entry_load (b->store->db, (const char *) sqlite3_column_text (stmt, 0), &error);
+
+  g_assert_no_error (error);
+  g_free (e->id);
+  e->id = mdn_uuid7_new ();
+  e->seq = seq;
+  return e;
+}
+
+static void
+apply_ok (MdnTestBranch *b,
+          MdnEntry      *e)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (mdn_ledger_apply (b->store->db, e, &error));
+  g_assert_no_error (error);
+}
+
+/* mdn_ledger_hold_balances, mdn_ledger_hold_movements and
+ * mdn_member_figures_hold (what the server's SQLite store turns on): a
+ * member's first balance and deposits UPDATE in a transaction goes in at
+ * once, later ones are held, movement rows are all held; every statement
+ * that names the table sees them (they go in first), commit writes them,
+ * rollback drops them; an unknown member is refused as before. */
+static void
+test_held_balances (void)
+{
+  g_autoptr(MdnTestBranch) b = populated_branch ();
+  g_autoptr(GError) error = NULL;
+  gint64 balance = raw_int (b, BALANCE_SQL), deposits = raw_int (b, DEPOSITS_SQL);
+  gint64 movements = raw_int (b, MOVEMENTS_SQL);
+  /* Made before: loading an entry reads its movements. */
+  g_autoptr(GPtrArray) pool = g_ptr_array_new_with_free_func ((GDestroyNotify) mdn_entry_free);
+  guint next = 0;
+
+  for (gint64 seq = 100; seq < 112; seq++)
+    g_ptr_array_add (pool, deposit_copy (b, seq));
+
+  mdn_ledger_hold_balances (b->store->db);
+  mdn_ledger_hold_movements (b->store->db);
+  mdn_member_figures_hold (b->store->db);
+
+  g_assert_true (mdn_db_begin (b->store->db, TRUE, &error));
+  for (int i = 0; i < 3; i++)
+    apply_ok (b, g_ptr_array_index (pool, next++));
+  /* The first went in, two are held; a statement naming the tables sees all three. */
+  g_assert_cmpint (raw_int (b, BALANCE_SQL), ==, balance + 5000);
+  g_assert_cmpint (raw_int (b, DEPOSITS_SQL), ==, deposits + 1);
+  g_assert_cmpint (db_int (b, BALANCE_SQL), ==, balance + 3 * 5000);
+  g_assert_cmpint (raw_int (b, BALANCE_SQL), ==, balance + 3 * 5000);
+  g_assert_cmpint (db_int (b, DEPOSITS_SQL), ==, deposits + 3);
+  /* The movement rows too (all three held), 50 to an insert. */
+  g_assert_cmpint (raw_int (b, MOVEMENTS_SQL), ==, movements);
+  g_assert_cmpint (db_int (b, MOVEMENTS_SQL), ==, movements + 3);
+  g_assert_cmpint (raw_int (b, MOVEMENTS_SQL), ==, movements + 3);
+  /* Held again after the read, written at commit. */
+  apply_ok (b, g_ptr_array_index (pool, next++));
+  g_assert_cmpint (raw_int (b, BALANCE_SQL), ==, balance + 3 * 5000);
+  g_assert_true (mdn_db_commit (b->store->db, &error));
+  g_assert_no_error (error);
+  balance += 4 * 5000;
+  deposits += 4;
+  g_assert_cmpint (raw_int (b, BALANCE_SQL), ==, balance);
+  g_assert_cmpint (raw_int (b, DEPOSITS_SQL), ==, deposits);
+  g_assert_cmpint (raw_int (b, MOVEMENTS_SQL), ==, movements + 4);
+
+  /* Rolled back: nothing of it, held or not; the next transaction starts afresh. */
+  g_assert_true (mdn_db_begin (b->store->db, TRUE, &error));
+  for (int i = 0; i < 3; i++)
+    apply_ok (b, g_ptr_array_index (pool, next++));
+  mdn_db_rollback (b->store->db);
+  g_assert_cmpint (raw_int (b, BALANCE_SQL), ==, balance);
+  g_assert_cmpint (db_int (b, DEPOSITS_SQL), ==, deposits);
+  g_assert_cmpint (db_int (b, MOVEMENTS_SQL), ==, movements + 4);
+  g_assert_true (mdn_db_begin (b->store->db, TRUE, &error));
+  for (int i = 0; i < 2; i++)
+    apply_ok (b, g_ptr_array_index (pool, next++));
+  g_assert_cmpint (raw_int (b, BALANCE_SQL), ==, balance + 5000);
+  /* A script (any statement at all) goes after them too. */
+  g_assert_true (mdn_db_exec_script (b->store->db, "SELECT 1", &error));
+  g_assert_cmpint (raw_int (b, BALANCE_SQL), ==, balance + 2 * 5000);
+  /* A member this transaction hasn't seen, after a held one: refused as before. */
+  {
+    MdnEntry *held = g_ptr_array_index (pool, next++);
+    MdnEntry *e = g_ptr_array_index (pool, next++);
+    MdnMovement *m = &g_array_index (e->movements, MdnMovement, 0);
+
+    apply_ok (b, held);
+    g_free (m->member_id);
+    m->member_id = g_strdup ("no-such-member");
+    g_assert_false (mdn_ledger_apply (b->store->db, e, &error));
+    g_assert_error (error, MDN_ERROR, MDN_ERROR_UNKNOWN_CARD);
+    g_clear_error (&error);
+  }
+  mdn_db_rollback (b->store->db);
+  g_assert_cmpint (raw_int (b, BALANCE_SQL), ==, balance);
+  g_assert_cmpint (raw_int (b, DEPOSITS_SQL), ==, deposits);
+  g_assert_cmpint (raw_int (b, MOVEMENTS_SQL), ==, movements + 4);
+}
+
 static void
 test_pragmas (void)
 {
@@ -349,6 +500,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ledger/verify/tampered-state", test_tamper_state);
   g_test_add_func ("/ledger/verify/deleted-entry", test_deleted_entry);
   g_test_add_func ("/ledger/store/pragmas", test_pragmas);
+  g_test_add_func ("/ledger/store/held-balances", test_held_balances);
   g_test_add_func ("/ledger/store/schema-too-new", test_schema_too_new);
   g_test_add_func ("/ledger/store/schema-upgrade", test_schema_upgrade);
   g_test_add_func ("/ledger/store/not-initialized", test_not_initialized);

@@ -9,6 +9,7 @@
 #include "mdn-json.h"
 #include "mdn-ledger.h"
 #include "mdn-sync.h"
+#include "mdn-test-push.h"
 #include "mdn-test-server.h"
 
 /* Every server here runs with a 600 s auth TTL, but test_refusals's. */
@@ -645,6 +646,87 @@ test_offline_overdraft (void)
   g_assert_cmpuint (mdn_test_verify (b2), ==, 0);
 }
 
+/* The seq tamper_one changes (a test's own, set before batch_json). */
+static gint64 tamper_seq;
+
+static void
+tamper_one (JsonObject *o, gint64 seq)
+{
+  if (seq == tamper_seq)
+    json_object_set_string_member (json_object_get_object_member (o, "body"), "note", "Forged");
+}
+
+/* One push whose later entries read what its earlier ones changed (the
+ * SQLite store holds a member's balance and deposits UPDATEs after their
+ * first in a push: docs/speed.md): B01 takes the card from 100 to 20; B02,
+ * offline, deposits 10 and 10, withdraws 80, deposits 10, 30, 5 and 5, and
+ * pushes it all at once. The withdrawal sees 40 (both deposits), so the
+ * overdraft opened is 40, not 50; the next deposit makes it 30, the one
+ * after settles it; the server holds 10. A push refused at its last entry
+ * leaves nothing of its deposits. */
+static void
+test_push_reads_held (void)
+{
+  g_autoptr(MdnTestServer) s = mdn_test_server_new ("server", AUTH_TTL);
+  g_autoptr(MdnTestBranch) b1 = mdn_test_server_branch_new (s, "B01", 1, FALSE);
+  g_autoptr(MdnTestBranch) b2 = mdn_test_server_branch_new (s, "B02", 2, FALSE);
+  const char *t2 = g_hash_table_lookup (s->tokens, "B02");
+  g_autoptr(JsonObject) r = mdn_test_ok (b1->admin, "{\"op\":\"member.issue\",\"name\":\"M\",\"phone\":\"13800000001\",\"deposit\":\"100.00\"}");
+  g_autofree char *member = g_strdup (mdn_test_str (r, "member_id"));
+  g_autofree char *card = g_strdup (mdn_test_str (r, "card_no"));
+  const char *const b2_ops[] = { "deposit\",\"amount\":\"10.00", "deposit\",\"amount\":\"10.00",
+                                 "withdraw\",\"amount\":\"80.00", "deposit\",\"amount\":\"10.00",
+                                 "deposit\",\"amount\":\"30.00", "deposit\",\"amount\":\"5.00",
+                                 "deposit\",\"amount\":\"5.00" };
+  g_autoptr(JsonObject) out = NULL;
+  g_autofree char *before = NULL, *after = NULL, *refused = NULL;
+  JsonObject *x;
+  gint64 last;
+
+  mdn_test_sync_ok (b1);
+  mdn_test_sync_ok (b2);
+  json_object_unref (mdn_test_ok (b1->admin, "{\"op\":\"member.withdraw\",\"card\":\"%s\",\"amount\":\"80.00\"}", card));
+  for (guint i = 0; i < G_N_ELEMENTS (b2_ops); i++)
+    json_object_unref (mdn_test_ok (b2->admin, "{\"op\":\"member.%s\",\"card\":\"%s\"}", b2_ops[i], card));
+  mdn_test_sync_ok (b1);
+  mdn_test_sync_ok (b2);
+
+  g_assert_cmpuint (mdn_test_http (s, "GET", "/api/v1/exceptions", s->hq_token, NULL, 0, &out), ==, 200);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (out, "exceptions")), ==, 1);
+  x = json_array_get_object_element (json_object_get_array_member (out, "exceptions"), 0);
+  g_assert_cmpstr (json_object_get_string_member (x, "status"), !=, "open");
+  g_assert_cmpint (json_object_get_int_member (x, "amount"), ==, 3000);
+  g_assert_cmpstr (json_object_get_string_member (x, "branch"), ==, "B02");
+  g_clear_pointer (&out, json_object_unref);
+  mdn_test_sync_ok (b1);
+  g_assert_cmpint (balance (b1, card), ==, 1000);
+  g_assert_cmpint (balance (b2, card), ==, 1000);
+  g_assert_false (mdn_sync_member_on_hold (b1->store, member));
+  g_assert_cmpuint (mdn_test_verify (b1), ==, 0);
+  g_assert_cmpuint (mdn_test_verify (b2), ==, 0);
+
+  /* Three deposits in a push refused at the third: nothing changes. */
+  last = branch_entries (b2);
+  for (int i = 0; i < 3; i++)
+    json_object_unref (mdn_test_ok (b2->admin, "{\"op\":\"member.deposit\",\"card\":\"%s\",\"amount\":\"7.00\"}", card));
+  tamper_seq = last + 3;
+  refused = batch_json (b2, last + 1, last + 3, tamper_one);
+  before = mdn_test_server_digest (s);
+  g_assert_cmpuint (mdn_test_http (s, "POST", "/api/v1/sync/push", t2, refused, -1, &out), ==, 400);
+  g_assert_cmpstr (error_code (out), ==, "bad_hash");
+  g_clear_pointer (&out, json_object_unref);
+  after = mdn_test_server_digest (s);
+  g_assert_cmpstr (after, ==, before);
+  mdn_test_sync_ok (b2);
+
+  /* The server's balance, committed: 10 + 21 = 31.00. */
+  g_assert_cmpuint (authorize (s, t2, member, "h1", 3101, &out), ==, 409);
+  g_assert_cmpstr (error_code (out), ==, "insufficient_balance");
+  g_clear_pointer (&out, json_object_unref);
+  g_assert_cmpuint (authorize (s, t2, member, "h2", 3100, &out), ==, 200);
+  g_assert_true (json_object_get_boolean_member (out, "granted"));
+}
+
 /* The same overdraft, settled by head office writing it off: only the HQ
  * terminal may (a branch gets hq_only), a manager or admin, with a reason;
  * the entry brings principal and bonus back to zero, the server settles the
@@ -993,6 +1075,7 @@ main (int argc, char **argv)
   g_test_add_func ("/server/members/authorize", test_authorize);
   g_test_add_func ("/server/members/offline-overdraft", test_offline_overdraft);
   g_test_add_func ("/server/members/write-off", test_write_off);
+  g_test_add_func ("/server/members/push-reads-held", test_push_reads_held);
   g_test_add_func ("/server/sync/watch", test_watch);
   g_test_add_func ("/server/admin/branch-list", test_branch_list);
   g_test_add_func ("/server/admin/backup", test_backup);

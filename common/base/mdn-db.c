@@ -28,7 +28,19 @@ struct _MdnDb
    * always a literal): a hit is confirmed by comparing the text, so a
    * reused address can't return another statement; saves hashing long
    * SQL on hot paths (server ingest). */
-  struct { const char *sql; sqlite3_stmt *stmt; } recent[64];
+  struct { const char *sql; sqlite3_stmt *stmt; guint held; } recent[64];
+  /* Writes held back by their owners until a statement names their table
+   * or the transaction commits (mdn_db_hold_writes). */
+  struct
+  {
+    const char    *table;
+    MdnDbFlushFunc flush;
+    GFunc          end;
+    gpointer       data;
+    GDestroyNotify destroy;
+  } holders[4];
+  guint       n_holders;
+  guint       pending;   /* bit i: holder i holds writes */
 };
 
 gboolean
@@ -57,6 +69,10 @@ stmt_finalize (gpointer data)
   sqlite3_finalize (data);
 }
 
+static gboolean flush_for (MdnDb   *db,
+                           guint    mask,
+                           GError **error);
+
 sqlite3 *
 mdn_db_handle (MdnDb *db)
 {
@@ -76,6 +92,9 @@ mdn_db_exec_script (MdnDb      *db,
 {
   char *errmsg = NULL;
 
+  /* Any statement at all: whatever is held goes first. */
+  if (G_UNLIKELY (db->pending != 0) && !flush_for (db, ~0u, error))
+    return FALSE;
   if (sqlite3_exec (db->handle, sql, NULL, NULL, &errmsg) != SQLITE_OK)
     {
       g_set_error (error, MDN_ERROR, MDN_ERROR_DATABASE,
@@ -338,6 +357,10 @@ mdn_db_close (MdnDb *db)
     return;
   if (db->in_tx)
     mdn_db_rollback (db);
+  for (guint i = 0; i < db->n_holders; i++)
+    if (db->holders[i].destroy)
+      db->holders[i].destroy (db->holders[i].data);
+  db->n_holders = 0;
   g_clear_pointer (&db->stmts, g_hash_table_destroy);
   if (db->handle)
     sqlite3_close (db->handle);
@@ -383,6 +406,111 @@ bind_va (MdnDb        *db,
   return TRUE;
 }
 
+/* Writes what the holders in @mask hold (each no longer pending while it
+ * writes, so that its own statements don't flush it again; pending again
+ * if it failed, so that a commit can't go without it). */
+static gboolean
+flush_for (MdnDb   *db,
+           guint    mask,
+           GError **error)
+{
+  for (guint i = 0; i < db->n_holders && (db->pending & mask) != 0; i++)
+    if (db->pending & mask & (1u << i))
+      {
+        db->pending &= ~(1u << i);
+        if (!db->holders[i].flush (db, db->holders[i].data, error))
+          {
+            db->pending |= 1u << i;
+            return FALSE;
+          }
+      }
+  return TRUE;
+}
+
+/* The holders whose table @sql names. */
+static guint
+held_mask (MdnDb      *db,
+           const char *sql)
+{
+  guint mask = 0;
+
+  for (guint i = 0; i < db->n_holders; i++)
+    if (strstr (sql, db->holders[i].table) != NULL)
+      mask |= 1u << i;
+  return mask;
+}
+
+/* The transaction ended: every holder forgets what it kept for it. */
+static void
+end_holders (MdnDb *db)
+{
+  db->pending = 0;
+  for (guint i = 0; i < db->n_holders; i++)
+    if (db->holders[i].end)
+      db->holders[i].end (db->holders[i].data, db);
+}
+
+void
+mdn_db_hold_writes (MdnDb         *db,
+                    const char    *table,
+                    MdnDbFlushFunc flush,
+                    GFunc          end,
+                    gpointer       data,
+                    GDestroyNotify destroy)
+{
+  g_return_if_fail (db != NULL && table != NULL && flush != NULL);
+  g_return_if_fail (!db->in_tx && mdn_db_held (db, flush) == NULL);
+  g_return_if_fail (db->n_holders < G_N_ELEMENTS (db->holders));
+
+  db->holders[db->n_holders].table = table;
+  db->holders[db->n_holders].flush = flush;
+  db->holders[db->n_holders].end = end;
+  db->holders[db->n_holders].data = data;
+  db->holders[db->n_holders].destroy = destroy;
+  db->n_holders++;
+  /* The statements' masks are computed again, with this table. */
+  memset (db->recent, 0, sizeof db->recent);
+}
+
+gpointer
+mdn_db_held (MdnDb         *db,
+             MdnDbFlushFunc flush)
+{
+  for (guint i = 0; i < db->n_holders; i++)
+    if (db->holders[i].flush == flush)
+      return db->holders[i].data;
+  return NULL;
+}
+
+void
+mdn_db_held_pending (MdnDb         *db,
+                     MdnDbFlushFunc flush)
+{
+  g_return_if_fail (db->in_tx);
+
+  for (guint i = 0; i < db->n_holders; i++)
+    if (db->holders[i].flush == flush)
+      db->pending |= 1u << i;
+}
+
+gboolean
+mdn_db_held_flush (MdnDb         *db,
+                   MdnDbFlushFunc flush,
+                   GError       **error)
+{
+  for (guint i = 0; i < db->n_holders; i++)
+    if (db->holders[i].flush == flush)
+      return flush_for (db, 1u << i, error);
+  return TRUE;
+}
+
+gboolean
+mdn_db_flush_held (MdnDb   *db,
+                   GError **error)
+{
+  return flush_for (db, ~0u, error);
+}
+
 static sqlite3_stmt *
 prepare_cached (MdnDb      *db,
                 const char *sql,
@@ -390,14 +518,26 @@ prepare_cached (MdnDb      *db,
 {
   guint slot = (guint) (((guintptr) sql >> 3) % G_N_ELEMENTS (db->recent));
   sqlite3_stmt *stmt = NULL;
+  guint held;
 
   if (db->recent[slot].sql == sql && strcmp (sqlite3_sql (db->recent[slot].stmt), sql) == 0)
-    stmt = db->recent[slot].stmt;
+    {
+      stmt = db->recent[slot].stmt;
+      held = db->recent[slot].held;
+    }
   else if ((stmt = g_hash_table_lookup (db->stmts, sql)) != NULL)
     {
       db->recent[slot].sql = sql;
       db->recent[slot].stmt = stmt;
+      held = db->recent[slot].held = held_mask (db, sql);
     }
+  else
+    held = held_mask (db, sql);
+  /* What is held for a table this statement names goes in first, before
+     the statement is reset and bound (a holder's own statement may be
+     this one). */
+  if (G_UNLIKELY (db->pending & held) && !flush_for (db, held, error))
+    return NULL;
   if (stmt == NULL)
     {
       if (sqlite3_prepare_v3 (db->handle, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK)
@@ -503,12 +643,13 @@ mdn_db_commit (MdnDb   *db,
 {
   g_return_val_if_fail (db->in_tx, FALSE);
 
-  if (!mdn_db_exec (db, error, "COMMIT", ""))
+  if (!flush_for (db, ~0u, error) || !mdn_db_exec (db, error, "COMMIT", ""))
     {
       mdn_db_rollback (db);
       return FALSE;
     }
   db->in_tx = FALSE;
+  end_holders (db);
   return TRUE;
 }
 
@@ -528,6 +669,7 @@ mdn_db_rollback (MdnDb *db)
   }
   sqlite3_exec (db->handle, "ROLLBACK", NULL, NULL, NULL);
   db->in_tx = FALSE;
+  end_holders (db);
 }
 
 gboolean

@@ -74,6 +74,37 @@ gboolean      mdn_db_backup          (MdnDb       *db,
                                       const char  *dest_path,
                                       GError     **error);
 
+/* Writes held back (server ingest, docs/speed.md): an owner keeps writes
+ * it would make to @table (a table name, matched in the SQL text) and
+ * calls mdn_db_held_pending when it holds some; @flush writes them before
+ * the next statement whose SQL names @table (so every reader and writer
+ * of it sees them, in order), before mdn_db_exec_script, and at commit
+ * (a failure rolls back). @end is called with (@data, @db) when a
+ * transaction ends, committed or rolled back: what it held for that
+ * transaction is forgotten (on rollback, never written). Registered
+ * before the first transaction, at most 4 per connection; @destroy frees
+ * @data at mdn_db_close. */
+typedef gboolean (*MdnDbFlushFunc) (MdnDb    *db,
+                                    gpointer  data,
+                                    GError  **error);
+void          mdn_db_hold_writes     (MdnDb       *db,
+                                      const char  *table,
+                                      MdnDbFlushFunc flush,
+                                      GFunc        end,
+                                      gpointer     data,
+                                      GDestroyNotify destroy);
+/* The @data of the holder whose flush is @flush, NULL if none. */
+gpointer      mdn_db_held            (MdnDb       *db,
+                                      MdnDbFlushFunc flush);
+void          mdn_db_held_pending    (MdnDb       *db,
+                                      MdnDbFlushFunc flush);
+/* Writes what the holder whose flush is @flush holds, now. */
+gboolean      mdn_db_held_flush      (MdnDb       *db,
+                                      MdnDbFlushFunc flush,
+                                      GError     **error);
+/* Writes everything held now. */
+gboolean      mdn_db_flush_held      (MdnDb       *db,
+                                      GError     **error);
 #define mdn_db_col_text(stmt, i) ((const char *) sqlite3_column_text ((stmt), (i)))
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (MdnDb, mdn_db_close)

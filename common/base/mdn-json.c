@@ -25,11 +25,21 @@ mdn_json_plain_run (const char *p,
 
   for (; i + 8 <= len; i += 8)
     {
-      guint64 w;
+      guint64 w, m;
 
       memcpy (&w, p + i, 8);
-      if ((HAS_ZERO (w ^ (ONES * '"')) | HAS_ZERO (w ^ (ONES * '\\')) | HAS_LESS (w, 0x20)) != 0)
-        break;
+      m = HAS_ZERO (w ^ (ONES * '"')) | HAS_ZERO (w ^ (ONES * '\\')) | HAS_LESS (w, 0x20);
+      if (m != 0)
+        {
+#if G_BYTE_ORDER == G_LITTLE_ENDIAN
+          /* The lowest flagged byte is the first one that stops the run
+             (a borrow can flag a byte only above one that is flagged
+             rightly). */
+          return i + (gsize) (__builtin_ctzll (m) >> 3);
+#else
+          break;
+#endif
+        }
     }
   while (i < len && (guchar) p[i] >= 0x20 && p[i] != '"' && p[i] != '\\')
     i++;

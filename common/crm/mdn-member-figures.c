@@ -44,6 +44,58 @@ mdn_member_figures_of (const MdnEntry     *entry,
   return TRUE;
 }
 
+/* Held deposits (mdn_member_figures_hold): per member whose figures row an
+ * UPDATE changed in this transaction (so it is there: no statement
+ * deletes one), the deposits made since the row was last written. Only a
+ * deposit that adds nothing to spent_fen is held: the count is all it
+ * changes. */
+static gboolean
+held_deposits_flush (MdnDb   *db,
+                     gpointer data,
+                     GError **error)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, data);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      gint64 *deposits = value;
+
+      if (*deposits == 0)
+        continue;
+      if (!mdn_db_exec (db, error, "UPDATE member_figures SET deposits = deposits + ?2 WHERE member_id = ?1",
+                        "si", (const char *) key, *deposits))
+        return FALSE;
+      if (sqlite3_changes (mdn_db_handle (db)) != 1)
+        {
+          g_set_error (error, MDN_ERROR, MDN_ERROR_INTERNAL,
+                       "held figures: the row of member %s is gone", (const char *) key);
+          return FALSE;
+        }
+      *deposits = 0;
+    }
+  return TRUE;
+}
+
+static void
+held_deposits_end (gpointer data,
+                   gpointer db)
+{
+  g_hash_table_remove_all (data);
+}
+
+void
+mdn_member_figures_hold (MdnDb *db)
+{
+  g_return_if_fail (db != NULL);
+
+  if (mdn_db_held (db, held_deposits_flush) == NULL)
+    mdn_db_hold_writes (db, "member_figures", held_deposits_flush, held_deposits_end,
+                        g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free),
+                        (GDestroyNotify) g_hash_table_unref);
+}
+
 gboolean
 mdn_member_figures_apply (MdnDb    *db,
                           MdnEntry *entry,
@@ -52,6 +104,7 @@ mdn_member_figures_apply (MdnDb    *db,
   MdnMemberFigureAdd a;
   gboolean visit, deposit, updated = FALSE;
   gint64 spent;
+  GHashTable *held;
 
   g_return_val_if_fail (db != NULL && entry != NULL, FALSE);
 
@@ -62,6 +115,19 @@ mdn_member_figures_apply (MdnDb    *db,
   visit = a.visit;
   deposit = a.deposit;
   spent = a.spent_fen;
+  held = deposit && spent == 0 ? mdn_db_held (db, held_deposits_flush) : NULL;
+  {
+    gint64 *deposits = held ? g_hash_table_lookup (held, entry->member_id) : NULL;
+
+    /* Held (a push's count is far from overflow): written before the
+       next statement that names member_figures, or at commit. */
+    if (deposits != NULL)
+      {
+        (*deposits)++;
+        mdn_db_held_pending (db, held_deposits_flush);
+        return TRUE;
+      }
+  }
   /* spent_fen stays far from overflow: each entry adds at most
      MDN_MONEY_MAX, and SQLite turns an overflowing sum into an error. */
   if (!visit)
@@ -91,6 +157,10 @@ mdn_member_figures_apply (MdnDb    *db,
                       "ssiii", entry->member_id, visit ? entry->business_date : NULL,
                       (gint64) (visit ? 1 : 0), spent, (gint64) (deposit ? 1 : 0)))
     return FALSE;
+  /* The row found or made here is there for the rest of the
+     transaction: the member's next deposits are held. */
+  if (held != NULL)
+    g_hash_table_insert (held, g_strdup (entry->member_id), g_new0 (gint64, 1));
   /* By business day, for the windowed segments: visits and returns only
      (a deposit is neither), sums only. */
   if (deposit)

@@ -32,6 +32,12 @@ gboolean mdn_member_figures_of (const MdnEntry     *entry,
                                 MdnMemberFigureAdd *out,
                                 GError            **error);
 
+/* From now on @db holds back the deposits count of a member's deposits
+ * after their first in a transaction (mdn_db_hold_writes: written before
+ * the next statement naming member_figures, or at commit): the server's
+ * SQLite store only, never a branch. */
+void     mdn_member_figures_hold  (MdnDb    *db);
+
 /* The ledger's apply hook (mdn_ledger_add_apply_hook). */
 gboolean mdn_member_figures_apply (MdnDb    *db,
                                    MdnEntry *entry,

@@ -414,16 +414,94 @@ apply_movement (MdnDb       *db,
   return TRUE;
 }
 
+/* Held balances (mdn_ledger_hold_balances): per member, what the
+ * transaction's entries added since the last write of the row. A member
+ * is in the table once an UPDATE of their row changed it in this
+ * transaction (so the row is there: no statement deletes a member). */
+typedef struct
+{
+  gint64 principal;
+  gint64 bonus;
+  gint64 points;
+} HeldBalance;
+
+static gboolean
+held_balances_flush (MdnDb   *db,
+                     gpointer data,
+                     GError **error)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+
+  g_hash_table_iter_init (&iter, data);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      HeldBalance *h = value;
+
+      if (h->principal == 0 && h->bonus == 0 && h->points == 0)
+        continue;
+      if (!mdn_db_exec (db, error,
+                        "UPDATE members SET principal_fen = principal_fen + ?, bonus_fen = bonus_fen + ?, "
+                        "points = points + ? WHERE id = ?",
+                        "iiis", h->principal, h->bonus, h->points, (const char *) key))
+        return FALSE;
+      if (sqlite3_changes (mdn_db_handle (db)) != 1)
+        {
+          g_set_error (error, MDN_ERROR, MDN_ERROR_INTERNAL,
+                       "held balances: member %s is gone", (const char *) key);
+          return FALSE;
+        }
+      memset (h, 0, sizeof *h);
+    }
+  return TRUE;
+}
+
+static void
+held_balances_end (gpointer data,
+                   gpointer db)
+{
+  g_hash_table_remove_all (data);
+}
+
+void
+mdn_ledger_hold_balances (MdnDb *db)
+{
+  g_return_if_fail (db != NULL);
+
+  if (mdn_db_held (db, held_balances_flush) == NULL)
+    mdn_db_hold_writes (db, "members", held_balances_flush, held_balances_end,
+                        g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free),
+                        (GDestroyNotify) g_hash_table_unref);
+}
+
 static gboolean
 apply_member_deltas (MdnDb    *db,
                      MdnEntry *entry,
                      GArray   *member_deltas,
                      GError  **error)
 {
+  GHashTable *held = member_deltas->len > 0 ? mdn_db_held (db, held_balances_flush) : NULL;
+
   for (guint i = 0; i < member_deltas->len; i++)
     {
       MemberDelta *d = &g_array_index (member_deltas, MemberDelta, i);
+      HeldBalance *h = held ? g_hash_table_lookup (held, d->member_id) : NULL;
+      gint64 principal, bonus, points;
 
+      /* Held: added to what is held for the member, unless a sum would
+         leave gint64 (then written now, after what is held: the UPDATE
+         names the table). */
+      if (h != NULL &&
+          !__builtin_add_overflow (h->principal, d->principal, &principal) &&
+          !__builtin_add_overflow (h->bonus, d->bonus, &bonus) &&
+          !__builtin_add_overflow (h->points, d->points, &points))
+        {
+          h->principal = principal;
+          h->bonus = bonus;
+          h->points = points;
+          mdn_db_held_pending (db, held_balances_flush);
+          continue;
+        }
       if (!mdn_db_exec (db, error,
                         "UPDATE members SET principal_fen = principal_fen + ?, bonus_fen = bonus_fen + ?, "
                         "points = points + ? WHERE id = ?",
@@ -436,8 +514,164 @@ apply_member_deltas (MdnDb    *db,
                        entry->id, d->member_id);
           return FALSE;
         }
+      if (held && h == NULL)
+        g_hash_table_insert (held, g_strdup (d->member_id), g_new0 (HeldBalance, 1));
     }
   return TRUE;
+}
+
+/* Held movement rows (mdn_ledger_hold_movements): the rows' strings one
+ * after another in @text (offsets, NO_TEXT for NULL), written
+ * MOVEMENT_CHUNK to an insert. */
+#define MOVEMENT_CHUNK 50
+#define MOVEMENTS_HELD_MAX 2000
+#define NO_TEXT G_MAXUINT
+
+typedef struct
+{
+  guint  entry_id, member_id, account, item, lot, expires_on;
+  gint64 idx;
+  gint64 delta;
+} HeldMovement;
+
+typedef struct
+{
+  GByteArray *text;
+  GArray     *rows;
+} HeldMovements;
+
+#define MOVEMENT_INSERT "INSERT INTO movements (entry_id, idx, member_id, account, item, lot, expires_on, delta) " \
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+
+static const char *
+movement_chunk_sql (void)
+{
+  static gsize sql;
+
+  /* Placeholders only, never a value: the text is the same every time. */
+  if (g_once_init_enter (&sql))
+    {
+      GString *s = g_string_new (MOVEMENT_INSERT);
+
+      for (guint i = 1; i < MOVEMENT_CHUNK; i++)
+        g_string_append (s, ", (?, ?, ?, ?, ?, ?, ?, ?)");
+      g_once_init_leave (&sql, (gsize) g_string_free (s, FALSE));
+    }
+  return (const char *) sql;
+}
+
+static guint
+held_text (HeldMovements *h,
+           const char    *text)
+{
+  guint at = h->text->len;
+
+  if (text == NULL)
+    return NO_TEXT;
+  g_byte_array_append (h->text, (const guint8 *) text, strlen (text) + 1);
+  return at;
+}
+
+static int
+bind_held (sqlite3_stmt  *stmt,
+           int            col,
+           HeldMovements *h,
+           guint          at)
+{
+  return at == NO_TEXT ? sqlite3_bind_null (stmt, col)
+                       : sqlite3_bind_text (stmt, col, (const char *) h->text->data + at, -1, SQLITE_STATIC);
+}
+
+static gboolean
+held_movements_flush (MdnDb   *db,
+                      gpointer data,
+                      GError **error)
+{
+  HeldMovements *h = data;
+  guint n = h->rows->len, done = 0;
+
+  while (done < n)
+    {
+      guint take = n - done >= MOVEMENT_CHUNK ? MOVEMENT_CHUNK : 1;
+      sqlite3_stmt *stmt = mdn_db_query (db, error, take == MOVEMENT_CHUNK ? movement_chunk_sql ()
+                                         : MOVEMENT_INSERT, "");
+      int rc = SQLITE_OK;
+
+      if (stmt == NULL)
+        return FALSE;
+      for (guint i = 0; i < take && rc == SQLITE_OK; i++)
+        {
+          HeldMovement *m = &g_array_index (h->rows, HeldMovement, done + i);
+          int col = 8 * i + 1;
+
+          if ((rc = bind_held (stmt, col, h, m->entry_id)) == SQLITE_OK &&
+              (rc = sqlite3_bind_int64 (stmt, col + 1, m->idx)) == SQLITE_OK &&
+              (rc = bind_held (stmt, col + 2, h, m->member_id)) == SQLITE_OK &&
+              (rc = bind_held (stmt, col + 3, h, m->account)) == SQLITE_OK &&
+              (rc = bind_held (stmt, col + 4, h, m->item)) == SQLITE_OK &&
+              (rc = bind_held (stmt, col + 5, h, m->lot)) == SQLITE_OK &&
+              (rc = bind_held (stmt, col + 6, h, m->expires_on)) == SQLITE_OK)
+            rc = sqlite3_bind_int64 (stmt, col + 7, m->delta);
+        }
+      if (rc != SQLITE_OK)
+        return mdn_db_set_database_error (db, error);
+      rc = mdn_db_step (db, stmt, error);
+      sqlite3_reset (stmt);
+      sqlite3_clear_bindings (stmt);
+      if (rc != SQLITE_DONE)
+        return FALSE;
+      done += take;
+    }
+  g_array_set_size (h->rows, 0);
+  g_byte_array_set_size (h->text, 0);
+  return TRUE;
+}
+
+static void
+held_movements_end (gpointer data,
+                    gpointer db)
+{
+  HeldMovements *h = data;
+
+  g_array_set_size (h->rows, 0);
+  g_byte_array_set_size (h->text, 0);
+}
+
+static void
+held_movements_free (gpointer data)
+{
+  HeldMovements *h = data;
+
+  g_array_unref (h->rows);
+  g_byte_array_unref (h->text);
+  g_free (h);
+}
+
+void
+mdn_ledger_hold_movements (MdnDb *db)
+{
+  HeldMovements *h;
+
+  g_return_if_fail (db != NULL);
+
+  if (mdn_db_held (db, held_movements_flush) != NULL)
+    return;
+  h = g_new0 (HeldMovements, 1);
+  h->text = g_byte_array_new ();
+  h->rows = g_array_new (FALSE, FALSE, sizeof (HeldMovement));
+  mdn_db_hold_writes (db, "movements", held_movements_flush, held_movements_end, h, held_movements_free);
+}
+
+/* A row held only when none of its constraints could refuse it: a known
+ * account, item and lot given (its entry's row went in just before, its
+ * key is new with it). Any other row goes in at once, failing as before. */
+static gboolean
+movement_holdable (const MdnMovement *m)
+{
+  return m->item != NULL && m->lot != NULL && m->account != NULL &&
+         (g_str_equal (m->account, "principal") || g_str_equal (m->account, "bonus") ||
+          g_str_equal (m->account, "points") || g_str_equal (m->account, "package") ||
+          g_str_equal (m->account, "stock"));
 }
 
 /* Stores the entry and its movement rows, projecting nothing. */
@@ -447,6 +681,7 @@ mdn_ledger_store (MdnDb    *db,
                   GError  **error)
 {
   g_autofree char *body = NULL;
+  HeldMovements *held;
 
   g_return_val_if_fail (mdn_db_in_transaction (db), FALSE);
 
@@ -461,17 +696,36 @@ mdn_ledger_store (MdnDb    *db,
                     entry->prev_hash, entry->hash))
     return FALSE;
 
+  held = entry->movements->len > 0 && entry->id != NULL ? mdn_db_held (db, held_movements_flush) : NULL;
   for (guint i = 0; i < entry->movements->len; i++)
     {
       MdnMovement *m = &g_array_index (entry->movements, MdnMovement, i);
 
-      if (!mdn_db_exec (db, error,
-                        "INSERT INTO movements (entry_id, idx, member_id, account, item, lot, expires_on, delta) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      if (held != NULL && movement_holdable (m))
+        {
+          HeldMovement row = {
+            .entry_id = held_text (held, entry->id),
+            .member_id = held_text (held, m->member_id),
+            .account = held_text (held, m->account),
+            .item = held_text (held, m->item),
+            .lot = held_text (held, m->lot),
+            .expires_on = held_text (held, m->expires_on),
+            .idx = i,
+            .delta = m->delta,
+          };
+
+          g_array_append_val (held->rows, row);
+          mdn_db_held_pending (db, held_movements_flush);
+          continue;
+        }
+      if (!mdn_db_exec (db, error, MOVEMENT_INSERT,
                         "sisssssi", entry->id, (gint64) i, m->member_id, m->account, m->item,
                         m->lot, m->expires_on, m->delta))
         return FALSE;
     }
+  /* A long transaction (a replay) doesn't keep them all. */
+  if (held != NULL && held->rows->len >= MOVEMENTS_HELD_MAX)
+    return mdn_db_held_flush (db, held_movements_flush, error);
   return TRUE;
 }
 

@@ -82,6 +82,18 @@ gboolean    mdn_ledger_store        (MdnDb       *db,
 gboolean    mdn_ledger_apply        (MdnDb       *db,
                                      MdnEntry    *entry,
                                      GError     **error);
+/* From now on @db holds back the members' balance UPDATEs of
+ * mdn_ledger_apply (mdn_db_hold_writes): a member's first in a
+ * transaction is made at once (it finds the row, or the entry is refused
+ * as before), later ones add up in memory until a statement names
+ * `members` or the transaction commits. Same rows, same values for every
+ * reader; the server's SQLite store only, never a branch. */
+void        mdn_ledger_hold_balances (MdnDb      *db);
+/* The same for the movement rows mdn_ledger_store writes: held until a
+ * statement names `movements` or the transaction commits, then written 50
+ * to an insert (same rows). A row one of the table's constraints could
+ * refuse (an unknown account, no item or lot) goes in at once, as before. */
+void        mdn_ledger_hold_movements (MdnDb     *db);
 /* Stores the entry and projects only its stock movements: what the server
  * does with a branch-local entry, so that it holds every branch's stock. */
 gboolean    mdn_ledger_apply_stock  (MdnDb       *db,

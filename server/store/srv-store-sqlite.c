@@ -16,6 +16,7 @@
 #include "mdn-id.h"
 #include "mdn-json.h"
 #include "mdn-ledger.h"
+#include "mdn-member-figures.h"
 #include "mdn-lockout.h"
 #include "mdn-members.h"
 #include "mdn-money.h"
@@ -103,6 +104,12 @@ srv_store_open (const char *path,
   store->db = mdn_db_open (path, "branch", error);
   if (store->db == NULL || !mdn_db_migrate (store->db, "server", "server_schema", error))
     return NULL;
+  /* Ingest: a member's balance and figures UPDATEs and the movement rows
+     held within a transaction until something names their table
+     (docs/speed.md). */
+  mdn_ledger_hold_balances (store->db);
+  mdn_ledger_hold_movements (store->db);
+  mdn_member_figures_hold (store->db);
 
   role = mdn_db_meta_dup (store->db, "role");
   if (create)
