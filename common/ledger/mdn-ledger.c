@@ -20,6 +20,11 @@
 #define MAX_KIND_TABLES 32
 static const MdnKindDef *kind_tables[MAX_KIND_TABLES];
 static guint n_kind_tables;
+/* kind → its definition, the first registered of a name (as a search of
+ * the tables in order finds it): every entry read, checked and applied
+ * looks its kind up several times. Written only while registering, at
+ * start-up, before any thread reads it. */
+static GHashTable *kinds_by_name;
 
 void
 mdn_ledger_register_kinds (const MdnKindDef *table)
@@ -31,6 +36,11 @@ mdn_ledger_register_kinds (const MdnKindDef *table)
       return;
   g_return_if_fail (n_kind_tables < MAX_KIND_TABLES);
   kind_tables[n_kind_tables++] = table;
+  if (kinds_by_name == NULL)
+    kinds_by_name = g_hash_table_new (g_str_hash, g_str_equal);
+  for (const MdnKindDef *k = table; k->kind; k++)
+    if (!g_hash_table_contains (kinds_by_name, k->kind))
+      g_hash_table_insert (kinds_by_name, (gpointer) k->kind, (gpointer) k);
 }
 
 /* Tables that are branch-local bookkeeping, not projections of entries. */
@@ -44,11 +54,7 @@ mdn_ledger_lookup_kind (const char *kind)
 {
   g_return_val_if_fail (n_kind_tables > 0, NULL);   /* mdn_library_init () first */
 
-  for (guint t = 0; t < n_kind_tables; t++)
-    for (const MdnKindDef *k = kind_tables[t]; k->kind; k++)
-      if (g_str_equal (k->kind, kind))
-        return k;
-  return NULL;
+  return kind ? g_hash_table_lookup (kinds_by_name, kind) : NULL;
 }
 
 /* Master data (products, prices, levels, rules, plans ...) is what the
