@@ -472,6 +472,26 @@ mdn_db_hold_writes (MdnDb         *db,
   memset (db->recent, 0, sizeof db->recent);
 }
 
+static void
+held_by_key_end (gpointer data,
+                 gpointer db)
+{
+  g_hash_table_remove_all (data);
+}
+
+void
+mdn_db_hold_writes_by_key (MdnDb         *db,
+                           const char    *table,
+                           MdnDbFlushFunc flush)
+{
+  g_return_if_fail (db != NULL);
+
+  if (mdn_db_held (db, flush) == NULL)
+    mdn_db_hold_writes (db, table, flush, held_by_key_end,
+                        g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free),
+                        (GDestroyNotify) g_hash_table_unref);
+}
+
 gpointer
 mdn_db_held (MdnDb         *db,
              MdnDbFlushFunc flush)

@@ -93,6 +93,12 @@ void          mdn_db_hold_writes     (MdnDb       *db,
                                       GFunc        end,
                                       gpointer     data,
                                       GDestroyNotify destroy);
+/* The same with @data a hash table of string keys and g_free'd values,
+ * emptied when a transaction ends (what most holders keep: per member);
+ * nothing if @flush holds already. */
+void          mdn_db_hold_writes_by_key (MdnDb        *db,
+                                         const char   *table,
+                                         MdnDbFlushFunc flush);
 /* The @data of the holder whose flush is @flush, NULL if none. */
 gpointer      mdn_db_held            (MdnDb       *db,
                                       MdnDbFlushFunc flush);

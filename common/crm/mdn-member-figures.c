@@ -78,22 +78,10 @@ held_deposits_flush (MdnDb   *db,
   return TRUE;
 }
 
-static void
-held_deposits_end (gpointer data,
-                   gpointer db)
-{
-  g_hash_table_remove_all (data);
-}
-
 void
 mdn_member_figures_hold (MdnDb *db)
 {
-  g_return_if_fail (db != NULL);
-
-  if (mdn_db_held (db, held_deposits_flush) == NULL)
-    mdn_db_hold_writes (db, "member_figures", held_deposits_flush, held_deposits_end,
-                        g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free),
-                        (GDestroyNotify) g_hash_table_unref);
+  mdn_db_hold_writes_by_key (db, "member_figures", held_deposits_flush);
 }
 
 gboolean

@@ -462,22 +462,10 @@ held_balances_flush (MdnDb   *db,
   return TRUE;
 }
 
-static void
-held_balances_end (gpointer data,
-                   gpointer db)
-{
-  g_hash_table_remove_all (data);
-}
-
 void
 mdn_ledger_hold_balances (MdnDb *db)
 {
-  g_return_if_fail (db != NULL);
-
-  if (mdn_db_held (db, held_balances_flush) == NULL)
-    mdn_db_hold_writes (db, "members", held_balances_flush, held_balances_end,
-                        g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free),
-                        (GDestroyNotify) g_hash_table_unref);
+  mdn_db_hold_writes_by_key (db, "members", held_balances_flush);
 }
 
 static gboolean
