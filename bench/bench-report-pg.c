@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bench-pg.h"
 #include "bench-server.h"
 #include "mdn-db.h"
 #include "mdn-entry-codec.h"
@@ -94,44 +95,6 @@ day_bodies (const char *dir,
     }
   g_unlink (path);
   return bodies;
-}
-
-/* History entries numbered [@from, @to) on days other than TODAY, from
- * 2024-01-01 to the day before it: rows the report must not read (their
- * documents are never parsed). */
-static void
-add_history (PGconn *conn,
-             gint64  from,
-             gint64  to)
-{
-  const gint64 chunk = 200000;
-
-  for (gint64 a = from; a < to; a += chunk)
-    {
-      gint64 b = MIN (to, a + chunk);
-      g_autofree char *keys = g_strdup_printf (
-        "INSERT INTO entry_keys (branch, seq, id, business_date, kind, member_id, hash, projected, applied) "
-        "SELECT 'B01', 100000000 + g, 'history-' || g, date '2024-01-01' + (g %% 1054)::int, 'sale.quick', NULL, "
-        "'x', true, nextval ('apply_order') FROM generate_series (%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ") g",
-        a, b - 1);
-      g_autofree char *rows = g_strdup_printf (
-        "INSERT INTO entries (business_date, id, branch, seq, kind, at, member_id, doc) "
-        "SELECT business_date, id, branch, seq, kind, business_date || 'T10:00:00+08:00', NULL, '{}' "
-        "FROM entry_keys WHERE branch = 'B01' AND seq BETWEEN %" G_GINT64_FORMAT " AND %" G_GINT64_FORMAT,
-        100000000 + a, 100000000 + b - 1);
-      g_autofree char *moves = g_strdup_printf (
-        "INSERT INTO movements (business_date, entry_id, idx, member_id, account, item, delta) "
-        "SELECT business_date, id, 0, NULL, 'stock', 'TEA', -1 "
-        "FROM entry_keys WHERE branch = 'B01' AND seq BETWEEN %" G_GINT64_FORMAT " AND %" G_GINT64_FORMAT,
-        100000000 + a, 100000000 + b - 1);
-
-      mdn_test_pg_exec (conn, "BEGIN");
-      mdn_test_pg_exec (conn, keys);
-      mdn_test_pg_exec (conn, rows);
-      mdn_test_pg_exec (conn, moves);
-      mdn_test_pg_exec (conn, "COMMIT");
-    }
-  mdn_test_pg_exec (conn, "ANALYZE");
 }
 
 /* The rollups of 100 branches on the days before TODAY's month, a
@@ -209,7 +172,8 @@ chain_init (Chain       *c,
   g_assert_cmpint (PQstatus (conn), ==, CONNECTION_OK);
   mdn_test_pg_exec (conn, "SELECT mdn_month_partition (d::date) FROM generate_series (date '2024-01-01', "
                  "date '" TODAY "', interval '1 month') d");
-  add_history (conn, 0, history);
+  /* rows the report must not read (their documents are never parsed) */
+  bench_pg_history (conn, 0, history, "sale.quick", TRUE, "{}");
   add_rollups (conn, history);
   PQfinish (conn);
 }

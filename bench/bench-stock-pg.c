@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "bench-pg.h"
 #include "bench-server.h"
 #include "mdn-db.h"
 #include "mdn-entry-codec.h"
@@ -122,8 +123,6 @@ add_history (PGconn *conn,
   PGresult *res = PQexec (conn, "SELECT id, seq, doc FROM entries WHERE kind = 'sale' ORDER BY seq LIMIT 1");
   g_autofree char *seq_text = NULL;
   g_autoptr(GString) tpl = NULL;
-  const gint64 chunk = 100000;
-  const char *params[1];
 
   g_assert_cmpint (PQntuples (res), ==, 1);
   tpl = g_string_new (PQgetvalue (res, 0, 2));
@@ -131,37 +130,7 @@ add_history (PGconn *conn,
   g_assert_cmpuint (g_string_replace (tpl, PQgetvalue (res, 0, 0), "@ID@", 0), >=, 1);
   g_assert_cmpuint (g_string_replace (tpl, seq_text, "\"seq\":@SEQ@,", 1), ==, 1);
   PQclear (res);
-  params[0] = tpl->str;
-  for (gint64 a = 0; a < history; a += chunk)
-    {
-      gint64 b = MIN (history, a + chunk);
-      g_autofree char *keys = g_strdup_printf (
-        "INSERT INTO entry_keys (branch, seq, id, business_date, kind, member_id, hash, projected, applied) "
-        "SELECT 'B01', 100000000 + g, 'history-' || g, date '2024-01-01' + (g %% 1054)::int, 'sale', NULL, "
-        "'x', false, nextval ('apply_order') FROM generate_series (%" G_GINT64_FORMAT ", %" G_GINT64_FORMAT ") g",
-        a, b - 1);
-      g_autofree char *rows = g_strdup_printf (
-        "INSERT INTO entries (business_date, id, branch, seq, kind, at, member_id, doc) "
-        "SELECT business_date, id, branch, seq, kind, business_date || 'T10:00:00+08:00', NULL, "
-        "replace (replace ($1, '@ID@', id), '@SEQ@', seq::text) "
-        "FROM entry_keys WHERE branch = 'B01' AND seq BETWEEN %" G_GINT64_FORMAT " AND %" G_GINT64_FORMAT,
-        100000000 + a, 100000000 + b - 1);
-      g_autofree char *moves = g_strdup_printf (
-        "INSERT INTO movements (business_date, entry_id, idx, member_id, account, item, delta) "
-        "SELECT business_date, id, 0, NULL, 'stock', 'TEA', -1 "
-        "FROM entry_keys WHERE branch = 'B01' AND seq BETWEEN %" G_GINT64_FORMAT " AND %" G_GINT64_FORMAT,
-        100000000 + a, 100000000 + b - 1);
-
-      mdn_test_pg_exec (conn, "BEGIN");
-      mdn_test_pg_exec (conn, keys);
-      res = PQexecParams (conn, rows, 1, NULL, params, NULL, NULL, 0);
-      if (PQresultStatus (res) != PGRES_COMMAND_OK)
-        g_error ("%s", PQerrorMessage (conn));
-      PQclear (res);
-      mdn_test_pg_exec (conn, moves);
-      mdn_test_pg_exec (conn, "COMMIT");
-    }
-  mdn_test_pg_exec (conn, "ANALYZE");
+  bench_pg_history (conn, 0, history, "sale", FALSE, tpl->str);
 }
 
 static void
