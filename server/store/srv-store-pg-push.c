@@ -765,10 +765,6 @@ void
 srv_pg_warm_up (SrvPg *pg)
 {
   g_autoptr(GError) error = NULL;
-  const struct { const char *sql; int n; } statements[] = {
-    { branch_sql, 1 }, { lock_sql, 1 }, { holds_sql, 0 }, { keys_sql, 2 }, { rollups_sql (), 2 },
-    { batch_sql, N_BATCH }, { notify_sql, 0 }, { head_sql, 0 },
-  };
   MdnDb *db;
 
   if (pg->in_tx)
@@ -778,14 +774,14 @@ srv_pg_warm_up (SrvPg *pg)
   else
     g_message ("the scratch database could not be made yet: %s", error->message);
   (void) srv_pg_sms_setting_bool (pg, "sms.birthday");
-  for (guint i = 0; i < G_N_ELEMENTS (statements); i++)
-    if (pq_prepared_name (pg, statements[i].sql, statements[i].n, &error) == NULL)
-      {
-        g_message ("a push's statements could not be prepared yet: %s", error->message);
-        return;
-      }
-  /* And run once on nothing, in a transaction rolled back: the backend
-     plans them and reads the tables' and indexes' descriptions now. */
+  /* Prepared (run prepares the others) and run once on nothing, in a
+     transaction rolled back: the backend plans them and reads the tables'
+     and indexes' descriptions now. */
+  if (pq_prepared_name (pg, notify_sql, 0, &error) == NULL)
+    {
+      g_message ("a push's statements could not be prepared yet: %s", error->message);
+      return;
+    }
   {
     SrvPgPush *p = push_get (pg);
     g_autoptr(GArray) sends = g_array_new (FALSE, TRUE, sizeof (Send));
@@ -793,7 +789,7 @@ srv_pg_warm_up (SrvPg *pg)
     const char *none[] = { "", "{}", "{}" };
     const char *batch_values[N_BATCH];
     int batch_lengths[N_BATCH];
-    PGresult *results[8] = { NULL };
+    PGresult *results[9] = { NULL };
     int k;
 
     columns_reset (p);
@@ -806,6 +802,8 @@ srv_pg_warm_up (SrvPg *pg)
     g_array_append_val (sends, ((Send) { rollups_sql (), 2, none }));
     g_array_append_val (sends, ((Send) { batch_sql, k, batch_values, batch_lengths, batch_formats }));
     g_array_append_val (sends, ((Send) { today_sql, 0, NULL }));
+    g_array_append_val (sends, ((Send) { head_sql, 0, NULL }));
+    g_assert (sends->len == G_N_ELEMENTS (results));
     if (run (pg, sends, results, NULL, &error))
       for (guint i = 0; i < G_N_ELEMENTS (results); i++)
         g_clear_pointer (&results[i], PQclear);
@@ -1249,19 +1247,8 @@ srv_pg_push_flush (SrvPg             *pg,
     return NULL;
   if (g_hash_table_size (p->lock) > 0)
     {
-      g_autoptr(GPtrArray) ids = g_ptr_array_new ();
-      g_autoptr(GString) a = g_string_new (NULL);
-      GHashTableIter iter;
-      gpointer key;
-      char *lit;
+      char *lit = sorted_literal (p->lock);
 
-      g_hash_table_iter_init (&iter, p->lock);
-      while (g_hash_table_iter_next (&iter, &key, NULL))
-        g_ptr_array_add (ids, key);
-      g_ptr_array_sort (ids, compare_ids);
-      for (guint i = 0; i < ids->len; i++)
-        add_elem (a, g_ptr_array_index (ids, i), TRUE);
-      lit = literal (a);
       g_ptr_array_add (owned, lit);
       lock_values[0] = lit;
       g_array_append_val (sends, ((Send) { lock_sql, 1, lock_values }));
